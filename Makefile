@@ -1,0 +1,35 @@
+# The command catalogue. `make run` and `make test` work on a fresh machine:
+# each installs what it needs from this repository's own files.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run run-distributed test test-fast lint bench install clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)  ## start the embedded platform with a demo consultation
+	$(BIN)/parlons serve --demo
+
+test: $(STAMP)  ## every test that needs no external server (Kafka runs on Tansu)
+	$(BIN)/pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not kafka and not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check services tests bench
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python bench/eventlog.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Parlons: an event-sourced platform for online public consultations."""

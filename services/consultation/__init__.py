@@ -1,0 +1,1 @@
+"""The consultation service: the catalogue every other service refers to."""

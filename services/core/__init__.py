@@ -1,0 +1,1 @@
+"""Shared kernel: envelope, ids, clock, errors. Pure: no I/O, no drivers."""

@@ -1,0 +1,107 @@
+"""The event envelope (DESIGN §3): what every service writes to the log.
+
+`data` holds the domain event's fields; everything else is metadata the log,
+tracing and projections rely on. No personal data ever goes in here: `actor.id`
+is a pseudonymous id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from services.core.ids import new_id
+
+ENVELOPE_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    id: str
+    role: str
+
+    @staticmethod
+    def system() -> Actor:
+        return Actor(id="system", role="system")
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    type: str
+    schema_version: int
+    stream: str
+    stream_version: int
+    data: dict[str, Any]
+    actor: Actor
+    occurred_at: datetime
+    correlation_id: str
+    causation_id: str | None = None
+    consultation_id: str | None = None
+    event_id: str = field(default_factory=new_id)
+    recorded_at: datetime | None = None
+
+    @property
+    def service(self) -> str:
+        """The owning service: the prefix of `type` (`vote.BallotCast` -> `vote`)."""
+        return self.type.split(".", 1)[0]
+
+    @property
+    def topic(self) -> str:
+        """One topic per owning service (DESIGN §3)."""
+        return f"{self.service}.events"
+
+    def recorded(self, at: datetime) -> Envelope:
+        return replace(self, recorded_at=at)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "type": self.type,
+            "schema_version": self.schema_version,
+            "stream": self.stream,
+            "stream_version": self.stream_version,
+            "occurred_at": _iso(self.occurred_at),
+            "recorded_at": _iso(self.recorded_at) if self.recorded_at else None,
+            "correlation_id": self.correlation_id,
+            "causation_id": self.causation_id,
+            "actor": {"id": self.actor.id, "role": self.actor.role},
+            "consultation_id": self.consultation_id,
+            "data": self.data,
+        }
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(self.to_dict())
+
+    @staticmethod
+    def from_dict(d: dict[str, Any]) -> Envelope:
+        return Envelope(
+            event_id=d["event_id"],
+            type=d["type"],
+            schema_version=d["schema_version"],
+            stream=d["stream"],
+            stream_version=d["stream_version"],
+            occurred_at=_parse(d["occurred_at"]),
+            recorded_at=_parse(d["recorded_at"]) if d.get("recorded_at") else None,
+            correlation_id=d["correlation_id"],
+            causation_id=d.get("causation_id"),
+            actor=Actor(id=d["actor"]["id"], role=d["actor"]["role"]),
+            consultation_id=d.get("consultation_id"),
+            data=d["data"],
+        )
+
+    @staticmethod
+    def from_json(raw: bytes | str) -> Envelope:
+        return Envelope.from_dict(orjson.loads(raw))
+
+
+def _iso(t: datetime) -> str:
+    if t.tzinfo is None:
+        raise ValueError("envelope timestamps must be timezone-aware (UTC)")
+    return t.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _parse(s: str) -> datetime:
+    return datetime.fromisoformat(s.replace("Z", "+00:00")).astimezone(UTC)

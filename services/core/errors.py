@@ -1,0 +1,59 @@
+"""Errors that cross layers. The HTTP layer maps each to one status code."""
+
+from __future__ import annotations
+
+
+class ParlonsError(Exception):
+    """Base of every error Parlons raises on purpose."""
+
+
+class InvalidEvent(ParlonsError):
+    """An event does not match its schema. `field` names the JSON path at fault."""
+
+    def __init__(self, event_type: str, field: str, reason: str) -> None:
+        super().__init__(f"{event_type}: field '{field}': {reason}")
+        self.event_type = event_type
+        self.field = field
+        self.reason = reason
+
+
+class UnknownEventType(ParlonsError):
+    def __init__(self, event_type: str, version: int | None = None) -> None:
+        what = event_type if version is None else f"{event_type} v{version}"
+        super().__init__(f"no schema for event type {what}")
+        self.event_type = event_type
+        self.version = version
+
+
+class ConcurrencyConflict(ParlonsError):
+    """The stream moved on since the caller read it (optimistic concurrency)."""
+
+    def __init__(self, stream: str, expected: int, actual: int) -> None:
+        super().__init__(
+            f"stream '{stream}' is at version {actual}, expected {expected}"
+        )
+        self.stream = stream
+        self.expected = expected
+        self.actual = actual
+
+
+class EventLogUnavailable(ParlonsError):
+    """The log could not make a write durable (disk full, I/O error, broker down).
+    Nothing in the failed call was acknowledged. HTTP answers 503."""
+
+
+class DomainError(ParlonsError):
+    """A command refused by the domain; `code` is stable, `message` is French
+    and shown to the user."""
+
+    def __init__(self, code: str, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+class NotFound(ParlonsError):
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} introuvable")
+        self.what = what

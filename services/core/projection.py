@@ -1,0 +1,42 @@
+"""Projections turn events into read models. A projection only declares what it
+listens to and how one event changes its tables; `project_batch` supplies the
+idempotence (a per-stream guard) and the transaction, so every projection gets
+"at-least-once delivery, exactly-once effect" the same way."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from typing import ClassVar
+
+from services.core.envelope import Envelope
+from services.core.upcasting import upcast
+from services.store.port import ReadStore, StoreTx
+
+
+class Projection(ABC):
+    name: ClassVar[str]  # also the consumer group id
+    topics: ClassVar[tuple[str, ...]]
+    tables: ClassVar[tuple[str, ...]]  # dropped on replay
+
+    @abstractmethod
+    async def apply(self, event: Envelope, tx: StoreTx) -> None:
+        """Apply one event (already upcast to its latest version)."""
+
+
+async def project_batch(
+    projection: Projection, events: Iterable[Envelope], store: ReadStore
+) -> int:
+    """Apply events in one store transaction, skipping any the projection has
+    already applied (same stream, version not above the guard). Returns how many
+    were applied."""
+    applied = 0
+    async with store.transaction() as tx:
+        for event in events:
+            done = await tx.applied_version(projection.name, event.stream)
+            if event.stream_version <= done:
+                continue  # a redelivery or a replay overlap: already in the model
+            await projection.apply(upcast(event), tx)
+            await tx.set_applied_version(projection.name, event.stream, event.stream_version)
+            applied += 1
+    return applied

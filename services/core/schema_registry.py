@@ -1,0 +1,138 @@
+"""The schema registry: JSON Schemas of the envelope and of every event type and
+version (`schemas/`), and the topic table (`schemas/topics.yaml`).
+
+It validates events (naming the field at fault), tells which topic and key an
+event goes to, and lists what exists so tests can check coverage and
+compatibility.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from services.core.envelope import Envelope
+from services.core.errors import InvalidEvent, UnknownEventType
+
+DEFAULT_SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "schemas"
+_VERSION_FILE = re.compile(r"^v(\d+)\.json$")
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    name: str
+    key: str  # "stream" or "data.<field>"
+    partitions: int
+    replication_factor: int
+    min_insync_replicas: int
+    retention_ms: int  # -1: keep forever (the log is the source of truth)
+    cleanup_policy: str = "delete"
+
+
+class SchemaRegistry:
+    def __init__(self, root: Path = DEFAULT_SCHEMAS_DIR) -> None:
+        self.root = root
+        self._validators: dict[tuple[str, int], Draft202012Validator] = {}
+        self._schemas: dict[tuple[str, int], dict[str, Any]] = {}
+        for type_dir in sorted((root / "events").iterdir()):
+            if not type_dir.is_dir():
+                continue
+            for f in sorted(type_dir.iterdir()):
+                m = _VERSION_FILE.match(f.name)
+                if m:
+                    schema = orjson.loads(f.read_bytes())
+                    Draft202012Validator.check_schema(schema)
+                    key = (type_dir.name, int(m.group(1)))
+                    self._schemas[key] = schema
+                    self._validators[key] = Draft202012Validator(schema)
+        envelope_schema = orjson.loads((root / "envelope" / "v1.json").read_bytes())
+        Draft202012Validator.check_schema(envelope_schema)
+        self.envelope_schema = envelope_schema
+        self._envelope = Draft202012Validator(envelope_schema)
+        self.topics: dict[str, TopicSpec] = _load_topics(root / "topics.yaml")
+
+    # -- what exists ---------------------------------------------------------
+    def event_types(self) -> list[tuple[str, int]]:
+        return sorted(self._schemas)
+
+    def versions(self, event_type: str) -> list[int]:
+        return sorted(v for t, v in self._schemas if t == event_type)
+
+    def schema(self, event_type: str, version: int) -> dict[str, Any]:
+        try:
+            return self._schemas[(event_type, version)]
+        except KeyError:
+            raise UnknownEventType(event_type, version) from None
+
+    # -- validation ----------------------------------------------------------
+    def validate(self, event: Envelope) -> None:
+        """Raise `InvalidEvent` naming the first field at fault."""
+        _raise_first(event.type, self._envelope.iter_errors(event.to_dict()), "")
+        validator = self._validators.get((event.type, event.schema_version))
+        if validator is None:
+            raise UnknownEventType(event.type, event.schema_version)
+        _raise_first(event.type, validator.iter_errors(event.data), "data")
+        if event.topic not in self.topics:
+            raise InvalidEvent(event.type, "type", f"no topic '{event.topic}' in topics.yaml")
+
+    def validate_data(self, event_type: str, version: int, data: dict[str, Any]) -> None:
+        validator = self._validators.get((event_type, version))
+        if validator is None:
+            raise UnknownEventType(event_type, version)
+        _raise_first(event_type, validator.iter_errors(data), "data")
+
+    # -- routing -------------------------------------------------------------
+    def topic(self, event: Envelope) -> TopicSpec:
+        try:
+            return self.topics[event.topic]
+        except KeyError:
+            raise InvalidEvent(event.type, "type", f"no topic '{event.topic}'") from None
+
+    def key(self, event: Envelope) -> str:
+        """The partitioning key: ordering holds per key (DESIGN §3)."""
+        spec = self.topics.get(event.topic)
+        if spec is None or spec.key == "stream":
+            return event.stream
+        value = event.data.get(spec.key.removeprefix("data."))
+        return str(value) if value is not None else event.stream
+
+
+def _raise_first(event_type: str, errors: Any, prefix: str) -> None:
+    error: ValidationError | None = best_match(errors)
+    if error is None:
+        return
+    path = ".".join(str(p) for p in error.absolute_path)
+    if error.validator == "required":
+        # the missing property is the field at fault, not its parent
+        missing = re.findall(r"'([^']+)' is a required property", error.message)
+        path = ".".join(p for p in (path, *missing[:1]) if p)
+    elif error.validator == "additionalProperties":
+        extra = re.findall(r"'([^']+)'", error.message)
+        path = ".".join(p for p in (path, *extra[:1]) if p)
+    field = ".".join(p for p in (prefix, path) if p) or "(root)"
+    raise InvalidEvent(event_type, field, error.message)
+
+
+def _load_topics(path: Path) -> dict[str, TopicSpec]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    defaults = raw.get("defaults", {})
+    topics: dict[str, TopicSpec] = {}
+    for name, spec in raw["topics"].items():
+        merged = {**defaults, **(spec or {})}
+        topics[name] = TopicSpec(
+            name=name,
+            key=merged.get("key", "stream"),
+            partitions=int(merged["partitions"]),
+            replication_factor=int(merged["replication_factor"]),
+            min_insync_replicas=int(merged["min_insync_replicas"]),
+            retention_ms=int(merged["retention_ms"]),
+            cleanup_policy=merged.get("cleanup_policy", "delete"),
+        )
+    return topics

@@ -1,0 +1,118 @@
+"""The event log port: the source of truth every service writes to.
+
+Contract (tests/contract/test_eventlog_contract.py, run against every adapter):
+- `append` writes a batch and returns only once every event in it is durable.
+  If durability cannot be reached it raises `EventLogUnavailable` and nothing of
+  the call is acknowledged.
+- Idempotent by `event_id`: appending an event id already in the log writes
+  nothing and reports the original record (`duplicate=True`).
+- Optimistic concurrency: `expect={stream: version}` refuses the whole batch with
+  `ConcurrencyConflict` when the stream is not at that version (0 = new stream).
+  Independently, two different events can never hold the same
+  (stream, stream_version).
+- Per-key order: events with the same key are read back in append order. The key
+  of an event is decided by `schemas/topics.yaml` (stream by default).
+- `read(topic, start)` returns records of a topic from a position, in order.
+- `subscribe(group, topics)` delivers at least once; `commit` stores the group's
+  checkpoint; a new subscription of the same group resumes after it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from services.core.envelope import Envelope
+
+# A position in a topic: the next offset to read, per partition. Opaque to
+# handlers; adapters with one partition per topic use {0: offset}.
+Position = dict[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """An event as the log holds it."""
+
+    event: Envelope
+    topic: str
+    partition: int
+    offset: int
+    key: str
+    duplicate: bool = False
+
+
+@dataclass(slots=True)
+class Batch:
+    """What one `poll` returns, with the position to commit once handled."""
+
+    records: list[Recorded]
+    next_position: dict[str, Position] = field(default_factory=dict)
+
+
+class Subscription(ABC):
+    """A consumer group's cursor over some topics."""
+
+    group: str
+    topics: tuple[str, ...]
+
+    @abstractmethod
+    async def poll(self, *, max_records: int = 500, timeout: float = 1.0) -> Batch:
+        """Wait up to `timeout` seconds for records after the current cursor.
+        An empty batch means nothing arrived in time."""
+
+    @abstractmethod
+    async def commit(self, batch: Batch) -> None:
+        """Store the checkpoint after `batch`: call only once its effects are durable."""
+
+    @abstractmethod
+    async def lag(self) -> int:
+        """Records appended but not yet committed by this group (for metrics)."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+
+class EventLog(ABC):
+    @abstractmethod
+    async def append(
+        self,
+        events: Sequence[Envelope],
+        *,
+        expect: Mapping[str, int] | None = None,
+    ) -> list[Recorded]:
+        """Append atomically and durably; see the module docstring."""
+
+    @abstractmethod
+    async def read(
+        self, topic: str, *, start: Position | None = None, limit: int = 1000
+    ) -> list[Recorded]:
+        """Records of `topic` whose offset is >= `start[partition]` (all if None),
+        in offset order per partition."""
+
+    @abstractmethod
+    async def stream_version(self, stream: str) -> int:
+        """The last version written to `stream` (0 if none)."""
+
+    @abstractmethod
+    async def subscribe(self, group: str, topics: Sequence[str]) -> Subscription: ...
+
+    @abstractmethod
+    async def reset_group(self, group: str) -> None:
+        """Forget a group's checkpoint, so it replays from the start."""
+
+    async def start(self) -> None:
+        """Open connections; idempotent."""
+
+    async def close(self) -> None:
+        """Flush and release resources; idempotent."""
+
+    async def ping(self) -> None:
+        """Raise `EventLogUnavailable` when the log cannot take writes (readiness)."""
+
+
+def first_offset(position: Position | None, partition: int) -> int:
+    """The first offset to read in `partition` given a position."""
+    if not position:
+        return 0
+    return position.get(partition, 0)

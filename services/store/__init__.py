@@ -1,0 +1,1 @@
+"""The read store port (projections) and its adapters (memory, SQLite; Cassandra later)."""

@@ -1,0 +1,85 @@
+"""The read store port: where projections keep what pages and APIs read.
+
+The model is Cassandra's, so both adapters fit it: a document lives in a
+`table`, under a `partition`, at a `key`; a partition lists its documents in key
+order. Projections pick keys that sort usefully (zero-padded dates, ranks).
+
+Projections are idempotent: inside a transaction a projection reads and moves a
+per-stream guard (`applied_version`), so an event delivered twice, or replayed,
+changes nothing the second time. The same transaction stores the projection's
+checkpoint, so an adapter that can (SQLite) makes both atomic.
+
+Contract: tests/contract/test_store_contract.py.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+Doc = dict[str, Any]
+
+
+class StoreTx(ABC):
+    """Writes made inside one transaction; visible to readers only after it ends."""
+
+    @abstractmethod
+    async def get(self, table: str, partition: str, key: str) -> Doc | None: ...
+
+    @abstractmethod
+    async def put(self, table: str, partition: str, key: str, doc: Doc) -> None: ...
+
+    @abstractmethod
+    async def delete(self, table: str, partition: str, key: str) -> None: ...
+
+    @abstractmethod
+    async def applied_version(self, projection: str, stream: str) -> int:
+        """The last stream version this projection applied (0 if none)."""
+
+    @abstractmethod
+    async def set_applied_version(self, projection: str, stream: str, version: int) -> None: ...
+
+
+class ReadStore(ABC):
+    @abstractmethod
+    async def get(self, table: str, partition: str, key: str) -> Doc | None: ...
+
+    @abstractmethod
+    async def get_many(self, table: str, partition: str, keys: Sequence[str]) -> dict[str, Doc]:
+        """One round trip for several keys (pages must not do N+1 queries)."""
+
+    @abstractmethod
+    async def list(
+        self,
+        table: str,
+        partition: str,
+        *,
+        limit: int = 50,
+        after: str | None = None,
+        reverse: bool = False,
+    ) -> list[tuple[str, Doc]]:
+        """Documents of a partition in key order, keyset-paginated by `after`."""
+
+    @abstractmethod
+    async def count(self, table: str, partition: str) -> int: ...
+
+    @abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[StoreTx]: ...
+
+    @abstractmethod
+    async def drop_projection(self, projection: str, tables: Sequence[str]) -> None:
+        """Delete a projection's tables and guards so it can be rebuilt from the log."""
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def ping(self) -> None:
+        """Raise when the store cannot answer (readiness)."""
+
+    async def scan(self, table: str) -> AsyncIterator[tuple[str, str, Doc]]:
+        """Every (partition, key, doc) of a table: for recounts and tests, not pages."""
+        raise NotImplementedError
+        yield  # pragma: no cover
