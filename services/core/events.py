@@ -24,11 +24,14 @@ class DomainEvent:
     VERSION: ClassVar[int] = 1
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
+        # No zero-argument super(): `dataclass(slots=True)` rebuilds the class, which
+        # breaks its __class__ cell. The rebuild calls this hook again with the new
+        # class of the same name: that one replaces the first.
         if cls.TYPE:
             key = (cls.TYPE, cls.VERSION)
-            if key in _REGISTRY and _REGISTRY[key] is not cls:
-                raise TypeError(f"event {key} declared twice")
+            known = _REGISTRY.get(key)
+            if known is not None and _name(known) != _name(cls):
+                raise TypeError(f"event {key} declared twice: {_name(known)}, {_name(cls)}")
             _REGISTRY[key] = cls
 
     def to_data(self) -> dict[str, Any]:
@@ -69,6 +72,10 @@ def wrap(
         causation_id=meta.causation_id,
         consultation_id=consultation_id,
     )
+
+
+def _name(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def registered_event_types() -> dict[tuple[str, int], type[DomainEvent]]:
