@@ -8,6 +8,7 @@ example into valid N+1 data. Used by tests and by `parlons schemas check`.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -24,7 +25,7 @@ def incompatibilities(registry: SchemaRegistry) -> list[str]:
         if versions != list(range(1, len(versions) + 1)):
             problems.append(f"{event_type}: versions {versions} are not 1..N without gaps")
             continue
-        for old, new in zip(versions, versions[1:], strict=False):
+        for old, new in pairwise(versions):
             problems.extend(_pair(registry, event_type, old, new))
     return problems
 
@@ -39,7 +40,8 @@ def _pair(registry: SchemaRegistry, event_type: str, old: int, new: int) -> list
         out = []
         for i, example in enumerate(examples):
             _, data = upcast_data(event_type, old, example)
-            out += [f"{where}: upcast example {i}: {e.message}" for e in validator.iter_errors(data)]
+            errors = validator.iter_errors(data)
+            out += [f"{where}: upcast example {i}: {e.message}" for e in errors]
         return out
     out = []
     newly_required = set(new_schema.get("required", [])) - set(old_schema.get("required", []))
