@@ -15,13 +15,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)  ## start the embedded platform with a demo consultation
+run: $(STAMP) assets  ## start the embedded platform with a demo consultation
 	$(BIN)/parlons serve --demo
 
-test: $(STAMP)  ## every test that needs no external server (Kafka runs on Tansu)
+test: $(STAMP) assets chromium  ## every test that needs no external server (Kafka runs on Tansu)
 	$(BIN)/pytest -q
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) assets
 	$(BIN)/pytest -q -m "not kafka and not slow"
 
 lint: $(STAMP)
@@ -33,3 +33,5 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+include web.mk  # assets (npm -> services/web/static/vendor) and chromium for e2e
