@@ -1,0 +1,25 @@
+"""Events the runtime itself writes (schemas in schemas/events/runtime.*)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.core.events import DomainEvent
+
+
+@dataclass(frozen=True, slots=True)
+class HandlingFailed(DomainEvent):
+    """A dead letter: `group` skipped the event at `failed_topic`/`failed_offset`
+    after `attempts` failures; `error` is the last one (truncated)."""
+
+    TYPE = "runtime.HandlingFailed"
+    VERSION = 1
+
+    group: str
+    failed_event_id: str
+    failed_type: str
+    failed_topic: str
+    failed_partition: int
+    failed_offset: int
+    attempts: int
+    error: str

@@ -1,0 +1,46 @@
+"""Settings from the environment (prefix `PARLONS_`). Built only when asked:
+`Settings()` reads the environment at call time, never at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PARLONS_", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+
+    # -- adapters ---------------------------------------------------------------
+    event_log: Literal["memory", "sqlite", "kafka"] = "sqlite"
+    read_store: Literal["memory", "sqlite"] = "sqlite"
+    data_dir: Path = Path("./var")
+    event_log_path: Path | None = None  # default: <data_dir>/events.db
+    read_store_path: Path | None = None  # default: <data_dir>/read.db
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    validate_events: bool = True
+
+    # -- HTTP -------------------------------------------------------------------
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=0, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # -- projection workers ----------------------------------------------------
+    worker_batch_size: int = Field(default=500, ge=1)
+    worker_poll_timeout: float = Field(default=0.5, gt=0)  # also bounds shutdown latency
+    worker_retries: int = Field(default=5, ge=1)  # attempts before isolating a poison event
+    worker_backoff_base: float = Field(default=0.05, ge=0)
+    worker_backoff_max: float = Field(default=5.0, ge=0)
+    worker_shutdown_timeout: float = Field(default=10.0, gt=0)
+
+    @property
+    def events_db(self) -> Path:
+        return self.event_log_path or self.data_dir / "events.db"
+
+    @property
+    def read_db(self) -> Path:
+        return self.read_store_path or self.data_dir / "read.db"

@@ -1,0 +1,215 @@
+"""The projection worker: a loop that only polls, delegates to `project_batch`
+and commits. Business logic lives in the projection, never here.
+
+Semantics (ADR 0006):
+- the checkpoint is committed only after the batch's effects are durable in the
+  read store, so a crash means redelivery, which the projection guard absorbs;
+- a failing batch is retried with exponential backoff; after `retries` attempts
+  its events are applied one by one, and an event that still fails `retries`
+  times is written to `runtime.events` as a `runtime.HandlingFailed` dead letter
+  and skipped, so one poison event cannot stop a projection;
+- if the read store itself is down (ping fails) nothing is dead-lettered: the
+  worker waits for it, because every event would fail for the same reason;
+- `stop` lets the current batch finish and commit, then the subscription closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from functools import partial
+
+from services.core.clock import Clock
+from services.core.envelope import Actor
+from services.core.events import Meta, wrap
+from services.core.projection import Projection, project_batch
+from services.eventlog.port import Batch, EventLog, Recorded, Subscription
+from services.runtime.events import HandlingFailed
+from services.runtime.metrics import Metrics
+from services.store.port import ReadStore
+
+log = logging.getLogger("parlons.worker")
+
+Sleep = Callable[[float], Awaitable[None]]
+_DEAD_LETTER_NS = uuid.UUID("6f1d1a52-9d7e-4c38-9a57-2f0e8c1b7d10")
+_ERROR_MAX = 2000  # the schema's maxLength
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerTuning:
+    batch_size: int = 500
+    poll_timeout: float = 0.5
+    retries: int = 5
+    backoff_base: float = 0.05
+    backoff_max: float = 5.0
+
+    def backoff(self, attempt: int) -> float:
+        """Delay after failed attempt number `attempt` (1-based)."""
+        return float(min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)))
+
+
+class _Interrupted(Exception):
+    """Shutdown asked while the store or log is down: the batch stays uncommitted."""
+
+
+class ProjectionWorker:
+    def __init__(
+        self,
+        projection: Projection,
+        *,
+        log: EventLog,
+        store: ReadStore,
+        clock: Clock,
+        metrics: Metrics,
+        tuning: WorkerTuning | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.projection = projection
+        self._log = log
+        self._store = store
+        self._clock = clock
+        self._metrics = metrics
+        self._tuning = tuning or WorkerTuning()
+        self._sleep = sleep
+        self._stop = asyncio.Event()
+
+    @property
+    def group(self) -> str:
+        return self.projection.name
+
+    def stop(self) -> None:
+        """Ask the loop to end after the batch in hand is committed."""
+        self._stop.set()
+
+    async def run(self) -> None:
+        sub = await self._log.subscribe(self.group, self.projection.topics)
+        log.info("worker started", extra={"subscription": self.group})
+        try:
+            while not self._stop.is_set():
+                await self.run_once(sub)
+        except _Interrupted:
+            log.warning("stopped during an outage: batch left for redelivery",
+                        extra={"subscription": self.group})
+        finally:
+            await sub.close()
+            log.info("worker stopped", extra={"subscription": self.group})
+
+    async def run_once(self, sub: Subscription) -> int:
+        """Poll one batch, project it, commit. Returns the number of records polled."""
+        t = self._tuning
+        batch = await sub.poll(max_records=t.batch_size, timeout=t.poll_timeout)
+        if batch.records:
+            await self._project(batch)
+        if batch.records or batch.next_position:
+            await sub.commit(batch)  # only now: the effects above are durable
+        await self._report_lag(sub)
+        return len(batch.records)
+
+    async def _project(self, batch: Batch) -> None:
+        events = [r.event for r in batch.records]
+        error = await self._attempts(partial(project_batch, self.projection, events, self._store))
+        if error is None:
+            return
+        log.warning("batch failed, isolating its events one by one",
+                    extra={"subscription": self.group, "records": len(events)})
+        for record in batch.records:
+            error = await self._attempts(partial(
+                project_batch, self.projection, [record.event], self._store))
+            if error is not None:
+                await self._dead_letter(record, error)
+
+    async def _attempts(self, step: Callable[[], Awaitable[int]]) -> BaseException | None:
+        """Run `step` until it succeeds or has failed `retries` times; returns the
+        last error, or None. Waits (without counting attempts) while the store is down."""
+        attempt = 0
+        while True:
+            try:
+                applied = await step()
+            except Exception as exc:  # any handler error: retried, then dead-lettered
+                attempt += 1
+                self._metrics.handler_errors.labels(subscription=self.group).inc()
+                log.warning("projection attempt failed", extra={
+                    "subscription": self.group, "attempt": attempt, "error": _describe(exc)})
+                if not await self._store_is_up():
+                    if self._stop.is_set():
+                        raise _Interrupted from exc  # leave the batch uncommitted
+                    attempt = min(attempt, self._tuning.retries - 1)  # an outage, not poison
+                if attempt >= self._tuning.retries:
+                    return exc
+                await self._sleep(self._tuning.backoff(attempt))
+                continue
+            self._metrics.events_projected.labels(subscription=self.group).inc(applied)
+            return None
+
+    async def _store_is_up(self) -> bool:
+        try:
+            await self._store.ping()
+        except Exception:
+            return False
+        return True
+
+    async def _dead_letter(self, record: Recorded, error: BaseException) -> None:
+        event = record.event
+        letter = HandlingFailed(
+            group=self.group,
+            failed_event_id=event.event_id,
+            failed_type=event.type,
+            failed_topic=record.topic,
+            failed_partition=record.partition,
+            failed_offset=record.offset,
+            attempts=self._tuning.retries,
+            error=_describe(error)[:_ERROR_MAX],
+        )
+        key = f"{self.group}/{event.event_id}"
+        envelope = wrap(
+            letter,
+            stream=f"deadletter-{uuid.uuid5(_DEAD_LETTER_NS, key)}",
+            stream_version=1,
+            meta=Meta(actor=Actor.system(), correlation_id=event.correlation_id,
+                      causation_id=event.event_id),
+            occurred_at=self._clock.now(),
+            consultation_id=event.consultation_id,
+        )
+        # A deterministic event id: a crash before commit re-sends the same letter,
+        # which the log's event_id idempotence turns into a no-op.
+        envelope = replace(envelope, event_id=_uuid7_like(key))
+        attempt = 0
+        while True:
+            try:
+                await self._log.append([envelope])
+                break
+            except Exception as exc:  # the log is down: the letter must not be lost
+                attempt += 1
+                log.error("cannot write dead letter, retrying",
+                          extra={"subscription": self.group, "error": _describe(exc)})
+                if self._stop.is_set():
+                    raise _Interrupted from exc  # leave the batch uncommitted
+                await self._sleep(self._tuning.backoff(attempt))
+        self._metrics.dead_letters.labels(subscription=self.group).inc()
+        log.error("event dead-lettered", extra={
+            "subscription": self.group, "event_id": event.event_id, "error": letter.error})
+
+    async def _report_lag(self, sub: Subscription) -> None:
+        try:
+            lag = await sub.lag()
+        except Exception:  # metrics must never stop the loop
+            return
+        self._metrics.consumer_lag.labels(subscription=self.group).set(lag)
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _uuid7_like(key: str) -> str:
+    """A stable id matching the envelope's UUIDv7 pattern (version 7, RFC variant),
+    derived from `key`."""
+    raw = bytearray(uuid.uuid5(_DEAD_LETTER_NS, key).bytes)
+    raw[6] = (raw[6] & 0x0F) | 0x70
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    return str(uuid.UUID(bytes=bytes(raw)))
+
+

@@ -1,0 +1,312 @@
+"""The projection worker over the memory fakes: batching, commit after effects,
+retries with backoff, dead letters, graceful shutdown, redelivery."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import pytest
+
+from services.core.clock import FixedClock
+from services.core.envelope import Actor, Envelope
+from services.core.projection import Projection
+from services.core.schema_registry import SchemaRegistry
+from services.eventlog.memory import MemoryEventLog
+from services.eventlog.port import Batch, Recorded, Subscription
+from services.runtime.metrics import Metrics
+from services.runtime.worker import ProjectionWorker, WorkerTuning
+from services.store.memory import MemoryReadStore
+from services.store.port import StoreTx
+
+T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+TOPIC = "test.events"
+
+
+def event(stream: str, version: int, x: int = 1, *, poison: bool = False) -> Envelope:
+    return Envelope(
+        type="test.Counted", schema_version=1, stream=stream, stream_version=version,
+        data={"x": x, "poison": poison}, actor=Actor.system(), occurred_at=T0,
+        correlation_id="corr-1",
+    )
+
+
+class TallyProjection(Projection):
+    """Per-stream count and sum, plus a grand total: order-independent across
+    streams, wrong if any event is applied twice or lost."""
+
+    name = "test.tally"
+    topics = (TOPIC,)
+    tables = ("tallies",)
+
+    def __init__(self, fail_first: int = 0) -> None:
+        self.fail_first = fail_first
+        self.calls = 0
+
+    async def apply(self, event: Envelope, tx: StoreTx) -> None:
+        self.calls += 1
+        if self.calls <= self.fail_first:
+            raise RuntimeError("transient trouble")
+        if event.data["poison"]:
+            raise ValueError(f"cannot count {event.stream}")
+        doc = await tx.get("tallies", "streams", event.stream) or {"n": 0, "sum": 0}
+        await tx.put("tallies", "streams", event.stream,
+                     {"n": doc["n"] + 1, "sum": doc["sum"] + event.data["x"],
+                      "last": event.stream_version})
+        total = await tx.get("tallies", "all", "total") or {"n": 0}
+        await tx.put("tallies", "all", "total", {"n": total["n"] + 1})
+
+
+class RecordingSleep:
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, delay: float) -> None:
+        self.delays.append(delay)
+
+
+async def dump(store: MemoryReadStore) -> list[tuple[str, str, dict[str, object]]]:
+    return [row async for row in store.scan("tallies")]
+
+
+def make_worker(
+    projection: Projection, log: MemoryEventLog, store: MemoryReadStore, **tuning: float
+) -> tuple[ProjectionWorker, Metrics, RecordingSleep]:
+    metrics, sleep = Metrics(), RecordingSleep()
+    worker = ProjectionWorker(
+        projection, log=log, store=store, clock=FixedClock(T0), metrics=metrics,
+        tuning=WorkerTuning(**{"poll_timeout": 0.01, **tuning}), sleep=sleep,
+    )
+    return worker, metrics, sleep
+
+
+def metric(metrics: Metrics, name: str, subscription: str = "test.tally") -> float:
+    value = metrics.registry.get_sample_value(name, {"subscription": subscription})
+    return value or 0.0
+
+
+async def test_polls_in_batches_and_projects_every_event() -> None:
+    log, store = MemoryEventLog(), MemoryReadStore()
+    await log.append([event("a", v, x=v) for v in range(1, 8)])
+    worker, metrics, _ = make_worker(TallyProjection(), log, store, batch_size=3)
+    sub = await log.subscribe("test.tally", [TOPIC])
+
+    sizes = [await worker.run_once(sub) for _ in range(4)]
+
+    assert sizes == [3, 3, 1, 0]
+    assert await store.get("tallies", "streams", "a") == {"n": 7, "sum": 28, "last": 7}
+    assert await sub.lag() == 0
+    assert metric(metrics, "parlons_consumer_lag") == 0
+    assert metric(metrics, "parlons_events_projected_total") == 7
+
+
+class CommitSpy(Subscription):
+    """Wraps a real subscription; records what the store held at each commit."""
+
+    def __init__(self, inner: Subscription, store: MemoryReadStore) -> None:
+        self.inner, self.store = inner, store
+        self.group, self.topics = inner.group, inner.topics
+        self.seen_at_commit: list[tuple[list[str], int]] = []
+
+    async def poll(self, *, max_records: int = 500, timeout: float = 1.0) -> Batch:
+        return await self.inner.poll(max_records=max_records, timeout=timeout)
+
+    async def commit(self, batch: Batch) -> None:
+        total = await self.store.get("tallies", "all", "total")
+        self.seen_at_commit.append(
+            ([r.event.stream for r in batch.records], total["n"] if total else 0))
+        await self.inner.commit(batch)
+
+    async def lag(self) -> int:
+        return await self.inner.lag()
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+async def test_commits_only_after_the_batch_is_in_the_store() -> None:
+    log, store = MemoryEventLog(), MemoryReadStore()
+    await log.append([event(s, 1) for s in "abcde"])
+    worker, _, _ = make_worker(TallyProjection(), log, store, batch_size=2)
+    spy = CommitSpy(await log.subscribe("test.tally", [TOPIC]), store)
+
+    for _ in range(3):
+        await worker.run_once(spy)
+
+    # at every commit, the store already counts every event up to that batch
+    assert spy.seen_at_commit == [(["a", "b"], 2), (["c", "d"], 4), (["e"], 5)]
+
+
+async def test_retries_a_failing_batch_with_exponential_backoff() -> None:
+    log, store = MemoryEventLog(), MemoryReadStore()
+    await log.append([event("a", 1), event("b", 1)])
+    worker, metrics, sleep = make_worker(
+        TallyProjection(fail_first=3), log, store, retries=5, backoff_base=0.1, backoff_max=0.3)
+    sub = await log.subscribe("test.tally", [TOPIC])
+
+    await worker.run_once(sub)
+
+    assert sleep.delays == [0.1, 0.2, 0.3]  # doubled, then capped
+    assert metric(metrics, "parlons_handler_errors_total") == 3
+    assert (await store.get("tallies", "all", "total")) == {"n": 2}
+    assert await log.read("runtime.events") == []
+    assert await sub.lag() == 0
+
+
+async def test_a_poison_event_is_dead_lettered_with_its_error_and_skipped() -> None:
+    log, store = MemoryEventLog(), MemoryReadStore()
+    events = [event("a", 1), event("b", 1), event("c", 1, poison=True), event("a", 2)]
+    recorded = await log.append(events)
+    worker, metrics, _ = make_worker(TallyProjection(), log, store, retries=3)
+    sub = await log.subscribe("test.tally", [TOPIC])
+
+    await worker.run_once(sub)
+
+    assert (await store.get("tallies", "all", "total")) == {"n": 3}  # everything else
+    assert await store.get("tallies", "streams", "c") is None
+    [letter] = await log.read("runtime.events")
+    SchemaRegistry().validate(letter.event)  # a well-formed runtime.HandlingFailed
+    assert letter.event.type == "runtime.HandlingFailed"
+    assert letter.event.data == {
+        "group": "test.tally", "failed_event_id": events[2].event_id,
+        "failed_type": "test.Counted", "failed_topic": TOPIC, "failed_partition": 0,
+        "failed_offset": recorded[2].offset, "attempts": 3,
+        "error": "ValueError: cannot count c",
+    }
+    assert letter.event.causation_id == events[2].event_id
+    assert await sub.lag() == 0  # skipped: the projection moves on
+    assert metric(metrics, "parlons_dead_letters_total") == 1
+    # 3 failed batch attempts, then 3 failed attempts of the poison event alone
+    assert metric(metrics, "parlons_handler_errors_total") == 6
+
+
+async def test_a_redelivered_poison_event_writes_no_second_dead_letter() -> None:
+    log, store = MemoryEventLog(), MemoryReadStore()
+    await log.append([event("c", 1, poison=True)])
+    for _ in range(2):  # e.g. a crash between the dead letter and the commit
+        worker, _, _ = make_worker(TallyProjection(), log, store, retries=1)
+        sub = await log.subscribe("test.tally", [TOPIC])
+        batch = await sub.poll(timeout=0.01)
+        await worker._project(batch)
+    assert len(await log.read("runtime.events")) == 1
+
+
+class DownStore(MemoryReadStore):
+    async def ping(self) -> None:
+        raise ConnectionError("store down")
+
+    def transaction(self):  # type: ignore[no-untyped-def]
+        raise ConnectionError("store down")
+
+
+async def test_a_store_outage_is_not_poison_and_shutdown_leaves_the_batch_uncommitted() -> None:
+    log, store = MemoryEventLog(), DownStore()
+    await log.append([event("a", 1)])
+    worker, _, sleep = make_worker(TallyProjection(), log, store, retries=2)
+
+    async def stop_after_a_while(delay: float) -> None:
+        sleep.delays.append(delay)
+        if len(sleep.delays) == 10:
+            worker.stop()
+
+    worker._sleep = stop_after_a_while
+    await asyncio.wait_for(worker.run(), timeout=5)
+
+    assert len(sleep.delays) == 10  # kept retrying beyond `retries` while the store was down
+    assert await log.read("runtime.events") == []
+    fresh = await log.subscribe("test.tally", [TOPIC])
+    assert await fresh.lag() == 1  # not committed: redelivered once the store is back
+
+
+class GatedProjection(TallyProjection):
+    def __init__(self) -> None:
+        super().__init__()
+        self.entered, self.release = asyncio.Event(), asyncio.Event()
+
+    async def apply(self, event: Envelope, tx: StoreTx) -> None:
+        self.entered.set()
+        await self.release.wait()
+        await super().apply(event, tx)
+
+
+async def test_graceful_shutdown_finishes_and_commits_the_batch_in_hand() -> None:
+    log, store = MemoryEventLog(), MemoryReadStore()
+    projection = GatedProjection()
+    worker, _, _ = make_worker(projection, log, store)
+    task = asyncio.create_task(worker.run())
+    await log.append([event("a", 1), event("b", 1)])
+    await asyncio.wait_for(projection.entered.wait(), timeout=5)
+
+    worker.stop()  # while the batch is being applied
+    projection.release.set()
+    await asyncio.wait_for(task, timeout=5)
+
+    assert (await store.get("tallies", "all", "total")) == {"n": 2}
+    fresh = await log.subscribe("test.tally", [TOPIC])
+    assert await fresh.lag() == 0
+
+
+class ScriptedSubscription(Subscription):
+    """Delivers the given batches, then nothing: redelivery and reordering on demand."""
+
+    def __init__(self, batches: Sequence[Sequence[Envelope]]) -> None:
+        self.group, self.topics = "test.tally", (TOPIC,)
+        self._batches = [
+            Batch([Recorded(e, TOPIC, 0, i, e.stream) for i, e in enumerate(b)], {})
+            for b in batches
+        ]
+        self.commits = 0
+
+    async def poll(self, *, max_records: int = 500, timeout: float = 1.0) -> Batch:
+        return self._batches.pop(0) if self._batches else Batch([], {})
+
+    async def commit(self, batch: Batch) -> None:
+        self.commits += 1
+
+    async def lag(self) -> int:
+        return len(self._batches)
+
+    async def close(self) -> None:
+        return None
+
+
+@pytest.mark.parametrize("deliveries", [
+    "twice in order",
+    "twice, interleaved differently across streams",
+    "overlapping batches, streams reordered",
+])
+async def test_redelivery_and_cross_key_reordering_leave_the_same_projection(
+    deliveries: str,
+) -> None:
+    a = [event("a", v, x=v) for v in (1, 2, 3)]
+    b = [event("b", v, x=10 * v) for v in (1, 2)]
+    c = [event("c", 1, x=100)]
+    in_order = [[*a, *b, *c]]
+    scripts = {
+        "twice in order": [[*a, *b, *c], [*a, *b, *c]],
+        "twice, interleaved differently across streams": [
+            [b[0], a[0], c[0], b[1]], [a[1], a[2]], [a[0], b[0], a[1], b[1], c[0], a[2]]],
+        "overlapping batches, streams reordered": [
+            [c[0], b[0]], [b[0], b[1], a[0]], [a[0], a[1]], [c[0], a[1], a[2], b[1]]],
+    }
+    reference = await _project_script(in_order)
+    assert reference, "the reference projection is empty: the test would prove nothing"
+    assert await _project_script(scripts[deliveries]) == reference
+
+
+async def _project_script(
+    batches: Sequence[Sequence[Envelope]],
+) -> list[tuple[str, str, dict[str, object]]]:
+    log, store = MemoryEventLog(), MemoryReadStore()
+    worker, _, _ = make_worker(TallyProjection(), log, store)
+    sub = ScriptedSubscription(batches)
+    for _ in batches:
+        await worker.run_once(sub)
+    assert sub.commits == len(batches)
+    return await dump(store)
+
+
+def test_backoff_doubles_from_the_base_and_is_capped() -> None:
+    tuning = WorkerTuning(backoff_base=0.5, backoff_max=3.0)
+    assert [tuning.backoff(n) for n in (1, 2, 3, 4, 5)] == [0.5, 1.0, 2.0, 3.0, 3.0]
