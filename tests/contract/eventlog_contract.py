@@ -267,6 +267,15 @@ class EventLogContract(ABC):
         back = await self.read_all(log, TOPIC, start_of(recorded), {stream})
         assert [r.event.event_id for r in back] == [recorded[0].event.event_id]
 
+    async def test_a_taken_slot_refuses_the_whole_batch(self, log: EventLog) -> None:
+        taken, fresh = new_stream(), new_stream()
+        recorded = await log.append([created(taken, 1)])
+        with pytest.raises(ConcurrencyConflict):
+            await log.append([created(fresh, 1), created(fresh, 2), created(taken, 1)])
+        assert await log.stream_version(fresh) == 0
+        back = await self.read_all(log, TOPIC, start_of(recorded), {taken, fresh})
+        assert [r.event.stream for r in back] == [taken]
+
     async def test_racing_writers_of_one_slot_exactly_one_wins(self, log: EventLog) -> None:
         stream = new_stream()
         contenders = [created(stream, 1) for _ in range(10)]

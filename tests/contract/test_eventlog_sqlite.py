@@ -1,0 +1,191 @@
+"""The event-log contract on SQLite, plus what only SQLite promises: group commit,
+failure isolation inside a group, disk full, durability across reopen, several
+processes on one file."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from eventlog_contract import TOPIC, EventLogContract, created, new_group, new_stream
+
+from services.core.errors import ConcurrencyConflict, EventLogUnavailable
+from services.core.schema_registry import SchemaRegistry
+from services.eventlog.port import EventLog
+from services.eventlog.sqlite import SqliteEventLog
+
+_REGISTRY = SchemaRegistry()
+
+
+class TestSqliteEventLog(EventLogContract):
+    @pytest.fixture(autouse=True)
+    def _dir(self, tmp_path: Path) -> None:
+        self.path = tmp_path / "events.db"
+
+    async def make_log(self) -> EventLog:
+        return SqliteEventLog(self.path, key_for=_REGISTRY.key)
+
+
+@pytest.fixture
+async def log(tmp_path: Path) -> AsyncIterator[SqliteEventLog]:
+    log = SqliteEventLog(tmp_path / "events.db", key_for=_REGISTRY.key)
+    await log.start()
+    yield log
+    await log.close()
+
+
+async def test_concurrent_appends_share_commits(log: SqliteEventLog) -> None:
+    before = log.commits
+    await asyncio.gather(*(log.append([created(new_stream(), 1)]) for _ in range(200)))
+    assert log.commits - before < 100  # 200 appends, far fewer fsyncs
+
+
+async def test_a_conflict_fails_only_its_own_request_in_a_group(log: SqliteEventLog) -> None:
+    taken, half = new_stream(), new_stream()
+    await log.append([created(taken, 1)])
+    others = [new_stream() for _ in range(30)]
+    results = await asyncio.gather(
+        log.append([created(taken, 2)], expect={taken: 0}),  # stale: refused
+        log.append([created(half, 1), created(taken, 1)]),  # fails after a first insert
+        *(log.append([created(s, 1)], expect={s: 0}) for s in others),
+        return_exceptions=True,
+    )
+    assert isinstance(results[0], ConcurrencyConflict)
+    assert isinstance(results[1], ConcurrencyConflict)
+    assert all(isinstance(r, list) for r in results[2:])
+    assert await log.stream_version(half) == 0
+    for s in others:
+        assert await log.stream_version(s) == 1
+    assert await log.stream_version(taken) == 1
+
+
+async def test_acknowledged_events_survive_a_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    first = SqliteEventLog(path, key_for=_REGISTRY.key)
+    stream = new_stream()
+    recorded = await first.append([created(stream, v) for v in (1, 2, 3)])
+    sub = await first.subscribe("g", [TOPIC])
+    batch = await sub.poll(timeout=1)
+    await sub.commit(batch)
+    await first.close()
+
+    again = SqliteEventLog(path, key_for=_REGISTRY.key)
+    try:
+        assert await again.read(TOPIC) == recorded
+        assert await again.stream_version(stream) == 3
+        sub = await again.subscribe("g", [TOPIC])
+        assert await sub.lag() == 0
+        assert (await sub.poll(timeout=0.1)).records == []
+    finally:
+        await again.close()
+
+
+async def test_close_writes_what_was_queued(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    log = SqliteEventLog(path)
+    await log.start()
+    pending = [asyncio.create_task(log.append([created(new_stream(), 1)])) for _ in range(50)]
+    await asyncio.sleep(0)  # let every task enqueue its request
+    await log.close()
+    acked = [r for rs in await asyncio.gather(*pending) for r in rs]
+    with pytest.raises(EventLogUnavailable):
+        await log.append([created(new_stream(), 1)])
+    reopened = SqliteEventLog(path)
+    try:
+        assert len(await reopened.read(TOPIC)) == len(acked) == 50
+    finally:
+        await reopened.close()
+
+
+async def test_disk_full_fails_closed_and_acknowledges_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    log = SqliteEventLog(path, max_pages=40)  # about 160 KiB with 4 KiB pages
+    acked: list[str] = []
+    refused: list[str] = []
+    try:
+        for _ in range(100):
+            batch = [created(new_stream(), 1) for _ in range(20)]
+            try:
+                await log.append(batch)
+            except EventLogUnavailable:
+                refused += [e.event_id for e in batch]
+                break
+            acked += [e.event_id for e in batch]
+        assert refused, "the size cap was never reached"
+        with pytest.raises(EventLogUnavailable):
+            await log.ping()  # not ready while writes fail
+    finally:
+        await log.close()
+
+    reopened = SqliteEventLog(path)
+    try:
+        stored = {r.event.event_id for r in await reopened.read(TOPIC, limit=100_000)}
+    finally:
+        await reopened.close()
+    assert stored == set(acked)
+    assert not stored & set(refused)
+
+
+async def test_a_second_log_on_the_same_file_sees_appends(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    reader = SqliteEventLog(path)
+    writer = SqliteEventLog(path)
+    try:
+        await reader.start()
+        sub = await reader.subscribe(new_group(), [TOPIC])
+        event = created(new_stream(), 1)
+        task = asyncio.create_task(sub.poll(timeout=5))
+        await asyncio.sleep(0.05)
+        await writer.append([event])  # no in-process wake-up: found by polling the file
+        batch = await task
+        assert [r.event.event_id for r in batch.records] == [event.event_id]
+    finally:
+        await writer.close()
+        await reader.close()
+
+
+_OTHER_PROCESS = """
+import asyncio, sys
+from services.eventlog.sqlite import SqliteEventLog
+sys.path.insert(0, sys.argv[2])
+from eventlog_contract import created, new_stream
+
+async def main():
+    log = SqliteEventLog(sys.argv[1])
+    for _ in range(50):
+        await log.append([created(new_stream(), 1), created(new_stream(), 1)])
+    await log.close()
+
+asyncio.run(main())
+"""
+
+
+async def test_two_processes_append_to_one_file(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    log = SqliteEventLog(path)
+    await log.start()
+    here = str(Path(__file__).parent)
+    proc = subprocess.Popen([sys.executable, "-c", _OTHER_PROCESS, str(path), here])
+    try:
+        for _ in range(100):
+            await log.append([created(new_stream(), 1)])
+        assert await asyncio.to_thread(proc.wait, 60) == 0
+        records = await log.read(TOPIC, limit=10_000)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        await log.close()
+    assert len(records) == 200
+    offsets = [r.offset for r in records]
+    assert offsets == sorted(set(offsets))
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        conn.close()
