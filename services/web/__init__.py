@@ -1,0 +1,1 @@
+"""The web front end: public pages and the organiser back office (server-rendered, DSFR)."""

@@ -1,0 +1,65 @@
+"""CSRF on every POST and the rendering of back-office pages (never cached)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from services.web.deps import Web
+from services.web.rendering import private_page
+from services.web.security import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE
+
+
+class LoginRequired(Exception):
+    """Raised by back-office routes when no valid organiser session is present."""
+
+
+def require_organiser(web: Web, request: Request) -> str:
+    user = organiser(web, request)
+    if user is None:
+        raise LoginRequired
+    return user
+
+
+def _browser_id(web: Web, request: Request) -> tuple[str, bool]:
+    existing = request.cookies.get(CSRF_COOKIE)
+    if existing:
+        return existing, False
+    return web.csrf.new_browser_id(), True
+
+
+async def checked_form(web: Web, request: Request) -> FormData:
+    """The posted form, once its CSRF token matches this browser's cookie; GET never
+    changes state, so only POST handlers call this."""
+    form = await request.form()
+    token = form.get(CSRF_FIELD)
+    if not web.csrf.valid(request.cookies.get(CSRF_COOKIE),
+                          token if isinstance(token, str) else None):
+        raise HTTPException(403, "Le formulaire a expiré ou ne vient pas de ce site. "
+                                 "Rechargez la page et recommencez.")
+    return form
+
+
+def organiser(web: Web, request: Request) -> str | None:
+    return web.sessions.user(request.cookies.get(SESSION_COOKIE))
+
+
+def admin_page(web: Web, request: Request, template: str, context: dict[str, Any],
+               *, status: int = 200) -> HTMLResponse:
+    browser, is_new = _browser_id(web, request)
+    context = {"csrf_token": web.csrf.token_for(browser), "organiser": organiser(web, request),
+               "errors": {}, **context}
+    response = private_page(request, web.env, template, context, status=status)
+    if is_new:
+        response.set_cookie(CSRF_COOKIE, browser, httponly=True, samesite="strict",
+                            secure=web.deps.settings.secure_cookies, path="/")
+    return response
+
+
+def text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""

@@ -1,0 +1,86 @@
+"""Jinja2 environment and the two ways a page leaves: public (cacheable, ETag)
+and private (back office: never stored)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+           "septembre", "octobre", "novembre", "décembre")
+
+
+def _parse(value: str | date | datetime | None) -> datetime | date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date | datetime):
+        return value
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def french_date(value: str | date | datetime | None) -> str:
+    d = _parse(value)
+    if d is None:
+        return ""
+    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+def french_datetime(value: str | date | datetime | None) -> str:
+    d = _parse(value)
+    if not isinstance(d, datetime):
+        return french_date(d)
+    return f"{french_date(d)} à {d.hour:02d} h {d.minute:02d}"
+
+
+def build_environment(globals_: dict[str, Any]) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters["date_fr"] = french_date
+    env.filters["datetime_fr"] = french_datetime
+    env.globals.update(globals_)
+    return env
+
+
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+    return etag in tags or "*" in tags
+
+
+def public_page(request: Request, env: Environment, template: str, context: dict[str, Any],
+                *, status: int = 200) -> Response:
+    """Same bytes for every visitor (no per-user content), so caches may keep it
+    and must revalidate: an unchanged page costs a 304 and no body."""
+    body = env.get_template(template).render(request=request, **context).encode()
+    etag = etag_of(body)
+    headers = {"ETag": etag, "Cache-Control": "public, no-cache"}
+    if status == 200 and _matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    return HTMLResponse(body, status_code=status, headers=headers)
+
+
+def private_page(request: Request, env: Environment, template: str, context: dict[str, Any],
+                 *, status: int = 200) -> HTMLResponse:
+    body = env.get_template(template).render(request=request, **context)
+    return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})

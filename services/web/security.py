@@ -1,0 +1,96 @@
+"""Signed cookies, the admin session and CSRF tokens.
+
+A token is `payload.signature` where the signature is an HMAC-SHA256 of the
+payload under the secret key, so the browser can hold it but not forge it. The
+CSRF token is bound to a per-browser random id kept in its own signed cookie
+(signed double submit): a form posted from another site cannot know it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from typing import Any
+
+SESSION_COOKIE = "parlons_session"
+CSRF_COOKIE = "parlons_csrf"
+CSRF_FIELD = "csrf_token"
+
+
+def _b64e(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _b64d(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class Signer:
+    def __init__(self, secret: str, purpose: str) -> None:
+        # One key per purpose: a CSRF token can never pass as a session.
+        self._key = hashlib.sha256(f"{purpose}:{secret}".encode()).digest()
+
+    def _mac(self, payload: str) -> str:
+        return _b64e(hmac.new(self._key, payload.encode(), hashlib.sha256).digest())
+
+    def sign(self, data: dict[str, Any]) -> str:
+        payload = _b64e(json.dumps(data, separators=(",", ":")).encode())
+        return f"{payload}.{self._mac(payload)}"
+
+    def unsign(self, token: str) -> dict[str, Any] | None:
+        payload, _, mac = token.partition(".")
+        if not mac or not hmac.compare_digest(mac, self._mac(payload)):
+            return None
+        try:
+            data = json.loads(_b64d(payload))
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) else None
+
+
+class Sessions:
+    """The organiser session: who, until when. Stateless, in a signed cookie."""
+
+    def __init__(self, secret: str, hours: int) -> None:
+        self._signer = Signer(secret, "session")
+        self._ttl = hours * 3600
+
+    def issue(self, user: str, *, now: float | None = None) -> str:
+        now = time.time() if now is None else now
+        return self._signer.sign({"u": user, "exp": int(now) + self._ttl})
+
+    def user(self, token: str | None, *, now: float | None = None) -> str | None:
+        if not token:
+            return None
+        data = self._signer.unsign(token)
+        now = time.time() if now is None else now
+        if data is None or not isinstance(data.get("exp"), int) or data["exp"] < now:
+            return None
+        user = data.get("u")
+        return user if isinstance(user, str) else None
+
+    @property
+    def max_age(self) -> int:
+        return self._ttl
+
+
+class Csrf:
+    def __init__(self, secret: str) -> None:
+        self._signer = Signer(secret, "csrf")
+
+    @staticmethod
+    def new_browser_id() -> str:
+        return secrets.token_urlsafe(24)
+
+    def token_for(self, browser_id: str) -> str:
+        return self._signer.sign({"b": browser_id})
+
+    def valid(self, browser_id: str | None, token: str | None) -> bool:
+        if not browser_id or not token:
+            return False
+        data = self._signer.unsign(token)
+        return data is not None and hmac.compare_digest(str(data.get("b", "")), browser_id)

@@ -1,0 +1,43 @@
+"""Settings of the web front end, read from `PARLONS_*` environment variables."""
+
+from __future__ import annotations
+
+import secrets
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# OpenStreetMap's tile server is a third party: it is only contacted when an
+# operator sets it (or another) explicitly; the default is "no tiles", and the
+# map then shows markers over the shipped département outline.
+NO_TILES = ""
+
+
+class WebSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PARLONS_", extra="ignore")
+
+    environment: str = "development"
+    site_name: str = "Parlons"
+    # Signs session and CSRF cookies. Required outside development.
+    secret_key: str = ""
+    admin_user: str = "admin"
+    # "scrypt$n$r$p$salt$hash" (see services.web.passwords); empty = no back office
+    # login, except in development where a password is generated and printed.
+    admin_password_hash: str = ""
+    session_hours: int = 8
+    tile_url: str = NO_TILES
+    tile_attribution: str = ""
+    # Cookies carry `Secure` unless explicitly served over plain HTTP (local dev, tests).
+    secure_cookies: bool = False
+    page_size: int = 20
+    upload_max_bytes: int = 10 * 1024 * 1024
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == "development"
+
+    def resolved_secret(self) -> str:
+        if self.secret_key:
+            return self.secret_key
+        if self.is_development:
+            return secrets.token_urlsafe(32)
+        raise RuntimeError("PARLONS_SECRET_KEY est obligatoire hors développement.")
