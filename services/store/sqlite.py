@@ -1,0 +1,228 @@
+"""The SQLite read store of the embedded topology (ADR 0003).
+
+Every logical table lives in one `docs(tbl, part, key, doc)` table whose primary
+key is also the listing order, so a page is one index range scan. Guards sit in
+`guards`, written in the same SQLite transaction as the documents.
+
+Reads run on the event loop thread: in WAL mode a reader never waits for a
+writer, and a query on the primary key costs microseconds, far less than a hop
+to a thread. A transaction holds the write lock (`BEGIN IMMEDIATE`) from its
+start, so its reads and writes are serialised with every other writer, in this
+process or another one on the same file; taking the lock and committing (the
+steps that may wait) run in a thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import orjson
+
+from services.store.port import Doc, ReadStore, StoreTx
+
+BUSY_TIMEOUT_MS = 10_000
+SCAN_PAGE = 500
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS docs (
+    tbl TEXT NOT NULL,
+    part TEXT NOT NULL,
+    key TEXT NOT NULL,
+    doc BLOB NOT NULL,
+    PRIMARY KEY (tbl, part, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS guards (
+    projection TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (projection, stream)
+) WITHOUT ROWID;
+"""
+
+
+_SELECT = "SELECT key, doc FROM docs WHERE tbl = ? AND part = ?"
+_LIST = {  # (reverse, after given) -> query
+    (False, False): f"{_SELECT} ORDER BY key LIMIT ?",
+    (False, True): f"{_SELECT} AND key > ? ORDER BY key LIMIT ?",
+    (True, False): f"{_SELECT} ORDER BY key DESC LIMIT ?",
+    (True, True): f"{_SELECT} AND key < ? ORDER BY key DESC LIMIT ?",
+}
+_SCAN_FIRST = "SELECT part, key, doc FROM docs WHERE tbl = ? ORDER BY part, key LIMIT ?"
+_SCAN_NEXT = (
+    "SELECT part, key, doc FROM docs WHERE tbl = ? AND (part, key) > (?, ?)"
+    " ORDER BY part, key LIMIT ?"
+)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    # NORMAL: a power cut may lose the last transactions, never tear one; a
+    # projection then replays them from the log, its guards making that harmless.
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+class SqliteReadStore(ReadStore):
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.queries = 0  # read round trips, for constant-query tests
+        self._reader: sqlite3.Connection | None = None
+        self._writer: sqlite3.Connection | None = None
+        self._write_lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        if self._reader is not None:
+            return
+        writer = _connect(self.path)
+        writer.executescript(_SCHEMA)
+        self._writer, self._reader = writer, _connect(self.path)
+
+    async def close(self) -> None:
+        for conn in (self._reader, self._writer):
+            if conn is not None:
+                conn.close()
+        self._reader = self._writer = None
+
+    async def ping(self) -> None:
+        self._read().execute("SELECT 1").fetchone()
+
+    def _read(self) -> sqlite3.Connection:
+        if self._reader is None:
+            raise RuntimeError("SqliteReadStore used before start() or after close()")
+        self.queries += 1
+        return self._reader
+
+    # -- reads ---------------------------------------------------------------
+    async def get(self, table: str, partition: str, key: str) -> Doc | None:
+        row = self._read().execute(
+            "SELECT doc FROM docs WHERE tbl = ? AND part = ? AND key = ?", (table, partition, key)
+        ).fetchone()
+        return _load(row[0]) if row else None
+
+    async def get_many(self, table: str, partition: str, keys: Sequence[str]) -> dict[str, Doc]:
+        if not keys:
+            return {}
+        rows = self._read().execute(
+            "SELECT key, doc FROM docs WHERE tbl = ? AND part = ?"
+            " AND key IN (SELECT value FROM json_each(?))",  # any number of keys, one query
+            (table, partition, orjson.dumps(list(keys)).decode()),
+        ).fetchall()
+        return {k: _load(d) for k, d in rows}
+
+    async def list(
+        self,
+        table: str,
+        partition: str,
+        *,
+        limit: int = 50,
+        after: str | None = None,
+        reverse: bool = False,
+    ) -> list[tuple[str, Doc]]:
+        sql = _LIST[(reverse, after is not None)]
+        params = (table, partition, after, limit) if after is not None else (
+            table, partition, limit)
+        rows = self._read().execute(sql, params).fetchall()
+        return [(k, _load(d)) for k, d in rows]
+
+    async def count(self, table: str, partition: str) -> int:
+        row = self._read().execute(
+            "SELECT count(*) FROM docs WHERE tbl = ? AND part = ?", (table, partition)
+        ).fetchone()
+        return int(row[0])
+
+    async def scan(self, table: str) -> AsyncIterator[tuple[str, str, Doc]]:
+        # keyset pages, so no cursor stays open across the caller's awaits
+        rows = self._read().execute(_SCAN_FIRST, (table, SCAN_PAGE)).fetchall()
+        while rows:
+            for part, key, doc in rows:
+                yield part, key, _load(doc)
+            last_part, last_key = rows[-1][0], rows[-1][1]
+            rows = self._read().execute(
+                _SCAN_NEXT, (table, last_part, last_key, SCAN_PAGE)
+            ).fetchall()
+
+    # -- writes --------------------------------------------------------------
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[StoreTx]:
+        async with self._write_lock:
+            conn = self._writer
+            if conn is None:
+                raise RuntimeError("SqliteReadStore used before start() or after close()")
+            try:
+                await _in_thread(conn, "BEGIN IMMEDIATE")  # may wait for another process
+                yield _SqliteTx(conn)
+                await _in_thread(conn, "COMMIT")  # may wait for the disk
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    async def drop_projection(self, projection: str, tables: Sequence[str]) -> None:
+        async with self.transaction() as tx:
+            assert isinstance(tx, _SqliteTx)
+            tx.conn.execute(
+                "DELETE FROM docs WHERE tbl IN (SELECT value FROM json_each(?))",
+                (orjson.dumps(list(tables)).decode(),),
+            )
+            tx.conn.execute("DELETE FROM guards WHERE projection = ?", (projection,))
+
+
+class _SqliteTx(StoreTx):
+    """Runs on the store's write connection, inside its open transaction."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    async def get(self, table: str, partition: str, key: str) -> Doc | None:
+        row = self.conn.execute(
+            "SELECT doc FROM docs WHERE tbl = ? AND part = ? AND key = ?", (table, partition, key)
+        ).fetchone()
+        return _load(row[0]) if row else None
+
+    async def put(self, table: str, partition: str, key: str, doc: Doc) -> None:
+        self.conn.execute(
+            "INSERT INTO docs (tbl, part, key, doc) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (tbl, part, key) DO UPDATE SET doc = excluded.doc",
+            (table, partition, key, orjson.dumps(doc)),
+        )
+
+    async def delete(self, table: str, partition: str, key: str) -> None:
+        self.conn.execute(
+            "DELETE FROM docs WHERE tbl = ? AND part = ? AND key = ?", (table, partition, key)
+        )
+
+    async def applied_version(self, projection: str, stream: str) -> int:
+        row = self.conn.execute(
+            "SELECT version FROM guards WHERE projection = ? AND stream = ?", (projection, stream)
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    async def set_applied_version(self, projection: str, stream: str, version: int) -> None:
+        self.conn.execute(
+            "INSERT INTO guards (projection, stream, version) VALUES (?, ?, ?)"
+            " ON CONFLICT (projection, stream) DO UPDATE SET version = excluded.version",
+            (projection, stream, version),
+        )
+
+
+async def _in_thread(conn: sqlite3.Connection, sql: str) -> None:
+    """Run a statement that may block in a thread. If the caller is cancelled
+    meanwhile, wait for the statement anyway so the connection's state is known
+    before the caller rolls back."""
+    task = asyncio.ensure_future(asyncio.to_thread(conn.execute, sql))
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.wait({task})
+        raise
+
+
+def _load(raw: bytes) -> Doc:
+    doc: Doc = orjson.loads(raw)
+    return doc

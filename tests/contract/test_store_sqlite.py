@@ -1,0 +1,122 @@
+"""The read-store contract on SQLite, plus sharing one file between connections
+and processes."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from store_contract import ReadStoreContract
+
+from services.store.port import ReadStore
+from services.store.sqlite import SqliteReadStore
+
+
+class TestSqliteReadStore(ReadStoreContract):
+    @pytest.fixture(autouse=True)
+    def _dir(self, tmp_path: Path) -> None:
+        self.path = tmp_path / "store.db"
+
+    async def make_store(self) -> ReadStore:
+        return SqliteReadStore(self.path)
+
+
+async def test_documents_survive_a_reopen(tmp_path: Path) -> None:
+    store = SqliteReadStore(tmp_path / "store.db")
+    await store.start()
+    async with store.transaction() as tx:
+        await tx.put("t", "p", "k", {"v": "é"})
+        await tx.set_applied_version("proj", "s", 2)
+    await store.close()
+    again = SqliteReadStore(tmp_path / "store.db")
+    await again.start()
+    try:
+        assert await again.get("t", "p", "k") == {"v": "é"}
+        async with again.transaction() as tx:
+            assert await tx.applied_version("proj", "s") == 2
+    finally:
+        await again.close()
+
+
+async def test_two_stores_on_one_file_serialise_their_transactions(tmp_path: Path) -> None:
+    first, second = SqliteReadStore(tmp_path / "s.db"), SqliteReadStore(tmp_path / "s.db")
+    await first.start()
+    await second.start()
+
+    async def increment(store: SqliteReadStore) -> None:
+        async with store.transaction() as tx:
+            doc = await tx.get("t", "p", "n") or {"n": 0}
+            await asyncio.sleep(0)
+            await tx.put("t", "p", "n", {"n": doc["n"] + 1})
+
+    try:
+        await asyncio.gather(*(increment(s) for s in [first, second] * 20))
+        assert await first.get("t", "p", "n") == {"n": 40}
+        assert await second.get("t", "p", "n") == {"n": 40}
+    finally:
+        await first.close()
+        await second.close()
+
+
+_OTHER_PROCESS = """
+import asyncio, sys
+from services.store.sqlite import SqliteReadStore
+
+async def main():
+    store = SqliteReadStore(sys.argv[1])
+    await store.start()
+    for i in range(200):
+        async with store.transaction() as tx:
+            doc = await tx.get("t", "p", "n") or {"n": 0}
+            await tx.put("t", "p", "n", {"n": doc["n"] + 1})
+    await store.close()
+
+asyncio.run(main())
+"""
+
+
+async def test_two_processes_share_one_file(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    store = SqliteReadStore(path)
+    await store.start()
+    proc = subprocess.Popen([sys.executable, "-c", _OTHER_PROCESS, str(path)])
+    try:
+        for _ in range(200):
+            async with store.transaction() as tx:
+                doc = await tx.get("t", "p", "n") or {"n": 0}
+                await tx.put("t", "p", "n", {"n": doc["n"] + 1})
+        assert await asyncio.to_thread(proc.wait, 60) == 0
+        assert await store.get("t", "p", "n") == {"n": 400}
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        await store.close()
+
+
+async def test_a_cancelled_transaction_leaves_nothing(tmp_path: Path) -> None:
+    store = SqliteReadStore(tmp_path / "s.db")
+    await store.start()
+    try:
+        started = asyncio.Event()
+
+        async def slow() -> None:
+            async with store.transaction() as tx:
+                await tx.put("t", "p", "k", {"v": 1})
+                started.set()
+                await asyncio.sleep(10)
+
+        task = asyncio.create_task(slow())
+        await started.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert await store.get("t", "p", "k") is None
+        async with store.transaction() as tx:  # the connection is usable again
+            await tx.put("t", "p", "k", {"v": 2})
+        assert await store.get("t", "p", "k") == {"v": 2}
+    finally:
+        await store.close()
