@@ -80,6 +80,10 @@ class ProjectionWorker:
     def group(self) -> str:
         return self.projection.name
 
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
     def stop(self) -> None:
         """Ask the loop to end after the batch in hand is committed."""
         self._stop.set()
@@ -88,6 +92,7 @@ class ProjectionWorker:
         sub = await self._log.subscribe(self.group, self.projection.topics)
         log.info("worker started", extra={"subscription": self.group})
         try:
+            await self._report_lag(sub)  # the gauge exists before the first event
             while not self._stop.is_set():
                 await self.run_once(sub)
         except _Interrupted:

@@ -1,0 +1,151 @@
+"""The HTTP app factory. Nothing is built at import: `create_app(container)`
+assembles health and metrics routes, each service's router, the error mapping
+and the middlewares (correlation id + access log, idempotency)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from services.core.errors import (
+    ConcurrencyConflict,
+    DomainError,
+    EventLogUnavailable,
+    InvalidEvent,
+    NotFound,
+)
+from services.runtime.bootstrap import Container
+from services.runtime.context import set_correlation_id
+from services.runtime.idempotency import IdempotencyMiddleware
+
+access_log = logging.getLogger("parlons.access")
+
+
+def create_app(container: Container) -> FastAPI:
+    """The container's lifecycle (start, workers, close) belongs to the runner
+    (`services.runtime.runner.running`), not to the app."""
+    app = FastAPI(title="Parlons", version="0.1.0")
+    app.state.container = container
+    _add_operational_routes(app, container)
+    for spec in container.services:
+        if spec.router is not None:
+            app.include_router(spec.router())
+        if spec.install is not None:
+            spec.install(app, container)
+    _add_error_mapping(app)
+    # Added innermost first: correlation/access log wraps idempotency wraps routing.
+    app.add_middleware(IdempotencyMiddleware, store=lambda: container.store)
+    app.add_middleware(CorrelationMiddleware)
+    return app
+
+
+def _add_operational_routes(app: FastAPI, container: Container) -> None:
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        failed = []
+        for name, component in (("event_log", container.log), ("read_store", container.store)):
+            try:
+                await component.ping()
+            except Exception as exc:
+                access_log.warning("not ready", extra={"component": name,
+                                                       "error": type(exc).__name__})
+                failed.append(name)
+        if failed:
+            return JSONResponse({"status": "unavailable", "failed": failed}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(container.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+
+def _error(status: int, code: str, message: str, field: str | None = None,
+           **more: Any) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message, "field": field, **more},
+                        status_code=status)
+
+
+def _add_error_mapping(app: FastAPI) -> None:
+    @app.exception_handler(EventLogUnavailable)
+    async def log_unavailable(_: Request, exc: EventLogUnavailable) -> JSONResponse:
+        # Fail closed: nothing was acknowledged, so never answer 2xx.
+        access_log.error("event log unavailable", extra={"error": str(exc)})
+        response = _error(503, "unavailable", "Votre demande n'a pas pu être enregistrée. "
+                                              "Réessayez dans un instant.")
+        response.headers["Retry-After"] = "1"
+        return response
+
+    @app.exception_handler(ConcurrencyConflict)
+    async def conflict(_: Request, exc: ConcurrencyConflict) -> JSONResponse:
+        return _error(409, "conflict", "Cette ressource a été modifiée entre-temps. "
+                                       "Rechargez-la puis réessayez.")
+
+    @app.exception_handler(DomainError)
+    async def refused(_: Request, exc: DomainError) -> JSONResponse:
+        return _error(422, exc.code, exc.message, exc.field)
+
+    @app.exception_handler(InvalidEvent)
+    async def invalid_event(_: Request, exc: InvalidEvent) -> JSONResponse:
+        return _error(422, "invalid_event",
+                      f"Donnée refusée : le champ « {exc.field} » n'est pas valide.",
+                      exc.field, detail=exc.reason)
+
+    @app.exception_handler(NotFound)
+    async def not_found(_: Request, exc: NotFound) -> JSONResponse:
+        return _error(404, "not_found", str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": ".".join(str(p) for p in e["loc"]), "reason": e["msg"]}
+                  for e in exc.errors()]
+        first = errors[0]["field"] if errors else None
+        return _error(422, "invalid_request",
+                      f"Requête invalide : vérifiez le champ « {first} ».", first,
+                      errors=errors)
+
+
+class CorrelationMiddleware:
+    """Adopts the caller's `X-Request-Id`/`X-Correlation-Id` (or makes one), puts
+    it in the context for logs and commands, returns it, and writes one access
+    line per request: method, path, status, duration. Never the client address
+    nor the query string (it may carry tokens)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        given = headers.get(b"x-request-id") or headers.get(b"x-correlation-id")
+        cid = set_correlation_id(given.decode("latin-1") if given else None)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []),
+                                      (b"x-correlation-id", cid.encode()),
+                                      (b"x-request-id", cid.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            access_log.info("request", extra={
+                "method": scope["method"], "path": scope["path"], "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2)})

@@ -1,0 +1,209 @@
+"""THE composition root: the one place that picks adapters from settings and
+binds handlers to ports. Heavy drivers are imported only when chosen.
+
+A service contributes a `ServiceSpec` (its projections, its command handlers,
+its HTTP router or installer); `SERVICES` lists them. Adding a service means adding one
+entry there.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from services.core.clock import Clock, SystemClock
+from services.core.events import Meta
+from services.core.projection import Projection
+from services.core.schema_registry import SchemaRegistry
+from services.eventlog.port import EventLog
+from services.runtime.metrics import Metrics
+from services.runtime.settings import Settings
+from services.runtime.validating_log import ValidatingEventLog
+from services.runtime.worker import ProjectionWorker, WorkerTuning
+from services.store.port import ReadStore
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter, FastAPI
+
+Handler = Callable[..., Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    projections: Sequence[Callable[[], Projection]] = ()
+    handlers: Mapping[type, Handler] = field(default_factory=dict)
+    router: Callable[[], APIRouter] | None = None
+    # For more than a router (middlewares, static files, error pages): the web front end.
+    install: Callable[[FastAPI, Container], None] | None = None
+
+
+def _consultation() -> ServiceSpec:
+    from services.consultation import api, handlers
+    from services.consultation.commands import CreateConsultation
+    from services.consultation.projections import CatalogueProjection
+
+    return ServiceSpec(
+        name="consultation",
+        projections=(CatalogueProjection,),
+        handlers={CreateConsultation: handlers.create_consultation},
+        router=api.router,
+    )
+
+
+SERVICES: dict[str, Callable[[], ServiceSpec]] = {
+    "consultation": _consultation,
+}
+
+
+class Container:
+    """Everything a process needs, built once from settings."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        log: EventLog,
+        store: ReadStore,
+        clock: Clock,
+        registry: SchemaRegistry,
+        metrics: Metrics,
+        services: Sequence[ServiceSpec],
+    ) -> None:
+        self.settings = settings
+        self.log = log
+        self.store = store
+        self.clock = clock
+        self.registry = registry
+        self.metrics = metrics
+        self.services = list(services)
+        self.projections: list[Projection] = [
+            make() for spec in self.services for make in spec.projections
+        ]
+        deps: dict[str, object] = {"log": log, "store": store, "clock": clock,
+                                   "registry": registry}
+        self.handlers: dict[type, Handler] = {
+            command: _bind(handler, deps)
+            for spec in self.services for command, handler in spec.handlers.items()
+        }
+
+    async def handle(self, command: object, meta: Meta) -> Any:
+        """Run the handler of `command` with its ports already bound."""
+        try:
+            handler = self.handlers[type(command)]
+        except KeyError:
+            raise LookupError(f"no handler for {type(command).__name__}") from None
+        return await handler(command, meta=meta)
+
+    def projection(self, name: str) -> Projection:
+        for p in self.projections:
+            if p.name == name:
+                return p
+        known = ", ".join(p.name for p in self.projections)
+        raise LookupError(f"no projection '{name}' (known: {known})")
+
+    def workers(self) -> list[ProjectionWorker]:
+        s = self.settings
+        tuning = WorkerTuning(
+            batch_size=s.worker_batch_size, poll_timeout=s.worker_poll_timeout,
+            retries=s.worker_retries, backoff_base=s.worker_backoff_base,
+            backoff_max=s.worker_backoff_max,
+        )
+        return [
+            ProjectionWorker(p, log=self.log, store=self.store, clock=self.clock,
+                             metrics=self.metrics, tuning=tuning)
+            for p in self.projections
+        ]
+
+    async def start(self) -> None:
+        await self.log.start()
+        await self.store.start()
+
+    async def close(self) -> None:
+        try:
+            await self.log.close()
+        finally:
+            await self.store.close()
+
+    async def __aenter__(self) -> Container:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    log: EventLog | None = None,
+    store: ReadStore | None = None,
+    clock: Clock | None = None,
+    services: Sequence[str] | None = None,
+) -> Container:
+    """Build a container. Tests pass fakes for `log`/`store`/`clock`; anything
+    not passed comes from `settings`. `services` limits which services this
+    process hosts (default: all, the embedded topology)."""
+    settings = settings or Settings()
+    registry = SchemaRegistry()
+    metrics = Metrics()
+    raw_log = log or _event_log(settings, registry)
+    return Container(
+        settings=settings,
+        log=ValidatingEventLog(raw_log, registry=registry, metrics=metrics,
+                               validate=settings.validate_events),
+        store=store or _read_store(settings),
+        clock=clock or SystemClock(),
+        registry=registry,
+        metrics=metrics,
+        services=[SERVICES[name]() for name in (services or SERVICES)],
+    )
+
+
+def _event_log(settings: Settings, registry: SchemaRegistry) -> EventLog:
+    if settings.event_log == "memory":
+        from services.eventlog.memory import MemoryEventLog
+
+        return MemoryEventLog(key_for=registry.key)
+    if settings.event_log == "sqlite":
+        from services.eventlog.sqlite import SqliteEventLog
+
+        sqlite_log: EventLog = SqliteEventLog(
+            _ensure_parent(settings.events_db), key_for=registry.key)
+        return sqlite_log
+    from services.eventlog.kafka import KafkaEventLog
+
+    kafka_log: EventLog = KafkaEventLog(settings.kafka_bootstrap, registry.topics, registry.key)
+    return kafka_log
+
+
+def _read_store(settings: Settings) -> ReadStore:
+    if settings.read_store == "memory":
+        from services.store.memory import MemoryReadStore
+
+        return MemoryReadStore()
+    from services.store.sqlite import SqliteReadStore
+
+    sqlite_store: ReadStore = SqliteReadStore(_ensure_parent(settings.read_db))
+    return sqlite_store
+
+
+def _ensure_parent(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _bind(handler: Handler, deps: Mapping[str, object]) -> Handler:
+    """Inject the ports a handler asks for by keyword (cosmicpython's bootstrap)."""
+    wanted = inspect.signature(handler).parameters
+    return partial(handler, **{name: dep for name, dep in deps.items() if name in wanted})

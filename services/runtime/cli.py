@@ -1,0 +1,148 @@
+"""The `parlons` command (also `python -m services.runtime`).
+
+  serve [--demo] [--no-workers] [--service NAME]...   HTTP API + projection workers
+  worker SERVICE                                      that service's projections, no HTTP
+  replay PROJECTION                                   rebuild one projection from the log
+  topics create                                       create the Kafka topics of topics.yaml
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import inspect
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+from services.core.projection import project_batch
+from services.core.schema_registry import SchemaRegistry
+from services.eventlog.port import Position
+from services.runtime.bootstrap import SERVICES, Container, bootstrap
+from services.runtime.logging import configure_logging
+from services.runtime.runner import running
+from services.runtime.settings import Settings
+
+log = logging.getLogger("parlons.cli")
+REPLAY_PAGE = 1000
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    configure_logging(settings.log_level)
+    if args.command == "serve":
+        return asyncio.run(_serve(settings, args))
+    if args.command == "worker":
+        return asyncio.run(_worker(settings, args.service))
+    if args.command == "replay":
+        return asyncio.run(_replay(settings, args.projection))
+    return asyncio.run(_create_topics(settings))
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="parlons", description="Parlons: consultations en ligne.")
+    sub = p.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="HTTP API and projection workers in one process")
+    serve.add_argument("--demo", action="store_true", help="seed a demo consultation")
+    serve.add_argument("--no-workers", action="store_true",
+                       help="HTTP only: projections run in separate `worker` processes")
+    serve.add_argument("--service", action="append", choices=sorted(SERVICES),
+                       help="host only these services (default: all)")
+    serve.add_argument("--host", help="overrides PARLONS_HTTP_HOST")
+    serve.add_argument("--port", type=int, help="overrides PARLONS_HTTP_PORT")
+    worker = sub.add_parser("worker", help="run one service's projections (no HTTP)")
+    worker.add_argument("service", choices=sorted(SERVICES))
+    replay = sub.add_parser("replay", help="drop a projection and rebuild it from the log")
+    replay.add_argument("projection", help="e.g. consultation.catalogue")
+    topics = sub.add_parser("topics", help="Kafka topics")
+    topics.add_argument("action", choices=["create"])
+    return p
+
+
+async def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from services.runtime.app import create_app
+    from services.runtime.demo import seed_demo
+
+    container = bootstrap(settings, services=args.service)
+    app = create_app(container)
+    config = uvicorn.Config(
+        app, host=args.host or settings.http_host, port=args.port or settings.http_port,
+        log_config=None,  # our JSON logging, configured above
+        access_log=False,  # uvicorn's access line carries the client IP; ours does not
+        server_header=False, proxy_headers=False, lifespan="off",
+    )
+    async with running(container, workers=not args.no_workers):
+        if args.demo and await seed_demo(container):
+            log.info("demo consultation created")
+        await uvicorn.Server(config).serve()  # returns on SIGINT/SIGTERM
+    return 0
+
+
+async def _worker(settings: Settings, service: str) -> int:
+    container = bootstrap(settings, services=[service])
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with running(container, workers=True):
+        log.info("workers running", extra={"service": service,
+                                           "projections": [p.name for p in container.projections]})
+        await stop.wait()
+    return 0
+
+
+async def _replay(settings: Settings, name: str) -> int:
+    container = bootstrap(settings)
+    try:
+        projection = container.projection(name)
+    except LookupError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    async with running(container, workers=False):
+        read, applied = await rebuild(container, name)
+        counts = await _document_counts(container, projection.tables)
+    summary = ", ".join(f"{t}: {n}" for t, n in counts.items())
+    print(f"{name}: {read} events read, {applied} applied; documents: {summary}")
+    return 0
+
+
+async def rebuild(container: Container, name: str) -> tuple[int, int]:
+    """Drop the projection's tables and guards, reset its group, and apply the
+    whole log again. Its workers must be stopped meanwhile. Returns (read, applied)."""
+    projection = container.projection(name)
+    await container.store.drop_projection(projection.name, projection.tables)
+    await container.log.reset_group(projection.name)
+    read = applied = 0
+    for topic in projection.topics:
+        position: Position = {}
+        while page := await container.log.read(topic, start=position, limit=REPLAY_PAGE):
+            read += len(page)
+            applied += await project_batch(projection, [r.event for r in page], container.store)
+            for r in page:
+                position[r.partition] = max(position.get(r.partition, 0), r.offset + 1)
+    # The group restarts from the beginning; the guards written above make that a no-op.
+    return read, applied
+
+
+async def _document_counts(container: Container, tables: Sequence[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for table in tables:
+        try:
+            counts[table] = sum([1 async for _ in container.store.scan(table)])
+        except NotImplementedError:
+            counts[table] = -1
+    return counts
+
+
+async def _create_topics(settings: Settings) -> int:
+    from services.eventlog.kafka import provision_topics
+
+    result = provision_topics(settings.kafka_bootstrap, SchemaRegistry().topics)
+    if inspect.isawaitable(result):
+        await result
+    print(f"topics ready on {settings.kafka_bootstrap}")
+    return 0

@@ -1,0 +1,152 @@
+"""`Idempotency-Key` on state-changing calls (DESIGN §5): the first answer to a
+key is stored in the read store; a retry with the same key and the same request
+gets that answer again, without running the command twice; the same key with a
+different request is refused (422).
+
+A pure ASGI middleware, because it must see the raw body and the full response.
+Answers of 5xx are not stored: the client should be able to retry those.
+Requests with the same key are serialised in this process; across processes, a
+retry racing its original may run twice (the domain's stream-version key still
+refuses a second creation of the same aggregate).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+from collections.abc import Callable
+from typing import Any
+from weakref import WeakValueDictionary
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from services.store.port import ReadStore
+
+TABLE = "runtime_idempotency_keys"
+HEADER = b"idempotency-key"
+REPLAYED_HEADER = b"idempotent-replayed"
+_STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_KEPT_HEADERS = frozenset({b"content-type", b"location"})
+_KEY_MAX = 200
+
+
+class IdempotencyMiddleware:
+    def __init__(self, app: ASGIApp, *, store: Callable[[], ReadStore]) -> None:
+        self.app = app
+        self._store = store
+        self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _STATE_CHANGING:
+            await self.app(scope, receive, send)
+            return
+        raw_key = dict(scope["headers"]).get(HEADER)
+        if raw_key is None:
+            await self.app(scope, receive, send)
+            return
+        if not 0 < len(raw_key) <= _KEY_MAX:
+            await _send_json(send, 422, {
+                "error": "invalid_idempotency_key", "field": "Idempotency-Key",
+                "message": f"La clé d'idempotence doit compter de 1 à {_KEY_MAX} caractères."})
+            return
+        body, receive = await _buffer_body(receive)
+        fingerprint = _fingerprint(scope, body)
+        key = hashlib.sha256(raw_key).hexdigest()  # the client's key itself is not stored
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            store = self._store()
+            try:
+                known = await store.get(TABLE, key[:2], key)
+            except Exception:
+                await _send_json(send, 503, _UNAVAILABLE)
+                return
+            if known is not None:
+                await self._replay(known, fingerprint, send)
+                return
+            captured = await self._run(scope, receive, send)
+            if captured is not None and captured["status"] < 500:
+                try:
+                    async with store.transaction() as tx:
+                        await tx.put(TABLE, key[:2], key, {**captured, "fingerprint": fingerprint})
+                except Exception:  # the answer is already sent; a retry will re-run
+                    return
+
+    async def _run(self, scope: Scope, receive: Receive, send: Send) -> dict[str, Any] | None:
+        status = 0
+        headers: list[list[str]] = []
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers.extend([k.decode("latin-1"), v.decode("latin-1")]
+                               for k, v in message.get("headers", [])
+                               if k.lower() in _KEPT_HEADERS)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        await self.app(scope, receive, capture)
+        if not status:
+            return None
+        return {"status": status, "headers": headers,
+                "body": base64.b64encode(b"".join(chunks)).decode()}
+
+    async def _replay(self, known: dict[str, Any], fingerprint: str, send: Send) -> None:
+        if known["fingerprint"] != fingerprint:
+            await _send_json(send, 422, {
+                "error": "idempotency_key_reused", "field": "Idempotency-Key",
+                "message": "Cette clé d'idempotence a déjà servi pour une requête différente. "
+                           "Utilisez une nouvelle clé pour une nouvelle demande."})
+            return
+        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in known["headers"]]
+        await send({"type": "http.response.start", "status": known["status"],
+                    "headers": [*headers, (REPLAYED_HEADER, b"true")]})
+        await send({"type": "http.response.body", "body": base64.b64decode(known["body"])})
+
+
+_UNAVAILABLE = {"error": "unavailable",
+                "message": "Le service est momentanément indisponible. Réessayez dans un instant."}
+
+
+def _fingerprint(scope: Scope, body: bytes) -> str:
+    h = hashlib.sha256()
+    for part in (scope["method"].encode(), scope["path"].encode(),
+                 scope.get("query_string", b""), body):
+        h.update(len(part).to_bytes(8, "big"))
+        h.update(part)
+    return h.hexdigest()
+
+
+async def _buffer_body(receive: Receive) -> tuple[bytes, Receive]:
+    """Read the whole body, and give downstream a `receive` that replays it."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break  # a disconnect: let downstream see an empty body
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    delivered = False
+
+    async def replay() -> Message:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay
+
+
+async def _send_json(send: Send, status: int, payload: dict[str, Any]) -> None:
+    body = orjson.dumps(payload)
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,47 @@
+"""Runs a container: start the adapters, supervise the projection workers, and
+on the way out stop the workers gracefully (each finishes and commits its
+batch, within a bounded wait) before closing the adapters."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from services.runtime.bootstrap import Container
+from services.runtime.worker import ProjectionWorker
+
+log = logging.getLogger("parlons.runner")
+
+
+@asynccontextmanager
+async def running(container: Container, *, workers: bool = True) -> AsyncIterator[Container]:
+    await container.start()
+    started = container.workers() if workers else []
+    tasks = [asyncio.create_task(_supervise(w, container), name=f"worker:{w.group}")
+             for w in started]
+    try:
+        yield container
+    finally:
+        for w in started:
+            w.stop()
+        if tasks:
+            _, pending = await asyncio.wait(
+                tasks, timeout=container.settings.worker_shutdown_timeout)
+            for task in pending:  # a worker stuck beyond the bound: its batch is redelivered
+                log.error("worker did not stop in time", extra={"task": task.get_name()})
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        await container.close()
+
+
+async def _supervise(worker: ProjectionWorker, container: Container) -> None:
+    """Restart a worker whose loop crashed (e.g. the log went away), with a pause."""
+    while not worker.stopping:
+        try:
+            await worker.run()
+        except Exception:
+            log.exception("worker crashed; restarting", extra={"subscription": worker.group})
+            container.metrics.handler_errors.labels(subscription=worker.group).inc()
+            await asyncio.sleep(container.settings.worker_backoff_max)
