@@ -1,0 +1,212 @@
+"""Runtime pieces on their own: settings, JSON logs, the validating log,
+the composition root, the CLI's replay and the demo seed."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from services.core.envelope import Actor, Envelope
+from services.core.errors import InvalidEvent
+from services.core.schema_registry import SchemaRegistry
+from services.eventlog.memory import MemoryEventLog
+from services.runtime.bootstrap import bootstrap
+from services.runtime.context import set_correlation_id
+from services.runtime.logging import JsonFormatter
+from services.runtime.metrics import Metrics
+from services.runtime.settings import Settings
+from services.runtime.validating_log import ValidatingEventLog
+
+
+def test_settings_come_from_parlons_environment_variables(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PARLONS_EVENT_LOG", "kafka")
+    monkeypatch.setenv("PARLONS_KAFKA_BOOTSTRAP", "127.0.0.1:19092")
+    monkeypatch.setenv("PARLONS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PARLONS_WORKER_RETRIES", "7")
+    monkeypatch.setenv("PARLONS_VALIDATE_EVENTS", "false")
+    s = Settings()
+    assert (s.event_log, s.kafka_bootstrap, s.worker_retries, s.validate_events) == (
+        "kafka", "127.0.0.1:19092", 7, False)
+    assert s.read_db == tmp_path / "read.db"
+    monkeypatch.setenv("PARLONS_EVENT_LOG", "postgres")
+    with pytest.raises(ValueError, match="event_log"):
+        Settings()
+
+
+def _log_line(logger: str, message: str, **extra: object) -> dict[str, object]:
+    record = logging.getLogger(logger).makeRecord(
+        logger, logging.INFO, __file__, 1, message, (), None, extra=extra)
+    line: dict[str, object] = json.loads(JsonFormatter().format(record))
+    return line
+
+
+def test_json_log_lines_carry_the_correlation_id_and_extra_fields() -> None:
+    set_correlation_id("req-7")
+    line = _log_line("parlons.test", "projected", subscription="consultation.catalogue",
+                     records=3)
+    assert line["message"] == "projected"
+    assert line["level"] == "INFO"
+    assert line["logger"] == "parlons.test"
+    assert line["correlation_id"] == "req-7"
+    assert line["subscription"] == "consultation.catalogue"
+    assert line["records"] == 3
+    assert str(line["time"]).endswith("Z")
+
+
+def test_json_log_lines_never_carry_emails_ips_or_tokens() -> None:
+    line = _log_line(
+        "parlons.test", "login of alice@example.org from 192.168.1.20 and 2001:db8::1:42",
+        client_ip="10.0.0.1", email="bob@example.org", access_token="s3cr3t",
+        session_id="abc", note="ping 10.1.2.3",
+    )
+    text = json.dumps(line)
+    for secret in ("alice@example.org", "192.168.1.20", "2001:db8::1:42", "10.0.0.1",
+                   "bob@example.org", "s3cr3t", "abc", "10.1.2.3"):
+        assert secret not in text, secret
+    assert "[email]" in str(line["message"]) and "[ip]" in str(line["message"])
+
+
+def test_the_access_log_has_no_client_address(caplog: pytest.LogCaptureFixture) -> None:
+    import asyncio
+
+    import httpx
+
+    from services.runtime.app import create_app
+
+    container = bootstrap(Settings(event_log="memory", read_store="memory"))
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    access = logging.getLogger("parlons.access")
+    access.addHandler(handler)
+    access.setLevel(logging.INFO)
+
+    async def call() -> None:
+        transport = httpx.ASGITransport(app=create_app(container), client=("203.0.113.9", 5000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            await client.get("/healthz?token=abc123", headers={"X-Request-Id": "r-1"})
+
+    try:
+        asyncio.run(call())
+    finally:
+        access.removeHandler(handler)
+    [line] = [json.loads(x) for x in stream.getvalue().splitlines()]
+    assert (line["method"], line["path"], line["status"]) == ("GET", "/healthz", 200)
+    assert line["correlation_id"] == "r-1"
+    assert "203.0.113.9" not in stream.getvalue() and "abc123" not in stream.getvalue()
+
+
+def _event(data: dict[str, object]) -> Envelope:
+    return Envelope(type="consultation.ConsultationCreated", schema_version=1,
+                    stream="consultation-c-1", stream_version=1, data=data,
+                    actor=Actor.system(), occurred_at=datetime.now(UTC), correlation_id="c")
+
+
+def _valid_data() -> dict[str, object]:
+    example: dict[str, object] = SchemaRegistry().schema(
+        "consultation.ConsultationCreated", 1)["examples"][0]
+    return dict(example)
+
+
+async def test_the_validating_log_refuses_an_invalid_event_naming_the_field() -> None:
+    inner, metrics = MemoryEventLog(), Metrics()
+    log = ValidatingEventLog(inner, registry=SchemaRegistry(), metrics=metrics)
+    with pytest.raises(InvalidEvent) as refused:
+        await log.append([_event({**_valid_data(), "slug": "Pas Un Slug"})])
+    assert refused.value.field == "data.slug"
+    assert await inner.read("consultation.events") == []
+    assert metrics.registry.get_sample_value(
+        "parlons_event_append_failures_total", {"reason": "invalid"}) == 1
+
+
+async def test_the_validating_log_counts_appends_but_not_duplicates() -> None:
+    metrics = Metrics()
+    log = ValidatingEventLog(MemoryEventLog(), registry=SchemaRegistry(), metrics=metrics)
+    event = _event(_valid_data())
+    await log.append([event])
+    await log.append([event])  # a retried append: the log answers it as a duplicate
+    labels = {"type": "consultation.ConsultationCreated"}
+    assert metrics.registry.get_sample_value("parlons_events_appended_total", labels) == 1
+    assert metrics.registry.get_sample_value(
+        "parlons_event_append_seconds_count", {"topic": "consultation.events"}) == 2
+
+
+async def test_validation_can_be_turned_off() -> None:
+    log = ValidatingEventLog(MemoryEventLog(), registry=SchemaRegistry(), metrics=Metrics(),
+                             validate=False)
+    await log.append([_event({**_valid_data(), "slug": "Pas Un Slug"})])
+    assert len(await log.read("consultation.events")) == 1
+
+
+def test_bootstrap_builds_nothing_heavy_for_memory_and_binds_handlers() -> None:
+    container = bootstrap(Settings(event_log="memory", read_store="memory"))
+    assert [p.name for p in container.projections][:1] == ["consultation.catalogue"]
+    assert container.handlers, "no command handler bound"
+    assert isinstance(container.log, ValidatingEventLog)
+    assert isinstance(container.log.inner, MemoryEventLog)
+    with pytest.raises(LookupError, match="no projection 'nope'"):
+        container.projection("nope")
+
+
+def test_each_container_has_its_own_metrics_registry() -> None:
+    a = bootstrap(Settings(event_log="memory", read_store="memory"))
+    b = bootstrap(Settings(event_log="memory", read_store="memory"))
+    a.metrics.handler_errors.labels(subscription="x").inc()
+    assert b.metrics.registry.get_sample_value(
+        "parlons_handler_errors_total", {"subscription": "x"}) is None
+
+
+async def test_the_demo_is_seeded_once_through_the_command_handler() -> None:
+    from services.runtime.demo import seed_demo
+
+    container = bootstrap(Settings(event_log="memory", read_store="memory"))
+    assert await seed_demo(container) is True
+    assert await seed_demo(container) is False
+    assert len(await container.log.read("consultation.events")) >= 1
+
+
+def test_replay_rebuilds_the_same_documents_from_the_sqlite_log(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+
+    from services.consultation.projections import CATALOGUE
+    from services.runtime.cli import main
+    from services.runtime.demo import seed_demo
+    from services.runtime.runner import running
+
+    monkeypatch.setenv("PARLONS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PARLONS_WORKER_POLL_TIMEOUT", "0.05")
+
+    async def seed_and_project() -> list[tuple[str, str, dict[str, object]]]:
+        container = bootstrap(Settings())
+        async with running(container, workers=False):
+            await seed_demo(container)
+            [worker] = [w for w in container.workers() if w.group == "consultation.catalogue"]
+            sub = await container.log.subscribe(worker.group, worker.projection.topics)
+            while await worker.run_once(sub):
+                pass
+            await sub.close()
+            return [row async for row in container.store.scan(CATALOGUE)]
+
+    before = asyncio.run(seed_and_project())
+    assert before, "nothing projected: the replay would prove nothing"
+
+    assert main(["replay", "consultation.catalogue"]) == 0
+    out = capsys.readouterr().out
+    assert "consultation.catalogue:" in out and f"{CATALOGUE}: {len(before)}" in out
+
+    async def documents() -> list[tuple[str, str, dict[str, object]]]:
+        container = bootstrap(Settings())
+        async with running(container, workers=False):
+            return [row async for row in container.store.scan(CATALOGUE)]
+
+    assert asyncio.run(documents()) == before
+    assert main(["replay", "nope"]) == 2
