@@ -7,8 +7,9 @@ from typing import Any
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from services.core.errors import DomainError
 from services.web.deps import Web
 from services.web.rendering import private_page
 from services.web.security import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE
@@ -63,3 +64,33 @@ def admin_page(web: Web, request: Request, template: str, context: dict[str, Any
 def text(form: FormData, name: str) -> str:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
+
+
+class FormError(Exception):
+    """A field the web layer could not even turn into a command (a malformed date)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+async def submit(web: Web, request: Request, form: FormData, command: object | None,
+                 *, template: str, context: dict[str, Any], success: str,
+                 parse_error: FormError | None = None) -> Response:
+    """Send `command`; on refusal show the same form again with the French message
+    next to the field (DSFR error state) and nothing saved; on success wait for the
+    read models, then redirect (POST/redirect/GET)."""
+    error: FormError | DomainError | None = parse_error
+    if error is None and command is not None:
+        try:
+            await web.deps.send(command)
+        except DomainError as e:
+            error = e
+    if error is not None:
+        field = error.field or "__all__"
+        values = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+        return admin_page(web, request, template, {
+            **context, "values": values, "errors": {field: error.message}}, status=400)
+    await web.deps.settle()
+    return RedirectResponse(success, status_code=303)

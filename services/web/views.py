@@ -1,31 +1,114 @@
-"""Read side of the pages (cosmicpython's views): the only module that knows the
-consultation service's read-model tables. Every function issues a fixed number
-of store queries: lists are read a page at a time, never one query per item."""
+"""Read side of the pages (cosmicpython's views): the only web module that knows
+the consultation service's read-model tables (documented in
+services/consultation/projections.py). Every function issues a fixed number of
+store queries: lists are read one page at a time, never one query per item."""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from services.consultation import phases as ph
 from services.consultation import projections as p
 from services.store.port import Doc, ReadStore
 
+ALL = "all"
+CONTENT_PREVIEW = 5  # items of each kind shown on the consultation page
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Doc]
+    number: int
+    pages: int
+    total: int
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def decorate(doc: Doc, now: datetime) -> Doc:
+    phases = doc.get("phases") or []
+    current = ph.current_phase(phases, now)
+    return {**doc, "phases": ph.with_status(phases, now),
+            "status": ph.consultation_status(phases, now),
+            "current_phase": current,
+            "open_actions": [ph.ACTIONS.get(a, a) for a in ph.open_actions(phases, now)]}
 
 
 async def home(store: ReadStore) -> dict[str, Any]:
-    rows = await store.list(p.CATALOGUE, "all", limit=200)
-    consultations = [doc for _, doc in rows if doc.get("published", True)]
-    return {"consultations": consultations}
+    """Open and upcoming consultations, then past ones (two lists, two queries' worth)."""
+    now = _now()
+    rows = await store.list(p.PUBLISHED, ALL, limit=100, reverse=True)
+    docs = [decorate(doc, now) for _, doc in rows]
+    return {"current": [d for d in docs if d["status"] != "closed"],
+            "past": [d for d in docs if d["status"] == "closed"]}
 
 
-async def consultation_page(store: ReadStore, slug: str) -> dict[str, Any] | None:
-    ref = await store.get(p.BY_SLUG, "all", slug)
+async def consultation_by_slug(store: ReadStore, slug: str, *,
+                               published_only: bool = True) -> Doc | None:
+    ref = await store.get(p.BY_SLUG, ALL, slug)
     if ref is None:
         return None
-    doc: Doc | None = await store.get(p.CATALOGUE, "all", ref["id"])
-    if doc is None:
+    detail = await store.get(p.DETAIL, ALL, ref["id"])
+    if detail is None or (published_only and not detail.get("published")):
         return None
-    return {"consultation": doc}
+    return decorate(detail, _now())
+
+
+async def consultation_page(store: ReadStore, slug: str, *,
+                            published_only: bool = True) -> dict[str, Any] | None:
+    c = await consultation_by_slug(store, slug, published_only=published_only)
+    if c is None:
+        return None
+    cid = c["id"]
+    articles = await store.list("published_articles", cid, limit=CONTENT_PREVIEW, reverse=True)
+    documents = await store.list("documents", cid, limit=CONTENT_PREVIEW, reverse=True)
+    videos = await store.list("videos", cid, limit=CONTENT_PREVIEW, reverse=True)
+    meetings = await store.list("meetings_by_consultation", cid, limit=CONTENT_PREVIEW,
+                                after=_now().isoformat().replace("+00:00", "Z"))
+    return {"consultation": c, "articles": [d for _, d in articles],
+            "documents": [d for _, d in documents], "videos": [d for _, d in videos],
+            "meetings": [d for _, d in meetings]}
+
+
+async def paged(store: ReadStore, table: str, partition: str, number: int, size: int, *,
+                reverse: bool = False) -> Page:
+    """Page `number` (from 1) of a partition. Keyset pagination needs the previous
+    page's last key, so numbered pages read the keys up to this page in one list
+    call (bounded by number * size) — still one query, whatever the total."""
+    total = await store.count(table, partition)
+    pages = max(1, math.ceil(total / size))
+    number = min(max(1, number), pages)
+    rows = await store.list(table, partition, limit=number * size, reverse=reverse)
+    return Page([d for _, d in rows[(number - 1) * size:]], number, pages, total)
+
+
+async def listing(store: ReadStore, slug: str, table: str, number: int, size: int, *,
+                  reverse: bool = False) -> dict[str, Any] | None:
+    c = await consultation_by_slug(store, slug)
+    if c is None:
+        return None
+    page = await paged(store, table, c["id"], number, size, reverse=reverse)
+    return {"consultation": c, "page": page}
+
+
+async def item(store: ReadStore, slug: str, table: str, key: str,
+               partition: str | None = None) -> dict[str, Any] | None:
+    c = await consultation_by_slug(store, slug)
+    if c is None:
+        return None
+    doc = await store.get(table, partition or c["id"], key)
+    if doc is None or doc.get("consultation_id", c["id"]) != c["id"]:
+        return None
+    return {"consultation": c, "item": doc}
+
+
+async def events(store: ReadStore, number: int, size: int) -> dict[str, Any]:
+    page = await paged(store, "meetings", ALL, number, size, reverse=True)
+    markers = [{k: m.get(k) for k in ("meeting_id", "title", "latitude", "longitude")}
+               for m in page.items if m.get("latitude") is not None]
+    return {"page": page, "markers": markers}

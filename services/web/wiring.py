@@ -1,0 +1,61 @@
+"""Binds the web front end to the runtime's container: `install(app, container)`
+is the `ServiceSpec.install` hook of the "web" service (services/runtime/bootstrap.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from services.core.envelope import Actor
+from services.core.events import Meta
+from services.core.ids import new_id
+from services.runtime.context import correlation_id
+from services.web.app import install_web
+from services.web.deps import WebDeps
+from services.web.settings import WebSettings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from services.runtime.bootstrap import Container
+
+SETTLE_MAX_SECONDS = 2.0
+
+
+def deps_for(container: Container, settings: WebSettings | None = None) -> WebDeps:
+    settings = settings or WebSettings()
+
+    async def send(command: Any) -> Any:
+        # Until the identity service lands the back office has one organiser account.
+        meta = Meta(actor=Actor(id=settings.admin_user, role="organiser"),
+                    correlation_id=correlation_id() or new_id())
+        return await container.handle(command, meta)
+
+    async def settle() -> None:
+        """Read-your-writes for the organiser: wait (bounded) until every projection
+        worker reports no lag. Best effort: a page may still be a moment behind."""
+        names = [p.name for p in container.projections]
+        registry = container.metrics.registry
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SETTLE_MAX_SECONDS
+        await asyncio.sleep(0.02)
+        while loop.time() < deadline:
+            lags = [registry.get_sample_value("parlons_consumer_lag", {"subscription": n})
+                    for n in names]
+            if all(not lag for lag in lags):
+                return
+            await asyncio.sleep(0.02)
+
+    read_blob = None
+    blobs = getattr(container, "blobs", None)
+    if blobs is not None:
+        async def read_blob_(address: str) -> bytes | None:
+            data: bytes | None = await blobs.get(address)
+            return data
+        read_blob = read_blob_
+    return WebDeps(store=container.store, send=send, settings=settings, settle=settle,
+                   read_blob=read_blob)
+
+
+def install(app: FastAPI, container: Container) -> None:
+    install_web(app, deps_for(container))

@@ -1,0 +1,85 @@
+"""The back office through the real app and container: login, CSRF, French
+errors next to the field with nothing saved, create/schedule/publish."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from web_harness import ADMIN_PASSWORD, make_container, make_deps
+
+from services.web.app import create_web_app
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    container = make_container()
+    async with container:
+        app = create_web_app(make_deps(container))
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            yield c
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "form without CSRF token"
+    return found.group(1)
+
+
+async def login(client: httpx.AsyncClient) -> None:
+    page = await client.get("/admin/connexion")
+    r = await client.post("/admin/connexion", data={
+        "csrf_token": csrf_of(page.text), "utilisateur": "orga",
+        "mot_de_passe": ADMIN_PASSWORD, "suite": "/admin"})
+    assert r.status_code == 303 and r.headers["location"] == "/admin"
+    assert "httponly" in r.headers["set-cookie"].lower()
+    assert "samesite=strict" in r.headers["set-cookie"].lower()
+
+
+async def create(client: httpx.AsyncClient, **fields: str) -> httpx.Response:
+    page = await client.get("/admin/consultations/nouvelle")
+    return await client.post("/admin/consultations/nouvelle",
+                             data={"csrf_token": csrf_of(page.text), **fields})
+
+
+async def test_back_office_needs_a_login(client):
+    r = await client.get("/admin")
+    assert r.status_code == 303 and r.headers["location"].startswith("/admin/connexion")
+
+
+async def test_wrong_password_is_refused_in_french(client):
+    page = await client.get("/admin/connexion")
+    r = await client.post("/admin/connexion", data={
+        "csrf_token": csrf_of(page.text), "utilisateur": "orga", "mot_de_passe": "non"})
+    assert r.status_code == 400 and "Identifiant ou mot de passe incorrect." in r.text
+    assert "parlons_session" not in r.headers.get("set-cookie", "")
+
+
+async def test_post_without_csrf_token_is_refused(client):
+    await login(client)
+    r = await client.post("/admin/consultations/nouvelle",
+                          data={"title": "Sans jeton", "slug": "sans-jeton"})
+    assert r.status_code == 403
+    assert "formulaire a expiré" in r.text
+    assert "Sans jeton" not in (await client.get("/admin")).text
+
+
+async def test_invalid_slug_shows_french_error_next_to_field_and_saves_nothing(client):
+    await login(client)
+    r = await create(client, title="Mobilités", slug="Pas Valide!")
+    assert r.status_code == 400
+    assert 'id="f-slug-err"' in r.text and "minuscules" in r.text
+    assert "fr-input-group--error" in r.text
+    assert "Mobilités" not in (await client.get("/admin")).text.split("<tbody>")[1]
+
+
+async def test_script_in_title_is_rendered_escaped(client):
+    await login(client)
+    r = await create(client, title="<script>alert(1)</script> Vélo", slug="velo")
+    assert r.status_code == 303
+    page = await client.get(r.headers["location"])
+    assert "<script>alert(1)</script>" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Vélo" in page.text
