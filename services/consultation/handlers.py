@@ -1,24 +1,82 @@
-"""Command handlers: load state from the log, decide, append. Ports only."""
+"""Command handlers of the consultation aggregate: load, decide, append. Ports only.
+
+Every handler takes the command first and its ports as keyword arguments:
+`log` (EventLog), `clock` (Clock), `meta` (Meta: actor, correlation). Errors:
+`DomainError` (French message, `field`), `ConcurrencyConflict` (retry).
+Handlers for content are in `content_handlers.py` and `meeting_handlers.py`.
+"""
 
 from __future__ import annotations
 
-from services.consultation.commands import CreateConsultation
-from services.consultation.model import Consultation, decide_create, stream_of
+from services.consultation import model
+from services.consultation.commands import (
+    CreateConsultation,
+    PublishConsultation,
+    SchedulePhases,
+    UnpublishConsultation,
+    UpdateConsultation,
+)
+from services.consultation.model import Consultation, slug_stream, stream_of
+from services.consultation.streams import append, load
 from services.core.clock import Clock
-from services.core.events import Meta, wrap
+from services.core.errors import ConcurrencyConflict, DomainError
+from services.core.events import DomainEvent, Meta
 from services.eventlog.port import EventLog
 
 
 async def create_consultation(
     cmd: CreateConsultation, *, log: EventLog, clock: Clock, meta: Meta
 ) -> str:
-    stream = stream_of(cmd.consultation_id)
+    stream, slug = stream_of(cmd.consultation_id), slug_stream(cmd.slug)
     version = await log.stream_version(stream)
-    events = decide_create(Consultation(cmd.consultation_id, version), cmd)
-    envelopes = [
-        wrap(e, stream=stream, stream_version=version + i + 1, meta=meta,
-             occurred_at=clock.now(), consultation_id=cmd.consultation_id)
-        for i, e in enumerate(events)
-    ]
-    await log.append(envelopes, expect={stream: version})
+    reservation, created = model.decide_create(Consultation(cmd.consultation_id, version), cmd)
+    try:  # the slug's stream can be written once: the log's key keeps slugs unique
+        await append(log, clock=clock, meta=meta, consultation_id=cmd.consultation_id,
+                     writes=[(slug, 0, [reservation]), (stream, version, [created])])
+    except ConcurrencyConflict as conflict:
+        if conflict.stream == slug:
+            raise DomainError("slug_taken", "Cette adresse courte est déjà utilisée.",
+                              field="slug") from None
+        raise
     return cmd.consultation_id
+
+
+async def update_consultation(
+    cmd: UpdateConsultation, *, log: EventLog, clock: Clock, meta: Meta
+) -> None:
+    state = await load_consultation(log, cmd.consultation_id)
+    await _run(state, model.decide_update(state, cmd), log=log, clock=clock, meta=meta)
+
+
+async def schedule_phases(cmd: SchedulePhases, *, log: EventLog, clock: Clock, meta: Meta) -> None:
+    state = await load_consultation(log, cmd.consultation_id)
+    await _run(state, model.decide_schedule(state, cmd), log=log, clock=clock, meta=meta)
+
+
+async def publish_consultation(
+    cmd: PublishConsultation, *, log: EventLog, clock: Clock, meta: Meta
+) -> None:
+    state = await load_consultation(log, cmd.consultation_id)
+    await _run(state, model.decide_publish(state, cmd), log=log, clock=clock, meta=meta)
+
+
+async def unpublish_consultation(
+    cmd: UnpublishConsultation, *, log: EventLog, clock: Clock, meta: Meta
+) -> None:
+    state = await load_consultation(log, cmd.consultation_id)
+    await _run(state, model.decide_unpublish(state, cmd), log=log, clock=clock, meta=meta)
+
+
+async def load_consultation(log: EventLog, consultation_id: str) -> Consultation:
+    state = Consultation(consultation_id)
+    _, events = await load(log, stream_of(consultation_id))
+    for event in events:
+        state = model.evolve(state, event)
+    return state
+
+
+async def _run(state: Consultation, events: list[DomainEvent], *, log: EventLog,
+               clock: Clock, meta: Meta) -> None:
+    """Append to the consultation's stream, expected at the version `state` was read at."""
+    await append(log, clock=clock, meta=meta, consultation_id=state.consultation_id,
+                 writes=[(stream_of(state.consultation_id), state.version, events)])

@@ -1,0 +1,131 @@
+"""Content aggregates (questionnaire, article, document, video) as pure functions.
+
+Each item is its own stream (`<kind>-<id>`), so editing one never conflicts with
+another. Their state is small: enough to refuse editing what does not exist and to
+know which consultation an item belongs to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from services.consultation import content_events as ev
+from services.consultation.content_commands import (
+    AttachVideo,
+    PublishArticle,
+    RemoveDocument,
+    RemoveQuestionnaire,
+    RemoveVideo,
+    SaveQuestionnaire,
+    UnpublishArticle,
+    WriteArticle,
+)
+from services.consultation.questionnaire import validate_questionnaire
+from services.consultation.rules import ident, text
+from services.consultation.videos import parse_video_url
+from services.core.errors import DomainError
+from services.core.events import DomainEvent
+
+ARTICLE_KINDS = {"article": "article", "news": "actualité"}
+BODY_MAX = 50_000
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """What the content commands need to know about an item's past."""
+
+    version: int = 0
+    consultation_id: str = ""
+    published: bool = False
+    removed: bool = False
+
+    @property
+    def exists(self) -> bool:
+        return self.version > 0 and not self.removed
+
+
+def stream(kind: str, item_id: str) -> str:
+    return f"{kind}-{item_id}"
+
+
+def evolve(state: Item, event: DomainEvent) -> Item:
+    state = replace(state, version=state.version + 1)
+    cid = getattr(event, "consultation_id", state.consultation_id)
+    state = replace(state, consultation_id=cid)
+    if isinstance(event, ev.ArticlePublished):
+        return replace(state, published=True)
+    if isinstance(event, ev.ArticleUnpublished):
+        return replace(state, published=False)
+    if isinstance(event, ev.QuestionnaireRemoved | ev.DocumentRemoved | ev.VideoRemoved):
+        return replace(state, removed=True)
+    if isinstance(event, ev.QuestionnaireSaved | ev.DocumentAttached | ev.VideoAttached):
+        return replace(state, removed=False)
+    return state
+
+
+def must_exist(state: Item, what: str) -> None:
+    if not state.exists:
+        raise DomainError("not_found", f"{what} introuvable.")
+
+
+def _same_consultation(state: Item, consultation_id: str) -> None:
+    if state.version and state.consultation_id != consultation_id:
+        raise DomainError("wrong_consultation",
+                          "Cet élément appartient à une autre consultation.",
+                          field="consultation_id")
+
+
+def decide_save_questionnaire(state: Item, cmd: SaveQuestionnaire) -> list[DomainEvent]:
+    _same_consultation(state, cmd.consultation_id)
+    return [ev.QuestionnaireSaved(**validate_questionnaire(cmd))]
+
+
+def decide_remove_questionnaire(state: Item, cmd: RemoveQuestionnaire) -> list[DomainEvent]:
+    must_exist(state, "Questionnaire")
+    return [ev.QuestionnaireRemoved(cmd.questionnaire_id, state.consultation_id)]
+
+
+def decide_write_article(state: Item, cmd: WriteArticle) -> list[DomainEvent]:
+    ident(cmd.article_id, "article_id")
+    _same_consultation(state, cmd.consultation_id)
+    if cmd.kind not in ARTICLE_KINDS:
+        raise DomainError("invalid_kind", "Le type doit être « article » ou « actualité ».",
+                          field="kind")
+    return [ev.ArticleWritten(
+        cmd.article_id, cmd.consultation_id, cmd.kind,
+        text(cmd.title, "title", label="Le titre", max_len=200, min_len=3),
+        text(cmd.summary, "summary", label="Le chapeau", max_len=500),
+        text(cmd.body_markdown, "body_markdown", label="Le texte", max_len=BODY_MAX,
+             min_len=1))]
+
+
+def decide_publish_article(state: Item, cmd: PublishArticle) -> list[DomainEvent]:
+    must_exist(state, "Article")
+    return [] if state.published else [ev.ArticlePublished(cmd.article_id,
+                                                           state.consultation_id)]
+
+
+def decide_unpublish_article(state: Item, cmd: UnpublishArticle) -> list[DomainEvent]:
+    must_exist(state, "Article")
+    return [ev.ArticleUnpublished(cmd.article_id, state.consultation_id)] \
+        if state.published else []
+
+
+def decide_remove_document(state: Item, cmd: RemoveDocument) -> list[DomainEvent]:
+    must_exist(state, "Document")
+    return [ev.DocumentRemoved(cmd.document_id, state.consultation_id)]
+
+
+def decide_attach_video(state: Item, cmd: AttachVideo) -> list[DomainEvent]:
+    ident(cmd.video_id, "video_id")
+    if state.exists:
+        raise DomainError("already_exists", "Cette vidéo existe déjà.", field="video_id")
+    ref = parse_video_url(cmd.url)
+    title = text(cmd.title, "title", label="Le titre", max_len=200, min_len=1)
+    return [ev.VideoAttached(cmd.video_id, cmd.consultation_id, title, ref.provider,
+                             ref.video_id, ref.url)]
+
+
+def decide_remove_video(state: Item, cmd: RemoveVideo) -> list[DomainEvent]:
+    must_exist(state, "Vidéo")
+    return [ev.VideoRemoved(cmd.video_id, state.consultation_id)]

@@ -1,0 +1,207 @@
+"""Commands on what a consultation contains: questionnaires, articles and news,
+documents, videos, meetings and their minutes, commissions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+# -- questionnaires -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OptionSpec:
+    option_id: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionSpec:
+    """Show a question only when `question_id` got one of `option_ids`
+    (an empty tuple: whenever `question_id` got any answer)."""
+
+    question_id: str
+    option_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionSpec:
+    question_id: str
+    kind: str  # single | multiple | open
+    text: str
+    required: bool = False
+    options: tuple[OptionSpec, ...] = ()
+    allow_other: bool = False  # closed questions: an "Autre" option with free text
+    max_length: int = 2000  # open answers and "Autre" text
+    condition: ConditionSpec | None = None
+    help_text: str = ""
+    source_id: str | None = None  # id in an imported questionnaire (Grand Débat)
+
+
+@dataclass(frozen=True, slots=True)
+class SaveQuestionnaire:
+    """Creates or replaces a questionnaire as a whole (questions in display order)."""
+
+    questionnaire_id: str
+    consultation_id: str
+    title: str
+    questions: tuple[QuestionSpec, ...]
+    description: str = ""
+    theme_id: str | None = None
+    position: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveQuestionnaire:
+    questionnaire_id: str
+
+
+# -- articles, documents, videos ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WriteArticle:
+    """Creates or edits an article (kind "article") or a news item (kind "news").
+    The body is Markdown; it is rendered through an allowlist sanitiser."""
+
+    article_id: str
+    consultation_id: str
+    title: str
+    body_markdown: str
+    kind: str = "article"
+    summary: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PublishArticle:
+    article_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnpublishArticle:
+    article_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AttachDocument:
+    """An upload. The bytes go to the BlobStore, content-addressed; the event only
+    carries their metadata. The type is decided by magic bytes, not the name."""
+
+    document_id: str
+    consultation_id: str
+    title: str
+    filename: str
+    content: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveDocument:
+    document_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AttachVideo:
+    """A video hosted elsewhere (PeerTube, YouTube, Dailymotion, Vimeo), by URL."""
+
+    video_id: str
+    consultation_id: str
+    title: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveVideo:
+    video_id: str
+
+
+# -- meetings and minutes -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleMeeting:
+    """Creates a meeting, or with `UpdateMeeting` replaces its details. A meeting
+    is in person (address + postcode, optional coordinates), online, or both."""
+
+    meeting_id: str
+    consultation_id: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    description: str = ""
+    address: str = ""
+    postcode: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    capacity: int | None = None
+    online_url: str = ""
+    commission_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateMeeting(ScheduleMeeting):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class CancelMeeting:
+    meeting_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterForMeeting:
+    """`participant_id` is an opaque pseudonymous id: no personal data."""
+
+    meeting_id: str
+    participant_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CancelRegistration:
+    meeting_id: str
+    participant_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PublishMinutes:
+    """The minutes of a meeting that has ended (replaces earlier minutes)."""
+
+    meeting_id: str
+    summary: str
+    attendance: int
+    contribution_ids: tuple[str, ...] = ()
+
+
+# -- commissions --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CreateCommission:
+    commission_id: str
+    consultation_id: str
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AddCommissionMember:
+    """Members are public figures of the commission (display name and role),
+    not participants' private data."""
+
+    commission_id: str
+    member_id: str
+    display_name: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveCommissionMember:
+    commission_id: str
+    member_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PublishCommissionReport:
+    commission_id: str
+    report_id: str
+    title: str
+    body_markdown: str

@@ -1,0 +1,80 @@
+"""iCalendar (RFC 5545) export of meetings: CRLF line ends, escaped text, lines
+folded at 75 octets, times in UTC."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from services.consultation.rules import parse_iso
+
+PRODID = "-//Parlons//Consultations//FR"
+
+
+def escape_text(value: str) -> str:
+    """RFC 5545 §3.3.11: backslash, semicolon, comma escaped; newlines as \\n."""
+    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
+
+
+def fold(line: str) -> str:
+    """Split a content line into chunks of at most 75 octets, never inside a
+    UTF-8 character; continuation lines start with a space (§3.1)."""
+    out: list[str] = []
+    current, size = "", 0
+    for ch in line:
+        n = len(ch.encode("utf-8"))
+        if size + n > 75:
+            out.append(current)
+            current, size = " ", 1
+        current += ch
+        size += n
+    out.append(current)
+    return "\r\n".join(out)
+
+
+def _utc(value: str) -> str:
+    return parse_iso(value).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _event(meeting: dict[str, Any], *, stamp: datetime, base_url: str) -> list[str]:
+    place = ", ".join(p for p in (meeting["address"], meeting["postcode"] + " "
+                                  + meeting["commune"] if meeting["postcode"] else "") if p)
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:{meeting['meeting_id']}@parlons",
+        f"DTSTAMP:{stamp.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}",
+        f"DTSTART:{_utc(meeting['starts_at'])}",
+        f"DTEND:{_utc(meeting['ends_at'])}",
+        f"SUMMARY:{escape_text(meeting['title'])}",
+    ]
+    if meeting.get("description"):
+        lines.append(f"DESCRIPTION:{escape_text(meeting['description'])}")
+    if place or meeting.get("online_url"):
+        lines.append(f"LOCATION:{escape_text(place or meeting['online_url'])}")
+    if meeting.get("latitude") is not None and meeting.get("longitude") is not None:
+        lines.append(f"GEO:{meeting['latitude']:.6f};{meeting['longitude']:.6f}")
+    if base_url:
+        lines.append(f"URL:{base_url.rstrip('/')}/rencontres/{meeting['meeting_id']}")
+    if meeting.get("cancelled"):
+        lines.append("STATUS:CANCELLED")
+    lines.append("END:VEVENT")
+    return lines
+
+
+def meetings_ics(meetings: Iterable[dict[str, Any]], *, stamp: datetime,
+                 base_url: str = "", name: str = "") -> str:
+    """A VCALENDAR of MEETING read-model docs (see projections.py)."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN",
+             "METHOD:PUBLISH"]
+    if name:
+        lines.append(f"X-WR-CALNAME:{escape_text(name)}")
+    for meeting in meetings:
+        lines += _event(meeting, stamp=stamp, base_url=base_url)
+    lines.append("END:VCALENDAR")
+    return "".join(fold(line) + "\r\n" for line in lines)
+
+
+def meeting_ics(meeting: dict[str, Any], *, stamp: datetime, base_url: str = "") -> str:
+    return meetings_ics([meeting], stamp=stamp, base_url=base_url)

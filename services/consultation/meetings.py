@@ -1,0 +1,229 @@
+"""Meetings (local or online events), their minutes, and commissions, as pure
+decide/evolve functions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from services.consultation import content_events as ev
+from services.consultation.content_commands import (
+    AddCommissionMember,
+    CancelMeeting,
+    CreateCommission,
+    PublishCommissionReport,
+    PublishMinutes,
+    RemoveCommissionMember,
+    ScheduleMeeting,
+)
+from services.consultation.rules import aware, https_url, ident, iso, parse_iso, text
+from services.core.errors import DomainError
+from services.core.events import DomainEvent
+from services.territory import lookup_postcode
+
+MAX_CAPACITY = 100_000
+# (lat min, lat max, lon min, lon max): mainland France and Corsica, then overseas.
+BOUNDS = {
+    "metropole": (41.3, 51.2, -5.3, 9.7),
+    "971": (15.8, 16.6, -61.9, -60.9), "972": (14.3, 15.0, -61.3, -60.7),
+    "973": (2.0, 5.9, -54.7, -51.5), "974": (-21.5, -20.8, 55.1, 56.0),
+    "976": (-13.1, -12.5, 44.9, 45.4),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Meeting:
+    version: int = 0
+    consultation_id: str = ""
+    ends_at: str = ""
+    cancelled: bool = False
+
+    @property
+    def exists(self) -> bool:
+        return self.version > 0
+
+
+def meeting_stream(meeting_id: str) -> str:
+    return f"meeting-{meeting_id}"
+
+
+def registration_stream(meeting_id: str, participant_id: str) -> str:
+    """One stream per (meeting, participant): its version is the registration's
+    state (odd: registered, even: cancelled), so the key, not a read, dedupes."""
+    return f"meeting-{meeting_id}-registration-{participant_id}"
+
+
+def decide_schedule(state: Meeting, cmd: ScheduleMeeting, *, update: bool) -> list[DomainEvent]:
+    ident(cmd.meeting_id, "meeting_id")
+    if update and not state.exists:
+        raise DomainError("not_found", "Rencontre introuvable.", field="meeting_id")
+    if not update and state.exists:
+        raise DomainError("already_exists", "Cette rencontre existe déjà.", field="meeting_id")
+    if update and state.consultation_id != cmd.consultation_id:
+        raise DomainError("wrong_consultation", "Cette rencontre appartient à une autre "
+                          "consultation.", field="consultation_id")
+    if state.cancelled:
+        raise DomainError("cancelled", "Cette rencontre est annulée.", field="meeting_id")
+    fields = _details(cmd)
+    cls = ev.MeetingUpdated if update else ev.MeetingScheduled
+    return [cls(meeting_id=cmd.meeting_id, consultation_id=cmd.consultation_id, **fields)]
+
+
+def _details(cmd: ScheduleMeeting) -> dict[str, Any]:
+    title = text(cmd.title, "title", label="Le titre", max_len=200, min_len=3)
+    aware(cmd.starts_at, "starts_at")
+    aware(cmd.ends_at, "ends_at")
+    if cmd.ends_at <= cmd.starts_at:
+        raise DomainError("ends_before_start", "La rencontre doit se terminer après son début.",
+                          field="ends_at")
+    online = https_url(cmd.online_url, "online_url", label="Le lien de la rencontre en ligne") \
+        if cmd.online_url.strip() else ""
+    commune = departement = ""
+    address = text(cmd.address, "address", label="L'adresse", max_len=300)
+    if cmd.postcode.strip():
+        place = lookup_postcode(cmd.postcode)
+        if not address:
+            raise DomainError("required", "L'adresse est obligatoire.", field="address")
+        commune, departement = place.communes[0], place.departement.code
+    elif not online:
+        raise DomainError("no_place", "Indiquez une adresse et un code postal, ou un lien "
+                          "pour une rencontre en ligne.", field="postcode")
+    if (cmd.latitude is None) != (cmd.longitude is None):
+        raise DomainError("partial_coordinates", "Indiquez la latitude et la longitude.",
+                          field="latitude")
+    if cmd.latitude is not None and cmd.longitude is not None:
+        _check_in_france(cmd.latitude, cmd.longitude, departement)
+    if cmd.capacity is not None and not 1 <= cmd.capacity <= MAX_CAPACITY:
+        raise DomainError("invalid_capacity",
+                          f"La jauge doit être comprise entre 1 et {MAX_CAPACITY}.",
+                          field="capacity")
+    if cmd.commission_id is not None:
+        ident(cmd.commission_id, "commission_id")
+    return {
+        "title": title,
+        "description": text(cmd.description, "description", label="La description",
+                            max_len=5000),
+        "starts_at": iso(cmd.starts_at), "ends_at": iso(cmd.ends_at),
+        "address": address, "postcode": cmd.postcode.strip(), "commune": commune,
+        "departement": departement, "latitude": cmd.latitude, "longitude": cmd.longitude,
+        "capacity": cmd.capacity, "online_url": online, "commission_id": cmd.commission_id,
+    }
+
+
+def _check_in_france(lat: float, lon: float, departement: str) -> None:
+    lat_min, lat_max, lon_min, lon_max = BOUNDS.get(departement, BOUNDS["metropole"])
+    if not (lat_min <= lat <= lat_max and lon_min <= lon <= lon_max):
+        raise DomainError("out_of_bounds", "Les coordonnées ne sont pas en France (ou pas dans "
+                          "le département du code postal).", field="latitude")
+
+
+def decide_cancel(state: Meeting, cmd: CancelMeeting) -> list[DomainEvent]:
+    if not state.exists:
+        raise DomainError("not_found", "Rencontre introuvable.", field="meeting_id")
+    return [] if state.cancelled else [ev.MeetingCancelled(cmd.meeting_id, state.consultation_id)]
+
+
+def decide_minutes(state: Meeting, cmd: PublishMinutes, now: datetime) -> list[DomainEvent]:
+    if not state.exists or state.cancelled:
+        raise DomainError("not_found", "Rencontre introuvable ou annulée.", field="meeting_id")
+    if now < parse_iso(state.ends_at):
+        raise DomainError("meeting_not_over",
+                          "Le compte rendu ne peut être publié qu'après la rencontre.",
+                          field="meeting_id")
+    if not 0 <= cmd.attendance <= 1_000_000:
+        raise DomainError("invalid_attendance", "Le nombre de participants est invalide.",
+                          field="attendance")
+    if len(cmd.contribution_ids) > 500:
+        raise DomainError("too_many_links", "Au plus 500 contributions liées.",
+                          field="contribution_ids")
+    for i, cid in enumerate(cmd.contribution_ids):
+        ident(cid, f"contribution_ids.{i}")
+    summary = text(cmd.summary, "summary", label="Le compte rendu", max_len=20_000, min_len=1)
+    return [ev.MinutesPublished(cmd.meeting_id, state.consultation_id, summary,
+                                cmd.attendance, list(dict.fromkeys(cmd.contribution_ids)))]
+
+
+def evolve(state: Meeting, event: DomainEvent) -> Meeting:
+    state = replace(state, version=state.version + 1)
+    if isinstance(event, ev.MeetingScheduled):  # MeetingUpdated too (a subclass)
+        return replace(state, consultation_id=event.consultation_id, ends_at=event.ends_at)
+    if isinstance(event, ev.MeetingCancelled):
+        return replace(state, cancelled=True)
+    return state
+
+
+# -- commissions ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Commission:
+    version: int = 0
+    consultation_id: str = ""
+    members: frozenset[str] = frozenset()
+
+    @property
+    def exists(self) -> bool:
+        return self.version > 0
+
+
+def commission_stream(commission_id: str) -> str:
+    return f"commission-{commission_id}"
+
+
+def decide_create_commission(state: Commission, cmd: CreateCommission) -> list[DomainEvent]:
+    ident(cmd.commission_id, "commission_id")
+    if state.exists:
+        raise DomainError("already_exists", "Cette commission existe déjà.",
+                          field="commission_id")
+    return [ev.CommissionCreated(
+        cmd.commission_id, cmd.consultation_id,
+        text(cmd.name, "name", label="Le nom", max_len=200, min_len=3),
+        text(cmd.description, "description", label="La description", max_len=5000))]
+
+
+def decide_add_member(state: Commission, cmd: AddCommissionMember) -> list[DomainEvent]:
+    _commission_exists(state)
+    ident(cmd.member_id, "member_id")
+    if cmd.member_id in state.members:
+        raise DomainError("already_member", "Ce membre fait déjà partie de la commission.",
+                          field="member_id")
+    return [ev.CommissionMemberAdded(
+        cmd.commission_id, state.consultation_id, cmd.member_id,
+        text(cmd.display_name, "display_name", label="Le nom", max_len=200, min_len=1),
+        text(cmd.role, "role", label="Le rôle", max_len=200, min_len=1))]
+
+
+def decide_remove_member(state: Commission, cmd: RemoveCommissionMember) -> list[DomainEvent]:
+    _commission_exists(state)
+    if cmd.member_id not in state.members:
+        raise DomainError("not_member", "Ce membre ne fait pas partie de la commission.",
+                          field="member_id")
+    return [ev.CommissionMemberRemoved(cmd.commission_id, state.consultation_id,
+                                       cmd.member_id)]
+
+
+def decide_report(state: Commission, cmd: PublishCommissionReport) -> list[DomainEvent]:
+    _commission_exists(state)
+    ident(cmd.report_id, "report_id")
+    return [ev.CommissionReportPublished(
+        cmd.commission_id, state.consultation_id, cmd.report_id,
+        text(cmd.title, "title", label="Le titre", max_len=200, min_len=3),
+        text(cmd.body_markdown, "body_markdown", label="Le rapport", max_len=100_000,
+             min_len=1))]
+
+
+def _commission_exists(state: Commission) -> None:
+    if not state.exists:
+        raise DomainError("not_found", "Commission introuvable.", field="commission_id")
+
+
+def evolve_commission(state: Commission, event: DomainEvent) -> Commission:
+    state = replace(state, version=state.version + 1)
+    if isinstance(event, ev.CommissionCreated):
+        return replace(state, consultation_id=event.consultation_id)
+    if isinstance(event, ev.CommissionMemberAdded):
+        return replace(state, members=state.members | {event.member_id})
+    if isinstance(event, ev.CommissionMemberRemoved):
+        return replace(state, members=state.members - {event.member_id})
+    return state

@@ -1,0 +1,106 @@
+"""Projections `consultation.meetings` and `consultation.commissions`.
+Table layouts are documented in `projections.py`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.consultation.richtext import render_markdown
+from services.core.envelope import Envelope
+from services.core.projection import Projection
+from services.store.port import Doc, StoreTx
+
+MEETINGS = "meetings"
+BY_CONSULTATION = "meetings_by_consultation"
+BY_DEPARTEMENT = "meetings_by_departement"
+BY_COMMISSION = "meetings_by_commission"
+MINUTES = "minutes"
+COMMISSIONS = "commissions"
+ALL = "all"
+
+
+def _key(doc: Doc) -> str:
+    return f"{doc['starts_at']}|{doc['meeting_id']}"
+
+
+class MeetingProjection(Projection):
+    name = "consultation.meetings"
+    topics = ("consultation.events",)
+    tables = (MEETINGS, BY_CONSULTATION, BY_DEPARTEMENT, BY_COMMISSION, MINUTES)
+
+    async def apply(self, event: Envelope, tx: StoreTx) -> None:
+        t, d = event.type.removeprefix("consultation."), event.data
+        if not (t.startswith("Meeting") or t == "MinutesPublished"):
+            return
+        at = event.occurred_at.isoformat().replace("+00:00", "Z")
+        old = await tx.get(MEETINGS, ALL, d["meeting_id"])
+        doc = self._next(t, d, at, old)
+        if doc is None:
+            return
+        if old is not None:  # the date or place may have changed: unfile the old copies
+            for table, part in _indexes(old):
+                await tx.delete(table, part, _key(old))
+        await tx.put(MEETINGS, ALL, doc["meeting_id"], doc)
+        for table, part in _indexes(doc):
+            await tx.put(table, part, _key(doc), doc)
+        if t == "MinutesPublished":
+            await tx.put(MINUTES, doc["consultation_id"], doc["meeting_id"], doc["minutes"])
+
+    @staticmethod
+    def _next(t: str, d: dict[str, Any], at: str, old: Doc | None) -> Doc | None:
+        if t in ("MeetingScheduled", "MeetingUpdated"):
+            kept = {"registrations": 0, "cancelled": False, "minutes": None}
+            if old is not None:
+                kept = {k: old[k] for k in kept}
+            return {**d, **kept}
+        if old is None:
+            return None  # registrations or minutes of a meeting never seen: ignore
+        doc = dict(old)
+        if t == "MeetingCancelled":
+            doc["cancelled"] = True
+        elif t == "MeetingRegistrationAdded":
+            doc["registrations"] += 1
+        elif t == "MeetingRegistrationCancelled":
+            doc["registrations"] = max(0, doc["registrations"] - 1)
+        elif t == "MinutesPublished":
+            doc["minutes"] = {k: d[k] for k in ("meeting_id", "consultation_id", "summary",
+                                                "attendance", "contribution_ids")}
+            doc["minutes"]["published_at"] = at
+        return doc
+
+
+def _indexes(doc: Doc) -> list[tuple[str, str]]:
+    out = [(BY_CONSULTATION, doc["consultation_id"])]
+    if doc["departement"]:
+        out.append((BY_DEPARTEMENT, doc["departement"]))
+    if doc["commission_id"]:
+        out.append((BY_COMMISSION, doc["commission_id"]))
+    return out
+
+
+class CommissionProjection(Projection):
+    name = "consultation.commissions"
+    topics = ("consultation.events",)
+    tables = (COMMISSIONS,)
+
+    async def apply(self, event: Envelope, tx: StoreTx) -> None:
+        t, d = event.type.removeprefix("consultation."), event.data
+        if not t.startswith("Commission"):
+            return
+        cid, key = d["consultation_id"], d["commission_id"]
+        doc = await tx.get(COMMISSIONS, cid, key)
+        if t == "CommissionCreated":
+            doc = {"commission_id": key, "consultation_id": cid, "name": d["name"],
+                   "description": d["description"], "members": [], "reports": []}
+        elif doc is None:
+            return
+        elif t == "CommissionMemberAdded":
+            doc["members"].append({k: d[k] for k in ("member_id", "display_name", "role")})
+        elif t == "CommissionMemberRemoved":
+            doc["members"] = [x for x in doc["members"] if x["member_id"] != d["member_id"]]
+        elif t == "CommissionReportPublished":
+            at = event.occurred_at.isoformat().replace("+00:00", "Z")
+            doc["reports"].insert(0, {"report_id": d["report_id"], "title": d["title"],
+                                      "body_html": render_markdown(d["body_markdown"]),
+                                      "published_at": at})
+        await tx.put(COMMISSIONS, cid, key, doc)

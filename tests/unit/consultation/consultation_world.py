@@ -1,0 +1,63 @@
+"""Memory fakes for the consultation domain: a log that validates every event
+against its schema (as production does at the boundary), a read store, a clock."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+
+from services.consultation.projections import CatalogueProjection
+from services.consultation.projections_content import ContentProjection
+from services.consultation.projections_meetings import (
+    CommissionProjection,
+    MeetingProjection,
+)
+from services.consultation.streams import TOPIC
+from services.core.clock import FixedClock
+from services.core.envelope import Actor, Envelope
+from services.core.events import Meta
+from services.core.projection import Projection, project_batch
+from services.core.schema_registry import SchemaRegistry
+from services.eventlog.memory import MemoryEventLog
+from services.eventlog.port import Recorded
+from services.store.memory import MemoryReadStore
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+_REGISTRY = SchemaRegistry()
+
+
+class ValidatingLog(MemoryEventLog):
+    async def append(
+        self, events: Sequence[Envelope], *, expect: Mapping[str, int] | None = None
+    ) -> list[Recorded]:
+        for e in events:
+            _REGISTRY.validate(e)
+        return await super().append(events, expect=expect)
+
+
+class World:
+    def __init__(self) -> None:
+        self.log = ValidatingLog()
+        self.store = MemoryReadStore()
+        self.clock = FixedClock(NOW)
+        self.meta = Meta(Actor("organiser-1", "organiser"))
+        self.projections: list[Projection] = [
+            CatalogueProjection(), ContentProjection(), MeetingProjection(),
+            CommissionProjection(),
+        ]
+        self._seen = 0
+
+    @property
+    def ports(self) -> dict[str, object]:
+        return {"log": self.log, "clock": self.clock, "meta": self.meta}
+
+    async def events(self) -> list[Envelope]:
+        return [r.event for r in await self.log.read(TOPIC, limit=100_000)]
+
+    async def project(self) -> None:
+        """Run every projection over what was appended since the last call."""
+        records = await self.log.read(TOPIC, start={0: self._seen}, limit=100_000)
+        self._seen += len(records)
+        for p in self.projections:
+            await project_batch(p, [r.event for r in records], self.store)
+
