@@ -183,7 +183,12 @@ def _event_log(settings: Settings, registry: SchemaRegistry) -> EventLog:
         return sqlite_log
     from services.eventlog.kafka import KafkaEventLog
 
-    kafka_log: EventLog = KafkaEventLog(settings.kafka_bootstrap, registry.topics, registry.key)
+    kafka_log: EventLog = KafkaEventLog(
+        settings.kafka_bootstrap, registry.topics, registry.key,
+        request_timeout_ms=settings.kafka_request_timeout_ms,
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+    )
     return kafka_log
 
 

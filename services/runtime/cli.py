@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import inspect
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from services.core.projection import project_batch
 from services.core.schema_registry import SchemaRegistry
@@ -26,6 +27,7 @@ from services.runtime.settings import Settings
 
 log = logging.getLogger("parlons.cli")
 REPLAY_PAGE = 1000
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -69,6 +71,7 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     container = bootstrap(settings, services=args.service)
     app = create_app(container)
+    _Server = _server_class()
     config = uvicorn.Config(
         app, host=args.host or settings.http_host, port=args.port or settings.http_port,
         log_config=None,  # our JSON logging, configured above
@@ -78,15 +81,37 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> int:
     async with running(container, workers=not args.no_workers):
         if args.demo and await seed_demo(container):
             log.info("demo consultation created")
-        await uvicorn.Server(config).serve()  # returns on SIGINT/SIGTERM
+        await _Server(config).serve()  # returns on SIGINT/SIGTERM
     return 0
+
+
+def _server_class() -> type:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn re-raises the stopping signal once `serve` returns, which would
+        kill the process before the workers commit and the adapters close. Here a
+        signal only asks the server to exit; the caller then shuts down in order."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            loop = asyncio.get_running_loop()
+            for sig in _STOP_SIGNALS:
+                loop.add_signal_handler(sig, self.handle_exit, sig, None)
+            try:
+                yield
+            finally:
+                for sig in _STOP_SIGNALS:
+                    loop.remove_signal_handler(sig)
+
+    return Server
 
 
 async def _worker(settings: Settings, service: str) -> int:
     container = bootstrap(settings, services=[service])
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in _STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
     async with running(container, workers=True):
         log.info("workers running", extra={"service": service,
@@ -111,11 +136,13 @@ async def _replay(settings: Settings, name: str) -> int:
 
 
 async def rebuild(container: Container, name: str) -> tuple[int, int]:
-    """Drop the projection's tables and guards, reset its group, and apply the
-    whole log again. Its workers must be stopped meanwhile. Returns (read, applied)."""
+    """Drop the projection's tables and guards and apply the whole log again,
+    read directly (no consumer group). Its workers must be stopped meanwhile.
+    The group's checkpoint is deliberately left alone (ADR 0006): the rebuild
+    reads past it, so when the workers resume, what they redeliver is already
+    under the guards. Returns (events read, events applied)."""
     projection = container.projection(name)
     await container.store.drop_projection(projection.name, projection.tables)
-    await container.log.reset_group(projection.name)
     read = applied = 0
     for topic in projection.topics:
         position: Position = {}
@@ -124,7 +151,6 @@ async def rebuild(container: Container, name: str) -> tuple[int, int]:
             applied += await project_batch(projection, [r.event for r in page], container.store)
             for r in page:
                 position[r.partition] = max(position.get(r.partition, 0), r.offset + 1)
-    # The group restarts from the beginning; the guards written above make that a no-op.
     return read, applied
 
 

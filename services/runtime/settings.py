@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     event_log_path: Path | None = None  # default: <data_dir>/events.db
     read_store_path: Path | None = None  # default: <data_dir>/read.db
     kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_request_timeout_ms: int = Field(default=5000, gt=0)
+    # On Tansu a group join takes about half the session timeout: tests shorten it.
+    kafka_session_timeout_ms: int = Field(default=10_000, gt=0)
+    kafka_heartbeat_interval_ms: int = Field(default=3000, gt=0)
     validate_events: bool = True
 
     # -- HTTP -------------------------------------------------------------------
