@@ -1,12 +1,190 @@
-"""Back office: content of a consultation."""
+"""Back office: what a consultation contains. Each kind is a list plus a form;
+one generic template renders them (fields described here), errors in French
+next to the field."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import re
+from dataclasses import dataclass
+from typing import Any
 
+from fastapi import APIRouter
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from services.consultation import content_commands as k
+from services.core.ids import new_id
+from services.web import questionnaire_text
+from services.web.admin_consultations import parse_local
 from services.web.deps import Web
+from services.web.forms import FormError, admin_page, checked_form, require_organiser, submit, text
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    kind: str = "text"  # text | textarea | datetime-local | number | file | url | code
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class Kind:
+    segment: str
+    heading: str
+    table: str
+    id_key: str
+    fields: tuple[Field, ...]
+    title_key: str = "title"
+
+
+QUESTIONNAIRE_HINT = ("Une question par ligne, numérotée ; options précédées d'un tiret ; "
+                      "étiquettes {unique} {multiple} {libre} {obligatoire} {autre} "
+                      "{si 1 = Oui}.")
+KINDS = {
+    "questionnaires": Kind("questionnaires", "Questionnaires", "questionnaires",
+                           "questionnaire_id", (
+        Field("title", "Titre"), Field("description", "Présentation", "textarea"),
+        Field("questions", "Questions", "code", QUESTIONNAIRE_HINT))),
+    "articles": Kind("articles", "Articles et actualités", "articles", "article_id", (
+        Field("title", "Titre"), Field("summary", "Chapeau", "textarea"),
+        Field("body_markdown", "Texte (Markdown)", "code",
+              "Titres, listes, liens, gras, italique. Le HTML est filtré."))),
+    "documents": Kind("documents", "Documents", "documents", "document_id", (
+        Field("title", "Titre"),
+        Field("file", "Fichier", "file", "PDF, image, texte, tableur, présentation."))),
+    "videos": Kind("videos", "Vidéos", "videos", "video_id", (
+        Field("title", "Titre"),
+        Field("url", "Adresse de la vidéo", "url", "PeerTube, YouTube, Dailymotion, Vimeo."))),
+    "rencontres": Kind("rencontres", "Rencontres", "meetings_by_consultation", "meeting_id", (
+        Field("title", "Titre"), Field("description", "Description", "textarea"),
+        Field("starts_at", "Début", "datetime-local"), Field("ends_at", "Fin", "datetime-local"),
+        Field("address", "Adresse"), Field("postcode", "Code postal"),
+        Field("latitude", "Latitude", "text", "Facultatif, pour la carte (ex. 45.76)."),
+        Field("longitude", "Longitude", "text", "Facultatif (ex. 4.83)."),
+        Field("capacity", "Nombre de places", "number"),
+        Field("online_url", "Lien de participation en ligne", "url"))),
+    "commissions": Kind("commissions", "Commissions", "commissions", "commission_id", (
+        Field("name", "Nom"), Field("description", "Description", "textarea"),
+        Field("members", "Membres", "textarea", "Un membre par ligne : Nom — rôle.")),
+        title_key="name"),
+}
+
+
+def _float(form: FormData, name: str) -> float | None:
+    raw = text(form, name).replace(",", ".")
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise FormError(name, "Nombre décimal attendu (ex. 45.76).") from None
+
+
+def _int(form: FormData, name: str) -> int | None:
+    raw = text(form, name)
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise FormError(name, "Nombre entier attendu.")
+    return int(raw)
+
+
+async def _command(kind: str, cid: str, item_id: str, form: FormData,
+                   max_bytes: int) -> list[object]:
+    """The command(s) a submitted form means (FormError if a field cannot be read)."""
+    if kind == "questionnaires":
+        return [k.SaveQuestionnaire(item_id, cid, text(form, "title"),
+                                    questionnaire_text.parse(text(form, "questions")),
+                                    description=text(form, "description"))]
+    if kind == "articles":
+        return [k.WriteArticle(item_id, cid, text(form, "title"), text(form, "body_markdown"),
+                               summary=text(form, "summary"))]
+    if kind == "documents":
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise FormError("file", "Choisissez un fichier.")
+        content = await upload.read(max_bytes + 1)  # never more than the limit in memory
+        return [k.AttachDocument(item_id, cid, text(form, "title"), upload.filename, content)]
+    if kind == "videos":
+        return [k.AttachVideo(item_id, cid, text(form, "title"), text(form, "url"))]
+    if kind == "rencontres":
+        return [k.ScheduleMeeting(
+            item_id, cid, text(form, "title"),
+            starts_at=parse_local(text(form, "starts_at"), "starts_at"),
+            ends_at=parse_local(text(form, "ends_at"), "ends_at"),
+            description=text(form, "description"), address=text(form, "address"),
+            postcode=text(form, "postcode"), latitude=_float(form, "latitude"),
+            longitude=_float(form, "longitude"), capacity=_int(form, "capacity"),
+            online_url=text(form, "online_url"))]
+    members = [re.split(r"\s[—-]\s", line, maxsplit=1) for line in
+               text(form, "members").splitlines() if line.strip()]
+    return [k.CreateCommission(item_id, cid, text(form, "name"), text(form, "description")),
+            *(k.AddCommissionMember(item_id, f"m{i + 1}", m[0].strip(),
+                                    m[1].strip() if len(m) > 1 else "membre")
+              for i, m in enumerate(members))]
 
 
 def routes(web: Web) -> APIRouter:
     router = APIRouter()
+    store = web.deps.store
+
+    async def context(cid: str, kind: str) -> dict[str, Any]:
+        if kind not in KINDS:
+            raise HTTPException(404)
+        c = await store.get("consultation_detail", "all", cid)
+        if c is None:
+            raise HTTPException(404)
+        spec = KINDS[kind]
+        rows = await store.list(spec.table, cid, limit=100)
+        return {"c": c, "spec": spec, "items": [d for _, d in rows], "values": {}}
+
+    @router.get("/admin/consultations/{cid}/{kind}")
+    async def content(request: Request, cid: str, kind: str) -> Response:
+        require_organiser(web, request)
+        return admin_page(web, request, "admin/content.html", await context(cid, kind))
+
+    @router.post("/admin/consultations/{cid}/{kind}")
+    async def add(request: Request, cid: str, kind: str) -> Response:
+        require_organiser(web, request)
+        form = await checked_form(web, request)
+        ctx = await context(cid, kind)
+        here = f"/admin/consultations/{cid}/{kind}"
+        try:
+            commands = await _command(kind, cid, new_id(), form,
+                                      web.deps.settings.upload_max_bytes)
+        except FormError as e:
+            return await submit(web, request, form, None, template="admin/content.html",
+                                context=ctx, success=here, parse_error=e)
+        for command in commands[:-1]:  # a commission, then its members
+            await web.deps.send(command)
+        return await submit(web, request, form, commands[-1], template="admin/content.html",
+                            context=ctx, success=here)
+
+    @router.post("/admin/consultations/{cid}/articles/{article_id}/publication")
+    async def article_publication(request: Request, cid: str, article_id: str) -> Response:
+        require_organiser(web, request)
+        form = await checked_form(web, request)
+        await web.deps.send(k.PublishArticle(article_id) if text(form, "action") == "publier"
+                            else k.UnpublishArticle(article_id))
+        await web.deps.settle()
+        return RedirectResponse(f"/admin/consultations/{cid}/articles", status_code=303)
+
+    @router.post("/admin/consultations/{cid}/rencontres/{meeting_id}/compte-rendu")
+    async def minutes(request: Request, cid: str, meeting_id: str) -> Response:
+        require_organiser(web, request)
+        form = await checked_form(web, request)
+        ctx = await context(cid, "rencontres")
+        try:
+            command: object | None = k.PublishMinutes(
+                meeting_id, text(form, "summary"), _int(form, "attendance") or 0)
+            error = None
+        except FormError as e:
+            command, error = None, e
+        return await submit(web, request, form, command, template="admin/content.html",
+                            context=ctx, success=f"/admin/consultations/{cid}/rencontres",
+                            parse_error=error)
+
     return router

@@ -12,8 +12,11 @@ from services.web.rendering import etag_of
 
 def calendar_response(request: Request, meeting: dict[str, Any]) -> Response:
     from services.consultation.ics import meeting_ics
+    from services.consultation.rules import parse_iso
 
-    body = meeting_ics(meeting).encode()
+    # A stamp from the data, not the clock: the same meeting gives the same bytes (ETag).
+    stamp = parse_iso(meeting.get("updated_at") or meeting["starts_at"])
+    body = meeting_ics(meeting, stamp=stamp, base_url=str(request.base_url).rstrip("/")).encode()
     etag = etag_of(body)
     headers = {"ETag": etag, "Cache-Control": "public, no-cache",
                "Content-Disposition": 'attachment; filename="rencontre.ics"'}

@@ -59,3 +59,10 @@ def deps_for(container: Container, settings: WebSettings | None = None) -> WebDe
 
 def install(app: FastAPI, container: Container) -> None:
     install_web(app, deps_for(container))
+
+
+def web_service() -> Any:
+    """The "web" entry of services.runtime.bootstrap.SERVICES."""
+    from services.runtime.bootstrap import ServiceSpec
+
+    return ServiceSpec(name="web", install=install)
