@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -172,6 +173,18 @@ async def test_the_demo_is_seeded_once_through_the_command_handler() -> None:
     assert len(await container.log.read("consultation.events")) >= 1
 
 
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """`main()` configures the root logger for a process: undo that for the next tests."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    logging.getLogger("uvicorn.access").disabled = False
+
+
+@pytest.mark.usefixtures("restore_logging")
 def test_replay_rebuilds_the_same_documents_from_the_sqlite_log(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
