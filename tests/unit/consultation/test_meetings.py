@@ -1,0 +1,213 @@
+"""Meetings (postcode, coordinates, capacity, registrations), minutes, ICS, commissions."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+from datetime import timedelta
+
+import pytest
+from consultation_world import NOW, World
+
+from services.consultation import handlers as h
+from services.consultation import meeting_handlers as mh
+from services.consultation.commands import CreateConsultation
+from services.consultation.content_commands import (
+    AddCommissionMember,
+    CancelMeeting,
+    CancelRegistration,
+    CreateCommission,
+    PublishCommissionReport,
+    PublishMinutes,
+    RegisterForMeeting,
+    RemoveCommissionMember,
+    ScheduleMeeting,
+    UpdateMeeting,
+)
+from services.consultation.ics import escape_text, fold, meetings_ics
+from services.core.errors import DomainError
+
+H = timedelta(hours=1)
+LYON = ScheduleMeeting("m1", "c1", "Réunion publique", NOW + 24 * H, NOW + 26 * H,
+                       description="Venez, débattons ; vraiment, ici.",
+                       address="1 place de la Comédie", postcode="69001",
+                       latitude=45.7676, longitude=4.8344, capacity=2)
+
+
+async def _setup(world: World) -> None:
+    await h.create_consultation(CreateConsultation("c1", "Plan vélo", "velo"), **world.ports)  # type: ignore[arg-type]
+
+
+async def _meeting(world: World, cmd: ScheduleMeeting = LYON) -> dict[str, object]:
+    await mh.schedule_meeting(cmd, **world.ports)  # type: ignore[arg-type]
+    await world.project()
+    doc = await world.store.get("meetings", "all", cmd.meeting_id)
+    assert doc is not None
+    return doc
+
+
+async def test_a_meeting_gets_its_commune_and_departement_and_is_listed(world: World) -> None:
+    await _setup(world)
+    doc = await _meeting(world)
+    assert (doc["commune"], doc["departement"], doc["registrations"]) == (
+        "Lyon 1er Arrondissement", "69", 0)
+    [(key, _)] = await world.store.list("meetings_by_departement", "69")
+    assert key == "2026-12-02T09:00:00Z|m1"
+    assert len(await world.store.list("meetings_by_consultation", "c1")) == 1
+
+
+async def test_rescheduling_moves_the_meeting_in_the_lists(world: World) -> None:
+    await _setup(world)
+    await _meeting(world)
+    await _meeting(world, UpdateMeeting(**{
+        **asdict(LYON), "postcode": "13001", "address": "Quai du Port", "latitude": 43.2965,
+        "longitude": 5.3698}))
+    assert await world.store.list("meetings_by_departement", "69") == []
+    [(_, doc)] = await world.store.list("meetings_by_departement", "13")
+    assert doc["commune"] == "Marseille 1er Arrondissement"
+    assert len(await world.store.list("meetings_by_consultation", "c1")) == 1
+
+
+@pytest.mark.parametrize(("changes", "code", "field"), [
+    ({"postcode": "99999"}, "unknown_postcode", "postcode"),
+    ({"postcode": "6900"}, "invalid_postcode", "postcode"),
+    ({"ends_at": NOW + 23 * H}, "ends_before_start", "ends_at"),
+    ({"title": "x" * 201}, "too_long", "title"),
+    ({"latitude": 48.85, "longitude": -40.0}, "out_of_bounds", "latitude"),
+    ({"latitude": -21.1, "longitude": 55.5}, "out_of_bounds", "latitude"),  # Réunion, not Lyon
+    ({"latitude": None}, "partial_coordinates", "latitude"),
+    ({"capacity": 0}, "invalid_capacity", "capacity"),
+    ({"postcode": "", "address": ""}, "no_place", "postcode"),
+    ({"address": ""}, "required", "address"),
+    ({"online_url": "javascript:alert(1)"}, "invalid_url", "online_url"),
+    ({"consultation_id": "nope"}, "consultation_not_found", "consultation_id"),
+])
+async def test_bad_meetings_are_refused_in_french_and_save_nothing(
+        world: World, changes: dict[str, object], code: str, field: str) -> None:
+    await _setup(world)
+    before = len(await world.events())
+    with pytest.raises(DomainError) as err:
+        await mh.schedule_meeting(replace(LYON, **changes), **world.ports)  # type: ignore[arg-type]
+    assert (err.value.code, err.value.field) == (code, field)
+    assert len(await world.events()) == before
+
+
+async def test_an_online_meeting_needs_no_address(world: World) -> None:
+    await _setup(world)
+    doc = await _meeting(world, replace(LYON, postcode="", address="", latitude=None,
+                                        longitude=None,
+                                        online_url="https://visio.example.fr/salle"))
+    assert doc["departement"] == "" and doc["online_url"].startswith("https://")
+
+
+async def test_registrations_count_once_per_participant_and_respect_capacity(
+        world: World) -> None:
+    await _setup(world)
+    await _meeting(world)
+    ports = {**world.ports, "store": world.store}
+    assert await mh.register_for_meeting(RegisterForMeeting("m1", "p-1"), **ports)  # type: ignore[arg-type]
+    assert not await mh.register_for_meeting(RegisterForMeeting("m1", "p-1"), **ports)  # type: ignore[arg-type]
+    assert await mh.register_for_meeting(RegisterForMeeting("m1", "p-2"), **ports)  # type: ignore[arg-type]
+    await world.project()
+    with pytest.raises(DomainError) as err:
+        await mh.register_for_meeting(RegisterForMeeting("m1", "p-3"), **ports)  # type: ignore[arg-type]
+    assert err.value.code == "full"
+    assert await mh.cancel_registration(CancelRegistration("m1", "p-1"), **ports)  # type: ignore[arg-type]
+    assert not await mh.cancel_registration(CancelRegistration("m1", "p-1"), **ports)  # type: ignore[arg-type]
+    await world.project()
+    doc = await world.store.get("meetings", "all", "m1")
+    assert doc is not None and doc["registrations"] == 1
+    # no personal data in events: only the opaque participant id
+    reg = [e for e in await world.events() if e.type.endswith("RegistrationAdded")][0]
+    assert set(reg.data) == {"meeting_id", "consultation_id", "participant_id"}
+
+
+async def test_minutes_only_after_the_meeting(world: World) -> None:
+    await _setup(world)
+    await _meeting(world)
+    minutes = PublishMinutes("m1", "Une soirée riche.", 42, ("contrib-1", "contrib-2"))
+    with pytest.raises(DomainError) as err:
+        await mh.publish_minutes(minutes, **world.ports)  # type: ignore[arg-type]
+    assert err.value.code == "meeting_not_over"
+    world.clock.advance(27 * H)
+    await mh.publish_minutes(minutes, **world.ports)  # type: ignore[arg-type]
+    await world.project()
+    doc = await world.store.get("meetings", "all", "m1")
+    assert doc is not None and doc["minutes"]["attendance"] == 42
+    stored = await world.store.get("minutes", "c1", "m1")
+    assert stored is not None and stored["contribution_ids"] == ["contrib-1", "contrib-2"]
+    with pytest.raises(DomainError) as err:
+        await mh.publish_minutes(replace(minutes, attendance=-1), **world.ports)  # type: ignore[arg-type]
+    assert err.value.field == "attendance"
+
+
+async def test_a_cancelled_meeting_is_marked_and_closed_to_registration(world: World) -> None:
+    await _setup(world)
+    await _meeting(world)
+    await mh.cancel_meeting(CancelMeeting("m1"), **world.ports)  # type: ignore[arg-type]
+    await world.project()
+    doc = await world.store.get("meetings", "all", "m1")
+    assert doc is not None and doc["cancelled"]
+    detail = await world.store.get("consultation_detail", "all", "c1")
+    assert detail is not None and detail["counts"]["meetings"] == 0
+    with pytest.raises(DomainError):
+        await mh.register_for_meeting(RegisterForMeeting("m1", "p-1"), **world.ports,
+                                      store=world.store)  # type: ignore[arg-type]
+
+
+def test_ics_is_rfc5545_crlf_escaped_and_folded() -> None:
+    meeting = {"meeting_id": "m1", "title": "Débat, climat; «énergie»",
+               "description": "Ligne 1\nLigne 2 \\ fin", "starts_at": "2026-12-02T18:00:00Z",
+               "ends_at": "2026-12-02T20:00:00Z", "address": "1 place de la Comédie",
+               "postcode": "69001", "commune": "Lyon", "latitude": 45.7676,
+               "longitude": 4.8344, "online_url": "", "cancelled": False}
+    ics = meetings_ics([meeting], stamp=NOW, base_url="https://parlons.example")
+    assert ics.startswith("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n")
+    assert ics.endswith("END:VCALENDAR\r\n")
+    assert "\n" not in ics.replace("\r\n", "")  # every line ends with CRLF
+    assert "SUMMARY:Débat\\, climat\\; «énergie»\r\n" in ics
+    assert "DESCRIPTION:Ligne 1\\nLigne 2 \\\\ fin\r\n" in ics
+    assert "DTSTART:20261202T180000Z\r\n" in ics and "GEO:45.767600;4.834400" in ics
+    assert "LOCATION:1 place de la Comédie\\, 69001 Lyon" in ics
+    assert escape_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
+
+
+def test_long_lines_fold_at_75_octets_without_splitting_characters() -> None:
+    folded = fold("DESCRIPTION:" + "é" * 100)
+    lines = folded.split("\r\n")
+    assert all(len(line.encode()) <= 75 for line in lines)
+    assert all(line.startswith(" ") for line in lines[1:])
+    assert "".join(line[1:] if i else line for i, line in enumerate(lines)) == (
+        "DESCRIPTION:" + "é" * 100)
+
+
+async def test_commissions_members_reports_and_meetings(world: World) -> None:
+    await _setup(world)
+    await mh.create_commission(CreateCommission("k1", "c1", "Commission mobilités"), **world.ports)  # type: ignore[arg-type]
+    await mh.add_commission_member(AddCommissionMember("k1", "m-1", "Claire Martin",
+                                                       "Présidente"), **world.ports)  # type: ignore[arg-type]
+    await mh.add_commission_member(AddCommissionMember("k1", "m-2", "Karim Benali",
+                                                       "Rapporteur"), **world.ports)  # type: ignore[arg-type]
+    with pytest.raises(DomainError):
+        await mh.add_commission_member(AddCommissionMember("k1", "m-2", "Karim", "x"),
+                                       **world.ports)  # type: ignore[arg-type]
+    await mh.remove_commission_member(RemoveCommissionMember("k1", "m-2"), **world.ports)  # type: ignore[arg-type]
+    await mh.publish_commission_report(PublishCommissionReport(
+        "k1", "r1", "Rapport d'étape", "Nous avons **auditionné** 12 acteurs.<script>x</script>"),
+        **world.ports)  # type: ignore[arg-type]
+    await _meeting(world, replace(LYON, commission_id="k1"))
+    doc = await world.store.get("commissions", "c1", "k1")
+    assert doc is not None
+    assert [m["display_name"] for m in doc["members"]] == ["Claire Martin"]
+    assert "<strong>auditionné</strong>" in doc["reports"][0]["body_html"]
+    assert "<script" not in doc["reports"][0]["body_html"]
+    assert len(await world.store.list("meetings_by_commission", "k1")) == 1
+    detail = await world.store.get("consultation_detail", "all", "c1")
+    assert detail is not None and detail["commissions"] == [
+        {"commission_id": "k1", "name": "Commission mobilités"}]
+
+
+async def test_a_meeting_of_an_unknown_commission_is_refused(world: World) -> None:
+    await _setup(world)
+    with pytest.raises(DomainError) as err:
+        await mh.schedule_meeting(replace(LYON, commission_id="nope"), **world.ports)  # type: ignore[arg-type]
+    assert err.value.field == "commission_id"
