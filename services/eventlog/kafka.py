@@ -1,0 +1,307 @@
+"""The event log on Kafka (distributed topology, DESIGN §4), with aiokafka.
+
+- Durable append: `acks="all"` and `append` returns only when the broker
+  acknowledged every record; any Kafka error or timeout raises
+  `EventLogUnavailable` (HTTP 503) within `request_timeout_ms` or so.
+- Routing: one topic per owning service, key from `key_for` (schemas/topics.yaml),
+  partition = aiokafka's default partitioner (murmur2 of the key bytes, as the
+  Java client), so per-key order holds.
+- Idempotence and stream versions: checked against the writer index
+  (kafka_index.py, ADR 0005). Appends are serialised per topic in this process;
+  the design assumes one writing process per topic, see the ADR for what
+  happens when that does not hold.
+- Not atomic across partitions: without transactions (which do not start on
+  Tansu) a failed multi-event append may have written part of its events.
+  They are not acknowledged; a retry of the same batch reports them as
+  duplicates and writes the rest, because a failure marks the index stale.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError
+
+from services.core.envelope import Envelope
+from services.core.errors import ConcurrencyConflict, EventLogUnavailable
+from services.core.schema_registry import TopicSpec
+from services.eventlog.kafka_index import Where, WriterIndex
+from services.eventlog.kafka_reader import PartitionReader, decode
+from services.eventlog.kafka_subscription import KafkaSubscription
+from services.eventlog.kafka_topics import create_topics, delete_group, provision_topics
+from services.eventlog.port import EventLog, Position, Recorded, Subscription
+
+__all__ = ["KafkaEventLog", "create_topics", "provision_topics"]
+
+KeyFn = Callable[[Envelope], str]
+_CATCH_UP_CHUNK = 5000
+
+
+def _stream_key(event: Envelope) -> str:
+    return event.stream
+
+
+class KafkaEventLog(EventLog):
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        topics: Mapping[str, TopicSpec],
+        key_for: KeyFn = _stream_key,
+        *,
+        client_id: str = "parlons",
+        request_timeout_ms: int = 5000,
+        session_timeout_ms: int = 10_000,
+        heartbeat_interval_ms: int = 3000,
+        rebalance_timeout_ms: int | None = None,
+        linger_ms: int = 0,
+    ) -> None:
+        self._bootstrap = bootstrap_servers
+        self._topics = dict(topics)
+        self._key_for = key_for
+        self._client_id = client_id
+        self._timeout_s = request_timeout_ms / 1000
+        self._group_config: dict[str, Any] = {
+            "session_timeout_ms": session_timeout_ms,
+            "heartbeat_interval_ms": heartbeat_interval_ms,
+            "rebalance_timeout_ms": rebalance_timeout_ms or session_timeout_ms,
+            "request_timeout_ms": max(request_timeout_ms, session_timeout_ms + 1000),
+        }
+        self._producer_config: dict[str, Any] = {
+            "acks": "all",
+            # aiokafka's idempotent producer does not start on Tansu (InitProducerId),
+            # and it would not give us event-id idempotence anyway: retries after an
+            # unacknowledged send may duplicate a record, readers dedupe by event id.
+            "enable_idempotence": False,
+            "request_timeout_ms": request_timeout_ms,
+            "linger_ms": linger_ms,
+        }
+        self._producer: AIOKafkaProducer | None = None
+        self._reader: PartitionReader | None = None
+        self._index = WriterIndex()
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._start_lock = asyncio.Lock()
+        self._subscriptions: set[KafkaSubscription] = set()
+
+    # -- lifecycle -------------------------------------------------------------
+    async def start(self) -> None:
+        async with self._start_lock:
+            if self._producer is not None:
+                return
+            producer = AIOKafkaProducer(
+                bootstrap_servers=self._bootstrap,
+                client_id=self._client_id,
+                **self._producer_config,
+            )
+            reader = PartitionReader(
+                self._bootstrap,
+                client_id=self._client_id,
+                timeout_s=self._timeout_s,
+                metadata=producer.client.fetch_all_metadata,
+            )
+            try:
+                await asyncio.wait_for(producer.start(), self._timeout_s)
+                await asyncio.wait_for(reader.start(), self._timeout_s)
+            except (KafkaError, TimeoutError, OSError) as e:
+                with contextlib.suppress(Exception):
+                    await producer.stop()
+                with contextlib.suppress(Exception):
+                    await reader.close()
+                raise EventLogUnavailable(f"kafka on {self._bootstrap}: {e!r}") from e
+            self._producer, self._reader = producer, reader
+
+    async def close(self) -> None:
+        for sub in list(self._subscriptions):
+            await sub.close()
+        producer, reader = self._producer, self._reader
+        self._producer = self._reader = None
+        if producer is not None:
+            with contextlib.suppress(Exception):  # a dead broker must not block shutdown
+                await asyncio.wait_for(producer.stop(), self._timeout_s)
+        if reader is not None:
+            await reader.close()
+
+    async def ping(self) -> None:
+        producer, _ = await self._started()
+        try:
+            await asyncio.wait_for(producer.client.fetch_all_metadata(), self._timeout_s)
+        except (KafkaError, TimeoutError, OSError) as e:
+            raise EventLogUnavailable(f"kafka on {self._bootstrap}: {e!r}") from e
+
+    async def _started(self) -> tuple[AIOKafkaProducer, PartitionReader]:
+        if self._producer is None or self._reader is None:
+            await self.start()
+        assert self._producer is not None and self._reader is not None
+        return self._producer, self._reader
+
+    # -- append ----------------------------------------------------------------
+    async def append(
+        self, events: Sequence[Envelope], *, expect: Mapping[str, int] | None = None
+    ) -> list[Recorded]:
+        await self._started()
+        await self._load_all()
+        topics = sorted({e.topic for e in events})
+        async with contextlib.AsyncExitStack() as held:
+            for topic in topics:  # sorted: two batches never wait on each other
+                await held.enter_async_context(self._lock(topic))
+            for topic in topics:
+                await self._catch_up(topic)
+            fresh = self._check(events, expect or {})
+            written = await self._produce(fresh, topics)
+        out: list[Recorded] = []
+        for event in events:
+            rec = written.get(event.event_id)
+            out.append(rec if rec is not None else await self._original(event))
+        return out
+
+    def _check(self, events: Sequence[Envelope], expect: Mapping[str, int]) -> list[Envelope]:
+        """The events to write, or `ConcurrencyConflict` for the whole batch."""
+        index = self._index
+        # a retry of a batch already written gets its duplicates, not a conflict
+        retry = bool(events) and all(e.event_id in index.positions for e in events)
+        for stream, expected in ({} if retry else expect).items():
+            actual = index.versions.get(stream, 0)
+            if actual != expected:
+                raise ConcurrencyConflict(stream, expected, actual)
+        fresh = [e for e in events if e.event_id not in index.positions]
+        seen: set[tuple[str, int]] = set()
+        for e in fresh:
+            slot = (e.stream, e.stream_version)
+            if slot in index.taken or slot in seen:
+                raise ConcurrencyConflict(
+                    e.stream, e.stream_version - 1, index.versions.get(e.stream, 0)
+                )
+            seen.add(slot)
+        return fresh
+
+    async def _produce(self, fresh: list[Envelope], topics: list[str]) -> dict[str, Recorded]:
+        producer, _ = await self._started()
+        now = datetime.now(UTC)
+        stamped = [e.recorded(now) for e in fresh]
+
+        async def send_all() -> list[Any]:
+            futures = [
+                await producer.send(
+                    e.topic,
+                    e.to_json(),
+                    key=self._key_for(e).encode(),
+                    headers=[("type", e.type.encode())],
+                )
+                for e in stamped
+            ]
+            return await asyncio.gather(*futures)
+
+        try:
+            acks = await asyncio.wait_for(send_all(), self._timeout_s * 2)
+        except (KafkaError, TimeoutError, OSError) as e:
+            # some records may have landed: re-read before the next check
+            self._index.stale.update(topics)
+            raise EventLogUnavailable(f"kafka append: {e!r}") from e
+        written: dict[str, Recorded] = {}
+        for event, meta in zip(stamped, acks, strict=True):
+            where = Where(meta.topic, meta.partition, meta.offset)
+            self._index.observe(event.event_id, event.stream, event.stream_version, where)
+            written[event.event_id] = Recorded(
+                event, meta.topic, meta.partition, meta.offset, self._key_for(event)
+            )
+        return written
+
+    async def _original(self, event: Envelope) -> Recorded:
+        """The record an already-written event id holds in the log."""
+        where = self._index.positions[event.event_id]
+        _, reader = await self._started()
+        tp = TopicPartition(where.topic, where.partition)
+        got, _ = await reader.fetch({tp: where.offset}, limit=1)
+        for raw in got[tp]:
+            rec = decode(raw)
+            if rec is not None and rec.event.event_id == event.event_id:
+                return Recorded(rec.event, rec.topic, rec.partition, rec.offset, rec.key,
+                                duplicate=True)
+        raise EventLogUnavailable(f"event {event.event_id} not found at {where}")
+
+    # -- the writer index ------------------------------------------------------
+    def _lock(self, topic: str) -> asyncio.Lock:
+        return self._locks.setdefault(topic, asyncio.Lock())
+
+    async def _load_all(self) -> None:
+        """First use: index every configured topic, so versions of any stream are
+        known whatever topic the caller's `expect` is about."""
+        for topic in sorted(self._topics):
+            if topic not in self._index.loaded:
+                async with self._lock(topic):
+                    await self._catch_up(topic)
+
+    async def _catch_up(self, topic: str) -> None:
+        """Read what the index has not seen of `topic` (caller holds its lock)."""
+        if not self._index.needs_catch_up(topic):
+            return
+        _, reader = await self._started()
+        partitions = await reader.partitions(topic)
+        starts = {
+            TopicPartition(topic, p): o
+            for p, o in self._index.start_of_unread(topic, partitions).items()
+        }
+        while True:
+            got, ends = await reader.fetch(starts, limit=_CATCH_UP_CHUNK)
+            for raw in (r for records in got.values() for r in records):
+                rec = decode(raw)
+                if rec is not None:
+                    e = rec.event
+                    self._index.observe(e.event_id, e.stream, e.stream_version,
+                                        Where(rec.topic, rec.partition, rec.offset))
+            starts = {tp: got[tp][-1].offset + 1 for tp in starts if got[tp]}
+            starts = {tp: o for tp, o in starts.items() if o < ends[tp]}
+            if not starts:
+                break
+        self._index.caught_up(topic, {tp.partition: end for tp, end in ends.items()})
+
+    # -- reading ---------------------------------------------------------------
+    async def read(
+        self, topic: str, *, start: Position | None = None, limit: int = 1000
+    ) -> list[Recorded]:
+        _, reader = await self._started()
+        starts = {
+            TopicPartition(topic, p): (start or {}).get(p, 0)
+            for p in await reader.partitions(topic)
+        }
+        got, _ = await reader.fetch(starts, limit=limit)
+        out: list[Recorded] = []
+        for tp in sorted(got):
+            out.extend(r for r in map(decode, got[tp]) if r is not None)
+        return out[:limit]
+
+    async def stream_version(self, stream: str) -> int:
+        await self._started()
+        await self._load_all()
+        for topic in sorted(self._index.stale):
+            async with self._lock(topic):
+                await self._catch_up(topic)
+        return self._index.versions.get(stream, 0)
+
+    # -- consumer groups -------------------------------------------------------
+    async def subscribe(self, group: str, topics: Sequence[str]) -> Subscription:
+        _, reader = await self._started()
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap,
+            client_id=f"{self._client_id}-{group}",
+            group_id=group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            **self._group_config,
+        )
+        sub = KafkaSubscription(consumer, group, tuple(topics), reader, self._forget)
+        await sub.start()
+        self._subscriptions.add(sub)
+        return sub
+
+    async def _forget(self, sub: KafkaSubscription) -> None:
+        self._subscriptions.discard(sub)
+
+    async def reset_group(self, group: str) -> None:
+        """Delete the group's checkpoint so it replays from the start (the group
+        must have no live member, as for kafka-consumer-groups --reset-offsets)."""
+        await asyncio.to_thread(delete_group, self._bootstrap, group)

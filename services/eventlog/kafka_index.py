@@ -1,0 +1,66 @@
+"""The writer index of the Kafka event log: what Kafka cannot check for us.
+
+Kafka has no conditional write, so idempotence by `event_id` and the stream
+version checks (`expect`, one event per (stream, version)) are decided against
+this in-process index of every record the adapter has read or written (ADR 0005).
+
+The index also notices other writers: it follows each partition offset by
+offset, so a write acknowledged at an offset beyond the next expected one means
+somebody else wrote in between; the topic is then marked stale and re-read up to
+its end before the next append checks anything.
+
+Memory: about 200 bytes per event (the id, the position, the slot). Positions,
+not envelopes: a duplicate's original record is fetched back from the log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    topic: str
+    partition: int
+    offset: int
+
+
+@dataclass(slots=True)
+class WriterIndex:
+    positions: dict[str, Where] = field(default_factory=dict)  # event_id -> where
+    versions: dict[str, int] = field(default_factory=dict)  # stream -> last version
+    taken: set[tuple[str, int]] = field(default_factory=set)  # (stream, version)
+    # next offset to observe per (topic, partition): everything below is indexed
+    next_offset: dict[tuple[str, int], int] = field(default_factory=dict)
+    loaded: set[str] = field(default_factory=set)  # topics read from the start
+    stale: set[str] = field(default_factory=set)  # topics with unread records
+
+    def needs_catch_up(self, topic: str) -> bool:
+        return topic not in self.loaded or topic in self.stale
+
+    def observe(
+        self, event_id: str, stream: str, version: int, where: Where
+    ) -> None:
+        """Record one log record (read back or just acknowledged)."""
+        self.positions.setdefault(event_id, where)
+        self.taken.add((stream, version))
+        if version > self.versions.get(stream, 0):
+            self.versions[stream] = version
+        tp = (where.topic, where.partition)
+        expected = self.next_offset.get(tp, 0)
+        if where.offset == expected:
+            self.next_offset[tp] = expected + 1
+        elif where.offset > expected:
+            # a gap: records we have not seen sit below this one
+            self.stale.add(where.topic)
+
+    def caught_up(self, topic: str, ends: dict[int, int]) -> None:
+        """Every record of `topic` below `ends[partition]` has been observed."""
+        for partition, end in ends.items():
+            tp = (topic, partition)
+            self.next_offset[tp] = max(self.next_offset.get(tp, 0), end)
+        self.loaded.add(topic)
+        self.stale.discard(topic)
+
+    def start_of_unread(self, topic: str, partitions: list[int]) -> dict[int, int]:
+        return {p: self.next_offset.get((topic, p), 0) for p in partitions}

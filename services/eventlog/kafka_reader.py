@@ -1,0 +1,137 @@
+"""Reading ranges of Kafka partitions without a consumer group.
+
+One consumer with manual assignment, shared under a lock: `read`, the writer
+index catch-up and `lag` all go through it.
+
+Where a range ends: Tansu answers ListOffsets with wrong end offsets when a
+batch holds several records, so `end_offsets()` cannot be trusted. The high
+watermark a Fetch response carries is right; a fresh assignment has no
+watermark (None) until its first fetch answers, so we poll until every
+partition has one and the position reached it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
+
+from services.core.envelope import Envelope
+from services.core.errors import EventLogUnavailable
+from services.eventlog.port import Recorded
+
+log = logging.getLogger(__name__)
+
+_POLL_MS = 20  # one fetch round on loopback; short so an idle tail costs little
+
+
+def decode(record: Any) -> Recorded | None:
+    """A Kafka consumer record as the port's `Recorded`; None if it is not an
+    envelope (a foreign or corrupt record must not wedge readers)."""
+    try:
+        event = Envelope.from_json(record.value)
+    except (ValueError, KeyError, TypeError) as e:
+        log.warning("skipping undecodable record %s/%s@%s: %r",
+                    record.topic, record.partition, record.offset, e)
+        return None
+    key = record.key.decode() if record.key is not None else event.stream
+    return Recorded(event, record.topic, record.partition, record.offset, key)
+
+
+class PartitionReader:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        *,
+        client_id: str,
+        timeout_s: float,
+        metadata: Callable[[], Awaitable[Any]],
+    ) -> None:
+        self._timeout_s = timeout_s
+        self._metadata = metadata
+        self._partitions: dict[str, list[int]] = {}
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap_servers,
+            client_id=f"{client_id}-reader",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",  # a range start below the log start
+            fetch_max_wait_ms=10,
+            request_timeout_ms=int(timeout_s * 1000),
+        )
+        self._lock = asyncio.Lock()
+        self._started = False
+
+    async def start(self) -> None:
+        if not self._started:
+            await self._consumer.start()
+            self._started = True
+
+    async def close(self) -> None:
+        if self._started:
+            self._started = False
+            await self._consumer.stop()
+
+    async def partitions(self, topic: str) -> list[int]:
+        """The topic's partitions; [] if it does not exist. From a metadata
+        request for all topics: it never auto-creates one, and the consumer's
+        own cache only keeps the topics currently assigned. Cached: Parlons
+        never adds partitions (it would move keys and break per-key order)."""
+        if topic not in self._partitions:
+            try:
+                cluster = await asyncio.wait_for(self._metadata(), self._timeout_s)
+            except (KafkaError, TimeoutError, OSError) as e:
+                raise EventLogUnavailable(f"kafka metadata: {e!r}") from e
+            found = cluster.partitions_for_topic(topic)
+            if not found:
+                return []
+            self._partitions[topic] = sorted(found)
+        return self._partitions[topic]
+
+    async def fetch(
+        self, starts: dict[TopicPartition, int], *, limit: int
+    ) -> tuple[dict[TopicPartition, list[Any]], dict[TopicPartition, int]]:
+        """Raw records of each partition from its start offset up to its high
+        watermark (at most `limit` per partition), and the watermarks."""
+        if not starts:
+            return {}, {}
+        async with self._lock:
+            try:
+                return await asyncio.wait_for(self._fetch(starts, limit), self._timeout_s)
+            except (KafkaError, TimeoutError, OSError) as e:
+                raise EventLogUnavailable(f"kafka read: {e!r}") from e
+
+    async def _fetch(
+        self, starts: dict[TopicPartition, int], limit: int
+    ) -> tuple[dict[TopicPartition, list[Any]], dict[TopicPartition, int]]:
+        consumer = self._consumer
+        consumer.assign(list(starts))  # a fresh assignment: no stale watermark
+        for tp, offset in starts.items():
+            consumer.seek(tp, offset)
+        got: dict[TopicPartition, list[Any]] = {tp: [] for tp in starts}
+        position = dict(starts)
+
+        def done(tp: TopicPartition) -> bool:
+            high = consumer.highwater(tp)
+            return high is not None and (position[tp] >= high or len(got[tp]) >= limit)
+
+        pending = [tp for tp in starts if not done(tp)]
+        while pending:
+            batch = await consumer.getmany(*pending, timeout_ms=_POLL_MS)
+            for tp, records in batch.items():
+                got[tp].extend(records)
+                if records:
+                    position[tp] = records[-1].offset + 1
+            pending = [tp for tp in pending if not done(tp)]
+        ends = {tp: int(consumer.highwater(tp) or 0) for tp in starts}
+        return {tp: records[:limit] for tp, records in got.items()}, ends
+
+    async def highwaters(self, tps: Iterable[TopicPartition],
+                         hint: dict[TopicPartition, int]) -> dict[TopicPartition, int]:
+        """End offsets from a fetch; `hint` (last known ends) keeps the fetch from
+        pulling old records."""
+        _, ends = await self.fetch({tp: hint.get(tp, 0) for tp in tps}, limit=0)
+        return ends

@@ -1,0 +1,134 @@
+"""A consumer-group subscription over Kafka topics.
+
+At least once: offsets are committed only by `commit(batch)`, after the caller
+made the batch's effects durable (auto-commit is off). On a rebalance, aiokafka
+drops the buffered records of revoked partitions and the newly assigned ones
+start from the group's committed offsets, so a consumer resumes where the
+group's last durable effect left off.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import (
+    CommitFailedError,
+    IllegalGenerationError,
+    KafkaError,
+    RebalanceInProgressError,
+)
+from aiokafka.structs import OffsetAndMetadata
+
+from services.core.errors import EventLogUnavailable
+from services.eventlog.kafka_reader import PartitionReader, decode
+from services.eventlog.port import Batch, Position, Recorded, Subscription
+
+log = logging.getLogger(__name__)
+
+# A commit refused because the group moved on: the records will be delivered
+# again to whoever owns the partition now, which is what at-least-once allows.
+_LOST_OWNERSHIP = (CommitFailedError, IllegalGenerationError, RebalanceInProgressError)
+
+
+class _Revocations(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Remembers partitions revoked since the last poll: a batch polled before a
+    revocation must not commit them (another member may be ahead by now)."""
+
+    def __init__(self) -> None:
+        self.revoked: set[TopicPartition] = set()
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        self.revoked |= set(revoked)
+        log.info("partitions revoked: %s", sorted(map(str, revoked)))
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        # aiokafka seeks each assigned partition to the group's committed offset
+        log.info("partitions assigned: %s", sorted(map(str, assigned)))
+
+
+class KafkaSubscription(Subscription):
+    def __init__(
+        self,
+        consumer: AIOKafkaConsumer,
+        group: str,
+        topics: tuple[str, ...],
+        reader: PartitionReader,
+        on_close: Callable[[KafkaSubscription], Awaitable[None]] | None = None,
+    ) -> None:
+        self._consumer = consumer
+        self.group = group
+        self.topics = topics
+        self._reader = reader
+        self._on_close = on_close
+        self._listener = _Revocations()
+        self._ends: dict[TopicPartition, int] = {}
+        self._closed = False
+
+    async def start(self) -> None:
+        try:
+            self._consumer.subscribe(list(self.topics), listener=self._listener)
+            await self._consumer.start()
+        except (KafkaError, OSError) as e:
+            raise EventLogUnavailable(f"kafka subscribe {self.group}: {e!r}") from e
+
+    async def poll(self, *, max_records: int = 500, timeout: float = 1.0) -> Batch:
+        self._listener.revoked.clear()
+        try:
+            got = await self._consumer.getmany(
+                timeout_ms=int(timeout * 1000), max_records=max_records
+            )
+        except KafkaError as e:
+            raise EventLogUnavailable(f"kafka poll {self.group}: {e!r}") from e
+        records: list[Recorded] = []
+        next_position: dict[str, Position] = {}
+        for tp, raw in sorted(got.items()):
+            if not raw:
+                continue
+            records.extend(r for r in map(decode, raw) if r is not None)
+            next_position.setdefault(tp.topic, {})[tp.partition] = raw[-1].offset + 1
+        return Batch(records, next_position)
+
+    async def commit(self, batch: Batch) -> None:
+        owned = self._consumer.assignment()
+        offsets = {}
+        for topic, position in batch.next_position.items():
+            for partition, offset in position.items():
+                tp = TopicPartition(topic, partition)
+                if tp in owned and tp not in self._listener.revoked:
+                    offsets[tp] = OffsetAndMetadata(offset, "")
+        if not offsets:
+            return
+        try:
+            await self._consumer.commit(offsets)
+        except _LOST_OWNERSHIP as e:
+            log.warning("commit of %s skipped, the group rebalanced: %r", self.group, e)
+        except KafkaError as e:
+            raise EventLogUnavailable(f"kafka commit {self.group}: {e!r}") from e
+
+    async def lag(self) -> int:
+        tps = [
+            TopicPartition(topic, p)
+            for topic in self.topics
+            for p in await self._reader.partitions(topic)
+        ]
+        self._ends = await self._reader.highwaters(tps, self._ends)
+        total = 0
+        try:
+            for tp in tps:
+                committed = await self._consumer.committed(tp)
+                total += max(0, self._ends[tp] - (committed or 0))
+        except KafkaError as e:
+            raise EventLogUnavailable(f"kafka committed offsets {self.group}: {e!r}") from e
+        return total
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            await self._consumer.stop()  # leaves the group: a successor joins at once
+        finally:
+            if self._on_close is not None:
+                await self._on_close(self)

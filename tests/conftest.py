@@ -1,0 +1,33 @@
+"""Root conftest. Kafka part: one Tansu broker for the whole test session,
+started on first use only (tests that need no broker never pay for it), with the
+topics of schemas/topics.yaml created, and stopped at session end."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from tansu import Tansu
+
+from services.core.schema_registry import SchemaRegistry
+from services.eventlog.kafka import provision_topics
+
+# Short group timeouts: on Tansu a consumer-group join takes about half the
+# session timeout.
+KAFKA_GROUP_TIMEOUTS = {"session_timeout_ms": 6000, "heartbeat_interval_ms": 1000,
+                        "rebalance_timeout_ms": 3000}
+
+
+@pytest.fixture(scope="session")
+def tansu_broker() -> Iterator[Tansu]:
+    broker = Tansu().start()
+    try:
+        provision_topics(broker.bootstrap, SchemaRegistry().topics)
+        yield broker
+    finally:
+        broker.stop()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(tansu_broker: Tansu) -> str:
+    return tansu_broker.bootstrap
