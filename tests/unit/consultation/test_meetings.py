@@ -117,7 +117,7 @@ async def test_registrations_count_once_per_participant_and_respect_capacity(
     doc = await world.store.get("meetings", "all", "m1")
     assert doc is not None and doc["registrations"] == 1
     # no personal data in events: only the opaque participant id
-    reg = [e for e in await world.events() if e.type.endswith("RegistrationAdded")][0]
+    reg = next(e for e in await world.events() if e.type.endswith("RegistrationAdded"))
     assert set(reg.data) == {"meeting_id", "consultation_id", "participant_id"}
 
 
