@@ -15,7 +15,8 @@ import orjson
 
 from services.runtime.context import correlation_id
 
-_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName",
+                                                    "color_message"}  # uvicorn ANSI copy
 _SECRET_WORDS = frozenset({
     "email", "mail", "ip", "addr", "address", "remote", "client", "token", "password",
     "passwd", "secret", "cookie", "session", "authorization", "auth",
