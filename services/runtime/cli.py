@@ -37,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         return asyncio.run(_serve(settings, args))
     if args.command == "worker":
-        return asyncio.run(_worker(settings, args.service))
+        return asyncio.run(_worker(settings, args.service, args.metrics_port))
     if args.command == "replay":
         return asyncio.run(_replay(settings, args.projection))
     return asyncio.run(_create_topics(settings))
@@ -56,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="overrides PARLONS_HTTP_PORT")
     worker = sub.add_parser("worker", help="run one service's projections (no HTTP)")
     worker.add_argument("service", choices=sorted(SERVICES))
+    worker.add_argument("--metrics-port", type=int,
+                        help="serve /metrics on PARLONS_HTTP_HOST:PORT (no other HTTP)")
     replay = sub.add_parser("replay", help="drop a projection and rebuild it from the log")
     replay.add_argument("projection", help="e.g. consultation.catalogue")
     topics = sub.add_parser("topics", help="Kafka topics")
@@ -107,8 +109,13 @@ def _server_class() -> type:
     return Server
 
 
-async def _worker(settings: Settings, service: str) -> int:
+async def _worker(settings: Settings, service: str, metrics_port: int | None) -> int:
     container = bootstrap(settings, services=[service])
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, addr=settings.http_host,
+                          registry=container.metrics.registry)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in _STOP_SIGNALS:

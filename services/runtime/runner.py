@@ -5,6 +5,7 @@ batch, within a bounded wait) before closing the adapters."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -44,4 +45,6 @@ async def _supervise(worker: ProjectionWorker, container: Container) -> None:
         except Exception:
             log.exception("worker crashed; restarting", extra={"subscription": worker.group})
             container.metrics.handler_errors.labels(subscription=worker.group).inc()
-            await asyncio.sleep(container.settings.worker_backoff_max)
+            with contextlib.suppress(TimeoutError):  # a pause a stop() can cut short
+                await asyncio.wait_for(worker.wait_for_stop(),
+                                       container.settings.worker_backoff_max)

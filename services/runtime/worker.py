@@ -84,6 +84,9 @@ class ProjectionWorker:
     def stopping(self) -> bool:
         return self._stop.is_set()
 
+    async def wait_for_stop(self) -> None:
+        await self._stop.wait()
+
     def stop(self) -> None:
         """Ask the loop to end after the batch in hand is committed."""
         self._stop.set()

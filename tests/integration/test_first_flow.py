@@ -138,7 +138,9 @@ def test_distributed_serve_and_worker_over_kafka_then_replay(
         "PARLONS_WORKER_POLL_TIMEOUT": "0.2",
     }
     url = serve(processes, tmp_path, env, "--no-workers")
-    worker = Parlons(["worker", "consultation"], env, tmp_path / "worker.log")
+    metrics_port = free_port()
+    worker = Parlons(["worker", "consultation", "--metrics-port", str(metrics_port)], env,
+                     tmp_path / "worker.log")
     processes.append(worker)
 
     created = httpx.post(f"{url}/api/consultations", json=NEW)
@@ -147,6 +149,8 @@ def test_distributed_serve_and_worker_over_kafka_then_replay(
     # serve runs no projection: only the worker process can make this GET succeed
     doc = get_when_projected(url, cid, processes)
     assert (doc["id"], doc["slug"]) == (cid, NEW["slug"])
+    metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics").text
+    assert 'parlons_events_projected_total{subscription="consultation.catalogue"}' in metrics
     assert worker.stop() == 0
 
     replay = subprocess.run(
