@@ -1,0 +1,173 @@
+"""Demo data: two realistic consultations, created through the command handlers
+like any other content (so they are in the log and every projection).
+
+- "Grand débat national : l'édition de la Métropole" (Grand Débat style): the 4
+  themes and their questionnaires from the official import, articles and news, and
+  meetings in real communes, the past ones with minutes.
+- "Mieux circuler à vélo" (proposal based) with five phases: deposit of irritants,
+  vote on irritants, deposit of solutions, vote on solutions, synthesis; plus a
+  commission with members and a report.
+Dates are relative to the clock, so some phases are open now. Idempotent: every
+step checks its own stream first, so seeding twice creates nothing new.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from services.consultation import content_handlers as ch
+from services.consultation import handlers as h
+from services.consultation import meeting_handlers as mh
+from services.consultation import meetings as m
+from services.consultation.commands import (
+    CreateConsultation,
+    PhaseSpec,
+    PublishConsultation,
+    SchedulePhases,
+)
+from services.consultation.content import stream
+from services.consultation.content_commands import (
+    AddCommissionMember,
+    CreateCommission,
+    PublishArticle,
+    PublishCommissionReport,
+    PublishMinutes,
+    ScheduleMeeting,
+    WriteArticle,
+)
+from services.consultation.demo_texts import ARTICLES, BIKE_ARTICLES, MEETINGS, REPORT
+from services.consultation.granddebat import import_granddebat
+from services.consultation.model import stream_of
+from services.core.clock import Clock
+from services.core.envelope import Actor
+from services.core.events import Meta
+from services.eventlog.port import EventLog
+
+GRAND_DEBAT_ID = "01930000-0000-7000-8000-0000000000d1"
+BIKE_ID = "01930000-0000-7000-8000-0000000000d2"
+DAY = timedelta(days=1)
+
+
+async def seed_demo(*, log: EventLog, clock: Clock, meta: Meta | None = None) -> int:
+    """Seed both demo consultations; returns how many steps wrote something."""
+    meta = meta or Meta(actor=Actor.system())
+    today = clock.now().replace(hour=8, minute=0, second=0, microsecond=0)
+    done = await _grand_debat(log, clock, meta, today)
+    return done + await _bike(log, clock, meta, today)
+
+
+async def _consultation(log: EventLog, clock: Clock, meta: Meta, cmd: CreateConsultation,
+                        phases: tuple[PhaseSpec, ...]) -> int:
+    ports = {"log": log, "clock": clock, "meta": meta}
+    done = 0
+    if not await log.stream_version(stream_of(cmd.consultation_id)):
+        await h.create_consultation(cmd, **ports)  # type: ignore[arg-type]
+        done += 1
+    state = await h.load_consultation(log, cmd.consultation_id)
+    if not state.phases:
+        await h.schedule_phases(SchedulePhases(cmd.consultation_id, phases), **ports)  # type: ignore[arg-type]
+        done += 1
+    if not state.published:
+        await h.publish_consultation(PublishConsultation(cmd.consultation_id), **ports)  # type: ignore[arg-type]
+        done += 1
+    return done
+
+
+async def _articles(log: EventLog, clock: Clock, meta: Meta, cid: str,
+                    articles: list[tuple[str, str, str, str]]) -> int:
+    done = 0
+    for i, (kind, title, summary, body) in enumerate(articles):
+        aid = f"{cid}-a{i + 1}"
+        if await log.stream_version(stream("article", aid)):
+            continue
+        await ch.write_article(WriteArticle(aid, cid, title, body, kind=kind, summary=summary),
+                               log=log, clock=clock, meta=meta)
+        await ch.publish_article(PublishArticle(aid), log=log, clock=clock, meta=meta)
+        done += 1
+    return done
+
+
+async def _grand_debat(log: EventLog, clock: Clock, meta: Meta, today: datetime) -> int:
+    cid = GRAND_DEBAT_ID
+    gd = import_granddebat(cid)
+    done = await _consultation(log, clock, meta, CreateConsultation(
+        cid, "Grand débat national : l'édition de la Métropole", "grand-debat-metropole",
+        summary="Fiscalité, transition écologique, démocratie, services publics : répondez "
+                "aux questionnaires du Grand Débat et venez débattre près de chez vous.",
+        organiser="Métropole de Lyon", identity_level="email", moderation="post",
+        themes=gd.themes, territories=("FR",)), (
+        PhaseSpec("information", "information", "Découvrir les enjeux", today - 30 * DAY,
+                  today - 21 * DAY),
+        PhaseSpec("questionnaires", "questionnaire", "Répondre aux questionnaires",
+                  today - 21 * DAY, today + 21 * DAY,
+                  actions=("answer", "register_meeting")),
+        PhaseSpec("synthese", "synthesis", "Synthèse des contributions", today + 21 * DAY,
+                  today + 45 * DAY)))
+    for qn in gd.questionnaires:
+        if not await log.stream_version(stream("questionnaire", qn.questionnaire_id)):
+            await ch.save_questionnaire(qn, log=log, clock=clock, meta=meta)
+            done += 1
+    done += await _articles(log, clock, meta, cid, ARTICLES)
+    for i, (title, days, address, postcode, lat, lon, minutes) in enumerate(MEETINGS):
+        mid = f"{cid}-m{i + 1}"
+        start = today + timedelta(days=days, hours=10)
+        if not await log.stream_version(m.meeting_stream(mid)):
+            await mh.schedule_meeting(ScheduleMeeting(
+                mid, cid, title, start, start + timedelta(hours=2),
+                description="Réunion ouverte à toutes et à tous, sans inscription obligatoire.",
+                address=address, postcode=postcode, latitude=lat, longitude=lon,
+                capacity=120), log=log, clock=clock, meta=meta)
+            done += 1
+        if minutes and await log.stream_version(m.meeting_stream(mid)) == 1:
+            summary, attendance = minutes
+            await mh.publish_minutes(PublishMinutes(mid, summary, attendance), log=log,
+                                     clock=clock, meta=meta)
+            done += 1
+    return done
+
+
+async def _bike(log: EventLog, clock: Clock, meta: Meta, today: datetime) -> int:
+    cid = BIKE_ID
+
+    def phase(pid: str, kind: str, title: str, start: int, end: int) -> PhaseSpec:
+        return PhaseSpec(pid, kind, title, today + start * DAY, today + end * DAY)
+
+    done = await _consultation(log, clock, meta, CreateConsultation(
+        cid, "Mieux circuler à vélo dans la métropole", "mieux-circuler-a-velo",
+        summary="Dites-nous ce qui vous gêne à vélo, votez pour les irritants prioritaires, "
+                "puis proposez et choisissez les solutions.",
+        organiser="Métropole de Lyon, direction des mobilités", identity_level="anonymous",
+        moderation="pre", territories=("69",)), (
+        phase("irritants", "deposit", "Dépôt des irritants", -30, -16),
+        phase("vote-irritants", "vote", "Vote sur les irritants", -16, -6),
+        phase("solutions", "deposit", "Dépôt des solutions", -6, 8),
+        phase("vote-solutions", "vote", "Vote sur les solutions", 8, 22),
+        phase("synthese", "synthesis", "Synthèse et réponses", 22, 45)))
+    done += await _articles(log, clock, meta, cid, BIKE_ARTICLES)
+    kid = f"{cid}-k1"
+    ports = {"log": log, "clock": clock, "meta": meta}
+    if not await log.stream_version(m.commission_stream(kid)):
+        await mh.create_commission(CreateCommission(
+            kid, cid, "Commission vélo et sécurité",
+            "Élus, associations d'usagers et services techniques suivent la consultation."),
+            **ports)  # type: ignore[arg-type]
+        for j, (name, role) in enumerate((("Claire Martin", "Présidente, vice-présidente "
+                                           "aux mobilités"),
+                                          ("Karim Benali", "Association des cyclistes urbains"),
+                                          ("Sophie Leroy", "Ingénieure voirie"))):
+            await mh.add_commission_member(AddCommissionMember(kid, f"{kid}-{j + 1}", name,
+                                                               role), **ports)  # type: ignore[arg-type]
+        await mh.publish_commission_report(PublishCommissionReport(
+            kid, f"{kid}-r1", "Rapport sur les irritants", REPORT), **ports)  # type: ignore[arg-type]
+        done += 1
+    mid = f"{cid}-m1"
+    if not await log.stream_version(m.meeting_stream(mid)):
+        start = today + timedelta(days=3, hours=10)
+        await mh.schedule_meeting(ScheduleMeeting(
+            mid, cid, "Atelier solutions : les carrefours dangereux", start,
+            start + timedelta(hours=2), description="Atelier de la commission vélo.",
+            address="20 rue du Lac", postcode="69003", latitude=45.7597, longitude=4.8553,
+            capacity=40, online_url="https://visio.example.fr/atelier-velo",
+            commission_id=kid), **ports)  # type: ignore[arg-type]
+        done += 1
+    return done
