@@ -10,6 +10,7 @@ from typing import Any
 from services.consultation.rules import parse_iso
 
 PRODID = "-//Parlons//Consultations//FR"
+MEETING_PATH = "/evenements/{meeting_id}"  # the public meeting page
 
 
 def escape_text(value: str) -> str:
@@ -38,7 +39,8 @@ def _utc(value: str) -> str:
     return parse_iso(value).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def _event(meeting: dict[str, Any], *, stamp: datetime, base_url: str) -> list[str]:
+def _event(meeting: dict[str, Any], *, stamp: datetime, base_url: str, url_path: str
+           ) -> list[str]:
     place = ", ".join(p for p in (meeting["address"], meeting["postcode"] + " "
                                   + meeting["commune"] if meeting["postcode"] else "") if p)
     lines = [
@@ -56,7 +58,8 @@ def _event(meeting: dict[str, Any], *, stamp: datetime, base_url: str) -> list[s
     if meeting.get("latitude") is not None and meeting.get("longitude") is not None:
         lines.append(f"GEO:{meeting['latitude']:.6f};{meeting['longitude']:.6f}")
     if base_url:
-        lines.append(f"URL:{base_url.rstrip('/')}/rencontres/{meeting['meeting_id']}")
+        path = url_path.format(meeting_id=meeting["meeting_id"])
+        lines.append(f"URL:{base_url.rstrip('/')}{path}")
     if meeting.get("cancelled"):
         lines.append("STATUS:CANCELLED")
     lines.append("END:VEVENT")
@@ -64,17 +67,18 @@ def _event(meeting: dict[str, Any], *, stamp: datetime, base_url: str) -> list[s
 
 
 def meetings_ics(meetings: Iterable[dict[str, Any]], *, stamp: datetime,
-                 base_url: str = "", name: str = "") -> str:
+                 base_url: str = "", name: str = "", url_path: str = MEETING_PATH) -> str:
     """A VCALENDAR of MEETING read-model docs (see projections.py)."""
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN",
              "METHOD:PUBLISH"]
     if name:
         lines.append(f"X-WR-CALNAME:{escape_text(name)}")
     for meeting in meetings:
-        lines += _event(meeting, stamp=stamp, base_url=base_url)
+        lines += _event(meeting, stamp=stamp, base_url=base_url, url_path=url_path)
     lines.append("END:VCALENDAR")
     return "".join(fold(line) + "\r\n" for line in lines)
 
 
-def meeting_ics(meeting: dict[str, Any], *, stamp: datetime, base_url: str = "") -> str:
-    return meetings_ics([meeting], stamp=stamp, base_url=base_url)
+def meeting_ics(meeting: dict[str, Any], *, stamp: datetime, base_url: str = "",
+                url_path: str = MEETING_PATH) -> str:
+    return meetings_ics([meeting], stamp=stamp, base_url=base_url, url_path=url_path)

@@ -168,6 +168,7 @@ def test_ics_is_rfc5545_crlf_escaped_and_folded() -> None:
     assert "DESCRIPTION:Ligne 1\\nLigne 2 \\\\ fin\r\n" in ics
     assert "DTSTART:20261202T180000Z\r\n" in ics and "GEO:45.767600;4.834400" in ics
     assert "LOCATION:1 place de la Comédie\\, 69001 Lyon" in ics
+    assert "URL:https://parlons.example/evenements/m1\r\n" in ics
     assert escape_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
 
 
