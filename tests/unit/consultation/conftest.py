@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import pytest
-from consultation_world import World
+
+from consultation.consultation_world import World
 
 
 @pytest.fixture

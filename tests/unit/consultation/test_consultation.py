@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from consultation_world import NOW, World
 
+from consultation.consultation_world import NOW, World
 from services.consultation import handlers as h
 from services.consultation.commands import (
     CreateConsultation,

@@ -9,8 +9,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from consultation_world import World
 
+from consultation.consultation_world import World
 from services.consultation import content_handlers as ch
 from services.consultation import handlers as h
 from services.consultation.blobstore import FilesystemBlobStore, MemoryBlobStore, sha256_of

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from consultation_world import NOW, World
-
+from consultation.consultation_world import NOW, World
 from services.consultation.demo import BIKE_ID, GRAND_DEBAT_ID, seed_demo
 from services.consultation.phases import current_phase
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import csv
 
-from consultation_world import World
-
+from consultation.consultation_world import World
 from services.consultation import content_handlers as ch
 from services.consultation import handlers as h
 from services.consultation.commands import CreateConsultation

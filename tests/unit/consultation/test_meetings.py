@@ -6,8 +6,8 @@ from dataclasses import asdict, replace
 from datetime import timedelta
 
 import pytest
-from consultation_world import NOW, World
 
+from consultation.consultation_world import NOW, World
 from services.consultation import handlers as h
 from services.consultation import meeting_handlers as mh
 from services.consultation.commands import CreateConsultation

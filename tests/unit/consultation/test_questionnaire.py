@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from consultation_world import World
 
+from consultation.consultation_world import World
 from services.consultation import content_handlers as ch
 from services.consultation.content_commands import (
     ConditionSpec,
