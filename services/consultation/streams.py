@@ -22,6 +22,8 @@ TOPIC = "consultation.events"
 
 async def load(log: EventLog, stream: str) -> tuple[int, list[DomainEvent]]:
     """(version, events) of one stream, oldest first."""
+    if await log.stream_version(stream) == 0:
+        return 0, []  # a new aggregate: no need to scan
     found = []
     start: Position = {}
     while True:

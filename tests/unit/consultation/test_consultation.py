@@ -176,3 +176,11 @@ async def test_projection_replay_is_idempotent(world: World) -> None:
     world._seen = 0  # deliver everything again
     await world.project()
     assert await world.store.get("consultation_detail", "all", "c1") == first
+
+
+async def test_state_is_loaded_past_the_first_page_of_the_topic(world: World) -> None:
+    for i in range(1100):  # more than one `read` page (1,000 records)
+        await h.create_consultation(_create(f"c{i}", f"slug-{i}"), **world.ports)  # type: ignore[arg-type]
+    await h.publish_consultation(PublishConsultation("c1099"), **world.ports)  # type: ignore[arg-type]
+    state = await h.load_consultation(world.log, "c1099")
+    assert state.published and state.version == 2
