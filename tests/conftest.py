@@ -14,8 +14,8 @@ from services.eventlog.kafka import provision_topics
 
 # Short group timeouts: on Tansu a consumer-group join takes about half the
 # session timeout.
-KAFKA_GROUP_TIMEOUTS = {"session_timeout_ms": 6000, "heartbeat_interval_ms": 1000,
-                        "rebalance_timeout_ms": 3000}
+KAFKA_GROUP_TIMEOUTS = {"session_timeout_ms": 3000, "heartbeat_interval_ms": 500,
+                        "rebalance_timeout_ms": 1500}
 
 
 @pytest.fixture(scope="session")

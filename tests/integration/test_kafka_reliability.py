@@ -1,0 +1,135 @@
+"""Kafka event log under failure, against real Tansu brokers: the broker dies
+(appends fail closed, in bounded time), a consumer dies before committing (its
+records are delivered again), and topic provisioning is idempotent."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from conftest import KAFKA_GROUP_TIMEOUTS
+from kafka import KafkaAdminClient
+from tansu import Tansu
+
+from services.core.envelope import Actor, Envelope
+from services.core.errors import EventLogUnavailable
+from services.core.schema_registry import SchemaRegistry
+from services.eventlog.kafka import KafkaEventLog, provision_topics
+
+pytestmark = pytest.mark.kafka
+
+REGISTRY = SchemaRegistry()
+TOPIC = "consultation.events"
+CRASHING_CONSUMER = Path(__file__).with_name("kafka_crashing_consumer.py")
+
+
+def created(stream: str, version: int) -> Envelope:
+    return Envelope(
+        type="consultation.ConsultationCreated", schema_version=1, stream=stream,
+        stream_version=version,
+        data={"consultation_id": stream, "title": f"Consultation {version}",
+              "slug": f"consultation-{version}", "summary": "Résumé"},
+        actor=Actor("p-organiser", "organiser"), occurred_at=datetime.now(UTC),
+        correlation_id=f"corr-{uuid.uuid4().hex}", consultation_id=stream,
+    )
+
+
+@pytest.fixture
+def private_broker() -> Iterator[Tansu]:
+    """A broker of the test's own, since the test kills it."""
+    broker = Tansu().start()
+    try:
+        provision_topics(broker.bootstrap, REGISTRY.topics)
+        yield broker
+    finally:
+        broker.stop()
+
+
+@pytest.fixture
+async def shared_log(kafka_bootstrap: str) -> AsyncIterator[KafkaEventLog]:
+    log = KafkaEventLog(kafka_bootstrap, REGISTRY.topics, REGISTRY.key, **KAFKA_GROUP_TIMEOUTS)
+    await log.start()
+    try:
+        yield log
+    finally:
+        await log.close()
+
+
+async def test_append_fails_closed_when_the_broker_is_down(private_broker: Tansu) -> None:
+    log = KafkaEventLog(private_broker.bootstrap, REGISTRY.topics, REGISTRY.key,
+                        request_timeout_ms=2000)
+    await log.start()
+    try:
+        stream = f"consultation-{uuid.uuid4().hex}"
+        [first] = await log.append([created(stream, 1)])
+        assert not first.duplicate
+        await log.ping()
+
+        private_broker.kill()
+        # bounded: 2 s request timeout, twice for the whole batch, plus slack
+        with pytest.raises(EventLogUnavailable):
+            await asyncio.wait_for(log.append([created(stream, 2)]), 15)
+        with pytest.raises(EventLogUnavailable):
+            await asyncio.wait_for(log.ping(), 15)
+    finally:
+        await asyncio.wait_for(log.close(), 15)
+
+
+async def test_a_consumer_killed_before_committing_gets_its_records_again(
+    shared_log: KafkaEventLog, kafka_bootstrap: str
+) -> None:
+    stream, group = f"consultation-{uuid.uuid4().hex}", f"crash-{uuid.uuid4().hex}"
+    recorded = await shared_log.append([created(stream, v) for v in (1, 2, 3)])
+    want = {r.event.event_id for r in recorded}
+
+    proc = subprocess.run(
+        [sys.executable, str(CRASHING_CONSUMER), kafka_bootstrap, group, TOPIC, *want],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert proc.stdout.strip() == "polled", proc.stderr[-2000:]
+    assert proc.returncode == -9  # it really died by SIGKILL, without committing
+
+    again = await _deliver(shared_log, group, until=want, commit=True)
+    assert want <= again  # nothing lost: the uncommitted records come back
+    # committed now: a later event of the same stream (same partition, after
+    # them) arrives, and none of the committed ones is delivered a third time
+    [marker] = await shared_log.append([created(stream, 4)])
+    later = await _deliver(shared_log, group, until={marker.event.event_id}, commit=False)
+    assert not later & want
+
+
+async def _deliver(log: KafkaEventLog, group: str, *, until: set[str], commit: bool) -> set[str]:
+    """Event ids one subscription of `group` delivers until all of `until` came."""
+    sub = await log.subscribe(group, [TOPIC])
+    seen: set[str] = set()
+    try:
+        deadline = time.monotonic() + 30.0  # a join waits out the dead member's session
+        while not until <= seen:
+            assert time.monotonic() < deadline, "events never delivered"
+            batch = await sub.poll(max_records=100, timeout=1.0)
+            seen |= {r.event.event_id for r in batch.records}
+            if commit and batch.records:
+                await sub.commit(batch)
+    finally:
+        await sub.close()
+    return seen
+
+
+def test_provisioning_is_idempotent_and_follows_topics_yaml(kafka_bootstrap: str) -> None:
+    assert provision_topics(kafka_bootstrap, REGISTRY.topics) == []  # session made them
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    try:
+        described = {t["name"]: t for t in admin.describe_topics(list(REGISTRY.topics))}
+    finally:
+        admin.close()
+    for name, spec in REGISTRY.topics.items():
+        assert len(described[name]["partitions"]) == spec.partitions
+        # one broker: the replication factor of topics.yaml is capped to 1
+        assert {len(p["replica_nodes"]) for p in described[name]["partitions"]} == {1}
