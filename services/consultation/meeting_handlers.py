@@ -4,6 +4,8 @@ model (`store`) for its soft checks (capacity, past, cancelled)."""
 
 from __future__ import annotations
 
+import re
+
 from services.consultation import meetings as m
 from services.consultation.content_commands import (
     AddCommissionMember,
@@ -30,6 +32,8 @@ from services.core.errors import ConcurrencyConflict, DomainError
 from services.core.events import DomainEvent, Meta
 from services.eventlog.port import EventLog
 from services.store.port import ReadStore
+
+PARTICIPANT_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")  # opaque, pseudonymous: never an e-mail
 
 
 async def load_meeting(log: EventLog, meeting_id: str) -> m.Meeting:
@@ -85,6 +89,9 @@ async def register_for_meeting(cmd: RegisterForMeeting, *, log: EventLog, clock:
     """True if registered now, False if already registered (a retry is a no-op).
     Capacity is checked on the read model: concurrent registrations within the
     projection's lag may overshoot it slightly (ADR 0008)."""
+    if not PARTICIPANT_ID.match(cmd.participant_id):
+        raise DomainError("invalid_participant", "Identifiant de participant invalide.",
+                          field="participant_id")
     meeting = await store.get(MEETINGS, "all", cmd.meeting_id)
     if meeting is None:
         raise DomainError("not_found", "Rencontre introuvable.", field="meeting_id")

@@ -116,6 +116,9 @@ async def test_registrations_count_once_per_participant_and_respect_capacity(
     await world.project()
     doc = await world.store.get("meetings", "all", "m1")
     assert doc is not None and doc["registrations"] == 1
+    with pytest.raises(DomainError) as err:
+        await mh.register_for_meeting(RegisterForMeeting("m1", "jean@example.org"), **ports)  # type: ignore[arg-type]
+    assert err.value.field == "participant_id"
     # no personal data in events: only the opaque participant id
     reg = next(e for e in await world.events() if e.type.endswith("RegistrationAdded"))
     assert set(reg.data) == {"meeting_id", "consultation_id", "participant_id"}
