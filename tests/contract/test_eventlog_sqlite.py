@@ -189,3 +189,27 @@ async def test_two_processes_append_to_one_file(tmp_path: Path) -> None:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finally:
         conn.close()
+
+
+async def test_requests_in_one_group_see_each_other(log: SqliteEventLog) -> None:
+    stream, other = new_stream(), new_stream()
+    blocker = sqlite3.connect(log.path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # the writer waits: the requests queue up
+    before = log.commits
+    pending = asyncio.gather(
+        log.append([created(stream, 1)], expect={stream: 0}),
+        log.append([created(stream, 2)], expect={stream: 1}),  # follows the first
+        log.append([created(stream, 2)], expect={stream: 1}),  # loses to the second
+        log.append([created(other, 1)], expect={other: 0}),
+        log.append([created(other, 1)]),  # same slot, no expectation: refused
+        return_exceptions=True,
+    )
+    await asyncio.sleep(0.1)
+    blocker.execute("ROLLBACK")
+    blocker.close()
+    results = await pending
+    assert log.commits - before <= 2
+    assert [type(r).__name__ for r in results] == [
+        "list", "list", "ConcurrencyConflict", "list", "ConcurrencyConflict"]
+    assert await log.stream_version(stream) == 2
+    assert await log.stream_version(other) == 1

@@ -1,0 +1,152 @@
+"""Durable appends per second: the SQLite event log with group commit, beside a
+baseline measured in the same run on the same disk.
+
+    .venv/bin/python bench/eventlog.py [--seconds 4] [--dir /some/dir]
+
+Baseline: plain sqlite3, same pragmas (WAL, synchronous=FULL), same rows (the
+envelope serialised the same way), one commit per append: what an event log
+without group commit does. Target on 2 cores: >= 20,000 durable events/s and
+>= 4x the baseline.
+
+If `bench/kafka_throughput.py` exists (`async def measure() -> dict`), its figures
+are printed too. The SQLite figure is the last-but-one line, Kafka's the last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import sqlite3
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from services.core.envelope import Actor, Envelope
+from services.eventlog.sqlite import SqliteEventLog
+
+TARGET_EVENTS_PER_S = 20_000
+TARGET_RATIO = 4.0
+APPENDERS = 64
+
+
+def event(stream: str, version: int) -> Envelope:
+    return Envelope(
+        type="consultation.ConsultationCreated", schema_version=1, stream=stream,
+        stream_version=version,
+        data={"consultation_id": stream, "title": "Consultation sur le budget participatif",
+              "slug": "budget-participatif", "summary": "Que financer en 2027 ?"},
+        actor=Actor("p-bench", "organiser"), occurred_at=datetime.now(UTC),
+        correlation_id=uuid.uuid4().hex,
+    )
+
+
+async def group_commit(path: Path, seconds: float, batch: int) -> dict[str, float]:
+    """APPENDERS coroutines, each appending `batch` events per call, for `seconds`."""
+    log = SqliteEventLog(path)
+    await log.start()
+    done = 0
+    stop_at = time.perf_counter() + seconds
+
+    async def appender() -> None:
+        nonlocal done
+        stream, version = uuid.uuid4().hex, 0
+        while time.perf_counter() < stop_at:
+            events = [event(stream, version + i + 1) for i in range(batch)]
+            await log.append(events, expect={stream: version})
+            version += batch
+            done += batch
+
+    began = time.perf_counter()
+    commits = log.commits
+    await asyncio.gather(*(appender() for _ in range(APPENDERS)))
+    elapsed = time.perf_counter() - began
+    commits = log.commits - commits
+    await log.close()
+    return {"events_per_s": done / elapsed, "events_per_commit": done / max(commits, 1)}
+
+
+def commit_per_append(path: Path, seconds: float, batch: int) -> dict[str, float]:
+    """The baseline: one transaction (one fsync) per append call."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute(
+        "CREATE TABLE events (seq INTEGER PRIMARY KEY, topic TEXT NOT NULL,"
+        " event_id TEXT NOT NULL UNIQUE, stream TEXT NOT NULL, stream_version INTEGER NOT NULL,"
+        " key TEXT NOT NULL, body BLOB NOT NULL, UNIQUE (stream, stream_version))"
+    )
+    done, stream, version = 0, uuid.uuid4().hex, 0
+    began = time.perf_counter()
+    while time.perf_counter() - began < seconds:
+        now = datetime.now(UTC)
+        conn.execute("BEGIN IMMEDIATE")
+        for i in range(batch):
+            e = event(stream, version + i + 1).recorded(now)
+            conn.execute(
+                "INSERT INTO events (topic, event_id, stream, stream_version, key, body)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (e.topic, e.event_id, e.stream, e.stream_version, e.stream, e.to_json()),
+            )
+        conn.execute("COMMIT")
+        version += batch
+        done += batch
+    elapsed = time.perf_counter() - began
+    conn.close()
+    return {"events_per_s": done / elapsed}
+
+
+async def kafka_figures() -> dict[str, Any] | None:
+    module_path = Path(__file__).with_name("kafka_throughput.py")
+    if not module_path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location("kafka_throughput", module_path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    figures: dict[str, Any] = await module.measure()
+    return figures
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=4.0, help="per measurement")
+    parser.add_argument("--dir", type=Path, default=None, help="where the files go")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
+        d = Path(tmp)
+        print(f"files in {d}; {APPENDERS} concurrent appenders; {args.seconds:.0f} s each")
+        rows = []
+        for batch in (1, 4):
+            base = commit_per_append(d / f"baseline-{batch}.db", args.seconds, batch)
+            ours = await group_commit(d / f"log-{batch}.db", args.seconds, batch)
+            ratio = ours["events_per_s"] / base["events_per_s"]
+            rows.append((batch, ours, base, ratio))
+            print(
+                f"batch of {batch}: group commit {ours['events_per_s']:,.0f} ev/s"
+                f" ({ours['events_per_commit']:.0f} ev/commit) | commit per append"
+                f" {base['events_per_s']:,.0f} ev/s | ratio {ratio:.1f}x"
+            )
+
+    kafka = await kafka_figures()
+    single = rows[0]
+    ok = all(r[1]["events_per_s"] >= TARGET_EVENTS_PER_S and r[3] >= TARGET_RATIO for r in rows)
+    print(
+        f"sqlite: {single[1]['events_per_s']:,.0f} durable events/s (single-event appends),"
+        f" {single[3]:.1f}x commit-per-append;"
+        f" {rows[1][1]['events_per_s']:,.0f} ev/s in batches of 4, {rows[1][3]:.1f}x;"
+        f" target >= {TARGET_EVENTS_PER_S:,} ev/s and >= {TARGET_RATIO:.0f}x:"
+        f" {'met' if ok else 'NOT met'}"
+    )
+    if kafka is None:
+        print("kafka: skipped (bench/kafka_throughput.py not present)")
+    else:
+        print("kafka: " + ", ".join(f"{k}={v}" for k, v in kafka.items()))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

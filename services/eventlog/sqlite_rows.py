@@ -1,0 +1,229 @@
+"""Rows of the SQLite event log: the schema and the statements the adapter runs.
+Plain functions of a connection, so the writer thread and readers share them."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from services.core.envelope import Envelope
+from services.core.errors import ConcurrencyConflict
+from services.eventlog.port import Recorded
+
+KeyFn = Callable[[Envelope], str]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY,  -- the offset: the rowid, see SqliteEventLog
+    topic TEXT NOT NULL,
+    event_id TEXT NOT NULL UNIQUE,
+    stream TEXT NOT NULL,
+    stream_version INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    body BLOB NOT NULL,
+    UNIQUE (stream, stream_version)
+);
+CREATE INDEX IF NOT EXISTS events_by_topic ON events (topic, seq);
+CREATE TABLE IF NOT EXISTS checkpoints (
+    grp TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    next_offset INTEGER NOT NULL,
+    PRIMARY KEY (grp, topic)
+) WITHOUT ROWID;
+"""
+
+# Rows per INSERT statement: 6 parameters each, well under SQLite's 32,766.
+ROWS_PER_STATEMENT = 500
+_INSERT = "INSERT INTO events (topic, event_id, stream, stream_version, key, body) VALUES "
+
+
+def needs_savepoint(events: Sequence[Envelope]) -> bool:
+    """An append of one statement is atomic by itself; a longer one needs a savepoint."""
+    return len(events) > ROWS_PER_STATEMENT
+
+
+def append_in(
+    conn: sqlite3.Connection,
+    events: Sequence[Envelope],
+    expect: Mapping[str, int],
+    key_for: KeyFn,
+) -> list[Recorded]:
+    """Append inside the writer's open transaction. Raises `ConcurrencyConflict`
+    having written nothing; a batch of at most ROWS_PER_STATEMENT events is one
+    INSERT, so a refusal leaves nothing behind even without a savepoint."""
+    for stream, expected in expect.items():
+        actual = version(conn, stream)
+        if actual != expected:
+            known = _known(conn, [e.event_id for e in events])
+            if events and all(e.event_id in known for e in events):
+                return [known[e.event_id] for e in events]  # a retry, not a conflict
+            raise ConcurrencyConflict(stream, expected, actual)
+    now = datetime.now(UTC)
+    stored = [e.recorded(now) for e in events]
+    try:
+        return _insert(conn, stored, key_for)
+    except sqlite3.IntegrityError:
+        pass  # an event already written (a retry), or a stream version taken
+    known = _known(conn, [e.event_id for e in events])
+    fresh: dict[str, Envelope] = {}
+    for e in stored:
+        if e.event_id not in known:
+            fresh.setdefault(e.event_id, e)
+    try:
+        written = _insert(conn, list(fresh.values()), key_for)
+    except sqlite3.IntegrityError:
+        raise _conflict(conn, list(fresh.values())) from None
+    by_id = {**known, **{r.event.event_id: r for r in written}}
+    return [by_id[e.event_id] for e in events]
+
+
+AppendRequest = tuple[Sequence[Envelope], Mapping[str, int]]
+
+
+def append_batch(
+    conn: sqlite3.Connection, requests: list[AppendRequest], key_for: KeyFn
+) -> list[tuple[bool, Any]] | None:
+    """Many appends in one go: one query for the expected versions, one INSERT
+    for every accepted event. Returns None (having to be rolled back) when a
+    request needs `append_in` one by one: an event already written or written
+    twice in this group, or a stream version taken."""
+    expected = {s for _, expect in requests for s in expect}
+    versions = _versions(conn, expected)
+    in_group: set[str] = set()
+    outcomes: list[tuple[bool, Any] | None] = []
+    accepted: list[tuple[int, Sequence[Envelope]]] = []
+    for n, (events, expect) in enumerate(requests):
+        stale = next(((s, v) for s, v in expect.items() if versions.get(s, 0) != v), None)
+        ids = {e.event_id for e in events}
+        if ids & in_group or len(ids) < len(events):
+            return None
+        in_group |= ids
+        if stale is not None:
+            known = _known(conn, list(ids))
+            if events and len(known) == len(ids):
+                outcomes.append((True, [known[e.event_id] for e in events]))  # a retry
+            else:
+                s, v = stale
+                outcomes.append((False, ConcurrencyConflict(s, v, versions.get(s, 0))))
+            continue
+        for e in events:
+            versions[e.stream] = max(versions.get(e.stream, 0), e.stream_version)
+        accepted.append((n, events))
+        outcomes.append(None)
+    now = datetime.now(UTC)
+    written = _insert(conn, [e.recorded(now) for _, events in accepted for e in events], key_for)
+    position = 0
+    for n, events in accepted:
+        outcomes[n] = (True, written[position : position + len(events)])
+        position += len(events)
+    return [o for o in outcomes if o is not None]
+
+
+def _versions(conn: sqlite3.Connection, streams: set[str]) -> dict[str, int]:
+    if not streams:
+        return {}
+    # One max() per stream: SQLite answers each from the end of the
+    # (stream, stream_version) index, where a GROUP BY would scan every version.
+    rows = conn.execute(
+        "SELECT value, (SELECT max(stream_version) FROM events WHERE stream = value)"
+        " FROM json_each(?)",
+        (_json_list(list(streams)),),
+    ).fetchall()
+    return {s: int(v or 0) for s, v in rows}
+
+
+def _insert(conn: sqlite3.Connection, events: list[Envelope], key_for: KeyFn) -> list[Recorded]:
+    out: list[Recorded] = []
+    for i in range(0, len(events), ROWS_PER_STATEMENT):
+        chunk = events[i : i + ROWS_PER_STATEMENT]
+        keys = [key_for(e) for e in chunk]
+        params: list[Any] = []
+        for e, key in zip(chunk, keys, strict=True):
+            params += (e.topic, e.event_id, e.stream, e.stream_version, key, e.to_json())
+        values = ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(chunk))
+        last = conn.execute(_INSERT + values, params).lastrowid
+        assert last is not None
+        # We hold the write lock and never delete, so the rows of one statement
+        # took consecutive rowids ending at the last one.
+        first = last - len(chunk) + 1
+        out += [
+            Recorded(e, e.topic, 0, first + n, key)
+            for n, (e, key) in enumerate(zip(chunk, keys, strict=True))
+        ]
+    return out
+
+
+def _conflict(conn: sqlite3.Connection, events: list[Envelope]) -> ConcurrencyConflict:
+    """The conflict that made an insert of `events` fail."""
+    seen: set[tuple[str, int]] = set()
+    for e in events:
+        slot = (e.stream, e.stream_version)
+        taken = conn.execute(
+            "SELECT 1 FROM events WHERE stream = ? AND stream_version = ?", slot
+        ).fetchone()
+        if taken or slot in seen:
+            return ConcurrencyConflict(e.stream, e.stream_version - 1, version(conn, e.stream))
+        seen.add(slot)
+    first = events[0]
+    return ConcurrencyConflict(first.stream, first.stream_version - 1, version(conn, first.stream))
+
+
+def read(conn: sqlite3.Connection, topic: str, first: int, limit: int) -> list[Recorded]:
+    rows = conn.execute(
+        "SELECT seq, key, body FROM events WHERE topic = ? AND seq >= ? ORDER BY seq LIMIT ?",
+        (topic, first, limit),
+    ).fetchall()
+    return [Recorded(Envelope.from_json(body), topic, 0, seq, key) for seq, key, body in rows]
+
+
+def version(conn: sqlite3.Connection, stream: str) -> int:
+    row = conn.execute(
+        "SELECT max(stream_version) FROM events WHERE stream = ?", (stream,)
+    ).fetchone()
+    return int(row[0] or 0)
+
+
+def checkpoint(conn: sqlite3.Connection, group: str, topic: str) -> int:
+    row = conn.execute(
+        "SELECT next_offset FROM checkpoints WHERE grp = ? AND topic = ?", (group, topic)
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def lag(conn: sqlite3.Connection, group: str, topics: Sequence[str]) -> int:
+    return sum(
+        conn.execute(
+            "SELECT count(*) FROM events WHERE topic = ? AND seq >= ?",
+            (t, checkpoint(conn, group, t)),
+        ).fetchone()[0]
+        for t in topics
+    )
+
+
+def store_checkpoints(conn: sqlite3.Connection, rows: list[tuple[str, str, int]]) -> None:
+    conn.executemany(
+        "INSERT INTO checkpoints (grp, topic, next_offset) VALUES (?, ?, ?)"
+        " ON CONFLICT (grp, topic) DO UPDATE SET next_offset = excluded.next_offset",
+        rows,
+    )
+
+
+def _known(conn: sqlite3.Connection, event_ids: Sequence[str]) -> dict[str, Recorded]:
+    """Records already in the log among `event_ids`, marked as duplicates."""
+    found: dict[str, Recorded] = {}
+    rows: list[Any] = conn.execute(
+        "SELECT event_id, seq, topic, key, body FROM events"
+        " WHERE event_id IN (SELECT value FROM json_each(?))",
+        (_json_list(event_ids),),
+    ).fetchall()
+    for event_id, seq, topic, key, body in rows:
+        found[event_id] = Recorded(Envelope.from_json(body), topic, 0, seq, key, duplicate=True)
+    return found
+
+
+def _json_list(values: Sequence[str]) -> str:
+    return orjson.dumps(list(values)).decode()
