@@ -85,7 +85,7 @@ class SqliteEventLog(EventLog):
             return
         self._closed = True
         if self._writer is not None:
-            await asyncio.to_thread(self._writer.stop)
+            await self._writer.stop()
         if self._reader is not None:
             with self._reader_lock:
                 self._reader.close()
@@ -113,6 +113,7 @@ class SqliteEventLog(EventLog):
             lambda conn: rows.append_in(conn, events, expect or {}, self._key_for),
             savepoint=rows.needs_savepoint(events),
             payload=(events, expect or {}),
+            size=len(events),
         )
 
     async def reset_group(self, group: str) -> None:
