@@ -44,7 +44,6 @@ def _lines(stream: object, into: queue.Queue[bytes | None]) -> None:
     into.put(None)
 
 
-@pytest.mark.slow
 async def test_every_acknowledged_event_survives_kill_9(
     load: tuple[subprocess.Popen[bytes], Path],
 ) -> None:
