@@ -201,6 +201,8 @@ class RemoveCommissionMember:
 
 @dataclass(frozen=True, slots=True)
 class PublishCommissionReport:
+    """Publishes a report; publishing an existing `report_id` again edits it."""
+
     commission_id: str
     report_id: str
     title: str

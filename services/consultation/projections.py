@@ -58,7 +58,7 @@ MINUTES | None}. MINUTES = {meeting_id, consultation_id, summary, attendance,
 contribution_ids: [str], published_at}. ICS: `ics.meeting_ics(MEETING)`.
 
 Projection `consultation.commissions` (`projections_meetings.py`):
-| commissions | consultation_id | commission_id | {commission_id, consultation_id, name, description, members: [{member_id, display_name, role}], reports: [{report_id, title, body_html, published_at}] (newest first)} |
+| commissions | consultation_id | commission_id | {commission_id, consultation_id, name, description, members: [{member_id, display_name, role}], reports: [{report_id, title, body_markdown, body_html, published_at, updated_at?}] (newest first; republishing a report_id edits it in place)} |
 """
 
 from __future__ import annotations

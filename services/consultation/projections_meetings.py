@@ -100,7 +100,15 @@ class CommissionProjection(Projection):
             doc["members"] = [x for x in doc["members"] if x["member_id"] != d["member_id"]]
         elif t == "CommissionReportPublished":
             at = event.occurred_at.isoformat().replace("+00:00", "Z")
-            doc["reports"].insert(0, {"report_id": d["report_id"], "title": d["title"],
-                                      "body_html": render_markdown(d["body_markdown"]),
-                                      "published_at": at})
+            report = {"report_id": d["report_id"], "title": d["title"],
+                      "body_markdown": d["body_markdown"],
+                      "body_html": render_markdown(d["body_markdown"]), "published_at": at}
+            # Publishing a report id again edits it in place (first publication date kept).
+            earlier = [r for r in doc["reports"] if r["report_id"] == d["report_id"]]
+            if earlier:
+                report.update(published_at=earlier[0]["published_at"], updated_at=at)
+                doc["reports"] = [report if r["report_id"] == d["report_id"] else r
+                                  for r in doc["reports"]]
+            else:
+                doc["reports"].insert(0, report)
         await tx.put(COMMISSIONS, cid, key, doc)

@@ -67,6 +67,16 @@ def _phase_rows(form: FormData | None, phases: list[dict[str, Any]]) -> int:
     return max(len(phases) + BLANK_PHASE_ROWS, 3)
 
 
+def _row_field(field: str, rows: list[int]) -> str:
+    """The domain names `phases.<index in the command>.<field>`; the organiser sees
+    rows, some of them blank: point at the row."""
+    parts = field.split(".")
+    if len(parts) >= 2 and parts[0] == "phases" and parts[1].isdigit() \
+            and int(parts[1]) < len(rows):
+        parts[1] = str(rows[int(parts[1])])
+    return ".".join(parts)
+
+
 def routes(web: Web) -> APIRouter:
     router = APIRouter()
     store = web.deps.store
@@ -161,15 +171,16 @@ def routes(web: Web) -> APIRouter:
         form = await checked_form(web, request)
         doc = await load(cid)
         specs: list[cc.PhaseSpec] = []
+        rows: list[int] = []  # the form row each spec came from (blank rows are skipped)
         error: FormError | None = None
         try:
             for row in range(_phase_rows(form, [])):
                 at = f"phases.{row}"
                 title = text(form, f"{at}.title")
-                if not title and not text(form, f"{at}.starts_at"):
-                    continue  # a blank row
-                # Rows are numbered as the organiser sees them; blank rows are only
-                # allowed at the end, so command index == row index.
+                if not (title or text(form, f"{at}.starts_at") or text(form, f"{at}.ends_at")
+                        or text(form, f"{at}.description")):
+                    continue  # a blank row, wherever it is
+                rows.append(row)
                 specs.append(cc.PhaseSpec(
                     phase_id=text(form, f"{at}.phase_id") or new_id(),
                     kind=text(form, f"{at}.kind"), title=title,
@@ -182,6 +193,6 @@ def routes(web: Web) -> APIRouter:
         ctx = phases_context(doc, form)
         return await submit(web, request, form, command, template="admin/phases.html",
                             context=ctx, success=f"/admin/consultations/{cid}",
-                            parse_error=error)
+                            parse_error=error, locate=lambda f, m: (_row_field(f, rows), m))
 
     return router

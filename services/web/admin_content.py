@@ -15,11 +15,20 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from services.consultation import content_commands as k
+from services.core.errors import DomainError
 from services.core.ids import new_id
 from services.web import questionnaire_text
 from services.web.admin_consultations import parse_local
 from services.web.deps import Web
-from services.web.forms import FormError, admin_page, checked_form, require_organiser, submit, text
+from services.web.forms import (
+    FormError,
+    admin_page,
+    checked_form,
+    form_error,
+    require_organiser,
+    submit,
+    text,
+)
 
 
 @dataclass(frozen=True)
@@ -40,9 +49,11 @@ class Kind:
     title_key: str = "title"
 
 
+MEMBER_TEXT_MAX = 200
 QUESTIONNAIRE_HINT = ("Une question par ligne, numérotée ; options précédées d'un tiret ; "
                       "étiquettes {unique} {multiple} {libre} {obligatoire} {autre} "
-                      "{si 1 = Oui}.")
+                      "{si 1 = Oui}. Gardez l'étiquette {réf …} d'une question quand vous la "
+                      "déplacez : elle la relie aux réponses déjà reçues.")
 KINDS = {
     "questionnaires": Kind("questionnaires", "Questionnaires", "questionnaires",
                            "questionnaire_id", (
@@ -73,7 +84,7 @@ KINDS = {
 }
 
 
-def _float(form: FormData, name: str) -> float | None:
+def float_field(form: FormData, name: str) -> float | None:
     raw = text(form, name).replace(",", ".")
     if not raw:
         return None
@@ -83,7 +94,7 @@ def _float(form: FormData, name: str) -> float | None:
         raise FormError(name, "Nombre décimal attendu (ex. 45.76).") from None
 
 
-def _int(form: FormData, name: str) -> int | None:
+def int_field(form: FormData, name: str) -> int | None:
     raw = text(form, name)
     if not raw:
         return None
@@ -92,16 +103,47 @@ def _int(form: FormData, name: str) -> int | None:
     return int(raw)
 
 
-async def _command(kind: str, cid: str, item_id: str, form: FormData,
-                   max_bytes: int) -> list[object]:
-    """The command(s) a submitted form means (FormError if a field cannot be read)."""
+def _members(form: FormData) -> list[tuple[str, str]]:
+    """Checked here, before anything is sent: a commission is created, then its
+    members one command each, and a bad member line must not leave half of it."""
+    members = []
+    for n, line in enumerate(text(form, "members").splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in re.split(r"\s[—-]\s", line, maxsplit=1)]
+        name, role = parts[0], parts[1] if len(parts) > 1 else ""
+        if not name or len(name) > MEMBER_TEXT_MAX or len(role) > MEMBER_TEXT_MAX:
+            raise FormError("members", f"Ligne {n} : « Nom — rôle », {MEMBER_TEXT_MAX} "
+                                       "caractères au plus chacun.")
+        members.append((name, role or "membre"))
+    return members
+
+
+def question_field(field: str, message: str) -> tuple[str, str]:
+    """The domain names `questions.<i>.<field>`; the editor is one text area."""
+    parts = field.split(".")
+    if parts[0] == "questions" and len(parts) > 1 and parts[1].isdigit():
+        return "questions", f"Question {int(parts[1]) + 1} : {message}"
+    return field, message
+
+
+async def _command(kind: str, cid: str, item_id: str, form: FormData, max_bytes: int,
+                   existing: dict[str, Any] | None = None) -> list[object]:
+    """The command(s) a submitted form means (FormError if a field cannot be read).
+    `existing`: the item's read model when editing (what the form does not show
+    is kept from it)."""
+    old = existing or {}
     if kind == "questionnaires":
-        return [k.SaveQuestionnaire(item_id, cid, text(form, "title"),
-                                    questionnaire_text.parse(text(form, "questions")),
-                                    description=text(form, "description"))]
+        questions = questionnaire_text.parse(text(form, "questions"),
+                                             previous=old.get("questions", ()))
+        return [k.SaveQuestionnaire(item_id, cid, text(form, "title"), questions,
+                                    description=text(form, "description"),
+                                    theme_id=old.get("theme_id"),
+                                    position=old.get("position", 0))]
     if kind == "articles":
         return [k.WriteArticle(item_id, cid, text(form, "title"), text(form, "body_markdown"),
-                               summary=text(form, "summary"))]
+                               summary=text(form, "summary"),
+                               kind=old.get("kind", "article"))]
     if kind == "documents":
         upload = form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
@@ -111,20 +153,40 @@ async def _command(kind: str, cid: str, item_id: str, form: FormData,
     if kind == "videos":
         return [k.AttachVideo(item_id, cid, text(form, "title"), text(form, "url"))]
     if kind == "rencontres":
-        return [k.ScheduleMeeting(
+        meeting = k.UpdateMeeting if existing else k.ScheduleMeeting
+        return [meeting(
             item_id, cid, text(form, "title"),
             starts_at=parse_local(text(form, "starts_at"), "starts_at"),
             ends_at=parse_local(text(form, "ends_at"), "ends_at"),
             description=text(form, "description"), address=text(form, "address"),
-            postcode=text(form, "postcode"), latitude=_float(form, "latitude"),
-            longitude=_float(form, "longitude"), capacity=_int(form, "capacity"),
-            online_url=text(form, "online_url"))]
-    members = [re.split(r"\s[—-]\s", line, maxsplit=1) for line in
-               text(form, "members").splitlines() if line.strip()]
+            postcode=text(form, "postcode"), latitude=float_field(form, "latitude"),
+            longitude=float_field(form, "longitude"), capacity=int_field(form, "capacity"),
+            online_url=text(form, "online_url"), commission_id=old.get("commission_id"))]
+    members = _members(form)
     return [k.CreateCommission(item_id, cid, text(form, "name"), text(form, "description")),
-            *(k.AddCommissionMember(item_id, f"m{i + 1}", m[0].strip(),
-                                    m[1].strip() if len(m) > 1 else "membre")
-              for i, m in enumerate(members))]
+            *(k.AddCommissionMember(item_id, f"m{i + 1}", name, role)
+              for i, (name, role) in enumerate(members))]
+
+
+async def send_form(web: Web, request: Request, form: FormData, kind: str, cid: str,
+                    item_id: str, *, template: str, context: dict[str, Any], success: str,
+                    existing: dict[str, Any] | None = None) -> Response:
+    """Turn the form into commands and send them; French errors next to the field."""
+    try:
+        commands = await _command(kind, cid, item_id, form,
+                                  web.deps.settings.upload_max_bytes, existing)
+    except FormError as e:
+        return await submit(web, request, form, None, template=template, context=context,
+                            success=success, parse_error=e)
+    locate = question_field if kind == "questionnaires" else (lambda f, m: (f, m))
+    for command in commands[:-1]:  # a commission, then its members
+        try:
+            await web.deps.send(command)
+        except DomainError as e:
+            field, message = locate(e.field or "__all__", e.message)
+            return form_error(web, request, form, template, context, field, message)
+    return await submit(web, request, form, commands[-1], template=template, context=context,
+                        success=success, locate=locate)
 
 
 def routes(web: Web) -> APIRouter:
@@ -152,16 +214,8 @@ def routes(web: Web) -> APIRouter:
         form = await checked_form(web, request)
         ctx = await context(cid, kind)
         here = f"/admin/consultations/{cid}/{kind}"
-        try:
-            commands = await _command(kind, cid, new_id(), form,
-                                      web.deps.settings.upload_max_bytes)
-        except FormError as e:
-            return await submit(web, request, form, None, template="admin/content.html",
-                                context=ctx, success=here, parse_error=e)
-        for command in commands[:-1]:  # a commission, then its members
-            await web.deps.send(command)
-        return await submit(web, request, form, commands[-1], template="admin/content.html",
-                            context=ctx, success=here)
+        return await send_form(web, request, form, kind, cid, new_id(),
+                               template="admin/content.html", context=ctx, success=here)
 
     @router.post("/admin/consultations/{cid}/articles/{article_id}/publication")
     async def article_publication(request: Request, cid: str, article_id: str) -> Response:
@@ -171,20 +225,5 @@ def routes(web: Web) -> APIRouter:
                             else k.UnpublishArticle(article_id))
         await web.deps.settle()
         return RedirectResponse(f"/admin/consultations/{cid}/articles", status_code=303)
-
-    @router.post("/admin/consultations/{cid}/rencontres/{meeting_id}/compte-rendu")
-    async def minutes(request: Request, cid: str, meeting_id: str) -> Response:
-        require_organiser(web, request)
-        form = await checked_form(web, request)
-        ctx = await context(cid, "rencontres")
-        try:
-            command: object | None = k.PublishMinutes(
-                meeting_id, text(form, "summary"), _int(form, "attendance") or 0)
-            error = None
-        except FormError as e:
-            command, error = None, e
-        return await submit(web, request, form, command, template="admin/content.html",
-                            context=ctx, success=f"/admin/consultations/{cid}/rencontres",
-                            parse_error=error)
 
     return router

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
-from services.web import admin_auth, admin_consultations, admin_content, public
+from services.web import admin_auth, admin_consultations, admin_content, admin_items, public
 from services.web.deps import Web, WebDeps
 from services.web.forms import LoginRequired
 from services.web.headers import SecurityHeaders, content_security_policy
@@ -54,6 +54,7 @@ def build_web(deps: WebDeps) -> Web:
 
 def install_web(app: FastAPI, deps: WebDeps) -> Web:
     web = build_web(deps)
+    app.state.parlons_web = web  # other services add pages with the same sessions and CSRF
     tiles = [deps.settings.tile_url.split("/{")[0]] if deps.settings.tile_url else []
     app.add_middleware(
         SecurityHeaders,
@@ -65,6 +66,7 @@ def install_web(app: FastAPI, deps: WebDeps) -> Web:
     app.include_router(admin_auth.routes(web))
     app.include_router(admin_consultations.routes(web))
     app.include_router(admin_content.routes(web))
+    app.include_router(admin_items.routes(web))
 
     async def login_required(request: Request, exc: Exception) -> Response:
         return RedirectResponse(f"/admin/connexion?suite={request.url.path}", status_code=303)

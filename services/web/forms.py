@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -75,9 +76,18 @@ class FormError(Exception):
         self.message = message
 
 
+# Turns a command's field and message into the form's (e.g. a command index into
+# the row the organiser sees).
+Locate = Callable[[str, str], tuple[str, str]]
+
+
+def _as_is(field: str, message: str) -> tuple[str, str]:
+    return field, message
+
+
 async def submit(web: Web, request: Request, form: FormData, command: object | None,
                  *, template: str, context: dict[str, Any], success: str,
-                 parse_error: FormError | None = None) -> Response:
+                 parse_error: FormError | None = None, locate: Locate = _as_is) -> Response:
     """Send `command`; on refusal show the same form again with the French message
     next to the field (DSFR error state) and nothing saved; on success wait for the
     read models, then redirect (POST/redirect/GET)."""
@@ -88,9 +98,15 @@ async def submit(web: Web, request: Request, form: FormData, command: object | N
         except DomainError as e:
             error = e
     if error is not None:
-        field = error.field or "__all__"
-        values = {k: v for k, v in form.multi_items() if isinstance(v, str)}
-        return admin_page(web, request, template, {
-            **context, "values": values, "errors": {field: error.message}}, status=400)
+        field, message = locate(error.field or "__all__", error.message)
+        return form_error(web, request, form, template, context, field, message)
     await web.deps.settle()
     return RedirectResponse(success, status_code=303)
+
+
+def form_error(web: Web, request: Request, form: FormData, template: str,
+               context: dict[str, Any], field: str, message: str) -> HTMLResponse:
+    """The same form again, as typed, with `message` next to `field` (status 400)."""
+    values = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    return admin_page(web, request, template, {
+        **context, "values": values, "errors": {field: message}}, status=400)

@@ -11,11 +11,18 @@ kind, default unique when options follow, else libre), {obligatoire}, {autre}
 (an "Autre" option with free text), {si N = Option[; Option]} or {si N} (shown
 only when question N got one of those options, or any answer). Lines "- ..." are
 the options of the question above. Errors name the line, in French.
+
+Ids are stable, never the displayed number: a saved questionnaire is rendered
+back with a {réf <id>} tag on each question, so moving or renumbering questions
+keeps their ids (answers will point to them). Options keep their id while their
+label is unchanged. New questions get fresh ids (q1..qN on a first save, a random
+suffix afterwards so that an id once removed is not handed to another question).
 """
 
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,9 +32,38 @@ from services.web.forms import FormError
 _QUESTION = re.compile(r"^(\d+)[.)]\s+(.*)$")
 _TAG = re.compile(r"\{([^{}]*)\}")
 _KINDS = {"unique": "single", "multiple": "multiple", "libre": "open"}
+_REF = re.compile(r"^réf\s+(\S+)$", re.IGNORECASE)
 
 
-def parse(source: str, field: str = "questions") -> tuple[QuestionSpec, ...]:
+def parse(source: str, field: str = "questions",
+          previous: Sequence[dict[str, Any]] = ()) -> tuple[QuestionSpec, ...]:
+    """`previous`: the questions of the saved version (read model), whose ids
+    {réf} tags may name."""
+    drafts = _drafts(source, field)
+    before = {q["question_id"]: q for q in previous}
+    by_number: dict[str, dict[str, Any]] = {}
+    claimed: dict[str, int] = {}
+    for d in drafts:
+        if d["number"] in by_number:
+            raise FormError(field, f"Ligne {d['line']} : le numéro {d['number']} est déjà pris.")
+        by_number[d["number"]] = d
+        ref = d["ref"]
+        if ref is not None:
+            if ref not in before:
+                raise FormError(field, f"Ligne {d['line']} : aucune question enregistrée n'a "
+                                       f"la référence {ref} (retirez {{réf {ref}}} pour une "
+                                       "nouvelle question).")
+            if ref in claimed:
+                raise FormError(field, f"Ligne {d['line']} : la référence {ref} est déjà "
+                                       f"celle de la ligne {claimed[ref]}.")
+            claimed[ref] = d["line"]
+    for d in drafts:
+        d["id"] = d["ref"] or (f"q{d['number']}" if not before else _fresh("q", set(before)))
+        d["option_ids"] = _option_ids(d, before.get(d["ref"] or ""))
+    return tuple(_question(d, by_number, field) for d in drafts)
+
+
+def _drafts(source: str, field: str) -> list[dict[str, Any]]:
     drafts: list[dict[str, Any]] = []
     for n, raw in enumerate(source.splitlines(), start=1):
         line = raw.strip()
@@ -42,26 +78,46 @@ def parse(source: str, field: str = "questions") -> tuple[QuestionSpec, ...]:
         if m is None:
             raise FormError(field, f"Ligne {n} : une question commence par son numéro "
                                    "(« 1. ») et une option par un tiret (« - »).")
-        drafts.append({"number": m.group(1), "line": n, "tags": _TAG.findall(m.group(2)),
+        tags, ref = [], None
+        for tag in (t.strip() for t in _TAG.findall(m.group(2))):
+            found = _REF.match(tag)
+            if found:
+                ref = found.group(1)
+            else:
+                tags.append(tag)
+        drafts.append({"number": m.group(1), "line": n, "tags": tags, "ref": ref,
                        "text": _TAG.sub("", m.group(2)).strip(), "options": []})
     if not drafts:
         raise FormError(field, "Le questionnaire doit compter au moins une question.")
-    by_number: dict[str, dict[str, Any]] = {}
-    questions = []
-    for d in drafts:
-        if d["number"] in by_number:
-            raise FormError(field, f"Ligne {d['line']} : le numéro {d['number']} est déjà pris.")
-        by_number[d["number"]] = d
-        questions.append(_question(d, by_number, field))
-    return tuple(questions)
+    return drafts
+
+
+def _fresh(prefix: str, taken: set[str]) -> str:
+    while True:
+        candidate = f"{prefix}{secrets.token_hex(3)}"
+        if candidate not in taken:
+            return candidate
+
+
+def _option_ids(d: dict[str, Any], before: dict[str, Any] | None) -> list[str]:
+    """An option keeps its id while its label is unchanged; others get new ones."""
+    known = {o["label"]: o["option_id"] for o in (before or {}).get("options", [])}
+    if before is None:
+        return [f"{d['id']}-o{i + 1}" for i in range(len(d["options"]))]
+    taken = set(known.values())
+    ids = []
+    for label in d["options"]:
+        option_id = known.pop(label, None) or _fresh(f"{d['id']}-o", taken)
+        taken.add(option_id)
+        ids.append(option_id)
+    return ids
 
 
 def _question(d: dict[str, Any], seen: dict[str, dict[str, Any]], field: str) -> QuestionSpec:
-    qid = f"q{d['number']}"
     kind = "single" if d["options"] else "open"
     required = allow_other = False
     condition = None
-    for tag in (t.strip() for t in d["tags"]):
+    for tag in d["tags"]:
         low = tag.lower()
         if low in _KINDS:
             kind = _KINDS[low]
@@ -73,8 +129,9 @@ def _question(d: dict[str, Any], seen: dict[str, dict[str, Any]], field: str) ->
             condition = _condition(tag[3:], d["line"], seen, field)
         else:
             raise FormError(field, f"Ligne {d['line']} : étiquette inconnue {{{tag}}}.")
-    options = tuple(OptionSpec(f"{qid}-o{i + 1}", label) for i, label in enumerate(d["options"]))
-    return QuestionSpec(question_id=qid, kind=kind, text=d["text"], required=required,
+    options = tuple(OptionSpec(oid, label) for oid, label in zip(d["option_ids"], d["options"],
+                                                                  strict=True))
+    return QuestionSpec(question_id=d["id"], kind=kind, text=d["text"], required=required,
                         options=options, allow_other=allow_other, condition=condition)
 
 
@@ -82,7 +139,7 @@ def _condition(expr: str, line: int, seen: dict[str, dict[str, Any]],
                field: str) -> ConditionSpec:
     number, _, labels = (part.strip() for part in expr.partition("="))
     parent = seen.get(number)
-    if parent is None or parent["line"] == line:
+    if parent is None or parent["line"] >= line:
         raise FormError(field, f"Ligne {line} : la condition doit viser une question "
                                "précédente (« {si 1 = Oui} »).")
     wanted = [w.strip() for w in labels.split(";") if w.strip()]
@@ -91,12 +148,13 @@ def _condition(expr: str, line: int, seen: dict[str, dict[str, Any]],
         if label not in parent["options"]:
             raise FormError(field, f"Ligne {line} : la question {number} n'a pas d'option "
                                    f"« {label} ».")
-        option_ids.append(f"q{number}-o{parent['options'].index(label) + 1}")
-    return ConditionSpec(f"q{number}", tuple(option_ids))
+        option_ids.append(parent["option_ids"][parent["options"].index(label)])
+    return ConditionSpec(parent["id"], tuple(option_ids))
 
 
 def render(questions: Sequence[dict[str, Any]]) -> str:
-    """The read model's questions back as text, for editing."""
+    """The read model's questions back as text, for editing (numbered 1..N, each
+    with its {réf} so that its id survives renumbering)."""
     numbers = {q["question_id"]: str(i + 1) for i, q in enumerate(questions)}
     labels = {o["option_id"]: o["label"] for q in questions for o in q.get("options", [])}
     lines = []
@@ -111,6 +169,7 @@ def render(questions: Sequence[dict[str, Any]]) -> str:
             parent = numbers.get(cond["question_id"], "?")
             wanted = "; ".join(labels.get(o, o) for o in cond.get("option_ids", []))
             tags.append(f"{{si {parent} = {wanted}}}" if wanted else f"{{si {parent}}}")
+        tags.append(f"{{réf {q['question_id']}}}")
         lines.append(f"{numbers[q['question_id']]}. {q['text']} {' '.join(tags)}")
         lines.extend(f"- {o['label']}" for o in q.get("options", []))
     return "\n".join(lines)

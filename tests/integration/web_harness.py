@@ -4,6 +4,12 @@ page is read (what the runtime's workers do in the background)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+
 from services.core.envelope import Actor
 from services.core.events import Meta
 from services.runtime.bootstrap import Container, bootstrap
@@ -38,9 +44,61 @@ def make_deps(container: Container, **overrides: object) -> WebDeps:
     async def settle() -> None:
         await catch_up(container)
 
-    return WebDeps(store=container.store, send=send, settings=settings, settle=settle)
+    async def read_blob(address: str) -> bytes | None:
+        data: bytes | None = await container.blobs.get(address)
+        return data
+
+    return WebDeps(store=container.store, send=send, settings=settings, settle=settle,
+                   read_blob=read_blob)
 
 
 def make_container() -> Container:
     return bootstrap(Settings(event_log="memory", read_store="memory", worker_poll_timeout=0.01),
                      store=MemoryReadStore())
+
+
+@asynccontextmanager
+async def web_client(container: Container | None = None,
+                     **settings: object) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the web app over `container` (a fresh one by default)."""
+    from services.web.app import create_web_app
+
+    container = container or make_container()
+    async with container:
+        app = create_web_app(make_deps(container, **settings))
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            yield c
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "form without CSRF token"
+    return found.group(1)
+
+
+async def login(client: httpx.AsyncClient) -> None:
+    page = await client.get("/admin/connexion")
+    r = await client.post("/admin/connexion", data={
+        "csrf_token": csrf_of(page.text), "utilisateur": "orga",
+        "mot_de_passe": ADMIN_PASSWORD, "suite": "/admin"})
+    assert r.status_code == 303, r.text
+
+
+async def post_form(client: httpx.AsyncClient, page_url: str, action: str,
+                    data: dict[str, str], files: dict[str, tuple[str, bytes]] | None = None,
+                    ) -> httpx.Response:
+    """GET the page holding the form (for its CSRF token), then POST `data` to `action`."""
+    page = await client.get(page_url)
+    assert page.status_code == 200, page.text
+    return await client.post(action, data={"csrf_token": csrf_of(page.text), **data},
+                             files=files)
+
+
+async def new_consultation(client: httpx.AsyncClient, title: str = "Mobilités",
+                           slug: str = "mobilites") -> str:
+    """Creates a consultation through the back office; returns its admin URL."""
+    r = await post_form(client, "/admin/consultations/nouvelle", "/admin/consultations/nouvelle",
+                        {"title": title, "slug": slug})
+    assert r.status_code == 303, r.text
+    return str(r.headers["location"])
