@@ -1,0 +1,1 @@
+"""Deposit service: proposals, questionnaire responses, arguments, comments."""

@@ -1,0 +1,100 @@
+"""Events of the deposit service (schemas in schemas/events/deposit.*).
+
+Authors appear only as pseudonymous participant ids (`author_id`). Each
+submission records the consultation's moderation policy at that moment
+("pre" | "post"), so publication never depends on a later policy change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from services.core.events import DomainEvent
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalSubmitted(DomainEvent):
+    TYPE = "deposit.ProposalSubmitted"
+    VERSION = 1
+
+    contribution_id: str
+    consultation_id: str
+    author_id: str
+    title: str
+    body: str
+    theme_id: str
+    territory: str
+    moderation: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseSubmitted(DomainEvent):
+    """`answers`: [{question_id, option_ids, other_text, text}] (validated)."""
+
+    TYPE = "deposit.ResponseSubmitted"
+    VERSION = 1
+
+    contribution_id: str
+    consultation_id: str
+    questionnaire_id: str
+    author_id: str
+    answers: list[dict[str, Any]]
+    moderation: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArgumentSubmitted(DomainEvent):
+    TYPE = "deposit.ArgumentSubmitted"
+    VERSION = 1
+
+    contribution_id: str
+    consultation_id: str
+    proposal_id: str
+    author_id: str
+    side: str
+    body: str
+    moderation: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommentSubmitted(DomainEvent):
+    TYPE = "deposit.CommentSubmitted"
+    VERSION = 1
+
+    contribution_id: str
+    consultation_id: str
+    parent_id: str
+    author_id: str
+    body: str
+    moderation: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContributionEdited(DomainEvent):
+    TYPE = "deposit.ContributionEdited"
+    VERSION = 1
+
+    contribution_id: str
+    consultation_id: str
+    title: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContributionWithdrawn(DomainEvent):
+    TYPE = "deposit.ContributionWithdrawn"
+    VERSION = 1
+
+    contribution_id: str
+    consultation_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContributionPolicySet(DomainEvent):
+    TYPE = "deposit.ContributionPolicySet"
+    VERSION = 1
+
+    consultation_id: str
+    edit_minutes: int
+    withdraw_allowed: bool

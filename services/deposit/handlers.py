@@ -1,0 +1,144 @@
+"""Deposit command handlers: read what the decision needs from read models,
+decide, append with the stream's expected version. Ports only (`log`, `store`,
+`clock`, `meta`).
+
+A contribution is a new stream `contribution-<id>` expected at 0; a response is
+the stream `response-<questionnaire>-<participant>` expected at 0, so a second
+response is refused by the log's key even when two arrive at once.
+"""
+
+from __future__ import annotations
+
+from services.core.clock import Clock
+from services.core.envelope import Actor
+from services.core.errors import ConcurrencyConflict, DomainError
+from services.core.events import DomainEvent, Meta, wrap
+from services.deposit import model
+from services.deposit.commands import (
+    EditContribution,
+    SetContributionPolicy,
+    SubmitArgument,
+    SubmitComment,
+    SubmitProposal,
+    SubmitResponse,
+    WithdrawContribution,
+)
+from services.deposit.participant import ParticipantContext
+from services.deposit.projections import CONTRIBUTIONS, POLICIES
+from services.eventlog.port import EventLog
+from services.store.port import Doc, ReadStore
+
+# Read models of the consultation service this service reads (projections.py there).
+CONSULTATIONS = "consultation_detail"
+QUESTIONNAIRES = "questionnaires"
+ALL = "all"
+
+
+async def submit_proposal(cmd: SubmitProposal, *, log: EventLog, store: ReadStore,
+                          clock: Clock, meta: Meta) -> str:
+    consultation = await store.get(CONSULTATIONS, ALL, cmd.consultation_id)
+    event = model.decide_proposal(consultation, cmd, clock.now())
+    await _append_new(log, clock, meta, cmd.participant, event,
+                      model.contribution_stream(cmd.contribution_id), cmd.consultation_id)
+    return cmd.contribution_id
+
+
+async def submit_response(cmd: SubmitResponse, *, log: EventLog, store: ReadStore,
+                          clock: Clock, meta: Meta) -> str:
+    consultation = await store.get(CONSULTATIONS, ALL, cmd.consultation_id)
+    questionnaire = await store.get(QUESTIONNAIRES, cmd.consultation_id, cmd.questionnaire_id)
+    event = model.decide_response(consultation, questionnaire, cmd, clock.now())
+    stream = model.response_stream(cmd.questionnaire_id, cmd.participant.participant_id)
+    try:
+        await _append_new(log, clock, meta, cmd.participant, event, stream,
+                          cmd.consultation_id)
+    except ConcurrencyConflict:
+        raise DomainError("already_answered",
+                          "Vous avez déjà répondu à ce questionnaire : une seule réponse "
+                          "par participant.", field="questionnaire_id") from None
+    return cmd.contribution_id
+
+
+async def submit_argument(cmd: SubmitArgument, *, log: EventLog, store: ReadStore,
+                          clock: Clock, meta: Meta) -> str:
+    proposal = await store.get(CONTRIBUTIONS, ALL, cmd.proposal_id)
+    consultation = await _consultation_of(store, proposal)
+    event = model.decide_argument(consultation, proposal, cmd, clock.now())
+    await _append_new(log, clock, meta, cmd.participant, event,
+                      model.contribution_stream(cmd.contribution_id), event.consultation_id)
+    return cmd.contribution_id
+
+
+async def submit_comment(cmd: SubmitComment, *, log: EventLog, store: ReadStore,
+                         clock: Clock, meta: Meta) -> str:
+    parent = await store.get(CONTRIBUTIONS, ALL, cmd.parent_id)
+    consultation = await _consultation_of(store, parent)
+    event = model.decide_comment(consultation, parent, cmd, clock.now())
+    await _append_new(log, clock, meta, cmd.participant, event,
+                      model.contribution_stream(cmd.contribution_id), event.consultation_id)
+    return cmd.contribution_id
+
+
+async def edit_contribution(cmd: EditContribution, *, log: EventLog, store: ReadStore,
+                            clock: Clock, meta: Meta) -> None:
+    doc = await store.get(CONTRIBUTIONS, ALL, cmd.contribution_id)
+    consultation = await _consultation_of(store, doc)
+    policy = await _policy(store, doc)
+    event = model.decide_edit(doc, consultation, policy, cmd, clock.now())
+    await _append_next(log, clock, meta, cmd.participant, event, doc)
+
+
+async def withdraw_contribution(cmd: WithdrawContribution, *, log: EventLog, store: ReadStore,
+                                clock: Clock, meta: Meta) -> None:
+    doc = await store.get(CONTRIBUTIONS, ALL, cmd.contribution_id)
+    event = model.decide_withdraw(doc, await _policy(store, doc), cmd)
+    await _append_next(log, clock, meta, cmd.participant, event, doc)
+
+
+async def set_contribution_policy(cmd: SetContributionPolicy, *, log: EventLog,
+                                  store: ReadStore, clock: Clock, meta: Meta) -> None:
+    consultation = await store.get(CONSULTATIONS, ALL, cmd.consultation_id)
+    event = model.decide_policy(consultation, cmd)
+    stream = model.policy_stream(cmd.consultation_id)
+    version = await log.stream_version(stream)
+    await log.append([wrap(event, stream=stream, stream_version=version + 1, meta=meta,
+                           occurred_at=clock.now(), consultation_id=cmd.consultation_id)],
+                     expect={stream: version})
+
+
+async def _consultation_of(store: ReadStore, contribution: Doc | None) -> Doc | None:
+    if contribution is None:
+        return None
+    return await store.get(CONSULTATIONS, ALL, contribution["consultation_id"])
+
+
+async def _policy(store: ReadStore, contribution: Doc | None) -> Doc:
+    if contribution is None:
+        return model.DEFAULT_POLICY
+    return await store.get(POLICIES, ALL, contribution["consultation_id"]) or model.DEFAULT_POLICY
+
+
+def _as_participant(meta: Meta, participant: ParticipantContext) -> Meta:
+    """The envelope's actor is the participant (pseudonymous id), whatever the caller."""
+    return Meta(actor=Actor(participant.participant_id, "participant"),
+                correlation_id=meta.correlation_id, causation_id=meta.causation_id)
+
+
+async def _append_new(log: EventLog, clock: Clock, meta: Meta, participant: ParticipantContext,
+                      event: DomainEvent, stream: str, consultation_id: str) -> None:
+    envelope = wrap(event, stream=stream, stream_version=1,
+                    meta=_as_participant(meta, participant), occurred_at=clock.now(),
+                    consultation_id=consultation_id)
+    await log.append([envelope], expect={stream: 0})
+
+
+async def _append_next(log: EventLog, clock: Clock, meta: Meta, participant: ParticipantContext,
+                       event: DomainEvent, doc: Doc | None) -> None:
+    # The read model said which version it decided on; if the log moved on since,
+    # the append refuses (409) rather than act on a stale view.
+    assert doc is not None
+    version = int(doc["version"])
+    envelope = wrap(event, stream=doc["stream"], stream_version=version + 1,
+                    meta=_as_participant(meta, participant), occurred_at=clock.now(),
+                    consultation_id=doc["consultation_id"])
+    await log.append([envelope], expect={doc["stream"]: version})

@@ -1,0 +1,209 @@
+"""Deposit decisions as pure functions of read-model documents, the command and
+the server's `now`. No I/O here: `handlers.py` loads and appends.
+
+Gating (DESIGN §5): the consultation must be published, its current phase (on
+the server clock) must open the action, and the participant's identity level
+must reach the consultation's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from services.consultation.model import known_territories
+from services.consultation.phases import ACTIONS, open_actions
+from services.consultation.questionnaire import Answer, validate_answers
+from services.consultation.rules import ident, parse_iso, text
+from services.core.errors import DomainError, NotFound
+from services.deposit.commands import (
+    EditContribution,
+    SetContributionPolicy,
+    SubmitArgument,
+    SubmitComment,
+    SubmitProposal,
+    SubmitResponse,
+    WithdrawContribution,
+)
+from services.deposit.events import (
+    ArgumentSubmitted,
+    CommentSubmitted,
+    ContributionEdited,
+    ContributionPolicySet,
+    ContributionWithdrawn,
+    ProposalSubmitted,
+    ResponseSubmitted,
+)
+from services.deposit.participant import (
+    ParticipantContext,
+    check_participant_id,
+    require_level,
+)
+
+Doc = Mapping[str, Any]
+
+TITLE_MIN, TITLE_MAX = 5, 140
+BODY_MIN, BODY_MAX = 10, 5000
+ARGUMENT_MIN, ARGUMENT_MAX = 3, 1000
+COMMENT_MAX = 2000
+EDIT_MINUTES_MAX = 7 * 24 * 60
+SIDES = ("for", "against")
+DEFAULT_POLICY = {"edit_minutes": 0, "withdraw_allowed": False}  # the Grand Débat: no edit
+
+# The action a phase must open for each kind of contribution (phases.ACTIONS).
+ACTION_OF = {"proposal": "deposit", "response": "answer", "argument": "comment",
+             "comment": "comment"}
+
+
+def contribution_stream(contribution_id: str) -> str:
+    return f"contribution-{contribution_id}"
+
+
+def response_stream(questionnaire_id: str, participant_id: str) -> str:
+    """One stream per (questionnaire, participant), written once at version 1:
+    the log's key, not a read, refuses a second response."""
+    return f"response-{questionnaire_id}-{participant_id}"
+
+
+def policy_stream(consultation_id: str) -> str:
+    return f"deposit-policy-{consultation_id}"
+
+
+def gate(consultation: Doc | None, participant: ParticipantContext, kind: str,
+         now: datetime) -> str:
+    """Refuse unless the action is open now to this participant; returns the
+    consultation's moderation policy ("pre" | "post")."""
+    if consultation is None or not consultation.get("published"):
+        raise NotFound("Consultation")
+    check_participant_id(participant.participant_id)
+    action = ACTION_OF[kind]
+    if action not in open_actions(consultation.get("phases", []), now):
+        raise DomainError("phase_closed",
+                          f"Il n'est pas possible de {ACTIONS[action]} en ce moment : "
+                          "la phase qui le permet n'est pas ouverte.", field="phase")
+    require_level(participant, consultation.get("identity_level", "anonymous"))
+    return str(consultation.get("moderation", "post"))
+
+
+def decide_proposal(consultation: Doc | None, cmd: SubmitProposal,
+                    now: datetime) -> ProposalSubmitted:
+    moderation = gate(consultation, cmd.participant, "proposal", now)
+    assert consultation is not None
+    ident(cmd.contribution_id, "contribution_id")
+    if cmd.theme_id and cmd.theme_id not in {t["theme_id"] for t in consultation["themes"]}:
+        raise DomainError("unknown_theme", "Ce thème n'existe pas dans la consultation.",
+                          field="theme_id")
+    if cmd.territory and cmd.territory not in known_territories():
+        raise DomainError("unknown_territory", "Ce territoire est inconnu.", field="territory")
+    return ProposalSubmitted(
+        contribution_id=cmd.contribution_id, consultation_id=cmd.consultation_id,
+        author_id=cmd.participant.participant_id, title=_title(cmd.title),
+        body=_body(cmd.body), theme_id=cmd.theme_id, territory=cmd.territory,
+        moderation=moderation)
+
+
+def decide_response(consultation: Doc | None, questionnaire: Doc | None,
+                    cmd: SubmitResponse, now: datetime) -> ResponseSubmitted:
+    moderation = gate(consultation, cmd.participant, "response", now)
+    ident(cmd.contribution_id, "contribution_id")
+    if questionnaire is None:
+        raise NotFound("Questionnaire")
+    validate_answers(questionnaire["questions"], cmd.answers)
+    return ResponseSubmitted(
+        contribution_id=cmd.contribution_id, consultation_id=cmd.consultation_id,
+        questionnaire_id=cmd.questionnaire_id, author_id=cmd.participant.participant_id,
+        answers=[_answer(qid, a) for qid, a in cmd.answers.items()
+                 if a.option_ids or a.text.strip()],
+        moderation=moderation)
+
+
+def decide_argument(consultation: Doc | None, proposal: Doc | None, cmd: SubmitArgument,
+                    now: datetime) -> ArgumentSubmitted:
+    if proposal is None or proposal["kind"] != "proposal" or proposal["withdrawn"]:
+        raise NotFound("Proposition")
+    moderation = gate(consultation, cmd.participant, "argument", now)
+    ident(cmd.contribution_id, "contribution_id")
+    if cmd.side not in SIDES:
+        raise DomainError("invalid_side", "Un argument est « pour » ou « contre ».",
+                          field="side")
+    body = text(cmd.body, "body", label="L'argument", max_len=ARGUMENT_MAX,
+                min_len=ARGUMENT_MIN)
+    return ArgumentSubmitted(
+        contribution_id=cmd.contribution_id, consultation_id=proposal["consultation_id"],
+        proposal_id=cmd.proposal_id, author_id=cmd.participant.participant_id,
+        side=cmd.side, body=body, moderation=moderation)
+
+
+def decide_comment(consultation: Doc | None, parent: Doc | None, cmd: SubmitComment,
+                   now: datetime) -> CommentSubmitted:
+    if parent is None or parent["kind"] not in ("proposal", "argument") or parent["withdrawn"]:
+        raise NotFound("Contribution")
+    moderation = gate(consultation, cmd.participant, "comment", now)
+    ident(cmd.contribution_id, "contribution_id")
+    body = text(cmd.body, "body", label="Le commentaire", max_len=COMMENT_MAX, min_len=1)
+    return CommentSubmitted(
+        contribution_id=cmd.contribution_id, consultation_id=parent["consultation_id"],
+        parent_id=cmd.parent_id, author_id=cmd.participant.participant_id, body=body,
+        moderation=moderation)
+
+
+def decide_edit(contribution: Doc | None, consultation: Doc | None, policy: Doc,
+                cmd: EditContribution, now: datetime) -> ContributionEdited:
+    doc = _own(contribution, cmd.participant)
+    if doc["kind"] == "response":
+        raise DomainError("edit_not_allowed", "Une réponse au questionnaire ne se modifie pas.")
+    minutes = int(policy["edit_minutes"])
+    if minutes <= 0 or now > parse_iso(doc["submitted_at"]) + timedelta(minutes=minutes):
+        raise DomainError("edit_not_allowed",
+                          "Cette consultation ne permet pas (ou plus) de modifier une "
+                          "contribution après son dépôt.")
+    gate(consultation, cmd.participant, doc["kind"], now)
+    if doc["kind"] == "proposal":
+        return ContributionEdited(cmd.contribution_id, doc["consultation_id"],
+                                  _title(cmd.title), _body(cmd.body))
+    limit, low = (ARGUMENT_MAX, ARGUMENT_MIN) if doc["kind"] == "argument" else (COMMENT_MAX, 1)
+    body = text(cmd.body, "body", label="Le texte", max_len=limit, min_len=low)
+    return ContributionEdited(cmd.contribution_id, doc["consultation_id"], "", body)
+
+
+def decide_withdraw(contribution: Doc | None, policy: Doc,
+                    cmd: WithdrawContribution) -> ContributionWithdrawn:
+    doc = _own(contribution, cmd.participant)
+    if not policy["withdraw_allowed"] or doc["kind"] == "response":
+        raise DomainError("withdraw_not_allowed",
+                          "Cette consultation ne permet pas de retirer une contribution.")
+    return ContributionWithdrawn(cmd.contribution_id, doc["consultation_id"])
+
+
+def decide_policy(consultation: Doc | None, cmd: SetContributionPolicy) -> ContributionPolicySet:
+    if consultation is None:
+        raise NotFound("Consultation")
+    if not 0 <= cmd.edit_minutes <= EDIT_MINUTES_MAX:
+        raise DomainError("invalid_edit_minutes",
+                          f"Le délai de modification doit être entre 0 et {EDIT_MINUTES_MAX} "
+                          "minutes.", field="edit_minutes")
+    return ContributionPolicySet(cmd.consultation_id, cmd.edit_minutes, cmd.withdraw_allowed)
+
+
+def _own(contribution: Doc | None, participant: ParticipantContext) -> Doc:
+    # Someone else's contribution answers like a missing one: ids are not secrets,
+    # but authorship is not disclosed.
+    if contribution is None or contribution["author_id"] != participant.participant_id:
+        raise NotFound("Contribution")
+    if contribution["withdrawn"]:
+        raise DomainError("withdrawn", "Cette contribution a été retirée.")
+    return contribution
+
+
+def _title(value: str) -> str:
+    return text(value, "title", label="Le titre", max_len=TITLE_MAX, min_len=TITLE_MIN)
+
+
+def _body(value: str) -> str:
+    return text(value, "body", label="Le texte", max_len=BODY_MAX, min_len=BODY_MIN)
+
+
+def _answer(question_id: str, a: Answer) -> dict[str, Any]:
+    return {"question_id": question_id, "option_ids": list(a.option_ids),
+            "other_text": a.other_text.strip(), "text": a.text.strip()}

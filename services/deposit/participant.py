@@ -1,0 +1,45 @@
+"""Who is contributing, as the API layer tells the handlers.
+
+Handlers never read HTTP headers or sessions: the API builds a
+`ParticipantContext` (pseudonymous id + identity level) through a FastAPI
+dependency and puts it in the command. Until the identity service is wired in,
+the default dependency refuses (401); tests override it (see
+`header_participant`, for tests only: a header can be forged by anyone).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from services.core.errors import DomainError
+
+LEVELS = ("anonymous", "email", "verified")  # weakest first
+LEVEL_LABELS = {"anonymous": "anonyme", "email": "courriel vérifié",
+                "verified": "identité vérifiée"}
+# Opaque pseudonymous ids only: never an e-mail or a name in events.
+PARTICIPANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,99}$")
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantContext:
+    participant_id: str
+    identity_level: str = "anonymous"
+
+
+def require_level(participant: ParticipantContext, required: str) -> None:
+    """Refuse when the participant's identity level is below the consultation's."""
+    have = LEVELS.index(participant.identity_level) if participant.identity_level in LEVELS else -1
+    if have < LEVELS.index(required if required in LEVELS else "verified"):
+        raise DomainError(
+            "identity_level_too_low",
+            "Cette consultation demande un niveau d'identité « "
+            f"{LEVEL_LABELS.get(required, required)} » pour contribuer.",
+            field="identity_level")
+
+
+def check_participant_id(value: str) -> str:
+    if not PARTICIPANT_ID.match(value):
+        raise DomainError("invalid_participant", "Identifiant de participant invalide.",
+                          field="participant_id")
+    return value

@@ -1,0 +1,90 @@
+# ruff: noqa: E501  (the read-model table in the docstring is wider than code lines)
+"""Read models of the deposit service (projection `deposit.contributions`).
+
+| table | partition | key | doc |
+|---|---|---|---|
+| deposit_contributions | "all" | contribution_id | CONTRIBUTION (every state: handlers and back office) |
+| deposit_by_author | participant id | contribution_id | CONTRIBUTION ("my contributions", newest last) |
+| deposit_responses | questionnaire_id | contribution_id | {contribution_id, author_id, answers, submitted_at} |
+| deposit_policies | "all" | consultation_id | {edit_minutes, withdraw_allowed} |
+
+CONTRIBUTION = {id, kind ("proposal" | "response" | "argument" | "comment"),
+consultation_id, author_id, title, body, theme_id, territory, proposal_id,
+parent_id, side, questionnaire_id, moderation ("pre" | "post"), submitted_at,
+edited_at, withdrawn, stream, version (the stream's last applied version)}.
+What the public sees (deposit + moderation decision) is projected by
+`services.moderation.publication`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.core.envelope import Envelope
+from services.core.projection import Projection
+from services.store.port import StoreTx
+
+CONTRIBUTIONS = "deposit_contributions"
+BY_AUTHOR = "deposit_by_author"
+RESPONSES = "deposit_responses"
+POLICIES = "deposit_policies"
+ALL = "all"
+
+KIND_OF = {"deposit.ProposalSubmitted": "proposal", "deposit.ResponseSubmitted": "response",
+           "deposit.ArgumentSubmitted": "argument", "deposit.CommentSubmitted": "comment"}
+
+
+def submitted_doc(event: Envelope) -> dict[str, Any]:
+    """The CONTRIBUTION doc a submission event describes (shared with moderation)."""
+    d = event.data
+    return {
+        "id": d["contribution_id"], "kind": KIND_OF[event.type],
+        "consultation_id": d["consultation_id"], "author_id": d["author_id"],
+        "title": d.get("title", ""), "body": d.get("body", ""),
+        "theme_id": d.get("theme_id", ""), "territory": d.get("territory", ""),
+        "proposal_id": d.get("proposal_id", ""), "parent_id": d.get("parent_id", ""),
+        "side": d.get("side", ""), "questionnaire_id": d.get("questionnaire_id", ""),
+        "moderation": d["moderation"], "submitted_at": iso(event), "edited_at": None,
+        "withdrawn": False, "stream": event.stream, "version": event.stream_version,
+    }
+
+
+class ContributionsProjection(Projection):
+    name = "deposit.contributions"
+    topics = ("deposit.events",)
+    tables = (CONTRIBUTIONS, BY_AUTHOR, RESPONSES, POLICIES)
+
+    async def apply(self, event: Envelope, tx: StoreTx) -> None:
+        d = event.data
+        if event.type in KIND_OF:
+            doc = submitted_doc(event)
+            if doc["kind"] == "response":
+                await tx.put(RESPONSES, d["questionnaire_id"], doc["id"], {
+                    "contribution_id": doc["id"], "author_id": doc["author_id"],
+                    "answers": d["answers"], "submitted_at": doc["submitted_at"]})
+            await _save(tx, doc)
+        elif event.type == "deposit.ContributionPolicySet":
+            await tx.put(POLICIES, ALL, d["consultation_id"],
+                         {"edit_minutes": d["edit_minutes"],
+                          "withdraw_allowed": d["withdraw_allowed"]})
+        elif event.type in ("deposit.ContributionEdited", "deposit.ContributionWithdrawn"):
+            found = await tx.get(CONTRIBUTIONS, ALL, d["contribution_id"])
+            if found is None:
+                return
+            if event.type == "deposit.ContributionEdited":
+                found.update(body=d["body"], edited_at=iso(event))
+                if d["title"]:
+                    found["title"] = d["title"]
+            else:
+                found["withdrawn"] = True
+            found["version"] = event.stream_version
+            await _save(tx, found)
+
+
+async def _save(tx: StoreTx, doc: dict[str, Any]) -> None:
+    await tx.put(CONTRIBUTIONS, ALL, doc["id"], doc)
+    await tx.put(BY_AUTHOR, doc["author_id"], doc["id"], doc)
+
+
+def iso(event: Envelope) -> str:
+    return event.occurred_at.isoformat().replace("+00:00", "Z")
