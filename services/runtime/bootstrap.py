@@ -96,7 +96,8 @@ class Container:
             make() for spec in self.services for make in spec.projections
         ]
         deps: dict[str, object] = {"log": log, "store": store, "clock": clock,
-                                   "registry": registry, "blobs": blobs}
+                                   "registry": registry, "blobs": blobs,
+                                   "max_bytes": settings.upload_max_bytes}
         self.handlers: dict[type, Handler] = {
             command: _bind(handler, deps)
             for spec in self.services for command, handler in spec.handlers.items()

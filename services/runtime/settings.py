@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     kafka_session_timeout_ms: int = Field(default=10_000, gt=0)
     kafka_heartbeat_interval_ms: int = Field(default=3000, gt=0)
     validate_events: bool = True
+    # Largest accepted upload (documents), checked by the consultation service's handler.
+    upload_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
 
     # -- HTTP -------------------------------------------------------------------
     http_host: str = "127.0.0.1"

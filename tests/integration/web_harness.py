@@ -52,8 +52,9 @@ def make_deps(container: Container, **overrides: object) -> WebDeps:
                    read_blob=read_blob)
 
 
-def make_container() -> Container:
-    return bootstrap(Settings(event_log="memory", read_store="memory", worker_poll_timeout=0.01),
+def make_container(**settings: object) -> Container:
+    return bootstrap(Settings(event_log="memory", read_store="memory", worker_poll_timeout=0.01,
+                              **settings),  # type: ignore[arg-type]
                      store=MemoryReadStore())
 
 
