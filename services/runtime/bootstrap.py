@@ -43,6 +43,8 @@ class ServiceSpec:
     router: Callable[[], APIRouter] | None = None
     # For more than a router (middlewares, static files, error pages): the web front end.
     install: Callable[[FastAPI, Container], None] | None = None
+    # Ports of its own that its handlers ask for by keyword (the identity vault...).
+    ports: Callable[[Settings, Clock], Mapping[str, object]] | None = None
 
 
 def _consultation() -> ServiceSpec:
@@ -63,9 +65,20 @@ def _web() -> ServiceSpec:
     return spec
 
 
+def _identity() -> ServiceSpec:
+    from services.identity import service
+
+    def ports(settings: Settings, clock: Clock) -> Mapping[str, object]:
+        return service.build_ports(settings, clock=clock).as_deps()
+
+    return ServiceSpec(name="identity", projections=service.PROJECTIONS,
+                       handlers=service.HANDLERS, install=service.install, ports=ports)
+
+
 SERVICES: dict[str, Callable[[], ServiceSpec]] = {
     "consultation": _consultation,
     "web": _web,
+    "identity": _identity,  # after "web": it adds its pages to the web front end
 }
 
 
@@ -98,6 +111,10 @@ class Container:
         deps: dict[str, object] = {"log": log, "store": store, "clock": clock,
                                    "registry": registry, "blobs": blobs,
                                    "max_bytes": settings.upload_max_bytes}
+        for spec in self.services:
+            if spec.ports is not None:
+                deps.update(spec.ports(settings, clock))
+        self.ports = deps  # for install hooks that need a service's own ports
         self.handlers: dict[type, Handler] = {
             command: _bind(handler, deps)
             for spec in self.services for command, handler in spec.handlers.items()

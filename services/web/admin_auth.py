@@ -1,5 +1,7 @@
-"""Organiser login and logout (an admin account from settings until the identity
-issue lands)."""
+"""Login and logout of the bootstrap admin: the account configured in settings.
+It holds the admin role on every consultation; everyone else logs in as a
+participant (magic link, OpenID Connect) and gets roles per consultation
+(services/web/identity_guard.py checks them)."""
 
 from __future__ import annotations
 
@@ -40,7 +42,7 @@ def routes(web: Web) -> APIRouter:
                 "errors": {"mot_de_passe": "Identifiant ou mot de passe incorrect."}},
                 status=400)
         response = RedirectResponse(suite, status_code=303)
-        response.set_cookie(SESSION_COOKIE, web.sessions.issue(user), httponly=True,
+        response.set_cookie(SESSION_COOKIE, web.sessions.issue(user, kind="admin"), httponly=True,
                             samesite="strict", secure=web.deps.settings.secure_cookies,
                             max_age=web.sessions.max_age, path="/")
         return response

@@ -59,19 +59,26 @@ class Sessions:
         self._signer = Signer(secret, "session")
         self._ttl = hours * 3600
 
-    def issue(self, user: str, *, now: float | None = None) -> str:
+    def issue(self, user: str, *, now: float | None = None, **claims: str) -> str:
+        """`claims`: `kind` ("admin" for the settings-configured account,
+        "participant" otherwise) and `level` (identity level) for participants."""
         now = time.time() if now is None else now
-        return self._signer.sign({"u": user, "exp": int(now) + self._ttl})
+        return self._signer.sign({**claims, "u": user, "exp": int(now) + self._ttl})
 
-    def user(self, token: str | None, *, now: float | None = None) -> str | None:
+    def claims(self, token: str | None, *, now: float | None = None) -> dict[str, Any] | None:
+        """The session's claims (`u`: who, `kind`, `level`), None when absent,
+        forged or expired."""
         if not token:
             return None
         data = self._signer.unsign(token)
         now = time.time() if now is None else now
         if data is None or not isinstance(data.get("exp"), int) or data["exp"] < now:
             return None
-        user = data.get("u")
-        return user if isinstance(user, str) else None
+        return data if isinstance(data.get("u"), str) else None
+
+    def user(self, token: str | None, *, now: float | None = None) -> str | None:
+        data = self.claims(token, now=now)
+        return None if data is None else str(data["u"])
 
     @property
     def max_age(self) -> int:

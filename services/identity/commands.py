@@ -1,0 +1,42 @@
+"""Commands of the identity service. Clear personal values travel in commands
+(in memory, never logged) and stop at the vault."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterParticipant:
+    participant_id: str
+    email: str
+    pseudonym: str
+    postcode: str = ""
+    method: str = "email"  # email | oidc
+    verified_subject: str = ""  # OIDC `sub` (kept in the vault) when method == "oidc"
+
+
+@dataclass(frozen=True, slots=True)
+class RaiseIdentityLevel:
+    participant_id: str
+    level: str  # email | verified
+    method: str  # magic_link | oidc
+
+
+@dataclass(frozen=True, slots=True)
+class GrantRole:
+    participant_id: str
+    consultation_id: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class RevokeRole:
+    participant_id: str
+    consultation_id: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class EraseParticipant:
+    participant_id: str

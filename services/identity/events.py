@@ -1,0 +1,59 @@
+"""Events of the identity service. Only pseudonymous ids and keyed hashes: no
+e-mail, pseudonym, postcode or IP ever appears here (DESIGN §3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.core.events import DomainEvent
+
+
+@dataclass(frozen=True, slots=True)
+class PseudonymReserved(DomainEvent):
+    """Written once on `identity-pseudonym-<pseudonym_key>`: the log's per-stream
+    version check keeps pseudonyms unique. The key is a keyed hash of the
+    normalised pseudonym, not the pseudonym."""
+
+    TYPE = "identity.PseudonymReserved"
+    pseudonym_key: str
+    participant_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantRegistered(DomainEvent):
+    TYPE = "identity.ParticipantRegistered"
+    participant_id: str
+    method: str  # email | oidc
+    level: str  # the level reached at registration: anonymous (e-mail not yet confirmed)
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityLevelRaised(DomainEvent):
+    TYPE = "identity.IdentityLevelRaised"
+    participant_id: str
+    level: str  # email | verified
+    method: str  # magic_link | oidc
+
+
+@dataclass(frozen=True, slots=True)
+class RoleGranted(DomainEvent):
+    TYPE = "identity.RoleGranted"
+    participant_id: str
+    consultation_id: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class RoleRevoked(DomainEvent):
+    TYPE = "identity.RoleRevoked"
+    participant_id: str
+    consultation_id: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantErased(DomainEvent):
+    """The vault key is destroyed; the id stays as an anonymous participant's."""
+
+    TYPE = "identity.ParticipantErased"
+    participant_id: str

@@ -1,0 +1,117 @@
+"""Command handlers of the identity service: validate, write the vault, append.
+Ports only, as keyword arguments: `log`, `clock`, `meta`, `vault`, `store`,
+`outbox`. Refusals are `DomainError`s with a French message and a field."""
+
+from __future__ import annotations
+
+from services.core.clock import Clock
+from services.core.errors import ConcurrencyConflict, DomainError
+from services.core.events import DomainEvent, Meta
+from services.eventlog.port import EventLog
+from services.identity import model
+from services.identity.commands import (
+    EraseParticipant,
+    GrantRole,
+    RaiseIdentityLevel,
+    RegisterParticipant,
+    RevokeRole,
+)
+from services.identity.events import (
+    IdentityLevelRaised,
+    ParticipantErased,
+    ParticipantRegistered,
+    PseudonymReserved,
+    RoleGranted,
+    RoleRevoked,
+)
+from services.identity.levels import identity_level
+from services.identity.ports import OutboxStore
+from services.identity.streams import append, participant_stream, pseudonym_stream
+from services.identity.vault import LookupTaken, Vault
+from services.store.port import ReadStore
+
+EMAIL_TAKEN = DomainError("email_taken", "Un compte existe déjà avec cette adresse "
+                          "électronique : utilisez « Se connecter ».", field="email")
+PSEUDONYM_TAKEN = DomainError("pseudonym_taken", "Ce pseudonyme est déjà pris. "
+                              "Choisissez-en un autre.", field="pseudonym")
+
+
+async def register_participant(cmd: RegisterParticipant, *, log: EventLog, clock: Clock,
+                               meta: Meta, vault: Vault) -> str:
+    """The vault first (it keeps e-mails unique), then the log (it keeps pseudonyms
+    unique, by the reservation stream); a refusal by the log erases the vault row,
+    so a refused registration stores nothing."""
+    pid = cmd.participant_id
+    model.check_participant_id(pid)
+    email = model.normalise_email(cmd.email)
+    pseudonym = model.normalise_pseudonym(cmd.pseudonym)
+    postcode = model.check_postcode(cmd.postcode)
+    pkey = vault.blind_index("pseudonym", model.pseudonym_lookup_value(pseudonym))
+    if await log.stream_version(pseudonym_stream(pkey)) > 0:
+        raise PSEUDONYM_TAKEN
+    lookups = {"email": model.email_lookup_value(email)}
+    if cmd.verified_subject:
+        lookups["oidc"] = cmd.verified_subject
+    try:
+        await vault.store_profile(pid, {"email": email, "pseudonym": pseudonym,
+                                        "postcode": postcode}, lookups=lookups)
+    except LookupTaken:
+        raise EMAIL_TAKEN from None
+    level = "verified" if cmd.method == "oidc" else "anonymous"
+    try:
+        await append(log, clock=clock, meta=meta, writes=[
+            (pseudonym_stream(pkey), 0, [PseudonymReserved(pkey, pid)]),
+            (participant_stream(pid), 0, [ParticipantRegistered(pid, cmd.method, level)])])
+    except ConcurrencyConflict:
+        await vault.erase(pid)
+        raise PSEUDONYM_TAKEN from None
+    except BaseException:
+        await vault.erase(pid)
+        raise
+    return pid
+
+
+async def raise_identity_level(cmd: RaiseIdentityLevel, *, log: EventLog, clock: Clock,
+                               meta: Meta, store: ReadStore) -> None:
+    """No-op when the participant already has that level or better."""
+    if model.at_least(await identity_level(store, cmd.participant_id), cmd.level):
+        return
+    await _append_to_participant(
+        log, clock, meta, cmd.participant_id,
+        IdentityLevelRaised(cmd.participant_id, cmd.level, cmd.method))
+
+
+async def grant_role(cmd: GrantRole, *, log: EventLog, clock: Clock, meta: Meta) -> None:
+    model.check_role(cmd.role)
+    await _append_to_participant(log, clock, meta, cmd.participant_id,
+                                 RoleGranted(cmd.participant_id, cmd.consultation_id, cmd.role),
+                                 consultation_id=cmd.consultation_id)
+
+
+async def revoke_role(cmd: RevokeRole, *, log: EventLog, clock: Clock, meta: Meta) -> None:
+    model.check_role(cmd.role)
+    await _append_to_participant(log, clock, meta, cmd.participant_id,
+                                 RoleRevoked(cmd.participant_id, cmd.consultation_id, cmd.role),
+                                 consultation_id=cmd.consultation_id)
+
+
+async def erase_participant(cmd: EraseParticipant, *, log: EventLog, clock: Clock,
+                            meta: Meta, vault: Vault, outbox: OutboxStore) -> None:
+    """Shred first: if the event cannot be written the person is erased anyway,
+    and a retry only appends the event."""
+    await vault.erase(cmd.participant_id)
+    await outbox.delete_person(cmd.participant_id)
+    await _append_to_participant(log, clock, meta, cmd.participant_id,
+                                 ParticipantErased(cmd.participant_id))
+
+
+async def _append_to_participant(log: EventLog, clock: Clock, meta: Meta, pid: str,
+                                 event: DomainEvent, *, consultation_id: str | None = None) -> None:
+    model.check_participant_id(pid)
+    stream = participant_stream(pid)
+    version = await log.stream_version(stream)
+    if version == 0:
+        raise DomainError("unknown_participant", "Ce participant n'existe pas.",
+                          field="participant")
+    await append(log, clock=clock, meta=meta, consultation_id=consultation_id,
+                 writes=[(stream, version, [event])])

@@ -1,0 +1,33 @@
+"""The offensive-pseudonym lexicon shipped in `data/pseudonymes_interdits.txt`."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from pathlib import Path
+
+LEXICON = Path(__file__).parent / "data" / "pseudonymes_interdits.txt"
+_LEET = str.maketrans("013457@$", "oieastas")
+# Short words match only as whole words ("pd" must not refuse "pdupont"... but
+# "pd-du-69" is refused); longer ones anywhere ("connard" inside "xconnardx").
+_SHORT = 4
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents: "Élodie" and "elodie" are the same pseudonym."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@functools.cache
+def _words() -> frozenset[str]:
+    lines = LEXICON.read_text(encoding="utf-8").splitlines()
+    return frozenset(fold(w.strip()) for w in lines if w.strip() and not w.startswith("#"))
+
+
+def is_offensive(pseudonym: str) -> bool:
+    folded = fold(pseudonym).translate(_LEET)
+    tokens = set(re.split(r"[^a-z]+", folded))
+    squashed = re.sub(r"[^a-z]", "", folded)
+    return any(word in tokens if len(word) < _SHORT else word in squashed for word in _words())

@@ -1,0 +1,58 @@
+"""Ports of the identity service besides the vault (`vault.py`)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import datetime
+
+
+class TokenLedger(ABC):
+    """Remembers consumed single-use tokens (magic links) until they expire."""
+
+    @abstractmethod
+    async def consume(self, token_id: str, expires_at: datetime) -> bool:
+        """True the first time `token_id` is consumed, False on every reuse."""
+
+    @abstractmethod
+    async def purge(self, now: datetime) -> int:
+        """Forget tokens already expired (they fail on expiry anyway)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """A message written to the local outbox instead of being sent. The body and
+    recipient are sealed with the person's vault key: erasing them shreds it."""
+
+    message_id: str
+    person_id: str
+    created_at: datetime
+    sealed: bytes
+
+
+class OutboxStore(ABC):
+    @abstractmethod
+    async def add(self, message: OutboxMessage) -> None: ...
+
+    @abstractmethod
+    async def recent(self, limit: int = 50) -> list[OutboxMessage]: ...
+
+    @abstractmethod
+    async def delete_person(self, person_id: str) -> None: ...
+
+    @abstractmethod
+    async def purge(self, before: datetime) -> int:
+        """Delete messages written before `before` (retention)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Mail:
+    person_id: str
+    to: str
+    subject: str
+    body: str
+
+
+class Mailer(ABC):
+    @abstractmethod
+    async def send(self, mail: Mail) -> None: ...

@@ -1,0 +1,70 @@
+"""Rate limits: a port and an in-memory sliding-window adapter (embedded).
+
+Callers limit per identity (participant id) and per client; a client is an IP
+kept only as a keyed hash whose key rotates every `client_hash_hours`, so the
+limiter never holds an address and yesterday's hashes cannot be linked to today's.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from abc import ABC, abstractmethod
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from services.identity.crypto import keyed_hash
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    allowed: bool
+    retry_after: int = 0  # seconds, when refused
+
+
+class RateLimiter(ABC):
+    @abstractmethod
+    async def hit(self, key: str, *, limit: int, window: float) -> Verdict:
+        """Count one request under `key`; refuse beyond `limit` per `window` seconds."""
+
+
+class MemoryRateLimiter(RateLimiter):
+    def __init__(self, now: Callable[[], float] = time.monotonic, max_keys: int = 100_000) -> None:
+        self._now = now
+        self._hits: dict[str, deque[float]] = {}
+        self._max_keys = max_keys
+
+    async def hit(self, key: str, *, limit: int, window: float) -> Verdict:
+        now = self._now()
+        hits = self._hits.setdefault(key, deque())
+        while hits and hits[0] <= now - window:
+            hits.popleft()
+        if len(hits) >= limit:
+            return Verdict(False, max(1, math.ceil(hits[0] + window - now)))
+        hits.append(now)
+        if len(self._hits) > self._max_keys:  # bound memory: forget idle keys
+            self._hits = {k: v for k, v in self._hits.items() if v and v[-1] > now - window}
+        return Verdict(True)
+
+
+def client_key(secret: str, ip: str, *, hours: int, now: float | None = None) -> str:
+    """The limiter's name for a client: a keyed hash of its IP, rotating."""
+    period = int((time.time() if now is None else now) // (hours * 3600))
+    return "c:" + keyed_hash(secret, f"client-ip:{period}", ip)[:32]
+
+
+class RateLimited(Exception):
+    """Answered 429 with `Retry-After` by the web layer."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"rate limited, retry after {retry_after}s")
+        self.retry_after = retry_after
+
+
+async def enforce(limiter: RateLimiter, keys: list[str], *, limit: int, window: float) -> None:
+    """Count the request under every key (identity, client); refuse if any is over."""
+    refusals = [v for v in [await limiter.hit(k, limit=limit, window=window) for k in keys]
+                if not v.allowed]
+    if refusals:
+        raise RateLimited(max(v.retry_after for v in refusals))

@@ -1,0 +1,65 @@
+"""Settings of the identity service (`PARLONS_*` environment variables)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_DEV_SECRET = secrets.token_urlsafe(32)  # development only: one per process
+
+
+class IdentitySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PARLONS_", extra="ignore")
+
+    environment: str = "development"
+    # Keys the vault's key-encryption key and every keyed hash (e-mail, pseudonym,
+    # IP). Changing it makes every lookup miss: treat it like a database key.
+    identity_secret: str = ""
+    secret_key: str = ""  # fallback: the web's secret
+    public_url: str = "http://127.0.0.1:8000"  # links in e-mails
+
+    # -- magic links and mail ----------------------------------------------------
+    magic_link_minutes: int = Field(default=15, ge=1, le=15)
+    mail_backend: Literal["outbox", "smtp"] = "outbox"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    mail_from: str = "Parlons <ne-pas-repondre@parlons.invalid>"
+
+    # -- retention (applied by `parlons retention`) ------------------------------
+    outbox_retention_hours: int = Field(default=24, ge=0)
+    erase_inactive_after_days: int = Field(default=0, ge=0)  # 0 = never (not yet applied)
+
+    # -- rate limits: requests per window, per identity and per client -----------
+    rate_login_per_hour: int = Field(default=10, ge=1)
+    rate_action_per_minute: int = Field(default=30, ge=1)  # deposit, vote, flag
+    client_hash_hours: int = Field(default=24, ge=1)  # IP hashes rotate with the day
+
+    # -- proof of work for anonymous actions -------------------------------------
+    pow_difficulty_bits: int = Field(default=18, ge=1, le=28)
+    pow_ttl_seconds: int = Field(default=600, ge=10)
+
+    # -- OpenID Connect (FranceConnect-compatible) --------------------------------
+    oidc_issuer: str = ""  # empty = no OpenID Connect login
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_scopes: str = "openid email given_name"
+    oidc_acr_values: str = "eidas1"
+    oidc_label: str = "FranceConnect"
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == "development"
+
+    def resolved_secret(self) -> str:
+        secret = self.identity_secret or self.secret_key
+        if secret:
+            return secret
+        if self.environment in ("development", "test"):
+            return _DEV_SECRET
+        raise RuntimeError("PARLONS_IDENTITY_SECRET est obligatoire hors développement.")

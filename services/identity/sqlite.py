@@ -1,0 +1,165 @@
+"""SQLite adapters of the identity ports, in one file (`<data dir>/identity.db`).
+
+`secure_delete` overwrites freed pages with zeros and a checkpoint after each
+erasure empties the WAL, so a deleted key leaves no bytes behind; and every
+personal value in this file is ciphertext anyway (see vault.py).
+Each call opens a short connection in a worker thread: identity writes are rare
+(registrations, logins) and this keeps no connection state across event loops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
+
+from services.identity.ports import OutboxMessage, OutboxStore, TokenLedger
+from services.identity.vault import LookupTaken, Vault
+
+T = TypeVar("T")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS vault_keys (person_id TEXT PRIMARY KEY, wrapped BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS vault_profiles (person_id TEXT PRIMARY KEY, sealed BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS vault_lookups (hash TEXT PRIMARY KEY, purpose TEXT NOT NULL,
+                                          person_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS vault_lookups_person ON vault_lookups(person_id);
+CREATE TABLE IF NOT EXISTS consumed_tokens (token_id TEXT PRIMARY KEY, expires_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS outbox (message_id TEXT PRIMARY KEY, person_id TEXT NOT NULL,
+                                   created_at TEXT NOT NULL, sealed BLOB NOT NULL);
+"""
+
+
+class IdentityDb:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._ready = False
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        conn.execute("PRAGMA secure_delete=ON")
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        if not self._ready:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn.executescript(SCHEMA)
+            self._ready = True
+        return conn
+
+    async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        def call() -> T:
+            conn = self._connect()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    result = work(conn)
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+                return result
+            finally:
+                conn.close()
+        return await asyncio.to_thread(call)
+
+    async def scrub(self) -> None:
+        """Empty the WAL into the main file (whose freed pages are zeroed)."""
+        def call() -> None:
+            conn = self._connect()
+            try:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                conn.close()
+        await asyncio.to_thread(call)
+
+
+class SqliteVault(Vault):
+    def __init__(self, db: IdentityDb, secret: str) -> None:
+        super().__init__(secret)
+        self._db = db
+
+    async def _load_key(self, person_id: str) -> bytes | None:
+        return await self._db.run(lambda c: _one(c, "SELECT wrapped FROM vault_keys "
+                                                 "WHERE person_id=?", person_id))
+
+    async def _save(self, person_id: str, wrapped_key: bytes, sealed_profile: bytes,
+                    lookups: Mapping[str, str]) -> None:
+        def work(c: sqlite3.Connection) -> None:
+            for purpose, h in lookups.items():
+                owner = _one(c, "SELECT person_id FROM vault_lookups WHERE hash=?", h)
+                if owner is not None and owner != person_id:
+                    raise LookupTaken(purpose)
+            c.execute("INSERT OR IGNORE INTO vault_keys VALUES (?, ?)", (person_id, wrapped_key))
+            c.execute("INSERT OR REPLACE INTO vault_profiles VALUES (?, ?)",
+                      (person_id, sealed_profile))
+            c.execute("DELETE FROM vault_lookups WHERE person_id=?", (person_id,))
+            c.executemany("INSERT INTO vault_lookups VALUES (?, ?, ?)",
+                          [(h, p, person_id) for p, h in lookups.items()])
+        await self._db.run(work)
+
+    async def _load_profile(self, person_id: str) -> bytes | None:
+        return await self._db.run(lambda c: _one(c, "SELECT sealed FROM vault_profiles "
+                                                 "WHERE person_id=?", person_id))
+
+    async def _find(self, lookup_hash: str) -> str | None:
+        return await self._db.run(lambda c: _one(c, "SELECT person_id FROM vault_lookups "
+                                                 "WHERE hash=?", lookup_hash))
+
+    async def _delete(self, person_id: str) -> None:
+        def work(c: sqlite3.Connection) -> None:
+            for table in ("vault_keys", "vault_profiles", "vault_lookups", "outbox"):
+                c.execute(f"DELETE FROM {table} WHERE person_id=?", (person_id,))  # noqa: S608
+        await self._db.run(work)
+        await self._db.scrub()
+
+
+class SqliteTokenLedger(TokenLedger):
+    def __init__(self, db: IdentityDb) -> None:
+        self._db = db
+
+    async def consume(self, token_id: str, expires_at: datetime) -> bool:
+        def work(c: sqlite3.Connection) -> bool:
+            cur = c.execute("INSERT OR IGNORE INTO consumed_tokens VALUES (?, ?)",
+                            (token_id, expires_at.isoformat()))
+            return cur.rowcount == 1
+        return await self._db.run(work)
+
+    async def purge(self, now: datetime) -> int:
+        return await self._db.run(lambda c: c.execute(
+            "DELETE FROM consumed_tokens WHERE expires_at < ?", (now.isoformat(),)).rowcount)
+
+
+class SqliteOutbox(OutboxStore):
+    def __init__(self, db: IdentityDb) -> None:
+        self._db = db
+
+    async def add(self, message: OutboxMessage) -> None:
+        await self._db.run(lambda c: c.execute(
+            "INSERT INTO outbox VALUES (?, ?, ?, ?)",
+            (message.message_id, message.person_id, message.created_at.isoformat(),
+             message.sealed)))
+
+    async def recent(self, limit: int = 50) -> list[OutboxMessage]:
+        rows = await self._db.run(lambda c: c.execute(
+            "SELECT message_id, person_id, created_at, sealed FROM outbox "
+            "ORDER BY created_at DESC LIMIT ?", (limit,)).fetchall())
+        return [OutboxMessage(m, p, datetime.fromisoformat(t), s) for m, p, t, s in rows]
+
+    async def delete_person(self, person_id: str) -> None:
+        await self._db.run(lambda c: c.execute("DELETE FROM outbox WHERE person_id=?",
+                                               (person_id,)))
+        await self._db.scrub()
+
+    async def purge(self, before: datetime) -> int:
+        n = await self._db.run(lambda c: c.execute(
+            "DELETE FROM outbox WHERE created_at < ?", (before.isoformat(),)).rowcount)
+        await self._db.scrub()
+        return int(n)
+
+
+def _one(conn: sqlite3.Connection, sql: str, arg: str) -> T | None:
+    row = conn.execute(sql, (arg,)).fetchone()
+    return None if row is None else row[0]

@@ -1,0 +1,66 @@
+"""The back office's authorization, per object: every `/admin` path is matched
+here before its route runs, so a new back-office route is covered by default
+(deny unless a rule below allows it).
+
+- the settings-configured admin may do everything (the bootstrap admin);
+- a participant holding `organiser` or `admin` on consultation C may use
+  `/admin/consultations/C/...`;
+- everything else in `/admin` (dashboard of all consultations, creating one)
+  is the admin's only; moderators and analysts have no back-office page yet.
+A visitor without a session is sent to the login page.
+"""
+
+from __future__ import annotations
+
+import re
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from services.identity.levels import roles_in
+from services.web.deps import Web
+from services.web.identity_session import visitor
+from services.web.rendering import private_page
+
+PUBLIC = frozenset({"/admin/connexion", "/admin/deconnexion"})
+CONSULTATION_PATH = re.compile(r"^/admin/(consultations|equipe)/(?P<cid>[^/]+)(/.*)?$")
+ADMIN_ONLY_IDS = frozenset({"nouvelle"})  # /admin/consultations/nouvelle is not an object
+MANAGING_ROLES = frozenset({"organiser", "admin"})
+REFUSED = "Vous n'avez pas de rôle vous permettant d'accéder à cette page."
+
+
+async def may_enter(web: Web, request: Request) -> bool | None:
+    """True: go on; False: 403; None: log in first."""
+    who = visitor(web, request)
+    if who is None:
+        return None
+    if who.is_admin:
+        return True
+    found = CONSULTATION_PATH.match(request.url.path)
+    if found is None or found["cid"] in ADMIN_ONLY_IDS:
+        return False
+    return bool(await roles_in(web.deps.store, who.id, found["cid"]) & MANAGING_ROLES)
+
+
+class BackOfficeGuard:
+    def __init__(self, app: ASGIApp, web: Web) -> None:
+        self.app, self.web = app, web
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if not (path == "/admin" or path.startswith("/admin/")) or path in PUBLIC:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        verdict = await may_enter(self.web, request)
+        response: Response | None = None
+        if verdict is None:
+            response = RedirectResponse(f"/admin/connexion?suite={path}", status_code=303)
+        elif not verdict:
+            response = private_page(request, self.web.env, "error.html",
+                                    {"heading": "Accès refusé", "message": REFUSED}, status=403)
+        if response is not None:
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

@@ -1,0 +1,43 @@
+"""Who is browsing: the session cookie's claims, for the identity pages and the
+back-office guard. One cookie for everybody; `kind` says admin or participant."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from services.web.deps import Web
+from services.web.security import SESSION_COOKIE
+
+
+@dataclass(frozen=True, slots=True)
+class Visitor:
+    id: str
+    kind: str  # admin | participant
+    level: str  # anonymous | email | verified ("" for the admin)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.kind == "admin"
+
+
+def visitor(web: Web, request: Request) -> Visitor | None:
+    claims = web.sessions.claims(request.cookies.get(SESSION_COOKIE))
+    if claims is None:
+        return None
+    # Sessions issued before roles existed carry no kind: only the admin had one.
+    kind = str(claims.get("kind") or "admin")
+    return Visitor(str(claims["u"]), kind, str(claims.get("level", "")))
+
+
+def open_session(web: Web, response: Response, participant_id: str, level: str) -> None:
+    response.set_cookie(SESSION_COOKIE,
+                        web.sessions.issue(participant_id, kind="participant", level=level),
+                        httponly=True, samesite="lax", secure=web.deps.settings.secure_cookies,
+                        max_age=web.sessions.max_age, path="/")
+
+
+def close_session(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/")

@@ -1,0 +1,47 @@
+"""Binds the identity pages to the runtime's container: the `install` hook of
+the "identity" service (services/runtime/bootstrap.py). Needs the web front end
+installed first (same sessions and CSRF)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from services.identity.ratelimit import RateLimited
+from services.identity.service import IdentityPorts
+from services.web import account_routes, identity_admin, identity_login, identity_oidc
+from services.web.deps import Web
+from services.web.identity_deps import IdentityWeb
+from services.web.identity_guard import BackOfficeGuard
+from services.web.rendering import private_page
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from services.runtime.bootstrap import Container
+
+
+def install_identity_web(app: FastAPI, container: Container) -> IdentityWeb:
+    web: Web = app.state.parlons_web
+    ports = container.ports["identity"]
+    assert isinstance(ports, IdentityPorts)
+    iw = IdentityWeb(web=web, ports=ports, handle=container.handle)
+    app.add_middleware(BackOfficeGuard, web=web)
+    app.include_router(identity_login.routes(iw))
+    app.include_router(account_routes.routes(iw))
+    app.include_router(identity_admin.routes(iw))
+    app.include_router(identity_oidc.routes(iw))
+
+    async def too_many(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RateLimited)
+        response = private_page(request, web.env, "error.html", {
+            "heading": "Trop de tentatives",
+            "message": f"Trop de demandes en peu de temps. Réessayez dans {exc.retry_after} "
+                       "secondes."}, status=429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
+    app.add_exception_handler(RateLimited, too_many)
+    return iw
