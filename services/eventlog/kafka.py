@@ -7,9 +7,10 @@
   partition = aiokafka's default partitioner (murmur2 of the key bytes, as the
   Java client), so per-key order holds.
 - Idempotence and stream versions: checked against the writer index
-  (kafka_index.py, ADR 0005). Appends are serialised per topic in this process;
-  the design assumes one writing process per topic, see the ADR for what
-  happens when that does not hold.
+  (kafka_index.py, ADR 0005). Appends are checked and produced in sequential
+  rounds in this process (group commit: what queued during one round trip goes
+  out in the next). The design assumes one writing process per topic; see the
+  ADR for what happens when that does not hold.
 - Not atomic across partitions: without transactions (which do not start on
   Tansu) a failed multi-event append may have written part of its events.
   They are not acknowledged; a retry of the same batch reports them as
@@ -21,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,6 +46,34 @@ _CATCH_UP_CHUNK = 5000
 
 def _stream_key(event: Envelope) -> str:
     return event.stream
+
+
+@dataclass(slots=True)
+class _Request:
+    events: Sequence[Envelope]
+    expect: Mapping[str, int]
+    done: asyncio.Future[dict[str, Recorded]]  # the records this request wrote
+
+
+@dataclass(slots=True)
+class _Reserved:
+    """What the requests accepted so far in a round are about to write."""
+
+    ids: set[str] = field(default_factory=set)
+    slots: set[tuple[str, int]] = field(default_factory=set)
+    versions: dict[str, int] = field(default_factory=dict)
+
+
+def _settle(
+    request: _Request, *, wrote: dict[str, Recorded] | None = None,
+    error: Exception | None = None,
+) -> None:
+    if request.done.done():  # the caller was cancelled meanwhile
+        return
+    if error is not None:
+        request.done.set_exception(error)
+    else:
+        request.done.set_result(wrote or {})
 
 
 async def _bounded_quietly(step: Awaitable[Any], timeout_s: float) -> None:
@@ -100,6 +130,8 @@ class KafkaEventLog(EventLog):
         self._locks: dict[str, asyncio.Lock] = {}
         self._start_lock = asyncio.Lock()
         self._subscriptions: set[KafkaSubscription] = set()
+        self._queue: list[_Request] = []
+        self._rounds: asyncio.Task[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------
     async def start(self) -> None:
@@ -131,7 +163,9 @@ class KafkaEventLog(EventLog):
     async def close(self) -> None:
         producer, reader = self._producer, self._reader
         self._producer = self._reader = None
-        closing = [sub.close() for sub in list(self._subscriptions)]
+        closing: list[Awaitable[Any]] = [sub.close() for sub in list(self._subscriptions)]
+        if self._rounds is not None and not self._rounds.done():
+            closing.insert(0, self._rounds)
         if producer is not None:
             closing.append(producer.stop())
         if reader is not None:
@@ -158,38 +192,77 @@ class KafkaEventLog(EventLog):
     ) -> list[Recorded]:
         await self._started()
         await self._load_all()
-        topics = sorted({e.topic for e in events})
-        async with contextlib.AsyncExitStack() as held:
-            for topic in topics:  # sorted: two batches never wait on each other
-                await held.enter_async_context(self._lock(topic))
-            for topic in topics:
-                await self._catch_up(topic)
-            fresh = self._check(events, expect or {})
-            written = await self._produce(fresh, topics)
+        request = _Request(events, expect or {}, asyncio.get_running_loop().create_future())
+        self._queue.append(request)
+        if self._rounds is None or self._rounds.done():
+            self._rounds = asyncio.create_task(self._write_rounds())
+        wrote = await request.done
         out: list[Recorded] = []
         for event in events:
-            rec = written.get(event.event_id)
+            rec = wrote.get(event.event_id)
             out.append(rec if rec is not None else await self._original(event))
         return out
 
-    def _check(self, events: Sequence[Envelope], expect: Mapping[str, int]) -> list[Envelope]:
-        """The events to write, or `ConcurrencyConflict` for the whole batch."""
+    async def _write_rounds(self) -> None:
+        """Group commit: the appends that queued up while a round was waiting for
+        the broker go out together in the next round. Rounds are sequential, and
+        each is checked, produced and acknowledged as a whole before the next, so
+        the semantics are those of appends serialised one by one."""
+        while self._queue:
+            requests, self._queue = self._queue, []
+            await self._write_round(requests)
+
+    async def _write_round(self, requests: list[_Request]) -> None:
+        topics = sorted({e.topic for r in requests for e in r.events})
+        try:
+            async with contextlib.AsyncExitStack() as held:
+                for topic in topics:  # sorted: never waits on a catch-up in reverse order
+                    await held.enter_async_context(self._lock(topic))
+                for topic in topics:
+                    await self._catch_up(topic)
+                accepted: list[tuple[_Request, list[Envelope]]] = []
+                reserved = _Reserved()
+                for r in requests:  # in arrival order, each sees the ones before it
+                    try:
+                        accepted.append((r, self._check(r.events, r.expect, reserved)))
+                    except ConcurrencyConflict as conflict:
+                        _settle(r, error=conflict)
+                written = await self._produce([e for _, f in accepted for e in f], topics)
+            for r, fresh in accepted:
+                _settle(r, wrote={e.event_id: written[e.event_id] for e in fresh})
+        except Exception as e:
+            for r in requests:
+                _settle(r, error=e)
+
+    def _check(
+        self, events: Sequence[Envelope], expect: Mapping[str, int], reserved: _Reserved
+    ) -> list[Envelope]:
+        """The events to write, or `ConcurrencyConflict` for the whole batch.
+        `reserved` holds what earlier requests of the same round will write."""
         index = self._index
+
+        def known(event_id: str) -> bool:
+            return event_id in index.positions or event_id in reserved.ids
+
+        def version(stream: str) -> int:
+            return max(index.versions.get(stream, 0), reserved.versions.get(stream, 0))
+
         # a retry of a batch already written gets its duplicates, not a conflict
-        retry = bool(events) and all(e.event_id in index.positions for e in events)
+        retry = bool(events) and all(known(e.event_id) for e in events)
         for stream, expected in ({} if retry else expect).items():
-            actual = index.versions.get(stream, 0)
-            if actual != expected:
-                raise ConcurrencyConflict(stream, expected, actual)
-        fresh = [e for e in events if e.event_id not in index.positions]
+            if version(stream) != expected:
+                raise ConcurrencyConflict(stream, expected, version(stream))
+        fresh = [e for e in events if not known(e.event_id)]
         seen: set[tuple[str, int]] = set()
         for e in fresh:
             slot = (e.stream, e.stream_version)
-            if slot in index.taken or slot in seen:
-                raise ConcurrencyConflict(
-                    e.stream, e.stream_version - 1, index.versions.get(e.stream, 0)
-                )
+            if slot in index.taken or slot in reserved.slots or slot in seen:
+                raise ConcurrencyConflict(e.stream, e.stream_version - 1, version(e.stream))
             seen.add(slot)
+        for e in fresh:
+            reserved.ids.add(e.event_id)
+            reserved.slots.add((e.stream, e.stream_version))
+            reserved.versions[e.stream] = max(version(e.stream), e.stream_version)
         return fresh
 
     async def _produce(self, fresh: list[Envelope], topics: list[str]) -> dict[str, Recorded]:
