@@ -4,6 +4,7 @@ JavaScript, a constant number of store queries whatever the number of items."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter
 from starlette.exceptions import HTTPException
@@ -104,12 +105,25 @@ def routes(web: Web) -> APIRouter:
         content = await web.deps.read_blob(doc["sha256"])
         if content is None:
             raise HTTPException(404)
-        # Served as an attachment with its sniffed type: never rendered inline as HTML.
-        return Response(content, media_type=doc["media_type"], headers={
-            "Content-Disposition": f'attachment; filename="{_ascii(doc["filename"])}"',
-            "Cache-Control": "public, max-age=86400, immutable", "ETag": f'"{doc["sha256"]}"'})
+        return document_response(doc, content)
 
     return router
+
+
+# Types a browser shows itself without running anything of ours; everything else
+# (CSV, office files) is downloaded, never rendered, whatever it contains.
+INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg"}
+
+
+def document_response(doc: dict[str, Any], content: bytes) -> Response:
+    """The bytes with the type sniffed at upload (never the uploader's claim);
+    `nosniff` (SecurityHeaders) forbids the browser from guessing another."""
+    disposition = "inline" if doc["media_type"] in INLINE_TYPES else "attachment"
+    name = doc["filename"]
+    return Response(content, media_type=doc["media_type"], headers={
+        "Content-Disposition": f'{disposition}; filename="{_ascii(name)}"; '
+                               f"filename*=UTF-8''{quote(name[:200], safe='')}",
+        "Cache-Control": "public, max-age=86400, immutable", "ETag": f'"{doc["sha256"]}"'})
 
 
 def _int(value: str | None, default: int) -> int:
@@ -120,4 +134,5 @@ def _int(value: str | None, default: int) -> int:
 
 
 def _ascii(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:100] or "document"
+    kept = "".join(c if (c.isascii() and c.isalnum()) or c in "._-" else "_" for c in name)
+    return kept[:100] or "document"
