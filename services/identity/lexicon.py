@@ -9,9 +9,9 @@ from pathlib import Path
 
 LEXICON = Path(__file__).parent / "data" / "pseudonymes_interdits.txt"
 _LEET = str.maketrans("013457@$", "oieastas")
-# Short words match only as whole words ("pd" must not refuse "pdupont"... but
-# "pd-du-69" is refused); longer ones anywhere ("connard" inside "xconnardx").
-_SHORT = 4
+# Short words match only as whole words, so "Dominique" (nique) and "Pdupont"
+# (pd) pass while "pd-du-69" does not; longer ones anywhere ("xconnardx").
+_SHORT = 6
 
 
 def fold(text: str) -> str:

@@ -16,7 +16,7 @@ PARTICIPANT_ID = re.compile(r"^p-[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4
 # Deliberately simple: one @, a dotted domain, no spaces. Deliverability is what
 # the magic link proves.
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
-_PSEUDONYM = re.compile(r"^[\w][\w .'-]*[\w]$")
+_PSEUDONYM = re.compile(r"^[\w][\w .'-]*[\w.]$")
 EMAIL_MAX = 254
 PSEUDONYM_MIN, PSEUDONYM_MAX = 3, 30
 

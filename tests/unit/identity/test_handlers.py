@@ -1,0 +1,86 @@
+"""Registration through the handlers over memory fakes: bad input stores nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.core.envelope import Actor
+from services.core.errors import DomainError
+from services.core.events import Meta
+from services.identity.commands import EraseParticipant, GrantRole, RegisterParticipant
+from services.identity.model import new_participant_id
+from services.runtime.bootstrap import Container, bootstrap
+from services.runtime.settings import Settings
+
+META = Meta(actor=Actor(id="system", role="system"))
+
+
+@pytest.fixture
+async def container() -> Container:
+    c = bootstrap(Settings(event_log="memory", read_store="memory"))
+    await c.start()
+    return c
+
+
+async def events(c: Container) -> list[str]:
+    return [r.event.type for r in await c.log.read("identity.events")]
+
+
+def register(**fields: str) -> RegisterParticipant:
+    values = {"email": "aline@exemple.fr", "pseudonym": "Aline", "postcode": "69001", **fields}
+    return RegisterParticipant(participant_id=new_participant_id(), **values)
+
+
+async def test_registration_writes_ids_only(container: Container) -> None:
+    pid = await container.handle(register(), META)
+    recs = await container.log.read("identity.events")
+    assert [r.event.type for r in recs] == ["identity.PseudonymReserved",
+                                            "identity.ParticipantRegistered"]
+    raw = b"".join(r.event.to_json() for r in recs)
+    assert b"aline" not in raw.lower() and b"69001" not in raw
+    vault = container.ports["vault"]
+    assert (await vault.profile(pid))["email"] == "aline@exemple.fr"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("fields", "code"), [
+    ({"email": "pas-une-adresse"}, "invalid_email"),
+    ({"pseudonym": "connard"}, "offensive_pseudonym"),
+    ({"postcode": "00000"}, "unknown_postcode"),
+])
+async def test_bad_input_stores_nothing(container: Container, fields: dict[str, str],
+                                        code: str) -> None:
+    with pytest.raises(DomainError) as err:
+        await container.handle(register(**fields), META)
+    assert err.value.code == code
+    assert await events(container) == []
+    assert await container.ports["vault"].find("email", "aline@exemple.fr") is None  # type: ignore[attr-defined]
+
+
+async def test_taken_pseudonym_and_email_are_refused_and_store_nothing(
+        container: Container) -> None:
+    await container.handle(register(), META)
+    with pytest.raises(DomainError) as err:
+        await container.handle(register(email="autre@exemple.fr", pseudonym="ALINE"), META)
+    assert err.value.code == "pseudonym_taken"
+    with pytest.raises(DomainError) as err:
+        await container.handle(register(pseudonym="Aline2", email="ALINE@exemple.fr"), META)
+    assert err.value.code == "email_taken"
+    assert len(await events(container)) == 2
+    assert await container.ports["vault"].find("email", "autre@exemple.fr") is None  # type: ignore[attr-defined]
+
+
+async def test_roles_need_a_known_participant_and_role(container: Container) -> None:
+    pid = await container.handle(register(), META)
+    with pytest.raises(DomainError):
+        await container.handle(GrantRole(pid, "c-1", "emperor"), META)
+    with pytest.raises(DomainError):
+        await container.handle(GrantRole(new_participant_id(), "c-1", "moderator"), META)
+    await container.handle(GrantRole(pid, "c-1", "moderator"), META)
+    assert (await events(container))[-1] == "identity.RoleGranted"
+
+
+async def test_erasure_destroys_the_profile(container: Container) -> None:
+    pid = await container.handle(register(), META)
+    await container.handle(EraseParticipant(pid), META)
+    assert await container.ports["vault"].profile(pid) is None  # type: ignore[attr-defined]
+    assert (await events(container))[-1] == "identity.ParticipantErased"
