@@ -25,22 +25,29 @@ const browser = await chromium.launch({
          "--disable-component-update", "--disable-sync", "--no-first-run"],
 });
 let alerted = false;
+let videoClicked = false;
+const videoRequests = [];
 try {
   const page = await browser.newPage();
   page.setDefaultTimeout(15000);
   page.on("dialog", async (d) => { alerted = true; await d.dismiss(); });
-  // Nothing may leave 127.0.0.1.
+  // htmx and every script must live with the strict CSP: any violation fails the journey.
+  page.on("console", (m) => { if (m.text().includes("Content Security Policy")) failures.push(`CSP: ${m.text()}`); });
+  // Nothing may leave 127.0.0.1. The one exception is the video host, and only after
+  // the visitor clicked "Charger la vidéo" (the request is recorded, then aborted).
   await page.route("**/*", (route) => {
     const url = new URL(route.request().url());
-    if (url.hostname !== "127.0.0.1") { failures.push(`third-party request ${url}`); return route.abort(); }
+    if (url.hostname !== "127.0.0.1") {
+      if (videoClicked && url.hostname === "www.youtube-nocookie.com") videoRequests.push(url.href);
+      else failures.push(`third-party request ${url}`);
+      return route.abort();
+    }
     return route.continue();
   });
 
   async function axe(what) {
-    await page.addScriptTag({ content: axeSource }).catch(async () => {
-      // CSP forbids inline scripts (as it should): evaluate axe through the debugger instead.
-      await page.evaluate(axeSource);
-    });
+    // CSP forbids inline scripts (as it should): evaluate axe through the debugger.
+    await page.evaluate(axeSource);
     const result = await page.evaluate(async () => await window.axe.run(document, {
       resultTypes: ["violations"] }));
     const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
@@ -102,7 +109,12 @@ try {
   await page.click("form[action$='/articles'] button[type=submit]");
   await page.waitForURL(`${admin}/articles`);
   await page.click("button[value=publier]");
+  await page.waitForSelector("button[value=depublier]");  // htmx swapped the list in place
+  await page.click("text=Modifier « Pourquoi cette consultation »");
+  await page.fill("#f-summary", "Ce que la ville veut savoir.");
+  await page.click("form button[type=submit]:has-text('Enregistrer les modifications')");
   await page.waitForURL(`${admin}/articles`);
+  check((await page.content()).includes("Publié"), "article edited, still published");
 
   await page.goto(`${admin}/rencontres`);
   await page.fill("#f-title", "Réunion publique à la mairie");
@@ -114,6 +126,12 @@ try {
   await page.fill("#f-longitude", "4.8357");
   await page.click("form[action$='/rencontres'] button[type=submit]");
   await page.waitForURL(`${admin}/rencontres`);
+
+  await page.goto(`${admin}/videos`);
+  await page.fill("#f-title", "Présentation de la démarche");
+  await page.fill("#f-url", "https://www.youtube.com/watch?v=dQw4w9WgXcQ");
+  await page.click("form[action$='/videos'] button[type=submit]");
+  await page.waitForURL(`${admin}/videos`);
 
   await page.goto(admin);
   await page.click("button[value=publier]");
@@ -132,16 +150,39 @@ try {
   check(await page.evaluate(() => document.querySelectorAll("h1 script").length === 0), "no script element from the title");
   await axe("consultation");
 
+  check(await page.evaluate(() => document.querySelectorAll("iframe").length === 0), "no video frame before the click");
+  videoClicked = true;
+  await page.click("button:has-text('Charger la vidéo')");
+  await page.waitForSelector("iframe.parlons-video-frame");
+  const frameSrc = await page.getAttribute("iframe.parlons-video-frame", "src");
+  check(frameSrc.startsWith("https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"), "the click frames the player");
+  for (let i = 0; i < 20 && videoRequests.length === 0; i++) await page.waitForTimeout(100);
+  check(videoRequests.length > 0, "the video host is contacted only after the click");
+  videoClicked = false;
+
+  await page.goto(pub);
   await page.click("text=Vos déplacements");
   check(!(await page.content()).includes("combien de kilomètres"), "follow-up hidden before the answer");
   await axe("questionnaire");
   await page.check("text=Oui");
   await page.click("button:has-text('Continuer')");
-  check((await page.content()).includes("combien de kilomètres"), "follow-up shown after « Oui » (no JavaScript needed)");
+  await page.waitForSelector("text=combien de kilomètres");
+  check((await page.content()).includes("combien de kilomètres"), "follow-up shown after « Oui » (htmx swap)");
+  check(page.url().includes("=q1-o1"), "the address keeps the answers (htmx push)");
+  // The same step without JavaScript: a plain GET of the form's address.
+  const noJs = await browser.newContext({ javaScriptEnabled: false });
+  const plain = await noJs.newPage();
+  await plain.route("**/*", (route) => new URL(route.request().url()).hostname === "127.0.0.1" ? route.continue() : route.abort());
+  await plain.goto(page.url().split("?")[0]);
+  await plain.check("text=Oui");
+  await plain.click("button:has-text('Continuer')");
+  check((await plain.content()).includes("combien de kilomètres"), "follow-up shown after « Oui » without JavaScript");
+  await noJs.close();
 
   await page.goto(pub);
   await page.click("text=Pourquoi cette consultation");
   check((await page.content()).includes("<strong>change</strong>"), "article Markdown rendered");
+  check((await page.content()).includes("Ce que la ville veut savoir."), "article edit shown");
   await axe("article");
 
   await page.goto(pub);
