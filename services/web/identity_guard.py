@@ -13,9 +13,13 @@ A visitor without a session is sent to the login page.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.identity.levels import roles_in
@@ -64,3 +68,30 @@ class BackOfficeGuard:
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+def back_office_routes(app: FastAPI) -> list[APIRoute]:
+    """Every route this guard protects (tests walk them all with each role)."""
+    return [r for r in all_routes(app.routes)
+            if (r.path == "/admin" or r.path.startswith("/admin/")) and r.path not in PUBLIC]
+
+
+def all_routes(routes: Sequence[BaseRoute], prefix: str = "") -> list[APIRoute]:
+    """The API routes of an app, through included routers (recent FastAPI keeps
+    an included router as one entry instead of copying its routes)."""
+    found: list[APIRoute] = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found.append(route if not prefix else _prefixed(route, prefix))
+        elif hasattr(route, "original_router"):
+            context = getattr(route, "include_context", None)
+            found += all_routes(route.original_router.routes,
+                                prefix + str(getattr(context, "prefix", "") or ""))
+    return found
+
+
+def _prefixed(route: APIRoute, prefix: str) -> APIRoute:
+    copy = APIRoute.__new__(APIRoute)
+    copy.__dict__.update(route.__dict__)
+    copy.path = prefix + route.path
+    return copy

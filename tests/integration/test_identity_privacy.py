@@ -1,0 +1,191 @@
+"""Roles per object (a walk over every back-office route with each role),
+private data, erasure leaving no trace in any file Parlons wrote, and no e-mail
+or IP address in events or log lines."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+from test_identity_web import (
+    EMAIL_RE,
+    IP_RE,
+    SYSTEM,
+    Platform,
+    follow_link,
+    last_link,
+    post_form,
+    sign_up,
+)
+from test_identity_web import (
+    platform as _platform_fixture,  # noqa: F401  (the `platform` fixture)
+)
+
+from services.consultation.commands import CreateConsultation
+from services.core.ids import new_id
+from services.identity.commands import GrantRole, RegisterParticipant
+from services.identity.levels import roles_in
+from services.identity.model import new_participant_id
+from services.identity.retention import apply_retention
+from services.web.identity_guard import all_routes, back_office_routes
+from services.web.security import SESSION_COOKIE
+
+LOGIN = "/admin/connexion"
+
+
+async def participant(p: Platform, pseudonym: str) -> str:
+    pid = new_participant_id()
+    await p.container.handle(RegisterParticipant(pid, f"{pseudonym.lower()}@exemple.fr",
+                                                 pseudonym), SYSTEM)
+    return pid
+
+
+async def consultation(p: Platform, slug: str) -> str:
+    cid = new_id()
+    await p.container.handle(CreateConsultation(consultation_id=cid, title=f"Consultation {slug}",
+                                                slug=slug), SYSTEM)
+    return cid
+
+
+def session_client(p: Platform, who: str | None, kind: str = "participant") -> httpx.AsyncClient:
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=p.app, raise_app_exceptions=False),  # type: ignore[arg-type]
+        base_url="https://parlons.test")
+    if who is not None:
+        web = p.app.state.parlons_web  # type: ignore[attr-defined]
+        client.cookies.set(SESSION_COOKIE, web.sessions.issue(who, kind=kind, level="email"),
+                           domain="parlons.test")
+    return client
+
+
+async def until(check: object, timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():  # type: ignore[operator]
+        assert asyncio.get_running_loop().time() < deadline, "projection did not catch up"
+        await asyncio.sleep(0.02)
+
+
+async def test_every_back_office_route_checks_the_role_per_consultation(
+        platform: Platform) -> None:
+    p = platform
+    c1, c2 = await consultation(p, "premiere"), await consultation(p, "seconde")
+    people = {name: await participant(p, name) for name in
+              ("Orga1", "Admin1", "Modo1", "Analyste1", "Simple", "Orga2")}
+    grants = [("Orga1", c1, "organiser"), ("Admin1", c1, "admin"), ("Modo1", c1, "moderator"),
+              ("Analyste1", c1, "analyst"), ("Simple", c1, "participant"),
+              ("Orga2", c2, "organiser")]
+    for name, cid, role in grants:
+        await p.container.handle(GrantRole(people[name], cid, role), SYSTEM)
+    store = p.container.store
+
+    async def caught_up() -> bool:
+        return "organiser" in await roles_in(store, people["Orga2"], c2)
+    await until(caught_up)
+
+    routes = back_office_routes(p.app)  # type: ignore[arg-type]
+    assert {"/admin", "/admin/consultations/{cid}", "/admin/equipe/{cid}"} <= {
+        r.path for r in routes}
+    # who -> may this visitor use a route about consultation c1 / a route about no consultation?
+    expected = {"anonymous": None, "Simple": (False, False), "Modo1": (False, False),
+                "Analyste1": (False, False), "Orga2": (False, False),
+                "Orga1": (True, False), "Admin1": (True, False), "admin": (True, True)}
+    failures = []
+    for who, allowed in expected.items():
+        if who == "anonymous":
+            client = session_client(p, None)
+        elif who == "admin":
+            client = session_client(p, "orga", kind="admin")
+        else:
+            client = session_client(p, people[who])
+        async with client:
+            token_page = await client.get("/connexion")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', token_page.text)
+            assert token
+            for route in routes:
+                path = re.sub(r"\{cid\}", c1, route.path)
+                path = re.sub(r"\{[a-z_]+\}", "x", path)
+                for method in sorted(route.methods - {"HEAD"}):
+                    r = await client.request(method, path, data={"csrf_token": token.group(1)}
+                                             if method == "POST" else None)
+                    to_login = r.status_code == 303 and r.headers["location"].startswith(LOGIN)
+                    if allowed is None:
+                        ok = to_login
+                    else:
+                        may = allowed[0] if "{cid}" in route.path else allowed[1]
+                        ok = (r.status_code not in (403, 401) and not to_login) if may \
+                            else r.status_code == 403
+                    if not ok:
+                        failures.append(f"{who} {method} {route.path} -> {r.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+async def test_a_participant_sees_only_their_own_data(platform: Platform) -> None:
+    p = platform
+    anne, bob = await participant(p, "Anne"), await participant(p, "Bob")
+    async with session_client(p, anne) as client:
+        page = await client.get("/compte")
+        assert "anne@exemple.fr" in page.text and "bob@exemple.fr" not in page.text
+        export = (await client.get("/compte/donnees.json")).json()
+        assert export["participant_id"] == anne and export["profil"]["courriel"] == \
+            "anne@exemple.fr"
+        assert set(export) >= {"profil", "contributions", "votes", "roles"}
+    assert bob
+    # No public or account route takes a participant id: nobody can ask for another's data.
+    for route in all_routes(p.app.routes):  # type: ignore[attr-defined]
+        if not route.path.startswith("/admin"):
+            assert "participant" not in route.path and "{pid}" not in route.path
+
+
+def written_bytes(data_dir: Path) -> dict[Path, bytes]:
+    return {f: f.read_bytes() for f in data_dir.rglob("*") if f.is_file()}
+
+
+async def test_after_erasure_no_file_holds_the_email_or_pseudonym(
+        platform: Platform, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    p = platform
+    email, pseudonym = "zoe.rarissime-7781@exemple.fr", "Zephyrine Quaresma"
+    client = p.client()
+    await sign_up(p, client, email, pseudonym, "69001")
+    await follow_link(client, await last_link(p))
+    await post_form(p.client(), "/connexion", "/connexion", {"email": email})  # one more mail
+    assert (await client.get("/compte/donnees.json")).json()["profil"]["courriel"] == email
+    before = b"".join(written_bytes(p.data_dir).values())
+    assert b"identity.db" not in before  # (sanity: we scan contents, not names)
+    r = await post_form(client, "/compte", "/compte/effacement", {"confirmation": "oui"})
+    assert r.status_code == 200 and "Compte effacé" in r.text
+    assert (await client.get("/compte")).status_code == 303  # the session is closed
+    p.clock.advance(__import__("datetime").timedelta(hours=25))
+    await apply_retention(p.container.ports["identity"])  # type: ignore[arg-type]
+    files = written_bytes(p.data_dir)
+    assert any(f.name == "identity.db" for f in files) and any(f.name == "events.db"
+                                                                for f in files)
+    needles = [email.encode(), email.lower().encode(), b"zoe.rarissime", pseudonym.encode(),
+               b"Zephyrine", "Quaresma".encode("utf-16-le")]
+    for path, raw in files.items():
+        for needle in needles:
+            assert needle not in raw, f"{needle!r} found in {path}"
+    lines = [f"{r.getMessage()} {r.__dict__}" for r in caplog.records]
+    assert not [line for line in lines if "rarissime" in line or "Zephyrine" in line]
+
+
+async def test_no_event_and_no_log_line_holds_an_email_or_ip(
+        platform: Platform, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    p = platform
+    client = p.client()
+    await sign_up(p, client, "yann@exemple.fr", "Yann", "35000")
+    await follow_link(client, await last_link(p))
+    for _ in range(6):  # up to the rate limit
+        await post_form(client, "/connexion", "/connexion", {"email": "yann@exemple.fr"})
+    events = b""
+    for topic in ("identity.events", "consultation.events", "runtime.events"):
+        events += b"".join(r.event.to_json() for r in await p.container.log.read(topic))
+    assert b"identity.ParticipantRegistered" in events
+    assert not EMAIL_RE.search(events) and not IP_RE.search(events)
+    lines = "\n".join(f"{r.getMessage()} {r.__dict__.get('args')}" for r in caplog.records)
+    assert not EMAIL_RE.search(lines.encode()) and not IP_RE.search(lines.encode())
