@@ -1,0 +1,31 @@
+"""Text normalisation shared by the checks and the campaign detector."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_REPEATS = re.compile(r"(.)\1{2,}")
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "@": "a", "$": "s", "€": "e"})
+# The accented letters of French, folded by a table: much faster than NFKD per character.
+_FRENCH = str.maketrans({**dict.fromkeys("àâäáã", "a"), **dict.fromkeys("éèêë", "e"),
+                         **dict.fromkeys("îïíì", "i"), **dict.fromkeys("ôöóò", "o"),
+                         **dict.fromkeys("ùûüú", "u"), "ç": "c", "ÿ": "y", "ñ": "n",
+                         "œ": "oe", "æ": "ae", "\u2019": "'"})
+
+
+def fold(value: str) -> str:
+    """Lower case, no accents, only [a-z0-9] words separated by single spaces."""
+    plain = value.lower().translate(_FRENCH)
+    if not plain.isascii():  # other scripts and rare accents: the general (slower) way
+        decomposed = unicodedata.normalize("NFKD", plain)
+        plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _NOT_ALNUM.sub(" ", plain).strip()
+
+
+def fold_evasive(value: str) -> str:
+    """`fold` after undoing common evasions: digits for letters, letters repeated
+    three times or more ("connnnard" -> "connard": French doubles letters).
+    Spaced-out letters ("c o n") are not handled."""
+    return _REPEATS.sub(r"\1\1", fold(value.lower().translate(_LEET)))
