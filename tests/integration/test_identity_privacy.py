@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -18,11 +19,9 @@ from test_identity_web import (
     Platform,
     follow_link,
     last_link,
+    open_platform,
     post_form,
     sign_up,
-)
-from test_identity_web import (
-    platform as _platform_fixture,  # noqa: F401  (the `platform` fixture)
 )
 
 from services.consultation.commands import CreateConsultation
@@ -35,6 +34,12 @@ from services.web.identity_guard import all_routes, back_office_routes
 from services.web.security import SESSION_COOKIE
 
 LOGIN = "/admin/connexion"
+
+
+@pytest.fixture
+async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Platform]:
+    async with open_platform(tmp_path, monkeypatch) as p:
+        yield p
 
 
 async def participant(p: Platform, pseudonym: str) -> str:

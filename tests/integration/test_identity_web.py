@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,6 +41,15 @@ class Platform:
 
 @pytest.fixture
 async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Platform]:
+    async with open_platform(tmp_path, monkeypatch) as p:
+        yield p
+
+
+@asynccontextmanager
+async def open_platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                        ) -> AsyncIterator[Platform]:
+    """Parlons embedded on SQLite in `tmp_path/var`, workers running, settings
+    from PARLONS_* variables set for the test only."""
     for name, value in {"SECRET_KEY": "web-test-secret", "IDENTITY_SECRET": "id-test-secret",
                         "ENVIRONMENT": "development", "ADMIN_USER": "orga",
                         "ADMIN_PASSWORD_HASH": hash_password(ADMIN_PASSWORD),
