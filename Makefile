@@ -28,8 +28,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check services tests bench
 	$(BIN)/mypy
 
-bench: $(STAMP)
-	$(BIN)/python bench/eventlog.py
+run-distributed: $(STAMP) assets  ## broker + one worker process per service + HTTP front
+	bash deploy/run_distributed.sh
+
+BENCHES ?= eventlog pages
+bench: $(STAMP) assets  ## each benchmark prints Parlons beside its baseline, then the ratio
+	@for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

