@@ -4,6 +4,7 @@
   worker SERVICE                                      that service's projections, no HTTP
   replay PROJECTION                                   rebuild one projection from the log
   topics create                                       create the Kafka topics of topics.yaml
+  retention                                           delete what retention settings expire
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_worker(settings, args.service, args.metrics_port))
     if args.command == "replay":
         return asyncio.run(_replay(settings, args.projection))
+    if args.command == "retention":
+        return asyncio.run(_retention(settings))
     return asyncio.run(_create_topics(settings))
 
 
@@ -60,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="serve /metrics on PARLONS_HTTP_HOST:PORT (no other HTTP)")
     replay = sub.add_parser("replay", help="drop a projection and rebuild it from the log")
     replay.add_argument("projection", help="e.g. consultation.catalogue")
+    sub.add_parser("retention", help="apply retention periods (identity outbox, tokens)")
     topics = sub.add_parser("topics", help="Kafka topics")
     topics.add_argument("action", choices=["create"])
     return p
@@ -169,6 +173,17 @@ async def _document_counts(container: Container, tables: Sequence[str]) -> dict[
         except NotImplementedError:
             counts[table] = -1
     return counts
+
+
+async def _retention(settings: Settings) -> int:
+    from services.identity.retention import apply_retention
+
+    container = bootstrap(settings, services=["identity"])
+    async with running(container, workers=False):
+        report = await apply_retention(container.ports["identity"])  # type: ignore[arg-type]
+    print(f"retention: {report.outbox_deleted} outbox messages deleted, "
+          f"{report.tokens_forgotten} expired tokens forgotten")
+    return 0
 
 
 async def _create_topics(settings: Settings) -> int:
