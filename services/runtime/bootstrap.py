@@ -38,7 +38,7 @@ Handler = Callable[..., Awaitable[Any]]
 @dataclass(frozen=True)
 class ServiceSpec:
     name: str
-    projections: Sequence[Callable[[], Projection]] = ()
+    projections: Sequence[Callable[..., Projection]] = ()
     handlers: Mapping[type, Handler] = field(default_factory=dict)
     router: Callable[[], APIRouter] | None = None
     # For more than a router (middlewares, static files, error pages): the web front end.
@@ -75,8 +75,24 @@ def _identity() -> ServiceSpec:
                        handlers=service.HANDLERS, install=service.install, ports=ports)
 
 
+def _deposit() -> ServiceSpec:
+    from services.deposit import api, service
+
+    return ServiceSpec(name="deposit", projections=service.PROJECTIONS,
+                       handlers=service.HANDLERS, router=api.router)
+
+
+def _moderation() -> ServiceSpec:
+    from services.moderation import api, service
+
+    return ServiceSpec(name="moderation", projections=service.PROJECTIONS,
+                       handlers=service.HANDLERS, router=api.router)
+
+
 SERVICES: dict[str, Callable[[], ServiceSpec]] = {
     "consultation": _consultation,
+    "deposit": _deposit,
+    "moderation": _moderation,
     "web": _web,
     "identity": _identity,  # after "web": it adds its pages to the web front end
 }
@@ -105,9 +121,6 @@ class Container:
         self.metrics = metrics
         self.blobs = blobs  # uploaded files, addressed by SHA-256
         self.services = list(services)
-        self.projections: list[Projection] = [
-            make() for spec in self.services for make in spec.projections
-        ]
         deps: dict[str, object] = {"log": log, "store": store, "clock": clock,
                                    "registry": registry, "blobs": blobs,
                                    "max_bytes": settings.upload_max_bytes}
@@ -115,6 +128,11 @@ class Container:
             if spec.ports is not None:
                 deps.update(spec.ports(settings, clock))
         self.ports = deps  # for install hooks that need a service's own ports
+        # a projection factory may ask for ports by keyword, like a handler (a process
+        # manager appending events needs `log`); plain projection classes take none
+        self.projections: list[Projection] = [
+            _build(make, deps) for spec in self.services for make in spec.projections
+        ]
         self.handlers: dict[type, Handler] = {
             command: _bind(handler, deps)
             for spec in self.services for command, handler in spec.handlers.items()
@@ -244,6 +262,11 @@ def _blob_store(settings: Settings) -> BlobStore:
 def _ensure_parent(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _build(make: Callable[..., Projection], deps: Mapping[str, object]) -> Projection:
+    wanted = inspect.signature(make).parameters
+    return make(**{name: dep for name, dep in deps.items() if name in wanted})
 
 
 def _bind(handler: Handler, deps: Mapping[str, object]) -> Handler:

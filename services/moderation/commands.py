@@ -1,0 +1,74 @@
+"""Commands of the moderation service. Moderators act through `ModeratorContext`
+(from the API layer), participants through the deposit's `ParticipantContext`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.deposit.participant import ParticipantContext
+
+
+@dataclass(frozen=True, slots=True)
+class ModeratorContext:
+    moderator_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimItem:
+    contribution_id: str
+    moderator: ModeratorContext
+
+
+@dataclass(frozen=True, slots=True)
+class Decide:
+    contribution_id: str
+    moderator: ModeratorContext
+    decision: str  # approved | hidden | rejected
+    reason_code: str = "conforme"
+
+
+@dataclass(frozen=True, slots=True)
+class MaskPersonalData:
+    """Publish the masked version; empty fields take the automatic suggestion."""
+
+    contribution_id: str
+    moderator: ModeratorContext
+    title: str = ""
+    body: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DecideCampaign:
+    consultation_id: str
+    group_id: str
+    moderator: ModeratorContext
+    decision: str
+    reason_code: str = "campagne"
+
+
+@dataclass(frozen=True, slots=True)
+class FlagContribution:
+    contribution_id: str
+    participant: ParticipantContext
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LodgeAppeal:
+    contribution_id: str
+    participant: ParticipantContext
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class DecideAppeal:
+    contribution_id: str
+    moderator: ModeratorContext
+    outcome: str  # upheld | overturned
+    reason_code: str = "conforme"
+
+
+@dataclass(frozen=True, slots=True)
+class SetCharter:
+    consultation_id: str
+    reasons: tuple[tuple[str, str], ...]  # (code, French label)

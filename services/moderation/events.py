@@ -1,0 +1,117 @@
+"""Events of the moderation service (schemas in schemas/events/moderation.*).
+Every human decision names its moderator and a reason code of the charter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from services.core.events import DomainEvent
+
+
+@dataclass(frozen=True, slots=True)
+class ContributionChecked(DomainEvent):
+    """Automatic checks of one version of a contribution (stream
+    `modcheck-<contribution>-<deposit version>`, written once): suggestions only."""
+
+    TYPE = "moderation.ContributionChecked"
+    VERSION = 1
+
+    contribution_id: str
+    consultation_id: str
+    deposit_version: int
+    suggestions: list[dict[str, Any]]
+    severity: int
+    campaign_group_id: str
+    campaign_members_moved: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemClaimed(DomainEvent):
+    TYPE = "moderation.ItemClaimed"
+    VERSION = 1
+
+    contribution_id: str
+    consultation_id: str
+    moderator_id: str
+    until: str
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionMade(DomainEvent):
+    """approved | hidden | rejected; `campaign_group_id` set for a bulk decision."""
+
+    TYPE = "moderation.DecisionMade"
+    VERSION = 1
+
+    contribution_id: str
+    consultation_id: str
+    moderator_id: str
+    decision: str
+    reason_code: str
+    campaign_group_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalDataMasked(DomainEvent):
+    """The public version of the text, with personal data masked."""
+
+    TYPE = "moderation.PersonalDataMasked"
+    VERSION = 1
+
+    contribution_id: str
+    consultation_id: str
+    moderator_id: str
+    title: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContributionFlagged(DomainEvent):
+    """A participant reported a contribution (stream `modflag-<contribution>-<participant>`)."""
+
+    TYPE = "moderation.ContributionFlagged"
+    VERSION = 1
+
+    contribution_id: str
+    consultation_id: str
+    flagger_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class AppealLodged(DomainEvent):
+    """The author contests a decision, once (stream `modappeal-<contribution>`, version 1)."""
+
+    TYPE = "moderation.AppealLodged"
+    VERSION = 1
+
+    contribution_id: str
+    consultation_id: str
+    author_id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class AppealDecided(DomainEvent):
+    """upheld (the decision stands) | overturned (published); by a second moderator."""
+
+    TYPE = "moderation.AppealDecided"
+    VERSION = 1
+
+    contribution_id: str
+    consultation_id: str
+    moderator_id: str
+    outcome: str
+    reason_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class CharterSet(DomainEvent):
+    """The reason codes moderators of a consultation may use: [{code, label}]."""
+
+    TYPE = "moderation.CharterSet"
+    VERSION = 1
+
+    consultation_id: str
+    reasons: list[dict[str, str]]

@@ -1,0 +1,154 @@
+"""Moderation command handlers: read the item's doc, decide, append expecting
+the version the doc was read at (a stale doc means 409, never a lost update).
+Ports only: `log`, `store`, `clock`, `meta`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from services.core.clock import Clock
+from services.core.envelope import Actor
+from services.core.errors import ConcurrencyConflict, DomainError, NotFound
+from services.core.events import DomainEvent, Meta, wrap
+from services.eventlog.port import EventLog
+from services.moderation import model
+from services.moderation.commands import (
+    ClaimItem,
+    Decide,
+    DecideAppeal,
+    DecideCampaign,
+    FlagContribution,
+    LodgeAppeal,
+    MaskPersonalData,
+    SetCharter,
+)
+from services.moderation.events import ContributionFlagged
+from services.moderation.queue import ALL, CAMPAIGNS, CHARTERS, ITEMS
+from services.store.port import Doc, ReadStore
+
+BULK_PAGE = 500
+
+
+def item_stream(contribution_id: str) -> str:
+    return f"moderation-{contribution_id}"
+
+
+async def claim_item(cmd: ClaimItem, *, log: EventLog, store: ReadStore, clock: Clock,
+                     meta: Meta) -> None:
+    item = await store.get(ITEMS, ALL, cmd.contribution_id)
+    event = model.decide_claim(item, cmd, clock.now())
+    await _on_item(log, clock, _as(meta, cmd.moderator.moderator_id, "moderator"), item, [event])
+
+
+async def decide(cmd: Decide, *, log: EventLog, store: ReadStore, clock: Clock,
+                 meta: Meta) -> None:
+    item = await store.get(ITEMS, ALL, cmd.contribution_id)
+    charter = await _charter(store, item)
+    event = model.decide(item, charter, cmd, clock.now())
+    await _on_item(log, clock, _as(meta, cmd.moderator.moderator_id, "moderator"), item, [event])
+
+
+async def mask_personal_data(cmd: MaskPersonalData, *, log: EventLog, store: ReadStore,
+                             clock: Clock, meta: Meta) -> None:
+    item = await store.get(ITEMS, ALL, cmd.contribution_id)
+    event = model.decide_mask(item, cmd, clock.now())
+    await _on_item(log, clock, _as(meta, cmd.moderator.moderator_id, "moderator"), item, [event])
+
+
+async def decide_campaign(cmd: DecideCampaign, *, log: EventLog, store: ReadStore,
+                          clock: Clock, meta: Meta) -> int:
+    """One decision for every pending member of a campaign group, in one atomic
+    append; members claimed by another moderator are left to them. Returns how
+    many were decided."""
+    charter = await store.get(CHARTERS, ALL, cmd.consultation_id)
+    ids, after = [], None
+    while True:
+        rows = await store.list(CAMPAIGNS, cmd.group_id, limit=BULK_PAGE, after=after)
+        ids += [doc["id"] for _, doc in rows if doc["consultation_id"] == cmd.consultation_id]
+        if len(rows) < BULK_PAGE:
+            break
+        after = rows[-1][0]
+    if not ids:
+        raise NotFound("Campagne")
+    items = await store.get_many(ITEMS, ALL, ids)
+    now, who = clock.now(), cmd.moderator.moderator_id
+    envelopes, expect = [], {}
+    for item in items.values():
+        if item["status"] != "pending" or model.claim_held_by_other(item, who, now):
+            continue
+        event = model.decision(item, who, cmd.decision, cmd.reason_code, charter, cmd.group_id)
+        stream = item_stream(item["id"])
+        expect[stream] = item["version"]
+        envelopes.append(wrap(event, stream=stream, stream_version=item["version"] + 1,
+                              meta=_as(meta, who, "moderator"), occurred_at=now,
+                              consultation_id=item["consultation_id"]))
+    if envelopes:
+        await log.append(envelopes, expect=expect)
+    return len(envelopes)
+
+
+async def flag_contribution(cmd: FlagContribution, *, log: EventLog, store: ReadStore,
+                            clock: Clock, meta: Meta) -> None:
+    doc = model.existing(await store.get(ITEMS, ALL, cmd.contribution_id))
+    pid = cmd.participant.participant_id
+    event = ContributionFlagged(doc["id"], doc["consultation_id"], pid, cmd.reason.strip()[:500])
+    try:  # one flag per participant and contribution: the stream's key decides
+        await _append(log, clock, _as(meta, pid, "participant"), f"modflag-{doc['id']}-{pid}", 0,
+                      [event], doc["consultation_id"])
+    except ConcurrencyConflict:
+        raise DomainError("already_flagged", "Vous avez déjà signalé cette contribution.") \
+            from None
+
+
+async def lodge_appeal(cmd: LodgeAppeal, *, log: EventLog, store: ReadStore, clock: Clock,
+                       meta: Meta) -> None:
+    item = await store.get(ITEMS, ALL, cmd.contribution_id)
+    event = model.decide_appeal(item, cmd)
+    try:  # one appeal per contribution, ever: version 1 of its own stream
+        await _append(log, clock, _as(meta, cmd.participant.participant_id, "participant"),
+                      f"modappeal-{event.contribution_id}", 0, [event], event.consultation_id)
+    except ConcurrencyConflict:
+        raise DomainError("already_appealed", "Une décision ne peut être contestée qu'une "
+                                              "fois.") from None
+
+
+async def decide_appeal(cmd: DecideAppeal, *, log: EventLog, store: ReadStore, clock: Clock,
+                        meta: Meta) -> None:
+    item = await store.get(ITEMS, ALL, cmd.contribution_id)
+    event = model.decide_appeal_outcome(item, cmd)
+    if event.outcome == "overturned":
+        model.decision(model.existing(item), cmd.moderator.moderator_id, "approved",
+                       cmd.reason_code, None)  # the reason must be an approval reason
+    await _append(log, clock, _as(meta, cmd.moderator.moderator_id, "moderator"),
+                  f"modappeal-{event.contribution_id}", 1, [event], event.consultation_id)
+
+
+async def set_charter(cmd: SetCharter, *, log: EventLog, clock: Clock, meta: Meta) -> None:
+    event = model.decide_charter(cmd)
+    stream = f"modcharter-{cmd.consultation_id}"
+    await _append(log, clock, meta, stream, await log.stream_version(stream), [event],
+                  cmd.consultation_id)
+
+
+async def _charter(store: ReadStore, item: Doc | None) -> Doc | None:
+    return None if item is None else await store.get(CHARTERS, ALL, item["consultation_id"])
+
+
+def _as(meta: Meta, actor_id: str, role: str) -> Meta:
+    return Meta(actor=Actor(actor_id, role), correlation_id=meta.correlation_id,
+                causation_id=meta.causation_id)
+
+
+async def _on_item(log: EventLog, clock: Clock, meta: Meta, item: Doc | None,
+                   events: Sequence[DomainEvent]) -> None:
+    doc = model.existing(item)
+    await _append(log, clock, meta, item_stream(doc["id"]), int(doc["version"]), events,
+                  doc["consultation_id"])
+
+
+async def _append(log: EventLog, clock: Clock, meta: Meta, stream: str, version: int,
+                  events: Sequence[DomainEvent], consultation_id: str) -> None:
+    now = clock.now()
+    await log.append([wrap(e, stream=stream, stream_version=version + i + 1, meta=meta,
+                           occurred_at=now, consultation_id=consultation_id)
+                      for i, e in enumerate(events)], expect={stream: version})

@@ -1,0 +1,143 @@
+"""Moderation decisions as pure functions of the item's read-model doc, the
+command and the server's `now`. Claims are locks that expire on the server clock."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from services.consultation.rules import iso, parse_iso, text
+from services.core.errors import DomainError, NotFound
+from services.moderation.commands import (
+    ClaimItem,
+    Decide,
+    DecideAppeal,
+    LodgeAppeal,
+    MaskPersonalData,
+    SetCharter,
+)
+from services.moderation.events import (
+    AppealDecided,
+    AppealLodged,
+    CharterSet,
+    DecisionMade,
+    ItemClaimed,
+    PersonalDataMasked,
+)
+
+Doc = Mapping[str, Any]
+CLAIM_MINUTES = 15
+DECISIONS = ("approved", "hidden", "rejected")
+OUTCOMES = ("upheld", "overturned")
+APPROVAL_REASONS = {"conforme": "Conforme à la charte"}
+DEFAULT_CHARTER = {
+    "injure": "Propos injurieux, haineux ou discriminatoires",
+    "donnees_personnelles": "Données personnelles",
+    "publicite": "Publicité ou message indésirable",
+    "hors_sujet": "Hors sujet",
+    "campagne": "Copier-coller massif",
+    "illicite": "Contenu illicite",
+}
+
+
+def charter_reasons(charter: Doc | None) -> dict[str, str]:
+    if charter is None:
+        return dict(DEFAULT_CHARTER)
+    return {r["code"]: r["label"] for r in charter["reasons"]}
+
+
+def existing(item: Doc | None) -> Doc:
+    if item is None or item["kind"] is None:
+        raise NotFound("Contribution")
+    return item
+
+
+def claim_held_by_other(item: Doc, moderator_id: str, now: datetime) -> bool:
+    return bool(item["claimed_by"]) and item["claimed_by"] != moderator_id and (
+        parse_iso(item["claimed_until"]) > now)
+
+
+def decide_claim(item: Doc | None, cmd: ClaimItem, now: datetime) -> ItemClaimed:
+    doc = existing(item)
+    if claim_held_by_other(doc, cmd.moderator.moderator_id, now):
+        raise DomainError("claimed", "Un autre modérateur traite déjà cette contribution.")
+    return ItemClaimed(doc["id"], doc["consultation_id"], cmd.moderator.moderator_id,
+                       iso(now + timedelta(minutes=CLAIM_MINUTES)))
+
+
+def _must_hold_claim(doc: Doc, moderator_id: str, now: datetime) -> None:
+    if doc["claimed_by"] != moderator_id or parse_iso(doc["claimed_until"]) <= now:
+        raise DomainError("claim_required",
+                          "Prenez d'abord la contribution en charge (ou reprenez-la : "
+                          "votre prise en charge a expiré).")
+
+
+def decision(doc: Doc, moderator_id: str, choice: str, reason: str, charter: Doc | None,
+             group_id: str = "") -> DecisionMade:
+    if choice not in DECISIONS:
+        raise DomainError("invalid_decision", "Décision inconnue.", field="decision")
+    allowed = APPROVAL_REASONS if choice == "approved" else charter_reasons(charter)
+    if reason not in allowed:
+        raise DomainError("unknown_reason",
+                          "Ce motif ne figure pas dans la charte de la consultation.",
+                          field="reason_code")
+    return DecisionMade(doc["id"], doc["consultation_id"], moderator_id, choice, reason,
+                        group_id)
+
+
+def decide(item: Doc | None, charter: Doc | None, cmd: Decide, now: datetime) -> DecisionMade:
+    doc = existing(item)
+    _must_hold_claim(doc, cmd.moderator.moderator_id, now)
+    return decision(doc, cmd.moderator.moderator_id, cmd.decision, cmd.reason_code, charter)
+
+
+def decide_mask(item: Doc | None, cmd: MaskPersonalData, now: datetime) -> PersonalDataMasked:
+    doc = existing(item)
+    _must_hold_claim(doc, cmd.moderator.moderator_id, now)
+    proposed: dict[str, str] = {}
+    for s in doc["suggestions"]:
+        if s["code"] == "personal_data":
+            proposed.update(s["masked"])
+    title = str(cmd.title or proposed.get("title", doc["title"]))
+    body = str(cmd.body or proposed.get("body", doc["body"]))
+    if (title, body) == (doc["title"], doc["body"]):
+        raise DomainError("nothing_to_mask", "Aucune donnée personnelle à masquer.")
+    return PersonalDataMasked(doc["id"], doc["consultation_id"], cmd.moderator.moderator_id,
+                              title, text(body, "body", label="Le texte", max_len=5000,
+                                          min_len=1))
+
+
+def decide_appeal(item: Doc | None, cmd: LodgeAppeal) -> AppealLodged:
+    doc = existing(item)
+    if doc["author_id"] != cmd.participant.participant_id:
+        raise NotFound("Contribution")
+    if doc["status"] not in ("hidden", "rejected"):
+        raise DomainError("nothing_to_appeal", "Cette contribution n'a pas été masquée ni "
+                                               "refusée : il n'y a rien à contester.")
+    return AppealLodged(doc["id"], doc["consultation_id"], cmd.participant.participant_id,
+                        text(cmd.text, "text", label="La contestation", max_len=2000,
+                             min_len=3))
+
+
+def decide_appeal_outcome(item: Doc | None, cmd: DecideAppeal) -> AppealDecided:
+    doc = existing(item)
+    if not doc["appeal"] or doc["appeal"]["status"] != "pending":
+        raise DomainError("no_pending_appeal", "Aucune contestation en attente.")
+    if doc["decided_by"] == cmd.moderator.moderator_id:
+        raise DomainError("second_moderator_required",
+                          "Une contestation est tranchée par un autre modérateur que celui "
+                          "qui a pris la décision.")
+    if cmd.outcome not in OUTCOMES:
+        raise DomainError("invalid_outcome", "Issue inconnue.", field="outcome")
+    return AppealDecided(doc["id"], doc["consultation_id"], cmd.moderator.moderator_id,
+                         cmd.outcome, cmd.reason_code)
+
+
+def decide_charter(cmd: SetCharter) -> CharterSet:
+    if not cmd.reasons:
+        raise DomainError("empty_charter", "La charte doit compter au moins un motif.")
+    reasons: Sequence[tuple[str, str]] = cmd.reasons
+    return CharterSet(cmd.consultation_id, [
+        {"code": code, "label": text(label, f"reasons.{i}", label="Le motif", max_len=200,
+                                     min_len=1)} for i, (code, label) in enumerate(reasons)])

@@ -1,0 +1,176 @@
+"""Moderation over memory fakes: the process manager's checks, the queue, claims,
+decisions, masking, flags, appeals, campaigns, publication and transparency."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from deposit.world import CID, World, participant
+
+from services.core.errors import DomainError
+from services.deposit.commands import SubmitArgument, SubmitProposal
+from services.moderation.commands import (
+    ClaimItem,
+    Decide,
+    DecideAppeal,
+    DecideCampaign,
+    FlagContribution,
+    LodgeAppeal,
+    MaskPersonalData,
+    ModeratorContext,
+)
+from services.moderation.handlers import (
+    claim_item,
+    decide,
+    decide_appeal,
+    decide_campaign,
+    flag_contribution,
+    lodge_appeal,
+    mask_personal_data,
+)
+from services.moderation.process import AutoModeration
+from services.moderation.publication import PUBLIC_PROPOSALS, PublicationProjection
+from services.moderation.queue import ALL, ITEMS, QUEUE, TRANSPARENCY, QueueProjection
+
+ANNE, BRUNO = ModeratorContext("p-anne"), ModeratorContext("p-bruno")
+HANDLERS = {ClaimItem: claim_item, Decide: decide, MaskPersonalData: mask_personal_data,
+            DecideCampaign: decide_campaign, FlagContribution: flag_contribution,
+            LodgeAppeal: lodge_appeal, DecideAppeal: decide_appeal}
+
+
+async def moderated(moderation: str = "post") -> World:
+    world = World()
+    world.projections += [AutoModeration(world.log, world.clock), QueueProjection(),
+                          PublicationProjection()]
+    return await world.setup(moderation=moderation)
+
+
+async def run(world: World, command: object) -> object:
+    result = await HANDLERS[type(command)](command, log=world.log, store=world.store,
+                                           clock=world.clock, meta=world.meta)
+    await world.project()
+    return result
+
+
+async def submit(world: World, cid: str, body: str, who: str = "p-alice",
+                 title: str = "Une proposition") -> None:
+    await world.handle(SubmitProposal(cid, CID, participant(who), title, body))
+    await world.project()
+    await world.project()  # the checks appended by the process manager
+
+
+async def public_ids(world: World) -> list[str]:
+    return [k for k, _ in await world.store.list(PUBLIC_PROPOSALS, CID)]
+
+
+async def test_a_phone_number_is_flagged_with_a_masking_suggestion_and_masked() -> None:
+    world = await moderated("post")
+    await submit(world, "k1", "Rappelez-moi au 06 12 34 56 78 pour organiser la réunion.")
+    item = await world.store.get(ITEMS, ALL, "k1")
+    assert item is not None and item["severity"] == 3
+    [s] = item["suggestions"]
+    assert s["code"] == "personal_data"
+    assert s["masked"]["body"] == "Rappelez-moi au [téléphone masqué] pour organiser la réunion."
+    assert [k for k, _ in await world.store.list(QUEUE, CID)] == ["6|k1"]
+    await run(world, ClaimItem("k1", ANNE))
+    await run(world, MaskPersonalData("k1", ANNE))
+    [(_, doc)] = await world.store.list(PUBLIC_PROPOSALS, CID)
+    assert "[téléphone masqué]" in doc["body"] and "06 12" not in doc["body"]
+
+
+async def test_pre_moderation_hides_until_approved_and_the_check_is_written_once() -> None:
+    world = await moderated("pre")
+    await submit(world, "k1", "Créer une ligne de bus entre les villages de la vallée.")
+    assert await public_ids(world) == []
+    assert [k for k, _ in await world.store.list(QUEUE, CID)] == ["9|k1"]  # pre: always queued
+    with pytest.raises(DomainError) as caught:
+        await run(world, Decide("k1", ANNE, "approved"))
+    assert caught.value.code == "claim_required"
+    await run(world, ClaimItem("k1", ANNE))
+    with pytest.raises(DomainError):
+        await run(world, ClaimItem("k1", BRUNO))  # the lock holds...
+    world.clock.advance(timedelta(minutes=16))
+    await run(world, ClaimItem("k1", BRUNO))  # ...until it expires
+    await run(world, Decide("k1", BRUNO, "approved"))
+    assert await public_ids(world) == ["k1"]
+    assert await world.store.list(QUEUE, CID) == []
+    checks = [e for e in await world.events("moderation.events")
+              if e.type == "moderation.ContributionChecked"]
+    assert len(checks) == 1
+    # a redelivered deposit event appends nothing new (deterministic id, stream key)
+    auto = AutoModeration(world.log, world.clock)
+    [submitted] = [e for e in await world.events() if e.data["contribution_id"] == "k1"]
+    from services.core.projection import project_batch
+    await project_batch(auto, [submitted], world.store)
+    assert len([e for e in await world.events("moderation.events")
+                if e.type == "moderation.ContributionChecked"]) == 1
+
+
+async def test_hide_with_a_charter_reason_then_one_appeal_decided_by_a_second_moderator() -> None:
+    world = await moderated("post")
+    await submit(world, "k1", "Le maire est un connard qui ne fait rien pour nous.")
+    item = await world.store.get(ITEMS, ALL, "k1")
+    assert item is not None and "insult" in {s["code"] for s in item["suggestions"]}
+    await run(world, ClaimItem("k1", ANNE))
+    with pytest.raises(DomainError) as caught:
+        await run(world, Decide("k1", ANNE, "hidden", "pas-dans-la-charte"))
+    assert caught.value.code == "unknown_reason"
+    await run(world, Decide("k1", ANNE, "hidden", "injure"))
+    assert await public_ids(world) == []
+    [(_, count)] = await world.store.list(TRANSPARENCY, CID)
+    assert count == {"reason_code": "injure", "count": 1}
+    await run(world, LodgeAppeal("k1", participant(), "Je critiquais sa politique."))
+    with pytest.raises(DomainError) as caught:
+        await run(world, LodgeAppeal("k1", participant(), "Encore une fois."))
+    assert caught.value.code == "already_appealed"
+    with pytest.raises(DomainError) as caught:
+        await run(world, DecideAppeal("k1", ANNE, "overturned"))
+    assert caught.value.code == "second_moderator_required"
+    await run(world, DecideAppeal("k1", BRUNO, "overturned"))
+    assert await public_ids(world) == ["k1"]
+    assert (await world.store.list(TRANSPARENCY, CID))[0][1]["count"] == 0
+
+
+async def test_flags_past_the_threshold_push_an_item_into_the_queue() -> None:
+    world = await moderated("post")
+    await submit(world, "k1", "Rouvrir la gare de la commune et ajouter des trains le soir.")
+    assert await world.store.list(QUEUE, CID) == []
+    for who in ("p-1", "p-2"):
+        await run(world, FlagContribution("k1", participant(who), "Hors sujet"))
+    with pytest.raises(DomainError):
+        await run(world, FlagContribution("k1", participant("p-2")))
+    assert await world.store.list(QUEUE, CID) == []
+    await run(world, FlagContribution("k1", participant("p-3")))
+    assert [k for k, _ in await world.store.list(QUEUE, CID)] == ["7|k1"]
+
+
+async def test_a_campaign_is_one_group_decided_in_bulk() -> None:
+    world = await moderated("pre")
+    text = ("Nous refusons la fermeture de la maternité de notre ville : les futures mères "
+            "devraient faire une heure de route pour accoucher.")
+    for i, extra in enumerate(["", " Merci.", " Bonjour à tous.", " Signé : une habitante."]):
+        await submit(world, f"k{i}", text + extra, who=f"p-{i}")
+    await submit(world, "other", "Développer les pistes cyclables entre les communes voisines.")
+    groups = {(await world.store.get(ITEMS, ALL, f"k{i}") or {})["campaign_group_id"]
+              for i in range(4)}
+    assert groups == {"k0"}
+    decided = await run(world, DecideCampaign(CID, "k0", ANNE, "rejected", "campagne"))
+    assert decided == 4
+    assert [k for k, _ in await world.store.list(QUEUE, CID)] == ["9|other"]
+    assert (await world.store.list(TRANSPARENCY, CID))[0][1] == {"reason_code": "campagne",
+                                                                  "count": 4}
+
+
+async def test_public_proposals_embed_their_published_arguments() -> None:
+    world = await moderated("post")
+    await submit(world, "k1", "Planter des arbres dans toutes les cours d'école du département.")
+    await world.handle(SubmitArgument("a1", "k1", participant("p-bob"), "for",
+                                      "Plus de fraîcheur en été."))
+    await world.handle(SubmitArgument("a2", "k1", participant("p-eve"), "against",
+                                      "Cela coûte cher à entretenir."))
+    await world.project()
+    await world.project()
+    [(_, doc)] = await world.store.list(PUBLIC_PROPOSALS, CID)
+    assert doc["counts"] == {"for": 1, "against": 1}
+    assert doc["arguments"]["for"][0]["body"] == "Plus de fraîcheur en été."
