@@ -1,0 +1,1 @@
+"""Synthesis service: Pol.is import/export, opinion groups and open-text themes."""

@@ -1,0 +1,58 @@
+"""Events of the synthesis service (schemas in schemas/events/synthesis.*).
+
+No vote service exists yet, so imported agree/disagree/pass opinions are this
+service's own events. Every vote row is kept (Pol.is records re-votes): the
+latest one per (statement, participant) is the participant's opinion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.core.events import DomainEvent
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationImported(DomainEvent):
+    """Facts of an imported conversation (stream `conversation-<consultation>`)."""
+
+    TYPE = "synthesis.ConversationImported"
+    VERSION = 1
+
+    consultation_id: str
+    source: str
+    topic: str
+    description: str
+    url: str
+    views: int
+
+
+@dataclass(frozen=True, slots=True)
+class StatementImported(DomainEvent):
+    """A statement to vote on (stream `statement-<statement_id>`); `number` is its
+    public number (the Pol.is comment-id), `moderated` -1 out, 0 unmoderated, 1 in."""
+
+    TYPE = "synthesis.StatementImported"
+    VERSION = 1
+
+    statement_id: str
+    consultation_id: str
+    number: int
+    author_id: str
+    body: str
+    moderated: int
+    created_at_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class OpinionRecorded(DomainEvent):
+    """One vote: 1 agree, -1 disagree, 0 pass (stream
+    `opinion-<statement_id>-<participant_id>`, one version per re-vote)."""
+
+    TYPE = "synthesis.OpinionRecorded"
+    VERSION = 1
+
+    statement_id: str
+    consultation_id: str
+    participant_id: str
+    opinion: int
+    voted_at_ms: int

@@ -1,0 +1,77 @@
+"""Import a Pol.is conversation into a Parlons consultation as events: the
+directory is read and validated whole, then appended in one atomic batch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from services.core.envelope import Envelope
+from services.core.events import DomainEvent, Meta, wrap
+from services.eventlog.port import EventLog
+from services.synthesis.events import ConversationImported, OpinionRecorded, StatementImported
+from services.synthesis.polis.model import Conversation
+from services.synthesis.polis.reader import read_conversation
+from services.synthesis.pseudonyms import pseudonym
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    statements: int
+    votes: int
+    participants: int
+
+
+async def import_polis(
+    directory: Path, *, consultation_id: str, log: EventLog, meta: Meta,
+) -> ImportReport:
+    conversation = read_conversation(directory)  # raises before anything is written
+    events = conversation_events(conversation, consultation_id=consultation_id, meta=meta)
+    # expect=0 on the conversation stream: importing twice into one consultation is refused
+    await log.append(events, expect={f"conversation-{consultation_id}": 0})
+    voters = {v.voter_id for v in conversation.votes}
+    return ImportReport(len(conversation.comments), len(conversation.votes), len(voters))
+
+
+def statement_id(consultation_id: str, number: int) -> str:
+    return pseudonym("st", consultation_id, str(number))
+
+
+def conversation_events(
+    conversation: Conversation, *, consultation_id: str, meta: Meta,
+) -> list[Envelope]:
+    def participant(polis_id: int) -> str:
+        return pseudonym("pp", consultation_id, str(polis_id))
+
+    out: list[Envelope] = []
+
+    def add(event: DomainEvent, stream: str, version: int, at_ms: int) -> None:
+        out.append(wrap(event, stream=stream, stream_version=version, meta=meta,
+                        occurred_at=datetime.fromtimestamp(at_ms / 1000, UTC),
+                        consultation_id=consultation_id))
+
+    s = conversation.summary
+    first_ms = min((c.timestamp_ms for c in conversation.comments), default=0)
+    add(ConversationImported(
+        consultation_id=consultation_id, source="polis", topic=s.get("topic", "")[:500],
+        description=s.get("conversation-description", "")[:5000], url=s.get("url", "")[:500],
+        views=int(s["views"]) if s.get("views", "").isdigit() else 0,
+    ), f"conversation-{consultation_id}", 1, first_ms)
+    for c in conversation.comments:
+        sid = statement_id(consultation_id, c.comment_id)
+        add(StatementImported(
+            statement_id=sid, consultation_id=consultation_id, number=c.comment_id,
+            author_id=participant(c.author_id), body=c.body, moderated=c.moderated,
+            created_at_ms=c.timestamp_ms,
+        ), f"statement-{sid}", 1, c.timestamp_ms)
+    versions: dict[str, int] = {}
+    for v in conversation.votes:
+        sid, pid = statement_id(consultation_id, v.comment_id), participant(v.voter_id)
+        stream = f"opinion-{sid}-{pid}"
+        versions[stream] = versions.get(stream, 0) + 1
+        add(OpinionRecorded(
+            statement_id=sid, consultation_id=consultation_id, participant_id=pid,
+            opinion=v.vote, voted_at_ms=v.timestamp_ms,
+        ), stream, versions[stream], v.timestamp_ms)
+    return out
