@@ -89,10 +89,18 @@ def _moderation() -> ServiceSpec:
                        handlers=service.HANDLERS, router=api.router)
 
 
+def _vote() -> ServiceSpec:
+    from services.vote import api, service
+
+    return ServiceSpec(name="vote", projections=service.PROJECTIONS, handlers=service.HANDLERS,
+                       router=api.router, ports=service.ports)
+
+
 SERVICES: dict[str, Callable[[], ServiceSpec]] = {
     "consultation": _consultation,
     "deposit": _deposit,
     "moderation": _moderation,
+    "vote": _vote,
     "web": _web,
     "identity": _identity,  # after "web": it adds its pages to the web front end
 }

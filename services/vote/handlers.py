@@ -1,0 +1,220 @@
+"""Vote command handlers: load what the decision needs, decide (model.py), append
+with the ballot stream's expected version. Ports by keyword: `log`, `store`,
+`clock`, `meta`, optionally `items` (PublishedItems; default: read models) and
+`vote_options`.
+
+Why the ballot read model is safe to decide on: the append expects the version the
+decision was based on. If the log moved on (a concurrent change), either the same
+decision was already written (same deterministic event id: the log answers
+"duplicate", a no-op) or the append is refused; the handler then waits, bounded,
+for the read model to catch up and decides again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import time
+from typing import Any
+
+from services.consultation.rules import parse_iso
+from services.core.clock import Clock
+from services.core.envelope import Actor
+from services.core.errors import ConcurrencyConflict, DomainError
+from services.core.events import DomainEvent, Meta, wrap
+from services.deposit.participant import ParticipantContext
+from services.eventlog.port import EventLog, Recorded
+from services.store.port import ReadStore
+from services.vote import model
+from services.vote.commands import (
+    CastBallot,
+    CastRanking,
+    ConfigureVote,
+    FreezeResults,
+    WithdrawBallot,
+)
+from services.vote.events import ResultsFrozen, SupportThresholdReached
+from services.vote.items import PublishedItems, StorePublishedItems
+from services.vote.projections import BALLOTS, SETTINGS, TALLIES, ranking_key, tally_partition
+from services.vote.recount import recount_phase
+from services.vote.settings import VoteOptions
+
+CONSULTATIONS = "consultation_detail"  # read model of the consultation service
+ALL = "all"
+_RETRY_PAUSE_S = 0.02
+
+
+async def cast_ballot(cmd: CastBallot, *, log: EventLog, store: ReadStore, clock: Clock,
+                      meta: Meta, items: PublishedItems | None = None,
+                      vote_options: VoteOptions | None = None) -> dict[str, Any]:
+    kind = model.check_kind(cmd.ballot_kind)
+    item = model.votable(await (items or StorePublishedItems(store)).get(cmd.item_id))
+    consultation = await store.get(CONSULTATIONS, ALL, item.consultation_id)
+    phase = model.open_vote_phase(consultation, cmd.participant, model.KINDS[kind], clock.now())
+    pid = cmd.participant.participant_id
+    stream = model.ballot_stream(phase["phase_id"], kind, item.item_id, pid)
+    key = model.ballot_key(phase["phase_id"], kind, item.item_id)
+
+    async def attempt(current: dict[str, Any] | None) -> dict[str, Any]:
+        live = None if current is None or current.get("withdrawn") else current
+        event = model.decide_ballot(cmd, live, phase, item)
+        if event is None:
+            return {"status": "unchanged", "choice": cmd.choice}
+        recorded = await _append(log, clock, meta, cmd.participant, event, stream,
+                                 current["version"] if current else 0)
+        if kind == "support" and not recorded.duplicate:
+            await _check_threshold(log, store, clock, meta, event.consultation_id,
+                                   phase["phase_id"], item.item_id, pid, recorded)
+        return {"status": "unchanged" if recorded.duplicate else "recorded",
+                "choice": cmd.choice}
+
+    return await _deciding(store, pid, key, vote_options or VoteOptions(), attempt)
+
+
+async def withdraw_ballot(cmd: WithdrawBallot, *, log: EventLog, store: ReadStore,
+                          clock: Clock, meta: Meta, items: PublishedItems | None = None,
+                          vote_options: VoteOptions | None = None) -> dict[str, Any]:
+    kind = model.check_kind(cmd.ballot_kind)
+    item = await (items or StorePublishedItems(store)).get(cmd.item_id)
+    if item is None:
+        model.votable(item)
+    assert item is not None  # a hidden or withdrawn item's ballot can still be withdrawn
+    consultation = await store.get(CONSULTATIONS, ALL, item.consultation_id)
+    phase = model.open_vote_phase(consultation, cmd.participant, model.KINDS[kind], clock.now())
+    pid = cmd.participant.participant_id
+    stream = model.ballot_stream(phase["phase_id"], kind, item.item_id, pid)
+
+    async def attempt(current: dict[str, Any] | None) -> dict[str, Any]:
+        live = None if current is None or current.get("withdrawn") else current
+        event = model.decide_withdrawal(kind, live, phase, item, pid)
+        if event is None:
+            return {"status": "unchanged"}
+        assert current is not None
+        recorded = await _append(log, clock, meta, cmd.participant, event, stream,
+                                 current["version"])
+        return {"status": "unchanged" if recorded.duplicate else "withdrawn"}
+
+    key = model.ballot_key(phase["phase_id"], kind, item.item_id)
+    # A withdrawal always needs the current ballot: the switch does not apply.
+    options = dataclasses.replace(vote_options or VoteOptions(), check_existing=True)
+    return await _deciding(store, pid, key, options, attempt)
+
+
+async def cast_ranking(cmd: CastRanking, *, log: EventLog, store: ReadStore, clock: Clock,
+                       meta: Meta, items: PublishedItems | None = None,
+                       vote_options: VoteOptions | None = None) -> dict[str, Any]:
+    consultation = await store.get(CONSULTATIONS, ALL, cmd.consultation_id)
+    phase = model.open_vote_phase(consultation, cmd.participant, "vote_ranking", clock.now())
+    settings = await store.get(SETTINGS, ALL, cmd.consultation_id) or model.DEFAULT_SETTINGS
+    source = items or StorePublishedItems(store)
+    found = {i: await source.get(i) for i in cmd.items}
+    model.check_ranking(cmd, found, int(settings["ranking_max"]))
+    pid = cmd.participant.participant_id
+    stream = model.ranking_stream(phase["phase_id"], pid)
+
+    async def attempt(current: dict[str, Any] | None) -> dict[str, Any]:
+        event = model.decide_ranking(cmd, current, phase)
+        if event is None:
+            return {"status": "unchanged", "items": list(cmd.items)}
+        recorded = await _append(log, clock, meta, cmd.participant, event, stream,
+                                 current["version"] if current else 0)
+        return {"status": "unchanged" if recorded.duplicate else "recorded",
+                "items": list(cmd.items)}
+
+    return await _deciding(store, pid, ranking_key(phase["phase_id"]),
+                           vote_options or VoteOptions(), attempt)
+
+
+async def configure_vote(cmd: ConfigureVote, *, log: EventLog, store: ReadStore, clock: Clock,
+                         meta: Meta) -> None:
+    consultation = await store.get(CONSULTATIONS, ALL, cmd.consultation_id)
+    event = model.decide_settings(consultation, cmd)
+    stream = model.settings_stream(cmd.consultation_id)
+    version = await log.stream_version(stream)
+    await log.append([wrap(event, stream=stream, stream_version=version + 1, meta=meta,
+                           occurred_at=clock.now(), consultation_id=cmd.consultation_id)],
+                     expect={stream: version})
+
+
+async def freeze_results(cmd: FreezeResults, *, log: EventLog, store: ReadStore, clock: Clock,
+                         meta: Meta) -> dict[str, Any]:
+    """Snapshot a closed phase's results, recounted from the log (not the
+    projection, which may lag at the close). Once per phase, by the stream key."""
+    consultation = await store.get(CONSULTATIONS, ALL, cmd.consultation_id)
+    phases = {p["phase_id"]: p for p in (consultation or {}).get("phases", [])}
+    phase = phases.get(cmd.phase_id)
+    if phase is None:
+        raise DomainError("unknown_phase", "Cette phase n'existe pas.", field="phase_id")
+    if clock.now() < parse_iso(phase["ends_at"]):
+        raise DomainError("phase_not_closed", "Les résultats ne peuvent être figés qu'après "
+                          "la clôture de la phase.", field="phase_id")
+    tallies, rankings = await recount_phase(log, cmd.consultation_id, cmd.phase_id)
+    event = ResultsFrozen(item_id=f"results-{cmd.phase_id}", consultation_id=cmd.consultation_id,
+                          phase_id=cmd.phase_id, phase_ends_at=phase["ends_at"],
+                          tallies=tallies, rankings=rankings)
+    stream = f"vote-results-{cmd.consultation_id}-{cmd.phase_id}"
+    envelope = wrap(event, stream=stream, stream_version=1, meta=meta, occurred_at=clock.now(),
+                    consultation_id=cmd.consultation_id)
+    try:
+        recorded = await log.append([envelope], expect={stream: 0})
+    except ConcurrencyConflict:
+        return {"status": "already_frozen"}
+    return {"status": "frozen", "items": len(tallies), "event_id": recorded[0].event.event_id}
+
+
+async def _deciding(store: ReadStore, pid: str, key: str, options: VoteOptions,
+                    attempt: Any) -> dict[str, Any]:
+    """Decide on the ballots read model; on a conflict, wait (bounded) for it to
+    catch up and decide again. With `check_existing` off, decide as if no ballot
+    existed: only the log's key and event-id idempotence keep one ballot."""
+    deadline = time.monotonic() + options.catch_up_s
+    while True:
+        current = await store.get(BALLOTS, pid, key) if options.check_existing else None
+        try:
+            result: dict[str, Any] = await attempt(current)
+            return result
+        except ConcurrencyConflict:
+            if not options.check_existing or time.monotonic() >= deadline:
+                raise
+        await asyncio.sleep(_RETRY_PAUSE_S)
+
+
+async def _check_threshold(log: EventLog, store: ReadStore, clock: Clock, meta: Meta,
+                           consultation_id: str, phase_id: str, item_id: str, pid: str,
+                           recorded: Recorded) -> None:
+    """Emit SupportThresholdReached once per (phase, item): the stream key makes it
+    once even when several supports cross the threshold at the same moment. The
+    count is the projected tally plus this support if not projected yet."""
+    settings = await store.get(SETTINGS, ALL, consultation_id) or model.DEFAULT_SETTINGS
+    threshold = int(settings["support_threshold"])
+    tally = await store.get(TALLIES, tally_partition(consultation_id, phase_id), item_id)
+    ballot = await store.get(BALLOTS, pid, model.ballot_key(phase_id, "support", item_id))
+    supports = tally["support"]["total"] if tally else 0
+    if ballot is None or ballot["version"] < recorded.event.stream_version:
+        supports += 1
+    if supports < threshold:
+        return
+    stream = f"support-threshold-{phase_id}-{item_id}"
+    event = SupportThresholdReached(item_id=item_id, consultation_id=consultation_id,
+                                    phase_id=phase_id, threshold=threshold, supports=supports)
+    envelope = wrap(event, stream=stream, stream_version=1, meta=meta, occurred_at=clock.now(),
+                    consultation_id=consultation_id)
+    envelope = dataclasses.replace(envelope, event_id=model.deterministic_id(
+        stream, 1, {"item_id": item_id, "phase_id": phase_id}))
+    with contextlib.suppress(ConcurrencyConflict):  # already reached and announced
+        await log.append([envelope], expect={stream: 0})
+
+
+async def _append(log: EventLog, clock: Clock, meta: Meta, participant: ParticipantContext,
+                  event: DomainEvent, stream: str, version: int) -> Recorded:
+    data = event.to_data()
+    actor_meta = Meta(actor=Actor(participant.participant_id, "participant"),
+                      correlation_id=meta.correlation_id, causation_id=meta.causation_id)
+    envelope = wrap(event, stream=stream, stream_version=version + 1, meta=actor_meta,
+                    occurred_at=clock.now(), consultation_id=data["consultation_id"])
+    # identity_level is left out of the id: the same choice is the same ballot.
+    decided = {k: v for k, v in data.items() if k != "identity_level"}
+    envelope = dataclasses.replace(
+        envelope, event_id=model.deterministic_id(stream, version + 1, decided))
+    return (await log.append([envelope], expect={stream: version}))[0]

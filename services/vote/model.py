@@ -1,0 +1,207 @@
+"""Vote decisions as pure functions of read-model documents, the command and the
+server's `now`. No I/O: `handlers.py` loads and appends.
+
+A ballot is the stream `ballot-<phase>-<kind>-<item>-<participant>`: the key, not
+a read, makes one ballot per (item, participant). Each event's id is derived from
+(stream, version, decision), so identical concurrent requests produce the same
+event and the log keeps one (its idempotence by event id).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from services.consultation.phases import ACTIONS, current_phase
+from services.core.errors import DomainError, NotFound
+from services.deposit.participant import ParticipantContext, check_participant_id, require_level
+from services.vote.commands import CastBallot, CastRanking, ConfigureVote
+from services.vote.events import BallotCast, BallotWithdrawn, RankingCast, VoteSettingsSet
+from services.vote.items import HIDDEN, WITHDRAWN, PublishedItem
+
+Doc = Mapping[str, Any]
+
+KINDS = {"support": "vote_support", "agree": "vote_agree"}  # ballot kind -> phase action
+CHOICES = {"support": ("support",), "agree": ("agree", "disagree", "neutral")}
+QUALIFICATIONS = {"coup_de_coeur": "coup de cœur", "realiste": "réaliste",
+                  "impossible": "impossible", "prioritaire": "prioritaire",
+                  "a_preciser": "à préciser"}
+QUALIFICATIONS_MAX = 3
+DEFAULT_SETTINGS: dict[str, Any] = {"support_threshold": 100, "ranking_max": 5,
+                                    "new_share": 0.5}
+RANKING_MAX_LIMIT = 20
+
+
+def ballot_stream(phase_id: str, kind: str, item_id: str, participant_id: str) -> str:
+    return f"ballot-{phase_id}-{kind}-{item_id}-{participant_id}"
+
+
+def ballot_key(phase_id: str, kind: str, item_id: str) -> str:
+    """Key of a ballot in the participant's partition of the ballots read model."""
+    return f"{phase_id}|{kind}|{item_id}"
+
+
+def ranking_stream(phase_id: str, participant_id: str) -> str:
+    return f"ranking-{phase_id}-{participant_id}"
+
+
+def settings_stream(consultation_id: str) -> str:
+    return f"vote-settings-{consultation_id}"
+
+
+def deterministic_id(stream: str, version: int, data: Mapping[str, Any]) -> str:
+    """The same decision on the same stream version always gets the same id."""
+    body = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+    raw = bytearray(hashlib.sha256(b"%s:%d:%s" % (stream.encode(), version, body)).digest()[:16])
+    # Shaped as a UUIDv7 (the envelope's format); the "time" bits are hash bits,
+    # so these ids do not sort by time, which nothing relies on.
+    raw[6] = (raw[6] & 0x0F) | 0x70
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    return str(uuid.UUID(bytes=bytes(raw)))
+
+
+def open_vote_phase(consultation: Doc | None, participant: ParticipantContext, action: str,
+                    now: datetime) -> dict[str, Any]:
+    """The open phase allowing `action` (server clock), or a French refusal."""
+    if consultation is None or not consultation.get("published"):
+        raise NotFound("Consultation")
+    check_participant_id(participant.participant_id)
+    phase = current_phase(consultation.get("phases", []), now)
+    if phase is None or action not in phase["actions"]:
+        raise DomainError("phase_closed",
+                          f"Il n'est pas possible de {ACTIONS[action]} en ce moment : "
+                          "la phase de vote qui le permet n'est pas ouverte.", field="phase")
+    require_level(participant, consultation.get("identity_level", "anonymous"))
+    return phase
+
+
+def votable(item: PublishedItem | None, field: str = "item_id") -> PublishedItem:
+    if item is None:
+        raise DomainError("unknown_item", "Cette proposition n'existe pas.", field=field)
+    if item.status == WITHDRAWN:
+        raise DomainError("item_withdrawn",
+                          "Cette proposition a été retirée par son auteur : on ne peut plus "
+                          "voter pour elle.", field=field)
+    if item.status == HIDDEN:
+        raise DomainError("item_hidden",
+                          "Cette proposition n'est pas publiée (modération) : on ne peut pas "
+                          "voter pour elle.", field=field)
+    return item
+
+
+def state_of(event: BallotCast) -> dict[str, Any]:
+    return {"choice": event.choice, "qualifications": list(event.qualifications),
+            "identity_level": event.identity_level}
+
+
+def decide_ballot(cmd: CastBallot, current: Doc | None, phase: Doc,
+                  item: PublishedItem) -> BallotCast | None:
+    """The event, or None when the ballot is already exactly this (a no-op)."""
+    kind = check_kind(cmd.ballot_kind)
+    if cmd.choice not in CHOICES[kind]:
+        allowed = ", ".join(f"« {c} »" for c in CHOICES[kind])
+        raise DomainError("invalid_choice", f"Choix de vote invalide : attendu {allowed}.",
+                          field="choice")
+    quals = _qualifications(cmd.qualifications, kind)
+    if current is not None and current["choice"] == cmd.choice \
+            and sorted(current["qualifications"]) == quals:
+        return None
+    previous = None if current is None else {
+        "choice": current["choice"], "qualifications": list(current["qualifications"]),
+        "identity_level": current["identity_level"]}
+    return BallotCast(
+        item_id=item.item_id, consultation_id=item.consultation_id, phase_id=phase["phase_id"],
+        phase_ends_at=phase["ends_at"], participant_id=cmd.participant.participant_id,
+        ballot_kind=kind, choice=cmd.choice, qualifications=quals,
+        identity_level=cmd.participant.identity_level, previous=previous)
+
+
+def decide_withdrawal(kind: str, current: Doc | None, phase: Doc, item: PublishedItem,
+                      participant_id: str) -> BallotWithdrawn | None:
+    if current is None:
+        return None  # nothing to withdraw: a no-op, like a repeat
+    return BallotWithdrawn(
+        item_id=item.item_id, consultation_id=item.consultation_id, phase_id=phase["phase_id"],
+        phase_ends_at=phase["ends_at"], participant_id=participant_id, ballot_kind=check_kind(kind),
+        previous={"choice": current["choice"],
+                  "qualifications": list(current["qualifications"]),
+                  "identity_level": current["identity_level"]})
+
+
+def check_ranking(cmd: CastRanking, items: Mapping[str, PublishedItem | None],
+                  ranking_max: int) -> None:
+    if len(set(cmd.items)) != len(cmd.items):
+        raise DomainError("ranking_duplicates",
+                          "Un classement ne peut pas citer deux fois la même proposition.",
+                          field="items")
+    if len(cmd.items) > ranking_max:
+        raise DomainError("ranking_too_long",
+                          f"Un classement compte au plus {ranking_max} propositions.",
+                          field="items")
+    for i, item_id in enumerate(cmd.items):
+        item = votable(items.get(item_id), field=f"items.{i}")
+        if item.consultation_id != cmd.consultation_id:
+            raise DomainError("unknown_item", "Cette proposition n'appartient pas à cette "
+                              "consultation.", field=f"items.{i}")
+
+
+def decide_ranking(cmd: CastRanking, current: Doc | None, phase: Doc) -> RankingCast | None:
+    if current is not None and list(current["items"]) == list(cmd.items):
+        return None
+    if current is None and not cmd.items:
+        return None
+    previous = None if current is None else {"items": list(current["items"]),
+                                             "identity_level": current["identity_level"]}
+    return RankingCast(
+        item_id=f"ranking-{phase['phase_id']}", consultation_id=cmd.consultation_id,
+        phase_id=phase["phase_id"], phase_ends_at=phase["ends_at"],
+        participant_id=cmd.participant.participant_id, items=list(cmd.items),
+        identity_level=cmd.participant.identity_level, previous=previous)
+
+
+def decide_settings(consultation: Doc | None, cmd: ConfigureVote) -> VoteSettingsSet:
+    if consultation is None:
+        raise NotFound("Consultation")
+    if not 1 <= cmd.support_threshold <= 10_000_000:
+        raise DomainError("invalid_threshold", "Le seuil de soutiens doit être un entier "
+                          "positif.", field="support_threshold")
+    if not 1 <= cmd.ranking_max <= RANKING_MAX_LIMIT:
+        raise DomainError("invalid_ranking_max", "Un classement compte entre 1 et "
+                          f"{RANKING_MAX_LIMIT} propositions.", field="ranking_max")
+    if not 0.0 <= cmd.new_share <= 1.0:
+        raise DomainError("invalid_new_share", "La part de nouvelles propositions est "
+                          "comprise entre 0 et 1.", field="new_share")
+    return VoteSettingsSet(item_id=f"settings-{cmd.consultation_id}",
+                           consultation_id=cmd.consultation_id,
+                           support_threshold=cmd.support_threshold,
+                           ranking_max=cmd.ranking_max, new_share=cmd.new_share)
+
+
+def check_kind(kind: str) -> str:
+    if kind not in KINDS:
+        raise DomainError("invalid_ballot_kind",
+                          "Type de vote invalide : « support » ou « agree ».",
+                          field="ballot_kind")
+    return kind
+
+
+def _qualifications(values: tuple[str, ...], kind: str) -> list[str]:
+    if values and kind == "support":
+        raise DomainError("invalid_qualification",
+                          "Un soutien ne porte pas de qualification.", field="qualifications")
+    if len(set(values)) != len(values) or len(values) > QUALIFICATIONS_MAX:
+        raise DomainError("invalid_qualification",
+                          f"Au plus {QUALIFICATIONS_MAX} qualifications, chacune une seule "
+                          "fois.", field="qualifications")
+    for q in values:
+        if q not in QUALIFICATIONS:
+            known = ", ".join(f"« {v} »" for v in QUALIFICATIONS.values())
+            raise DomainError("invalid_qualification",
+                              f"Qualification inconnue : choisissez parmi {known}.",
+                              field="qualifications")
+    return sorted(values)

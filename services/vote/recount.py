@@ -1,0 +1,111 @@
+"""Recount: every tally recomputed from the log, compared with the projection.
+
+Deliberately another algorithm than the projection's -1/+1 steps: here only the
+last event of each ballot stream counts (its final state), so a lost, doubled or
+misordered step in the projection shows as a difference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from services.eventlog.port import EventLog, Position, Recorded
+from services.store.port import ReadStore
+from services.vote import tally as t
+from services.vote.projections import RANKINGS, TALLIES, tally_partition
+
+TOPIC = "vote.events"
+_PAGE = 5000
+_BALLOTS = ("vote.BallotCast", "vote.BallotWithdrawn", "vote.RankingCast")
+
+
+async def read_all(log: EventLog) -> AsyncIterator[Recorded]:
+    position: Position = {}
+    while page := await log.read(TOPIC, start=position, limit=_PAGE):
+        for r in page:
+            position[r.partition] = max(position.get(r.partition, 0), r.offset + 1)
+            yield r
+
+
+async def recount(log: EventLog, *, consultation_id: str | None = None,
+                  phase_id: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(tallies by "<consultation>|<phase>" then item, rankings by
+    "<consultation>|<phase>"), from the final state of every ballot stream."""
+    last: dict[str, Recorded] = {}
+    async for r in read_all(log):
+        e = r.event
+        if e.type not in _BALLOTS or t.is_late(e.occurred_at, e.data["phase_ends_at"]):
+            continue
+        if consultation_id and e.data["consultation_id"] != consultation_id:
+            continue
+        if phase_id and e.data["phase_id"] != phase_id:
+            continue
+        known = last.get(e.stream)
+        if known is None or known.event.stream_version < e.stream_version:
+            last[e.stream] = r
+    tallies: dict[str, dict[str, Any]] = {}
+    rankings: dict[str, Any] = {}
+    for r in last.values():
+        d = r.event.data
+        part = tally_partition(d["consultation_id"], d["phase_id"])
+        if r.event.type == "vote.RankingCast":
+            ranking = rankings.setdefault(part, t.empty_ranking(d["consultation_id"],
+                                                                d["phase_id"]))
+            t.count_ranking(ranking, {"items": d["items"],
+                                      "identity_level": d["identity_level"]}, +1)
+            continue
+        tally = tallies.setdefault(part, {}).setdefault(
+            d["item_id"], t.empty_tally(d["item_id"], d["consultation_id"], d["phase_id"]))
+        if r.event.type == "vote.BallotCast":
+            t.count_ballot(tally, d["ballot_kind"], {
+                "choice": d["choice"], "qualifications": d["qualifications"],
+                "identity_level": d["identity_level"]}, +1)
+    return tallies, rankings
+
+
+async def recount_phase(log: EventLog, consultation_id: str,
+                        phase_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One phase's tallies {item_id: TALLY} and RANKING_TALLY, for freezing."""
+    tallies, rankings = await recount(log, consultation_id=consultation_id, phase_id=phase_id)
+    part = tally_partition(consultation_id, phase_id)
+    return tallies.get(part, {}), rankings.get(part, t.empty_ranking(consultation_id, phase_id))
+
+
+async def compare(log: EventLog, store: ReadStore) -> list[str]:
+    """Differences between the recount and the projection, one line each (French);
+    empty when they agree."""
+    counted, ranked = await recount(log)
+    projected: dict[str, dict[str, Any]] = {}
+    async for part, key, doc in store.scan(TALLIES):
+        projected.setdefault(part, {})[key] = doc
+    diffs: list[str] = []
+    for part in sorted(set(counted) | set(projected)):
+        mine, theirs = counted.get(part, {}), projected.get(part, {})
+        for item in sorted(set(mine) | set(theirs)):
+            a, b = mine.get(item), theirs.get(item)
+            if _counts(a) != _counts(b):
+                diffs.append(f"{part} {item}: recompté {_counts(a)} ≠ projection {_counts(b)}")
+    projected_rankings = {tally_partition(c, p): doc
+                          async for c, p, doc in store.scan(RANKINGS)}
+    for part in sorted(set(ranked) | set(projected_rankings)):
+        a, b = ranked.get(part), projected_rankings.get(part)
+        if _ranking_counts(a) != _ranking_counts(b):
+            diffs.append(f"{part} classement: recompté {_ranking_counts(a)} ≠ projection "
+                         f"{_ranking_counts(b)}")
+    return diffs
+
+
+def _counts(tally: dict[str, Any] | None) -> dict[str, Any]:
+    if tally is None:
+        return {}
+    out = {"support": tally["support"], "agree": tally["agree"],
+           "qualifications": tally["qualifications"]}
+    empty = t.empty_tally("", "", "")
+    return {} if all(out[k] == empty[k] for k in out) else out
+
+
+def _ranking_counts(ranking: dict[str, Any] | None) -> dict[str, Any]:
+    if ranking is None or not ranking["ballots"]:
+        return {}
+    return {k: ranking[k] for k in ("ballots", "by_level", "borda", "first")}

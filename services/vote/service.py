@@ -1,0 +1,31 @@
+"""What the vote service contributes to the composition root: its projection,
+its command handlers and its ports (`vote_options`)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from services.core.projection import Projection
+from services.vote import commands as c
+from services.vote import handlers as h
+from services.vote.projections import TalliesProjection
+from services.vote.settings import VoteOptions, VoteSettings
+
+Handler = Callable[..., Awaitable[Any]]
+
+PROJECTIONS: tuple[Callable[[], Projection], ...] = (TalliesProjection,)
+
+HANDLERS: dict[type, Handler] = {
+    c.CastBallot: h.cast_ballot,
+    c.WithdrawBallot: h.withdraw_ballot,
+    c.CastRanking: h.cast_ranking,
+    c.ConfigureVote: h.configure_vote,
+    c.FreezeResults: h.freeze_results,
+}
+
+
+def ports(*_: object) -> Mapping[str, object]:
+    s = VoteSettings()
+    return {"vote_options": VoteOptions(check_existing=s.check_existing,
+                                        catch_up_s=s.catch_up_s)}

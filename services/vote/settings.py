@@ -1,0 +1,33 @@
+"""Settings of the vote service (prefix `PARLONS_VOTE_`), read when the
+composition root asks, never at import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class VoteSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PARLONS_VOTE_", extra="ignore")
+
+    # Test switch: with False, handlers skip the application-level "already voted?"
+    # read and always try the first ballot; the stream key alone must keep one ballot.
+    check_existing: bool = True
+    # How long a handler waits for the ballots read model to catch up with the log
+    # before answering "busy" (409), when a concurrent change moved the stream.
+    catch_up_s: float = Field(default=3.0, gt=0)
+    # Tests and benchmarks only: take the participant from X-Participant-Id /
+    # X-Identity-Level headers (anyone can forge them; refused in production).
+    trust_participant_header: bool = False
+    # Bearer token of the JSON admin endpoints (recount, freeze); unset = disabled.
+    admin_token: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VoteOptions:
+    """What handlers need of the settings (a port bound by keyword `vote_options`)."""
+
+    check_existing: bool = True
+    catch_up_s: float = 3.0

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+import pytest
+
+from vote.world import World
+
+
+@pytest.fixture
+async def world() -> World:
+    return await World().setup()

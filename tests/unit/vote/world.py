@@ -1,0 +1,110 @@
+"""A vote world on memory fakes: a published consultation whose vote phase is
+open now (support, agree/disagree/neutral, ranking), published items by three
+authors, and the vote projection run after every command."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from services.consultation import handlers as ch
+from services.consultation.commands import (
+    CreateConsultation,
+    PhaseSpec,
+    PublishConsultation,
+    SchedulePhases,
+)
+from services.consultation.projections import CatalogueProjection
+from services.core.clock import FixedClock
+from services.core.envelope import Actor, Envelope
+from services.core.events import Meta
+from services.core.projection import Projection, project_batch
+from services.core.schema_registry import SchemaRegistry
+from services.deposit.participant import ParticipantContext
+from services.eventlog.memory import MemoryEventLog
+from services.eventlog.port import Recorded
+from services.store.memory import MemoryReadStore
+from services.vote.items import HIDDEN, WITHDRAWN, MemoryPublishedItems, PublishedItem
+from services.vote.projections import TalliesProjection
+from services.vote.service import HANDLERS
+from services.vote.settings import VoteOptions
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+VOTE_ENDS = NOW + timedelta(days=10)
+CID = "c-budget"
+TOPICS = ("consultation.events", "vote.events")
+_REGISTRY = SchemaRegistry()
+
+
+class ValidatingLog(MemoryEventLog):
+    def __init__(self) -> None:
+        super().__init__(key_for=_REGISTRY.key)
+
+    async def append(self, events: Sequence[Envelope], *,
+                     expect: Mapping[str, int] | None = None) -> list[Recorded]:
+        for e in events:
+            _REGISTRY.validate(e)
+        return await super().append(events, expect=expect)
+
+
+class World:
+    def __init__(self, *, check_existing: bool = True) -> None:
+        self.log = ValidatingLog()
+        self.store = MemoryReadStore()
+        self.clock = FixedClock(NOW)
+        self.items = MemoryPublishedItems()
+        self.options = VoteOptions(check_existing=check_existing, catch_up_s=0.2)
+        self.meta = Meta(Actor("organiser-1", "organiser"))
+        self.projections: list[Projection] = [CatalogueProjection(), TalliesProjection()]
+        self._seen: dict[str, int] = {}
+
+    async def setup(self, *, identity_level: str = "anonymous") -> World:
+        ports: dict[str, Any] = {"log": self.log, "clock": self.clock, "meta": self.meta}
+        await ch.create_consultation(CreateConsultation(
+            CID, "Budget participatif", "budget", identity_level=identity_level), **ports)
+        await ch.schedule_phases(SchedulePhases(CID, (
+            PhaseSpec("depot", "deposit", "Dépôt", NOW - timedelta(days=10),
+                      NOW - timedelta(days=1)),
+            PhaseSpec("vote", "vote", "Vote", NOW - timedelta(days=1), VOTE_ENDS,
+                      actions=("vote_support", "vote_agree", "vote_ranking")),
+        )), **ports)
+        await ch.publish_consultation(PublishConsultation(CID), **ports)
+        for n in range(6):
+            self.items.add(PublishedItem(f"item-{n}", CID, f"author-{n % 3}",
+                                         f"2026-11-2{n}T10:00:00Z"))
+        self.items.add(PublishedItem("item-hidden", CID, "author-0", "2026-11-20T10:00:00Z",
+                                     HIDDEN))
+        self.items.add(PublishedItem("item-gone", CID, "author-0", "2026-11-20T10:00:00Z",
+                                     WITHDRAWN))
+        await self.project()
+        return self
+
+    async def handle(self, command: object, *, project: bool = True) -> Any:
+        handler = HANDLERS[type(command)]
+        kwargs: dict[str, Any] = {"log": self.log, "store": self.store, "clock": self.clock,
+                                  "meta": self.meta}
+        if "items" in handler.__code__.co_varnames:
+            kwargs.update(items=self.items, vote_options=self.options)
+        result = await handler(command, **kwargs)
+        if project:
+            await self.project()
+        return result
+
+    async def project(self) -> None:
+        for topic in TOPICS:
+            seen = self._seen.get(topic, 0)
+            records = await self.log.read(topic, limit=1_000_000)
+            self._seen[topic] = len(records)
+            events = [r.event for r in records[seen:]]
+            for p in self.projections:
+                wanted = [e for e in events if e.topic in p.topics]
+                if wanted:
+                    await project_batch(p, wanted, self.store)
+
+    async def events(self) -> list[Envelope]:
+        return [r.event for r in await self.log.read("vote.events", limit=1_000_000)]
+
+
+def voter(pid: str = "p-alice", level: str = "anonymous") -> ParticipantContext:
+    return ParticipantContext(pid, level)
