@@ -12,7 +12,7 @@ and a numpy Generator.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,7 +41,7 @@ def vote_sequence(items: Sequence[Candidate], voted: Collection[str], *, size: i
     want_new = round(size * new_share)
     chosen: list[str] = []
     authors: set[str] = set()
-    sources = [iter(fresh), iter(tested)]
+    sources: list[Iterator[Candidate] | None] = [iter(fresh), iter(tested)]
     quotas = [want_new, size - want_new]
     while len(chosen) < size and any(s is not None for s in sources):
         for k in (0, 1):
