@@ -72,7 +72,7 @@ def routes(iw: IdentityWeb) -> APIRouter:
         await iw.run(EraseParticipant(who.id), actor_id=who.id)
         await web.deps.settle()
         response = admin_page(web, request, "account/erased.html", {})
-        close_session(response)
+        close_session(web, response)
         return response
 
     @router.get("/dev/courriels")

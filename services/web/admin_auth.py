@@ -12,7 +12,6 @@ from starlette.responses import RedirectResponse, Response
 from services.web.deps import Web
 from services.web.forms import admin_page, checked_form, text
 from services.web.passwords import verify_password
-from services.web.security import SESSION_COOKIE
 
 
 def _safe_next(target: str) -> str:
@@ -42,8 +41,8 @@ def routes(web: Web) -> APIRouter:
                 "errors": {"mot_de_passe": "Identifiant ou mot de passe incorrect."}},
                 status=400)
         response = RedirectResponse(suite, status_code=303)
-        response.set_cookie(SESSION_COOKIE, web.sessions.issue(user, kind="admin"), httponly=True,
-                            samesite="strict", secure=web.deps.settings.secure_cookies,
+        response.set_cookie(web.sessions.cookie, web.sessions.issue(user, kind="admin"),
+                            httponly=True, samesite="strict", secure=web.sessions.secure,
                             max_age=web.sessions.max_age, path="/")
         return response
 
@@ -51,7 +50,8 @@ def routes(web: Web) -> APIRouter:
     async def logout(request: Request) -> Response:
         await checked_form(web, request)
         response = RedirectResponse("/", status_code=303)
-        response.delete_cookie(SESSION_COOKIE, path="/")
+        response.delete_cookie(web.sessions.cookie, path="/", secure=web.sessions.secure,
+                               httponly=True, samesite="strict")
         return response
 
     return router

@@ -48,8 +48,9 @@ def build_web(deps: WebDeps) -> Web:
     settings = deps.settings
     secret = settings.resolved_secret()
     env = build_environment({"site_name": settings.site_name})
-    return Web(deps=deps, env=env, sessions=Sessions(secret, settings.session_hours),
-               csrf=Csrf(secret), admin_password_hash=_admin_hash(deps))
+    secure = settings.cookies_secure
+    return Web(deps=deps, env=env, sessions=Sessions(secret, settings.session_hours, secure=secure),
+               csrf=Csrf(secret, secure=secure), admin_password_hash=_admin_hash(deps))
 
 
 def install_web(app: FastAPI, deps: WebDeps) -> Web:
@@ -59,7 +60,7 @@ def install_web(app: FastAPI, deps: WebDeps) -> Web:
     app.add_middleware(
         SecurityHeaders,
         csp=content_security_policy(img_sources=tiles, frame_sources=VIDEO_FRAME_SOURCES),
-        hsts=deps.settings.secure_cookies,
+        hsts=deps.settings.cookies_secure,
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(public.routes(web))

@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from services.core.errors import DomainError
 from services.web.deps import Web
 from services.web.rendering import private_page
-from services.web.security import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE
+from services.web.security import CSRF_FIELD
 
 
 class LoginRequired(Exception):
@@ -28,7 +28,7 @@ def require_organiser(web: Web, request: Request) -> str:
 
 
 def _browser_id(web: Web, request: Request) -> tuple[str, bool]:
-    existing = request.cookies.get(CSRF_COOKIE)
+    existing = request.cookies.get(web.csrf.cookie)
     if existing:
         return existing, False
     return web.csrf.new_browser_id(), True
@@ -39,7 +39,7 @@ async def checked_form(web: Web, request: Request) -> FormData:
     changes state, so only POST handlers call this."""
     form = await request.form()
     token = form.get(CSRF_FIELD)
-    if not web.csrf.valid(request.cookies.get(CSRF_COOKIE),
+    if not web.csrf.valid(request.cookies.get(web.csrf.cookie),
                           token if isinstance(token, str) else None):
         raise HTTPException(403, "Le formulaire a expiré ou ne vient pas de ce site. "
                                  "Rechargez la page et recommencez.")
@@ -47,7 +47,7 @@ async def checked_form(web: Web, request: Request) -> FormData:
 
 
 def organiser(web: Web, request: Request) -> str | None:
-    return web.sessions.user(request.cookies.get(SESSION_COOKIE))
+    return web.sessions.user(request.cookies.get(web.sessions.cookie))
 
 
 def admin_page(web: Web, request: Request, template: str, context: dict[str, Any],
@@ -57,8 +57,8 @@ def admin_page(web: Web, request: Request, template: str, context: dict[str, Any
                "errors": {}, **context}
     response = private_page(request, web.env, template, context, status=status)
     if is_new:
-        response.set_cookie(CSRF_COOKIE, browser, httponly=True, samesite="strict",
-                            secure=web.deps.settings.secure_cookies, path="/")
+        response.set_cookie(web.csrf.cookie, browser, httponly=True, samesite="strict",
+                            secure=web.csrf.secure, path="/")
     return response
 
 

@@ -127,7 +127,7 @@ def routes(iw: IdentityWeb) -> APIRouter:
     async def logout(request: Request) -> Response:
         await checked_form(web, request)
         response = RedirectResponse("/", status_code=303)
-        close_session(response)
+        close_session(web, response)
         return response
 
     return router

@@ -21,7 +21,7 @@ from services.web.identity_deps import IdentityWeb
 from services.web.identity_session import open_session
 from services.web.security import Signer
 
-FLOW_COOKIE = "parlons_oidc"
+FLOW_COOKIE = "parlons_oidc"  # `__Secure-` when Secure: `__Host-` needs path `/`
 FLOW_SECONDS = 600
 CALLBACK = "/connexion/oidc/retour"
 
@@ -32,6 +32,8 @@ def routes(iw: IdentityWeb) -> APIRouter:
     client = OidcClient(ports.settings)
     signer = Signer(ports.settings.resolved_secret(), "oidc-flow")
     redirect_uri = ports.settings.public_url.rstrip("/") + CALLBACK
+    secure = web.sessions.secure
+    flow_cookie = ("__Secure-" if secure else "") + FLOW_COOKIE
 
     @router.get("/connexion/oidc")
     async def start(request: Request) -> Response:
@@ -39,17 +41,17 @@ def routes(iw: IdentityWeb) -> APIRouter:
             raise HTTPException(404)
         flow = await client.start(redirect_uri)
         response = RedirectResponse(flow.url, status_code=303)
-        response.set_cookie(FLOW_COOKIE, signer.sign({
+        response.set_cookie(flow_cookie, signer.sign({
             "s": flow.state, "n": flow.nonce, "exp": int(time.time()) + FLOW_SECONDS}),
             max_age=FLOW_SECONDS, httponly=True, samesite="lax",
-            secure=web.deps.settings.secure_cookies, path=CALLBACK)
+            secure=secure, path=CALLBACK)
         return response
 
     @router.get(CALLBACK)
     async def finish(request: Request, code: str = "", state: str = "") -> Response:
         if not client.enabled:
             raise HTTPException(404)
-        flow = signer.unsign(request.cookies.get(FLOW_COOKIE, ""))
+        flow = signer.unsign(request.cookies.get(flow_cookie, ""))
         try:
             if (flow is None or int(flow.get("exp", 0)) < time.time()
                     or not secrets.compare_digest(str(flow.get("s")), state) or not code):
@@ -63,7 +65,7 @@ def routes(iw: IdentityWeb) -> APIRouter:
         await iw.run(RaiseIdentityLevel(pid, "verified", "oidc"), actor_id=pid)
         await web.deps.settle()
         response = RedirectResponse("/compte", status_code=303)
-        response.delete_cookie(FLOW_COOKIE, path=CALLBACK)
+        response.delete_cookie(flow_cookie, path=CALLBACK, secure=secure)
         open_session(web, response, pid, "verified")
         return response
 

@@ -9,7 +9,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from services.web.deps import Web
-from services.web.security import SESSION_COOKIE
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +23,7 @@ class Visitor:
 
 
 def visitor(web: Web, request: Request) -> Visitor | None:
-    claims = web.sessions.claims(request.cookies.get(SESSION_COOKIE))
+    claims = web.sessions.claims(request.cookies.get(web.sessions.cookie))
     if claims is None:
         return None
     # Sessions issued before roles existed carry no kind: only the admin had one.
@@ -33,11 +32,12 @@ def visitor(web: Web, request: Request) -> Visitor | None:
 
 
 def open_session(web: Web, response: Response, participant_id: str, level: str) -> None:
-    response.set_cookie(SESSION_COOKIE,
+    response.set_cookie(web.sessions.cookie,
                         web.sessions.issue(participant_id, kind="participant", level=level),
-                        httponly=True, samesite="lax", secure=web.deps.settings.secure_cookies,
+                        httponly=True, samesite="lax", secure=web.sessions.secure,
                         max_age=web.sessions.max_age, path="/")
 
 
-def close_session(response: Response) -> None:
-    response.delete_cookie(SESSION_COOKIE, path="/")
+def close_session(web: Web, response: Response) -> None:
+    response.delete_cookie(web.sessions.cookie, path="/", secure=web.sessions.secure,
+                           httponly=True, samesite="lax")

@@ -19,6 +19,14 @@ from typing import Any
 SESSION_COOKIE = "parlons_session"
 CSRF_COOKIE = "parlons_csrf"
 CSRF_FIELD = "csrf_token"
+HOST_PREFIX = "__Host-"
+
+
+def cookie_name(base: str, *, secure: bool) -> str:
+    """`__Host-` binds a cookie to this exact host, Secure, path `/` (no subdomain
+    or plain-http page can set or shadow it). Browsers refuse a `__Host-` cookie
+    without `Secure`, so plain-http development keeps the bare name."""
+    return HOST_PREFIX + base if secure else base
 
 
 def _b64e(raw: bytes) -> str:
@@ -55,9 +63,11 @@ class Signer:
 class Sessions:
     """The organiser session: who, until when. Stateless, in a signed cookie."""
 
-    def __init__(self, secret: str, hours: int) -> None:
+    def __init__(self, secret: str, hours: int, *, secure: bool = False) -> None:
         self._signer = Signer(secret, "session")
         self._ttl = hours * 3600
+        self.secure = secure
+        self.cookie = cookie_name(SESSION_COOKIE, secure=secure)
 
     def issue(self, user: str, *, now: float | None = None, **claims: str) -> str:
         """`claims`: `kind` ("admin" for the settings-configured account,
@@ -86,8 +96,10 @@ class Sessions:
 
 
 class Csrf:
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: str, *, secure: bool = False) -> None:
         self._signer = Signer(secret, "csrf")
+        self.secure = secure
+        self.cookie = cookie_name(CSRF_COOKIE, secure=secure)
 
     @staticmethod
     def new_browser_id() -> str:

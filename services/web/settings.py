@@ -26,14 +26,21 @@ class WebSettings(BaseSettings):
     session_hours: int = 8
     tile_url: str = NO_TILES
     tile_attribution: str = ""
-    # Cookies carry `Secure` unless explicitly served over plain HTTP (local dev, tests).
-    secure_cookies: bool = False
+    # Cookies carry `Secure` (and the `__Host-` prefix): unset means on, except in
+    # development and tests served over plain http://127.0.0.1 (see ADR 0013).
+    secure_cookies: bool | None = None
     page_size: int = 20
     upload_max_bytes: int = 10 * 1024 * 1024
 
     @property
     def is_development(self) -> bool:
         return self.environment == "development"
+
+    @property
+    def cookies_secure(self) -> bool:
+        if self.secure_cookies is not None:
+            return self.secure_cookies
+        return self.environment not in ("development", "test")
 
     def resolved_secret(self) -> str:
         if self.secret_key:

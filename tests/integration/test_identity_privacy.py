@@ -31,7 +31,6 @@ from services.identity.levels import roles_in
 from services.identity.model import new_participant_id
 from services.identity.retention import apply_retention
 from services.web.identity_guard import all_routes, back_office_routes
-from services.web.security import SESSION_COOKIE
 
 LOGIN = "/admin/connexion"
 
@@ -62,7 +61,7 @@ def session_client(p: Platform, who: str | None, kind: str = "participant") -> h
         base_url="https://parlons.test")
     if who is not None:
         web = p.app.state.parlons_web  # type: ignore[attr-defined]
-        client.cookies.set(SESSION_COOKIE, web.sessions.issue(who, kind=kind, level="email"),
+        client.cookies.set(web.sessions.cookie, web.sessions.issue(who, kind=kind, level="email"),
                            domain="parlons.test")
     return client
 

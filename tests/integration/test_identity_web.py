@@ -116,7 +116,9 @@ async def test_magic_link_works_once_and_fails_when_reused(platform: Platform) -
     r = await follow_link(client, token)
     assert r.status_code == 303 and r.headers["location"] == "/compte"
     cookie = r.headers["set-cookie"].lower()
-    assert "secure" in cookie and "httponly" in cookie and "samesite" in cookie
+    assert cookie.startswith("__host-parlons_session=")
+    assert "; secure" in cookie and "; httponly" in cookie and "samesite=lax" in cookie
+    assert "; path=/" in cookie and "domain=" not in cookie  # what __Host- demands
     account = await client.get("/compte")
     assert "Aline" in account.text and "adresse électronique vérifiée" in account.text
     again = await follow_link(platform.client(), token)
@@ -175,3 +177,19 @@ async def test_login_rate_limit_answers_429_with_retry_after(platform: Platform)
     assert statuses[:5] == [200] * 5 and statuses[5] == 429
     assert 0 < int(r.headers["retry-after"]) <= 3600
     assert "Réessayez" in r.text
+
+
+async def test_csrf_cookie_is_host_prefixed_secure_and_strict(platform: Platform) -> None:
+    r = await platform.client().get("/connexion")
+    cookie = r.headers["set-cookie"].lower()
+    assert cookie.startswith("__host-parlons_csrf=")
+    assert "; secure" in cookie and "samesite=strict" in cookie and "; path=/" in cookie
+
+
+def test_cookies_are_secure_by_default_outside_development() -> None:
+    from services.web.settings import WebSettings
+
+    assert WebSettings(environment="production", secret_key="s").cookies_secure
+    assert not WebSettings(environment="development").cookies_secure  # http://127.0.0.1
+    assert WebSettings(environment="development", secure_cookies=True).cookies_secure
+    assert not WebSettings(environment="production", secure_cookies=False).cookies_secure
