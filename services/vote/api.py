@@ -10,6 +10,7 @@ is set (refused in production). Admin endpoints take a bearer token
 
 from __future__ import annotations
 
+import functools
 import hmac
 from typing import Annotated, Any
 
@@ -45,28 +46,35 @@ class RankingIn(BaseModel):
     items: list[str] = Field(max_length=100)
 
 
+@functools.cache
+def _settings() -> VoteSettings:
+    return VoteSettings()
+
+
+async def voter(request: Request) -> ParticipantContext:
+    if _settings().trust_participant_header:
+        pid = request.headers.get("X-Participant-Id")
+        if pid:
+            return ParticipantContext(pid, request.headers.get("X-Identity-Level", "anonymous"))
+    return participant_context()
+
+
+Voter = Annotated[ParticipantContext, Depends(voter)]
+
+
 def router() -> APIRouter:
-    settings = VoteSettings()
+    settings = _settings()
     if settings.trust_participant_header:
         import os
 
         if os.environ.get("PARLONS_ENVIRONMENT") == "production":
             raise RuntimeError("PARLONS_VOTE_TRUST_PARTICIPANT_HEADER is for tests only")
 
-    async def voter(request: Request) -> ParticipantContext:
-        if settings.trust_participant_header:
-            pid = request.headers.get("X-Participant-Id")
-            if pid:
-                return ParticipantContext(pid, request.headers.get("X-Identity-Level",
-                                                                   "anonymous"))
-        return participant_context()
-
     def admin(authorization: Annotated[str, Header()] = "") -> None:
         token = settings.admin_token
         if not token or not hmac.compare_digest(authorization, f"Bearer {token}"):
             raise HTTPException(403, "Accès réservé aux administrateurs.")
 
-    Voter = Annotated[ParticipantContext, Depends(voter)]
     r = APIRouter(prefix="/api", tags=["vote"])
 
     @r.post("/items/{item_id}/ballot")
