@@ -1,0 +1,61 @@
+"""French text normalisation for theme analysis: lowercase, tokens of letters,
+stop words removed, Snowball stemming, accents folded after stemming (the
+stemmer needs the accents, matching must not depend on them: "region" and
+"région" are one term)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+
+import snowballstemmer
+
+from services.synthesis.themes.stopwords import STOP_WORDS_FR
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def fold_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+class FrenchAnalyzer:
+    """Text -> stemmed, folded terms. Stems are cached per word (the vocabulary is
+    small next to the corpus); `surface` remembers, per term, how often each
+    original word produced it, to label themes with real words."""
+
+    def __init__(self) -> None:
+        self._stemmer = snowballstemmer.stemmer("french")
+        self._cache: dict[str, str | None] = {}
+        self.surface: dict[str, Counter[str]] = {}
+        self.record_surface = True
+
+    def __call__(self, text: str) -> list[str]:
+        terms: list[str] = []
+        cache = self._cache
+        for word in _WORD.findall(text.lower()):
+            term = cache.get(word, "")
+            if term == "":
+                term = self._term(word)
+                cache[word] = term
+            if term is not None:
+                terms.append(term)
+                if self.record_surface:
+                    self.surface.setdefault(term, Counter())[word] += 1
+        return terms
+
+    def _term(self, word: str) -> str | None:
+        folded = fold_accents(word)
+        if folded in STOP_WORDS_FR:
+            return None
+        stem = fold_accents(self._stemmer.stemWord(word))
+        return stem if len(stem) >= 2 else None
+
+    def word_for(self, term: str) -> str:
+        """The most frequent original word of a term (ties: alphabetical)."""
+        words = self.surface.get(term)
+        if not words:
+            return term
+        return min(words.items(), key=lambda kv: (-kv[1], kv[0]))[0]
