@@ -27,6 +27,7 @@ from services.deposit.commands import (
 )
 from services.deposit.participant import ParticipantContext
 from services.deposit.projections import BY_AUTHOR
+from services.identity.limits import limit_contribution
 from services.moderation.publication import PUBLIC_ARGUMENTS, PUBLIC_PROPOSALS
 from services.runtime.http import ContainerDep, MetaDep
 
@@ -87,7 +88,8 @@ def router() -> APIRouter:
         response.headers["Location"] = f"/api/contributions/{contribution_id}"
         return Created(id=contribution_id)
 
-    @r.post("/consultations/{consultation_id}/proposals", status_code=201)
+    @r.post("/consultations/{consultation_id}/proposals", status_code=201,
+            dependencies=[Depends(limit_contribution)])
     async def submit_proposal(consultation_id: str, body: NewProposal, response: Response,
                               who: Participant, _key: IdempotencyKey,
                               container: ContainerDep, meta: MetaDep) -> Created:
@@ -96,7 +98,7 @@ def router() -> APIRouter:
         return created(response, await container.handle(cmd, meta))
 
     @r.post("/consultations/{consultation_id}/questionnaires/{questionnaire_id}/responses",
-            status_code=201)
+            status_code=201, dependencies=[Depends(limit_contribution)])
     async def submit_response(consultation_id: str, questionnaire_id: str, body: NewResponse,
                               response: Response, who: Participant, _key: IdempotencyKey,
                               container: ContainerDep, meta: MetaDep) -> Created:
@@ -105,14 +107,16 @@ def router() -> APIRouter:
         cmd = SubmitResponse(new_id(), consultation_id, questionnaire_id, who, answers)
         return created(response, await container.handle(cmd, meta))
 
-    @r.post("/contributions/{proposal_id}/arguments", status_code=201)
+    @r.post("/contributions/{proposal_id}/arguments", status_code=201,
+            dependencies=[Depends(limit_contribution)])
     async def submit_argument(proposal_id: str, body: NewArgument, response: Response,
                               who: Participant, _key: IdempotencyKey,
                               container: ContainerDep, meta: MetaDep) -> Created:
         cmd = SubmitArgument(new_id(), proposal_id, who, body.side, body.body)
         return created(response, await container.handle(cmd, meta))
 
-    @r.post("/contributions/{parent_id}/comments", status_code=201)
+    @r.post("/contributions/{parent_id}/comments", status_code=201,
+            dependencies=[Depends(limit_contribution)])
     async def submit_comment(parent_id: str, body: NewText, response: Response,
                              who: Participant, _key: IdempotencyKey,
                              container: ContainerDep, meta: MetaDep) -> Created:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.core.errors import NotFound
 from services.deposit.api import IdempotencyKey, Participant
+from services.identity.limits import limit_contribution
 from services.moderation.commands import (
     ClaimItem,
     Decide,
@@ -122,7 +123,8 @@ def router() -> APIRouter:
             body.consultation_id, group_id, who, body.decision, body.reason_code), meta)
         return {"decided": decided}
 
-    @r.post("/contributions/{contribution_id}/flags", status_code=204)
+    @r.post("/contributions/{contribution_id}/flags", status_code=204,
+            dependencies=[Depends(limit_contribution)])
     async def flag(contribution_id: str, body: TextIn, who: Participant, _key: IdempotencyKey,
                    container: ContainerDep, meta: MetaDep) -> None:
         await container.handle(FlagContribution(contribution_id, who, body.text), meta)

@@ -7,14 +7,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
+from services.identity.limits import GATE_STATE, ActionGate
 from services.identity.ratelimit import RateLimited
 from services.identity.service import IdentityPorts
 from services.web import account_routes, identity_admin, identity_login, identity_oidc
 from services.web.deps import Web
 from services.web.identity_deps import IdentityWeb
 from services.web.identity_guard import BackOfficeGuard
+from services.web.identity_session import visitor
 from services.web.rendering import private_page
 
 if TYPE_CHECKING:
@@ -29,6 +31,12 @@ def install_identity_web(app: FastAPI, container: Container) -> IdentityWeb:
     assert isinstance(ports, IdentityPorts)
     iw = IdentityWeb(web=web, ports=ports, handle=container.handle)
     app.add_middleware(BackOfficeGuard, web=web)
+
+    def session_participant(request: Request) -> str | None:
+        who = visitor(web, request)
+        return who.id if who is not None else None
+
+    setattr(app.state, GATE_STATE, ActionGate(ports.limiter, ports.settings, session_participant))
     app.include_router(identity_login.routes(iw))
     app.include_router(account_routes.routes(iw))
     app.include_router(identity_admin.routes(iw))
@@ -36,6 +44,12 @@ def install_identity_web(app: FastAPI, container: Container) -> IdentityWeb:
 
     async def too_many(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RateLimited)
+        if request.url.path.startswith("/api/"):  # the JSON API's error shape (ADR 0007)
+            return JSONResponse({"error": "rate_limited", "message": "Trop de demandes en peu "
+                                 f"de temps. Réessayez dans {exc.retry_after} secondes.",
+                                 "field": None},
+                                status_code=429,
+                                headers={"Retry-After": str(exc.retry_after)})
         response = private_page(request, web.env, "error.html", {
             "heading": "Trop de tentatives",
             "message": f"Trop de demandes en peu de temps. Réessayez dans {exc.retry_after} "
