@@ -38,5 +38,14 @@ class RevokeRole:
 
 
 @dataclass(frozen=True, slots=True)
+class SetAnonymousProofOfWork:
+    """Turns on (or off) the proof-of-work challenge for anonymous actions in a
+    consultation (a back-office toggle)."""
+
+    consultation_id: str
+    required: bool
+
+
+@dataclass(frozen=True, slots=True)
 class EraseParticipant:
     participant_id: str

@@ -52,6 +52,16 @@ class RoleRevoked(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class AnonymousProofOfWorkSet(DomainEvent):
+    """On `identity-consultation-<id>`: anonymous actions in that consultation
+    need (or no longer need) a solved proof-of-work challenge."""
+
+    TYPE = "identity.AnonymousProofOfWorkSet"
+    consultation_id: str
+    required: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ParticipantErased(DomainEvent):
     """The vault key is destroyed; the id stays as an anonymous participant's."""
 

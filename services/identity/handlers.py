@@ -15,8 +15,10 @@ from services.identity.commands import (
     RaiseIdentityLevel,
     RegisterParticipant,
     RevokeRole,
+    SetAnonymousProofOfWork,
 )
 from services.identity.events import (
+    AnonymousProofOfWorkSet,
     IdentityLevelRaised,
     ParticipantErased,
     ParticipantRegistered,
@@ -26,7 +28,12 @@ from services.identity.events import (
 )
 from services.identity.levels import identity_level
 from services.identity.ports import OutboxStore
-from services.identity.streams import append, participant_stream, pseudonym_stream
+from services.identity.streams import (
+    append,
+    consultation_settings_stream,
+    participant_stream,
+    pseudonym_stream,
+)
 from services.identity.vault import LookupTaken, Vault
 from services.store.port import ReadStore
 
@@ -93,6 +100,17 @@ async def revoke_role(cmd: RevokeRole, *, log: EventLog, clock: Clock, meta: Met
     await _append_to_participant(log, clock, meta, cmd.participant_id,
                                  RoleRevoked(cmd.participant_id, cmd.consultation_id, cmd.role),
                                  consultation_id=cmd.consultation_id)
+
+
+async def set_anonymous_proof_of_work(cmd: SetAnonymousProofOfWork, *, log: EventLog,
+                                      clock: Clock, meta: Meta) -> None:
+    if not cmd.consultation_id or len(cmd.consultation_id) > 100:
+        raise DomainError("invalid_consultation", "Consultation inconnue.",
+                          field="consultation_id")
+    stream = consultation_settings_stream(cmd.consultation_id)
+    await append(log, clock=clock, meta=meta, consultation_id=cmd.consultation_id, writes=[
+        (stream, await log.stream_version(stream),
+         [AnonymousProofOfWorkSet(cmd.consultation_id, cmd.required)])])
 
 
 async def erase_participant(cmd: EraseParticipant, *, log: EventLog, clock: Clock,

@@ -12,6 +12,7 @@ from services.store.port import ReadStore
 PARTICIPANTS = "identity_participants"
 ROLES = "identity_roles"  # partition: participant id; key: consultation id
 ROLE_HOLDERS = "identity_role_holders"  # partition: consultation id; key: participant id
+CONSULTATION_SETTINGS = "identity_consultation_settings"  # partition "all"; key: consultation
 
 
 async def identity_level(store: ReadStore, participant_id: str) -> str:
@@ -26,6 +27,12 @@ async def identity_level(store: ReadStore, participant_id: str) -> str:
 async def roles_in(store: ReadStore, participant_id: str, consultation_id: str) -> set[str]:
     doc = await store.get(ROLES, participant_id, consultation_id)
     return set(doc.get("roles", [])) if doc else set()
+
+
+async def proof_of_work_required(store: ReadStore, consultation_id: str) -> bool:
+    """Do anonymous actions in this consultation need a solved challenge?"""
+    doc = await store.get(CONSULTATION_SETTINGS, "all", consultation_id)
+    return bool(doc and doc.get("proof_of_work"))
 
 
 async def consultations_with_role(store: ReadStore, participant_id: str) -> dict[str, set[str]]:

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from services.core.envelope import Envelope
 from services.core.projection import Projection
-from services.identity.levels import PARTICIPANTS, ROLE_HOLDERS, ROLES
+from services.identity.levels import CONSULTATION_SETTINGS, PARTICIPANTS, ROLE_HOLDERS, ROLES
 from services.identity.streams import TOPIC
 from services.store.port import StoreTx
 
@@ -15,7 +15,8 @@ from services.store.port import StoreTx
 class IdentityProjection(Projection):
     name: ClassVar[str] = "identity.participants"
     topics: ClassVar[tuple[str, ...]] = (TOPIC,)
-    tables: ClassVar[tuple[str, ...]] = (PARTICIPANTS, ROLES, ROLE_HOLDERS)
+    tables: ClassVar[tuple[str, ...]] = (PARTICIPANTS, ROLES, ROLE_HOLDERS,
+                                         CONSULTATION_SETTINGS)
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         d = event.data
@@ -28,6 +29,9 @@ class IdentityProjection(Projection):
             await self._update(tx, d["participant_id"], level=d["level"])
         elif kind == "ParticipantErased":
             await self._update(tx, d["participant_id"], erased=True, level="anonymous")
+        elif kind == "AnonymousProofOfWorkSet":
+            await tx.put(CONSULTATION_SETTINGS, "all", d["consultation_id"], {
+                "consultation_id": d["consultation_id"], "proof_of_work": d["required"]})
         elif kind in ("RoleGranted", "RoleRevoked"):
             await self._role(tx, d["participant_id"], d["consultation_id"], d["role"],
                              granted=kind == "RoleGranted")

@@ -34,6 +34,7 @@ HANDLERS: dict[type, Handler] = {
     c.GrantRole: h.grant_role,
     c.RevokeRole: h.revoke_role,
     c.EraseParticipant: h.erase_participant,
+    c.SetAnonymousProofOfWork: h.set_anonymous_proof_of_work,
 }
 
 
@@ -90,7 +91,7 @@ def build_ports(runtime: Settings | None = None, *, settings: IdentitySettings |
         limiter=MemoryRateLimiter(), clock=clock,
         links=MagicLinks(secret, ledger=ledger, clock=clock, minutes=s.magic_link_minutes),
         pow=ProofOfWork(secret, ledger=ledger, clock=clock, bits=s.pow_difficulty_bits,
-                        ttl_seconds=s.pow_ttl_seconds))
+                        ttl_seconds=s.pow_ttl_seconds, wait_seconds=s.pow_wait_seconds))
 
 
 def install(app: Any, container: Any) -> None:

@@ -43,6 +43,8 @@ class IdentitySettings(BaseSettings):
     # -- proof of work for anonymous actions -------------------------------------
     pow_difficulty_bits: int = Field(default=18, ge=1, le=28)
     pow_ttl_seconds: int = Field(default=600, ge=10)
+    # Without JavaScript, waiting this long then posting again stands in for the work.
+    pow_wait_seconds: int = Field(default=30, ge=1, le=600)
 
     # -- OpenID Connect (FranceConnect-compatible) --------------------------------
     oidc_issuer: str = ""  # empty = no OpenID Connect login

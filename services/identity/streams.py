@@ -15,6 +15,10 @@ def participant_stream(participant_id: str) -> str:
     return f"identity-{participant_id}"
 
 
+def consultation_settings_stream(consultation_id: str) -> str:
+    return f"identity-consultation-{consultation_id}"
+
+
 def pseudonym_stream(pseudonym_key: str) -> str:
     return f"identity-pseudonym-{pseudonym_key}"
 

@@ -11,8 +11,8 @@ from starlette.responses import RedirectResponse, Response
 
 from services.core.errors import DomainError
 from services.identity import model
-from services.identity.commands import GrantRole, RevokeRole
-from services.identity.levels import ROLE_HOLDERS
+from services.identity.commands import GrantRole, RevokeRole, SetAnonymousProofOfWork
+from services.identity.levels import ROLE_HOLDERS, proof_of_work_required
 from services.web.forms import admin_page, checked_form, text
 from services.web.identity_deps import IdentityWeb
 from services.web.identity_session import visitor
@@ -39,6 +39,7 @@ def routes(iw: IdentityWeb) -> APIRouter:
                          "pseudonym": profile.get("pseudonym", "(compte effacé)")})
         return admin_page(web, request, "account/team.html", {
             "consultation": doc, "team": team, "role_labels": ROLE_LABELS,
+            "proof_of_work": await proof_of_work_required(web.deps.store, cid),
             "values": values or {}, "errors": errors or {}}, status=status)
 
     @router.get("/admin/equipe/{cid}")
@@ -77,6 +78,18 @@ def routes(iw: IdentityWeb) -> APIRouter:
                          actor_id=who.id, role="organiser")
         except DomainError as e:
             return await page(request, cid, status=400, errors={"__all__": e.message})
+        await web.deps.settle()
+        return RedirectResponse(f"/admin/equipe/{cid}", status_code=303)
+
+    @router.post("/admin/equipe/{cid}/anti-robot")
+    async def proof_of_work(request: Request, cid: str) -> Response:
+        form = await checked_form(web, request)
+        who = visitor(web, request)
+        assert who is not None
+        if await web.deps.store.get("consultation_detail", "all", cid) is None:
+            return await page(request, cid)  # its 404
+        await iw.run(SetAnonymousProofOfWork(cid, text(form, "actif") == "oui"),
+                     actor_id=who.id, role="organiser")
         await web.deps.settle()
         return RedirectResponse(f"/admin/equipe/{cid}", status_code=303)
 

@@ -116,13 +116,6 @@ def routes(iw: IdentityWeb) -> APIRouter:
         open_session(web, response, pid, level)
         return response
 
-    @router.post("/participer/anonyme")
-    async def anonymous(request: Request) -> Response:
-        form = await checked_form(web, request)
-        response = RedirectResponse(safe_local(text(form, "suite") or "/"), status_code=303)
-        open_session(web, response, model.new_participant_id(), "anonymous")
-        return response
-
     @router.post("/deconnexion")
     async def logout(request: Request) -> Response:
         await checked_form(web, request)

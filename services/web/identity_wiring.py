@@ -12,7 +12,13 @@ from starlette.responses import JSONResponse, Response
 from services.identity.limits import GATE_STATE, ActionGate
 from services.identity.ratelimit import RateLimited
 from services.identity.service import IdentityPorts
-from services.web import account_routes, identity_admin, identity_login, identity_oidc
+from services.web import (
+    account_routes,
+    identity_admin,
+    identity_anonymous,
+    identity_login,
+    identity_oidc,
+)
 from services.web.deps import Web
 from services.web.identity_deps import IdentityWeb
 from services.web.identity_guard import BackOfficeGuard
@@ -38,6 +44,7 @@ def install_identity_web(app: FastAPI, container: Container) -> IdentityWeb:
 
     setattr(app.state, GATE_STATE, ActionGate(ports.limiter, ports.settings, session_participant))
     app.include_router(identity_login.routes(iw))
+    app.include_router(identity_anonymous.routes(iw))
     app.include_router(account_routes.routes(iw))
     app.include_router(identity_admin.routes(iw))
     app.include_router(identity_oidc.routes(iw))
