@@ -22,9 +22,10 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from services.core.envelope import Actor
 from services.identity.levels import roles_in
 from services.web.deps import Web
-from services.web.identity_session import visitor
+from services.web.identity_session import acting_as, stop_acting, visitor
 from services.web.rendering import private_page
 
 PUBLIC = frozenset({"/admin/connexion", "/admin/deconnexion"})
@@ -67,7 +68,13 @@ class BackOfficeGuard:
         if response is not None:
             await response(scope, receive, send)
             return
-        await self.app(scope, receive, send)
+        who = visitor(self.web, request)
+        actor = None if who is None or who.is_admin else Actor(id=who.id, role="organiser")
+        token = acting_as(actor)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            stop_acting(token)
 
 
 def back_office_routes(app: FastAPI) -> list[APIRoute]:

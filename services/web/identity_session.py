@@ -3,12 +3,32 @@ back-office guard. One cookie for everybody; `kind` says admin or participant.""
 
 from __future__ import annotations
 
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from services.core.envelope import Actor
 from services.web.deps import Web
+
+# Who the back office is acting for during this request, set by the guard once
+# it let a participant in: their commands are recorded under their own
+# pseudonymous id, not the settings-configured admin's.
+_acting: ContextVar[Actor | None] = ContextVar("parlons_back_office_actor", default=None)
+
+
+def back_office_actor() -> Actor | None:
+    return _acting.get()
+
+
+def acting_as(actor: Actor | None) -> Token[Actor | None]:
+    """Set for the rest of this request; returns the token to reset it."""
+    return _acting.set(actor)
+
+
+def stop_acting(token: Token[Actor | None]) -> None:
+    _acting.reset(token)
 
 
 @dataclass(frozen=True, slots=True)

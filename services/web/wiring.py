@@ -12,6 +12,7 @@ from services.core.ids import new_id
 from services.runtime.context import correlation_id
 from services.web.app import install_web
 from services.web.deps import WebDeps
+from services.web.identity_session import back_office_actor
 from services.web.settings import WebSettings
 
 if TYPE_CHECKING:
@@ -26,8 +27,10 @@ def deps_for(container: Container, settings: WebSettings | None = None) -> WebDe
     settings = settings or WebSettings()
 
     async def send(command: Any) -> Any:
-        # Until the identity service lands the back office has one organiser account.
-        meta = Meta(actor=Actor(id=settings.admin_user, role="organiser"),
+        # An organiser participant acts under their own pseudonymous id (set by the
+        # identity guard); the settings-configured admin under its user name.
+        actor = back_office_actor() or Actor(id=settings.admin_user, role="organiser")
+        meta = Meta(actor=actor,
                     correlation_id=correlation_id() or new_id())
         return await container.handle(command, meta)
 

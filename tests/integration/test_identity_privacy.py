@@ -193,3 +193,29 @@ async def test_no_event_and_no_log_line_holds_an_email_or_ip(
     assert not EMAIL_RE.search(events) and not IP_RE.search(events)
     lines = "\n".join(f"{r.getMessage()} {r.__dict__.get('args')}" for r in caplog.records)
     assert not EMAIL_RE.search(lines.encode()) and not IP_RE.search(lines.encode())
+
+
+async def test_an_organiser_acts_in_the_back_office_under_their_own_pseudonymous_id(
+        platform: Platform) -> None:
+    p = platform
+    cid = await consultation(p, "velo")
+    orga = await participant(p, "Organisatrice")
+    await p.container.handle(GrantRole(orga, cid, "organiser"), SYSTEM)
+
+    async def caught_up() -> bool:
+        return "organiser" in await roles_in(p.container.store, orga, cid) and \
+            await p.container.store.get("consultation_detail", "all", cid) is not None
+    await until(caught_up)
+    async with session_client(p, orga) as client:
+        page = await client.get(f"/admin/consultations/{cid}")
+        assert page.status_code == 200
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token
+        r = await client.post(f"/admin/consultations/{cid}/publication",
+                              data={"csrf_token": token.group(1), "action": "publier"})
+        assert r.status_code == 303, r.text
+    events = [r.event for r in await p.container.log.read("consultation.events")
+              if r.event.consultation_id == cid]
+    published = [e for e in events if e.type.endswith("Published")]
+    assert published and published[-1].actor.id == orga
+    assert published[-1].actor.id != "orga"  # not the settings-configured admin
