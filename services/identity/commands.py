@@ -24,6 +24,14 @@ class RaiseIdentityLevel:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordSignIn:
+    """A login: what the inactive-account retention counts from."""
+
+    participant_id: str
+    method: str  # magic_link | oidc
+
+
+@dataclass(frozen=True, slots=True)
 class GrantRole:
     participant_id: str
     consultation_id: str

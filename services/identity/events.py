@@ -36,6 +36,13 @@ class IdentityLevelRaised(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class ParticipantSignedIn(DomainEvent):
+    TYPE = "identity.ParticipantSignedIn"
+    participant_id: str
+    method: str  # magic_link | oidc
+
+
+@dataclass(frozen=True, slots=True)
 class RoleGranted(DomainEvent):
     TYPE = "identity.RoleGranted"
     participant_id: str

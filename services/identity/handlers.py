@@ -13,6 +13,7 @@ from services.identity.commands import (
     EraseParticipant,
     GrantRole,
     RaiseIdentityLevel,
+    RecordSignIn,
     RegisterParticipant,
     RevokeRole,
     SetAnonymousProofOfWork,
@@ -22,6 +23,7 @@ from services.identity.events import (
     IdentityLevelRaised,
     ParticipantErased,
     ParticipantRegistered,
+    ParticipantSignedIn,
     PseudonymReserved,
     RoleGranted,
     RoleRevoked,
@@ -86,6 +88,12 @@ async def raise_identity_level(cmd: RaiseIdentityLevel, *, log: EventLog, clock:
     await _append_to_participant(
         log, clock, meta, cmd.participant_id,
         IdentityLevelRaised(cmd.participant_id, cmd.level, cmd.method))
+
+
+async def record_sign_in(cmd: RecordSignIn, *, log: EventLog, clock: Clock,
+                         meta: Meta) -> None:
+    await _append_to_participant(log, clock, meta, cmd.participant_id,
+                                 ParticipantSignedIn(cmd.participant_id, cmd.method))
 
 
 async def grant_role(cmd: GrantRole, *, log: EventLog, clock: Clock, meta: Meta) -> None:

@@ -24,7 +24,10 @@ class IdentityProjection(Projection):
         if kind == "ParticipantRegistered":
             await tx.put(PARTICIPANTS, "all", d["participant_id"], {
                 "participant_id": d["participant_id"], "level": d["level"],
-                "method": d["method"], "registered_at": _iso(event), "erased": False})
+                "method": d["method"], "registered_at": _iso(event),
+                "last_active_at": _iso(event), "erased": False})
+        elif kind == "ParticipantSignedIn":
+            await self._update(tx, d["participant_id"], last_active_at=_iso(event))
         elif kind == "IdentityLevelRaised":
             await self._update(tx, d["participant_id"], level=d["level"])
         elif kind == "ParticipantErased":

@@ -31,6 +31,7 @@ PROJECTIONS: tuple[Callable[[], Projection], ...] = (IdentityProjection,)
 HANDLERS: dict[type, Handler] = {
     c.RegisterParticipant: h.register_participant,
     c.RaiseIdentityLevel: h.raise_identity_level,
+    c.RecordSignIn: h.record_sign_in,
     c.GrantRole: h.grant_role,
     c.RevokeRole: h.revoke_role,
     c.EraseParticipant: h.erase_participant,

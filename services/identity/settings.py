@@ -33,7 +33,7 @@ class IdentitySettings(BaseSettings):
 
     # -- retention (applied by `parlons retention`) ------------------------------
     outbox_retention_hours: int = Field(default=24, ge=0)
-    erase_inactive_after_days: int = Field(default=0, ge=0)  # 0 = never (not yet applied)
+    erase_inactive_after_days: int = Field(default=0, ge=0)  # 0 = never
 
     # -- rate limits: requests per window, per identity and per client -----------
     rate_login_per_hour: int = Field(default=10, ge=1)

@@ -180,9 +180,17 @@ async def _retention(settings: Settings) -> int:
 
     container = bootstrap(settings, services=["identity"])
     async with running(container, workers=False):
-        report = await apply_retention(container.ports["identity"])  # type: ignore[arg-type]
+        from services.core.envelope import Actor
+        from services.core.events import Meta
+        from services.identity.commands import EraseParticipant
+
+        meta = Meta(actor=Actor(id="retention", role="system"))
+        report = await apply_retention(
+            container.ports["identity"], store=container.store,  # type: ignore[arg-type]
+            erase=lambda pid: container.handle(EraseParticipant(pid), meta))
     print(f"retention: {report.outbox_deleted} outbox messages deleted, "
-          f"{report.tokens_forgotten} expired tokens forgotten")
+          f"{report.tokens_forgotten} expired tokens forgotten, "
+          f"{report.accounts_erased} inactive accounts erased")
     return 0
 
 

@@ -8,7 +8,7 @@ from starlette.responses import RedirectResponse, Response
 
 from services.core.errors import DomainError
 from services.identity import model
-from services.identity.commands import RaiseIdentityLevel, RegisterParticipant
+from services.identity.commands import RaiseIdentityLevel, RecordSignIn, RegisterParticipant
 from services.identity.ports import Mail
 from services.identity.ratelimit import enforce
 from services.web.forms import admin_page, checked_form, text
@@ -110,6 +110,7 @@ def routes(iw: IdentityWeb) -> APIRouter:
             return admin_page(web, request, "account/link_error.html", {
                 "message": "Ce compte n'existe plus."}, status=400)
         await iw.run(RaiseIdentityLevel(pid, "email", "magic_link"), actor_id=pid)
+        await iw.run(RecordSignIn(pid, "magic_link"), actor_id=pid)
         await web.deps.settle()
         level = "verified" if await _is_verified(iw, pid) else "email"
         response = RedirectResponse("/compte", status_code=303)

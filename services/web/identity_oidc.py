@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from services.core.errors import DomainError
 from services.identity import model
-from services.identity.commands import RaiseIdentityLevel, RegisterParticipant
+from services.identity.commands import RaiseIdentityLevel, RecordSignIn, RegisterParticipant
 from services.identity.oidc import REFUSED, OidcClient, OidcIdentity
 from services.web.forms import admin_page
 from services.web.identity_deps import IdentityWeb
@@ -63,6 +63,7 @@ def routes(iw: IdentityWeb) -> APIRouter:
             return admin_page(web, request, "account/link_error.html",
                               {"message": e.message}, status=400)
         await iw.run(RaiseIdentityLevel(pid, "verified", "oidc"), actor_id=pid)
+        await iw.run(RecordSignIn(pid, "oidc"), actor_id=pid)
         await web.deps.settle()
         response = RedirectResponse("/compte", status_code=303)
         response.delete_cookie(flow_cookie, path=CALLBACK, secure=secure)
