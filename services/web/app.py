@@ -14,7 +14,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
-from services.web import admin_auth, admin_consultations, admin_content, admin_items, public
+from services.web import (
+    admin_auth,
+    admin_consultations,
+    admin_content,
+    admin_items,
+    deposit_forms,
+    deposit_pages,
+    public,
+)
 from services.web.deps import Web, WebDeps
 from services.web.forms import LoginRequired
 from services.web.headers import SecurityHeaders, content_security_policy
@@ -63,6 +71,9 @@ def install_web(app: FastAPI, deps: WebDeps) -> Web:
         hsts=deps.settings.cookies_secure,
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # Before `public`: its /consultations/{slug}/{kind} would take /propositions.
+    app.include_router(deposit_forms.routes(web))
+    app.include_router(deposit_pages.routes(web))
     app.include_router(public.routes(web))
     app.include_router(admin_auth.routes(web))
     app.include_router(admin_consultations.routes(web))

@@ -1,0 +1,123 @@
+"""Read side of the participation pages: published proposals and their
+arguments (moderation's publication read model), a participant's own
+contributions with their moderation status, the transparency counts. Each
+function issues a fixed number of store queries, whatever the number of items:
+lists are keyset pages (`after` = the last key of the previous page)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from services.consultation.model import known_territories
+from services.deposit.projections import BY_AUTHOR, CONTRIBUTIONS
+from services.moderation.model import charter_reasons
+from services.moderation.publication import PUBLIC_ARGUMENTS, PUBLIC_PROPOSALS
+from services.moderation.queue import CHARTERS, ITEMS, TRANSPARENCY
+from services.store.port import Doc, ReadStore
+from services.web import views
+
+ALL = "all"
+KINDS = {"proposal": "Proposition", "response": "Réponse au questionnaire",
+         "argument": "Argument", "comment": "Commentaire"}
+SIDES = {"for": "Pour", "against": "Contre"}
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def themes_of(consultation: Doc) -> dict[str, str]:
+    return {t["theme_id"]: t["title"] for t in consultation.get("themes") or []}
+
+
+def territories() -> dict[str, str]:
+    return known_territories()
+
+
+async def _keyset(store: ReadStore, table: str, partition: str, after: str | None,
+                  size: int, *, reverse: bool = False) -> tuple[list[Doc], str | None]:
+    """One page and the key to ask for the next one (None on the last page):
+    reading one row more than shown says whether a next page exists."""
+    rows = await store.list(table, partition, limit=size + 1, after=after or None,
+                            reverse=reverse)
+    shown = rows[:size]
+    return [d for _, d in shown], (shown[-1][0] if len(rows) > size else None)
+
+
+async def proposals(store: ReadStore, slug: str, after: str | None,
+                    size: int) -> dict[str, Any] | None:
+    """Newest first, each with its latest arguments for and against (embedded)."""
+    c = await views.consultation_by_slug(store, slug)
+    if c is None:
+        return None
+    items, next_key = await _keyset(store, PUBLIC_PROPOSALS, c["id"], after, size,
+                                    reverse=True)
+    return {"consultation": c, "items": items, "next": next_key, "after": after,
+            "themes": themes_of(c), "territories": territories(), "sides": SIDES}
+
+
+async def proposal(store: ReadStore, slug: str, proposal_id: str, after: str | None,
+                   size: int) -> dict[str, Any] | None:
+    c = await views.consultation_by_slug(store, slug)
+    if c is None:
+        return None
+    doc = await store.get(PUBLIC_PROPOSALS, c["id"], proposal_id)
+    if doc is None:
+        return None
+    arguments, next_key = await _keyset(store, PUBLIC_ARGUMENTS, proposal_id, after, size)
+    return {"consultation": c, "proposal": doc, "arguments": arguments, "next": next_key,
+            "after": after, "themes": themes_of(c), "territories": territories(),
+            "sides": SIDES}
+
+
+async def contribution(store: ReadStore, contribution_id: str) -> Doc | None:
+    """Any contribution, whatever its state (to recognise a resubmitted form)."""
+    return await store.get(CONTRIBUTIONS, ALL, contribution_id)
+
+
+def status_of(doc: Doc, item: Doc | None, reasons: dict[str, str]) -> dict[str, str]:
+    """What the author is told about their contribution (label, DSFR badge, reason)."""
+    if doc.get("withdrawn"):
+        return {"label": "Retirée", "badge": "", "reason": ""}
+    if doc["kind"] == "response":
+        return {"label": "Enregistrée", "badge": "success", "reason": ""}
+    status = item["status"] if item else "pending"
+    code = str(item.get("reason_code") or "") if item else ""
+    reason = reasons.get(code, code)
+    if status == "approved" or (status == "pending" and doc["moderation"] == "post"):
+        return {"label": "Publiée", "badge": "success", "reason": ""}
+    if status == "hidden":
+        return {"label": "Masquée par la modération", "badge": "warning", "reason": reason}
+    if status == "rejected":
+        return {"label": "Refusée par la modération", "badge": "error", "reason": reason}
+    return {"label": "En attente de modération", "badge": "info", "reason": ""}
+
+
+async def my_contributions(store: ReadStore, participant_id: str, after: str | None,
+                           size: int) -> dict[str, Any]:
+    """Newest first; three queries per page (contributions, their moderation
+    items, the charters naming the reasons)."""
+    docs, next_key = await _keyset(store, BY_AUTHOR, participant_id, after, size,
+                                   reverse=True)
+    ids = [d["id"] for d in docs]
+    items = await store.get_many(ITEMS, ALL, ids) if ids else {}
+    cids = sorted({d["consultation_id"] for d in docs})
+    charters = await store.get_many(CHARTERS, ALL, cids) if cids else {}
+    rows = []
+    for d in docs:
+        reasons = charter_reasons(charters.get(d["consultation_id"]))
+        rows.append({**d, "kind_label": KINDS.get(d["kind"], d["kind"]),
+                     "status": status_of(d, items.get(d["id"]), reasons)})
+    return {"items": rows, "next": next_key, "after": after, "sides": SIDES}
+
+
+async def transparency(store: ReadStore, slug: str) -> dict[str, Any] | None:
+    c = await views.consultation_by_slug(store, slug)
+    if c is None:
+        return None
+    rows = await store.list(TRANSPARENCY, c["id"], limit=200)
+    reasons = charter_reasons(await store.get(CHARTERS, ALL, c["id"]))
+    counts = [{"label": reasons.get(d["reason_code"], d["reason_code"]), "count": d["count"]}
+              for _, d in rows if d["count"] > 0]
+    return {"consultation": c, "counts": counts, "total": sum(r["count"] for r in counts)}
