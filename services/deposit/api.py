@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.consultation.questionnaire import Answer
@@ -35,10 +35,20 @@ PAGE_MAX = 100
 _INPUT_MAX = 20_000  # a bound on raw input; the domain judges lengths (French messages)
 
 
-def participant_context() -> ParticipantContext:
-    """Until the identity service provides the session's participant, nobody is
-    known: refuse. The app (or tests) override this dependency."""
-    raise HTTPException(401, "Connectez-vous pour contribuer.")
+# The identity service puts on `app.state` an async callable (request) ->
+# ParticipantContext | None: the session's participant (ADR 0013).
+PARTICIPANT_PROVIDER = "parlons_participant_provider"
+
+
+async def participant_context(request: Request) -> ParticipantContext:
+    """The session's participant, from the identity service's provider; without a
+    provider (a service alone) or without a session, nobody is known: refuse.
+    Tests may override this dependency."""
+    provide = getattr(request.app.state, PARTICIPANT_PROVIDER, None)
+    who = await provide(request) if provide is not None else None
+    if not isinstance(who, ParticipantContext):
+        raise HTTPException(401, "Connectez-vous pour contribuer.")
+    return who
 
 
 Participant = Annotated[ParticipantContext, Depends(participant_context)]

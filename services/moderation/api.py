@@ -2,14 +2,15 @@
 participants' flags and appeals, the public transparency counts.
 
 Who moderates comes from the `moderator_context` dependency: until the identity
-service's roles are wired in, it refuses (403); the app or tests override it.
+service installs its provider (session + role on the item's consultation), it
+refuses (403); tests may override it.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.core.errors import NotFound
@@ -31,8 +32,18 @@ from services.runtime.http import ContainerDep, MetaDep
 PAGE_MAX = 100
 
 
-def moderator_context() -> ModeratorContext:
-    raise HTTPException(403, "Réservé aux modérateurs de la consultation.")
+# The identity service puts on `app.state` an async callable (request) ->
+# ModeratorContext | None that checks the moderator role on the consultation
+# the request is about (ADR 0013).
+MODERATOR_PROVIDER = "parlons_moderator_provider"
+
+
+async def moderator_context(request: Request) -> ModeratorContext:
+    provide = getattr(request.app.state, MODERATOR_PROVIDER, None)
+    who = await provide(request) if provide is not None else None
+    if not isinstance(who, ModeratorContext):
+        raise HTTPException(403, "Réservé aux modérateurs de la consultation.")
+    return who
 
 
 Moderator = Annotated[ModeratorContext, Depends(moderator_context)]

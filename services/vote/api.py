@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.deposit.api import participant_context
 from services.deposit.participant import ParticipantContext
+from services.identity.limits import limit_contribution
 from services.runtime.http import ContainerDep, MetaDep
 from services.vote.commands import CastBallot, CastRanking, FreezeResults, WithdrawBallot
 from services.vote.projections import BALLOTS, FROZEN, RANKINGS, TALLIES, tally_partition
@@ -56,7 +57,7 @@ async def voter(request: Request) -> ParticipantContext:
         pid = request.headers.get("X-Participant-Id")
         if pid:
             return ParticipantContext(pid, request.headers.get("X-Identity-Level", "anonymous"))
-    return participant_context()
+    return await participant_context(request)
 
 
 Voter = Annotated[ParticipantContext, Depends(voter)]
@@ -77,21 +78,21 @@ def router() -> APIRouter:
 
     r = APIRouter(prefix="/api", tags=["vote"])
 
-    @r.post("/items/{item_id}/ballot")
+    @r.post("/items/{item_id}/ballot", dependencies=[Depends(limit_contribution)])
     async def cast(item_id: str, body: BallotIn, who: Voter, _key: IdempotencyKey,
                    container: ContainerDep, meta: MetaDep) -> dict[str, Any]:
         cmd = CastBallot(item_id, who, body.kind, body.choice, tuple(body.qualifications))
         result: dict[str, Any] = await container.handle(cmd, meta)
         return result
 
-    @r.post("/items/{item_id}/ballot/withdraw")
+    @r.post("/items/{item_id}/ballot/withdraw", dependencies=[Depends(limit_contribution)])
     async def withdraw(item_id: str, body: WithdrawIn, who: Voter, _key: IdempotencyKey,
                        container: ContainerDep, meta: MetaDep) -> dict[str, Any]:
         result: dict[str, Any] = await container.handle(WithdrawBallot(item_id, who, body.kind),
                                                         meta)
         return result
 
-    @r.post("/consultations/{consultation_id}/ranking")
+    @r.post("/consultations/{consultation_id}/ranking", dependencies=[Depends(limit_contribution)])
     async def rank(consultation_id: str, body: RankingIn, who: Voter, _key: IdempotencyKey,
                    container: ContainerDep, meta: MetaDep) -> dict[str, Any]:
         cmd = CastRanking(consultation_id, who, tuple(body.items))

@@ -16,10 +16,12 @@ from services.web import (
     account_routes,
     identity_admin,
     identity_anonymous,
+    identity_contexts,
     identity_login,
     identity_oidc,
 )
 from services.web.deps import Web
+from services.web.identity_contexts import AccessRefused
 from services.web.identity_deps import IdentityWeb
 from services.web.identity_guard import BackOfficeGuard
 from services.web.identity_session import visitor
@@ -43,6 +45,9 @@ def install_identity_web(app: FastAPI, container: Container) -> IdentityWeb:
         return who.id if who is not None else None
 
     setattr(app.state, GATE_STATE, ActionGate(ports.limiter, ports.settings, session_participant))
+    for name, provider in identity_contexts.providers(web).items():
+        setattr(app.state, name, provider)  # who participates / moderates / analyses
+    app.include_router(identity_contexts.session_routes(web))
     app.include_router(identity_login.routes(iw))
     app.include_router(identity_anonymous.routes(iw))
     app.include_router(account_routes.routes(iw))
@@ -64,5 +69,14 @@ def install_identity_web(app: FastAPI, container: Container) -> IdentityWeb:
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
+    async def refused(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, AccessRefused)
+        if request.url.path.startswith("/api/"):
+            return identity_contexts.refusal_json(exc)
+        return private_page(request, web.env, "error.html", {
+            "heading": "Connexion requise" if exc.status == 401 else "Accès refusé",
+            "message": exc.message}, status=exc.status)
+
     app.add_exception_handler(RateLimited, too_many)
+    app.add_exception_handler(AccessRefused, refused)
     return iw

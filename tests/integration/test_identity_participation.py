@@ -1,0 +1,173 @@
+"""The session behind the participation APIs (embedded platform on SQLite): a
+logged-in participant deposits, a visitor without a session gets 401 in French,
+an anonymous session deposits only where the consultation allows it, JSON state
+changes need the CSRF header, moderation needs the moderator role on the item's
+consultation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from test_identity_privacy import participant, session_client, until
+from test_identity_web import SYSTEM, Platform, open_platform
+
+from services.consultation.commands import (
+    CreateConsultation,
+    PhaseSpec,
+    PublishConsultation,
+    SchedulePhases,
+)
+from services.identity.commands import GrantRole
+from services.identity.levels import roles_in
+
+
+@pytest.fixture
+async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Platform]:
+    async with open_platform(tmp_path, monkeypatch) as p:
+        yield p
+
+
+async def open_consultation(p: Platform, cid: str, *, level: str,
+                            moderation: str = "post") -> None:
+    now = datetime.now(UTC)
+    for cmd in (CreateConsultation(cid, f"Consultation {cid}", cid, identity_level=level,
+                                   moderation=moderation),
+                SchedulePhases(cid, (PhaseSpec("depot", "deposit", "Dépôt",
+                                               now - timedelta(hours=1), now + timedelta(days=5),
+                                               actions=("deposit", "comment", "answer")),)),
+                PublishConsultation(cid)):
+        await p.container.handle(cmd, SYSTEM)
+
+    async def published() -> bool:
+        doc = await p.container.store.get("consultation_detail", "all", cid)
+        return doc is not None and bool(doc.get("published"))
+    await until(published)
+
+
+async def csrf_header(client: httpx.AsyncClient) -> dict[str, str]:
+    session = (await client.get("/api/session")).json()
+    return {"X-CSRF-Token": session["csrf_token"]}
+
+
+async def propose(client: httpx.AsyncClient, cid: str, key: str,
+                  headers: dict[str, str] | None = None) -> httpx.Response:
+    return await client.post(f"/api/consultations/{cid}/proposals",
+                             headers={"Idempotency-Key": key, **(headers or {})},
+                             json={"title": "Des pistes cyclables", "body": "Partout, et sûres."})
+
+
+async def test_a_logged_in_participant_deposits_through_the_api(platform: Platform) -> None:
+    p = platform
+    await open_consultation(p, "velo", level="email")
+    anne = await participant(p, "Anne")
+    async with session_client(p, anne) as client:
+        r = await propose(client, "velo", "k1", await csrf_header(client))
+        assert r.status_code == 201, r.text
+        created = r.json()["id"]
+        events = await p.container.log.read("deposit.events")
+        assert [e.event.data["author_id"] for e in events] == [anne]
+        assert events[0].event.data["proposal_id" if "proposal_id" in events[0].event.data
+                                    else "contribution_id"] == created
+
+        async def mine() -> bool:
+            return bool((await client.get("/api/me/contributions")).json()["items"])
+        await until(mine)
+
+
+async def test_json_state_changes_need_the_csrf_header_and_a_same_site_origin(
+        platform: Platform) -> None:
+    p = platform
+    await open_consultation(p, "velo", level="email")
+    anne = await participant(p, "Anne")
+    async with session_client(p, anne) as client:
+        headers = await csrf_header(client)
+        missing = await propose(client, "velo", "k1")
+        assert missing.status_code == 403 and "jeton" in missing.json()["message"]
+        forged = await propose(client, "velo", "k2", {"X-CSRF-Token": "forged.token"})
+        assert forged.status_code == 403
+        elsewhere = await propose(client, "velo", "k3",
+                                  {**headers, "Origin": "https://malveillant.example"})
+        assert elsewhere.status_code == 403
+        same = await propose(client, "velo", "k4", {**headers, "Origin": "https://parlons.test"})
+        assert same.status_code == 201, same.text
+    assert len(await p.container.log.read("deposit.events")) == 1
+
+
+async def test_a_visitor_without_a_session_gets_401_in_french(platform: Platform) -> None:
+    p = platform
+    await open_consultation(p, "velo", level="anonymous")
+    async with session_client(p, None) as client:
+        for method, path in [("POST", "/api/consultations/velo/proposals"),
+                             ("POST", "/api/contributions/x/arguments"),
+                             ("POST", "/api/items/x/ballot"),
+                             ("POST", "/api/consultations/velo/ranking"),
+                             ("GET", "/api/me/contributions"), ("GET", "/api/me/ballots")]:
+            r = await client.request(method, path, headers={"Idempotency-Key": f"k-{path}"},
+                                     json={})
+            assert r.status_code == 401, (path, r.status_code, r.text)
+            assert "Connectez-vous" in r.json()["message"]
+    assert await p.container.log.read("deposit.events") == []
+
+
+async def become_anonymous(client: httpx.AsyncClient, cid: str) -> None:
+    page = await client.get(f"/participer/anonyme?consultation={cid}")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token, page.text
+    r = await client.post("/participer/anonyme", data={"csrf_token": token.group(1),
+                                                        "consultation": cid, "suite": "/"})
+    assert r.status_code == 303, r.text
+
+
+async def test_an_anonymous_session_deposits_only_where_anonymous_participation_is_allowed(
+        platform: Platform) -> None:
+    p = platform
+    await open_consultation(p, "ouverte", level="anonymous")
+    await open_consultation(p, "exigeante", level="email")
+    async with session_client(p, None) as client:
+        await become_anonymous(client, "ouverte")
+        headers = await csrf_header(client)
+        ok = await propose(client, "ouverte", "k1", headers)
+        assert ok.status_code == 201, ok.text
+        refused = await propose(client, "exigeante", "k2", headers)
+        assert refused.status_code == 422
+        assert refused.json()["error"] == "identity_level_too_low"
+        assert "adresse électronique" in refused.json()["message"]
+    events = await p.container.log.read("deposit.events")
+    assert [e.event.consultation_id for e in events] == ["ouverte"]
+
+
+async def test_moderation_api_needs_the_moderator_role_on_the_items_consultation(
+        platform: Platform) -> None:
+    p = platform
+    await open_consultation(p, "c1", level="anonymous", moderation="pre")
+    await open_consultation(p, "c2", level="anonymous", moderation="pre")
+    author, modo = await participant(p, "Auteur"), await participant(p, "Modo")
+    await p.container.handle(GrantRole(modo, "c1", "moderator"), SYSTEM)
+    async with session_client(p, author) as client:
+        r = await propose(client, "c1", "k1", await csrf_header(client))
+        item = r.json()["id"]
+
+    async def ready() -> bool:
+        return "moderator" in await roles_in(p.container.store, modo, "c1") and \
+            await p.container.store.get("moderation_items", "all", item) is not None
+    await until(ready)
+    async with session_client(p, modo) as client:
+        headers = await csrf_header(client)
+        assert (await client.get("/api/moderation/consultations/c1/queue")).status_code == 200
+        assert (await client.get(f"/api/moderation/items/{item}")).status_code == 200
+        assert (await client.get("/api/moderation/consultations/c2/queue")).status_code == 403
+        claim = await client.post(f"/api/moderation/items/{item}/claim", headers=headers)
+        assert claim.status_code == 204, claim.text
+        no_token = await client.post(f"/api/moderation/items/{item}/claim")
+        assert no_token.status_code == 403
+        other = await client.post(f"/api/moderation/campaigns/{item}/decision", headers=headers,
+                                  json={"decision": "approved", "consultation_id": "c2"})
+        assert other.status_code == 403  # the body names a consultation they do not moderate
+    async with session_client(p, author) as client:
+        r = await client.get(f"/api/moderation/items/{item}")
+        assert r.status_code == 403 and "modérateurs" in r.json()["message"]
