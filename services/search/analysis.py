@@ -1,0 +1,48 @@
+"""French text analysis shared by every adapter, so that the memory fake, tantivy and
+the snippets agree on what a "word" is: lower case, accents folded, Snowball French
+stem. Adapters index the normalised stems (positions kept, for phrases) and keep the
+raw text for display."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterator
+
+import snowballstemmer
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_STEMMER = snowballstemmer.stemmer("french")
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics ("Électricité" -> "electricite")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@functools.lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The indexed form of one word. Folded *before* stemming, so that a query typed
+    without accents ("electricite") meets the accented text; then a plural "s" the
+    Snowball rules keep after a vowel ("velos") is dropped."""
+    stemmed: str = _STEMMER.stemWord(fold(word))
+    if len(stemmed) > 3 and stemmed.endswith(("s", "x")):
+        stemmed = stemmed[:-1]
+    return stemmed
+
+
+def words(text: str) -> Iterator[tuple[str, int, int]]:
+    """(stem, start, end) of every word of `text`, in order."""
+    for m in _WORD.finditer(text):
+        yield stem(m.group()), m.start(), m.end()
+
+
+def stems(text: str) -> list[str]:
+    return [s for s, _, _ in words(text)]
+
+
+def normalised(text: str) -> str:
+    """The space-joined stems: what adapters index with a whitespace tokenizer."""
+    return " ".join(stems(text))

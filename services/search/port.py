@@ -1,0 +1,120 @@
+"""The search index port.
+
+Contract (tests/contract/search_contract.py, run on every adapter):
+- `upsert`/`delete` carry an external version per document id: a write whose version
+  is not above the one the index holds for that id (live or deleted) is a no-op, so
+  redelivered or out-of-order writes leave the index as in-order delivery would.
+  Writes are searchable once the call returns.
+- `search` accepts the query language of `services.search.query` (phrases, AND/OR,
+  exclusion), exact-value filters on FACETS, facet counts, a sort in SORTS (`random`
+  is deterministic for a given seed), highlighted snippets, pages. Unknown facet or
+  sort fields raise UnknownField, malformed queries QuerySyntaxError; a page past the
+  end is an empty page.
+- `clear()` forgets everything (a rebuild from the log starts there).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from services.search.errors import UnknownField
+from services.search.query import Node, parse
+
+# Exact-value fields one may filter on and count.
+FACETS = ("consultation_id", "kind", "phase_id", "question_id", "theme_id", "commune",
+          "departement", "region", "identity_level", "status")
+SORTS = ("relevance", "votes", "date", "random")
+MAX_PAGE_SIZE = 100
+MAX_FACET_VALUES = 50
+
+
+@dataclass(frozen=True, slots=True)
+class SearchDoc:
+    id: str
+    title: str
+    body: str
+    date: str  # ISO 8601 UTC, sortable as text
+    votes: int = 0
+    consultation_id: str = ""
+    kind: str = ""  # proposal | argument | comment | answer
+    phase_id: str = ""
+    question_id: str = ""
+    theme_id: str = ""
+    commune: str = ""
+    departement: str = ""
+    region: str = ""
+    identity_level: str = ""
+    status: str = ""  # moderation status: approved | published (post-moderated, unreviewed)
+
+    def facet(self, name: str) -> str:
+        value: str = getattr(self, name)
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    query: str = ""
+    filters: Mapping[str, Sequence[str]] = field(default_factory=dict)  # OR within a field
+    facets: Sequence[str] = ()
+    sort: str = "relevance"
+    seed: int = 0
+    page: int = 1
+    page_size: int = 20
+
+    def checked(self) -> tuple[Node, SearchRequest]:
+        """The parsed query, after refusing unknown fields (the same errors everywhere)."""
+        for name in [*self.filters, *self.facets]:
+            if name not in FACETS:
+                raise UnknownField(f"Le champ « {name} » ne peut pas servir de filtre.")
+        if self.sort not in SORTS:
+            raise UnknownField(f"Le tri « {self.sort} » n'existe pas.")
+        if self.page < 1 or not 1 <= self.page_size <= MAX_PAGE_SIZE:
+            raise UnknownField("Page ou taille de page invalide.")
+        return parse(self.query), self
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    doc: SearchDoc
+    snippet: str  # HTML: escaped text with <mark> around matching words
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[tuple[str, int]]]  # value counts, most frequent first
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+class SearchIndex(ABC):
+    @abstractmethod
+    async def upsert(self, docs: Sequence[tuple[SearchDoc, int]]) -> None:
+        """Write (doc, version) pairs; stale versions are ignored."""
+
+    @abstractmethod
+    async def delete(self, ids: Sequence[tuple[str, int]]) -> None:
+        """Remove (id, version) pairs; a later upsert needs a higher version."""
+
+    @abstractmethod
+    async def search(self, request: SearchRequest) -> SearchPage: ...
+
+    @abstractmethod
+    async def count(self) -> int:
+        """Live documents."""
+
+    @abstractmethod
+    async def clear(self) -> None: ...
+
+    async def start(self) -> None:
+        """Open files or connections (optional)."""
+
+    async def close(self) -> None:
+        """Release them (optional)."""

@@ -1,0 +1,219 @@
+"""The embedded search index (tantivy, through its Python binding).
+
+Text is indexed as the stems of `services.search.analysis` (folded accents, Snowball
+French) with a whitespace tokenizer, positions kept for phrases; the document itself
+is stored as one JSON payload. External versions: every id keeps one tantivy document,
+live or a tombstone (`alive` = 0) carrying the version, so a stale write can be
+recognised after a delete too. Each write call ends with a commit: searchable and
+durable when it returns (bulk callers pass many documents per call).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import tantivy
+
+from services.search.analysis import normalised
+from services.search.memory import id_hash, random_key
+from services.search.port import (
+    FACETS,
+    MAX_FACET_VALUES,
+    Hit,
+    SearchDoc,
+    SearchIndex,
+    SearchPage,
+    SearchRequest,
+)
+from services.search.query import And, MatchAll, Node, Not, Or, Phrase, Term, positive_stems
+from services.search.snippets import snippet
+
+RANDOM_CANDIDATES = 100_000  # `sort=random` shuffles at most this many matches (ADR 0023)
+WRITER_HEAP = 64_000_000
+
+
+def _schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("id", tokenizer_name="raw", index_option="basic")
+    sb.add_integer_field("alive", indexed=True, fast=True)
+    sb.add_integer_field("version", fast=True)
+    sb.add_integer_field("idhash", fast=True)
+    sb.add_integer_field("votes", indexed=True, fast=True)
+    sb.add_integer_field("ts", indexed=True, fast=True)
+    sb.add_text_field("text", tokenizer_name="whitespace", index_option="position")
+    for name in FACETS:
+        sb.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
+    sb.add_bytes_field("payload", stored=True)
+    return sb.build()
+
+
+class TantivySearchIndex(SearchIndex):
+    def __init__(self, path: Path | None = None) -> None:
+        """`path` None: a throwaway index in memory."""
+        self._schema = _schema()
+        if path is not None:
+            path.mkdir(parents=True, exist_ok=True)
+        self._index = tantivy.Index(self._schema, path=None if path is None else str(path))
+        self._writer = self._index.writer(heap_size=WRITER_HEAP, num_threads=1)
+        self._lock = threading.Lock()  # one writer; searches read committed segments
+
+    # -- writes -------------------------------------------------------------------------
+    async def upsert(self, docs: Sequence[tuple[SearchDoc, int]]) -> None:
+        await asyncio.to_thread(self._write, [(d.id, v, d) for d, v in docs])
+
+    async def delete(self, ids: Sequence[tuple[str, int]]) -> None:
+        await asyncio.to_thread(self._write, [(i, v, None) for i, v in ids])
+
+    async def clear(self) -> None:
+        def clear() -> None:
+            with self._lock:
+                self._writer.delete_all_documents()
+                self._commit()
+        await asyncio.to_thread(clear)
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self._writer.wait_merging_threads)
+
+    def _write(self, ops: list[tuple[str, int, SearchDoc | None]]) -> None:
+        with self._lock:
+            searcher = self._index.searcher()
+            empty = searcher.num_docs == 0  # a bulk load into a clear index skips lookups
+            seen: dict[str, int] = {}
+            for doc_id, version, doc in ops:
+                held = seen.get(doc_id)
+                fresh = held is None and empty
+                if held is None:
+                    held = 0 if empty else self._version_of(searcher, doc_id)
+                if version <= held:
+                    continue
+                if not fresh:  # replace the live document or the tombstone
+                    self._writer.delete_documents_by_term("id", doc_id)
+                seen[doc_id] = version
+                self._writer.add_document(self._document(doc_id, version, doc))
+            if seen:
+                self._commit()
+
+    def _commit(self) -> None:
+        self._writer.commit()
+        self._index.reload()
+
+    def _version_of(self, searcher: tantivy.Searcher, doc_id: str) -> int:
+        q = tantivy.Query.term_query(self._schema, "id", doc_id)
+        found = searcher.search(q, 1, count=False).hits
+        if not found:
+            return 0
+        (version,) = searcher.fast_field_values("version", [found[0][1]])
+        return int(version or 0)
+
+    def _document(self, doc_id: str, version: int, doc: SearchDoc | None) -> tantivy.Document:
+        base: dict[str, Any] = {"id": doc_id, "version": version, "idhash": id_hash(doc_id)}
+        if doc is None:
+            return tantivy.Document(**base, alive=0)
+        fields = {name: doc.facet(name) for name in FACETS if doc.facet(name)}
+        return tantivy.Document(
+            **base, **fields, alive=1, votes=doc.votes, ts=_epoch(doc.date),
+            text=normalised(f"{doc.title} {doc.body}"), payload=orjson.dumps(asdict(doc)))
+
+    # -- reads --------------------------------------------------------------------------
+    async def count(self) -> int:
+        searcher = self._index.searcher()
+        alive = tantivy.Query.term_query(self._schema, "alive", 1)
+        return _count(searcher.search(alive, 1))
+
+    async def search(self, request: SearchRequest) -> SearchPage:
+        node, req = request.checked()
+        return await asyncio.to_thread(self._search, node, req)
+
+    def _search(self, node: Node, req: SearchRequest) -> SearchPage:
+        searcher = self._index.searcher()
+        query = self._query(node, req)
+        offset = (req.page - 1) * req.page_size
+        if req.sort == "random":
+            total, addresses = self._shuffled(searcher, query, req, offset)
+        else:
+            order: dict[str, Any] = {}
+            if req.sort == "votes":
+                order = {"order_by_field": "votes", "order": tantivy.Order.Desc}
+            elif req.sort == "date":
+                order = {"order_by_field": "ts", "order": tantivy.Order.Desc}
+            result = searcher.search(query, req.page_size, offset=offset, **order)
+            total, addresses = _count(result), [a for _, a in result.hits]
+        wanted = positive_stems(node)
+        hits = []
+        for address in addresses:
+            doc = SearchDoc(**orjson.loads(searcher.doc(address)["payload"][0]))
+            hits.append(Hit(doc, snippet(doc.body or doc.title, wanted)))
+        return SearchPage(total=total, hits=hits, facets=self._facets(searcher, query, req),
+                          page=req.page, page_size=req.page_size)
+
+    def _shuffled(self, searcher: tantivy.Searcher, query: tantivy.Query, req: SearchRequest,
+                  offset: int) -> tuple[int, list[tantivy.DocAddress]]:
+        result = searcher.search(query, RANDOM_CANDIDATES)
+        addresses = [a for _, a in result.hits]
+        hashes = searcher.fast_field_values("idhash", addresses)
+        ranked = sorted(zip(hashes, range(len(addresses)), strict=True),
+                        key=lambda hi: random_key(req.seed, int(hi[0] or 0)))
+        page = ranked[offset:offset + req.page_size]
+        return _count(result), [addresses[i] for _, i in page]
+
+    def _facets(self, searcher: tantivy.Searcher, query: tantivy.Query,
+                req: SearchRequest) -> dict[str, list[tuple[str, int]]]:
+        if not req.facets:
+            return {}
+        aggs = {name: {"terms": {"field": name, "size": MAX_FACET_VALUES + 1}}
+                for name in req.facets}
+        found = searcher.aggregate(query, aggs)
+        out: dict[str, list[tuple[str, int]]] = {}
+        for name in req.facets:
+            buckets = [(str(b["key"]), int(b["doc_count"])) for b in found[name]["buckets"]
+                       if b["key"] != ""]
+            out[name] = sorted(buckets, key=lambda kv: (-kv[1], kv[0]))[:MAX_FACET_VALUES]
+        return out
+
+    def _query(self, node: Node, req: SearchRequest) -> tantivy.Query:
+        must = tantivy.Occur.Must
+        parts = [(must, self._node(node)),
+                 (must, tantivy.Query.term_query(self._schema, "alive", 1))]
+        for name, values in req.filters.items():
+            either = [(tantivy.Occur.Should, tantivy.Query.term_query(self._schema, name, v))
+                      for v in values]
+            parts.append((must, tantivy.Query.const_score_query(
+                tantivy.Query.boolean_query(either), 0.0)))
+        return tantivy.Query.boolean_query(parts)
+
+    def _node(self, node: Node) -> tantivy.Query:
+        q = tantivy.Query
+        if isinstance(node, MatchAll):
+            return q.all_query()
+        if isinstance(node, Term):
+            return q.term_query(self._schema, "text", node.stem)
+        if isinstance(node, Phrase):
+            return q.phrase_query(self._schema, "text", list(node.stems))
+        if isinstance(node, Not):
+            return q.boolean_query([(tantivy.Occur.Must, q.all_query()),
+                                    (tantivy.Occur.MustNot, self._node(node.part))])
+        if isinstance(node, And):
+            return q.boolean_query([
+                (tantivy.Occur.MustNot, self._node(p.part)) if isinstance(p, Not)
+                else (tantivy.Occur.Must, self._node(p)) for p in node.parts])
+        assert isinstance(node, Or)
+        return q.boolean_query([(tantivy.Occur.Should, self._node(p)) for p in node.parts])
+
+
+def _count(result: tantivy.SearchResult) -> int:
+    # `count` exists at run time (count=True by default) but not in the binding's stubs
+    return int(getattr(result, "count", 0) or 0)
+
+
+def _epoch(iso: str) -> int:
+    try:
+        return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp())
+    except ValueError:
+        return 0

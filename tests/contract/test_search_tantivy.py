@@ -1,0 +1,20 @@
+"""The search contract on the embedded tantivy index (on disk, in a temp dir)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from search_contract import SearchIndexContract
+
+from services.search.port import SearchIndex
+from services.search.tantivy_index import TantivySearchIndex
+
+
+class TestTantivySearchIndex(SearchIndexContract):
+    @pytest.fixture(autouse=True)
+    def _dir(self, tmp_path: Path) -> None:
+        self.path = tmp_path / "search"
+
+    async def make_index(self) -> SearchIndex:
+        return TantivySearchIndex(self.path)
