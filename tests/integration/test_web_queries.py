@@ -35,6 +35,13 @@ async def seed(store: MemoryReadStore, items: int) -> None:
             await tx.put("meetings_by_consultation", cid, mid, {
                 "meeting_id": f"m{i}", "title": f"Rencontre {i}",
                 "starts_at": "2098-01-01T00:00:00Z", "commune": "Lyon"})
+            pid = f"p{i:05d}"  # published proposals (services/moderation/publication.py)
+            arg = {"id": f"g{i}", "proposal_id": pid, "side": "for", "body": "Oui",
+                   "submitted_at": "2024-01-01T00:00:00Z"}
+            await tx.put("public_proposals", cid, pid, {
+                "id": pid, "title": f"Proposition {i}", "body": "Texte", "theme_id": "",
+                "territory": "", "submitted_at": "2024-01-01T00:00:00Z",
+                "arguments": {"for": [arg], "against": []}, "counts": {"for": 1, "against": 0}})
 
 
 async def queries_for(path: str, items: int) -> int:
@@ -55,7 +62,9 @@ async def queries_for(path: str, items: int) -> int:
 
 @pytest.mark.parametrize("path", ["/consultations/velo", "/consultations/velo/articles",
                                   "/consultations/velo/articles?page=3",
-                                  "/consultations/velo/rencontres", "/"])
+                                  "/consultations/velo/rencontres", "/",
+                                  "/consultations/velo/propositions",
+                                  "/consultations/velo/propositions?apres=p00002"])
 async def test_query_count_does_not_grow_with_items(path):
     few, many = await queries_for(path, 3), await queries_for(path, 300)
     assert few == many, f"{path}: {few} queries for 3 items, {many} for 300"
