@@ -1,0 +1,187 @@
+"""The distributed search index (OpenSearch, through opensearch-py).
+
+- An index template gives every `<alias>-v<N>` index the mapping and a French analyzer
+  (elision, lower case, ASCII folding, French stemmer) on the raw title and body; the
+  query language runs on `text`, the stems of `services.search.analysis` (the same
+  words as tantivy and the fake, whatever the server's analyzer version).
+- Clients use the alias; `clear()` creates the next versioned index, moves the alias
+  and drops the old one (a rebuild never shows a half-empty index under the alias).
+- Bulk writes with `version_type=external`: the server refuses a version not above the
+  one it holds (409, ignored here), which makes stale writes no-ops. Deletes write a
+  tombstone (`alive: false`) with its version, for the same reason after a delete.
+- `refresh=wait_for`: searchable when the call returns.
+
+Its contract run needs OPENSEARCH_URL (tests/contract/test_search_opensearch.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+from services.search.analysis import normalised
+from services.search.errors import SearchUnavailable
+from services.search.memory import id_hash
+from services.search.port import (
+    FACETS,
+    MAX_FACET_VALUES,
+    Hit,
+    SearchDoc,
+    SearchIndex,
+    SearchPage,
+    SearchRequest,
+)
+from services.search.query import And, MatchAll, Node, Not, Or, Phrase, Term, positive_stems
+from services.search.snippets import snippet
+
+TEMPLATE: dict[str, Any] = {
+    "settings": {
+        "analysis": {
+            "filter": {
+                "fr_elision": {"type": "elision", "articles_case": True,
+                               "articles": ["l", "m", "t", "qu", "n", "s", "j", "d", "c"]},
+                "fr_stemmer": {"type": "stemmer", "language": "light_french"},
+            },
+            "analyzer": {
+                "parlons_french": {"tokenizer": "standard", "filter": [
+                    "fr_elision", "lowercase", "asciifolding", "fr_stemmer"]},
+            },
+        },
+    },
+    "mappings": {
+        "dynamic": "strict",
+        "properties": {
+            "alive": {"type": "boolean"},
+            "idhash": {"type": "long"},
+            "votes": {"type": "long"},
+            "date": {"type": "date"},
+            "text": {"type": "text", "analyzer": "whitespace"},
+            "title": {"type": "text", "analyzer": "parlons_french"},
+            "body": {"type": "text", "analyzer": "parlons_french"},
+            "doc": {"type": "object", "enabled": False},
+            **{name: {"type": "keyword"} for name in FACETS},
+        },
+    },
+}
+
+
+class OpenSearchIndex(SearchIndex):
+    def __init__(self, url: str, *, alias: str = "parlons-search") -> None:
+        from opensearchpy import OpenSearch
+
+        self._client = OpenSearch(hosts=[url], timeout=10)
+        self.alias = alias
+
+    async def start(self) -> None:
+        await asyncio.to_thread(self._ensure)
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self._client.close)
+
+    def _ensure(self) -> None:
+        c = self._client
+        c.indices.put_index_template(name=self.alias, body={
+            "index_patterns": [f"{self.alias}-v*"], "template": TEMPLATE})
+        if not c.indices.exists_alias(name=self.alias):
+            c.indices.create(index=f"{self.alias}-v1")
+            c.indices.put_alias(index=f"{self.alias}-v1", name=self.alias)
+
+    async def clear(self) -> None:
+        def clear() -> None:
+            c = self._client
+            current = sorted(c.indices.get_alias(name=self.alias))
+            number = max(int(n.rsplit("-v", 1)[1]) for n in current) + 1
+            fresh = f"{self.alias}-v{number}"
+            c.indices.create(index=fresh)
+            c.indices.update_aliases(body={"actions": [
+                *({"remove": {"index": n, "alias": self.alias}} for n in current),
+                {"add": {"index": fresh, "alias": self.alias}}]})
+            for n in current:
+                c.indices.delete(index=n)
+        await asyncio.to_thread(clear)
+
+    async def upsert(self, docs: Sequence[tuple[SearchDoc, int]]) -> None:
+        await asyncio.to_thread(self._bulk, [(d.id, v, _source(d)) for d, v in docs])
+
+    async def delete(self, ids: Sequence[tuple[str, int]]) -> None:
+        await asyncio.to_thread(self._bulk, [
+            (i, v, {"alive": False, "idhash": id_hash(i)}) for i, v in ids])
+
+    def _bulk(self, ops: list[tuple[str, int, dict[str, Any]]]) -> None:
+        from opensearchpy import helpers
+
+        # the highest version of an id within one call first: the others then conflict
+        ops = sorted(ops, key=lambda op: -op[1])
+        actions = [{"_op_type": "index", "_index": self.alias, "_id": i, "version": v,
+                    "version_type": "external", "_source": src} for i, v, src in ops]
+        try:
+            _, errors = helpers.bulk(self._client, actions, refresh="wait_for",
+                                     raise_on_error=False)
+        except Exception as exc:  # a driver error: connection, timeout
+            raise SearchUnavailable(str(exc)) from exc
+        real = [e for e in errors if next(iter(e.values())).get("status") != 409]
+        if real:
+            raise SearchUnavailable(f"bulk indexing failed: {real[:3]}")
+
+    async def count(self) -> int:
+        found = await asyncio.to_thread(self._client.count, index=self.alias,
+                                        body={"query": {"term": {"alive": True}}})
+        return int(found["count"])
+
+    async def search(self, request: SearchRequest) -> SearchPage:
+        node, req = request.checked()
+        body = self._body(node, req)
+        found = await asyncio.to_thread(self._client.search, index=self.alias, body=body)
+        wanted = positive_stems(node)
+        hits = [SearchDoc(**h["_source"]["doc"]) for h in found["hits"]["hits"]]
+        facets = {name: [(b["key"], int(b["doc_count"])) for b in
+                         found["aggregations"][name]["buckets"]][:MAX_FACET_VALUES]
+                  for name in req.facets}
+        return SearchPage(total=int(found["hits"]["total"]["value"]),
+                          hits=[Hit(d, snippet(d.body or d.title, wanted)) for d in hits],
+                          facets=facets, page=req.page, page_size=req.page_size)
+
+    def _body(self, node: Node, req: SearchRequest) -> dict[str, Any]:
+        filters: list[dict[str, Any]] = [{"term": {"alive": True}}]
+        filters += [{"terms": {name: list(values)}} for name, values in req.filters.items()]
+        query: dict[str, Any] = {"bool": {"must": [_clause(node)], "filter": filters}}
+        sort: list[Any] = ["_score", {"date": "desc"}]
+        if req.sort == "votes":
+            sort = [{"votes": "desc"}, {"date": "desc"}]
+        elif req.sort == "date":
+            sort = [{"date": "desc"}]
+        elif req.sort == "random":
+            query = {"function_score": {"query": query, "boost_mode": "replace",
+                                        "random_score": {"seed": req.seed, "field": "idhash"}}}
+            sort = ["_score", {"idhash": "asc"}]
+        return {"query": query, "sort": sort, "from": (req.page - 1) * req.page_size,
+                "size": req.page_size, "track_total_hits": True,
+                "aggs": {n: {"terms": {"field": n, "size": MAX_FACET_VALUES,
+                                       "min_doc_count": 1}} for n in req.facets}}
+
+
+def _clause(node: Node) -> dict[str, Any]:
+    if isinstance(node, MatchAll):
+        return {"match_all": {}}
+    if isinstance(node, Term):
+        return {"term": {"text": node.stem}}
+    if isinstance(node, Phrase):
+        return {"match_phrase": {"text": " ".join(node.stems)}}
+    if isinstance(node, Not):
+        return {"bool": {"must_not": [_clause(node.part)]}}
+    if isinstance(node, And):
+        return {"bool": {
+            "must": [_clause(p) for p in node.parts if not isinstance(p, Not)] or [
+                {"match_all": {}}],
+            "must_not": [_clause(p.part) for p in node.parts if isinstance(p, Not)]}}
+    assert isinstance(node, Or)
+    return {"bool": {"should": [_clause(p) for p in node.parts], "minimum_should_match": 1}}
+
+
+def _source(doc: SearchDoc) -> dict[str, Any]:
+    return {"alive": True, "idhash": id_hash(doc.id), "votes": doc.votes, "date": doc.date,
+            "text": normalised(f"{doc.title} {doc.body}"), "title": doc.title,
+            "body": doc.body, "doc": asdict(doc),
+            **{name: doc.facet(name) for name in FACETS if doc.facet(name)}}
