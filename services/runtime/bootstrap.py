@@ -96,11 +96,19 @@ def _vote() -> ServiceSpec:
                        router=api.router, ports=service.ports)
 
 
+def _search() -> ServiceSpec:
+    from services.search import api, service
+
+    return ServiceSpec(name="search", projections=service.PROJECTIONS, router=api.router,
+                       ports=service.ports)
+
+
 SERVICES: dict[str, Callable[[], ServiceSpec]] = {
     "consultation": _consultation,
     "deposit": _deposit,
     "moderation": _moderation,
     "vote": _vote,
+    "search": _search,
     "web": _web,
     "identity": _identity,  # after "web": it adds its pages to the web front end
 }

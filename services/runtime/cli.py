@@ -154,6 +154,9 @@ async def rebuild(container: Container, name: str) -> tuple[int, int]:
     under the guards. Returns (events read, events applied)."""
     projection = container.projection(name)
     await container.store.drop_projection(projection.name, projection.tables)
+    reset = getattr(projection, "reset", None)  # a projection feeding more than the store
+    if reset is not None:  # (the search index) forgets that too
+        await reset()
     read = applied = 0
     for topic in projection.topics:
         position: Position = {}

@@ -1,0 +1,114 @@
+"""JSON API of the search service.
+
+- `GET /api/search?q=...&consultation_id=...`: public search, published proposals,
+  arguments and comments only.
+- `GET /api/search/analyse?consultation_id=...`: the analyst workspace (every kind,
+  facets), for a participant with the analyst, organiser or admin role there.
+- `GET /api/search/analyse/export.csv?...`: the result set as CSV, streamed.
+- `GET /api/search/similaires?consultation_id=...&titre=...`: proposals like the one
+  being typed (the "similar proposals" hint).
+Filters are `f.<facet>=value` (repeatable), facets `facet=<name>`. Bad input is a 400
+with a French message, never a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import StreamingResponse
+
+from services.deposit.api import Participant
+from services.runtime.http import ContainerDep
+from services.search.errors import SearchError
+from services.search.port import SearchIndex, SearchPage, SearchRequest
+from services.search.similar import similar_request
+from services.search.workspace import export_csv, may_analyse, public, request_from
+
+
+def search_index(container: ContainerDep) -> SearchIndex:
+    index = container.ports.get("search_index")
+    if not isinstance(index, SearchIndex):
+        raise HTTPException(503, "La recherche n'est pas disponible.")
+    return index
+
+
+Index = Annotated[SearchIndex, Depends(search_index)]
+
+
+def router() -> APIRouter:
+    r = APIRouter(prefix="/api/search", tags=["search"])
+
+    @r.get("")
+    async def public_search(request: Request, index: Index,
+                            consultation_id: str = "") -> dict[str, Any]:
+        req = public(_parsed(request), consultation_id or None)
+        return _json(await _run(index, req))
+
+    @r.get("/similaires")
+    async def similar(index: Index, consultation_id: Annotated[str, Query(max_length=100)],
+                      titre: Annotated[str, Query(max_length=500)] = "") -> dict[str, Any]:
+        req = similar_request(titre, consultation_id)
+        if req is None:
+            return {"total": 0, "hits": []}
+        return _json(await _run(index, req))
+
+    @r.get("/analyse")
+    async def analyse(request: Request, index: Index, container: ContainerDep,
+                      who: Participant, consultation_id: str = "") -> dict[str, Any]:
+        req = await _analyst_request(request, container.store, who.participant_id,
+                                     consultation_id)
+        return _json(await _run(index, req))
+
+    @r.get("/analyse/export.csv")
+    async def export(request: Request, index: Index, container: ContainerDep,
+                     who: Participant, consultation_id: str = "") -> StreamingResponse:
+        req = await _analyst_request(request, container.store, who.participant_id,
+                                     consultation_id)
+        await _run(index, req)  # refuse bad input with a 400 before streaming starts
+        return StreamingResponse(
+            export_csv(index, req), media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="recherche.csv"'})
+
+    return r
+
+
+async def _analyst_request(request: Request, store: Any, participant_id: str,
+                           consultation_id: str) -> SearchRequest:
+    if not await may_analyse(store, participant_id, consultation_id):
+        raise HTTPException(403, "Il faut le rôle d'analyste sur cette consultation.")
+    req = _parsed(request)
+    return SearchRequest(query=req.query, sort=req.sort, seed=req.seed, page=req.page,
+                         page_size=req.page_size, facets=req.facets,
+                         filters={**req.filters, "consultation_id": [consultation_id]})
+
+
+def _parsed(request: Request) -> SearchRequest:
+    params = {k: request.query_params.getlist(k) for k in request.query_params}
+    try:
+        return request_from(params)
+    except ValueError:
+        raise HTTPException(400, "Les paramètres numériques (page, size, seed) sont invalides."
+                            ) from None
+
+
+async def _run(index: SearchIndex, req: SearchRequest) -> SearchPage:
+    try:
+        return await index.search(req)
+    except SearchError as exc:
+        raise HTTPException(400, str(exc)) from None
+
+
+def _json(page: SearchPage) -> dict[str, Any]:
+    return {
+        "total": page.total, "page": page.page, "page_size": page.page_size,
+        "pages": page.pages,
+        "hits": [{"id": h.doc.id, "kind": h.doc.kind, "title": h.doc.title,
+                  "snippet": h.snippet, "date": h.doc.date, "votes": h.doc.votes,
+                  "consultation_id": h.doc.consultation_id, "theme_id": h.doc.theme_id,
+                  "question_id": h.doc.question_id, "departement": h.doc.departement,
+                  "region": h.doc.region, "identity_level": h.doc.identity_level,
+                  "status": h.doc.status} for h in page.hits],
+        "facets": {name: [{"value": v, "count": n} for v, n in counts]
+                   for name, counts in page.facets.items()},
+    }

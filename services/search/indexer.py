@@ -1,0 +1,212 @@
+# ruff: noqa: E501  (the read-model table in the docstring is wider than code lines)
+"""The search indexer: a projection of deposit, moderation, vote, identity and
+consultation events that keeps the search index equal to "what is published".
+
+| table | partition | key | doc |
+|---|---|---|---|
+| search_state | "all" | contribution_id | the contribution as the index needs it, its decision, votes and `rev` |
+| search_authors | "all" | participant_id | {level, erased, contributions: [ids]} |
+| search_phases | "all" | consultation_id | {phases: [{phase_id, starts_at, ends_at}]} |
+
+Every event that changes a contribution raises its `rev`; the index receives the
+documents (or their deletion) with `rev` as external version. Merges are order-free
+(a decision or a ballot may arrive before the submission: the state waits for it;
+vote counts move by the deltas the ballot events carry), and the projection guard
+skips redeliveries, so any delivery order ends in the same documents. A questionnaire
+response gives one document per text answer (`<contribution>~<question>`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from services.core.envelope import Envelope
+from services.core.projection import Projection
+from services.search.port import SearchDoc, SearchIndex
+from services.store.port import StoreTx
+from services.territory.geography import DEPARTEMENTS, REGION_OF_DEPARTEMENT
+
+STATE = "search_state"
+AUTHORS = "search_authors"
+PHASES = "search_phases"
+ALL = "all"
+SUBMITTED = {"deposit.ProposalSubmitted": "proposal", "deposit.ArgumentSubmitted": "argument",
+             "deposit.CommentSubmitted": "comment", "deposit.ResponseSubmitted": "answer"}
+POSITIVE = frozenset({"support", "agree"})  # the ballots counted as votes for an item
+
+
+class SearchIndexer(Projection):
+    name = "search.indexer"
+    topics = ("deposit.events", "moderation.events", "vote.events", "identity.events",
+              "consultation.events")
+    tables = (STATE, AUTHORS, PHASES)
+
+    def __init__(self, search_index: SearchIndex) -> None:
+        self.index = search_index
+
+    async def reset(self) -> None:
+        """Called by `parlons replay search.indexer` before the log is read again."""
+        await self.index.clear()
+
+    async def apply(self, event: Envelope, tx: StoreTx) -> None:
+        d, t = event.data, event.type
+        if t == "consultation.PhasesScheduled":
+            await tx.put(PHASES, ALL, d["consultation_id"], {"phases": [
+                {k: p[k] for k in ("phase_id", "starts_at", "ends_at")} for p in d["phases"]]})
+        elif t.startswith("identity."):
+            await self._identity(event, tx)
+        elif t.startswith("vote."):
+            await self._vote(event, tx)
+        elif "contribution_id" in d and (t.startswith(("deposit.", "moderation."))):
+            state = await _state(tx, d["contribution_id"])
+            if not _merge(state, event):
+                return
+            if t in SUBMITTED:
+                await _add_to_author(tx, state)
+            await self._push(state, tx)
+
+    async def _vote(self, event: Envelope, tx: StoreTx) -> None:
+        d = event.data
+        if event.type not in ("vote.BallotCast", "vote.BallotWithdrawn"):
+            return
+        before = (d.get("previous") or {}).get("choice") in POSITIVE
+        after = event.type == "vote.BallotCast" and d["choice"] in POSITIVE
+        if before == after:
+            return
+        state = await _state(tx, d["item_id"])
+        state["votes"] += 1 if after else -1
+        await self._push(state, tx)
+
+    async def _identity(self, event: Envelope, tx: StoreTx) -> None:
+        d = event.data
+        if event.type not in ("identity.ParticipantRegistered", "identity.IdentityLevelRaised",
+                              "identity.ParticipantErased"):
+            return
+        author = await tx.get(AUTHORS, ALL, d["participant_id"]) or _new_author()
+        if event.type == "identity.ParticipantErased":
+            author["erased"] = True
+        elif not author["erased"]:
+            author["level"] = d["level"]
+        await tx.put(AUTHORS, ALL, d["participant_id"], author)
+        for cid in author["contributions"]:
+            state = await tx.get(STATE, ALL, cid)
+            if state is not None:
+                await self._push(state, tx)
+
+    async def _push(self, state: dict[str, Any], tx: StoreTx) -> None:
+        state["rev"] += 1
+        await tx.put(STATE, ALL, state["id"], state)
+        ids = doc_ids(state)
+        if not ids:
+            return
+        author = await tx.get(AUTHORS, ALL, state["author_id"]) or _new_author()
+        if not visible(state, author):
+            await self.index.delete([(i, state["rev"]) for i in ids])
+            return
+        phases = await tx.get(PHASES, ALL, state["consultation_id"]) or {"phases": []}
+        docs = documents(state, author, phases["phases"])
+        await self.index.upsert([(doc, state["rev"]) for doc in docs])
+
+
+def visible(state: dict[str, Any], author: dict[str, Any]) -> bool:
+    """Published: submitted, not withdrawn, author not erased, and approved (or
+    post-moderated and not yet decided); hidden and rejected contributions are not."""
+    if state["kind"] is None or state["withdrawn"] or author["erased"]:
+        return False
+    return state["decision"] == "approved" or (
+        state["moderation"] == "post" and state["decision"] is None)
+
+
+def doc_ids(state: dict[str, Any]) -> list[str]:
+    if state["kind"] is None:
+        return []
+    if state["kind"] == "answer":
+        return [f"{state['id']}~{a['question_id']}" for a in state["answers"]]
+    return [state["id"]]
+
+
+def documents(state: dict[str, Any], author: dict[str, Any],
+              phases: list[dict[str, Any]]) -> list[SearchDoc]:
+    common: dict[str, Any] = {
+        "date": state["submitted_at"], "votes": state["votes"],
+        "consultation_id": state["consultation_id"], "kind": state["kind"],
+        "phase_id": _phase_at(phases, state["submitted_at"]), "theme_id": state["theme_id"],
+        "identity_level": author["level"],
+        "status": "approved" if state["decision"] == "approved" else "published",
+        **_territory(state["territory"])}
+    if state["kind"] != "answer":
+        return [SearchDoc(id=state["id"], title=state["title"], body=state["body"], **common)]
+    return [SearchDoc(id=f"{state['id']}~{a['question_id']}", title="", body=a["text"],
+                      question_id=a["question_id"], **common) for a in state["answers"]]
+
+
+def _merge(state: dict[str, Any], event: Envelope) -> bool:
+    """Fold one deposit or moderation event into the state; False if it changes nothing."""
+    d, t = event.data, event.type
+    if t in SUBMITTED:
+        state.update(kind=SUBMITTED[t], consultation_id=d["consultation_id"],
+                     author_id=d["author_id"], theme_id=d.get("theme_id", ""),
+                     territory=d.get("territory", ""), moderation=d["moderation"],
+                     submitted_at=event.occurred_at.isoformat().replace("+00:00", "Z"))
+        if not state["masked"]:
+            state.update(title=d.get("title", ""), body=d.get("body", ""))
+        state["answers"] = [
+            {"question_id": a["question_id"], "text": " ".join(
+                x for x in (a.get("text") or "", a.get("other_text") or "") if x)}
+            for a in d.get("answers", []) if a.get("text") or a.get("other_text")]
+    elif t == "deposit.ContributionEdited":
+        if not state["masked"]:
+            state.update(body=d["body"], title=d["title"] or state["title"])
+    elif t == "deposit.ContributionWithdrawn":
+        state["withdrawn"] = True
+    elif t == "moderation.DecisionMade":
+        state["decision"] = d["decision"]
+    elif t == "moderation.AppealDecided":
+        if d["outcome"] != "overturned":
+            return False
+        state["decision"] = "approved"
+    elif t == "moderation.PersonalDataMasked":
+        state.update(title=d["title"], body=d["body"], masked=True)
+    else:
+        return False
+    return True
+
+
+async def _state(tx: StoreTx, contribution_id: str) -> dict[str, Any]:
+    return await tx.get(STATE, ALL, contribution_id) or {
+        "id": contribution_id, "kind": None, "consultation_id": "", "author_id": "",
+        "title": "", "body": "", "theme_id": "", "territory": "", "moderation": "post",
+        "submitted_at": "", "answers": [], "decision": None, "withdrawn": False,
+        "masked": False, "votes": 0, "rev": 0}
+
+
+async def _add_to_author(tx: StoreTx, state: dict[str, Any]) -> None:
+    author = await tx.get(AUTHORS, ALL, state["author_id"]) or _new_author()
+    if state["id"] not in author["contributions"]:
+        author["contributions"].append(state["id"])
+        await tx.put(AUTHORS, ALL, state["author_id"], author)
+
+
+def _new_author() -> dict[str, Any]:
+    return {"level": "anonymous", "erased": False, "contributions": []}
+
+
+def _territory(code: str) -> dict[str, str]:
+    """"35" -> département and its région; "R53" -> région; "FR" or "" -> nothing."""
+    if code.startswith("R"):
+        return {"region": code[1:]}
+    if code in DEPARTEMENTS:
+        return {"departement": code, "region": REGION_OF_DEPARTEMENT[code]}
+    return {}
+
+
+def _phase_at(phases: list[dict[str, Any]], when: str) -> str:
+    try:
+        at = datetime.fromisoformat(when)
+        for p in phases:
+            if datetime.fromisoformat(p["starts_at"]) <= at < datetime.fromisoformat(p["ends_at"]):
+                return str(p["phase_id"])
+    except (TypeError, ValueError):  # a phase without dates, or dates without offsets
+        return ""
+    return ""

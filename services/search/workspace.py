@@ -1,0 +1,76 @@
+"""What the JSON API and the analyst pages share: who may see the full workspace,
+how request parameters become a SearchRequest, the public restriction, and the CSV
+export streamed page by page."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import replace
+
+from services.identity.levels import roles_in
+from services.search.port import FACETS, MAX_PAGE_SIZE, SearchIndex, SearchRequest
+from services.store.port import ReadStore
+
+ANALYST_ROLES = frozenset({"analyst", "organiser", "admin"})
+PUBLIC_KINDS = ("proposal", "argument", "comment")  # questionnaire answers stay with analysts
+EXPORT_COLUMNS = ("id", "kind", "consultation_id", "phase_id", "question_id", "theme_id",
+                  "commune", "departement", "region", "identity_level", "status", "date",
+                  "votes", "title", "body")
+
+
+async def may_analyse(store: ReadStore, participant_id: str, consultation_id: str) -> bool:
+    if not consultation_id:
+        return False
+    return bool(await roles_in(store, participant_id, consultation_id) & ANALYST_ROLES)
+
+
+def request_from(params: Mapping[str, Sequence[str]], *, page_size: int = 20) -> SearchRequest:
+    """`q`, `sort`, `seed`, `page`, `size`, `facet` (repeated) and `<facet>=value`
+    (repeated: OR) as a SearchRequest; ValueError for numbers that are not numbers."""
+    def one(name: str, default: str = "") -> str:
+        values = params.get(name) or [default]
+        return values[0]
+    filters = {name[2:]: [v for v in values if v] for name, values in params.items()
+               if name.startswith("f.")}
+    return SearchRequest(
+        query=one("q"), sort=one("sort", "relevance") or "relevance",
+        seed=int(one("seed", "0") or 0), page=int(one("page", "1") or 1),
+        page_size=int(one("size", str(page_size)) or page_size),
+        facets=[f for f in params.get("facet", []) if f],
+        filters={k: vs for k, vs in filters.items() if vs})
+
+
+def public(request: SearchRequest, consultation_id: str | None) -> SearchRequest:
+    """Published contributions only (the index holds nothing else) and no answers."""
+    filters = dict(request.filters)
+    filters["kind"] = [k for k in filters.get("kind", PUBLIC_KINDS) if k in PUBLIC_KINDS] or [
+        "none"]
+    if consultation_id:
+        filters["consultation_id"] = [consultation_id]
+    return replace(request, filters=filters)
+
+
+async def export_csv(index: SearchIndex, request: SearchRequest) -> AsyncIterator[bytes]:
+    """The whole result set as CSV, one page of the index at a time: memory stays
+    bounded by a page whatever the number of rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS)
+    page_number = 1
+    while True:
+        page = await index.search(replace(request, page=page_number, page_size=MAX_PAGE_SIZE,
+                                          facets=()))
+        for hit in page.hits:
+            writer.writerow([getattr(hit.doc, c) for c in EXPORT_COLUMNS])
+        yield buffer.getvalue().encode()
+        buffer.seek(0)
+        buffer.truncate()
+        if page_number >= page.pages or not page.hits:
+            return
+        page_number += 1
+
+
+def facet_names() -> tuple[str, ...]:
+    return FACETS
