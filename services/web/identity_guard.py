@@ -5,8 +5,11 @@ here before its route runs, so a new back-office route is covered by default
 - the settings-configured admin may do everything (the bootstrap admin);
 - a participant holding `organiser` or `admin` on consultation C may use
   `/admin/consultations/C/...`;
+- a participant holding `moderator` or `admin` on C may use
+  `/admin/moderation/C/...` (the queue and decisions), and `organiser` or
+  `admin` on C its charter `/admin/moderation/C/charte`;
 - everything else in `/admin` (dashboard of all consultations, creating one)
-  is the admin's only; moderators and analysts have no back-office page yet.
+  is the admin's only; analysts have no back-office page yet.
 A visitor without a session is sent to the login page.
 """
 
@@ -32,6 +35,9 @@ PUBLIC = frozenset({"/admin/connexion", "/admin/deconnexion"})
 CONSULTATION_PATH = re.compile(r"^/admin/(consultations|equipe)/(?P<cid>[^/]+)(/.*)?$")
 ADMIN_ONLY_IDS = frozenset({"nouvelle"})  # /admin/consultations/nouvelle is not an object
 MANAGING_ROLES = frozenset({"organiser", "admin"})
+MODERATION_PATH = re.compile(r"^/admin/moderation/(?P<cid>[^/]+)(?P<rest>/.*)?$")
+CHARTER = "/charte"
+MODERATING_ROLES = frozenset({"moderator", "admin"})
 REFUSED = "Vous n'avez pas de rôle vous permettant d'accéder à cette page."
 
 
@@ -42,6 +48,10 @@ async def may_enter(web: Web, request: Request) -> bool | None:
         return None
     if who.is_admin:
         return True
+    moderation = MODERATION_PATH.match(request.url.path)
+    if moderation is not None:
+        needed = MANAGING_ROLES if moderation["rest"] == CHARTER else MODERATING_ROLES
+        return bool(await roles_in(web.deps.store, who.id, moderation["cid"]) & needed)
     found = CONSULTATION_PATH.match(request.url.path)
     if found is None or found["cid"] in ADMIN_ONLY_IDS:
         return False
@@ -69,7 +79,9 @@ class BackOfficeGuard:
             await response(scope, receive, send)
             return
         who = visitor(self.web, request)
-        actor = None if who is None or who.is_admin else Actor(id=who.id, role="organiser")
+        moderation = MODERATION_PATH.match(path)
+        role = "moderator" if moderation and moderation["rest"] != CHARTER else "organiser"
+        actor = None if who is None or who.is_admin else Actor(id=who.id, role=role)
         token = acting_as(actor)
         try:
             await self.app(scope, receive, send)

@@ -19,6 +19,8 @@ from services.web import (
     identity_contexts,
     identity_login,
     identity_oidc,
+    moderation_charter,
+    moderation_routes,
 )
 from services.web.deps import Web
 from services.web.identity_contexts import AccessRefused
@@ -53,6 +55,8 @@ def install_identity_web(app: FastAPI, container: Container) -> IdentityWeb:
     app.include_router(account_routes.routes(iw))
     app.include_router(identity_admin.routes(iw))
     app.include_router(identity_oidc.routes(iw))
+    app.include_router(moderation_routes.routes(web))  # the guard checks the role
+    app.include_router(moderation_charter.routes(web))
 
     async def too_many(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RateLimited)

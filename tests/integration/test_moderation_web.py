@@ -1,0 +1,189 @@
+"""The moderation back office over HTTP (embedded platform on SQLite): the
+queue by severity with explained suggestions, claim, masking with the proposed
+text, decisions with the charter's reasons, an appeal decided by a second
+moderator, a bulk decision on a campaign, the charter editor and the public
+transparency page. Forms only (no JavaScript), CSRF on every POST."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from test_identity_participation import csrf_header, open_consultation
+from test_identity_privacy import participant, session_client, until
+from test_identity_web import SYSTEM, Platform, open_platform
+
+from services.identity.commands import GrantRole
+from services.identity.levels import roles_in
+
+PLAIN = "Des pistes cyclables sûres le long des quais, séparées des voitures."
+PRIVATE = "Écrivez-moi à jean.dupont@exemple.fr ou au 06 12 34 56 78 pour en parler."
+CAMPAIGN = ("Nous demandons la gratuité totale des transports en commun pour tous les "
+            "habitants de la métropole, dès la rentrée prochaine, sans condition.")
+
+
+@pytest.fixture
+async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Platform]:
+    async with open_platform(tmp_path, monkeypatch) as p:
+        yield p
+
+
+def token_of(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, html[:500]
+    return found.group(1)
+
+
+async def post(client: httpx.AsyncClient, page: str, action: str,
+               data: dict[str, str] | None = None) -> httpx.Response:
+    shown = await client.get(page)
+    assert shown.status_code == 200, shown.text[:500]
+    return await client.post(action, data={"csrf_token": token_of(shown.text), **(data or {})})
+
+
+async def deposit(p: Platform, author: str, texts: list[str]) -> list[str]:
+    ids = []
+    async with session_client(p, author) as client:
+        headers = await csrf_header(client)
+        for n, body in enumerate(texts):
+            r = await client.post("/api/consultations/c1/proposals",
+                                  headers={**headers, "Idempotency-Key": f"{author}-{n}"},
+                                  json={"title": f"Idée {n}", "body": body})
+            assert r.status_code == 201, r.text
+            ids.append(r.json()["id"])
+    return ids
+
+
+async def team(p: Platform) -> dict[str, str]:
+    await open_consultation(p, "c1", level="email", moderation="pre")
+    people = {n: await participant(p, n) for n in ("Auteur", "Modo", "Modo2", "Orga")}
+    for name, role in (("Modo", "moderator"), ("Modo2", "moderator"), ("Orga", "organiser")):
+        await p.container.handle(GrantRole(people[name], "c1", role), SYSTEM)
+
+    async def granted() -> bool:
+        return "organiser" in await roles_in(p.container.store, people["Orga"], "c1")
+    await until(granted)
+    return people
+
+
+async def checked(p: Platform, ids: list[str]) -> None:
+    async def done() -> bool:
+        docs = await p.container.store.get_many("moderation_items", "all", ids)
+        return len(docs) == len(ids) and all(d["kind"] for d in docs.values()) and all(
+            d["suggestions"] or d["severity"] == 0 for d in docs.values())
+    await until(done, timeout=10)
+
+
+async def test_queue_claim_mask_decide_appeal_and_transparency(platform: Platform) -> None:
+    p = platform
+    people = await team(p)
+    plain, private = await deposit(p, people["Auteur"], [PLAIN, PRIVATE])
+    await checked(p, [plain, private])
+
+    async def severity_known() -> bool:
+        doc = await p.container.store.get("moderation_items", "all", private)
+        return bool(doc and doc["severity"] == 3)
+    await until(severity_known, timeout=10)
+    base = "/admin/moderation/c1"
+    async with session_client(p, people["Modo"]) as modo:
+        queue = await modo.get(base)
+        assert queue.status_code == 200
+        assert queue.text.index(private) < queue.text.index(plain)  # most severe first
+        assert "Données personnelles dans le texte" in queue.text  # the explained suggestion
+        item = await modo.get(f"{base}/elements/{private}")
+        assert "jean.dupont@exemple.fr" in item.text  # the original, for the moderator
+        masked = re.search(r'<textarea[^>]*name="texte"[^>]*>([^<]*)</textarea>', item.text)
+        assert masked and "jean.dupont@exemple.fr" not in masked.group(1)
+        refused = await post(modo, f"{base}/elements/{private}", f"{base}/elements/{private}/"
+                             "masquage")
+        assert refused.status_code == 400 and "Prenez d" in refused.text  # claim first
+        page = f"{base}/elements/{private}"
+        assert (await post(modo, page, f"{page}/prise")).status_code == 303
+        r = await post(modo, page, f"{page}/masquage", {"texte": masked.group(1)})
+        assert r.status_code == 303, r.text
+        r = await post(modo, page, f"{page}/decision", {"decision": "approved"})
+        assert r.status_code == 303, r.text
+        page = f"{base}/elements/{plain}"
+        await post(modo, page, f"{page}/prise")
+        bad = await post(modo, page, f"{page}/decision", {"decision": "hidden",
+                                                          "motif": "inconnu"})
+        assert bad.status_code == 400 and "charte" in bad.text
+        r = await post(modo, page, f"{page}/decision", {"decision": "hidden",
+                                                        "motif": "hors_sujet"})
+        assert r.status_code == 303, r.text
+        no_csrf = await modo.post(f"{page}/prise", data={})
+        assert no_csrf.status_code == 403
+    public = await p.client().get("/api/consultations/c1/proposals")
+    bodies = [i["body"] for i in public.json()["items"]]
+    assert bodies and "jean.dupont" not in " ".join(bodies) and PLAIN not in bodies
+
+    transparency = await p.client().get("/moderation/c1/transparence")
+    assert transparency.status_code == 200 and "Hors sujet" in transparency.text
+    assert re.search(r"Hors sujet</td><td>1<", transparency.text)
+
+    async with session_client(p, people["Auteur"]) as author:
+        r = await author.post(f"/api/contributions/{plain}/appeal",
+                              headers={**await csrf_header(author), "Idempotency-Key": "a1"},
+                              json={"text": "Ma proposition est dans le sujet."})
+        assert r.status_code == 204, r.text
+
+    async def appealed() -> bool:
+        doc = await p.container.store.get("moderation_items", "all", plain)
+        return bool(doc and doc["appeal"])
+    await until(appealed)
+    page = f"{base}/elements/{plain}"
+    async with session_client(p, people["Modo"]) as modo:
+        same = await post(modo, page, f"{page}/recours", {"issue": "overturned"})
+        assert same.status_code == 400 and "autre modérateur" in same.text
+    async with session_client(p, people["Modo2"]) as second:
+        r = await post(second, page, f"{page}/recours", {"issue": "overturned"})
+        assert r.status_code == 303, r.text
+    transparency = await p.client().get("/moderation/c1/transparence")
+    assert "Aucune contribution masquée ni refusée" in transparency.text
+
+
+async def test_bulk_decision_on_a_campaign_group(platform: Platform) -> None:
+    p = platform
+    people = await team(p)
+    texts = [CAMPAIGN + suffix for suffix in ("", " Merci.", " Vraiment !", " Signé : un usager.")]
+    ids = await deposit(p, people["Auteur"], [*texts, PLAIN])
+    await checked(p, ids)
+
+    async def grouped() -> bool:
+        docs = await p.container.store.get_many("moderation_items", "all", ids[:4])
+        groups = {d["campaign_group_id"] for d in docs.values()}
+        return len(groups) == 1 and "" not in groups
+    await until(grouped, timeout=10)
+    group = (await p.container.store.get("moderation_items", "all", ids[0]))["campaign_group_id"]
+    page = f"/admin/moderation/c1/campagnes/{group}"
+    async with session_client(p, people["Modo"]) as modo:
+        shown = await modo.get(page)
+        assert shown.status_code == 200 and shown.text.count("/elements/") == 4
+        r = await post(modo, page, page, {"decision": "rejected", "motif": "campagne"})
+        assert r.status_code == 303 and r.headers["location"].endswith("decidees=4")
+    docs = await p.container.store.get_many("moderation_items", "all", ids)
+    assert [docs[i]["status"] for i in ids] == ["rejected"] * 4 + ["pending"]
+    async with session_client(p, people["Orga"]) as orga:  # an organiser does not moderate
+        assert (await orga.get(page)).status_code == 403
+
+
+async def test_organisers_edit_the_charter_and_moderators_cannot(platform: Platform) -> None:
+    p = platform
+    people = await team(p)
+    page = "/admin/moderation/c1/charte"
+    async with session_client(p, people["Orga"]) as orga:
+        shown = await orga.get(page)
+        assert shown.status_code == 200 and "hors_sujet : Hors sujet" in shown.text
+        bad = await post(orga, page, page, {"charte": "hors sujet sans deux-points"})
+        assert bad.status_code == 400 and "Ligne 1" in bad.text
+        r = await post(orga, page, page, {"charte": "troll : Trollage\nhors_sujet : Hors sujet"})
+        assert r.status_code == 303, r.text
+        assert "troll : Trollage" in (await orga.get(page)).text
+    async with session_client(p, people["Modo"]) as modo:
+        assert (await modo.get(page)).status_code == 403
+        assert (await modo.get("/admin/moderation/c1")).status_code == 200
+    async with session_client(p, people["Auteur"]) as author:
+        assert (await author.get("/admin/moderation/c1")).status_code == 403
