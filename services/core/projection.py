@@ -23,6 +23,11 @@ class Projection(ABC):
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         """Apply one event (already upcast to its latest version)."""
 
+    async def end_batch(self, tx: StoreTx) -> None:
+        """Called once after the batch's events, inside the same transaction, so a
+        process manager can append what its `apply` calls collected in one go
+        before the guards commit. Nothing by default."""
+
 
 async def project_batch(
     projection: Projection, events: Iterable[Envelope], store: ReadStore
@@ -39,4 +44,5 @@ async def project_batch(
             await projection.apply(upcast(event), tx)
             await tx.set_applied_version(projection.name, event.stream, event.stream_version)
             applied += 1
+        await projection.end_batch(tx)
     return applied
