@@ -171,3 +171,63 @@ async def test_moderation_api_needs_the_moderator_role_on_the_items_consultation
     async with session_client(p, author) as client:
         r = await client.get(f"/api/moderation/items/{item}")
         assert r.status_code == 403 and "modérateurs" in r.json()["message"]
+
+
+async def test_every_moderation_and_vote_admin_api_route_with_each_role(
+        platform: Platform) -> None:
+    """Walks every /api/moderation and /api/admin route (found from the app)
+    about an item of c1, with each role: only c1's moderators and admins, and the
+    platform admin, pass the moderation routes; the vote admin routes take their
+    bearer token, never a session."""
+    from services.web.identity_guard import all_routes
+
+    p = platform
+    await open_consultation(p, "c1", level="anonymous", moderation="pre")
+    await open_consultation(p, "c2", level="anonymous")
+    people = {n: await participant(p, n) for n in
+              ("Simple", "Modo", "Orga", "Etudes", "Gerante", "ModoAilleurs")}
+    for name, cid, role in (("Simple", "c1", "participant"), ("Modo", "c1", "moderator"),
+                            ("Orga", "c1", "organiser"), ("Etudes", "c1", "analyst"),
+                            ("Gerante", "c1", "admin"), ("ModoAilleurs", "c2", "moderator")):
+        await p.container.handle(GrantRole(people[name], cid, role), SYSTEM)
+    async with session_client(p, people["Simple"]) as client:
+        item = (await propose(client, "c1", "k1", await csrf_header(client))).json()["id"]
+
+    async def ready() -> bool:
+        return "moderator" in await roles_in(p.container.store, people["ModoAilleurs"],
+                                             "c2") and \
+            await p.container.store.get("moderation_items", "all", item) is not None
+    await until(ready)
+    routes = [r for r in all_routes(p.app.routes)  # type: ignore[attr-defined]
+              if r.path.startswith(("/api/moderation/", "/api/admin/"))]
+    assert {"/api/moderation/items/{contribution_id}/decision",
+            "/api/admin/vote/recount"} <= {r.path for r in routes}
+    failures = []
+    for who in ("anonymous", "Simple", "Orga", "Etudes", "ModoAilleurs", "Modo", "Gerante",
+                "admin"):
+        client = session_client(p, None if who == "anonymous" else
+                                "orga" if who == "admin" else people[who],
+                                kind="admin" if who == "admin" else "participant")
+        async with client:
+            headers = await csrf_header(client)
+            for route in routes:
+                path = route.path.replace("{consultation_id}", "c1")
+                path = re.sub(r"\{[a-z_]+\}", item, path)
+                for method in sorted(route.methods - {"HEAD"}):
+                    r = await client.request(method, path, json={} if method == "POST" else None,
+                                             headers={**headers, "Idempotency-Key":
+                                                      f"{who}-{method}-{route.path}"})
+                    if who == "anonymous":
+                        expected: set[int] | None = {401, 403}
+                    elif route.path.startswith("/api/admin/"):
+                        expected = {403}
+                    elif who in ("Modo", "Gerante", "admin"):
+                        expected = None  # anything but a refusal
+                    else:
+                        expected = {403}
+                    ok = (r.status_code not in (401, 403)) if expected is None \
+                        else r.status_code in expected
+                    if not ok:
+                        failures.append(f"{who} {method} {route.path} -> {r.status_code} "
+                                        f"{r.text[:150]}")
+    assert not failures, "\n".join(failures)
