@@ -1,0 +1,187 @@
+"""Durable ballots/s and p99 latency through HTTP, beside a naive baseline.
+
+1. Parlons: `parlons serve` (uvicorn on 127.0.0.1, SQLite event log and read
+   store, projection workers on) in its own process; agree/disagree ballots on
+   distinct (item, participant) pairs POSTed with an Idempotency-Key by
+   `--connections` concurrent keep-alive connections (aiohttp, this process). A
+   200 means the ballot event is committed to the log.
+2. Baseline, same run, same client: a naive FastAPI app under uvicorn (own
+   process) doing one SQLite INSERT with a commit per request (WAL,
+   synchronous=FULL, UNIQUE (item, participant)).
+
+    .venv/bin/python bench/vote.py [--seconds 8] [--connections 48]
+
+Both lines are printed, the ratio Parlons / baseline last. Targets on 2 cores:
+>= 2,000 ballots/s, p99 <= 50 ms, >= 1.5x the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+from pydantic import BaseModel
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "integration"))
+
+ITEMS = 200
+START_TIMEOUT_S = 60.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Ballot(BaseModel):
+    kind: str
+    choice: str
+
+
+def baseline_app(db: str):  # type: ignore[no-untyped-def]
+    """The naive service: FastAPI + one SQLite commit per ballot."""
+    from fastapi import FastAPI, Header
+
+    conn = sqlite3.connect(db, check_same_thread=False, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("CREATE TABLE IF NOT EXISTS ballots (item TEXT, participant TEXT, "
+                 "choice TEXT, idem TEXT UNIQUE, PRIMARY KEY (item, participant))")
+    app = FastAPI()
+
+    @app.post("/api/items/{item_id}/ballot")
+    async def cast(item_id: str, b: Ballot, idempotency_key: str = Header(),
+                   x_participant_id: str = Header()) -> dict[str, str]:
+        conn.execute("BEGIN")
+        conn.execute("INSERT OR IGNORE INTO ballots VALUES (?,?,?,?)",
+                     (item_id, x_participant_id, b.choice, idempotency_key))
+        conn.execute("COMMIT")
+        return {"status": "recorded"}
+
+    @app.get("/readyz")
+    async def ready() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def serve_baseline(port: int, db: str) -> None:
+    import uvicorn
+
+    uvicorn.run(baseline_app(db), host="127.0.0.1", port=port, log_level="warning",
+                access_log=False)
+
+
+def start(args: list[str], env: dict[str, str], out: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    with out.open("wb") as f:
+        proc = subprocess.Popen([sys.executable, *args, str(port)], cwd=ROOT, stdout=f,
+                                stderr=subprocess.STDOUT, env={**os.environ, **env})
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited:\n{out.read_text()[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc, url
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("server did not start")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(15)
+
+
+async def load(url: str, items: list[str], seconds: float, connections: int,
+               run: str) -> tuple[float, float, int]:
+    """(ballots/s, p99 seconds, count) over `seconds` after a 1 s warm-up."""
+    latencies: list[float] = []
+    done = 0
+    t0 = time.perf_counter()
+    warm, stop_at = t0 + 1.0, t0 + 1.0 + seconds
+    connector = aiohttp.TCPConnector(limit=connections)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def client(n: int) -> None:
+            nonlocal done
+            i = 0
+            while (now := time.perf_counter()) < stop_at:
+                i += 1
+                item = items[(n * 7 + i) % len(items)]
+                voter = f"{run}-v{n}-{i}"  # distinct pairs: every request is a new ballot
+                async with session.post(
+                        f"{url}/api/items/{item}/ballot",
+                        json={"kind": "agree", "choice": "agree" if i % 3 else "disagree"},
+                        headers={"X-Participant-Id": voter,
+                                 "Idempotency-Key": f"{item}-{voter}"}) as r:
+                    await r.read()
+                    if r.status != 200:
+                        raise SystemExit(f"unexpected {r.status}: {await r.text()}")
+                end = time.perf_counter()
+                if now >= warm:
+                    latencies.append(end - now)
+                    done += 1
+
+        await asyncio.gather(*(client(n) for n in range(connections)))
+    latencies.sort()
+    p99 = latencies[int(len(latencies) * 0.99) - 1] if latencies else float("nan")
+    return done / seconds, p99, done
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--seconds", type=float, default=8.0)
+    p.add_argument("--connections", type=int, default=48)
+    p.add_argument("--serve-baseline", nargs=2, metavar=("DB", "PORT"), help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.serve_baseline:
+        serve_baseline(int(args.serve_baseline[1]), args.serve_baseline[0])
+        return
+    from test_vote_concurrency import seed
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp)
+        items = asyncio.run(seed(data, ITEMS))
+        env = {"PARLONS_DATA_DIR": str(data), "PARLONS_VOTE_TRUST_PARTICIPANT_HEADER": "1",
+               "PARLONS_LOG_LEVEL": "WARNING", "PARLONS_RATE_ACTION_PER_MINUTE": "100000000"}
+        proc, url = start(["-m", "services.runtime", "serve", "--port"], env,
+                          data / "serve.log")
+        try:
+            rate, p99, n = asyncio.run(load(url, items, args.seconds, args.connections, "p"))
+        finally:
+            stop(proc)
+        print(f"parlons  (uvicorn + SQLite log, workers on): {rate:8.0f} ballots/s  "
+              f"p99 {p99 * 1000:6.1f} ms  ({n} ballots, {args.connections} connections)")
+        proc, url = start([__file__, "--serve-baseline", str(data / "baseline.db")], {},
+                          data / "baseline.log")
+        try:
+            brate, bp99, bn = asyncio.run(load(url, items, args.seconds, args.connections, "b"))
+        finally:
+            stop(proc)
+        print(f"baseline (FastAPI + SQLite commit/request):  {brate:8.0f} ballots/s  "
+              f"p99 {bp99 * 1000:6.1f} ms  ({bn} ballots)")
+        print(f"ratio parlons/baseline: {rate / brate:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
