@@ -12,9 +12,10 @@ import httpx
 import oidc_provider_mock
 import pytest
 import werkzeug.serving
-from test_identity_web import Platform, open_platform
+from test_identity_web import Platform, csrf_of, open_platform
 
 from services.identity.levels import identity_level
+from services.web.identity_oidc import CHOOSE
 
 
 @pytest.fixture
@@ -63,12 +64,43 @@ async def test_oidc_login_end_to_end(platform: Platform, provider: str) -> None:
     assert "acr_values=eidas1" in start.headers["location"]
     callback = await authorize_at_provider(start.headers["location"], "odile@exemple.fr")
     done = await client.get(callback)
-    assert done.status_code == 303 and done.headers["location"] == "/compte", done.text
+    # A new account chooses its pseudonym first: nothing is registered before.
+    assert done.status_code == 303 and done.headers["location"] == CHOOSE, done.text
+    assert await platform.container.log.read("identity.events") == []
+    page = await client.get(CHOOSE)
+    assert page.status_code == 200 and "Choisir votre pseudonyme" in page.text
+    token = csrf_of(page.text)
+    for bad, message in (("Connard", "pas accepté"), ("x", "caractères")):
+        r = await client.post(CHOOSE, data={"csrf_token": token, "pseudonym": bad})
+        assert r.status_code == 400 and message in r.text, r.text
+    assert await platform.container.log.read("identity.events") == []
+    r = await client.post(CHOOSE, data={"pseudonym": "Odile des Pentes"})
+    assert r.status_code == 403  # CSRF on this form too
+    r = await client.post(CHOOSE, data={"csrf_token": token, "pseudonym": "Odile des Pentes",
+                                        "postcode": "69001"})
+    assert r.status_code == 303 and r.headers["location"] == "/compte", r.text
     account = await client.get("/compte")
     assert "identité vérifiée" in account.text and "odile@exemple.fr" in account.text
+    assert "Odile des Pentes" in account.text and "Participant " not in account.text
     pid = platform.container.ports["vault"]
     found = await pid.find("email", "odile@exemple.fr")  # type: ignore[attr-defined]
     assert found and await identity_level(platform.container.store, found) == "verified"
+    # The next login finds the account: no pseudonym to choose again.
+    again = platform.client()
+    start = await again.get("/connexion/oidc")
+    callback = await authorize_at_provider(start.headers["location"], "odile@exemple.fr")
+    done = await again.get(callback)
+    assert done.status_code == 303 and done.headers["location"] == "/compte"
+
+
+async def test_the_pseudonym_form_needs_a_fresh_verified_identity(platform: Platform) -> None:
+    client = platform.client()
+    assert (await client.get(CHOOSE)).headers["location"] == "/connexion"
+    page = await client.get("/connexion")
+    client.cookies.set("__Secure-parlons_oidc_new", "forge", domain="parlons.test")
+    r = await client.post(CHOOSE, data={"csrf_token": csrf_of(page.text), "pseudonym": "Forgé"})
+    assert r.status_code == 303 and r.headers["location"] == "/connexion"
+    assert await platform.container.log.read("identity.events") == []
 
 
 async def test_oidc_callback_with_another_state_is_refused(platform: Platform) -> None:
