@@ -5,6 +5,7 @@
   replay PROJECTION                                   rebuild one projection from the log
   topics create                                       create the Kafka topics of topics.yaml
   retention                                           delete what retention settings expire
+  recount                                             vote tallies recounted from the log
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_replay(settings, args.projection))
     if args.command == "retention":
         return asyncio.run(_retention(settings))
+    if args.command == "recount":
+        from services.vote.recount_cli import recount_command
+
+        return asyncio.run(recount_command(settings))
     return asyncio.run(_create_topics(settings))
 
 
@@ -64,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     replay = sub.add_parser("replay", help="drop a projection and rebuild it from the log")
     replay.add_argument("projection", help="e.g. consultation.catalogue")
     sub.add_parser("retention", help="apply retention periods (identity outbox, tokens)")
+    sub.add_parser("recount", help="recount vote tallies from the log, compare (exit 1 if not)")
     topics = sub.add_parser("topics", help="Kafka topics")
     topics.add_argument("action", choices=["create"])
     return p

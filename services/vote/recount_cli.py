@@ -1,0 +1,22 @@
+"""`parlons recount`: every vote tally recomputed from the log and compared with
+the projection; prints the differences (French) and exits 1 if there are any."""
+
+from __future__ import annotations
+
+from services.runtime.bootstrap import bootstrap
+from services.runtime.runner import running
+from services.runtime.settings import Settings
+from services.vote.recount import compare, recount
+
+
+async def recount_command(settings: Settings) -> int:
+    container = bootstrap(settings, services=["vote"])
+    async with running(container, workers=False):
+        tallies, rankings = await recount(container.log)
+        diffs = await compare(container.log, container.store)
+    items = sum(len(t) for t in tallies.values())
+    print(f"recomptage : {len(tallies)} phase(s), {items} élément(s), "
+          f"{len(rankings)} classement(s) ; {len(diffs)} différence(s)")
+    for line in diffs:
+        print(f"  {line}")
+    return 1 if diffs else 0

@@ -1,0 +1,65 @@
+"""`parlons recount` over a real SQLite data dir: zero difference after the
+projection caught up, and a tampered tally is reported (exit 1)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from test_first_flow import ROOT
+from test_vote_concurrency import CID, seed
+
+from services.core.envelope import Actor
+from services.core.events import Meta
+from services.deposit.participant import ParticipantContext
+from services.runtime.bootstrap import bootstrap
+from services.runtime.cli import rebuild
+from services.runtime.settings import Settings
+from services.vote.commands import CastBallot
+from services.vote.projections import TALLIES, tally_partition
+
+
+def parlons_recount(data: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "services.runtime", "recount"], cwd=ROOT,
+                          env={**os.environ, "PARLONS_DATA_DIR": str(data),
+                               "PARLONS_LOG_LEVEL": "WARNING"},
+                          capture_output=True, text=True, timeout=60)
+
+
+async def cast_and_project(data: Path, items: list[str]) -> None:
+    container = bootstrap(Settings(data_dir=data))
+    async with container:
+        for n, item in enumerate(items):
+            for v in range(3):
+                await container.handle(CastBallot(
+                    item, ParticipantContext(f"voter-{v}"), "agree",
+                    ("agree", "disagree", "neutral")[(n + v) % 3]),
+                    Meta(Actor(f"voter-{v}", "participant")))
+        await rebuild(container, "vote.tallies")
+
+
+async def tamper(data: Path, item: str) -> None:
+    container = bootstrap(Settings(data_dir=data))
+    async with container:
+        part = tally_partition(CID, "vote")
+        doc = await container.store.get(TALLIES, part, item)
+        assert doc is not None
+        doc["agree"]["agree"] += 1
+        async with container.store.transaction() as tx:
+            await tx.put(TALLIES, part, item, doc)
+
+
+def test_recount_command_zero_difference_then_reports_a_tampered_tally(tmp_path: Path) -> None:
+    items = asyncio.run(seed(tmp_path, 3))
+    asyncio.run(cast_and_project(tmp_path, items))
+    done = parlons_recount(tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "3 élément(s)" in done.stdout and "0 différence(s)" in done.stdout
+
+    asyncio.run(tamper(tmp_path, items[1]))
+    done = parlons_recount(tmp_path)
+    assert done.returncode == 1
+    assert "1 différence(s)" in done.stdout and items[1] in done.stdout
