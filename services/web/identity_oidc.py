@@ -103,7 +103,7 @@ def routes(iw: IdentityWeb) -> APIRouter:
             return admin_page(web, request, "account/link_error.html",
                               {"message": e.message}, status=400)
         if pid is None:  # a first login: the pseudonym first, then the account
-            response = RedirectResponse(CHOOSE, status_code=303)
+            response: Response = RedirectResponse(CHOOSE, status_code=303)
             sealed = seal(pending_key, json.dumps({
                 "email": who.email, "subject": f"{who.issuer}|{who.subject}",
                 "exp": int(time.time()) + NEW_ACCOUNT_SECONDS}).encode(),
