@@ -1,0 +1,208 @@
+"""Search benchmark: N generated French contributions (default 1,000,000; --n for
+quick runs) in the tantivy index, then
+
+1. query p50/p95 over a fixed query set (words, OR, phrase, exclusion, filter+facet,
+   sort by votes) -- target p95 <= 20 ms;
+2. time from acknowledged contribution to searchable: a ProposalSubmitted is
+   appended to the SQLite event log (acknowledged), the search projection applies it
+   (project_batch over the log's records, as a worker does) and we poll the index
+   until the hit shows -- target p95 <= 1 s;
+3. the same queries on SQLite FTS5 (unicode61 remove_diacritics, porter-less: FTS5
+   has no French stemmer, so it is given the same pre-normalised stems) over the same
+   corpus; ratio tantivy/FTS5 last.
+
+    .venv/bin/python bench/search.py --n 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from services.core.envelope import Actor, Envelope
+from services.core.projection import project_batch
+from services.eventlog.sqlite import SqliteEventLog
+from services.search.analysis import normalised
+from services.search.indexer import SearchIndexer
+from services.search.port import SearchDoc, SearchRequest
+from services.search.tantivy_index import TantivySearchIndex
+from services.store.memory import MemoryReadStore
+
+SUBJECTS = ["les pistes cyclables", "le bus de nuit", "l'école du quartier", "la gare",
+            "les impôts locaux", "l'électricité verte", "les médecins de campagne",
+            "le tramway", "les trottoirs", "la bibliothèque", "les panneaux solaires",
+            "le covoiturage", "les cantines scolaires", "la piscine municipale"]
+VERBS = ["améliorer", "développer", "rénover", "financer", "sécuriser", "ouvrir le soir",
+         "rendre gratuits", "multiplier", "mieux entretenir", "réduire le coût de"]
+EXTRAS = ["pour les familles", "dans les villages", "avant 2030", "avec les habitants",
+          "sans augmenter les impôts", "en centre-ville", "pour les personnes âgées",
+          "grâce aux économies d'énergie", "et moins de voitures", "le week-end"]
+THEMES = ["mobilite", "ecole", "sante", "energie", "fiscalite", "culture"]
+DEPS = ["35", "29", "22", "56", "75", "13", "69", "33", "59", "2A"]
+QUERIES: list[tuple[str, SearchRequest]] = [
+    ("mot", SearchRequest(query="tramway")),
+    ("deux mots", SearchRequest(query="pistes cyclables")),
+    ("OU", SearchRequest(query="médecins OR piscine")),
+    ("phrase", SearchRequest(query='"cantines scolaires"')),
+    ("exclusion", SearchRequest(query="gare -voitures")),
+    ("filtre+facettes", SearchRequest(query="école", filters={"departement": ["35"]},
+                                      facets=["theme_id", "departement"])),
+    ("tri votes", SearchRequest(query="bibliothèque", sort="votes")),
+]
+
+
+def corpus(n: int, seed: int = 1) -> list[SearchDoc]:
+    rng = random.Random(seed)
+    t0 = datetime(2024, 1, 1, tzinfo=UTC)
+    docs = []
+    for i in range(n):
+        subject, verb = rng.choice(SUBJECTS), rng.choice(VERBS)
+        body = f"Il faut {verb} {subject} {rng.choice(EXTRAS)}, {rng.choice(EXTRAS)}."
+        dep = rng.choice(DEPS)
+        docs.append(SearchDoc(
+            id=f"c{i}", title=f"{verb.capitalize()} {subject}", body=body,
+            date=(t0 + timedelta(seconds=i * 7)).isoformat().replace("+00:00", "Z"),
+            votes=rng.randrange(200), consultation_id="gd", kind="proposal",
+            theme_id=rng.choice(THEMES), departement=dep, region="53",
+            identity_level="email", status="published"))
+    return docs
+
+
+def pct(values: list[float], p: float) -> float:
+    return statistics.quantiles(values, n=100)[int(p) - 1] if len(values) > 1 else values[0]
+
+
+async def bench_queries(index: TantivySearchIndex, rounds: int) -> list[float]:
+    times = []
+    for _ in range(rounds):
+        for _, req in QUERIES:
+            t = time.perf_counter()
+            await index.search(req)
+            times.append((time.perf_counter() - t) * 1000)
+    return times
+
+
+def fts5(docs: list[SearchDoc], path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path)
+    db.execute("CREATE VIRTUAL TABLE c USING fts5(text, title UNINDEXED, "
+               "departement UNINDEXED, theme_id UNINDEXED, votes UNINDEXED, "
+               "tokenize='unicode61 remove_diacritics 2')")
+    db.executemany("INSERT INTO c(text, title, departement, theme_id, votes) VALUES (?,?,?,?,?)",
+                   ((normalised(f"{d.title} {d.body}"), d.title, d.departement, d.theme_id,
+                     d.votes) for d in docs))
+    db.commit()
+    return db
+
+
+FTS_QUERIES = [
+    ("SELECT title, snippet(c, 0, '<mark>', '</mark>', '…', 20) FROM c WHERE c MATCH ? "
+     "ORDER BY rank LIMIT 20", normalised("tramway")),
+    ("SELECT title FROM c WHERE c MATCH ? ORDER BY rank LIMIT 20", normalised("pistes cyclables")),
+    ("SELECT title FROM c WHERE c MATCH ? ORDER BY rank LIMIT 20",
+     f"{normalised('médecins')} OR {normalised('piscine')}"),
+    ("SELECT title FROM c WHERE c MATCH ? ORDER BY rank LIMIT 20",
+     f'"{normalised("cantines scolaires")}"'),
+    ("SELECT title FROM c WHERE c MATCH ? ORDER BY rank LIMIT 20",
+     f"{normalised('gare')} NOT {normalised('voitures')}"),
+    ("SELECT theme_id, count(*) FROM c WHERE c MATCH ? AND departement = '35' GROUP BY theme_id",
+     normalised("école")),
+    ("SELECT title FROM c WHERE c MATCH ? ORDER BY votes DESC LIMIT 20",
+     normalised("bibliothèque")),
+]
+
+
+def bench_fts(db: sqlite3.Connection, rounds: int) -> list[float]:
+    times = []
+    for _ in range(rounds):
+        for sql, arg in FTS_QUERIES:
+            t = time.perf_counter()
+            db.execute(sql, (arg,)).fetchall()
+            if "count(*)" in sql:  # the facet count FTS5 needs as a second query
+                db.execute(sql.replace("theme_id, count(*)", "departement, count(*)").replace(
+                    "GROUP BY theme_id", "GROUP BY departement"), (arg,)).fetchall()
+            times.append((time.perf_counter() - t) * 1000)
+    return times
+
+
+async def bench_freshness(index: TantivySearchIndex, work: Path, samples: int) -> list[float]:
+    log = SqliteEventLog(work / "events.db", key_for=lambda e: e.stream)
+    await log.start()
+    store = MemoryReadStore()
+    projection = SearchIndexer(index)
+    delays = []
+    position: dict[int, int] = {}
+    try:
+        for i in range(samples):
+            word = f"zq{i}unique"
+            event = Envelope(
+                type="deposit.ProposalSubmitted", schema_version=1, stream=f"contribution-f{i}",
+                stream_version=1, actor=Actor(id="u", role="participant"),
+                occurred_at=datetime.now(UTC), correlation_id="b",
+                data={"contribution_id": f"f{i}", "consultation_id": "gd", "author_id": "u",
+                      "title": f"Proposition {word}", "body": "Un texte.", "theme_id": "",
+                      "territory": "35", "moderation": "post"})
+            t = time.perf_counter()
+            await log.append([event])  # acknowledged from here
+            records = await log.read("deposit.events", start=position, limit=100)
+            for r in records:
+                position[r.partition] = r.offset + 1
+            await project_batch(projection, [r.event for r in records], store)
+            while not (await index.search(SearchRequest(query=word))).hits:
+                await asyncio.sleep(0.001)
+            delays.append((time.perf_counter() - t) * 1000)
+    finally:
+        await log.close()
+    return delays
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=1_000_000)
+    ap.add_argument("--rounds", type=int, default=30)
+    ap.add_argument("--fresh", type=int, default=50, help="freshness samples")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        t = time.perf_counter()
+        docs = corpus(args.n)
+        print(f"corpus: {args.n} contributions generated in {time.perf_counter() - t:.1f} s")
+        index = TantivySearchIndex(work / "tantivy")
+        t = time.perf_counter()
+        for start in range(0, len(docs), 50_000):
+            await index.upsert([(d, 1) for d in docs[start:start + 50_000]])
+        print(f"tantivy: indexed in {time.perf_counter() - t:.1f} s "
+              f"({await index.count()} documents)")
+        t = time.perf_counter()
+        db = fts5(docs, work / "fts.db")
+        print(f"fts5: indexed in {time.perf_counter() - t:.1f} s")
+        del docs
+        for name, req in QUERIES:
+            page = await index.search(req)
+            print(f"  {name:16} {page.total:>8} hits")
+        await bench_queries(index, 2)  # warm-up
+        bench_fts(db, 2)
+        tv = await bench_queries(index, args.rounds)
+        fts = bench_fts(db, args.rounds)
+        fresh = await bench_freshness(index, work, args.fresh)
+        print(f"tantivy query ms: p50 {pct(tv, 50):.2f}  p95 {pct(tv, 95):.2f}  "
+              f"(target p95 <= 20)")
+        print(f"fts5    query ms: p50 {pct(fts, 50):.2f}  p95 {pct(fts, 95):.2f}")
+        print(f"ack -> searchable ms: p50 {pct(fresh, 50):.1f}  p95 {pct(fresh, 95):.1f}  "
+              f"(target p95 <= 1000)")
+        print(f"ratio p95 tantivy / fts5: {pct(tv, 95) / pct(fts, 95):.2f}")
+        db.close()
+        await index.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
