@@ -73,9 +73,14 @@ class OpenSearchIndex(SearchIndex):
 
         self._client = OpenSearch(hosts=[url], timeout=10)
         self.alias = alias
+        self._ready = False
 
     async def start(self) -> None:
-        await asyncio.to_thread(self._ensure)
+        """Template and alias; also run by the first call (the container starts only
+        the log and the store)."""
+        if not self._ready:
+            await asyncio.to_thread(self._ensure)
+            self._ready = True
 
     async def close(self) -> None:
         await asyncio.to_thread(self._client.close)
@@ -89,6 +94,7 @@ class OpenSearchIndex(SearchIndex):
             c.indices.put_alias(index=f"{self.alias}-v1", name=self.alias)
 
     async def clear(self) -> None:
+        await self.start()
         def clear() -> None:
             c = self._client
             current = sorted(c.indices.get_alias(name=self.alias))
@@ -103,9 +109,11 @@ class OpenSearchIndex(SearchIndex):
         await asyncio.to_thread(clear)
 
     async def upsert(self, docs: Sequence[tuple[SearchDoc, int]]) -> None:
+        await self.start()
         await asyncio.to_thread(self._bulk, [(d.id, v, _source(d)) for d, v in docs])
 
     async def delete(self, ids: Sequence[tuple[str, int]]) -> None:
+        await self.start()
         await asyncio.to_thread(self._bulk, [
             (i, v, {"alive": False, "idhash": id_hash(i)}) for i, v in ids])
 
@@ -126,11 +134,13 @@ class OpenSearchIndex(SearchIndex):
             raise SearchUnavailable(f"bulk indexing failed: {real[:3]}")
 
     async def count(self) -> int:
+        await self.start()
         found = await asyncio.to_thread(self._client.count, index=self.alias,
                                         body={"query": {"term": {"alive": True}}})
         return int(found["count"])
 
     async def search(self, request: SearchRequest) -> SearchPage:
+        await self.start()
         node, req = request.checked()
         body = self._body(node, req)
         found = await asyncio.to_thread(self._client.search, index=self.alias, body=body)
