@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from services.core.errors import DomainError, NotFound
+from services.core.errors import ConcurrencyConflict, DomainError, NotFound
 from services.moderation.commands import (
     ClaimItem,
     Decide,
@@ -86,7 +86,18 @@ def routes(web: Web) -> APIRouter:
         """Run a moderator's command on an item; the item's page with the French
         refusal, or a redirect to it once the read models show the change."""
         try:
-            await web.deps.send(command)
+            try:
+                await web.deps.send(command)
+            except ConcurrencyConflict:
+                # The item's read model was behind its stream (often this moderator's
+                # own previous action): wait for it and decide again on fresh state;
+                # the domain re-checks the claim and the status.
+                await web.deps.settle()
+                await web.deps.send(command)
+        except ConcurrencyConflict:
+            return await item_page(request, cid, item_id, status=409, error=(
+                "Cette contribution a été modifiée entre-temps. Relisez-la puis "
+                "recommencez."))
         except (DomainError, NotFound) as e:
             message = e.message if isinstance(e, DomainError) else "Contribution introuvable."
             return await item_page(request, cid, item_id, error=message, status=400)

@@ -116,13 +116,13 @@ async def test_queue_claim_mask_decide_appeal_and_transparency(platform: Platfor
         assert r.status_code == 303, r.text
         no_csrf = await modo.post(f"{page}/prise", data={})
         assert no_csrf.status_code == 403
+    async def counted() -> bool:  # the projections run in the background
+        page = await p.client().get("/moderation/c1/transparence")
+        return page.status_code == 200 and bool(re.search(r"Hors sujet</td><td>1<", page.text))
+    await until(counted)
     public = await p.client().get("/api/consultations/c1/proposals")
     bodies = [i["body"] for i in public.json()["items"]]
     assert bodies and "jean.dupont" not in " ".join(bodies) and PLAIN not in bodies
-
-    transparency = await p.client().get("/moderation/c1/transparence")
-    assert transparency.status_code == 200 and "Hors sujet" in transparency.text
-    assert re.search(r"Hors sujet</td><td>1<", transparency.text)
 
     async with session_client(p, people["Auteur"]) as author:
         r = await author.post(f"/api/contributions/{plain}/appeal",
@@ -141,8 +141,11 @@ async def test_queue_claim_mask_decide_appeal_and_transparency(platform: Platfor
     async with session_client(p, people["Modo2"]) as second:
         r = await post(second, page, f"{page}/recours", {"issue": "overturned"})
         assert r.status_code == 303, r.text
-    transparency = await p.client().get("/moderation/c1/transparence")
-    assert "Aucune contribution masquée ni refusée" in transparency.text
+
+    async def overturned() -> bool:
+        page = await p.client().get("/moderation/c1/transparence")
+        return "Aucune contribution masquée ni refusée" in page.text
+    await until(overturned)
 
 
 async def test_bulk_decision_on_a_campaign_group(platform: Platform) -> None:
@@ -164,8 +167,11 @@ async def test_bulk_decision_on_a_campaign_group(platform: Platform) -> None:
         assert shown.status_code == 200 and shown.text.count("/elements/") == 4
         r = await post(modo, page, page, {"decision": "rejected", "motif": "campagne"})
         assert r.status_code == 303 and r.headers["location"].endswith("decidees=4")
-    docs = await p.container.store.get_many("moderation_items", "all", ids)
-    assert [docs[i]["status"] for i in ids] == ["rejected"] * 4 + ["pending"]
+
+    async def decided() -> bool:
+        docs = await p.container.store.get_many("moderation_items", "all", ids)
+        return [docs[i]["status"] for i in ids] == ["rejected"] * 4 + ["pending"]
+    await until(decided)
     async with session_client(p, people["Orga"]) as orga:  # an organiser does not moderate
         assert (await orga.get(page)).status_code == 403
 
