@@ -10,10 +10,12 @@ from services.core.projection import Projection
 from services.deposit import commands as c
 from services.deposit import handlers as h
 from services.deposit.projections import ContributionsProjection
+from services.deposit.public_comments import PublicCommentsProjection
 
 Handler = Callable[..., Awaitable[Any]]
 
-PROJECTIONS: tuple[Callable[[], Projection], ...] = (ContributionsProjection,)
+PROJECTIONS: tuple[Callable[[], Projection], ...] = (ContributionsProjection,
+                                                    PublicCommentsProjection)
 
 HANDLERS: dict[type, Handler] = {
     c.SubmitProposal: h.submit_proposal,

@@ -28,10 +28,11 @@ SENT = {"proposition": "Votre proposition a bien été reçue.",
         "reponse": "Vos réponses au questionnaire ont bien été enregistrées.",
         "argument": "Votre argument a bien été reçu.",
         "comment": "Votre commentaire a bien été reçu."}
+COMMENTS_AFTER = "commentaires_apres"  # the comments' own keyset, beside the arguments'
 
 
-def _after(request: Request) -> str | None:
-    value = request.query_params.get("apres", "")
+def _after(request: Request, name: str = "apres") -> str | None:
+    value = request.query_params.get(name, "")
     return value[:100] or None
 
 
@@ -57,7 +58,8 @@ def routes(web: Web) -> APIRouter:
 
     @router.get("/consultations/{slug}/propositions/{pid}")
     async def proposal(request: Request, slug: str, pid: str) -> Response:
-        ctx = found(await deposit_views.proposal(store, slug, pid, _after(request), size))
+        ctx = found(await deposit_views.proposal(store, slug, pid, _after(request), size,
+                                                 _after(request, COMMENTS_AFTER)))
         open_comment = "comment" in ph.open_actions(ctx["consultation"].get("phases") or [],
                                                     deposit_views.now())
         sent = SENT.get(request.query_params.get("envoi", ""), "")

@@ -11,6 +11,7 @@ from typing import Any
 
 from services.consultation.model import known_territories
 from services.deposit.projections import BY_AUTHOR, CONTRIBUTIONS
+from services.deposit.public_comments import PUBLIC_COMMENTS
 from services.moderation.model import charter_reasons
 from services.moderation.publication import PUBLIC_ARGUMENTS, PUBLIC_PROPOSALS
 from services.moderation.queue import CHARTERS, ITEMS, TRANSPARENCY
@@ -58,7 +59,9 @@ async def proposals(store: ReadStore, slug: str, after: str | None,
 
 
 async def proposal(store: ReadStore, slug: str, proposal_id: str, after: str | None,
-                   size: int) -> dict[str, Any] | None:
+                   size: int, comments_after: str | None = None) -> dict[str, Any] | None:
+    """The proposal, one keyset page of its arguments and one of its public
+    comments (oldest first: they read as a conversation)."""
     c = await views.consultation_by_slug(store, slug)
     if c is None:
         return None
@@ -66,9 +69,12 @@ async def proposal(store: ReadStore, slug: str, proposal_id: str, after: str | N
     if doc is None:
         return None
     arguments, next_key = await _keyset(store, PUBLIC_ARGUMENTS, proposal_id, after, size)
+    comments, next_comments = await _keyset(store, PUBLIC_COMMENTS, proposal_id,
+                                            comments_after, size)
     return {"consultation": c, "proposal": doc, "arguments": arguments, "next": next_key,
-            "after": after, "themes": themes_of(c), "territories": territories(),
-            "sides": SIDES}
+            "after": after, "comments": comments, "next_comments": next_comments,
+            "comments_after": comments_after, "themes": themes_of(c),
+            "territories": territories(), "sides": SIDES}
 
 
 async def contribution(store: ReadStore, contribution_id: str) -> Doc | None:
