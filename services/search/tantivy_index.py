@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
@@ -37,6 +38,7 @@ from services.search.snippets import snippet
 
 RANDOM_CANDIDATES = 100_000  # `sort=random` shuffles at most this many matches (ADR 0023)
 WRITER_HEAP = 64_000_000
+RELOAD_EVERY = 0.2  # seconds: how stale a reading process's view may be
 
 
 def _schema() -> tantivy.Schema:
@@ -61,8 +63,13 @@ class TantivySearchIndex(SearchIndex):
         if path is not None:
             path.mkdir(parents=True, exist_ok=True)
         self._index = tantivy.Index(self._schema, path=None if path is None else str(path))
-        self._writer = self._index.writer(heap_size=WRITER_HEAP, num_threads=1)
+        # The writer is opened on the first write only: tantivy allows one writer per
+        # directory across processes, and in the distributed topology (or several
+        # `serve --no-workers` front processes) only the process running the indexer
+        # writes; the others only search, and pick up its commits by reloading.
+        self._open_writer: tantivy.IndexWriter | None = None
         self._lock = threading.Lock()  # one writer; searches read committed segments
+        self._reloaded_at = 0.0
 
     # -- writes -------------------------------------------------------------------------
     async def upsert(self, docs: Sequence[tuple[SearchDoc, int]]) -> None:
@@ -79,7 +86,25 @@ class TantivySearchIndex(SearchIndex):
         await asyncio.to_thread(clear)
 
     async def close(self) -> None:
-        await asyncio.to_thread(self._writer.wait_merging_threads)
+        if self._open_writer is not None:
+            await asyncio.to_thread(self._open_writer.wait_merging_threads)
+
+    @property
+    def _writer(self) -> tantivy.IndexWriter:
+        # called with self._lock held
+        if self._open_writer is None:
+            self._open_writer = self._index.writer(heap_size=WRITER_HEAP, num_threads=1)
+        return self._open_writer
+
+    def _fresh_searcher(self) -> tantivy.Searcher:
+        """A reading process sees another process's commits only after a reload;
+        reload at most every RELOAD_EVERY seconds (the writer reloads on commit)."""
+        if self._open_writer is None:
+            now = time.monotonic()
+            if now - self._reloaded_at >= RELOAD_EVERY:
+                self._index.reload()
+                self._reloaded_at = now
+        return self._index.searcher()
 
     def _write(self, ops: list[tuple[str, int, SearchDoc | None]]) -> None:
         with self._lock:
@@ -123,7 +148,7 @@ class TantivySearchIndex(SearchIndex):
 
     # -- reads --------------------------------------------------------------------------
     async def count(self) -> int:
-        searcher = self._index.searcher()
+        searcher = self._fresh_searcher()
         alive = tantivy.Query.term_query(self._schema, "alive", 1)
         return _count(searcher.search(alive, 1))
 
@@ -132,7 +157,7 @@ class TantivySearchIndex(SearchIndex):
         return await asyncio.to_thread(self._search, node, req)
 
     def _search(self, node: Node, req: SearchRequest) -> SearchPage:
-        searcher = self._index.searcher()
+        searcher = self._fresh_searcher()
         query = self._query(node, req)
         offset = (req.page - 1) * req.page_size
         if req.sort == "random":
