@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -63,9 +64,9 @@ def append_in(
                 return [known[e.event_id] for e in events]  # a retry, not a conflict
             raise ConcurrencyConflict(stream, expected, actual)
     now = datetime.now(UTC)
-    stored = [e.recorded(now) for e in events]
+    stored = list(events)
     try:
-        return _insert(conn, stored, key_for)
+        return _insert(conn, stored, key_for, now)
     except sqlite3.IntegrityError:
         pass  # an event already written (a retry), or a stream version taken
     known = _known(conn, [e.event_id for e in events])
@@ -74,7 +75,7 @@ def append_in(
         if e.event_id not in known:
             fresh.setdefault(e.event_id, e)
     try:
-        written = _insert(conn, list(fresh.values()), key_for)
+        written = _insert(conn, list(fresh.values()), key_for, now)
     except sqlite3.IntegrityError:
         raise _conflict(conn, list(fresh.values())) from None
     by_id = {**known, **{r.event.event_id: r for r in written}}
@@ -114,8 +115,8 @@ def append_batch(
             versions[e.stream] = max(versions.get(e.stream, 0), e.stream_version)
         accepted.append((n, events))
         outcomes.append(None)
-    now = datetime.now(UTC)
-    written = _insert(conn, [e.recorded(now) for _, events in accepted for e in events], key_for)
+    written = _insert(conn, [e for _, events in accepted for e in events], key_for,
+                      datetime.now(UTC))
     position = 0
     for n, events in accepted:
         outcomes[n] = (True, written[position : position + len(events)])
@@ -136,24 +137,31 @@ def _versions(conn: sqlite3.Connection, streams: set[str]) -> dict[str, int]:
     return {s: int(v or 0) for s, v in rows}
 
 
-def _insert(conn: sqlite3.Connection, events: list[Envelope], key_for: KeyFn) -> list[Recorded]:
+def _insert(
+    conn: sqlite3.Connection, events: list[Envelope], key_for: KeyFn, now: datetime
+) -> list[Recorded]:
+    """Insert `events` (not yet stamped) recorded at `now`. The timestamp is
+    formatted once for the whole group; each body is the envelope's own
+    `to_dict` with it filled in, the same bytes as `recorded(now).to_json()`."""
+    stamp = Envelope.to_dict(replace(events[0], recorded_at=now))["recorded_at"] if events else ""
     out: list[Recorded] = []
     for i in range(0, len(events), ROWS_PER_STATEMENT):
         chunk = events[i : i + ROWS_PER_STATEMENT]
-        keys = [key_for(e) for e in chunk]
         params: list[Any] = []
-        for e, key in zip(chunk, keys, strict=True):
-            params += (e.topic, e.event_id, e.stream, e.stream_version, key, e.to_json())
+        rows: list[tuple[Envelope, str, str]] = []
+        for e in chunk:
+            body = e.to_dict()
+            body["recorded_at"] = stamp
+            topic, key = e.topic, key_for(e)
+            params += (topic, e.event_id, e.stream, e.stream_version, key, orjson.dumps(body))
+            rows.append((replace(e, recorded_at=now), topic, key))
         values = ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(chunk))
         last = conn.execute(_INSERT + values, params).lastrowid
         assert last is not None
         # We hold the write lock and never delete, so the rows of one statement
         # took consecutive rowids ending at the last one.
         first = last - len(chunk) + 1
-        out += [
-            Recorded(e, e.topic, 0, first + n, key)
-            for n, (e, key) in enumerate(zip(chunk, keys, strict=True))
-        ]
+        out += [Recorded(e, topic, 0, first + n, key) for n, (e, topic, key) in enumerate(rows)]
     return out
 
 

@@ -8,8 +8,9 @@ Reads run on the event loop thread: in WAL mode a reader never waits for a
 writer, and a query on the primary key costs microseconds, far less than a hop
 to a thread. A transaction holds the write lock (`BEGIN IMMEDIATE`) from its
 start, so its reads and writes are serialised with every other writer, in this
-process or another one on the same file; taking the lock and committing (the
-steps that may wait) run in a thread.
+process or another one on the same file. Taking the lock is tried on the loop
+first (free: microseconds) and goes to a thread only when another process holds
+it; committing (which may wait for the disk) runs in a thread.
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ class SqliteReadStore(ReadStore):
             return
         writer = _connect(self.path)
         writer.executescript(_SCHEMA)
+        writer.execute("PRAGMA busy_timeout = 0")  # never wait on the loop: see _begin
         self._writer, self._reader = writer, _connect(self.path)
 
     async def close(self) -> None:
@@ -155,7 +157,7 @@ class SqliteReadStore(ReadStore):
             if conn is None:
                 raise RuntimeError("SqliteReadStore used before start() or after close()")
             try:
-                await _in_thread(conn, "BEGIN IMMEDIATE")  # may wait for another process
+                await _begin(conn)
                 yield _SqliteTx(conn)
                 await _in_thread(conn, "COMMIT")  # may wait for the disk
             except BaseException:
@@ -209,6 +211,32 @@ class _SqliteTx(StoreTx):
             " ON CONFLICT (projection, stream) DO UPDATE SET version = excluded.version",
             (projection, stream, version),
         )
+
+
+async def _begin(conn: sqlite3.Connection) -> None:
+    """BEGIN IMMEDIATE on the loop when the file's write lock is free (the usual
+    case: microseconds, no thread hop; the write connection has busy_timeout=0);
+    in a thread, waiting up to BUSY_TIMEOUT_MS, when another process holds it."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        return
+    except sqlite3.OperationalError as busy:
+        if busy.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+            raise
+
+    def begin_waiting() -> None:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        finally:
+            conn.execute("PRAGMA busy_timeout = 0")
+
+    task = asyncio.ensure_future(asyncio.to_thread(begin_waiting))
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.wait({task})
+        raise
 
 
 async def _in_thread(conn: sqlite3.Connection, sql: str) -> None:
