@@ -101,12 +101,16 @@ def routes(web: Web) -> APIRouter:
     # -- questionnaire ------------------------------------------------------------------
 
     async def questionnaire_page(request: Request, c: Doc, qn: Doc, raw: dict[str, list[str]],
-                                 key: str, errors: dict[str, str], status: int = 200
-                                 ) -> Response:
+                                 key: str, errors: dict[str, str], status: int = 200, *,
+                                 stepped: bool = False) -> Response:
         error_field = next((f for f in errors if f != "__all__"), None)
         questions, complete = deposit_answers.shown(qn["questions"], raw, error_field)
+        # Once the visitor has pressed « Continuer », a question still unanswered is
+        # one they chose to skip (most are optional): sending must then be possible,
+        # or a skipped question with a follow-up would keep them from ever sending.
         return admin_page(web, request, "deposit/answer.html", {
-            "consultation": c, "qn": qn, "questions": questions, "complete": complete,
+            "consultation": c, "qn": qn, "questions": questions,
+            "complete": complete or stepped,
             "answers": raw, "key": key, "errors": errors, "open": is_open(c, "answer")},
             status=status)
 
@@ -133,13 +137,13 @@ def routes(web: Web) -> APIRouter:
             return login_prompt(web, request, c)
         raw, key = deposit_answers.raw_answers(form), text(form, "cle")
         if text(form, "etape") != "envoyer":  # "Continuer": show the follow-ups, save nothing
-            return await questionnaire_page(request, c, qn, raw, key, {})
+            return await questionnaire_page(request, c, qn, raw, key, {}, stepped=True)
         answers = deposit_answers.to_answers(qn["questions"], raw)
         error = await send_once(web, who, key,
                                 SubmitResponse(key, c["id"], qid, who, answers))
         if error is not None:
             return await questionnaire_page(request, c, qn, raw, key,
-                                            errors_for(error, ()), status=400)
+                                            errors_for(error, ()), status=400, stepped=True)
         await web.deps.settle()
         return RedirectResponse("/mes-contributions?envoi=reponse", status_code=303)
 

@@ -1,0 +1,244 @@
+// Issue #5 end to end in a real headless Chromium (Debian's), driven by playwright-core.
+// A participant registers and logs in through the magic link of the development outbox,
+// answers the Grand Débat "Transition écologique" questionnaire (the follow-up shows
+// only after « Oui »), then, once the organiser opened the deposit phase, submits a
+// proposal under pre-moderation; a participant named moderator on the team page by the
+// admin approves it in the moderation back office; a second participant argues
+// « Contre » and comments; once those are approved, the public (logged out) sees the
+// proposal with its argument and comment. axe-core: no serious or critical violation on
+// the participation pages. Any CSP violation or request leaving 127.0.0.1 fails.
+// Usage: node participant_journey.mjs <base> <admin user> <admin password> <cid> <slug> <qid>
+import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+const require = createRequire(import.meta.url);
+const { chromium } = require("playwright-core");
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+const [base, adminUser, adminPassword, cid, slug, qid] = process.argv.slice(2);
+const pub = `${base}/consultations/${slug}`;
+const failures = [];
+const check = (ok, what) => { if (!ok) failures.push(what); else console.log("ok -", what); };
+
+function localInput(daysFromNow, hour) {
+  const d = new Date(Date.now() + daysFromNow * 86400000);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(hour)}:00`;
+}
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"],
+});
+
+// One browser context (own cookies) per person; every page is watched the same way.
+async function person(name) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(15000);
+  page.on("dialog", async (d) => { failures.push(`${name}: unexpected dialog ${d.message()}`); await d.dismiss(); });
+  page.on("console", (m) => { if (m.text().includes("Content Security Policy")) failures.push(`${name} CSP: ${m.text()}`); });
+  await page.route("**/*", (route) => {
+    const url = new URL(route.request().url());
+    if (url.hostname !== "127.0.0.1") { failures.push(`${name}: third-party request ${url}`); return route.abort(); }
+    return route.continue();
+  });
+  return page;
+}
+
+async function axe(page, what) {
+  await page.evaluate(axeSource);  // CSP forbids inline scripts: evaluate through the debugger
+  const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ["violations"] }));
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  for (const v of bad) console.log(`axe ${what}: ${v.impact} ${v.id} ${v.help} -> ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  check(bad.length === 0, `axe: no serious or critical violation on ${what}`);
+}
+
+async function showsEventually(page, url, text) {
+  for (let i = 0; i < 30; i++) {  // projections are asynchronous: allow a moment
+    await page.goto(url);
+    if ((await page.content()).includes(text)) return true;
+    await page.waitForTimeout(200);
+  }
+  return false;
+}
+
+// Registration, or login by e-mail, then the magic link read from the development outbox.
+async function register(page, email, pseudonym) {
+  await page.goto(`${base}/inscription`);
+  await page.fill("#f-email", email);
+  await page.fill("#f-pseudonym", pseudonym);
+  await page.click("form[action='/inscription'] button[type=submit]");
+  await page.waitForLoadState();
+  await followLink(page, email, pseudonym);
+}
+
+async function login(page, email, pseudonym) {
+  await page.goto(`${base}/connexion`);
+  await page.fill("#f-email", email);
+  await page.click("form[action='/connexion'] button[type=submit]");
+  await page.waitForLoadState();
+  await followLink(page, email, pseudonym);
+}
+
+async function followLink(page, email, pseudonym) {
+  let token = null;
+  for (let i = 0; i < 30 && !token; i++) {
+    await page.goto(`${base}/dev/courriels`);
+    token = await page.evaluate((to) => {
+      for (const article of document.querySelectorAll("article")) {
+        if (!article.textContent.includes(`À : ${to}`)) continue;
+        const found = article.querySelector("pre").textContent.match(/jeton=([^\s]+)/);
+        if (found) return found[1];
+      }
+      return null;
+    }, email);
+    if (!token) await page.waitForTimeout(200);
+  }
+  check(token !== null, `${pseudonym}: magic link in the development outbox`);
+  await page.goto(`${base}/connexion/lien?jeton=${encodeURIComponent(token)}`);
+  await page.click("form[action='/connexion/lien'] button[type=submit]");
+  await page.waitForURL(`${base}/compte`);
+  check((await page.content()).includes(pseudonym), `${pseudonym}: logged in by the magic link`);
+}
+
+async function moderate(page, text) {
+  // The queue lists the item once the automatic checks ran; open it, claim, approve.
+  const listed = await showsEventually(page, `${base}/admin/moderation/${cid}`, text);
+  if (!listed) console.log((await page.innerText("body")).slice(0, 1500));
+  check(listed, `moderation queue lists « ${text} »`);
+  await page.click(`a:has-text("${text}")`);
+  const item = page.url();
+  // Claim, then approve. Read models are asynchronous: a decision right after the claim
+  // may be refused (claim not seen yet) and the page may show the result a moment later,
+  // so the item is re-read, and the step retried, within a bounded number of attempts.
+  let approved = false;
+  for (let attempt = 0; attempt < 20 && !approved; attempt++) {
+    await page.goto(item);
+    const h1 = await page.innerText("h1");
+    if (h1.includes("Approuvée")) { approved = true; break; }
+    if (!(await page.content()).includes("Vous traitez cette contribution")) {
+      await page.click("button:has-text('Prendre en charge')");
+      await page.waitForLoadState();
+      continue;
+    }
+    await page.click("label[for='d-approved']");
+    await page.click("button:has-text('Enregistrer la décision')");
+    await page.waitForLoadState();
+    const alert = await page.$(".fr-alert--error");
+    if (alert) console.log(`moderation retry: ${await alert.innerText()}`);
+    await page.waitForTimeout(200);
+  }
+  check(approved, `moderator approved « ${text} »`);
+}
+
+try {
+  const alice = await person("alice");
+  const admin = await person("admin");
+  const moderator = await person("moderator");
+  const bob = await person("bob");
+  const visitor = await person("public");
+
+  // -- a participant answers the questionnaire --------------------------------------
+  await register(alice, "alice@example.org", "Alice69");
+  await alice.goto(pub);
+  await alice.goto(`${pub}/questionnaires/${qid}/repondre`);
+  check((await alice.content()).includes("vie quotidienne est aujourd"), "the questionnaire form is shown");
+  check(!(await alice.content()).includes("Si oui, de quelle manière"), "follow-up hidden before the answer");
+  await axe(alice, "questionnaire answer page");
+  await alice.click("label[for=\'q-146-non\']");
+  await alice.click("button[name=etape][value=continuer]");
+  await alice.waitForLoadState();
+  check(!(await alice.content()).includes("Si oui, de quelle manière"), "follow-up still hidden after « Non »");
+  await alice.click("label[for=\'q-146-oui\']");
+  await alice.click("button[name=etape][value=continuer]");
+  await alice.waitForSelector("#q-147");
+  check(true, "follow-up shown after « Oui »");
+  await alice.fill("#q-147", "Les canicules rendent mon logement invivable l'été.");
+  await alice.fill("#q-150", "Des transports en commun plus fréquents.");
+  await alice.click("button:has-text('Envoyer mes réponses')");
+  await alice.waitForURL(/\/mes-contributions/);
+  check((await alice.content()).includes("Vos réponses au questionnaire ont bien été enregistrées."), "the response is acknowledged");
+  const mine = await showsEventually(alice, `${base}/mes-contributions`, "Réponse au questionnaire");
+  if (!mine) console.log((await alice.innerText("main")).slice(0, 800));
+  check(mine, "the response is in « mes contributions »");
+
+  // -- deposit is not open yet; the organiser opens it ------------------------------
+  await alice.goto(`${pub}/propositions/nouvelle`);
+  check((await alice.content()).includes("La phase de dépôt n’est pas ouverte"), "proposal form says the deposit phase is not open");
+
+  await admin.goto(`${base}/admin`);
+  await admin.fill("#f-utilisateur", adminUser);
+  await admin.fill("#f-mot_de_passe", adminPassword);
+  await admin.click("button[type=submit]");
+  await admin.waitForURL(`${base}/admin`);
+  await admin.goto(`${base}/admin/consultations/${cid}/phases`);
+  await admin.fill("[id='f-phases.0.starts_at']", localInput(-3, 9));
+  await admin.fill("[id='f-phases.0.ends_at']", localInput(-1, 9));
+  await admin.fill("[id='f-phases.1.starts_at']", localInput(-1, 9));
+  await admin.fill("[id='f-phases.1.ends_at']", localInput(12, 18));
+  await admin.click("form[action$='/phases'] button[type=submit]");
+  await admin.waitForURL(`${base}/admin/consultations/${cid}`);
+
+  // -- the participant proposes --------------------------------------------------------
+  const title = "Végétaliser les cours d’école";
+  let open = false;
+  for (let i = 0; i < 30 && !open; i++) {
+    await alice.goto(`${pub}/propositions/nouvelle`);
+    open = !(await alice.content()).includes("La phase de dépôt n’est pas ouverte");
+    if (!open) await alice.waitForTimeout(200);
+  }
+  check(open, "the deposit phase is open after the organiser's change");
+  await axe(alice, "proposal form");
+  await alice.fill("#f-title", title);
+  await alice.fill("#f-body", "Remplacer le bitume des cours d'école par des arbres et de la terre pour rafraîchir les quartiers.");
+  await alice.click("form[action$='/propositions/nouvelle'] button[type=submit]");
+  await alice.waitForURL(/\/mes-contributions/);
+  check((await alice.content()).includes("En attente de modération"), "the proposal waits for moderation");
+  await axe(alice, "mes contributions");
+  await visitor.goto(`${pub}/propositions`);
+  check(!(await visitor.content()).includes(title), "the public does not see it before approval");
+
+  // -- the admin names a moderator, who approves ----------------------------------------
+  await login(moderator, "modo@example.org", "Modo69");
+  await admin.goto(`${base}/admin/equipe/${cid}`);
+  const team = await admin.innerText("main");
+  check(/Modo69\s+Modération/.test(team), "the admin's team page lists the moderator with the role");
+  await moderate(moderator, title);
+  check(await showsEventually(alice, `${base}/mes-contributions`, "Publiée"), "the author sees it published");
+
+  // -- a second participant argues and comments -----------------------------------------
+  await register(bob, "bob@example.org", "Bob69");
+  await bob.goto(`${pub}/propositions`);
+  check(await showsEventually(bob, `${pub}/propositions`, title), "the proposal is listed once approved");
+  await bob.click(`a:has-text("${title}")`);
+  const proposalUrl = bob.url();
+  await bob.click("label[for=\'side-against\']");
+  const argument = "Les arbres mettront dix ans à donner de l’ombre.";
+  await bob.fill("#f-body", argument);
+  await bob.click("button:has-text('Publier mon argument')");
+  await bob.waitForSelector("text=Votre argument a bien été reçu.");
+  const comment = "Et l’entretien <script>alert(1)</script> ?";
+  await bob.fill("#f-comment", comment);
+  await bob.click("button:has-text('Envoyer mon commentaire')");
+  await bob.waitForSelector("text=Votre commentaire a bien été reçu.");
+  await axe(bob, "proposal page (participant)");
+  await moderate(moderator, "Les arbres mettront dix ans");
+  await moderate(moderator, "Et l’entretien");
+
+  // -- the public -------------------------------------------------------------------------
+  check(await showsEventually(visitor, `${pub}/propositions`, argument), "the public list shows the proposal with its argument");
+  const listing = await visitor.content();
+  check(listing.includes(title) && listing.includes("Contre"), "the argument is shown « Contre » under its proposal");
+  await axe(visitor, "proposals list");
+  check(await showsEventually(visitor, proposalUrl, "Et l’entretien &lt;script&gt;alert(1)&lt;/script&gt; ?"), "the public proposal page shows the comment, escaped");
+  const page = await visitor.content();
+  check(page.includes(argument), "the public proposal page shows the argument");
+  check(await visitor.evaluate(() => document.querySelectorAll("#commentaires script").length === 0), "no script element from the comment");
+  check(!page.includes("Ajouter un argument"), "the logged-out public gets no form");
+  await axe(visitor, "proposal page (public)");
+} finally {
+  await browser.close();
+}
+if (failures.length) { console.error("FAILED:\n- " + failures.join("\n- ")); process.exit(1); }
+console.log("all checks passed");

@@ -1,0 +1,85 @@
+"""Starts a real Parlons for the participant journey (see serve_web.py) after
+seeding, through the command handlers, a published Grand Débat consultation under
+pre-moderation: the "Transition écologique" questionnaire of the official import,
+a questionnaire phase open now and a deposit phase after it (the organiser moves
+the deposit phase to now during the journey). Stops on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from datetime import timedelta
+
+import uvicorn
+
+from services.consultation.commands import (
+    CreateConsultation,
+    PhaseSpec,
+    PublishConsultation,
+    SchedulePhases,
+)
+from services.consultation.granddebat import import_granddebat
+from services.core.envelope import Actor
+from services.core.events import Meta
+from services.identity import model as identity_model
+from services.identity.commands import GrantRole, RegisterParticipant
+from services.runtime.app import create_app
+from services.runtime.bootstrap import Container, bootstrap
+from services.runtime.runner import running
+from services.runtime.settings import Settings
+from services.web.wiring import install
+
+CID = "01930000-0000-7000-8000-00000000e2e5"
+SLUG = "grand-debat-transition"
+DAY = timedelta(days=1)
+MODERATOR_EMAIL = "modo@example.org"
+
+
+async def seed(container: Container) -> None:
+    gd = import_granddebat(CID)
+    now = container.clock.now()
+    meta = Meta(actor=Actor("orga", "organiser"))
+    transition = next(q for q in gd.questionnaires if q.title == "Transition écologique")
+    for cmd in (
+        CreateConsultation(CID, "Grand débat : la transition écologique", SLUG,
+                           summary="Répondez au questionnaire, puis proposez et argumentez.",
+                           organiser="Métropole de Lyon", identity_level="email",
+                           moderation="pre", themes=gd.themes),
+        SchedulePhases(CID, (
+            PhaseSpec("questionnaire", "questionnaire", "Répondre au questionnaire",
+                      now - DAY, now + 2 * DAY),
+            PhaseSpec("depot", "deposit", "Proposer et argumenter", now + 2 * DAY,
+                      now + 12 * DAY))),
+        PublishConsultation(CID),
+        transition,
+    ):
+        await container.handle(cmd, meta)
+    # The moderator is registered and named here, not on the team page: that page finds
+    # participants by pseudonym in the vault, which registration does not index (see
+    # the session report); the journey logs the moderator in by magic link.
+    moderator = identity_model.new_participant_id()
+    await container.handle(RegisterParticipant(participant_id=moderator, email=MODERATOR_EMAIL,
+                                               pseudonym="Modo69", postcode=""), meta)
+    await container.handle(GrantRole(moderator, CID, "moderator"), meta)
+
+
+async def main(port: int) -> None:
+    container = bootstrap(Settings(worker_poll_timeout=0.05))
+    app = create_app(container)
+    if not any(getattr(r, "path", "") == "/admin" for r in app.routes):
+        install(app, container)  # until the runtime lists the "web" service itself
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                            lifespan="off", access_log=False)
+    async with running(container):
+        await seed(container)
+        print(f"seeded {CID} {SLUG} {transition_id()}", flush=True)
+        await uvicorn.Server(config).serve()
+
+
+def transition_id() -> str:
+    return next(q.questionnaire_id for q in import_granddebat(CID).questionnaires
+                if q.title == "Transition écologique")
+
+
+if __name__ == "__main__":
+    asyncio.run(main(int(sys.argv[1])))
