@@ -58,14 +58,16 @@ async def register_participant(cmd: RegisterParticipant, *, log: EventLog, clock
     pkey = vault.blind_index("pseudonym", model.pseudonym_lookup_value(pseudonym))
     if await log.stream_version(pseudonym_stream(pkey)) > 0:
         raise PSEUDONYM_TAKEN
-    lookups = {"email": model.email_lookup_value(email)}
+    # the pseudonym is indexed too, so the team page can find whom to grant a role
+    lookups = {"email": model.email_lookup_value(email),
+               "pseudonym": model.pseudonym_lookup_value(pseudonym)}
     if cmd.verified_subject:
         lookups["oidc"] = cmd.verified_subject
     try:
         await vault.store_profile(pid, {"email": email, "pseudonym": pseudonym,
                                         "postcode": postcode}, lookups=lookups)
-    except LookupTaken:
-        raise EMAIL_TAKEN from None
+    except LookupTaken as taken:
+        raise (PSEUDONYM_TAKEN if taken.purpose == "pseudonym" else EMAIL_TAKEN) from None
     level = "verified" if cmd.method == "oidc" else "anonymous"
     try:
         await append(log, clock=clock, meta=meta, writes=[
