@@ -30,14 +30,15 @@ from services.runtime.settings import Settings
 from services.vote.recount import compare, read_all
 
 __all__ = ["processes"]  # the fixture, imported for this module
+pytestmark = pytest.mark.slow  # about a minute per variant on 2 cores
 CID = "c-vote"
 ITEMS, VOTERS, COPIES = 20, 10, 50
-ITEMS, VOTERS, COPIES = 2, 2, 2  # 200 (item, participant) pairs
+# 200 (item, participant) pairs
 
 
-async def seed(data: Path) -> list[str]:
+async def seed(data: Path, n_items: int = ITEMS) -> list[str]:
     """A published consultation whose open phase accepts proposals and votes, and
-    ITEMS published proposals, all projected before the servers start."""
+    `n_items` published proposals, all projected before the servers start."""
     container = bootstrap(Settings(data_dir=data))
     now = datetime.now(UTC)
     meta = Meta(Actor("organiser-1", "organiser"))
@@ -50,7 +51,7 @@ async def seed(data: Path) -> list[str]:
         for p in ("consultation.catalogue",):
             await rebuild(container, p)
         items = []
-        for n in range(ITEMS):
+        for n in range(n_items):
             item = f"item-{n:03d}"
             await container.handle(SubmitProposal(
                 item, CID, ParticipantContext(f"author-{n}"), f"Proposition {n}",
@@ -89,7 +90,8 @@ def test_two_servers_fifty_identical_requests_one_ballot_per_pair(
         tmp_path: Path, processes: list[Parlons], check: str) -> None:
     items = asyncio.run(seed(tmp_path))
     env = {"PARLONS_DATA_DIR": str(tmp_path), "PARLONS_VOTE_TRUST_PARTICIPANT_HEADER": "1",
-           "PARLONS_VOTE_CHECK_EXISTING": check, "PARLONS_LOG_LEVEL": "WARNING"}
+           "PARLONS_VOTE_CHECK_EXISTING": check, "PARLONS_LOG_LEVEL": "WARNING",
+           "PARLONS_RATE_ACTION_PER_MINUTE": "100000000"}
     urls = []
     for n, extra in enumerate(([], ["--no-workers"])):
         port = free_port()

@@ -1,0 +1,35 @@
+"""Server-rendered SVG bar charts for vote results: plain markup with
+presentation attributes (no inline style or script, so the strict CSP holds)."""
+
+from __future__ import annotations
+
+from html import escape
+
+COLOURS = {"agree": "#18753c", "disagree": "#ce0500", "neutral": "#666666"}
+LABELS = {"agree": "d'accord", "disagree": "pas d'accord", "neutral": "neutre"}
+WIDTH, BAR_H = 300, 18
+
+
+def agree_bar(agree: int, disagree: int, neutral: int) -> str:
+    """One stacked horizontal bar (agree | neutral | disagree), with a title per part."""
+    total = agree + disagree + neutral
+    parts, x = [], 0.0
+    for key, n in (("agree", agree), ("neutral", neutral), ("disagree", disagree)):
+        if not n:
+            continue
+        w = WIDTH * n / total
+        parts.append(f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="{BAR_H}" '
+                     f'fill="{COLOURS[key]}"><title>{LABELS[key]} : {n}</title></rect>')
+        x += w
+    if not parts:
+        parts.append(f'<rect x="0" y="0" width="{WIDTH}" height="{BAR_H}" fill="#eeeeee"/>')
+    label = escape(f"{agree} d'accord, {neutral} neutres, {disagree} pas d'accord")
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{BAR_H}" '
+            f'viewBox="0 0 {WIDTH} {BAR_H}" role="img" aria-label="{label}">'
+            + "".join(parts) + "</svg>")
+
+
+def shares(by_level: dict[str, int]) -> list[tuple[str, int, float]]:
+    """(level, votes, percent) sorted by level name; percent of all votes."""
+    total = sum(by_level.values())
+    return [(lvl, n, 100.0 * n / total) for lvl, n in sorted(by_level.items())] if total else []
