@@ -10,12 +10,15 @@ to a thread. A transaction holds the write lock (`BEGIN IMMEDIATE`) from its
 start, so its reads and writes are serialised with every other writer, in this
 process or another one on the same file. Taking the lock is tried on the loop
 first (free: microseconds) and goes to a thread only when another process holds
-it; committing (which may wait for the disk) runs in a thread.
+it. COMMIT runs on the loop too: with synchronous=NORMAL a WAL commit does not
+fsync, and the WAL checkpoints (which do) run in a thread on their own
+connection every CHECKPOINT_EVERY commits instead of inside a commit.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -26,6 +29,7 @@ import orjson
 from services.store.port import Doc, ReadStore, StoreTx
 
 BUSY_TIMEOUT_MS = 10_000
+CHECKPOINT_EVERY = 50  # commits between two background WAL checkpoints
 SCAN_PAGE = 500
 
 _SCHEMA = """
@@ -76,6 +80,9 @@ class SqliteReadStore(ReadStore):
         self._reader: sqlite3.Connection | None = None
         self._writer: sqlite3.Connection | None = None
         self._write_lock = asyncio.Lock()
+        self._checkpointer: sqlite3.Connection | None = None
+        self._checkpointing: asyncio.Task[None] | None = None
+        self._commits = 0
 
     async def start(self) -> None:
         if self._reader is not None:
@@ -83,13 +90,19 @@ class SqliteReadStore(ReadStore):
         writer = _connect(self.path)
         writer.executescript(_SCHEMA)
         writer.execute("PRAGMA busy_timeout = 0")  # never wait on the loop: see _begin
+        # Checkpoints (the only step of a NORMAL commit that waits for the disk)
+        # leave the commit path: a thread runs them every CHECKPOINT_EVERY commits.
+        writer.execute("PRAGMA wal_autocheckpoint = 0")
+        self._checkpointer = _connect(self.path)
         self._writer, self._reader = writer, _connect(self.path)
 
     async def close(self) -> None:
-        for conn in (self._reader, self._writer):
+        if self._checkpointing is not None:
+            await asyncio.wait({self._checkpointing})
+        for conn in (self._reader, self._writer, self._checkpointer):
             if conn is not None:
                 conn.close()
-        self._reader = self._writer = None
+        self._reader = self._writer = self._checkpointer = None
 
     async def ping(self) -> None:
         self._read().execute("SELECT 1").fetchone()
@@ -159,11 +172,29 @@ class SqliteReadStore(ReadStore):
             try:
                 await _begin(conn)
                 yield _SqliteTx(conn)
-                await _in_thread(conn, "COMMIT")  # may wait for the disk
+                # On the loop: in WAL with synchronous=NORMAL a commit appends to
+                # the WAL without fsync, and checkpoints run elsewhere (start()).
+                conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+            self._commits += 1
+            if self._commits % CHECKPOINT_EVERY == 0:
+                self._checkpoint_soon()
+
+    def _checkpoint_soon(self) -> None:
+        checkpointer = self._checkpointer
+        if checkpointer is None or (self._checkpointing and not self._checkpointing.done()):
+            return
+
+        def checkpoint() -> None:
+            # PASSIVE: copies what no reader still needs, never blocks writers or readers
+            with contextlib.suppress(sqlite3.Error):
+                checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+        self._checkpointing = asyncio.get_running_loop().create_task(
+            asyncio.to_thread(checkpoint))
 
     async def drop_projection(self, projection: str, tables: Sequence[str]) -> None:
         async with self.transaction() as tx:
@@ -232,18 +263,6 @@ async def _begin(conn: sqlite3.Connection) -> None:
             conn.execute("PRAGMA busy_timeout = 0")
 
     task = asyncio.ensure_future(asyncio.to_thread(begin_waiting))
-    try:
-        await asyncio.shield(task)
-    except asyncio.CancelledError:
-        await asyncio.wait({task})
-        raise
-
-
-async def _in_thread(conn: sqlite3.Connection, sql: str) -> None:
-    """Run a statement that may block in a thread. If the caller is cancelled
-    meanwhile, wait for the statement anyway so the connection's state is known
-    before the caller rolls back."""
-    task = asyncio.ensure_future(asyncio.to_thread(conn.execute, sql))
     try:
         await asyncio.shield(task)
     except asyncio.CancelledError:
