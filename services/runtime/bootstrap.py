@@ -100,7 +100,7 @@ def _search() -> ServiceSpec:
     from services.search import api, service
 
     return ServiceSpec(name="search", projections=service.PROJECTIONS, router=api.router,
-                       ports=service.ports)
+                       handlers=service.HANDLERS, ports=service.ports)
 
 
 SERVICES: dict[str, Callable[[], ServiceSpec]] = {

@@ -9,14 +9,17 @@ PARLONS_SEARCH_BACKEND: `memory` | `tantivy` (files under <data_dir>/search) |
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from services.core.clock import Clock
 from services.runtime.settings import Settings
 from services.search.indexer import SearchIndexer
 from services.search.port import SearchIndex
+from services.search.saved import HANDLERS as SAVED_HANDLERS
+from services.search.saved import SavedSearches
 
-PROJECTIONS = (SearchIndexer,)
+PROJECTIONS = (SearchIndexer, SavedSearches)
+HANDLERS: dict[type, Callable[..., Awaitable[None]]] = dict(SAVED_HANDLERS)
 
 
 def build_index(settings: Settings) -> SearchIndex:

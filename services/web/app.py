@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.exception_handlers import http_exception_handler
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -22,6 +23,8 @@ from services.web import (
     deposit_forms,
     deposit_pages,
     public,
+    search_pages,
+    search_public,
 )
 from services.web.deps import Web, WebDeps
 from services.web.forms import LoginRequired
@@ -72,6 +75,9 @@ def install_web(app: FastAPI, deps: WebDeps) -> Web:
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # Before `public`: its /consultations/{slug}/{kind} would take /propositions.
+    # Search first: /propositions/similaires is not a proposal id.
+    app.include_router(search_public.routes(web))
+    app.include_router(search_pages.routes(web))
     app.include_router(deposit_forms.routes(web))
     app.include_router(deposit_pages.routes(web))
     app.include_router(public.routes(web))
@@ -85,6 +91,8 @@ def install_web(app: FastAPI, deps: WebDeps) -> Web:
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
+        if request.url.path.startswith("/api/"):  # the JSON API keeps its JSON errors
+            return await http_exception_handler(request, exc)
         if exc.status_code == 404:
             return public_page(request, web.env, "404.html", {}, status=404)
         heading = {403: "Action refusée", 405: "Méthode non autorisée"}.get(

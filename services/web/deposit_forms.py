@@ -27,7 +27,7 @@ from services.deposit.commands import SubmitArgument, SubmitComment, SubmitPropo
 from services.deposit.participant import ParticipantContext
 from services.identity.levels import identity_level
 from services.store.port import Doc
-from services.web import deposit_answers, deposit_views, views
+from services.web import deposit_answers, deposit_views, search_public, views
 from services.web.deps import Web
 from services.web.forms import admin_page, checked_form, text
 from services.web.identity_session import visitor
@@ -150,11 +150,13 @@ def routes(web: Web) -> APIRouter:
     # -- proposals, arguments, comments -----------------------------------------------
 
     def proposal_form(request: Request, c: Doc, values: dict[str, str],
-                      errors: dict[str, str], status: int = 200) -> Response:
+                      errors: dict[str, str], status: int = 200,
+                      similar: list[Any] | None = None) -> Response:
         return admin_page(web, request, "deposit/proposal_form.html", {
             "consultation": c, "values": values, "errors": errors,
             "themes": deposit_views.themes_of(c), "territories": deposit_views.territories(),
-            "open": is_open(c, "deposit")}, status=status)
+            "open": is_open(c, "deposit"), "hits": similar or [],
+            "searched": similar is not None}, status=status)
 
     @router.get("/consultations/{slug}/propositions/nouvelle")
     async def new_proposal(request: Request, slug: str) -> Response:
@@ -171,6 +173,10 @@ def routes(web: Web) -> APIRouter:
         if who is None:
             return login_prompt(web, request, c)
         values = _values(form, ("cle", *FIELDS["proposal"]))
+        if text(form, "etape") == "similaires":  # the hint without JavaScript: send nothing
+            return proposal_form(request, c, values, {}, similar=await
+                                 search_public.similar_for_form(request, c["id"],
+                                                                values["title"]))
         key = values["cle"]
         error = await send_once(web, who, key, SubmitProposal(
             key, c["id"], who, values["title"], values["body"], values["theme_id"],

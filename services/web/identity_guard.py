@@ -8,8 +8,10 @@ here before its route runs, so a new back-office route is covered by default
 - a participant holding `moderator` or `admin` on C may use
   `/admin/moderation/C/...` (the queue and decisions), and `organiser` or
   `admin` on C its charter `/admin/moderation/C/charte`;
+- a participant holding `analyst`, `organiser` or `admin` on C may use the
+  analyst workspace `/admin/analyse/C/...`;
 - everything else in `/admin` (dashboard of all consultations, creating one)
-  is the admin's only; analysts have no back-office page yet.
+  is the admin's only.
 A visitor without a session is sent to the login page.
 """
 
@@ -38,6 +40,8 @@ MANAGING_ROLES = frozenset({"organiser", "admin"})
 MODERATION_PATH = re.compile(r"^/admin/moderation/(?P<cid>[^/]+)(?P<rest>/.*)?$")
 CHARTER = "/charte"
 MODERATING_ROLES = frozenset({"moderator", "admin"})
+ANALYSIS_PATH = re.compile(r"^/admin/analyse/(?P<cid>[^/]+)(/.*)?$")
+ANALYSING_ROLES = frozenset({"analyst", "organiser", "admin"})
 REFUSED = "Vous n'avez pas de rôle vous permettant d'accéder à cette page."
 
 
@@ -52,6 +56,9 @@ async def may_enter(web: Web, request: Request) -> bool | None:
     if moderation is not None:
         needed = MANAGING_ROLES if moderation["rest"] == CHARTER else MODERATING_ROLES
         return bool(await roles_in(web.deps.store, who.id, moderation["cid"]) & needed)
+    analysis = ANALYSIS_PATH.match(request.url.path)
+    if analysis is not None:
+        return bool(await roles_in(web.deps.store, who.id, analysis["cid"]) & ANALYSING_ROLES)
     found = CONSULTATION_PATH.match(request.url.path)
     if found is None or found["cid"] in ADMIN_ONLY_IDS:
         return False
@@ -81,6 +88,7 @@ class BackOfficeGuard:
         who = visitor(self.web, request)
         moderation = MODERATION_PATH.match(path)
         role = "moderator" if moderation and moderation["rest"] != CHARTER else "organiser"
+        role = "analyst" if ANALYSIS_PATH.match(path) else role
         actor = None if who is None or who.is_admin else Actor(id=who.id, role=role)
         token = acting_as(actor)
         try:

@@ -87,6 +87,8 @@ def may_use(who: str, route: str) -> bool | None:
         return who in ("Orga1", "Admin1")
     if route.startswith("/admin/moderation/"):
         return who in ("Modo1", "Admin1")
+    if route.startswith("/admin/analyse/"):
+        return who in ("Analyste1", "Orga1", "Admin1")
     return who in ("Orga1", "Admin1")
 
 

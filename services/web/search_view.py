@@ -1,0 +1,84 @@
+"""What the search pages share: the index (the search service's port, held by the
+container), running a request with the French refusal instead of a 500, labels,
+and query strings for links that keep the current search."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+from services.search.errors import QuerySyntaxError, SearchError
+from services.search.port import FACETS, SearchIndex, SearchPage, SearchRequest
+from services.search.workspace import request_from
+
+KIND_LABELS = {"proposal": "Proposition", "argument": "Argument", "comment": "Commentaire",
+               "answer": "Réponse au questionnaire"}
+FACET_LABELS = {"kind": "Type", "phase_id": "Phase", "question_id": "Question",
+                "theme_id": "Thème", "commune": "Commune", "departement": "Département",
+                "region": "Région", "identity_level": "Niveau d'identité",
+                "status": "Modération"}
+VALUE_LABELS = {"kind": KIND_LABELS,
+                "identity_level": {"anonymous": "Anonyme", "email": "Courriel vérifié",
+                                   "verified": "Identité vérifiée"},
+                "status": {"approved": "Approuvée", "published": "Publiée, non relue"}}
+SORT_LABELS = {"relevance": "Pertinence", "votes": "Votes", "date": "Date",
+               "random": "Aléatoire (avec une graine)"}
+WORKSPACE_FACETS = tuple(f for f in FACETS if f != "consultation_id")
+PARAM_ERROR = "Les paramètres numériques (page, taille, graine) sont invalides."
+
+
+def search_index(request: Request) -> SearchIndex:
+    container = getattr(request.app.state, "container", None)
+    index = container.ports.get("search_index") if container is not None else None
+    if not isinstance(index, SearchIndex):
+        raise HTTPException(503, "La recherche n'est pas disponible.")
+    return index
+
+
+def params_of(request: Request) -> dict[str, list[str]]:
+    return {k: request.query_params.getlist(k) for k in request.query_params}
+
+
+@dataclass
+class Outcome:
+    """A page of results, or the French refusal and the field it belongs to."""
+
+    request: SearchRequest
+    page: SearchPage | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def status(self) -> int:
+        return 400 if self.errors else 200
+
+
+def parsed(params: dict[str, list[str]], *, page_size: int = 20) -> Outcome:
+    try:
+        return Outcome(request_from(params, page_size=page_size))
+    except ValueError:
+        return Outcome(SearchRequest(query=(params.get("q") or [""])[0]),
+                       errors={"__all__": PARAM_ERROR, "page": PARAM_ERROR})
+
+
+async def run(index: SearchIndex, outcome: Outcome) -> Outcome:
+    if outcome.errors:
+        return outcome
+    try:
+        outcome.page = await index.search(outcome.request)
+    except SearchError as e:
+        where = "q" if isinstance(e, QuerySyntaxError) else "filtres"
+        outcome.errors = {"__all__": str(e), where: str(e)}
+    return outcome
+
+
+def query_string(params: dict[str, list[str]], *, drop: Iterable[str] = (),
+                 **replace: str) -> str:
+    """The current parameters (repeated ones kept) with some replaced or dropped."""
+    pairs = [(k, v) for k, vs in params.items() if k not in replace and k not in drop
+             for v in vs if v]
+    pairs += [(k, v) for k, v in replace.items() if v]
+    return urlencode(pairs)
