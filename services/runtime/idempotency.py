@@ -65,7 +65,10 @@ class IdempotencyMiddleware:
             return
         body, receive = await _buffer_body(receive)
         fingerprint = _fingerprint(scope, body)
-        key = hashlib.sha256(raw_key).hexdigest()  # the client's key itself is not stored
+        # Scoped by the caller's credentials: the same key sent by two people are two
+        # keys, so one person can never be answered another's stored response.
+        # Hashed: neither the client's key nor the credentials are stored.
+        key = hashlib.sha256(_caller(scope) + b"\0" + raw_key).hexdigest()
         lock = self._locks.setdefault(key, asyncio.Lock())
         await lock.acquire()
         handed_over = False  # once True, the answer writer releases the lock
@@ -159,6 +162,21 @@ class _AnswerWriter:
 
 _UNAVAILABLE = {"error": "unavailable",
                 "message": "Le service est momentanément indisponible. Réessayez dans un instant."}
+
+
+def _caller(scope: Scope) -> bytes:
+    """Who is asking, as far as the transport tells: the Authorization header and
+    the session cookie (any cookie whose name ends with `_session`)."""
+    parts: list[bytes] = []
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            parts.append(b"a=" + value)
+        elif name == b"cookie":
+            for cookie in value.split(b";"):
+                cname, _, cvalue = cookie.strip().partition(b"=")
+                if cname.endswith(b"_session"):
+                    parts.append(b"c=" + cname + b"=" + cvalue)
+    return b"\0".join(sorted(parts))
 
 
 def _fingerprint(scope: Scope, body: bytes) -> str:

@@ -285,3 +285,18 @@ async def test_a_new_correlation_id_is_made_when_none_or_a_bad_one_is_given(
     assert len(plain.headers["x-correlation-id"]) == 36
     assert hostile.headers["x-correlation-id"] not in ("a\nb: injected", "")
     assert plain.headers["x-request-id"] == plain.headers["x-correlation-id"]
+
+
+async def test_one_key_from_two_callers_is_two_keys(platform: tuple[Client, Container]) -> None:
+    """A stored answer is never given to somebody else who happens to reuse the key."""
+    client, container = platform
+    alice = {"Idempotency-Key": "k-1", "Cookie": "__Host-parlons_session=alice-signed"}
+    bob = {"Idempotency-Key": "k-1", "Cookie": "__Host-parlons_session=bob-signed"}
+    first = await client.post("/api/consultations", json=NEW, headers=alice)
+    assert first.status_code == 201
+    replay = await client.post("/api/consultations", json=NEW, headers=alice)
+    assert replay.headers.get("idempotent-replayed") == "true"
+    other = await client.post("/api/consultations", json=NEW, headers=bob)
+    assert "idempotent-replayed" not in other.headers  # ran as bob's own request
+    assert other.status_code != 201  # the slug is taken: bob does not get alice's answer
+    assert len(await created_events(container)) == 1
