@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from services.core.clock import Clock
 from services.core.events import DomainEvent, Meta, event_class, wrap
 from services.core.upcasting import upcast
-from services.eventlog.port import EventLog, Position
+from services.eventlog.port import EventLog, read_all
 
 TOPIC = "consultation.events"
 
@@ -24,16 +24,8 @@ async def load(log: EventLog, stream: str) -> tuple[int, list[DomainEvent]]:
     """(version, events) of one stream, oldest first."""
     if await log.stream_version(stream) == 0:
         return 0, []  # a new aggregate: no need to scan
-    found = []
-    start: Position = {}
-    while True:
-        records = await log.read(TOPIC, start=dict(start) or None, limit=1000)
-        if not records:
-            break
-        for rec in records:
-            start[rec.partition] = max(start.get(rec.partition, 0), rec.offset + 1)
-            if rec.event.stream == stream:
-                found.append(upcast(rec.event))
+    found = [upcast(rec.event) async for rec in read_all(log, TOPIC)
+             if rec.event.stream == stream]
     found.sort(key=lambda e: e.stream_version)
     events = [event_class(e.type, e.schema_version).from_data(e.data) for e in found]
     return (found[-1].stream_version if found else 0), events

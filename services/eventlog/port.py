@@ -20,7 +20,7 @@ Contract (tests/contract/test_eventlog_contract.py, run against every adapter):
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from services.core.envelope import Envelope
@@ -116,3 +116,16 @@ def first_offset(position: Position | None, partition: int) -> int:
     if not position:
         return 0
     return position.get(partition, 0)
+
+
+async def read_all(
+    log: EventLog, topic: str, *, page: int = 1000
+) -> AsyncIterator[Recorded]:
+    """Every record of `topic`, page by page, in offset order per partition. Offsets
+    may have gaps (the SQLite log's offsets are global row ids), so the next page
+    starts after the last offset seen, never at a count."""
+    start: Position = {}
+    while records := await log.read(topic, start=dict(start) or None, limit=page):
+        for record in records:
+            start[record.partition] = max(start.get(record.partition, 0), record.offset + 1)
+            yield record

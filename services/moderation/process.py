@@ -32,7 +32,7 @@ from services.core.envelope import Actor, Envelope
 from services.core.errors import ConcurrencyConflict
 from services.core.events import Meta, wrap
 from services.core.projection import Projection
-from services.eventlog.port import EventLog, Position
+from services.eventlog.port import EventLog, read_all
 from services.moderation.campaigns import CampaignDetector
 from services.moderation.checks import Suggestion, check_texts
 from services.moderation.events import ContributionChecked
@@ -139,14 +139,8 @@ class AutoModeration(Projection):
 
 
 async def _all(log: EventLog, topic: str) -> Any:
-    start: Position = {}
-    while True:
-        records = await log.read(topic, start=dict(start) or None, limit=1000)
-        if not records:
-            return
-        for rec in records:
-            start[rec.partition] = max(start.get(rec.partition, 0), rec.offset + 1)
-            yield rec.event
+    async for rec in read_all(log, topic):
+        yield rec.event
 
 
 def _stable_id(key: str) -> str:

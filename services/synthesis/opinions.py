@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.core.envelope import Envelope
-from services.eventlog.port import EventLog, Position
+from services.eventlog.port import EventLog, read_all
 
 TOPIC = "synthesis.events"
 
@@ -64,11 +64,6 @@ class OpinionBook:
     @classmethod
     async def from_log(cls, log: EventLog, consultation_id: str) -> OpinionBook:
         book = cls(consultation_id)
-        start: Position = {}
-        while True:
-            records = await log.read(TOPIC, start=start, limit=5000)
-            if not records:
-                return book
-            for rec in records:
-                book.apply(rec.event)
-                start[rec.partition] = max(start.get(rec.partition, 0), rec.offset + 1)
+        async for rec in read_all(log, TOPIC, page=5000):
+            book.apply(rec.event)
+        return book

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from services.eventlog.port import EventLog, Position, Recorded
+from services.eventlog.port import EventLog, Recorded
+from services.eventlog.port import read_all as read_topic
 from services.store.port import ReadStore
 from services.vote import tally as t
 from services.vote.projections import RANKINGS, TALLIES, tally_partition
@@ -20,12 +21,8 @@ _PAGE = 5000
 _BALLOTS = ("vote.BallotCast", "vote.BallotWithdrawn", "vote.RankingCast")
 
 
-async def read_all(log: EventLog) -> AsyncIterator[Recorded]:
-    position: Position = {}
-    while page := await log.read(TOPIC, start=position, limit=_PAGE):
-        for r in page:
-            position[r.partition] = max(position.get(r.partition, 0), r.offset + 1)
-            yield r
+def read_all(log: EventLog) -> AsyncIterator[Recorded]:
+    return read_topic(log, TOPIC, page=_PAGE)
 
 
 async def recount(log: EventLog, *, consultation_id: str | None = None,
