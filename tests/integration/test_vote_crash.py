@@ -103,6 +103,9 @@ def stream_of(item: str, voter: str) -> str:
     return f"ballot-vote-agree-{item}-{voter}"
 
 
+@pytest.mark.skipif(not os.environ.get("PARLONS_RUN_KNOWN_FAILURES"), reason=(
+    "known failure under investigation (takes ~7 minutes): run with "
+    "PARLONS_RUN_KNOWN_FAILURES=1"))
 @pytest.mark.xfail(strict=False, reason=(
     "Found on 2026-11-28: ballots acknowledged before the kill are all in the log, but after "
     "the restart some retried ballots get 200 without being logged (18,600 of 20,000 pairs "
