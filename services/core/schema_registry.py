@@ -9,10 +9,12 @@ compatibility.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 import orjson
 import yaml
 from jsonschema import Draft202012Validator
@@ -40,6 +42,10 @@ class SchemaRegistry:
     def __init__(self, root: Path = DEFAULT_SCHEMAS_DIR) -> None:
         self.root = root
         self._validators: dict[tuple[str, int], Draft202012Validator] = {}
+        # Compiled checks for the common case, a valid event (~20x faster than
+        # jsonschema's interpreter, which cost ~150 us per append); only when one
+        # fails does jsonschema run, to decide and name the field at fault.
+        self._fast: dict[tuple[str, int], Callable[[Any], Any]] = {}
         self._schemas: dict[tuple[str, int], dict[str, Any]] = {}
         for type_dir in sorted((root / "events").iterdir()):
             if not type_dir.is_dir():
@@ -56,6 +62,7 @@ class SchemaRegistry:
         Draft202012Validator.check_schema(envelope_schema)
         self.envelope_schema = envelope_schema
         self._envelope = Draft202012Validator(envelope_schema)
+        self._fast_envelope: Callable[[Any], Any] | None = None
         self.topics: dict[str, TopicSpec] = _load_topics(root / "topics.yaml")
 
     # -- what exists ---------------------------------------------------------
@@ -74,13 +81,27 @@ class SchemaRegistry:
     # -- validation ----------------------------------------------------------
     def validate(self, event: Envelope) -> None:
         """Raise `InvalidEvent` naming the first field at fault."""
-        _raise_first(event.type, self._envelope.iter_errors(event.to_dict()), "")
-        validator = self._validators.get((event.type, event.schema_version))
+        key = (event.type, event.schema_version)
+        fast = self._fast_check(key)
+        document = event.to_dict()
+        if self._fast_envelope is None:
+            self._fast_envelope = _compiled(self.envelope_schema)
+        if fast is not None and event.topic in self.topics and _passes(
+                self._fast_envelope, document) and _passes(fast, event.data):
+            return
+        _raise_first(event.type, self._envelope.iter_errors(document), "")
+        validator = self._validators.get(key)
         if validator is None:
             raise UnknownEventType(event.type, event.schema_version)
         _raise_first(event.type, validator.iter_errors(event.data), "data")
         if event.topic not in self.topics:
             raise InvalidEvent(event.type, "type", f"no topic '{event.topic}' in topics.yaml")
+
+    def _fast_check(self, key: tuple[str, int]) -> Callable[[Any], Any] | None:
+        """Compiled on first use: compiling all schemas up front costs ~1 s."""
+        if key not in self._fast and key in self._schemas:
+            self._fast[key] = _compiled(self._schemas[key])
+        return self._fast.get(key)
 
     def validate_data(self, event_type: str, version: int, data: dict[str, Any]) -> None:
         validator = self._validators.get((event_type, version))
@@ -102,6 +123,20 @@ class SchemaRegistry:
             return event.stream
         value = event.data.get(spec.key.removeprefix("data."))
         return str(value) if value is not None else event.stream
+
+
+def _compiled(schema: dict[str, Any]) -> Callable[[Any], Any]:
+    # formats are not asserted, as in jsonschema's default: both must agree
+    check: Callable[[Any], Any] = fastjsonschema.compile(schema, formats={"date-time": ".*"})
+    return check
+
+
+def _passes(check: Callable[[Any], Any], instance: Any) -> bool:
+    try:
+        check(instance)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
 
 
 def _raise_first(event_type: str, errors: Any, prefix: str) -> None:
