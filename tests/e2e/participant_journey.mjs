@@ -192,8 +192,16 @@ try {
   await axe(alice, "proposal form");
   await alice.fill("#f-title", title);
   await alice.fill("#f-body", "Remplacer le bitume des cours d'école par des arbres et de la terre pour rafraîchir les quartiers.");
-  await alice.click("form[action$='/propositions/nouvelle'] button[type=submit]");
-  await alice.waitForURL(/\/mes-contributions/);
+  // Without JavaScript the similar-proposals hint is a submit button placed before the
+  // main one: it re-renders the form with what was typed and stores nothing.
+  await alice.click("button:has-text('Voir les propositions similaires')");
+  await alice.waitForLoadState();
+  check(await alice.inputValue("#f-title") === title, "the similar-proposals hint keeps what was typed");
+  await alice.click("button:has-text('Envoyer ma proposition')");
+  await alice.waitForURL(/\/mes-contributions/).catch(async (e) => {
+    console.log(`proposal submission stayed on ${alice.url()}:\n${await alice.innerText("body")}`);
+    throw e;
+  });
   check((await alice.content()).includes("En attente de modération"), "the proposal waits for moderation");
   await axe(alice, "mes contributions");
   await visitor.goto(`${pub}/propositions`);
