@@ -7,7 +7,11 @@ quick runs) in the tantivy index, then
    appended to the SQLite event log (acknowledged), the search projection applies it
    (project_batch over the log's records, as a worker does) and we poll the index
    until the hit shows -- target p95 <= 1 s;
-3. the same queries on SQLite FTS5 (unicode61 remove_diacritics, porter-less: FTS5
+3. CSV export of a result set of up to 500,000 rows (`export_csv`, keyset scan by id
+   hash): rows/s and resident-memory growth, beside offset paging (the way a page
+   of results is read) over the first 20,000 rows of the same set, whose cost per
+   row grows with the offset;
+4. the same queries on SQLite FTS5 (unicode61 remove_diacritics, porter-less: FTS5
    has no French stemmer, so it is given the same pre-normalised stems) over the same
    corpus; ratio tantivy/FTS5 last.
 
@@ -19,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import resource
 import sqlite3
 import statistics
 import sys
@@ -34,8 +39,9 @@ from services.core.projection import project_batch
 from services.eventlog.sqlite import SqliteEventLog
 from services.search.analysis import normalised
 from services.search.indexer import SearchIndexer
-from services.search.port import SearchDoc, SearchRequest
+from services.search.port import MAX_PAGE_SIZE, SearchDoc, SearchRequest
 from services.search.tantivy_index import TantivySearchIndex
+from services.search.workspace import export_csv
 from services.store.memory import MemoryReadStore
 
 SUBJECTS = ["les pistes cyclables", "le bus de nuit", "l'école du quartier", "la gare",
@@ -165,6 +171,35 @@ async def bench_freshness(index: TantivySearchIndex, work: Path, samples: int) -
     return delays
 
 
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+async def bench_export(index: TantivySearchIndex, total: int) -> None:
+    # at most 500,000 rows: the departments of the corpus are uniform, so keep enough
+    share = max(1, min(len(DEPS), -(-total * len(DEPS) // 500_000)))
+    req = SearchRequest(filters={"departement": DEPS[:share]})
+    before, peak, rows, size = rss_mb(), 0.0, -1, 0
+    t = time.perf_counter()
+    async for chunk in export_csv(index, req):
+        rows += chunk.count(b"\n")
+        size += len(chunk)
+        peak = max(peak, rss_mb())
+    scan_s = time.perf_counter() - t
+    print(f"export (scan): {rows} rows, {size / 2**20:.0f} MB of CSV in {scan_s:.1f} s "
+          f"= {rows / scan_s:,.0f} rows/s; resident memory +{peak - before:.0f} MB")
+    sample = min(rows, 20_000)
+    t = time.perf_counter()
+    for page in range(1, sample // MAX_PAGE_SIZE + 1):  # the baseline: offset paging
+        await index.search(SearchRequest(filters=req.filters, page=page,
+                                         page_size=MAX_PAGE_SIZE))
+    offset_rate = sample / (time.perf_counter() - t)
+    print(f"export (offset paging, first {sample} rows only): {offset_rate:,.0f} rows/s; "
+          f"scan/offset ratio {rows / scan_s / offset_rate:.2f} (offset paging slows as "
+          f"the offset grows: the full set would be slower still)")
+
+
 async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=1_000_000)
@@ -194,6 +229,7 @@ async def main() -> None:
         tv = await bench_queries(index, args.rounds)
         fts = bench_fts(db, args.rounds)
         fresh = await bench_freshness(index, work, args.fresh)
+        await bench_export(index, args.n)
         print(f"tantivy query ms: p50 {pct(tv, 50):.2f}  p95 {pct(tv, 95):.2f}  "
               f"(target p95 <= 20)")
         print(f"fts5    query ms: p50 {pct(fts, 50):.2f}  p95 {pct(fts, 95):.2f}")

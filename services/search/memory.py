@@ -45,6 +45,17 @@ class MemorySearchIndex(SearchIndex):
     async def count(self) -> int:
         return len(self._docs)
 
+    async def _from_hash(self, node: Node, req: SearchRequest, low: int,
+                         limit: int) -> list[tuple[int, SearchDoc]]:
+        matched = [(self.hash_of(d.id), d) for doc_id, d in self._docs.items()
+                   if all(d.facet(f) in values for f, values in req.filters.items())
+                   and _score(node, self._stems[doc_id]) > 0]
+        return sorted((hd for hd in matched if hd[0] >= low), key=lambda hd: hd[0])[:limit]
+
+    def hash_of(self, doc_id: str) -> int:
+        """The id hash (a method, so a test can force collisions)."""
+        return id_hash(doc_id)
+
     async def clear(self) -> None:
         self._docs.clear()
         self._stems.clear()

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from services.search.analysis import normalised
@@ -152,6 +152,16 @@ class OpenSearchIndex(SearchIndex):
         return SearchPage(total=int(found["hits"]["total"]["value"]),
                           hits=[Hit(d, snippet(d.body or d.title, wanted)) for d in hits],
                           facets=facets, page=req.page, page_size=req.page_size)
+
+    async def _from_hash(self, node: Node, req: SearchRequest, low: int,
+                         limit: int) -> list[tuple[int, SearchDoc]]:
+        await self.start()
+        body = self._body(node, replace(req, page=1, facets=(), sort="relevance"))
+        body["query"]["bool"]["filter"].append({"range": {"idhash": {"gte": low}}})
+        body.update(sort=[{"idhash": "asc"}], size=limit, track_total_hits=False)
+        found = await asyncio.to_thread(self._client.search, index=self.alias, body=body)
+        return [(int(h["_source"]["idhash"]), SearchDoc(**h["_source"]["doc"]))
+                for h in found["hits"]["hits"]]
 
     def _body(self, node: Node, req: SearchRequest) -> dict[str, Any]:
         filters: list[dict[str, Any]] = [{"term": {"alive": True}}]

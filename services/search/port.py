@@ -10,13 +10,16 @@ Contract (tests/contract/search_contract.py, run on every adapter):
   is deterministic for a given seed), highlighted snippets, pages. Unknown facet or
   sort fields raise UnknownField, malformed queries QuerySyntaxError; a page past the
   end is an empty page.
+- `scan` yields every match of a request exactly once, batch by batch, in id-hash
+  order, without offsets: an export of 500,000 rows costs as many batches, each as
+  cheap as the first (offset paging costs grow with the offset: quadratic overall).
 - `clear()` forgets everything (a rebuild from the log starts there).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from services.search.errors import UnknownField
@@ -109,6 +112,33 @@ class SearchIndex(ABC):
     @abstractmethod
     async def count(self) -> int:
         """Live documents."""
+
+    async def scan(self, request: SearchRequest,
+                   batch_size: int = 1000) -> AsyncIterator[list[SearchDoc]]:
+        """Every match of `request` (sort, page and facets ignored) once, in batches.
+
+        Keyset paging on the 63-bit id hash: each batch asks for hashes >= the last
+        one seen and drops the ids already given at that hash, so even colliding
+        hashes neither repeat nor skip a document."""
+        node, req = request.checked()
+        low, given_at_low = 0, set[str]()
+        while True:
+            limit = batch_size + len(given_at_low)
+            batch = await self._from_hash(node, req, low, limit)
+            fresh = [(h, d) for h, d in batch if not (h == low and d.id in given_at_low)]
+            if fresh:
+                yield [d for _, d in fresh]
+            if len(batch) < limit or not fresh:
+                return
+            top = fresh[-1][0]
+            at_top = {d.id for h, d in fresh if h == top}
+            given_at_low = at_top | given_at_low if top == low else at_top
+            low = top
+
+    @abstractmethod
+    async def _from_hash(self, node: Node, req: SearchRequest, low: int,
+                         limit: int) -> list[tuple[int, SearchDoc]]:
+        """Up to `limit` matches whose id hash is >= `low`, as (hash, doc) by hash."""
 
     @abstractmethod
     async def clear(self) -> None: ...

@@ -178,6 +178,24 @@ class TantivySearchIndex(SearchIndex):
         return SearchPage(total=total, hits=hits, facets=self._facets(searcher, query, req),
                           page=req.page, page_size=req.page_size)
 
+    async def _from_hash(self, node: Node, req: SearchRequest, low: int,
+                         limit: int) -> list[tuple[int, SearchDoc]]:
+        return await asyncio.to_thread(self._hashed, node, req, low, limit)
+
+    def _hashed(self, node: Node, req: SearchRequest, low: int,
+                limit: int) -> list[tuple[int, SearchDoc]]:
+        searcher = self._fresh_searcher()
+        above = tantivy.Query.range_query(self._schema, "idhash", tantivy.FieldType.Integer,
+                                          low, 2**63 - 1)
+        query = tantivy.Query.boolean_query([(tantivy.Occur.Must, self._query(node, req)),
+                                             (tantivy.Occur.Must, above)])
+        result = searcher.search(query, limit, count=False, order_by_field="idhash",
+                                 order=tantivy.Order.Asc)
+        addresses = [a for _, a in result.hits]
+        hashes = searcher.fast_field_values("idhash", addresses)
+        return [(int(h or 0), SearchDoc(**orjson.loads(searcher.doc(a)["payload"][0])))
+                for h, a in zip(hashes, addresses, strict=True)]
+
     def _shuffled(self, searcher: tantivy.Searcher, query: tantivy.Query, req: SearchRequest,
                   offset: int) -> tuple[int, list[tantivy.DocAddress]]:
         result = searcher.search(query, RANDOM_CANDIDATES)

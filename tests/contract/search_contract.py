@@ -187,3 +187,26 @@ class SearchIndexContract(ABC):
         assert await filled.count() == 0
         await filled.upsert([(CORPUS[0], 1)])
         assert await self.q(filled) == ["p1"]
+
+    # -- scan (exports) -----------------------------------------------------------------
+    async def scan_ids(self, index: SearchIndex, request: SearchRequest,
+                       batch_size: int) -> list[str]:
+        got: list[str] = []
+        async for docs in index.scan(request, batch_size=batch_size):
+            assert 0 < len(docs) <= 2 * batch_size
+            got += [d.id for d in docs]
+        return got
+
+    async def test_scan_gives_every_match_once_across_batches(self, index: SearchIndex):
+        many = [SearchDoc(id=f"m{i}", title=f"Idée {i}", body="Des bancs publics"
+                          + (" et des arbres" if i % 3 == 0 else ""),
+                          date="2024-03-01T10:00:00Z", consultation_id=f"c{i % 2}",
+                          kind="proposal") for i in range(150)]
+        await index.upsert([(d, 1) for d in many])
+        await index.delete([("m0", 2)])
+        got = await self.scan_ids(index, SearchRequest(query="arbres",
+                                                       filters={"consultation_id": ["c1"]}), 7)
+        assert len(got) == len(set(got))
+        assert sorted(got) == sorted(f"m{i}" for i in range(1, 150) if i % 6 == 3)
+        assert len(await self.scan_ids(index, SearchRequest(sort="votes", page=3), 40)) == 149
+        assert await self.scan_ids(index, SearchRequest(query="introuvable"), 7) == []
