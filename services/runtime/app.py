@@ -1,6 +1,6 @@
 """The HTTP app factory. Nothing is built at import: `create_app(container)`
 assembles health and metrics routes, each service's router, the error mapping
-and the middlewares (correlation id + access log, idempotency)."""
+and the middlewares (correlation id + access log, body limits, idempotency)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from services.core.errors import (
     InvalidEvent,
     NotFound,
 )
+from services.runtime.body_limit import BodyLimitMiddleware
 from services.runtime.bootstrap import Container
 from services.runtime.context import set_correlation_id
 from services.runtime.idempotency import IdempotencyMiddleware
@@ -40,8 +41,11 @@ def create_app(container: Container) -> FastAPI:
         if spec.install is not None:
             spec.install(app, container)
     _add_error_mapping(app)
-    # Added innermost first: correlation/access log wraps idempotency wraps routing.
+    # Added innermost first: correlation/access log wraps the body limit wraps
+    # idempotency wraps routing.
     app.add_middleware(IdempotencyMiddleware, store=lambda: container.store)
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=container.settings.max_body_bytes,
+                       upload_max_bytes=container.settings.upload_max_bytes)
     app.add_middleware(CorrelationMiddleware)
     return app
 

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     validate_events: bool = True
     # Largest accepted upload (documents), checked by the consultation service's handler.
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    # Largest request body other than an upload (a whole Grand Débat questionnaire,
+    # form-encoded, stays far below); larger ones get 413 before being read.
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, gt=0)
 
     # -- HTTP -------------------------------------------------------------------
     http_host: str = "127.0.0.1"
