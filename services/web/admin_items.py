@@ -1,7 +1,8 @@
 """Back office: one existing item of a consultation. Edit questionnaires,
 articles and meetings; remove documents, videos and questionnaires; cancel a
-meeting; write or edit a meeting's minutes; a commission's page with its reports
-(create, edit). Errors in French next to the field, nothing saved on error."""
+meeting; write or edit a meeting's minutes; a commission's page with its members
+(add, remove) and reports (create, edit). Errors in French next to the field,
+nothing saved on error."""
 
 from __future__ import annotations
 
@@ -175,5 +176,30 @@ def routes(web: Web) -> APIRouter:
         here = f"/admin/consultations/{cid}/commissions/{commission_id}"
         return await submit(web, request, form, command, template="admin/commission.html",
                             context=ctx, success=here)
+
+    @router.post("/admin/consultations/{cid}/commissions/{commission_id}/membres")
+    async def add_member(request: Request, cid: str, commission_id: str) -> Response:
+        require_organiser(web, request)
+        form = await checked_form(web, request)
+        ctx = await commission_context(cid, commission_id, None)
+        command = k.AddCommissionMember(commission_id, new_id(), text(form, "display_name"),
+                                        text(form, "role"))
+        return await submit(web, request, form, command, template="admin/commission.html",
+                            context=ctx,
+                            success=f"/admin/consultations/{cid}/commissions/{commission_id}")
+
+    @router.post("/admin/consultations/{cid}/commissions/{commission_id}/membres/{member_id}"
+                 "/retrait")
+    async def remove_member(request: Request, cid: str, commission_id: str,
+                            member_id: str) -> Response:
+        require_organiser(web, request)
+        await checked_form(web, request)
+        commission = await item(cid, "commissions", commission_id)
+        if all(m["member_id"] != member_id for m in commission["members"]):
+            raise HTTPException(404)
+        await web.deps.send(k.RemoveCommissionMember(commission_id, member_id))
+        await web.deps.settle()
+        return RedirectResponse(f"/admin/consultations/{cid}/commissions/{commission_id}",
+                                status_code=303)
 
     return router

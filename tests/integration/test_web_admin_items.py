@@ -213,3 +213,29 @@ async def test_blank_phase_row_in_the_middle_keeps_error_on_the_right_row(env):
     assert 'id="f-phases.2.ends_at-err"' in r.text and "Voter" in r.text
     assert 'id="f-phases.1.ends_at-err"' not in r.text
     assert (await container.store.get("consultation_detail", "all", cid))["phases"] == []
+
+
+async def test_commission_members_are_added_and_removed_after_creation(env):
+    client, container, admin = env
+    cid = admin.rsplit("/", 1)[1]
+    assert (await add(client, admin, "commissions", {
+        "name": "Commission vélo", "members": "Anne Dupont — présidente"})).status_code == 303
+    commission = await only(container, "commissions", cid)
+    page = f"{admin}/commissions/{commission['commission_id']}"
+    r = await post_form(client, page, f"{page}/membres", {"display_name": "", "role": "membre"})
+    assert r.status_code == 400 and 'id="f-display_name-err"' in r.text
+    r = await post_form(client, page, f"{page}/membres",
+                        {"display_name": "Karim <b>Benali</b>", "role": "rapporteur"})
+    assert r.status_code == 303, r.text
+    members = (await only(container, "commissions", cid))["members"]
+    assert [(m["display_name"], m["role"]) for m in members] == [
+        ("Anne Dupont", "présidente"), ("Karim <b>Benali</b>", "rapporteur")]
+    shown = (await client.get(page)).text
+    assert "Karim &lt;b&gt;Benali&lt;/b&gt; — rapporteur" in shown
+    anne = members[0]["member_id"]
+    r = await post_form(client, page, f"{page}/membres/{anne}/retrait", {})
+    assert r.status_code == 303
+    members = (await only(container, "commissions", cid))["members"]
+    assert [m["display_name"] for m in members] == ["Karim <b>Benali</b>"]
+    r = await post_form(client, page, f"{page}/membres/{anne}/retrait", {})
+    assert r.status_code == 404
