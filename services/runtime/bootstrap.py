@@ -103,12 +103,20 @@ def _search() -> ServiceSpec:
                        handlers=service.HANDLERS, ports=service.ports)
 
 
+def _synthesis_themes() -> ServiceSpec:
+    from services.synthesis.runs import service
+
+    return ServiceSpec(name="synthesis_themes", projections=service.PROJECTIONS,
+                       handlers=service.HANDLERS)
+
+
 SERVICES: dict[str, Callable[[], ServiceSpec]] = {
     "consultation": _consultation,
     "deposit": _deposit,
     "moderation": _moderation,
     "vote": _vote,
     "search": _search,
+    "synthesis_themes": _synthesis_themes,  # theme runs, validation, follow-up
     "web": _web,
     "identity": _identity,  # after "web": it adds its pages to the web front end
 }

@@ -1,0 +1,22 @@
+# ruff: noqa: E501  (the read-model table in the docstring is wider than code lines)
+"""Read models of the follow-up (projection `synthesis.followup`).
+
+| table | partition | key | doc |
+|---|---|---|---|
+| synthesis_responses | consultation_id | response_id | {response_id, title, body, status, history: [{status, note, at}], run_id, theme_ids, proposal_ids, published_at, version} |
+| synthesis_notices | participant_id | "<at>|<response_id>|<version>" | {consultation_id, response_id, title, status, at} (newest last) |
+| synthesis_digests | "all" | participant_id | {items: [{consultation_id, response_id, title, status, at}], version} (not yet e-mailed) |
+"""
+
+RESPONSES = "synthesis_responses"
+NOTICES = "synthesis_notices"
+DIGESTS = "synthesis_digests"
+ALL = "all"
+
+
+def stream_of(response_id: str) -> str:
+    return f"followup-{response_id}"
+
+
+def digest_stream(participant_id: str) -> str:
+    return f"digest-{participant_id}"

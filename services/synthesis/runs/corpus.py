@@ -1,0 +1,181 @@
+# ruff: noqa: E501  (the read-model table in the docstring is wider than code lines)
+"""What a theme run reads: the published proposals and open answers of a
+consultation (projection `synthesis.corpus` over deposit and moderation events),
+behind the `SynthesisSource` port.
+
+| table | partition | key | doc |
+|---|---|---|---|
+| synthesis_corpus_state | "all" | contribution_id | internal: the contribution, its decision, campaign |
+| synthesis_corpus | consultation_id | doc id | DOC = {id, contribution_id, kind, text, day, author_id, campaign, proposal_id} while published |
+| synthesis_corpus_position | "all" | consultation_id | {events}: deposit/moderation events applied for it (the run's input position) |
+
+A questionnaire response gives one doc per open answer (`<contribution>~<question>`),
+a proposal one doc (title and body). Published means what the public sees: not
+withdrawn, approved, or post-moderated and not (yet) hidden or rejected."""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.core.envelope import Envelope
+from services.core.projection import Projection
+from services.store.port import ReadStore, StoreTx
+
+STATE = "synthesis_corpus_state"
+CORPUS = "synthesis_corpus"
+POSITION = "synthesis_corpus_position"
+ALL = "all"
+KINDS = {"deposit.ProposalSubmitted": "proposal", "deposit.ResponseSubmitted": "answer"}
+PAGE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The published input of a consultation at one position."""
+
+    docs: list[dict[str, Any]]
+    position: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def campaign_of(self) -> dict[str, str]:
+        return {d["id"]: d["campaign"] for d in self.docs if d.get("campaign")}
+
+    def digest(self) -> str:
+        h = hashlib.sha256()
+        for d in sorted(self.docs, key=lambda d: d["id"]):
+            h.update(f"{d['id']}\x1f{d['day']}\x1f{d.get('campaign', '')}\x1f{d['text']}\x1e"
+                     .encode())
+        return h.hexdigest()
+
+
+class SynthesisSource(ABC):
+    """The published contributions of a consultation, as a run and the public
+    synthesis page need them."""
+
+    @abstractmethod
+    async def snapshot(self, consultation_id: str) -> Snapshot: ...
+
+    @abstractmethod
+    async def published(self, consultation_id: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Those of `ids` still published now (one round trip)."""
+
+
+class StoreSynthesisSource(SynthesisSource):
+    def __init__(self, store: ReadStore) -> None:
+        self.store = store
+
+    async def snapshot(self, consultation_id: str) -> Snapshot:
+        docs: list[dict[str, Any]] = []
+        after: str | None = None
+        while page := await self.store.list(CORPUS, consultation_id, limit=PAGE, after=after):
+            docs += [d for _, d in page]
+            after = page[-1][0]
+        pos = await self.store.get(POSITION, ALL, consultation_id) or {"events": 0}
+        return Snapshot(docs, {"corpus_events": int(pos["events"])})
+
+    async def published(self, consultation_id: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        return await self.store.get_many(CORPUS, consultation_id, list(ids)) if ids else {}
+
+
+class MemorySynthesisSource(SynthesisSource):
+    """A fake for unit tests: docs set by hand."""
+
+    def __init__(self, docs: dict[str, list[dict[str, Any]]] | None = None) -> None:
+        self.docs = docs or {}
+
+    async def snapshot(self, consultation_id: str) -> Snapshot:
+        docs = sorted(self.docs.get(consultation_id, []), key=lambda d: d["id"])
+        return Snapshot(list(docs), {"corpus_events": len(docs)})
+
+    async def published(self, consultation_id: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        wanted = set(ids)
+        return {d["id"]: d for d in self.docs.get(consultation_id, []) if d["id"] in wanted}
+
+
+class CorpusProjection(Projection):
+    name = "synthesis.corpus"
+    topics = ("deposit.events", "moderation.events")
+    tables = (STATE, CORPUS, POSITION)
+
+    async def apply(self, event: Envelope, tx: StoreTx) -> None:
+        d, t = event.data, event.type
+        if "contribution_id" not in d or t == "deposit.ContributionPolicySet":
+            return
+        state = await tx.get(STATE, ALL, d["contribution_id"]) or _skeleton(d)
+        if t in KINDS:
+            state.update(kind=KINDS[t], consultation_id=d["consultation_id"],
+                         author_id=d["author_id"], moderation=d["moderation"],
+                         day=event.occurred_at.date().isoformat(),
+                         proposal_text=_join(d.get("title", ""), d.get("body", "")),
+                         answers=[{"question_id": a["question_id"],
+                                   "text": _join(a.get("text") or "", a.get("other_text") or "")}
+                                  for a in d.get("answers", [])
+                                  if a.get("text") or a.get("other_text")])
+        elif t == "deposit.ContributionEdited" and not state["masked"]:
+            state["proposal_text"] = _join(d["title"], d["body"])
+        elif t == "deposit.ContributionWithdrawn":
+            state["withdrawn"] = True
+        elif t == "moderation.DecisionMade":
+            state["decision"] = d["decision"]
+        elif t == "moderation.AppealDecided" and d["outcome"] == "overturned":
+            state["decision"] = "approved"
+        elif t == "moderation.PersonalDataMasked":
+            state.update(masked=True, proposal_text=_join(d["title"], d["body"]))
+            state["answers"] = [{**a, "text": d["body"]} for a in state["answers"]]
+        elif t == "moderation.ContributionChecked" and d["campaign_group_id"]:
+            for member in {d["contribution_id"], *d["campaign_members_moved"]}:
+                other = state if member == state["id"] else (
+                    await tx.get(STATE, ALL, member) or _skeleton({**d, "contribution_id": member}))
+                other["campaign"] = d["campaign_group_id"]
+                if other is not state:
+                    await _write(other, tx)
+        else:
+            return
+        await _write(state, tx)
+        cid = state["consultation_id"]
+        pos = await tx.get(POSITION, ALL, cid) or {"events": 0}
+        await tx.put(POSITION, ALL, cid, {"events": pos["events"] + 1})
+
+
+def _skeleton(d: dict[str, Any]) -> dict[str, Any]:
+    return {"id": d["contribution_id"], "consultation_id": d["consultation_id"], "kind": None,
+            "author_id": "", "moderation": "post", "day": "", "proposal_text": "", "answers": [],
+            "decision": None, "withdrawn": False, "masked": False, "campaign": "", "docs": []}
+
+
+def shows(state: dict[str, Any]) -> bool:
+    if state["kind"] is None or state["withdrawn"]:
+        return False
+    return state["decision"] == "approved" or (
+        state["moderation"] == "post" and state["decision"] is None)
+
+
+def docs_of(state: dict[str, Any]) -> list[dict[str, Any]]:
+    common = {"contribution_id": state["id"], "kind": state["kind"], "day": state["day"],
+              "author_id": state["author_id"], "campaign": state["campaign"]}
+    if state["kind"] == "proposal":
+        return [{"id": state["id"], "text": state["proposal_text"], "proposal_id": state["id"],
+                 "question_id": "", **common}]
+    return [{"id": f"{state['id']}~{a['question_id']}", "text": a["text"], "proposal_id": "",
+             "question_id": a["question_id"], **common} for a in state["answers"]]
+
+
+async def _write(state: dict[str, Any], tx: StoreTx) -> None:
+    """Save the state and make the public docs match it (removed when not shown)."""
+    cid = state["consultation_id"]
+    wanted = {doc["id"]: doc for doc in docs_of(state)} if shows(state) else {}
+    for old in state["docs"]:
+        if old not in wanted:
+            await tx.delete(CORPUS, cid, old)
+    for doc_id, doc in wanted.items():
+        await tx.put(CORPUS, cid, doc_id, doc)
+    state["docs"] = sorted(wanted)
+    await tx.put(STATE, ALL, state["id"], state)
+
+
+def _join(*parts: str) -> str:
+    return "\n".join(p for p in parts if p)

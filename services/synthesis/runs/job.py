@@ -1,0 +1,122 @@
+"""Runs leave the request path here.
+
+- `RunJob`, a process manager over `synthesis.events`: each `ThemeRunRequested`
+  it sees is executed in a task once its batch is committed (the clustering
+  itself in a thread), and recorded once (the append expects version 1).
+- `run_jobs` (`parlons synthesis-jobs`, like `parlons retention`): executes runs
+  still pending (a process stopped mid-run), requests the scheduled incremental
+  runs (PARLONS_SYNTHESIS_SCHEDULE_MINUTES, 0 = off: a consultation whose
+  published input moved since its latest run gets an update that often), and
+  sends the follow-up e-mail digests."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from datetime import datetime, timedelta
+from typing import Any
+
+from services.core.clock import Clock
+from services.core.envelope import Actor, Envelope
+from services.core.events import Meta
+from services.core.ids import new_id
+from services.core.projection import Projection
+from services.eventlog.port import EventLog
+from services.store.port import ReadStore, StoreTx
+from services.synthesis.runs.commands import ExecuteThemeRun, RequestThemeRun
+from services.synthesis.runs.corpus import ALL, POSITION
+from services.synthesis.runs.handlers import execute_theme_run, request_theme_run
+from services.synthesis.runs.tables import PENDING, RUNS
+
+log = logging.getLogger("parlons.synthesis")
+JOB_ACTOR = Actor(id="synthesis-job", role="system")
+
+
+def schedule_minutes() -> int:
+    raw = os.environ.get("PARLONS_SYNTHESIS_SCHEDULE_MINUTES", "0")
+    return int(raw) if raw.isdigit() else 0
+
+
+def execute_command(event: Envelope) -> ExecuteThemeRun:
+    d = event.data
+    return ExecuteThemeRun(d["run_id"], d["consultation_id"], d["mode"], d["base_run_id"],
+                           d["n_themes"], d["seed"])
+
+
+class RunJob(Projection):
+    name = "synthesis.run_job"
+    topics = ("synthesis.events",)
+    tables = ()
+
+    def __init__(self, log: EventLog, store: ReadStore, clock: Clock) -> None:
+        self.log, self.store, self.clock = log, store, clock
+        self._seen: list[ExecuteThemeRun] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def apply(self, event: Envelope, tx: StoreTx) -> None:
+        if event.type == "synthesis.ThemeRunRequested":
+            self._seen.append(execute_command(event))
+
+    async def end_batch(self, tx: StoreTx) -> None:
+        todo, self._seen = self._seen, []
+        for cmd in todo:  # started now, run after the batch commits
+            task = asyncio.get_running_loop().create_task(self._execute(cmd))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _execute(self, cmd: ExecuteThemeRun) -> None:
+        try:
+            await execute_theme_run(cmd, log=self.log, store=self.store, clock=self.clock,
+                                    meta=Meta(actor=JOB_ACTOR))
+        except Exception:  # the run stays pending; `parlons synthesis-jobs` retries it
+            log.exception("theme run failed", extra={"run_id": cmd.run_id})
+
+    async def idle(self) -> None:
+        """Wait for the runs started so far (tests)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+async def run_pending(*, log: EventLog, store: ReadStore, clock: Clock) -> int:
+    """Execute every run still pending; returns how many were recorded."""
+    done = 0
+    async for _, _, doc in store.scan(PENDING):
+        run = await store.get(RUNS, doc["consultation_id"], doc["run_id"])
+        if run is None:
+            continue
+        cmd = ExecuteThemeRun(run["run_id"], run["consultation_id"], run["mode"],
+                              run["base_run_id"], run["n_themes"], run["seed"])
+        done += await execute_theme_run(cmd, log=log, store=store, clock=clock,
+                                        meta=Meta(actor=JOB_ACTOR))
+    return done
+
+
+async def request_scheduled_runs(*, log: EventLog, store: ReadStore, clock: Clock,
+                                 minutes: int) -> list[str]:
+    """An incremental run for each consultation whose latest run is older than
+    `minutes` and whose published input has moved since; returns their ids."""
+    if minutes <= 0:
+        return []
+    latest: dict[str, dict[str, Any]] = {}
+    async for cid, _, run in store.scan(RUNS):
+        if cid not in latest or run.get("requested_at", "") > latest[cid].get("requested_at", ""):
+            latest[cid] = run
+    due = clock.now() - timedelta(minutes=minutes)
+    started = []
+    for cid, run in sorted(latest.items()):
+        if run.get("status") != "done" or _at(run["requested_at"]) > due:
+            continue
+        position = await store.get(POSITION, ALL, cid) or {"events": 0}
+        if position["events"] == run.get("input_position", {}).get("corpus_events"):
+            continue
+        run_id = new_id()
+        await request_theme_run(RequestThemeRun(run_id, cid, "synthesis-job", "incremental",
+                                                seed=run["seed"]),
+                                log=log, store=store, clock=clock, meta=Meta(actor=JOB_ACTOR))
+        started.append(run_id)
+    return started
+
+
+def _at(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
