@@ -6,7 +6,8 @@
 // admin approves it in the moderation back office; a second participant argues
 // « Contre » and comments; once those are approved, the public (logged out) sees the
 // proposal with its argument and comment. axe-core: no serious or critical violation on
-// the participation pages. Any CSP violation or request leaving 127.0.0.1 fails.
+// the participation pages, the public search and the analyst workspace. Any CSP
+// violation or request leaving 127.0.0.1 fails.
 // Usage: node participant_journey.mjs <base> <admin user> <admin password> <cid> <slug> <qid>
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
@@ -245,6 +246,15 @@ try {
   check(await visitor.evaluate(() => document.querySelectorAll("#commentaires script").length === 0), "no script element from the comment");
   check(!page.includes("Ajouter un argument"), "the logged-out public gets no form");
   await axe(visitor, "proposal page (public)");
+
+  // -- search: the public search page and the analyst workspace ---------------------------
+  check(await showsEventually(visitor, `${pub}/recherche?q=${encodeURIComponent("cours d'école")}`, title),
+        "the public search finds the published proposal");
+  await axe(visitor, "public search");
+  await admin.goto(`${base}/admin/analyse/${cid}?q=bitume`);
+  const workspace = await admin.content();
+  check(workspace.includes(title) && workspace.includes("<mark>"), "the analyst workspace finds it, highlighted");
+  await axe(admin, "analyst workspace");
 } finally {
   await browser.close();
 }
