@@ -62,9 +62,11 @@ def deps_for(container: Container, settings: WebSettings | None = None) -> WebDe
 
 def install(app: FastAPI, container: Container) -> None:
     install_web(app, deps_for(container))
+    from services.web.synthesis_pages import install_synthesis_web
     from services.web.vote_pages import install_vote_web
 
     install_vote_web(app, container)
+    install_synthesis_web(app, container)
 
 
 def web_service() -> Any:

@@ -1,0 +1,120 @@
+"""What the synthesis pages read: the published synthesis of a consultation with
+its verbatims (only those still published), a theme's contributions page by
+page, the follow-up, and the downloadable report (Markdown and CSV). Constant
+store work per page: one get_many for every text shown, never one per item."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from typing import Any
+
+from services.store.port import ReadStore
+from services.synthesis.followup.model import STATUSES
+from services.synthesis.followup.tables import RESPONSES
+from services.synthesis.runs.corpus import CORPUS
+from services.synthesis.runs.tables import ALL, MEMBERS, PUBLISHED, members_partition
+
+SHOWN_VERBATIMS = 3
+RESPONSES_SHOWN = 200
+KIND_LABELS = {"proposal": "Proposition", "answer": "Réponse au questionnaire"}
+
+
+def shown_verbatims(theme: Mapping[str, Any]) -> list[str]:
+    """The analysts' marked verbatims first, else the run's nearest to the centre."""
+    return list(theme.get("marked") or theme.get("verbatims") or [])[:SHOWN_VERBATIMS]
+
+
+async def published_view(store: ReadStore, cid: str) -> dict[str, Any] | None:
+    published = await store.get(PUBLISHED, ALL, cid)
+    responses = [d for _, d in await store.list(RESPONSES, cid, limit=RESPONSES_SHOWN)]
+    responses.sort(key=lambda r: r["published_at"], reverse=True)
+    if published is None:
+        return {"published": None, "themes": [], "responses": responses, "texts": {}}
+    wanted = [v for t in published["themes"] for v in shown_verbatims(t)]
+    wanted += [c["representative_id"] for c in published["campaigns"]]
+    texts = await store.get_many(CORPUS, cid, wanted) if wanted else {}
+    total = sum(t["size"] for t in published["themes"]) or 1
+    themes = [{**t, "share": 100.0 * t["size"] / total,
+               "shown": [texts[v] for v in shown_verbatims(t) if v in texts]}
+              for t in published["themes"]]
+    return {"published": published, "themes": themes, "responses": responses, "texts": texts}
+
+
+def find_theme(view: Mapping[str, Any], theme_id: str) -> dict[str, Any] | None:
+    return next((t for t in view["themes"] if t["theme_id"] == theme_id), None)
+
+
+async def theme_members(store: ReadStore, cid: str, run_id: str, theme: Mapping[str, Any], *,
+                        after: str | None, day: str | None, size: int,
+                        ) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the theme's contributions still published (oldest day first),
+    and the cursor of the next page (None at the end). `day` keeps one day."""
+    start = after or (f"{day}|" if day else None)
+    rows: list[tuple[str, dict[str, Any]]] = []
+    for part in theme["parts"]:  # a merged theme reads each of its parts' rows
+        rows += await store.list(MEMBERS, members_partition(run_id, part), limit=size + 1,
+                                 after=start)
+    rows.sort(key=lambda kv: kv[0])
+    if day:
+        rows = [kv for kv in rows if kv[0].startswith(f"{day}|")]
+    more = len(rows) > size
+    rows = rows[:size]
+    docs = await store.get_many(CORPUS, cid, [d["id"] for _, d in rows]) if rows else {}
+    shown = [docs[d["id"]] for _, d in rows if d["id"] in docs]
+    return shown, (rows[-1][0] if more and rows else None)
+
+
+def report_markdown(consultation: Mapping[str, Any], view: Mapping[str, Any],
+                    base_url: str) -> str:
+    """The report to download: themes, figures, verbatims, decisions, method."""
+    pub = view["published"]
+    lines = [f"# Synthèse : {_md(consultation['title'])}", ""]
+    if pub is None:
+        return "\n".join([*lines, "La synthèse n'est pas encore publiée.", ""])
+    lines += [f"Version n° {pub['publication']}, publiée le {pub['published_at'][:10]}. "
+              f"{pub['contributions']} contributions publiées analysées (graine "
+              f"{pub['parameters'].get('seed', '')}, empreinte de l'entrée "
+              f"`{pub['input_digest'][:16]}`).", "", "## Thèmes", ""]
+    for t in view["themes"]:
+        link = f"{base_url}/synthese/themes/{t['theme_id']}"
+        lines += [f"### {_md(t['label'])}", "",
+                  f"- {t['size']} contributions ({t['share']:.1f} %) : {link}",
+                  "- Par jour : " + ", ".join(f"{d} : {n}" for d, n in t["per_day"].items()),
+                  ""]
+        lines += [f"> {_md(v['text'])}" + "\n" for v in t["shown"]]
+    if pub["campaigns"]:
+        lines += ["## Contributions identiques (campagnes)", ""]
+        lines += [f"- {c['copies']} copies, comptées une fois" for c in pub["campaigns"]]
+        lines.append("")
+    lines += ["## Suites données", ""]
+    for r in view["responses"]:
+        history = " ; ".join(f"{h['at'][:10]} : {STATUSES.get(h['status'], h['status'])}"
+                             for h in r["history"])
+        lines += [f"### {_md(r['title'])}", "", _md(r["body"]), "", f"Statut : {history}", ""]
+    return "\n".join(lines)
+
+
+def themes_csv(view: Mapping[str, Any], base_url: str) -> str:
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["theme_id", "label", "contributions", "share_percent", "first_day", "last_day",
+                "url"])
+    for t in view["themes"]:
+        days = sorted(t["per_day"])
+        w.writerow([t["theme_id"], _cell(t["label"]), t["size"], f"{t['share']:.1f}",
+                    days[0] if days else "", days[-1] if days else "",
+                    f"{base_url}/synthese/themes/{t['theme_id']}"])
+    return out.getvalue()
+
+
+def _md(text: str) -> str:
+    """Markdown that cannot turn into markup or links: special characters escaped."""
+    out = "".join(f"\\{ch}" if ch in "\\`*_{}[]()#+-.!<>|~" else ch for ch in text)
+    return " ".join(out.split())
+
+
+def _cell(text: str) -> str:
+    """No formula injection when the CSV is opened in a spreadsheet."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
