@@ -25,7 +25,7 @@ from services.deposit.commands import (
     SubmitResponse,
     WithdrawContribution,
 )
-from services.deposit.participant import ParticipantContext
+from services.deposit.participant import ParticipantContext, with_territory
 from services.deposit.projections import BY_AUTHOR
 from services.identity.limits import limit_contribution
 from services.moderation.publication import PUBLIC_ARGUMENTS, PUBLIC_PROPOSALS
@@ -110,10 +110,12 @@ def router() -> APIRouter:
     @r.post("/consultations/{consultation_id}/questionnaires/{questionnaire_id}/responses",
             status_code=201, dependencies=[Depends(limit_contribution)])
     async def submit_response(consultation_id: str, questionnaire_id: str, body: NewResponse,
-                              response: Response, who: Participant, _key: IdempotencyKey,
-                              container: ContainerDep, meta: MetaDep) -> Created:
+                              request: Request, response: Response, who: Participant,
+                              _key: IdempotencyKey, container: ContainerDep,
+                              meta: MetaDep) -> Created:
         answers = {qid: Answer(tuple(a.option_ids), a.other_text, a.text)
                    for qid, a in body.answers.items()}
+        who = await with_territory(request.app.state, who)
         cmd = SubmitResponse(new_id(), consultation_id, questionnaire_id, who, answers)
         return created(response, await container.handle(cmd, meta))
 

@@ -30,7 +30,10 @@ class ProposalSubmitted(DomainEvent):
 
 @dataclass(frozen=True, slots=True)
 class ResponseSubmitted(DomainEvent):
-    """`answers`: [{question_id, option_ids, other_text, text}] (validated)."""
+    """`answers`: [{question_id, option_ids, other_text, text}] (validated).
+    `identity_level` and `territory` (département code, never the postcode) are the
+    author's at submission, for closed-question statistics; "" in older events
+    (optional properties, absent = unknown)."""
 
     TYPE = "deposit.ResponseSubmitted"
     VERSION = 1
@@ -41,6 +44,8 @@ class ResponseSubmitted(DomainEvent):
     author_id: str
     answers: list[dict[str, Any]]
     moderation: str
+    identity_level: str = ""
+    territory: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,7 +115,9 @@ def decide_response(consultation: Doc | None, questionnaire: Doc | None,
         questionnaire_id=cmd.questionnaire_id, author_id=cmd.participant.participant_id,
         answers=[_answer(qid, a) for qid, a in cmd.answers.items()
                  if a.option_ids or a.text.strip()],
-        moderation=moderation)
+        moderation=moderation, identity_level=cmd.participant.identity_level,
+        territory=cmd.participant.territory if cmd.participant.territory
+        in known_territories() else "")
 
 
 def decide_argument(consultation: Doc | None, proposal: Doc | None, cmd: SubmitArgument,

@@ -10,7 +10,8 @@ the default dependency refuses (401); tests override it (see
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from services.core.errors import DomainError
 
@@ -18,6 +19,9 @@ LEVELS = ("anonymous", "email", "verified")  # weakest first
 LEVEL_LABELS = {"anonymous": "anonyme", "email": "courriel vérifié",
                 "verified": "identité vérifiée"}
 # Opaque pseudonymous ids only: never an e-mail or a name in events.
+# `app.state` attribute of the identity service's "participant id -> département of
+# their postcode" lookup (the postcode itself stays in the vault).
+TERRITORY_PROVIDER = "parlons_territory_provider"
 PARTICIPANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,99}$")
 
 
@@ -25,6 +29,9 @@ PARTICIPANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,99}$")
 class ParticipantContext:
     participant_id: str
     identity_level: str = "anonymous"
+    # Département code of the participant's postcode (from the vault), "" when none:
+    # recorded with questionnaire responses for territory statistics, never the postcode.
+    territory: str = ""
 
 
 def require_level(participant: ParticipantContext, required: str) -> None:
@@ -43,3 +50,13 @@ def check_participant_id(value: str) -> str:
         raise DomainError("invalid_participant", "Identifiant de participant invalide.",
                           field="participant_id")
     return value
+
+
+async def with_territory(app_state: Any, who: ParticipantContext) -> ParticipantContext:
+    """The participant with the département of their postcode, recorded with a
+    questionnaire response for territory statistics (ADR 0025); unchanged when
+    no identity service is installed (a service alone, tests)."""
+    territory_of = getattr(app_state, TERRITORY_PROVIDER, None)
+    if territory_of is None:
+        return who
+    return replace(who, territory=str(await territory_of(who.participant_id)))

@@ -24,7 +24,7 @@ from services.consultation import phases as ph
 from services.core.errors import ConcurrencyConflict, DomainError, NotFound
 from services.core.ids import new_id
 from services.deposit.commands import SubmitArgument, SubmitComment, SubmitProposal, SubmitResponse
-from services.deposit.participant import ParticipantContext
+from services.deposit.participant import ParticipantContext, with_territory
 from services.identity.levels import identity_level
 from services.store.port import Doc
 from services.web import deposit_answers, deposit_views, search_public, views
@@ -139,6 +139,7 @@ def routes(web: Web) -> APIRouter:
         if text(form, "etape") != "envoyer":  # "Continuer": show the follow-ups, save nothing
             return await questionnaire_page(request, c, qn, raw, key, {}, stepped=True)
         answers = deposit_answers.to_answers(qn["questions"], raw)
+        who = await with_territory(request.app.state, who)
         error = await send_once(web, who, key,
                                 SubmitResponse(key, c["id"], qid, who, answers))
         if error is not None:

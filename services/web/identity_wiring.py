@@ -4,14 +4,17 @@ installed first (same sessions and CSRF)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from services.deposit.participant import TERRITORY_PROVIDER
 from services.identity.limits import GATE_STATE, ActionGate
 from services.identity.ratelimit import RateLimited
 from services.identity.service import IdentityPorts
+from services.territory import departement_of_postcode
 from services.web import (
     account_routes,
     identity_admin,
@@ -49,6 +52,7 @@ def install_identity_web(app: FastAPI, container: Container) -> IdentityWeb:
     setattr(app.state, GATE_STATE, ActionGate(ports.limiter, ports.settings, session_participant))
     for name, provider in identity_contexts.providers(web).items():
         setattr(app.state, name, provider)  # who participates / moderates / analyses
+    setattr(app.state, TERRITORY_PROVIDER, partial(participant_territory, ports))
     app.include_router(identity_contexts.session_routes(web))
     app.include_router(identity_login.routes(iw))
     app.include_router(identity_anonymous.routes(iw))
@@ -84,3 +88,11 @@ def install_identity_web(app: FastAPI, container: Container) -> IdentityWeb:
     app.add_exception_handler(RateLimited, too_many)
     app.add_exception_handler(AccessRefused, refused)
     return iw
+
+
+async def participant_territory(ports: IdentityPorts, participant_id: str) -> str:
+    """The département of a participant's postcode (vault profile), "" when none:
+    what questionnaire responses record for territory statistics (ADR 0025)."""
+    profile = await ports.vault.profile(participant_id) or {}
+    postcode = str(profile.get("postcode") or "")
+    return departement_of_postcode(postcode) if postcode else ""
