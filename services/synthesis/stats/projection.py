@@ -1,0 +1,200 @@
+# ruff: noqa: E501  (the read-model table in the docstring is wider than code lines)
+"""Closed-question statistics: a projection of deposit and moderation events
+(projection `synthesis.closed_stats`, ADR 0025).
+
+| table | partition | key | doc |
+|---|---|---|---|
+| synthesis_response_state | "all" | contribution_id | STATE: the response, its moderation and whether it `counts` |
+| synthesis_responses | questionnaire_id | contribution_id | ROW: a published response (what the open-data export streams) |
+| synthesis_closed_stats | questionnaire_id | question_id, or "_" | COUNTS: {answered: SPLIT, options: {option_id: SPLIT}} ("_": respondents) |
+| synthesis_other_texts | "<questionnaire>\\|<question>" | contribution_id | {contribution_id, text, submitted_at}: "Autre" texts of published responses |
+
+SPLIT = {total, level: {level: n}, departement: {code: n}, region: {code: n}}.
+
+A response counts when it is published: submitted, not withdrawn, and approved
+(or post-moderated and not hidden or rejected), the rule of the public pages. Any
+event may arrive before the submission (the state waits for it); the projection
+guard skips redeliveries; every change moves the counts by the difference between
+what the response contributed before and after, so any delivery order ends in the
+same figures. Deltas are summed in memory during a batch and written once per
+touched document in `end_batch` (same transaction), so a batch of 500 responses
+costs one read-modify-write per question, not 500.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from services.core.envelope import Envelope
+from services.core.projection import Projection
+from services.store.port import StoreTx
+from services.territory.geography import REGION_OF_DEPARTEMENT
+
+STATE = "synthesis_response_state"
+ROWS = "synthesis_responses"
+COUNTS = "synthesis_closed_stats"
+OTHER_TEXTS = "synthesis_other_texts"
+ALL = "all"
+RESPONDENTS = "_"  # the COUNTS key of the questionnaire's respondent totals
+UNKNOWN = "inconnu"  # level or territory not recorded (older events, no postcode)
+WATCHED = frozenset({"deposit.ResponseSubmitted", "deposit.ContributionWithdrawn",
+                     "moderation.DecisionMade", "moderation.AppealDecided",
+                     "moderation.PersonalDataMasked"})
+
+Delta = dict[tuple[str, str, str, str, str], int]  # (questionnaire, key, option|"", dim, value)
+
+
+class ClosedStatsProjection(Projection):
+    name = "synthesis.closed_stats"
+    topics = ("deposit.events", "moderation.events")
+    tables = (STATE, ROWS, COUNTS, OTHER_TEXTS)
+
+    def __init__(self) -> None:
+        self._tx: StoreTx | None = None
+        self._delta: Delta = defaultdict(int)
+
+    async def apply(self, event: Envelope, tx: StoreTx) -> None:
+        if event.type not in WATCHED:
+            return
+        if tx is not self._tx:  # a new batch (or a retry after a failed one): start afresh
+            self._tx, self._delta = tx, defaultdict(int)
+        state = await tx.get(STATE, ALL, event.data["contribution_id"]) or _new_state(event)
+        before = _counts(state)
+        if not merge(state, event):
+            return
+        after = _counts(state)
+        await tx.put(STATE, ALL, state["id"], state)
+        if state["kind"] is None:
+            return
+        if before:
+            self._add(state, -1)
+        if after:
+            self._add(state, +1)
+        await _row(tx, state, after)
+
+    async def end_batch(self, tx: StoreTx) -> None:
+        if tx is not self._tx or not self._delta:
+            return
+        touched: dict[tuple[str, str], list[tuple[str, str, str, int]]] = defaultdict(list)
+        for (qn, key, option, dim, value), n in self._delta.items():
+            if n:
+                touched[(qn, key)].append((option, dim, value, n))
+        for (qn, key), changes in sorted(touched.items()):
+            doc = await tx.get(COUNTS, qn, key) or {"answered": _split(), "options": {}}
+            for option, dim, value, n in changes:
+                split = doc["options"].setdefault(option, _split()) if option else doc["answered"]
+                _bump(split, dim, value, n)
+            await tx.put(COUNTS, qn, key, doc)
+        self._tx, self._delta = None, defaultdict(int)
+
+    def _add(self, state: dict[str, Any], sign: int) -> None:
+        qn = state["questionnaire_id"]
+        where = _dimensions(state)
+        self._bump_all(qn, RESPONDENTS, "", where, sign)
+        for answer in state["answers"]:
+            if not answer["option_ids"]:
+                continue  # an open question: its text goes to the theme pipeline
+            self._bump_all(qn, answer["question_id"], "", where, sign)
+            for option in answer["option_ids"]:
+                self._bump_all(qn, answer["question_id"], option, where, sign)
+
+    def _bump_all(self, qn: str, key: str, option: str, where: list[tuple[str, str]],
+                  sign: int) -> None:
+        for dim, value in where:
+            self._delta[(qn, key, option, dim, value)] += sign
+
+
+def merge(state: dict[str, Any], event: Envelope) -> bool:
+    """Fold one event into the response's state; False when it changes nothing."""
+    d, t = event.data, event.type
+    if t == "deposit.ResponseSubmitted":
+        state.update(kind="response", consultation_id=d["consultation_id"],
+                     questionnaire_id=d["questionnaire_id"], author_id=d["author_id"],
+                     answers=d["answers"], moderation=d["moderation"],
+                     identity_level=d.get("identity_level") or UNKNOWN,
+                     territory=d.get("territory") or "", submitted_at=_iso(event))
+        state["published_at"] = state["published_at"] or (
+            state["submitted_at"] if d["moderation"] == "post" else None)
+    elif t == "deposit.ContributionWithdrawn":
+        state["withdrawn"] = True
+    elif t == "moderation.DecisionMade":
+        state["decision"] = d["decision"]
+        state["updated_at"] = _iso(event)
+        if d["decision"] == "approved" and not state["published_at"]:
+            state["published_at"] = _iso(event)
+    elif t == "moderation.AppealDecided" and d["outcome"] == "overturned":
+        state["decision"] = "approved"
+        state["updated_at"] = _iso(event)
+        state["published_at"] = state["published_at"] or _iso(event)
+    elif t == "moderation.PersonalDataMasked":
+        state["masked"] = True  # free texts are no longer shown nor exported
+        state["updated_at"] = _iso(event)
+    else:
+        return False
+    return True
+
+
+def published(state: dict[str, Any]) -> bool:
+    if state["kind"] is None or state["withdrawn"]:
+        return False
+    return state["decision"] == "approved" or (
+        state["moderation"] == "post" and state["decision"] is None)
+
+
+def _counts(state: dict[str, Any]) -> bool:
+    return published(state)
+
+
+async def _row(tx: StoreTx, state: dict[str, Any], shown: bool) -> None:
+    """The export's row and the "Autre" texts follow the published state."""
+    qn, cid = state["questionnaire_id"], state["id"]
+    if not shown:
+        await tx.delete(ROWS, qn, cid)
+    else:
+        await tx.put(ROWS, qn, cid, {k: state[k] for k in (
+            "id", "consultation_id", "questionnaire_id", "author_id", "answers",
+            "identity_level", "territory", "submitted_at", "published_at", "updated_at",
+            "masked")})
+    for answer in state["answers"]:
+        if answer.get("other_text"):
+            partition = f"{qn}|{answer['question_id']}"
+            if shown and not state["masked"]:
+                await tx.put(OTHER_TEXTS, partition, cid, {
+                    "contribution_id": cid, "text": answer["other_text"],
+                    "submitted_at": state["submitted_at"]})
+            else:
+                await tx.delete(OTHER_TEXTS, partition, cid)
+
+
+def _dimensions(state: dict[str, Any]) -> list[tuple[str, str]]:
+    dep = state["territory"]
+    region = REGION_OF_DEPARTEMENT.get(dep, "")
+    return [("total", ""), ("level", state["identity_level"]),
+            ("departement", dep if region else UNKNOWN), ("region", region or UNKNOWN)]
+
+
+def _split() -> dict[str, Any]:
+    return {"total": 0, "level": {}, "departement": {}, "region": {}}
+
+
+def _bump(split: dict[str, Any], dim: str, value: str, n: int) -> None:
+    if dim == "total":
+        split["total"] += n
+        return
+    counts = split[dim]
+    counts[value] = counts.get(value, 0) + n
+    if not counts[value]:
+        del counts[value]
+
+
+def _new_state(event: Envelope) -> dict[str, Any]:
+    return {"id": event.data["contribution_id"], "kind": None, "consultation_id": "",
+            "questionnaire_id": "", "author_id": "", "answers": [], "moderation": "post",
+            "identity_level": UNKNOWN, "territory": "", "submitted_at": "",
+            "published_at": None, "updated_at": None, "decision": None, "withdrawn": False,
+            "masked": False}
+
+
+def _iso(event: Envelope) -> str:
+    return event.occurred_at.isoformat().replace("+00:00", "Z")
