@@ -1,0 +1,70 @@
+"""The data dictionary shipped with every export: each column, what it holds
+and how it was made (Markdown, French like the data)."""
+
+from __future__ import annotations
+
+from services.store.port import Doc
+from services.synthesis.opendata.columns import question_columns
+
+BASE = (
+    ("id", "Identifiant de la réponse dans Parlons (stable d'un export à l'autre)."),
+    ("reference", "Référence « <n° du questionnaire>-<n° de ligne> », numérotée dans cet "
+                  "export (elle peut changer d'un export à l'autre)."),
+    ("title", "Titre du questionnaire."),
+    ("createdAt", "Date et heure d'envoi de la réponse (UTC, AAAA-MM-JJ HH:MM:SS)."),
+    ("publishedAt", "Date de publication : l'envoi en post-modération, la décision "
+                    "d'approbation en pré-modération (UTC)."),
+    ("updatedAt", "Dernière modification (décision de modération, masquage), sinon la "
+                  "publication (UTC)."),
+    ("trashed", "« true » si la contribution a été mise à la corbeille par la modération. "
+                "Cet export ne contient que des réponses publiées : toujours « false ». "
+                "Les réponses masquées, rejetées ou retirées par leur auteur sont absentes."),
+    ("trashedStatus", "Pour une contribution à la corbeille : « VISIBLE » (contenu encore "
+                      "lisible) ou « INVISIBLE » (contenu masqué). Toujours vide ici."),
+    ("authorId", "Pseudonyme de l'auteur propre à cet export (empreinte BLAKE2b à clé sous "
+                 "une clé aléatoire tirée pour l'export puis oubliée) : il relie les "
+                 "réponses d'une même personne dans cet export, pas d'un export à l'autre, "
+                 "et ne permet pas de retrouver l'identifiant interne."),
+    ("authorType", "Type d'auteur (citoyen, organisation, élu...). Parlons ne le demande "
+                   "pas : toujours vide."),
+    ("authorZipCode", "Code du département de l'auteur (issu de son code postal au moment "
+                      "de la réponse), vide s'il n'en a pas donné. Le code postal lui-même "
+                      "n'est pas publié."),
+)
+
+
+def dictionary_markdown(consultation: Doc, questionnaire: Doc) -> str:
+    lines = [
+        f"# Dictionnaire des données : {questionnaire.get('title', '')}",
+        "",
+        f"Consultation : {consultation.get('title', '')}. Format des données ouvertes du "
+        "Grand Débat National : un fichier CSV (UTF-8, séparateur virgule) et un fichier "
+        "JSON (tableau d'objets dont les clés sont les noms de colonnes du CSV) par "
+        "questionnaire, une ligne par réponse publiée.",
+        "",
+        "Aucune donnée directement identifiante : ni adresse électronique, ni adresse IP, "
+        "ni pseudonyme, ni identifiant interne de participant.",
+        "",
+        "| colonne | contenu |",
+        "|---|---|",
+        *(f"| `{name}` | {text} |" for name, text in BASE),
+    ]
+    for c in question_columns(questionnaire):
+        if c.part == "other":
+            text = "Texte libre saisi avec l'option « Autre » de la question précédente."
+        elif c.kind == "open":
+            text = "Question ouverte : texte libre de la réponse."
+        else:
+            kind = "choix unique" if c.kind == "single" else "choix multiples, séparés par « | »"
+            text = f"Question fermée ({kind}) : libellé(s) de l'option choisie."
+        lines.append(f"| `{_md(c.name)}` | {text} Vide si la question n'a pas reçu de réponse. |")
+    lines += ["", "Dans les textes libres, les adresses électroniques, numéros de téléphone et "
+              "adresses IP sont remplacés par « [courriel masqué] », « [téléphone masqué] », "
+              "« [adresse IP masquée] ». Un texte libre qui commence par =, +, - ou @ est "
+              "précédé d'une apostrophe (protection des tableurs). Les textes d'une réponse "
+              "masquée par la modération pour données personnelles sont vides."]
+    return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("`", "'")

@@ -1,0 +1,141 @@
+"""Open-data export of a questionnaire's published responses in the Grand Débat
+format (columns in columns.py, meaning in dictionary.py, ADR 0025).
+
+Streamed: rows come from the `synthesis_responses` read model one store page at
+a time and leave as bytes page by page, so memory stays bounded by a page
+whatever the number of rows (2 million included).
+
+Pseudonymous per export: `authorId` is a keyed hash (keyed BLAKE2b, 128 bits) of the
+participant id under a random key made for this export and never stored, so two
+exports cannot be joined on authors and no internal id leaves. Within one
+export (all questionnaires of a consultation written by one `OpenDataExport`)
+the same person has the same authorId, as in the Grand Débat files.
+No direct identifier is written: no e-mail, IP, pseudonym or participant id;
+`authorZipCode` holds the département code recorded with the response, never a
+postcode (the postcode stays in the identity vault).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import secrets
+from collections.abc import AsyncIterator
+
+import orjson
+
+from services.consultation.questionnaire import OTHER, OTHER_LABEL
+from services.moderation.checks import EMAIL, PHONE
+from services.store.port import Doc, ReadStore
+from services.synthesis.opendata.columns import Column, header, question_columns
+from services.synthesis.stats.projection import ROWS
+
+PAGE = 500
+JOIN = "|"
+DIGIT = re.compile(r"\d")
+IPV4 = re.compile(r"(?<!\d)(?<!\d\.)(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d)")  # "at 10.0.0.3." too
+
+
+class OpenDataExport:
+    """One export: one random key for its authorIds, then any number of files."""
+
+    def __init__(self, store: ReadStore, *, page: int = PAGE) -> None:
+        self._store, self._page = store, page
+        self._key = secrets.token_bytes(32)
+
+    def author_id(self, participant_id: str) -> str:
+        # keyed BLAKE2b is a MAC (RFC 7693 §2.9) and costs a tenth of hmac's per call
+        return hashlib.blake2b(participant_id.encode(), key=self._key,
+                               digest_size=16).hexdigest()
+
+    async def rows(self, questionnaire: Doc) -> AsyncIterator[dict[str, str]]:
+        """The questionnaire's published responses, as {column: value}, in key order."""
+        columns = question_columns(questionnaire)
+        labels = {q["question_id"]: {**{o["option_id"]: o["label"] for o in q["options"]},
+                                     OTHER: OTHER_LABEL} for q in questionnaire["questions"]}
+        number, after = 0, None
+        while True:
+            page = await self._store.list(ROWS, questionnaire["questionnaire_id"],
+                                          limit=self._page, after=after)
+            for _, doc in page:
+                number += 1
+                yield self._row(doc, number, questionnaire, columns, labels)
+            if len(page) < self._page:
+                return
+            after = page[-1][0]
+
+    async def csv(self, questionnaire: Doc) -> AsyncIterator[bytes]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        names = header(questionnaire)
+        writer.writerow(names)
+        count = 0
+        async for row in self.rows(questionnaire):
+            writer.writerow([row[n] for n in names])
+            count += 1
+            if count % self._page == 0:
+                yield _drain(buffer)
+        yield _drain(buffer)
+
+    async def json(self, questionnaire: Doc) -> AsyncIterator[bytes]:
+        """A JSON array of objects keyed by the CSV's column names, written row by row."""
+        yield b"["
+        first = True
+        async for row in self.rows(questionnaire):
+            yield (b"\n" if first else b",\n") + orjson.dumps(row)
+            first = False
+        yield b"\n]\n"
+
+    def _row(self, doc: Doc, number: int, questionnaire: Doc, columns: list[Column],
+             labels: dict[str, dict[str, str]]) -> dict[str, str]:
+        answers = {a["question_id"]: a for a in doc["answers"]}
+        row = {
+            "id": doc["id"], "reference": f"{questionnaire.get('position', 0) + 1}-{number}",
+            "title": questionnaire.get("title", ""),
+            "createdAt": _when(doc["submitted_at"]),
+            "publishedAt": _when(doc["published_at"] or doc["submitted_at"]),
+            "updatedAt": _when(doc["updated_at"] or doc["published_at"] or doc["submitted_at"]),
+            "trashed": "false", "trashedStatus": "",  # only published rows are exported
+            "authorId": self.author_id(doc["author_id"]),
+            "authorType": "", "authorZipCode": doc.get("territory") or "",
+        }
+        masked = bool(doc.get("masked"))
+        for c in columns:
+            row[c.name] = _value(answers.get(c.question_id), c, labels[c.question_id], masked)
+        return row
+
+
+def _value(answer: Doc | None, column: Column, labels: dict[str, str], masked: bool) -> str:
+    if answer is None:
+        return ""
+    if column.part == "other":
+        return "" if masked else _cell(answer.get("other_text") or "")
+    if column.kind == "open":
+        return "" if masked else _cell(answer.get("text") or "")
+    return JOIN.join(labels.get(o, o).replace(JOIN, "/") for o in answer["option_ids"])
+
+
+def _cell(text: str) -> str:
+    """Free text without the direct identifiers a participant may have typed
+    (e-mail, phone number, IP address: moderation masks them too, but a
+    post-moderated text may not be reviewed yet), and as a spreadsheet will not
+    run it: a leading =, +, -, @ gets a quote."""
+    if "@" in text:
+        text = EMAIL.sub("[courriel masqué]", text)
+    if DIGIT.search(text):
+        text = PHONE.sub("[téléphone masqué]", IPV4.sub("[adresse IP masquée]", text))
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def _when(iso: str) -> str:
+    """'2019-01-22T10:30:41.123Z' -> '2019-01-22 10:30:41' (UTC), the files' format."""
+    return iso[:19].replace("T", " ") if iso else ""
+
+
+def _drain(buffer: io.StringIO) -> bytes:
+    data = buffer.getvalue().encode("utf-8")
+    buffer.seek(0)
+    buffer.truncate()
+    return data

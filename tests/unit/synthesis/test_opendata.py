@@ -1,0 +1,224 @@
+"""Open-data export in the Grand Débat format: the header of the imported Grand
+Débat questionnaires equals the one built from the real file, rows and values,
+per-export pseudonyms, no direct identifier in the bytes, streaming (peak
+memory on 50,000 rows, and a page read only once the previous one is out)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tracemalloc
+from collections.abc import Sequence
+from pathlib import Path
+
+import orjson
+import pytest
+
+from services.consultation.granddebat import import_granddebat
+from services.consultation.questionnaire import validate_questionnaire
+from services.core.projection import project_batch
+from services.store.memory import MemoryReadStore
+from services.store.port import Doc, ReadStore
+from services.store.sqlite import SqliteReadStore
+from services.synthesis.opendata.columns import BASE_COLUMNS, header
+from services.synthesis.opendata.dictionary import dictionary_markdown
+from services.synthesis.opendata.export import OpenDataExport
+from services.synthesis.opendata.publish import write_open_data
+from services.synthesis.stats.projection import ROWS, ClosedStatsProjection
+
+from .stats_world import (
+    CONSULTATION,
+    QUESTIONNAIRE,
+    QUESTIONNAIRE_DOC,
+    Log,
+    seed_definitions,
+    world,
+)
+
+ROOT = Path(__file__).resolve().parents[3]
+SHARED_QUESTIONS = ROOT.parent / "shared" / "data" / "granddebat" / "questions.csv"
+QUESTIONS_CSV = SHARED_QUESTIONS if SHARED_QUESTIONS.exists() else (
+    ROOT / "data" / "granddebat" / "questions.csv")
+GD_HEADER = ["id", "reference", "title", "createdAt", "publishedAt", "updatedAt", "trashed",
+             "trashedStatus", "authorId", "authorType", "authorZipCode"]
+
+
+def expected_gd_header(debate_id: str) -> list[str]:
+    """From the real questionnaire file, independently of the importer: every id of
+    the theme in the file's order, `[Autres]` parts included, as `Q<id> - <text>`."""
+    with QUESTIONS_CSV.open(encoding="utf-8", newline="") as f:
+        rows = [r for r in csv.DictReader(f, delimiter=";") if r["debate_id"] == debate_id]
+    rows.sort(key=lambda r: int(r["order"]))
+    return GD_HEADER + [f"Q{r['id']} - {r['text'].strip()}" for r in rows]
+
+
+async def csv_bytes(export: OpenDataExport, qn: Doc) -> bytes:
+    return b"".join([c async for c in export.csv(qn)])
+
+
+async def json_bytes(export: OpenDataExport, qn: Doc) -> bytes:
+    return b"".join([c async for c in export.json(qn)])
+
+
+async def projected(events: Sequence[object]) -> MemoryReadStore:
+    store = MemoryReadStore()
+    await seed_definitions(store)
+    await project_batch(ClosedStatsProjection(), events, store)  # type: ignore[arg-type]
+    return store
+
+
+def test_base_columns_are_the_grand_debat_ones() -> None:
+    assert list(BASE_COLUMNS) == GD_HEADER
+
+
+async def test_csv_header_of_the_imported_grand_debat_matches_the_real_file() -> None:
+    gd = import_granddebat("c1")
+    assert len(gd.questionnaires) == 4
+    total = 0
+    for n, cmd in enumerate(gd.questionnaires, start=1):
+        qn = validate_questionnaire(cmd)
+        expected = expected_gd_header(str(n))
+        assert header(qn) == expected, n
+        store = MemoryReadStore()
+        first_line = (await csv_bytes(OpenDataExport(store), qn)).decode().splitlines()[0]
+        assert next(csv.reader([first_line])) == expected
+        total += len(expected) - len(GD_HEADER)
+    assert total == 97  # every question id of the file has its column
+
+
+async def test_rows_values_and_what_trashed_means() -> None:
+    store = await projected(world().events)
+    export = OpenDataExport(store)
+    rows = list(csv.DictReader(io.StringIO((await csv_bytes(export, QUESTIONNAIRE_DOC)).decode())))
+    assert [r["id"] for r in rows] == ["r1", "r2", "r3", "r4", "r8"]  # published only
+    assert {r["trashed"] for r in rows} == {"false"} and {r["trashedStatus"] for r in rows} == {""}
+    by_id = {r["id"]: r for r in rows}
+    r1 = by_id["r1"]
+    assert r1["Qtransport - Comment venez-vous au travail ?"] == "À vélo"
+    assert r1["Qenergie - Quelles énergies développer ?"] == "Solaire|Éolien"
+    assert r1["Qidees - Vos idées ?"] == "Des pistes cyclables partout."
+    assert r1["authorZipCode"] == "35" and r1["createdAt"] == "2026-03-01 09:00:00"
+    r4 = by_id["r4"]
+    assert r4["Qtransport - Comment venez-vous au travail ?"] == "Autre"
+    assert r4["Qtransport-autre - Comment venez-vous au travail ? [Autres]"] == "La marche à pied"
+    assert r4["Qenergie - Quelles énergies développer ?"] == ""
+    assert [r["reference"] for r in rows] == ["1-1", "1-2", "1-3", "1-4", "1-5"]
+    # JSON: the same rows, keyed by the CSV's column names
+    data = orjson.loads(await json_bytes(export, QUESTIONNAIRE_DOC))
+    assert [{k: str(v) for k, v in d.items()} for d in data] == rows
+
+
+async def test_author_ids_are_per_export_and_consistent_within_one() -> None:
+    store = await projected(world().events)
+    one, two = OpenDataExport(store), OpenDataExport(store)
+    a = [r["authorId"] async for r in one.rows(QUESTIONNAIRE_DOC)]
+    again = [r["authorId"] async for r in one.rows(QUESTIONNAIRE_DOC)]
+    b = [r["authorId"] async for r in two.rows(QUESTIONNAIRE_DOC)]
+    assert a == again  # one export: the same person has the same id in every file
+    assert len(set(a)) == 5 and not set(a) & set(b)  # two exports cannot be joined
+    assert all(re.fullmatch(r"[0-9a-f]{32}", x) for x in a)
+
+
+async def test_no_direct_identifier_in_any_exported_byte(tmp_path: Path) -> None:
+    log = Log()
+    people = {f"p-0192f0c4-6a4e-7000-8000-00000000{i:04d}": (f"Pseudo{i}", f"nom{i}@exemple.fr")
+              for i in range(6)}
+    for i, pid in enumerate(people):
+        log.respond(f"r{i}", pid, level="email", territory="35", transport="autre",
+                    other=f"Écrivez-moi à {people[pid][1]} ou au 06 12 34 56 78",
+                    idee=f"Mon serveur est 192.168.1.{i}, ma boîte nom{i}@exemple.fr")
+    store = await projected(log.events)
+    written = await write_open_data(store, CONSULTATION, tmp_path)
+    assert sorted(w.name for w in written) == sorted(
+        [f"{QUESTIONNAIRE}.csv", f"{QUESTIONNAIRE}.json", f"{QUESTIONNAIRE}-dictionnaire.md"])
+    blobs = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert all(b"masqu" in blobs[n] for n in (f"{QUESTIONNAIRE}.csv", f"{QUESTIONNAIRE}.json"))
+    for name, raw in blobs.items():
+        assert not re.search(rb"[\w.+-]+@[\w-]+\.\w+", raw), name  # an e-mail address
+        assert not re.search(rb"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b", raw), name
+        assert b"06 12 34" not in raw, name
+        for pid, (pseudonym, email) in people.items():
+            for secret in (pid, pid.split("-")[-1], pseudonym, email):
+                assert secret.encode() not in raw, (name, secret)
+
+
+async def test_the_dictionary_describes_every_column() -> None:
+    text = dictionary_markdown({"title": "C"}, QUESTIONNAIRE_DOC)
+    for column in header(QUESTIONNAIRE_DOC):
+        assert f"| `{column}` |" in text, column
+    assert "trashed" in text and "INVISIBLE" in text
+
+
+class CountingStore(MemoryReadStore):
+    """Records each page read, to show the export reads a page only once the
+    previous one has left."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pages = 0
+
+    async def list(self, table: str, partition: str, *, limit: int = 50,
+                   after: str | None = None, reverse: bool = False) -> list[tuple[str, Doc]]:
+        if table == ROWS:
+            self.pages += 1
+        return await super().list(table, partition, limit=limit, after=after, reverse=reverse)
+
+
+async def fill(store: ReadStore, n: int) -> None:
+    async with store.transaction() as tx:
+        for i in range(n):
+            cid = f"0192f0c4-{i:012d}"
+            await tx.put(ROWS, QUESTIONNAIRE, cid, {
+                "id": cid, "consultation_id": CONSULTATION, "questionnaire_id": QUESTIONNAIRE,
+                "author_id": f"p-{i % 9000:06d}", "identity_level": "email", "territory": "35",
+                "submitted_at": "2026-03-01T09:00:00Z", "published_at": "2026-03-01T09:00:00Z",
+                "updated_at": None, "masked": False, "answers": [
+                    {"question_id": "transport", "option_ids": ["velo"], "other_text": "",
+                     "text": ""},
+                    {"question_id": "energie", "option_ids": ["solaire", "eolien"],
+                     "other_text": "", "text": ""},
+                    {"question_id": "idees", "option_ids": [], "other_text": "",
+                     "text": f"Idée numéro {i} : plus de pistes cyclables et de bus."}]})
+
+
+async def test_the_export_is_consumed_page_by_page() -> None:
+    store = CountingStore()
+    await fill(store, 2_000)
+    chunks = OpenDataExport(store, page=500).csv(QUESTIONNAIRE_DOC)
+    first = await chunks.__anext__()
+    assert store.pages == 1 and first.count(b"\n") == 501  # header + one page of rows
+    rest = [c async for c in chunks]
+    assert store.pages == 5 and sum(c.count(b"\n") for c in [first, *rest]) == 2_001
+
+
+@pytest.mark.slow  # ~20 s under tracemalloc
+async def test_peak_memory_of_a_50000_row_export_is_bounded(tmp_path: Path) -> None:
+    """On the SQLite read store (the memory fake sorts every key on each page)."""
+    store = SqliteReadStore(tmp_path / "read.db")
+    await store.start()
+    try:
+        await fill(store, 50_000)
+        export = OpenDataExport(store)
+        size = rows = 0
+        tracemalloc.start()
+        try:
+            async for chunk in export.csv(QUESTIONNAIRE_DOC):
+                size += len(chunk)
+                rows += chunk.count(b"\n")
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.reset_peak()
+            async for _chunk in export.json(QUESTIONNAIRE_DOC):
+                pass
+            _, json_peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    finally:
+        await store.close()
+    assert rows == 50_001
+    # The CSV weighs ~12 MB and the 50,000 decoded rows would take ~300 MB: holding
+    # either would break the bound. One page of 500 rows (decoded docs, text) is ~3 MB.
+    assert size > 10_000_000
+    assert peak < 6_000_000, peak
+    assert json_peak < 6_000_000, json_peak
+
