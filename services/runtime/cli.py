@@ -6,6 +6,7 @@
   topics create                                       create the Kafka topics of topics.yaml
   retention                                           delete what retention settings expire
   recount                                             vote tallies recounted from the log
+  synthesis-jobs                                      pending theme runs, scheduled updates, digests
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from services.vote.recount_cli import recount_command
 
         return asyncio.run(recount_command(settings))
+    if args.command == "synthesis-jobs":
+        from services.synthesis.runs.jobs_cli import synthesis_jobs_command
+
+        return asyncio.run(synthesis_jobs_command(settings))
     return asyncio.run(_create_topics(settings))
 
 
@@ -70,6 +75,8 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("projection", help="e.g. consultation.catalogue")
     sub.add_parser("retention", help="apply retention periods (identity outbox, tokens)")
     sub.add_parser("recount", help="recount vote tallies from the log, compare (exit 1 if not)")
+    sub.add_parser("synthesis-jobs",
+                   help="pending theme runs, scheduled updates, follow-up e-mail digests")
     topics = sub.add_parser("topics", help="Kafka topics")
     topics.add_argument("action", choices=["create"])
     return p
