@@ -103,6 +103,13 @@ def _search() -> ServiceSpec:
                        handlers=service.HANDLERS, ports=service.ports)
 
 
+def _synthesis_stats() -> ServiceSpec:
+    from services.synthesis.stats import api, service
+
+    return ServiceSpec(name="synthesis_stats", projections=service.PROJECTIONS,
+                       handlers=service.HANDLERS, router=api.router, install=service.install)
+
+
 def _synthesis_themes() -> ServiceSpec:
     from services.synthesis.runs import service
 
@@ -119,6 +126,7 @@ SERVICES: dict[str, Callable[[], ServiceSpec]] = {
     "synthesis_themes": _synthesis_themes,  # theme runs, validation, follow-up
     "web": _web,
     "identity": _identity,  # after "web": it adds its pages to the web front end
+    "synthesis_stats": _synthesis_stats,  # after "web": closed questions, open data pages
 }
 
 

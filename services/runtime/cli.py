@@ -6,6 +6,7 @@
   topics create                                       create the Kafka topics of topics.yaml
   retention                                           delete what retention settings expire
   recount                                             vote tallies recounted from the log
+  export opendata (CONSULTATION [--out DIR] | --daily)  Grand Débat format open data
   synthesis-jobs                                      pending theme runs, scheduled updates, digests
 """
 
@@ -53,6 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from services.synthesis.runs.jobs_cli import synthesis_jobs_command
 
         return asyncio.run(synthesis_jobs_command(settings))
+    if args.command == "export":
+        from services.synthesis.opendata.cli import export_command
+
+        return asyncio.run(export_command(settings, args.consultation, args.out, args.daily))
     return asyncio.run(_create_topics(settings))
 
 
@@ -75,6 +80,12 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("projection", help="e.g. consultation.catalogue")
     sub.add_parser("retention", help="apply retention periods (identity outbox, tokens)")
     sub.add_parser("recount", help="recount vote tallies from the log, compare (exit 1 if not)")
+    export = sub.add_parser("export", help="open data in the Grand Débat format")
+    export.add_argument("what", choices=["opendata"])
+    export.add_argument("consultation", nargs="?", help="consultation id")
+    export.add_argument("--out", help="directory (default <data_dir>/opendata/<consultation>)")
+    export.add_argument("--daily", action="store_true",
+                        help="publish every consultation whose organiser turned it on")
     sub.add_parser("synthesis-jobs",
                    help="pending theme runs, scheduled updates, follow-up e-mail digests")
     topics = sub.add_parser("topics", help="Kafka topics")

@@ -14,6 +14,11 @@ documents (or their deletion) with `rev` as external version. Merges are order-f
 vote counts move by the deltas the ballot events carry), and the projection guard
 skips redeliveries, so any delivery order ends in the same documents. A questionnaire
 response gives one document per text answer (`<contribution>~<question>`).
+
+The index is written once per batch (`end_batch`, still inside the store transaction,
+so before the guards commit): every index write ends with a commit (tantivy: a segment
+and an fsync), and one per event -- per ballot -- held the read store's shared write
+lock for seconds per batch, stalling every other projection behind it (ADR 0019).
 """
 
 from __future__ import annotations
@@ -44,12 +49,19 @@ class SearchIndexer(Projection):
 
     def __init__(self, search_index: SearchIndex) -> None:
         self.index = search_index
+        # The batch's last write per document id (a later rev replaces an earlier one),
+        # and the transaction it belongs to: a batch that died before `end_batch`
+        # leaves stale writes, dropped here and redelivered by the worker.
+        self._writes: dict[str, tuple[int, SearchDoc | None]] = {}
+        self._batch_tx: StoreTx | None = None
 
     async def reset(self) -> None:
         """Called by `parlons replay search.indexer` before the log is read again."""
         await self.index.clear()
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
+        if tx is not self._batch_tx:
+            self._writes, self._batch_tx = {}, tx
         d, t = event.data, event.type
         if t == "consultation.PhasesScheduled":
             await tx.put(PHASES, ALL, d["consultation_id"], {"phases": [
@@ -65,6 +77,16 @@ class SearchIndexer(Projection):
             if t in SUBMITTED:
                 await _add_to_author(tx, state)
             await self._push(state, tx)
+
+    async def end_batch(self, tx: StoreTx) -> None:
+        writes = self._writes if tx is self._batch_tx else {}
+        self._writes, self._batch_tx = {}, None
+        upserts = [(doc, rev) for rev, doc in writes.values() if doc is not None]
+        deletes = [(i, rev) for i, (rev, doc) in writes.items() if doc is None]
+        if upserts:
+            await self.index.upsert(upserts)
+        if deletes:
+            await self.index.delete(deletes)
 
     async def _vote(self, event: Envelope, tx: StoreTx) -> None:
         d = event.data
@@ -102,11 +124,11 @@ class SearchIndexer(Projection):
             return
         author = await tx.get(AUTHORS, ALL, state["author_id"]) or _new_author()
         if not visible(state, author):
-            await self.index.delete([(i, state["rev"]) for i in ids])
+            self._writes.update((i, (state["rev"], None)) for i in ids)
             return
         phases = await tx.get(PHASES, ALL, state["consultation_id"]) or {"phases": []}
         docs = documents(state, author, phases["phases"])
-        await self.index.upsert([(doc, state["rev"]) for doc in docs])
+        self._writes.update((doc.id, (state["rev"], doc)) for doc in docs)
 
 
 def visible(state: dict[str, Any], author: dict[str, Any]) -> bool:

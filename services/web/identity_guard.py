@@ -4,7 +4,8 @@ here before its route runs, so a new back-office route is covered by default
 
 - the settings-configured admin may do everything (the bootstrap admin);
 - a participant holding `organiser` or `admin` on consultation C may use
-  `/admin/consultations/C/...`;
+  `/admin/consultations/C/...`, `/admin/equipe/C/...` and `/admin/donnees-ouvertes/C`
+  (the daily open-data publication);
 - a participant holding `moderator` or `admin` on C may use
   `/admin/moderation/C/...` (the queue and decisions), and `organiser` or
   `admin` on C its charter `/admin/moderation/C/charte`;
@@ -34,7 +35,8 @@ from services.web.identity_session import acting_as, stop_acting, visitor
 from services.web.rendering import private_page
 
 PUBLIC = frozenset({"/admin/connexion", "/admin/deconnexion"})
-CONSULTATION_PATH = re.compile(r"^/admin/(consultations|equipe)/(?P<cid>[^/]+)(/.*)?$")
+CONSULTATION_PATH = re.compile(
+    r"^/admin/(consultations|equipe|donnees-ouvertes)/(?P<cid>[^/]+)(/.*)?$")
 ADMIN_ONLY_IDS = frozenset({"nouvelle"})  # /admin/consultations/nouvelle is not an object
 MANAGING_ROLES = frozenset({"organiser", "admin"})
 MODERATION_PATH = re.compile(r"^/admin/moderation/(?P<cid>[^/]+)(?P<rest>/.*)?$")

@@ -1,0 +1,181 @@
+"""Closed-question statistics and open data over HTTP (embedded platform on
+SQLite, workers running): responses sent through the API by participants whose
+postcode is in the vault; figures by département and level in the JSON API and
+the back office (SVG bars, no script); roles; the streamed CSV download and the
+daily publication scanned for direct identifiers; bad input as 404, never 500."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from test_identity_participation import csrf_header, open_consultation
+from test_identity_privacy import session_client, until
+from test_identity_web import SYSTEM, Platform, open_platform
+
+from services.consultation.content_commands import OptionSpec, QuestionSpec, SaveQuestionnaire
+from services.identity.commands import GrantRole, RegisterParticipant
+from services.identity.levels import roles_in
+from services.identity.model import new_participant_id
+from services.synthesis.opendata.publish import publish_daily
+from services.synthesis.stats.projection import ROWS
+
+QID = "mobilite"
+PEOPLE = {  # pseudonym: (postcode, answer)
+    "Rennais1": ("35000", "velo"), "Rennais2": ("35200", "bus"),
+    "Parisien": ("75011", "velo"), "Brestois": ("29200", "autre"),
+}
+QUESTIONS = (
+    QuestionSpec("transport", "single", "Comment venez-vous au travail ?",
+                 options=(OptionSpec("velo", "À vélo"), OptionSpec("bus", "En bus")),
+                 allow_other=True),
+    QuestionSpec("idees", "open", "Vos idées ?"),
+)
+
+
+@pytest.fixture
+async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Platform]:
+    async with open_platform(tmp_path, monkeypatch) as p:
+        yield p
+
+
+@pytest.fixture
+async def world(platform: Platform) -> dict[str, str]:
+    p = platform
+    await open_consultation(p, "c1", level="email", moderation="post")
+    await p.container.handle(SaveQuestionnaire(QID, "c1", "Mobilité", QUESTIONS), SYSTEM)
+    ids = {}
+    for name in (*PEOPLE, "Ana", "Orga", "Simple"):
+        ids[name] = new_participant_id()
+        await p.container.handle(RegisterParticipant(
+            ids[name], f"{name.lower()}@exemple.fr", name,
+            postcode=PEOPLE.get(name, ("", ""))[0]), SYSTEM)
+    for name, role in (("Ana", "analyst"), ("Orga", "organiser"), ("Simple", "participant")):
+        await p.container.handle(GrantRole(ids[name], "c1", role), SYSTEM)
+
+    async def granted() -> bool:
+        return "participant" in await roles_in(p.container.store, ids["Simple"], "c1")
+    await until(granted)
+
+    async def questionnaire_saved() -> bool:
+        return await p.container.store.get("questionnaires", "c1", QID) is not None
+    await until(questionnaire_saved)
+    for n, (name, (_, choice)) in enumerate(PEOPLE.items()):
+        async with session_client(p, ids[name]) as client:
+            r = await client.post(
+                f"/api/consultations/c1/questionnaires/{QID}/responses",
+                headers={**await csrf_header(client), "Idempotency-Key": f"r{n}"},
+                json={"answers": {
+                    "transport": {"option_ids": [choice], "other_text": (
+                        f"À pied, écrivez à {name.lower()}@exemple.fr" if choice == "autre"
+                        else "")},
+                    "idees": {"text": f"Plus de trains, mon IP est 10.0.0.{n}."}}})
+            assert r.status_code == 201, r.text
+
+    async def projected() -> bool:
+        return await p.container.store.count(ROWS, QID) == len(PEOPLE)
+    await until(projected)
+    return ids
+
+
+async def test_figures_by_departement_and_level_through_the_api(
+        platform: Platform, world: dict[str, str]) -> None:
+    async with session_client(platform, world["Ana"]) as ana:
+        r = await ana.get(f"/api/synthesis/c1/questionnaires/{QID}/statistiques")
+    assert r.status_code == 200, r.text
+    stats = r.json()
+    assert stats["respondents"]["total"] == 4
+    assert stats["respondents"]["by_departement"] == {"29": 1, "35": 2, "75": 1}
+    assert stats["respondents"]["by_region"] == {"11": 1, "53": 3}
+    assert stats["respondents"]["by_level"] == {"email": 4}
+    (transport,) = stats["questions"]
+    velo = next(o for o in transport["options"] if o["option_id"] == "velo")
+    assert (velo["count"], velo["percent"]) == (2, 50.0)
+    assert velo["by_departement"] == {"35": {"count": 1, "percent": 50.0},
+                                      "75": {"count": 1, "percent": 100.0}}
+
+
+async def test_roles_and_bad_input(platform: Platform, world: dict[str, str]) -> None:
+    url = f"/api/synthesis/c1/questionnaires/{QID}/statistiques"
+    async with session_client(platform, None) as nobody:
+        assert (await nobody.get(url)).status_code == 401
+        assert (await nobody.get("/admin/analyse/c1/statistiques")).status_code == 303
+    async with session_client(platform, world["Simple"]) as simple:
+        assert (await simple.get(url)).status_code == 403
+        assert (await simple.get(f"/admin/analyse/c1/statistiques/{QID}")).status_code == 403
+        assert (await simple.get(f"/admin/analyse/c1/donnees-ouvertes/{QID}.csv")
+                ).status_code == 403
+    async with session_client(platform, "orga", kind="admin") as admin:
+        for path in ("/api/synthesis/c1/questionnaires/nope/statistiques",
+                     "/api/synthesis/nope/questionnaires/x/statistiques"):
+            r = await admin.get(path)
+            assert r.status_code == 404 and r.json()["error"] == "not_found", r.text
+        for path in ("/admin/analyse/c1/statistiques/nope",
+                     "/admin/analyse/nope/statistiques",
+                     "/admin/analyse/c1/donnees-ouvertes/nope.csv",
+                     "/admin/analyse/c1/donnees-ouvertes/..%2Fsecret.csv",
+                     f"/admin/analyse/c1/donnees-ouvertes/{QID}.exe",
+                     "/donnees-ouvertes/c1", "/donnees-ouvertes/nope/x.csv"):
+            assert (await admin.get(path)).status_code == 404, path
+
+
+async def test_back_office_page_with_svg_bars_and_breakdown(
+        platform: Platform, world: dict[str, str]) -> None:
+    async with session_client(platform, world["Orga"]) as orga:
+        listing = await orga.get("/admin/analyse/c1/statistiques")
+        assert listing.status_code == 200 and f"/statistiques/{QID}" in listing.text
+        page = await orga.get(f"/admin/analyse/c1/statistiques/{QID}?par=departement")
+        bogus = await orga.get(f"/admin/analyse/c1/statistiques/{QID}?par=<script>")
+    assert page.status_code == 200
+    html = page.text
+    assert "<svg" in html and "<script" not in html.split("</header>")[-1].split("<footer")[0]
+    assert "À vélo : 2 (50.0 %)" in html
+    assert "35 - Ille-et-Vilaine" in html and "Ventiler par" in html
+    assert bogus.status_code == 200 and "&lt;script&gt;" not in bogus.text
+
+
+def scan(raw: bytes, ids: dict[str, str]) -> None:
+    assert not re.search(rb"[\w.+-]+@[\w-]+\.\w+", raw)
+    assert not re.search(rb"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b", raw)
+    for pseudonym, pid in ids.items():
+        assert pid.encode() not in raw and pseudonym.encode() not in raw, pseudonym
+
+
+async def test_download_and_daily_publication_carry_no_direct_identifier(
+        platform: Platform, world: dict[str, str]) -> None:
+    async with session_client(platform, world["Ana"]) as ana:
+        r = await ana.get(f"/admin/analyse/c1/donnees-ouvertes/{QID}.csv")
+        j = await ana.get(f"/admin/analyse/c1/donnees-ouvertes/{QID}.json")
+        d = await ana.get(f"/admin/analyse/c1/donnees-ouvertes/{QID}-dictionnaire.md")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert sorted(row["authorZipCode"] for row in rows) == ["29", "35", "35", "75"]
+    assert rows[0]["Qtransport - Comment venez-vous au travail ?"] in ("À vélo", "En bus",
+                                                                        "Autre")
+    for body in (r.content, j.content, d.content):
+        scan(body, world)
+    async with session_client(platform, world["Orga"]) as orga:
+        page = "/admin/donnees-ouvertes/c1"
+        shown = await orga.get(page)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', shown.text)
+        assert token, (shown.status_code, re.sub(r"\s+", " ", shown.text)[-1500:])
+        done = await orga.post(page, data={"csrf_token": token.group(1), "quotidienne": "oui"})
+        assert done.status_code == 303
+    async with session_client(platform, world["Ana"]) as ana:  # organisers only
+        assert (await ana.post("/admin/donnees-ouvertes/c1",
+                               data={"quotidienne": "non"})).status_code in (403, 400)
+    written = await publish_daily(platform.container.store, platform.data_dir / "opendata")
+    assert sorted(w.name for w in written["c1"]) == [
+        f"{QID}-dictionnaire.md", f"{QID}.csv", f"{QID}.json"]
+    async with session_client(platform, None) as public:
+        listing = await public.get("/donnees-ouvertes/c1")
+        assert listing.status_code == 200 and f"{QID}.csv" in listing.text
+        for name in (f"{QID}.csv", f"{QID}.json", f"{QID}-dictionnaire.md"):
+            got = await public.get(f"/donnees-ouvertes/c1/{name}")
+            assert got.status_code == 200, name
+            scan(got.content, world)
+        assert (await public.get("/donnees-ouvertes/c1/..%2F..%2Fread.db")).status_code == 404
