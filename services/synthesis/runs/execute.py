@@ -42,7 +42,7 @@ class RunResult:
 
 
 def full_run(snapshot: Snapshot, *, n_themes: int, seed: int) -> RunResult:
-    docs = snapshot.docs
+    docs = sorted(snapshot.docs, key=lambda d: d["id"])  # any source order: one result
     params = RunParameters(n_themes=n_themes, seed=seed, log_position=dict(snapshot.position))
     if not docs:
         return RunResult(_params(params, "full"), 0, [], {})
