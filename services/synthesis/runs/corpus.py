@@ -8,10 +8,12 @@ behind the `SynthesisSource` port.
 | synthesis_corpus_state | "all" | contribution_id | internal: the contribution, its decision, campaign |
 | synthesis_corpus | consultation_id | doc id | DOC = {id, contribution_id, kind, text, day, author_id, campaign, proposal_id} while published |
 | synthesis_corpus_position | "all" | consultation_id | {events}: deposit/moderation events applied for it (the run's input position) |
+| synthesis_corpus_authors | "all" | participant_id | {erased, contributions: [ids]} |
 
 A questionnaire response gives one doc per open answer (`<contribution>~<question>`),
 a proposal one doc (title and body). Published means what the public sees: not
-withdrawn, approved, or post-moderated and not (yet) hidden or rejected."""
+withdrawn, author not erased, approved, or post-moderated and not (yet) hidden or
+rejected (as the search index: an erased person's texts leave the synthesis)."""
 
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from services.store.port import ReadStore, StoreTx
 STATE = "synthesis_corpus_state"
 CORPUS = "synthesis_corpus"
 POSITION = "synthesis_corpus_position"
+AUTHORS = "synthesis_corpus_authors"
 ALL = "all"
 KINDS = {"deposit.ProposalSubmitted": "proposal", "deposit.ResponseSubmitted": "answer"}
 PAGE = 1000
@@ -98,15 +101,23 @@ class MemorySynthesisSource(SynthesisSource):
 
 class CorpusProjection(Projection):
     name = "synthesis.corpus"
-    topics = ("deposit.events", "moderation.events")
-    tables = (STATE, CORPUS, POSITION)
+    topics = ("deposit.events", "moderation.events", "identity.events")
+    tables = (STATE, CORPUS, POSITION, AUTHORS)
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         d, t = event.data, event.type
+        if t == "identity.ParticipantErased":
+            await _erase(tx, d["participant_id"])
+            return
         if "contribution_id" not in d or t == "deposit.ContributionPolicySet":
             return
         state = await tx.get(STATE, ALL, d["contribution_id"]) or _skeleton(d)
         if t in KINDS:
+            author = await tx.get(AUTHORS, ALL, d["author_id"]) or {"erased": False,
+                                                                     "contributions": []}
+            author["contributions"] = sorted({*author["contributions"], state["id"]})
+            await tx.put(AUTHORS, ALL, d["author_id"], author)
+            state["erased"] = author["erased"]
             state.update(kind=KINDS[t], consultation_id=d["consultation_id"],
                          author_id=d["author_id"], moderation=d["moderation"],
                          day=event.occurred_at.date().isoformat(),
@@ -141,6 +152,16 @@ class CorpusProjection(Projection):
         await tx.put(POSITION, ALL, cid, {"events": pos["events"] + 1})
 
 
+async def _erase(tx: StoreTx, participant_id: str) -> None:
+    author = await tx.get(AUTHORS, ALL, participant_id) or {"contributions": []}
+    await tx.put(AUTHORS, ALL, participant_id, {**author, "erased": True})
+    for cid in author["contributions"]:
+        state = await tx.get(STATE, ALL, cid)
+        if state is not None:
+            state["erased"] = True
+            await _write(state, tx)
+
+
 def _skeleton(d: dict[str, Any]) -> dict[str, Any]:
     return {"id": d["contribution_id"], "consultation_id": d["consultation_id"], "kind": None,
             "author_id": "", "moderation": "post", "day": "", "proposal_text": "", "answers": [],
@@ -148,7 +169,7 @@ def _skeleton(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def shows(state: dict[str, Any]) -> bool:
-    if state["kind"] is None or state["withdrawn"]:
+    if state["kind"] is None or state["withdrawn"] or state.get("erased"):
         return False
     return state["decision"] == "approved" or (
         state["moderation"] == "post" and state["decision"] is None)
