@@ -29,7 +29,7 @@ import orjson
 from services.consultation.questionnaire import OTHER, OTHER_LABEL
 from services.moderation.checks import EMAIL, PHONE
 from services.store.port import Doc, ReadStore
-from services.synthesis.opendata.columns import Column, header, question_columns
+from services.synthesis.opendata.columns import header, question_columns
 from services.synthesis.stats.projection import ROWS
 
 PAGE = 500
@@ -52,16 +52,14 @@ class OpenDataExport:
 
     async def rows(self, questionnaire: Doc) -> AsyncIterator[dict[str, str]]:
         """The questionnaire's published responses, as {column: value}, in key order."""
-        columns = question_columns(questionnaire)
-        labels = {q["question_id"]: {**{o["option_id"]: o["label"] for o in q["options"]},
-                                     OTHER: OTHER_LABEL} for q in questionnaire["questions"]}
+        plan = _plan(questionnaire)
         number, after = 0, None
         while True:
             page = await self._store.list(ROWS, questionnaire["questionnaire_id"],
                                           limit=self._page, after=after)
             for _, doc in page:
                 number += 1
-                yield self._row(doc, number, questionnaire, columns, labels)
+                yield self._row(doc, number, questionnaire, plan)
             if len(page) < self._page:
                 return
             after = page[-1][0]
@@ -88,8 +86,8 @@ class OpenDataExport:
             first = False
         yield b"\n]\n"
 
-    def _row(self, doc: Doc, number: int, questionnaire: Doc, columns: list[Column],
-             labels: dict[str, dict[str, str]]) -> dict[str, str]:
+    def _row(self, doc: Doc, number: int, questionnaire: Doc, plan: list[Plan]
+             ) -> dict[str, str]:
         answers = {a["question_id"]: a for a in doc["answers"]}
         row = {
             "id": doc["id"], "reference": f"{questionnaire.get('position', 0) + 1}-{number}",
@@ -102,19 +100,35 @@ class OpenDataExport:
             "authorType": "", "authorZipCode": doc.get("territory") or "",
         }
         masked = bool(doc.get("masked"))
-        for c in columns:
-            row[c.name] = _value(answers.get(c.question_id), c, labels[c.question_id], masked)
+        for name, qid, field, labels in plan:
+            answer = answers.get(qid)
+            if answer is None:
+                row[name] = ""
+            elif labels is not None:  # a closed question: its options' labels
+                row[name] = JOIN.join([labels.get(o, o) for o in answer["option_ids"]])
+            else:  # free text: an open answer or the "Autre" part
+                row[name] = "" if masked else _cell(answer.get(field) or "")
         return row
 
 
-def _value(answer: Doc | None, column: Column, labels: dict[str, str], masked: bool) -> str:
-    if answer is None:
-        return ""
-    if column.part == "other":
-        return "" if masked else _cell(answer.get("other_text") or "")
-    if column.kind == "open":
-        return "" if masked else _cell(answer.get("text") or "")
-    return JOIN.join(labels.get(o, o).replace(JOIN, "/") for o in answer["option_ids"])
+# (column name, question id, free-text field, labels of options or None for free text)
+Plan = tuple[str, str, str, "dict[str, str] | None"]
+
+
+def _plan(questionnaire: Doc) -> list[Plan]:
+    """How each question column is filled, worked out once per file, not per row."""
+    labels = {q["question_id"]: {**{o["option_id"]: o["label"].replace(JOIN, "/")
+                                    for o in q["options"]}, OTHER: OTHER_LABEL}
+              for q in questionnaire["questions"]}
+    plan: list[Plan] = []
+    for c in question_columns(questionnaire):
+        if c.part == "other":
+            plan.append((c.name, c.question_id, "other_text", None))
+        elif c.kind == "open":
+            plan.append((c.name, c.question_id, "text", None))
+        else:
+            plan.append((c.name, c.question_id, "", labels[c.question_id]))
+    return plan
 
 
 def _cell(text: str) -> str:

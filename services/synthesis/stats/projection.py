@@ -42,7 +42,8 @@ WATCHED = frozenset({"deposit.ResponseSubmitted", "deposit.ContributionWithdrawn
                      "moderation.DecisionMade", "moderation.AppealDecided",
                      "moderation.PersonalDataMasked"})
 
-Delta = dict[tuple[str, str, str, str, str], int]  # (questionnaire, key, option|"", dim, value)
+# (questionnaire, question or RESPONDENTS, option or "", level, département) -> +/- n
+Delta = dict[tuple[str, str, str, str, str], int]
 
 
 class ClosedStatsProjection(Projection):
@@ -60,10 +61,10 @@ class ClosedStatsProjection(Projection):
         if tx is not self._tx:  # a new batch (or a retry after a failed one): start afresh
             self._tx, self._delta = tx, defaultdict(int)
         state = await tx.get(STATE, ALL, event.data["contribution_id"]) or _new_state(event)
-        before = _counts(state)
+        before = published(state)
         if not merge(state, event):
             return
-        after = _counts(state)
+        after = published(state)
         await tx.put(STATE, ALL, state["id"], state)
         if state["kind"] is None:
             return
@@ -77,32 +78,31 @@ class ClosedStatsProjection(Projection):
         if tx is not self._tx or not self._delta:
             return
         touched: dict[tuple[str, str], list[tuple[str, str, str, int]]] = defaultdict(list)
-        for (qn, key, option, dim, value), n in self._delta.items():
+        for (qn, key, option, level, dep), n in self._delta.items():
             if n:
-                touched[(qn, key)].append((option, dim, value, n))
+                touched[(qn, key)].append((option, level, dep, n))
         for (qn, key), changes in sorted(touched.items()):
             doc = await tx.get(COUNTS, qn, key) or {"answered": _split(), "options": {}}
-            for option, dim, value, n in changes:
+            for option, level, dep, n in changes:
                 split = doc["options"].setdefault(option, _split()) if option else doc["answered"]
-                _bump(split, dim, value, n)
+                _bump(split, level, dep, n)
             await tx.put(COUNTS, qn, key, doc)
         self._tx, self._delta = None, defaultdict(int)
 
     def _add(self, state: dict[str, Any], sign: int) -> None:
-        qn = state["questionnaire_id"]
-        where = _dimensions(state)
-        self._bump_all(qn, RESPONDENTS, "", where, sign)
+        """Count the response in (or out): one delta per (question, option) and
+        (level, département); end_batch spreads it over the four splits."""
+        qn, level, dep = state["questionnaire_id"], state["identity_level"], state["territory"]
+        delta = self._delta
+        delta[(qn, RESPONDENTS, "", level, dep)] += sign
         for answer in state["answers"]:
-            if not answer["option_ids"]:
+            options = answer["option_ids"]
+            if not options:
                 continue  # an open question: its text goes to the theme pipeline
-            self._bump_all(qn, answer["question_id"], "", where, sign)
-            for option in answer["option_ids"]:
-                self._bump_all(qn, answer["question_id"], option, where, sign)
-
-    def _bump_all(self, qn: str, key: str, option: str, where: list[tuple[str, str]],
-                  sign: int) -> None:
-        for dim, value in where:
-            self._delta[(qn, key, option, dim, value)] += sign
+            qid = answer["question_id"]
+            delta[(qn, qid, "", level, dep)] += sign
+            for option in options:
+                delta[(qn, qid, option, level, dep)] += sign
 
 
 def merge(state: dict[str, Any], event: Envelope) -> bool:
@@ -142,10 +142,6 @@ def published(state: dict[str, Any]) -> bool:
         state["moderation"] == "post" and state["decision"] is None)
 
 
-def _counts(state: dict[str, Any]) -> bool:
-    return published(state)
-
-
 async def _row(tx: StoreTx, state: dict[str, Any], shown: bool) -> None:
     """The export's row and the "Autre" texts follow the published state."""
     qn, cid = state["questionnaire_id"], state["id"]
@@ -167,25 +163,19 @@ async def _row(tx: StoreTx, state: dict[str, Any], shown: bool) -> None:
                 await tx.delete(OTHER_TEXTS, partition, cid)
 
 
-def _dimensions(state: dict[str, Any]) -> list[tuple[str, str]]:
-    dep = state["territory"]
-    region = REGION_OF_DEPARTEMENT.get(dep, "")
-    return [("total", ""), ("level", state["identity_level"]),
-            ("departement", dep if region else UNKNOWN), ("region", region or UNKNOWN)]
-
-
 def _split() -> dict[str, Any]:
     return {"total": 0, "level": {}, "departement": {}, "region": {}}
 
 
-def _bump(split: dict[str, Any], dim: str, value: str, n: int) -> None:
-    if dim == "total":
-        split["total"] += n
-        return
-    counts = split[dim]
-    counts[value] = counts.get(value, 0) + n
-    if not counts[value]:
-        del counts[value]
+def _bump(split: dict[str, Any], level: str, dep: str, n: int) -> None:
+    region = REGION_OF_DEPARTEMENT.get(dep, "")
+    split["total"] += n
+    for dim, value in (("level", level), ("departement", dep if region else UNKNOWN),
+                       ("region", region or UNKNOWN)):
+        counts = split[dim]
+        counts[value] = counts.get(value, 0) + n
+        if not counts[value]:
+            del counts[value]
 
 
 def _new_state(event: Envelope) -> dict[str, Any]:
