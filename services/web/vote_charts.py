@@ -4,6 +4,9 @@ presentation attributes (no inline style or script, so the strict CSP holds)."""
 from __future__ import annotations
 
 from html import escape
+from typing import Any
+
+RANKED_MAX = 50  # rows of the ranking table on the results page
 
 COLOURS = {"agree": "#18753c", "disagree": "#ce0500", "neutral": "#666666"}
 LABELS = {"agree": "d'accord", "disagree": "pas d'accord", "neutral": "neutre"}
@@ -33,3 +36,13 @@ def shares(by_level: dict[str, int]) -> list[tuple[str, int, float]]:
     """(level, votes, percent) sorted by level name; percent of all votes."""
     total = sum(by_level.values())
     return [(lvl, n, 100.0 * n / total) for lvl, n in sorted(by_level.items())] if total else []
+
+
+def ranking_rows(ranking: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Items of a RANKING_TALLY by Borda points (then first choices, then id), with
+    their first-choice count; at most RANKED_MAX rows."""
+    if not ranking or not ranking.get("ballots"):
+        return []
+    borda, first = ranking["borda"], ranking["first"]
+    order = sorted(borda, key=lambda i: (-borda[i], -first.get(i, 0), i))[:RANKED_MAX]
+    return [{"item_id": i, "borda": borda[i], "first": first.get(i, 0)} for i in order]

@@ -22,14 +22,15 @@ from services.deposit.participant import ParticipantContext
 from services.identity.limits import limit_contribution
 from services.vote import model
 from services.vote.commands import CastBallot, WithdrawBallot
-from services.vote.projections import BALLOTS, FROZEN, TALLIES, tally_partition
+from services.vote.projections import BALLOTS, FROZEN, RANKINGS, TALLIES, tally_partition
 from services.vote.recount import compare
 from services.vote.sequence import sequence_for
 from services.web.deps import Web
 from services.web.forms import admin_page, checked_form, text
 from services.web.identity_session import visitor
 from services.web.rendering import public_page
-from services.web.vote_charts import agree_bar, shares
+from services.web.vote_charts import agree_bar, ranking_rows, shares
+from services.web.vote_ranking import ranking_routes
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -74,6 +75,9 @@ def routes(web: Web, container: Container) -> APIRouter:
             return []
         return await sequence_for(store, cid, phase["phase_id"], who.participant_id, size=size,
                                   rng=np.random.default_rng())
+
+    # before POST /vote/{cid}/{item_id}, which would take /vote/{cid}/classement
+    r.include_router(ranking_routes(web, container, participant, consultation_or_404, vote_phase))
 
     @r.get("/vote/{cid}")
     async def sequence_page(cid: str, request: Request) -> Response:
@@ -132,14 +136,17 @@ def routes(web: Web, container: Container) -> APIRouter:
     async def results(cid: str, request: Request) -> Response:
         consultation = await consultation_or_404(cid)
         phase = vote_phase(consultation)
-        frozen, tallies = None, []
+        frozen, tallies, ranking = None, [], None
         if phase is not None:
             frozen = await store.get(FROZEN, cid, phase["phase_id"])
             if frozen is not None:
                 tallies = [frozen["tallies"][k] for k in sorted(frozen["tallies"])]
+                ranking = frozen["rankings"]
             else:
                 tallies = [d for _, d in await store.list(
                     TALLIES, tally_partition(cid, phase["phase_id"]), limit=200)]
+                ranking = await store.get(RANKINGS, cid, phase["phase_id"])
+        ranked = ranking_rows(ranking)
         levels: dict[str, int] = {}
         rows = []
         for t in tallies:
@@ -155,7 +162,9 @@ def routes(web: Web, container: Container) -> APIRouter:
                              a["agree"], a["disagree"], a["neutral"]))})
         return public_page(request, web.env, "vote/results.html", {
             "consultation": consultation, "phase": phase, "frozen": frozen is not None,
-            "rows": rows, "titles": await titles([row["item_id"] for row in rows]),
+            "rows": rows, "ranked": ranked, "ballots": (ranking or {}).get("ballots", 0),
+            "titles": await titles([row["item_id"] for row in rows]
+                                   + [row["item_id"] for row in ranked]),
             "levels": shares(levels)})
 
     @r.get("/methodologie/vote")

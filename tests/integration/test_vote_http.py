@@ -1,0 +1,269 @@
+"""The vote service through its public HTTP interface (embedded platform on
+SQLite, workers running, a participant's session cookie): JSON ballots and the
+pages that work without JavaScript (vote buttons, ranking form, results).
+
+Issue #6 "Must show": a repeated vote adds no event, a change moves the tally by
+-1/+1, a withdrawal by -1; bad input (unknown, hidden or withdrawn item, invalid
+choice, ranking with duplicates or too many items) is refused with a French
+message and stores nothing; a ballot after the close is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from test_identity_participation import csrf_header
+from test_identity_privacy import participant, session_client, until
+from test_identity_web import SYSTEM, Platform, open_platform
+
+from services.consultation.commands import (
+    CreateConsultation,
+    PhaseSpec,
+    PublishConsultation,
+    SchedulePhases,
+)
+from services.deposit.commands import (
+    SetContributionPolicy,
+    SubmitProposal,
+    WithdrawContribution,
+)
+from services.deposit.participant import ParticipantContext
+from services.moderation.commands import ClaimItem, Decide, ModeratorContext
+
+CID = "velo"
+RESULTS = f"/api/consultations/{CID}/phases/vote/results?limit=200"
+AGREE = {"kind": "agree", "choice": "agree"}
+
+
+@pytest.fixture
+async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Platform]:
+    async with open_platform(tmp_path, monkeypatch) as p:
+        await open_vote(p)
+        yield p
+
+
+async def open_vote(p: Platform) -> None:
+    """A consultation whose phase allows deposits and every kind of vote, four
+    published proposals, one hidden by a moderator, one withdrawn by its author."""
+    now = p.clock.now()
+    for cmd in (CreateConsultation(CID, "Le vélo en ville", CID, identity_level="email"),
+                SchedulePhases(CID, (PhaseSpec(
+                    "vote", "vote", "Vote", now - timedelta(hours=1), now + timedelta(days=5),
+                    actions=("deposit", "vote_support", "vote_agree", "vote_ranking")),)),
+                PublishConsultation(CID), SetContributionPolicy(CID, withdraw_allowed=True)):
+        await p.container.handle(cmd, SYSTEM)
+
+    async def published() -> bool:
+        doc = await p.container.store.get("consultation_detail", "all", CID)
+        return bool(doc and doc["published"] and doc.get("phases"))
+    await until(published)
+    authors = [ParticipantContext(f"p-author{n}", "email") for n in range(6)]
+    for n, author in enumerate(authors):
+        await p.container.handle(SubmitProposal(
+            f"item-{n}", CID, author, f"Proposition {n}",
+            "Une proposition assez longue pour passer."), SYSTEM)
+    await until(lambda: _try(p, WithdrawContribution("item-5", authors[5])))
+    modo = ModeratorContext("p-modo")
+    await until(lambda: _try(p, ClaimItem("item-4", modo)))  # once the queue has it
+    await until(lambda: _try(p, Decide("item-4", modo, "hidden", "hors_sujet")))
+
+    async def ready() -> bool:
+        items = p.container.store
+        shown = await items.get("public_state", "all", "item-4")
+        gone = await items.get("deposit_contributions", "all", "item-5")
+        return bool(shown and shown.get("decision") == "hidden" and gone
+                    and gone.get("withdrawn"))
+    await until(ready)
+
+
+async def _try(p: Platform, command: object) -> bool:
+    try:
+        await p.container.handle(command, SYSTEM)
+    except Exception:  # a read model not caught up yet: tried again
+        return False
+    return True
+
+
+async def vote_events(p: Platform) -> list[str]:
+    return [r.event.type for r in await p.container.log.read("vote.events")]
+
+
+async def tallies(client: httpx.AsyncClient) -> dict[str, dict[str, Any]]:
+    return {d["item_id"]: d["agree"] for d in (await client.get(RESULTS)).json()["items"]}
+
+
+async def settled(p: Platform, client: httpx.AsyncClient, item: str,
+                  expected: dict[str, int]) -> None:
+    async def check() -> bool:
+        agree = (await tallies(client)).get(item, {"agree": 0, "disagree": 0, "neutral": 0})
+        return {k: agree[k] for k in expected} == expected
+    await until(check)
+
+
+async def ballot(client: httpx.AsyncClient, item: str, body: dict[str, Any], key: str,
+                 headers: dict[str, str], action: str = "ballot") -> httpx.Response:
+    return await client.post(f"/api/items/{item}/{action}", json=body,
+                             headers={"Idempotency-Key": key, **headers})
+
+
+async def test_repeat_change_and_withdrawal_through_the_json_api(platform: Platform) -> None:
+    p = platform
+    anne = await participant(p, "Anne")
+    async with session_client(p, anne) as client:
+        h = await csrf_header(client)
+        first = await ballot(client, "item-0", AGREE, "k1", h)
+        assert first.status_code == 200 and first.json()["status"] == "recorded", first.text
+        await settled(p, client, "item-0", {"agree": 1, "disagree": 0})
+        again = await ballot(client, "item-0", AGREE, "k2", h)  # a new request, same vote
+        assert again.json()["status"] == "unchanged"
+        replay = await ballot(client, "item-0", AGREE, "k1", h)  # a retry, same key
+        assert replay.headers.get("idempotent-replayed") == "true"
+        assert await vote_events(p) == ["vote.BallotCast"]  # no new event
+
+        change = await ballot(client, "item-0", {"kind": "agree", "choice": "disagree"},
+                              "k3", h)
+        assert change.json()["status"] == "recorded"
+        await settled(p, client, "item-0", {"agree": 0, "disagree": 1})
+        changed = (await p.container.log.read("vote.events"))[-1].event.data
+        assert changed["previous"]["choice"] == "agree" and changed["choice"] == "disagree"
+
+        withdrawn = await ballot(client, "item-0", {"kind": "agree"}, "k4", h, "ballot/withdraw")
+        assert withdrawn.json()["status"] == "withdrawn"
+        await settled(p, client, "item-0", {"agree": 0, "disagree": 0})
+        assert await vote_events(p) == ["vote.BallotCast"] * 2 + ["vote.BallotWithdrawn"]
+        mine = (await client.get("/api/me/ballots")).json()["items"]
+        assert mine == []
+
+
+BAD_BALLOTS = [
+    ("item-nope", AGREE, "unknown_item"),
+    ("item-4", AGREE, "item_hidden"),
+    ("item-5", AGREE, "item_withdrawn"),
+    ("item-0", {"kind": "agree", "choice": "peut-etre"}, "invalid_choice"),
+    ("item-0", {"kind": "support", "choice": "agree"}, "invalid_choice"),
+    ("item-0", {"kind": "like", "choice": "agree"}, "invalid_ballot_kind"),
+    ("item-0", {"kind": "agree", "choice": "agree", "qualifications": ["genial"]},
+     "invalid_qualification"),
+    ("item-0", {"kind": "agree"}, "invalid_request"),
+]
+BAD_RANKINGS = [
+    (["item-0", "item-1", "item-0"], "ranking_duplicates", "deux fois"),
+    (["item-0", "item-1", "item-2", "item-3", "item-x", "item-y"], "ranking_too_long",
+     "au plus 5"),
+    (["item-0", "item-4"], "item_hidden", "modération"),
+    (["item-0", "item-5"], "item_withdrawn", "retirée"),
+    (["item-0", "item-nope"], "unknown_item", "n'existe pas"),
+]
+
+
+async def test_bad_input_is_refused_in_french_and_stores_nothing(platform: Platform) -> None:
+    p = platform
+    async with session_client(p, await participant(p, "Anne")) as client:
+        h = await csrf_header(client)
+        for n, (item, body, code) in enumerate(BAD_BALLOTS):
+            r = await ballot(client, item, body, f"b{n}", h)
+            assert r.status_code == 422 and r.json()["error"] == code, (item, body, r.text)
+            assert re.search(r"[éèàç]|Cette|invalide|Requête", r.json()["message"]), r.text
+        for n, (items, code, words) in enumerate(BAD_RANKINGS):
+            r = await client.post(f"/api/consultations/{CID}/ranking", json={"items": items},
+                                  headers={"Idempotency-Key": f"r{n}", **h})
+            assert r.status_code == 422 and r.json()["error"] == code, (items, r.text)
+            assert words in r.json()["message"]
+    assert await vote_events(p) == []
+
+
+async def test_a_ballot_after_the_close_is_refused(platform: Platform) -> None:
+    p = platform
+    async with session_client(p, await participant(p, "Anne")) as client:
+        h = await csrf_header(client)
+        assert (await ballot(client, "item-0", AGREE, "k1", h)).status_code == 200
+        p.clock.advance(timedelta(days=6))  # past the phase's end (server clock)
+        late = await ballot(client, "item-1", AGREE, "k2", h)
+        assert late.status_code == 422 and late.json()["error"] == "phase_closed", late.text
+        assert "pas ouverte" in late.json()["message"]
+        ranking = await client.post(f"/api/consultations/{CID}/ranking",
+                                    json={"items": ["item-0"]},
+                                    headers={"Idempotency-Key": "k3", **h})
+        assert ranking.status_code == 422 and ranking.json()["error"] == "phase_closed"
+    assert await vote_events(p) == ["vote.BallotCast"]
+
+
+async def form_post(client: httpx.AsyncClient, page: str, action: str,
+                    data: dict[str, str]) -> httpx.Response:
+    html = (await client.get(page)).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert token, html
+    return await client.post(action, data={"csrf_token": token.group(1), **data})
+
+
+async def test_vote_buttons_without_javascript(platform: Platform) -> None:
+    p = platform
+    async with session_client(p, await participant(p, "Anne")) as client:
+        page = await client.get(f"/vote/{CID}")
+        assert page.status_code == 200 and "accord</button>" in page.text
+        assert "Proposition 4" not in page.text and "Proposition 5" not in page.text
+        r = await form_post(client, f"/vote/{CID}", f"/vote/{CID}/item-1",
+                            {"kind": "agree", "choice": "agree", "qualifications": "realiste"})
+        assert r.status_code == 303, r.text
+        await settled(p, client, "item-1", {"agree": 1})
+        mine = await client.get("/mes-votes")
+        assert "Proposition 1" in mine.text and "accord" in mine.text
+        bad = await form_post(client, f"/vote/{CID}", f"/vote/{CID}/item-1",
+                              {"kind": "agree", "choice": "bof"})
+        assert bad.status_code == 400 and "Vote refusé" in bad.text
+        assert "Choix de vote invalide" in bad.text
+        hidden = await form_post(client, f"/vote/{CID}", f"/vote/{CID}/item-4",
+                                 {"kind": "agree", "choice": "agree"})
+        assert hidden.status_code == 400 and "modération" in hidden.text
+        gone = await form_post(client, "/mes-votes", f"/vote/{CID}/item-1",
+                               {"kind": "agree", "choice": "retirer", "suite": "/mes-votes"})
+        assert gone.status_code == 303 and gone.headers["location"] == "/mes-votes"
+        await settled(p, client, "item-1", {"agree": 0})
+    assert await vote_events(p) == ["vote.BallotCast", "vote.BallotWithdrawn"]
+
+
+async def test_ranking_form_and_results_by_borda_and_first_choices(platform: Platform) -> None:
+    p = platform
+    form = f"/vote/{CID}/classement"
+    ballots = {"Anne": ["item-2", "item-0", "item-1"], "Bruno": ["item-0", "item-2"],
+               "Chloe": ["item-2"]}
+    for name, order in ballots.items():
+        async with session_client(p, await participant(p, name)) as client:
+            page = await client.get(form)
+            assert page.status_code == 200 and "1er choix" in page.text
+            assert "5e choix" in page.text and "Proposition 4" not in page.text
+            fields = {f"rang-{n + 1}": item for n, item in enumerate(order)}
+            r = await form_post(client, form, form, {**fields, "rang-5": ""})
+            assert r.status_code == 303 and r.headers["location"].endswith("?ok=1"), r.text
+
+    async def counted() -> bool:
+        ranking = (await client.get(RESULTS)).json()["ranking"]
+        return bool(ranking) and ranking["ballots"] == 3
+    async with session_client(p, None) as client:
+        await until(counted)
+        results = await client.get(f"/vote/{CID}/resultats")
+    assert results.status_code == 200
+    # Borda: Anne 3/2/1, Bruno 2/1, Chloe 1 -> item-2: 3+1+1=5, item-0: 2+2=4, item-1: 1
+    rows = re.findall(r"<tr><td>(\d)</td><td>([^<]+)</td><td>(\d+)</td><td>(\d+)</td></tr>",
+                      results.text)
+    assert rows == [("1", "Proposition 2", "5", "2"), ("2", "Proposition 0", "4", "1"),
+                    ("3", "Proposition 1", "1", "0")], results.text
+
+
+async def test_a_refused_ranking_form_keeps_the_choices_and_stores_nothing(
+        platform: Platform) -> None:
+    p = platform
+    form = f"/vote/{CID}/classement"
+    async with session_client(p, await participant(p, "Anne")) as client:
+        r = await form_post(client, form, form, {"rang-1": "item-1", "rang-2": "item-1"})
+        assert r.status_code == 400 and "deux fois la même proposition" in r.text
+        assert re.search(r'<option value="item-1" selected>', r.text)
+        late = await form_post(client, form, form, {"rang-1": "item-4"})
+        assert late.status_code == 400 and "modération" in late.text
+    assert await vote_events(p) == []
