@@ -49,11 +49,11 @@ async def world(platform: Platform) -> dict[str, str]:
     await open_consultation(p, "c1", level="email", moderation="post")
     await p.container.handle(SaveQuestionnaire(QID, "c1", "Mobilité", QUESTIONS), SYSTEM)
     ids = {}
-    for name in (*PEOPLE, "Ana", "Orga", "Simple"):
+    for name in (*PEOPLE, "Lyonnais", "Ana", "Orga", "Simple"):
         ids[name] = new_participant_id()
         await p.container.handle(RegisterParticipant(
             ids[name], f"{name.lower()}@exemple.fr", name,
-            postcode=PEOPLE.get(name, ("", ""))[0]), SYSTEM)
+            postcode="69001" if name == "Lyonnais" else PEOPLE.get(name, ("", ""))[0]), SYSTEM)
     for name, role in (("Ana", "analyst"), ("Orga", "organiser"), ("Simple", "participant")):
         await p.container.handle(GrantRole(ids[name], "c1", role), SYSTEM)
 
@@ -76,8 +76,16 @@ async def world(platform: Platform) -> dict[str, str]:
                     "idees": {"text": f"Plus de trains, mon IP est 10.0.0.{n}."}}})
             assert r.status_code == 201, r.text
 
+    async with session_client(p, ids["Lyonnais"]) as client:  # the web form takes the same path
+        form = f"/consultations/c1/questionnaires/{QID}/repondre"
+        page = (await client.get(form)).text
+        fields = {k: re.search(rf'name="{k}" value="([^"]*)"', page).group(1)  # type: ignore[union-attr]
+                  for k in ("csrf_token", "cle")}
+        sent = await client.post(form, data={**fields, "etape": "envoyer", "transport": "bus"})
+        assert sent.status_code == 303, sent.text[-500:]
+
     async def projected() -> bool:
-        return await p.container.store.count(ROWS, QID) == len(PEOPLE)
+        return await p.container.store.count(ROWS, QID) == len(PEOPLE) + 1
     await until(projected)
     return ids
 
@@ -88,13 +96,13 @@ async def test_figures_by_departement_and_level_through_the_api(
         r = await ana.get(f"/api/synthesis/c1/questionnaires/{QID}/statistiques")
     assert r.status_code == 200, r.text
     stats = r.json()
-    assert stats["respondents"]["total"] == 4
-    assert stats["respondents"]["by_departement"] == {"29": 1, "35": 2, "75": 1}
-    assert stats["respondents"]["by_region"] == {"11": 1, "53": 3}
-    assert stats["respondents"]["by_level"] == {"email": 4}
+    assert stats["respondents"]["total"] == 5
+    assert stats["respondents"]["by_departement"] == {"29": 1, "35": 2, "69": 1, "75": 1}
+    assert stats["respondents"]["by_region"] == {"11": 1, "53": 3, "84": 1}
+    assert stats["respondents"]["by_level"] == {"email": 5}
     (transport,) = stats["questions"]
     velo = next(o for o in transport["options"] if o["option_id"] == "velo")
-    assert (velo["count"], velo["percent"]) == (2, 50.0)
+    assert (velo["count"], velo["percent"]) == (2, 40.0)
     assert velo["by_departement"] == {"35": {"count": 1, "percent": 50.0},
                                       "75": {"count": 1, "percent": 100.0}}
 
@@ -133,7 +141,7 @@ async def test_back_office_page_with_svg_bars_and_breakdown(
     assert page.status_code == 200
     html = page.text
     assert "<svg" in html and "<script" not in html.split("</header>")[-1].split("<footer")[0]
-    assert "À vélo : 2 (50.0 %)" in html
+    assert "À vélo : 2 (40.0 %)" in html
     assert "35 - Ille-et-Vilaine" in html and "Ventiler par" in html
     assert bogus.status_code == 200 and "&lt;script&gt;" not in bogus.text
 
@@ -153,7 +161,7 @@ async def test_download_and_daily_publication_carry_no_direct_identifier(
         d = await ana.get(f"/admin/analyse/c1/donnees-ouvertes/{QID}-dictionnaire.md")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(r.text)))
-    assert sorted(row["authorZipCode"] for row in rows) == ["29", "35", "35", "75"]
+    assert sorted(row["authorZipCode"] for row in rows) == ["29", "35", "35", "69", "75"]
     assert rows[0]["Qtransport - Comment venez-vous au travail ?"] in ("À vélo", "En bus",
                                                                         "Autre")
     for body in (r.content, j.content, d.content):
