@@ -233,6 +233,12 @@ async def test_run_validate_publish_follow_up(platform: Platform,
     assert seen == kept - {world["id_hidden"]}  # each published one once; hidden/withdrawn never
     for bad_text in ("masqué ensuite", "retirée par son auteur"):
         assert bad_text not in html
+    days = re.findall(rf'/consultations/c1/synthese/themes/{velo}\?jour=([0-9-]+)"', html)
+    assert days, "the per-day figures link to their contributions"
+    by_day = await public.get(f"/consultations/c1/synthese/themes/{velo}?jour={days[0]}")
+    assert by_day.status_code == 200 and world["id_velo0"] in by_day.text
+    assert (await public.get(f"/consultations/c1/synthese/themes/{velo}?jour=2001-01-01")
+            ).status_code == 404
     split_theme = next(t for t in links if t not in (velo, sante))
     split_page = (await public.get(f"/consultations/c1/synthese/themes/{split_theme}")).text
     assert set(re.findall(r'/consultations/c1/propositions/([\w-]+)"', split_page)) == set(
@@ -280,3 +286,8 @@ async def test_run_validate_publish_follow_up(platform: Platform,
     assert all("Un plan vélo" in m["body"] for m in outbox)
     events = await p.container.log.read("synthesis.events", limit=10_000)
     assert not any("@" in str(e.event.data) for e in events)  # no address in any event
+    edits = [e.event for e in events if e.event.type in (
+        "synthesis.ThemeRenamed", "synthesis.ThemeSplit", "synthesis.VerbatimMarked",
+        "synthesis.SynthesisPublished")]
+    assert len(edits) == 4  # the refused ones left nothing
+    assert {(e.actor.id, e.actor.role) for e in edits} == {(world["Ana"], "analyst")}
