@@ -193,6 +193,12 @@ async def test_run_validate_publish_follow_up(platform: Platform,
         assert r.status_code == 303
         frozen = await post(ana, run_page, f"{run_page}/themes/{velo}/nom", {"label": "Autre"})
         assert frozen.status_code == 400 and "publiée" in frozen.text
+        # an update starts from the validated themes (names, split) of the last run
+        r = await post(ana, BASE, f"{BASE}/analyses", {"mode": "incremental"})
+        assert r.status_code == 303, r.text
+        update = await wait_run(p, r.headers["location"].rsplit("/", 1)[1])
+        assert update["base_run_id"] == run_id and len(update["theme_ids"]) == 3  # type: ignore[arg-type]
+        assert "Mobilité &lt;b&gt;douce&lt;/b&gt;" in (await ana.get(r.headers["location"])).text
     # the hidden proposal is hidden after publication: it must drop out of the page
     async def item_ready() -> bool:
         doc = await p.container.store.get("moderation_items", "all", world["id_hidden"])
