@@ -172,12 +172,14 @@ class _SqliteSubscription(Subscription):
         self._log = log
         self.group = group
         self.topics = topics
+        self._topic_set = frozenset(topics)
         self._cursor = cursor
 
     async def poll(self, *, max_records: int = 500, timeout: float = 1.0) -> Batch:
         deadline = time.monotonic() + timeout
         while True:
-            waiter = self._log._notifier.waiter()  # before reading: no lost wake-up
+            # before reading: no lost wake-up
+            waiter = self._log._notifier.waiter(self._topic_set)
             try:
                 batch = await self._log._query(lambda conn: self._pending(conn, max_records))
                 remaining = deadline - time.monotonic()

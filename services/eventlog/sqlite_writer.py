@@ -60,7 +60,7 @@ class GroupWriter:
     def __init__(
         self,
         conn: sqlite3.Connection,
-        on_commit: Callable[[], None],
+        on_commit: Callable[[frozenset[str] | None], None],
         batch_work: BatchWork | None = None,
     ) -> None:
         conn.execute("PRAGMA busy_timeout = 0")  # never wait on the loop; see _begin
@@ -147,7 +147,7 @@ class GroupWriter:
         for i, request in enumerate(group):
             _settle(request, *outcomes[i])
         if appends:
-            self._on_commit()
+            self._on_commit(_topics(group))
 
     async def _begin(self) -> None:
         try:
@@ -221,6 +221,19 @@ class GroupWriter:
             _settle(request, False, failure)
 
 
+def _topics(group: list[_Request]) -> frozenset[str] | None:
+    """The topics a committed group appended to; None when a request does not say
+    (its subscribers are all woken)."""
+    topics: set[str] = set()
+    for request in group:
+        if not request.wakes:
+            continue
+        if request.payload is None:
+            return None
+        topics.update(e.topic for e in request.payload[0])
+    return frozenset(topics)
+
+
 def _settle(request: _Request, ok: bool, value: Any) -> None:
     if request.future.done():  # cancelled meanwhile
         return
@@ -231,27 +244,44 @@ def _settle(request: _Request, ok: bool, value: Any) -> None:
 
 
 class Notifier:
-    """Wakes coroutines waiting in `poll` (on any event loop) after a commit."""
+    """Wakes coroutines waiting in `poll` (on any event loop) after a commit: only
+    those subscribed to a topic the commit appended to. A commit of ballots used to
+    wake every projection worker (19), each then querying the log in a thread for
+    nothing (ADR 0019)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._waiters: dict[asyncio.Future[None], asyncio.AbstractEventLoop] = {}
+        self._waiters: dict[asyncio.Future[None],
+                            tuple[asyncio.AbstractEventLoop, frozenset[str] | None]] = {}
 
-    def waiter(self) -> asyncio.Future[None]:
+    def waiter(self, topics: frozenset[str] | None = None) -> asyncio.Future[None]:
+        """A future set at the next commit to one of `topics` (None: to any topic)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
         with self._lock:
-            self._waiters[future] = loop
+            self._waiters[future] = (loop, topics)
         return future
 
     def discard(self, future: asyncio.Future[None]) -> None:
         with self._lock:
             self._waiters.pop(future, None)
 
-    def notify_all(self) -> None:  # called from the writer thread
+    def notify_all(self, topics: frozenset[str] | None = None) -> None:
+        """Wake the waiters on `topics` (None: every waiter). Called after a commit,
+        on the writer's loop, or on close."""
         with self._lock:
-            waiters, self._waiters = self._waiters, {}
-        for future, loop in waiters.items():
+            woken = {f: w for f, w in self._waiters.items()
+                     if topics is None or w[1] is None or not w[1].isdisjoint(topics)}
+            for future in woken:
+                del self._waiters[future]
+        try:
+            here = asyncio.get_running_loop()
+        except RuntimeError:
+            here = None
+        for future, (loop, _) in woken.items():
+            if loop is here:  # no self-pipe write (a syscall per waiter) on our own loop
+                _wake(future)
+                continue
             with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits there
                 loop.call_soon_threadsafe(_wake, future)
 

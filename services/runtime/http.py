@@ -14,18 +14,20 @@ from services.runtime.bootstrap import Container
 from services.runtime.context import correlation_id
 
 
-def get_container(request: Request) -> Container:
+# `async def` although nothing awaits: FastAPI runs a plain `def` dependency in a
+# worker thread, two thread hops per request on the hot write paths (ADR 0019).
+async def get_container(request: Request) -> Container:
     container: Container = request.app.state.container
     return container
 
 
-def current_actor() -> Actor:
+async def current_actor() -> Actor:
     """Who is calling. No identity service yet: everyone is anonymous. The
     identity service replaces this dependency (app.dependency_overrides or here)."""
     return Actor(id="anonymous", role="anonymous")
 
 
-def request_meta(actor: Annotated[Actor, Depends(current_actor)]) -> Meta:
+async def request_meta(actor: Annotated[Actor, Depends(current_actor)]) -> Meta:
     return Meta(actor=actor, correlation_id=correlation_id() or new_id())
 
 

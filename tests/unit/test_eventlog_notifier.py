@@ -1,0 +1,59 @@
+"""The SQLite log wakes only the pollers of the topics a commit appended to
+(ADR 0019): a commit of ballots no longer sends every projection worker to
+query the log for nothing."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+from services.core.envelope import Actor, Envelope
+from services.eventlog.sqlite import SqliteEventLog
+from services.eventlog.sqlite_writer import Notifier
+
+
+async def test_a_commit_wakes_the_waiters_of_its_topics_only() -> None:
+    notifier = Notifier()
+    votes = notifier.waiter(frozenset({"vote.events"}))
+    deposits = notifier.waiter(frozenset({"deposit.events", "moderation.events"}))
+    anything = notifier.waiter(None)
+    notifier.notify_all(frozenset({"vote.events"}))
+    await asyncio.sleep(0)
+    assert votes.done() and anything.done() and not deposits.done()
+    notifier.notify_all(None)  # a commit that does not say (or the log closing)
+    assert deposits.done()
+
+
+def ballot(n: int) -> Envelope:
+    return Envelope(type="vote.BallotCast", schema_version=1, stream=f"ballot-{n}",
+                    stream_version=1, data={"n": n}, actor=Actor("p-1", "participant"),
+                    occurred_at=datetime(2026, 12, 1, tzinfo=UTC), correlation_id="c")
+
+
+async def test_an_append_wakes_its_topic_s_poller_and_not_the_others(tmp_path: Path) -> None:
+    log = SqliteEventLog(tmp_path / "events.db")
+    await log.start()
+    try:
+        votes = await log.subscribe("vote.tallies", ["vote.events"])
+        deposits = await log.subscribe("deposit.contributions", ["deposit.events"])
+        reads = 0
+        original = log._query
+
+        async def counting(fn):  # type: ignore[no-untyped-def]
+            nonlocal reads
+            reads += 1
+            return await original(fn)
+        log._query = counting  # type: ignore[method-assign]
+        waiting = asyncio.create_task(deposits.poll(timeout=0.05))
+        polled = asyncio.create_task(votes.poll(timeout=5.0))
+        await asyncio.sleep(0.01)
+        reads = 0
+        await log.append([ballot(1)])
+        batch = await asyncio.wait_for(polled, 1.0)
+        assert [r.event.stream for r in batch.records] == ["ballot-1"]
+        before_timeout = reads
+        await waiting
+        assert before_timeout == 1, before_timeout  # the vote poller's read only
+    finally:
+        await log.close()
