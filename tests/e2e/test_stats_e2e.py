@@ -1,0 +1,18 @@
+"""Statistics and open-data pages in a real headless Chromium (see stats_pages.mjs),
+against the Parlons of the participant journey (serve_participant.py: the Grand
+Débat "Transition écologique" questionnaire, published)."""
+
+from __future__ import annotations
+
+import subprocess
+
+from test_participant_e2e import HERE, PASSWORD, ROOT, pytestmark, server  # noqa: F401
+
+
+def test_statistics_and_open_data_pages_with_accessibility(
+        server: tuple[str, list[str]]) -> None:  # noqa: F811
+    base, (cid, _slug, qid) = server
+    result = subprocess.run(["node", str(HERE / "stats_pages.mjs"), base, "orga", PASSWORD,
+                             cid, qid], cwd=ROOT, capture_output=True, text=True, timeout=180)
+    print(result.stdout)
+    assert result.returncode == 0, result.stdout + result.stderr
