@@ -62,7 +62,8 @@ def dictionary_markdown(consultation: Doc, questionnaire: Doc) -> str:
               "adresses IP sont remplacés par « [courriel masqué] », « [téléphone masqué] », "
               "« [adresse IP masquée] ». Un texte libre qui commence par =, +, - ou @ est "
               "précédé d'une apostrophe (protection des tableurs). Les textes d'une réponse "
-              "masquée par la modération pour données personnelles sont vides."]
+              "masquée par la modération pour données personnelles, ou dont l'auteur a "
+              "effacé son compte, sont vides (ses réponses fermées restent comptées)."]
     return "\n".join(lines) + "\n"
 
 

@@ -1,5 +1,5 @@
 # ruff: noqa: E501  (the read-model table in the docstring is wider than code lines)
-"""Closed-question statistics: a projection of deposit and moderation events
+"""Closed-question statistics: a projection of deposit, moderation and identity events
 (projection `synthesis.closed_stats`, ADR 0025).
 
 | table | partition | key | doc |
@@ -8,6 +8,7 @@
 | synthesis_responses | questionnaire_id | contribution_id | ROW: a published response (what the open-data export streams) |
 | synthesis_closed_stats | questionnaire_id | question_id, or "_" | COUNTS: {answered: SPLIT, options: {option_id: SPLIT}} ("_": respondents) |
 | synthesis_other_texts | "<questionnaire>\\|<question>" | contribution_id | {contribution_id, text, submitted_at}: "Autre" texts of published responses |
+| synthesis_response_authors | "all" | participant_id | {erased, contributions}: for an erasure to reach the author's responses |
 
 SPLIT = {total, level: {level: n}, departement: {code: n}, region: {code: n}}.
 
@@ -35,12 +36,13 @@ STATE = "synthesis_response_state"
 ROWS = "synthesis_responses"
 COUNTS = "synthesis_closed_stats"
 OTHER_TEXTS = "synthesis_other_texts"
+AUTHORS = "synthesis_response_authors"
 ALL = "all"
 RESPONDENTS = "_"  # the COUNTS key of the questionnaire's respondent totals
 UNKNOWN = "inconnu"  # level or territory not recorded (older events, no postcode)
 WATCHED = frozenset({"deposit.ResponseSubmitted", "deposit.ContributionWithdrawn",
                      "moderation.DecisionMade", "moderation.AppealDecided",
-                     "moderation.PersonalDataMasked"})
+                     "moderation.PersonalDataMasked", "identity.ParticipantErased"})
 
 # (questionnaire, question or RESPONDENTS, option or "", level, département) -> +/- n
 Delta = dict[tuple[str, str, str, str, str], int]
@@ -48,8 +50,8 @@ Delta = dict[tuple[str, str, str, str, str], int]
 
 class ClosedStatsProjection(Projection):
     name = "synthesis.closed_stats"
-    topics = ("deposit.events", "moderation.events")
-    tables = (STATE, ROWS, COUNTS, OTHER_TEXTS)
+    topics = ("deposit.events", "moderation.events", "identity.events")
+    tables = (STATE, ROWS, COUNTS, OTHER_TEXTS, AUTHORS)
 
     def __init__(self) -> None:
         self._tx: StoreTx | None = None
@@ -60,10 +62,15 @@ class ClosedStatsProjection(Projection):
             return
         if tx is not self._tx:  # a new batch (or a retry after a failed one): start afresh
             self._tx, self._delta = tx, defaultdict(int)
+        if event.type == "identity.ParticipantErased":
+            await _erase(tx, event.data["participant_id"])
+            return
         state = await tx.get(STATE, ALL, event.data["contribution_id"]) or _new_state(event)
         before = published(state)
         if not merge(state, event):
             return
+        if event.type == "deposit.ResponseSubmitted":
+            state["erased"] = await _add_to_author(tx, state["author_id"], state["id"])
         after = published(state)
         await tx.put(STATE, ALL, state["id"], state)
         if state["kind"] is None:
@@ -143,24 +150,50 @@ def published(state: dict[str, Any]) -> bool:
 
 
 async def _row(tx: StoreTx, state: dict[str, Any], shown: bool) -> None:
-    """The export's row and the "Autre" texts follow the published state."""
+    """The export's row and the "Autre" texts follow the published state. Free texts
+    leave with a moderator's masking or the author's erasure (as in the search index
+    and the theme runs); closed answers keep counting, as an anonymous person's."""
     qn, cid = state["questionnaire_id"], state["id"]
+    no_texts = state["masked"] or state.get("erased", False)
     if not shown:
         await tx.delete(ROWS, qn, cid)
     else:
-        await tx.put(ROWS, qn, cid, {k: state[k] for k in (
-            "id", "consultation_id", "questionnaire_id", "author_id", "answers",
-            "identity_level", "territory", "submitted_at", "published_at", "updated_at",
-            "masked")})
+        await tx.put(ROWS, qn, cid, {
+            **{k: state[k] for k in (
+                "id", "consultation_id", "questionnaire_id", "author_id", "answers",
+                "identity_level", "territory", "submitted_at", "published_at",
+                "updated_at")}, "masked": no_texts})
     for answer in state["answers"]:
         if answer.get("other_text"):
             partition = f"{qn}|{answer['question_id']}"
-            if shown and not state["masked"]:
+            if shown and not no_texts:
                 await tx.put(OTHER_TEXTS, partition, cid, {
                     "contribution_id": cid, "text": answer["other_text"],
                     "submitted_at": state["submitted_at"]})
             else:
                 await tx.delete(OTHER_TEXTS, partition, cid)
+
+
+async def _add_to_author(tx: StoreTx, author_id: str, contribution_id: str) -> bool:
+    """Remember the author's response (for a later erasure); True if already erased."""
+    author = await tx.get(AUTHORS, ALL, author_id) or {"erased": False, "contributions": []}
+    if contribution_id not in author["contributions"]:
+        author["contributions"].append(contribution_id)
+        await tx.put(AUTHORS, ALL, author_id, author)
+    return bool(author["erased"])
+
+
+async def _erase(tx: StoreTx, participant_id: str) -> None:
+    author = await tx.get(AUTHORS, ALL, participant_id) or {"erased": False,
+                                                            "contributions": []}
+    author["erased"] = True
+    await tx.put(AUTHORS, ALL, participant_id, author)
+    for cid in author["contributions"]:
+        state = await tx.get(STATE, ALL, cid)
+        if state is not None and state["kind"] is not None:
+            state["erased"] = True
+            await tx.put(STATE, ALL, cid, state)
+            await _row(tx, state, published(state))
 
 
 def _split() -> dict[str, Any]:
@@ -183,7 +216,7 @@ def _new_state(event: Envelope) -> dict[str, Any]:
             "questionnaire_id": "", "author_id": "", "answers": [], "moderation": "post",
             "identity_level": UNKNOWN, "territory": "", "submitted_at": "",
             "published_at": None, "updated_at": None, "decision": None, "withdrawn": False,
-            "masked": False}
+            "masked": False, "erased": False}
 
 
 def _iso(event: Envelope) -> str:

@@ -81,6 +81,10 @@ class Log:
         self.add("deposit.ContributionWithdrawn", self._streams[cid], contribution_id=cid,
                  consultation_id=CONSULTATION)
 
+    def erase(self, participant: str) -> None:
+        self.add("identity.ParticipantErased", f"identity-{participant}",
+                 participant_id=participant)
+
     def decide(self, cid: str, decision: str) -> None:
         self.add("moderation.DecisionMade", f"moderation-{cid}", contribution_id=cid,
                  consultation_id=CONSULTATION, moderator_id="m", decision=decision,

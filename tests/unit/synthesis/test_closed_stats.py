@@ -14,12 +14,20 @@ from services.core.envelope import Envelope
 from services.core.errors import NotFound
 from services.core.projection import project_batch
 from services.store.memory import MemoryReadStore
+from services.synthesis.opendata.export import OpenDataExport
 from services.synthesis.stats.projection import ROWS, ClosedStatsProjection
 from services.synthesis.stats.read import closed_question_stats, other_texts
 from services.synthesis.themes.model import RunParameters
 from services.synthesis.themes.pipeline import synthesise_themes
 
-from .stats_world import CONSULTATION, QUESTIONNAIRE, Log, seed_definitions, world
+from .stats_world import (
+    CONSULTATION,
+    QUESTIONNAIRE,
+    QUESTIONNAIRE_DOC,
+    Log,
+    seed_definitions,
+    world,
+)
 
 
 async def figures(events: list[Envelope],
@@ -164,3 +172,29 @@ async def test_autre_texts_go_to_the_theme_pipeline() -> None:
     run = synthesise_themes(found, RunParameters(seed=1, n_themes=2))
     assert sorted(sorted(t.contribution_ids) for t in run.themes) == [
         ["r0", "r1", "r2"], ["r3", "r4", "r5"]]
+
+
+async def test_an_erased_author_keeps_counting_without_free_texts() -> None:
+    """Erasure before or after the response (any delivery order): the closed answers
+    still count, the "Autre" and open texts leave the row and the theme input."""
+    for erase_first in (False, True):
+        log = Log()
+        if erase_first:
+            log.erase("u1")
+        log.respond("r1", "u1", level="email", territory="35", transport="autre",
+                    other="Mon voisin Jean Dupont", idee="J'habite au 3 rue des Lilas")
+        log.respond("r2", "u2", level="email", territory="35", transport="autre",
+                    other="La marche à pied")
+        if not erase_first:
+            log.erase("u1")
+        stats, store = await figures(log.events)
+        assert option(stats, "transport", "autre")["count"] == 2, erase_first
+        texts = [c.text async for c in other_texts(store, QUESTIONNAIRE, "transport")]
+        assert texts == ["La marche à pied"], erase_first
+        rows = dict(await store.list(ROWS, QUESTIONNAIRE, limit=10))
+        assert rows["r1"]["masked"] and not rows["r2"]["masked"], erase_first
+        exported = {r["id"]: r async for r in OpenDataExport(store).rows(QUESTIONNAIRE_DOC)}
+        r1 = exported["r1"]
+        assert r1["Qtransport - Comment venez-vous au travail ?"] == "Autre"
+        assert r1["Qtransport-autre - Comment venez-vous au travail ? [Autres]"] == ""
+        assert r1["Qidees - Vos idées ?"] == ""
