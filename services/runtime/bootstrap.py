@@ -9,6 +9,7 @@ entry there.
 from __future__ import annotations
 
 import inspect
+import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -159,6 +160,8 @@ class Container:
         for spec in self.services:
             if spec.ports is not None:
                 deps.update(spec.ports(settings, clock))
+        # weak: the runner owns its workers; ones built and dropped (tests) go away
+        self.built_workers: weakref.WeakSet[ProjectionWorker] = weakref.WeakSet()
         self.ports = deps  # for install hooks that need a service's own ports
         # a projection factory may ask for ports by keyword, like a handler (a process
         # manager appending events needs `log`); plain projection classes take none
@@ -192,11 +195,13 @@ class Container:
             retries=s.worker_retries, backoff_base=s.worker_backoff_base,
             backoff_max=s.worker_backoff_max,
         )
-        return [
+        built = [
             ProjectionWorker(p, log=self.log, store=self.store, clock=self.clock,
                              metrics=self.metrics, tuning=tuning)
             for p in self.projections
         ]
+        self.built_workers.update(built)  # read-your-writes asks them their lag
+        return built
 
     async def start(self) -> None:
         await self.log.start()

@@ -75,6 +75,7 @@ class ProjectionWorker:
         self._tuning = tuning or WorkerTuning()
         self._sleep = sleep
         self._stop = asyncio.Event()
+        self._sub: Subscription | None = None
 
     @property
     def group(self) -> str:
@@ -91,8 +92,13 @@ class ProjectionWorker:
         """Ask the loop to end after the batch in hand is committed."""
         self._stop.set()
 
+    async def lag(self) -> int:
+        """Events not yet projected, asked of the log now (the gauge may be a poll
+        behind). 0 when the worker is not running."""
+        return 0 if self._sub is None else await self._sub.lag()
+
     async def run(self) -> None:
-        sub = await self._log.subscribe(self.group, self.projection.topics)
+        sub = self._sub = await self._log.subscribe(self.group, self.projection.topics)
         log.info("worker started", extra={"subscription": self.group})
         try:
             await self._report_lag(sub)  # the gauge exists before the first event
@@ -102,6 +108,7 @@ class ProjectionWorker:
             log.warning("stopped during an outage: batch left for redelivery",
                         extra={"subscription": self.group})
         finally:
+            self._sub = None
             await sub.close()
             log.info("worker stopped", extra={"subscription": self.group})
 

@@ -1,0 +1,50 @@
+"""The back office's read-your-writes wait (`WebDeps.settle`): after a command,
+the redirected page must see its effect even when a projection is slow. The
+lag gauge is only refreshed after a worker's poll, so it may still read 0 while
+the worker is mid-batch; the wait must ask the log."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from services.consultation.commands import CreateConsultation
+from services.consultation.projections import CATALOGUE
+from services.core.envelope import Actor
+from services.core.events import Meta
+from services.runtime.bootstrap import bootstrap
+from services.runtime.runner import running
+from services.runtime.settings import Settings
+from services.web.wiring import deps_for
+
+
+def slowed(transaction: Any, seconds: float) -> Any:
+    """The store's transaction, each one taking `seconds` longer (a busy disk)."""
+    @asynccontextmanager
+    async def slow() -> AsyncIterator[Any]:
+        async with transaction() as tx:
+            await asyncio.sleep(seconds)
+            yield tx
+    return slow
+
+
+async def test_settle_waits_for_a_slow_projection_to_show_the_write() -> None:
+    container = bootstrap(Settings(event_log="memory", read_store="memory",
+                                   worker_poll_timeout=1.0))
+    async with running(container):
+        deps = deps_for(container)
+        await asyncio.sleep(0.2)  # workers subscribed, gauges at 0
+        container.store.transaction = slowed(container.store.transaction, 0.3)  # type: ignore[method-assign]
+        await container.handle(CreateConsultation("c1", "Plan vélo", "plan-velo"),
+                               Meta(actor=Actor(id="orga", role="organiser")))
+        await deps.settle()
+        rows = [key async for _, key, _ in container.store.scan(CATALOGUE)]
+        assert "c1" in rows
+
+
+async def test_a_stopped_worker_reports_no_lag() -> None:
+    container = bootstrap(Settings(event_log="memory", read_store="memory"))
+    [worker, *_] = container.workers()
+    assert await worker.lag() == 0
