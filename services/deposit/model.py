@@ -82,7 +82,8 @@ def gate(consultation: Doc | None, participant: ParticipantContext, kind: str,
         raise DomainError("phase_closed",
                           f"Il n'est pas possible de {ACTIONS[action]} en ce moment : "
                           "la phase qui le permet n'est pas ouverte.", field="phase")
-    require_level(participant, consultation.get("identity_level", "anonymous"))
+    require_level(participant, consultation.get("identity_level", "anonymous"),
+                  str(consultation.get("id", "")))
     return str(consultation.get("moderation", "post"))
 
 

@@ -32,10 +32,23 @@ class ParticipantContext:
     # Département code of the participant's postcode (from the vault), "" when none:
     # recorded with questionnaire responses for territory statistics, never the postcode.
     territory: str = ""
+    # Consultations that ask anonymous participants for an anti-robot proof this
+    # session has not made (identity computes it; empty for e-mail or verified).
+    unproven: frozenset[str] = frozenset()
 
 
-def require_level(participant: ParticipantContext, required: str) -> None:
-    """Refuse when the participant's identity level is below the consultation's."""
+PROOF_REQUIRED_MESSAGE = ("Cette consultation demande une vérification anti-robot avant de "
+                          "participer anonymement : passez par la page « Participer "
+                          "anonymement » de la consultation.")
+
+
+def require_level(participant: ParticipantContext, required: str,
+                  consultation_id: str = "") -> None:
+    """Refuse when the participant's identity level is below the consultation's,
+    or when they are anonymous and have not made the consultation's anti-robot
+    proof (a session proven elsewhere does not carry over)."""
+    if consultation_id and consultation_id in participant.unproven:
+        raise DomainError("proof_of_work_required", PROOF_REQUIRED_MESSAGE, field="pow")
     have = LEVELS.index(participant.identity_level) if participant.identity_level in LEVELS else -1
     if have < LEVELS.index(required if required in LEVELS else "verified"):
         raise DomainError(

@@ -76,7 +76,8 @@ def open_vote_phase(consultation: Doc | None, participant: ParticipantContext, a
         raise DomainError("phase_closed",
                           f"Il n'est pas possible de {ACTIONS[action]} en ce moment : "
                           "la phase de vote qui le permet n'est pas ouverte.", field="phase")
-    require_level(participant, consultation.get("identity_level", "anonymous"))
+    require_level(participant, consultation.get("identity_level", "anonymous"),
+                  str(consultation.get("id", "")))
     return phase
 
 

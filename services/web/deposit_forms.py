@@ -30,6 +30,7 @@ from services.store.port import Doc
 from services.web import deposit_answers, deposit_views, search_public, views
 from services.web.deps import Web
 from services.web.forms import admin_page, checked_form, text
+from services.web.identity_contexts import unproven
 from services.web.identity_session import visitor
 
 FIELDS = {"proposal": ("title", "body", "theme_id", "territory"), "argument": ("side", "body"),
@@ -45,7 +46,7 @@ async def participant(web: Web, request: Request) -> ParticipantContext | None:
     level = await identity_level(web.deps.store, who.id)
     if level == "anonymous" and who.level in ("email", "verified"):
         level = who.level
-    return ParticipantContext(who.id, level)
+    return ParticipantContext(who.id, level, unproven=await unproven(web.deps.store, who, level))
 
 
 def login_prompt(web: Web, request: Request, consultation: Doc) -> Response:

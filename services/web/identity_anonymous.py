@@ -19,7 +19,7 @@ from services.identity.levels import proof_of_work_required
 from services.web.forms import admin_page, checked_form, text
 from services.web.identity_deps import IdentityWeb
 from services.web.identity_login import safe_local
-from services.web.identity_session import open_session
+from services.web.identity_session import open_session, visitor
 
 PAGE = "account/anonymous.html"
 
@@ -72,15 +72,23 @@ def routes(iw: IdentityWeb) -> APIRouter:
         cid, suite = text(form, "consultation")[:100], safe_local(text(form, "suite") or "/")
         if await refusal(cid):
             return await page(request, cid, suite)
-        if cid and await proof_of_work_required(store, cid):
+        needs_proof = bool(cid) and await proof_of_work_required(store, cid)
+        if needs_proof:
             try:
                 await solved(form)
             except DomainError as e:
                 keep = text(form, "attente") if e.code == "pow_too_early" else ""
                 return await page(request, cid, suite, wait_ticket=keep,
                                   errors={"pow": e.message}, status=400)
+        # An anonymous session already open keeps its id (one participant across
+        # consultations) and adds this consultation's proof to those it made.
+        who = visitor(web, request)
+        again = who is not None and who.kind == "participant" and who.level == "anonymous"
+        pid = who.id if again and who is not None else model.new_participant_id()
+        proven = [*(who.proven if again and who is not None else ()),
+                  *([cid] if needs_proof else [])]
         response = RedirectResponse(suite, status_code=303)
-        open_session(web, response, model.new_participant_id(), "anonymous")
+        open_session(web, response, pid, "anonymous", proven)
         return response
 
     return router

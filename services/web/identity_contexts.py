@@ -21,12 +21,14 @@ from starlette.responses import JSONResponse
 from services.deposit.participant import ParticipantContext
 from services.identity.contexts import ANALYST_ROLES, MODERATOR_ROLES, AnalystContext
 from services.identity.gating import check_participation
-from services.identity.levels import consultations_with_role, roles_in
+from services.identity.levels import CONSULTATION_SETTINGS, consultations_with_role, roles_in
 from services.moderation.commands import ModeratorContext
 from services.moderation.queue import ALL, ITEMS
+from services.store.port import ReadStore
 from services.web.deps import Web
 from services.web.identity_session import Visitor, visitor
 
+POW_SCAN_LIMIT = 10_000
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
 
@@ -61,13 +63,25 @@ def check_api_csrf(web: Web, request: Request) -> None:
         raise BAD_CSRF
 
 
-def session_participant(web: Web, request: Request) -> ParticipantContext | None:
+async def unproven(store: ReadStore, who: Visitor, level: str) -> frozenset[str]:
+    """The consultations asking anonymous participants for an anti-robot proof
+    that this session has not made; empty above the anonymous level. Few
+    consultations ever turn the proof on, so the settings table stays small."""
+    if level != "anonymous":
+        return frozenset()
+    rows = await store.list(CONSULTATION_SETTINGS, "all", limit=POW_SCAN_LIMIT)
+    return frozenset(cid for cid, doc in rows if doc.get("proof_of_work")) - set(who.proven)
+
+
+async def session_participant(web: Web, request: Request) -> ParticipantContext | None:
     """The participant of this browser's session (web pages call this too: forms
     check their CSRF token themselves). The bootstrap admin is not a participant."""
     who = visitor(web, request)
     if who is None or who.kind != "participant":
         return None
-    return ParticipantContext(who.id, who.level or "anonymous")
+    level = who.level or "anonymous"
+    return ParticipantContext(who.id, level,
+                              unproven=await unproven(web.deps.store, who, level))
 
 
 def _logged_in(web: Web, request: Request) -> Visitor:
@@ -114,7 +128,7 @@ def providers(web: Web) -> dict[str, Any]:
 
     async def participant(request: Request) -> ParticipantContext:
         _logged_in(web, request)
-        who = session_participant(web, request)
+        who = await session_participant(web, request)
         if who is None:
             raise LOGIN_FIRST
         cid = request.path_params.get("consultation_id")

@@ -3,6 +3,7 @@ back-office guard. One cookie for everybody; `kind` says admin or participant.""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
 
@@ -11,6 +12,8 @@ from starlette.responses import Response
 
 from services.core.envelope import Actor
 from services.web.deps import Web
+
+MAX_PROVEN = 20  # bounds the cookie; an older proof is asked again
 
 # Who the back office is acting for during this request, set by the guard once
 # it let a participant in: their commands are recorded under their own
@@ -36,6 +39,8 @@ class Visitor:
     id: str
     kind: str  # admin | participant
     level: str  # anonymous | email | verified ("" for the admin)
+    # Consultations where this anonymous session solved the anti-robot proof.
+    proven: tuple[str, ...] = ()  # oldest first
 
     @property
     def is_admin(self) -> bool:
@@ -48,12 +53,19 @@ def visitor(web: Web, request: Request) -> Visitor | None:
         return None
     # Sessions issued before roles existed carry no kind: only the admin had one.
     kind = str(claims.get("kind") or "admin")
-    return Visitor(str(claims["u"]), kind, str(claims.get("level", "")))
+    return Visitor(str(claims["u"]), kind, str(claims.get("level", "")),
+                   tuple(str(claims.get("pow", "")).split()))
 
 
-def open_session(web: Web, response: Response, participant_id: str, level: str) -> None:
+def open_session(web: Web, response: Response, participant_id: str, level: str,
+                 proven: Iterable[str] = ()) -> None:
+    """`proven`: consultations where an anonymous session solved the anti-robot
+    proof, kept in the signed cookie (space-separated ids, the latest
+    MAX_PROVEN), so a proof made for one consultation never opens another."""
+    kept = " ".join(list(dict.fromkeys(proven))[-MAX_PROVEN:])
     response.set_cookie(web.sessions.cookie,
-                        web.sessions.issue(participant_id, kind="participant", level=level),
+                        web.sessions.issue(participant_id, kind="participant", level=level,
+                                           pow=kept),
                         httponly=True, samesite="lax", secure=web.sessions.secure,
                         max_age=web.sessions.max_age, path="/")
 

@@ -27,7 +27,7 @@ from services.vote.recount import compare
 from services.vote.sequence import sequence_for
 from services.web.deps import Web
 from services.web.forms import admin_page, checked_form, text
-from services.web.identity_session import visitor
+from services.web.identity_contexts import session_participant
 from services.web.rendering import public_page
 from services.web.vote_charts import agree_bar, ranking_rows, shares
 from services.web.vote_ranking import ranking_routes
@@ -53,11 +53,8 @@ def routes(web: Web, container: Container) -> APIRouter:
     r = APIRouter()
     store = web.deps.store
 
-    def participant(request: Request) -> ParticipantContext | None:
-        who = visitor(web, request)
-        if who is None or who.kind != "participant":
-            return None
-        return ParticipantContext(who.id, who.level or "anonymous")
+    async def participant(request: Request) -> ParticipantContext | None:
+        return await session_participant(web, request)
 
     async def consultation_or_404(cid: str) -> dict[str, Any]:
         doc = await store.get("consultation_detail", "all", cid)
@@ -81,7 +78,7 @@ def routes(web: Web, container: Container) -> APIRouter:
 
     @r.get("/vote/{cid}")
     async def sequence_page(cid: str, request: Request) -> Response:
-        who = participant(request)
+        who = await participant(request)
         if who is None:
             return RedirectResponse(f"/connexion?suite=/vote/{cid}", 303)
         consultation = await consultation_or_404(cid)
@@ -93,7 +90,7 @@ def routes(web: Web, container: Container) -> APIRouter:
     @r.get("/api/consultations/{cid}/sequence")
     async def sequence_json(cid: str, request: Request,
                             size: int = Query(SEQUENCE_SIZE, ge=1, le=50)) -> Response:
-        who = participant(request)
+        who = await participant(request)
         if who is None:
             return JSONResponse({"error": "unauthenticated", "message": "Connectez-vous "
                                  "pour voter.", "field": None}, status_code=401)
@@ -101,7 +98,7 @@ def routes(web: Web, container: Container) -> APIRouter:
 
     @r.post("/vote/{cid}/{item_id}", dependencies=[Depends(limit_contribution)])
     async def cast(cid: str, item_id: str, request: Request) -> Response:
-        who = participant(request)
+        who = await participant(request)
         if who is None:
             return RedirectResponse(f"/connexion?suite=/vote/{cid}", 303)
         form = await checked_form(web, request)
@@ -124,7 +121,7 @@ def routes(web: Web, container: Container) -> APIRouter:
 
     @r.get("/mes-votes")
     async def my_votes(request: Request) -> Response:
-        who = participant(request)
+        who = await participant(request)
         if who is None:
             return RedirectResponse("/connexion?suite=/mes-votes", 303)
         rows = await store.list(BALLOTS, who.participant_id, limit=200)

@@ -37,7 +37,7 @@ RANK_FIELD = "rang-{}"
 
 
 def ranking_routes(web: Web, container: Container,
-                   participant: Callable[[Request], ParticipantContext | None],
+                   participant: Callable[[Request], Awaitable[ParticipantContext | None]],
                    consultation_or_404: Callable[[str], Awaitable[dict[str, Any]]],
                    vote_phase: Callable[[dict[str, Any] | None], dict[str, Any] | None],
                    ) -> APIRouter:
@@ -67,14 +67,14 @@ def ranking_routes(web: Web, container: Container,
 
     @r.get("/vote/{cid}/classement")
     async def ranking_form(cid: str, request: Request) -> Response:
-        who = participant(request)
+        who = await participant(request)
         if who is None:
             return RedirectResponse(f"/connexion?suite=/vote/{cid}/classement", 303)
         return await page(request, cid, who, None, saved=request.query_params.get("ok") == "1")
 
     @r.post("/vote/{cid}/classement", dependencies=[Depends(limit_contribution)])
     async def rank(cid: str, request: Request) -> Response:
-        who = participant(request)
+        who = await participant(request)
         if who is None:
             return RedirectResponse(f"/connexion?suite=/vote/{cid}/classement", 303)
         form = await checked_form(web, request)

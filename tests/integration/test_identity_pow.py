@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from test_identity_participation import csrf_header, open_consultation, propose
 from test_identity_privacy import session_client, until
 from test_identity_web import SYSTEM, Platform, csrf_of, open_platform
 
@@ -130,3 +131,38 @@ async def test_a_consultation_requiring_an_email_refuses_anonymous_sessions(
     assert page.status_code == 403 and "adresse électronique" in page.text
     r = await anonymous(client, cid)
     assert r.status_code == 403 and "parlons_session=" not in r.headers.get("set-cookie", "")
+
+
+async def test_a_proof_made_elsewhere_does_not_open_a_consultation_that_asks_for_one(
+        platform: Platform) -> None:
+    """The proof is bound to its consultation: an anonymous session opened without
+    naming one, or for another, cannot deposit (web form or API) nor vote where
+    the proof is on, until it solves that consultation's own challenge; the
+    session keeps its participant id across consultations."""
+    p = platform
+    await open_consultation(p, "libre", level="anonymous")
+    await open_consultation(p, "gardee", level="anonymous")
+    await switch_on(p, "gardee")
+    async with session_client(p, None) as client:
+        assert opened_session(await anonymous(client, ""))  # no consultation named: no proof
+        headers = await csrf_header(client)
+        assert (await propose(client, "libre", "k1", headers)).status_code == 201
+        refused = await propose(client, "gardee", "k2", headers)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["error"] == "proof_of_work_required"
+        assert "anti-robot" in refused.json()["message"]
+        form = await client.get("/consultations/gardee/propositions/nouvelle")
+        posted = await client.post("/consultations/gardee/propositions/nouvelle", data={
+            "csrf_token": csrf_of(form.text), "title": "Des bancs", "body": "Partout."})
+        assert posted.status_code in (400, 422) and "anti-robot" in posted.text
+        me = (await client.get("/api/session")).json()["participant_id"]
+        challenge = challenge_of(
+            (await client.get("/participer/anonyme?consultation=gardee")).text)
+        assert opened_session(await anonymous(client, "gardee", pow_challenge=challenge,
+                                              pow_nonce=solve(challenge, BITS)))
+        assert (await client.get("/api/session")).json()["participant_id"] == me  # kept
+        headers = await csrf_header(client)
+        assert (await propose(client, "gardee", "k3", headers)).status_code == 201
+        assert (await propose(client, "libre", "k4", headers)).status_code == 201
+    authors = {e.event.data["author_id"] for e in await p.container.log.read("deposit.events")}
+    assert len(authors) == 1
