@@ -176,6 +176,9 @@ try {
   await plain.goto(page.url().split("?")[0]);
   await plain.check("text=Oui");
   await plain.click("button:has-text('Continuer')");
+  // The click starts a plain navigation; reading the page before it lands saw the old step (CI).
+  await plain.waitForURL(/=q1-o1/, { timeout: 15000 }).catch(() => {});
+  await plain.waitForLoadState("load");
   check((await plain.content()).includes("combien de kilomètres"), "follow-up shown after « Oui » without JavaScript");
   await noJs.close();
 
