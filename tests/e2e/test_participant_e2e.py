@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,8 +38,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
+@contextmanager
+def served(script: str, tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
+    """A real Parlons started by `script` (which seeds, then prints `seeded ...`)
+    on a free port, SQLite in `tmp_path`; yields its address and the seeded words."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "PARLONS_DATA_DIR": str(tmp_path), "PARLONS_ENVIRONMENT": "development",
@@ -47,10 +50,10 @@ def server(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
            "PYTHONPATH": str(ROOT)}
     out = tmp_path / "server.out"
     with out.open("w") as sink:
-        proc = subprocess.Popen([sys.executable, str(HERE / "serve_participant.py"), str(port)],
+        proc = subprocess.Popen([sys.executable, str(HERE / script), str(port)],
                                 cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             try:
                 urllib.request.urlopen(f"{base}/healthz", timeout=1)
@@ -70,6 +73,12 @@ def server(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
+    with served("serve_participant.py", tmp_path) as started:
+        yield started
 
 
 def test_participant_journey_with_moderation_and_accessibility(

@@ -1,0 +1,144 @@
+// The synthesis pages (issue #8) in a real headless Chromium: the admin runs a theme
+// analysis (executed in the background), opens a theme, renames it through the form,
+// publishes; the public synthesis and theme pages show the new name and link to the
+// contributions; the organiser publishes a follow-up answer on that theme and an
+// author of its contributions, logged in by magic link, finds it in their notices.
+// axe-core on every page: no serious or critical violation; any CSP violation or
+// request leaving 127.0.0.1 fails.
+// Usage: node synthesis_pages.mjs <base> <admin user> <admin password> <cid> <slug> <author e-mail>
+import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+const require = createRequire(import.meta.url);
+const { chromium } = require("playwright-core");
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+const [base, adminUser, adminPassword, cid, slug, authorEmail] = process.argv.slice(2);
+const failures = [];
+const check = (ok, what) => { if (!ok) failures.push(what); else console.log("ok -", what); };
+const NAME = "Se déplacer à vélo";
+const ANSWER = "Un plan vélo voté en conseil municipal";
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"],
+});
+
+async function person(name) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(15000);
+  page.on("console", (m) => { if (m.text().includes("Content Security Policy")) failures.push(`${name} CSP: ${m.text()}`); });
+  await page.route("**/*", (route) => {
+    const url = new URL(route.request().url());
+    if (url.hostname !== "127.0.0.1") { failures.push(`${name}: third-party request ${url}`); return route.abort(); }
+    return route.continue();
+  });
+  return page;
+}
+
+async function axe(page, what) {
+  await page.evaluate(axeSource);  // CSP forbids inline scripts: evaluate through the debugger
+  const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ["violations"] }));
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  for (const v of bad) console.log(`axe ${what}: ${v.impact} ${v.id} ${v.help} -> ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  check(bad.length === 0, `axe: no serious or critical violation on ${what}`);
+}
+
+async function showsEventually(page, url, text, tries = 100) {
+  for (let i = 0; i < tries; i++) {
+    await page.goto(url);
+    if ((await page.content()).includes(text)) return true;
+    await page.waitForTimeout(300);
+  }
+  return false;
+}
+
+try {
+  const admin = await person("admin");
+  await admin.goto(`${base}/admin`);
+  await admin.fill("#f-utilisateur", adminUser);
+  await admin.fill("#f-mot_de_passe", adminPassword);
+  await admin.click("button[type=submit]");
+  await admin.waitForURL(`${base}/admin`);
+
+  const runs = `${base}/admin/analyse/${cid}/synthese`;
+  await admin.goto(runs);
+  check((await admin.content()).includes("Lancer une analyse"), "the synthesis back office offers a run");
+  await axe(admin, "synthesis runs page");
+  await admin.fill("#f-n_themes", "2");
+  await admin.click("form[action$='/analyses'] button[type=submit]");
+  await admin.waitForURL(/\/synthese\/analyses\/[\w-]+$/);
+  const run = admin.url();
+  check(await showsEventually(admin, run, "Terminée"), "the run is executed in the background");
+  await axe(admin, "run page");
+  const themes = await admin.locator("table a[href*='/themes/']").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+  check(themes.length === 2, "two themes found");
+
+  await admin.goto(`${base}${themes[0]}`);
+  await axe(admin, "run theme page (analyst)");
+
+  await admin.goto(run);
+  const rename = admin.locator("form[action$='/nom']").first();
+  await rename.locator("input[name=label]").fill(NAME);
+  await rename.locator("button[type=submit]").click();
+  await admin.waitForURL(`${run}?ok=1`);
+  check((await admin.content()).includes(NAME), "the theme renamed through the form");
+  await admin.click("form[action$='/publication'] button[type=submit]");
+  await admin.waitForURL(`${run}?ok=1`);
+  check((await admin.content()).includes("Publiée"), "the synthesis published");
+
+  const visitor = await person("visitor");
+  const pub = `${base}/consultations/${slug}/synthese`;
+  check(await showsEventually(visitor, pub, NAME), "the public synthesis shows the new name");
+  check(await visitor.locator("svg").count() > 0, "the public synthesis draws its figures");
+  await axe(visitor, "public synthesis");
+  const publicThemes = await visitor.locator(`a[href*='/synthese/themes/']`).evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+  check(publicThemes.length >= 2, "the public synthesis links to each theme");
+  await visitor.goto(`${base}${publicThemes[0].split("?")[0]}`);
+  check(await visitor.locator(`a[href*='/consultations/${slug}/propositions/']`).count() > 0,
+        "a public theme page links to its contributions");
+  await axe(visitor, "public theme page");
+
+  const suites = `${base}/admin/consultations/${cid}/suites`;
+  await admin.goto(suites);
+  await axe(admin, "follow-up page");
+  await admin.fill("#f-title", ANSWER);
+  await admin.fill("#f-body", "Le conseil a voté des pistes cyclables continues et des garages à vélos.");
+  await admin.locator("input[name=theme_ids]").first().check({ force: true });  // DSFR draws the box over it
+  await admin.click(`form[action='/admin/consultations/${cid}/suites'] button[type=submit]`);
+  await admin.waitForURL(/suites\?ok=1/);
+  check((await admin.content()).includes(ANSWER), "the follow-up answer published");
+
+  const author = await person("author");
+  await author.goto(`${base}/connexion`);
+  await author.fill("#f-email", authorEmail);
+  await author.click("form[action='/connexion'] button[type=submit]");
+  await author.waitForLoadState();
+  let token = null;
+  for (let i = 0; i < 30 && !token; i++) {
+    await author.goto(`${base}/dev/courriels`);
+    token = await author.evaluate((to) => {
+      for (const article of document.querySelectorAll("article")) {
+        if (!article.textContent.includes(`À : ${to}`)) continue;
+        const found = article.querySelector("pre").textContent.match(/jeton=([^\s]+)/);
+        if (found) return found[1];
+      }
+      return null;
+    }, authorEmail);
+    if (!token) await author.waitForTimeout(200);
+  }
+  check(token !== null, "the author's magic link in the development outbox");
+  await author.goto(`${base}/connexion/lien?jeton=${encodeURIComponent(token)}`);
+  await author.click("form[action='/connexion/lien'] button[type=submit]");
+  await author.waitForURL(`${base}/compte`);
+  check(await showsEventually(author, `${base}/compte/notifications`, ANSWER),
+        "the author finds the answer in their notices");
+  await axe(author, "notices page");
+} catch (e) {
+  failures.push(`exception: ${e.stack || e}`);
+} finally {
+  await browser.close();
+}
+for (const f of failures) console.log("FAIL -", f);
+process.exit(failures.length ? 1 : 0);
