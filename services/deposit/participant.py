@@ -42,13 +42,19 @@ PROOF_REQUIRED_MESSAGE = ("Cette consultation demande une vérification anti-rob
                           "anonymement » de la consultation.")
 
 
+def require_proof(participant: ParticipantContext, consultation_id: str) -> None:
+    """Refuse an anonymous session that has not solved this consultation's
+    anti-robot challenge (when the organiser turned it on)."""
+    if consultation_id and consultation_id in participant.unproven:
+        raise DomainError("proof_of_work_required", PROOF_REQUIRED_MESSAGE, field="pow")
+
+
 def require_level(participant: ParticipantContext, required: str,
                   consultation_id: str = "") -> None:
     """Refuse when the participant's identity level is below the consultation's,
     or when they are anonymous and have not made the consultation's anti-robot
     proof (a session proven elsewhere does not carry over)."""
-    if consultation_id and consultation_id in participant.unproven:
-        raise DomainError("proof_of_work_required", PROOF_REQUIRED_MESSAGE, field="pow")
+    require_proof(participant, consultation_id)
     have = LEVELS.index(participant.identity_level) if participant.identity_level in LEVELS else -1
     if have < LEVELS.index(required if required in LEVELS else "verified"):
         raise DomainError(

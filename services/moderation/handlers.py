@@ -10,6 +10,7 @@ from services.core.clock import Clock
 from services.core.envelope import Actor
 from services.core.errors import ConcurrencyConflict, DomainError, NotFound
 from services.core.events import DomainEvent, Meta, wrap
+from services.deposit.participant import require_proof
 from services.eventlog.port import EventLog
 from services.moderation import model
 from services.moderation.commands import (
@@ -90,6 +91,7 @@ async def decide_campaign(cmd: DecideCampaign, *, log: EventLog, store: ReadStor
 async def flag_contribution(cmd: FlagContribution, *, log: EventLog, store: ReadStore,
                             clock: Clock, meta: Meta) -> None:
     doc = model.existing(await store.get(ITEMS, ALL, cmd.contribution_id))
+    require_proof(cmd.participant, doc["consultation_id"])
     pid = cmd.participant.participant_id
     event = ContributionFlagged(doc["id"], doc["consultation_id"], pid, cmd.reason.strip()[:500])
     try:  # one flag per participant and contribution: the stream's key decides

@@ -3,6 +3,7 @@ decisions, masking, flags, appeals, campaigns, publication and transparency."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -143,6 +144,18 @@ async def test_flags_past_the_threshold_push_an_item_into_the_queue() -> None:
     assert await world.store.list(QUEUE, CID) == []
     await run(world, FlagContribution("k1", participant("p-3")))
     assert [k for k, _ in await world.store.list(QUEUE, CID)] == ["7|k1"]
+
+
+async def test_an_anonymous_session_without_the_consultations_proof_cannot_flag() -> None:
+    world = await moderated("post")
+    await submit(world, "k1", "Rouvrir la gare de la commune et ajouter des trains le soir.")
+    unproven = replace(participant("p-1"), unproven=frozenset({CID}))
+    with pytest.raises(DomainError) as caught:
+        await run(world, FlagContribution("k1", unproven, "Hors sujet"))
+    assert caught.value.code == "proof_of_work_required"
+    assert not [e for e in await world.log.read("moderation.events")
+                if e.event.type.endswith("ContributionFlagged")]
+    await run(world, FlagContribution("k1", replace(unproven, unproven=frozenset())))
 
 
 async def test_a_campaign_is_one_group_decided_in_bulk() -> None:
