@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -143,7 +142,7 @@ def _insert(
     """Insert `events` (not yet stamped) recorded at `now`. The timestamp is
     formatted once for the whole group; each body is the envelope's own
     `to_dict` with it filled in, the same bytes as `recorded(now).to_json()`."""
-    stamp = Envelope.to_dict(replace(events[0], recorded_at=now))["recorded_at"] if events else ""
+    stamp = events[0].recorded(now).to_dict()["recorded_at"] if events else ""
     out: list[Recorded] = []
     for i in range(0, len(events), ROWS_PER_STATEMENT):
         chunk = events[i : i + ROWS_PER_STATEMENT]
@@ -154,7 +153,7 @@ def _insert(
             body["recorded_at"] = stamp
             topic, key = e.topic, key_for(e)
             params += (topic, e.event_id, e.stream, e.stream_version, key, orjson.dumps(body))
-            rows.append((replace(e, recorded_at=now), topic, key))
+            rows.append((e.recorded(now), topic, key))
         values = ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(chunk))
         last = conn.execute(_INSERT + values, params).lastrowid
         assert last is not None

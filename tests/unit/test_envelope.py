@@ -4,7 +4,7 @@ import uuid
 from datetime import UTC, datetime
 
 from services.core.envelope import Actor, Envelope
-from services.core.ids import uuid7
+from services.core.ids import new_id, uuid7
 
 
 def test_uuid7_is_version_7_and_monotonic_within_a_process() -> None:
@@ -13,6 +13,14 @@ def test_uuid7_is_version_7_and_monotonic_within_a_process() -> None:
     assert ids == sorted(ids, key=lambda u: u.int)
     assert len(set(ids)) == len(ids)
     assert isinstance(ids[0], uuid.UUID)
+
+
+def test_new_id_is_the_text_of_a_uuid7_and_sorts_by_creation() -> None:
+    ids = [new_id() for _ in range(10_000)]
+    assert all(str(uuid.UUID(i)) == i and uuid.UUID(i).version == 7 for i in ids)
+    assert all(uuid.UUID(i).variant == uuid.RFC_4122 for i in ids)
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)
 
 
 def test_envelope_round_trips_through_json() -> None:
@@ -26,3 +34,17 @@ def test_envelope_round_trips_through_json() -> None:
     assert back == e
     assert back.topic == "consultation.events"
     assert back.service == "consultation"
+
+
+def test_recorded_keeps_every_field_but_the_stamp() -> None:
+    from dataclasses import fields, replace
+
+    e = Envelope(
+        type="vote.BallotCast", schema_version=2, stream="ballot-1", stream_version=3,
+        data={"choice": "agree"}, actor=Actor("p-1", "participant"),
+        occurred_at=datetime(2026, 1, 2, tzinfo=UTC), correlation_id="c-1",
+        causation_id="e-0", consultation_id="c-9",
+    )
+    at = datetime(2026, 1, 3, tzinfo=UTC)
+    assert e.recorded(at) == replace(e, recorded_at=at)
+    assert len(fields(Envelope)) == 12  # a new field must be copied by `recorded` too
