@@ -91,10 +91,10 @@ def _moderation() -> ServiceSpec:
 
 
 def _vote() -> ServiceSpec:
-    from services.vote import api, service
+    from services.vote import api, api_cast, service
 
     return ServiceSpec(name="vote", projections=service.PROJECTIONS, handlers=service.HANDLERS,
-                       router=api.router, ports=service.ports)
+                       router=api.router, install=api_cast.install, ports=service.ports)
 
 
 def _search() -> ServiceSpec:
