@@ -42,6 +42,8 @@ _KEY_MAX = 200
 
 
 class LeanBallotRoute(Route):
+    matched_first = True  # create_app puts it ahead of every router
+
     def __init__(self) -> None:
         super().__init__(PATH, _cast, methods=["POST"])
 
@@ -101,5 +103,5 @@ class _Declined:
 
 
 def install(app: Any, _container: Any) -> None:
-    """The `install` hook of the vote service: the lean route goes first."""
-    app.router.routes.insert(0, LeanBallotRoute())
+    """The `install` hook of the vote service (create_app puts the route first)."""
+    app.router.routes.append(LeanBallotRoute())
