@@ -8,6 +8,7 @@ trying every pseudonym or address.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -34,6 +35,7 @@ def open_sealed(key: bytes, blob: bytes, *, context: bytes) -> bytes:
     return AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], context)
 
 
+@functools.lru_cache(maxsize=256)  # a handful of (secret, purpose) pairs; hashed per request
 def sub_key(secret: str, purpose: str) -> bytes:
     return hashlib.sha256(f"parlons:{purpose}:{secret}".encode()).digest()
 

@@ -43,9 +43,23 @@ class MemoryRateLimiter(RateLimiter):
         if len(hits) >= limit:
             return Verdict(False, max(1, math.ceil(hits[0] + window - now)))
         hits.append(now)
-        if len(self._hits) > self._max_keys:  # bound memory: forget idle keys
-            self._hits = {k: v for k, v in self._hits.items() if v and v[-1] > now - window}
+        if len(self._hits) > self._max_keys:
+            self._forget(now - window)
         return Verdict(True)
+
+    def _forget(self, horizon: float) -> None:
+        """Bound memory: forget idle keys; when a flood of distinct clients keeps
+        them all active, also those with the fewest hits in the window (then the
+        least recent), down to 90% of the bound. The margin puts the next pass
+        `max_keys / 10` new keys away (it used to run on every hit once full of
+        active keys: O(keys) per request). A client at its limit holds the most
+        hits, so a flood of fresh keys cannot reset its count."""
+        kept = {k: v for k, v in self._hits.items() if v and v[-1] > horizon}
+        room = int(self._max_keys * 0.9)
+        if len(kept) > room:
+            ranked = sorted(kept.items(), key=lambda kv: (len(kv[1]), kv[1][-1]))
+            kept = dict(ranked[len(kept) - room:])
+        self._hits = kept
 
 
 def client_key(secret: str, ip: str, *, hours: int, now: float | None = None) -> str:

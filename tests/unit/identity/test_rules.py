@@ -126,6 +126,20 @@ async def test_rate_limit_refuses_with_retry_after() -> None:
     await enforce(limiter, ["k"], limit=3, window=60)
 
 
+async def test_a_flood_of_distinct_clients_stays_bounded_and_resets_no_one() -> None:
+    now = [0.0]
+    limiter = MemoryRateLimiter(now=lambda: now[0], max_keys=100)
+    for n in range(1000):  # all within one window: none is idle
+        now[0] += 0.01
+        await enforce(limiter, [f"flood-{n}"], limit=3, window=60)
+        if n < 3 or n % 50 == 0:  # a persistent client keeps hitting meanwhile
+            verdict = await limiter.hit("persistent", limit=3, window=60)
+            assert verdict.allowed == (n < 3)
+        assert len(limiter._hits) <= 100
+    with pytest.raises(RateLimited):
+        await enforce(limiter, ["persistent"], limit=3, window=60)
+
+
 def test_client_key_never_contains_the_ip_and_rotates() -> None:
     a = client_key("s", "203.0.113.7", hours=24, now=0)
     assert "203.0.113.7" not in a
