@@ -48,3 +48,42 @@ def test_recorded_keeps_every_field_but_the_stamp() -> None:
     at = datetime(2026, 1, 3, tzinfo=UTC)
     assert e.recorded(at) == replace(e, recorded_at=at)
     assert len(fields(Envelope)) == 12  # a new field must be copied by `recorded` too
+
+
+def test_to_data_is_asdict_without_its_cost() -> None:
+    import dataclasses
+    from typing import Any, NamedTuple
+
+    from services.core.events import DomainEvent
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Part:
+        name: str
+        sizes: tuple[int, ...]
+
+    class Point(NamedTuple):
+        x: int
+        y: int
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Sample(DomainEvent):
+        title: str
+        count: int
+        ratio: float
+        flag: bool
+        missing: None
+        tags: tuple[str, ...]
+        parts: list[Part]
+        extra: dict[str, Any]
+        where: Any = None
+
+    plain = Sample("t", 1, 0.5, True, None, ("a", "b"), [Part("p", (1, 2))],
+                   {"k": [1, {"n": None}]})
+    unusual = dataclasses.replace(plain, where=Point(1, 2))  # left to asdict
+    for event in (plain, unusual):
+        data = event.to_data()
+        expected = dataclasses.asdict(event)
+        assert data == expected
+        assert [type(v) for v in data.values()] == [type(v) for v in expected.values()]
+        assert data["extra"] is not event.extra and data["extra"]["k"] is not event.extra["k"]
+    assert type(unusual.to_data()["where"]) is Point
