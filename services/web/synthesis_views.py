@@ -42,6 +42,9 @@ async def published_view(store: ReadStore, cid: str) -> dict[str, Any] | None:
     return {"published": published, "themes": themes, "responses": responses, "texts": texts}
 
 
+MAX_READS_PER_PAGE = 20  # bounds one request when most members were hidden
+
+
 def find_theme(view: Mapping[str, Any], theme_id: str) -> dict[str, Any] | None:
     return next((t for t in view["themes"] if t["theme_id"] == theme_id), None)
 
@@ -50,20 +53,37 @@ async def theme_members(store: ReadStore, cid: str, run_id: str, theme: Mapping[
                         after: str | None, day: str | None, size: int,
                         ) -> tuple[list[dict[str, Any]], str | None]:
     """A page of the theme's contributions still published (oldest day first),
-    and the cursor of the next page (None at the end). `day` keeps one day."""
-    start = after or (f"{day}|" if day else None)
+    and the cursor of the next page (None at the end). `day` keeps one day.
+    Members hidden or withdrawn since the run are skipped and the page filled
+    from the rows after them, so a page is short only at the end."""
+    cursor = after or (f"{day}|" if day else None)
+    shown: list[dict[str, Any]] = []
+    for _ in range(MAX_READS_PER_PAGE):
+        rows = await _member_rows(store, run_id, theme, after=cursor, limit=size + 1)
+        if day:
+            rows = [kv for kv in rows if kv[0].startswith(f"{day}|")]
+        taken = rows[: size - len(shown)]
+        if taken:
+            docs = await store.get_many(CORPUS, cid, [d["id"] for _, d in taken])
+            shown += [docs[d["id"]] for _, d in taken if d["id"] in docs]
+            cursor = taken[-1][0]
+        if len(rows) == len(taken):  # nothing after: the last page
+            return shown, None
+        if len(shown) >= size:
+            return shown, cursor
+    return shown, cursor  # mostly hidden members: the next page goes on from here
+
+
+async def _member_rows(store: ReadStore, run_id: str, theme: Mapping[str, Any], *,
+                       after: str | None, limit: int) -> list[tuple[str, dict[str, Any]]]:
+    """The first `limit` member rows after `after`, across the theme's parts (a merged
+    theme reads each of its parts' rows), in key order: day, then id."""
     rows: list[tuple[str, dict[str, Any]]] = []
-    for part in theme["parts"]:  # a merged theme reads each of its parts' rows
-        rows += await store.list(MEMBERS, members_partition(run_id, part), limit=size + 1,
-                                 after=start)
+    for part in theme["parts"]:
+        rows += await store.list(MEMBERS, members_partition(run_id, part), limit=limit,
+                                 after=after)
     rows.sort(key=lambda kv: kv[0])
-    if day:
-        rows = [kv for kv in rows if kv[0].startswith(f"{day}|")]
-    more = len(rows) > size
-    rows = rows[:size]
-    docs = await store.get_many(CORPUS, cid, [d["id"] for _, d in rows]) if rows else {}
-    shown = [docs[d["id"]] for _, d in rows if d["id"] in docs]
-    return shown, (rows[-1][0] if more and rows else None)
+    return rows[:limit]
 
 
 def report_markdown(consultation: Mapping[str, Any], view: Mapping[str, Any],
