@@ -36,13 +36,19 @@ async def project_batch(
     already applied (same stream, version not above the guard). Returns how many
     were applied."""
     applied = 0
+    batch = list(events)
     async with store.transaction() as tx:
-        for event in events:
-            done = await tx.applied_version(projection.name, event.stream)
-            if event.stream_version <= done:
+        # The guards of the whole batch in one read and one write (four statements
+        # per event before, on the hottest projections).
+        done = await tx.applied_versions(projection.name, [e.stream for e in batch])
+        moved: dict[str, int] = {}
+        for event in batch:
+            if event.stream_version <= done[event.stream]:
                 continue  # a redelivery or a replay overlap: already in the model
             await projection.apply(upcast(event), tx)
-            await tx.set_applied_version(projection.name, event.stream, event.stream_version)
+            done[event.stream] = moved[event.stream] = event.stream_version
             applied += 1
+        if moved:
+            await tx.set_applied_versions(projection.name, moved)
         await projection.end_batch(tx)
     return applied

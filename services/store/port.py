@@ -15,7 +15,7 @@ Contract: tests/contract/test_store_contract.py.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -40,6 +40,16 @@ class StoreTx(ABC):
 
     @abstractmethod
     async def set_applied_version(self, projection: str, stream: str, version: int) -> None: ...
+
+    async def applied_versions(self, projection: str, streams: Sequence[str]) -> dict[str, int]:
+        """`applied_version` of many streams (0 if none); an adapter may answer in one
+        round trip, as a projection batch asks for all its streams at once."""
+        return {s: await self.applied_version(projection, s) for s in dict.fromkeys(streams)}
+
+    async def set_applied_versions(self, projection: str, versions: Mapping[str, int]) -> None:
+        """`set_applied_version` for many streams."""
+        for stream, version in versions.items():
+            await self.set_applied_version(projection, stream, version)
 
 
 class ReadStore(ABC):

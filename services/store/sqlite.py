@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -237,10 +237,22 @@ class _SqliteTx(StoreTx):
         return int(row[0]) if row else 0
 
     async def set_applied_version(self, projection: str, stream: str, version: int) -> None:
-        self.conn.execute(
+        await self.set_applied_versions(projection, {stream: version})
+
+    async def applied_versions(self, projection: str, streams: Sequence[str]) -> dict[str, int]:
+        wanted = list(dict.fromkeys(streams))
+        found = dict(self.conn.execute(
+            "SELECT stream, version FROM guards WHERE projection = ?"
+            " AND stream IN (SELECT value FROM json_each(?))",
+            (projection, orjson.dumps(wanted).decode()),
+        ).fetchall())
+        return {s: int(found.get(s, 0)) for s in wanted}
+
+    async def set_applied_versions(self, projection: str, versions: Mapping[str, int]) -> None:
+        self.conn.executemany(
             "INSERT INTO guards (projection, stream, version) VALUES (?, ?, ?)"
             " ON CONFLICT (projection, stream) DO UPDATE SET version = excluded.version",
-            (projection, stream, version),
+            [(projection, s, v) for s, v in versions.items()],
         )
 
 

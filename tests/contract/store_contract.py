@@ -186,6 +186,25 @@ class ReadStoreContract(ABC):
         async with store.transaction() as tx:
             assert await tx.applied_version(proj, "s-1") == 4
 
+    async def test_guards_read_and_written_many_at_once(self, store: ReadStore) -> None:
+        proj, other = new_name("proj"), new_name("proj")
+        async with store.transaction() as tx:
+            await tx.set_applied_version(proj, "s-1", 2)
+            await tx.set_applied_versions(other, {"s-2": 8})
+        async with store.transaction() as tx:
+            assert await tx.applied_versions(proj, ["s-1", "s-2", "s-1"]) == {"s-1": 2, "s-2": 0}
+            await tx.set_applied_versions(proj, {"s-1": 5, "s-3": 1})
+            assert await tx.applied_versions(proj, ["s-3", "s-1"]) == {"s-3": 1, "s-1": 5}
+            assert await tx.applied_version(proj, "s-1") == 5
+        with pytest.raises(RuntimeError):
+            async with store.transaction() as tx:
+                await tx.set_applied_versions(proj, {"s-1": 9, "s-4": 1})
+                raise RuntimeError("rolled back")
+        async with store.transaction() as tx:
+            assert await tx.applied_versions(proj, ["s-1", "s-4"]) == {"s-1": 5, "s-4": 0}
+            assert await tx.applied_versions(other, ["s-2"]) == {"s-2": 8}
+            assert await tx.applied_versions(proj, []) == {}
+
     async def test_drop_projection_forgets_its_tables_and_guards_only(
         self, store: ReadStore
     ) -> None:
