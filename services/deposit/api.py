@@ -30,6 +30,7 @@ from services.deposit.projections import BY_AUTHOR
 from services.identity.limits import limit_contribution
 from services.moderation.publication import PUBLIC_ARGUMENTS, PUBLIC_PROPOSALS
 from services.runtime.http import ContainerDep, MetaDep
+from services.runtime.idempotency import KEY_MAX
 
 PAGE_MAX = 100
 _INPUT_MAX = 20_000  # a bound on raw input; the domain judges lengths (French messages)
@@ -52,7 +53,8 @@ async def participant_context(request: Request) -> ParticipantContext:
 
 
 Participant = Annotated[ParticipantContext, Depends(participant_context)]
-IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=200)]
+IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1,
+                                        max_length=KEY_MAX)]
 
 
 class NewProposal(BaseModel):

@@ -40,7 +40,7 @@ HEADER = b"idempotency-key"
 REPLAYED_HEADER = b"idempotent-replayed"
 _STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _KEPT_HEADERS = frozenset({b"content-type", b"location"})
-_KEY_MAX = 200
+KEY_MAX = 200  # characters of an Idempotency-Key; the API routes declare the same bound
 
 
 class IdempotencyMiddleware:
@@ -58,10 +58,10 @@ class IdempotencyMiddleware:
         if raw_key is None:
             await self.app(scope, receive, send)
             return
-        if not 0 < len(raw_key) <= _KEY_MAX:
+        if not 0 < len(raw_key) <= KEY_MAX:
             await _send_json(send, 422, {
                 "error": "invalid_idempotency_key", "field": "Idempotency-Key",
-                "message": f"La clé d'idempotence doit compter de 1 à {_KEY_MAX} caractères."})
+                "message": f"La clé d'idempotence doit compter de 1 à {KEY_MAX} caractères."})
             return
         body, receive = await _buffer_body(receive)
         fingerprint = _fingerprint(scope, body)

@@ -21,13 +21,15 @@ from services.deposit.api import participant_context
 from services.deposit.participant import ParticipantContext
 from services.identity.limits import limit_contribution
 from services.runtime.http import ContainerDep, MetaDep
+from services.runtime.idempotency import KEY_MAX
 from services.vote.commands import CastBallot, CastRanking, FreezeResults, WithdrawBallot
 from services.vote.projections import BALLOTS, FROZEN, RANKINGS, TALLIES, tally_partition
 from services.vote.recount import compare
 from services.vote.settings import VoteSettings
 
 PAGE_MAX = 200
-IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=200)]
+IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1,
+                                        max_length=KEY_MAX)]
 
 
 class BallotIn(BaseModel):

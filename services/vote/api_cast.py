@@ -33,12 +33,12 @@ from services.core.ids import new_id
 from services.identity.limits import limit_contribution
 from services.runtime.context import correlation_id
 from services.runtime.http import current_actor
+from services.runtime.idempotency import KEY_MAX
 from services.vote.api import BallotIn, voter
 from services.vote.commands import CastBallot
 
 PATH = "/api/items/{item_id}/ballot"
 _DECLINED = "parlons.lean_ballot_declined"  # scope key: route this request the usual way
-_KEY_MAX = 200
 
 
 class LeanBallotRoute(Route):
@@ -72,7 +72,7 @@ def _readable(request: Request, body: bytes) -> BallotIn | None:
     if request.app.dependency_overrides:
         return None
     key = request.headers.get("idempotency-key")
-    if key is None or not 0 < len(key) <= _KEY_MAX:
+    if key is None or not 0 < len(key) <= KEY_MAX:
         return None
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         return None

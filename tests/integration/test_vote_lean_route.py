@@ -131,8 +131,8 @@ async def test_the_lean_route_keeps_the_contribution_rate_limit(
 async def test_a_retry_with_the_same_key_replays_the_first_answer(platform: Platform) -> None:
     who = await participant(platform, "Prudente")
     async with session_client(platform, who) as client:
-        headers = {**await csrf_header(platform_client := client), "Idempotency-Key": "same"}
-        first = await platform_client.post("/api/items/item-1/ballot", json=AGREE, headers=headers)
+        headers = {**await csrf_header(client), "Idempotency-Key": "same"}
+        first = await client.post("/api/items/item-1/ballot", json=AGREE, headers=headers)
         again = await client.post("/api/items/item-1/ballot", json=AGREE, headers=headers)
         other = await client.post("/api/items/item-1/ballot",
                                   json={"kind": "agree", "choice": "disagree"}, headers=headers)
