@@ -183,27 +183,22 @@ def main() -> None:
         items = asyncio.run(seed(data, ITEMS))
         env = {"PARLONS_DATA_DIR": str(data), "PARLONS_VOTE_TRUST_PARTICIPANT_HEADER": "1",
                "PARLONS_LOG_LEVEL": "WARNING", "PARLONS_RATE_ACTION_PER_MINUTE": "100000000"}
-        proc, url = start(["-m", "services.runtime", "serve", "--port"], env,
-                          data / "serve.log")
-        try:
-            rate, p99, n = asyncio.run(load(url, items, args.seconds, args.connections, "p"))
-        finally:
-            stop(proc)
+        def measure(server: list[str], server_env: dict[str, str], run: str) -> tuple[
+                float, float, int]:
+            proc, url = start(server, server_env, data / f"{run}.log")
+            try:
+                return asyncio.run(load(url, items, args.seconds, args.connections, run))
+            finally:
+                stop(proc)
+
+        rate, p99, n = measure(["-m", "services.runtime", "serve", "--port"], env, "p")
         print(f"parlons  (uvicorn + SQLite log, workers on): {rate:8.0f} ballots/s  "
               f"p99 {p99 * 1000:6.1f} ms  ({n} ballots, {args.connections} connections)")
-        proc, url = start([__file__, "--serve-baseline", str(data / "baseline.db")], {},
-                          data / "baseline.log")
-        try:
-            brate, bp99, bn = asyncio.run(load(url, items, args.seconds, args.connections, "b"))
-        finally:
-            stop(proc)
+        brate, bp99, bn = measure(
+            [__file__, "--serve-baseline", str(data / "baseline.db")], {}, "b")
         print(f"baseline (FastAPI + SQLite commit/request):  {brate:8.0f} ballots/s  "
               f"p99 {bp99 * 1000:6.1f} ms  ({bn} ballots)")
-        proc, url = start([__file__, "--serve-empty"], {}, data / "empty.log")
-        try:
-            crate, cp99, _ = asyncio.run(load(url, items, args.seconds, args.connections, "c"))
-        finally:
-            stop(proc)
+        crate, cp99, _ = measure([__file__, "--serve-empty"], {}, "c")
         print(f"ceiling  (the same route doing nothing):     {crate:8.0f} requests/s "
               f"p99 {cp99 * 1000:6.1f} ms  (parlons at {rate / crate:.0%} of it)")
         print(f"ratio parlons/baseline: {rate / brate:.2f}x")
