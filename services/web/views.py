@@ -30,13 +30,24 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+VOTE_ACTIONS = frozenset(a for a in ph.ACTIONS if a.startswith("vote_"))
+
+
 def decorate(doc: Doc, now: datetime) -> Doc:
-    phases = doc.get("phases") or []
+    phases = ph.with_status(doc.get("phases") or [], now)
     current = ph.current_phase(phases, now)
-    return {**doc, "phases": ph.with_status(phases, now),
+    open_now = ph.open_actions(phases, now)
+    voted_in = [p for p in phases if p["status"] != "upcoming"
+                and VOTE_ACTIONS & set(p.get("actions") or ())]
+    return {**doc, "phases": phases,
             "status": ph.consultation_status(phases, now),
             "current_phase": current,
-            "open_actions": [ph.ACTIONS.get(a, a) for a in ph.open_actions(phases, now)]}
+            "open_actions": [{"key": a, "label": ph.ACTIONS.get(a, a)} for a in open_now],
+            # what the vote links on the consultation page need: a vote phase has
+            # started (results exist), which kinds of vote are open now
+            "vote": {"started": bool(voted_in),
+                     "items_open": bool({"vote_support", "vote_agree"} & set(open_now)),
+                     "ranking_open": "vote_ranking" in open_now}}
 
 
 async def home(store: ReadStore) -> dict[str, Any]:

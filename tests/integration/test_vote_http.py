@@ -267,3 +267,46 @@ async def test_a_refused_ranking_form_keeps_the_choices_and_stores_nothing(
         late = await form_post(client, form, form, {"rang-1": "item-4"})
         assert late.status_code == 400 and "modération" in late.text
     assert await vote_events(p) == []
+
+
+async def test_the_consultation_page_leads_to_the_vote_pages(platform: Platform) -> None:
+    """A participant finds the vote from the consultation page: the open actions
+    are links, and a vote section links the sequence, the ranking, the results,
+    their ballots and the methodology; every one of them answers."""
+    async with session_client(platform, await participant(platform, "Anne")) as client:
+        page = await client.get(f"/consultations/{CID}")
+        assert page.status_code == 200
+        html = page.text
+        callout = html.split("Ce que vous pouvez faire maintenant", 1)[1].split("</ul>", 1)[0]
+        assert f'<a href="/vote/{CID}">Voter pour, contre ou neutre</a>' in callout
+        assert f'<a href="/vote/{CID}/classement">Classer</a>' in callout
+        assert f'<a href="/consultations/{CID}/propositions/nouvelle">Déposer' in callout
+        links = re.findall(r'href="(/vote/[^"]*|/mes-votes|/methodologie/vote)"', html)
+        assert set(links) == {f"/vote/{CID}", f"/vote/{CID}/classement",
+                              f"/vote/{CID}/resultats", "/mes-votes", "/methodologie/vote"}
+        for link in set(links):
+            assert (await client.get(link)).status_code == 200, link
+
+
+async def test_no_vote_links_before_a_vote_phase_starts(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    async with open_platform(tmp_path, monkeypatch) as p:
+        now = p.clock.now()
+        for cmd in (CreateConsultation(CID, "Le vélo en ville", CID),
+                    SchedulePhases(CID, (
+                        PhaseSpec("idees", "deposit", "Idées", now - timedelta(hours=1),
+                                  now + timedelta(days=1)),
+                        PhaseSpec("vote", "vote", "Vote", now + timedelta(days=1),
+                                  now + timedelta(days=5)))),
+                    PublishConsultation(CID)):
+            await p.container.handle(cmd, SYSTEM)
+
+        async def published() -> bool:
+            doc = await p.container.store.get("consultation_detail", "all", CID)
+            return bool(doc and doc["published"] and doc.get("phases"))
+        await until(published)
+        async with session_client(p, None) as client:
+            html = (await client.get(f"/consultations/{CID}")).text
+        assert "/vote/" not in html and "/mes-votes" not in html
+        assert f'<a href="/consultations/{CID}/propositions/nouvelle">Déposer' in html
+
