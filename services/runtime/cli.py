@@ -6,6 +6,7 @@
   topics create                                       create the Kafka topics of topics.yaml
   retention                                           delete what retention settings expire
   recount                                             vote tallies recounted from the log
+  freeze-results                                      freeze the results of ended vote phases
   export opendata (CONSULTATION [--out DIR] | --daily)  Grand Débat format open data
   synthesis-jobs                                      pending theme runs, scheduled updates, digests
 """
@@ -50,6 +51,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from services.vote.recount_cli import recount_command
 
         return asyncio.run(recount_command(settings))
+    if args.command == "freeze-results":
+        from services.vote.recount_cli import freeze_results_command
+
+        return asyncio.run(freeze_results_command(settings))
     if args.command == "synthesis-jobs":
         from services.synthesis.runs.jobs_cli import synthesis_jobs_command
 
@@ -80,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("projection", help="e.g. consultation.catalogue")
     sub.add_parser("retention", help="apply retention periods (identity outbox, tokens)")
     sub.add_parser("recount", help="recount vote tallies from the log, compare (exit 1 if not)")
+    sub.add_parser("freeze-results", help="freeze the results of every ended vote phase")
     export = sub.add_parser("export", help="open data in the Grand Débat format")
     export.add_argument("what", choices=["opendata"])
     export.add_argument("consultation", nargs="?", help="consultation id")
@@ -111,8 +117,37 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> int:
     async with running(container, workers=not args.no_workers):
         if args.demo and await seed_demo(container):
             log.info("demo consultation created")
-        await _Server(config).serve()  # returns on SIGINT/SIGTERM
+        # The embedded topology has no scheduler: it freezes ended vote phases itself.
+        closing = _closing(container) if not args.no_workers else None
+        try:
+            await _Server(config).serve()  # returns on SIGINT/SIGTERM
+        finally:
+            if closing is not None:
+                closing.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await closing
     return 0
+
+
+def _closing(container: Container) -> asyncio.Task[None] | None:
+    from services.vote.commands import FreezeResults
+
+    if FreezeResults not in container.handlers:  # the vote service is not in this process
+        return None
+    from services.vote.closing import keep_closing
+    from services.vote.settings import VoteSettings
+
+    async def caught_up(bound_s: float = 10.0) -> None:
+        deadline = asyncio.get_running_loop().time() + bound_s
+        while asyncio.get_running_loop().time() < deadline:
+            workers = list(container.built_workers)
+            if all(w.subscribed for w in workers) and not any([await w.lag() for w in workers]):
+                return
+            await asyncio.sleep(0.1)
+
+    return asyncio.create_task(keep_closing(
+        container.store, container.handle, container.clock.now,
+        VoteSettings().close_every_s, caught_up), name="vote-closing")
 
 
 def _server_class() -> type:

@@ -92,6 +92,11 @@ class ProjectionWorker:
         """Ask the loop to end after the batch in hand is committed."""
         self._stop.set()
 
+    @property
+    def subscribed(self) -> bool:
+        """True once `run` holds its subscription (its lag means something)."""
+        return self._sub is not None
+
     async def lag(self) -> int:
         """Events not yet projected, asked of the log now (the gauge may be a poll
         behind). 0 when the worker is not running."""

@@ -149,11 +149,13 @@ async def freeze_results(cmd: FreezeResults, *, log: EventLog, store: ReadStore,
     if clock.now() < parse_iso(phase["ends_at"]):
         raise DomainError("phase_not_closed", "Les résultats ne peuvent être figés qu'après "
                           "la clôture de la phase.", field="phase_id")
+    stream = f"vote-results-{cmd.consultation_id}-{cmd.phase_id}"
+    if await log.stream_version(stream) > 0:  # before the recount, which reads every ballot
+        return {"status": "already_frozen"}
     tallies, rankings = await recount_phase(log, cmd.consultation_id, cmd.phase_id)
     event = ResultsFrozen(item_id=f"results-{cmd.phase_id}", consultation_id=cmd.consultation_id,
                           phase_id=cmd.phase_id, phase_ends_at=phase["ends_at"],
                           tallies=tallies, rankings=rankings)
-    stream = f"vote-results-{cmd.consultation_id}-{cmd.phase_id}"
     envelope = wrap(event, stream=stream, stream_version=1, meta=meta, occurred_at=clock.now(),
                     consultation_id=cmd.consultation_id)
     try:

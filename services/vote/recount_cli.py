@@ -1,5 +1,7 @@
-"""`parlons recount`: every vote tally recomputed from the log and compared with
-the projection; prints the differences (French) and exits 1 if there are any."""
+"""The vote service's jobs. `parlons recount`: every vote tally recomputed from
+the log and compared with the projection; prints the differences (French) and
+exits 1 if there are any. `parlons freeze-results`: freezes the results of every
+vote phase that has ended (exit 1 if one could not be frozen)."""
 
 from __future__ import annotations
 
@@ -20,3 +22,17 @@ async def recount_command(settings: Settings) -> int:
     for line in diffs:
         print(f"  {line}")
     return 1 if diffs else 0
+
+
+async def freeze_results_command(settings: Settings) -> int:
+    """`parlons freeze-results`: one pass of `closing.freeze_ended_phases`."""
+    from services.vote.closing import freeze_ended_phases
+
+    container = bootstrap(settings, services=["vote"])
+    async with running(container, workers=False):
+        outcomes = await freeze_ended_phases(container.store, container.handle,
+                                             container.clock.now())
+    print(f"freeze-results : {len(outcomes)} phase(s) de vote close(s) à figer")
+    for line in outcomes:
+        print(f"  {line}")
+    return 1 if any("failed" in line for line in outcomes) else 0

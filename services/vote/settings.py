@@ -23,6 +23,9 @@ class VoteSettings(BaseSettings):
     trust_participant_header: bool = False
     # Bearer token of the JSON admin endpoints (recount, freeze); unset = disabled.
     admin_token: str | None = None
+    # Seconds between two passes of `parlons serve` freezing the results of ended
+    # vote phases (services/vote/closing.py).
+    close_every_s: float = Field(default=60.0, gt=0)
 
 
 @dataclass(frozen=True, slots=True)

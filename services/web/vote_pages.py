@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from services.consultation.rules import parse_iso
 from services.core.envelope import Actor
 from services.core.errors import DomainError
 from services.core.events import Meta
@@ -157,8 +158,10 @@ def routes(web: Web, container: Container) -> APIRouter:
                          "support": t["support"]["total"],
                          "chart": Markup(agree_bar(  # noqa: S704 (our own markup, numbers only)
                              a["agree"], a["disagree"], a["neutral"]))})
+        closed = phase is not None and parse_iso(phase["ends_at"]) <= datetime.now(UTC)
         return public_page(request, web.env, "vote/results.html", {
             "consultation": consultation, "phase": phase, "frozen": frozen is not None,
+            "closed": closed,
             "rows": rows, "ranked": ranked, "ballots": (ranking or {}).get("ballots", 0),
             "titles": await titles([row["item_id"] for row in rows]
                                    + [row["item_id"] for row in ranked]),

@@ -10,9 +10,12 @@ message and stores nothing; a ballot after the close is refused.
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
+import sys
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -310,3 +313,38 @@ async def test_no_vote_links_before_a_vote_phase_starts(tmp_path: Path,
         assert "/vote/" not in html and "/mes-votes" not in html
         assert f'<a href="/consultations/{CID}/propositions/nouvelle">Déposer' in html
 
+
+async def test_an_ended_phase_is_frozen_by_the_closing_job(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The results page says a phase is closed before its results are frozen, and
+    shows them as final once `parlons freeze-results` (a separate process on the
+    same files, as from cron) has frozen them."""
+    async with open_platform(tmp_path, monkeypatch) as p:
+        now = datetime.now(UTC)  # the pages and the job read the real clock
+        for cmd in (CreateConsultation(CID, "Le vélo en ville", CID),
+                    SchedulePhases(CID, (PhaseSpec(
+                        "vote", "vote", "Vote", now - timedelta(days=2),
+                        now - timedelta(hours=1), actions=("vote_agree",)),)),
+                    PublishConsultation(CID)):
+            await p.container.handle(cmd, SYSTEM)
+
+        async def published() -> bool:
+            doc = await p.container.store.get("consultation_detail", "all", CID)
+            return bool(doc and doc["published"] and doc.get("phases"))
+        await until(published)
+        async with session_client(p, None) as client:
+            before = (await client.get(f"/vote/{CID}/resultats")).text
+            assert "Phase de vote close" in before and "provisoires" not in before
+            job = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "services.runtime", "freeze-results",
+                env={**os.environ, "PARLONS_DATA_DIR": str(p.data_dir),
+                     "PARLONS_LOG_LEVEL": "WARNING"},
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+            out, _ = await job.communicate()
+            assert job.returncode == 0, out.decode()
+            assert f"{CID}/vote: frozen" in out.decode()
+
+            async def final() -> bool:
+                return "Résultats définitifs" in (await client.get(
+                    f"/vote/{CID}/resultats")).text
+            await until(final)

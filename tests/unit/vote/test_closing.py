@@ -1,0 +1,76 @@
+"""Results frozen at phase close (`services.vote.closing`), on memory fakes: a pass
+before the end freezes nothing; after it, the phase's results are frozen once,
+recounted from the log; later passes and late events leave them as they were."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+from services.core.events import Meta
+from services.core.ids import new_id
+from services.vote.closing import freeze_ended_phases
+from services.vote.commands import CastBallot, CastRanking, FreezeResults
+from services.vote.projections import FROZEN
+from vote.world import CID, VOTE_ENDS, World, voter
+
+
+def handle(world: World) -> Any:
+    async def run(command: object, meta: Meta) -> Any:
+        return await world.handle(command)
+    return run
+
+
+async def frozen(world: World) -> dict[str, Any] | None:
+    return await world.store.get(FROZEN, CID, "vote")
+
+
+async def test_ended_vote_phases_are_frozen_once_with_their_recounted_results(
+        world: World) -> None:
+    await world.handle(CastBallot("item-0", voter("p-a"), "agree", "agree"))
+    await world.handle(CastBallot("item-0", voter("p-b"), "agree", "disagree"))
+    await world.handle(CastBallot("item-1", voter("p-a"), "support", "support"))
+    await world.handle(CastRanking(CID, voter("p-a"), ("item-2", "item-0")))
+
+    assert await freeze_ended_phases(world.store, handle(world), world.clock.now()) == []
+    assert await frozen(world) is None  # still open: nothing frozen
+
+    world.clock.advance(VOTE_ENDS - world.clock.now())  # the end itself closes the phase
+    outcomes = await freeze_ended_phases(world.store, handle(world), world.clock.now())
+    assert outcomes == [f"{CID}/vote: frozen"]  # the deposit phase has no vote: not listed
+    doc = await frozen(world)
+    assert doc is not None
+    assert doc["tallies"]["item-0"]["agree"]["agree"] == 1
+    assert doc["tallies"]["item-0"]["agree"]["disagree"] == 1
+    assert doc["tallies"]["item-1"]["support"]["total"] == 1
+    assert doc["rankings"]["ballots"] == 1
+
+    # a later pass has nothing left to do; a second freeze asked directly is a no-op
+    assert await freeze_ended_phases(world.store, handle(world), world.clock.now()) == []
+    again = await world.handle(FreezeResults(CID, "vote"))
+    assert again == {"status": "already_frozen"}
+    types = [e.type for e in await world.events()]
+    assert types.count("vote.ResultsFrozen") == 1
+
+    # a ballot event arriving late (replayed from elsewhere) changes nothing frozen
+    late = next(e for e in await world.events() if e.type == "vote.BallotCast")
+    await world.log.append([replace(late, event_id=new_id(), stream=late.stream + "-late",
+                                    occurred_at=world.clock.now() + timedelta(minutes=1))])
+    await world.project()
+    assert await frozen(world) == doc
+
+
+async def test_a_phase_is_frozen_even_if_its_projection_lags(world: World) -> None:
+    """Two passes before the frozen read model catches up: the second finds the
+    phase still unfrozen in the read model, and the log's key says it is done."""
+    await world.handle(CastBallot("item-0", voter("p-a"), "agree", "agree"))
+    world.clock.advance(VOTE_ENDS - world.clock.now() + timedelta(seconds=1))
+
+    async def without_projection(command: object, meta: Meta) -> Any:
+        return await world.handle(command, project=False)
+
+    first = await freeze_ended_phases(world.store, without_projection, world.clock.now())
+    second = await freeze_ended_phases(world.store, without_projection, world.clock.now())
+    assert (first, second) == ([f"{CID}/vote: frozen"], [f"{CID}/vote: already_frozen"])
+    assert [e.type for e in await world.events()].count("vote.ResultsFrozen") == 1
