@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from services.consultation.rules import parse_iso
@@ -29,13 +29,16 @@ ALL = "all"
 PAGE = 200
 CLOSER = Actor(id="vote-closing", role="system")
 VOTE_ACTIONS = frozenset(model.KINDS.values()) | {"vote_ranking"}
+# A ballot accepted just before the end may still be on its way to the log; the
+# recount must not run before it lands (it would be acknowledged yet not counted).
+GRACE = timedelta(minutes=2)
 
 Handle = Callable[[object, Meta], Awaitable[Any]]
 
 
 async def ended_phases(store: ReadStore, now: datetime) -> list[tuple[str, str]]:
-    """(consultation, phase) of every vote phase ended by `now` whose frozen
-    results are not in the read model yet."""
+    """(consultation, phase) of every vote phase ended at least GRACE before `now`
+    whose frozen results are not in the read model yet."""
     found: list[tuple[str, str]] = []
     after: str | None = None
     while True:
@@ -43,7 +46,7 @@ async def ended_phases(store: ReadStore, now: datetime) -> list[tuple[str, str]]
         for cid, doc in rows:
             for phase in doc.get("phases") or []:
                 if (VOTE_ACTIONS & set(phase.get("actions") or ())
-                        and parse_iso(phase["ends_at"]) <= now
+                        and parse_iso(phase["ends_at"]) + GRACE <= now
                         and await store.get(FROZEN, cid, phase["phase_id"]) is None):
                     found.append((cid, phase["phase_id"]))
         if len(rows) < PAGE:

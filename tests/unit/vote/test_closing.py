@@ -1,5 +1,5 @@
 """Results frozen at phase close (`services.vote.closing`), on memory fakes: a pass
-before the end freezes nothing; after it, the phase's results are frozen once,
+before the end (and its grace) freezes nothing; after it, the results are frozen once,
 recounted from the log; later passes and late events leave them as they were."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 
 from services.core.events import Meta
 from services.core.ids import new_id
-from services.vote.closing import freeze_ended_phases
+from services.vote.closing import GRACE, freeze_ended_phases
 from services.vote.commands import CastBallot, CastRanking, FreezeResults
 from services.vote.projections import FROZEN
 from vote.world import CID, VOTE_ENDS, World, voter
@@ -36,7 +36,9 @@ async def test_ended_vote_phases_are_frozen_once_with_their_recounted_results(
     assert await freeze_ended_phases(world.store, handle(world), world.clock.now()) == []
     assert await frozen(world) is None  # still open: nothing frozen
 
-    world.clock.advance(VOTE_ENDS - world.clock.now())  # the end itself closes the phase
+    world.clock.advance(VOTE_ENDS - world.clock.now() + GRACE / 2)  # closed, in the grace
+    assert await freeze_ended_phases(world.store, handle(world), world.clock.now()) == []
+    world.clock.advance(GRACE / 2)
     outcomes = await freeze_ended_phases(world.store, handle(world), world.clock.now())
     assert outcomes == [f"{CID}/vote: frozen"]  # the deposit phase has no vote: not listed
     doc = await frozen(world)
@@ -65,7 +67,7 @@ async def test_a_phase_is_frozen_even_if_its_projection_lags(world: World) -> No
     """Two passes before the frozen read model catches up: the second finds the
     phase still unfrozen in the read model, and the log's key says it is done."""
     await world.handle(CastBallot("item-0", voter("p-a"), "agree", "agree"))
-    world.clock.advance(VOTE_ENDS - world.clock.now() + timedelta(seconds=1))
+    world.clock.advance(VOTE_ENDS - world.clock.now() + GRACE)
 
     async def without_projection(command: object, meta: Meta) -> Any:
         return await world.handle(command, project=False)
