@@ -310,7 +310,7 @@ async def test_no_vote_links_before_a_vote_phase_starts(tmp_path: Path,
         await until(published)
         async with session_client(p, None) as client:
             html = (await client.get(f"/consultations/{CID}")).text
-        assert "/vote/" not in html and "/mes-votes" not in html
+        assert "/vote/" not in html and "Résultats du vote" not in html
         assert f'<a href="/consultations/{CID}/propositions/nouvelle">Déposer' in html
 
 
