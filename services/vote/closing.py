@@ -28,7 +28,6 @@ CONSULTATIONS = "consultation_detail"  # read model of the consultation service
 ALL = "all"
 PAGE = 200
 CLOSER = Actor(id="vote-closing", role="system")
-VOTE_ACTIONS = frozenset(model.KINDS.values()) | {"vote_ranking"}
 # A ballot accepted just before the end may still be on its way to the log; the
 # recount must not run before it lands (it would be acknowledged yet not counted).
 GRACE = timedelta(minutes=2)
@@ -45,7 +44,7 @@ async def ended_phases(store: ReadStore, now: datetime) -> list[tuple[str, str]]
         rows = await store.list(CONSULTATIONS, ALL, limit=PAGE, after=after)
         for cid, doc in rows:
             for phase in doc.get("phases") or []:
-                if (VOTE_ACTIONS & set(phase.get("actions") or ())
+                if (model.PHASE_ACTIONS & set(phase.get("actions") or ())
                         and parse_iso(phase["ends_at"]) + GRACE <= now
                         and await store.get(FROZEN, cid, phase["phase_id"]) is None):
                     found.append((cid, phase["phase_id"]))

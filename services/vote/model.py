@@ -27,6 +27,7 @@ from services.vote.items import HIDDEN, WITHDRAWN, PublishedItem
 Doc = Mapping[str, Any]
 
 KINDS = {"support": "vote_support", "agree": "vote_agree"}  # ballot kind -> phase action
+PHASE_ACTIONS = frozenset(KINDS.values()) | {"vote_ranking"}  # a phase with one is a vote
 CHOICES = {"support": ("support",), "agree": ("agree", "disagree", "neutral")}
 QUALIFICATIONS = {"coup_de_coeur": "coup de cœur", "realiste": "réaliste",
                   "impossible": "impossible", "prioritaire": "prioritaire",

@@ -13,6 +13,7 @@ from typing import Any
 from services.consultation import phases as ph
 from services.consultation import projections as p
 from services.store.port import Doc, ReadStore
+from services.vote import model as vote_model
 
 ALL = "all"
 CONTENT_PREVIEW = 5  # items of each kind shown on the consultation page
@@ -30,15 +31,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-VOTE_ACTIONS = frozenset(a for a in ph.ACTIONS if a.startswith("vote_"))
-
-
 def decorate(doc: Doc, now: datetime) -> Doc:
     phases = ph.with_status(doc.get("phases") or [], now)
     current = ph.current_phase(phases, now)
     open_now = ph.open_actions(phases, now)
     voted_in = [p for p in phases if p["status"] != "upcoming"
-                and VOTE_ACTIONS & set(p.get("actions") or ())]
+                and vote_model.PHASE_ACTIONS & set(p.get("actions") or ())]
     return {**doc, "phases": phases,
             "status": ph.consultation_status(phases, now),
             "current_phase": current,

@@ -39,14 +39,13 @@ if TYPE_CHECKING:
     from services.runtime.bootstrap import Container
 
 SEQUENCE_SIZE = 10
-VOTE_ACTIONS = frozenset(model.KINDS.values()) | {"vote_ranking"}
 
 
 def vote_phase(consultation: dict[str, Any] | None) -> dict[str, Any] | None:
     """The latest started phase allowing a vote (open or closed)."""
     now = datetime.now(UTC).isoformat()
     phases = [p for p in (consultation or {}).get("phases", [])
-              if VOTE_ACTIONS & set(p.get("actions", ())) and p["starts_at"] <= now]
+              if model.PHASE_ACTIONS & set(p.get("actions", ())) and p["starts_at"] <= now]
     return max(phases, key=lambda p: p["starts_at"], default=None)
 
 
