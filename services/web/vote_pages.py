@@ -49,6 +49,14 @@ def vote_phase(consultation: dict[str, Any] | None) -> dict[str, Any] | None:
     return max(phases, key=lambda p: p["starts_at"], default=None)
 
 
+def open_vote_phase(consultation: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The vote phase open now, if any: what the sequence serves items for."""
+    phase = vote_phase(consultation)
+    if phase is None or parse_iso(phase["ends_at"]) <= datetime.now(UTC):
+        return None
+    return phase
+
+
 def routes(web: Web, container: Container) -> APIRouter:
     r = APIRouter()
     store = web.deps.store
@@ -67,8 +75,8 @@ def routes(web: Web, container: Container) -> APIRouter:
         return {i: docs[i].get("title") or docs[i].get("body", "")[:120] for i in docs}
 
     async def sequence(cid: str, who: ParticipantContext, size: int) -> list[str]:
-        phase = vote_phase(await consultation_or_404(cid))
-        if phase is None:
+        phase = open_vote_phase(await consultation_or_404(cid))
+        if phase is None:  # nothing to vote on once the phase is closed
             return []
         return await sequence_for(store, cid, phase["phase_id"], who.participant_id, size=size,
                                   rng=np.random.default_rng())
@@ -83,9 +91,14 @@ def routes(web: Web, container: Container) -> APIRouter:
             return RedirectResponse(f"/connexion?suite=/vote/{cid}", 303)
         consultation = await consultation_or_404(cid)
         ids = await sequence(cid, who, SEQUENCE_SIZE)
+        phase = open_vote_phase(consultation)
+        actions = set(phase.get("actions") or ()) if phase else set()
         return admin_page(web, request, "vote/sequence.html", {
             "consultation": consultation, "items": ids, "titles": await titles(ids),
-            "qualifications": model.QUALIFICATIONS, "phase": vote_phase(consultation)})
+            "qualifications": model.QUALIFICATIONS, "phase": phase,
+            "agree": model.KINDS["agree"] in actions,
+            "support": model.KINDS["support"] in actions,
+            "ranking": "vote_ranking" in actions})
 
     @r.get("/api/consultations/{cid}/sequence")
     async def sequence_json(cid: str, request: Request,

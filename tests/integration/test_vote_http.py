@@ -348,3 +348,44 @@ async def test_an_ended_phase_is_frozen_by_the_closing_job(tmp_path: Path,
                 return "Résultats définitifs" in (await client.get(
                     f"/vote/{CID}/resultats")).text
             await until(final)
+
+
+async def test_the_sequence_offers_only_what_the_open_phase_allows(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A support-only phase shows only « Je soutiens »; once the phase has ended
+    the page offers nothing to vote on and says no vote phase is open (it used to
+    keep serving items whose every button was then refused)."""
+    async with open_platform(tmp_path, monkeypatch) as p:
+        now = datetime.now(UTC)  # the pages read the real clock; handlers p.clock (now too)
+        ends = {"soutien": now + timedelta(days=1), "bref": now + timedelta(seconds=4)}
+        for cid, end in ends.items():
+            for cmd in (CreateConsultation(cid, f"Consultation {cid}", cid),
+                        SchedulePhases(cid, (PhaseSpec(
+                            "vote", "vote", "Vote", now - timedelta(days=1), end,
+                            actions=("deposit", "vote_support")),)),
+                        PublishConsultation(cid)):
+                await p.container.handle(cmd, SYSTEM)
+
+            async def published(cid: str = cid) -> bool:
+                doc = await p.container.store.get("consultation_detail", "all", cid)
+                return bool(doc and doc["published"] and doc.get("phases"))
+            await until(published)
+            await p.container.handle(SubmitProposal(
+                f"{cid}-1", cid, ParticipantContext("p-author", "anonymous"),
+                f"Proposition de {cid}", "Une proposition assez longue pour passer."), SYSTEM)
+        async with session_client(p, await participant(p, "Anne")) as client:
+            async def shown(cid: str) -> str:
+                page = (await client.get(f"/vote/{cid}")).text
+                return page if f"Proposition de {cid}" in page else ""
+            for cid in ends:
+                await until(lambda cid=cid: shown(cid))
+            page = await shown("soutien")
+            assert "Je soutiens</button>" in page
+            assert "accord</button>" not in page and "/classement" not in page
+            await asyncio.sleep(max(0.0, (ends["bref"] - datetime.now(UTC)).total_seconds()))
+            closed = (await client.get("/vote/bref")).text
+            assert "Aucune phase de vote n\u2019est ouverte" in closed
+            assert "Proposition de bref" not in closed and "<button" not in closed.split(
+                "<main", 1)[-1].split("</main>", 1)[0]
+            assert "Vous avez voté sur toutes" not in closed
+            assert (await client.get("/api/consultations/bref/sequence")).json() == {"items": []}
