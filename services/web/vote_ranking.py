@@ -7,12 +7,14 @@ stored. Results by Borda count and first choices are on the results page."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from services.consultation.rules import parse_iso
 from services.core.envelope import Actor
 from services.core.errors import DomainError, NotFound
 from services.core.events import Meta
@@ -61,9 +63,13 @@ def ranking_routes(web: Web, container: Container,
             chosen = list(mine["items"]) if mine else []
         chosen = (chosen or []) + [""] * size
         ranks = [(RANK_FIELD.format(n + 1), _rank_label(n + 1), chosen[n]) for n in range(size)]
+        # the form only while a phase offering a ranking is open (else it is refused)
+        open_now = phase is not None and parse_iso(phase["ends_at"]) > datetime.now(UTC)
+        offered = phase is not None and "vote_ranking" in (phase.get("actions") or ())
         return admin_page(web, request, "vote/ranking.html", {
             "consultation": consultation, "phase": phase, "ranks": ranks, "options": options,
-            "size": size, "error": error, "saved": saved}, status=status)
+            "size": size, "error": error, "saved": saved, "open_now": open_now,
+            "offered": offered}, status=status)
 
     @r.get("/vote/{cid}/classement")
     async def ranking_form(cid: str, request: Request) -> Response:

@@ -352,9 +352,9 @@ async def test_an_ended_phase_is_frozen_by_the_closing_job(tmp_path: Path,
 
 async def test_the_sequence_offers_only_what_the_open_phase_allows(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A support-only phase shows only « Je soutiens »; once the phase has ended
-    the page offers nothing to vote on and says no vote phase is open (it used to
-    keep serving items whose every button was then refused)."""
+    """A support-only phase shows only « Je soutiens » and no ranking form; once the
+    phase has ended the pages offer nothing to vote on and say no vote phase is open
+    (they used to keep serving items and a form whose every submission was refused)."""
     async with open_platform(tmp_path, monkeypatch) as p:
         now = datetime.now(UTC)  # the pages read the real clock; handlers p.clock (now too)
         ends = {"soutien": now + timedelta(days=1), "bref": now + timedelta(seconds=4)}
@@ -382,6 +382,9 @@ async def test_the_sequence_offers_only_what_the_open_phase_allows(
             page = await shown("soutien")
             assert "Je soutiens</button>" in page
             assert "accord</button>" not in page and "/classement" not in page
+            ranking = (await client.get("/vote/soutien/classement")).text
+            assert "ne comporte pas de classement" in ranking
+            assert 'action="/vote/soutien/classement"' not in ranking
             await asyncio.sleep(max(0.0, (ends["bref"] - datetime.now(UTC)).total_seconds()))
             closed = (await client.get("/vote/bref")).text
             assert "Aucune phase de vote n\u2019est ouverte" in closed
@@ -389,3 +392,6 @@ async def test_the_sequence_offers_only_what_the_open_phase_allows(
                 "<main", 1)[-1].split("</main>", 1)[0]
             assert "Vous avez voté sur toutes" not in closed
             assert (await client.get("/api/consultations/bref/sequence")).json() == {"items": []}
+            ranking = (await client.get("/vote/bref/classement")).text
+            assert "Aucune phase de vote n\u2019est ouverte" in ranking
+            assert 'action="/vote/bref/classement"' not in ranking
