@@ -93,6 +93,18 @@ async def _try(p: Platform, command: object) -> bool:
     return True
 
 
+async def published_consultation(p: Platform, cid: str, *phases: PhaseSpec) -> None:
+    """Create, schedule and publish `cid`; return once the read model shows it."""
+    for cmd in (CreateConsultation(cid, f"Consultation {cid}", cid),
+                SchedulePhases(cid, phases), PublishConsultation(cid)):
+        await p.container.handle(cmd, SYSTEM)
+
+    async def published() -> bool:
+        doc = await p.container.store.get("consultation_detail", "all", cid)
+        return bool(doc and doc["published"] and doc.get("phases"))
+    await until(published)
+
+
 async def vote_events(p: Platform) -> list[str]:
     return [r.event.type for r in await p.container.log.read("vote.events")]
 
@@ -295,19 +307,10 @@ async def test_no_vote_links_before_a_vote_phase_starts(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     async with open_platform(tmp_path, monkeypatch) as p:
         now = p.clock.now()
-        for cmd in (CreateConsultation(CID, "Le vélo en ville", CID),
-                    SchedulePhases(CID, (
-                        PhaseSpec("idees", "deposit", "Idées", now - timedelta(hours=1),
-                                  now + timedelta(days=1)),
-                        PhaseSpec("vote", "vote", "Vote", now + timedelta(days=1),
-                                  now + timedelta(days=5)))),
-                    PublishConsultation(CID)):
-            await p.container.handle(cmd, SYSTEM)
-
-        async def published() -> bool:
-            doc = await p.container.store.get("consultation_detail", "all", CID)
-            return bool(doc and doc["published"] and doc.get("phases"))
-        await until(published)
+        await published_consultation(
+            p, CID, PhaseSpec("idees", "deposit", "Idées", now - timedelta(hours=1),
+                              now + timedelta(days=1)),
+            PhaseSpec("vote", "vote", "Vote", now + timedelta(days=1), now + timedelta(days=5)))
         async with session_client(p, None) as client:
             html = (await client.get(f"/consultations/{CID}")).text
         assert "/vote/" not in html and "Résultats du vote" not in html
@@ -321,17 +324,9 @@ async def test_an_ended_phase_is_frozen_by_the_closing_job(tmp_path: Path,
     same files, as from cron) has frozen them."""
     async with open_platform(tmp_path, monkeypatch) as p:
         now = datetime.now(UTC)  # the pages and the job read the real clock
-        for cmd in (CreateConsultation(CID, "Le vélo en ville", CID),
-                    SchedulePhases(CID, (PhaseSpec(
-                        "vote", "vote", "Vote", now - timedelta(days=2),
-                        now - timedelta(hours=1), actions=("vote_agree",)),)),
-                    PublishConsultation(CID)):
-            await p.container.handle(cmd, SYSTEM)
-
-        async def published() -> bool:
-            doc = await p.container.store.get("consultation_detail", "all", CID)
-            return bool(doc and doc["published"] and doc.get("phases"))
-        await until(published)
+        await published_consultation(p, CID, PhaseSpec(
+            "vote", "vote", "Vote", now - timedelta(days=2), now - timedelta(hours=1),
+            actions=("vote_agree",)))
         async with session_client(p, None) as client:
             before = (await client.get(f"/vote/{CID}/resultats")).text
             assert "Phase de vote close" in before and "provisoires" not in before
@@ -359,17 +354,9 @@ async def test_the_sequence_offers_only_what_the_open_phase_allows(
         now = datetime.now(UTC)  # the pages read the real clock; handlers p.clock (now too)
         ends = {"soutien": now + timedelta(days=1), "bref": now + timedelta(seconds=4)}
         for cid, end in ends.items():
-            for cmd in (CreateConsultation(cid, f"Consultation {cid}", cid),
-                        SchedulePhases(cid, (PhaseSpec(
-                            "vote", "vote", "Vote", now - timedelta(days=1), end,
-                            actions=("deposit", "vote_support")),)),
-                        PublishConsultation(cid)):
-                await p.container.handle(cmd, SYSTEM)
-
-            async def published(cid: str = cid) -> bool:
-                doc = await p.container.store.get("consultation_detail", "all", cid)
-                return bool(doc and doc["published"] and doc.get("phases"))
-            await until(published)
+            await published_consultation(p, cid, PhaseSpec(
+                "vote", "vote", "Vote", now - timedelta(days=1), end,
+                actions=("deposit", "vote_support")))
             await p.container.handle(SubmitProposal(
                 f"{cid}-1", cid, ParticipantContext("p-author", "anonymous"),
                 f"Proposition de {cid}", "Une proposition assez longue pour passer."), SYSTEM)
