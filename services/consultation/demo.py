@@ -46,6 +46,8 @@ from services.eventlog.port import EventLog
 GRAND_DEBAT_ID = "01930000-0000-7000-8000-0000000000d1"
 BIKE_ID = "01930000-0000-7000-8000-0000000000d2"
 DAY = timedelta(days=1)
+# Both bike votes offer every kind: agree / disagree / neutral, support, ranking.
+VOTE_ACTIONS = ("vote_agree", "vote_support", "vote_ranking")
 
 
 async def seed_demo(*, log: EventLog, clock: Clock, meta: Meta | None = None) -> int:
@@ -129,8 +131,10 @@ async def _grand_debat(log: EventLog, clock: Clock, meta: Meta, today: datetime)
 async def _bike(log: EventLog, clock: Clock, meta: Meta, today: datetime) -> int:
     cid = BIKE_ID
 
-    def phase(pid: str, kind: str, title: str, start: int, end: int) -> PhaseSpec:
-        return PhaseSpec(pid, kind, title, today + start * DAY, today + end * DAY)
+    def phase(pid: str, kind: str, title: str, start: int, end: int,
+              actions: tuple[str, ...] | None = None) -> PhaseSpec:
+        return PhaseSpec(pid, kind, title, today + start * DAY, today + end * DAY,
+                         actions=actions)
 
     done = await _consultation(log, clock, meta, CreateConsultation(
         cid, "Mieux circuler à vélo dans la métropole", "mieux-circuler-a-velo",
@@ -139,9 +143,9 @@ async def _bike(log: EventLog, clock: Clock, meta: Meta, today: datetime) -> int
         organiser="Métropole de Lyon, direction des mobilités", identity_level="anonymous",
         moderation="pre", territories=("69",)), (
         phase("irritants", "deposit", "Dépôt des irritants", -30, -16),
-        phase("vote-irritants", "vote", "Vote sur les irritants", -16, -6),
+        phase("vote-irritants", "vote", "Vote sur les irritants", -16, -6, VOTE_ACTIONS),
         phase("solutions", "deposit", "Dépôt des solutions", -6, 8),
-        phase("vote-solutions", "vote", "Vote sur les solutions", 8, 22),
+        phase("vote-solutions", "vote", "Vote sur les solutions", 8, 22, VOTE_ACTIONS),
         phase("synthese", "synthesis", "Synthèse et réponses", 22, 45)))
     done += await _articles(log, clock, meta, cid, BIKE_ARTICLES)
     kid = f"{cid}-k1"

@@ -117,19 +117,39 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> int:
     async with running(container, workers=not args.no_workers):
         if args.demo and await seed_demo(container):
             log.info("demo consultation created")
+        # Participation waits on the projections: in the background, so the server
+        # answers at once.
+        demo = asyncio.create_task(_demo_participation(container)) if args.demo else None
         # The embedded topology has no scheduler: it freezes ended vote phases itself.
-        closing = _closing(container) if not args.no_workers else None
+        closing = _closing(container, after=demo) if not args.no_workers else None
         try:
             await _Server(config).serve()  # returns on SIGINT/SIGTERM
         finally:
-            if closing is not None:
-                closing.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await closing
+            for task in (demo, closing):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
     return 0
 
 
-def _closing(container: Container) -> asyncio.Task[None] | None:
+async def _demo_participation(container: Container) -> None:
+    from services.runtime.demo_participation import seed_participation
+
+    try:
+        written = await seed_participation(container)
+    except Exception as error:  # e.g. `--no-workers` and no worker elsewhere: timed out
+        log.warning("demo participation not seeded",
+                    extra={"error": f"{type(error).__name__}: {error}"})
+        return
+    if written:
+        log.info("demo participation seeded", extra={"commands": written})
+
+
+def _closing(container: Container, after: asyncio.Task[None] | None = None
+             ) -> asyncio.Task[None] | None:
+    """The periodic freeze of ended vote phases; its first pass waits for `after`
+    (the demo's ballots: a pass before them would freeze the demo's vote empty)."""
     from services.vote.commands import FreezeResults
 
     if FreezeResults not in container.handlers:  # the vote service is not in this process
@@ -138,6 +158,8 @@ def _closing(container: Container) -> asyncio.Task[None] | None:
     from services.vote.settings import VoteSettings
 
     async def caught_up(bound_s: float = 10.0) -> None:
+        if after is not None:
+            await asyncio.wait({after})
         deadline = asyncio.get_running_loop().time() + bound_s
         while asyncio.get_running_loop().time() < deadline:
             workers = list(container.built_workers)

@@ -18,6 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
+from services.consultation.demo import BIKE_ID
+
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 15.0
@@ -114,6 +116,12 @@ def test_embedded_serve_creates_projects_and_reads_then_stops_cleanly(
     listed = wait_until(lambda: httpx.get(f"{url}/api/consultations").json()["items"],
                         "the demo consultation", processes)
     assert listed, "the demo seeded nothing"
+    # The demo's past vote is frozen with its ballots: the periodic closing pass must
+    # not have frozen it before the demo's ballots were written.
+    results = f"{url}/api/consultations/{BIKE_ID}/phases/vote-irritants/results"
+    frozen = wait_until(lambda: (r := httpx.get(results).json())["frozen"] and r,
+                        "the demo's vote results frozen", processes)
+    assert sum(i["agree"]["agree"] for i in frozen["items"]) > 0, frozen
     created = httpx.post(f"{url}/api/consultations", json=NEW)
     assert created.status_code == 201, created.text
     doc = get_when_projected(url, created.json()["id"], processes)

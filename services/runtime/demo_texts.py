@@ -1,0 +1,65 @@
+"""French texts of the demo's participation (services/runtime/demo_participation.py):
+what participants wrote in the bike consultation and how the room leans on each."""
+
+from __future__ import annotations
+
+# (title, body, share who agree, share who disagree); the rest vote neutral.
+# The first five are the irritants the demo's news article calls « retenus ».
+IRRITANTS: list[tuple[str, str, float, float]] = [
+    ("Les carrefours dangereux",
+     "Aux grands carrefours (Perrache, place Jean-Macé, pont Pasteur), aucune traversée "
+     "n'est prévue pour les vélos : on se retrouve au milieu des voitures qui tournent.",
+     0.88, 0.04),
+    ("Le stationnement sauvage sur les bandes cyclables",
+     "Chaque matin, des livraisons et des voitures garées en double file occupent la bande "
+     "cyclable de la rue Garibaldi. Il faut se déporter dans la circulation.",
+     0.84, 0.06),
+    ("Le manque d'arceaux",
+     "Près des commerces, des écoles et des médiathèques, il n'y a pas assez d'arceaux : "
+     "les vélos sont attachés aux grilles et aux panneaux.",
+     0.79, 0.05),
+    ("Les itinéraires qui s'interrompent",
+     "La piste s'arrête net au bout du quai, sans indication, puis reprend 300 mètres plus "
+     "loin de l'autre côté de la rue.",
+     0.74, 0.08),
+    ("L'éclairage des pistes le soir",
+     "Le long des berges et dans les parcs, les pistes ne sont pas éclairées : l'hiver, on "
+     "ne voit ni les trous ni les piétons.",
+     0.68, 0.10),
+    ("Le revêtement dégradé",
+     "Racines, nids-de-poule et bordures mal raccordées rendent certaines pistes plus "
+     "dangereuses que la chaussée.",
+     0.55, 0.12),
+    ("Les vols de vélos",
+     "Deux vélos volés en un an devant la gare : il manque des abris fermés et surveillés.",
+     0.52, 0.14),
+    ("Les feux trop longs pour les vélos",
+     "Les cycles des feux sont réglés pour les voitures : on attend longtemps à chaque "
+     "carrefour, ce qui pousse certains à griller le feu.",
+     0.38, 0.30),
+    ("Les trottinettes sur les pistes cyclables",
+     "Les trottinettes rapides doublent sans prévenir sur des pistes trop étroites pour deux.",
+     0.35, 0.34),
+    ("Le partage des voies de bus",
+     "Rouler dans les couloirs de bus, avec un bus qui klaxonne derrière soi, n'a rien de "
+     "rassurant.",
+     0.31, 0.38),
+]
+
+# Solutions deposited in the phase open now: (title, body). The last one still waits
+# in the moderation queue (the consultation is pre-moderated).
+SOLUTIONS: list[tuple[str, str]] = [
+    ("Des sas vélo et des feux décalés aux dix carrefours les plus signalés",
+     "Un sas peint devant la ligne d'arrêt des voitures et un feu vert qui s'allume quelques "
+     "secondes plus tôt pour les vélos, en commençant par les carrefours cités le plus "
+     "souvent."),
+    ("Des potelets le long des bandes cyclables des rues commerçantes",
+     "Séparer physiquement la bande cyclable de la chaussée là où les livraisons l'occupent, "
+     "avec des aires de livraison juste à côté."),
+    ("Mille arceaux de plus près des écoles et des commerces",
+     "Remplacer une place de voiture sur vingt par six arceaux, en priorité devant les "
+     "écoles, les marchés et les équipements publics."),
+    ("Un jalonnement continu des itinéraires",
+     "Des panneaux à chaque interruption de piste, qui indiquent comment rejoindre la suite "
+     "de l'itinéraire, en attendant les travaux de raccordement."),
+]

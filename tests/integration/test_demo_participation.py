@@ -1,0 +1,74 @@
+"""The demo's participation (`parlons serve --demo`): written through the handlers
+on SQLite with the projections running, coherent with what the demo's pages say,
+counted exactly as a recount of the log, and seeded once."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from services.consultation.demo import BIKE_ID
+from services.moderation.queue import ITEMS
+from services.runtime.bootstrap import Container, bootstrap
+from services.runtime.demo import seed_demo
+from services.runtime.demo_participation import (
+    IRRITANTS,
+    SOLUTIONS,
+    VOTE_PHASE,
+    irritant_id,
+    seed_participation,
+    solution_id,
+)
+from services.runtime.runner import running
+from services.runtime.settings import Settings
+from services.vote.items import PUBLISHED, StorePublishedItems
+from services.vote.projections import FROZEN
+from services.vote.recount import compare, recount_phase
+
+RETAINED = 5  # the demo's news article names five irritants « retenus »
+
+
+async def frozen_when_projected(container: Container) -> dict[str, Any]:
+    for _ in range(200):
+        doc = await container.store.get(FROZEN, BIKE_ID, VOTE_PHASE)
+        if doc is not None:
+            return doc
+        await asyncio.sleep(0.05)
+    raise AssertionError("the frozen results never reached the read model")
+
+
+async def test_the_demo_has_a_frozen_vote_a_queue_and_is_seeded_once(tmp_path: Path) -> None:
+    settings = Settings(event_log="sqlite", read_store="sqlite", data_dir=tmp_path,
+                        worker_poll_timeout=0.02, worker_backoff_base=0.01)
+    container = bootstrap(settings)
+    async with running(container):
+        await seed_demo(container)
+        assert await seed_participation(container, timeout_s=30) > 0
+
+        frozen = await frozen_when_projected(container)
+        tallies, rankings = await recount_phase(container.log, BIKE_ID, VOTE_PHASE)
+        assert frozen["tallies"] == tallies and frozen["rankings"] == rankings
+        agree = {item: t["agree"]["agree"] for item, t in tallies.items()}
+        assert set(agree) == {irritant_id(n) for n in range(len(IRRITANTS))}
+        top = sorted(agree, key=agree.__getitem__, reverse=True)[:RETAINED]
+        assert set(top) == {irritant_id(n) for n in range(RETAINED)}, agree
+        levels = {level for t in tallies.values() for level in t["agree"]["by_level"]}
+        assert levels == {"anonymous", "email"}
+        assert rankings["ballots"] > 0 and sum(t["support"]["total"]
+                                               for t in tallies.values()) > 0
+
+        items = StorePublishedItems(container.store)
+        shown = [i for i in await items.in_consultation(BIKE_ID) if i.status == PUBLISHED]
+        assert len(shown) == len(IRRITANTS) + len(SOLUTIONS) - 1
+        waiting = await container.store.get(ITEMS, "all", solution_id(len(SOLUTIONS) - 1))
+        assert waiting is not None and waiting["status"] == "pending"
+
+        events = len(await container.log.read("vote.events", limit=100_000))
+        assert await seed_participation(container, timeout_s=30) == 0
+        assert len(await container.log.read("vote.events", limit=100_000)) == events
+        for _ in range(100):  # the tallies read model agrees with the log, once caught up
+            if not await compare(container.log, container.store):
+                break
+            await asyncio.sleep(0.05)
+        assert await compare(container.log, container.store) == []
