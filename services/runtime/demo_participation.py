@@ -87,7 +87,7 @@ async def seed_participation(container: Container, *, timeout_s: float = 60.0) -
                                       at)
         if n < len(SOLUTIONS) - 1:
             written += await run.approve(solution_id(n), min(at + timedelta(hours=3), now))
-    written += await run.votes(vote_at)
+    written += await run.votes(vote_at, set(phases[VOTE_PHASE]["actions"]))
     written += await run.freeze(BIKE_ID, VOTE_PHASE)
     return written
 
@@ -149,9 +149,11 @@ class _Run:
         item = await self.items.get(cid)
         return item is not None and item.status == PUBLISHED
 
-    async def votes(self, start: datetime) -> int:
+    async def votes(self, start: datetime, allowed: set[str]) -> int:
         """Each voter sees about three irritants in four and leans as the texts say;
-        supports for the ones they agree with most, a ranking of their top three."""
+        supports for the ones they agree with most, a ranking of their top three.
+        Only the kinds the phase allows (a demo seeded by an older version offered
+        supports only)."""
         rng = random.Random(2019)  # the same demo every time
         ballots: list[tuple[object, datetime]] = []
         for v in range(VOTERS):
@@ -171,7 +173,8 @@ class _Run:
             ballots += [(CastBallot(item, who, "support", "support"), at) for item in top[:2]]
             if top:
                 ballots.append((CastRanking(BIKE_ID, who, tuple(top)), at))
-        missing = [(cmd, at) for cmd, at in ballots if not await self._cast_already(cmd)]
+        missing = [(cmd, at) for cmd, at in ballots if _action(cmd) in allowed
+                   and not await self._cast_already(cmd)]
         for i in range(0, len(missing), CONCURRENCY):
             await asyncio.gather(*(self._cast(cmd, at) for cmd, at in missing[i:i + CONCURRENCY]))
         return len(missing)
@@ -194,3 +197,10 @@ class _Run:
         result = await self.eventually(lambda: self.handle(
             FreezeResults(consultation_id, phase_id)))
         return int(result.get("status") == "frozen")
+
+
+def _action(command: object) -> str:
+    """The phase action a vote command needs."""
+    if isinstance(command, CastBallot):
+        return vote_model.KINDS[command.ballot_kind]
+    return "vote_ranking"
