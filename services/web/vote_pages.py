@@ -70,9 +70,14 @@ def routes(web: Web, container: Container) -> APIRouter:
             raise HTTPException(404)
         return doc
 
+    async def contributions(ids: list[str]) -> dict[str, dict[str, Any]]:
+        return await store.get_many("deposit_contributions", "all", ids) if ids else {}
+
+    def titles_of(docs: dict[str, dict[str, Any]]) -> dict[str, str]:
+        return {i: d.get("title") or d.get("body", "")[:120] for i, d in docs.items()}
+
     async def titles(ids: list[str]) -> dict[str, str]:
-        docs = await store.get_many("deposit_contributions", "all", ids) if ids else {}
-        return {i: docs[i].get("title") or docs[i].get("body", "")[:120] for i in docs}
+        return titles_of(await contributions(ids))
 
     async def sequence(cid: str, who: ParticipantContext, size: int) -> list[str]:
         phase = open_vote_phase(await consultation_or_404(cid))
@@ -171,13 +176,16 @@ def routes(web: Web, container: Container) -> APIRouter:
                          "chart": Markup(agree_bar(  # noqa: S704 (our own markup, numbers only)
                              a["agree"], a["disagree"], a["neutral"]))})
         closed = phase is not None and parse_iso(phase["ends_at"]) <= datetime.now(UTC)
+        docs = await contributions([row["item_id"] for row in rows]
+                                   + [row["item_id"] for row in ranked])
+        # Proposals have a public page; arguments are read on their proposal's.
+        links = {i: f"/consultations/{consultation['slug']}/propositions/{i}"
+                 for i, d in docs.items() if d.get("kind") == "proposal"}
         return public_page(request, web.env, "vote/results.html", {
             "consultation": consultation, "phase": phase, "frozen": frozen is not None,
             "closed": closed,
             "rows": rows, "ranked": ranked, "ballots": (ranking or {}).get("ballots", 0),
-            "titles": await titles([row["item_id"] for row in rows]
-                                   + [row["item_id"] for row in ranked]),
-            "levels": shares(levels)})
+            "titles": titles_of(docs), "links": links, "levels": shares(levels)})
 
     @r.get("/methodologie/vote")
     async def methodology(request: Request) -> Response:

@@ -265,10 +265,14 @@ async def test_ranking_form_and_results_by_borda_and_first_choices(platform: Pla
         results = await client.get(f"/vote/{CID}/resultats")
     assert results.status_code == 200
     # Borda: Anne 3/2/1, Bruno 2/1, Chloe 1 -> item-2: 3+1+1=5, item-0: 2+2=4, item-1: 1
-    rows = re.findall(r"<tr><td>(\d)</td><td>([^<]+)</td><td>(\d+)</td><td>(\d+)</td></tr>",
-                      results.text)
-    assert rows == [("1", "Proposition 2", "5", "2"), ("2", "Proposition 0", "4", "1"),
-                    ("3", "Proposition 1", "1", "0")], results.text
+    rows = re.findall(r'<tr><td>(\d)</td><td><a href="([^"]+)">([^<]+)</a></td>'
+                      r"<td>(\d+)</td><td>(\d+)</td></tr>", results.text)
+    page = f"/consultations/{CID}/propositions/item-"  # each title links to its proposal
+    assert rows == [("1", f"{page}2", "Proposition 2", "5", "2"),
+                    ("2", f"{page}0", "Proposition 0", "4", "1"),
+                    ("3", f"{page}1", "Proposition 1", "1", "0")], results.text
+    async with session_client(p, None) as client:
+        assert (await client.get(f"{page}2")).status_code == 200
 
 
 async def test_a_refused_ranking_form_keeps_the_choices_and_stores_nothing(
