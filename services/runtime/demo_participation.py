@@ -1,52 +1,42 @@
-"""Participation in the demo's bike consultation, so `parlons serve --demo` shows a
-platform in use rather than empty pages: irritants deposited during the past
-deposit phase and approved by a moderator (the consultation is pre-moderated),
-voted on during the past vote phase (agree / disagree / neutral with
-qualifications, supports, rankings; anonymous and e-mail participants) and its
-results frozen; solutions in the deposit phase open now, the last one still
-waiting in the moderation queue.
+"""Participation in the demo, so `parlons serve --demo` shows a platform in use
+rather than empty pages. In « Mieux circuler à vélo »: irritants deposited during
+the past deposit phase and approved by a moderator (the consultation is
+pre-moderated), voted on during the past vote phase (agree / disagree / neutral
+with qualifications, supports, rankings; anonymous and e-mail participants) and
+its results frozen; solutions in the deposit phase open now, the last one still
+waiting in the moderation queue. In the Grand Débat: questionnaire responses
+(demo_responses.py).
 
-Everything goes through the command handlers, like real participation. The past
-steps run on a clock set inside their phase (the composition root's handler with
-its `clock` port swapped): handlers check phases on the clock they are given and
-tallies count a ballot by when it was cast, so these are ordinary on-time ballots.
-Each step decides on read models, so the projections must be running, in this
-process or another; a step whose read model has not caught up yet is tried again,
-within a bound. Idempotent: fixed ids, and every step looks at the log first.
+Everything goes through the command handlers, like real participation (ADR
+0028). The past steps run on a clock set inside their phase (the composition
+root's handler with its `clock` port swapped): handlers check phases on the clock
+they are given and tallies count a ballot by when it was cast, so these are
+ordinary on-time ballots. Each step decides on read models, so the projections
+must be running, in this process or another; a step whose read model has not
+caught up yet is tried again, within a bound. Idempotent: fixed ids, and every
+step looks at the log first.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from services.consultation.demo import BIKE_ID
 from services.consultation.rules import parse_iso
-from services.core.clock import FixedClock
-from services.core.envelope import Actor
-from services.core.errors import DomainError, NotFound
-from services.core.events import Meta
-from services.deposit.commands import SubmitProposal
-from services.deposit.model import contribution_stream
 from services.deposit.participant import ParticipantContext
-from services.moderation.commands import ClaimItem, Decide, ModeratorContext
 from services.runtime.bootstrap import Container
+from services.runtime.demo_responses import seed_responses
+from services.runtime.demo_steps import DemoSteps
 from services.runtime.demo_texts import IRRITANTS, SOLUTIONS
 from services.vote import model as vote_model
 from services.vote.commands import CastBallot, CastRanking, FreezeResults
-from services.vote.items import PUBLISHED, StorePublishedItems
-
-T = TypeVar("T")
 
 DEPOSIT_PHASE, VOTE_PHASE, SOLUTIONS_PHASE = "irritants", "vote-irritants", "solutions"
 VOTERS = 48
 EMAIL_EVERY = 4  # one voter in four signed in by e-mail: the results show the split
-MODERATOR = ModeratorContext("demo-moderation")
-SYSTEM = Meta(actor=Actor.system())
-RETRY_PAUSE_S = 0.05
 CONCURRENCY = 32  # ballots in flight at once: the log commits them in groups
 
 
@@ -70,133 +60,71 @@ def author(n: int) -> ParticipantContext:
 async def seed_participation(container: Container, *, timeout_s: float = 60.0) -> int:
     """Write what is missing; returns how many commands wrote something. Raises
     TimeoutError when the read models do not catch up within `timeout_s` a step."""
-    run = _Run(container, timeout_s)
-    phases = await run.eventually(lambda: _phases(container))
+    run = DemoSteps(container, timeout_s)
+    phases = await run.eventually(lambda: run.phases(BIKE_ID))
     deposit_at = parse_iso(phases[DEPOSIT_PHASE]["starts_at"])
     vote_at = parse_iso(phases[VOTE_PHASE]["starts_at"])
     now = container.clock.now()
     written = 0
     for n, (title, body, *_) in enumerate(IRRITANTS):
         at = deposit_at + timedelta(days=1, hours=7 * n)
-        written += await run.proposal(irritant_id(n), author(n), title, body, at)
+        written += await run.proposal(irritant_id(n), BIKE_ID, author(n), title, body, at)
         written += await run.approve(irritant_id(n), at + timedelta(hours=20))
     for n, (title, body) in enumerate(SOLUTIONS):
         at = min(parse_iso(phases[SOLUTIONS_PHASE]["starts_at"]) + timedelta(hours=5 * n + 1),
                  now)
-        written += await run.proposal(solution_id(n), author(len(IRRITANTS) + n), title, body,
-                                      at)
+        written += await run.proposal(solution_id(n), BIKE_ID, author(len(IRRITANTS) + n),
+                                      title, body, at)
         if n < len(SOLUTIONS) - 1:
             written += await run.approve(solution_id(n), min(at + timedelta(hours=3), now))
-    written += await run.votes(vote_at, set(phases[VOTE_PHASE]["actions"]))
-    written += await run.freeze(BIKE_ID, VOTE_PHASE)
-    return written
+    written += await _votes(run, vote_at, set(phases[VOTE_PHASE]["actions"]))
+    written += await _freeze(run, BIKE_ID, VOTE_PHASE)
+    return written + await seed_responses(run)
 
 
-async def _phases(container: Container) -> dict[str, dict[str, Any]]:
-    doc = await container.store.get("consultation_detail", "all", BIKE_ID)
-    if not doc or not doc.get("published"):
-        raise NotFound("Consultation")
-    return {p["phase_id"]: p for p in doc["phases"]}
+async def _votes(run: DemoSteps, start: datetime, allowed: set[str]) -> int:
+    """Each voter sees about three irritants in four and leans as the texts say;
+    supports for the ones they agree with most, a ranking of their top three.
+    Only the kinds the phase allows (a demo seeded by an older version offered
+    supports only)."""
+    rng = random.Random(2019)  # the same demo every time
+    ballots: list[tuple[object, datetime]] = []
+    for v in range(VOTERS):
+        who, at = voter(v), start + timedelta(hours=3 * v + 2)
+        agreed: list[tuple[float, str]] = []
+        for n, (_, _, agree, disagree) in enumerate(IRRITANTS):
+            if rng.random() > 0.75:
+                continue
+            draw, item = rng.random(), irritant_id(n)
+            choice = "agree" if draw < agree else (
+                "disagree" if draw < agree + disagree else "neutral")
+            quals = ("prioritaire",) if choice == "agree" and agree > 0.7 else ()
+            ballots.append((CastBallot(item, who, "agree", choice, quals), at))
+            if choice == "agree":
+                agreed.append((agree + rng.random() * 0.3, item))
+        top = [item for _, item in sorted(agreed, reverse=True)[:3]]
+        ballots += [(CastBallot(item, who, "support", "support"), at) for item in top[:2]]
+        if top:
+            ballots.append((CastRanking(BIKE_ID, who, tuple(top)), at))
+    missing = [(cmd, at) for cmd, at in ballots if _action(cmd) in allowed
+               and not await _cast_already(run, cmd)]
+    for i in range(0, len(missing), CONCURRENCY):
+        await asyncio.gather(*(_cast(run, cmd, at) for cmd, at in missing[i:i + CONCURRENCY]))
+    return len(missing)
 
 
-class _Run:
-    def __init__(self, container: Container, timeout_s: float) -> None:
-        self.container = container
-        self.timeout_s = timeout_s
-        self.items = StorePublishedItems(container.store)
+async def _cast(run: DemoSteps, command: object, at: datetime) -> Any:
+    return await run.eventually(lambda: run.handle(command, at))
 
-    async def handle(self, command: object, at: datetime | None = None) -> Any:
-        """The composition root's handler; `at` swaps its clock for one set then."""
-        handler = self.container.handlers[type(command)]
-        if at is None:
-            return await handler(command, meta=SYSTEM)
-        return await handler(command, meta=SYSTEM, clock=FixedClock(at))
 
-    async def eventually(self, attempt: Callable[[], Awaitable[T]]) -> T:
-        """`attempt` again while the read model it decides on has not caught up."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.timeout_s
-        while True:
-            try:
-                return await attempt()
-            except (DomainError, NotFound) as error:
-                if loop.time() > deadline:
-                    raise TimeoutError(f"demo participation: read models did not catch up "
-                                       f"({error})") from error
-                await asyncio.sleep(RETRY_PAUSE_S)
-
-    async def proposal(self, cid: str, who: ParticipantContext, title: str, body: str,
-                       at: datetime) -> int:
-        if await self.container.log.stream_version(contribution_stream(cid)):
-            return 0
-        await self.eventually(lambda: self.handle(
-            SubmitProposal(cid, BIKE_ID, who, title, body), at))
-        return 1
-
-    async def approve(self, cid: str, at: datetime) -> int:
-        if await self._published(cid):
-            return 0
-        await self.eventually(lambda: self.handle(ClaimItem(cid, MODERATOR), at))
-        await self.eventually(lambda: self.handle(Decide(cid, MODERATOR, "approved"), at))
-
-        async def published() -> None:
-            if not await self._published(cid):
-                raise NotFound("Proposition publiée")
-        await self.eventually(published)  # the vote decides on the published items
-        return 2
-
-    async def _published(self, cid: str) -> bool:
-        item = await self.items.get(cid)
-        return item is not None and item.status == PUBLISHED
-
-    async def votes(self, start: datetime, allowed: set[str]) -> int:
-        """Each voter sees about three irritants in four and leans as the texts say;
-        supports for the ones they agree with most, a ranking of their top three.
-        Only the kinds the phase allows (a demo seeded by an older version offered
-        supports only)."""
-        rng = random.Random(2019)  # the same demo every time
-        ballots: list[tuple[object, datetime]] = []
-        for v in range(VOTERS):
-            who, at = voter(v), start + timedelta(hours=3 * v + 2)
-            agreed: list[tuple[float, str]] = []
-            for n, (_, _, agree, disagree) in enumerate(IRRITANTS):
-                if rng.random() > 0.75:
-                    continue
-                draw, item = rng.random(), irritant_id(n)
-                choice = "agree" if draw < agree else (
-                    "disagree" if draw < agree + disagree else "neutral")
-                quals = ("prioritaire",) if choice == "agree" and agree > 0.7 else ()
-                ballots.append((CastBallot(item, who, "agree", choice, quals), at))
-                if choice == "agree":
-                    agreed.append((agree + rng.random() * 0.3, item))
-            top = [item for _, item in sorted(agreed, reverse=True)[:3]]
-            ballots += [(CastBallot(item, who, "support", "support"), at) for item in top[:2]]
-            if top:
-                ballots.append((CastRanking(BIKE_ID, who, tuple(top)), at))
-        missing = [(cmd, at) for cmd, at in ballots if _action(cmd) in allowed
-                   and not await self._cast_already(cmd)]
-        for i in range(0, len(missing), CONCURRENCY):
-            await asyncio.gather(*(self._cast(cmd, at) for cmd, at in missing[i:i + CONCURRENCY]))
-        return len(missing)
-
-    async def _cast(self, command: object, at: datetime) -> Any:
-        return await self.eventually(lambda: self.handle(command, at))
-
-    async def _cast_already(self, cmd: object) -> bool:
-        if isinstance(cmd, CastBallot):
-            stream = vote_model.ballot_stream(VOTE_PHASE, cmd.ballot_kind, cmd.item_id,
-                                              cmd.participant.participant_id)
-        else:
-            assert isinstance(cmd, CastRanking)
-            stream = vote_model.ranking_stream(VOTE_PHASE, cmd.participant.participant_id)
-        return await self.container.log.stream_version(stream) > 0
-
-    async def freeze(self, consultation_id: str, phase_id: str) -> int:
-        """Frozen here, after the last ballot: the periodic closing pass could
-        otherwise freeze the phase first, empty."""
-        result = await self.eventually(lambda: self.handle(
-            FreezeResults(consultation_id, phase_id)))
-        return int(result.get("status") == "frozen")
+async def _cast_already(run: DemoSteps, cmd: object) -> bool:
+    if isinstance(cmd, CastBallot):
+        stream = vote_model.ballot_stream(VOTE_PHASE, cmd.ballot_kind, cmd.item_id,
+                                          cmd.participant.participant_id)
+    else:
+        assert isinstance(cmd, CastRanking)
+        stream = vote_model.ranking_stream(VOTE_PHASE, cmd.participant.participant_id)
+    return await run.container.log.stream_version(stream) > 0
 
 
 def _action(command: object) -> str:
@@ -204,3 +132,10 @@ def _action(command: object) -> str:
     if isinstance(command, CastBallot):
         return vote_model.KINDS[command.ballot_kind]
     return "vote_ranking"
+
+
+async def _freeze(run: DemoSteps, consultation_id: str, phase_id: str) -> int:
+    """Frozen here, after the last ballot: the periodic closing pass could
+    otherwise freeze the phase first, empty."""
+    result = await run.eventually(lambda: run.handle(FreezeResults(consultation_id, phase_id)))
+    return int(result.get("status") == "frozen")

@@ -63,3 +63,40 @@ SOLUTIONS: list[tuple[str, str]] = [
      "Des panneaux à chaque interruption de piste, qui indiquent comment rejoindre la suite "
      "de l'itinéraire, en attendant les travaux de raccordement."),
 ]
+
+# Open answers to a few Grand Débat questions, by the question's id in the official
+# questionnaires (shared/data): what respondents of the demo write there.
+OPEN_ANSWERS: dict[str, list[str]] = {
+    "110": ["Des élus plus présents sur le terrain, qui rendent compte de leur mandat chaque "
+            "année dans des réunions publiques.",
+            "Publier les votes de chaque élu et expliquer les décisions avec des mots simples.",
+            "Limiter le nombre de mandats dans le temps pour renouveler les élus.",
+            "Organiser des permanences dans les mairies des petites communes, pas seulement "
+            "en ville."],
+    "161": ["Développer les transports en commun le soir et le week-end pour laisser la "
+            "voiture.",
+            "Planter des arbres en ville et protéger les zones humides.",
+            "Aider les ménages modestes à isoler leur logement.",
+            "Interdire les emballages plastiques inutiles dans les supermarchés."],
+    "150": ["Des transports en commun plus fréquents et moins chers.",
+            "Des aides pour changer de chaudière sans avancer l'argent.",
+            "Des pistes cyclables sûres entre les villages et la ville.",
+            "Savoir concrètement ce que chaque geste change."],
+    "163": ["Que chacun paie selon ses moyens, y compris les très grandes entreprises.",
+            "Simplifier les impôts et supprimer les niches fiscales.",
+            "Lutter vraiment contre la fraude fiscale.",
+            "Expliquer où va l'argent de nos impôts, ligne par ligne."],
+    "164": ["La TVA sur les produits de première nécessité.",
+            "La taxe foncière pour les retraités modestes.",
+            "Les impôts sur le travail pour les petits salaires."],
+    "174": ["Pouvoir faire ses démarches en ligne, mais aussi parler à quelqu'un au guichet.",
+            "Une maison des services publics dans chaque canton.",
+            "Des démarches plus simples pour les personnes âgées, sans internet."],
+    "179": ["La santé : il faut des médecins dans les campagnes.",
+            "L'école : moins d'élèves par classe.",
+            "La justice, trop lente pour les litiges du quotidien.",
+            "Les transports publics dans les zones rurales."],
+}
+
+# Départements of the demo's respondents (the region around Lyon first).
+RESPONDENT_TERRITORIES = ("69", "69", "69", "01", "38", "42", "13", "35", "75", "971")

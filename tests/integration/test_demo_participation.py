@@ -1,6 +1,7 @@
 """The demo's participation (`parlons serve --demo`): written through the handlers
 on SQLite with the projections running, coherent with what the demo's pages say,
-counted exactly as a recount of the log, and seeded once."""
+counted exactly as a recount of the log, questionnaire responses for the Grand
+Débat's statistics, and seeded once."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from services.consultation.demo import BIKE_ID
+from services.consultation.demo import BIKE_ID, GRAND_DEBAT_ID
 from services.moderation.queue import ITEMS
 from services.runtime.bootstrap import Container, bootstrap
 from services.runtime.demo import seed_demo
@@ -20,6 +21,7 @@ from services.runtime.demo_participation import (
     seed_participation,
     solution_id,
 )
+from services.runtime.demo_responses import RESPONDENTS
 from services.runtime.runner import running
 from services.runtime.settings import Settings
 from services.vote.items import PUBLISHED, StorePublishedItems
@@ -27,6 +29,7 @@ from services.vote.projections import FROZEN
 from services.vote.recount import compare, recount_phase
 
 RETAINED = 5  # the demo's news article names five irritants « retenus »
+TOPICS = ("consultation.events", "deposit.events", "moderation.events", "vote.events")
 
 
 async def frozen_when_projected(container: Container) -> dict[str, Any]:
@@ -64,9 +67,26 @@ async def test_the_demo_has_a_frozen_vote_a_queue_and_is_seeded_once(tmp_path: P
         waiting = await container.store.get(ITEMS, "all", solution_id(len(SOLUTIONS) - 1))
         assert waiting is not None and waiting["status"] == "pending"
 
-        events = len(await container.log.read("vote.events", limit=100_000))
+        responses = [r.event for r in await container.log.read("deposit.events", limit=100_000)
+                     if r.event.type == "deposit.ResponseSubmitted"]
+        assert len({e.data["author_id"] for e in responses}) == RESPONDENTS
+        assert len({e.data["questionnaire_id"] for e in responses}) == 4
+        assert {e.consultation_id for e in responses} == {GRAND_DEBAT_ID}
+        assert len({e.data["territory"] for e in responses}) > 3  # for territory statistics
+        answered = {a["question_id"] for e in responses for a in e.data["answers"]}
+        assert {"1160", "161", "110"} <= answered  # a closed question, its follow-up, open
+
+        async def written() -> list[int]:
+            return [len(await container.log.read(t, limit=100_000)) for t in TOPICS]
+        # The automatic moderation checks of the last responses are still being
+        # appended by their process manager: wait until every worker has caught up.
+        for _ in range(200):
+            if not any([await w.lag() for w in list(container.built_workers)]):
+                break
+            await asyncio.sleep(0.05)
+        before = await written()
         assert await seed_participation(container, timeout_s=30) == 0
-        assert len(await container.log.read("vote.events", limit=100_000)) == events
+        assert await written() == before
         for _ in range(100):  # the tallies read model agrees with the log, once caught up
             if not await compare(container.log, container.store):
                 break

@@ -1,0 +1,98 @@
+"""Questionnaire responses in the demo's Grand Débat consultation, so its statistics
+pages, open data and synthesis have something to show: 80 respondents at the
+e-mail level (the consultation asks for it), from a few départements, each
+answering one to three of the four official questionnaires during the past part of
+the questionnaire phase. Closed questions get an answer drawn with weights per
+question (so the charts are not flat), follow-ups ("Si oui, ...") only when their
+condition holds, a few open questions a sentence from `demo_texts.OPEN_ANSWERS`.
+Through the deposit handler, validated like any response (demo_participation.py
+says how past steps run)."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from services.consultation.demo import GRAND_DEBAT_ID
+from services.consultation.questionnaire import OTHER, Answer, is_shown
+from services.consultation.rules import parse_iso
+from services.deposit.commands import SubmitResponse
+from services.deposit.model import response_stream
+from services.deposit.participant import ParticipantContext
+from services.runtime.demo_steps import DemoSteps
+from services.runtime.demo_texts import OPEN_ANSWERS, RESPONDENT_TERRITORIES
+
+_IDS = uuid.UUID("6f1c2b9e-0d7a-4c5e-9b3f-2a8e5d41c7b0")  # response ids: uuid5 of the stream
+RESPONDENTS = 80
+PHASE = "questionnaires"
+OPEN_SHARE = 0.7  # of the open questions with demo texts, how many a respondent fills
+
+
+def respondent(n: int) -> ParticipantContext:
+    territory = RESPONDENT_TERRITORIES[n % len(RESPONDENT_TERRITORIES)]
+    return ParticipantContext(f"demo-gd-{n + 1:03d}", "email", territory=territory)
+
+
+async def seed_responses(run: DemoSteps) -> int:
+    phases = await run.eventually(lambda: run.phases(GRAND_DEBAT_ID))
+    start = parse_iso(phases[PHASE]["starts_at"])
+    now = run.container.clock.now()
+    questionnaires = await run.eventually(lambda: _questionnaires(run))
+    rng = random.Random(1930)  # the same demo every time
+    weights = {q["question_id"]: _weights(rng, len(q["options"]))
+               for qn in questionnaires for q in qn["questions"] if q["options"]}
+    written = 0
+    for n in range(RESPONDENTS):
+        who = respondent(n)
+        # Respondents spread over the days since the phase opened.
+        at = min(start + (now - start) * (n + 0.5) / RESPONDENTS, now)
+        for qn in rng.sample(questionnaires, rng.randint(1, 3)):
+            answers = _answers(rng, qn["questions"], weights)
+            written += await _respond(run, qn["questionnaire_id"], who, answers, at)
+            at += timedelta(minutes=rng.randint(5, 40))
+    return written
+
+
+async def _questionnaires(run: DemoSteps) -> list[dict[str, Any]]:
+    rows = await run.container.store.list("questionnaires", GRAND_DEBAT_ID, limit=50)
+    if len(rows) < 4:
+        raise run.not_yet("Questionnaires")
+    return [doc for _, doc in sorted(rows)]
+
+
+def _weights(rng: random.Random, options: int) -> list[float]:
+    """A lopsided distribution: some options clearly ahead, as in real answers."""
+    return [rng.random() ** 2 + 0.05 for _ in range(options)]
+
+
+def _answers(rng: random.Random, questions: list[dict[str, Any]],
+             weights: Mapping[str, list[float]]) -> dict[str, Answer]:
+    answers: dict[str, Answer] = {}
+    for q in questions:  # in order: a follow-up's condition refers to an earlier question
+        if not is_shown(q, answers):
+            continue
+        if q["kind"] == "open":
+            texts = OPEN_ANSWERS.get(q["question_id"])
+            if texts and rng.random() < OPEN_SHARE:
+                answers[q["question_id"]] = Answer(text=rng.choice(texts))
+            continue
+        options = [o["option_id"] for o in q["options"] if o["option_id"] != OTHER]
+        w = [weight for o, weight in zip(q["options"], weights[q["question_id"]], strict=True)
+             if o["option_id"] != OTHER]
+        picked = rng.choices(options, w, k=1 if q["kind"] == "single" else rng.randint(1, 3))
+        answers[q["question_id"]] = Answer(option_ids=tuple(dict.fromkeys(picked)))
+    return answers
+
+
+async def _respond(run: DemoSteps, questionnaire_id: str, who: ParticipantContext,
+                   answers: dict[str, Answer], at: datetime) -> int:
+    stream = response_stream(questionnaire_id, who.participant_id)
+    if await run.container.log.stream_version(stream):
+        return 0
+    cid = str(uuid.uuid5(_IDS, stream))
+    await run.eventually(lambda: run.handle(
+        SubmitResponse(cid, GRAND_DEBAT_ID, questionnaire_id, who, answers), at))
+    return 1
