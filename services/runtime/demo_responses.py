@@ -4,7 +4,8 @@ e-mail level (the consultation asks for it), from a few départements, each
 answering one to three of the four official questionnaires during the past part of
 the questionnaire phase. Closed questions get an answer drawn with weights per
 question (so the charts are not flat), follow-ups ("Si oui, ...") only when their
-condition holds, a few open questions a sentence from `demo_texts.OPEN_ANSWERS`.
+condition holds, a few open questions a sentence from `demo_texts.OPEN_ANSWERS`,
+each used once (the same text twice would be flagged as a copy-paste campaign).
 Through the deposit handler, validated like any response (demo_participation.py
 says how past steps run)."""
 
@@ -44,13 +45,14 @@ async def seed_responses(run: DemoSteps) -> int:
     rng = random.Random(1930)  # the same demo every time
     weights = {q["question_id"]: _weights(rng, len(q["options"]))
                for qn in questionnaires for q in qn["questions"] if q["options"]}
+    texts = {qid: rng.sample(pool, len(pool)) for qid, pool in OPEN_ANSWERS.items()}
     written = 0
     for n in range(RESPONDENTS):
         who = respondent(n)
         # Respondents spread over the days since the phase opened.
         at = min(start + (now - start) * (n + 0.5) / RESPONDENTS, now)
         for qn in rng.sample(questionnaires, rng.randint(1, 3)):
-            answers = _answers(rng, qn["questions"], weights)
+            answers = _answers(rng, qn["questions"], weights, texts)
             written += await _respond(run, qn["questionnaire_id"], who, answers, at)
             at += timedelta(minutes=rng.randint(5, 40))
     return written
@@ -69,15 +71,17 @@ def _weights(rng: random.Random, options: int) -> list[float]:
 
 
 def _answers(rng: random.Random, questions: list[dict[str, Any]],
-             weights: Mapping[str, list[float]]) -> dict[str, Answer]:
+             weights: Mapping[str, list[float]],
+             texts: dict[str, list[str]]) -> dict[str, Answer]:
+    """One response's answers; open ones are taken (removed) from `texts`."""
     answers: dict[str, Answer] = {}
     for q in questions:  # in order: a follow-up's condition refers to an earlier question
         if not is_shown(q, answers):
             continue
         if q["kind"] == "open":
-            texts = OPEN_ANSWERS.get(q["question_id"])
-            if texts and rng.random() < OPEN_SHARE:
-                answers[q["question_id"]] = Answer(text=rng.choice(texts))
+            left = texts.get(q["question_id"])
+            if left and rng.random() < OPEN_SHARE:
+                answers[q["question_id"]] = Answer(text=left.pop())
             continue
         options = [o["option_id"] for o in q["options"] if o["option_id"] != OTHER]
         w = [weight for o, weight in zip(q["options"], weights[q["question_id"]], strict=True)

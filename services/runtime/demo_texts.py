@@ -65,37 +65,63 @@ SOLUTIONS: list[tuple[str, str]] = [
 ]
 
 # Open answers to a few Grand Débat questions, by the question's id in the official
-# questionnaires (shared/data): what respondents of the demo write there.
+# questionnaires (shared/data): what respondents of the demo write there. Each is
+# written once: identical texts would be grouped as a copy-paste campaign.
 OPEN_ANSWERS: dict[str, list[str]] = {
     "110": ["Des élus plus présents sur le terrain, qui rendent compte de leur mandat chaque "
             "année dans des réunions publiques.",
             "Publier les votes de chaque élu et expliquer les décisions avec des mots simples.",
             "Limiter le nombre de mandats dans le temps pour renouveler les élus.",
             "Organiser des permanences dans les mairies des petites communes, pas seulement "
-            "en ville."],
+            "en ville.",
+            "Que les députés reviennent chaque mois dans leur circonscription écouter les "
+            "habitants.",
+            "Tirer au sort des citoyens pour suivre le travail du conseil municipal.",
+            "Rendre les comptes rendus des conseils lisibles par tout le monde.",
+            "Répondre aux courriers des habitants dans un délai fixé à l'avance."],
     "161": ["Développer les transports en commun le soir et le week-end pour laisser la "
             "voiture.",
             "Planter des arbres en ville et protéger les zones humides.",
             "Aider les ménages modestes à isoler leur logement.",
-            "Interdire les emballages plastiques inutiles dans les supermarchés."],
+            "Interdire les emballages plastiques inutiles dans les supermarchés.",
+            "Surveiller la qualité de l'air près des écoles et réduire la circulation aux "
+            "heures d'entrée.",
+            "Protéger le littoral en arrêtant de construire trop près de la mer.",
+            "Favoriser les cantines bio et locales dans les collèges."],
     "150": ["Des transports en commun plus fréquents et moins chers.",
             "Des aides pour changer de chaudière sans avancer l'argent.",
             "Des pistes cyclables sûres entre les villages et la ville.",
-            "Savoir concrètement ce que chaque geste change."],
+            "Savoir concrètement ce que chaque geste change.",
+            "Un bonus pour ceux qui réparent au lieu de racheter.",
+            "Des commerces de vrac et des produits locaux moins chers.",
+            "Le télétravail deux jours par semaine pour éviter les trajets."],
     "163": ["Que chacun paie selon ses moyens, y compris les très grandes entreprises.",
             "Simplifier les impôts et supprimer les niches fiscales.",
             "Lutter vraiment contre la fraude fiscale.",
-            "Expliquer où va l'argent de nos impôts, ligne par ligne."],
+            "Expliquer où va l'argent de nos impôts, ligne par ligne.",
+            "Un impôt sur le revenu payé par tous, même symbolique, pour que chacun se sente "
+            "concerné.",
+            "Taxer davantage les transactions financières que le travail.",
+            "Évaluer chaque année l'efficacité des dépenses publiques."],
     "164": ["La TVA sur les produits de première nécessité.",
             "La taxe foncière pour les retraités modestes.",
-            "Les impôts sur le travail pour les petits salaires."],
+            "Les impôts sur le travail pour les petits salaires.",
+            "Les droits de succession pour les petits patrimoines.",
+            "La taxe sur les carburants dans les zones sans transports en commun.",
+            "Les cotisations des artisans et des petits commerçants."],
     "174": ["Pouvoir faire ses démarches en ligne, mais aussi parler à quelqu'un au guichet.",
             "Une maison des services publics dans chaque canton.",
-            "Des démarches plus simples pour les personnes âgées, sans internet."],
+            "Des démarches plus simples pour les personnes âgées, sans internet.",
+            "Un numéro de téléphone unique où l'on obtient une vraie réponse.",
+            "Des bus itinérants pour les services publics dans les villages.",
+            "Un dossier que l'on ne remplit qu'une fois pour toutes les administrations."],
     "179": ["La santé : il faut des médecins dans les campagnes.",
             "L'école : moins d'élèves par classe.",
             "La justice, trop lente pour les litiges du quotidien.",
-            "Les transports publics dans les zones rurales."],
+            "Les transports publics dans les zones rurales.",
+            "Les urgences des hôpitaux, saturées le week-end.",
+            "La poste, qui ferme ses bureaux dans les bourgs.",
+            "L'accompagnement des personnes handicapées et de leurs aidants."],
 }
 
 # Départements of the demo's respondents (the region around Lyon first).

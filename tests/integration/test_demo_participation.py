@@ -85,6 +85,12 @@ async def test_the_demo_has_a_frozen_vote_a_queue_and_is_seeded_once(tmp_path: P
                 break
             await asyncio.sleep(0.05)
         before = await written()
+        # Demo texts are not a copy-paste campaign: no two contributions grouped.
+        checks = [r.event for r in await container.log.read("moderation.events",
+                                                             limit=100_000)
+                  if r.event.type == "moderation.ContributionChecked"]
+        assert len(checks) > RESPONDENTS and not [
+            c for c in checks if c.data["campaign_group_id"]]
         assert await seed_participation(container, timeout_s=30) == 0
         assert await written() == before
         for _ in range(100):  # the tallies read model agrees with the log, once caught up
