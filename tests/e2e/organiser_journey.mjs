@@ -3,27 +3,10 @@
 // conditional question, an article and a meeting; the public pages show them;
 // axe-core finds no serious or critical violation; a <script> in a title stays text.
 // Usage: node organiser_journey.mjs <base url> <admin user> <admin password>
-import { createRequire } from "node:module";
-import { readFileSync } from "node:fs";
-const require = createRequire(import.meta.url);
-const { chromium } = require("playwright-core");
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+import { axe as axeOn, browser, check, failures, finish, localInput, showsEventually as shows } from "./harness.mjs";
 
 const [base, user, password] = process.argv.slice(2);
-const failures = [];
-const check = (ok, what) => { if (!ok) failures.push(what); else console.log("ok -", what); };
 
-function localInput(daysFromNow, hour) {
-  const d = new Date(Date.now() + daysFromNow * 86400000);
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(hour)}:00`;
-}
-
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
 let alerted = false;
 let videoClicked = false;
 const videoRequests = [];
@@ -45,23 +28,8 @@ try {
     return route.continue();
   });
 
-  async function axe(what) {
-    // CSP forbids inline scripts (as it should): evaluate axe through the debugger.
-    await page.evaluate(axeSource);
-    const result = await page.evaluate(async () => await window.axe.run(document, {
-      resultTypes: ["violations"] }));
-    const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-    for (const v of bad) console.log(`axe ${what}: ${v.impact} ${v.id} ${v.help} -> ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-    check(bad.length === 0, `axe: no serious or critical violation on ${what}`);
-  }
-  async function showsEventually(url, text) {
-    for (let i = 0; i < 20; i++) {  // projections are asynchronous: allow a moment
-      await page.goto(url);
-      if ((await page.content()).includes(text)) return true;
-      await page.waitForTimeout(200);
-    }
-    return false;
-  }
+  const axe = (what) => axeOn(page, what);
+  const showsEventually = (url, text) => shows(page, url, text, { tries: 20 });
 
   // -- organiser -----------------------------------------------------------------------
   await page.goto(`${base}/admin`);
@@ -195,8 +163,7 @@ try {
   await page.goto(`${base}/evenements`);
   await axe("events list and map");
   check(!alerted, "no script from user input ever ran");
-} finally {
-  await browser.close();
+} catch (e) {
+  failures.push(`exception: ${e.stack || e}`);
 }
-if (failures.length) { console.error("FAILED:\n- " + failures.join("\n- ")); process.exit(1); }
-console.log("all checks passed");
+await finish();

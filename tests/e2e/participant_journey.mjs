@@ -9,60 +9,10 @@
 // the participation pages, the public search and the analyst workspace. Any CSP
 // violation or request leaving 127.0.0.1 fails.
 // Usage: node participant_journey.mjs <base> <admin user> <admin password> <cid> <slug> <qid>
-import { createRequire } from "node:module";
-import { readFileSync } from "node:fs";
-const require = createRequire(import.meta.url);
-const { chromium } = require("playwright-core");
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+import { axe, check, failures, finish, localInput, person, showsEventually } from "./harness.mjs";
 
 const [base, adminUser, adminPassword, cid, slug, qid] = process.argv.slice(2);
 const pub = `${base}/consultations/${slug}`;
-const failures = [];
-const check = (ok, what) => { if (!ok) failures.push(what); else console.log("ok -", what); };
-
-function localInput(daysFromNow, hour) {
-  const d = new Date(Date.now() + daysFromNow * 86400000);
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(hour)}:00`;
-}
-
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
-
-// One browser context (own cookies) per person; every page is watched the same way.
-async function person(name) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  page.setDefaultTimeout(15000);
-  page.on("dialog", async (d) => { failures.push(`${name}: unexpected dialog ${d.message()}`); await d.dismiss(); });
-  page.on("console", (m) => { if (m.text().includes("Content Security Policy")) failures.push(`${name} CSP: ${m.text()}`); });
-  await page.route("**/*", (route) => {
-    const url = new URL(route.request().url());
-    if (url.hostname !== "127.0.0.1") { failures.push(`${name}: third-party request ${url}`); return route.abort(); }
-    return route.continue();
-  });
-  return page;
-}
-
-async function axe(page, what) {
-  await page.evaluate(axeSource);  // CSP forbids inline scripts: evaluate through the debugger
-  const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ["violations"] }));
-  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  for (const v of bad) console.log(`axe ${what}: ${v.impact} ${v.id} ${v.help} -> ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  check(bad.length === 0, `axe: no serious or critical violation on ${what}`);
-}
-
-async function showsEventually(page, url, text) {
-  for (let i = 0; i < 30; i++) {  // projections are asynchronous: allow a moment
-    await page.goto(url);
-    if ((await page.content()).includes(text)) return true;
-    await page.waitForTimeout(200);
-  }
-  return false;
-}
 
 // Registration, or login by e-mail, then the magic link read from the development outbox.
 async function register(page, email, pseudonym) {
@@ -255,8 +205,7 @@ try {
   const workspace = await admin.content();
   check(workspace.includes(title) && workspace.includes("<mark>"), "the analyst workspace finds it, highlighted");
   await axe(admin, "analyst workspace");
-} finally {
-  await browser.close();
+} catch (e) {
+  failures.push(`exception: ${e.stack || e}`);
 }
-if (failures.length) { console.error("FAILED:\n- " + failures.join("\n- ")); process.exit(1); }
-console.log("all checks passed");
+await finish();

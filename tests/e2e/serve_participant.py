@@ -10,7 +10,7 @@ import asyncio
 import sys
 from datetime import timedelta
 
-import uvicorn
+from serve_web import serve
 
 from services.consultation.commands import (
     CreateConsultation,
@@ -23,11 +23,7 @@ from services.core.envelope import Actor
 from services.core.events import Meta
 from services.identity import model as identity_model
 from services.identity.commands import GrantRole, RegisterParticipant
-from services.runtime.app import create_app
-from services.runtime.bootstrap import Container, bootstrap
-from services.runtime.runner import running
-from services.runtime.settings import Settings
-from services.web.wiring import install
+from services.runtime.bootstrap import Container
 
 CID = "01930000-0000-7000-8000-00000000e2e5"
 SLUG = "grand-debat-transition"
@@ -63,17 +59,9 @@ async def seed(container: Container) -> None:
     await container.handle(GrantRole(moderator, CID, "moderator"), meta)
 
 
-async def main(port: int) -> None:
-    container = bootstrap(Settings(worker_poll_timeout=0.05))
-    app = create_app(container)
-    if not any(getattr(r, "path", "") == "/admin" for r in app.routes):
-        install(app, container)  # until the runtime lists the "web" service itself
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="off", access_log=False)
-    async with running(container):
-        await seed(container)
-        print(f"seeded {CID} {SLUG} {transition_id()}", flush=True)
-        await uvicorn.Server(config).serve()
+async def seeded(container: Container) -> str:
+    await seed(container)
+    return f"{CID} {SLUG} {transition_id()}"
 
 
 def transition_id() -> str:
@@ -82,4 +70,4 @@ def transition_id() -> str:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1])))
+    asyncio.run(serve(int(sys.argv[1]), seeded))

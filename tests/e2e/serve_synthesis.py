@@ -11,7 +11,7 @@ import asyncio
 import sys
 from datetime import timedelta
 
-import uvicorn
+from serve_web import serve
 
 from services.consultation.commands import (
     CreateConsultation,
@@ -26,12 +26,8 @@ from services.deposit.commands import SubmitProposal
 from services.deposit.participant import ParticipantContext
 from services.identity import model as identity_model
 from services.identity.commands import RegisterParticipant
-from services.runtime.app import create_app
-from services.runtime.bootstrap import Container, bootstrap
-from services.runtime.runner import running
-from services.runtime.settings import Settings
+from services.runtime.bootstrap import Container
 from services.synthesis.runs.corpus import CORPUS
-from services.web.wiring import install
 
 CID = "01930000-0000-7000-8000-00000000e2e8"
 SLUG = "plan-mobilite-sante"
@@ -92,18 +88,10 @@ async def seed(container: Container) -> None:
         await asyncio.sleep(0.1)
 
 
-async def main(port: int) -> None:
-    container = bootstrap(Settings(worker_poll_timeout=0.05))
-    app = create_app(container)
-    if not any(getattr(r, "path", "") == "/admin" for r in app.routes):
-        install(app, container)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="off", access_log=False)
-    async with running(container):
-        await seed(container)
-        print(f"seeded {CID} {SLUG} {AUTHOR_EMAIL}", flush=True)
-        await uvicorn.Server(config).serve()
+async def seeded(container: Container) -> str:
+    await seed(container)
+    return f"{CID} {SLUG} {AUTHOR_EMAIL}"
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1])))
+    asyncio.run(serve(int(sys.argv[1]), seeded))

@@ -5,42 +5,9 @@
 // shows. axe-core: no serious or critical violation; any CSP violation or request
 // leaving 127.0.0.1 fails.
 // Usage: node stats_pages.mjs <base> <admin user> <admin password> <cid> <qid>
-import { createRequire } from "node:module";
-import { readFileSync } from "node:fs";
-const require = createRequire(import.meta.url);
-const { chromium } = require("playwright-core");
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+import { axe, check, failures, finish, person } from "./harness.mjs";
 
 const [base, adminUser, adminPassword, cid, qid] = process.argv.slice(2);
-const failures = [];
-const check = (ok, what) => { if (!ok) failures.push(what); else console.log("ok -", what); };
-
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
-
-async function person(name) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  page.setDefaultTimeout(15000);
-  page.on("console", (m) => { if (m.text().includes("Content Security Policy")) failures.push(`${name} CSP: ${m.text()}`); });
-  await page.route("**/*", (route) => {
-    const url = new URL(route.request().url());
-    if (url.hostname !== "127.0.0.1") { failures.push(`${name}: third-party request ${url}`); return route.abort(); }
-    return route.continue();
-  });
-  return page;
-}
-
-async function axe(page, what) {
-  await page.evaluate(axeSource);  // CSP forbids inline scripts: evaluate through the debugger
-  const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ["violations"] }));
-  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  for (const v of bad) console.log(`axe ${what}: ${v.impact} ${v.id} ${v.help} -> ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  check(bad.length === 0, `axe: no serious or critical violation on ${what}`);
-}
 
 try {
   const admin = await person("admin");
@@ -79,8 +46,5 @@ try {
   await axe(visitor, "public open-data page");
 } catch (e) {
   failures.push(`exception: ${e.stack || e}`);
-} finally {
-  await browser.close();
 }
-for (const f of failures) console.log("FAIL -", f);
-process.exit(failures.length ? 1 : 0);
+await finish();

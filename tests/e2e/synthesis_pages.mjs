@@ -6,53 +6,13 @@
 // axe-core on every page: no serious or critical violation; any CSP violation or
 // request leaving 127.0.0.1 fails.
 // Usage: node synthesis_pages.mjs <base> <admin user> <admin password> <cid> <slug> <author e-mail>
-import { createRequire } from "node:module";
-import { readFileSync } from "node:fs";
-const require = createRequire(import.meta.url);
-const { chromium } = require("playwright-core");
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+import { axe, check, failures, finish, person, showsEventually as shows } from "./harness.mjs";
 
 const [base, adminUser, adminPassword, cid, slug, authorEmail] = process.argv.slice(2);
-const failures = [];
-const check = (ok, what) => { if (!ok) failures.push(what); else console.log("ok -", what); };
 const NAME = "Se déplacer à vélo";
 const ANSWER = "Un plan vélo voté en conseil municipal";
-
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
-
-async function person(name) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  page.setDefaultTimeout(15000);
-  page.on("console", (m) => { if (m.text().includes("Content Security Policy")) failures.push(`${name} CSP: ${m.text()}`); });
-  await page.route("**/*", (route) => {
-    const url = new URL(route.request().url());
-    if (url.hostname !== "127.0.0.1") { failures.push(`${name}: third-party request ${url}`); return route.abort(); }
-    return route.continue();
-  });
-  return page;
-}
-
-async function axe(page, what) {
-  await page.evaluate(axeSource);  // CSP forbids inline scripts: evaluate through the debugger
-  const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ["violations"] }));
-  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  for (const v of bad) console.log(`axe ${what}: ${v.impact} ${v.id} ${v.help} -> ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  check(bad.length === 0, `axe: no serious or critical violation on ${what}`);
-}
-
-async function showsEventually(page, url, text, tries = 100) {
-  for (let i = 0; i < tries; i++) {
-    await page.goto(url);
-    if ((await page.content()).includes(text)) return true;
-    await page.waitForTimeout(300);
-  }
-  return false;
-}
+// A theme run and the digest job take longer than a projection: up to 30 s.
+const showsEventually = (page, url, text) => shows(page, url, text, { tries: 100, pauseMs: 300 });
 
 try {
   const admin = await person("admin");
@@ -137,8 +97,5 @@ try {
   await axe(author, "notices page");
 } catch (e) {
   failures.push(`exception: ${e.stack || e}`);
-} finally {
-  await browser.close();
 }
-for (const f of failures) console.log("FAIL -", f);
-process.exit(failures.length ? 1 : 0);
+await finish();

@@ -8,53 +8,9 @@
 // or critical violation on the sequence, « Mes votes », the ranking, the results and the
 // methodology. Any CSP violation or request leaving 127.0.0.1 fails.
 // Usage: node vote_pages.mjs <base> <cid> <slug>
-import { createRequire } from "node:module";
-import { readFileSync } from "node:fs";
-const require = createRequire(import.meta.url);
-const { chromium } = require("playwright-core");
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+import { axe, check, failures, finish, person, showsEventually } from "./harness.mjs";
 
 const [base, cid, slug] = process.argv.slice(2);
-const failures = [];
-const check = (ok, what) => { if (!ok) failures.push(what); else console.log("ok -", what); };
-
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
-
-// One browser context (own cookies) per person; every page is watched the same way.
-async function person(name, options = {}) {
-  const context = await browser.newContext(options);
-  const page = await context.newPage();
-  page.setDefaultTimeout(15000);
-  page.on("dialog", async (d) => { failures.push(`${name}: unexpected dialog ${d.message()}`); await d.dismiss(); });
-  page.on("console", (m) => { if (m.text().includes("Content Security Policy")) failures.push(`${name} CSP: ${m.text()}`); });
-  await page.route("**/*", (route) => {
-    const url = new URL(route.request().url());
-    if (url.hostname !== "127.0.0.1") { failures.push(`${name}: third-party request ${url}`); return route.abort(); }
-    return route.continue();
-  });
-  return page;
-}
-
-async function axe(page, what) {
-  await page.evaluate(axeSource);  // CSP forbids inline scripts: evaluate through the debugger
-  const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ["violations"] }));
-  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  for (const v of bad) console.log(`axe ${what}: ${v.impact} ${v.id} ${v.help} -> ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  check(bad.length === 0, `axe: no serious or critical violation on ${what}`);
-}
-
-async function showsEventually(page, url, test) {
-  for (let i = 0; i < 30; i++) {  // projections are asynchronous: allow a moment
-    await page.goto(url);
-    if (await test(page)) return true;
-    await page.waitForTimeout(200);
-  }
-  return false;
-}
 
 const cardTitles = (page) => page.$$eval("h2.fr-card__title", (hs) => hs.map((h) => h.textContent.trim()));
 
@@ -134,8 +90,7 @@ try {
   await axe(visitor, "results");
   await visitor.goto(`${base}/methodologie/vote`);
   await axe(visitor, "vote methodology");
-} finally {
-  await browser.close();
+} catch (e) {
+  failures.push(`exception: ${e.stack || e}`);
 }
-if (failures.length) { console.error("FAILED:\n- " + failures.join("\n- ")); process.exit(1); }
-console.log("all checks passed");
+await finish();
