@@ -20,6 +20,7 @@ from typing import Any
 from services.consultation.demo import GRAND_DEBAT_ID
 from services.consultation.questionnaire import OTHER, Answer, is_shown
 from services.consultation.rules import parse_iso
+from services.core.errors import NotFound
 from services.deposit.commands import SubmitResponse
 from services.deposit.model import response_stream
 from services.deposit.participant import ParticipantContext
@@ -61,7 +62,7 @@ async def seed_responses(run: DemoSteps) -> int:
 async def _questionnaires(run: DemoSteps) -> list[dict[str, Any]]:
     rows = await run.container.store.list("questionnaires", GRAND_DEBAT_ID, limit=50)
     if len(rows) < 4:
-        raise run.not_yet("Questionnaires")
+        raise NotFound("Questionnaires")
     return [doc for _, doc in sorted(rows)]
 
 
@@ -83,10 +84,11 @@ def _answers(rng: random.Random, questions: list[dict[str, Any]],
             if left and rng.random() < OPEN_SHARE:
                 answers[q["question_id"]] = Answer(text=left.pop())
             continue
-        options = [o["option_id"] for o in q["options"] if o["option_id"] != OTHER]
-        w = [weight for o, weight in zip(q["options"], weights[q["question_id"]], strict=True)
-             if o["option_id"] != OTHER]
-        picked = rng.choices(options, w, k=1 if q["kind"] == "single" else rng.randint(1, 3))
+        offered = [(o["option_id"], weight) for o, weight
+                   in zip(q["options"], weights[q["question_id"]], strict=True)
+                   if o["option_id"] != OTHER]  # « Autre » would need a text
+        picked = rng.choices([o for o, _ in offered], [w for _, w in offered],
+                             k=1 if q["kind"] == "single" else rng.randint(1, 3))
         answers[q["question_id"]] = Answer(option_ids=tuple(dict.fromkeys(picked)))
     return answers
 

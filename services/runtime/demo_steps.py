@@ -42,7 +42,8 @@ class DemoSteps:
         return await handler(command, meta=SYSTEM, clock=FixedClock(at))
 
     async def eventually(self, attempt: Callable[[], Awaitable[T]]) -> T:
-        """`attempt` again while the read model it decides on has not caught up."""
+        """`attempt` again while the read model it decides on has not caught up
+        (a refusal or `NotFound`: a step raises `NotFound` for what is not there yet)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout_s
         while True:
@@ -54,15 +55,10 @@ class DemoSteps:
                                        f"({error})") from error
                 await asyncio.sleep(RETRY_PAUSE_S)
 
-    @staticmethod
-    def not_yet(what: str) -> NotFound:
-        """The error `eventually` retries on: `what` is not in the read model yet."""
-        return NotFound(what)
-
     async def phases(self, consultation_id: str) -> dict[str, dict[str, Any]]:
         doc = await self.container.store.get("consultation_detail", "all", consultation_id)
         if not doc or not doc.get("published"):
-            raise self.not_yet("Consultation")
+            raise NotFound("Consultation")
         return {p["phase_id"]: p for p in doc["phases"]}
 
     async def proposal(self, contribution_id: str, consultation_id: str,
@@ -83,7 +79,7 @@ class DemoSteps:
 
         async def shown() -> None:
             if not await self.published(contribution_id):
-                raise self.not_yet("Proposition publiée")
+                raise NotFound("Proposition publiée")
         await self.eventually(shown)  # votes decide on the published items
         return 2
 
