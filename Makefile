@@ -24,9 +24,10 @@ test: $(STAMP) assets chromium  ## every test that needs no external server (Kaf
 test-fast: $(STAMP) assets
 	$(BIN)/pytest -q -m "not kafka and not slow"
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff, mypy strict, and the layering contracts (pyproject: importlinter)
 	$(BIN)/ruff check services tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 run-distributed: $(STAMP) assets  ## broker + one worker process per service + HTTP front
 	bash deploy/run_distributed.sh

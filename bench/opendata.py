@@ -32,8 +32,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from services.core.envelope import Actor, Envelope  # noqa: E402
-from services.core.projection import Projection, project_batch  # noqa: E402
 from services.store.port import StoreTx  # noqa: E402
+from services.store.projection import Projection, project_batch  # noqa: E402
 from services.store.sqlite import SqliteReadStore  # noqa: E402
 from services.synthesis.opendata.columns import header  # noqa: E402
 from services.synthesis.opendata.export import OpenDataExport  # noqa: E402

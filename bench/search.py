@@ -35,7 +35,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.core.envelope import Actor, Envelope
-from services.core.projection import project_batch
 from services.eventlog.sqlite import SqliteEventLog
 from services.search.analysis import normalised
 from services.search.indexer import SearchIndexer
@@ -43,6 +42,7 @@ from services.search.port import MAX_PAGE_SIZE, SearchDoc, SearchRequest
 from services.search.tantivy_index import TantivySearchIndex
 from services.search.workspace import export_csv
 from services.store.memory import MemoryReadStore
+from services.store.projection import project_batch
 
 SUBJECTS = ["les pistes cyclables", "le bus de nuit", "l'école du quartier", "la gare",
             "les impôts locaux", "l'électricité verte", "les médecins de campagne",

@@ -22,12 +22,12 @@ from services.consultation.content_commands import (
     WriteArticle,
 )
 from services.consultation.model import stream_of
-from services.consultation.rules import ident, text
 from services.consultation.streams import append, load
 from services.consultation.uploads import DEFAULT_MAX_BYTES, check_upload
 from services.core.clock import Clock
 from services.core.errors import DomainError
 from services.core.events import DomainEvent, Meta
+from services.core.validation import ident, text
 from services.eventlog.port import EventLog
 
 

@@ -25,11 +25,11 @@ from services.consultation.content_events import (
 )
 from services.consultation.content_handlers import require_consultation
 from services.consultation.projections_meetings import MEETINGS
-from services.consultation.rules import parse_iso
 from services.consultation.streams import append, load
 from services.core.clock import Clock
 from services.core.errors import ConcurrencyConflict, DomainError
 from services.core.events import DomainEvent, Meta
+from services.core.times import parse_iso
 from services.eventlog.port import EventLog
 from services.store.port import ReadStore
 

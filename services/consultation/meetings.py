@@ -17,9 +17,10 @@ from services.consultation.content_commands import (
     RemoveCommissionMember,
     ScheduleMeeting,
 )
-from services.consultation.rules import aware, https_url, ident, iso, parse_iso, text
 from services.core.errors import DomainError
 from services.core.events import DomainEvent
+from services.core.times import iso, parse_iso
+from services.core.validation import aware, https_url, ident, text
 from services.territory import lookup_postcode
 
 MAX_CAPACITY = 100_000

@@ -26,9 +26,9 @@ from services.consultation.events import (
     SlugReserved,
 )
 from services.consultation.phases import validate_phases
-from services.consultation.rules import choice, ident, text
 from services.core.errors import DomainError
 from services.core.events import DomainEvent
+from services.core.validation import choice, ident, text
 from services.territory import departements, regions
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")

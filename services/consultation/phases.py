@@ -13,8 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from services.consultation.commands import PhaseSpec
-from services.consultation.rules import aware, choice, ident, iso, parse_iso, text
 from services.core.errors import DomainError
+from services.core.times import iso, parse_iso
+from services.core.validation import aware, choice, ident, text
 
 KINDS: dict[str, str] = {
     "information": "Information",

@@ -66,8 +66,8 @@ from __future__ import annotations
 from typing import Any
 
 from services.core.envelope import Envelope
-from services.core.projection import Projection
 from services.store.port import Doc, StoreTx
+from services.store.projection import Projection
 
 CATALOGUE = "consultations"
 BY_SLUG = "consultation_slugs"

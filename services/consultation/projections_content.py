@@ -6,8 +6,8 @@ from __future__ import annotations
 from services.consultation.richtext import render_markdown
 from services.consultation.videos import PROVIDERS, embed_url
 from services.core.envelope import Envelope
-from services.core.projection import Projection
 from services.store.port import StoreTx
+from services.store.projection import Projection
 
 QUESTIONNAIRES = "questionnaires"
 ARTICLES = "articles"

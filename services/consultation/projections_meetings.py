@@ -7,8 +7,8 @@ from typing import Any
 
 from services.consultation.richtext import render_markdown
 from services.core.envelope import Envelope
-from services.core.projection import Projection
 from services.store.port import Doc, StoreTx
+from services.store.projection import Projection
 
 MEETINGS = "meetings"
 BY_CONSULTATION = "meetings_by_consultation"

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.consultation.content_commands import QuestionSpec, SaveQuestionnaire
-from services.consultation.rules import ident, text
 from services.core.errors import DomainError
+from services.core.validation import ident, text
 
 OTHER = "autre"  # the option id of "Autre" when a closed question allows it
 OTHER_LABEL = "Autre"

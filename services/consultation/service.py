@@ -19,7 +19,7 @@ from services.consultation import meeting_handlers as mh
 from services.consultation.projections import CatalogueProjection
 from services.consultation.projections_content import ContentProjection
 from services.consultation.projections_meetings import CommissionProjection, MeetingProjection
-from services.core.projection import Projection
+from services.store.projection import Projection
 
 Handler = Callable[..., Awaitable[Any]]
 

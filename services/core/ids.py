@@ -56,3 +56,19 @@ def new_id() -> str:
     """`str(uuid7())`, formatted without building a `uuid.UUID`."""
     h = f"{_uuid7_int():032x}"
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def uuid7_shaped(raw: bytes) -> str:
+    """16 bytes (a hash) shaped as the envelope's UUIDv7 (version 7, RFC variant),
+    for ids that must be the same every time the same thing is decided, so the
+    log's event-id idempotence turns a repetition into a no-op. The "time" bits
+    are hash bits: these ids do not sort by time, which nothing relies on."""
+    shaped = bytearray(raw[:16])
+    shaped[6] = (shaped[6] & 0x0F) | 0x70
+    shaped[8] = (shaped[8] & 0x3F) | 0x80
+    return str(uuid.UUID(bytes=bytes(shaped)))
+
+
+def stable_id(namespace: uuid.UUID, key: str) -> str:
+    """The UUIDv7-shaped id of `key` in `namespace` (a UUIDv5, reshaped)."""
+    return uuid7_shaped(uuid.uuid5(namespace, key).bytes)

@@ -1,5 +1,5 @@
-"""Small validation helpers shared by the model modules. Each raises a
-`DomainError` with a stable code, a French message and the field at fault."""
+"""Validation of what callers send, shared by every service's model. Each helper
+raises a `DomainError` with a stable code, a French message and the field at fault."""
 
 from __future__ import annotations
 
@@ -56,14 +56,3 @@ def https_url(value: str, field: str, *, label: str) -> str:
         raise DomainError("invalid_url", f"{label} doit être une adresse web (https://…).",
                           field=field)
     return value
-
-
-def iso(value: datetime) -> str:
-    """The wire form of a datetime in events: ISO 8601, UTC, 'Z'."""
-    from datetime import UTC
-
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def parse_iso(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))

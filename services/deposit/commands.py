@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from services.consultation.questionnaire import Answer
-from services.deposit.participant import ParticipantContext
+from services.consultation.queries import Answer
+from services.core.contexts import ParticipantContext
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,9 @@ response is refused by the log's key even when two arrive at once.
 
 from __future__ import annotations
 
+from services.consultation import queries as consultations
 from services.core.clock import Clock
+from services.core.contexts import ParticipantContext
 from services.core.envelope import Actor
 from services.core.errors import ConcurrencyConflict, DomainError
 from services.core.events import DomainEvent, Meta, wrap
@@ -23,20 +25,16 @@ from services.deposit.commands import (
     SubmitResponse,
     WithdrawContribution,
 )
-from services.deposit.participant import ParticipantContext
 from services.deposit.projections import CONTRIBUTIONS, POLICIES
 from services.eventlog.port import EventLog
 from services.store.port import Doc, ReadStore
 
-# Read models of the consultation service this service reads (projections.py there).
-CONSULTATIONS = "consultation_detail"
-QUESTIONNAIRES = "questionnaires"
 ALL = "all"
 
 
 async def submit_proposal(cmd: SubmitProposal, *, log: EventLog, store: ReadStore,
                           clock: Clock, meta: Meta) -> str:
-    consultation = await store.get(CONSULTATIONS, ALL, cmd.consultation_id)
+    consultation = await consultations.consultation(store, cmd.consultation_id)
     event = model.decide_proposal(consultation, cmd, clock.now())
     await _append_new(log, clock, meta, cmd.participant, event,
                       model.contribution_stream(cmd.contribution_id), cmd.consultation_id)
@@ -45,8 +43,9 @@ async def submit_proposal(cmd: SubmitProposal, *, log: EventLog, store: ReadStor
 
 async def submit_response(cmd: SubmitResponse, *, log: EventLog, store: ReadStore,
                           clock: Clock, meta: Meta) -> str:
-    consultation = await store.get(CONSULTATIONS, ALL, cmd.consultation_id)
-    questionnaire = await store.get(QUESTIONNAIRES, cmd.consultation_id, cmd.questionnaire_id)
+    consultation = await consultations.consultation(store, cmd.consultation_id)
+    questionnaire = await consultations.questionnaire(store, cmd.consultation_id,
+                                                      cmd.questionnaire_id)
     event = model.decide_response(consultation, questionnaire, cmd, clock.now())
     stream = model.response_stream(cmd.questionnaire_id, cmd.participant.participant_id)
     try:
@@ -97,7 +96,7 @@ async def withdraw_contribution(cmd: WithdrawContribution, *, log: EventLog, sto
 
 async def set_contribution_policy(cmd: SetContributionPolicy, *, log: EventLog,
                                   store: ReadStore, clock: Clock, meta: Meta) -> None:
-    consultation = await store.get(CONSULTATIONS, ALL, cmd.consultation_id)
+    consultation = await consultations.consultation(store, cmd.consultation_id)
     event = model.decide_policy(consultation, cmd)
     stream = model.policy_stream(cmd.consultation_id)
     version = await log.stream_version(stream)
@@ -109,7 +108,7 @@ async def set_contribution_policy(cmd: SetContributionPolicy, *, log: EventLog,
 async def _consultation_of(store: ReadStore, contribution: Doc | None) -> Doc | None:
     if contribution is None:
         return None
-    return await store.get(CONSULTATIONS, ALL, contribution["consultation_id"])
+    return await consultations.consultation(store, contribution["consultation_id"])
 
 
 async def _policy(store: ReadStore, contribution: Doc | None) -> Doc:

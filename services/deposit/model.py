@@ -12,11 +12,17 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.consultation.model import known_territories
-from services.consultation.phases import ACTIONS, open_actions
-from services.consultation.questionnaire import Answer, validate_answers
-from services.consultation.rules import ident, parse_iso, text
+from services.consultation.queries import (
+    ACTIONS,
+    Answer,
+    known_territories,
+    open_actions,
+    validate_answers,
+)
+from services.core.contexts import ParticipantContext, check_participant_id, require_level
 from services.core.errors import DomainError, NotFound
+from services.core.times import parse_iso
+from services.core.validation import ident, text
 from services.deposit.commands import (
     EditContribution,
     SetContributionPolicy,
@@ -34,11 +40,6 @@ from services.deposit.events import (
     ContributionWithdrawn,
     ProposalSubmitted,
     ResponseSubmitted,
-)
-from services.deposit.participant import (
-    ParticipantContext,
-    check_participant_id,
-    require_level,
 )
 
 Doc = Mapping[str, Any]

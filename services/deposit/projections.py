@@ -21,8 +21,8 @@ from __future__ import annotations
 from typing import Any
 
 from services.core.envelope import Envelope
-from services.core.projection import Projection
 from services.store.port import StoreTx
+from services.store.projection import Projection
 
 CONTRIBUTIONS = "deposit_contributions"
 BY_AUTHOR = "deposit_by_author"

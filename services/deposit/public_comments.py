@@ -2,11 +2,9 @@
 """Public comments (projection `deposit.public_comments`): the comments the public
 may read, per parent (a proposal or an argument), oldest first.
 
-Published per the moderation policy recorded with each comment, as arguments
-are (`services.moderation.publication.shows`): pre-moderated comments show once
-approved (or after an overturning appeal), post-moderated ones until hidden or
-rejected; withdrawn ones never. A masked version replaces the text, and a later
-edit does not bring the original back.
+Published by the one rule of `services.moderation.visibility.shows`, as
+arguments are. A masked version replaces the text, and a later edit does not
+bring the original back.
 
 | table | partition | key | doc |
 |---|---|---|---|
@@ -24,9 +22,10 @@ from __future__ import annotations
 from typing import Any
 
 from services.core.envelope import Envelope
-from services.core.projection import Projection
-from services.moderation.publication import shows
+from services.core.times import iso
+from services.moderation import visibility
 from services.store.port import StoreTx
+from services.store.projection import Projection
 
 STATE = "public_comment_state"
 PUBLIC_COMMENTS = "public_comments"
@@ -50,35 +49,26 @@ class PublicCommentsProjection(Projection):
         if state is None:
             if t not in MODERATION and t != "deposit.CommentSubmitted":
                 return  # an edit or withdrawal of something that is not a comment
-            state = {"id": d["contribution_id"], "kind": None, "withdrawn": False,
-                     "decision": None, "moderation": "post", "masked": False}
+            state = visibility.new_state(d["contribution_id"])
         if t == "deposit.CommentSubmitted":
             state.update(kind="comment", parent_id=d["parent_id"], body=d["body"],
-                         moderation=d["moderation"], submitted_at=_iso(event))
+                         submitted_at=iso(event.occurred_at))
         elif t == "deposit.ContributionEdited":
             if not state["masked"]:
                 state["body"] = d["body"]
-        elif t == "deposit.ContributionWithdrawn":
-            state["withdrawn"] = True
-        elif t == "moderation.DecisionMade":
-            state["decision"] = d["decision"]
         elif t == "moderation.PersonalDataMasked":
-            state.update(body=d["body"], masked=True)
-        elif d["outcome"] == "overturned":  # moderation.AppealDecided
-            state["decision"] = "approved"
+            state["body"] = d["body"]
+        visibility.evolve(state, event)
         await tx.put(STATE, ALL, state["id"], state)
         if state["kind"] == "comment":
             await _publish(state, tx)
 
 
 async def _publish(state: dict[str, Any], tx: StoreTx) -> None:
-    if shows(state):
+    if visibility.shows(state):
         await tx.put(PUBLIC_COMMENTS, state["parent_id"], state["id"], {
             "id": state["id"], "parent_id": state["parent_id"], "body": state["body"],
             "submitted_at": state["submitted_at"]})
     else:
         await tx.delete(PUBLIC_COMMENTS, state["parent_id"], state["id"])
 
-
-def _iso(event: Envelope) -> str:
-    return event.occurred_at.isoformat().replace("+00:00", "Z")

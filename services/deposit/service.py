@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from services.core.projection import Projection
 from services.deposit import commands as c
 from services.deposit import handlers as h
 from services.deposit.projections import ContributionsProjection
 from services.deposit.public_comments import PublicCommentsProjection
+from services.store.projection import Projection
 
 Handler = Callable[..., Awaitable[Any]]
 

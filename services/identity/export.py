@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Mapping
 from typing import Any, Protocol
 
-from services.identity.levels import consultations_with_role, identity_level
+from services.identity.queries import consultations_with_role, identity_level
 from services.identity.vault import Vault
 from services.store.port import ReadStore
 

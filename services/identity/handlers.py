@@ -7,6 +7,7 @@ from __future__ import annotations
 from services.core.clock import Clock
 from services.core.errors import ConcurrencyConflict, DomainError
 from services.core.events import DomainEvent, Meta
+from services.core.levels import at_least
 from services.eventlog.port import EventLog
 from services.identity import model
 from services.identity.commands import (
@@ -28,8 +29,8 @@ from services.identity.events import (
     RoleGranted,
     RoleRevoked,
 )
-from services.identity.levels import identity_level
 from services.identity.ports import OutboxStore
+from services.identity.queries import identity_level
 from services.identity.streams import (
     append,
     consultation_settings_stream,
@@ -85,7 +86,7 @@ async def register_participant(cmd: RegisterParticipant, *, log: EventLog, clock
 async def raise_identity_level(cmd: RaiseIdentityLevel, *, log: EventLog, clock: Clock,
                                meta: Meta, store: ReadStore) -> None:
     """No-op when the participant already has that level or better."""
-    if model.at_least(await identity_level(store, cmd.participant_id), cmd.level):
+    if at_least(await identity_level(store, cmd.participant_id), cmd.level):
         return
     await _append_to_participant(
         log, clock, meta, cmd.participant_id,

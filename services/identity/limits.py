@@ -1,12 +1,9 @@
-"""One reusable FastAPI dependency for contribution rate limits (deposit, vote,
-flag): `Depends(limit_contribution)` on a route counts the request per identity
-and per client and answers 429 with `Retry-After` beyond
-`PARLONS_RATE_ACTION_PER_MINUTE` (ADR 0013).
-
-The identity service installs an `ActionGate` on `app.state` (it knows the
-session); an app without the identity service (a bench, a service alone) has no
-gate and the dependency lets everything through. The client is an IP kept only
-as a rotating keyed hash (`ratelimit.client_key`).
+"""The contribution rate limit (deposit, vote, flag): `ActionGate.check` counts
+a request per identity and per client and raises `RateLimited` (429 with
+`Retry-After`) beyond `PARLONS_RATE_ACTION_PER_MINUTE` (ADR 0013). The identity
+wiring installs it as the JSON APIs' `limit_contribution` provider (it knows the
+session); an app without it (a bench, a service alone) limits nothing. The
+client is an IP kept only as a rotating keyed hash (`ratelimit.client_key`).
 """
 
 from __future__ import annotations
@@ -20,7 +17,6 @@ from services.identity.ratelimit import RateLimiter, client_key, enforce
 from services.identity.settings import IdentitySettings
 
 MINUTE = 60.0
-GATE_STATE = "parlons_action_gate"
 
 
 @dataclass
@@ -41,9 +37,3 @@ class ActionGate:
         await enforce(self.limiter, self.keys(request),
                       limit=self.settings.rate_action_per_minute, window=MINUTE)
 
-
-async def limit_contribution(request: Request) -> None:
-    """The dependency: raises `RateLimited` (429 + Retry-After) when over the limit."""
-    gate = getattr(request.app.state, GATE_STATE, None)
-    if isinstance(gate, ActionGate):
-        await gate.check(request)

@@ -64,9 +64,17 @@ class SmtpMailer(Mailer):
             smtp.send_message(msg)
 
 
-class MemoryMailer(Mailer):
-    def __init__(self) -> None:
-        self.sent: list[Mail] = []
+class VaultMail:
+    """`core.notify.ParticipantMail` over the vault and a mailer: the address is
+    read from the vault at send time, never from an event or a read model."""
 
-    async def send(self, mail: Mail) -> None:
-        self.sent.append(mail)
+    def __init__(self, vault: Vault, mailer: Mailer) -> None:
+        self._vault, self._mailer = vault, mailer
+
+    async def send(self, participant_id: str, subject: str, body: str) -> bool:
+        profile = await self._vault.profile(participant_id) or {}
+        if not profile.get("email"):
+            return False
+        await self._mailer.send(Mail(person_id=participant_id, to=profile["email"],
+                                     subject=subject, body=body))
+        return True

@@ -9,7 +9,6 @@ from services.core.errors import DomainError
 from services.identity.lexicon import fold, is_offensive
 from services.territory import lookup_postcode
 
-LEVELS = ("anonymous", "email", "verified")  # weakest first
 ROLES = ("participant", "moderator", "organiser", "analyst", "admin")
 PARTICIPANT_ID = re.compile(r"^p-[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -76,8 +75,3 @@ def check_participant_id(participant_id: str) -> None:
 def check_role(role: str) -> None:
     if role not in ROLES:
         raise DomainError("invalid_role", "Rôle inconnu.", field="role")
-
-
-def at_least(level: str, required: str) -> bool:
-    """Does an identity `level` satisfy what a consultation `required`?"""
-    return LEVELS.index(level) >= LEVELS.index(required)

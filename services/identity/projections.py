@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import ClassVar
 
 from services.core.envelope import Envelope
-from services.core.projection import Projection
-from services.identity.levels import CONSULTATION_SETTINGS, PARTICIPANTS, ROLE_HOLDERS, ROLES
+from services.identity.queries import CONSULTATION_SETTINGS, PARTICIPANTS, ROLE_HOLDERS, ROLES
 from services.identity.streams import TOPIC
 from services.store.port import StoreTx
+from services.store.projection import Projection
 
 
 class IdentityProjection(Projection):

@@ -1,11 +1,16 @@
-"""What other services ask the identity service: a participant's identity level
-and roles, read from the identity projection (see projections.py).
+"""The identity service's query port: what other services and the front ends
+ask it. Identity levels and roles come from the identity projection
+(projections.py); the role policy below is the ONE answer to "may this
+participant do that in this consultation?" (the back-office guard, the JSON
+APIs and the analyst workspace all ask it).
 
-Deposit and vote services record `identity_level(store, participant_id)` with
-each participation, so results can be split by level (DESIGN §1).
+Deposit and vote record `identity_level(store, participant_id)` with each
+participation, so results can be split by level (DESIGN §1).
 """
 
 from __future__ import annotations
+
+from enum import Enum
 
 from services.store.port import ReadStore
 
@@ -13,6 +18,20 @@ PARTICIPANTS = "identity_participants"
 ROLES = "identity_roles"  # partition: participant id; key: consultation id
 ROLE_HOLDERS = "identity_role_holders"  # partition: consultation id; key: participant id
 CONSULTATION_SETTINGS = "identity_consultation_settings"  # partition "all"; key: consultation
+ROLE_SCAN = 500
+
+
+class Capability(Enum):
+    """What a role on a consultation allows, by the roles that grant it."""
+
+    MANAGE = frozenset({"organiser", "admin"})  # content, phases, team, charter, open data
+    MODERATE = frozenset({"moderator", "admin"})  # the queue and its decisions
+    ANALYSE = frozenset({"analyst", "organiser", "admin"})  # search workspace, synthesis
+
+    @property
+    def roles(self) -> frozenset[str]:
+        roles: frozenset[str] = self.value
+        return roles
 
 
 async def identity_level(store: ReadStore, participant_id: str) -> str:
@@ -29,6 +48,21 @@ async def roles_in(store: ReadStore, participant_id: str, consultation_id: str) 
     return set(doc.get("roles", [])) if doc else set()
 
 
+async def may(store: ReadStore, participant_id: str, consultation_id: str,
+              capability: Capability) -> bool:
+    """Does this participant hold a role on `consultation_id` granting `capability`?"""
+    if not consultation_id:
+        return False
+    return bool(await roles_in(store, participant_id, consultation_id) & capability.roles)
+
+
+async def consultations_where(store: ReadStore, participant_id: str,
+                              capability: Capability) -> frozenset[str]:
+    """Every consultation on which this participant holds `capability`."""
+    held = await consultations_with_role(store, participant_id)
+    return frozenset(cid for cid, roles in held.items() if roles & capability.roles)
+
+
 async def proof_of_work_required(store: ReadStore, consultation_id: str) -> bool:
     """Do anonymous actions in this consultation need a solved challenge?"""
     doc = await store.get(CONSULTATION_SETTINGS, "all", consultation_id)
@@ -36,5 +70,5 @@ async def proof_of_work_required(store: ReadStore, consultation_id: str) -> bool
 
 
 async def consultations_with_role(store: ReadStore, participant_id: str) -> dict[str, set[str]]:
-    rows = await store.list(ROLES, participant_id, limit=500)
+    rows = await store.list(ROLES, participant_id, limit=ROLE_SCAN)
     return {cid: set(doc.get("roles", [])) for cid, doc in rows if doc.get("roles")}

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from services.identity.levels import PARTICIPANTS
+from services.identity.queries import PARTICIPANTS
 from services.identity.service import IdentityPorts
 from services.store.port import ReadStore
 

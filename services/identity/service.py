@@ -1,28 +1,26 @@
-"""What the identity service contributes to the composition root: its ports
-(built from settings), handlers, projection and web routes."""
+"""What the identity service contributes to the composition root: its handlers,
+its projection, and the bundle of its own ports (vault, token ledger, outbox,
+mailer, rate limiter, magic links, proof of work) over the adapters the root
+chose (services/runtime/adapters.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from services.core.clock import Clock, SystemClock
-from services.core.projection import Projection
+from services.core.clock import Clock
 from services.identity import commands as c
 from services.identity import handlers as h
 from services.identity.export import ExportSource
 from services.identity.magiclink import MagicLinks
-from services.identity.mailer import OutboxMailer, SmtpMailer
 from services.identity.ports import Mailer, OutboxStore, TokenLedger
 from services.identity.pow import ProofOfWork
 from services.identity.projections import IdentityProjection
 from services.identity.ratelimit import MemoryRateLimiter, RateLimiter
 from services.identity.settings import IdentitySettings
 from services.identity.vault import Vault
-
-if TYPE_CHECKING:
-    from services.runtime.settings import Settings
+from services.store.projection import Projection
 
 Handler = Callable[..., Awaitable[Any]]
 
@@ -58,45 +56,15 @@ class IdentityPorts:
         return {"vault": self.vault, "outbox": self.outbox, "identity": self}
 
 
-def build_ports(runtime: Settings | None = None, *, settings: IdentitySettings | None = None,
-                clock: Clock | None = None, memory: bool | None = None) -> IdentityPorts:
-    s = settings or IdentitySettings()
-    clock = clock or SystemClock()
-    secret = s.resolved_secret()
-    in_memory = memory if memory is not None else (runtime is None
-                                                   or runtime.read_store == "memory")
-    vault: Vault
-    ledger: TokenLedger
-    outbox: OutboxStore
-    if in_memory:
-        from services.identity.memory import MemoryOutbox, MemoryTokenLedger, MemoryVault
-
-        vault, ledger, outbox = MemoryVault(secret), MemoryTokenLedger(), MemoryOutbox()
-    else:
-        from services.identity.sqlite import (
-            IdentityDb,
-            SqliteOutbox,
-            SqliteTokenLedger,
-            SqliteVault,
-        )
-
-        assert runtime is not None
-        db = IdentityDb(runtime.data_dir / "identity.db")
-        vault, ledger, outbox = SqliteVault(db, secret), SqliteTokenLedger(db), SqliteOutbox(db)
-    mailer: Mailer = (OutboxMailer(outbox, vault, clock) if s.mail_backend == "outbox" else
-                      SmtpMailer(host=s.smtp_host, port=s.smtp_port, sender=s.mail_from,
-                                 user=s.smtp_user, password=s.smtp_password,
-                                 starttls=s.smtp_starttls))
+def build_ports(settings: IdentitySettings, clock: Clock, *, vault: Vault, ledger: TokenLedger,
+                outbox: OutboxStore, mailer: Mailer) -> IdentityPorts:
+    """The identity ports over the stores and mailer the composition root chose."""
+    secret = settings.resolved_secret()
     return IdentityPorts(
-        settings=s, vault=vault, ledger=ledger, outbox=outbox, mailer=mailer,
+        settings=settings, vault=vault, ledger=ledger, outbox=outbox, mailer=mailer,
         limiter=MemoryRateLimiter(), clock=clock,
-        links=MagicLinks(secret, ledger=ledger, clock=clock, minutes=s.magic_link_minutes),
-        pow=ProofOfWork(secret, ledger=ledger, clock=clock, bits=s.pow_difficulty_bits,
-                        ttl_seconds=s.pow_ttl_seconds, wait_seconds=s.pow_wait_seconds))
-
-
-def install(app: Any, container: Any) -> None:
-    """The `ServiceSpec.install` hook: the identity pages on the web front end."""
-    from services.web.identity_wiring import install_identity_web
-
-    install_identity_web(app, container)
+        links=MagicLinks(secret, ledger=ledger, clock=clock,
+                         minutes=settings.magic_link_minutes),
+        pow=ProofOfWork(secret, ledger=ledger, clock=clock, bits=settings.pow_difficulty_bits,
+                        ttl_seconds=settings.pow_ttl_seconds,
+                        wait_seconds=settings.pow_wait_seconds))

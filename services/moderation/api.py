@@ -1,21 +1,29 @@
 """JSON API of the moderation service: the moderator's queue and decisions,
 participants' flags and appeals, the public transparency counts.
 
-Who moderates comes from the `moderator_context` dependency: until the identity
-service installs its provider (session + role on the item's consultation), it
-refuses (403); tests may override it.
+Who moderates is the `Moderator` dependency: the identity wiring's provider
+checks the session and the moderator role on the consultation the request is
+about (ADR 0013); without it, nobody moderates (403).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.apikit.deps import (
+    BusDep,
+    IdempotencyKey,
+    MetaDep,
+    Moderator,
+    Participant,
+    RateLimited,
+    StoreDep,
+)
+from services.apikit.paging import page_of
 from services.core.errors import NotFound
-from services.deposit.api import IdempotencyKey, Participant
-from services.identity.limits import limit_contribution
 from services.moderation.commands import (
     ClaimItem,
     Decide,
@@ -24,29 +32,10 @@ from services.moderation.commands import (
     FlagContribution,
     LodgeAppeal,
     MaskPersonalData,
-    ModeratorContext,
 )
 from services.moderation.queue import ALL, CAMPAIGNS, ITEMS, QUEUE, TRANSPARENCY
-from services.runtime.http import ContainerDep, MetaDep
 
 PAGE_MAX = 100
-
-
-# The identity service puts on `app.state` an async callable (request) ->
-# ModeratorContext | None that checks the moderator role on the consultation
-# the request is about (ADR 0013).
-MODERATOR_PROVIDER = "parlons_moderator_provider"
-
-
-async def moderator_context(request: Request) -> ModeratorContext:
-    provide = getattr(request.app.state, MODERATOR_PROVIDER, None)
-    who = await provide(request) if provide is not None else None
-    if not isinstance(who, ModeratorContext):
-        raise HTTPException(403, "Réservé aux modérateurs de la consultation.")
-    return who
-
-
-Moderator = Annotated[ModeratorContext, Depends(moderator_context)]
 
 
 class DecisionIn(BaseModel):
@@ -76,79 +65,81 @@ class AppealDecisionIn(BaseModel):
     reason_code: str = Field(default="conforme", max_length=60)
 
 
-def router() -> APIRouter:
-    r = APIRouter(prefix="/api", tags=["moderation"])
+router = APIRouter(prefix="/api", tags=["moderation"])
 
-    @r.get("/moderation/consultations/{consultation_id}/queue")
-    async def queue(consultation_id: str, _who: Moderator, container: ContainerDep,
-                    after: Annotated[str | None, Query(max_length=200)] = None,
-                    limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 20) -> dict[str, Any]:
-        """Most severe first, then oldest."""
-        rows = await container.store.list(QUEUE, consultation_id, limit=limit, after=after)
-        return {"items": [d for _, d in rows],
-                "next": rows[-1][0] if len(rows) == limit else None}
 
-    @r.get("/moderation/items/{contribution_id}")
-    async def item(contribution_id: str, _who: Moderator,
-                   container: ContainerDep) -> dict[str, Any]:
-        doc = await container.store.get(ITEMS, ALL, contribution_id)
-        if doc is None:
-            raise NotFound("Contribution")
-        return doc
+@router.get("/moderation/consultations/{consultation_id}/queue")
+async def queue(consultation_id: str, _who: Moderator, store: StoreDep,
+                after: Annotated[str | None, Query(max_length=200)] = None,
+                limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 20) -> dict[str, Any]:
+    """Most severe first, then oldest."""
+    return page_of(await store.list(QUEUE, consultation_id, limit=limit, after=after), limit)
 
-    @r.post("/moderation/items/{contribution_id}/claim", status_code=204)
-    async def claim(contribution_id: str, who: Moderator, container: ContainerDep,
-                    meta: MetaDep) -> None:
-        await container.handle(ClaimItem(contribution_id, who), meta)
 
-    @r.post("/moderation/items/{contribution_id}/decision", status_code=204)
-    async def decide(contribution_id: str, body: DecisionIn, who: Moderator,
-                     container: ContainerDep, meta: MetaDep) -> None:
-        await container.handle(Decide(contribution_id, who, body.decision, body.reason_code),
-                               meta)
+@router.get("/moderation/items/{contribution_id}")
+async def item(contribution_id: str, _who: Moderator,
+               store: StoreDep) -> dict[str, Any]:
+    doc = await store.get(ITEMS, ALL, contribution_id)
+    if doc is None:
+        raise NotFound("Contribution")
+    return doc
 
-    @r.post("/moderation/items/{contribution_id}/mask", status_code=204)
-    async def mask(contribution_id: str, body: MaskIn, who: Moderator,
-                   container: ContainerDep, meta: MetaDep) -> None:
-        await container.handle(MaskPersonalData(contribution_id, who, body.title, body.body),
-                               meta)
 
-    @r.post("/moderation/items/{contribution_id}/appeal-decision", status_code=204)
-    async def appeal_decision(contribution_id: str, body: AppealDecisionIn, who: Moderator,
-                              container: ContainerDep, meta: MetaDep) -> None:
-        await container.handle(DecideAppeal(contribution_id, who, body.outcome,
-                                            body.reason_code), meta)
+@router.post("/moderation/items/{contribution_id}/claim", status_code=204)
+async def claim(contribution_id: str, who: Moderator, bus: BusDep,
+                meta: MetaDep) -> None:
+    await bus.handle(ClaimItem(contribution_id, who), meta)
 
-    @r.get("/moderation/campaigns/{group_id}")
-    async def campaign(group_id: str, _who: Moderator, container: ContainerDep,
-                       after: Annotated[str | None, Query(max_length=100)] = None,
-                       limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 100) -> dict[str, Any]:
-        rows = await container.store.list(CAMPAIGNS, group_id, limit=limit, after=after)
-        return {"items": [d for _, d in rows],
-                "next": rows[-1][0] if len(rows) == limit else None}
 
-    @r.post("/moderation/campaigns/{group_id}/decision")
-    async def campaign_decision(group_id: str, body: CampaignDecisionIn, who: Moderator,
-                                container: ContainerDep, meta: MetaDep) -> dict[str, int]:
-        decided: int = await container.handle(DecideCampaign(
-            body.consultation_id, group_id, who, body.decision, body.reason_code), meta)
-        return {"decided": decided}
+@router.post("/moderation/items/{contribution_id}/decision", status_code=204)
+async def decide(contribution_id: str, body: DecisionIn, who: Moderator,
+                 bus: BusDep, meta: MetaDep) -> None:
+    await bus.handle(Decide(contribution_id, who, body.decision, body.reason_code), meta)
 
-    @r.post("/contributions/{contribution_id}/flags", status_code=204,
-            dependencies=[Depends(limit_contribution)])
-    async def flag(contribution_id: str, body: TextIn, who: Participant, _key: IdempotencyKey,
-                   container: ContainerDep, meta: MetaDep) -> None:
-        await container.handle(FlagContribution(contribution_id, who, body.text), meta)
 
-    @r.post("/contributions/{contribution_id}/appeal", status_code=204)
-    async def appeal(contribution_id: str, body: TextIn, who: Participant,
-                     _key: IdempotencyKey, container: ContainerDep, meta: MetaDep) -> None:
-        await container.handle(LodgeAppeal(contribution_id, who, body.text), meta)
+@router.post("/moderation/items/{contribution_id}/mask", status_code=204)
+async def mask(contribution_id: str, body: MaskIn, who: Moderator,
+               bus: BusDep, meta: MetaDep) -> None:
+    await bus.handle(MaskPersonalData(contribution_id, who, body.title, body.body), meta)
 
-    @r.get("/consultations/{consultation_id}/transparency")
-    async def transparency(consultation_id: str, container: ContainerDep) -> dict[str, Any]:
-        """Public: contributions hidden or rejected, per reason of the charter."""
-        rows = await container.store.list(TRANSPARENCY, consultation_id, limit=PAGE_MAX)
-        return {"reasons": [d for _, d in rows if d["count"] > 0]}
 
-    return r
+@router.post("/moderation/items/{contribution_id}/appeal-decision", status_code=204)
+async def appeal_decision(contribution_id: str, body: AppealDecisionIn, who: Moderator,
+                          bus: BusDep, meta: MetaDep) -> None:
+    await bus.handle(DecideAppeal(contribution_id, who, body.outcome, body.reason_code),
+                     meta)
+
+
+@router.get("/moderation/campaigns/{group_id}")
+async def campaign(group_id: str, _who: Moderator, store: StoreDep,
+                   after: Annotated[str | None, Query(max_length=100)] = None,
+                   limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 100) -> dict[str, Any]:
+    return page_of(await store.list(CAMPAIGNS, group_id, limit=limit, after=after), limit)
+
+
+@router.post("/moderation/campaigns/{group_id}/decision")
+async def campaign_decision(group_id: str, body: CampaignDecisionIn, who: Moderator,
+                            bus: BusDep, meta: MetaDep) -> dict[str, int]:
+    decided: int = await bus.handle(DecideCampaign(
+        body.consultation_id, group_id, who, body.decision, body.reason_code), meta)
+    return {"decided": decided}
+
+
+@router.post("/contributions/{contribution_id}/flags", status_code=204,
+             dependencies=[RateLimited])
+async def flag(contribution_id: str, body: TextIn, who: Participant, _key: IdempotencyKey,
+               bus: BusDep, meta: MetaDep) -> None:
+    await bus.handle(FlagContribution(contribution_id, who, body.text), meta)
+
+
+@router.post("/contributions/{contribution_id}/appeal", status_code=204)
+async def appeal(contribution_id: str, body: TextIn, who: Participant,
+                 _key: IdempotencyKey, bus: BusDep, meta: MetaDep) -> None:
+    await bus.handle(LodgeAppeal(contribution_id, who, body.text), meta)
+
+
+@router.get("/consultations/{consultation_id}/transparency")
+async def transparency(consultation_id: str, store: StoreDep) -> dict[str, Any]:
+    """Public: contributions hidden or rejected, per reason of the charter."""
+    rows = await store.list(TRANSPARENCY, consultation_id, limit=PAGE_MAX)
+    return {"reasons": [d for _, d in rows if d["count"] > 0]}

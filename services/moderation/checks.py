@@ -13,17 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.core.personal_data import EMAIL, NIR, PHONE
 from services.moderation.lexicon import Lexicon, default_lexicon
 from services.moderation.text import fold, fold_evasive
 
-EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-# French numbers: 0X XX XX XX XX, +33 X XX.., 0033 X.., separators space . - or none.
-PHONE = re.compile(r"(?<![\d+])(?:(?:\+|00)33[\s.-]?(?:\(0\)[\s.-]?)?|0)[1-9](?:[\s.-]?\d{2}){4}"
-                   r"(?!\d)")
-# Social-security-like (NIR): sex, year, month (or 20-99 for special cases),
-# département (2A/2B too), commune, order, optional key.
-NIR = re.compile(r"(?<!\d)[12][\s.-]?\d{2}[\s.-]?(?:0[1-9]|1[0-2]|[2-9]\d)[\s.-]?(?:\d{2}|2[AB])"
-                 r"[\s.-]?\d{3}[\s.-]?\d{3}(?:[\s.-]?\d{2})?(?!\d)")
 LINK = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:com|fr|net|org|info|io|biz|ru|xyz)"
                   r"(?:/\S*)?\b", re.IGNORECASE)
 SPAM_WORDS = ("cliquez ici", "gagnez", "gratuit", "promo", "code promo", "bitcoin", "crypto",

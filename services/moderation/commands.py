@@ -1,16 +1,12 @@
-"""Commands of the moderation service. Moderators act through `ModeratorContext`
-(from the API layer), participants through the deposit's `ParticipantContext`."""
+"""Commands of the moderation service. Moderators act through a
+`ModeratorContext`, participants through a `ParticipantContext` (the kernel's,
+built by the entry points)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.deposit.participant import ParticipantContext
-
-
-@dataclass(frozen=True, slots=True)
-class ModeratorContext:
-    moderator_id: str
+from services.core.contexts import ModeratorContext, ParticipantContext
 
 
 @dataclass(frozen=True, slots=True)

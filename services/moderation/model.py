@@ -7,8 +7,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.consultation.rules import iso, parse_iso, text
 from services.core.errors import DomainError, NotFound
+from services.core.times import iso, parse_iso
+from services.core.validation import text
 from services.moderation.commands import (
     ClaimItem,
     Decide,

@@ -1,18 +1,16 @@
 """Automatic moderation: a process manager reacting to deposit events.
 
-It runs as a projection (so the runtime's worker gives it checkpoints, retries
-and dead letters) but its effect is to append `moderation.ContributionChecked`
-events, never to change a read model. Idempotent by key: each check goes to its
-own stream `modcheck-<contribution>-<deposit version>` at version 1, with an
-event id derived from that stream, so a redelivered deposit event re-appends
-the same event and the log answers "duplicate".
+The runtime's worker gives it checkpoints, retries and dead letters; its effect
+is to append `moderation.ContributionChecked` events, never to change a read
+model. Idempotent by key: each check goes to its own stream
+`modcheck-<contribution>-<deposit version>` at version 1, with an event id
+derived from that stream, so a redelivered deposit event re-appends the same
+event and the log answers "duplicate".
 
-Per batch, not per event (ADR 0020): `apply` only collects the batch's deposit
-events; `end_batch`, still inside the worker's store transaction (so before the
-guards commit), runs the checks in a thread -- they are CPU work that would
-otherwise stall the event loop serving HTTP -- and appends every check in ONE
-call, one group commit instead of one fsync per contribution while the read
-store's write lock is held.
+Per batch, not per event (ADR 0020): `handle` runs the checks of the batch's
+deposit events in a thread -- they are CPU work that would otherwise stall the
+event loop serving HTTP -- and appends every check in ONE call, one group commit
+instead of one fsync per contribution.
 
 The campaign detector lives in memory. On its first event a fresh process
 rebuilds it from the log: texts whose check is already in the log are indexed
@@ -24,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -31,12 +30,12 @@ from services.core.clock import Clock
 from services.core.envelope import Actor, Envelope
 from services.core.errors import ConcurrencyConflict
 from services.core.events import Meta, wrap
-from services.core.projection import Projection
+from services.core.ids import stable_id
+from services.core.process import ProcessManager
 from services.eventlog.port import EventLog, read_all
 from services.moderation.campaigns import CampaignDetector
 from services.moderation.checks import Suggestion, check_texts
 from services.moderation.events import ContributionChecked
-from services.store.port import StoreTx
 
 CHECKED = ("deposit.ProposalSubmitted", "deposit.ResponseSubmitted",
            "deposit.ArgumentSubmitted", "deposit.CommentSubmitted", "deposit.ContributionEdited")
@@ -58,35 +57,22 @@ def check_stream(contribution_id: str, deposit_version: int) -> str:
     return f"modcheck-{contribution_id}-{deposit_version}"
 
 
-class AutoModeration(Projection):
+class AutoModeration(ProcessManager):
     name = "moderation.auto"
     topics = ("deposit.events",)
-    tables = ()
 
     def __init__(self, log: EventLog, clock: Clock,
                  detector: CampaignDetector | None = None) -> None:
         self._log, self._clock = log, clock
         self.detector = detector or CampaignDetector()
         self._rebuilt = False
-        # the deposit events of the batch in hand, and the transaction they belong to
-        # (a batch that failed before `end_batch` leaves stale ones: dropped, redelivered)
-        self._batch: list[Envelope] = []
-        self._batch_tx: StoreTx | None = None
 
-    async def apply(self, event: Envelope, tx: StoreTx) -> None:
-        if event.type not in CHECKED:
+    async def handle(self, events: Sequence[Envelope]) -> None:
+        events = [e for e in events if e.type in CHECKED]
+        if not events:
             return
         if not self._rebuilt:
             await self._rebuild()
-        if tx is not self._batch_tx:
-            self._batch, self._batch_tx = [], tx
-        self._batch.append(event)
-
-    async def end_batch(self, tx: StoreTx) -> None:
-        events = self._batch if tx is self._batch_tx else []
-        self._batch, self._batch_tx = [], None
-        if not events:
-            return
         checked = await asyncio.to_thread(lambda: [self.check(e) for e in events])
         envelopes = [self._envelope(e, c) for e, c in zip(events, checked, strict=True)]
         try:
@@ -103,7 +89,7 @@ class AutoModeration(Projection):
                         meta=Meta(Actor.system(), correlation_id=event.correlation_id,
                                   causation_id=event.event_id),
                         occurred_at=self._clock.now(), consultation_id=event.consultation_id)
-        return replace(envelope, event_id=_stable_id(stream))
+        return replace(envelope, event_id=stable_id(_NS, stream))
 
     def check(self, event: Envelope) -> ContributionChecked:
         d = event.data
@@ -142,10 +128,3 @@ async def _all(log: EventLog, topic: str) -> Any:
     async for rec in read_all(log, topic):
         yield rec.event
 
-
-def _stable_id(key: str) -> str:
-    """A UUIDv7-shaped id derived from `key` (the envelope schema wants version 7)."""
-    raw = bytearray(uuid.uuid5(_NS, key).bytes)
-    raw[6] = (raw[6] & 0x0F) | 0x70
-    raw[8] = (raw[8] & 0x3F) | 0x80
-    return str(uuid.UUID(bytes=bytes(raw)))

@@ -1,8 +1,7 @@
 # ruff: noqa: E501  (the read-model table in the docstring is wider than code lines)
 """What the public sees: deposit + moderation decision (projection
-`moderation.publication`). Pre-moderated contributions show once approved;
-post-moderated ones show until hidden or rejected. Withdrawn ones never show.
-Masked versions replace the original text.
+`moderation.publication`), published by the rule of `visibility.shows`. Masked
+versions replace the original text.
 
 | table | partition | key | doc |
 |---|---|---|---|
@@ -17,8 +16,10 @@ from __future__ import annotations
 from typing import Any
 
 from services.core.envelope import Envelope
-from services.core.projection import Projection
+from services.core.times import iso
+from services.moderation import visibility
 from services.store.port import StoreTx
+from services.store.projection import Projection
 
 STATE = "public_state"
 PUBLIC_PROPOSALS = "public_proposals"
@@ -29,13 +30,6 @@ EMBEDDED = 5
 KINDS = {"deposit.ProposalSubmitted": "proposal", "deposit.ArgumentSubmitted": "argument"}
 
 
-def shows(state: dict[str, Any]) -> bool:
-    if state.get("kind") is None or state["withdrawn"]:
-        return False
-    decision = state["decision"]
-    return decision == "approved" or (state["moderation"] == "post" and decision is None)
-
-
 class PublicationProjection(Projection):
     name = "moderation.publication"
     topics = ("deposit.events", "moderation.events")
@@ -43,28 +37,23 @@ class PublicationProjection(Projection):
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         d, t = event.data, event.type
-        if "contribution_id" not in d:
+        if "contribution_id" not in d or (t in visibility.SUBMITTED and t not in KINDS):
             return
         state = await tx.get(STATE, ALL, d["contribution_id"]) or {
-            "id": d["contribution_id"], "kind": None, "withdrawn": False, "decision": None,
-            "moderation": "post", "shown": False}
+            **visibility.new_state(d["contribution_id"]), "shown": False}
         if t in KINDS:
             state.update(kind=KINDS[t], consultation_id=d["consultation_id"],
                          title=d.get("title", ""), body=d["body"],
                          theme_id=d.get("theme_id", ""), territory=d.get("territory", ""),
                          proposal_id=d.get("proposal_id", ""), side=d.get("side", ""),
-                         moderation=d["moderation"], submitted_at=_iso(event))
-        elif t == "deposit.ContributionEdited" and not state.get("masked"):
+                         submitted_at=iso(event.occurred_at))
+        elif t == "deposit.ContributionEdited":
+            if state.get("masked"):
+                return
             state.update(body=d["body"], title=d["title"] or state.get("title", ""))
-        elif t == "deposit.ContributionWithdrawn":
-            state["withdrawn"] = True
-        elif t == "moderation.DecisionMade":
-            state["decision"] = d["decision"]
         elif t == "moderation.PersonalDataMasked":
-            state.update(title=d["title"], body=d["body"], masked=True)
-        elif t == "moderation.AppealDecided" and d["outcome"] == "overturned":
-            state["decision"] = "approved"
-        else:
+            state.update(title=d["title"], body=d["body"])
+        if not visibility.evolve(state, event) and t != "deposit.ContributionEdited":
             return
         await tx.put(STATE, ALL, state["id"], state)
         if state["kind"] == "proposal":
@@ -74,7 +63,7 @@ class PublicationProjection(Projection):
 
 
 async def _proposal(state: dict[str, Any], tx: StoreTx) -> None:
-    if not shows(state):
+    if not visibility.shows(state):
         await tx.delete(PUBLIC_PROPOSALS, state["consultation_id"], state["id"])
         return
     summary = await tx.get(SUMMARIES, ALL, state["id"]) or _empty_summary()
@@ -86,7 +75,7 @@ async def _proposal(state: dict[str, Any], tx: StoreTx) -> None:
 
 async def _argument(state: dict[str, Any], tx: StoreTx) -> None:
     pid, side = state["proposal_id"], state["side"]
-    visible = shows(state)
+    visible = visibility.shows(state)
     arg = {"id": state["id"], "proposal_id": pid, "side": side, "body": state["body"],
            "submitted_at": state["submitted_at"]}
     summary = await tx.get(SUMMARIES, ALL, pid) or _empty_summary()
@@ -110,6 +99,3 @@ async def _argument(state: dict[str, Any], tx: StoreTx) -> None:
 def _empty_summary() -> dict[str, Any]:
     return {"arguments": {"for": [], "against": []}, "counts": {"for": 0, "against": 0}}
 
-
-def _iso(event: Envelope) -> str:
-    return event.occurred_at.isoformat().replace("+00:00", "Z")

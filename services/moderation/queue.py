@@ -22,8 +22,8 @@ from __future__ import annotations
 from typing import Any
 
 from services.core.envelope import Envelope
-from services.core.projection import Projection
 from services.store.port import StoreTx
+from services.store.projection import Projection
 
 ITEMS = "moderation_items"
 QUEUE = "moderation_queue"

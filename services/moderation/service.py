@@ -1,23 +1,24 @@
 """What the moderation service contributes to the composition root. The
-automatic-moderation process asks for `log` and `clock` (the runtime binds a
-projection factory's keyword parameters like a handler's)."""
+automatic-moderation process manager asks for `log` and `clock` (the runtime
+binds a factory's keyword parameters like a handler's)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from services.core.projection import Projection
+from services.core.process import ProcessManager
 from services.moderation import commands as c
 from services.moderation import handlers as h
 from services.moderation.process import AutoModeration
 from services.moderation.publication import PublicationProjection
 from services.moderation.queue import QueueProjection
+from services.store.projection import Projection
 
 Handler = Callable[..., Awaitable[Any]]
 
-PROJECTIONS: tuple[Callable[..., Projection], ...] = (
-    AutoModeration, QueueProjection, PublicationProjection)
+PROJECTIONS: tuple[Callable[..., Projection], ...] = (QueueProjection, PublicationProjection)
+PROCESSES: tuple[Callable[..., ProcessManager], ...] = (AutoModeration,)
 
 HANDLERS: dict[type, Handler] = {
     c.ClaimItem: h.claim_item,

@@ -1,6 +1,8 @@
 """The HTTP app factory. Nothing is built at import: `create_app(container)`
-assembles health and metrics routes, each service's router, the error mapping
-and the middlewares (correlation id + access log, body limits, idempotency)."""
+assembles, in one place, health and metrics routes, the hosted services' JSON
+routers, the web front end (when the process hosts every service), the error
+mapping and the middlewares (correlation id + access log, body limits,
+idempotency). Routes reach the container's ports through `ApiState` only."""
 
 from __future__ import annotations
 
@@ -14,6 +16,9 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.apikit.idempotency import IdempotencyMiddleware
+from services.apikit.state import ApiState, install_state
+from services.core.context import set_correlation_id
 from services.core.errors import (
     ConcurrencyConflict,
     DomainError,
@@ -23,27 +28,31 @@ from services.core.errors import (
 )
 from services.runtime.body_limit import BodyLimitMiddleware
 from services.runtime.bootstrap import Container
-from services.runtime.context import set_correlation_id
-from services.runtime.idempotency import IdempotencyMiddleware
+from services.runtime.services import SERVICES
 
 access_log = logging.getLogger("parlons.access")
 
 
-def create_app(container: Container) -> FastAPI:
-    """The container's lifecycle (start, workers, close) belongs to the runner
+def create_app(container: Container, *, web: bool | None = None) -> FastAPI:
+    """`web`: install the web front end (default: when this process hosts every
+    service, the embedded topology or the HTTP front). The container's lifecycle
+    (start, workers, close) belongs to the runner
     (`services.runtime.runner.running`), not to the app."""
     app = FastAPI(title="Parlons", version="0.1.0")
-    app.state.container = container
+    state = ApiState(bus=container, store=container.store, ports=container.ports)
+    install_state(app, state)
+    # A service's hot route goes ahead of every router: each route passed before
+    # costs every request a match (ADR 0019). It declines what it cannot read to
+    # the router's route of the same path, so its place changes no answer.
+    app.router.routes.extend(r for spec in container.services for r in spec.hot_routes)
     _add_operational_routes(app, container)
     for spec in container.services:
         if spec.router is not None:
-            app.include_router(spec.router())
-        if spec.install is not None:
-            spec.install(app, container)
-    # A route marked `matched_first` (a lean hot path, e.g. casting a ballot) goes
-    # ahead of every included router, whatever the order of the installs: each
-    # router passed before costs every request a match (ADR 0019).
-    app.router.routes.sort(key=lambda route: not getattr(route, "matched_first", False))
+            app.include_router(spec.router)
+    if web if web is not None else set(container.service_names) >= set(SERVICES):
+        from services.runtime.front import install_front
+
+        install_front(app, container, state)
     _add_error_mapping(app)
     # Added innermost first: correlation/access log wraps the body limit wraps
     # idempotency wraps routing.

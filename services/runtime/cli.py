@@ -22,13 +22,14 @@ import signal
 import sys
 from collections.abc import Iterator, Sequence
 
-from services.core.projection import project_batch
 from services.core.schema_registry import SchemaRegistry
 from services.eventlog.port import Position
-from services.runtime.bootstrap import SERVICES, Container, bootstrap
+from services.runtime.bootstrap import Container, bootstrap
 from services.runtime.logging import configure_logging
 from services.runtime.runner import running
+from services.runtime.services import SERVICES
 from services.runtime.settings import Settings
+from services.store.projection import project_batch
 
 log = logging.getLogger("parlons.cli")
 REPLAY_PAGE = 1000
@@ -46,21 +47,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "replay":
         return asyncio.run(_replay(settings, args.projection))
     if args.command == "retention":
-        return asyncio.run(_retention(settings))
+        from services.runtime.jobs.identity import retention_command
+
+        return asyncio.run(retention_command(settings))
     if args.command == "recount":
-        from services.vote.recount_cli import recount_command
+        from services.runtime.jobs.vote import recount_command
 
         return asyncio.run(recount_command(settings))
     if args.command == "freeze-results":
-        from services.vote.recount_cli import freeze_results_command
+        from services.runtime.jobs.vote import freeze_results_command
 
         return asyncio.run(freeze_results_command(settings))
     if args.command == "synthesis-jobs":
-        from services.synthesis.runs.jobs_cli import synthesis_jobs_command
+        from services.runtime.jobs.synthesis import synthesis_jobs_command
 
         return asyncio.run(synthesis_jobs_command(settings))
     if args.command == "export":
-        from services.synthesis.opendata.cli import export_command
+        from services.runtime.jobs.opendata import export_command
 
         return asyncio.run(export_command(settings, args.consultation, args.out, args.daily))
     return asyncio.run(_create_topics(settings))
@@ -257,25 +260,6 @@ async def _document_counts(container: Container, tables: Sequence[str]) -> dict[
         except NotImplementedError:
             counts[table] = -1
     return counts
-
-
-async def _retention(settings: Settings) -> int:
-    from services.identity.retention import apply_retention
-
-    container = bootstrap(settings, services=["identity"])
-    async with running(container, workers=False):
-        from services.core.envelope import Actor
-        from services.core.events import Meta
-        from services.identity.commands import EraseParticipant
-
-        meta = Meta(actor=Actor(id="retention", role="system"))
-        report = await apply_retention(
-            container.ports["identity"], store=container.store,  # type: ignore[arg-type]
-            erase=lambda pid: container.handle(EraseParticipant(pid), meta))
-    print(f"retention: {report.outbox_deleted} outbox messages deleted, "
-          f"{report.tokens_forgotten} expired tokens forgotten, "
-          f"{report.accounts_erased} inactive accounts erased")
-    return 0
 
 
 async def _create_topics(settings: Settings) -> int:

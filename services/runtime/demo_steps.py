@@ -11,13 +11,13 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from services.core.clock import FixedClock
+from services.core.contexts import ModeratorContext, ParticipantContext
 from services.core.envelope import Actor
 from services.core.errors import DomainError, NotFound
 from services.core.events import Meta
 from services.deposit.commands import SubmitProposal
 from services.deposit.model import contribution_stream
-from services.deposit.participant import ParticipantContext
-from services.moderation.commands import ClaimItem, Decide, ModeratorContext
+from services.moderation.commands import ClaimItem, Decide
 from services.runtime.bootstrap import Container
 from services.vote.items import PUBLISHED, StorePublishedItems
 

@@ -7,11 +7,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from services.core.context import correlation_id
 from services.core.envelope import Actor
 from services.core.events import Meta
 from services.core.ids import new_id
 from services.runtime.bootstrap import Container
-from services.runtime.context import correlation_id
 
 
 # `async def` although nothing awaits: FastAPI runs a plain `def` dependency in a

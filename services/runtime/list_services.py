@@ -1,17 +1,18 @@
 """Print the services the runtime knows, one per line (for deploy scripts).
-`--with-projections`: only those that need a projection worker process."""
+`--with-projections`: only those that need a worker process (projections or
+process managers)."""
 
 from __future__ import annotations
 
 import sys
 
-from services.runtime.bootstrap import SERVICES
+from services.runtime.services import SERVICES
 
 
 def main(argv: list[str]) -> None:
     only_workers = "--with-projections" in argv
     for name, spec in SERVICES.items():
-        if not only_workers or spec().projections:
+        if not only_workers or spec().projections or spec().processes:
             print(name)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from services.runtime.context import correlation_id
+from services.core.context import correlation_id
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName",
                                                     "color_message"}  # uvicorn ANSI copy

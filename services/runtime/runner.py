@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from services.runtime.bootstrap import Container
-from services.runtime.worker import ProjectionWorker
+from services.runtime.worker import Worker
 
 log = logging.getLogger("parlons.runner")
 
@@ -37,7 +37,7 @@ async def running(container: Container, *, workers: bool = True) -> AsyncIterato
         await container.close()
 
 
-async def _supervise(worker: ProjectionWorker, container: Container) -> None:
+async def _supervise(worker: Worker, container: Container) -> None:
     """Restart a worker whose loop crashed (e.g. the log went away), with a pause."""
     while not worker.stopping:
         try:

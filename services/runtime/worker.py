@@ -1,9 +1,12 @@
-"""The projection worker: a loop that only polls, delegates to `project_batch`
-and commits. Business logic lives in the projection, never here.
+"""The worker: a loop that only polls, delegates the batch to its consumer and
+commits. A consumer is a projection (`project_batch`: one store transaction,
+per-stream guards) or a process manager (`handle`: idempotent by the log's
+keys). Business logic lives in the consumer, never here.
 
 Semantics (ADR 0006):
-- the checkpoint is committed only after the batch's effects are durable in the
-  read store, so a crash means redelivery, which the projection guard absorbs;
+- the checkpoint is committed only after the batch's effects are durable (in the
+  read store, or in the log for a process manager), so a crash means
+  redelivery, which the guards or the log's keys absorb;
 - a failing batch is retried with exponential backoff; after `retries` attempts
   its events are applied one by one, and an event that still fails `retries`
   times is written to `runtime.events` as a `runtime.HandlingFailed` dead letter
@@ -18,18 +21,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 
 from services.core.clock import Clock
-from services.core.envelope import Actor
+from services.core.envelope import Actor, Envelope
 from services.core.events import Meta, wrap
-from services.core.projection import Projection, project_batch
+from services.core.ids import stable_id
+from services.core.process import ProcessManager
+from services.core.upcasting import upcast
 from services.eventlog.port import Batch, EventLog, Recorded, Subscription
 from services.runtime.events import HandlingFailed
 from services.runtime.metrics import Metrics
 from services.store.port import ReadStore
+from services.store.projection import Projection, project_batch
 
 log = logging.getLogger("parlons.worker")
 
@@ -55,10 +61,13 @@ class _Interrupted(Exception):
     """Shutdown asked while the store or log is down: the batch stays uncommitted."""
 
 
-class ProjectionWorker:
+Consumer = Projection | ProcessManager
+
+
+class Worker:
     def __init__(
         self,
-        projection: Projection,
+        consumer: Consumer,
         *,
         log: EventLog,
         store: ReadStore,
@@ -67,7 +76,7 @@ class ProjectionWorker:
         tuning: WorkerTuning | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        self.projection = projection
+        self.consumer = consumer
         self._log = log
         self._store = store
         self._clock = clock
@@ -79,7 +88,7 @@ class ProjectionWorker:
 
     @property
     def group(self) -> str:
-        return self.projection.name
+        return self.consumer.name
 
     @property
     def stopping(self) -> bool:
@@ -103,7 +112,7 @@ class ProjectionWorker:
         return 0 if self._sub is None else await self._sub.lag()
 
     async def run(self) -> None:
-        sub = self._sub = await self._log.subscribe(self.group, self.projection.topics)
+        sub = self._sub = await self._log.subscribe(self.group, self.consumer.topics)
         log.info("worker started", extra={"subscription": self.group})
         try:
             await self._report_lag(sub)  # the gauge exists before the first event
@@ -130,16 +139,18 @@ class ProjectionWorker:
 
     async def _project(self, batch: Batch) -> None:
         events = [r.event for r in batch.records]
-        error = await self._attempts(partial(project_batch, self.projection, events, self._store))
+        error = await self._attempts(partial(self._consume, events))
         if error is None:
             return
         log.warning("batch failed, isolating its events one by one",
                     extra={"subscription": self.group, "records": len(events)})
         for record in batch.records:
-            error = await self._attempts(partial(
-                project_batch, self.projection, [record.event], self._store))
+            error = await self._attempts(partial(self._consume, [record.event]))
             if error is not None:
                 await self._dead_letter(record, error)
+
+    async def _consume(self, events: Sequence[Envelope]) -> int:
+        return await consume(self.consumer, events, self._store)
 
     async def _attempts(self, step: Callable[[], Awaitable[int]]) -> BaseException | None:
         """Run `step` until it succeeds or has failed `retries` times; returns the
@@ -195,7 +206,7 @@ class ProjectionWorker:
         )
         # A deterministic event id: a crash before commit re-sends the same letter,
         # which the log's event_id idempotence turns into a no-op.
-        envelope = replace(envelope, event_id=_uuid7_like(key))
+        envelope = replace(envelope, event_id=stable_id(_DEAD_LETTER_NS, key))
         attempt = 0
         while True:
             try:
@@ -220,16 +231,14 @@ class ProjectionWorker:
         self._metrics.consumer_lag.labels(subscription=self.group).set(lag)
 
 
+async def consume(consumer: Consumer, events: Sequence[Envelope], store: ReadStore) -> int:
+    """Hand one batch to a consumer; returns how many events took effect."""
+    if isinstance(consumer, ProcessManager):
+        await consumer.handle([upcast(e) for e in events])
+        return len(events)
+    return await project_batch(consumer, events, store)
+
+
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
-
-
-def _uuid7_like(key: str) -> str:
-    """A stable id matching the envelope's UUIDv7 pattern (version 7, RFC variant),
-    derived from `key`."""
-    raw = bytearray(uuid.uuid5(_DEAD_LETTER_NS, key).bytes)
-    raw[6] = (raw[6] & 0x0F) | 0x70
-    raw[8] = (raw[8] & 0x3F) | 0x80
-    return str(uuid.UUID(bytes=bytes(raw)))
-
 

@@ -3,7 +3,7 @@
 - `GET /api/search?q=...&consultation_id=...`: public search, published proposals,
   arguments and comments only.
 - `GET /api/search/analyse?consultation_id=...`: the analyst workspace (every kind,
-  facets), for a participant with the analyst, organiser or admin role there.
+  facets), for whoever the identity service's role policy lets analyse it.
 - `GET /api/search/analyse/export.csv?...`: the result set as CSV, streamed.
 - `GET /api/search/similaires?consultation_id=...&titre=...`: proposals like the one
   being typed (the "similar proposals" hint).
@@ -18,17 +18,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 
-from services.deposit.api import Participant
-from services.runtime.http import ContainerDep
+from services.apikit.deps import Analyst, StateDep
+from services.core.contexts import AnalystContext
 from services.search.errors import SearchError
 from services.search.port import SearchIndex, SearchPage, SearchRequest
 from services.search.similar import similar_request
-from services.search.workspace import export_csv, may_analyse, public, request_from
+from services.search.workspace import export_csv, public, request_from
 
 
-def search_index(container: ContainerDep) -> SearchIndex:
-    index = container.ports.get("search_index")
-    if not isinstance(index, SearchIndex):
+async def search_index(state: StateDep) -> SearchIndex:
+    index = state.port("search_index", SearchIndex)
+    if index is None:
         raise HTTPException(503, "La recherche n'est pas disponible.")
     return index
 
@@ -36,46 +36,45 @@ def search_index(container: ContainerDep) -> SearchIndex:
 Index = Annotated[SearchIndex, Depends(search_index)]
 
 
-def router() -> APIRouter:
-    r = APIRouter(prefix="/api/search", tags=["search"])
-
-    @r.get("")
-    async def public_search(request: Request, index: Index,
-                            consultation_id: str = "") -> dict[str, Any]:
-        req = public(_parsed(request), consultation_id or None)
-        return _json(await _run(index, req))
-
-    @r.get("/similaires")
-    async def similar(index: Index, consultation_id: Annotated[str, Query(max_length=100)],
-                      titre: Annotated[str, Query(max_length=500)] = "") -> dict[str, Any]:
-        req = similar_request(titre, consultation_id)
-        if req is None:
-            return {"total": 0, "hits": []}
-        return _json(await _run(index, req))
-
-    @r.get("/analyse")
-    async def analyse(request: Request, index: Index, container: ContainerDep,
-                      who: Participant, consultation_id: str = "") -> dict[str, Any]:
-        req = await _analyst_request(request, container.store, who.participant_id,
-                                     consultation_id)
-        return _json(await _run(index, req))
-
-    @r.get("/analyse/export.csv")
-    async def export(request: Request, index: Index, container: ContainerDep,
-                     who: Participant, consultation_id: str = "") -> StreamingResponse:
-        req = await _analyst_request(request, container.store, who.participant_id,
-                                     consultation_id)
-        await _run(index, req)  # refuse bad input with a 400 before streaming starts
-        return StreamingResponse(
-            export_csv(index, req), media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="recherche.csv"'})
-
-    return r
+router = APIRouter(prefix="/api/search", tags=["search"])
 
 
-async def _analyst_request(request: Request, store: Any, participant_id: str,
-                           consultation_id: str) -> SearchRequest:
-    if not await may_analyse(store, participant_id, consultation_id):
+@router.get("")
+async def public_search(request: Request, index: Index,
+                        consultation_id: str = "") -> dict[str, Any]:
+    req = public(_parsed(request), consultation_id or None)
+    return _json(await _run(index, req))
+
+
+@router.get("/similaires")
+async def similar(index: Index, consultation_id: Annotated[str, Query(max_length=100)],
+                  titre: Annotated[str, Query(max_length=500)] = "") -> dict[str, Any]:
+    req = similar_request(titre, consultation_id)
+    if req is None:
+        return {"total": 0, "hits": []}
+    return _json(await _run(index, req))
+
+
+@router.get("/analyse")
+async def analyse(request: Request, index: Index, who: Analyst,
+                  consultation_id: str = "") -> dict[str, Any]:
+    req = _analyst_request(request, who, consultation_id)
+    return _json(await _run(index, req))
+
+
+@router.get("/analyse/export.csv")
+async def export(request: Request, index: Index, who: Analyst,
+                 consultation_id: str = "") -> StreamingResponse:
+    req = _analyst_request(request, who, consultation_id)
+    await _run(index, req)  # refuse bad input with a 400 before streaming starts
+    return StreamingResponse(
+        export_csv(index, req), media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="recherche.csv"'})
+
+
+def _analyst_request(request: Request, who: AnalystContext,
+                     consultation_id: str) -> SearchRequest:
+    if not who.may_read(consultation_id):
         raise HTTPException(403, "Il faut le rôle d'analyste sur cette consultation.")
     req = _parsed(request)
     return SearchRequest(query=req.query, sort=req.sort, seed=req.seed, page=req.page,

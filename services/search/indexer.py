@@ -16,7 +16,7 @@ skips redeliveries, so any delivery order ends in the same documents. A question
 response gives one document per text answer (`<contribution>~<question>`).
 
 The index is written once per batch (`end_batch`, still inside the store transaction,
-so before the guards commit): every index write ends with a commit (tantivy: a segment
+so before the guards commit; `begin_batch` drops what a failed attempt collected): every index write ends with a commit (tantivy: a segment
 and an fsync), and one per event -- per ballot -- held the read store's shared write
 lock for seconds per batch, stalling every other projection behind it (ADR 0019).
 """
@@ -27,17 +27,17 @@ from datetime import datetime
 from typing import Any
 
 from services.core.envelope import Envelope
-from services.core.projection import Projection
+from services.core.times import iso
+from services.moderation import visibility
 from services.search.port import SearchDoc, SearchIndex
 from services.store.port import StoreTx
+from services.store.projection import Projection
 from services.territory.geography import DEPARTEMENTS, REGION_OF_DEPARTEMENT
 
 STATE = "search_state"
 AUTHORS = "search_authors"
 PHASES = "search_phases"
 ALL = "all"
-SUBMITTED = {"deposit.ProposalSubmitted": "proposal", "deposit.ArgumentSubmitted": "argument",
-             "deposit.CommentSubmitted": "comment", "deposit.ResponseSubmitted": "answer"}
 POSITIVE = frozenset({"support", "agree"})  # the ballots counted as votes for an item
 
 
@@ -49,19 +49,17 @@ class SearchIndexer(Projection):
 
     def __init__(self, search_index: SearchIndex) -> None:
         self.index = search_index
-        # The batch's last write per document id (a later rev replaces an earlier one),
-        # and the transaction it belongs to: a batch that died before `end_batch`
-        # leaves stale writes, dropped here and redelivered by the worker.
+        # The batch's last write per document id (a later rev replaces an earlier one).
         self._writes: dict[str, tuple[int, SearchDoc | None]] = {}
-        self._batch_tx: StoreTx | None = None
 
     async def reset(self) -> None:
         """Called by `parlons replay search.indexer` before the log is read again."""
         await self.index.clear()
 
+    def begin_batch(self) -> None:
+        self._writes = {}
+
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
-        if tx is not self._batch_tx:
-            self._writes, self._batch_tx = {}, tx
         d, t = event.data, event.type
         if t == "consultation.PhasesScheduled":
             await tx.put(PHASES, ALL, d["consultation_id"], {"phases": [
@@ -74,13 +72,13 @@ class SearchIndexer(Projection):
             state = await _state(tx, d["contribution_id"])
             if not _merge(state, event):
                 return
-            if t in SUBMITTED:
-                await _add_to_author(tx, state)
+            if t in visibility.SUBMITTED:
+                await visibility.remember_author(tx, AUTHORS, state["author_id"], state["id"],
+                                                 level="anonymous")
             await self._push(state, tx)
 
     async def end_batch(self, tx: StoreTx) -> None:
-        writes = self._writes if tx is self._batch_tx else {}
-        self._writes, self._batch_tx = {}, None
+        writes, self._writes = self._writes, {}
         upserts = [(doc, rev) for rev, doc in writes.values() if doc is not None]
         deletes = [(i, rev) for i, (rev, doc) in writes.items() if doc is None]
         if upserts:
@@ -106,7 +104,7 @@ class SearchIndexer(Projection):
                               "identity.ParticipantErased"):
             return
         author = await tx.get(AUTHORS, ALL, d["participant_id"]) or _new_author()
-        if event.type == "identity.ParticipantErased":
+        if event.type == visibility.ERASED:
             author["erased"] = True
         elif not author["erased"]:
             author["level"] = d["level"]
@@ -123,21 +121,13 @@ class SearchIndexer(Projection):
         if not ids:
             return
         author = await tx.get(AUTHORS, ALL, state["author_id"]) or _new_author()
-        if not visible(state, author):
+        state["erased"] = author["erased"]
+        if not visibility.shows(state):
             self._writes.update((i, (state["rev"], None)) for i in ids)
             return
         phases = await tx.get(PHASES, ALL, state["consultation_id"]) or {"phases": []}
         docs = documents(state, author, phases["phases"])
         self._writes.update((doc.id, (state["rev"], doc)) for doc in docs)
-
-
-def visible(state: dict[str, Any], author: dict[str, Any]) -> bool:
-    """Published: submitted, not withdrawn, author not erased, and approved (or
-    post-moderated and not yet decided); hidden and rejected contributions are not."""
-    if state["kind"] is None or state["withdrawn"] or author["erased"]:
-        return False
-    return state["decision"] == "approved" or (
-        state["moderation"] == "post" and state["decision"] is None)
 
 
 def doc_ids(state: dict[str, Any]) -> list[str]:
@@ -166,11 +156,10 @@ def documents(state: dict[str, Any], author: dict[str, Any],
 def _merge(state: dict[str, Any], event: Envelope) -> bool:
     """Fold one deposit or moderation event into the state; False if it changes nothing."""
     d, t = event.data, event.type
-    if t in SUBMITTED:
-        state.update(kind=SUBMITTED[t], consultation_id=d["consultation_id"],
+    if t in visibility.SUBMITTED:
+        state.update(kind=visibility.SUBMITTED[t], consultation_id=d["consultation_id"],
                      author_id=d["author_id"], theme_id=d.get("theme_id", ""),
-                     territory=d.get("territory", ""), moderation=d["moderation"],
-                     submitted_at=event.occurred_at.isoformat().replace("+00:00", "Z"))
+                     territory=d.get("territory", ""), submitted_at=iso(event.occurred_at))
         if not state["masked"]:
             state.update(title=d.get("title", ""), body=d.get("body", ""))
         state["answers"] = [
@@ -180,38 +169,21 @@ def _merge(state: dict[str, Any], event: Envelope) -> bool:
     elif t == "deposit.ContributionEdited":
         if not state["masked"]:
             state.update(body=d["body"], title=d["title"] or state["title"])
-    elif t == "deposit.ContributionWithdrawn":
-        state["withdrawn"] = True
-    elif t == "moderation.DecisionMade":
-        state["decision"] = d["decision"]
-    elif t == "moderation.AppealDecided":
-        if d["outcome"] != "overturned":
-            return False
-        state["decision"] = "approved"
+        return True
     elif t == "moderation.PersonalDataMasked":
-        state.update(title=d["title"], body=d["body"], masked=True)
-    else:
-        return False
-    return True
+        state.update(title=d["title"], body=d["body"])
+    return visibility.evolve(state, event)
 
 
 async def _state(tx: StoreTx, contribution_id: str) -> dict[str, Any]:
     return await tx.get(STATE, ALL, contribution_id) or {
-        "id": contribution_id, "kind": None, "consultation_id": "", "author_id": "",
-        "title": "", "body": "", "theme_id": "", "territory": "", "moderation": "post",
-        "submitted_at": "", "answers": [], "decision": None, "withdrawn": False,
-        "masked": False, "votes": 0, "rev": 0}
-
-
-async def _add_to_author(tx: StoreTx, state: dict[str, Any]) -> None:
-    author = await tx.get(AUTHORS, ALL, state["author_id"]) or _new_author()
-    if state["id"] not in author["contributions"]:
-        author["contributions"].append(state["id"])
-        await tx.put(AUTHORS, ALL, state["author_id"], author)
+        **visibility.new_state(contribution_id), "consultation_id": "", "author_id": "",
+        "title": "", "body": "", "theme_id": "", "territory": "", "submitted_at": "",
+        "answers": [], "votes": 0, "rev": 0}
 
 
 def _new_author() -> dict[str, Any]:
-    return {"level": "anonymous", "erased": False, "contributions": []}
+    return {**visibility.new_author(), "level": "anonymous"}
 
 
 def _territory(code: str) -> dict[str, str]:

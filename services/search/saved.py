@@ -15,10 +15,10 @@ from services.core.clock import Clock
 from services.core.envelope import Envelope
 from services.core.errors import DomainError, NotFound
 from services.core.events import DomainEvent, Meta, wrap
-from services.core.projection import Projection
 from services.eventlog.port import EventLog
 from services.search.events import SavedSearchDeleted, SearchSaved
 from services.store.port import ReadStore, StoreTx
+from services.store.projection import Projection
 
 SAVED = "search_saved"  # partition: consultation id; key: saved search id
 MAX_NAME = 80

@@ -1,5 +1,5 @@
-"""What the JSON API and the analyst pages share: who may see the full workspace,
-how request parameters become a SearchRequest, the public restriction, and the CSV
+"""What the JSON API and the analyst pages share: how request parameters become a
+SearchRequest, the public restriction, and the CSV
 export streamed page by page."""
 
 from __future__ import annotations
@@ -9,21 +9,12 @@ import io
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import replace
 
-from services.identity.levels import roles_in
-from services.search.port import FACETS, SearchIndex, SearchRequest
-from services.store.port import ReadStore
+from services.search.port import SearchIndex, SearchRequest
 
-ANALYST_ROLES = frozenset({"analyst", "organiser", "admin"})
 PUBLIC_KINDS = ("proposal", "argument", "comment")  # questionnaire answers stay with analysts
 EXPORT_COLUMNS = ("id", "kind", "consultation_id", "phase_id", "question_id", "theme_id",
                   "commune", "departement", "region", "identity_level", "status", "date",
                   "votes", "title", "body")
-
-
-async def may_analyse(store: ReadStore, participant_id: str, consultation_id: str) -> bool:
-    if not consultation_id:
-        return False
-    return bool(await roles_in(store, participant_id, consultation_id) & ANALYST_ROLES)
 
 
 def request_from(params: Mapping[str, Sequence[str]], *, page_size: int = 20) -> SearchRequest:
@@ -66,6 +57,3 @@ async def export_csv(index: SearchIndex, request: SearchRequest) -> AsyncIterato
         writer.writerows([getattr(doc, c) for c in EXPORT_COLUMNS] for doc in docs)
         yield buffer.getvalue().encode()
 
-
-def facet_names() -> tuple[str, ...]:
-    return FACETS

@@ -1,7 +1,14 @@
 """Projections turn events into read models. A projection only declares what it
 listens to and how one event changes its tables; `project_batch` supplies the
 idempotence (a per-stream guard) and the transaction, so every projection gets
-"at-least-once delivery, exactly-once effect" the same way."""
+"at-least-once delivery, exactly-once effect" the same way.
+
+A projection that works per batch (deltas summed in memory, one index write per
+batch) keeps its scratch on itself: `begin_batch` clears it before the batch's
+first event, `end_batch` writes it out inside the same transaction, before the
+guards commit. A consumer that appends events or starts work is not a
+projection: see `services.core.process.ProcessManager`.
+"""
 
 from __future__ import annotations
 
@@ -23,10 +30,17 @@ class Projection(ABC):
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         """Apply one event (already upcast to its latest version)."""
 
+    def begin_batch(self) -> None:
+        """Called before a batch's first event (and before every retry of it):
+        forget any scratch a failed attempt left. Nothing by default."""
+
     async def end_batch(self, tx: StoreTx) -> None:
-        """Called once after the batch's events, inside the same transaction, so a
-        process manager can append what its `apply` calls collected in one go
+        """Called once after the batch's events, inside the same transaction,
         before the guards commit. Nothing by default."""
+
+    async def reset(self) -> None:
+        """Called by a replay after the tables are dropped: forget what lives
+        outside the read store (an external index). Nothing by default."""
 
 
 async def project_batch(
@@ -37,6 +51,7 @@ async def project_batch(
     were applied."""
     applied = 0
     batch = list(events)
+    projection.begin_batch()
     async with store.transaction() as tx:
         # The guards of the whole batch in one read and one write (four statements
         # per event before, on the hottest projections).

@@ -14,9 +14,10 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.consultation.rules import parse_iso
+from services.consultation.queries import CONSULTATIONS
 from services.core.envelope import Actor
 from services.core.events import Meta
+from services.core.times import parse_iso
 from services.store.port import ReadStore
 from services.vote import model
 from services.vote.commands import FreezeResults
@@ -24,7 +25,6 @@ from services.vote.projections import FROZEN
 
 log = logging.getLogger("parlons.vote.closing")
 
-CONSULTATIONS = "consultation_detail"  # read model of the consultation service
 ALL = "all"
 PAGE = 200
 CLOSER = Actor(id="vote-closing", role="system")

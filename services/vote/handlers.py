@@ -18,12 +18,13 @@ import dataclasses
 import time
 from typing import Any
 
-from services.consultation.rules import parse_iso
+from services.consultation import queries as consultations
 from services.core.clock import Clock
+from services.core.contexts import ParticipantContext
 from services.core.envelope import Actor
 from services.core.errors import ConcurrencyConflict, DomainError
 from services.core.events import DomainEvent, Meta, wrap
-from services.deposit.participant import ParticipantContext
+from services.core.times import parse_iso
 from services.eventlog.port import EventLog, Recorded
 from services.store.port import ReadStore
 from services.vote import model
@@ -40,7 +41,6 @@ from services.vote.projections import BALLOTS, SETTINGS, TALLIES, ranking_key, t
 from services.vote.recount import recount_phase
 from services.vote.settings import VoteOptions
 
-CONSULTATIONS = "consultation_detail"  # read model of the consultation service
 ALL = "all"
 _RETRY_PAUSE_S = 0.02
 
@@ -50,7 +50,7 @@ async def cast_ballot(cmd: CastBallot, *, log: EventLog, store: ReadStore, clock
                       vote_options: VoteOptions | None = None) -> dict[str, Any]:
     kind = model.check_kind(cmd.ballot_kind)
     item = model.votable(await (items or StorePublishedItems(store)).get(cmd.item_id))
-    consultation = await store.get(CONSULTATIONS, ALL, item.consultation_id)
+    consultation = await consultations.consultation(store, item.consultation_id)
     phase = model.open_vote_phase(consultation, cmd.participant, model.KINDS[kind], clock.now())
     pid = cmd.participant.participant_id
     stream = model.ballot_stream(phase["phase_id"], kind, item.item_id, pid)
@@ -80,7 +80,7 @@ async def withdraw_ballot(cmd: WithdrawBallot, *, log: EventLog, store: ReadStor
     if item is None:
         model.votable(item)
     assert item is not None  # a hidden or withdrawn item's ballot can still be withdrawn
-    consultation = await store.get(CONSULTATIONS, ALL, item.consultation_id)
+    consultation = await consultations.consultation(store, item.consultation_id)
     phase = model.open_vote_phase(consultation, cmd.participant, model.KINDS[kind], clock.now())
     pid = cmd.participant.participant_id
     stream = model.ballot_stream(phase["phase_id"], kind, item.item_id, pid)
@@ -104,7 +104,7 @@ async def withdraw_ballot(cmd: WithdrawBallot, *, log: EventLog, store: ReadStor
 async def cast_ranking(cmd: CastRanking, *, log: EventLog, store: ReadStore, clock: Clock,
                        meta: Meta, items: PublishedItems | None = None,
                        vote_options: VoteOptions | None = None) -> dict[str, Any]:
-    consultation = await store.get(CONSULTATIONS, ALL, cmd.consultation_id)
+    consultation = await consultations.consultation(store, cmd.consultation_id)
     phase = model.open_vote_phase(consultation, cmd.participant, "vote_ranking", clock.now())
     settings = await store.get(SETTINGS, ALL, cmd.consultation_id) or model.DEFAULT_SETTINGS
     source = items or StorePublishedItems(store)
@@ -128,7 +128,7 @@ async def cast_ranking(cmd: CastRanking, *, log: EventLog, store: ReadStore, clo
 
 async def configure_vote(cmd: ConfigureVote, *, log: EventLog, store: ReadStore, clock: Clock,
                          meta: Meta) -> None:
-    consultation = await store.get(CONSULTATIONS, ALL, cmd.consultation_id)
+    consultation = await consultations.consultation(store, cmd.consultation_id)
     event = model.decide_settings(consultation, cmd)
     stream = model.settings_stream(cmd.consultation_id)
     version = await log.stream_version(stream)
@@ -141,7 +141,7 @@ async def freeze_results(cmd: FreezeResults, *, log: EventLog, store: ReadStore,
                          meta: Meta) -> dict[str, Any]:
     """Snapshot a closed phase's results, recounted from the log (not the
     projection, which may lag at the close). Once per phase, by the stream key."""
-    consultation = await store.get(CONSULTATIONS, ALL, cmd.consultation_id)
+    consultation = await consultations.consultation(store, cmd.consultation_id)
     phases = {p["phase_id"]: p for p in (consultation or {}).get("phases", [])}
     phase = phases.get(cmd.phase_id)
     if phase is None:

@@ -10,16 +10,16 @@ event and the log keeps one (its idempotence by event id).
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 import orjson
 
-from services.consultation.phases import ACTIONS, current_phase
+from services.consultation.queries import ACTIONS, current_phase
+from services.core.contexts import ParticipantContext, check_participant_id, require_level
 from services.core.errors import DomainError, NotFound
-from services.deposit.participant import ParticipantContext, check_participant_id, require_level
+from services.core.ids import uuid7_shaped
 from services.vote.commands import CastBallot, CastRanking, ConfigureVote
 from services.vote.events import BallotCast, BallotWithdrawn, RankingCast, VoteSettingsSet
 from services.vote.items import HIDDEN, WITHDRAWN, PublishedItem
@@ -58,12 +58,7 @@ def settings_stream(consultation_id: str) -> str:
 def deterministic_id(stream: str, version: int, data: Mapping[str, Any]) -> str:
     """The same decision on the same stream version always gets the same id."""
     body = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
-    raw = bytearray(hashlib.sha256(b"%s:%d:%s" % (stream.encode(), version, body)).digest()[:16])
-    # Shaped as a UUIDv7 (the envelope's format); the "time" bits are hash bits,
-    # so these ids do not sort by time, which nothing relies on.
-    raw[6] = (raw[6] & 0x0F) | 0x70
-    raw[8] = (raw[8] & 0x3F) | 0x80
-    return str(uuid.UUID(bytes=bytes(raw)))
+    return uuid7_shaped(hashlib.sha256(b"%s:%d:%s" % (stream.encode(), version, body)).digest())
 
 
 def open_vote_phase(consultation: Doc | None, participant: ParticipantContext, action: str,

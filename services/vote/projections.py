@@ -16,8 +16,8 @@ Ballot events recorded at or after their phase's end are ignored (frozen results
 from __future__ import annotations
 
 from services.core.envelope import Envelope
-from services.core.projection import Projection
 from services.store.port import StoreTx
+from services.store.projection import Projection
 from services.vote import tally as t
 from services.vote.model import ballot_key
 

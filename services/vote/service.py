@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from services.core.projection import Projection
+from services.store.projection import Projection
 from services.vote import commands as c
 from services.vote import handlers as h
 from services.vote.projections import TalliesProjection

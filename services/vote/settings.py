@@ -3,9 +3,10 @@ composition root asks, never at import."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,6 +27,12 @@ class VoteSettings(BaseSettings):
     # Seconds between two passes of `parlons serve` freezing the results of ended
     # vote phases (services/vote/closing.py).
     close_every_s: float = Field(default=60.0, gt=0)
+
+    @model_validator(mode="after")
+    def _no_trusted_header_in_production(self) -> VoteSettings:
+        if self.trust_participant_header and os.environ.get("PARLONS_ENVIRONMENT") == "production":
+            raise ValueError("PARLONS_VOTE_TRUST_PARTICIPANT_HEADER is for tests only")
+        return self
 
 
 @dataclass(frozen=True, slots=True)

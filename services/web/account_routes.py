@@ -11,8 +11,8 @@ from starlette.responses import RedirectResponse, Response
 
 from services.identity.commands import EraseParticipant
 from services.identity.export import export_participant
-from services.identity.levels import consultations_with_role, identity_level
 from services.identity.mailer import OutboxMailer
+from services.identity.queries import consultations_with_role, identity_level
 from services.web.forms import admin_page, checked_form, text
 from services.web.identity_deps import IdentityWeb
 from services.web.identity_session import Visitor, close_session, visitor

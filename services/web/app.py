@@ -15,6 +15,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
+from services.apikit.state import Providers
+from services.identity.service import IdentityPorts
 from services.web import (
     admin_auth,
     admin_consultations,
@@ -25,10 +27,15 @@ from services.web import (
     public,
     search_pages,
     search_public,
+    synthesis_admin,
+    synthesis_pages,
+    synthesis_stats_pages,
+    vote_pages,
 )
 from services.web.deps import Web, WebDeps
 from services.web.forms import LoginRequired
 from services.web.headers import SecurityHeaders, content_security_policy
+from services.web.identity_wiring import install_identity_web
 from services.web.passwords import hash_password
 from services.web.rendering import build_environment, public_page
 from services.web.security import Csrf, Sessions
@@ -64,9 +71,13 @@ def build_web(deps: WebDeps) -> Web:
                csrf=Csrf(secret, secure=secure), admin_password_hash=_admin_hash(deps))
 
 
-def install_web(app: FastAPI, deps: WebDeps) -> Web:
+def install_web(app: FastAPI, deps: WebDeps, providers: Providers | None = None) -> Web:
+    """Every page of the front end. `providers`: the JSON APIs' providers of who
+    is acting, which the identity pages fill from the same session cookie."""
     web = build_web(deps)
-    app.state.parlons_web = web  # other services add pages with the same sessions and CSRF
+    if providers is not None:
+        web.providers = providers
+    app.state.parlons_web = web
     tiles = [deps.settings.tile_url.split("/{")[0]] if deps.settings.tile_url else []
     app.add_middleware(
         SecurityHeaders,
@@ -74,6 +85,9 @@ def install_web(app: FastAPI, deps: WebDeps) -> Web:
         hsts=deps.settings.cookies_secure,
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # Before `public`: its /consultations/{slug}/{kind} would take /synthese.
+    app.include_router(synthesis_pages.routes(web))
+    app.include_router(synthesis_admin.routes(web))
     # Before `public`: its /consultations/{slug}/{kind} would take /propositions.
     # Search first: /propositions/similaires is not a proposal id.
     app.include_router(search_public.routes(web))
@@ -85,6 +99,11 @@ def install_web(app: FastAPI, deps: WebDeps) -> Web:
     app.include_router(admin_consultations.routes(web))
     app.include_router(admin_content.routes(web))
     app.include_router(admin_items.routes(web))
+    identity = deps.port("identity", IdentityPorts)
+    if identity is not None and deps.bus is not None:
+        install_identity_web(app, web, identity, deps.bus, web.providers)
+    app.include_router(vote_pages.routes(web))
+    app.include_router(synthesis_stats_pages.routes(web, deps.data_dir / "opendata"))
 
     async def login_required(request: Request, exc: Exception) -> Response:
         return RedirectResponse(f"/admin/connexion?suite={request.url.path}", status_code=303)

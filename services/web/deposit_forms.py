@@ -21,11 +21,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from services.consultation import phases as ph
+from services.core.contexts import ParticipantContext
 from services.core.errors import ConcurrencyConflict, DomainError, NotFound
 from services.core.ids import new_id
 from services.deposit.commands import SubmitArgument, SubmitComment, SubmitProposal, SubmitResponse
-from services.deposit.participant import ParticipantContext, with_territory
-from services.identity.levels import identity_level
+from services.identity.queries import identity_level
 from services.store.port import Doc
 from services.web import deposit_answers, deposit_views, search_public, views
 from services.web.deps import Web
@@ -140,7 +140,7 @@ def routes(web: Web) -> APIRouter:
         if text(form, "etape") != "envoyer":  # "Continuer": show the follow-ups, save nothing
             return await questionnaire_page(request, c, qn, raw, key, {}, stepped=True)
         answers = deposit_answers.to_answers(qn["questions"], raw)
-        who = await with_territory(request.app.state, who)
+        who = await web.providers.with_territory(who)
         error = await send_once(web, who, key,
                                 SubmitResponse(key, c["id"], qid, who, answers))
         if error is not None:

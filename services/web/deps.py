@@ -3,12 +3,16 @@ container builds one `WebDeps`; tests build one over the memory fakes."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
 
 from jinja2 import Environment
 
+from services.apikit.state import Providers
+from services.core.bus import Bus
+from services.eventlog.port import EventLog
 from services.store.port import ReadStore
 from services.web.security import Csrf, Sessions
 from services.web.settings import WebSettings
@@ -30,15 +34,28 @@ async def _nothing_to_wait_for() -> None:
     return None
 
 
+T = TypeVar("T")
+
+
 @dataclass
 class WebDeps:
     store: ReadStore
+    # The back office's sender: the command under the organiser acting now.
     send: CommandSender
+    # The bus itself, for pages that send under the participant's own id.
+    bus: Bus | None = None
     settings: WebSettings = field(default_factory=WebSettings)
     read_blob: BlobReader | None = None
     # Waits until projections have applied what was just written, so the page the
     # organiser is redirected to shows their change (read-your-writes).
     settle: Callable[[], Awaitable[None]] = _nothing_to_wait_for
+    # The ports handlers are given (log, search_index, identity...), by name.
+    ports: Mapping[str, object] = field(default_factory=dict)
+    data_dir: Path = Path("./var")
+
+    def port(self, name: str, kind: type[T]) -> T | None:
+        found = self.ports.get(name)
+        return found if isinstance(found, kind) else None
 
 
 @dataclass
@@ -50,3 +67,18 @@ class Web:
     sessions: Sessions
     csrf: Csrf
     admin_password_hash: str
+    # Who is acting, for the JSON APIs and the pages alike (the identity pages fill it).
+    providers: Providers = field(default_factory=Providers)
+
+    @property
+    def bus(self) -> Bus:
+        if self.deps.bus is None:
+            raise RuntimeError("this front end was built without a command bus")
+        return self.deps.bus
+
+    @property
+    def log(self) -> EventLog:
+        log = self.deps.port("log", EventLog)
+        if log is None:
+            raise RuntimeError("this front end was built without the event log")
+        return log

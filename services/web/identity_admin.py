@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from services.core.errors import DomainError
 from services.identity import model
 from services.identity.commands import GrantRole, RevokeRole, SetAnonymousProofOfWork
-from services.identity.levels import ROLE_HOLDERS, proof_of_work_required
+from services.identity.queries import ROLE_HOLDERS, proof_of_work_required
 from services.web.forms import admin_page, checked_form, text
 from services.web.identity_deps import IdentityWeb
 from services.web.identity_session import visitor

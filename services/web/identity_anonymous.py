@@ -13,9 +13,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from services.core.errors import DomainError
+from services.core.levels import check_participation
 from services.identity import model
-from services.identity.gating import check_participation
-from services.identity.levels import proof_of_work_required
+from services.identity.queries import proof_of_work_required
 from services.web.forms import admin_page, checked_form, text
 from services.web.identity_deps import IdentityWeb
 from services.web.identity_login import safe_local

@@ -18,11 +18,10 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from services.deposit.participant import ParticipantContext
-from services.identity.contexts import ANALYST_ROLES, MODERATOR_ROLES, AnalystContext
-from services.identity.gating import check_participation
-from services.identity.levels import CONSULTATION_SETTINGS, consultations_with_role, roles_in
-from services.moderation.commands import ModeratorContext
+from services.apikit.state import Providers
+from services.core.contexts import AnalystContext, ModeratorContext, ParticipantContext
+from services.core.levels import check_participation
+from services.identity.queries import CONSULTATION_SETTINGS, Capability, consultations_where, may
 from services.moderation.queue import ALL, ITEMS
 from services.store.port import ReadStore
 from services.web.deps import Web
@@ -122,8 +121,8 @@ async def _consultations_concerned(web: Web, request: Request) -> set[str] | Non
     return found
 
 
-def providers(web: Web) -> dict[str, Any]:
-    """The three providers, by the `app.state` attribute each API reads."""
+def provide(web: Web, providers: Providers) -> None:
+    """Who participates, moderates and analyses, for the JSON APIs."""
     store = web.deps.store
 
     async def participant(request: Request) -> ParticipantContext:
@@ -147,7 +146,7 @@ def providers(web: Web) -> dict[str, Any]:
         if not concerned:
             raise NOT_MODERATOR
         for cid in concerned:
-            if not await roles_in(store, who.id, cid) & MODERATOR_ROLES:
+            if not await may(store, who.id, cid, Capability.MODERATE):
                 raise NOT_MODERATOR
         return ModeratorContext(who.id)
 
@@ -155,19 +154,15 @@ def providers(web: Web) -> dict[str, Any]:
         who = _logged_in(web, request)
         if who.is_admin:
             return AnalystContext(who.id, None)
-        held = await consultations_with_role(store, who.id)
-        readable = frozenset(c for c, roles in held.items() if roles & ANALYST_ROLES)
+        readable = await consultations_where(store, who.id, Capability.ANALYSE)
         cid = request.path_params.get("consultation_id")
         if not readable or (cid is not None and str(cid) not in readable):
             raise NOT_ANALYST
         return AnalystContext(who.id, readable)
 
-    from services.deposit.api import PARTICIPANT_PROVIDER
-    from services.identity.contexts import ANALYST_PROVIDER
-    from services.moderation.api import MODERATOR_PROVIDER
-
-    return {PARTICIPANT_PROVIDER: participant, MODERATOR_PROVIDER: moderator,
-            ANALYST_PROVIDER: analyst}
+    providers.participant = participant
+    providers.moderator = moderator
+    providers.analyst = analyst
 
 
 def session_routes(web: Web) -> APIRouter:

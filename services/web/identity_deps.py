@@ -9,12 +9,12 @@ from typing import Any
 
 from starlette.requests import Request
 
+from services.core.context import correlation_id
 from services.core.envelope import Actor
 from services.core.events import Meta
 from services.core.ids import new_id
 from services.identity.ratelimit import client_key
 from services.identity.service import IdentityPorts
-from services.runtime.context import correlation_id
 from services.web.deps import Web
 
 

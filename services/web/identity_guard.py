@@ -29,7 +29,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.core.envelope import Actor
-from services.identity.levels import roles_in
+from services.identity.queries import Capability, may
 from services.web.deps import Web
 from services.web.identity_session import acting_as, stop_acting, visitor
 from services.web.rendering import private_page
@@ -38,12 +38,9 @@ PUBLIC = frozenset({"/admin/connexion", "/admin/deconnexion"})
 CONSULTATION_PATH = re.compile(
     r"^/admin/(consultations|equipe|donnees-ouvertes)/(?P<cid>[^/]+)(/.*)?$")
 ADMIN_ONLY_IDS = frozenset({"nouvelle"})  # /admin/consultations/nouvelle is not an object
-MANAGING_ROLES = frozenset({"organiser", "admin"})
 MODERATION_PATH = re.compile(r"^/admin/moderation/(?P<cid>[^/]+)(?P<rest>/.*)?$")
 CHARTER = "/charte"
-MODERATING_ROLES = frozenset({"moderator", "admin"})
 ANALYSIS_PATH = re.compile(r"^/admin/analyse/(?P<cid>[^/]+)(/.*)?$")
-ANALYSING_ROLES = frozenset({"analyst", "organiser", "admin"})
 REFUSED = "Vous n'avez pas de rôle vous permettant d'accéder à cette page."
 
 
@@ -56,15 +53,15 @@ async def may_enter(web: Web, request: Request) -> bool | None:
         return True
     moderation = MODERATION_PATH.match(request.url.path)
     if moderation is not None:
-        needed = MANAGING_ROLES if moderation["rest"] == CHARTER else MODERATING_ROLES
-        return bool(await roles_in(web.deps.store, who.id, moderation["cid"]) & needed)
+        needed = Capability.MANAGE if moderation["rest"] == CHARTER else Capability.MODERATE
+        return await may(web.deps.store, who.id, moderation["cid"], needed)
     analysis = ANALYSIS_PATH.match(request.url.path)
     if analysis is not None:
-        return bool(await roles_in(web.deps.store, who.id, analysis["cid"]) & ANALYSING_ROLES)
+        return await may(web.deps.store, who.id, analysis["cid"], Capability.ANALYSE)
     found = CONSULTATION_PATH.match(request.url.path)
     if found is None or found["cid"] in ADMIN_ONLY_IDS:
         return False
-    return bool(await roles_in(web.deps.store, who.id, found["cid"]) & MANAGING_ROLES)
+    return await may(web.deps.store, who.id, found["cid"], Capability.MANAGE)
 
 
 class BackOfficeGuard:

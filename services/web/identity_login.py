@@ -128,6 +128,6 @@ def routes(iw: IdentityWeb) -> APIRouter:
 
 
 async def _is_verified(iw: IdentityWeb, pid: str) -> bool:
-    from services.identity.levels import identity_level
+    from services.identity.queries import identity_level
 
     return await identity_level(iw.web.deps.store, pid) == "verified"

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from services.deposit.participant import TERRITORY_PROVIDER
-from services.identity.limits import GATE_STATE, ActionGate
+from services.apikit.state import Providers
+from services.core.bus import Bus
+from services.identity.limits import ActionGate
 from services.identity.ratelimit import RateLimited
 from services.identity.service import IdentityPorts
 from services.territory import departement_of_postcode
@@ -35,24 +36,23 @@ from services.web.rendering import private_page
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from services.runtime.bootstrap import Container
 
-
-def install_identity_web(app: FastAPI, container: Container) -> IdentityWeb:
-    web: Web = app.state.parlons_web
-    ports = container.ports["identity"]
-    assert isinstance(ports, IdentityPorts)
-    iw = IdentityWeb(web=web, ports=ports, handle=container.handle)
+def install_identity_web(app: FastAPI, web: Web, ports: IdentityPorts, bus: Bus,
+                         providers: Providers) -> IdentityWeb:
+    """The identity pages, the back-office guard, and the JSON APIs' providers of
+    who is acting (participant, moderator, analyst), the contribution rate limit
+    and the participant's territory, all read from the same session cookie."""
+    iw = IdentityWeb(web=web, ports=ports, handle=bus.handle)
     app.add_middleware(BackOfficeGuard, web=web)
 
     def session_participant(request: Request) -> str | None:
         who = visitor(web, request)
         return who.id if who is not None else None
 
-    setattr(app.state, GATE_STATE, ActionGate(ports.limiter, ports.settings, session_participant))
-    for name, provider in identity_contexts.providers(web).items():
-        setattr(app.state, name, provider)  # who participates / moderates / analyses
-    setattr(app.state, TERRITORY_PROVIDER, partial(participant_territory, ports))
+    providers.limit_contribution = ActionGate(ports.limiter, ports.settings,
+                                              session_participant).check
+    identity_contexts.provide(web, providers)
+    providers.territory = partial(participant_territory, ports)
     app.include_router(identity_contexts.session_routes(web))
     app.include_router(identity_login.routes(iw))
     app.include_router(identity_anonymous.routes(iw))

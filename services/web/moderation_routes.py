@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from services.core.contexts import ModeratorContext
 from services.core.errors import ConcurrencyConflict, DomainError, NotFound
 from services.moderation.commands import (
     ClaimItem,
@@ -20,7 +21,6 @@ from services.moderation.commands import (
     DecideAppeal,
     DecideCampaign,
     MaskPersonalData,
-    ModeratorContext,
 )
 from services.moderation.model import APPROVAL_REASONS, charter_reasons
 from services.moderation.queue import ALL, CAMPAIGNS, CHARTERS, ITEMS, QUEUE

@@ -18,9 +18,10 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from services.core.errors import ConcurrencyConflict, DomainError, NotFound
 from services.core.ids import new_id
+from services.identity.queries import Capability, may
 from services.search.port import SearchRequest
 from services.search.saved import SAVED, DeleteSavedSearch, SaveSearch, kept_params
-from services.search.workspace import export_csv, may_analyse
+from services.search.workspace import export_csv
 from services.store.port import Doc
 from services.web import search_view as sv
 from services.web.deps import Web
@@ -43,7 +44,7 @@ def routes(web: Web) -> APIRouter:
         who = visitor(web, request)
         if who is None:
             raise HTTPException(403, "Connectez-vous avec un rôle d'analyste.")
-        if not who.is_admin and not await may_analyse(store, who.id, cid):
+        if not who.is_admin and not await may(store, who.id, cid, Capability.ANALYSE):
             raise HTTPException(403, "Il faut le rôle d'analyste sur cette consultation.")
         return who.id
 

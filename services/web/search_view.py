@@ -14,6 +14,7 @@ from starlette.requests import Request
 from services.search.errors import QuerySyntaxError, SearchError
 from services.search.port import FACETS, SearchIndex, SearchPage, SearchRequest
 from services.search.workspace import request_from
+from services.web.deps import Web
 
 KIND_LABELS = {"proposal": "Proposition", "argument": "Argument", "comment": "Commentaire",
                "answer": "Réponse au questionnaire"}
@@ -32,9 +33,9 @@ PARAM_ERROR = "Les paramètres numériques (page, taille, graine) sont invalides
 
 
 def search_index(request: Request) -> SearchIndex:
-    container = getattr(request.app.state, "container", None)
-    index = container.ports.get("search_index") if container is not None else None
-    if not isinstance(index, SearchIndex):
+    web: Web = request.app.state.parlons_web
+    index = web.deps.port("search_index", SearchIndex)
+    if index is None:
         raise HTTPException(503, "La recherche n'est pas disponible.")
     return index
 

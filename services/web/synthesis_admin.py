@@ -20,8 +20,7 @@ from starlette.responses import RedirectResponse, Response
 
 from services.core.errors import DomainError, NotFound
 from services.core.ids import new_id
-from services.identity.levels import roles_in
-from services.search.workspace import may_analyse
+from services.identity.queries import Capability, may
 from services.store.port import Doc
 from services.synthesis.followup import model as fm
 from services.synthesis.followup.tables import RESPONSES
@@ -51,7 +50,7 @@ def routes(web: Web) -> APIRouter:
         who = visitor(web, request)
         if who is None:
             raise HTTPException(403, "Connectez-vous avec un rôle d'analyste.")
-        if not who.is_admin and not await may_analyse(store, who.id, cid):
+        if not who.is_admin and not await may(store, who.id, cid, Capability.ANALYSE):
             raise HTTPException(403, "Il faut le rôle d'analyste sur cette consultation.")
         return who.id
 
@@ -59,8 +58,7 @@ def routes(web: Web) -> APIRouter:
         who = visitor(web, request)
         if who is None:
             raise HTTPException(403, "Connectez-vous avec un rôle d'organisateur.")
-        if not who.is_admin and not (await roles_in(store, who.id, cid)
-                                     & {"organiser", "admin"}):
+        if not who.is_admin and not await may(store, who.id, cid, Capability.MANAGE):
             raise HTTPException(403, "Il faut le rôle d'organisateur sur cette consultation.")
 
     def base(cid: str) -> str:

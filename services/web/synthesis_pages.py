@@ -8,7 +8,7 @@ corpus at render time, so what was hidden or withdrawn since drops out."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import APIRouter
 from markupsafe import Markup
@@ -26,11 +26,6 @@ from services.web.deps import Web
 from services.web.forms import admin_page
 from services.web.identity_session import visitor
 from services.web.rendering import public_page
-
-if TYPE_CHECKING:
-    from fastapi import FastAPI
-
-    from services.runtime.bootstrap import Container
 
 PAGE_SIZE = 20
 NOTICES_SHOWN = 100
@@ -122,17 +117,3 @@ def _svg(markup: str) -> Markup:
 def _origin(request: Request) -> str:
     return f"{request.url.scheme}://{request.url.netloc}"
 
-
-def install_synthesis_web(app: FastAPI, container: Container) -> None:
-    """Adds the public and analyst synthesis pages ahead of the public router's
-    `/consultations/{slug}/{kind}`, which would otherwise take `/synthese`."""
-    from services.web import synthesis_admin
-
-    web: Web = app.state.parlons_web
-    before = len(app.router.routes)
-    app.include_router(routes(web))
-    app.include_router(synthesis_admin.routes(web))
-    added = app.router.routes[before:]
-    del app.router.routes[before:]
-    app.router.routes[0:0] = added
-    del container

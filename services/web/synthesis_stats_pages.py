@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import APIRouter
 from markupsafe import Markup
@@ -27,8 +27,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 
 from services.core.errors import NotFound
-from services.identity.levels import roles_in
-from services.search.workspace import may_analyse
+from services.identity.queries import Capability, may
 from services.store.port import Doc
 from services.synthesis.opendata.dictionary import dictionary_markdown
 from services.synthesis.opendata.export import OpenDataExport
@@ -42,11 +41,6 @@ from services.web.identity_session import visitor
 from services.web.rendering import public_page
 from services.web.synthesis_stats_charts import option_bars
 
-if TYPE_CHECKING:
-    from fastapi import FastAPI
-
-    from services.runtime.bootstrap import Container
-
 BREAKDOWNS = {"niveau": ("by_level", "Niveau d'identification"),
               "departement": ("by_departement", "Département"),
               "region": ("by_region", "Région")}
@@ -56,12 +50,6 @@ DOWNLOAD = re.compile(r"^(?P<qid>[A-Za-z0-9][A-Za-z0-9_-]{0,99})"
                       r"(?P<ext>\.csv|\.json|-dictionnaire\.md)$")
 MEDIA = {".csv": "text/csv; charset=utf-8", ".json": "application/json",
          "-dictionnaire.md": "text/markdown; charset=utf-8"}
-MANAGING = frozenset({"organiser", "admin"})
-
-
-def install_stats_web(app: FastAPI, container: Container) -> None:
-    app.include_router(routes(app.state.parlons_web,
-                              container.settings.data_dir / "opendata"))
 
 
 def routes(web: Web, published_root: Path) -> APIRouter:
@@ -76,12 +64,12 @@ def routes(web: Web, published_root: Path) -> APIRouter:
 
     async def check_analyst(request: Request, cid: str) -> None:
         who = visitor(web, request)
-        if who is None or not (who.is_admin or await may_analyse(store, who.id, cid)):
+        if who is None or not (who.is_admin or await may(store, who.id, cid, Capability.ANALYSE)):
             raise HTTPException(403, "Il faut le rôle d'analyste sur cette consultation.")
 
     async def check_organiser(request: Request, cid: str) -> None:
         who = visitor(web, request)
-        if who is None or not (who.is_admin or await roles_in(store, who.id, cid) & MANAGING):
+        if who is None or not (who.is_admin or await may(store, who.id, cid, Capability.MANAGE)):
             raise HTTPException(403, "Il faut le rôle d'organisateur sur cette consultation.")
 
     @router.get("/admin/analyse/{cid}/statistiques")

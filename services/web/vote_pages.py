@@ -6,7 +6,7 @@ JSON vote sequence. The participant is the identity session's (never a header)."
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from fastapi import APIRouter, Depends, Query
@@ -15,12 +15,12 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from services.consultation.rules import parse_iso
+from services.apikit.deps import limit_contribution
+from services.core.contexts import ParticipantContext
 from services.core.envelope import Actor
 from services.core.errors import DomainError
 from services.core.events import Meta
-from services.deposit.participant import ParticipantContext
-from services.identity.limits import limit_contribution
+from services.core.times import parse_iso
 from services.vote import model
 from services.vote.commands import CastBallot, WithdrawBallot
 from services.vote.projections import BALLOTS, FROZEN, RANKINGS, TALLIES, tally_partition
@@ -32,11 +32,6 @@ from services.web.identity_contexts import session_participant
 from services.web.rendering import public_page
 from services.web.vote_charts import agree_bar, ranking_rows, shares
 from services.web.vote_ranking import ranking_routes
-
-if TYPE_CHECKING:
-    from fastapi import FastAPI
-
-    from services.runtime.bootstrap import Container
 
 SEQUENCE_SIZE = 10
 
@@ -57,7 +52,7 @@ def open_vote_phase(consultation: dict[str, Any] | None) -> dict[str, Any] | Non
     return phase
 
 
-def routes(web: Web, container: Container) -> APIRouter:
+def routes(web: Web) -> APIRouter:
     r = APIRouter()
     store = web.deps.store
 
@@ -87,7 +82,7 @@ def routes(web: Web, container: Container) -> APIRouter:
                                   rng=np.random.default_rng())
 
     # before POST /vote/{cid}/{item_id}, which would take /vote/{cid}/classement
-    r.include_router(ranking_routes(web, container, participant, consultation_or_404, vote_phase))
+    r.include_router(ranking_routes(web, participant, consultation_or_404, vote_phase))
 
     @r.get("/vote/{cid}")
     async def sequence_page(cid: str, request: Request) -> Response:
@@ -128,7 +123,7 @@ def routes(web: Web, container: Container) -> APIRouter:
             quals = tuple(v for v in form.getlist("qualifications") if isinstance(v, str))
             command = CastBallot(item_id, who, kind, choice, quals)
         try:
-            await container.handle(command, Meta(Actor(who.participant_id, "participant")))
+            await web.bus.handle(command, Meta(Actor(who.participant_id, "participant")))
         except DomainError as e:
             return admin_page(web, request, "error.html", {
                 "heading": "Vote refusé", "message": e.message}, status=400)
@@ -197,12 +192,10 @@ def routes(web: Web, container: Container) -> APIRouter:
         if consultation is None:
             raise HTTPException(404)
         prefix = tally_partition(cid, "")
-        diffs = [d for d in await compare(container.log, store) if d.startswith(prefix)]
+        diffs = [d for d in await compare(web.log, store) if d.startswith(prefix)]
         return admin_page(web, request, "vote/recount.html", {
             "consultation": consultation, "differences": diffs})
 
     return r
 
 
-def install_vote_web(app: FastAPI, container: Container) -> None:
-    app.include_router(routes(app.state.parlons_web, container))

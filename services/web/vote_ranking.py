@@ -7,19 +7,20 @@ stored. Results by Borda count and first choices are on the results page."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from services.consultation.rules import parse_iso
+from services.apikit.deps import limit_contribution
+from services.core.contexts import ParticipantContext
 from services.core.envelope import Actor
 from services.core.errors import DomainError, NotFound
 from services.core.events import Meta
-from services.deposit.participant import ParticipantContext
-from services.identity.limits import limit_contribution
+from services.core.times import parse_iso
 from services.vote import model
 from services.vote.commands import CastRanking
 from services.vote.items import StorePublishedItems
@@ -27,18 +28,13 @@ from services.vote.projections import BALLOTS, SETTINGS, ranking_key
 from services.web.deps import Web
 from services.web.forms import admin_page, checked_form, text
 
-if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
-
-    from services.runtime.bootstrap import Container
-
 # Items offered in each drop-down list, oldest first: a ranking phase is meant for
 # a short list, and the page must stay bounded whatever the consultation's size.
 CHOICES_MAX = 200
 RANK_FIELD = "rang-{}"
 
 
-def ranking_routes(web: Web, container: Container,
+def ranking_routes(web: Web,
                    participant: Callable[[Request], Awaitable[ParticipantContext | None]],
                    consultation_or_404: Callable[[str], Awaitable[dict[str, Any]]],
                    vote_phase: Callable[[dict[str, Any] | None], dict[str, Any] | None],
@@ -89,7 +85,7 @@ def ranking_routes(web: Web, container: Container,
         chosen = [text(form, k) for k in fields]
         ranked = tuple(c for c in chosen if c)  # blank ranks are skipped, order kept
         try:
-            await container.handle(CastRanking(cid, who, ranked),
+            await web.bus.handle(CastRanking(cid, who, ranked),
                                    Meta(Actor(who.participant_id, "participant")))
         except NotFound:
             return await page(request, cid, who, chosen, "Cette consultation n'existe pas.",

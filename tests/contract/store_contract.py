@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 import pytest
 
 from services.core.envelope import Actor, Envelope
-from services.core.projection import Projection, project_batch
 from services.store.port import ReadStore, StoreTx
+from services.store.projection import Projection, project_batch
 
 
 def new_name(prefix: str) -> str:

@@ -19,11 +19,11 @@ from services.consultation.commands import (
     PublishConsultation,
     SchedulePhases,
 )
+from services.core.contexts import ParticipantContext
 from services.core.envelope import Actor
 from services.core.events import Meta
 from services.core.ids import new_id
 from services.deposit.commands import SubmitProposal
-from services.deposit.participant import ParticipantContext
 from services.identity import model as identity_model
 from services.identity.commands import RegisterParticipant
 from services.runtime.bootstrap import Container

@@ -19,10 +19,10 @@ from services.consultation.commands import (
     PublishConsultation,
     SchedulePhases,
 )
+from services.core.contexts import ParticipantContext
 from services.core.envelope import Actor
 from services.core.events import Meta
 from services.deposit.commands import SubmitProposal
-from services.deposit.participant import ParticipantContext
 from services.runtime.bootstrap import Container
 from services.vote.items import StorePublishedItems
 

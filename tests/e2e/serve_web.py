@@ -14,7 +14,6 @@ from services.runtime.app import create_app
 from services.runtime.bootstrap import Container, bootstrap
 from services.runtime.runner import running
 from services.runtime.settings import Settings
-from services.web.wiring import install
 
 Seed = Callable[[Container], Awaitable[str]]
 
@@ -25,8 +24,6 @@ async def serve(port: int, seed: Seed | None = None) -> None:
     test_participant_e2e.served)."""
     container = bootstrap(Settings(worker_poll_timeout=0.05))
     app = create_app(container)
-    if not any(getattr(r, "path", "") == "/admin" for r in app.routes):
-        install(app, container)  # until the runtime lists the "web" service itself
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                             lifespan="off", access_log=False)
     async with running(container):

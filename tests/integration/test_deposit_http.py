@@ -14,6 +14,7 @@ import httpx
 import pytest
 from fastapi import Header
 
+from services.apikit.deps import moderator_context, participant_context
 from services.consultation.commands import (
     CreateConsultation,
     PhaseSpec,
@@ -26,12 +27,9 @@ from services.consultation.content_commands import (
     QuestionSpec,
     SaveQuestionnaire,
 )
+from services.core.contexts import ModeratorContext, ParticipantContext
 from services.core.envelope import Actor
 from services.core.events import Meta
-from services.deposit.api import participant_context
-from services.deposit.participant import ParticipantContext
-from services.moderation.api import moderator_context
-from services.moderation.commands import ModeratorContext
 from services.runtime.app import create_app
 from services.runtime.bootstrap import Container, bootstrap
 from services.runtime.runner import running

@@ -12,15 +12,17 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter
 
+from services.apikit.deps import StateDep
 from services.core.envelope import Actor, Envelope
 from services.core.errors import EventLogUnavailable
 from services.eventlog.memory import MemoryEventLog
 from services.eventlog.port import EventLog, Recorded
 from services.runtime.app import create_app
-from services.runtime.bootstrap import Container, ServiceSpec, bootstrap
+from services.runtime.bootstrap import Container, bootstrap
 from services.runtime.runner import running
+from services.runtime.services import ServiceSpec
 from services.runtime.settings import Settings
 from services.store.memory import MemoryReadStore
 
@@ -156,13 +158,16 @@ def _probe_service(event: Callable[[], Envelope], expect: Mapping[str, int] | No
     """A test-only service whose endpoint appends whatever event it is given:
     the app factory's extension point, and the error mapping behind it."""
 
-    def install(app: FastAPI, container: Container) -> None:
-        @app.post("/probe", status_code=201)
-        async def probe() -> dict[str, str]:
-            await container.log.append([event()], expect=expect)
-            return {"status": "appended"}
+    router = APIRouter()
 
-    return ServiceSpec(name="probe", install=install)
+    @router.post("/probe", status_code=201)
+    async def probe(state: StateDep) -> dict[str, str]:
+        log = state.port("log", EventLog)
+        assert log is not None
+        await log.append([event()], expect=expect)
+        return {"status": "appended"}
+
+    return ServiceSpec(name="probe", router=router)
 
 
 def _created(slug: str) -> Envelope:
@@ -200,7 +205,7 @@ async def test_a_concurrency_conflict_is_409(tmp_path: Path) -> None:
         tmp_path, _probe_service(lambda: _created("un-slug"), expect={"consultation-c-1": 3}))
     async with running(container, workers=False), client:
         response = await client.post("/probe")
-    assert response.status_code == 409
+    assert response.status_code == 409, response.text
     assert response.json()["error"] == "conflict"
 
 

@@ -14,7 +14,7 @@ import pytest
 import werkzeug.serving
 from test_identity_web import Platform, csrf_of, open_platform
 
-from services.identity.levels import identity_level
+from services.identity.queries import identity_level
 from services.web.identity_oidc import CHOOSE
 
 

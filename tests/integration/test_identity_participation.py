@@ -23,7 +23,7 @@ from services.consultation.commands import (
     SchedulePhases,
 )
 from services.identity.commands import GrantRole
-from services.identity.levels import roles_in
+from services.identity.queries import roles_in
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from test_identity_web import SYSTEM, Platform, csrf_of, open_platform
 
 from services.consultation.commands import CreateConsultation
 from services.core.ids import new_id
-from services.identity.levels import proof_of_work_required
 from services.identity.pow import solve
+from services.identity.queries import proof_of_work_required
 
 BITS = 8
 

@@ -27,8 +27,8 @@ from test_identity_web import (
 from services.consultation.commands import CreateConsultation
 from services.core.ids import new_id
 from services.identity.commands import GrantRole, RegisterParticipant
-from services.identity.levels import roles_in
 from services.identity.model import new_participant_id
+from services.identity.queries import roles_in
 from services.identity.retention import apply_retention
 from services.web.identity_guard import all_routes, back_office_routes
 

@@ -11,16 +11,16 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from services.apikit.deps import participant_context
 from services.consultation.commands import (
     CreateConsultation,
     PhaseSpec,
     PublishConsultation,
     SchedulePhases,
 )
+from services.core.contexts import ParticipantContext
 from services.core.envelope import Actor
 from services.core.events import Meta
-from services.deposit.api import participant_context
-from services.deposit.participant import ParticipantContext
 from services.runtime.app import create_app
 from services.runtime.bootstrap import Container, bootstrap
 from services.runtime.runner import running

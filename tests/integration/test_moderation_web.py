@@ -17,7 +17,7 @@ from test_identity_privacy import participant, session_client, until
 from test_identity_web import SYSTEM, Platform, open_platform
 
 from services.identity.commands import GrantRole
-from services.identity.levels import roles_in
+from services.identity.queries import roles_in
 
 PLAIN = "Des pistes cyclables sûres le long des quais, séparées des voitures."
 PRIVATE = "Écrivez-moi à jean.dupont@exemple.fr ou au 06 12 34 56 78 pour en parler."

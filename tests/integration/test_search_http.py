@@ -13,15 +13,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.core.projection import project_batch
-from services.deposit.api import participant_context
-from services.deposit.participant import ParticipantContext
-from services.identity.levels import ROLES
+from services.apikit.deps import analyst_context
+from services.core.contexts import AnalystContext
 from services.runtime.app import create_app
 from services.runtime.bootstrap import Container, bootstrap
 from services.runtime.cli import rebuild
 from services.runtime.settings import Settings
 from services.search.port import SearchRequest
+from services.store.projection import project_batch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "search"))
 from search_events import sample
@@ -29,8 +28,10 @@ from search_events import sample
 QUERIES = ["", "piste", "velo OR bus", '"garage a velos"', "tramway port", "-bus", "train"]
 
 
-async def analyst() -> ParticipantContext:
-    return ParticipantContext("analyst-1", "email")
+async def analyst() -> AnalystContext:
+    """Who the identity providers would say: an analyst of cons1 only (the role
+    policy itself is tested with the identity pages)."""
+    return AnalystContext("analyst-1", frozenset({"cons1"}))
 
 
 @pytest.fixture
@@ -43,10 +44,8 @@ async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         events = sample().events
         await container.log.append(events)
         await project_batch(container.projection("search.indexer"), events, container.store)
-        async with container.store.transaction() as tx:
-            await tx.put(ROLES, "analyst-1", "cons1", {"roles": ["analyst"]})
         app = create_app(container)
-        app.dependency_overrides[participant_context] = analyst
+        app.dependency_overrides[analyst_context] = analyst
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                      base_url="http://parlons.test",
                                      headers={"Accept": "application/json"}) as client:

@@ -17,7 +17,7 @@ from test_identity_web import SYSTEM, Platform, open_platform
 
 from services.deposit.commands import SetContributionPolicy
 from services.identity.commands import GrantRole
-from services.identity.levels import roles_in
+from services.identity.queries import roles_in
 
 VELO = "Des pistes cyclables sûres le long des quais, séparées des voitures."
 TRAM = "Prolonger le tramway jusqu'au port, avec des vélos en libre-service."

@@ -12,7 +12,6 @@ from services.synthesis.runs.tables import MEMBERS, PUBLISHED, THEMES, member_ke
 from services.web.app import create_web_app
 from services.web.deps import WebDeps
 from services.web.settings import WebSettings
-from services.web.synthesis_pages import install_synthesis_web
 
 
 async def seed(store: MemoryReadStore, members: int) -> None:
@@ -54,7 +53,6 @@ async def queries_for(path: str, members: int) -> int:
 
     app = create_web_app(WebDeps(store=store, send=send,
                                  settings=WebSettings(environment="test", secret_key="s")))
-    install_synthesis_web(app, None)  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                  base_url="http://t") as client:
         before = store.queries

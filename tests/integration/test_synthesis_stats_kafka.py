@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from services.core.projection import project_batch
 from services.runtime.bootstrap import bootstrap
 from services.runtime.runner import running
 from services.runtime.settings import Settings
 from services.store.memory import MemoryReadStore
 from services.store.port import ReadStore
+from services.store.projection import project_batch
 from services.synthesis.stats.projection import ClosedStatsProjection
 from services.synthesis.stats.read import closed_question_stats
 

@@ -19,8 +19,8 @@ from test_identity_web import SYSTEM, Platform, open_platform
 
 from services.consultation.content_commands import OptionSpec, QuestionSpec, SaveQuestionnaire
 from services.identity.commands import GrantRole, RegisterParticipant
-from services.identity.levels import roles_in
 from services.identity.model import new_participant_id
+from services.identity.queries import roles_in
 from services.synthesis.opendata.publish import publish_daily
 from services.synthesis.stats.projection import ROWS
 

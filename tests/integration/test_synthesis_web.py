@@ -20,7 +20,8 @@ from test_identity_web import SYSTEM, Platform, open_platform
 from services.core.envelope import Actor
 from services.core.events import Meta
 from services.identity.commands import GrantRole
-from services.identity.levels import roles_in
+from services.identity.mailer import VaultMail
+from services.identity.queries import roles_in
 from services.synthesis.followup.digest import send_digests
 from services.synthesis.runs.corpus import CORPUS
 from services.synthesis.runs.tables import RUNS
@@ -283,8 +284,8 @@ async def test_run_validate_publish_follow_up(platform: Platform,
     assert "Un plan vélo" in r.text and "Adoptée" in r.text and "À l&#39;étude" in r.text
     identity = p.container.ports["identity"]
     sent = await send_digests(log=p.container.log, store=p.container.store,
-                              clock=p.container.clock, vault=identity.vault,  # type: ignore[attr-defined]
-                              mailer=identity.mailer,  # type: ignore[attr-defined]
+                              clock=p.container.clock,
+                              mail=VaultMail(identity.vault, identity.mailer),  # type: ignore[attr-defined]
                               meta=Meta(actor=Actor.system()))
     assert sent == 1 + other_fed
     outbox = await identity.mailer.read()  # type: ignore[attr-defined]

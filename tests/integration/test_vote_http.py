@@ -31,13 +31,13 @@ from services.consultation.commands import (
     PublishConsultation,
     SchedulePhases,
 )
+from services.core.contexts import ModeratorContext, ParticipantContext
 from services.deposit.commands import (
     SetContributionPolicy,
     SubmitProposal,
     WithdrawContribution,
 )
-from services.deposit.participant import ParticipantContext
-from services.moderation.commands import ClaimItem, Decide, ModeratorContext
+from services.moderation.commands import ClaimItem, Decide
 
 CID = "velo"
 RESULTS = f"/api/consultations/{CID}/phases/vote/results?limit=200"

@@ -18,11 +18,11 @@ from services.consultation.commands import (
     PublishConsultation,
     SchedulePhases,
 )
+from services.core.contexts import ModeratorContext, ParticipantContext
 from services.core.envelope import Actor
 from services.core.events import Meta
 from services.deposit.commands import SubmitComment, SubmitProposal
-from services.deposit.participant import ParticipantContext
-from services.moderation.commands import ClaimItem, Decide, MaskPersonalData, ModeratorContext
+from services.moderation.commands import ClaimItem, Decide, MaskPersonalData
 from services.runtime.bootstrap import Container
 from services.web.app import create_web_app
 

@@ -25,10 +25,11 @@ from services.consultation.content_commands import (
     QuestionSpec,
     SaveQuestionnaire,
 )
+from services.core.contexts import ModeratorContext
 from services.core.envelope import Actor
 from services.core.events import Meta
 from services.deposit.projections import BY_AUTHOR
-from services.moderation.commands import ClaimItem, Decide, ModeratorContext
+from services.moderation.commands import ClaimItem, Decide
 from services.runtime.bootstrap import Container
 from services.web.app import create_web_app
 

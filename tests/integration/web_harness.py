@@ -25,7 +25,7 @@ ADMIN_HASH = hash_password(ADMIN_PASSWORD)
 
 async def catch_up(container: Container) -> None:
     for worker in container.workers():
-        sub = await container.log.subscribe(worker.group, worker.projection.topics)
+        sub = await container.log.subscribe(worker.group, worker.consumer.topics)
         try:
             while await worker.run_once(sub):
                 pass

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 import httpx
 from starlette.types import Receive, Scope, Send
 
-from services.runtime.idempotency import REPLAYED_HEADER, IdempotencyMiddleware
+from services.apikit.idempotency import REPLAYED_HEADER, IdempotencyMiddleware
 from services.store.memory import MemoryReadStore
 from services.store.port import StoreTx
 

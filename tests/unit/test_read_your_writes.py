@@ -15,9 +15,9 @@ from services.consultation.projections import CATALOGUE
 from services.core.envelope import Actor
 from services.core.events import Meta
 from services.runtime.bootstrap import bootstrap
+from services.runtime.front import web_deps
 from services.runtime.runner import running
 from services.runtime.settings import Settings
-from services.web.wiring import deps_for
 
 
 def slowed(transaction: Any, seconds: float) -> Any:
@@ -34,7 +34,7 @@ async def test_settle_waits_for_a_slow_projection_to_show_the_write() -> None:
     container = bootstrap(Settings(event_log="memory", read_store="memory",
                                    worker_poll_timeout=1.0))
     async with running(container):
-        deps = deps_for(container)
+        deps = web_deps(container)
         await asyncio.sleep(0.2)  # workers subscribed, gauges at 0
         container.store.transaction = slowed(container.store.transaction, 0.3)  # type: ignore[method-assign]
         await container.handle(CreateConsultation("c1", "Plan vélo", "plan-velo"),

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from services.core.context import set_correlation_id
 from services.core.envelope import Actor, Envelope
 from services.core.errors import InvalidEvent
 from services.core.schema_registry import SchemaRegistry
 from services.eventlog.memory import MemoryEventLog
 from services.runtime.bootstrap import bootstrap
-from services.runtime.context import set_correlation_id
 from services.runtime.logging import JsonFormatter
 from services.runtime.metrics import Metrics
 from services.runtime.settings import Settings
@@ -203,7 +203,7 @@ def test_replay_rebuilds_the_same_documents_from_the_sqlite_log(
         async with running(container, workers=False):
             await seed_demo(container)
             [worker] = [w for w in container.workers() if w.group == "consultation.catalogue"]
-            sub = await container.log.subscribe(worker.group, worker.projection.topics)
+            sub = await container.log.subscribe(worker.group, worker.consumer.topics)
             while await worker.run_once(sub):
                 pass
             await sub.close()

@@ -11,14 +11,14 @@ import pytest
 
 from services.core.clock import FixedClock
 from services.core.envelope import Actor, Envelope
-from services.core.projection import Projection
 from services.core.schema_registry import SchemaRegistry
 from services.eventlog.memory import MemoryEventLog
 from services.eventlog.port import Batch, Recorded, Subscription
 from services.runtime.metrics import Metrics
-from services.runtime.worker import ProjectionWorker, WorkerTuning
+from services.runtime.worker import Worker, WorkerTuning
 from services.store.memory import MemoryReadStore
 from services.store.port import StoreTx
+from services.store.projection import Projection
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 TOPIC = "test.events"
@@ -72,9 +72,9 @@ async def dump(store: MemoryReadStore) -> list[tuple[str, str, dict[str, object]
 
 def make_worker(
     projection: Projection, log: MemoryEventLog, store: MemoryReadStore, **tuning: float
-) -> tuple[ProjectionWorker, Metrics, RecordingSleep]:
+) -> tuple[Worker, Metrics, RecordingSleep]:
     metrics, sleep = Metrics(), RecordingSleep()
-    worker = ProjectionWorker(
+    worker = Worker(
         projection, log=log, store=store, clock=FixedClock(T0), metrics=metrics,
         tuning=WorkerTuning(**{"poll_timeout": 0.01, **tuning}), sleep=sleep,
     )

@@ -1,6 +1,6 @@
-"""The e-mail digest job: for each participant with pending notices, the address
-is read from the identity vault at send time (never from an event or a read
-model), one French message goes through the mailer port (outbox or SMTP), then
+"""The e-mail digest job: for each participant with pending notices, one French
+message goes through the `ParticipantMail` port (the identity service reads the
+address from its vault at send time, never from an event or a read model), then
 `DigestSent` records how many notices it covered. A participant erased meanwhile
 has no address: their notices are dropped the same way, unsent."""
 
@@ -9,9 +9,8 @@ from __future__ import annotations
 from services.core.clock import Clock
 from services.core.errors import ConcurrencyConflict
 from services.core.events import Meta, wrap
+from services.core.notify import ParticipantMail
 from services.eventlog.port import EventLog
-from services.identity.ports import Mail, Mailer
-from services.identity.vault import Vault
 from services.store.port import ReadStore
 from services.synthesis.followup.events import DigestSent
 from services.synthesis.followup.model import STATUSES
@@ -29,16 +28,13 @@ def digest_body(items: list[dict[str, str]], public_url: str) -> str:
     return "\n".join(lines)
 
 
-async def send_digests(*, log: EventLog, store: ReadStore, clock: Clock, vault: Vault,
-                       mailer: Mailer, meta: Meta, public_url: str = "") -> int:
+async def send_digests(*, log: EventLog, store: ReadStore, clock: Clock, mail: ParticipantMail,
+                       meta: Meta, public_url: str = "") -> int:
     """Returns the number of messages sent."""
     sent = 0
     pending = [(pid, doc) async for _, pid, doc in store.scan(DIGESTS) if doc["items"]]
     for pid, doc in pending:
-        profile = await vault.profile(pid) or {}
-        if profile.get("email"):
-            await mailer.send(Mail(person_id=pid, to=profile["email"], subject=SUBJECT,
-                                   body=digest_body(doc["items"], public_url)))
+        if await mail.send(pid, SUBJECT, digest_body(doc["items"], public_url)):
             sent += 1
         stream, version = digest_stream(pid), doc.get("version", 0)
         event = wrap(DigestSent(pid, len(doc["items"])), stream=stream,

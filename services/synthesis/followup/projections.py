@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from services.core.envelope import Envelope
-from services.core.projection import Projection
 from services.store.port import StoreTx
+from services.store.projection import Projection
 from services.synthesis.followup.tables import ALL, DIGESTS, NOTICES, RESPONSES
 
 

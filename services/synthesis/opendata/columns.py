@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from services.consultation import granddebat
+from services.consultation.queries import GRAND_DEBAT_OTHER_PARTS, grand_debat_rows
 
 BASE_COLUMNS = ("id", "reference", "title", "createdAt", "publishedAt", "updatedAt",
                 "trashed", "trashedStatus", "authorId", "authorType", "authorZipCode")
@@ -55,10 +55,10 @@ def _other_part(number: str, text: str, imported: bool) -> tuple[str, str]:
 @cache
 def _gd_other_parts() -> dict[str, tuple[str, str]]:
     """closed question id -> (id, text) of its "[Autres]" part in the shipped file."""
-    _, rows = granddebat.read_rows()
+    _, rows = grand_debat_rows()
     texts = {r.id: r.text for r in rows}
     return {closed: (part, _one_line(texts[part]))
-            for part, closed in granddebat.OTHER_PARTS.items() if part in texts}
+            for part, closed in GRAND_DEBAT_OTHER_PARTS.items() if part in texts}
 
 
 def _one_line(text: str) -> str:

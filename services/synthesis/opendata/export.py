@@ -26,8 +26,8 @@ from collections.abc import AsyncIterator
 
 import orjson
 
-from services.consultation.questionnaire import OTHER, OTHER_LABEL
-from services.moderation.checks import EMAIL, PHONE
+from services.consultation.queries import OTHER, OTHER_LABEL
+from services.core.personal_data import EMAIL, IPV4, PHONE
 from services.store.port import Doc, ReadStore
 from services.synthesis.opendata.columns import header, question_columns
 from services.synthesis.stats.projection import ROWS
@@ -35,7 +35,6 @@ from services.synthesis.stats.projection import ROWS
 PAGE = 500
 JOIN = "|"
 DIGIT = re.compile(r"\d")
-IPV4 = re.compile(r"(?<!\d)(?<!\d\.)(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d)")  # "at 10.0.0.3." too
 
 
 class OpenDataExport:

@@ -15,13 +15,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from services.consultation import queries as consultations
 from services.core.errors import NotFound
 from services.store.port import Doc, ReadStore
 from services.synthesis.opendata.dictionary import dictionary_markdown
 from services.synthesis.opendata.export import OpenDataExport
 from services.synthesis.opendata.settings import daily_consultations
 
-QUESTIONNAIRES = "questionnaires"
 FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}(\.csv|\.json|-dictionnaire\.md)$")
 
 
@@ -32,13 +32,13 @@ class Written:
 
 
 async def questionnaires_of(store: ReadStore, consultation_id: str) -> list[Doc]:
-    rows = await store.list(QUESTIONNAIRES, consultation_id, limit=500)
+    rows = await store.list(consultations.QUESTIONNAIRES, consultation_id, limit=500)
     return sorted((doc for _, doc in rows), key=lambda q: (q.get("position", 0),
                                                             q["questionnaire_id"]))
 
 
 async def write_open_data(store: ReadStore, consultation_id: str, out_dir: Path) -> list[Written]:
-    consultation = await store.get("consultation_detail", "all", consultation_id)
+    consultation = await consultations.consultation(store, consultation_id)
     if consultation is None:
         raise NotFound("Consultation")
     await asyncio.to_thread(out_dir.mkdir, parents=True, exist_ok=True)

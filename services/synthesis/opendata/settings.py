@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.consultation import queries as consultations
 from services.core.clock import Clock
 from services.core.envelope import Envelope
 from services.core.errors import NotFound
 from services.core.events import Meta, wrap
-from services.core.projection import Projection
 from services.eventlog.port import EventLog
 from services.store.port import ReadStore, StoreTx
+from services.store.projection import Projection
 from services.synthesis.opendata.events import OpenDataPublicationSet
 
 SETTINGS = "synthesis_opendata_settings"
@@ -31,7 +32,7 @@ class SetOpenDataPublication:
 
 async def set_opendata_publication(cmd: SetOpenDataPublication, *, log: EventLog,
                                    store: ReadStore, clock: Clock, meta: Meta) -> None:
-    if await store.get("consultation_detail", ALL, cmd.consultation_id) is None:
+    if await consultations.consultation(store, cmd.consultation_id) is None:
         raise NotFound("Consultation")
     stream = f"opendata-{cmd.consultation_id}"
     version = await log.stream_version(stream)

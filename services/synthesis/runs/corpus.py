@@ -11,9 +11,9 @@ behind the `SynthesisSource` port.
 | synthesis_corpus_authors | "all" | participant_id | {erased, contributions: [ids]} |
 
 A questionnaire response gives one doc per open answer (`<contribution>~<question>`),
-a proposal one doc (title and body). Published means what the public sees: not
-withdrawn, author not erased, approved, or post-moderated and not (yet) hidden or
-rejected (as the search index: an erased person's texts leave the synthesis)."""
+a proposal one doc (title and body). Published means what the public sees
+(`services.moderation.visibility.shows`, as the search index: an erased person's
+texts leave the synthesis)."""
 
 from __future__ import annotations
 
@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.core.envelope import Envelope
-from services.core.projection import Projection
+from services.moderation import visibility
 from services.store.port import ReadStore, StoreTx
+from services.store.projection import Projection
 
 STATE = "synthesis_corpus_state"
 CORPUS = "synthesis_corpus"
@@ -106,21 +107,18 @@ class CorpusProjection(Projection):
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         d, t = event.data, event.type
-        if t == "identity.ParticipantErased":
+        if t == visibility.ERASED:
             await _erase(tx, d["participant_id"])
             return
         if "contribution_id" not in d or t == "deposit.ContributionPolicySet":
             return
         state = await tx.get(STATE, ALL, d["contribution_id"]) or _skeleton(d)
         if t in KINDS:
-            author = await tx.get(AUTHORS, ALL, d["author_id"]) or {"erased": False,
-                                                                     "contributions": []}
-            author["contributions"] = sorted({*author["contributions"], state["id"]})
-            await tx.put(AUTHORS, ALL, d["author_id"], author)
+            author = await visibility.remember_author(tx, AUTHORS, d["author_id"], state["id"])
             state["erased"] = author["erased"]
+            visibility.evolve(state, event)
             state.update(kind=KINDS[t], consultation_id=d["consultation_id"],
-                         author_id=d["author_id"], moderation=d["moderation"],
-                         day=event.occurred_at.date().isoformat(),
+                         author_id=d["author_id"], day=event.occurred_at.date().isoformat(),
                          proposal_text=_join(d.get("title", ""), d.get("body", "")),
                          answers=[{"question_id": a["question_id"],
                                    "text": _join(a.get("text") or "", a.get("other_text") or "")}
@@ -128,15 +126,14 @@ class CorpusProjection(Projection):
                                   if a.get("text") or a.get("other_text")])
         elif t == "deposit.ContributionEdited" and not state["masked"]:
             state["proposal_text"] = _join(d["title"], d["body"])
-        elif t == "deposit.ContributionWithdrawn":
-            state["withdrawn"] = True
-        elif t == "moderation.DecisionMade":
-            state["decision"] = d["decision"]
-        elif t == "moderation.AppealDecided" and d["outcome"] == "overturned":
-            state["decision"] = "approved"
         elif t == "moderation.PersonalDataMasked":
-            state.update(masked=True, proposal_text=_join(d["title"], d["body"]))
+            visibility.evolve(state, event)
+            state["proposal_text"] = _join(d["title"], d["body"])
             state["answers"] = [{**a, "text": d["body"]} for a in state["answers"]]
+        elif t in ("deposit.ContributionWithdrawn", "moderation.DecisionMade",
+                   "moderation.AppealDecided"):
+            if not visibility.evolve(state, event):
+                return  # an upheld appeal changes nothing
         elif t == "moderation.ContributionChecked" and d["campaign_group_id"]:
             for member in {d["contribution_id"], *d["campaign_members_moved"]}:
                 other = state if member == state["id"] else (
@@ -153,9 +150,7 @@ class CorpusProjection(Projection):
 
 
 async def _erase(tx: StoreTx, participant_id: str) -> None:
-    author = await tx.get(AUTHORS, ALL, participant_id) or {"contributions": []}
-    await tx.put(AUTHORS, ALL, participant_id, {**author, "erased": True})
-    for cid in author["contributions"]:
+    for cid in await visibility.erase_author(tx, AUTHORS, participant_id):
         state = await tx.get(STATE, ALL, cid)
         if state is not None:
             state["erased"] = True
@@ -163,16 +158,9 @@ async def _erase(tx: StoreTx, participant_id: str) -> None:
 
 
 def _skeleton(d: dict[str, Any]) -> dict[str, Any]:
-    return {"id": d["contribution_id"], "consultation_id": d["consultation_id"], "kind": None,
-            "author_id": "", "moderation": "post", "day": "", "proposal_text": "", "answers": [],
-            "decision": None, "withdrawn": False, "masked": False, "campaign": "", "docs": []}
-
-
-def shows(state: dict[str, Any]) -> bool:
-    if state["kind"] is None or state["withdrawn"] or state.get("erased"):
-        return False
-    return state["decision"] == "approved" or (
-        state["moderation"] == "post" and state["decision"] is None)
+    return {**visibility.new_state(d["contribution_id"]), "consultation_id": d["consultation_id"],
+            "author_id": "", "day": "", "proposal_text": "", "answers": [], "campaign": "",
+            "docs": []}
 
 
 def docs_of(state: dict[str, Any]) -> list[dict[str, Any]]:
@@ -188,7 +176,7 @@ def docs_of(state: dict[str, Any]) -> list[dict[str, Any]]:
 async def _write(state: dict[str, Any], tx: StoreTx) -> None:
     """Save the state and make the public docs match it (removed when not shown)."""
     cid = state["consultation_id"]
-    wanted = {doc["id"]: doc for doc in docs_of(state)} if shows(state) else {}
+    wanted = {doc["id"]: doc for doc in docs_of(state)} if visibility.shows(state) else {}
     for old in state["docs"]:
         if old not in wanted:
             await tx.delete(CORPUS, cid, old)

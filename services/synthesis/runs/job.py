@@ -1,8 +1,8 @@
 """Runs leave the request path here.
 
 - `RunJob`, a process manager over `synthesis.events`: each `ThemeRunRequested`
-  it sees is executed in a task once its batch is committed (the clustering
-  itself in a thread), and recorded once (the append expects version 1).
+  it is handed is executed in a task of its own (the clustering itself in a
+  thread), and recorded once (the append expects version 1).
 - `run_jobs` (`parlons synthesis-jobs`, like `parlons retention`): executes runs
   still pending (a process stopped mid-run), requests the scheduled incremental
   runs (PARLONS_SYNTHESIS_SCHEDULE_MINUTES, 0 = off: a consultation whose
@@ -14,16 +14,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from services.core.clock import Clock
 from services.core.envelope import Actor, Envelope
 from services.core.events import Meta
 from services.core.ids import new_id
-from services.core.projection import Projection
+from services.core.process import ProcessManager
+from services.core.times import parse_iso
 from services.eventlog.port import EventLog
-from services.store.port import ReadStore, StoreTx
+from services.store.port import ReadStore
 from services.synthesis.runs.commands import ExecuteThemeRun, RequestThemeRun
 from services.synthesis.runs.corpus import ALL, POSITION
 from services.synthesis.runs.handlers import execute_theme_run, request_theme_run
@@ -44,23 +46,17 @@ def execute_command(event: Envelope) -> ExecuteThemeRun:
                            d["n_themes"], d["seed"])
 
 
-class RunJob(Projection):
+class RunJob(ProcessManager):
     name = "synthesis.run_job"
     topics = ("synthesis.events",)
-    tables = ()
 
     def __init__(self, log: EventLog, store: ReadStore, clock: Clock) -> None:
         self.log, self.store, self.clock = log, store, clock
-        self._seen: list[ExecuteThemeRun] = []
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def apply(self, event: Envelope, tx: StoreTx) -> None:
-        if event.type == "synthesis.ThemeRunRequested":
-            self._seen.append(execute_command(event))
-
-    async def end_batch(self, tx: StoreTx) -> None:
-        todo, self._seen = self._seen, []
-        for cmd in todo:  # started now, run after the batch commits
+    async def handle(self, events: Sequence[Envelope]) -> None:
+        todo = [execute_command(e) for e in events if e.type == "synthesis.ThemeRunRequested"]
+        for cmd in todo:  # the worker commits the batch while they run
             task = asyncio.get_running_loop().create_task(self._execute(cmd))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -105,7 +101,7 @@ async def request_scheduled_runs(*, log: EventLog, store: ReadStore, clock: Cloc
     due = clock.now() - timedelta(minutes=minutes)
     started = []
     for cid, run in sorted(latest.items()):
-        if run.get("status") != "done" or _at(run["requested_at"]) > due:
+        if run.get("status") != "done" or parse_iso(run["requested_at"]) > due:
             continue
         position = await store.get(POSITION, ALL, cid) or {"events": 0}
         if position["events"] == run.get("input_position", {}).get("corpus_events"):
@@ -117,6 +113,3 @@ async def request_scheduled_runs(*, log: EventLog, store: ReadStore, clock: Cloc
         started.append(run_id)
     return started
 
-
-def _at(iso: str) -> datetime:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00"))

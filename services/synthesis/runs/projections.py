@@ -9,8 +9,8 @@ from collections import Counter
 from typing import Any
 
 from services.core.envelope import Envelope
-from services.core.projection import Projection
 from services.store.port import StoreTx
+from services.store.projection import Projection
 from services.synthesis.runs.tables import (
     ALL,
     MEMBER_OF,

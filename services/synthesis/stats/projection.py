@@ -28,8 +28,10 @@ from collections import defaultdict
 from typing import Any
 
 from services.core.envelope import Envelope
-from services.core.projection import Projection
+from services.core.times import iso
+from services.moderation import visibility
 from services.store.port import StoreTx
+from services.store.projection import Projection
 from services.territory.geography import REGION_OF_DEPARTEMENT
 
 STATE = "synthesis_response_state"
@@ -42,7 +44,7 @@ RESPONDENTS = "_"  # the COUNTS key of the questionnaire's respondent totals
 UNKNOWN = "inconnu"  # level or territory not recorded (older events, no postcode)
 WATCHED = frozenset({"deposit.ResponseSubmitted", "deposit.ContributionWithdrawn",
                      "moderation.DecisionMade", "moderation.AppealDecided",
-                     "moderation.PersonalDataMasked", "identity.ParticipantErased"})
+                     "moderation.PersonalDataMasked", visibility.ERASED})
 
 # (questionnaire, question or RESPONDENTS, option or "", level, département) -> +/- n
 Delta = dict[tuple[str, str, str, str, str], int]
@@ -54,24 +56,26 @@ class ClosedStatsProjection(Projection):
     tables = (STATE, ROWS, COUNTS, OTHER_TEXTS, AUTHORS)
 
     def __init__(self) -> None:
-        self._tx: StoreTx | None = None
         self._delta: Delta = defaultdict(int)
+
+    def begin_batch(self) -> None:  # a new batch, or a retry after a failed one
+        self._delta = defaultdict(int)
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         if event.type not in WATCHED:
             return
-        if tx is not self._tx:  # a new batch (or a retry after a failed one): start afresh
-            self._tx, self._delta = tx, defaultdict(int)
-        if event.type == "identity.ParticipantErased":
+        if event.type == visibility.ERASED:
             await _erase(tx, event.data["participant_id"])
             return
         state = await tx.get(STATE, ALL, event.data["contribution_id"]) or _new_state(event)
-        before = published(state)
+        before = visibility.published(state)
         if not merge(state, event):
             return
         if event.type == "deposit.ResponseSubmitted":
-            state["erased"] = await _add_to_author(tx, state["author_id"], state["id"])
-        after = published(state)
+            author = await visibility.remember_author(tx, AUTHORS, state["author_id"],
+                                                      state["id"])
+            state["erased"] = bool(author["erased"])
+        after = visibility.published(state)
         await tx.put(STATE, ALL, state["id"], state)
         if state["kind"] is None:
             return
@@ -82,7 +86,7 @@ class ClosedStatsProjection(Projection):
         await _row(tx, state, after)
 
     async def end_batch(self, tx: StoreTx) -> None:
-        if tx is not self._tx or not self._delta:
+        if not self._delta:
             return
         touched: dict[tuple[str, str], list[tuple[str, str, str, int]]] = defaultdict(list)
         for (qn, key, option, level, dep), n in self._delta.items():
@@ -94,7 +98,7 @@ class ClosedStatsProjection(Projection):
                 split = doc["options"].setdefault(option, _split()) if option else doc["answered"]
                 _bump(split, level, dep, n)
             await tx.put(COUNTS, qn, key, doc)
-        self._tx, self._delta = None, defaultdict(int)
+        self._delta = defaultdict(int)
 
     def _add(self, state: dict[str, Any], sign: int) -> None:
         """Count the response in (or out): one delta per (question, option) and
@@ -114,39 +118,26 @@ class ClosedStatsProjection(Projection):
 
 def merge(state: dict[str, Any], event: Envelope) -> bool:
     """Fold one event into the response's state; False when it changes nothing."""
-    d, t = event.data, event.type
+    if not visibility.evolve(state, event):
+        return False
+    d, t, at = event.data, event.type, iso(event.occurred_at)
     if t == "deposit.ResponseSubmitted":
         state.update(kind="response", consultation_id=d["consultation_id"],
                      questionnaire_id=d["questionnaire_id"], author_id=d["author_id"],
-                     answers=d["answers"], moderation=d["moderation"],
-                     identity_level=d.get("identity_level") or UNKNOWN,
-                     territory=d.get("territory") or "", submitted_at=_iso(event))
+                     answers=d["answers"], identity_level=d.get("identity_level") or UNKNOWN,
+                     territory=d.get("territory") or "", submitted_at=at)
         state["published_at"] = state["published_at"] or (
-            state["submitted_at"] if d["moderation"] == "post" else None)
-    elif t == "deposit.ContributionWithdrawn":
-        state["withdrawn"] = True
+            at if d["moderation"] == "post" else None)
     elif t == "moderation.DecisionMade":
-        state["decision"] = d["decision"]
-        state["updated_at"] = _iso(event)
+        state["updated_at"] = at
         if d["decision"] == "approved" and not state["published_at"]:
-            state["published_at"] = _iso(event)
-    elif t == "moderation.AppealDecided" and d["outcome"] == "overturned":
-        state["decision"] = "approved"
-        state["updated_at"] = _iso(event)
-        state["published_at"] = state["published_at"] or _iso(event)
-    elif t == "moderation.PersonalDataMasked":
-        state["masked"] = True  # free texts are no longer shown nor exported
-        state["updated_at"] = _iso(event)
-    else:
-        return False
+            state["published_at"] = at
+    elif t == "moderation.AppealDecided":  # overturned: upheld ones change nothing
+        state["updated_at"] = at
+        state["published_at"] = state["published_at"] or at
+    elif t == "moderation.PersonalDataMasked":  # free texts are no longer shown nor exported
+        state["updated_at"] = at
     return True
-
-
-def published(state: dict[str, Any]) -> bool:
-    if state["kind"] is None or state["withdrawn"]:
-        return False
-    return state["decision"] == "approved" or (
-        state["moderation"] == "post" and state["decision"] is None)
 
 
 async def _row(tx: StoreTx, state: dict[str, Any], shown: bool) -> None:
@@ -174,26 +165,13 @@ async def _row(tx: StoreTx, state: dict[str, Any], shown: bool) -> None:
                 await tx.delete(OTHER_TEXTS, partition, cid)
 
 
-async def _add_to_author(tx: StoreTx, author_id: str, contribution_id: str) -> bool:
-    """Remember the author's response (for a later erasure); True if already erased."""
-    author = await tx.get(AUTHORS, ALL, author_id) or {"erased": False, "contributions": []}
-    if contribution_id not in author["contributions"]:
-        author["contributions"].append(contribution_id)
-        await tx.put(AUTHORS, ALL, author_id, author)
-    return bool(author["erased"])
-
-
 async def _erase(tx: StoreTx, participant_id: str) -> None:
-    author = await tx.get(AUTHORS, ALL, participant_id) or {"erased": False,
-                                                            "contributions": []}
-    author["erased"] = True
-    await tx.put(AUTHORS, ALL, participant_id, author)
-    for cid in author["contributions"]:
+    for cid in await visibility.erase_author(tx, AUTHORS, participant_id):
         state = await tx.get(STATE, ALL, cid)
         if state is not None and state["kind"] is not None:
             state["erased"] = True
             await tx.put(STATE, ALL, cid, state)
-            await _row(tx, state, published(state))
+            await _row(tx, state, visibility.published(state))
 
 
 def _split() -> dict[str, Any]:
@@ -212,12 +190,8 @@ def _bump(split: dict[str, Any], level: str, dep: str, n: int) -> None:
 
 
 def _new_state(event: Envelope) -> dict[str, Any]:
-    return {"id": event.data["contribution_id"], "kind": None, "consultation_id": "",
-            "questionnaire_id": "", "author_id": "", "answers": [], "moderation": "post",
+    return {**visibility.new_state(event.data["contribution_id"]), "consultation_id": "",
+            "questionnaire_id": "", "author_id": "", "answers": [],
             "identity_level": UNKNOWN, "territory": "", "submitted_at": "",
-            "published_at": None, "updated_at": None, "decision": None, "withdrawn": False,
-            "masked": False, "erased": False}
+            "published_at": None, "updated_at": None}
 
-
-def _iso(event: Envelope) -> str:
-    return event.occurred_at.isoformat().replace("+00:00", "Z")

@@ -13,14 +13,13 @@ from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
-from services.consultation.questionnaire import OTHER, OTHER_LABEL
+from services.consultation import queries as consultations
+from services.consultation.queries import OTHER, OTHER_LABEL
 from services.core.errors import NotFound
 from services.store.port import Doc, ReadStore
 from services.synthesis.stats.projection import COUNTS, OTHER_TEXTS, RESPONDENTS
 from services.synthesis.themes.model import Contribution
 
-QUESTIONNAIRES = "questionnaires"  # the consultation service's read model
-CONSULTATIONS = "consultation_detail"
 DIMENSIONS = ("level", "departement", "region")
 PAGE = 500
 
@@ -28,10 +27,10 @@ PAGE = 500
 async def questionnaire_of(store: ReadStore, consultation_id: str,
                            questionnaire_id: str) -> tuple[Doc, Doc]:
     """(consultation, questionnaire), or NotFound (a 404, never a 500)."""
-    consultation = await store.get(CONSULTATIONS, "all", consultation_id)
+    consultation = await consultations.consultation(store, consultation_id)
     if consultation is None:
         raise NotFound("Consultation")
-    questionnaire = await store.get(QUESTIONNAIRES, consultation_id, questionnaire_id)
+    questionnaire = await consultations.questionnaire(store, consultation_id, questionnaire_id)
     if questionnaire is None:
         raise NotFound("Questionnaire")
     return consultation, questionnaire

@@ -16,11 +16,11 @@ from services.consultation.streams import TOPIC
 from services.core.clock import FixedClock
 from services.core.envelope import Actor, Envelope
 from services.core.events import Meta
-from services.core.projection import Projection, project_batch
 from services.core.schema_registry import SchemaRegistry
 from services.eventlog.memory import MemoryEventLog
 from services.eventlog.port import Recorded
 from services.store.memory import MemoryReadStore
+from services.store.projection import Projection, project_batch
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 _REGISTRY = SchemaRegistry()

@@ -10,8 +10,8 @@ from services.consultation.demo import BIKE_ID, GRAND_DEBAT_ID, seed_demo
 from services.consultation.service import PROJECTIONS
 from services.consultation.streams import TOPIC
 from services.core.clock import FixedClock
-from services.core.projection import project_batch
 from services.eventlog.sqlite import SqliteEventLog
+from services.store.projection import project_batch
 from services.store.sqlite import SqliteReadStore
 
 

@@ -26,14 +26,14 @@ from services.consultation.content_handlers import save_questionnaire
 from services.consultation.projections import CatalogueProjection
 from services.consultation.projections_content import ContentProjection
 from services.core.clock import FixedClock
+from services.core.contexts import ParticipantContext
 from services.core.envelope import Actor, Envelope
 from services.core.events import Meta
-from services.core.projection import Projection, project_batch
 from services.core.schema_registry import SchemaRegistry
-from services.deposit.participant import ParticipantContext
 from services.deposit.service import HANDLERS, PROJECTIONS
 from services.eventlog.memory import MemoryEventLog
 from services.eventlog.port import Recorded
+from services.runtime.worker import Consumer, consume
 from services.store.memory import MemoryReadStore
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -63,13 +63,13 @@ class ValidatingLog(MemoryEventLog):
 
 
 class World:
-    def __init__(self, extra: Sequence[Projection] = ()) -> None:
+    def __init__(self, extra: Sequence[Consumer] = ()) -> None:
         self.log = ValidatingLog()
         self.store = MemoryReadStore()
         self.clock = FixedClock(NOW)
         self.organiser = Meta(Actor("organiser-1", "organiser"))
         self.meta = Meta(Actor("anonymous", "anonymous"))
-        self.projections: list[Projection] = [
+        self.projections: list[Consumer] = [
             CatalogueProjection(), ContentProjection(), *(p() for p in PROJECTIONS), *extra]
         self._seen: dict[str, int] = {}
 
@@ -106,7 +106,7 @@ class World:
             for p in self.projections:
                 wanted = [e for e in events if e.topic in p.topics]
                 if wanted:
-                    await project_batch(p, wanted, self.store)
+                    await consume(p, wanted, self.store)
 
     async def events(self, topic: str = "deposit.events") -> list[Envelope]:
         return [r.event for r in await self.log.read(topic, limit=1_000_000)]

@@ -37,8 +37,8 @@ async def test_retention_erases_accounts_inactive_for_the_set_number_of_days() -
     from services.core.envelope import Actor
     from services.core.events import Meta
     from services.identity.commands import EraseParticipant, RecordSignIn, RegisterParticipant
-    from services.identity.levels import identity_level
     from services.identity.model import new_participant_id
+    from services.identity.queries import identity_level
     from services.identity.retention import apply_retention
     from services.identity.settings import IdentitySettings
     from services.runtime.bootstrap import bootstrap
@@ -76,7 +76,7 @@ async def test_retention_erases_accounts_inactive_for_the_set_number_of_days() -
 async def _catch_up(container: object) -> None:
     for worker in container.workers():  # type: ignore[attr-defined]
         sub = await container.log.subscribe(  # type: ignore[attr-defined]
-            worker.group, worker.projection.topics)
+            worker.group, worker.consumer.topics)
         try:
             while await worker.run_once(sub):
                 pass

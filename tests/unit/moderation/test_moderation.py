@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from deposit.world import CID, World, participant
 
+from services.core.contexts import ModeratorContext
 from services.core.errors import DomainError
 from services.deposit.commands import SubmitArgument, SubmitProposal
 from services.moderation.commands import (
@@ -19,7 +20,6 @@ from services.moderation.commands import (
     FlagContribution,
     LodgeAppeal,
     MaskPersonalData,
-    ModeratorContext,
 )
 from services.moderation.handlers import (
     claim_item,
@@ -102,8 +102,7 @@ async def test_pre_moderation_hides_until_approved_and_the_check_is_written_once
     # a redelivered deposit event appends nothing new (deterministic id, stream key)
     auto = AutoModeration(world.log, world.clock)
     [submitted] = [e for e in await world.events() if e.data["contribution_id"] == "k1"]
-    from services.core.projection import project_batch
-    await project_batch(auto, [submitted], world.store)
+    await auto.handle([submitted])
     assert len([e for e in await world.events("moderation.events")
                 if e.type == "moderation.ContributionChecked"]) == 1
 

@@ -1,17 +1,18 @@
 """The automatic moderation process manager works per batch: one append for the
 checks of a whole batch, a partly redelivered batch still ends with exactly one
-check per contribution, and a batch whose transaction failed leaves nothing behind."""
+check per contribution, and a batch whose append failed is checked once when the
+worker hands it again."""
 
 from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from deposit.world import CID, World, participant
 
-from services.core.projection import project_batch
+from services.core.errors import EventLogUnavailable
 from services.deposit.commands import SubmitProposal
 from services.moderation.process import AutoModeration
-from services.store.memory import MemoryReadStore
 
 
 async def submitted(world: World, *bodies: str) -> list:  # type: ignore[type-arg]
@@ -36,7 +37,7 @@ async def test_a_batch_appends_all_its_checks_in_one_call() -> None:
         return await inner_append(batch, expect=expect)
 
     world.log.append = counting  # type: ignore[method-assign]
-    await project_batch(AutoModeration(world.log, world.clock), events, world.store)
+    await AutoModeration(world.log, world.clock).handle(events)
     assert appends == [3]
     assert await checks(world) == {"k0": 1, "k1": 1, "k2": 1}
 
@@ -44,17 +45,25 @@ async def test_a_batch_appends_all_its_checks_in_one_call() -> None:
 async def test_a_partly_redelivered_batch_checks_each_contribution_once() -> None:
     world = await World().setup()
     events = await submitted(world, "Des pistes cyclables.", "Plus de bancs.", "Un marché bio.")
-    # the middle one was checked by an earlier process whose guards were lost
-    await project_batch(AutoModeration(world.log, world.clock), events[1:2], MemoryReadStore())
-    await project_batch(AutoModeration(world.log, world.clock), events, world.store)
+    # the middle one was checked by an earlier process that crashed before its commit
+    await AutoModeration(world.log, world.clock).handle(events[1:2])
+    await AutoModeration(world.log, world.clock).handle(events)
     assert await checks(world) == {"k0": 1, "k1": 1, "k2": 1}
 
 
-async def test_a_batch_that_failed_before_its_end_appends_nothing_later() -> None:
+async def test_a_batch_whose_append_failed_is_checked_once_when_handed_again() -> None:
     world = await World().setup()
     events = await submitted(world, "Des pistes cyclables.", "Plus de bancs.")
     auto = AutoModeration(world.log, world.clock)
-    async with MemoryReadStore().transaction() as tx:  # a batch that dies after one event
-        await auto.apply(events[0], tx)
-    await project_batch(auto, events[1:], world.store)  # the next batch, a new transaction
-    assert await checks(world) == {"k1": 1}  # k0 is redelivered later, not checked here
+    inner_append = world.log.append
+
+    async def down(batch, *, expect=None):  # type: ignore[no-untyped-def]
+        raise EventLogUnavailable("disk full")
+
+    world.log.append = down  # type: ignore[method-assign]
+    with pytest.raises(EventLogUnavailable):
+        await auto.handle(events)
+    assert await checks(world) == {}
+    world.log.append = inner_append  # type: ignore[method-assign]
+    await auto.handle(events)  # the worker retries the same batch
+    assert await checks(world) == {"k0": 1, "k1": 1}

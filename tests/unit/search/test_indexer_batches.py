@@ -15,11 +15,11 @@ import pytest
 from search_events import Log, sample
 from test_search_indexer import snapshot
 
-from services.core.projection import project_batch
 from services.search.indexer import SearchIndexer
 from services.search.memory import MemorySearchIndex
 from services.search.port import SearchDoc
 from services.store.memory import MemoryReadStore
+from services.store.projection import project_batch
 
 
 class CountingIndex(MemorySearchIndex):

@@ -8,12 +8,12 @@ import pytest
 from search_events import Log, sample
 
 from services.core.envelope import Envelope
-from services.core.projection import project_batch
 from services.search.indexer import SearchIndexer
 from services.search.memory import MemorySearchIndex
 from services.search.port import SearchIndex, SearchRequest
 from services.search.workspace import public
 from services.store.memory import MemoryReadStore
+from services.store.projection import project_batch
 
 QUERIES = ["", "piste", "velo OR bus", '"garage a velos"', "tramway port", "gratuits -bus",
            "train"]

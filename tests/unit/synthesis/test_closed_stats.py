@@ -12,8 +12,8 @@ import pytest
 
 from services.core.envelope import Envelope
 from services.core.errors import NotFound
-from services.core.projection import project_batch
 from services.store.memory import MemoryReadStore
+from services.store.projection import project_batch
 from services.synthesis.opendata.export import OpenDataExport
 from services.synthesis.stats.projection import ROWS, ClosedStatsProjection
 from services.synthesis.stats.read import closed_question_stats, other_texts

@@ -12,10 +12,10 @@ import pytest
 from services.core.envelope import Actor
 from services.core.errors import DomainError, NotFound
 from services.core.events import Meta
-from services.core.projection import project_batch
 from services.eventlog.port import read_all
-from services.identity.mailer import OutboxMailer
+from services.identity.mailer import OutboxMailer, VaultMail
 from services.identity.memory import MemoryOutbox, MemoryVault
+from services.store.projection import project_batch
 from services.synthesis.followup import handlers as fh
 from services.synthesis.followup import model as fm
 from services.synthesis.followup.digest import send_digests
@@ -84,8 +84,8 @@ async def test_a_response_notifies_the_contributors_of_its_theme_in_app_and_by_d
         await vault.store_profile(pid, {"email": f"{pid}@exemple.fr", "pseudonym": pid})
     mailer = OutboxMailer(outbox, vault, w.clock)
     job = Meta(actor=Actor.system())
-    sent = await send_digests(log=w.log, store=w.store, clock=w.clock, vault=vault,
-                              mailer=mailer, meta=job)
+    mail = VaultMail(vault, mailer)
+    sent = await send_digests(log=w.log, store=w.store, clock=w.clock, mail=mail, meta=job)
     assert sent == len(reachable)
     mails = await mailer.read(limit=100)
     assert sorted(m["to"] for m in mails) == sorted(f"{p}@exemple.fr" for p in reachable)
@@ -93,8 +93,8 @@ async def test_a_response_notifies_the_contributors_of_its_theme_in_app_and_by_d
     await w.project()
     digests = [d async for _, _, d in w.store.scan(DIGESTS)]
     assert digests and not any(d["items"] for d in digests)
-    assert await send_digests(log=w.log, store=w.store, clock=w.clock, vault=vault,
-                              mailer=mailer, meta=job) == 0  # nothing twice
+    assert await send_digests(log=w.log, store=w.store, clock=w.clock, mail=mail,
+                              meta=job) == 0  # nothing twice
     events = [r.event async for r in read_all(w.log, "synthesis.events")]
     assert not any("@" in str(e.data) for e in events)
 
@@ -130,7 +130,7 @@ async def test_the_run_job_executes_requests_after_commit_and_pending_ones_later
     await w.send(h.request_theme_run, c.RequestThemeRun("r1", CID, "p-ana", n_themes=3))
     await w.send(h.request_theme_run, c.RequestThemeRun("r2", CID, "p-ana", n_themes=3))
     first = [r.event async for r in read_all(w.log, "synthesis.events")]
-    await project_batch(job, first[:1], w.store)  # r1 seen by the job; r2 not (a crash)
+    await job.handle(first[:1])  # r1 handed to the job; r2 not (a crash)
     await job.idle()
     await w.project()
     assert (await w.store.get(RUNS, CID, "r1") or {})["status"] == "done"

@@ -17,9 +17,9 @@ import pytest
 
 from services.consultation.granddebat import import_granddebat
 from services.consultation.questionnaire import validate_questionnaire
-from services.core.projection import project_batch
 from services.store.memory import MemoryReadStore
 from services.store.port import Doc, ReadStore
+from services.store.projection import project_batch
 from services.store.sqlite import SqliteReadStore
 from services.synthesis.opendata.columns import BASE_COLUMNS, header
 from services.synthesis.opendata.dictionary import dictionary_markdown

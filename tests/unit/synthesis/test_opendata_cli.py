@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from services.runtime.jobs.opendata import export_command
 from services.runtime.settings import Settings
-from services.synthesis.opendata.cli import export_command
 
 
 async def test_cli_refuses_an_unknown_consultation(tmp_path: Path) -> None:

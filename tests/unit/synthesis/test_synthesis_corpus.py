@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 
 from services.core.envelope import Actor, Envelope
 from services.core.events import DomainEvent, Meta, wrap
-from services.core.projection import project_batch
 from services.deposit.events import ContributionWithdrawn, ProposalSubmitted, ResponseSubmitted
 from services.identity.events import ParticipantErased
 from services.moderation.events import ContributionChecked, DecisionMade
 from services.store.memory import MemoryReadStore
+from services.store.projection import project_batch
 from services.synthesis.runs.corpus import CorpusProjection, StoreSynthesisSource
 
 META = Meta(actor=Actor.system())

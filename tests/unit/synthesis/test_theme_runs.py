@@ -15,13 +15,13 @@ from services.core.clock import FixedClock
 from services.core.envelope import Actor
 from services.core.errors import DomainError
 from services.core.events import Meta
-from services.core.projection import project_batch
 from services.core.schema_registry import SchemaRegistry
 from services.eventlog.memory import MemoryEventLog
 from services.eventlog.port import read_all
 from services.runtime.metrics import Metrics
 from services.runtime.validating_log import ValidatingEventLog
 from services.store.memory import MemoryReadStore
+from services.store.projection import project_batch
 from services.synthesis.runs import commands as c
 from services.synthesis.runs import handlers as h
 from services.synthesis.runs.corpus import MemorySynthesisSource

@@ -17,13 +17,13 @@ from services.consultation.commands import (
 )
 from services.consultation.projections import CatalogueProjection
 from services.core.clock import FixedClock
+from services.core.contexts import ParticipantContext
 from services.core.envelope import Actor, Envelope
 from services.core.events import Meta
-from services.core.projection import Projection, project_batch
 from services.core.schema_registry import SchemaRegistry
-from services.deposit.participant import ParticipantContext
 from services.eventlog.memory import MemoryEventLog
 from services.eventlog.port import Recorded
+from services.runtime.worker import Consumer, consume
 from services.store.memory import MemoryReadStore
 from services.vote.items import HIDDEN, WITHDRAWN, MemoryPublishedItems, PublishedItem
 from services.vote.projections import TalliesProjection
@@ -56,7 +56,7 @@ class World:
         self.items = MemoryPublishedItems()
         self.options = VoteOptions(check_existing=check_existing, catch_up_s=0.2)
         self.meta = Meta(Actor("organiser-1", "organiser"))
-        self.projections: list[Projection] = [CatalogueProjection(), TalliesProjection()]
+        self.projections: list[Consumer] = [CatalogueProjection(), TalliesProjection()]
         self._seen: dict[str, int] = {}
 
     async def setup(self, *, identity_level: str = "anonymous") -> World:
@@ -100,7 +100,7 @@ class World:
             for p in self.projections:
                 wanted = [e for e in events if e.topic in p.topics]
                 if wanted:
-                    await project_batch(p, wanted, self.store)
+                    await consume(p, wanted, self.store)
 
     async def events(self) -> list[Envelope]:
         return [r.event for r in await self.log.read("vote.events", limit=1_000_000)]

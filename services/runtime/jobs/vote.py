@@ -1,13 +1,14 @@
-"""The vote service's jobs. `parlons recount`: every vote tally recomputed from
-the log and compared with the projection; prints the differences (French) and
-exits 1 if there are any. `parlons freeze-results`: freezes the results of every
-vote phase that has ended (exit 1 if one could not be frozen)."""
+"""`parlons recount`: every vote tally recomputed from the log and compared with
+the projection; prints the differences (French) and exits 1 if there are any.
+`parlons freeze-results`: freezes the results of every vote phase that has
+ended (exit 1 if one could not be frozen)."""
 
 from __future__ import annotations
 
 from services.runtime.bootstrap import bootstrap
 from services.runtime.runner import running
 from services.runtime.settings import Settings
+from services.vote.closing import freeze_ended_phases
 from services.vote.recount import compare, recount
 
 
@@ -25,9 +26,7 @@ async def recount_command(settings: Settings) -> int:
 
 
 async def freeze_results_command(settings: Settings) -> int:
-    """`parlons freeze-results`: one pass of `closing.freeze_ended_phases`."""
-    from services.vote.closing import freeze_ended_phases
-
+    """One pass of `closing.freeze_ended_phases`."""
     container = bootstrap(settings, services=["vote"])
     async with running(container, workers=False):
         outcomes = await freeze_ended_phases(container.store, container.handle,

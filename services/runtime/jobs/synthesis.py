@@ -5,6 +5,7 @@ updates (PARLONS_SYNTHESIS_SCHEDULE_MINUTES), the follow-up e-mail digests."""
 from __future__ import annotations
 
 from services.core.events import Meta
+from services.identity.mailer import VaultMail
 from services.identity.service import IdentityPorts
 from services.runtime.bootstrap import bootstrap
 from services.runtime.runner import running
@@ -29,8 +30,9 @@ async def synthesis_jobs_command(settings: Settings) -> int:
             executed += await run_pending(log=log, store=store, clock=clock)
         identity = container.ports["identity"]
         assert isinstance(identity, IdentityPorts)
-        sent = await send_digests(log=log, store=store, clock=clock, vault=identity.vault,
-                                  mailer=identity.mailer, meta=Meta(actor=JOB_ACTOR),
+        sent = await send_digests(log=log, store=store, clock=clock,
+                                  mail=VaultMail(identity.vault, identity.mailer),
+                                  meta=Meta(actor=JOB_ACTOR),
                                   public_url=identity.settings.public_url)
     print(f"synthesis-jobs: {executed} runs executed, {len(scheduled)} updates scheduled, "
           f"{sent} digests sent")

@@ -1,0 +1,32 @@
+"""The consultation service's query port: what other services may read of it.
+Its read models (a consultation's detail with its phases, its questionnaires)
+are reference data for their decisions, and the rules that interpret them (which
+phase is open now, which answers a questionnaire accepts) come with them, so no
+service re-derives them. Nothing else of this package is theirs to import."""
+
+from __future__ import annotations
+
+from services.consultation.granddebat import OTHER_PARTS as GRAND_DEBAT_OTHER_PARTS
+from services.consultation.granddebat import read_rows as grand_debat_rows
+from services.consultation.model import known_territories
+from services.consultation.phases import ACTIONS, current_phase, open_actions
+from services.consultation.projections import DETAIL as CONSULTATIONS
+from services.consultation.projections_content import QUESTIONNAIRES
+from services.consultation.questionnaire import OTHER, OTHER_LABEL, Answer, validate_answers
+from services.store.port import Doc, ReadStore
+
+ALL = "all"
+
+__all__ = ["ACTIONS", "CONSULTATIONS", "GRAND_DEBAT_OTHER_PARTS", "OTHER", "OTHER_LABEL",
+           "QUESTIONNAIRES", "Answer", "consultation", "current_phase", "grand_debat_rows",
+           "known_territories", "open_actions", "questionnaire", "validate_answers"]
+
+
+async def consultation(store: ReadStore, consultation_id: str) -> Doc | None:
+    """The consultation's detail (title, phases, identity level, moderation...)."""
+    return await store.get(CONSULTATIONS, ALL, consultation_id)
+
+
+async def questionnaire(store: ReadStore, consultation_id: str,
+                        questionnaire_id: str) -> Doc | None:
+    return await store.get(QUESTIONNAIRES, consultation_id, questionnaire_id)

@@ -1,0 +1,122 @@
+"""The adapters a process runs on, chosen from settings: the one place that
+names a driver (SQLite, Kafka, tantivy, OpenSearch, SMTP...). Each is imported
+only when chosen, so a process loads no driver it does not use."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from services.core.clock import Clock
+from services.core.schema_registry import SchemaRegistry
+from services.eventlog.port import EventLog
+from services.runtime.settings import Settings
+from services.store.port import ReadStore
+
+if TYPE_CHECKING:
+    from services.consultation.blobstore import BlobStore
+    from services.identity.service import IdentityPorts
+    from services.search.port import SearchIndex
+
+
+def event_log(settings: Settings, registry: SchemaRegistry) -> EventLog:
+    if settings.event_log == "memory":
+        from services.eventlog.memory import MemoryEventLog
+
+        return MemoryEventLog(key_for=registry.key)
+    if settings.event_log == "sqlite":
+        from services.eventlog.sqlite import SqliteEventLog
+
+        sqlite_log: EventLog = SqliteEventLog(
+            _ensure_parent(settings.events_db), key_for=registry.key)
+        return sqlite_log
+    from services.eventlog.kafka import KafkaEventLog
+
+    kafka_log: EventLog = KafkaEventLog(
+        settings.kafka_bootstrap, registry.topics, registry.key,
+        request_timeout_ms=settings.kafka_request_timeout_ms,
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+    )
+    return kafka_log
+
+
+def read_store(settings: Settings) -> ReadStore:
+    if settings.read_store == "memory":
+        from services.store.memory import MemoryReadStore
+
+        return MemoryReadStore()
+    from services.store.sqlite import SqliteReadStore
+
+    sqlite_store: ReadStore = SqliteReadStore(_ensure_parent(settings.read_db))
+    return sqlite_store
+
+
+def blob_store(settings: Settings) -> BlobStore:
+    from services.consultation.blobstore import FilesystemBlobStore, MemoryBlobStore
+
+    if settings.read_store == "memory":  # a throwaway platform keeps no files either
+        return MemoryBlobStore()
+    return FilesystemBlobStore(settings.data_dir / "blobs")
+
+
+def search_index(settings: Settings) -> SearchIndex:
+    """PARLONS_SEARCH_BACKEND: `memory` | `tantivy` (files under <data_dir>/search) |
+    `opensearch` (OPENSEARCH_URL). Default: memory when the read store is in
+    memory (a throwaway platform), tantivy otherwise."""
+    backend = os.environ.get("PARLONS_SEARCH_BACKEND") or (
+        "memory" if settings.read_store == "memory" else "tantivy")
+    if backend == "memory":
+        from services.search.memory import MemorySearchIndex
+
+        return MemorySearchIndex()
+    if backend == "tantivy":
+        from services.search.tantivy_index import TantivySearchIndex
+
+        return TantivySearchIndex(settings.data_dir / "search")
+    if backend == "opensearch":
+        from services.search.opensearch_index import OpenSearchIndex
+
+        return OpenSearchIndex(os.environ["OPENSEARCH_URL"])
+    raise ValueError(f"PARLONS_SEARCH_BACKEND={backend!r}: memory, tantivy or opensearch")
+
+
+def identity_ports(settings: Settings, clock: Clock) -> IdentityPorts:
+    """The vault, token ledger and outbox (in memory for a throwaway platform,
+    else SQLite in <data_dir>/identity.db) and the mailer (outbox or SMTP)."""
+    from services.identity.mailer import OutboxMailer, SmtpMailer
+    from services.identity.ports import Mailer, OutboxStore, TokenLedger
+    from services.identity.service import build_ports
+    from services.identity.settings import IdentitySettings
+    from services.identity.vault import Vault
+
+    s = IdentitySettings()
+    secret = s.resolved_secret()
+    vault: Vault
+    ledger: TokenLedger
+    outbox: OutboxStore
+    if settings.read_store == "memory":
+        from services.identity.memory import MemoryOutbox, MemoryTokenLedger, MemoryVault
+
+        vault, ledger, outbox = MemoryVault(secret), MemoryTokenLedger(), MemoryOutbox()
+    else:
+        from services.identity.sqlite import (
+            IdentityDb,
+            SqliteOutbox,
+            SqliteTokenLedger,
+            SqliteVault,
+        )
+
+        db = IdentityDb(_ensure_parent(settings.data_dir / "identity.db"))
+        vault, ledger, outbox = SqliteVault(db, secret), SqliteTokenLedger(db), SqliteOutbox(db)
+    mailer: Mailer = (OutboxMailer(outbox, vault, clock) if s.mail_backend == "outbox" else
+                      SmtpMailer(host=s.smtp_host, port=s.smtp_port, sender=s.mail_from,
+                                 user=s.smtp_user, password=s.smtp_password,
+                                 starttls=s.smtp_starttls))
+    return build_ports(s, clock, vault=vault, ledger=ledger, outbox=outbox, mailer=mailer)
+
+
+def _ensure_parent(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path

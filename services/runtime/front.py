@@ -1,0 +1,64 @@
+"""Binds the web front end to a container: what the pages are given (the bus
+as the back office's command sender, the read store, the ports, the
+read-your-writes wait) and the identity service's providers of who is acting."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from services.apikit.state import ApiState
+from services.core.context import correlation_id
+from services.core.envelope import Actor
+from services.core.events import Meta
+from services.core.ids import new_id
+from services.runtime.bootstrap import Container
+from services.web.app import install_web
+from services.web.deps import WebDeps
+from services.web.identity_session import back_office_actor
+from services.web.settings import WebSettings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+SETTLE_MAX_SECONDS = 2.0
+
+
+def web_deps(container: Container, settings: WebSettings | None = None) -> WebDeps:
+    settings = settings or WebSettings()
+
+    async def send(command: Any) -> Any:
+        # An organiser participant acts under their own pseudonymous id (set by the
+        # identity guard); the settings-configured admin under its user name.
+        actor = back_office_actor() or Actor(id=settings.admin_user, role="organiser")
+        meta = Meta(actor=actor, correlation_id=correlation_id() or new_id())
+        return await container.handle(command, meta)
+
+    async def settle() -> None:
+        """Read-your-writes for the back office: wait (bounded) until every running
+        worker has consumed everything in the log. The lag is asked of the log
+        itself, not read from the gauge, which lags one poll behind an append (CI
+        saw a redirect race ahead of a claim). Best effort: after
+        SETTLE_MAX_SECONDS the page shows what is there."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SETTLE_MAX_SECONDS
+        while True:
+            try:
+                lags = [await w.lag() for w in list(container.built_workers)]
+            except Exception:  # a broker hiccup must not fail the user's action
+                return
+            if not any(lags) or loop.time() >= deadline:
+                return
+            await asyncio.sleep(0.02)
+
+    async def read_blob(address: str) -> bytes | None:
+        data: bytes | None = await container.blobs.get(address)
+        return data
+
+    return WebDeps(store=container.store, send=send, bus=container, settings=settings,
+                   settle=settle, read_blob=read_blob, ports=container.ports,
+                   data_dir=container.settings.data_dir)
+
+
+def install_front(app: FastAPI, container: Container, state: ApiState) -> None:
+    install_web(app, web_deps(container), state.providers)
