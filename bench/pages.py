@@ -115,7 +115,7 @@ async def main(seconds: float) -> None:
                                                   reverse=True)][40:60]
             items = [await store.get("published_articles", CID, k) for k in keys]
             page = views.Page([i for i in items if i], 3, ITEMS // 20, ITEMS)
-            response = public_page(_Request(), env, "articles.html",
+            response = public_page(_Request(), env, "public/articles.html",
                                    {"consultation": c, "page": page})
             return response.status_code
 

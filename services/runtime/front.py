@@ -15,7 +15,7 @@ from services.core.ids import new_id
 from services.runtime.bootstrap import Container
 from services.web.app import install_web
 from services.web.deps import WebDeps
-from services.web.identity_session import back_office_actor
+from services.web.session import back_office_actor
 from services.web.settings import WebSettings
 
 if TYPE_CHECKING:

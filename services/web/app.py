@@ -16,30 +16,27 @@ from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from services.apikit.state import Providers
-from services.identity.service import IdentityPorts
 from services.web import (
-    admin_auth,
-    admin_consultations,
-    admin_content,
-    admin_items,
-    deposit_forms,
-    deposit_pages,
+    account,
+    backoffice,
+    deposit,
+    moderation,
     public,
-    search_pages,
-    search_public,
-    synthesis_admin,
-    synthesis_pages,
-    synthesis_stats_pages,
-    vote_pages,
+    search,
+    synthesis,
+    vote,
 )
 from services.web.deps import Web, WebDeps
+from services.web.deps import install as install_deps
 from services.web.forms import LoginRequired
 from services.web.headers import SecurityHeaders, content_security_policy
-from services.web.identity_wiring import install_identity_web
 from services.web.passwords import hash_password
 from services.web.rendering import build_environment, public_page
 from services.web.security import Csrf, Sessions
 
+# Each package of pages installs its routes (order: until every page route is
+# unambiguous, synthesis, search and deposit go before public's generic lists).
+PAGES = (synthesis, search, deposit, public, backoffice, account, moderation, vote)
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("parlons.web")
 
@@ -77,7 +74,7 @@ def install_web(app: FastAPI, deps: WebDeps, providers: Providers | None = None)
     web = build_web(deps)
     if providers is not None:
         web.providers = providers
-    app.state.parlons_web = web
+    install_deps(app, web)
     tiles = [deps.settings.tile_url.split("/{")[0]] if deps.settings.tile_url else []
     app.add_middleware(
         SecurityHeaders,
@@ -85,25 +82,8 @@ def install_web(app: FastAPI, deps: WebDeps, providers: Providers | None = None)
         hsts=deps.settings.cookies_secure,
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    # Before `public`: its /consultations/{slug}/{kind} would take /synthese.
-    app.include_router(synthesis_pages.routes(web))
-    app.include_router(synthesis_admin.routes(web))
-    # Before `public`: its /consultations/{slug}/{kind} would take /propositions.
-    # Search first: /propositions/similaires is not a proposal id.
-    app.include_router(search_public.routes(web))
-    app.include_router(search_pages.routes(web))
-    app.include_router(deposit_forms.routes(web))
-    app.include_router(deposit_pages.routes(web))
-    app.include_router(public.routes(web))
-    app.include_router(admin_auth.routes(web))
-    app.include_router(admin_consultations.routes(web))
-    app.include_router(admin_content.routes(web))
-    app.include_router(admin_items.routes(web))
-    identity = deps.port("identity", IdentityPorts)
-    if identity is not None and deps.bus is not None:
-        install_identity_web(app, web, identity, deps.bus, web.providers)
-    app.include_router(vote_pages.routes(web))
-    app.include_router(synthesis_stats_pages.routes(web, deps.data_dir / "opendata"))
+    for package in PAGES:
+        package.install(app, web)
 
     async def login_required(request: Request, exc: Exception) -> Response:
         return RedirectResponse(f"/admin/connexion?suite={request.url.path}", status_code=303)

@@ -1,14 +1,18 @@
-"""What the web layer needs from the rest of Parlons: ports only. The runtime's
-container builds one `WebDeps`; tests build one over the memory fakes."""
+"""What the web layer needs from the rest of Parlons: ports only. The runtime
+builds one `WebDeps` from its container (services/runtime/front.py); tests build
+one over the memory fakes. Routes are module-level functions that receive the
+`Web` built from it through the `WebDep` dependency."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
+from fastapi import Depends
 from jinja2 import Environment
+from starlette.requests import Request
 
 from services.apikit.state import Providers
 from services.core.bus import Bus
@@ -82,3 +86,33 @@ class Web:
         if log is None:
             raise RuntimeError("this front end was built without the event log")
         return log
+
+    @property
+    def store(self) -> ReadStore:
+        return self.deps.store
+
+    @property
+    def settings(self) -> WebSettings:
+        return self.deps.settings
+
+
+WEB_STATE = "parlons_web"
+
+
+def install(app: Any, web: Web) -> None:
+    setattr(app.state, WEB_STATE, web)
+
+
+async def get_web(request: Request) -> Web:
+    """The front end's `Web`, for a route: `web: WebDep`."""
+    web: Web = getattr(request.app.state, WEB_STATE)
+    return web
+
+
+def web_of(request: Request) -> Web:
+    """The same, outside a route (a middleware, an exception handler)."""
+    web: Web = getattr(request.app.state, WEB_STATE)
+    return web
+
+
+WebDep = Annotated[Web, Depends(get_web)]

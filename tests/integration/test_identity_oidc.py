@@ -15,7 +15,7 @@ import werkzeug.serving
 from test_identity_web import Platform, csrf_of, open_platform
 
 from services.identity.queries import identity_level
-from services.web.identity_oidc import CHOOSE
+from services.web.account.oidc import CHOOSE
 
 
 @pytest.fixture

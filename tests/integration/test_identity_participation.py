@@ -179,7 +179,7 @@ async def test_every_moderation_and_vote_admin_api_route_with_each_role(
     about an item of c1, with each role: only c1's moderators and admins, and the
     platform admin, pass the moderation routes; the vote admin routes take their
     bearer token, never a session."""
-    from services.web.identity_guard import all_routes
+    from services.web.backoffice.guard import all_routes
 
     p = platform
     await open_consultation(p, "c1", level="anonymous", moderation="pre")

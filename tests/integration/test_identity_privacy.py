@@ -30,7 +30,7 @@ from services.identity.commands import GrantRole, RegisterParticipant
 from services.identity.model import new_participant_id
 from services.identity.queries import roles_in
 from services.identity.retention import apply_retention
-from services.web.identity_guard import all_routes, back_office_routes
+from services.web.backoffice.guard import all_routes, back_office_routes
 
 LOGIN = "/admin/connexion"
 

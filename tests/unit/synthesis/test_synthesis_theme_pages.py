@@ -7,7 +7,7 @@ from __future__ import annotations
 from services.store.memory import MemoryReadStore
 from services.synthesis.runs.corpus import CORPUS
 from services.synthesis.runs.tables import MEMBERS, member_key, members_partition
-from services.web.synthesis_views import theme_members
+from services.web.synthesis.views import theme_members
 
 CID, RUN = "c1", "run-1"
 THEME = {"theme_id": "t1", "parts": ["0", "1"]}  # a merged theme: two parts

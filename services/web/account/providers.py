@@ -1,0 +1,169 @@
+"""The session behind the JSON APIs: who participates, moderates or analyses,
+read from the browser's session cookie (ADR 0013), installed on `app.state` for
+deposit's `participant_context`, moderation's `moderator_context` and identity's
+`analyst_context`.
+
+CSRF for JSON calls: a state change authenticated by the session cookie needs
+the `X-CSRF-Token` header (the signed double-submit token of the forms, also
+given by `GET /api/session`), and its `Origin`, when the browser sends one,
+must be this site. A cross-site page can neither read the token nor set the
+header without a CORS preflight, which Parlons never answers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from services.apikit.state import Providers
+from services.core.contexts import AnalystContext, ModeratorContext, ParticipantContext
+from services.core.levels import check_participation
+from services.identity.queries import Capability, consultations_where, may
+from services.moderation.queue import ALL, ITEMS
+from services.web.deps import Web
+from services.web.session import Visitor, session_participant, visitor
+
+POW_SCAN_LIMIT = 10_000
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "X-CSRF-Token"
+
+
+class AccessRefused(Exception):
+    """401 (nobody is logged in) or 403 (not allowed), French message; answered
+    in the JSON error shape under /api/, as a page elsewhere."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+LOGIN_FIRST = AccessRefused(401, "login_required",
+                            "Connectez-vous pour participer (adresse électronique, "
+                            "FranceConnect ou session anonyme si la consultation le permet).")
+BAD_CSRF = AccessRefused(403, "csrf", "Requête refusée : jeton anti-falsification absent ou "
+                                      "invalide. Rechargez la page et recommencez.")
+NOT_MODERATOR = AccessRefused(403, "forbidden", "Réservé aux modérateurs de la consultation.")
+NOT_ANALYST = AccessRefused(403, "forbidden", "Réservé aux analystes de la consultation.")
+
+
+def check_api_csrf(web: Web, request: Request) -> None:
+    if request.method in SAFE_METHODS:
+        return
+    origin = request.headers.get("origin")
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    if origin is not None and origin != own:
+        raise BAD_CSRF
+    if not web.csrf.valid(request.cookies.get(web.csrf.cookie),
+                          request.headers.get(CSRF_HEADER)):
+        raise BAD_CSRF
+
+
+def _logged_in(web: Web, request: Request) -> Visitor:
+    who = visitor(web, request)
+    if who is None:
+        raise LOGIN_FIRST
+    check_api_csrf(web, request)
+    return who
+
+
+async def _json_consultation(request: Request) -> str | None:
+    if "json" not in request.headers.get("content-type", ""):
+        return None
+    try:
+        body: Any = await request.json()  # cached: FastAPI reads the same body
+    except ValueError:
+        return None
+    value = body.get("consultation_id") if isinstance(body, dict) else None
+    return value if isinstance(value, str) else None
+
+
+async def _consultations_concerned(web: Web, request: Request) -> set[str] | None:
+    """The consultations a moderation request is about (path, the item's or
+    campaign's consultation, a JSON body's); None when it names an unknown item."""
+    params = request.path_params
+    found: set[str] = set()
+    if "consultation_id" in params:
+        found.add(str(params["consultation_id"]))
+    for name in ("contribution_id", "group_id"):  # a campaign is named by its first member
+        if name in params:
+            item = await web.deps.store.get(ITEMS, ALL, str(params[name]))
+            if item is None:
+                return None
+            found.add(str(item["consultation_id"]))
+    body_cid = await _json_consultation(request)
+    if body_cid is not None:
+        found.add(body_cid)
+    return found
+
+
+def provide(web: Web, providers: Providers) -> None:
+    """Who participates, moderates and analyses, for the JSON APIs."""
+    store = web.deps.store
+
+    async def participant(request: Request) -> ParticipantContext:
+        _logged_in(web, request)
+        who = await session_participant(web, request)
+        if who is None:
+            raise LOGIN_FIRST
+        cid = request.path_params.get("consultation_id")
+        if cid is not None:  # fail early; deposit's handlers check again
+            doc = await store.get("consultation_detail", "all", str(cid))
+            if doc is not None:
+                check_participation(str(doc.get("identity_level", "anonymous")),
+                                    who.identity_level)
+        return who
+
+    async def moderator(request: Request) -> ModeratorContext:
+        who = _logged_in(web, request)
+        if who.is_admin:
+            return ModeratorContext(who.id)
+        concerned = await _consultations_concerned(web, request)
+        if not concerned:
+            raise NOT_MODERATOR
+        for cid in concerned:
+            if not await may(store, who.id, cid, Capability.MODERATE):
+                raise NOT_MODERATOR
+        return ModeratorContext(who.id)
+
+    async def analyst(request: Request) -> AnalystContext:
+        who = _logged_in(web, request)
+        if who.is_admin:
+            return AnalystContext(who.id, None)
+        readable = await consultations_where(store, who.id, Capability.ANALYSE)
+        cid = request.path_params.get("consultation_id")
+        if not readable or (cid is not None and str(cid) not in readable):
+            raise NOT_ANALYST
+        return AnalystContext(who.id, readable)
+
+    providers.participant = participant
+    providers.moderator = moderator
+    providers.analyst = analyst
+
+
+def session_routes(web: Web) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/api/session")
+    async def session(request: Request) -> JSONResponse:
+        """Who this browser is, and the token its scripts send as X-CSRF-Token."""
+        browser = request.cookies.get(web.csrf.cookie) or web.csrf.new_browser_id()
+        who = visitor(web, request)
+        response = JSONResponse({
+            "participant_id": who.id if who and who.kind == "participant" else None,
+            "identity_level": (who.level or None) if who else None,
+            "csrf_token": web.csrf.token_for(browser)},
+            headers={"Cache-Control": "no-store"})
+        if browser != request.cookies.get(web.csrf.cookie):
+            response.set_cookie(web.csrf.cookie, browser, httponly=True, samesite="strict",
+                                secure=web.csrf.secure, path="/")
+        return response
+
+    return router
+
+
+def refusal_json(exc: AccessRefused) -> JSONResponse:
+    return JSONResponse({"error": exc.code, "message": exc.message, "field": None},
+                        status_code=exc.status)

@@ -1,0 +1,229 @@
+"""Back office: what a consultation contains. Each kind is a list plus a form;
+one generic template renders them (fields described here), errors in French
+next to the field."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from services.consultation import content_commands as k
+from services.core.errors import DomainError
+from services.core.ids import new_id
+from services.web.backoffice import questionnaire_text
+from services.web.backoffice.consultations import parse_local
+from services.web.deps import Web
+from services.web.forms import (
+    FormError,
+    admin_page,
+    checked_form,
+    form_error,
+    require_organiser,
+    submit,
+    text,
+)
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    kind: str = "text"  # text | textarea | datetime-local | number | file | url | code
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class Kind:
+    segment: str
+    heading: str
+    table: str
+    id_key: str
+    fields: tuple[Field, ...]
+    title_key: str = "title"
+
+
+MEMBER_TEXT_MAX = 200
+QUESTIONNAIRE_HINT = ("Une question par ligne, numérotée ; options précédées d'un tiret ; "
+                      "étiquettes {unique} {multiple} {libre} {obligatoire} {autre} "
+                      "{si 1 = Oui}. Gardez l'étiquette {réf …} d'une question quand vous la "
+                      "déplacez : elle la relie aux réponses déjà reçues.")
+KINDS = {
+    "questionnaires": Kind("questionnaires", "Questionnaires", "questionnaires",
+                           "questionnaire_id", (
+        Field("title", "Titre"), Field("description", "Présentation", "textarea"),
+        Field("questions", "Questions", "code", QUESTIONNAIRE_HINT))),
+    "articles": Kind("articles", "Articles et actualités", "articles", "article_id", (
+        Field("title", "Titre"), Field("summary", "Chapeau", "textarea"),
+        Field("body_markdown", "Texte (Markdown)", "code",
+              "Titres, listes, liens, gras, italique. Le HTML est filtré."))),
+    "documents": Kind("documents", "Documents", "documents", "document_id", (
+        Field("title", "Titre"),
+        Field("file", "Fichier", "file", "PDF, image, texte, tableur, présentation."))),
+    "videos": Kind("videos", "Vidéos", "videos", "video_id", (
+        Field("title", "Titre"),
+        Field("url", "Adresse de la vidéo", "url", "PeerTube, YouTube, Dailymotion, Vimeo."))),
+    "rencontres": Kind("rencontres", "Rencontres", "meetings_by_consultation", "meeting_id", (
+        Field("title", "Titre"), Field("description", "Description", "textarea"),
+        Field("starts_at", "Début", "datetime-local"), Field("ends_at", "Fin", "datetime-local"),
+        Field("address", "Adresse"), Field("postcode", "Code postal"),
+        Field("latitude", "Latitude", "text", "Facultatif, pour la carte (ex. 45.76)."),
+        Field("longitude", "Longitude", "text", "Facultatif (ex. 4.83)."),
+        Field("capacity", "Nombre de places", "number"),
+        Field("online_url", "Lien de participation en ligne", "url"))),
+    "commissions": Kind("commissions", "Commissions", "commissions", "commission_id", (
+        Field("name", "Nom"), Field("description", "Description", "textarea"),
+        Field("members", "Membres", "textarea", "Un membre par ligne : Nom — rôle.")),
+        title_key="name"),
+}
+
+
+def float_field(form: FormData, name: str) -> float | None:
+    raw = text(form, name).replace(",", ".")
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise FormError(name, "Nombre décimal attendu (ex. 45.76).") from None
+
+
+def int_field(form: FormData, name: str) -> int | None:
+    raw = text(form, name)
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise FormError(name, "Nombre entier attendu.")
+    return int(raw)
+
+
+def _members(form: FormData) -> list[tuple[str, str]]:
+    """Checked here, before anything is sent: a commission is created, then its
+    members one command each, and a bad member line must not leave half of it."""
+    members = []
+    for n, line in enumerate(text(form, "members").splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in re.split(r"\s[—-]\s", line, maxsplit=1)]
+        name, role = parts[0], parts[1] if len(parts) > 1 else ""
+        if not name or len(name) > MEMBER_TEXT_MAX or len(role) > MEMBER_TEXT_MAX:
+            raise FormError("members", f"Ligne {n} : « Nom — rôle », {MEMBER_TEXT_MAX} "
+                                       "caractères au plus chacun.")
+        members.append((name, role or "membre"))
+    return members
+
+
+def question_field(field: str, message: str) -> tuple[str, str]:
+    """The domain names `questions.<i>.<field>`; the editor is one text area."""
+    parts = field.split(".")
+    if parts[0] == "questions" and len(parts) > 1 and parts[1].isdigit():
+        return "questions", f"Question {int(parts[1]) + 1} : {message}"
+    return field, message
+
+
+async def _command(kind: str, cid: str, item_id: str, form: FormData, max_bytes: int,
+                   existing: dict[str, Any] | None = None) -> list[object]:
+    """The command(s) a submitted form means (FormError if a field cannot be read).
+    `existing`: the item's read model when editing (what the form does not show
+    is kept from it)."""
+    old = existing or {}
+    if kind == "questionnaires":
+        questions = questionnaire_text.parse(text(form, "questions"),
+                                             previous=old.get("questions", ()))
+        return [k.SaveQuestionnaire(item_id, cid, text(form, "title"), questions,
+                                    description=text(form, "description"),
+                                    theme_id=old.get("theme_id"),
+                                    position=old.get("position", 0))]
+    if kind == "articles":
+        return [k.WriteArticle(item_id, cid, text(form, "title"), text(form, "body_markdown"),
+                               summary=text(form, "summary"),
+                               kind=old.get("kind", "article"))]
+    if kind == "documents":
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise FormError("file", "Choisissez un fichier.")
+        content = await upload.read(max_bytes + 1)  # never more than the limit in memory
+        return [k.AttachDocument(item_id, cid, text(form, "title"), upload.filename, content)]
+    if kind == "videos":
+        return [k.AttachVideo(item_id, cid, text(form, "title"), text(form, "url"))]
+    if kind == "rencontres":
+        meeting = k.UpdateMeeting if existing else k.ScheduleMeeting
+        return [meeting(
+            item_id, cid, text(form, "title"),
+            starts_at=parse_local(text(form, "starts_at"), "starts_at"),
+            ends_at=parse_local(text(form, "ends_at"), "ends_at"),
+            description=text(form, "description"), address=text(form, "address"),
+            postcode=text(form, "postcode"), latitude=float_field(form, "latitude"),
+            longitude=float_field(form, "longitude"), capacity=int_field(form, "capacity"),
+            online_url=text(form, "online_url"), commission_id=old.get("commission_id"))]
+    members = _members(form)
+    return [k.CreateCommission(item_id, cid, text(form, "name"), text(form, "description")),
+            *(k.AddCommissionMember(item_id, f"m{i + 1}", name, role)
+              for i, (name, role) in enumerate(members))]
+
+
+async def send_form(web: Web, request: Request, form: FormData, kind: str, cid: str,
+                    item_id: str, *, template: str, context: dict[str, Any], success: str,
+                    existing: dict[str, Any] | None = None) -> Response:
+    """Turn the form into commands and send them; French errors next to the field."""
+    try:
+        commands = await _command(kind, cid, item_id, form,
+                                  web.deps.settings.upload_max_bytes, existing)
+    except FormError as e:
+        return await submit(web, request, form, None, template=template, context=context,
+                            success=success, parse_error=e)
+    locate = question_field if kind == "questionnaires" else (lambda f, m: (f, m))
+    for command in commands[:-1]:  # a commission, then its members
+        try:
+            await web.deps.send(command)
+        except DomainError as e:
+            field, message = locate(e.field or "__all__", e.message)
+            return form_error(web, request, form, template, context, field, message)
+    return await submit(web, request, form, commands[-1], template=template, context=context,
+                        success=success, locate=locate)
+
+
+def routes(web: Web) -> APIRouter:
+    router = APIRouter()
+    store = web.deps.store
+
+    async def context(cid: str, kind: str) -> dict[str, Any]:
+        if kind not in KINDS:
+            raise HTTPException(404)
+        c = await store.get("consultation_detail", "all", cid)
+        if c is None:
+            raise HTTPException(404)
+        spec = KINDS[kind]
+        rows = await store.list(spec.table, cid, limit=100)
+        return {"c": c, "spec": spec, "items": [d for _, d in rows], "values": {}}
+
+    @router.get("/admin/consultations/{cid}/{kind}")
+    async def content(request: Request, cid: str, kind: str) -> Response:
+        require_organiser(web, request)
+        return admin_page(web, request, "backoffice/content.html", await context(cid, kind))
+
+    @router.post("/admin/consultations/{cid}/{kind}")
+    async def add(request: Request, cid: str, kind: str) -> Response:
+        require_organiser(web, request)
+        form = await checked_form(web, request)
+        ctx = await context(cid, kind)
+        here = f"/admin/consultations/{cid}/{kind}"
+        return await send_form(web, request, form, kind, cid, new_id(),
+                               template="backoffice/content.html", context=ctx, success=here)
+
+    @router.post("/admin/consultations/{cid}/articles/{article_id}/publication")
+    async def article_publication(request: Request, cid: str, article_id: str) -> Response:
+        require_organiser(web, request)
+        form = await checked_form(web, request)
+        await web.deps.send(k.PublishArticle(article_id) if text(form, "action") == "publier"
+                            else k.UnpublishArticle(article_id))
+        await web.deps.settle()
+        return RedirectResponse(f"/admin/consultations/{cid}/articles", status_code=303)
+
+    return router

@@ -1,0 +1,101 @@
+"""Who is browsing: the session cookie's claims, for every page, the back-office
+guard and the JSON APIs' providers. One cookie for everybody; `kind` says admin
+or participant."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextvars import ContextVar, Token
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from services.core.contexts import ParticipantContext
+from services.core.envelope import Actor
+from services.identity.queries import CONSULTATION_SETTINGS
+from services.store.port import ReadStore
+from services.web.deps import Web
+
+MAX_PROVEN = 20  # bounds the cookie; an older proof is asked again
+POW_SCAN_LIMIT = 10_000
+
+# Who the back office is acting for during this request, set by the guard once
+# it let a participant in: their commands are recorded under their own
+# pseudonymous id, not the settings-configured admin's.
+_acting: ContextVar[Actor | None] = ContextVar("parlons_back_office_actor", default=None)
+
+
+def back_office_actor() -> Actor | None:
+    return _acting.get()
+
+
+def acting_as(actor: Actor | None) -> Token[Actor | None]:
+    """Set for the rest of this request; returns the token to reset it."""
+    return _acting.set(actor)
+
+
+def stop_acting(token: Token[Actor | None]) -> None:
+    _acting.reset(token)
+
+
+@dataclass(frozen=True, slots=True)
+class Visitor:
+    id: str
+    kind: str  # admin | participant
+    level: str  # anonymous | email | verified ("" for the admin)
+    # Consultations where this anonymous session solved the anti-robot proof.
+    proven: tuple[str, ...] = ()  # oldest first
+
+    @property
+    def is_admin(self) -> bool:
+        return self.kind == "admin"
+
+
+def visitor(web: Web, request: Request) -> Visitor | None:
+    claims = web.sessions.claims(request.cookies.get(web.sessions.cookie))
+    if claims is None:
+        return None
+    # Sessions issued before roles existed carry no kind: only the admin had one.
+    kind = str(claims.get("kind") or "admin")
+    return Visitor(str(claims["u"]), kind, str(claims.get("level", "")),
+                   tuple(str(claims.get("pow", "")).split()))
+
+
+def open_session(web: Web, response: Response, participant_id: str, level: str,
+                 proven: Iterable[str] = ()) -> None:
+    """`proven`: consultations where an anonymous session solved the anti-robot
+    proof, kept in the signed cookie (space-separated ids, the latest
+    MAX_PROVEN), so a proof made for one consultation never opens another."""
+    kept = " ".join(list(dict.fromkeys(proven))[-MAX_PROVEN:])
+    response.set_cookie(web.sessions.cookie,
+                        web.sessions.issue(participant_id, kind="participant", level=level,
+                                           pow=kept),
+                        httponly=True, samesite="lax", secure=web.sessions.secure,
+                        max_age=web.sessions.max_age, path="/")
+
+
+def close_session(web: Web, response: Response) -> None:
+    response.delete_cookie(web.sessions.cookie, path="/", secure=web.sessions.secure,
+                           httponly=True, samesite="lax")
+
+
+async def unproven(store: ReadStore, who: Visitor, level: str) -> frozenset[str]:
+    """The consultations asking anonymous participants for an anti-robot proof
+    that this session has not made; empty above the anonymous level. Few
+    consultations ever turn the proof on, so the settings table stays small."""
+    if level != "anonymous":
+        return frozenset()
+    rows = await store.list(CONSULTATION_SETTINGS, "all", limit=POW_SCAN_LIMIT)
+    return frozenset(cid for cid, doc in rows if doc.get("proof_of_work")) - set(who.proven)
+
+
+async def session_participant(web: Web, request: Request) -> ParticipantContext | None:
+    """The participant of this browser's session (pages and the JSON APIs alike;
+    forms check their CSRF token themselves). The bootstrap admin is not a
+    participant."""
+    who = visitor(web, request)
+    if who is None or who.kind != "participant":
+        return None
+    level = who.level or "anonymous"
+    return ParticipantContext(who.id, level, unproven=await unproven(web.store, who, level))
