@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from starlette.exceptions import HTTPException
+
 from services.consultation import phases as ph
 from services.consultation import projections as p
 from services.store.port import Doc, ReadStore
@@ -46,6 +48,24 @@ def decorate(doc: Doc, now: datetime) -> Doc:
             "vote": {"started": bool(voted_in),
                      "items_open": bool({"vote_support", "vote_agree"} & set(open_now)),
                      "ranking_open": "vote_ranking" in open_now}}
+
+
+async def consultation_or_404(store: ReadStore, consultation_id: str, *,
+                              published: bool = False) -> Doc:
+    """The consultation's detail, or a 404 page (also for an unpublished one when
+    `published` is asked: the public must not learn that it exists)."""
+    doc = await store.get(p.DETAIL, ALL, consultation_id)
+    if doc is None or (published and not doc.get("published")):
+        raise HTTPException(404)
+    return doc
+
+
+async def slug_or_404(store: ReadStore, slug: str) -> Doc:
+    """The published consultation at `slug`, or a 404 page."""
+    doc = await consultation_by_slug(store, slug)
+    if doc is None:
+        raise HTTPException(404)
+    return doc
 
 
 async def home(store: ReadStore) -> dict[str, Any]:
