@@ -22,13 +22,14 @@ from services.consultation.content_commands import (
     WriteArticle,
 )
 from services.consultation.model import stream_of
-from services.consultation.streams import append, load
+from services.consultation.streams import load
 from services.consultation.uploads import DEFAULT_MAX_BYTES, check_upload
 from services.core.clock import Clock
 from services.core.errors import DomainError
 from services.core.events import DomainEvent, Meta
 from services.core.validation import ident, text
 from services.eventlog.port import EventLog
+from services.eventlog.writes import append_at
 
 
 async def load_item(log: EventLog, stream: str) -> Item:
@@ -47,7 +48,7 @@ async def require_consultation(log: EventLog, consultation_id: str) -> None:
 async def _write(log: EventLog, clock: Clock, meta: Meta, stream: str, state: Item,
                  events: Sequence[DomainEvent]) -> None:
     cid = state.consultation_id or getattr(events[0], "consultation_id", "") if events else ""
-    await append(log, clock=clock, meta=meta, consultation_id=cid,
+    await append_at(log, clock=clock, meta=meta, consultation_id=cid,
                  writes=[(stream, state.version, events)])
 
 

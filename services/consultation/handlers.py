@@ -17,11 +17,12 @@ from services.consultation.commands import (
     UpdateConsultation,
 )
 from services.consultation.model import Consultation, slug_stream, stream_of
-from services.consultation.streams import append, load
+from services.consultation.streams import load
 from services.core.clock import Clock
 from services.core.errors import ConcurrencyConflict, DomainError
 from services.core.events import DomainEvent, Meta
 from services.eventlog.port import EventLog
+from services.eventlog.writes import append_at
 
 
 async def create_consultation(
@@ -31,7 +32,7 @@ async def create_consultation(
     version = await log.stream_version(stream)
     reservation, created = model.decide_create(Consultation(cmd.consultation_id, version), cmd)
     try:  # the slug's stream can be written once: the log's key keeps slugs unique
-        await append(log, clock=clock, meta=meta, consultation_id=cmd.consultation_id,
+        await append_at(log, clock=clock, meta=meta, consultation_id=cmd.consultation_id,
                      writes=[(slug, 0, [reservation]), (stream, version, [created])])
     except ConcurrencyConflict as conflict:
         if conflict.stream == slug:
@@ -78,5 +79,5 @@ async def load_consultation(log: EventLog, consultation_id: str) -> Consultation
 async def _run(state: Consultation, events: list[DomainEvent], *, log: EventLog,
                clock: Clock, meta: Meta) -> None:
     """Append to the consultation's stream, expected at the version `state` was read at."""
-    await append(log, clock=clock, meta=meta, consultation_id=state.consultation_id,
+    await append_at(log, clock=clock, meta=meta, consultation_id=state.consultation_id,
                  writes=[(stream_of(state.consultation_id), state.version, events)])

@@ -25,12 +25,13 @@ from services.consultation.content_events import (
 )
 from services.consultation.content_handlers import require_consultation
 from services.consultation.projections_meetings import MEETINGS
-from services.consultation.streams import append, load
+from services.consultation.streams import load
 from services.core.clock import Clock
 from services.core.errors import ConcurrencyConflict, DomainError
 from services.core.events import DomainEvent, Meta
 from services.core.times import parse_iso
 from services.eventlog.port import EventLog
+from services.eventlog.writes import append_at
 from services.store.port import ReadStore
 
 PARTICIPANT_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")  # opaque, pseudonymous: never an e-mail
@@ -52,7 +53,7 @@ async def load_commission(log: EventLog, commission_id: str) -> m.Commission:
 
 async def _write(log: EventLog, clock: Clock, meta: Meta, stream: str, version: int,
                  consultation_id: str, events: list[DomainEvent]) -> None:
-    await append(log, clock=clock, meta=meta, consultation_id=consultation_id,
+    await append_at(log, clock=clock, meta=meta, consultation_id=consultation_id,
                  writes=[(stream, version, events)])
 
 

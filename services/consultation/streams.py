@@ -10,10 +10,7 @@ remove the scan.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-
-from services.core.clock import Clock
-from services.core.events import DomainEvent, Meta, event_class, wrap
+from services.core.events import DomainEvent, event_class
 from services.core.upcasting import upcast
 from services.eventlog.port import EventLog, read_all
 
@@ -31,27 +28,3 @@ async def load(log: EventLog, stream: str) -> tuple[int, list[DomainEvent]]:
     return (found[-1].stream_version if found else 0), events
 
 
-async def append(
-    log: EventLog,
-    *,
-    clock: Clock,
-    meta: Meta,
-    consultation_id: str,
-    writes: Sequence[tuple[str, int, Sequence[DomainEvent]]],
-    extra_expect: Mapping[str, int] | None = None,
-) -> None:
-    """Append, in one atomic batch, each (stream, version it was read at, new events).
-    Every stream is expected at its read version: a concurrent writer makes the
-    whole batch fail with ConcurrencyConflict, and nothing is stored."""
-    now = clock.now()
-    envelopes = []
-    expect = dict(extra_expect or {})
-    for stream, version, events in writes:
-        expect[stream] = version
-        envelopes += [
-            wrap(e, stream=stream, stream_version=version + i + 1, meta=meta,
-                 occurred_at=now, consultation_id=consultation_id)
-            for i, e in enumerate(events)
-        ]
-    if envelopes:
-        await log.append(envelopes, expect=expect)

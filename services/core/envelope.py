@@ -15,8 +15,6 @@ import orjson
 
 from services.core.ids import new_id
 
-ENVELOPE_VERSION = 1
-
 
 @dataclass(frozen=True, slots=True)
 class Actor:

@@ -14,7 +14,7 @@ from services.core.clock import Clock
 from services.core.contexts import ParticipantContext
 from services.core.envelope import Actor
 from services.core.errors import ConcurrencyConflict, DomainError
-from services.core.events import DomainEvent, Meta, wrap
+from services.core.events import DomainEvent, Meta
 from services.deposit import model
 from services.deposit.commands import (
     EditContribution,
@@ -27,6 +27,7 @@ from services.deposit.commands import (
 )
 from services.deposit.projections import CONTRIBUTIONS, POLICIES
 from services.eventlog.port import EventLog
+from services.eventlog.writes import append_to
 from services.store.port import Doc, ReadStore
 
 ALL = "all"
@@ -99,10 +100,8 @@ async def set_contribution_policy(cmd: SetContributionPolicy, *, log: EventLog,
     consultation = await consultations.consultation(store, cmd.consultation_id)
     event = model.decide_policy(consultation, cmd)
     stream = model.policy_stream(cmd.consultation_id)
-    version = await log.stream_version(stream)
-    await log.append([wrap(event, stream=stream, stream_version=version + 1, meta=meta,
-                           occurred_at=clock.now(), consultation_id=cmd.consultation_id)],
-                     expect={stream: version})
+    await append_to(log, stream, await log.stream_version(stream), [event], clock=clock,
+                    meta=meta, consultation_id=cmd.consultation_id)
 
 
 async def _consultation_of(store: ReadStore, contribution: Doc | None) -> Doc | None:
@@ -125,10 +124,8 @@ def _as_participant(meta: Meta, participant: ParticipantContext) -> Meta:
 
 async def _append_new(log: EventLog, clock: Clock, meta: Meta, participant: ParticipantContext,
                       event: DomainEvent, stream: str, consultation_id: str) -> None:
-    envelope = wrap(event, stream=stream, stream_version=1,
-                    meta=_as_participant(meta, participant), occurred_at=clock.now(),
-                    consultation_id=consultation_id)
-    await log.append([envelope], expect={stream: 0})
+    await append_to(log, stream, 0, [event], clock=clock,
+                    meta=_as_participant(meta, participant), consultation_id=consultation_id)
 
 
 async def _append_next(log: EventLog, clock: Clock, meta: Meta, participant: ParticipantContext,
@@ -136,8 +133,6 @@ async def _append_next(log: EventLog, clock: Clock, meta: Meta, participant: Par
     # The read model said which version it decided on; if the log moved on since,
     # the append refuses (409) rather than act on a stale view.
     assert doc is not None
-    version = int(doc["version"])
-    envelope = wrap(event, stream=doc["stream"], stream_version=version + 1,
-                    meta=_as_participant(meta, participant), occurred_at=clock.now(),
+    await append_to(log, doc["stream"], int(doc["version"]), [event], clock=clock,
+                    meta=_as_participant(meta, participant),
                     consultation_id=doc["consultation_id"])
-    await log.append([envelope], expect={doc["stream"]: version})

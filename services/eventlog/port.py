@@ -111,13 +111,6 @@ class EventLog(ABC):
         """Raise `EventLogUnavailable` when the log cannot take writes (readiness)."""
 
 
-def first_offset(position: Position | None, partition: int) -> int:
-    """The first offset to read in `partition` given a position."""
-    if not position:
-        return 0
-    return position.get(partition, 0)
-
-
 async def read_all(
     log: EventLog, topic: str, *, page: int = 1000
 ) -> AsyncIterator[Recorded]:

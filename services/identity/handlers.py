@@ -9,6 +9,7 @@ from services.core.errors import ConcurrencyConflict, DomainError
 from services.core.events import DomainEvent, Meta
 from services.core.levels import at_least
 from services.eventlog.port import EventLog
+from services.eventlog.writes import append_at
 from services.identity import model
 from services.identity.commands import (
     EraseParticipant,
@@ -32,7 +33,6 @@ from services.identity.events import (
 from services.identity.ports import OutboxStore
 from services.identity.queries import identity_level
 from services.identity.streams import (
-    append,
     consultation_settings_stream,
     participant_stream,
     pseudonym_stream,
@@ -71,7 +71,7 @@ async def register_participant(cmd: RegisterParticipant, *, log: EventLog, clock
         raise (PSEUDONYM_TAKEN if taken.purpose == "pseudonym" else EMAIL_TAKEN) from None
     level = "verified" if cmd.method == "oidc" else "anonymous"
     try:
-        await append(log, clock=clock, meta=meta, writes=[
+        await append_at(log, clock=clock, meta=meta, writes=[
             (pseudonym_stream(pkey), 0, [PseudonymReserved(pkey, pid)]),
             (participant_stream(pid), 0, [ParticipantRegistered(pid, cmd.method, level)])])
     except ConcurrencyConflict:
@@ -119,7 +119,7 @@ async def set_anonymous_proof_of_work(cmd: SetAnonymousProofOfWork, *, log: Even
         raise DomainError("invalid_consultation", "Consultation inconnue.",
                           field="consultation_id")
     stream = consultation_settings_stream(cmd.consultation_id)
-    await append(log, clock=clock, meta=meta, consultation_id=cmd.consultation_id, writes=[
+    await append_at(log, clock=clock, meta=meta, consultation_id=cmd.consultation_id, writes=[
         (stream, await log.stream_version(stream),
          [AnonymousProofOfWorkSet(cmd.consultation_id, cmd.required)])])
 
@@ -142,5 +142,5 @@ async def _append_to_participant(log: EventLog, clock: Clock, meta: Meta, pid: s
     if version == 0:
         raise DomainError("unknown_participant", "Ce participant n'existe pas.",
                           field="participant")
-    await append(log, clock=clock, meta=meta, consultation_id=consultation_id,
+    await append_at(log, clock=clock, meta=meta, consultation_id=consultation_id,
                  writes=[(stream, version, [event])])

@@ -10,8 +10,9 @@ from services.core.clock import Clock
 from services.core.contexts import require_proof
 from services.core.envelope import Actor
 from services.core.errors import ConcurrencyConflict, DomainError, NotFound
-from services.core.events import DomainEvent, Meta, wrap
+from services.core.events import DomainEvent, Meta
 from services.eventlog.port import EventLog
+from services.eventlog.writes import append_at, append_to
 from services.moderation import model
 from services.moderation.commands import (
     ClaimItem,
@@ -73,19 +74,14 @@ async def decide_campaign(cmd: DecideCampaign, *, log: EventLog, store: ReadStor
         raise NotFound("Campagne")
     items = await store.get_many(ITEMS, ALL, ids)
     now, who = clock.now(), cmd.moderator.moderator_id
-    envelopes, expect = [], {}
-    for item in items.values():
-        if item["status"] != "pending" or model.claim_held_by_other(item, who, now):
-            continue
-        event = model.decision(item, who, cmd.decision, cmd.reason_code, charter, cmd.group_id)
-        stream = item_stream(item["id"])
-        expect[stream] = item["version"]
-        envelopes.append(wrap(event, stream=stream, stream_version=item["version"] + 1,
-                              meta=_as(meta, who, "moderator"), occurred_at=now,
-                              consultation_id=item["consultation_id"]))
-    if envelopes:
-        await log.append(envelopes, expect=expect)
-    return len(envelopes)
+    writes = [(item_stream(item["id"]), int(item["version"]),
+               [model.decision(item, who, cmd.decision, cmd.reason_code, charter, cmd.group_id)])
+              for item in items.values()
+              if item["status"] == "pending" and not model.claim_held_by_other(item, who, now)]
+    # A campaign is detected within one consultation: every item is in this one.
+    await append_at(log, writes, clock=clock, meta=_as(meta, who, "moderator"),
+                    consultation_id=cmd.consultation_id)
+    return len(writes)
 
 
 async def flag_contribution(cmd: FlagContribution, *, log: EventLog, store: ReadStore,
@@ -150,7 +146,5 @@ async def _on_item(log: EventLog, clock: Clock, meta: Meta, item: Doc | None,
 
 async def _append(log: EventLog, clock: Clock, meta: Meta, stream: str, version: int,
                   events: Sequence[DomainEvent], consultation_id: str) -> None:
-    now = clock.now()
-    await log.append([wrap(e, stream=stream, stream_version=version + i + 1, meta=meta,
-                           occurred_at=now, consultation_id=consultation_id)
-                      for i, e in enumerate(events)], expect={stream: version})
+    await append_to(log, stream, version, events, clock=clock, meta=meta,
+                    consultation_id=consultation_id)

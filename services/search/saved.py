@@ -14,8 +14,9 @@ from urllib.parse import parse_qsl, urlencode
 from services.core.clock import Clock
 from services.core.envelope import Envelope
 from services.core.errors import DomainError, NotFound
-from services.core.events import DomainEvent, Meta, wrap
+from services.core.events import DomainEvent, Meta
 from services.eventlog.port import EventLog
+from services.eventlog.writes import append_to
 from services.search.events import SavedSearchDeleted, SearchSaved
 from services.store.port import ReadStore, StoreTx
 from services.store.projection import Projection
@@ -83,10 +84,8 @@ async def delete_saved_search(cmd: DeleteSavedSearch, *, log: EventLog, store: R
 
 async def _append(log: EventLog, clock: Clock, meta: Meta, saved_search_id: str,
                   version: int, event: DomainEvent, consultation_id: str) -> None:
-    stream = stream_of(saved_search_id)
-    await log.append([wrap(event, stream=stream, stream_version=version + 1, meta=meta,
-                           occurred_at=clock.now(), consultation_id=consultation_id)],
-                     expect={stream: version})
+    await append_to(log, stream_of(saved_search_id), version, [event], clock=clock, meta=meta,
+                    consultation_id=consultation_id)
 
 
 HANDLERS: dict[type, Callable[..., Awaitable[None]]] = {

@@ -26,6 +26,7 @@ from services.core.errors import ConcurrencyConflict, DomainError
 from services.core.events import DomainEvent, Meta, wrap
 from services.core.times import parse_iso
 from services.eventlog.port import EventLog, Recorded
+from services.eventlog.writes import append_to
 from services.store.port import ReadStore
 from services.vote import model
 from services.vote.commands import (
@@ -131,10 +132,8 @@ async def configure_vote(cmd: ConfigureVote, *, log: EventLog, store: ReadStore,
     consultation = await consultations.consultation(store, cmd.consultation_id)
     event = model.decide_settings(consultation, cmd)
     stream = model.settings_stream(cmd.consultation_id)
-    version = await log.stream_version(stream)
-    await log.append([wrap(event, stream=stream, stream_version=version + 1, meta=meta,
-                           occurred_at=clock.now(), consultation_id=cmd.consultation_id)],
-                     expect={stream: version})
+    await append_to(log, stream, await log.stream_version(stream), [event], clock=clock,
+                    meta=meta, consultation_id=cmd.consultation_id)
 
 
 async def freeze_results(cmd: FreezeResults, *, log: EventLog, store: ReadStore, clock: Clock,

@@ -20,7 +20,7 @@ from services.synthesis.polis.reader import read_conversation
 from services.synthesis.polis.writer import write_polis
 from services.synthesis.pseudonyms import pseudonym
 
-POLIS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "polis"
+POLIS = Path(__file__).resolve().parents[1] / "data" / "polis"
 META = Meta(actor=Actor(id="analyst-1", role="analyst"))
 # Reached with the default parameters: Seattle 0.91-0.97 and Brexit 0.84-0.90 over
 # seeds and participant orders (ADR 0017).

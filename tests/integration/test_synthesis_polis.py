@@ -19,7 +19,7 @@ from services.synthesis.polis.reader import read_conversation
 from services.synthesis.polis.writer import write_polis
 from services.synthesis.pseudonyms import pseudonym
 
-POLIS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "polis"
+POLIS = Path(__file__).resolve().parents[1] / "data" / "polis"
 CONVERSATIONS = ["15-per-hour-seattle", "brexit-consensus"]
 META = Meta(actor=Actor(id="analyst-1", role="analyst"))
 

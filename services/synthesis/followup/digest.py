@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from services.core.clock import Clock
 from services.core.errors import ConcurrencyConflict
-from services.core.events import Meta, wrap
+from services.core.events import Meta
 from services.core.notify import ParticipantMail
 from services.eventlog.port import EventLog
+from services.eventlog.writes import append_to
 from services.store.port import ReadStore
 from services.synthesis.followup.events import DigestSent
 from services.synthesis.followup.model import STATUSES
@@ -36,11 +37,9 @@ async def send_digests(*, log: EventLog, store: ReadStore, clock: Clock, mail: P
     for pid, doc in pending:
         if await mail.send(pid, SUBJECT, digest_body(doc["items"], public_url)):
             sent += 1
-        stream, version = digest_stream(pid), doc.get("version", 0)
-        event = wrap(DigestSent(pid, len(doc["items"])), stream=stream,
-                     stream_version=version + 1, meta=meta, occurred_at=clock.now())
         try:
-            await log.append([event], expect={stream: version})
+            await append_to(log, digest_stream(pid), doc.get("version", 0),
+                            [DigestSent(pid, len(doc["items"]))], clock=clock, meta=meta)
         except ConcurrencyConflict:
             continue  # another job instance recorded this digest first
     return sent

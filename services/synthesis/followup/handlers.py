@@ -10,8 +10,9 @@ from typing import Any
 
 from services.core.clock import Clock
 from services.core.errors import ConcurrencyConflict, DomainError, NotFound
-from services.core.events import DomainEvent, Meta, wrap
+from services.core.events import DomainEvent, Meta
 from services.eventlog.port import EventLog
+from services.eventlog.writes import append_to
 from services.store.port import ReadStore
 from services.synthesis.followup import model as m
 from services.synthesis.followup.events import (
@@ -98,10 +99,8 @@ def _notices(response_id: str, cid: str, status: str, people: list[str]) -> list
 async def _append(log: EventLog, clock: Clock, meta: Meta, first: DomainEvent, version: int,
                   rest: list[DomainEvent]) -> None:
     d = first.to_data()
-    stream, at = stream_of(d["response_id"]), clock.now()
-    await log.append([wrap(ev, stream=stream, stream_version=version + 1 + i, meta=meta,
-                           occurred_at=at, consultation_id=d["consultation_id"])
-                      for i, ev in enumerate([first, *rest])], expect={stream: version})
+    await append_to(log, stream_of(d["response_id"]), version, [first, *rest], clock=clock,
+                    meta=meta, consultation_id=d["consultation_id"])
 
 
 HANDLERS: dict[type, Callable[..., Awaitable[Any]]] = {

@@ -31,11 +31,6 @@ class ChangeResponseStatus:
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class SendDigest:
-    participant_id: str
-
-
 def status(raw: str) -> str:
     if raw not in STATUSES:
         raise DomainError("bad_status", "Choisissez un statut : " + ", ".join(

@@ -14,8 +14,9 @@ from services.consultation import queries as consultations
 from services.core.clock import Clock
 from services.core.envelope import Envelope
 from services.core.errors import NotFound
-from services.core.events import Meta, wrap
+from services.core.events import Meta
 from services.eventlog.port import EventLog
+from services.eventlog.writes import append_to
 from services.store.port import ReadStore, StoreTx
 from services.store.projection import Projection
 from services.synthesis.opendata.events import OpenDataPublicationSet
@@ -37,9 +38,8 @@ async def set_opendata_publication(cmd: SetOpenDataPublication, *, log: EventLog
     stream = f"opendata-{cmd.consultation_id}"
     version = await log.stream_version(stream)
     event = OpenDataPublicationSet(consultation_id=cmd.consultation_id, daily=cmd.daily)
-    await log.append([wrap(event, stream=stream, stream_version=version + 1, meta=meta,
-                           occurred_at=clock.now(), consultation_id=cmd.consultation_id)],
-                     expect={stream: version})
+    await append_to(log, stream, version, [event], clock=clock, meta=meta,
+                    consultation_id=cmd.consultation_id)
 
 
 async def publishes_daily(store: ReadStore, consultation_id: str) -> bool:

@@ -12,8 +12,9 @@ from typing import Any
 
 from services.core.clock import Clock
 from services.core.errors import ConcurrencyConflict, DomainError
-from services.core.events import DomainEvent, Meta, wrap
+from services.core.events import DomainEvent, Meta
 from services.eventlog.port import EventLog
+from services.eventlog.writes import append_to
 from services.store.port import ReadStore
 from services.synthesis.runs import commands as c
 from services.synthesis.runs import events as e
@@ -163,10 +164,8 @@ async def _edit(log: EventLog, clock: Clock, meta: Meta, run: dict[str, Any],
 
 async def _append(log: EventLog, clock: Clock, meta: Meta, run_id: str, cid: str,
                   version: int, events: list[DomainEvent]) -> None:
-    stream, at = run_stream(run_id), clock.now()
-    await log.append([wrap(ev, stream=stream, stream_version=version + 1 + i, meta=meta,
-                           occurred_at=at, consultation_id=cid)
-                      for i, ev in enumerate(events)], expect={stream: version})
+    await append_to(log, run_stream(run_id), version, events, clock=clock, meta=meta,
+                    consultation_id=cid)
 
 
 HANDLERS: dict[type, Callable[..., Awaitable[Any]]] = {

@@ -37,9 +37,8 @@ from .stats_world import (
 )
 
 ROOT = Path(__file__).resolve().parents[3]
-SHARED_QUESTIONS = ROOT.parent / "shared" / "data" / "granddebat" / "questions.csv"
-QUESTIONS_CSV = SHARED_QUESTIONS if SHARED_QUESTIONS.exists() else (
-    ROOT / "data" / "granddebat" / "questions.csv")
+# The shipped copy of the real questionnaire (data/README.md says where it comes from).
+QUESTIONS_CSV = ROOT / "data" / "granddebat" / "questions.csv"
 GD_HEADER = ["id", "reference", "title", "createdAt", "publishedAt", "updatedAt", "trashed",
              "trashedStatus", "authorId", "authorType", "authorZipCode"]
 
