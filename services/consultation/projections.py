@@ -66,6 +66,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.core.envelope import Envelope
+from services.core.times import iso
 from services.store.port import Doc, StoreTx
 from services.store.projection import Projection
 
@@ -92,7 +93,7 @@ class CatalogueProjection(Projection):
     tables = (CATALOGUE, BY_SLUG, PUBLISHED, DETAIL)
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
-        d, at = event.data, _iso(event)
+        d, at = event.data, iso(event.occurred_at)
         if event.type in _CONSULTATION_EVENTS:
             await self._consultation(event.type, d, at, tx)
         elif event.consultation_id:
@@ -172,6 +173,3 @@ async def _detail_summaries(type_: str, d: dict[str, Any], tx: StoreTx) -> None:
         return
     await tx.put(DETAIL, ALL, cid, detail)
 
-
-def _iso(event: Envelope) -> str:
-    return event.occurred_at.isoformat().replace("+00:00", "Z")

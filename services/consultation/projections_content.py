@@ -6,6 +6,7 @@ from __future__ import annotations
 from services.consultation.richtext import render_markdown
 from services.consultation.videos import PROVIDERS, embed_url
 from services.core.envelope import Envelope
+from services.core.times import iso
 from services.store.port import StoreTx
 from services.store.projection import Projection
 
@@ -23,7 +24,7 @@ class ContentProjection(Projection):
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         d, t = event.data, event.type.removeprefix("consultation.")
-        at = event.occurred_at.isoformat().replace("+00:00", "Z")
+        at = iso(event.occurred_at)
         cid = d.get("consultation_id", "")
         if t == "QuestionnaireSaved":
             await tx.put(QUESTIONNAIRES, cid, d["questionnaire_id"], dict(d))

@@ -7,6 +7,7 @@ from typing import Any
 
 from services.consultation.richtext import render_markdown
 from services.core.envelope import Envelope
+from services.core.times import iso
 from services.store.port import Doc, StoreTx
 from services.store.projection import Projection
 
@@ -32,7 +33,7 @@ class MeetingProjection(Projection):
         t, d = event.type.removeprefix("consultation."), event.data
         if not (t.startswith("Meeting") or t == "MinutesPublished"):
             return
-        at = event.occurred_at.isoformat().replace("+00:00", "Z")
+        at = iso(event.occurred_at)
         old = await tx.get(MEETINGS, ALL, d["meeting_id"])
         doc = self._next(t, d, at, old)
         if doc is None:
@@ -99,7 +100,7 @@ class CommissionProjection(Projection):
         elif t == "CommissionMemberRemoved":
             doc["members"] = [x for x in doc["members"] if x["member_id"] != d["member_id"]]
         elif t == "CommissionReportPublished":
-            at = event.occurred_at.isoformat().replace("+00:00", "Z")
+            at = iso(event.occurred_at)
             report = {"report_id": d["report_id"], "title": d["title"],
                       "body_markdown": d["body_markdown"],
                       "body_html": render_markdown(d["body_markdown"]), "published_at": at}

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from services.core.ids import new_id
+from services.core.times import iso
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +70,8 @@ class Envelope:
             "schema_version": self.schema_version,
             "stream": self.stream,
             "stream_version": self.stream_version,
-            "occurred_at": _iso(self.occurred_at),
-            "recorded_at": _iso(self.recorded_at) if self.recorded_at else None,
+            "occurred_at": iso(self.occurred_at),
+            "recorded_at": iso(self.recorded_at) if self.recorded_at else None,
             "correlation_id": self.correlation_id,
             "causation_id": self.causation_id,
             "actor": {"id": self.actor.id, "role": self.actor.role},
@@ -102,11 +103,6 @@ class Envelope:
     def from_json(raw: bytes | str) -> Envelope:
         return Envelope.from_dict(orjson.loads(raw))
 
-
-def _iso(t: datetime) -> str:
-    if t.tzinfo is None:
-        raise ValueError("envelope timestamps must be timezone-aware (UTC)")
-    return t.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _parse(s: str) -> datetime:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.core.envelope import Envelope
+from services.core.times import iso
 from services.store.port import StoreTx
 from services.store.projection import Projection
 
@@ -35,7 +36,7 @@ KIND_OF = {"deposit.ProposalSubmitted": "proposal", "deposit.ResponseSubmitted":
 
 
 def submitted_doc(event: Envelope) -> dict[str, Any]:
-    """The CONTRIBUTION doc a submission event describes (shared with moderation)."""
+    """The CONTRIBUTION doc a submission event describes."""
     d = event.data
     return {
         "id": d["contribution_id"], "kind": KIND_OF[event.type],
@@ -44,7 +45,7 @@ def submitted_doc(event: Envelope) -> dict[str, Any]:
         "theme_id": d.get("theme_id", ""), "territory": d.get("territory", ""),
         "proposal_id": d.get("proposal_id", ""), "parent_id": d.get("parent_id", ""),
         "side": d.get("side", ""), "questionnaire_id": d.get("questionnaire_id", ""),
-        "moderation": d["moderation"], "submitted_at": iso(event), "edited_at": None,
+        "moderation": d["moderation"], "submitted_at": iso(event.occurred_at), "edited_at": None,
         "withdrawn": False, "stream": event.stream, "version": event.stream_version,
     }
 
@@ -72,7 +73,7 @@ class ContributionsProjection(Projection):
             if found is None:
                 return
             if event.type == "deposit.ContributionEdited":
-                found.update(body=d["body"], edited_at=iso(event))
+                found.update(body=d["body"], edited_at=iso(event.occurred_at))
                 if d["title"]:
                     found["title"] = d["title"]
             else:
@@ -85,6 +86,3 @@ async def _save(tx: StoreTx, doc: dict[str, Any]) -> None:
     await tx.put(CONTRIBUTIONS, ALL, doc["id"], doc)
     await tx.put(BY_AUTHOR, doc["author_id"], doc["id"], doc)
 
-
-def iso(event: Envelope) -> str:
-    return event.occurred_at.isoformat().replace("+00:00", "Z")

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from pathlib import Path
+
+from services.core.text import fold
 
 LEXICON = Path(__file__).parent / "data" / "pseudonymes_interdits.txt"
 _LEET = str.maketrans("013457@$", "oieastas")
 # Short words match only as whole words, so "Dominique" (nique) and "Pdupont"
 # (pd) pass while "pd-du-69" does not; longer ones anywhere ("xconnardx").
 _SHORT = 6
-
-
-def fold(text: str) -> str:
-    """Lower case, no accents: "Élodie" and "elodie" are the same pseudonym."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 @functools.cache

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 from services.core.errors import DomainError
-from services.identity.lexicon import fold, is_offensive
+from services.core.text import fold
+from services.identity.lexicon import is_offensive
 from services.territory import lookup_postcode
 
 ROLES = ("participant", "moderator", "organiser", "analyst", "admin")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from services.core.envelope import Envelope
+from services.core.times import iso
 from services.identity.queries import CONSULTATION_SETTINGS, PARTICIPANTS, ROLE_HOLDERS, ROLES
 from services.identity.streams import TOPIC
 from services.store.port import StoreTx
@@ -24,10 +25,10 @@ class IdentityProjection(Projection):
         if kind == "ParticipantRegistered":
             await tx.put(PARTICIPANTS, "all", d["participant_id"], {
                 "participant_id": d["participant_id"], "level": d["level"],
-                "method": d["method"], "registered_at": _iso(event),
-                "last_active_at": _iso(event), "erased": False})
+                "method": d["method"], "registered_at": iso(event.occurred_at),
+                "last_active_at": iso(event.occurred_at), "erased": False})
         elif kind == "ParticipantSignedIn":
-            await self._update(tx, d["participant_id"], last_active_at=_iso(event))
+            await self._update(tx, d["participant_id"], last_active_at=iso(event.occurred_at))
         elif kind == "IdentityLevelRaised":
             await self._update(tx, d["participant_id"], level=d["level"])
         elif kind == "ParticipantErased":
@@ -56,6 +57,3 @@ class IdentityProjection(Projection):
             await tx.delete(ROLES, pid, cid)
             await tx.delete(ROLE_HOLDERS, cid, pid)
 
-
-def _iso(event: Envelope) -> str:
-    return event.occurred_at.isoformat().replace("+00:00", "Z")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from services.core.text import fold_accents
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _REPEATS = re.compile(r"(.)\1{2,}")
@@ -17,10 +18,8 @@ _FRENCH = str.maketrans({**dict.fromkeys("àâäáã", "a"), **dict.fromkeys("é
 
 def fold(value: str) -> str:
     """Lower case, no accents, only [a-z0-9] words separated by single spaces."""
-    plain = value.lower().translate(_FRENCH)
-    if not plain.isascii():  # other scripts and rare accents: the general (slower) way
-        decomposed = unicodedata.normalize("NFKD", plain)
-        plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    # other scripts and rare accents: the general (slower) way, after the table
+    plain = fold_accents(value.lower().translate(_FRENCH))
     return _NOT_ALNUM.sub(" ", plain).strip()
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from services.core.context import correlation_id
+from services.core.times import iso
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName",
                                                     "color_message"}  # uvicorn ANSI copy
@@ -37,7 +38,7 @@ def _is_secret(field: str) -> bool:
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat().replace("+00:00", "Z"),
+            "time": iso(datetime.fromtimestamp(record.created, UTC)),
             "level": record.levelname,
             "logger": record.name,
             "message": scrub(record.getMessage()),

@@ -7,19 +7,14 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections.abc import Iterator
 
 import snowballstemmer
 
+from services.core.text import fold
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 _STEMMER = snowballstemmer.stemmer("french")
-
-
-def fold(text: str) -> str:
-    """Lower case without diacritics ("Électricité" -> "electricite")."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 @functools.lru_cache(maxsize=65536)

@@ -15,6 +15,7 @@ from services.core.clock import Clock
 from services.core.envelope import Envelope
 from services.core.errors import DomainError, NotFound
 from services.core.events import DomainEvent, Meta
+from services.core.times import iso
 from services.eventlog.port import EventLog
 from services.eventlog.writes import append_to
 from services.search.events import SavedSearchDeleted, SearchSaved
@@ -103,6 +104,6 @@ class SavedSearches(Projection):
             await tx.put(SAVED, d["consultation_id"], d["saved_search_id"], {
                 "id": d["saved_search_id"], "name": d["name"], "params": d["params"],
                 "owner_id": d["owner_id"],
-                "saved_at": event.occurred_at.isoformat().replace("+00:00", "Z")})
+                "saved_at": iso(event.occurred_at)})
         elif event.type == SavedSearchDeleted.TYPE:
             await tx.delete(SAVED, d["consultation_id"], d["saved_search_id"])

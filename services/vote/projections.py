@@ -16,6 +16,7 @@ Ballot events recorded at or after their phase's end are ignored (frozen results
 from __future__ import annotations
 
 from services.core.envelope import Envelope
+from services.core.times import iso
 from services.store.port import StoreTx
 from services.store.projection import Projection
 from services.vote import tally as t
@@ -51,7 +52,7 @@ class TalliesProjection(Projection):
         elif event.type == "vote.SupportThresholdReached":
             await tx.put(THRESHOLDS, d["consultation_id"], d["item_id"], {
                 "phase_id": d["phase_id"], "threshold": d["threshold"],
-                "supports": d["supports"], "reached_at": _iso(event)})
+                "supports": d["supports"], "reached_at": iso(event.occurred_at)})
         elif event.type == "vote.ResultsFrozen":
             await tx.put(FROZEN, d["consultation_id"], d["phase_id"], dict(d))
         elif t.is_late(event.occurred_at, d.get("phase_ends_at", "9999-12-31T00:00:00Z")):
@@ -77,13 +78,13 @@ async def _ballot(event: Envelope, tx: StoreTx) -> None:
         await tx.put(BALLOTS, d["participant_id"], key, {
             **state, "item_id": d["item_id"], "consultation_id": d["consultation_id"],
             "phase_id": d["phase_id"], "kind": kind, "version": event.stream_version,
-            "withdrawn": False, "cast_at": _iso(event)})
+            "withdrawn": False, "cast_at": iso(event.occurred_at)})
     else:
         # Kept as withdrawn: the next cast must expect this stream version.
         await tx.put(BALLOTS, d["participant_id"], key, {
             "withdrawn": True, "item_id": d["item_id"], "consultation_id": d["consultation_id"],
             "phase_id": d["phase_id"], "kind": kind, "version": event.stream_version,
-            "cast_at": _iso(event)})
+            "cast_at": iso(event.occurred_at)})
     await tx.put(TALLIES, part, d["item_id"], tally)
 
 
@@ -98,9 +99,6 @@ async def _ranking(event: Envelope, tx: StoreTx) -> None:
     await tx.put(RANKINGS, d["consultation_id"], d["phase_id"], tally)
     await tx.put(BALLOTS, d["participant_id"], ranking_key(d["phase_id"]), {
         **state, "consultation_id": d["consultation_id"], "phase_id": d["phase_id"],
-        "kind": "ranking", "version": event.stream_version, "cast_at": _iso(event)})
+        "kind": "ranking", "version": event.stream_version, "cast_at": iso(event.occurred_at)})
 
-
-def _iso(event: Envelope) -> str:
-    return event.occurred_at.isoformat().replace("+00:00", "Z")
 

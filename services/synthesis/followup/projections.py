@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.core.envelope import Envelope
+from services.core.times import iso
 from services.store.port import StoreTx
 from services.store.projection import Projection
 from services.synthesis.followup.tables import ALL, DIGESTS, NOTICES, RESPONSES
@@ -15,7 +16,7 @@ class FollowUpProjection(Projection):
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         d, t = event.data, event.type
-        at = event.occurred_at.isoformat().replace("+00:00", "Z")
+        at = iso(event.occurred_at)
         if t == "synthesis.DigestSent":
             digest = await tx.get(DIGESTS, ALL, d["participant_id"]) or {"items": []}
             await tx.put(DIGESTS, ALL, d["participant_id"], {

@@ -15,6 +15,7 @@ from services.core.clock import Clock
 from services.core.envelope import Envelope
 from services.core.errors import NotFound
 from services.core.events import Meta
+from services.core.times import iso
 from services.eventlog.port import EventLog
 from services.eventlog.writes import append_to
 from services.store.port import ReadStore, StoreTx
@@ -66,4 +67,4 @@ class OpenDataSettingsProjection(Projection):
         d = event.data
         await tx.put(SETTINGS, ALL, d["consultation_id"], {
             "consultation_id": d["consultation_id"], "daily": d["daily"],
-            "set_at": event.occurred_at.isoformat().replace("+00:00", "Z")})
+            "set_at": iso(event.occurred_at)})

@@ -9,6 +9,7 @@ from collections import Counter
 from typing import Any
 
 from services.core.envelope import Envelope
+from services.core.times import iso
 from services.store.port import StoreTx
 from services.store.projection import Projection
 from services.synthesis.runs.tables import (
@@ -35,7 +36,7 @@ class RunsProjection(Projection):
         d, kind = event.data, event.type.removeprefix("synthesis.")
         cid, rid = d["consultation_id"], d["run_id"]
         run = await tx.get(RUNS, cid, rid) or {"run_id": rid, "consultation_id": cid}
-        at = event.occurred_at.isoformat().replace("+00:00", "Z")
+        at = iso(event.occurred_at)
         if kind == "ThemeRunRequested":
             run.update(mode=d["mode"], base_run_id=d["base_run_id"], n_themes=d["n_themes"],
                        seed=d["seed"], requested_by=d["requested_by"], status="pending",

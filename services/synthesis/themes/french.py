@@ -6,19 +6,14 @@ stemmer needs the accents, matching must not depend on them: "region" and
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 
 import snowballstemmer
 
+from services.core.text import fold_accents
 from services.synthesis.themes.stopwords import STOP_WORDS_FR
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
-
-
-def fold_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 class FrenchAnalyzer:
