@@ -3,13 +3,15 @@ a participant's own contributions."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
+from services.web.deposit import forms, pages
 from services.web.deps import Web
+
+router = APIRouter()
+router.include_router(forms.router)
+router.include_router(pages.router)
 
 
 def install(app: FastAPI, web: Web) -> None:
-    from services.web.deposit import forms, pages
-
-    app.include_router(forms.routes(web))
-    app.include_router(pages.routes(web))
+    app.include_router(router)

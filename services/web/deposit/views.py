@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from services.consultation import phases as ph
 from services.consultation.model import known_territories
 from services.deposit.projections import BY_AUTHOR, CONTRIBUTIONS
 from services.deposit.public_comments import PUBLIC_COMMENTS
@@ -16,7 +17,6 @@ from services.moderation.model import charter_reasons
 from services.moderation.publication import PUBLIC_ARGUMENTS, PUBLIC_PROPOSALS
 from services.moderation.queue import CHARTERS, ITEMS, TRANSPARENCY
 from services.store.port import Doc, ReadStore
-from services.web import views
 
 ALL = "all"
 KINDS = {"proposal": "Proposition", "response": "Réponse au questionnaire",
@@ -26,6 +26,12 @@ SIDES = {"for": "Pour", "against": "Contre"}
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def is_open(consultation: Doc, action: str) -> bool:
+    """Whether the consultation's current phases open `action` (deposit, answer,
+    comment) now."""
+    return action in ph.open_actions(consultation.get("phases") or [], now())
 
 
 def themes_of(consultation: Doc) -> dict[str, str]:
@@ -46,25 +52,20 @@ async def _keyset(store: ReadStore, table: str, partition: str, after: str | Non
     return [d for _, d in shown], (shown[-1][0] if len(rows) > size else None)
 
 
-async def proposals(store: ReadStore, slug: str, after: str | None,
-                    size: int) -> dict[str, Any] | None:
+async def proposals(store: ReadStore, c: Doc, after: str | None,
+                    size: int) -> dict[str, Any]:
     """Newest first, each with its latest arguments for and against (embedded)."""
-    c = await views.consultation_by_slug(store, slug)
-    if c is None:
-        return None
     items, next_key = await _keyset(store, PUBLIC_PROPOSALS, c["id"], after, size,
                                     reverse=True)
     return {"consultation": c, "items": items, "next": next_key, "after": after,
             "themes": themes_of(c), "territories": territories(), "sides": SIDES}
 
 
-async def proposal(store: ReadStore, slug: str, proposal_id: str, after: str | None,
+async def proposal(store: ReadStore, c: Doc, proposal_id: str, after: str | None,
                    size: int, comments_after: str | None = None) -> dict[str, Any] | None:
     """The proposal, one keyset page of its arguments and one of its public
-    comments (oldest first: they read as a conversation)."""
-    c = await views.consultation_by_slug(store, slug)
-    if c is None:
-        return None
+    comments (oldest first: they read as a conversation); None when the
+    consultation `c` has no such published proposal."""
     doc = await store.get(PUBLIC_PROPOSALS, c["id"], proposal_id)
     if doc is None:
         return None
@@ -118,10 +119,8 @@ async def my_contributions(store: ReadStore, participant_id: str, after: str | N
     return {"items": rows, "next": next_key, "after": after, "sides": SIDES}
 
 
-async def transparency(store: ReadStore, slug: str) -> dict[str, Any] | None:
-    c = await views.consultation_by_slug(store, slug)
-    if c is None:
-        return None
+async def transparency(store: ReadStore, c: Doc) -> dict[str, Any]:
+    """How many contributions moderation hid or refused, by charter reason."""
     rows = await store.list(TRANSPARENCY, c["id"], limit=200)
     reasons = charter_reasons(await store.get(CHARTERS, ALL, c["id"]))
     counts = [{"label": reasons.get(d["reason_code"], d["reason_code"]), "count": d["count"]}

@@ -3,12 +3,14 @@ videos, meetings, minutes, commissions (cacheable, no JavaScript needed)."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from services.web.deps import Web
+from services.web.public import pages
+
+router = APIRouter()
+router.include_router(pages.router)
 
 
 def install(app: FastAPI, web: Web) -> None:
-    from services.web.public import pages
-
-    app.include_router(pages.routes(web))
+    app.include_router(router)

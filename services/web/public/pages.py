@@ -13,11 +13,13 @@ from starlette.responses import Response
 
 from services.web import views
 from services.web.deposit.questionnaire_steps import visible_questions
-from services.web.deps import Web
+from services.web.deps import Web, WebDep
 from services.web.public.ics import calendar_response
 from services.web.rendering import public_page
 
-# (url segment, read-model table, template, newest first)
+# The consultation's content lists, by URL segment: (read-model table, template,
+# newest first). Each has its own route below, so no list segment can be taken
+# for another page of the consultation (synthese, recherche, propositions...).
 LISTS = {
     "articles": ("published_articles", "public/articles.html", True),
     "documents": ("documents", "public/documents.html", True),
@@ -27,87 +29,100 @@ LISTS = {
     "commissions": ("commissions", "public/commissions.html", False),
 }
 
+router = APIRouter()
 
-def routes(web: Web) -> APIRouter:
-    router = APIRouter()
-    store = web.deps.store
-    size = web.deps.settings.page_size
 
-    def page(request: Request, template: str, context: dict[str, Any] | None) -> Response:
-        if context is None:
-            raise HTTPException(404)
-        context.setdefault("tile_url", web.deps.settings.tile_url)
-        context.setdefault("tile_attribution", web.deps.settings.tile_attribution)
-        return public_page(request, web.env, template, context)
+def page(web: Web, request: Request, template: str, context: dict[str, Any] | None) -> Response:
+    """The public page, or a 404 page when there is nothing (None) to show."""
+    if context is None:
+        raise HTTPException(404)
+    context.setdefault("tile_url", web.settings.tile_url)
+    context.setdefault("tile_attribution", web.settings.tile_attribution)
+    return public_page(request, web.env, template, context)
 
-    @router.get("/")
-    async def home(request: Request) -> Response:
-        return page(request, "public/home.html", await views.home(store))
 
-    @router.get("/consultations/{slug}")
-    async def consultation(request: Request, slug: str) -> Response:
-        return page(request, "public/consultation.html", await views.consultation_page(store, slug))
+@router.get("/")
+async def home(request: Request, web: WebDep) -> Response:
+    return page(web, request, "public/home.html", await views.home(web.store))
 
-    @router.get("/consultations/{slug}/{kind}")
-    async def content_list(request: Request, slug: str, kind: str) -> Response:
-        if kind not in LISTS:
-            raise HTTPException(404)
-        table, template, newest_first = LISTS[kind]
-        number = _int(request.query_params.get("page"), 1)
-        ctx = await views.listing(store, slug, table, number, size, reverse=newest_first)
-        return page(request, template, ctx)
 
-    @router.get("/consultations/{slug}/articles/{article_id}")
-    async def article(request: Request, slug: str, article_id: str) -> Response:
-        return page(request, "public/article.html",
-                    await views.item(store, slug, "published_articles", article_id))
+@router.get("/consultations/{slug}")
+async def consultation(request: Request, web: WebDep, slug: str) -> Response:
+    return page(web, request, "public/consultation.html",
+                await views.consultation_page(web.store, slug))
 
-    @router.get("/consultations/{slug}/commissions/{commission_id}")
-    async def commission(request: Request, slug: str, commission_id: str) -> Response:
-        return page(request, "public/commission.html",
-                    await views.item(store, slug, "commissions", commission_id))
 
-    @router.get("/consultations/{slug}/questionnaires/{questionnaire_id}")
-    async def questionnaire(request: Request, slug: str, questionnaire_id: str) -> Response:
-        ctx = await views.item(store, slug, "questionnaires", questionnaire_id)
-        if ctx is not None:
-            # Conditional questions without JavaScript: the visitor's earlier choices
-            # come back in the query string (GET, changes nothing) and decide which
-            # follow-ups are shown.
-            answers = {k: request.query_params.getlist(k) for k in request.query_params}
-            ctx["questions"], ctx["step_complete"] = visible_questions(
-                ctx["item"]["questions"], answers)
-            ctx["answers"] = answers
-        return page(request, "public/questionnaire.html", ctx)
+async def content_list(request: Request, web: WebDep, slug: str) -> Response:
+    """One of the LISTS, paged (`?page=`); which one is the route's last segment."""
+    table, template, newest_first = LISTS[request.url.path.rsplit("/", 1)[-1]]
+    number = _int(request.query_params.get("page"), 1)
+    ctx = await views.listing(web.store, slug, table, number, web.settings.page_size,
+                              reverse=newest_first)
+    return page(web, request, template, ctx)
 
-    @router.get("/evenements")
-    async def events(request: Request) -> Response:
-        number = _int(request.query_params.get("page"), 1)
-        return page(request, "public/events.html", await views.events(store, number, size))
 
-    @router.get("/evenements/{meeting_id}")
-    async def event(request: Request, meeting_id: str) -> Response:
-        doc = await store.get("meetings", "all", meeting_id)
-        return page(request, "public/event.html", {"item": doc} if doc else None)
+for _segment in LISTS:
+    router.add_api_route(f"/consultations/{{slug}}/{_segment}", content_list, methods=["GET"],
+                         name=f"content_list_{_segment}")
 
-    @router.get("/evenements/{meeting_id}/calendrier.ics")
-    async def event_ics(request: Request, meeting_id: str) -> Response:
-        doc = await store.get("meetings", "all", meeting_id)
-        if doc is None:
-            raise HTTPException(404)
-        return calendar_response(request, doc)
 
-    @router.get("/documents/{consultation_id}/{document_id}")
-    async def document(consultation_id: str, document_id: str) -> Response:
-        doc = await store.get("documents", consultation_id, document_id)
-        if doc is None or web.deps.read_blob is None:
-            raise HTTPException(404)
-        content = await web.deps.read_blob(doc["sha256"])
-        if content is None:
-            raise HTTPException(404)
-        return document_response(doc, content)
+@router.get("/consultations/{slug}/articles/{article_id}")
+async def article(request: Request, web: WebDep, slug: str, article_id: str) -> Response:
+    return page(web, request, "public/article.html",
+                await views.item(web.store, slug, "published_articles", article_id))
 
-    return router
+
+@router.get("/consultations/{slug}/commissions/{commission_id}")
+async def commission(request: Request, web: WebDep, slug: str, commission_id: str) -> Response:
+    return page(web, request, "public/commission.html",
+                await views.item(web.store, slug, "commissions", commission_id))
+
+
+@router.get("/consultations/{slug}/questionnaires/{questionnaire_id}")
+async def questionnaire(request: Request, web: WebDep, slug: str,
+                        questionnaire_id: str) -> Response:
+    ctx = await views.item(web.store, slug, "questionnaires", questionnaire_id)
+    if ctx is not None:
+        # Conditional questions without JavaScript: the visitor's earlier choices
+        # come back in the query string (GET, changes nothing) and decide which
+        # follow-ups are shown.
+        answers = {k: request.query_params.getlist(k) for k in request.query_params}
+        ctx["questions"], ctx["step_complete"] = visible_questions(
+            ctx["item"]["questions"], answers)
+        ctx["answers"] = answers
+    return page(web, request, "public/questionnaire.html", ctx)
+
+
+@router.get("/evenements")
+async def events(request: Request, web: WebDep) -> Response:
+    number = _int(request.query_params.get("page"), 1)
+    return page(web, request, "public/events.html",
+                await views.events(web.store, number, web.settings.page_size))
+
+
+@router.get("/evenements/{meeting_id}")
+async def event(request: Request, web: WebDep, meeting_id: str) -> Response:
+    doc = await web.store.get("meetings", "all", meeting_id)
+    return page(web, request, "public/event.html", {"item": doc} if doc else None)
+
+
+@router.get("/evenements/{meeting_id}/calendrier.ics")
+async def event_ics(request: Request, web: WebDep, meeting_id: str) -> Response:
+    doc = await web.store.get("meetings", "all", meeting_id)
+    if doc is None:
+        raise HTTPException(404)
+    return calendar_response(request, doc)
+
+
+@router.get("/documents/{consultation_id}/{document_id}")
+async def document(web: WebDep, consultation_id: str, document_id: str) -> Response:
+    doc = await web.store.get("documents", consultation_id, document_id)
+    if doc is None or web.deps.read_blob is None:
+        raise HTTPException(404)
+    content = await web.deps.read_blob(doc["sha256"])
+    if content is None:
+        raise HTTPException(404)
+    return document_response(doc, content)
 
 
 # Types a browser shows itself without running anything of ours; everything else
