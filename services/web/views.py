@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 
 from services.consultation import phases as ph
 from services.consultation import projections as p
+from services.core.times import iso
 from services.store.port import Doc, ReadStore
 from services.vote import model as vote_model
 
@@ -98,7 +99,7 @@ async def consultation_page(store: ReadStore, slug: str, *,
     documents = await store.list("documents", cid, limit=CONTENT_PREVIEW, reverse=True)
     videos = await store.list("videos", cid, limit=CONTENT_PREVIEW, reverse=True)
     meetings = await store.list("meetings_by_consultation", cid, limit=CONTENT_PREVIEW,
-                                after=_now().isoformat().replace("+00:00", "Z"))
+                                after=iso(_now()))
     return {"consultation": c, "articles": [d for _, d in articles],
             "documents": [d for _, d in documents], "videos": [d for _, d in videos],
             "meetings": [d for _, d in meetings]}
