@@ -73,6 +73,11 @@ async def until(check: object, timeout: float = 5.0) -> None:
         await asyncio.sleep(0.02)
 
 
+def template_of(route: str) -> str:
+    """The route's path without its convertors (`{cid:ref}` is `{cid}`)."""
+    return re.sub(r"\{(\w+):\w+\}", r"{\1}", route)
+
+
 def may_use(who: str, route: str) -> bool | None:
     """The expected verdict for a route about consultation c1 (or about none):
     None = sent to the login page. Orga1 and Admin1 hold their role on c1, Orga2
@@ -112,7 +117,8 @@ async def test_every_back_office_route_checks_the_role_per_consultation(
     routes = back_office_routes(p.app)  # type: ignore[arg-type]
     assert {"/admin", "/admin/consultations/{cid}", "/admin/equipe/{cid}",
             "/admin/moderation/{cid}", "/admin/moderation/{cid}/charte",
-            "/admin/moderation/{cid}/elements/{item_id}/decision"} <= {r.path for r in routes}
+            "/admin/moderation/{cid}/elements/{item_id}/decision"} <= {
+        template_of(r.path) for r in routes}
     failures = []
     for who in ("anonymous", "Simple", "Modo1", "Analyste1", "Orga2", "Orga1", "Admin1",
                 "admin"):
@@ -127,13 +133,14 @@ async def test_every_back_office_route_checks_the_role_per_consultation(
             token = re.search(r'name="csrf_token" value="([^"]+)"', token_page.text)
             assert token
             for route in routes:
-                path = re.sub(r"\{cid\}", c1, route.path)
+                template = template_of(route.path)
+                path = re.sub(r"\{cid\}", c1, template)
                 path = re.sub(r"\{[a-z_]+\}", "x", path)
                 for method in sorted(route.methods - {"HEAD"}):
                     r = await client.request(method, path, data={"csrf_token": token.group(1)}
                                              if method == "POST" else None)
                     to_login = r.status_code == 303 and r.headers["location"].startswith(LOGIN)
-                    may = may_use(who, route.path)
+                    may = may_use(who, template)
                     if may is None:
                         ok = to_login
                     else:

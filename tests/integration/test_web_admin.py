@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -83,3 +84,23 @@ async def test_script_in_title_is_rendered_escaped(client):
     page = await client.get(r.headers["location"])
     assert "<script>alert(1)</script>" not in page.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Vélo" in page.text
+
+
+async def test_recount_page_is_reached_beside_the_content_pages():
+    """`/admin/consultations/<cid>/recomptage` is the vote package's recount page,
+    not taken for a kind of content (it answered 404 while a generic
+    `/admin/consultations/{cid}/{kind}` route caught it)."""
+    container = make_container()
+    async with container:
+        # the recount reads the event log, a port the page asks for by name
+        app = create_web_app(replace(make_deps(container), ports=container.ports))
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            await login(c)
+            created = await create(c, title="Budget participatif", slug="budget")
+            assert created.status_code == 303
+            cid = created.headers["location"].rsplit("/", 1)[1]
+            r = await c.get(f"/admin/consultations/{cid}/recomptage")
+            assert r.status_code == 200
+            assert "<h1>Recomptage des votes</h1>" in r.text and "Budget participatif" in r.text
+            assert "Aucune différence" in r.text

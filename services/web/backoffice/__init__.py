@@ -3,15 +3,17 @@ phases and items, the team, and the guard that checks every `/admin` path."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
+from services.web.backoffice import auth, consultations, content, items
 from services.web.deps import Web
+
+router = APIRouter()
+router.include_router(auth.router)
+router.include_router(consultations.router)
+router.include_router(content.router)
+router.include_router(items.router)
 
 
 def install(app: FastAPI, web: Web) -> None:
-    from services.web.backoffice import auth, consultations, content, items
-
-    app.include_router(auth.routes(web))
-    app.include_router(consultations.routes(web))
-    app.include_router(content.routes(web))
-    app.include_router(items.routes(web))
+    app.include_router(router)

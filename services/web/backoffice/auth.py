@@ -1,7 +1,7 @@
 """Login and logout of the bootstrap admin: the account configured in settings.
 It holds the admin role on every consultation; everyone else logs in as a
 participant (magic link, OpenID Connect) and gets roles per consultation
-(services/web/identity_guard.py checks them)."""
+(services/web/backoffice/guard.py checks them)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from services.web.deps import Web
+from services.web.deps import WebDep
 from services.web.forms import admin_page, checked_form, text
 from services.web.passwords import verify_password
+
+router = APIRouter()
 
 
 def _safe_next(target: str) -> str:
@@ -19,39 +21,36 @@ def _safe_next(target: str) -> str:
     return target if target.startswith("/admin") and "//" not in target else "/admin"
 
 
-def routes(web: Web) -> APIRouter:
-    router = APIRouter()
+@router.get("/admin/connexion")
+async def login_form(request: Request, web: WebDep, suite: str = "/admin") -> Response:
+    return admin_page(web, request, "backoffice/login.html", {"suite": _safe_next(suite),
+                      "configured": bool(web.admin_password_hash), "values": {}})
 
-    @router.get("/admin/connexion")
-    async def login_form(request: Request, suite: str = "/admin") -> Response:
-        return admin_page(web, request, "backoffice/login.html", {"suite": _safe_next(suite),
-                          "configured": bool(web.admin_password_hash), "values": {}})
 
-    @router.post("/admin/connexion")
-    async def login(request: Request) -> Response:
-        form = await checked_form(web, request)
-        user, password = text(form, "utilisateur"), str(form.get("mot_de_passe") or "")
-        suite = _safe_next(text(form, "suite"))
-        ok = (bool(web.admin_password_hash) and user == web.deps.settings.admin_user
-              and verify_password(password, web.admin_password_hash))
-        if not ok:
-            return admin_page(web, request, "backoffice/login.html", {
-                "suite": suite, "configured": bool(web.admin_password_hash),
-                "values": {"utilisateur": user},
-                "errors": {"mot_de_passe": "Identifiant ou mot de passe incorrect."}},
-                status=400)
-        response = RedirectResponse(suite, status_code=303)
-        response.set_cookie(web.sessions.cookie, web.sessions.issue(user, kind="admin"),
-                            httponly=True, samesite="strict", secure=web.sessions.secure,
-                            max_age=web.sessions.max_age, path="/")
-        return response
+@router.post("/admin/connexion")
+async def login(request: Request, web: WebDep) -> Response:
+    form = await checked_form(web, request)
+    user, password = text(form, "utilisateur"), str(form.get("mot_de_passe") or "")
+    suite = _safe_next(text(form, "suite"))
+    ok = (bool(web.admin_password_hash) and user == web.settings.admin_user
+          and verify_password(password, web.admin_password_hash))
+    if not ok:
+        return admin_page(web, request, "backoffice/login.html", {
+            "suite": suite, "configured": bool(web.admin_password_hash),
+            "values": {"utilisateur": user},
+            "errors": {"mot_de_passe": "Identifiant ou mot de passe incorrect."}},
+            status=400)
+    response = RedirectResponse(suite, status_code=303)
+    response.set_cookie(web.sessions.cookie, web.sessions.issue(user, kind="admin"),
+                        httponly=True, samesite="strict", secure=web.sessions.secure,
+                        max_age=web.sessions.max_age, path="/")
+    return response
 
-    @router.post("/admin/deconnexion")
-    async def logout(request: Request) -> Response:
-        await checked_form(web, request)
-        response = RedirectResponse("/", status_code=303)
-        response.delete_cookie(web.sessions.cookie, path="/", secure=web.sessions.secure,
-                               httponly=True, samesite="strict")
-        return response
 
-    return router
+@router.post("/admin/deconnexion")
+async def logout(request: Request, web: WebDep) -> Response:
+    await checked_form(web, request)
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(web.sessions.cookie, path="/", secure=web.sessions.secure,
+                           httponly=True, samesite="strict")
+    return response

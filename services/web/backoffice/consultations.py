@@ -15,13 +15,16 @@ from starlette.responses import RedirectResponse, Response
 from services.consultation import commands as cc
 from services.consultation.phases import KINDS
 from services.core.ids import new_id
+from services.core.times import parse_iso
 from services.web import views
-from services.web.deps import Web
+from services.web.deps import WebDep
 from services.web.forms import FormError, admin_page, checked_form, require_organiser, submit, text
 from services.web.rendering import private_page
 
 PARIS = ZoneInfo("Europe/Paris")  # organisers type local times; events store UTC
 BLANK_PHASE_ROWS = 3
+
+router = APIRouter()
 
 
 def parse_local(value: str, field: str) -> datetime:
@@ -35,8 +38,7 @@ def parse_local(value: str, field: str) -> datetime:
 def to_local_input(iso: str | None) -> str:
     if not iso:
         return ""
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(PARIS) \
-        .strftime("%Y-%m-%dT%H:%M")
+    return parse_iso(iso).astimezone(PARIS).strftime("%Y-%m-%dT%H:%M")
 
 
 def _themes(raw: str) -> tuple[cc.ThemeSpec, ...]:
@@ -77,124 +79,129 @@ def _row_field(field: str, rows: list[int]) -> str:
     return ".".join(parts)
 
 
-def routes(web: Web) -> APIRouter:
-    router = APIRouter()
-    store = web.deps.store
+def phases_context(doc: dict[str, Any], form: FormData | None) -> dict[str, Any]:
+    phases = doc.get("phases", [])
+    values: dict[str, str] = {}
+    for i, ph in enumerate(phases):
+        values.update({f"phases.{i}.kind": ph["kind"], f"phases.{i}.title": ph["title"],
+                       f"phases.{i}.phase_id": ph["phase_id"],
+                       f"phases.{i}.description": ph.get("description", ""),
+                       f"phases.{i}.starts_at": to_local_input(ph["starts_at"]),
+                       f"phases.{i}.ends_at": to_local_input(ph["ends_at"])})
+    return {"c": doc, "values": values, "rows": _phase_rows(form, phases),
+            "kinds": list(KINDS.items())}
 
-    async def load(consultation_id: str) -> dict[str, Any]:
-        doc = await store.get("consultation_detail", "all", consultation_id)
-        if doc is None:
-            raise HTTPException(404)
-        return doc
 
-    @router.get("/admin")
-    async def dashboard(request: Request) -> Response:
-        require_organiser(web, request)
-        rows = await store.list("consultations", "all", limit=200, reverse=True)
-        return admin_page(web, request, "backoffice/dashboard.html",
-                          {"consultations": [d for _, d in rows]})
+def _phase_specs(form: FormData, rows: list[int]) -> list[cc.PhaseSpec]:
+    """The phases typed in the form, blank rows skipped wherever they are; `rows`
+    receives the form row each spec came from (FormError on a malformed date)."""
+    specs: list[cc.PhaseSpec] = []
+    for row in range(_phase_rows(form, [])):
+        at = f"phases.{row}"
+        title = text(form, f"{at}.title")
+        if not (title or text(form, f"{at}.starts_at") or text(form, f"{at}.ends_at")
+                or text(form, f"{at}.description")):
+            continue
+        rows.append(row)
+        specs.append(cc.PhaseSpec(
+            phase_id=text(form, f"{at}.phase_id") or new_id(),
+            kind=text(form, f"{at}.kind"), title=title,
+            description=text(form, f"{at}.description"),
+            starts_at=parse_local(text(form, f"{at}.starts_at"), f"{at}.starts_at"),
+            ends_at=parse_local(text(form, f"{at}.ends_at"), f"{at}.ends_at")))
+    return specs
 
-    @router.get("/admin/consultations/nouvelle")
-    async def new_form(request: Request) -> Response:
-        require_organiser(web, request)
-        return admin_page(web, request, "backoffice/consultation_form.html",
-                          {"values": {}, "creating": True})
 
-    @router.post("/admin/consultations/nouvelle")
-    async def create(request: Request) -> Response:
-        require_organiser(web, request)
-        form = await checked_form(web, request)
-        cid = new_id()
-        command = cc.CreateConsultation(consultation_id=cid, slug=text(form, "slug"),
-                                        **_consultation_fields(form))
-        return await submit(web, request, form, command,
-                            template="backoffice/consultation_form.html",
-                            context={"creating": True},
-                            success=f"/admin/consultations/{cid}")
+@router.get("/admin")
+async def dashboard(request: Request, web: WebDep) -> Response:
+    require_organiser(web, request)
+    rows = await web.store.list("consultations", "all", limit=200, reverse=True)
+    return admin_page(web, request, "backoffice/dashboard.html",
+                      {"consultations": [d for _, d in rows]})
 
-    @router.get("/admin/consultations/{cid}")
-    async def edit_form(request: Request, cid: str) -> Response:
-        require_organiser(web, request)
-        doc = await load(cid)
-        return admin_page(web, request, "backoffice/consultation.html",
-                          {"c": doc, "values": _values_of(doc), "creating": False})
 
-    @router.post("/admin/consultations/{cid}")
-    async def update(request: Request, cid: str) -> Response:
-        require_organiser(web, request)
-        form = await checked_form(web, request)
-        doc = await load(cid)
-        command = cc.UpdateConsultation(consultation_id=cid, **_consultation_fields(form))
-        return await submit(web, request, form, command, template="backoffice/consultation.html",
-                            context={"c": doc, "creating": False},
-                            success=f"/admin/consultations/{cid}")
+@router.get("/admin/consultations/nouvelle")
+async def new_form(request: Request, web: WebDep) -> Response:
+    require_organiser(web, request)
+    return admin_page(web, request, "backoffice/consultation_form.html",
+                      {"values": {}, "creating": True})
 
-    @router.post("/admin/consultations/{cid}/publication")
-    async def publication(request: Request, cid: str) -> Response:
-        require_organiser(web, request)
-        form = await checked_form(web, request)
-        await load(cid)
-        command: object = (cc.PublishConsultation(cid) if text(form, "action") == "publier"
-                           else cc.UnpublishConsultation(cid))
-        await web.deps.send(command)
-        await web.deps.settle()
-        return RedirectResponse(f"/admin/consultations/{cid}", status_code=303)
 
-    @router.get("/admin/consultations/{cid}/apercu")
-    async def preview(request: Request, cid: str) -> Response:
-        require_organiser(web, request)
-        doc = await load(cid)
-        ctx = await views.consultation_page(store, doc["slug"], published_only=False)
-        if ctx is None:
-            raise HTTPException(404)
-        return private_page(request, web.env, "public/consultation.html", {**ctx, "preview": True})
+@router.post("/admin/consultations/nouvelle")
+async def create(request: Request, web: WebDep) -> Response:
+    require_organiser(web, request)
+    form = await checked_form(web, request)
+    cid = new_id()
+    command = cc.CreateConsultation(consultation_id=cid, slug=text(form, "slug"),
+                                    **_consultation_fields(form))
+    return await submit(web, request, form, command,
+                        template="backoffice/consultation_form.html",
+                        context={"creating": True},
+                        success=f"/admin/consultations/{cid}")
 
-    def phases_context(doc: dict[str, Any], form: FormData | None) -> dict[str, Any]:
-        phases = doc.get("phases", [])
-        values: dict[str, str] = {}
-        for i, ph in enumerate(phases):
-            values.update({f"phases.{i}.kind": ph["kind"], f"phases.{i}.title": ph["title"],
-                           f"phases.{i}.phase_id": ph["phase_id"],
-                           f"phases.{i}.description": ph.get("description", ""),
-                           f"phases.{i}.starts_at": to_local_input(ph["starts_at"]),
-                           f"phases.{i}.ends_at": to_local_input(ph["ends_at"])})
-        return {"c": doc, "values": values, "rows": _phase_rows(form, phases),
-                "kinds": list(KINDS.items())}
 
-    @router.get("/admin/consultations/{cid}/phases")
-    async def phases_form(request: Request, cid: str) -> Response:
-        require_organiser(web, request)
-        return admin_page(web, request, "backoffice/phases.html",
-                          phases_context(await load(cid), None))
+# `{cid:ref}`: never "nouvelle", the creation form's page beside it.
+@router.get("/admin/consultations/{cid:ref}")
+async def edit_form(request: Request, web: WebDep, cid: str) -> Response:
+    require_organiser(web, request)
+    doc = await views.consultation_or_404(web.store, cid)
+    return admin_page(web, request, "backoffice/consultation.html",
+                      {"c": doc, "values": _values_of(doc), "creating": False})
 
-    @router.post("/admin/consultations/{cid}/phases")
-    async def schedule(request: Request, cid: str) -> Response:
-        require_organiser(web, request)
-        form = await checked_form(web, request)
-        doc = await load(cid)
-        specs: list[cc.PhaseSpec] = []
-        rows: list[int] = []  # the form row each spec came from (blank rows are skipped)
-        error: FormError | None = None
-        try:
-            for row in range(_phase_rows(form, [])):
-                at = f"phases.{row}"
-                title = text(form, f"{at}.title")
-                if not (title or text(form, f"{at}.starts_at") or text(form, f"{at}.ends_at")
-                        or text(form, f"{at}.description")):
-                    continue  # a blank row, wherever it is
-                rows.append(row)
-                specs.append(cc.PhaseSpec(
-                    phase_id=text(form, f"{at}.phase_id") or new_id(),
-                    kind=text(form, f"{at}.kind"), title=title,
-                    description=text(form, f"{at}.description"),
-                    starts_at=parse_local(text(form, f"{at}.starts_at"), f"{at}.starts_at"),
-                    ends_at=parse_local(text(form, f"{at}.ends_at"), f"{at}.ends_at")))
-        except FormError as e:
-            error = e
-        command = cc.SchedulePhases(cid, tuple(specs))
-        ctx = phases_context(doc, form)
-        return await submit(web, request, form, command, template="backoffice/phases.html",
-                            context=ctx, success=f"/admin/consultations/{cid}",
-                            parse_error=error, locate=lambda f, m: (_row_field(f, rows), m))
 
-    return router
+@router.post("/admin/consultations/{cid:ref}")
+async def update(request: Request, web: WebDep, cid: str) -> Response:
+    require_organiser(web, request)
+    form = await checked_form(web, request)
+    doc = await views.consultation_or_404(web.store, cid)
+    command = cc.UpdateConsultation(consultation_id=cid, **_consultation_fields(form))
+    return await submit(web, request, form, command, template="backoffice/consultation.html",
+                        context={"c": doc, "creating": False},
+                        success=f"/admin/consultations/{cid}")
+
+
+@router.post("/admin/consultations/{cid}/publication")
+async def publication(request: Request, web: WebDep, cid: str) -> Response:
+    require_organiser(web, request)
+    form = await checked_form(web, request)
+    await views.consultation_or_404(web.store, cid)
+    command: object = (cc.PublishConsultation(cid) if text(form, "action") == "publier"
+                       else cc.UnpublishConsultation(cid))
+    await web.deps.send(command)
+    await web.deps.settle()
+    return RedirectResponse(f"/admin/consultations/{cid}", status_code=303)
+
+
+@router.get("/admin/consultations/{cid}/apercu")
+async def preview(request: Request, web: WebDep, cid: str) -> Response:
+    require_organiser(web, request)
+    doc = await views.consultation_or_404(web.store, cid)
+    ctx = await views.consultation_page(web.store, doc["slug"], published_only=False)
+    if ctx is None:
+        raise HTTPException(404)
+    return private_page(request, web.env, "public/consultation.html", {**ctx, "preview": True})
+
+
+@router.get("/admin/consultations/{cid}/phases")
+async def phases_form(request: Request, web: WebDep, cid: str) -> Response:
+    require_organiser(web, request)
+    return admin_page(web, request, "backoffice/phases.html",
+                      phases_context(await views.consultation_or_404(web.store, cid), None))
+
+
+@router.post("/admin/consultations/{cid}/phases")
+async def schedule(request: Request, web: WebDep, cid: str) -> Response:
+    require_organiser(web, request)
+    form = await checked_form(web, request)
+    doc = await views.consultation_or_404(web.store, cid)
+    specs: list[cc.PhaseSpec] = []
+    rows: list[int] = []  # the form row each spec came from (blank rows are skipped)
+    error: FormError | None = None
+    try:
+        specs = _phase_specs(form, rows)
+    except FormError as e:
+        error = e
+    command = cc.SchedulePhases(cid, tuple(specs))
+    return await submit(web, request, form, command, template="backoffice/phases.html",
+                        context=phases_context(doc, form), success=f"/admin/consultations/{cid}",
+                        parse_error=error, locate=lambda f, m: (_row_field(f, rows), m))

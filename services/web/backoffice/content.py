@@ -1,25 +1,28 @@
 """Back office: what a consultation contains. Each kind is a list plus a form;
 one generic template renders them (fields described here), errors in French
-next to the field."""
+next to the field. Each kind has its own routes (no `{kind}` parameter that
+would also catch the other pages of a consultation, such as `/suites` or
+`/recomptage`); `ContentKind` tells a handler which kind its route is about."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
+from fastapi.routing import APIRoute
 from starlette.datastructures import FormData, UploadFile
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from services.consultation import content_commands as k
 from services.core.errors import DomainError
 from services.core.ids import new_id
+from services.web import views
 from services.web.backoffice import questionnaire_text
 from services.web.backoffice.consultations import parse_local
-from services.web.deps import Web
+from services.web.deps import Web, WebDep
 from services.web.forms import (
     FormError,
     admin_page,
@@ -82,6 +85,19 @@ KINDS = {
         Field("members", "Membres", "textarea", "Un membre par ligne : Nom — rôle.")),
         title_key="name"),
 }
+
+router = APIRouter()
+
+
+def content_kind(request: Request) -> Kind:
+    """The kind the matched route is about: the segment of its path that names
+    one (`/admin/consultations/{cid}/articles/...`)."""
+    route = request.scope["route"]
+    assert isinstance(route, APIRoute)
+    return next(KINDS[segment] for segment in route.path.split("/") if segment in KINDS)
+
+
+ContentKind = Annotated[Kind, Depends(content_kind)]
 
 
 def float_field(form: FormData, name: str) -> float | None:
@@ -189,41 +205,38 @@ async def send_form(web: Web, request: Request, form: FormData, kind: str, cid: 
                         success=success, locate=locate)
 
 
-def routes(web: Web) -> APIRouter:
-    router = APIRouter()
-    store = web.deps.store
+async def list_context(web: Web, cid: str, spec: Kind) -> dict[str, Any]:
+    c = await views.consultation_or_404(web.store, cid)
+    rows = await web.store.list(spec.table, cid, limit=100)
+    return {"c": c, "spec": spec, "items": [d for _, d in rows], "values": {}}
 
-    async def context(cid: str, kind: str) -> dict[str, Any]:
-        if kind not in KINDS:
-            raise HTTPException(404)
-        c = await store.get("consultation_detail", "all", cid)
-        if c is None:
-            raise HTTPException(404)
-        spec = KINDS[kind]
-        rows = await store.list(spec.table, cid, limit=100)
-        return {"c": c, "spec": spec, "items": [d for _, d in rows], "values": {}}
 
-    @router.get("/admin/consultations/{cid}/{kind}")
-    async def content(request: Request, cid: str, kind: str) -> Response:
-        require_organiser(web, request)
-        return admin_page(web, request, "backoffice/content.html", await context(cid, kind))
+async def content(request: Request, web: WebDep, cid: str, spec: ContentKind) -> Response:
+    require_organiser(web, request)
+    return admin_page(web, request, "backoffice/content.html",
+                      await list_context(web, cid, spec))
 
-    @router.post("/admin/consultations/{cid}/{kind}")
-    async def add(request: Request, cid: str, kind: str) -> Response:
-        require_organiser(web, request)
-        form = await checked_form(web, request)
-        ctx = await context(cid, kind)
-        here = f"/admin/consultations/{cid}/{kind}"
-        return await send_form(web, request, form, kind, cid, new_id(),
-                               template="backoffice/content.html", context=ctx, success=here)
 
-    @router.post("/admin/consultations/{cid}/articles/{article_id}/publication")
-    async def article_publication(request: Request, cid: str, article_id: str) -> Response:
-        require_organiser(web, request)
-        form = await checked_form(web, request)
-        await web.deps.send(k.PublishArticle(article_id) if text(form, "action") == "publier"
-                            else k.UnpublishArticle(article_id))
-        await web.deps.settle()
-        return RedirectResponse(f"/admin/consultations/{cid}/articles", status_code=303)
+async def add(request: Request, web: WebDep, cid: str, spec: ContentKind) -> Response:
+    require_organiser(web, request)
+    form = await checked_form(web, request)
+    ctx = await list_context(web, cid, spec)
+    here = f"/admin/consultations/{cid}/{spec.segment}"
+    return await send_form(web, request, form, spec.segment, cid, new_id(),
+                           template="backoffice/content.html", context=ctx, success=here)
 
-    return router
+
+for _segment in KINDS:  # the list of each kind and its form
+    router.add_api_route(f"/admin/consultations/{{cid}}/{_segment}", content, methods=["GET"])
+    router.add_api_route(f"/admin/consultations/{{cid}}/{_segment}", add, methods=["POST"])
+
+
+@router.post("/admin/consultations/{cid}/articles/{article_id}/publication")
+async def article_publication(request: Request, web: WebDep, cid: str,
+                              article_id: str) -> Response:
+    require_organiser(web, request)
+    form = await checked_form(web, request)
+    await web.deps.send(k.PublishArticle(article_id) if text(form, "action") == "publier"
+                        else k.UnpublishArticle(article_id))
+    await web.deps.settle()
+    return RedirectResponse(f"/admin/consultations/{cid}/articles", status_code=303)

@@ -54,14 +54,14 @@ async def may_enter(web: Web, request: Request) -> bool | None:
     moderation = MODERATION_PATH.match(request.url.path)
     if moderation is not None:
         needed = Capability.MANAGE if moderation["rest"] == CHARTER else Capability.MODERATE
-        return await may(web.deps.store, who.id, moderation["cid"], needed)
+        return await may(web.store, who.id, moderation["cid"], needed)
     analysis = ANALYSIS_PATH.match(request.url.path)
     if analysis is not None:
-        return await may(web.deps.store, who.id, analysis["cid"], Capability.ANALYSE)
+        return await may(web.store, who.id, analysis["cid"], Capability.ANALYSE)
     found = CONSULTATION_PATH.match(request.url.path)
     if found is None or found["cid"] in ADMIN_ONLY_IDS:
         return False
-    return await may(web.deps.store, who.id, found["cid"], Capability.MANAGE)
+    return await may(web.store, who.id, found["cid"], Capability.MANAGE)
 
 
 class BackOfficeGuard:

@@ -15,10 +15,12 @@ from starlette.responses import RedirectResponse, Response
 
 from services.consultation import content_commands as k
 from services.core.ids import new_id
+from services.store.port import ReadStore
+from services.web import views
 from services.web.backoffice import questionnaire_text
 from services.web.backoffice.consultations import to_local_input
-from services.web.backoffice.content import KINDS, int_field, send_form
-from services.web.deps import Web
+from services.web.backoffice.content import KINDS, ContentKind, Kind, int_field, send_form
+from services.web.deps import WebDep
 from services.web.forms import (
     FormError,
     admin_page,
@@ -34,6 +36,8 @@ REMOVABLE = {"questionnaires": k.RemoveQuestionnaire, "documents": k.RemoveDocum
 _MEETING_FIELDS = ("title", "description", "address", "postcode", "latitude", "longitude",
                    "capacity", "online_url")
 
+router = APIRouter()
+
 
 def values_of(kind: str, doc: dict[str, Any]) -> dict[str, Any]:
     """What the edit form shows for a read-model doc."""
@@ -47,160 +51,176 @@ def values_of(kind: str, doc: dict[str, Any]) -> dict[str, Any]:
             "ends_at": to_local_input(doc["ends_at"])}
 
 
-def routes(web: Web) -> APIRouter:
-    router = APIRouter()
-    store = web.deps.store
+async def item_or_404(store: ReadStore, cid: str, kind: str, item_id: str) -> dict[str, Any]:
+    """The item of this consultation, or a 404 page (also for another's item)."""
+    if kind == "rencontres":
+        doc = await store.get("meetings", "all", item_id)
+    else:
+        doc = await store.get(KINDS[kind].table, cid, item_id)
+    if doc is None or doc.get("consultation_id") != cid:
+        raise HTTPException(404)
+    return doc
 
-    async def consultation(cid: str) -> dict[str, Any]:
-        c = await store.get("consultation_detail", "all", cid)
-        if c is None:
-            raise HTTPException(404)
-        return c
 
-    async def item(cid: str, kind: str, item_id: str) -> dict[str, Any]:
-        if kind == "rencontres":
-            doc = await store.get("meetings", "all", item_id)
-        elif kind in KINDS:
-            doc = await store.get(KINDS[kind].table, cid, item_id)
-        else:
-            doc = None
-        if doc is None or doc.get("consultation_id") != cid:
-            raise HTTPException(404)
-        return doc
+async def edit_context(store: ReadStore, cid: str, spec: Kind, item_id: str) -> dict[str, Any]:
+    doc = await item_or_404(store, cid, spec.segment, item_id)
+    return {"c": await views.consultation_or_404(store, cid), "spec": spec, "item": doc,
+            "item_id": item_id, "values": values_of(spec.segment, doc)}
 
-    async def edit_context(cid: str, kind: str, item_id: str) -> dict[str, Any]:
-        if kind not in EDITABLE:
-            raise HTTPException(404)
-        doc = await item(cid, kind, item_id)
-        return {"c": await consultation(cid), "spec": KINDS[kind], "item": doc,
-                "item_id": item_id, "values": values_of(kind, doc)}
 
-    @router.get("/admin/consultations/{cid}/{kind}/{item_id}")
-    async def edit_form(request: Request, cid: str, kind: str, item_id: str) -> Response:
-        require_organiser(web, request)
-        if kind == "commissions":
-            return admin_page(web, request, "backoffice/commission.html",
-                              await commission_context(cid, item_id, None))
-        return admin_page(web, request, "backoffice/item.html",
-                          await edit_context(cid, kind, item_id))
+async def edit_form(request: Request, web: WebDep, cid: str, item_id: str,
+                    spec: ContentKind) -> Response:
+    require_organiser(web, request)
+    return admin_page(web, request, "backoffice/item.html",
+                      await edit_context(web.store, cid, spec, item_id))
 
-    @router.post("/admin/consultations/{cid}/{kind}/{item_id}")
-    async def edit(request: Request, cid: str, kind: str, item_id: str) -> Response:
-        require_organiser(web, request)
-        form = await checked_form(web, request)
-        ctx = await edit_context(cid, kind, item_id)
-        return await send_form(web, request, form, kind, cid, item_id,
-                               template="backoffice/item.html", context=ctx,
-                               success=f"/admin/consultations/{cid}/{kind}",
-                               existing=ctx["item"])
 
-    @router.post("/admin/consultations/{cid}/{kind}/{item_id}/suppression")
-    async def remove(request: Request, cid: str, kind: str, item_id: str) -> Response:
-        require_organiser(web, request)
-        await checked_form(web, request)
-        if kind not in REMOVABLE:
-            raise HTTPException(404)
-        await item(cid, kind, item_id)
-        await web.deps.send(REMOVABLE[kind](item_id))
-        await web.deps.settle()
-        return RedirectResponse(f"/admin/consultations/{cid}/{kind}", status_code=303)
+async def edit(request: Request, web: WebDep, cid: str, item_id: str,
+               spec: ContentKind) -> Response:
+    require_organiser(web, request)
+    form = await checked_form(web, request)
+    ctx = await edit_context(web.store, cid, spec, item_id)
+    return await send_form(web, request, form, spec.segment, cid, item_id,
+                           template="backoffice/item.html", context=ctx,
+                           success=f"/admin/consultations/{cid}/{spec.segment}",
+                           existing=ctx["item"])
 
-    @router.post("/admin/consultations/{cid}/rencontres/{meeting_id}/annulation")
-    async def cancel(request: Request, cid: str, meeting_id: str) -> Response:
-        require_organiser(web, request)
-        await checked_form(web, request)
-        await item(cid, "rencontres", meeting_id)
-        await web.deps.send(k.CancelMeeting(meeting_id))
-        await web.deps.settle()
-        return RedirectResponse(f"/admin/consultations/{cid}/rencontres", status_code=303)
 
-    async def minutes_context(cid: str, meeting_id: str) -> dict[str, Any]:
-        meeting = await item(cid, "rencontres", meeting_id)
-        minutes = meeting.get("minutes") or {}
-        return {"c": await consultation(cid), "item": meeting,
-                "values": {"summary": minutes.get("summary", ""),
-                           "attendance": minutes.get("attendance", "")}}
+async def remove(request: Request, web: WebDep, cid: str, item_id: str,
+                 spec: ContentKind) -> Response:
+    require_organiser(web, request)
+    await checked_form(web, request)
+    await item_or_404(web.store, cid, spec.segment, item_id)
+    await web.deps.send(REMOVABLE[spec.segment](item_id))
+    await web.deps.settle()
+    return RedirectResponse(f"/admin/consultations/{cid}/{spec.segment}", status_code=303)
 
-    @router.get("/admin/consultations/{cid}/rencontres/{meeting_id}/compte-rendu")
-    async def minutes_form(request: Request, cid: str, meeting_id: str) -> Response:
-        require_organiser(web, request)
-        return admin_page(web, request, "backoffice/minutes.html",
-                          await minutes_context(cid, meeting_id))
 
-    @router.post("/admin/consultations/{cid}/rencontres/{meeting_id}/compte-rendu")
-    async def minutes(request: Request, cid: str, meeting_id: str) -> Response:
-        require_organiser(web, request)
-        form = await checked_form(web, request)
-        ctx = await minutes_context(cid, meeting_id)
-        command: object | None = None
-        error: FormError | None = None
-        try:
-            attendance = int_field(form, "attendance")
-            if attendance is None:
-                raise FormError("attendance", "Indiquez le nombre de participants.")
-            command = k.PublishMinutes(meeting_id, text(form, "summary"), attendance)
-        except FormError as e:
-            error = e
-        return await submit(web, request, form, command, template="backoffice/minutes.html",
-                            context=ctx, success=f"/admin/consultations/{cid}/rencontres",
-                            parse_error=error)
+for _segment in EDITABLE:  # each kind's own routes: see content.ContentKind
+    router.add_api_route(f"/admin/consultations/{{cid}}/{_segment}/{{item_id}}", edit_form,
+                         methods=["GET"])
+    router.add_api_route(f"/admin/consultations/{{cid}}/{_segment}/{{item_id}}", edit,
+                         methods=["POST"])
+for _segment in REMOVABLE:
+    router.add_api_route(f"/admin/consultations/{{cid}}/{_segment}/{{item_id}}/suppression",
+                         remove, methods=["POST"])
 
-    async def commission_context(cid: str, commission_id: str,
-                                 report_id: str | None) -> dict[str, Any]:
-        commission = await item(cid, "commissions", commission_id)
-        report = next((r for r in commission["reports"] if r["report_id"] == report_id), None)
-        if report_id is not None and report is None:
-            raise HTTPException(404)
-        values = {"title": report["title"], "body_markdown": report.get("body_markdown", "")} \
-            if report else {}
-        return {"c": await consultation(cid), "item": commission, "report": report,
-                "values": values}
 
-    @router.get("/admin/consultations/{cid}/commissions/{commission_id}/rapports/{report_id}")
-    async def report_form(request: Request, cid: str, commission_id: str,
-                          report_id: str) -> Response:
-        require_organiser(web, request)
-        return admin_page(web, request, "backoffice/commission.html",
-                          await commission_context(cid, commission_id, report_id))
+@router.post("/admin/consultations/{cid}/rencontres/{meeting_id}/annulation")
+async def cancel(request: Request, web: WebDep, cid: str, meeting_id: str) -> Response:
+    require_organiser(web, request)
+    await checked_form(web, request)
+    await item_or_404(web.store, cid, "rencontres", meeting_id)
+    await web.deps.send(k.CancelMeeting(meeting_id))
+    await web.deps.settle()
+    return RedirectResponse(f"/admin/consultations/{cid}/rencontres", status_code=303)
 
-    @router.post("/admin/consultations/{cid}/commissions/{commission_id}/rapports/{report_id}")
-    async def report(request: Request, cid: str, commission_id: str,
-                     report_id: str) -> Response:
-        """`report_id` "nouveau" writes a new report; any other edits that one."""
-        require_organiser(web, request)
-        form = await checked_form(web, request)
-        ctx = await commission_context(cid, commission_id,
-                                       None if report_id == "nouveau" else report_id)
-        command = k.PublishCommissionReport(
-            commission_id, new_id() if report_id == "nouveau" else report_id,
-            text(form, "title"), text(form, "body_markdown"))
-        here = f"/admin/consultations/{cid}/commissions/{commission_id}"
-        return await submit(web, request, form, command, template="backoffice/commission.html",
-                            context=ctx, success=here)
 
-    @router.post("/admin/consultations/{cid}/commissions/{commission_id}/membres")
-    async def add_member(request: Request, cid: str, commission_id: str) -> Response:
-        require_organiser(web, request)
-        form = await checked_form(web, request)
-        ctx = await commission_context(cid, commission_id, None)
-        command = k.AddCommissionMember(commission_id, new_id(), text(form, "display_name"),
-                                        text(form, "role"))
-        return await submit(web, request, form, command, template="backoffice/commission.html",
-                            context=ctx,
-                            success=f"/admin/consultations/{cid}/commissions/{commission_id}")
+async def minutes_context(store: ReadStore, cid: str, meeting_id: str) -> dict[str, Any]:
+    meeting = await item_or_404(store, cid, "rencontres", meeting_id)
+    minutes = meeting.get("minutes") or {}
+    return {"c": await views.consultation_or_404(store, cid), "item": meeting,
+            "values": {"summary": minutes.get("summary", ""),
+                       "attendance": minutes.get("attendance", "")}}
 
-    @router.post("/admin/consultations/{cid}/commissions/{commission_id}/membres/{member_id}"
-                 "/retrait")
-    async def remove_member(request: Request, cid: str, commission_id: str,
-                            member_id: str) -> Response:
-        require_organiser(web, request)
-        await checked_form(web, request)
-        commission = await item(cid, "commissions", commission_id)
-        if all(m["member_id"] != member_id for m in commission["members"]):
-            raise HTTPException(404)
-        await web.deps.send(k.RemoveCommissionMember(commission_id, member_id))
-        await web.deps.settle()
-        return RedirectResponse(f"/admin/consultations/{cid}/commissions/{commission_id}",
-                                status_code=303)
 
-    return router
+@router.get("/admin/consultations/{cid}/rencontres/{meeting_id}/compte-rendu")
+async def minutes_form(request: Request, web: WebDep, cid: str, meeting_id: str) -> Response:
+    require_organiser(web, request)
+    return admin_page(web, request, "backoffice/minutes.html",
+                      await minutes_context(web.store, cid, meeting_id))
+
+
+@router.post("/admin/consultations/{cid}/rencontres/{meeting_id}/compte-rendu")
+async def minutes(request: Request, web: WebDep, cid: str, meeting_id: str) -> Response:
+    require_organiser(web, request)
+    form = await checked_form(web, request)
+    ctx = await minutes_context(web.store, cid, meeting_id)
+    command: object | None = None
+    error: FormError | None = None
+    try:
+        attendance = int_field(form, "attendance")
+        if attendance is None:
+            raise FormError("attendance", "Indiquez le nombre de participants.")
+        command = k.PublishMinutes(meeting_id, text(form, "summary"), attendance)
+    except FormError as e:
+        error = e
+    return await submit(web, request, form, command, template="backoffice/minutes.html",
+                        context=ctx, success=f"/admin/consultations/{cid}/rencontres",
+                        parse_error=error)
+
+
+async def commission_context(store: ReadStore, cid: str, commission_id: str,
+                             report_id: str | None) -> dict[str, Any]:
+    commission = await item_or_404(store, cid, "commissions", commission_id)
+    report = next((r for r in commission["reports"] if r["report_id"] == report_id), None)
+    if report_id is not None and report is None:
+        raise HTTPException(404)
+    values = {"title": report["title"], "body_markdown": report.get("body_markdown", "")} \
+        if report else {}
+    return {"c": await views.consultation_or_404(store, cid), "item": commission,
+            "report": report, "values": values}
+
+
+async def _commission_page(request: Request, web: WebDep, cid: str, commission_id: str,
+                           report_id: str | None) -> Response:
+    require_organiser(web, request)
+    return admin_page(web, request, "backoffice/commission.html",
+                      await commission_context(web.store, cid, commission_id, report_id))
+
+
+@router.get("/admin/consultations/{cid}/commissions/{commission_id}")
+async def commission_page(request: Request, web: WebDep, cid: str,
+                          commission_id: str) -> Response:
+    """The commission, its members, its reports and a form for a new one."""
+    return await _commission_page(request, web, cid, commission_id, None)
+
+
+@router.get("/admin/consultations/{cid}/commissions/{commission_id}/rapports/{report_id}")
+async def report_form(request: Request, web: WebDep, cid: str, commission_id: str,
+                      report_id: str) -> Response:
+    """The same page with this report in the form, to edit it."""
+    return await _commission_page(request, web, cid, commission_id, report_id)
+
+
+@router.post("/admin/consultations/{cid}/commissions/{commission_id}/rapports/{report_id}")
+async def report(request: Request, web: WebDep, cid: str, commission_id: str,
+                 report_id: str) -> Response:
+    """`report_id` "nouveau" writes a new report; any other edits that one."""
+    require_organiser(web, request)
+    form = await checked_form(web, request)
+    ctx = await commission_context(web.store, cid, commission_id,
+                                   None if report_id == "nouveau" else report_id)
+    command = k.PublishCommissionReport(
+        commission_id, new_id() if report_id == "nouveau" else report_id,
+        text(form, "title"), text(form, "body_markdown"))
+    here = f"/admin/consultations/{cid}/commissions/{commission_id}"
+    return await submit(web, request, form, command, template="backoffice/commission.html",
+                        context=ctx, success=here)
+
+
+@router.post("/admin/consultations/{cid}/commissions/{commission_id}/membres")
+async def add_member(request: Request, web: WebDep, cid: str, commission_id: str) -> Response:
+    require_organiser(web, request)
+    form = await checked_form(web, request)
+    ctx = await commission_context(web.store, cid, commission_id, None)
+    command = k.AddCommissionMember(commission_id, new_id(), text(form, "display_name"),
+                                    text(form, "role"))
+    return await submit(web, request, form, command, template="backoffice/commission.html",
+                        context=ctx,
+                        success=f"/admin/consultations/{cid}/commissions/{commission_id}")
+
+
+@router.post("/admin/consultations/{cid}/commissions/{commission_id}/membres/{member_id}"
+             "/retrait")
+async def remove_member(request: Request, web: WebDep, cid: str, commission_id: str,
+                        member_id: str) -> Response:
+    require_organiser(web, request)
+    await checked_form(web, request)
+    commission = await item_or_404(web.store, cid, "commissions", commission_id)
+    if all(m["member_id"] != member_id for m in commission["members"]):
+        raise HTTPException(404)
+    await web.deps.send(k.RemoveCommissionMember(commission_id, member_id))
+    await web.deps.settle()
+    return RedirectResponse(f"/admin/consultations/{cid}/commissions/{commission_id}",
+                            status_code=303)
