@@ -6,7 +6,10 @@ changes nothing (tests/unit/test_web_routes.py checks it)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from starlette.convertors import Convertor, register_url_convertor
+from starlette.requests import Request
 
 # The static segments that sit beside an id somewhere in the front end.
 PAGE_NAMES = ("nouvelle", "similaires", "classement")
@@ -24,3 +27,12 @@ class Reference(Convertor[str]):
 
 def register() -> None:
     register_url_convertor("ref", Reference())
+
+
+def route_segment(request: Request, names: Collection[str]) -> str:
+    """Which of `names` the matched route is about, for one handler registered
+    under several static paths (one route per content kind instead of a generic
+    `{kind}` parameter): read from the route's own path, never from the URL, so
+    an id that happens to be such a name cannot fool it."""
+    route_path: str = request.scope["route"].path
+    return next(segment for segment in route_path.split("/") if segment in names)

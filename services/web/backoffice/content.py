@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from fastapi.routing import APIRoute
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -32,6 +31,7 @@ from services.web.forms import (
     submit,
     text,
 )
+from services.web.paths import route_segment
 
 
 @dataclass(frozen=True)
@@ -92,9 +92,7 @@ router = APIRouter()
 def content_kind(request: Request) -> Kind:
     """The kind the matched route is about: the segment of its path that names
     one (`/admin/consultations/{cid}/articles/...`)."""
-    route = request.scope["route"]
-    assert isinstance(route, APIRoute)
-    return next(KINDS[segment] for segment in route.path.split("/") if segment in KINDS)
+    return KINDS[route_segment(request, KINDS)]
 
 
 ContentKind = Annotated[Kind, Depends(content_kind)]

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from services.web import views
 from services.web.deposit.questionnaire_steps import visible_questions
 from services.web.deps import Web, WebDep
+from services.web.paths import route_segment
 from services.web.public.ics import calendar_response
 from services.web.rendering import public_page
 
@@ -54,7 +55,7 @@ async def consultation(request: Request, web: WebDep, slug: str) -> Response:
 
 async def content_list(request: Request, web: WebDep, slug: str) -> Response:
     """One of the LISTS, paged (`?page=`); which one is the route's last segment."""
-    table, template, newest_first = LISTS[request.url.path.rsplit("/", 1)[-1]]
+    table, template, newest_first = LISTS[route_segment(request, LISTS)]
     number = _int(request.query_params.get("page"), 1)
     ctx = await views.listing(web.store, slug, table, number, web.settings.page_size,
                               reverse=newest_first)
