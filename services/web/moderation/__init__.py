@@ -3,13 +3,15 @@ charter (the back-office guard checks the roles)."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from services.web.deps import Web
+from services.web.moderation import charter, queue
+
+router = APIRouter()
+router.include_router(queue.router)
+router.include_router(charter.router)
 
 
 def install(app: FastAPI, web: Web) -> None:
-    from services.web.moderation import charter, queue
-
-    app.include_router(queue.routes(web))
-    app.include_router(charter.routes(web))
+    app.include_router(router)

@@ -24,10 +24,11 @@ from services.moderation.commands import (
 )
 from services.moderation.model import APPROVAL_REASONS, charter_reasons
 from services.moderation.queue import ALL, CAMPAIGNS, CHARTERS, ITEMS, QUEUE
-from services.store.port import Doc
-from services.web.deps import Web
+from services.store.port import Doc, ReadStore
+from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
 from services.web.session import visitor
+from services.web.views import consultation_or_404
 
 PAGE = 20
 CAMPAIGN_PAGE = 100
@@ -38,152 +39,160 @@ KIND_LABELS = {"proposal": "Proposition", "response": "Réponse au questionnaire
                "argument": "Argument", "comment": "Commentaire"}
 SEVERITY_LABELS = {0: "—", 1: "Faible", 2: "Moyenne", 3: "Élevée"}
 
+router = APIRouter()
+
 
 def base(cid: str) -> str:
     return f"/admin/moderation/{cid}"
 
 
-def routes(web: Web) -> APIRouter:
-    router = APIRouter()
-    store = web.deps.store
+def moderator(web: Web, request: Request) -> ModeratorContext:
+    who = visitor(web, request)
+    assert who is not None  # the guard let only moderators in
+    return ModeratorContext(who.id)
 
-    def moderator(request: Request) -> ModeratorContext:
-        who = visitor(web, request)
-        assert who is not None  # the guard let only moderators in
-        return ModeratorContext(who.id)
 
-    async def consultation(cid: str) -> Doc:
-        doc = await store.get("consultation_detail", "all", cid)
-        if doc is None:
-            raise HTTPException(404)
-        return doc
+async def item_of(store: ReadStore, cid: str, item_id: str) -> Doc:
+    item = await store.get(ITEMS, ALL, item_id)
+    if item is None or item["kind"] is None or item["consultation_id"] != cid:
+        raise HTTPException(404)  # per object: an item of another consultation is unknown
+    return item
 
-    async def item_of(cid: str, item_id: str) -> Doc:
-        item = await store.get(ITEMS, ALL, item_id)
-        if item is None or item["kind"] is None or item["consultation_id"] != cid:
-            raise HTTPException(404)  # per object: an item of another consultation is unknown
-        return item
 
-    async def reasons(cid: str) -> dict[str, str]:
-        return charter_reasons(await store.get(CHARTERS, ALL, cid))
+async def reasons(store: ReadStore, cid: str) -> dict[str, str]:
+    return charter_reasons(await store.get(CHARTERS, ALL, cid))
 
-    async def item_page(request: Request, cid: str, item_id: str, *, error: str = "",
-                        status: int = 200) -> Response:
-        item = await item_of(cid, item_id)
-        masked = {}
-        for s in item["suggestions"]:
-            if s["code"] == "personal_data":
-                masked.update(s["masked"])
-        return admin_page(web, request, "moderation/item.html", {
-            "consultation": await consultation(cid), "item": item, "base": base(cid),
-            "reasons": await reasons(cid), "approval_reasons": APPROVAL_REASONS,
-            "decisions": DECISION_LABELS, "statuses": STATUS_LABELS, "kinds": KIND_LABELS,
-            "severities": SEVERITY_LABELS, "masked": masked,
-            "me": moderator(request).moderator_id, "errors": {"__all__": error} if error else {},
-        }, status=status)
 
-    async def act(request: Request, cid: str, item_id: str, command: object) -> Response:
-        """Run a moderator's command on an item; the item's page with the French
-        refusal, or a redirect to it once the read models show the change."""
+async def item_page(web: Web, request: Request, cid: str, item_id: str, *, error: str = "",
+                    status: int = 200) -> Response:
+    item = await item_of(web.store, cid, item_id)
+    masked = {}
+    for s in item["suggestions"]:
+        if s["code"] == "personal_data":
+            masked.update(s["masked"])
+    return admin_page(web, request, "moderation/item.html", {
+        "consultation": await consultation_or_404(web.store, cid), "item": item,
+        "base": base(cid), "reasons": await reasons(web.store, cid),
+        "approval_reasons": APPROVAL_REASONS, "decisions": DECISION_LABELS,
+        "statuses": STATUS_LABELS, "kinds": KIND_LABELS, "severities": SEVERITY_LABELS,
+        "masked": masked, "me": moderator(web, request).moderator_id,
+        "errors": {"__all__": error} if error else {},
+    }, status=status)
+
+
+async def act(web: Web, request: Request, cid: str, item_id: str, command: object
+              ) -> Response:
+    """Run a moderator's command on an item; the item's page with the French
+    refusal, or a redirect to it once the read models show the change."""
+    try:
         try:
-            try:
-                await web.deps.send(command)
-            except ConcurrencyConflict:
-                # The item's read model was behind its stream (often this moderator's
-                # own previous action): wait for it and decide again on fresh state;
-                # the domain re-checks the claim and the status.
-                await web.deps.settle()
-                await web.deps.send(command)
+            await web.deps.send(command)
         except ConcurrencyConflict:
-            return await item_page(request, cid, item_id, status=409, error=(
-                "Cette contribution a été modifiée entre-temps. Relisez-la puis "
-                "recommencez."))
-        except (DomainError, NotFound) as e:
-            message = e.message if isinstance(e, DomainError) else "Contribution introuvable."
-            return await item_page(request, cid, item_id, error=message, status=400)
-        await web.deps.settle()
-        return RedirectResponse(f"{base(cid)}/elements/{item_id}", status_code=303)
+            # The item's read model was behind its stream (often this moderator's
+            # own previous action): wait for it and decide again on fresh state;
+            # the domain re-checks the claim and the status.
+            await web.deps.settle()
+            await web.deps.send(command)
+    except ConcurrencyConflict:
+        return await item_page(web, request, cid, item_id, status=409, error=(
+            "Cette contribution a été modifiée entre-temps. Relisez-la puis "
+            "recommencez."))
+    except (DomainError, NotFound) as e:
+        message = e.message if isinstance(e, DomainError) else "Contribution introuvable."
+        return await item_page(web, request, cid, item_id, error=message, status=400)
+    await web.deps.settle()
+    return RedirectResponse(f"{base(cid)}/elements/{item_id}", status_code=303)
 
-    @router.get("/admin/moderation/{cid}")
-    async def queue(request: Request, cid: str, apres: str = "") -> Response:
-        """Most severe first, then oldest (the read model's key order)."""
-        rows = await store.list(QUEUE, cid, limit=PAGE, after=apres[:200] or None)
-        return admin_page(web, request, "moderation/queue.html", {
-            "consultation": await consultation(cid), "items": [d for _, d in rows],
-            "next": rows[-1][0] if len(rows) == PAGE else None, "base": base(cid),
-            "kinds": KIND_LABELS, "severities": SEVERITY_LABELS, "statuses": STATUS_LABELS})
 
-    @router.get("/admin/moderation/{cid}/elements/{item_id}")
-    async def item(request: Request, cid: str, item_id: str) -> Response:
-        return await item_page(request, cid, item_id)
+@router.get("/admin/moderation/{cid}")
+async def queue(request: Request, web: WebDep, cid: str, apres: str = "") -> Response:
+    """Most severe first, then oldest (the read model's key order)."""
+    rows = await web.store.list(QUEUE, cid, limit=PAGE, after=apres[:200] or None)
+    return admin_page(web, request, "moderation/queue.html", {
+        "consultation": await consultation_or_404(web.store, cid),
+        "items": [d for _, d in rows],
+        "next": rows[-1][0] if len(rows) == PAGE else None, "base": base(cid),
+        "kinds": KIND_LABELS, "severities": SEVERITY_LABELS, "statuses": STATUS_LABELS})
 
-    @router.post("/admin/moderation/{cid}/elements/{item_id}/prise")
-    async def claim(request: Request, cid: str, item_id: str) -> Response:
-        await checked_form(web, request)
-        await item_of(cid, item_id)
-        return await act(request, cid, item_id, ClaimItem(item_id, moderator(request)))
 
-    @router.post("/admin/moderation/{cid}/elements/{item_id}/decision")
-    async def decide(request: Request, cid: str, item_id: str) -> Response:
-        form = await checked_form(web, request)
-        await item_of(cid, item_id)
-        choice = text(form, "decision")
-        reason = "conforme" if choice == "approved" else text(form, "motif")
-        return await act(request, cid, item_id,
-                         Decide(item_id, moderator(request), choice, reason))
+@router.get("/admin/moderation/{cid}/elements/{item_id}")
+async def item(request: Request, web: WebDep, cid: str, item_id: str) -> Response:
+    return await item_page(web, request, cid, item_id)
 
-    @router.post("/admin/moderation/{cid}/elements/{item_id}/masquage")
-    async def mask(request: Request, cid: str, item_id: str) -> Response:
-        form = await checked_form(web, request)
-        await item_of(cid, item_id)
-        return await act(request, cid, item_id, MaskPersonalData(
-            item_id, moderator(request), text(form, "titre"), text(form, "texte")))
 
-    @router.post("/admin/moderation/{cid}/elements/{item_id}/recours")
-    async def appeal(request: Request, cid: str, item_id: str) -> Response:
-        form = await checked_form(web, request)
-        await item_of(cid, item_id)
-        outcome = text(form, "issue")
-        reason = "conforme" if outcome == "overturned" else text(form, "motif") or "conforme"
-        return await act(request, cid, item_id,
-                         DecideAppeal(item_id, moderator(request), outcome, reason))
+@router.post("/admin/moderation/{cid}/elements/{item_id}/prise")
+async def claim(request: Request, web: WebDep, cid: str, item_id: str) -> Response:
+    await checked_form(web, request)
+    await item_of(web.store, cid, item_id)
+    return await act(web, request, cid, item_id, ClaimItem(item_id, moderator(web, request)))
 
-    async def campaign_page(request: Request, cid: str, group_id: str, *,
-                            error: str = "", decided: int | None = None,
-                            status: int = 200) -> Response:
-        rows = await store.list(CAMPAIGNS, group_id, limit=CAMPAIGN_PAGE)
-        ids = [d["id"] for _, d in rows if d["consultation_id"] == cid]
-        if not ids:
-            raise HTTPException(404)
-        members = await store.get_many(ITEMS, ALL, ids)
-        context: dict[str, Any] = {
-            "consultation": await consultation(cid), "group_id": group_id, "base": base(cid),
-            "members": [members[i] for i in ids if i in members],
-            "more": len(rows) == CAMPAIGN_PAGE,
-            "reasons": await reasons(cid), "decisions": DECISION_LABELS,
-            "statuses": STATUS_LABELS, "decided": decided,
-            "errors": {"__all__": error} if error else {}}
-        return admin_page(web, request, "moderation/campaign.html", context, status=status)
 
-    @router.get("/admin/moderation/{cid}/campagnes/{group_id}")
-    async def campaign(request: Request, cid: str, group_id: str, decidees: int = -1
-                       ) -> Response:
-        return await campaign_page(request, cid, group_id,
-                                   decided=decidees if decidees >= 0 else None)
+@router.post("/admin/moderation/{cid}/elements/{item_id}/decision")
+async def decide(request: Request, web: WebDep, cid: str, item_id: str) -> Response:
+    form = await checked_form(web, request)
+    await item_of(web.store, cid, item_id)
+    choice = text(form, "decision")
+    reason = "conforme" if choice == "approved" else text(form, "motif")
+    return await act(web, request, cid, item_id,
+                     Decide(item_id, moderator(web, request), choice, reason))
 
-    @router.post("/admin/moderation/{cid}/campagnes/{group_id}")
-    async def campaign_decision(request: Request, cid: str, group_id: str) -> Response:
-        form = await checked_form(web, request)
-        choice = text(form, "decision")
-        reason = "conforme" if choice == "approved" else text(form, "motif")
-        try:
-            decided = await web.deps.send(DecideCampaign(cid, group_id, moderator(request),
-                                                         choice, reason))
-        except (DomainError, NotFound) as e:
-            message = e.message if isinstance(e, DomainError) else "Campagne introuvable."
-            return await campaign_page(request, cid, group_id, error=message, status=400)
-        await web.deps.settle()
-        return RedirectResponse(f"{base(cid)}/campagnes/{group_id}?decidees={int(decided)}",
-                                status_code=303)
 
-    return router
+@router.post("/admin/moderation/{cid}/elements/{item_id}/masquage")
+async def mask(request: Request, web: WebDep, cid: str, item_id: str) -> Response:
+    form = await checked_form(web, request)
+    await item_of(web.store, cid, item_id)
+    return await act(web, request, cid, item_id, MaskPersonalData(
+        item_id, moderator(web, request), text(form, "titre"), text(form, "texte")))
+
+
+@router.post("/admin/moderation/{cid}/elements/{item_id}/recours")
+async def appeal(request: Request, web: WebDep, cid: str, item_id: str) -> Response:
+    form = await checked_form(web, request)
+    await item_of(web.store, cid, item_id)
+    outcome = text(form, "issue")
+    reason = "conforme" if outcome == "overturned" else text(form, "motif") or "conforme"
+    return await act(web, request, cid, item_id,
+                     DecideAppeal(item_id, moderator(web, request), outcome, reason))
+
+
+async def campaign_page(web: Web, request: Request, cid: str, group_id: str, *,
+                        error: str = "", decided: int | None = None,
+                        status: int = 200) -> Response:
+    store = web.store
+    rows = await store.list(CAMPAIGNS, group_id, limit=CAMPAIGN_PAGE)
+    ids = [d["id"] for _, d in rows if d["consultation_id"] == cid]
+    if not ids:
+        raise HTTPException(404)
+    members = await store.get_many(ITEMS, ALL, ids)
+    context: dict[str, Any] = {
+        "consultation": await consultation_or_404(store, cid), "group_id": group_id,
+        "base": base(cid), "members": [members[i] for i in ids if i in members],
+        "more": len(rows) == CAMPAIGN_PAGE,
+        "reasons": await reasons(store, cid), "decisions": DECISION_LABELS,
+        "statuses": STATUS_LABELS, "decided": decided,
+        "errors": {"__all__": error} if error else {}}
+    return admin_page(web, request, "moderation/campaign.html", context, status=status)
+
+
+@router.get("/admin/moderation/{cid}/campagnes/{group_id}")
+async def campaign(request: Request, web: WebDep, cid: str, group_id: str,
+                   decidees: int = -1) -> Response:
+    return await campaign_page(web, request, cid, group_id,
+                               decided=decidees if decidees >= 0 else None)
+
+
+@router.post("/admin/moderation/{cid}/campagnes/{group_id}")
+async def campaign_decision(request: Request, web: WebDep, cid: str, group_id: str
+                            ) -> Response:
+    form = await checked_form(web, request)
+    choice = text(form, "decision")
+    reason = "conforme" if choice == "approved" else text(form, "motif")
+    try:
+        decided = await web.deps.send(DecideCampaign(cid, group_id, moderator(web, request),
+                                                     choice, reason))
+    except (DomainError, NotFound) as e:
+        message = e.message if isinstance(e, DomainError) else "Campagne introuvable."
+        return await campaign_page(web, request, cid, group_id, error=message, status=400)
+    await web.deps.settle()
+    return RedirectResponse(f"{base(cid)}/campagnes/{group_id}?decidees={int(decided)}",
+                            status_code=303)

@@ -3,12 +3,15 @@ their methodology, the recount page of the back office."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from services.web.deps import Web
+from services.web.vote import pages, ranking
+
+router = APIRouter()
+router.include_router(pages.router)
+router.include_router(ranking.router)
 
 
 def install(app: FastAPI, web: Web) -> None:
-    from services.web.vote import pages
-
-    app.include_router(pages.routes(web))
+    app.include_router(router)

@@ -1,17 +1,16 @@
 """Vote pages (French, DSFR, no JavaScript needed): the vote sequence with its
 buttons, "mes votes", results with SVG charts and the share of votes per
 identity level, the public methodology page, the admin recount page; and the
-JSON vote sequence. The participant is the identity session's (never a header)."""
+JSON vote sequence. The participant is the identity session's (never a header);
+their ballots go through the bus under their own pseudonymous id."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 from fastapi import APIRouter, Depends, Query
 from markupsafe import Markup
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
@@ -20,182 +19,161 @@ from services.core.contexts import ParticipantContext
 from services.core.envelope import Actor
 from services.core.errors import DomainError
 from services.core.events import Meta
-from services.core.times import parse_iso
+from services.store.port import ReadStore
 from services.vote import model
 from services.vote.commands import CastBallot, WithdrawBallot
 from services.vote.projections import BALLOTS, FROZEN, RANKINGS, TALLIES, tally_partition
 from services.vote.recount import compare
 from services.vote.sequence import sequence_for
-from services.web.deps import Web
+from services.web.deps import WebDep
 from services.web.forms import admin_page, checked_form, text
 from services.web.rendering import public_page
 from services.web.session import session_participant
+from services.web.views import consultation_or_404
 from services.web.vote.charts import agree_bar, ranking_rows, shares
-from services.web.vote.ranking import ranking_routes
+from services.web.vote.phase import is_open, open_vote_phase, vote_phase
 
 SEQUENCE_SIZE = 10
 
-
-def vote_phase(consultation: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The latest started phase allowing a vote (open or closed)."""
-    now = datetime.now(UTC).isoformat()
-    phases = [p for p in (consultation or {}).get("phases", [])
-              if model.PHASE_ACTIONS & set(p.get("actions", ())) and p["starts_at"] <= now]
-    return max(phases, key=lambda p: p["starts_at"], default=None)
+router = APIRouter()
 
 
-def open_vote_phase(consultation: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The vote phase open now, if any: what the sequence serves items for."""
+async def contributions(store: ReadStore, ids: list[str]) -> dict[str, dict[str, Any]]:
+    return await store.get_many("deposit_contributions", "all", ids) if ids else {}
+
+
+def titles_of(docs: dict[str, dict[str, Any]]) -> dict[str, str]:
+    return {i: d.get("title") or d.get("body", "")[:120] for i, d in docs.items()}
+
+
+async def titles(store: ReadStore, ids: list[str]) -> dict[str, str]:
+    return titles_of(await contributions(store, ids))
+
+
+async def sequence(store: ReadStore, cid: str, who: ParticipantContext, size: int
+                   ) -> list[str]:
+    phase = open_vote_phase(await consultation_or_404(store, cid, published=True))
+    if phase is None:  # nothing to vote on once the phase is closed
+        return []
+    return await sequence_for(store, cid, phase["phase_id"], who.participant_id, size=size,
+                              rng=np.random.default_rng())
+
+
+@router.get("/vote/{cid}")
+async def sequence_page(cid: str, request: Request, web: WebDep) -> Response:
+    who = await session_participant(web, request)
+    if who is None:
+        return RedirectResponse(f"/connexion?suite=/vote/{cid}", 303)
+    consultation = await consultation_or_404(web.store, cid, published=True)
+    ids = await sequence(web.store, cid, who, SEQUENCE_SIZE)
+    phase = open_vote_phase(consultation)
+    actions = set(phase.get("actions") or ()) if phase else set()
+    return admin_page(web, request, "vote/sequence.html", {
+        "consultation": consultation, "items": ids, "titles": await titles(web.store, ids),
+        "qualifications": model.QUALIFICATIONS, "phase": phase,
+        "agree": model.KINDS["agree"] in actions,
+        "support": model.KINDS["support"] in actions,
+        "ranking": "vote_ranking" in actions})
+
+
+@router.get("/api/consultations/{cid}/sequence")
+async def sequence_json(cid: str, request: Request, web: WebDep,
+                        size: int = Query(SEQUENCE_SIZE, ge=1, le=50)) -> Response:
+    who = await session_participant(web, request)
+    if who is None:
+        return JSONResponse({"error": "unauthenticated", "message": "Connectez-vous "
+                             "pour voter.", "field": None}, status_code=401)
+    return JSONResponse({"items": await sequence(web.store, cid, who, size)})
+
+
+# `ref`: an item id is never a page name, so /vote/{cid}/classement is the ranking's.
+@router.post("/vote/{cid}/{item_id:ref}", dependencies=[Depends(limit_contribution)])
+async def cast(cid: str, item_id: str, request: Request, web: WebDep) -> Response:
+    who = await session_participant(web, request)
+    if who is None:
+        return RedirectResponse(f"/connexion?suite=/vote/{cid}", 303)
+    form = await checked_form(web, request)
+    kind, choice = text(form, "kind") or "agree", text(form, "choice")
+    command: Any
+    if choice == "retirer":
+        command = WithdrawBallot(item_id, who, kind)
+    else:
+        quals = tuple(v for v in form.getlist("qualifications") if isinstance(v, str))
+        command = CastBallot(item_id, who, kind, choice, quals)
+    try:
+        await web.bus.handle(command, Meta(Actor(who.participant_id, "participant")))
+    except DomainError as e:
+        return admin_page(web, request, "error.html", {
+            "heading": "Vote refusé", "message": e.message}, status=400)
+    await web.deps.settle()
+    back = text(form, "suite")
+    return RedirectResponse(back if back.startswith("/") and not back.startswith("//")
+                            else f"/vote/{cid}", 303)
+
+
+@router.get("/mes-votes")
+async def my_votes(request: Request, web: WebDep) -> Response:
+    who = await session_participant(web, request)
+    if who is None:
+        return RedirectResponse("/connexion?suite=/mes-votes", 303)
+    rows = await web.store.list(BALLOTS, who.participant_id, limit=200)
+    ballots = [doc for _, doc in rows if not doc.get("withdrawn") and doc.get("item_id")]
+    return admin_page(web, request, "vote/my_votes.html", {
+        "ballots": ballots,
+        "titles": await titles(web.store, [b["item_id"] for b in ballots])})
+
+
+@router.get("/vote/{cid}/resultats")
+async def results(cid: str, request: Request, web: WebDep) -> Response:
+    store = web.store
+    consultation = await consultation_or_404(store, cid, published=True)
     phase = vote_phase(consultation)
-    if phase is None or parse_iso(phase["ends_at"]) <= datetime.now(UTC):
-        return None
-    return phase
-
-
-def routes(web: Web) -> APIRouter:
-    r = APIRouter()
-    store = web.deps.store
-
-    async def participant(request: Request) -> ParticipantContext | None:
-        return await session_participant(web, request)
-
-    async def consultation_or_404(cid: str) -> dict[str, Any]:
-        doc = await store.get("consultation_detail", "all", cid)
-        if doc is None or not doc.get("published"):
-            raise HTTPException(404)
-        return doc
-
-    async def contributions(ids: list[str]) -> dict[str, dict[str, Any]]:
-        return await store.get_many("deposit_contributions", "all", ids) if ids else {}
-
-    def titles_of(docs: dict[str, dict[str, Any]]) -> dict[str, str]:
-        return {i: d.get("title") or d.get("body", "")[:120] for i, d in docs.items()}
-
-    async def titles(ids: list[str]) -> dict[str, str]:
-        return titles_of(await contributions(ids))
-
-    async def sequence(cid: str, who: ParticipantContext, size: int) -> list[str]:
-        phase = open_vote_phase(await consultation_or_404(cid))
-        if phase is None:  # nothing to vote on once the phase is closed
-            return []
-        return await sequence_for(store, cid, phase["phase_id"], who.participant_id, size=size,
-                                  rng=np.random.default_rng())
-
-    # before POST /vote/{cid}/{item_id}, which would take /vote/{cid}/classement
-    r.include_router(ranking_routes(web, participant, consultation_or_404, vote_phase))
-
-    @r.get("/vote/{cid}")
-    async def sequence_page(cid: str, request: Request) -> Response:
-        who = await participant(request)
-        if who is None:
-            return RedirectResponse(f"/connexion?suite=/vote/{cid}", 303)
-        consultation = await consultation_or_404(cid)
-        ids = await sequence(cid, who, SEQUENCE_SIZE)
-        phase = open_vote_phase(consultation)
-        actions = set(phase.get("actions") or ()) if phase else set()
-        return admin_page(web, request, "vote/sequence.html", {
-            "consultation": consultation, "items": ids, "titles": await titles(ids),
-            "qualifications": model.QUALIFICATIONS, "phase": phase,
-            "agree": model.KINDS["agree"] in actions,
-            "support": model.KINDS["support"] in actions,
-            "ranking": "vote_ranking" in actions})
-
-    @r.get("/api/consultations/{cid}/sequence")
-    async def sequence_json(cid: str, request: Request,
-                            size: int = Query(SEQUENCE_SIZE, ge=1, le=50)) -> Response:
-        who = await participant(request)
-        if who is None:
-            return JSONResponse({"error": "unauthenticated", "message": "Connectez-vous "
-                                 "pour voter.", "field": None}, status_code=401)
-        return JSONResponse({"items": await sequence(cid, who, size)})
-
-    @r.post("/vote/{cid}/{item_id}", dependencies=[Depends(limit_contribution)])
-    async def cast(cid: str, item_id: str, request: Request) -> Response:
-        who = await participant(request)
-        if who is None:
-            return RedirectResponse(f"/connexion?suite=/vote/{cid}", 303)
-        form = await checked_form(web, request)
-        kind, choice = text(form, "kind") or "agree", text(form, "choice")
-        command: Any
-        if choice == "retirer":
-            command = WithdrawBallot(item_id, who, kind)
+    frozen, tallies, ranking = None, [], None
+    if phase is not None:
+        frozen = await store.get(FROZEN, cid, phase["phase_id"])
+        if frozen is not None:
+            tallies = [frozen["tallies"][k] for k in sorted(frozen["tallies"])]
+            ranking = frozen["rankings"]
         else:
-            quals = tuple(v for v in form.getlist("qualifications") if isinstance(v, str))
-            command = CastBallot(item_id, who, kind, choice, quals)
-        try:
-            await web.bus.handle(command, Meta(Actor(who.participant_id, "participant")))
-        except DomainError as e:
-            return admin_page(web, request, "error.html", {
-                "heading": "Vote refusé", "message": e.message}, status=400)
-        await web.deps.settle()
-        back = text(form, "suite")
-        return RedirectResponse(back if back.startswith("/") and not back.startswith("//")
-                                else f"/vote/{cid}", 303)
-
-    @r.get("/mes-votes")
-    async def my_votes(request: Request) -> Response:
-        who = await participant(request)
-        if who is None:
-            return RedirectResponse("/connexion?suite=/mes-votes", 303)
-        rows = await store.list(BALLOTS, who.participant_id, limit=200)
-        ballots = [doc for _, doc in rows if not doc.get("withdrawn") and doc.get("item_id")]
-        return admin_page(web, request, "vote/my_votes.html", {
-            "ballots": ballots, "titles": await titles([b["item_id"] for b in ballots])})
-
-    @r.get("/vote/{cid}/resultats")
-    async def results(cid: str, request: Request) -> Response:
-        consultation = await consultation_or_404(cid)
-        phase = vote_phase(consultation)
-        frozen, tallies, ranking = None, [], None
-        if phase is not None:
-            frozen = await store.get(FROZEN, cid, phase["phase_id"])
-            if frozen is not None:
-                tallies = [frozen["tallies"][k] for k in sorted(frozen["tallies"])]
-                ranking = frozen["rankings"]
-            else:
-                tallies = [d for _, d in await store.list(
-                    TALLIES, tally_partition(cid, phase["phase_id"]), limit=200)]
-                ranking = await store.get(RANKINGS, cid, phase["phase_id"])
-        ranked = ranking_rows(ranking)
-        levels: dict[str, int] = {}
-        rows = []
-        for t in tallies:
-            a = t["agree"]
-            for lvl, counts in a["by_level"].items():
-                levels[lvl] = levels.get(lvl, 0) + sum(counts.values())
-            for lvl, n in t["support"]["by_level"].items():
-                levels[lvl] = levels.get(lvl, 0) + n
-            rows.append({"item_id": t["item_id"], "agree": a["agree"],
-                         "disagree": a["disagree"], "neutral": a["neutral"],
-                         "support": t["support"]["total"],
-                         "chart": Markup(agree_bar(  # noqa: S704 (our own markup, numbers only)
-                             a["agree"], a["disagree"], a["neutral"]))})
-        closed = phase is not None and parse_iso(phase["ends_at"]) <= datetime.now(UTC)
-        docs = await contributions([row["item_id"] for row in rows]
-                                   + [row["item_id"] for row in ranked])
-        # Proposals have a public page; arguments are read on their proposal's.
-        links = {i: f"/consultations/{consultation['slug']}/propositions/{i}"
-                 for i, d in docs.items() if d.get("kind") == "proposal"}
-        return public_page(request, web.env, "vote/results.html", {
-            "consultation": consultation, "phase": phase, "frozen": frozen is not None,
-            "closed": closed,
-            "rows": rows, "ranked": ranked, "ballots": (ranking or {}).get("ballots", 0),
-            "titles": titles_of(docs), "links": links, "levels": shares(levels)})
-
-    @r.get("/methodologie/vote")
-    async def methodology(request: Request) -> Response:
-        return public_page(request, web.env, "vote/methodology.html", {})
-
-    @r.get("/admin/consultations/{cid}/recomptage")
-    async def recount_page(cid: str, request: Request) -> Response:
-        consultation = await store.get("consultation_detail", "all", cid)
-        if consultation is None:
-            raise HTTPException(404)
-        prefix = tally_partition(cid, "")
-        diffs = [d for d in await compare(web.log, store) if d.startswith(prefix)]
-        return admin_page(web, request, "vote/recount.html", {
-            "consultation": consultation, "differences": diffs})
-
-    return r
+            tallies = [d for _, d in await store.list(
+                TALLIES, tally_partition(cid, phase["phase_id"]), limit=200)]
+            ranking = await store.get(RANKINGS, cid, phase["phase_id"])
+    ranked = ranking_rows(ranking)
+    levels: dict[str, int] = {}
+    rows = []
+    for t in tallies:
+        a = t["agree"]
+        for lvl, counts in a["by_level"].items():
+            levels[lvl] = levels.get(lvl, 0) + sum(counts.values())
+        for lvl, n in t["support"]["by_level"].items():
+            levels[lvl] = levels.get(lvl, 0) + n
+        rows.append({"item_id": t["item_id"], "agree": a["agree"],
+                     "disagree": a["disagree"], "neutral": a["neutral"],
+                     "support": t["support"]["total"],
+                     "chart": Markup(agree_bar(  # noqa: S704 (our own markup, numbers only)
+                         a["agree"], a["disagree"], a["neutral"]))})
+    docs = await contributions(store, [row["item_id"] for row in rows]
+                               + [row["item_id"] for row in ranked])
+    # Proposals have a public page; arguments are read on their proposal's.
+    links = {i: f"/consultations/{consultation['slug']}/propositions/{i}"
+             for i, d in docs.items() if d.get("kind") == "proposal"}
+    return public_page(request, web.env, "vote/results.html", {
+        "consultation": consultation, "phase": phase, "frozen": frozen is not None,
+        "closed": phase is not None and not is_open(phase),
+        "rows": rows, "ranked": ranked, "ballots": (ranking or {}).get("ballots", 0),
+        "titles": titles_of(docs), "links": links, "levels": shares(levels)})
 
 
+@router.get("/methodologie/vote")
+async def methodology(request: Request, web: WebDep) -> Response:
+    return public_page(request, web.env, "vote/methodology.html", {})
+
+
+@router.get("/admin/consultations/{cid}/recomptage")
+async def recount_page(cid: str, request: Request, web: WebDep) -> Response:
+    """The tallies recomputed from the event log, against the read models."""
+    consultation = await consultation_or_404(web.store, cid)
+    prefix = tally_partition(cid, "")
+    diffs = [d for d in await compare(web.log, web.store) if d.startswith(prefix)]
+    return admin_page(web, request, "vote/recount.html", {
+        "consultation": consultation, "differences": diffs})

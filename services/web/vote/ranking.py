@@ -7,10 +7,6 @@ stored. Results by Borda count and first choices are on the results page."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
-from typing import Any
-
 from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -20,82 +16,80 @@ from services.core.contexts import ParticipantContext
 from services.core.envelope import Actor
 from services.core.errors import DomainError, NotFound
 from services.core.events import Meta
-from services.core.times import parse_iso
 from services.vote import model
 from services.vote.commands import CastRanking
 from services.vote.items import StorePublishedItems
 from services.vote.projections import BALLOTS, SETTINGS, ranking_key
-from services.web.deps import Web
+from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
+from services.web.session import session_participant
+from services.web.views import consultation_or_404
+from services.web.vote.phase import is_open, vote_phase
 
 # Items offered in each drop-down list, oldest first: a ranking phase is meant for
 # a short list, and the page must stay bounded whatever the consultation's size.
 CHOICES_MAX = 200
 RANK_FIELD = "rang-{}"
 
+router = APIRouter()
 
-def ranking_routes(web: Web,
-                   participant: Callable[[Request], Awaitable[ParticipantContext | None]],
-                   consultation_or_404: Callable[[str], Awaitable[dict[str, Any]]],
-                   vote_phase: Callable[[dict[str, Any] | None], dict[str, Any] | None],
-                   ) -> APIRouter:
-    r = APIRouter()
-    store = web.deps.store
 
-    async def page(request: Request, cid: str, who: ParticipantContext,
-                   chosen: list[str] | None, error: str = "", status: int = 200,
-                   saved: bool = False) -> Response:
-        consultation = await consultation_or_404(cid)
-        phase = vote_phase(consultation)
-        settings = await store.get(SETTINGS, "all", cid) or model.DEFAULT_SETTINGS
-        size = int(settings["ranking_max"])
-        items = (await StorePublishedItems(store).in_consultation(cid))[:CHOICES_MAX]
-        docs = await store.get_many("deposit_contributions", "all",
-                                    [i.item_id for i in items]) if items else {}
-        options = [("", "— aucune —")] + [
-            (i.item_id, (docs.get(i.item_id) or {}).get("title") or i.item_id) for i in items]
-        if chosen is None and phase is not None:
-            mine = await store.get(BALLOTS, who.participant_id, ranking_key(phase["phase_id"]))
-            chosen = list(mine["items"]) if mine else []
-        chosen = (chosen or []) + [""] * size
-        ranks = [(RANK_FIELD.format(n + 1), _rank_label(n + 1), chosen[n]) for n in range(size)]
-        # the form only while a phase offering a ranking is open (else it is refused)
-        open_now = phase is not None and parse_iso(phase["ends_at"]) > datetime.now(UTC)
-        offered = phase is not None and "vote_ranking" in (phase.get("actions") or ())
-        return admin_page(web, request, "vote/ranking.html", {
-            "consultation": consultation, "phase": phase, "ranks": ranks, "options": options,
-            "size": size, "error": error, "saved": saved, "open_now": open_now,
-            "offered": offered}, status=status)
+async def ranking_page(web: Web, request: Request, cid: str, who: ParticipantContext,
+                       chosen: list[str] | None, error: str = "", status: int = 200,
+                       saved: bool = False) -> Response:
+    """The form, with `chosen` (or the participant's saved ranking) preselected."""
+    store = web.store
+    consultation = await consultation_or_404(store, cid, published=True)
+    phase = vote_phase(consultation)
+    settings = await store.get(SETTINGS, "all", cid) or model.DEFAULT_SETTINGS
+    size = int(settings["ranking_max"])
+    items = (await StorePublishedItems(store).in_consultation(cid))[:CHOICES_MAX]
+    docs = await store.get_many("deposit_contributions", "all",
+                                [i.item_id for i in items]) if items else {}
+    options = [("", "— aucune —")] + [
+        (i.item_id, (docs.get(i.item_id) or {}).get("title") or i.item_id) for i in items]
+    if chosen is None and phase is not None:
+        mine = await store.get(BALLOTS, who.participant_id, ranking_key(phase["phase_id"]))
+        chosen = list(mine["items"]) if mine else []
+    chosen = (chosen or []) + [""] * size
+    ranks = [(RANK_FIELD.format(n + 1), _rank_label(n + 1), chosen[n]) for n in range(size)]
+    # the form only while a phase offering a ranking is open (else it is refused)
+    offered = phase is not None and "vote_ranking" in (phase.get("actions") or ())
+    return admin_page(web, request, "vote/ranking.html", {
+        "consultation": consultation, "phase": phase, "ranks": ranks, "options": options,
+        "size": size, "error": error, "saved": saved, "open_now": is_open(phase),
+        "offered": offered}, status=status)
 
-    @r.get("/vote/{cid}/classement")
-    async def ranking_form(cid: str, request: Request) -> Response:
-        who = await participant(request)
-        if who is None:
-            return RedirectResponse(f"/connexion?suite=/vote/{cid}/classement", 303)
-        return await page(request, cid, who, None, saved=request.query_params.get("ok") == "1")
 
-    @r.post("/vote/{cid}/classement", dependencies=[Depends(limit_contribution)])
-    async def rank(cid: str, request: Request) -> Response:
-        who = await participant(request)
-        if who is None:
-            return RedirectResponse(f"/connexion?suite=/vote/{cid}/classement", 303)
-        form = await checked_form(web, request)
-        fields = sorted((k for k in form if k.startswith("rang-") and k[5:].isdigit()),
-                        key=lambda k: int(k[5:]))
-        chosen = [text(form, k) for k in fields]
-        ranked = tuple(c for c in chosen if c)  # blank ranks are skipped, order kept
-        try:
-            await web.bus.handle(CastRanking(cid, who, ranked),
-                                   Meta(Actor(who.participant_id, "participant")))
-        except NotFound:
-            return await page(request, cid, who, chosen, "Cette consultation n'existe pas.",
-                              404)
-        except DomainError as e:
-            return await page(request, cid, who, chosen, e.message, 400)
-        await web.deps.settle()
-        return RedirectResponse(f"/vote/{cid}/classement?ok=1", 303)
+@router.get("/vote/{cid}/classement")
+async def ranking_form(cid: str, request: Request, web: WebDep) -> Response:
+    who = await session_participant(web, request)
+    if who is None:
+        return RedirectResponse(f"/connexion?suite=/vote/{cid}/classement", 303)
+    return await ranking_page(web, request, cid, who, None,
+                              saved=request.query_params.get("ok") == "1")
 
-    return r
+
+@router.post("/vote/{cid}/classement", dependencies=[Depends(limit_contribution)])
+async def rank(cid: str, request: Request, web: WebDep) -> Response:
+    who = await session_participant(web, request)
+    if who is None:
+        return RedirectResponse(f"/connexion?suite=/vote/{cid}/classement", 303)
+    form = await checked_form(web, request)
+    fields = sorted((k for k in form if k.startswith("rang-") and k[5:].isdigit()),
+                    key=lambda k: int(k[5:]))
+    chosen = [text(form, k) for k in fields]
+    ranked = tuple(c for c in chosen if c)  # blank ranks are skipped, order kept
+    try:
+        await web.bus.handle(CastRanking(cid, who, ranked),
+                             Meta(Actor(who.participant_id, "participant")))
+    except NotFound:
+        return await ranking_page(web, request, cid, who, chosen,
+                                  "Cette consultation n'existe pas.", 404)
+    except DomainError as e:
+        return await ranking_page(web, request, cid, who, chosen, e.message, 400)
+    await web.deps.settle()
+    return RedirectResponse(f"/vote/{cid}/classement?ok=1", 303)
 
 
 def _rank_label(n: int) -> str:
