@@ -8,12 +8,13 @@ from collections.abc import Iterable
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
 from services.core.contexts import ParticipantContext
 from services.core.envelope import Actor
-from services.identity.queries import CONSULTATION_SETTINGS
+from services.identity.queries import CONSULTATION_SETTINGS, Capability, may
 from services.store.port import ReadStore
 from services.web.deps import Web
 
@@ -60,6 +61,26 @@ def visitor(web: Web, request: Request) -> Visitor | None:
     kind = str(claims.get("kind") or "admin")
     return Visitor(str(claims["u"]), kind, str(claims.get("level", "")),
                    tuple(str(claims.get("pow", "")).split()))
+
+
+# How a refusal names the role a capability asks for (the roles are identity's policy).
+ROLE_NAMES = {Capability.ANALYSE: "d'analyste", Capability.MANAGE: "d'organisateur",
+              Capability.MODERATE: "de modérateur"}
+
+
+async def holder_of(web: Web, request: Request, consultation_id: str,
+                    capability: Capability) -> str:
+    """The id of this browser's visitor when they may use `capability` on the
+    consultation (the platform admin may use all), else a French 403. The
+    back-office guard asks the same first; the routes ask again, so they stay
+    closed on an app built without the guard."""
+    who = visitor(web, request)
+    role = ROLE_NAMES[capability]
+    if who is None:
+        raise HTTPException(403, f"Connectez-vous avec un rôle {role}.")
+    if not who.is_admin and not await may(web.store, who.id, consultation_id, capability):
+        raise HTTPException(403, f"Il faut le rôle {role} sur cette consultation.")
+    return who.id
 
 
 def open_session(web: Web, response: Response, participant_id: str, level: str,

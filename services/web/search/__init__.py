@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from services.web.deps import Web
+from services.web.search import public, workspace
+
+router = APIRouter()
+router.include_router(public.router)
+router.include_router(workspace.router)
 
 
 def install(app: FastAPI, web: Web) -> None:
-    from services.web.search import public, workspace
-
-    app.include_router(public.routes(web))
-    app.include_router(workspace.routes(web))
+    app.include_router(router)

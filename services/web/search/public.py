@@ -14,14 +14,15 @@ from starlette.responses import Response
 from services.search.port import Hit, SearchIndex
 from services.search.similar import similar_request
 from services.search.workspace import public
-from services.store.port import Doc
 from services.web import views
-from services.web.deps import Web
+from services.web.deps import WebDep, web_of
 from services.web.rendering import public_page
 from services.web.search import view as sv
 
 PUBLIC_PAGE_SIZE = 10
 PUBLIC_SORTS = ("relevance", "votes", "date")
+
+router = APIRouter()
 
 
 async def similar_hits(index: SearchIndex, consultation_id: str, title: str) -> list[Hit]:
@@ -40,51 +41,40 @@ async def similar_for_form(request: Request, consultation_id: str, title: str) -
     """For the proposal form's « Voir les propositions similaires » button (no
     JavaScript): no hint rather than an error when search is not installed."""
     try:
-        index = sv.search_index(request)
+        index = sv.search_index(web_of(request))
     except HTTPException:
         return []
     return await similar_hits(index, consultation_id, title)
 
 
-def routes(web: Web) -> APIRouter:
-    router = APIRouter()
-    store = web.deps.store
+@router.get("/consultations/{slug}/recherche")
+async def search(request: Request, web: WebDep, slug: str) -> Response:
+    c = await views.slug_or_404(web.store, slug)
+    params = sv.params_of(request)
+    # The public page offers a query, a kind and three sorts: nothing else is read.
+    allowed = {k: v for k, v in params.items() if k in ("q", "page", "sort", "f.kind")}
+    outcome = sv.parsed(allowed, page_size=PUBLIC_PAGE_SIZE)
+    if outcome.request.sort not in PUBLIC_SORTS:
+        outcome.errors = {"__all__": "Ce tri n'existe pas.", "sort": "Ce tri n'existe pas."}
+    outcome.request = public(outcome.request, c["id"])
+    outcome = await sv.run(sv.search_index(web), outcome)
+    return public_page(request, web.env, "search/public.html", {
+        "consultation": c, "params": allowed, "req": outcome.request,
+        "result": outcome.page, "errors": outcome.errors,
+        "kinds": {k: v for k, v in sv.KIND_LABELS.items() if k != "answer"},
+        "sorts": {k: sv.SORT_LABELS[k] for k in PUBLIC_SORTS},
+        "page_link": lambda n: sv.query_string(allowed, page=str(n))},
+        status=outcome.status)
 
-    async def published(slug: str) -> Doc:
-        c = await views.consultation_by_slug(store, slug)
-        if c is None:
-            raise HTTPException(404)
-        return c
 
-    @router.get("/consultations/{slug}/recherche")
-    async def search(request: Request, slug: str) -> Response:
-        c = await published(slug)
-        params = sv.params_of(request)
-        # The public page offers a query, a kind and three sorts: nothing else is read.
-        allowed = {k: v for k, v in params.items() if k in ("q", "page", "sort", "f.kind")}
-        outcome = sv.parsed(allowed, page_size=PUBLIC_PAGE_SIZE)
-        if outcome.request.sort not in PUBLIC_SORTS:
-            outcome.errors = {"__all__": "Ce tri n'existe pas.", "sort": "Ce tri n'existe pas."}
-        outcome.request = public(outcome.request, c["id"])
-        outcome = await sv.run(sv.search_index(request), outcome)
-        return public_page(request, web.env, "search/public.html", {
-            "consultation": c, "params": allowed, "req": outcome.request,
-            "result": outcome.page, "errors": outcome.errors,
-            "kinds": {k: v for k, v in sv.KIND_LABELS.items() if k != "answer"},
-            "sorts": {k: sv.SORT_LABELS[k] for k in PUBLIC_SORTS},
-            "page_link": lambda n: sv.query_string(allowed, page=str(n))},
-            status=outcome.status)
-
-    @router.get("/consultations/{slug}/propositions/similaires")
-    async def similar(request: Request, slug: str, title: str = "") -> Response:
-        c = await published(slug)
-        hits = await similar_hits(sv.search_index(request), c["id"], title)
-        # htmx asks for the list only; without JavaScript it is a page of its own.
-        template = ("search/similar_fragment.html" if request.headers.get("hx-request")
-                    else "search/similar.html")
-        response = public_page(request, web.env, template, {
-            "consultation": c, "hits": hits, "title": title[:500]})
-        response.headers["Vary"] = "HX-Request"
-        return response
-
-    return router
+@router.get("/consultations/{slug}/propositions/similaires")
+async def similar(request: Request, web: WebDep, slug: str, title: str = "") -> Response:
+    c = await views.slug_or_404(web.store, slug)
+    hits = await similar_hits(sv.search_index(web), c["id"], title)
+    # htmx asks for the list only; without JavaScript it is a page of its own.
+    template = ("search/similar_fragment.html" if request.headers.get("hx-request")
+                else "search/similar.html")
+    response = public_page(request, web.env, template, {
+        "consultation": c, "hits": hits, "title": title[:500]})
+    response.headers["Vary"] = "HX-Request"
+    return response

@@ -32,8 +32,8 @@ WORKSPACE_FACETS = tuple(f for f in FACETS if f != "consultation_id")
 PARAM_ERROR = "Les paramètres numériques (page, taille, graine) sont invalides."
 
 
-def search_index(request: Request) -> SearchIndex:
-    web: Web = request.app.state.parlons_web
+def search_index(web: Web) -> SearchIndex:
+    """The search service's index, or a French 503 when this front end has none."""
     index = web.deps.port("search_index", SearchIndex)
     if index is None:
         raise HTTPException(503, "La recherche n'est pas disponible.")

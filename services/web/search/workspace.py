@@ -18,114 +18,99 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from services.core.errors import ConcurrencyConflict, DomainError, NotFound
 from services.core.ids import new_id
-from services.identity.queries import Capability, may
+from services.identity.queries import Capability
 from services.search.port import SearchRequest
 from services.search.saved import SAVED, DeleteSavedSearch, SaveSearch, kept_params
 from services.search.workspace import export_csv
-from services.store.port import Doc
-from services.web.deps import Web
+from services.web import views
+from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
 from services.web.search import view as sv
-from services.web.session import visitor
+from services.web.session import holder_of
 
 SAVED_SHOWN = 100
+
+router = APIRouter()
 
 
 def base(cid: str) -> str:
     return f"/admin/analyse/{cid}"
 
 
-def routes(web: Web) -> APIRouter:
-    router = APIRouter()
-    store = web.deps.store
+async def workspace_page(web: Web, request: Request, cid: str, params: dict[str, list[str]],
+                         *, errors: dict[str, str] | None = None,
+                         name: str = "") -> Response:
+    outcome = sv.parsed(params)
+    req = outcome.request
+    outcome.request = SearchRequest(
+        query=req.query, sort=req.sort, seed=req.seed, page=req.page,
+        page_size=req.page_size, facets=sv.WORKSPACE_FACETS,
+        filters={**req.filters, "consultation_id": [cid]})
+    outcome = await sv.run(sv.search_index(web), outcome)
+    if errors:
+        outcome.errors = {**outcome.errors, **errors}
+    saved = await web.store.list(SAVED, cid, limit=SAVED_SHOWN, reverse=True)
+    current = sv.query_string(params, drop=("page", "enregistree", "supprimee"))
+    return admin_page(web, request, "search/workspace.html", {
+        "consultation": await views.consultation_or_404(web.store, cid), "base": base(cid),
+        "params": params, "req": outcome.request, "result": outcome.page,
+        "errors": outcome.errors, "filters": {k: set(v) for k, v in req.filters.items()},
+        "current": current, "saved": [d for _, d in saved], "saved_key": new_id(),
+        "name": name, "page_link": lambda n: sv.query_string(params, page=str(n)),
+        "export": f"{base(cid)}/export.csv?{sv.query_string(params, drop=('page',))}",
+        "labels": _labels()}, status=400 if outcome.errors else 200)
 
-    async def analyst(request: Request, cid: str) -> str:
-        """The actor id of an analyst of <cid> (refused otherwise)."""
-        who = visitor(web, request)
-        if who is None:
-            raise HTTPException(403, "Connectez-vous avec un rôle d'analyste.")
-        if not who.is_admin and not await may(store, who.id, cid, Capability.ANALYSE):
-            raise HTTPException(403, "Il faut le rôle d'analyste sur cette consultation.")
-        return who.id
 
-    async def consultation(cid: str) -> Doc:
-        doc = await store.get("consultation_detail", "all", cid)
-        if doc is None:
-            raise HTTPException(404)
-        return doc
+@router.get("/admin/analyse/{cid}")
+async def workspace(request: Request, web: WebDep, cid: str) -> Response:
+    await holder_of(web, request, cid, Capability.ANALYSE)
+    return await workspace_page(web, request, cid, sv.params_of(request))
 
-    async def workspace_page(request: Request, cid: str, params: dict[str, list[str]],
-                             *, errors: dict[str, str] | None = None,
-                             name: str = "") -> Response:
-        outcome = sv.parsed(params)
-        req = outcome.request
-        outcome.request = SearchRequest(
-            query=req.query, sort=req.sort, seed=req.seed, page=req.page,
-            page_size=req.page_size, facets=sv.WORKSPACE_FACETS,
-            filters={**req.filters, "consultation_id": [cid]})
-        outcome = await sv.run(sv.search_index(request), outcome)
-        if errors:
-            outcome.errors = {**outcome.errors, **errors}
-        saved = await store.list(SAVED, cid, limit=SAVED_SHOWN, reverse=True)
-        current = sv.query_string(params, drop=("page", "enregistree", "supprimee"))
-        return admin_page(web, request, "search/workspace.html", {
-            "consultation": await consultation(cid), "base": base(cid), "params": params,
-            "req": outcome.request, "result": outcome.page, "errors": outcome.errors,
-            "filters": {k: set(v) for k, v in req.filters.items()},
-            "current": current, "saved": [d for _, d in saved], "saved_key": new_id(),
-            "name": name, "page_link": lambda n: sv.query_string(params, page=str(n)),
-            "export": f"{base(cid)}/export.csv?{sv.query_string(params, drop=('page',))}",
-            "labels": _labels()}, status=400 if outcome.errors else 200)
 
-    @router.get("/admin/analyse/{cid}")
-    async def workspace(request: Request, cid: str) -> Response:
-        await analyst(request, cid)
-        return await workspace_page(request, cid, sv.params_of(request))
+@router.get("/admin/analyse/{cid}/export.csv")
+async def export(request: Request, web: WebDep, cid: str) -> Response:
+    """The whole result set, streamed a page of the index at a time (the same
+    export as the JSON API's, for every holder of the workspace)."""
+    await holder_of(web, request, cid, Capability.ANALYSE)
+    outcome = sv.parsed(sv.params_of(request))
+    req = replace(outcome.request, facets=(),
+                  filters={**outcome.request.filters, "consultation_id": [cid]})
+    outcome = await sv.run(sv.search_index(web), sv.Outcome(req, errors=outcome.errors))
+    if outcome.errors:  # refused before streaming starts
+        raise HTTPException(400, outcome.errors["__all__"])
+    return StreamingResponse(
+        export_csv(sv.search_index(web), req), media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="recherche.csv"',
+                 "Cache-Control": "no-store"})
 
-    @router.get("/admin/analyse/{cid}/export.csv")
-    async def export(request: Request, cid: str) -> Response:
-        """The whole result set, streamed a page of the index at a time (the same
-        export as the JSON API's, for every holder of the workspace)."""
-        await analyst(request, cid)
-        outcome = sv.parsed(sv.params_of(request))
-        req = replace(outcome.request, facets=(),
-                      filters={**outcome.request.filters, "consultation_id": [cid]})
-        outcome = await sv.run(sv.search_index(request), sv.Outcome(req, errors=outcome.errors))
-        if outcome.errors:  # refused before streaming starts
-            raise HTTPException(400, outcome.errors["__all__"])
-        return StreamingResponse(
-            export_csv(sv.search_index(request), req), media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="recherche.csv"',
-                     "Cache-Control": "no-store"})
 
-    @router.post("/admin/analyse/{cid}/recherches")
-    async def save(request: Request, cid: str) -> Response:
-        form = await checked_form(web, request)
-        owner = await analyst(request, cid)
-        params, key, name = text(form, "params"), text(form, "cle"), text(form, "name")
-        try:
-            await web.deps.send(SaveSearch(key or new_id(), cid, owner, name, params))
-        except ConcurrencyConflict:
-            pass  # the same form sent twice: the first save stands
-        except DomainError as e:
-            shown = _params(params)
-            return await workspace_page(request, cid, shown, name=name,
-                                        errors={"__all__": e.message, "name": e.message})
-        await web.deps.settle()
-        return RedirectResponse(f"{base(cid)}?{kept_params(params)}&enregistree=1",
-                                status_code=303)
+@router.post("/admin/analyse/{cid}/recherches")
+async def save(request: Request, web: WebDep, cid: str) -> Response:
+    form = await checked_form(web, request)
+    owner = await holder_of(web, request, cid, Capability.ANALYSE)
+    params, key, name = text(form, "params"), text(form, "cle"), text(form, "name")
+    try:
+        await web.deps.send(SaveSearch(key or new_id(), cid, owner, name, params))
+    except ConcurrencyConflict:
+        pass  # the same form sent twice: the first save stands
+    except DomainError as e:
+        shown = _params(params)
+        return await workspace_page(web, request, cid, shown, name=name,
+                                    errors={"__all__": e.message, "name": e.message})
+    await web.deps.settle()
+    return RedirectResponse(f"{base(cid)}?{kept_params(params)}&enregistree=1",
+                            status_code=303)
 
-    @router.post("/admin/analyse/{cid}/recherches/{saved_id}/suppression")
-    async def delete(request: Request, cid: str, saved_id: str) -> Response:
-        await checked_form(web, request)
-        await analyst(request, cid)
-        # Already gone (a second click): the list is what was asked for.
-        with contextlib.suppress(NotFound, ConcurrencyConflict):
-            await web.deps.send(DeleteSavedSearch(saved_id, cid))
-        await web.deps.settle()
-        return RedirectResponse(f"{base(cid)}?supprimee=1", status_code=303)
 
-    return router
+@router.post("/admin/analyse/{cid}/recherches/{saved_id}/suppression")
+async def delete(request: Request, web: WebDep, cid: str, saved_id: str) -> Response:
+    await checked_form(web, request)
+    await holder_of(web, request, cid, Capability.ANALYSE)
+    # Already gone (a second click): the list is what was asked for.
+    with contextlib.suppress(NotFound, ConcurrencyConflict):
+        await web.deps.send(DeleteSavedSearch(saved_id, cid))
+    await web.deps.settle()
+    return RedirectResponse(f"{base(cid)}?supprimee=1", status_code=303)
 
 
 def _params(query: str) -> dict[str, list[str]]:

@@ -1,16 +1,20 @@
 """The synthesis pages: the public synthesis and follow-up, the analyst's theme
-runs, closed-question statistics and open-data publication."""
+runs, the organiser's follow-up, closed-question statistics and open-data
+publication."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from services.web.deps import Web
+from services.web.synthesis import followup, pages, runs, stats_pages
+
+router = APIRouter()
+router.include_router(pages.router)
+router.include_router(runs.router)
+router.include_router(followup.router)
+router.include_router(stats_pages.router)
 
 
 def install(app: FastAPI, web: Web) -> None:
-    from services.web.synthesis import admin, pages, stats_pages
-
-    app.include_router(pages.routes(web))
-    app.include_router(admin.routes(web))
-    app.include_router(stats_pages.routes(web, web.deps.data_dir / "opendata"))
+    app.include_router(router)

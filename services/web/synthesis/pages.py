@@ -16,98 +16,95 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from services.store.port import Doc
+from services.store.port import Doc, ReadStore
 from services.synthesis.followup.model import STATUSES
 from services.synthesis.followup.tables import NOTICES
 from services.web import views
-from services.web.deps import Web
+from services.web.deps import WebDep
 from services.web.forms import admin_page
 from services.web.rendering import public_page
 from services.web.session import visitor
-from services.web.synthesis import charts as charts
+from services.web.synthesis import charts
 from services.web.synthesis import views as sv
 
 PAGE_SIZE = 20
 NOTICES_SHOWN = 100
 
 
-def routes(web: Web) -> APIRouter:
-    router = APIRouter()
-    store = web.deps.store
+router = APIRouter()
 
-    async def published(slug: str) -> Doc:
-        c = await views.consultation_by_slug(store, slug)
-        if c is None:
-            raise HTTPException(404)
-        return c
 
-    def base(c: Doc) -> str:
-        return f"/consultations/{c['slug']}"
+def base(c: Doc) -> str:
+    return f"/consultations/{c['slug']}"
 
-    async def view_of(c: Doc) -> dict[str, Any]:
-        view = await sv.published_view(store, c["id"])
-        assert view is not None
-        return view
 
-    @router.get("/consultations/{slug}/synthese")
-    async def synthesis(request: Request, slug: str) -> Response:
-        c = await published(slug)
-        view = await view_of(c)
-        link = f"{base(c)}/synthese/themes/"
-        return public_page(request, web.env, "synthesis/public.html", {
-            "consultation": c, "view": view, "statuses": STATUSES, "kinds": sv.KIND_LABELS,
-            "sizes": _svg(charts.theme_sizes(view["themes"], lambda t: link + t)),
-            "evolution": {t["theme_id"]: _svg(charts.evolution(t["per_day"]))
-                          for t in view["themes"]},
-            "theme_of": {t["theme_id"]: t for t in view["themes"]}})
+async def view_of(store: ReadStore, c: Doc) -> dict[str, Any]:
+    view = await sv.published_view(store, c["id"])
+    assert view is not None
+    return view
 
-    @router.get("/consultations/{slug}/synthese/themes/{theme_id}")
-    async def theme(request: Request, slug: str, theme_id: str) -> Response:
-        c = await published(slug)
-        view = await view_of(c)
-        found = sv.find_theme(view, theme_id)
-        if found is None:
-            raise HTTPException(404)
-        day = request.query_params.get("jour") or None
-        if day is not None and (len(day) != 10 or day not in found["per_day"]):
-            raise HTTPException(404)
-        docs, next_after = await sv.theme_members(
-            store, c["id"], view["published"]["run_id"], found,
-            after=request.query_params.get("apres") or None, day=day, size=PAGE_SIZE)
-        return public_page(request, web.env, "synthesis/theme.html", {
-            "consultation": c, "theme": found, "docs": docs, "day": day,
-            "next_after": next_after, "kinds": sv.KIND_LABELS,
-            "evolution": _svg(charts.evolution(found["per_day"]))})
 
-    @router.get("/consultations/{slug}/synthese/rapport.md")
-    async def report(request: Request, slug: str) -> Response:
-        c = await published(slug)
-        text = sv.report_markdown(c, await view_of(c), _origin(request) + base(c))
-        return Response(text, media_type="text/markdown; charset=utf-8", headers={
-            "Content-Disposition": 'attachment; filename="synthese.md"',
-            "Cache-Control": "public, no-cache"})
+@router.get("/consultations/{slug}/synthese")
+async def synthesis(request: Request, web: WebDep, slug: str) -> Response:
+    c = await views.slug_or_404(web.store, slug)
+    view = await view_of(web.store, c)
+    link = f"{base(c)}/synthese/themes/"
+    return public_page(request, web.env, "synthesis/public.html", {
+        "consultation": c, "view": view, "statuses": STATUSES, "kinds": sv.KIND_LABELS,
+        "sizes": _svg(charts.theme_sizes(view["themes"], lambda t: link + t)),
+        "evolution": {t["theme_id"]: _svg(charts.evolution(t["per_day"]))
+                      for t in view["themes"]},
+        "theme_of": {t["theme_id"]: t for t in view["themes"]}})
 
-    @router.get("/consultations/{slug}/synthese/themes.csv")
-    async def themes_csv(request: Request, slug: str) -> Response:
-        c = await published(slug)
-        text = sv.themes_csv(await view_of(c), _origin(request) + base(c))
-        return Response(text, media_type="text/csv; charset=utf-8", headers={
-            "Content-Disposition": 'attachment; filename="synthese-themes.csv"',
-            "Cache-Control": "public, no-cache"})
 
-    @router.get("/compte/notifications")
-    async def notices(request: Request) -> Response:
-        who = visitor(web, request)
-        if who is None or who.kind != "participant":
-            return RedirectResponse("/connexion?suite=/compte/notifications", status_code=303)
-        rows = await store.list(NOTICES, who.id, limit=NOTICES_SHOWN, reverse=True)
-        titles = await store.get_many("consultation_detail", "all",
+@router.get("/consultations/{slug}/synthese/themes/{theme_id}")
+async def theme(request: Request, web: WebDep, slug: str, theme_id: str) -> Response:
+    c = await views.slug_or_404(web.store, slug)
+    view = await view_of(web.store, c)
+    found = sv.find_theme(view, theme_id)
+    if found is None:
+        raise HTTPException(404)
+    day = request.query_params.get("jour") or None
+    if day is not None and (len(day) != 10 or day not in found["per_day"]):
+        raise HTTPException(404)
+    docs, next_after = await sv.theme_members(
+        web.store, c["id"], view["published"]["run_id"], found,
+        after=request.query_params.get("apres") or None, day=day, size=PAGE_SIZE)
+    return public_page(request, web.env, "synthesis/theme.html", {
+        "consultation": c, "theme": found, "docs": docs, "day": day,
+        "next_after": next_after, "kinds": sv.KIND_LABELS,
+        "evolution": _svg(charts.evolution(found["per_day"]))})
+
+
+@router.get("/consultations/{slug}/synthese/rapport.md")
+async def report(request: Request, web: WebDep, slug: str) -> Response:
+    c = await views.slug_or_404(web.store, slug)
+    text = sv.report_markdown(c, await view_of(web.store, c), _origin(request) + base(c))
+    return Response(text, media_type="text/markdown; charset=utf-8", headers={
+        "Content-Disposition": 'attachment; filename="synthese.md"',
+        "Cache-Control": "public, no-cache"})
+
+
+@router.get("/consultations/{slug}/synthese/themes.csv")
+async def themes_csv(request: Request, web: WebDep, slug: str) -> Response:
+    c = await views.slug_or_404(web.store, slug)
+    text = sv.themes_csv(await view_of(web.store, c), _origin(request) + base(c))
+    return Response(text, media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": 'attachment; filename="synthese-themes.csv"',
+        "Cache-Control": "public, no-cache"})
+
+
+@router.get("/compte/notifications")
+async def notices(request: Request, web: WebDep) -> Response:
+    who = visitor(web, request)
+    if who is None or who.kind != "participant":
+        return RedirectResponse("/connexion?suite=/compte/notifications", status_code=303)
+    rows = await web.store.list(NOTICES, who.id, limit=NOTICES_SHOWN, reverse=True)
+    titles = await web.store.get_many("consultation_detail", "all",
                                       sorted({d["consultation_id"] for _, d in rows}))
-        return admin_page(web, request, "synthesis/notices.html", {
-            "notices": [d for _, d in rows], "statuses": STATUSES,
-            "consultations": titles})
-
-    return router
+    return admin_page(web, request, "synthesis/notices.html", {
+        "notices": [d for _, d in rows], "statuses": STATUSES,
+        "consultations": titles})
 
 
 def _svg(markup: str) -> Markup:

@@ -27,130 +27,123 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 
 from services.core.errors import NotFound
-from services.identity.queries import Capability, may
-from services.store.port import Doc
+from services.core.levels import LEVEL_LABELS
+from services.identity.queries import Capability
 from services.synthesis.opendata.dictionary import dictionary_markdown
 from services.synthesis.opendata.export import OpenDataExport
 from services.synthesis.opendata.publish import FILE_NAME, questionnaires_of
 from services.synthesis.opendata.settings import SetOpenDataPublication, publishes_daily
+from services.synthesis.stats.projection import UNKNOWN as NOT_RECORDED
 from services.synthesis.stats.read import closed_question_stats, questionnaire_of
 from services.territory.geography import DEPARTEMENTS, REGIONS
-from services.web.deps import Web
+from services.web import views
+from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
 from services.web.rendering import public_page
-from services.web.session import visitor
+from services.web.session import holder_of
 from services.web.synthesis.stats_charts import option_bars
 
 BREAKDOWNS = {"niveau": ("by_level", "Niveau d'identification"),
               "departement": ("by_departement", "Département"),
               "region": ("by_region", "Région")}
-LEVELS = {"anonymous": "Anonyme", "email": "Adresse électronique vérifiée",
-          "verified": "Identité vérifiée", "inconnu": "Non renseigné"}
+UNKNOWN = "Non renseigné"  # a level or territory the figures have as not recorded
 DOWNLOAD = re.compile(r"^(?P<qid>[A-Za-z0-9][A-Za-z0-9_-]{0,99})"
                       r"(?P<ext>\.csv|\.json|-dictionnaire\.md)$")
 MEDIA = {".csv": "text/csv; charset=utf-8", ".json": "application/json",
          "-dictionnaire.md": "text/markdown; charset=utf-8"}
 
+router = APIRouter()
 
-def routes(web: Web, published_root: Path) -> APIRouter:
-    router = APIRouter()
-    store = web.deps.store
 
-    async def consultation(cid: str) -> Doc:
-        doc = await store.get("consultation_detail", "all", cid)
-        if doc is None:
-            raise HTTPException(404)
-        return doc
+def opendata_root(web: Web) -> Path:
+    """Where the daily job publishes the files (read at request time: the data
+    directory is the deployment's)."""
+    return web.deps.data_dir / "opendata"
 
-    async def check_analyst(request: Request, cid: str) -> None:
-        who = visitor(web, request)
-        if who is None or not (who.is_admin or await may(store, who.id, cid, Capability.ANALYSE)):
-            raise HTTPException(403, "Il faut le rôle d'analyste sur cette consultation.")
 
-    async def check_organiser(request: Request, cid: str) -> None:
-        who = visitor(web, request)
-        if who is None or not (who.is_admin or await may(store, who.id, cid, Capability.MANAGE)):
-            raise HTTPException(403, "Il faut le rôle d'organisateur sur cette consultation.")
+@router.get("/admin/analyse/{cid}/statistiques")
+async def questionnaires(request: Request, web: WebDep, cid: str) -> Response:
+    await holder_of(web, request, cid, Capability.ANALYSE)
+    c = await views.consultation_or_404(web.store, cid)
+    return admin_page(web, request, "synthesis/stats/index.html", {
+        "consultation": c, "questionnaires": await questionnaires_of(web.store, cid)})
 
-    @router.get("/admin/analyse/{cid}/statistiques")
-    async def questionnaires(request: Request, cid: str) -> Response:
-        await check_analyst(request, cid)
-        c = await consultation(cid)
-        return admin_page(web, request, "synthesis/stats/index.html", {
-            "consultation": c, "questionnaires": await questionnaires_of(store, cid)})
 
-    @router.get("/admin/analyse/{cid}/statistiques/{qid}")
-    async def figures(request: Request, cid: str, qid: str, par: str = "") -> Response:
-        await check_analyst(request, cid)
-        c = await consultation(cid)
-        try:
-            stats = await closed_question_stats(store, cid, qid)
-        except NotFound:
-            raise HTTPException(404) from None
-        breakdown = BREAKDOWNS.get(par)
-        return admin_page(web, request, "synthesis/stats/questionnaire.html", {
-            "consultation": c, "stats": stats, "par": par if breakdown else "",
-            "breakdowns": {k: v[1] for k, v in BREAKDOWNS.items()},
-            "questions": [_question_view(q, breakdown[0] if breakdown else None, par)
-                          for q in stats["questions"]],
-            "respondents": _respondents_view(stats["respondents"])})
+@router.get("/admin/analyse/{cid}/statistiques/{qid}")
+async def figures(request: Request, web: WebDep, cid: str, qid: str, par: str = "") -> Response:
+    await holder_of(web, request, cid, Capability.ANALYSE)
+    c = await views.consultation_or_404(web.store, cid)
+    try:
+        stats = await closed_question_stats(web.store, cid, qid)
+    except NotFound:
+        raise HTTPException(404) from None
+    breakdown = BREAKDOWNS.get(par)
+    return admin_page(web, request, "synthesis/stats/questionnaire.html", {
+        "consultation": c, "stats": stats, "par": par if breakdown else "",
+        "breakdowns": {k: v[1] for k, v in BREAKDOWNS.items()},
+        "questions": [_question_view(q, breakdown[0] if breakdown else None, par)
+                      for q in stats["questions"]],
+        "respondents": _respondents_view(stats["respondents"])})
 
-    @router.get("/admin/analyse/{cid}/donnees-ouvertes/{name}")
-    async def download(request: Request, cid: str, name: str) -> Response:
-        await check_analyst(request, cid)
-        found = DOWNLOAD.match(name)
-        if found is None:
-            raise HTTPException(404)
-        try:
-            c, qn = await questionnaire_of(store, cid, found["qid"])
-        except NotFound:
-            raise HTTPException(404) from None
-        ext = found["ext"]
-        headers = {"Content-Disposition": f'attachment; filename="{name}"',
-                   "Cache-Control": "no-store"}
-        if ext == "-dictionnaire.md":
-            return Response(dictionary_markdown(c, qn), media_type=MEDIA[ext], headers=headers)
-        export = OpenDataExport(store)
-        body: AsyncIterator[bytes] = export.csv(qn) if ext == ".csv" else export.json(qn)
-        return StreamingResponse(body, media_type=MEDIA[ext], headers=headers)
 
-    @router.get("/admin/donnees-ouvertes/{cid}")
-    async def publication(request: Request, cid: str) -> Response:
-        await check_organiser(request, cid)
-        return admin_page(web, request, "synthesis/stats/publication.html", {
-            "consultation": await consultation(cid),
-            "daily": await publishes_daily(store, cid),
-            "files": _published(published_root, cid)})
+@router.get("/admin/analyse/{cid}/donnees-ouvertes/{name}")
+async def download(request: Request, web: WebDep, cid: str, name: str) -> Response:
+    await holder_of(web, request, cid, Capability.ANALYSE)
+    found = DOWNLOAD.match(name)
+    if found is None:
+        raise HTTPException(404)
+    try:
+        c, qn = await questionnaire_of(web.store, cid, found["qid"])
+    except NotFound:
+        raise HTTPException(404) from None
+    ext = found["ext"]
+    headers = {"Content-Disposition": f'attachment; filename="{name}"',
+               "Cache-Control": "no-store"}
+    if ext == "-dictionnaire.md":
+        return Response(dictionary_markdown(c, qn), media_type=MEDIA[ext], headers=headers)
+    export = OpenDataExport(web.store)
+    body: AsyncIterator[bytes] = export.csv(qn) if ext == ".csv" else export.json(qn)
+    return StreamingResponse(body, media_type=MEDIA[ext], headers=headers)
 
-    @router.post("/admin/donnees-ouvertes/{cid}")
-    async def set_publication(request: Request, cid: str) -> Response:
-        form = await checked_form(web, request)
-        await check_organiser(request, cid)
-        await consultation(cid)
-        await web.deps.send(SetOpenDataPublication(cid, text(form, "quotidienne") == "oui"))
-        await web.deps.settle()
-        return RedirectResponse(f"/admin/donnees-ouvertes/{cid}", status_code=303)
 
-    @router.get("/donnees-ouvertes/{cid}")
-    async def public_files(request: Request, cid: str) -> Response:
-        c = await consultation(cid)
-        if not c.get("published") or not await publishes_daily(store, cid):
-            raise HTTPException(404)
-        return public_page(request, web.env, "synthesis/stats/public_opendata.html", {
-            "consultation": c, "files": _published(published_root, cid)})
+@router.get("/admin/donnees-ouvertes/{cid}")
+async def publication(request: Request, web: WebDep, cid: str) -> Response:
+    await holder_of(web, request, cid, Capability.MANAGE)
+    return admin_page(web, request, "synthesis/stats/publication.html", {
+        "consultation": await views.consultation_or_404(web.store, cid),
+        "daily": await publishes_daily(web.store, cid),
+        "files": _published(opendata_root(web), cid)})
 
-    @router.get("/donnees-ouvertes/{cid}/{name}")
-    async def public_file(cid: str, name: str) -> Response:
-        c = await consultation(cid)
-        path = published_root / cid / name
-        if (not c.get("published") or not await publishes_daily(store, cid)
-                or not FILE_NAME.match(name) or not path.is_file()):
-            raise HTTPException(404)
-        ext = next(e for e in MEDIA if name.endswith(e))
-        return FileResponse(path, media_type=MEDIA[ext], filename=name,
-                            headers={"Cache-Control": "public, max-age=3600"})
 
-    return router
+@router.post("/admin/donnees-ouvertes/{cid}")
+async def set_publication(request: Request, web: WebDep, cid: str) -> Response:
+    form = await checked_form(web, request)
+    await holder_of(web, request, cid, Capability.MANAGE)
+    await views.consultation_or_404(web.store, cid)
+    await web.deps.send(SetOpenDataPublication(cid, text(form, "quotidienne") == "oui"))
+    await web.deps.settle()
+    return RedirectResponse(f"/admin/donnees-ouvertes/{cid}", status_code=303)
+
+
+@router.get("/donnees-ouvertes/{cid}")
+async def public_files(request: Request, web: WebDep, cid: str) -> Response:
+    c = await views.consultation_or_404(web.store, cid)
+    if not c.get("published") or not await publishes_daily(web.store, cid):
+        raise HTTPException(404)
+    return public_page(request, web.env, "synthesis/stats/public_opendata.html", {
+        "consultation": c, "files": _published(opendata_root(web), cid)})
+
+
+@router.get("/donnees-ouvertes/{cid}/{name}")
+async def public_file(web: WebDep, cid: str, name: str) -> Response:
+    c = await views.consultation_or_404(web.store, cid)
+    path = opendata_root(web) / cid / name
+    if (not c.get("published") or not await publishes_daily(web.store, cid)
+            or not FILE_NAME.match(name) or not path.is_file()):
+        raise HTTPException(404)
+    ext = next(e for e in MEDIA if name.endswith(e))
+    return FileResponse(path, media_type=MEDIA[ext], filename=name,
+                        headers={"Cache-Control": "public, max-age=3600"})
 
 
 def _published(root: Path, cid: str) -> list[dict[str, Any]]:
@@ -163,10 +156,18 @@ def _published(root: Path, cid: str) -> list[dict[str, Any]]:
 
 def _label(par: str, value: str) -> str:
     if par == "niveau":
-        return LEVELS.get(value, value)
+        return _level(value)
     if par == "departement":
-        return f"{value} - {DEPARTEMENTS[value]}" if value in DEPARTEMENTS else "Non renseigné"
-    return REGIONS[value][0] if value in REGIONS else "Non renseigné"
+        return f"{value} - {DEPARTEMENTS[value]}" if value in DEPARTEMENTS else UNKNOWN
+    return REGIONS[value][0] if value in REGIONS else UNKNOWN
+
+
+def _level(level: str) -> str:
+    """The kernel's label of an identity level, capitalised as the tables show it."""
+    if level == NOT_RECORDED:
+        return UNKNOWN
+    label = LEVEL_LABELS.get(level)
+    return label[:1].upper() + label[1:] if label else level
 
 
 def _question_view(q: dict[str, Any], by: str | None, par: str) -> dict[str, Any]:
@@ -181,5 +182,5 @@ def _question_view(q: dict[str, Any], by: str | None, par: str) -> dict[str, Any
 
 def _respondents_view(r: dict[str, Any]) -> dict[str, Any]:
     return {"total": r["total"],
-            "levels": [(LEVELS.get(k, k), n) for k, n in r["by_level"].items()],
+            "levels": [(_level(k), n) for k, n in r["by_level"].items()],
             "regions": [(_label("region", k), n) for k, n in r["by_region"].items()]}

@@ -1,4 +1,4 @@
-"""The public theme page's contributions (services/web/synthesis_views.theme_members):
+"""The public theme page's contributions (services/web/synthesis/views.theme_members):
 members hidden or withdrawn since the run are skipped and the page is filled from
 the rows after them, so only the last page is short."""
 

@@ -1,0 +1,79 @@
+"""The organiser's follow-up of a consultation (`/admin/consultations/<cid>/suites`;
+no JavaScript, CSRF on every POST): the responses and decisions published in
+answer to the synthesis, with their status over time. The identity guard admits
+organisers (and admins) of <cid>; the routes check the role again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from services.core.errors import DomainError, NotFound
+from services.core.ids import new_id
+from services.identity.queries import Capability
+from services.synthesis.followup import model as fm
+from services.synthesis.followup.tables import RESPONSES
+from services.synthesis.runs.tables import ALL, PUBLISHED
+from services.web import views
+from services.web.deps import Web, WebDep
+from services.web.forms import admin_page, checked_form, text
+from services.web.session import holder_of
+
+router = APIRouter()
+
+
+async def followup_page(web: Web, request: Request, cid: str, *,
+                        errors: dict[str, str] | None = None,
+                        values: dict[str, Any] | None = None) -> Response:
+    responses = [d for _, d in await web.store.list(RESPONSES, cid, limit=200)]
+    responses.sort(key=lambda r: r["published_at"], reverse=True)
+    return admin_page(web, request, "synthesis/followup.html", {
+        "consultation": await views.consultation_or_404(web.store, cid),
+        "responses": responses, "published": await web.store.get(PUBLISHED, ALL, cid),
+        "statuses": fm.STATUSES, "response_key": new_id(), "values": values or {},
+        "errors": errors or {}}, status=400 if errors else 200)
+
+
+@router.get("/admin/consultations/{cid}/suites")
+async def followup(request: Request, web: WebDep, cid: str) -> Response:
+    await holder_of(web, request, cid, Capability.MANAGE)
+    return await followup_page(web, request, cid)
+
+
+@router.post("/admin/consultations/{cid}/suites")
+async def respond(request: Request, web: WebDep, cid: str) -> Response:
+    form = await checked_form(web, request)
+    await holder_of(web, request, cid, Capability.MANAGE)
+    values: dict[str, Any] = {k: text(form, k) for k in ("title", "body", "status",
+                                                        "proposal_ids", "cle")}
+    values["theme_ids"] = [v for v in form.getlist("theme_ids") if isinstance(v, str)]
+    command = fm.PublishResponse(
+        values["cle"] or new_id(), cid, values["title"], values["body"], values["status"],
+        tuple(values["theme_ids"]), tuple(values["proposal_ids"].split()))
+    try:
+        await web.deps.send(command)
+    except DomainError as e:
+        return await followup_page(web, request, cid, values=values,
+                                   errors={e.field or "__all__": e.message})
+    await web.deps.settle()
+    return RedirectResponse(f"/admin/consultations/{cid}/suites?ok=1", status_code=303)
+
+
+@router.post("/admin/consultations/{cid}/suites/{response_id}/statut")
+async def status(request: Request, web: WebDep, cid: str, response_id: str) -> Response:
+    form = await checked_form(web, request)
+    await holder_of(web, request, cid, Capability.MANAGE)
+    try:
+        await web.deps.send(fm.ChangeResponseStatus(response_id, cid, text(form, "status"),
+                                                    text(form, "note")))
+    except NotFound:
+        raise HTTPException(404) from None
+    except DomainError as e:
+        return await followup_page(web, request, cid, errors={
+            f"status-{response_id}": e.message, "__all__": e.message})
+    await web.deps.settle()
+    return RedirectResponse(f"/admin/consultations/{cid}/suites?ok=1", status_code=303)

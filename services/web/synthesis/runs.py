@@ -1,0 +1,183 @@
+"""The analyst's synthesis pages (no JavaScript; CSRF on every POST):
+`/admin/analyse/<cid>/synthese` lists the theme runs (start a full run or an
+update; a run executes in the job, the page shows its state); a run's page shows
+its themes to rename, merge, split and mark verbatims in, and publishes it.
+The identity guard admits analysts (organisers, admins) of <cid>; the routes
+check the role again."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import APIRouter
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from services.core.errors import DomainError
+from services.core.ids import new_id
+from services.identity.queries import Capability
+from services.synthesis.runs import commands as rc
+from services.synthesis.runs.tables import ALL, PUBLISHED, RUNS, THEMES
+from services.web import views
+from services.web.deps import Web, WebDep
+from services.web.forms import admin_page, checked_form, text
+from services.web.session import holder_of
+from services.web.synthesis import views as sv
+
+PAGE_SIZE = 50
+MODES = {"full": "Analyse complète", "incremental": "Mise à jour (nouvelles contributions)"}
+RUN_STATES = {"pending": "En cours", "done": "Terminée", "failed": "Échec"}
+RUN = "/admin/analyse/{cid}/synthese/analyses/{run_id}"
+
+router = APIRouter()
+
+
+def base(cid: str) -> str:
+    return f"/admin/analyse/{cid}/synthese"
+
+
+async def runs_page(web: Web, request: Request, cid: str, *,
+                    errors: dict[str, str] | None = None,
+                    values: dict[str, str] | None = None) -> Response:
+    runs = [d for _, d in await web.store.list(RUNS, cid, limit=200)]
+    runs.sort(key=lambda r: r.get("requested_at", ""), reverse=True)
+    return admin_page(web, request, "synthesis/runs.html", {
+        "consultation": await views.consultation_or_404(web.store, cid), "base": base(cid),
+        "runs": runs, "modes": MODES, "states": RUN_STATES, "run_key": new_id(),
+        "published": await web.store.get(PUBLISHED, ALL, cid),
+        "values": values or {}, "errors": errors or {}},
+        status=400 if errors else 200)
+
+
+async def run_page(web: Web, request: Request, cid: str, run_id: str, *,
+                   errors: dict[str, str] | None = None) -> Response:
+    run = await web.store.get(RUNS, cid, run_id)
+    if run is None:
+        raise HTTPException(404)
+    themes = [d for _, d in await web.store.list(THEMES, run_id, limit=200)]
+    themes.sort(key=lambda t: (-t["size"], t["label"]))
+    return admin_page(web, request, "synthesis/run.html", {
+        "consultation": await views.consultation_or_404(web.store, cid), "base": base(cid),
+        "run": run, "themes": themes, "states": RUN_STATES, "modes": MODES,
+        "errors": errors or {}}, status=400 if errors else 200)
+
+
+async def theme_page(web: Web, request: Request, cid: str, run_id: str, theme_id: str, *,
+                     errors: dict[str, str] | None = None) -> Response:
+    run = await web.store.get(RUNS, cid, run_id)
+    found = await web.store.get(THEMES, run_id, theme_id)
+    if run is None or found is None:
+        raise HTTPException(404)
+    docs, next_after = await sv.theme_members(
+        web.store, cid, run_id, found, after=request.query_params.get("apres") or None,
+        day=None, size=PAGE_SIZE)
+    others = [d for _, d in await web.store.list(THEMES, run_id, limit=200)
+              if d["theme_id"] != theme_id]
+    return admin_page(web, request, "synthesis/run_theme.html", {
+        "consultation": await views.consultation_or_404(web.store, cid), "base": base(cid),
+        "run": run, "theme": found, "docs": docs, "next_after": next_after, "others": others,
+        "kinds": sv.KIND_LABELS, "split_key": f"s-{new_id()}", "errors": errors or {}},
+        status=400 if errors else 200)
+
+
+@router.get("/admin/analyse/{cid}/synthese")
+async def runs(request: Request, web: WebDep, cid: str) -> Response:
+    await holder_of(web, request, cid, Capability.ANALYSE)
+    return await runs_page(web, request, cid)
+
+
+@router.post("/admin/analyse/{cid}/synthese/analyses")
+async def start(request: Request, web: WebDep, cid: str) -> Response:
+    form = await checked_form(web, request)
+    who = await holder_of(web, request, cid, Capability.ANALYSE)
+    values = {k: text(form, k) for k in ("mode", "n_themes", "seed", "cle")}
+    try:
+        n_themes, seed = int(values["n_themes"] or 8), int(values["seed"] or 0)
+    except ValueError:
+        return await runs_page(web, request, cid, values=values, errors={
+            "n_themes": "Le nombre de thèmes et la graine sont des nombres entiers."})
+    run_id = values["cle"] or new_id()
+    try:
+        await web.deps.send(rc.RequestThemeRun(run_id, cid, who, values["mode"] or "full",
+                                               n_themes, seed))
+    except DomainError as e:
+        return await runs_page(web, request, cid, values=values,
+                               errors={e.field or "__all__": e.message})
+    await web.deps.settle()
+    return RedirectResponse(f"{base(cid)}/analyses/{run_id}", status_code=303)
+
+
+@router.get(RUN)
+async def run(request: Request, web: WebDep, cid: str, run_id: str) -> Response:
+    await holder_of(web, request, cid, Capability.ANALYSE)
+    return await run_page(web, request, cid, run_id)
+
+
+@router.get(RUN + "/themes/{theme_id}")
+async def theme(request: Request, web: WebDep, cid: str, run_id: str,
+                theme_id: str) -> Response:
+    await holder_of(web, request, cid, Capability.ANALYSE)
+    return await theme_page(web, request, cid, run_id, theme_id)
+
+
+async def edit(web: Web, request: Request, cid: str, run_id: str, theme_id: str | None,
+               build: Callable[[FormData], object]) -> Response:
+    """Send the command `build(form)` makes; on refusal the same page with the
+    French message, nothing stored; else back to where the analyst was."""
+    form = await checked_form(web, request)
+    await holder_of(web, request, cid, Capability.ANALYSE)
+    back = f"{base(cid)}/analyses/{run_id}"
+    try:
+        command = build(form)
+        await web.deps.send(command)
+    except DomainError as e:
+        errors = {e.field or "__all__": e.message, "__all__": e.message}
+        if theme_id is not None and not (e.code == "unknown_theme"
+                                         and e.field == "theme_id"):
+            return await theme_page(web, request, cid, run_id, theme_id, errors=errors)
+        return await run_page(web, request, cid, run_id, errors=errors)
+    await web.deps.settle()
+    target = text(form, "retour")
+    if target == "theme" and theme_id is not None:
+        return RedirectResponse(f"{back}/themes/{theme_id}?ok=1", status_code=303)
+    return RedirectResponse(f"{back}?ok=1", status_code=303)
+
+
+@router.post(RUN + "/themes/{theme_id}/nom")
+async def rename(request: Request, web: WebDep, cid: str, run_id: str,
+                 theme_id: str) -> Response:
+    return await edit(web, request, cid, run_id, theme_id, lambda f: rc.RenameTheme(
+        run_id, cid, theme_id, text(f, "label")))
+
+
+@router.post(RUN + "/themes/{theme_id}/fusion")
+async def merge(request: Request, web: WebDep, cid: str, run_id: str,
+                theme_id: str) -> Response:
+    return await edit(web, request, cid, run_id, theme_id, lambda f: rc.MergeThemes(
+        run_id, cid, theme_id, text(f, "into_theme_id")))
+
+
+@router.post(RUN + "/themes/{theme_id}/decoupage")
+async def split(request: Request, web: WebDep, cid: str, run_id: str,
+                theme_id: str) -> Response:
+    return await edit(web, request, cid, run_id, theme_id, lambda f: rc.SplitTheme(
+        run_id, cid, theme_id, text(f, "label"), _ids(f), text(f, "cle") or new_id()))
+
+
+@router.post(RUN + "/themes/{theme_id}/verbatims")
+async def mark(request: Request, web: WebDep, cid: str, run_id: str,
+               theme_id: str) -> Response:
+    return await edit(web, request, cid, run_id, theme_id, lambda f: rc.MarkVerbatim(
+        run_id, cid, theme_id, text(f, "contribution_id"), text(f, "retirer") != "1"))
+
+
+@router.post(RUN + "/publication")
+async def publish(request: Request, web: WebDep, cid: str, run_id: str) -> Response:
+    return await edit(web, request, cid, run_id, None,
+                      lambda f: rc.PublishSynthesis(run_id, cid))
+
+
+def _ids(form: FormData) -> tuple[str, ...]:
+    return tuple(v for v in form.getlist("contribution_ids") if isinstance(v, str))
