@@ -6,10 +6,7 @@ counted per client and, when known, per identity; `RateLimited` (429 with
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-
-from starlette.requests import Request
 
 from services.identity.ratelimit import RateLimiter, client_key, enforce
 from services.identity.settings import IdentitySettings
@@ -38,22 +35,3 @@ class Limits:
         keys = [client] + ([f"i:{participant_id}"] if participant_id else [])
         await enforce(self.limiter, keys, limit=self.settings.rate_action_per_minute,
                       window=MINUTE)
-
-
-@dataclass
-class ActionGate:
-    limiter: RateLimiter
-    settings: IdentitySettings
-    # The session's participant id, if any (never read from a header: forgeable).
-    who: Callable[[Request], str | None]
-
-    def keys(self, request: Request) -> list[str]:
-        ip = request.client.host if request.client else "unknown"
-        s = self.settings
-        keys = [client_key(s.resolved_secret(), ip, hours=s.client_hash_hours)]
-        participant = self.who(request)
-        return keys + ([f"i:{participant}"] if participant else [])
-
-    async def check(self, request: Request) -> None:
-        await enforce(self.limiter, self.keys(request),
-                      limit=self.settings.rate_action_per_minute, window=MINUTE)
