@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Protocol, TypeVar
 
@@ -17,6 +18,8 @@ from starlette.requests import Request
 from services.apikit.state import Providers
 from services.core.bus import Bus
 from services.eventlog.port import EventLog
+from services.identity.flows import IdentityFlows
+from services.identity.service import IdentityPorts
 from services.store.port import ReadStore
 from services.web.security import Csrf, Sessions
 from services.web.settings import WebSettings
@@ -86,6 +89,14 @@ class Web:
         if log is None:
             raise RuntimeError("this front end was built without the event log")
         return log
+
+    @cached_property
+    def identity(self) -> IdentityFlows:
+        """The identity service's flows (sign-in, erasure, team), built once."""
+        ports = self.deps.port("identity", IdentityPorts)
+        if ports is None:
+            raise RuntimeError("this front end was built without the identity service")
+        return IdentityFlows(ports, self.bus, self.store, self.deps.settle)
 
     @property
     def store(self) -> ReadStore:

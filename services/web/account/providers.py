@@ -1,7 +1,8 @@
 """The session behind the JSON APIs: who participates, moderates or analyses,
-read from the browser's session cookie (ADR 0013), installed on `app.state` for
-deposit's `participant_context`, moderation's `moderator_context` and identity's
-`analyst_context`.
+read from the browser's session cookie (ADR 0013), installed into `web.providers`
+for the JSON APIs' `participant_context`, `moderator_context` and
+`analyst_context`; with them the contribution rate limit and the participant's
+territory; and `GET /api/session`.
 
 CSRF for JSON calls: a state change authenticated by the session cookie needs
 the `X-CSRF-Token` header (the signed double-submit token of the forms, also
@@ -12,6 +13,7 @@ header without a CORS preflight, which Parlons never answers.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter
@@ -23,12 +25,13 @@ from services.core.contexts import AnalystContext, ModeratorContext, Participant
 from services.core.levels import check_participation
 from services.identity.queries import Capability, consultations_where, may
 from services.moderation.queue import ALL, ITEMS
-from services.web.deps import Web
+from services.web.deps import Web, WebDep
 from services.web.session import Visitor, session_participant, visitor
 
-POW_SCAN_LIMIT = 10_000
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
+
+router = APIRouter()
 
 
 class AccessRefused(Exception):
@@ -89,7 +92,7 @@ async def _consultations_concerned(web: Web, request: Request) -> set[str] | Non
         found.add(str(params["consultation_id"]))
     for name in ("contribution_id", "group_id"):  # a campaign is named by its first member
         if name in params:
-            item = await web.deps.store.get(ITEMS, ALL, str(params[name]))
+            item = await web.store.get(ITEMS, ALL, str(params[name]))
             if item is None:
                 return None
             found.add(str(item["consultation_id"]))
@@ -99,71 +102,78 @@ async def _consultations_concerned(web: Web, request: Request) -> set[str] | Non
     return found
 
 
-def provide(web: Web, providers: Providers) -> None:
-    """Who participates, moderates and analyses, for the JSON APIs."""
-    store = web.deps.store
+async def participant(web: Web, request: Request) -> ParticipantContext:
+    _logged_in(web, request)
+    who = await session_participant(web, request)
+    if who is None:
+        raise LOGIN_FIRST
+    cid = request.path_params.get("consultation_id")
+    if cid is not None:  # fail early; deposit's handlers check again
+        doc = await web.store.get("consultation_detail", "all", str(cid))
+        if doc is not None:
+            check_participation(str(doc.get("identity_level", "anonymous")),
+                                who.identity_level)
+    return who
 
-    async def participant(request: Request) -> ParticipantContext:
-        _logged_in(web, request)
-        who = await session_participant(web, request)
-        if who is None:
-            raise LOGIN_FIRST
-        cid = request.path_params.get("consultation_id")
-        if cid is not None:  # fail early; deposit's handlers check again
-            doc = await store.get("consultation_detail", "all", str(cid))
-            if doc is not None:
-                check_participation(str(doc.get("identity_level", "anonymous")),
-                                    who.identity_level)
-        return who
 
-    async def moderator(request: Request) -> ModeratorContext:
-        who = _logged_in(web, request)
-        if who.is_admin:
-            return ModeratorContext(who.id)
-        concerned = await _consultations_concerned(web, request)
-        if not concerned:
-            raise NOT_MODERATOR
-        for cid in concerned:
-            if not await may(store, who.id, cid, Capability.MODERATE):
-                raise NOT_MODERATOR
+async def moderator(web: Web, request: Request) -> ModeratorContext:
+    who = _logged_in(web, request)
+    if who.is_admin:
         return ModeratorContext(who.id)
-
-    async def analyst(request: Request) -> AnalystContext:
-        who = _logged_in(web, request)
-        if who.is_admin:
-            return AnalystContext(who.id, None)
-        readable = await consultations_where(store, who.id, Capability.ANALYSE)
-        cid = request.path_params.get("consultation_id")
-        if not readable or (cid is not None and str(cid) not in readable):
-            raise NOT_ANALYST
-        return AnalystContext(who.id, readable)
-
-    providers.participant = participant
-    providers.moderator = moderator
-    providers.analyst = analyst
+    concerned = await _consultations_concerned(web, request)
+    if not concerned:
+        raise NOT_MODERATOR
+    for cid in concerned:
+        if not await may(web.store, who.id, cid, Capability.MODERATE):
+            raise NOT_MODERATOR
+    return ModeratorContext(who.id)
 
 
-def session_routes(web: Web) -> APIRouter:
-    router = APIRouter()
-
-    @router.get("/api/session")
-    async def session(request: Request) -> JSONResponse:
-        """Who this browser is, and the token its scripts send as X-CSRF-Token."""
-        browser = request.cookies.get(web.csrf.cookie) or web.csrf.new_browser_id()
-        who = visitor(web, request)
-        response = JSONResponse({
-            "participant_id": who.id if who and who.kind == "participant" else None,
-            "identity_level": (who.level or None) if who else None,
-            "csrf_token": web.csrf.token_for(browser)},
-            headers={"Cache-Control": "no-store"})
-        if browser != request.cookies.get(web.csrf.cookie):
-            response.set_cookie(web.csrf.cookie, browser, httponly=True, samesite="strict",
-                                secure=web.csrf.secure, path="/")
-        return response
-
-    return router
+async def analyst(web: Web, request: Request) -> AnalystContext:
+    who = _logged_in(web, request)
+    if who.is_admin:
+        return AnalystContext(who.id, None)
+    readable = await consultations_where(web.store, who.id, Capability.ANALYSE)
+    cid = request.path_params.get("consultation_id")
+    if not readable or (cid is not None and str(cid) not in readable):
+        raise NOT_ANALYST
+    return AnalystContext(who.id, readable)
 
 
-def refusal_json(exc: AccessRefused) -> JSONResponse:
-    return JSONResponse({"error": exc.code, "message": exc.message, "field": None},
-                        status_code=exc.status)
+def client_of(web: Web, request: Request) -> str:
+    """The rate limiter's key for this client: never the IP itself."""
+    return web.identity.client(request.client.host if request.client else "unknown")
+
+
+async def limit_contribution(web: Web, request: Request) -> None:
+    """The contribution rate limit (deposit, vote, flag), per client and per the
+    session's participant (never read from a header: forgeable)."""
+    who = visitor(web, request)
+    await web.identity.limit_action(client_of(web, request), who.id if who else None)
+
+
+@router.get("/api/session")
+async def session(request: Request, web: WebDep) -> JSONResponse:
+    """Who this browser is, and the token its scripts send as X-CSRF-Token."""
+    browser = request.cookies.get(web.csrf.cookie) or web.csrf.new_browser_id()
+    who = visitor(web, request)
+    response = JSONResponse({
+        "participant_id": who.id if who and who.kind == "participant" else None,
+        "identity_level": (who.level or None) if who else None,
+        "csrf_token": web.csrf.token_for(browser)},
+        headers={"Cache-Control": "no-store"})
+    if browser != request.cookies.get(web.csrf.cookie):
+        response.set_cookie(web.csrf.cookie, browser, httponly=True, samesite="strict",
+                            secure=web.csrf.secure, path="/")
+    return response
+
+
+def provide(web: Web, providers: Providers) -> None:
+    """Who participates, moderates and analyses for the JSON APIs, the
+    contribution rate limit and the participant's territory, all read from the
+    same session cookie."""
+    providers.participant = partial(participant, web)
+    providers.moderator = partial(moderator, web)
+    providers.analyst = partial(analyst, web)
+    providers.limit_contribution = partial(limit_contribution, web)
+    providers.territory = web.identity.territory

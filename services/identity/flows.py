@@ -1,0 +1,158 @@
+"""The identity service's flows, as a front end calls them: registration and
+magic-link sign-in, anonymous sessions' proof of work, a participant's own data
+and its erasure; OpenID Connect sign-in (`self.oidc`) and a consultation's team
+(`self.team`). Each takes plain values (a client key, what the person typed)
+and raises a `DomainError` with a French message on refusal, `RateLimited`
+when over a limit. No account enumeration: asking a link for an unknown
+address answers exactly as for a known one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from services.core.bus import Bus
+from services.core.errors import DomainError
+from services.identity import model
+from services.identity.acting import Acting, Settle, SignedIn
+from services.identity.commands import EraseParticipant, RegisterParticipant
+from services.identity.export import export_participant
+from services.identity.mailer import OutboxMailer
+from services.identity.oidc import OidcClient
+from services.identity.oidc_signin import OidcSignIn
+from services.identity.ports import Mail
+from services.identity.service import IdentityPorts
+from services.identity.team import Team
+from services.store.port import ReadStore
+from services.territory import departement_of_postcode
+
+LINK_PATH = "/connexion/lien"  # the front end's confirmation page, named in the e-mail
+ERASED = DomainError("erased_account", "Ce compte n'existe plus.", field="jeton")
+
+
+@dataclass(frozen=True, slots=True)
+class Challenge:
+    """An anti-robot challenge for a browser (static/js/pow.js) and, without
+    JavaScript, a wait ticket that stands in for the work."""
+
+    challenge: str
+    bits: int
+    wait_ticket: str
+    wait_seconds: int
+
+
+class IdentityFlows(Acting):
+    def __init__(self, ports: IdentityPorts, bus: Bus, store: ReadStore, settle: Settle,
+                 *, oidc_client: OidcClient | None = None) -> None:
+        """`oidc_client`: the provider's client (by default from the settings)."""
+        super().__init__(ports, bus, store, settle)
+        self.oidc = OidcSignIn(self, oidc_client or OidcClient(ports.settings))
+        self.team = Team(self)
+
+    # -- rate limits ----------------------------------------------------------
+    def client(self, ip: str) -> str:
+        """The key the flows limit a client by (a rotating keyed hash of its IP)."""
+        return self.limits.client(ip)
+
+    async def limit_action(self, client: str, participant_id: str | None) -> None:
+        """The contribution rate limit (deposit, vote, flag)."""
+        await self.limits.action(client, participant_id)
+
+    # -- registration and magic links ------------------------------------------
+    async def register(self, client: str, *, email: str, pseudonym: str,
+                       postcode: str = "") -> str:
+        """A new participant (as themselves), then a magic link to their address:
+        the account reaches the e-mail level once the link is used."""
+        await self.limits.login(client)
+        pid = model.new_participant_id()
+        await self.run(RegisterParticipant(participant_id=pid, email=email,
+                                           pseudonym=pseudonym, postcode=postcode),
+                       actor_id=pid)
+        await self._send_link(pid, model.normalise_email(email),
+                              model.normalise_pseudonym(pseudonym))
+        return pid
+
+    async def request_link(self, client: str, raw_email: str) -> None:
+        """A magic link to this address if it has an account; nothing otherwise,
+        with the same answer (no account enumeration)."""
+        email = model.normalise_email(raw_email)
+        lookup = model.email_lookup_value(email)
+        vault = self.ports.vault
+        await self.limits.login(client, vault.blind_index("rate-email", lookup)[:32])
+        pid = await vault.find("email", lookup)
+        profile = await vault.profile(pid) if pid else None
+        if pid and profile:
+            await self._send_link(pid, email, str(profile["pseudonym"]))
+
+    def check_link(self, token: str) -> None:
+        """Signature and expiry only: opening a link changes nothing (mail scanners
+        open links), the person confirms with `confirm_link`."""
+        self.ports.links.check(token)
+
+    async def confirm_link(self, client: str, token: str) -> SignedIn:
+        """Uses the link (once) and signs its participant in at the e-mail level."""
+        await self.limits.login(client)
+        claims = await self.ports.links.consume(token)
+        pid = claims.participant_id
+        if await self.ports.vault.profile(pid) is None:  # erased since the link was sent
+            raise ERASED
+        return await self.sign_in(pid, "email", "magic_link")
+
+    async def _send_link(self, pid: str, email: str, pseudonym: str) -> None:
+        s = self.ports.settings
+        link = f"{s.public_url}{LINK_PATH}?jeton={self.ports.links.issue(pid)}"
+        await self.ports.mailer.send(Mail(person_id=pid, to=email,
+                                          subject="Votre lien de connexion à Parlons",
+                                          body=f"Bonjour {pseudonym},\n\nPour vous connecter, "
+                                               f"ouvrez ce lien (valable 15 minutes, une seule "
+                                               f"fois) :\n{link}\n\nSi vous n'avez rien demandé, "
+                                               "ignorez ce message.\n"))
+
+    # -- anonymous sessions ------------------------------------------------------
+    def anonymous_id(self, current: str | None = None) -> str:
+        """An anonymous session's participant id: the one already open keeps its id
+        (one participant across consultations), else a new one."""
+        return current or model.new_participant_id()
+
+    def challenge(self, wait_ticket: str = "") -> Challenge:
+        """`wait_ticket`: the one a too-early visitor already holds (kept, so the
+        wait already done counts)."""
+        pow_ = self.ports.pow
+        return Challenge(pow_.challenge(), pow_.bits, wait_ticket or pow_.wait_ticket(),
+                         pow_.wait_seconds)
+
+    async def check_proof(self, *, wait_ticket: str, challenge: str, nonce: str) -> None:
+        """Either the browser's work or the no-JavaScript wait (single use)."""
+        if wait_ticket:
+            await self.ports.pow.verify_wait(wait_ticket)
+        else:
+            await self.ports.pow.verify(challenge, nonce)
+
+    # -- a participant's own data ------------------------------------------------
+    async def profile(self, participant_id: str) -> dict[str, Any] | None:
+        return await self.ports.vault.profile(participant_id)
+
+    async def export(self, participant_id: str) -> dict[str, Any]:
+        """Everything Parlons holds about this participant (ADR 0012)."""
+        return await export_participant(participant_id, vault=self.ports.vault,
+                                        store=self.store, sources=self.ports.export_sources)
+
+    async def territory(self, participant_id: str) -> str:
+        """The département of a participant's postcode, "" when none: what
+        questionnaire responses record for territory statistics (ADR 0025)."""
+        profile = await self.ports.vault.profile(participant_id) or {}
+        postcode = str(profile.get("postcode") or "")
+        return departement_of_postcode(postcode) if postcode else ""
+
+    async def erase(self, participant_id: str) -> None:
+        """The participant asked: shred their personal data (crypto-shredding) and
+        record the erasure, as themselves."""
+        await self.run(EraseParticipant(participant_id), actor_id=participant_id)
+        await self.settle()
+
+    async def outbox(self) -> list[dict[str, str]] | None:
+        """The local outbox's readable messages, in development only (None else)."""
+        mailer = self.ports.mailer
+        if not self.ports.settings.is_development or not isinstance(mailer, OutboxMailer):
+            return None
+        return await mailer.read()
