@@ -57,3 +57,13 @@ class NotFound(ParlonsError):
     def __init__(self, what: str) -> None:
         super().__init__(f"{what} introuvable")
         self.what = what
+
+
+class AccessRefused(ParlonsError):
+    """Nobody is logged in (401) or the actor may not (403); `code` is stable,
+    `message` is French. Answered in the JSON error shape under /api/, as a page
+    elsewhere."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message

@@ -9,34 +9,33 @@ import secrets
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.exception_handlers import http_exception_handler
-from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from services.apikit.state import Providers
+from services.identity.service import IdentityPorts
 from services.web import (
     account,
     backoffice,
     deposit,
+    errors,
     moderation,
     public,
     search,
     synthesis,
     vote,
 )
+from services.web.account import providers as account_providers
+from services.web.backoffice.guard import BackOfficeGuard
 from services.web.deps import Web, WebDeps
 from services.web.deps import install as install_deps
-from services.web.forms import LoginRequired
 from services.web.headers import SecurityHeaders, content_security_policy
 from services.web.passwords import hash_password
-from services.web.rendering import build_environment, public_page
+from services.web.rendering import build_environment
 from services.web.security import Csrf, Sessions
 
-# Each package of pages installs its routes (order: until every page route is
-# unambiguous, synthesis, search and deposit go before public's generic lists).
-PAGES = (synthesis, search, deposit, public, backoffice, account, moderation, vote)
+# The packages of pages. No two routes match the same path
+# (tests/unit/test_web_routes.py): their order changes nothing.
+PAGES = (public, account, deposit, vote, moderation, search, synthesis, backoffice)
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("parlons.web")
 
@@ -69,43 +68,34 @@ def build_web(deps: WebDeps) -> Web:
 
 
 def install_web(app: FastAPI, deps: WebDeps, providers: Providers | None = None) -> Web:
-    """Every page of the front end. `providers`: the JSON APIs' providers of who
-    is acting, which the identity pages fill from the same session cookie."""
+    """Every page of the front end, the one way: each package's router, the
+    back-office guard, the security headers, the static files and the error
+    pages. `providers`: the JSON APIs' providers of who is acting, filled here
+    from the same session cookie when the identity service is there."""
     web = build_web(deps)
     if providers is not None:
         web.providers = providers
     install_deps(app, web)
+    for package in PAGES:
+        app.include_router(package.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    if deps.port("identity", IdentityPorts) is not None and deps.bus is not None:
+        account_providers.provide(web, web.providers)
+    errors.install(app)
+    # Added innermost first: the guard checks every /admin path before its route;
+    # the security headers wrap everything, the guard's redirects and 403 included.
+    app.add_middleware(BackOfficeGuard, web=web)
     tiles = [deps.settings.tile_url.split("/{")[0]] if deps.settings.tile_url else []
     app.add_middleware(
         SecurityHeaders,
         csp=content_security_policy(img_sources=tiles, frame_sources=VIDEO_FRAME_SOURCES),
         hsts=deps.settings.cookies_secure,
     )
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for package in PAGES:
-        package.install(app, web)
-
-    async def login_required(request: Request, exc: Exception) -> Response:
-        return RedirectResponse(f"/admin/connexion?suite={request.url.path}", status_code=303)
-
-    async def http_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, HTTPException)
-        if request.url.path.startswith("/api/"):  # the JSON API keeps its JSON errors
-            return await http_exception_handler(request, exc)
-        if exc.status_code == 404:
-            return public_page(request, web.env, "404.html", {}, status=404)
-        heading = {403: "Action refusée", 405: "Méthode non autorisée"}.get(
-            exc.status_code, "Erreur")
-        message = exc.detail if exc.status_code == 403 else "La requête n'a pas pu aboutir."
-        return public_page(request, web.env, "error.html",
-                           {"heading": heading, "message": message}, status=exc.status_code)
-
-    app.add_exception_handler(LoginRequired, login_required)
-    app.add_exception_handler(HTTPException, http_error)
     return web
 
 
 def create_web_app(deps: WebDeps) -> FastAPI:
+    """The front end alone on a fresh app (tests, bench)."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     install_web(app, deps)
     return app

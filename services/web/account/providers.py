@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse
 
 from services.apikit.state import Providers
 from services.core.contexts import AnalystContext, ModeratorContext, ParticipantContext
+from services.core.errors import AccessRefused
 from services.core.levels import check_participation
 from services.identity.queries import Capability, consultations_where, may
 from services.moderation.queue import ALL, ITEMS
@@ -32,15 +33,6 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
 
 router = APIRouter()
-
-
-class AccessRefused(Exception):
-    """401 (nobody is logged in) or 403 (not allowed), French message; answered
-    in the JSON error shape under /api/, as a page elsewhere."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
 
 
 LOGIN_FIRST = AccessRefused(401, "login_required",

@@ -3,17 +3,13 @@ phases and items, the team, and the guard that checks every `/admin` path."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter
 
-from services.web.backoffice import auth, consultations, content, items
-from services.web.deps import Web
+from services.web.backoffice import auth, consultations, content, items, team
 
 router = APIRouter()
 router.include_router(auth.router)
 router.include_router(consultations.router)
 router.include_router(content.router)
 router.include_router(items.router)
-
-
-def install(app: FastAPI, web: Web) -> None:
-    app.include_router(router)
+router.include_router(team.router)

@@ -3,15 +3,10 @@ charter (the back-office guard checks the roles)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter
 
-from services.web.deps import Web
 from services.web.moderation import charter, queue
 
 router = APIRouter()
 router.include_router(queue.router)
 router.include_router(charter.router)
-
-
-def install(app: FastAPI, web: Web) -> None:
-    app.include_router(router)

@@ -4,9 +4,8 @@ publication."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter
 
-from services.web.deps import Web
 from services.web.synthesis import followup, pages, runs, stats_pages
 
 router = APIRouter()
@@ -14,7 +13,3 @@ router.include_router(pages.router)
 router.include_router(runs.router)
 router.include_router(followup.router)
 router.include_router(stats_pages.router)
-
-
-def install(app: FastAPI, web: Web) -> None:
-    app.include_router(router)

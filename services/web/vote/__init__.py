@@ -3,15 +3,10 @@ their methodology, the recount page of the back office."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter
 
-from services.web.deps import Web
 from services.web.vote import pages, ranking
 
 router = APIRouter()
 router.include_router(pages.router)
 router.include_router(ranking.router)
-
-
-def install(app: FastAPI, web: Web) -> None:
-    app.include_router(router)

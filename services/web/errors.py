@@ -1,0 +1,73 @@
+"""The front end's answers to what a route raised: French error pages (404, 403,
+405...), the login page for the back office, too many requests (429 with
+`Retry-After`) and access refused (401/403). Under /api/ the JSON APIs keep their
+JSON error shape (ADR 0007)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.exception_handlers import http_exception_handler
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from services.core.errors import AccessRefused
+from services.identity.ratelimit import RateLimited
+from services.web.deps import web_of
+from services.web.forms import LoginRequired
+from services.web.rendering import private_page, public_page
+
+HEADINGS = {403: "Action refusée", 405: "Méthode non autorisée"}
+
+
+def _api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+async def login_required(request: Request, exc: Exception) -> Response:
+    return RedirectResponse(f"/admin/connexion?suite={request.url.path}", status_code=303)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if _api(request):
+        return await http_exception_handler(request, exc)
+    env = web_of(request).env
+    if exc.status_code == 404:
+        return public_page(request, env, "404.html", {}, status=404)
+    message = exc.detail if exc.status_code == 403 else "La requête n'a pas pu aboutir."
+    return public_page(request, env, "error.html", {
+        "heading": HEADINGS.get(exc.status_code, "Erreur"), "message": message},
+        status=exc.status_code)
+
+
+async def too_many(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RateLimited)
+    message = (f"Trop de demandes en peu de temps. Réessayez dans {exc.retry_after} "
+               "secondes.")
+    response: Response
+    if _api(request):
+        response = JSONResponse({"error": "rate_limited", "message": message, "field": None},
+                                status_code=429)
+    else:
+        response = private_page(request, web_of(request).env, "error.html", {
+            "heading": "Trop de tentatives", "message": message}, status=429)
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+async def refused(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AccessRefused)
+    if _api(request):
+        return JSONResponse({"error": exc.code, "message": exc.message, "field": None},
+                            status_code=exc.status)
+    return private_page(request, web_of(request).env, "error.html", {
+        "heading": "Connexion requise" if exc.status == 401 else "Accès refusé",
+        "message": exc.message}, status=exc.status)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(LoginRequired, login_required)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(RateLimited, too_many)
+    app.add_exception_handler(AccessRefused, refused)
