@@ -44,9 +44,9 @@ from services.consultation.commands import (  # noqa: E402
     SchedulePhases,
 )
 from services.core.clock import SystemClock  # noqa: E402
-from services.core.contexts import ParticipantContext  # noqa: E402
 from services.core.envelope import Actor, Envelope  # noqa: E402
 from services.core.events import Meta  # noqa: E402
+from services.core.participants import ParticipantContext  # noqa: E402
 from services.eventlog.memory import MemoryEventLog  # noqa: E402
 from services.moderation.process import AutoModeration  # noqa: E402
 from services.runtime.app import create_app  # noqa: E402

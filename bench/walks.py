@@ -39,7 +39,7 @@ from services.runtime.bootstrap import bootstrap  # noqa: E402
 from services.runtime.settings import Settings  # noqa: E402
 
 try:  # where the participant context lives (moved by ADR 0029)
-    from services.core.contexts import ParticipantContext
+    from services.core.participants import ParticipantContext
 except ImportError:  # pragma: no cover - the layout before
     from services.deposit.participant import ParticipantContext  # type: ignore[no-redef]
 
@@ -80,7 +80,7 @@ async def until(check: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> 
 
 async def catch_up(container: Any) -> None:
     for worker in container.workers():
-        consumer = getattr(worker, "consumer", None) or getattr(worker, "projection")
+        consumer = getattr(worker, "consumer", None) or worker.projection
         sub = await container.log.subscribe(worker.group, consumer.topics)
         try:
             while await worker.run_once(sub):

@@ -24,7 +24,7 @@ from services.consultation.questionnaire import validate_questionnaire
 from services.consultation.videos import parse_video_url
 from services.core.errors import DomainError
 from services.core.events import DomainEvent
-from services.core.validation import ident, text
+from services.core.values import ident, text
 
 ARTICLE_KINDS = {"article": "article", "news": "actualité"}
 BODY_MAX = 50_000

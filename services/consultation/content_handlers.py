@@ -27,9 +27,8 @@ from services.consultation.uploads import DEFAULT_MAX_BYTES, check_upload
 from services.core.clock import Clock
 from services.core.errors import DomainError
 from services.core.events import DomainEvent, Meta
-from services.core.validation import ident, text
-from services.eventlog.port import EventLog
-from services.eventlog.writes import append_at
+from services.core.values import ident, text
+from services.eventlog.port import EventLog, append_at
 
 
 async def load_item(log: EventLog, stream: str) -> Item:

@@ -21,8 +21,7 @@ from services.consultation.streams import load
 from services.core.clock import Clock
 from services.core.errors import ConcurrencyConflict, DomainError
 from services.core.events import DomainEvent, Meta
-from services.eventlog.port import EventLog
-from services.eventlog.writes import append_at
+from services.eventlog.port import EventLog, append_at
 
 
 async def create_consultation(

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from services.core.times import parse_iso
+from services.core.values import parse_iso
 
 PRODID = "-//Parlons//Consultations//FR"
 MEETING_PATH = "/evenements/{meeting_id}"  # the public meeting page

@@ -29,9 +29,8 @@ from services.consultation.streams import load
 from services.core.clock import Clock
 from services.core.errors import ConcurrencyConflict, DomainError
 from services.core.events import DomainEvent, Meta
-from services.core.times import parse_iso
-from services.eventlog.port import EventLog
-from services.eventlog.writes import append_at
+from services.core.values import parse_iso
+from services.eventlog.port import EventLog, append_at
 from services.store.port import ReadStore
 
 PARTICIPANT_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")  # opaque, pseudonymous: never an e-mail

@@ -19,8 +19,7 @@ from services.consultation.content_commands import (
 )
 from services.core.errors import DomainError
 from services.core.events import DomainEvent
-from services.core.times import iso, parse_iso
-from services.core.validation import aware, https_url, ident, text
+from services.core.values import aware, https_url, ident, iso, parse_iso, text
 from services.territory import lookup_postcode
 
 MAX_CAPACITY = 100_000

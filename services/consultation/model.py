@@ -28,7 +28,7 @@ from services.consultation.events import (
 from services.consultation.phases import validate_phases
 from services.core.errors import DomainError
 from services.core.events import DomainEvent
-from services.core.validation import choice, ident, text
+from services.core.values import choice, ident, text
 from services.territory import departements, regions
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")

@@ -14,8 +14,7 @@ from typing import Any
 
 from services.consultation.commands import PhaseSpec
 from services.core.errors import DomainError
-from services.core.times import iso, parse_iso
-from services.core.validation import aware, choice, ident, text
+from services.core.values import aware, choice, ident, iso, parse_iso, text
 
 KINDS: dict[str, str] = {
     "information": "Information",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from services.consultation.richtext import render_markdown
 from services.consultation.videos import PROVIDERS, embed_url
 from services.core.envelope import Envelope
-from services.core.times import iso
+from services.core.values import iso
 from services.store.port import StoreTx
 from services.store.projection import Projection
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from services.consultation.richtext import render_markdown
 from services.core.envelope import Envelope
-from services.core.times import iso
+from services.core.values import iso
 from services.store.port import Doc, StoreTx
 from services.store.projection import Projection
 

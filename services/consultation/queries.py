@@ -9,7 +9,7 @@ from __future__ import annotations
 from services.consultation.granddebat import OTHER_PARTS as GRAND_DEBAT_OTHER_PARTS
 from services.consultation.granddebat import read_rows as grand_debat_rows
 from services.consultation.model import known_territories
-from services.consultation.phases import ACTIONS, current_phase, open_actions
+from services.consultation.phases import ACTIONS, current_phase, open_actions, phase_status
 from services.consultation.projections import DETAIL as CONSULTATIONS
 from services.consultation.projections_content import QUESTIONNAIRES
 from services.consultation.questionnaire import OTHER, OTHER_LABEL, Answer, validate_answers
@@ -19,7 +19,8 @@ ALL = "all"
 
 __all__ = ["ACTIONS", "CONSULTATIONS", "GRAND_DEBAT_OTHER_PARTS", "OTHER", "OTHER_LABEL",
            "QUESTIONNAIRES", "Answer", "consultation", "current_phase", "grand_debat_rows",
-           "known_territories", "open_actions", "questionnaire", "validate_answers"]
+           "known_territories", "open_actions", "phase_status", "questionnaire",
+           "validate_answers"]
 
 
 async def consultation(store: ReadStore, consultation_id: str) -> Doc | None:

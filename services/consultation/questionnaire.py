@@ -21,7 +21,7 @@ from typing import Any
 
 from services.consultation.content_commands import QuestionSpec, SaveQuestionnaire
 from services.core.errors import DomainError
-from services.core.validation import ident, text
+from services.core.values import ident, text
 
 OTHER = "autre"  # the option id of "Autre" when a closed question allows it
 OTHER_LABEL = "Autre"

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from services.core.ids import new_id
-from services.core.times import iso
+from services.core.values import iso
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from services.consultation.queries import Answer
-from services.core.contexts import ParticipantContext
+from services.core.participants import ParticipantContext
 
 
 @dataclass(frozen=True, slots=True)

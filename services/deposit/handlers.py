@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from services.consultation import queries as consultations
 from services.core.clock import Clock
-from services.core.contexts import ParticipantContext
 from services.core.envelope import Actor
 from services.core.errors import ConcurrencyConflict, DomainError
 from services.core.events import DomainEvent, Meta
+from services.core.participants import ParticipantContext
 from services.deposit import model
 from services.deposit.commands import (
     EditContribution,
@@ -26,8 +26,7 @@ from services.deposit.commands import (
     WithdrawContribution,
 )
 from services.deposit.projections import CONTRIBUTIONS, POLICIES
-from services.eventlog.port import EventLog
-from services.eventlog.writes import append_to
+from services.eventlog.port import EventLog, append_to
 from services.store.port import Doc, ReadStore
 
 ALL = "all"

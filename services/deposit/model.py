@@ -19,10 +19,9 @@ from services.consultation.queries import (
     open_actions,
     validate_answers,
 )
-from services.core.contexts import ParticipantContext, check_participant_id, require_level
 from services.core.errors import DomainError, NotFound
-from services.core.times import parse_iso
-from services.core.validation import ident, text
+from services.core.participants import ParticipantContext, check_participant_id, require_level
+from services.core.values import ident, parse_iso, text
 from services.deposit.commands import (
     EditContribution,
     SetContributionPolicy,

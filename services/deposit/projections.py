@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.core.envelope import Envelope
-from services.core.times import iso
+from services.core.values import iso
 from services.store.port import StoreTx
 from services.store.projection import Projection
 

@@ -9,13 +9,11 @@ from typing import Any
 from services.deposit import commands as c
 from services.deposit import handlers as h
 from services.deposit.projections import ContributionsProjection
-from services.deposit.public_comments import PublicCommentsProjection
 from services.store.projection import Projection
 
 Handler = Callable[..., Awaitable[Any]]
 
-PROJECTIONS: tuple[Callable[[], Projection], ...] = (ContributionsProjection,
-                                                    PublicCommentsProjection)
+PROJECTIONS: tuple[Callable[[], Projection], ...] = (ContributionsProjection,)
 
 HANDLERS: dict[type, Handler] = {
     c.SubmitProposal: h.submit_proposal,

@@ -9,14 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.core.bus import Bus
-from services.core.context import correlation_id
 from services.core.envelope import Actor
-from services.core.events import Meta
+from services.core.events import Meta, correlation_id
 from services.core.ids import new_id
-from services.core.levels import at_least
+from services.core.participants import at_least
 from services.identity.commands import RaiseIdentityLevel, RecordSignIn
-from services.identity.limits import Limits
 from services.identity.queries import identity_level
+from services.identity.ratelimit import Limits
 from services.identity.service import IdentityPorts
 from services.store.port import ReadStore
 

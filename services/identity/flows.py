@@ -49,15 +49,6 @@ class IdentityFlows(Acting):
         self.oidc = OidcSignIn(self, oidc_client or OidcClient(ports.settings))
         self.team = Team(self)
 
-    # -- rate limits ----------------------------------------------------------
-    def client(self, ip: str) -> str:
-        """The key the flows limit a client by (a rotating keyed hash of its IP)."""
-        return self.limits.client(ip)
-
-    async def limit_action(self, client: str, participant_id: str | None) -> None:
-        """The contribution rate limit (deposit, vote, flag)."""
-        await self.limits.action(client, participant_id)
-
     # -- registration and magic links ------------------------------------------
     async def register(self, client: str, *, email: str, pseudonym: str,
                        postcode: str = "") -> str:

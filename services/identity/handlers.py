@@ -7,9 +7,8 @@ from __future__ import annotations
 from services.core.clock import Clock
 from services.core.errors import ConcurrencyConflict, DomainError
 from services.core.events import DomainEvent, Meta
-from services.core.levels import at_least
-from services.eventlog.port import EventLog
-from services.eventlog.writes import append_at
+from services.core.participants import at_least
+from services.eventlog.port import EventLog, append_at
 from services.identity import model
 from services.identity.commands import (
     EraseParticipant,

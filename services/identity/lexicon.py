@@ -6,7 +6,7 @@ import functools
 import re
 from pathlib import Path
 
-from services.core.text import fold
+from services.core.values import fold
 
 LEXICON = Path(__file__).parent / "data" / "pseudonymes_interdits.txt"
 _LEET = str.maketrans("013457@$", "oieastas")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from services.core.errors import DomainError
-from services.core.text import fold
+from services.core.values import fold
 from services.identity.lexicon import is_offensive
 from services.territory import lookup_postcode
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from services.core.envelope import Envelope
-from services.core.times import iso
+from services.core.values import iso
 from services.identity.queries import CONSULTATION_SETTINGS, PARTICIPANTS, ROLE_HOLDERS, ROLES
 from services.identity.streams import TOPIC
 from services.store.port import StoreTx

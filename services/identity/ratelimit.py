@@ -1,12 +1,17 @@
-"""Rate limits: a port and an in-memory sliding-window adapter (embedded).
+"""Rate limits (ADR 0013): a port, an in-memory sliding-window adapter
+(embedded), and `Limits`, what the identity flows apply -- logins (registration,
+magic links) per hour and contributions (deposit, vote, flag) per minute.
 
 Callers limit per identity (participant id) and per client; a client is an IP
 kept only as a keyed hash whose key rotates every `client_hash_hours`, so the
 limiter never holds an address and yesterday's hashes cannot be linked to today's.
+`RateLimited` (429 with `Retry-After`) beyond a limit.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 import time
 from abc import ABC, abstractmethod
@@ -14,7 +19,11 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from services.identity.crypto import keyed_hash
+from services.identity.crypto import keyed_hash, sub_key
+from services.identity.settings import IdentitySettings
+
+HOUR = 3600.0
+MINUTE = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,3 +91,35 @@ async def enforce(limiter: RateLimiter, keys: list[str], *, limit: int, window: 
                 if not v.allowed]
     if refusals:
         raise RateLimited(max(v.retry_after for v in refusals))
+
+
+class Limits:
+    """The limits of the identity flows, with what they need of the settings read
+    once (the contribution limit runs on every ballot)."""
+
+    def __init__(self, limiter: RateLimiter, settings: IdentitySettings) -> None:
+        self.limiter = limiter
+        self._secret = settings.resolved_secret()
+        self._period_s = settings.client_hash_hours * 3600
+        self._login_per_hour = settings.rate_login_per_hour
+        self._action_per_minute = settings.rate_action_per_minute
+        self._period_key: tuple[int, bytes] = (-1, b"")
+
+    def client(self, ip: str, *, now: float | None = None) -> str:
+        """The limiter's key for a client: never the IP itself. Equal to
+        `client_key`, with the period's key derived once per period."""
+        period = int((time.time() if now is None else now) // self._period_s)
+        if self._period_key[0] != period:
+            self._period_key = (period, sub_key(self._secret, f"client-ip:{period}"))
+        digest = hmac.new(self._period_key[1], ip.encode(), hashlib.sha256).hexdigest()
+        return "c:" + digest[:32]
+
+    async def login(self, client: str, identity: str = "") -> None:
+        """`identity`: a keyed hash of the e-mail asked for, when there is one."""
+        keys = [client] + ([f"i:{identity}"] if identity else [])
+        await enforce(self.limiter, keys, limit=self._login_per_hour, window=HOUR)
+
+    async def action(self, client: str, participant_id: str | None) -> None:
+        """`participant_id`: the session's (never read from a header: forgeable)."""
+        keys = [client] + ([f"i:{participant_id}"] if participant_id else [])
+        await enforce(self.limiter, keys, limit=self._action_per_minute, window=MINUTE)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.core.contexts import ModeratorContext, ParticipantContext
+from services.core.participants import ModeratorContext, ParticipantContext
 
 
 @dataclass(frozen=True, slots=True)

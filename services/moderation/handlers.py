@@ -7,12 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from services.core.clock import Clock
-from services.core.contexts import require_proof
 from services.core.envelope import Actor
 from services.core.errors import ConcurrencyConflict, DomainError, NotFound
 from services.core.events import DomainEvent, Meta
-from services.eventlog.port import EventLog
-from services.eventlog.writes import append_at, append_to
+from services.core.participants import require_proof
+from services.eventlog.port import EventLog, append_at, append_to
 from services.moderation import model
 from services.moderation.commands import (
     ClaimItem,

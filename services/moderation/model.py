@@ -8,8 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from services.core.errors import DomainError, NotFound
-from services.core.times import iso, parse_iso
-from services.core.validation import text
+from services.core.values import iso, parse_iso, text
 from services.moderation.commands import (
     ClaimItem,
     Decide,

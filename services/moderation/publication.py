@@ -1,7 +1,28 @@
 # ruff: noqa: E501  (the read-model table in the docstring is wider than code lines)
-"""What the public sees: deposit + moderation decision (projection
-`moderation.publication`), published by the rule of `visibility.shows`. Masked
-versions replace the original text.
+"""Is this contribution published? The one rule, and what the public sees.
+
+The rule is for every read model that shows contributions (public lists and
+comments here, the search index, the closed-question statistics, the synthesis
+corpus): a pure fold of the deposit, moderation and identity events about one
+contribution. A projection keeps its own fields beside these in its state
+document and calls `evolve` for the rest, so changing a publication rule touches
+this module only.
+
+State fields: `moderation` ("pre" | "post", from the submission), `withdrawn`,
+`decision` (None | "approved" | "hidden" | "rejected"), `masked`, `erased` (the
+author asked to be forgotten). The projection sets `kind` when the submission of
+a kind it shows arrives: a state without a kind is a contribution not (yet) seen.
+Events may arrive in any order (another topic, another partition): the fold
+waits for the submission, and never un-withdraws or un-erases.
+
+What the public sees is kept by the projections below: `moderation.publication`
+(proposals with their latest arguments, arguments) and `moderation.public_comments`
+(comments per parent, oldest first). Masked versions replace the original text,
+and a later edit does not bring the original back. Moderation events say nothing
+of the item's kind, and may arrive before the submission they concern (another
+topic): a comment's state is kept for every decided contribution, filled in when
+the comment arrives. Contribution ids are UUIDv7, so the key order is the order
+of writing.
 
 | table | partition | key | doc |
 |---|---|---|---|
@@ -9,6 +30,8 @@ versions replace the original text.
 | public_proposals | consultation_id | proposal_id | {id, title, body, theme_id, territory, submitted_at, arguments: {for: [ARG], against: [ARG]} (latest 5 each), counts: {for, against}} |
 | public_arguments | proposal_id | argument_id | ARG = {id, proposal_id, side, body, submitted_at} |
 | public_argument_summaries | "all" | proposal_id | {arguments, counts} (kept while the proposal is hidden) |
+| public_comment_state | "all" | contribution_id | internal: the comment (when known), its decision, masking |
+| public_comments | parent_id | contribution_id | {id, parent_id, body, submitted_at} |
 """
 
 from __future__ import annotations
@@ -16,10 +39,82 @@ from __future__ import annotations
 from typing import Any
 
 from services.core.envelope import Envelope
-from services.core.times import iso
-from services.moderation import visibility
+from services.core.values import iso
 from services.store.port import StoreTx
 from services.store.projection import Projection
+
+Doc = dict[str, Any]
+
+SUBMITTED = {"deposit.ProposalSubmitted": "proposal", "deposit.ArgumentSubmitted": "argument",
+             "deposit.CommentSubmitted": "comment", "deposit.ResponseSubmitted": "answer"}
+ERASED = "identity.ParticipantErased"
+
+
+def new_state(contribution_id: str) -> Doc:
+    return {"id": contribution_id, "kind": None, "moderation": "post", "withdrawn": False,
+            "decision": None, "masked": False, "erased": False}
+
+
+def evolve(state: Doc, event: Envelope) -> bool:
+    """Fold one event into the publication fields; False when it changes none of
+    them (an appeal upheld, an event of another kind)."""
+    d, t = event.data, event.type
+    if t in SUBMITTED:
+        state["moderation"] = d["moderation"]
+    elif t == "deposit.ContributionWithdrawn":
+        state["withdrawn"] = True
+    elif t == "moderation.DecisionMade":
+        state["decision"] = d["decision"]
+    elif t == "moderation.AppealDecided" and d["outcome"] == "overturned":
+        state["decision"] = "approved"
+    elif t == "moderation.PersonalDataMasked":
+        state["masked"] = True
+    else:
+        return False
+    return True
+
+
+def published(state: Doc) -> bool:
+    """Submitted, not withdrawn, and approved -- or post-moderated and not (yet)
+    hidden or rejected. Whatever became of its author."""
+    if state.get("kind") is None or state["withdrawn"]:
+        return False
+    return state["decision"] == "approved" or (
+        state["moderation"] == "post" and state["decision"] is None)
+
+
+def shows(state: Doc) -> bool:
+    """Published, and its author not erased: what the public and analysts read.
+    (Closed answers of an erased author keep counting in the statistics, as an
+    anonymous person's: those use `published`.)"""
+    return published(state) and not state.get("erased", False)
+
+
+async def remember_author(tx: StoreTx, table: str, author_id: str, contribution_id: str,
+                          **defaults: Any) -> Doc:
+    """Record the contribution under its author in `table` (partition "all"), for
+    a later erasure to reach it; returns the author's document ({erased,
+    contributions} and the projection's own `defaults` fields)."""
+    author = await tx.get(table, "all", author_id) or {**new_author(), **defaults}
+    if contribution_id not in author["contributions"]:
+        author["contributions"] = [*author["contributions"], contribution_id]
+        await tx.put(table, "all", author_id, author)
+    return author
+
+
+async def erase_author(tx: StoreTx, table: str, participant_id: str,
+                       **defaults: Any) -> list[str]:
+    """Mark the author erased in `table`; returns their contribution ids, whose
+    states the projection then marks `erased` too."""
+    author = await tx.get(table, "all", participant_id) or {**new_author(), **defaults}
+    author["erased"] = True
+    await tx.put(table, "all", participant_id, author)
+    return list(author["contributions"])
+
+
+def new_author() -> Doc:
+    return {"erased": False, "contributions": []}
+
 
 STATE = "public_state"
 PUBLIC_PROPOSALS = "public_proposals"
@@ -28,6 +123,12 @@ SUMMARIES = "public_argument_summaries"
 ALL = "all"
 EMBEDDED = 5
 KINDS = {"deposit.ProposalSubmitted": "proposal", "deposit.ArgumentSubmitted": "argument"}
+COMMENT_STATE = "public_comment_state"
+PUBLIC_COMMENTS = "public_comments"
+MODERATION = ("moderation.DecisionMade", "moderation.PersonalDataMasked",
+              "moderation.AppealDecided")
+DEPOSIT = ("deposit.CommentSubmitted", "deposit.ContributionEdited",
+           "deposit.ContributionWithdrawn")
 
 
 class PublicationProjection(Projection):
@@ -37,10 +138,10 @@ class PublicationProjection(Projection):
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         d, t = event.data, event.type
-        if "contribution_id" not in d or (t in visibility.SUBMITTED and t not in KINDS):
+        if "contribution_id" not in d or (t in SUBMITTED and t not in KINDS):
             return
         state = await tx.get(STATE, ALL, d["contribution_id"]) or {
-            **visibility.new_state(d["contribution_id"]), "shown": False}
+            **new_state(d["contribution_id"]), "shown": False}
         if t in KINDS:
             state.update(kind=KINDS[t], consultation_id=d["consultation_id"],
                          title=d.get("title", ""), body=d["body"],
@@ -53,7 +154,7 @@ class PublicationProjection(Projection):
             state.update(body=d["body"], title=d["title"] or state.get("title", ""))
         elif t == "moderation.PersonalDataMasked":
             state.update(title=d["title"], body=d["body"])
-        if not visibility.evolve(state, event) and t != "deposit.ContributionEdited":
+        if not evolve(state, event) and t != "deposit.ContributionEdited":
             return
         await tx.put(STATE, ALL, state["id"], state)
         if state["kind"] == "proposal":
@@ -63,7 +164,7 @@ class PublicationProjection(Projection):
 
 
 async def _proposal(state: dict[str, Any], tx: StoreTx) -> None:
-    if not visibility.shows(state):
+    if not shows(state):
         await tx.delete(PUBLIC_PROPOSALS, state["consultation_id"], state["id"])
         return
     summary = await tx.get(SUMMARIES, ALL, state["id"]) or _empty_summary()
@@ -75,7 +176,7 @@ async def _proposal(state: dict[str, Any], tx: StoreTx) -> None:
 
 async def _argument(state: dict[str, Any], tx: StoreTx) -> None:
     pid, side = state["proposal_id"], state["side"]
-    visible = visibility.shows(state)
+    visible = shows(state)
     arg = {"id": state["id"], "proposal_id": pid, "side": side, "body": state["body"],
            "submitted_at": state["submitted_at"]}
     summary = await tx.get(SUMMARIES, ALL, pid) or _empty_summary()
@@ -99,3 +200,39 @@ async def _argument(state: dict[str, Any], tx: StoreTx) -> None:
 def _empty_summary() -> dict[str, Any]:
     return {"arguments": {"for": [], "against": []}, "counts": {"for": 0, "against": 0}}
 
+
+class PublicCommentsProjection(Projection):
+    name = "moderation.public_comments"
+    topics = ("deposit.events", "moderation.events")
+    tables = (COMMENT_STATE, PUBLIC_COMMENTS)
+
+    async def apply(self, event: Envelope, tx: StoreTx) -> None:
+        d, t = event.data, event.type
+        if t not in DEPOSIT and t not in MODERATION:
+            return
+        state = await tx.get(COMMENT_STATE, ALL, d["contribution_id"])
+        if state is None:
+            if t not in MODERATION and t != "deposit.CommentSubmitted":
+                return  # an edit or withdrawal of something that is not a comment
+            state = new_state(d["contribution_id"])
+        if t == "deposit.CommentSubmitted":
+            state.update(kind="comment", parent_id=d["parent_id"], body=d["body"],
+                         submitted_at=iso(event.occurred_at))
+        elif t == "deposit.ContributionEdited":
+            if not state["masked"]:
+                state["body"] = d["body"]
+        elif t == "moderation.PersonalDataMasked":
+            state["body"] = d["body"]
+        evolve(state, event)
+        await tx.put(COMMENT_STATE, ALL, state["id"], state)
+        if state["kind"] == "comment":
+            await _publish_comment(state, tx)
+
+
+async def _publish_comment(state: dict[str, Any], tx: StoreTx) -> None:
+    if shows(state):
+        await tx.put(PUBLIC_COMMENTS, state["parent_id"], state["id"], {
+            "id": state["id"], "parent_id": state["parent_id"], "body": state["body"],
+            "submitted_at": state["submitted_at"]})
+    else:
+        await tx.delete(PUBLIC_COMMENTS, state["parent_id"], state["id"])

@@ -11,13 +11,14 @@ from services.core.process import ProcessManager
 from services.moderation import commands as c
 from services.moderation import handlers as h
 from services.moderation.process import AutoModeration
-from services.moderation.publication import PublicationProjection
+from services.moderation.publication import PublicationProjection, PublicCommentsProjection
 from services.moderation.queue import QueueProjection
 from services.store.projection import Projection
 
 Handler = Callable[..., Awaitable[Any]]
 
-PROJECTIONS: tuple[Callable[..., Projection], ...] = (QueueProjection, PublicationProjection)
+PROJECTIONS: tuple[Callable[..., Projection], ...] = (
+    QueueProjection, PublicationProjection, PublicCommentsProjection)
 PROCESSES: tuple[Callable[..., ProcessManager], ...] = (AutoModeration,)
 
 HANDLERS: dict[type, Handler] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from services.core.text import fold_accents
+from services.core.values import fold_accents
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _REPEATS = re.compile(r"(.)\1{2,}")

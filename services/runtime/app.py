@@ -16,9 +16,8 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.apikit.deps import ApiState, install_state
 from services.apikit.idempotency import IdempotencyMiddleware
-from services.apikit.state import ApiState, install_state
-from services.core.context import set_correlation_id
 from services.core.errors import (
     ConcurrencyConflict,
     DomainError,
@@ -26,6 +25,7 @@ from services.core.errors import (
     InvalidEvent,
     NotFound,
 )
+from services.core.events import set_correlation_id
 from services.runtime.body_limit import BodyLimitMiddleware
 from services.runtime.bootstrap import Container
 from services.runtime.services import SERVICES

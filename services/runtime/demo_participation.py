@@ -25,8 +25,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from services.consultation.demo import BIKE_ID
-from services.core.contexts import ParticipantContext
-from services.core.times import parse_iso
+from services.core.participants import ParticipantContext
+from services.core.values import parse_iso
 from services.runtime.bootstrap import Container
 from services.runtime.demo_responses import seed_responses
 from services.runtime.demo_steps import DemoSteps

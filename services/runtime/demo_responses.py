@@ -19,9 +19,9 @@ from typing import Any
 
 from services.consultation.demo import GRAND_DEBAT_ID
 from services.consultation.questionnaire import OTHER, Answer, is_shown
-from services.core.contexts import ParticipantContext
 from services.core.errors import NotFound
-from services.core.times import parse_iso
+from services.core.participants import ParticipantContext
+from services.core.values import parse_iso
 from services.deposit.commands import SubmitResponse
 from services.deposit.model import response_stream
 from services.runtime.demo_steps import DemoSteps

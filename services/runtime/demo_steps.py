@@ -11,10 +11,10 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from services.core.clock import FixedClock
-from services.core.contexts import ModeratorContext, ParticipantContext
 from services.core.envelope import Actor
 from services.core.errors import DomainError, NotFound
 from services.core.events import Meta
+from services.core.participants import ModeratorContext, ParticipantContext
 from services.deposit.commands import SubmitProposal
 from services.deposit.model import contribution_stream
 from services.moderation.commands import ClaimItem, Decide

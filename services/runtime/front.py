@@ -7,10 +7,9 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from services.apikit.state import ApiState
-from services.core.context import correlation_id
+from services.apikit.deps import ApiState
 from services.core.envelope import Actor
-from services.core.events import Meta
+from services.core.events import Meta, correlation_id
 from services.core.ids import new_id
 from services.runtime.bootstrap import Container
 from services.web.app import install_web

@@ -13,8 +13,8 @@ from typing import Any
 
 import orjson
 
-from services.core.context import correlation_id
-from services.core.times import iso
+from services.core.events import correlation_id
+from services.core.values import iso
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName",
                                                     "color_message"}  # uvicorn ANSI copy

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import snowballstemmer
 
-from services.core.text import fold
+from services.core.values import fold
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _STEMMER = snowballstemmer.stemmer("french")

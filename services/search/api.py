@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 
 from services.apikit.deps import Analyst, StateDep
-from services.core.contexts import AnalystContext
+from services.core.participants import AnalystContext
 from services.search.errors import SearchError
 from services.search.port import SearchIndex, SearchPage, SearchRequest
 from services.search.similar import similar_request

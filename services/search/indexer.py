@@ -27,8 +27,8 @@ from datetime import datetime
 from typing import Any
 
 from services.core.envelope import Envelope
-from services.core.times import iso
-from services.moderation import visibility
+from services.core.values import iso
+from services.moderation import publication
 from services.search.port import SearchDoc, SearchIndex
 from services.store.port import StoreTx
 from services.store.projection import Projection
@@ -72,8 +72,8 @@ class SearchIndexer(Projection):
             state = await _state(tx, d["contribution_id"])
             if not _merge(state, event):
                 return
-            if t in visibility.SUBMITTED:
-                await visibility.remember_author(tx, AUTHORS, state["author_id"], state["id"],
+            if t in publication.SUBMITTED:
+                await publication.remember_author(tx, AUTHORS, state["author_id"], state["id"],
                                                  level="anonymous")
             await self._push(state, tx)
 
@@ -104,7 +104,7 @@ class SearchIndexer(Projection):
                               "identity.ParticipantErased"):
             return
         author = await tx.get(AUTHORS, ALL, d["participant_id"]) or _new_author()
-        if event.type == visibility.ERASED:
+        if event.type == publication.ERASED:
             author["erased"] = True
         elif not author["erased"]:
             author["level"] = d["level"]
@@ -122,7 +122,7 @@ class SearchIndexer(Projection):
             return
         author = await tx.get(AUTHORS, ALL, state["author_id"]) or _new_author()
         state["erased"] = author["erased"]
-        if not visibility.shows(state):
+        if not publication.shows(state):
             self._writes.update((i, (state["rev"], None)) for i in ids)
             return
         phases = await tx.get(PHASES, ALL, state["consultation_id"]) or {"phases": []}
@@ -156,8 +156,8 @@ def documents(state: dict[str, Any], author: dict[str, Any],
 def _merge(state: dict[str, Any], event: Envelope) -> bool:
     """Fold one deposit or moderation event into the state; False if it changes nothing."""
     d, t = event.data, event.type
-    if t in visibility.SUBMITTED:
-        state.update(kind=visibility.SUBMITTED[t], consultation_id=d["consultation_id"],
+    if t in publication.SUBMITTED:
+        state.update(kind=publication.SUBMITTED[t], consultation_id=d["consultation_id"],
                      author_id=d["author_id"], theme_id=d.get("theme_id", ""),
                      territory=d.get("territory", ""), submitted_at=iso(event.occurred_at))
         if not state["masked"]:
@@ -172,18 +172,18 @@ def _merge(state: dict[str, Any], event: Envelope) -> bool:
         return True
     elif t == "moderation.PersonalDataMasked":
         state.update(title=d["title"], body=d["body"])
-    return visibility.evolve(state, event)
+    return publication.evolve(state, event)
 
 
 async def _state(tx: StoreTx, contribution_id: str) -> dict[str, Any]:
     return await tx.get(STATE, ALL, contribution_id) or {
-        **visibility.new_state(contribution_id), "consultation_id": "", "author_id": "",
+        **publication.new_state(contribution_id), "consultation_id": "", "author_id": "",
         "title": "", "body": "", "theme_id": "", "territory": "", "submitted_at": "",
         "answers": [], "votes": 0, "rev": 0}
 
 
 def _new_author() -> dict[str, Any]:
-    return {**visibility.new_author(), "level": "anonymous"}
+    return {**publication.new_author(), "level": "anonymous"}
 
 
 def _territory(code: str) -> dict[str, str]:

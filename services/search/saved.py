@@ -15,9 +15,8 @@ from services.core.clock import Clock
 from services.core.envelope import Envelope
 from services.core.errors import DomainError, NotFound
 from services.core.events import DomainEvent, Meta
-from services.core.times import iso
-from services.eventlog.port import EventLog
-from services.eventlog.writes import append_to
+from services.core.values import iso
+from services.eventlog.port import EventLog, append_to
 from services.search.events import SavedSearchDeleted, SearchSaved
 from services.store.port import ReadStore, StoreTx
 from services.store.projection import Projection

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from services.core.text import fold
+from services.core.values import fold
 from services.search.port import SearchRequest
 
 MIN_WORD = 4  # short words ("les", "des") match everything

@@ -25,7 +25,7 @@ from services.apikit.deps import (
     StoreDep,
     participant_context,
 )
-from services.core.contexts import ParticipantContext
+from services.core.participants import ParticipantContext
 from services.eventlog.port import EventLog
 from services.vote.commands import CastBallot, CastRanking, FreezeResults, WithdrawBallot
 from services.vote.projections import BALLOTS, FROZEN, RANKINGS, TALLIES, tally_partition

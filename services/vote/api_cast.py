@@ -28,9 +28,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Match, Route
 from starlette.types import Message, Receive, Scope, Send
 
-from services.apikit.deps import limit_contribution, request_meta
+from services.apikit.deps import api_state, limit_contribution, request_meta
 from services.apikit.idempotency import KEY_MAX
-from services.apikit.state import api_state
 from services.vote.api import BallotIn, voter
 from services.vote.commands import CastBallot
 

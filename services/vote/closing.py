@@ -17,7 +17,7 @@ from typing import Any
 from services.consultation.queries import CONSULTATIONS
 from services.core.envelope import Actor
 from services.core.events import Meta
-from services.core.times import parse_iso
+from services.core.values import parse_iso
 from services.store.port import ReadStore
 from services.vote import model
 from services.vote.commands import FreezeResults

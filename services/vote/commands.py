@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from services.core.contexts import ParticipantContext
+from services.core.participants import ParticipantContext
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,13 +20,12 @@ from typing import Any
 
 from services.consultation import queries as consultations
 from services.core.clock import Clock
-from services.core.contexts import ParticipantContext
 from services.core.envelope import Actor
 from services.core.errors import ConcurrencyConflict, DomainError
 from services.core.events import DomainEvent, Meta, wrap
-from services.core.times import parse_iso
-from services.eventlog.port import EventLog, Recorded
-from services.eventlog.writes import append_to
+from services.core.participants import ParticipantContext
+from services.core.values import parse_iso
+from services.eventlog.port import EventLog, Recorded, append_to
 from services.store.port import ReadStore
 from services.vote import model
 from services.vote.commands import (

@@ -16,10 +16,11 @@ from typing import Any
 
 import orjson
 
-from services.consultation.queries import ACTIONS, current_phase
-from services.core.contexts import ParticipantContext, check_participant_id, require_level
+from services.consultation.queries import ACTIONS, current_phase, phase_status
 from services.core.errors import DomainError, NotFound
 from services.core.ids import uuid7_shaped
+from services.core.participants import ParticipantContext, check_participant_id, require_level
+from services.core.values import parse_iso
 from services.vote.commands import CastBallot, CastRanking, ConfigureVote
 from services.vote.events import BallotCast, BallotWithdrawn, RankingCast, VoteSettingsSet
 from services.vote.items import HIDDEN, WITHDRAWN, PublishedItem
@@ -59,6 +60,26 @@ def deterministic_id(stream: str, version: int, data: Mapping[str, Any]) -> str:
     """The same decision on the same stream version always gets the same id."""
     body = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
     return uuid7_shaped(hashlib.sha256(b"%s:%d:%s" % (stream.encode(), version, body)).digest())
+
+
+def latest_vote_phase(consultation: Doc | None, now: datetime) -> dict[str, Any] | None:
+    """The latest started phase allowing a vote, open or closed: what the vote
+    pages (sequence, ranking, results) are about."""
+    started = [p for p in (consultation or {}).get("phases", [])
+               if PHASE_ACTIONS & set(p.get("actions", ()))
+               and phase_status(p, now) != "upcoming"]
+    return max(started, key=lambda p: parse_iso(p["starts_at"]), default=None)
+
+
+def is_open(phase: dict[str, Any] | None, now: datetime) -> bool:
+    """Is this (started) phase still open now?"""
+    return phase is not None and parse_iso(phase["ends_at"]) > now
+
+
+def vote_phase_open(consultation: Doc | None, now: datetime) -> dict[str, Any] | None:
+    """The vote phase open now, if any: what the sequence serves items for."""
+    phase = latest_vote_phase(consultation, now)
+    return phase if is_open(phase, now) else None
 
 
 def open_vote_phase(consultation: Doc | None, participant: ParticipantContext, action: str,

@@ -16,7 +16,7 @@ Ballot events recorded at or after their phase's end are ignored (frozen results
 from __future__ import annotations
 
 from services.core.envelope import Envelope
-from services.core.times import iso
+from services.core.values import iso
 from services.store.port import StoreTx
 from services.store.projection import Projection
 from services.vote import tally as t

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from services.core.times import parse_iso
+from services.core.values import parse_iso
 
 AGREE_CHOICES = ("agree", "disagree", "neutral")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
-from services.apikit.state import Providers
+from services.apikit.deps import Providers
 from services.identity.service import IdentityPorts
 from services.web import (
     account,

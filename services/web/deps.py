@@ -15,8 +15,11 @@ from fastapi import Depends
 from jinja2 import Environment
 from starlette.requests import Request
 
-from services.apikit.state import Providers
+from services.apikit.deps import Providers
 from services.core.bus import Bus
+from services.core.envelope import Actor
+from services.core.events import Meta, correlation_id
+from services.core.ids import new_id
 from services.eventlog.port import EventLog
 from services.identity.flows import IdentityFlows
 from services.identity.service import IdentityPorts
@@ -82,6 +85,13 @@ class Web:
         if self.deps.bus is None:
             raise RuntimeError("this front end was built without a command bus")
         return self.deps.bus
+
+    async def send_as(self, participant_id: str, command: object) -> Any:
+        """Run `command` as the participant themselves (their pseudonymous id),
+        in this request's correlation: what a participant's page sends."""
+        meta = Meta(Actor(participant_id, "participant"),
+                    correlation_id=correlation_id() or new_id())
+        return await self.bus.handle(command, meta)
 
     @property
     def log(self) -> EventLog:

@@ -12,8 +12,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from services.core.contexts import ParticipantContext
 from services.core.envelope import Actor
+from services.core.participants import ParticipantContext
 from services.identity.queries import CONSULTATION_SETTINGS, Capability, may
 from services.store.port import ReadStore
 from services.web.deps import Web

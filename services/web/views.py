@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 
 from services.consultation import phases as ph
 from services.consultation import projections as p
-from services.core.times import iso
+from services.core.values import iso
 from services.store.port import Doc, ReadStore
 from services.vote import model as vote_model
 

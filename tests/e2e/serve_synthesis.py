@@ -19,10 +19,10 @@ from services.consultation.commands import (
     PublishConsultation,
     SchedulePhases,
 )
-from services.core.contexts import ParticipantContext
 from services.core.envelope import Actor
 from services.core.events import Meta
 from services.core.ids import new_id
+from services.core.participants import ParticipantContext
 from services.deposit.commands import SubmitProposal
 from services.identity import model as identity_model
 from services.identity.commands import RegisterParticipant

@@ -27,9 +27,9 @@ from services.consultation.content_commands import (
     QuestionSpec,
     SaveQuestionnaire,
 )
-from services.core.contexts import ModeratorContext, ParticipantContext
 from services.core.envelope import Actor
 from services.core.events import Meta
+from services.core.participants import ModeratorContext, ParticipantContext
 from services.runtime.app import create_app
 from services.runtime.bootstrap import Container, bootstrap
 from services.runtime.runner import running

@@ -18,9 +18,9 @@ from services.consultation.commands import (
     PublishConsultation,
     SchedulePhases,
 )
-from services.core.contexts import ParticipantContext
 from services.core.envelope import Actor
 from services.core.events import Meta
+from services.core.participants import ParticipantContext
 from services.runtime.app import create_app
 from services.runtime.bootstrap import Container, bootstrap
 from services.runtime.runner import running

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from services.apikit.deps import analyst_context
-from services.core.contexts import AnalystContext
+from services.core.participants import AnalystContext
 from services.runtime.app import create_app
 from services.runtime.bootstrap import Container, bootstrap
 from services.runtime.cli import rebuild

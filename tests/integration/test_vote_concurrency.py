@@ -21,9 +21,9 @@ from services.consultation.commands import (
     PublishConsultation,
     SchedulePhases,
 )
-from services.core.contexts import ParticipantContext
 from services.core.envelope import Actor
 from services.core.events import Meta
+from services.core.participants import ParticipantContext
 from services.deposit.commands import SubmitProposal
 from services.runtime.bootstrap import bootstrap
 from services.runtime.cli import rebuild

@@ -31,7 +31,7 @@ from services.consultation.commands import (
     PublishConsultation,
     SchedulePhases,
 )
-from services.core.contexts import ModeratorContext, ParticipantContext
+from services.core.participants import ModeratorContext, ParticipantContext
 from services.deposit.commands import (
     SetContributionPolicy,
     SubmitProposal,

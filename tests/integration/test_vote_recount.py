@@ -12,9 +12,9 @@ from pathlib import Path
 from test_first_flow import ROOT
 from test_vote_concurrency import CID, seed
 
-from services.core.contexts import ParticipantContext
 from services.core.envelope import Actor
 from services.core.events import Meta
+from services.core.participants import ParticipantContext
 from services.runtime.bootstrap import bootstrap
 from services.runtime.cli import rebuild
 from services.runtime.settings import Settings

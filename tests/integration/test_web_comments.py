@@ -1,4 +1,4 @@
-"""Public comments on a proposal page (read model `deposit.public_comments`):
+"""Public comments on a proposal page (read model `moderation.public_comments`):
 published per the moderation policy recorded with each comment, escaped,
 masked when a moderator masks them, paginated oldest first."""
 
@@ -18,9 +18,9 @@ from services.consultation.commands import (
     PublishConsultation,
     SchedulePhases,
 )
-from services.core.contexts import ModeratorContext, ParticipantContext
 from services.core.envelope import Actor
 from services.core.events import Meta
+from services.core.participants import ModeratorContext, ParticipantContext
 from services.deposit.commands import SubmitComment, SubmitProposal
 from services.moderation.commands import ClaimItem, Decide, MaskPersonalData
 from services.runtime.bootstrap import Container

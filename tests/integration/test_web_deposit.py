@@ -25,9 +25,9 @@ from services.consultation.content_commands import (
     QuestionSpec,
     SaveQuestionnaire,
 )
-from services.core.contexts import ModeratorContext
 from services.core.envelope import Actor
 from services.core.events import Meta
+from services.core.participants import ModeratorContext
 from services.deposit.projections import BY_AUTHOR
 from services.moderation.commands import ClaimItem, Decide
 from services.runtime.bootstrap import Container

@@ -48,8 +48,8 @@ def make_deps(container: Container, **overrides: object) -> WebDeps:
         data: bytes | None = await container.blobs.get(address)
         return data
 
-    return WebDeps(store=container.store, send=send, settings=settings, settle=settle,
-                   read_blob=read_blob)
+    return WebDeps(store=container.store, send=send, bus=container, settings=settings,
+                   settle=settle, read_blob=read_blob, ports=container.ports)
 
 
 def make_container(**settings: object) -> Container:

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from services.core.context import set_correlation_id
 from services.core.envelope import Actor, Envelope
 from services.core.errors import InvalidEvent
+from services.core.events import set_correlation_id
 from services.core.schema_registry import SchemaRegistry
 from services.eventlog.memory import MemoryEventLog
 from services.runtime.bootstrap import bootstrap

@@ -10,8 +10,7 @@ from services.core.clock import Clock
 from services.core.errors import ConcurrencyConflict
 from services.core.events import Meta
 from services.core.notify import ParticipantMail
-from services.eventlog.port import EventLog
-from services.eventlog.writes import append_to
+from services.eventlog.port import EventLog, append_to
 from services.store.port import ReadStore
 from services.synthesis.followup.events import DigestSent
 from services.synthesis.followup.model import STATUSES

@@ -11,8 +11,7 @@ from typing import Any
 from services.core.clock import Clock
 from services.core.errors import ConcurrencyConflict, DomainError, NotFound
 from services.core.events import DomainEvent, Meta
-from services.eventlog.port import EventLog
-from services.eventlog.writes import append_to
+from services.eventlog.port import EventLog, append_to
 from services.store.port import ReadStore
 from services.synthesis.followup import model as m
 from services.synthesis.followup.events import (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.core.envelope import Envelope
-from services.core.times import iso
+from services.core.values import iso
 from services.store.port import StoreTx
 from services.store.projection import Projection
 from services.synthesis.followup.tables import ALL, DIGESTS, NOTICES, RESPONSES

@@ -15,9 +15,8 @@ from services.core.clock import Clock
 from services.core.envelope import Envelope
 from services.core.errors import NotFound
 from services.core.events import Meta
-from services.core.times import iso
-from services.eventlog.port import EventLog
-from services.eventlog.writes import append_to
+from services.core.values import iso
+from services.eventlog.port import EventLog, append_to
 from services.store.port import ReadStore, StoreTx
 from services.store.projection import Projection
 from services.synthesis.opendata.events import OpenDataPublicationSet

@@ -12,7 +12,7 @@ behind the `SynthesisSource` port.
 
 A questionnaire response gives one doc per open answer (`<contribution>~<question>`),
 a proposal one doc (title and body). Published means what the public sees
-(`services.moderation.visibility.shows`, as the search index: an erased person's
+(`services.moderation.publication.shows`, as the search index: an erased person's
 texts leave the synthesis)."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.core.envelope import Envelope
-from services.moderation import visibility
+from services.moderation import publication
 from services.store.port import ReadStore, StoreTx
 from services.store.projection import Projection
 
@@ -107,16 +107,16 @@ class CorpusProjection(Projection):
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         d, t = event.data, event.type
-        if t == visibility.ERASED:
+        if t == publication.ERASED:
             await _erase(tx, d["participant_id"])
             return
         if "contribution_id" not in d or t == "deposit.ContributionPolicySet":
             return
         state = await tx.get(STATE, ALL, d["contribution_id"]) or _skeleton(d)
         if t in KINDS:
-            author = await visibility.remember_author(tx, AUTHORS, d["author_id"], state["id"])
+            author = await publication.remember_author(tx, AUTHORS, d["author_id"], state["id"])
             state["erased"] = author["erased"]
-            visibility.evolve(state, event)
+            publication.evolve(state, event)
             state.update(kind=KINDS[t], consultation_id=d["consultation_id"],
                          author_id=d["author_id"], day=event.occurred_at.date().isoformat(),
                          proposal_text=_join(d.get("title", ""), d.get("body", "")),
@@ -127,12 +127,12 @@ class CorpusProjection(Projection):
         elif t == "deposit.ContributionEdited" and not state["masked"]:
             state["proposal_text"] = _join(d["title"], d["body"])
         elif t == "moderation.PersonalDataMasked":
-            visibility.evolve(state, event)
+            publication.evolve(state, event)
             state["proposal_text"] = _join(d["title"], d["body"])
             state["answers"] = [{**a, "text": d["body"]} for a in state["answers"]]
         elif t in ("deposit.ContributionWithdrawn", "moderation.DecisionMade",
                    "moderation.AppealDecided"):
-            if not visibility.evolve(state, event):
+            if not publication.evolve(state, event):
                 return  # an upheld appeal changes nothing
         elif t == "moderation.ContributionChecked" and d["campaign_group_id"]:
             for member in {d["contribution_id"], *d["campaign_members_moved"]}:
@@ -150,7 +150,7 @@ class CorpusProjection(Projection):
 
 
 async def _erase(tx: StoreTx, participant_id: str) -> None:
-    for cid in await visibility.erase_author(tx, AUTHORS, participant_id):
+    for cid in await publication.erase_author(tx, AUTHORS, participant_id):
         state = await tx.get(STATE, ALL, cid)
         if state is not None:
             state["erased"] = True
@@ -158,7 +158,7 @@ async def _erase(tx: StoreTx, participant_id: str) -> None:
 
 
 def _skeleton(d: dict[str, Any]) -> dict[str, Any]:
-    return {**visibility.new_state(d["contribution_id"]), "consultation_id": d["consultation_id"],
+    return {**publication.new_state(d["contribution_id"]), "consultation_id": d["consultation_id"],
             "author_id": "", "day": "", "proposal_text": "", "answers": [], "campaign": "",
             "docs": []}
 
@@ -176,7 +176,7 @@ def docs_of(state: dict[str, Any]) -> list[dict[str, Any]]:
 async def _write(state: dict[str, Any], tx: StoreTx) -> None:
     """Save the state and make the public docs match it (removed when not shown)."""
     cid = state["consultation_id"]
-    wanted = {doc["id"]: doc for doc in docs_of(state)} if visibility.shows(state) else {}
+    wanted = {doc["id"]: doc for doc in docs_of(state)} if publication.shows(state) else {}
     for old in state["docs"]:
         if old not in wanted:
             await tx.delete(CORPUS, cid, old)

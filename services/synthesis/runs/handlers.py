@@ -13,8 +13,7 @@ from typing import Any
 from services.core.clock import Clock
 from services.core.errors import ConcurrencyConflict, DomainError
 from services.core.events import DomainEvent, Meta
-from services.eventlog.port import EventLog
-from services.eventlog.writes import append_to
+from services.eventlog.port import EventLog, append_to
 from services.store.port import ReadStore
 from services.synthesis.runs import commands as c
 from services.synthesis.runs import events as e

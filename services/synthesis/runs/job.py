@@ -23,7 +23,7 @@ from services.core.envelope import Actor, Envelope
 from services.core.events import Meta
 from services.core.ids import new_id
 from services.core.process import ProcessManager
-from services.core.times import parse_iso
+from services.core.values import parse_iso
 from services.eventlog.port import EventLog
 from services.store.port import ReadStore
 from services.synthesis.runs.commands import ExecuteThemeRun, RequestThemeRun

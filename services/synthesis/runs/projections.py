@@ -9,7 +9,7 @@ from collections import Counter
 from typing import Any
 
 from services.core.envelope import Envelope
-from services.core.times import iso
+from services.core.values import iso
 from services.store.port import StoreTx
 from services.store.projection import Projection
 from services.synthesis.runs.tables import (

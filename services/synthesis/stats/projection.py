@@ -28,8 +28,8 @@ from collections import defaultdict
 from typing import Any
 
 from services.core.envelope import Envelope
-from services.core.times import iso
-from services.moderation import visibility
+from services.core.values import iso
+from services.moderation import publication
 from services.store.port import StoreTx
 from services.store.projection import Projection
 from services.territory.geography import REGION_OF_DEPARTEMENT
@@ -44,7 +44,7 @@ RESPONDENTS = "_"  # the COUNTS key of the questionnaire's respondent totals
 UNKNOWN = "inconnu"  # level or territory not recorded (older events, no postcode)
 WATCHED = frozenset({"deposit.ResponseSubmitted", "deposit.ContributionWithdrawn",
                      "moderation.DecisionMade", "moderation.AppealDecided",
-                     "moderation.PersonalDataMasked", visibility.ERASED})
+                     "moderation.PersonalDataMasked", publication.ERASED})
 
 # (questionnaire, question or RESPONDENTS, option or "", level, département) -> +/- n
 Delta = dict[tuple[str, str, str, str, str], int]
@@ -64,18 +64,18 @@ class ClosedStatsProjection(Projection):
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         if event.type not in WATCHED:
             return
-        if event.type == visibility.ERASED:
+        if event.type == publication.ERASED:
             await _erase(tx, event.data["participant_id"])
             return
         state = await tx.get(STATE, ALL, event.data["contribution_id"]) or _new_state(event)
-        before = visibility.published(state)
+        before = publication.published(state)
         if not merge(state, event):
             return
         if event.type == "deposit.ResponseSubmitted":
-            author = await visibility.remember_author(tx, AUTHORS, state["author_id"],
+            author = await publication.remember_author(tx, AUTHORS, state["author_id"],
                                                       state["id"])
             state["erased"] = bool(author["erased"])
-        after = visibility.published(state)
+        after = publication.published(state)
         await tx.put(STATE, ALL, state["id"], state)
         if state["kind"] is None:
             return
@@ -118,7 +118,7 @@ class ClosedStatsProjection(Projection):
 
 def merge(state: dict[str, Any], event: Envelope) -> bool:
     """Fold one event into the response's state; False when it changes nothing."""
-    if not visibility.evolve(state, event):
+    if not publication.evolve(state, event):
         return False
     d, t, at = event.data, event.type, iso(event.occurred_at)
     if t == "deposit.ResponseSubmitted":
@@ -166,12 +166,12 @@ async def _row(tx: StoreTx, state: dict[str, Any], shown: bool) -> None:
 
 
 async def _erase(tx: StoreTx, participant_id: str) -> None:
-    for cid in await visibility.erase_author(tx, AUTHORS, participant_id):
+    for cid in await publication.erase_author(tx, AUTHORS, participant_id):
         state = await tx.get(STATE, ALL, cid)
         if state is not None and state["kind"] is not None:
             state["erased"] = True
             await tx.put(STATE, ALL, cid, state)
-            await _row(tx, state, visibility.published(state))
+            await _row(tx, state, publication.published(state))
 
 
 def _split() -> dict[str, Any]:
@@ -190,7 +190,7 @@ def _bump(split: dict[str, Any], level: str, dep: str, n: int) -> None:
 
 
 def _new_state(event: Envelope) -> dict[str, Any]:
-    return {**visibility.new_state(event.data["contribution_id"]), "consultation_id": "",
+    return {**publication.new_state(event.data["contribution_id"]), "consultation_id": "",
             "questionnaire_id": "", "author_id": "", "answers": [],
             "identity_level": UNKNOWN, "territory": "", "submitted_at": "",
             "published_at": None, "updated_at": None}

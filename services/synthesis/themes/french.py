@@ -10,7 +10,7 @@ from collections import Counter
 
 import snowballstemmer
 
-from services.core.text import fold_accents
+from services.core.values import fold_accents
 from services.synthesis.themes.stopwords import STOP_WORDS_FR
 
 _WORD = re.compile(r"[^\W\d_]{2,}")

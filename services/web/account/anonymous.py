@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from services.core.errors import DomainError
-from services.core.levels import check_participation
+from services.core.participants import check_participation
 from services.identity.queries import proof_of_work_required
 from services.store.port import ReadStore
 from services.web.account.login import safe_local

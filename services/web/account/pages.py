@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from services.core.levels import LEVEL_LABELS
+from services.core.participants import LEVEL_LABELS
 from services.identity.queries import consultations_with_role, identity_level
 from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text

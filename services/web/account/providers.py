@@ -20,10 +20,14 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from services.apikit.state import Providers
-from services.core.contexts import AnalystContext, ModeratorContext, ParticipantContext
+from services.apikit.deps import Providers
 from services.core.errors import AccessRefused
-from services.core.levels import check_participation
+from services.core.participants import (
+    AnalystContext,
+    ModeratorContext,
+    ParticipantContext,
+    check_participation,
+)
 from services.identity.queries import Capability, consultations_where, may
 from services.moderation.queue import ALL, ITEMS
 from services.web.deps import Web, WebDep
@@ -134,14 +138,14 @@ async def analyst(web: Web, request: Request) -> AnalystContext:
 
 def client_of(web: Web, request: Request) -> str:
     """The rate limiter's key for this client: never the IP itself."""
-    return web.identity.client(request.client.host if request.client else "unknown")
+    return web.identity.limits.client(request.client.host if request.client else "unknown")
 
 
 async def limit_contribution(web: Web, request: Request) -> None:
     """The contribution rate limit (deposit, vote, flag), per client and per the
     session's participant (never read from a header: forgeable)."""
     who = visitor(web, request)
-    await web.identity.limit_action(client_of(web, request), who.id if who else None)
+    await web.identity.limits.action(client_of(web, request), who.id if who else None)
 
 
 @router.get("/api/session")

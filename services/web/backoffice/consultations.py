@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from services.consultation import commands as cc
 from services.consultation.phases import KINDS
 from services.core.ids import new_id
-from services.core.times import parse_iso
+from services.core.values import parse_iso
 from services.web import views
 from services.web.deps import WebDep
 from services.web.forms import FormError, admin_page, checked_form, require_organiser, submit, text

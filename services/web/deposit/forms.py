@@ -21,9 +21,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from services.core.contexts import ParticipantContext
 from services.core.errors import ConcurrencyConflict, DomainError, NotFound
 from services.core.ids import new_id
+from services.core.participants import ParticipantContext
 from services.deposit.commands import SubmitArgument, SubmitComment, SubmitProposal, SubmitResponse
 from services.identity.queries import identity_level
 from services.store.port import Doc, ReadStore
@@ -62,7 +62,7 @@ async def send_once(web: Web, who: ParticipantContext, key: str,
     """None when the command was accepted now or earlier with this very key (a
     resubmitted form), else the refusal to show."""
     try:
-        await web.deps.send(command)
+        await web.send_as(who.participant_id, command)
         return None
     except NotFound:
         raise HTTPException(404) from None

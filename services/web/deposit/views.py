@@ -12,9 +12,9 @@ from typing import Any
 from services.consultation import phases as ph
 from services.consultation.model import known_territories
 from services.deposit.projections import BY_AUTHOR, CONTRIBUTIONS
-from services.deposit.public_comments import PUBLIC_COMMENTS
 from services.moderation.model import charter_reasons
 from services.moderation.publication import PUBLIC_ARGUMENTS, PUBLIC_PROPOSALS
+from services.moderation.queries import PUBLIC_COMMENTS
 from services.moderation.queue import CHARTERS, ITEMS, TRANSPARENCY
 from services.store.port import Doc, ReadStore
 

@@ -13,8 +13,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from services.core.contexts import ModeratorContext
 from services.core.errors import ConcurrencyConflict, DomainError, NotFound
+from services.core.participants import ModeratorContext
 from services.moderation.commands import (
     ClaimItem,
     Decide,

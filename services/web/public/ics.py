@@ -12,7 +12,7 @@ from services.web.rendering import etag_of
 
 def calendar_response(request: Request, meeting: dict[str, Any]) -> Response:
     from services.consultation.ics import meeting_ics
-    from services.core.times import parse_iso
+    from services.core.values import parse_iso
 
     # A stamp from the data, not the clock: the same meeting gives the same bytes (ETag).
     stamp = parse_iso(meeting.get("updated_at") or meeting["starts_at"])

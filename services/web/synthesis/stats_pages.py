@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 
 from services.core.errors import NotFound
-from services.core.levels import LEVEL_LABELS
+from services.core.participants import LEVEL_LABELS
 from services.identity.queries import Capability
 from services.synthesis.opendata.dictionary import dictionary_markdown
 from services.synthesis.opendata.export import OpenDataExport

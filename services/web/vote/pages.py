@@ -6,6 +6,7 @@ their ballots go through the bus under their own pseudonymous id."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -15,10 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from services.apikit.deps import limit_contribution
-from services.core.contexts import ParticipantContext
-from services.core.envelope import Actor
 from services.core.errors import DomainError
-from services.core.events import Meta
+from services.core.participants import ParticipantContext
 from services.store.port import ReadStore
 from services.vote import model
 from services.vote.commands import CastBallot, WithdrawBallot
@@ -31,7 +30,6 @@ from services.web.rendering import public_page
 from services.web.session import session_participant
 from services.web.views import consultation_or_404
 from services.web.vote.charts import agree_bar, ranking_rows, shares
-from services.web.vote.phase import is_open, open_vote_phase, vote_phase
 
 SEQUENCE_SIZE = 10
 
@@ -52,7 +50,8 @@ async def titles(store: ReadStore, ids: list[str]) -> dict[str, str]:
 
 async def sequence(store: ReadStore, cid: str, who: ParticipantContext, size: int
                    ) -> list[str]:
-    phase = open_vote_phase(await consultation_or_404(store, cid, published=True))
+    consultation = await consultation_or_404(store, cid, published=True)
+    phase = model.vote_phase_open(consultation, datetime.now(UTC))
     if phase is None:  # nothing to vote on once the phase is closed
         return []
     return await sequence_for(store, cid, phase["phase_id"], who.participant_id, size=size,
@@ -66,7 +65,7 @@ async def sequence_page(cid: str, request: Request, web: WebDep) -> Response:
         return RedirectResponse(f"/connexion?suite=/vote/{cid}", 303)
     consultation = await consultation_or_404(web.store, cid, published=True)
     ids = await sequence(web.store, cid, who, SEQUENCE_SIZE)
-    phase = open_vote_phase(consultation)
+    phase = model.vote_phase_open(consultation, datetime.now(UTC))
     actions = set(phase.get("actions") or ()) if phase else set()
     return admin_page(web, request, "vote/sequence.html", {
         "consultation": consultation, "items": ids, "titles": await titles(web.store, ids),
@@ -101,7 +100,7 @@ async def cast(cid: str, item_id: str, request: Request, web: WebDep) -> Respons
         quals = tuple(v for v in form.getlist("qualifications") if isinstance(v, str))
         command = CastBallot(item_id, who, kind, choice, quals)
     try:
-        await web.bus.handle(command, Meta(Actor(who.participant_id, "participant")))
+        await web.send_as(who.participant_id, command)
     except DomainError as e:
         return admin_page(web, request, "error.html", {
             "heading": "Vote refusé", "message": e.message}, status=400)
@@ -127,7 +126,8 @@ async def my_votes(request: Request, web: WebDep) -> Response:
 async def results(cid: str, request: Request, web: WebDep) -> Response:
     store = web.store
     consultation = await consultation_or_404(store, cid, published=True)
-    phase = vote_phase(consultation)
+    now = datetime.now(UTC)  # phases are authoritative on the server clock
+    phase = model.latest_vote_phase(consultation, now)
     frozen, tallies, ranking = None, [], None
     if phase is not None:
         frozen = await store.get(FROZEN, cid, phase["phase_id"])
@@ -159,7 +159,7 @@ async def results(cid: str, request: Request, web: WebDep) -> Response:
              for i, d in docs.items() if d.get("kind") == "proposal"}
     return public_page(request, web.env, "vote/results.html", {
         "consultation": consultation, "phase": phase, "frozen": frozen is not None,
-        "closed": phase is not None and not is_open(phase),
+        "closed": phase is not None and not model.is_open(phase, now),
         "rows": rows, "ranked": ranked, "ballots": (ranking or {}).get("ballots", 0),
         "titles": titles_of(docs), "links": links, "levels": shares(levels)})
 

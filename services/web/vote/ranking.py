@@ -7,15 +7,15 @@ stored. Results by Borda count and first choices are on the results page."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from services.apikit.deps import limit_contribution
-from services.core.contexts import ParticipantContext
-from services.core.envelope import Actor
 from services.core.errors import DomainError, NotFound
-from services.core.events import Meta
+from services.core.participants import ParticipantContext
 from services.vote import model
 from services.vote.commands import CastRanking
 from services.vote.items import StorePublishedItems
@@ -24,7 +24,6 @@ from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
 from services.web.session import session_participant
 from services.web.views import consultation_or_404
-from services.web.vote.phase import is_open, vote_phase
 
 # Items offered in each drop-down list, oldest first: a ranking phase is meant for
 # a short list, and the page must stay bounded whatever the consultation's size.
@@ -40,7 +39,8 @@ async def ranking_page(web: Web, request: Request, cid: str, who: ParticipantCon
     """The form, with `chosen` (or the participant's saved ranking) preselected."""
     store = web.store
     consultation = await consultation_or_404(store, cid, published=True)
-    phase = vote_phase(consultation)
+    now = datetime.now(UTC)  # phases are authoritative on the server clock
+    phase = model.latest_vote_phase(consultation, now)
     settings = await store.get(SETTINGS, "all", cid) or model.DEFAULT_SETTINGS
     size = int(settings["ranking_max"])
     items = (await StorePublishedItems(store).in_consultation(cid))[:CHOICES_MAX]
@@ -57,7 +57,7 @@ async def ranking_page(web: Web, request: Request, cid: str, who: ParticipantCon
     offered = phase is not None and "vote_ranking" in (phase.get("actions") or ())
     return admin_page(web, request, "vote/ranking.html", {
         "consultation": consultation, "phase": phase, "ranks": ranks, "options": options,
-        "size": size, "error": error, "saved": saved, "open_now": is_open(phase),
+        "size": size, "error": error, "saved": saved, "open_now": model.is_open(phase, now),
         "offered": offered}, status=status)
 
 
@@ -81,8 +81,7 @@ async def rank(cid: str, request: Request, web: WebDep) -> Response:
     chosen = [text(form, k) for k in fields]
     ranked = tuple(c for c in chosen if c)  # blank ranks are skipped, order kept
     try:
-        await web.bus.handle(CastRanking(cid, who, ranked),
-                             Meta(Actor(who.participant_id, "participant")))
+        await web.send_as(who.participant_id, CastRanking(cid, who, ranked))
     except NotFound:
         return await ranking_page(web, request, cid, who, chosen,
                                   "Cette consultation n'existe pas.", 404)

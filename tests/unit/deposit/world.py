@@ -26,9 +26,9 @@ from services.consultation.content_handlers import save_questionnaire
 from services.consultation.projections import CatalogueProjection
 from services.consultation.projections_content import ContentProjection
 from services.core.clock import FixedClock
-from services.core.contexts import ParticipantContext
 from services.core.envelope import Actor, Envelope
 from services.core.events import Meta
+from services.core.participants import ParticipantContext
 from services.core.schema_registry import SchemaRegistry
 from services.deposit.service import HANDLERS, PROJECTIONS
 from services.eventlog.memory import MemoryEventLog

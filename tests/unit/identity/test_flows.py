@@ -179,8 +179,8 @@ async def test_logins_are_limited_per_client(world: World) -> None:
     with pytest.raises(RateLimited):  # nor for that address from another client
         await world.flows.request_link("c:another", "personne@exemple.fr")
     await world.flows.request_link("c:another", "quelquun@exemple.fr")
-    assert world.flows.client("203.0.113.7") != world.flows.client("203.0.113.8")
-    assert "203.0.113.7" not in world.flows.client("203.0.113.7")
+    assert world.flows.limits.client("203.0.113.7") != world.flows.limits.client("203.0.113.8")
+    assert "203.0.113.7" not in world.flows.limits.client("203.0.113.7")
 
 
 async def test_erasure_shreds_the_person_and_their_links(world: World) -> None:

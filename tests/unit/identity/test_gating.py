@@ -1,7 +1,7 @@
 import pytest
 
 from services.core.errors import DomainError
-from services.core.levels import anonymous_allowed, check_participation
+from services.core.participants import anonymous_allowed, check_participation
 
 
 @pytest.mark.parametrize(("required", "level"), [

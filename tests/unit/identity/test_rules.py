@@ -13,7 +13,8 @@ from services.identity.lexicon import is_offensive
 from services.identity.magiclink import MagicLinks
 from services.identity.memory import MemoryTokenLedger
 from services.identity.pow import ProofOfWork, solve
-from services.identity.ratelimit import MemoryRateLimiter, RateLimited, client_key, enforce
+from services.identity.ratelimit import Limits, MemoryRateLimiter, RateLimited, client_key, enforce
+from services.identity.settings import IdentitySettings
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
@@ -145,3 +146,11 @@ def test_client_key_never_contains_the_ip_and_rotates() -> None:
     assert "203.0.113.7" not in a
     assert a == client_key("s", "203.0.113.7", hours=24, now=3600)
     assert a != client_key("s", "203.0.113.7", hours=24, now=86400)
+
+
+def test_the_limits_name_a_client_as_client_key_does() -> None:
+    settings = IdentitySettings(identity_secret="s", client_hash_hours=24)
+    limits = Limits(MemoryRateLimiter(), settings)
+    for now in (0, 3600, 86400, 86400 * 3 + 5):
+        assert limits.client("203.0.113.7", now=now) == client_key(
+            settings.resolved_secret(), "203.0.113.7", hours=24, now=now)

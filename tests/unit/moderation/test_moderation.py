@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from deposit.world import CID, World, participant
 
-from services.core.contexts import ModeratorContext
 from services.core.errors import DomainError
+from services.core.participants import ModeratorContext
 from services.deposit.commands import SubmitArgument, SubmitProposal
 from services.moderation.commands import (
     ClaimItem,

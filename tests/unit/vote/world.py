@@ -17,9 +17,9 @@ from services.consultation.commands import (
 )
 from services.consultation.projections import CatalogueProjection
 from services.core.clock import FixedClock
-from services.core.contexts import ParticipantContext
 from services.core.envelope import Actor, Envelope
 from services.core.events import Meta
+from services.core.participants import ParticipantContext
 from services.core.schema_registry import SchemaRegistry
 from services.eventlog.memory import MemoryEventLog
 from services.eventlog.port import Recorded

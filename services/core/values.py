@@ -1,10 +1,15 @@
-"""Validation of what callers send, shared by every service's model. Each helper
-raises a `DomainError` with a stable code, a French message and the field at fault."""
+"""Plain values every service handles the same way: what callers send, checked
+(each check raises a `DomainError` with a stable code, a French message and the
+field at fault); instants on the wire (ISO 8601, UTC, 'Z', in events, read
+models and exports alike); and words folded for matching (accents, case), the
+one definition pseudonyms, search stems, theme terms and moderation checks rely
+on."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+import unicodedata
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from services.core.errors import DomainError
@@ -56,3 +61,29 @@ def https_url(value: str, field: str, *, label: str) -> str:
         raise DomainError("invalid_url", f"{label} doit être une adresse web (https://…).",
                           field=field)
     return value
+
+
+def iso(value: datetime) -> str:
+    """`value` in UTC as ISO 8601 with 'Z' (an aware datetime: a naive one is
+    refused rather than guessed)."""
+    if value.tzinfo is None:
+        raise ValueError("timestamps must be timezone-aware (UTC)")
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def parse_iso(value: str) -> datetime:
+    """The inverse of `iso`; also reads '+00:00' and other offsets."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def fold_accents(text: str) -> str:
+    """`text` without diacritics ("Électricité" -> "Electricite"), case kept."""
+    if text.isascii():  # nothing to decompose: most words of a French text
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics ("Électricité" -> "electricite")."""
+    return fold_accents(text.casefold())

@@ -1,7 +1,8 @@
-"""Who is acting, as the entry points tell the handlers. Handlers never read
-HTTP headers or sessions: an API or a page resolves the session into one of
-these contexts (pseudonymous ids only, never an e-mail or a name) and puts it in
-the command."""
+"""Who is acting and at which identity level (DESIGN §1), as the entry points tell
+the handlers. Handlers never read HTTP headers or sessions: an API or a page
+resolves the session into one of these contexts (pseudonymous ids only, never an
+e-mail or a name) and puts it in the command; the level rules are the one rule
+every service applies."""
 
 from __future__ import annotations
 
@@ -9,7 +10,39 @@ import re
 from dataclasses import dataclass
 
 from services.core.errors import DomainError
-from services.core.levels import check_participation
+
+LEVELS = ("anonymous", "email", "verified")  # weakest first
+LEVEL_LABELS = {"anonymous": "anonyme", "email": "adresse électronique vérifiée",
+                "verified": "identité vérifiée"}
+
+
+def at_least(level: str, required: str) -> bool:
+    """Does an identity `level` satisfy what a consultation `required`?"""
+    return LEVELS.index(level) >= LEVELS.index(required)
+
+
+def check_participation(required: str, level: str) -> None:
+    """Nothing when `level` satisfies what the consultation `required`; otherwise a
+    French `DomainError` saying what to do. An unknown requirement is treated as
+    the strictest, and an unknown level satisfies nothing (fail closed)."""
+    required = required if required in LEVELS else "verified"
+    if level in LEVELS and at_least(level, required):
+        return
+    advice = ("Connectez-vous avec FranceConnect pour participer." if required == "verified"
+              else "Connectez-vous avec votre adresse électronique pour participer.")
+    raise DomainError("identity_level_too_low",
+                      f"Cette consultation demande le niveau d'identité « "
+                      f"{LEVEL_LABELS[required]} ». {advice}", field="identity_level")
+
+
+def anonymous_allowed(required: str) -> bool:
+    """Does this consultation accept anonymous participation?"""
+    try:
+        check_participation(required, "anonymous")
+    except DomainError:
+        return False
+    return True
+
 
 PARTICIPANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,99}$")
 PROOF_REQUIRED_MESSAGE = ("Cette consultation demande une vérification anti-robot avant de "
