@@ -100,39 +100,37 @@ async def request_meta() -> Meta:
     return Meta(actor=API_ACTOR, correlation_id=correlation_id() or new_id())
 
 
-async def _provided(request: Request, provider: Provider[Any] | None, refusal: HTTPException,
-                    kind: type) -> Any:
-    """Who the provider says is acting; without a provider, or when it names
-    nobody, `refusal`."""
+# (status, French message): a fresh exception each time (a raised instance keeps
+# its traceback, so a shared one would grow with every raise)
+NOBODY = (401, "Connectez-vous pour contribuer.")
+NOT_MODERATOR = (403, "Réservé aux modérateurs de la consultation.")
+NOT_ANALYST = (403, "Réservé aux analystes de la consultation.")
+
+
+async def _provided(provider: Provider[T] | None, request: Request,
+                    refusal: tuple[int, str], kind: type[T]) -> T:
+    """Who the provider says is acting; without a provider (no identity service
+    in this app), or when it names nobody, `refusal`."""
     who = await provider(request) if provider is not None else None
     if not isinstance(who, kind):
-        raise refusal
+        raise HTTPException(*refusal)
     return who
 
 
 async def participant_context(request: Request) -> ParticipantContext:
     """The session's participant; nobody without a session (401)."""
     provide = api_state(request).providers.participant
-    who: ParticipantContext = await _provided(
-        request, provide, HTTPException(401, "Connectez-vous pour contribuer."),
-        ParticipantContext)
-    return who
+    return await _provided(provide, request, NOBODY, ParticipantContext)
 
 
 async def moderator_context(request: Request) -> ModeratorContext:
     provide = api_state(request).providers.moderator
-    who: ModeratorContext = await _provided(
-        request, provide, HTTPException(403, "Réservé aux modérateurs de la consultation."),
-        ModeratorContext)
-    return who
+    return await _provided(provide, request, NOT_MODERATOR, ModeratorContext)
 
 
 async def analyst_context(request: Request) -> AnalystContext:
     provide = api_state(request).providers.analyst
-    who: AnalystContext = await _provided(
-        request, provide, HTTPException(403, "Réservé aux analystes de la consultation."),
-        AnalystContext)
-    return who
+    return await _provided(provide, request, NOT_ANALYST, AnalystContext)
 
 
 async def limit_contribution(request: Request) -> None:

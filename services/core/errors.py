@@ -44,13 +44,21 @@ class EventLogUnavailable(ParlonsError):
 
 class DomainError(ParlonsError):
     """A command refused by the domain; `code` is stable, `message` is French
-    and shown to the user."""
+    and shown to the user.
+
+    A refusal declared once at module level is a template: raise `REFUSAL()`, a
+    fresh instance. A raised instance keeps its traceback, and raising a shared
+    one again appends to it, so it would grow (holding every request's frames)
+    with each refusal."""
 
     def __init__(self, code: str, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.field = field
+
+    def __call__(self) -> DomainError:
+        return DomainError(self.code, self.message, field=self.field)
 
 
 class NotFound(ParlonsError):
@@ -67,3 +75,7 @@ class AccessRefused(ParlonsError):
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+
+    def __call__(self) -> AccessRefused:
+        """A fresh instance of a module-level template (see `DomainError`)."""
+        return AccessRefused(self.status, self.code, self.message)

@@ -86,7 +86,7 @@ class IdentityFlows(Acting):
         claims = await self.ports.links.consume(token)
         pid = claims.participant_id
         if await self.ports.vault.profile(pid) is None:  # erased since the link was sent
-            raise ERASED
+            raise ERASED()
         return await self.sign_in(pid, "email", "magic_link")
 
     async def _send_link(self, pid: str, email: str, pseudonym: str) -> None:

@@ -57,7 +57,7 @@ async def register_participant(cmd: RegisterParticipant, *, log: EventLog, clock
     postcode = model.check_postcode(cmd.postcode)
     pkey = vault.blind_index("pseudonym", model.pseudonym_lookup_value(pseudonym))
     if await log.stream_version(pseudonym_stream(pkey)) > 0:
-        raise PSEUDONYM_TAKEN
+        raise PSEUDONYM_TAKEN()
     # the pseudonym is indexed too, so the team page can find whom to grant a role
     lookups = {"email": model.email_lookup_value(email),
                "pseudonym": model.pseudonym_lookup_value(pseudonym)}
@@ -67,7 +67,7 @@ async def register_participant(cmd: RegisterParticipant, *, log: EventLog, clock
         await vault.store_profile(pid, {"email": email, "pseudonym": pseudonym,
                                         "postcode": postcode}, lookups=lookups)
     except LookupTaken as taken:
-        raise (PSEUDONYM_TAKEN if taken.purpose == "pseudonym" else EMAIL_TAKEN) from None
+        raise (PSEUDONYM_TAKEN if taken.purpose == "pseudonym" else EMAIL_TAKEN)() from None
     level = "verified" if cmd.method == "oidc" else "anonymous"
     try:
         await append_at(log, clock=clock, meta=meta, writes=[
@@ -75,7 +75,7 @@ async def register_participant(cmd: RegisterParticipant, *, log: EventLog, clock
             (participant_stream(pid), 0, [ParticipantRegistered(pid, cmd.method, level)])])
     except ConcurrencyConflict:
         await vault.erase(pid)
-        raise PSEUDONYM_TAKEN from None
+        raise PSEUDONYM_TAKEN() from None
     except BaseException:
         await vault.erase(pid)
         raise

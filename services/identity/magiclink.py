@@ -54,21 +54,21 @@ class MagicLinks:
         """Signature and expiry only (to show the confirmation page)."""
         payload, _, mac = token.partition(".")
         if not mac or not hmac.compare_digest(mac, self._mac(payload)):
-            raise INVALID
+            raise INVALID()
         try:
             data = json.loads(_b64d(payload))
             claims = LinkClaims(str(data["p"]), str(data["n"]),
                                 datetime.fromtimestamp(int(data["e"]), self._clock.now().tzinfo))
         except (ValueError, KeyError, TypeError):
-            raise INVALID from None
+            raise INVALID() from None
         if claims.expires_at <= self._clock.now():
-            raise EXPIRED
+            raise EXPIRED()
         return claims
 
     async def consume(self, token: str) -> LinkClaims:
         claims = self.check(token)
         if not await self._ledger.consume(claims.token_id, claims.expires_at):
-            raise USED
+            raise USED()
         return claims
 
     def _mac(self, payload: str) -> str:

@@ -92,9 +92,9 @@ class OidcClient:
                 ).validate(decoded.claims)
                 info = (await client.get(meta["userinfo_endpoint"])).json()
         except (JoseError, KeyError, ValueError, OSError) as exc:
-            raise REFUSED from exc
+            raise REFUSED() from exc
         claims = {**decoded.claims, **info}
         if info.get("sub") != decoded.claims["sub"] or not claims.get("email"):
-            raise REFUSED
+            raise REFUSED()
         return OidcIdentity(str(meta["issuer"]), str(claims["sub"]), str(claims["email"]),
                             claims)

@@ -78,7 +78,7 @@ class OidcSignIn:
         sent = self._open(self._flow_key, FLOW_CONTEXT, flow)
         if (sent is None or not code
                 or not secrets.compare_digest(str(sent["s"]).encode(), state.encode())):
-            raise REFUSED
+            raise REFUSED()
         who = await self._client.finish(code=code, redirect_uri=self._public_url + callback,
                                         nonce=str(sent["n"]))
         pid = await self._participant_for(who)

@@ -42,16 +42,16 @@ class ProofOfWork:
     async def verify(self, challenge: str, nonce: str) -> None:
         body, _, mac = challenge.rpartition(".")
         if not body or not hmac.compare_digest(mac, self._mac(body)) or len(nonce) > 32:
-            raise REFUSED
+            raise REFUSED()
         parts = body.split(".")
         if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
-            raise REFUSED
+            raise REFUSED()
         _, bits, exp = parts
         expires = datetime.fromtimestamp(int(exp), self._clock.now().tzinfo)
         if expires <= self._clock.now() or not solves(challenge, nonce, int(bits)):
-            raise REFUSED
+            raise REFUSED()
         if not await self._ledger.consume("pow:" + body, expires):
-            raise REFUSED
+            raise REFUSED()
 
     def wait_ticket(self) -> str:
         """The no-JavaScript path: a signed ticket valid from `wait_seconds` from now
@@ -65,14 +65,14 @@ class ProofOfWork:
     async def verify_wait(self, ticket: str) -> None:
         body, _, mac = ticket.rpartition(".")
         if not body.startswith("w") or not hmac.compare_digest(mac, self._mac(body)):
-            raise REFUSED
+            raise REFUSED()
         _, not_before, exp = body.split(".")
         now = self._clock.now().timestamp()
         if now < int(not_before):
-            raise TOO_EARLY
+            raise TOO_EARLY()
         expires = datetime.fromtimestamp(int(exp), self._clock.now().tzinfo)
         if now >= int(exp) or not await self._ledger.consume("pow:" + body, expires):
-            raise REFUSED
+            raise REFUSED()
 
     def _mac(self, body: str) -> str:
         return hmac.new(self._key, body.encode(), hashlib.sha256).hexdigest()[:32]

@@ -45,11 +45,11 @@ class Team:
                     by_platform_admin: bool) -> None:
         """`role` to the participant named by `pseudonym`, granted by `by`."""
         if role == "admin" and not by_platform_admin:
-            raise ADMIN_ONLY
+            raise ADMIN_ONLY()
         pid = await self._acting.ports.vault.find("pseudonym",
                                                   model.pseudonym_lookup_value(pseudonym))
         if pid is None:
-            raise UNKNOWN_PSEUDONYM
+            raise UNKNOWN_PSEUDONYM()
         await self._acting.run(GrantRole(pid, consultation_id, role), actor_id=by,
                                role="organiser")
         await self._acting.settle()

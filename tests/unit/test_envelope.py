@@ -87,3 +87,19 @@ def test_to_data_is_asdict_without_its_cost() -> None:
         assert [type(v) for v in data.values()] == [type(v) for v in expected.values()]
         assert data["extra"] is not event.extra and data["extra"]["k"] is not event.extra["k"]
     assert type(unusual.to_data()["where"]) is Point
+
+
+def test_a_refusal_template_raises_a_fresh_instance_each_time() -> None:
+    """A shared instance would grow its traceback with every raise (a leak of
+    every refused request's frames)."""
+    from services.core.errors import DomainError
+
+    template = DomainError("code", "Message.", field="f")
+    raised = []
+    for _ in range(3):
+        try:
+            raise template()
+        except DomainError as e:
+            raised.append(e)
+    assert len({id(e) for e in raised}) == 3 and template.__traceback__ is None
+    assert all((e.code, e.message, e.field) == ("code", "Message.", "f") for e in raised)

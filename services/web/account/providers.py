@@ -54,16 +54,16 @@ def check_api_csrf(web: Web, request: Request) -> None:
     origin = request.headers.get("origin")
     own = f"{request.url.scheme}://{request.url.netloc}"
     if origin is not None and origin != own:
-        raise BAD_CSRF
+        raise BAD_CSRF()
     if not web.csrf.valid(request.cookies.get(web.csrf.cookie),
                           request.headers.get(CSRF_HEADER)):
-        raise BAD_CSRF
+        raise BAD_CSRF()
 
 
 def _logged_in(web: Web, request: Request) -> Visitor:
     who = visitor(web, request)
     if who is None:
-        raise LOGIN_FIRST
+        raise LOGIN_FIRST()
     check_api_csrf(web, request)
     return who
 
@@ -102,7 +102,7 @@ async def participant(web: Web, request: Request) -> ParticipantContext:
     _logged_in(web, request)
     who = await session_participant(web, request)
     if who is None:
-        raise LOGIN_FIRST
+        raise LOGIN_FIRST()
     cid = request.path_params.get("consultation_id")
     if cid is not None:  # fail early; deposit's handlers check again
         doc = await web.store.get("consultation_detail", "all", str(cid))
@@ -118,10 +118,10 @@ async def moderator(web: Web, request: Request) -> ModeratorContext:
         return ModeratorContext(who.id)
     concerned = await _consultations_concerned(web, request)
     if not concerned:
-        raise NOT_MODERATOR
+        raise NOT_MODERATOR()
     for cid in concerned:
         if not await may(web.store, who.id, cid, Capability.MODERATE):
-            raise NOT_MODERATOR
+            raise NOT_MODERATOR()
     return ModeratorContext(who.id)
 
 
@@ -132,7 +132,7 @@ async def analyst(web: Web, request: Request) -> AnalystContext:
     readable = await consultations_where(web.store, who.id, Capability.ANALYSE)
     cid = request.path_params.get("consultation_id")
     if not readable or (cid is not None and str(cid) not in readable):
-        raise NOT_ANALYST
+        raise NOT_ANALYST()
     return AnalystContext(who.id, readable)
 
 
