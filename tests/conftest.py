@@ -1,6 +1,10 @@
 """Root conftest. Kafka part: one Tansu broker for the whole test session,
 started on first use only (tests that need no broker never pay for it), with the
-topics of schemas/topics.yaml created, and stopped at session end."""
+topics of schemas/topics.yaml created, and stopped at session end.
+
+Being outside any package, this file puts its folder (tests/) on sys.path
+(pytest's default `prepend` import mode): that is how every test imports the
+shared `harness` package and `tansu`."""
 
 from __future__ import annotations
 
@@ -11,11 +15,6 @@ from tansu import Tansu
 
 from services.core.schema_registry import SchemaRegistry
 from services.eventlog.kafka import provision_topics
-
-# Short group timeouts: on Tansu a consumer-group join takes about half the
-# session timeout.
-KAFKA_GROUP_TIMEOUTS = {"session_timeout_ms": 3000, "heartbeat_interval_ms": 500,
-                        "rebalance_timeout_ms": 1500}
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 import pytest
-from conftest import KAFKA_GROUP_TIMEOUTS
 from eventlog_contract import EventLogContract
+from harness.kafka import KAFKA_GROUP_TIMEOUTS
 
 from services.core.schema_registry import SchemaRegistry
 from services.eventlog.kafka import KafkaEventLog

@@ -5,12 +5,18 @@ Débat "Transition écologique" questionnaire, published)."""
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
-from test_participant_e2e import HERE, PASSWORD, ROOT, pytestmark, server  # noqa: F401
+from harness.e2e import BROWSER, PASSWORD
+from harness.processes import ROOT
+
+HERE = Path(__file__).parent
+
+pytestmark = BROWSER
 
 
 def test_statistics_and_open_data_pages_with_accessibility(
-        server: tuple[str, list[str]]) -> None:  # noqa: F811
+        server: tuple[str, list[str]]) -> None:
     base, (cid, _slug, qid) = server
     result = subprocess.run(["node", str(HERE / "stats_pages.mjs"), base, "orga", PASSWORD,
                              cid, qid], cwd=ROOT, capture_output=True, text=True, timeout=180)

@@ -10,7 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_participant_e2e import HERE, PASSWORD, ROOT, pytestmark, served  # noqa: F401
+from harness.e2e import BROWSER, PASSWORD, served
+from harness.processes import ROOT
+
+HERE = Path(__file__).parent
+
+pytestmark = BROWSER
 
 
 @pytest.fixture

@@ -11,7 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_participant_e2e import HERE, ROOT, pytestmark, served  # noqa: F401
+from harness.e2e import BROWSER, served
+from harness.processes import ROOT
+
+HERE = Path(__file__).parent
+
+pytestmark = BROWSER
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ against a real Parlons server on a free local port, embedded SQLite in a temp di
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -14,12 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from harness.e2e import BROWSER, PASSWORD, stop
+from harness.processes import ROOT, free_port
 
 from services.web.passwords import hash_password
 
-ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).parent
-PASSWORD = "e2e-organiser-password"
+
 
 def _handlers_wired() -> bool:
     from services.consultation.commands import SchedulePhases
@@ -30,24 +29,14 @@ def _handlers_wired() -> bool:
     return SchedulePhases in container.handlers
 
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(
+pytestmark = [*BROWSER, pytest.mark.skipif(
     not _handlers_wired(),
-    reason="the consultation handlers are not registered in services.runtime.bootstrap yet"),
-    pytest.mark.skipif(
-    not (Path("/usr/bin/chromium").exists() and shutil.which("node")
-         and (ROOT / "node_modules" / "playwright-core").exists()),
-    reason="needs chromium and npm deps: make assets chromium")]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    reason="the consultation handlers are not registered in services.runtime.bootstrap yet")]
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PARLONS_DATA_DIR": str(tmp_path), "PARLONS_ENVIRONMENT": "development",
            "PARLONS_SECRET_KEY": "e2e-secret", "PARLONS_ADMIN_USER": "orga",
            "PARLONS_ADMIN_PASSWORD_HASH": hash_password(PASSWORD)}
@@ -66,12 +55,7 @@ def server(tmp_path: Path) -> Iterator[str]:
                 time.sleep(0.1)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        stop(proc)
 
 
 def test_organiser_journey_public_pages_and_accessibility(server: str) -> None:

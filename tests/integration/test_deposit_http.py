@@ -5,43 +5,23 @@ stores nothing; a pre-moderated proposal shows once approved, with its arguments
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import Header
+from harness.consultations import grand_debat
+from harness.platform import polled
 
 from services.apikit.deps import moderator_context, participant_context
-from services.consultation.commands import (
-    CreateConsultation,
-    PhaseSpec,
-    PublishConsultation,
-    SchedulePhases,
-)
-from services.consultation.content_commands import (
-    ConditionSpec,
-    OptionSpec,
-    QuestionSpec,
-    SaveQuestionnaire,
-)
-from services.core.envelope import Actor
-from services.core.events import Meta
 from services.core.participants import ModeratorContext, ParticipantContext
 from services.runtime.app import create_app
 from services.runtime.bootstrap import Container, bootstrap
 from services.runtime.runner import running
 from services.runtime.settings import Settings
-
-ORGANISER = Meta(Actor("p-organiser", "organiser"))
-QUESTIONS = (
-    QuestionSpec("impots", "single", "Faut-il baisser les impôts ?", required=True,
-                 options=(OptionSpec("oui", "Oui"), OptionSpec("non", "Non")), allow_other=True),
-    QuestionSpec("lesquels", "open", "Si oui, lesquels ?", required=True, max_length=300,
-                 condition=ConditionSpec("impots", ("oui",))),
-)
 
 
 def header_participant(x_participant: str = Header(), x_level: str = Header("anonymous")
@@ -54,19 +34,6 @@ def header_moderator(x_moderator: str = Header()) -> ModeratorContext:
     return ModeratorContext(x_moderator)
 
 
-async def consultation(container: Container, cid: str, slug: str, *, moderation: str,
-                       opens_in: timedelta = timedelta(0)) -> None:
-    now = datetime.now(UTC) + opens_in
-    for cmd in (CreateConsultation(cid, "Le grand débat", slug, moderation=moderation),
-                SchedulePhases(cid, (PhaseSpec("depot", "deposit", "Dépôt",
-                                               now - timedelta(hours=1), now + timedelta(days=5),
-                                               actions=("deposit", "comment", "answer")),)),
-                PublishConsultation(cid),
-                SaveQuestionnaire("fiscalite" if cid == "gd" else f"fiscalite-{cid}", cid,
-                                  "Fiscalité", QUESTIONS)):
-        await container.handle(cmd, ORGANISER)
-
-
 @pytest.fixture
 async def platform(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Container]]:
     container = bootstrap(Settings(event_log="sqlite", read_store="sqlite", data_dir=tmp_path,
@@ -75,33 +42,23 @@ async def platform(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Con
         app = create_app(container)
         app.dependency_overrides[participant_context] = header_participant
         app.dependency_overrides[moderator_context] = header_moderator
-        await consultation(container, "gd", "grand-debat", moderation="pre")
-        await consultation(container, "later", "plus-tard", moderation="post",
-                           opens_in=timedelta(days=30))
+        await grand_debat(container, "gd", "grand-debat", moderation="pre")
+        await grand_debat(container, "later", "plus-tard", moderation="post",
+                          opens_in=timedelta(days=30))
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                      base_url="http://parlons.test") as client:
-            await until(lambda: client.get("/api/consultations/gd"), lambda r: r.is_success)
-            await until(lambda: client.get("/api/consultations/later"), lambda r: r.is_success)
+            await polled(lambda: client.get("/api/consultations/gd"), lambda r: r.is_success)
+            await polled(lambda: client.get("/api/consultations/later"), lambda r: r.is_success)
             await asyncio.sleep(0.3)  # the questionnaire projection
             yield client, container
-
-
-async def until(get: Callable[[], Awaitable[httpx.Response]],
-                ok: Callable[[httpx.Response], bool], timeout: float = 10.0) -> httpx.Response:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        response = await get()
-        if ok(response) or asyncio.get_running_loop().time() > deadline:
-            return response
-        await asyncio.sleep(0.05)
 
 
 async def claim(client: httpx.AsyncClient, item_id: str, mod: dict[str, str]) -> None:
     """Claim, then wait for the queue's read model to show it (decisions read it)."""
     assert (await client.post(f"/api/moderation/items/{item_id}/claim",
                               headers=mod)).status_code == 204
-    await until(lambda: client.get(f"/api/moderation/items/{item_id}", headers=mod),
-                lambda r: r.json()["claimed_by"] == mod["X-Moderator"])
+    await polled(lambda: client.get(f"/api/moderation/items/{item_id}", headers=mod),
+                 lambda r: r.json()["claimed_by"] == mod["X-Moderator"])
 
 
 def as_(who: str, key: str) -> dict[str, str]:
@@ -169,8 +126,8 @@ async def test_pre_moderated_proposal_is_approved_then_public_with_its_arguments
     assert created.status_code == 201, created.text
     pid = created.json()["id"]
     mod = {"X-Moderator": "p-anne"}
-    queue = await until(lambda: client.get("/api/moderation/consultations/gd/queue",
-                                           headers=mod), lambda r: bool(r.json()["items"]))
+    queue = await polled(lambda: client.get("/api/moderation/consultations/gd/queue",
+                                            headers=mod), lambda r: bool(r.json()["items"]))
     assert [i["id"] for i in queue.json()["items"]] == [pid]
     public = await client.get("/api/consultations/gd/proposals")
     assert public.json()["items"] == []  # pre-moderation: hidden until approved
@@ -178,20 +135,20 @@ async def test_pre_moderated_proposal_is_approved_then_public_with_its_arguments
     decided = await client.post(f"/api/moderation/items/{pid}/decision", headers=mod,
                                 json={"decision": "approved", "reason_code": "conforme"})
     assert decided.status_code == 204, decided.text
-    await until(lambda: client.get("/api/consultations/gd/proposals"),
-                lambda r: bool(r.json()["items"]))
-    argued = await until(lambda: client.post(f"/api/contributions/{pid}/arguments",
-                                             headers=as_("p-bob", "a1"),
-                                             json={"side": "for", "body": "Plus sûr."}),
-                         lambda r: r.status_code == 201)
+    await polled(lambda: client.get("/api/consultations/gd/proposals"),
+                 lambda r: bool(r.json()["items"]))
+    argued = await polled(lambda: client.post(f"/api/contributions/{pid}/arguments",
+                                              headers=as_("p-bob", "a1"),
+                                              json={"side": "for", "body": "Plus sûr."}),
+                          lambda r: r.status_code == 201)
     aid = argued.json()["id"]
-    await until(lambda: client.get("/api/moderation/consultations/gd/queue", headers=mod),
-                lambda r: aid in {i["id"] for i in r.json()["items"]})
+    await polled(lambda: client.get("/api/moderation/consultations/gd/queue", headers=mod),
+                 lambda r: aid in {i["id"] for i in r.json()["items"]})
     await claim(client, aid, mod)
     await client.post(f"/api/moderation/items/{aid}/decision", headers=mod,
                       json={"decision": "approved"})
-    page = await until(lambda: client.get("/api/consultations/gd/proposals"),
-                       lambda r: r.json()["items"][0]["counts"]["for"] == 1)
+    page = await polled(lambda: client.get("/api/consultations/gd/proposals"),
+                        lambda r: r.json()["items"][0]["counts"]["for"] == 1)
     [proposal] = page.json()["items"]
     assert proposal["arguments"]["for"][0]["body"] == "Plus sûr."
     mine = await client.get("/api/me/contributions", headers={"X-Participant": "p-alice"})
@@ -207,9 +164,9 @@ async def test_a_phone_number_in_a_proposal_is_flagged_for_masking(
                                 json={"title": "Covoiturage",
                                       "body": "Contactez-moi au 06 12 34 56 78 ou a@b.fr."})
     pid = created.json()["id"]
-    item = await until(lambda: client.get(f"/api/moderation/items/{pid}",
-                                          headers={"X-Moderator": "p-anne"}),
-                       lambda r: r.is_success and bool(r.json()["suggestions"]))
+    item = await polled(lambda: client.get(f"/api/moderation/items/{pid}",
+                                           headers={"X-Moderator": "p-anne"}),
+                        lambda r: r.is_success and bool(r.json()["suggestions"]))
     [s] = item.json()["suggestions"]
     assert s["code"] == "personal_data"
     assert s["masked"]["body"] == ("Contactez-moi au [téléphone masqué] ou "

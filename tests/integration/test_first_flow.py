@@ -6,92 +6,17 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from harness.processes import ROOT, Parlons, free_port, start_serve, wait_until
 
 from services.consultation.demo import BIKE_ID
-
-ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT_S = 30.0
-STOP_TIMEOUT_S = 15.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Parlons:
-    """One `python -m services.runtime ...` process, its output in a file."""
-
-    def __init__(self, args: Sequence[str], env: dict[str, str], out: Path) -> None:
-        self.out = out
-        self._file = out.open("wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "services.runtime", *args], cwd=ROOT,
-            env={**os.environ, **env}, stdout=self._file, stderr=subprocess.STDOUT,
-        )
-
-    def output(self) -> str:
-        return self.out.read_text(errors="replace")
-
-    def stop(self) -> int:
-        """SIGTERM, bounded wait, SIGKILL as a last resort. Returns the exit code."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(STOP_TIMEOUT_S)
-        self._file.close()
-        return self.proc.returncode
-
-
-@pytest.fixture
-def processes() -> Iterator[list[Parlons]]:
-    started: list[Parlons] = []
-    yield started
-    for p in started:
-        p.stop()
-
-
-def wait_until(check: Any, what: str, procs: Sequence[Parlons],
-               timeout: float = START_TIMEOUT_S) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for p in procs:
-            if p.proc.poll() is not None:
-                pytest.fail(f"process exited ({p.proc.returncode}):\n{p.output()[-3000:]}")
-        try:
-            result = check()
-        except httpx.TransportError:
-            result = None
-        if result:
-            return result
-        time.sleep(0.1)
-    logs = "\n---\n".join(p.output()[-3000:] for p in procs)
-    pytest.fail(f"timed out waiting for {what}:\n{logs}")
-
-
-def serve(processes: list[Parlons], tmp_path: Path, env: dict[str, str],
-          *args: str) -> str:
-    port = free_port()
-    proc = Parlons(["serve", "--port", str(port), *args], env, tmp_path / "serve.log")
-    processes.append(proc)
-    url = f"http://127.0.0.1:{port}"
-    wait_until(lambda: httpx.get(f"{url}/readyz").status_code == 200, "readiness", [proc])
-    return url
 
 
 def get_when_projected(url: str, cid: str, procs: Sequence[Parlons]) -> dict[str, Any]:
@@ -111,7 +36,7 @@ def test_embedded_serve_creates_projects_and_reads_then_stops_cleanly(
     processes: list[Parlons], tmp_path: Path,
 ) -> None:
     env = {"PARLONS_DATA_DIR": str(tmp_path), "PARLONS_WORKER_POLL_TIMEOUT": "0.1"}
-    url = serve(processes, tmp_path, env, "--demo")
+    _, url = start_serve(processes, env, tmp_path / "serve.log", "--demo")
 
     listed = wait_until(lambda: httpx.get(f"{url}/api/consultations").json()["items"],
                         "the demo consultation", processes)
@@ -145,7 +70,7 @@ def test_distributed_serve_and_worker_over_kafka_then_replay(
         "PARLONS_KAFKA_HEARTBEAT_INTERVAL_MS": "1000",
         "PARLONS_WORKER_POLL_TIMEOUT": "0.2",
     }
-    url = serve(processes, tmp_path, env, "--no-workers")
+    _, url = start_serve(processes, env, tmp_path / "serve.log", "--no-workers")
     metrics_port = free_port()
     worker = Parlons(["worker", "consultation", "--metrics-port", str(metrics_port)], env,
                      tmp_path / "worker.log")

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import APIRouter
+from harness.platform import polled
 
 from services.apikit.deps import StateDep
 from services.core.envelope import Actor, Envelope
@@ -54,15 +55,9 @@ def _client(container: Container) -> Client:
                              base_url="http://parlons.test")
 
 
-async def eventually(get: Callable[[], Awaitable[httpx.Response]],
-                     timeout: float = 5.0) -> httpx.Response:
+async def eventually(get: Callable[[], Awaitable[httpx.Response]]) -> httpx.Response:
     """Poll until not 404: projections catch up asynchronously (bounded wait)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        response = await get()
-        if response.status_code != 404 or asyncio.get_running_loop().time() > deadline:
-            return response
-        await asyncio.sleep(0.02)
+    return await polled(get, lambda r: r.status_code != 404, timeout=5.0)
 
 
 async def created_events(container: Container) -> list[Recorded]:

@@ -12,7 +12,8 @@ import httpx
 import oidc_provider_mock
 import pytest
 import werkzeug.serving
-from test_identity_web import Platform, csrf_of, open_platform
+from harness.forms import csrf_of
+from harness.platform import Platform, open_platform
 
 from services.identity.queries import identity_level
 from services.web.account.oidc import CHOOSE

@@ -7,58 +7,14 @@ consultation."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
-import pytest
-from test_identity_privacy import participant, session_client, until
-from test_identity_web import SYSTEM, Platform, open_platform
+from harness.consultations import open_consultation, propose
+from harness.forms import csrf_header, csrf_of
+from harness.platform import SYSTEM, Platform, participant, session_client, until
 
-from services.consultation.commands import (
-    CreateConsultation,
-    PhaseSpec,
-    PublishConsultation,
-    SchedulePhases,
-)
 from services.identity.commands import GrantRole
 from services.identity.queries import roles_in
-
-
-@pytest.fixture
-async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Platform]:
-    async with open_platform(tmp_path, monkeypatch) as p:
-        yield p
-
-
-async def open_consultation(p: Platform, cid: str, *, level: str,
-                            moderation: str = "post") -> None:
-    now = datetime.now(UTC)
-    for cmd in (CreateConsultation(cid, f"Consultation {cid}", cid, identity_level=level,
-                                   moderation=moderation),
-                SchedulePhases(cid, (PhaseSpec("depot", "deposit", "Dépôt",
-                                               now - timedelta(hours=1), now + timedelta(days=5),
-                                               actions=("deposit", "comment", "answer")),)),
-                PublishConsultation(cid)):
-        await p.container.handle(cmd, SYSTEM)
-
-    async def published() -> bool:
-        doc = await p.container.store.get("consultation_detail", "all", cid)
-        return doc is not None and bool(doc.get("published"))
-    await until(published)
-
-
-async def csrf_header(client: httpx.AsyncClient) -> dict[str, str]:
-    session = (await client.get("/api/session")).json()
-    return {"X-CSRF-Token": session["csrf_token"]}
-
-
-async def propose(client: httpx.AsyncClient, cid: str, key: str,
-                  headers: dict[str, str] | None = None) -> httpx.Response:
-    return await client.post(f"/api/consultations/{cid}/proposals",
-                             headers={"Idempotency-Key": key, **(headers or {})},
-                             json={"title": "Des pistes cyclables", "body": "Partout, et sûres."})
 
 
 async def test_a_logged_in_participant_deposits_through_the_api(platform: Platform) -> None:
@@ -116,9 +72,7 @@ async def test_a_visitor_without_a_session_gets_401_in_french(platform: Platform
 
 async def become_anonymous(client: httpx.AsyncClient, cid: str) -> None:
     page = await client.get(f"/participer/anonyme?consultation={cid}")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token, page.text
-    r = await client.post("/participer/anonyme", data={"csrf_token": token.group(1),
+    r = await client.post("/participer/anonyme", data={"csrf_token": csrf_of(page.text),
                                                         "consultation": cid, "suite": "/"})
     assert r.status_code == 303, r.text
 

@@ -11,12 +11,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_identity_participation import csrf_header, open_consultation, propose
-from test_identity_privacy import session_client, until
-from test_identity_web import SYSTEM, Platform, csrf_of, open_platform
+from harness.consultations import draft_consultation, open_consultation, propose
+from harness.forms import csrf_header, csrf_of
+from harness.platform import Platform, open_platform, session_client
 
-from services.consultation.commands import CreateConsultation
-from services.core.ids import new_id
 from services.identity.pow import solve
 from services.identity.queries import proof_of_work_required
 
@@ -29,16 +27,6 @@ async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIter
     monkeypatch.setenv("PARLONS_POW_WAIT_SECONDS", "30")
     async with open_platform(tmp_path, monkeypatch) as p:
         yield p
-
-
-async def consultation(p: Platform, level: str = "anonymous") -> str:
-    cid = new_id()
-    await p.container.handle(CreateConsultation(consultation_id=cid, title="Vélo", slug=cid[-8:],
-                                                identity_level=level), SYSTEM)
-    async def shown() -> bool:
-        return await p.container.store.get("consultation_detail", "all", cid) is not None
-    await until(shown)
-    return cid
 
 
 async def switch_on(p: Platform, cid: str) -> None:
@@ -69,13 +57,13 @@ def challenge_of(html: str) -> str:
 
 
 async def test_without_the_switch_an_anonymous_session_opens_directly(platform: Platform) -> None:
-    cid = await consultation(platform)
+    cid = await draft_consultation(platform)
     assert opened_session(await anonymous(platform.client(), cid))
 
 
 async def test_with_the_switch_no_or_a_wrong_solution_is_refused(platform: Platform) -> None:
     p = platform
-    cid = await consultation(p)
+    cid = await draft_consultation(p)
     await switch_on(p, cid)
     client = p.client()
     page = await client.get(f"/participer/anonyme?consultation={cid}")
@@ -97,7 +85,7 @@ async def test_with_the_switch_no_or_a_wrong_solution_is_refused(platform: Platf
 
 async def test_with_the_switch_a_solution_is_accepted_once(platform: Platform) -> None:
     p = platform
-    cid = await consultation(p)
+    cid = await draft_consultation(p)
     await switch_on(p, cid)
     client = p.client()
     challenge = challenge_of((await client.get(f"/participer/anonyme?consultation={cid}")).text)
@@ -109,7 +97,7 @@ async def test_with_the_switch_a_solution_is_accepted_once(platform: Platform) -
 
 async def test_without_javascript_waiting_then_posting_again_works(platform: Platform) -> None:
     p = platform
-    cid = await consultation(p)
+    cid = await draft_consultation(p)
     await switch_on(p, cid)
     client = p.client()
     page = await client.get(f"/participer/anonyme?consultation={cid}")
@@ -125,7 +113,7 @@ async def test_without_javascript_waiting_then_posting_again_works(platform: Pla
 
 async def test_a_consultation_requiring_an_email_refuses_anonymous_sessions(
         platform: Platform) -> None:
-    cid = await consultation(platform, level="email")
+    cid = await draft_consultation(platform, level="email")
     client = platform.client()
     page = await client.get(f"/participer/anonyme?consultation={cid}")
     assert page.status_code == 403 and "adresse électronique" in page.text

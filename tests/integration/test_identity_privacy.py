@@ -4,48 +4,24 @@ or IP address in events or log lines."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
-from test_identity_web import (
-    EMAIL_RE,
-    IP_RE,
-    SYSTEM,
-    Platform,
-    follow_link,
-    last_link,
-    open_platform,
-    post_form,
-    sign_up,
-)
+from harness.forms import csrf_of, follow_link, last_link, post_form, sign_up
+from harness.platform import SYSTEM, Platform, participant, session_client, until
 
 from services.consultation.commands import CreateConsultation
 from services.core.ids import new_id
-from services.identity.commands import GrantRole, RegisterParticipant
-from services.identity.model import new_participant_id
+from services.identity.commands import GrantRole
 from services.identity.queries import roles_in
 from services.identity.retention import apply_retention
 from services.web.backoffice.guard import all_routes, back_office_routes
 
 LOGIN = "/admin/connexion"
-
-
-@pytest.fixture
-async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Platform]:
-    async with open_platform(tmp_path, monkeypatch) as p:
-        yield p
-
-
-async def participant(p: Platform, pseudonym: str) -> str:
-    pid = new_participant_id()
-    await p.container.handle(RegisterParticipant(pid, f"{pseudonym.lower()}@exemple.fr",
-                                                 pseudonym), SYSTEM)
-    return pid
+EMAIL_RE = re.compile(rb"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z]{2,}")
+IP_RE = re.compile(rb"\b(?:\d{1,3}\.){3}\d{1,3}\b")
 
 
 async def consultation(p: Platform, slug: str) -> str:
@@ -53,24 +29,6 @@ async def consultation(p: Platform, slug: str) -> str:
     await p.container.handle(CreateConsultation(consultation_id=cid, title=f"Consultation {slug}",
                                                 slug=slug), SYSTEM)
     return cid
-
-
-def session_client(p: Platform, who: str | None, kind: str = "participant") -> httpx.AsyncClient:
-    client = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=p.app, raise_app_exceptions=False),  # type: ignore[arg-type]
-        base_url="https://parlons.test")
-    if who is not None:
-        web = p.app.state.parlons_web  # type: ignore[attr-defined]
-        client.cookies.set(web.sessions.cookie, web.sessions.issue(who, kind=kind, level="email"),
-                           domain="parlons.test")
-    return client
-
-
-async def until(check: object, timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await check():  # type: ignore[operator]
-        assert asyncio.get_running_loop().time() < deadline, "projection did not catch up"
-        await asyncio.sleep(0.02)
 
 
 def template_of(route: str) -> str:
@@ -129,15 +87,13 @@ async def test_every_back_office_route_checks_the_role_per_consultation(
         else:
             client = session_client(p, people[who])
         async with client:
-            token_page = await client.get("/connexion")
-            token = re.search(r'name="csrf_token" value="([^"]+)"', token_page.text)
-            assert token
+            token = csrf_of((await client.get("/connexion")).text)
             for route in routes:
                 template = template_of(route.path)
                 path = re.sub(r"\{cid\}", c1, template)
                 path = re.sub(r"\{[a-z_]+\}", "x", path)
                 for method in sorted(route.methods - {"HEAD"}):
-                    r = await client.request(method, path, data={"csrf_token": token.group(1)}
+                    r = await client.request(method, path, data={"csrf_token": token}
                                              if method == "POST" else None)
                     to_login = r.status_code == 303 and r.headers["location"].startswith(LOGIN)
                     may = may_use(who, template)
@@ -235,10 +191,8 @@ async def test_an_organiser_acts_in_the_back_office_under_their_own_pseudonymous
     async with session_client(p, orga) as client:
         page = await client.get(f"/admin/consultations/{cid}")
         assert page.status_code == 200
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-        assert token
         r = await client.post(f"/admin/consultations/{cid}/publication",
-                              data={"csrf_token": token.group(1), "action": "publier"})
+                              data={"csrf_token": csrf_of(page.text), "action": "publier"})
         assert r.status_code == 303, r.text
     events = [r.event for r in await p.container.log.read("consultation.events")
               if r.event.consultation_id == cid]

@@ -10,23 +10,16 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from harness.consultations import ORGANISER, publish
 
 from services.apikit.deps import participant_context
-from services.consultation.commands import (
-    CreateConsultation,
-    PhaseSpec,
-    PublishConsultation,
-    SchedulePhases,
-)
-from services.core.envelope import Actor
-from services.core.events import Meta
+from services.consultation.commands import PhaseSpec
 from services.core.participants import ParticipantContext
 from services.runtime.app import create_app
 from services.runtime.bootstrap import Container, bootstrap
 from services.runtime.runner import running
 from services.runtime.settings import Settings
 
-ORGANISER = Meta(Actor("p-organiser", "organiser"))
 LIMIT = 3
 
 
@@ -42,12 +35,8 @@ async def client(monkeypatch: pytest.MonkeyPatch
                                    worker_poll_timeout=0.01))
     async with running(container):
         now = datetime.now(UTC)
-        for cmd in (CreateConsultation("gd", "Le grand débat", "grand-debat"),
-                    SchedulePhases("gd", (PhaseSpec("d", "deposit", "Dépôt",
-                                                    now - timedelta(hours=1),
-                                                    now + timedelta(days=1)),)),
-                    PublishConsultation("gd")):
-            await container.handle(cmd, ORGANISER)
+        await publish(container, ORGANISER, "gd", "Le grand débat", "grand-debat", PhaseSpec(
+            "d", "deposit", "Dépôt", now - timedelta(hours=1), now + timedelta(days=1)))
         app = create_app(container)
         app.dependency_overrides[participant_context] = someone
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),

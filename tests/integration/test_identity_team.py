@@ -3,23 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-from test_identity_pow import consultation
-from test_identity_privacy import session_client
-from test_identity_web import Platform, csrf_of, open_platform, sign_up
-
-
-@pytest.fixture
-async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Platform]:
-    async with open_platform(tmp_path, monkeypatch) as p:
-        yield p
+from harness.consultations import draft_consultation
+from harness.forms import csrf_of, sign_up
+from harness.platform import Platform, session_client
 
 
 async def test_admin_grants_a_role_by_pseudonym(platform: Platform) -> None:
-    cid = await consultation(platform)
+    cid = await draft_consultation(platform)
     r = await sign_up(platform, platform.client(), "modo@exemple.fr", "Modo69", "69001")
     assert r.status_code in (200, 303), r.text
     async with session_client(platform, "orga", kind="admin") as admin:
@@ -32,7 +22,7 @@ async def test_admin_grants_a_role_by_pseudonym(platform: Platform) -> None:
 
 
 async def test_an_unknown_pseudonym_gets_a_french_error(platform: Platform) -> None:
-    cid = await consultation(platform)
+    cid = await draft_consultation(platform)
     async with session_client(platform, "orga", kind="admin") as admin:
         page = await admin.get(f"/admin/equipe/{cid}")
         r = await admin.post(f"/admin/equipe/{cid}", data={

@@ -5,107 +5,11 @@ and logs."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
-import httpx
 import pytest
-
-from services.core.clock import FixedClock
-from services.core.envelope import Actor
-from services.core.events import Meta
-from services.runtime.app import create_app
-from services.runtime.bootstrap import Container, bootstrap
-from services.runtime.runner import running
-from services.runtime.settings import Settings
-from services.web.passwords import hash_password
-
-ADMIN_PASSWORD = "mot de passe de test très long"
-EMAIL_RE = re.compile(rb"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z]{2,}")
-IP_RE = re.compile(rb"\b(?:\d{1,3}\.){3}\d{1,3}\b")
-SYSTEM = Meta(actor=Actor(id="system", role="system"))
-
-
-@dataclass
-class Platform:
-    container: Container
-    app: object
-    clock: FixedClock
-    data_dir: Path
-    client: Callable[[], httpx.AsyncClient]
-
-
-@pytest.fixture
-async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Platform]:
-    async with open_platform(tmp_path, monkeypatch) as p:
-        yield p
-
-
-@asynccontextmanager
-async def open_platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                        ) -> AsyncIterator[Platform]:
-    """Parlons embedded on SQLite in `tmp_path/var`, workers running, settings
-    from PARLONS_* variables set for the test only."""
-    for name, value in {"SECRET_KEY": "web-test-secret", "IDENTITY_SECRET": "id-test-secret",
-                        "ENVIRONMENT": "development", "ADMIN_USER": "orga",
-                        "ADMIN_PASSWORD_HASH": hash_password(ADMIN_PASSWORD),
-                        "SECURE_COOKIES": "true", "PUBLIC_URL": "https://parlons.test",
-                        "RATE_LOGIN_PER_HOUR": "5"}.items():
-        monkeypatch.setenv(f"PARLONS_{name}", value)
-    clock = FixedClock(datetime.now(UTC))
-    settings = Settings(event_log="sqlite", read_store="sqlite", data_dir=tmp_path / "var",
-                        worker_poll_timeout=0.02, worker_backoff_base=0.01)
-    container = bootstrap(settings, clock=clock)
-    app = create_app(container)
-    clients: list[httpx.AsyncClient] = []
-
-    def client() -> httpx.AsyncClient:
-        c = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),  # type: ignore[arg-type]
-                              base_url="https://parlons.test")
-        clients.append(c)
-        return c
-
-    async with running(container):
-        yield Platform(container, app, clock, tmp_path / "var", client)
-        for c in clients:
-            await c.aclose()
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "form without CSRF token"
-    return found.group(1)
-
-
-async def post_form(client: httpx.AsyncClient, page: str, action: str,
-                    data: dict[str, str]) -> httpx.Response:
-    token = csrf_of((await client.get(page)).text)
-    return await client.post(action, data={"csrf_token": token, **data})
-
-
-async def last_link(p: Platform) -> str:
-    outbox = await p.client().get("/dev/courriels")
-    found = re.search(r"jeton=([A-Za-z0-9_.-]+)", outbox.text)
-    assert found, outbox.text
-    return found.group(1)
-
-
-async def sign_up(p: Platform, client: httpx.AsyncClient, email: str, pseudonym: str,
-                  postcode: str = "") -> httpx.Response:
-    return await post_form(client, "/inscription", "/inscription",
-                           {"email": email, "pseudonym": pseudonym, "postcode": postcode})
-
-
-async def follow_link(client: httpx.AsyncClient, token: str) -> httpx.Response:
-    page = await client.get(f"/connexion/lien?jeton={token}")
-    if page.status_code != 200:
-        return page
-    return await client.post("/connexion/lien",
-                             data={"csrf_token": csrf_of(page.text), "jeton": token})
+from harness.forms import follow_link, last_link, post_form, sign_up
+from harness.platform import Platform
 
 
 async def test_magic_link_works_once_and_fails_when_reused(platform: Platform) -> None:

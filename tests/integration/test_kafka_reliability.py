@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import KAFKA_GROUP_TIMEOUTS
+from harness.kafka import KAFKA_GROUP_TIMEOUTS
 from kafka import KafkaAdminClient
 from tansu import Tansu
 

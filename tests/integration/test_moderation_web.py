@@ -7,14 +7,10 @@ transparency page. Forms only (no JavaScript), CSRF on every POST."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import httpx
-import pytest
-from test_identity_participation import csrf_header, open_consultation
-from test_identity_privacy import participant, session_client, until
-from test_identity_web import SYSTEM, Platform, open_platform
+from harness.consultations import open_consultation
+from harness.forms import csrf_header, post_form
+from harness.platform import SYSTEM, Platform, participant, session_client, until
 
 from services.identity.commands import GrantRole
 from services.identity.queries import roles_in
@@ -23,25 +19,6 @@ PLAIN = "Des pistes cyclables sûres le long des quais, séparées des voitures.
 PRIVATE = "Écrivez-moi à jean.dupont@exemple.fr ou au 06 12 34 56 78 pour en parler."
 CAMPAIGN = ("Nous demandons la gratuité totale des transports en commun pour tous les "
             "habitants de la métropole, dès la rentrée prochaine, sans condition.")
-
-
-@pytest.fixture
-async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Platform]:
-    async with open_platform(tmp_path, monkeypatch) as p:
-        yield p
-
-
-def token_of(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, html[:500]
-    return found.group(1)
-
-
-async def post(client: httpx.AsyncClient, page: str, action: str,
-               data: dict[str, str] | None = None) -> httpx.Response:
-    shown = await client.get(page)
-    assert shown.status_code == 200, shown.text[:500]
-    return await client.post(action, data={"csrf_token": token_of(shown.text), **(data or {})})
 
 
 async def deposit(p: Platform, author: str, texts: list[str]) -> list[str]:
@@ -97,22 +74,22 @@ async def test_queue_claim_mask_decide_appeal_and_transparency(platform: Platfor
         assert "jean.dupont@exemple.fr" in item.text  # the original, for the moderator
         masked = re.search(r'<textarea[^>]*name="texte"[^>]*>([^<]*)</textarea>', item.text)
         assert masked and "jean.dupont@exemple.fr" not in masked.group(1)
-        refused = await post(modo, f"{base}/elements/{private}", f"{base}/elements/{private}/"
-                             "masquage")
+        refused = await post_form(modo, f"{base}/elements/{private}", f"{base}/elements/{private}/"
+                                  "masquage")
         assert refused.status_code == 400 and "Prenez d" in refused.text  # claim first
         page = f"{base}/elements/{private}"
-        assert (await post(modo, page, f"{page}/prise")).status_code == 303
-        r = await post(modo, page, f"{page}/masquage", {"texte": masked.group(1)})
+        assert (await post_form(modo, page, f"{page}/prise")).status_code == 303
+        r = await post_form(modo, page, f"{page}/masquage", {"texte": masked.group(1)})
         assert r.status_code == 303, r.text
-        r = await post(modo, page, f"{page}/decision", {"decision": "approved"})
+        r = await post_form(modo, page, f"{page}/decision", {"decision": "approved"})
         assert r.status_code == 303, r.text
         page = f"{base}/elements/{plain}"
-        await post(modo, page, f"{page}/prise")
-        bad = await post(modo, page, f"{page}/decision", {"decision": "hidden",
-                                                          "motif": "inconnu"})
+        await post_form(modo, page, f"{page}/prise")
+        bad = await post_form(modo, page, f"{page}/decision", {"decision": "hidden",
+                                                               "motif": "inconnu"})
         assert bad.status_code == 400 and "charte" in bad.text
-        r = await post(modo, page, f"{page}/decision", {"decision": "hidden",
-                                                        "motif": "hors_sujet"})
+        r = await post_form(modo, page, f"{page}/decision", {"decision": "hidden",
+                                                             "motif": "hors_sujet"})
         assert r.status_code == 303, r.text
         no_csrf = await modo.post(f"{page}/prise", data={})
         assert no_csrf.status_code == 403
@@ -136,10 +113,10 @@ async def test_queue_claim_mask_decide_appeal_and_transparency(platform: Platfor
     await until(appealed)
     page = f"{base}/elements/{plain}"
     async with session_client(p, people["Modo"]) as modo:
-        same = await post(modo, page, f"{page}/recours", {"issue": "overturned"})
+        same = await post_form(modo, page, f"{page}/recours", {"issue": "overturned"})
         assert same.status_code == 400 and "autre modérateur" in same.text
     async with session_client(p, people["Modo2"]) as second:
-        r = await post(second, page, f"{page}/recours", {"issue": "overturned"})
+        r = await post_form(second, page, f"{page}/recours", {"issue": "overturned"})
         assert r.status_code == 303, r.text
 
     async def overturned() -> bool:
@@ -165,7 +142,7 @@ async def test_bulk_decision_on_a_campaign_group(platform: Platform) -> None:
     async with session_client(p, people["Modo"]) as modo:
         shown = await modo.get(page)
         assert shown.status_code == 200 and shown.text.count("/elements/") == 4
-        r = await post(modo, page, page, {"decision": "rejected", "motif": "campagne"})
+        r = await post_form(modo, page, page, {"decision": "rejected", "motif": "campagne"})
         assert r.status_code == 303 and r.headers["location"].endswith("decidees=4")
 
     async def decided() -> bool:
@@ -183,9 +160,10 @@ async def test_organisers_edit_the_charter_and_moderators_cannot(platform: Platf
     async with session_client(p, people["Orga"]) as orga:
         shown = await orga.get(page)
         assert shown.status_code == 200 and "hors_sujet : Hors sujet" in shown.text
-        bad = await post(orga, page, page, {"charte": "hors sujet sans deux-points"})
+        bad = await post_form(orga, page, page, {"charte": "hors sujet sans deux-points"})
         assert bad.status_code == 400 and "Ligne 1" in bad.text
-        r = await post(orga, page, page, {"charte": "troll : Trollage\nhors_sujet : Hors sujet"})
+        r = await post_form(orga, page, page,
+                            {"charte": "troll : Trollage\nhors_sujet : Hors sujet"})
         assert r.status_code == 303, r.text
         assert "troll : Trollage" in (await orga.get(page)).text
     async with session_client(p, people["Modo"]) as modo:

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
+from harness.search_events import sample
 
 from services.apikit.deps import analyst_context
 from services.core.participants import AnalystContext
@@ -21,9 +21,6 @@ from services.runtime.cli import rebuild
 from services.runtime.settings import Settings
 from services.search.port import SearchRequest
 from services.store.projection import project_batch
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "search"))
-from search_events import sample
 
 QUERIES = ["", "piste", "velo OR bus", '"garage a velos"', "tramway port", "-bus", "train"]
 

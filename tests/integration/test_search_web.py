@@ -6,14 +6,11 @@ hint with and without htmx, bad input as a French 400, JSON errors under /api.""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import httpx
 import pytest
-from test_identity_participation import csrf_header, open_consultation
-from test_identity_privacy import participant, session_client, until
-from test_identity_web import SYSTEM, Platform, open_platform
+from harness.consultations import open_consultation
+from harness.forms import csrf_header, csrf_of, post_form
+from harness.platform import SYSTEM, Platform, participant, session_client, until
 
 from services.deposit.commands import SetContributionPolicy
 from services.identity.commands import GrantRole
@@ -25,24 +22,6 @@ NASTY = "Un vélo <script>alert(1)</script> & des bancs publics."
 HIDDEN = "Vélo hors sujet : proposition masquée par la modération."
 GONE = "Vélo retiré : son auteur a retiré cette proposition."
 BASE = "/admin/analyse/c1"
-
-
-@pytest.fixture
-async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Platform]:
-    async with open_platform(tmp_path, monkeypatch) as p:
-        yield p
-
-
-def token_of(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, html[:500]
-    return found.group(1)
-
-
-async def post(client: httpx.AsyncClient, page: str, action: str,
-               data: dict[str, str] | None = None) -> httpx.Response:
-    shown = await client.get(page)
-    return await client.post(action, data={"csrf_token": token_of(shown.text), **(data or {})})
 
 
 @pytest.fixture
@@ -87,9 +66,9 @@ async def world(platform: Platform) -> dict[str, str]:
     await until(item_ready, timeout=10)
     page = f"/admin/moderation/c1/elements/{ids['hidden']}"
     async with session_client(p, people["Modo"]) as modo:
-        assert (await post(modo, page, f"{page}/prise")).status_code == 303
-        r = await post(modo, page, f"{page}/decision", {"decision": "hidden",
-                                                        "motif": "hors_sujet"})
+        assert (await post_form(modo, page, f"{page}/prise")).status_code == 303
+        r = await post_form(modo, page, f"{page}/decision", {"decision": "hidden",
+                                                             "motif": "hors_sujet"})
         assert r.status_code == 303, r.text
 
     async def indexed() -> bool:  # the indexer runs in the background
@@ -146,7 +125,7 @@ async def test_similar_proposals_hint_with_and_without_htmx(
         assert 'hx-trigger="keyup changed delay:500ms from:#f-title"' in form.text
         assert "Voir les propositions similaires" in form.text
         shown = await simple.post("/consultations/c1/propositions/nouvelle", data={
-            "csrf_token": token_of(form.text), "cle": "cle-1", "etape": "similaires",
+            "csrf_token": csrf_of(form.text), "cle": "cle-1", "etape": "similaires",
             "title": "Pistes cyclables", "body": ""})
         assert shown.status_code == 200 and world["id_velo"] in shown.text
         assert 'value="Pistes cyclables"' in shown.text  # the typed title stays
@@ -171,7 +150,7 @@ async def test_workspace_role_walk(platform: Platform, world: dict[str, str]) ->
         else:
             client = session_client(p, world[who])
         async with client:
-            token = token_of((await client.get("/connexion")).text)
+            token = csrf_of((await client.get("/connexion")).text)
             for method, path in (("GET", BASE), ("POST", f"{BASE}/recherches"),
                                  ("POST", f"{BASE}/recherches/x/suppression"),
                                  ("GET", f"{BASE}/export.csv?q=velo")):
@@ -227,14 +206,14 @@ async def test_saved_searches_are_saved_listed_reopened_and_deleted(
         params = re.search(r'name="params" value="([^"]*)"', shown.text)
         assert params
         r = await ana.post(f"{BASE}/recherches", data={
-            "csrf_token": token_of(shown.text), "cle": "s-1", "name": "Vélo, votes",
+            "csrf_token": csrf_of(shown.text), "cle": "s-1", "name": "Vélo, votes",
             "params": params.group(1).replace("&amp;", "&")})
         assert r.status_code == 303, r.text
         again = await ana.post(f"{BASE}/recherches", data={  # a double click
-            "csrf_token": token_of(shown.text), "cle": "s-1", "name": "Vélo, votes",
+            "csrf_token": csrf_of(shown.text), "cle": "s-1", "name": "Vélo, votes",
             "params": "q=velo"})
         assert again.status_code == 303
-        empty = await post(ana, BASE, f"{BASE}/recherches", {"cle": "s-2", "name": "  "})
+        empty = await post_form(ana, BASE, f"{BASE}/recherches", {"cle": "s-2", "name": "  "})
         assert empty.status_code == 400 and 'id="f-name-err"' in empty.text
         listed = await ana.get(BASE)
         link = re.search(r'<a href="(/admin/analyse/c1\?[^"]+)">Vélo, votes</a>', listed.text)
@@ -247,7 +226,7 @@ async def test_saved_searches_are_saved_listed_reopened_and_deleted(
     assert events[0].event.actor.id == world["Ana"] and events[0].event.data["owner_id"] == \
         world["Ana"]
     async with session_client(p, world["Orga"]) as orga:  # the team shares the list
-        r = await post(orga, BASE, f"{BASE}/recherches/s-1/suppression")
+        r = await post_form(orga, BASE, f"{BASE}/recherches/s-1/suppression")
         assert r.status_code == 303
         assert "Vélo, votes</a>" not in (await orga.get(BASE)).text
 

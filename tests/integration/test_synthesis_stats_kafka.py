@@ -5,12 +5,12 @@ broker of the test session) gives the figures it gives embedded."""
 from __future__ import annotations
 
 import asyncio
-import sys
 import uuid
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from harness.stats_world import QUESTIONNAIRE_DOC, world
 
 from services.runtime.bootstrap import bootstrap
 from services.runtime.runner import running
@@ -20,9 +20,6 @@ from services.store.port import ReadStore
 from services.store.projection import project_batch
 from services.synthesis.stats.projection import ClosedStatsProjection
 from services.synthesis.stats.read import closed_question_stats
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
-from synthesis.stats_world import QUESTIONNAIRE_DOC, world
 
 pytestmark = pytest.mark.kafka
 

@@ -9,13 +9,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-from test_identity_participation import csrf_header, open_consultation
-from test_identity_privacy import session_client, until
-from test_identity_web import SYSTEM, Platform, open_platform
+from harness.consultations import open_consultation
+from harness.forms import csrf_header
+from harness.platform import SYSTEM, Platform, session_client, until
 
 from services.consultation.content_commands import OptionSpec, QuestionSpec, SaveQuestionnaire
 from services.identity.commands import GrantRole, RegisterParticipant
@@ -35,12 +33,6 @@ QUESTIONS = (
                  allow_other=True),
     QuestionSpec("idees", "open", "Vos idées ?"),
 )
-
-
-@pytest.fixture
-async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Platform]:
-    async with open_platform(tmp_path, monkeypatch) as p:
-        yield p
 
 
 @pytest.fixture

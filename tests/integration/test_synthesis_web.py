@@ -8,14 +8,11 @@ and nothing is stored."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import httpx
 import pytest
-from test_identity_participation import csrf_header, open_consultation
-from test_identity_privacy import participant, session_client, until
-from test_identity_web import SYSTEM, Platform, open_platform
+from harness.consultations import open_consultation
+from harness.forms import csrf_header, post_form
+from harness.platform import SYSTEM, Platform, participant, session_client, until
 
 from services.core.envelope import Actor
 from services.core.events import Meta
@@ -38,28 +35,6 @@ NASTY = "Des pistes cyclables <script>alert(1)</script> & des vélos pour tous"
 HIDDEN = "Vélos et pistes cyclables : texte masqué ensuite par la modération"
 GONE = "Vélos et pistes cyclables : proposition retirée par son auteur"
 BASE = "/admin/analyse/c1/synthese"
-
-
-@pytest.fixture
-async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Platform]:
-    async with open_platform(tmp_path, monkeypatch) as p:
-        yield p
-
-
-def token_of(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, html[:500]
-    return found.group(1)
-
-
-async def post(client: httpx.AsyncClient, page: str, action: str,
-               data: dict[str, str] | list[tuple[str, str]] | None = None) -> httpx.Response:
-    shown = await client.get(page)
-    pairs = list(data.items()) if isinstance(data, dict) else list(data or [])
-    fields: dict[str, list[str]] = {"csrf_token": [token_of(shown.text)]}
-    for k, v in pairs:
-        fields.setdefault(k, []).append(v)
-    return await client.post(action, data=fields)
 
 
 @pytest.fixture
@@ -140,10 +115,10 @@ async def test_run_validate_publish_follow_up(platform: Platform,
     async with session_client(p, world["Ana"]) as ana:
         page = await ana.get(BASE)
         assert page.status_code == 200 and "Lancer une analyse" in page.text
-        bad = await post(ana, BASE, f"{BASE}/analyses", {"mode": "full", "n_themes": "1"})
+        bad = await post_form(ana, BASE, f"{BASE}/analyses", {"mode": "full", "n_themes": "1"})
         assert bad.status_code == 400 and "entre 2 et 50" in bad.text
-        r = await post(ana, BASE, f"{BASE}/analyses", {"mode": "full", "n_themes": "2",
-                                                       "seed": "3"})
+        r = await post_form(ana, BASE, f"{BASE}/analyses", {"mode": "full", "n_themes": "2",
+                                                            "seed": "3"})
         assert r.status_code == 303, r.text
         run_page = r.headers["location"]
         run_id = run_page.rsplit("/", 1)[1]
@@ -175,27 +150,27 @@ async def test_run_validate_publish_follow_up(platform: Platform,
                 (f"{run_page}/themes/{velo}/fusion", {"into_theme_id": velo}, "lui-même"),
                 (f"{run_page}/themes/t404/nom", {"label": "Nom"}, "n&#39;existe pas"),
                 (f"{run_page}/themes/{velo}/decoupage", {"label": "Rien"}, "au moins une")):
-            r = await post(ana, run_page, action, data)
+            r = await post_form(ana, run_page, action, data)
             assert r.status_code == 400 and words in r.text, (action, r.text[-2000:])
         assert len(await p.container.log.read("synthesis.events", limit=10_000)) == before
-        r = await post(ana, run_page, f"{run_page}/themes/{velo}/nom",
-                       {"label": "Mobilité <b>douce</b>"})
+        r = await post_form(ana, run_page, f"{run_page}/themes/{velo}/nom",
+                            {"label": "Mobilité <b>douce</b>"})
         assert r.status_code == 303
-        r = await post(ana, f"{run_page}/themes/{velo}", f"{run_page}/themes/{velo}/decoupage",
-                       [("label", "Garages à vélos"), ("retour", "theme"),
-                        *[("contribution_ids", i) for i in split_ids]])
+        r = await post_form(ana, f"{run_page}/themes/{velo}", f"{run_page}/themes/{velo}/decoupage",
+                            [("label", "Garages à vélos"), ("retour", "theme"),
+                             *[("contribution_ids", i) for i in split_ids]])
         assert r.status_code == 303, r.text
         nasty_theme = theme_of[world["id_nasty"]]
-        r = await post(ana, f"{run_page}/themes/{nasty_theme}",
-                       f"{run_page}/themes/{nasty_theme}/verbatims",
-                       {"contribution_id": world["id_nasty"]})
+        r = await post_form(ana, f"{run_page}/themes/{nasty_theme}",
+                            f"{run_page}/themes/{nasty_theme}/verbatims",
+                            {"contribution_id": world["id_nasty"]})
         assert r.status_code == 303
-        r = await post(ana, run_page, f"{run_page}/publication")
+        r = await post_form(ana, run_page, f"{run_page}/publication")
         assert r.status_code == 303
-        frozen = await post(ana, run_page, f"{run_page}/themes/{velo}/nom", {"label": "Autre"})
+        frozen = await post_form(ana, run_page, f"{run_page}/themes/{velo}/nom", {"label": "Autre"})
         assert frozen.status_code == 400 and "publiée" in frozen.text
         # an update starts from the validated themes (names, split) of the last run
-        r = await post(ana, BASE, f"{BASE}/analyses", {"mode": "incremental"})
+        r = await post_form(ana, BASE, f"{BASE}/analyses", {"mode": "incremental"})
         assert r.status_code == 303, r.text
         update = await wait_run(p, r.headers["location"].rsplit("/", 1)[1])
         assert update["base_run_id"] == run_id and len(update["theme_ids"]) == 3  # type: ignore[arg-type]
@@ -207,14 +182,14 @@ async def test_run_validate_publish_follow_up(platform: Platform,
     await until(item_ready, timeout=10)
     page = f"/admin/moderation/c1/elements/{world['id_hidden']}"
     async with session_client(p, world["Modo"]) as modo:
-        assert (await post(modo, page, f"{page}/prise")).status_code == 303
+        assert (await post_form(modo, page, f"{page}/prise")).status_code == 303
 
         async def claimed() -> bool:
             doc = await p.container.store.get("moderation_items", "all", world["id_hidden"])
             return bool(doc and doc["claimed_by"])
         await until(claimed, timeout=10)
-        r = await post(modo, page, f"{page}/decision", {"decision": "hidden",
-                                                        "motif": "hors_sujet"})
+        r = await post_form(modo, page, f"{page}/decision", {"decision": "hidden",
+                                                             "motif": "hors_sujet"})
         assert r.status_code == 303, r.text
 
     async def hidden_gone() -> bool:
@@ -260,18 +235,18 @@ async def test_run_validate_publish_follow_up(platform: Platform,
     # follow-up: the organiser answers on the vélo theme; its contributors hear of it
     suites = "/admin/consultations/c1/suites"
     async with session_client(p, world["Orga"]) as orga:
-        empty = await post(orga, suites, suites, {"title": "", "body": "x",
-                                                  "status": "under_review"})
+        empty = await post_form(orga, suites, suites, {"title": "", "body": "x",
+                                                       "status": "under_review"})
         assert empty.status_code == 400 and "Indiquez le titre" in empty.text
-        r = await post(orga, suites, suites, [("title", "Un plan vélo"),
-                                              ("body", "Le conseil étudie un plan vélo."),
-                                              ("status", "under_review"),
-                                              ("theme_ids", velo)])
+        r = await post_form(orga, suites, suites, [("title", "Un plan vélo"),
+                                                   ("body", "Le conseil étudie un plan vélo."),
+                                                   ("status", "under_review"),
+                                                   ("theme_ids", velo)])
         assert r.status_code == 303, r.text
         listed = await orga.get(suites)
         response_id = re.findall(r'/suites/([\w-]+)/statut"', listed.text)[0]
-        r = await post(orga, suites, f"{suites}/{response_id}/statut",
-                       {"status": "adopted", "note": "Voté le 3 mars."})
+        r = await post_form(orga, suites, f"{suites}/{response_id}/statut",
+                            {"status": "adopted", "note": "Voté le 3 mars."})
         assert r.status_code == 303
     async with session_client(p, world["Auteur"]) as author:
         async def noticed() -> bool:

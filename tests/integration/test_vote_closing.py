@@ -9,20 +9,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from test_first_flow import Parlons, free_port, processes, wait_until
+from harness.consultations import publish
+from harness.processes import Parlons, free_port, wait_until
 
-from services.consultation.commands import (
-    CreateConsultation,
-    PhaseSpec,
-    PublishConsultation,
-    SchedulePhases,
-)
+from services.consultation.commands import PhaseSpec
 from services.core.envelope import Actor
 from services.core.events import Meta
 from services.runtime.bootstrap import bootstrap
 from services.runtime.settings import Settings
-
-__all__ = ["processes"]  # the fixture, imported for this module
 
 CID = "c-closed"
 
@@ -32,11 +26,9 @@ async def seed_ended_phase(data: Path) -> None:
     now = datetime.now(UTC)
     meta = Meta(Actor("organiser-1", "organiser"))
     async with container:
-        await container.handle(CreateConsultation(CID, "Vote clos", "vote-clos"), meta)
-        await container.handle(SchedulePhases(CID, (PhaseSpec(
+        await publish(container, meta, CID, "Vote clos", "vote-clos", PhaseSpec(
             "vote", "vote", "Vote", now - timedelta(days=2), now - timedelta(hours=1),
-            actions=("vote_agree",)),)), meta)
-        await container.handle(PublishConsultation(CID), meta)
+            actions=("vote_agree",)))
 
 
 def test_serve_freezes_the_results_of_an_ended_phase(tmp_path: Path,

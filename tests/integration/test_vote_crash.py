@@ -25,14 +25,12 @@ from pathlib import Path
 import aiohttp
 import httpx
 import pytest
-from test_first_flow import Parlons, free_port, processes, wait_until
-from test_vote_concurrency import CID, seed
+from harness.processes import SEEDED_VOTE, Parlons, seed_vote, start_serve, wait_until
 
 from services.runtime.bootstrap import bootstrap
 from services.runtime.settings import Settings
 from services.vote.recount import compare, read_all
 
-__all__ = ["processes"]  # the fixture, imported for this module
 ITEMS, VOTERS = 100, 200  # 20,000 distinct (item, participant) pairs
 KILL_AFTER = 6_000  # acknowledged ballots before the SIGKILL
 CONNECTIONS = 48
@@ -94,12 +92,7 @@ def serve(data: Path, processes: list[Parlons], n: int) -> tuple[Parlons, str]:
     env = {"PARLONS_DATA_DIR": str(data), "PARLONS_VOTE_TRUST_PARTICIPANT_HEADER": "1",
            "PARLONS_LOG_LEVEL": "WARNING",
            "PARLONS_RATE_ACTION_PER_MINUTE": "100000000"}
-    port = free_port()
-    proc = Parlons(["serve", "--port", str(port)], env, data / f"serve{n}.log")
-    processes.append(proc)
-    url = f"http://127.0.0.1:{port}"
-    wait_until(lambda: httpx.get(f"{url}/readyz").status_code == 200, "readiness", [proc])
-    return proc, url
+    return start_serve(processes, env, data / f"serve{n}.log")
 
 
 async def logged_ballots(data: Path) -> Counter[str]:
@@ -116,7 +109,7 @@ def stream_of(item: str, voter: str) -> str:
 
 def test_kill_9_during_load_every_acknowledged_ballot_counted_once(
         tmp_path: Path, processes: list[Parlons]) -> None:
-    items = asyncio.run(seed(tmp_path, ITEMS))
+    items = asyncio.run(seed_vote(tmp_path, ITEMS))
     pairs = ballots(items)
     first, url = serve(tmp_path, processes, 0)
     acked = asyncio.run(load(url, pairs, kill=first))
@@ -137,7 +130,7 @@ def test_kill_9_during_load_every_acknowledged_ballot_counted_once(
     per_item = Counter(item for item, _ in acked)
 
     def caught_up() -> dict[str, int] | None:
-        r = httpx.get(f"{url}/api/consultations/{CID}/phases/vote/results?limit=200")
+        r = httpx.get(f"{url}/api/consultations/{SEEDED_VOTE}/phases/vote/results?limit=200")
         tallies = {d["item_id"]: d["agree"]["agree"] for d in r.json()["items"]}
         return tallies if sum(tallies.values()) == len(pairs) else None
     tallies = wait_until(caught_up, "tallies caught up", processes[1:], timeout=CATCH_UP_S)

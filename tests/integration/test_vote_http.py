@@ -21,27 +21,16 @@ from typing import Any
 
 import httpx
 import pytest
-from test_identity_participation import csrf_header
-from test_identity_privacy import participant, session_client, until
-from test_identity_web import SYSTEM, Platform, open_platform
+from harness.consultations import AGREE, VOTE_CID, open_vote, publish, shown_with_phases
+from harness.forms import csrf_header, post_form
+from harness.platform import SYSTEM, Platform, open_platform, participant, session_client, until
 
-from services.consultation.commands import (
-    CreateConsultation,
-    PhaseSpec,
-    PublishConsultation,
-    SchedulePhases,
-)
-from services.core.participants import ModeratorContext, ParticipantContext
-from services.deposit.commands import (
-    SetContributionPolicy,
-    SubmitProposal,
-    WithdrawContribution,
-)
-from services.moderation.commands import ClaimItem, Decide
+from services.consultation.commands import PhaseSpec
+from services.core.participants import ParticipantContext
+from services.deposit.commands import SubmitProposal
 
-CID = "velo"
+CID = VOTE_CID
 RESULTS = f"/api/consultations/{CID}/phases/vote/results?limit=200"
-AGREE = {"kind": "agree", "choice": "agree"}
 
 
 @pytest.fixture
@@ -51,58 +40,10 @@ async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIter
         yield p
 
 
-async def open_vote(p: Platform) -> None:
-    """A consultation whose phase allows deposits and every kind of vote, four
-    published proposals, one hidden by a moderator, one withdrawn by its author."""
-    now = p.clock.now()
-    for cmd in (CreateConsultation(CID, "Le vélo en ville", CID, identity_level="email"),
-                SchedulePhases(CID, (PhaseSpec(
-                    "vote", "vote", "Vote", now - timedelta(hours=1), now + timedelta(days=5),
-                    actions=("deposit", "vote_support", "vote_agree", "vote_ranking")),)),
-                PublishConsultation(CID), SetContributionPolicy(CID, withdraw_allowed=True)):
-        await p.container.handle(cmd, SYSTEM)
-
-    async def published() -> bool:
-        doc = await p.container.store.get("consultation_detail", "all", CID)
-        return bool(doc and doc["published"] and doc.get("phases"))
-    await until(published)
-    authors = [ParticipantContext(f"p-author{n}", "email") for n in range(6)]
-    for n, author in enumerate(authors):
-        await p.container.handle(SubmitProposal(
-            f"item-{n}", CID, author, f"Proposition {n}",
-            "Une proposition assez longue pour passer."), SYSTEM)
-    await until(lambda: _try(p, WithdrawContribution("item-5", authors[5])))
-    modo = ModeratorContext("p-modo")
-    await until(lambda: _try(p, ClaimItem("item-4", modo)))  # once the queue has it
-    await until(lambda: _try(p, Decide("item-4", modo, "hidden", "hors_sujet")))
-
-    async def ready() -> bool:
-        items = p.container.store
-        shown = await items.get("public_state", "all", "item-4")
-        gone = await items.get("deposit_contributions", "all", "item-5")
-        return bool(shown and shown.get("decision") == "hidden" and gone
-                    and gone.get("withdrawn"))
-    await until(ready)
-
-
-async def _try(p: Platform, command: object) -> bool:
-    try:
-        await p.container.handle(command, SYSTEM)
-    except Exception:  # a read model not caught up yet: tried again
-        return False
-    return True
-
-
 async def published_consultation(p: Platform, cid: str, *phases: PhaseSpec) -> None:
     """Create, schedule and publish `cid`; return once the read model shows it."""
-    for cmd in (CreateConsultation(cid, f"Consultation {cid}", cid),
-                SchedulePhases(cid, phases), PublishConsultation(cid)):
-        await p.container.handle(cmd, SYSTEM)
-
-    async def published() -> bool:
-        doc = await p.container.store.get("consultation_detail", "all", cid)
-        return bool(doc and doc["published"] and doc.get("phases"))
-    await until(published)
+    await publish(p.container, SYSTEM, cid, f"Consultation {cid}", cid, *phases)
+    await until(lambda: shown_with_phases(p.container, cid))
 
 
 async def vote_events(p: Platform) -> list[str]:
@@ -209,34 +150,26 @@ async def test_a_ballot_after_the_close_is_refused(platform: Platform) -> None:
     assert await vote_events(p) == ["vote.BallotCast"]
 
 
-async def form_post(client: httpx.AsyncClient, page: str, action: str,
-                    data: dict[str, str]) -> httpx.Response:
-    html = (await client.get(page)).text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert token, html
-    return await client.post(action, data={"csrf_token": token.group(1), **data})
-
-
 async def test_vote_buttons_without_javascript(platform: Platform) -> None:
     p = platform
     async with session_client(p, await participant(p, "Anne")) as client:
         page = await client.get(f"/vote/{CID}")
         assert page.status_code == 200 and "accord</button>" in page.text
         assert "Proposition 4" not in page.text and "Proposition 5" not in page.text
-        r = await form_post(client, f"/vote/{CID}", f"/vote/{CID}/item-1",
+        r = await post_form(client, f"/vote/{CID}", f"/vote/{CID}/item-1",
                             {"kind": "agree", "choice": "agree", "qualifications": "realiste"})
         assert r.status_code == 303, r.text
         await settled(p, client, "item-1", {"agree": 1})
         mine = await client.get("/mes-votes")
         assert "Proposition 1" in mine.text and "accord" in mine.text
-        bad = await form_post(client, f"/vote/{CID}", f"/vote/{CID}/item-1",
+        bad = await post_form(client, f"/vote/{CID}", f"/vote/{CID}/item-1",
                               {"kind": "agree", "choice": "bof"})
         assert bad.status_code == 400 and "Vote refusé" in bad.text
         assert "Choix de vote invalide" in bad.text
-        hidden = await form_post(client, f"/vote/{CID}", f"/vote/{CID}/item-4",
+        hidden = await post_form(client, f"/vote/{CID}", f"/vote/{CID}/item-4",
                                  {"kind": "agree", "choice": "agree"})
         assert hidden.status_code == 400 and "modération" in hidden.text
-        gone = await form_post(client, "/mes-votes", f"/vote/{CID}/item-1",
+        gone = await post_form(client, "/mes-votes", f"/vote/{CID}/item-1",
                                {"kind": "agree", "choice": "retirer", "suite": "/mes-votes"})
         assert gone.status_code == 303 and gone.headers["location"] == "/mes-votes"
         await settled(p, client, "item-1", {"agree": 0})
@@ -254,7 +187,7 @@ async def test_ranking_form_and_results_by_borda_and_first_choices(platform: Pla
             assert page.status_code == 200 and "1er choix" in page.text
             assert "5e choix" in page.text and "Proposition 4" not in page.text
             fields = {f"rang-{n + 1}": item for n, item in enumerate(order)}
-            r = await form_post(client, form, form, {**fields, "rang-5": ""})
+            r = await post_form(client, form, form, {**fields, "rang-5": ""})
             assert r.status_code == 303 and r.headers["location"].endswith("?ok=1"), r.text
 
     async def counted() -> bool:
@@ -280,10 +213,10 @@ async def test_a_refused_ranking_form_keeps_the_choices_and_stores_nothing(
     p = platform
     form = f"/vote/{CID}/classement"
     async with session_client(p, await participant(p, "Anne")) as client:
-        r = await form_post(client, form, form, {"rang-1": "item-1", "rang-2": "item-1"})
+        r = await post_form(client, form, form, {"rang-1": "item-1", "rang-2": "item-1"})
         assert r.status_code == 400 and "deux fois la même proposition" in r.text
         assert re.search(r'<option value="item-1" selected>', r.text)
-        late = await form_post(client, form, form, {"rang-1": "item-4"})
+        late = await post_form(client, form, form, {"rang-1": "item-4"})
         assert late.status_code == 400 and "modération" in late.text
     assert await vote_events(p) == []
 

@@ -12,10 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
-from test_identity_participation import csrf_header
-from test_identity_privacy import participant, session_client
-from test_identity_web import Platform, open_platform
-from test_vote_http import AGREE, open_vote
+from harness.consultations import AGREE, open_vote
+from harness.forms import csrf_header
+from harness.platform import Platform, open_platform, participant, session_client
 
 from services.vote import api_cast
 from services.vote.api_cast import LeanBallotRoute

@@ -9,8 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from test_first_flow import ROOT
-from test_vote_concurrency import CID, seed
+from harness.processes import ROOT, SEEDED_VOTE, seed_vote
 
 from services.core.envelope import Actor
 from services.core.events import Meta
@@ -44,7 +43,7 @@ async def cast_and_project(data: Path, items: list[str]) -> None:
 async def tamper(data: Path, item: str) -> None:
     container = bootstrap(Settings(data_dir=data))
     async with container:
-        part = tally_partition(CID, "vote")
+        part = tally_partition(SEEDED_VOTE, "vote")
         doc = await container.store.get(TALLIES, part, item)
         assert doc is not None
         doc["agree"]["agree"] += 1
@@ -53,7 +52,7 @@ async def tamper(data: Path, item: str) -> None:
 
 
 def test_recount_command_zero_difference_then_reports_a_tampered_tally(tmp_path: Path) -> None:
-    items = asyncio.run(seed(tmp_path, 3))
+    items = asyncio.run(seed_vote(tmp_path, 3))
     asyncio.run(cast_and_project(tmp_path, items))
     done = parlons_recount(tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -3,31 +3,18 @@ errors next to the field with nothing saved, create/schedule/publish."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
-from dataclasses import replace
 
 import httpx
 import pytest
-from web_harness import ADMIN_PASSWORD, make_container, make_deps
-
-from services.web.app import create_web_app
+from harness.forms import csrf_of
+from harness.web import ADMIN_PASSWORD, web_client
 
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    container = make_container()
-    async with container:
-        app = create_web_app(make_deps(container))
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            yield c
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "form without CSRF token"
-    return found.group(1)
+    async with web_client() as c:
+        yield c
 
 
 async def login(client: httpx.AsyncClient) -> None:
@@ -90,17 +77,14 @@ async def test_recount_page_is_reached_beside_the_content_pages():
     """`/admin/consultations/<cid>/recomptage` is the vote package's recount page,
     not taken for a kind of content (it answered 404 while a generic
     `/admin/consultations/{cid}/{kind}` route caught it)."""
-    container = make_container()
-    async with container:
-        # the recount reads the event log, a port the page asks for by name
-        app = create_web_app(replace(make_deps(container), ports=container.ports))
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            await login(c)
-            created = await create(c, title="Budget participatif", slug="budget")
-            assert created.status_code == 303
-            cid = created.headers["location"].rsplit("/", 1)[1]
-            r = await c.get(f"/admin/consultations/{cid}/recomptage")
-            assert r.status_code == 200
-            assert "<h1>Recomptage des votes</h1>" in r.text and "Budget participatif" in r.text
-            assert "Aucune différence" in r.text
+    # the recount reads the event log, a port the page asks for by name (make_deps
+    # hands the container's ports to the web app)
+    async with web_client() as c:
+        await login(c)
+        created = await create(c, title="Budget participatif", slug="budget")
+        assert created.status_code == 303
+        cid = created.headers["location"].rsplit("/", 1)[1]
+        r = await c.get(f"/admin/consultations/{cid}/recomptage")
+        assert r.status_code == 200
+        assert "<h1>Recomptage des votes</h1>" in r.text and "Budget participatif" in r.text
+        assert "Aucune différence" in r.text

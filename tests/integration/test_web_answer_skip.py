@@ -7,27 +7,19 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-import httpx
-from web_harness import catch_up, make_container, make_deps
+from harness.consultations import ORGANISER, publish
+from harness.web import app_client, catch_up, make_container, make_deps
 
-from services.consultation.commands import (
-    CreateConsultation,
-    PhaseSpec,
-    PublishConsultation,
-    SchedulePhases,
-)
+from services.consultation.commands import PhaseSpec
 from services.consultation.content_commands import (
     ConditionSpec,
     OptionSpec,
     QuestionSpec,
     SaveQuestionnaire,
 )
-from services.core.envelope import Actor
-from services.core.events import Meta
 from services.deposit.projections import BY_AUTHOR
 from services.web.app import create_web_app
 
-ORGANISER = Meta(Actor("p-organiser", "organiser"))
 QUESTIONS = (
     QuestionSpec("touche", "single", "Êtes-vous touché ?",
                  options=(OptionSpec("oui", "Oui"), OptionSpec("non", "Non"))),
@@ -42,20 +34,14 @@ async def test_skipping_an_optional_parent_still_lets_the_participant_send() -> 
     container = make_container()
     async with container:
         now = datetime.now(UTC)
-        for cmd in (CreateConsultation("climat", "Climat", "climat"),
-                    SchedulePhases("climat", (PhaseSpec("q", "questionnaire", "Questionnaire",
-                                                        now - timedelta(hours=1),
-                                                        now + timedelta(days=1)),)),
-                    PublishConsultation("climat"),
-                    SaveQuestionnaire("transition", "climat", "Transition", QUESTIONS)):
-            await container.handle(cmd, ORGANISER)
+        await publish(container, ORGANISER, "climat", "Climat", "climat", PhaseSpec(
+            "q", "questionnaire", "Questionnaire", now - timedelta(hours=1),
+            now + timedelta(days=1)))
+        await container.handle(SaveQuestionnaire("transition", "climat", "Transition",
+                                                 QUESTIONS), ORGANISER)
         await catch_up(container)
         app = create_web_app(make_deps(container))
-        web = app.state.parlons_web
-        cookies = {web.sessions.cookie: web.sessions.issue("p-eve", kind="participant",
-                                                           level="email")}
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                     base_url="http://testserver", cookies=cookies) as eve:
+        async with app_client(app, "p-eve") as eve:
             first = (await eve.get(FORM)).text
             assert "Envoyer mes réponses" not in first
             form = {n: re.search(rf'name="{n}" value="([^"]*)"', first).group(1)  # type: ignore[union-attr]

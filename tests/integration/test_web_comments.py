@@ -10,23 +10,16 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from web_harness import catch_up, make_container, make_deps
+from harness.consultations import ORGANISER, publish
+from harness.web import app_client, catch_up, make_container, make_deps
 
-from services.consultation.commands import (
-    CreateConsultation,
-    PhaseSpec,
-    PublishConsultation,
-    SchedulePhases,
-)
-from services.core.envelope import Actor
-from services.core.events import Meta
+from services.consultation.commands import PhaseSpec
 from services.core.participants import ModeratorContext, ParticipantContext
 from services.deposit.commands import SubmitComment, SubmitProposal
 from services.moderation.commands import ClaimItem, Decide, MaskPersonalData
 from services.runtime.bootstrap import Container
 from services.web.app import create_web_app
 
-ORGANISER = Meta(Actor("p-organiser", "organiser"))
 MODERATOR = ModeratorContext("p-moderator")
 ALICE = ParticipantContext("p-alice", "email")
 BOB = ParticipantContext("p-bob", "email")
@@ -38,8 +31,7 @@ class Site:
         self.app = app
 
     def public(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app),  # type: ignore[arg-type]
-                                 base_url="http://testserver")
+        return app_client(self.app)
 
     async def send(self, command: object) -> None:
         await self.container.handle(command, ORGANISER)
@@ -57,12 +49,10 @@ class Site:
 
 async def _consultation(site: Site, cid: str, moderation: str) -> None:
     now = datetime.now(UTC)
-    for cmd in (CreateConsultation(cid, f"Consultation {cid}", cid, moderation=moderation),
-                SchedulePhases(cid, (PhaseSpec("depot", "deposit", "Dépôt",
-                                               now - timedelta(hours=1),
-                                               now + timedelta(days=5)),)),
-                PublishConsultation(cid)):
-        await site.send(cmd)
+    await publish(site.container, ORGANISER, cid, f"Consultation {cid}", cid, PhaseSpec(
+        "depot", "deposit", "Dépôt", now - timedelta(hours=1), now + timedelta(days=5)),
+        moderation=moderation)
+    await catch_up(site.container)
 
 
 @pytest.fixture

@@ -7,53 +7,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
-from web_harness import catch_up, make_container, make_deps
+from harness.consultations import ORGANISER, grand_debat
+from harness.web import app_client, catch_up, make_container, make_deps
 
-from services.consultation.commands import (
-    CreateConsultation,
-    PhaseSpec,
-    PublishConsultation,
-    SchedulePhases,
-)
-from services.consultation.content_commands import (
-    ConditionSpec,
-    OptionSpec,
-    QuestionSpec,
-    SaveQuestionnaire,
-)
-from services.core.envelope import Actor
-from services.core.events import Meta
 from services.core.participants import ModeratorContext
 from services.deposit.projections import BY_AUTHOR
 from services.moderation.commands import ClaimItem, Decide
 from services.runtime.bootstrap import Container
 from services.web.app import create_web_app
 
-ORGANISER = Meta(Actor("p-organiser", "organiser"))
-QUESTIONS = (
-    QuestionSpec("impots", "single", "Faut-il baisser les impôts ?", required=True,
-                 options=(OptionSpec("oui", "Oui"), OptionSpec("non", "Non")), allow_other=True),
-    QuestionSpec("lesquels", "open", "Si oui, lesquels ?", required=True, max_length=300,
-                 condition=ConditionSpec("impots", ("oui",))),
-)
 FORM = "/consultations/grand-debat/questionnaires/fiscalite/repondre"
-
-
-async def consultation(container: Container, cid: str, slug: str, *,
-                       opens_in: timedelta = timedelta(0)) -> None:
-    now = datetime.now(UTC) + opens_in
-    for cmd in (CreateConsultation(cid, "Le grand débat", slug, moderation="pre"),
-                SchedulePhases(cid, (PhaseSpec("depot", "deposit", "Dépôt",
-                                               now - timedelta(hours=1), now + timedelta(days=5),
-                                               actions=("deposit", "comment", "answer")),)),
-                PublishConsultation(cid),
-                SaveQuestionnaire("fiscalite" if cid == "gd" else f"fiscalite-{cid}", cid,
-                                  "Fiscalité", QUESTIONS)):
-        await container.handle(cmd, ORGANISER)
 
 
 class Site:
@@ -62,13 +29,7 @@ class Site:
         self.app = app
 
     def client(self, participant: str | None) -> httpx.AsyncClient:
-        web = self.app.state.parlons_web  # type: ignore[attr-defined]
-        cookies = {}
-        if participant:
-            cookies[web.sessions.cookie] = web.sessions.issue(participant, kind="participant",
-                                                              level="email")
-        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app),  # type: ignore[arg-type]
-                                 base_url="http://testserver", cookies=cookies)
+        return app_client(self.app, participant)
 
     async def mine(self, participant: str) -> int:
         await catch_up(self.container)
@@ -87,8 +48,8 @@ class Site:
 async def site() -> AsyncIterator[Site]:
     container = make_container()
     async with container:
-        await consultation(container, "gd", "grand-debat")
-        await consultation(container, "later", "plus-tard", opens_in=timedelta(days=30))
+        await grand_debat(container, "gd", "grand-debat")
+        await grand_debat(container, "later", "plus-tard", opens_in=timedelta(days=30))
         await catch_up(container)
         yield Site(container, create_web_app(make_deps(container)))
 

@@ -9,7 +9,8 @@ from html.parser import HTMLParser
 
 import httpx
 import pytest
-from web_harness import login, make_container, new_consultation, post_form, web_client
+from harness.forms import post_form
+from harness.web import login, make_container, new_consultation, web_client
 
 from services.runtime.bootstrap import Container
 

@@ -6,19 +6,13 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from web_harness import make_container, make_deps
-
-from services.web.app import create_web_app
+from harness.web import web_client
 
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    container = make_container()
-    async with container:
-        app = create_web_app(make_deps(container))
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            yield c
+    async with web_client() as c:
+        yield c
 
 
 async def test_home_is_french_dsfr_and_sends_strict_security_headers(client):

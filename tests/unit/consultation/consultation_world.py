@@ -3,8 +3,9 @@ against its schema (as production does at the boundary), a read store, a clock."
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+
+from harness.events import ValidatingLog
 
 from services.consultation.projections import CatalogueProjection
 from services.consultation.projections_content import ContentProjection
@@ -16,23 +17,10 @@ from services.consultation.streams import TOPIC
 from services.core.clock import FixedClock
 from services.core.envelope import Actor, Envelope
 from services.core.events import Meta
-from services.core.schema_registry import SchemaRegistry
-from services.eventlog.memory import MemoryEventLog
-from services.eventlog.port import Recorded
 from services.store.memory import MemoryReadStore
 from services.store.projection import Projection, project_batch
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-_REGISTRY = SchemaRegistry()
-
-
-class ValidatingLog(MemoryEventLog):
-    async def append(
-        self, events: Sequence[Envelope], *, expect: Mapping[str, int] | None = None
-    ) -> list[Recorded]:
-        for e in events:
-            _REGISTRY.validate(e)
-        return await super().append(events, expect=expect)
 
 
 class World:

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 import pytest
-
-from deposit.world import World
+from harness.deposit_world import World
 
 
 @pytest.fixture

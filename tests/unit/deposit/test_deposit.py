@@ -6,8 +6,8 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from harness.deposit_world import CID, QID, World, participant
 
-from deposit.world import CID, QID, World, participant
 from services.consultation.questionnaire import OTHER, Answer
 from services.core.errors import DomainError, NotFound
 from services.deposit.commands import (

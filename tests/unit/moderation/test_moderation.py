@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from deposit.world import CID, World, participant
+from harness.deposit_world import CID, World, participant
 
 from services.core.errors import DomainError
 from services.core.participants import ModeratorContext

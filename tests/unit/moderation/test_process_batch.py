@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from deposit.world import CID, World, participant
+from harness.deposit_world import CID, World, participant
 
 from services.core.errors import EventLogUnavailable
 from services.deposit.commands import SubmitProposal

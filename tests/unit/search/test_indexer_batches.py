@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
-from search_events import Log, sample
-from test_search_indexer import snapshot
+from harness.search_events import Log, sample, snapshot
 
 from services.search.indexer import SearchIndexer
 from services.search.memory import MemorySearchIndex

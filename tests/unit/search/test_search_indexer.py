@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from search_events import Log, sample
+from harness.search_events import Log, sample, snapshot
 
 from services.core.envelope import Envelope
 from services.search.indexer import SearchIndexer
@@ -14,9 +14,6 @@ from services.search.port import SearchIndex, SearchRequest
 from services.search.workspace import public
 from services.store.memory import MemoryReadStore
 from services.store.projection import project_batch
-
-QUERIES = ["", "piste", "velo OR bus", '"garage a velos"', "tramway port", "gratuits -bus",
-           "train"]
 
 
 async def indexed(events: list[Envelope], index: SearchIndex | None = None) -> SearchIndex:
@@ -29,14 +26,6 @@ async def indexed(events: list[Envelope], index: SearchIndex | None = None) -> S
 async def public_ids(index: SearchIndex, query: str = "") -> list[str]:
     page = await index.search(public(SearchRequest(query=query, page_size=100), "cons1"))
     return sorted(h.doc.id for h in page.hits)
-
-
-async def snapshot(index: SearchIndex) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for q in QUERIES:
-        page = await index.search(SearchRequest(query=q, page_size=100, sort="date"))
-        out[q] = [(h.doc, h.snippet) for h in page.hits]
-    return out
 
 
 async def test_published_content_is_indexed_with_its_fields():

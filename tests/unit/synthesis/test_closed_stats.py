@@ -9,6 +9,14 @@ import random
 from typing import Any
 
 import pytest
+from harness.stats_world import (
+    CONSULTATION,
+    QUESTIONNAIRE,
+    QUESTIONNAIRE_DOC,
+    Log,
+    seed_definitions,
+    world,
+)
 
 from services.core.envelope import Envelope
 from services.core.errors import NotFound
@@ -19,15 +27,6 @@ from services.synthesis.stats.projection import ROWS, ClosedStatsProjection
 from services.synthesis.stats.read import closed_question_stats, other_texts
 from services.synthesis.themes.model import RunParameters
 from services.synthesis.themes.pipeline import synthesise_themes
-
-from .stats_world import (
-    CONSULTATION,
-    QUESTIONNAIRE,
-    QUESTIONNAIRE_DOC,
-    Log,
-    seed_definitions,
-    world,
-)
 
 
 async def figures(events: list[Envelope],

@@ -14,6 +14,14 @@ from pathlib import Path
 
 import orjson
 import pytest
+from harness.stats_world import (
+    CONSULTATION,
+    QUESTIONNAIRE,
+    QUESTIONNAIRE_DOC,
+    Log,
+    seed_definitions,
+    world,
+)
 
 from services.consultation.granddebat import import_granddebat
 from services.consultation.questionnaire import validate_questionnaire
@@ -26,15 +34,6 @@ from services.synthesis.opendata.dictionary import dictionary_markdown
 from services.synthesis.opendata.export import OpenDataExport
 from services.synthesis.opendata.publish import write_open_data
 from services.synthesis.stats.projection import ROWS, ClosedStatsProjection
-
-from .stats_world import (
-    CONSULTATION,
-    QUESTIONNAIRE,
-    QUESTIONNAIRE_DOC,
-    Log,
-    seed_definitions,
-    world,
-)
 
 ROOT = Path(__file__).resolve().parents[3]
 # The shipped copy of the real questionnaire (data/README.md says where it comes from).

@@ -4,9 +4,10 @@ authors, and the vote projection run after every command."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from harness.events import REGISTRY, ValidatingLog
 
 from services.consultation import handlers as ch
 from services.consultation.commands import (
@@ -20,9 +21,6 @@ from services.core.clock import FixedClock
 from services.core.envelope import Actor, Envelope
 from services.core.events import Meta
 from services.core.participants import ParticipantContext
-from services.core.schema_registry import SchemaRegistry
-from services.eventlog.memory import MemoryEventLog
-from services.eventlog.port import Recorded
 from services.runtime.worker import Consumer, consume
 from services.store.memory import MemoryReadStore
 from services.vote.items import HIDDEN, WITHDRAWN, MemoryPublishedItems, PublishedItem
@@ -34,23 +32,11 @@ NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 VOTE_ENDS = NOW + timedelta(days=10)
 CID = "c-budget"
 TOPICS = ("consultation.events", "vote.events")
-_REGISTRY = SchemaRegistry()
-
-
-class ValidatingLog(MemoryEventLog):
-    def __init__(self) -> None:
-        super().__init__(key_for=_REGISTRY.key)
-
-    async def append(self, events: Sequence[Envelope], *,
-                     expect: Mapping[str, int] | None = None) -> list[Recorded]:
-        for e in events:
-            _REGISTRY.validate(e)
-        return await super().append(events, expect=expect)
 
 
 class World:
     def __init__(self, *, check_existing: bool = True) -> None:
-        self.log = ValidatingLog()
+        self.log = ValidatingLog(key_for=REGISTRY.key)
         self.store = MemoryReadStore()
         self.clock = FixedClock(NOW)
         self.items = MemoryPublishedItems()

@@ -4,12 +4,12 @@ page is read (what the runtime's workers do in the background)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
 
+from harness.forms import csrf_of, post_form
 from services.core.envelope import Actor
 from services.core.events import Meta
 from services.runtime.bootstrap import Container, bootstrap
@@ -72,10 +72,16 @@ async def web_client(container: Container | None = None,
             yield c
 
 
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "form without CSRF token"
-    return found.group(1)
+def app_client(app: object, participant: str | None = None) -> httpx.AsyncClient:
+    """A client on an app made by `create_web_app`, with `participant`'s session
+    (e-mail level) or none."""
+    cookies = {}
+    if participant:
+        web = app.state.parlons_web  # type: ignore[attr-defined]
+        cookies[web.sessions.cookie] = web.sessions.issue(participant, kind="participant",
+                                                          level="email")
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app),  # type: ignore[arg-type]
+                             base_url="http://testserver", cookies=cookies)
 
 
 async def login(client: httpx.AsyncClient) -> None:
@@ -84,16 +90,6 @@ async def login(client: httpx.AsyncClient) -> None:
         "csrf_token": csrf_of(page.text), "utilisateur": "orga",
         "mot_de_passe": ADMIN_PASSWORD, "suite": "/admin"})
     assert r.status_code == 303, r.text
-
-
-async def post_form(client: httpx.AsyncClient, page_url: str, action: str,
-                    data: dict[str, str], files: dict[str, tuple[str, bytes]] | None = None,
-                    ) -> httpx.Response:
-    """GET the page holding the form (for its CSRF token), then POST `data` to `action`."""
-    page = await client.get(page_url)
-    assert page.status_code == 200, page.text
-    return await client.post(action, data={"csrf_token": csrf_of(page.text), **data},
-                             files=files)
 
 
 async def new_consultation(client: httpx.AsyncClient, title: str = "Mobilités",

@@ -1,13 +1,15 @@
 """A small deposit world on memory fakes: a published consultation whose open
 phase accepts proposals, answers and arguments, a questionnaire with a
-conditional follow-up and an "Autre" option, and every projection needed."""
+conditional follow-up and an "Autre" option, and every projection needed. For
+the deposit and moderation unit tests."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from harness.events import ValidatingLog
 from services.consultation import handlers as ch
 from services.consultation.commands import (
     CreateConsultation,
@@ -29,10 +31,7 @@ from services.core.clock import FixedClock
 from services.core.envelope import Actor, Envelope
 from services.core.events import Meta
 from services.core.participants import ParticipantContext
-from services.core.schema_registry import SchemaRegistry
 from services.deposit.service import HANDLERS, PROJECTIONS
-from services.eventlog.memory import MemoryEventLog
-from services.eventlog.port import Recorded
 from services.runtime.worker import Consumer, consume
 from services.store.memory import MemoryReadStore
 
@@ -40,7 +39,6 @@ NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 CID = "c-grand-debat"
 QID = "q-fiscalite"
 TOPICS = ("consultation.events", "deposit.events", "moderation.events")
-_REGISTRY = SchemaRegistry()
 
 QUESTIONS = (
     QuestionSpec("impots", "single", "Faut-il baisser les impôts ?", required=True,
@@ -52,14 +50,6 @@ QUESTIONS = (
                  options=(OptionSpec("sante", "Santé"), OptionSpec("ecole", "École"))),
     QuestionSpec("idees", "open", "Vos idées ?", max_length=500),
 )
-
-
-class ValidatingLog(MemoryEventLog):
-    async def append(self, events: Sequence[Envelope], *,
-                     expect: Mapping[str, int] | None = None) -> list[Recorded]:
-        for e in events:
-            _REGISTRY.validate(e)
-        return await super().append(events, expect=expect)
 
 
 class World:

@@ -1,31 +1,23 @@
 """Envelopes of deposit, moderation, vote and identity events for the search tests,
-each on its owning stream with consecutive versions, as the services write them."""
+each on its owning stream with consecutive versions, as the services write them;
+and `snapshot`, what a set of queries finds in an index (two indexes fed the same
+events in different ways must give the same one)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime
 
-from services.core.envelope import Actor, Envelope
+from harness.events import Streams
+from services.search.port import SearchIndex, SearchRequest
 
 T0 = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
+QUERIES = ["", "piste", "velo OR bus", '"garage a velos"', "tramway port", "gratuits -bus",
+           "train"]
 
 
-class Log:
+class Log(Streams):
     def __init__(self) -> None:
-        self.events: list[Envelope] = []
-        self._versions: dict[str, int] = defaultdict(int)
-
-    def add(self, type_: str, stream: str, **data: Any) -> Envelope:
-        self._versions[stream] += 1
-        e = Envelope(type=type_, schema_version=1, stream=stream,
-                     stream_version=self._versions[stream], data=data,
-                     actor=Actor(id="x", role="participant"),
-                     occurred_at=T0 + timedelta(minutes=len(self.events)),
-                     correlation_id="c")
-        self.events.append(e)
-        return e
+        super().__init__(T0)
 
     def proposal(self, cid: str, title: str, body: str, *, author: str = "u1",
                  moderation: str = "post", territory: str = "35", theme: str = "mobilite",
@@ -81,3 +73,11 @@ def sample() -> Log:
             consultation_id="cons1", title="", body="Un tramway vers la gare et le port.")
     log.response("r1", [("q1", "Plus de trains régionaux."), ("q2", "Des vélos en gare.")])
     return log
+
+
+async def snapshot(index: SearchIndex) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for q in QUERIES:
+        page = await index.search(SearchRequest(query=q, page_size=100, sort="date"))
+        out[q] = [(h.doc, h.snippet) for h in page.hits]
+    return out

@@ -1,56 +1,43 @@
 """A small hand-built questionnaire and its responses, as the deposit and
 moderation services write them (own streams, consecutive versions), for the
-closed-question statistics and open-data tests."""
+closed-question statistics and open-data tests (unit, and over Kafka)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from services.core.envelope import Actor, Envelope
+from harness.events import Streams
 from services.store.port import ReadStore
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 CONSULTATION, QUESTIONNAIRE = "cons1", "q"
 
+
+def _question(question_id: str, kind: str, text: str, *options: tuple[str, str],
+              allow_other: bool = False) -> dict[str, Any]:
+    return {"question_id": question_id, "kind": kind, "text": text, "help_text": "",
+            "required": False, "allow_other": allow_other, "condition": None,
+            "max_length": 2000,
+            "options": [{"option_id": o, "label": label} for o, label in options]}
+
+
 QUESTIONS: list[dict[str, Any]] = [
-    {"question_id": "transport", "kind": "single", "text": "Comment venez-vous au travail ?",
-     "help_text": "", "required": False, "allow_other": True, "condition": None,
-     "max_length": 2000,
-     "options": [{"option_id": "velo", "label": "À vélo"},
-                 {"option_id": "bus", "label": "En bus"},
-                 {"option_id": "voiture", "label": "En voiture"}]},
-    {"question_id": "energie", "kind": "multiple", "text": "Quelles énergies développer ?",
-     "help_text": "", "required": False, "allow_other": False, "condition": None,
-     "max_length": 2000,
-     "options": [{"option_id": "solaire", "label": "Solaire"},
-                 {"option_id": "eolien", "label": "Éolien"},
-                 {"option_id": "nucleaire", "label": "Nucléaire"}]},
-    {"question_id": "idees", "kind": "open", "text": "Vos idées ?", "help_text": "",
-     "required": False, "allow_other": False, "condition": None, "max_length": 2000,
-     "options": []},
+    _question("transport", "single", "Comment venez-vous au travail ?", ("velo", "À vélo"),
+              ("bus", "En bus"), ("voiture", "En voiture"), allow_other=True),
+    _question("energie", "multiple", "Quelles énergies développer ?", ("solaire", "Solaire"),
+              ("eolien", "Éolien"), ("nucleaire", "Nucléaire")),
+    _question("idees", "open", "Vos idées ?"),
 ]
 QUESTIONNAIRE_DOC = {"questionnaire_id": QUESTIONNAIRE, "consultation_id": CONSULTATION,
                      "title": "Mobilité et énergie", "description": "", "theme_id": "",
                      "position": 0, "questions": QUESTIONS}
 
 
-class Log:
+class Log(Streams):
     def __init__(self) -> None:
-        self.events: list[Envelope] = []
-        self._versions: dict[str, int] = defaultdict(int)
+        super().__init__(T0, CONSULTATION)
         self._streams: dict[str, str] = {}
-
-    def add(self, type_: str, stream: str, **data: Any) -> Envelope:
-        self._versions[stream] += 1
-        e = Envelope(type=type_, schema_version=1, stream=stream,
-                     stream_version=self._versions[stream], data=data,
-                     actor=Actor(id="x", role="participant"),
-                     occurred_at=T0 + timedelta(minutes=len(self.events)),
-                     correlation_id="c", consultation_id=CONSULTATION)
-        self.events.append(e)
-        return e
 
     def respond(self, cid: str, author: str, *, level: str | None, territory: str | None,
                 moderation: str = "post", transport: str = "", other: str = "",

@@ -1,0 +1,63 @@
+"""Forms and CSRF as a browser sends them: the token of a page's form, a form
+posted with it, the header the JSON APIs want, and the magic-link sign-up of
+the embedded platform (its outbox at /dev/courriels)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+import httpx
+
+from harness.platform import Platform
+
+Fields = Mapping[str, str] | Sequence[tuple[str, str]]
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token of the (first) form of a page."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, f"form without CSRF token: {html[:500]}"
+    return found.group(1)
+
+
+async def post_form(client: httpx.AsyncClient, page: str, action: str,
+                    data: Fields | None = None,
+                    files: dict[str, tuple[str, bytes]] | None = None) -> httpx.Response:
+    """GET the page holding the form (for its CSRF token), then POST `data` to
+    `action`; `data` as pairs may repeat a field (checkboxes)."""
+    shown = await client.get(page)
+    assert shown.status_code == 200, shown.text[:500]
+    fields: dict[str, list[str]] = {"csrf_token": [csrf_of(shown.text)]}
+    for name, value in data.items() if isinstance(data, Mapping) else data or ():
+        fields.setdefault(name, []).append(value)
+    return await client.post(action, data=fields, files=files)
+
+
+async def csrf_header(client: httpx.AsyncClient) -> dict[str, str]:
+    """The header a JSON state change needs, for this client's session."""
+    session = (await client.get("/api/session")).json()
+    return {"X-CSRF-Token": session["csrf_token"]}
+
+
+async def sign_up(p: Platform, client: httpx.AsyncClient, email: str, pseudonym: str,
+                  postcode: str = "") -> httpx.Response:
+    return await post_form(client, "/inscription", "/inscription",
+                           {"email": email, "pseudonym": pseudonym, "postcode": postcode})
+
+
+async def last_link(p: Platform) -> str:
+    """The token of the last magic link the platform sent."""
+    outbox = await p.client().get("/dev/courriels")
+    found = re.search(r"jeton=([A-Za-z0-9_.-]+)", outbox.text)
+    assert found, outbox.text
+    return found.group(1)
+
+
+async def follow_link(client: httpx.AsyncClient, token: str) -> httpx.Response:
+    """Opens a magic link and confirms it (the page asks before logging in)."""
+    page = await client.get(f"/connexion/lien?jeton={token}")
+    if page.status_code != 200:
+        return page
+    return await client.post("/connexion/lien",
+                             data={"csrf_token": csrf_of(page.text), "jeton": token})

@@ -1,0 +1,124 @@
+"""Real Parlons processes (`python -m services.runtime ...` from the repository
+root, output in a file), polled until they answer, stopped with SIGTERM; and
+the vote consultation they start on, written to a data folder beforehand."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from harness.consultations import publish
+from services.consultation.commands import PhaseSpec
+from services.core.envelope import Actor
+from services.core.events import Meta
+from services.core.participants import ParticipantContext
+from services.deposit.commands import SubmitProposal
+from services.runtime.bootstrap import bootstrap
+from services.runtime.cli import rebuild
+from services.runtime.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT_S = 30.0
+STOP_TIMEOUT_S = 15.0
+SEEDED_VOTE = "c-vote"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Parlons:
+    """One `python -m services.runtime ...` process, its output in a file."""
+
+    def __init__(self, args: Sequence[str], env: dict[str, str], out: Path) -> None:
+        self.out = out
+        self._file = out.open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "services.runtime", *args], cwd=ROOT,
+            env={**os.environ, **env}, stdout=self._file, stderr=subprocess.STDOUT,
+        )
+
+    def output(self) -> str:
+        return self.out.read_text(errors="replace")
+
+    def stop(self) -> int:
+        """SIGTERM, bounded wait, SIGKILL as a last resort. Returns the exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(STOP_TIMEOUT_S)
+        self._file.close()
+        return self.proc.returncode
+
+
+def wait_until(check: Any, what: str, procs: Sequence[Parlons],
+               timeout: float = START_TIMEOUT_S) -> Any:
+    """Polls `check()` until it returns something true (returned); fails at once
+    if one of `procs` exits, and at the timeout, with their output."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for p in procs:
+            if p.proc.poll() is not None:
+                pytest.fail(f"process exited ({p.proc.returncode}):\n{p.output()[-3000:]}")
+        try:
+            result = check()
+        except httpx.TransportError:
+            result = None
+        if result:
+            return result
+        time.sleep(0.1)
+    logs = "\n---\n".join(p.output()[-3000:] for p in procs)
+    pytest.fail(f"timed out waiting for {what}:\n{logs}")
+
+
+def start_serve(processes: list[Parlons], env: dict[str, str], out: Path,
+                *args: str) -> tuple[Parlons, str]:
+    """`parlons serve` on a free port (added to `processes`), once ready; the
+    process and its address."""
+    port = free_port()
+    proc = Parlons(["serve", "--port", str(port), *args], env, out)
+    processes.append(proc)
+    url = f"http://127.0.0.1:{port}"
+    wait_until(lambda: httpx.get(f"{url}/readyz").status_code == 200, "readiness", [proc])
+    return proc, url
+
+
+async def seed_vote(data: Path, n_items: int = 20) -> list[str]:
+    """In `data`: consultation SEEDED_VOTE, published, whose open phase accepts
+    proposals and votes, and `n_items` published proposals, all projected before
+    the servers start. Returns the proposals' ids."""
+    container = bootstrap(Settings(data_dir=data))
+    now = datetime.now(UTC)
+    meta = Meta(Actor("organiser-1", "organiser"))
+    async with container:
+        await publish(container, meta, SEEDED_VOTE, "Vote", "vote", PhaseSpec(
+            "vote", "vote", "Vote", now - timedelta(hours=1), now + timedelta(days=1),
+            actions=("deposit", "vote_support", "vote_agree", "vote_ranking")))
+        for p in ("consultation.catalogue",):
+            await rebuild(container, p)
+        items = []
+        for n in range(n_items):
+            item = f"item-{n:03d}"
+            await container.handle(SubmitProposal(
+                item, SEEDED_VOTE, ParticipantContext(f"author-{n}"), f"Proposition {n}",
+                "Une proposition assez longue pour passer."), meta)
+            items.append(item)
+        for p in container.projections:
+            await rebuild(container, p.name)
+    return items
