@@ -362,12 +362,30 @@ class KafkaEventLog(EventLog):
         return out[:limit]
 
     async def stream_version(self, stream: str) -> int:
-        await self._started()
+        await self._indexed()
+        return self._index.versions.get(stream, 0)
+
+    async def read_stream(self, stream: str) -> list[Envelope]:
+        """The stream's records fetched back one by one from the positions the
+        index holds (a stream is a handful of events: an aggregate's history)."""
+        _, reader = await self._indexed()
+        out: list[Envelope] = []
+        for where in self._index.streams.get(stream, ()):
+            tp = TopicPartition(where.topic, where.partition)
+            got, _ = await reader.fetch({tp: where.offset}, limit=1)
+            rec = next((r for r in map(decode, got.get(tp, [])) if r is not None), None)
+            if rec is not None and rec.event.stream == stream:
+                out.append(rec.event)
+        return sorted(out, key=lambda e: e.stream_version)
+
+    async def _indexed(self) -> tuple[AIOKafkaProducer, PartitionReader]:
+        """Started, with every topic's records observed up to its end."""
+        started = await self._started()
         await self._load_all()
         for topic in sorted(self._index.stale):
             async with self._lock(topic):
                 await self._catch_up(topic)
-        return self._index.versions.get(stream, 0)
+        return started
 
     # -- consumer groups -------------------------------------------------------
     async def subscribe(self, group: str, topics: Sequence[str]) -> Subscription:

@@ -9,8 +9,9 @@ offset, so a write acknowledged at an offset beyond the next expected one means
 somebody else wrote in between; the topic is then marked stale and re-read up to
 its end before the next append checks anything.
 
-Memory: about 200 bytes per event (the id, the position, the slot). Positions,
-not envelopes: a duplicate's original record is fetched back from the log.
+Memory: about 250 bytes per event (the id, the position, the slot, the stream's
+list of positions). Positions, not envelopes: a duplicate's original record, or a
+stream a handler folds, is fetched back from the log.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class Where:
 class WriterIndex:
     positions: dict[str, Where] = field(default_factory=dict)  # event_id -> where
     versions: dict[str, int] = field(default_factory=dict)  # stream -> last version
+    streams: dict[str, list[Where]] = field(default_factory=dict)  # stream -> its events
     taken: set[tuple[str, int]] = field(default_factory=set)  # (stream, version)
     # next offset to observe per (topic, partition): everything below is indexed
     next_offset: dict[tuple[str, int], int] = field(default_factory=dict)
@@ -42,7 +44,9 @@ class WriterIndex:
         self, event_id: str, stream: str, version: int, where: Where
     ) -> None:
         """Record one log record (read back or just acknowledged)."""
-        self.positions.setdefault(event_id, where)
+        if event_id not in self.positions:
+            self.positions[event_id] = where
+            self.streams.setdefault(stream, []).append(where)
         self.taken.add((stream, version))
         if version > self.versions.get(stream, 0):
             self.versions[stream] = version

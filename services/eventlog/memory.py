@@ -25,6 +25,7 @@ class MemoryEventLog(EventLog):
         self._topics: dict[str, list[Recorded]] = defaultdict(list)
         self._by_id: dict[str, Recorded] = {}
         self._versions: dict[str, int] = {}
+        self._streams: dict[str, list[Envelope]] = defaultdict(list)
         self._taken: set[tuple[str, int]] = set()
         self._checkpoints: dict[tuple[str, str], int] = {}
         self._appended = asyncio.Condition()
@@ -64,6 +65,7 @@ class MemoryEventLog(EventLog):
             self._by_id[e.event_id] = rec
             self._taken.add((e.stream, e.stream_version))
             self._versions[e.stream] = max(self._versions.get(e.stream, 0), e.stream_version)
+            self._streams[e.stream].append(rec.event)
             out.append(rec)
         async with self._appended:
             self._appended.notify_all()
@@ -74,6 +76,9 @@ class MemoryEventLog(EventLog):
     ) -> list[Recorded]:
         first = (start or {}).get(0, 0)
         return self._topics[topic][first : first + limit]
+
+    async def read_stream(self, stream: str) -> list[Envelope]:
+        return sorted(self._streams.get(stream, ()), key=lambda e: e.stream_version)
 
     async def stream_version(self, stream: str) -> int:
         return self._versions.get(stream, 0)

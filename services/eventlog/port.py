@@ -13,6 +13,8 @@ Contract (tests/contract/test_eventlog_contract.py, run against every adapter):
 - Per-key order: events with the same key are read back in append order. The key
   of an event is decided by `schemas/topics.yaml` (stream by default).
 - `read(topic, start)` returns records of a topic from a position, in order.
+- `read_stream(stream)` returns one stream's events in version order, every
+  acknowledged append included: the history a handler folds to decide (ADR 0030).
 - `subscribe(group, topics)` delivers at least once; `commit` stores the group's
   checkpoint; a new subscription of the same group resumes after it.
 """
@@ -91,6 +93,10 @@ class EventLog(ABC):
     ) -> list[Recorded]:
         """Records of `topic` whose offset is >= `start[partition]` (all if None),
         in offset order per partition."""
+
+    @abstractmethod
+    async def read_stream(self, stream: str) -> list[Envelope]:
+        """Every event of `stream` (one aggregate), in version order; [] if none."""
 
     @abstractmethod
     async def stream_version(self, stream: str) -> int:

@@ -135,6 +135,9 @@ class SqliteEventLog(EventLog):
         first = (start or {}).get(0, 0)
         return await self._query(lambda conn: rows.read(conn, topic, first, limit))
 
+    async def read_stream(self, stream: str) -> list[Envelope]:
+        return await self._query(lambda conn: rows.stream_events(conn, stream))
+
     async def stream_version(self, stream: str) -> int:
         return await self._query(lambda conn: rows.version(conn, stream))
 

@@ -187,6 +187,14 @@ def read(conn: sqlite3.Connection, topic: str, first: int, limit: int) -> list[R
     return [Recorded(Envelope.from_json(body), topic, 0, seq, key) for seq, key, body in rows]
 
 
+def stream_events(conn: sqlite3.Connection, stream: str) -> list[Envelope]:
+    """One stream in version order, through the (stream, stream_version) key's index."""
+    rows = conn.execute(
+        "SELECT body FROM events WHERE stream = ? ORDER BY stream_version", (stream,)
+    ).fetchall()
+    return [Envelope.from_json(body) for (body,) in rows]
+
+
 def version(conn: sqlite3.Connection, stream: str) -> int:
     row = conn.execute(
         "SELECT max(stream_version) FROM events WHERE stream = ?", (stream,)

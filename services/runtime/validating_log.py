@@ -59,6 +59,9 @@ class ValidatingEventLog(EventLog):
     ) -> list[Recorded]:
         return await self.inner.read(topic, start=start, limit=limit)
 
+    async def read_stream(self, stream: str) -> list[Envelope]:
+        return await self.inner.read_stream(stream)
+
     async def stream_version(self, stream: str) -> int:
         return await self.inner.stream_version(stream)
 

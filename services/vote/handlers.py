@@ -3,24 +3,27 @@ with the ballot stream's expected version. Ports by keyword: `log`, `store`,
 `clock`, `meta`, optionally `items` (PublishedItems; default: read models) and
 `vote_options`.
 
-Why the ballot read model is safe to decide on: the append expects the version the
-decision was based on. If the log moved on (a concurrent change), either the same
-decision was already written (same deterministic event id: the log answers
-"duplicate", a no-op) or the append is refused; the handler then waits, bounded,
-for the read model to catch up and decides again.
+A ballot is decided on its own stream read from the log (ADR 0030), never on the
+ballots read model, which lags: "unchanged" is an answer the log gives, like
+"recorded". The published item and the phase are another aggregate's reference
+data (read models); the phase's frozen results are checked in the log. The append
+expects the version the decision read: if a concurrent change of the same ballot
+got there first, either it was the same decision (same deterministic event id: the
+log answers "duplicate") or the append is refused, and the handler reads the
+stream again and decides again (bounded).
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
-import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from services.consultation import queries as consultations
 from services.core.clock import Clock
-from services.core.envelope import Actor
+from services.core.envelope import Actor, Envelope
 from services.core.errors import ConcurrencyConflict, DomainError
 from services.core.events import DomainEvent, Meta, wrap
 from services.core.participants import ParticipantContext
@@ -37,12 +40,12 @@ from services.vote.commands import (
 )
 from services.vote.events import ResultsFrozen, SupportThresholdReached
 from services.vote.items import PublishedItems, StorePublishedItems
-from services.vote.projections import BALLOTS, SETTINGS, TALLIES, ranking_key, tally_partition
+from services.vote.model import Doc
+from services.vote.projections import BALLOTS, SETTINGS, TALLIES, tally_partition
 from services.vote.recount import recount_phase
 from services.vote.settings import VoteOptions
 
 ALL = "all"
-_RETRY_PAUSE_S = 0.02
 
 
 async def cast_ballot(cmd: CastBallot, *, log: EventLog, store: ReadStore, clock: Clock,
@@ -51,12 +54,12 @@ async def cast_ballot(cmd: CastBallot, *, log: EventLog, store: ReadStore, clock
     kind = model.check_kind(cmd.ballot_kind)
     item = model.votable(await (items or StorePublishedItems(store)).get(cmd.item_id))
     consultation = await consultations.consultation(store, item.consultation_id)
-    phase = model.open_vote_phase(consultation, cmd.participant, model.KINDS[kind], clock.now())
+    phase = await _open_phase(log, consultation, cmd.participant, model.KINDS[kind],
+                              clock.now())
     pid = cmd.participant.participant_id
     stream = model.ballot_stream(phase["phase_id"], kind, item.item_id, pid)
-    key = model.ballot_key(phase["phase_id"], kind, item.item_id)
 
-    async def attempt(current: dict[str, Any] | None) -> dict[str, Any]:
+    async def attempt(current: Doc | None) -> dict[str, Any]:
         live = None if current is None or current.get("withdrawn") else current
         event = model.decide_ballot(cmd, live, phase, item)
         if event is None:
@@ -69,7 +72,8 @@ async def cast_ballot(cmd: CastBallot, *, log: EventLog, store: ReadStore, clock
         return {"status": "unchanged" if recorded.duplicate else "recorded",
                 "choice": cmd.choice}
 
-    return await _deciding(store, pid, key, vote_options or VoteOptions(), attempt)
+    return await _deciding(log, stream, model.ballot_of, vote_options or VoteOptions(),
+                           attempt)
 
 
 async def withdraw_ballot(cmd: WithdrawBallot, *, log: EventLog, store: ReadStore,
@@ -81,11 +85,12 @@ async def withdraw_ballot(cmd: WithdrawBallot, *, log: EventLog, store: ReadStor
         model.votable(item)
     assert item is not None  # a hidden or withdrawn item's ballot can still be withdrawn
     consultation = await consultations.consultation(store, item.consultation_id)
-    phase = model.open_vote_phase(consultation, cmd.participant, model.KINDS[kind], clock.now())
+    phase = await _open_phase(log, consultation, cmd.participant, model.KINDS[kind],
+                              clock.now())
     pid = cmd.participant.participant_id
     stream = model.ballot_stream(phase["phase_id"], kind, item.item_id, pid)
 
-    async def attempt(current: dict[str, Any] | None) -> dict[str, Any]:
+    async def attempt(current: Doc | None) -> dict[str, Any]:
         live = None if current is None or current.get("withdrawn") else current
         event = model.decide_withdrawal(kind, live, phase, item, pid)
         if event is None:
@@ -95,17 +100,16 @@ async def withdraw_ballot(cmd: WithdrawBallot, *, log: EventLog, store: ReadStor
                                  current["version"])
         return {"status": "unchanged" if recorded.duplicate else "withdrawn"}
 
-    key = model.ballot_key(phase["phase_id"], kind, item.item_id)
     # A withdrawal always needs the current ballot: the switch does not apply.
     options = dataclasses.replace(vote_options or VoteOptions(), check_existing=True)
-    return await _deciding(store, pid, key, options, attempt)
+    return await _deciding(log, stream, model.ballot_of, options, attempt)
 
 
 async def cast_ranking(cmd: CastRanking, *, log: EventLog, store: ReadStore, clock: Clock,
                        meta: Meta, items: PublishedItems | None = None,
                        vote_options: VoteOptions | None = None) -> dict[str, Any]:
     consultation = await consultations.consultation(store, cmd.consultation_id)
-    phase = model.open_vote_phase(consultation, cmd.participant, "vote_ranking", clock.now())
+    phase = await _open_phase(log, consultation, cmd.participant, "vote_ranking", clock.now())
     settings = await store.get(SETTINGS, ALL, cmd.consultation_id) or model.DEFAULT_SETTINGS
     source = items or StorePublishedItems(store)
     found = {i: await source.get(i) for i in cmd.items}
@@ -113,7 +117,7 @@ async def cast_ranking(cmd: CastRanking, *, log: EventLog, store: ReadStore, clo
     pid = cmd.participant.participant_id
     stream = model.ranking_stream(phase["phase_id"], pid)
 
-    async def attempt(current: dict[str, Any] | None) -> dict[str, Any]:
+    async def attempt(current: Doc | None) -> dict[str, Any]:
         event = model.decide_ranking(cmd, current, phase)
         if event is None:
             return {"status": "unchanged", "items": list(cmd.items)}
@@ -122,8 +126,8 @@ async def cast_ranking(cmd: CastRanking, *, log: EventLog, store: ReadStore, clo
         return {"status": "unchanged" if recorded.duplicate else "recorded",
                 "items": list(cmd.items)}
 
-    return await _deciding(store, pid, ranking_key(phase["phase_id"]),
-                           vote_options or VoteOptions(), attempt)
+    return await _deciding(log, stream, model.ranking_of, vote_options or VoteOptions(),
+                           attempt)
 
 
 async def configure_vote(cmd: ConfigureVote, *, log: EventLog, store: ReadStore, clock: Clock,
@@ -147,7 +151,7 @@ async def freeze_results(cmd: FreezeResults, *, log: EventLog, store: ReadStore,
     if clock.now() < parse_iso(phase["ends_at"]):
         raise DomainError("phase_not_closed", "Les résultats ne peuvent être figés qu'après "
                           "la clôture de la phase.", field="phase_id")
-    stream = f"vote-results-{cmd.consultation_id}-{cmd.phase_id}"
+    stream = model.results_stream(cmd.consultation_id, cmd.phase_id)
     if await log.stream_version(stream) > 0:  # before the recount, which reads every ballot
         return {"status": "already_frozen"}
     tallies, rankings = await recount_phase(log, cmd.consultation_id, cmd.phase_id)
@@ -163,21 +167,39 @@ async def freeze_results(cmd: FreezeResults, *, log: EventLog, store: ReadStore,
     return {"status": "frozen", "items": len(tallies), "event_id": recorded[0].event.event_id}
 
 
-async def _deciding(store: ReadStore, pid: str, key: str, options: VoteOptions,
-                    attempt: Any) -> dict[str, Any]:
-    """Decide on the ballots read model; on a conflict, wait (bounded) for it to
-    catch up and decide again. With `check_existing` off, decide as if no ballot
+async def _open_phase(log: EventLog, consultation: dict[str, Any] | None,
+                      participant: ParticipantContext, action: str,
+                      now: datetime) -> dict[str, Any]:
+    """The open phase allowing `action`, whose results are not frozen: once they
+    are (the log says so), no ballot moves them, even if the phase was re-opened."""
+    phase = model.open_vote_phase(consultation, participant, action, now)
+    if await log.stream_version(model.results_stream(phase_consultation(consultation),
+                                                     phase["phase_id"])) > 0:
+        raise model.RESULTS_FROZEN()
+    return phase
+
+
+def phase_consultation(consultation: dict[str, Any] | None) -> str:
+    assert consultation is not None  # open_vote_phase refused an unknown one
+    return str(consultation["id"])
+
+
+async def _deciding(log: EventLog, stream: str,
+                    fold: Callable[[Sequence[Envelope]], Doc | None],
+                    options: VoteOptions, attempt: Any) -> dict[str, Any]:
+    """Decide on the stream's history read from the log; on a conflict (a concurrent
+    change of the same ballot), read it again and decide again, a bounded number of
+    times. With `check_existing` off (a test switch), decide as if no ballot
     existed: only the log's key and event-id idempotence keep one ballot."""
-    deadline = time.monotonic() + options.catch_up_s
-    while True:
-        current = await store.get(BALLOTS, pid, key) if options.check_existing else None
+    for retry in range(options.retries + 1):
+        current = fold(await log.read_stream(stream)) if options.check_existing else None
         try:
             result: dict[str, Any] = await attempt(current)
             return result
         except ConcurrencyConflict:
-            if not options.check_existing or time.monotonic() >= deadline:
+            if not options.check_existing or retry == options.retries:
                 raise
-        await asyncio.sleep(_RETRY_PAUSE_S)
+    raise AssertionError("unreachable")
 
 
 async def _check_threshold(log: EventLog, store: ReadStore, clock: Clock, meta: Meta,

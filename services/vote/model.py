@@ -10,13 +10,14 @@ event and the log keeps one (its idempotence by event id).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import orjson
 
 from services.consultation.queries import ACTIONS, current_phase, phase_status
+from services.core.envelope import Envelope
 from services.core.errors import DomainError, NotFound
 from services.core.ids import uuid7_shaped
 from services.core.participants import ParticipantContext, check_participant_id, require_level
@@ -54,6 +55,40 @@ def ranking_stream(phase_id: str, participant_id: str) -> str:
 
 def settings_stream(consultation_id: str) -> str:
     return f"vote-settings-{consultation_id}"
+
+
+def results_stream(consultation_id: str, phase_id: str) -> str:
+    """The phase's frozen results: written once, by its key."""
+    return f"vote-results-{consultation_id}-{phase_id}"
+
+
+RESULTS_FROZEN = DomainError(
+    "results_frozen", "Les résultats de ce vote sont figés : il n'est plus possible de voter "
+    "ni de retirer un vote dans cette phase.", field="phase")
+
+
+def ballot_of(history: Sequence[Envelope]) -> Doc | None:
+    """The ballot a ballot stream's history ends in, read from the log (ADR 0030):
+    {version, withdrawn, choice, qualifications, identity_level}; None when it was
+    never cast. Every ballot event carries the whole state, so the last one says it."""
+    if not history:
+        return None
+    last = history[-1]
+    if last.type == "vote.BallotWithdrawn":
+        return {"version": last.stream_version, "withdrawn": True}
+    d = last.data
+    return {"version": last.stream_version, "withdrawn": False, "choice": d["choice"],
+            "qualifications": d["qualifications"], "identity_level": d["identity_level"]}
+
+
+def ranking_of(history: Sequence[Envelope]) -> Doc | None:
+    """The ranking a ranking stream's history ends in: {version, items,
+    identity_level}; None when none was ever cast."""
+    if not history:
+        return None
+    d = history[-1].data
+    return {"version": history[-1].stream_version, "items": d["items"],
+            "identity_level": d["identity_level"]}
 
 
 def deterministic_id(stream: str, version: int, data: Mapping[str, Any]) -> str:

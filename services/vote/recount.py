@@ -1,8 +1,11 @@
-"""Recount: every tally recomputed from the log, compared with the projection.
+"""Recount: every tally recomputed from the log, compared with the projection,
+and every frozen result compared with the log.
 
 Deliberately another algorithm than the projection's -1/+1 steps: here only the
 last event of each ballot stream counts (its final state), so a lost, doubled or
-misordered step in the projection shows as a difference.
+misordered step in the projection shows as a difference. A frozen result (its
+`ResultsFrozen` event) must equal the recount of its phase: a ballot that got in
+after the freeze shows as a difference too.
 """
 
 from __future__ import annotations
@@ -29,9 +32,20 @@ async def recount(log: EventLog, *, consultation_id: str | None = None,
                   phase_id: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """(tallies by "<consultation>|<phase>" then item, rankings by
     "<consultation>|<phase>"), from the final state of every ballot stream."""
+    tallies, rankings, _ = await _recount(log, consultation_id, phase_id)
+    return tallies, rankings
+
+
+async def _recount(log: EventLog, consultation_id: str | None, phase_id: str | None
+                   ) -> tuple[dict[str, Any], dict[str, Any], dict[str, dict[str, Any]]]:
+    """The recount, and the frozen results met on the way, by partition."""
     last: dict[str, Recorded] = {}
+    frozen: dict[str, dict[str, Any]] = {}
     async for r in read_all(log):
         e = r.event
+        if e.type == "vote.ResultsFrozen":
+            frozen[tally_partition(e.data["consultation_id"], e.data["phase_id"])] = e.data
+            continue
         if e.type not in _BALLOTS or t.is_late(e.occurred_at, e.data["phase_ends_at"]):
             continue
         if consultation_id and e.data["consultation_id"] != consultation_id:
@@ -58,7 +72,7 @@ async def recount(log: EventLog, *, consultation_id: str | None = None,
             t.count_ballot(tally, d["ballot_kind"], {
                 "choice": d["choice"], "qualifications": d["qualifications"],
                 "identity_level": d["identity_level"]}, +1)
-    return tallies, rankings
+    return tallies, rankings, frozen
 
 
 async def recount_phase(log: EventLog, consultation_id: str,
@@ -70,9 +84,10 @@ async def recount_phase(log: EventLog, consultation_id: str,
 
 
 async def compare(log: EventLog, store: ReadStore) -> list[str]:
-    """Differences between the recount and the projection, one line each (French);
-    empty when they agree."""
-    counted, ranked = await recount(log)
+    """Differences between the recount and the projection, and between each frozen
+    result and the recount of its phase, one line each (French); empty when they
+    all agree."""
+    counted, ranked, frozen = await _recount(log, None, None)
     projected: dict[str, dict[str, Any]] = {}
     async for part, key, doc in store.scan(TALLIES):
         projected.setdefault(part, {})[key] = doc
@@ -90,6 +105,16 @@ async def compare(log: EventLog, store: ReadStore) -> list[str]:
         if _ranking_counts(a) != _ranking_counts(b):
             diffs.append(f"{part} classement: recompté {_ranking_counts(a)} ≠ projection "
                          f"{_ranking_counts(b)}")
+    for part, snapshot in sorted(frozen.items()):
+        mine = counted.get(part, {})
+        for item in sorted(set(mine) | set(snapshot["tallies"])):
+            a, b = mine.get(item), snapshot["tallies"].get(item)
+            if _counts(a) != _counts(b):
+                diffs.append(f"{part} {item}: recompté {_counts(a)} ≠ résultats figés "
+                             f"{_counts(b)}")
+        if _ranking_counts(ranked.get(part)) != _ranking_counts(snapshot["rankings"]):
+            diffs.append(f"{part} classement: recompté {_ranking_counts(ranked.get(part))} ≠ "
+                         f"résultats figés {_ranking_counts(snapshot['rankings'])}")
     return diffs
 
 

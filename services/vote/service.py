@@ -27,5 +27,4 @@ HANDLERS: dict[type, Handler] = {
 
 def ports(*_: object) -> Mapping[str, object]:
     s = VoteSettings()
-    return {"vote_options": VoteOptions(check_existing=s.check_existing,
-                                        catch_up_s=s.catch_up_s)}
+    return {"vote_options": VoteOptions(check_existing=s.check_existing, retries=s.retries)}

@@ -16,9 +16,9 @@ class VoteSettings(BaseSettings):
     # Test switch: with False, handlers skip the application-level "already voted?"
     # read and always try the first ballot; the stream key alone must keep one ballot.
     check_existing: bool = True
-    # How long a handler waits for the ballots read model to catch up with the log
-    # before answering "busy" (409), when a concurrent change moved the stream.
-    catch_up_s: float = Field(default=3.0, gt=0)
+    # How many times a handler reads the ballot again from the log and decides again
+    # when a concurrent change of the same ballot moved it, before answering 409.
+    retries: int = Field(default=5, ge=0)
     # Tests and benchmarks only: take the participant from X-Participant-Id /
     # X-Identity-Level headers (anyone can forge them; refused in production).
     trust_participant_header: bool = False
@@ -40,4 +40,4 @@ class VoteOptions:
     """What handlers need of the settings (a port bound by keyword `vote_options`)."""
 
     check_existing: bool = True
-    catch_up_s: float = 3.0
+    retries: int = 5

@@ -207,6 +207,23 @@ class EventLogContract(ABC):
 
     async def test_an_unknown_stream_is_at_version_zero(self, log: EventLog) -> None:
         assert await log.stream_version(new_stream()) == 0
+        assert await log.read_stream(new_stream()) == []
+
+    async def test_read_stream_gives_one_streams_history_in_version_order(
+        self, log: EventLog
+    ) -> None:
+        """What a handler folds to decide (ADR 0030): every acknowledged event of
+        the stream, at once after the append, and nothing of other streams."""
+        stream, other = new_stream(), new_stream()
+        await log.append([created(stream, 1), created(stream, 2)])
+        await log.append([created(other, 1)])
+        await log.append([created(stream, 3)])
+        [dup] = await log.append([created(stream, 4)])
+        await log.append([dup.event])  # a retry writes nothing, reads nothing twice
+        history = await log.read_stream(stream)
+        assert [e.stream_version for e in history] == [1, 2, 3, 4]
+        assert all(e.stream == stream for e in history)
+        assert history[-1].event_id == dup.event.event_id
 
     # -- idempotence ---------------------------------------------------------
     async def test_appending_an_event_id_again_writes_nothing(self, log: EventLog) -> None:

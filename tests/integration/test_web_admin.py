@@ -88,3 +88,54 @@ async def test_recount_page_is_reached_beside_the_content_pages():
         assert r.status_code == 200
         assert "<h1>Recomptage des votes</h1>" in r.text and "Budget participatif" in r.text
         assert "Aucune différence" in r.text
+
+
+async def test_a_vote_phase_with_frozen_results_keeps_its_dates():
+    """Re-opening or extending a vote phase whose results are frozen is refused
+    in French next to the field, and nothing is saved (issue #15)."""
+    from datetime import UTC, datetime, timedelta
+
+    from harness.platform import SYSTEM
+    from harness.web import catch_up, make_container
+
+    from services.consultation.commands import (
+        CreateConsultation,
+        PhaseSpec,
+        PublishConsultation,
+        SchedulePhases,
+    )
+    from services.vote.commands import FreezeResults
+
+    container = make_container()
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    ended = PhaseSpec("vote", "vote", "Vote", now - timedelta(days=3), now - timedelta(days=1),
+                      actions=("vote_agree",))
+    async with web_client(container) as c:
+        for cmd in (CreateConsultation("c-fige", "Vote figé", "vote-fige"),
+                    SchedulePhases("c-fige", (ended,)), PublishConsultation("c-fige")):
+            await container.handle(cmd, SYSTEM)
+        await catch_up(container)
+        await login(c)
+        page = await c.get("/admin/consultations/c-fige/phases")
+        fields = {"phases.0.phase_id": "vote", "phases.0.kind": "vote", "phases.0.title": "Vote",
+                  "phases.0.starts_at": (now - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"),
+                  "phases.0.ends_at": (now + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")}
+        reopened = {"csrf_token": csrf_of(page.text), **fields}
+        assert (await c.post("/admin/consultations/c-fige/phases", data=reopened)
+                ).status_code == 303  # not frozen yet: the organiser may re-open it
+        await container.handle(SchedulePhases("c-fige", (ended,)), SYSTEM)
+        await catch_up(container)
+        assert (await container.handle(FreezeResults("c-fige", "vote"), SYSTEM)
+                )["status"] == "frozen"
+        await catch_up(container)
+        refused = await c.post("/admin/consultations/c-fige/phases", data=reopened)
+        assert refused.status_code == 400
+        assert "sont figés" in refused.text
+        phases = [e async for e in _phases(container)]
+        assert len(phases) == 3  # scheduled, re-opened, closed again: nothing more
+
+
+async def _phases(container):  # type: ignore[no-untyped-def]
+    for r in await container.log.read("consultation.events", limit=1000):
+        if r.event.type == "consultation.PhasesScheduled":
+            yield r.event

@@ -15,9 +15,10 @@ from starlette.responses import RedirectResponse, Response
 from services.consultation import commands as cc
 from services.consultation.phases import KINDS
 from services.core.ids import new_id
-from services.core.values import parse_iso
+from services.core.values import iso, parse_iso
+from services.vote import model as vote_model
 from services.web import views
-from services.web.deps import WebDep
+from services.web.deps import Web, WebDep
 from services.web.forms import FormError, admin_page, checked_form, require_organiser, submit, text
 from services.web.rendering import private_page
 
@@ -112,6 +113,33 @@ def _phase_specs(form: FormData, rows: list[int]) -> list[cc.PhaseSpec]:
     return specs
 
 
+FROZEN_PHASE = ("Les résultats de cette phase de vote sont figés : elle ne peut plus être "
+                "rouverte, prolongée ni retirée.")
+
+
+async def _frozen_changed(web: Web, doc: dict[str, Any], specs: list[cc.PhaseSpec],
+                          rows: list[int]) -> FormError | None:
+    """A vote phase whose results are frozen (the log says so) keeps its dates:
+    re-opening it would let ballots in that the frozen results do not count (the
+    vote service refuses them anyway)."""
+    typed = {spec.phase_id: (n, spec) for n, spec in enumerate(specs)}
+    for phase in doc.get("phases", []):
+        stream = vote_model.results_stream(doc["id"], phase["phase_id"])
+        if not await web.log.stream_version(stream):
+            continue
+        n, spec = typed.get(phase["phase_id"], (None, None))
+        if spec is None or (_minute(spec.starts_at), _minute(spec.ends_at)) != (
+                _minute(parse_iso(phase["starts_at"])), _minute(parse_iso(phase["ends_at"]))):
+            at = f"phases.{rows[n]}.ends_at" if n is not None else "__all__"
+            return FormError(at, FROZEN_PHASE)
+    return None
+
+
+def _minute(at: datetime) -> str:
+    """An instant as the form shows it (to the minute), in UTC."""
+    return iso(at.replace(second=0, microsecond=0))
+
+
 @router.get("/admin")
 async def dashboard(request: Request, web: WebDep) -> Response:
     require_organiser(web, request)
@@ -199,6 +227,7 @@ async def schedule(request: Request, web: WebDep, cid: str) -> Response:
     error: FormError | None = None
     try:
         specs = _phase_specs(form, rows)
+        error = await _frozen_changed(web, doc, specs, rows)
     except FormError as e:
         error = e
     command = cc.SchedulePhases(cid, tuple(specs))

@@ -76,3 +76,42 @@ async def test_a_phase_is_frozen_even_if_its_projection_lags(world: World) -> No
     second = await freeze_ended_phases(world.store, without_projection, world.clock.now())
     assert (first, second) == ([f"{CID}/vote: frozen"], [f"{CID}/vote: already_frozen"])
     assert [e.type for e in await world.events()].count("vote.ResultsFrozen") == 1
+
+
+async def test_frozen_means_frozen_even_when_the_phase_is_reopened(world: World) -> None:
+    """The organiser re-opens the vote phase after its results were frozen: a
+    ballot is refused with a French message, the frozen results stay the log's,
+    and the recount compares them with it (issue #15)."""
+    from services.consultation import handlers as ch
+    from services.consultation.commands import PhaseSpec, SchedulePhases
+    from services.core.errors import DomainError
+    from services.vote.recount import compare
+
+    await world.handle(CastBallot("item-0", voter("p-a"), "agree", "agree"))
+    world.clock.advance(VOTE_ENDS - world.clock.now() + GRACE)
+    assert await freeze_ended_phases(world.store, handle(world), world.clock.now()) == [
+        f"{CID}/vote: frozen"]
+    now = world.clock.now()
+    await ch.schedule_phases(SchedulePhases(CID, (PhaseSpec(
+        "vote", "vote", "Vote", now - timedelta(days=1), now + timedelta(days=3),
+        actions=("vote_support", "vote_agree", "vote_ranking")),)),
+        log=world.log, clock=world.clock, meta=world.meta)
+    await world.project()
+    for command in (CastBallot("item-0", voter("p-b"), "agree", "disagree"),
+                    CastRanking(CID, voter("p-b"), ("item-0",))):
+        try:
+            await world.handle(command)
+        except DomainError as refused:
+            assert refused.code == "results_frozen" and "figés" in refused.message
+        else:
+            raise AssertionError(f"{command} accepted after the freeze")
+    assert await compare(world.log, world.store) == []
+    # a ballot that got into the log after the freeze (another writer) is reported
+    cast = next(e for e in await world.events() if e.type == "vote.BallotCast")
+    await world.log.append([replace(
+        cast, event_id=new_id(), stream=cast.stream + "-after",
+        data={**cast.data, "participant_id": "p-c", "phase_ends_at": (
+            now + timedelta(days=3)).isoformat().replace("+00:00", "Z")},
+        occurred_at=now)])
+    await world.project()
+    assert any("résultats figés" in line for line in await compare(world.log, world.store))

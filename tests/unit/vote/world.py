@@ -40,7 +40,7 @@ class World:
         self.store = MemoryReadStore()
         self.clock = FixedClock(NOW)
         self.items = MemoryPublishedItems()
-        self.options = VoteOptions(check_existing=check_existing, catch_up_s=0.2)
+        self.options = VoteOptions(check_existing=check_existing)
         self.meta = Meta(Actor("organiser-1", "organiser"))
         self.projections: list[Consumer] = [CatalogueProjection(), TalliesProjection()]
         self._seen: dict[str, int] = {}

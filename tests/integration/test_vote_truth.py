@@ -1,0 +1,79 @@
+"""A ballot is decided on its own history in the log, never on the lagging ballots
+read model (issue #15, ADR 0030): a withdrawal sent right after its cast withdraws
+it, a re-cast right after a withdrawal records it, through the JSON API with no
+pause between the calls; every answer and every final state agrees with the log,
+and the tallies, once projected, with the recount."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from harness.consultations import AGREE, open_vote
+from harness.forms import csrf_header
+from harness.platform import Platform, open_platform, participant, session_client, until
+
+from services.vote import model
+from services.vote.recount import compare
+
+ROUNDS = 30
+
+
+@pytest.fixture
+async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Platform]:
+    monkeypatch.setenv("PARLONS_RATE_ACTION_PER_MINUTE", "1000")  # 120 calls in a burst
+    async with open_platform(tmp_path, monkeypatch) as p:
+        yield p
+
+
+async def ballot(client: httpx.AsyncClient, headers: dict[str, str], key: str,
+                 action: str = "ballot", body: dict[str, Any] = AGREE) -> str:
+    r = await client.post(f"/api/items/item-0/{action}",
+                          json=body if action == "ballot" else {"kind": body["kind"]},
+                          headers={"Idempotency-Key": key, **headers})
+    assert r.status_code == 200, r.text
+    status: str = r.json()["status"]
+    return status
+
+
+async def in_the_log(p: Platform, pid: str) -> dict[str, Any] | None:
+    stream = model.ballot_stream("vote", "agree", "item-0", pid)
+    return model.ballot_of(await p.container.log.read_stream(stream))
+
+
+async def test_cast_then_withdraw_thirty_times_without_a_pause(platform: Platform) -> None:
+    p = platform
+    await open_vote(p)
+    voter = await participant(p, "Aude")
+    async with session_client(p, voter) as client:
+        h = await csrf_header(client)
+        for n in range(ROUNDS):
+            assert await ballot(client, h, f"c{n}") == "recorded", n
+            assert await ballot(client, h, f"w{n}", "ballot/withdraw") == "withdrawn", n
+            assert (await in_the_log(p, voter) or {}).get("withdrawn") is True, n
+    await until(lambda: _agrees(p))
+
+
+async def test_cast_withdraw_cast_thirty_times_without_a_pause(platform: Platform) -> None:
+    p = platform
+    await open_vote(p)
+    voter = await participant(p, "Basile")
+    async with session_client(p, voter) as client:
+        h = await csrf_header(client)
+        for n in range(ROUNDS):
+            assert await ballot(client, h, f"a{n}") == "recorded", n
+            assert await ballot(client, h, f"w{n}", "ballot/withdraw") == "withdrawn", n
+            assert await ballot(client, h, f"b{n}") == "recorded", n
+            last = await in_the_log(p, voter)
+            assert last is not None and not last["withdrawn"] and last["choice"] == "agree", n
+            assert await ballot(client, h, f"z{n}", "ballot/withdraw") == "withdrawn", n
+    await until(lambda: _agrees(p))
+
+
+async def _agrees(p: Platform) -> bool:
+    """The projected tallies equal the recount from the log (all caught up)."""
+    lags = [await w.lag() for w in list(p.container.built_workers)]
+    return not any(lags) and not await compare(p.container.log, p.container.store)
