@@ -3,9 +3,8 @@
 Every submission needs an `Idempotency-Key` header: the idempotency middleware
 stores the first answer, replays it for a retry and refuses the same key with
 another body (ADR 0007). Who submits is the session's participant (the
-`Participant` dependency). Public lists read the publication read model
-(deposit + moderation decision, `services.moderation.publication`): one keyset
-`list` per page, arguments embedded, whatever the number of items.
+`Participant` dependency). The public lists of proposals and arguments are the
+moderation service's (it owns what is published).
 """
 
 from __future__ import annotations
@@ -36,7 +35,6 @@ from services.deposit.commands import (
     WithdrawContribution,
 )
 from services.deposit.projections import BY_AUTHOR
-from services.moderation.queries import PUBLIC_ARGUMENTS, PUBLIC_PROPOSALS
 
 PAGE_MAX = 100
 _INPUT_MAX = 20_000  # a bound on raw input; the domain judges lengths (French messages)
@@ -137,21 +135,6 @@ async def edit(contribution_id: str, body: NewText, who: Participant, _key: Idem
 async def withdraw(contribution_id: str, who: Participant, _key: IdempotencyKey,
                    bus: BusDep, meta: MetaDep) -> None:
     await bus.handle(WithdrawContribution(contribution_id, who), meta)
-
-
-@router.get("/consultations/{consultation_id}/proposals")
-async def published_proposals(consultation_id: str, store: StoreDep, after: After = None,
-                              limit: Limit = 20) -> dict[str, Any]:
-    """Newest first, each with its latest arguments for and against."""
-    return page_of(await store.list(PUBLIC_PROPOSALS, consultation_id, limit=limit,
-                                    after=after, reverse=True), limit)
-
-
-@router.get("/contributions/{proposal_id}/arguments")
-async def published_arguments(proposal_id: str, store: StoreDep, after: After = None,
-                              limit: Limit = 20) -> dict[str, Any]:
-    return page_of(await store.list(PUBLIC_ARGUMENTS, proposal_id, limit=limit,
-                                    after=after), limit)
 
 
 @router.get("/me/contributions")

@@ -1,6 +1,11 @@
-"""Deposit command handlers: read what the decision needs from read models,
-decide, append with the stream's expected version. Ports only (`log`, `store`,
-`clock`, `meta`).
+"""Deposit command handlers: read what the decision needs, decide, append with the
+stream's expected version. Ports only (`log`, `store`, `clock`, `meta`).
+
+A contribution (and the one it answers, for an argument or a comment) and the
+consultation's contribution policy are decided on their streams read from the log
+(ADR 0030), never on the contributions read model, which lags: a withdrawal right
+after a deposit finds it. The consultation's detail (phases, identity level) is
+another aggregate's reference data, read from its query port.
 
 A contribution is a new stream `contribution-<id>` expected at 0; a response is
 the stream `response-<questionnaire>-<participant>` expected at 0, so a second
@@ -25,11 +30,8 @@ from services.deposit.commands import (
     SubmitResponse,
     WithdrawContribution,
 )
-from services.deposit.projections import CONTRIBUTIONS, POLICIES
 from services.eventlog.port import EventLog, append_to
 from services.store.port import Doc, ReadStore
-
-ALL = "all"
 
 
 async def submit_proposal(cmd: SubmitProposal, *, log: EventLog, store: ReadStore,
@@ -60,7 +62,7 @@ async def submit_response(cmd: SubmitResponse, *, log: EventLog, store: ReadStor
 
 async def submit_argument(cmd: SubmitArgument, *, log: EventLog, store: ReadStore,
                           clock: Clock, meta: Meta) -> str:
-    proposal = await store.get(CONTRIBUTIONS, ALL, cmd.proposal_id)
+    proposal = await _contribution(log, cmd.proposal_id)
     consultation = await _consultation_of(store, proposal)
     event = model.decide_argument(consultation, proposal, cmd, clock.now())
     await _append_new(log, clock, meta, cmd.participant, event,
@@ -70,7 +72,7 @@ async def submit_argument(cmd: SubmitArgument, *, log: EventLog, store: ReadStor
 
 async def submit_comment(cmd: SubmitComment, *, log: EventLog, store: ReadStore,
                          clock: Clock, meta: Meta) -> str:
-    parent = await store.get(CONTRIBUTIONS, ALL, cmd.parent_id)
+    parent = await _contribution(log, cmd.parent_id)
     consultation = await _consultation_of(store, parent)
     event = model.decide_comment(consultation, parent, cmd, clock.now())
     await _append_new(log, clock, meta, cmd.participant, event,
@@ -80,17 +82,17 @@ async def submit_comment(cmd: SubmitComment, *, log: EventLog, store: ReadStore,
 
 async def edit_contribution(cmd: EditContribution, *, log: EventLog, store: ReadStore,
                             clock: Clock, meta: Meta) -> None:
-    doc = await store.get(CONTRIBUTIONS, ALL, cmd.contribution_id)
+    doc = await _contribution(log, cmd.contribution_id)
     consultation = await _consultation_of(store, doc)
-    policy = await _policy(store, doc)
+    policy = await _policy(log, doc)
     event = model.decide_edit(doc, consultation, policy, cmd, clock.now())
     await _append_next(log, clock, meta, cmd.participant, event, doc)
 
 
 async def withdraw_contribution(cmd: WithdrawContribution, *, log: EventLog, store: ReadStore,
                                 clock: Clock, meta: Meta) -> None:
-    doc = await store.get(CONTRIBUTIONS, ALL, cmd.contribution_id)
-    event = model.decide_withdraw(doc, await _policy(store, doc), cmd)
+    doc = await _contribution(log, cmd.contribution_id)
+    event = model.decide_withdraw(doc, await _policy(log, doc), cmd)
     await _append_next(log, clock, meta, cmd.participant, event, doc)
 
 
@@ -109,10 +111,16 @@ async def _consultation_of(store: ReadStore, contribution: Doc | None) -> Doc | 
     return await consultations.consultation(store, contribution["consultation_id"])
 
 
-async def _policy(store: ReadStore, contribution: Doc | None) -> Doc:
+async def _contribution(log: EventLog, contribution_id: str) -> Doc | None:
+    return model.contribution_of(await log.read_stream(model.contribution_stream(
+        contribution_id)))
+
+
+async def _policy(log: EventLog, contribution: Doc | None) -> model.Doc:
     if contribution is None:
         return model.DEFAULT_POLICY
-    return await store.get(POLICIES, ALL, contribution["consultation_id"]) or model.DEFAULT_POLICY
+    return model.policy_of(await log.read_stream(model.policy_stream(
+        contribution["consultation_id"])))
 
 
 def _as_participant(meta: Meta, participant: ParticipantContext) -> Meta:

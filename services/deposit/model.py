@@ -1,5 +1,6 @@
-"""Deposit decisions as pure functions of read-model documents, the command and
-the server's `now`. No I/O here: `handlers.py` loads and appends.
+"""Deposit decisions as pure functions of the contribution's state (its stream
+folded, `contribution_of`), the consultation (reference data), the command and the
+server's `now`. No I/O here: `handlers.py` loads and appends.
 
 Gating (DESIGN §5): the consultation must be published, its current phase (on
 the server clock) must open the action, and the participant's identity level
@@ -8,7 +9,7 @@ must reach the consultation's.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,9 +20,10 @@ from services.consultation.queries import (
     open_actions,
     validate_answers,
 )
+from services.core.envelope import Envelope
 from services.core.errors import DomainError, NotFound
 from services.core.participants import ParticipantContext, check_participant_id, require_level
-from services.core.values import ident, parse_iso, text
+from services.core.values import ident, iso, parse_iso, text
 from services.deposit.commands import (
     EditContribution,
     SetContributionPolicy,
@@ -54,6 +56,60 @@ DEFAULT_POLICY = {"edit_minutes": 0, "withdraw_allowed": False}  # the Grand Dé
 # The action a phase must open for each kind of contribution (phases.ACTIONS).
 ACTION_OF = {"proposal": "deposit", "response": "answer", "argument": "comment",
              "comment": "comment"}
+
+
+KIND_OF = {"deposit.ProposalSubmitted": "proposal", "deposit.ResponseSubmitted": "response",
+           "deposit.ArgumentSubmitted": "argument", "deposit.CommentSubmitted": "comment"}
+
+
+def submitted_doc(event: Envelope) -> dict[str, Any]:
+    """The CONTRIBUTION document a submission event describes (projections.py)."""
+    d = event.data
+    return {
+        "id": d["contribution_id"], "kind": KIND_OF[event.type],
+        "consultation_id": d["consultation_id"], "author_id": d["author_id"],
+        "title": d.get("title", ""), "body": d.get("body", ""),
+        "theme_id": d.get("theme_id", ""), "territory": d.get("territory", ""),
+        "proposal_id": d.get("proposal_id", ""), "parent_id": d.get("parent_id", ""),
+        "side": d.get("side", ""), "questionnaire_id": d.get("questionnaire_id", ""),
+        "moderation": d["moderation"], "submitted_at": iso(event.occurred_at), "edited_at": None,
+        "withdrawn": False, "stream": event.stream, "version": event.stream_version,
+    }
+
+
+def evolve(doc: dict[str, Any] | None, event: Envelope) -> dict[str, Any] | None:
+    """One event of a contribution's stream folded into its document: what the
+    handlers decide on (read from the log) and the read model shows."""
+    if event.type in KIND_OF:
+        return submitted_doc(event)
+    if doc is None:
+        return None
+    if event.type == "deposit.ContributionEdited":
+        doc = {**doc, "body": event.data["body"], "edited_at": iso(event.occurred_at),
+               "title": event.data["title"] or doc["title"]}
+    elif event.type == "deposit.ContributionWithdrawn":
+        doc = {**doc, "withdrawn": True}
+    else:
+        return doc
+    doc["version"] = event.stream_version
+    return doc
+
+
+def contribution_of(history: Sequence[Envelope]) -> dict[str, Any] | None:
+    """A contribution's state from its stream's history (None: never submitted)."""
+    doc: dict[str, Any] | None = None
+    for event in history:
+        doc = evolve(doc, event)
+    return doc
+
+
+def policy_of(history: Sequence[Envelope]) -> Doc:
+    """A consultation's contribution policy from its stream's history."""
+    for event in reversed(history):
+        if event.type == "deposit.ContributionPolicySet":
+            return {"edit_minutes": event.data["edit_minutes"],
+                    "withdraw_allowed": event.data["withdraw_allowed"]}
+    return DEFAULT_POLICY
 
 
 def contribution_stream(contribution_id: str) -> str:

@@ -21,7 +21,8 @@ from __future__ import annotations
 from typing import Any
 
 from services.core.envelope import Envelope
-from services.core.values import iso
+from services.deposit import model
+from services.deposit.model import KIND_OF, submitted_doc
 from services.store.port import StoreTx
 from services.store.projection import Projection
 
@@ -30,25 +31,6 @@ BY_AUTHOR = "deposit_by_author"
 RESPONSES = "deposit_responses"
 POLICIES = "deposit_policies"
 ALL = "all"
-
-KIND_OF = {"deposit.ProposalSubmitted": "proposal", "deposit.ResponseSubmitted": "response",
-           "deposit.ArgumentSubmitted": "argument", "deposit.CommentSubmitted": "comment"}
-
-
-def submitted_doc(event: Envelope) -> dict[str, Any]:
-    """The CONTRIBUTION doc a submission event describes."""
-    d = event.data
-    return {
-        "id": d["contribution_id"], "kind": KIND_OF[event.type],
-        "consultation_id": d["consultation_id"], "author_id": d["author_id"],
-        "title": d.get("title", ""), "body": d.get("body", ""),
-        "theme_id": d.get("theme_id", ""), "territory": d.get("territory", ""),
-        "proposal_id": d.get("proposal_id", ""), "parent_id": d.get("parent_id", ""),
-        "side": d.get("side", ""), "questionnaire_id": d.get("questionnaire_id", ""),
-        "moderation": d["moderation"], "submitted_at": iso(event.occurred_at), "edited_at": None,
-        "withdrawn": False, "stream": event.stream, "version": event.stream_version,
-    }
-
 
 class ContributionsProjection(Projection):
     name = "deposit.contributions"
@@ -69,17 +51,9 @@ class ContributionsProjection(Projection):
                          {"edit_minutes": d["edit_minutes"],
                           "withdraw_allowed": d["withdraw_allowed"]})
         elif event.type in ("deposit.ContributionEdited", "deposit.ContributionWithdrawn"):
-            found = await tx.get(CONTRIBUTIONS, ALL, d["contribution_id"])
-            if found is None:
-                return
-            if event.type == "deposit.ContributionEdited":
-                found.update(body=d["body"], edited_at=iso(event.occurred_at))
-                if d["title"]:
-                    found["title"] = d["title"]
-            else:
-                found["withdrawn"] = True
-            found["version"] = event.stream_version
-            await _save(tx, found)
+            found = model.evolve(await tx.get(CONTRIBUTIONS, ALL, d["contribution_id"]), event)
+            if found is not None:
+                await _save(tx, found)
 
 
 async def _save(tx: StoreTx, doc: dict[str, Any]) -> None:

@@ -1,5 +1,8 @@
 """JSON API of the moderation service: the moderator's queue and decisions,
-participants' flags and appeals, the public transparency counts.
+participants' flags and appeals, the public transparency counts, and what the
+public sees (published proposals with their latest arguments, arguments), read
+from the publication read model: one keyset `list` per page, whatever the number
+of items.
 
 Who moderates is the `Moderator` dependency: the identity wiring's provider
 checks the session and the moderator role on the consultation the request is
@@ -33,6 +36,7 @@ from services.moderation.commands import (
     LodgeAppeal,
     MaskPersonalData,
 )
+from services.moderation.publication import PUBLIC_ARGUMENTS, PUBLIC_PROPOSALS
 from services.moderation.queue import ALL, CAMPAIGNS, ITEMS, QUEUE, TRANSPARENCY
 
 PAGE_MAX = 100
@@ -66,6 +70,8 @@ class AppealDecisionIn(BaseModel):
 
 
 router = APIRouter(prefix="/api", tags=["moderation"])
+After = Annotated[str | None, Query(max_length=100)]
+Limit = Annotated[int, Query(ge=1, le=PAGE_MAX)]
 
 
 @router.get("/moderation/consultations/{consultation_id}/queue")
@@ -143,3 +149,18 @@ async def transparency(consultation_id: str, store: StoreDep) -> dict[str, Any]:
     """Public: contributions hidden or rejected, per reason of the charter."""
     rows = await store.list(TRANSPARENCY, consultation_id, limit=PAGE_MAX)
     return {"reasons": [d for _, d in rows if d["count"] > 0]}
+
+
+@router.get("/consultations/{consultation_id}/proposals")
+async def published_proposals(consultation_id: str, store: StoreDep, after: After = None,
+                              limit: Limit = 20) -> dict[str, Any]:
+    """Newest first, each with its latest arguments for and against."""
+    return page_of(await store.list(PUBLIC_PROPOSALS, consultation_id, limit=limit,
+                                    after=after, reverse=True), limit)
+
+
+@router.get("/contributions/{proposal_id}/arguments")
+async def published_arguments(proposal_id: str, store: StoreDep, after: After = None,
+                              limit: Limit = 20) -> dict[str, Any]:
+    return page_of(await store.list(PUBLIC_ARGUMENTS, proposal_id, limit=limit,
+                                    after=after), limit)

@@ -1,6 +1,10 @@
-"""Moderation command handlers: read the item's doc, decide, append expecting
-the version the doc was read at (a stale doc means 409, never a lost update).
-Ports only: `log`, `store`, `clock`, `meta`."""
+"""Moderation command handlers: fold the item from the log, decide, append
+expecting the version it was read at (a concurrent writer means 409, never a lost
+update). The item is decided on its streams in the log (ADR 0030) -- the
+contribution's (deposit's query port), its moderation stream, its appeal and its
+automatic checks -- never on the queue's read model, which lags: a decision right
+after a claim finds the claim. Charters and campaign groups are reference data
+read from the read models. Ports only: `log`, `store`, `clock`, `meta`."""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ from services.core.envelope import Actor
 from services.core.errors import ConcurrencyConflict, DomainError, NotFound
 from services.core.events import DomainEvent, Meta
 from services.core.participants import require_proof
+from services.core.upcasting import upcast
+from services.deposit import queries as deposits
 from services.eventlog.port import EventLog, append_at, append_to
 from services.moderation import model
 from services.moderation.commands import (
@@ -24,7 +30,8 @@ from services.moderation.commands import (
     SetCharter,
 )
 from services.moderation.events import ContributionFlagged
-from services.moderation.queue import ALL, CAMPAIGNS, CHARTERS, ITEMS
+from services.moderation.process import check_stream
+from services.moderation.queue import ALL, CAMPAIGNS, CHARTERS
 from services.store.port import Doc, ReadStore
 
 BULK_PAGE = 500
@@ -34,16 +41,31 @@ def item_stream(contribution_id: str) -> str:
     return f"moderation-{contribution_id}"
 
 
+def appeal_stream(contribution_id: str) -> str:
+    return f"modappeal-{contribution_id}"
+
+
+async def item_from_log(log: EventLog, contribution_id: str) -> Doc | None:
+    """The ITEM folded from every stream that decides it, read from the log."""
+    submitted = await deposits.history(log, contribution_id)
+    checks = [e for event in submitted
+              for e in await log.read_stream(check_stream(contribution_id,
+                                                          event.stream_version))]
+    own = [*await log.read_stream(item_stream(contribution_id)),
+           *await log.read_stream(appeal_stream(contribution_id))]
+    return model.item_of([upcast(e) for e in (*submitted, *checks, *own)])
+
+
 async def claim_item(cmd: ClaimItem, *, log: EventLog, store: ReadStore, clock: Clock,
                      meta: Meta) -> None:
-    item = await store.get(ITEMS, ALL, cmd.contribution_id)
+    item = await item_from_log(log, cmd.contribution_id)
     event = model.decide_claim(item, cmd, clock.now())
     await _on_item(log, clock, _as(meta, cmd.moderator.moderator_id, "moderator"), item, [event])
 
 
 async def decide(cmd: Decide, *, log: EventLog, store: ReadStore, clock: Clock,
                  meta: Meta) -> None:
-    item = await store.get(ITEMS, ALL, cmd.contribution_id)
+    item = await item_from_log(log, cmd.contribution_id)
     charter = await _charter(store, item)
     event = model.decide(item, charter, cmd, clock.now())
     await _on_item(log, clock, _as(meta, cmd.moderator.moderator_id, "moderator"), item, [event])
@@ -51,7 +73,7 @@ async def decide(cmd: Decide, *, log: EventLog, store: ReadStore, clock: Clock,
 
 async def mask_personal_data(cmd: MaskPersonalData, *, log: EventLog, store: ReadStore,
                              clock: Clock, meta: Meta) -> None:
-    item = await store.get(ITEMS, ALL, cmd.contribution_id)
+    item = await item_from_log(log, cmd.contribution_id)
     event = model.decide_mask(item, cmd, clock.now())
     await _on_item(log, clock, _as(meta, cmd.moderator.moderator_id, "moderator"), item, [event])
 
@@ -71,11 +93,11 @@ async def decide_campaign(cmd: DecideCampaign, *, log: EventLog, store: ReadStor
         after = rows[-1][0]
     if not ids:
         raise NotFound("Campagne")
-    items = await store.get_many(ITEMS, ALL, ids)
+    items = [item for i in ids if (item := await item_from_log(log, i)) is not None]
     now, who = clock.now(), cmd.moderator.moderator_id
     writes = [(item_stream(item["id"]), int(item["version"]),
                [model.decision(item, who, cmd.decision, cmd.reason_code, charter, cmd.group_id)])
-              for item in items.values()
+              for item in items
               if item["status"] == "pending" and not model.claim_held_by_other(item, who, now)]
     # A campaign is detected within one consultation: every item is in this one.
     await append_at(log, writes, clock=clock, meta=_as(meta, who, "moderator"),
@@ -85,7 +107,7 @@ async def decide_campaign(cmd: DecideCampaign, *, log: EventLog, store: ReadStor
 
 async def flag_contribution(cmd: FlagContribution, *, log: EventLog, store: ReadStore,
                             clock: Clock, meta: Meta) -> None:
-    doc = model.existing(await store.get(ITEMS, ALL, cmd.contribution_id))
+    doc = model.existing(await item_from_log(log, cmd.contribution_id))
     require_proof(cmd.participant, doc["consultation_id"])
     pid = cmd.participant.participant_id
     event = ContributionFlagged(doc["id"], doc["consultation_id"], pid, cmd.reason.strip()[:500])
@@ -99,11 +121,11 @@ async def flag_contribution(cmd: FlagContribution, *, log: EventLog, store: Read
 
 async def lodge_appeal(cmd: LodgeAppeal, *, log: EventLog, store: ReadStore, clock: Clock,
                        meta: Meta) -> None:
-    item = await store.get(ITEMS, ALL, cmd.contribution_id)
+    item = await item_from_log(log, cmd.contribution_id)
     event = model.decide_appeal(item, cmd)
     try:  # one appeal per contribution, ever: version 1 of its own stream
         await _append(log, clock, _as(meta, cmd.participant.participant_id, "participant"),
-                      f"modappeal-{event.contribution_id}", 0, [event], event.consultation_id)
+                      appeal_stream(event.contribution_id), 0, [event], event.consultation_id)
     except ConcurrencyConflict:
         raise DomainError("already_appealed", "Une décision ne peut être contestée qu'une "
                                               "fois.") from None
@@ -111,13 +133,13 @@ async def lodge_appeal(cmd: LodgeAppeal, *, log: EventLog, store: ReadStore, clo
 
 async def decide_appeal(cmd: DecideAppeal, *, log: EventLog, store: ReadStore, clock: Clock,
                         meta: Meta) -> None:
-    item = await store.get(ITEMS, ALL, cmd.contribution_id)
+    item = await item_from_log(log, cmd.contribution_id)
     event = model.decide_appeal_outcome(item, cmd)
     if event.outcome == "overturned":
         model.decision(model.existing(item), cmd.moderator.moderator_id, "approved",
                        cmd.reason_code, None)  # the reason must be an approval reason
     await _append(log, clock, _as(meta, cmd.moderator.moderator_id, "moderator"),
-                  f"modappeal-{event.contribution_id}", 1, [event], event.consultation_id)
+                  appeal_stream(event.contribution_id), 1, [event], event.consultation_id)
 
 
 async def set_charter(cmd: SetCharter, *, log: EventLog, clock: Clock, meta: Meta) -> None:

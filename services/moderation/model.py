@@ -1,5 +1,8 @@
-"""Moderation decisions as pure functions of the item's read-model doc, the
-command and the server's `now`. Claims are locks that expire on the server clock."""
+"""Moderation decisions as pure functions of the item (the contribution as a
+moderator sees it: `new_item` folded with `evolve_item` over its events), the
+command and the server's `now`. Claims are locks that expire on the server clock.
+The handlers fold the item from the log (ADR 0030); the queue projection folds the
+same events into its read model."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from services.core.envelope import Envelope
 from services.core.errors import DomainError, NotFound
 from services.core.values import iso, parse_iso, text
 from services.moderation.commands import (
@@ -39,6 +43,65 @@ DEFAULT_CHARTER = {
     "campagne": "Copier-coller massif",
     "illicite": "Contenu illicite",
 }
+
+
+SUBMITTED = {"deposit.ProposalSubmitted": "proposal", "deposit.ResponseSubmitted": "response",
+             "deposit.ArgumentSubmitted": "argument", "deposit.CommentSubmitted": "comment"}
+
+
+def new_item(contribution_id: str, consultation_id: str) -> dict[str, Any]:
+    """ITEM before any event (see queue.py for its fields)."""
+    return {"id": contribution_id, "consultation_id": consultation_id, "kind": None,
+            "author_id": "", "title": "", "body": "", "moderation": "post", "suggestions": [],
+            "severity": 0, "flags": 0, "status": "pending", "reason_code": "",
+            "decided_by": "", "claimed_by": "", "claimed_until": "", "campaign_group_id": "",
+            "masked": False, "appeal": None, "version": 0, "queue_key": None}
+
+
+def evolve_item(item: dict[str, Any], event: Envelope) -> None:
+    """Fold one deposit or moderation event about the contribution into its ITEM."""
+    d, t = event.data, event.type
+    if t in SUBMITTED:
+        texts = " / ".join(a["text"] or a["other_text"] for a in d.get("answers", [])
+                           if a["text"] or a["other_text"])
+        item.update(kind=SUBMITTED[t], author_id=d["author_id"], title=d.get("title", ""),
+                    body=d.get("body", texts), moderation=d["moderation"])
+    elif t == "deposit.ContributionEdited":
+        item.update(body=d["body"], title=d["title"] or item["title"])
+    elif t == "deposit.ContributionWithdrawn":
+        item["status"] = "withdrawn"
+    elif t == "moderation.ContributionChecked":
+        item.update(suggestions=d["suggestions"], severity=d["severity"])
+    elif t == "moderation.ItemClaimed":
+        item.update(claimed_by=d["moderator_id"], claimed_until=d["until"])
+    elif t == "moderation.DecisionMade":
+        item.update(status=d["decision"], reason_code=d["reason_code"],
+                    decided_by=d["moderator_id"], claimed_by="", claimed_until="")
+    elif t == "moderation.PersonalDataMasked":
+        item.update(title=d["title"], body=d["body"], masked=True)
+    elif t == "moderation.ContributionFlagged":
+        item["flags"] += 1
+    elif t == "moderation.AppealLodged":
+        item["appeal"] = {"status": "pending", "text": d["text"], "outcome": None}
+    elif t == "moderation.AppealDecided":
+        item["appeal"] = {**(item["appeal"] or {"text": ""}), "status": "decided",
+                          "outcome": d["outcome"], "decided_by": d["moderator_id"]}
+        if d["outcome"] == "overturned":
+            item.update(status="approved", reason_code=d["reason_code"])
+    if event.stream.startswith("moderation-"):
+        item["version"] = event.stream_version
+
+
+def item_of(history: Sequence[Envelope]) -> dict[str, Any] | None:
+    """The ITEM its events make, in the order the log recorded them (a deposit
+    event and a moderation event both set its status); None without a submission."""
+    if not history:
+        return None
+    ordered = sorted(history, key=lambda e: (e.recorded_at or e.occurred_at, e.stream_version))
+    item = new_item(ordered[0].data["contribution_id"], ordered[0].data["consultation_id"])
+    for event in ordered:
+        evolve_item(item, event)
+    return item if item["kind"] is not None else None
 
 
 def charter_reasons(charter: Doc | None) -> dict[str, str]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.core.envelope import Envelope
+from services.moderation import model
 from services.store.port import StoreTx
 from services.store.projection import Projection
 
@@ -32,16 +33,6 @@ TRANSPARENCY = "moderation_transparency"
 CHARTERS = "moderation_charters"
 ALL = "all"
 FLAG_THRESHOLD = 3  # flags that push a post-moderated item into the queue
-SUBMITTED = {"deposit.ProposalSubmitted": "proposal", "deposit.ResponseSubmitted": "response",
-             "deposit.ArgumentSubmitted": "argument", "deposit.CommentSubmitted": "comment"}
-
-
-def skeleton(contribution_id: str, consultation_id: str) -> dict[str, Any]:
-    return {"id": contribution_id, "consultation_id": consultation_id, "kind": None,
-            "author_id": "", "title": "", "body": "", "moderation": "post", "suggestions": [],
-            "severity": 0, "flags": 0, "status": "pending", "reason_code": "",
-            "decided_by": "", "claimed_by": "", "claimed_until": "", "campaign_group_id": "",
-            "masked": False, "appeal": None, "version": 0, "queue_key": None}
 
 
 def queue_severity(item: dict[str, Any]) -> int | None:
@@ -70,51 +61,29 @@ class QueueProjection(Projection):
             return
         if "contribution_id" not in d or event.type == "deposit.ContributionPolicySet":
             return
-        item = await tx.get(ITEMS, ALL, d["contribution_id"]) or skeleton(
+        item = await tx.get(ITEMS, ALL, d["contribution_id"]) or model.new_item(
             d["contribution_id"], d["consultation_id"])
         await self._change(event, item, tx)
-        if event.stream.startswith("moderation-"):
-            item["version"] = event.stream_version
         await _save(item, tx)
 
     async def _change(self, event: Envelope, item: dict[str, Any], tx: StoreTx) -> None:
+        """The item's new state (model.evolve_item, as the handlers fold it), and
+        what moves beside it: campaign groups and the transparency counts."""
         d, t = event.data, event.type
-        if t in SUBMITTED:
-            texts = " / ".join(a["text"] or a["other_text"] for a in d.get("answers", [])
-                               if a["text"] or a["other_text"])
-            item.update(kind=SUBMITTED[t], author_id=d["author_id"], title=d.get("title", ""),
-                        body=d.get("body", texts), moderation=d["moderation"])
-        elif t == "deposit.ContributionEdited":
-            item.update(body=d["body"], title=d["title"] or item["title"])
-        elif t == "deposit.ContributionWithdrawn":
-            item["status"] = "withdrawn"
-        elif t == "moderation.ContributionChecked":
-            item.update(suggestions=d["suggestions"], severity=d["severity"])
+        reason_before = item["reason_code"]
+        model.evolve_item(item, event)
+        if t == "moderation.ContributionChecked":
             for member in d["campaign_members_moved"]:
                 other = item if member == item["id"] else (
-                    await tx.get(ITEMS, ALL, member) or skeleton(member, d["consultation_id"]))
+                    await tx.get(ITEMS, ALL, member)
+                    or model.new_item(member, d["consultation_id"]))
                 await _move_to_group(other, d["campaign_group_id"], tx)
                 if other is not item:
                     await _save(other, tx)
-        elif t == "moderation.ItemClaimed":
-            item.update(claimed_by=d["moderator_id"], claimed_until=d["until"])
-        elif t == "moderation.DecisionMade":
-            item.update(status=d["decision"], reason_code=d["reason_code"],
-                        decided_by=d["moderator_id"], claimed_by="", claimed_until="")
-            if d["decision"] in ("hidden", "rejected"):
-                await _count(tx, item["consultation_id"], d["reason_code"], +1)
-        elif t == "moderation.PersonalDataMasked":
-            item.update(title=d["title"], body=d["body"], masked=True)
-        elif t == "moderation.ContributionFlagged":
-            item["flags"] += 1
-        elif t == "moderation.AppealLodged":
-            item["appeal"] = {"status": "pending", "text": d["text"], "outcome": None}
-        elif t == "moderation.AppealDecided":
-            item["appeal"] = {**(item["appeal"] or {"text": ""}), "status": "decided",
-                              "outcome": d["outcome"], "decided_by": d["moderator_id"]}
-            if d["outcome"] == "overturned":
-                await _count(tx, item["consultation_id"], item["reason_code"], -1)
-                item.update(status="approved", reason_code=d["reason_code"])
+        elif t == "moderation.DecisionMade" and d["decision"] in ("hidden", "rejected"):
+            await _count(tx, item["consultation_id"], d["reason_code"], +1)
+        elif t == "moderation.AppealDecided" and d["outcome"] == "overturned":
+            await _count(tx, item["consultation_id"], reason_before, -1)
 
 
 async def _move_to_group(item: dict[str, Any], group_id: str, tx: StoreTx) -> None:

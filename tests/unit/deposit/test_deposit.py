@@ -174,3 +174,25 @@ async def test_edit_within_the_window_then_withdraw(world: World) -> None:
     await world.project()
     doc = await world.store.get(CONTRIBUTIONS, "all", "k1")
     assert doc is not None and doc["withdrawn"] and doc["title"] == "Un titre modifié"
+
+
+async def test_decisions_read_the_log_not_the_lagging_read_model(world: World) -> None:
+    """Nothing projected between the commands (the read model is empty): an
+    argument on a proposal just submitted, its edit and its withdrawal right after
+    are decided on the streams in the log (ADR 0030), as a second edit is on the
+    first one's version."""
+    world.meta = world.organiser
+    await world.handle(SetContributionPolicy(CID, edit_minutes=30, withdraw_allowed=True))
+    await world.handle(proposal())
+    await world.handle(SubmitArgument("a1", "k1", participant("p-bob"), "for", "Un air plus sain."))
+    await world.handle(EditContribution("k1", participant(), "Un texte modifié et plus long.",
+                                        "Un titre modifié"))
+    await world.handle(EditContribution("k1", participant(), "Un texte modifié une seconde fois.",
+                                        "Un titre retouché"))
+    await world.handle(WithdrawContribution("k1", participant()))
+    await refused(world, WithdrawContribution("k1", participant()), "withdrawn")
+    assert await world.store.get(CONTRIBUTIONS, "all", "k1") is None  # never projected
+    versions = [(e.type, e.stream_version) for e in await world.events()
+                if e.stream == "contribution-k1"]
+    assert versions == [("deposit.ProposalSubmitted", 1), ("deposit.ContributionEdited", 2),
+                        ("deposit.ContributionEdited", 3), ("deposit.ContributionWithdrawn", 4)]

@@ -186,3 +186,28 @@ async def test_public_proposals_embed_their_published_arguments() -> None:
     [(_, doc)] = await world.store.list(PUBLIC_PROPOSALS, CID)
     assert doc["counts"] == {"for": 1, "against": 1}
     assert doc["arguments"]["for"][0]["body"] == "Plus de fraîcheur en été."
+
+
+async def test_moderation_decides_on_the_log_not_the_lagging_queue() -> None:
+    """Nothing projected between the commands (the queue's read model is empty):
+    a claim then a decision right after it succeed, a second moderator's claim
+    meanwhile is refused, and an appeal right after a hiding is lodged (ADR 0030)."""
+    world = await moderated()
+    await world.handle(SubmitProposal("k9", CID, participant("p-zoe"), "Une proposition",
+                                      "Des bancs à l'ombre le long des quais."))
+
+    async def now(command: object) -> object:  # the handler alone: no projection after
+        return await HANDLERS[type(command)](command, log=world.log, store=world.store,
+                                             clock=world.clock, meta=world.meta)
+
+    await now(ClaimItem("k9", ANNE))
+    with pytest.raises(DomainError) as taken:
+        await now(ClaimItem("k9", BRUNO))
+    assert taken.value.code == "claimed"
+    await now(Decide("k9", ANNE, "hidden", "hors_sujet"))
+    await now(LodgeAppeal("k9", participant("p-zoe"), "Ce n'est pas hors sujet."))
+    await now(DecideAppeal("k9", BRUNO, "overturned"))
+    assert await world.store.get("moderation_items", "all", "k9") is None  # never projected
+    types = [e.type for e in await world.events("moderation.events") if "k9" in e.stream]
+    assert types == ["moderation.ItemClaimed", "moderation.DecisionMade",
+                     "moderation.AppealLodged", "moderation.AppealDecided"]

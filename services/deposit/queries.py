@@ -1,0 +1,19 @@
+"""The deposit service's query port: what other services may read of it. A
+contribution's history is read from the log (ADR 0030: moderation decides on the
+truth of the contribution it moderates, not on a lagging read model); the
+contributions read model serves pages and lists."""
+
+from __future__ import annotations
+
+from services.core.envelope import Envelope
+from services.deposit.model import KIND_OF, contribution_of, contribution_stream
+from services.deposit.projections import BY_AUTHOR, CONTRIBUTIONS
+from services.eventlog.port import EventLog
+
+__all__ = ["BY_AUTHOR", "CONTRIBUTIONS", "KIND_OF", "contribution_of", "contribution_stream",
+           "history"]
+
+
+async def history(log: EventLog, contribution_id: str) -> list[Envelope]:
+    """The contribution's events (submission, edits, withdrawal) in order."""
+    return await log.read_stream(contribution_stream(contribution_id))
