@@ -1,6 +1,7 @@
 """JSON API of the consultation service (first flow): create, read, list.
-Reads come from the catalogue projection, so a consultation just created may
-answer 404 until the projection catches up (no read-your-writes guarantee)."""
+Reads come from the catalogue projection; a consultation the log holds but the
+projection has not applied yet (just created) is waited for, bounded, on the
+position the log says it was written at: its creator reads it at once."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.apikit.deps import BusDep, MetaDep, StoreDep
+from services.apikit.deps import BusDep, MetaDep, StateDep, StoreDep
 from services.apikit.paging import page_of
 from services.consultation.commands import CreateConsultation
-from services.consultation.projections import CATALOGUE
+from services.consultation.model import stream_of
+from services.consultation.projections import CATALOGUE, CatalogueProjection
 from services.core.errors import NotFound
 from services.core.ids import new_id
+from services.eventlog.port import EventLog
+from services.store.projection import until_applied
 
 PAGE_MAX = 100
 
@@ -45,8 +49,14 @@ async def create(body: NewConsultation, response: Response, bus: BusDep,
 
 
 @router.get("/{consultation_id}")
-async def read(consultation_id: str, store: StoreDep) -> dict[str, Any]:
+async def read(consultation_id: str, state: StateDep) -> dict[str, Any]:
+    store, log = state.store, state.port("log", EventLog)
     doc = await store.get(CATALOGUE, "all", consultation_id)
+    if doc is None and log is not None:
+        stream = stream_of(consultation_id)
+        written = await log.stream_version(stream)
+        if written and await until_applied(store, CatalogueProjection.name, stream, written):
+            doc = await store.get(CATALOGUE, "all", consultation_id)
     if doc is None:
         raise NotFound("Consultation")
     return doc

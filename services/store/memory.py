@@ -26,6 +26,9 @@ class MemoryReadStore(ReadStore):
         doc = self._docs.get((table, partition, key))
         return copy.deepcopy(doc) if doc is not None else None
 
+    async def applied_version(self, projection: str, stream: str) -> int:
+        return self._guards.get((projection, stream), 0)
+
     async def get_many(self, table: str, partition: str, keys: Sequence[str]) -> dict[str, Doc]:
         self.queries += 1
         return {

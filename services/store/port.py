@@ -79,6 +79,11 @@ class ReadStore(ABC):
     def transaction(self) -> AbstractAsyncContextManager[StoreTx]: ...
 
     @abstractmethod
+    async def applied_version(self, projection: str, stream: str) -> int:
+        """How far `projection` has applied `stream` (its guard; 0 if not at all),
+        committed: what read-your-writes waits on."""
+
+    @abstractmethod
     async def drop_projection(self, projection: str, tables: Sequence[str]) -> None:
         """Delete a projection's tables and guards so it can be rebuilt from the log."""
 

@@ -12,6 +12,7 @@ projection: see `services.core.process.ProcessManager`.
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from typing import ClassVar
@@ -67,3 +68,19 @@ async def project_batch(
             await tx.set_applied_versions(projection.name, moved)
         await projection.end_batch(tx)
     return applied
+
+
+async def until_applied(store: ReadStore, projection: Projection | str, stream: str,
+                        version: int, *, timeout_s: float = 2.0, pause_s: float = 0.01) -> bool:
+    """Read your writes: wait, bounded, until `projection` has applied `stream`
+    up to `version` (its committed guard), the position a command just wrote.
+    True when it has; False when the bound passed first (the page shows what is
+    there). A wait on the written position, never a blind sleep."""
+    name = projection if isinstance(projection, str) else projection.name
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while await store.applied_version(name, stream) < version:
+        if loop.time() >= deadline:
+            return False
+        await asyncio.sleep(pause_s)
+    return True

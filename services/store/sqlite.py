@@ -120,6 +120,12 @@ class SqliteReadStore(ReadStore):
         ).fetchone()
         return _load(row[0]) if row else None
 
+    async def applied_version(self, projection: str, stream: str) -> int:
+        row = self._read().execute(
+            "SELECT version FROM guards WHERE projection = ? AND stream = ?", (projection, stream)
+        ).fetchone()
+        return int(row[0]) if row else 0
+
     async def get_many(self, table: str, partition: str, keys: Sequence[str]) -> dict[str, Doc]:
         if not keys:
             return {}

@@ -8,6 +8,7 @@ server may serve a whole session.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
@@ -185,6 +186,19 @@ class ReadStoreContract(ABC):
             await tx.set_applied_version(proj, "s-1", 4)
         async with store.transaction() as tx:
             assert await tx.applied_version(proj, "s-1") == 4
+
+    async def test_a_committed_guard_is_read_outside_a_transaction(self, store: ReadStore) -> None:
+        """What read-your-writes waits on: only what a transaction committed."""
+        proj = new_name("proj")
+        assert await store.applied_version(proj, "s-1") == 0
+        async with store.transaction() as tx:
+            await tx.set_applied_version(proj, "s-1", 5)
+        assert await store.applied_version(proj, "s-1") == 5
+        with contextlib.suppress(RuntimeError):
+            async with store.transaction() as tx:
+                await tx.set_applied_version(proj, "s-1", 6)
+                raise RuntimeError("rolled back")
+        assert await store.applied_version(proj, "s-1") == 5
 
     async def test_guards_read_and_written_many_at_once(self, store: ReadStore) -> None:
         proj, other = new_name("proj"), new_name("proj")

@@ -81,13 +81,26 @@ async def test_post_then_get_returns_the_consultation(
     assert created.headers["location"] == f"/api/consultations/{cid}"
     assert created.headers["x-correlation-id"] == "req-42"
 
-    got = await eventually(lambda: client.get(f"/api/consultations/{cid}"))
-    assert got.status_code == 200
+    got = await client.get(f"/api/consultations/{cid}")  # at once: its creator reads it
+    assert got.status_code == 200, got.text
     assert {k: got.json()[k] for k in ("id", *NEW)} == {"id": cid, **NEW}
     listed = (await client.get("/api/consultations", params={"limit": 10})).json()
     assert [c["id"] for c in listed["items"]] == [cid]
     [record] = await created_events(container)
     assert record.event.correlation_id == "req-42"  # carried from the header into Meta
+
+
+@pytest.mark.parametrize("platform", LOGS, indirect=True)
+async def test_a_created_consultation_is_readable_at_once_by_its_creator(
+    platform: tuple[Client, Container],
+) -> None:
+    """Read your writes (issue #15): twenty create-then-read pairs, no pause."""
+    client, _ = platform
+    for n in range(20):
+        created = await client.post("/api/consultations", json={
+            **NEW, "slug": f"budget-{n}"})
+        got = await client.get(created.headers["location"])
+        assert got.status_code == 200, (n, got.text)
 
 
 async def test_a_consultation_not_yet_projected_or_unknown_is_404(
