@@ -88,10 +88,10 @@ def _created(response: Response, contribution_id: str) -> Created:
 @router.post("/consultations/{consultation_id}/proposals", status_code=201,
              dependencies=[RateLimited])
 async def submit_proposal(consultation_id: str, body: NewProposal, response: Response,
-                          who: Participant, _key: IdempotencyKey, bus: BusDep,
+                          who: Participant, key: IdempotencyKey, bus: BusDep,
                           meta: MetaDep) -> Created:
     cmd = SubmitProposal(new_id(), consultation_id, who, body.title, body.body,
-                         body.theme_id, body.territory)
+                         body.theme_id, body.territory, request_key=key)
     return _created(response, await bus.handle(cmd, meta))
 
 
@@ -99,29 +99,30 @@ async def submit_proposal(consultation_id: str, body: NewProposal, response: Res
              status_code=201, dependencies=[RateLimited])
 async def submit_response(consultation_id: str, questionnaire_id: str, body: NewResponse,
                           request: Request, response: Response, who: Participant,
-                          _key: IdempotencyKey, bus: BusDep, meta: MetaDep) -> Created:
+                          key: IdempotencyKey, bus: BusDep, meta: MetaDep) -> Created:
     answers = {qid: Answer(tuple(a.option_ids), a.other_text, a.text)
                for qid, a in body.answers.items()}
     who = await with_territory(request, who)
-    cmd = SubmitResponse(new_id(), consultation_id, questionnaire_id, who, answers)
+    cmd = SubmitResponse(new_id(), consultation_id, questionnaire_id, who, answers,
+                         request_key=key)
     return _created(response, await bus.handle(cmd, meta))
 
 
 @router.post("/contributions/{proposal_id}/arguments", status_code=201,
              dependencies=[RateLimited])
 async def submit_argument(proposal_id: str, body: NewArgument, response: Response,
-                          who: Participant, _key: IdempotencyKey, bus: BusDep,
+                          who: Participant, key: IdempotencyKey, bus: BusDep,
                           meta: MetaDep) -> Created:
-    cmd = SubmitArgument(new_id(), proposal_id, who, body.side, body.body)
+    cmd = SubmitArgument(new_id(), proposal_id, who, body.side, body.body, request_key=key)
     return _created(response, await bus.handle(cmd, meta))
 
 
 @router.post("/contributions/{parent_id}/comments", status_code=201,
              dependencies=[RateLimited])
 async def submit_comment(parent_id: str, body: NewText, response: Response,
-                         who: Participant, _key: IdempotencyKey, bus: BusDep,
+                         who: Participant, key: IdempotencyKey, bus: BusDep,
                          meta: MetaDep) -> Created:
-    cmd = SubmitComment(new_id(), parent_id, who, body.body)
+    cmd = SubmitComment(new_id(), parent_id, who, body.body, request_key=key)
     return _created(response, await bus.handle(cmd, meta))
 
 

@@ -1,5 +1,8 @@
 """Commands the deposit service accepts. Ids are chosen by the caller (the API
-makes a UUIDv7), so a retried command targets the same contribution."""
+makes a UUIDv7, a form its key), so a retried command targets the same
+contribution. A submission sent with an Idempotency-Key carries it as
+`request_key`: the key is recorded with the submission, in the same append, so a
+retry that got no answer (a crash, a lost connection) answers the first outcome."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ class SubmitProposal:
     body: str
     theme_id: str = ""
     territory: str = ""
+    request_key: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +34,7 @@ class SubmitResponse:
     questionnaire_id: str
     participant: ParticipantContext
     answers: Mapping[str, Answer] = field(default_factory=dict)
+    request_key: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +44,7 @@ class SubmitArgument:
     participant: ParticipantContext
     side: str  # "for" | "against"
     body: str
+    request_key: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +53,7 @@ class SubmitComment:
     parent_id: str  # a proposal or an argument
     participant: ParticipantContext
     body: str
+    request_key: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,3 +103,18 @@ class ContributionPolicySet(DomainEvent):
     consultation_id: str
     edit_minutes: int
     withdraw_allowed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionKeyed(DomainEvent):
+    """The Idempotency-Key a submission came with (a hash of the participant and
+    the key, never the key itself), written in the same append as the submission
+    on its own stream `submission-<key_hash>`: a retry after any crash finds it
+    and answers the first outcome without writing again (ADR 0033)."""
+
+    TYPE = "deposit.SubmissionKeyed"
+    VERSION = 1
+
+    key_hash: str
+    contribution_id: str
+    consultation_id: str

@@ -14,6 +14,8 @@ response is refused by the log's key even when two arrive at once.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from services.consultation import queries as consultations
 from services.core.clock import Clock
 from services.core.envelope import Actor
@@ -30,54 +32,66 @@ from services.deposit.commands import (
     SubmitResponse,
     WithdrawContribution,
 )
-from services.eventlog.port import EventLog, append_to
+from services.deposit.events import SubmissionKeyed
+from services.eventlog.port import EventLog, Write, append_at, append_to
 from services.store.port import Doc, ReadStore
 
 
 async def submit_proposal(cmd: SubmitProposal, *, log: EventLog, store: ReadStore,
                           clock: Clock, meta: Meta) -> str:
-    consultation = await consultations.consultation(store, cmd.consultation_id)
-    event = model.decide_proposal(consultation, cmd, clock.now())
-    await _append_new(log, clock, meta, cmd.participant, event,
-                      model.contribution_stream(cmd.contribution_id), cmd.consultation_id)
-    return cmd.contribution_id
+    async def submit() -> str:
+        consultation = await consultations.consultation(store, cmd.consultation_id)
+        event = model.decide_proposal(consultation, cmd, clock.now())
+        await _append_new(log, clock, meta, cmd.participant, event,
+                          model.contribution_stream(cmd.contribution_id), cmd.request_key)
+        return cmd.contribution_id
+
+    return await _once(log, cmd.participant, cmd.request_key, submit)
 
 
 async def submit_response(cmd: SubmitResponse, *, log: EventLog, store: ReadStore,
                           clock: Clock, meta: Meta) -> str:
-    consultation = await consultations.consultation(store, cmd.consultation_id)
-    questionnaire = await consultations.questionnaire(store, cmd.consultation_id,
-                                                      cmd.questionnaire_id)
-    event = model.decide_response(consultation, questionnaire, cmd, clock.now())
-    stream = model.response_stream(cmd.questionnaire_id, cmd.participant.participant_id)
+    async def submit() -> str:
+        consultation = await consultations.consultation(store, cmd.consultation_id)
+        questionnaire = await consultations.questionnaire(store, cmd.consultation_id,
+                                                          cmd.questionnaire_id)
+        event = model.decide_response(consultation, questionnaire, cmd, clock.now())
+        stream = model.response_stream(cmd.questionnaire_id, cmd.participant.participant_id)
+        await _append_new(log, clock, meta, cmd.participant, event, stream, cmd.request_key)
+        return cmd.contribution_id
+
     try:
-        await _append_new(log, clock, meta, cmd.participant, event, stream,
-                          cmd.consultation_id)
+        return await _once(log, cmd.participant, cmd.request_key, submit)
     except ConcurrencyConflict:
         raise DomainError("already_answered",
                           "Vous avez déjà répondu à ce questionnaire : une seule réponse "
                           "par participant.", field="questionnaire_id") from None
-    return cmd.contribution_id
 
 
 async def submit_argument(cmd: SubmitArgument, *, log: EventLog, store: ReadStore,
                           clock: Clock, meta: Meta) -> str:
-    proposal = await _contribution(log, cmd.proposal_id)
-    consultation = await _consultation_of(store, proposal)
-    event = model.decide_argument(consultation, proposal, cmd, clock.now())
-    await _append_new(log, clock, meta, cmd.participant, event,
-                      model.contribution_stream(cmd.contribution_id), event.consultation_id)
-    return cmd.contribution_id
+    async def submit() -> str:
+        proposal = await _contribution(log, cmd.proposal_id)
+        consultation = await _consultation_of(store, proposal)
+        event = model.decide_argument(consultation, proposal, cmd, clock.now())
+        await _append_new(log, clock, meta, cmd.participant, event,
+                          model.contribution_stream(cmd.contribution_id), cmd.request_key)
+        return cmd.contribution_id
+
+    return await _once(log, cmd.participant, cmd.request_key, submit)
 
 
 async def submit_comment(cmd: SubmitComment, *, log: EventLog, store: ReadStore,
                          clock: Clock, meta: Meta) -> str:
-    parent = await _contribution(log, cmd.parent_id)
-    consultation = await _consultation_of(store, parent)
-    event = model.decide_comment(consultation, parent, cmd, clock.now())
-    await _append_new(log, clock, meta, cmd.participant, event,
-                      model.contribution_stream(cmd.contribution_id), event.consultation_id)
-    return cmd.contribution_id
+    async def submit() -> str:
+        parent = await _contribution(log, cmd.parent_id)
+        consultation = await _consultation_of(store, parent)
+        event = model.decide_comment(consultation, parent, cmd, clock.now())
+        await _append_new(log, clock, meta, cmd.participant, event,
+                          model.contribution_stream(cmd.contribution_id), cmd.request_key)
+        return cmd.contribution_id
+
+    return await _once(log, cmd.participant, cmd.request_key, submit)
 
 
 async def edit_contribution(cmd: EditContribution, *, log: EventLog, store: ReadStore,
@@ -129,10 +143,40 @@ def _as_participant(meta: Meta, participant: ParticipantContext) -> Meta:
                 correlation_id=meta.correlation_id, causation_id=meta.causation_id)
 
 
+async def _once(log: EventLog, participant: ParticipantContext, request_key: str,
+                submit: Callable[[], Awaitable[str]]) -> str:
+    """Run a submission once per Idempotency-Key: a retry whose first attempt
+    reached the log (the answer lost to a crash or a cut connection), or a
+    duplicate racing it, answers the contribution that attempt recorded."""
+    if request_key and (first := await _keyed(log, participant, request_key)) is not None:
+        return first
+    try:
+        return await submit()
+    except ConcurrencyConflict:
+        if request_key and (first := await _keyed(log, participant, request_key)) is not None:
+            return first
+        raise
+
+
+async def _keyed(log: EventLog, participant: ParticipantContext, request_key: str) -> str | None:
+    """The contribution recorded under this participant's key, if any."""
+    history = await log.read_stream(model.key_stream(
+        model.key_hash(participant.participant_id, request_key)))
+    return str(history[0].data["contribution_id"]) if history else None
+
+
 async def _append_new(log: EventLog, clock: Clock, meta: Meta, participant: ParticipantContext,
-                      event: DomainEvent, stream: str, consultation_id: str) -> None:
-    await append_to(log, stream, 0, [event], clock=clock,
-                    meta=_as_participant(meta, participant), consultation_id=consultation_id)
+                      event: DomainEvent, stream: str, request_key: str) -> None:
+    """A new contribution's first event, with its Idempotency-Key in the same
+    atomic append when there is one."""
+    d = event.to_data()
+    writes: list[Write] = [(stream, 0, [event])]
+    if request_key:
+        key = model.key_hash(participant.participant_id, request_key)
+        writes.append((model.key_stream(key), 0, [
+            SubmissionKeyed(key, d["contribution_id"], d["consultation_id"])]))
+    await append_at(log, writes, clock=clock, meta=_as_participant(meta, participant),
+                    consultation_id=d["consultation_id"])
 
 
 async def _append_next(log: EventLog, clock: Clock, meta: Meta, participant: ParticipantContext,

@@ -9,6 +9,7 @@ must reach the consultation's.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -120,6 +121,16 @@ def response_stream(questionnaire_id: str, participant_id: str) -> str:
     """One stream per (questionnaire, participant), written once at version 1:
     the log's key, not a read, refuses a second response."""
     return f"response-{questionnaire_id}-{participant_id}"
+
+
+def key_hash(participant_id: str, request_key: str) -> str:
+    """A submission's Idempotency-Key as recorded: hashed with the participant's
+    pseudonymous id (two participants may choose the same key), never the key."""
+    return hashlib.sha256(f"{participant_id}\n{request_key}".encode()).hexdigest()[:32]
+
+
+def key_stream(key: str) -> str:
+    return f"submission-{key}"
 
 
 def policy_stream(consultation_id: str) -> str:

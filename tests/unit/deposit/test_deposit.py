@@ -196,3 +196,21 @@ async def test_decisions_read_the_log_not_the_lagging_read_model(world: World) -
                 if e.stream == "contribution-k1"]
     assert versions == [("deposit.ProposalSubmitted", 1), ("deposit.ContributionEdited", 2),
                         ("deposit.ContributionEdited", 3), ("deposit.ContributionWithdrawn", 4)]
+
+
+async def test_a_retry_with_the_same_key_answers_the_first_submission(world: World) -> None:
+    """A retry after a crash (the API makes a new id per attempt) and a duplicate
+    racing the first attempt answer the contribution the first one recorded, and
+    the log holds it once (ADR 0033). Another participant's same key is theirs."""
+    first = await world.handle(proposal("k1", request_key="clé-1"))
+    again = await world.handle(proposal("k2", request_key="clé-1"))
+    racing = await asyncio.gather(world.handle(proposal("k3", request_key="clé-2")),
+                                  world.handle(proposal("k4", request_key="clé-2")))
+    other = await world.handle(SubmitProposal("k5", CID, participant("p-bob"), "Un titre",
+                                              "Un texte assez long.", request_key="clé-1"))
+    assert (first, again, other) == ("k1", "k1", "k5")
+    assert racing[0] == racing[1] and racing[0] in ("k3", "k4")
+    submitted = [e.data["contribution_id"] for e in await world.events()
+                 if e.type == "deposit.ProposalSubmitted"]
+    assert sorted(submitted) == sorted(["k1", racing[0], "k5"])
+    assert not any("clé" in str(e.data) for e in await world.events())  # the key is hashed
