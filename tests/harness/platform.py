@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from services.core.clock import FixedClock
-from services.core.envelope import Actor
+from services.core.envelope import Actor, Envelope
 from services.core.events import Meta
 from services.identity.commands import RegisterParticipant
 from services.identity.model import new_participant_id
@@ -107,3 +107,10 @@ async def polled(get: Callable[[], Awaitable[httpx.Response]],
         if ok(response) or asyncio.get_running_loop().time() > deadline:
             return response
         await asyncio.sleep(0.02)
+
+
+async def submitted(container: Container) -> list[Envelope]:
+    """The contributions submitted (proposals, responses, arguments, comments), not
+    the Idempotency-Key records written beside them."""
+    return [r.event for r in await container.log.read("deposit.events", limit=100_000)
+            if r.event.type.endswith("Submitted")]

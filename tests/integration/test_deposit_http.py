@@ -66,7 +66,9 @@ def as_(who: str, key: str) -> dict[str, str]:
 
 
 async def deposit_count(container: Container) -> int:
-    return len(await container.log.read("deposit.events", limit=100_000))
+    """Contributions submitted (not the Idempotency-Key records beside them)."""
+    return len([r for r in await container.log.read("deposit.events", limit=100_000)
+                if r.event.type.endswith("Submitted")])
 
 
 RESPONSES = "/api/consultations/gd/questionnaires/fiscalite/responses"

@@ -11,7 +11,7 @@ import re
 import httpx
 from harness.consultations import open_consultation, propose
 from harness.forms import csrf_header, csrf_of
-from harness.platform import SYSTEM, Platform, participant, session_client, until
+from harness.platform import SYSTEM, Platform, participant, session_client, submitted, until
 
 from services.identity.commands import GrantRole
 from services.identity.queries import roles_in
@@ -25,10 +25,9 @@ async def test_a_logged_in_participant_deposits_through_the_api(platform: Platfo
         r = await propose(client, "velo", "k1", await csrf_header(client))
         assert r.status_code == 201, r.text
         created = r.json()["id"]
-        events = await p.container.log.read("deposit.events")
-        assert [e.event.data["author_id"] for e in events] == [anne]
-        assert events[0].event.data["proposal_id" if "proposal_id" in events[0].event.data
-                                    else "contribution_id"] == created
+        events = await submitted(p.container)
+        assert [e.data["author_id"] for e in events] == [anne]
+        assert events[0].data["contribution_id"] == created
 
         async def mine() -> bool:
             return bool((await client.get("/api/me/contributions")).json()["items"])
@@ -51,7 +50,7 @@ async def test_json_state_changes_need_the_csrf_header_and_a_same_site_origin(
         assert elsewhere.status_code == 403
         same = await propose(client, "velo", "k4", {**headers, "Origin": "https://parlons.test"})
         assert same.status_code == 201, same.text
-    assert len(await p.container.log.read("deposit.events")) == 1
+    assert len(await submitted(p.container)) == 1
 
 
 async def test_a_visitor_without_a_session_gets_401_in_french(platform: Platform) -> None:
@@ -67,7 +66,7 @@ async def test_a_visitor_without_a_session_gets_401_in_french(platform: Platform
                                      json={})
             assert r.status_code == 401, (path, r.status_code, r.text)
             assert "Connectez-vous" in r.json()["message"]
-    assert await p.container.log.read("deposit.events") == []
+    assert await submitted(p.container) == []
 
 
 async def become_anonymous(client: httpx.AsyncClient, cid: str) -> None:
@@ -91,8 +90,8 @@ async def test_an_anonymous_session_deposits_only_where_anonymous_participation_
         assert refused.status_code == 422
         assert refused.json()["error"] == "identity_level_too_low"
         assert "adresse électronique" in refused.json()["message"]
-    events = await p.container.log.read("deposit.events")
-    assert [e.event.consultation_id for e in events] == ["ouverte"]
+    events = await submitted(p.container)
+    assert [e.consultation_id for e in events] == ["ouverte"]
 
 
 async def test_moderation_api_needs_the_moderator_role_on_the_items_consultation(

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from harness.consultations import draft_consultation, open_consultation, propose
 from harness.forms import csrf_header, csrf_of
-from harness.platform import Platform, open_platform, session_client
+from harness.platform import Platform, open_platform, session_client, submitted
 
 from services.identity.pow import solve
 from services.identity.queries import proof_of_work_required
@@ -152,5 +152,5 @@ async def test_a_proof_made_elsewhere_does_not_open_a_consultation_that_asks_for
         headers = await csrf_header(client)
         assert (await propose(client, "gardee", "k3", headers)).status_code == 201
         assert (await propose(client, "libre", "k4", headers)).status_code == 201
-    authors = {e.event.data["author_id"] for e in await p.container.log.read("deposit.events")}
+    authors = {e.data["author_id"] for e in await submitted(p.container)}
     assert len(authors) == 1

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from harness.consultations import ORGANISER, publish
+from harness.platform import submitted
 
 from services.apikit.deps import participant_context
 from services.consultation.commands import PhaseSpec
@@ -61,12 +62,12 @@ async def test_deposit_beyond_the_limit_gets_429_with_retry_after_and_stores_not
     c, container = client
     statuses = [(await propose(c, n)).status_code for n in range(LIMIT)]
     assert statuses == [201] * LIMIT
-    written = len(await container.log.read("deposit.events", limit=10_000))
+    written = len(await submitted(container))
     refused = await propose(c, LIMIT)
     assert refused.status_code == 429
     assert 0 < int(refused.headers["Retry-After"]) <= 60
     assert refused.json()["error"] == "rate_limited" and "Réessayez" in refused.json()["message"]
-    assert len(await container.log.read("deposit.events", limit=10_000)) == written
+    assert len(await submitted(container)) == written
 
 
 async def test_flag_route_counts_against_the_same_client(
