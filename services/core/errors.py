@@ -37,9 +37,22 @@ class ConcurrencyConflict(ParlonsError):
         self.actual = actual
 
 
-class EventLogUnavailable(ParlonsError):
+class Unavailable(ParlonsError):
+    """A dependency cannot do its job right now (disk full or failing, a lock held,
+    a server down) and the same call may succeed later. Each adapter translates its
+    driver's errors of that kind into a subclass at the port boundary, so callers
+    tell an outage from a bug without knowing the driver: a worker retries an
+    outage without end and never dead-letters it (ADR 0031)."""
+
+
+class EventLogUnavailable(Unavailable):
     """The log could not make a write durable (disk full, I/O error, broker down).
     Nothing in the failed call was acknowledged. HTTP answers 503."""
+
+
+class StoreUnavailable(Unavailable):
+    """The read store could not read or write (disk full, I/O error, database
+    locked, server down). A failed transaction left nothing behind."""
 
 
 class DomainError(ParlonsError):

@@ -3,6 +3,7 @@
   serve [--demo] [--no-workers] [--service NAME]...   HTTP API + projection workers
   worker SERVICE                                      that service's projections, no HTTP
   replay PROJECTION                                   rebuild one projection from the log
+  dead-letters (list | replay) [--group G] [--event ID]  pending dead letters; re-drive them
   topics create                                       create the Kafka topics of topics.yaml
   retention                                           delete what retention settings expire
   recount                                             vote tallies recounted from the log
@@ -46,6 +47,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_worker(settings, args.service, args.metrics_port))
     if args.command == "replay":
         return asyncio.run(_replay(settings, args.projection))
+    if args.command == "dead-letters":
+        from services.runtime.jobs import dead_letters
+
+        command = (dead_letters.list_command if args.action == "list"
+                   else dead_letters.replay_command)
+        return asyncio.run(command(settings, args.group, args.event))
     if args.command == "retention":
         from services.runtime.jobs.identity import retention_command
 
@@ -86,6 +93,11 @@ def _parser() -> argparse.ArgumentParser:
                         help="serve /metrics on PARLONS_HTTP_HOST:PORT (no other HTTP)")
     replay = sub.add_parser("replay", help="drop a projection and rebuild it from the log")
     replay.add_argument("projection", help="e.g. consultation.catalogue")
+    letters = sub.add_parser("dead-letters",
+                             help="list the pending dead letters, or re-drive them once fixed")
+    letters.add_argument("action", choices=["list", "replay"])
+    letters.add_argument("--group", help="only this consumer (e.g. vote.tallies)")
+    letters.add_argument("--event", help="only the letter of this failed event id")
     sub.add_parser("retention", help="apply retention periods (identity outbox, tokens)")
     sub.add_parser("recount", help="recount vote tallies from the log, compare (exit 1 if not)")
     sub.add_parser("freeze-results", help="freeze the results of every ended vote phase")
@@ -222,11 +234,16 @@ async def _replay(settings: Settings, name: str) -> int:
     except LookupError as exc:
         print(exc, file=sys.stderr)
         return 2
+    from services.runtime.jobs.dead_letters import settle_rebuilt
+
     async with running(container, workers=False):
         read, applied = await rebuild(container, name)
         counts = await _document_counts(container, projection.tables)
+        settled = await settle_rebuilt(container.log, container.clock, name)
     summary = ", ".join(f"{t}: {n}" for t, n in counts.items())
     print(f"{name}: {read} events read, {applied} applied; documents: {summary}")
+    if settled:
+        print(f"{name}: {settled} dead letter(s) settled by the rebuild")
     return 0
 
 

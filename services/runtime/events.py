@@ -23,3 +23,18 @@ class HandlingFailed(DomainEvent):
     failed_offset: int
     attempts: int
     error: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetterRedriven(DomainEvent):
+    """The dead letter of `group` for `failed_event_id` is settled: an operator
+    re-drove the event through its consumer once the cause was fixed (`by` =
+    "replay": `parlons dead-letters replay`) or rebuilt the projection from the log
+    ("rebuild": `parlons replay`). Written on the letter's stream, after it."""
+
+    TYPE = "runtime.DeadLetterRedriven"
+    VERSION = 1
+
+    group: str
+    failed_event_id: str
+    by: str

@@ -34,7 +34,13 @@ class Metrics:
         )
         self.handler_errors = Counter(
             "parlons_handler_errors",
-            "Failed attempts to project a batch or an event, per subscription.",
+            "Failed attempts to project a batch or an event (not outages), per subscription.",
+            ["subscription"], registry=self.registry,
+        )
+        self.transient_errors = Counter(
+            "parlons_transient_errors",
+            "Failed attempts of a subscription during an outage (store, log, index, I/O):"
+            " retried without end, never dead-lettered.",
             ["subscription"], registry=self.registry,
         )
         self.dead_letters = Counter(

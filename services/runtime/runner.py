@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from services.runtime.bootstrap import Container
+from services.runtime.faults import describe, is_transient
 from services.runtime.worker import Worker
 
 log = logging.getLogger("parlons.runner")
@@ -38,13 +39,22 @@ async def running(container: Container, *, workers: bool = True) -> AsyncIterato
 
 
 async def _supervise(worker: Worker, container: Container) -> None:
-    """Restart a worker whose loop crashed (e.g. the log went away), with a pause."""
+    """Restart a worker whose loop crashed (e.g. the log went away), with a pause.
+    A poll or a commit the log could not serve is an outage: its batch is simply
+    redelivered after the restart."""
     while not worker.stopping:
         try:
             await worker.run()
-        except Exception:
-            log.exception("worker crashed; restarting", extra={"subscription": worker.group})
-            container.metrics.handler_errors.labels(subscription=worker.group).inc()
+        except Exception as error:
+            if is_transient(error):  # the log could not be polled or committed to
+                log.warning("worker stopped by an outage; restarting", extra={
+                    "subscription": worker.group, "error_type": type(error).__name__,
+                    "error": describe(error)})
+                container.metrics.transient_errors.labels(subscription=worker.group).inc()
+            else:
+                log.exception("worker crashed; restarting",
+                              extra={"subscription": worker.group})
+                container.metrics.handler_errors.labels(subscription=worker.group).inc()
             with contextlib.suppress(TimeoutError):  # a pause a stop() can cut short
                 await asyncio.wait_for(worker.wait_for_stop(),
                                        container.settings.worker_backoff_max)

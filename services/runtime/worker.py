@@ -3,16 +3,22 @@ commits. A consumer is a projection (`project_batch`: one store transaction,
 per-stream guards) or a process manager (`handle`: idempotent by the log's
 keys). Business logic lives in the consumer, never here.
 
-Semantics (ADR 0006):
+Semantics (ADRs 0006, 0031):
 - the checkpoint is committed only after the batch's effects are durable (in the
   read store, or in the log for a process manager), so a crash means
   redelivery, which the guards or the log's keys absorb;
-- a failing batch is retried with exponential backoff; after `retries` attempts
-  its events are applied one by one, and an event that still fails `retries`
-  times is written to `runtime.events` as a `runtime.HandlingFailed` dead letter
-  and skipped, so one poison event cannot stop a projection;
-- if the read store itself is down (ping fails) nothing is dead-lettered: the
-  worker waits for it, because every event would fail for the same reason;
+- a transient failure (`faults.is_transient`: the store, the log or the index
+  cannot do its job right now, a connection refused, no room on the disk), or
+  any failure while the store does not answer its ping, is an outage: the batch
+  is retried with exponential backoff for as long as it lasts, each attempt
+  counted (`parlons_transient_errors_total`) and logged as a warning, and nothing
+  is ever dead-lettered for it; a stop during an outage leaves the batch
+  uncommitted, for redelivery;
+- any other failure is the consumer's on that batch: retried `retries` times
+  with backoff, then its events are applied one by one, and an event that still
+  fails `retries` times is written to `runtime.events` as a
+  `runtime.HandlingFailed` dead letter and skipped, so one poison event cannot
+  stop a projection (`parlons dead-letters list|replay` re-drives it once fixed);
 - `stop` lets the current batch finish and commit, then the subscription closes.
 """
 
@@ -20,19 +26,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 
 from services.core.clock import Clock
-from services.core.envelope import Actor, Envelope
-from services.core.events import Meta, wrap
-from services.core.ids import stable_id
+from services.core.envelope import Envelope
 from services.core.process import ProcessManager
 from services.core.upcasting import upcast
 from services.eventlog.port import Batch, EventLog, Recorded, Subscription
-from services.runtime.events import HandlingFailed
+from services.runtime.dead_letters import write_letter
+from services.runtime.faults import describe, is_transient
 from services.runtime.metrics import Metrics
 from services.store.port import ReadStore
 from services.store.projection import Projection, project_batch
@@ -40,8 +44,6 @@ from services.store.projection import Projection, project_batch
 log = logging.getLogger("parlons.worker")
 
 Sleep = Callable[[float], Awaitable[None]]
-_DEAD_LETTER_NS = uuid.UUID("6f1d1a52-9d7e-4c38-9a57-2f0e8c1b7d10")
-_ERROR_MAX = 2000  # the schema's maxLength
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,26 +156,40 @@ class Worker:
 
     async def _attempts(self, step: Callable[[], Awaitable[int]]) -> BaseException | None:
         """Run `step` until it succeeds or has failed `retries` times; returns the
-        last error, or None. Waits (without counting attempts) while the store is down."""
-        attempt = 0
+        last error, or None. An outage is waited out: retried without end, its
+        attempts not counted against `retries`."""
+        attempt = outage = 0
         while True:
             try:
                 applied = await step()
-            except Exception as exc:  # any handler error: retried, then dead-lettered
-                attempt += 1
+            except Exception as exc:
+                if is_transient(exc) or not await self._store_is_up():
+                    outage += 1
+                    await self._wait_out(exc, outage)
+                    continue
+                outage = 0
+                attempt += 1  # the consumer's failure on this batch: retried, then isolated
                 self._metrics.handler_errors.labels(subscription=self.group).inc()
                 log.warning("projection attempt failed", extra={
-                    "subscription": self.group, "attempt": attempt, "error": _describe(exc)})
-                if not await self._store_is_up():
-                    if self._stop.is_set():
-                        raise _Interrupted from exc  # leave the batch uncommitted
-                    attempt = min(attempt, self._tuning.retries - 1)  # an outage, not poison
+                    "subscription": self.group, "attempt": attempt, "error": describe(exc)})
                 if attempt >= self._tuning.retries:
                     return exc
                 await self._sleep(self._tuning.backoff(attempt))
                 continue
             self._metrics.events_projected.labels(subscription=self.group).inc(applied)
             return None
+
+    async def _wait_out(self, error: Exception, outage: int) -> None:
+        """One transient failure: counted, logged, then a pause that doubles up to
+        `backoff_max`. A stop asked meanwhile leaves the batch uncommitted."""
+        self._metrics.transient_errors.labels(subscription=self.group).inc()
+        delay = self._tuning.backoff(outage)
+        log.warning("transient failure, retrying", extra={
+            "subscription": self.group, "error_type": type(error).__name__,
+            "error": describe(error), "attempt": outage, "retry_in_s": delay})
+        if self._stop.is_set():
+            raise _Interrupted from error
+        await self._sleep(delay)
 
     async def _store_is_up(self) -> bool:
         try:
@@ -183,45 +199,27 @@ class Worker:
         return True
 
     async def _dead_letter(self, record: Recorded, error: BaseException) -> None:
-        event = record.event
-        letter = HandlingFailed(
-            group=self.group,
-            failed_event_id=event.event_id,
-            failed_type=event.type,
-            failed_topic=record.topic,
-            failed_partition=record.partition,
-            failed_offset=record.offset,
-            attempts=self._tuning.retries,
-            error=_describe(error)[:_ERROR_MAX],
-        )
-        key = f"{self.group}/{event.event_id}"
-        envelope = wrap(
-            letter,
-            stream=f"deadletter-{uuid.uuid5(_DEAD_LETTER_NS, key)}",
-            stream_version=1,
-            meta=Meta(actor=Actor.system(), correlation_id=event.correlation_id,
-                      causation_id=event.event_id),
-            occurred_at=self._clock.now(),
-            consultation_id=event.consultation_id,
-        )
-        # A deterministic event id: a crash before commit re-sends the same letter,
-        # which the log's event_id idempotence turns into a no-op.
-        envelope = replace(envelope, event_id=stable_id(_DEAD_LETTER_NS, key))
+        # Its event id and expected version are derived from (group, event): a crash
+        # before the commit re-sends the same letter, which the log turns into a no-op.
         attempt = 0
         while True:
             try:
-                await self._log.append([envelope])
+                await write_letter(self._log, record, group=self.group,
+                                   attempts=self._tuning.retries, error=describe(error),
+                                   now=self._clock.now())
                 break
             except Exception as exc:  # the log is down: the letter must not be lost
                 attempt += 1
+                self._metrics.transient_errors.labels(subscription=self.group).inc()
                 log.error("cannot write dead letter, retrying",
-                          extra={"subscription": self.group, "error": _describe(exc)})
+                          extra={"subscription": self.group, "error": describe(exc)})
                 if self._stop.is_set():
                     raise _Interrupted from exc  # leave the batch uncommitted
                 await self._sleep(self._tuning.backoff(attempt))
         self._metrics.dead_letters.labels(subscription=self.group).inc()
         log.error("event dead-lettered", extra={
-            "subscription": self.group, "event_id": event.event_id, "error": letter.error})
+            "subscription": self.group, "event_id": record.event.event_id,
+            "error": describe(error)})
 
     async def _report_lag(self, sub: Subscription) -> None:
         try:
@@ -237,8 +235,3 @@ async def consume(consumer: Consumer, events: Sequence[Envelope], store: ReadSto
         await consumer.handle([upcast(e) for e in events])
         return len(events)
     return await project_batch(consumer, events, store)
-
-
-def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
-

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from services.core.errors import Unavailable
+
 
 class SearchError(Exception):
     """Bad search input; the message is in French, for the person who typed it."""
@@ -15,5 +17,7 @@ class UnknownField(SearchError):
     pass
 
 
-class SearchUnavailable(Exception):
-    """The index cannot be reached (a distributed adapter's server is down)."""
+class SearchUnavailable(Unavailable):
+    """The index cannot do its job right now: a distributed adapter's server is down
+    or overloaded, the embedded index cannot write its files (disk full, I/O error)
+    or another process holds its writer. A worker retries it (ADR 0031)."""

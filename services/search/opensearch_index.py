@@ -17,9 +17,9 @@ Its contract run needs OPENSEARCH_URL (tests/contract/test_search_opensearch.py)
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from services.search.analysis import normalised
 from services.search.errors import SearchUnavailable
@@ -35,6 +35,8 @@ from services.search.port import (
 )
 from services.search.query import And, MatchAll, Node, Not, Or, Phrase, Term, positive_stems
 from services.search.snippets import snippet
+
+T = TypeVar("T")
 
 TEMPLATE: dict[str, Any] = {
     "settings": {
@@ -79,7 +81,7 @@ class OpenSearchIndex(SearchIndex):
         """Template and alias; also run by the first call (the container starts only
         the log and the store)."""
         if not self._ready:
-            await asyncio.to_thread(self._ensure)
+            await asyncio.to_thread(_translated, self._ensure)
             self._ready = True
 
     async def close(self) -> None:
@@ -106,7 +108,7 @@ class OpenSearchIndex(SearchIndex):
                 {"add": {"index": fresh, "alias": self.alias}}]})
             for n in current:
                 c.indices.delete(index=n)
-        await asyncio.to_thread(clear)
+        await asyncio.to_thread(_translated, clear)
 
     async def upsert(self, docs: Sequence[tuple[SearchDoc, int]]) -> None:
         await self.start()
@@ -124,14 +126,13 @@ class OpenSearchIndex(SearchIndex):
         ops = sorted(ops, key=lambda op: -op[1])
         actions = [{"_op_type": "index", "_index": self.alias, "_id": i, "version": v,
                     "version_type": "external", "_source": src} for i, v, src in ops]
-        try:
-            _, errors = helpers.bulk(self._client, actions, refresh="wait_for",
-                                     raise_on_error=False)
-        except Exception as exc:  # a driver error: connection, timeout
-            raise SearchUnavailable(str(exc)) from exc
-        real = [e for e in errors if next(iter(e.values())).get("status") != 409]
-        if real:
+        _, errors = _translated(helpers.bulk, self._client, actions, refresh="wait_for",
+                                raise_on_error=False)
+        real = [e for e in errors if _status(next(iter(e.values()))) != 409]
+        if any(_busy_or_failing(_status(next(iter(e.values())))) for e in real):
             raise SearchUnavailable(f"bulk indexing failed: {real[:3]}")
+        if real:  # documents the server refuses (a mapping error): the events' fault
+            raise ValueError(f"bulk indexing refused: {real[:3]}")
 
     async def count(self) -> int:
         await self.start()
@@ -180,6 +181,31 @@ class OpenSearchIndex(SearchIndex):
                 "size": req.page_size, "track_total_hits": True,
                 "aggs": {n: {"terms": {"field": n, "size": MAX_FACET_VALUES,
                                        "min_doc_count": 1}} for n in req.facets}}
+
+
+def _translated(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a driver call; no connection, a timeout, or the server busy or failing
+    becomes SearchUnavailable, which a worker retries (ADR 0031). Anything else (a
+    request the server refuses) stays what it is."""
+    from opensearchpy.exceptions import ConnectionError as NoConnection
+    from opensearchpy.exceptions import TransportError
+
+    try:
+        return call(*args, **kwargs)
+    except NoConnection as exc:  # ConnectionTimeout and SSLError included
+        raise SearchUnavailable(f"opensearch: {exc}") from exc
+    except TransportError as exc:
+        if _busy_or_failing(exc.status_code):
+            raise SearchUnavailable(f"opensearch: {exc}") from exc
+        raise
+
+
+def _status(item: dict[str, Any]) -> object:
+    return item.get("status")
+
+
+def _busy_or_failing(status: object) -> bool:
+    return isinstance(status, int) and (status == 429 or status >= 500)
 
 
 def _clause(node: Node) -> dict[str, Any]:

@@ -11,9 +11,10 @@ durable when it returns (bulk callers pass many documents per call).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ import orjson
 import tantivy
 
 from services.search.analysis import normalised
+from services.search.errors import SearchUnavailable
 from services.search.memory import id_hash, random_key
 from services.search.port import (
     FACETS,
@@ -39,6 +41,10 @@ from services.search.snippets import snippet
 RANDOM_CANDIDATES = 100_000  # `sort=random` shuffles at most this many matches (ADR 0023)
 WRITER_HEAP = 64_000_000
 RELOAD_EVERY = 0.2  # seconds: how stale a reading process's view may be
+# The binding raises ValueError for everything; these words in its message mean the
+# index's files could not be written (disk full, I/O error) or another writer holds
+# the directory: an outage, not the documents' fault.
+_OUTAGE_WORDS = ("IoError", "LockBusy")
 
 
 def _schema() -> tantivy.Schema:
@@ -80,7 +86,7 @@ class TantivySearchIndex(SearchIndex):
 
     async def clear(self) -> None:
         def clear() -> None:
-            with self._lock:
+            with self._lock, self._writing():
                 self._writer.delete_all_documents()
                 self._commit()
         await asyncio.to_thread(clear)
@@ -106,8 +112,23 @@ class TantivySearchIndex(SearchIndex):
                 self._reloaded_at = now
         return self._index.searcher()
 
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Called with self._lock held. A failed write call leaves nothing pending in
+        the writer (a retry would otherwise commit its documents twice); an I/O or
+        lock failure becomes SearchUnavailable, which a worker retries (ADR 0031)."""
+        try:
+            yield
+        except (ValueError, OSError) as error:
+            if self._open_writer is not None:
+                with contextlib.suppress(ValueError):
+                    self._open_writer.rollback()
+            if isinstance(error, OSError) or any(w in str(error) for w in _OUTAGE_WORDS):
+                raise SearchUnavailable(f"search index: {error}") from error
+            raise
+
     def _write(self, ops: list[tuple[str, int, SearchDoc | None]]) -> None:
-        with self._lock:
+        with self._lock, self._writing():
             searcher = self._index.searcher()
             empty = searcher.num_docs == 0  # a bulk load into a clear index skips lookups
             seen: dict[str, int] = {}

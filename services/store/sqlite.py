@@ -13,6 +13,11 @@ first (free: microseconds) and goes to a thread only when another process holds
 it. COMMIT runs on the loop too: with synchronous=NORMAL a WAL commit does not
 fsync, and the WAL checkpoints (which do) run in a thread on their own
 connection every CHECKPOINT_EVERY commits instead of inside a commit.
+
+SQLite's operational errors (disk full, disk I/O error, database locked, cannot
+open) and OS errors leave as `StoreUnavailable`: the store cannot do its job right
+now, whatever the documents, so a worker retries instead of dead-lettering
+(ADR 0031). A damaged file (SQLITE_CORRUPT, SQLITE_NOTADB) counts as one too.
 """
 
 from __future__ import annotations
@@ -20,12 +25,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import orjson
 
+from services.core.errors import StoreUnavailable
 from services.store.port import Doc, ReadStore, StoreTx
 
 BUSY_TIMEOUT_MS = 10_000
@@ -49,6 +55,7 @@ CREATE TABLE IF NOT EXISTS guards (
 """
 
 
+_GET = "SELECT doc FROM docs WHERE tbl = ? AND part = ? AND key = ?"
 _SELECT = "SELECT key, doc FROM docs WHERE tbl = ? AND part = ?"
 _LIST = {  # (reverse, after given) -> query
     (False, False): f"{_SELECT} ORDER BY key LIMIT ?",
@@ -61,6 +68,22 @@ _SCAN_NEXT = (
     "SELECT part, key, doc FROM docs WHERE tbl = ? AND (part, key) > (?, ?)"
     " ORDER BY part, key LIMIT ?"
 )
+
+
+_DAMAGED = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
+
+
+@contextlib.contextmanager
+def _outage() -> Iterator[None]:
+    """Translate the driver's "cannot do it now" errors at the port boundary."""
+    try:
+        yield
+    except (sqlite3.OperationalError, OSError) as error:
+        raise StoreUnavailable(f"read store: {error}") from error
+    except sqlite3.DatabaseError as error:
+        if error.sqlite_errorcode & 0xFF not in _DAMAGED:
+            raise
+        raise StoreUnavailable(f"read store: {error}") from error
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -87,14 +110,15 @@ class SqliteReadStore(ReadStore):
     async def start(self) -> None:
         if self._reader is not None:
             return
-        writer = _connect(self.path)
-        writer.executescript(_SCHEMA)
-        writer.execute("PRAGMA busy_timeout = 0")  # never wait on the loop: see _begin
-        # Checkpoints (the only step of a NORMAL commit that waits for the disk)
-        # leave the commit path: a thread runs them every CHECKPOINT_EVERY commits.
-        writer.execute("PRAGMA wal_autocheckpoint = 0")
-        self._checkpointer = _connect(self.path)
-        self._writer, self._reader = writer, _connect(self.path)
+        with _outage():
+            writer = _connect(self.path)
+            writer.executescript(_SCHEMA)
+            writer.execute("PRAGMA busy_timeout = 0")  # never wait on the loop: see _begin
+            # Checkpoints (the only step of a NORMAL commit that waits for the disk)
+            # leave the commit path: a thread runs them every CHECKPOINT_EVERY commits.
+            writer.execute("PRAGMA wal_autocheckpoint = 0")
+            self._checkpointer = _connect(self.path)
+            self._writer, self._reader = writer, _connect(self.path)
 
     async def close(self) -> None:
         if self._checkpointing is not None:
@@ -105,7 +129,8 @@ class SqliteReadStore(ReadStore):
         self._reader = self._writer = self._checkpointer = None
 
     async def ping(self) -> None:
-        self._read().execute("SELECT 1").fetchone()
+        with _outage():
+            self._read().execute("SELECT 1").fetchone()
 
     def _read(self) -> sqlite3.Connection:
         if self._reader is None:
@@ -115,9 +140,8 @@ class SqliteReadStore(ReadStore):
 
     # -- reads ---------------------------------------------------------------
     async def get(self, table: str, partition: str, key: str) -> Doc | None:
-        row = self._read().execute(
-            "SELECT doc FROM docs WHERE tbl = ? AND part = ? AND key = ?", (table, partition, key)
-        ).fetchone()
+        with _outage():
+            row = self._read().execute(_GET, (table, partition, key)).fetchone()
         return _load(row[0]) if row else None
 
     async def applied_version(self, projection: str, stream: str) -> int:
@@ -129,11 +153,12 @@ class SqliteReadStore(ReadStore):
     async def get_many(self, table: str, partition: str, keys: Sequence[str]) -> dict[str, Doc]:
         if not keys:
             return {}
-        rows = self._read().execute(
-            "SELECT key, doc FROM docs WHERE tbl = ? AND part = ?"
-            " AND key IN (SELECT value FROM json_each(?))",  # any number of keys, one query
-            (table, partition, orjson.dumps(list(keys)).decode()),
-        ).fetchall()
+        with _outage():
+            rows = self._read().execute(
+                "SELECT key, doc FROM docs WHERE tbl = ? AND part = ?"
+                " AND key IN (SELECT value FROM json_each(?))",  # any number of keys, one query
+                (table, partition, orjson.dumps(list(keys)).decode()),
+            ).fetchall()
         return {k: _load(d) for k, d in rows}
 
     async def list(
@@ -148,25 +173,29 @@ class SqliteReadStore(ReadStore):
         sql = _LIST[(reverse, after is not None)]
         params = (table, partition, after, limit) if after is not None else (
             table, partition, limit)
-        rows = self._read().execute(sql, params).fetchall()
+        with _outage():
+            rows = self._read().execute(sql, params).fetchall()
         return [(k, _load(d)) for k, d in rows]
 
     async def count(self, table: str, partition: str) -> int:
-        row = self._read().execute(
-            "SELECT count(*) FROM docs WHERE tbl = ? AND part = ?", (table, partition)
-        ).fetchone()
+        with _outage():
+            row = self._read().execute(
+                "SELECT count(*) FROM docs WHERE tbl = ? AND part = ?", (table, partition)
+            ).fetchone()
         return int(row[0])
 
     async def scan(self, table: str) -> AsyncIterator[tuple[str, str, Doc]]:
         # keyset pages, so no cursor stays open across the caller's awaits
-        rows = self._read().execute(_SCAN_FIRST, (table, SCAN_PAGE)).fetchall()
+        with _outage():
+            rows = self._read().execute(_SCAN_FIRST, (table, SCAN_PAGE)).fetchall()
         while rows:
             for part, key, doc in rows:
                 yield part, key, _load(doc)
             last_part, last_key = rows[-1][0], rows[-1][1]
-            rows = self._read().execute(
-                _SCAN_NEXT, (table, last_part, last_key, SCAN_PAGE)
-            ).fetchall()
+            with _outage():
+                rows = self._read().execute(
+                    _SCAN_NEXT, (table, last_part, last_key, SCAN_PAGE)
+                ).fetchall()
 
     # -- writes --------------------------------------------------------------
     @asynccontextmanager
@@ -176,14 +205,17 @@ class SqliteReadStore(ReadStore):
             if conn is None:
                 raise RuntimeError("SqliteReadStore used before start() or after close()")
             try:
-                await _begin(conn)
+                with _outage():
+                    await _begin(conn)
                 yield _SqliteTx(conn)
                 # On the loop: in WAL with synchronous=NORMAL a commit appends to
                 # the WAL without fsync, and checkpoints run elsewhere (start()).
-                conn.execute("COMMIT")
+                with _outage():
+                    conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
-                    conn.execute("ROLLBACK")
+                    with _outage():  # a failing rollback: the store itself is failing
+                        conn.execute("ROLLBACK")
                 raise
             self._commits += 1
             if self._commits % CHECKPOINT_EVERY == 0:
@@ -205,11 +237,12 @@ class SqliteReadStore(ReadStore):
     async def drop_projection(self, projection: str, tables: Sequence[str]) -> None:
         async with self.transaction() as tx:
             assert isinstance(tx, _SqliteTx)
-            tx.conn.execute(
-                "DELETE FROM docs WHERE tbl IN (SELECT value FROM json_each(?))",
-                (orjson.dumps(list(tables)).decode(),),
-            )
-            tx.conn.execute("DELETE FROM guards WHERE projection = ?", (projection,))
+            with _outage():
+                tx.conn.execute(
+                    "DELETE FROM docs WHERE tbl IN (SELECT value FROM json_each(?))",
+                    (orjson.dumps(list(tables)).decode(),),
+                )
+                tx.conn.execute("DELETE FROM guards WHERE projection = ?", (projection,))
 
 
 class _SqliteTx(StoreTx):
@@ -219,27 +252,31 @@ class _SqliteTx(StoreTx):
         self.conn = conn
 
     async def get(self, table: str, partition: str, key: str) -> Doc | None:
-        row = self.conn.execute(
-            "SELECT doc FROM docs WHERE tbl = ? AND part = ? AND key = ?", (table, partition, key)
-        ).fetchone()
+        with _outage():
+            row = self.conn.execute(_GET, (table, partition, key)).fetchone()
         return _load(row[0]) if row else None
 
     async def put(self, table: str, partition: str, key: str, doc: Doc) -> None:
-        self.conn.execute(
-            "INSERT INTO docs (tbl, part, key, doc) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (tbl, part, key) DO UPDATE SET doc = excluded.doc",
-            (table, partition, key, orjson.dumps(doc)),
-        )
+        raw = orjson.dumps(doc)  # a document that cannot be encoded is not an outage
+        with _outage():
+            self.conn.execute(
+                "INSERT INTO docs (tbl, part, key, doc) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (tbl, part, key) DO UPDATE SET doc = excluded.doc",
+                (table, partition, key, raw),
+            )
 
     async def delete(self, table: str, partition: str, key: str) -> None:
-        self.conn.execute(
-            "DELETE FROM docs WHERE tbl = ? AND part = ? AND key = ?", (table, partition, key)
-        )
+        with _outage():
+            self.conn.execute(
+                "DELETE FROM docs WHERE tbl = ? AND part = ? AND key = ?", (table, partition, key)
+            )
 
     async def applied_version(self, projection: str, stream: str) -> int:
-        row = self.conn.execute(
-            "SELECT version FROM guards WHERE projection = ? AND stream = ?", (projection, stream)
-        ).fetchone()
+        with _outage():
+            row = self.conn.execute(
+                "SELECT version FROM guards WHERE projection = ? AND stream = ?",
+                (projection, stream),
+            ).fetchone()
         return int(row[0]) if row else 0
 
     async def set_applied_version(self, projection: str, stream: str, version: int) -> None:
@@ -247,19 +284,21 @@ class _SqliteTx(StoreTx):
 
     async def applied_versions(self, projection: str, streams: Sequence[str]) -> dict[str, int]:
         wanted = list(dict.fromkeys(streams))
-        found = dict(self.conn.execute(
-            "SELECT stream, version FROM guards WHERE projection = ?"
-            " AND stream IN (SELECT value FROM json_each(?))",
-            (projection, orjson.dumps(wanted).decode()),
-        ).fetchall())
+        with _outage():
+            found = dict(self.conn.execute(
+                "SELECT stream, version FROM guards WHERE projection = ?"
+                " AND stream IN (SELECT value FROM json_each(?))",
+                (projection, orjson.dumps(wanted).decode()),
+            ).fetchall())
         return {s: int(found.get(s, 0)) for s in wanted}
 
     async def set_applied_versions(self, projection: str, versions: Mapping[str, int]) -> None:
-        self.conn.executemany(
-            "INSERT INTO guards (projection, stream, version) VALUES (?, ?, ?)"
-            " ON CONFLICT (projection, stream) DO UPDATE SET version = excluded.version",
-            [(projection, s, v) for s, v in versions.items()],
-        )
+        with _outage():
+            self.conn.executemany(
+                "INSERT INTO guards (projection, stream, version) VALUES (?, ?, ?)"
+                " ON CONFLICT (projection, stream) DO UPDATE SET version = excluded.version",
+                [(projection, s, v) for s, v in versions.items()],
+            )
 
 
 async def _begin(conn: sqlite3.Connection) -> None:

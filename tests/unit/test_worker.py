@@ -1,21 +1,26 @@
 """The projection worker over the memory fakes: batching, commit after effects,
-retries with backoff, dead letters, graceful shutdown, redelivery."""
+retries with backoff, outages told from poison, dead letters, graceful shutdown,
+redelivery."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import errno
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import pytest
 
 from services.core.clock import FixedClock
 from services.core.envelope import Actor, Envelope
+from services.core.errors import EventLogUnavailable, StoreUnavailable
 from services.core.schema_registry import SchemaRegistry
 from services.eventlog.memory import MemoryEventLog
 from services.eventlog.port import Batch, Recorded, Subscription
 from services.runtime.metrics import Metrics
 from services.runtime.worker import Worker, WorkerTuning
+from services.search.errors import SearchUnavailable
 from services.store.memory import MemoryReadStore
 from services.store.port import StoreTx
 from services.store.projection import Projection
@@ -217,6 +222,116 @@ async def test_a_store_outage_is_not_poison_and_shutdown_leaves_the_batch_uncomm
     assert await log.read("runtime.events") == []
     fresh = await log.subscribe("test.tally", [TOPIC])
     assert await fresh.lag() == 1  # not committed: redelivered once the store is back
+
+
+class FullStore(MemoryReadStore):
+    """A store whose disk is full for its first `failures` transactions, as the
+    SQLite adapter reports it: the transaction fails with StoreUnavailable while
+    `ping` (a read) still answers."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__()
+        self.failures = failures
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[StoreTx]:
+        async with super().transaction() as tx:
+            if self.failures:
+                self.failures -= 1
+                raise StoreUnavailable("read store: database or disk is full")
+            yield tx
+
+
+async def test_a_full_store_is_waited_out_never_dead_lettered_and_applies_the_batch_once(
+) -> None:
+    log, store = MemoryEventLog(), FullStore(failures=12)
+    await log.append([event("a", 1, x=2), event("b", 1, x=3), event("a", 2, x=4)])
+    worker, metrics, sleep = make_worker(
+        TallyProjection(), log, store, retries=2, backoff_base=0.1, backoff_max=0.4)
+    sub = await log.subscribe("test.tally", [TOPIC])
+
+    await worker.run_once(sub)
+
+    assert await log.read("runtime.events") == []
+    assert await dump(store) == [
+        ("all", "total", {"n": 3}),
+        ("streams", "a", {"n": 2, "sum": 6, "last": 2}),
+        ("streams", "b", {"n": 1, "sum": 3, "last": 1}),
+    ]
+    assert sleep.delays == [0.1, 0.2] + [0.4] * 10  # far beyond `retries`, capped
+    assert metric(metrics, "parlons_transient_errors_total") == 12
+    assert metric(metrics, "parlons_handler_errors_total") == 0
+    assert metric(metrics, "parlons_dead_letters_total") == 0
+    assert await sub.lag() == 0
+
+
+class Raising(TallyProjection):
+    """Fails on every event of stream "c" with the given error."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error = error
+
+    async def apply(self, event: Envelope, tx: StoreTx) -> None:
+        if event.stream == "c":
+            raise self.error
+        await super().apply(event, tx)
+
+
+def _caused_by(error: Exception, cause: Exception) -> Exception:
+    error.__cause__ = cause
+    return error
+
+
+@pytest.mark.parametrize("error", [
+    StoreUnavailable("read store: disk I/O error"),
+    EventLogUnavailable("event log write failed: database is locked"),
+    SearchUnavailable("search index: IoError"),
+    ConnectionRefusedError("broker"),
+    TimeoutError(),
+    OSError(errno.ENOSPC, "No space left on device"),
+    _caused_by(RuntimeError("could not check"), StoreUnavailable("database is locked")),
+], ids=["store", "log", "index", "connection", "timeout", "no-space", "raised-from-store"])
+async def test_an_outage_is_retried_while_it_lasts_and_never_dead_lettered(
+    error: Exception,
+) -> None:
+    log, store = MemoryEventLog(), MemoryReadStore()
+    await log.append([event("a", 1), event("c", 1)])
+    projection = Raising(error)
+    worker, metrics, sleep = make_worker(projection, log, store, retries=2)
+
+    async def outage_ends_after_a_while(delay: float) -> None:
+        sleep.delays.append(delay)
+        if len(sleep.delays) == 6:
+            projection.error = ValueError("now poison")  # only to end the test
+    worker._sleep = outage_ends_after_a_while
+    sub = await log.subscribe("test.tally", [TOPIC])
+
+    await worker.run_once(sub)
+
+    assert metric(metrics, "parlons_transient_errors_total") == 6  # then the poison path
+    [letter] = await log.read("runtime.events")
+    assert letter.event.data["error"] == "ValueError: now poison"
+
+
+@pytest.mark.parametrize("error", [
+    ValueError("bad data"), KeyError("slug"), RuntimeError("bug"),
+    FileNotFoundError(errno.ENOENT, "No such file"),
+], ids=type)
+async def test_a_failure_of_the_consumer_on_an_event_is_dead_lettered(error: Exception) -> None:
+    log, store = MemoryEventLog(), MemoryReadStore()
+    await log.append([event("a", 1), event("c", 1)])
+    worker, metrics, sleep = make_worker(Raising(error), log, store, retries=2)
+    sub = await log.subscribe("test.tally", [TOPIC])
+
+    await worker.run_once(sub)
+
+    [letter] = await log.read("runtime.events")
+    assert letter.event.data["failed_event_id"] == (await log.read(TOPIC))[1].event.event_id
+    assert (await store.get("tallies", "all", "total")) == {"n": 1}
+    assert metric(metrics, "parlons_transient_errors_total") == 0
+    assert metric(metrics, "parlons_handler_errors_total") == 4  # 2 for the batch, 2 alone
+    assert len(sleep.delays) == 2
 
 
 class GatedProjection(TallyProjection):
