@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -22,6 +22,8 @@ from aiokafka.errors import KafkaError
 
 from services.core.envelope import Envelope
 from services.core.errors import EventLogUnavailable
+from services.core.schema_registry import TopicSpec
+from services.eventlog.kafka_topics import check_topics
 from services.eventlog.port import Recorded
 
 log = logging.getLogger(__name__)
@@ -74,6 +76,19 @@ class PartitionReader:
         if self._started:
             self._started = False
             await self._consumer.stop()
+
+    async def check(self, topics: Mapping[str, TopicSpec]) -> None:
+        """Check the topics against topics.yaml (kafka_topics.check_topics) on fresh
+        metadata, and remember their partitions."""
+        try:
+            cluster = await asyncio.wait_for(self._metadata(), self._timeout_s)
+        except (KafkaError, TimeoutError, OSError) as e:
+            raise EventLogUnavailable(f"kafka metadata: {e!r}") from e
+        self._partitions.update(check_topics(cluster, topics))
+
+    def forget(self) -> None:
+        """Drop the cached partitions (the topics may have been re-created)."""
+        self._partitions.clear()
 
     async def partitions(self, topic: str) -> list[int]:
         """The topic's partitions; [] if it does not exist. From a metadata
