@@ -51,7 +51,7 @@ from services.eventlog.kafka_topics import (
     provision_topics,
     topics_identity,
 )
-from services.eventlog.port import EXPIRED, EventLog, Mark, Position, Recorded, Subscription
+from services.eventlog.port import EventLog, Mark, Position, Recorded, Subscription
 
 __all__ = ["KafkaEventLog", "TopicMismatch", "create_topics", "provision_topics"]
 
@@ -146,6 +146,7 @@ class KafkaEventLog(EventLog):
         self._producer: AIOKafkaProducer | None = None
         self._reader: PartitionReader | None = None
         self._index = WriterIndex()
+        self._ends: dict[TopicPartition, int] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._start_lock = asyncio.Lock()
         self._subscriptions: set[KafkaSubscription] = set()
@@ -203,9 +204,9 @@ class KafkaEventLog(EventLog):
         memory is found here, before the next write is decided on a stale index."""
         _, reader = await self._started()
         await reader.check(self._topics)
-        seen = [TopicPartition(t, p) for (t, p) in self._index.next_offset]
-        if seen:
-            ends = await reader.highwaters(seen, {})
+        seen = {TopicPartition(t, p): o for (t, p), o in self._index.next_offset.items()}
+        if seen:  # from where the index stands: no old record is fetched again
+            ends = await reader.highwaters(list(seen), seen)
             behind = self._index.behind({(tp.topic, tp.partition): e for tp, e in ends.items()})
             if behind:
                 self._rewound(behind)
@@ -417,34 +418,14 @@ class KafkaEventLog(EventLog):
 
     async def events_at(self, marks: Sequence[Mark]) -> dict[Mark, str | None]:
         _, reader = await self._started()
-        found: dict[Mark, str | None] = {}
-        pending = sorted(set(marks), key=lambda m: (m.topic, m.partition, m.offset))
-        while pending:  # one fetch per round, one offset per partition in each
-            starts: dict[TopicPartition, int] = {}
-            for m in pending:
-                if m.partition not in await reader.partitions(m.topic):
-                    # no positive evidence of a loss: the topic may be on its way back
-                    raise EventLogUnavailable(f"kafka: no partition {m.topic}/{m.partition}")
-                starts.setdefault(TopicPartition(m.topic, m.partition), m.offset)
-            got, ends = await reader.fetch(starts, limit=1)
-            for tp, offset in starts.items():
-                here = [r for r in got[tp] if r.offset == offset]
-                rec = decode(here[0]) if here else None
-                mark = next(m for m in pending if (m.topic, m.partition, m.offset) ==
-                            (tp.topic, tp.partition, offset))
-                if rec is not None:
-                    found[mark] = rec.event.event_id
-                elif ends[tp] > offset:  # inside the log, but deleted (retention)
-                    found[mark] = EXPIRED
-                else:
-                    found[mark] = None
-            pending = [m for m in pending if m not in found]
-        return found
+        return await reader.events_at(marks)
 
     async def ends(self, topic: str) -> Position:
         _, reader = await self._started()
         tps = [TopicPartition(topic, p) for p in await reader.partitions(topic)]
-        return {tp.partition: end for tp, end in (await reader.highwaters(tps, {})).items()}
+        # from the last ends seen: the fetch that finds the watermarks pulls no old record
+        self._ends.update(await reader.highwaters(tps, self._ends))
+        return {tp.partition: self._ends[tp] for tp in tps}
 
     async def identity(self) -> str:
         return await asyncio.to_thread(topics_identity, self._bootstrap, self._topics)
