@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run run-distributed test test-fast lint bench install clean
+.PHONY: run run-distributed test test-fast test-broker-amnesia lint bench install clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -23,6 +23,9 @@ test: $(STAMP) assets chromium  ## every test that needs no external server (Kaf
 
 test-fast: $(STAMP) assets
 	$(BIN)/pytest -q -m "not kafka and not slow"
+
+test-broker-amnesia: $(STAMP)  ## the broker stopped 30 s and restarted empty (ADR 0032)
+	PARLONS_TEST_BROKER_DOWN_S=30 $(BIN)/pytest -q tests/integration/test_broker_amnesia.py
 
 lint: $(STAMP)  ## ruff, mypy strict, and the layering contracts (pyproject: importlinter)
 	$(BIN)/ruff check services tests bench

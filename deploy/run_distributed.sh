@@ -3,9 +3,16 @@
 # broker (Tansu, memory storage), topics provisioned from schemas/topics.yaml,
 # one projection worker process per service, and the HTTP front process.
 # Read models go to a shared SQLite file (Cassandra in production).
-# Ctrl-C stops everything. The broker keeps nothing across runs.
+# A worker that dies is restarted after a pause (deploy/supervise.sh: a limit on
+# restarts avoids a hot loop; exit code 3, "the log lost what I had seen", is not
+# restarted). The search index, kept across runs, records the log it was built
+# from: a worker finding it built from another log (the broker of an earlier run)
+# rebuilds it from this one before consuming (ADR 0032).
+# Ctrl-C stops everything, and so does the broker, the HTTP front or a worker
+# whose supervisor gave up. The broker keeps nothing across runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source deploy/supervise.sh
 BIN=.venv/bin
 PORT=${PARLONS_KAFKA_PORT:-19092}
 export PARLONS_EVENT_LOG=kafka
@@ -26,7 +33,7 @@ for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/${PORT}") 2>/dev/null && bre
 
 $BIN/parlons topics create
 for service in $($BIN/python -m services.runtime.list_services --with-projections); do
-  $BIN/parlons worker "$service" &
+  supervise "worker $service" $BIN/parlons worker "$service" &
   pids+=($!)
 done
 $BIN/parlons serve --no-workers --demo &

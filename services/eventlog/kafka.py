@@ -11,6 +11,13 @@
   rounds in this process (group commit: what queued during one round trip goes
   out in the next). The design assumes one writing process per topic; see the
   ADR for what happens when that does not hold.
+- Broker faults (ADR 0032): no client of this log asks the broker to create a
+  topic (kafka_clients.py); the topics of topics.yaml are checked at start and
+  on every `ping` (they exist, with their partition counts, each partition with a
+  leader), so readiness fails while writes cannot be made; a log found behind
+  the writer index (the broker lost its memory, a topic was re-created) is
+  reported (`on_rewind`, an error log) and the index is read again from the log
+  as it now is, so the process recovers without a restart.
 - Not atomic across partitions: without transactions (which do not start on
   Tansu) a failed multi-event append may have written part of its events.
   They are not acknowledged; a retry of the same batch reports them as
@@ -21,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,14 +40,22 @@ from aiokafka.errors import KafkaError
 from services.core.envelope import Envelope
 from services.core.errors import ConcurrencyConflict, EventLogUnavailable
 from services.core.schema_registry import TopicSpec
+from services.eventlog.kafka_clients import no_topic_auto_creation
 from services.eventlog.kafka_index import Where, WriterIndex
 from services.eventlog.kafka_reader import PartitionReader, decode
 from services.eventlog.kafka_subscription import KafkaSubscription
-from services.eventlog.kafka_topics import create_topics, delete_group, provision_topics
-from services.eventlog.port import EventLog, Position, Recorded, Subscription
+from services.eventlog.kafka_topics import (
+    TopicMismatch,
+    create_topics,
+    delete_group,
+    provision_topics,
+    topics_identity,
+)
+from services.eventlog.port import EventLog, Mark, Position, Recorded, Subscription
 
-__all__ = ["KafkaEventLog", "create_topics", "provision_topics"]
+__all__ = ["KafkaEventLog", "TopicMismatch", "create_topics", "provision_topics"]
 
+log = logging.getLogger(__name__)
 KeyFn = Callable[[Envelope], str]
 _CATCH_UP_CHUNK = 5000
 
@@ -103,7 +119,10 @@ class KafkaEventLog(EventLog):
         heartbeat_interval_ms: int = 3000,
         rebalance_timeout_ms: int | None = None,
         linger_ms: int = 0,
+        on_rewind: Callable[[list[str]], None] | None = None,
     ) -> None:
+        no_topic_auto_creation()
+        self._on_rewind = on_rewind
         self._bootstrap = bootstrap_servers
         self._topics = dict(topics)
         self._key_for = key_for
@@ -127,6 +146,7 @@ class KafkaEventLog(EventLog):
         self._producer: AIOKafkaProducer | None = None
         self._reader: PartitionReader | None = None
         self._index = WriterIndex()
+        self._ends: dict[TopicPartition, int] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._start_lock = asyncio.Lock()
         self._subscriptions: set[KafkaSubscription] = set()
@@ -152,11 +172,14 @@ class KafkaEventLog(EventLog):
             try:
                 await asyncio.wait_for(producer.start(), self._timeout_s)
                 await asyncio.wait_for(reader.start(), self._timeout_s)
-            except (KafkaError, TimeoutError, OSError) as e:
+                await reader.check(self._topics)  # missing or mis-partitioned: refuse
+            except (KafkaError, TimeoutError, OSError, EventLogUnavailable) as e:
                 with contextlib.suppress(Exception):
                     await producer.stop()
                 with contextlib.suppress(Exception):
                     await reader.close()
+                if isinstance(e, EventLogUnavailable):
+                    raise
                 raise EventLogUnavailable(f"kafka on {self._bootstrap}: {e!r}") from e
             self._producer, self._reader = producer, reader
 
@@ -174,11 +197,31 @@ class KafkaEventLog(EventLog):
             await _bounded_quietly(step, self._timeout_s)
 
     async def ping(self) -> None:
-        producer, _ = await self._started()
-        try:
-            await asyncio.wait_for(producer.client.fetch_all_metadata(), self._timeout_s)
-        except (KafkaError, TimeoutError, OSError) as e:
-            raise EventLogUnavailable(f"kafka on {self._bootstrap}: {e!r}") from e
+        """Ready when a write could be made now: every topic of topics.yaml is there
+        with its partition count and a leader for each partition (one metadata
+        request); and, once the index is loaded, no partition ends below what it
+        has seen (one fetch of the high watermarks): a broker back without its
+        memory is found here, before the next write is decided on a stale index."""
+        _, reader = await self._started()
+        await reader.check(self._topics)
+        seen = {TopicPartition(t, p): o for (t, p), o in self._index.next_offset.items()}
+        if seen:  # from where the index stands: no old record is fetched again
+            ends = await reader.highwaters(list(seen), seen)
+            behind = self._index.behind({(tp.topic, tp.partition): e for tp, e in ends.items()})
+            if behind:
+                self._rewound(behind)
+                raise EventLogUnavailable("kafka: the log lost records: " + "; ".join(behind))
+
+    def _rewound(self, what: list[str]) -> None:
+        """The log went back: report it, and forget the index (the next append reads
+        the log again; what it holds now is the truth)."""
+        log.error("event log behind what this process had seen (broker amnesia or a "
+                  "topic re-created)", extra={"partitions": what[:20]})
+        self._index = WriterIndex()
+        if self._reader is not None:
+            self._reader.forget()
+        if self._on_rewind is not None:
+            self._on_rewind(what)
 
     async def _started(self) -> tuple[AIOKafkaProducer, PartitionReader]:
         if self._producer is None or self._reader is None:
@@ -220,6 +263,7 @@ class KafkaEventLog(EventLog):
                     await held.enter_async_context(self._lock(topic))
                 for topic in topics:
                     await self._catch_up(topic)
+                self._check_rewind()
                 accepted: list[tuple[_Request, list[Envelope]]] = []
                 reserved = _Reserved()
                 for r in requests:  # in arrival order, each sees the ones before it
@@ -228,11 +272,20 @@ class KafkaEventLog(EventLog):
                     except ConcurrencyConflict as conflict:
                         _settle(r, error=conflict)
                 written = await self._produce([e for _, f in accepted for e in f], topics)
+                self._check_rewind()
             for r, fresh in accepted:
                 _settle(r, wrote={e.event_id: written[e.event_id] for e in fresh})
         except Exception as e:
             for r in requests:
                 _settle(r, error=e)
+
+    def _check_rewind(self) -> None:
+        """Fail the round if the index saw the log go back: what it decided on is
+        gone. Its callers get 503; their retries are decided on the log re-read."""
+        if self._index.rewound:
+            what, self._index.rewound = self._index.rewound, []
+            self._rewound(what)
+            raise EventLogUnavailable("kafka: the log lost records it had: " + "; ".join(what))
 
     def _check(
         self, events: Sequence[Envelope], expect: Mapping[str, int], reserved: _Reserved
@@ -327,6 +380,8 @@ class KafkaEventLog(EventLog):
         if not self._index.needs_catch_up(topic):
             return
         _, reader = await self._started()
+        if topic in self._index.stale:  # after a failure: the topics may have changed
+            await reader.check(self._topics)
         partitions = await reader.partitions(topic)
         starts = {
             TopicPartition(topic, p): o
@@ -360,6 +415,20 @@ class KafkaEventLog(EventLog):
         for tp in sorted(got):
             out.extend(r for r in map(decode, got[tp]) if r is not None)
         return out[:limit]
+
+    async def events_at(self, marks: Sequence[Mark]) -> dict[Mark, str | None]:
+        _, reader = await self._started()
+        return await reader.events_at(marks)
+
+    async def ends(self, topic: str) -> Position:
+        _, reader = await self._started()
+        tps = [TopicPartition(topic, p) for p in await reader.partitions(topic)]
+        # from the last ends seen: the fetch that finds the watermarks pulls no old record
+        self._ends.update(await reader.highwaters(tps, self._ends))
+        return {tp.partition: self._ends[tp] for tp in tps}
+
+    async def identity(self) -> str:
+        return await asyncio.to_thread(topics_identity, self._bootstrap, self._topics)
 
     async def stream_version(self, stream: str) -> int:
         await self._indexed()

@@ -12,6 +12,11 @@ its end before the next append checks anything.
 Memory: about 250 bytes per event (the id, the position, the slot, the stream's
 list of positions). Positions, not envelopes: a duplicate's original record, or a
 stream a handler folds, is fetched back from the log.
+
+And it notices a log that went back (broker amnesia, a topic re-created): an
+acknowledgement below the next expected offset, or a partition ending below it,
+means records it has seen are gone. It says so (`rewound`); the log then drops
+the index and reads the log again, which is the truth from then on (ADR 0032).
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ class WriterIndex:
     next_offset: dict[tuple[str, int], int] = field(default_factory=dict)
     loaded: set[str] = field(default_factory=set)  # topics read from the start
     stale: set[str] = field(default_factory=set)  # topics with unread records
+    # partitions seen going back: "topic/partition: offset below next expected"
+    rewound: list[str] = field(default_factory=list)
 
     def needs_catch_up(self, topic: str) -> bool:
         return topic not in self.loaded or topic in self.stale
@@ -57,14 +64,25 @@ class WriterIndex:
         elif where.offset > expected:
             # a gap: records we have not seen sit below this one
             self.stale.add(where.topic)
+        else:  # a new record where one we saw was: the partition went back
+            self.rewound.append(f"{where.topic}/{where.partition}: a record written at "
+                                f"{where.offset}, below {expected}")
 
     def caught_up(self, topic: str, ends: dict[int, int]) -> None:
         """Every record of `topic` below `ends[partition]` has been observed."""
         for partition, end in ends.items():
             tp = (topic, partition)
+            if end < self.next_offset.get(tp, 0):
+                self.rewound.append(f"{topic}/{partition}: ends at {end}, "
+                                    f"below {self.next_offset[tp]}")
             self.next_offset[tp] = max(self.next_offset.get(tp, 0), end)
         self.loaded.add(topic)
         self.stale.discard(topic)
+
+    def behind(self, ends: dict[tuple[str, int], int]) -> list[str]:
+        """Partitions whose end is below what the index has observed."""
+        return [f"{t}/{p}: ends at {end}, below {self.next_offset[(t, p)]}"
+                for (t, p), end in sorted(ends.items()) if end < self.next_offset.get((t, p), 0)]
 
     def start_of_unread(self, topic: str, partitions: list[int]) -> dict[int, int]:
         return {p: self.next_offset.get((topic, p), 0) for p in partitions}

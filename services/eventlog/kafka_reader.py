@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -22,7 +22,9 @@ from aiokafka.errors import KafkaError
 
 from services.core.envelope import Envelope
 from services.core.errors import EventLogUnavailable
-from services.eventlog.port import Recorded
+from services.core.schema_registry import TopicSpec
+from services.eventlog.kafka_topics import check_topics
+from services.eventlog.port import EXPIRED, Mark, Recorded
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,19 @@ class PartitionReader:
         if self._started:
             self._started = False
             await self._consumer.stop()
+
+    async def check(self, topics: Mapping[str, TopicSpec]) -> None:
+        """Check the topics against topics.yaml (kafka_topics.check_topics) on fresh
+        metadata, and remember their partitions."""
+        try:
+            cluster = await asyncio.wait_for(self._metadata(), self._timeout_s)
+        except (KafkaError, TimeoutError, OSError) as e:
+            raise EventLogUnavailable(f"kafka metadata: {e!r}") from e
+        self._partitions.update(check_topics(cluster, topics))
+
+    def forget(self) -> None:
+        """Drop the cached partitions (the topics may have been re-created)."""
+        self._partitions.clear()
 
     async def partitions(self, topic: str) -> list[int]:
         """The topic's partitions; [] if it does not exist. From a metadata
@@ -135,3 +150,29 @@ class PartitionReader:
         pulling old records."""
         _, ends = await self.fetch({tp: hint.get(tp, 0) for tp in tps}, limit=0)
         return ends
+
+    async def events_at(self, marks: Sequence[Mark]) -> dict[Mark, str | None]:
+        """The event id at each mark's position (the port's `events_at`): one fetch
+        per round, one offset per partition in each (a consumer has one mark per
+        partition, so one round)."""
+        found: dict[Mark, str | None] = {}
+        pending = sorted(set(marks), key=lambda m: (m.topic, m.partition, m.offset))
+        while pending:
+            starts: dict[TopicPartition, int] = {}
+            for m in pending:
+                if m.partition not in await self.partitions(m.topic):
+                    # no positive evidence of a loss: the topic may be on its way back
+                    raise EventLogUnavailable(f"kafka: no partition {m.topic}/{m.partition}")
+                starts.setdefault(TopicPartition(m.topic, m.partition), m.offset)
+            got, ends = await self.fetch(starts, limit=1)
+            for m in pending:
+                tp = TopicPartition(m.topic, m.partition)
+                if starts[tp] != m.offset:
+                    continue  # another mark of this partition: next round
+                here = [decode(r) for r in got[tp] if r.offset == m.offset]
+                if here:  # a record that is no envelope is another event too
+                    found[m] = here[0].event.event_id if here[0] else "<not an event>"
+                else:  # inside the log but gone: deleted by retention
+                    found[m] = EXPIRED if ends[tp] > m.offset else None
+            pending = [m for m in pending if m not in found]
+        return found

@@ -5,6 +5,11 @@ made the batch's effects durable (auto-commit is off). On a rebalance, aiokafka
 drops the buffered records of revoked partitions and the newly assigned ones
 start from the group's committed offsets, so a consumer resumes where the
 group's last durable effect left off.
+
+`epoch` moves at each assignment and after each failed poll: after a broker
+outage the group rejoins, and where the consumer resumes (the committed offsets,
+or the earliest offset when the broker forgot them) proves nothing about the
+log's continuity, so the worker checks its marks again (ADR 0032).
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ class _Revocations(ConsumerRebalanceListener):  # type: ignore[misc]
 
     def __init__(self) -> None:
         self.revoked: set[TopicPartition] = set()
+        self.assignments = 0
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         self.revoked |= set(revoked)
@@ -45,6 +51,7 @@ class _Revocations(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         # aiokafka seeks each assigned partition to the group's committed offset
+        self.assignments += 1
         log.info("partitions assigned: %s", sorted(map(str, assigned)))
 
 
@@ -65,6 +72,11 @@ class KafkaSubscription(Subscription):
         self._listener = _Revocations()
         self._ends: dict[TopicPartition, int] = {}
         self._closed = False
+        self._failures = 0
+
+    @property
+    def epoch(self) -> int:
+        return self._listener.assignments + self._failures
 
     async def start(self) -> None:
         try:
@@ -80,6 +92,7 @@ class KafkaSubscription(Subscription):
                 timeout_ms=int(timeout * 1000), max_records=max_records
             )
         except KafkaError as e:
+            self._failures += 1
             raise EventLogUnavailable(f"kafka poll {self.group}: {e!r}") from e
         records: list[Recorded] = []
         next_position: dict[str, Position] = {}
@@ -106,6 +119,18 @@ class KafkaSubscription(Subscription):
             log.warning("commit of %s skipped, the group rebalanced: %r", self.group, e)
         except KafkaError as e:
             raise EventLogUnavailable(f"kafka commit {self.group}: {e!r}") from e
+
+    async def checkpoints(self) -> dict[str, Position]:
+        out: dict[str, Position] = {}
+        try:
+            for topic in self.topics:
+                for p in await self._reader.partitions(topic):
+                    committed = await self._consumer.committed(TopicPartition(topic, p))
+                    if committed is not None:
+                        out.setdefault(topic, {})[p] = committed
+        except KafkaError as e:
+            raise EventLogUnavailable(f"kafka committed offsets {self.group}: {e!r}") from e
+        return out
 
     async def lag(self) -> int:
         tps = [

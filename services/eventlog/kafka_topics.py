@@ -1,5 +1,8 @@
 """Topic provisioning: create the topics of `schemas/topics.yaml` on a Kafka
-cluster (used by `parlons topics create` and by the test session).
+cluster (used by `parlons topics create` and by the test session); and the
+check every Kafka event log makes at start and on readiness: the topics exist
+with the partition counts of topics.yaml (ADR 0032), and the log's identity
+(the topics' ids, new whenever a topic is re-created).
 
 Idempotent: existing topics are left as they are (their partition count is not
 changed: adding partitions would move keys to other partitions and break per-key
@@ -12,8 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 from collections.abc import Mapping
+from typing import Any
 
+from aiokafka import TopicPartition
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import GroupIdNotFoundError, KafkaError, TopicAlreadyExistsError
@@ -22,6 +28,55 @@ from services.core.errors import EventLogUnavailable
 from services.core.schema_registry import TopicSpec
 
 ADMIN_TIMEOUT_MS = 10_000
+
+
+class TopicMismatch(EventLogUnavailable):
+    """A topic exists with another partition count than schemas/topics.yaml says:
+    keys would go to other partitions than the ones holding their past events."""
+
+
+def check_topics(cluster: Any, topics: Mapping[str, TopicSpec]) -> dict[str, list[int]]:
+    """The partitions of each topic of topics.yaml in aiokafka's cluster
+    metadata; raises naming each topic that is missing or has another partition
+    count, and each partition without a leader (nobody to write to)."""
+    wrong, missing, leaderless = [], [], []
+    found: dict[str, list[int]] = {}
+    for name, spec in sorted(topics.items()):
+        partitions = sorted(cluster.partitions_for_topic(name) or ())
+        if not partitions:
+            missing.append(name)
+        elif len(partitions) != spec.partitions:
+            wrong.append(f"topic {name} has {len(partitions)} partitions, "
+                         f"schemas/topics.yaml says {spec.partitions}")
+        leaderless += [f"{name}/{p}" for p in partitions
+                       if cluster.leader_for_partition(TopicPartition(name, p)) in (None, -1)]
+        found[name] = partitions
+    if wrong:
+        raise TopicMismatch("; ".join(wrong) + " (made by another tool, or re-created by hand: "
+                            "recreate it from topics.yaml before Parlons writes to it)")
+    if missing:
+        raise EventLogUnavailable(f"topics missing on the broker: {', '.join(missing)} "
+                                  "(create them with `parlons topics create`)")
+    if leaderless:
+        raise EventLogUnavailable(f"partitions without a leader: {', '.join(leaderless)}")
+    return found
+
+
+def topics_identity(bootstrap: str, topics: Mapping[str, TopicSpec]) -> str:
+    """The log's identity on Kafka: a digest of the ids of the topics of
+    topics.yaml (a re-created topic gets a new id). Blocking (kafka-python)."""
+    try:
+        admin = _admin(bootstrap)
+        with contextlib.closing(admin):
+            described = admin.describe_topics(sorted(topics))
+    except KafkaError as e:
+        raise EventLogUnavailable(f"kafka describe topics on {bootstrap}: {e!r}") from e
+    ids = {t["name"]: t.get("topic_id") for t in described if not t.get("error_code")}
+    missing = sorted(set(topics) - {n for n, i in ids.items() if i})
+    if missing:
+        raise EventLogUnavailable(f"topics missing on the broker: {', '.join(missing)}")
+    digest = hashlib.sha256("\n".join(f"{n}={ids[n]}" for n in sorted(ids)).encode())
+    return f"kafka:{digest.hexdigest()[:32]}"
 
 
 def new_topic(spec: TopicSpec, brokers: int) -> NewTopic:

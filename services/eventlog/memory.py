@@ -4,6 +4,7 @@ contract suite pins down. One partition per topic."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ class MemoryEventLog(EventLog):
         self._taken: set[tuple[str, int]] = set()
         self._checkpoints: dict[tuple[str, str], int] = {}
         self._appended = asyncio.Condition()
+        self._identity = f"memory:{uuid.uuid4()}"
 
     async def append(
         self, events: Sequence[Envelope], *, expect: Mapping[str, int] | None = None
@@ -82,6 +84,12 @@ class MemoryEventLog(EventLog):
 
     async def stream_version(self, stream: str) -> int:
         return self._versions.get(stream, 0)
+
+    async def ends(self, topic: str) -> Position:
+        return {0: len(self._topics[topic])}
+
+    async def identity(self) -> str:
+        return self._identity
 
     async def subscribe(self, group: str, topics: Sequence[str]) -> Subscription:
         return _MemorySubscription(self, group, tuple(topics))

@@ -17,6 +17,10 @@ Contract (tests/contract/test_eventlog_contract.py, run against every adapter):
   acknowledged append included: the history a handler folds to decide (ADR 0030).
 - `subscribe(group, topics)` delivers at least once; `commit` stores the group's
   checkpoint; a new subscription of the same group resumes after it.
+- `events_at(marks)` tells which event the log holds where a consumer saw one;
+  `ends(topic)` where each partition ends; `identity()` names the log, and changes
+  when it is replaced or its topics are re-created. Together they let a consumer
+  notice a log that lost what it had already seen (amnesia, ADR 0032).
 """
 
 from __future__ import annotations
@@ -44,6 +48,26 @@ class Recorded:
     offset: int
     key: str
     duplicate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """The last record a consumer took from one partition: where, and which event.
+    A log that no longer holds that event there has lost what the consumer saw."""
+
+    topic: str
+    partition: int
+    offset: int
+    event_id: str
+
+    @classmethod
+    def of(cls, record: Recorded) -> Mark:
+        return cls(record.topic, record.partition, record.offset, record.event.event_id)
+
+
+# What `events_at` answers for a position the log no longer keeps (retention
+# deleted it) although it holds later records: nothing to compare there.
+EXPIRED = "<expired>"
 
 
 @dataclass(slots=True)
@@ -75,6 +99,17 @@ class Subscription(ABC):
 
     @abstractmethod
     async def close(self) -> None: ...
+
+    @property
+    def epoch(self) -> int:
+        """Changes whenever the cursor may have jumped (a partition assigned, a
+        broker reconnected): what was delivered next is no proof of continuity."""
+        return 0
+
+    async def checkpoints(self) -> dict[str, Position]:
+        """The group's committed positions, when they live outside the log's own
+        records (a broker's offsets store); {} when they cannot drift from it."""
+        return {}
 
 
 class EventLog(ABC):
@@ -117,6 +152,27 @@ class EventLog(ABC):
 
     async def ping(self) -> None:
         """Raise `EventLogUnavailable` when the log cannot take writes (readiness)."""
+
+    async def events_at(self, marks: Sequence[Mark]) -> dict[Mark, str | None]:
+        """The event id the log holds at each mark's position: None where it holds
+        nothing (it ends before, or lost it), EXPIRED where retention deleted it.
+        Raises `EventLogUnavailable` when it cannot tell. Default: one `read` per
+        mark, right for logs that never delete (one partition per topic)."""
+        found: dict[Mark, str | None] = {}
+        for mark in marks:
+            got = await self.read(mark.topic, start={mark.partition: mark.offset}, limit=1)
+            here = [r for r in got if r.partition == mark.partition and r.offset == mark.offset]
+            found[mark] = here[0].event.event_id if here else None
+        return found
+
+    @abstractmethod
+    async def ends(self, topic: str) -> Position:
+        """The next offset of each partition of `topic` (its end)."""
+
+    @abstractmethod
+    async def identity(self) -> str:
+        """A name for this log that changes when it is replaced by another one or
+        its topics are re-created (an older copy of the same log keeps it)."""
 
 
 async def read_all(

@@ -141,6 +141,12 @@ class SqliteEventLog(EventLog):
     async def stream_version(self, stream: str) -> int:
         return await self._query(lambda conn: rows.version(conn, stream))
 
+    async def ends(self, topic: str) -> Position:
+        return {0: await self._query(lambda conn: rows.end(conn, topic))}
+
+    async def identity(self) -> str:
+        return await self._query(rows.log_id)
+
     async def subscribe(self, group: str, topics: Sequence[str]) -> Subscription:
         def checkpoints(conn: sqlite3.Connection) -> dict[str, int]:
             return {t: rows.checkpoint(conn, group, t) for t in topics}

@@ -28,6 +28,13 @@ CREATE TABLE IF NOT EXISTS events (
     UNIQUE (stream, stream_version)
 );
 CREATE INDEX IF NOT EXISTS events_by_topic ON events (topic, seq);
+-- the log's identity: made once with the file, kept by copies of it (ADR 0032)
+CREATE TABLE IF NOT EXISTS log_meta (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO log_meta (name, value)
+    VALUES ('log_id', lower(hex(randomblob(16))));
 CREATE TABLE IF NOT EXISTS checkpoints (
     grp TEXT NOT NULL,
     topic TEXT NOT NULL,
@@ -200,6 +207,17 @@ def version(conn: sqlite3.Connection, stream: str) -> int:
         "SELECT max(stream_version) FROM events WHERE stream = ?", (stream,)
     ).fetchone()
     return int(row[0] or 0)
+
+
+def end(conn: sqlite3.Connection, topic: str) -> int:
+    """The next offset of `topic`: one past its last row (0 if it has none)."""
+    row = conn.execute("SELECT max(seq) FROM events WHERE topic = ?", (topic,)).fetchone()
+    return int(row[0]) + 1 if row[0] is not None else 0
+
+
+def log_id(conn: sqlite3.Connection) -> str:
+    row = conn.execute("SELECT value FROM log_meta WHERE name = 'log_id'").fetchone()
+    return f"sqlite:{row[0]}"
 
 
 def checkpoint(conn: sqlite3.Connection, group: str, topic: str) -> int:

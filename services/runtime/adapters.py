@@ -5,6 +5,7 @@ only when chosen, so a process loads no driver it does not use."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,10 @@ if TYPE_CHECKING:
     from services.search.port import SearchIndex
 
 
-def event_log(settings: Settings, registry: SchemaRegistry) -> EventLog:
+def event_log(settings: Settings, registry: SchemaRegistry, *,
+              on_rewind: Callable[[list[str]], None] | None = None) -> EventLog:
+    """`on_rewind`: told when the log is found behind what this process saw (the
+    Kafka log reports it; the SQLite file cannot change under an open process)."""
     if settings.event_log == "memory":
         from services.eventlog.memory import MemoryEventLog
 
@@ -38,6 +42,7 @@ def event_log(settings: Settings, registry: SchemaRegistry) -> EventLog:
         request_timeout_ms=settings.kafka_request_timeout_ms,
         session_timeout_ms=settings.kafka_session_timeout_ms,
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+        on_rewind=on_rewind,
     )
     return kafka_log
 

@@ -6,6 +6,7 @@ Nothing is built at import."""
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import weakref
 from collections.abc import Callable, Mapping, Sequence
@@ -63,6 +64,9 @@ class Container:
                 deps.update(spec.ports(settings, clock))
         # weak: the runner owns its workers; ones built and dropped (tests) go away
         self.built_workers: weakref.WeakSet[Worker] = weakref.WeakSet()
+        # set by the runner when its workers stopped because the log lost what they
+        # had seen (ADR 0032): a worker process then exits with code 3
+        self.halted = asyncio.Event()
         self.ports: Mapping[str, object] = deps  # what entry points may need too
         # a factory may ask for ports by keyword, like a handler (a process manager
         # appending events needs `log`); plain projection classes take none
@@ -99,7 +103,7 @@ class Container:
         tuning = WorkerTuning(
             batch_size=s.worker_batch_size, poll_timeout=s.worker_poll_timeout,
             retries=s.worker_retries, backoff_base=s.worker_backoff_base,
-            backoff_max=s.worker_backoff_max,
+            backoff_max=s.worker_backoff_max, verify_every=s.worker_verify_every,
         )
         consumers: list[Consumer] = [*self.projections, *self.processes]
         built = [Worker(c, log=self.log, store=self.store, clock=self.clock,
@@ -145,7 +149,8 @@ def bootstrap(
     settings = settings or Settings()
     registry = SchemaRegistry()
     metrics = Metrics()
-    raw_log = log or adapters.event_log(settings, registry)
+    raw_log = log or adapters.event_log(settings, registry,
+                                        on_rewind=lambda _: metrics.log_rewinds.inc())
     return Container(
         settings=settings,
         log=ValidatingEventLog(raw_log, registry=registry, metrics=metrics,

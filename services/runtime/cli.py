@@ -7,6 +7,7 @@
   topics create                                       create the Kafka topics of topics.yaml
   retention                                           delete what retention settings expire
   recount                                             vote tallies recounted from the log
+  verify                                              every read model compared with the log
   freeze-results                                      freeze the results of ended vote phases
   export opendata (CONSULTATION [--out DIR] | --daily)  Grand Débat format open data
   synthesis-jobs                                      pending theme runs, scheduled updates, digests
@@ -24,17 +25,16 @@ import sys
 from collections.abc import Iterator, Sequence
 
 from services.core.schema_registry import SchemaRegistry
-from services.eventlog.port import Position
 from services.runtime.bootstrap import Container, bootstrap
 from services.runtime.logging import configure_logging
+from services.runtime.replay import rebuild_projection
 from services.runtime.runner import running
 from services.runtime.services import SERVICES
 from services.runtime.settings import Settings
-from services.store.projection import project_batch
 
 log = logging.getLogger("parlons.cli")
-REPLAY_PAGE = 1000
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+LOG_BEHIND_EXIT = 3
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,6 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from services.runtime.jobs.vote import recount_command
 
         return asyncio.run(recount_command(settings))
+    if args.command == "verify":
+        from services.runtime.jobs.verify import verify_command
+
+        return asyncio.run(verify_command(settings))
     if args.command == "freeze-results":
         from services.runtime.jobs.vote import freeze_results_command
 
@@ -100,6 +104,8 @@ def _parser() -> argparse.ArgumentParser:
     letters.add_argument("--event", help="only the letter of this failed event id")
     sub.add_parser("retention", help="apply retention periods (identity outbox, tokens)")
     sub.add_parser("recount", help="recount vote tallies from the log, compare (exit 1 if not)")
+    sub.add_parser("verify", help="compare every read model and the search index with the "
+                                  "log (exit 1 if they differ)")
     sub.add_parser("freeze-results", help="freeze the results of every ended vote phase")
     export = sub.add_parser("export", help="open data in the Grand Débat format")
     export.add_argument("what", choices=["opendata"])
@@ -223,8 +229,14 @@ async def _worker(settings: Settings, service: str, metrics_port: int | None) ->
     async with running(container, workers=True):
         log.info("workers running", extra={"service": service,
                                            "projections": [p.name for p in container.projections]})
-        await stop.wait()
-    return 0
+        stopping = asyncio.ensure_future(stop.wait())
+        halted = asyncio.ensure_future(container.halted.wait())
+        await asyncio.wait({stopping, halted}, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in (stopping, halted):
+            waiter.cancel()
+    # 3: the log lost what these workers had seen (ADR 0032); a supervisor must not
+    # restart them until an operator decided
+    return LOG_BEHIND_EXIT if container.halted.is_set() else 0
 
 
 async def _replay(settings: Settings, name: str) -> int:
@@ -248,25 +260,8 @@ async def _replay(settings: Settings, name: str) -> int:
 
 
 async def rebuild(container: Container, name: str) -> tuple[int, int]:
-    """Drop the projection's tables and guards and apply the whole log again,
-    read directly (no consumer group). Its workers must be stopped meanwhile.
-    The group's checkpoint is deliberately left alone (ADR 0006): the rebuild
-    reads past it, so when the workers resume, what they redeliver is already
-    under the guards. Returns (events read, events applied)."""
-    projection = container.projection(name)
-    await container.store.drop_projection(projection.name, projection.tables)
-    reset = getattr(projection, "reset", None)  # a projection feeding more than the store
-    if reset is not None:  # (the search index) forgets that too
-        await reset()
-    read = applied = 0
-    for topic in projection.topics:
-        position: Position = {}
-        while page := await container.log.read(topic, start=position, limit=REPLAY_PAGE):
-            read += len(page)
-            applied += await project_batch(projection, [r.event for r in page], container.store)
-            for r in page:
-                position[r.partition] = max(position.get(r.partition, 0), r.offset + 1)
-    return read, applied
+    """`parlons replay NAME` (services.runtime.replay.rebuild_projection)."""
+    return await rebuild_projection(container.log, container.store, container.projection(name))
 
 
 async def _document_counts(container: Container, tables: Sequence[str]) -> dict[str, int]:

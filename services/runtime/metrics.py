@@ -54,5 +54,17 @@ class Metrics:
             ["subscription"], registry=self.registry,
         )
 
+        self.log_behind = Gauge(
+            "parlons_log_behind",
+            "1 when this consumer stopped because the log lost events it had seen "
+            "(broker amnesia, a topic re-created, an older log file): ADR 0032.",
+            ["subscription"], registry=self.registry,
+        )
+        self.log_rewinds = Counter(
+            "parlons_log_rewinds",
+            "Times this process found the log behind what it had written or read.",
+            registry=self.registry,
+        )
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     worker_backoff_base: float = Field(default=0.05, ge=0)
     worker_backoff_max: float = Field(default=5.0, ge=0)
     worker_shutdown_timeout: float = Field(default=10.0, gt=0)
+    # seconds between two checks that the log still holds what a worker has seen
+    worker_verify_every: float = Field(default=30.0, gt=0)
 
     @property
     def events_db(self) -> Path:

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from services.core.envelope import Envelope
 from services.core.errors import ConcurrencyConflict, EventLogUnavailable
 from services.core.schema_registry import SchemaRegistry
-from services.eventlog.port import EventLog, Position, Recorded, Subscription
+from services.eventlog.port import EventLog, Mark, Position, Recorded, Subscription
 from services.runtime.metrics import Metrics
 
 
@@ -79,3 +79,12 @@ class ValidatingEventLog(EventLog):
 
     async def ping(self) -> None:
         await self.inner.ping()
+
+    async def events_at(self, marks: Sequence[Mark]) -> dict[Mark, str | None]:
+        return await self.inner.events_at(marks)
+
+    async def ends(self, topic: str) -> Position:
+        return await self.inner.ends(topic)
+
+    async def identity(self) -> str:
+        return await self.inner.identity()

@@ -19,13 +19,21 @@ Semantics (ADRs 0006, 0031):
   fails `retries` times is written to `runtime.events` as a
   `runtime.HandlingFailed` dead letter and skipped, so one poison event cannot
   stop a projection (`parlons dead-letters list|replay` re-drives it once fixed);
-- `stop` lets the current batch finish and commit, then the subscription closes.
+- `stop` lets the current batch finish and commit, then the subscription closes;
+- the log must still hold what the consumer has seen (ADR 0032): each batch
+  writes the consumer's marks (the last record per partition) with its effects,
+  and the marks are checked against the log before the first batch, whenever the
+  cursor may have jumped (a new assignment, a record at or below a mark) and every
+  `verify_every` seconds; a log that lost them raises `LogBehind`, which stops
+  the worker. A projection whose outside view (the search index) was built from
+  another log rebuilds it from this one before consuming.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -34,10 +42,20 @@ from services.core.clock import Clock
 from services.core.envelope import Envelope
 from services.core.process import ProcessManager
 from services.core.upcasting import upcast
-from services.eventlog.port import Batch, EventLog, Recorded, Subscription
+from services.eventlog.port import Batch, EventLog, Mark, Recorded, Subscription
+from services.runtime.amnesia import (
+    LogBehind,
+    Marks,
+    batch_marks,
+    committed_drifts,
+    drifts,
+    load_marks,
+    save_marks,
+)
 from services.runtime.dead_letters import write_letter
 from services.runtime.faults import describe, is_transient
 from services.runtime.metrics import Metrics
+from services.runtime.replay import rebuild_projection
 from services.store.port import ReadStore
 from services.store.projection import Projection, project_batch
 
@@ -53,6 +71,7 @@ class WorkerTuning:
     retries: int = 5
     backoff_base: float = 0.05
     backoff_max: float = 5.0
+    verify_every: float = 30.0  # seconds between two checks of the marks (ADR 0032)
 
     def backoff(self, attempt: int) -> float:
         """Delay after failed attempt number `attempt` (1-based)."""
@@ -87,6 +106,8 @@ class Worker:
         self._sleep = sleep
         self._stop = asyncio.Event()
         self._sub: Subscription | None = None
+        self._marks: Marks = {}
+        self._verified: tuple[int, float] | None = None  # (subscription epoch, when)
 
     @property
     def group(self) -> str:
@@ -114,6 +135,7 @@ class Worker:
         return 0 if self._sub is None else await self._sub.lag()
 
     async def run(self) -> None:
+        await self._preflight()
         sub = self._sub = await self._log.subscribe(self.group, self.consumer.topics)
         log.info("worker started", extra={"subscription": self.group})
         try:
@@ -133,26 +155,80 @@ class Worker:
         t = self._tuning
         batch = await sub.poll(max_records=t.batch_size, timeout=t.poll_timeout)
         if batch.records:
+            await self._check_continuity(sub, batch)
             await self._project(batch)
         if batch.records or batch.next_position:
             await sub.commit(batch)  # only now: the effects above are durable
         await self._report_lag(sub)
         return len(batch.records)
 
+    # -- the log still holds what this consumer has seen (ADR 0032) ----------------
+    async def _preflight(self) -> None:
+        """Before joining: check the marks, then rebuild an outside view built from
+        another log."""
+        self._marks = await load_marks(self._store, self.group)
+        self._verified = None
+        found = await drifts(self._log, self.group, self._marks.values())
+        if found:
+            raise LogBehind(found)
+        if isinstance(self.consumer, Projection):
+            origin = await self.consumer.built_from()
+            if origin is not None:
+                identity = await self._log.identity()
+                if origin != identity:
+                    await self._rebuild_view(self.consumer, origin, identity)
+
+    async def _rebuild_view(self, projection: Projection, origin: str, identity: str) -> None:
+        log.warning("outside view built from another log: rebuilding it from this one",
+                    extra={"subscription": self.group, "built_from": origin or "unknown",
+                           "log": identity})
+        read, applied = await rebuild_projection(self._log, self._store, projection)
+        await projection.set_built_from(identity)
+        self._marks = await load_marks(self._store, self.group)
+        log.warning("outside view rebuilt", extra={"subscription": self.group,
+                                                   "read": read, "applied": applied})
+
+    async def _check_continuity(self, sub: Subscription, batch: Batch) -> None:
+        """Check the marks if the cursor may have jumped, or some time went by."""
+        now = time.monotonic()
+        marks = self._marks
+        rewound = any(r.offset <= marks[(r.topic, r.partition)].offset
+                      for r in batch.records if (r.topic, r.partition) in marks)
+        if not rewound and self._verified is not None:
+            epoch, when = self._verified
+            if epoch == sub.epoch and now - when < self._tuning.verify_every:
+                return
+        found = [*await drifts(self._log, self.group, marks.values()),
+                 *await committed_drifts(self._log, sub)]
+        if found:
+            raise LogBehind(found)
+        self._verified = (sub.epoch, now)
+
+    def _remember(self, marks: Sequence[Mark]) -> None:
+        for m in marks:
+            key = (m.topic, m.partition)
+            if key not in self._marks or m.offset > self._marks[key].offset:
+                self._marks[key] = m
+
     async def _project(self, batch: Batch) -> None:
-        events = [r.event for r in batch.records]
-        error = await self._attempts(partial(self._consume, events))
+        error = await self._attempts(partial(self._consume, batch.records))
         if error is None:
             return
         log.warning("batch failed, isolating its events one by one",
-                    extra={"subscription": self.group, "records": len(events)})
+                    extra={"subscription": self.group, "records": len(batch.records)})
         for record in batch.records:
-            error = await self._attempts(partial(self._consume, [record.event]))
+            error = await self._attempts(partial(self._consume, [record]))
             if error is not None:
                 await self._dead_letter(record, error)
 
-    async def _consume(self, events: Sequence[Envelope]) -> int:
-        return await consume(self.consumer, events, self._store)
+    async def _consume(self, records: Sequence[Recorded]) -> int:
+        marks = [m for m in batch_marks(records)
+                 if (m.topic, m.partition) not in self._marks
+                 or m.offset > self._marks[(m.topic, m.partition)].offset]
+        applied = await consume(self.consumer, [r.event for r in records], self._store,
+                                marks=marks)
+        self._remember(marks)
+        return applied
 
     async def _attempts(self, step: Callable[[], Awaitable[int]]) -> BaseException | None:
         """Run `step` until it succeeds or has failed `retries` times; returns the
@@ -229,9 +305,16 @@ class Worker:
         self._metrics.consumer_lag.labels(subscription=self.group).set(lag)
 
 
-async def consume(consumer: Consumer, events: Sequence[Envelope], store: ReadStore) -> int:
-    """Hand one batch to a consumer; returns how many events took effect."""
+async def consume(consumer: Consumer, events: Sequence[Envelope], store: ReadStore, *,
+                  marks: Sequence[Mark] = ()) -> int:
+    """Hand one batch to a consumer; returns how many events took effect. `marks`
+    (where the batch ends in the log) are stored with a projection's effects, and
+    after a process manager's."""
     if isinstance(consumer, ProcessManager):
         await consumer.handle([upcast(e) for e in events])
+        if marks:
+            async with store.transaction() as tx:
+                await save_marks(tx, consumer.name, marks)
         return len(events)
-    return await project_batch(consumer, events, store)
+    return await project_batch(consumer, events, store, within=partial(
+        save_marks, consumer=consumer.name, marks=marks) if marks else None)

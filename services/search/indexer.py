@@ -56,6 +56,14 @@ class SearchIndexer(Projection):
         """Called by `parlons replay search.indexer` before the log is read again."""
         await self.index.clear()
 
+    async def built_from(self) -> str | None:
+        """The index lives outside the read store: the worker rebuilds it when it
+        was built from another log (ADR 0032)."""
+        return await self.index.origin()
+
+    async def set_built_from(self, log_identity: str) -> None:
+        await self.index.set_origin(log_identity)
+
     def begin_batch(self) -> None:
         self._writes = {}
 

@@ -25,6 +25,7 @@ class MemorySearchIndex(SearchIndex):
         self._docs: dict[str, SearchDoc] = {}
         self._stems: dict[str, list[str]] = {}
         self._versions: dict[str, int] = {}  # deleted ids keep theirs (tombstones)
+        self._origin = ""
 
     async def upsert(self, docs: Sequence[tuple[SearchDoc, int]]) -> None:
         for doc, version in docs:
@@ -56,7 +57,14 @@ class MemorySearchIndex(SearchIndex):
         """The id hash (a method, so a test can force collisions)."""
         return id_hash(doc_id)
 
+    async def origin(self) -> str:
+        return self._origin
+
+    async def set_origin(self, origin: str) -> None:
+        self._origin = origin
+
     async def clear(self) -> None:
+        self._origin = ""
         self._docs.clear()
         self._stems.clear()
         self._versions.clear()

@@ -110,6 +110,22 @@ class OpenSearchIndex(SearchIndex):
                 c.indices.delete(index=n)
         await asyncio.to_thread(_translated, clear)
 
+    async def origin(self) -> str:
+        """In the `_meta` of the index behind the alias (a cleared index is a new one)."""
+        await self.start()
+
+        def read() -> str:
+            mappings: dict[str, Any] = self._client.indices.get_mapping(index=self.alias)
+            for index in mappings.values():
+                return str(index.get("mappings", {}).get("_meta", {}).get("parlons_origin", ""))
+            return ""
+        return await asyncio.to_thread(read)
+
+    async def set_origin(self, origin: str) -> None:
+        await self.start()
+        await asyncio.to_thread(lambda: self._client.indices.put_mapping(
+            index=self.alias, body={"_meta": {"parlons_origin": origin}}))
+
     async def upsert(self, docs: Sequence[tuple[SearchDoc, int]]) -> None:
         await self.start()
         await asyncio.to_thread(self._bulk, [(d.id, v, _source(d)) for d, v in docs])

@@ -14,6 +14,9 @@ Contract (tests/contract/search_contract.py, run on every adapter):
   order, without offsets: an export of 500,000 rows costs as many batches, each as
   cheap as the first (offset paging costs grow with the offset: quadratic overall).
 - `clear()` forgets everything (a rebuild from the log starts there).
+- `origin()` is what the last `set_origin` recorded -- the identity of the log the
+  index is built from (ADR 0032) -- kept across restarts; "" when never recorded
+  or since `clear()`.
 """
 
 from __future__ import annotations
@@ -142,6 +145,13 @@ class SearchIndex(ABC):
 
     @abstractmethod
     async def clear(self) -> None: ...
+
+    @abstractmethod
+    async def origin(self) -> str:
+        """The log the index was built from ("" if unknown); see the module docstring."""
+
+    @abstractmethod
+    async def set_origin(self, origin: str) -> None: ...
 
     async def start(self) -> None:
         """Open files or connections (optional)."""

@@ -76,6 +76,9 @@ class TantivySearchIndex(SearchIndex):
         self._open_writer: tantivy.IndexWriter | None = None
         self._lock = threading.Lock()  # one writer; searches read committed segments
         self._reloaded_at = 0.0
+        # the log the index is built from (ADR 0032): a file beside the segments
+        self._origin_file = None if path is None else path / "origin"
+        self._origin = ""
 
     # -- writes -------------------------------------------------------------------------
     async def upsert(self, docs: Sequence[tuple[SearchDoc, int]]) -> None:
@@ -87,9 +90,28 @@ class TantivySearchIndex(SearchIndex):
     async def clear(self) -> None:
         def clear() -> None:
             with self._lock, self._writing():
+                if self._origin_file is not None:
+                    self._origin_file.unlink(missing_ok=True)  # first: never a stale claim
+                self._origin = ""
                 self._writer.delete_all_documents()
                 self._commit()
         await asyncio.to_thread(clear)
+
+    async def origin(self) -> str:
+        if self._origin_file is None:
+            return self._origin
+        try:
+            return self._origin_file.read_text().strip()
+        except FileNotFoundError:
+            return ""
+
+    async def set_origin(self, origin: str) -> None:
+        if self._origin_file is None:
+            self._origin = origin
+            return
+        fresh = self._origin_file.with_suffix(".tmp")
+        fresh.write_text(origin + "\n")
+        fresh.replace(self._origin_file)  # atomic: the old claim or the new one
 
     async def close(self) -> None:
         if self._open_writer is not None:

@@ -78,6 +78,12 @@ class MemoryReadStore(ReadStore):
                 yield p, k, copy.deepcopy(doc)
 
 
+    async def guards(self, projection: str) -> AsyncIterator[tuple[str, int]]:
+        for (p, stream), version in sorted(self._guards.items()):
+            if p == projection:
+                yield stream, version
+
+
 class _MemoryTx(StoreTx):
     _DELETED: Any = object()
 

@@ -98,3 +98,8 @@ class ReadStore(ABC):
         """Every (partition, key, doc) of a table: for recounts and tests, not pages."""
         raise NotImplementedError
         yield  # pragma: no cover
+
+    async def guards(self, projection: str) -> AsyncIterator[tuple[str, int]]:
+        """Every (stream, version) guard of a projection: for `parlons verify`."""
+        raise NotImplementedError
+        yield  # pragma: no cover

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import ClassVar
 
 from services.core.envelope import Envelope
@@ -43,13 +43,25 @@ class Projection(ABC):
         """Called by a replay after the tables are dropped: forget what lives
         outside the read store (an external index). Nothing by default."""
 
+    async def built_from(self) -> str | None:
+        """The identity of the log that an outside view this projection feeds (a
+        search index) was built from, as `set_built_from` recorded it ("" when it
+        does not know); None when the projection keeps nothing outside the read
+        store. A worker rebuilds a view built from another log (ADR 0032)."""
+        return None
+
+    async def set_built_from(self, log_identity: str) -> None:
+        """Record the log the outside view is built from. Nothing by default."""
+
 
 async def project_batch(
-    projection: Projection, events: Iterable[Envelope], store: ReadStore
+    projection: Projection, events: Iterable[Envelope], store: ReadStore, *,
+    within: Callable[[StoreTx], Awaitable[None]] | None = None,
 ) -> int:
     """Apply events in one store transaction, skipping any the projection has
     already applied (same stream, version not above the guard). Returns how many
-    were applied."""
+    were applied. `within` writes more in the same transaction (the consumer's
+    position in the log)."""
     applied = 0
     batch = list(events)
     projection.begin_batch()
@@ -67,6 +79,8 @@ async def project_batch(
         if moved:
             await tx.set_applied_versions(projection.name, moved)
         await projection.end_batch(tx)
+        if within is not None:
+            await within(tx)
     return applied
 
 

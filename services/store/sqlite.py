@@ -197,6 +197,15 @@ class SqliteReadStore(ReadStore):
                     _SCAN_NEXT, (table, last_part, last_key, SCAN_PAGE)
                 ).fetchall()
 
+    async def guards(self, projection: str) -> AsyncIterator[tuple[str, int]]:
+        after = ""
+        while rows := self._read().execute(
+                "SELECT stream, version FROM guards WHERE projection = ? AND stream > ?"
+                " ORDER BY stream LIMIT ?", (projection, after, SCAN_PAGE)).fetchall():
+            for stream, version in rows:
+                yield stream, int(version)
+            after = rows[-1][0]
+
     # -- writes --------------------------------------------------------------
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[StoreTx]:

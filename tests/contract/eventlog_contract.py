@@ -23,7 +23,15 @@ import pytest
 
 from services.core.envelope import Actor, Envelope
 from services.core.errors import ConcurrencyConflict
-from services.eventlog.port import Batch, EventLog, Position, Recorded, Subscription, read_all
+from services.eventlog.port import (
+    Batch,
+    EventLog,
+    Mark,
+    Position,
+    Recorded,
+    Subscription,
+    read_all,
+)
 
 TOPIC = "consultation.events"
 OTHER_TOPIC = "runtime.events"
@@ -511,3 +519,27 @@ class EventLogContract(ABC):
 
     async def test_ping_answers_when_the_log_can_take_writes(self, log: EventLog) -> None:
         await log.ping()
+
+    # -- what consumers check the log still holds (ADR 0032) -------------------
+    async def test_events_at_tells_which_event_the_log_holds_at_a_position(
+        self, log: EventLog
+    ) -> None:
+        stream = new_stream()
+        recorded = await log.append([created(stream, v) for v in (1, 2, 3)])
+        marks = [Mark.of(r) for r in recorded]
+        last = recorded[-1]
+        end = (await log.ends(TOPIC))[last.partition]
+        assert end > last.offset
+        beyond = Mark(TOPIC, last.partition, end + 1000, last.event.event_id)
+        other = Mark(last.topic, last.partition, last.offset, "an-event-never-written")
+
+        found = await log.events_at([*marks, beyond, other])
+
+        assert [found[m] for m in marks] == [r.event.event_id for r in recorded]
+        assert found[beyond] is None  # the log ends before it
+        assert found[other] == last.event.event_id  # another event than the one seen
+
+    async def test_identity_names_the_log_and_stays(self, log: EventLog) -> None:
+        first = await log.identity()
+        await log.append([created(new_stream(), 1)])
+        assert first and await log.identity() == first

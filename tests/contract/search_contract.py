@@ -210,3 +210,11 @@ class SearchIndexContract(ABC):
         assert sorted(got) == sorted(f"m{i}" for i in range(1, 150) if i % 6 == 3)
         assert len(await self.scan_ids(index, SearchRequest(sort="votes", page=3), 40)) == 149
         assert await self.scan_ids(index, SearchRequest(query="introuvable"), 7) == []
+
+    async def test_origin_is_recorded_and_forgotten_by_clear(self, index: SearchIndex) -> None:
+        assert await index.origin() == ""  # a cleared index knows no log
+        await index.set_origin("log-a")
+        assert await index.origin() == "log-a"
+        await index.upsert([(CORPUS[0], 1)])
+        await index.clear()
+        assert await index.origin() == ""

@@ -213,3 +213,24 @@ async def test_requests_in_one_group_see_each_other(log: SqliteEventLog) -> None
         "list", "list", "ConcurrencyConflict", "list", "ConcurrencyConflict"]
     assert await log.stream_version(stream) == 2
     assert await log.stream_version(other) == 1
+
+
+async def test_identity_is_kept_by_a_copy_of_the_file_and_new_for_another(
+    tmp_path: Path,
+) -> None:
+    first = SqliteEventLog(tmp_path / "events.db")
+    other = SqliteEventLog(tmp_path / "other.db")
+    try:
+        await first.append([created(new_stream(), 1)])
+        await first.close()
+        (tmp_path / "copy.db").write_bytes((tmp_path / "events.db").read_bytes())
+        copy = SqliteEventLog(tmp_path / "copy.db")
+        reopened = SqliteEventLog(tmp_path / "events.db")
+        try:
+            assert await copy.identity() == await reopened.identity()
+            assert await other.identity() != await reopened.identity()
+        finally:
+            await copy.close()
+            await reopened.close()
+    finally:
+        await other.close()

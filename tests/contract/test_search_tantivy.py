@@ -18,3 +18,10 @@ class TestTantivySearchIndex(SearchIndexContract):
 
     async def make_index(self) -> SearchIndex:
         return TantivySearchIndex(self.path)
+
+
+async def test_origin_survives_a_reopen(tmp_path: Path) -> None:
+    index = TantivySearchIndex(tmp_path / "search")
+    await index.set_origin("sqlite:abc")
+    await index.close()
+    assert await TantivySearchIndex(tmp_path / "search").origin() == "sqlite:abc"

@@ -1,6 +1,8 @@
 """Kafka event log under failure, against real Tansu brokers: the broker dies
 (appends fail closed, in bounded time), a consumer dies before committing (its
-records are delivered again), and topic provisioning is idempotent."""
+records are delivered again), topic provisioning is idempotent, a topic with
+another partition count than topics.yaml is refused at start, and no client
+creates a missing topic (ADR 0032)."""
 
 from __future__ import annotations
 
@@ -10,10 +12,13 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
 from harness.kafka import KAFKA_GROUP_TIMEOUTS
 from kafka import KafkaAdminClient
 from tansu import Tansu
@@ -21,7 +26,7 @@ from tansu import Tansu
 from services.core.envelope import Actor, Envelope
 from services.core.errors import EventLogUnavailable
 from services.core.schema_registry import SchemaRegistry
-from services.eventlog.kafka import KafkaEventLog, provision_topics
+from services.eventlog.kafka import KafkaEventLog, TopicMismatch, provision_topics
 
 pytestmark = pytest.mark.kafka
 
@@ -133,3 +138,39 @@ def test_provisioning_is_idempotent_and_follows_topics_yaml(kafka_bootstrap: str
         assert len(described[name]["partitions"]) == spec.partitions
         # one broker: the replication factor of topics.yaml is capped to 1
         assert {len(p["replica_nodes"]) for p in described[name]["partitions"]} == {1}
+
+
+def test_a_topic_with_another_partition_count_is_refused_at_start() -> None:
+    specs = dict(REGISTRY.topics)
+    specs["vote.events"] = replace(specs["vote.events"], partitions=4)  # as auto-created
+    with Tansu() as broker:
+        provision_topics(broker.bootstrap, specs)
+
+        async def start() -> None:
+            log = KafkaEventLog(broker.bootstrap, REGISTRY.topics, REGISTRY.key)
+            try:
+                await log.start()
+            finally:
+                await log.close()
+
+        with pytest.raises(TopicMismatch) as refused:
+            asyncio.run(start())
+    assert "topic vote.events has 4 partitions, schemas/topics.yaml says 12" in str(refused.value)
+
+
+async def test_no_parlons_client_creates_a_missing_topic(
+    shared_log: KafkaEventLog, kafka_bootstrap: str
+) -> None:
+    missing = f"missing.{uuid.uuid4().hex}"
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, request_timeout_ms=1500)
+    await producer.start()  # after a KafkaEventLog: the process's clients never ask
+    try:
+        with pytest.raises(KafkaError):
+            await asyncio.wait_for(producer.send_and_wait(missing, b"x"), 10)
+    finally:
+        await producer.stop()
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    try:
+        assert missing not in admin.list_topics()
+    finally:
+        admin.close()

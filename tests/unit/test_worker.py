@@ -363,14 +363,12 @@ async def test_graceful_shutdown_finishes_and_commits_the_batch_in_hand() -> Non
 
 
 class ScriptedSubscription(Subscription):
-    """Delivers the given batches, then nothing: redelivery and reordering on demand."""
+    """Delivers the given batches, then nothing: redelivery and reordering on demand.
+    The records are the log's own (the worker checks the log holds what it read)."""
 
-    def __init__(self, batches: Sequence[Sequence[Envelope]]) -> None:
+    def __init__(self, batches: Sequence[Sequence[Recorded]]) -> None:
         self.group, self.topics = "test.tally", (TOPIC,)
-        self._batches = [
-            Batch([Recorded(e, TOPIC, 0, i, e.stream) for i, e in enumerate(b)], {})
-            for b in batches
-        ]
+        self._batches = [Batch(list(b), {}) for b in batches]
         self.commits = 0
 
     async def poll(self, *, max_records: int = 500, timeout: float = 1.0) -> Batch:
@@ -415,7 +413,10 @@ async def _project_script(
 ) -> list[tuple[str, str, dict[str, object]]]:
     log, store = MemoryEventLog(), MemoryReadStore()
     worker, _, _ = make_worker(TallyProjection(), log, store)
-    sub = ScriptedSubscription(batches)
+    unique = {e.event_id: e for b in batches for e in b}
+    recorded = {r.event.event_id: r for r in await log.append(
+        sorted(unique.values(), key=lambda e: (e.stream, e.stream_version)))}
+    sub = ScriptedSubscription([[recorded[e.event_id] for e in b] for b in batches])
     for _ in batches:
         await worker.run_once(sub)
     assert sub.commits == len(batches)

@@ -1,0 +1,91 @@
+"""`parlons verify`: every read model compared with the log (ADR 0032). Prints the
+differences in French and exits 1 if there are any (2 if the log cannot be read).
+
+- each consumer's marks (its position: the last event it read per partition)
+  must still be in the log, at the same offsets;
+- each projection's guards (the last version applied per stream) must equal the
+  log's stream versions: a guard above the log means the read model holds events
+  the log lost; below (or missing), events not applied yet (lag, dead letters);
+- an outside view (the search index) must have been built from this log.
+
+It reads every topic once, like `recount`: an operator's check, not a page.
+"""
+
+from __future__ import annotations
+
+from services.core.errors import EventLogUnavailable
+from services.eventlog.port import read_all
+from services.runtime.amnesia import drifts, load_marks
+from services.runtime.bootstrap import Container, bootstrap
+from services.runtime.runner import running
+from services.runtime.settings import Settings
+from services.store.projection import Projection
+
+_EXAMPLES = 3
+
+
+async def verify_command(settings: Settings) -> int:
+    container = bootstrap(settings)
+    try:
+        async with running(container, workers=False):
+            lines = await differences(container)
+    except EventLogUnavailable as e:
+        print(f"vérification impossible : le journal ne répond pas ({e})")
+        return 2
+    consumers = len(container.projections) + len(container.processes)
+    print(f"vérification : {consumers} lecteur(s) du journal ; {len(lines)} différence(s)")
+    for line in lines:
+        print(f"  {line}")
+    return 1 if lines else 0
+
+
+async def differences(container: Container) -> list[str]:
+    log, store = container.log, container.store
+    lines: list[str] = []
+    names = [c.name for c in container.projections] + [c.name for c in container.processes]
+    for name in names:
+        marks = await load_marks(store, name)
+        lines += [d.en_francais() for d in await drifts(log, name, marks.values())]
+    versions: dict[str, dict[str, int]] = {}
+    for topic in sorted({t for p in container.projections for t in p.topics}):
+        versions[topic] = {}
+        async for r in read_all(log, topic):
+            seen = versions[topic].get(r.event.stream, 0)
+            versions[topic][r.event.stream] = max(seen, r.event.stream_version)
+    identity: str | None = None
+    for projection in container.projections:
+        lines += await _guards(container, projection, versions)
+        origin = await projection.built_from()
+        if origin is not None:
+            identity = identity or await log.identity()
+            if origin != identity:
+                lines.append(f"{projection.name} : l'index de recherche a été construit à "
+                             f"partir d'un autre journal ({origin or 'journal inconnu'}) "
+                             f"que celui-ci ({identity}) : il faut le reconstruire")
+    return lines
+
+
+async def _guards(container: Container, projection: Projection,
+                  versions: dict[str, dict[str, int]]) -> list[str]:
+    in_log = {s: v for t in projection.topics for s, v in versions.get(t, {}).items()}
+    ahead: list[str] = []
+    behind: list[str] = []
+    guarded: set[str] = set()
+    async for stream, version in container.store.guards(projection.name):
+        guarded.add(stream)
+        logged = in_log.get(stream, 0)
+        if version > logged:
+            ahead.append(f"{stream} : version {version} lue, {logged} dans le journal")
+        elif version < logged:
+            behind.append(f"{stream} : version {version} appliquée, {logged} dans le journal")
+    behind += [f"{s} : version 0 appliquée, {v} dans le journal"
+               for s, v in sorted(in_log.items()) if s not in guarded]
+    lines = []
+    if ahead:
+        lines.append(f"{projection.name} : {len(ahead)} flux en avance sur le journal, qui a "
+                     f"perdu des événements que ce modèle de lecture contient "
+                     f"(par ex. {' ; '.join(ahead[:_EXAMPLES])})")
+    if behind:
+        lines.append(f"{projection.name} : {len(behind)} flux en retard sur le journal, des "
+                     f"événements pas encore appliqués (par ex. {' ; '.join(behind[:_EXAMPLES])})")
+    return lines
