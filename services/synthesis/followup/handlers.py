@@ -19,7 +19,9 @@ from services.synthesis.followup.events import (
     ResponsePublished,
     ResponseStatusChanged,
 )
+from services.synthesis.followup.projections import FollowUpProjection
 from services.synthesis.followup.tables import RESPONSES, stream_of
+from services.synthesis.fresh import at_log_version
 from services.synthesis.runs.corpus import CORPUS
 from services.synthesis.runs.tables import ALL, MEMBERS, PUBLISHED, members_partition
 
@@ -50,8 +52,10 @@ async def publish_response(cmd: m.PublishResponse, *, log: EventLog, store: Read
 
 async def change_response_status(cmd: m.ChangeResponseStatus, *, log: EventLog,
                                  store: ReadStore, clock: Clock, meta: Meta) -> None:
+    version = await at_log_version(log, store, FollowUpProjection.name,
+                                   stream_of(cmd.response_id))
     response = await store.get(RESPONSES, cmd.consultation_id, cmd.response_id)
-    if response is None:
+    if response is None or version == 0:
         raise NotFound("response")
     status = m.status(cmd.status)
     if status == response["status"]:
@@ -64,7 +68,7 @@ async def change_response_status(cmd: m.ChangeResponseStatus, *, log: EventLog,
                                 response["proposal_ids"])
     event = ResponseStatusChanged(cmd.response_id, cmd.consultation_id, status, note)
     try:
-        await _append(log, clock, meta, event, response["version"],
+        await _append(log, clock, meta, event, version,
                       _notices(cmd.response_id, cmd.consultation_id, status, people))
     except ConcurrencyConflict:
         raise DomainError("stale", "La réponse a changé entre-temps : rechargez la page.",

@@ -1,8 +1,9 @@
 """Handlers of theme runs: message first, ports as keyword arguments. A request
 only appends `ThemeRunRequested`; the job executes it (`execute_theme_run`)
-off the request path; edits and publication are checked against the read model
-and appended with the run stream's version as expectation (a stale page gets a
-French "reload" refusal, never a lost edit)."""
+off the request path; edits and publication are decided on the run's read model
+once it has applied the run stream as the log holds it (`fresh.at_log_version`,
+ADR 0033), and appended with that version as expectation (a concurrent edit gets
+a French "reload" refusal, never a lost edit)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ from services.core.errors import ConcurrencyConflict, DomainError
 from services.core.events import DomainEvent, Meta
 from services.eventlog.port import EventLog, append_to
 from services.store.port import ReadStore
+from services.synthesis.fresh import at_log_version
 from services.synthesis.runs import commands as c
 from services.synthesis.runs import events as e
 from services.synthesis.runs import validation as v
 from services.synthesis.runs.corpus import StoreSynthesisSource, SynthesisSource
 from services.synthesis.runs.execute import BaseTheme, RunResult, full_run, incremental_run
+from services.synthesis.runs.projections import RunsProjection
 from services.synthesis.runs.tables import (
     MEMBER_OF,
     MEMBERS,
@@ -91,19 +94,19 @@ def result_events(cmd: c.ExecuteThemeRun, result: RunResult, position: dict[str,
 
 async def rename_theme(cmd: c.RenameTheme, *, log: EventLog, store: ReadStore, clock: Clock,
                        meta: Meta) -> None:
-    run, themes = await _draft(store, cmd.consultation_id, cmd.run_id)
+    run, themes = await _draft(log, store, cmd.consultation_id, cmd.run_id)
     await _edit(log, clock, meta, run, [v.rename(cmd, themes)])
 
 
 async def merge_themes(cmd: c.MergeThemes, *, log: EventLog, store: ReadStore, clock: Clock,
                        meta: Meta) -> None:
-    run, themes = await _draft(store, cmd.consultation_id, cmd.run_id)
+    run, themes = await _draft(log, store, cmd.consultation_id, cmd.run_id)
     await _edit(log, clock, meta, run, [v.merge(cmd, themes)])
 
 
 async def split_theme(cmd: c.SplitTheme, *, log: EventLog, store: ReadStore, clock: Clock,
                       meta: Meta) -> None:
-    run, themes = await _draft(store, cmd.consultation_id, cmd.run_id)
+    run, themes = await _draft(log, store, cmd.consultation_id, cmd.run_id)
     where = await store.get_many(MEMBER_OF, cmd.run_id, list(cmd.contribution_ids))
     event = v.split(cmd, themes, {k: d["part"] for k, d in where.items()})
     await _edit(log, clock, meta, run, [event])
@@ -111,7 +114,7 @@ async def split_theme(cmd: c.SplitTheme, *, log: EventLog, store: ReadStore, clo
 
 async def mark_verbatim(cmd: c.MarkVerbatim, *, log: EventLog, store: ReadStore, clock: Clock,
                         meta: Meta) -> None:
-    run, themes = await _draft(store, cmd.consultation_id, cmd.run_id)
+    run, themes = await _draft(log, store, cmd.consultation_id, cmd.run_id)
     where = await store.get_many(MEMBER_OF, cmd.run_id, [cmd.contribution_id])
     event = v.mark(cmd, themes, {k: d["part"] for k, d in where.items()})
     await _edit(log, clock, meta, run, [event])
@@ -119,7 +122,7 @@ async def mark_verbatim(cmd: c.MarkVerbatim, *, log: EventLog, store: ReadStore,
 
 async def publish_synthesis(cmd: c.PublishSynthesis, *, log: EventLog, store: ReadStore,
                             clock: Clock, meta: Meta) -> None:
-    run, _ = await _draft(store, cmd.consultation_id, cmd.run_id)
+    run, _ = await _draft(log, store, cmd.consultation_id, cmd.run_id)
     event = e.SynthesisPublished(cmd.run_id, cmd.consultation_id, run["version"])
     await _edit(log, clock, meta, run, [event])
 
@@ -145,9 +148,13 @@ async def base_themes(store: ReadStore, run_id: str) -> list[BaseTheme]:
     return out
 
 
-async def _draft(store: ReadStore, cid: str, run_id: str,
+async def _draft(log: EventLog, store: ReadStore, cid: str, run_id: str,
                  ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The run and its themes as the log holds them now (its projection caught up
+    with the run stream's version, which the edit's append then expects)."""
+    version = await at_log_version(log, store, RunsProjection.name, run_stream(run_id))
     run = dict(v.editable(await store.get(RUNS, cid, run_id)))
+    run["version"] = version
     themes = {k: d for k, d in await store.list(THEMES, run_id, limit=1000)}
     return run, themes
 

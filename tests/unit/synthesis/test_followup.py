@@ -5,6 +5,7 @@ French refusals with nothing stored. Plus the run job and the schedule."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -151,3 +152,22 @@ async def test_the_run_job_executes_requests_after_commit_and_pending_ones_later
     assert len(started) == 1
     run = await w.store.get(RUNS, CID, started[0])
     assert run is not None and run["mode"] == "incremental" and run["base_run_id"] == "r2"
+
+
+async def test_a_status_change_right_after_another_is_decided_on_it_not_refused_stale() -> None:
+    """Two status changes in a row, the projection a little behind (ADR 0033): the
+    second waits for the first to be projected, then both are in the history."""
+    w, theme = await published_world()
+    await w.respond(fh.publish_response, fm.PublishResponse(
+        "resp1", CID, "Un plan vélo", "Le conseil étudie un plan vélo.", "under_review",
+        theme_ids=(theme["theme_id"],)))
+    send = {"log": w.log, "store": w.store, "clock": w.clock, "meta": ORGA}
+    await fh.change_response_status(fm.ChangeResponseStatus("resp1", CID, "adopted"), **send)
+    projector = asyncio.get_running_loop().call_later(
+        0.2, lambda: asyncio.ensure_future(w.project()))
+    await fh.change_response_status(fm.ChangeResponseStatus("resp1", CID, "done"), **send)
+    projector.cancel()
+    await w.project()
+    response = await w.store.get(RESPONSES, CID, "resp1")
+    assert response is not None
+    assert [x["status"] for x in response["history"]] == ["under_review", "adopted", "done"]

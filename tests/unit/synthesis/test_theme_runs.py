@@ -4,6 +4,7 @@ publication frozen. Events are validated against their schemas at append."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from services.runtime.metrics import Metrics
 from services.runtime.validating_log import ValidatingEventLog
 from services.store.memory import MemoryReadStore
 from services.store.projection import project_batch
+from services.synthesis import fresh
 from services.synthesis.runs import commands as c
 from services.synthesis.runs import handlers as h
 from services.synthesis.runs.corpus import MemorySynthesisSource
@@ -193,6 +195,31 @@ async def test_rename_merge_split_mark_then_publish_freezes_the_version() -> Non
               if r.event.type in ("synthesis.ThemeRenamed", "synthesis.ThemesMerged",
                                   "synthesis.ThemeSplit", "synthesis.VerbatimMarked")}
     assert actors == {"p-ana"}
+
+
+
+async def test_an_edit_right_after_another_waits_for_it_instead_of_refusing_stale(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second rename is sent before the projection applied the first (ADR 0033):
+    it waits for the read model to reach the log's version, then decides on it."""
+    w = World(docs_of(300))
+    await w.run("r1")
+    a, b = sorted((await w.themes("r1")).values(), key=lambda t: -t["size"])[:2]
+    edit = {"log": w.log, "store": w.store, "clock": w.clock, "meta": ANALYST}
+    await h.rename_theme(c.RenameTheme("r1", CID, a["theme_id"], "Premier nom"), **edit)
+    projector = asyncio.get_running_loop().call_later(
+        0.2, lambda: asyncio.ensure_future(w.project()))  # the worker, a little behind
+    await h.merge_themes(c.MergeThemes("r1", CID, b["theme_id"], a["theme_id"]), **edit)
+    projector.cancel()
+    await w.project()
+    themes = await w.themes("r1")
+    assert themes[a["theme_id"]]["label"] == "Premier nom" and b["theme_id"] not in themes
+
+    monkeypatch.setattr(fresh, "CATCH_UP_S", 0.05)
+    await h.rename_theme(c.RenameTheme("r1", CID, a["theme_id"], "Deuxième nom"), **edit)
+    with pytest.raises(DomainError) as busy:  # never projected: no decision on the past
+        await h.rename_theme(c.RenameTheme("r1", CID, a["theme_id"], "Troisième"), **edit)
+    assert busy.value.code == "busy" and "réessayez" in busy.value.message
 
 
 BAD_EDITS = [
