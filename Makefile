@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run run-distributed test test-fast test-broker-amnesia lint bench install clean
+.PHONY: run run-distributed test test-fast test-broker-amnesia test-kill-soak lint bench install clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -26,6 +26,9 @@ test-fast: $(STAMP) assets
 
 test-broker-amnesia: $(STAMP)  ## the broker stopped 30 s and restarted empty (ADR 0032)
 	PARLONS_TEST_BROKER_DOWN_S=30 $(BIN)/pytest -q tests/integration/test_broker_amnesia.py
+
+test-kill-soak: $(STAMP)  ## 10 minutes of SIGKILLs every 5-20 s under writers, both topologies
+	PARLONS_TEST_SOAK_S=600 $(BIN)/pytest -q -s tests/integration/test_kill_soak.py
 
 lint: $(STAMP)  ## ruff, mypy strict, and the layering contracts (pyproject: importlinter)
 	$(BIN)/ruff check services tests bench

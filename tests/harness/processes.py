@@ -99,11 +99,13 @@ def start_serve(processes: list[Parlons], env: dict[str, str], out: Path,
     return proc, url
 
 
-async def seed_vote(data: Path, n_items: int = 20) -> list[str]:
-    """In `data`: consultation SEEDED_VOTE, published, whose open phase accepts
-    proposals and votes, and `n_items` published proposals, all projected before
-    the servers start. Returns the proposals' ids."""
-    container = bootstrap(Settings(data_dir=data))
+async def seed_vote(data: Path, n_items: int = 20, settings: Settings | None = None
+                    ) -> list[str]:
+    """In `data` (and the log of `settings`, SQLite in `data` by default):
+    consultation SEEDED_VOTE, published, whose open phase accepts proposals and
+    votes, and `n_items` published proposals, all projected before the servers
+    start. Returns the proposals' ids."""
+    container = bootstrap(settings or Settings(data_dir=data))
     now = datetime.now(UTC)
     meta = Meta(Actor("organiser-1", "organiser"))
     async with container:
