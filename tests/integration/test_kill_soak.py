@@ -253,10 +253,10 @@ def topologies() -> Iterator[list[Topology]]:
 
 
 def test_embedded_server_killed_at_random_loses_and_doubles_nothing(
-        tmp_path: Path, topologies: list[Topology]) -> None:
+        tmp_path: Path, topologies: list[Topology], monkeypatch: pytest.MonkeyPatch) -> None:
     env = base_env(tmp_path)
     for name, value in env.items():  # the seeding container reads the same settings
-        os.environ.setdefault(name, value)
+        monkeypatch.setenv(name, value)
     items = asyncio.run(seed_vote(tmp_path, ITEMS))
     port = free_port()
     topology = Topology(f"http://127.0.0.1:{port}", env)
