@@ -145,6 +145,10 @@ class KafkaEventLog(EventLog):
         }
         self._producer: AIOKafkaProducer | None = None
         self._reader: PartitionReader | None = None
+        # The consumers' watermarks (their lag, `ends`) are fetched by a reader of
+        # their own: one reader serialises its fetches, and twenty workers asking
+        # their lag after each poll kept a decision's `read_stream` waiting ~0.4 s.
+        self._watch: PartitionReader | None = None
         self._index = WriterIndex()
         self._ends: dict[TopicPartition, int] = {}
         self._locks: dict[str, asyncio.Lock] = {}
@@ -163,36 +167,39 @@ class KafkaEventLog(EventLog):
                 client_id=self._client_id,
                 **self._producer_config,
             )
-            reader = PartitionReader(
+            reader, watch = (PartitionReader(
                 self._bootstrap,
-                client_id=self._client_id,
+                client_id=f"{self._client_id}{suffix}",
                 timeout_s=self._timeout_s,
                 metadata=producer.client.fetch_all_metadata,
-            )
+            ) for suffix in ("", "-watch"))
             try:
                 await asyncio.wait_for(producer.start(), self._timeout_s)
                 await asyncio.wait_for(reader.start(), self._timeout_s)
+                await asyncio.wait_for(watch.start(), self._timeout_s)
                 await reader.check(self._topics)  # missing or mis-partitioned: refuse
             except (KafkaError, TimeoutError, OSError, EventLogUnavailable) as e:
                 with contextlib.suppress(Exception):
                     await producer.stop()
-                with contextlib.suppress(Exception):
-                    await reader.close()
+                for r in (reader, watch):
+                    with contextlib.suppress(Exception):
+                        await r.close()
                 if isinstance(e, EventLogUnavailable):
                     raise
                 raise EventLogUnavailable(f"kafka on {self._bootstrap}: {e!r}") from e
-            self._producer, self._reader = producer, reader
+            self._producer, self._reader, self._watch = producer, reader, watch
 
     async def close(self) -> None:
-        producer, reader = self._producer, self._reader
-        self._producer = self._reader = None
+        producer, reader, watch = self._producer, self._reader, self._watch
+        self._producer = self._reader = self._watch = None
         closing: list[Awaitable[Any]] = [sub.close() for sub in list(self._subscriptions)]
         if self._rounds is not None and not self._rounds.done():
             closing.insert(0, self._rounds)
         if producer is not None:
             closing.append(producer.stop())
-        if reader is not None:
-            closing.append(reader.close())
+        for r in (reader, watch):
+            if r is not None:
+                closing.append(r.close())
         for step in closing:
             await _bounded_quietly(step, self._timeout_s)
 
@@ -218,8 +225,9 @@ class KafkaEventLog(EventLog):
         log.error("event log behind what this process had seen (broker amnesia or a "
                   "topic re-created)", extra={"partitions": what[:20]})
         self._index = WriterIndex()
-        if self._reader is not None:
-            self._reader.forget()
+        for r in (self._reader, self._watch):
+            if r is not None:
+                r.forget()
         if self._on_rewind is not None:
             self._on_rewind(what)
 
@@ -228,6 +236,11 @@ class KafkaEventLog(EventLog):
             await self.start()
         assert self._producer is not None and self._reader is not None
         return self._producer, self._reader
+
+    async def _watching(self) -> PartitionReader:
+        await self._started()
+        assert self._watch is not None
+        return self._watch
 
     # -- append ----------------------------------------------------------------
     async def append(
@@ -421,7 +434,7 @@ class KafkaEventLog(EventLog):
         return await reader.events_at(marks)
 
     async def ends(self, topic: str) -> Position:
-        _, reader = await self._started()
+        reader = await self._watching()
         tps = [TopicPartition(topic, p) for p in await reader.partitions(topic)]
         # from the last ends seen: the fetch that finds the watermarks pulls no old record
         self._ends.update(await reader.highwaters(tps, self._ends))
@@ -435,16 +448,24 @@ class KafkaEventLog(EventLog):
         return self._index.versions.get(stream, 0)
 
     async def read_stream(self, stream: str) -> list[Envelope]:
-        """The stream's records fetched back one by one from the positions the
-        index holds (a stream is a handful of events: an aggregate's history)."""
+        """The stream's records fetched back from the positions the index holds. A
+        stream's events share a partition (they share its key) and are often close
+        together (a ballot changed three times in a minute): each run of nearby
+        offsets comes back in one fetch rather than one fetch per event, which made
+        a decision's cost grow with its stream's history."""
         _, reader = await self._indexed()
-        out: list[Envelope] = []
+        wanted: dict[TopicPartition, set[int]] = {}
         for where in self._index.streams.get(stream, ()):
-            tp = TopicPartition(where.topic, where.partition)
-            got, _ = await reader.fetch({tp: where.offset}, limit=1)
-            rec = next((r for r in map(decode, got.get(tp, [])) if r is not None), None)
-            if rec is not None and rec.event.stream == stream:
-                out.append(rec.event)
+            wanted.setdefault(TopicPartition(where.topic, where.partition), set()).add(
+                where.offset)
+        out: list[Envelope] = []
+        for tp, offsets in wanted.items():
+            for first, last in _runs(sorted(offsets)):
+                got, _ = await reader.fetch({tp: first}, limit=last - first + 1)
+                for raw in got.get(tp, []):
+                    if raw.offset in offsets and (rec := decode(raw)) is not None \
+                            and rec.event.stream == stream:
+                        out.append(rec.event)
         return sorted(out, key=lambda e: e.stream_version)
 
     async def _indexed(self) -> tuple[AIOKafkaProducer, PartitionReader]:
@@ -458,7 +479,7 @@ class KafkaEventLog(EventLog):
 
     # -- consumer groups -------------------------------------------------------
     async def subscribe(self, group: str, topics: Sequence[str]) -> Subscription:
-        _, reader = await self._started()
+        reader = await self._watching()
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self._bootstrap,
             client_id=f"{self._client_id}-{group}",
@@ -479,3 +500,18 @@ class KafkaEventLog(EventLog):
         """Delete the group's checkpoint so it replays from the start (the group
         must have no live member, as for kafka-consumer-groups --reset-offsets)."""
         await asyncio.to_thread(delete_group, self._bootstrap, group)
+
+
+_RUN_GAP = 200  # records between two of a stream's events still fetched in one go
+
+
+def _runs(offsets: Sequence[int]) -> list[tuple[int, int]]:
+    """Sorted offsets grouped into (first, last) runs whose gaps stay under
+    _RUN_GAP: one fetch each, never a long stretch of other streams' records."""
+    runs: list[tuple[int, int]] = []
+    for offset in offsets:
+        if runs and offset - runs[-1][1] <= _RUN_GAP:
+            runs[-1] = (runs[-1][0], offset)
+        else:
+            runs.append((offset, offset))
+    return runs

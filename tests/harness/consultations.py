@@ -112,8 +112,8 @@ async def open_vote(p: Platform) -> None:
         "vote", "vote", "Vote", now - timedelta(hours=1), now + timedelta(days=5),
         actions=("deposit", "vote_support", "vote_agree", "vote_ranking")),
         identity_level="email")
+    await until(lambda: shown_with_phases(p.container, VOTE_CID))  # the policy checks it
     await p.container.handle(SetContributionPolicy(VOTE_CID, withdraw_allowed=True), SYSTEM)
-    await until(lambda: shown_with_phases(p.container, VOTE_CID))
     authors = [ParticipantContext(f"p-author{n}", "email") for n in range(6)]
     for n, author in enumerate(authors):
         await p.container.handle(SubmitProposal(

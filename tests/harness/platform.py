@@ -40,10 +40,12 @@ class Platform:
 
 
 @asynccontextmanager
-async def open_platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                        ) -> AsyncIterator[Platform]:
+async def open_platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                        kafka_bootstrap: str | None = None) -> AsyncIterator[Platform]:
     """Parlons embedded on SQLite in `tmp_path/var`, workers running, settings
-    from PARLONS_* variables set for the test only."""
+    from PARLONS_* variables set for the test only. With `kafka_bootstrap`, the
+    event log is that broker's topics instead (the distributed topology's log,
+    every service's worker still in this process)."""
     for name, value in {"SECRET_KEY": "web-test-secret", "IDENTITY_SECRET": "id-test-secret",
                         "ENVIRONMENT": "development", "ADMIN_USER": "orga",
                         "ADMIN_PASSWORD_HASH": hash_password(ADMIN_PASSWORD),
@@ -51,8 +53,13 @@ async def open_platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                         "RATE_LOGIN_PER_HOUR": "5"}.items():
         monkeypatch.setenv(f"PARLONS_{name}", value)
     clock = FixedClock(datetime.now(UTC))
-    settings = Settings(event_log="sqlite", read_store="sqlite", data_dir=tmp_path / "var",
-                        worker_poll_timeout=0.02, worker_backoff_base=0.01)
+    log: dict[str, object] = {"event_log": "sqlite"}
+    if kafka_bootstrap:
+        log = {"event_log": "kafka", "kafka_bootstrap": kafka_bootstrap,
+               "kafka_session_timeout_ms": 6000, "kafka_heartbeat_interval_ms": 1000}
+    settings = Settings(read_store="sqlite", data_dir=tmp_path / "var",
+                        worker_poll_timeout=0.02, worker_backoff_base=0.01,
+                        **log)  # type: ignore[arg-type]
     container = bootstrap(settings, clock=clock)
     app = create_app(container)
     clients: list[httpx.AsyncClient] = []

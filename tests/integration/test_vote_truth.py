@@ -2,7 +2,9 @@
 read model (issue #15, ADR 0030): a withdrawal sent right after its cast withdraws
 it, a re-cast right after a withdrawal records it, through the JSON API with no
 pause between the calls; every answer and every final state agrees with the log,
-and the tallies, once projected, with the recount."""
+and the tallies, once projected, with the recount. Both topologies: the SQLite
+log, and Kafka (a private Tansu broker per test: the ids of the vote world are
+fixed, and every test wants a log of its own)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,10 @@ import pytest
 from harness.consultations import AGREE, open_vote
 from harness.forms import csrf_header
 from harness.platform import Platform, open_platform, participant, session_client, until
+from tansu import Tansu
+
+from services.core.schema_registry import SchemaRegistry
+from services.eventlog.kafka import provision_topics
 
 from services.vote import model
 from services.vote.recount import compare
@@ -22,11 +28,18 @@ from services.vote.recount import compare
 ROUNDS = 30
 
 
-@pytest.fixture
-async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Platform]:
+@pytest.fixture(params=["sqlite", pytest.param("kafka", marks=pytest.mark.kafka)])
+async def platform(request: pytest.FixtureRequest, tmp_path: Path,
+                   monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Platform]:
     monkeypatch.setenv("PARLONS_RATE_ACTION_PER_MINUTE", "1000")  # 120 calls in a burst
-    async with open_platform(tmp_path, monkeypatch) as p:
-        yield p
+    if request.param == "sqlite":
+        async with open_platform(tmp_path, monkeypatch) as p:
+            yield p
+        return
+    with Tansu() as broker:
+        provision_topics(broker.bootstrap, SchemaRegistry().topics)
+        async with open_platform(tmp_path, monkeypatch, broker.bootstrap) as p:
+            yield p
 
 
 async def ballot(client: httpx.AsyncClient, headers: dict[str, str], key: str,
