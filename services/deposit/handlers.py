@@ -181,8 +181,8 @@ async def _append_new(log: EventLog, clock: Clock, meta: Meta, participant: Part
 
 async def _append_next(log: EventLog, clock: Clock, meta: Meta, participant: ParticipantContext,
                        event: DomainEvent, doc: Doc | None) -> None:
-    # The read model said which version it decided on; if the log moved on since,
-    # the append refuses (409) rather than act on a stale view.
+    # The stream folded from the log says which version the decision read; if
+    # another writer moved it on since, the append refuses (409).
     assert doc is not None
     await append_to(log, doc["stream"], int(doc["version"]), [event], clock=clock,
                     meta=_as_participant(meta, participant),
