@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The distributed topology on one machine, for development: a Kafka-protocol
 # broker (Tansu, memory storage), topics provisioned from schemas/topics.yaml,
-# one projection worker process per service, and the HTTP front process.
+# one projection worker process per service, a job scheduler, and the HTTP front
+# process.
 # Read models go to a shared SQLite file (Cassandra in production).
 # A worker that dies is restarted after a pause (deploy/supervise.sh: a limit on
 # restarts avoids a hot loop; exit code 3, "the log lost what I had seen", is not
@@ -36,6 +37,10 @@ for service in $($BIN/python -m services.runtime.list_services --with-projection
   supervise "worker $service" $BIN/parlons worker "$service" &
   pids+=($!)
 done
+# the periodic jobs (freeze results, theme runs and digests, retention, open data),
+# each claimed once per period in the log (ADR 0034)
+supervise "scheduler" $BIN/parlons scheduler &
+pids+=($!)
 $BIN/parlons serve --no-workers --demo &
 pids+=($!)
 wait -n

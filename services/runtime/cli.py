@@ -11,6 +11,8 @@
   freeze-results                                      freeze the results of ended vote phases
   export opendata (CONSULTATION [--out DIR] | --daily)  Grand Débat format open data
   synthesis-jobs                                      pending theme runs, scheduled updates, digests
+  scheduler                                           the jobs above on their periods, once per
+                                                      period across replicas (distributed)
 """
 
 from __future__ import annotations
@@ -73,6 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from services.runtime.jobs.synthesis import synthesis_jobs_command
 
         return asyncio.run(synthesis_jobs_command(settings))
+    if args.command == "scheduler":
+        from services.runtime.scheduler import scheduler_command
+
+        return asyncio.run(scheduler_command(settings))
     if args.command == "export":
         from services.runtime.jobs.opendata import export_command
 
@@ -115,6 +121,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="publish every consultation whose organiser turned it on")
     sub.add_parser("synthesis-jobs",
                    help="pending theme runs, scheduled updates, follow-up e-mail digests")
+    sub.add_parser("scheduler", help="run freeze-results, synthesis-jobs, retention and the "
+                                     "daily open data on their periods, each once per period "
+                                     "whatever the number of schedulers")
     topics = sub.add_parser("topics", help="Kafka topics")
     topics.add_argument("action", choices=["create"])
     return p

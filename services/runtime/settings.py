@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     # seconds between two checks that the log still holds what a worker has seen
     worker_verify_every: float = Field(default=30.0, gt=0)
 
+    # -- `parlons scheduler` (distributed topology): each job's period, seconds --
+    schedule_freeze_results_s: int = Field(default=60, ge=1)
+    schedule_synthesis_jobs_s: int = Field(default=60, ge=1)
+    schedule_retention_s: int = Field(default=3600, ge=1)
+    schedule_opendata_s: int = Field(default=86_400, ge=1)
+
     @property
     def events_db(self) -> Path:
         return self.event_log_path or self.data_dir / "events.db"
