@@ -18,6 +18,7 @@ BIN=.venv/bin
 PORT=${PARLONS_KAFKA_PORT:-19092}
 export PARLONS_EVENT_LOG=kafka
 export PARLONS_KAFKA_BOOTSTRAP="127.0.0.1:${PORT}"
+export PARLONS_KAFKA_DEV_CAP_REPLICATION=1  # one broker: topics get one replica
 export PARLONS_DATA_DIR=${PARLONS_DATA_DIR:-./var/distributed}
 mkdir -p "$PARLONS_DATA_DIR"
 rm -f "$PARLONS_DATA_DIR"/read.db*   # the broker starts empty: so must the projections

@@ -17,6 +17,7 @@ from services.store.port import ReadStore
 
 if TYPE_CHECKING:
     from services.consultation.blobstore import BlobStore
+    from services.eventlog.kafka_security import KafkaSecurity
     from services.identity.service import IdentityPorts
     from services.search.port import SearchIndex
 
@@ -43,8 +44,23 @@ def event_log(settings: Settings, registry: SchemaRegistry, *,
         session_timeout_ms=settings.kafka_session_timeout_ms,
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
         on_rewind=on_rewind,
+        security=kafka_security(settings),
+        idempotent_producer=settings.kafka_idempotent_producer,
     )
     return kafka_log
+
+
+def kafka_security(settings: Settings) -> KafkaSecurity:
+    """Every Kafka client's security, from the PARLONS_KAFKA_* settings."""
+    from services.eventlog.kafka_security import KafkaSecurity
+
+    return KafkaSecurity(
+        protocol=settings.kafka_security_protocol,
+        sasl_mechanism=settings.kafka_sasl_mechanism,
+        username=settings.kafka_sasl_username,
+        password=settings.kafka_sasl_password.get_secret_value(),
+        cafile=settings.kafka_ssl_cafile, certfile=settings.kafka_ssl_certfile,
+        keyfile=settings.kafka_ssl_keyfile)
 
 
 def read_store(settings: Settings) -> ReadStore:

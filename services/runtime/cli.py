@@ -284,9 +284,16 @@ async def _document_counts(container: Container, tables: Sequence[str]) -> dict[
 
 
 async def _create_topics(settings: Settings) -> int:
-    from services.eventlog.kafka import provision_topics
+    from services.eventlog.kafka import ReplicationUnavailable, provision_topics
+    from services.runtime.adapters import kafka_security
 
-    result = provision_topics(settings.kafka_bootstrap, SchemaRegistry().topics)
+    try:
+        result = provision_topics(settings.kafka_bootstrap, SchemaRegistry().topics,
+                                  security=kafka_security(settings),
+                                  cap_replication=settings.kafka_dev_cap_replication)
+    except ReplicationUnavailable as refused:
+        print(f"topics not created: {refused}", file=sys.stderr)
+        return 1
     if inspect.isawaitable(result):
         await result
     print(f"topics ready on {settings.kafka_bootstrap}")

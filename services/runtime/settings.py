@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,6 +26,21 @@ class Settings(BaseSettings):
     # On Tansu a group join takes about half the session timeout: tests shorten it.
     kafka_session_timeout_ms: int = Field(default=10_000, gt=0)
     kafka_heartbeat_interval_ms: int = Field(default=3000, gt=0)
+    # Security of every Kafka client (services/eventlog/kafka_security.py):
+    # PLAINTEXT, SSL, SASL_SSL (SCRAM-SHA-512/256) or SASL_PLAINTEXT.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = (
+        "PLAINTEXT")
+    kafka_sasl_mechanism: Literal["", "SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = ""
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: SecretStr = SecretStr("")
+    kafka_ssl_cafile: str = ""  # CA of the brokers' certificates (default: the system's)
+    kafka_ssl_certfile: str = ""  # client certificate, for mutual TLS
+    kafka_ssl_keyfile: str = ""
+    # Off: Tansu cannot start an idempotent producer; turn on against a real Kafka.
+    kafka_idempotent_producer: bool = False
+    # Development only: create topics with fewer replicas than topics.yaml asks when
+    # the cluster has fewer brokers (one Tansu); refused in production.
+    kafka_dev_cap_replication: bool = False
     validate_events: bool = True
     # Largest accepted upload (documents), checked by the consultation service's handler.
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
@@ -53,6 +68,13 @@ class Settings(BaseSettings):
     schedule_synthesis_jobs_s: int = Field(default=60, ge=1)
     schedule_retention_s: int = Field(default=3600, ge=1)
     schedule_opendata_s: int = Field(default=86_400, ge=1)
+
+    @model_validator(mode="after")
+    def _no_development_shortcut_in_production(self) -> Settings:
+        if self.environment == "production" and self.kafka_dev_cap_replication:
+            raise ValueError("PARLONS_KAFKA_DEV_CAP_REPLICATION is for a development broker: "
+                             "production topics keep the replication of topics.yaml")
+        return self
 
     @property
     def events_db(self) -> Path:
