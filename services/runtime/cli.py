@@ -150,12 +150,14 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> int:
         # Participation waits on the projections: in the background, so the server
         # answers at once.
         demo = asyncio.create_task(_demo_participation(container)) if args.demo else None
-        # The embedded topology has no scheduler: it freezes ended vote phases itself.
+        # The embedded topology has no scheduler process: it freezes ended vote
+        # phases itself, and runs the other periodic jobs (ADR 0034).
         closing = _closing(container, after=demo) if not args.no_workers else None
+        jobs = _jobs(container, settings) if not args.no_workers else None
         try:
             await _Server(config).serve()  # returns on SIGINT/SIGTERM
         finally:
-            for task in (demo, closing):
+            for task in (demo, closing, jobs):
                 if task is not None:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
@@ -200,6 +202,19 @@ def _closing(container: Container, after: asyncio.Task[None] | None = None
     return asyncio.create_task(keep_closing(
         container.store, container.handle, container.clock.now,
         VoteSettings().close_every_s, caught_up), name="vote-closing")
+
+
+def _jobs(container: Container, settings: Settings) -> asyncio.Task[None] | None:
+    """The periodic jobs but the freeze (`_closing`), claimed in the log as
+    `parlons scheduler` does, from `serve_jobs_after_s` after the start."""
+    if not settings.serve_jobs_after_s:
+        return None
+    from services.runtime.scheduler import Scheduler, plan_of
+
+    plan = [s for s in plan_of(settings) if s.job != "freeze-results"]
+    scheduler = Scheduler(container.log, container.clock, plan,
+                          first_after_s=settings.serve_jobs_after_s)
+    return asyncio.create_task(scheduler.serve(), name="scheduled-jobs")
 
 
 def _server_class() -> type:

@@ -13,7 +13,9 @@ expired), so the next slot does the work.
 Each run is a `parlons <job>` subprocess, as a cron line or a Kubernetes CronJob
 would start it: a job's memory and failures stay its own, and its exit code is
 logged. A job still running when its next slot comes is not started twice.
-The embedded topology needs none of this: `parlons serve` freezes results itself.
+`parlons serve` in the embedded topology runs the same scheduler in its process
+for the jobs other than the freeze (which it runs itself, right after the demo's
+ballots), a minute after it starts (`PARLONS_SERVE_JOBS`).
 """
 
 from __future__ import annotations
@@ -92,9 +94,10 @@ async def run_subprocess(schedule: Schedule) -> int:
 class Scheduler:
     def __init__(self, log: EventLog, clock: Clock, plan: Sequence[Schedule], *,
                  run: JobRunner = run_subprocess, by: str | None = None,
-                 tick_s: float = 1.0) -> None:
+                 tick_s: float = 1.0, first_after_s: float = 0.0) -> None:
         self._log, self._clock, self._plan = log, clock, list(plan)
         self._run, self._by, self._tick_s = run, by or scheduler_id(), tick_s
+        self._first_after_s = first_after_s  # a pause before the first claims
         self._last: dict[str, int] = {}  # the last slot looked at, per job
         self._running: dict[str, asyncio.Task[None]] = {}
         self._stop = asyncio.Event()
@@ -106,17 +109,26 @@ class Scheduler:
         log.info("scheduler started", extra={"by": self._by,
                                              "jobs": [s.job for s in self._plan]})
         try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self._first_after_s)
             while not self._stop.is_set():
                 await self.tick()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), self._tick_s)
-        finally:
-            running = [t for t in self._running.values() if not t.done()]
-            if running:  # let them end, then stop what is left
-                await asyncio.wait(running, timeout=STOP_GRACE_S)
-            for task in running:
-                task.cancel()
-            await asyncio.gather(*running, return_exceptions=True)
+        except asyncio.CancelledError:  # the host process is going: no grace
+            await self._end_jobs(grace_s=0)
+            raise
+        await self._end_jobs(grace_s=STOP_GRACE_S)
+
+    async def _end_jobs(self, *, grace_s: float) -> None:
+        """Let running jobs end within `grace_s`, then stop what is left (their
+        subprocesses are terminated)."""
+        running = [t for t in self._running.values() if not t.done()]
+        if running and grace_s:
+            await asyncio.wait(running, timeout=grace_s)
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
 
     async def tick(self) -> list[str]:
         """Claim every job whose slot changed since the last tick; start the ones
@@ -162,18 +174,21 @@ class Scheduler:
                                                      "exit_code": code})
 
 
+def plan_of(settings: Settings) -> list[Schedule]:
+    return schedules(freeze_results_s=settings.schedule_freeze_results_s,
+                     synthesis_jobs_s=settings.schedule_synthesis_jobs_s,
+                     retention_s=settings.schedule_retention_s,
+                     opendata_s=settings.schedule_opendata_s)
+
+
 async def scheduler_command(settings: Settings) -> int:
     """`parlons scheduler`: until SIGINT/SIGTERM."""
     from services.runtime.bootstrap import bootstrap
     from services.runtime.runner import running
 
     container = bootstrap(settings)
-    plan = schedules(freeze_results_s=settings.schedule_freeze_results_s,
-                     synthesis_jobs_s=settings.schedule_synthesis_jobs_s,
-                     retention_s=settings.schedule_retention_s,
-                     opendata_s=settings.schedule_opendata_s)
     async with running(container, workers=False):
-        scheduler = Scheduler(container.log, container.clock, plan)
+        scheduler = Scheduler(container.log, container.clock, plan_of(settings))
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, scheduler.stop)

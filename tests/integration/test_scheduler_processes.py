@@ -5,12 +5,13 @@ subprocesses that succeed, and SIGTERM stops the schedulers cleanly."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from harness.processes import Parlons
+from harness.processes import Parlons, start_serve
 
 from services.eventlog.port import read_all
 from services.runtime.bootstrap import bootstrap
@@ -50,3 +51,22 @@ def test_two_schedulers_share_the_runs_one_per_job_and_slot(
     ended = [line for line in output.splitlines() if '"scheduled job ended"' in line]
     assert len(ended) >= 6, output[-3000:]
     assert all('"exit_code": 0' in line or '"exit_code":0' in line for line in ended), ended
+
+
+def test_the_embedded_server_runs_the_periodic_jobs_itself(
+        tmp_path: Path, processes: list[Parlons]) -> None:
+    """`parlons serve` (embedded) runs synthesis-jobs, retention and the daily open
+    data on their periods, with no cron (issue #18 item 6); the freeze stays its own."""
+    env = {"PARLONS_DATA_DIR": str(tmp_path), "PARLONS_SERVE_JOBS_AFTER_S": "1",
+           "PARLONS_SECRET_KEY": "scheduler-test", "PARLONS_IDENTITY_SECRET": "scheduler-id"}
+    serve, _ = start_serve(processes, env, tmp_path / "serve.log")
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline and serve.output().count('"scheduled job ended"') < 3:
+        time.sleep(0.5)
+    assert serve.stop() == 0
+    ended = [line for line in serve.output().splitlines() if '"scheduled job ended"' in line]
+    assert sorted(json.loads(line)["job"] for line in ended) == [
+        "opendata", "retention", "synthesis-jobs"], serve.output()[-3000:]
+    assert all(json.loads(line)["exit_code"] == 0 for line in ended)
+    jobs = {str(c["job"]) for c in asyncio.run(claims(tmp_path))}
+    assert jobs == {"opendata", "retention", "synthesis-jobs"}
