@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from services.eventlog.kafka_security import KafkaSecurity
     from services.identity.service import IdentityPorts
     from services.search.port import SearchIndex
+    from services.store.cassandra_cql import CassandraConfig
 
 
 def event_log(settings: Settings, registry: SchemaRegistry, *,
@@ -68,10 +69,36 @@ def read_store(settings: Settings) -> ReadStore:
         from services.store.memory import MemoryReadStore
 
         return MemoryReadStore()
+    if settings.read_store == "cassandra":
+        from services.store.cassandra import CassandraReadStore
+
+        cassandra_store: ReadStore = CassandraReadStore(cassandra_config(settings))
+        return cassandra_store
     from services.store.sqlite import SqliteReadStore
 
     sqlite_store: ReadStore = SqliteReadStore(_ensure_parent(settings.read_db))
     return sqlite_store
+
+
+def cassandra_config(settings: Settings) -> CassandraConfig:
+    """PARLONS_CASSANDRA_*: contact points, keyspace, local DC, credentials, TLS."""
+    from services.store.cassandra_cql import CassandraConfig
+
+    password = settings.cassandra_password
+    return CassandraConfig(
+        contact_points=tuple(h.strip() for h in settings.cassandra_contact_points.split(",")
+                             if h.strip()),
+        port=settings.cassandra_port, keyspace=settings.cassandra_keyspace,
+        local_dc=settings.cassandra_local_dc, username=settings.cassandra_username,
+        password=password.get_secret_value() if password is not None else None,
+        tls=settings.cassandra_tls,
+        tls_ca_file=str(settings.cassandra_tls_ca_file) if settings.cassandra_tls_ca_file
+        else None,
+        tls_check_hostname=settings.cassandra_tls_check_hostname,
+        replication_factor=settings.cassandra_replication_factor,
+        create_schema=settings.cassandra_create_schema,
+        request_timeout_s=settings.cassandra_request_timeout_s,
+    )
 
 
 def blob_store(settings: Settings) -> BlobStore:
