@@ -111,8 +111,11 @@ def blob_store(settings: Settings) -> BlobStore:
 
 def search_index(settings: Settings) -> SearchIndex:
     """PARLONS_SEARCH_BACKEND: `memory` | `tantivy` (files under <data_dir>/search) |
-    `opensearch` (OPENSEARCH_URL). Default: memory when the read store is in
-    memory (a throwaway platform), tantivy otherwise."""
+    `opensearch` (OPENSEARCH_URL, one or more comma-separated URLs; https turns TLS
+    on; OPENSEARCH_USERNAME / OPENSEARCH_PASSWORD for basic auth, OPENSEARCH_CA_CERTS
+    for the CA bundle to trust, OPENSEARCH_VERIFY_CERTS=false only for a dev server).
+    Default: memory when the read store is in memory (a throwaway platform), tantivy
+    otherwise."""
     backend = os.environ.get("PARLONS_SEARCH_BACKEND") or (
         "memory" if settings.read_store == "memory" else "tantivy")
     if backend == "memory":
@@ -126,7 +129,12 @@ def search_index(settings: Settings) -> SearchIndex:
     if backend == "opensearch":
         from services.search.opensearch_index import OpenSearchIndex
 
-        return OpenSearchIndex(os.environ["OPENSEARCH_URL"])
+        return OpenSearchIndex(
+            os.environ["OPENSEARCH_URL"], username=os.environ.get("OPENSEARCH_USERNAME"),
+            password=os.environ.get("OPENSEARCH_PASSWORD"),
+            ca_certs=os.environ.get("OPENSEARCH_CA_CERTS"),
+            verify_certs=os.environ.get("OPENSEARCH_VERIFY_CERTS", "true").lower()
+            not in ("0", "false", "no"))
     raise ValueError(f"PARLONS_SEARCH_BACKEND={backend!r}: memory, tantivy or opensearch")
 
 

@@ -185,6 +185,10 @@ def idempotent_retry_policy(retries: int) -> Any:
 
         def on_request_error(self, query: Any, consistency: Any, error: Exception,
                              retry_num: int) -> tuple[int, Any]:
+            # a lost connection, an overloaded or failing coordinator: the statement
+            # may have been applied, so only an idempotent one goes again
+            if query is not None and not getattr(query, "is_idempotent", False):
+                return self.RETHROW, None
             return self._again(consistency, retry_num, self.RETRY_NEXT_HOST)
 
         def _again(self, consistency: Any, retry_num: int, how: int) -> tuple[int, Any]:
