@@ -240,6 +240,12 @@ class CassandraReadStore(ReadStore):
             await asyncio.gather(*(self.cql.run("guard_drop", (ts, projection, b))
                                    for b in range(GUARD_BUCKETS)))
             await self.cql.run("redo_drop", (ts, projection))
+            # A partition tombstone's timestamp cannot be read back: this marker, read
+            # with the lane by the projection's next writer (whatever its process and
+            # its clock), moves that writer's clock past the drop, so a rebuilt row is
+            # never shadowed by the tombstone.
+            await self.cql.run("redo_put", (projection, "dropped", uuid.uuid4().hex, None,
+                                            ts, self.clock.next()))
 
 
 class _CassandraTx(StoreTx):

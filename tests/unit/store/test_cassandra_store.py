@@ -204,7 +204,7 @@ async def test_drop_projection_forgets_its_redo_rows_too() -> None:
         await tx.put(table, "p", "k", {"v": 1})
         await tx.set_applied_version(proj, "s", 1)
     await store.drop_projection(proj, [table])
-    assert cql._redo_get(proj) == []
+    assert [row[3] for row in cql._redo_get(proj)] == [None]  # only the drop marker
     assert [g async for g in store.guards(proj)] == []
     async with store.transaction() as tx:  # the rebuild writes after the drop
         await tx.put(table, "p", "k", {"v": 2})
@@ -290,3 +290,20 @@ def test_settings_choose_the_cassandra_store(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("PARLONS_CASSANDRA_KEYSPACE", "bad-name; DROP")
     with pytest.raises(ValueError, match="cassandra_keyspace"):
         Settings()
+
+
+async def test_a_rebuild_by_a_process_whose_clock_is_behind_is_not_shadowed_by_the_drop(
+) -> None:
+    cql = FakeCql()
+    dropper = await started(cql, "w1")
+    table, proj = new_name("t"), new_name("proj")
+    async with dropper.transaction() as tx:
+        await tx.put(table, "p", "k", {"v": 1})
+    dropper.clock.observe(dropper.clock.next() + 30_000_000)  # its clock runs 30 s ahead
+    await dropper.drop_projection(proj, [table])
+    late = await started(cql, "w2")  # a worker elsewhere, on the true time
+    async with late.transaction() as tx:
+        assert await tx.applied_versions(proj, ["s"]) == {"s": 0}  # reads the lane first
+        await tx.put(table, "p", "k", {"v": 2})
+        await tx.set_applied_version(proj, "s", 1)
+    assert await late.get(table, "p", "k") == {"v": 2}
