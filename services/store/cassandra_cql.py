@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import ssl
 import time
 import zlib
@@ -149,6 +150,15 @@ class CassandraConfig:
     create_schema: bool = True  # CREATE ... IF NOT EXISTS at start (off: provisioned by ops)
     request_timeout_s: float = 10.0
     retries: int = 3
+
+    def __post_init__(self) -> None:
+        # both are spliced into the keyspace's DDL (CQL has no bind markers there)
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,47}", self.keyspace):
+            raise ValueError(f"not a Cassandra keyspace name: {self.keyspace!r}")
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+", self.local_dc):
+            raise ValueError(f"not a data centre name: {self.local_dc!r}")
+        if not self.contact_points:
+            raise ValueError("no Cassandra contact point")
 
 
 def ssl_context(config: CassandraConfig) -> ssl.SSLContext | None:

@@ -307,3 +307,11 @@ async def test_a_rebuild_by_a_process_whose_clock_is_behind_is_not_shadowed_by_t
         await tx.put(table, "p", "k", {"v": 2})
         await tx.set_applied_version(proj, "s", 1)
     assert await late.get(table, "p", "k") == {"v": 2}
+
+
+@pytest.mark.parametrize("changes", [{"keyspace": "x; DROP KEYSPACE y"},
+                                     {"local_dc": "dc1' : 1}"}, {"contact_points": ()}])
+def test_names_spliced_into_ddl_are_checked(changes: dict[str, object]) -> None:
+    base: dict[str, object] = {"contact_points": ("h",)}
+    with pytest.raises(ValueError):
+        CassandraConfig(**{**base, **changes})  # type: ignore[arg-type]
