@@ -158,6 +158,8 @@ class CassandraReadStore(ReadStore):
 
     async def list(self, table: str, partition: str, *, limit: int = 50,
                    after: str | None = None, reverse: bool = False) -> list[tuple[str, Doc]]:
+        if limit <= 0:  # CQL refuses LIMIT 0
+            return []
         rows = await self._read(*list_statement(after, reverse, limit, table, partition))
         return [(k, _load(d)) for k, d in rows]
 

@@ -94,6 +94,8 @@ class FakeCql:
 
     def _slice(self, tbl: str, part: str, keep: Callable[[str], bool], reverse: bool,
                limit: int) -> list[tuple[Any, ...]]:
+        if limit <= 0:
+            raise ValueError("InvalidRequest: LIMIT must be strictly positive")
         rows = [(k, c["doc"][0]) for k, c in self.docs.live((tbl, part)) if keep(k)]
         return (rows[::-1] if reverse else rows)[:limit]
 

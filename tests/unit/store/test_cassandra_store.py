@@ -315,3 +315,65 @@ def test_names_spliced_into_ddl_are_checked(changes: dict[str, object]) -> None:
     base: dict[str, object] = {"contact_points": ("h",)}
     with pytest.raises(ValueError):
         CassandraConfig(**{**base, **changes})  # type: ignore[arg-type]
+
+
+async def test_a_page_of_nothing_sends_no_limit_zero() -> None:
+    store = await started(FakeCql())  # the fake refuses LIMIT 0, as CQL does
+    async with store.transaction() as tx:
+        await tx.put("t", "p", "k", {})
+    assert await store.list("t", "p", limit=0) == []
+    assert await store.list("t", "p", limit=1) == [("k", {})]
+
+
+@pytest.mark.parametrize("seed", range(5))
+async def test_failures_anywhere_with_writers_taking_over_count_every_event_once(
+        seed: int) -> None:
+    """Every statement may fail (an outage, or the writer dying: the next attempt is
+    another writer's), batches are redelivered with overlaps: in the end each event
+    counted once, per stream and in total, and every guard at its stream's end."""
+    import random
+
+    from contract.store_contract import _event
+
+    from services.core.envelope import Envelope
+    from services.store.port import StoreTx
+    from services.store.projection import Projection, project_batch
+
+    table = new_name("t")
+
+    class Tally(Projection):
+        name = "tally"
+        topics = ("consultation.events",)
+        tables = (table,)
+
+        async def apply(self, event: Envelope, tx: StoreTx) -> None:
+            total = await tx.get(table, "all", "total") or {"n": 0}
+            mine = await tx.get(table, "streams", event.stream) or {"n": 0}
+            await tx.put(table, "all", "total", {"n": total["n"] + 1})
+            await tx.put(table, "streams", event.stream, {"n": mine["n"] + 1})
+
+    rng = random.Random(seed)
+    cql = FakeCql()
+    events = [_event(f"s-{s}", v) for v in range(1, 9) for s in range(4)]
+    cql.fail = lambda name: StoreUnavailable("down") if rng.random() < 0.08 else None
+    writers = 0
+    store = CassandraReadStore(cql=cql, writer="w0")
+    delivered = 0
+    while delivered < len(events):
+        start = max(0, delivered - rng.randint(0, 5))  # redeliver a few already applied
+        batch = events[start:delivered + rng.randint(1, 6)]
+        try:
+            await store.start()
+            await project_batch(Tally(), batch, store)
+            delivered = start + len(batch)
+        except StoreUnavailable:
+            writers += 1
+            store = CassandraReadStore(cql=cql, writer=f"w{writers}")  # the next owner
+    cql.fail = lambda name: None
+    store = CassandraReadStore(cql=cql, writer="final")
+    await store.start()
+    assert writers > 0
+    assert await store.get(table, "all", "total") == {"n": len(events)}
+    for s in range(4):
+        assert await store.get(table, "streams", f"s-{s}") == {"n": 8}
+        assert await store.applied_version("tally", f"s-{s}") == 8
