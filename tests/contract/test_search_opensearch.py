@@ -44,16 +44,18 @@ async def test_the_index_analyses_french_and_survives_a_restart_mid_creation() -
     its series exists without the alias (a crash between the two steps) adopts it."""
     from services.search.opensearch_index import OpenSearchIndex
 
-    index = make("parlons-contract-start")
-    assert isinstance(index, OpenSearchIndex)
-    client = index._client
-    client.indices.delete(index="parlons-contract-start-v*", ignore_unavailable=True)
-    client.indices.create(index="parlons-contract-start-v4")  # no alias yet
+    alias = "parlons-contract-start"
+    first = make(alias)
+    assert isinstance(first, OpenSearchIndex)
+    client = first._client
+    await first.start()  # puts the template (and creates -v1 behind the alias)
+    client.indices.delete(index=f"{alias}-v*", ignore_unavailable=True)  # alias gone too
+    client.indices.create(index=f"{alias}-v4")  # what a crash left: an index, no alias
+    index = make(alias)
     try:
         await index.start()
-        assert list(client.indices.get_alias(name=index.alias)) == [
-            "parlons-contract-start-v4"]
-        tokens = client.indices.analyze(index=index.alias, body={
+        assert list(client.indices.get_alias(name=alias)) == [f"{alias}-v4"]
+        tokens = client.indices.analyze(index=alias, body={
             "analyzer": "parlons_french", "text": "L'Électricité des écoles"})
         words = [t["token"] for t in tokens["tokens"]]  # elided, folded, stemmed
         assert words[0].startswith("electricit") and words[-1].startswith("ecol")
@@ -62,5 +64,6 @@ async def test_the_index_analyses_french_and_survives_a_restart_mid_creation() -
         page = await index.search(SearchRequest(page=600, page_size=20))  # past the window
         assert page.hits == [] and page.total == 1
     finally:
-        client.indices.delete(index="parlons-contract-start-v*", ignore_unavailable=True)
+        client.indices.delete(index=f"{alias}-v*", ignore_unavailable=True)
         await index.close()
+        await first.close()
