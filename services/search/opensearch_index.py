@@ -200,6 +200,12 @@ class OpenSearchIndex(SearchIndex):
         _, errors = _translated(helpers.bulk, self._client, actions, refresh="wait_for",
                                 require_alias=True, raise_on_error=False)
         real = [e for e in errors if _status(next(iter(e.values()))) != 409]
+        if any(_error_type(next(iter(e.values()))) == "index_not_found_exception"
+               for e in real):
+            # the alias is gone (an index deleted by hand, a clear() half done): not
+            # the events' fault; the next call's start() puts it back
+            self._ready = False
+            raise SearchUnavailable(f"bulk indexing: no index behind {self.alias}")
         if any(_busy_or_failing(_status(next(iter(e.values())))) for e in real):
             raise SearchUnavailable(f"bulk indexing failed: {real[:3]}")
         if real:  # documents the server refuses (a mapping error): the events' fault
@@ -278,6 +284,11 @@ def _translated(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 def _status(item: dict[str, Any]) -> object:
     return item.get("status")
+
+
+def _error_type(item: dict[str, Any]) -> object:
+    error = item.get("error")
+    return error.get("type") if isinstance(error, dict) else None
 
 
 def _busy_or_failing(status: object) -> bool:

@@ -44,3 +44,30 @@ async def test_every_call_out_of_reach_is_unavailable(call: str) -> None:
     args = (SearchRequest(),) if call == "search" else ()
     with pytest.raises(SearchUnavailable):
         await getattr(index, call)(*args)
+
+
+def test_bulk_item_errors_stale_missing_alias_busy_or_refused(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Per-item answers of a bulk call, as the server words them."""
+    from opensearchpy import helpers
+
+    index = OpenSearchIndex("http://127.0.0.1:9")
+    answers: list[list[dict[str, object]]] = []
+    monkeypatch.setattr(helpers, "bulk", lambda *a, **kw: (0, answers.pop(0)))
+
+    def item(status: int, kind: str) -> dict[str, object]:
+        return {"index": {"_id": "p1", "status": status, "error": {"type": kind}}}
+
+    answers.append([item(409, "version_conflict_engine_exception")])
+    index._bulk([("p1", 1, {})])  # a stale version: the no-op the port wants
+    index._ready = True
+    answers.append([item(404, "index_not_found_exception")])
+    with pytest.raises(SearchUnavailable, match="no index"):
+        index._bulk([("p1", 1, {})])
+    assert index._ready is False  # the next call puts the alias back
+    answers.append([item(429, "es_rejected_execution_exception")])
+    with pytest.raises(SearchUnavailable):
+        index._bulk([("p1", 1, {})])
+    answers.append([item(400, "strict_dynamic_mapping_exception")])
+    with pytest.raises(ValueError, match="refused"):
+        index._bulk([("p1", 1, {})])
