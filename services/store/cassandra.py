@@ -122,7 +122,11 @@ class CassandraReadStore(ReadStore):
             from services.store.cassandra_cql import DriverCql, connect
 
             cluster, session = await asyncio.to_thread(connect, self.config)
-            self._cql = await asyncio.to_thread(DriverCql, cluster, session)
+            try:
+                self._cql = await asyncio.to_thread(DriverCql, cluster, session)
+            except BaseException:
+                await asyncio.to_thread(cluster.shutdown)
+                raise
         async with self._lock:  # finish what a crashed writer committed but left unapplied
             for (lane,) in await self.cql.run("redo_lanes", ()):
                 await self._replay(lane)
