@@ -17,7 +17,7 @@ class Settings(BaseSettings):
 
     # -- adapters ---------------------------------------------------------------
     event_log: Literal["memory", "sqlite", "kafka"] = "sqlite"
-    read_store: Literal["memory", "sqlite"] = "sqlite"
+    read_store: Literal["memory", "sqlite", "cassandra"] = "sqlite"
     data_dir: Path = Path("./var")
     event_log_path: Path | None = None  # default: <data_dir>/events.db
     read_store_path: Path | None = None  # default: <data_dir>/read.db
@@ -41,6 +41,21 @@ class Settings(BaseSettings):
     # Development only: create topics with fewer replicas than topics.yaml asks when
     # the cluster has fewer brokers (one Tansu); refused in production.
     kafka_dev_cap_replication: bool = False
+    # Cassandra read store (read_store=cassandra, ADR 0060)
+    cassandra_contact_points: str = "127.0.0.1"  # comma-separated hosts
+    cassandra_port: int = Field(default=9042, gt=0, le=65535)
+    cassandra_keyspace: str = Field(default="parlons", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,47}$")
+    cassandra_local_dc: str = "datacenter1"
+    cassandra_username: str | None = None
+    cassandra_password: SecretStr | None = None
+    cassandra_tls: bool = False
+    cassandra_tls_ca_file: Path | None = None  # default: the system's trust store
+    cassandra_tls_check_hostname: bool = True
+    # Only when the store creates the keyspace (cassandra_create_schema): production
+    # keyspaces are usually provisioned by operators, with their own replication.
+    cassandra_replication_factor: int = Field(default=3, ge=1)
+    cassandra_create_schema: bool = True
+    cassandra_request_timeout_s: float = Field(default=10.0, gt=0)
     validate_events: bool = True
     # Largest accepted upload (documents), checked by the consultation service's handler.
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
