@@ -70,3 +70,12 @@ def test_the_audit_summary_counts_each_rule_once_per_page_checked() -> None:
     assert result["counts"] == {"critical": 0, "serious": 0, "moderate": 1, "minor": 0}
     assert result["rules"] == [{"id": "region", "impact": "moderate", "help": "Régions",
                                 "pages": 1}]
+
+
+async def test_the_header_has_an_account_link_and_a_dsfr_mobile_menu(client):
+    home = (await client.get("/")).text
+    assert 'href="/compte"' in home and "Se connecter" in home
+    assert 'aria-controls="menu-mobile"' in home and 'id="menu-mobile"' in home
+    assert 'class="fr-header__menu-links"' in home  # DSFR copies the tools links there
+    account = await client.get("/compte", follow_redirects=False)
+    assert account.status_code == 303 and account.headers["location"] == "/connexion"
