@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run run-distributed test test-fast test-broker-amnesia test-kill-soak accessibility-audit lint bench install clean
+.PHONY: run run-distributed test test-fast test-broker-amnesia test-kill-soak fuzz accessibility-audit lint bench install clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -29,6 +29,10 @@ test-broker-amnesia: $(STAMP)  ## the broker stopped 30 s and restarted empty (A
 
 test-kill-soak: $(STAMP)  ## 10 minutes of SIGKILLs every 5-20 s under writers, both topologies
 	PARLONS_TEST_SOAK_S=600 $(BIN)/pytest -q -s tests/integration/test_kill_soak.py
+
+FUZZ_SECONDS ?= 600
+fuzz: $(STAMP)  ## every fuzz target FUZZ_SECONDS each (make test runs 3 s each)
+	PARLONS_FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/pytest -q tests/fuzz
 
 accessibility-audit: $(STAMP) assets chromium  ## the browser tests' axe-core results -> /accessibilite
 	rm -rf var/axe && mkdir -p var/axe

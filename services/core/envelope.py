@@ -106,4 +106,6 @@ class Envelope:
 
 
 def _parse(s: str) -> datetime:
+    if not isinstance(s, str):  # a record from outside: the readers skip a TypeError
+        raise TypeError(f"a time must be an ISO 8601 string, not {type(s).__name__}")
     return datetime.fromisoformat(s.replace("Z", "+00:00")).astimezone(UTC)

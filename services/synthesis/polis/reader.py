@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from services.synthesis.polis.model import (
@@ -61,14 +62,29 @@ class _Rows:
             raise PolisFormatError(self.file, 0, "-", "fichier absent")
         self._handle = path.open(newline="", encoding="utf-8-sig")
         self._reader = csv.reader(self._handle)
-        self.header = next(self._reader, [])
+        with self._unreadable():
+            self.header = next(self._reader, [])
         for name in required:
             if name not in self.header:
                 raise PolisFormatError(self.file, 1, name, "colonne absente")
         self._index = {name: i for i, name in enumerate(self.header)}
 
+    @contextmanager
+    def _unreadable(self) -> Iterator[None]:
+        """Bytes that are not UTF-8 text, or not CSV (a NUL byte, a field beyond the
+        size limit), refused in French with their line, like any other fault."""
+        try:
+            yield
+        except UnicodeDecodeError as e:
+            raise PolisFormatError(self.file, self._reader.line_num + 1, "-",
+                                   f"texte non UTF-8 (octet {e.object[e.start]:#04x})"
+                                   ) from None
+        except csv.Error as e:
+            raise PolisFormatError(self.file, self._reader.line_num, "-",
+                                   f"CSV illisible ({e})") from None
+
     def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
-        with self._handle:
+        with self._handle, self._unreadable():
             for row in self._reader:
                 if not row:
                     continue

@@ -1,0 +1,108 @@
+"""Fuzz targets (atheris): the parsers that read what outsiders send or upload.
+
+Each target feeds its parser arbitrary bytes and lets through only the refusals
+the parser documents (a French message for a person, or the decoding errors a
+reader skips); anything else is a crash, and so is output that breaks the
+parser's promise (sanitised HTML that keeps a script, an event that decodes but
+cannot be encoded again). A crash found becomes a regression test in
+tests/unit/test_fuzz_regressions.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import atheris
+
+with atheris.instrument_imports(include=["services"], enable_loader_override=False):
+    from services.consultation.richtext import render_markdown, sanitize_html
+    from services.consultation.videos import parse_video_url
+    from services.core.envelope import Envelope
+    from services.core.errors import DomainError, InvalidEvent, UnknownEventType
+    from services.core.schema_registry import SchemaRegistry
+    from services.core.upcasting import upcast
+    from services.search.errors import QuerySyntaxError
+    from services.search.query import parse as parse_query
+    from services.synthesis.polis.model import (
+        COMMENT_COLUMNS,
+        COMMENTS_FILE,
+        PARTICIPANT_COLUMNS,
+        PARTICIPANTS_FILE,
+        VOTE_COLUMNS,
+        VOTES_FILE,
+        PolisFormatError,
+    )
+    from services.synthesis.polis.reader import read_conversation
+    from services.web.backoffice.consultations import parse_local
+    from services.web.backoffice.questionnaire_text import parse as parse_questionnaire
+    from services.web.forms import FormError
+    from services.web.moderation.charter import parse_charter
+
+REGISTRY = SchemaRegistry()
+_HANDLER = re.compile(r"<[^>]*\son[a-z]+\s*=", re.IGNORECASE)
+_SCRIPT_URL = re.compile(r"(href|src)\s*=\s*[\"']?\s*(javascript|vbscript|data):",
+                         re.IGNORECASE)
+
+
+def event(data: bytes) -> None:
+    """A record off the log: decoded, upcast, validated, encoded again."""
+    try:
+        envelope = Envelope.from_json(data)
+    except (ValueError, KeyError, TypeError):  # what every reader skips (kafka_reader.decode)
+        return
+    try:
+        REGISTRY.validate(upcast(envelope))
+    except (InvalidEvent, UnknownEventType):
+        return
+    assert Envelope.from_json(envelope.to_json()) == envelope
+
+
+def questionnaire_text(data: bytes) -> None:
+    source = atheris.FuzzedDataProvider(data).ConsumeUnicodeNoSurrogates(4096)
+    with contextlib.suppress(FormError):
+        parse_questionnaire(source)
+
+
+def markdown(data: bytes) -> None:
+    source = atheris.FuzzedDataProvider(data).ConsumeUnicodeNoSurrogates(4096)
+    for html in (render_markdown(source), sanitize_html(source)):
+        assert "<script" not in html.lower(), html
+        assert not _HANDLER.search(html), html  # no onclick=..., onerror=...
+        assert not _SCRIPT_URL.search(html), html  # no href="javascript:..."
+
+
+def polis_csv(data: bytes) -> None:
+    """A Pol.is export's comments.csv and votes.csv, as uploaded."""
+    provider = atheris.FuzzedDataProvider(data)
+    comments = provider.ConsumeBytes(provider.ConsumeIntInRange(0, 2048))
+    votes = provider.ConsumeBytes(2048)
+    with tempfile.TemporaryDirectory() as folder:
+        for name, columns, body in ((COMMENTS_FILE, COMMENT_COLUMNS, comments),
+                                    (VOTES_FILE, VOTE_COLUMNS, votes),
+                                    (PARTICIPANTS_FILE, PARTICIPANT_COLUMNS, b"")):
+            Path(folder, name).write_bytes(",".join(columns).encode() + b"\n" + body)
+        with contextlib.suppress(PolisFormatError):
+            read_conversation(Path(folder))
+
+
+def form_fields(data: bytes) -> None:
+    """What forms and query strings carry: a search query, a local date, a video
+    link, a moderation charter."""
+    provider = atheris.FuzzedDataProvider(data)
+    text = provider.ConsumeUnicodeNoSurrogates(512)
+    with contextlib.suppress(QuerySyntaxError):
+        parse_query(text)
+    with contextlib.suppress(FormError):
+        parse_local(text, "debut")
+    with contextlib.suppress(DomainError):
+        parse_video_url(text)
+    parse_charter(text)
+
+
+TARGETS: dict[str, Callable[[bytes], None]] = {
+    "event": event, "questionnaire_text": questionnaire_text, "markdown": markdown,
+    "polis_csv": polis_csv, "form_fields": form_fields}

@@ -1,0 +1,42 @@
+"""What the fuzzers found (tests/fuzz), kept as tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from services.core.envelope import Envelope
+from services.eventlog.kafka_reader import decode
+from services.synthesis.polis.model import PolisFormatError
+from services.synthesis.polis.reader import read_conversation
+
+GOLDEN = Path(__file__).resolve().parents[2] / "schemas" / "golden"
+
+
+def test_a_record_whose_time_is_not_a_string_is_skipped_not_a_crash() -> None:
+    """AttributeError escaped the readers' skip (ValueError, KeyError, TypeError):
+    one foreign record on a topic would have stopped its consumers."""
+    doc = orjson.loads((GOLDEN / "vote.BallotCast.v1.json").read_bytes())
+    doc["occurred_at"] = {"not": "a time"}
+    with pytest.raises(TypeError):
+        Envelope.from_json(orjson.dumps(doc))
+
+    class Raw:
+        value, key, topic, partition, offset = orjson.dumps(doc), None, "vote.events", 0, 7
+    assert decode(Raw()) is None
+
+
+def test_a_polis_export_that_is_not_utf8_is_refused_in_french(tmp_path: Path) -> None:
+    """UnicodeDecodeError escaped the importer: an upload in Latin-1 was a 500."""
+    (tmp_path / "comments.csv").write_bytes(
+        "timestamp,datetime,comment-id,author-id,agrees,disagrees,moderated,comment-body\n"
+        "1,x,1,1,0,0,0,Élu\n".encode("latin-1"))
+    (tmp_path / "votes.csv").write_bytes(b"timestamp,datetime,comment-id,voter-id,vote\n")
+    (tmp_path / "participants-votes.csv").write_bytes(
+        b"participant,group-id,n-comments,n-votes,n-agree,n-disagree\n")
+    with pytest.raises(PolisFormatError) as refused:
+        read_conversation(tmp_path)
+    assert "UTF-8" in str(refused.value)
+
