@@ -95,9 +95,9 @@ def identity_ports(settings: Settings, clock: Clock) -> IdentityPorts:
     from services.identity.service import build_ports
     from services.identity.settings import IdentitySettings
     from services.identity.vault import Vault
-    from services.runtime.secrets import server_secrets
+    from services.runtime.secrets import identity_secret
 
-    given = server_secrets(settings).identity_secret
+    given = identity_secret(settings)
     s = IdentitySettings(identity_secret=given) if given else IdentitySettings()
     secret = s.resolved_secret()
     vault: Vault

@@ -12,7 +12,7 @@ from services.core.envelope import Actor
 from services.core.events import Meta, correlation_id
 from services.core.ids import new_id
 from services.runtime.bootstrap import Container
-from services.runtime.secrets import server_secrets
+from services.runtime.secrets import secret_key
 from services.web.app import install_web
 from services.web.deps import WebDeps
 from services.web.session import back_office_actor
@@ -26,7 +26,7 @@ SETTLE_MAX_SECONDS = 2.0
 
 def web_deps(container: Container, settings: WebSettings | None = None) -> WebDeps:
     if settings is None:
-        key = server_secrets(container.settings).secret_key
+        key = secret_key(container.settings)
         settings = WebSettings(secret_key=key) if key else WebSettings()
 
     async def send(command: Any) -> Any:

@@ -20,7 +20,6 @@ import contextlib
 import logging
 import os
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
 
 from services.runtime.settings import Settings
@@ -33,31 +32,33 @@ class MissingSecret(RuntimeError):
     """A production process started without a secret it needs."""
 
 
-@dataclass(frozen=True, slots=True)
-class ServerSecrets:
-    secret_key: str  # "" = let the front end's own development fallback decide
-    identity_secret: str
+def secret_key(settings: Settings) -> str:
+    """PARLONS_SECRET_KEY ("" for a throwaway platform: the front end then makes
+    one per process)."""
+    return _resolved(settings, "PARLONS_SECRET_KEY", settings.secret_key.get_secret_value(),
+                     "secret_key")
 
 
-def server_secrets(settings: Settings) -> ServerSecrets:
-    key = settings.secret_key.get_secret_value()
-    identity = settings.identity_secret.get_secret_value() or key
+def identity_secret(settings: Settings) -> str:
+    """PARLONS_IDENTITY_SECRET, else PARLONS_SECRET_KEY ("" for a throwaway
+    platform: the identity service then makes one per process)."""
+    given = (settings.identity_secret.get_secret_value()
+             or settings.secret_key.get_secret_value())
+    return _resolved(settings, "PARLONS_IDENTITY_SECRET", given, "identity_secret")
+
+
+def _resolved(settings: Settings, variable: str, given: str, file_name: str) -> str:
+    if given:
+        return given
     if settings.environment == "production":
-        missing = [name for name, value in (("PARLONS_SECRET_KEY", key),
-                                            ("PARLONS_IDENTITY_SECRET", identity)) if not value]
-        if missing:
-            raise MissingSecret(
-                f"{' et '.join(missing)} : obligatoire en production (PARLONS_ENVIRONMENT="
-                "production). Donnez une valeur aléatoire d'au moins 32 caractères, gardée "
-                "d'un redémarrage à l'autre (un Secret Kubernetes) : la changer déconnecte "
-                "tout le monde et rend illisibles les données des comptes "
-                "(docs/operations.md, « Secrets »).")
-        return ServerSecrets(key, identity)
+        raise MissingSecret(
+            f"{variable} est obligatoire en production (PARLONS_ENVIRONMENT=production). "
+            "Donnez une valeur aléatoire d'au moins 32 caractères, gardée d'un redémarrage "
+            "à l'autre (un Secret Kubernetes) : la changer déconnecte tout le monde ou rend "
+            "illisibles les données des comptes (docs/operations.md, « Secrets »).")
     if settings.read_store == "memory":  # throwaway platform: nothing kept on disk
-        return ServerSecrets(key, identity)
-    folder = settings.data_dir / SECRETS_DIR
-    return ServerSecrets(key or persisted_secret(folder / "secret_key"),
-                         identity or persisted_secret(folder / "identity_secret"))
+        return ""
+    return persisted_secret(settings.data_dir / SECRETS_DIR / file_name)
 
 
 def persisted_secret(path: Path) -> str:

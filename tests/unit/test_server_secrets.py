@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from services.runtime.cli import main
-from services.runtime.secrets import MissingSecret, persisted_secret, server_secrets
+from services.runtime.secrets import MissingSecret, identity_secret, persisted_secret, secret_key
 from services.runtime.settings import Settings
 
 
@@ -20,10 +20,11 @@ def _mode(path: Path) -> int:
 
 
 def test_development_generates_once_then_reuses_private_files(tmp_path: Path) -> None:
-    first = server_secrets(Settings(data_dir=tmp_path))
-    again = server_secrets(Settings(data_dir=tmp_path))
-    assert first == again and first.secret_key != first.identity_secret
-    assert len(first.secret_key) >= 32
+    settings = Settings(data_dir=tmp_path)
+    first = (secret_key(settings), identity_secret(settings))
+    again = (secret_key(Settings(data_dir=tmp_path)), identity_secret(Settings(data_dir=tmp_path)))
+    assert first == again and first[0] != first[1]
+    assert len(first[0]) >= 32
     folder = tmp_path / "secrets"
     assert _mode(folder) == 0o700
     assert _mode(folder / "secret_key") == 0o600 == _mode(folder / "identity_secret")
@@ -31,26 +32,30 @@ def test_development_generates_once_then_reuses_private_files(tmp_path: Path) ->
 
 
 def test_given_secrets_win_and_nothing_is_written(tmp_path: Path) -> None:
-    s = server_secrets(Settings(data_dir=tmp_path, secret_key=SecretStr("k"),
-                                identity_secret=SecretStr("i")))
-    assert (s.secret_key, s.identity_secret) == ("k", "i")
-    only_key = server_secrets(Settings(data_dir=tmp_path, secret_key=SecretStr("k")))
-    assert only_key.identity_secret == "k"  # the documented fallback
+    both = Settings(data_dir=tmp_path, secret_key=SecretStr("k"), identity_secret=SecretStr("i"))
+    assert (secret_key(both), identity_secret(both)) == ("k", "i")
+    only_key = Settings(data_dir=tmp_path, secret_key=SecretStr("k"))
+    assert identity_secret(only_key) == "k"  # the documented fallback
     assert not (tmp_path / "secrets").exists()
 
 
 def test_a_throwaway_platform_writes_no_secret(tmp_path: Path) -> None:
-    s = server_secrets(Settings(data_dir=tmp_path, read_store="memory"))
-    assert s.secret_key == "" and not (tmp_path / "secrets").exists()
+    throwaway = Settings(data_dir=tmp_path, read_store="memory")
+    assert secret_key(throwaway) == identity_secret(throwaway) == ""
+    assert not (tmp_path / "secrets").exists()
 
 
 def test_production_refuses_to_start_without_its_secrets(tmp_path: Path) -> None:
-    with pytest.raises(MissingSecret, match="PARLONS_SECRET_KEY et PARLONS_IDENTITY_SECRET"):
-        server_secrets(Settings(data_dir=tmp_path, environment="production"))
-    with pytest.raises(MissingSecret, match="PARLONS_IDENTITY_SECRET") as caught:
-        server_secrets(Settings(data_dir=tmp_path, environment="production",
-                                identity_secret=SecretStr("")))
+    production = Settings(data_dir=tmp_path, environment="production")
+    with pytest.raises(MissingSecret, match="PARLONS_SECRET_KEY est obligatoire"):
+        secret_key(production)
+    with pytest.raises(MissingSecret, match="PARLONS_IDENTITY_SECRET est obligatoire") as caught:
+        identity_secret(production)
     assert "docs/operations.md" in str(caught.value)
+    # the identity worker needs only its own secret
+    identity_only = Settings(data_dir=tmp_path, environment="production",
+                             identity_secret=SecretStr("i"))
+    assert identity_secret(identity_only) == "i"
     assert not (tmp_path / "secrets").exists()  # production never generates one
 
 
@@ -63,7 +68,7 @@ def test_production_start_without_secret_exits_2_with_the_reason(
     monkeypatch.setenv("PARLONS_DATA_DIR", str(tmp_path))
     assert main(["retention"]) == 2
     err = capsys.readouterr().err
-    assert "PARLONS_SECRET_KEY" in err and "obligatoire en production" in err
+    assert "PARLONS_IDENTITY_SECRET est obligatoire en production" in err
     assert "Traceback" not in err
 
 
