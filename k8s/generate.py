@@ -82,12 +82,13 @@ def _worker_labels(service: str) -> dict[str, str]:
 
 def _worker_deployment(service: str) -> dict[str, Any]:
     name = "worker-" + service.replace("_", "-")
+    role = "parlons-cassandra-" + service.replace("_", "-")  # a Secret's name: no "_"
     labels = _worker_labels(service)
     env: list[dict[str, Any]] = [
         {"name": "PARLONS_CASSANDRA_KEYSPACE", "value": f"parlons_{service}"},
         # one Cassandra role per service, allowed on its own keyspace only
-        *_secret_env("PARLONS_CASSANDRA_USERNAME", f"parlons-cassandra-{service}", "username"),
-        *_secret_env("PARLONS_CASSANDRA_PASSWORD", f"parlons-cassandra-{service}", "password"),
+        *_secret_env("PARLONS_CASSANDRA_USERNAME", role, "username"),
+        *_secret_env("PARLONS_CASSANDRA_PASSWORD", role, "password"),
     ]
     if service in NEEDS_IDENTITY_SECRET:
         env += _secret_env("PARLONS_IDENTITY_SECRET", "parlons-secrets", "identity-secret")

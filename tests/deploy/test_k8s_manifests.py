@@ -23,6 +23,7 @@ KUBERNETES_VERSION = "1.31.0"  # the oldest minor the manifests are meant for
 needs_kubectl = pytest.mark.skipif(kubectl()[0] is None, reason=kubectl()[1])
 SECRET_LIKE = re.compile(r"SECRET|PASSWORD|TOKEN|HASH|_KEY$|USERNAME|_URL$")
 NOT_SECRET = {"PARLONS_PUBLIC_URL"}
+DNS_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 def _workers() -> list[str]:
@@ -111,6 +112,9 @@ def test_secrets_only_by_reference(overlay: str) -> None:
                 if SECRET_LIKE.search(env["name"]) and env["name"] not in NOT_SECRET:
                     assert "value" not in env, f"{name}: {env['name']} inline"
                     assert "secretKeyRef" in env["valueFrom"], f"{name}: {env['name']}"
+                ref = env.get("valueFrom", {}).get("secretKeyRef")
+                if ref:  # a Secret's name is a DNS subdomain, which the schemas don't check
+                    assert DNS_NAME.match(ref["name"]), f"{name}: Secret {ref['name']}"
 
 
 @needs_kubectl
