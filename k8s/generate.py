@@ -211,7 +211,6 @@ def _job_pod(name: str, args: list[str], *, stores: tuple[str, ...],
                *_secret_env("PARLONS_IDENTITY_SECRET", "parlons-secrets", "identity-secret"),
                *_secret_env("PARLONS_SMTP_USER", "parlons-smtp", "username", optional=True),
                *_secret_env("PARLONS_SMTP_PASSWORD", "parlons-smtp", "password", optional=True),
-               {"name": "PARLONS_CASSANDRA_KEYSPACE", "value": "parlons"},
                *_secret_env("PARLONS_CASSANDRA_USERNAME", "parlons-cassandra-jobs", "username"),
                *_secret_env("PARLONS_CASSANDRA_PASSWORD", "parlons-cassandra-jobs", "password"),
                *_secret_env("OPENSEARCH_URL", "parlons-opensearch", "url")]
