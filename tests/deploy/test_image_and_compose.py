@@ -16,6 +16,7 @@ import httpx
 import pytest
 import yaml
 from k8s_render import ROOT
+from settings_names import PENDING_ISSUE_16, settings
 
 DOCKERFILE = (ROOT / "deploy" / "Dockerfile").read_text()
 
@@ -55,6 +56,7 @@ def test_compose_runs_every_role_of_the_one_image_locked_down() -> None:
         env = s["environment"]
         for secret in ("PARLONS_SECRET_KEY", "PARLONS_IDENTITY_SECRET"):
             assert env[secret].startswith(f"${{{secret}:?"), name  # required, never inline
+        assert set(env) - set(settings()) - PENDING_ISSUE_16 == set(), name
     for image in ("apache/kafka:", "cassandra:", "opensearchproject/opensearch:"):
         assert [n for n, s in services.items() if s.get("image", "").startswith(image)]
 
