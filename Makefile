@@ -5,7 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run run-distributed test test-fast test-broker-amnesia test-kill-soak fuzz accessibility-audit lint bench install clean
+.PHONY: run run-distributed test test-fast test-broker-amnesia test-kill-soak fuzz \
+	accessibility-audit lint bench install clean image k8s k8s-generate
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -40,13 +41,28 @@ accessibility-audit: $(STAMP) assets chromium  ## the browser tests' axe-core re
 	$(BIN)/python -m services.web.public.audit_summary var/axe \
 	  > services/web/public/data/accessibility_audit.json
 
-lint: $(STAMP)  ## ruff, mypy strict, and the layering contracts (pyproject: importlinter)
-	$(BIN)/ruff check services tests bench
+lint: $(STAMP)  ## ruff, mypy strict, the layering contracts (pyproject: importlinter), hadolint
+	$(BIN)/ruff check services tests bench k8s
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/hadolint deploy/Dockerfile
+	$(BIN)/python k8s/generate.py --check
 
 run-distributed: $(STAMP) assets  ## broker + one worker process per service + HTTP front
 	bash deploy/run_distributed.sh
+
+# The container image (deploy/Dockerfile; needs a container engine, which CI and
+# the development machines do not have: docs/operations.md).
+IMAGE ?= parlons:0.1.0
+image:  ## build the one image of every role: docker (or podman) build
+	$${CONTAINER_ENGINE:-docker} build -f deploy/Dockerfile -t $(IMAGE) .
+
+OVERLAY ?= dev
+k8s: $(STAMP)  ## print the manifests of k8s/overlays/$(OVERLAY) (kubectl kustomize)
+	$(BIN)/kubectl kustomize k8s/overlays/$(OVERLAY)
+
+k8s-generate: $(STAMP)  ## rewrite the generated manifests (topics, workers, jobs, autoscaling)
+	$(BIN)/python k8s/generate.py
 
 BENCHES ?= eventlog pages
 bench: $(STAMP) assets  ## each benchmark prints Parlons beside its baseline, then the ratio

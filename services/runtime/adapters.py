@@ -146,8 +146,10 @@ def identity_ports(settings: Settings, clock: Clock) -> IdentityPorts:
     from services.identity.service import build_ports
     from services.identity.settings import IdentitySettings
     from services.identity.vault import Vault
+    from services.runtime.secrets import identity_secret
 
-    s = IdentitySettings()
+    given = identity_secret(settings)
+    s = IdentitySettings(identity_secret=given) if given else IdentitySettings()
     secret = s.resolved_secret()
     vault: Vault
     ledger: TokenLedger

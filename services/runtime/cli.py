@@ -31,6 +31,7 @@ from services.runtime.bootstrap import Container, bootstrap
 from services.runtime.logging import configure_logging
 from services.runtime.replay import rebuild_projection
 from services.runtime.runner import running
+from services.runtime.secrets import MissingSecret
 from services.runtime.services import SERVICES
 from services.runtime.settings import Settings
 
@@ -43,6 +44,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
     configure_logging(settings.log_level)
+    try:
+        return _run(args, settings)
+    except MissingSecret as missing:  # production without its secrets: say which, stop
+        print(f"parlons: {missing}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         return asyncio.run(_serve(settings, args))
     if args.command == "worker":

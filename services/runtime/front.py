@@ -12,6 +12,7 @@ from services.core.envelope import Actor
 from services.core.events import Meta, correlation_id
 from services.core.ids import new_id
 from services.runtime.bootstrap import Container
+from services.runtime.secrets import secret_key
 from services.web.app import install_web
 from services.web.deps import WebDeps
 from services.web.session import back_office_actor
@@ -24,7 +25,9 @@ SETTLE_MAX_SECONDS = 2.0
 
 
 def web_deps(container: Container, settings: WebSettings | None = None) -> WebDeps:
-    settings = settings or WebSettings()
+    if settings is None:
+        key = secret_key(container.settings)
+        settings = WebSettings(secret_key=key) if key else WebSettings()
 
     async def send(command: Any) -> Any:
         # An organiser participant acts under their own pseudonymous id (set by the

@@ -14,6 +14,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PARLONS_", extra="ignore")
 
     environment: Literal["development", "production"] = "development"
+    # The server secrets (services/runtime/secrets.py, ADR 0050): required in
+    # production; in development generated once and kept in <data_dir>/secrets/.
+    secret_key: SecretStr = SecretStr("")  # signs session and CSRF cookies
+    identity_secret: SecretStr = SecretStr("")  # the vault's keys, keyed hashes
 
     # -- adapters ---------------------------------------------------------------
     event_log: Literal["memory", "sqlite", "kafka"] = "sqlite"
