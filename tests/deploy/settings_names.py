@@ -14,11 +14,9 @@ from services.web.settings import WebSettings
 # services/synthesis/runs/job.py)
 DIRECT = {"PARLONS_SEARCH_BACKEND": "tantivy (memory with an in-memory read store)",
           "PARLONS_SYNTHESIS_SCHEDULE_MINUTES": "0", "OPENSEARCH_URL": "(none)"}
-# Set by the manifests for the Cassandra read store of issue #16, whose adapter
-# is not in yet: until then PARLONS_READ_STORE=cassandra is refused at start.
-PENDING_ISSUE_16 = {"PARLONS_CASSANDRA_CONTACT_POINTS", "PARLONS_CASSANDRA_LOCAL_DC",
-                    "PARLONS_CASSANDRA_KEYSPACE", "PARLONS_CASSANDRA_USERNAME",
-                    "PARLONS_CASSANDRA_PASSWORD"}
+# Set by the manifests and read by the settings now (the Cassandra read store,
+# ADR 0060): nothing pending.
+PENDING_ISSUE_16: set[str] = set()
 
 
 def settings() -> dict[str, Any]:
