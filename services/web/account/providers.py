@@ -136,6 +136,24 @@ async def analyst(web: Web, request: Request) -> AnalystContext:
     return AnalystContext(who.id, readable)
 
 
+async def platform_admin(web: Web, request: Request) -> bool:
+    """The settings-configured admin's session, with its CSRF token on a state change."""
+    who = visitor(web, request)
+    if who is None or not who.is_admin:
+        return False
+    check_api_csrf(web, request)
+    return True
+
+
+async def team_member(web: Web, request: Request, consultation_id: str) -> bool:
+    """Does the session hold a team role (organiser, moderator, analyst, admin) on it."""
+    who = visitor(web, request)
+    if who is None:
+        return False
+    return who.is_admin or any([await may(web.store, who.id, consultation_id, capability)
+                                for capability in Capability])
+
+
 def client_of(web: Web, request: Request) -> str:
     """The rate limiter's key for this client: never the IP itself."""
     return web.identity.limits.client(request.client.host if request.client else "unknown")
@@ -172,4 +190,6 @@ def provide(web: Web, providers: Providers) -> None:
     providers.moderator = partial(moderator, web)
     providers.analyst = partial(analyst, web)
     providers.limit_contribution = partial(limit_contribution, web)
+    providers.platform_admin = partial(platform_admin, web)
+    providers.team_member = partial(team_member, web)
     providers.territory = web.identity.territory
