@@ -1,8 +1,9 @@
 """JSON API of the consultation service (first flow): create (the platform
 admin only), read, list. The public reads and lists published consultations
-only; a draft is its team's (ADR 0040). Reads come from the catalogue projection; a consultation the log holds but the
-projection has not applied yet (just created) is waited for, bounded, on the
-position the log says it was written at: its creator reads it at once."""
+only; a draft is its team's (ADR 0040). Reads come from the catalogue
+projection; a consultation the log holds but the projection has not applied
+yet (just created) is waited for, bounded, on the position the log says it was
+written at: its creator reads it at once."""
 
 from __future__ import annotations
 

@@ -32,8 +32,8 @@ from services.web.headers import SecurityHeaders, content_security_policy
 from services.web.passwords import hash_password
 from services.web.public.legal import FOOTER
 from services.web.rendering import build_environment
-from services.web.settings import WebSettings
 from services.web.security import Csrf, Sessions
+from services.web.settings import WebSettings
 
 # The packages of pages. No two routes match the same path
 # (tests/unit/test_web_routes.py): their order changes nothing.

@@ -52,7 +52,8 @@ class Parlons:
         self._file = out.open("wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "services.runtime", *args], cwd=ROOT,
-            env={**os.environ, "PARLONS_API_TOKEN": API_TOKEN, **env}, stdout=self._file, stderr=subprocess.STDOUT,
+            env={**os.environ, "PARLONS_API_TOKEN": API_TOKEN, **env}, stdout=self._file,
+            stderr=subprocess.STDOUT,
         )
 
     def output(self) -> str:

@@ -99,7 +99,8 @@ def test_distributed_serve_and_worker_over_kafka_then_replay(
     assert replay.returncode == 0, replay.stdout + replay.stderr
     counts = re.search(r"(\d+) events read, (\d+) applied", replay.stdout)
     assert counts and int(counts[2]) >= 1, replay.stdout  # it did rebuild something
-    assert httpx.get(f"{url}/api/consultations/{cid}", headers=MACHINE).json() == doc  # same document rebuilt
+    # the same document rebuilt
+    assert httpx.get(f"{url}/api/consultations/{cid}", headers=MACHINE).json() == doc
 
 
 @pytest.mark.kafka

@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from services.core.errors import DomainError
 from services.identity.acting import SignedIn
 from services.web.account.providers import client_of
+from services.web.authz import PUBLIC_FORM
 from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
 from services.web.session import close_session, open_session
@@ -38,7 +39,7 @@ async def register_form(request: Request, web: WebDep) -> Response:
     return admin_page(web, request, "account/register.html", {"values": {}})
 
 
-@router.post("/inscription")
+@router.post("/inscription", dependencies=PUBLIC_FORM)
 async def register(request: Request, web: WebDep) -> Response:
     form = await checked_form(web, request)
     values = {k: text(form, k) for k in ("email", "pseudonym", "postcode")}
@@ -56,7 +57,7 @@ async def login_form(request: Request, web: WebDep, suite: str = "/compte") -> R
         "values": {}, "suite": safe_local(suite), "oidc_label": web.identity.oidc.label})
 
 
-@router.post("/connexion")
+@router.post("/connexion", dependencies=PUBLIC_FORM)
 async def login(request: Request, web: WebDep) -> Response:
     form = await checked_form(web, request)
     raw = text(form, "email")
@@ -79,7 +80,7 @@ async def confirm_form(request: Request, web: WebDep, jeton: str = "") -> Respon
     return admin_page(web, request, "account/confirm.html", {"jeton": jeton})
 
 
-@router.post("/connexion/lien")
+@router.post("/connexion/lien", dependencies=PUBLIC_FORM)
 async def confirm(request: Request, web: WebDep) -> Response:
     form = await checked_form(web, request)
     try:
@@ -89,7 +90,7 @@ async def confirm(request: Request, web: WebDep) -> Response:
     return signed_in(web, who)
 
 
-@router.post("/deconnexion")
+@router.post("/deconnexion", dependencies=PUBLIC_FORM)
 async def logout(request: Request, web: WebDep) -> Response:
     await checked_form(web, request)
     response = RedirectResponse("/", status_code=303)

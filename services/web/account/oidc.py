@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from services.core.errors import DomainError
 from services.identity.oidc_signin import FLOW_SECONDS, PENDING_SECONDS, PendingIdentity
 from services.web.account.login import LINK_ERROR, signed_in
+from services.web.authz import PUBLIC_FORM
 from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
 
@@ -81,7 +82,7 @@ async def choose_form(request: Request, web: WebDep) -> Response:
     return _choose_page(web, request)
 
 
-@router.post(CHOOSE)
+@router.post(CHOOSE, dependencies=PUBLIC_FORM)
 async def choose(request: Request, web: WebDep) -> Response:
     form = await checked_form(web, request)
     who = _pending(web, request)

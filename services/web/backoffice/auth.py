@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from services.web.authz import PUBLIC_FORM
 from services.web.deps import WebDep
 from services.web.forms import admin_page, checked_form, text
 from services.web.passwords import verify_password
@@ -27,7 +28,7 @@ async def login_form(request: Request, web: WebDep, suite: str = "/admin") -> Re
                       "configured": bool(web.admin_password_hash), "values": {}})
 
 
-@router.post("/admin/connexion")
+@router.post("/admin/connexion", dependencies=PUBLIC_FORM)
 async def login(request: Request, web: WebDep) -> Response:
     form = await checked_form(web, request)
     user, password = text(form, "utilisateur"), str(form.get("mot_de_passe") or "")
@@ -47,7 +48,7 @@ async def login(request: Request, web: WebDep) -> Response:
     return response
 
 
-@router.post("/admin/deconnexion")
+@router.post("/admin/deconnexion", dependencies=PUBLIC_FORM)
 async def logout(request: Request, web: WebDep) -> Response:
     await checked_form(web, request)
     response = RedirectResponse("/", status_code=303)
