@@ -33,8 +33,9 @@ def authorizes(*checks: Checks) -> Callable[[F], F]:
 
 
 def checks_of(fn: object) -> frozenset[Checks]:
-    found = getattr(fn, MARK, frozenset())
-    return found if isinstance(found, frozenset) else frozenset()
+    found: object = getattr(fn, MARK, None)
+    return frozenset(c for c in found if isinstance(c, Checks)) \
+        if isinstance(found, frozenset) else frozenset()
 
 
 def bearer_matches(authorization: str, token: str) -> bool:

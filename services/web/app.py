@@ -33,6 +33,7 @@ from services.web.passwords import hash_password
 from services.web.public.legal import FOOTER
 from services.web.rendering import build_environment
 from services.web.security import Csrf, Sessions
+from services.web.session_gate import SessionGate
 from services.web.settings import WebSettings
 
 # The packages of pages. No two routes match the same path
@@ -99,6 +100,8 @@ def install_web(app: FastAPI, deps: WebDeps, providers: Providers | None = None,
     # Added innermost first: the guard checks every /admin path before its route;
     # the security headers wrap everything, the guard's redirects and 403 included.
     app.add_middleware(BackOfficeGuard, web=web)
+    # Outside the guard: a revoked session is gone before anything reads it (ADR 0041).
+    app.add_middleware(SessionGate, web=web)
     if headers:
         app.add_middleware(SecurityHeaders, csp=web_csp(deps.settings),
                            hsts=deps.settings.cookies_secure)

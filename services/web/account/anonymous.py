@@ -84,5 +84,5 @@ async def anonymous(request: Request, web: WebDep) -> Response:
     pid = web.identity.anonymous_id(who.id if who else None)
     proven = [*(who.proven if who else ()), *([cid] if needs_proof else [])]
     response = RedirectResponse(suite, status_code=303)
-    open_session(web, response, pid, "anonymous", proven)
+    await open_session(web, response, pid, "anonymous", proven)
     return response

@@ -13,7 +13,7 @@ from services.web.account.providers import client_of
 from services.web.authz import PUBLIC_FORM
 from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
-from services.web.session import close_session, open_session
+from services.web.session import end_session, open_session
 
 SENT = "account/sent.html"
 LINK_ERROR = "account/link_error.html"
@@ -27,10 +27,10 @@ def safe_local(target: str) -> str:
     return target if ok else "/"
 
 
-def signed_in(web: Web, who: SignedIn) -> Response:
+async def signed_in(web: Web, who: SignedIn) -> Response:
     """To the account page, with a session at the level just reached."""
     response = RedirectResponse("/compte", status_code=303)
-    open_session(web, response, who.participant_id, who.level)
+    await open_session(web, response, who.participant_id, who.level)
     return response
 
 
@@ -87,12 +87,12 @@ async def confirm(request: Request, web: WebDep) -> Response:
         who = await web.identity.confirm_link(client_of(web, request), text(form, "jeton"))
     except DomainError as e:
         return admin_page(web, request, LINK_ERROR, {"message": e.message}, status=400)
-    return signed_in(web, who)
+    return await signed_in(web, who)
 
 
 @router.post("/deconnexion", dependencies=PUBLIC_FORM)
 async def logout(request: Request, web: WebDep) -> Response:
     await checked_form(web, request)
     response = RedirectResponse("/", status_code=303)
-    close_session(web, response)
+    await end_session(web, request, response)
     return response

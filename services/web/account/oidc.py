@@ -70,7 +70,7 @@ async def finish(request: Request, web: WebDep, code: str = "", state: str = "")
                             max_age=PENDING_SECONDS, httponly=True, samesite="lax",
                             secure=web.sessions.secure, path=NEW_ACCOUNT_PATH)
     else:
-        response = signed_in(web, outcome)
+        response = await signed_in(web, outcome)
     response.delete_cookie(flow_cookie, path=CALLBACK, secure=web.sessions.secure)
     return response
 
@@ -94,7 +94,7 @@ async def choose(request: Request, web: WebDep) -> Response:
     except DomainError as e:
         return _choose_page(web, request, values=values,
                             errors={e.field or "__all__": e.message}, status=400)
-    response = signed_in(web, signed)
+    response = await signed_in(web, signed)
     response.delete_cookie(_cookie(web, NEW_ACCOUNT_COOKIE), path=NEW_ACCOUNT_PATH,
                            secure=web.sessions.secure)
     return response

@@ -9,10 +9,12 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from services.identity.queries import admin_subject, session_generation
 from services.web.authz import PUBLIC_FORM
 from services.web.deps import WebDep
 from services.web.forms import admin_page, checked_form, text
 from services.web.passwords import verify_password
+from services.web.session import end_session
 
 router = APIRouter()
 
@@ -42,7 +44,9 @@ async def login(request: Request, web: WebDep) -> Response:
             "errors": {"mot_de_passe": "Identifiant ou mot de passe incorrect."}},
             status=400)
     response = RedirectResponse(suite, status_code=303)
-    response.set_cookie(web.sessions.cookie, web.sessions.issue(user, kind="admin"),
+    generation = await session_generation(web.store, admin_subject(user))
+    response.set_cookie(web.sessions.cookie,
+                        web.sessions.issue(user, kind="admin", generation=generation),
                         httponly=True, samesite="strict", secure=web.sessions.secure,
                         max_age=web.sessions.max_age, path="/")
     return response
@@ -52,6 +56,5 @@ async def login(request: Request, web: WebDep) -> Response:
 async def logout(request: Request, web: WebDep) -> Response:
     await checked_form(web, request)
     response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(web.sessions.cookie, path="/", secure=web.sessions.secure,
-                           httponly=True, samesite="strict")
+    await end_session(web, request, response)
     return response
