@@ -35,6 +35,7 @@ from services.web.rendering import build_environment
 from services.web.security import Csrf, Sessions
 from services.web.session_gate import SessionGate
 from services.web.settings import WebSettings
+from services.web.throttle import LoginThrottle
 
 # The packages of pages. No two routes match the same path
 # (tests/unit/test_web_routes.py): their order changes nothing.
@@ -69,7 +70,8 @@ def build_web(deps: WebDeps) -> Web:
     env = build_environment({"site_name": settings.site_name, "footer_links": FOOTER})
     secure = settings.cookies_secure
     return Web(deps=deps, env=env, sessions=Sessions(secret, settings.session_hours, secure=secure),
-               csrf=Csrf(secret, secure=secure), admin_password_hash=_admin_hash(deps))
+               csrf=Csrf(secret, secure=secure), admin_password_hash=_admin_hash(deps),
+               login_throttle=LoginThrottle(secret))
 
 
 def web_csp(settings: WebSettings) -> str:
