@@ -5,6 +5,8 @@ The back office's role check is `backoffice.guard.back_office`. Each is marked
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from fastapi import Depends
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -38,7 +40,9 @@ async def csrf_protected(request: Request) -> None:
         return
     web = web_of(request)
     origin = request.headers.get("origin")
-    if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
+    # The host only: behind a proxy terminating TLS the app may see http while the
+    # browser says https. Another site's page names its own host.
+    if origin is not None and urlsplit(origin).netloc != request.url.netloc:
         raise HTTPException(403, FORGED)
     token = request.headers.get(CSRF_HEADER)
     if token is None and "form" in request.headers.get("content-type", ""):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from harness.forms import csrf_header, post_form
+from harness.forms import csrf_header, csrf_of, post_form
 from harness.platform import (
     ADMIN_PASSWORD,
     SYSTEM,
@@ -176,3 +176,16 @@ async def test_every_answer_carries_the_security_headers(prod: Platform) -> None
             sources = directive.split()[1:]
             assert "https:" not in sources and "http:" not in sources, (what, directive)
             assert "'unsafe-inline'" not in sources, (what, directive)
+
+
+async def test_a_form_posted_from_another_site_is_refused(prod: Platform) -> None:
+    """Even with this browser's valid token (a same-site sibling could read it)."""
+    client = prod.client()
+    page = await client.get("/admin/connexion")
+    form = {"csrf_token": csrf_of(page.text), "utilisateur": "orga",
+            "mot_de_passe": ADMIN_PASSWORD, "suite": "/admin"}
+    r = await client.post("/admin/connexion", data=form, headers=FOREIGN)
+    assert r.status_code == 403 and "ne vient pas de ce site" in r.text
+    ok = await client.post("/admin/connexion", data=form,
+                           headers={"Origin": "https://parlons.test"})
+    assert ok.status_code == 303
