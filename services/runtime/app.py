@@ -44,7 +44,7 @@ def create_app(container: Container, *, web: bool | None = None) -> FastAPI:
     # Production serves no API documentation on the public port (ADR 0043).
     hidden: dict[str, Any] = ({"docs_url": None, "redoc_url": None, "openapi_url": None}
                               if container.settings.is_production else {})
-    app = FastAPI(title="Parlons", version="0.1.0", **hidden)
+    app = ParlonsApp(title="Parlons", version="0.1.0", **hidden)
     state = ApiState(bus=container, store=container.store, ports=container.ports,
                      api_token=container.settings.api_token)
     install_state(app, state)
@@ -68,10 +68,23 @@ def create_app(container: Container, *, web: bool | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=container.settings.max_body_bytes,
                        upload_max_bytes=container.settings.upload_max_bytes)
     app.add_middleware(CorrelationMiddleware)
-    # Outermost: every answer carries them, the body limit's 413 and the back
-    # office's redirects and refusals included (ADR 0043).
-    app.add_middleware(SecurityHeaders, csp=csp, hsts=WebSettings().cookies_secure)
+    app.security_headers = (csp, WebSettings().cookies_secure)
     return app
+
+
+class ParlonsApp(FastAPI):
+    """FastAPI whose every answer carries the security headers: they wrap the
+    whole stack, Starlette's last-resort 500, the body limit's 413 and the back
+    office's redirects and refusals included (ADR 0043)."""
+
+    security_headers: tuple[str, bool] | None = None  # (CSP, HSTS)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        stack = super().build_middleware_stack()
+        if self.security_headers is None:
+            return stack
+        csp, hsts = self.security_headers
+        return SecurityHeaders(stack, csp=csp, hsts=hsts)
 
 
 def _add_operational_routes(app: FastAPI, container: Container) -> None:
@@ -111,6 +124,12 @@ def _error(status: int, code: str, message: str, field: str | None = None,
 
 
 def _add_error_mapping(app: FastAPI) -> None:
+    if Exception not in app.exception_handlers:  # the web front end renders a page
+        @app.exception_handler(Exception)
+        async def internal(_: Request, exc: Exception) -> JSONResponse:
+            return _error(500, "internal", "Une erreur interne est survenue. "
+                                           "Réessayez dans un instant.")
+
     @app.exception_handler(EventLogUnavailable)
     async def log_unavailable(_: Request, exc: EventLogUnavailable) -> JSONResponse:
         # Fail closed: nothing was acknowledged, so never answer 2xx.

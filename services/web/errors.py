@@ -74,9 +74,21 @@ async def refused(request: Request, exc: Exception) -> Response:
         "message": exc.message}, status=exc.status)
 
 
+async def internal_error(request: Request, exc: Exception) -> Response:
+    """An unexpected failure (Starlette logs it): a French answer, never a trace."""
+    if _api(request):
+        return JSONResponse({"error": "internal", "field": None, "message":
+                             "Une erreur interne est survenue. Réessayez dans un instant."},
+                            status_code=500)
+    return private_page(request, web_of(request).env, "error.html", {
+        "heading": "Erreur interne", "message": "Une erreur est survenue de notre côté. "
+        "Réessayez dans un instant."}, status=500)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(ParticipantLoginRequired, participant_login)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RateLimited, too_many)
     app.add_exception_handler(AccessRefused, refused)
+    app.add_exception_handler(Exception, internal_error)

@@ -17,6 +17,7 @@ from harness.platform import (
     Platform,
     open_platform,
     participant,
+    session_client,
     until,
 )
 
@@ -189,3 +190,18 @@ async def test_a_form_posted_from_another_site_is_refused(prod: Platform) -> Non
     ok = await client.post("/admin/connexion", data=form,
                            headers={"Origin": "https://parlons.test"})
     assert ok.status_code == 303
+
+
+async def test_an_unexpected_failure_answers_in_french_with_the_headers(prod: Platform) -> None:
+    async def boom() -> None:
+        raise RuntimeError("bug")
+
+    prod.app.add_api_route("/api/boom", boom)  # type: ignore[attr-defined]
+    prod.app.add_api_route("/boom", boom)  # type: ignore[attr-defined]
+    async with session_client(prod, None) as client:
+        for path in ("/api/boom", "/boom"):
+            r = await client.get(path)
+            assert r.status_code == 500, path
+            assert "Réessayez dans un instant" in r.text and "bug" not in r.text
+            assert r.headers.get("x-frame-options") == "DENY", path
+            assert "includeSubDomains" in r.headers.get("strict-transport-security", ""), path
