@@ -5,6 +5,7 @@ security headers on every answer, redirects, refusals and 413 included."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from services.consultation.commands import CreateConsultation, PublishConsultati
 from services.core.ids import new_id
 from services.identity.commands import GrantRole
 from services.identity.queries import Capability, may
+from services.web.backoffice.guard import all_routes
 
 API_TOKEN = "jeton-machine-de-test-assez-long"
 METRICS_TOKEN = "jeton-metriques-de-test"
@@ -205,3 +207,20 @@ async def test_an_unexpected_failure_answers_in_french_with_the_headers(prod: Pl
             assert "Réessayez dans un instant" in r.text and "bug" not in r.text
             assert r.headers.get("x-frame-options") == "DENY", path
             assert "includeSubDomains" in r.headers.get("strict-transport-security", ""), path
+
+
+async def test_a_scan_of_every_get_route_finds_the_headers_on_every_answer(
+        prod: Platform) -> None:
+    """Every GET route of the app, path parameters filled with an unknown id,
+    anonymously: whatever the answer (page, redirect, 401, 403, 404), the headers."""
+    paths = sorted({re.sub(r"\{[^}]+\}", "inconnu", r.path)
+                    for r in all_routes(prod.app.routes)  # type: ignore[attr-defined]
+                    if "GET" in r.methods})
+    assert len(paths) > 50
+    async with session_client(prod, None) as client:
+        for path in paths:
+            r = await client.get(path)
+            assert r.status_code != 500, path
+            assert r.headers.get("x-content-type-options") == "nosniff", path
+            assert "includeSubDomains" in r.headers.get("strict-transport-security", ""), path
+            assert "default-src 'self'" in r.headers.get("content-security-policy", ""), path
