@@ -20,6 +20,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, HTTPException, Request
 
+from services.apikit.authz import Checks, authorizes, bearer_matches
 from services.apikit.idempotency import KEY_MAX
 from services.core.bus import Bus
 from services.core.envelope import Actor
@@ -44,6 +45,10 @@ class Providers:
     territory: Callable[[str], Awaitable[str]] | None = None
     # the contribution rate limit: raises when over (429)
     limit_contribution: Provider[None] | None = None
+    # the platform admin's browser session, its CSRF token checked (True), else False
+    platform_admin: Provider[bool] | None = None
+    # (request, consultation id) -> does the session hold a team role on it (drafts)
+    team_member: Callable[[Request, str], Awaitable[bool]] | None = None
 
     async def with_territory(self, who: ParticipantContext) -> ParticipantContext:
         """The participant with the département of their postcode, recorded with a
@@ -61,6 +66,8 @@ class ApiState:
     # The ports handlers ask for by keyword (log, clock, search_index, ...).
     ports: Mapping[str, object] = field(default_factory=dict)
     providers: Providers = field(default_factory=Providers)
+    # A machine client acting as the platform admin: `Authorization: Bearer` (ADR 0040).
+    api_token: str = ""
 
     def port(self, name: str, kind: type[T]) -> T | None:
         found = self.ports.get(name)
@@ -105,6 +112,7 @@ async def request_meta() -> Meta:
 NOBODY = (401, "Connectez-vous pour contribuer.")
 NOT_MODERATOR = (403, "Réservé aux modérateurs de la consultation.")
 NOT_ANALYST = (403, "Réservé aux analystes de la consultation.")
+NOT_ADMIN = (403, "Réservé aux administrateurs de la plateforme.")
 
 
 async def _provided(provider: Provider[T] | None, request: Request,
@@ -117,20 +125,50 @@ async def _provided(provider: Provider[T] | None, request: Request,
     return who
 
 
+# The session providers check the CSRF token of every state change (ADR 0013).
+@authorizes(Checks.ROLE, Checks.CSRF)
 async def participant_context(request: Request) -> ParticipantContext:
     """The session's participant; nobody without a session (401)."""
     provide = api_state(request).providers.participant
     return await _provided(provide, request, NOBODY, ParticipantContext)
 
 
+@authorizes(Checks.ROLE, Checks.CSRF)
 async def moderator_context(request: Request) -> ModeratorContext:
     provide = api_state(request).providers.moderator
     return await _provided(provide, request, NOT_MODERATOR, ModeratorContext)
 
 
+@authorizes(Checks.ROLE, Checks.CSRF)
 async def analyst_context(request: Request) -> AnalystContext:
     provide = api_state(request).providers.analyst
     return await _provided(provide, request, NOT_ANALYST, AnalystContext)
+
+
+async def is_platform_admin(request: Request) -> bool:
+    """A machine client with the API token, or the admin's browser session (with
+    its CSRF token on a state change)."""
+    state = api_state(request)
+    if bearer_matches(request.headers.get("authorization", ""), state.api_token):
+        return True
+    provide = state.providers.platform_admin
+    return provide is not None and await provide(request)
+
+
+async def on_team_of(request: Request, consultation_id: str) -> bool:
+    """May this caller see `consultation_id` unpublished: the platform admin, or a
+    session holding a team role on it (organiser, moderator, analyst, admin)."""
+    if await is_platform_admin(request):
+        return True
+    member = api_state(request).providers.team_member
+    return member is not None and await member(request, consultation_id)
+
+
+@authorizes(Checks.ROLE, Checks.CSRF, Checks.TOKEN)
+async def platform_admin(request: Request) -> None:
+    """Anybody but the platform admin: 403 (ADR 0040)."""
+    if not await is_platform_admin(request):
+        raise HTTPException(*NOT_ADMIN)
 
 
 async def limit_contribution(request: Request) -> None:
@@ -155,3 +193,4 @@ Analyst = Annotated[AnalystContext, Depends(analyst_context)]
 IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1,
                                         max_length=KEY_MAX)]
 RateLimited = Depends(limit_contribution)
+PlatformAdmin = Depends(platform_admin)

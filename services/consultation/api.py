@@ -1,20 +1,30 @@
-"""JSON API of the consultation service (first flow): create, read, list.
-Reads come from the catalogue projection; a consultation the log holds but the
-projection has not applied yet (just created) is waited for, bounded, on the
-position the log says it was written at: its creator reads it at once."""
+"""JSON API of the consultation service (first flow): create (the platform
+admin only), read, list. The public reads and lists published consultations
+only; a draft is its team's (ADR 0040). Reads come from the catalogue
+projection; a consultation the log holds but the projection has not applied
+yet (just created) is waited for, bounded, on the position the log says it was
+written at: its creator reads it at once."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.apikit.deps import BusDep, MetaDep, StateDep, StoreDep
+from services.apikit.deps import (
+    BusDep,
+    MetaDep,
+    PlatformAdmin,
+    StateDep,
+    StoreDep,
+    is_platform_admin,
+    on_team_of,
+)
 from services.apikit.paging import page_of
 from services.consultation.commands import CreateConsultation
 from services.consultation.model import stream_of
-from services.consultation.projections import CATALOGUE, CatalogueProjection
+from services.consultation.projections import CATALOGUE, PUBLISHED, CatalogueProjection
 from services.core.errors import NotFound
 from services.core.ids import new_id
 from services.eventlog.port import EventLog
@@ -38,7 +48,7 @@ class Created(BaseModel):
     id: str
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, dependencies=[PlatformAdmin])
 async def create(body: NewConsultation, response: Response, bus: BusDep,
                  meta: MetaDep) -> Created:
     cmd = CreateConsultation(consultation_id=new_id(), title=body.title,
@@ -49,7 +59,7 @@ async def create(body: NewConsultation, response: Response, bus: BusDep,
 
 
 @router.get("/{consultation_id}")
-async def read(consultation_id: str, state: StateDep) -> dict[str, Any]:
+async def read(consultation_id: str, state: StateDep, request: Request) -> dict[str, Any]:
     store, log = state.store, state.port("log", EventLog)
     doc = await store.get(CATALOGUE, "all", consultation_id)
     if doc is None and log is not None:
@@ -57,13 +67,16 @@ async def read(consultation_id: str, state: StateDep) -> dict[str, Any]:
         written = await log.stream_version(stream)
         if written and await until_applied(store, CatalogueProjection.name, stream, written):
             doc = await store.get(CATALOGUE, "all", consultation_id)
-    if doc is None:
+    # A draft is not found for whoever is not on its team (no probing).
+    if doc is None or not (doc.get("published") or await on_team_of(request, consultation_id)):
         raise NotFound("Consultation")
     return doc
 
 
 @router.get("")
-async def list_(store: StoreDep,
+async def list_(store: StoreDep, request: Request,
                 after: Annotated[str | None, Query(max_length=100)] = None,
                 limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 20) -> dict[str, Any]:
-    return page_of(await store.list(CATALOGUE, "all", limit=limit, after=after), limit)
+    # The platform admin lists drafts too; everybody else the published ones.
+    table = CATALOGUE if await is_platform_admin(request) else PUBLISHED
+    return page_of(await store.list(table, "all", limit=limit, after=after), limit)

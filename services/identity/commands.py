@@ -57,3 +57,11 @@ class SetAnonymousProofOfWork:
 @dataclass(frozen=True, slots=True)
 class EraseParticipant:
     participant_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RevokeSessions:
+    """Ends every session of `subject` (a participant id or `admin:<user>`)."""
+
+    subject: str
+    reason: str = "logout"

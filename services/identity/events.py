@@ -74,3 +74,14 @@ class ParticipantErased(DomainEvent):
 
     TYPE = "identity.ParticipantErased"
     participant_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionsRevoked(DomainEvent):
+    """On `identity-sessions-<subject>`: every session `subject` holds now ends
+    (logout); a session cookie issued before no longer opens anything (ADR 0041).
+    `subject`: a participant id, or `admin:<user>` for the settings-configured admin."""
+
+    TYPE = "identity.SessionsRevoked"
+    subject: str
+    reason: str  # logout

@@ -15,7 +15,7 @@ from services.core.bus import Bus
 from services.core.errors import DomainError
 from services.identity import model
 from services.identity.acting import Acting, Settle, SignedIn
-from services.identity.commands import EraseParticipant, RegisterParticipant
+from services.identity.commands import EraseParticipant, RegisterParticipant, RevokeSessions
 from services.identity.export import export_participant
 from services.identity.mailer import OutboxMailer
 from services.identity.oidc import OidcClient
@@ -91,13 +91,14 @@ class IdentityFlows(Acting):
 
     async def _send_link(self, pid: str, email: str, pseudonym: str) -> None:
         s = self.ports.settings
-        link = f"{s.public_url}{LINK_PATH}?jeton={self.ports.links.issue(pid)}"
+        link = f"{s.public_url}{LINK_PATH}?jeton={await self.ports.links.issue(pid)}"
+        minutes = self.ports.links.minutes
+        body = (f"Bonjour {pseudonym},\n\nPour vous connecter, ouvrez ce lien (valable "
+                f"{minutes} minutes, une seule fois ; un lien demandé avant ne sert plus) :"
+                f"\n{link}\n\nSi vous n'avez rien demandé, ignorez ce message.\n")
         await self.ports.mailer.send(Mail(person_id=pid, to=email,
                                           subject="Votre lien de connexion à Parlons",
-                                          body=f"Bonjour {pseudonym},\n\nPour vous connecter, "
-                                               f"ouvrez ce lien (valable 15 minutes, une seule "
-                                               f"fois) :\n{link}\n\nSi vous n'avez rien demandé, "
-                                               "ignorez ce message.\n"))
+                                          body=body))
 
     # -- anonymous sessions ------------------------------------------------------
     def anonymous_id(self, current: str | None = None) -> str:
@@ -139,6 +140,12 @@ class IdentityFlows(Acting):
         """The participant asked: shred their personal data (crypto-shredding) and
         record the erasure, as themselves."""
         await self.run(EraseParticipant(participant_id), actor_id=participant_id)
+        await self.settle()
+
+    async def end_sessions(self, subject: str, *, actor_id: str, role: str) -> None:
+        """Logout: every session `subject` holds ends server-side, a copied cookie
+        included (ADR 0041); once the read model has it, nothing opens with them."""
+        await self.run(RevokeSessions(subject), actor_id=actor_id, role=role)
         await self.settle()
 
     async def outbox(self) -> list[dict[str, str]] | None:

@@ -17,6 +17,7 @@ from services.identity.commands import (
     RecordSignIn,
     RegisterParticipant,
     RevokeRole,
+    RevokeSessions,
     SetAnonymousProofOfWork,
 )
 from services.identity.events import (
@@ -28,6 +29,7 @@ from services.identity.events import (
     PseudonymReserved,
     RoleGranted,
     RoleRevoked,
+    SessionsRevoked,
 )
 from services.identity.ports import OutboxStore
 from services.identity.queries import identity_level
@@ -35,6 +37,7 @@ from services.identity.streams import (
     consultation_settings_stream,
     participant_stream,
     pseudonym_stream,
+    sessions_stream,
 )
 from services.identity.vault import LookupTaken, Vault
 from services.store.port import ReadStore
@@ -121,6 +124,18 @@ async def set_anonymous_proof_of_work(cmd: SetAnonymousProofOfWork, *, log: Even
     await append_at(log, clock=clock, meta=meta, consultation_id=cmd.consultation_id, writes=[
         (stream, await log.stream_version(stream),
          [AnonymousProofOfWorkSet(cmd.consultation_id, cmd.required)])])
+
+
+SUBJECT_MAX = 120
+
+
+async def revoke_sessions(cmd: RevokeSessions, *, log: EventLog, clock: Clock,
+                          meta: Meta) -> None:
+    if not cmd.subject or len(cmd.subject) > SUBJECT_MAX:
+        raise DomainError("invalid_subject", "Session inconnue.", field="subject")
+    stream = sessions_stream(cmd.subject)
+    await append_at(log, clock=clock, meta=meta, writes=[
+        (stream, await log.stream_version(stream), [SessionsRevoked(cmd.subject, cmd.reason)])])
 
 
 async def erase_participant(cmd: EraseParticipant, *, log: EventLog, clock: Clock,

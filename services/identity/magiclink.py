@@ -1,9 +1,11 @@
 """Magic links: signed, single-use, short-lived login tokens.
 
 A token is `payload.mac` (HMAC-SHA256 under a key derived from the server
-secret). It names the participant, a random token id and an expiry. Using it
-records the token id in the `TokenLedger`: a second use is refused even within
-the validity window. The token itself is never stored.
+secret). It names the participant, a random token id and an expiry (10 minutes
+at most). Using it records the token id in the `TokenLedger`: a second use is
+refused even within the validity window. Sending a new link makes it the
+participant's current one: an older link, even unused and unexpired, is refused
+(ADR 0041). The token itself is never stored.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from services.identity.ports import TokenLedger
 
 INVALID = DomainError("invalid_link", "Ce lien de connexion n'est pas valide. "
                       "Demandez-en un nouveau.", field="jeton")
-EXPIRED = DomainError("expired_link", "Ce lien de connexion a expiré (il est valable "
-                      "15 minutes). Demandez-en un nouveau.", field="jeton")
 USED = DomainError("used_link", "Ce lien de connexion a déjà servi. Demandez-en un nouveau.",
                    field="jeton")
+REPLACED = DomainError("replaced_link", "Ce lien de connexion a été remplacé par un plus "
+                       "récent : utilisez le dernier lien reçu.", field="jeton")
+MAX_MINUTES = 10  # issue #19: a link lives 10 minutes at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,16 +41,21 @@ class LinkClaims:
 
 class MagicLinks:
     def __init__(self, secret: str, *, ledger: TokenLedger, clock: Clock,
-                 minutes: int = 15) -> None:
+                 minutes: int = MAX_MINUTES) -> None:
         self._key = sub_key(secret, "magic-link")
         self._ledger = ledger
         self._clock = clock
-        self._ttl = timedelta(minutes=minutes)
+        self.minutes = min(minutes, MAX_MINUTES)
+        self._ttl = timedelta(minutes=self.minutes)
 
-    def issue(self, participant_id: str) -> str:
-        exp = int((self._clock.now() + self._ttl).timestamp())
-        payload = _b64e(json.dumps({"p": participant_id, "n": secrets.token_urlsafe(16),
-                                    "e": exp}, separators=(",", ":")).encode())
+    async def issue(self, participant_id: str) -> str:
+        """A new link for the participant; their previous one stops working."""
+        expires = self._clock.now() + self._ttl
+        nonce = secrets.token_urlsafe(16)
+        payload = _b64e(json.dumps({"p": participant_id, "n": nonce,
+                                    "e": int(expires.timestamp())},
+                                   separators=(",", ":")).encode())
+        await self._ledger.make_current(_subject(participant_id), nonce, expires)
         return f"{payload}.{self._mac(payload)}"
 
     def check(self, token: str) -> LinkClaims:
@@ -62,17 +70,24 @@ class MagicLinks:
         except (ValueError, KeyError, TypeError):
             raise INVALID() from None
         if claims.expires_at <= self._clock.now():
-            raise EXPIRED()
+            raise DomainError("expired_link", "Ce lien de connexion a expiré (il est valable "
+                              f"{self.minutes} minutes). Demandez-en un nouveau.", field="jeton")
         return claims
 
     async def consume(self, token: str) -> LinkClaims:
         claims = self.check(token)
+        if not await self._ledger.is_current(_subject(claims.participant_id), claims.token_id):
+            raise REPLACED()
         if not await self._ledger.consume(claims.token_id, claims.expires_at):
             raise USED()
         return claims
 
     def _mac(self, payload: str) -> str:
         return _b64e(hmac.new(self._key, payload.encode(), hashlib.sha256).digest())
+
+
+def _subject(participant_id: str) -> str:
+    return f"magic-link:{participant_id}"
 
 
 def _b64e(raw: bytes) -> str:

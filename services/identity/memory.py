@@ -48,6 +48,14 @@ class MemoryVault(Vault):
 class MemoryTokenLedger(TokenLedger):
     def __init__(self) -> None:
         self.consumed: dict[str, datetime] = {}
+        self.current: dict[str, tuple[str, datetime]] = {}
+
+    async def make_current(self, subject: str, token_id: str, expires_at: datetime) -> None:
+        self.current[subject] = (token_id, expires_at)
+
+    async def is_current(self, subject: str, token_id: str) -> bool:
+        found = self.current.get(subject)
+        return found is not None and found[0] == token_id
 
     async def consume(self, token_id: str, expires_at: datetime) -> bool:
         if token_id in self.consumed:
@@ -59,7 +67,10 @@ class MemoryTokenLedger(TokenLedger):
         old = [t for t, exp in self.consumed.items() if exp < now]
         for t in old:
             del self.consumed[t]
-        return len(old)
+        gone = [s for s, (_, exp) in self.current.items() if exp < now]
+        for s in gone:
+            del self.current[s]
+        return len(old) + len(gone)
 
 
 class MemoryOutbox(OutboxStore):

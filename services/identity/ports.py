@@ -8,11 +8,21 @@ from datetime import datetime
 
 
 class TokenLedger(ABC):
-    """Remembers consumed single-use tokens (magic links) until they expire."""
+    """Remembers consumed single-use tokens (magic links) until they expire, and
+    which token of a subject is the current one."""
 
     @abstractmethod
     async def consume(self, token_id: str, expires_at: datetime) -> bool:
         """True the first time `token_id` is consumed, False on every reuse."""
+
+    @abstractmethod
+    async def make_current(self, subject: str, token_id: str, expires_at: datetime) -> None:
+        """`token_id` becomes `subject`'s one valid token of its kind: the one made
+        current before it no longer is (a new magic link revokes the previous)."""
+
+    @abstractmethod
+    async def is_current(self, subject: str, token_id: str) -> bool:
+        """Is `token_id` the token last made current for `subject`."""
 
     @abstractmethod
     async def purge(self, now: datetime) -> int:

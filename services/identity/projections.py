@@ -7,7 +7,13 @@ from typing import ClassVar
 
 from services.core.envelope import Envelope
 from services.core.values import iso
-from services.identity.queries import CONSULTATION_SETTINGS, PARTICIPANTS, ROLE_HOLDERS, ROLES
+from services.identity.queries import (
+    CONSULTATION_SETTINGS,
+    PARTICIPANTS,
+    ROLE_HOLDERS,
+    ROLES,
+    SESSION_GENERATIONS,
+)
 from services.identity.streams import TOPIC
 from services.store.port import StoreTx
 from services.store.projection import Projection
@@ -17,7 +23,7 @@ class IdentityProjection(Projection):
     name: ClassVar[str] = "identity.participants"
     topics: ClassVar[tuple[str, ...]] = (TOPIC,)
     tables: ClassVar[tuple[str, ...]] = (PARTICIPANTS, ROLES, ROLE_HOLDERS,
-                                         CONSULTATION_SETTINGS)
+                                         CONSULTATION_SETTINGS, SESSION_GENERATIONS)
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         d = event.data
@@ -33,12 +39,23 @@ class IdentityProjection(Projection):
             await self._update(tx, d["participant_id"], level=d["level"])
         elif kind == "ParticipantErased":
             await self._update(tx, d["participant_id"], erased=True, level="anonymous")
+            await self._end_sessions(tx, d["participant_id"])
+        elif kind == "SessionsRevoked":
+            await self._end_sessions(tx, d["subject"])
         elif kind == "AnonymousProofOfWorkSet":
             await tx.put(CONSULTATION_SETTINGS, "all", d["consultation_id"], {
                 "consultation_id": d["consultation_id"], "proof_of_work": d["required"]})
         elif kind in ("RoleGranted", "RoleRevoked"):
             await self._role(tx, d["participant_id"], d["consultation_id"], d["role"],
                              granted=kind == "RoleGranted")
+            if kind == "RoleRevoked":  # a role withdrawn ends the sessions opened with it
+                await self._end_sessions(tx, d["participant_id"])
+
+    @staticmethod
+    async def _end_sessions(tx: StoreTx, subject: str) -> None:
+        doc = await tx.get(SESSION_GENERATIONS, "all", subject) or {"generation": 0}
+        await tx.put(SESSION_GENERATIONS, "all", subject,
+                     {"generation": int(doc["generation"]) + 1})
 
     @staticmethod
     async def _update(tx: StoreTx, pid: str, **changes: object) -> None:

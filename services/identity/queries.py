@@ -17,6 +17,9 @@ from services.store.port import ReadStore
 PARTICIPANTS = "identity_participants"
 ROLES = "identity_roles"  # partition: participant id; key: consultation id
 ROLE_HOLDERS = "identity_role_holders"  # partition: consultation id; key: participant id
+# partition "all"; key: a session subject (participant id or `admin:<user>`);
+# doc {"generation": n}: a session cookie issued at a lower generation is revoked.
+SESSION_GENERATIONS = "identity_session_generations"
 CONSULTATION_SETTINGS = "identity_consultation_settings"  # partition "all"; key: consultation
 ROLE_SCAN = 500
 
@@ -72,3 +75,15 @@ async def proof_of_work_required(store: ReadStore, consultation_id: str) -> bool
 async def consultations_with_role(store: ReadStore, participant_id: str) -> dict[str, set[str]]:
     rows = await store.list(ROLES, participant_id, limit=ROLE_SCAN)
     return {cid: set(doc.get("roles", [])) for cid, doc in rows if doc.get("roles")}
+
+
+def admin_subject(user: str) -> str:
+    """The session subject of the settings-configured admin."""
+    return f"admin:{user}"
+
+
+async def session_generation(store: ReadStore, subject: str) -> int:
+    """How many times `subject`'s sessions were revoked (logout, erasure, a role
+    withdrawn): a session opened at a lower generation is over (ADR 0041)."""
+    doc = await store.get(SESSION_GENERATIONS, "all", subject)
+    return int(doc["generation"]) if doc else 0

@@ -34,6 +34,7 @@ HANDLERS: dict[type, Handler] = {
     c.RevokeRole: h.revoke_role,
     c.EraseParticipant: h.erase_participant,
     c.SetAnonymousProofOfWork: h.set_anonymous_proof_of_work,
+    c.RevokeSessions: h.revoke_sessions,
 }
 
 

@@ -22,7 +22,7 @@ class IdentitySettings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"  # links in e-mails
 
     # -- magic links and mail ----------------------------------------------------
-    magic_link_minutes: int = Field(default=15, ge=1, le=15)
+    magic_link_minutes: int = Field(default=10, ge=1, le=10)  # issue #19: 10 at most
     mail_backend: Literal["outbox", "smtp"] = "outbox"
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25

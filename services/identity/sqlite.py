@@ -28,6 +28,8 @@ CREATE TABLE IF NOT EXISTS vault_lookups (hash TEXT PRIMARY KEY, purpose TEXT NO
                                           person_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS vault_lookups_person ON vault_lookups(person_id);
 CREATE TABLE IF NOT EXISTS consumed_tokens (token_id TEXT PRIMARY KEY, expires_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS current_tokens (subject TEXT PRIMARY KEY, token_id TEXT NOT NULL,
+                                           expires_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS outbox (message_id TEXT PRIMARY KEY, person_id TEXT NOT NULL,
                                    created_at TEXT NOT NULL, sealed BLOB NOT NULL);
 """
@@ -127,9 +129,23 @@ class SqliteTokenLedger(TokenLedger):
             return cur.rowcount == 1
         return await self._db.run(work)
 
+    async def make_current(self, subject: str, token_id: str, expires_at: datetime) -> None:
+        await self._db.run(lambda c: c.execute(
+            "INSERT OR REPLACE INTO current_tokens VALUES (?, ?, ?)",
+            (subject, token_id, expires_at.isoformat())))
+
+    async def is_current(self, subject: str, token_id: str) -> bool:
+        row = await self._db.run(lambda c: c.execute(
+            "SELECT token_id FROM current_tokens WHERE subject = ?", (subject,)).fetchone())
+        return row is not None and row[0] == token_id
+
     async def purge(self, now: datetime) -> int:
-        return await self._db.run(lambda c: c.execute(
-            "DELETE FROM consumed_tokens WHERE expires_at < ?", (now.isoformat(),)).rowcount)
+        def work(c: sqlite3.Connection) -> int:
+            at = (now.isoformat(),)
+            consumed = c.execute("DELETE FROM consumed_tokens WHERE expires_at < ?", at).rowcount
+            return consumed + c.execute(
+                "DELETE FROM current_tokens WHERE expires_at < ?", at).rowcount
+        return await self._db.run(work)
 
 
 class SqliteOutbox(OutboxStore):

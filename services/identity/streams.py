@@ -13,6 +13,10 @@ def consultation_settings_stream(consultation_id: str) -> str:
     return f"identity-consultation-{consultation_id}"
 
 
+def sessions_stream(subject: str) -> str:
+    return f"identity-sessions-{subject}"
+
+
 def pseudonym_stream(pseudonym_key: str) -> str:
     return f"identity-pseudonym-{pseudonym_key}"
 

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.apikit.authz import bearer_matches
 from services.apikit.deps import ApiState, install_state
 from services.apikit.idempotency import IdempotencyMiddleware
 from services.core.errors import (
@@ -29,6 +30,8 @@ from services.core.events import set_correlation_id
 from services.runtime.body_limit import BodyLimitMiddleware
 from services.runtime.bootstrap import Container
 from services.runtime.services import SERVICES
+from services.web.headers import SecurityHeaders, content_security_policy
+from services.web.settings import WebSettings
 
 access_log = logging.getLogger("parlons.access")
 
@@ -38,8 +41,12 @@ def create_app(container: Container, *, web: bool | None = None) -> FastAPI:
     service, the embedded topology or the HTTP front). The container's lifecycle
     (start, workers, close) belongs to the runner
     (`services.runtime.runner.running`), not to the app."""
-    app = FastAPI(title="Parlons", version="0.1.0")
-    state = ApiState(bus=container, store=container.store, ports=container.ports)
+    # Production serves no API documentation on the public port (ADR 0043).
+    hidden: dict[str, Any] = ({"docs_url": None, "redoc_url": None, "openapi_url": None}
+                              if container.settings.is_production else {})
+    app = ParlonsApp(title="Parlons", version="0.1.0", **hidden)
+    state = ApiState(bus=container, store=container.store, ports=container.ports,
+                     api_token=container.settings.api_token)
     install_state(app, state)
     # A service's hot route goes ahead of every router: each route passed before
     # costs every request a match (ADR 0019). It declines what it cannot read to
@@ -49,10 +56,11 @@ def create_app(container: Container, *, web: bool | None = None) -> FastAPI:
     for spec in container.services:
         if spec.router is not None:
             app.include_router(spec.router)
+    csp = content_security_policy()
     if web if web is not None else set(container.service_names) >= set(SERVICES):
         from services.runtime.front import install_front
 
-        install_front(app, container, state)
+        csp = install_front(app, container, state)
     _add_error_mapping(app)
     # Added innermost first: correlation/access log wraps the body limit wraps
     # idempotency wraps routing.
@@ -60,7 +68,23 @@ def create_app(container: Container, *, web: bool | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=container.settings.max_body_bytes,
                        upload_max_bytes=container.settings.upload_max_bytes)
     app.add_middleware(CorrelationMiddleware)
+    app.security_headers = (csp, WebSettings().cookies_secure)
     return app
+
+
+class ParlonsApp(FastAPI):
+    """FastAPI whose every answer carries the security headers: they wrap the
+    whole stack, Starlette's last-resort 500, the body limit's 413 and the back
+    office's redirects and refusals included (ADR 0043)."""
+
+    security_headers: tuple[str, bool] | None = None  # (CSP, HSTS)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        stack = super().build_middleware_stack()
+        if self.security_headers is None:
+            return stack
+        csp, hsts = self.security_headers
+        return SecurityHeaders(stack, csp=csp, hsts=hsts)
 
 
 def _add_operational_routes(app: FastAPI, container: Container) -> None:
@@ -82,8 +106,14 @@ def _add_operational_routes(app: FastAPI, container: Container) -> None:
             return JSONResponse({"status": "unavailable", "failed": failed}, status_code=503)
         return JSONResponse({"status": "ready"})
 
+    settings = container.settings
+
     @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        # Production: only with the metrics token, else as if there were none (ADR 0043).
+        if settings.is_production and not bearer_matches(
+                request.headers.get("authorization", ""), settings.metrics_token):
+            return _error(404, "not_found", "Page introuvable.")
         return Response(container.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -94,6 +124,12 @@ def _error(status: int, code: str, message: str, field: str | None = None,
 
 
 def _add_error_mapping(app: FastAPI) -> None:
+    if Exception not in app.exception_handlers:  # the web front end renders a page
+        @app.exception_handler(Exception)
+        async def internal(_: Request, exc: Exception) -> JSONResponse:
+            return _error(500, "internal", "Une erreur interne est survenue. "
+                                           "Réessayez dans un instant.")
+
     @app.exception_handler(EventLogUnavailable)
     async def log_unavailable(_: Request, exc: EventLogUnavailable) -> JSONResponse:
         # Fail closed: nothing was acknowledged, so never answer 2xx.

@@ -13,7 +13,7 @@ from services.core.events import Meta, correlation_id
 from services.core.ids import new_id
 from services.runtime.bootstrap import Container
 from services.runtime.secrets import secret_key
-from services.web.app import install_web
+from services.web.app import install_web, web_csp
 from services.web.deps import WebDeps
 from services.web.session import back_office_actor
 from services.web.settings import WebSettings
@@ -62,5 +62,9 @@ def web_deps(container: Container, settings: WebSettings | None = None) -> WebDe
                    data_dir=container.settings.data_dir)
 
 
-def install_front(app: FastAPI, container: Container, state: ApiState) -> None:
-    install_web(app, web_deps(container), state.providers)
+def install_front(app: FastAPI, container: Container, state: ApiState) -> str:
+    """The front end on `app`; returns the pages' Content-Security-Policy (the
+    runtime puts the security headers outermost itself)."""
+    deps = web_deps(container)
+    install_web(app, deps, state.providers, headers=False)
+    return web_csp(deps.settings)

@@ -71,6 +71,17 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=0, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # In production `/metrics` answers only `Authorization: Bearer <metrics_token>`
+    # (unset: not served on the public port; workers keep `--metrics-port`), and the
+    # API documentation (`/docs`, `/redoc`, `/openapi.json`) is not served (ADR 0043).
+    metrics_token: str = ""
+    # Machine clients of the JSON API acting as the platform admin (creating a
+    # consultation): `Authorization: Bearer <api_token>`; unset = none (ADR 0040).
+    api_token: str = ""
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
 
     # -- projection workers ----------------------------------------------------
     worker_batch_size: int = Field(default=500, ge=1)

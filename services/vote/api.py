@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.apikit.authz import Checks, authorizes
 from services.apikit.deps import (
     BusDep,
     IdempotencyKey,
@@ -61,6 +62,8 @@ def _settings() -> VoteSettings:
     return VoteSettings()
 
 
+# The session's participant (with its CSRF check), or the test-only header.
+@authorizes(Checks.ROLE, Checks.CSRF)
 async def voter(request: Request) -> ParticipantContext:
     if _settings().trust_participant_header:
         pid = request.headers.get("X-Participant-Id")
@@ -69,6 +72,7 @@ async def voter(request: Request) -> ParticipantContext:
     return await participant_context(request)
 
 
+@authorizes(Checks.TOKEN)
 async def admin(authorization: Annotated[str, Header()] = "") -> None:
     token = _settings().admin_token
     if not token or not hmac.compare_digest(authorization, f"Bearer {token}"):

@@ -33,6 +33,9 @@ from services.web.passwords import hash_password
 from services.web.public.legal import FOOTER
 from services.web.rendering import build_environment
 from services.web.security import Csrf, Sessions
+from services.web.session_gate import SessionGate
+from services.web.settings import WebSettings
+from services.web.throttle import LoginThrottle
 
 # The packages of pages. No two routes match the same path
 # (tests/unit/test_web_routes.py): their order changes nothing.
@@ -41,8 +44,10 @@ STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("parlons.web")
 
 # Video players are framed only after the visitor clicks (see templates/_video.html).
+# PeerTube is federated: its instances are named by the operator
+# (PARLONS_VIDEO_FRAME_HOSTS), never a bare `https:` (ADR 0043).
 VIDEO_FRAME_SOURCES = ("https://www.youtube-nocookie.com", "https://player.vimeo.com",
-                       "https://www.dailymotion.com", "https:")
+                       "https://www.dailymotion.com")
 
 
 def _admin_hash(deps: WebDeps) -> str:
@@ -65,14 +70,25 @@ def build_web(deps: WebDeps) -> Web:
     env = build_environment({"site_name": settings.site_name, "footer_links": FOOTER})
     secure = settings.cookies_secure
     return Web(deps=deps, env=env, sessions=Sessions(secret, settings.session_hours, secure=secure),
-               csrf=Csrf(secret, secure=secure), admin_password_hash=_admin_hash(deps))
+               csrf=Csrf(secret, secure=secure), admin_password_hash=_admin_hash(deps),
+               login_throttle=LoginThrottle(secret))
 
 
-def install_web(app: FastAPI, deps: WebDeps, providers: Providers | None = None) -> Web:
+def web_csp(settings: WebSettings) -> str:
+    """The pages' Content-Security-Policy: map tiles and video players named."""
+    tiles = [settings.tile_url.split("/{")[0]] if settings.tile_url else []
+    frames = [*VIDEO_FRAME_SOURCES, *settings.video_frame_origins]
+    return content_security_policy(img_sources=tiles, frame_sources=frames)
+
+
+def install_web(app: FastAPI, deps: WebDeps, providers: Providers | None = None, *,
+                headers: bool = True) -> Web:
     """Every page of the front end, the one way: each package's router, the
     back-office guard, the security headers, the static files and the error
     pages. `providers`: the JSON APIs' providers of who is acting, filled here
-    from the same session cookie when the identity service is there."""
+    from the same session cookie when the identity service is there.
+    `headers=False`: the caller puts `SecurityHeaders` outermost itself (the
+    runtime's app, so that its own answers carry them too)."""
     web = build_web(deps)
     if providers is not None:
         web.providers = providers
@@ -86,12 +102,11 @@ def install_web(app: FastAPI, deps: WebDeps, providers: Providers | None = None)
     # Added innermost first: the guard checks every /admin path before its route;
     # the security headers wrap everything, the guard's redirects and 403 included.
     app.add_middleware(BackOfficeGuard, web=web)
-    tiles = [deps.settings.tile_url.split("/{")[0]] if deps.settings.tile_url else []
-    app.add_middleware(
-        SecurityHeaders,
-        csp=content_security_policy(img_sources=tiles, frame_sources=VIDEO_FRAME_SOURCES),
-        hsts=deps.settings.cookies_secure,
-    )
+    # Outside the guard: a revoked session is gone before anything reads it (ADR 0041).
+    app.add_middleware(SessionGate, web=web)
+    if headers:
+        app.add_middleware(SecurityHeaders, csp=web_csp(deps.settings),
+                           hsts=deps.settings.cookies_secure)
     return web
 
 

@@ -26,6 +26,7 @@ from services.identity.service import IdentityPorts
 from services.store.port import ReadStore
 from services.web.security import Csrf, Sessions
 from services.web.settings import WebSettings
+from services.web.throttle import LoginThrottle
 
 
 class CommandSender(Protocol):
@@ -79,6 +80,8 @@ class Web:
     admin_password_hash: str
     # Who is acting, for the JSON APIs and the pages alike (the identity pages fill it).
     providers: Providers = field(default_factory=Providers)
+    # Failed password logins per account and per client, with backoff (ADR 0042).
+    login_throttle: LoginThrottle = field(default_factory=lambda: LoginThrottle(""))
 
     @property
     def bus(self) -> Bus:

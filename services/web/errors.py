@@ -5,6 +5,8 @@ JSON error shape (ADR 0007)."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import FastAPI
 from fastapi.exception_handlers import http_exception_handler
 from starlette.exceptions import HTTPException
@@ -13,6 +15,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from services.core.errors import AccessRefused
 from services.identity.ratelimit import RateLimited
+from services.web.authz import ParticipantLoginRequired
 from services.web.deps import web_of
 from services.web.forms import LoginRequired
 from services.web.rendering import private_page, public_page
@@ -26,6 +29,11 @@ def _api(request: Request) -> bool:
 
 async def login_required(request: Request, exc: Exception) -> Response:
     return RedirectResponse(f"/admin/connexion?suite={request.url.path}", status_code=303)
+
+
+async def participant_login(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ParticipantLoginRequired)
+    return RedirectResponse(f"/connexion?suite={quote(exc.suite, safe='/')}", status_code=303)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -66,8 +74,21 @@ async def refused(request: Request, exc: Exception) -> Response:
         "message": exc.message}, status=exc.status)
 
 
+async def internal_error(request: Request, exc: Exception) -> Response:
+    """An unexpected failure (Starlette logs it): a French answer, never a trace."""
+    if _api(request):
+        return JSONResponse({"error": "internal", "field": None, "message":
+                             "Une erreur interne est survenue. Réessayez dans un instant."},
+                            status_code=500)
+    return private_page(request, web_of(request).env, "error.html", {
+        "heading": "Erreur interne", "message": "Une erreur est survenue de notre côté. "
+        "Réessayez dans un instant."}, status=500)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(LoginRequired, login_required)
+    app.add_exception_handler(ParticipantLoginRequired, participant_login)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RateLimited, too_many)
     app.add_exception_handler(AccessRefused, refused)
+    app.add_exception_handler(Exception, internal_error)

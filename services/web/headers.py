@@ -33,7 +33,7 @@ class SecurityHeaders:
             (b"cross-origin-opener-policy", b"same-origin"),
         ]
         if hsts:
-            headers.append((b"strict-transport-security", b"max-age=31536000"))
+            headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
         self._headers = headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -69,11 +69,15 @@ class Sessions:
         self.secure = secure
         self.cookie = cookie_name(SESSION_COOKIE, secure=secure)
 
-    def issue(self, user: str, *, now: float | None = None, **claims: str) -> str:
+    def issue(self, user: str, *, now: float | None = None, generation: int = 0,
+              **claims: str) -> str:
         """`claims`: `kind` ("admin" for the settings-configured account,
-        "participant" otherwise) and `level` (identity level) for participants."""
+        "participant" otherwise) and `level` (identity level) for participants.
+        `generation`: the subject's session generation now; revoking its sessions
+        raises it server-side, which ends this one (ADR 0041)."""
         now = time.time() if now is None else now
-        return self._signer.sign({**claims, "u": user, "exp": int(now) + self._ttl})
+        return self._signer.sign({**claims, "u": user, "g": generation,
+                                  "exp": int(now) + self._ttl})
 
     def claims(self, token: str | None, *, now: float | None = None) -> dict[str, Any] | None:
         """The session's claims (`u`: who, `kind`, `level`), None when absent,

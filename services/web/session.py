@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -14,7 +15,13 @@ from starlette.responses import Response
 
 from services.core.envelope import Actor
 from services.core.participants import ParticipantContext
-from services.identity.queries import CONSULTATION_SETTINGS, Capability, may
+from services.identity.queries import (
+    CONSULTATION_SETTINGS,
+    Capability,
+    admin_subject,
+    may,
+    session_generation,
+)
 from services.store.port import ReadStore
 from services.web.deps import Web
 
@@ -83,17 +90,35 @@ async def holder_of(web: Web, request: Request, consultation_id: str,
     return who.id
 
 
-def open_session(web: Web, response: Response, participant_id: str, level: str,
-                 proven: Iterable[str] = ()) -> None:
+def subject_of(claims: dict[str, Any]) -> str:
+    """Whose sessions these claims are: a participant id, or `admin:<user>`."""
+    user = str(claims["u"])
+    return admin_subject(user) if str(claims.get("kind") or "admin") == "admin" else user
+
+
+async def open_session(web: Web, response: Response, participant_id: str, level: str,
+                       proven: Iterable[str] = ()) -> None:
     """`proven`: consultations where an anonymous session solved the anti-robot
     proof, kept in the signed cookie (space-separated ids, the latest
     MAX_PROVEN), so a proof made for one consultation never opens another."""
     kept = " ".join(list(dict.fromkeys(proven))[-MAX_PROVEN:])
+    generation = await session_generation(web.store, participant_id)
     response.set_cookie(web.sessions.cookie,
                         web.sessions.issue(participant_id, kind="participant", level=level,
-                                           pow=kept),
+                                           pow=kept, generation=generation),
                         httponly=True, samesite="lax", secure=web.sessions.secure,
                         max_age=web.sessions.max_age, path="/")
+
+
+async def end_session(web: Web, request: Request, response: Response) -> None:
+    """Logout: the session ends server-side (every cookie of its subject, ADR 0041),
+    then in this browser."""
+    claims = web.sessions.claims(request.cookies.get(web.sessions.cookie))
+    if claims is not None and web.deps.bus is not None and web.deps.ports.get("identity"):
+        admin = str(claims.get("kind") or "admin") == "admin"
+        await web.identity.end_sessions(subject_of(claims), actor_id=str(claims["u"]),
+                                        role="organiser" if admin else "participant")
+    close_session(web, response)
 
 
 def close_session(web: Web, response: Response) -> None:

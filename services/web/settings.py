@@ -29,6 +29,9 @@ class WebSettings(BaseSettings):
     # Cookies carry `Secure` (and the `__Host-` prefix): unset means on, except in
     # development and tests served over plain http://127.0.0.1 (see ADR 0013).
     secure_cookies: bool | None = None
+    # Origins (https://host) whose video players pages may frame besides YouTube,
+    # Vimeo and Dailymotion: PeerTube instances, comma-separated (ADR 0043).
+    video_frame_hosts: str = ""
     page_size: int = 20
     upload_max_bytes: int = 10 * 1024 * 1024
     # Who publishes this site, for « Mentions légales » and « Données personnelles »
@@ -53,6 +56,13 @@ class WebSettings(BaseSettings):
     @property
     def is_development(self) -> bool:
         return self.environment == "development"
+
+    @property
+    def video_frame_origins(self) -> list[str]:
+        """Only https origins: a bare scheme would let any site be framed."""
+        found = [h.strip().rstrip("/") for h in self.video_frame_hosts.split(",")]
+        return [h for h in found if h.startswith("https://") and len(h) > len("https://")
+                and "*" not in h and " " not in h and ";" not in h]
 
     @property
     def cookies_secure(self) -> bool:

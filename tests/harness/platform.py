@@ -41,16 +41,18 @@ class Platform:
 
 @asynccontextmanager
 async def open_platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                        kafka_bootstrap: str | None = None) -> AsyncIterator[Platform]:
+                        kafka_bootstrap: str | None = None,
+                        env: dict[str, str] | None = None) -> AsyncIterator[Platform]:
     """Parlons embedded on SQLite in `tmp_path/var`, workers running, settings
-    from PARLONS_* variables set for the test only. With `kafka_bootstrap`, the
+    from PARLONS_* variables set for the test only (`env`: more of them, without the
+    prefix, e.g. {"ENVIRONMENT": "production"}). With `kafka_bootstrap`, the
     event log is that broker's topics instead (the distributed topology's log,
     every service's worker still in this process)."""
     for name, value in {"SECRET_KEY": "web-test-secret", "IDENTITY_SECRET": "id-test-secret",
                         "ENVIRONMENT": "development", "ADMIN_USER": "orga",
                         "ADMIN_PASSWORD_HASH": hash_password(ADMIN_PASSWORD),
                         "SECURE_COOKIES": "true", "PUBLIC_URL": "https://parlons.test",
-                        "RATE_LOGIN_PER_HOUR": "5"}.items():
+                        "RATE_LOGIN_PER_HOUR": "5", **(env or {})}.items():
         monkeypatch.setenv(f"PARLONS_{name}", value)
     clock = FixedClock(datetime.now(UTC))
     log: dict[str, object] = {"event_log": "sqlite"}

@@ -32,6 +32,10 @@ ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 15.0
 SEEDED_VOTE = "c-vote"
+# The processes' API token (PARLONS_API_TOKEN): creating a consultation over the
+# JSON API is the platform admin's, a machine client sends it (ADR 0040).
+API_TOKEN = "jeton-api-des-processus-de-test"
+MACHINE = {"Authorization": f"Bearer {API_TOKEN}"}
 
 
 def free_port() -> int:
@@ -48,7 +52,8 @@ class Parlons:
         self._file = out.open("wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "services.runtime", *args], cwd=ROOT,
-            env={**os.environ, **env}, stdout=self._file, stderr=subprocess.STDOUT,
+            env={**os.environ, "PARLONS_API_TOKEN": API_TOKEN, **env}, stdout=self._file,
+            stderr=subprocess.STDOUT,
         )
 
     def output(self) -> str:

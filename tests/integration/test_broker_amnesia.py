@@ -25,7 +25,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from harness.processes import ROOT, Parlons, start_serve, wait_until
+from harness.processes import MACHINE, ROOT, Parlons, start_serve, wait_until
 from kafka import KafkaAdminClient
 from tansu import Tansu
 
@@ -68,21 +68,25 @@ def test_broker_restarted_empty(processes: list[Parlons], tmp_path: Path) -> Non
         worker = Parlons(["worker", "consultation"], env, tmp_path / "worker.log")
         processes.append(worker)
 
-        first = httpx.post(f"{url}/api/consultations", json=consultation(1), timeout=30)
+        first = httpx.post(f"{url}/api/consultations", json=consultation(1), timeout=30,
+                           headers=MACHINE)
         assert first.status_code == 201, first.text
         first_id = first.json()["id"]
-        wait_until(lambda: httpx.get(f"{url}/api/consultations/{first_id}").status_code == 200,
+        wait_until(lambda: httpx.get(f"{url}/api/consultations/{first_id}",
+                                     headers=MACHINE).status_code == 200,
                    "the first consultation projected", processes)
 
         broker.kill()
-        down = httpx.post(f"{url}/api/consultations", json=consultation(2), timeout=30)
+        down = httpx.post(f"{url}/api/consultations", json=consultation(2), timeout=30,
+                           headers=MACHINE)
         assert down.status_code == 503, down.text
         assert httpx.get(f"{url}/readyz", timeout=30).status_code == 503
         time.sleep(BROKER_DOWN_S)
 
         broker = Tansu(port=broker.port).start()  # same address, nothing in it
         time.sleep(2)  # the clients reconnect and refresh their metadata
-        still = httpx.post(f"{url}/api/consultations", json=consultation(3), timeout=30)
+        still = httpx.post(f"{url}/api/consultations", json=consultation(3), timeout=30,
+                           headers=MACHINE)
         assert still.status_code == 503, still.text  # no topic to write to
         assert httpx.get(f"{url}/readyz", timeout=30).status_code == 503
         assert topics(broker.bootstrap) == []  # nobody re-created them with other counts
@@ -91,7 +95,8 @@ def test_broker_restarted_empty(processes: list[Parlons], tmp_path: Path) -> Non
         provision_topics(broker.bootstrap, REGISTRY.topics, cap_replication=True)
         wait_until(lambda: httpx.get(f"{url}/readyz").status_code == 200,
                    "the front ready again, without a restart", [front])
-        after = httpx.post(f"{url}/api/consultations", json=consultation(4), timeout=30)
+        after = httpx.post(f"{url}/api/consultations", json=consultation(4), timeout=30,
+                           headers=MACHINE)
         assert after.status_code == 201, after.text
         after_id = after.json()["id"]
         # the front noticed the log went back (it re-read it before deciding again)
@@ -106,7 +111,8 @@ def test_broker_restarted_empty(processes: list[Parlons], tmp_path: Path) -> Non
         assert worker.proc.returncode == AMNESIA_EXIT, worker.output()[-3000:]
         assert "event log behind" in worker.output()
         # ... and projected nothing of the new log over the old read model.
-        assert httpx.get(f"{url}/api/consultations/{after_id}").status_code == 404
+        assert httpx.get(f"{url}/api/consultations/{after_id}",
+                         headers=MACHINE).status_code == 404
 
         verify = subprocess.run(
             [sys.executable, "-m", "services.runtime", "verify"], cwd=ROOT,

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from harness.processes import ROOT, Parlons, free_port, start_serve, wait_until
+from harness.processes import MACHINE, ROOT, Parlons, free_port, start_serve, wait_until
 from kafka import KafkaAdminClient
 from tansu import Tansu
 
@@ -26,7 +26,7 @@ from services.runtime.settings import Settings
 
 def get_when_projected(url: str, cid: str, procs: Sequence[Parlons]) -> dict[str, Any]:
     def check() -> dict[str, Any] | None:
-        r = httpx.get(f"{url}/api/consultations/{cid}")
+        r = httpx.get(f"{url}/api/consultations/{cid}", headers=MACHINE)  # a draft
         return r.json() if r.status_code == 200 else None
 
     doc: dict[str, Any] = wait_until(check, f"consultation {cid} projected", procs)
@@ -52,7 +52,7 @@ def test_embedded_serve_creates_projects_and_reads_then_stops_cleanly(
     frozen = wait_until(lambda: (r := httpx.get(results).json())["frozen"] and r,
                         "the demo's vote results frozen", processes)
     assert sum(i["agree"]["agree"] for i in frozen["items"]) > 0, frozen
-    created = httpx.post(f"{url}/api/consultations", json=NEW)
+    created = httpx.post(f"{url}/api/consultations", json=NEW, headers=MACHINE)
     assert created.status_code == 201, created.text
     doc = get_when_projected(url, created.json()["id"], processes)
     assert (doc["title"], doc["slug"]) == (NEW["title"], NEW["slug"])
@@ -81,7 +81,7 @@ def test_distributed_serve_and_worker_over_kafka_then_replay(
                      tmp_path / "worker.log")
     processes.append(worker)
 
-    created = httpx.post(f"{url}/api/consultations", json=NEW)
+    created = httpx.post(f"{url}/api/consultations", json=NEW, headers=MACHINE)
     assert created.status_code == 201, created.text
     cid = created.json()["id"]
     # serve runs no projection: only the worker process can make this GET succeed
@@ -99,7 +99,8 @@ def test_distributed_serve_and_worker_over_kafka_then_replay(
     assert replay.returncode == 0, replay.stdout + replay.stderr
     counts = re.search(r"(\d+) events read, (\d+) applied", replay.stdout)
     assert counts and int(counts[2]) >= 1, replay.stdout  # it did rebuild something
-    assert httpx.get(f"{url}/api/consultations/{cid}").json() == doc  # same document rebuilt
+    # the same document rebuilt
+    assert httpx.get(f"{url}/api/consultations/{cid}", headers=MACHINE).json() == doc
 
 
 @pytest.mark.kafka

@@ -27,6 +27,8 @@ from services.runtime.services import ServiceSpec
 from services.runtime.settings import Settings
 from services.store.memory import MemoryReadStore
 
+API_TOKEN = "jeton-api-de-test"
+MACHINE = {"Authorization": f"Bearer {API_TOKEN}"}
 HAS_SQLITE_STORE = importlib.util.find_spec("services.store.sqlite") is not None
 LOGS = ["memory", "sqlite"]
 
@@ -38,6 +40,7 @@ def settings_for(tmp_path: Path, event_log: str) -> Settings:
         event_log=event_log,  # type: ignore[arg-type]
         read_store="sqlite" if HAS_SQLITE_STORE and event_log == "sqlite" else "memory",
         data_dir=tmp_path, worker_poll_timeout=0.05, worker_backoff_base=0.01,
+        api_token=API_TOKEN,
     )
 
 
@@ -51,8 +54,9 @@ async def platform(
 
 
 def _client(container: Container) -> Client:
+    """A machine client of the JSON API: it creates consultations with the API token."""
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(container)),
-                             base_url="http://parlons.test")
+                             base_url="http://parlons.test", headers=MACHINE)
 
 
 async def eventually(get: Callable[[], Awaitable[httpx.Response]]) -> httpx.Response:

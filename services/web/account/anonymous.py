@@ -16,6 +16,7 @@ from services.core.participants import check_participation
 from services.identity.queries import proof_of_work_required
 from services.store.port import ReadStore
 from services.web.account.login import safe_local
+from services.web.authz import PUBLIC_FORM
 from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
 from services.web.session import open_session, visitor
@@ -59,7 +60,7 @@ async def anonymous_form(request: Request, web: WebDep, consultation: str = "",
     return await page(web, request, consultation[:100], safe_local(suite))
 
 
-@router.post(PATH)
+@router.post(PATH, dependencies=PUBLIC_FORM)
 async def anonymous(request: Request, web: WebDep) -> Response:
     form = await checked_form(web, request)
     cid, suite = text(form, "consultation")[:100], safe_local(text(form, "suite") or "/")
@@ -83,5 +84,5 @@ async def anonymous(request: Request, web: WebDep) -> Response:
     pid = web.identity.anonymous_id(who.id if who else None)
     proven = [*(who.proven if who else ()), *([cid] if needs_proof else [])]
     response = RedirectResponse(suite, status_code=303)
-    open_session(web, response, pid, "anonymous", proven)
+    await open_session(web, response, pid, "anonymous", proven)
     return response

@@ -10,9 +10,10 @@ from starlette.responses import RedirectResponse, Response
 from services.core.errors import DomainError
 from services.identity.acting import SignedIn
 from services.web.account.providers import client_of
+from services.web.authz import PUBLIC_FORM
 from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
-from services.web.session import close_session, open_session
+from services.web.session import end_session, open_session
 
 SENT = "account/sent.html"
 LINK_ERROR = "account/link_error.html"
@@ -26,10 +27,10 @@ def safe_local(target: str) -> str:
     return target if ok else "/"
 
 
-def signed_in(web: Web, who: SignedIn) -> Response:
+async def signed_in(web: Web, who: SignedIn) -> Response:
     """To the account page, with a session at the level just reached."""
     response = RedirectResponse("/compte", status_code=303)
-    open_session(web, response, who.participant_id, who.level)
+    await open_session(web, response, who.participant_id, who.level)
     return response
 
 
@@ -38,7 +39,7 @@ async def register_form(request: Request, web: WebDep) -> Response:
     return admin_page(web, request, "account/register.html", {"values": {}})
 
 
-@router.post("/inscription")
+@router.post("/inscription", dependencies=PUBLIC_FORM)
 async def register(request: Request, web: WebDep) -> Response:
     form = await checked_form(web, request)
     values = {k: text(form, k) for k in ("email", "pseudonym", "postcode")}
@@ -56,7 +57,7 @@ async def login_form(request: Request, web: WebDep, suite: str = "/compte") -> R
         "values": {}, "suite": safe_local(suite), "oidc_label": web.identity.oidc.label})
 
 
-@router.post("/connexion")
+@router.post("/connexion", dependencies=PUBLIC_FORM)
 async def login(request: Request, web: WebDep) -> Response:
     form = await checked_form(web, request)
     raw = text(form, "email")
@@ -79,19 +80,19 @@ async def confirm_form(request: Request, web: WebDep, jeton: str = "") -> Respon
     return admin_page(web, request, "account/confirm.html", {"jeton": jeton})
 
 
-@router.post("/connexion/lien")
+@router.post("/connexion/lien", dependencies=PUBLIC_FORM)
 async def confirm(request: Request, web: WebDep) -> Response:
     form = await checked_form(web, request)
     try:
         who = await web.identity.confirm_link(client_of(web, request), text(form, "jeton"))
     except DomainError as e:
         return admin_page(web, request, LINK_ERROR, {"message": e.message}, status=400)
-    return signed_in(web, who)
+    return await signed_in(web, who)
 
 
-@router.post("/deconnexion")
+@router.post("/deconnexion", dependencies=PUBLIC_FORM)
 async def logout(request: Request, web: WebDep) -> Response:
     await checked_form(web, request)
     response = RedirectResponse("/", status_code=303)
-    close_session(web, response)
+    await end_session(web, request, response)
     return response

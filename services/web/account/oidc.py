@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from services.core.errors import DomainError
 from services.identity.oidc_signin import FLOW_SECONDS, PENDING_SECONDS, PendingIdentity
 from services.web.account.login import LINK_ERROR, signed_in
+from services.web.authz import PUBLIC_FORM
 from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
 
@@ -69,7 +70,7 @@ async def finish(request: Request, web: WebDep, code: str = "", state: str = "")
                             max_age=PENDING_SECONDS, httponly=True, samesite="lax",
                             secure=web.sessions.secure, path=NEW_ACCOUNT_PATH)
     else:
-        response = signed_in(web, outcome)
+        response = await signed_in(web, outcome)
     response.delete_cookie(flow_cookie, path=CALLBACK, secure=web.sessions.secure)
     return response
 
@@ -81,7 +82,7 @@ async def choose_form(request: Request, web: WebDep) -> Response:
     return _choose_page(web, request)
 
 
-@router.post(CHOOSE)
+@router.post(CHOOSE, dependencies=PUBLIC_FORM)
 async def choose(request: Request, web: WebDep) -> Response:
     form = await checked_form(web, request)
     who = _pending(web, request)
@@ -93,7 +94,7 @@ async def choose(request: Request, web: WebDep) -> Response:
     except DomainError as e:
         return _choose_page(web, request, values=values,
                             errors={e.field or "__all__": e.message}, status=400)
-    response = signed_in(web, signed)
+    response = await signed_in(web, signed)
     response.delete_cookie(_cookie(web, NEW_ACCOUNT_COOKIE), path=NEW_ACCOUNT_PATH,
                            secure=web.sessions.secure)
     return response

@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from services.core.participants import LEVEL_LABELS
 from services.identity.queries import consultations_with_role, identity_level
+from services.web.authz import PARTICIPANT_FORM
 from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
 from services.web.session import Visitor, close_session, visitor
@@ -51,7 +52,7 @@ async def export(request: Request, web: WebDep) -> Response:
                         "Content-Disposition": 'attachment; filename="mes-donnees.json"'})
 
 
-@router.post("/compte/effacement")
+@router.post("/compte/effacement", dependencies=PARTICIPANT_FORM)
 async def erase(request: Request, web: WebDep) -> Response:
     form = await checked_form(web, request)
     who = participant(web, request)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter
 from starlette.requests import Request
@@ -52,8 +53,9 @@ def check_api_csrf(web: Web, request: Request) -> None:
     if request.method in SAFE_METHODS:
         return
     origin = request.headers.get("origin")
-    own = f"{request.url.scheme}://{request.url.netloc}"
-    if origin is not None and origin != own:
+    # The host only, as for the forms (services/web/authz.py): behind a proxy
+    # terminating TLS the app sees http while the browser says https.
+    if origin is not None and urlsplit(origin).netloc != request.url.netloc:
         raise BAD_CSRF()
     if not web.csrf.valid(request.cookies.get(web.csrf.cookie),
                           request.headers.get(CSRF_HEADER)):
@@ -136,6 +138,24 @@ async def analyst(web: Web, request: Request) -> AnalystContext:
     return AnalystContext(who.id, readable)
 
 
+async def platform_admin(web: Web, request: Request) -> bool:
+    """The settings-configured admin's session, with its CSRF token on a state change."""
+    who = visitor(web, request)
+    if who is None or not who.is_admin:
+        return False
+    check_api_csrf(web, request)
+    return True
+
+
+async def team_member(web: Web, request: Request, consultation_id: str) -> bool:
+    """Does the session hold a team role (organiser, moderator, analyst, admin) on it."""
+    who = visitor(web, request)
+    if who is None:
+        return False
+    return who.is_admin or any([await may(web.store, who.id, consultation_id, capability)
+                                for capability in Capability])
+
+
 def client_of(web: Web, request: Request) -> str:
     """The rate limiter's key for this client: never the IP itself."""
     return web.identity.limits.client(request.client.host if request.client else "unknown")
@@ -172,4 +192,6 @@ def provide(web: Web, providers: Providers) -> None:
     providers.moderator = partial(moderator, web)
     providers.analyst = partial(analyst, web)
     providers.limit_contribution = partial(limit_contribution, web)
+    providers.platform_admin = partial(platform_admin, web)
+    providers.team_member = partial(team_member, web)
     providers.territory = web.identity.territory

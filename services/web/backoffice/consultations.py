@@ -18,6 +18,7 @@ from services.core.ids import new_id
 from services.core.values import iso, parse_iso
 from services.vote import model as vote_model
 from services.web import views
+from services.web.backoffice.guard import BACK_OFFICE
 from services.web.deps import Web, WebDep
 from services.web.forms import FormError, admin_page, checked_form, require_organiser, submit, text
 from services.web.rendering import private_page
@@ -25,7 +26,7 @@ from services.web.rendering import private_page
 PARIS = ZoneInfo("Europe/Paris")  # organisers type local times; events store UTC
 BLANK_PHASE_ROWS = 3
 
-router = APIRouter()
+router = APIRouter(dependencies=BACK_OFFICE)
 
 
 def parse_local(value: str, field: str) -> datetime:

@@ -21,6 +21,7 @@ from services.core.ids import new_id
 from services.web import views
 from services.web.backoffice import questionnaire_text
 from services.web.backoffice.consultations import parse_local
+from services.web.backoffice.guard import BACK_OFFICE
 from services.web.deps import Web, WebDep
 from services.web.forms import (
     FormError,
@@ -86,7 +87,7 @@ KINDS = {
         title_key="name"),
 }
 
-router = APIRouter()
+router = APIRouter(dependencies=BACK_OFFICE)
 
 
 def content_kind(request: Request) -> Kind:

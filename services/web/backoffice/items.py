@@ -20,6 +20,7 @@ from services.web import views
 from services.web.backoffice import questionnaire_text
 from services.web.backoffice.consultations import to_local_input
 from services.web.backoffice.content import KINDS, ContentKind, Kind, int_field, send_form
+from services.web.backoffice.guard import BACK_OFFICE
 from services.web.deps import WebDep
 from services.web.forms import (
     FormError,
@@ -36,7 +37,7 @@ REMOVABLE = {"questionnaires": k.RemoveQuestionnaire, "documents": k.RemoveDocum
 _MEETING_FIELDS = ("title", "description", "address", "postcode", "latitude", "longitude",
                    "capacity", "online_url")
 
-router = APIRouter()
+router = APIRouter(dependencies=BACK_OFFICE)
 
 
 def values_of(kind: str, doc: dict[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse, Response
 
 from services.core.errors import DomainError
 from services.identity.queries import proof_of_work_required
+from services.web.backoffice.guard import BACK_OFFICE
 from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
 from services.web.session import Visitor, visitor
@@ -18,7 +19,7 @@ ROLE_LABELS = {"participant": "Participant", "moderator": "Modération",
                "organiser": "Organisation", "analyst": "Analyse", "admin": "Administration"}
 ERASED = "(compte effacé)"
 
-router = APIRouter()
+router = APIRouter(dependencies=BACK_OFFICE)
 
 
 def _acting(web: Web, request: Request) -> Visitor:

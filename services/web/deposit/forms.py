@@ -28,6 +28,7 @@ from services.deposit.commands import SubmitArgument, SubmitComment, SubmitPropo
 from services.identity.queries import identity_level
 from services.store.port import Doc, ReadStore
 from services.web import views
+from services.web.authz import PARTICIPANT_FORM
 from services.web.deposit import answers as deposit_answers
 from services.web.deposit import views as deposit_views
 from services.web.deps import Web, WebDep
@@ -124,7 +125,7 @@ async def answer_form(request: Request, web: WebDep, slug: str, qid: str) -> Res
     return questionnaire_page(web, request, c, qn, {}, new_id(), {})
 
 
-@router.post("/consultations/{slug}/questionnaires/{qid}/repondre")
+@router.post("/consultations/{slug}/questionnaires/{qid}/repondre", dependencies=PARTICIPANT_FORM)
 async def answer(request: Request, web: WebDep, slug: str, qid: str) -> Response:
     form = await checked_form(web, request)
     c, qn = await questionnaire_of(web.store, slug, qid)
@@ -165,7 +166,7 @@ async def new_proposal(request: Request, web: WebDep, slug: str) -> Response:
     return proposal_form(web, request, c, {"cle": new_id()}, {})
 
 
-@router.post("/consultations/{slug}/propositions/nouvelle")
+@router.post("/consultations/{slug}/propositions/nouvelle", dependencies=PARTICIPANT_FORM)
 async def submit_proposal(request: Request, web: WebDep, slug: str) -> Response:
     form = await checked_form(web, request)
     c = await views.slug_or_404(web.store, slug)
@@ -224,12 +225,14 @@ async def on_proposal(web: Web, request: Request, slug: str, pid: str, kind: str
                             status_code=303)
 
 
-@router.post("/consultations/{slug}/propositions/{pid:ref}/arguments")
+@router.post("/consultations/{slug}/propositions/{pid:ref}/arguments",
+             dependencies=PARTICIPANT_FORM)
 async def submit_argument(request: Request, web: WebDep, slug: str, pid: str) -> Response:
     return await on_proposal(web, request, slug, pid, "argument", _argument)
 
 
-@router.post("/consultations/{slug}/propositions/{pid:ref}/commentaires")
+@router.post("/consultations/{slug}/propositions/{pid:ref}/commentaires",
+             dependencies=PARTICIPANT_FORM)
 async def submit_comment(request: Request, web: WebDep, slug: str, pid: str) -> Response:
     return await on_proposal(web, request, slug, pid, "comment", _comment)
 

@@ -15,6 +15,7 @@ from services.core.errors import DomainError
 from services.moderation.commands import SetCharter
 from services.moderation.model import charter_reasons
 from services.moderation.queue import ALL, CHARTERS, TRANSPARENCY
+from services.web.backoffice.guard import BACK_OFFICE
 from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form
 from services.web.rendering import public_page
@@ -63,7 +64,7 @@ async def charter(request: Request, web: WebDep, cid: str) -> Response:
     return await charter_page(web, request, cid)
 
 
-@router.post("/admin/moderation/{cid}/charte")
+@router.post("/admin/moderation/{cid}/charte", dependencies=BACK_OFFICE)
 async def save(request: Request, web: WebDep, cid: str) -> Response:
     form = await checked_form(web, request)
     raw = form.get("charte")

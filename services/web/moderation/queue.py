@@ -25,6 +25,7 @@ from services.moderation.commands import (
 from services.moderation.model import APPROVAL_REASONS, charter_reasons
 from services.moderation.queue import ALL, CAMPAIGNS, CHARTERS, ITEMS, QUEUE
 from services.store.port import Doc, ReadStore
+from services.web.backoffice.guard import BACK_OFFICE
 from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
 from services.web.session import visitor
@@ -39,7 +40,7 @@ KIND_LABELS = {"proposal": "Proposition", "response": "Réponse au questionnaire
                "argument": "Argument", "comment": "Commentaire"}
 SEVERITY_LABELS = {0: "—", 1: "Faible", 2: "Moyenne", 3: "Élevée"}
 
-router = APIRouter()
+router = APIRouter(dependencies=BACK_OFFICE)
 
 
 def base(cid: str) -> str:

@@ -23,6 +23,7 @@ from services.search.port import SearchRequest
 from services.search.saved import SAVED, DeleteSavedSearch, SaveSearch, kept_params
 from services.search.workspace import export_csv
 from services.web import views
+from services.web.backoffice.guard import BACK_OFFICE
 from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
 from services.web.search import view as sv
@@ -30,7 +31,7 @@ from services.web.session import holder_of
 
 SAVED_SHOWN = 100
 
-router = APIRouter()
+router = APIRouter(dependencies=BACK_OFFICE)
 
 
 def base(cid: str) -> str:

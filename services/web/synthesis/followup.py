@@ -19,11 +19,12 @@ from services.synthesis.followup import model as fm
 from services.synthesis.followup.tables import RESPONSES
 from services.synthesis.runs.tables import ALL, PUBLISHED
 from services.web import views
+from services.web.backoffice.guard import BACK_OFFICE
 from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
 from services.web.session import holder_of
 
-router = APIRouter()
+router = APIRouter(dependencies=BACK_OFFICE)
 
 
 async def followup_page(web: Web, request: Request, cid: str, *,

@@ -21,6 +21,7 @@ from services.identity.queries import Capability
 from services.synthesis.runs import commands as rc
 from services.synthesis.runs.tables import ALL, PUBLISHED, RUNS, THEMES
 from services.web import views
+from services.web.backoffice.guard import BACK_OFFICE
 from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
 from services.web.session import holder_of
@@ -31,7 +32,7 @@ MODES = {"full": "Analyse complète", "incremental": "Mise à jour (nouvelles co
 RUN_STATES = {"pending": "En cours", "done": "Terminée", "failed": "Échec"}
 RUN = "/admin/analyse/{cid}/synthese/analyses/{run_id}"
 
-router = APIRouter()
+router = APIRouter(dependencies=BACK_OFFICE)
 
 
 def base(cid: str) -> str:

@@ -37,6 +37,7 @@ from services.synthesis.stats.projection import UNKNOWN as NOT_RECORDED
 from services.synthesis.stats.read import closed_question_stats, questionnaire_of
 from services.territory.geography import DEPARTEMENTS, REGIONS
 from services.web import views
+from services.web.backoffice.guard import BACK_OFFICE
 from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
 from services.web.rendering import public_page
@@ -115,7 +116,7 @@ async def publication(request: Request, web: WebDep, cid: str) -> Response:
         "files": _published(opendata_root(web), cid)})
 
 
-@router.post("/admin/donnees-ouvertes/{cid}")
+@router.post("/admin/donnees-ouvertes/{cid}", dependencies=BACK_OFFICE)
 async def set_publication(request: Request, web: WebDep, cid: str) -> Response:
     form = await checked_form(web, request)
     await holder_of(web, request, cid, Capability.MANAGE)

@@ -24,6 +24,7 @@ from services.vote.commands import CastBallot, WithdrawBallot
 from services.vote.projections import BALLOTS, FROZEN, RANKINGS, TALLIES, tally_partition
 from services.vote.recount import compare
 from services.vote.sequence import sequence_for
+from services.web.authz import PARTICIPANT_FORM
 from services.web.deps import WebDep
 from services.web.forms import admin_page, checked_form, text
 from services.web.rendering import public_page
@@ -86,7 +87,8 @@ async def sequence_json(cid: str, request: Request, web: WebDep,
 
 
 # `ref`: an item id is never a page name, so /vote/{cid}/classement is the ranking's.
-@router.post("/vote/{cid}/{item_id:ref}", dependencies=[Depends(limit_contribution)])
+@router.post("/vote/{cid}/{item_id:ref}",
+             dependencies=[*PARTICIPANT_FORM, Depends(limit_contribution)])
 async def cast(cid: str, item_id: str, request: Request, web: WebDep) -> Response:
     who = await session_participant(web, request)
     if who is None:

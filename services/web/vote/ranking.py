@@ -20,6 +20,7 @@ from services.vote import model
 from services.vote.commands import CastRanking
 from services.vote.items import StorePublishedItems
 from services.vote.projections import BALLOTS, SETTINGS, ranking_key
+from services.web.authz import PARTICIPANT_FORM
 from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
 from services.web.session import session_participant
@@ -70,7 +71,8 @@ async def ranking_form(cid: str, request: Request, web: WebDep) -> Response:
                               saved=request.query_params.get("ok") == "1")
 
 
-@router.post("/vote/{cid}/classement", dependencies=[Depends(limit_contribution)])
+@router.post("/vote/{cid}/classement",
+             dependencies=[*PARTICIPANT_FORM, Depends(limit_contribution)])
 async def rank(cid: str, request: Request, web: WebDep) -> Response:
     who = await session_participant(web, request)
     if who is None:

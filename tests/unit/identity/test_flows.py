@@ -117,7 +117,7 @@ async def test_registration_sends_one_magic_link_that_signs_in(world: World) -> 
     pid = await register(world, email="Aline@EXEMPLE.fr")
     mails = await world.mails()
     assert [m["to"] for m in mails] == ["Aline@exemple.fr"]
-    assert "Bonjour Aline" in mails[0]["body"] and "valable 15 minutes" in mails[0]["body"]
+    assert "Bonjour Aline" in mails[0]["body"] and "valable 10 minutes" in mails[0]["body"]
     token = await world.link("Aline@exemple.fr")
     world.flows.check_link(token)  # opening it changes nothing
     assert await world.events() == ["PseudonymReserved", "ParticipantRegistered"]

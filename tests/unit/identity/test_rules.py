@@ -70,28 +70,49 @@ def links(clock: FixedClock) -> MagicLinks:
 
 async def test_magic_link_works_once() -> None:
     ml = links(FixedClock(T0))
-    token = ml.issue("p-1")
+    token = await ml.issue("p-1")
     assert (await ml.consume(token)).participant_id == "p-1"
     with pytest.raises(DomainError) as err:
         await ml.consume(token)
     assert err.value.code == "used_link" and "déjà servi" in err.value.message
 
 
-async def test_magic_link_expires_after_15_minutes() -> None:
+async def test_magic_link_expires_after_10_minutes() -> None:
     clock = FixedClock(T0)
     ml = links(clock)
-    token = ml.issue("p-1")
-    clock.advance(timedelta(minutes=15, seconds=1))
+    token = await ml.issue("p-1")
+    clock.advance(timedelta(minutes=10, seconds=1))
     with pytest.raises(DomainError) as err:
         await ml.consume(token)
-    assert err.value.code == "expired_link" and "expiré" in err.value.message
+    assert err.value.code == "expired_link" and "10 minutes" in err.value.message
+
+
+async def test_magic_links_never_live_more_than_10_minutes() -> None:
+    clock = FixedClock(T0)
+    ml = MagicLinks("secret", ledger=MemoryTokenLedger(), clock=clock, minutes=15)
+    token = await ml.issue("p-1")
+    clock.advance(timedelta(minutes=10, seconds=1))
+    with pytest.raises(DomainError):
+        await ml.consume(token)
+
+
+async def test_a_new_link_revokes_the_previous_one() -> None:
+    ml = links(FixedClock(T0))
+    older = await ml.issue("p-1")
+    newer = await ml.issue("p-1")
+    other = await ml.issue("p-2")  # somebody else's link changes nothing of p-1's
+    with pytest.raises(DomainError) as err:
+        await ml.consume(older)
+    assert err.value.code == "replaced_link" and "plus récent" in err.value.message
+    assert (await ml.consume(newer)).participant_id == "p-1"
+    assert (await ml.consume(other)).participant_id == "p-2"
 
 
 @pytest.mark.parametrize("forge", [lambda t: t[:-2] + "xx", lambda t: "x" + t, lambda t: "",
                                    lambda t: t.split(".")[0]])
 async def test_forged_magic_link_is_refused(forge: object) -> None:
     ml = links(FixedClock(T0))
-    token = ml.issue("p-1")
+    token = await ml.issue("p-1")
     with pytest.raises(DomainError) as err:
         await ml.consume(forge(token))  # type: ignore[operator]
     assert err.value.code == "invalid_link"
@@ -100,7 +121,7 @@ async def test_forged_magic_link_is_refused(forge: object) -> None:
 async def test_a_link_signed_with_another_secret_is_refused() -> None:
     other = MagicLinks("other", ledger=MemoryTokenLedger(), clock=FixedClock(T0))
     with pytest.raises(DomainError):
-        await links(FixedClock(T0)).consume(other.issue("p-1"))
+        await links(FixedClock(T0)).consume(await other.issue("p-1"))
 
 
 async def test_proof_of_work_round_trip_and_single_use() -> None:

@@ -1,0 +1,78 @@
+"""The web front end's authorization dependencies (ADR 0040): the anti-forgery
+check of every state change and the participant a participation form needs.
+The back office's role check is `backoffice.guard.back_office`. Each is marked
+(`services.apikit.authz`) so that a test walks the route table for them."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from fastapi import Depends
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+from services.apikit.authz import Checks, authorizes
+from services.web.deps import web_of
+from services.web.security import CSRF_FIELD
+from services.web.session import visitor
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "x-csrf-token"
+FORGED = ("Le formulaire a expiré ou ne vient pas de ce site. "
+          "Rechargez la page et recommencez.")
+
+
+class ParticipantLoginRequired(Exception):
+    """A participation form posted without a participant's session (expired,
+    revoked, never opened): the login page, then back to `suite`."""
+
+    def __init__(self, suite: str) -> None:
+        super().__init__(suite)
+        self.suite = suite
+
+
+@authorizes(Checks.CSRF)
+async def csrf_protected(request: Request) -> None:
+    """A state change must come from this site: its `Origin`, when the browser
+    sends one, is ours, and it carries the signed double-submit token (form field
+    or `X-CSRF-Token` header) bound to this browser's CSRF cookie."""
+    if request.method in SAFE_METHODS:
+        return
+    web = web_of(request)
+    origin = request.headers.get("origin")
+    # The host only: behind a proxy terminating TLS the app may see http while the
+    # browser says https. Another site's page names its own host.
+    if origin is not None and urlsplit(origin).netloc != request.url.netloc:
+        raise HTTPException(403, FORGED)
+    token = request.headers.get(CSRF_HEADER)
+    if token is None and "form" in request.headers.get("content-type", ""):
+        form = await request.form()  # kept by the request: the route reads the same
+        field = form.get(CSRF_FIELD)
+        token = field if isinstance(field, str) else None
+    if not web.csrf.valid(request.cookies.get(web.csrf.cookie), token):
+        raise HTTPException(403, FORGED)
+
+
+@authorizes(Checks.ROLE)
+async def participant_session(request: Request) -> None:
+    """A participant's session (e-mail, verified or anonymous): else the login
+    page, back to the page the form was on."""
+    who = visitor(web_of(request), request)
+    if who is None or who.kind != "participant":
+        raise ParticipantLoginRequired(_page_of(request))
+
+
+def _page_of(request: Request) -> str:
+    """The page the form was posted from when it is one of ours, else home."""
+    referer = request.headers.get("referer", "")
+    own = f"{request.url.scheme}://{request.url.netloc}/"
+    path = "/" + referer[len(own):] if referer.startswith(own) else "/"
+    return path if not path.startswith("//") and "\\" not in path else "/"
+
+
+CsrfProtected = Depends(csrf_protected)
+ParticipantSession = Depends(participant_session)
+# Every state change of a participation form: a participant, from this site.
+PARTICIPANT_FORM = [CsrfProtected, ParticipantSession]
+# Forms anyone may post (login, registration...): from this site.
+PUBLIC_FORM = [CsrfProtected]
