@@ -30,6 +30,9 @@ class WebSettings(BaseSettings):
     # development and tests served over plain http://127.0.0.1 (see ADR 0013).
     secure_cookies: bool | None = None
     page_size: int = 20
+    # Reverse proxies whose X-Forwarded-For names the client for rate limits:
+    # addresses or CIDR blocks, comma-separated; empty = the socket peer (ADR 0045).
+    trusted_proxies: str = ""
     upload_max_bytes: int = 10 * 1024 * 1024
 
     @property

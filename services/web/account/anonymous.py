@@ -16,6 +16,7 @@ from services.core.participants import check_participation
 from services.identity.queries import proof_of_work_required
 from services.store.port import ReadStore
 from services.web.account.login import safe_local
+from services.web.account.providers import client_of
 from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
 from services.web.session import open_session, visitor
@@ -47,7 +48,7 @@ async def page(web: Web, request: Request, cid: str, suite: str, *, wait_ticket:
     if context["refusal"]:
         status = 403
     elif cid and await proof_of_work_required(web.store, cid):
-        challenge = web.identity.challenge(wait_ticket)
+        challenge = await web.identity.challenge(cid, client_of(web, request), wait_ticket)
         context.update(challenge=challenge.challenge, bits=challenge.bits,
                        wait_ticket=challenge.wait_ticket, wait_seconds=challenge.wait_seconds)
     return admin_page(web, request, PAGE, context, status=status)
@@ -68,7 +69,7 @@ async def anonymous(request: Request, web: WebDep) -> Response:
     needs_proof = bool(cid) and await proof_of_work_required(web.store, cid)
     if needs_proof:
         try:
-            await web.identity.check_proof(wait_ticket=text(form, "attente"),
+            await web.identity.check_proof(cid, wait_ticket=text(form, "attente"),
                                            challenge=text(form, "pow_challenge"),
                                            nonce=text(form, "pow_nonce"))
         except DomainError as e:

@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from services.apikit.deps import limit_contribution
+from services.apikit.deps import rate_limited
 from services.core.errors import DomainError
 from services.core.participants import ParticipantContext
 from services.store.port import ReadStore
@@ -86,7 +86,7 @@ async def sequence_json(cid: str, request: Request, web: WebDep,
 
 
 # `ref`: an item id is never a page name, so /vote/{cid}/classement is the ranking's.
-@router.post("/vote/{cid}/{item_id:ref}", dependencies=[Depends(limit_contribution)])
+@router.post("/vote/{cid}/{item_id:ref}", dependencies=[rate_limited("vote")])
 async def cast(cid: str, item_id: str, request: Request, web: WebDep) -> Response:
     who = await session_participant(web, request)
     if who is None:
