@@ -31,6 +31,7 @@ from services.core.participants import LEVEL_LABELS
 from services.identity.queries import Capability
 from services.synthesis.opendata.dictionary import dictionary_markdown
 from services.synthesis.opendata.export import OpenDataExport
+from services.synthesis.opendata.kanonymity import min_cell_setting
 from services.synthesis.opendata.publish import FILE_NAME, questionnaires_of
 from services.synthesis.opendata.settings import SetOpenDataPublication, publishes_daily
 from services.synthesis.stats.projection import UNKNOWN as NOT_RECORDED
@@ -101,7 +102,7 @@ async def download(request: Request, web: WebDep, cid: str, name: str) -> Respon
                "Cache-Control": "no-store"}
     if ext == "-dictionnaire.md":
         return Response(dictionary_markdown(c, qn), media_type=MEDIA[ext], headers=headers)
-    export = OpenDataExport(web.store)
+    export = OpenDataExport(web.store, min_cell=min_cell_setting())  # ADR 0047
     body: AsyncIterator[bytes] = export.csv(qn) if ext == ".csv" else export.json(qn)
     return StreamingResponse(body, media_type=MEDIA[ext], headers=headers)
 
