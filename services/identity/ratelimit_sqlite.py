@@ -6,31 +6,35 @@ the last request of a budget (ADR 0045).
 
 Counters are not precious: `synchronous=OFF` (a crash may forget the last few
 hits, never corrupt the file) and a file of its own, so the limiter never waits
-behind the event log's or the read store's writers. One connection, used from
-one worker thread, so the event loop never waits on the file lock.
+behind the event log's or the read store's writers. One connection, used by
+one thread at a time from the loop's executor, so the event loop never waits on
+the file lock and the limiter holds no thread of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from services.identity.ratelimit import Budget, RateLimiter, Verdict, decide
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS rate_tat (key TEXT PRIMARY KEY, tat REAL NOT NULL)"
-PURGE_EVERY = 5000  # hits between two deletions of the keys whose TAT has passed
+# Seconds between two deletions of the keys whose TAT has passed: a key (a
+# participant id, a rotating hash of an address) stays at most its window (an
+# hour at most) and this long after its last request.
+PURGE_EVERY = 60.0
 
 
 class SqliteRateLimiter(RateLimiter):
     def __init__(self, path: Path) -> None:
         self.path = path
         self._conn: sqlite3.Connection | None = None
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ratelimit")
-        self._hits = 0
+        self._lock = threading.Lock()
+        self._purged = 0.0
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -44,6 +48,10 @@ class SqliteRateLimiter(RateLimiter):
         return self._conn
 
     def _hit(self, budgets: Sequence[Budget], now: float) -> Verdict:
+        with self._lock:
+            return self._hit_locked(budgets, now)
+
+    def _hit_locked(self, budgets: Sequence[Budget], now: float) -> Verdict:
         conn = self._connection()
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -56,9 +64,9 @@ class SqliteRateLimiter(RateLimiter):
                 conn.executemany("INSERT INTO rate_tat VALUES (?, ?) ON CONFLICT(key) "
                                  "DO UPDATE SET tat=excluded.tat",
                                  [(b.key, t) for b, t in zip(budgets, moved, strict=True)])
-            self._hits += 1
-            if self._hits % PURGE_EVERY == 0:
+            if now - self._purged >= PURGE_EVERY:
                 conn.execute("DELETE FROM rate_tat WHERE tat < ?", (now,))
+                self._purged = now
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -67,13 +75,12 @@ class SqliteRateLimiter(RateLimiter):
 
     async def hit(self, budgets: Sequence[Budget], *, now: float | None = None) -> Verdict:
         at = time.time() if now is None else now
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._thread, self._hit, budgets, at)
+        return await asyncio.to_thread(self._hit, budgets, at)
 
     async def close(self) -> None:
         def shut() -> None:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-        await asyncio.get_running_loop().run_in_executor(self._thread, shut)
-        self._thread.shutdown(wait=False)
+            with self._lock:
+                if self._conn is not None:
+                    self._conn.close()
+                    self._conn = None
+        await asyncio.to_thread(shut)

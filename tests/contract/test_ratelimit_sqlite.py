@@ -51,3 +51,17 @@ async def test_processes_over_one_data_folder_share_one_budget(tmp_path: Path) -
     here = SqliteRateLimiter(path)
     assert not (await here.hit([Budget("comment:c:shared", 30, 60)], now=100.0)).allowed
     await here.close()
+
+
+async def test_keys_whose_time_has_passed_are_deleted(tmp_path: Path) -> None:
+    """A key names a participant or an address's rotating hash: it does not
+    outlive its window by more than a minute while requests come."""
+    import sqlite3
+
+    limiter = SqliteRateLimiter(tmp_path / "ratelimit.db")
+    await limiter.hit([Budget("vote:i:p-erased", 30, 60)], now=1000.0)
+    await limiter.hit([Budget("vote:i:p-other", 30, 60)], now=1000.0 + 61 + 60)
+    with sqlite3.connect(tmp_path / "ratelimit.db") as db:
+        keys = [k for (k,) in db.execute("SELECT key FROM rate_tat")]
+    assert keys == ["vote:i:p-other"]
+    await limiter.close()
