@@ -111,25 +111,21 @@ class IdentityFlows(Acting):
         (one participant across consultations), else a new one."""
         return current or model.new_participant_id()
 
-    async def challenge(self, consultation_id: str, client: str,
-                        wait_ticket: str = "") -> Challenge:
+    def challenge(self, consultation_id: str, wait_ticket: str = "") -> Challenge:
         """A challenge and a wait ticket bound to opening an anonymous session in
         this consultation. `wait_ticket`: the one a too-early visitor already
-        holds (kept, so the wait already done counts, and the queue of this
-        client's tickets does not grow)."""
+        holds (kept, so the wait already done counts)."""
         pow_, scope = self.ports.pow, anonymous_scope(consultation_id)
-        wait = pow_.wait_seconds
-        if not wait_ticket:
-            wait_ticket, wait = await pow_.wait_ticket(scope, client)
-        return Challenge(pow_.challenge(scope), pow_.bits, wait_ticket, wait)
+        return Challenge(pow_.challenge(scope), pow_.bits,
+                         wait_ticket or pow_.wait_ticket(scope), pow_.wait_seconds)
 
-    async def check_proof(self, consultation_id: str, *, wait_ticket: str, challenge: str,
-                          nonce: str) -> None:
-        """Either the browser's work or the no-JavaScript wait (single use), made
-        for this very consultation."""
+    async def check_proof(self, consultation_id: str, client: str, *, wait_ticket: str,
+                          challenge: str, nonce: str) -> None:
+        """Either the browser's work or the no-JavaScript wait (single use, one
+        per wait and client), made for this very consultation."""
         scope = anonymous_scope(consultation_id)
         if wait_ticket:
-            await self.ports.pow.verify_wait(wait_ticket, scope)
+            await self.ports.pow.verify_wait(wait_ticket, scope, client)
         else:
             await self.ports.pow.verify(challenge, nonce, scope)
 

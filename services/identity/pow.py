@@ -8,9 +8,8 @@ a solved challenge is single-use through the token ledger.
 Every challenge and wait ticket is bound to its scope (the action and the
 consultation: `anonymous:<consultation id>`), signed into it, so a proof made
 for one consultation opens no other. The no-JavaScript wait cannot be batched
-(ADR 0046): a client's wait tickets queue one behind the other in the shared
-rate limiter (each matures `wait_seconds` after the previous one), so forty
-tickets fetched at once cost forty waits, not one.
+(ADR 0046): a client redeems one wait ticket per `wait_seconds`, counted in the
+shared rate limiter, so forty tickets fetched at once cost forty waits, not one.
 """
 
 from __future__ import annotations
@@ -65,26 +64,21 @@ class ProofOfWork:
         if not await self._ledger.consume("pow:" + body, expires):
             raise REFUSED()
 
-    async def wait_ticket(self, scope: str, client: str) -> tuple[str, int]:
-        """The no-JavaScript path: a signed ticket for `scope`, valid once this
-        client's queue reaches it (`wait_seconds` after its previous ticket, or
-        from now) until the challenge's expiry; and the seconds to wait. Waiting
-        costs a bot time as the hash does, one wait per ticket. `RateLimited`
-        when the client's queue is longer than a ticket lives."""
-        if self._limiter is None:
-            raise REFUSED()
+    def wait_ticket(self, scope: str) -> str:
+        """The no-JavaScript path: a signed ticket for `scope`, valid from
+        `wait_seconds` from now until the challenge's expiry. Issuing one changes
+        nothing (a GET shows it): the wait is spent when it is redeemed."""
         now = self._clock.now()
-        ttl = self._ttl.total_seconds()
-        place = await enforce(self._limiter, [Budget(
-            f"pow-wait:{client}", max(1, int(ttl // self.wait_seconds)), ttl)],
-            now=now.timestamp())
-        wait = max(self.wait_seconds, round(place.backlog))
-        not_before = int(now.timestamp()) + wait
-        exp = int((now + self._ttl).timestamp()) + wait
+        not_before = int(now.timestamp()) + self.wait_seconds
+        exp = int((now + self._ttl).timestamp()) + self.wait_seconds
         body = f"w{secrets.token_hex(8)}.{not_before}.{exp}.{self._scope(scope)}"
-        return f"{body}.{self._mac(body)}", wait
+        return f"{body}.{self._mac(body)}"
 
-    async def verify_wait(self, ticket: str, scope: str) -> None:
+    async def verify_wait(self, ticket: str, scope: str, client: str) -> None:
+        """A ripe ticket for `scope`, used once; and one redemption per
+        `wait_seconds` per client, counted in the shared rate limiter, so tickets
+        gathered in a batch ripen together but are spent one wait apart
+        (`RateLimited` with the time to the next one)."""
         body, _, mac = ticket.rpartition(".")
         if not body.startswith("w") or not hmac.compare_digest(mac, self._mac(body)):
             raise REFUSED()
@@ -96,7 +90,11 @@ class ProofOfWork:
         if now < int(not_before):
             raise TOO_EARLY()
         expires = datetime.fromtimestamp(int(exp), self._clock.now().tzinfo)
-        if now >= int(exp) or not await self._ledger.consume("pow:" + body, expires):
+        if now >= int(exp) or self._limiter is None:
+            raise REFUSED()
+        await enforce(self._limiter, [Budget(f"pow-wait:{client}", 1, self.wait_seconds)],
+                      now=now)
+        if not await self._ledger.consume("pow:" + body, expires):
             raise REFUSED()
 
     def _scope(self, scope: str) -> str:

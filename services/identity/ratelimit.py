@@ -49,9 +49,6 @@ class Budget:
 class Verdict:
     allowed: bool
     retry_after: int = 0  # seconds, when refused
-    # seconds from now to the TAT this request left behind: the backlog of the
-    # first budget (a queue of wait tickets reads its place in it)
-    backlog: float = 0.0
 
 
 def decide(budgets: Sequence[Budget], tats: Sequence[float], now: float
@@ -65,7 +62,7 @@ def decide(budgets: Sequence[Budget], tats: Sequence[float], now: float
             if t - now > b.window + 1e-9]
     if over:
         return Verdict(False, max(1, math.ceil(max(over)))), list(tats)
-    return Verdict(True, backlog=moved[0] - now if moved else 0.0), moved
+    return Verdict(True), moved
 
 
 class RateLimiter(ABC):

@@ -1,6 +1,6 @@
 """The rate-limiter contract (services/identity/ratelimit.py), run against every
-adapter: GCRA budgets, several keys counted atomically or not at all, and the
-backlog a queue of wait tickets reads. Subclass `RateLimiterContract` once per
+adapter: GCRA budgets, several keys counted atomically or not at all, and no
+budget exceeded by concurrent hits. Subclass `RateLimiterContract` once per
 adapter in `test_ratelimit_<adapter>.py` and implement `make_limiter()`; a
 server adapter must also share its counters between two instances (`share`)."""
 
@@ -47,13 +47,6 @@ class RateLimiterContract(ABC):
         for _ in range(10):  # the refusal spent nothing of the client's budget
             assert (await limiter.hit([Budget(client, 10, 60)], now=0.0)).allowed
         assert not (await limiter.hit([Budget(client, 10, 60)], now=0.0)).allowed
-
-    async def test_the_backlog_is_the_place_in_the_queue(self) -> None:
-        limiter, k = await self.make_limiter(), key("queue")
-        places = [(await limiter.hit([Budget(k, 20, 600)], now=50.0)).backlog
-                  for _ in range(3)]
-        assert places == [30.0, 60.0, 90.0]
-        assert (await limiter.hit([Budget(k, 20, 600)], now=500.0)).backlog == 30.0
 
     async def test_concurrent_hits_never_exceed_the_budget(self) -> None:
         limiters = [await self.make_limiter(), await self.make_limiter()]
