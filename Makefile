@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run run-distributed test test-fast test-broker-amnesia test-kill-soak lint bench install clean sbom
+.PHONY: run run-distributed test test-fast test-broker-amnesia test-kill-soak accessibility-audit lint bench install clean sbom
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -29,6 +29,12 @@ test-broker-amnesia: $(STAMP)  ## the broker stopped 30 s and restarted empty (A
 
 test-kill-soak: $(STAMP)  ## 10 minutes of SIGKILLs every 5-20 s under writers, both topologies
 	PARLONS_TEST_SOAK_S=600 $(BIN)/pytest -q -s tests/integration/test_kill_soak.py
+
+accessibility-audit: $(STAMP) assets chromium  ## the browser tests' axe-core results -> /accessibilite
+	rm -rf var/axe && mkdir -p var/axe
+	PARLONS_AXE_RECORD=$(CURDIR)/var/axe $(BIN)/pytest -q tests/e2e
+	$(BIN)/python -m services.web.public.audit_summary var/axe \
+	  > services/web/public/data/accessibility_audit.json
 
 lint: $(STAMP)  ## ruff, mypy strict, the layering contracts (pyproject: importlinter), bandit
 	$(BIN)/ruff check services tests bench

@@ -125,7 +125,7 @@ async def measure(bootstrap: str | None = None, n: int = 5000) -> dict[str, floa
     from kafka.admin import NewTopic
     from kafka.errors import TopicAlreadyExistsError
 
-    provision_topics(bootstrap, SchemaRegistry().topics)
+    provision_topics(bootstrap, SchemaRegistry().topics, cap_replication=True)
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
     try:
         admin.create_topics([NewTopic(RAW_TOPIC, 3, 1)])

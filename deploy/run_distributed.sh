@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The distributed topology on one machine, for development: a Kafka-protocol
 # broker (Tansu, memory storage), topics provisioned from schemas/topics.yaml,
-# one projection worker process per service, and the HTTP front process.
+# one projection worker process per service, a job scheduler, and the HTTP front
+# process.
 # Read models go to a shared SQLite file (Cassandra in production).
 # A worker that dies is restarted after a pause (deploy/supervise.sh: a limit on
 # restarts avoids a hot loop; exit code 3, "the log lost what I had seen", is not
@@ -17,6 +18,7 @@ BIN=.venv/bin
 PORT=${PARLONS_KAFKA_PORT:-19092}
 export PARLONS_EVENT_LOG=kafka
 export PARLONS_KAFKA_BOOTSTRAP="127.0.0.1:${PORT}"
+export PARLONS_KAFKA_DEV_CAP_REPLICATION=1  # one broker: topics get one replica
 export PARLONS_DATA_DIR=${PARLONS_DATA_DIR:-./var/distributed}
 mkdir -p "$PARLONS_DATA_DIR"
 rm -f "$PARLONS_DATA_DIR"/read.db*   # the broker starts empty: so must the projections
@@ -36,6 +38,10 @@ for service in $($BIN/python -m services.runtime.list_services --with-projection
   supervise "worker $service" $BIN/parlons worker "$service" &
   pids+=($!)
 done
+# the periodic jobs (freeze results, theme runs and digests, retention, open data),
+# each claimed once per period in the log (ADR 0034)
+supervise "scheduler" $BIN/parlons scheduler &
+pids+=($!)
 $BIN/parlons serve --no-workers --demo &
 pids+=($!)
 wait -n

@@ -21,7 +21,7 @@ from services.eventlog.kafka import provision_topics
 def tansu_broker() -> Iterator[Tansu]:
     broker = Tansu().start()
     try:
-        provision_topics(broker.bootstrap, SchemaRegistry().topics)
+        provision_topics(broker.bootstrap, SchemaRegistry().topics, cap_replication=True)
         yield broker
     finally:
         broker.stop()

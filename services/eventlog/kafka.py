@@ -32,6 +32,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -43,8 +44,10 @@ from services.core.schema_registry import TopicSpec
 from services.eventlog.kafka_clients import no_topic_auto_creation
 from services.eventlog.kafka_index import Where, WriterIndex
 from services.eventlog.kafka_reader import PartitionReader, decode
+from services.eventlog.kafka_security import KafkaSecurity
 from services.eventlog.kafka_subscription import KafkaSubscription
 from services.eventlog.kafka_topics import (
+    ReplicationUnavailable,
     TopicMismatch,
     create_topics,
     delete_group,
@@ -53,7 +56,8 @@ from services.eventlog.kafka_topics import (
 )
 from services.eventlog.port import EventLog, Mark, Position, Recorded, Subscription
 
-__all__ = ["KafkaEventLog", "TopicMismatch", "create_topics", "provision_topics"]
+__all__ = ["KafkaEventLog", "KafkaSecurity", "ReplicationUnavailable", "TopicMismatch",
+           "create_topics", "provision_topics"]
 
 log = logging.getLogger(__name__)
 KeyFn = Callable[[Envelope], str]
@@ -120,8 +124,11 @@ class KafkaEventLog(EventLog):
         rebalance_timeout_ms: int | None = None,
         linger_ms: int = 0,
         on_rewind: Callable[[list[str]], None] | None = None,
+        security: KafkaSecurity | None = None,
+        idempotent_producer: bool = False,
     ) -> None:
         no_topic_auto_creation()
+        self._security = security or KafkaSecurity()
         self._on_rewind = on_rewind
         self._bootstrap = bootstrap_servers
         self._topics = dict(topics)
@@ -136,10 +143,12 @@ class KafkaEventLog(EventLog):
         }
         self._producer_config: dict[str, Any] = {
             "acks": "all",
-            # aiokafka's idempotent producer does not start on Tansu (InitProducerId),
-            # and it would not give us event-id idempotence anyway: retries after an
+            # aiokafka's idempotent producer does not start on Tansu (InitProducerId):
+            # off by default, on with PARLONS_KAFKA_IDEMPOTENT_PRODUCER=1 on a real
+            # Kafka, where it stops the producer's own retries from duplicating a
+            # record. Event-id idempotence does not rest on it: a retry after an
             # unacknowledged send may duplicate a record, readers dedupe by event id.
-            "enable_idempotence": False,
+            "enable_idempotence": idempotent_producer,
             "request_timeout_ms": request_timeout_ms,
             "linger_ms": linger_ms,
         }
@@ -166,12 +175,14 @@ class KafkaEventLog(EventLog):
                 bootstrap_servers=self._bootstrap,
                 client_id=self._client_id,
                 **self._producer_config,
+                **self._security.client_options(),
             )
             reader, watch = (PartitionReader(
                 self._bootstrap,
                 client_id=f"{self._client_id}{suffix}",
                 timeout_s=self._timeout_s,
                 metadata=producer.client.fetch_all_metadata,
+                security=self._security,
             ) for suffix in ("", "-watch"))
             try:
                 await asyncio.wait_for(producer.start(), self._timeout_s)
@@ -441,7 +452,8 @@ class KafkaEventLog(EventLog):
         return {tp.partition: self._ends[tp] for tp in tps}
 
     async def identity(self) -> str:
-        return await asyncio.to_thread(topics_identity, self._bootstrap, self._topics)
+        return await asyncio.to_thread(partial(topics_identity, security=self._security),
+                                       self._bootstrap, self._topics)
 
     async def stream_version(self, stream: str) -> int:
         await self._indexed()
@@ -487,6 +499,7 @@ class KafkaEventLog(EventLog):
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             **self._group_config,
+            **self._security.client_options(),
         )
         sub = KafkaSubscription(consumer, group, tuple(topics), reader, self._forget)
         await sub.start()
@@ -499,7 +512,8 @@ class KafkaEventLog(EventLog):
     async def reset_group(self, group: str) -> None:
         """Delete the group's checkpoint so it replays from the start (the group
         must have no live member, as for kafka-consumer-groups --reset-offsets)."""
-        await asyncio.to_thread(delete_group, self._bootstrap, group)
+        await asyncio.to_thread(partial(delete_group, security=self._security),
+                                self._bootstrap, group)
 
 
 _RUN_GAP = 200  # records between two of a stream's events still fetched in one go

@@ -23,6 +23,7 @@ from aiokafka.errors import KafkaError
 from services.core.envelope import Envelope
 from services.core.errors import EventLogUnavailable
 from services.core.schema_registry import TopicSpec
+from services.eventlog.kafka_security import KafkaSecurity
 from services.eventlog.kafka_topics import check_topics
 from services.eventlog.port import EXPIRED, Mark, Recorded
 
@@ -52,6 +53,7 @@ class PartitionReader:
         client_id: str,
         timeout_s: float,
         metadata: Callable[[], Awaitable[Any]],
+        security: KafkaSecurity | None = None,
     ) -> None:
         self._timeout_s = timeout_s
         self._metadata = metadata
@@ -63,6 +65,7 @@ class PartitionReader:
             auto_offset_reset="earliest",  # a range start below the log start
             fetch_max_wait_ms=10,
             request_timeout_ms=int(timeout_s * 1000),
+            **(security or KafkaSecurity()).client_options(),
         )
         self._lock = asyncio.Lock()
         self._started = False

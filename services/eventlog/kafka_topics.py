@@ -6,9 +6,12 @@ with the partition counts of topics.yaml (ADR 0032), and the log's identity
 
 Idempotent: existing topics are left as they are (their partition count is not
 changed: adding partitions would move keys to other partitions and break per-key
-order). The replication factor is capped by the number of brokers so a
-single-broker development cluster works, and `min.insync.replicas` by the
-replication factor, or `acks=all` writes would be refused.
+order). A cluster with fewer brokers than topics.yaml's replication factor is
+refused: a production log silently kept on one replica would lose acknowledged
+events with its broker. A development broker (Tansu, one node) says so with
+PARLONS_KAFKA_DEV_CAP_REPLICATION=1: the factor is then capped by the number of
+brokers, and `min.insync.replicas` by the factor, or `acks=all` writes would be
+refused.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import asyncio
 import contextlib
 import hashlib
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from aiokafka import TopicPartition
@@ -26,6 +30,7 @@ from kafka.errors import GroupIdNotFoundError, KafkaError, TopicAlreadyExistsErr
 
 from services.core.errors import EventLogUnavailable
 from services.core.schema_registry import TopicSpec
+from services.eventlog.kafka_security import KafkaSecurity
 
 ADMIN_TIMEOUT_MS = 10_000
 
@@ -62,11 +67,12 @@ def check_topics(cluster: Any, topics: Mapping[str, TopicSpec]) -> dict[str, lis
     return found
 
 
-def topics_identity(bootstrap: str, topics: Mapping[str, TopicSpec]) -> str:
+def topics_identity(bootstrap: str, topics: Mapping[str, TopicSpec], *,
+                    security: KafkaSecurity | None = None) -> str:
     """The log's identity on Kafka: a digest of the ids of the topics of
     topics.yaml (a re-created topic gets a new id). Blocking (kafka-python)."""
     try:
-        admin = _admin(bootstrap)
+        admin = _admin(bootstrap, security)
         with contextlib.closing(admin):
             described = admin.describe_topics(sorted(topics))
     except KafkaError as e:
@@ -79,7 +85,21 @@ def topics_identity(bootstrap: str, topics: Mapping[str, TopicSpec]) -> str:
     return f"kafka:{digest.hexdigest()[:32]}"
 
 
-def new_topic(spec: TopicSpec, brokers: int) -> NewTopic:
+class ReplicationUnavailable(ValueError):
+    """topics.yaml asks for more replicas than the cluster has brokers."""
+
+
+def new_topic(spec: TopicSpec, brokers: int, *, cap_replication: bool = False) -> NewTopic:
+    """The topic as topics.yaml specifies it. A cluster with fewer brokers than
+    the replication factor is refused, unless `cap_replication` (a development
+    broker: PARLONS_KAFKA_DEV_CAP_REPLICATION=1) caps it, and
+    `min.insync.replicas` with it, so `acks=all` writes still succeed."""
+    if spec.replication_factor > brokers and not cap_replication:
+        raise ReplicationUnavailable(
+            f"{spec.name}: topics.yaml asks for {spec.replication_factor} replicas "
+            f"(min.insync.replicas {spec.min_insync_replicas}) but the cluster has "
+            f"{brokers} broker(s); for a development broker only, set "
+            f"PARLONS_KAFKA_DEV_CAP_REPLICATION=1")
     replication = max(1, min(spec.replication_factor, brokers))
     configs = {
         "min.insync.replicas": str(max(1, min(spec.min_insync_replicas, replication))),
@@ -89,29 +109,36 @@ def new_topic(spec: TopicSpec, brokers: int) -> NewTopic:
     return NewTopic(spec.name, spec.partitions, replication, topic_configs=configs)
 
 
-def _admin(bootstrap: str) -> KafkaAdminClient:
+def _admin(bootstrap: str, security: KafkaSecurity | None = None) -> KafkaAdminClient:
     return KafkaAdminClient(
         bootstrap_servers=bootstrap,
         client_id="parlons-admin",
         request_timeout_ms=ADMIN_TIMEOUT_MS,
         bootstrap_timeout_ms=ADMIN_TIMEOUT_MS,
+        **(security or KafkaSecurity()).client_options(),
     )
 
 
-def provision_topics(bootstrap: str, topics: Mapping[str, TopicSpec]) -> list[str]:
-    """Create the missing topics; return the names created (sorted)."""
+def provision_topics(bootstrap: str, topics: Mapping[str, TopicSpec], *,
+                     security: KafkaSecurity | None = None,
+                     cap_replication: bool = False) -> list[str]:
+    """Create the missing topics; return the names created (sorted). Raises
+    `ReplicationUnavailable` before creating any when the cluster has too few
+    brokers for topics.yaml (see `new_topic`)."""
     try:
-        admin = _admin(bootstrap)
+        admin = _admin(bootstrap, security)
     except KafkaError as e:
         raise EventLogUnavailable(f"kafka admin on {bootstrap}: {e!r}") from e
     with contextlib.closing(admin):
         try:
             brokers = len(admin.describe_cluster()["brokers"])
             existing = set(admin.list_topics())
+            wanted = {name: new_topic(topics[name], brokers, cap_replication=cap_replication)
+                      for name in sorted(set(topics) - existing)}
             created: list[str] = []
-            for name in sorted(set(topics) - existing):
+            for name, topic in wanted.items():
                 try:  # one by one: a topic created meanwhile must not hide the others
-                    admin.create_topics([new_topic(topics[name], brokers)])
+                    admin.create_topics([topic])
                     created.append(name)
                 except TopicAlreadyExistsError:
                     pass
@@ -120,16 +147,19 @@ def provision_topics(bootstrap: str, topics: Mapping[str, TopicSpec]) -> list[st
     return created
 
 
-async def create_topics(bootstrap: str, topics: Mapping[str, TopicSpec]) -> list[str]:
+async def create_topics(bootstrap: str, topics: Mapping[str, TopicSpec], *,
+                        security: KafkaSecurity | None = None,
+                        cap_replication: bool = False) -> list[str]:
     """`provision_topics` off the event loop (kafka-python's admin is blocking)."""
-    return await asyncio.to_thread(provision_topics, bootstrap, topics)
+    return await asyncio.to_thread(partial(provision_topics, security=security,
+                                           cap_replication=cap_replication), bootstrap, topics)
 
 
-def delete_group(bootstrap: str, group: str) -> None:
+def delete_group(bootstrap: str, group: str, *, security: KafkaSecurity | None = None) -> None:
     """Forget a consumer group's committed offsets (DeleteGroups). The broker
     refuses while the group has live members: stop its consumers first."""
     try:
-        admin = _admin(bootstrap)
+        admin = _admin(bootstrap, security)
         with contextlib.closing(admin):
             result = admin.delete_groups([group])
     except GroupIdNotFoundError:

@@ -17,10 +17,12 @@ from services.store.port import ReadStore
 
 if TYPE_CHECKING:
     from services.consultation.blobstore import BlobStore
+    from services.eventlog.kafka_security import KafkaSecurity
     from services.identity.ratelimit import RateLimiter
     from services.identity.service import IdentityPorts
     from services.identity.settings import IdentitySettings
     from services.search.port import SearchIndex
+    from services.store.cassandra_cql import CassandraConfig
 
 
 def event_log(settings: Settings, registry: SchemaRegistry, *,
@@ -45,8 +47,23 @@ def event_log(settings: Settings, registry: SchemaRegistry, *,
         session_timeout_ms=settings.kafka_session_timeout_ms,
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
         on_rewind=on_rewind,
+        security=kafka_security(settings),
+        idempotent_producer=settings.kafka_idempotent_producer,
     )
     return kafka_log
+
+
+def kafka_security(settings: Settings) -> KafkaSecurity:
+    """Every Kafka client's security, from the PARLONS_KAFKA_* settings."""
+    from services.eventlog.kafka_security import KafkaSecurity
+
+    return KafkaSecurity(
+        protocol=settings.kafka_security_protocol,
+        sasl_mechanism=settings.kafka_sasl_mechanism,
+        username=settings.kafka_sasl_username,
+        password=settings.kafka_sasl_password.get_secret_value(),
+        cafile=settings.kafka_ssl_cafile, certfile=settings.kafka_ssl_certfile,
+        keyfile=settings.kafka_ssl_keyfile)
 
 
 def read_store(settings: Settings) -> ReadStore:
@@ -54,10 +71,36 @@ def read_store(settings: Settings) -> ReadStore:
         from services.store.memory import MemoryReadStore
 
         return MemoryReadStore()
+    if settings.read_store == "cassandra":
+        from services.store.cassandra import CassandraReadStore
+
+        cassandra_store: ReadStore = CassandraReadStore(cassandra_config(settings))
+        return cassandra_store
     from services.store.sqlite import SqliteReadStore
 
     sqlite_store: ReadStore = SqliteReadStore(_ensure_parent(settings.read_db))
     return sqlite_store
+
+
+def cassandra_config(settings: Settings) -> CassandraConfig:
+    """PARLONS_CASSANDRA_*: contact points, keyspace, local DC, credentials, TLS."""
+    from services.store.cassandra_cql import CassandraConfig
+
+    password = settings.cassandra_password
+    return CassandraConfig(
+        contact_points=tuple(h.strip() for h in settings.cassandra_contact_points.split(",")
+                             if h.strip()),
+        port=settings.cassandra_port, keyspace=settings.cassandra_keyspace,
+        local_dc=settings.cassandra_local_dc, username=settings.cassandra_username,
+        password=password.get_secret_value() if password is not None else None,
+        tls=settings.cassandra_tls,
+        tls_ca_file=str(settings.cassandra_tls_ca_file) if settings.cassandra_tls_ca_file
+        else None,
+        tls_check_hostname=settings.cassandra_tls_check_hostname,
+        replication_factor=settings.cassandra_replication_factor,
+        create_schema=settings.cassandra_create_schema,
+        request_timeout_s=settings.cassandra_request_timeout_s,
+    )
 
 
 def blob_store(settings: Settings) -> BlobStore:
@@ -70,8 +113,11 @@ def blob_store(settings: Settings) -> BlobStore:
 
 def search_index(settings: Settings) -> SearchIndex:
     """PARLONS_SEARCH_BACKEND: `memory` | `tantivy` (files under <data_dir>/search) |
-    `opensearch` (OPENSEARCH_URL). Default: memory when the read store is in
-    memory (a throwaway platform), tantivy otherwise."""
+    `opensearch` (OPENSEARCH_URL, one or more comma-separated URLs; https turns TLS
+    on; OPENSEARCH_USERNAME / OPENSEARCH_PASSWORD for basic auth, OPENSEARCH_CA_CERTS
+    for the CA bundle to trust, OPENSEARCH_VERIFY_CERTS=false only for a dev server).
+    Default: memory when the read store is in memory (a throwaway platform), tantivy
+    otherwise."""
     backend = os.environ.get("PARLONS_SEARCH_BACKEND") or (
         "memory" if settings.read_store == "memory" else "tantivy")
     if backend == "memory":
@@ -85,7 +131,12 @@ def search_index(settings: Settings) -> SearchIndex:
     if backend == "opensearch":
         from services.search.opensearch_index import OpenSearchIndex
 
-        return OpenSearchIndex(os.environ["OPENSEARCH_URL"])
+        return OpenSearchIndex(
+            os.environ["OPENSEARCH_URL"], username=os.environ.get("OPENSEARCH_USERNAME"),
+            password=os.environ.get("OPENSEARCH_PASSWORD"),
+            ca_certs=os.environ.get("OPENSEARCH_CA_CERTS"),
+            verify_certs=os.environ.get("OPENSEARCH_VERIFY_CERTS", "true").lower()
+            not in ("0", "false", "no"))
     raise ValueError(f"PARLONS_SEARCH_BACKEND={backend!r}: memory, tantivy or opensearch")
 
 

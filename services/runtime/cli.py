@@ -11,6 +11,8 @@
   freeze-results                                      freeze the results of ended vote phases
   export opendata (CONSULTATION [--out DIR] | --daily)  Grand Débat format open data
   synthesis-jobs                                      pending theme runs, scheduled updates, digests
+  scheduler                                           the jobs above on their periods, once per
+                                                      period across replicas (distributed)
 """
 
 from __future__ import annotations
@@ -73,6 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from services.runtime.jobs.synthesis import synthesis_jobs_command
 
         return asyncio.run(synthesis_jobs_command(settings))
+    if args.command == "scheduler":
+        from services.runtime.scheduler import scheduler_command
+
+        return asyncio.run(scheduler_command(settings))
     if args.command == "export":
         from services.runtime.jobs.opendata import export_command
 
@@ -115,6 +121,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="publish every consultation whose organiser turned it on")
     sub.add_parser("synthesis-jobs",
                    help="pending theme runs, scheduled updates, follow-up e-mail digests")
+    sub.add_parser("scheduler", help="run freeze-results, synthesis-jobs, retention and the "
+                                     "daily open data on their periods, each once per period "
+                                     "whatever the number of schedulers")
     topics = sub.add_parser("topics", help="Kafka topics")
     topics.add_argument("action", choices=["create"])
     return p
@@ -141,12 +150,14 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> int:
         # Participation waits on the projections: in the background, so the server
         # answers at once.
         demo = asyncio.create_task(_demo_participation(container)) if args.demo else None
-        # The embedded topology has no scheduler: it freezes ended vote phases itself.
+        # The embedded topology has no scheduler process: it freezes ended vote
+        # phases itself, and runs the other periodic jobs (ADR 0034).
         closing = _closing(container, after=demo) if not args.no_workers else None
+        jobs = _jobs(container, settings) if not args.no_workers else None
         try:
             await _Server(config).serve()  # returns on SIGINT/SIGTERM
         finally:
-            for task in (demo, closing):
+            for task in (demo, closing, jobs):
                 if task is not None:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
@@ -191,6 +202,19 @@ def _closing(container: Container, after: asyncio.Task[None] | None = None
     return asyncio.create_task(keep_closing(
         container.store, container.handle, container.clock.now,
         VoteSettings().close_every_s, caught_up), name="vote-closing")
+
+
+def _jobs(container: Container, settings: Settings) -> asyncio.Task[None] | None:
+    """The periodic jobs but the freeze (`_closing`), claimed in the log as
+    `parlons scheduler` does, from `serve_jobs_after_s` after the start."""
+    if not settings.serve_jobs_after_s:
+        return None
+    from services.runtime.scheduler import Scheduler, plan_of
+
+    plan = [s for s in plan_of(settings) if s.job != "freeze-results"]
+    scheduler = Scheduler(container.log, container.clock, plan,
+                          first_after_s=settings.serve_jobs_after_s)
+    return asyncio.create_task(scheduler.serve(), name="scheduled-jobs")
 
 
 def _server_class() -> type:
@@ -275,9 +299,16 @@ async def _document_counts(container: Container, tables: Sequence[str]) -> dict[
 
 
 async def _create_topics(settings: Settings) -> int:
-    from services.eventlog.kafka import provision_topics
+    from services.eventlog.kafka import ReplicationUnavailable, provision_topics
+    from services.runtime.adapters import kafka_security
 
-    result = provision_topics(settings.kafka_bootstrap, SchemaRegistry().topics)
+    try:
+        result = provision_topics(settings.kafka_bootstrap, SchemaRegistry().topics,
+                                  security=kafka_security(settings),
+                                  cap_replication=settings.kafka_dev_cap_replication)
+    except ReplicationUnavailable as refused:
+        print(f"topics not created: {refused}", file=sys.stderr)
+        return 1
     if inspect.isawaitable(result):
         await result
     print(f"topics ready on {settings.kafka_bootstrap}")

@@ -38,3 +38,17 @@ class DeadLetterRedriven(DomainEvent):
     group: str
     failed_event_id: str
     by: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledRunClaimed(DomainEvent):
+    """One run of a periodic job claimed by a scheduler: the first event of
+    `schedule-<job>-<slot>`, appended expecting version 0, so a single scheduler
+    of all the replicas runs the job in each slot (ADR 0034)."""
+
+    TYPE = "runtime.ScheduledRunClaimed"
+    VERSION = 1
+
+    job: str
+    slot: int
+    by: str

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,7 +17,7 @@ class Settings(BaseSettings):
 
     # -- adapters ---------------------------------------------------------------
     event_log: Literal["memory", "sqlite", "kafka"] = "sqlite"
-    read_store: Literal["memory", "sqlite"] = "sqlite"
+    read_store: Literal["memory", "sqlite", "cassandra"] = "sqlite"
     data_dir: Path = Path("./var")
     event_log_path: Path | None = None  # default: <data_dir>/events.db
     read_store_path: Path | None = None  # default: <data_dir>/read.db
@@ -26,6 +26,36 @@ class Settings(BaseSettings):
     # On Tansu a group join takes about half the session timeout: tests shorten it.
     kafka_session_timeout_ms: int = Field(default=10_000, gt=0)
     kafka_heartbeat_interval_ms: int = Field(default=3000, gt=0)
+    # Security of every Kafka client (services/eventlog/kafka_security.py):
+    # PLAINTEXT, SSL, SASL_SSL (SCRAM-SHA-512/256) or SASL_PLAINTEXT.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = (
+        "PLAINTEXT")
+    kafka_sasl_mechanism: Literal["", "SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = ""
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: SecretStr = SecretStr("")
+    kafka_ssl_cafile: str = ""  # CA of the brokers' certificates (default: the system's)
+    kafka_ssl_certfile: str = ""  # client certificate, for mutual TLS
+    kafka_ssl_keyfile: str = ""
+    # Off: Tansu cannot start an idempotent producer; turn on against a real Kafka.
+    kafka_idempotent_producer: bool = False
+    # Development only: create topics with fewer replicas than topics.yaml asks when
+    # the cluster has fewer brokers (one Tansu); refused in production.
+    kafka_dev_cap_replication: bool = False
+    # Cassandra read store (read_store=cassandra, ADR 0060)
+    cassandra_contact_points: str = "127.0.0.1"  # comma-separated hosts
+    cassandra_port: int = Field(default=9042, gt=0, le=65535)
+    cassandra_keyspace: str = Field(default="parlons", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,47}$")
+    cassandra_local_dc: str = "datacenter1"
+    cassandra_username: str | None = None
+    cassandra_password: SecretStr | None = None
+    cassandra_tls: bool = False
+    cassandra_tls_ca_file: Path | None = None  # default: the system's trust store
+    cassandra_tls_check_hostname: bool = True
+    # Only when the store creates the keyspace (cassandra_create_schema): production
+    # keyspaces are usually provisioned by operators, with their own replication.
+    cassandra_replication_factor: int = Field(default=3, ge=1)
+    cassandra_create_schema: bool = True
+    cassandra_request_timeout_s: float = Field(default=10.0, gt=0)
     validate_events: bool = True
     # Largest accepted upload (documents), checked by the consultation service's handler.
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
@@ -47,6 +77,22 @@ class Settings(BaseSettings):
     worker_shutdown_timeout: float = Field(default=10.0, gt=0)
     # seconds between two checks that the log still holds what a worker has seen
     worker_verify_every: float = Field(default=30.0, gt=0)
+
+    # -- `parlons scheduler` (distributed topology): each job's period, seconds --
+    schedule_freeze_results_s: int = Field(default=60, ge=1)
+    schedule_synthesis_jobs_s: int = Field(default=60, ge=1)
+    schedule_retention_s: int = Field(default=3600, ge=1)
+    schedule_opendata_s: int = Field(default=86_400, ge=1)
+    # `parlons serve` (embedded) runs them too, from this long after its start
+    # (0: never; the freeze of ended vote phases runs in any case)
+    serve_jobs_after_s: float = Field(default=60.0, ge=0)
+
+    @model_validator(mode="after")
+    def _no_development_shortcut_in_production(self) -> Settings:
+        if self.environment == "production" and self.kafka_dev_cap_replication:
+            raise ValueError("PARLONS_KAFKA_DEV_CAP_REPLICATION is for a development broker: "
+                             "production topics keep the replication of topics.yaml")
+        return self
 
     @property
     def events_db(self) -> Path:

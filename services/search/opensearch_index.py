@@ -9,9 +9,19 @@
 - Bulk writes with `version_type=external`: the server refuses a version not above the
   one it holds (409, ignored here), which makes stale writes no-ops. Deletes write a
   tombstone (`alive: false`) with its version, for the same reason after a delete.
-- `refresh=wait_for`: searchable when the call returns.
+- `refresh=wait_for`: searchable when the call returns (at the next refresh, within
+  the index's refresh interval, 1 s by default), without forcing a refresh per call.
+- Every call goes through `_translated`: no connection, a timeout, 429 or 5xx become
+  SearchUnavailable (a worker retries); a request the server refuses stays an error.
+- Creating the versioned index tolerates one that exists already (two processes
+  starting together, or a crash between creating it and pointing the alias at it).
+- A page past the server's result window (`index.max_result_window`, 10,000 hits)
+  is an empty page with the true total, as the port says, not a 400.
+- Credentials and TLS come from the caller (services/runtime/adapters.py reads
+  OPENSEARCH_USERNAME, OPENSEARCH_PASSWORD, OPENSEARCH_CA_CERTS, OPENSEARCH_VERIFY_CERTS);
+  an `https://` URL turns TLS on, with certificates verified unless told otherwise.
 
-Its contract run needs OPENSEARCH_URL (tests/contract/test_search_opensearch.py).
+Its contract run needs OPENSEARCH_URL (tests/contract/test_search_opensearch.py; ADR 0061).
 """
 
 from __future__ import annotations
@@ -37,6 +47,7 @@ from services.search.query import And, MatchAll, Node, Not, Or, Phrase, Term, po
 from services.search.snippets import snippet
 
 T = TypeVar("T")
+MAX_RESULT_WINDOW = 10_000  # OpenSearch's default index.max_result_window
 
 TEMPLATE: dict[str, Any] = {
     "settings": {
@@ -69,11 +80,33 @@ TEMPLATE: dict[str, Any] = {
 }
 
 
+def client_options(url: str, *, username: str | None = None, password: str | None = None,
+                   ca_certs: str | None = None, verify_certs: bool = True,
+                   timeout_s: float = 10.0) -> dict[str, Any]:
+    """Keyword arguments of `opensearchpy.OpenSearch`: one or more comma-separated
+    URLs (an https one turns TLS on), basic auth, the CA bundle to trust. Retries
+    on timeouts are safe: every write carries an external version."""
+    options: dict[str, Any] = {
+        "hosts": [u.strip() for u in url.split(",") if u.strip()], "timeout": timeout_s,
+        "max_retries": 2, "retry_on_timeout": True, "http_compress": True,
+        "verify_certs": verify_certs, "ssl_show_warn": verify_certs,
+    }
+    if username:
+        options["http_auth"] = (username, password or "")
+    if ca_certs:
+        options["ca_certs"] = ca_certs
+    return options
+
+
 class OpenSearchIndex(SearchIndex):
-    def __init__(self, url: str, *, alias: str = "parlons-search") -> None:
+    def __init__(self, url: str, *, alias: str = "parlons-search", username: str | None = None,
+                 password: str | None = None, ca_certs: str | None = None,
+                 verify_certs: bool = True) -> None:
         from opensearchpy import OpenSearch
 
-        self._client = OpenSearch(hosts=[url], timeout=10)
+        self._client = OpenSearch(**client_options(
+            url, username=username, password=password, ca_certs=ca_certs,
+            verify_certs=verify_certs))
         self.alias = alias
         self._ready = False
 
@@ -92,22 +125,42 @@ class OpenSearchIndex(SearchIndex):
         c.indices.put_index_template(name=self.alias, body={
             "index_patterns": [f"{self.alias}-v*"], "template": TEMPLATE})
         if not c.indices.exists_alias(name=self.alias):
-            c.indices.create(index=f"{self.alias}-v1")
-            c.indices.put_alias(index=f"{self.alias}-v1", name=self.alias)
+            first = f"{self.alias}-v{self._last_number() or 1}"
+            self._create(first)
+            c.indices.update_aliases(body={"actions": [
+                {"add": {"index": first, "alias": self.alias}}]})
+
+    def _create(self, index: str) -> None:
+        """Create `index` (from the template); one that exists already is fine."""
+        from opensearchpy.exceptions import RequestError
+
+        try:
+            self._client.indices.create(index=index)
+        except RequestError as exc:
+            if exc.error != "resource_already_exists_exception":
+                raise
+
+    def _last_number(self) -> int:
+        """The highest N of the `<alias>-v<N>` indices there are (0: none)."""
+        names = self._client.indices.get(index=f"{self.alias}-v*", allow_no_indices=True,
+                                         ignore_unavailable=True)
+        return max((int(n.rsplit("-v", 1)[1]) for n in names
+                    if n.rsplit("-v", 1)[1].isdigit()), default=0)
 
     async def clear(self) -> None:
         await self.start()
         def clear() -> None:
             c = self._client
             current = sorted(c.indices.get_alias(name=self.alias))
-            number = max(int(n.rsplit("-v", 1)[1]) for n in current) + 1
-            fresh = f"{self.alias}-v{number}"
-            c.indices.create(index=fresh)
+            fresh = f"{self.alias}-v{self._last_number() + 1}"
+            self._create(fresh)
             c.indices.update_aliases(body={"actions": [
                 *({"remove": {"index": n, "alias": self.alias}} for n in current),
                 {"add": {"index": fresh, "alias": self.alias}}]})
-            for n in current:
-                c.indices.delete(index=n)
+            # the old index, and any a crash left behind the alias's back
+            stale = [n for n in c.indices.get(index=f"{self.alias}-v*") if n != fresh]
+            for n in stale:
+                c.indices.delete(index=n, ignore_unavailable=True)
         await asyncio.to_thread(_translated, clear)
 
     async def origin(self) -> str:
@@ -119,12 +172,12 @@ class OpenSearchIndex(SearchIndex):
             for index in mappings.values():
                 return str(index.get("mappings", {}).get("_meta", {}).get("parlons_origin", ""))
             return ""
-        return await asyncio.to_thread(read)
+        return await asyncio.to_thread(_translated, read)
 
     async def set_origin(self, origin: str) -> None:
         await self.start()
-        await asyncio.to_thread(lambda: self._client.indices.put_mapping(
-            index=self.alias, body={"_meta": {"parlons_origin": origin}}))
+        await asyncio.to_thread(_translated, self._client.indices.put_mapping,
+                                index=self.alias, body={"_meta": {"parlons_origin": origin}})
 
     async def upsert(self, docs: Sequence[tuple[SearchDoc, int]]) -> None:
         await self.start()
@@ -142,9 +195,17 @@ class OpenSearchIndex(SearchIndex):
         ops = sorted(ops, key=lambda op: -op[1])
         actions = [{"_op_type": "index", "_index": self.alias, "_id": i, "version": v,
                     "version_type": "external", "_source": src} for i, v, src in ops]
+        # require_alias: a write never auto-creates a concrete index without the
+        # French mapping if the alias went missing; it fails instead
         _, errors = _translated(helpers.bulk, self._client, actions, refresh="wait_for",
-                                raise_on_error=False)
+                                require_alias=True, raise_on_error=False)
         real = [e for e in errors if _status(next(iter(e.values()))) != 409]
+        if any(_error_type(next(iter(e.values()))) == "index_not_found_exception"
+               for e in real):
+            # the alias is gone (an index deleted by hand, a clear() half done): not
+            # the events' fault; the next call's start() puts it back
+            self._ready = False
+            raise SearchUnavailable(f"bulk indexing: no index behind {self.alias}")
         if any(_busy_or_failing(_status(next(iter(e.values())))) for e in real):
             raise SearchUnavailable(f"bulk indexing failed: {real[:3]}")
         if real:  # documents the server refuses (a mapping error): the events' fault
@@ -152,7 +213,7 @@ class OpenSearchIndex(SearchIndex):
 
     async def count(self) -> int:
         await self.start()
-        found = await asyncio.to_thread(self._client.count, index=self.alias,
+        found = await asyncio.to_thread(_translated, self._client.count, index=self.alias,
                                         body={"query": {"term": {"alive": True}}})
         return int(found["count"])
 
@@ -160,7 +221,8 @@ class OpenSearchIndex(SearchIndex):
         await self.start()
         node, req = request.checked()
         body = self._body(node, req)
-        found = await asyncio.to_thread(self._client.search, index=self.alias, body=body)
+        found = await asyncio.to_thread(_translated, self._client.search, index=self.alias,
+                                        body=body)
         wanted = positive_stems(node)
         hits = [SearchDoc(**h["_source"]["doc"]) for h in found["hits"]["hits"]]
         facets = {name: [(b["key"], int(b["doc_count"])) for b in
@@ -176,7 +238,8 @@ class OpenSearchIndex(SearchIndex):
         body = self._body(node, replace(req, page=1, facets=(), sort="relevance"))
         body["query"]["bool"]["filter"].append({"range": {"idhash": {"gte": low}}})
         body.update(sort=[{"idhash": "asc"}], size=limit, track_total_hits=False)
-        found = await asyncio.to_thread(self._client.search, index=self.alias, body=body)
+        found = await asyncio.to_thread(_translated, self._client.search, index=self.alias,
+                                        body=body)
         return [(int(h["_source"]["idhash"]), SearchDoc(**h["_source"]["doc"]))
                 for h in found["hits"]["hits"]]
 
@@ -193,8 +256,11 @@ class OpenSearchIndex(SearchIndex):
             query = {"function_score": {"query": query, "boost_mode": "replace",
                                         "random_score": {"seed": req.seed, "field": "idhash"}}}
             sort = ["_score", {"idhash": "asc"}]
-        return {"query": query, "sort": sort, "from": (req.page - 1) * req.page_size,
-                "size": req.page_size, "track_total_hits": True,
+        start = (req.page - 1) * req.page_size
+        # past the result window the server answers 400: ask for the total only
+        size = req.page_size if start + req.page_size <= MAX_RESULT_WINDOW else 0
+        return {"query": query, "sort": sort, "from": start if size else 0,
+                "size": size, "track_total_hits": True,
                 "aggs": {n: {"terms": {"field": n, "size": MAX_FACET_VALUES,
                                        "min_doc_count": 1}} for n in req.facets}}
 
@@ -218,6 +284,11 @@ def _translated(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 def _status(item: dict[str, Any]) -> object:
     return item.get("status")
+
+
+def _error_type(item: dict[str, Any]) -> object:
+    error = item.get("error")
+    return error.get("type") if isinstance(error, dict) else None
 
 
 def _busy_or_failing(status: object) -> bool:

@@ -30,6 +30,7 @@ from services.web.deps import Web, WebDeps
 from services.web.deps import install as install_deps
 from services.web.headers import SecurityHeaders, content_security_policy
 from services.web.passwords import hash_password
+from services.web.public.legal import FOOTER
 from services.web.rendering import build_environment
 from services.web.security import Csrf, Sessions
 
@@ -61,7 +62,7 @@ def _admin_hash(deps: WebDeps) -> str:
 def build_web(deps: WebDeps) -> Web:
     settings = deps.settings
     secret = settings.resolved_secret()
-    env = build_environment({"site_name": settings.site_name})
+    env = build_environment({"site_name": settings.site_name, "footer_links": FOOTER})
     secure = settings.cookies_secure
     return Web(deps=deps, env=env, sessions=Sessions(secret, settings.session_hours, secure=secure),
                csrf=Csrf(secret, secure=secure), admin_password_hash=_admin_hash(deps))

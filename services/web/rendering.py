@@ -4,9 +4,10 @@ and private (back office: never stored)."""
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
@@ -18,15 +19,29 @@ _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao
            "septembre", "octobre", "novembre", "décembre")
 
 
+PARIS = ZoneInfo("Europe/Paris")
+
+
 def _parse(value: str | date | datetime | None) -> datetime | date | None:
+    """A date as given, or a moment shown in Europe/Paris: events and read models
+    keep times in UTC (a naive time is one of them), people read them in France's
+    time, summer and winter alike."""
     if value is None or value == "":
         return None
-    if isinstance(value, date | datetime):
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
         return value
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
+    else:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        if len(value) <= 10:  # "2026-12-04": a day, not a moment
+            return moment.date()
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(PARIS)
 
 
 def french_date(value: str | date | datetime | None) -> str:

@@ -34,6 +34,24 @@ class WebSettings(BaseSettings):
     # addresses or CIDR blocks, comma-separated; empty = the socket peer (ADR 0045).
     trusted_proxies: str = ""
     upload_max_bytes: int = 10 * 1024 * 1024
+    # Who publishes this site, for « Mentions légales » and « Données personnelles »
+    # (the publishing body, its address, its director of publication, its data
+    # protection officer's contact, the host).
+    legal_publisher: str = ""
+    legal_address: str = ""
+    legal_director: str = ""
+    legal_contact: str = ""  # an e-mail or a form's address
+    legal_dpo_contact: str = ""
+    legal_host: str = ""
+
+    def legal(self) -> dict[str, str]:
+        """The publisher's particulars; the site's name stands in for an unset
+        publisher, and the pages say what is not given rather than invent it."""
+        return {"site_name": self.site_name,
+                "publisher": self.legal_publisher or self.site_name,
+                "address": self.legal_address, "director": self.legal_director,
+                "contact": self.legal_contact, "dpo": self.legal_dpo_contact,
+                "host": self.legal_host}
 
     @property
     def is_development(self) -> bool:

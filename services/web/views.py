@@ -16,6 +16,7 @@ from services.consultation import phases as ph
 from services.consultation import projections as p
 from services.core.values import iso
 from services.store.port import Doc, ReadStore
+from services.synthesis.opendata.settings import publishes_daily
 from services.vote import model as vote_model
 
 ALL = "all"
@@ -102,7 +103,9 @@ async def consultation_page(store: ReadStore, slug: str, *,
                                 after=iso(_now()))
     return {"consultation": c, "articles": [d for _, d in articles],
             "documents": [d for _, d in documents], "videos": [d for _, d in videos],
-            "meetings": [d for _, d in meetings]}
+            "meetings": [d for _, d in meetings],
+            # the open-data page exists once the organiser publishes it daily
+            "opendata": await publishes_daily(store, cid)}
 
 
 async def paged(store: ReadStore, table: str, partition: str, number: int, size: int, *,

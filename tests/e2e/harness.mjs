@@ -3,7 +3,7 @@
 // an unexpected dialog is a failure), axe-core, checks that collect failures, and the
 // exit code. Imported by the *_journey.mjs and *_pages.mjs scripts.
 import { createRequire } from "node:module";
-import { readFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
 const require = createRequire(import.meta.url);
 const { chromium } = require("playwright-core");
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
@@ -36,6 +36,15 @@ export async function person(name, options = {}) {
 export async function axe(page, what) {
   await page.evaluate(axeSource);  // CSP forbids inline scripts: evaluate through the debugger
   const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ["violations"] }));
+  // `make accessibility-audit` keeps every page's result for the RGAA statement
+  // (/accessibilite): one JSON line per page checked.
+  if (process.env.PARLONS_AXE_RECORD) {
+    const path = new URL(page.url()).pathname;
+    appendFileSync(`${process.env.PARLONS_AXE_RECORD}/axe.jsonl`, JSON.stringify({
+      what, path, axe: result.testEngine.version,
+      violations: result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help })),
+    }) + "\n");
+  }
   const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   for (const v of bad) console.log(`axe ${what}: ${v.impact} ${v.id} ${v.help} -> ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
   check(bad.length === 0, `axe: no serious or critical violation on ${what}`);

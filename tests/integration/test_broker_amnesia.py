@@ -55,7 +55,7 @@ def topics(bootstrap: str) -> list[str]:
 def test_broker_restarted_empty(processes: list[Parlons], tmp_path: Path) -> None:
     broker = Tansu().start()
     try:
-        provision_topics(broker.bootstrap, REGISTRY.topics)
+        provision_topics(broker.bootstrap, REGISTRY.topics, cap_replication=True)
         env = {
             "PARLONS_EVENT_LOG": "kafka", "PARLONS_KAFKA_BOOTSTRAP": broker.bootstrap,
             "PARLONS_READ_STORE": "sqlite", "PARLONS_DATA_DIR": str(tmp_path),
@@ -87,7 +87,8 @@ def test_broker_restarted_empty(processes: list[Parlons], tmp_path: Path) -> Non
         assert httpx.get(f"{url}/readyz", timeout=30).status_code == 503
         assert topics(broker.bootstrap) == []  # nobody re-created them with other counts
 
-        provision_topics(broker.bootstrap, REGISTRY.topics)  # the operator's step
+        # the operator's step
+        provision_topics(broker.bootstrap, REGISTRY.topics, cap_replication=True)
         wait_until(lambda: httpx.get(f"{url}/readyz").status_code == 200,
                    "the front ready again, without a restart", [front])
         after = httpx.post(f"{url}/api/consultations", json=consultation(4), timeout=30)

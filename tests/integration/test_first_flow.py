@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -15,8 +16,12 @@ from typing import Any
 import httpx
 import pytest
 from harness.processes import ROOT, Parlons, free_port, start_serve, wait_until
+from kafka import KafkaAdminClient
+from tansu import Tansu
 
 from services.consultation.demo import BIKE_ID
+from services.core.schema_registry import SchemaRegistry
+from services.runtime.settings import Settings
 
 
 def get_when_projected(url: str, cid: str, procs: Sequence[Parlons]) -> dict[str, Any]:
@@ -106,3 +111,31 @@ def test_topics_create_provisions_the_topics_of_topics_yaml(kafka_bootstrap: str
     )
     assert done.returncode == 0, done.stderr
     assert f"topics ready on {kafka_bootstrap}" in done.stdout
+
+
+@pytest.mark.kafka
+def test_topics_create_refuses_fewer_brokers_than_replicas_unless_told_it_is_development(
+) -> None:
+    """topics.yaml asks for 3 replicas: on one broker, `topics create` creates
+    nothing and says why; the development flag caps the replication."""
+    with Tansu() as broker:
+        env = {**os.environ, "PARLONS_KAFKA_BOOTSTRAP": broker.bootstrap}
+        refused = subprocess.run(
+            [sys.executable, "-m", "services.runtime", "topics", "create"], cwd=ROOT,
+            env=env, capture_output=True, text=True, timeout=60, check=False)
+        assert refused.returncode == 1, refused.stdout + refused.stderr
+        assert "asks for 3 replicas" in refused.stderr
+        assert "PARLONS_KAFKA_DEV_CAP_REPLICATION=1" in refused.stderr
+        admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
+        with contextlib.closing(admin):
+            assert not set(admin.list_topics()) & set(SchemaRegistry().topics)
+        done = subprocess.run(
+            [sys.executable, "-m", "services.runtime", "topics", "create"], cwd=ROOT,
+            env={**env, "PARLONS_KAFKA_DEV_CAP_REPLICATION": "1"}, capture_output=True,
+            text=True, timeout=60, check=False)
+        assert done.returncode == 0, done.stderr
+
+
+def test_the_development_replication_cap_is_refused_in_production() -> None:
+    with pytest.raises(ValueError, match="development broker"):
+        Settings(environment="production", kafka_dev_cap_replication=True)

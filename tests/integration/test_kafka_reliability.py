@@ -51,7 +51,7 @@ def private_broker() -> Iterator[Tansu]:
     """A broker of the test's own, since the test kills it."""
     broker = Tansu().start()
     try:
-        provision_topics(broker.bootstrap, REGISTRY.topics)
+        provision_topics(broker.bootstrap, REGISTRY.topics, cap_replication=True)
         yield broker
     finally:
         broker.stop()
@@ -128,7 +128,8 @@ async def _deliver(log: KafkaEventLog, group: str, *, until: set[str], commit: b
 
 
 def test_provisioning_is_idempotent_and_follows_topics_yaml(kafka_bootstrap: str) -> None:
-    assert provision_topics(kafka_bootstrap, REGISTRY.topics) == []  # session made them
+    # the session made them
+    assert provision_topics(kafka_bootstrap, REGISTRY.topics, cap_replication=True) == []
     admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     try:
         described = {t["name"]: t for t in admin.describe_topics(list(REGISTRY.topics))}
@@ -144,7 +145,7 @@ def test_a_topic_with_another_partition_count_is_refused_at_start() -> None:
     specs = dict(REGISTRY.topics)
     specs["vote.events"] = replace(specs["vote.events"], partitions=4)  # as auto-created
     with Tansu() as broker:
-        provision_topics(broker.bootstrap, specs)
+        provision_topics(broker.bootstrap, specs, cap_replication=True)
 
         async def start() -> None:
             log = KafkaEventLog(broker.bootstrap, REGISTRY.topics, REGISTRY.key)

@@ -274,6 +274,7 @@ def test_distributed_front_and_workers_killed_at_random_lose_and_double_nothing(
     with Tansu() as broker:
         env = {**base_env(tmp_path), "PARLONS_EVENT_LOG": "kafka",
                "PARLONS_KAFKA_BOOTSTRAP": broker.bootstrap,
+               "PARLONS_KAFKA_DEV_CAP_REPLICATION": "1",  # one Tansu broker
                "PARLONS_KAFKA_SESSION_TIMEOUT_MS": "3000",
                "PARLONS_KAFKA_HEARTBEAT_INTERVAL_MS": "500"}
         done = subprocess.run([sys.executable, "-m", "services.runtime", "topics", "create"],

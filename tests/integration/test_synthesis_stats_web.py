@@ -161,6 +161,8 @@ async def test_download_and_daily_publication_carry_no_direct_identifier(
                                                                         "Autre")
     for body in (r.content, j.content, d.content):
         scan(body, world)
+    async with session_client(platform, None) as public:  # nothing published yet
+        assert "/donnees-ouvertes/c1" not in (await public.get("/consultations/c1")).text
     async with session_client(platform, world["Orga"]) as orga:
         page = "/admin/donnees-ouvertes/c1"
         shown = await orga.get(page)
@@ -175,6 +177,8 @@ async def test_download_and_daily_publication_carry_no_direct_identifier(
     assert sorted(w.name for w in written["c1"]) == [
         f"{QID}-dictionnaire.md", f"{QID}.csv", f"{QID}.json"]
     async with session_client(platform, None) as public:
+        home = await public.get("/consultations/c1")  # the page links its open data
+        assert 'href="/donnees-ouvertes/c1">Données ouvertes' in home.text
         listing = await public.get("/donnees-ouvertes/c1")
         assert listing.status_code == 200 and f"{QID}.csv" in listing.text
         for name in (f"{QID}.csv", f"{QID}.json", f"{QID}-dictionnaire.md"):

@@ -36,7 +36,7 @@ async def platform(request: pytest.FixtureRequest, tmp_path: Path,
             yield p
         return
     with Tansu() as broker:
-        provision_topics(broker.bootstrap, SchemaRegistry().topics)
+        provision_topics(broker.bootstrap, SchemaRegistry().topics, cap_replication=True)
         async with open_platform(tmp_path, monkeypatch, broker.bootstrap) as p:
             yield p
 
