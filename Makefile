@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: run run-distributed test test-fast test-broker-amnesia test-kill-soak fuzz \
-	accessibility-audit lint bench install clean image k8s k8s-generate
+	accessibility-audit lint bench install clean image k8s k8s-generate sbom
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -41,12 +41,29 @@ accessibility-audit: $(STAMP) assets chromium  ## the browser tests' axe-core re
 	$(BIN)/python -m services.web.public.audit_summary var/axe \
 	  > services/web/public/data/accessibility_audit.json
 
-lint: $(STAMP)  ## ruff, mypy strict, the layering contracts (pyproject: importlinter), hadolint
+lint: $(STAMP)  ## ruff, mypy strict, the layering contracts (pyproject: importlinter), bandit, hadolint
 	$(BIN)/ruff check services tests bench k8s
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/bandit -q -r services --severity-level medium  # ADR 0048: every finding fixed or justified inline
 	$(BIN)/hadolint deploy/Dockerfile
 	$(BIN)/python k8s/generate.py --check
+
+# The SBOM of what ships: the runtime dependencies of pyproject.toml installed
+# alone in a throwaway virtualenv (no test or lint tool), described by
+# cyclonedx-py (CycloneDX JSON, reproducible: no timestamp, no serial number).
+SBOM_VENV := .sbom-venv
+SBOM ?= sbom.cdx.json
+sbom: $(STAMP)  ## CycloneDX SBOM of the runtime dependencies -> $(SBOM) (ADR 0048)
+	rm -rf $(SBOM_VENV)
+	$(PY) -m venv $(SBOM_VENV)
+	$(SBOM_VENV)/bin/pip install --quiet --upgrade pip
+	$(PY) -c "import tomllib; print('\\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > $(SBOM_VENV)/requirements.txt
+	$(SBOM_VENV)/bin/pip install --quiet -r $(SBOM_VENV)/requirements.txt
+	$(BIN)/cyclonedx-py environment --pyproject pyproject.toml --mc-type application \
+	    --output-reproducible --output-format JSON -o $(SBOM) $(SBOM_VENV)
+	rm -rf $(SBOM_VENV)
+	@echo "$(SBOM): $$($(PY) -c "import json; print(len(json.load(open('$(SBOM)'))['components']))") components"
 
 run-distributed: $(STAMP) assets  ## broker + one worker process per service + HTTP front
 	bash deploy/run_distributed.sh
@@ -69,6 +86,6 @@ bench: $(STAMP) assets  ## each benchmark prints Parlons beside its baseline, th
 	@for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(SBOM_VENV)
 
 include web.mk  # assets (npm -> services/web/static/vendor) and chromium for e2e

@@ -4,7 +4,7 @@ An app built by the composition root carries an `ApiState`: the bus, the read
 store, the ports handlers are given, and the providers that turn a request's
 session into who is acting (installed by the identity wiring of the web front
 end). Routes reach it through the FastAPI dependencies below (`BusDep`,
-`StoreDep`, `MetaDep`, `Participant`, `Moderator`, `Analyst`, `RateLimited`,
+`StoreDep`, `MetaDep`, `Participant`, `Moderator`, `Analyst`, `rate_limited`,
 `IdempotencyKey`); nothing else is read from `app.state`.
 
 The dependencies are `async def` although most await nothing: FastAPI runs a
@@ -43,12 +43,17 @@ class Providers:
     analyst: Provider[AnalystContext] | None = None
     # participant id -> département of their postcode ("" when none)
     territory: Callable[[str], Awaitable[str]] | None = None
-    # the contribution rate limit: raises when over (429)
-    limit_contribution: Provider[None] | None = None
     # the platform admin's browser session, its CSRF token checked (True), else False
     platform_admin: Provider[bool] | None = None
     # (request, consultation id) -> does the session hold a team role on it (drafts)
     team_member: Callable[[Request, str], Awaitable[bool]] | None = None
+    # the rate limit of an action (proposal, vote...): raises when over (429)
+    limit: Callable[[Request, str], Awaitable[None]] | None = None
+
+    async def check_limit(self, request: Request, action: str) -> None:
+        """Counts `action` for this request; nothing without an identity service."""
+        if self.limit is not None:
+            await self.limit(request, action)
 
     async def with_territory(self, who: ParticipantContext) -> ParticipantContext:
         """The participant with the département of their postcode, recorded with a
@@ -171,12 +176,20 @@ async def platform_admin(request: Request) -> None:
         raise HTTPException(*NOT_ADMIN)
 
 
-async def limit_contribution(request: Request) -> None:
-    """Counts the request per identity and per client; raises the identity
-    service's `RateLimited` (429 + Retry-After) beyond the limit (ADR 0013)."""
-    limit = api_state(request).providers.limit_contribution
-    if limit is not None:
-        await limit(request)
+
+async def limit_action(request: Request, action: str) -> None:
+    """Counts the request as one `action`, per identity and per client; raises
+    the identity service's `RateLimited` (429 + Retry-After) beyond the limit
+    (ADR 0013, ADR 0045)."""
+    await api_state(request).providers.check_limit(request, action)
+
+
+def rate_limited(action: str) -> Any:
+    """The route dependency: `dependencies=[rate_limited("comment")]`. Each
+    action counts on its own budget: ten votes never spend a login."""
+    async def limit(request: Request) -> None:
+        await limit_action(request, action)
+    return Depends(limit)
 
 
 async def with_territory(request: Request, who: ParticipantContext) -> ParticipantContext:
@@ -192,5 +205,4 @@ Moderator = Annotated[ModeratorContext, Depends(moderator_context)]
 Analyst = Annotated[AnalystContext, Depends(analyst_context)]
 IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1,
                                         max_length=KEY_MAX)]
-RateLimited = Depends(limit_contribution)
 PlatformAdmin = Depends(platform_admin)

@@ -19,8 +19,8 @@ from services.apikit.deps import (
     IdempotencyKey,
     MetaDep,
     Participant,
-    RateLimited,
     StoreDep,
+    rate_limited,
     with_territory,
 )
 from services.apikit.paging import page_of
@@ -86,7 +86,7 @@ def _created(response: Response, contribution_id: str) -> Created:
 
 
 @router.post("/consultations/{consultation_id}/proposals", status_code=201,
-             dependencies=[RateLimited])
+             dependencies=[rate_limited("proposal")])
 async def submit_proposal(consultation_id: str, body: NewProposal, response: Response,
                           who: Participant, key: IdempotencyKey, bus: BusDep,
                           meta: MetaDep) -> Created:
@@ -96,7 +96,7 @@ async def submit_proposal(consultation_id: str, body: NewProposal, response: Res
 
 
 @router.post("/consultations/{consultation_id}/questionnaires/{questionnaire_id}/responses",
-             status_code=201, dependencies=[RateLimited])
+             status_code=201, dependencies=[rate_limited("questionnaire")])
 async def submit_response(consultation_id: str, questionnaire_id: str, body: NewResponse,
                           request: Request, response: Response, who: Participant,
                           key: IdempotencyKey, bus: BusDep, meta: MetaDep) -> Created:
@@ -109,7 +109,7 @@ async def submit_response(consultation_id: str, questionnaire_id: str, body: New
 
 
 @router.post("/contributions/{proposal_id}/arguments", status_code=201,
-             dependencies=[RateLimited])
+             dependencies=[rate_limited("argument")])
 async def submit_argument(proposal_id: str, body: NewArgument, response: Response,
                           who: Participant, key: IdempotencyKey, bus: BusDep,
                           meta: MetaDep) -> Created:
@@ -118,7 +118,7 @@ async def submit_argument(proposal_id: str, body: NewArgument, response: Respons
 
 
 @router.post("/contributions/{parent_id}/comments", status_code=201,
-             dependencies=[RateLimited])
+             dependencies=[rate_limited("comment")])
 async def submit_comment(parent_id: str, body: NewText, response: Response,
                          who: Participant, key: IdempotencyKey, bus: BusDep,
                          meta: MetaDep) -> Created:

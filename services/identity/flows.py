@@ -41,6 +41,11 @@ class Challenge:
     wait_seconds: int
 
 
+def anonymous_scope(consultation_id: str) -> str:
+    """What a proof of work is bound to: opening an anonymous session there."""
+    return f"anonymous:{consultation_id}"
+
+
 class IdentityFlows(Acting):
     def __init__(self, ports: IdentityPorts, bus: Bus, store: ReadStore, settle: Settle,
                  *, oidc_client: OidcClient | None = None) -> None:
@@ -54,7 +59,7 @@ class IdentityFlows(Acting):
                        postcode: str = "") -> str:
         """A new participant (as themselves), then a magic link to their address:
         the account reaches the e-mail level once the link is used."""
-        await self.limits.login(client)
+        await self.limits.check("register", client)
         pid = model.new_participant_id()
         await self.run(RegisterParticipant(participant_id=pid, email=email,
                                            pseudonym=pseudonym, postcode=postcode),
@@ -69,7 +74,8 @@ class IdentityFlows(Acting):
         email = model.normalise_email(raw_email)
         lookup = model.email_lookup_value(email)
         vault = self.ports.vault
-        await self.limits.login(client, vault.blind_index("rate-email", lookup)[:32])
+        await self.limits.check("magic_link", client,
+                                vault.blind_index("rate-email", lookup)[:32])
         pid = await vault.find("email", lookup)
         profile = await vault.profile(pid) if pid else None
         if pid and profile:
@@ -82,7 +88,7 @@ class IdentityFlows(Acting):
 
     async def confirm_link(self, client: str, token: str) -> SignedIn:
         """Uses the link (once) and signs its participant in at the e-mail level."""
-        await self.limits.login(client)
+        await self.limits.check("login", client)
         claims = await self.ports.links.consume(token)
         pid = claims.participant_id
         if await self.ports.vault.profile(pid) is None:  # erased since the link was sent
@@ -106,19 +112,23 @@ class IdentityFlows(Acting):
         (one participant across consultations), else a new one."""
         return current or model.new_participant_id()
 
-    def challenge(self, wait_ticket: str = "") -> Challenge:
-        """`wait_ticket`: the one a too-early visitor already holds (kept, so the
-        wait already done counts)."""
-        pow_ = self.ports.pow
-        return Challenge(pow_.challenge(), pow_.bits, wait_ticket or pow_.wait_ticket(),
-                         pow_.wait_seconds)
+    def challenge(self, consultation_id: str, wait_ticket: str = "") -> Challenge:
+        """A challenge and a wait ticket bound to opening an anonymous session in
+        this consultation. `wait_ticket`: the one a too-early visitor already
+        holds (kept, so the wait already done counts)."""
+        pow_, scope = self.ports.pow, anonymous_scope(consultation_id)
+        return Challenge(pow_.challenge(scope), pow_.bits,
+                         wait_ticket or pow_.wait_ticket(scope), pow_.wait_seconds)
 
-    async def check_proof(self, *, wait_ticket: str, challenge: str, nonce: str) -> None:
-        """Either the browser's work or the no-JavaScript wait (single use)."""
+    async def check_proof(self, consultation_id: str, client: str, *, wait_ticket: str,
+                          challenge: str, nonce: str) -> None:
+        """Either the browser's work or the no-JavaScript wait (single use, one
+        per wait and client), made for this very consultation."""
+        scope = anonymous_scope(consultation_id)
         if wait_ticket:
-            await self.ports.pow.verify_wait(wait_ticket)
+            await self.ports.pow.verify_wait(wait_ticket, scope, client)
         else:
-            await self.ports.pow.verify(challenge, nonce)
+            await self.ports.pow.verify(challenge, nonce, scope)
 
     # -- a participant's own data ------------------------------------------------
     async def profile(self, participant_id: str) -> dict[str, Any] | None:

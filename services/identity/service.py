@@ -58,14 +58,18 @@ class IdentityPorts:
 
 
 def build_ports(settings: IdentitySettings, clock: Clock, *, vault: Vault, ledger: TokenLedger,
-                outbox: OutboxStore, mailer: Mailer) -> IdentityPorts:
-    """The identity ports over the stores and mailer the composition root chose."""
+                outbox: OutboxStore, mailer: Mailer,
+                limiter: RateLimiter | None = None) -> IdentityPorts:
+    """The identity ports over the stores, mailer and rate limiter the
+    composition root chose (`limiter`: one process's counters by default)."""
     secret = settings.resolved_secret()
+    limiter = limiter or MemoryRateLimiter()
     return IdentityPorts(
         settings=settings, vault=vault, ledger=ledger, outbox=outbox, mailer=mailer,
-        limiter=MemoryRateLimiter(), clock=clock,
+        limiter=limiter, clock=clock,
         links=MagicLinks(secret, ledger=ledger, clock=clock,
                          minutes=settings.magic_link_minutes),
-        pow=ProofOfWork(secret, ledger=ledger, clock=clock, bits=settings.pow_difficulty_bits,
+        pow=ProofOfWork(secret, ledger=ledger, limiter=limiter, clock=clock,
+                        bits=settings.pow_difficulty_bits,
                         ttl_seconds=settings.pow_ttl_seconds,
                         wait_seconds=settings.pow_wait_seconds))

@@ -35,9 +35,20 @@ class IdentitySettings(BaseSettings):
     outbox_retention_hours: int = Field(default=24, ge=0)
     erase_inactive_after_days: int = Field(default=0, ge=0)  # 0 = never
 
-    # -- rate limits: requests per window, per identity and per client -----------
+    # -- rate limits: requests per window, per action, identity and client (ADR 0045)
+    # login, magic link, registration: per account asked for
     rate_login_per_hour: int = Field(default=10, ge=1)
-    rate_action_per_minute: int = Field(default=30, ge=1)  # deposit, vote, flag
+    # each of proposal, argument, comment, questionnaire, vote, flag: per participant
+    rate_action_per_minute: int = Field(default=30, ge=1)
+    # a client (an address: a town hall, a mobile carrier's NAT) gets this many
+    # times an identity's budget, per action
+    rate_client_factor: int = Field(default=10, ge=1)
+    # overrides, "action=count/seconds" or "action.client=count/seconds", comma-separated
+    rate_limits: str = ""
+    # where the counters live: memory (one process) or sqlite (<data_dir>/ratelimit.db,
+    # shared by every process over that folder); default: sqlite unless the read
+    # store is in memory
+    rate_limit_store: Literal["", "memory", "sqlite"] = ""
     client_hash_hours: int = Field(default=24, ge=1)  # IP hashes rotate with the day
 
     # -- proof of work for anonymous actions -------------------------------------

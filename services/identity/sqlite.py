@@ -35,6 +35,13 @@ CREATE TABLE IF NOT EXISTS outbox (message_id TEXT PRIMARY KEY, person_id TEXT N
 """
 
 
+# What erasing a person deletes: whole literal statements (no SQL built from strings).
+ERASE = ("DELETE FROM vault_keys WHERE person_id=?",
+         "DELETE FROM vault_profiles WHERE person_id=?",
+         "DELETE FROM vault_lookups WHERE person_id=?",
+         "DELETE FROM outbox WHERE person_id=?")
+
+
 class IdentityDb:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -112,8 +119,8 @@ class SqliteVault(Vault):
 
     async def _delete(self, person_id: str) -> None:
         def work(c: sqlite3.Connection) -> None:
-            for table in ("vault_keys", "vault_profiles", "vault_lookups", "outbox"):
-                c.execute(f"DELETE FROM {table} WHERE person_id=?", (person_id,))  # noqa: S608
+            for statement in ERASE:
+                c.execute(statement, (person_id,))
         await self._db.run(work)
         await self._db.scrub()
 

@@ -22,8 +22,8 @@ from services.apikit.deps import (
     MetaDep,
     Moderator,
     Participant,
-    RateLimited,
     StoreDep,
+    rate_limited,
 )
 from services.apikit.paging import page_of
 from services.core.errors import NotFound
@@ -132,7 +132,7 @@ async def campaign_decision(group_id: str, body: CampaignDecisionIn, who: Modera
 
 
 @router.post("/contributions/{contribution_id}/flags", status_code=204,
-             dependencies=[RateLimited])
+             dependencies=[rate_limited("flag")])
 async def flag(contribution_id: str, body: TextIn, who: Participant, _key: IdempotencyKey,
                bus: BusDep, meta: MetaDep) -> None:
     await bus.handle(FlagContribution(contribution_id, who, body.text), meta)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.core.personal_data import EMAIL, NIR, PHONE
+from services.core import personal_data as pii
 from services.moderation.lexicon import Lexicon, default_lexicon
 from services.moderation.text import fold, fold_evasive
 
@@ -25,7 +25,11 @@ CONTENT_FREE = {"rien", "ras", "r a s", "aucun", "aucune", "non", "oui", "ok", "
                 "bla", "bla bla", "blabla", "xxx", "x", "nsp", "je ne sais pas", "sans avis",
                 "pas d avis", "idem", "neant", "na", "n a"}
 MASKS = {"email": "[adresse masquée]", "phone": "[téléphone masqué]",
-         "nir": "[numéro masqué]"}
+         "nir": "[numéro masqué]", "iban": "[numéro masqué]", "ipv4": "[adresse IP masquée]",
+         "ipv6": "[adresse IP masquée]", "address": "[adresse postale masquée]"}
+LABELS = {"email": "adresse électronique", "phone": "numéro de téléphone",
+          "nir": "numéro de sécurité sociale", "iban": "IBAN", "ipv4": "adresse IP",
+          "ipv6": "adresse IP", "address": "adresse postale"}
 MAX_LINKS_BEFORE_SPAM = 2
 
 
@@ -60,18 +64,14 @@ def personal_data(texts: Mapping[str, str]) -> list[Suggestion]:
     kinds: dict[str, int] = {}
     masked: dict[str, str] = {}
     for name, value in texts.items():
-        new = value
-        for kind, pattern in (("email", EMAIL), ("nir", NIR), ("phone", PHONE)):
-            new, n = pattern.subn(MASKS[kind], new)
-            if n:
-                kinds[kind] = kinds.get(kind, 0) + n
+        new, counts = pii.mask(value, MASKS)
+        for kind, n in counts.items():
+            kinds[kind] = kinds.get(kind, 0) + n
         if new != value:
             masked[name] = new
     if not kinds:
         return []
-    labels = {"email": "adresse électronique", "phone": "numéro de téléphone",
-              "nir": "numéro de type sécurité sociale"}
-    what = ", ".join(f"{labels[k]} ({n})" for k, n in kinds.items())
+    what = ", ".join(f"{LABELS[k]} ({n})" for k, n in kinds.items())
     return [Suggestion("personal_data", 3,
                        f"Données personnelles dans le texte : {what}. Version masquée proposée.",
                        masked)]
@@ -95,7 +95,7 @@ def insults(value: str, lexicon: Lexicon) -> list[Suggestion]:
 
 def links_and_spam(value: str) -> list[Suggestion]:
     out = []
-    links = LINK.findall(EMAIL.sub(" ", value))  # an e-mail's domain is not a link
+    links = LINK.findall(pii.EMAIL.sub(" ", value))  # an e-mail's domain is not a link
     if links:
         out.append(Suggestion("link", 2, f"Contient {len(links)} lien(s) : {links[0][:80]}."))
     folded = fold(value)

@@ -18,7 +18,9 @@ from services.store.port import ReadStore
 if TYPE_CHECKING:
     from services.consultation.blobstore import BlobStore
     from services.eventlog.kafka_security import KafkaSecurity
+    from services.identity.ratelimit import RateLimiter
     from services.identity.service import IdentityPorts
+    from services.identity.settings import IdentitySettings
     from services.search.port import SearchIndex
     from services.store.cassandra_cql import CassandraConfig
 
@@ -172,7 +174,23 @@ def identity_ports(settings: Settings, clock: Clock) -> IdentityPorts:
                       SmtpMailer(host=s.smtp_host, port=s.smtp_port, sender=s.mail_from,
                                  user=s.smtp_user, password=s.smtp_password,
                                  starttls=s.smtp_starttls))
-    return build_ports(s, clock, vault=vault, ledger=ledger, outbox=outbox, mailer=mailer)
+    return build_ports(s, clock, vault=vault, ledger=ledger, outbox=outbox, mailer=mailer,
+                       limiter=rate_limiter(settings, s))
+
+
+def rate_limiter(settings: Settings, identity: IdentitySettings) -> RateLimiter:
+    """PARLONS_RATE_LIMIT_STORE: `memory` (one process) | `sqlite`
+    (<data_dir>/ratelimit.db, shared by every process over that folder, ADR 0045).
+    Default: memory when the read store is in memory, sqlite otherwise."""
+    from services.identity.ratelimit import MemoryRateLimiter
+
+    backend = identity.rate_limit_store or (
+        "memory" if settings.read_store == "memory" else "sqlite")
+    if backend == "memory":
+        return MemoryRateLimiter()
+    from services.identity.ratelimit_sqlite import SqliteRateLimiter
+
+    return SqliteRateLimiter(_ensure_parent(settings.data_dir / "ratelimit.db"))
 
 
 def _ensure_parent(path: Path) -> Path:

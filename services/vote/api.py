@@ -21,10 +21,10 @@ from services.apikit.deps import (
     BusDep,
     IdempotencyKey,
     MetaDep,
-    RateLimited,
     StateDep,
     StoreDep,
     participant_context,
+    rate_limited,
 )
 from services.core.participants import ParticipantContext
 from services.eventlog.port import EventLog
@@ -83,7 +83,7 @@ Voter = Annotated[ParticipantContext, Depends(voter)]
 Admin = Depends(admin)
 
 
-@router.post("/items/{item_id}/ballot", dependencies=[RateLimited])
+@router.post("/items/{item_id}/ballot", dependencies=[rate_limited("vote")])
 async def cast(item_id: str, body: BallotIn, who: Voter, _key: IdempotencyKey, bus: BusDep,
                meta: MetaDep) -> dict[str, Any]:
     cmd = CastBallot(item_id, who, body.kind, body.choice, tuple(body.qualifications))
@@ -91,14 +91,14 @@ async def cast(item_id: str, body: BallotIn, who: Voter, _key: IdempotencyKey, b
     return result
 
 
-@router.post("/items/{item_id}/ballot/withdraw", dependencies=[RateLimited])
+@router.post("/items/{item_id}/ballot/withdraw", dependencies=[rate_limited("vote")])
 async def withdraw(item_id: str, body: WithdrawIn, who: Voter, _key: IdempotencyKey,
                    bus: BusDep, meta: MetaDep) -> dict[str, Any]:
     result: dict[str, Any] = await bus.handle(WithdrawBallot(item_id, who, body.kind), meta)
     return result
 
 
-@router.post("/consultations/{consultation_id}/ranking", dependencies=[RateLimited])
+@router.post("/consultations/{consultation_id}/ranking", dependencies=[rate_limited("vote")])
 async def rank(consultation_id: str, body: RankingIn, who: Voter, _key: IdempotencyKey,
                bus: BusDep, meta: MetaDep) -> dict[str, Any]:
     result: dict[str, Any] = await bus.handle(

@@ -28,7 +28,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Match, Route
 from starlette.types import Message, Receive, Scope, Send
 
-from services.apikit.deps import api_state, limit_contribution, request_meta
+from services.apikit.deps import api_state, limit_action, request_meta
 from services.apikit.idempotency import KEY_MAX
 from services.vote.api import BallotIn, voter
 from services.vote.commands import CastBallot
@@ -56,7 +56,7 @@ async def _cast(request: Request) -> Any:
     ballot = _readable(request, body)
     if ballot is None:
         return _Declined(body)
-    await limit_contribution(request)
+    await limit_action(request, "vote")
     who = await voter(request)
     cmd = CastBallot(request.path_params["item_id"], who, ballot.kind, ballot.choice,
                      tuple(ballot.qualifications))

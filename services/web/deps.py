@@ -24,6 +24,7 @@ from services.eventlog.port import EventLog
 from services.identity.flows import IdentityFlows
 from services.identity.service import IdentityPorts
 from services.store.port import ReadStore
+from services.web.client_ip import Network, trusted_networks
 from services.web.security import Csrf, Sessions
 from services.web.settings import WebSettings
 from services.web.throttle import LoginThrottle
@@ -110,6 +111,11 @@ class Web:
         if ports is None:
             raise RuntimeError("this front end was built without the identity service")
         return IdentityFlows(ports, self.bus, self.store, self.deps.settle)
+
+    @cached_property
+    def trusted_proxies(self) -> tuple[Network, ...]:
+        """PARLONS_TRUSTED_PROXIES, parsed once (services/web/client_ip.py)."""
+        return trusted_networks(self.settings.trusted_proxies)
 
     @property
     def store(self) -> ReadStore:

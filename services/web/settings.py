@@ -33,6 +33,9 @@ class WebSettings(BaseSettings):
     # Vimeo and Dailymotion: PeerTube instances, comma-separated (ADR 0043).
     video_frame_hosts: str = ""
     page_size: int = 20
+    # Reverse proxies whose X-Forwarded-For names the client for rate limits:
+    # addresses or CIDR blocks, comma-separated; empty = the socket peer (ADR 0045).
+    trusted_proxies: str = ""
     upload_max_bytes: int = 10 * 1024 * 1024
     # Who publishes this site, for « Mentions légales » and « Données personnelles »
     # (the publishing body, its address, its director of publication, its data

@@ -1,6 +1,7 @@
-"""The contribution rate limit (`services.identity.limits.limit_contribution`)
-on the deposit and flag routes: beyond the limit, 429 with `Retry-After`, and
-nothing is written."""
+"""The rate limits of the deposit and flag routes (`apikit.deps.rate_limited`,
+ADR 0045): beyond the limit, 429 with `Retry-After`, and nothing is written.
+No session here (the participant is overridden): only the client's budget
+counts, set to the identity's (`PARLONS_RATE_CLIENT_FACTOR=1`)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ def someone() -> ParticipantContext:
 async def client(monkeypatch: pytest.MonkeyPatch
                  ) -> AsyncIterator[tuple[httpx.AsyncClient, Container]]:
     monkeypatch.setenv("PARLONS_RATE_ACTION_PER_MINUTE", str(LIMIT))
+    monkeypatch.setenv("PARLONS_RATE_CLIENT_FACTOR", "1")
     container = bootstrap(Settings(event_log="memory", read_store="memory",
                                    worker_poll_timeout=0.01))
     async with running(container):
@@ -70,11 +72,18 @@ async def test_deposit_beyond_the_limit_gets_429_with_retry_after_and_stores_not
     assert len(await submitted(container)) == written
 
 
-async def test_flag_route_counts_against_the_same_client(
+async def flag(c: httpx.AsyncClient, n: int) -> httpx.Response:
+    return await c.post("/api/contributions/whatever/flags", json={"text": "spam"},
+                        headers={"Idempotency-Key": f"flag-{n}"})
+
+
+async def test_flags_count_on_their_own_budget(
         client: tuple[httpx.AsyncClient, Container]) -> None:
+    """Proposals used to spend the flags' budget (one counter per client for
+    every action); each action now has its own."""
     c, _ = client
     for n in range(LIMIT):
         await propose(c, n)
-    r = await c.post("/api/contributions/whatever/flags", json={"text": "spam"},
-                     headers={"Idempotency-Key": "flag-1"})
+    assert [(await flag(c, n)).status_code != 429 for n in range(LIMIT)] == [True] * LIMIT
+    r = await flag(c, LIMIT)
     assert r.status_code == 429 and "Retry-After" in r.headers

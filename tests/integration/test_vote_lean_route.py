@@ -93,12 +93,13 @@ async def test_the_lean_route_answers_like_the_fastapi_route(
         platform: Platform, monkeypatch: pytest.MonkeyPatch,
         name: str, send: Send, served: bool) -> None:
     calls: list[str] = []
-    counted = api_cast.limit_contribution
+    counted = api_cast.limit_action
 
-    async def counting(request: Any) -> None:
+    async def counting(request: Any, action: str) -> None:
+        assert action == "vote"
         calls.append(request.url.path)
-        await counted(request)
-    monkeypatch.setattr(api_cast, "limit_contribution", counting)
+        await counted(request, action)
+    monkeypatch.setattr(api_cast, "limit_action", counting)
 
     lean = await answer(platform, name, send, lean=True)
     assert bool(calls) == served, calls

@@ -20,29 +20,56 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import re
 import secrets
 from collections.abc import AsyncIterator
 
 import orjson
 
 from services.consultation.queries import OTHER, OTHER_LABEL
-from services.core.personal_data import EMAIL, IPV4, PHONE
+from services.core.personal_data import mask
 from services.store.port import Doc, ReadStore
 from services.synthesis.opendata.columns import header, question_columns
+from services.synthesis.opendata.kanonymity import Cell, Shown, cell_of, coarsen, plan
 from services.synthesis.stats.projection import ROWS
 
 PAGE = 500
 JOIN = "|"
-DIGIT = re.compile(r"\d")
+MASKS = {"email": "[courriel masqué]", "phone": "[téléphone masqué]",
+         "ipv4": "[adresse IP masquée]", "ipv6": "[adresse IP masquée]",
+         "nir": "[numéro masqué]", "iban": "[numéro masqué]",
+         "address": "[adresse postale masquée]"}
 
 
 class OpenDataExport:
-    """One export: one random key for its authorIds, then any number of files."""
+    """One export: one random key for its authorIds, then any number of files.
+    `min_cell`: the k of territory x date k-anonymity (kanonymity.py); 1 = off."""
 
-    def __init__(self, store: ReadStore, *, page: int = PAGE) -> None:
+    def __init__(self, store: ReadStore, *, page: int = PAGE, min_cell: int = 1) -> None:
         self._store, self._page = store, page
         self._key = secrets.token_bytes(32)
+        self._min_cell = min_cell
+        self._plans: dict[str, dict[Cell, Shown]] = {}
+
+    async def _docs(self, questionnaire_id: str) -> AsyncIterator[Doc]:
+        after = None
+        while True:
+            page = await self._store.list(ROWS, questionnaire_id, limit=self._page, after=after)
+            for _, doc in page:
+                yield doc
+            if len(page) < self._page:
+                return
+            after = page[-1][0]
+
+    async def _plan_of(self, questionnaire_id: str) -> dict[Cell, Shown]:
+        """Counted once per questionnaire and export (a first pass over the rows,
+        keeping only a count per (département, day))."""
+        if questionnaire_id not in self._plans:
+            counts: dict[Cell, int] = {}
+            async for doc in self._docs(questionnaire_id):
+                cell = cell_of(doc.get("territory") or "", _when(doc["submitted_at"]))
+                counts[cell] = counts.get(cell, 0) + 1
+            self._plans[questionnaire_id] = plan(counts, self._min_cell)
+        return self._plans[questionnaire_id]
 
     def author_id(self, participant_id: str) -> str:
         # keyed BLAKE2b is a MAC (RFC 7693 §2.9) and costs a tenth of hmac's per call
@@ -51,17 +78,21 @@ class OpenDataExport:
 
     async def rows(self, questionnaire: Doc) -> AsyncIterator[dict[str, str]]:
         """The questionnaire's published responses, as {column: value}, in key order."""
-        plan = _plan(questionnaire)
-        number, after = 0, None
-        while True:
-            page = await self._store.list(ROWS, questionnaire["questionnaire_id"],
-                                          limit=self._page, after=after)
-            for _, doc in page:
-                number += 1
-                yield self._row(doc, number, questionnaire, plan)
-            if len(page) < self._page:
-                return
-            after = page[-1][0]
+        columns = _plan(questionnaire)
+        k_anonymous = self._min_cell > 1
+        shown = await self._plan_of(questionnaire["questionnaire_id"]) if k_anonymous else {}
+        number = 0
+        async for doc in self._docs(questionnaire["questionnaire_id"]):
+            number += 1
+            row = self._row(doc, number, questionnaire, columns)
+            if not k_anonymous:
+                yield row
+                continue
+            how = shown[cell_of(doc.get("territory") or "", row["createdAt"])]
+            row["authorZipCode"] = how.territory
+            for name in ("createdAt", "publishedAt", "updatedAt"):
+                row[name] = coarsen(row[name], how.grain)
+            yield row
 
     async def csv(self, questionnaire: Doc) -> AsyncIterator[bytes]:
         buffer = io.StringIO()
@@ -132,13 +163,11 @@ def _plan(questionnaire: Doc) -> list[Plan]:
 
 def _cell(text: str) -> str:
     """Free text without the direct identifiers a participant may have typed
-    (e-mail, phone number, IP address: moderation masks them too, but a
+    (e-mail, obfuscated too, phone number, IP address, NIR, IBAN, postal
+    address: services/core/personal_data.py; moderation masks them too, but a
     post-moderated text may not be reviewed yet), and as a spreadsheet will not
     run it: a leading =, +, -, @ gets a quote."""
-    if "@" in text:
-        text = EMAIL.sub("[courriel masqué]", text)
-    if DIGIT.search(text):
-        text = PHONE.sub("[téléphone masqué]", IPV4.sub("[adresse IP masquée]", text))
+    text = mask(text, MASKS)[0]
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 

@@ -20,6 +20,7 @@ from services.core.errors import NotFound
 from services.store.port import Doc, ReadStore
 from services.synthesis.opendata.dictionary import dictionary_markdown
 from services.synthesis.opendata.export import OpenDataExport
+from services.synthesis.opendata.kanonymity import min_cell_setting
 from services.synthesis.opendata.settings import daily_consultations
 
 FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}(\.csv|\.json|-dictionnaire\.md)$")
@@ -37,12 +38,15 @@ async def questionnaires_of(store: ReadStore, consultation_id: str) -> list[Doc]
                                                             q["questionnaire_id"]))
 
 
-async def write_open_data(store: ReadStore, consultation_id: str, out_dir: Path) -> list[Written]:
+async def write_open_data(store: ReadStore, consultation_id: str, out_dir: Path, *,
+                          min_cell: int | None = None) -> list[Written]:
+    """`min_cell`: the k of territory x date k-anonymity checked before anything
+    is written (PARLONS_OPENDATA_MIN_CELL by default, ADR 0047)."""
     consultation = await consultations.consultation(store, consultation_id)
     if consultation is None:
         raise NotFound("Consultation")
     await asyncio.to_thread(out_dir.mkdir, parents=True, exist_ok=True)
-    export = OpenDataExport(store)
+    export = OpenDataExport(store, min_cell=min_cell_setting() if min_cell is None else min_cell)
     written = []
     for qn in await questionnaires_of(store, consultation_id):
         qid = qn["questionnaire_id"]

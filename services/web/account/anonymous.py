@@ -16,6 +16,7 @@ from services.core.participants import check_participation
 from services.identity.queries import proof_of_work_required
 from services.store.port import ReadStore
 from services.web.account.login import safe_local
+from services.web.account.providers import client_of
 from services.web.authz import PUBLIC_FORM
 from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
@@ -48,7 +49,7 @@ async def page(web: Web, request: Request, cid: str, suite: str, *, wait_ticket:
     if context["refusal"]:
         status = 403
     elif cid and await proof_of_work_required(web.store, cid):
-        challenge = web.identity.challenge(wait_ticket)
+        challenge = web.identity.challenge(cid, wait_ticket)
         context.update(challenge=challenge.challenge, bits=challenge.bits,
                        wait_ticket=challenge.wait_ticket, wait_seconds=challenge.wait_seconds)
     return admin_page(web, request, PAGE, context, status=status)
@@ -69,7 +70,8 @@ async def anonymous(request: Request, web: WebDep) -> Response:
     needs_proof = bool(cid) and await proof_of_work_required(web.store, cid)
     if needs_proof:
         try:
-            await web.identity.check_proof(wait_ticket=text(form, "attente"),
+            await web.identity.check_proof(cid, client_of(web, request),
+                                           wait_ticket=text(form, "attente"),
                                            challenge=text(form, "pow_challenge"),
                                            nonce=text(form, "pow_nonce"))
         except DomainError as e:

@@ -1,7 +1,7 @@
 """The session behind the JSON APIs: who participates, moderates or analyses,
 read from the browser's session cookie (ADR 0013), installed into `web.providers`
 for the JSON APIs' `participant_context`, `moderator_context` and
-`analyst_context`; with them the contribution rate limit and the participant's
+`analyst_context`; with them the rate limits per action and the participant's
 territory; and `GET /api/session`.
 
 CSRF for JSON calls: a state change authenticated by the session cookie needs
@@ -31,6 +31,7 @@ from services.core.participants import (
 )
 from services.identity.queries import Capability, consultations_where, may
 from services.moderation.queue import ALL, ITEMS
+from services.web.client_ip import client_address
 from services.web.deps import Web, WebDep
 from services.web.session import Visitor, session_participant, visitor
 
@@ -157,15 +158,19 @@ async def team_member(web: Web, request: Request, consultation_id: str) -> bool:
 
 
 def client_of(web: Web, request: Request) -> str:
-    """The rate limiter's key for this client: never the IP itself."""
-    return web.identity.limits.client(request.client.host if request.client else "unknown")
+    """The rate limiter's key for this client: never the IP itself. The socket
+    peer's, or the client a trusted proxy names (ADR 0045)."""
+    address = client_address(request.client.host if request.client else None,
+                             request.headers.getlist("x-forwarded-for"), web.trusted_proxies)
+    return web.identity.limits.client(address)
 
 
-async def limit_contribution(web: Web, request: Request) -> None:
-    """The contribution rate limit (deposit, vote, flag), per client and per the
-    session's participant (never read from a header: forgeable)."""
+async def limit(web: Web, request: Request, action: str) -> None:
+    """The rate limit of `action` (proposal, argument, comment, questionnaire,
+    vote, flag), per client and per the session's participant (never read from
+    a header: forgeable), on the JSON APIs and the HTML forms alike."""
     who = visitor(web, request)
-    await web.identity.limits.action(client_of(web, request), who.id if who else None)
+    await web.identity.limits.check(action, client_of(web, request), who.id if who else None)
 
 
 @router.get("/api/session")
@@ -191,7 +196,7 @@ def provide(web: Web, providers: Providers) -> None:
     providers.participant = partial(participant, web)
     providers.moderator = partial(moderator, web)
     providers.analyst = partial(analyst, web)
-    providers.limit_contribution = partial(limit_contribution, web)
+    providers.limit = partial(limit, web)
     providers.platform_admin = partial(platform_admin, web)
     providers.team_member = partial(team_member, web)
     providers.territory = web.identity.territory

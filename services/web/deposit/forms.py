@@ -6,7 +6,9 @@ participant session, never the back-office admin. Every form carries a key
 (`cle`, a fresh UUIDv7 made when the form is shown) used as the contribution
 id: a double click or a resubmitted page targets the same stream, which the log
 refuses to create twice, and the participant is shown the first answer. CSRF is
-checked on every POST (`forms.checked_form`).
+checked on every POST (`forms.checked_form`), and each form counts against its
+action's rate limit, as the JSON API's routes do (ADR 0045): beyond it, the
+French 429 page with `Retry-After`.
 """
 
 from __future__ import annotations
@@ -135,6 +137,7 @@ async def answer(request: Request, web: WebDep, slug: str, qid: str) -> Response
     raw, key = deposit_answers.raw_answers(form), text(form, "cle")
     if text(form, "etape") != "envoyer":  # "Continuer": show the follow-ups, save nothing
         return questionnaire_page(web, request, c, qn, raw, key, {}, stepped=True)
+    await web.providers.check_limit(request, "questionnaire")  # 429 page beyond it
     answers = deposit_answers.to_answers(qn["questions"], raw)
     who = await web.providers.with_territory(who)
     error = await send_once(web, who, key, SubmitResponse(key, c["id"], qid, who, answers))
@@ -177,6 +180,7 @@ async def submit_proposal(request: Request, web: WebDep, slug: str) -> Response:
     if text(form, "etape") == "similaires":  # the hint without JavaScript: send nothing
         similar = await search_public.similar_for_form(request, c["id"], values["title"])
         return proposal_form(web, request, c, values, {}, similar=similar)
+    await web.providers.check_limit(request, "proposal")  # 429 page beyond it
     key = values["cle"]
     error = await send_once(web, who, key, SubmitProposal(
         key, c["id"], who, values["title"], values["body"], values["theme_id"],
@@ -209,6 +213,7 @@ async def on_proposal(web: Web, request: Request, slug: str, pid: str, kind: str
     who = await participant(web, request)
     if who is None:
         return login_prompt(web, request, c)
+    await web.providers.check_limit(request, kind)  # 429 page beyond it
     values = _values(form, ("cle", *FIELDS[kind]))
     error = await send_once(web, who, values["cle"], make(values, pid, who))
     if error is not None:

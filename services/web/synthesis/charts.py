@@ -1,53 +1,52 @@
 """Server-rendered SVG charts of the public synthesis: theme sizes (each bar a
 link to the contributions behind it) and the evolution of a theme over time.
 Presentation attributes only (no inline style, no script: the strict CSP holds);
-every text is escaped."""
+literal templates whose every value markupsafe escapes."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
-from html import escape
 from typing import Any
+
+from markupsafe import Markup
 
 WIDTH, BAR_H, GAP, LABEL_W = 640, 22, 8, 260
 COLOUR, EMPTY = "#000091", "#e5e5f4"
 MAX_COLUMNS = 60
 
 
-def theme_sizes(themes: Sequence[Mapping[str, Any]], link: Callable[[str], str]) -> str:
+def theme_sizes(themes: Sequence[Mapping[str, Any]], link: Callable[[str], str]) -> Markup:
     """Horizontal bars, biggest first: label, bar, count; a bar links to its theme.
     A group of named links, not role="img": an image may not hold links (axe's
     nested-interactive, seen by the synthesis e2e test)."""
     if not themes:
-        return ""
+        return Markup("")
     top = max(int(t["size"]) for t in themes) or 1
     span = WIDTH - LABEL_W - 60
     rows = []
     for i, t in enumerate(themes):
         y = i * (BAR_H + GAP)
         w = max(1.0, span * int(t["size"]) / top)
-        label, n = escape(str(t["label"])), int(t["size"])
-        rows.append(
-            f'<a href="{escape(link(str(t["theme_id"])))}">'
-            f'<title>{label} : {n} contribution(s)</title>'
-            f'<text x="0" y="{y + 15}" font-size="13" fill="#161616">'
-            f'{escape(_cut(str(t["label"])))}</text>'
-            f'<rect x="{LABEL_W}" y="{y}" width="{w:.1f}" height="{BAR_H}" fill="{COLOUR}"/>'
-            f'<text x="{LABEL_W + w + 6:.1f}" y="{y + 15}" font-size="13" '
-            f'fill="#161616">{n}</text></a>')
+        rows.append(Markup(
+            '<a href="{href}"><title>{label} : {n} contribution(s)</title>'
+            '<text x="0" y="{ty}" font-size="13" fill="#161616">{short}</text>'
+            '<rect x="{lw}" y="{y}" width="{w:.1f}" height="{bh}" fill="{colour}"/>'
+            '<text x="{nx:.1f}" y="{ty}" font-size="13" fill="#161616">{n}</text></a>'
+        ).format(href=link(str(t["theme_id"])), label=str(t["label"]), n=int(t["size"]),
+                 ty=y + 15, short=_cut(str(t["label"])), lw=LABEL_W, y=y, w=w, bh=BAR_H,
+                 colour=COLOUR, nx=LABEL_W + w + 6))
     height = len(themes) * (BAR_H + GAP)
-    summary = escape("Taille des thèmes : " + ", ".join(
-        f"{t['label']} {t['size']}" for t in themes))
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
-            f'viewBox="0 0 {WIDTH} {height}" role="group" aria-label="{summary}">'
-            + "".join(rows) + "</svg>")
+    summary = "Taille des thèmes : " + ", ".join(f"{t['label']} {t['size']}" for t in themes)
+    return Markup('<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
+                  'viewBox="0 0 {w} {h}" role="group" aria-label="{summary}">{rows}</svg>'
+                  ).format(w=WIDTH, h=height, summary=summary, rows=Markup("").join(rows))
 
 
-def evolution(per_day: Mapping[str, int], *, width: int = 300, height: int = 60) -> str:
+def evolution(per_day: Mapping[str, int], *, width: int = 300, height: int = 60) -> Markup:
     """Contributions per day (per week beyond 60 days), as columns."""
     if not per_day:
-        return ""
+        return Markup("")
     days = sorted(per_day)
     first, last = date.fromisoformat(days[0]), date.fromisoformat(days[-1])
     step = 1 if (last - first).days < MAX_COLUMNS else 7
@@ -63,14 +62,16 @@ def evolution(per_day: Mapping[str, int], *, width: int = 300, height: int = 60)
     cols = []
     for i, (start, n) in enumerate(buckets):
         h = (height - 2) * n / top
-        cols.append(f'<rect x="{i * w:.1f}" y="{height - h:.1f}" width="{max(w - 1, 1):.1f}" '
-                    f'height="{h:.1f}" fill="{COLOUR if n else EMPTY}"><title>{unit} '
-                    f'{start.isoformat()} : {n}</title></rect>')
-    label = escape(f"Évolution : {sum(per_day.values())} contributions du {days[0]} au "
-                   f"{days[-1]}")
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}" role="img" aria-label="{label}">'
-            + "".join(cols) + "</svg>")
+        cols.append(Markup(
+            '<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" fill="{fill}">'
+            '<title>{unit} {day} : {n}</title></rect>'
+        ).format(x=i * w, y=height - h, w=max(w - 1, 1), h=h, fill=COLOUR if n else EMPTY,
+                 unit=unit, day=start.isoformat(), n=n))
+    label = (f"Évolution : {sum(per_day.values())} contributions du {days[0]} au "
+             f"{days[-1]}")
+    return Markup('<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
+                  'viewBox="0 0 {w} {h}" role="img" aria-label="{label}">{cols}</svg>'
+                  ).format(w=width, h=height, label=label, cols=Markup("").join(cols))
 
 
 def _cut(label: str, n: int = 34) -> str:

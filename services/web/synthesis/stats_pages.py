@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
-from markupsafe import Markup
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response, StreamingResponse
@@ -31,6 +30,7 @@ from services.core.participants import LEVEL_LABELS
 from services.identity.queries import Capability
 from services.synthesis.opendata.dictionary import dictionary_markdown
 from services.synthesis.opendata.export import OpenDataExport
+from services.synthesis.opendata.kanonymity import min_cell_setting
 from services.synthesis.opendata.publish import FILE_NAME, questionnaires_of
 from services.synthesis.opendata.settings import SetOpenDataPublication, publishes_daily
 from services.synthesis.stats.projection import UNKNOWN as NOT_RECORDED
@@ -102,7 +102,7 @@ async def download(request: Request, web: WebDep, cid: str, name: str) -> Respon
                "Cache-Control": "no-store"}
     if ext == "-dictionnaire.md":
         return Response(dictionary_markdown(c, qn), media_type=MEDIA[ext], headers=headers)
-    export = OpenDataExport(web.store)
+    export = OpenDataExport(web.store, min_cell=min_cell_setting())  # ADR 0047
     body: AsyncIterator[bytes] = export.csv(qn) if ext == ".csv" else export.json(qn)
     return StreamingResponse(body, media_type=MEDIA[ext], headers=headers)
 
@@ -172,8 +172,8 @@ def _level(level: str) -> str:
 
 
 def _question_view(q: dict[str, Any], by: str | None, par: str) -> dict[str, Any]:
-    view = {**q, "chart": Markup(option_bars(  # noqa: S704 (our own markup, escaped labels)
-        [(o["label"], o["count"], o["percent"]) for o in q["options"]]))}
+    view = {**q, "chart": option_bars(
+        [(o["label"], o["count"], o["percent"]) for o in q["options"]])}
     if by is not None:
         values = sorted({v for o in q["options"] for v in o[by]})
         view["groups"] = [{"label": _label(par, v), "cells": [

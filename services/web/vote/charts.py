@@ -1,10 +1,13 @@
 """Server-rendered SVG bar charts for vote results: plain markup with
-presentation attributes (no inline style or script, so the strict CSP holds)."""
+presentation attributes (no inline style or script, so the strict CSP holds),
+built from literal templates whose every value markupsafe escapes (no
+`Markup()` over a string built by hand)."""
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
+
+from markupsafe import Markup
 
 RANKED_MAX = 50  # rows of the ranking table on the results page
 
@@ -13,7 +16,7 @@ LABELS = {"agree": "d'accord", "disagree": "pas d'accord", "neutral": "neutre"}
 WIDTH, BAR_H = 300, 18
 
 
-def agree_bar(agree: int, disagree: int, neutral: int) -> str:
+def agree_bar(agree: int, disagree: int, neutral: int) -> Markup:
     """One stacked horizontal bar (agree | neutral | disagree), with a title per part."""
     total = agree + disagree + neutral
     parts, x = [], 0.0
@@ -21,15 +24,17 @@ def agree_bar(agree: int, disagree: int, neutral: int) -> str:
         if not n:
             continue
         w = WIDTH * n / total
-        parts.append(f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="{BAR_H}" '
-                     f'fill="{COLOURS[key]}"><title>{LABELS[key]} : {n}</title></rect>')
+        parts.append(Markup('<rect x="{:.1f}" y="0" width="{:.1f}" height="{}" fill="{}">'
+                            '<title>{} : {}</title></rect>').format(
+            x, w, BAR_H, COLOURS[key], LABELS[key], n))
         x += w
     if not parts:
-        parts.append(f'<rect x="0" y="0" width="{WIDTH}" height="{BAR_H}" fill="#eeeeee"/>')
-    label = escape(f"{agree} d'accord, {neutral} neutres, {disagree} pas d'accord")
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{BAR_H}" '
-            f'viewBox="0 0 {WIDTH} {BAR_H}" role="img" aria-label="{label}">'
-            + "".join(parts) + "</svg>")
+        parts.append(Markup('<rect x="0" y="0" width="{}" height="{}" fill="#eeeeee"/>'
+                            ).format(WIDTH, BAR_H))
+    label = f"{agree} d'accord, {neutral} neutres, {disagree} pas d'accord"
+    return Markup('<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
+                  'viewBox="0 0 {w} {h}" role="img" aria-label="{label}">{parts}</svg>'
+                  ).format(w=WIDTH, h=BAR_H, label=label, parts=Markup("").join(parts))
 
 
 def shares(by_level: dict[str, int]) -> list[tuple[str, int, float]]:

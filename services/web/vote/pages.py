@@ -10,12 +10,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from fastapi import APIRouter, Depends, Query
-from markupsafe import Markup
+from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from services.apikit.deps import limit_contribution
+from services.apikit.deps import rate_limited
 from services.core.errors import DomainError
 from services.core.participants import ParticipantContext
 from services.store.port import ReadStore
@@ -88,7 +87,7 @@ async def sequence_json(cid: str, request: Request, web: WebDep,
 
 # `ref`: an item id is never a page name, so /vote/{cid}/classement is the ranking's.
 @router.post("/vote/{cid}/{item_id:ref}",
-             dependencies=[*PARTICIPANT_FORM, Depends(limit_contribution)])
+             dependencies=[*PARTICIPANT_FORM, rate_limited("vote")])
 async def cast(cid: str, item_id: str, request: Request, web: WebDep) -> Response:
     who = await session_participant(web, request)
     if who is None:
@@ -152,8 +151,7 @@ async def results(cid: str, request: Request, web: WebDep) -> Response:
         rows.append({"item_id": t["item_id"], "agree": a["agree"],
                      "disagree": a["disagree"], "neutral": a["neutral"],
                      "support": t["support"]["total"],
-                     "chart": Markup(agree_bar(  # noqa: S704 (our own markup, numbers only)
-                         a["agree"], a["disagree"], a["neutral"]))})
+                     "chart": agree_bar(a["agree"], a["disagree"], a["neutral"])})
     docs = await contributions(store, [row["item_id"] for row in rows]
                                + [row["item_id"] for row in ranked])
     # Proposals have a public page; arguments are read on their proposal's.

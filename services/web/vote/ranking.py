@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from services.apikit.deps import limit_contribution
+from services.apikit.deps import rate_limited
 from services.core.errors import DomainError, NotFound
 from services.core.participants import ParticipantContext
 from services.vote import model
@@ -72,7 +72,7 @@ async def ranking_form(cid: str, request: Request, web: WebDep) -> Response:
 
 
 @router.post("/vote/{cid}/classement",
-             dependencies=[*PARTICIPANT_FORM, Depends(limit_contribution)])
+             dependencies=[*PARTICIPANT_FORM, rate_limited("vote")])
 async def rank(cid: str, request: Request, web: WebDep) -> Response:
     who = await session_participant(web, request)
     if who is None:

@@ -13,7 +13,17 @@ from services.identity.lexicon import is_offensive
 from services.identity.magiclink import MagicLinks
 from services.identity.memory import MemoryTokenLedger
 from services.identity.pow import ProofOfWork, solve
-from services.identity.ratelimit import Limits, MemoryRateLimiter, RateLimited, client_key, enforce
+from services.identity.ratelimit import (
+    Budget,
+    Limits,
+    MemoryRateLimiter,
+    Rate,
+    RateLimited,
+    client_key,
+    enforce,
+    parse_rates,
+)
+from services.identity.ratelimit import rates as rates_of
 from services.identity.settings import IdentitySettings
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
@@ -127,39 +137,109 @@ async def test_a_link_signed_with_another_secret_is_refused() -> None:
 async def test_proof_of_work_round_trip_and_single_use() -> None:
     pow_ = ProofOfWork("s", ledger=MemoryTokenLedger(), clock=FixedClock(T0), bits=8,
                        ttl_seconds=60)
-    challenge = pow_.challenge()
+    challenge = pow_.challenge("anonymous:c1")
     nonce = solve(challenge, 8)
-    await pow_.verify(challenge, nonce)
+    await pow_.verify(challenge, nonce, "anonymous:c1")
     with pytest.raises(DomainError):
-        await pow_.verify(challenge, nonce)  # replay
+        await pow_.verify(challenge, nonce, "anonymous:c1")  # replay
     with pytest.raises(DomainError):
-        await pow_.verify(pow_.challenge(), "not-a-solution-probably")
+        await pow_.verify(pow_.challenge("anonymous:c1"), "not-a-solution-probably",
+                          "anonymous:c1")
+
+
+async def test_a_proof_of_work_opens_only_the_scope_it_was_made_for() -> None:
+    pow_ = ProofOfWork("s", ledger=MemoryTokenLedger(), clock=FixedClock(T0), bits=8,
+                       ttl_seconds=60)
+    challenge = pow_.challenge("anonymous:c1")
+    with pytest.raises(DomainError):
+        await pow_.verify(challenge, solve(challenge, 8), "anonymous:c2")
+    await pow_.verify(challenge, solve(challenge, 8), "anonymous:c1")  # not spent by the miss
+
+
+async def test_wait_tickets_are_redeemed_one_wait_apart_per_client() -> None:
+    """Forty tickets fetched at once used to ripen together after one wait and
+    open forty sessions."""
+    clock = FixedClock(T0)
+    pow_ = ProofOfWork("s", ledger=MemoryTokenLedger(), clock=clock, bits=8, ttl_seconds=600,
+                       wait_seconds=30, limiter=MemoryRateLimiter())
+    tickets = [pow_.wait_ticket("anonymous:c1") for _ in range(40)]
+    other = pow_.wait_ticket("anonymous:c1")
+    clock.advance(timedelta(seconds=31))
+    await pow_.verify_wait(tickets[0], "anonymous:c1", "c:bot")
+    for ticket in tickets[1:]:
+        with pytest.raises(RateLimited) as later:
+            await pow_.verify_wait(ticket, "anonymous:c1", "c:bot")
+        assert 1 <= later.value.retry_after <= 30
+    with pytest.raises(DomainError) as elsewhere:  # bound to its consultation
+        await pow_.verify_wait(other, "anonymous:c2", "c:someone-else")
+    assert elsewhere.value.code == "pow_failed"
+    await pow_.verify_wait(other, "anonymous:c1", "c:someone-else")  # another client
+    clock.advance(timedelta(seconds=30))
+    with pytest.raises(DomainError):  # single use
+        await pow_.verify_wait(tickets[0], "anonymous:c1", "c:bot")
+    clock.advance(timedelta(seconds=30))
+    await pow_.verify_wait(tickets[1], "anonymous:c1", "c:bot")
 
 
 async def test_rate_limit_refuses_with_retry_after() -> None:
-    now = [100.0]
-    limiter = MemoryRateLimiter(now=lambda: now[0])
+    limiter = MemoryRateLimiter()
+    budget = [Budget("k", 3, 60)]
     for _ in range(3):
-        await enforce(limiter, ["k"], limit=3, window=60)
+        await enforce(limiter, budget, now=100.0)
     with pytest.raises(RateLimited) as err:
-        await enforce(limiter, ["k"], limit=3, window=60)
+        await enforce(limiter, budget, now=100.0)
     assert 1 <= err.value.retry_after <= 60
-    now[0] += 61
-    await enforce(limiter, ["k"], limit=3, window=60)
+    await enforce(limiter, budget, now=161.0)
+
+
+async def test_a_refused_request_counts_under_no_key() -> None:
+    limiter = MemoryRateLimiter()
+    for _ in range(3):
+        await enforce(limiter, [Budget("a", 3, 60)], now=0.0)
+    with pytest.raises(RateLimited):
+        await enforce(limiter, [Budget("b", 3, 60), Budget("a", 3, 60)], now=0.0)
+    for _ in range(3):  # b was not spent by the refusal
+        await enforce(limiter, [Budget("b", 3, 60)], now=0.0)
 
 
 async def test_a_flood_of_distinct_clients_stays_bounded_and_resets_no_one() -> None:
-    now = [0.0]
-    limiter = MemoryRateLimiter(now=lambda: now[0], max_keys=100)
+    limiter = MemoryRateLimiter(max_keys=100)
+    now = 0.0
     for n in range(1000):  # all within one window: none is idle
-        now[0] += 0.01
-        await enforce(limiter, [f"flood-{n}"], limit=3, window=60)
+        now += 0.01
+        await enforce(limiter, [Budget(f"flood-{n}", 3, 60)], now=now)
         if n < 3 or n % 50 == 0:  # a persistent client keeps hitting meanwhile
-            verdict = await limiter.hit("persistent", limit=3, window=60)
+            verdict = await limiter.hit([Budget("persistent", 3, 60)], now=now)
             assert verdict.allowed == (n < 3)
-        assert len(limiter._hits) <= 100
+        assert len(limiter) <= 100
     with pytest.raises(RateLimited):
-        await enforce(limiter, ["persistent"], limit=3, window=60)
+        await enforce(limiter, [Budget("persistent", 3, 60)], now=now)
+
+
+async def test_each_action_counts_on_its_own_budget() -> None:
+    """Ten votes from an address used to spend its logins for an hour."""
+    settings = IdentitySettings(identity_secret="s", rate_login_per_hour=10,
+                                rate_action_per_minute=30)
+    limits = Limits(MemoryRateLimiter(), settings)
+    for _ in range(30):
+        await limits.check("vote", "c:town-hall", "p-1")
+    with pytest.raises(RateLimited):
+        await limits.check("vote", "c:town-hall", "p-1")
+    await limits.check("login", "c:town-hall")
+    await limits.check("magic_link", "c:town-hall", "e-1")
+    await limits.check("comment", "c:town-hall", "p-1")
+    await limits.check("vote", "c:town-hall", "p-2")  # the address has room for others
+
+
+def test_rates_per_action_from_the_settings_and_overrides() -> None:
+    rates = rates_of(IdentitySettings(identity_secret="s", rate_login_per_hour=10,
+                                      rate_action_per_minute=30, rate_client_factor=5,
+                                      rate_limits="comment=4/60, vote.client=999/10"))
+    assert rates["login"] == Rate(10, 3600) and rates["login.client"] == Rate(50, 3600)
+    assert rates["comment"] == Rate(4, 60) and rates["comment.client"] == Rate(150, 60)
+    assert rates["vote.client"] == Rate(999, 10)
+    with pytest.raises(ValueError, match="RATE_LIMITS"):
+        parse_rates("dance=3/60")
 
 
 def test_client_key_never_contains_the_ip_and_rotates() -> None:

@@ -9,6 +9,7 @@ import csv
 import io
 import re
 import tracemalloc
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from services.store.sqlite import SqliteReadStore
 from services.synthesis.opendata.columns import BASE_COLUMNS, header
 from services.synthesis.opendata.dictionary import dictionary_markdown
 from services.synthesis.opendata.export import OpenDataExport
+from services.synthesis.opendata.kanonymity import Shown, coarsen, plan
 from services.synthesis.opendata.publish import write_open_data
 from services.synthesis.stats.projection import ROWS, ClosedStatsProjection
 
@@ -220,3 +222,63 @@ async def test_peak_memory_of_a_50000_row_export_is_bounded(tmp_path: Path) -> N
     assert peak < 6_000_000, peak
     assert json_peak < 6_000_000, json_peak
 
+
+
+async def test_identifiers_the_old_scrub_missed_are_masked_in_exports(tmp_path: Path) -> None:
+    """Obfuscated e-mails, IPv6, NIR, IBAN and postal addresses were published
+    as typed (issue #19 item 7)."""
+    log = Log()
+    typed = ["jean (at) exemple (dot) fr", "2001:db8:85a3::8a2e:370:7334",
+             "1 85 05 78 006 084 91", "FR76 3000 6000 0112 3456 7890 189",
+             "12 rue de la Paix, 75002 Paris"]
+    for i, text in enumerate(typed):
+        log.respond(f"r{i}", f"p-{i}", level="email", territory="35", transport="autre",
+                    other=f"Voici : {text} merci", idee=f"Encore : {text}")
+    store = await projected(log.events)
+    written = await write_open_data(store, CONSULTATION, tmp_path, min_cell=1)
+    assert written
+    for path in tmp_path.iterdir():
+        raw = path.read_text()
+        for text in typed:
+            assert text not in raw, (path.name, text)
+    csv_text = (tmp_path / f"{QUESTIONNAIRE}.csv").read_text()
+    assert "[courriel masqué]" in csv_text and "[adresse IP masquée]" in csv_text
+    assert "[numéro masqué]" in csv_text and "[adresse postale masquée]" in csv_text
+
+
+async def test_cells_of_territory_and_day_below_k_are_coarsened_before_publication(
+        tmp_path: Path) -> None:
+    """k-anonymity of territory x date (ADR 0047): every (département, date)
+    a published file shows is shared by at least k rows."""
+    log = Log()
+    n = 0
+    for territory, count in (("35", 6), ("29", 2), ("75", 1)):
+        for _ in range(count):
+            log.respond(f"r{n}", f"p-{n}", level="email", territory=territory,
+                        transport="velo")  # every response on the same day
+            n += 1
+    store = await projected(log.events)
+    await write_open_data(store, CONSULTATION, tmp_path, min_cell=5)
+    rows = list(csv.DictReader(io.StringIO((tmp_path / f"{QUESTIONNAIRE}.csv").read_text())))
+    shown = Counter((r["authorZipCode"], r["createdAt"]) for r in rows)
+    # the rows that could not join a group of 5 show neither territory nor date
+    assert all(count >= 5 for cell, count in shown.items() if cell != ("", "")), shown
+    assert shown[("", "")] == 3
+    assert sorted(r["authorZipCode"] for r in rows) == [""] * 3 + ["35"] * 6
+    assert all(not re.search(r"\d{2}:\d{2}", r[c]) for r in rows
+               for c in ("createdAt", "publishedAt", "updatedAt"))  # never to the second
+    data = orjson.loads((tmp_path / f"{QUESTIONNAIRE}.json").read_bytes())
+    assert Counter((d["authorZipCode"], d["createdAt"]) for d in data) == shown
+
+
+def test_the_plan_coarsens_step_by_step() -> None:
+    counts = {("35", "2026-03-01"): 7, ("29", "2026-03-01"): 3, ("29", "2026-03-02"): 3,
+              ("", "2026-03-02"): 1, ("75", "2026-04-09"): 1}
+    shown = plan(counts, 5)
+    assert shown[("35", "2026-03-01")] == Shown("35", "day")
+    assert shown[("29", "2026-03-01")] == Shown("", "month")  # 3 that day, 7 that month
+    assert shown[("29", "2026-03-02")] == Shown("", "month")
+    assert shown[("", "2026-03-02")] == Shown("", "month")
+    assert shown[("75", "2026-04-09")] == Shown("", "none")  # alone in its month
+    assert coarsen("2026-03-01 09:00:00", "month") == "2026-03"
+    assert plan(counts, 1)[("75", "2026-04-09")] == Shown("75", "second")
