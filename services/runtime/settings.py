@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=0, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # `parlons worker` serves /metrics, /healthz and /readyz on PARLONS_HTTP_HOST at
+    # this port (0: none). Several workers on one host each need their own.
+    worker_metrics_port: int = Field(default=9100, ge=0, le=65535)
 
     # -- projection workers ----------------------------------------------------
     worker_batch_size: int = Field(default=500, ge=1)
