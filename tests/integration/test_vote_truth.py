@@ -21,7 +21,6 @@ from tansu import Tansu
 
 from services.core.schema_registry import SchemaRegistry
 from services.eventlog.kafka import provision_topics
-
 from services.vote import model
 from services.vote.recount import compare
 
