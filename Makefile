@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run run-distributed test test-fast test-broker-amnesia test-kill-soak lint bench install clean
+.PHONY: run run-distributed test test-fast test-broker-amnesia test-kill-soak lint bench loadtest install clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -31,7 +31,7 @@ test-kill-soak: $(STAMP)  ## 10 minutes of SIGKILLs every 5-20 s under writers, 
 	PARLONS_TEST_SOAK_S=600 $(BIN)/pytest -q -s tests/integration/test_kill_soak.py
 
 lint: $(STAMP)  ## ruff, mypy strict, and the layering contracts (pyproject: importlinter)
-	$(BIN)/ruff check services tests bench
+	$(BIN)/ruff check services tests bench loadtests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
@@ -41,6 +41,15 @@ run-distributed: $(STAMP) assets  ## broker + one worker process per service + H
 BENCHES ?= eventlog pages
 bench: $(STAMP) assets  ## each benchmark prints Parlons beside its baseline, then the ratio
 	@for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
+
+# Bounded headless locust run of every scenario (about 4 minutes); reports in
+# var/loadtest/reports. LOADTEST_HOST=http://... aims at a running platform
+# instead of starting the embedded one (README, "Load tests").
+LOADTEST_DAY_SECONDS ?= 45
+LOADTEST_SPIKE_BEFORE ?= 15
+loadtest: $(STAMP) assets  ## locust: browsing, participant, Grand Débat day, vote spike
+	LOADTEST_DAY_SECONDS=$(LOADTEST_DAY_SECONDS) LOADTEST_SPIKE_BEFORE=$(LOADTEST_SPIKE_BEFORE) \
+	  $(BIN)/python -m loadtests.run
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
