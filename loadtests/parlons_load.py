@@ -100,7 +100,7 @@ class Visitor(HttpUser):
     def page(self, path: str, name: str, *, ok: tuple[int, ...] = (200,)) -> Any:
         with self.client.get(path, name=name, catch_response=True) as r:
             if r.status_code not in ok:
-                r.failure(f"{r.status_code}")
+                r.failure(f"{r.status_code} {r.error or ''}")
             return r
 
     def browse_once(self) -> None:
@@ -144,7 +144,7 @@ class Participant(Visitor):
         with self.client.post("/participer/anonyme", data=fields, allow_redirects=False,
                               name="/participer/anonyme [POST]", catch_response=True) as r:
             if r.status_code != 303:
-                r.failure(f"no session: {r.status_code} {r.text[:200]}")
+                r.failure(f"no session: {r.status_code} {r.error or r.text[:200]}")
                 raise StopUser
         session = self.client.get("/api/session", name="/api/session").json()
         self.csrf = session.get("csrf_token", "")
@@ -155,7 +155,7 @@ class Participant(Visitor):
         with self.client.post(path, json=body or {}, headers=headers, name=name,
                               catch_response=True) as r:
             if r.status_code not in ok:
-                r.failure(f"{r.status_code} {r.text[:200]}")
+                r.failure(f"{r.status_code} {r.error or r.text[:200]}")
                 return None
             return r.json() if r.content else {}
 

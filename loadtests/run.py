@@ -137,6 +137,7 @@ def main() -> int:
     p.add_argument("--data", type=Path, default=ROOT / "var" / "loadtest" / "data",
                    help="data folder of the embedded platform (emptied first)")
     args = p.parse_args()
+    args.out, args.data = args.out.resolve(), args.data.resolve()  # locust runs in loadtests/
     names = [n for n in args.scenarios.split(",") if n]
     unknown = set(names) - set(SCENARIOS)
     if unknown:

@@ -137,6 +137,7 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> int:
         log_config=None,  # our JSON logging, configured above
         access_log=False,  # uvicorn's access line carries the client IP; ours does not
         server_header=False, proxy_headers=False, lifespan="off",
+        timeout_keep_alive=settings.http_keep_alive_s,
     )
     async with running(container, workers=not args.no_workers):
         if args.demo and await seed_demo(container):
