@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: run run-distributed test test-fast test-broker-amnesia test-kill-soak fuzz \
-	accessibility-audit lint bench install clean image k8s k8s-generate sbom
+	accessibility-audit lint bench loadtest install clean image k8s k8s-generate sbom
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -42,7 +42,7 @@ accessibility-audit: $(STAMP) assets chromium  ## the browser tests' axe-core re
 	  > services/web/public/data/accessibility_audit.json
 
 lint: $(STAMP)  ## ruff, mypy strict, the layering contracts (pyproject: importlinter), bandit, hadolint
-	$(BIN)/ruff check services tests bench k8s
+	$(BIN)/ruff check services tests bench k8s loadtests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/bandit -q -r services --severity-level medium  # ADR 0048: every finding fixed or justified inline
@@ -84,6 +84,15 @@ k8s-generate: $(STAMP)  ## rewrite the generated manifests (topics, workers, job
 BENCHES ?= eventlog pages
 bench: $(STAMP) assets  ## each benchmark prints Parlons beside its baseline, then the ratio
 	@for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
+
+# Bounded headless locust run of every scenario (about 4 minutes); reports in
+# var/loadtest/reports. LOADTEST_HOST=http://... aims at a running platform
+# instead of starting the embedded one (README, "Load tests").
+LOADTEST_DAY_SECONDS ?= 45
+LOADTEST_SPIKE_BEFORE ?= 15
+loadtest: $(STAMP) assets  ## locust: browsing, participant, Grand Débat day, vote spike
+	LOADTEST_DAY_SECONDS=$(LOADTEST_DAY_SECONDS) LOADTEST_SPIKE_BEFORE=$(LOADTEST_SPIKE_BEFORE) \
+	  $(BIN)/python -m loadtests.run
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(SBOM_VENV)

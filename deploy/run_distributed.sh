@@ -9,6 +9,9 @@
 # restarted). The search index, kept across runs, records the log it was built
 # from: a worker finding it built from another log (the broker of an earlier run)
 # rebuilds it from this one before consuming (ADR 0032).
+# Each worker serves /metrics, /healthz and /readyz on its own port, from
+# PARLONS_METRICS_PORT_BASE (default 9100) in the order of list_services; the HTTP
+# front serves its /metrics on PARLONS_HTTP_PORT.
 # Ctrl-C stops everything, and so does the broker, the HTTP front or a worker
 # whose supervisor gave up. The broker keeps nothing across runs.
 set -euo pipefail
@@ -34,9 +37,13 @@ pids+=($!)
 for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/${PORT}") 2>/dev/null && break; sleep 0.2; done
 
 $BIN/parlons topics create
+metrics_port=${PARLONS_METRICS_PORT_BASE:-9100}
 for service in $($BIN/python -m services.runtime.list_services --with-projections); do
-  supervise "worker $service" $BIN/parlons worker "$service" &
+  PARLONS_WORKER_METRICS_PORT=$metrics_port supervise "worker $service" \
+    $BIN/parlons worker "$service" &
   pids+=($!)
+  echo "worker $service: http://${PARLONS_HTTP_HOST:-127.0.0.1}:${metrics_port}/metrics"
+  metrics_port=$((metrics_port + 1))
 done
 # the periodic jobs (freeze results, theme runs and digests, retention, open data),
 # each claimed once per period in the log (ADR 0034)

@@ -1,8 +1,8 @@
 """The HTTP app factory. Nothing is built at import: `create_app(container)`
 assembles, in one place, health and metrics routes, the hosted services' JSON
 routers, the web front end (when the process hosts every service), the error
-mapping and the middlewares (correlation id + access log, body limits,
-idempotency). Routes reach the container's ports through `ApiState` only."""
+mapping and the middlewares (HTTP metrics, correlation id + access log, body
+limits, idempotency). Routes reach the container's ports through `ApiState` only."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.apikit.authz import bearer_matches
@@ -29,6 +28,8 @@ from services.core.errors import (
 from services.core.events import set_correlation_id
 from services.runtime.body_limit import BodyLimitMiddleware
 from services.runtime.bootstrap import Container
+from services.runtime.http_metrics import HttpMetricsMiddleware
+from services.runtime.probes import metrics_response, readiness_response
 from services.runtime.services import SERVICES
 from services.web.headers import SecurityHeaders, content_security_policy
 from services.web.settings import WebSettings
@@ -68,6 +69,9 @@ def create_app(container: Container, *, web: bool | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=container.settings.max_body_bytes,
                        upload_max_bytes=container.settings.upload_max_bytes)
     app.add_middleware(CorrelationMiddleware)
+    # Outermost: measures every request, whatever the layers inside answer.
+    app.add_middleware(HttpMetricsMiddleware, metrics=container.metrics,
+                       routes=lambda: app.router.routes)
     app.security_headers = (csp, WebSettings().cookies_secure)
     return app
 
@@ -94,17 +98,7 @@ def _add_operational_routes(app: FastAPI, container: Container) -> None:
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz() -> JSONResponse:
-        failed = []
-        for name, component in (("event_log", container.log), ("read_store", container.store)):
-            try:
-                await component.ping()
-            except Exception as exc:
-                access_log.warning("not ready", extra={"component": name,
-                                                       "error": type(exc).__name__})
-                failed.append(name)
-        if failed:
-            return JSONResponse({"status": "unavailable", "failed": failed}, status_code=503)
-        return JSONResponse({"status": "ready"})
+        return await readiness_response(container)
 
     settings = container.settings
 
@@ -114,7 +108,7 @@ def _add_operational_routes(app: FastAPI, container: Container) -> None:
         if settings.is_production and not bearer_matches(
                 request.headers.get("authorization", ""), settings.metrics_token):
             return _error(404, "not_found", "Page introuvable.")
-        return Response(container.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+        return await metrics_response(container)
 
 
 def _error(status: int, code: str, message: str, field: str | None = None,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
@@ -15,6 +16,14 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from services.core.clock import Clock, SystemClock
+from services.core.errors import (
+    AccessRefused,
+    ConcurrencyConflict,
+    DomainError,
+    InvalidEvent,
+    NotFound,
+    Unavailable,
+)
 from services.core.events import Meta
 from services.core.process import ProcessManager
 from services.core.schema_registry import SchemaRegistry
@@ -84,12 +93,26 @@ class Container:
         return [spec.name for spec in self.services]
 
     async def handle(self, command: object, meta: Meta) -> Any:
-        """Run the handler of `command` with its ports already bound."""
+        """Run the handler of `command` with its ports already bound, counted by
+        outcome (`parlons_commands_total`)."""
         try:
             handler = self.handlers[type(command)]
         except KeyError:
             raise LookupError(f"no handler for {type(command).__name__}") from None
-        return await handler(command, meta=meta)
+        name = type(command).__name__
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            result = await handler(command, meta=meta)
+            outcome = "ok"
+            return result
+        except Exception as error:
+            outcome = command_outcome(error)
+            raise
+        finally:
+            self.metrics.commands.labels(command=name, outcome=outcome).inc()
+            self.metrics.command_duration.labels(command=name).observe(
+                time.perf_counter() - started)
 
     def projection(self, name: str) -> Projection:
         for p in self.projections:
@@ -162,6 +185,17 @@ def bootstrap(
         services=[SERVICES[name]() for name in (services or SERVICES)],
         blobs=blobs or adapters.blob_store(settings),
     )
+
+
+def command_outcome(error: BaseException) -> str:
+    """The `outcome` label of a command that raised `error`."""
+    if isinstance(error, ConcurrencyConflict):
+        return "conflict"
+    if isinstance(error, Unavailable):
+        return "unavailable"
+    if isinstance(error, DomainError | NotFound | InvalidEvent | AccessRefused):
+        return "refused"
+    return "error"
 
 
 def _build(make: Callable[..., Any], deps: Mapping[str, object]) -> Any:

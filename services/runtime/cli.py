@@ -1,7 +1,8 @@
 """The `parlons` command (also `python -m services.runtime`).
 
   serve [--demo] [--no-workers] [--service NAME]...   HTTP API + projection workers
-  worker SERVICE                                      that service's projections, no HTTP
+  worker SERVICE [--metrics-port N]                   that service's projections; HTTP only
+                                                      for /metrics and probes (port 9100)
   replay PROJECTION                                   rebuild one projection from the log
   dead-letters (list | replay) [--group G] [--event ID]  pending dead letters; re-drive them
   topics create                                       create the Kafka topics of topics.yaml
@@ -23,8 +24,9 @@ import contextlib
 import inspect
 import logging
 import signal
+import socket
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 
 from services.core.schema_registry import SchemaRegistry
 from services.runtime.bootstrap import Container, bootstrap
@@ -109,7 +111,8 @@ def _parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="run one service's projections (no HTTP)")
     worker.add_argument("service", choices=sorted(SERVICES))
     worker.add_argument("--metrics-port", type=int,
-                        help="serve /metrics on PARLONS_HTTP_HOST:PORT (no other HTTP)")
+                        help="serve /metrics, /healthz and /readyz on PARLONS_HTTP_HOST:PORT "
+                             "(overrides PARLONS_WORKER_METRICS_PORT, default 9100; 0: none)")
     replay = sub.add_parser("replay", help="drop a projection and rebuild it from the log")
     replay.add_argument("projection", help="e.g. consultation.catalogue")
     letters = sub.add_parser("dead-letters",
@@ -152,6 +155,7 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> int:
         log_config=None,  # our JSON logging, configured above
         access_log=False,  # uvicorn's access line carries the client IP; ours does not
         server_header=False, proxy_headers=False, lifespan="off",
+        timeout_keep_alive=settings.http_keep_alive_s,
     )
     async with running(container, workers=not args.no_workers):
         if args.demo and await seed_demo(container):
@@ -250,17 +254,13 @@ def _server_class() -> type:
 
 async def _worker(settings: Settings, service: str, metrics_port: int | None) -> int:
     container = bootstrap(settings, services=[service])
-    if metrics_port is not None:
-        from prometheus_client import start_http_server
-
-        start_http_server(metrics_port, addr=settings.http_host,
-                          registry=container.metrics.registry)
+    port = settings.worker_metrics_port if metrics_port is None else metrics_port
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in _STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
-    async with running(container, workers=True):
-        log.info("workers running", extra={"service": service,
+    async with running(container, workers=True), _probes(container, settings, port):
+        log.info("workers running", extra={"service": service, "metrics_port": port,
                                            "projections": [p.name for p in container.projections]})
         stopping = asyncio.ensure_future(stop.wait())
         halted = asyncio.ensure_future(container.halted.wait())
@@ -270,6 +270,55 @@ async def _worker(settings: Settings, service: str, metrics_port: int | None) ->
     # 3: the log lost what these workers had seen (ADR 0032); a supervisor must not
     # restart them until an operator decided
     return LOG_BEHIND_EXIT if container.halted.is_set() else 0
+
+
+@contextlib.asynccontextmanager
+async def _probes(container: Container, settings: Settings, port: int) -> AsyncIterator[None]:
+    """A worker's /metrics, /healthz and /readyz, served in its event loop (the
+    same one as its workers: a scrape sees their gauges as they are). A port
+    already taken is logged and the worker runs without them: metrics never stop
+    the projections (the scrape's `up == 0` alerts)."""
+    sock = _bound(settings.http_host, port) if port else None
+    if sock is None:
+        yield
+        return
+    import uvicorn
+
+    from services.runtime.probes import worker_app
+
+    class Quiet(uvicorn.Server):
+        """Leaves the signals to the worker loop (uvicorn would take them over)."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
+    server = Quiet(uvicorn.Config(
+        worker_app(container), log_config=None, access_log=False, server_header=False,
+        lifespan="off"))
+    serving = asyncio.create_task(server.serve(sockets=[sock]), name="worker-probes")
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await serving
+        sock.close()
+
+
+def _bound(host: str, port: int) -> socket.socket | None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        log.error("metrics port unavailable: this worker serves no /metrics",
+                  extra={"port": port, "error": str(error)})
+        return None
+    sock.set_inheritable(True)
+    return sock
 
 
 async def _replay(settings: Settings, name: str) -> int:

@@ -1,12 +1,32 @@
 """Prometheus metrics. One `CollectorRegistry` per container, so two apps in the
-same test process never share or collide on a metric."""
+same test process never share or collide on a metric.
+
+Every label is bounded: a route template (never a raw path), a status class, a
+command class name, a topic, a consumer group. No id, no address, no token
+(ADR 0055). The dashboard (deploy/grafana-dashboard.json) and the alerts
+(k8s/base/monitoring/) query these names: a test checks them against a live
+scrape."""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    ProcessCollector,
+    generate_latest,
+)
 
 # Appends are fsynced or acknowledged by a broker: milliseconds, sometimes more.
 _APPEND_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+# Pages and API calls: a millisecond for a cached page, seconds for an export.
+_HTTP_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+# The outcomes of a command (`parlons_commands_total{outcome}`).
+OUTCOMES = ("ok", "refused", "conflict", "unavailable", "error")
+# The parts /readyz checks (`parlons_ready{component}`).
+COMPONENTS = ("event_log", "read_store")
 
 
 class Metrics:
@@ -65,6 +85,50 @@ class Metrics:
             "Times this process found the log behind what it had written or read.",
             registry=self.registry,
         )
+
+        # -- HTTP (services/runtime/http_metrics.py) --------------------------------
+        self.http_duration = Histogram(
+            "parlons_http_request_duration_seconds",
+            "HTTP requests by method, route template (never the raw path) and status class.",
+            ["method", "route", "status_class"], buckets=_HTTP_BUCKETS, registry=self.registry,
+        )
+        self.http_in_flight = Gauge(
+            "parlons_http_requests_in_flight", "HTTP requests being served.",
+            registry=self.registry,
+        )
+        self.rate_limited = Counter(
+            "parlons_rate_limit_refusals",
+            "Requests refused by a rate limit (answered 429), by route template.",
+            ["route"], registry=self.registry,
+        )
+        # -- commands (Container.handle) -------------------------------------------
+        self.commands = Counter(
+            "parlons_commands",
+            "Commands handled, by command type and outcome (ok, refused: a domain rule"
+            " said no, conflict: a concurrent write, unavailable: the log could not make"
+            " it durable, error: anything else).",
+            ["command", "outcome"], registry=self.registry,
+        )
+        self.command_duration = Histogram(
+            "parlons_command_duration_seconds",
+            "Time to handle a command, whatever its outcome.",
+            ["command"], buckets=_HTTP_BUCKETS, registry=self.registry,
+        )
+        # -- readiness, refreshed at each scrape and each /readyz ------------------
+        self.ready = Gauge(
+            "parlons_ready",
+            "1 when this component answered its last ping (event log, read store).",
+            ["component"], registry=self.registry,
+        )
+        ProcessCollector(registry=self.registry)  # CPU, memory, open files
+
+    def subscription(self, group: str) -> None:
+        """Create a consumer group's series at zero, so that the first dead letter
+        or error is an increase an alert can see (a series born at 1 is not)."""
+        for counter in (self.dead_letters, self.handler_errors, self.transient_errors,
+                        self.events_projected):
+            counter.labels(subscription=group)
+        self.log_behind.labels(subscription=group).set(0)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

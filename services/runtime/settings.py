@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=0, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Seconds an idle keep-alive connection stays open. Longer than a proxy's or a
+    # client's idle reuse (uvicorn's 5 s made a POST sent on a connection the
+    # server was closing fail with a reset: found by the load tests, ADR 0057).
+    http_keep_alive_s: int = Field(default=75, ge=1)
+    # `parlons worker` serves /metrics, /healthz and /readyz on PARLONS_HTTP_HOST at
+    # this port (0: none). Several workers on one host each need their own.
+    worker_metrics_port: int = Field(default=9100, ge=0, le=65535)
     # In production `/metrics` answers only `Authorization: Bearer <metrics_token>`
     # (unset: not served on the public port; workers keep `--metrics-port`), and the
     # API documentation (`/docs`, `/redoc`, `/openapi.json`) is not served (ADR 0043).

@@ -108,6 +108,7 @@ class Worker:
         self._sub: Subscription | None = None
         self._marks: Marks = {}
         self._verified: tuple[int, float] | None = None  # (subscription epoch, when)
+        metrics.subscription(self.group)  # its series exist, at zero, from the start
 
     @property
     def group(self) -> str:

@@ -4,12 +4,15 @@ broker, one supervised worker process per service, the HTTP front.
 - run twice on the same data folder: the second run's broker is a new log, and
   the search index kept from the first run says it was built from another one,
   so the search worker rebuilds it before consuming (ADR 0032);
+- every process answers /metrics (the front on its HTTP port, each worker on the
+  port the launcher gave it);
 - a worker killed with SIGKILL is restarted by its supervisor, and the rest of
   the topology keeps running."""
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import time
@@ -76,7 +79,8 @@ def test_run_distributed_supervises_workers_and_rebuilds_an_older_search_index(
            "PARLONS_DATA_DIR": str(tmp_path / "data"),
            "PARLONS_KAFKA_SESSION_TIMEOUT_MS": "3000",
            "PARLONS_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
-           "PARLONS_WORKER_POLL_TIMEOUT": "0.2", "PARLONS_RESTART_PAUSE": "0.5"}
+           "PARLONS_WORKER_POLL_TIMEOUT": "0.2", "PARLONS_RESTART_PAUSE": "0.5",
+           "PARLONS_METRICS_PORT_BASE": str(free_port())}
     url = f"http://127.0.0.1:{http}"
 
     def ready() -> bool:
@@ -94,6 +98,15 @@ def test_run_distributed_supervises_workers_and_rebuilds_an_older_search_index(
     second.wait_for(lambda: "outside view rebuilt" in second.output(),
                     "the search index rebuilt from the new log")
     second.wait_for(lambda: ready() and second.workers("consultation"), "the second run")
+
+    # every process answers /metrics: the front on its HTTP port, each worker on
+    # the port the launcher gave it
+    assert "parlons_http_request_duration_seconds" in httpx.get(f"{url}/metrics").text
+    announced = re.findall(r"worker (\w+): (http://\S+/metrics)", second.output())
+    assert {s for s, _ in announced} >= {"consultation", "vote", "search"}
+    for service, metrics_url in announced:
+        second.wait_for(lambda u=metrics_url: "parlons_consumer_lag{" in httpx.get(u).text,
+                        f"the metrics of the {service} worker")
 
     [victim] = second.workers("consultation")
     os.kill(victim, signal.SIGKILL)
