@@ -6,7 +6,9 @@ written from each operator's documented API (the CRDs are not shipped here):
 - K8ssandra operator 1.x, `k8ssandra.io/v1alpha1`: K8ssandraCluster
   (docs.k8ssandra.io, "K8ssandraCluster API reference");
 - OpenSearch Kubernetes operator 2.x, `opensearch.opster.io/v1`:
-  OpenSearchCluster (its docs/designs/crd.md).
+  OpenSearchCluster (its docs/designs/crd.md);
+- Prometheus Operator, `monitoring.coreos.com/v1`: ServiceMonitor and
+  PrometheusRule (prometheus-operator.dev, "API reference").
 
 Closed where Parlons writes (additionalProperties false), so a misspelt field is
 caught; the operators accept more than is listed here."""
@@ -140,7 +142,36 @@ OPENSEARCH_CLUSTER = _resource("opensearch.opster.io/v1", "OpenSearchCluster", _
         resources=RESOURCES, jvm={"type": "string"})},
 ))
 
+_LABELLED = {"type": "object", "required": ["name", "labels"],
+             "properties": {"name": NAME, "namespace": NAME,
+                            "labels": {"type": "object",
+                                       "additionalProperties": {"type": "string"}}}}
+_DURATION = {"type": "string", "pattern": r"^([0-9]+(ms|s|m|h|d|w|y))+$"}
+SERVICE_MONITOR = _resource("monitoring.coreos.com/v1", "ServiceMonitor", _closed(
+    ["selector", "endpoints"],
+    jobLabel={"type": "string"},
+    selector=_closed(["matchLabels"], matchLabels={
+        "type": "object", "minProperties": 1, "additionalProperties": {"type": "string"}}),
+    endpoints={"type": "array", "minItems": 1, "items": _closed(
+        ["port", "path"], port=NAME, path={"type": "string", "pattern": "^/"},
+        interval=_DURATION, scrapeTimeout=_DURATION,
+        authorization=_closed(["type", "credentials"], type={"const": "Bearer"},
+                              credentials=_closed(["name", "key"], name=NAME,
+                                                  key={"type": "string"})))},
+), metadata=_LABELLED)
+PROMETHEUS_RULE = _resource("monitoring.coreos.com/v1", "PrometheusRule", _closed(
+    ["groups"],
+    groups={"type": "array", "minItems": 1, "items": _closed(
+        ["name", "rules"], name={"type": "string"}, interval=_DURATION,
+        rules={"type": "array", "minItems": 1, "items": _closed(
+            ["alert", "expr"], alert={"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+            expr={"type": "string", "minLength": 1}, **{"for": _DURATION},
+            labels={"type": "object", "additionalProperties": {"type": "string"}},
+            annotations={"type": "object", "additionalProperties": {"type": "string"}})})},
+), metadata=_LABELLED)
+
 SCHEMAS: dict[tuple[str, str], dict[str, Any]] = {
     (s["properties"]["apiVersion"]["const"], s["properties"]["kind"]["const"]): s
-    for s in (KAFKA, KAFKA_NODE_POOL, KAFKA_TOPIC, K8SSANDRA_CLUSTER, OPENSEARCH_CLUSTER)
+    for s in (KAFKA, KAFKA_NODE_POOL, KAFKA_TOPIC, K8SSANDRA_CLUSTER, OPENSEARCH_CLUSTER,
+              SERVICE_MONITOR, PROMETHEUS_RULE)
 }

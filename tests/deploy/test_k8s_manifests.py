@@ -207,6 +207,21 @@ def test_the_jobs_are_the_real_parlons_commands() -> None:
             assert o["spec"]["concurrencyPolicy"] == "Forbid"
 
 
-def test_the_base_leaves_room_for_the_monitoring_folder() -> None:
-    text = (ROOT / "k8s" / "base" / "kustomization.yaml").read_text()
-    assert re.search(r"^\s*#?\s*- monitoring$", text, re.M)
+@needs_kubectl
+@pytest.mark.parametrize("overlay", ["dev", "prod"])
+def test_every_service_monitor_scrapes_services_that_exist(overlay: str) -> None:
+    """The ServiceMonitors select Services by labels: a selector that matches
+    nothing scrapes nothing, silently (the alerts would then never fire)."""
+    objects = rendered(f"overlays/{overlay}")
+    services = [o for o in objects if o["kind"] == "Service"]
+    monitors = [o for o in objects if o["kind"] == "ServiceMonitor"]
+    assert {m["metadata"]["name"] for m in monitors} == {"parlons-front", "parlons-workers"}
+    for monitor in monitors:
+        wanted = monitor["spec"]["selector"]["matchLabels"]
+        chosen = [s for s in services
+                  if wanted.items() <= s["metadata"].get("labels", {}).items()]
+        assert chosen, monitor["metadata"]["name"]
+        ports = {e["port"] for e in monitor["spec"]["endpoints"]}
+        for service in chosen:
+            assert ports <= {p.get("name") for p in service["spec"]["ports"]}, service
+        assert all(monitor["spec"]["jobLabel"] in s["metadata"]["labels"] for s in chosen)
