@@ -9,11 +9,19 @@ from services.core.envelope import Envelope
 from services.deposit.model import KIND_OF, contribution_of, contribution_stream
 from services.deposit.projections import BY_AUTHOR, CONTRIBUTIONS
 from services.eventlog.port import EventLog
+from services.store.paging import whole_partition
+from services.store.port import Doc, ReadStore
 
 __all__ = ["BY_AUTHOR", "CONTRIBUTIONS", "KIND_OF", "contribution_of", "contribution_stream",
-           "history"]
+           "contributions_by", "history"]
 
 
 async def history(log: EventLog, contribution_id: str) -> list[Envelope]:
     """The contribution's events (submission, edits, withdrawal) in order."""
     return await log.read_stream(contribution_stream(contribution_id))
+
+
+async def contributions_by(store: ReadStore, participant_id: str) -> list[Doc]:
+    """Everything this participant deposited (proposals, arguments, comments,
+    answers), withdrawn ones included: the personal-data export's share."""
+    return await whole_partition(store, BY_AUTHOR, participant_id)

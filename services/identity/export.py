@@ -2,8 +2,9 @@
 
 Each service holding participations registers an `ExportSource` under a name
 ("contributions", "votes"...) in `IdentityPorts.export_sources`; the export
-calls each with the participant id and includes what it returns. Until the
-deposit and vote services exist those lists are empty but present.
+calls each with the participant id and includes what it returns: the
+composition root registers deposit's contributions, vote's ballots and the
+synthesis's follow-up notices (services/runtime/services.py).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ async def export_participant(participant_id: str, *, vault: Vault, store: ReadSt
         "roles": {cid: sorted(r) for cid, r in roles.items()},
         "contributions": [],
         "votes": [],
+        "notifications": [],
     }
     for name, source in sources.items():
         data[name] = await source(store, participant_id)

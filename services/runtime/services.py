@@ -49,7 +49,15 @@ def _identity() -> ServiceSpec:
     from services.identity import service
 
     def ports(settings: Settings, clock: Clock) -> Mapping[str, object]:
-        return adapters.identity_ports(settings, clock).as_deps()
+        from services.deposit.queries import contributions_by
+        from services.synthesis.queries import notices_of
+        from services.vote.queries import ballots_by
+
+        identity = adapters.identity_ports(settings, clock)
+        # The personal-data export lists what each service holds of the person.
+        identity.export_sources.update(contributions=contributions_by, votes=ballots_by,
+                                       notifications=notices_of)
+        return identity.as_deps()
 
     return ServiceSpec(name="identity", projections=service.PROJECTIONS,
                        handlers=service.HANDLERS, ports=ports)
