@@ -44,6 +44,8 @@ def may_use(who: str, route: str) -> bool | None:
         return None
     if who == "admin":  # the settings-configured admin
         return True
+    if route == "/admin":  # each person's own workspace: what their roles allow, if any
+        return True
     if "{cid}" not in route:
         return False
     if route == "/admin/moderation/{cid}/charte":

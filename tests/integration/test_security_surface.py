@@ -164,7 +164,7 @@ async def test_every_answer_carries_the_security_headers(prod: Platform) -> None
     someone.cookies.set(web.sessions.cookie, web.sessions.issue(pid, kind="participant",
                                                                 level="email"),
                         domain="parlons.test")
-    answers["back-office 403"] = await someone.get("/admin")
+    answers["back-office 403"] = await someone.get("/admin/consultations/nouvelle")
     assert answers["back-office redirect"].status_code == 303
     assert answers["back-office 403"].status_code == 403
     assert answers["413"].status_code == 413

@@ -16,12 +16,14 @@ from services.consultation import commands as cc
 from services.consultation.phases import KINDS
 from services.core.ids import new_id
 from services.core.values import iso, parse_iso
+from services.identity.queries import consultations_with_role
 from services.vote import model as vote_model
 from services.web import views
 from services.web.backoffice.guard import BACK_OFFICE
 from services.web.deps import Web, WebDep
 from services.web.forms import FormError, admin_page, checked_form, require_organiser, submit, text
 from services.web.rendering import private_page
+from services.web.session import visitor
 
 PARIS = ZoneInfo("Europe/Paris")  # organisers type local times; events store UTC
 BLANK_PHASE_ROWS = 3
@@ -144,9 +146,43 @@ def _minute(at: datetime) -> str:
 @router.get("/admin")
 async def dashboard(request: Request, web: WebDep) -> Response:
     require_organiser(web, request)
+    who = visitor(web, request)
+    if who is not None and not who.is_admin:
+        return await my_roles(request, web, who.id)
     rows = await web.store.list("consultations", "all", limit=200, reverse=True)
     return admin_page(web, request, "backoffice/dashboard.html",
                       {"consultations": [d for _, d in rows]})
+
+
+# What each role opens in the back office, in the order a page lists it.
+ROLE_PAGES = (
+    (("organiser", "admin"), "/admin/consultations/{cid}", "Organiser la consultation"),
+    (("moderator", "admin"), "/admin/moderation/{cid}", "File de modération"),
+    (("organiser", "admin"), "/admin/moderation/{cid}/charte", "Charte de modération"),
+    (("analyst", "organiser", "admin"), "/admin/analyse/{cid}", "Espace d\u2019analyse"),
+    (("organiser", "admin"), "/admin/consultations/{cid}/suites", "Suites données"),
+    (("organiser", "admin"), "/admin/donnees-ouvertes/{cid}", "Données ouvertes"),
+    (("organiser", "admin"), "/admin/equipe/{cid}", "Équipe et rôles"),
+)
+ROLE_LABELS = {"organiser": "organisateur", "moderator": "modérateur", "analyst": "analyste",
+               "admin": "administrateur", "participant": "participant"}
+
+
+async def my_roles(request: Request, web: Web, participant_id: str) -> Response:
+    """A participant's back office: the consultations their roles reach, each with
+    the pages those roles open (every link one the guard lets them through)."""
+    roles = await consultations_with_role(web.store, participant_id)
+    details = await web.store.get_many("consultation_detail", "all", sorted(roles))
+    entries = []
+    for cid, held in sorted(roles.items(), key=lambda kv: details.get(kv[0], {}).get(
+            "title", kv[0])):
+        pages = [(href.format(cid=cid), label) for allowed, href, label in ROLE_PAGES
+                 if held & set(allowed)]
+        if pages:
+            entries.append({"title": details.get(cid, {}).get("title", cid),
+                            "roles": sorted(ROLE_LABELS.get(r, r) for r in held),
+                            "pages": pages})
+    return admin_page(web, request, "backoffice/my_roles.html", {"entries": entries})
 
 
 @router.get("/admin/consultations/nouvelle")

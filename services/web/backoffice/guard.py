@@ -11,6 +11,8 @@ here before its route runs, so a new back-office route is covered by default
   `admin` on C its charter `/admin/moderation/C/charte`;
 - a participant holding `analyst`, `organiser` or `admin` on C may use the
   analyst workspace `/admin/analyse/C/...`;
+- `/admin` itself is open to every participant with a session: it lists the
+  consultations their roles reach, each with the pages those roles allow;
 - everything else in `/admin` (dashboard of all consultations, creating one)
   is the admin's only.
 A visitor without a session is sent to the login page.
@@ -53,8 +55,8 @@ async def may_enter(web: Web, request: Request) -> bool | None:
     who = visitor(web, request)
     if who is None:
         return None
-    if who.is_admin:
-        return True
+    if who.is_admin or request.url.path == "/admin":
+        return True  # /admin shows each person what their roles allow, if anything
     moderation = MODERATION_PATH.match(request.url.path)
     if moderation is not None:
         needed = Capability.MANAGE if moderation["rest"] == CHARTER else Capability.MODERATE
