@@ -34,6 +34,9 @@ LIMIT = 3
 async def client(monkeypatch: pytest.MonkeyPatch
                  ) -> AsyncIterator[tuple[httpx.AsyncClient, Container]]:
     monkeypatch.setenv("PARLONS_RATE_ACTION_PER_MINUTE", str(LIMIT))
+    # the participant below comes from a dependency override, which the limiter
+    # (reading the session) does not see: the client's budget is the one that binds
+    monkeypatch.setenv("PARLONS_RATE_LIMITS", f"proposal.client={LIMIT}/60")
     container = bootstrap(Settings(event_log="memory", read_store="memory",
                                    worker_poll_timeout=0.01))
     async with running(container):
