@@ -28,8 +28,13 @@ class VideoRef:
 
 
 def parse_video_url(url: str) -> VideoRef:
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower().removeprefix("www.").removeprefix("m.")
+    try:
+        parts = urlsplit(url.strip())
+        hostname = parts.hostname  # raises on a bad port or a bracket left open
+        parts.port  # noqa: B018 - parsed lazily: "https://exemple.fr:99999/" raises here
+    except ValueError:
+        raise _unsupported() from None
+    host = (hostname or "").lower().removeprefix("www.").removeprefix("m.")
     if parts.scheme not in ("http", "https") or not host:
         raise _unsupported()
     vid: str | None = None

@@ -7,7 +7,9 @@ from pathlib import Path
 import orjson
 import pytest
 
+from services.consultation.videos import parse_video_url
 from services.core.envelope import Envelope
+from services.core.errors import DomainError
 from services.eventlog.kafka_reader import decode
 from services.synthesis.polis.model import PolisFormatError
 from services.synthesis.polis.reader import read_conversation
@@ -40,3 +42,13 @@ def test_a_polis_export_that_is_not_utf8_is_refused_in_french(tmp_path: Path) ->
         read_conversation(tmp_path)
     assert "UTF-8" in str(refused.value)
 
+
+
+@pytest.mark.parametrize("link", [";zttps://wwavél\x01 av=dQwgXcQ6=dQEbbT]) As( \x08",
+                                  "https://[youtube.com/watch?v=x", "https://youtu.be:99999/x"])
+def test_a_malformed_video_link_is_refused_in_french(link: str) -> None:
+    """ValueError from urlsplit escaped parse_video_url: a 500 on the back office's
+    video form instead of « Lien vidéo non reconnu »."""
+    with pytest.raises(DomainError) as refused:
+        parse_video_url(link)
+    assert refused.value.code == "unsupported_video"
