@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.apikit.authz import bearer_matches
@@ -42,10 +42,13 @@ def create_app(container: Container, *, web: bool | None = None) -> FastAPI:
     service, the embedded topology or the HTTP front). The container's lifecycle
     (start, workers, close) belongs to the runner
     (`services.runtime.runner.running`), not to the app."""
-    # Production serves no API documentation on the public port (ADR 0043).
-    hidden: dict[str, Any] = ({"docs_url": None, "redoc_url": None, "openapi_url": None}
-                              if container.settings.is_production else {})
-    app = ParlonsApp(title="Parlons", version="0.1.0", **hidden)
+    # Production serves no API documentation on the public port (ADR 0043). FastAPI's
+    # own /docs and /redoc load their scripts from a CDN, which the CSP refuses:
+    # /docs is served below from the shipped Swagger UI instead.
+    hidden: dict[str, Any] = ({"openapi_url": None} if container.settings.is_production
+                              else {})
+    app = ParlonsApp(title="Parlons", version="0.1.0", docs_url=None, redoc_url=None,
+                     **hidden)
     state = ApiState(bus=container, store=container.store, ports=container.ports,
                      api_token=container.settings.api_token)
     install_state(app, state)
@@ -62,6 +65,8 @@ def create_app(container: Container, *, web: bool | None = None) -> FastAPI:
         from services.runtime.front import install_front
 
         csp = install_front(app, container, state)
+        if not container.settings.is_production:
+            app.add_api_route("/docs", api_docs, methods=["GET"], include_in_schema=False)
     _add_error_mapping(app)
     # Added innermost first: correlation/access log wraps the body limit wraps
     # idempotency wraps routing.
@@ -74,6 +79,19 @@ def create_app(container: Container, *, web: bool | None = None) -> FastAPI:
                        routes=lambda: app.router.routes)
     app.security_headers = (csp, WebSettings().cookies_secure)
     return app
+
+
+_API_DOCS = """<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>API de Parlons</title>
+<link rel="stylesheet" href="/static/vendor/swagger-ui/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/static/vendor/swagger-ui/swagger-ui-bundle.js"></script>
+<script src="/static/js/api-docs.js"></script></body></html>"""
+
+
+async def api_docs() -> HTMLResponse:
+    """The JSON API's documentation (development only), from local assets."""
+    return HTMLResponse(_API_DOCS)
 
 
 class ParlonsApp(FastAPI):

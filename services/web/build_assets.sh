@@ -9,6 +9,7 @@ if [ ! -d node_modules/@gouvfr/dsfr ] || [ package-lock.json -nt node_modules/.p
 fi
 out=services/web/static/vendor
 rm -rf "$out.tmp" && mkdir -p "$out.tmp/dsfr/utility/icons" "$out.tmp/htmx" "$out.tmp/leaflet"
+[ -d node_modules/swagger-ui-dist ] || npm ci --no-audit --no-fund --loglevel=error
 d=node_modules/@gouvfr/dsfr/dist
 cp "$d/dsfr.min.css" "$d/dsfr.module.min.js" "$d/dsfr.nomodule.min.js" "$out.tmp/dsfr/"
 cp -r "$d/fonts" "$d/icons" "$d/favicon" "$out.tmp/dsfr/"
@@ -16,5 +17,8 @@ cp "$d/utility/icons/icons.min.css" "$out.tmp/dsfr/utility/icons/"
 cp node_modules/htmx.org/dist/htmx.min.js "$out.tmp/htmx/"
 cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css "$out.tmp/leaflet/"
 cp -r node_modules/leaflet/dist/images "$out.tmp/leaflet/"
+mkdir -p "$out.tmp/swagger-ui"  # /docs, the JSON API's documentation (development)
+cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+   "$out.tmp/swagger-ui/"
 rm -rf "$out" && mv "$out.tmp" "$out"
 touch "$out/.built"
