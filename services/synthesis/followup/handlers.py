@@ -12,6 +12,7 @@ from services.core.clock import Clock
 from services.core.errors import ConcurrencyConflict, DomainError, NotFound
 from services.core.events import DomainEvent, Meta
 from services.eventlog.port import EventLog, append_to
+from services.store.paging import whole_partition
 from services.store.port import ReadStore
 from services.synthesis.followup import model as m
 from services.synthesis.followup.events import (
@@ -82,11 +83,8 @@ async def contributors(store: ReadStore, cid: str, run_id: str,
     ids: list[str] = list(proposal_ids)
     for theme in themes:
         for part in theme["parts"]:
-            after: str | None = None
-            while page := await store.list(MEMBERS, members_partition(run_id, part),
-                                           limit=PAGE, after=after):
-                ids += [d["id"] for _, d in page]
-                after = page[-1][0]
+            ids += [d["id"] for d in await whole_partition(
+                store, MEMBERS, members_partition(run_id, part), page_size=PAGE)]
     authors: set[str] = set()
     for i in range(0, len(ids), PAGE):
         docs = await store.get_many(CORPUS, cid, ids[i:i + PAGE])

@@ -25,6 +25,7 @@ from typing import Any
 
 from services.core.envelope import Envelope
 from services.moderation import publication
+from services.store.paging import whole_partition
 from services.store.port import ReadStore, StoreTx
 from services.store.projection import Projection
 
@@ -73,11 +74,7 @@ class StoreSynthesisSource(SynthesisSource):
         self.store = store
 
     async def snapshot(self, consultation_id: str) -> Snapshot:
-        docs: list[dict[str, Any]] = []
-        after: str | None = None
-        while page := await self.store.list(CORPUS, consultation_id, limit=PAGE, after=after):
-            docs += [d for _, d in page]
-            after = page[-1][0]
+        docs = await whole_partition(self.store, CORPUS, consultation_id, page_size=PAGE)
         pos = await self.store.get(POSITION, ALL, consultation_id) or {"events": 0}
         return Snapshot(docs, {"corpus_events": int(pos["events"])})
 

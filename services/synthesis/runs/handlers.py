@@ -15,6 +15,7 @@ from services.core.clock import Clock
 from services.core.errors import ConcurrencyConflict, DomainError
 from services.core.events import DomainEvent, Meta
 from services.eventlog.port import EventLog, append_to
+from services.store.paging import whole_partition
 from services.store.port import ReadStore
 from services.synthesis.fresh import at_log_version
 from services.synthesis.runs import commands as c
@@ -138,11 +139,8 @@ async def base_themes(store: ReadStore, run_id: str) -> list[BaseTheme]:
     for _, t in await store.list(THEMES, run_id, limit=1000):
         members: list[str] = []
         for part in t["parts"]:
-            after: str | None = None
-            while page := await store.list(MEMBERS, members_partition(run_id, part),
-                                           limit=1000, after=after):
-                members += [m["id"] for _, m in page]
-                after = page[-1][0]
+            members += [m["id"] for m in await whole_partition(
+                store, MEMBERS, members_partition(run_id, part), page_size=1000)]
         out.append(BaseTheme(t["theme_id"], t["label"], t["terms"],
                              t["marked"] or t["verbatims"], sorted(members)))
     return out
