@@ -19,7 +19,7 @@ from services.core.errors import DomainError
 
 FORMATS = {"granddebat": "Grand Débat (questions.csv)", "csv": "CSV", "json": "JSON"}
 
-__all__ = ["FORMATS", "MAX_BYTES", "Issue", "Parsed", "Sheet", "detect", "parse_file"]
+__all__ = ["FORMATS", "MAX_BYTES", "Issue", "Parsed", "Sheet", "decode", "detect", "parse_file"]
 
 
 def detect(source: str, filename: str = "") -> str:
