@@ -13,13 +13,15 @@ from __future__ import annotations
 
 from services.consultation.imports.granddebat_file import looks_like, read_granddebat
 from services.consultation.imports.model import MAX_BYTES, Issue, Parsed, Sheet, decode
+from services.consultation.imports.preview import preview
 from services.consultation.imports.sheets import read_csv, read_json
 from services.consultation.questionnaire import validate_questionnaire
 from services.core.errors import DomainError
 
 FORMATS = {"granddebat": "Grand Débat (questions.csv)", "csv": "CSV", "json": "JSON"}
 
-__all__ = ["FORMATS", "MAX_BYTES", "Issue", "Parsed", "Sheet", "decode", "detect", "parse_file"]
+__all__ = ["FORMATS", "MAX_BYTES", "Issue", "Parsed", "Sheet", "decode", "detect", "parse_file",
+           "preview"]
 
 
 def detect(source: str, filename: str = "") -> str:

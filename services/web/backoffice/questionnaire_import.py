@@ -27,8 +27,8 @@ from services.consultation.imports import (
     Parsed,
     decode,
     parse_file,
+    preview,
 )
-from services.consultation.questionnaire import KINDS, OTHER_LABEL
 from services.core.errors import DomainError
 from services.core.ids import new_id
 from services.core.values import ident
@@ -63,7 +63,7 @@ async def upload_form(request: Request, web: WebDep, cid: str) -> Response:
 
 @router.post("/admin/consultations/{cid}/questionnaires/importer",
              dependencies=[rate_limited("questionnaire_import")])
-async def preview(request: Request, web: WebDep, cid: str) -> Response:
+async def show_preview(request: Request, web: WebDep, cid: str) -> Response:
     """What the file would create, or its errors; nothing is saved yet."""
     require_organiser(web, request)
     form = await checked_form(web, request)
@@ -85,7 +85,7 @@ async def preview(request: Request, web: WebDep, cid: str) -> Response:
 async def _preview(web: Web, request: Request, cid: str, parsed: Parsed, source: str,
                    fmt: str, key: str) -> Response:
     return await _page(web, request, cid, status=200 if parsed.ok else 400, parsed=parsed,
-                       issues=list(parsed.issues), sheets=_shown(parsed),
+                       issues=list(parsed.issues), sheets=preview(parsed),
                        source=source, chosen=fmt, key=key)
 
 
@@ -113,23 +113,3 @@ async def confirm(request: Request, web: WebDep, cid: str) -> Response:
     await web.deps.settle()
     return RedirectResponse(f"/admin/consultations/{cid}/questionnaires", status_code=303)
 
-
-def _shown(parsed: Parsed) -> list[dict[str, Any]]:
-    """The preview's rows: each question as the organiser will see it."""
-    sheets = []
-    for sheet in parsed.sheets:
-        labels = {o.option_id: o.label for q in sheet.questions for o in q.options}
-        rows = []
-        for q, where in zip(sheet.questions, sheet.wheres, strict=True):
-            options = [o.label for o in q.options] + ([OTHER_LABEL] if q.allow_other else [])
-            condition = ""
-            if q.condition is not None:
-                wanted = " ou ".join(labels.get(o, OTHER_LABEL) for o in q.condition.option_ids)
-                condition = (f"si « {q.condition.question_id} » = {wanted}" if wanted
-                             else f"si « {q.condition.question_id} » a une réponse")
-            rows.append({"id": q.question_id, "where": where, "text": q.text,
-                         "kind": KINDS[q.kind], "options": options, "required": q.required,
-                         "condition": condition})
-        sheets.append({"title": sheet.title, "description": sheet.description,
-                       "questions": rows})
-    return sheets
