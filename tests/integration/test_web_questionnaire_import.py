@@ -6,11 +6,20 @@ imported; a double submit imports once; only an organiser of that consultation
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx
+import pytest
 from harness.consultations import open_consultation
 from harness.forms import csrf_of
-from harness.platform import SYSTEM, Platform, participant, session_client, until
+from harness.platform import (
+    SYSTEM,
+    Platform,
+    open_platform,
+    participant,
+    session_client,
+    until,
+)
 
 from services.identity.commands import GrantRole
 from services.identity.queries import roles_in
@@ -145,3 +154,16 @@ async def test_only_an_organiser_of_that_consultation_and_never_without_csrf(
         assert r.status_code == 403
     assert await questionnaires(platform, "c1") == []
     assert await questionnaires(platform, "c2") == []
+
+
+async def test_uploads_count_on_their_own_rate_limit(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    async with open_platform(tmp_path, monkeypatch,
+                             env={"RATE_LIMITS": "questionnaire_import=2/60"}) as p:
+        await open_consultation(p, "c1", level="email")
+        async with session_client(p, await organiser(p, "c1")) as client:
+            answers = [(await upload(client, "c1", CSV.encode())).status_code
+                       for _ in range(3)]
+            assert answers == [200, 200, 429]
+            refused = await upload(client, "c1", CSV.encode())
+            assert "Réessayez dans" in refused.text and int(refused.headers["Retry-After"]) > 0

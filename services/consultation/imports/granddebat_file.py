@@ -10,7 +10,7 @@ import csv
 import io
 
 from services.consultation import granddebat as gd
-from services.consultation.imports.model import Issue, Parsed, Sheet
+from services.consultation.imports.model import Issue, Parsed, Sheet, one_line
 from services.consultation.imports.sheets import separator
 from services.core.errors import DomainError
 from services.core.values import ident
@@ -71,7 +71,7 @@ def _row(cells: dict[str, str], at: str, position: int, issues: list[Issue]) -> 
         issues.append(Issue(at, f"order doit être un nombre entier, pas « {order} »."))
     if len(issues) > before:
         return None
-    return gd.Row(cells["id"], cells["text"], cells["debate_id"],
+    return gd.Row(cells["id"], one_line(cells["text"]), cells["debate_id"],
                   cells["is_free"].upper() == "TRUE", int(order), cells.get("previous_id") or None)
 
 

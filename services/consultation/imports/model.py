@@ -65,6 +65,12 @@ YES = frozenset({"oui", "o", "vrai", "true", "1", "x", "yes"})
 NO = frozenset({"non", "n", "faux", "false", "0", "no", ""})
 
 
+def one_line(value: str) -> str:
+    """A question, option or title on one line: a cell's line breaks would break
+    the back office's text editor, which shows one question per line."""
+    return " ".join(value.split())
+
+
 def flag(value: str) -> bool | None:
     """oui/non (and their usual spellings) as a bool, None if neither."""
     low = value.strip().lower()

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.consultation.content_commands import ConditionSpec, OptionSpec, QuestionSpec
-from services.consultation.imports.model import MAX_QUESTIONNAIRES, Issue, Parsed, Sheet, flag
+from services.consultation.imports.model import (
+    MAX_QUESTIONNAIRES,
+    Issue,
+    Parsed,
+    Sheet,
+    flag,
+    one_line,
+)
 from services.consultation.questionnaire import OTHER, OTHER_LABEL
 
 KINDS = {"unique": "single", "single": "single", "choix unique": "single",
@@ -71,7 +78,7 @@ def read_csv(source: str) -> Parsed:
                                         "(séparateur ou guillemets à vérifier)."))
                 continue
             cells = dict(zip(header, (c.strip() for c in row), strict=False))
-            title = cells.get("questionnaire") or title or DEFAULT_TITLE
+            title = one_line(cells.get("questionnaire", "")) or title or DEFAULT_TITLE
             starts.setdefault(title, at)
             draft = _row_draft(cells, at, len(groups.get(title, ())) + 1, issues)
             groups.setdefault(title, []).append(draft)
@@ -89,10 +96,10 @@ def _row_draft(cells: dict[str, str], at: str, number: int, issues: list[Issue])
     condition = None
     if cells.get("condition"):
         target, _, labels = (p.strip() for p in cells["condition"].partition("="))
-        condition = (target, [w.strip() for w in labels.split("|") if w.strip()])
+        condition = (target, [one_line(w) for w in labels.split("|") if w.strip()])
     return Draft(at, cells.get("id") or f"q{number}", cells.get("type", ""),
-                 cells.get("question", ""),
-                 [o.strip() for o in cells.get("options", "").split("|") if o.strip()],
+                 one_line(cells.get("question", "")),
+                 [one_line(o) for o in cells.get("options", "").split("|") if o.strip()],
                  bool(required), bool(other), condition, cells.get("aide", ""))
 
 
@@ -123,7 +130,7 @@ def read_json(source: str) -> Parsed:
             continue
         drafts = [_json_draft(q, f"{at}.questions[{j}]", j + 1, issues)
                   for j, q in enumerate(questions)]
-        title = _string(qn, "title", at, issues) or DEFAULT_TITLE
+        title = one_line(_string(qn, "title", at, issues)) or DEFAULT_TITLE
         sheet = _sheet(title, f"{at}.title", [d for d in drafts if d], issues)
         sheets.append(Sheet(sheet.title, sheet.where, sheet.questions, sheet.wheres,
                             _string(qn, "description", at, issues)))
@@ -160,10 +167,10 @@ def _json_draft(q: object, at: str, number: int, issues: list[Issue]) -> Draft |
             issues.append(Issue(f"{at}.condition", "{ \"question\": \"q1\", \"options\": "
                                                    "[\"Oui\"] } est attendu."))
         else:
-            condition = (raw["question"].strip(), [w.strip() for w in wanted])
+            condition = (raw["question"].strip(), [one_line(w) for w in wanted])
     return Draft(at, _string(q, "id", at, issues) or f"q{number}",
-                 _string(q, "type", at, issues), _string(q, "text", at, issues),
-                 [o.strip() for o in options if o.strip()], flags[0], flags[1], condition,
+                 _string(q, "type", at, issues), one_line(_string(q, "text", at, issues)),
+                 [one_line(o) for o in options if o.strip()], flags[0], flags[1], condition,
                  _string(q, "help", at, issues))
 
 

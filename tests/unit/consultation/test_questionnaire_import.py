@@ -115,6 +115,9 @@ def test_a_multiline_cell_keeps_the_line_numbers_of_the_rows_below() -> None:
     source = 'question;type\n"Une question\nsur deux lignes ?";libre\nDeux ?;bizarre\n'
     assert messages(parse_file(source.encode(), "csv")) == [
         "Ligne 4 : type « bizarre » inconnu (unique, multiple ou libre)."]
+    # the text editor shows one question per line: its line breaks become spaces
+    [question] = parse_file(source.replace("bizarre", "libre").encode()).sheets[0].questions[:1]
+    assert question.text == "Une question sur deux lignes ?"
 
 
 JSON_DOC = {"questionnaires": [{"title": "Vos déplacements", "description": "Trois questions.",
