@@ -5,11 +5,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.web.backoffice import auth, consultations, content, items, team
+from services.web.backoffice import (
+    auth,
+    consultations,
+    content,
+    items,
+    questionnaire_import,
+    team,
+)
 
 router = APIRouter()
 router.include_router(auth.router)
 router.include_router(consultations.router)
 router.include_router(content.router)
+router.include_router(questionnaire_import.router)
 router.include_router(items.router)
 router.include_router(team.router)
