@@ -46,7 +46,7 @@ async def test_legal_notice_and_privacy_name_the_publisher_and_the_rights(client
 async def test_privacy_states_the_erasure_policy(client):
     privacy = (await client.get("/donnees-personnelles")).text  # ADR 0044
     words = " ".join(privacy.split())
-    assert "Effacement de votre compte" in words and "avant d’être enregistrées" in words
+    assert "Effacement de votre compte" in words and "avant d\u2019être enregistrées" in words
     assert "restent comptés, de façon anonyme" in words
     assert "inscriptions aux rencontres et les avis de suite" in words
 
