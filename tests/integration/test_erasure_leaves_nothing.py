@@ -143,6 +143,9 @@ async def test_after_erasure_no_file_links_the_person_to_what_they_did(
         return doc is not None and doc["registrations"] == 1  # projections caught up
     await until(erased_everywhere)
     assert await agree_count(p) == counted  # the ballot stays counted, anonymously (ADR 0044)
+    shown = (await p.client().get(f"/api/consultations/{CID}/proposals")).json()["items"]
+    assert [x["id"] for x in shown] == [proposal["id"]]  # on the pages, redacted, anonymous
+    assert "[téléphone masqué]" in shown[0]["body"] and "author_id" not in shown[0]
 
     files = files_under(p.data_dir)
     assert any(f.name == "events.db" for f in files) and any(f.suffix == ".csv" for f in files)
