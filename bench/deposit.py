@@ -147,7 +147,7 @@ def moderation_rate() -> tuple[float, int]:
     items = mixed(5000, 500)
     auto = AutoModeration(MemoryEventLog(), SystemClock())
     now = datetime.now(UTC)
-    envelopes = [Envelope(type="deposit.ProposalSubmitted", schema_version=1,
+    envelopes = [Envelope(type="deposit.ProposalSubmitted", schema_version=2,
                           stream=f"contribution-{key}", stream_version=1,
                           data={"contribution_id": key, "consultation_id": "bench",
                                 "author_id": "p-x", "title": "", "body": text,

@@ -71,7 +71,7 @@ def _events(n: int) -> list[Envelope]:
         answers.append({"question_id": "idees", "option_ids": [], "other_text": "",
                         "text": f"Idée {i} : des pistes cyclables et des bus plus fréquents."})
         out.append(Envelope(
-            type="deposit.ResponseSubmitted", schema_version=1,
+            type="deposit.ResponseSubmitted", schema_version=2,
             stream=f"response-{QUESTIONNAIRE}-p{i}", stream_version=1,
             data={"contribution_id": f"r{i:09d}", "consultation_id": "cons1",
                   "questionnaire_id": QUESTIONNAIRE, "author_id": f"p-{i:09d}",

@@ -151,7 +151,7 @@ async def bench_freshness(index: TantivySearchIndex, work: Path, samples: int) -
         for i in range(samples):
             word = f"zq{i}unique"
             event = Envelope(
-                type="deposit.ProposalSubmitted", schema_version=1, stream=f"contribution-f{i}",
+                type="deposit.ProposalSubmitted", schema_version=2, stream=f"contribution-f{i}",
                 stream_version=1, actor=Actor(id="u", role="participant"),
                 occurred_at=datetime.now(UTC), correlation_id="b",
                 data={"contribution_id": f"f{i}", "consultation_id": "gd", "author_id": "u",

@@ -51,6 +51,7 @@ Projection `consultation.meetings` (`projections_meetings.py`):
 | meetings_by_departement | departement code ("69", "2A", "974") | "<starts_at>|<meeting_id>" | MEETING |
 | meetings_by_commission | commission_id | "<starts_at>|<meeting_id>" | MEETING |
 | minutes | consultation_id | meeting_id | MINUTES |
+| meeting_registrations | participant id | meeting_id | {meeting_id, consultation_id, title, starts_at, at, cancelled} |
 MEETING = {meeting_id, consultation_id, title, description, starts_at, ends_at,
 address, postcode, commune, departement, latitude, longitude, capacity,
 online_url, commission_id, registrations: int, cancelled: bool, minutes:

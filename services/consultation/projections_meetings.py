@@ -16,6 +16,8 @@ BY_CONSULTATION = "meetings_by_consultation"
 BY_DEPARTEMENT = "meetings_by_departement"
 BY_COMMISSION = "meetings_by_commission"
 MINUTES = "minutes"
+# partition participant id, key meeting id: what the personal-data export lists.
+REGISTRATIONS = "meeting_registrations"
 COMMISSIONS = "commissions"
 ALL = "all"
 
@@ -27,7 +29,7 @@ def _key(doc: Doc) -> str:
 class MeetingProjection(Projection):
     name = "consultation.meetings"
     topics = ("consultation.events",)
-    tables = (MEETINGS, BY_CONSULTATION, BY_DEPARTEMENT, BY_COMMISSION, MINUTES)
+    tables = (MEETINGS, BY_CONSULTATION, BY_DEPARTEMENT, BY_COMMISSION, MINUTES, REGISTRATIONS)
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         t, d = event.type.removeprefix("consultation."), event.data
@@ -46,6 +48,11 @@ class MeetingProjection(Projection):
             await tx.put(table, part, _key(doc), doc)
         if t == "MinutesPublished":
             await tx.put(MINUTES, doc["consultation_id"], doc["meeting_id"], doc["minutes"])
+        elif t in ("MeetingRegistrationAdded", "MeetingRegistrationCancelled"):
+            await tx.put(REGISTRATIONS, d["participant_id"], doc["meeting_id"], {
+                "meeting_id": doc["meeting_id"], "consultation_id": doc["consultation_id"],
+                "title": doc["title"], "starts_at": doc["starts_at"], "at": at,
+                "cancelled": t == "MeetingRegistrationCancelled"})
 
     @staticmethod
     def _next(t: str, d: dict[str, Any], at: str, old: Doc | None) -> Doc | None:

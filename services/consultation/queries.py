@@ -12,15 +12,17 @@ from services.consultation.model import known_territories
 from services.consultation.phases import ACTIONS, current_phase, open_actions, phase_status
 from services.consultation.projections import DETAIL as CONSULTATIONS
 from services.consultation.projections_content import QUESTIONNAIRES
+from services.consultation.projections_meetings import REGISTRATIONS
 from services.consultation.questionnaire import OTHER, OTHER_LABEL, Answer, validate_answers
+from services.store.paging import whole_partition
 from services.store.port import Doc, ReadStore
 
 ALL = "all"
 
 __all__ = ["ACTIONS", "CONSULTATIONS", "GRAND_DEBAT_OTHER_PARTS", "OTHER", "OTHER_LABEL",
            "QUESTIONNAIRES", "Answer", "consultation", "current_phase", "grand_debat_rows",
-           "known_territories", "open_actions", "phase_status", "questionnaire",
-           "validate_answers"]
+           "known_territories", "meeting_registrations_of", "open_actions", "phase_status",
+           "questionnaire", "validate_answers"]
 
 
 async def consultation(store: ReadStore, consultation_id: str) -> Doc | None:
@@ -31,3 +33,9 @@ async def consultation(store: ReadStore, consultation_id: str) -> Doc | None:
 async def questionnaire(store: ReadStore, consultation_id: str,
                         questionnaire_id: str) -> Doc | None:
     return await store.get(QUESTIONNAIRES, consultation_id, questionnaire_id)
+
+
+async def meeting_registrations_of(store: ReadStore, participant_id: str) -> list[Doc]:
+    """The meetings this participant registered for (cancelled ones marked as
+    such): the personal-data export's share."""
+    return await whole_partition(store, REGISTRATIONS, participant_id)

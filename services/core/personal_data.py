@@ -19,6 +19,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
@@ -175,3 +176,38 @@ def mask(text: str, masks: Mapping[str, str]) -> tuple[str, dict[str, int]]:
         at = f.end
     parts.append(text[at:])
     return "".join(parts), counts
+
+
+# What a participant's text says in place of an identifier once redacted: French,
+# readable by the public, and never itself taken for an identifier.
+MASKS = {"email": "[courriel masqué]", "phone": "[téléphone masqué]",
+         "ipv4": "[adresse IP masquée]", "ipv6": "[adresse IP masquée]",
+         "nir": "[numéro de sécurité sociale masqué]", "iban": "[IBAN masqué]",
+         "address": "[adresse postale masquée]"}
+
+
+def redact(text: str) -> str:
+    """`text` with every identifier masked (MASKS): what the services write into
+    events for a participant's text, so the log never holds it in clear (ADR 0044)."""
+    return mask(text, MASKS)[0]
+
+
+def redacted_texts(data: dict[str, Any], *fields: str) -> dict[str, Any]:
+    """Event data with its text `fields` redacted, for the upcasters of events
+    written before redaction (values that are not text are left as they are: a
+    malformed event fails where it is read, not here)."""
+    for name in fields:
+        if isinstance(data.get(name), str):
+            data[name] = redact(data[name])
+    return data
+
+
+def redacted_kinds(text: str) -> dict[str, int]:
+    """How many identifiers of each kind `redact` took out of `text`, read back
+    from its masks (kinds sharing a mask count under the first)."""
+    counts: dict[str, int] = {}
+    for kind, token in MASKS.items():
+        n = text.count(token)
+        if n and token not in {MASKS[k] for k in counts}:
+            counts[kind] = n
+    return counts

@@ -3,6 +3,12 @@
 Authors appear only as pseudonymous participant ids (`author_id`). Each
 submission records the consultation's moderation policy at that moment
 ("pre" | "post"), so publication never depends on a later policy change.
+
+Texts are written redacted (ADR 0044): v2 of the submissions and of the edit
+says so. Their v1, written before, are redacted as they are read (the upcasters
+below), so read models, the search index and exports rebuilt from an older log
+show what a new event would hold; the old bytes stay in the log until it is
+rewritten.
 """
 
 from __future__ import annotations
@@ -11,12 +17,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.core.events import DomainEvent
+from services.core.personal_data import redacted_texts
+from services.core.upcasting import upcaster
 
 
 @dataclass(frozen=True, slots=True)
 class ProposalSubmitted(DomainEvent):
     TYPE = "deposit.ProposalSubmitted"
-    VERSION = 1
+    VERSION = 2
 
     contribution_id: str
     consultation_id: str
@@ -36,7 +44,7 @@ class ResponseSubmitted(DomainEvent):
     (optional properties, absent = unknown)."""
 
     TYPE = "deposit.ResponseSubmitted"
-    VERSION = 1
+    VERSION = 2
 
     contribution_id: str
     consultation_id: str
@@ -51,7 +59,7 @@ class ResponseSubmitted(DomainEvent):
 @dataclass(frozen=True, slots=True)
 class ArgumentSubmitted(DomainEvent):
     TYPE = "deposit.ArgumentSubmitted"
-    VERSION = 1
+    VERSION = 2
 
     contribution_id: str
     consultation_id: str
@@ -65,7 +73,7 @@ class ArgumentSubmitted(DomainEvent):
 @dataclass(frozen=True, slots=True)
 class CommentSubmitted(DomainEvent):
     TYPE = "deposit.CommentSubmitted"
-    VERSION = 1
+    VERSION = 2
 
     contribution_id: str
     consultation_id: str
@@ -78,7 +86,7 @@ class CommentSubmitted(DomainEvent):
 @dataclass(frozen=True, slots=True)
 class ContributionEdited(DomainEvent):
     TYPE = "deposit.ContributionEdited"
-    VERSION = 1
+    VERSION = 2
 
     contribution_id: str
     consultation_id: str
@@ -118,3 +126,32 @@ class SubmissionKeyed(DomainEvent):
     key_hash: str
     contribution_id: str
     consultation_id: str
+
+
+@upcaster("deposit.ProposalSubmitted", 1)
+def _proposal_redacted(data: dict[str, Any]) -> dict[str, Any]:
+    return redacted_texts(data, "title", "body")
+
+
+@upcaster("deposit.ArgumentSubmitted", 1)
+def _argument_redacted(data: dict[str, Any]) -> dict[str, Any]:
+    return redacted_texts(data, "body")
+
+
+@upcaster("deposit.CommentSubmitted", 1)
+def _comment_redacted(data: dict[str, Any]) -> dict[str, Any]:
+    return redacted_texts(data, "body")
+
+
+@upcaster("deposit.ContributionEdited", 1)
+def _edit_redacted(data: dict[str, Any]) -> dict[str, Any]:
+    return redacted_texts(data, "title", "body")
+
+
+@upcaster("deposit.ResponseSubmitted", 1)
+def _response_redacted(data: dict[str, Any]) -> dict[str, Any]:
+    answers = data.get("answers")
+    if isinstance(answers, list):
+        data["answers"] = [redacted_texts(dict(a), "text", "other_text") if isinstance(a, dict)
+                           else a for a in answers]
+    return data

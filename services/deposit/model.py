@@ -5,12 +5,18 @@ server's `now`. No I/O here: `handlers.py` loads and appends.
 Gating (DESIGN §5): the consultation must be published, its current phase (on
 the server clock) must open the action, and the participant's identity level
 must reach the consultation's.
+
+Every text a participant typed is redacted before it becomes an event: an e-mail,
+phone, IBAN, NIR, IP or street address in it is masked (`personal_data.redact`),
+so the log, and every read model, index and export fed from it, never holds it
+(ADR 0044). Lengths are checked on the redacted text, the one that is kept.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +30,7 @@ from services.consultation.queries import (
 from services.core.envelope import Envelope
 from services.core.errors import DomainError, NotFound
 from services.core.participants import ParticipantContext, check_participant_id, require_level
+from services.core.personal_data import redact
 from services.core.values import ident, iso, parse_iso, text
 from services.deposit.commands import (
     EditContribution,
@@ -177,11 +184,13 @@ def decide_response(consultation: Doc | None, questionnaire: Doc | None,
     ident(cmd.contribution_id, "contribution_id")
     if questionnaire is None:
         raise NotFound("Questionnaire")
-    validate_answers(questionnaire["questions"], cmd.answers)
+    answers = {qid: replace(a, other_text=redact(a.other_text), text=redact(a.text))
+               for qid, a in cmd.answers.items()}
+    validate_answers(questionnaire["questions"], answers)
     return ResponseSubmitted(
         contribution_id=cmd.contribution_id, consultation_id=cmd.consultation_id,
         questionnaire_id=cmd.questionnaire_id, author_id=cmd.participant.participant_id,
-        answers=[_answer(qid, a) for qid, a in cmd.answers.items()
+        answers=[_answer(qid, a) for qid, a in answers.items()
                  if a.option_ids or a.text.strip()],
         moderation=moderation, identity_level=cmd.participant.identity_level,
         territory=cmd.participant.territory if cmd.participant.territory
@@ -197,7 +206,7 @@ def decide_argument(consultation: Doc | None, proposal: Doc | None, cmd: SubmitA
     if cmd.side not in SIDES:
         raise DomainError("invalid_side", "Un argument est « pour » ou « contre ».",
                           field="side")
-    body = text(cmd.body, "body", label="L'argument", max_len=ARGUMENT_MAX,
+    body = text(redact(cmd.body), "body", label="L'argument", max_len=ARGUMENT_MAX,
                 min_len=ARGUMENT_MIN)
     return ArgumentSubmitted(
         contribution_id=cmd.contribution_id, consultation_id=proposal["consultation_id"],
@@ -211,7 +220,8 @@ def decide_comment(consultation: Doc | None, parent: Doc | None, cmd: SubmitComm
         raise NotFound("Contribution")
     moderation = gate(consultation, cmd.participant, "comment", now)
     ident(cmd.contribution_id, "contribution_id")
-    body = text(cmd.body, "body", label="Le commentaire", max_len=COMMENT_MAX, min_len=1)
+    body = text(redact(cmd.body), "body", label="Le commentaire", max_len=COMMENT_MAX,
+                min_len=1)
     return CommentSubmitted(
         contribution_id=cmd.contribution_id, consultation_id=parent["consultation_id"],
         parent_id=cmd.parent_id, author_id=cmd.participant.participant_id, body=body,
@@ -233,7 +243,7 @@ def decide_edit(contribution: Doc | None, consultation: Doc | None, policy: Doc,
         return ContributionEdited(cmd.contribution_id, doc["consultation_id"],
                                   _title(cmd.title), _body(cmd.body))
     limit, low = (ARGUMENT_MAX, ARGUMENT_MIN) if doc["kind"] == "argument" else (COMMENT_MAX, 1)
-    body = text(cmd.body, "body", label="Le texte", max_len=limit, min_len=low)
+    body = text(redact(cmd.body), "body", label="Le texte", max_len=limit, min_len=low)
     return ContributionEdited(cmd.contribution_id, doc["consultation_id"], "", body)
 
 
@@ -267,11 +277,11 @@ def _own(contribution: Doc | None, participant: ParticipantContext) -> Doc:
 
 
 def _title(value: str) -> str:
-    return text(value, "title", label="Le titre", max_len=TITLE_MAX, min_len=TITLE_MIN)
+    return text(redact(value), "title", label="Le titre", max_len=TITLE_MAX, min_len=TITLE_MIN)
 
 
 def _body(value: str) -> str:
-    return text(value, "body", label="Le texte", max_len=BODY_MAX, min_len=BODY_MIN)
+    return text(redact(value), "body", label="Le texte", max_len=BODY_MAX, min_len=BODY_MIN)
 
 
 def _answer(question_id: str, a: Answer) -> dict[str, Any]:

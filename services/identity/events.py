@@ -4,19 +4,29 @@ e-mail, pseudonym, postcode or IP ever appears here (DESIGN §3)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from services.core.events import DomainEvent
+from services.core.upcasting import upcaster
 
 
 @dataclass(frozen=True, slots=True)
 class PseudonymReserved(DomainEvent):
     """Written once on `identity-pseudonym-<pseudonym_key>`: the log's per-stream
     version check keeps pseudonyms unique. The key is a keyed hash of the
-    normalised pseudonym, not the pseudonym."""
+    normalised pseudonym, not the pseudonym. v2 names no participant (v1 did):
+    the reservation outlives an erasure, and must not lead from a guessed
+    pseudonym to what its holder did (ADR 0044)."""
 
     TYPE = "identity.PseudonymReserved"
+    VERSION = 2
     pseudonym_key: str
-    participant_id: str
+
+
+@upcaster("identity.PseudonymReserved", 1)
+def _reservation_names_nobody(data: dict[str, Any]) -> dict[str, Any]:
+    data.pop("participant_id", None)
+    return data
 
 
 @dataclass(frozen=True, slots=True)

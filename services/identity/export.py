@@ -3,8 +3,9 @@
 Each service holding participations registers an `ExportSource` under a name
 ("contributions", "votes"...) in `IdentityPorts.export_sources`; the export
 calls each with the participant id and includes what it returns: the
-composition root registers deposit's contributions, vote's ballots and the
-synthesis's follow-up notices (services/runtime/services.py).
+composition root registers deposit's contributions, vote's ballots, the
+consultation's meeting registrations and the synthesis's follow-up notices
+(services/runtime/services.py).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ async def export_participant(participant_id: str, *, vault: Vault, store: ReadSt
         "roles": {cid: sorted(r) for cid, r in roles.items()},
         "contributions": [],
         "votes": [],
+        "rencontres": [],
         "notifications": [],
     }
     for name, source in sources.items():

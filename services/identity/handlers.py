@@ -5,6 +5,7 @@ Ports only, as keyword arguments: `log`, `clock`, `meta`, `vault`, `store`,
 from __future__ import annotations
 
 from services.core.clock import Clock
+from services.core.envelope import Actor
 from services.core.errors import ConcurrencyConflict, DomainError
 from services.core.events import DomainEvent, Meta
 from services.core.participants import at_least
@@ -73,16 +74,28 @@ async def register_participant(cmd: RegisterParticipant, *, log: EventLog, clock
         raise (PSEUDONYM_TAKEN if taken.purpose == "pseudonym" else EMAIL_TAKEN)() from None
     level = "verified" if cmd.method == "oidc" else "anonymous"
     try:
-        await append_at(log, clock=clock, meta=meta, writes=[
-            (pseudonym_stream(pkey), 0, [PseudonymReserved(pkey, pid)]),
-            (participant_stream(pid), 0, [ParticipantRegistered(pid, cmd.method, level)])])
+        await append_at(log, clock=clock, meta=_reservation_meta(), writes=[
+            (pseudonym_stream(pkey), 0, [PseudonymReserved(pkey)])])
     except ConcurrencyConflict:
         await vault.erase(pid)
         raise PSEUDONYM_TAKEN() from None
     except BaseException:
         await vault.erase(pid)
         raise
+    try:
+        await append_at(log, clock=clock, meta=meta, writes=[
+            (participant_stream(pid), 0, [ParticipantRegistered(pid, cmd.method, level)])])
+    except BaseException:  # the pseudonym stays reserved, by nobody (ADR 0044)
+        await vault.erase(pid)
+        raise
     return pid
+
+
+def _reservation_meta() -> Meta:
+    """The pseudonym's reservation is written by the system, in a request of its
+    own: neither its actor nor its correlation id leads to the participant, so a
+    reservation kept after an erasure links nobody (ADR 0044)."""
+    return Meta(actor=Actor("identity", "system"))
 
 
 async def raise_identity_level(cmd: RaiseIdentityLevel, *, log: EventLog, clock: Clock,

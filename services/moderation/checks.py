@@ -69,12 +69,21 @@ def personal_data(texts: Mapping[str, str]) -> list[Suggestion]:
             kinds[kind] = kinds.get(kind, 0) + n
         if new != value:
             masked[name] = new
-    if not kinds:
+    if kinds:
+        what = ", ".join(f"{LABELS[k]} ({n})" for k, n in kinds.items())
+        return [Suggestion("personal_data", 3, f"Données personnelles dans le texte : {what}. "
+                           "Version masquée proposée.", masked)]
+    # Deposits are redacted before they are written (ADR 0044): what was taken out
+    # is told, nothing is left to mask.
+    removed: dict[str, int] = {}
+    for value in texts.values():
+        for kind, n in pii.redacted_kinds(value).items():
+            removed[kind] = removed.get(kind, 0) + n
+    if not removed:
         return []
-    what = ", ".join(f"{LABELS[k]} ({n})" for k, n in kinds.items())
-    return [Suggestion("personal_data", 3,
-                       f"Données personnelles dans le texte : {what}. Version masquée proposée.",
-                       masked)]
+    what = ", ".join(f"{LABELS[k]} ({n})" for k, n in removed.items())
+    return [Suggestion("personal_data", 1, f"Données personnelles retirées au dépôt : {what}. "
+                       "Le texte enregistré ne les contient plus.")]
 
 
 def insults(value: str, lexicon: Lexicon) -> list[Suggestion]:

@@ -1,5 +1,7 @@
 """Events of the moderation service (schemas in schemas/events/moderation.*).
-Every human decision names its moderator and a reason code of the charter."""
+Every human decision names its moderator and a reason code of the charter.
+A participant's flag reason and appeal are written redacted (v2, ADR 0044); v1's
+are redacted as they are read."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.core.events import DomainEvent
+from services.core.personal_data import redacted_texts
+from services.core.upcasting import upcaster
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +75,7 @@ class ContributionFlagged(DomainEvent):
     """A participant reported a contribution (stream `modflag-<contribution>-<participant>`)."""
 
     TYPE = "moderation.ContributionFlagged"
-    VERSION = 1
+    VERSION = 2
 
     contribution_id: str
     consultation_id: str
@@ -84,7 +88,7 @@ class AppealLodged(DomainEvent):
     """The author contests a decision, once (stream `modappeal-<contribution>`, version 1)."""
 
     TYPE = "moderation.AppealLodged"
-    VERSION = 1
+    VERSION = 2
 
     contribution_id: str
     consultation_id: str
@@ -115,3 +119,13 @@ class CharterSet(DomainEvent):
 
     consultation_id: str
     reasons: list[dict[str, str]]
+
+
+@upcaster("moderation.ContributionFlagged", 1)
+def _flag_redacted(data: dict[str, Any]) -> dict[str, Any]:
+    return redacted_texts(data, "reason")
+
+
+@upcaster("moderation.AppealLodged", 1)
+def _appeal_redacted(data: dict[str, Any]) -> dict[str, Any]:
+    return redacted_texts(data, "text")

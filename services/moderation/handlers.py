@@ -15,6 +15,7 @@ from services.core.envelope import Actor
 from services.core.errors import ConcurrencyConflict, DomainError, NotFound
 from services.core.events import DomainEvent, Meta
 from services.core.participants import require_proof
+from services.core.personal_data import redact
 from services.core.upcasting import upcast
 from services.deposit import queries as deposits
 from services.eventlog.port import EventLog, append_at, append_to
@@ -110,7 +111,8 @@ async def flag_contribution(cmd: FlagContribution, *, log: EventLog, store: Read
     doc = model.existing(await item_from_log(log, cmd.contribution_id))
     require_proof(cmd.participant, doc["consultation_id"])
     pid = cmd.participant.participant_id
-    event = ContributionFlagged(doc["id"], doc["consultation_id"], pid, cmd.reason.strip()[:500])
+    event = ContributionFlagged(doc["id"], doc["consultation_id"], pid,
+                                redact(cmd.reason.strip())[:500])
     try:  # one flag per participant and contribution: the stream's key decides
         await _append(log, clock, _as(meta, pid, "participant"), f"modflag-{doc['id']}-{pid}", 0,
                       [event], doc["consultation_id"])

@@ -12,6 +12,7 @@ from typing import Any
 
 from services.core.envelope import Envelope
 from services.core.errors import DomainError, NotFound
+from services.core.personal_data import redact
 from services.core.values import iso, parse_iso, text
 from services.moderation.commands import (
     ClaimItem,
@@ -179,7 +180,7 @@ def decide_appeal(item: Doc | None, cmd: LodgeAppeal) -> AppealLodged:
         raise DomainError("nothing_to_appeal", "Cette contribution n'a pas été masquée ni "
                                                "refusée : il n'y a rien à contester.")
     return AppealLodged(doc["id"], doc["consultation_id"], cmd.participant.participant_id,
-                        text(cmd.text, "text", label="La contestation", max_len=2000,
+                        text(redact(cmd.text), "text", label="La contestation", max_len=2000,
                              min_len=3))
 
 

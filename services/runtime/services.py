@@ -49,6 +49,7 @@ def _identity() -> ServiceSpec:
     from services.identity import service
 
     def ports(settings: Settings, clock: Clock) -> Mapping[str, object]:
+        from services.consultation.queries import meeting_registrations_of
         from services.deposit.queries import contributions_by
         from services.synthesis.queries import notices_of
         from services.vote.queries import ballots_by
@@ -56,6 +57,7 @@ def _identity() -> ServiceSpec:
         identity = adapters.identity_ports(settings, clock)
         # The personal-data export lists what each service holds of the person.
         identity.export_sources.update(contributions=contributions_by, votes=ballots_by,
+                                       rencontres=meeting_registrations_of,
                                        notifications=notices_of)
         return identity.as_deps()
 

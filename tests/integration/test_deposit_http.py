@@ -159,9 +159,9 @@ async def test_pre_moderated_proposal_is_approved_then_public_with_its_arguments
     assert forbidden.status_code == 422  # no moderator header: refused
 
 
-async def test_a_phone_number_in_a_proposal_is_flagged_for_masking(
+async def test_a_phone_number_in_a_proposal_is_masked_at_deposit_and_flagged(
         platform: tuple[httpx.AsyncClient, Container]) -> None:
-    client, _ = platform
+    client, container = platform
     created = await client.post("/api/consultations/gd/proposals", headers=as_("p-alice", "t1"),
                                 json={"title": "Covoiturage",
                                       "body": "Contactez-moi au 06 12 34 56 78 ou a@b.fr."})
@@ -170,6 +170,7 @@ async def test_a_phone_number_in_a_proposal_is_flagged_for_masking(
                                            headers={"X-Moderator": "p-anne"}),
                         lambda r: r.is_success and bool(r.json()["suggestions"]))
     [s] = item.json()["suggestions"]
-    assert s["code"] == "personal_data"
-    assert s["masked"]["body"] == ("Contactez-moi au [téléphone masqué] ou "
-                                   "[adresse masquée].")
+    assert s["code"] == "personal_data" and "retirées au dépôt" in s["explanation"]
+    [written] = [r.event for r in await container.log.read("deposit.events")
+                 if r.event.type == "deposit.ProposalSubmitted" and r.event.stream.endswith(pid)]
+    assert written.data["body"] == "Contactez-moi au [téléphone masqué] ou [courriel masqué]."

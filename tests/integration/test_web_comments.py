@@ -97,12 +97,16 @@ async def test_post_moderated_comment_shows_until_hidden(site: Site) -> None:
 
 async def test_masked_comment_replaces_the_original(site: Site) -> None:
     await site.proposal("apres", "p3")
-    await site.send(SubmitComment("c4", "p3", BOB, "Écrivez-moi : bob@example.org merci"))
-    await site.send(ClaimItem("c4", MODERATOR))
-    await site.send(MaskPersonalData("c4", MODERATOR))  # the automatic suggestion
+    await site.send(SubmitComment("c4", "p3", BOB, "Écrivez-moi, Bob Lemarchand : bob@example.org"))
     async with site.public() as public:
         page = (await public.get("/consultations/apres/propositions/p3")).text
-    assert "bob@example.org" not in page
+    assert "bob@example.org" not in page and "[courriel masqué]" in page  # redacted at deposit
+    await site.send(ClaimItem("c4", MODERATOR))
+    await site.send(MaskPersonalData("c4", MODERATOR, body="Écrivez-moi, [nom masqué] : "
+                                                          "[courriel masqué]"))
+    async with site.public() as public:
+        page = (await public.get("/consultations/apres/propositions/p3")).text
+    assert "Lemarchand" not in page and "[nom masqué]" in page
     assert len(comments_of(page)) == 1
 
 

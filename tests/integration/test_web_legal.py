@@ -43,6 +43,14 @@ async def test_legal_notice_and_privacy_name_the_publisher_and_the_rights(client
     assert f"valables {lifetime} minutes" in privacy
 
 
+async def test_privacy_states_the_erasure_policy(client):
+    privacy = (await client.get("/donnees-personnelles")).text  # ADR 0044
+    words = " ".join(privacy.split())
+    assert "Effacement de votre compte" in words and "avant d\u2019être enregistrées" in words
+    assert "restent comptés, de façon anonyme" in words
+    assert "inscriptions aux rencontres et les avis de suite" in words
+
+
 async def test_the_accessibility_statement_reports_the_last_audit(client):
     audit = accessibility_audit()
     page = (await client.get("/accessibilite")).text

@@ -58,9 +58,12 @@ def dictionary_markdown(consultation: Doc, questionnaire: Doc) -> str:
             kind = "choix unique" if c.kind == "single" else "choix multiples, séparés par « | »"
             text = f"Question fermée ({kind}) : libellé(s) de l'option choisie."
         lines.append(f"| `{_md(c.name)}` | {text} Vide si la question n'a pas reçu de réponse. |")
-    lines += ["", "Dans les textes libres, les adresses électroniques, numéros de téléphone et "
-              "adresses IP sont remplacés par « [courriel masqué] », « [téléphone masqué] », "
-              "« [adresse IP masquée] ». Un texte libre qui commence par =, +, - ou @ est "
+    lines += ["", "Dans les textes libres, les adresses électroniques, numéros de téléphone, "
+              "adresses IP, IBAN, numéros de sécurité sociale et adresses postales sont "
+              "remplacés par « [courriel masqué] », « [téléphone masqué] », « [adresse IP "
+              "masquée] », « [IBAN masqué] », « [numéro de sécurité sociale masqué] », "
+              "« [adresse postale masquée] », dès leur enregistrement. Un texte libre qui "
+              "commence par =, +, - ou @ est "
               "précédé d'une apostrophe (protection des tableurs). Les textes d'une réponse "
               "masquée par la modération pour données personnelles, ou dont l'auteur a "
               "effacé son compte, sont vides (ses réponses fermées restent comptées)."]

@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator
 import orjson
 
 from services.consultation.queries import OTHER, OTHER_LABEL
-from services.core.personal_data import mask
+from services.core.personal_data import redact
 from services.store.port import Doc, ReadStore
 from services.synthesis.opendata.columns import header, question_columns
 from services.synthesis.opendata.kanonymity import Cell, Shown, cell_of, coarsen, plan
@@ -34,10 +34,6 @@ from services.synthesis.stats.projection import ROWS
 
 PAGE = 500
 JOIN = "|"
-MASKS = {"email": "[courriel masqué]", "phone": "[téléphone masqué]",
-         "ipv4": "[adresse IP masquée]", "ipv6": "[adresse IP masquée]",
-         "nir": "[numéro masqué]", "iban": "[numéro masqué]",
-         "address": "[adresse postale masquée]"}
 
 
 class OpenDataExport:
@@ -167,7 +163,7 @@ def _cell(text: str) -> str:
     address: services/core/personal_data.py; moderation masks them too, but a
     post-moderated text may not be reviewed yet), and as a spreadsheet will not
     run it: a leading =, +, -, @ gets a quote."""
-    text = mask(text, MASKS)[0]
+    text = redact(text)  # written redacted since ADR 0044; older texts are redacted as read
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 

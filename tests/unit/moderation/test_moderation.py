@@ -65,19 +65,32 @@ async def public_ids(world: World) -> list[str]:
     return [k for k, _ in await world.store.list(PUBLIC_PROPOSALS, CID)]
 
 
-async def test_a_phone_number_is_flagged_with_a_masking_suggestion_and_masked() -> None:
+async def test_a_phone_number_is_taken_out_at_deposit_and_the_moderator_told() -> None:
     world = await moderated("post")
     await submit(world, "k1", "Rappelez-moi au 06 12 34 56 78 pour organiser la réunion.")
+    [submitted] = [e for e in await world.events() if e.type == "deposit.ProposalSubmitted"]
+    assert submitted.data["body"] == ("Rappelez-moi au [téléphone masqué] pour organiser la "
+                                      "réunion.")  # never in the log in clear (ADR 0044)
     item = await world.store.get(ITEMS, ALL, "k1")
-    assert item is not None and item["severity"] == 3
+    assert item is not None and item["severity"] == 1
     [s] = item["suggestions"]
-    assert s["code"] == "personal_data"
-    assert s["masked"]["body"] == "Rappelez-moi au [téléphone masqué] pour organiser la réunion."
-    assert [k for k, _ in await world.store.list(QUEUE, CID)] == ["6|k1"]
-    await run(world, ClaimItem("k1", ANNE))
-    await run(world, MaskPersonalData("k1", ANNE))
+    assert s["code"] == "personal_data" and not s["masked"]
+    assert "retirées au dépôt : numéro de téléphone (1)" in s["explanation"]
     [(_, doc)] = await world.store.list(PUBLIC_PROPOSALS, CID)
     assert "[téléphone masqué]" in doc["body"] and "06 12" not in doc["body"]
+
+
+async def test_a_moderator_masks_what_no_check_could_recognise() -> None:
+    world = await moderated("post")
+    await submit(world, "k1", "Demandez à Mme Irène Pastoureau, ma voisine, pour la réunion.")
+    await run(world, ClaimItem("k1", ANNE))
+    with pytest.raises(DomainError) as caught:
+        await run(world, MaskPersonalData("k1", ANNE))  # no automatic suggestion
+    assert caught.value.code == "nothing_to_mask"
+    await run(world, MaskPersonalData("k1", ANNE, body="Demandez à [nom masqué], ma voisine, "
+                                                         "pour la réunion."))
+    [(_, doc)] = await world.store.list(PUBLIC_PROPOSALS, CID)
+    assert "[nom masqué]" in doc["body"] and "Pastoureau" not in doc["body"]
 
 
 async def test_pre_moderation_hides_until_approved_and_the_check_is_written_once() -> None:

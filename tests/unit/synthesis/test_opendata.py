@@ -243,7 +243,8 @@ async def test_identifiers_the_old_scrub_missed_are_masked_in_exports(tmp_path: 
             assert text not in raw, (path.name, text)
     csv_text = (tmp_path / f"{QUESTIONNAIRE}.csv").read_text()
     assert "[courriel masqué]" in csv_text and "[adresse IP masquée]" in csv_text
-    assert "[numéro masqué]" in csv_text and "[adresse postale masquée]" in csv_text
+    assert "[IBAN masqué]" in csv_text and "[numéro de sécurité sociale masqué]" in csv_text
+    assert "[adresse postale masquée]" in csv_text
 
 
 async def test_cells_of_territory_and_day_below_k_are_coarsened_before_publication(
