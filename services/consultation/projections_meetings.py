@@ -15,6 +15,9 @@ MEETINGS = "meetings"
 BY_CONSULTATION = "meetings_by_consultation"
 BY_DEPARTEMENT = "meetings_by_departement"
 BY_COMMISSION = "meetings_by_commission"
+BY_DATE = "meetings_by_date"  # partition "all", key "<starts_at UTC>|<id>": date order
+# partition "all", key "<meeting>|<version>": promotions whose person is not yet told
+PROMOTIONS = "meeting_promotions_pending"
 MINUTES = "minutes"
 COMMISSIONS = "commissions"
 ALL = "all"
@@ -27,12 +30,21 @@ def _key(doc: Doc) -> str:
 class MeetingProjection(Projection):
     name = "consultation.meetings"
     topics = ("consultation.events",)
-    tables = (MEETINGS, BY_CONSULTATION, BY_DEPARTEMENT, BY_COMMISSION, MINUTES)
+    tables = (MEETINGS, BY_CONSULTATION, BY_DEPARTEMENT, BY_COMMISSION, BY_DATE, MINUTES,
+              PROMOTIONS)
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         t, d = event.type.removeprefix("consultation."), event.data
         if not (t.startswith("Meeting") or t == "MinutesPublished"):
             return
+        if t in ("MeetingReminderSent", "MeetingPromotionNotified"):
+            if t == "MeetingPromotionNotified":
+                await tx.delete(PROMOTIONS, ALL, _promotion(d["meeting_id"],
+                                                            d["promotion_version"]))
+            return
+        if t == "MeetingWaitlistPromoted":
+            await tx.put(PROMOTIONS, ALL, _promotion(d["meeting_id"], event.stream_version), {
+                **d, "promotion_version": event.stream_version})
         at = iso(event.occurred_at)
         old = await tx.get(MEETINGS, ALL, d["meeting_id"])
         doc = self._next(t, d, at, old)
@@ -50,9 +62,9 @@ class MeetingProjection(Projection):
     @staticmethod
     def _next(t: str, d: dict[str, Any], at: str, old: Doc | None) -> Doc | None:
         if t in ("MeetingScheduled", "MeetingUpdated"):
-            kept = {"registrations": 0, "cancelled": False, "minutes": None}
+            kept = {"registrations": 0, "waiting": 0, "cancelled": False, "minutes": None}
             if old is not None:
-                kept = {k: old[k] for k in kept}
+                kept = {k: old.get(k, v) for k, v in kept.items()}
             return {**d, **kept}
         if old is None:
             return None  # registrations or minutes of a meeting never seen: ignore
@@ -63,6 +75,13 @@ class MeetingProjection(Projection):
             doc["registrations"] += 1
         elif t == "MeetingRegistrationCancelled":
             doc["registrations"] = max(0, doc["registrations"] - 1)
+        elif t == "MeetingWaitlistJoined":
+            doc["waiting"] = doc.get("waiting", 0) + 1
+        elif t == "MeetingWaitlistLeft":
+            doc["waiting"] = max(0, doc.get("waiting", 0) - 1)
+        elif t == "MeetingWaitlistPromoted":
+            doc["registrations"] += 1
+            doc["waiting"] = max(0, doc.get("waiting", 0) - 1)
         elif t == "MinutesPublished":
             doc["minutes"] = {k: d[k] for k in ("meeting_id", "consultation_id", "summary",
                                                 "attendance", "contribution_ids")}
@@ -70,8 +89,12 @@ class MeetingProjection(Projection):
         return doc
 
 
+def _promotion(meeting_id: str, version: int) -> str:
+    return f"{meeting_id}|{version:012d}"
+
+
 def _indexes(doc: Doc) -> list[tuple[str, str]]:
-    out = [(BY_CONSULTATION, doc["consultation_id"])]
+    out = [(BY_CONSULTATION, doc["consultation_id"]), (BY_DATE, ALL)]
     if doc["departement"]:
         out.append((BY_DEPARTEMENT, doc["departement"]))
     if doc["commission_id"]:
