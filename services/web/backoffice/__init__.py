@@ -1,12 +1,20 @@
 """The back office: the bootstrap admin's login, consultations, their content,
-phases and items, a meeting's attendance list, the team, and the guard that
-checks every `/admin` path."""
+phases and items, a meeting's attendance list, the contribution policy, the
+team, and the guard that checks every `/admin` path."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.web.backoffice import attendance, auth, consultations, content, items, team
+from services.web.backoffice import (
+    attendance,
+    auth,
+    consultations,
+    content,
+    items,
+    policy,
+    team,
+)
 
 router = APIRouter()
 router.include_router(auth.router)
@@ -14,4 +22,5 @@ router.include_router(consultations.router)
 router.include_router(content.router)
 router.include_router(attendance.router)
 router.include_router(items.router)
+router.include_router(policy.router)
 router.include_router(team.router)
