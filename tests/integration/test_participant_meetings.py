@@ -9,12 +9,21 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 from harness.consultations import open_consultation
 from harness.forms import csrf_of, post_form
-from harness.platform import SYSTEM, Platform, participant, session_client, until
+from harness.platform import (
+    SYSTEM,
+    Platform,
+    open_platform,
+    participant,
+    session_client,
+    until,
+)
 
 from services.consultation.content_commands import ScheduleMeeting
 from services.consultation.meeting_notices import send_promotion_notices, send_reminders
@@ -190,3 +199,17 @@ async def test_calendar_file_says_18_00_in_paris_summer_and_winter(platform: Pla
             assert "BEGIN:VTIMEZONE\r\nTZID:Europe/Paris\r\n" in ics
             page = (await anonymous.get(f"/evenements/{mid}")).text
             assert "à 18 h 00" in page
+
+
+async def test_registration_counts_against_its_own_rate_limit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    async with open_platform(tmp_path, monkeypatch, env={"RATE_LIMITS": "meeting=2/60"}) as p:
+        await open_consultation(p, "c1", level="email")
+        alice = await participant(p, "Alice")
+        page = await meeting(p, "m1", datetime.now(UTC) + timedelta(days=3), capacity=None)
+        async with session_client(p, alice) as a:
+            assert (await act(a, page, "inscription")).status_code == 303
+            assert (await act(a, page, "desinscription")).status_code == 303
+            third = await act(a, page, "inscription")
+            assert third.status_code == 429 and "Retry-After" in third.headers
+            assert "Trop de demandes" in third.text
