@@ -84,7 +84,13 @@ def decide_schedule(state: Meeting, cmd: ScheduleMeeting, *, update: bool) -> li
         raise DomainError("cancelled", "Cette rencontre est annulée.", field="meeting_id")
     fields = _details(cmd)
     cls = ev.MeetingUpdated if update else ev.MeetingScheduled
-    return [cls(meeting_id=cmd.meeting_id, consultation_id=cmd.consultation_id, **fields)]
+    events: list[DomainEvent] = [cls(meeting_id=cmd.meeting_id,
+                                     consultation_id=cmd.consultation_id, **fields)]
+    # More seats than people seated: the first ones waiting take them, in order.
+    free = len(state.waiting) if cmd.capacity is None else cmd.capacity - len(state.seated)
+    events += [ev.MeetingWaitlistPromoted(cmd.meeting_id, cmd.consultation_id, who)
+               for who in state.waiting[:max(0, free)]]
+    return events
 
 
 def _details(cmd: ScheduleMeeting) -> dict[str, Any]:

@@ -129,6 +129,19 @@ async def test_registrations_count_once_fill_the_seats_then_the_waiting_list(
             assert set(e.data) == {"meeting_id", "consultation_id", "participant_id"}
 
 
+async def test_more_seats_go_to_the_first_ones_waiting(world: World) -> None:
+    await _setup(world)
+    await _meeting(world)  # two seats
+    for i in range(5):
+        await mh.register_for_meeting(RegisterForMeeting("m1", f"p-{i}"), **world.ports)  # type: ignore[arg-type]
+    await mh.schedule_meeting(replace(UpdateMeeting(**asdict(LYON)), capacity=4), **world.ports)  # type: ignore[arg-type]
+    state = await mh.load_meeting(world.log, "m1")
+    assert (state.seated, state.waiting) == (("p-0", "p-1", "p-2", "p-3"), ("p-4",))
+    await world.project()
+    doc = await world.store.get("meetings", "all", "m1")
+    assert doc is not None and (doc["registrations"], doc["waiting"], doc["capacity"]) == (4, 1, 4)
+
+
 async def test_concurrent_registrations_never_exceed_the_capacity(world: World) -> None:
     await _setup(world)
     await _meeting(world)  # two seats
