@@ -10,7 +10,8 @@
 // violation or request leaving 127.0.0.1 fails.
 // Then (issue #18 item 5) the second participant flags the proposal and takes the one
 // seat of a meeting, the first one waits, a cancellation seats her, and the organiser's
-// attendance list shows her pseudonym.
+// attendance list shows her pseudonym; the organiser allows edits and withdrawals, and
+// the author reaches both forms from « Mes contributions ».
 // Usage: node participant_journey.mjs <base> <admin user> <admin password> <cid> <slug> <qid> <meeting>
 import { axe, check, failures, finish, localInput, person, showsEventually } from "./harness.mjs";
 
@@ -225,6 +226,21 @@ try {
   const attendance = await admin.innerText("main");
   check(attendance.includes("Alice69") && !attendance.includes("@"), "the attendance list shows the pseudonym, no address");
   await axe(admin, "attendance list");
+  // the organiser lets authors edit and withdraw: the author is offered both
+  await admin.goto(`${base}/admin/consultations/${cid}/contributions`);
+  await axe(admin, "contribution policy form");
+  await admin.fill("#f-edit_minutes", "600");
+  await admin.click("label[for='f-withdraw_allowed']");
+  await admin.click("main button:has-text('Enregistrer')");
+  await admin.waitForSelector("text=Les règles sont enregistrées.");
+  await alice.goto(`${base}/mes-contributions`);
+  await alice.click("a:has-text('Modifier')");
+  check(await alice.inputValue("#f-title") === title, "the edit form holds the proposal");
+  await axe(alice, "edit form");
+  await alice.goto(`${base}/mes-contributions`);
+  await alice.click("a:has-text('Retirer ma contribution')");
+  check((await alice.content()).includes("Oui, retirer ma contribution"), "withdrawing asks for a confirmation");
+  await axe(alice, "withdraw confirmation");
 
   // -- search: the public search page and the analyst workspace ---------------------------
   check(await showsEventually(visitor, `${pub}/recherche?q=${encodeURIComponent("cours d'école")}`, title),
