@@ -82,6 +82,8 @@ async def send_promotion_notices(*, log: EventLog, store: ReadStore, clock: Cloc
     """One message per promotion still seated; returns how many were sent."""
     sent = 0
     for _, doc in await store.list(PROMOTIONS, ALL, limit=PAGE):
+        if doc.get("notified"):
+            continue  # the notice's mark, its promotion not projected yet
         mid, pid, version = doc["meeting_id"], doc["participant_id"], doc["promotion_version"]
         event = MeetingPromotionNotified(mid, doc["consultation_id"], pid, version)
         if not await _claim(log, clock, meta, m.promotion_stream(mid, version), event,

@@ -37,14 +37,10 @@ class MeetingProjection(Projection):
         t, d = event.type.removeprefix("consultation."), event.data
         if not (t.startswith("Meeting") or t == "MinutesPublished"):
             return
+        if t in ("MeetingPromotionNotified", "MeetingWaitlistPromoted"):
+            await self._promotions(t, d, event.stream_version, tx)
         if t in ("MeetingReminderSent", "MeetingPromotionNotified"):
-            if t == "MeetingPromotionNotified":
-                await tx.delete(PROMOTIONS, ALL, _promotion(d["meeting_id"],
-                                                            d["promotion_version"]))
             return
-        if t == "MeetingWaitlistPromoted":
-            await tx.put(PROMOTIONS, ALL, _promotion(d["meeting_id"], event.stream_version), {
-                **d, "promotion_version": event.stream_version})
         at = iso(event.occurred_at)
         old = await tx.get(MEETINGS, ALL, d["meeting_id"])
         doc = self._next(t, d, at, old)
@@ -58,6 +54,21 @@ class MeetingProjection(Projection):
             await tx.put(table, part, _key(doc), doc)
         if t == "MinutesPublished":
             await tx.put(MINUTES, doc["consultation_id"], doc["meeting_id"], doc["minutes"])
+
+    @staticmethod
+    async def _promotions(t: str, d: dict[str, Any], version: int, tx: StoreTx) -> None:
+        """A promotion waits in PROMOTIONS until its notice is claimed. The two
+        are on different streams, which a Kafka topic may deliver in either
+        order: a notice seen first leaves a mark the promotion then clears."""
+        at = version if t == "MeetingWaitlistPromoted" else d["promotion_version"]
+        key = _promotion(d["meeting_id"], at)
+        seen = await tx.get(PROMOTIONS, ALL, key)
+        if seen is not None:
+            await tx.delete(PROMOTIONS, ALL, key)
+        elif t == "MeetingWaitlistPromoted":
+            await tx.put(PROMOTIONS, ALL, key, {**d, "promotion_version": version})
+        else:
+            await tx.put(PROMOTIONS, ALL, key, {"notified": True})
 
     @staticmethod
     def _next(t: str, d: dict[str, Any], at: str, old: Doc | None) -> Doc | None:

@@ -25,7 +25,11 @@ from services.consultation.content_commands import (
     UpdateMeeting,
 )
 from services.consultation.ics import escape_text, fold, meetings_ics
+from services.consultation.meeting_notices import send_promotion_notices
+from services.consultation.projections_meetings import MeetingProjection
 from services.core.errors import DomainError
+from services.store.memory import MemoryReadStore
+from services.store.projection import project_batch
 
 H = timedelta(hours=1)
 LYON = ScheduleMeeting("m1", "c1", "Réunion publique", NOW + 24 * H, NOW + 26 * H,
@@ -245,3 +249,38 @@ async def test_a_meeting_of_an_unknown_commission_is_refused(world: World) -> No
     with pytest.raises(DomainError) as err:
         await mh.schedule_meeting(replace(LYON, commission_id="nope"), **world.ports)  # type: ignore[arg-type]
     assert err.value.field == "commission_id"
+
+
+class Outbox:
+    """`core.notify.ParticipantMail` in memory: who was written to, and what."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, str]] = []
+
+    async def send(self, participant_id: str, subject: str, body: str) -> bool:
+        self.sent.append((participant_id, subject, body))
+        return True
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+async def test_a_promotion_is_told_once_whatever_order_its_events_arrive_in(
+        world: World, reverse: bool) -> None:
+    await _setup(world)
+    await _meeting(world)  # two seats
+    for who in ("p-1", "p-2", "p-3"):
+        await mh.register_for_meeting(RegisterForMeeting("m1", who), **world.ports)  # type: ignore[arg-type]
+    await mh.cancel_registration(CancelRegistration("m1", "p-1"), **world.ports)  # type: ignore[arg-type]
+    await world.project()
+    outbox = Outbox()
+    ports = {**world.ports, "store": world.store, "mail": outbox}
+    assert await send_promotion_notices(**ports) == 1  # type: ignore[arg-type]
+    assert await send_promotion_notices(**ports) == 0  # type: ignore[arg-type]
+    assert [(who, "« Réunion publique »" in subject) for who, subject, _ in outbox.sent] == [
+        ("p-3", True)]
+    # a Kafka topic may deliver the promotion (meeting stream) and its notice (its own
+    # stream) in either order: the pending promotion is gone either way
+    kept = [e for e in await world.events()
+            if e.type.endswith(("WaitlistPromoted", "PromotionNotified"))]
+    store = MemoryReadStore()
+    await project_batch(MeetingProjection(), kept[::-1] if reverse else kept, store)
+    assert await store.list("meeting_promotions_pending", "all") == []
