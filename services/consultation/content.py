@@ -77,6 +77,8 @@ def _same_consultation(state: Item, consultation_id: str) -> None:
 
 def decide_save_questionnaire(state: Item, cmd: SaveQuestionnaire) -> list[DomainEvent]:
     _same_consultation(state, cmd.consultation_id)
+    if cmd.if_absent and state.version:
+        return []  # imported already (even if removed since): nothing to do
     return [ev.QuestionnaireSaved(**validate_questionnaire(cmd))]
 
 

@@ -49,6 +49,9 @@ class SaveQuestionnaire:
     description: str = ""
     theme_id: str | None = None
     position: int = 0
+    # An import: write only if this questionnaire has never existed, so that a
+    # repeated import is a no-op (ADR 0063).
+    if_absent: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -91,6 +91,12 @@ def questionnaire_id(consultation_id: str, debate_id: str) -> str:
 
 def import_granddebat(consultation_id: str, data_dir: Path = DATA_DIR) -> GrandDebat:
     debates, rows = read_rows(data_dir)
+    return from_rows(consultation_id, debates, rows)
+
+
+def from_rows(consultation_id: str, debates: dict[str, str], rows: list[Row]) -> GrandDebat:
+    """`rows` in display order, each `previous_id` naming an earlier row of its
+    debate (the importer of uploaded files checks that first)."""
     # an "[Autres]" part's link belongs to its closed question
     inherited = {OTHER_PARTS[r.id]: r.previous_id for r in rows
                  if r.id in OTHER_PARTS and r.previous_id}

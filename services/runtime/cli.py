@@ -11,6 +11,9 @@
   verify                                              every read model compared with the log
   freeze-results                                      freeze the results of ended vote phases
   export opendata (CONSULTATION [--out DIR] | --daily)  Grand Débat format open data
+  questionnaire import CONSULTATION FILE [--format granddebat|csv|json] [--dry-run]
+                                                      questionnaires from a file (preview,
+                                                      errors per line: exit 1)
   synthesis-jobs                                      pending theme runs, scheduled updates, digests
   meeting-notices                                     meeting seats freed, reminders the day before
   scheduler                                           the jobs above on their periods, once per
@@ -99,6 +102,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from services.runtime.jobs.opendata import export_command
 
         return asyncio.run(export_command(settings, args.consultation, args.out, args.daily))
+    if args.command == "questionnaire":
+        from services.runtime.jobs.questionnaires import import_command
+
+        return import_command(settings, args.consultation, args.file, args.format,
+                              args.dry_run)
     return asyncio.run(_create_topics(settings))
 
 
@@ -138,6 +146,15 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--out", help="directory (default <data_dir>/opendata/<consultation>)")
     export.add_argument("--daily", action="store_true",
                         help="publish every consultation whose organiser turned it on")
+    questionnaire = sub.add_parser("questionnaire", help="import questionnaires from a file")
+    questionnaire.add_argument("action", choices=["import"])
+    questionnaire.add_argument("consultation", help="consultation id")
+    questionnaire.add_argument("file", help="a Grand Débat questions.csv, or the CSV or JSON "
+                                            "format of docs/questionnaire-import.md")
+    questionnaire.add_argument("--format", choices=["granddebat", "csv", "json"],
+                               help="default: recognised from the file")
+    questionnaire.add_argument("--dry-run", action="store_true",
+                               help="print the preview and the errors, save nothing")
     sub.add_parser("synthesis-jobs",
                    help="pending theme runs, scheduled updates, follow-up e-mail digests")
     sub.add_parser("scheduler", help="run freeze-results, synthesis-jobs, retention and the "

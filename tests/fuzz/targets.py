@@ -19,6 +19,8 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports(include=["services"], enable_loader_override=False):
+    from services.consultation.imports import FORMATS, parse_file
+    from services.consultation.questionnaire import validate_questionnaire
     from services.consultation.richtext import render_markdown, sanitize_html
     from services.consultation.videos import parse_video_url
     from services.core.envelope import Envelope
@@ -67,6 +69,18 @@ def questionnaire_text(data: bytes) -> None:
         parse_questionnaire(source)
 
 
+def questionnaire_import(data: bytes) -> None:
+    """An uploaded questionnaire file, in each format: errors are a result, never
+    an exception, and a file without errors is one the handler accepts."""
+    provider = atheris.FuzzedDataProvider(data)
+    fmt = provider.PickValueInList([None, *FORMATS])
+    parsed = parse_file(provider.ConsumeBytes(8192), fmt)
+    assert parsed.ok or parsed.issues
+    if parsed.ok:
+        for command in parsed.commands("c1", "k1"):
+            validate_questionnaire(command)
+
+
 def markdown(data: bytes) -> None:
     source = atheris.FuzzedDataProvider(data).ConsumeUnicodeNoSurrogates(4096)
     for html in (render_markdown(source), sanitize_html(source)):
@@ -105,4 +119,5 @@ def form_fields(data: bytes) -> None:
 
 TARGETS: dict[str, Callable[[bytes], None]] = {
     "event": event, "questionnaire_text": questionnaire_text, "markdown": markdown,
-    "polis_csv": polis_csv, "form_fields": form_fields}
+    "polis_csv": polis_csv, "form_fields": form_fields,
+    "questionnaire_import": questionnaire_import}

@@ -12,7 +12,8 @@ import pytest
 
 HERE = Path(__file__).parent
 SECONDS = int(os.environ.get("PARLONS_FUZZ_SECONDS", "3"))
-NAMES = ["event", "questionnaire_text", "markdown", "polis_csv", "form_fields"]
+NAMES = ["event", "questionnaire_text", "markdown", "polis_csv", "form_fields",
+         "questionnaire_import"]
 
 
 @pytest.mark.parametrize("target", NAMES)

@@ -13,6 +13,7 @@ from services.web.backoffice import (
     content,
     items,
     policy,
+    questionnaire_import,
     team,
 )
 
@@ -21,6 +22,7 @@ router.include_router(auth.router)
 router.include_router(consultations.router)
 router.include_router(content.router)
 router.include_router(attendance.router)
+router.include_router(questionnaire_import.router)
 router.include_router(items.router)
 router.include_router(policy.router)
 router.include_router(team.router)

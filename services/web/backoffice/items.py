@@ -98,9 +98,10 @@ async def remove(request: Request, web: WebDep, cid: str, item_id: str,
 
 
 for _segment in EDITABLE:  # each kind's own routes: see content.ContentKind
-    router.add_api_route(f"/admin/consultations/{{cid}}/{_segment}/{{item_id}}", edit_form,
+    # `ref`: an item id is never a page name (/questionnaires/importer)
+    router.add_api_route(f"/admin/consultations/{{cid}}/{_segment}/{{item_id:ref}}", edit_form,
                          methods=["GET"])
-    router.add_api_route(f"/admin/consultations/{{cid}}/{_segment}/{{item_id}}", edit,
+    router.add_api_route(f"/admin/consultations/{{cid}}/{_segment}/{{item_id:ref}}", edit,
                          methods=["POST"])
 for _segment in REMOVABLE:
     router.add_api_route(f"/admin/consultations/{{cid}}/{_segment}/{{item_id}}/suppression",

@@ -12,7 +12,7 @@ from services.identity import model
 from services.identity.lexicon import is_offensive
 from services.identity.magiclink import MagicLinks
 from services.identity.memory import MemoryTokenLedger
-from services.identity.pow import ProofOfWork, solve
+from services.identity.pow import ProofOfWork, solve, solves
 from services.identity.ratelimit import (
     Budget,
     Limits,
@@ -142,9 +142,11 @@ async def test_proof_of_work_round_trip_and_single_use() -> None:
     await pow_.verify(challenge, nonce, "anonymous:c1")
     with pytest.raises(DomainError):
         await pow_.verify(challenge, nonce, "anonymous:c1")  # replay
+    fresh = pow_.challenge("anonymous:c1")
+    # A fixed guess solves an 8-bit challenge once in 256: pick one that does not.
+    wrong = next(n for n in (f"guess-{i}" for i in range(1000)) if not solves(fresh, n, 8))
     with pytest.raises(DomainError):
-        await pow_.verify(pow_.challenge("anonymous:c1"), "not-a-solution-probably",
-                          "anonymous:c1")
+        await pow_.verify(fresh, wrong, "anonymous:c1")
 
 
 async def test_a_proof_of_work_opens_only_the_scope_it_was_made_for() -> None:
