@@ -25,7 +25,7 @@ from harness.platform import (
     until,
 )
 
-from services.consultation.content_commands import ScheduleMeeting
+from services.consultation.content_commands import CancelMeeting, ScheduleMeeting
 from services.consultation.meeting_notices import send_promotion_notices, send_reminders
 from services.core.envelope import Actor
 from services.core.events import Meta
@@ -213,3 +213,26 @@ async def test_registration_counts_against_its_own_rate_limit(
             third = await act(a, page, "inscription")
             assert third.status_code == 429 and "Retry-After" in third.headers
             assert "Trop de demandes" in third.text
+
+
+async def test_a_past_or_cancelled_meeting_takes_no_registration(platform: Platform) -> None:
+    p = platform
+    await open_consultation(p, "c1", level="email")
+    alice = await participant(p, "Alice")
+    past = await meeting(p, "past", datetime.now(UTC) - timedelta(days=2))
+    soon = await meeting(p, "soon", datetime.now(UTC) + timedelta(days=2))
+    await p.container.handle(CancelMeeting("soon"), SYSTEM)
+
+    async def cancelled() -> bool:
+        doc = await p.container.store.get("meetings", "all", "soon")
+        return doc is not None and doc["cancelled"]
+    await until(cancelled)
+    async with session_client(p, alice) as a:
+        for page in (past, soon):
+            shown = await a.get(page)
+            assert "Les inscriptions à cette rencontre sont closes." in shown.text
+            assert f"{page}/inscription" not in shown.text
+            token = (await a.get("/api/session")).json()["csrf_token"]  # no form to read
+            sent = await a.post(f"{page}/inscription", data={"csrf_token": token})
+            assert sent.status_code == 400 and "inscriptions à cette rencontre sont closes" \
+                in sent.text
