@@ -26,6 +26,7 @@ from harness.platform import (
 )
 
 from services.consultation.content_commands import CancelMeeting, ScheduleMeeting
+from services.consultation.meeting_handlers import load_meeting
 from services.consultation.meeting_notices import send_promotion_notices, send_reminders
 from services.core.envelope import Actor
 from services.core.events import Meta
@@ -236,3 +237,22 @@ async def test_a_past_or_cancelled_meeting_takes_no_registration(platform: Platf
             sent = await a.post(f"{page}/inscription", data={"csrf_token": token})
             assert sent.status_code == 400 and "inscriptions à cette rencontre sont closes" \
                 in sent.text
+
+
+async def test_registering_needs_an_account_not_an_anonymous_session(
+        platform: Platform) -> None:
+    p = platform
+    await open_consultation(p, "c1", level="anonymous")
+    page = await meeting(p, "m1", datetime.now(UTC) + timedelta(days=3))
+    async with p.client() as anonymous:
+        web = p.app.state.parlons_web  # type: ignore[attr-defined]
+        anonymous.cookies.set(web.sessions.cookie, web.sessions.issue(
+            "p-sans-compte", kind="participant", level="anonymous"), domain="parlons.test")
+        shown = await anonymous.get(page)
+        assert "une participation sans compte ne suffit pas" in shown.text
+        assert f"{page}/inscription" not in shown.text
+        token = (await anonymous.get("/api/session")).json()["csrf_token"]  # no form shown
+        sent = await anonymous.post(f"{page}/inscription", data={"csrf_token": token})
+        assert sent.status_code == 403 and "sans compte ne suffit pas" in sent.text
+    state = await load_meeting(p.container.log, "m1")
+    assert state.seated == () and state.waiting == ()

@@ -6,8 +6,9 @@ form posts, then the page comes back with what changed.
 The page is the same for every visitor without a participant's session
 (public, ETag); a participant sees their own state, read from the meeting's
 stream in the log (the truth the registration decides on), on a page never
-cached. Each form needs a participant's session and the CSRF token, and counts
-against the `meeting` rate limit (ADR 0045)."""
+cached. Each form needs a participant's session with an account (not an
+anonymous one) and the CSRF token, and counts against the `meeting` rate limit
+(ADR 0045)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,12 @@ DONE = {"inscrit": "Votre inscription est enregistrée.",
                    "préviendrons.",
         "annulee": "Votre inscription est annulée."}
 
+# A seat is scarce and a session without an account costs nothing to open: one
+# could fill a meeting. Registering needs an account (e-mail or verified), which
+# is also where the reminder goes and the name the attendance list shows.
+ACCOUNT_NEEDED = ("Pour vous inscrire à une rencontre, connectez-vous avec votre adresse "
+                  "électronique : une participation sans compte ne suffit pas.")
+
 router = APIRouter()
 
 
@@ -61,6 +68,8 @@ async def event(request: Request, web: WebDep, meeting_id: str) -> Response:
                            "tile_attribution": web.settings.tile_attribution}
     if who is None:
         return public_page(request, web.env, "public/event.html", ctx)
+    if who.identity_level == "anonymous":  # see ACCOUNT_NEEDED
+        return admin_page(web, request, "public/event.html", {**ctx, "anonymous": True})
     state = await load_meeting(web.log, doc["meeting_id"])
     position = (state.waiting.index(who.participant_id) + 1
                 if who.participant_id in state.waiting else 0)
@@ -88,6 +97,8 @@ async def _registration(request: Request, web: Web, meeting_id: str, *,
         return RedirectResponse(f"/connexion?suite=/evenements/{doc['meeting_id']}",
                                 status_code=303)
     await web.providers.check_limit(request, "meeting")  # 429 page beyond it
+    if who.identity_level == "anonymous" and not cancel:
+        return refused(web, request, ACCOUNT_NEEDED, status=403)
     command = (CancelRegistration if cancel else RegisterForMeeting)(
         doc["meeting_id"], who.participant_id)
     try:
