@@ -157,6 +157,8 @@ CRON_JOBS: list[tuple[str, list[str], str]] = [
     ("freeze-results", ["freeze-results"], "* * * * *"),
     # pending theme runs, the scheduled synthesis updates and the follow-up digests
     ("synthesis-jobs", ["synthesis-jobs"], "*/5 * * * *"),
+    # a freed meeting seat announced to the first one waiting, reminders the day before
+    ("meeting-notices", ["meeting-notices"], "*/5 * * * *"),
     ("retention", ["retention"], "17 3 * * *"),
     ("opendata", ["export", "opendata", "--daily"], "30 2 * * *"),
     # the read models and the search index compared with the log (exit 1: alert)

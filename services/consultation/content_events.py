@@ -150,7 +150,8 @@ class MeetingCancelled(DomainEvent):
 
 @dataclass(frozen=True, slots=True)
 class MeetingRegistrationAdded(DomainEvent):
-    """On stream `meeting-<id>-registration-<participant>`: one per key."""
+    """A seat taken, on the meeting's own stream (ADR 0065; before it, on
+    `meeting-<id>-registration-<participant>`)."""
 
     TYPE = "consultation.MeetingRegistrationAdded"
     VERSION = 1
@@ -168,6 +169,68 @@ class MeetingRegistrationCancelled(DomainEvent):
     meeting_id: str
     consultation_id: str
     participant_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingWaitlistJoined(DomainEvent):
+    """The meeting was full: the participant waits, in the order of arrival."""
+
+    TYPE = "consultation.MeetingWaitlistJoined"
+    VERSION = 1
+
+    meeting_id: str
+    consultation_id: str
+    participant_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingWaitlistLeft(DomainEvent):
+    TYPE = "consultation.MeetingWaitlistLeft"
+    VERSION = 1
+
+    meeting_id: str
+    consultation_id: str
+    participant_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingWaitlistPromoted(DomainEvent):
+    """A seat freed by a cancellation goes to the first one waiting, in the
+    same append as the cancellation."""
+
+    TYPE = "consultation.MeetingWaitlistPromoted"
+    VERSION = 1
+
+    meeting_id: str
+    consultation_id: str
+    participant_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingPromotionNotified(DomainEvent):
+    """The promoted participant was written to, once: first event of
+    `meeting-<id>-promotion-<version of the promotion>`."""
+
+    TYPE = "consultation.MeetingPromotionNotified"
+    VERSION = 1
+
+    meeting_id: str
+    consultation_id: str
+    participant_id: str
+    promotion_version: int
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingReminderSent(DomainEvent):
+    """The day-before reminder, claimed once per meeting: first event of
+    `meeting-<id>-reminder`. `recipients`: how many were written to."""
+
+    TYPE = "consultation.MeetingReminderSent"
+    VERSION = 1
+
+    meeting_id: str
+    consultation_id: str
+    recipients: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,16 +1,30 @@
 """iCalendar (RFC 5545) export of meetings: CRLF line ends, escaped text, lines
-folded at 75 octets, times in UTC."""
+folded at 75 octets, times in Europe/Paris (`TZID` with its `VTIMEZONE`, so a
+calendar shows 18:00 for a meeting at 18:00 in Paris, summer and winter alike;
+DTSTAMP stays UTC as the RFC requires)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from services.core.values import parse_iso
 
 PRODID = "-//Parlons//Consultations//FR"
 MEETING_PATH = "/evenements/{meeting_id}"  # the public meeting page
+PARIS = ZoneInfo("Europe/Paris")
+# France's rule since 1996: summer time from the last Sunday of March, 02:00, to
+# the last Sunday of October, 03:00.
+VTIMEZONE = [
+    "BEGIN:VTIMEZONE", "TZID:Europe/Paris",
+    "BEGIN:DAYLIGHT", "TZOFFSETFROM:+0100", "TZOFFSETTO:+0200", "TZNAME:CEST",
+    "DTSTART:19700329T020000", "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU", "END:DAYLIGHT",
+    "BEGIN:STANDARD", "TZOFFSETFROM:+0200", "TZOFFSETTO:+0100", "TZNAME:CET",
+    "DTSTART:19701025T030000", "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU", "END:STANDARD",
+    "END:VTIMEZONE",
+]
 
 
 def escape_text(value: str) -> str:
@@ -35,8 +49,8 @@ def fold(line: str) -> str:
     return "\r\n".join(out)
 
 
-def _utc(value: str) -> str:
-    return parse_iso(value).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+def _paris(value: str) -> str:
+    return "TZID=Europe/Paris:" + parse_iso(value).astimezone(PARIS).strftime("%Y%m%dT%H%M%S")
 
 
 def _event(meeting: dict[str, Any], *, stamp: datetime, base_url: str, url_path: str
@@ -47,8 +61,8 @@ def _event(meeting: dict[str, Any], *, stamp: datetime, base_url: str, url_path:
         "BEGIN:VEVENT",
         f"UID:{meeting['meeting_id']}@parlons",
         f"DTSTAMP:{stamp.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}",
-        f"DTSTART:{_utc(meeting['starts_at'])}",
-        f"DTEND:{_utc(meeting['ends_at'])}",
+        f"DTSTART;{_paris(meeting['starts_at'])}",
+        f"DTEND;{_paris(meeting['ends_at'])}",
         f"SUMMARY:{escape_text(meeting['title'])}",
     ]
     if meeting.get("description"):
@@ -73,6 +87,7 @@ def meetings_ics(meetings: Iterable[dict[str, Any]], *, stamp: datetime,
              "METHOD:PUBLISH"]
     if name:
         lines.append(f"X-WR-CALNAME:{escape_text(name)}")
+    lines += VTIMEZONE
     for meeting in meetings:
         lines += _event(meeting, stamp=stamp, base_url=base_url, url_path=url_path)
     lines.append("END:VCALENDAR")

@@ -1,10 +1,12 @@
 """Handlers for meetings, registrations, minutes and commissions. Ports as keyword
-arguments: `log`, `clock`, `meta`; registration also reads the meeting's read
-model (`store`) for its soft checks (capacity, past, cancelled)."""
+arguments: `log`, `clock`, `meta`. Registrations are decided on the meeting's
+stream read from the log (capacity, waiting list, past, cancelled: ADR 0065)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from datetime import datetime
 
 from services.consultation import meetings as m
 from services.consultation.content_commands import (
@@ -19,19 +21,12 @@ from services.consultation.content_commands import (
     ScheduleMeeting,
     UpdateMeeting,
 )
-from services.consultation.content_events import (
-    MeetingRegistrationAdded,
-    MeetingRegistrationCancelled,
-)
 from services.consultation.content_handlers import require_consultation
-from services.consultation.projections_meetings import MEETINGS
 from services.consultation.streams import load
 from services.core.clock import Clock
 from services.core.errors import ConcurrencyConflict, DomainError
 from services.core.events import DomainEvent, Meta
-from services.core.values import parse_iso
 from services.eventlog.port import EventLog, append_at
-from services.store.port import ReadStore
 
 PARTICIPANT_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")  # opaque, pseudonymous: never an e-mail
 
@@ -85,46 +80,59 @@ async def publish_minutes(cmd: PublishMinutes, *, log: EventLog, clock: Clock,
 
 
 async def register_for_meeting(cmd: RegisterForMeeting, *, log: EventLog, clock: Clock,
-                               meta: Meta, store: ReadStore) -> bool:
-    """True if registered now, False if already registered (a retry is a no-op).
-    Capacity is checked on the read model: concurrent registrations within the
-    projection's lag may overshoot it slightly (ADR 0008)."""
-    if not PARTICIPANT_ID.match(cmd.participant_id):
-        raise DomainError("invalid_participant", "Identifiant de participant invalide.",
-                          field="participant_id")
-    meeting = await store.get(MEETINGS, "all", cmd.meeting_id)
-    if meeting is None:
-        raise DomainError("not_found", "Rencontre introuvable.", field="meeting_id")
-    if meeting["cancelled"] or clock.now() >= parse_iso(meeting["ends_at"]):
-        raise DomainError("closed", "Les inscriptions à cette rencontre sont closes.",
-                          field="meeting_id")
-    stream = m.registration_stream(cmd.meeting_id, cmd.participant_id)
-    version = await log.stream_version(stream)
-    if version % 2 == 1:
-        return False
-    cap = meeting["capacity"]
-    if cap is not None and meeting["registrations"] >= cap:
-        raise DomainError("full", "Cette rencontre est complète.", field="meeting_id")
-    event = MeetingRegistrationAdded(cmd.meeting_id, meeting["consultation_id"],
-                                     cmd.participant_id)
-    try:
-        await _write(log, clock, meta, stream, version, meeting["consultation_id"], [event])
-    except ConcurrencyConflict:
-        return False  # the same participant registered concurrently: one counts
-    return True
+                               meta: Meta) -> str:
+    """registered | waiting: a seat while one is free, else the waiting list;
+    a retry answers the participant's present state. Decided on the meeting's
+    stream, where every seat is taken: two registrations for the last seat
+    append at the same version, the log lets one win, and the other decides
+    again on what it now reads (ADR 0065)."""
+    _check_participant(cmd.participant_id)
+    state = await _on_meeting(log, clock, meta, cmd.meeting_id, cmd.participant_id,
+                              m.decide_register)
+    return state.status_of(cmd.participant_id)
 
 
 async def cancel_registration(cmd: CancelRegistration, *, log: EventLog, clock: Clock,
-                              meta: Meta, store: ReadStore) -> bool:
-    stream = m.registration_stream(cmd.meeting_id, cmd.participant_id)
-    version = await log.stream_version(stream)
-    meeting = await store.get(MEETINGS, "all", cmd.meeting_id)
-    if version % 2 == 0 or meeting is None:
+                              meta: Meta) -> bool:
+    """True if the participant gave up a seat or a waiting place now. A freed
+    seat goes to the first one waiting in the same append."""
+    _check_participant(cmd.participant_id)
+    before = await load_meeting(log, cmd.meeting_id)
+    if not before.status_of(cmd.participant_id):
         return False
-    event = MeetingRegistrationCancelled(cmd.meeting_id, meeting["consultation_id"],
-                                         cmd.participant_id)
-    await _write(log, clock, meta, stream, version, meeting["consultation_id"], [event])
-    return True
+    after = await _on_meeting(log, clock, meta, cmd.meeting_id, cmd.participant_id,
+                              m.decide_unregister)
+    return not after.status_of(cmd.participant_id)
+
+
+Decide = Callable[[m.Meeting, str, datetime], list[DomainEvent]]
+RETRIES = 20  # registrations racing for one meeting: each loser decides again
+
+
+async def _on_meeting(log: EventLog, clock: Clock, meta: Meta, meeting_id: str,
+                      participant_id: str, decide: Decide) -> m.Meeting:
+    """Fold the meeting, decide, append at the version read; on a concurrent
+    writer, again. Returns the state after the append."""
+    for _ in range(RETRIES):
+        state = await load_meeting(log, meeting_id)
+        events = decide(state, participant_id, clock.now())
+        if not events:
+            return state
+        try:
+            await _write(log, clock, meta, m.meeting_stream(meeting_id), state.version,
+                         state.consultation_id, events)
+        except ConcurrencyConflict:
+            continue
+        for event in events:
+            state = m.evolve(state, event)
+        return state
+    raise DomainError("busy", "Trop d'inscriptions simultanées : réessayez dans un instant.")
+
+
+def _check_participant(participant_id: str) -> None:
+    if not PARTICIPANT_ID.match(participant_id):
+        raise DomainError("invalid_participant", "Identifiant de participant invalide.",
+                          field="participant_id")
 
 
 async def create_commission(cmd: CreateCommission, *, log: EventLog, clock: Clock,

@@ -34,24 +34,41 @@ BOUNDS = {
 
 @dataclass(frozen=True, slots=True)
 class Meeting:
+    """The meeting's stream folded: its schedule, and who holds a seat or waits,
+    in order of arrival (registrations live on the same stream, ADR 0065)."""
+
     version: int = 0
+    meeting_id: str = ""
     consultation_id: str = ""
+    title: str = ""
+    starts_at: str = ""
     ends_at: str = ""
+    capacity: int | None = None
     cancelled: bool = False
+    seated: tuple[str, ...] = ()
+    waiting: tuple[str, ...] = ()
 
     @property
     def exists(self) -> bool:
         return self.version > 0
+
+    def status_of(self, participant_id: str) -> str:
+        """registered | waiting | "" (neither)."""
+        if participant_id in self.seated:
+            return "registered"
+        return "waiting" if participant_id in self.waiting else ""
 
 
 def meeting_stream(meeting_id: str) -> str:
     return f"meeting-{meeting_id}"
 
 
-def registration_stream(meeting_id: str, participant_id: str) -> str:
-    """One stream per (meeting, participant): its version is the registration's
-    state (odd: registered, even: cancelled), so the key, not a read, dedupes."""
-    return f"meeting-{meeting_id}-registration-{participant_id}"
+def reminder_stream(meeting_id: str) -> str:
+    return f"meeting-{meeting_id}-reminder"
+
+
+def promotion_stream(meeting_id: str, promotion_version: int) -> str:
+    return f"meeting-{meeting_id}-promotion-{promotion_version}"
 
 
 def decide_schedule(state: Meeting, cmd: ScheduleMeeting, *, update: bool) -> list[DomainEvent]:
@@ -67,7 +84,13 @@ def decide_schedule(state: Meeting, cmd: ScheduleMeeting, *, update: bool) -> li
         raise DomainError("cancelled", "Cette rencontre est annulée.", field="meeting_id")
     fields = _details(cmd)
     cls = ev.MeetingUpdated if update else ev.MeetingScheduled
-    return [cls(meeting_id=cmd.meeting_id, consultation_id=cmd.consultation_id, **fields)]
+    events: list[DomainEvent] = [cls(meeting_id=cmd.meeting_id,
+                                     consultation_id=cmd.consultation_id, **fields)]
+    # More seats than people seated: the first ones waiting take them, in order.
+    free = len(state.waiting) if cmd.capacity is None else cmd.capacity - len(state.seated)
+    events += [ev.MeetingWaitlistPromoted(cmd.meeting_id, cmd.consultation_id, who)
+               for who in state.waiting[:max(0, free)]]
+    return events
 
 
 def _details(cmd: ScheduleMeeting) -> dict[str, Any]:
@@ -124,6 +147,36 @@ def decide_cancel(state: Meeting, cmd: CancelMeeting) -> list[DomainEvent]:
     return [] if state.cancelled else [ev.MeetingCancelled(cmd.meeting_id, state.consultation_id)]
 
 
+def decide_register(state: Meeting, participant_id: str, now: datetime) -> list[DomainEvent]:
+    """A seat while the meeting has one free, else a place on its waiting list;
+    nothing for someone already seated or waiting (a retry)."""
+    if not state.exists:
+        raise DomainError("not_found", "Rencontre introuvable.", field="meeting_id")
+    if state.cancelled or now >= parse_iso(state.ends_at):
+        raise DomainError("closed", "Les inscriptions à cette rencontre sont closes.",
+                          field="meeting_id")
+    if state.status_of(participant_id):
+        return []
+    args = (state.meeting_id, state.consultation_id, participant_id)
+    if state.capacity is None or len(state.seated) < state.capacity:
+        return [ev.MeetingRegistrationAdded(*args)]
+    return [ev.MeetingWaitlistJoined(*args)]
+
+
+def decide_unregister(state: Meeting, participant_id: str, now: datetime) -> list[DomainEvent]:
+    """Give up a seat (the first one waiting takes it, in the same append) or a
+    place on the waiting list; nothing for someone neither seated nor waiting."""
+    args = (state.meeting_id, state.consultation_id)
+    if participant_id in state.waiting:
+        return [ev.MeetingWaitlistLeft(*args, participant_id)]
+    if participant_id not in state.seated:
+        return []
+    events: list[DomainEvent] = [ev.MeetingRegistrationCancelled(*args, participant_id)]
+    if state.waiting and not state.cancelled and now < parse_iso(state.ends_at):
+        events.append(ev.MeetingWaitlistPromoted(*args, state.waiting[0]))
+    return events
+
+
 def decide_minutes(state: Meeting, cmd: PublishMinutes, now: datetime) -> list[DomainEvent]:
     if not state.exists or state.cancelled:
         raise DomainError("not_found", "Rencontre introuvable ou annulée.", field="meeting_id")
@@ -147,9 +200,27 @@ def decide_minutes(state: Meeting, cmd: PublishMinutes, now: datetime) -> list[D
 def evolve(state: Meeting, event: DomainEvent) -> Meeting:
     state = replace(state, version=state.version + 1)
     if isinstance(event, ev.MeetingScheduled):  # MeetingUpdated too (a subclass)
-        return replace(state, consultation_id=event.consultation_id, ends_at=event.ends_at)
+        return replace(state, meeting_id=event.meeting_id, consultation_id=event.consultation_id,
+                       title=event.title, starts_at=event.starts_at, ends_at=event.ends_at,
+                       capacity=event.capacity)
     if isinstance(event, ev.MeetingCancelled):
         return replace(state, cancelled=True)
+    return _evolve_people(state, event)
+
+
+def _evolve_people(state: Meeting, event: DomainEvent) -> Meeting:
+    who = getattr(event, "participant_id", "")
+    if isinstance(event, ev.MeetingRegistrationAdded):
+        return replace(state, seated=(*state.seated, who))
+    if isinstance(event, ev.MeetingRegistrationCancelled):
+        return replace(state, seated=tuple(p for p in state.seated if p != who))
+    if isinstance(event, ev.MeetingWaitlistJoined):
+        return replace(state, waiting=(*state.waiting, who))
+    if isinstance(event, ev.MeetingWaitlistLeft):
+        return replace(state, waiting=tuple(p for p in state.waiting if p != who))
+    if isinstance(event, ev.MeetingWaitlistPromoted):
+        return replace(state, waiting=tuple(p for p in state.waiting if p != who),
+                       seated=(*state.seated, who))
     return state
 
 

@@ -50,11 +50,13 @@ Projection `consultation.meetings` (`projections_meetings.py`):
 | meetings_by_consultation | consultation_id | "<starts_at>|<meeting_id>" | MEETING |
 | meetings_by_departement | departement code ("69", "2A", "974") | "<starts_at>|<meeting_id>" | MEETING |
 | meetings_by_commission | commission_id | "<starts_at>|<meeting_id>" | MEETING |
+| meetings_by_date | "all" | "<starts_at>|<meeting_id>" | MEETING |
 | minutes | consultation_id | meeting_id | MINUTES |
 | meeting_registrations | participant id | meeting_id | {meeting_id, consultation_id, title, starts_at, at, cancelled} |
+| meeting_promotions_pending | "all" | "<meeting_id>|<version>" | {meeting_id, consultation_id, participant_id, promotion_version} |
 MEETING = {meeting_id, consultation_id, title, description, starts_at, ends_at,
 address, postcode, commune, departement, latitude, longitude, capacity,
-online_url, commission_id, registrations: int, cancelled: bool, minutes:
+online_url, commission_id, registrations: int, waiting: int, cancelled: bool, minutes:
 MINUTES | None}. MINUTES = {meeting_id, consultation_id, summary, attendance,
 contribution_ids: [str], published_at}. ICS: `ics.meeting_ics(MEETING)`.
 

@@ -15,6 +15,9 @@ MEETINGS = "meetings"
 BY_CONSULTATION = "meetings_by_consultation"
 BY_DEPARTEMENT = "meetings_by_departement"
 BY_COMMISSION = "meetings_by_commission"
+BY_DATE = "meetings_by_date"  # partition "all", key "<starts_at UTC>|<id>": date order
+# partition "all", key "<meeting>|<version>": promotions whose person is not yet told
+PROMOTIONS = "meeting_promotions_pending"
 MINUTES = "minutes"
 # partition participant id, key meeting id: what the personal-data export lists.
 REGISTRATIONS = "meeting_registrations"
@@ -26,14 +29,23 @@ def _key(doc: Doc) -> str:
     return f"{doc['starts_at']}|{doc['meeting_id']}"
 
 
+_PERSONAL_STATUS = ("MeetingRegistrationAdded", "MeetingRegistrationCancelled",
+                    "MeetingWaitlistJoined", "MeetingWaitlistLeft", "MeetingWaitlistPromoted")
+
+
 class MeetingProjection(Projection):
     name = "consultation.meetings"
     topics = ("consultation.events",)
-    tables = (MEETINGS, BY_CONSULTATION, BY_DEPARTEMENT, BY_COMMISSION, MINUTES, REGISTRATIONS)
+    tables = (MEETINGS, BY_CONSULTATION, BY_DEPARTEMENT, BY_COMMISSION, BY_DATE, MINUTES,
+              PROMOTIONS, REGISTRATIONS)
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         t, d = event.type.removeprefix("consultation."), event.data
         if not (t.startswith("Meeting") or t == "MinutesPublished"):
+            return
+        if t in ("MeetingPromotionNotified", "MeetingWaitlistPromoted"):
+            await self._promotions(t, d, event.stream_version, tx)
+        if t in ("MeetingReminderSent", "MeetingPromotionNotified"):
             return
         at = iso(event.occurred_at)
         old = await tx.get(MEETINGS, ALL, d["meeting_id"])
@@ -48,18 +60,35 @@ class MeetingProjection(Projection):
             await tx.put(table, part, _key(doc), doc)
         if t == "MinutesPublished":
             await tx.put(MINUTES, doc["consultation_id"], doc["meeting_id"], doc["minutes"])
-        elif t in ("MeetingRegistrationAdded", "MeetingRegistrationCancelled"):
+        elif t in _PERSONAL_STATUS:
+            # A seat or a place on the waiting list is personal data the export lists.
             await tx.put(REGISTRATIONS, d["participant_id"], doc["meeting_id"], {
                 "meeting_id": doc["meeting_id"], "consultation_id": doc["consultation_id"],
                 "title": doc["title"], "starts_at": doc["starts_at"], "at": at,
-                "cancelled": t == "MeetingRegistrationCancelled"})
+                "cancelled": t in ("MeetingRegistrationCancelled", "MeetingWaitlistLeft"),
+                "waiting": t == "MeetingWaitlistJoined"})
+
+    @staticmethod
+    async def _promotions(t: str, d: dict[str, Any], version: int, tx: StoreTx) -> None:
+        """A promotion waits in PROMOTIONS until its notice is claimed. The two
+        are on different streams, which a Kafka topic may deliver in either
+        order: a notice seen first leaves a mark the promotion then clears."""
+        at = version if t == "MeetingWaitlistPromoted" else d["promotion_version"]
+        key = _promotion(d["meeting_id"], at)
+        seen = await tx.get(PROMOTIONS, ALL, key)
+        if seen is not None:
+            await tx.delete(PROMOTIONS, ALL, key)
+        elif t == "MeetingWaitlistPromoted":
+            await tx.put(PROMOTIONS, ALL, key, {**d, "promotion_version": version})
+        else:
+            await tx.put(PROMOTIONS, ALL, key, {"notified": True})
 
     @staticmethod
     def _next(t: str, d: dict[str, Any], at: str, old: Doc | None) -> Doc | None:
         if t in ("MeetingScheduled", "MeetingUpdated"):
-            kept = {"registrations": 0, "cancelled": False, "minutes": None}
+            kept = {"registrations": 0, "waiting": 0, "cancelled": False, "minutes": None}
             if old is not None:
-                kept = {k: old[k] for k in kept}
+                kept = {k: old.get(k, v) for k, v in kept.items()}
             return {**d, **kept}
         if old is None:
             return None  # registrations or minutes of a meeting never seen: ignore
@@ -70,6 +99,13 @@ class MeetingProjection(Projection):
             doc["registrations"] += 1
         elif t == "MeetingRegistrationCancelled":
             doc["registrations"] = max(0, doc["registrations"] - 1)
+        elif t == "MeetingWaitlistJoined":
+            doc["waiting"] = doc.get("waiting", 0) + 1
+        elif t == "MeetingWaitlistLeft":
+            doc["waiting"] = max(0, doc.get("waiting", 0) - 1)
+        elif t == "MeetingWaitlistPromoted":
+            doc["registrations"] += 1
+            doc["waiting"] = max(0, doc.get("waiting", 0) - 1)
         elif t == "MinutesPublished":
             doc["minutes"] = {k: d[k] for k in ("meeting_id", "consultation_id", "summary",
                                                 "attendance", "contribution_ids")}
@@ -77,8 +113,12 @@ class MeetingProjection(Projection):
         return doc
 
 
+def _promotion(meeting_id: str, version: int) -> str:
+    return f"{meeting_id}|{version:012d}"
+
+
 def _indexes(doc: Doc) -> list[tuple[str, str]]:
-    out = [(BY_CONSULTATION, doc["consultation_id"])]
+    out = [(BY_CONSULTATION, doc["consultation_id"]), (BY_DATE, ALL)]
     if doc["departement"]:
         out.append((BY_DEPARTEMENT, doc["departement"]))
     if doc["commission_id"]:

@@ -126,13 +126,15 @@ async def submit_comment(parent_id: str, body: NewText, response: Response,
     return _created(response, await bus.handle(cmd, meta))
 
 
-@router.post("/contributions/{contribution_id}/edit", status_code=204)
+@router.post("/contributions/{contribution_id}/edit", status_code=204,
+             dependencies=[rate_limited("edit")])
 async def edit(contribution_id: str, body: NewText, who: Participant, _key: IdempotencyKey,
                bus: BusDep, meta: MetaDep) -> None:
     await bus.handle(EditContribution(contribution_id, who, body.body, body.title), meta)
 
 
-@router.post("/contributions/{contribution_id}/withdraw", status_code=204)
+@router.post("/contributions/{contribution_id}/withdraw", status_code=204,
+             dependencies=[rate_limited("withdraw")])
 async def withdraw(contribution_id: str, who: Participant, _key: IdempotencyKey,
                    bus: BusDep, meta: MetaDep) -> None:
     await bus.handle(WithdrawContribution(contribution_id, who), meta)

@@ -139,7 +139,8 @@ class Rate:
 
 
 LOGIN_ACTIONS = ("login", "magic_link", "register")
-CONTRIBUTION_ACTIONS = ("proposal", "argument", "comment", "questionnaire", "vote", "flag")
+CONTRIBUTION_ACTIONS = ("proposal", "argument", "comment", "questionnaire", "vote", "flag",
+                        "appeal", "edit", "withdraw", "meeting")
 BACK_OFFICE_ACTIONS = ("questionnaire_import",)  # parses a file of up to 512 kB
 ACTIONS = LOGIN_ACTIONS + CONTRIBUTION_ACTIONS + BACK_OFFICE_ACTIONS
 

@@ -138,7 +138,8 @@ async def flag(contribution_id: str, body: TextIn, who: Participant, _key: Idemp
     await bus.handle(FlagContribution(contribution_id, who, body.text), meta)
 
 
-@router.post("/contributions/{contribution_id}/appeal", status_code=204)
+@router.post("/contributions/{contribution_id}/appeal", status_code=204,
+             dependencies=[rate_limited("appeal")])
 async def appeal(contribution_id: str, body: TextIn, who: Participant,
                  _key: IdempotencyKey, bus: BusDep, meta: MetaDep) -> None:
     await bus.handle(LodgeAppeal(contribution_id, who, body.text), meta)

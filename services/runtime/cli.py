@@ -15,6 +15,7 @@
                                                       questionnaires from a file (preview,
                                                       errors per line: exit 1)
   synthesis-jobs                                      pending theme runs, scheduled updates, digests
+  meeting-notices                                     meeting seats freed, reminders the day before
   scheduler                                           the jobs above on their periods, once per
                                                       period across replicas (distributed)
 """
@@ -89,6 +90,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from services.runtime.jobs.synthesis import synthesis_jobs_command
 
         return asyncio.run(synthesis_jobs_command(settings))
+    if args.command == "meeting-notices":
+        from services.runtime.jobs.meetings import meeting_notices_command
+
+        return asyncio.run(meeting_notices_command(settings))
     if args.command == "scheduler":
         from services.runtime.scheduler import scheduler_command
 
@@ -133,6 +138,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("verify", help="compare every read model and the search index with the "
                                   "log (exit 1 if they differ)")
     sub.add_parser("freeze-results", help="freeze the results of every ended vote phase")
+    sub.add_parser("meeting-notices", help="tell the promoted from a waiting list; remind "
+                                           "meetings the day before (once each)")
     export = sub.add_parser("export", help="open data in the Grand Débat format")
     export.add_argument("what", choices=["opendata"])
     export.add_argument("consultation", nargs="?", help="consultation id")

@@ -50,11 +50,12 @@ class Schedule:
 
 
 def schedules(*, freeze_results_s: int, synthesis_jobs_s: int, retention_s: int,
-              opendata_s: int) -> list[Schedule]:
+              opendata_s: int, meeting_notices_s: int = 300) -> list[Schedule]:
     return [Schedule("freeze-results", freeze_results_s, ("freeze-results",)),
             Schedule("synthesis-jobs", synthesis_jobs_s, ("synthesis-jobs",)),
             Schedule("retention", retention_s, ("retention",)),
-            Schedule("opendata", opendata_s, ("export", "opendata", "--daily"))]
+            Schedule("opendata", opendata_s, ("export", "opendata", "--daily")),
+            Schedule("meeting-notices", meeting_notices_s, ("meeting-notices",))]
 
 
 def stream_of(job: str, slot: int) -> str:
@@ -178,7 +179,8 @@ def plan_of(settings: Settings) -> list[Schedule]:
     return schedules(freeze_results_s=settings.schedule_freeze_results_s,
                      synthesis_jobs_s=settings.schedule_synthesis_jobs_s,
                      retention_s=settings.schedule_retention_s,
-                     opendata_s=settings.schedule_opendata_s)
+                     opendata_s=settings.schedule_opendata_s,
+                     meeting_notices_s=settings.schedule_meeting_notices_s)
 
 
 async def scheduler_command(settings: Settings) -> int:

@@ -141,7 +141,7 @@ async def item(store: ReadStore, slug: str, table: str, key: str,
 
 
 async def events(store: ReadStore, number: int, size: int) -> dict[str, Any]:
-    page = await paged(store, "meetings", ALL, number, size, reverse=True)
+    page = await paged(store, "meetings_by_date", ALL, number, size)  # in date order
     markers = [{k: m.get(k) for k in ("meeting_id", "title", "latitude", "longitude")}
                for m in page.items if m.get("latitude") is not None]
     return {"page": page, "markers": markers}

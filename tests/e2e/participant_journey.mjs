@@ -8,10 +8,14 @@
 // proposal with its argument and comment. axe-core: no serious or critical violation on
 // the participation pages, the public search and the analyst workspace. Any CSP
 // violation or request leaving 127.0.0.1 fails.
-// Usage: node participant_journey.mjs <base> <admin user> <admin password> <cid> <slug> <qid>
+// Then (issue #18 item 5) the second participant flags the proposal and takes the one
+// seat of a meeting, the first one waits, a cancellation seats her, and the organiser's
+// attendance list shows her pseudonym; the organiser allows edits and withdrawals, and
+// the author reaches both forms from « Mes contributions ».
+// Usage: node participant_journey.mjs <base> <admin user> <admin password> <cid> <slug> <qid> <meeting>
 import { axe, check, failures, finish, localInput, person, showsEventually } from "./harness.mjs";
 
-const [base, adminUser, adminPassword, cid, slug, qid] = process.argv.slice(2);
+const [base, adminUser, adminPassword, cid, slug, qid, meetingId] = process.argv.slice(2);
 const pub = `${base}/consultations/${slug}`;
 
 // Registration, or login by e-mail, then the magic link read from the development outbox.
@@ -196,6 +200,47 @@ try {
   check(await visitor.evaluate(() => document.querySelectorAll("#commentaires script").length === 0), "no script element from the comment");
   check(!page.includes("Ajouter un argument"), "the logged-out public gets no form");
   await axe(visitor, "proposal page (public)");
+
+  // -- issue #18 item 5: flag and meeting registration, plain forms ----------------------
+  await bob.goto(proposalUrl);
+  await bob.click("a:has-text('Signaler cette proposition')");
+  await axe(bob, "flag form");
+  await bob.click("label[for='motif-hors_sujet']");
+  await bob.click("button:has-text('Envoyer le signalement')");
+  await bob.waitForSelector("text=votre signalement a été transmis à la modération");
+  const meeting = `${base}/evenements/${meetingId}`;
+  await bob.goto(meeting);
+  await bob.click("button:has-text('S’inscrire')");
+  await bob.waitForSelector("text=Votre inscription est enregistrée.");
+  check((await bob.content()).includes("1 inscrit sur 1"), "the meeting counts the registration");
+  await axe(bob, "meeting page (registered)");
+  await alice.goto(meeting);
+  await alice.click("button:has-text('S’inscrire sur la liste d’attente')");
+  await alice.waitForSelector("text=position 1");
+  await bob.click("button:has-text('Annuler mon inscription')");
+  await bob.waitForSelector("text=Votre inscription est annulée.");
+  check(await showsEventually(alice, meeting, "Vous êtes inscrit·e à cette rencontre"),
+        "the first one waiting takes the freed seat");
+  await admin.goto(`${base}/admin/consultations/${cid}/rencontres`);
+  await admin.click("a:has-text('Inscrits à')");
+  const attendance = await admin.innerText("main");
+  check(attendance.includes("Alice69") && !attendance.includes("@"), "the attendance list shows the pseudonym, no address");
+  await axe(admin, "attendance list");
+  // the organiser lets authors edit and withdraw: the author is offered both
+  await admin.goto(`${base}/admin/consultations/${cid}/contributions`);
+  await axe(admin, "contribution policy form");
+  await admin.fill("#f-edit_minutes", "600");
+  await admin.click("label[for='f-withdraw_allowed']");
+  await admin.click("main button:has-text('Enregistrer')");
+  await admin.waitForSelector("text=Les règles sont enregistrées.");
+  await alice.goto(`${base}/mes-contributions`);
+  await alice.click("a:has-text('Modifier')");
+  check(await alice.inputValue("#f-title") === title, "the edit form holds the proposal");
+  await axe(alice, "edit form");
+  await alice.goto(`${base}/mes-contributions`);
+  await alice.click("a:has-text('Retirer ma contribution')");
+  check((await alice.content()).includes("Oui, retirer ma contribution"), "withdrawing asks for a confirmation");
+  await axe(alice, "withdraw confirmation");
 
   // -- search: the public search page and the analyst workspace ---------------------------
   check(await showsEventually(visitor, `${pub}/recherche?q=${encodeURIComponent("cours d'école")}`, title),

@@ -18,6 +18,7 @@ from services.consultation.commands import (
     PublishConsultation,
     SchedulePhases,
 )
+from services.consultation.content_commands import ScheduleMeeting
 from services.consultation.granddebat import import_granddebat
 from services.core.envelope import Actor
 from services.core.events import Meta
@@ -29,6 +30,7 @@ CID = "01930000-0000-7000-8000-00000000e2e5"
 SLUG = "grand-debat-transition"
 DAY = timedelta(days=1)
 MODERATOR_EMAIL = "modo@example.org"
+MEETING = "rencontre-e2e"
 
 
 async def seed(container: Container) -> str:
@@ -58,7 +60,11 @@ async def seed(container: Container) -> str:
     await container.handle(RegisterParticipant(participant_id=moderator, email=MODERATOR_EMAIL,
                                                pseudonym="Modo69", postcode=""), meta)
     await container.handle(GrantRole(moderator, CID, "moderator"), meta)
-    return f"{CID} {SLUG} {transition_id()}"
+    await container.handle(ScheduleMeeting(
+        MEETING, CID, "Réunion publique sur la transition", now + 3 * DAY,
+        now + 3 * DAY + timedelta(hours=2), address="1 place de la Comédie",
+        postcode="69001", capacity=1), meta)
+    return f"{CID} {SLUG} {transition_id()} {MEETING}"
 
 
 def transition_id() -> str:

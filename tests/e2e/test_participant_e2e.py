@@ -19,9 +19,9 @@ pytestmark = BROWSER
 
 def test_participant_journey_with_moderation_and_accessibility(
         server: tuple[str, list[str]]) -> None:
-    base, (cid, slug, qid) = server
+    base, (cid, slug, qid, meeting) = server
     result = subprocess.run(["node", str(HERE / "participant_journey.mjs"), base, "orga",
-                             PASSWORD, cid, slug, qid],
+                             PASSWORD, cid, slug, qid, meeting],
                             cwd=ROOT, capture_output=True, text=True, timeout=240)
     print(result.stdout)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -17,7 +17,7 @@ pytestmark = BROWSER
 
 def test_statistics_and_open_data_pages_with_accessibility(
         server: tuple[str, list[str]]) -> None:
-    base, (cid, _slug, qid) = server
+    base, (cid, _slug, qid, _meeting) = server
     result = subprocess.run(["node", str(HERE / "stats_pages.mjs"), base, "orga", PASSWORD,
                              cid, qid], cwd=ROOT, capture_output=True, text=True, timeout=180)
     print(result.stdout)

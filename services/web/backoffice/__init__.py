@@ -1,15 +1,18 @@
 """The back office: the bootstrap admin's login, consultations, their content,
-phases and items, the team, and the guard that checks every `/admin` path."""
+phases and items, a meeting's attendance list, the contribution policy, the
+team, and the guard that checks every `/admin` path."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
 from services.web.backoffice import (
+    attendance,
     auth,
     consultations,
     content,
     items,
+    policy,
     questionnaire_import,
     team,
 )
@@ -18,6 +21,8 @@ router = APIRouter()
 router.include_router(auth.router)
 router.include_router(consultations.router)
 router.include_router(content.router)
+router.include_router(attendance.router)
 router.include_router(questionnaire_import.router)
 router.include_router(items.router)
+router.include_router(policy.router)
 router.include_router(team.router)

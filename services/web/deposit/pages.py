@@ -25,7 +25,12 @@ from services.web.rendering import public_page
 SENT = {"proposition": "Votre proposition a bien été reçue.",
         "reponse": "Vos réponses au questionnaire ont bien été enregistrées.",
         "argument": "Votre argument a bien été reçu.",
-        "comment": "Votre commentaire a bien été reçu."}
+        "comment": "Votre commentaire a bien été reçu.",
+        "signalement": "Merci : votre signalement a été transmis à la modération.",
+        "retrait": "Votre contribution est retirée : elle n'est plus publiée.",
+        "modification": "Votre modification est enregistrée ; elle repasse par la modération "
+                        "selon les règles de la consultation.",
+        "appel": "Votre appel est enregistré : un autre modérateur réexaminera la décision."}
 COMMENTS_AFTER = "commentaires_apres"  # the comments' own keyset, beside the arguments'
 
 
@@ -59,8 +64,16 @@ async def proposal(request: Request, web: WebDep, slug: str, pid: str) -> Respon
     if ctx is None:
         raise HTTPException(404)
     sent = SENT.get(request.query_params.get("envoi", ""), "")
+    who = await participant(web, request)
+    own = None
+    if who is not None:  # the author's own proposal: what they may do to it
+        doc = await deposit_views.contribution(web.store, pid)
+        if doc is not None and doc["author_id"] == who.participant_id:
+            policy = await deposit_views.policy_of(web.store, c["id"])
+            own = {"edit": deposit_views.may_edit(doc, c, policy),
+                   "withdraw": deposit_views.may_withdraw(doc, policy)}
     return admin_page(web, request, "deposit/proposal.html", {
-        **ctx, "participant": await participant(web, request), "values": {},
+        **ctx, "participant": who, "own": own, "values": {},
         "form_kind": "", "argument_key": new_id(), "comment_key": new_id(),
         "open_comment": deposit_views.is_open(c, "comment"), "sent": sent})
 

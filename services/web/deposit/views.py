@@ -6,12 +6,15 @@ lists are keyset pages (`after` = the last key of the previous page)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.consultation import phases as ph
 from services.consultation.model import known_territories
-from services.deposit.projections import BY_AUTHOR, CONTRIBUTIONS
+from services.consultation.queries import CONSULTATIONS
+from services.core.values import parse_iso
+from services.deposit.model import ACTION_OF, DEFAULT_POLICY
+from services.deposit.projections import BY_AUTHOR, CONTRIBUTIONS, POLICIES
 from services.moderation.model import charter_reasons
 from services.moderation.publication import PUBLIC_ARGUMENTS, PUBLIC_PROPOSALS
 from services.moderation.queries import PUBLIC_COMMENTS
@@ -101,21 +104,55 @@ def status_of(doc: Doc, item: Doc | None, reasons: dict[str, str]) -> dict[str, 
     return {"label": "En attente de modération", "badge": "info", "reason": ""}
 
 
+async def policy_of(store: ReadStore, consultation_id: str) -> Doc:
+    return await store.get(POLICIES, ALL, consultation_id) or DEFAULT_POLICY
+
+
+def may_edit(doc: Doc, consultation: Doc, policy: Doc) -> bool:
+    """What `deposit.model.decide_edit` will accept, as far as the read models
+    know: the policy's delay since sending, the kind's phase open now."""
+    minutes = int(policy["edit_minutes"])
+    if doc["kind"] == "response" or doc.get("withdrawn") or minutes <= 0:
+        return False
+    if now() > parse_iso(doc["submitted_at"]) + timedelta(minutes=minutes):
+        return False
+    return is_open(consultation, ACTION_OF[doc["kind"]])
+
+
+def may_withdraw(doc: Doc, policy: Doc) -> bool:
+    return bool(policy["withdraw_allowed"]) and doc["kind"] != "response" \
+        and not doc.get("withdrawn")
+
+
+def may_appeal(item: Doc | None) -> bool:
+    return item is not None and item.get("status") in ("hidden", "rejected") \
+        and not item.get("appeal")
+
+
 async def my_contributions(store: ReadStore, participant_id: str, after: str | None,
                            size: int) -> dict[str, Any]:
-    """Newest first; three queries per page (contributions, their moderation
-    items, the charters naming the reasons)."""
+    """Newest first, each with what its author may do to it now; five queries
+    per page (contributions, their moderation items, then per consultation the
+    charter naming the reasons, the detail and the contribution policy)."""
     docs, next_key = await _keyset(store, BY_AUTHOR, participant_id, after, size,
                                    reverse=True)
     ids = [d["id"] for d in docs]
     items = await store.get_many(ITEMS, ALL, ids) if ids else {}
     cids = sorted({d["consultation_id"] for d in docs})
     charters = await store.get_many(CHARTERS, ALL, cids) if cids else {}
+    consultations = await store.get_many(CONSULTATIONS, ALL, cids) if cids else {}
+    policies = await store.get_many(POLICIES, ALL, cids) if cids else {}
     rows = []
     for d in docs:
         reasons = charter_reasons(charters.get(d["consultation_id"]))
+        c = consultations.get(d["consultation_id"])
+        policy = policies.get(d["consultation_id"]) or DEFAULT_POLICY
+        item = items.get(d["id"])
+        actions = {"edit": may_edit(d, c, policy), "withdraw": may_withdraw(d, policy),
+                   "appeal": may_appeal(item) and not d.get("withdrawn")} if c else {}
         rows.append({**d, "kind_label": KINDS.get(d["kind"], d["kind"]),
-                     "status": status_of(d, items.get(d["id"]), reasons)})
+                     "status": status_of(d, item, reasons), "slug": c["slug"] if c else "",
+                     "actions": actions})
     return {"items": rows, "next": next_key, "after": after, "sides": SIDES}
 
 

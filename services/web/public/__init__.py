@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.web.public import legal, pages
+from services.web.public import legal, meetings, pages
 
 router = APIRouter()
 router.include_router(pages.router)
+router.include_router(meetings.router)
 router.include_router(legal.router)

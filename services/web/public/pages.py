@@ -15,7 +15,6 @@ from services.web import views
 from services.web.deposit.questionnaire_steps import visible_questions
 from services.web.deps import Web, WebDep
 from services.web.paths import route_segment
-from services.web.public.ics import calendar_response
 from services.web.rendering import public_page
 
 # The consultation's content lists, by URL segment: (read-model table, template,
@@ -99,20 +98,6 @@ async def events(request: Request, web: WebDep) -> Response:
     number = _int(request.query_params.get("page"), 1)
     return page(web, request, "public/events.html",
                 await views.events(web.store, number, web.settings.page_size))
-
-
-@router.get("/evenements/{meeting_id}")
-async def event(request: Request, web: WebDep, meeting_id: str) -> Response:
-    doc = await web.store.get("meetings", "all", meeting_id)
-    return page(web, request, "public/event.html", {"item": doc} if doc else None)
-
-
-@router.get("/evenements/{meeting_id}/calendrier.ics")
-async def event_ics(request: Request, web: WebDep, meeting_id: str) -> Response:
-    doc = await web.store.get("meetings", "all", meeting_id)
-    if doc is None:
-        raise HTTPException(404)
-    return calendar_response(request, doc)
 
 
 @router.get("/documents/{consultation_id}/{document_id}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import asdict, replace
 from datetime import timedelta
 
@@ -24,7 +25,11 @@ from services.consultation.content_commands import (
     UpdateMeeting,
 )
 from services.consultation.ics import escape_text, fold, meetings_ics
+from services.consultation.meeting_notices import send_promotion_notices
+from services.consultation.projections_meetings import MeetingProjection
 from services.core.errors import DomainError
+from services.store.memory import MemoryReadStore
+from services.store.projection import project_batch
 
 H = timedelta(hours=1)
 LYON = ScheduleMeeting("m1", "c1", "Réunion publique", NOW + 24 * H, NOW + 26 * H,
@@ -99,29 +104,57 @@ async def test_an_online_meeting_needs_no_address(world: World) -> None:
     assert doc["departement"] == "" and doc["online_url"].startswith("https://")
 
 
-async def test_registrations_count_once_per_participant_and_respect_capacity(
+async def test_registrations_count_once_fill_the_seats_then_the_waiting_list(
         world: World) -> None:
     await _setup(world)
-    await _meeting(world)
-    ports = {**world.ports, "store": world.store}
-    assert await mh.register_for_meeting(RegisterForMeeting("m1", "p-1"), **ports)  # type: ignore[arg-type]
-    assert not await mh.register_for_meeting(RegisterForMeeting("m1", "p-1"), **ports)  # type: ignore[arg-type]
-    assert await mh.register_for_meeting(RegisterForMeeting("m1", "p-2"), **ports)  # type: ignore[arg-type]
-    await world.project()
-    with pytest.raises(DomainError) as err:
-        await mh.register_for_meeting(RegisterForMeeting("m1", "p-3"), **ports)  # type: ignore[arg-type]
-    assert err.value.code == "full"
-    assert await mh.cancel_registration(CancelRegistration("m1", "p-1"), **ports)  # type: ignore[arg-type]
-    assert not await mh.cancel_registration(CancelRegistration("m1", "p-1"), **ports)  # type: ignore[arg-type]
+    await _meeting(world)  # two seats
+    register = mh.register_for_meeting
+    assert await register(RegisterForMeeting("m1", "p-1"), **world.ports) == "registered"  # type: ignore[arg-type]
+    assert await register(RegisterForMeeting("m1", "p-1"), **world.ports) == "registered"  # type: ignore[arg-type]
+    assert await register(RegisterForMeeting("m1", "p-2"), **world.ports) == "registered"  # type: ignore[arg-type]
+    # full: decided on the meeting's stream, without waiting for the read model
+    assert await register(RegisterForMeeting("m1", "p-3"), **world.ports) == "waiting"  # type: ignore[arg-type]
+    assert await register(RegisterForMeeting("m1", "p-4"), **world.ports) == "waiting"  # type: ignore[arg-type]
+    assert await mh.cancel_registration(CancelRegistration("m1", "p-1"), **world.ports)  # type: ignore[arg-type]
+    assert not await mh.cancel_registration(CancelRegistration("m1", "p-1"), **world.ports)  # type: ignore[arg-type]
+    state = await mh.load_meeting(world.log, "m1")
+    assert (state.seated, state.waiting) == (("p-2", "p-3"), ("p-4",))  # p-3 promoted
     await world.project()
     doc = await world.store.get("meetings", "all", "m1")
-    assert doc is not None and doc["registrations"] == 1
+    assert doc is not None and (doc["registrations"], doc["waiting"]) == (2, 1)
+    [(_, pending)] = await world.store.list("meeting_promotions_pending", "all")
+    assert pending["participant_id"] == "p-3"
     with pytest.raises(DomainError) as err:
-        await mh.register_for_meeting(RegisterForMeeting("m1", "jean@example.org"), **ports)  # type: ignore[arg-type]
+        await register(RegisterForMeeting("m1", "jean@example.org"), **world.ports)  # type: ignore[arg-type]
     assert err.value.field == "participant_id"
     # no personal data in events: only the opaque participant id
-    reg = next(e for e in await world.events() if e.type.endswith("RegistrationAdded"))
-    assert set(reg.data) == {"meeting_id", "consultation_id", "participant_id"}
+    for e in await world.events():
+        if e.type.endswith(("RegistrationAdded", "WaitlistJoined", "WaitlistPromoted")):
+            assert set(e.data) == {"meeting_id", "consultation_id", "participant_id"}
+
+
+async def test_more_seats_go_to_the_first_ones_waiting(world: World) -> None:
+    await _setup(world)
+    await _meeting(world)  # two seats
+    for i in range(5):
+        await mh.register_for_meeting(RegisterForMeeting("m1", f"p-{i}"), **world.ports)  # type: ignore[arg-type]
+    await mh.schedule_meeting(replace(UpdateMeeting(**asdict(LYON)), capacity=4), **world.ports)  # type: ignore[arg-type]
+    state = await mh.load_meeting(world.log, "m1")
+    assert (state.seated, state.waiting) == (("p-0", "p-1", "p-2", "p-3"), ("p-4",))
+    await world.project()
+    doc = await world.store.get("meetings", "all", "m1")
+    assert doc is not None and (doc["registrations"], doc["waiting"], doc["capacity"]) == (4, 1, 4)
+
+
+async def test_concurrent_registrations_never_exceed_the_capacity(world: World) -> None:
+    await _setup(world)
+    await _meeting(world)  # two seats
+    outcomes = await asyncio.gather(*(
+        mh.register_for_meeting(RegisterForMeeting("m1", f"p-{i}"), **world.ports)  # type: ignore[arg-type]
+        for i in range(8)))
+    assert sorted(outcomes) == ["registered"] * 2 + ["waiting"] * 6
+    state = await mh.load_meeting(world.log, "m1")
+    assert len(state.seated) == 2 and len(state.waiting) == 6
 
 
 async def test_minutes_only_after_the_meeting(world: World) -> None:
@@ -153,8 +186,7 @@ async def test_a_cancelled_meeting_is_marked_and_closed_to_registration(world: W
     detail = await world.store.get("consultation_detail", "all", "c1")
     assert detail is not None and detail["counts"]["meetings"] == 0
     with pytest.raises(DomainError):
-        await mh.register_for_meeting(RegisterForMeeting("m1", "p-1"), **world.ports,
-                                      store=world.store)  # type: ignore[arg-type]
+        await mh.register_for_meeting(RegisterForMeeting("m1", "p-1"), **world.ports)  # type: ignore[arg-type]
 
 
 def test_ics_is_rfc5545_crlf_escaped_and_folded() -> None:
@@ -169,7 +201,9 @@ def test_ics_is_rfc5545_crlf_escaped_and_folded() -> None:
     assert "\n" not in ics.replace("\r\n", "")  # every line ends with CRLF
     assert "SUMMARY:Débat\\, climat\\; «énergie»\r\n" in ics
     assert "DESCRIPTION:Ligne 1\\nLigne 2 \\\\ fin\r\n" in ics
-    assert "DTSTART:20261202T180000Z\r\n" in ics and "GEO:45.767600;4.834400" in ics
+    # 18:00 UTC in December is 19:00 in Paris (winter time)
+    assert "DTSTART;TZID=Europe/Paris:20261202T190000\r\n" in ics
+    assert "GEO:45.767600;4.834400" in ics
     assert "LOCATION:1 place de la Comédie\\, 69001 Lyon" in ics
     assert "URL:https://parlons.example/evenements/m1\r\n" in ics
     assert escape_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
@@ -215,3 +249,38 @@ async def test_a_meeting_of_an_unknown_commission_is_refused(world: World) -> No
     with pytest.raises(DomainError) as err:
         await mh.schedule_meeting(replace(LYON, commission_id="nope"), **world.ports)  # type: ignore[arg-type]
     assert err.value.field == "commission_id"
+
+
+class Outbox:
+    """`core.notify.ParticipantMail` in memory: who was written to, and what."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, str]] = []
+
+    async def send(self, participant_id: str, subject: str, body: str) -> bool:
+        self.sent.append((participant_id, subject, body))
+        return True
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+async def test_a_promotion_is_told_once_whatever_order_its_events_arrive_in(
+        world: World, reverse: bool) -> None:
+    await _setup(world)
+    await _meeting(world)  # two seats
+    for who in ("p-1", "p-2", "p-3"):
+        await mh.register_for_meeting(RegisterForMeeting("m1", who), **world.ports)  # type: ignore[arg-type]
+    await mh.cancel_registration(CancelRegistration("m1", "p-1"), **world.ports)  # type: ignore[arg-type]
+    await world.project()
+    outbox = Outbox()
+    ports = {**world.ports, "store": world.store, "mail": outbox}
+    assert await send_promotion_notices(**ports) == 1  # type: ignore[arg-type]
+    assert await send_promotion_notices(**ports) == 0  # type: ignore[arg-type]
+    assert [(who, "« Réunion publique »" in subject) for who, subject, _ in outbox.sent] == [
+        ("p-3", True)]
+    # a Kafka topic may deliver the promotion (meeting stream) and its notice (its own
+    # stream) in either order: the pending promotion is gone either way
+    kept = [e for e in await world.events()
+            if e.type.endswith(("WaitlistPromoted", "PromotionNotified"))]
+    store = MemoryReadStore()
+    await project_batch(MeetingProjection(), kept[::-1] if reverse else kept, store)
+    assert await store.list("meeting_promotions_pending", "all") == []
