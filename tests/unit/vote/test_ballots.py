@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
+from services.consultation.commands import VoteMethodSpec
 from services.core.errors import DomainError, NotFound
 from services.core.ids import new_id
-from services.vote.commands import CastBallot, CastRanking, ConfigureVote, WithdrawBallot
+from services.vote.commands import CastBallot, CastRanking, WithdrawBallot
 from services.vote.projections import BALLOTS, RANKINGS, TALLIES, THRESHOLDS, tally_partition
 from services.vote.recount import compare
 from vote.world import CID, VOTE_ENDS, World, voter
@@ -144,7 +145,7 @@ async def test_ranking_borda_and_first_choices_and_change(world: World) -> None:
 
 
 async def test_support_threshold_is_announced_once(world: World) -> None:
-    await world.handle(ConfigureVote(CID, support_threshold=3, ranking_max=5, new_share=0.5))
+    await world.schedule(VoteMethodSpec(support_threshold=3))
     for n in range(5):
         await world.handle(CastBallot("item-0", voter(f"p-{n}"), "support", "support"))
     reached = [e for e in await world.events() if e.type == "vote.SupportThresholdReached"]
