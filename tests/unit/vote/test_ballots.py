@@ -174,3 +174,29 @@ async def test_late_events_do_not_change_a_closed_phase_result(world: World) -> 
     await world.project()
     assert await tally(world) == before
     assert await compare(world.log, world.store) == []
+
+
+async def test_a_phase_decides_with_its_own_method(world: World) -> None:
+    """ADR 0062: the phase's sources, qualifications, ranking length and identity
+    level, not the consultation's; every refusal stores nothing."""
+    await world.schedule(VoteMethodSpec(sources=("depot",), qualifications=("realiste",),
+                                        ranking_max=2, identity_level="email"))
+    anne = voter("p-anne", "email")
+    refusals = [
+        # item-0 was submitted before the deposit phase opened: not this phase's
+        (CastBallot("item-0", anne, "agree", "agree"), "item_not_in_phase"),
+        (CastBallot("item-1", anne, "agree", "agree", ("prioritaire",)),
+         "invalid_qualification"),
+        (CastRanking(CID, anne, ("item-1", "item-2", "item-3")), "ranking_too_long"),
+        (CastRanking(CID, anne, ("item-1", "item-0")), "item_not_in_phase"),
+        (CastBallot("item-1", voter("p-bob"), "agree", "agree"), "identity_level_too_low"),
+    ]
+    for command, code in refusals:
+        with pytest.raises(DomainError) as refused:
+            await world.handle(command)
+        assert refused.value.code == code, command
+    assert await world.events() == []
+    assert (await world.handle(CastBallot("item-1", anne, "agree", "agree", ("realiste",)))
+            )["status"] == "recorded"
+    assert (await world.handle(CastRanking(CID, anne, ("item-2", "item-1"))))["status"] \
+        == "recorded"
