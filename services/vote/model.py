@@ -123,7 +123,14 @@ def method_of(phase: Doc, settings: Doc | None = None) -> dict[str, Any]:
 
 
 def in_phase(item: PublishedItem, phase: Doc, consultation: Doc | None) -> bool:
-    """Is the item one this phase puts to the vote (deposited in its sources)?"""
+    """Is the item one this phase puts to the vote (deposited in one of its
+    sources)? By the phase the deposit recorded; an older item (none recorded) by
+    the source phases' dates holding its instant."""
+    sources = consultations.vote_method(dict(phase))["sources"]
+    if not sources:
+        return True
+    if item.phase_id:
+        return item.phase_id in sources
     windows = consultations.source_windows(dict(phase), (consultation or {}).get("phases", []))
     return consultations.deposited_in(item.created_at, windows)
 

@@ -60,17 +60,20 @@ def local(at: datetime) -> str:
     return at.astimezone(PARIS).strftime("%Y-%m-%dT%H:%M")
 
 
-def schedule(now: datetime) -> dict[str, tuple[datetime, datetime]]:
+def schedule(now: datetime, redated: bool) -> dict[str, tuple[datetime, datetime]]:
     day = timedelta(days=1)
+    # `redated`: the solutions' deposit phase moved after they were deposited
+    solutions = now - (2 * day if redated else 3 * day)
     return {"irritants": (now - 10 * day, now - 6 * day), "vote1": (now - 6 * day, now - 3 * day),
-            "solutions": (now - 3 * day, now - timedelta(hours=1)),
+            "solutions": (solutions, now - timedelta(hours=1)),
             "vote2": (now - timedelta(hours=1), now + 5 * day)}
 
 
-def phase_rows(now: datetime, ids: list[str] | None = None) -> list[tuple[str, str]]:
+def phase_rows(now: datetime, ids: list[str] | None = None,
+               redated: bool = False) -> list[tuple[str, str]]:
     """The four phases as an organiser types them; with `ids` (the saved phases),
     each vote phase also names its deposit phase."""
-    when = schedule(now)
+    when = schedule(now, redated)
     rows: list[tuple[str, str]] = []
     table = [("irritants", "deposit", "Dépôt des irritants", ()),
              ("vote1", "vote", "Vote sur les irritants", ("vote_agree",)),
@@ -155,8 +158,14 @@ async def _published(p: Platform, ids: list[str]) -> bool:
 async def test_each_vote_phase_serves_its_items_and_results_keep_a_tab_each(
         platform: Platform) -> None:
     p = platform
-    cid, _ = await organised(p)
+    cid, admin = await organised(p)
     await deposit_and_vote(p, cid)
+    # the organiser re-dates the solutions' deposit phase: they stay its items
+    form = f"/admin/consultations/{cid}/phases"
+    ids = [ph["phase_id"] for ph in await scheduled(p, cid)]
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    redated = await post_form(admin, form, form, phase_rows(now, ids, redated=True))
+    assert redated.status_code == 303, redated.text
     anne = await participant(p, "Anne")
     async with session_client(p, anne) as client:
         page = (await client.get(f"/vote/{cid}")).text

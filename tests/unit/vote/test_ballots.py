@@ -13,6 +13,7 @@ from services.consultation.commands import VoteMethodSpec
 from services.core.errors import DomainError, NotFound
 from services.core.ids import new_id
 from services.vote.commands import CastBallot, CastRanking, WithdrawBallot
+from services.vote.items import PublishedItem
 from services.vote.projections import BALLOTS, RANKINGS, TALLIES, THRESHOLDS, tally_partition
 from services.vote.recount import compare
 from vote.world import CID, VOTE_ENDS, World, voter
@@ -200,3 +201,19 @@ async def test_a_phase_decides_with_its_own_method(world: World) -> None:
             )["status"] == "recorded"
     assert (await world.handle(CastRanking(CID, anne, ("item-2", "item-1"))))["status"] \
         == "recorded"
+
+
+async def test_an_item_belongs_to_the_phase_its_deposit_recorded(world: World) -> None:
+    """Re-dating a deposit phase does not move its items: the phase recorded at
+    deposit wins over the dates (which only place items deposited before it was)."""
+    await world.schedule(VoteMethodSpec(sources=("depot",)))
+    world.items.add(PublishedItem("early", CID, "author-9", "2026-11-01T10:00:00Z",
+                                  phase_id="depot"))
+    world.items.add(PublishedItem("other", CID, "author-9", "2026-11-25T10:00:00Z",
+                                  phase_id="questions"))
+    anne = voter("p-anne")
+    assert (await world.handle(CastBallot("early", anne, "agree", "agree")))["status"] \
+        == "recorded"
+    with pytest.raises(DomainError) as refused:
+        await world.handle(CastBallot("other", anne, "agree", "agree"))
+    assert refused.value.code == "item_not_in_phase"
