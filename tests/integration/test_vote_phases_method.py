@@ -168,6 +168,9 @@ async def test_each_vote_phase_serves_its_items_and_results_keep_a_tab_each(
     assert redated.status_code == 303, redated.text
     anne = await participant(p, "Anne")
     async with session_client(p, anne) as client:
+        calendar = (await client.get("/consultations/velo")).text
+        assert "Soumet au vote les contributions de : Dépôt des irritants" in calendar
+        assert "Soumet au vote les contributions de : Dépôt des solutions" in calendar
         page = (await client.get(f"/vote/{cid}")).text
         assert "Vote sur les solutions" in page
         for title in SOLUTIONS:  # one author, all three shown
