@@ -10,7 +10,7 @@ event and the log keeps one (its idempotence by event id).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -122,17 +122,24 @@ def method_of(phase: Doc, settings: Doc | None = None) -> dict[str, Any]:
     return method
 
 
-def in_phase(item: PublishedItem, phase: Doc, consultation: Doc | None) -> bool:
-    """Is the item one this phase puts to the vote (deposited in one of its
-    sources)? By the phase the deposit recorded; an older item (none recorded) by
-    the source phases' dates holding its instant."""
-    sources = consultations.vote_method(dict(phase))["sources"]
+def phase_items(phase: Doc, consultation: Doc | None) -> Callable[[PublishedItem], bool]:
+    """Whether an item is one this phase puts to the vote (deposited in one of its
+    sources): by the phase the deposit recorded; an older item (none recorded) by
+    the source phases' dates holding its instant. Built once per page or command."""
+    sources = set(consultations.vote_method(dict(phase))["sources"])
     if not sources:
-        return True
-    if item.phase_id:
-        return item.phase_id in sources
+        return lambda item: True
     windows = consultations.source_windows(dict(phase), (consultation or {}).get("phases", []))
-    return consultations.deposited_in(item.created_at, windows)
+
+    def belongs(item: PublishedItem) -> bool:
+        if item.phase_id:
+            return item.phase_id in sources
+        return consultations.deposited_in(item.created_at, windows)
+    return belongs
+
+
+def in_phase(item: PublishedItem, phase: Doc, consultation: Doc | None) -> bool:
+    return phase_items(phase, consultation)(item)
 
 
 def check_in_phase(item: PublishedItem, phase: Doc, consultation: Doc | None,

@@ -25,8 +25,9 @@ async def sequence_for(store: ReadStore, consultation: Doc, phase: Doc,
     """Up to `size` items of the phase (deposited in its source phases, ADR 0062)
     for this participant."""
     consultation_id, phase_id = str(consultation["id"]), str(phase["phase_id"])
+    belongs = model.phase_items(phase, consultation)
     published = [i for i in await (items or StorePublishedItems(store)).in_consultation(
-        consultation_id) if model.in_phase(i, phase, consultation)]
+        consultation_id) if belongs(i)]
     ids = [i.item_id for i in published]
     tallies = await store.get_many(TALLIES, tally_partition(consultation_id, phase_id), ids)
     keys = [model.ballot_key(phase_id, "agree", i) for i in ids]

@@ -46,8 +46,9 @@ async def ranking_page(web: Web, request: Request, cid: str, who: ParticipantCon
     size = int(model.method_of(phase, settings)["ranking_max"]) if phase \
         else int(model.DEFAULT_SETTINGS["ranking_max"])
     # only the items this phase puts to the vote (deposited in its sources)
+    belongs = model.phase_items(phase, consultation) if phase else (lambda item: False)
     items = [i for i in await StorePublishedItems(store).in_consultation(cid)
-             if phase is not None and model.in_phase(i, phase, consultation)][:CHOICES_MAX]
+             if belongs(i)][:CHOICES_MAX]
     docs = await store.get_many("deposit_contributions", "all",
                                 [i.item_id for i in items]) if items else {}
     options = [("", "— aucune —")] + [
