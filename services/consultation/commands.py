@@ -19,9 +19,25 @@ class ThemeSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class VoteMethodSpec:
+    """How a vote phase votes (its kinds are its `actions`: vote_support,
+    vote_agree, vote_ranking). `sources`: the deposit phases whose items it puts
+    to the vote (empty: every published item of the consultation);
+    `identity_level` "" is the consultation's."""
+
+    sources: tuple[str, ...] = ()
+    support_threshold: int = 100
+    qualifications: tuple[str, ...] = ("coup_de_coeur", "realiste", "impossible",
+                                       "prioritaire", "a_preciser")
+    ranking_max: int = 5
+    identity_level: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class PhaseSpec:
     """One dated phase. `actions=None` opens the kind's default actions
-    (see `services.consultation.phases.DEFAULT_ACTIONS`)."""
+    (see `services.consultation.phases.DEFAULT_ACTIONS`); `vote` is a vote
+    phase's method (None: the defaults of `VoteMethodSpec`)."""
 
     phase_id: str
     kind: str  # information | deposit | questionnaire | vote | debate | synthesis | follow_up
@@ -30,6 +46,7 @@ class PhaseSpec:
     ends_at: datetime
     description: str = ""
     actions: tuple[str, ...] | None = None
+    vote: VoteMethodSpec | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,10 @@ like any other content (so they are in the log and every projection).
   themes and their questionnaires from the official import, articles and news, and
   meetings in real communes, the past ones with minutes.
 - "Mieux circuler à vélo" (proposal based) with five phases: deposit of irritants,
-  vote on irritants, deposit of solutions, vote on solutions, synthesis; plus a
-  commission with members and a report.
+  vote on irritants (agree / disagree / neutral with qualifications, supports),
+  deposit of solutions, vote on solutions (ranking, supports; open now), synthesis;
+  each vote phase puts to the vote only its deposit phase's items (ADR 0062); plus
+  a commission with members and a report.
 Dates are relative to the clock, so some phases are open now. Idempotent: every
 step checks its own stream first, so seeding twice creates nothing new.
 """
@@ -24,6 +26,7 @@ from services.consultation.commands import (
     PhaseSpec,
     PublishConsultation,
     SchedulePhases,
+    VoteMethodSpec,
 )
 from services.consultation.content import stream
 from services.consultation.content_commands import (
@@ -46,8 +49,13 @@ from services.eventlog.port import EventLog
 GRAND_DEBAT_ID = "01930000-0000-7000-8000-0000000000d1"
 BIKE_ID = "01930000-0000-7000-8000-0000000000d2"
 DAY = timedelta(days=1)
-# Both bike votes offer every kind: agree / disagree / neutral, support, ranking.
-VOTE_ACTIONS = ("vote_agree", "vote_support", "vote_ranking")
+# The bike's method card: irritants voted agree / disagree / neutral with three
+# qualifications (and supported), solutions ranked (and supported).
+IRRITANTS_VOTE = (("vote_agree", "vote_support"), VoteMethodSpec(
+    sources=("irritants",), support_threshold=20,
+    qualifications=("prioritaire", "realiste", "a_preciser")))
+SOLUTIONS_VOTE = (("vote_ranking", "vote_support"), VoteMethodSpec(
+    sources=("solutions",), support_threshold=10, qualifications=(), ranking_max=3))
 
 
 async def seed_demo(*, log: EventLog, clock: Clock, meta: Meta | None = None) -> int:
@@ -132,9 +140,10 @@ async def _bike(log: EventLog, clock: Clock, meta: Meta, today: datetime) -> int
     cid = BIKE_ID
 
     def phase(pid: str, kind: str, title: str, start: int, end: int,
-              actions: tuple[str, ...] | None = None) -> PhaseSpec:
+              method: tuple[tuple[str, ...], VoteMethodSpec] | None = None) -> PhaseSpec:
+        actions, vote = method or (None, None)
         return PhaseSpec(pid, kind, title, today + start * DAY, today + end * DAY,
-                         actions=actions)
+                         actions=actions, vote=vote)
 
     done = await _consultation(log, clock, meta, CreateConsultation(
         cid, "Mieux circuler à vélo dans la métropole", "mieux-circuler-a-velo",
@@ -142,11 +151,11 @@ async def _bike(log: EventLog, clock: Clock, meta: Meta, today: datetime) -> int
                 "puis proposez et choisissez les solutions.",
         organiser="Métropole de Lyon, direction des mobilités", identity_level="anonymous",
         moderation="pre", territories=("69",)), (
-        phase("irritants", "deposit", "Dépôt des irritants", -30, -16),
-        phase("vote-irritants", "vote", "Vote sur les irritants", -16, -6, VOTE_ACTIONS),
-        phase("solutions", "deposit", "Dépôt des solutions", -6, 8),
-        phase("vote-solutions", "vote", "Vote sur les solutions", 8, 22, VOTE_ACTIONS),
-        phase("synthese", "synthesis", "Synthèse et réponses", 22, 45)))
+        phase("irritants", "deposit", "Dépôt des irritants", -40, -26),
+        phase("vote-irritants", "vote", "Vote sur les irritants", -26, -16, IRRITANTS_VOTE),
+        phase("solutions", "deposit", "Dépôt des solutions", -16, -2),
+        phase("vote-solutions", "vote", "Vote sur les solutions", -2, 12, SOLUTIONS_VOTE),
+        phase("synthese", "synthesis", "Synthèse et réponses", 12, 40)))
     done += await _articles(log, clock, meta, cid, BIKE_ARTICLES)
     kid = f"{cid}-k1"
     ports = {"log": log, "clock": clock, "meta": meta}

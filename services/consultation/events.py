@@ -59,7 +59,8 @@ class ConsultationUpdated(DomainEvent):
 @dataclass(frozen=True, slots=True)
 class PhasesScheduled(DomainEvent):
     """The whole ordered list of phases: {phase_id, kind, title, description,
-    starts_at, ends_at, actions}."""
+    starts_at, ends_at, actions, vote?} (`vote`: a vote phase's method, optional
+    since 2026-12-05, read through `phases.vote_method`)."""
 
     TYPE = "consultation.PhasesScheduled"
     VERSION = 1

@@ -25,7 +25,7 @@ from services.consultation.events import (
     PhasesScheduled,
     SlugReserved,
 )
-from services.consultation.phases import validate_phases
+from services.consultation.phases import IDENTITY_LEVELS, validate_phases
 from services.core.errors import DomainError
 from services.core.events import DomainEvent
 from services.core.values import choice, ident, text
@@ -39,7 +39,6 @@ THEMES_MAX = 20
 THEME_TITLE_MAX = 120
 TERRITORIES_MAX = 50
 
-IDENTITY_LEVELS = {"anonymous": "anonyme", "email": "courriel", "verified": "identité vérifiée"}
 MODERATION_POLICIES = {"pre": "a priori", "post": "a posteriori"}
 
 

@@ -2,8 +2,12 @@
 and status against the server clock (DESIGN §5: phases are authoritative on it).
 
 Pure functions over plain dicts (the event/read-model form of a phase:
-{phase_id, kind, title, description, starts_at, ends_at, actions}), so pages,
-the API and later services (deposit, vote) share one definition of "open".
+{phase_id, kind, title, description, starts_at, ends_at, actions, vote?}), so
+pages, the API and later services (deposit, vote) share one definition of "open".
+A phase with a vote action carries its method in `vote` (ADR 0062): the deposit
+phases whose items it puts to the vote, the support threshold, the qualifications
+offered, the ranking's length and the identity level; `vote_method` reads it with
+the defaults an older event (without it) stands for.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from services.consultation.commands import PhaseSpec
+from services.consultation.commands import PhaseSpec, VoteMethodSpec
 from services.core.errors import DomainError
 from services.core.values import aware, choice, ident, iso, parse_iso, text
 
@@ -46,6 +50,14 @@ DEFAULT_ACTIONS: dict[str, tuple[str, ...]] = {
     "synthesis": (),
     "follow_up": (),
 }
+
+VOTE_ACTIONS = ("vote_support", "vote_agree", "vote_ranking")  # the kinds of vote
+QUALIFICATIONS: dict[str, str] = {"coup_de_coeur": "coup de cœur", "realiste": "réaliste",
+                                  "impossible": "impossible", "prioritaire": "prioritaire",
+                                  "a_preciser": "à préciser"}
+IDENTITY_LEVELS = {"anonymous": "anonyme", "email": "courriel", "verified": "identité vérifiée"}
+SUPPORT_THRESHOLD_MAX = 10_000_000
+RANKING_MAX_LIMIT = 20
 
 MAX_PHASES = 20
 TITLE_MAX = 120
@@ -86,10 +98,80 @@ def validate_phases(phases: Sequence[PhaseSpec]) -> list[dict[str, Any]]:
         actions = DEFAULT_ACTIONS[p.kind] if p.actions is None else p.actions
         for j, action in enumerate(actions):
             choice(action, ACTIONS, f"{at}.actions.{j}", label="L'action")
-        out.append({"phase_id": p.phase_id, "kind": p.kind, "title": title,
-                    "description": description, "starts_at": iso(p.starts_at),
-                    "ends_at": iso(p.ends_at), "actions": list(dict.fromkeys(actions))})
+        if p.kind == "vote" and not set(VOTE_ACTIONS) & set(actions):
+            raise DomainError("vote_without_kind",
+                              f"La phase de vote « {title} » doit proposer au moins une façon "
+                              "de voter : soutien, d'accord / pas d'accord / neutre, ou "
+                              "classement.", field=f"{at}.actions")
+        doc: dict[str, Any] = {"phase_id": p.phase_id, "kind": p.kind, "title": title,
+                               "description": description, "starts_at": iso(p.starts_at),
+                               "ends_at": iso(p.ends_at),
+                               "actions": list(dict.fromkeys(actions))}
+        if set(VOTE_ACTIONS) & set(actions):
+            doc["vote"] = _vote_doc(p.vote or VoteMethodSpec(), out, title, f"{at}.vote")
+        out.append(doc)
     return out
+
+
+def _vote_doc(spec: VoteMethodSpec, earlier: Sequence[dict[str, Any]], title: str,
+              at: str) -> dict[str, Any]:
+    """A vote phase's method as event data: its sources are deposit phases
+    scheduled before it (their items exist when it opens)."""
+    deposits = {p["phase_id"]: p for p in earlier if "deposit" in p["actions"]}
+    for j, source in enumerate(spec.sources):
+        if source not in deposits:
+            raise DomainError("unknown_source_phase",
+                              f"La phase de vote « {title} » ne peut soumettre au vote que "
+                              "les contributions d'une phase de dépôt qui la précède.",
+                              field=f"{at}.sources.{j}")
+    if not 1 <= spec.support_threshold <= SUPPORT_THRESHOLD_MAX:
+        raise DomainError("invalid_threshold",
+                          "Le seuil de soutiens est un nombre entier entre 1 et 10 000 000.",
+                          field=f"{at}.support_threshold")
+    for j, q in enumerate(spec.qualifications):
+        choice(q, QUALIFICATIONS, f"{at}.qualifications.{j}", label="La qualification")
+    if not 1 <= spec.ranking_max <= RANKING_MAX_LIMIT:
+        raise DomainError("invalid_ranking_max",
+                          f"Un classement compte entre 1 et {RANKING_MAX_LIMIT} propositions.",
+                          field=f"{at}.ranking_max")
+    if spec.identity_level:
+        choice(spec.identity_level, IDENTITY_LEVELS, f"{at}.identity_level",
+               label="Le niveau d'identité")
+    return {"sources": list(dict.fromkeys(spec.sources)),
+            "support_threshold": spec.support_threshold,
+            "qualifications": [q for q in QUALIFICATIONS if q in spec.qualifications],
+            "ranking_max": spec.ranking_max, "identity_level": spec.identity_level}
+
+
+def vote_method(phase: dict[str, Any]) -> dict[str, Any]:
+    """The phase's vote method; a phase scheduled before methods existed stands for
+    the defaults (every item, the five qualifications, ranking of 5, threshold 100,
+    the consultation's identity level)."""
+    default = VoteMethodSpec()
+    return {"sources": [], "support_threshold": default.support_threshold,
+            "qualifications": list(default.qualifications),
+            "ranking_max": default.ranking_max, "identity_level": "",
+            **(phase.get("vote") or {})}
+
+
+def source_windows(phase: dict[str, Any], phases: Sequence[dict[str, Any]]
+                   ) -> list[tuple[datetime, datetime]] | None:
+    """When the items a vote phase is about were deposited: its source phases'
+    [start, end) (a deposit is accepted only while its phase is open, on the
+    server clock, so the instant says the phase). None: every item."""
+    sources = set(vote_method(phase)["sources"])
+    if not sources:
+        return None
+    return [(parse_iso(p["starts_at"]), parse_iso(p["ends_at"])) for p in phases
+            if p["phase_id"] in sources]
+
+
+def deposited_in(submitted_at: str, windows: list[tuple[datetime, datetime]] | None) -> bool:
+    """Was an item submitted at `submitted_at` deposited in one of `windows`?"""
+    if windows is None:
+        return True
+    at = parse_iso(submitted_at)
+    return any(start <= at < end for start, end in windows)
 
 
 def phase_status(phase: dict[str, Any], now: datetime) -> str:

@@ -9,7 +9,16 @@ from __future__ import annotations
 from services.consultation.granddebat import OTHER_PARTS as GRAND_DEBAT_OTHER_PARTS
 from services.consultation.granddebat import read_rows as grand_debat_rows
 from services.consultation.model import known_territories
-from services.consultation.phases import ACTIONS, current_phase, open_actions, phase_status
+from services.consultation.phases import (
+    ACTIONS,
+    QUALIFICATIONS,
+    current_phase,
+    deposited_in,
+    open_actions,
+    phase_status,
+    source_windows,
+    vote_method,
+)
 from services.consultation.projections import DETAIL as CONSULTATIONS
 from services.consultation.projections_content import QUESTIONNAIRES
 from services.consultation.projections_meetings import REGISTRATIONS
@@ -20,9 +29,10 @@ from services.store.port import Doc, ReadStore
 ALL = "all"
 
 __all__ = ["ACTIONS", "CONSULTATIONS", "GRAND_DEBAT_OTHER_PARTS", "OTHER", "OTHER_LABEL",
-           "QUESTIONNAIRES", "Answer", "consultation", "current_phase", "grand_debat_rows",
-           "known_territories", "meeting_registrations_of", "open_actions", "phase_status",
-           "questionnaire", "validate_answers"]
+           "QUALIFICATIONS", "QUESTIONNAIRES", "Answer", "consultation", "current_phase",
+           "deposited_in", "grand_debat_rows", "known_territories", "meeting_registrations_of",
+           "open_actions", "phase_status", "questionnaire", "source_windows", "validate_answers",
+           "vote_method"]
 
 
 async def consultation(store: ReadStore, consultation_id: str) -> Doc | None:

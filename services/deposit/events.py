@@ -34,6 +34,9 @@ class ProposalSubmitted(DomainEvent):
     theme_id: str
     territory: str
     moderation: str
+    # The phase it was deposited in (ADR 0062: a vote phase takes its source phases'
+    # items); "" in events before 2026-12-05, read by their instant instead.
+    phase_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)

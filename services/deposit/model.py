@@ -23,6 +23,7 @@ from typing import Any
 from services.consultation.queries import (
     ACTIONS,
     Answer,
+    current_phase,
     known_territories,
     open_actions,
     validate_answers,
@@ -80,6 +81,7 @@ def submitted_doc(event: Envelope) -> dict[str, Any]:
         "theme_id": d.get("theme_id", ""), "territory": d.get("territory", ""),
         "proposal_id": d.get("proposal_id", ""), "parent_id": d.get("parent_id", ""),
         "side": d.get("side", ""), "questionnaire_id": d.get("questionnaire_id", ""),
+        "phase_id": d.get("phase_id", ""),
         "moderation": d["moderation"], "submitted_at": iso(event.occurred_at), "edited_at": None,
         "withdrawn": False, "stream": event.stream, "version": event.stream_version,
     }
@@ -175,7 +177,13 @@ def decide_proposal(consultation: Doc | None, cmd: SubmitProposal,
         contribution_id=cmd.contribution_id, consultation_id=cmd.consultation_id,
         author_id=cmd.participant.participant_id, title=_title(cmd.title),
         body=_body(cmd.body), theme_id=cmd.theme_id, territory=cmd.territory,
-        moderation=moderation)
+        moderation=moderation, phase_id=_phase_id(consultation, now))
+
+
+def _phase_id(consultation: Doc, now: datetime) -> str:
+    """The phase a contribution is deposited in (the gate found it open)."""
+    phase = current_phase(consultation.get("phases", []), now)
+    return str(phase["phase_id"]) if phase else ""
 
 
 def decide_response(consultation: Doc | None, questionnaire: Doc | None,

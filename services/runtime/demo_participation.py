@@ -2,10 +2,11 @@
 rather than empty pages. In « Mieux circuler à vélo »: irritants deposited during
 the past deposit phase and approved by a moderator (the consultation is
 pre-moderated), voted on during the past vote phase (agree / disagree / neutral
-with qualifications, supports, rankings; anonymous and e-mail participants) and
-its results frozen; solutions in the deposit phase open now, the last one still
-waiting in the moderation queue. In the Grand Débat: questionnaire responses
-(demo_responses.py).
+with qualifications, supports; anonymous and e-mail participants) and its results
+frozen; solutions deposited in the past solutions phase, the last one still
+waiting in the moderation queue, and ranked and supported in the vote on
+solutions open now (each vote phase takes only its own deposit phase's items,
+ADR 0062). In the Grand Débat: questionnaire responses (demo_responses.py).
 
 Everything goes through the command handlers, like real participation (ADR
 0028). The past steps run on a clock set inside their phase (the composition
@@ -35,6 +36,7 @@ from services.vote import model as vote_model
 from services.vote.commands import CastBallot, CastRanking, FreezeResults
 
 DEPOSIT_PHASE, VOTE_PHASE, SOLUTIONS_PHASE = "irritants", "vote-irritants", "solutions"
+SOLUTIONS_VOTE_PHASE = "vote-solutions"
 VOTERS = 48
 EMAIL_EVERY = 4  # one voter in four signed in by e-mail: the results show the split
 CONCURRENCY = 32  # ballots in flight at once: the log commits them in groups
@@ -79,13 +81,15 @@ async def seed_participation(container: Container, *, timeout_s: float = 60.0) -
             written += await run.approve(solution_id(n), min(at + timedelta(hours=3), now))
     written += await _votes(run, vote_at, set(phases[VOTE_PHASE]["actions"]))
     written += await _freeze(run, BIKE_ID, VOTE_PHASE)
+    written += await _solution_votes(run, phases.get(SOLUTIONS_VOTE_PHASE), now)
     return written + await seed_responses(run)
 
 
 async def _votes(run: DemoSteps, start: datetime, allowed: set[str]) -> int:
-    """Each voter sees about three irritants in four and leans as the texts say;
-    supports for the ones they agree with most, a ranking of their top three.
-    Only the kinds the phase allows (a demo seeded by an older version offered
+    """Each voter sees about three irritants in four and leans as the texts say
+    (a qualification with some ballots); supports for the ones they agree with
+    most, a ranking of their top three. Only the kinds the phase allows (today's
+    demo ranks solutions, not irritants; one seeded by an older version offered
     supports only)."""
     rng = random.Random(2019)  # the same demo every time
     ballots: list[tuple[object, datetime]] = []
@@ -98,7 +102,8 @@ async def _votes(run: DemoSteps, start: datetime, allowed: set[str]) -> int:
             draw, item = rng.random(), irritant_id(n)
             choice = "agree" if draw < agree else (
                 "disagree" if draw < agree + disagree else "neutral")
-            quals = ("prioritaire",) if choice == "agree" and agree > 0.7 else ()
+            quals = ("prioritaire",) if choice == "agree" and agree > 0.7 else (
+                ("a_preciser",) if choice == "neutral" else ())
             ballots.append((CastBallot(item, who, "agree", choice, quals), at))
             if choice == "agree":
                 agreed.append((agree + rng.random() * 0.3, item))
@@ -106,8 +111,31 @@ async def _votes(run: DemoSteps, start: datetime, allowed: set[str]) -> int:
         ballots += [(CastBallot(item, who, "support", "support"), at) for item in top[:2]]
         if top:
             ballots.append((CastRanking(BIKE_ID, who, tuple(top)), at))
+    return await _cast_missing(run, VOTE_PHASE, ballots, allowed)
+
+
+async def _solution_votes(run: DemoSteps, phase: dict[str, Any] | None, now: datetime) -> int:
+    """The first voters rank their three preferred approved solutions and support
+    the first, since the vote on solutions opened (a demo seeded by an older
+    version has it in the future: nothing to write then)."""
+    if phase is None or parse_iso(phase["starts_at"]) > now:
+        return 0
+    rng = random.Random(2027)
+    approved = [solution_id(n) for n in range(len(SOLUTIONS) - 1)]
+    start = parse_iso(phase["starts_at"])
+    ballots: list[tuple[object, datetime]] = []
+    for v in range(VOTERS // 2):
+        who, at = voter(v), min(start + timedelta(minutes=40 * v + 5), now)
+        top = rng.sample(approved, 3)
+        ballots += [(CastRanking(BIKE_ID, who, tuple(top)), at),
+                    (CastBallot(top[0], who, "support", "support"), at)]
+    return await _cast_missing(run, SOLUTIONS_VOTE_PHASE, ballots, set(phase["actions"]))
+
+
+async def _cast_missing(run: DemoSteps, phase_id: str, ballots: list[tuple[object, datetime]],
+                        allowed: set[str]) -> int:
     missing = [(cmd, at) for cmd, at in ballots if _action(cmd) in allowed
-               and not await _cast_already(run, cmd)]
+               and not await _cast_already(run, phase_id, cmd)]
     for i in range(0, len(missing), CONCURRENCY):
         await asyncio.gather(*(_cast(run, cmd, at) for cmd, at in missing[i:i + CONCURRENCY]))
     return len(missing)
@@ -117,13 +145,13 @@ async def _cast(run: DemoSteps, command: object, at: datetime) -> Any:
     return await run.eventually(lambda: run.handle(command, at))
 
 
-async def _cast_already(run: DemoSteps, cmd: object) -> bool:
+async def _cast_already(run: DemoSteps, phase_id: str, cmd: object) -> bool:
     if isinstance(cmd, CastBallot):
-        stream = vote_model.ballot_stream(VOTE_PHASE, cmd.ballot_kind, cmd.item_id,
+        stream = vote_model.ballot_stream(phase_id, cmd.ballot_kind, cmd.item_id,
                                           cmd.participant.participant_id)
     else:
         assert isinstance(cmd, CastRanking)
-        stream = vote_model.ranking_stream(VOTE_PHASE, cmd.participant.participant_id)
+        stream = vote_model.ranking_stream(phase_id, cmd.participant.participant_id)
     return await run.container.log.stream_version(stream) > 0
 
 

@@ -5,9 +5,11 @@ A participant is served N items to vote on. A share of them (`new_share`) are
 item reaches a minimum of votes whatever its arrival time. The rest are *tested*
 items chosen by Thompson sampling: one draw per item from Beta(agree + 1,
 disagree + 1), highest draws first, so items that please are shown more while
-uncertain ones keep a chance. Never two items of the same author in one sequence,
-never an item the participant already voted on. Pure: the caller passes counts
-and a numpy Generator.
+uncertain ones keep a chance. Two items of the same author in one sequence only
+when no other author's item is left to fill it (a rule that dropped them instead
+hid every item but one of a prolific author, or of an organiser who deposited a
+phase's items himself, for ever: ADR 0062); never an item the participant already
+voted on. Pure: the caller passes counts and a numpy Generator.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ def vote_sequence(items: Sequence[Candidate], voted: Collection[str], *, size: i
     want_new = round(size * new_share)
     chosen: list[str] = []
     authors: set[str] = set()
+    held: list[Candidate] = []  # skipped for their author: they fill what is left
     sources: list[Iterator[Candidate] | None] = [iter(fresh), iter(tested)]
     quotas = [want_new, size - want_new]
     while len(chosen) < size and any(s is not None for s in sources):
@@ -50,11 +53,22 @@ def vote_sequence(items: Sequence[Candidate], voted: Collection[str], *, size: i
             source = sources[k]
             if source is None or (quotas[k] <= 0 and sources[1 - k] is not None):
                 continue
-            pick = next((c for c in source if c.author_id not in authors), None)
+            pick = _next_new_author(source, authors, held)
             if pick is None:
                 sources[k] = None  # exhausted: the other kind fills the sequence
                 continue
             chosen.append(pick.item_id)
             authors.add(pick.author_id)
             quotas[k] -= 1
-    return chosen
+    return chosen + [c.item_id for c in held[:size - len(chosen)]]
+
+
+def _next_new_author(source: Iterator[Candidate], authors: set[str],
+                     held: list[Candidate]) -> Candidate | None:
+    """The next candidate by an author not yet in the sequence; the ones passed
+    over are kept in `held`, not dropped."""
+    for c in source:
+        if c.author_id not in authors:
+            return c
+        held.append(c)
+    return None

@@ -56,6 +56,7 @@ async def cast_ballot(cmd: CastBallot, *, log: EventLog, store: ReadStore, clock
     consultation = await consultations.consultation(store, item.consultation_id)
     phase = await _open_phase(log, consultation, cmd.participant, model.KINDS[kind],
                               clock.now())
+    model.check_in_phase(item, phase, consultation)
     pid = cmd.participant.participant_id
     stream = model.ballot_stream(phase["phase_id"], kind, item.item_id, pid)
 
@@ -68,7 +69,7 @@ async def cast_ballot(cmd: CastBallot, *, log: EventLog, store: ReadStore, clock
                                  current["version"] if current else 0)
         if kind == "support" and not recorded.duplicate:
             await _check_threshold(log, store, clock, meta, event.consultation_id,
-                                   phase["phase_id"], item.item_id, pid, recorded)
+                                   phase, item.item_id, pid, recorded)
         return {"status": "unchanged" if recorded.duplicate else "recorded",
                 "choice": cmd.choice}
 
@@ -110,10 +111,10 @@ async def cast_ranking(cmd: CastRanking, *, log: EventLog, store: ReadStore, clo
                        vote_options: VoteOptions | None = None) -> dict[str, Any]:
     consultation = await consultations.consultation(store, cmd.consultation_id)
     phase = await _open_phase(log, consultation, cmd.participant, "vote_ranking", clock.now())
-    settings = await store.get(SETTINGS, ALL, cmd.consultation_id) or model.DEFAULT_SETTINGS
+    method = model.method_of(phase, await store.get(SETTINGS, ALL, cmd.consultation_id))
     source = items or StorePublishedItems(store)
     found = {i: await source.get(i) for i in cmd.items}
-    model.check_ranking(cmd, found, int(settings["ranking_max"]))
+    model.check_ranking(cmd, found, int(method["ranking_max"]), phase, consultation)
     pid = cmd.participant.participant_id
     stream = model.ranking_stream(phase["phase_id"], pid)
 
@@ -203,13 +204,15 @@ async def _deciding(log: EventLog, stream: str,
 
 
 async def _check_threshold(log: EventLog, store: ReadStore, clock: Clock, meta: Meta,
-                           consultation_id: str, phase_id: str, item_id: str, pid: str,
+                           consultation_id: str, phase: Doc, item_id: str, pid: str,
                            recorded: Recorded) -> None:
     """Emit SupportThresholdReached once per (phase, item): the stream key makes it
     once even when several supports cross the threshold at the same moment. The
-    count is the projected tally plus this support if not projected yet."""
-    settings = await store.get(SETTINGS, ALL, consultation_id) or model.DEFAULT_SETTINGS
-    threshold = int(settings["support_threshold"])
+    count is the projected tally plus this support if not projected yet. The
+    threshold is the phase's (ADR 0062)."""
+    phase_id = phase["phase_id"]
+    settings = await store.get(SETTINGS, ALL, consultation_id)
+    threshold = int(model.method_of(phase, settings)["support_threshold"])
     tally = await store.get(TALLIES, tally_partition(consultation_id, phase_id), item_id)
     ballot = await store.get(BALLOTS, pid, model.ballot_key(phase_id, "support", item_id))
     supports = tally["support"]["total"] if tally else 0

@@ -2,7 +2,7 @@
 proposals and arguments of the deposit service, shown by moderation.
 
 A small port, so the vote service depends on what it needs (is the item shown,
-who wrote it, in which consultation, when) and not on the deposit/moderation
+who wrote it, in which consultation and phase, when) and not on the deposit/moderation
 read models' layout: `StorePublishedItems` is the only place that knows them.
 """
 
@@ -24,6 +24,7 @@ class PublishedItem:
     author_id: str
     created_at: str  # ISO 8601 UTC, sorts chronologically
     status: str = PUBLISHED
+    phase_id: str = ""  # the phase it was deposited in ("" before 2026-12-05: see created_at)
 
 
 class PublishedItems(ABC):
@@ -74,7 +75,7 @@ class StorePublishedItems(PublishedItems):
         else:
             status = PUBLISHED if _shows(state) else HIDDEN
         return PublishedItem(item_id, doc["consultation_id"], doc["author_id"],
-                             doc["submitted_at"], status)
+                             doc["submitted_at"], status, doc.get("phase_id", ""))
 
     async def in_consultation(self, consultation_id: str) -> list[PublishedItem]:
         out: list[PublishedItem] = []
@@ -85,7 +86,8 @@ class StorePublishedItems(PublishedItems):
             ids = [key for key, _ in rows]
             docs = await self.store.get_many(_CONTRIBUTIONS, "all", ids) if ids else {}
             out += [PublishedItem(i, consultation_id, docs[i]["author_id"],
-                                  docs[i]["submitted_at"]) for i in ids if i in docs]
+                                  docs[i]["submitted_at"], phase_id=docs[i].get("phase_id", ""))
+                    for i in ids if i in docs]
             if len(rows) < _PAGE:
                 return out
             after = rows[-1][0]

@@ -10,12 +10,13 @@ event and the log keeps one (its idempotence by event id).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import orjson
 
+from services.consultation import queries as consultations
 from services.consultation.queries import ACTIONS, current_phase, phase_status
 from services.core.envelope import Envelope
 from services.core.errors import DomainError, NotFound
@@ -31,9 +32,7 @@ Doc = Mapping[str, Any]
 KINDS = {"support": "vote_support", "agree": "vote_agree"}  # ballot kind -> phase action
 PHASE_ACTIONS = frozenset(KINDS.values()) | {"vote_ranking"}  # a phase with one is a vote
 CHOICES = {"support": ("support",), "agree": ("agree", "disagree", "neutral")}
-QUALIFICATIONS = {"coup_de_coeur": "coup de cœur", "realiste": "réaliste",
-                  "impossible": "impossible", "prioritaire": "prioritaire",
-                  "a_preciser": "à préciser"}
+QUALIFICATIONS = consultations.QUALIFICATIONS  # the vocabulary; each phase picks its own
 QUALIFICATIONS_MAX = 3
 DEFAULT_SETTINGS: dict[str, Any] = {"support_threshold": 100, "ranking_max": 5,
                                     "new_share": 0.5}
@@ -97,13 +96,58 @@ def deterministic_id(stream: str, version: int, data: Mapping[str, Any]) -> str:
     return uuid7_shaped(hashlib.sha256(b"%s:%d:%s" % (stream.encode(), version, body)).digest())
 
 
+def started_vote_phases(consultation: Doc | None, now: datetime) -> list[dict[str, Any]]:
+    """The phases allowing a vote that have started, open or closed, in their
+    order: each has its results (one tab each on the results page)."""
+    return [p for p in (consultation or {}).get("phases", [])
+            if PHASE_ACTIONS & set(p.get("actions", ())) and phase_status(p, now) != "upcoming"]
+
+
 def latest_vote_phase(consultation: Doc | None, now: datetime) -> dict[str, Any] | None:
     """The latest started phase allowing a vote, open or closed: what the vote
-    pages (sequence, ranking, results) are about."""
-    started = [p for p in (consultation or {}).get("phases", [])
-               if PHASE_ACTIONS & set(p.get("actions", ()))
-               and phase_status(p, now) != "upcoming"]
-    return max(started, key=lambda p: parse_iso(p["starts_at"]), default=None)
+    pages (sequence, ranking) are about."""
+    return max(started_vote_phases(consultation, now),
+               key=lambda p: parse_iso(p["starts_at"]), default=None)
+
+
+def method_of(phase: Doc, settings: Doc | None = None) -> dict[str, Any]:
+    """The phase's vote method (ADR 0062). A phase scheduled before methods
+    existed keeps the consultation-wide settings (`vote_settings`) it was run with
+    for its support threshold and ranking length."""
+    method = consultations.vote_method(dict(phase))
+    if "vote" not in phase:
+        fallback = settings or DEFAULT_SETTINGS
+        method.update(support_threshold=int(fallback["support_threshold"]),
+                      ranking_max=int(fallback["ranking_max"]))
+    return method
+
+
+def phase_items(phase: Doc, consultation: Doc | None) -> Callable[[PublishedItem], bool]:
+    """Whether an item is one this phase puts to the vote (deposited in one of its
+    sources): by the phase the deposit recorded; an older item (none recorded) by
+    the source phases' dates holding its instant. Built once per page or command."""
+    sources = set(consultations.vote_method(dict(phase))["sources"])
+    if not sources:
+        return lambda item: True
+    windows = consultations.source_windows(dict(phase), (consultation or {}).get("phases", []))
+
+    def belongs(item: PublishedItem) -> bool:
+        if item.phase_id:
+            return item.phase_id in sources
+        return consultations.deposited_in(item.created_at, windows)
+    return belongs
+
+
+def in_phase(item: PublishedItem, phase: Doc, consultation: Doc | None) -> bool:
+    return phase_items(phase, consultation)(item)
+
+
+def check_in_phase(item: PublishedItem, phase: Doc, consultation: Doc | None,
+                   field: str = "item_id") -> None:
+    if not in_phase(item, phase, consultation):
+        raise DomainError("item_not_in_phase",
+                          f"Cette proposition n'est pas soumise au vote dans la phase "
+                          f"« {phase['title']} ».", field=field)
 
 
 def is_open(phase: dict[str, Any] | None, now: datetime) -> bool:
@@ -128,7 +172,8 @@ def open_vote_phase(consultation: Doc | None, participant: ParticipantContext, a
         raise DomainError("phase_closed",
                           f"Il n'est pas possible de {ACTIONS[action]} en ce moment : "
                           "la phase de vote qui le permet n'est pas ouverte.", field="phase")
-    require_level(participant, consultation.get("identity_level", "anonymous"),
+    level = consultations.vote_method(phase)["identity_level"]
+    require_level(participant, level or consultation.get("identity_level", "anonymous"),
                   str(consultation.get("id", "")))
     return phase
 
@@ -160,7 +205,7 @@ def decide_ballot(cmd: CastBallot, current: Doc | None, phase: Doc,
         allowed = ", ".join(f"« {c} »" for c in CHOICES[kind])
         raise DomainError("invalid_choice", f"Choix de vote invalide : attendu {allowed}.",
                           field="choice")
-    quals = _qualifications(cmd.qualifications, kind)
+    quals = _qualifications(cmd.qualifications, kind, method_of(phase)["qualifications"])
     if current is not None and current["choice"] == cmd.choice \
             and sorted(current["qualifications"]) == quals:
         return None
@@ -187,7 +232,7 @@ def decide_withdrawal(kind: str, current: Doc | None, phase: Doc, item: Publishe
 
 
 def check_ranking(cmd: CastRanking, items: Mapping[str, PublishedItem | None],
-                  ranking_max: int) -> None:
+                  ranking_max: int, phase: Doc, consultation: Doc | None) -> None:
     if len(set(cmd.items)) != len(cmd.items):
         raise DomainError("ranking_duplicates",
                           "Un classement ne peut pas citer deux fois la même proposition.",
@@ -201,6 +246,7 @@ def check_ranking(cmd: CastRanking, items: Mapping[str, PublishedItem | None],
         if item.consultation_id != cmd.consultation_id:
             raise DomainError("unknown_item", "Cette proposition n'appartient pas à cette "
                               "consultation.", field=f"items.{i}")
+        check_in_phase(item, phase, consultation, field=f"items.{i}")
 
 
 def decide_ranking(cmd: CastRanking, current: Doc | None, phase: Doc) -> RankingCast | None:
@@ -243,7 +289,7 @@ def check_kind(kind: str) -> str:
     return kind
 
 
-def _qualifications(values: tuple[str, ...], kind: str) -> list[str]:
+def _qualifications(values: tuple[str, ...], kind: str, offered: Sequence[str]) -> list[str]:
     if values and kind == "support":
         raise DomainError("invalid_qualification",
                           "Un soutien ne porte pas de qualification.", field="qualifications")
@@ -252,8 +298,11 @@ def _qualifications(values: tuple[str, ...], kind: str) -> list[str]:
                           f"Au plus {QUALIFICATIONS_MAX} qualifications, chacune une seule "
                           "fois.", field="qualifications")
     for q in values:
-        if q not in QUALIFICATIONS:
-            known = ", ".join(f"« {v} »" for v in QUALIFICATIONS.values())
+        if q not in offered:
+            if not offered:
+                raise DomainError("invalid_qualification", "Cette phase de vote ne propose "
+                                  "pas de qualification.", field="qualifications")
+            known = ", ".join(f"« {QUALIFICATIONS[v]} »" for v in offered)
             raise DomainError("invalid_qualification",
                               f"Qualification inconnue : choisissez parmi {known}.",
                               field="qualifications")

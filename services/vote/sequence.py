@@ -1,6 +1,7 @@
 """The vote sequence served to one participant: the read side of fair exposure
-(exposure.py is the pure choice). Reads published items, the phase's tallies,
-the participant's ballots and the per-consultation `new_share` setting."""
+(exposure.py is the pure choice). Reads the published items deposited in the
+phase's source phases, the phase's tallies, the participant's ballots and the
+per-consultation `new_share` setting."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from services.store.port import ReadStore
+from services.store.port import Doc, ReadStore
 from services.vote import model
 from services.vote.exposure import Candidate, vote_sequence
 from services.vote.items import PublishedItems, StorePublishedItems
@@ -18,10 +19,15 @@ TESTED_AFTER = 10  # votes before an item leaves the "new" pool
 SIZE_MAX = 50
 
 
-async def sequence_for(store: ReadStore, consultation_id: str, phase_id: str,
+async def sequence_for(store: ReadStore, consultation: Doc, phase: Doc,
                        participant_id: str, *, size: int, rng: np.random.Generator,
                        items: PublishedItems | None = None) -> list[str]:
-    published = await (items or StorePublishedItems(store)).in_consultation(consultation_id)
+    """Up to `size` items of the phase (deposited in its source phases, ADR 0062)
+    for this participant."""
+    consultation_id, phase_id = str(consultation["id"]), str(phase["phase_id"])
+    belongs = model.phase_items(phase, consultation)
+    published = [i for i in await (items or StorePublishedItems(store)).in_consultation(
+        consultation_id) if belongs(i)]
     ids = [i.item_id for i in published]
     tallies = await store.get_many(TALLIES, tally_partition(consultation_id, phase_id), ids)
     keys = [model.ballot_key(phase_id, "agree", i) for i in ids]

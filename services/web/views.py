@@ -36,7 +36,7 @@ def _now() -> datetime:
 
 
 def decorate(doc: Doc, now: datetime) -> Doc:
-    phases = ph.with_status(doc.get("phases") or [], now)
+    phases = _with_sources(ph.with_status(doc.get("phases") or [], now))
     current = ph.current_phase(phases, now)
     open_now = ph.open_actions(phases, now)
     voted_in = [p for p in phases if p["status"] != "upcoming"
@@ -50,6 +50,14 @@ def decorate(doc: Doc, now: datetime) -> Doc:
             "vote": {"started": bool(voted_in),
                      "items_open": bool({"vote_support", "vote_agree"} & set(open_now)),
                      "ranking_open": "vote_ranking" in open_now}}
+
+
+def _with_sources(phases: list[Doc]) -> list[Doc]:
+    """Each vote phase with the titles of the deposit phases whose items it puts
+    to the vote (ADR 0062), for the calendar."""
+    titles = {p["phase_id"]: p["title"] for p in phases}
+    return [{**p, "votes_on": [titles[s] for s in ph.vote_method(p)["sources"] if s in titles]}
+            if p.get("vote") else p for p in phases]
 
 
 async def consultation_or_404(store: ReadStore, consultation_id: str, *,

@@ -49,6 +49,7 @@ try {
   const cid = admin.split("/").pop();
 
   await page.goto(`${admin}/phases`);
+  await axe("phases form (actions and vote method per phase)");
   const phases = [["information", "S'informer", -10, -2], ["questionnaire", "Répondre au questionnaire", -1, 20],
                   ["synthesis", "Synthèse", 21, 30]];
   for (const [i, [kind, title, from, to]] of phases.entries()) {

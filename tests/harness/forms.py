@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from html.parser import HTMLParser
 
 import httpx
 
@@ -61,3 +62,65 @@ async def follow_link(client: httpx.AsyncClient, token: str) -> httpx.Response:
         return page
     return await client.post("/connexion/lien",
                              data={"csrf_token": csrf_of(page.text), "jeton": token})
+
+
+class _ShownForm(HTMLParser):
+    """The fields a browser would send for the POST form to `action`, as shown."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__()
+        self.action = action
+        self.fields: list[tuple[str, str]] = []
+        self._in_form = self._done = False
+        self._select: str | None = None
+        self._first_option: str | None = None
+        self._selected = False
+        self._textarea: str | None = None
+        self._text = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form" and a.get("method", "").lower() == "post" \
+                and a.get("action") == self.action and not self._done:
+            self._in_form = True
+        if not self._in_form:
+            return
+        name = a.get("name")
+        if tag == "input" and name:
+            if a.get("type") in ("checkbox", "radio") and "checked" not in a:
+                return
+            if a.get("type") not in ("submit", "button"):
+                self.fields.append((name, a.get("value", "")))
+        elif tag == "select" and name:
+            self._select, self._first_option, self._selected = name, None, False
+        elif tag == "option" and self._select is not None:
+            if self._first_option is None:
+                self._first_option = a.get("value", "")
+            if "selected" in a:
+                self.fields.append((self._select, a.get("value", "")))
+                self._selected = True
+        elif tag == "textarea" and name:
+            self._textarea, self._text = name, ""
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self._text += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select" and self._select is not None:
+            if not self._selected and self._first_option is not None:
+                self.fields.append((self._select, self._first_option))
+            self._select = None
+        elif tag == "textarea" and self._textarea is not None:
+            self.fields.append((self._textarea, self._text))
+            self._textarea = None
+        elif tag == "form" and self._in_form:
+            self._in_form, self._done = False, True
+
+
+def shown_fields(html: str, action: str) -> list[tuple[str, str]]:
+    """What submitting the page's POST form to `action` unchanged sends (checked
+    boxes, selected options, every value as shown), CSRF token included."""
+    parser = _ShownForm(action)
+    parser.feed(html)
+    return parser.fields

@@ -16,6 +16,7 @@ from services.runtime.demo import seed_demo
 from services.runtime.demo_participation import (
     IRRITANTS,
     SOLUTIONS,
+    SOLUTIONS_VOTE_PHASE,
     VOTE_PHASE,
     irritant_id,
     seed_participation,
@@ -58,8 +59,13 @@ async def test_the_demo_has_a_frozen_vote_a_queue_and_is_seeded_once(tmp_path: P
         assert set(top) == {irritant_id(n) for n in range(RETAINED)}, agree
         levels = {level for t in tallies.values() for level in t["agree"]["by_level"]}
         assert levels == {"anonymous", "email"}
-        assert rankings["ballots"] > 0 and sum(t["support"]["total"]
-                                               for t in tallies.values()) > 0
+        assert sum(t["support"]["total"] for t in tallies.values()) > 0
+        assert sum(sum(t["qualifications"].values()) for t in tallies.values()) > 0
+        # the vote on solutions (open now) ranks solutions only
+        solutions, ranked = await recount_phase(container.log, BIKE_ID, SOLUTIONS_VOTE_PHASE)
+        assert ranked["ballots"] > 0
+        assert set(ranked["borda"]) | set(solutions) <= {
+            solution_id(n) for n in range(len(SOLUTIONS))}
 
         items = StorePublishedItems(container.store)
         shown = [i for i in await items.in_consultation(BIKE_ID) if i.status == PUBLISHED]

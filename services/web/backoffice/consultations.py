@@ -1,4 +1,5 @@
-"""Back office: consultations (create, edit, preview, publish) and their phases."""
+"""Back office: consultations (create, edit, preview, publish) and their phases
+(each with its actions and, for a vote phase, its method: phase_method.py)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from services.consultation import commands as cc
-from services.consultation.phases import KINDS
+from services.consultation.phases import KINDS, VOTE_ACTIONS
 from services.core.ids import new_id
 from services.core.values import iso, parse_iso
 from services.identity.queries import consultations_with_role
 from services.vote import model as vote_model
 from services.web import views
+from services.web.backoffice import phase_method as method_form
 from services.web.backoffice.guard import BACK_OFFICE
 from services.web.deps import Web, WebDep
 from services.web.forms import FormError, admin_page, checked_form, require_organiser, submit, text
@@ -75,8 +77,8 @@ def _phase_rows(form: FormData | None, phases: list[dict[str, Any]]) -> int:
 
 def _row_field(field: str, rows: list[int]) -> str:
     """The domain names `phases.<index in the command>.<field>`; the organiser sees
-    rows, some of them blank: point at the row."""
-    parts = field.split(".")
+    rows, some of them blank: point at the row (a checkbox's group for a list)."""
+    parts = method_form.list_field(field).split(".")
     if len(parts) >= 2 and parts[0] == "phases" and parts[1].isdigit() \
             and int(parts[1]) < len(rows):
         parts[1] = str(rows[int(parts[1])])
@@ -85,15 +87,25 @@ def _row_field(field: str, rows: list[int]) -> str:
 
 def phases_context(doc: dict[str, Any], form: FormData | None) -> dict[str, Any]:
     phases = doc.get("phases", [])
+    rows = _phase_rows(form, phases)
     values: dict[str, str] = {}
-    for i, ph in enumerate(phases):
+    checked: dict[str, list[str]] = {}
+    for i in range(rows):
+        ph = phases[i] if i < len(phases) else None
+        method_values, method_checked = method_form.saved_values(f"phases.{i}", ph)
+        values.update(method_values)
+        checked.update(method_checked)
+        if ph is None:
+            continue
         values.update({f"phases.{i}.kind": ph["kind"], f"phases.{i}.title": ph["title"],
                        f"phases.{i}.phase_id": ph["phase_id"],
                        f"phases.{i}.description": ph.get("description", ""),
                        f"phases.{i}.starts_at": to_local_input(ph["starts_at"]),
                        f"phases.{i}.ends_at": to_local_input(ph["ends_at"])})
-    return {"c": doc, "values": values, "rows": _phase_rows(form, phases),
-            "kinds": list(KINDS.items())}
+    if form is not None:
+        checked = method_form.typed_checks(form, rows)
+    return {"c": doc, "values": values, "rows": rows, "checked": checked,
+            "kinds": list(KINDS.items()), **method_form.form_choices(doc)}
 
 
 def _phase_specs(form: FormData, rows: list[int]) -> list[cc.PhaseSpec]:
@@ -107,12 +119,15 @@ def _phase_specs(form: FormData, rows: list[int]) -> list[cc.PhaseSpec]:
                 or text(form, f"{at}.description")):
             continue
         rows.append(row)
+        kind, actions = text(form, f"{at}.kind"), method_form.actions_of(form, at)
+        votes = kind == "vote" or bool(set(actions or ()) & set(VOTE_ACTIONS))
         specs.append(cc.PhaseSpec(
             phase_id=text(form, f"{at}.phase_id") or new_id(),
-            kind=text(form, f"{at}.kind"), title=title,
+            kind=kind, title=title,
             description=text(form, f"{at}.description"),
             starts_at=parse_local(text(form, f"{at}.starts_at"), f"{at}.starts_at"),
-            ends_at=parse_local(text(form, f"{at}.ends_at"), f"{at}.ends_at")))
+            ends_at=parse_local(text(form, f"{at}.ends_at"), f"{at}.ends_at"),
+            actions=actions, vote=method_form.method_of(form, at) if votes else None))
     return specs
 
 

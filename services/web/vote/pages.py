@@ -20,7 +20,14 @@ from services.core.participants import ParticipantContext
 from services.store.port import ReadStore
 from services.vote import model
 from services.vote.commands import CastBallot, WithdrawBallot
-from services.vote.projections import BALLOTS, FROZEN, RANKINGS, TALLIES, tally_partition
+from services.vote.projections import (
+    BALLOTS,
+    FROZEN,
+    RANKINGS,
+    SETTINGS,
+    TALLIES,
+    tally_partition,
+)
 from services.vote.recount import compare
 from services.vote.sequence import sequence_for
 from services.web.authz import PARTICIPANT_FORM
@@ -54,7 +61,7 @@ async def sequence(store: ReadStore, cid: str, who: ParticipantContext, size: in
     phase = model.vote_phase_open(consultation, datetime.now(UTC))
     if phase is None:  # nothing to vote on once the phase is closed
         return []
-    return await sequence_for(store, cid, phase["phase_id"], who.participant_id, size=size,
+    return await sequence_for(store, consultation, phase, who.participant_id, size=size,
                               rng=np.random.default_rng())
 
 
@@ -67,9 +74,17 @@ async def sequence_page(cid: str, request: Request, web: WebDep) -> Response:
     ids = await sequence(web.store, cid, who, SEQUENCE_SIZE)
     phase = model.vote_phase_open(consultation, datetime.now(UTC))
     actions = set(phase.get("actions") or ()) if phase else set()
+    method: dict[str, Any] = {"qualifications": [], "support_threshold": 0}
+    if phase is not None:
+        method = model.method_of(phase, await web.store.get(SETTINGS, "all", cid))
+    supports: dict[str, int] = {}
+    if phase is not None and model.KINDS["support"] in actions and ids:
+        found = await web.store.get_many(TALLIES, tally_partition(cid, phase["phase_id"]), ids)
+        supports = {i: t["support"]["total"] for i, t in found.items()}
     return admin_page(web, request, "vote/sequence.html", {
         "consultation": consultation, "items": ids, "titles": await titles(web.store, ids),
-        "qualifications": model.QUALIFICATIONS, "phase": phase,
+        "qualifications": {q: model.QUALIFICATIONS[q] for q in method["qualifications"]},
+        "phase": phase, "threshold": method["support_threshold"], "supports": supports,
         "agree": model.KINDS["agree"] in actions,
         "support": model.KINDS["support"] in actions,
         "ranking": "vote_ranking" in actions})
@@ -124,22 +139,42 @@ async def my_votes(request: Request, web: WebDep) -> Response:
 
 
 @router.get("/vote/{cid}/resultats")
-async def results(cid: str, request: Request, web: WebDep) -> Response:
+async def results(cid: str, request: Request, web: WebDep,
+                  phase: str = Query("", max_length=100)) -> Response:
+    """Every started vote phase's results, one tab each (ADR 0062); `phase`
+    selects the tab shown first (the latest by default, and without JavaScript
+    the only one shown)."""
     store = web.store
     consultation = await consultation_or_404(store, cid, published=True)
     now = datetime.now(UTC)  # phases are authoritative on the server clock
-    phase = model.latest_vote_phase(consultation, now)
-    frozen, tallies, ranking = None, [], None
-    if phase is not None:
-        frozen = await store.get(FROZEN, cid, phase["phase_id"])
-        if frozen is not None:
-            tallies = [frozen["tallies"][k] for k in sorted(frozen["tallies"])]
-            ranking = frozen["rankings"]
-        else:
-            tallies = [d for _, d in await store.list(
-                TALLIES, tally_partition(cid, phase["phase_id"]), limit=200)]
-            ranking = await store.get(RANKINGS, cid, phase["phase_id"])
-    ranked = ranking_rows(ranking)
+    settings = await store.get(SETTINGS, "all", cid)
+    tabs = [await phase_results(store, cid, p, now, settings)
+            for p in model.started_vote_phases(consultation, now)]
+    ids = [row["item_id"] for tab in tabs for row in tab["rows"] + tab["ranked"]]
+    docs = await contributions(store, ids)
+    # Proposals have a public page; arguments are read on their proposal's.
+    links = {i: f"/consultations/{consultation['slug']}/propositions/{i}"
+             for i, d in docs.items() if d.get("kind") == "proposal"}
+    latest = model.latest_vote_phase(consultation, now)
+    selected = next((t["phase"]["phase_id"] for t in tabs if t["phase"]["phase_id"] == phase),
+                    latest["phase_id"] if latest else "")
+    return public_page(request, web.env, "vote/results.html", {
+        "consultation": consultation, "tabs": tabs, "selected": selected,
+        "titles": titles_of(docs), "links": links,
+        "qualification_labels": model.QUALIFICATIONS})
+
+
+async def phase_results(store: ReadStore, cid: str, phase: dict[str, Any], now: datetime,
+                        settings: dict[str, Any] | None) -> dict[str, Any]:
+    """One phase's results: frozen once closed and recounted, live before."""
+    frozen = await store.get(FROZEN, cid, phase["phase_id"])
+    if frozen is not None:
+        tallies = [frozen["tallies"][k] for k in sorted(frozen["tallies"])]
+        ranking = frozen["rankings"]
+    else:
+        tallies = [d for _, d in await store.list(
+            TALLIES, tally_partition(cid, phase["phase_id"]), limit=200)]
+        ranking = await store.get(RANKINGS, cid, phase["phase_id"])
     levels: dict[str, int] = {}
     rows = []
     for t in tallies:
@@ -151,17 +186,16 @@ async def results(cid: str, request: Request, web: WebDep) -> Response:
         rows.append({"item_id": t["item_id"], "agree": a["agree"],
                      "disagree": a["disagree"], "neutral": a["neutral"],
                      "support": t["support"]["total"],
+                     "qualifications": sorted(t.get("qualifications", {}).items(),
+                                              key=lambda kv: -kv[1]),
                      "chart": agree_bar(a["agree"], a["disagree"], a["neutral"])})
-    docs = await contributions(store, [row["item_id"] for row in rows]
-                               + [row["item_id"] for row in ranked])
-    # Proposals have a public page; arguments are read on their proposal's.
-    links = {i: f"/consultations/{consultation['slug']}/propositions/{i}"
-             for i, d in docs.items() if d.get("kind") == "proposal"}
-    return public_page(request, web.env, "vote/results.html", {
-        "consultation": consultation, "phase": phase, "frozen": frozen is not None,
-        "closed": phase is not None and not model.is_open(phase, now),
-        "rows": rows, "ranked": ranked, "ballots": (ranking or {}).get("ballots", 0),
-        "titles": titles_of(docs), "links": links, "levels": shares(levels)})
+    actions = set(phase.get("actions") or ())
+    return {"phase": phase, "frozen": frozen is not None,
+            "closed": not model.is_open(phase, now), "rows": rows,
+            "ranked": ranking_rows(ranking), "ballots": (ranking or {}).get("ballots", 0),
+            "levels": shares(levels), "agree": model.KINDS["agree"] in actions,
+            "support": model.KINDS["support"] in actions,
+            "threshold": model.method_of(phase, settings)["support_threshold"]}
 
 
 @router.get("/methodologie/vote")

@@ -1,5 +1,5 @@
 """The ranking form (French, DSFR, no JavaScript): a participant orders up to
-`ranking_max` published items with one drop-down list per rank, and sends the
+the phase's `ranking_max` of its published items with one drop-down list per rank, and sends the
 whole ranking at once; an empty form withdraws it. A refused ranking (the same
 item twice, too many, an item hidden or withdrawn meanwhile, the phase closed)
 comes back with the French reason and the participant's choices kept, nothing
@@ -42,9 +42,13 @@ async def ranking_page(web: Web, request: Request, cid: str, who: ParticipantCon
     consultation = await consultation_or_404(store, cid, published=True)
     now = datetime.now(UTC)  # phases are authoritative on the server clock
     phase = model.latest_vote_phase(consultation, now)
-    settings = await store.get(SETTINGS, "all", cid) or model.DEFAULT_SETTINGS
-    size = int(settings["ranking_max"])
-    items = (await StorePublishedItems(store).in_consultation(cid))[:CHOICES_MAX]
+    settings = await store.get(SETTINGS, "all", cid)
+    size = int(model.method_of(phase, settings)["ranking_max"]) if phase \
+        else int(model.DEFAULT_SETTINGS["ranking_max"])
+    # only the items this phase puts to the vote (deposited in its sources)
+    belongs = model.phase_items(phase, consultation) if phase else (lambda item: False)
+    items = [i for i in await StorePublishedItems(store).in_consultation(cid)
+             if belongs(i)][:CHOICES_MAX]
     docs = await store.get_many("deposit_contributions", "all",
                                 [i.item_id for i in items]) if items else {}
     options = [("", "— aucune —")] + [

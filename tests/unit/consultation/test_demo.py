@@ -19,7 +19,14 @@ async def test_seed_creates_two_published_consultations_with_open_phases(world: 
     assert sum(q["question_count"] for q in gd["questionnaires"]) == 94
     assert [p["kind"] for p in bike["phases"]] == ["deposit", "vote", "deposit", "vote",
                                                    "synthesis"]
-    assert current_phase(bike["phases"], NOW)["phase_id"] == "solutions"  # type: ignore[index]
+    assert current_phase(bike["phases"], NOW)["phase_id"] == "vote-solutions"  # type: ignore[index]
+    # each vote phase takes its own deposit phase's items, with its own kinds
+    votes = {p["phase_id"]: p for p in bike["phases"] if p["kind"] == "vote"}
+    assert votes["vote-irritants"]["vote"]["sources"] == ["irritants"]
+    assert "vote_agree" in votes["vote-irritants"]["actions"]
+    assert votes["vote-irritants"]["vote"]["qualifications"]
+    assert votes["vote-solutions"]["vote"]["sources"] == ["solutions"]
+    assert "vote_ranking" in votes["vote-solutions"]["actions"]
     assert current_phase(gd["phases"], NOW)["kind"] == "questionnaire"  # type: ignore[index]
     meetings = await world.store.list("meetings_by_consultation", GRAND_DEBAT_ID)
     assert len(meetings) == 4

@@ -9,7 +9,8 @@ from services.consultation import commands, content_commands
 from services.consultation.service import HANDLERS, PROJECTIONS
 
 PORTS = {"log", "clock", "meta", "store", "blobs", "max_bytes"}
-VALUE_TYPES = {"ThemeSpec", "PhaseSpec", "OptionSpec", "ConditionSpec", "QuestionSpec"}
+VALUE_TYPES = {"ThemeSpec", "PhaseSpec", "VoteMethodSpec", "OptionSpec", "ConditionSpec",
+               "QuestionSpec"}
 
 
 def _command_classes() -> set[type]:

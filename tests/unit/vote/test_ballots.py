@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
+from services.consultation.commands import VoteMethodSpec
 from services.core.errors import DomainError, NotFound
 from services.core.ids import new_id
-from services.vote.commands import CastBallot, CastRanking, ConfigureVote, WithdrawBallot
+from services.vote.commands import CastBallot, CastRanking, WithdrawBallot
+from services.vote.items import PublishedItem
 from services.vote.projections import BALLOTS, RANKINGS, TALLIES, THRESHOLDS, tally_partition
 from services.vote.recount import compare
 from vote.world import CID, VOTE_ENDS, World, voter
@@ -144,7 +146,7 @@ async def test_ranking_borda_and_first_choices_and_change(world: World) -> None:
 
 
 async def test_support_threshold_is_announced_once(world: World) -> None:
-    await world.handle(ConfigureVote(CID, support_threshold=3, ranking_max=5, new_share=0.5))
+    await world.schedule(VoteMethodSpec(support_threshold=3))
     for n in range(5):
         await world.handle(CastBallot("item-0", voter(f"p-{n}"), "support", "support"))
     reached = [e for e in await world.events() if e.type == "vote.SupportThresholdReached"]
@@ -173,3 +175,45 @@ async def test_late_events_do_not_change_a_closed_phase_result(world: World) -> 
     await world.project()
     assert await tally(world) == before
     assert await compare(world.log, world.store) == []
+
+
+async def test_a_phase_decides_with_its_own_method(world: World) -> None:
+    """ADR 0062: the phase's sources, qualifications, ranking length and identity
+    level, not the consultation's; every refusal stores nothing."""
+    await world.schedule(VoteMethodSpec(sources=("depot",), qualifications=("realiste",),
+                                        ranking_max=2, identity_level="email"))
+    anne = voter("p-anne", "email")
+    refusals = [
+        # item-0 was submitted before the deposit phase opened: not this phase's
+        (CastBallot("item-0", anne, "agree", "agree"), "item_not_in_phase"),
+        (CastBallot("item-1", anne, "agree", "agree", ("prioritaire",)),
+         "invalid_qualification"),
+        (CastRanking(CID, anne, ("item-1", "item-2", "item-3")), "ranking_too_long"),
+        (CastRanking(CID, anne, ("item-1", "item-0")), "item_not_in_phase"),
+        (CastBallot("item-1", voter("p-bob"), "agree", "agree"), "identity_level_too_low"),
+    ]
+    for command, code in refusals:
+        with pytest.raises(DomainError) as refused:
+            await world.handle(command)
+        assert refused.value.code == code, command
+    assert await world.events() == []
+    assert (await world.handle(CastBallot("item-1", anne, "agree", "agree", ("realiste",)))
+            )["status"] == "recorded"
+    assert (await world.handle(CastRanking(CID, anne, ("item-2", "item-1"))))["status"] \
+        == "recorded"
+
+
+async def test_an_item_belongs_to_the_phase_its_deposit_recorded(world: World) -> None:
+    """Re-dating a deposit phase does not move its items: the phase recorded at
+    deposit wins over the dates (which only place items deposited before it was)."""
+    await world.schedule(VoteMethodSpec(sources=("depot",)))
+    world.items.add(PublishedItem("early", CID, "author-9", "2026-11-01T10:00:00Z",
+                                  phase_id="depot"))
+    world.items.add(PublishedItem("other", CID, "author-9", "2026-11-25T10:00:00Z",
+                                  phase_id="questions"))
+    anne = voter("p-anne")
+    assert (await world.handle(CastBallot("early", anne, "agree", "agree")))["status"] \
+        == "recorded"
+    with pytest.raises(DomainError) as refused:
+        await world.handle(CastBallot("other", anne, "agree", "agree"))
+    assert refused.value.code == "item_not_in_phase"

@@ -63,3 +63,17 @@ def test_every_item_gets_k_votes_with_the_sequence_but_not_with_a_sorted_list() 
           f"votes-sorted list: min {sorted_list.min()} max {sorted_list.max()}")
     assert fair.min() >= K
     assert sorted_list.min() < K
+
+
+def test_one_author_s_items_fill_the_sequence_rather_than_vanish() -> None:
+    """An organiser who deposited a phase's items himself: every one is served (the
+    one-per-author rule used to serve the first and hide the others for ever)."""
+    items = [Candidate(f"s{n}", "organiser", f"2026-01-{n + 1:02d}") for n in range(4)]
+    items.append(Candidate("x", "someone", "2026-01-09"))
+    seq = vote_sequence(items, set(), size=10, new_share=0.5, tested_after=5,
+                        rng=np.random.default_rng(3))
+    assert sorted(seq) == ["s0", "s1", "s2", "s3", "x"]
+    assert seq[:2] == ["s0", "x"]  # distinct authors first, the others after
+    # a participant who skips the first item still reaches the others
+    assert set(vote_sequence(items, {"x"}, size=3, new_share=0.5, tested_after=5,
+                             rng=np.random.default_rng(3))) == {"s0", "s1", "s2"}

@@ -15,6 +15,7 @@ from services.consultation.commands import (
     PhaseSpec,
     PublishConsultation,
     SchedulePhases,
+    VoteMethodSpec,
 )
 from services.consultation.projections import CatalogueProjection
 from services.core.clock import FixedClock
@@ -30,6 +31,8 @@ from services.vote.settings import VoteOptions
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 VOTE_ENDS = NOW + timedelta(days=10)
+VOTE_STARTS = NOW - timedelta(days=1)
+DEPOSIT_STARTS = NOW - timedelta(days=10)
 CID = "c-budget"
 TOPICS = ("consultation.events", "vote.events")
 
@@ -49,12 +52,7 @@ class World:
         ports: dict[str, Any] = {"log": self.log, "clock": self.clock, "meta": self.meta}
         await ch.create_consultation(CreateConsultation(
             CID, "Budget participatif", "budget", identity_level=identity_level), **ports)
-        await ch.schedule_phases(SchedulePhases(CID, (
-            PhaseSpec("depot", "deposit", "Dépôt", NOW - timedelta(days=10),
-                      NOW - timedelta(days=1)),
-            PhaseSpec("vote", "vote", "Vote", NOW - timedelta(days=1), VOTE_ENDS,
-                      actions=("vote_support", "vote_agree", "vote_ranking")),
-        )), **ports)
+        await self.schedule()
         await ch.publish_consultation(PublishConsultation(CID), **ports)
         for n in range(6):
             self.items.add(PublishedItem(f"item-{n}", CID, f"author-{n % 3}",
@@ -65,6 +63,15 @@ class World:
                                      WITHDRAWN))
         await self.project()
         return self
+
+    async def schedule(self, method: VoteMethodSpec | None = None) -> None:
+        """The deposit phase, then the vote phase open now with `method`."""
+        await ch.schedule_phases(SchedulePhases(CID, (
+            PhaseSpec("depot", "deposit", "Dépôt", DEPOSIT_STARTS, VOTE_STARTS),
+            PhaseSpec("vote", "vote", "Vote", VOTE_STARTS, VOTE_ENDS,
+                      actions=("vote_support", "vote_agree", "vote_ranking"), vote=method),
+        )), log=self.log, clock=self.clock, meta=self.meta)
+        await self.project()
 
     async def handle(self, command: object, *, project: bool = True) -> Any:
         handler = HANDLERS[type(command)]
