@@ -20,6 +20,7 @@ class Statement:
     body: str
     moderated: int
     created_at_ms: int
+    is_meta: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,8 @@ class OpinionBook:
     facts: dict[str, Any] = field(default_factory=dict)
     statements: dict[str, Statement] = field(default_factory=dict)
     history: list[Opinion] = field(default_factory=list)
+    # participant -> their id in the imported source conversation (when imported)
+    source_numbers: dict[str, int] = field(default_factory=dict)
 
     def apply(self, event: Envelope) -> None:
         data = event.data
@@ -47,11 +50,17 @@ class OpinionBook:
             self.statements[data["statement_id"]] = Statement(
                 statement_id=data["statement_id"], number=data["number"],
                 author_id=data["author_id"], body=data["body"], moderated=data["moderated"],
-                created_at_ms=data["created_at_ms"])
+                created_at_ms=data["created_at_ms"], is_meta=data.get("is_meta", False))
+            self._number(data["author_id"], data.get("author_number", -1))
         elif event.type == "synthesis.OpinionRecorded":
             self.history.append(Opinion(
                 participant_id=data["participant_id"], statement_id=data["statement_id"],
                 opinion=data["opinion"], voted_at_ms=data["voted_at_ms"]))
+            self._number(data["participant_id"], data.get("participant_number", -1))
+
+    def _number(self, participant_id: str, number: int) -> None:
+        if number >= 0:
+            self.source_numbers.setdefault(participant_id, number)
 
     def ordered_history(self) -> list[Opinion]:
         """Votes in time order (stable: log order breaks ties)."""
