@@ -25,14 +25,6 @@ def planted_conversation(
     # Votes per participant: a Pareto tail, at least 1, at most every statement.
     counts = np.minimum(statements + meta,
                         np.maximum(1, (rng.pareto(1.2, participants) * 4).astype(int) + 1))
-    directory.mkdir(parents=True, exist_ok=True)
-    with (directory / "comments.csv").open("w", newline="") as f:
-        out = csv.writer(f)
-        out.writerow(["timestamp", "datetime", "comment-id", "author-id", "agrees",
-                      "disagrees", "moderated", "comment-body", "is-meta"])
-        for j in range(statements + meta):
-            out.writerow([1000 + j, "", j, 0, 0, 0, 1, f"Proposition {j}",
-                          "true" if j >= statements else "false"])
     rows: list[tuple[int, int, int, int]] = []
     t = 10_000
     for p in range(participants):
@@ -45,6 +37,18 @@ def planted_conversation(
                 vote = lean if draw < 0.85 else (0 if draw < 0.9 else -lean)
             t += 1
             rows.append((t, int(j), p, vote))
+    directory.mkdir(parents=True, exist_ok=True)
+    tally = {(j, v): 0 for j in range(statements + meta) for v in (-1, 1)}
+    for _, j, _, vote in rows:
+        if vote:
+            tally[(j, vote)] += 1
+    with (directory / "comments.csv").open("w", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(["timestamp", "datetime", "comment-id", "author-id", "agrees",
+                      "disagrees", "moderated", "comment-body", "is-meta"])
+        for j in range(statements + meta):
+            out.writerow([1000 + j, "", j, 0, tally[(j, 1)], tally[(j, -1)], 1,
+                          f"Proposition {j}", "true" if j >= statements else "false"])
     with (directory / "votes.csv").open("w", newline="") as f:
         out = csv.writer(f)
         out.writerow(["timestamp", "datetime", "comment-id", "voter-id", "vote"])

@@ -1,0 +1,106 @@
+"""Opinion groups over HTTP, embedded on SQLite: an analyst sees the groups of an
+imported Pol.is conversation (sizes, representative and consensus statements,
+the map) and publishes them; the public page and the consultation's link exist
+only once published; a participant without the role and a form without its CSRF
+token are refused, and nothing is published."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from harness.consultations import open_consultation
+from harness.forms import post_form
+from harness.platform import SYSTEM, Platform, participant, session_client, until
+
+from services.identity.commands import GrantRole
+from services.identity.queries import roles_in
+from services.synthesis.conversations.handlers import ImportConversation
+from services.synthesis.conversations.projection import published_groups
+
+POLIS = Path(__file__).resolve().parents[1] / "data" / "polis"
+ADMIN = "/admin/analyse/c1/groupes-opinion"
+PUBLIC = "/consultations/c1/groupes-opinion"
+NASTY = "<script>alert(1)</script> Brexit & co"
+
+
+@pytest.fixture
+async def world(platform: Platform, tmp_path: Path) -> dict[str, str]:
+    p = platform
+    await open_consultation(p, "c1", level="email")
+    people = {n: await participant(p, n) for n in ("Ana", "Simple")}
+    await p.container.handle(GrantRole(people["Ana"], "c1", "analyst"), SYSTEM)
+
+    async def granted() -> bool:
+        return "analyst" in await roles_in(p.container.store, people["Ana"], "c1")
+    await until(granted)
+    source = tmp_path / "brexit"
+    shutil.copytree(POLIS / "brexit-consensus", source)
+    summary = (source / "summary.csv").read_text()
+    (source / "summary.csv").write_text(summary.replace(
+        "Can there be consensus on Brexit?", NASTY))
+    await p.container.handle(ImportConversation("c1", source), SYSTEM)
+    return people
+
+
+async def test_analyst_sees_and_publishes_the_groups(platform: Platform,
+                                                     world: dict[str, str]) -> None:
+    p = platform
+    public = p.client()
+    assert (await public.get(PUBLIC)).status_code == 404
+    assert "groupes-opinion" not in (await public.get("/consultations/c1")).text
+    async with session_client(p, world["Ana"]) as ana:
+        assert "/admin/analyse/c1/groupes-opinion" in (await ana.get("/admin")).text
+        page = await ana.get(ADMIN)
+        assert page.status_code == 200, page.text[:500]
+        html = page.text
+        assert "Groupe A" in html and "Groupe B" in html and "Points de consensus" in html
+        assert len(re.findall(r"<circle ", html)) == 204  # every voter, grouped or not
+        assert re.search(r"n° \d+</strong> — ", html)  # representative statements
+        assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+        done = await post_form(ana, ADMIN, ADMIN + "/publication")
+        assert done.status_code == 303 and done.headers["location"] == ADMIN + "?ok=1"
+
+    async def shown() -> bool:
+        return await published_groups(p.container.store, "c1") is not None
+    await until(shown)
+    page = await public.get(PUBLIC)
+    assert page.status_code == 200
+    assert "Groupe A" in page.text and "<svg" in page.text and "pp-" not in page.text
+    assert 'style="' not in page.text.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert PUBLIC in (await public.get("/consultations/c1")).text
+
+
+async def test_others_are_refused_and_nothing_is_published(platform: Platform,
+                                                           world: dict[str, str]) -> None:
+    p = platform
+    async with session_client(p, world["Simple"]) as simple:
+        assert (await simple.get(ADMIN)).status_code == 403
+        refused = await simple.post(ADMIN + "/publication", data={"csrf_token": "x"})
+        assert refused.status_code == 403
+    async with session_client(p, world["Ana"]) as ana:
+        await ana.get(ADMIN)
+        no_token = await ana.post(ADMIN + "/publication", data={})
+        assert no_token.status_code == 403
+    async with session_client(p, None) as anonymous:
+        page = await anonymous.get(ADMIN)
+        assert page.status_code in (303, 401, 403)
+    assert await published_groups(p.container.store, "c1") is None
+    assert (await p.client().get(PUBLIC)).status_code == 404
+
+
+async def test_a_consultation_without_opinions_says_how_to_import(
+        platform: Platform, world: dict[str, str]) -> None:
+    p = platform
+    await open_consultation(p, "c2", level="email")
+    await p.container.handle(GrantRole(world["Ana"], "c2", "analyst"), SYSTEM)
+
+    async def granted() -> bool:
+        return "analyst" in await roles_in(p.container.store, world["Ana"], "c2")
+    await until(granted)
+    async with session_client(p, world["Ana"]) as ana:
+        page = await ana.get("/admin/analyse/c2/groupes-opinion")
+        assert page.status_code == 200
+        assert "parlons polis import c2" in page.text and "Publier" not in page.text
