@@ -140,7 +140,9 @@ class Rate:
 
 LOGIN_ACTIONS = ("login", "magic_link", "register")
 CONTRIBUTION_ACTIONS = ("proposal", "argument", "comment", "questionnaire", "vote", "flag")
-ACTIONS = LOGIN_ACTIONS + CONTRIBUTION_ACTIONS
+# an analyst's publication of opinion groups computes them over every opinion (ADR 0064)
+ANALYSIS_ACTIONS = ("opinion_groups",)
+ACTIONS = LOGIN_ACTIONS + CONTRIBUTION_ACTIONS + ANALYSIS_ACTIONS
 
 
 def rates(settings: IdentitySettings) -> dict[str, Rate]:

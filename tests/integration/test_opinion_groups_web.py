@@ -13,7 +13,14 @@ from pathlib import Path
 import pytest
 from harness.consultations import open_consultation
 from harness.forms import post_form
-from harness.platform import SYSTEM, Platform, participant, session_client, until
+from harness.platform import (
+    SYSTEM,
+    Platform,
+    open_platform,
+    participant,
+    session_client,
+    until,
+)
 
 from services.identity.commands import GrantRole
 from services.identity.queries import roles_in
@@ -28,7 +35,10 @@ NASTY = "<script>alert(1)</script> Brexit & co"
 
 @pytest.fixture
 async def world(platform: Platform, tmp_path: Path) -> dict[str, str]:
-    p = platform
+    return await _world(platform, tmp_path)
+
+
+async def _world(p: Platform, tmp_path: Path) -> dict[str, str]:
     await open_consultation(p, "c1", level="email")
     people = {n: await participant(p, n) for n in ("Ana", "Simple")}
     await p.container.handle(GrantRole(people["Ana"], "c1", "analyst"), SYSTEM)
@@ -104,3 +114,14 @@ async def test_a_consultation_without_opinions_says_how_to_import(
         page = await ana.get("/admin/analyse/c2/groupes-opinion")
         assert page.status_code == 200
         assert "parlons polis import c2" in page.text and "Publier" not in page.text
+
+
+async def test_publication_is_rate_limited(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    async with open_platform(tmp_path, monkeypatch,
+                             env={"RATE_LIMITS": "opinion_groups=1/3600"}) as p:
+        people = await _world(p, tmp_path)
+        async with session_client(p, people["Ana"]) as ana:
+            assert (await post_form(ana, ADMIN, ADMIN + "/publication")).status_code == 303
+            again = await post_form(ana, ADMIN, ADMIN + "/publication")
+            assert again.status_code == 429

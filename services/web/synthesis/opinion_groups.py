@@ -87,6 +87,8 @@ async def publish(request: Request, web: WebDep, cid: str) -> Response:
     await checked_form(web, request)
     await holder_of(web, request, cid, Capability.ANALYSE)
     await views.consultation_or_404(web.store, cid)
+    # computing the groups reads every opinion of the consultation: budgeted
+    await web.providers.check_limit(request, "opinion_groups")  # 429 page beyond it
     book = await OpinionBook.from_log(web.log, cid)
     try:
         await web.deps.send(PublishOpinionGroups(cid, await _item_titles(web, book)))
