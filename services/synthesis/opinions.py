@@ -45,7 +45,8 @@ class OpinionBook:
     history: list[Opinion] = field(default_factory=list)
     # participant -> their id in the imported source conversation (when imported)
     source_numbers: dict[str, int] = field(default_factory=dict)
-    withdrawn: list[Opinion] = field(default_factory=list)  # ballots taken back
+    # ballots taken back, each with the number of history rows before it (log order)
+    withdrawn: list[tuple[int, Opinion]] = field(default_factory=list)
 
     def apply(self, event: Envelope) -> None:
         data = event.data
@@ -80,7 +81,8 @@ class OpinionBook:
             opinion = _CHOICE[data["choice"]]
             self.history.append(Opinion(data["participant_id"], item, opinion, at_ms))
         else:  # withdrawn: no opinion any more
-            self.withdrawn.append(Opinion(data["participant_id"], item, 0, at_ms))
+            self.withdrawn.append((len(self.history),
+                                   Opinion(data["participant_id"], item, 0, at_ms)))
 
     def _number(self, participant_id: str, number: int) -> None:
         if number >= 0:
@@ -92,14 +94,17 @@ class OpinionBook:
 
     def latest(self) -> dict[tuple[str, str], int]:
         """(participant, statement) -> latest opinion: one person, one opinion (a
-        ballot withdrawn after it removes it)."""
-        latest = {(o.participant_id, o.statement_id): (o.voted_at_ms, o.opinion)
-                  for o in self.ordered_history()}
-        for w in self.withdrawn:
+        ballot withdrawn after it removes it; same instant: log order decides)."""
+        latest: dict[tuple[str, str], tuple[int, int, int]] = {}
+        order = sorted(range(len(self.history)), key=lambda i: self.history[i].voted_at_ms)
+        for i in order:
+            o = self.history[i]
+            latest[(o.participant_id, o.statement_id)] = (o.voted_at_ms, i, o.opinion)
+        for after, w in self.withdrawn:
             key = (w.participant_id, w.statement_id)
-            if key in latest and latest[key][0] <= w.voted_at_ms:
+            if key in latest and latest[key][:2] < (w.voted_at_ms, after):
                 del latest[key]
-        return {key: opinion for key, (_, opinion) in latest.items()}
+        return {key: opinion for key, (_, _, opinion) in latest.items()}
 
     @classmethod
     async def from_log(cls, log: EventLog, consultation_id: str) -> OpinionBook:

@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from harness.consultations import open_consultation
+from harness.consultations import VOTE_CID, open_consultation, open_vote
 from harness.forms import post_form
 from harness.platform import (
     SYSTEM,
@@ -22,10 +22,12 @@ from harness.platform import (
     until,
 )
 
+from services.core.participants import ParticipantContext
 from services.identity.commands import GrantRole
 from services.identity.queries import roles_in
 from services.synthesis.conversations.handlers import ImportConversation
 from services.synthesis.conversations.projection import published_groups
+from services.vote.commands import CastBallot, WithdrawBallot
 
 POLIS = Path(__file__).resolve().parents[1] / "data" / "polis"
 ADMIN = "/admin/analyse/c1/groupes-opinion"
@@ -125,3 +127,35 @@ async def test_publication_is_rate_limited(tmp_path: Path,
             assert (await post_form(ana, ADMIN, ADMIN + "/publication")).status_code == 303
             again = await post_form(ana, ADMIN, ADMIN + "/publication")
             assert again.status_code == 429
+
+
+async def test_groups_of_a_consultations_own_agree_disagree_ballots(
+        platform: Platform) -> None:
+    """Two camps vote on the consultation's four proposals: two groups, each told
+    apart by the proposals' titles; a withdrawn ballot is no opinion."""
+    p = platform
+    await open_vote(p)
+    ana = await participant(p, "Ana")
+    await p.container.handle(GrantRole(ana, VOTE_CID, "analyst"), SYSTEM)
+    for n in range(12):
+        who = ParticipantContext(f"p-voter{n}", "email")
+        camp = n % 2
+        for item in range(4):
+            choice = "agree" if (item < 2) == (camp == 0) else "disagree"
+            await p.container.handle(CastBallot(f"item-{item}", who, "agree", choice), SYSTEM)
+    await p.container.handle(WithdrawBallot("item-0", ParticipantContext("p-voter0", "email"),
+                                            "agree"), SYSTEM)
+
+    async def granted() -> bool:
+        return "analyst" in await roles_in(p.container.store, ana, VOTE_CID)
+    await until(granted)
+    admin = f"/admin/analyse/{VOTE_CID}/groupes-opinion"
+    async with session_client(p, ana) as client:
+        page = await client.get(admin)
+        assert page.status_code == 200, page.text[:300]
+        assert "Groupe A (6 participants)" in page.text
+        assert "Groupe B (6 participants)" in page.text or "Groupe B (5 participants)" in page.text
+        assert "— Proposition 2" in page.text and "— Proposition 3" in page.text
+        assert (await post_form(client, admin, admin + "/publication")).status_code == 303
+    doc = await published_groups(p.container.store, VOTE_CID)
+    assert doc is not None and sorted(g["size"] for g in doc["groups"]) in ([5, 6], [6, 6])
