@@ -8,6 +8,7 @@ log holds at that moment."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,8 +52,8 @@ async def publish_opinion_groups(cmd: PublishOpinionGroups, *, log: EventLog,
     if await consultations.consultation(store, cmd.consultation_id) is None:
         raise NotFound("Consultation")
     book = await OpinionBook.from_log(log, cmd.consultation_id)
-    try:
-        analysis = analyse_opinions(book)
+    try:  # seconds of numpy for a large conversation: off the event loop
+        analysis = await asyncio.to_thread(analyse_opinions, book)
     except ValueError as too_few:  # too few participants or statements to form groups
         raise DomainError("too_few_opinions", str(too_few)) from None
     data = snapshot(book, analysis, cmd.titles)

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter
@@ -65,8 +66,9 @@ async def admin_view(web: Web, request: Request, cid: str, *,
     computed, problem = None, None
     if book.statements:
         try:
-            computed = _view(snapshot(book, analyse_opinions(book),
-                                      await _item_titles(web, book)))
+            # seconds of numpy for a large conversation: off the event loop
+            analysis = await asyncio.to_thread(analyse_opinions, book)
+            computed = _view(snapshot(book, analysis, await _item_titles(web, book)))
         except ValueError as too_few:
             problem = str(too_few)
     return admin_page(web, request, "synthesis/opinion_groups_admin.html", {
