@@ -48,13 +48,16 @@ def read_conversation(directory: Path) -> Conversation:
     comments = _read_comments(directory / COMMENTS_FILE, skipped)
     known = {c.comment_id for c in comments}
     matrix = _read_participants(directory / PARTICIPANTS_FILE, known, skipped)
-    if (directory / VOTES_FILE).is_file() or matrix is None:
-        votes = _read_votes(directory / VOTES_FILE, known, skipped)
-    else:
-        # Some published exports have no votes.csv: each participant's latest vote
-        # is in the matrix (no time, no re-votes).
-        skipped.append(Skipped(VOTES_FILE, 0, "-", f"fichier absent : votes lus dans "
-                                                    f"{PARTICIPANTS_FILE}, sans date"))
+    has_votes = (directory / VOTES_FILE).is_file()
+    votes = _read_votes(directory / VOTES_FILE, known, skipped) if has_votes else []
+    from_matrix = not votes and matrix is not None and bool(matrix[1])
+    if from_matrix:
+        # Some published exports have no (or an empty) votes.csv: each participant's
+        # latest vote is in the matrix (no time, no re-votes).
+        assert matrix is not None
+        skipped.append(Skipped(VOTES_FILE, 0, "-", (
+            "aucun vote utilisable" if has_votes else "fichier absent")
+            + f" : votes lus dans {PARTICIPANTS_FILE}, sans date"))
         votes = [Vote(cid, participant, 0, value)
                  for (participant, cid), value in sorted(matrix[1].items())]
     if not votes:
@@ -63,7 +66,7 @@ def read_conversation(directory: Path) -> Conversation:
                                 group_of=matrix[0] if matrix else {},
                                 summary=_read_summary(directory / SUMMARY_FILE, skipped),
                                 skipped=skipped)
-    if matrix is not None and (directory / VOTES_FILE).is_file():
+    if matrix is not None and not from_matrix:
         _check_matrix_matches_votes(conversation, *matrix[1:])
     return conversation
 

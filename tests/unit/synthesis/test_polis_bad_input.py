@@ -169,7 +169,8 @@ async def test_missing_required_column_refuses(tmp_path: Path) -> None:
 
 
 async def test_nothing_usable_refuses(tmp_path: Path) -> None:
-    err = await _refused(_write(tmp_path, votes="comment-id,voter-id,vote\n9,0,1\n"))
+    err = await _refused(_write(tmp_path, votes="comment-id,voter-id,vote\n9,0,1\n",
+                                **{"participants-votes": None}))
     assert err.file == "votes.csv"
     err = await _refused(_write(tmp_path, comments="comment-id,comment-body\n0,\n"))
     assert err.file == "comments.csv"
@@ -187,3 +188,11 @@ async def test_second_import_into_the_same_consultation_is_refused(tmp_path: Pat
     with pytest.raises(ConcurrencyConflict):
         await import_polis(tmp_path, consultation_id="c-1", log=log, meta=META)
     assert len(await log.read(TOPIC)) == 6
+
+
+async def test_votes_file_with_no_usable_vote_reads_the_participant_matrix(
+        tmp_path: Path) -> None:
+    report, book = await _imported(_write(tmp_path, votes="comment-id,voter-id,vote\n"))
+    assert _where(report) == [("votes.csv", 0, "-")]
+    assert "aucun vote utilisable" in str(report.skipped[0])
+    assert sorted(book.latest().values()) == [-1, 0, 1]
