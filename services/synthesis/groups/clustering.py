@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 from scipy.sparse.linalg import svds
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
@@ -59,16 +60,17 @@ def project(matrix: OpinionMatrix, *, seed: int = 0, scale: bool = True,
     # A deterministic sign: the largest-magnitude coordinate of each axis is positive.
     signs = np.sign(coords[np.abs(coords).argmax(axis=0), [0, 1]])
     axes = axes * np.where(signs == 0, 1, signs)[:, None]
-    out = [_scaled(matrix, centred, axes, scale)]
     other = also if also is not None else OpinionMatrix([], matrix.statements,
                                                        matrix.opinions[:0])
-    out.append(_scaled(other, other.centred(around=matrix), axes, scale))
-    return out[0], out[1]
+    return (_scaled(matrix, centred, axes, scale),
+            _scaled(other, other.centred(around=matrix), axes, scale))
 
 
-def _scaled(matrix: OpinionMatrix, centred: object, axes: FloatArray, scale: bool
+def _scaled(matrix: OpinionMatrix, centred: sparse.csr_matrix, axes: FloatArray, scale: bool
             ) -> FloatArray:
-    coords: FloatArray = np.asarray(centred @ axes.T)  # type: ignore[operator]
+    """Projections on `axes`, each scaled by sqrt(statements / own opinions) when
+    `scale` (Pol.is's sparsity-aware projection)."""
+    coords: FloatArray = np.asarray(centred @ axes.T)
     if scale:
         votes = np.maximum(matrix.votes_per_participant(), 1).astype(np.float64)
         coords = coords * np.sqrt(len(matrix.statements) / votes)[:, None]
