@@ -142,7 +142,9 @@ LOGIN_ACTIONS = ("login", "magic_link", "register")
 CONTRIBUTION_ACTIONS = ("proposal", "argument", "comment", "questionnaire", "vote", "flag",
                         "appeal", "edit", "withdraw", "meeting")
 BACK_OFFICE_ACTIONS = ("questionnaire_import",)  # parses a file of up to 512 kB
-ACTIONS = LOGIN_ACTIONS + CONTRIBUTION_ACTIONS + BACK_OFFICE_ACTIONS
+# an analyst's publication of opinion groups computes them over every opinion (ADR 0064)
+ANALYSIS_ACTIONS = ("opinion_groups",)
+ACTIONS = LOGIN_ACTIONS + CONTRIBUTION_ACTIONS + BACK_OFFICE_ACTIONS + ANALYSIS_ACTIONS
 
 
 def rates(settings: IdentitySettings) -> dict[str, Rate]:

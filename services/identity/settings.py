@@ -38,7 +38,8 @@ class IdentitySettings(BaseSettings):
     # -- rate limits: requests per window, per action, identity and client (ADR 0045)
     # login, magic link, registration: per account asked for
     rate_login_per_hour: int = Field(default=10, ge=1)
-    # each of proposal, argument, comment, questionnaire, vote, flag: per participant
+    # each of proposal, argument, comment, questionnaire, vote, flag, opinion_groups:
+    # per participant
     rate_action_per_minute: int = Field(default=30, ge=1)
     # a client (an address: a town hall, a mobile carrier's NAT) gets this many
     # times an identity's budget, per action

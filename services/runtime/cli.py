@@ -16,6 +16,9 @@
                                                       errors per line: exit 1)
   synthesis-jobs                                      pending theme runs, scheduled updates, digests
   meeting-notices                                     meeting seats freed, reminders the day before
+  polis import CONSULTATION DIR                       a Pol.is export into a consultation
+  polis groups CONSULTATION [--publish]               its opinion groups (and publish them)
+  polis export CONSULTATION --out DIR                 its opinions as a Pol.is export
   scheduler                                           the jobs above on their periods, once per
                                                       period across replicas (distributed)
 """
@@ -98,6 +101,14 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from services.runtime.scheduler import scheduler_command
 
         return asyncio.run(scheduler_command(settings))
+    if args.command == "polis":
+        from services.runtime.jobs import polis
+
+        if args.action == "import":
+            return asyncio.run(polis.import_command(settings, args.consultation, args.source))
+        if args.action == "groups":
+            return asyncio.run(polis.groups_command(settings, args.consultation, args.publish))
+        return asyncio.run(polis.export_command(settings, args.consultation, args.out))
     if args.command == "export":
         from services.runtime.jobs.opendata import export_command
 
@@ -160,6 +171,19 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("scheduler", help="run freeze-results, synthesis-jobs, retention and the "
                                      "daily open data on their periods, each once per period "
                                      "whatever the number of schedulers")
+    polis = sub.add_parser("polis", help="Pol.is conversations and opinion groups")
+    polis_sub = polis.add_subparsers(dest="action", required=True)
+    polis_import = polis_sub.add_parser(
+        "import", help="import a Pol.is export (comments.csv, votes.csv) into a consultation")
+    polis_import.add_argument("consultation", help="consultation id")
+    polis_import.add_argument("source", help="directory of the Pol.is export")
+    polis_groups = polis_sub.add_parser("groups", help="the consultation's opinion groups")
+    polis_groups.add_argument("consultation", help="consultation id")
+    polis_groups.add_argument("--publish", action="store_true",
+                              help="publish them on the consultation's public pages")
+    polis_export = polis_sub.add_parser("export", help="the opinions in the Pol.is format")
+    polis_export.add_argument("consultation", help="consultation id")
+    polis_export.add_argument("--out", required=True, help="directory to write")
     topics = sub.add_parser("topics", help="Kafka topics")
     topics.add_argument("action", choices=["create"])
     return p

@@ -29,7 +29,10 @@ class ConversationImported(DomainEvent):
 @dataclass(frozen=True, slots=True)
 class StatementImported(DomainEvent):
     """A statement to vote on (stream `statement-<statement_id>`); `number` is its
-    public number (the Pol.is comment-id), `moderated` -1 out, 0 unmoderated, 1 in."""
+    public number (the Pol.is comment-id), `moderated` -1 out, 0 unmoderated, 1 in;
+    `is_meta`: a statement about the conversation itself (left out of the groups);
+    `author_number`: the author's id in the source conversation (-1: unknown), kept
+    so an export gives the source's ids back (a public, pseudonymous number)."""
 
     TYPE = "synthesis.StatementImported"
     VERSION = 1
@@ -41,12 +44,15 @@ class StatementImported(DomainEvent):
     body: str
     moderated: int
     created_at_ms: int
+    is_meta: bool = False
+    author_number: int = -1
 
 
 @dataclass(frozen=True, slots=True)
 class OpinionRecorded(DomainEvent):
     """One vote: 1 agree, -1 disagree, 0 pass (stream
-    `opinion-<statement_id>-<participant_id>`, one version per re-vote)."""
+    `opinion-<statement_id>-<participant_id>`, one version per re-vote);
+    `participant_number`: the voter's id in the source conversation (-1: none)."""
 
     TYPE = "synthesis.OpinionRecorded"
     VERSION = 1
@@ -56,3 +62,4 @@ class OpinionRecorded(DomainEvent):
     participant_id: str
     opinion: int
     voted_at_ms: int
+    participant_number: int = -1

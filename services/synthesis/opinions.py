@@ -1,5 +1,8 @@
-"""The opinions of a consultation, rebuilt from the synthesis events: statements,
-every vote row (history) and each participant's latest opinion per statement."""
+"""The opinions of a consultation, rebuilt from the log: statements, every vote
+row (history) and each participant's latest opinion per statement. Two sources:
+an imported conversation (synthesis events) and the consultation's own
+agree/disagree/neutral ballots (vote events: the voted item is the statement,
+its text is the deposit's)."""
 
 from __future__ import annotations
 
@@ -8,8 +11,11 @@ from typing import Any
 
 from services.core.envelope import Envelope
 from services.eventlog.port import EventLog, read_all
+from services.vote.events import BallotCast, BallotWithdrawn
 
 TOPIC = "synthesis.events"
+VOTE_TOPIC = "vote.events"
+_CHOICE = {"agree": 1, "disagree": -1, "neutral": 0}
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +26,7 @@ class Statement:
     body: str
     moderated: int
     created_at_ms: int
+    is_meta: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,34 +43,73 @@ class OpinionBook:
     facts: dict[str, Any] = field(default_factory=dict)
     statements: dict[str, Statement] = field(default_factory=dict)
     history: list[Opinion] = field(default_factory=list)
+    # participant -> their id in the imported source conversation (when imported)
+    source_numbers: dict[str, int] = field(default_factory=dict)
+    # ballots taken back, each with the number of history rows before it (log order)
+    withdrawn: list[tuple[int, Opinion]] = field(default_factory=list)
 
     def apply(self, event: Envelope) -> None:
         data = event.data
         if data.get("consultation_id") != self.consultation_id:
             return
-        if event.type == "synthesis.ConversationImported":
+        if event.type in (BallotCast.TYPE, BallotWithdrawn.TYPE):
+            self._ballot(event)
+        elif event.type == "synthesis.ConversationImported":
             self.facts = {k: v for k, v in data.items() if k != "consultation_id"}
         elif event.type == "synthesis.StatementImported":
             self.statements[data["statement_id"]] = Statement(
                 statement_id=data["statement_id"], number=data["number"],
                 author_id=data["author_id"], body=data["body"], moderated=data["moderated"],
-                created_at_ms=data["created_at_ms"])
+                created_at_ms=data["created_at_ms"], is_meta=data.get("is_meta", False))
+            self._number(data["author_id"], data.get("author_number", -1))
         elif event.type == "synthesis.OpinionRecorded":
             self.history.append(Opinion(
                 participant_id=data["participant_id"], statement_id=data["statement_id"],
                 opinion=data["opinion"], voted_at_ms=data["voted_at_ms"]))
+            self._number(data["participant_id"], data.get("participant_number", -1))
+
+    def _ballot(self, event: Envelope) -> None:
+        data = event.data
+        if data["ballot_kind"] != "agree":
+            return
+        item, at_ms = data["item_id"], int(event.occurred_at.timestamp() * 1000)
+        if item not in self.statements:
+            self.statements[item] = Statement(
+                statement_id=item, number=len(self.statements), author_id="", body="",
+                moderated=1, created_at_ms=at_ms)
+        if event.type == BallotCast.TYPE:
+            opinion = _CHOICE[data["choice"]]
+            self.history.append(Opinion(data["participant_id"], item, opinion, at_ms))
+        else:  # withdrawn: no opinion any more
+            self.withdrawn.append((len(self.history),
+                                   Opinion(data["participant_id"], item, 0, at_ms)))
+
+    def _number(self, participant_id: str, number: int) -> None:
+        if number >= 0:
+            self.source_numbers.setdefault(participant_id, number)
 
     def ordered_history(self) -> list[Opinion]:
         """Votes in time order (stable: log order breaks ties)."""
         return sorted(self.history, key=lambda o: o.voted_at_ms)
 
     def latest(self) -> dict[tuple[str, str], int]:
-        """(participant, statement) -> latest opinion: one person, one opinion."""
-        return {(o.participant_id, o.statement_id): o.opinion for o in self.ordered_history()}
+        """(participant, statement) -> latest opinion: one person, one opinion (a
+        ballot withdrawn after it removes it; same instant: log order decides)."""
+        latest: dict[tuple[str, str], tuple[int, int, int]] = {}
+        order = sorted(range(len(self.history)), key=lambda i: self.history[i].voted_at_ms)
+        for i in order:
+            o = self.history[i]
+            latest[(o.participant_id, o.statement_id)] = (o.voted_at_ms, i, o.opinion)
+        for after, w in self.withdrawn:
+            key = (w.participant_id, w.statement_id)
+            if key in latest and latest[key][:2] < (w.voted_at_ms, after):
+                del latest[key]
+        return {key: opinion for key, (_, _, opinion) in latest.items()}
 
     @classmethod
     async def from_log(cls, log: EventLog, consultation_id: str) -> OpinionBook:
         book = cls(consultation_id)
-        async for rec in read_all(log, TOPIC, page=5000):
-            book.apply(rec.event)
+        for topic in (TOPIC, VOTE_TOPIC):
+            async for rec in read_all(log, topic, page=5000):
+                book.apply(rec.event)
         return book

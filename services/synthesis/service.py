@@ -4,7 +4,8 @@ deployable parts:
 - `synthesis_stats`: closed-question statistics and the open-data publication
   settings (ADR 0025);
 - `synthesis_themes`: the published corpus, theme runs (with the process manager
-  that executes them), validation, publication and the follow-up (ADR 0026).
+  that executes them), validation, publication and the follow-up (ADR 0026);
+  imported conversations and opinion groups (ADR 0064).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 
 from services.core.process import ProcessManager
 from services.store.projection import Projection
+from services.synthesis.conversations.handlers import HANDLERS as GROUPS_HANDLERS
+from services.synthesis.conversations.projection import OpinionGroupsProjection
 from services.synthesis.followup.handlers import HANDLERS as FOLLOWUP_HANDLERS
 from services.synthesis.followup.projections import FollowUpProjection
 from services.synthesis.opendata.settings import (
@@ -34,6 +37,6 @@ STATS_PROJECTIONS: tuple[Callable[..., Projection], ...] = (ClosedStatsProjectio
 STATS_HANDLERS: dict[type, Handler] = {SetOpenDataPublication: set_opendata_publication}
 
 THEMES_PROJECTIONS: tuple[Callable[..., Projection], ...] = (
-    CorpusProjection, RunsProjection, FollowUpProjection)
+    CorpusProjection, RunsProjection, FollowUpProjection, OpinionGroupsProjection)
 THEMES_PROCESSES: tuple[Callable[..., ProcessManager], ...] = (RunJob,)
-THEMES_HANDLERS: dict[type, Handler] = {**RUN_HANDLERS, **FOLLOWUP_HANDLERS}
+THEMES_HANDLERS: dict[type, Handler] = {**RUN_HANDLERS, **FOLLOWUP_HANDLERS, **GROUPS_HANDLERS}

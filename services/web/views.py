@@ -16,6 +16,7 @@ from services.consultation import phases as ph
 from services.consultation import projections as p
 from services.core.values import iso
 from services.store.port import Doc, ReadStore
+from services.synthesis.conversations.projection import groups_published
 from services.synthesis.opendata.settings import publishes_daily
 from services.vote import model as vote_model
 
@@ -113,7 +114,9 @@ async def consultation_page(store: ReadStore, slug: str, *,
             "documents": [d for _, d in documents], "videos": [d for _, d in videos],
             "meetings": [d for _, d in meetings],
             # the open-data page exists once the organiser publishes it daily
-            "opendata": await publishes_daily(store, cid)}
+            "opendata": await publishes_daily(store, cid),
+            # the opinion groups' page exists once an analyst published them
+            "opinion_groups": await groups_published(store, cid)}
 
 
 async def paged(store: ReadStore, table: str, partition: str, number: int, size: int, *,

@@ -8,12 +8,15 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from harness.planted_polis import planted_conversation
 from sklearn.metrics import adjusted_rand_score
 
 from services.core.envelope import Actor
 from services.core.events import Meta
 from services.eventlog.memory import MemoryEventLog
 from services.synthesis.groups.analysis import analyse_opinions
+from services.synthesis.groups.clustering import opinion_groups
+from services.synthesis.groups.matrix import OpinionMatrix
 from services.synthesis.opinions import OpinionBook
 from services.synthesis.polis.importer import import_polis
 from services.synthesis.polis.reader import read_conversation
@@ -22,9 +25,10 @@ from services.synthesis.pseudonyms import pseudonym
 
 POLIS = Path(__file__).resolve().parents[1] / "data" / "polis"
 META = Meta(actor=Actor(id="analyst-1", role="analyst"))
-# Reached with the default parameters: Seattle 0.91-0.97 and Brexit 0.84-0.90 over
-# seeds and participant orders (ADR 0017).
-MIN_ARI = {"15-per-hour-seattle": 0.9, "brexit-consensus": 0.8}
+# With the sparsity-aware projection (ADR 0064): Brexit 0.876 over seeds; Seattle
+# 0.56-0.78, as its group ids were computed by the 2014 math, before Pol.is scaled
+# projections (unscaled, ours reach 0.91-0.97 there: ADR 0017).
+MIN_ARI = {"15-per-hour-seattle": 0.5, "brexit-consensus": 0.8}
 
 
 async def _book(name: str) -> OpinionBook:
@@ -55,7 +59,7 @@ async def test_map_is_a_csp_safe_svg(name: str) -> None:
     analysis = analyse_opinions(await _book(name))
     root = ET.fromstring(analysis.map_svg)
     circles = root.findall(".//{http://www.w3.org/2000/svg}circle")
-    assert len(circles) == len(analysis.groups.participants)
+    assert len(circles) == len(analysis.groups.participants) + len(analysis.groups.others)
     for element in root.iter():
         assert not element.tag.endswith("script") and not element.tag.endswith("style")
         assert not any(a == "style" or a.startswith("on") for a in element.attrib)
@@ -71,3 +75,42 @@ async def test_export_carries_our_groups(tmp_path: Path) -> None:
     assert sum(1 for g in groups if g != "") == len(analysis.groups.participants)
     with (tmp_path / "summary.csv").open(newline="") as f:
         assert dict(csv.reader(f))["groups"] == str(analysis.groups.k)
+
+
+async def _planted_book(tmp_path: Path, **kwargs: int) -> tuple[OpinionBook, dict[str, int]]:
+    truth = planted_conversation(tmp_path / "planted", **kwargs)
+    log = MemoryEventLog()
+    await import_polis(tmp_path / "planted", consultation_id="c-1", log=log, meta=META)
+    book = await OpinionBook.from_log(log, "c-1")
+    return book, {pseudonym("pp", "c-1", str(p)): g for p, g in truth.items()}
+
+
+async def test_planted_groups_with_heavy_tailed_participation(tmp_path: Path) -> None:
+    """Most participants vote on a few statements: the projections scaled for sparse
+    participation find the planted groups, unscaled ones group by number of votes."""
+    book, truth = await _planted_book(tmp_path, participants=3000, meta=3)
+    analysis = analyse_opinions(book)
+    ours = analysis.group_of()
+    ari = adjusted_rand_score([truth[p] for p in ours], [ours[p] for p in ours])
+    kept = sorted((s for s in book.statements.values() if not s.is_meta),
+                  key=lambda s: s.number)
+    unscaled = opinion_groups(OpinionMatrix.from_latest(
+        book.latest(), statements=[s.statement_id for s in kept]), scale=False)
+    plain = adjusted_rand_score([truth[p] for p in unscaled.participants], unscaled.labels)
+    print(f"planted: k={analysis.groups.k}, ARI scaled {ari:.3f}, unscaled {plain:.3f}")
+    assert analysis.groups.k == 3
+    assert ari >= 0.75 and plain < 0.5
+    # fewer than 7 votes: on the map, in no group
+    assert analysis.groups.others and not set(analysis.groups.others) & ours.keys()
+    voters = {p for p, s in book.latest() if not book.statements[s].is_meta}
+    assert len(ours) + len(analysis.groups.others) == len(voters)
+
+
+async def test_meta_statements_are_neither_clustered_nor_representative(tmp_path: Path) -> None:
+    book, _ = await _planted_book(tmp_path, participants=600, meta=3)
+    meta = {s.statement_id for s in book.statements.values() if s.is_meta}
+    analysis = analyse_opinions(book)
+    assert len(meta) == 3 and not meta & set(analysis.groups.matrix.statements)
+    shown = {r.statement_id for reps in analysis.representative.values() for r in reps}
+    shown |= {c.statement_id for c in analysis.consensus}
+    assert shown and not shown & meta

@@ -29,8 +29,10 @@ class OpinionAnalysis:
 
 
 def analyse_opinions(book: OpinionBook, *, seed: int = 0, min_votes: int = 7) -> OpinionAnalysis:
-    """Moderated-out statements (moderated == -1) are left out, as Pol.is does."""
-    kept = sorted((s for s in book.statements.values() if s.moderated != -1),
+    """Moderated-out statements (moderated == -1) and meta statements (about the
+    conversation itself) are left out of the groups and of their statements, as
+    Pol.is does."""
+    kept = sorted((s for s in book.statements.values() if s.moderated != -1 and not s.is_meta),
                   key=lambda s: s.number)
     matrix = OpinionMatrix.from_latest(book.latest(), statements=[s.statement_id for s in kept])
     groups = opinion_groups(matrix, seed=seed, min_votes=min_votes)

@@ -59,15 +59,21 @@ class OpinionMatrix:
         return OpinionMatrix([self.participants[i] for i in idx], self.statements,
                              self.opinions[idx])
 
-    def centred(self) -> sparse.csr_matrix:
-        """Cast opinions minus their statement's mean (zero where missing)."""
+    def centred(self, *, around: OpinionMatrix | None = None) -> sparse.csr_matrix:
+        """Cast opinions minus their statement's mean (zero where missing); the
+        means of `around` (same statements) when given."""
         m = self.opinions
-        counts = np.diff(m.tocsc().indptr).astype(np.float64)
-        sums = np.asarray(m.sum(axis=0)).ravel()
-        means = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
+        means = (around or self).statement_means()
         out = m.copy()
         out.data = out.data - means[out.indices]
         return out
+
+    def statement_means(self) -> FloatArray:
+        m = self.opinions
+        counts = np.diff(m.tocsc().indptr).astype(np.float64)
+        sums = np.asarray(m.sum(axis=0)).ravel()
+        means: FloatArray = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
+        return means
 
     def counts_by(self, labels: IntArray, k: int) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Per group x statement: agrees, disagrees, cast opinions (passes included)."""

@@ -5,7 +5,10 @@ passes count as cast). A statement represents a group's agreement when the group
 agrees more than the others (ratio p_in / p_out, two-proportion z-test at 90%
 one-sided) and a majority of the group agrees; same for disagreement. A consensus
 statement is one every group agrees with (or disagrees with) by a majority,
-ranked by the product of the groups' probabilities."""
+ranked by the product of the groups' probabilities. A one-person group speaks
+for nobody but its member: it has no representative statement and does not
+count in the consensus (Pol.is). Meta statements never reach here: they are
+not in the matrix (analysis.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from services.synthesis.groups.clustering import GroupMap
 from services.synthesis.groups.matrix import FloatArray
 
 Z_90 = 1.2816
+MIN_GROUP = 2  # a group of one has no representative statement, no say in consensus
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +50,13 @@ def _z(p1: FloatArray, n1: FloatArray, p2: FloatArray, n2: FloatArray) -> FloatA
 
 def representative_statements(groups: GroupMap, *, top: int = 5) -> dict[int, list[Representative]]:
     agree, disagree, cast = groups.matrix.counts_by(groups.labels, groups.k)
+    sizes = np.bincount(groups.labels, minlength=groups.k)
     out: dict[int, list[Representative]] = {}
     for g in range(groups.k):
         found: list[Representative] = []
+        if sizes[g] < MIN_GROUP:
+            out[g] = found
+            continue
         for direction, counts in (("agree", agree), ("disagree", disagree)):
             n_in, c_in = cast[g], counts[g]
             n_out, c_out = cast.sum(0) - n_in, counts.sum(0) - c_in
@@ -65,9 +73,10 @@ def representative_statements(groups: GroupMap, *, top: int = 5) -> dict[int, li
 
 def consensus_statements(groups: GroupMap, *, top: int = 5) -> list[Consensus]:
     agree, disagree, cast = groups.matrix.counts_by(groups.labels, groups.k)
+    real = np.bincount(groups.labels, minlength=groups.k) >= MIN_GROUP
     found: list[Consensus] = []
     for direction, counts in (("agree", agree), ("disagree", disagree)):
-        p = (counts + 1) / (cast + 2)
+        p = ((counts + 1) / (cast + 2))[real]
         for j in np.flatnonzero((p > 0.5).all(axis=0)):
             found.append(Consensus(groups.matrix.statements[j], direction,
                                    float(np.prod(p[:, j]))))

@@ -1,9 +1,12 @@
 """Import a Pol.is conversation into a Parlons consultation as events: the
-directory is read and validated whole, then appended in one atomic batch."""
+directory is read whole (what cannot be used is reported line by line, not
+imported), then appended in one atomic batch. The source's comment and
+participant ids travel in the events (`number`, `author_number`,
+`participant_number`) so an export gives them back."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,7 +14,7 @@ from services.core.envelope import Envelope
 from services.core.events import DomainEvent, Meta, wrap
 from services.eventlog.port import EventLog
 from services.synthesis.events import ConversationImported, OpinionRecorded, StatementImported
-from services.synthesis.polis.model import Conversation
+from services.synthesis.polis.model import Conversation, Skipped
 from services.synthesis.polis.reader import read_conversation
 from services.synthesis.pseudonyms import pseudonym
 
@@ -21,6 +24,7 @@ class ImportReport:
     statements: int
     votes: int
     participants: int
+    skipped: list[Skipped] = field(default_factory=list)
 
 
 async def import_polis(
@@ -31,7 +35,8 @@ async def import_polis(
     # expect=0 on the conversation stream: importing twice into one consultation is refused
     await log.append(events, expect={f"conversation-{consultation_id}": 0})
     voters = {v.voter_id for v in conversation.votes}
-    return ImportReport(len(conversation.comments), len(conversation.votes), len(voters))
+    return ImportReport(len(conversation.comments), len(conversation.votes), len(voters),
+                        conversation.skipped)
 
 
 def statement_id(consultation_id: str, number: int) -> str:
@@ -41,8 +46,8 @@ def statement_id(consultation_id: str, number: int) -> str:
 def conversation_events(
     conversation: Conversation, *, consultation_id: str, meta: Meta,
 ) -> list[Envelope]:
-    def participant(polis_id: int) -> str:
-        return pseudonym("pp", consultation_id, str(polis_id))
+    def participant(polis_id: int | None) -> str:
+        return pseudonym("pp", consultation_id, "?" if polis_id is None else str(polis_id))
 
     out: list[Envelope] = []
 
@@ -63,7 +68,8 @@ def conversation_events(
         add(StatementImported(
             statement_id=sid, consultation_id=consultation_id, number=c.comment_id,
             author_id=participant(c.author_id), body=c.body, moderated=c.moderated,
-            created_at_ms=c.timestamp_ms,
+            created_at_ms=c.timestamp_ms, is_meta=c.is_meta,
+            author_number=-1 if c.author_id is None else c.author_id,
         ), f"statement-{sid}", 1, c.timestamp_ms)
     versions: dict[str, int] = {}
     for v in conversation.votes:
@@ -72,6 +78,6 @@ def conversation_events(
         versions[stream] = versions.get(stream, 0) + 1
         add(OpinionRecorded(
             statement_id=sid, consultation_id=consultation_id, participant_id=pid,
-            opinion=v.vote, voted_at_ms=v.timestamp_ms,
+            opinion=v.vote, voted_at_ms=v.timestamp_ms, participant_number=v.voter_id,
         ), stream, versions[stream], v.timestamp_ms)
     return out

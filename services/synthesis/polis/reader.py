@@ -1,6 +1,13 @@
-"""Read and validate a Pol.is open-data directory. Everything is parsed and
-checked before anything is returned, so a bad file leaves nothing half-imported;
-the first fault is reported with its file, line and column."""
+"""Read a Pol.is open-data directory, tolerating the published format variants.
+
+Only `comments.csv` and `votes.csv` are needed (`participants-votes.csv` stands
+in for a missing `votes.csv`; it and `summary.csv` are otherwise optional).
+Columns are found by name, so older exports without `datetime`, exports with
+more or fewer leading columns, or with `is-meta`, read alike. A line that cannot
+be used (a bad number, an empty comment, a vote on an unknown comment...) is left
+out and reported in `Conversation.skipped` with its file, line and column; only a
+conversation with nothing usable is refused (`PolisFormatError`). Everything is
+read before anything is returned, so an import writes all it keeps or nothing."""
 
 from __future__ import annotations
 
@@ -10,69 +17,98 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from services.synthesis.polis.model import (
-    COMMENT_COLUMNS,
     COMMENTS_FILE,
-    PARTICIPANT_COLUMNS,
+    META_COLUMN,
     PARTICIPANTS_FILE,
+    REQUIRED_COMMENT_COLUMNS,
+    REQUIRED_PARTICIPANT_COLUMNS,
+    REQUIRED_VOTE_COLUMNS,
     SUMMARY_FILE,
-    VOTE_COLUMNS,
-    VOTE_VALUES,
     VOTES_FILE,
     Comment,
     Conversation,
     PolisFormatError,
+    Skipped,
     Vote,
 )
 
 MAX_BODY = 5000
+_TRUE = ("true", "1", "t", "yes")
+
+
+class _Skip(Exception):
+    """This line is left out: `column` and `problem` say why."""
+
+    def __init__(self, column: str, problem: str) -> None:
+        self.column, self.problem = column, problem
 
 
 def read_conversation(directory: Path) -> Conversation:
-    comments = _read_comments(directory / COMMENTS_FILE)
+    skipped: list[Skipped] = []
+    comments = _read_comments(directory / COMMENTS_FILE, skipped)
     known = {c.comment_id for c in comments}
-    votes = _read_votes(directory / VOTES_FILE, known)
-    group_of, cells, lines = _read_participants(directory / PARTICIPANTS_FILE, known)
-    summary = _read_summary(directory / SUMMARY_FILE)
-    conversation = Conversation(comments=comments, votes=votes, group_of=group_of,
-                                summary=summary)
-    _check_matrix_matches_votes(conversation, cells, lines)
+    matrix = _read_participants(directory / PARTICIPANTS_FILE, known, skipped)
+    has_votes = (directory / VOTES_FILE).is_file()
+    votes = _read_votes(directory / VOTES_FILE, known, skipped) if has_votes else []
+    from_matrix = not votes and matrix is not None and bool(matrix[1])
+    if from_matrix:
+        # Some published exports have no (or an empty) votes.csv: each participant's
+        # latest vote is in the matrix (no time, no re-votes).
+        assert matrix is not None
+        skipped.append(Skipped(VOTES_FILE, 0, "-", (
+            "aucun vote utilisable" if has_votes else "fichier absent")
+            + f" : votes lus dans {PARTICIPANTS_FILE}, sans date"))
+        votes = [Vote(cid, participant, 0, value)
+                 for (participant, cid), value in sorted(matrix[1].items())]
+    if not votes:
+        raise PolisFormatError(VOTES_FILE, 0, "-", "aucun vote utilisable")
+    conversation = Conversation(comments=comments, votes=votes,
+                                group_of=matrix[0] if matrix else {},
+                                summary=_read_summary(directory / SUMMARY_FILE, skipped),
+                                skipped=skipped)
+    if matrix is not None and not from_matrix:
+        _check_matrix_matches_votes(conversation, *matrix[1:])
     return conversation
 
 
 def _check_matrix_matches_votes(conversation: Conversation, cells: dict[tuple[int, int], int],
                                 lines: dict[int, int]) -> None:
-    """participants-votes.csv must hold each voter's latest vote from votes.csv."""
+    """participants-votes.csv should hold each voter's latest vote from votes.csv;
+    where it does not, votes.csv is kept and the difference reported."""
     latest = conversation.latest_votes()
     for (participant, cid), value in sorted(cells.items()):
         if latest.get((participant, cid)) != value:
-            raise PolisFormatError(PARTICIPANTS_FILE, lines[participant], str(cid),
-                                   f"vote {value} absent de {VOTES_FILE}")
+            conversation.skipped.append(Skipped(
+                PARTICIPANTS_FILE, lines[participant], str(cid),
+                f"vote {value} absent de {VOTES_FILE} (ignoré)"))
     for (participant, cid) in sorted(latest.keys() - cells.keys()):
         if participant in lines:
-            raise PolisFormatError(PARTICIPANTS_FILE, lines[participant], str(cid),
-                                   f"vote de {VOTES_FILE} manquant")
+            conversation.skipped.append(Skipped(
+                PARTICIPANTS_FILE, lines[participant], str(cid),
+                f"vote de {VOTES_FILE} manquant (celui de {VOTES_FILE} est gardé)"))
 
 
 class _Rows:
-    """Rows of one CSV file as dicts, with the line number of each."""
+    """Rows of one CSV file as dicts by column name, with the line of each; rows
+    of the wrong length are reported and left out."""
 
-    def __init__(self, path: Path, required: Sequence[str]) -> None:
-        self.file = path.name
+    def __init__(self, path: Path, required: Sequence[str], skipped: list[Skipped]) -> None:
+        self.file, self._skipped = path.name, skipped
         if not path.is_file():
             raise PolisFormatError(self.file, 0, "-", "fichier absent")
         self._handle = path.open(newline="", encoding="utf-8-sig")
         self._reader = csv.reader(self._handle)
         with self._unreadable():
-            self.header = next(self._reader, [])
+            self.header = [name.strip() for name in next(self._reader, [])]
         for name in required:
             if name not in self.header:
+                self._handle.close()
                 raise PolisFormatError(self.file, 1, name, "colonne absente")
-        self._index = {name: i for i, name in enumerate(self.header)}
 
     @contextmanager
     def _unreadable(self) -> Iterator[None]:
         """Bytes that are not UTF-8 text, or not CSV (a NUL byte, a field beyond the
-        size limit), refused in French with their line, like any other fault."""
+        size limit): the file is refused in French with the line, like any fault."""
         try:
             yield
         except UnicodeDecodeError as e:
@@ -86,117 +122,169 @@ class _Rows:
     def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
         with self._handle, self._unreadable():
             for row in self._reader:
-                if not row:
+                if not row or row == [""]:
                     continue
                 line = self._reader.line_num
                 if len(row) != len(self.header):
-                    raise PolisFormatError(
-                        self.file, line, self.header[min(len(row), len(self.header) - 1)],
-                        f"{len(row)} valeurs pour {len(self.header)} colonnes")
-                yield line, {name: row[i] for name, i in self._index.items()}
+                    self.skip(line, self.header[min(len(row), len(self.header) - 1)],
+                              f"{len(row)} valeurs pour {len(self.header)} colonnes")
+                    continue
+                yield line, dict(zip(self.header, row, strict=True))
 
-    def integer(self, line: int, row: dict[str, str], column: str, *, low: int = 0) -> int:
-        raw = row[column].strip()
-        try:
-            value = int(raw)
-        except ValueError:
-            raise PolisFormatError(self.file, line, column,
-                                   f"nombre entier attendu, « {raw[:40]} » reçu") from None
-        if value < low:
-            raise PolisFormatError(self.file, line, column, f"valeur {value} < {low}")
-        return value
+    def skip(self, line: int, column: str, problem: str) -> None:
+        self._skipped.append(Skipped(self.file, line, column, problem))
 
-    def vote(self, line: int, row: dict[str, str], column: str) -> int:
-        raw = row[column].strip()
-        if raw not in ("1", "-1", "0"):
-            raise PolisFormatError(self.file, line, column,
-                                   f"vote invalide « {raw[:40]} » (attendu 1, -1 ou 0)")
+
+def _integer(row: dict[str, str], column: str, *, low: int = 0,
+             default: int | None = None) -> int:
+    raw = row.get(column)
+    if raw is None or (default is not None and raw.strip() == ""):
+        if default is None:
+            raise _Skip(column, "valeur absente")
+        return default
+    raw = raw.strip()
+    try:
         value = int(raw)
-        assert value in VOTE_VALUES
-        return value
+    except ValueError:
+        try:  # some exports write integers as floats ("12.0")
+            number = float(raw)
+        except ValueError:
+            number = float("nan")
+        if number != number or number != int(number):
+            raise _Skip(column, f"nombre entier attendu, « {raw[:40]} » reçu") from None
+        value = int(number)
+    if value < low:
+        raise _Skip(column, f"valeur {value} < {low}")
+    return value
 
 
-def _read_comments(path: Path) -> list[Comment]:
-    rows = _Rows(path, COMMENT_COLUMNS)
+def _vote(row: dict[str, str], column: str) -> int:
+    raw = row[column].strip()
+    if raw not in ("1", "-1", "0", "1.0", "-1.0", "0.0"):
+        raise _Skip(column, f"vote invalide « {raw[:40]} » (attendu 1, -1 ou 0)")
+    return int(float(raw))
+
+
+def _read_comments(path: Path, skipped: list[Skipped]) -> list[Comment]:
+    rows = _Rows(path, REQUIRED_COMMENT_COLUMNS, skipped)
     comments: list[Comment] = []
     seen: set[int] = set()
     for line, row in rows:
-        cid = rows.integer(line, row, "comment-id")
-        if cid in seen:
-            raise PolisFormatError(rows.file, line, "comment-id", f"commentaire {cid} en double")
-        seen.add(cid)
-        moderated = rows.integer(line, row, "moderated", low=-1)
-        if moderated > 1:
-            raise PolisFormatError(rows.file, line, "moderated", "attendu -1, 0 ou 1")
-        body = row["comment-body"]
-        if not body.strip() or len(body) > MAX_BODY:
-            raise PolisFormatError(rows.file, line, "comment-body",
-                                   f"texte vide ou de plus de {MAX_BODY} caractères")
-        comments.append(Comment(
-            comment_id=cid, author_id=rows.integer(line, row, "author-id"),
-            timestamp_ms=rows.integer(line, row, "timestamp"),
-            agrees=rows.integer(line, row, "agrees"),
-            disagrees=rows.integer(line, row, "disagrees"),
-            moderated=moderated, body=body))
+        try:
+            comment = _comment(row)
+            if comment.comment_id in seen:
+                raise _Skip("comment-id", f"commentaire {comment.comment_id} en double")
+        except _Skip as skip:
+            rows.skip(line, skip.column, skip.problem)
+            continue
+        seen.add(comment.comment_id)
+        comments.append(comment)
+    if not comments:
+        raise PolisFormatError(rows.file, 0, "-", "aucun commentaire utilisable")
     return comments
 
 
-def _read_votes(path: Path, known: set[int]) -> list[Vote]:
-    rows = _Rows(path, VOTE_COLUMNS)
+def _comment(row: dict[str, str]) -> Comment:
+    cid = _integer(row, "comment-id")
+    moderated = _integer(row, "moderated", low=-1, default=0)
+    if moderated > 1:
+        raise _Skip("moderated", "attendu -1, 0 ou 1")
+    body = row["comment-body"]
+    if not body.strip():
+        raise _Skip("comment-body", "texte vide")
+    if len(body) > MAX_BODY:
+        raise _Skip("comment-body", f"texte de plus de {MAX_BODY} caractères")
+    author = row.get("author-id", "").strip()
+    return Comment(
+        comment_id=cid, author_id=_integer(row, "author-id") if author else None,
+        timestamp_ms=_integer(row, "timestamp", default=0),
+        agrees=_integer(row, "agrees", default=0),
+        disagrees=_integer(row, "disagrees", default=0),
+        moderated=moderated, body=body,
+        is_meta=row.get(META_COLUMN, "").strip().lower() in _TRUE)
+
+
+def _read_votes(path: Path, known: set[int], skipped: list[Skipped]) -> list[Vote]:
+    rows = _Rows(path, REQUIRED_VOTE_COLUMNS, skipped)
     votes: list[Vote] = []
     for line, row in rows:
-        cid = rows.integer(line, row, "comment-id")
-        if cid not in known:
-            raise PolisFormatError(rows.file, line, "comment-id",
-                                   f"commentaire {cid} inconnu de {COMMENTS_FILE}")
-        votes.append(Vote(comment_id=cid, voter_id=rows.integer(line, row, "voter-id"),
-                          timestamp_ms=rows.integer(line, row, "timestamp"),
-                          vote=rows.vote(line, row, "vote")))
+        try:
+            cid = _integer(row, "comment-id")
+            if cid not in known:
+                raise _Skip("comment-id", f"commentaire {cid} inconnu de {COMMENTS_FILE}")
+            votes.append(Vote(comment_id=cid, voter_id=_integer(row, "voter-id"),
+                              timestamp_ms=_integer(row, "timestamp", default=0),
+                              vote=_vote(row, "vote")))
+        except _Skip as skip:
+            rows.skip(line, skip.column, skip.problem)
     return votes
 
 
-def _read_participants(
-    path: Path, known: set[int],
-) -> tuple[dict[int, int | None], dict[tuple[int, int], int], dict[int, int]]:
-    """Pol.is groups per participant, the vote cells and each participant's line."""
-    rows = _Rows(path, PARTICIPANT_COLUMNS)
-    comment_columns = rows.header[len(PARTICIPANT_COLUMNS):]
-    if tuple(rows.header[:len(PARTICIPANT_COLUMNS)]) != PARTICIPANT_COLUMNS:
-        raise PolisFormatError(rows.file, 1, rows.header[0],
-                               "les six premières colonnes ne sont pas celles de Pol.is")
-    for name in comment_columns:
-        if not name.isdigit() or int(name) not in known:
-            raise PolisFormatError(rows.file, 1, name,
-                                   f"commentaire inconnu de {COMMENTS_FILE}")
+Matrix = tuple[dict[int, int | None], dict[tuple[int, int], int], dict[int, int]]
+
+
+def _read_participants(path: Path, known: set[int], skipped: list[Skipped]) -> Matrix | None:
+    """Pol.is groups per participant, the vote cells and each participant's line;
+    None when the file is absent or unusable (it is optional). Comment columns are
+    the all-digit ones, whatever the leading columns."""
+    if not path.is_file():
+        return None
+    try:
+        rows = _Rows(path, REQUIRED_PARTICIPANT_COLUMNS, skipped)
+    except PolisFormatError as refused:
+        skipped.append(Skipped(refused.file, refused.line, refused.column,
+                               f"{refused.problem} : fichier ignoré"))
+        return None
+    columns: list[str] = []
+    for name in rows.header:
+        if name.isdigit() and int(name) in known:
+            columns.append(name)
+        elif name.isdigit():
+            skipped.append(Skipped(rows.file, 1, name,
+                                   f"commentaire inconnu de {COMMENTS_FILE} : colonne ignorée"))
     group_of: dict[int, int | None] = {}
     cells: dict[tuple[int, int], int] = {}
     lines: dict[int, int] = {}
-    for line, row in rows:
-        participant = rows.integer(line, row, "participant")
-        if participant in lines:
-            raise PolisFormatError(rows.file, line, "participant", "participant en double")
-        lines[participant] = line
-        group = row["group-id"].strip()
-        group_of[participant] = None if group == "" else rows.integer(line, row, "group-id")
-        for name in ("n-comments", "n-votes", "n-agree", "n-disagree"):
-            rows.integer(line, row, name)
-        for name in comment_columns:
-            if row[name].strip():
-                cells[(participant, int(name))] = rows.vote(line, row, name)
+    try:
+        for line, row in rows:
+            try:
+                participant = _integer(row, "participant")
+                if participant in lines:
+                    raise _Skip("participant", "participant en double")
+                group = row.get("group-id", "").strip()
+                group_of[participant] = _integer(row, "group-id") if group else None
+            except _Skip as skip:
+                rows.skip(line, skip.column, skip.problem)
+                continue
+            lines[participant] = line
+            for name in columns:
+                if row[name].strip():
+                    try:
+                        cells[(participant, int(name))] = _vote(row, name)
+                    except _Skip as skip:
+                        rows.skip(line, skip.column, skip.problem)
+    except PolisFormatError as refused:
+        skipped.append(Skipped(refused.file, refused.line, refused.column,
+                               f"{refused.problem} : fichier ignoré"))
+        return None
     return group_of, cells, lines
 
 
-def _read_summary(path: Path) -> dict[str, str]:
+def _read_summary(path: Path, skipped: list[Skipped]) -> dict[str, str]:
     summary: dict[str, str] = {}
     if not path.is_file():
-        raise PolisFormatError(path.name, 0, "-", "fichier absent")
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        for row in reader:
-            if not row:
-                continue
-            if len(row) != 2:
-                raise PolisFormatError(path.name, reader.line_num, "value",
-                                       "attendu deux colonnes : clé, valeur")
-            summary[row[0]] = row[1]
+        return summary
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            for row in reader:
+                if not row:
+                    continue
+                if len(row) != 2:
+                    skipped.append(Skipped(path.name, reader.line_num, "value",
+                                           "attendu deux colonnes : clé, valeur"))
+                    continue
+                summary[row[0]] = row[1]
+    except (UnicodeDecodeError, csv.Error) as unreadable:
+        skipped.append(Skipped(path.name, 0, "-", f"illisible ({unreadable}) : fichier ignoré"))
     return summary

@@ -1,7 +1,9 @@
 """Write a consultation's opinions as the four Pol.is open-data files.
 
-Participants get per-export ids (0, 1, ... in order of first activity): no
-Parlons pseudonym leaves in an export. comments.csv counts every vote row, as
+Participants get per-export ids: an imported participant keeps its id in the
+source conversation (so a round trip compares line by line), the others are
+numbered after them in order of first activity; no Parlons pseudonym leaves in
+an export. comments.csv counts every vote row, as
 Pol.is does (a re-vote counts again); participants-votes.csv holds each
 participant's latest vote, as Pol.is does."""
 
@@ -17,6 +19,7 @@ from services.synthesis.opinions import OpinionBook
 from services.synthesis.polis.model import (
     COMMENT_COLUMNS,
     COMMENTS_FILE,
+    META_COLUMN,
     PARTICIPANT_COLUMNS,
     PARTICIPANTS_FILE,
     SUMMARY_FILE,
@@ -39,17 +42,21 @@ def write_polis(
     number = {s.statement_id: s.number for s in statements}
     activity = [(s.created_at_ms, s.author_id) for s in statements]
     activity += [(o.voted_at_ms, o.participant_id) for o in history]
-    export_id: dict[str, int] = {}
+    export_id: dict[str, int] = dict(book.source_numbers)
+    following = max(export_id.values(), default=-1) + 1
     for _, pid in sorted(activity):
-        export_id.setdefault(pid, len(export_id))
+        if pid not in export_id:
+            export_id[pid], following = following, following + 1
 
     rows = Counter((o.statement_id, o.opinion) for o in history)
+    meta = any(s.is_meta for s in statements)  # the column only when it says something
     with _open(directory / COMMENTS_FILE) as out:
-        out.writerow(COMMENT_COLUMNS)
+        out.writerow([*COMMENT_COLUMNS, *([META_COLUMN] if meta else [])])
         for s in sorted(statements, key=lambda s: (-s.created_at_ms, s.number)):
             out.writerow([s.created_at_ms, _polis_datetime(s.created_at_ms), s.number,
                           export_id[s.author_id], rows[(s.statement_id, 1)],
-                          rows[(s.statement_id, -1)], s.moderated, s.body])
+                          rows[(s.statement_id, -1)], s.moderated, s.body,
+                          *([str(s.is_meta).lower()] if meta else [])])
     with _open(directory / VOTES_FILE) as out:
         out.writerow(VOTE_COLUMNS)
         for o in history:

@@ -175,6 +175,8 @@ ROLE_PAGES = (
     (("moderator", "admin"), "/admin/moderation/{cid}", "File de modération"),
     (("organiser", "admin"), "/admin/moderation/{cid}/charte", "Charte de modération"),
     (("analyst", "organiser", "admin"), "/admin/analyse/{cid}", "Espace d\u2019analyse"),
+    (("analyst", "organiser", "admin"), "/admin/analyse/{cid}/groupes-opinion",
+     "Groupes d\u2019opinion"),
     (("organiser", "admin"), "/admin/consultations/{cid}/suites", "Suites données"),
     (("organiser", "admin"), "/admin/donnees-ouvertes/{cid}", "Données ouvertes"),
     (("organiser", "admin"), "/admin/equipe/{cid}", "Équipe et rôles"),

@@ -1,15 +1,17 @@
 """The synthesis pages: the public synthesis and follow-up, the analyst's theme
 runs, the organiser's follow-up, closed-question statistics and open-data
-publication."""
+publication, opinion groups."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.web.synthesis import followup, pages, runs, stats_pages
+from services.web.synthesis import followup, opinion_groups, pages, runs, stats_pages
 
 router = APIRouter()
 router.include_router(pages.router)
 router.include_router(runs.router)
 router.include_router(followup.router)
 router.include_router(stats_pages.router)
+router.include_router(opinion_groups.admin)
+router.include_router(opinion_groups.public)

@@ -4,6 +4,8 @@ statements are the planted ones."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.metrics import adjusted_rand_score
@@ -43,7 +45,7 @@ def test_sparse_pca_equals_dense_pca_of_the_imputed_matrix() -> None:
     means = np.nanmean(dense, axis=0)
     dense = np.where(np.isnan(dense), means, dense)
     expected = PCA(n_components=2).fit_transform(dense)
-    ours = project(m)
+    ours, _ = project(m, scale=False)
     for axis in range(2):
         sign = np.sign(expected[:, axis] @ ours[:, axis])
         assert np.allclose(ours[:, axis], sign * expected[:, axis], atol=1e-8)
@@ -66,6 +68,7 @@ def test_participants_with_too_few_votes_are_left_out() -> None:
     latest.update({("lurker", "s01"): 1, ("lurker", "s02"): -1})
     result = opinion_groups(OpinionMatrix.from_latest(latest))
     assert "lurker" not in result.participants
+    assert result.others == ["lurker"] and result.other_coords.shape == (1, 2)
 
 
 def test_representative_and_consensus_statements() -> None:
@@ -80,3 +83,13 @@ def test_representative_and_consensus_statements() -> None:
         assert agreed and all(int(s[1:]) % 2 == planted_group for s in agreed if s != "s00")
     consensus = consensus_statements(result)
     assert consensus[0].statement_id == "s00" and consensus[0].direction == "agree"
+
+
+def test_a_one_person_group_has_no_representative_statement_nor_say_in_consensus() -> None:
+    latest, _ = planted(groups=2, statements=20)
+    result = opinion_groups(OpinionMatrix.from_latest(latest))
+    # One participant moved to a group of their own, who disagrees with everything.
+    lone = dataclasses.replace(result, k=3, labels=np.where(
+        np.arange(len(result.labels)) == 0, 2, result.labels))
+    assert representative_statements(lone)[2] == []
+    assert consensus_statements(lone)[0].statement_id == "s00"

@@ -1,0 +1,108 @@
+"""`parlons polis import|groups|export`: a Pol.is conversation (its CSV export)
+imported into a consultation through the synthesis handler, the opinion groups
+of a consultation (an imported conversation, or its own agree/disagree ballots)
+printed and, with `--publish`, published, and the consultation's opinions
+exported in the Pol.is CSV format with the groups in `group-id`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from services.core.envelope import Actor
+from services.core.errors import ConcurrencyConflict, DomainError, NotFound
+from services.core.events import Meta
+from services.runtime.bootstrap import bootstrap
+from services.runtime.runner import running
+from services.runtime.settings import Settings
+from services.synthesis.conversations.handlers import ImportConversation, PublishOpinionGroups
+from services.synthesis.groups.analysis import OpinionAnalysis, analyse_opinions
+from services.synthesis.groups.svgmap import GROUP_NAMES
+from services.synthesis.opinions import OpinionBook
+from services.synthesis.polis.importer import ImportReport
+from services.synthesis.polis.model import PolisFormatError
+from services.synthesis.polis.writer import write_polis
+
+POLIS_ACTOR = Actor(id="polis-cli", role="analyst")
+SERVICES = ["consultation", "synthesis_themes"]
+
+
+async def import_command(settings: Settings, consultation: str, directory: str) -> int:
+    container = bootstrap(settings, services=SERVICES)
+    async with running(container, workers=False):
+        try:
+            report: ImportReport = await container.handle(
+                ImportConversation(consultation, Path(directory)), Meta(actor=POLIS_ACTOR))
+        except NotFound:
+            print(f"polis import: unknown consultation {consultation}", file=sys.stderr)
+            return 2
+        except PolisFormatError as refused:
+            print(f"polis import: refused: {refused}", file=sys.stderr)
+            return 1
+        except ConcurrencyConflict:
+            print(f"polis import: a conversation is already imported into {consultation}",
+                  file=sys.stderr)
+            return 1
+    for skipped in report.skipped:
+        print(f"skipped: {skipped}")
+    print(f"polis import: {report.statements} statements, {report.votes} votes, "
+          f"{report.participants} participants; {len(report.skipped)} line(s) skipped")
+    return 0
+
+
+async def groups_command(settings: Settings, consultation: str, publish: bool) -> int:
+    container = bootstrap(settings, services=SERVICES)
+    async with running(container, workers=False):
+        book = await OpinionBook.from_log(container.log, consultation)
+        try:
+            analysis = analyse_opinions(book)
+        except ValueError as too_few:
+            print(f"polis groups: {too_few}", file=sys.stderr)
+            return 1
+        if publish:
+            try:
+                await container.handle(PublishOpinionGroups(consultation),
+                                       Meta(actor=POLIS_ACTOR))
+            except (NotFound, DomainError) as refused:
+                print(f"polis groups: not published: {refused}", file=sys.stderr)
+                return 2
+    _print_groups(book, analysis)
+    if publish:
+        print("polis groups: published")
+    return 0
+
+
+def _print_groups(book: OpinionBook, analysis: OpinionAnalysis) -> None:
+    groups = analysis.groups
+    silhouettes = ", ".join(f"k={k}: {s:.3f}" for k, s in sorted(groups.silhouettes.items()))
+    print(f"{len(groups.participants)} participants in {groups.k} groups "
+          f"({len(groups.others)} with too few votes, not grouped); silhouette {silhouettes}")
+
+    def line(statement_id: str, direction: str, p: float) -> str:
+        s = book.statements[statement_id]
+        return f"    #{s.number} {direction} {p:.0%}: {(s.body or statement_id)[:100]}"
+
+    for g in range(groups.k):
+        print(f"group {GROUP_NAMES[g]}: {int((groups.labels == g).sum())} participants")
+        for r in analysis.representative[g]:
+            print(line(r.statement_id, r.direction, r.p_in))
+    print("consensus:")
+    for c in analysis.consensus:
+        print(line(c.statement_id, c.direction, c.probability))
+
+
+async def export_command(settings: Settings, consultation: str, out: str) -> int:
+    container = bootstrap(settings, services=SERVICES)
+    async with running(container, workers=False):
+        book = await OpinionBook.from_log(container.log, consultation)
+    if not book.statements:
+        print(f"polis export: no opinions in {consultation}", file=sys.stderr)
+        return 2
+    try:
+        group_of = analyse_opinions(book).group_of()
+    except ValueError:  # too few to group: exported without groups
+        group_of = {}
+    write_polis(book, Path(out), group_of=group_of)
+    print(f"polis export: {len(book.statements)} statements, {len(book.history)} votes, "
+          f"{len(set(group_of.values()))} groups written to {out}")
+    return 0

@@ -1,0 +1,110 @@
+"""Opinion groups pages (no JavaScript; CSRF on the POST).
+
+- `/admin/analyse/<cid>/groupes-opinion` (analysts, organisers, admins of <cid>):
+  the groups computed now on the consultation's opinions (an imported Pol.is
+  conversation, or its agree/disagree ballots), each group's size and
+  representative statements, the consensus statements, the participants map,
+  and "Publier", which records the groups as they are (the handler recomputes
+  them from the log);
+- `/consultations/<slug>/groupes-opinion`: the published groups, read from one
+  document (no computation on a public request), 404 until published."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter
+from markupsafe import Markup
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from services.core.errors import DomainError
+from services.identity.queries import Capability
+from services.synthesis.conversations.handlers import PublishOpinionGroups
+from services.synthesis.conversations.projection import published_groups
+from services.synthesis.conversations.snapshot import snapshot
+from services.synthesis.groups.analysis import analyse_opinions
+from services.synthesis.groups.svgmap import GROUP_NAMES, points_svg
+from services.synthesis.opinions import OpinionBook
+from services.web import views
+from services.web.backoffice.guard import BACK_OFFICE
+from services.web.deps import Web, WebDep
+from services.web.forms import admin_page, checked_form
+from services.web.rendering import public_page
+from services.web.session import holder_of
+from services.web.vote.pages import titles
+
+admin = APIRouter(dependencies=BACK_OFFICE)
+public = APIRouter()
+
+
+def admin_base(cid: str) -> str:
+    return f"/admin/analyse/{cid}/groupes-opinion"
+
+
+async def _item_titles(web: Web, book: OpinionBook) -> dict[str, str]:
+    """Texts of the consultation's voted items (imported statements carry theirs)."""
+    untitled = [s.statement_id for s in book.statements.values() if not s.body]
+    return await titles(web.store, untitled) if untitled else {}
+
+
+def _view(data: dict[str, Any]) -> dict[str, Any]:
+    """What the templates show of a publication's data (or of one computed now)."""
+    groups = [{**g, "name": GROUP_NAMES[i]} for i, g in enumerate(data["groups"])]
+    sizes = [g["size"] for g in data["groups"]]
+    return {**data, "groups": groups,
+            # built from numbers and escaped text only (svgmap.py): safe to insert
+            "map_svg": Markup(points_svg(data["points"], sizes, data["ungrouped"]))}  # noqa: S704
+
+
+async def admin_view(web: Web, request: Request, cid: str, *,
+                     errors: dict[str, str] | None = None) -> Response:
+    consultation = await views.consultation_or_404(web.store, cid)
+    book = await OpinionBook.from_log(web.log, cid)
+    computed, problem = None, None
+    if book.statements:
+        try:
+            # seconds of numpy for a large conversation: off the event loop
+            analysis = await asyncio.to_thread(analyse_opinions, book)
+            computed = _view(snapshot(book, analysis, await _item_titles(web, book)))
+        except ValueError as too_few:
+            problem = str(too_few)
+    return admin_page(web, request, "synthesis/opinion_groups_admin.html", {
+        "consultation": consultation, "base": admin_base(cid), "groups": computed,
+        "problem": problem, "imported": book.facts, "has_opinions": bool(book.statements),
+        "published": await published_groups(web.store, cid), "errors": errors or {}},
+        status=400 if errors else 200)
+
+
+@admin.get("/admin/analyse/{cid}/groupes-opinion")
+async def admin_page_of_groups(request: Request, web: WebDep, cid: str) -> Response:
+    await holder_of(web, request, cid, Capability.ANALYSE)
+    return await admin_view(web, request, cid)
+
+
+@admin.post("/admin/analyse/{cid}/groupes-opinion/publication")
+async def publish(request: Request, web: WebDep, cid: str) -> Response:
+    await checked_form(web, request)
+    await holder_of(web, request, cid, Capability.ANALYSE)
+    await views.consultation_or_404(web.store, cid)
+    # computing the groups reads every opinion of the consultation: budgeted
+    await web.providers.check_limit(request, "opinion_groups")  # 429 page beyond it
+    book = await OpinionBook.from_log(web.log, cid)
+    try:
+        await web.deps.send(PublishOpinionGroups(cid, await _item_titles(web, book)))
+    except DomainError as refused:
+        return await admin_view(web, request, cid, errors={"__all__": refused.message})
+    await web.deps.settle()
+    return RedirectResponse(f"{admin_base(cid)}?ok=1", status_code=303)
+
+
+@public.get("/consultations/{slug}/groupes-opinion")
+async def public_groups(request: Request, web: WebDep, slug: str) -> Response:
+    c = await views.slug_or_404(web.store, slug)
+    data = await published_groups(web.store, c["id"])
+    if data is None:
+        raise HTTPException(404)
+    return public_page(request, web.env, "synthesis/opinion_groups.html",
+                       {"consultation": c, "groups": _view(data)})

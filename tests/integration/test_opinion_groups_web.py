@@ -1,0 +1,161 @@
+"""Opinion groups over HTTP, embedded on SQLite: an analyst sees the groups of an
+imported Pol.is conversation (sizes, representative and consensus statements,
+the map) and publishes them; the public page and the consultation's link exist
+only once published; a participant without the role and a form without its CSRF
+token are refused, and nothing is published."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from harness.consultations import VOTE_CID, open_consultation, open_vote
+from harness.forms import post_form
+from harness.platform import (
+    SYSTEM,
+    Platform,
+    open_platform,
+    participant,
+    session_client,
+    until,
+)
+
+from services.core.participants import ParticipantContext
+from services.identity.commands import GrantRole
+from services.identity.queries import roles_in
+from services.synthesis.conversations.handlers import ImportConversation
+from services.synthesis.conversations.projection import published_groups
+from services.vote.commands import CastBallot, WithdrawBallot
+
+POLIS = Path(__file__).resolve().parents[1] / "data" / "polis"
+ADMIN = "/admin/analyse/c1/groupes-opinion"
+PUBLIC = "/consultations/c1/groupes-opinion"
+NASTY = "<script>alert(1)</script> Brexit & co"
+
+
+@pytest.fixture
+async def world(platform: Platform, tmp_path: Path) -> dict[str, str]:
+    return await _world(platform, tmp_path)
+
+
+async def _world(p: Platform, tmp_path: Path) -> dict[str, str]:
+    await open_consultation(p, "c1", level="email")
+    people = {n: await participant(p, n) for n in ("Ana", "Simple")}
+    await p.container.handle(GrantRole(people["Ana"], "c1", "analyst"), SYSTEM)
+
+    async def granted() -> bool:
+        return "analyst" in await roles_in(p.container.store, people["Ana"], "c1")
+    await until(granted)
+    source = tmp_path / "brexit"
+    shutil.copytree(POLIS / "brexit-consensus", source)
+    summary = (source / "summary.csv").read_text()
+    (source / "summary.csv").write_text(summary.replace(
+        "Can there be consensus on Brexit?", NASTY))
+    await p.container.handle(ImportConversation("c1", source), SYSTEM)
+    return people
+
+
+async def test_analyst_sees_and_publishes_the_groups(platform: Platform,
+                                                     world: dict[str, str]) -> None:
+    p = platform
+    public = p.client()
+    assert (await public.get(PUBLIC)).status_code == 404
+    assert "groupes-opinion" not in (await public.get("/consultations/c1")).text
+    async with session_client(p, world["Ana"]) as ana:
+        assert "/admin/analyse/c1/groupes-opinion" in (await ana.get("/admin")).text
+        page = await ana.get(ADMIN)
+        assert page.status_code == 200, page.text[:500]
+        html = page.text
+        assert "Groupe A" in html and "Groupe B" in html and "Points de consensus" in html
+        assert len(re.findall(r"<circle ", html)) == 204  # every voter, grouped or not
+        assert re.search(r"n° \d+</strong> — ", html)  # representative statements
+        assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+        done = await post_form(ana, ADMIN, ADMIN + "/publication")
+        assert done.status_code == 303 and done.headers["location"] == ADMIN + "?ok=1"
+
+    async def shown() -> bool:
+        return await published_groups(p.container.store, "c1") is not None
+    await until(shown)
+    page = await public.get(PUBLIC)
+    assert page.status_code == 200
+    assert "Groupe A" in page.text and "<svg" in page.text and "pp-" not in page.text
+    assert 'style="' not in page.text.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert PUBLIC in (await public.get("/consultations/c1")).text
+
+
+async def test_others_are_refused_and_nothing_is_published(platform: Platform,
+                                                           world: dict[str, str]) -> None:
+    p = platform
+    async with session_client(p, world["Simple"]) as simple:
+        assert (await simple.get(ADMIN)).status_code == 403
+        refused = await simple.post(ADMIN + "/publication", data={"csrf_token": "x"})
+        assert refused.status_code == 403
+    async with session_client(p, world["Ana"]) as ana:
+        await ana.get(ADMIN)
+        no_token = await ana.post(ADMIN + "/publication", data={})
+        assert no_token.status_code == 403
+    async with session_client(p, None) as anonymous:
+        page = await anonymous.get(ADMIN)
+        assert page.status_code in (303, 401, 403)
+    assert await published_groups(p.container.store, "c1") is None
+    assert (await p.client().get(PUBLIC)).status_code == 404
+
+
+async def test_a_consultation_without_opinions_says_how_to_import(
+        platform: Platform, world: dict[str, str]) -> None:
+    p = platform
+    await open_consultation(p, "c2", level="email")
+    await p.container.handle(GrantRole(world["Ana"], "c2", "analyst"), SYSTEM)
+
+    async def granted() -> bool:
+        return "analyst" in await roles_in(p.container.store, world["Ana"], "c2")
+    await until(granted)
+    async with session_client(p, world["Ana"]) as ana:
+        page = await ana.get("/admin/analyse/c2/groupes-opinion")
+        assert page.status_code == 200
+        assert "parlons polis import c2" in page.text and "Publier" not in page.text
+
+
+async def test_publication_is_rate_limited(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    async with open_platform(tmp_path, monkeypatch,
+                             env={"RATE_LIMITS": "opinion_groups=1/3600"}) as p:
+        people = await _world(p, tmp_path)
+        async with session_client(p, people["Ana"]) as ana:
+            assert (await post_form(ana, ADMIN, ADMIN + "/publication")).status_code == 303
+            again = await post_form(ana, ADMIN, ADMIN + "/publication")
+            assert again.status_code == 429
+
+
+async def test_groups_of_a_consultations_own_agree_disagree_ballots(
+        platform: Platform) -> None:
+    """Two camps vote on the consultation's four proposals: two groups, each told
+    apart by the proposals' titles; a withdrawn ballot is no opinion."""
+    p = platform
+    await open_vote(p)
+    ana = await participant(p, "Ana")
+    await p.container.handle(GrantRole(ana, VOTE_CID, "analyst"), SYSTEM)
+    for n in range(12):
+        who = ParticipantContext(f"p-voter{n}", "email")
+        camp = n % 2
+        for item in range(4):
+            choice = "agree" if (item < 2) == (camp == 0) else "disagree"
+            await p.container.handle(CastBallot(f"item-{item}", who, "agree", choice), SYSTEM)
+    await p.container.handle(WithdrawBallot("item-0", ParticipantContext("p-voter0", "email"),
+                                            "agree"), SYSTEM)
+
+    async def granted() -> bool:
+        return "analyst" in await roles_in(p.container.store, ana, VOTE_CID)
+    await until(granted)
+    admin = f"/admin/analyse/{VOTE_CID}/groupes-opinion"
+    async with session_client(p, ana) as client:
+        page = await client.get(admin)
+        assert page.status_code == 200, page.text[:300]
+        assert "Groupe A (6 participants)" in page.text
+        assert "Groupe B (6 participants)" in page.text or "Groupe B (5 participants)" in page.text
+        assert "— Proposition 2" in page.text and "— Proposition 3" in page.text
+        assert (await post_form(client, admin, admin + "/publication")).status_code == 303
+    doc = await published_groups(p.container.store, VOTE_CID)
+    assert doc is not None and sorted(g["size"] for g in doc["groups"]) in ([5, 6], [6, 6])
