@@ -134,7 +134,7 @@ async def test_back_office_page_with_svg_bars_and_breakdown(
     html = page.text
     assert "<svg" in html and "<script" not in html.split("</header>")[-1].split("<footer")[0]
     assert "À vélo : 2 (40.0 %)" in html
-    assert "35 - Ille-et-Vilaine" in html and "Ventiler par" in html
+    assert "Ille-et-Vilaine (35)" in html and "Ventiler par" in html
     assert bogus.status_code == 200 and "&lt;script&gt;" not in bogus.text
 
 

@@ -36,7 +36,7 @@ from services.synthesis.opendata.publish import FILE_NAME, questionnaires_of
 from services.synthesis.opendata.settings import SetOpenDataPublication, publishes_daily
 from services.synthesis.stats.projection import UNKNOWN as NOT_RECORDED
 from services.synthesis.stats.read import closed_question_stats, questionnaire_of
-from services.territory.geography import DEPARTEMENTS, REGIONS
+from services.territory.geography import DEPARTEMENTS, REGIONS, departement_label
 from services.web import views
 from services.web.backoffice.guard import BACK_OFFICE
 from services.web.deps import Web, WebDep
@@ -185,7 +185,7 @@ def _label(par: str, value: str) -> str:
     if par == "niveau":
         return _level(value)
     if par == "departement":
-        return f"{value} - {DEPARTEMENTS[value]}" if value in DEPARTEMENTS else UNKNOWN
+        return departement_label(value) if value in DEPARTEMENTS else UNKNOWN
     return REGIONS[value][0] if value in REGIONS else UNKNOWN
 
 
