@@ -20,6 +20,8 @@ from services.deposit.commands import SubmitArgument
 from services.identity.commands import GrantRole
 from services.runtime.jobs.opendata import export_command
 from services.runtime.settings import Settings
+from services.synthesis.opendata.publish import publish_daily
+from services.synthesis.opendata.settings import SetOpenDataPublication, publishes_daily
 
 NAME = re.compile(rf"^{VOTE_CID}-(propositions|arguments|votes)-\d{{4}}-\d{{2}}-\d{{2}}"
                   r"(\.csv|-dictionnaire\.md)$")
@@ -109,3 +111,24 @@ async def test_proposals_arguments_and_votes_are_published_beside_the_answers(
         dictionary = files[f"{what}.md"].decode()
         header = next(csv.reader([files[f"{what}.csv"].decode().splitlines()[0]]))
         assert all(f"| `{column}` |" in dictionary for column in header), what
+
+
+async def test_the_daily_job_writes_each_consultation_once_a_day(platform: Platform) -> None:
+    """It runs every hour (a publication turned on shows files within the hour):
+    a consultation already written today is left alone; the next day's files
+    replace the previous day's."""
+    p = platform
+    await open_vote(p)
+    await p.container.handle(SetOpenDataPublication(VOTE_CID, True), SYSTEM)
+    root = p.data_dir / "opendata"
+
+    async def daily() -> bool:
+        return await publishes_daily(p.container.store, VOTE_CID)
+    await until(daily)
+    first = await publish_daily(p.container.store, root, day="2026-12-05")
+    assert len(first[VOTE_CID]) == 6
+    assert await publish_daily(p.container.store, root, day="2026-12-05") == {}
+    again = await publish_daily(p.container.store, root, day="2026-12-06")
+    assert sorted(p.name for p in (root / VOTE_CID).iterdir()) == sorted(
+        w.name for w in again[VOTE_CID])
+    assert all("-2026-12-06" in w.name for w in again[VOTE_CID])

@@ -5,9 +5,10 @@ published proposals, arguments and vote counts (`...-propositions-<day>.csv`,
 `...-arguments-<day>.csv`, `...-votes-<day>.csv`), each with its dictionary.
 Files are written beside their final name and renamed into place, so a reader
 never sees half a file; the previous day's files leave once the new set is
-written. The daily job (`parlons export opendata --daily`, run by `parlons
-serve` or the scheduler, ADR 0034) publishes every consultation whose organiser
-turned it on; the public page serves the directory
+written. The daily job (`parlons export opendata --daily`, run every hour by
+`parlons serve` or the scheduler, ADR 0034) publishes every consultation whose
+organiser turned it on and that has no file of the day yet; the public page
+serves the directory
 (services/web/synthesis/stats_pages.py)."""
 
 from __future__ import annotations
@@ -68,9 +69,10 @@ async def write_open_data(store: ReadStore, consultation_id: str, out_dir: Path,
         written.append(await _write(base.with_name(base.name + ".json"), export.json(qn)))
         written.append(await _write(base.with_name(base.name + "-dictionnaire.md"),
                                     _once(dictionary_markdown(consultation, qn).encode())))
-    for what, body in (("propositions", proposals_csv(store, consultation_id, k)),
-                       ("arguments", arguments_csv(store, consultation_id, k)),
-                       ("votes", votes_csv(store, consultation))):
+    # the proposals last: their file says the day's export is whole (_written_on)
+    for what, body in (("arguments", arguments_csv(store, consultation_id, k)),
+                       ("votes", votes_csv(store, consultation)),
+                       ("propositions", proposals_csv(store, consultation_id, k))):
         base = out_dir / base_name(slug, what, day)
         written.append(await _write(base.with_name(base.name + ".csv"), body))
         written.append(await _write(base.with_name(base.name + "-dictionnaire.md"),
@@ -79,9 +81,19 @@ async def write_open_data(store: ReadStore, consultation_id: str, out_dir: Path,
     return written
 
 
-async def publish_daily(store: ReadStore, root: Path) -> dict[str, list[Written]]:
-    return {cid: await write_open_data(store, cid, root / cid)
-            for cid in await daily_consultations(store)}
+async def publish_daily(store: ReadStore, root: Path, *, day: str | None = None
+                        ) -> dict[str, list[Written]]:
+    """Every consultation that publishes daily and has no file of `day` yet (today,
+    UTC): the job may run every hour, so a publication turned on shows its files
+    within the hour, and each consultation is still written once a day."""
+    day = day or datetime.now(UTC).date().isoformat()
+    return {cid: await write_open_data(store, cid, root / cid, day=day)
+            for cid in await daily_consultations(store) if not _written_on(root / cid, day)}
+
+
+def _written_on(out_dir: Path, day: str) -> bool:
+    """The proposals' file, written last of every export, names its day."""
+    return out_dir.is_dir() and any(out_dir.glob(f"*-propositions-{day}.csv"))
 
 
 def _prune(out_dir: Path, kept: set[str]) -> None:
