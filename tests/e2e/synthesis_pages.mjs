@@ -66,7 +66,7 @@ try {
   await admin.fill("#f-title", ANSWER);
   await admin.fill("#f-body", "Le conseil a voté des pistes cyclables continues et des garages à vélos.");
   await admin.locator("input[name=theme_ids]").first().check({ force: true });  // DSFR draws the box over it
-  await admin.click(`form[action='/admin/consultations/${cid}/suites'] button[type=submit]`);
+  await admin.click("button[name=action][value=publier]");
   await admin.waitForURL(/suites\?ok=1/);
   check((await admin.content()).includes(ANSWER), "the follow-up answer published");
 
