@@ -152,6 +152,8 @@ async def test_download_and_daily_publication_carry_no_direct_identifier(
         j = await ana.get(f"/admin/analyse/c1/donnees-ouvertes/{QID}.json")
         d = await ana.get(f"/admin/analyse/c1/donnees-ouvertes/{QID}-dictionnaire.md")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert re.fullmatch(r'attachment; filename="c1-reponses-mobilite-\d{4}-\d{2}-\d{2}\.csv"',
+                        r.headers["content-disposition"]), r.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(r.text)))
     # five respondents, none sharing a département with four others on their day:
     # k-anonymity (k = 5, ADR 0047) leaves them all without one, dated to the day

@@ -32,6 +32,7 @@ from services.identity.queries import Capability
 from services.synthesis.opendata.dictionary import dictionary_markdown
 from services.synthesis.opendata.export import OpenDataExport
 from services.synthesis.opendata.kanonymity import min_cell_setting
+from services.synthesis.opendata.names import base_name, questionnaire_parts
 from services.synthesis.opendata.publish import FILE_NAME, questionnaires_of
 from services.synthesis.opendata.settings import SetOpenDataPublication, publishes_daily
 from services.synthesis.stats.projection import UNKNOWN as NOT_RECORDED
@@ -102,7 +103,9 @@ async def download(request: Request, web: WebDep, cid: str, name: str) -> Respon
     except NotFound:
         raise HTTPException(404) from None
     ext = found["ext"]
-    headers = {"Content-Disposition": f'attachment; filename="{name}"',
+    readable = base_name(c.get("slug") or cid, questionnaire_parts(
+        [(found["qid"], qn.get("title", ""))])[found["qid"]], datetime.now(UTC).date().isoformat())
+    headers = {"Content-Disposition": f'attachment; filename="{readable}{ext}"',
                "Cache-Control": "no-store"}
     if ext == "-dictionnaire.md":
         return Response(dictionary_markdown(c, qn), media_type=MEDIA[ext], headers=headers)
