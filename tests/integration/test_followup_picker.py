@@ -74,6 +74,12 @@ async def test_the_organiser_picks_proposals_by_their_titles(platform: Platform)
         published = [e.event.data for e in events
                      if e.event.type == "synthesis.ResponsePublished"]
         assert [sorted(d["proposal_ids"]) for d in published] == [sorted([parc, velos])]
+        listed = (await client.get(SUITES)).text  # the organiser sees them by title
+        assert re.search(r"Propositions liées : [^<]*Un parc au bord du canal", listed)
+        assert re.search(r"Propositions liées : [^<]*Des vélos en libre-service", listed)
+    public = (await p.client().get("/consultations/c1/synthese")).text  # and the public
+    assert f'href="/consultations/c1/propositions/{parc}">Un parc au bord du canal</a>' in public
+    assert f'href="/consultations/c1/propositions/{velos}">Des vélos en libre-service</a>' in public
 
     async with session_client(p, author) as client:
         async def noticed() -> bool:

@@ -27,6 +27,7 @@ from services.web.backoffice.pickers import Found, chosen, find_proposals
 from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
 from services.web.session import holder_of
+from services.web.synthesis.views import linked_proposals
 
 router = APIRouter(dependencies=BACK_OFFICE)
 
@@ -43,6 +44,7 @@ async def followup_page(web: Web, request: Request, cid: str, *,
         "responses": responses, "published": await web.store.get(PUBLISHED, ALL, cid),
         "statuses": fm.STATUSES, "response_key": values.get("cle") or new_id(),
         "values": values, "errors": errors or {}, "found": found,
+        "linked": await linked_proposals(web.store, cid, responses),
         "picked": await chosen(web, cid, values.get("proposal_ids", []))},
         status=400 if errors else 200)
 
