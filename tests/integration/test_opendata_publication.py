@@ -16,7 +16,7 @@ from harness.forms import csrf_header, post_form
 from harness.platform import SYSTEM, Platform, participant, session_client, until
 
 from services.core.participants import ParticipantContext
-from services.deposit.commands import SubmitArgument
+from services.deposit.commands import SubmitArgument, WithdrawContribution
 from services.identity.commands import GrantRole
 from services.runtime.jobs.opendata import export_command
 from services.runtime.settings import Settings
@@ -52,18 +52,33 @@ async def test_proposals_arguments_and_votes_are_published_beside_the_answers(
                                       ("against", "=SOMME(A1:A9) trop cher"))):
         await p.container.handle(SubmitArgument(f"arg-{n}", "item-0", ParticipantContext(
             f"p-arguer{n}", "email"), side, body), SYSTEM)
-    for n, voter in enumerate((anne, paul)):
+    for n, (voter, item) in enumerate(((anne, "item-0"), (paul, "item-0"), (paul, "item-1"))):
         async with session_client(p, voter) as client:
-            r = await client.post("/api/items/item-0/ballot", json=AGREE, headers={
+            r = await client.post(f"/api/items/{item}/ballot", json=AGREE, headers={
                 **await csrf_header(client), "Idempotency-Key": f"b{n}"})
             assert r.status_code == 200, r.text
+    async with session_client(p, paul) as client:  # keeps five proposals on the day
+        r = await client.post(f"/api/consultations/{VOTE_CID}/proposals",
+                              headers={**await csrf_header(client), "Idempotency-Key": "k2"},
+                              json={"title": "Des bancs", "body": "Le long des quais."})
+        assert r.status_code == 201, r.text
+
+    async def voted() -> bool:
+        tally = await p.container.store.get("vote_tallies", f"{VOTE_CID}|vote", "item-1")
+        return bool(tally and tally["agree"]["agree"] == 1)
+    await until(voted, timeout=10)
+    # item-1 withdrawn after its vote: neither its text nor its counts are published
+    await p.container.handle(WithdrawContribution("item-1", ParticipantContext(
+        "p-author1", "email")), SYSTEM)
 
     async def projected() -> bool:
         doc = await p.container.store.get("public_proposals", VOTE_CID, "item-0")
         tally = await p.container.store.get("vote_tallies", f"{VOTE_CID}|vote", "item-0")
         return bool(doc and doc["counts"] == {"for": 1, "against": 1}
                     and tally and tally["agree"]["agree"] == 2
-                    and len(await p.container.store.list("public_proposals", VOTE_CID)) == 5)
+                    and len(await p.container.store.list("public_proposals", VOTE_CID)) == 5
+                    and not await p.container.store.get("public_proposals", VOTE_CID,
+                                                        "item-1"))
     await until(projected, timeout=10)
     page = f"/admin/donnees-ouvertes/{VOTE_CID}"
     async with session_client(p, orga) as client:
@@ -91,7 +106,7 @@ async def test_proposals_arguments_and_votes_are_published_beside_the_answers(
             assert secret not in raw, (name, secret)
     proposals = table(files["propositions.csv"])
     assert sorted(r["id"] for r in proposals if r["id"].startswith("item")) == [
-        "item-0", "item-1", "item-2", "item-3"]  # item-4 hidden, item-5 withdrawn
+        "item-0", "item-2", "item-3"]  # item-4 hidden, item-1 and item-5 withdrawn
     assert len(proposals) == 5 and "authorId" not in proposals[0]
     mine = next(r for r in proposals if r["title"] == "Un atelier de réparation")
     assert "[courriel masqué]" in mine["body"] and "[téléphone masqué]" in mine["body"]
@@ -105,6 +120,7 @@ async def test_proposals_arguments_and_votes_are_published_beside_the_answers(
     assert "'=SOMME(A1:A9) trop cher" in {a["body"] for a in arguments}  # not a formula
     assert {a["createdAt"] for a in arguments} == {""}  # two that month: no date (k = 5)
     votes = {v["itemId"]: v for v in table(files["votes.csv"])}
+    assert "item-1" not in votes and "Proposition 1" not in files["votes.csv"].decode()
     assert votes["item-0"]["agree"] == "2" and votes["item-0"]["itemTitle"] == "Proposition 0"
     assert votes["item-0"]["phaseTitle"] == "Vote" and votes["item-0"]["frozen"] == "false"
     for what in ("propositions", "arguments", "votes"):

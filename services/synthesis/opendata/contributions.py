@@ -13,7 +13,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from services.moderation.publication import PUBLIC_ARGUMENTS, PUBLIC_PROPOSALS
+from services.moderation.publication import (
+    ALL,
+    PUBLIC_ARGUMENTS,
+    PUBLIC_PROPOSALS,
+    STATE,
+    published,
+    shows,
+)
 from services.store.port import Doc, ReadStore
 from services.synthesis.opendata.export import free_text, when
 from services.synthesis.opendata.tabular import csv_bytes, k_anonymous, pages
@@ -57,17 +64,21 @@ def arguments_csv(store: ReadStore, consultation_id: str, k: int) -> AsyncIterat
 
 
 async def votes_csv(store: ReadStore, consultation: Doc) -> AsyncIterator[bytes]:
-    """Counts per item and phase: aggregates of many ballots, the results page's."""
+    """Counts per item and phase: aggregates of many ballots, the results page's.
+    An item hidden, rejected or withdrawn since is left out (the one publication
+    rule); one whose author was erased keeps its counts without its title."""
     tallies = await vote_results(store, consultation)
-    titles = await store.get_many(PUBLIC_PROPOSALS, consultation["id"],
-                                  sorted({t["item_id"] for t in tallies}))
+    states = await store.get_many(STATE, ALL, sorted({t["item_id"] for t in tallies}))
 
     async def rows() -> AsyncIterator[dict[str, str]]:
         for t in tallies:
+            state = states.get(t["item_id"])
+            if state is None or not published(state):
+                continue
             agree = t["agree"]
-            item = titles.get(t["item_id"])
             yield {"phaseId": t["phase_id"], "phaseTitle": t["phase_title"],
-                   "itemId": t["item_id"], "itemTitle": free_text(item["title"]) if item else "",
+                   "itemId": t["item_id"],
+                   "itemTitle": free_text(state.get("title", "")) if shows(state) else "",
                    "frozen": "true" if t["frozen"] else "false",
                    "support": str(t["support"]["total"]), "agree": str(agree["agree"]),
                    "disagree": str(agree["disagree"]), "neutral": str(agree["neutral"])}
