@@ -160,7 +160,8 @@ CRON_JOBS: list[tuple[str, list[str], str]] = [
     # a freed meeting seat announced to the first one waiting, reminders the day before
     ("meeting-notices", ["meeting-notices"], "*/5 * * * *"),
     ("retention", ["retention"], "17 3 * * *"),
-    ("opendata", ["export", "opendata", "--daily"], "30 2 * * *"),
+    # hourly: each consultation is written once a day, a new one within the hour
+    ("opendata", ["export", "opendata", "--daily"], "30 * * * *"),
     # the read models and the search index compared with the log (exit 1: alert)
     ("verify", ["verify"], "45 4 * * *"),
 ]

@@ -104,7 +104,7 @@ class Settings(BaseSettings):
     schedule_freeze_results_s: int = Field(default=60, ge=1)
     schedule_synthesis_jobs_s: int = Field(default=60, ge=1)
     schedule_retention_s: int = Field(default=3600, ge=1)
-    schedule_opendata_s: int = Field(default=86_400, ge=1)
+    schedule_opendata_s: int = Field(default=3600, ge=1)  # each consultation once a day
     schedule_meeting_notices_s: int = Field(default=300, ge=1)
     # `parlons serve` (embedded) runs them too, from this long after its start
     # (0: never; the freeze of ended vote phases runs in any case)

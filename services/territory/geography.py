@@ -57,3 +57,23 @@ DEPARTEMENTS: dict[str, str] = {
 REGION_OF_DEPARTEMENT: dict[str, str] = {
     dep: code for code, (_, deps) in REGIONS.items() for dep in deps
 }
+
+
+def departement_label(code: str) -> str:
+    """« Rhône (69) »; an unknown code as it is."""
+    name = DEPARTEMENTS.get(code)
+    return f"{name} ({code})" if name else code
+
+
+def region_label(code: str) -> str:
+    """« Auvergne-Rhône-Alpes » for its INSEE code; an unknown code as it is."""
+    return REGIONS[code][0] if code in REGIONS else code
+
+
+def territory_label(code: str) -> str:
+    """A territory code as people read it: "FR", "R<région>" or a département."""
+    if code == "FR":
+        return "France entière"
+    if code.startswith("R") and code[1:] in REGIONS:
+        return region_label(code[1:])
+    return departement_label(code)

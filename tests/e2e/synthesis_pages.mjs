@@ -63,10 +63,17 @@ try {
   const suites = `${base}/admin/consultations/${cid}/suites`;
   await admin.goto(suites);
   await axe(admin, "follow-up page");
+  await admin.fill("#f-recherche", "vélos");  // the picker: no JavaScript, the form comes back
+  await admin.click("button[name=action][value=chercher]");
+  await admin.waitForLoadState();
+  check(await admin.locator("input[name=proposal_ids]").count() > 0,
+        "the picker lists the published proposals matching the words");
+  await axe(admin, "follow-up page with the picker's matches");
+  await admin.locator("input[name=proposal_ids]").first().check({ force: true });  // DSFR draws the box over it
   await admin.fill("#f-title", ANSWER);
   await admin.fill("#f-body", "Le conseil a voté des pistes cyclables continues et des garages à vélos.");
   await admin.locator("input[name=theme_ids]").first().check({ force: true });  // DSFR draws the box over it
-  await admin.click(`form[action='/admin/consultations/${cid}/suites'] button[type=submit]`);
+  await admin.click("button[name=action][value=publier]");
   await admin.waitForURL(/suites\?ok=1/);
   check((await admin.content()).includes(ANSWER), "the follow-up answer published");
 

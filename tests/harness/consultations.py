@@ -103,14 +103,14 @@ async def propose(client: httpx.AsyncClient, cid: str, key: str,
                              json={"title": "Des pistes cyclables", "body": "Partout, et sûres."})
 
 
-async def open_vote(p: Platform) -> None:
-    """Consultation VOTE_CID, whose phase allows deposits and every kind of vote:
-    four published proposals (item-0 to item-3), item-4 hidden by a moderator,
-    item-5 withdrawn by its author."""
+async def open_vote(p: Platform, *, more: tuple[str, ...] = ()) -> None:
+    """Consultation VOTE_CID, whose phase allows deposits and every kind of vote
+    (and the actions in `more`): four published proposals (item-0 to item-3),
+    item-4 hidden by a moderator, item-5 withdrawn by its author."""
     now = p.clock.now()
     await publish(p.container, SYSTEM, VOTE_CID, "Le vélo en ville", VOTE_CID, PhaseSpec(
         "vote", "vote", "Vote", now - timedelta(hours=1), now + timedelta(days=5),
-        actions=("deposit", "vote_support", "vote_agree", "vote_ranking")),
+        actions=("deposit", "vote_support", "vote_agree", "vote_ranking", *more)),
         identity_level="email")
     await until(lambda: shown_with_phases(p.container, VOTE_CID))  # the policy checks it
     await p.container.handle(SetContributionPolicy(VOTE_CID, withdraw_allowed=True), SYSTEM)

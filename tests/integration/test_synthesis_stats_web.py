@@ -134,7 +134,7 @@ async def test_back_office_page_with_svg_bars_and_breakdown(
     html = page.text
     assert "<svg" in html and "<script" not in html.split("</header>")[-1].split("<footer")[0]
     assert "À vélo : 2 (40.0 %)" in html
-    assert "35 - Ille-et-Vilaine" in html and "Ventiler par" in html
+    assert "Ille-et-Vilaine (35)" in html and "Ventiler par" in html
     assert bogus.status_code == 200 and "&lt;script&gt;" not in bogus.text
 
 
@@ -152,6 +152,8 @@ async def test_download_and_daily_publication_carry_no_direct_identifier(
         j = await ana.get(f"/admin/analyse/c1/donnees-ouvertes/{QID}.json")
         d = await ana.get(f"/admin/analyse/c1/donnees-ouvertes/{QID}-dictionnaire.md")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert re.fullmatch(r'attachment; filename="c1-reponses-mobilite-\d{4}-\d{2}-\d{2}\.csv"',
+                        r.headers["content-disposition"]), r.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(r.text)))
     # five respondents, none sharing a département with four others on their day:
     # k-anonymity (k = 5, ADR 0047) leaves them all without one, dated to the day
@@ -174,14 +176,15 @@ async def test_download_and_daily_publication_carry_no_direct_identifier(
         assert (await ana.post("/admin/donnees-ouvertes/c1",
                                data={"quotidienne": "non"})).status_code in (403, 400)
     written = await publish_daily(platform.container.store, platform.data_dir / "opendata")
-    assert sorted(w.name for w in written["c1"]) == [
-        f"{QID}-dictionnaire.md", f"{QID}.csv", f"{QID}.json"]
+    answers = sorted(w.name for w in written["c1"] if "-reponses-" in w.name)
+    assert [re.sub(r"^.*-reponses-mobilite-\d{4}-\d{2}-\d{2}", "", n) for n in answers] == [
+        "-dictionnaire.md", ".csv", ".json"], answers
     async with session_client(platform, None) as public:
         home = await public.get("/consultations/c1")  # the page links its open data
         assert 'href="/donnees-ouvertes/c1">Données ouvertes' in home.text
         listing = await public.get("/donnees-ouvertes/c1")
-        assert listing.status_code == 200 and f"{QID}.csv" in listing.text
-        for name in (f"{QID}.csv", f"{QID}.json", f"{QID}-dictionnaire.md"):
+        assert listing.status_code == 200 and answers[1] in listing.text
+        for name in answers:
             got = await public.get(f"/donnees-ouvertes/c1/{name}")
             assert got.status_code == 200, name
             scan(got.content, world)

@@ -72,3 +72,69 @@ def dictionary_markdown(consultation: Doc, questionnaire: Doc) -> str:
 
 def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("`", "'")
+
+
+SCRUBBED = ("Dans les textes libres, les adresses électroniques, numéros de téléphone, "
+            "adresses IP, numéros de sécurité sociale, IBAN et adresses postales sont "
+            "remplacés par une mention « [... masqué(e)] » ; un texte qui commence par =, +, "
+            "- ou @ est précédé d'une apostrophe (protection des tableurs).")
+K_ANONYMOUS = ("Territoire et date : une combinaison (territoire, jour) partagée par trop peu "
+               "de lignes perd son territoire, puis sa date est réduite au mois, puis retirée, "
+               "afin que toute combinaison publiée corresponde à plusieurs contributions.")
+TABLES = {
+    "propositions": (
+        "Propositions publiées", "une ligne par proposition publiée (les propositions "
+        "masquées, rejetées ou retirées par leur auteur sont absentes). Aucune information "
+        "sur l'auteur n'est publiée.",
+        (("id", "Identifiant de la proposition dans Parlons (celui de sa page publique)."),
+         ("reference", "Numéro de ligne dans cet export."),
+         ("title", "Titre de la proposition (version masquée par la modération le cas "
+                   "échéant)."),
+         ("body", "Texte de la proposition."),
+         ("createdAt", "Date de dépôt (UTC, AAAA-MM-JJ ; voir la règle de territoire et de "
+                       "date)."),
+         ("territory", "Code du territoire visé par la proposition : « FR » (France "
+                       "entière), « R » suivi du code INSEE d'une région, ou code de "
+                       "département ; vide s'il n'en a pas été indiqué."),
+         ("territoryName", "Nom de ce territoire, par exemple « Rhône (69) »."),
+         ("themeId", "Identifiant du thème choisi par l'auteur, vide sinon."),
+         ("argumentsFor", "Nombre d'arguments « pour » publiés."),
+         ("argumentsAgainst", "Nombre d'arguments « contre » publiés."))),
+    "arguments": (
+        "Arguments publiés", "une ligne par argument publié sur une proposition publiée. "
+        "Aucune information sur l'auteur n'est publiée.",
+        (("id", "Identifiant de l'argument dans Parlons."),
+         ("reference", "Numéro de ligne dans cet export."),
+         ("proposalId", "Identifiant de la proposition discutée (colonne `id` du fichier "
+                        "des propositions)."),
+         ("side", "« pour » ou « contre » la proposition."),
+         ("body", "Texte de l'argument."),
+         ("createdAt", "Date de dépôt (UTC, AAAA-MM-JJ ; voir la règle de date)."))),
+    "votes": (
+        "Résultats des votes", "une ligne par élément soumis au vote et par phase de vote : "
+        "des décomptes, jamais un bulletin ni un votant.",
+        (("phaseId", "Identifiant de la phase de vote."),
+         ("phaseTitle", "Titre de la phase de vote."),
+         ("itemId", "Identifiant de l'élément soumis au vote (une proposition : colonne `id` "
+                    "du fichier des propositions)."),
+         ("itemTitle", "Titre de la proposition, vide si elle n'est plus publiée."),
+         ("frozen", "« true » si les résultats de la phase close sont figés, « false » s'il "
+                    "s'agit du décompte en cours."),
+         ("support", "Nombre de soutiens."),
+         ("agree", "Nombre de votes « d'accord »."),
+         ("disagree", "Nombre de votes « pas d'accord »."),
+         ("neutral", "Nombre de votes « neutre »."))),
+}
+
+
+def table_dictionary(consultation: Doc, what: str) -> str:
+    """The dictionary of the proposals', arguments' or votes' file."""
+    title, rows, columns = TABLES[what]
+    lines = [f"# Dictionnaire des données : {title.lower()}", "",
+             f"Consultation : {consultation.get('title', '')}. Un fichier CSV (UTF-8, "
+             f"séparateur virgule), {rows}", "",
+             "| colonne | contenu |", "|---|---|",
+             *(f"| `{name}` | {text} |" for name, text in columns)]
+    if what != "votes":
+        lines += ["", SCRUBBED, "", K_ANONYMOUS]
+    return "\n".join(lines) + "\n"

@@ -62,7 +62,7 @@ class OpenDataExport:
         if questionnaire_id not in self._plans:
             counts: dict[Cell, int] = {}
             async for doc in self._docs(questionnaire_id):
-                cell = cell_of(doc.get("territory") or "", _when(doc["submitted_at"]))
+                cell = cell_of(doc.get("territory") or "", when(doc["submitted_at"]))
                 counts[cell] = counts.get(cell, 0) + 1
             self._plans[questionnaire_id] = plan(counts, self._min_cell)
         return self._plans[questionnaire_id]
@@ -118,9 +118,9 @@ class OpenDataExport:
         row = {
             "id": doc["id"], "reference": f"{questionnaire.get('position', 0) + 1}-{number}",
             "title": questionnaire.get("title", ""),
-            "createdAt": _when(doc["submitted_at"]),
-            "publishedAt": _when(doc["published_at"] or doc["submitted_at"]),
-            "updatedAt": _when(doc["updated_at"] or doc["published_at"] or doc["submitted_at"]),
+            "createdAt": when(doc["submitted_at"]),
+            "publishedAt": when(doc["published_at"] or doc["submitted_at"]),
+            "updatedAt": when(doc["updated_at"] or doc["published_at"] or doc["submitted_at"]),
             "trashed": "false", "trashedStatus": "",  # only published rows are exported
             "authorId": self.author_id(doc["author_id"]),
             "authorType": "", "authorZipCode": doc.get("territory") or "",
@@ -133,7 +133,7 @@ class OpenDataExport:
             elif labels is not None:  # a closed question: its options' labels
                 row[name] = JOIN.join([labels.get(o, o) for o in answer["option_ids"]])
             else:  # free text: an open answer or the "Autre" part
-                row[name] = "" if masked else _cell(answer.get(field) or "")
+                row[name] = "" if masked else free_text(answer.get(field) or "")
         return row
 
 
@@ -157,7 +157,7 @@ def _plan(questionnaire: Doc) -> list[Plan]:
     return plan
 
 
-def _cell(text: str) -> str:
+def free_text(text: str) -> str:
     """Free text without the direct identifiers a participant may have typed
     (e-mail, obfuscated too, phone number, IP address, NIR, IBAN, postal
     address: services/core/personal_data.py; moderation masks them too, but a
@@ -167,7 +167,7 @@ def _cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
-def _when(iso: str) -> str:
+def when(iso: str) -> str:
     """'2019-01-22T10:30:41.123Z' -> '2019-01-22 10:30:41' (UTC), the files' format."""
     return iso[:19].replace("T", " ") if iso else ""
 

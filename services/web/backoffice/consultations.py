@@ -14,10 +14,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from services.consultation import commands as cc
+from services.consultation.model import known_territories
 from services.consultation.phases import KINDS, VOTE_ACTIONS
 from services.core.ids import new_id
 from services.core.values import iso, parse_iso
 from services.identity.queries import consultations_with_role
+from services.territory.geography import territory_label
 from services.vote import model as vote_model
 from services.web import views
 from services.web.backoffice import phase_method as method_form
@@ -58,15 +60,30 @@ def _consultation_fields(form: FormData) -> dict[str, Any]:
             "identity_level": text(form, "identity_level") or "anonymous",
             "moderation": text(form, "moderation") or "post",
             "themes": _themes(text(form, "themes")),
-            "territories": tuple(t.strip() for t in text(form, "territories").split(",")
-                                 if t.strip())}
+            "territories": _territory_codes(form)}
+
+
+def _territory_codes(form: FormData) -> tuple[str, ...]:
+    """The territories picked in the list (codes typed with commas still read)."""
+    return tuple(dict.fromkeys(code.strip() for v in form.getlist("territories")
+                               if isinstance(v, str) for code in v.split(",") if code.strip()))
+
+
+def territory_choices() -> dict[str, list[tuple[str, str]]]:
+    """The territories a consultation may target, by name, for the picker."""
+    known = known_territories()
+    regions = sorted(((c, n) for c, n in known.items() if c.startswith("R")),
+                     key=lambda c: c[1].replace("Î", "I"))
+    departements = [(c, territory_label(c)) for c in known if c != "FR" and c[0] != "R"]
+    return {"France": [("FR", known["FR"])], "Régions": regions,
+            "Départements": sorted(departements)}  # by code, as they are numbered
 
 
 def _values_of(doc: dict[str, Any]) -> dict[str, Any]:
     return {**{k: doc.get(k, "") for k in ("title", "slug", "summary", "organiser",
                                            "identity_level", "moderation")},
             "themes": "\n".join(t["title"] for t in doc.get("themes", [])),
-            "territories": ", ".join(doc.get("territories", []))}
+            "territories": doc.get("territories", [])}
 
 
 def _phase_rows(form: FormData | None, phases: list[dict[str, Any]]) -> int:
@@ -206,7 +223,8 @@ async def my_roles(request: Request, web: Web, participant_id: str) -> Response:
 async def new_form(request: Request, web: WebDep) -> Response:
     require_organiser(web, request)
     return admin_page(web, request, "backoffice/consultation_form.html",
-                      {"values": {}, "creating": True})
+                      {"values": {}, "creating": True, "territory_choices": territory_choices(),
+                       "territories_picked": []})
 
 
 @router.post("/admin/consultations/nouvelle")
@@ -218,7 +236,8 @@ async def create(request: Request, web: WebDep) -> Response:
                                     **_consultation_fields(form))
     return await submit(web, request, form, command,
                         template="backoffice/consultation_form.html",
-                        context={"creating": True},
+                        context={"creating": True, "territory_choices": territory_choices(),
+                                 "territories_picked": _territory_codes(form)},
                         success=f"/admin/consultations/{cid}")
 
 
@@ -228,7 +247,9 @@ async def edit_form(request: Request, web: WebDep, cid: str) -> Response:
     require_organiser(web, request)
     doc = await views.consultation_or_404(web.store, cid)
     return admin_page(web, request, "backoffice/consultation.html",
-                      {"c": doc, "values": _values_of(doc), "creating": False})
+                      {"c": doc, "values": _values_of(doc), "creating": False,
+                       "territory_choices": territory_choices(),
+                       "territories_picked": doc.get("territories", [])})
 
 
 @router.post("/admin/consultations/{cid:ref}")
@@ -238,7 +259,9 @@ async def update(request: Request, web: WebDep, cid: str) -> Response:
     doc = await views.consultation_or_404(web.store, cid)
     command = cc.UpdateConsultation(consultation_id=cid, **_consultation_fields(form))
     return await submit(web, request, form, command, template="backoffice/consultation.html",
-                        context={"c": doc, "creating": False},
+                        context={"c": doc, "creating": False,
+                                 "territory_choices": territory_choices(),
+                                 "territories_picked": _territory_codes(form)},
                         success=f"/admin/consultations/{cid}")
 
 

@@ -14,6 +14,13 @@ from starlette.requests import Request
 from services.search.errors import QuerySyntaxError, SearchError
 from services.search.port import FACETS, SearchIndex, SearchPage, SearchRequest
 from services.search.workspace import request_from
+from services.store.port import Doc
+from services.territory.geography import (
+    DEPARTEMENTS,
+    REGIONS,
+    departement_label,
+    region_label,
+)
 from services.web.deps import Web
 
 KIND_LABELS = {"proposal": "Proposition", "argument": "Argument", "comment": "Commentaire",
@@ -26,6 +33,25 @@ VALUE_LABELS = {"kind": KIND_LABELS,
                 "identity_level": {"anonymous": "Anonyme", "email": "Courriel vérifié",
                                    "verified": "Identité vérifiée"},
                 "status": {"approved": "Approuvée", "published": "Publiée, non relue"}}
+
+
+def value_labels(consultation: Doc, questionnaires: Iterable[Doc]) -> dict[str, dict[str, str]]:
+    """What the facets' values mean, by name: the consultation's phases, themes
+    and questions, and territories as « Rhône (69) », « Auvergne-Rhône-Alpes »
+    rather than their codes."""
+    return {**VALUE_LABELS,
+            "phase_id": {p["phase_id"]: p["title"] for p in consultation.get("phases", [])},
+            "theme_id": {t["theme_id"]: t["title"] for t in consultation.get("themes", [])},
+            "question_id": {q["question_id"]: _short(q["text"])
+                            for qn in questionnaires for q in qn.get("questions", [])},
+            "departement": {c: departement_label(c) for c in DEPARTEMENTS},
+            "region": {c: region_label(c) for c in REGIONS}}
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
 SORT_LABELS = {"relevance": "Pertinence", "votes": "Votes", "date": "Date",
                "random": "Aléatoire (avec une graine)"}
 WORKSPACE_FACETS = tuple(f for f in FACETS if f != "consultation_id")

@@ -16,12 +16,15 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
+from services.consultation.queries import QUESTIONNAIRES
 from services.core.errors import ConcurrencyConflict, DomainError, NotFound
 from services.core.ids import new_id
 from services.identity.queries import Capability
 from services.search.port import SearchRequest
 from services.search.saved import SAVED, DeleteSavedSearch, SaveSearch, kept_params
 from services.search.workspace import export_csv
+from services.store.paging import whole_partition
+from services.store.port import Doc
 from services.web import views
 from services.web.backoffice.guard import BACK_OFFICE
 from services.web.deps import Web, WebDep
@@ -51,15 +54,17 @@ async def workspace_page(web: Web, request: Request, cid: str, params: dict[str,
     if errors:
         outcome.errors = {**outcome.errors, **errors}
     saved = await web.store.list(SAVED, cid, limit=SAVED_SHOWN, reverse=True)
+    consultation = await views.consultation_or_404(web.store, cid)
     current = sv.query_string(params, drop=("page", "enregistree", "supprimee"))
     return admin_page(web, request, "search/workspace.html", {
-        "consultation": await views.consultation_or_404(web.store, cid), "base": base(cid),
+        "consultation": consultation, "base": base(cid),
         "params": params, "req": outcome.request, "result": outcome.page,
         "errors": outcome.errors, "filters": {k: set(v) for k, v in req.filters.items()},
         "current": current, "saved": [d for _, d in saved], "saved_key": new_id(),
         "name": name, "page_link": lambda n: sv.query_string(params, page=str(n)),
         "export": f"{base(cid)}/export.csv?{sv.query_string(params, drop=('page',))}",
-        "labels": _labels()}, status=400 if outcome.errors else 200)
+        "labels": _labels(consultation, await whole_partition(web.store, QUESTIONNAIRES, cid))},
+        status=400 if outcome.errors else 200)
 
 
 @router.get("/admin/analyse/{cid}")
@@ -118,6 +123,7 @@ def _params(query: str) -> dict[str, list[str]]:
     return dict(parse_qs(query))
 
 
-def _labels() -> dict[str, Any]:
-    return {"facets": sv.FACET_LABELS, "values": sv.VALUE_LABELS, "sorts": sv.SORT_LABELS,
+def _labels(consultation: Doc, questionnaires: list[Doc]) -> dict[str, Any]:
+    return {"facets": sv.FACET_LABELS, "values": sv.value_labels(consultation, questionnaires),
+            "sorts": sv.SORT_LABELS,
             "kinds": sv.KIND_LABELS, "quote": quote}

@@ -1,7 +1,10 @@
 """The organiser's follow-up of a consultation (`/admin/consultations/<cid>/suites`;
 no JavaScript, CSRF on every POST): the responses and decisions published in
-answer to the synthesis, with their status over time. The identity guard admits
-organisers (and admins) of <cid>; the routes check the role again."""
+answer to the synthesis, with their status over time. Linked proposals are
+picked by searching their titles (backoffice/pickers.py): the form sent with
+`action=chercher` comes back with the matches to tick, nothing stored. The
+identity guard admits organisers (and admins) of <cid>; the routes check the
+role again."""
 
 from __future__ import annotations
 
@@ -20,23 +23,30 @@ from services.synthesis.followup.tables import RESPONSES
 from services.synthesis.runs.tables import ALL, PUBLISHED
 from services.web import views
 from services.web.backoffice.guard import BACK_OFFICE
+from services.web.backoffice.pickers import Found, chosen, find_proposals
 from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
 from services.web.session import holder_of
+from services.web.synthesis.views import linked_proposals
 
 router = APIRouter(dependencies=BACK_OFFICE)
 
 
 async def followup_page(web: Web, request: Request, cid: str, *,
                         errors: dict[str, str] | None = None,
-                        values: dict[str, Any] | None = None) -> Response:
+                        values: dict[str, Any] | None = None,
+                        found: Found | None = None) -> Response:
+    values = values or {}
     responses = [d for _, d in await web.store.list(RESPONSES, cid, limit=200)]
     responses.sort(key=lambda r: r["published_at"], reverse=True)
     return admin_page(web, request, "synthesis/followup.html", {
         "consultation": await views.consultation_or_404(web.store, cid),
         "responses": responses, "published": await web.store.get(PUBLISHED, ALL, cid),
-        "statuses": fm.STATUSES, "response_key": new_id(), "values": values or {},
-        "errors": errors or {}}, status=400 if errors else 200)
+        "statuses": fm.STATUSES, "response_key": values.get("cle") or new_id(),
+        "values": values, "errors": errors or {}, "found": found,
+        "linked": await linked_proposals(web.store, cid, responses),
+        "picked": await chosen(web, cid, values.get("proposal_ids", []))},
+        status=400 if errors else 200)
 
 
 @router.get("/admin/consultations/{cid}/suites")
@@ -49,12 +59,17 @@ async def followup(request: Request, web: WebDep, cid: str) -> Response:
 async def respond(request: Request, web: WebDep, cid: str) -> Response:
     form = await checked_form(web, request)
     await holder_of(web, request, cid, Capability.MANAGE)
-    values: dict[str, Any] = {k: text(form, k) for k in ("title", "body", "status",
-                                                        "proposal_ids", "cle")}
+    values: dict[str, Any] = {k: text(form, k) for k in ("title", "body", "status", "cle",
+                                                        "recherche")}
     values["theme_ids"] = [v for v in form.getlist("theme_ids") if isinstance(v, str)]
+    values["proposal_ids"] = list(dict.fromkeys(
+        i for v in form.getlist("proposal_ids") if isinstance(v, str) for i in v.split()))
+    if text(form, "action") == "chercher":  # the picker: the form back, with matches
+        return await followup_page(web, request, cid, values=values,
+                                   found=await find_proposals(web, cid, values["recherche"]))
     command = fm.PublishResponse(
         values["cle"] or new_id(), cid, values["title"], values["body"], values["status"],
-        tuple(values["theme_ids"]), tuple(values["proposal_ids"].split()))
+        tuple(values["theme_ids"]), tuple(values["proposal_ids"]))
     try:
         await web.deps.send(command)
     except DomainError as e:

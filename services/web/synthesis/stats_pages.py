@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +32,12 @@ from services.identity.queries import Capability
 from services.synthesis.opendata.dictionary import dictionary_markdown
 from services.synthesis.opendata.export import OpenDataExport
 from services.synthesis.opendata.kanonymity import min_cell_setting
+from services.synthesis.opendata.names import base_name, questionnaire_parts
 from services.synthesis.opendata.publish import FILE_NAME, questionnaires_of
 from services.synthesis.opendata.settings import SetOpenDataPublication, publishes_daily
 from services.synthesis.stats.projection import UNKNOWN as NOT_RECORDED
 from services.synthesis.stats.read import closed_question_stats, questionnaire_of
-from services.territory.geography import DEPARTEMENTS, REGIONS
+from services.territory.geography import DEPARTEMENTS, REGIONS, departement_label
 from services.web import views
 from services.web.backoffice.guard import BACK_OFFICE
 from services.web.deps import Web, WebDep
@@ -52,6 +54,9 @@ DOWNLOAD = re.compile(r"^(?P<qid>[A-Za-z0-9][A-Za-z0-9_-]{0,99})"
                       r"(?P<ext>\.csv|\.json|-dictionnaire\.md)$")
 MEDIA = {".csv": "text/csv; charset=utf-8", ".json": "application/json",
          "-dictionnaire.md": "text/markdown; charset=utf-8"}
+
+CONTENTS = (("reponses", "Réponses au questionnaire"), ("propositions", "Propositions"),
+            ("arguments", "Arguments"), ("votes", "Résultats des votes"))
 
 router = APIRouter()
 
@@ -98,7 +103,9 @@ async def download(request: Request, web: WebDep, cid: str, name: str) -> Respon
     except NotFound:
         raise HTTPException(404) from None
     ext = found["ext"]
-    headers = {"Content-Disposition": f'attachment; filename="{name}"',
+    readable = base_name(c.get("slug") or cid, questionnaire_parts(
+        [(found["qid"], qn.get("title", ""))])[found["qid"]], datetime.now(UTC).date().isoformat())
+    headers = {"Content-Disposition": f'attachment; filename="{readable}{ext}"',
                "Cache-Control": "no-store"}
     if ext == "-dictionnaire.md":
         return Response(dictionary_markdown(c, qn), media_type=MEDIA[ext], headers=headers)
@@ -148,18 +155,40 @@ async def public_file(web: WebDep, cid: str, name: str) -> Response:
 
 
 def _published(root: Path, cid: str) -> list[dict[str, Any]]:
+    """The files of the last export, with what each holds, its size and when it
+    was written (Europe/Paris, as the site shows times)."""
     folder = root / cid
     if not folder.is_dir():
         return []
-    return [{"name": p.name, "size": p.stat().st_size}
-            for p in sorted(folder.iterdir()) if FILE_NAME.match(p.name) and p.is_file()]
+    files = []
+    for p in sorted(folder.iterdir()):
+        if FILE_NAME.match(p.name) and p.is_file():
+            stat = p.stat()
+            files.append({"name": p.name, "size": _size(stat.st_size), "what": _what(p.name),
+                          "written_at": datetime.fromtimestamp(stat.st_mtime, UTC)})
+    return files
+
+
+def _size(n: int) -> str:
+    """« 850 octets », « 12,4 ko », « 3,1 Mo » (French decimal comma)."""
+    if n < 1000:
+        return f"{n} octets"
+    value, unit = (n / 1000, "ko") if n < 1_000_000 else (n / 1_000_000, "Mo")
+    return f"{value:.1f} {unit}".replace(".", ",")
+
+
+def _what(name: str) -> str:
+    if name.endswith("-dictionnaire.md"):
+        return "Dictionnaire des données"
+    kind = next((label for part, label in CONTENTS if f"-{part}-" in name), "Données")
+    return f"{kind} ({'JSON' if name.endswith('.json') else 'CSV'})"
 
 
 def _label(par: str, value: str) -> str:
     if par == "niveau":
         return _level(value)
     if par == "departement":
-        return f"{value} - {DEPARTEMENTS[value]}" if value in DEPARTEMENTS else UNKNOWN
+        return departement_label(value) if value in DEPARTEMENTS else UNKNOWN
     return REGIONS[value][0] if value in REGIONS else UNKNOWN
 
 

@@ -10,6 +10,7 @@ import io
 from collections.abc import Mapping
 from typing import Any
 
+from services.moderation.publication import PUBLIC_PROPOSALS
 from services.store.port import ReadStore
 from services.synthesis.followup.model import STATUSES
 from services.synthesis.followup.tables import RESPONSES
@@ -30,8 +31,10 @@ async def published_view(store: ReadStore, cid: str) -> dict[str, Any] | None:
     published = await store.get(PUBLISHED, ALL, cid)
     responses = [d for _, d in await store.list(RESPONSES, cid, limit=RESPONSES_SHOWN)]
     responses.sort(key=lambda r: r["published_at"], reverse=True)
+    linked = await linked_proposals(store, cid, responses)
     if published is None:
-        return {"published": None, "themes": [], "responses": responses, "texts": {}}
+        return {"published": None, "themes": [], "responses": responses, "texts": {},
+                "linked": linked}
     wanted = [v for t in published["themes"] for v in shown_verbatims(t)]
     wanted += [c["representative_id"] for c in published["campaigns"]]
     texts = await store.get_many(CORPUS, cid, wanted) if wanted else {}
@@ -39,7 +42,17 @@ async def published_view(store: ReadStore, cid: str) -> dict[str, Any] | None:
     themes = [{**t, "share": 100.0 * t["size"] / total,
                "shown": [texts[v] for v in shown_verbatims(t) if v in texts]}
               for t in published["themes"]]
-    return {"published": published, "themes": themes, "responses": responses, "texts": texts}
+    return {"published": published, "themes": themes, "responses": responses, "texts": texts,
+            "linked": linked}
+
+
+async def linked_proposals(store: ReadStore, cid: str,
+                           responses: list[dict[str, Any]]) -> dict[str, str]:
+    """{proposal id: title} of the proposals the responses link and the public
+    still sees (one read for the page): a hidden one is not named."""
+    ids = sorted({i for r in responses for i in r.get("proposal_ids", ())})
+    docs = await store.get_many(PUBLIC_PROPOSALS, cid, ids) if ids else {}
+    return {i: d["title"] for i, d in docs.items()}
 
 
 MAX_READS_PER_PAGE = 20  # bounds one request when most members were hidden

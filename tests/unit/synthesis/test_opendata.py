@@ -40,6 +40,8 @@ from services.synthesis.stats.projection import ROWS, ClosedStatsProjection
 ROOT = Path(__file__).resolve().parents[3]
 # The shipped copy of the real questionnaire (data/README.md says where it comes from).
 QUESTIONS_CSV = ROOT / "data" / "granddebat" / "questions.csv"
+DAY = "2026-12-05"
+ANSWERS = f"{CONSULTATION}-reponses-mobilite-et-energie-{DAY}"  # no slug: the id
 GD_HEADER = ["id", "reference", "title", "createdAt", "publishedAt", "updatedAt", "trashed",
              "trashedStatus", "authorId", "authorType", "authorZipCode"]
 
@@ -129,11 +131,13 @@ async def test_no_direct_identifier_in_any_exported_byte(tmp_path: Path) -> None
                     other=f"Écrivez-moi à {people[pid][1]} ou au 06 12 34 56 78",
                     idee=f"Mon serveur est 192.168.1.{i}, ma boîte nom{i}@exemple.fr")
     store = await projected(log.events)
-    written = await write_open_data(store, CONSULTATION, tmp_path)
+    written = await write_open_data(store, CONSULTATION, tmp_path, day=DAY)
     assert sorted(w.name for w in written) == sorted(
-        [f"{QUESTIONNAIRE}.csv", f"{QUESTIONNAIRE}.json", f"{QUESTIONNAIRE}-dictionnaire.md"])
+        [f"{ANSWERS}.csv", f"{ANSWERS}.json", f"{ANSWERS}-dictionnaire.md",
+         *(f"{CONSULTATION}-{what}-{DAY}{ext}" for what in ("propositions", "arguments", "votes")
+           for ext in (".csv", "-dictionnaire.md"))])
     blobs = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    assert all(b"masqu" in blobs[n] for n in (f"{QUESTIONNAIRE}.csv", f"{QUESTIONNAIRE}.json"))
+    assert all(b"masqu" in blobs[n] for n in (f"{ANSWERS}.csv", f"{ANSWERS}.json"))
     for name, raw in blobs.items():
         assert not re.search(rb"[\w.+-]+@[\w-]+\.\w+", raw), name  # an e-mail address
         assert not re.search(rb"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b", raw), name
@@ -235,13 +239,13 @@ async def test_identifiers_the_old_scrub_missed_are_masked_in_exports(tmp_path: 
         log.respond(f"r{i}", f"p-{i}", level="email", territory="35", transport="autre",
                     other=f"Voici : {text} merci", idee=f"Encore : {text}")
     store = await projected(log.events)
-    written = await write_open_data(store, CONSULTATION, tmp_path, min_cell=1)
+    written = await write_open_data(store, CONSULTATION, tmp_path, min_cell=1, day=DAY)
     assert written
     for path in tmp_path.iterdir():
         raw = path.read_text()
         for text in typed:
             assert text not in raw, (path.name, text)
-    csv_text = (tmp_path / f"{QUESTIONNAIRE}.csv").read_text()
+    csv_text = (tmp_path / f"{ANSWERS}.csv").read_text()
     assert "[courriel masqué]" in csv_text and "[adresse IP masquée]" in csv_text
     assert "[IBAN masqué]" in csv_text and "[numéro de sécurité sociale masqué]" in csv_text
     assert "[adresse postale masquée]" in csv_text
@@ -259,8 +263,8 @@ async def test_cells_of_territory_and_day_below_k_are_coarsened_before_publicati
                         transport="velo")  # every response on the same day
             n += 1
     store = await projected(log.events)
-    await write_open_data(store, CONSULTATION, tmp_path, min_cell=5)
-    rows = list(csv.DictReader(io.StringIO((tmp_path / f"{QUESTIONNAIRE}.csv").read_text())))
+    await write_open_data(store, CONSULTATION, tmp_path, min_cell=5, day=DAY)
+    rows = list(csv.DictReader(io.StringIO((tmp_path / f"{ANSWERS}.csv").read_text())))
     shown = Counter((r["authorZipCode"], r["createdAt"]) for r in rows)
     # the rows that could not join a group of 5 show neither territory nor date
     assert all(count >= 5 for cell, count in shown.items() if cell != ("", "")), shown
@@ -268,7 +272,7 @@ async def test_cells_of_territory_and_day_below_k_are_coarsened_before_publicati
     assert sorted(r["authorZipCode"] for r in rows) == [""] * 3 + ["35"] * 6
     assert all(not re.search(r"\d{2}:\d{2}", r[c]) for r in rows
                for c in ("createdAt", "publishedAt", "updatedAt"))  # never to the second
-    data = orjson.loads((tmp_path / f"{QUESTIONNAIRE}.json").read_bytes())
+    data = orjson.loads((tmp_path / f"{ANSWERS}.json").read_bytes())
     assert Counter((d["authorZipCode"], d["createdAt"]) for d in data) == shown
 
 
