@@ -5,7 +5,7 @@ dependency: `pip install pyinstrument`). Prints the store reads per request (0
 when the page cache answers) and pyinstrument's tree.
 
     .venv/bin/python bench/profile_pages.py [--path /consultations/velo/propositions]
-        [--requests 3000] [--no-cache]
+        [--requests 3000] [--no-cache]      (PROFILE_ALL=1: every frame shown)
 """
 
 from __future__ import annotations
@@ -73,7 +73,8 @@ async def main(path: str, requests: int, cache: bool) -> None:
             elapsed = time.perf_counter() - started
             print(f"{path}: {requests / elapsed:.0f} requests/s in process (profiled), "
                   f"{(store.queries - before) / requests:.2f} store reads per request")
-            print(profiler.output_text(unicode=False, color=False, show_all=os.environ.get("PROFILE_ALL") == "1"))
+            every_frame = os.environ.get("PROFILE_ALL") == "1"  # FastAPI's frames too
+            print(profiler.output_text(unicode=False, color=False, show_all=every_frame))
 
 
 if __name__ == "__main__":

@@ -113,9 +113,8 @@ class PublicPages:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = list(message.get("headers", []))
-                if status in (200, 304):
-                    headers = [(n, self._header if n == b"cache-control" and v == PUBLIC_PAGE
-                                else v) for n, v in headers]
+                if status in (200, 304) and (b"cache-control", PUBLIC_PAGE) in headers:
+                    headers = _public(headers, self._header)
                 message["headers"] = started = headers
             elif message["type"] == "http.response.body" and size <= MAX_BODY:
                 chunk = message.get("body", b"")
@@ -137,6 +136,16 @@ class PublicPages:
             self._pages.popitem(last=False)
 
 
+def _public(headers: list[tuple[bytes, bytes]], policy: bytes) -> list[tuple[bytes, bytes]]:
+    """The policy in place of the mark, and `Vary: Cookie`: a browser that kept
+    a page before logging in asks again once its cookie changed."""
+    varied = [(n, policy if n == b"cache-control" else v + b", Cookie" if n == b"vary" else v)
+              for n, v in headers]
+    if not any(n == b"vary" for n, _ in headers):
+        varied.append((b"vary", b"Cookie"))
+    return varied
+
+
 def _private(send: Send) -> Send:
     async def private(message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -156,7 +165,7 @@ def _matches(if_none_match: bytes, etag: bytes) -> bool:
 
 async def _answer(page: _Page, if_none_match: bytes, send: Send) -> None:
     if _matches(if_none_match, page.etag):
-        headers = [(n, v) for n, v in page.headers if n in (b"etag", b"cache-control")]
+        headers = [(n, v) for n, v in page.headers if n in (b"etag", b"cache-control", b"vary")]
         await send({"type": "http.response.start", "status": 304, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
         return

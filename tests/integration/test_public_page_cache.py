@@ -27,6 +27,7 @@ async def test_anonymous_pages_are_public_and_pages_with_a_session_private(
                 assert r.status_code == 200, path
                 assert r.headers["cache-control"] == PUBLIC, path
                 assert r.headers["etag"].startswith('"'), path
+                assert "Cookie" in r.headers["vary"], path  # asked again once logged in
                 assert r.headers["x-frame-options"] == "DENY"  # security headers kept
                 assert "content-security-policy" in r.headers
             mine = await anne_client.get(path)

@@ -89,6 +89,7 @@ async def test_a_matching_if_none_match_gets_a_304_from_the_kept_page() -> None:
         etag = (await client.get("/p")).headers["etag"]
         again = await client.get("/p", headers={"If-None-Match": f'W/"x", {etag}'})
         assert again.status_code == 304 and again.content == b"" and pages.renders == 1
+        assert again.headers["vary"] == "Cookie"
 
 
 async def test_never_kept_a_cookie_a_404_a_page_not_kept_nor_a_session() -> None:
