@@ -5,7 +5,7 @@ Here, and only here, that mark becomes the answer's caching policy:
 
 - asked without a session cookie, a public page is `public, max-age, stale-while-
   revalidate`, and a 200 is kept in a small in-process cache (bounded entries,
-  TTL = max-age) keyed by path, query and `HX-Request`, and by the read store's
+  TTL = max-age) keyed by host, path, query and `HX-Request`, and by the store's
   `changes()`: once a projection commits, no page rendered before is served
   again. A kept page answers `If-None-Match` with a 304 and skips the routing,
   the dependencies, the store reads and the rendering;
@@ -32,7 +32,7 @@ PRIVATE = b"private, no-store"
 MAX_BODY = 512 * 1024  # a larger page is rendered each time
 NOT_KEPT = "parlons.page_not_kept"  # scope key set by a page the store does not version
 
-_Key = tuple[str, bytes, bytes]
+_Key = tuple[bytes, str, bytes, bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +77,11 @@ class PublicPages:
             await self.app(scope, receive, send)
             return
         headers = scope["headers"]
-        cookie = hx = inm = b""
+        cookie = hx = inm = host = b""
         for name, value in headers:
-            if name == b"cookie":
+            if name == b"host":
+                host = value
+            elif name == b"cookie":
                 cookie += value
             elif name == b"hx-request":
                 hx = value
@@ -88,7 +90,9 @@ class PublicPages:
         if self._cookie in cookie and self._has_session(cookie):
             await self.app(scope, receive, _private(send))
             return
-        key = (scope["path"], scope["query_string"], hx)
+        # The host too: a page may name its own address (a calendar file's links),
+        # and a forged Host must never reach another visitor's copy.
+        key = (host, scope["path"], scope["query_string"], hx)
         version = self._store().changes()
         page = self._pages.get(key)
         if page is not None and page.version == version and page.expires > self._clock():

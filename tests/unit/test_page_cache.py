@@ -107,3 +107,11 @@ async def test_never_kept_a_cookie_a_404_a_page_not_kept_nor_a_session() -> None
         assert pages.renders == 9  # neither served a kept page nor kept
         other = await client.get("/p", headers={"Cookie": "not_parlons_session=t"})
         assert other.headers["cache-control"].startswith("public")
+
+
+async def test_a_forged_host_never_reaches_another_hosts_copy() -> None:
+    pages, store, clock = Pages(), MemoryReadStore(), Clock()
+    async with client_of(cached(pages, store, clock)) as client:
+        await client.get("/p", headers={"Host": "malveillant.example"})
+        assert (await client.get("/p")).text == "rendu 2"
+        assert (await client.get("/p")).text == "rendu 2"
