@@ -32,7 +32,7 @@ PRIVATE = b"private, no-store"
 MAX_BODY = 512 * 1024  # a larger page is rendered each time
 NOT_KEPT = "parlons.page_not_kept"  # scope key set by a page the store does not version
 
-_Key = tuple[bytes, str, bytes, bytes]
+_Key = tuple[str, bytes, str, bytes, bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +90,9 @@ class PublicPages:
         if self._cookie in cookie and self._has_session(cookie):
             await self.app(scope, receive, _private(send))
             return
-        # The host too: a page may name its own address (a calendar file's links),
-        # and a forged Host must never reach another visitor's copy.
-        key = (host, scope["path"], scope["query_string"], hx)
+        # The scheme and host too: a page may name its own address (a calendar
+        # file's links), and a forged Host must never reach another visitor's copy.
+        key = (scope["scheme"], host, scope["path"], scope["query_string"], hx)
         version = self._store().changes()
         page = self._pages.get(key)
         if page is not None and page.version == version and page.expires > self._clock():
