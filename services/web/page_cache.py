@@ -12,8 +12,9 @@ Here, and only here, that mark becomes the answer's caching policy:
 - asked with a session cookie, the same page is `private, no-store`: nothing a
   visitor with a session is sent is kept by anybody, here or on the way.
 
-A response that sets a cookie, is not a 200, is larger than MAX_BODY or was
-rendered from something the store does not version (`not_kept`) is never kept.
+At most `entries` pages and MAX_BYTES in all. A response that sets a cookie,
+is not a 200, is larger than MAX_BODY or was rendered from something the store
+does not version (`not_kept`) is never kept.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from services.store.port import ReadStore
 PUBLIC_PAGE = b"public, no-cache"  # what public_page says; rewritten here
 PRIVATE = b"private, no-store"
 MAX_BODY = 512 * 1024  # a larger page is rendered each time
+MAX_BYTES = 32 * 1024 * 1024  # all kept pages together, whatever the entries setting
 NOT_KEPT = "parlons.page_not_kept"  # scope key set by a page the store does not version
 
 _Key = tuple[str, bytes, str, bytes, bytes]
@@ -71,6 +73,7 @@ class PublicPages:
         self._cookie = session_cookie.encode() + b"="
         self._header = policy.header
         self._pages: OrderedDict[_Key, _Page] = OrderedDict()
+        self._bytes = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET":
@@ -81,8 +84,8 @@ class PublicPages:
         for name, value in headers:
             if name == b"host":
                 host = value
-            elif name == b"cookie":
-                cookie += value
+            elif name == b"cookie":  # HTTP/2 may split cookies over several headers
+                cookie += value + b";"
             elif name == b"hx-request":
                 hx = value
             elif name == b"if-none-match":
@@ -133,11 +136,14 @@ class PublicPages:
         if (names.get(b"cache-control") != self._header or b"set-cookie" in names
                 or b"etag" not in names or self._policy.entries <= 0):
             return
+        body = b"".join(chunks)
+        replaced = self._pages.pop(key, None)
+        self._bytes += len(body) - (len(replaced.body) if replaced else 0)
         self._pages[key] = _Page(version, self._clock() + self._policy.max_age, started,
-                                 names[b"etag"], b"".join(chunks), scope.get("route"))
-        self._pages.move_to_end(key)
-        while len(self._pages) > self._policy.entries:
-            self._pages.popitem(last=False)
+                                 names[b"etag"], body, scope.get("route"))
+        while len(self._pages) > self._policy.entries or self._bytes > MAX_BYTES:
+            _, oldest = self._pages.popitem(last=False)
+            self._bytes -= len(oldest.body)
 
 
 def _public(headers: list[tuple[bytes, bytes]], policy: bytes) -> list[tuple[bytes, bytes]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from starlette.types import Message, Receive, Scope, Send
 
 from services.store.memory import MemoryReadStore
 from services.web.page_cache import PUBLIC_PAGE, CachePolicy, PublicPages, not_kept
@@ -22,7 +23,7 @@ class Pages:
     def __init__(self) -> None:
         self.renders = 0
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.renders += 1
         body = f"rendu {self.renders}".encode()
         headers = [(b"content-type", b"text/html"), (b"cache-control", PUBLIC_PAGE),
@@ -115,3 +116,21 @@ async def test_a_forged_host_never_reaches_another_hosts_copy() -> None:
         await client.get("/p", headers={"Host": "malveillant.example"})
         assert (await client.get("/p")).text == "rendu 2"
         assert (await client.get("/p")).text == "rendu 2"
+
+
+async def test_a_session_in_a_second_cookie_header_is_a_session() -> None:
+    pages, store, clock = Pages(), MemoryReadStore(), Clock()
+    app = cached(pages, store, clock)
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    scope: Scope = {"type": "http", "method": "GET", "scheme": "http", "path": "/p",
+             "query_string": b"", "headers": [(b"cookie", b"a=b"),
+                                              (b"cookie", b"parlons_session=t")]}
+    await app(scope, receive, send)
+    assert dict(sent[0]["headers"])[b"cache-control"] == b"private, no-store"
