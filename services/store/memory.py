@@ -20,6 +20,7 @@ class MemoryReadStore(ReadStore):
         self._guards: dict[tuple[str, str], int] = {}
         self._lock = asyncio.Lock()
         self.queries = 0  # read round trips, for constant-query tests
+        self._changes = 0  # committed transactions and drops (`changes`)
 
     async def get(self, table: str, partition: str, key: str) -> Doc | None:
         self.queries += 1
@@ -64,6 +65,10 @@ class MemoryReadStore(ReadStore):
             tx = _MemoryTx(self)
             yield tx
             tx.apply()
+            self._changes += 1
+
+    def changes(self) -> int | None:
+        return self._changes
 
     async def drop_projection(self, projection: str, tables: Sequence[str]) -> None:
         async with self._lock:
@@ -71,6 +76,7 @@ class MemoryReadStore(ReadStore):
                 del self._docs[k]
             for g in [g for g in self._guards if g[0] == projection]:
                 del self._guards[g]
+            self._changes += 1
 
     async def scan(self, table: str) -> AsyncIterator[tuple[str, str, Doc]]:
         for (t, p, k), doc in sorted(self._docs.items()):

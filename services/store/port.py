@@ -87,6 +87,13 @@ class ReadStore(ABC):
     async def drop_projection(self, projection: str, tables: Sequence[str]) -> None:
         """Delete a projection's tables and guards so it can be rebuilt from the log."""
 
+    def changes(self) -> int | None:
+        """A number that changes whenever a write this process can see is committed,
+        read without a round trip; None when the adapter cannot tell cheaply. What
+        the public page cache is keyed on (ADR 0071): a page rendered before the
+        projections advanced is never served after."""
+        return None
+
     async def start(self) -> None: ...
 
     async def close(self) -> None: ...

@@ -138,6 +138,13 @@ class SqliteReadStore(ReadStore):
         self.queries += 1
         return self._reader
 
+    def changes(self) -> int | None:
+        # data_version moves when another connection commits: this process's
+        # writer and any other process alike. Local, no I/O beyond the WAL index.
+        if self._reader is None:
+            return None
+        return int(self._reader.execute("PRAGMA data_version").fetchone()[0])
+
     # -- reads ---------------------------------------------------------------
     async def get(self, table: str, partition: str, key: str) -> Doc | None:
         with _outage():

@@ -29,6 +29,7 @@ from services.web.backoffice.guard import BackOfficeGuard
 from services.web.deps import Web, WebDeps
 from services.web.deps import install as install_deps
 from services.web.headers import SecurityHeaders, content_security_policy
+from services.web.page_cache import CachePolicy, PublicPages
 from services.web.passwords import hash_password
 from services.web.public.legal import FOOTER
 from services.web.rendering import build_environment
@@ -104,6 +105,13 @@ def install_web(app: FastAPI, deps: WebDeps, providers: Providers | None = None,
     app.add_middleware(BackOfficeGuard, web=web)
     # Outside the guard: a revoked session is gone before anything reads it (ADR 0041).
     app.add_middleware(SessionGate, web=web)
+    # Outside the gate: an anonymous page kept here costs no routing, reads nor
+    # rendering; a request with a session goes on and is answered private (ADR 0071).
+    settings = deps.settings
+    app.add_middleware(PublicPages, store=lambda: web.store, session_cookie=web.sessions.cookie,
+                       policy=CachePolicy(settings.page_max_age,
+                                          settings.page_stale_while_revalidate,
+                                          settings.page_cache_entries))
     if headers:
         app.add_middleware(SecurityHeaders, csp=web_csp(deps.settings),
                            hsts=deps.settings.cookies_secure)

@@ -85,8 +85,10 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
 
 def public_page(request: Request, env: Environment, template: str, context: dict[str, Any],
                 *, status: int = 200) -> Response:
-    """Same bytes for every visitor (no per-user content), so caches may keep it
-    and must revalidate: an unchanged page costs a 304 and no body."""
+    """Same bytes for every visitor (no per-user content, no CSRF token), so caches
+    may keep it: an unchanged page costs a 304 and no body. `public, no-cache`
+    is a mark that services.web.page_cache turns into the policy (public with a
+    max-age without a session, private with one; ADR 0071)."""
     body = env.get_template(template).render(request=request, **context).encode()
     etag = etag_of(body)
     headers = {"ETag": etag, "Cache-Control": "public, no-cache"}

@@ -33,6 +33,12 @@ class WebSettings(BaseSettings):
     # Vimeo and Dailymotion: PeerTube instances, comma-separated (ADR 0043).
     video_frame_hosts: str = ""
     page_size: int = 20
+    # Public pages asked without a session (ADR 0071): how long browsers and
+    # proxies may keep them, how long a stale one may be served while refetched,
+    # and how many this process keeps rendered (0: none; max_age is their TTL).
+    page_max_age: int = 10
+    page_stale_while_revalidate: int = 30
+    page_cache_entries: int = 256
     # Reverse proxies whose X-Forwarded-For names the client for rate limits:
     # addresses or CIDR blocks, comma-separated; empty = the socket peer (ADR 0045).
     trusted_proxies: str = ""

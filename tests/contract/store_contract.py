@@ -257,6 +257,20 @@ class ReadStoreContract(ABC):
     async def test_ping_answers(self, store: ReadStore) -> None:
         await store.ping()
 
+    # -- changes (the public page cache's key, ADR 0071) --------------------------
+    async def test_changes_move_with_every_commit_and_not_otherwise(
+            self, store: ReadStore, table: str) -> None:
+        before = store.changes()
+        if before is None:
+            pytest.skip("this adapter cannot tell its changes cheaply: pages live their TTL")
+        await store.get(table, "p", "k")
+        assert store.changes() == before  # a read is no change
+        await put_all(store, table, "p", ["k"])
+        after = store.changes()
+        assert after is not None and after != before
+        await put_all(store, table, "p", ["k2"])
+        assert store.changes() != after
+
 
 def _event(stream: str, version: int) -> Envelope:
     return Envelope(
@@ -266,3 +280,4 @@ def _event(stream: str, version: int) -> Envelope:
         actor=Actor.system(), occurred_at=datetime(2026, 11, 28, tzinfo=UTC),
         correlation_id="c",
     )
+

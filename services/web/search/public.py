@@ -16,6 +16,7 @@ from services.search.similar import similar_request
 from services.search.workspace import public
 from services.web import views
 from services.web.deps import WebDep, web_of
+from services.web.page_cache import not_kept
 from services.web.rendering import public_page
 from services.web.search import view as sv
 
@@ -58,6 +59,7 @@ async def search(request: Request, web: WebDep, slug: str) -> Response:
         outcome.errors = {"__all__": "Ce tri n'existe pas.", "sort": "Ce tri n'existe pas."}
     outcome.request = public(outcome.request, c["id"])
     outcome = await sv.run(sv.search_index(web), outcome)
+    not_kept(request.scope)  # the index moves apart from the read store
     return public_page(request, web.env, "search/public.html", {
         "consultation": c, "params": allowed, "req": outcome.request,
         "result": outcome.page, "errors": outcome.errors,
@@ -71,6 +73,7 @@ async def search(request: Request, web: WebDep, slug: str) -> Response:
 async def similar(request: Request, web: WebDep, slug: str, title: str = "") -> Response:
     c = await views.slug_or_404(web.store, slug)
     hits = await similar_hits(sv.search_index(web), c["id"], title)
+    not_kept(request.scope)
     # htmx asks for the list only; without JavaScript it is a page of its own.
     template = ("search/similar_fragment.html" if request.headers.get("hx-request")
                 else "search/similar.html")

@@ -42,6 +42,7 @@ from services.web import views
 from services.web.backoffice.guard import BACK_OFFICE
 from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
+from services.web.page_cache import not_kept
 from services.web.rendering import public_page
 from services.web.session import holder_of
 from services.web.synthesis.stats_charts import option_bars
@@ -138,6 +139,7 @@ async def public_files(request: Request, web: WebDep, cid: str) -> Response:
     c = await views.consultation_or_404(web.store, cid)
     if not c.get("published") or not await publishes_daily(web.store, cid):
         raise HTTPException(404)
+    not_kept(request.scope)  # the files are written apart from the read store
     return public_page(request, web.env, "synthesis/stats/public_opendata.html", {
         "consultation": c, "files": _published(opendata_root(web), cid)})
 
