@@ -129,7 +129,7 @@ async def compare(log: EventLog, store: ReadStore) -> list[str]:
         if a != b_:
             diffs.append(f"{part} budget participatif: recompté {a} ≠ projection {b_}")
     for part, snapshot in sorted(frozen.items()):
-        if "budget" in snapshot:
+        if snapshot.get("budget"):
             a, b_ = (_budget_counts(budgets.get(part)),
                      _budget_counts(snapshot["budget"]["votes"]))
             if a != b_:
