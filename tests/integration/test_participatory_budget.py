@@ -191,6 +191,7 @@ async def test_a_ballot_keeps_within_its_envelope_and_results_fit_it(
         ("Une piste cyclable", "2", False), ("Une boîte à livres", "1", True)]
     assert "470 000 € retenus" in results
     assert await compare(p.container.log, p.container.store) == []
+    await followed_up(p, cid, admin)
 
     # closed and frozen: the results stay, recounted from the log
     doc = await p.container.store.get("consultation_detail", "all", cid)
@@ -210,3 +211,20 @@ async def test_a_ballot_keeps_within_its_envelope_and_results_fit_it(
     after = plain((await p.client().get(f"/vote/{cid}/resultats")).text)
     assert "Résultats définitifs" in after and "470 000 € retenus" in after
     assert await compare(p.container.log, p.container.store) == []
+
+
+async def followed_up(p: Platform, cid: str, admin: httpx.AsyncClient) -> None:
+    """The organiser follows a selected project's implementation (the synthesis
+    follow-up, reused); its public page shows the cost and the status."""
+    page = f"/admin/consultations/{cid}/suites"
+    posted = await post_form(admin, page, page, {
+        "title": "Bancs commandés", "body": "La commande est passée.", "status": "in_progress",
+        "proposal_ids": "c"})
+    assert posted.status_code == 303, posted.text
+
+    async def shown() -> bool:
+        return "En cours" in (await p.client().get("/consultations/budget-11/propositions/c")).text
+    await until(shown)
+    project = plain((await p.client().get("/consultations/budget-11/propositions/c")).text)
+    assert "Projet du budget participatif" in project and "Coût : 150 000 €" in project
+    assert "Paris 11e" in project and "Bancs commandés" in project
