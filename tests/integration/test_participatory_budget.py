@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from harness.forms import post_form
+from harness.forms import csrf_header, post_form
 from harness.platform import (
     ADMIN_PASSWORD,
     SYSTEM,
@@ -162,6 +162,13 @@ async def test_a_ballot_keeps_within_its_envelope_and_results_fit_it(
         assert "Votre sélection (620 000 €) dépasse l'enveloppe de 500 000 €." in text
         assert "Total de votre sélection : 620 000 €" in text
         assert re.search(r'value="a" checked', over.text)  # the choice is kept
+        api = await client.post(f"/api/consultations/{cid}/budget",
+                                json={"envelope_id": "paris-11e", "projects": ["a", "b"]},
+                                headers={"Idempotency-Key": "budget-1",
+                                         **await csrf_header(client)})
+        assert api.status_code == 422 and api.json()["error"] == "over_budget"
+        assert plain(api.json()["message"]) == ("Votre sélection (620 000 €) dépasse "
+                                                "l'enveloppe de 500 000 €.")
         within = await post_form(client, f"/vote/{cid}/budget", f"/vote/{cid}/budget",
                                  [("enveloppe", "paris-11e"), ("projets", "a"),
                                   ("projets", "c")])
