@@ -13,6 +13,8 @@ from services.consultation.demo import BIKE_ID, BUDGET_ID, GRAND_DEBAT_ID
 from services.moderation.queue import ITEMS
 from services.runtime.bootstrap import Container, bootstrap
 from services.runtime.demo import seed_demo
+from services.runtime.demo_budget import ENVELOPES
+from services.runtime.demo_budget import VOTE_PHASE as BUDGET_PHASE
 from services.runtime.demo_participation import (
     IRRITANTS,
     SOLUTIONS,
@@ -22,14 +24,12 @@ from services.runtime.demo_participation import (
     seed_participation,
     solution_id,
 )
-from services.runtime.demo_budget import ENVELOPES
-from services.runtime.demo_budget import VOTE_PHASE as BUDGET_PHASE
 from services.runtime.demo_responses import RESPONDENTS
 from services.runtime.runner import running
 from services.runtime.settings import Settings
+from services.vote import budget
 from services.vote.items import PUBLISHED, StorePublishedItems
 from services.vote.projections import FROZEN
-from services.vote import budget
 from services.vote.recount import compare, recount_budget, recount_phase
 
 RETAINED = 5  # the demo's news article names five irritants « retenus »
