@@ -12,7 +12,11 @@ the clock they are given); pages decide on the real clock.
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,11 +34,12 @@ from harness.platform import (
     session_client,
     until,
 )
+from harness.processes import ROOT
 
 from services.core.participants import ParticipantContext
 from services.deposit.commands import SubmitProposal
 from services.vote.commands import FreezeResults
-from services.vote.projections import FROZEN
+from services.vote.projections import BUDGET_VOTES, FROZEN
 from services.vote.recount import compare
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -218,6 +223,7 @@ async def test_a_ballot_keeps_within_its_envelope_and_results_fit_it(
     after = plain((await p.client().get(f"/vote/{cid}/resultats")).text)
     assert "Résultats définitifs" in after and "470 000 € retenus" in after
     assert await compare(p.container.log, p.container.store) == []
+    await recounted(p, cid, phase["phase_id"])
 
 
 async def followed_up(p: Platform, cid: str, admin: httpx.AsyncClient) -> None:
@@ -235,3 +241,23 @@ async def followed_up(p: Platform, cid: str, admin: httpx.AsyncClient) -> None:
     project = plain((await p.client().get("/consultations/budget-11/propositions/c")).text)
     assert "Projet du budget participatif" in project and "Coût : 150 000 €" in project
     assert "Paris 11e" in project and "Bancs commandés" in project
+
+
+def parlons_recount(data: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "services.runtime", "recount"], cwd=ROOT,
+                          env={**os.environ, "PARLONS_DATA_DIR": str(data),
+                               "PARLONS_LOG_LEVEL": "WARNING"},
+                          capture_output=True, text=True, timeout=120)
+
+
+async def recounted(p: Platform, cid: str, phase_id: str) -> None:
+    """`parlons recount` agrees, then finds a budget count tampered with."""
+    done = await asyncio.to_thread(parlons_recount, p.data_dir)
+    assert done.returncode == 0 and "0 différence(s)" in done.stdout, done.stdout + done.stderr
+    doc = await p.container.store.get(BUDGET_VOTES, cid, phase_id)
+    assert doc is not None
+    doc["paris-11e"]["projects"]["d"] += 1
+    async with p.container.store.transaction() as tx:
+        await tx.put(BUDGET_VOTES, cid, phase_id, doc)
+    done = await asyncio.to_thread(parlons_recount, p.data_dir)
+    assert done.returncode == 1 and "budget participatif" in done.stdout, done.stdout
