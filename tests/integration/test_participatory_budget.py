@@ -180,6 +180,8 @@ async def test_a_ballot_keeps_within_its_envelope_and_results_fit_it(
         assert within.status_code == 303, within.text
         saved = plain((await client.get(within.headers["location"])).text)
         assert "Votre vote est enregistré : 450 000 € de projets choisis" in saved
+        mine = plain((await client.get("/mes-votes")).text)
+        assert "Votre sélection (450 000 €) : Un jardin partagé, Des bancs au square." in mine
     # nothing of the refused ballot was recorded: only the accepted one
     ballots = [r for r in await p.container.log.read("vote.events", limit=10_000)
                if r.event.type == "vote.BudgetBallotCast"]

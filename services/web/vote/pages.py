@@ -136,9 +136,12 @@ async def my_votes(request: Request, web: WebDep) -> Response:
         return RedirectResponse("/connexion?suite=/mes-votes", 303)
     rows = await web.store.list(BALLOTS, who.participant_id, limit=200)
     ballots = [doc for _, doc in rows if not doc.get("withdrawn") and doc.get("item_id")]
+    # participatory budget ballots (ADR 0067): the projects chosen and their total
+    budgets = [{**doc, "total_label": budget.euros(doc["total"])} for _, doc in rows
+               if doc.get("kind") == "budget" and doc.get("projects")]
+    ids = [b["item_id"] for b in ballots] + [p for b in budgets for p in b["projects"]]
     return admin_page(web, request, "vote/my_votes.html", {
-        "ballots": ballots,
-        "titles": await titles(web.store, [b["item_id"] for b in ballots])})
+        "ballots": ballots, "budgets": budgets, "titles": await titles(web.store, ids)})
 
 
 @router.get("/vote/{cid}/resultats")
