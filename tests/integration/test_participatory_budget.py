@@ -157,6 +157,8 @@ async def test_a_ballot_keeps_within_its_envelope_and_results_fit_it(
     anne = await participant(p, "Anne")
     async with session_client(p, anne) as client:
         assert f'href="/vote/{cid}/budget"' in (await client.get("/consultations/budget-11")).text
+        sequence = (await client.get(f"/vote/{cid}")).text
+        assert f'href="/vote/{cid}/budget"' in sequence and "Je soutiens" not in sequence
         ballot = plain((await client.get(f"/vote/{cid}/budget")).text)
         assert "Paris 11e : enveloppe de 500 000 €" in ballot
         assert "Une piste cyclable" in ballot and "Coût : 320 000 €" in ballot

@@ -90,7 +90,7 @@ async def sequence_page(cid: str, request: Request, web: WebDep) -> Response:
         "phase": phase, "threshold": method["support_threshold"], "supports": supports,
         "agree": model.KINDS["agree"] in actions,
         "support": model.KINDS["support"] in actions,
-        "ranking": "vote_ranking" in actions})
+        "ranking": "vote_ranking" in actions, "budget": budget.ACTION in actions})
 
 
 @router.get("/api/consultations/{cid}/sequence")
