@@ -84,6 +84,7 @@ async def ballot_page(web: Web, request: Request, cid: str, who: ParticipantCont
         "selected_envelope": selected_envelope, "selected": selected, "error": error,
         "total": budget.euros(total) if total is not None else "",
         "saved": request.query_params.get("ok") == "1",
+        "withdrawn": request.query_params.get("retire") == "1",
         "mine_total": budget.euros(mine["total"]) if mine and mine.get("projects") else ""},
         status=status)
 
@@ -115,4 +116,4 @@ async def cast(cid: str, request: Request, web: WebDep) -> Response:
         total = sum(int(doc["costs"][p]["cost"]) for p in projects if p in doc["costs"])
         return await ballot_page(web, request, cid, who, chosen, e.message, 400, total)
     await web.deps.settle()
-    return RedirectResponse(f"/vote/{cid}/budget?ok=1", 303)
+    return RedirectResponse(f"/vote/{cid}/budget?{'ok' if projects else 'retire'}=1", 303)

@@ -118,6 +118,11 @@ async def test_repeat_is_a_no_op_and_a_change_replaces_the_ballot(world: World) 
     assert votes == {"paris-11e": {"ballots": 1, "projects": {
         "item-0": 0, "item-1": 1, "item-2": 0}}}
     assert await compare(world.log, world.store) == []
+    assert (await ballot(world, "p-anne"))["status"] == "recorded"  # withdrawn
+    votes = await world.store.get(BUDGET_VOTES, CID, "vote")
+    assert votes is not None and votes["paris-11e"]["ballots"] == 0
+    assert (await ballot(world, "p-anne"))["status"] == "unchanged"
+    assert await compare(world.log, world.store) == []
 
 
 async def test_results_by_votes_then_fitting_the_envelope(world: World) -> None:
