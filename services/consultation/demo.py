@@ -48,6 +48,7 @@ from services.eventlog.port import EventLog
 
 GRAND_DEBAT_ID = "01930000-0000-7000-8000-0000000000d1"
 BIKE_ID = "01930000-0000-7000-8000-0000000000d2"
+BUDGET_ID = "01930000-0000-7000-8000-0000000000d3"
 DAY = timedelta(days=1)
 # The bike's method card: irritants voted agree / disagree / neutral with three
 # qualifications (and supported), solutions ranked (and supported).
@@ -59,10 +60,11 @@ SOLUTIONS_VOTE = (("vote_ranking", "vote_support"), VoteMethodSpec(
 
 
 async def seed_demo(*, log: EventLog, clock: Clock, meta: Meta | None = None) -> int:
-    """Seed both demo consultations; returns how many steps wrote something."""
+    """Seed the demo consultations; returns how many steps wrote something."""
     meta = meta or Meta(actor=Actor.system())
     today = clock.now().replace(hour=8, minute=0, second=0, microsecond=0)
     done = await _grand_debat(log, clock, meta, today)
+    done += await _budget(log, clock, meta, today)
     return done + await _bike(log, clock, meta, today)
 
 
@@ -184,3 +186,22 @@ async def _bike(log: EventLog, clock: Clock, meta: Meta, today: datetime) -> int
             commission_id=kid), **ports)  # type: ignore[arg-type]
         done += 1
     return done
+
+
+async def _budget(log: EventLog, clock: Clock, meta: Meta, today: datetime) -> int:
+    """A small participatory budget (ADR 0067): projects deposited, then voted
+    within an envelope per territory (envelopes, costs and ballots are the vote
+    service's: services/runtime/demo_budget.py), then their implementation."""
+    return await _consultation(log, clock, meta, CreateConsultation(
+        BUDGET_ID, "Budget participatif des pentes de la Croix-Rousse",
+        "budget-participatif-croix-rousse",
+        summary="Proposez des projets pour votre quartier, puis choisissez ceux à réaliser "
+                "dans l'enveloppe de votre arrondissement.",
+        organiser="Ville de Lyon, mairies des 1er et 4e arrondissements",
+        identity_level="anonymous", moderation="post", territories=("69",)), (
+        PhaseSpec("projets", "deposit", "Dépôt des projets", today - 35 * DAY,
+                  today - 12 * DAY),
+        PhaseSpec("vote-budget", "vote", "Vote du budget", today - 4 * DAY, today + 10 * DAY,
+                  actions=("vote_budget",), vote=VoteMethodSpec(sources=("projets",))),
+        PhaseSpec("realisation", "follow_up", "Réalisation des projets", today + 10 * DAY,
+                  today + 365 * DAY)))

@@ -37,6 +37,7 @@ ACTIONS: dict[str, str] = {
     "vote_support": "soutenir",
     "vote_agree": "voter pour, contre ou neutre",
     "vote_ranking": "classer",
+    "vote_budget": "voter pour des projets du budget participatif",
     "debate": "débattre",
     "register_meeting": "s'inscrire à une rencontre",
 }
@@ -51,7 +52,7 @@ DEFAULT_ACTIONS: dict[str, tuple[str, ...]] = {
     "follow_up": (),
 }
 
-VOTE_ACTIONS = ("vote_support", "vote_agree", "vote_ranking")  # the kinds of vote
+VOTE_ACTIONS = ("vote_support", "vote_agree", "vote_ranking", "vote_budget")  # kinds of vote
 QUALIFICATIONS: dict[str, str] = {"coup_de_coeur": "coup de cœur", "realiste": "réaliste",
                                   "impossible": "impossible", "prioritaire": "prioritaire",
                                   "a_preciser": "à préciser"}
@@ -101,8 +102,8 @@ def validate_phases(phases: Sequence[PhaseSpec]) -> list[dict[str, Any]]:
         if p.kind == "vote" and not set(VOTE_ACTIONS) & set(actions):
             raise DomainError("vote_without_kind",
                               f"La phase de vote « {title} » doit proposer au moins une façon "
-                              "de voter : soutien, d'accord / pas d'accord / neutre, ou "
-                              "classement.", field=f"{at}.actions")
+                              "de voter : soutien, d'accord / pas d'accord / neutre, "
+                              "classement ou budget participatif.", field=f"{at}.actions")
         doc: dict[str, Any] = {"phase_id": p.phase_id, "kind": p.kind, "title": title,
                                "description": description, "starts_at": iso(p.starts_at),
                                "ends_at": iso(p.ends_at),

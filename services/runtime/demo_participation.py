@@ -6,7 +6,8 @@ with qualifications, supports; anonymous and e-mail participants) and its result
 frozen; solutions deposited in the past solutions phase, the last one still
 waiting in the moderation queue, and ranked and supported in the vote on
 solutions open now (each vote phase takes only its own deposit phase's items,
-ADR 0062). In the Grand Débat: questionnaire responses (demo_responses.py).
+ADR 0062). In the Grand Débat: questionnaire responses (demo_responses.py). In
+the participatory budget: projects, envelopes, costs and ballots (demo_budget.py).
 
 Everything goes through the command handlers, like real participation (ADR
 0028). The past steps run on a clock set inside their phase (the composition
@@ -29,6 +30,7 @@ from services.consultation.demo import BIKE_ID
 from services.core.participants import ParticipantContext
 from services.core.values import parse_iso
 from services.runtime.bootstrap import Container
+from services.runtime.demo_budget import seed_budget
 from services.runtime.demo_responses import seed_responses
 from services.runtime.demo_steps import DemoSteps
 from services.runtime.demo_texts import IRRITANTS, SOLUTIONS
@@ -82,7 +84,7 @@ async def seed_participation(container: Container, *, timeout_s: float = 60.0) -
     written += await _votes(run, vote_at, set(phases[VOTE_PHASE]["actions"]))
     written += await _freeze(run, BIKE_ID, VOTE_PHASE)
     written += await _solution_votes(run, phases.get(SOLUTIONS_VOTE_PHASE), now)
-    return written + await seed_responses(run)
+    return written + await seed_responses(run) + await seed_budget(run)
 
 
 async def _votes(run: DemoSteps, start: datetime, allowed: set[str]) -> int:

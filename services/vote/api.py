@@ -28,7 +28,13 @@ from services.apikit.deps import (
 )
 from services.core.participants import ParticipantContext
 from services.eventlog.port import EventLog
-from services.vote.commands import CastBallot, CastRanking, FreezeResults, WithdrawBallot
+from services.vote.commands import (
+    CastBallot,
+    CastBudgetBallot,
+    CastRanking,
+    FreezeResults,
+    WithdrawBallot,
+)
 from services.vote.projections import BALLOTS, FROZEN, RANKINGS, TALLIES, tally_partition
 from services.vote.recount import compare
 from services.vote.settings import VoteSettings
@@ -55,6 +61,12 @@ class WithdrawIn(BaseModel):
 class RankingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     items: list[str] = Field(max_length=100)
+
+
+class BudgetBallotIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    envelope_id: str = Field(max_length=100)
+    projects: list[str] = Field(max_length=100)  # empty: withdraw the ballot
 
 
 @functools.cache
@@ -103,6 +115,16 @@ async def rank(consultation_id: str, body: RankingIn, who: Voter, _key: Idempote
                bus: BusDep, meta: MetaDep) -> dict[str, Any]:
     result: dict[str, Any] = await bus.handle(
         CastRanking(consultation_id, who, tuple(body.items)), meta)
+    return result
+
+
+@router.post("/consultations/{consultation_id}/budget", dependencies=[rate_limited("vote")])
+async def budget_ballot(consultation_id: str, body: BudgetBallotIn, who: Voter,
+                        _key: IdempotencyKey, bus: BusDep, meta: MetaDep) -> dict[str, Any]:
+    """A participatory budget ballot (ADR 0067): over its envelope, a 400 whose
+    French message gives the selection's total and the envelope."""
+    result: dict[str, Any] = await bus.handle(
+        CastBudgetBallot(consultation_id, who, body.envelope_id, tuple(body.projects)), meta)
     return result
 
 

@@ -43,3 +43,28 @@ class ConfigureVote:
 class FreezeResults:
     consultation_id: str
     phase_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetBudgetEnvelope:
+    """`territory` empty: the consultation-wide envelope."""
+
+    consultation_id: str
+    territory: str
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class SetProjectCost:
+    consultation_id: str
+    project_id: str
+    envelope_id: str
+    cost: int
+
+
+@dataclass(frozen=True, slots=True)
+class CastBudgetBallot:
+    consultation_id: str
+    participant: ParticipantContext
+    envelope_id: str
+    projects: tuple[str, ...] = field(default_factory=tuple)  # empty: withdraw the ballot

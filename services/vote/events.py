@@ -12,7 +12,7 @@ ranking or a results snapshot it names the ranked set (`ranking-<phase>`,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from services.core.events import DomainEvent
@@ -97,7 +97,9 @@ class SupportThresholdReached(DomainEvent):
 @dataclass(frozen=True, slots=True)
 class ResultsFrozen(DomainEvent):
     """The results of a closed phase, recounted from the log at freeze time.
-    `tallies`: {item_id: TALLY}; `rankings`: RANKING_TALLY (see tally.py)."""
+    `tallies`: {item_id: TALLY}; `rankings`: RANKING_TALLY (see tally.py);
+    `budget` (a participatory budget phase, else empty): {votes, envelopes, costs},
+    the budget as the log said it at the freeze (ADR 0067)."""
 
     TYPE = "vote.ResultsFrozen"
     VERSION = 1
@@ -108,3 +110,56 @@ class ResultsFrozen(DomainEvent):
     phase_ends_at: str
     tallies: dict[str, Any]
     rankings: dict[str, Any]
+    budget: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetEnvelopeSet(DomainEvent):
+    """An organiser sets (or changes) a participatory budget's envelope: the
+    amount, in whole euros, that one territory's projects share (`territory`
+    empty: the whole consultation). Stream `budget-<consultation_id>`."""
+
+    TYPE = "vote.BudgetEnvelopeSet"
+    VERSION = 1
+
+    item_id: str  # "budget-<consultation_id>": the topic's key
+    consultation_id: str
+    envelope_id: str
+    territory: str
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectCostSet(DomainEvent):
+    """An organiser gives a published proposal (a project) its cost, in whole
+    euros, and the envelope it draws on. Stream `budget-<consultation_id>`."""
+
+    TYPE = "vote.ProjectCostSet"
+    VERSION = 1
+
+    item_id: str  # "budget-<consultation_id>"
+    consultation_id: str
+    project_id: str
+    envelope_id: str
+    cost: int
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetBallotCast(DomainEvent):
+    """A participant's choice of projects of one envelope, their total within it;
+    `projects` empty: withdrawn. `previous`: None or {envelope_id, projects,
+    identity_level}. Stream `budget-ballot-<phase>-<participant>`."""
+
+    TYPE = "vote.BudgetBallotCast"
+    VERSION = 1
+
+    item_id: str  # "budget-<phase_id>": the topic's key
+    consultation_id: str
+    phase_id: str
+    phase_ends_at: str
+    participant_id: str
+    envelope_id: str
+    projects: list[str]
+    total: int
+    identity_level: str
+    previous: dict[str, Any] | None

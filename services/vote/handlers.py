@@ -30,7 +30,7 @@ from services.core.participants import ParticipantContext
 from services.core.values import parse_iso
 from services.eventlog.port import EventLog, Recorded, append_to
 from services.store.port import ReadStore
-from services.vote import model
+from services.vote import budget, model
 from services.vote.commands import (
     CastBallot,
     CastRanking,
@@ -42,7 +42,7 @@ from services.vote.events import ResultsFrozen, SupportThresholdReached
 from services.vote.items import PublishedItems, StorePublishedItems
 from services.vote.model import Doc
 from services.vote.projections import BALLOTS, SETTINGS, TALLIES, tally_partition
-from services.vote.recount import recount_phase
+from services.vote.recount import recount_budget, recount_phase
 from services.vote.settings import VoteOptions
 
 ALL = "all"
@@ -156,9 +156,15 @@ async def freeze_results(cmd: FreezeResults, *, log: EventLog, store: ReadStore,
     if await log.stream_version(stream) > 0:  # before the recount, which reads every ballot
         return {"status": "already_frozen"}
     tallies, rankings = await recount_phase(log, cmd.consultation_id, cmd.phase_id)
+    budgeted: dict[str, Any] = {}
+    if budget.ACTION in phase.get("actions", ()):
+        state = budget.budget_of(await log.read_stream(budget.budget_stream(
+            cmd.consultation_id)))
+        budgeted = {"votes": await recount_budget(log, cmd.consultation_id, cmd.phase_id),
+                    "envelopes": state["envelopes"], "costs": state["costs"]}
     event = ResultsFrozen(item_id=f"results-{cmd.phase_id}", consultation_id=cmd.consultation_id,
                           phase_id=cmd.phase_id, phase_ends_at=phase["ends_at"],
-                          tallies=tallies, rankings=rankings)
+                          tallies=tallies, rankings=rankings, budget=budgeted)
     envelope = wrap(event, stream=stream, stream_version=1, meta=meta, occurred_at=clock.now(),
                     consultation_id=cmd.consultation_id)
     try:

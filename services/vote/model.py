@@ -30,7 +30,8 @@ from services.vote.items import HIDDEN, WITHDRAWN, PublishedItem
 Doc = Mapping[str, Any]
 
 KINDS = {"support": "vote_support", "agree": "vote_agree"}  # ballot kind -> phase action
-PHASE_ACTIONS = frozenset(KINDS.values()) | {"vote_ranking"}  # a phase with one is a vote
+# a phase with one is a vote
+PHASE_ACTIONS = frozenset(KINDS.values()) | {"vote_ranking", "vote_budget"}
 CHOICES = {"support": ("support",), "agree": ("agree", "disagree", "neutral")}
 QUALIFICATIONS = consultations.QUALIFICATIONS  # the vocabulary; each phase picks its own
 QUALIFICATIONS_MAX = 3

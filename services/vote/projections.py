@@ -9,6 +9,8 @@
 | vote_settings | "all" | consultation_id | {support_threshold, ranking_max, new_share} |
 | vote_thresholds | consultation_id | item_id | {phase_id, threshold, supports, reached_at} |
 | vote_frozen | consultation_id | phase_id | ResultsFrozen data: what results show once a phase closed |
+| vote_budget | consultation_id | "config" | {envelopes, costs}: the participatory budget (budget.budget_of) |
+| vote_budget_votes | consultation_id | phase_id | {envelope_id: {ballots, projects: {id: votes}}} |
 
 Ballot events recorded at or after their phase's end are ignored (frozen results).
 """
@@ -19,6 +21,7 @@ from services.core.envelope import Envelope
 from services.core.values import iso
 from services.store.port import StoreTx
 from services.store.projection import Projection
+from services.vote import budget as b
 from services.vote import tally as t
 from services.vote.model import ballot_key
 
@@ -28,6 +31,9 @@ RANKINGS = "vote_rankings"
 SETTINGS = "vote_settings"
 THRESHOLDS = "vote_thresholds"
 FROZEN = "vote_frozen"
+BUDGET = "vote_budget"
+BUDGET_VOTES = "vote_budget_votes"
+BUDGET_KEY = "config"
 ALL = "all"
 
 
@@ -39,10 +45,14 @@ def ranking_key(phase_id: str) -> str:
     return f"{phase_id}|ranking|"
 
 
+def budget_key(phase_id: str) -> str:
+    return f"{phase_id}|budget|"
+
+
 class TalliesProjection(Projection):
     name = "vote.tallies"
     topics = ("vote.events",)
-    tables = (BALLOTS, TALLIES, RANKINGS, SETTINGS, THRESHOLDS, FROZEN)
+    tables = (BALLOTS, TALLIES, RANKINGS, SETTINGS, THRESHOLDS, FROZEN, BUDGET, BUDGET_VOTES)
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         d = event.data
@@ -55,12 +65,16 @@ class TalliesProjection(Projection):
                 "supports": d["supports"], "reached_at": iso(event.occurred_at)})
         elif event.type == "vote.ResultsFrozen":
             await tx.put(FROZEN, d["consultation_id"], d["phase_id"], dict(d))
+        elif event.type in ("vote.BudgetEnvelopeSet", "vote.ProjectCostSet"):
+            await _budget(event, tx)
         elif t.is_late(event.occurred_at, d.get("phase_ends_at", "9999-12-31T00:00:00Z")):
             return
         elif event.type in ("vote.BallotCast", "vote.BallotWithdrawn"):
             await _ballot(event, tx)
         elif event.type == "vote.RankingCast":
             await _ranking(event, tx)
+        elif event.type == "vote.BudgetBallotCast":
+            await _budget_ballot(event, tx)
 
 
 async def _ballot(event: Envelope, tx: StoreTx) -> None:
@@ -102,3 +116,30 @@ async def _ranking(event: Envelope, tx: StoreTx) -> None:
         "kind": "ranking", "version": event.stream_version, "cast_at": iso(event.occurred_at)})
 
 
+
+
+async def _budget(event: Envelope, tx: StoreTx) -> None:
+    d = event.data
+    doc = await tx.get(BUDGET, d["consultation_id"], BUDGET_KEY) or {
+        "envelopes": {}, "costs": {}, "version": 0}
+    if event.stream_version <= doc["version"]:
+        return  # already applied (the stream's version says so)
+    folded = b.budget_of([event])
+    doc["envelopes"].update(folded["envelopes"])
+    doc["costs"].update(folded["costs"])
+    doc["version"] = event.stream_version
+    await tx.put(BUDGET, d["consultation_id"], BUDGET_KEY, doc)
+
+
+async def _budget_ballot(event: Envelope, tx: StoreTx) -> None:
+    d = event.data
+    votes = await tx.get(BUDGET_VOTES, d["consultation_id"], d["phase_id"]) or b.empty_votes()
+    if d["previous"] is not None:
+        b.count_ballot(votes, d["previous"], -1)
+    b.count_ballot(votes, d, +1)
+    await tx.put(BUDGET_VOTES, d["consultation_id"], d["phase_id"], votes)
+    await tx.put(BALLOTS, d["participant_id"], budget_key(d["phase_id"]), {
+        "envelope_id": d["envelope_id"], "projects": d["projects"], "total": d["total"],
+        "identity_level": d["identity_level"], "consultation_id": d["consultation_id"],
+        "phase_id": d["phase_id"], "kind": "budget", "version": event.stream_version,
+        "cast_at": iso(event.occurred_at)})

@@ -16,12 +16,14 @@ from typing import Any
 from services.eventlog.port import EventLog, Recorded
 from services.eventlog.port import read_all as read_topic
 from services.store.port import ReadStore
+from services.vote import budget as b
 from services.vote import tally as t
-from services.vote.projections import RANKINGS, TALLIES, tally_partition
+from services.vote.projections import BUDGET_VOTES, RANKINGS, TALLIES, tally_partition
 
 TOPIC = "vote.events"
 _PAGE = 5000
-_BALLOTS = ("vote.BallotCast", "vote.BallotWithdrawn", "vote.RankingCast")
+_BALLOTS = ("vote.BallotCast", "vote.BallotWithdrawn", "vote.RankingCast",
+            "vote.BudgetBallotCast")
 
 
 def read_all(log: EventLog) -> AsyncIterator[Recorded]:
@@ -32,13 +34,24 @@ async def recount(log: EventLog, *, consultation_id: str | None = None,
                   phase_id: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """(tallies by "<consultation>|<phase>" then item, rankings by
     "<consultation>|<phase>"), from the final state of every ballot stream."""
-    tallies, rankings, _ = await _recount(log, consultation_id, phase_id)
+    tallies, rankings, _, _ = await _recount(log, consultation_id, phase_id)
     return tallies, rankings
 
 
+async def recount_budget(log: EventLog, consultation_id: str, phase_id: str) -> dict[str, Any]:
+    """One phase's participatory budget votes (budget.count_ballot's shape), from
+    the final state of every budget ballot stream."""
+    _, _, budgets, _ = await _recount(log, consultation_id, phase_id)
+    votes: dict[str, Any] = budgets.get(tally_partition(consultation_id, phase_id),
+                                        b.empty_votes())
+    return votes
+
+
 async def _recount(log: EventLog, consultation_id: str | None, phase_id: str | None
-                   ) -> tuple[dict[str, Any], dict[str, Any], dict[str, dict[str, Any]]]:
-    """The recount, and the frozen results met on the way, by partition."""
+                   ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any],
+                              dict[str, dict[str, Any]]]:
+    """The recount (tallies, rankings, budget votes), and the frozen results met on
+    the way, by partition."""
     last: dict[str, Recorded] = {}
     frozen: dict[str, dict[str, Any]] = {}
     async for r in read_all(log):
@@ -57,9 +70,13 @@ async def _recount(log: EventLog, consultation_id: str | None, phase_id: str | N
             last[e.stream] = r
     tallies: dict[str, dict[str, Any]] = {}
     rankings: dict[str, Any] = {}
+    budgets: dict[str, Any] = {}
     for r in last.values():
         d = r.event.data
         part = tally_partition(d["consultation_id"], d["phase_id"])
+        if r.event.type == "vote.BudgetBallotCast":
+            b.count_ballot(budgets.setdefault(part, b.empty_votes()), d, +1)
+            continue
         if r.event.type == "vote.RankingCast":
             ranking = rankings.setdefault(part, t.empty_ranking(d["consultation_id"],
                                                                 d["phase_id"]))
@@ -72,7 +89,7 @@ async def _recount(log: EventLog, consultation_id: str | None, phase_id: str | N
             t.count_ballot(tally, d["ballot_kind"], {
                 "choice": d["choice"], "qualifications": d["qualifications"],
                 "identity_level": d["identity_level"]}, +1)
-    return tallies, rankings, frozen
+    return tallies, rankings, budgets, frozen
 
 
 async def recount_phase(log: EventLog, consultation_id: str,
@@ -87,7 +104,7 @@ async def compare(log: EventLog, store: ReadStore) -> list[str]:
     """Differences between the recount and the projection, and between each frozen
     result and the recount of its phase, one line each (French); empty when they
     all agree."""
-    counted, ranked, frozen = await _recount(log, None, None)
+    counted, ranked, budgets, frozen = await _recount(log, None, None)
     projected: dict[str, dict[str, Any]] = {}
     async for part, key, doc in store.scan(TALLIES):
         projected.setdefault(part, {})[key] = doc
@@ -105,7 +122,18 @@ async def compare(log: EventLog, store: ReadStore) -> list[str]:
         if _ranking_counts(a) != _ranking_counts(b):
             diffs.append(f"{part} classement: recompté {_ranking_counts(a)} ≠ projection "
                          f"{_ranking_counts(b)}")
+    projected_budgets = {tally_partition(c, p): doc
+                         async for c, p, doc in store.scan(BUDGET_VOTES)}
+    for part in sorted(set(budgets) | set(projected_budgets)):
+        a, b_ = _budget_counts(budgets.get(part)), _budget_counts(projected_budgets.get(part))
+        if a != b_:
+            diffs.append(f"{part} budget participatif: recompté {a} ≠ projection {b_}")
     for part, snapshot in sorted(frozen.items()):
+        if snapshot.get("budget"):
+            a, b_ = (_budget_counts(budgets.get(part)),
+                     _budget_counts(snapshot["budget"]["votes"]))
+            if a != b_:
+                diffs.append(f"{part} budget participatif: recompté {a} ≠ résultats figés {b_}")
         mine = counted.get(part, {})
         for item in sorted(set(mine) | set(snapshot["tallies"])):
             a, b = mine.get(item), snapshot["tallies"].get(item)
@@ -131,3 +159,14 @@ def _ranking_counts(ranking: dict[str, Any] | None) -> dict[str, Any]:
     if ranking is None or not ranking["ballots"]:
         return {}
     return {k: ranking[k] for k in ("ballots", "by_level", "borda", "first")}
+
+
+def _budget_counts(votes: dict[str, Any] | None) -> dict[str, Any]:
+    """Budget votes without the envelopes and projects left at zero (a ballot
+    moved away leaves its zero behind in the projection)."""
+    out = {}
+    for eid, env in (votes or {}).items():
+        projects = {p: n for p, n in env["projects"].items() if n}
+        if env["ballots"] or projects:
+            out[eid] = {"ballots": env["ballots"], "projects": projects}
+    return out

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from services.store.projection import Projection
+from services.vote import budget_handlers as bh
 from services.vote import commands as c
 from services.vote import handlers as h
 from services.vote.projections import TalliesProjection
@@ -22,6 +23,9 @@ HANDLERS: dict[type, Handler] = {
     c.CastRanking: h.cast_ranking,
     c.ConfigureVote: h.configure_vote,
     c.FreezeResults: h.freeze_results,
+    c.SetBudgetEnvelope: bh.set_budget_envelope,
+    c.SetProjectCost: bh.set_project_cost,
+    c.CastBudgetBallot: bh.cast_budget_ballot,
 }
 
 

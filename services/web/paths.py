@@ -12,7 +12,7 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 
 # The static segments that sit beside an id somewhere in the front end.
-PAGE_NAMES = ("nouvelle", "similaires", "classement", "importer")
+PAGE_NAMES = ("nouvelle", "similaires", "classement", "importer", "budget")
 
 
 class Reference(Convertor[str]):

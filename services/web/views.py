@@ -50,7 +50,8 @@ def decorate(doc: Doc, now: datetime) -> Doc:
             # started (results exist), which kinds of vote are open now
             "vote": {"started": bool(voted_in),
                      "items_open": bool({"vote_support", "vote_agree"} & set(open_now)),
-                     "ranking_open": "vote_ranking" in open_now}}
+                     "ranking_open": "vote_ranking" in open_now,
+                     "budget_open": "vote_budget" in open_now}}
 
 
 def _with_sources(phases: list[Doc]) -> list[Doc]:

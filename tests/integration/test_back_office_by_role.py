@@ -21,6 +21,7 @@ EXPECTED = {
     "analyst": {"/admin/analyse/c1"},
     "organiser": {"/admin/consultations/c1", "/admin/moderation/c1/charte",
                   "/admin/analyse/c1", "/admin/consultations/c1/suites",
+                  "/admin/consultations/c1/budget",
                   "/admin/donnees-ouvertes/c1", "/admin/equipe/c1"},
 }
 

@@ -9,10 +9,12 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from services.consultation.demo import BIKE_ID, GRAND_DEBAT_ID
+from services.consultation.demo import BIKE_ID, BUDGET_ID, GRAND_DEBAT_ID
 from services.moderation.queue import ITEMS
 from services.runtime.bootstrap import Container, bootstrap
 from services.runtime.demo import seed_demo
+from services.runtime.demo_budget import ENVELOPES
+from services.runtime.demo_budget import VOTE_PHASE as BUDGET_PHASE
 from services.runtime.demo_participation import (
     IRRITANTS,
     SOLUTIONS,
@@ -25,9 +27,10 @@ from services.runtime.demo_participation import (
 from services.runtime.demo_responses import RESPONDENTS
 from services.runtime.runner import running
 from services.runtime.settings import Settings
+from services.vote import budget
 from services.vote.items import PUBLISHED, StorePublishedItems
 from services.vote.projections import FROZEN
-from services.vote.recount import compare, recount_phase
+from services.vote.recount import compare, recount_budget, recount_phase
 
 RETAINED = 5  # the demo's news article names five irritants « retenus »
 TOPICS = ("consultation.events", "deposit.events", "moderation.events", "vote.events")
@@ -81,6 +84,19 @@ async def test_the_demo_has_a_frozen_vote_a_queue_and_is_seeded_once(tmp_path: P
         assert len({e.data["territory"] for e in responses}) > 3  # for territory statistics
         answered = {a["question_id"] for e in responses for a in e.data["answers"]}
         assert {"1160", "161", "110"} <= answered  # a closed question, its follow-up, open
+
+        # the participatory budget: ballots in both envelopes, each within it
+        state = budget.budget_of(await container.log.read_stream(
+            budget.budget_stream(BUDGET_ID)))
+        assert {e["amount"] for e in state["envelopes"].values()} == {a for _, a in ENVELOPES}
+        casts = [r.event.data for r in await container.log.read("vote.events", limit=100_000)
+                 if r.event.type == "vote.BudgetBallotCast"]
+        assert casts and all(
+            c["total"] <= state["envelopes"][c["envelope_id"]]["amount"] for c in casts)
+        votes = await recount_budget(container.log, BUDGET_ID, BUDGET_PHASE)
+        assert set(votes) == set(state["envelopes"])
+        assert all(any(r["selected"] for r in env["rows"])
+                   for env in budget.results(state, votes))
 
         async def written() -> list[int]:
             return [len(await container.log.read(t, limit=100_000)) for t in TOPICS]

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from services.core.errors import DomainError
 
-STATUSES = {"under_review": "À l'étude", "adopted": "Adoptée", "rejected": "Rejetée",
-            "done": "Réalisée"}
+STATUSES = {"under_review": "À l'étude", "adopted": "Adoptée", "in_progress": "En cours",
+            "rejected": "Rejetée", "done": "Réalisée"}  # "in_progress": a budget's projects
 MAX_TITLE, MAX_BODY, MAX_NOTE = 200, 10_000, 2_000
 
 

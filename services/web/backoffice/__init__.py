@@ -1,6 +1,6 @@
 """The back office: the bootstrap admin's login, consultations, their content,
-phases and items, a meeting's attendance list, the contribution policy, the
-team, and the guard that checks every `/admin` path."""
+phases and items, the participatory budget, a meeting's attendance list, the
+contribution policy, the team, and the guard that checks every `/admin` path."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from services.web.backoffice import (
     attendance,
     auth,
+    budget,
     consultations,
     content,
     items,
@@ -24,5 +25,6 @@ router.include_router(content.router)
 router.include_router(attendance.router)
 router.include_router(questionnaire_import.router)
 router.include_router(items.router)
+router.include_router(budget.router)
 router.include_router(policy.router)
 router.include_router(team.router)

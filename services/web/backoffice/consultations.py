@@ -194,6 +194,7 @@ ROLE_PAGES = (
     (("analyst", "organiser", "admin"), "/admin/analyse/{cid}", "Espace d\u2019analyse"),
     (("analyst", "organiser", "admin"), "/admin/analyse/{cid}/groupes-opinion",
      "Groupes d\u2019opinion"),
+    (("organiser", "admin"), "/admin/consultations/{cid}/budget", "Budget participatif"),
     (("organiser", "admin"), "/admin/consultations/{cid}/suites", "Suites données"),
     (("organiser", "admin"), "/admin/donnees-ouvertes/{cid}", "Données ouvertes"),
     (("organiser", "admin"), "/admin/equipe/{cid}", "Équipe et rôles"),

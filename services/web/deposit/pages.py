@@ -21,6 +21,7 @@ from services.web.deposit.forms import participant
 from services.web.deps import WebDep
 from services.web.forms import admin_page
 from services.web.rendering import public_page
+from services.web.vote.project import project_of
 
 SENT = {"proposition": "Votre proposition a bien été reçue.",
         "reponse": "Vos réponses au questionnaire ont bien été enregistrées.",
@@ -75,7 +76,8 @@ async def proposal(request: Request, web: WebDep, slug: str, pid: str) -> Respon
     return admin_page(web, request, "deposit/proposal.html", {
         **ctx, "participant": who, "own": own, "values": {},
         "form_kind": "", "argument_key": new_id(), "comment_key": new_id(),
-        "open_comment": deposit_views.is_open(c, "comment"), "sent": sent})
+        "open_comment": deposit_views.is_open(c, "comment"), "sent": sent,
+        "project": await project_of(web.store, c["id"], pid)})
 
 
 @router.get("/mes-contributions")

@@ -18,10 +18,13 @@ from services.apikit.deps import rate_limited
 from services.core.errors import DomainError
 from services.core.participants import ParticipantContext
 from services.store.port import ReadStore
-from services.vote import model
+from services.vote import budget, model
 from services.vote.commands import CastBallot, WithdrawBallot
 from services.vote.projections import (
     BALLOTS,
+    BUDGET,
+    BUDGET_KEY,
+    BUDGET_VOTES,
     FROZEN,
     RANKINGS,
     SETTINGS,
@@ -87,7 +90,7 @@ async def sequence_page(cid: str, request: Request, web: WebDep) -> Response:
         "phase": phase, "threshold": method["support_threshold"], "supports": supports,
         "agree": model.KINDS["agree"] in actions,
         "support": model.KINDS["support"] in actions,
-        "ranking": "vote_ranking" in actions})
+        "ranking": "vote_ranking" in actions, "budget": budget.ACTION in actions})
 
 
 @router.get("/api/consultations/{cid}/sequence")
@@ -133,9 +136,12 @@ async def my_votes(request: Request, web: WebDep) -> Response:
         return RedirectResponse("/connexion?suite=/mes-votes", 303)
     rows = await web.store.list(BALLOTS, who.participant_id, limit=200)
     ballots = [doc for _, doc in rows if not doc.get("withdrawn") and doc.get("item_id")]
+    # participatory budget ballots (ADR 0067): the projects chosen and their total
+    budgets = [{**doc, "total_label": budget.euros(doc["total"])} for _, doc in rows
+               if doc.get("kind") == "budget" and doc.get("projects")]
+    ids = [b["item_id"] for b in ballots] + [p for b in budgets for p in b["projects"]]
     return admin_page(web, request, "vote/my_votes.html", {
-        "ballots": ballots,
-        "titles": await titles(web.store, [b["item_id"] for b in ballots])})
+        "ballots": ballots, "budgets": budgets, "titles": await titles(web.store, ids)})
 
 
 @router.get("/vote/{cid}/resultats")
@@ -151,6 +157,7 @@ async def results(cid: str, request: Request, web: WebDep,
     tabs = [await phase_results(store, cid, p, now, settings)
             for p in model.started_vote_phases(consultation, now)]
     ids = [row["item_id"] for tab in tabs for row in tab["rows"] + tab["ranked"]]
+    ids += [row["project_id"] for tab in tabs for env in tab["budget"] for row in env["rows"]]
     docs = await contributions(store, ids)
     # Proposals have a public page; arguments are read on their proposal's.
     links = {i: f"/consultations/{consultation['slug']}/propositions/{i}"
@@ -191,11 +198,32 @@ async def phase_results(store: ReadStore, cid: str, phase: dict[str, Any], now: 
                      "chart": agree_bar(a["agree"], a["disagree"], a["neutral"])})
     actions = set(phase.get("actions") or ())
     return {"phase": phase, "frozen": frozen is not None,
+            "budget": await budget_results(store, cid, phase, frozen),
             "closed": not model.is_open(phase, now), "rows": rows,
             "ranked": ranking_rows(ranking), "ballots": (ranking or {}).get("ballots", 0),
             "levels": shares(levels), "agree": model.KINDS["agree"] in actions,
             "support": model.KINDS["support"] in actions,
             "threshold": model.method_of(phase, settings)["support_threshold"]}
+
+
+async def budget_results(store: ReadStore, cid: str, phase: dict[str, Any],
+                         frozen: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """A participatory budget phase's results per envelope (ADR 0067): frozen
+    with the budget as it stood at the freeze, else live."""
+    if budget.ACTION not in (phase.get("actions") or ()):
+        return []
+    if frozen is not None and frozen.get("budget"):
+        state, votes = frozen["budget"], frozen["budget"]["votes"]
+    else:
+        state = await store.get(BUDGET, cid, BUDGET_KEY) or {"envelopes": {}, "costs": {}}
+        votes = await store.get(BUDGET_VOTES, cid, phase["phase_id"]) or {}
+    out = budget.results(state, votes)
+    for env in out:
+        env["name"] = env["territory"] or "Toute la consultation"
+        env["label"], env["spent_label"] = budget.euros(env["amount"]), budget.euros(env["spent"])
+        for row in env["rows"]:
+            row["label"] = budget.euros(row["cost"])
+    return out
 
 
 @router.get("/methodologie/vote")

@@ -1,17 +1,20 @@
-"""The demo seed: two realistic consultations, some phases open now, idempotent."""
+"""The demo seed: three realistic consultations, some phases open now, idempotent."""
 
 from __future__ import annotations
 
 from consultation.consultation_world import NOW, World
-from services.consultation.demo import BIKE_ID, GRAND_DEBAT_ID, seed_demo
+from services.consultation.demo import BIKE_ID, BUDGET_ID, GRAND_DEBAT_ID, seed_demo
 from services.consultation.phases import current_phase
 
 
-async def test_seed_creates_two_published_consultations_with_open_phases(world: World) -> None:
+async def test_seed_creates_published_consultations_with_open_phases(world: World) -> None:
     assert await seed_demo(log=world.log, clock=world.clock) > 0
     await world.project()
     published = await world.store.list("published_consultations", "all")
-    assert {k for k, _ in published} == {GRAND_DEBAT_ID, BIKE_ID}
+    assert {k for k, _ in published} == {GRAND_DEBAT_ID, BIKE_ID, BUDGET_ID}
+    budget = await world.store.get("consultation_detail", "all", BUDGET_ID)
+    assert budget is not None  # a participatory budget, its vote open now
+    assert current_phase(budget["phases"], NOW)["actions"] == ["vote_budget"]  # type: ignore[index]
     gd = await world.store.get("consultation_detail", "all", GRAND_DEBAT_ID)
     bike = await world.store.get("consultation_detail", "all", BIKE_ID)
     assert gd is not None and bike is not None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from consultation.consultation_world import NOW
-from services.consultation.demo import BIKE_ID, GRAND_DEBAT_ID, seed_demo
+from services.consultation.demo import BIKE_ID, BUDGET_ID, GRAND_DEBAT_ID, seed_demo
 from services.consultation.service import PROJECTIONS
 from services.consultation.streams import TOPIC
 from services.core.clock import FixedClock
@@ -28,7 +28,7 @@ async def test_demo_seed_and_projections_on_sqlite(tmp_path: Path) -> None:
         for make in PROJECTIONS:
             await project_batch(make(), events, store)
         published = await store.list("published_consultations", "all")
-        assert {k for k, _ in published} == {GRAND_DEBAT_ID, BIKE_ID}
+        assert {k for k, _ in published} == {GRAND_DEBAT_ID, BIKE_ID, BUDGET_ID}
         detail = await store.get("consultation_detail", "all", GRAND_DEBAT_ID)
         assert detail is not None and detail["counts"] == {
             "articles": 3, "documents": 0, "videos": 0, "meetings": 4}
