@@ -52,7 +52,9 @@ class Parlons:
         self._file = out.open("wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "services.runtime", *args], cwd=ROOT,
-            env={**os.environ, "PARLONS_API_TOKEN": API_TOKEN, **env}, stdout=self._file,
+            # one process unless a test asks for `serve --workers N` (ADR 0070)
+            env={**os.environ, "PARLONS_API_TOKEN": API_TOKEN, "PARLONS_SERVE_WORKERS": "1",
+                 **env}, stdout=self._file,
             stderr=subprocess.STDOUT,
         )
 
