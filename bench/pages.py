@@ -3,7 +3,11 @@
 baseline rendering the same list page ORM-style (one query per item), measured in
 the same run. Target: >= 1,500 pages/s, p99 <= 50 ms (2 cores).
 
-    .venv/bin/python bench/pages.py [--seconds 3]
+    .venv/bin/python bench/pages.py [--seconds 3] [--http-workers N]
+
+`--http-workers N` also loads the same two pages through HTTP: `parlons serve
+--workers N` over the seeded data folder, 32 keep-alive connections (aiohttp, this
+process), so 1 and 2 compare one process with several (ADR 0070).
 """
 
 from __future__ import annotations
@@ -94,7 +98,48 @@ async def measure(name: str, call: Any, seconds: float) -> tuple[float, float]:
     return rate, p99
 
 
-async def main(seconds: float) -> None:
+async def over_http(data: Path, workers: int, seconds: float) -> None:
+    """The two pages through `parlons serve --workers N` over `data`."""
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from vote import start, stop
+
+    env = {"PARLONS_DATA_DIR": str(data), "PARLONS_LOG_LEVEL": "WARNING",
+           "PARLONS_WORKER_METRICS_PORT": "0", "PARLONS_SERVE_JOBS_AFTER_S": "0"}
+    proc, url = start(["-m", "services.runtime", "serve", "--workers", str(workers),
+                       "--port"], env, data / "serve.log")
+    try:
+        for name, path in (("consultation page", "/consultations/velo"),
+                           ("list page 3 of 50 (20 items)", "/consultations/velo/articles"
+                                                            "?page=3")):
+            rate, p99 = await _load(f"{url}{path}", seconds)
+            print(f"HTTP --workers {workers}: {name:<29} {rate:8.0f} pages/s   "
+                  f"p99 {p99:6.2f} ms")
+    finally:
+        stop(proc)
+
+
+async def _load(url: str, seconds: float, connections: int = 32) -> tuple[float, float]:
+    import aiohttp
+
+    latencies: list[float] = []
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections)) as s:
+        async def client(warm_until: float, stop_at: float) -> None:
+            while (t0 := time.perf_counter()) < stop_at:
+                async with s.get(url) as r:
+                    await r.read()
+                    assert r.status == 200, r.status
+                if t0 >= warm_until:
+                    latencies.append(time.perf_counter() - t0)
+
+        now = time.perf_counter()
+        await asyncio.gather(*(client(now + 1, now + 1 + seconds)
+                               for _ in range(connections)))
+    latencies.sort()
+    return len(latencies) / seconds, latencies[int(len(latencies) * 0.99)] * 1000
+
+
+async def main(seconds: float, http_workers: int | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = SqliteReadStore(Path(tmp) / "read.db")
         await store.start()
@@ -134,6 +179,8 @@ async def main(seconds: float) -> None:
         ok = min(rate_c, rate_l) >= 1500 and max(p99_c, p99_l) <= 50
         print(f"target >= 1,500 pages/s and p99 <= 50 ms: {'met' if ok else 'NOT met'}")
         await store.close()
+        if http_workers:
+            await over_http(Path(tmp), http_workers, seconds)
 
 
 class _Request:
@@ -145,4 +192,7 @@ class _Request:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=3.0)
-    asyncio.run(main(parser.parse_args().seconds))
+    parser.add_argument("--http-workers", type=int, metavar="N",
+                        help="also through HTTP: parlons serve --workers N")
+    args = parser.parse_args()
+    asyncio.run(main(args.seconds, args.http_workers))

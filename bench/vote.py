@@ -9,7 +9,10 @@
    process) doing one SQLite INSERT with a commit per request (WAL,
    synchronous=FULL, UNIQUE (item, participant)).
 
-    .venv/bin/python bench/vote.py [--seconds 8] [--connections 48]
+    .venv/bin/python bench/vote.py [--seconds 8] [--connections 48] [--workers 1]
+
+   `--workers N` runs `parlons serve --workers N` (N HTTP processes and one
+   projections process, ADR 0070); 1, the default, one process for everything.
 
 3. Ceiling, same run, same client: the same FastAPI route doing nothing at all
    (no SQLite, no check). No ballot service on this machine, with this client
@@ -30,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 import aiohttp
@@ -109,9 +113,10 @@ def start(args: list[str], env: dict[str, str], out: Path) -> tuple[subprocess.P
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise SystemExit(f"server exited:\n{out.read_text()[-2000:]}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return proc, url
+        try:  # ready, not only listening (`--workers`: the supervisor binds first)
+            with urllib.request.urlopen(f"{url}/readyz", timeout=1) as ready:
+                if ready.status == 200:
+                    return proc, url
         except OSError:
             time.sleep(0.1)
     proc.kill()
@@ -167,6 +172,7 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--seconds", type=float, default=8.0)
     p.add_argument("--connections", type=int, default=48)
+    p.add_argument("--workers", type=int, default=1, help="parlons serve --workers N")
     p.add_argument("--serve-baseline", nargs=2, metavar=("DB", "PORT"), help=argparse.SUPPRESS)
     p.add_argument("--serve-empty", nargs=1, metavar="PORT", help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -191,9 +197,11 @@ def main() -> None:
             finally:
                 stop(proc)
 
-        rate, p99, n = measure(["-m", "services.runtime", "serve", "--port"], env, "p")
-        print(f"parlons  (uvicorn + SQLite log, workers on): {rate:8.0f} ballots/s  "
-              f"p99 {p99 * 1000:6.1f} ms  ({n} ballots, {args.connections} connections)")
+        rate, p99, n = measure(["-m", "services.runtime", "serve", "--workers",
+                                str(args.workers), "--port"], env, "p")
+        print(f"parlons  (uvicorn + SQLite log, --workers {args.workers}): {rate:8.0f} "
+              f"ballots/s  p99 {p99 * 1000:6.1f} ms  ({n} ballots, "
+              f"{args.connections} connections)")
         brate, bp99, bn = measure(
             [__file__, "--serve-baseline", str(data / "baseline.db")], {}, "b")
         print(f"baseline (FastAPI + SQLite commit/request):  {brate:8.0f} ballots/s  "
