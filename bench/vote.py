@@ -41,7 +41,7 @@ from pydantic import BaseModel
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "integration"))
+sys.path.insert(0, str(ROOT / "tests"))
 
 ITEMS = 200
 START_TIMEOUT_S = 60.0
@@ -182,7 +182,7 @@ def main() -> None:
     if args.serve_empty:
         serve_baseline(int(args.serve_empty[0]), None)
         return
-    from test_vote_concurrency import seed
+    from harness.processes import seed_vote as seed
 
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
