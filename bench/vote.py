@@ -71,6 +71,10 @@ def baseline_app(db: str | None):  # type: ignore[no-untyped-def]
                           x_participant_id: str = Header()) -> dict[str, str]:
             return {"status": "recorded"}
 
+        @empty.get("/readyz")
+        async def ready_at_once() -> dict[str, str]:
+            return {"status": "ok"}
+
         return empty
 
     conn = sqlite3.connect(db, check_same_thread=False, isolation_level=None)
