@@ -135,7 +135,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="parlons", description="Parlons: consultations en ligne.")
     sub = p.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="HTTP API and projection workers in one process")
+    serve = sub.add_parser("serve", help="HTTP API and projection workers (one process, or "
+                                         "--workers N HTTP processes and a projections one)")
     serve.add_argument("--demo", action="store_true", help="seed a demo consultation")
     serve.add_argument("--no-workers", action="store_true",
                        help="HTTP only: projections run in separate `worker` processes")
