@@ -235,12 +235,12 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> int:
     async with running(container, workers=projections):
         if http_child:  # read-your-writes waits on the projections process
             container.watched = await _watch_consumers(container)
-        if projections and args.demo and await seed_demo(container):
+        seeds = args.demo and not http_child  # the projections process seeds it once
+        if seeds and await seed_demo(container):
             log.info("demo consultation created")
         # Participation waits on the projections: in the background, so the server
         # answers at once.
-        demo = (asyncio.create_task(_demo_participation(container))
-                if projections and args.demo else None)
+        demo = asyncio.create_task(_demo_participation(container)) if seeds else None
         # The embedded topology has no scheduler process: it freezes ended vote
         # phases itself, and runs the other periodic jobs (ADR 0034).
         closing = _closing(container, after=demo) if projections else None
