@@ -21,6 +21,7 @@ from harness.forms import csrf_of
 from harness.processes import SEEDED_VOTE, Parlons, seed_vote, start_serve, wait_until
 
 pytestmark = pytest.mark.slow  # three processes start on 2 shared cores
+START = 120.0
 
 
 def children(supervisor: int) -> dict[int, str]:
@@ -83,10 +84,12 @@ def test_serve_with_two_http_processes_and_one_projections_process(
     env = {"PARLONS_DATA_DIR": str(tmp_path), "PARLONS_VOTE_TRUST_PARTICIPANT_HEADER": "1",
            "PARLONS_LOG_LEVEL": "WARNING", "PARLONS_WORKER_METRICS_PORT": "0",
            "PARLONS_WORKER_POLL_TIMEOUT": "0.1"}
-    serve, url = start_serve(processes, env, tmp_path / "serve.log", "--workers", "2")
+    # three processes importing everything at once on 2 shared cores: a longer start
+    serve, url = start_serve(processes, env, tmp_path / "serve.log", "--workers", "2",
+                             timeout=START)
     supervisor = serve.proc.pid
     wait_until(lambda: sorted(children(supervisor).values()) == ["http", "http", "projections"],
-               "two HTTP processes and one projections process", [serve])
+               "two HTTP processes and one projections process", [serve], START)
 
     # each HTTP process answers alone while the other is paused
     both = http_pids(supervisor)
@@ -148,7 +151,8 @@ def test_serve_with_two_http_processes_and_one_projections_process(
     os.kill(killed, signal.SIGKILL)
     wait_until(lambda: len(http_pids(supervisor) - both) == 1, "a new HTTP process", [serve])
     assert killed not in http_pids(supervisor)
-    wait_until(lambda: httpx.get(f"{url}/readyz").status_code == 200, "readiness", [serve])
+    wait_until(lambda: httpx.get(f"{url}/readyz").status_code == 200, "readiness", [serve],
+               START)
 
     every = set(children(supervisor))
     assert serve.stop() == 0
