@@ -9,6 +9,10 @@ The load generator shares the machine's cores with the servers: the figures are
 a floor, and vary with whatever else the machine runs.
 
     .venv/bin/python bench/pages.py [--seconds 5] [--connections 8] [--items 200]
+        [--workers 1]
+
+`--workers N` runs `parlons serve --workers N` (ADR 0070): N HTTP processes and
+one projections process; the default, 1, is one process like the naive page's.
 """
 
 from __future__ import annotations
@@ -214,18 +218,20 @@ def line(name: str, f: Figures) -> None:
           f"   {f.size // 1024} KiB")
 
 
-async def main(seconds: float, connections: int, items: int) -> None:
+async def main(seconds: float, connections: int, items: int, workers: int = 1) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "var"
         await seed(data, items)
         read_db = str(data / "read.db")
-        print(f"{items} published proposals, SQLite, {connections} keep-alive connections, "
+        print(f"{items} published proposals, SQLite, serve --workers {workers}, "
+              f"{connections} keep-alive connections, "
               f"{seconds:.0f} s per line, load generator on the same machine")
         results: dict[str, Figures] = {}
         for label, extra in (("parlons", {}), ("parlons, page cache off",
                                                {"PARLONS_PAGE_CACHE_ENTRIES": "0"})):
             port = free_port()
-            proc = start(["-m", "services.runtime", "serve", "--port", str(port)],
+            proc = start(["-m", "services.runtime", "serve", "--workers", str(workers),
+                          "--port", str(port)],
                          {**ENV, "PARLONS_DATA_DIR": str(data), **extra},
                          Path(tmp) / f"{label[:7]}-{port}.log",
                          f"http://127.0.0.1:{port}/readyz")
@@ -262,5 +268,6 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--items", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=1)
     a = parser.parse_args()
-    asyncio.run(main(a.seconds, a.connections, a.items))
+    asyncio.run(main(a.seconds, a.connections, a.items, a.workers))

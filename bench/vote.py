@@ -9,7 +9,10 @@
    process) doing one SQLite INSERT with a commit per request (WAL,
    synchronous=FULL, UNIQUE (item, participant)).
 
-    .venv/bin/python bench/vote.py [--seconds 8] [--connections 48]
+    .venv/bin/python bench/vote.py [--seconds 8] [--connections 48] [--workers 1]
+
+   `--workers N` runs `parlons serve --workers N` (N HTTP processes and one
+   projections process, ADR 0070); 1, the default, one process for everything.
 
 3. Ceiling, same run, same client: the same FastAPI route doing nothing at all
    (no SQLite, no check). No ballot service on this machine, with this client
@@ -30,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 import aiohttp
@@ -37,7 +41,7 @@ from pydantic import BaseModel
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "integration"))
+sys.path.insert(0, str(ROOT / "tests"))
 
 ITEMS = 200
 START_TIMEOUT_S = 60.0
@@ -66,6 +70,10 @@ def baseline_app(db: str | None):  # type: ignore[no-untyped-def]
         async def nothing(item_id: str, b: Ballot, idempotency_key: str = Header(),
                           x_participant_id: str = Header()) -> dict[str, str]:
             return {"status": "recorded"}
+
+        @empty.get("/readyz")
+        async def ready_at_once() -> dict[str, str]:
+            return {"status": "ok"}
 
         return empty
 
@@ -109,9 +117,10 @@ def start(args: list[str], env: dict[str, str], out: Path) -> tuple[subprocess.P
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise SystemExit(f"server exited:\n{out.read_text()[-2000:]}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return proc, url
+        try:  # ready, not only listening (`--workers`: the supervisor binds first)
+            with urllib.request.urlopen(f"{url}/readyz", timeout=1) as ready:
+                if ready.status == 200:
+                    return proc, url
         except OSError:
             time.sleep(0.1)
     proc.kill()
@@ -167,6 +176,7 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--seconds", type=float, default=8.0)
     p.add_argument("--connections", type=int, default=48)
+    p.add_argument("--workers", type=int, default=1, help="parlons serve --workers N")
     p.add_argument("--serve-baseline", nargs=2, metavar=("DB", "PORT"), help=argparse.SUPPRESS)
     p.add_argument("--serve-empty", nargs=1, metavar="PORT", help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -176,7 +186,7 @@ def main() -> None:
     if args.serve_empty:
         serve_baseline(int(args.serve_empty[0]), None)
         return
-    from test_vote_concurrency import seed
+    from harness.processes import seed_vote as seed
 
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
@@ -191,9 +201,11 @@ def main() -> None:
             finally:
                 stop(proc)
 
-        rate, p99, n = measure(["-m", "services.runtime", "serve", "--port"], env, "p")
-        print(f"parlons  (uvicorn + SQLite log, workers on): {rate:8.0f} ballots/s  "
-              f"p99 {p99 * 1000:6.1f} ms  ({n} ballots, {args.connections} connections)")
+        rate, p99, n = measure(["-m", "services.runtime", "serve", "--workers",
+                                str(args.workers), "--port"], env, "p")
+        print(f"parlons  (uvicorn + SQLite log, --workers {args.workers}): {rate:8.0f} "
+              f"ballots/s  p99 {p99 * 1000:6.1f} ms  ({n} ballots, "
+              f"{args.connections} connections)")
         brate, bp99, bn = measure(
             [__file__, "--serve-baseline", str(data / "baseline.db")], {}, "b")
         print(f"baseline (FastAPI + SQLite commit/request):  {brate:8.0f} ballots/s  "

@@ -13,7 +13,7 @@ import weakref
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from services.core.clock import Clock, SystemClock
 from services.core.errors import (
@@ -39,6 +39,12 @@ from services.store.projection import Projection
 
 if TYPE_CHECKING:
     from services.consultation.blobstore import BlobStore
+
+
+class LagSource(Protocol):
+    """A consumer whose lag (events not yet consumed) can be asked of the log."""
+
+    async def lag(self) -> int: ...
 
 
 class Container:
@@ -73,6 +79,9 @@ class Container:
                 deps.update(spec.ports(settings, clock))
         # weak: the runner owns its workers; ones built and dropped (tests) go away
         self.built_workers: weakref.WeakSet[Worker] = weakref.WeakSet()
+        # the consumers another process runs over the same log (`serve --workers`):
+        # read-your-writes waits on their lag too (services/runtime/supervisor.py)
+        self.watched: list[LagSource] = []
         # set by the runner when its workers stopped because the log lost what they
         # had seen (ADR 0032): a worker process then exits with code 3
         self.halted = asyncio.Event()

@@ -1,6 +1,8 @@
 """The `parlons` command (also `python -m services.runtime`).
 
   serve [--demo] [--no-workers] [--service NAME]...   HTTP API + projection workers
+        [--workers N]                                 N HTTP processes + one projections
+                                                      process (default: one per core)
   worker SERVICE [--metrics-port N]                   that service's projections; HTTP only
                                                       for /metrics and probes (port 9100)
   replay PROJECTION                                   rebuild one projection from the log
@@ -36,13 +38,14 @@ import sys
 from collections.abc import AsyncIterator, Iterator, Sequence
 
 from services.core.schema_registry import SchemaRegistry
-from services.runtime.bootstrap import Container, bootstrap
+from services.runtime.bootstrap import Container, LagSource, bootstrap
 from services.runtime.logging import configure_logging
 from services.runtime.replay import rebuild_projection
 from services.runtime.runner import running
 from services.runtime.secrets import MissingSecret
 from services.runtime.services import SERVICES
 from services.runtime.settings import Settings
+from services.runtime.worker import Consumer
 
 log = logging.getLogger("parlons.cli")
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -62,6 +65,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
+        if args.child is None and not (args.no_workers or args.service):
+            from services.runtime.supervisor import supervise, worker_count
+
+            workers = worker_count(settings, args.workers)
+            if workers > 1:
+                return supervise(settings, workers=workers, demo=args.demo,
+                                 host=args.host or settings.http_host,
+                                 port=settings.http_port if args.port is None else args.port)
         return asyncio.run(_serve(settings, args))
     if args.command == "worker":
         return asyncio.run(_worker(settings, args.service, args.metrics_port))
@@ -124,7 +135,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="parlons", description="Parlons: consultations en ligne.")
     sub = p.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="HTTP API and projection workers in one process")
+    serve = sub.add_parser("serve", help="HTTP API and projection workers (one process, or "
+                                         "--workers N HTTP processes and a projections one)")
     serve.add_argument("--demo", action="store_true", help="seed a demo consultation")
     serve.add_argument("--no-workers", action="store_true",
                        help="HTTP only: projections run in separate `worker` processes")
@@ -132,6 +144,14 @@ def _parser() -> argparse.ArgumentParser:
                        help="host only these services (default: all)")
     serve.add_argument("--host", help="overrides PARLONS_HTTP_HOST")
     serve.add_argument("--port", type=int, help="overrides PARLONS_HTTP_PORT")
+    serve.add_argument("--workers", type=int, metavar="N",
+                       help="N HTTP processes and one projections process over the same "
+                            "SQLite log (overrides PARLONS_SERVE_WORKERS; default: one per "
+                            "core; 1: a single process)")
+    # What the supervisor of `--workers` starts (services/runtime/supervisor.py).
+    serve.add_argument("--child", choices=["http", "projections"], help=argparse.SUPPRESS)
+    serve.add_argument("--fd", type=int, help=argparse.SUPPRESS)
+    serve.add_argument("--supervisor", type=int, help=argparse.SUPPRESS)
     worker = sub.add_parser("worker", help="run one service's projections (no HTTP)")
     worker.add_argument("service", choices=sorted(SERVICES))
     worker.add_argument("--metrics-port", type=int,
@@ -194,7 +214,14 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from services.runtime.app import create_app
     from services.runtime.demo import seed_demo
+    from services.runtime.supervisor import die_with_parent
 
+    if args.child == "projections":
+        return await _projections(settings, args)
+    http_child = args.child == "http"
+    if http_child:
+        die_with_parent(args.supervisor)
+    projections = not (args.no_workers or http_child)
     container = bootstrap(settings, services=args.service)
     app = create_app(container)
     _Server = _server_class()
@@ -205,18 +232,23 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> int:
         server_header=False, proxy_headers=False, lifespan="off",
         timeout_keep_alive=settings.http_keep_alive_s,
     )
-    async with running(container, workers=not args.no_workers):
-        if args.demo and await seed_demo(container):
+    async with running(container, workers=projections):
+        if http_child:  # read-your-writes waits on the projections process
+            container.watched = await _watch_consumers(container)
+        seeds = args.demo and not http_child  # the projections process seeds it once
+        if seeds and await seed_demo(container):
             log.info("demo consultation created")
         # Participation waits on the projections: in the background, so the server
         # answers at once.
-        demo = asyncio.create_task(_demo_participation(container)) if args.demo else None
+        demo = asyncio.create_task(_demo_participation(container)) if seeds else None
         # The embedded topology has no scheduler process: it freezes ended vote
         # phases itself, and runs the other periodic jobs (ADR 0034).
-        closing = _closing(container, after=demo) if not args.no_workers else None
-        jobs = _jobs(container, settings) if not args.no_workers else None
+        closing = _closing(container, after=demo) if projections else None
+        jobs = _jobs(container, settings) if projections else None
+        # an HTTP process of `--workers` serves the supervisor's listening socket
+        sockets = [socket.socket(fileno=args.fd)] if http_child else None
         try:
-            await _Server(config).serve()  # returns on SIGINT/SIGTERM
+            await _Server(config).serve(sockets=sockets)  # returns on SIGINT/SIGTERM
         finally:
             for task in (demo, closing, jobs):
                 if task is not None:
@@ -224,6 +256,45 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> int:
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
     return 0
+
+
+async def _projections(settings: Settings, args: argparse.Namespace) -> int:
+    """The projections process of `serve --workers`: every projection, process
+    manager and the search indexer, the periodic jobs and the demo seed, once for
+    all the HTTP processes; /metrics and the probes on the worker metrics port."""
+    from services.runtime.demo import seed_demo
+    from services.runtime.supervisor import die_with_parent
+
+    die_with_parent(args.supervisor)
+    container = bootstrap(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in _STOP_SIGNALS:
+        loop.add_signal_handler(sig, stop.set)
+    async with running(container, workers=True), \
+            _probes(container, settings, settings.worker_metrics_port):
+        if args.demo and await seed_demo(container):
+            log.info("demo consultation created")
+        demo = asyncio.create_task(_demo_participation(container)) if args.demo else None
+        tasks = [demo, _closing(container, after=demo), _jobs(container, settings)]
+        stopping = asyncio.ensure_future(stop.wait())
+        halted = asyncio.ensure_future(container.halted.wait())
+        await asyncio.wait({stopping, halted}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (stopping, halted, *tasks):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+    return LOG_BEHIND_EXIT if container.halted.is_set() else 0
+
+
+async def _watch_consumers(container: Container) -> list[LagSource]:
+    """The lag of every consumer of the hosted services, asked of the log's
+    committed checkpoints: an HTTP process of `serve --workers` runs none of them,
+    the projections process does. Over SQLite a subscription joins nothing: it
+    reads the group's checkpoints (the supervisor runs only over SQLite)."""
+    consumers: list[Consumer] = [*container.projections, *container.processes]
+    return [await container.log.subscribe(c.name, c.topics) for c in consumers]
 
 
 async def _demo_participation(container: Container) -> None:

@@ -38,7 +38,8 @@ def web_deps(container: Container, settings: WebSettings | None = None) -> WebDe
 
     async def settle() -> None:
         """Read-your-writes for the back office: wait (bounded) until every running
-        worker has consumed everything in the log. The lag is asked of the log
+        worker, in this process or the projections process of `serve --workers`,
+        has consumed everything in the log. The lag is asked of the log
         itself, not read from the gauge, which lags one poll behind an append (CI
         saw a redirect race ahead of a claim). Best effort: after
         SETTLE_MAX_SECONDS the page shows what is there."""
@@ -46,7 +47,7 @@ def web_deps(container: Container, settings: WebSettings | None = None) -> WebDe
         deadline = loop.time() + SETTLE_MAX_SECONDS
         while True:
             try:
-                lags = [await w.lag() for w in list(container.built_workers)]
+                lags = [await w.lag() for w in [*container.built_workers, *container.watched]]
             except Exception:  # a broker hiccup must not fail the user's action
                 return
             if not any(lags) or loop.time() >= deadline:

@@ -109,6 +109,10 @@ class Settings(BaseSettings):
     # `parlons serve` (embedded) runs them too, from this long after its start
     # (0: never; the freeze of ended vote phases runs in any case)
     serve_jobs_after_s: float = Field(default=60.0, ge=0)
+    # `parlons serve` HTTP processes over the same SQLite log, beside one process
+    # for the projections and the jobs (0: one per core; 1: everything in one
+    # process, as before). `--workers` overrides it (ADR 0070).
+    serve_workers: int = Field(default=0, ge=0)
 
     @model_validator(mode="after")
     def _no_development_shortcut_in_production(self) -> Settings:

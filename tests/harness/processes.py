@@ -52,7 +52,9 @@ class Parlons:
         self._file = out.open("wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "services.runtime", *args], cwd=ROOT,
-            env={**os.environ, "PARLONS_API_TOKEN": API_TOKEN, **env}, stdout=self._file,
+            # one process unless a test asks for `serve --workers N` (ADR 0070)
+            env={**os.environ, "PARLONS_API_TOKEN": API_TOKEN, "PARLONS_SERVE_WORKERS": "1",
+                 **env}, stdout=self._file,
             stderr=subprocess.STDOUT,
         )
 
@@ -93,14 +95,15 @@ def wait_until(check: Any, what: str, procs: Sequence[Parlons],
 
 
 def start_serve(processes: list[Parlons], env: dict[str, str], out: Path,
-                *args: str) -> tuple[Parlons, str]:
+                *args: str, timeout: float = START_TIMEOUT_S) -> tuple[Parlons, str]:
     """`parlons serve` on a free port (added to `processes`), once ready; the
     process and its address."""
     port = free_port()
     proc = Parlons(["serve", "--port", str(port), *args], env, out)
     processes.append(proc)
     url = f"http://127.0.0.1:{port}"
-    wait_until(lambda: httpx.get(f"{url}/readyz").status_code == 200, "readiness", [proc])
+    wait_until(lambda: httpx.get(f"{url}/readyz").status_code == 200, "readiness", [proc],
+               timeout)
     return proc, url
 
 
