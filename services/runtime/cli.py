@@ -147,7 +147,7 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from services.runtime.app import create_app
     from services.runtime.demo import seed_demo
 
-    container = bootstrap(settings, services=args.service)
+    container = bootstrap(settings, services=args.service, projects=not args.no_workers)
     app = create_app(container)
     _Server = _server_class()
     config = uvicorn.Config(
