@@ -53,11 +53,8 @@ done
 # each claimed once per period in the log (ADR 0034)
 supervise "scheduler" $BIN/parlons scheduler &
 pids+=($!)
-# the front opens the services' files read-only, so it never creates them: wait
-# (bounded) until each worker has, before the demo's commands read them
-for service in $($BIN/python -m services.runtime.list_services --with-projections); do
-  for _ in $(seq 600); do [ -f "$PARLONS_DATA_DIR/read-$service.db" ] && break; sleep 0.2; done
-done
+# the front opens the services' files read-only and never creates them: it seeds
+# the demo once every worker has created its own (and is not ready before)
 $BIN/parlons serve --no-workers --demo &
 pids+=($!)
 wait -n

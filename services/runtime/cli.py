@@ -158,6 +158,8 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> int:
         timeout_keep_alive=settings.http_keep_alive_s,
     )
     async with running(container, workers=not args.no_workers):
+        if args.demo:
+            await _store_answers(container)
         if args.demo and await seed_demo(container):
             log.info("demo consultation created")
         # Participation waits on the projections: in the background, so the server
@@ -176,6 +178,21 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> int:
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
     return 0
+
+
+async def _store_answers(container: Container, bound_s: float = 600.0) -> None:
+    """Until the read store answers (bounded): a front opening the services' files
+    read-only (ADR 0037) may start before their workers created them, and the
+    demo's commands read them."""
+    deadline = asyncio.get_running_loop().time() + bound_s
+    while True:
+        try:
+            await container.store.ping()
+            return
+        except Exception:
+            if asyncio.get_running_loop().time() >= deadline:
+                raise
+            await asyncio.sleep(0.2)
 
 
 async def _demo_participation(container: Container) -> None:
