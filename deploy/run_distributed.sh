@@ -3,7 +3,9 @@
 # broker (Tansu, memory storage), topics provisioned from schemas/topics.yaml,
 # one projection worker process per service, a job scheduler, and the HTTP front
 # process.
-# Read models go to a shared SQLite file (Cassandra in production).
+# Each service's read models go to its own SQLite file, read-<service>.db, written
+# only by that service's worker and opened read-only by the front (ADR 0037;
+# Cassandra in production).
 # A worker that dies is restarted after a pause (deploy/supervise.sh: a limit on
 # restarts avoids a hot loop; exit code 3, "the log lost what I had seen", is not
 # restarted). The search index, kept across runs, records the log it was built
@@ -24,7 +26,9 @@ export PARLONS_KAFKA_BOOTSTRAP="127.0.0.1:${PORT}"
 export PARLONS_KAFKA_DEV_CAP_REPLICATION=1  # one broker: topics get one replica
 export PARLONS_DATA_DIR=${PARLONS_DATA_DIR:-./var/distributed}
 mkdir -p "$PARLONS_DATA_DIR"
-rm -f "$PARLONS_DATA_DIR"/read.db*   # the broker starts empty: so must the projections
+export PARLONS_READ_STORE_LAYOUT=per_service
+# the broker starts empty: so must the projections
+rm -f "$PARLONS_DATA_DIR"/read.db* "$PARLONS_DATA_DIR"/read-*.db*
 
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
@@ -49,6 +53,8 @@ done
 # each claimed once per period in the log (ADR 0034)
 supervise "scheduler" $BIN/parlons scheduler &
 pids+=($!)
+# the front opens the services' files read-only and never creates them: it seeds
+# the demo once every worker has created its own (and is not ready before)
 $BIN/parlons serve --no-workers --demo &
 pids+=($!)
 wait -n

@@ -5,7 +5,7 @@ only when chosen, so a process loads no driver it does not use."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from services.identity.ratelimit import RateLimiter
     from services.identity.service import IdentityPorts
     from services.identity.settings import IdentitySettings
+    from services.runtime.read_stores import DataOwners
     from services.search.port import SearchIndex
     from services.store.cassandra_cql import CassandraConfig
 
@@ -66,7 +67,13 @@ def kafka_security(settings: Settings) -> KafkaSecurity:
         keyfile=settings.kafka_ssl_keyfile)
 
 
-def read_store(settings: Settings) -> ReadStore:
+def read_store(settings: Settings, services: Sequence[str] = (), *,
+               writes: bool = True, owners: Callable[[], DataOwners] | None = None
+               ) -> ReadStore:
+    """`services`: those the process hosts; `writes`: whether it runs their
+    projections (a worker, the embedded server, a replay) or only reads (the HTTP
+    front of the distributed topology, the scheduler); `owners`: who owns which
+    table, for the `per_service` layout (asked only then)."""
     if settings.read_store == "memory":
         from services.store.memory import MemoryReadStore
 
@@ -76,10 +83,33 @@ def read_store(settings: Settings) -> ReadStore:
 
         cassandra_store: ReadStore = CassandraReadStore(cassandra_config(settings))
         return cassandra_store
+    if settings.read_store_layout == "per_service":
+        if owners is None:
+            raise ValueError("the per_service read store layout needs the tables' owners")
+        return per_service_read_store(settings, services, owners(),
+                                      writes=services if writes else ())
     from services.store.sqlite import SqliteReadStore
 
     sqlite_store: ReadStore = SqliteReadStore(_ensure_parent(settings.read_db))
     return sqlite_store
+
+
+def per_service_read_store(settings: Settings, services: Sequence[str], owners: DataOwners,
+                           *, writes: Collection[str]) -> ReadStore:
+    """One SQLite file per service (ADR 0037): the ones of `writes` read-write,
+    every other one read-only (connected at its first read, so a process opens
+    only what it reads). A process hosting one service keeps what no service owns
+    in that service's file; any other (the front) in its own `read-front.db`."""
+    from services.runtime.read_stores import RoutedReadStore
+    from services.store.sqlite import SqliteReadStore
+
+    path = settings.service_read_db
+    stores: dict[str, ReadStore] = {
+        name: SqliteReadStore(_ensure_parent(path(name)), read_only=name not in writes)
+        for name in owners.services}
+    home = (stores[services[0]] if len(services) == 1 and services[0] in writes
+            else SqliteReadStore(_ensure_parent(path("front"))))
+    return RoutedReadStore(owners, stores, home, writable=writes)
 
 
 def cassandra_config(settings: Settings) -> CassandraConfig:

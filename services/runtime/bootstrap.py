@@ -30,6 +30,7 @@ from services.core.schema_registry import SchemaRegistry
 from services.eventlog.port import EventLog
 from services.runtime import adapters
 from services.runtime.metrics import Metrics
+from services.runtime.read_stores import DataOwners
 from services.runtime.services import SERVICES, Handler, ServiceSpec
 from services.runtime.settings import Settings
 from services.runtime.validating_log import ValidatingEventLog
@@ -174,10 +175,15 @@ def bootstrap(
     clock: Clock | None = None,
     blobs: BlobStore | None = None,
     services: Sequence[str] | None = None,
+    projects: bool = True,
 ) -> Container:
     """Build a container. Tests pass fakes for `log`/`store`/`clock`; anything
     not passed comes from `settings`. `services` limits which services this
-    process hosts (default: all, the embedded topology)."""
+    process hosts (default: all, the embedded topology). `projects`: False for a
+    process that runs none of their projections (the distributed topology's HTTP
+    front): it opens their read stores read-only when each service has its own
+    (ADR 0037)."""
+    names = list(services or SERVICES)
     settings = settings or Settings()
     registry = SchemaRegistry()
     metrics = Metrics()
@@ -187,13 +193,19 @@ def bootstrap(
         settings=settings,
         log=ValidatingEventLog(raw_log, registry=registry, metrics=metrics,
                                validate=settings.validate_events),
-        store=store or adapters.read_store(settings),
+        store=store or adapters.read_store(settings, names, writes=projects,
+                                           owners=data_owners),
         clock=clock or SystemClock(),
         registry=registry,
         metrics=metrics,
-        services=[SERVICES[name]() for name in (services or SERVICES)],
+        services=[SERVICES[name]() for name in names],
         blobs=blobs or adapters.blob_store(settings),
     )
+
+
+def data_owners() -> DataOwners:
+    """Who owns each table: every service's declarations (ADR 0037)."""
+    return DataOwners([make() for make in SERVICES.values()])
 
 
 def command_outcome(error: BaseException) -> str:

@@ -222,7 +222,7 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> int:
     if http_child:
         die_with_parent(args.supervisor)
     projections = not (args.no_workers or http_child)
-    container = bootstrap(settings, services=args.service)
+    container = bootstrap(settings, services=args.service, projects=projections)
     app = create_app(container)
     _Server = _server_class()
     config = uvicorn.Config(
@@ -236,6 +236,8 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> int:
         if http_child:  # read-your-writes waits on the projections process
             container.watched = await _watch_consumers(container)
         seeds = args.demo and not http_child  # the projections process seeds it once
+        if seeds:
+            await _store_answers(container)
         if seeds and await seed_demo(container):
             log.info("demo consultation created")
         # Participation waits on the projections: in the background, so the server
@@ -295,6 +297,21 @@ async def _watch_consumers(container: Container) -> list[LagSource]:
     reads the group's checkpoints (the supervisor runs only over SQLite)."""
     consumers: list[Consumer] = [*container.projections, *container.processes]
     return [await container.log.subscribe(c.name, c.topics) for c in consumers]
+
+
+async def _store_answers(container: Container, bound_s: float = 600.0) -> None:
+    """Until the read store answers (bounded): a front opening the services' files
+    read-only (ADR 0037) may start before their workers created them, and the
+    demo's commands read them."""
+    deadline = asyncio.get_running_loop().time() + bound_s
+    while True:
+        try:
+            await container.store.ping()
+            return
+        except Exception:
+            if asyncio.get_running_loop().time() >= deadline:
+                raise
+            await asyncio.sleep(0.2)
 
 
 async def _demo_participation(container: Container) -> None:

@@ -188,7 +188,7 @@ async def scheduler_command(settings: Settings) -> int:
     from services.runtime.bootstrap import bootstrap
     from services.runtime.runner import running
 
-    container = bootstrap(settings)
+    container = bootstrap(settings, projects=False)  # its jobs write through the log
     async with running(container, workers=False):
         scheduler = Scheduler(container.log, container.clock, plan_of(settings))
         loop = asyncio.get_running_loop()

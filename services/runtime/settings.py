@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./var")
     event_log_path: Path | None = None  # default: <data_dir>/events.db
     read_store_path: Path | None = None  # default: <data_dir>/read.db
+    # SQLite read store: `shared` (one <data_dir>/read.db, the embedded topology) or
+    # `per_service` (<data_dir>/read-<service>.db, written only by the process of
+    # that service, read-only for the others: the distributed topology on one
+    # host, ADR 0037)
+    read_store_layout: Literal["shared", "per_service"] = "shared"
     kafka_bootstrap: str = "127.0.0.1:9092"
     kafka_request_timeout_ms: int = Field(default=5000, gt=0)
     # On Tansu a group join takes about half the session timeout: tests shorten it.
@@ -128,3 +133,8 @@ class Settings(BaseSettings):
     @property
     def read_db(self) -> Path:
         return self.read_store_path or self.data_dir / "read.db"
+
+    def service_read_db(self, owner: str) -> Path:
+        """The read store file of one service (or of a front's own answers) when the
+        layout is `per_service`."""
+        return self.data_dir / f"read-{owner}.db"

@@ -96,9 +96,27 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that cannot write: the file and its WAL are opened O_RDONLY
+    (`mode=ro`); the WAL index (-shm) is still shared with the writer, as every
+    WAL reader's is. The file must exist: its owner creates it."""
+    if not path.exists():  # mode=ro never creates it; say so as an outage, not a crash
+        raise StoreUnavailable(f"read store: {path.name} not created yet by its owner")
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                           isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return conn
+
+
 class SqliteReadStore(ReadStore):
-    def __init__(self, path: str | Path) -> None:
+    """`read_only`: the store of another process (the service that owns the file,
+    ADR 0037), opened for reading only; a transaction is refused. The connection is
+    made at the first read, so a reader may start before the owner created the file
+    (until then reads raise `StoreUnavailable`)."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
+        self.read_only = read_only
         self.queries = 0  # read round trips, for constant-query tests
         self._reader: sqlite3.Connection | None = None
         self._writer: sqlite3.Connection | None = None
@@ -108,7 +126,7 @@ class SqliteReadStore(ReadStore):
         self._commits = 0
 
     async def start(self) -> None:
-        if self._reader is not None:
+        if self._reader is not None or self.read_only:
             return
         with _outage():
             writer = _connect(self.path)
@@ -133,6 +151,9 @@ class SqliteReadStore(ReadStore):
             self._read().execute("SELECT 1").fetchone()
 
     def _read(self) -> sqlite3.Connection:
+        if self._reader is None and self.read_only:
+            with _outage():
+                self._reader = _connect_read_only(self.path)
         if self._reader is None:
             raise RuntimeError("SqliteReadStore used before start() or after close()")
         self.queries += 1
@@ -152,9 +173,10 @@ class SqliteReadStore(ReadStore):
         return _load(row[0]) if row else None
 
     async def applied_version(self, projection: str, stream: str) -> int:
-        row = self._read().execute(
-            "SELECT version FROM guards WHERE projection = ? AND stream = ?", (projection, stream)
-        ).fetchone()
+        with _outage():
+            row = self._read().execute(
+                "SELECT version FROM guards WHERE projection = ? AND stream = ?",
+                (projection, stream)).fetchone()
         return int(row[0]) if row else 0
 
     async def get_many(self, table: str, partition: str, keys: Sequence[str]) -> dict[str, Doc]:
@@ -216,6 +238,9 @@ class SqliteReadStore(ReadStore):
     # -- writes --------------------------------------------------------------
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[StoreTx]:
+        if self.read_only:
+            raise PermissionError(f"read store {self.path.name} is opened read-only here: "
+                                  "only the service that owns it writes it")
         async with self._write_lock:
             conn = self._writer
             if conn is None:
