@@ -39,6 +39,9 @@ PAIRS = int(os.environ.get("PARLONS_ROUTING_PAIRS", "10"))
 COPIES = 40  # identical ballots per pair, half through each front
 ITEMS = ("item-0", "item-1", "item-2", "item-3")
 JOIN_S = 60.0  # two replicas joining one group on Tansu
+# Forty ballots of one item are decided one after the other by its partition's
+# owner; on a loaded two-core machine that can take seconds.
+COMMAND_TIMEOUT_S = 20.0
 
 
 @contextlib.asynccontextmanager
@@ -47,7 +50,7 @@ async def distributed(p: Platform, fronts: int, replicas: int
     """`replicas` vote processes serving the routed commands, and `fronts`
     containers sending them; all over the platform's broker and read store."""
     settings = p.container.settings.model_copy(update={
-        "command_bus": "kafka", "command_timeout_s": 5.0,
+        "command_bus": "kafka", "command_timeout_s": COMMAND_TIMEOUT_S,
         "kafka_session_timeout_ms": 3000, "kafka_heartbeat_interval_ms": 500})
     async with contextlib.AsyncExitStack() as stack:
         for _ in range(replicas):
@@ -67,6 +70,16 @@ async def cast(front: Container, who: ParticipantContext, item: str) -> dict[str
         CastBallot(item, who, "agree", "agree"),
         Meta(actor=Actor(id=who.participant_id, role="participant")))
     return result
+
+
+async def cast_until_answered(front: Container, who: ParticipantContext,
+                              item: str) -> dict[str, Any]:
+    """What a client does with a 504: the same ballot again (its outcome was
+    unknown, and casting it again is safe)."""
+    for _ in range(5):
+        with contextlib.suppress(CommandTimedOut):
+            return await cast(front, who, item)
+    raise AssertionError("five timeouts in a row")
 
 
 async def answered(front: Container, who: ParticipantContext) -> bool:
@@ -105,10 +118,13 @@ async def test_identical_ballots_through_two_fronts_leave_one_event(platform: Pl
         for n in range(PAIRS):
             who = ParticipantContext(f"p-voter{n}", "email")
             item = ITEMS[n % len(ITEMS)]
-            answers = await asyncio.gather(*(cast(fronts[i % 2], who, item)
+            answers = await asyncio.gather(*(cast_until_answered(fronts[i % 2], who, item)
                                              for i in range(COPIES)))
             statuses = Counter(a["status"] for a in answers)
-            assert statuses == {"recorded": 1, "unchanged": COPIES - 1}, (n, statuses)
+            # one "recorded" (none when the answer to the one that recorded it came
+            # too late, and its retry found it: "unchanged"), every other unchanged
+            assert statuses["recorded"] <= 1 and statuses["unchanged"] == COPIES - statuses[
+                "recorded"], (n, statuses)
     counted = await ballots_in_the_log(p)
     for n in range(PAIRS):
         pair = (f"p-voter{n}", ITEMS[n % len(ITEMS)])
