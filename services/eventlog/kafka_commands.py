@@ -42,6 +42,9 @@ REPLIES = "runtime.replies"
 # Tansu's ListOffsets may misplace the end of a multi-record batch; records of
 # other fronts read again are ignored, a reply missed would be a timeout.
 _REPLY_REWIND = 1000
+# A client's stop at shutdown, bounded: with the broker already gone it would wait
+# for request timeouts (nothing is lost: offsets are committed as commands end).
+_STOP_S = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +112,7 @@ class KafkaCommandSender:
         for client in (self._consumer, self._producer):
             if client is not None:
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(client.stop(), 5)
+                    await asyncio.wait_for(client.stop(), _STOP_S)
         self._producer = self._consumer = None
 
     async def send(self, topic: str, key: str, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -222,7 +225,7 @@ class KafkaCommandReceiver:
         for client in (self._consumer, self._producer):
             if client is not None:
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(client.stop(), 10)
+                    await asyncio.wait_for(client.stop(), _STOP_S)
         self._producer = self._consumer = None
 
     def owns(self, partition: int) -> bool:
