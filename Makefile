@@ -65,8 +65,10 @@ sbom: $(STAMP)  ## CycloneDX SBOM of the runtime dependencies -> $(SBOM) (ADR 00
 	rm -rf $(SBOM_VENV)
 	@echo "$(SBOM): $$($(PY) -c "import json; print(len(json.load(open('$(SBOM)'))['components']))") components"
 
-run-distributed: $(STAMP) assets  ## broker + one worker process per service + HTTP front
-	bash deploy/run_distributed.sh
+FRONTS ?= 1
+REPLICAS ?= 1
+run-distributed: $(STAMP) assets  ## broker + REPLICAS worker processes per service + FRONTS HTTP fronts
+	FRONTS=$(FRONTS) REPLICAS=$(REPLICAS) bash deploy/run_distributed.sh
 
 # The container image (deploy/Dockerfile; needs a container engine, which CI and
 # the development machines do not have: docs/operations.md).

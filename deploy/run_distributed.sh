@@ -6,6 +6,11 @@
 # Each service's read models go to its own SQLite file, read-<service>.db, written
 # only by that service's worker and opened read-only by the front (ADR 0037;
 # Cassandra in production).
+# FRONTS=N starts N HTTP fronts on consecutive ports from PARLONS_HTTP_PORT (default
+# 8000), REPLICAS=N starts N worker processes of each service (they share its
+# consumer groups' partitions). Commands go to their owning service over Kafka
+# (PARLONS_COMMAND_BUS=kafka, ADR 0035): the vote replicas decide the ballots of
+# the partitions their group assigned them, whatever front received them.
 # A worker that dies is restarted after a pause (deploy/supervise.sh: a limit on
 # restarts avoids a hot loop; exit code 3, "the log lost what I had seen", is not
 # restarted). The search index, kept across runs, records the log it was built
@@ -24,6 +29,10 @@ PORT=${PARLONS_KAFKA_PORT:-19092}
 export PARLONS_EVENT_LOG=kafka
 export PARLONS_KAFKA_BOOTSTRAP="127.0.0.1:${PORT}"
 export PARLONS_KAFKA_DEV_CAP_REPLICATION=1  # one broker: topics get one replica
+export PARLONS_COMMAND_BUS=${PARLONS_COMMAND_BUS:-kafka}
+FRONTS=${FRONTS:-1}
+REPLICAS=${REPLICAS:-1}
+HTTP_PORT=${PARLONS_HTTP_PORT:-8000}
 export PARLONS_DATA_DIR=${PARLONS_DATA_DIR:-./var/distributed}
 mkdir -p "$PARLONS_DATA_DIR"
 export PARLONS_READ_STORE_LAYOUT=per_service
@@ -43,18 +52,28 @@ for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/${PORT}") 2>/dev/null && bre
 $BIN/parlons topics create
 metrics_port=${PARLONS_METRICS_PORT_BASE:-9100}
 for service in $($BIN/python -m services.runtime.list_services --with-projections); do
-  PARLONS_WORKER_METRICS_PORT=$metrics_port supervise "worker $service" \
-    $BIN/parlons worker "$service" &
-  pids+=($!)
-  echo "worker $service: http://${PARLONS_HTTP_HOST:-127.0.0.1}:${metrics_port}/metrics"
-  metrics_port=$((metrics_port + 1))
+  for replica in $(seq "$REPLICAS"); do
+    name="worker $service"
+    [ "$REPLICAS" -gt 1 ] && name="$name#$replica"
+    PARLONS_WORKER_METRICS_PORT=$metrics_port supervise "$name" \
+      $BIN/parlons worker "$service" &
+    pids+=($!)
+    echo "worker $service: http://${PARLONS_HTTP_HOST:-127.0.0.1}:${metrics_port}/metrics"
+    metrics_port=$((metrics_port + 1))
+  done
 done
 # the periodic jobs (freeze results, theme runs and digests, retention, open data),
 # each claimed once per period in the log (ADR 0034)
 supervise "scheduler" $BIN/parlons scheduler &
 pids+=($!)
-# the front opens the services' files read-only and never creates them: it seeds
-# the demo once every worker has created its own (and is not ready before)
-$BIN/parlons serve --no-workers --demo &
-pids+=($!)
+# the fronts open the services' files read-only and never create them: front 0
+# seeds the demo once every worker has created its own (and is not ready before)
+for front in $(seq 0 $((FRONTS - 1))); do
+  demo=()
+  [ "$front" -eq 0 ] && demo=(--demo)  # one front seeds the demo
+  port=$((HTTP_PORT + front))
+  $BIN/parlons serve --no-workers "${demo[@]}" --port "$port" &
+  pids+=($!)
+  echo "front $front: http://${PARLONS_HTTP_HOST:-127.0.0.1}:${port}/"
+done
 wait -n

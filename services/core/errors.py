@@ -92,3 +92,14 @@ class AccessRefused(ParlonsError):
     def __call__(self) -> AccessRefused:
         """A fresh instance of a module-level template (see `DomainError`)."""
         return AccessRefused(self.status, self.code, self.message)
+
+
+class CommandTimedOut(EventLogUnavailable):
+    """The service a command was sent to did not answer in time (distributed
+    topology, ADR 0035): the outcome is unknown, so it is neither a success nor a
+    refusal. HTTP answers 504; a retry with the same Idempotency-Key is safe."""
+
+    def __init__(self, where: str, timeout_s: float) -> None:
+        super().__init__(f"no answer from {where} within {timeout_s:g} s")
+        self.where = where
+

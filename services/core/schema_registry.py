@@ -64,6 +64,9 @@ class SchemaRegistry:
         self._envelope = Draft202012Validator(envelope_schema)
         self._fast_envelope: Callable[[Any], Any] | None = None
         self.topics: dict[str, TopicSpec] = _load_topics(root / "topics.yaml")
+        # the command topics of the distributed topology (ADR 0035): no events there
+        self.command_topics: dict[str, TopicSpec] = _load_topics(root / "topics.yaml",
+                                                                 "commands")
 
     # -- what exists ---------------------------------------------------------
     def event_types(self) -> list[tuple[str, int]]:
@@ -155,11 +158,11 @@ def _raise_first(event_type: str, errors: Any, prefix: str) -> None:
     raise InvalidEvent(event_type, field, error.message)
 
 
-def _load_topics(path: Path) -> dict[str, TopicSpec]:
+def _load_topics(path: Path, section: str = "topics") -> dict[str, TopicSpec]:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     defaults = raw.get("defaults", {})
     topics: dict[str, TopicSpec] = {}
-    for name, spec in raw["topics"].items():
+    for name, spec in (raw.get(section) or {}).items():
         merged = {**defaults, **(spec or {})}
         topics[name] = TopicSpec(
             name=name,

@@ -480,6 +480,13 @@ class KafkaEventLog(EventLog):
                         out.append(rec.event)
         return sorted(out, key=lambda e: e.stream_version)
 
+    async def take_over(self, topic: str) -> None:
+        """A partition of `topic` was just assigned to this process (ADR 0035): its
+        previous owner's writes may be beyond what the index saw. Marked stale,
+        the topic is read up to its end before the next decision or append."""
+        if topic in self._topics:
+            self._index.stale.add(topic)
+
     async def _indexed(self) -> tuple[AIOKafkaProducer, PartitionReader]:
         """Started, with every topic's records observed up to its end."""
         started = await self._started()

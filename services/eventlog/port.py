@@ -153,6 +153,11 @@ class EventLog(ABC):
     async def ping(self) -> None:
         """Raise `EventLogUnavailable` when the log cannot take writes (readiness)."""
 
+    async def take_over(self, topic: str) -> None:
+        """This process became the writer of (some partitions of) `topic`: the next
+        decision must see everything another writer put there first (ADR 0035).
+        A log whose every read is current (SQLite, memory) has nothing to do."""
+
     async def events_at(self, marks: Sequence[Mark]) -> dict[Mark, str | None]:
         """The event id the log holds at each mark's position: None where it holds
         nothing (it ends before, or lost it), EXPIRED where retention deleted it.

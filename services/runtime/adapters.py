@@ -17,6 +17,11 @@ from services.store.port import ReadStore
 
 if TYPE_CHECKING:
     from services.consultation.blobstore import BlobStore
+    from services.eventlog.kafka_commands import (
+        KafkaCommandReceiver,
+        KafkaCommandSender,
+        Partitions,
+    )
     from services.eventlog.kafka_security import KafkaSecurity
     from services.identity.ratelimit import RateLimiter
     from services.identity.service import IdentityPorts
@@ -52,6 +57,34 @@ def event_log(settings: Settings, registry: SchemaRegistry, *,
         idempotent_producer=settings.kafka_idempotent_producer,
     )
     return kafka_log
+
+
+def command_sender(settings: Settings) -> KafkaCommandSender:
+    """The front's side of the command topics (ADR 0035)."""
+    from services.eventlog.kafka_commands import REPLIES, KafkaCommandSender
+
+    replies = SchemaRegistry().command_topics[REPLIES]
+    return KafkaCommandSender(settings.kafka_bootstrap, reply_partitions=replies.partitions,
+                              timeout_s=settings.command_timeout_s,
+                              request_timeout_ms=settings.kafka_request_timeout_ms,
+                              security=kafka_security(settings))
+
+
+def command_receiver(settings: Settings, topic: str, *,
+                     on_assigned: Partitions, on_revoked: Partitions) -> KafkaCommandReceiver:
+    """A service replica's side of its command topic: a member of the group
+    `<topic>` (ADR 0035)."""
+    from services.eventlog.kafka_commands import KafkaCommandReceiver
+
+    session = settings.kafka_session_timeout_ms
+    return KafkaCommandReceiver(
+        settings.kafka_bootstrap, topic=topic, group=topic, on_assigned=on_assigned,
+        on_revoked=on_revoked, security=kafka_security(settings),
+        group_config={"session_timeout_ms": session,
+                      "heartbeat_interval_ms": settings.kafka_heartbeat_interval_ms,
+                      "rebalance_timeout_ms": session,
+                      "request_timeout_ms": max(settings.kafka_request_timeout_ms,
+                                                session + 1000)})
 
 
 def kafka_security(settings: Settings) -> KafkaSecurity:

@@ -19,6 +19,7 @@ from services.apikit.authz import bearer_matches
 from services.apikit.deps import ApiState, install_state
 from services.apikit.idempotency import IdempotencyMiddleware
 from services.core.errors import (
+    CommandTimedOut,
     ConcurrencyConflict,
     DomainError,
     EventLogUnavailable,
@@ -148,6 +149,16 @@ def _add_error_mapping(app: FastAPI) -> None:
         access_log.error("event log unavailable", extra={"error": str(exc)})
         response = _error(503, "unavailable", "Votre demande n'a pas pu être enregistrée. "
                                               "Réessayez dans un instant.")
+        response.headers["Retry-After"] = "1"
+        return response
+
+    @app.exception_handler(CommandTimedOut)
+    async def timed_out(_: Request, exc: CommandTimedOut) -> JSONResponse:
+        # The service did not answer in time (ADR 0035): the outcome is unknown,
+        # neither a success nor a refusal; the same Idempotency-Key retries it safely.
+        access_log.error("command not answered in time", extra={"error": str(exc)})
+        response = _error(504, "timeout", "Votre demande n'a pas reçu de réponse à temps. "
+                                          "Réessayez : elle ne sera pas comptée deux fois.")
         response.headers["Retry-After"] = "1"
         return response
 

@@ -40,6 +40,7 @@ from services.store.projection import Projection
 
 if TYPE_CHECKING:
     from services.consultation.blobstore import BlobStore
+    from services.runtime.command_routing import RemoteCommands
 
 
 class LagSource(Protocol):
@@ -87,6 +88,9 @@ class Container:
         # had seen (ADR 0032): a worker process then exits with code 3
         self.halted = asyncio.Event()
         self.ports: Mapping[str, object] = deps  # what entry points may need too
+        # the distributed front's bus for the commands routed to their service's
+        # replicas (ADR 0035); None: every command runs here
+        self.remote: RemoteCommands | None = None
         # a factory may ask for ports by keyword, like a handler (a process manager
         # appending events needs `log`); plain projection classes take none
         self.projections: list[Projection] = [
@@ -105,10 +109,14 @@ class Container:
     async def handle(self, command: object, meta: Meta) -> Any:
         """Run the handler of `command` with its ports already bound, counted by
         outcome (`parlons_commands_total`)."""
-        try:
-            handler = self.handlers[type(command)]
-        except KeyError:
-            raise LookupError(f"no handler for {type(command).__name__}") from None
+        remote = self.remote
+        if remote is not None and remote.routes(command):
+            handler: Handler = remote.handle
+        else:
+            try:
+                handler = self.handlers[type(command)]
+            except KeyError:
+                raise LookupError(f"no handler for {type(command).__name__}") from None
         name = type(command).__name__
         started = time.perf_counter()
         outcome = "error"

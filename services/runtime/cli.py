@@ -3,11 +3,13 @@
   serve [--demo] [--no-workers] [--service NAME]...   HTTP API + projection workers
         [--workers N]                                 N HTTP processes + one projections
                                                       process (default: one per core)
-  worker SERVICE [--metrics-port N]                   that service's projections; HTTP only
-                                                      for /metrics and probes (port 9100)
+  worker SERVICE [--metrics-port N]                   that service's projections (and its routed
+                                                      commands with PARLONS_COMMAND_BUS=kafka);
+                                                      HTTP only for /metrics and probes (9100)
   replay PROJECTION                                   rebuild one projection from the log
   dead-letters (list | replay) [--group G] [--event ID]  pending dead letters; re-drive them
   topics create                                       create the Kafka topics of topics.yaml
+                                                      (event and command topics)
   retention                                           delete what retention settings expire
   recount                                             vote tallies recounted from the log
   verify                                              every read model compared with the log
@@ -39,6 +41,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 
 from services.core.schema_registry import SchemaRegistry
 from services.runtime.bootstrap import Container, LagSource, bootstrap
+from services.runtime.command_processes import front_commands, service_commands
 from services.runtime.logging import configure_logging
 from services.runtime.replay import rebuild_projection
 from services.runtime.runner import running
@@ -232,7 +235,7 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> int:
         server_header=False, proxy_headers=False, lifespan="off",
         timeout_keep_alive=settings.http_keep_alive_s,
     )
-    async with running(container, workers=projections):
+    async with running(container, workers=projections), front_commands(container):
         if http_child:  # read-your-writes waits on the projections process
             container.watched = await _watch_consumers(container)
         seeds = args.demo and not http_child  # the projections process seeds it once
@@ -395,7 +398,8 @@ async def _worker(settings: Settings, service: str, metrics_port: int | None) ->
     loop = asyncio.get_running_loop()
     for sig in _STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
-    async with running(container, workers=True), _probes(container, settings, port):
+    async with running(container, workers=True), _probes(container, settings, port), \
+            service_commands(container, service):
         log.info("workers running", extra={"service": service, "metrics_port": port,
                                            "projections": [p.name for p in container.projections]})
         stopping = asyncio.ensure_future(stop.wait())
@@ -497,7 +501,9 @@ async def _create_topics(settings: Settings) -> int:
     from services.runtime.adapters import kafka_security
 
     try:
-        result = provision_topics(settings.kafka_bootstrap, SchemaRegistry().topics,
+        registry = SchemaRegistry()
+        result = provision_topics(settings.kafka_bootstrap,
+                                  {**registry.topics, **registry.command_topics},
                                   security=kafka_security(settings),
                                   cap_replication=settings.kafka_dev_cap_replication)
     except ReplicationUnavailable as refused:

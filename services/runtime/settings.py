@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     kafka_ssl_keyfile: str = ""
     # Off: Tansu cannot start an idempotent producer; turn on against a real Kafka.
     kafka_idempotent_producer: bool = False
+    # Distributed topology (ADR 0035): "kafka" sends the routed commands (ballots)
+    # from the HTTP front to their service's replicas over Kafka, which `parlons
+    # worker` processes then serve; "local" runs every command where it arrives.
+    command_bus: Literal["local", "kafka"] = "local"
+    # How long a front waits for the service's answer before a 504 (outcome unknown).
+    command_timeout_s: float = Field(default=10.0, gt=0)
     # Development only: create topics with fewer replicas than topics.yaml asks when
     # the cluster has fewer brokers (one Tansu); refused in production.
     kafka_dev_cap_replication: bool = False

@@ -80,6 +80,9 @@ class ValidatingEventLog(EventLog):
     async def ping(self) -> None:
         await self.inner.ping()
 
+    async def take_over(self, topic: str) -> None:
+        await self.inner.take_over(topic)
+
     async def events_at(self, marks: Sequence[Mark]) -> dict[Mark, str | None]:
         return await self.inner.events_at(marks)
 

@@ -3,6 +3,7 @@ Kafka-protocol broker (Tansu, started once per test session)."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import ClassVar
 
 import pytest
@@ -30,3 +31,21 @@ class TestKafkaEventLog(EventLogContract):
         return KafkaEventLog(
             self.bootstrap, _REGISTRY.topics, _REGISTRY.key, **KAFKA_GROUP_TIMEOUTS
         )
+
+    async def test_a_writer_taking_a_partition_over_sees_the_previous_writers_events(
+            self, log: EventLog) -> None:
+        """ADR 0035: a replica assigned a partition another process wrote to reads
+        the log up to its end before it decides; without `take_over` its index,
+        loaded earlier, would still say the stream is empty."""
+        from eventlog_contract import TOPIC, created, new_stream
+
+        stream = new_stream()
+        await log.append([created(new_stream())])  # `log` has indexed the topic
+        previous = await self.make_log()
+        async with contextlib.AsyncExitStack() as stack:
+            await previous.start()
+            stack.push_async_callback(previous.close)
+            await previous.append([created(stream)], expect={stream: 0})
+            await log.take_over(TOPIC)
+            assert await log.stream_version(stream) == 1
+            assert [e.stream_version for e in await log.read_stream(stream)] == [1]

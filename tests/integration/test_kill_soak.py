@@ -82,6 +82,13 @@ class Topology:
     env: dict[str, str]
     nodes: list[Node] = field(default_factory=list)
     kills: Counter[str] = field(default_factory=Counter)
+    fronts: list[str] = field(default_factory=list)  # more HTTP fronts than `url`
+    in_turn: bool = False  # the killer takes the nodes in order, not at random
+    ready_s: float = READY_S
+
+    @property
+    def urls(self) -> list[str]:
+        return [self.url, *self.fronts]
 
     def start(self) -> None:
         for node in self.nodes:
@@ -89,13 +96,17 @@ class Topology:
         self.wait_ready()
 
     def wait_ready(self) -> None:
-        deadline = time.monotonic() + READY_S
+        deadline = time.monotonic() + self.ready_s
+        waiting = list(self.urls)
         while time.monotonic() < deadline:
             dead = [n for n in self.nodes if not n.alive()]
             assert not dead, f"{dead[0].name} exited:\n{dead[0].process.output()[-3000:]}"  # type: ignore[union-attr]
             try:
-                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
-                    return
+                if httpx.get(f"{waiting[0]}/readyz", timeout=2).status_code == 200:
+                    waiting.pop(0)
+                    if not waiting:
+                        return
+                    continue
             except httpx.TransportError:
                 pass
             time.sleep(0.1)
@@ -115,7 +126,8 @@ class Topology:
             if time.monotonic() + pause >= until:
                 return
             await asyncio.sleep(pause)
-            victim = rng.choice(self.nodes)
+            turn = sum(self.kills.values())
+            victim = self.nodes[turn % len(self.nodes)] if self.in_turn else rng.choice(self.nodes)
             victim.kill()
             self.kills[victim.name] += 1
             victim.start()
@@ -133,10 +145,11 @@ class Acknowledged:
     retries: Counter[str] = field(default_factory=Counter)
 
 
-async def writer(url: str, n: int, items: list[str], until: float,
+async def writer(urls: list[str], n: int, items: list[str], until: float,
                  acked: Acknowledged) -> None:
     """One participant's session: deposit (even n) or vote (odd n) until the soak
-    ends, every request retried with its key until it is answered."""
+    ends, every request retried with its key until it is answered; its requests
+    go to each front in turn (one session for all: they share the secret)."""
     pid = f"p-soak-{n}"
     sessions = Sessions(SECRET, 24)
     jar = aiohttp.CookieJar(unsafe=True)  # cookies for 127.0.0.1
@@ -144,11 +157,12 @@ async def writer(url: str, n: int, items: list[str], until: float,
     async with aiohttp.ClientSession(cookie_jar=jar, timeout=timeout) as client:
         jar.update_cookies({sessions.cookie: sessions.issue(pid, kind="participant",
                                                            level="email")})
-        csrf = await answered(client, acked, "GET", f"{url}/api/session", None, {})
+        csrf = await answered(client, acked, "GET", f"{urls[0]}/api/session", None, {})
         headers = {"X-CSRF-Token": str(csrf["csrf_token"])}
         i = 0
         while time.monotonic() < until:
             key = f"{pid}-{i}"
+            url = urls[(n + i) % len(urls)]
             if n % 2 == 0:
                 body = {"title": f"Proposition {key}",
                         "body": "Une proposition écrite pendant la tempête de SIGKILL."}
@@ -193,7 +207,7 @@ async def soak(topology: Topology, items: list[str]) -> Acknowledged:
     acked = Acknowledged()
     until = time.monotonic() + SOAK_S
     await asyncio.gather(topology.killer(until),
-                         *(writer(topology.url, n, items, until, acked)
+                         *(writer(topology.urls, n, items, until, acked)
                            for n in range(WRITERS)))
     return acked
 
@@ -298,4 +312,47 @@ def test_distributed_front_and_workers_killed_at_random_lose_and_double_nothing(
         acked = asyncio.run(soak(topology, items))
         topology.wait_ready()
         check(topology, acked, settings)
+        topology.stop()
+
+
+@pytest.mark.kafka
+def test_routed_ballots_two_fronts_and_vote_replicas_killed_in_turn_lose_and_double_nothing(
+        tmp_path: Path, topologies: list[Topology]) -> None:
+    """Issue #16 item 1: ballots go to the vote replica owning their item (ADR
+    0035). Two fronts, two vote replicas and one worker of every other service;
+    the writers' requests alternate between the fronts; the killer takes each
+    process in turn (a vote replica, then the other, a front...), and the one
+    killed is started again at once, so its partitions come back to it."""
+    with Tansu() as broker:
+        env = {**base_env(tmp_path), "PARLONS_EVENT_LOG": "kafka",
+               "PARLONS_KAFKA_BOOTSTRAP": broker.bootstrap,
+               "PARLONS_KAFKA_DEV_CAP_REPLICATION": "1",
+               "PARLONS_KAFKA_SESSION_TIMEOUT_MS": "3000",
+               "PARLONS_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+               "PARLONS_COMMAND_BUS": "kafka", "PARLONS_COMMAND_TIMEOUT_S": "5"}
+        done = subprocess.run([sys.executable, "-m", "services.runtime", "topics", "create"],
+                              cwd=ROOT, env={**os.environ, **env}, capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 0, done.stdout + done.stderr
+        settings = Settings(data_dir=tmp_path, event_log="kafka",
+                            kafka_bootstrap=broker.bootstrap)
+        items = asyncio.run(seed_vote(tmp_path, ITEMS, settings))
+        ports = [free_port(), free_port()]
+        topology = Topology(f"http://127.0.0.1:{ports[0]}", env,
+                            fronts=[f"http://127.0.0.1:{ports[1]}"], in_turn=True,
+                            ready_s=3 * READY_S)
+        replicas = [Node(f"vote#{r}", ["worker", "vote"], env, tmp_path / f"worker-vote-{r}")
+                    for r in (1, 2)]
+        fronts = [Node(f"front#{f}", ["serve", "--no-workers", "--port", str(port)], env,
+                       tmp_path / f"front-{f}") for f, port in enumerate(ports)]
+        others = [Node(service, ["worker", service], env, tmp_path / f"worker-{service}")
+                  for service, spec in SERVICES.items()
+                  if service != "vote" and (spec().projections or spec().processes)]
+        topology.nodes += [replicas[0], fronts[0], replicas[1], *others, fronts[1]]
+        topologies.append(topology)
+        topology.start()
+        acked = asyncio.run(soak(topology, items))
+        topology.wait_ready()
+        check(topology, acked, settings)
+        assert topology.kills["vote#1"] + topology.kills["vote#2"] >= 1
         topology.stop()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +24,8 @@ import httpx
 import pytest
 from harness.processes import ROOT, free_port
 
+from services.web.security import Sessions
+
 pytestmark = pytest.mark.slow
 
 # the front is ready once every worker has created its read store (ADR 0037): nine
@@ -31,8 +34,9 @@ START_S = 240.0
 
 
 class Topology:
-    def __init__(self, env: dict[str, str], out: Path) -> None:
+    def __init__(self, env: dict[str, str], out: Path, stop_s: float = 60.0) -> None:
         self.out = out
+        self.stop_s = stop_s
         self._file = out.open("ab")
         self.proc = subprocess.Popen(["bash", "deploy/run_distributed.sh"], cwd=ROOT,
                                      env={**os.environ, **env}, stdout=self._file,
@@ -41,8 +45,8 @@ class Topology:
     def output(self) -> str:
         return self.out.read_text(errors="replace")
 
-    def wait_for(self, check: Callable[[], object], what: str) -> None:
-        deadline = time.monotonic() + START_S
+    def wait_for(self, check: Callable[[], object], what: str, bound_s: float = START_S) -> None:
+        deadline = time.monotonic() + bound_s
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, f"the topology stopped:\n{self.output()[-4000:]}"
             try:
@@ -61,7 +65,7 @@ class Topology:
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)  # its trap stops what it started
-            self.proc.wait(60)
+            self.proc.wait(self.stop_s)
         self._file.close()
 
 
@@ -141,3 +145,61 @@ def _cmdline(pid: int) -> list[str]:
                 .rstrip("\0").split("\0"))
     except OSError:
         return []
+
+
+def test_run_distributed_with_two_fronts_and_two_replicas_routes_ballots(
+    tmp_path: Path, topologies: list[Topology],
+) -> None:
+    """`FRONTS=2 REPLICAS=2` (ADR 0035): two fronts on consecutive ports, two
+    worker processes of each service; a ballot sent to either front is decided by
+    a vote replica (its metrics count it), and both fronts give the same answer."""
+    http = free_port()
+    data = tmp_path / "data"
+    env = {"PARLONS_KAFKA_PORT": str(free_port()), "PARLONS_HTTP_PORT": str(http),
+           "PARLONS_DATA_DIR": str(data), "FRONTS": "2", "REPLICAS": "2",
+           "PARLONS_KAFKA_SESSION_TIMEOUT_MS": "3000",
+           "PARLONS_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+           "PARLONS_WORKER_POLL_TIMEOUT": "0.2", "PARLONS_RESTART_PAUSE": "0.5",
+           "PARLONS_METRICS_PORT_BASE": str(free_port())}
+    fronts = [f"http://127.0.0.1:{http}", f"http://127.0.0.1:{http + 1}"]
+    topology = Topology(env, tmp_path / "run.log", stop_s=3 * START_S)  # 19 stopping
+    topologies.append(topology)
+    topology.wait_for(lambda: len(topology.workers("vote")) == 2, "two vote replicas")
+    # nineteen processes importing at once on two shared cores
+    topology.wait_for(lambda: all(httpx.get(f"{u}/readyz").status_code == 200 for u in fronts),
+                      "both fronts", bound_s=4 * START_S)
+    topology.wait_for(lambda: "demo consultation created" in topology.output(), "the demo",
+                      bound_s=2 * START_S)
+    topology.wait_for(lambda: topology.output().count("command partitions assigned") >= 2,
+                      "the vote replicas sharing the command partitions", bound_s=2 * START_S)
+
+    def a_demo_proposal() -> str | None:  # once projected
+        with sqlite3.connect(data / "read.db") as db:
+            found = db.execute("SELECT key FROM docs WHERE tbl = 'public_proposals' "
+                               "ORDER BY key LIMIT 1").fetchall()
+        return str(found[0][0]) if found else None
+
+    topology.wait_for(a_demo_proposal, "the demo's proposals", bound_s=2 * START_S)
+    item = a_demo_proposal()
+    secret = (data / "secrets" / "secret_key").read_text().strip()
+    sessions = Sessions(secret, 24)
+    cookies = {sessions.cookie: sessions.issue("p-two-fronts", kind="participant",
+                                               level="email")}
+    answers = []
+    with httpx.Client(cookies=cookies, timeout=30) as client:
+        csrf = client.get(f"{fronts[0]}/api/session").json()["csrf_token"]
+        for n, url in enumerate(fronts * 2):
+            r = client.post(f"{url}/api/items/{item}/ballot",
+                            json={"kind": "agree", "choice": "agree"},
+                            headers={"X-CSRF-Token": csrf, "Idempotency-Key": f"k{n}"})
+            answers.append((r.status_code, r.json().get("error")))
+    assert len(set(answers)) == 1 and answers[0][0] in (200, 422), answers
+
+    decided = 0.0
+    for service, metrics_url in re.findall(r"worker (\w+): (http://\S+/metrics)",
+                                           topology.output()):
+        if service == "vote":
+            decided += sum(float(line.rsplit(" ", 1)[1])
+                           for line in httpx.get(metrics_url).text.splitlines()
+                           if line.startswith('parlons_commands_total{command="CastBallot"'))
+    assert decided == 4

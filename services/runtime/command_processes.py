@@ -1,0 +1,81 @@
+"""The command bus a process runs with (ADR 0035), from `PARLONS_COMMAND_BUS`:
+"local" changes nothing (every command runs where it arrives, the embedded
+topology); "kafka" makes a `parlons serve` front send the routed commands to
+their service, and a `parlons worker SERVICE` replica serve them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from services.runtime import adapters
+from services.runtime.bootstrap import Container
+from services.runtime.command_routing import CommandServer, RemoteCommands, routes_of
+from services.runtime.faults import describe
+
+log = logging.getLogger("parlons.commands")
+RESTART_PAUSE_S = 1.0
+
+
+@contextlib.asynccontextmanager
+async def front_commands(container: Container) -> AsyncIterator[None]:
+    """The front sends the routed commands to their service's replicas."""
+    if container.settings.command_bus != "kafka":
+        yield
+        return
+    sender = adapters.command_sender(container.settings)
+    await sender.start()
+    container.remote = RemoteCommands(sender)
+    log.info("routed commands go to their services over Kafka",
+             extra={"reply_partition": sender.reply_to})
+    try:
+        yield
+    finally:
+        container.remote = None
+        await sender.close()
+
+
+@contextlib.asynccontextmanager
+async def service_commands(container: Container, service: str) -> AsyncIterator[None]:
+    """This replica serves its service's routed commands for the partitions its
+    group assigns it; nothing when the service has none routed."""
+    table = routes_of(service)
+    if container.settings.command_bus != "kafka" or not table:
+        yield
+        return
+    topic = next(iter(table.values())).topic
+    server = CommandServer(container.handle, table, container.log.take_over)
+    task = asyncio.create_task(_keep_serving(container, server, topic),
+                               name=f"commands:{topic}")
+    try:
+        yield
+    finally:
+        server.stop()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _keep_serving(container: Container, server: CommandServer, topic: str) -> None:
+    """A member of the command group while the process lives: after a broker
+    outage or a failed answer it joins again (its uncommitted commands are run
+    again by whoever owns their partition: the handlers are idempotent)."""
+    while True:
+        receiver = adapters.command_receiver(container.settings, topic,
+                                             on_assigned=server.assigned,
+                                             on_revoked=server.revoked)
+        try:
+            await receiver.start()
+            log.info("serving commands", extra={"topic": topic})
+            await server.serve(receiver)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.warning("command server stopped; joining again", extra={
+                "topic": topic, "error_type": type(error).__name__, "error": describe(error)})
+        finally:
+            await receiver.close()
+        await asyncio.sleep(RESTART_PAUSE_S)

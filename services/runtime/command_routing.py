@@ -1,0 +1,165 @@
+"""Commands to the service that owns them (distributed topology, ADR 0035).
+
+`ROUTES` says which commands travel: a command listed here is sent by the HTTP
+front to its service's command topic, keyed as the events it writes, so that
+the replica deciding it is the single writer of the partition its events go to.
+The others run in the process that received them, as in the embedded topology
+(same handlers, two buses).
+
+- `RemoteCommands` is the front's side: it encodes a routed command, sends it,
+  and turns the service's answer back into the handler's result or error.
+- `CommandServer` is a service replica's side: it runs the commands of the
+  partitions its group assigned it, one at a time per partition (a partition's
+  commands are decided in their order), and answers each. When partitions are
+  assigned it first has the log read up to their end (the previous owner's
+  writes); when they are revoked it finishes the command in hand before the
+  group hands them on, and decides nothing more there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from services.core.events import Meta
+from services.runtime.command_codec import (
+    command_name,
+    decode_command,
+    decode_outcome,
+    encode_command,
+    encode_error,
+    encode_result,
+)
+
+log = logging.getLogger("parlons.commands")
+
+Handle = Callable[[object, Meta], Awaitable[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    service: str
+    topic: str  # the service's command topic (schemas/topics.yaml, `commands`)
+    events: str  # the event topic its handlers write, co-partitioned with `topic`
+    key: Callable[[Any], str]  # as the events' partition key
+
+
+def routes() -> dict[type, Route]:
+    """The routed commands. Ballots are keyed by their item, as `vote.events`
+    (data.item_id): the replica owning an item's partition decides every ballot
+    on it. Imported lazily: a process loads only what it hosts."""
+    from services.vote.commands import CastBallot, WithdrawBallot
+
+    def by_item(command: Any) -> str:
+        return str(command.item_id)
+
+    ballots = Route("vote", "vote.commands", "vote.events", by_item)
+    return {CastBallot: ballots, WithdrawBallot: ballots}
+
+
+def routes_of(service: str) -> dict[type, Route]:
+    return {kind: route for kind, route in routes().items() if route.service == service}
+
+
+class Sender(Protocol):
+    async def send(self, topic: str, key: str, body: Mapping[str, Any]) -> dict[str, Any]: ...
+
+
+class RemoteCommands:
+    """The front's bus for routed commands."""
+
+    def __init__(self, sender: Sender, table: Mapping[type, Route] | None = None) -> None:
+        self.sender = sender
+        self.table = dict(routes() if table is None else table)
+
+    def routes(self, command: object) -> bool:
+        return type(command) in self.table
+
+    async def handle(self, command: object, meta: Meta) -> Any:
+        route = self.table[type(command)]
+        outcome = await self.sender.send(route.topic, route.key(command),
+                                         encode_command(command, meta))
+        return decode_outcome(outcome)
+
+
+class Receiver(Protocol):
+    def owns(self, partition: int) -> bool: ...
+    async def poll(self, timeout_ms: int = 200) -> Mapping[int, list[Any]]: ...
+    async def reply(self, command: Any, outcome: Mapping[str, Any]) -> None: ...
+    async def commit(self, partition: int, next_offset: int) -> None: ...
+
+
+class CommandServer:
+    """Runs one service's routed commands for the partitions this replica owns."""
+
+    def __init__(self, handle: Handle, table: Mapping[type, Route],
+                 take_over: Callable[[str], Awaitable[None]],
+                 revoke_wait_s: float = 10.0) -> None:
+        self._handle = handle
+        self._known = {command_name(kind): kind for kind in table}
+        self._events = sorted({route.events for route in table.values()})
+        self._take_over = take_over
+        self._revoke_wait_s = revoke_wait_s
+        self._busy: dict[int, asyncio.Event] = {}  # partition -> set when idle
+        self._stopping = asyncio.Event()
+        self.handled = 0
+
+    # -- the group's callbacks (KafkaCommandReceiver's on_assigned / on_revoked) --
+    async def assigned(self, partitions: set[int]) -> None:
+        for topic in self._events:
+            await self._take_over(topic)
+
+    async def revoked(self, partitions: set[int]) -> None:
+        """Called inside the rebalance: the partitions go to another member only
+        once the command in hand on each is decided and answered."""
+        waits = [self._busy[p].wait() for p in partitions if p in self._busy]
+        if waits:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.gather(*waits), self._revoke_wait_s)
+
+    # -- the loop ---------------------------------------------------------------
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def serve(self, receiver: Receiver) -> None:
+        while not self._stopping.is_set():
+            batches = await receiver.poll()
+            await asyncio.gather(*(self._partition(receiver, p, commands)
+                                   for p, commands in batches.items()))
+
+    async def _partition(self, receiver: Receiver, partition: int, commands: list[Any]) -> None:
+        idle = self._busy.setdefault(partition, asyncio.Event())
+        idle.clear()
+        done = None
+        try:
+            for command in commands:
+                if not receiver.owns(partition):  # revoked: the new owner takes it from here
+                    break
+                if not command.expired:  # past it, the front answered 504 already
+                    await receiver.reply(command, await self._run(command.body))
+                done = command.offset
+        finally:
+            idle.set()
+        if done is not None and receiver.owns(partition):
+            try:
+                await receiver.commit(partition, done + 1)
+            except Exception as error:  # fenced: the next owner runs them again, idempotent
+                log.warning("command offsets not committed", extra={
+                    "partition": partition, "error": f"{type(error).__name__}: {error}"})
+
+    async def _run(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            command, meta = decode_command(body, self._known)
+        except (KeyError, TypeError, ValueError) as error:
+            log.warning("undecodable command", extra={"error": repr(error)})
+            return encode_error(error)
+        try:
+            result = await self._handle(command, meta)
+        except Exception as error:
+            return encode_error(error)
+        self.handled += 1
+        return encode_result(result)
