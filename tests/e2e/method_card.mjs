@@ -290,11 +290,18 @@ try {
     const main = await p.innerText(".fr-tabs__panel--selected");
     return IRRITANTS.every((t) => main.includes(t)) && !SOLUTIONS.some((t) => main.includes(t));
   }), "the irritants' results tab shows the irritants only");
+  const row = async (t) => visitor.locator(".fr-tabs__panel--selected tbody tr", { hasText: t }).locator("td").allInnerTexts();
+  const [bus, sidewalks] = [await row(IRRITANTS[1]), await row(IRRITANTS[0])];  // proposition, chart, agree, neutral, disagree, qualifications
+  check(bus[2] === "2" && bus[4] === "0" && bus[5].includes("prioritaire : 1") && bus[5].includes("réaliste : 1"),
+        `the irritants' tab counts two agree ballots with their qualifications (${bus.slice(2).join(" | ")})`);
+  check(sidewalks[2] === "0" && sidewalks[4] === "1", `the irritants' tab counts one disagree ballot (${sidewalks.slice(2).join(" | ")})`);
   await axe(visitor, "results, irritants' tab");
   check(await showsEventually(visitor, `${results}?phase=${votePhases[1]}`, async (p) => {
     const main = await p.innerText(".fr-tabs__panel--selected");
     return SOLUTIONS.every((t) => main.includes(t)) && !IRRITANTS.some((t) => main.includes(t));
   }), "the solutions' results tab shows the solutions only");
+  const borda = await visitor.locator(".fr-tabs__panel--selected table", { hasText: "Points de Borda" }).locator("tbody tr").first().innerText();
+  check(borda.includes(SOLUTIONS[0]), "the solutions' ranking puts the potelets first (both ranked them first)");
   await axe(visitor, "results, solutions' tab");
 
   // -- the analyst's synthesis, reached from /admin ---------------------------------------------
