@@ -178,3 +178,16 @@ async def test_the_allowed_pages_follow_the_role(platform: Platform) -> None:
     assert not any(t.startswith("/admin/moderation/") for t in analyst)
     assert not any(t.startswith("/admin/consultations/") for t in moderator | analyst)
 
+
+
+async def test_no_link_an_organiser_follows_is_refused(platform: Platform) -> None:
+    """The organiser's crawl (every link from /admin, on every page reached) meets
+    no 403: the consultation's page links the moderation queue only for those who
+    moderate. (Their object pages, meetings, commissions, articles, need content
+    this test does not create: the completeness check is the two roles' above.)"""
+    ids = await people(platform)
+    await material(platform, ids)
+    async with session_client(platform, ids["Orla"]) as client:
+        reached = await crawl(client)
+    assert "/admin/consultations/c1/suites" in reached
+    assert {href: code for href, code in reached.items() if code != 200} == {}

@@ -17,7 +17,7 @@ from services.consultation import commands as cc
 from services.consultation.phases import KINDS, VOTE_ACTIONS
 from services.core.ids import new_id
 from services.core.values import iso, parse_iso
-from services.identity.queries import consultations_with_role
+from services.identity.queries import Capability, consultations_with_role, may
 from services.vote import model as vote_model
 from services.web import views
 from services.web.backoffice import phase_method as method_form
@@ -231,8 +231,13 @@ async def create(request: Request, web: WebDep) -> Response:
 async def edit_form(request: Request, web: WebDep, cid: str) -> Response:
     require_organiser(web, request)
     doc = await views.consultation_or_404(web.store, cid)
+    who = visitor(web, request)
+    # An organiser does not moderate: no link to a queue that would refuse them.
+    moderates = who is not None and (who.is_admin or await may(
+        web.store, who.id, cid, Capability.MODERATE))
     return admin_page(web, request, "backoffice/consultation.html",
-                      {"c": doc, "values": _values_of(doc), "creating": False})
+                      {"c": doc, "values": _values_of(doc), "creating": False,
+                       "moderates": moderates})
 
 
 @router.post("/admin/consultations/{cid:ref}")
