@@ -127,7 +127,11 @@ async def test_after_erasure_no_file_links_the_person_to_what_they_did(
 
     async def open_data_written() -> bool:
         await write_open_data(p.container.store, CID, out, min_cell=1)
-        with (out / "fiscalite.csv").open(encoding="utf-8") as f:
+        # named `<slug>-reponses-<questionnaire title>-<day>.csv` (ADR 0066)
+        answers = [f for f in out.glob("*-reponses-*.csv") if "fiscal" in f.name]
+        if len(answers) != 1:
+            return False
+        with answers[0].open(encoding="utf-8") as f:
             return len(list(csv.reader(f))) == 2
     await until(open_data_written, timeout=10)
     counted = await agree_count(p)

@@ -18,7 +18,7 @@ from services.consultation.model import known_territories
 from services.consultation.phases import KINDS, VOTE_ACTIONS
 from services.core.ids import new_id
 from services.core.values import iso, parse_iso
-from services.identity.queries import consultations_with_role
+from services.identity.queries import Capability, consultations_with_role, may
 from services.territory.geography import territory_label
 from services.vote import model as vote_model
 from services.web import views
@@ -194,6 +194,10 @@ ROLE_PAGES = (
     (("analyst", "organiser", "admin"), "/admin/analyse/{cid}", "Espace d\u2019analyse"),
     (("analyst", "organiser", "admin"), "/admin/analyse/{cid}/groupes-opinion",
      "Groupes d\u2019opinion"),
+    (("analyst", "organiser", "admin"), "/admin/analyse/{cid}/synthese",
+     "Synthèse : analyses thématiques"),
+    (("analyst", "organiser", "admin"), "/admin/analyse/{cid}/statistiques",
+     "Statistiques des questionnaires"),
     (("organiser", "admin"), "/admin/consultations/{cid}/budget", "Budget participatif"),
     (("organiser", "admin"), "/admin/consultations/{cid}/suites", "Suites données"),
     (("organiser", "admin"), "/admin/donnees-ouvertes/{cid}", "Données ouvertes"),
@@ -247,10 +251,15 @@ async def create(request: Request, web: WebDep) -> Response:
 async def edit_form(request: Request, web: WebDep, cid: str) -> Response:
     require_organiser(web, request)
     doc = await views.consultation_or_404(web.store, cid)
+    who = visitor(web, request)
+    # An organiser does not moderate: no link to a queue that would refuse them.
+    moderates = who is not None and (who.is_admin or await may(
+        web.store, who.id, cid, Capability.MODERATE))
     return admin_page(web, request, "backoffice/consultation.html",
                       {"c": doc, "values": _values_of(doc), "creating": False,
                        "territory_choices": territory_choices(),
-                       "territories_picked": doc.get("territories", [])})
+                       "territories_picked": doc.get("territories", []),
+                       "moderates": moderates})
 
 
 @router.post("/admin/consultations/{cid:ref}")

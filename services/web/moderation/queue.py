@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 
 from services.core.errors import ConcurrencyConflict, DomainError, NotFound
 from services.core.participants import ModeratorContext
+from services.identity.queries import Capability, may
 from services.moderation.commands import (
     ClaimItem,
     Decide,
@@ -109,8 +110,13 @@ async def act(web: Web, request: Request, cid: str, item_id: str, command: objec
 async def queue(request: Request, web: WebDep, cid: str, apres: str = "") -> Response:
     """Most severe first, then oldest (the read model's key order)."""
     rows = await web.store.list(QUEUE, cid, limit=PAGE, after=apres[:200] or None)
+    who = visitor(web, request)
+    # The charter is the organisers' to edit: a moderator gets no link to a refusal.
+    edits_charter = who is not None and (who.is_admin or await may(
+        web.store, who.id, cid, Capability.MANAGE))
     return admin_page(web, request, "moderation/queue.html", {
         "consultation": await consultation_or_404(web.store, cid),
+        "edits_charter": edits_charter,
         "items": [d for _, d in rows],
         "next": rows[-1][0] if len(rows) == PAGE else None, "base": base(cid),
         "kinds": KIND_LABELS, "severities": SEVERITY_LABELS, "statuses": STATUS_LABELS})
