@@ -21,7 +21,9 @@ from services.eventlog.kafka import provision_topics
 def tansu_broker() -> Iterator[Tansu]:
     broker = Tansu().start()
     try:
-        provision_topics(broker.bootstrap, SchemaRegistry().topics, cap_replication=True)
+        registry = SchemaRegistry()  # event and command topics, as `topics create`
+        provision_topics(broker.bootstrap, {**registry.topics, **registry.command_topics},
+                         cap_replication=True)
         yield broker
     finally:
         broker.stop()
