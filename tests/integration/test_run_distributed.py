@@ -11,6 +11,7 @@ broker, one supervised worker process per service, the HTTP front.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -174,10 +175,17 @@ def test_run_distributed_with_two_fronts_and_two_replicas_routes_ballots(
                       "the vote replicas sharing the command partitions", bound_s=2 * START_S)
 
     def a_demo_proposal() -> str | None:  # once projected
-        with sqlite3.connect(data / "read.db") as db:
-            found = db.execute("SELECT key FROM docs WHERE tbl = 'public_proposals' "
-                               "ORDER BY key LIMIT 1").fetchall()
-        return str(found[0][0]) if found else None
+        # each service's read models in its own read-<service>.db (ADR 0037)
+        for path in sorted(data.glob("read-*.db")):
+            with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+                try:
+                    found = db.execute("SELECT key FROM docs WHERE tbl = 'public_proposals'"
+                                       " ORDER BY key LIMIT 1").fetchall()
+                except sqlite3.OperationalError:  # created, no table yet
+                    continue
+            if found:
+                return str(found[0][0])
+        return None
 
     topology.wait_for(a_demo_proposal, "the demo's proposals", bound_s=2 * START_S)
     item = a_demo_proposal()
