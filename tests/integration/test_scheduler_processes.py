@@ -45,7 +45,8 @@ def test_two_schedulers_share_the_runs_one_per_job_and_slot(
     per_slot = Counter((str(c["job"]), int(str(c["slot"]))) for c in found)
     assert per_slot and set(per_slot.values()) == {1}, per_slot
     jobs = Counter(job for job, _ in per_slot)
-    assert {"freeze-results", "synthesis-jobs", "retention", "opendata"} <= set(jobs)
+    assert {"freeze-results", "synthesis-jobs", "retention", "opendata",
+            "meeting-notices"} <= set(jobs)
     assert jobs["freeze-results"] >= 2  # a new slot every 3 s
     output = "".join(p.output() for p in processes)
     ended = [line for line in output.splitlines() if '"scheduled job ended"' in line]
@@ -55,18 +56,19 @@ def test_two_schedulers_share_the_runs_one_per_job_and_slot(
 
 def test_the_embedded_server_runs_the_periodic_jobs_itself(
         tmp_path: Path, processes: list[Parlons]) -> None:
-    """`parlons serve` (embedded) runs synthesis-jobs, retention and the daily open
-    data on their periods, with no cron (issue #18 item 6); the freeze stays its own."""
+    """`parlons serve` (embedded) runs synthesis-jobs, retention, the meeting notices
+    and the daily open data on their periods, with no cron (issue #18 items 5 and 6);
+    the freeze stays its own."""
     env = {"PARLONS_DATA_DIR": str(tmp_path), "PARLONS_SERVE_JOBS_AFTER_S": "1",
            "PARLONS_SECRET_KEY": "scheduler-test", "PARLONS_IDENTITY_SECRET": "scheduler-id"}
     serve, _ = start_serve(processes, env, tmp_path / "serve.log")
     deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline and serve.output().count('"scheduled job ended"') < 3:
+    while time.monotonic() < deadline and serve.output().count('"scheduled job ended"') < 4:
         time.sleep(0.5)
     assert serve.stop() == 0
     ended = [line for line in serve.output().splitlines() if '"scheduled job ended"' in line]
     assert sorted(json.loads(line)["job"] for line in ended) == [
-        "opendata", "retention", "synthesis-jobs"], serve.output()[-3000:]
+        "meeting-notices", "opendata", "retention", "synthesis-jobs"], serve.output()[-3000:]
     assert all(json.loads(line)["exit_code"] == 0 for line in ended)
     jobs = {str(c["job"]) for c in asyncio.run(claims(tmp_path))}
-    assert jobs == {"opendata", "retention", "synthesis-jobs"}
+    assert jobs == {"meeting-notices", "opendata", "retention", "synthesis-jobs"}
