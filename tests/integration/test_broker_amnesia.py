@@ -120,6 +120,10 @@ def test_broker_restarted_empty(processes: list[Parlons], tmp_path: Path) -> Non
             check=False)
         assert verify.returncode == 1, verify.stdout + verify.stderr
         assert "consultation.catalogue" in verify.stdout, verify.stdout
-        assert "le journal s'arrête avant" in verify.stdout, verify.stdout  # in French
+        # Which of the two it reads depends on where the new consultation's streams hash: on
+        # a partition the read model had read, the log holds another event at that position
+        # (replaced); elsewhere it stops before what was read. Both name the amnesia, in French.
+        assert ("le journal s'arrête avant" in verify.stdout
+                or "(journal remplacé ou recréé)" in verify.stdout), verify.stdout
     finally:
         broker.stop()
