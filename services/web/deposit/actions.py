@@ -14,9 +14,10 @@ and the CSRF token, and counts against its action's rate limit (ADR 0045)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from fastapi import APIRouter
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -71,14 +72,37 @@ async def _contribution(web: Web, slug: str, cid: str) -> tuple[Doc, Doc]:
     return c, doc
 
 
-async def _own(web: Web, request: Request, slug: str,
-               cid: str) -> tuple[Doc, Doc, ParticipantContext | None]:
-    """As `_contribution`, for its author only (anyone else: 404)."""
+class _Asked(NamedTuple):
+    """Who asks what of which contribution, once the prologue every route shares held."""
+
+    consultation: Doc
+    doc: Doc
+    who: ParticipantContext
+
+
+async def _asked(web: Web, request: Request, slug: str, cid: str,
+                 own: bool) -> _Asked | Response:
+    """The contribution (an `own` one for its author only: anyone else gets 404, so
+    authorship is not disclosed) and the logged-in participant, or the login prompt."""
     c, doc = await _contribution(web, slug, cid)
     who = await participant(web, request)
-    if who is not None and doc["author_id"] != who.participant_id:
+    if who is None:
+        return login_prompt(web, request, c)
+    if own and doc["author_id"] != who.participant_id:
         raise HTTPException(404)
-    return c, doc, who
+    return _Asked(c, doc, who)
+
+
+async def _posted(web: Web, request: Request, slug: str, cid: str, action: str,
+                  own: bool = True) -> tuple[FormData, _Asked] | Response:
+    """As `_asked` for a POST: the CSRF-checked form first, then the action's rate limit
+    (a 429 page beyond it, ADR 0045)."""
+    form = await checked_form(web, request)
+    asked = await _asked(web, request, slug, cid, own)
+    if isinstance(asked, Response):
+        return asked
+    await web.providers.check_limit(request, action)
+    return form, asked
 
 
 async def _send(web: Web, who: ParticipantContext, command: object) -> DomainError | None:
@@ -105,21 +129,20 @@ def _page(web: Web, request: Request, template: str, ctx: dict[str, Any],
 
 @router.get(BASE + "/signaler")
 async def flag_form(request: Request, web: WebDep, slug: str, cid: str) -> Response:
-    c, doc = await _contribution(web, slug, cid)
-    if await participant(web, request) is None:
-        return login_prompt(web, request, c)
+    asked = await _asked(web, request, slug, cid, own=False)
+    if isinstance(asked, Response):
+        return asked
     return _page(web, request, "deposit/flag.html", {
-        "consultation": c, "doc": doc, "back": back_to(slug, doc), "values": {}})
+        "consultation": asked.consultation, "doc": asked.doc,
+        "back": back_to(slug, asked.doc), "values": {}})
 
 
 @router.post(BASE + "/signaler", dependencies=PARTICIPANT_FORM)
 async def flag(request: Request, web: WebDep, slug: str, cid: str) -> Response:
-    form = await checked_form(web, request)
-    c, doc = await _contribution(web, slug, cid)
-    who = await participant(web, request)
-    if who is None:
-        return login_prompt(web, request, c)
-    await web.providers.check_limit(request, "flag")  # 429 page beyond it
+    posted = await _posted(web, request, slug, cid, "flag", own=False)
+    if isinstance(posted, Response):
+        return posted
+    form, (c, doc, who) = posted
     reason = text(form, "motif")
     ctx = {"consultation": c, "doc": doc, "back": back_to(slug, doc), "values": {"motif": reason}}
     if reason not in FLAG_REASONS:
@@ -137,9 +160,10 @@ async def flag(request: Request, web: WebDep, slug: str, cid: str) -> Response:
 
 @router.get(BASE + "/retirer")
 async def withdraw_form(request: Request, web: WebDep, slug: str, cid: str) -> Response:
-    c, doc, who = await _own(web, request, slug, cid)
-    if who is None:
-        return login_prompt(web, request, c)
+    asked = await _asked(web, request, slug, cid, own=True)
+    if isinstance(asked, Response):
+        return asked
+    c, doc = asked.consultation, asked.doc
     if not deposit_views.may_withdraw(doc, await deposit_views.policy_of(web.store, c["id"])):
         return refused(web, request, "Cette consultation ne permet pas de retirer une "
                                      "contribution.", status=403)
@@ -148,11 +172,10 @@ async def withdraw_form(request: Request, web: WebDep, slug: str, cid: str) -> R
 
 @router.post(BASE + "/retirer", dependencies=PARTICIPANT_FORM)
 async def withdraw(request: Request, web: WebDep, slug: str, cid: str) -> Response:
-    await checked_form(web, request)
-    c, doc, who = await _own(web, request, slug, cid)
-    if who is None:
-        return login_prompt(web, request, c)
-    await web.providers.check_limit(request, "withdraw")
+    posted = await _posted(web, request, slug, cid, "withdraw")
+    if isinstance(posted, Response):
+        return posted
+    _, (_, doc, who) = posted
     error = await _send(web, who, WithdrawContribution(doc["id"], who))
     if error is not None:
         return refused(web, request, error.message, status=403)
@@ -164,9 +187,10 @@ async def withdraw(request: Request, web: WebDep, slug: str, cid: str) -> Respon
 
 @router.get(BASE + "/modifier")
 async def edit_form(request: Request, web: WebDep, slug: str, cid: str) -> Response:
-    c, doc, who = await _own(web, request, slug, cid)
-    if who is None:
-        return login_prompt(web, request, c)
+    asked = await _asked(web, request, slug, cid, own=True)
+    if isinstance(asked, Response):
+        return asked
+    c, doc = asked.consultation, asked.doc
     if not deposit_views.may_edit(doc, c, await deposit_views.policy_of(web.store, c["id"])):
         return refused(web, request, "Cette contribution ne peut plus être modifiée : la "
                                      "consultation ne le permet pas, ou plus.", status=403)
@@ -177,11 +201,10 @@ async def edit_form(request: Request, web: WebDep, slug: str, cid: str) -> Respo
 
 @router.post(BASE + "/modifier", dependencies=PARTICIPANT_FORM)
 async def edit(request: Request, web: WebDep, slug: str, cid: str) -> Response:
-    form = await checked_form(web, request)
-    c, doc, who = await _own(web, request, slug, cid)
-    if who is None:
-        return login_prompt(web, request, c)
-    await web.providers.check_limit(request, "edit")
+    posted = await _posted(web, request, slug, cid, "edit")
+    if isinstance(posted, Response):
+        return posted
+    form, (c, doc, who) = posted
     values = {"title": text(form, "title"), "body": text(form, "body")}
     error = await _send(web, who, EditContribution(doc["id"], who, values["body"],
                                                    values["title"]))
@@ -197,9 +220,10 @@ async def edit(request: Request, web: WebDep, slug: str, cid: str) -> Response:
 
 @router.get(BASE + "/appel")
 async def appeal_form(request: Request, web: WebDep, slug: str, cid: str) -> Response:
-    c, doc, who = await _own(web, request, slug, cid)
-    if who is None:
-        return login_prompt(web, request, c)
+    asked = await _asked(web, request, slug, cid, own=True)
+    if isinstance(asked, Response):
+        return asked
+    c, doc = asked.consultation, asked.doc
     if not deposit_views.may_appeal(await web.store.get(ITEMS, ALL, doc["id"])):
         return refused(web, request, "Cette contribution n'a pas été masquée ni refusée, ou "
                                      "vous avez déjà fait appel : il n'y a rien à contester.",
@@ -210,11 +234,10 @@ async def appeal_form(request: Request, web: WebDep, slug: str, cid: str) -> Res
 
 @router.post(BASE + "/appel", dependencies=PARTICIPANT_FORM)
 async def appeal(request: Request, web: WebDep, slug: str, cid: str) -> Response:
-    form = await checked_form(web, request)
-    c, doc, who = await _own(web, request, slug, cid)
-    if who is None:
-        return login_prompt(web, request, c)
-    await web.providers.check_limit(request, "appeal")
+    posted = await _posted(web, request, slug, cid, "appeal")
+    if isinstance(posted, Response):
+        return posted
+    form, (c, doc, who) = posted
     values = {"text": text(form, "text")}
     error = await _send(web, who, LodgeAppeal(doc["id"], who, values["text"]))
     if error is not None:
