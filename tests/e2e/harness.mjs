@@ -62,6 +62,47 @@ export async function showsEventually(page, url, test, { tries = 30, pauseMs = 2
   return false;
 }
 
+// Registration (`register`) or login by e-mail (`login`), then the magic link read from
+// the development outbox (/dev/courriels): the person ends logged in on /compte (a
+// `pseudonym`, when given, must show there).
+export async function register(page, base, email, pseudonym) {
+  await page.goto(`${base}/inscription`);
+  await page.fill("#f-email", email);
+  await page.fill("#f-pseudonym", pseudonym);
+  await page.click("form[action='/inscription'] button[type=submit]");
+  await page.waitForLoadState();
+  await followMagicLink(page, base, email, pseudonym);
+}
+
+export async function login(page, base, email, pseudonym) {
+  await page.goto(`${base}/connexion`);
+  await page.fill("#f-email", email);
+  await page.click("form[action='/connexion'] button[type=submit]");
+  await page.waitForLoadState();
+  await followMagicLink(page, base, email, pseudonym);
+}
+
+async function followMagicLink(page, base, email, pseudonym) {
+  let token = null;
+  for (let i = 0; i < 30 && !token; i++) {
+    await page.goto(`${base}/dev/courriels`);
+    token = await page.evaluate((to) => {
+      for (const article of document.querySelectorAll("article")) {
+        if (!article.textContent.includes(`À : ${to}`)) continue;
+        const found = article.querySelector("pre").textContent.match(/jeton=([^\s]+)/);
+        if (found) return found[1];
+      }
+      return null;
+    }, email);
+    if (!token) await page.waitForTimeout(200);
+  }
+  check(token !== null, `${pseudonym}: magic link in the development outbox`);
+  await page.goto(`${base}/connexion/lien?jeton=${encodeURIComponent(token)}`);
+  await page.click("form[action='/connexion/lien'] button[type=submit]");
+  await page.waitForURL(`${base}/compte`);
+  if (pseudonym) check((await page.content()).includes(pseudonym), `${pseudonym}: logged in by the magic link`);
+}
+
 // The value of an <input type="datetime-local"> `daysFromNow` days away at `hour`.
 export function localInput(daysFromNow, hour) {
   const d = new Date(Date.now() + daysFromNow * 86400000);

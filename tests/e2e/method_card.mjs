@@ -12,7 +12,8 @@
 // a solution; its author finds it in her notices. axe-core on every page; any CSP
 // violation or request leaving 127.0.0.1 fails.
 // Usage: node method_card.mjs <base> <admin user> <admin password>
-import { axe, check, failures, finish, localInput, person, showsEventually } from "./harness.mjs";
+import { axe, check, failures, finish, localInput, person, register as registerAt,
+         showsEventually } from "./harness.mjs";
 
 const [base, adminUser, adminPassword] = process.argv.slice(2);
 const SLUG = "carte-de-methode-quartier";
@@ -35,30 +36,7 @@ async function waitUntil(page, at) {
   if (left > 0) await page.waitForTimeout(left);
 }
 
-async function register(page, email, pseudonym) {
-  await page.goto(`${base}/inscription`);
-  await page.fill("#f-email", email);
-  await page.fill("#f-pseudonym", pseudonym);
-  await page.click("form[action='/inscription'] button[type=submit]");
-  await page.waitForLoadState();
-  let token = null;
-  for (let i = 0; i < 30 && !token; i++) {
-    await page.goto(`${base}/dev/courriels`);
-    token = await page.evaluate((to) => {
-      for (const article of document.querySelectorAll("article")) {
-        if (!article.textContent.includes(`À : ${to}`)) continue;
-        const found = article.querySelector("pre").textContent.match(/jeton=([^\s]+)/);
-        if (found) return found[1];
-      }
-      return null;
-    }, email);
-    if (!token) await page.waitForTimeout(200);
-  }
-  check(token !== null, `${pseudonym}: magic link in the development outbox`);
-  await page.goto(`${base}/connexion/lien?jeton=${encodeURIComponent(token)}`);
-  await page.click("form[action='/connexion/lien'] button[type=submit]");
-  await page.waitForURL(`${base}/compte`);
-}
+const register = (page, email, pseudonym) => registerAt(page, base, email, pseudonym);
 
 // Checks exactly `values` among the boxes named `name` (DSFR draws over the inputs).
 async function boxes(page, name, values) {

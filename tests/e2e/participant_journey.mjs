@@ -13,49 +13,14 @@
 // attendance list shows her pseudonym; the organiser allows edits and withdrawals, and
 // the author reaches both forms from « Mes contributions ».
 // Usage: node participant_journey.mjs <base> <admin user> <admin password> <cid> <slug> <qid> <meeting>
-import { axe, check, failures, finish, localInput, person, showsEventually } from "./harness.mjs";
+import { axe, check, failures, finish, localInput, login as loginAt, person, register as registerAt,
+         showsEventually } from "./harness.mjs";
 
 const [base, adminUser, adminPassword, cid, slug, qid, meetingId] = process.argv.slice(2);
 const pub = `${base}/consultations/${slug}`;
 
-// Registration, or login by e-mail, then the magic link read from the development outbox.
-async function register(page, email, pseudonym) {
-  await page.goto(`${base}/inscription`);
-  await page.fill("#f-email", email);
-  await page.fill("#f-pseudonym", pseudonym);
-  await page.click("form[action='/inscription'] button[type=submit]");
-  await page.waitForLoadState();
-  await followLink(page, email, pseudonym);
-}
-
-async function login(page, email, pseudonym) {
-  await page.goto(`${base}/connexion`);
-  await page.fill("#f-email", email);
-  await page.click("form[action='/connexion'] button[type=submit]");
-  await page.waitForLoadState();
-  await followLink(page, email, pseudonym);
-}
-
-async function followLink(page, email, pseudonym) {
-  let token = null;
-  for (let i = 0; i < 30 && !token; i++) {
-    await page.goto(`${base}/dev/courriels`);
-    token = await page.evaluate((to) => {
-      for (const article of document.querySelectorAll("article")) {
-        if (!article.textContent.includes(`À : ${to}`)) continue;
-        const found = article.querySelector("pre").textContent.match(/jeton=([^\s]+)/);
-        if (found) return found[1];
-      }
-      return null;
-    }, email);
-    if (!token) await page.waitForTimeout(200);
-  }
-  check(token !== null, `${pseudonym}: magic link in the development outbox`);
-  await page.goto(`${base}/connexion/lien?jeton=${encodeURIComponent(token)}`);
-  await page.click("form[action='/connexion/lien'] button[type=submit]");
-  await page.waitForURL(`${base}/compte`);
-  check((await page.content()).includes(pseudonym), `${pseudonym}: logged in by the magic link`);
-}
+const register = (page, email, pseudonym) => registerAt(page, base, email, pseudonym);
+const login = (page, email, pseudonym) => loginAt(page, base, email, pseudonym);
 
 async function moderate(page, text) {
   // The queue lists the item once the automatic checks ran; open it, claim, approve.

@@ -6,7 +6,7 @@
 // axe-core on every page: no serious or critical violation; any CSP violation or
 // request leaving 127.0.0.1 fails.
 // Usage: node synthesis_pages.mjs <base> <admin user> <admin password> <cid> <slug> <author e-mail>
-import { axe, check, failures, finish, person, showsEventually as shows } from "./harness.mjs";
+import { axe, check, failures, finish, login, person, showsEventually as shows } from "./harness.mjs";
 
 const [base, adminUser, adminPassword, cid, slug, authorEmail] = process.argv.slice(2);
 const NAME = "Se déplacer à vélo";
@@ -78,27 +78,7 @@ try {
   check((await admin.content()).includes(ANSWER), "the follow-up answer published");
 
   const author = await person("author");
-  await author.goto(`${base}/connexion`);
-  await author.fill("#f-email", authorEmail);
-  await author.click("form[action='/connexion'] button[type=submit]");
-  await author.waitForLoadState();
-  let token = null;
-  for (let i = 0; i < 30 && !token; i++) {
-    await author.goto(`${base}/dev/courriels`);
-    token = await author.evaluate((to) => {
-      for (const article of document.querySelectorAll("article")) {
-        if (!article.textContent.includes(`À : ${to}`)) continue;
-        const found = article.querySelector("pre").textContent.match(/jeton=([^\s]+)/);
-        if (found) return found[1];
-      }
-      return null;
-    }, authorEmail);
-    if (!token) await author.waitForTimeout(200);
-  }
-  check(token !== null, "the author's magic link in the development outbox");
-  await author.goto(`${base}/connexion/lien?jeton=${encodeURIComponent(token)}`);
-  await author.click("form[action='/connexion/lien'] button[type=submit]");
-  await author.waitForURL(`${base}/compte`);
+  await login(author, base, authorEmail, null);
   check(await showsEventually(author, `${base}/compte/notifications`, ANSWER),
         "the author finds the answer in their notices");
   await axe(author, "notices page");
