@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 
 import httpx
 
-from harness.platform import Platform
+from harness.platform import ADMIN_PASSWORD, Platform
 
 Fields = Mapping[str, str] | Sequence[tuple[str, str]]
 
@@ -33,6 +33,16 @@ async def post_form(client: httpx.AsyncClient, page: str, action: str,
     for name, value in data.items() if isinstance(data, Mapping) else data or ():
         fields.setdefault(name, []).append(value)
     return await client.post(action, data=fields, files=files)
+
+
+async def admin_client(p: Platform) -> httpx.AsyncClient:
+    """A client logged in to the back office as the configured administrator."""
+    client = p.client()
+    r = await post_form(client, "/admin/connexion", "/admin/connexion",
+                        {"utilisateur": "orga", "mot_de_passe": ADMIN_PASSWORD,
+                         "suite": "/admin"})
+    assert r.status_code == 303, r.text
+    return client
 
 
 async def csrf_header(client: httpx.AsyncClient) -> dict[str, str]:

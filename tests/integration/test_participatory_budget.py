@@ -17,19 +17,15 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
-import pytest
-from harness.forms import csrf_header, post_form
+from harness.forms import admin_client, csrf_header, post_form
 from harness.platform import (
-    ADMIN_PASSWORD,
     SYSTEM,
     Platform,
-    open_platform,
     participant,
     session_client,
     until,
@@ -47,12 +43,6 @@ PROJECTS = {"a": ("Un jardin partagé", "300 000"), "b": ("Une piste cyclable", 
             "c": ("Des bancs au square", "150 000"), "d": ("Une boîte à livres", "20 000")}
 
 
-@pytest.fixture
-async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Platform]:
-    async with open_platform(tmp_path, monkeypatch) as p:
-        yield p
-
-
 def plain(html: str) -> str:
     """The page's text with French thin and no-break spaces as plain spaces."""
     return html.replace("\u202f", " ").replace("\u00a0", " ").replace("&#39;", "'")
@@ -62,19 +52,10 @@ def local(at: datetime) -> str:
     return at.astimezone(PARIS).strftime("%Y-%m-%dT%H:%M")
 
 
-async def organiser(p: Platform) -> httpx.AsyncClient:
-    client = p.client()
-    r = await post_form(client, "/admin/connexion", "/admin/connexion",
-                        {"utilisateur": "orga", "mot_de_passe": ADMIN_PASSWORD,
-                         "suite": "/admin"})
-    assert r.status_code == 303, r.text
-    return client
-
-
 async def organised(p: Platform) -> tuple[str, httpx.AsyncClient]:
     """A consultation with a deposit phase, then a vote phase of kind « budget »
     open now, made in the back office and published."""
-    admin = await organiser(p)
+    admin = await admin_client(p)
     created = await post_form(admin, "/admin/consultations/nouvelle",
                               "/admin/consultations/nouvelle",
                               {"title": "Budget participatif du 11e", "slug": "budget-11"})

@@ -9,9 +9,8 @@ import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
-from harness.forms import csrf_header, csrf_of, post_form
+from harness.forms import admin_client, csrf_header, csrf_of
 from harness.platform import (
     ADMIN_PASSWORD,
     SYSTEM,
@@ -40,15 +39,6 @@ async def prod(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator
            "METRICS_TOKEN": METRICS_TOKEN, "MAX_BODY_BYTES": "2000"}
     async with open_platform(tmp_path, monkeypatch, env=env) as p:
         yield p
-
-
-async def admin_client(p: Platform) -> httpx.AsyncClient:
-    client = p.client()
-    r = await post_form(client, "/admin/connexion", "/admin/connexion",
-                        {"utilisateur": "orga", "mot_de_passe": ADMIN_PASSWORD,
-                         "suite": "/admin"})
-    assert r.status_code == 303, r.text
-    return client
 
 
 async def created(p: Platform) -> list[object]:

@@ -12,20 +12,16 @@ Deposits and past ballots run on the platform's clock set inside their phase
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from harness.forms import post_form, shown_fields
+from harness.forms import admin_client, post_form, shown_fields
 from harness.platform import (
-    ADMIN_PASSWORD,
     SYSTEM,
     Platform,
-    open_platform,
     participant,
     session_client,
     until,
@@ -39,21 +35,6 @@ from services.vote.commands import CastBallot
 PARIS = ZoneInfo("Europe/Paris")
 IRRITANTS = ["Pistes coupées net", "Vols de vélos en gare", "Carrefours dangereux"]
 SOLUTIONS = ["Un réseau express vélo", "Des arceaux sécurisés", "Des sas aux feux"]
-
-
-@pytest.fixture
-async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Platform]:
-    async with open_platform(tmp_path, monkeypatch) as p:
-        yield p
-
-
-async def organiser(p: Platform) -> httpx.AsyncClient:
-    client = p.client()
-    r = await post_form(client, "/admin/connexion", "/admin/connexion",
-                        {"utilisateur": "orga", "mot_de_passe": ADMIN_PASSWORD,
-                         "suite": "/admin"})
-    assert r.status_code == 303, r.text
-    return client
 
 
 def local(at: datetime) -> str:
@@ -100,7 +81,7 @@ def phase_rows(now: datetime, ids: list[str] | None = None,
 async def organised(p: Platform) -> tuple[str, httpx.AsyncClient]:
     """A consultation organised only through the back office: created, its four
     phases saved, then each vote phase given its deposit phase, published."""
-    admin = await organiser(p)
+    admin = await admin_client(p)
     created = await post_form(admin, "/admin/consultations/nouvelle",
                               "/admin/consultations/nouvelle",
                               {"title": "Mieux circuler à vélo", "slug": "velo"})
