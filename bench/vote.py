@@ -26,14 +26,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import aiohttp
@@ -43,14 +40,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from bench.servers import free_port, start, stop  # noqa: E402  (needs ROOT on the path)
+
 ITEMS = 200
-START_TIMEOUT_S = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Ballot(BaseModel):
@@ -107,33 +99,12 @@ def serve_baseline(port: int, db: str | None) -> None:
                 access_log=False)
 
 
-def start(args: list[str], env: dict[str, str], out: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_on_port(args: list[str], env: dict[str, str],
+                  out: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """A server whose last argument is the port it listens on."""
     port = free_port()
-    with out.open("wb") as f:
-        proc = subprocess.Popen([sys.executable, *args, str(port)], cwd=ROOT, stdout=f,
-                                stderr=subprocess.STDOUT, env={**os.environ, **env})
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited:\n{out.read_text()[-2000:]}")
-        try:  # ready, not only listening (`--workers`: the supervisor binds first)
-            with urllib.request.urlopen(f"{url}/readyz", timeout=1) as ready:
-                if ready.status == 200:
-                    return proc, url
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("server did not start")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(15)
+    return start([*args, str(port)], env, out, f"{url}/readyz"), url
 
 
 async def load(url: str, items: list[str], seconds: float, connections: int,
@@ -195,7 +166,7 @@ def main() -> None:
                "PARLONS_LOG_LEVEL": "WARNING", "PARLONS_RATE_ACTION_PER_MINUTE": "100000000"}
         def measure(server: list[str], server_env: dict[str, str], run: str) -> tuple[
                 float, float, int]:
-            proc, url = start(server, server_env, data / f"{run}.log")
+            proc, url = start_on_port(server, server_env, data / f"{run}.log")
             try:
                 return asyncio.run(load(url, items, args.seconds, args.connections, run))
             finally:
