@@ -20,7 +20,7 @@ run: $(STAMP) assets  ## start the embedded platform with a demo consultation
 	$(BIN)/parlons serve --demo
 
 test: $(STAMP) assets chromium  ## every test that needs no external server (Kafka runs on Tansu)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=30  # the slowest tests named at the end: the suite must stay well under 20 min
 
 test-fast: $(STAMP) assets
 	$(BIN)/pytest -q -m "not kafka and not slow"
