@@ -62,11 +62,16 @@ class GroupWriter:
         conn: sqlite3.Connection,
         on_commit: Callable[[frozenset[str] | None], None],
         batch_work: BatchWork | None = None,
+        *,
+        on_end: Callable[[bool], None] | None = None,
     ) -> None:
         conn.execute("PRAGMA busy_timeout = 0")  # never wait on the loop; see _begin
         self._conn = conn
         self._on_commit = on_commit
         self._batch_work = batch_work
+        # Told whether each group committed (True) or was rolled back (False),
+        # before any caller is answered.
+        self._on_end = on_end
         self._pending: list[_Request] = []
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -141,6 +146,8 @@ class GroupWriter:
             self._abandon(group, error)
             return
         self.commits += 1
+        if self._on_end is not None:
+            self._on_end(True)
         appends = any(r.wakes for r in group)
         if appends:
             self.healthy = True
@@ -213,6 +220,8 @@ class GroupWriter:
                 self._conn.execute("ROLLBACK")
         except sqlite3.Error:
             pass  # SQLite may already have rolled back (SQLITE_FULL, IOERR)
+        if self._on_end is not None:
+            self._on_end(False)
         if any(r.wakes for r in group):
             self.healthy = False
         for request in group:
