@@ -1,7 +1,7 @@
 """Durable appends per second: the SQLite event log with group commit, beside a
 baseline measured in the same run on the same disk.
 
-    .venv/bin/python bench/eventlog.py [--seconds 4] [--rounds 3] [--dir /some/dir]
+    .venv/bin/python bench/eventlog.py [--seconds 4] [--rounds 6] [--dir /some/dir]
                                        [--replay-events 20000]
 
 Baseline: plain sqlite3, same pragmas (WAL, synchronous=FULL), same rows (the
@@ -198,7 +198,7 @@ def replay_event(n: int) -> Envelope:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=4.0, help="per measurement")
-    parser.add_argument("--rounds", type=int, default=3,
+    parser.add_argument("--rounds", type=int, default=6,
                         help="alternating rounds of the ceiling and the single-event log")
     parser.add_argument("--replay-events", type=int, default=20_000)
     parser.add_argument("--dir", type=Path, default=None, help="where the files go")
