@@ -81,10 +81,13 @@ class GroupWriter:
         self.healthy = True  # False while the last append group failed
         self.commits = 0  # transactions committed: group commit makes it << appends
 
-    async def submit(
+    def submit(
         self, work: Callable[[sqlite3.Connection], T], *, wakes: bool = True,
         savepoint: bool = True, payload: Any = None, size: int = 1,
-    ) -> T:
+    ) -> asyncio.Future[T]:
+        """Queue `work`; the future is set once its group committed (or failed).
+        A plain function returning the future, not a coroutine: one frame less on
+        every append (ADR 0072). Must be called on the event loop."""
         if self._stopping:
             raise EventLogUnavailable("the event log is closed")
         loop = asyncio.get_running_loop()
@@ -95,7 +98,7 @@ class GroupWriter:
         future: asyncio.Future[T] = loop.create_future()
         self._pending.append(_Request(work, future, wakes, savepoint, payload, size))
         self._wakeup.set()
-        return await future
+        return future
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Write what is queued, then stop and close the connection."""
