@@ -25,6 +25,7 @@ from services.core.errors import EventLogUnavailable
 from services.eventlog import sqlite_rows as rows
 from services.eventlog.port import Batch, EventLog, Position, Recorded, Subscription
 from services.eventlog.sqlite_rows import KeyFn
+from services.eventlog.sqlite_versions import CommittedVersions
 from services.eventlog.sqlite_writer import GroupWriter, Notifier
 
 T = TypeVar("T")
@@ -61,6 +62,7 @@ class SqliteEventLog(EventLog):
         self._reader: sqlite3.Connection | None = None
         self._reader_lock = threading.Lock()
         self._notifier = Notifier()
+        self._versions = CommittedVersions()
         self._closed = False
 
     async def start(self) -> None:
@@ -74,10 +76,12 @@ class SqliteEventLog(EventLog):
             self._reader = connect(self.path)
         except sqlite3.Error as error:
             raise EventLogUnavailable(f"cannot open the event log: {error}") from error
+        versions = self._versions
         self._writer = GroupWriter(
             conn,
             self._notifier.notify_all,
-            lambda conn, requests: rows.append_batch(conn, requests, self._key_for),
+            lambda conn, requests: rows.append_batch(conn, requests, self._key_for, versions),
+            on_end=lambda committed: versions.committed() if committed else versions.forget(),
         )
 
     async def close(self) -> None:
@@ -106,15 +110,27 @@ class SqliteEventLog(EventLog):
     async def append(
         self, events: Sequence[Envelope], *, expect: Mapping[str, int] | None = None
     ) -> list[Recorded]:
-        writer = await self._started()
-        if not events and not expect:
-            return []
+        writer = self._writer
+        if writer is None or self._closed:
+            writer = await self._started()
+        if not expect:
+            if not events:
+                return []
+            expect = {}
         return await writer.submit(
-            lambda conn: rows.append_in(conn, events, expect or {}, self._key_for),
+            lambda conn: self._append_one(conn, events, expect),
             savepoint=rows.needs_savepoint(events),
-            payload=(events, expect or {}),
+            payload=(events, expect),
             size=len(events),
         )
+
+    def _append_one(
+        self, conn: sqlite3.Connection, events: Sequence[Envelope], expect: Mapping[str, int]
+    ) -> list[Recorded]:
+        """The one-by-one path (a request alone in its group, or one the batch
+        could not take): it writes behind the remembered versions' back."""
+        self._versions.forget()
+        return rows.append_in(conn, events, expect, self._key_for)
 
     async def reset_group(self, group: str) -> None:
         writer = await self._started()

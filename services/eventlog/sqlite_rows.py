@@ -3,6 +3,7 @@ Plain functions of a connection, so the writer thread and readers share them."""
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -12,7 +13,9 @@ import orjson
 
 from services.core.envelope import Envelope
 from services.core.errors import ConcurrencyConflict
+from services.core.values import iso
 from services.eventlog.port import Recorded
+from services.eventlog.sqlite_versions import CommittedVersions
 
 KeyFn = Callable[[Envelope], str]
 
@@ -92,22 +95,37 @@ AppendRequest = tuple[Sequence[Envelope], Mapping[str, int]]
 
 
 def append_batch(
-    conn: sqlite3.Connection, requests: list[AppendRequest], key_for: KeyFn
+    conn: sqlite3.Connection,
+    requests: list[AppendRequest],
+    key_for: KeyFn,
+    committed: CommittedVersions,
 ) -> list[tuple[bool, Any]] | None:
-    """Many appends in one go: one query for the expected versions, one INSERT
-    for every accepted event. Returns None (having to be rolled back) when a
-    request needs `append_in` one by one: an event already written or written
-    twice in this group, or a stream version taken."""
+    """Many appends in one go: the expected versions this connection does not
+    remember read in one query, one INSERT for every accepted event. Returns None
+    (having to be rolled back) when a request needs `append_in` one by one: an
+    event already written or written twice in this group, or a stream version taken."""
+    committed.begin(conn)
     expected = {s for _, expect in requests for s in expect}
-    versions = _versions(conn, expected)
+    versions, missing = committed.known(expected)
+    versions.update(_versions(conn, missing))
     in_group: set[str] = set()
     outcomes: list[tuple[bool, Any] | None] = []
-    accepted: list[tuple[int, Sequence[Envelope]]] = []
+    accepted: list[Envelope] = []
+    sizes: list[tuple[int, int]] = []
     for n, (events, expect) in enumerate(requests):
-        stale = next(((s, v) for s, v in expect.items() if versions.get(s, 0) != v), None)
-        ids = {e.event_id for e in events}
-        if ids & in_group or len(ids) < len(events):
-            return None
+        stale = None
+        for s, v in expect.items():
+            if versions.get(s, 0) != v:
+                stale = (s, v)
+                break
+        if len(events) == 1:  # the usual request: no set to build
+            ids = {events[0].event_id}
+            if events[0].event_id in in_group:
+                return None
+        else:
+            ids = {e.event_id for e in events}
+            if ids & in_group or len(ids) < len(events):
+                return None
         in_group |= ids
         if stale is not None:
             known = _known(conn, list(ids))
@@ -119,18 +137,21 @@ def append_batch(
             continue
         for e in events:
             versions[e.stream] = max(versions.get(e.stream, 0), e.stream_version)
-        accepted.append((n, events))
+        accepted += events
+        sizes.append((n, len(events)))
         outcomes.append(None)
-    written = _insert(conn, [e for _, events in accepted for e in events], key_for,
-                      datetime.now(UTC))
+    written = _insert(conn, accepted, key_for, datetime.now(UTC))
     position = 0
-    for n, events in accepted:
-        outcomes[n] = (True, written[position : position + len(events)])
-        position += len(events)
+    for n, size in sizes:
+        outcomes[n] = (True, written[position : position + size])
+        position += size
+    for e in accepted:  # remembered once the group commits
+        stream = e.stream
+        committed.written(stream, versions[stream] if stream in expected else None)
     return [o for o in outcomes if o is not None]
 
 
-def _versions(conn: sqlite3.Connection, streams: set[str]) -> dict[str, int]:
+def _versions(conn: sqlite3.Connection, streams: Sequence[str]) -> dict[str, int]:
     if not streams:
         return {}
     # One max() per stream: SQLite answers each from the end of the
@@ -138,7 +159,7 @@ def _versions(conn: sqlite3.Connection, streams: set[str]) -> dict[str, int]:
     rows = conn.execute(
         "SELECT value, (SELECT max(stream_version) FROM events WHERE stream = value)"
         " FROM json_each(?)",
-        (_json_list(list(streams)),),
+        (_json_list(streams),),
     ).fetchall()
     return {s: int(v or 0) for s, v in rows}
 
@@ -147,28 +168,32 @@ def _insert(
     conn: sqlite3.Connection, events: list[Envelope], key_for: KeyFn, now: datetime
 ) -> list[Recorded]:
     """Insert `events` (not yet stamped) recorded at `now`. The timestamp is
-    formatted once for the whole group; each body is the envelope's own
-    `to_dict` with it filled in, the same bytes as `recorded(now).to_json()`."""
-    stamp = events[0].recorded(now).to_dict()["recorded_at"] if events else ""
+    formatted once for the whole group; each body is `recorded(now).to_json()`,
+    encoded without building the stamped envelope first (ADR 0072)."""
+    stamp = iso(now)
     out: list[Recorded] = []
     for i in range(0, len(events), ROWS_PER_STATEMENT):
         chunk = events[i : i + ROWS_PER_STATEMENT]
         params: list[Any] = []
         rows: list[tuple[Envelope, str, str]] = []
         for e in chunk:
-            body = e.to_dict()
-            body["recorded_at"] = stamp
             topic, key = e.topic, key_for(e)
-            params += (topic, e.event_id, e.stream, e.stream_version, key, orjson.dumps(body))
-            rows.append((e.recorded(now), topic, key))
-        values = ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(chunk))
-        last = conn.execute(_INSERT + values, params).lastrowid
+            params += (topic, e.event_id, e.stream, e.stream_version, key, e.encode(stamp))
+            rows.append((e, topic, key))
+        last = conn.execute(_insert_sql(len(chunk)), params).lastrowid
         assert last is not None
         # We hold the write lock and never delete, so the rows of one statement
         # took consecutive rowids ending at the last one.
-        first = last - len(chunk) + 1
-        out += [Recorded(e, topic, 0, first + n, key) for n, (e, topic, key) in enumerate(rows)]
+        seq = last - len(chunk)
+        for e, topic, key in rows:
+            seq += 1
+            out.append(Recorded(e.recorded(now), topic, 0, seq, key))
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_sql(rows: int) -> str:
+    return _INSERT + ", ".join(["(?, ?, ?, ?, ?, ?)"] * rows)
 
 
 def _conflict(conn: sqlite3.Connection, events: list[Envelope]) -> ConcurrencyConflict:

@@ -62,11 +62,16 @@ class GroupWriter:
         conn: sqlite3.Connection,
         on_commit: Callable[[frozenset[str] | None], None],
         batch_work: BatchWork | None = None,
+        *,
+        on_end: Callable[[bool], None] | None = None,
     ) -> None:
         conn.execute("PRAGMA busy_timeout = 0")  # never wait on the loop; see _begin
         self._conn = conn
         self._on_commit = on_commit
         self._batch_work = batch_work
+        # Told whether each group committed (True) or was rolled back (False),
+        # before any caller is answered.
+        self._on_end = on_end
         self._pending: list[_Request] = []
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -76,10 +81,13 @@ class GroupWriter:
         self.healthy = True  # False while the last append group failed
         self.commits = 0  # transactions committed: group commit makes it << appends
 
-    async def submit(
+    def submit(
         self, work: Callable[[sqlite3.Connection], T], *, wakes: bool = True,
         savepoint: bool = True, payload: Any = None, size: int = 1,
-    ) -> T:
+    ) -> asyncio.Future[T]:
+        """Queue `work`; the future is set once its group committed (or failed).
+        A plain function returning the future, not a coroutine: one frame less on
+        every append (ADR 0072). Must be called on the event loop."""
         if self._stopping:
             raise EventLogUnavailable("the event log is closed")
         loop = asyncio.get_running_loop()
@@ -90,7 +98,7 @@ class GroupWriter:
         future: asyncio.Future[T] = loop.create_future()
         self._pending.append(_Request(work, future, wakes, savepoint, payload, size))
         self._wakeup.set()
-        return await future
+        return future
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Write what is queued, then stop and close the connection."""
@@ -141,6 +149,8 @@ class GroupWriter:
             self._abandon(group, error)
             return
         self.commits += 1
+        if self._on_end is not None:
+            self._on_end(True)
         appends = any(r.wakes for r in group)
         if appends:
             self.healthy = True
@@ -213,6 +223,8 @@ class GroupWriter:
                 self._conn.execute("ROLLBACK")
         except sqlite3.Error:
             pass  # SQLite may already have rolled back (SQLITE_FULL, IOERR)
+        if self._on_end is not None:
+            self._on_end(False)
         if any(r.wakes for r in group):
             self.healthy = False
         for request in group:

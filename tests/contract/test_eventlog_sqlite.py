@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from eventlog_contract import TOPIC, EventLogContract, created, new_group, new_stream
@@ -234,3 +235,52 @@ async def test_identity_is_kept_by_a_copy_of_the_file_and_new_for_another(
             await reopened.close()
     finally:
         await other.close()
+
+
+async def _in_one_group(log: SqliteEventLog, *appends: Any) -> list[Any]:
+    """Run `appends` (coroutines of `log.append`) as one group: another connection
+    holds the write lock until they are all queued."""
+    blocker = sqlite3.connect(log.path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    pending = asyncio.gather(*appends, return_exceptions=True)
+    await asyncio.sleep(0.1)
+    blocker.execute("ROLLBACK")
+    blocker.close()
+    return list(await pending)
+
+
+async def test_a_group_sees_versions_another_log_wrote_meanwhile(tmp_path: Path) -> None:
+    # A group reads from the file only the versions its connection does not
+    # remember having committed (ADR 0072); another log on the file (another
+    # process) must make it read them all again.
+    ours, theirs = SqliteEventLog(tmp_path / "events.db"), SqliteEventLog(tmp_path / "events.db")
+    stream = new_stream()
+    try:
+        await ours.start()
+        await theirs.start()
+        first = await _in_one_group(ours, ours.append([created(stream, 1)], expect={stream: 0}),
+                                    ours.append([created(new_stream(), 1)]))
+        assert all(isinstance(r, list) for r in first)
+        await theirs.append([created(stream, 2)], expect={stream: 1})
+        after = await _in_one_group(
+            ours, ours.append([created(stream, 3)], expect={stream: 2}),
+            ours.append([created(stream, 3)], expect={stream: 1}),
+            ours.append([created(new_stream(), 1)]))
+        assert [type(r).__name__ for r in after] == ["list", "ConcurrencyConflict", "list"]
+        assert await ours.stream_version(stream) == 3
+    finally:
+        await theirs.close()
+        await ours.close()
+
+
+async def test_a_group_sees_versions_written_one_request_at_a_time(log: SqliteEventLog) -> None:
+    # A request alone in its group goes the one-by-one way, which the remembered
+    # versions do not follow: they must be forgotten.
+    stream = new_stream()
+    await _in_one_group(log, log.append([created(stream, 1)], expect={stream: 0}),
+                        log.append([created(new_stream(), 1)]))
+    await log.append([created(stream, 2)], expect={stream: 1})  # a group of one
+    after = await _in_one_group(log, log.append([created(stream, 3)], expect={stream: 2}),
+                                log.append([created(new_stream(), 1)]))
+    assert all(isinstance(r, list) for r in after), after
+    assert await log.stream_version(stream) == 3
