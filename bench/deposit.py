@@ -1,113 +1,60 @@
 """Deposit and automatic moderation throughput.
 
-1. Durable contributions/s through HTTP: proposals POSTed (with Idempotency-Key)
-   to the real app (in-process ASGI client, `--clients` concurrent clients) on the
-   SQLite event log and read store, projection workers running; a 201 means the
-   event is durable. Beside it, in the same run, a naive baseline: FastAPI + one
-   SQLite INSERT with a commit per request (WAL, synchronous=FULL).
+1. Durable contributions/s through HTTP: `parlons serve` (uvicorn on 127.0.0.1,
+   SQLite event log and read store, projection workers and the automatic
+   moderation process on) in its own process; proposals POSTed with an
+   Idempotency-Key by `--connections` concurrent keep-alive connections (aiohttp,
+   this process), each as another participant with a real session and its CSRF
+   token (bench/api_sessions.py): session, CSRF, proof of work, identity level,
+   rate limit (counted, never reached), idempotency, phase, the deposit's checks,
+   validation, durable append. A 201 means the event is committed to the log.
+   Beside it, same run, same client and headers: a naive baseline, FastAPI under
+   uvicorn (own process) doing one SQLite INSERT with a commit per request (WAL,
+   synchronous=FULL).
 2. Automatic moderation: checks (personal data, lexicon, links/spam,
    content-free) + MinHash LSH campaign detection over 5,000 distinct French
    contributions and 500 campaign copies, contributions/s (target >= 2,000/s).
 
-    .venv/bin/python bench/deposit.py [--seconds 5] [--clients 32]
+    .venv/bin/python bench/deposit.py [--seconds 5] [--connections 32] [--workers 1]
+        [--baseline-workers 1]
 
-The ratio Parlons / baseline is printed last.
+`--workers N` runs `parlons serve --workers N` (N HTTP processes and one
+projections process, ADR 0070); `--baseline-workers N` the baseline under
+`uvicorn --workers N`. Each line says how many processes its server used; the
+ratio Parlons / baseline is printed last.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
+import aiohttp
 from fastapi import FastAPI, Header
 from pydantic import BaseModel
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "unit"))
 
 from moderation.corpus import mixed  # noqa: E402
 
-from services.apikit.deps import participant_context  # noqa: E402
-from services.consultation.commands import (  # noqa: E402
-    CreateConsultation,
-    PhaseSpec,
-    PublishConsultation,
-    SchedulePhases,
-)
+from bench.api_sessions import ENV, participant_headers  # noqa: E402
+from bench.servers import free_port, start, stop  # noqa: E402
 from services.core.clock import SystemClock  # noqa: E402
 from services.core.envelope import Actor, Envelope  # noqa: E402
-from services.core.events import Meta  # noqa: E402
-from services.core.participants import ParticipantContext  # noqa: E402
 from services.eventlog.memory import MemoryEventLog  # noqa: E402
 from services.moderation.process import AutoModeration  # noqa: E402
-from services.runtime.app import create_app  # noqa: E402
-from services.runtime.bootstrap import bootstrap  # noqa: E402
-from services.runtime.runner import running  # noqa: E402
-from services.runtime.settings import Settings  # noqa: E402
 
 BODY = "Relier les villages de la vallée par des pistes cyclables sûres et éclairées."
-
-
-def header_participant(x_participant: str = Header()) -> ParticipantContext:
-    return ParticipantContext(x_participant, "anonymous")
-
-
-async def load(client: httpx.AsyncClient, url: str, seconds: float, clients: int,
-               body: dict[str, str]) -> tuple[int, list[float]]:
-    done, latencies = 0, []
-    stop = time.perf_counter() + seconds
-
-    async def one_client(n: int) -> None:
-        nonlocal done
-        i = 0
-        while time.perf_counter() < stop:
-            i += 1
-            t = time.perf_counter()
-            r = await client.post(url, json={**body, "title": f"Proposition {n}-{i}"},
-                                  headers={"Idempotency-Key": f"k-{n}-{i}",
-                                           "X-Participant": f"p-{n}-{i}"})
-            if r.status_code != 201:
-                raise SystemExit(f"unexpected {r.status_code}: {r.text}")
-            latencies.append(time.perf_counter() - t)
-            done += 1
-
-    await asyncio.gather(*(one_client(n) for n in range(clients)))
-    return done, latencies
-
-
-async def parlons(tmp: Path, seconds: float, clients: int,
-                  workers: bool = True) -> tuple[float, float]:
-    container = bootstrap(Settings(event_log="sqlite", read_store="sqlite", data_dir=tmp,
-                                   worker_poll_timeout=0.05),
-                          services=["consultation", "deposit", "moderation"])
-    async with running(container, workers=workers):
-        organiser = Meta(Actor("p-organiser", "organiser"))
-        now = datetime.now(UTC)
-        for cmd in (CreateConsultation("bench", "Banc d'essai", "banc"),
-                    SchedulePhases("bench", (PhaseSpec("d", "deposit", "Dépôt",
-                                                       now - timedelta(hours=1),
-                                                       now + timedelta(days=1)),)),
-                    PublishConsultation("bench")):
-            await container.handle(cmd, organiser)
-        app = create_app(container)
-        app.dependency_overrides[participant_context] = header_participant
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                     base_url="http://bench") as client:
-            while (await client.get("/api/consultations/bench")).status_code != 200:
-                await asyncio.sleep(0.05)
-            await asyncio.sleep(0.2)
-            done, lat = await load(client, "/api/consultations/bench/proposals", seconds,
-                                   clients, {"body": BODY})
-    return done / seconds, _p99(lat)
 
 
 class Proposal(BaseModel):
@@ -115,32 +62,81 @@ class Proposal(BaseModel):
     body: str
 
 
-def baseline_app(db: Path) -> FastAPI:
+def baseline_app(db: str) -> FastAPI:
+    """The naive service: FastAPI + one SQLite commit per proposal."""
     conn = sqlite3.connect(db, check_same_thread=False, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("CREATE TABLE proposals (id INTEGER PRIMARY KEY, author TEXT, title TEXT, "
-                 "body TEXT, idem TEXT UNIQUE)")
+    conn.execute("CREATE TABLE IF NOT EXISTS proposals (id INTEGER PRIMARY KEY, author TEXT, "
+                 "consultation TEXT, title TEXT, body TEXT, idem TEXT UNIQUE)")
     app = FastAPI()
 
-    @app.post("/proposals", status_code=201)
-    async def create(p: Proposal, idempotency_key: str = Header(),
-                     x_participant: str = Header()) -> dict[str, int]:
-        cur = conn.execute("BEGIN")
-        cur = conn.execute("INSERT INTO proposals (author, title, body, idem) VALUES (?,?,?,?)",
-                           (x_participant, p.title, p.body, idempotency_key))
+    @app.post("/api/consultations/{consultation_id}/proposals", status_code=201)
+    async def create(consultation_id: str, p: Proposal, idempotency_key: str = Header(),
+                     x_participant_id: str = Header()) -> dict[str, int]:
+        conn.execute("BEGIN")
+        cur = conn.execute("INSERT INTO proposals (author, consultation, title, body, idem) "
+                           "VALUES (?,?,?,?,?)", (x_participant_id, consultation_id, p.title,
+                                                  p.body, idempotency_key))
         conn.execute("COMMIT")
         return {"id": cur.lastrowid or 0}
+
+    @app.get("/readyz")
+    async def ready() -> dict[str, str]:
+        return {"status": "ok"}
 
     return app
 
 
-async def baseline(tmp: Path, seconds: float, clients: int) -> tuple[float, float]:
-    app = baseline_app(tmp / "baseline.db")
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://bench") as client:
-        done, lat = await load(client, "/proposals", seconds, clients, {"body": BODY})
-    return done / seconds, _p99(lat)
+def baseline_from_env() -> FastAPI:
+    """uvicorn's factory for `--baseline-workers N` (each worker imports it)."""
+    return baseline_app(os.environ["BENCH_BASELINE_DB"])
+
+
+def serve_baseline(port: int, db: str, workers: int) -> None:
+    import uvicorn
+
+    if workers == 1:
+        uvicorn.run(baseline_app(db), host="127.0.0.1", port=port, log_level="warning",
+                    access_log=False)
+        return
+    os.environ["BENCH_BASELINE_DB"] = db
+    uvicorn.run("bench.deposit:baseline_from_env", factory=True, workers=workers,
+                host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+async def load(url: str, consultation: str, seconds: float, connections: int,
+               run: str) -> tuple[float, float, int]:
+    """(proposals/s, p99 seconds, count) over `seconds` after a 1 s warm-up."""
+    latencies: list[float] = []
+    done = 0
+    t0 = time.perf_counter()
+    warm, stop_at = t0 + 1.0, t0 + 1.0 + seconds
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections)) as s:
+
+        async def client(n: int) -> None:
+            nonlocal done
+            i = 0
+            while (now := time.perf_counter()) < stop_at:
+                i += 1
+                author = f"{run}-a{n}-{i}"  # every proposal another participant's
+                async with s.post(f"{url}/api/consultations/{consultation}/proposals",
+                                  json={"title": f"Proposition {n}-{i}", "body": BODY},
+                                  headers={**participant_headers(author),
+                                           "X-Participant-Id": author,
+                                           "Idempotency-Key": f"k-{author}"}) as r:
+                    await r.read()
+                    if r.status != 201:
+                        raise SystemExit(f"unexpected {r.status}: {await r.text()}")
+                end = time.perf_counter()
+                if now >= warm:
+                    latencies.append(end - now)
+                    done += 1
+
+        await asyncio.gather(*(client(n) for n in range(connections)))
+    latencies.sort()
+    p99 = latencies[int(len(latencies) * 0.99) - 1] if latencies else float("nan")
+    return done / seconds, p99, done
 
 
 def moderation_rate() -> tuple[float, int]:
@@ -159,27 +155,54 @@ def moderation_rate() -> tuple[float, int]:
     return len(envelopes) / (time.perf_counter() - t), flagged
 
 
-def _p99(latencies: list[float]) -> float:
-    return statistics.quantiles(latencies, n=100)[98] * 1000 if len(latencies) > 100 else 0.0
+def main() -> None:
+    p = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    p.add_argument("--seconds", type=float, default=5.0)
+    p.add_argument("--connections", "--clients", type=int, default=32)
+    p.add_argument("--workers", type=int, default=1, help="parlons serve --workers N")
+    p.add_argument("--baseline-workers", type=int, default=1,
+                   help="uvicorn --workers N for the baseline")
+    p.add_argument("--serve-baseline", nargs=2, metavar=("DB", "PORT"), help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.serve_baseline:
+        serve_baseline(int(args.serve_baseline[1]), args.serve_baseline[0],
+                       args.baseline_workers)
+        return
+    from harness.processes import SEEDED_VOTE, seed_vote
 
-
-async def main(seconds: float, clients: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        base_rate, base_p99 = await baseline(Path(tmp), seconds, clients)
-        rate, p99 = await parlons(Path(tmp), seconds, clients)
-    print(f"baseline (FastAPI + SQLite commit per request): {base_rate:,.0f} proposals/s, "
-          f"p99 {base_p99:.1f} ms")
-    print(f"parlons (HTTP, durable in the event log):        {rate:,.0f} proposals/s, "
-          f"p99 {p99:.1f} ms")
+        data = Path(tmp)
+        asyncio.run(seed_vote(data, 1))
+
+        def measure(server: list[str], env: dict[str, str], run: str) -> tuple[
+                float, float, int]:
+            port = free_port()
+            url = f"http://127.0.0.1:{port}"
+            proc = start([*server, str(port)], env, data / f"{run}.log", f"{url}/readyz")
+            try:
+                return asyncio.run(load(url, SEEDED_VOTE, args.seconds, args.connections, run))
+            finally:
+                stop(proc)
+
+        parlons_processes = (f"{args.workers} HTTP + 1 projections processes"
+                             if args.workers > 1 else "1 process")
+        baseline_processes = (f"{args.baseline_workers} processes"
+                              if args.baseline_workers > 1 else "1 process")
+        rate, p99, n = measure(["-m", "services.runtime", "serve", "--workers",
+                                str(args.workers), "--port"],
+                               {**ENV, "PARLONS_DATA_DIR": str(data)}, "p")
+        brate, bp99, bn = measure([__file__, "--baseline-workers", str(args.baseline_workers),
+                                   "--serve-baseline", str(data / "baseline.db")], {}, "b")
+    print(f"parlons  (uvicorn + SQLite log, every check): {rate:7.0f} proposals/s  "
+          f"p99 {p99 * 1000:6.1f} ms  ({n} proposals, {args.connections} connections; "
+          f"{parlons_processes})")
+    print(f"baseline (FastAPI + SQLite commit/request):  {brate:7.0f} proposals/s  "
+          f"p99 {bp99 * 1000:6.1f} ms  ({bn} proposals; {baseline_processes})")
     mod_rate, flagged = moderation_rate()
     print(f"automatic moderation (checks + MinHash LSH, 5,500 contributions): "
           f"{mod_rate:,.0f} contributions/s ({flagged} with suggestions; target >= 2,000/s)")
-    print(f"ratio parlons / baseline (durable contributions/s): {rate / base_rate:.2f}")
+    print(f"ratio parlons/baseline (durable proposals/s): {rate / brate:.2f}x")
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--clients", type=int, default=32)
-    args = parser.parse_args()
-    asyncio.run(main(args.seconds, args.clients))
+    main()

@@ -4,15 +4,22 @@
    store, projection workers on) in its own process; agree/disagree ballots on
    distinct (item, participant) pairs POSTed with an Idempotency-Key by
    `--connections` concurrent keep-alive connections (aiohttp, this process). A
-   200 means the ballot event is committed to the log.
-2. Baseline, same run, same client: a naive FastAPI app under uvicorn (own
-   process) doing one SQLite INSERT with a commit per request (WAL,
+   200 means the ballot event is committed to the log. Every check is on: each
+   ballot carries a real participant session and its CSRF token
+   (bench/api_sessions.py), so the server checks the session and its revocation,
+   CSRF, proof of work, identity level, rate limit (counted, never reached),
+   idempotency, phase, validation, then appends durably.
+2. Baseline, same run, same client (same headers): a naive FastAPI app under
+   uvicorn (own process) doing one SQLite INSERT with a commit per request (WAL,
    synchronous=FULL, UNIQUE (item, participant)).
 
     .venv/bin/python bench/vote.py [--seconds 8] [--connections 48] [--workers 1]
+        [--baseline-workers 1]
 
    `--workers N` runs `parlons serve --workers N` (N HTTP processes and one
    projections process, ADR 0070); 1, the default, one process for everything.
+   `--baseline-workers N`: the baseline and the ceiling under `uvicorn --workers N`.
+   Each line says how many processes its server used.
 
 3. Ceiling, same run, same client: the same FastAPI route doing nothing at all
    (no SQLite, no check). No ballot service on this machine, with this client
@@ -40,7 +47,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from bench.servers import free_port, start, stop  # noqa: E402  (needs ROOT on the path)
+from bench.api_sessions import ENV, participant_headers  # noqa: E402  (needs ROOT on the path)
+from bench.servers import free_port, start, stop  # noqa: E402
 
 ITEMS = 200
 
@@ -92,11 +100,25 @@ def baseline_app(db: str | None):  # type: ignore[no-untyped-def]
     return app
 
 
-def serve_baseline(port: int, db: str | None) -> None:
+def baseline_from_env():  # type: ignore[no-untyped-def]
+    """uvicorn's factory for `--baseline-workers N` (each worker imports it)."""
+    import os
+
+    return baseline_app(os.environ.get("BENCH_BASELINE_DB") or None)
+
+
+def serve_baseline(port: int, db: str | None, workers: int = 1) -> None:
+    import os
+
     import uvicorn
 
-    uvicorn.run(baseline_app(db), host="127.0.0.1", port=port, log_level="warning",
-                access_log=False)
+    if workers == 1:
+        uvicorn.run(baseline_app(db), host="127.0.0.1", port=port, log_level="warning",
+                    access_log=False)
+        return
+    os.environ["BENCH_BASELINE_DB"] = db or ""
+    uvicorn.run("bench.vote:baseline_from_env", factory=True, workers=workers,
+                host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
 def start_on_port(args: list[str], env: dict[str, str],
@@ -127,7 +149,7 @@ async def load(url: str, items: list[str], seconds: float, connections: int,
                 async with session.post(
                         f"{url}/api/items/{item}/ballot",
                         json={"kind": "agree", "choice": "agree" if i % 3 else "disagree"},
-                        headers={"X-Participant-Id": voter,
+                        headers={**participant_headers(voter), "X-Participant-Id": voter,
                                  "Idempotency-Key": f"{item}-{voter}"}) as r:
                     await r.read()
                     if r.status != 200:
@@ -148,22 +170,29 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=8.0)
     p.add_argument("--connections", type=int, default=48)
     p.add_argument("--workers", type=int, default=1, help="parlons serve --workers N")
+    p.add_argument("--baseline-workers", type=int, default=1,
+                   help="uvicorn --workers N for the baseline and the ceiling")
     p.add_argument("--serve-baseline", nargs=2, metavar=("DB", "PORT"), help=argparse.SUPPRESS)
     p.add_argument("--serve-empty", nargs=1, metavar="PORT", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.serve_baseline:
-        serve_baseline(int(args.serve_baseline[1]), args.serve_baseline[0])
+        serve_baseline(int(args.serve_baseline[1]), args.serve_baseline[0],
+                       args.baseline_workers)
         return
     if args.serve_empty:
-        serve_baseline(int(args.serve_empty[0]), None)
+        serve_baseline(int(args.serve_empty[0]), None, args.baseline_workers)
         return
     from harness.processes import seed_vote as seed
 
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
         items = asyncio.run(seed(data, ITEMS))
-        env = {"PARLONS_DATA_DIR": str(data), "PARLONS_VOTE_TRUST_PARTICIPANT_HEADER": "1",
-               "PARLONS_LOG_LEVEL": "WARNING", "PARLONS_RATE_ACTION_PER_MINUTE": "100000000"}
+        env = {**ENV, "PARLONS_DATA_DIR": str(data)}
+        bw = ["--baseline-workers", str(args.baseline_workers)]
+        parlons_processes = (f"{args.workers} HTTP + 1 projections processes"
+                             if args.workers > 1 else "1 process")
+        baseline_processes = (f"{args.baseline_workers} processes" if args.baseline_workers > 1
+                              else "1 process")
         def measure(server: list[str], server_env: dict[str, str], run: str) -> tuple[
                 float, float, int]:
             proc, url = start_on_port(server, server_env, data / f"{run}.log")
@@ -174,16 +203,17 @@ def main() -> None:
 
         rate, p99, n = measure(["-m", "services.runtime", "serve", "--workers",
                                 str(args.workers), "--port"], env, "p")
-        print(f"parlons  (uvicorn + SQLite log, --workers {args.workers}): {rate:8.0f} "
+        print(f"parlons  (uvicorn + SQLite log, every check): {rate:8.0f} "
               f"ballots/s  p99 {p99 * 1000:6.1f} ms  ({n} ballots, "
-              f"{args.connections} connections)")
+              f"{args.connections} connections; {parlons_processes})")
         brate, bp99, bn = measure(
-            [__file__, "--serve-baseline", str(data / "baseline.db")], {}, "b")
+            [__file__, *bw, "--serve-baseline", str(data / "baseline.db")], {}, "b")
         print(f"baseline (FastAPI + SQLite commit/request):  {brate:8.0f} ballots/s  "
-              f"p99 {bp99 * 1000:6.1f} ms  ({bn} ballots)")
-        crate, cp99, _ = measure([__file__, "--serve-empty"], {}, "c")
+              f"p99 {bp99 * 1000:6.1f} ms  ({bn} ballots; {baseline_processes})")
+        crate, cp99, _ = measure([__file__, *bw, "--serve-empty"], {}, "c")
         print(f"ceiling  (the same route doing nothing):     {crate:8.0f} requests/s "
-              f"p99 {cp99 * 1000:6.1f} ms  (parlons at {rate / crate:.0%} of it)")
+              f"p99 {cp99 * 1000:6.1f} ms  (parlons at {rate / crate:.0%} of it; "
+              f"{baseline_processes})")
         print(f"ratio parlons/baseline: {rate / brate:.2f}x")
 
 

@@ -8,6 +8,13 @@ taken inside that write transaction as max(rowid) + 1 (nothing is ever deleted),
 so commit order equals offset order even when several processes append to the
 same file: a reader that saw offset n can never later see a new offset below n.
 Readers use their own connection; checkpoints live in the same file.
+
+A decision's reads (one stream, or its version: a handler deciding on the truth,
+ADR 0030) run on the event loop itself, on a connection that never waits for a
+lock (busy timeout zero); only when SQLite says busy do they go to a thread.
+Those reads are an index lookup and a few rows; in a thread they cost more than
+themselves (the hop, and the GIL handed back and forth with the loop under load,
+ADR 0075). Topic reads (batches for the workers) stay in a thread.
 """
 
 from __future__ import annotations
@@ -61,6 +68,9 @@ class SqliteEventLog(EventLog):
         self._writer: GroupWriter | None = None
         self._reader: sqlite3.Connection | None = None
         self._reader_lock = threading.Lock()
+        # Used from the event loop's thread, never waiting (see the docstring).
+        self._loop_reader: sqlite3.Connection | None = None
+        self._loop_reader_lock = threading.Lock()
         self._notifier = Notifier()
         self._versions = CommittedVersions()
         self._closed = False
@@ -74,6 +84,8 @@ class SqliteEventLog(EventLog):
             conn = connect(self.path, max_pages=self._max_pages)
             conn.executescript(rows.SCHEMA)
             self._reader = connect(self.path)
+            self._loop_reader = connect(self.path)
+            self._loop_reader.execute("PRAGMA busy_timeout = 0")
         except sqlite3.Error as error:
             raise EventLogUnavailable(f"cannot open the event log: {error}") from error
         versions = self._versions
@@ -93,6 +105,9 @@ class SqliteEventLog(EventLog):
         if self._reader is not None:
             with self._reader_lock:
                 self._reader.close()
+        if self._loop_reader is not None:
+            with self._loop_reader_lock:
+                self._loop_reader.close()
         self._notifier.notify_all()  # pollers return empty batches
 
     @property
@@ -152,10 +167,10 @@ class SqliteEventLog(EventLog):
         return await self._query(lambda conn: rows.read(conn, topic, first, limit))
 
     async def read_stream(self, stream: str) -> list[Envelope]:
-        return await self._query(lambda conn: rows.stream_events(conn, stream))
+        return await self._point_query(lambda conn: rows.stream_events(conn, stream))
 
     async def stream_version(self, stream: str) -> int:
-        return await self._query(lambda conn: rows.version(conn, stream))
+        return await self._point_query(lambda conn: rows.version(conn, stream))
 
     async def ends(self, topic: str) -> Position:
         return {0: await self._query(lambda conn: rows.end(conn, topic))}
@@ -174,6 +189,24 @@ class SqliteEventLog(EventLog):
         if self._writer is None or self._closed:
             raise EventLogUnavailable("the event log is closed")
         return self._writer
+
+    async def _point_query(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """`fn` on the loop's connection, without waiting; in a thread when SQLite
+        is busy or another thread is using that connection."""
+        await self._started()
+        if self._loop_reader_lock.acquire(blocking=False):
+            try:
+                if self._loop_reader is None or self._closed:
+                    raise EventLogUnavailable("the event log is closed")
+                return fn(self._loop_reader)
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) and "busy" not in str(error):
+                    raise EventLogUnavailable(f"event log read failed: {error}") from error
+            except sqlite3.Error as error:
+                raise EventLogUnavailable(f"event log read failed: {error}") from error
+            finally:
+                self._loop_reader_lock.release()
+        return await self._query(fn)
 
     async def _query(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         await self._started()

@@ -66,10 +66,11 @@ def _identity() -> ServiceSpec:
 
 
 def _deposit() -> ServiceSpec:
-    from services.deposit import api, service
+    from services.deposit import api, api_submit, service
 
     return ServiceSpec(name="deposit", projections=service.PROJECTIONS,
-                       handlers=service.HANDLERS, router=api.router)
+                       handlers=service.HANDLERS, router=api.router,
+                       hot_routes=(api_submit.LeanProposalRoute(),))
 
 
 def _moderation() -> ServiceSpec:

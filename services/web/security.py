@@ -38,9 +38,17 @@ def _b64d(text: str) -> bytes:
 
 
 class Signer:
+    # Tokens already verified, by their whole text (payload and MAC): one request
+    # presents its session to the gate, the rate limit and the participant check,
+    # and a browser the same token for hours; each was an HMAC and a JSON decode.
+    # Keyed by the signed text, so only a token that verified once is ever found;
+    # cleared when full, so memory stays bounded (ADR 0075).
+    VERIFIED_MAX = 4096
+
     def __init__(self, secret: str, purpose: str) -> None:
         # One key per purpose: a CSRF token can never pass as a session.
         self._key = hashlib.sha256(f"{purpose}:{secret}".encode()).digest()
+        self._verified: dict[str, dict[str, Any]] = {}
 
     def _mac(self, payload: str) -> str:
         return _b64e(hmac.new(self._key, payload.encode(), hashlib.sha256).digest())
@@ -50,6 +58,17 @@ class Signer:
         return f"{payload}.{self._mac(payload)}"
 
     def unsign(self, token: str) -> dict[str, Any] | None:
+        known = self._verified.get(token)
+        if known is not None:
+            return dict(known)  # a copy: a caller's change never reaches the next
+        data = self._verify(token)
+        if data is not None:
+            if len(self._verified) >= self.VERIFIED_MAX:
+                self._verified.clear()
+            self._verified[token] = dict(data)
+        return data
+
+    def _verify(self, token: str) -> dict[str, Any] | None:
         payload, _, mac = token.partition(".")
         if not mac or not hmac.compare_digest(mac, self._mac(payload)):
             return None

@@ -65,3 +65,36 @@ async def test_keys_whose_time_has_passed_are_deleted(tmp_path: Path) -> None:
         keys = [k for (k,) in db.execute("SELECT key FROM rate_tat")]
     assert keys == ["vote:i:p-other"]
     await limiter.close()
+
+
+async def test_a_hit_waits_for_another_writer_off_the_loop(tmp_path: Path) -> None:
+    """The loop's attempt never waits (busy timeout zero): while another
+    connection holds the file's write lock, the hit goes to the executor, which
+    waits for the lock, so the loop stays free and the hit is counted."""
+    import asyncio
+    import sqlite3
+
+    path = tmp_path / "ratelimit.db"
+    limiter = SqliteRateLimiter(path)
+    await limiter.hit([Budget("vote:i:p-first", 30, 60)], now=100.0)
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    ticks = 0
+
+    async def ticking() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(ticking())
+    hit = asyncio.create_task(limiter.hit([Budget("vote:i:p-second", 30, 60)], now=100.0))
+    await asyncio.sleep(0.3)
+    assert not hit.done() and ticks >= 10  # waiting, and not on the loop
+    other.execute("COMMIT")
+    assert (await asyncio.wait_for(hit, 5)).allowed
+    ticker.cancel()
+    other.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT count(*) FROM rate_tat").fetchone()[0] == 2
+    await limiter.close()

@@ -38,6 +38,8 @@ PUBLIC = {
 RAW = {
     ("POST", "/api/items/{item_id}/ballot"): "the lean ballot route (ADR 0019) calls the "
                                              "same voter and rate limit as its FastAPI twin",
+    ("POST", "/api/consultations/{consultation_id}/proposals"): "the lean proposal route "
+        "(ADR 0075) calls the same participant and rate limit as its FastAPI twin",
 }
 
 
