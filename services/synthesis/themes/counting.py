@@ -28,7 +28,7 @@ _BLOCK = 50_000  # texts per block: bounds the memory held by the pieces' string
 
 def feature_of(term: str, n_features: int) -> int:
     """The column HashingVectorizer gives a term (same hash, same sign handling)."""
-    h = murmurhash3_32(term, seed=0)
+    h = int(murmurhash3_32(term, seed=0))
     if h == -(2**31):  # as sklearn: abs(-2**31) overflows an int32
         return (2**31 - 1 - (n_features - 1)) % n_features
     return abs(h) % n_features

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 import numpy as np
+import numpy.typing as npt
 from scipy import sparse
 from sklearn.cluster import MiniBatchKMeans
 from sklearn.feature_extraction.text import TfidfTransformer
@@ -28,6 +29,8 @@ from services.synthesis.themes.model import (
     ThemeRun,
 )
 
+BoolArray = npt.NDArray[np.bool_]
+
 
 def synthesise_themes(
     contributions: Sequence[Contribution],
@@ -40,9 +43,12 @@ def synthesise_themes(
     counts = count_terms([c.text for c in kept], analyzer, parameters.n_features)
     tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(counts)
     k = min(parameters.n_themes, len(kept))
-    labels, centres = _clusters(tfidf, k, parameters)
+    compact, used = _used_columns(tfidf)
+    labels, compact_centres = _clusters(compact, k, parameters)
+    centres: FloatArray = np.zeros((k, tfidf.shape[1]))
+    centres[:, used] = compact_centres
     term_of = _terms_by_feature(analyzer, parameters.n_features)
-    closeness = _closeness(tfidf, centres, labels)
+    closeness = _closeness(compact, compact_centres, labels)
 
     ids = [c.contribution_id for c in kept]
     rank = _rank(ids)
@@ -69,20 +75,24 @@ def synthesise_themes(
     return ThemeRun(parameters, len(contributions), themes, campaigns)
 
 
-def _clusters(tfidf: sparse.csr_matrix, k: int,
-              parameters: RunParameters) -> tuple[IntArray, FloatArray]:
-    """MiniBatchKMeans labels and centres (over all hashed features). It runs on the
-    columns some contribution uses: the other columns are zero in every row and in
-    every centre, and would cost their width in each step."""
-    used = np.bincount(tfidf.indices, minlength=tfidf.shape[1]) > 0
+def _used_columns(tfidf: sparse.csr_matrix) -> tuple[sparse.csr_matrix, BoolArray]:
+    """The matrix without the columns no contribution uses, and which columns are kept.
+    Those columns are zero in every row and so in every k-means centre: dropped,
+    they cost nothing in each k-means step (their width is that of the hashing)."""
+    used: BoolArray = np.bincount(tfidf.indices, minlength=tfidf.shape[1]) > 0
     column = (np.cumsum(used) - 1).astype(tfidf.indices.dtype)
     compact = sparse.csr_matrix((tfidf.data, column[tfidf.indices], tfidf.indptr),
                                 shape=(tfidf.shape[0], int(used.sum())))
+    return compact, used
+
+
+def _clusters(tfidf: sparse.csr_matrix, k: int,
+              parameters: RunParameters) -> tuple[IntArray, FloatArray]:
+    """MiniBatchKMeans labels and centres."""
     kmeans = MiniBatchKMeans(n_clusters=k, random_state=parameters.seed, n_init=3,
                              batch_size=parameters.batch_size)
-    labels: IntArray = kmeans.fit_predict(compact)
-    centres: FloatArray = np.zeros((k, tfidf.shape[1]))
-    centres[:, used] = kmeans.cluster_centers_
+    labels: IntArray = kmeans.fit_predict(tfidf)
+    centres: FloatArray = kmeans.cluster_centers_
     return labels, centres
 
 
