@@ -14,14 +14,17 @@ White space is never part of a word, so the words are those of each whole text.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import numpy as np
+import numpy.typing as npt
 from scipy import sparse
 from sklearn.utils import murmurhash3_32
 
 from services.synthesis.groups.matrix import IntArray
 from services.synthesis.themes.french import FrenchAnalyzer
 
+_Int = TypeVar("_Int", np.int32, np.int64)
 _SEPARATOR = "\x00"  # neither white space nor a letter: a piece of its own between texts
 _BLOCK = 50_000  # texts per block: bounds the memory held by the pieces' strings
 
@@ -58,6 +61,8 @@ class _Pieces:
         self._features: list[int] = []  # all pieces' features, piece after piece
         self._bounds: list[int] = [0, 0]  # piece p: _features[_bounds[p]:_bounds[p + 1]]
         self._uses: IntArray = np.zeros(1, dtype=np.int64)
+        self._feature_array = np.zeros(0, dtype=np.int32)  # _features and _bounds as
+        self._bound_array: IntArray = np.zeros(0, dtype=np.int64)  # arrays, grown per block
 
     def count(self, texts: Sequence[str]) -> sparse.csr_matrix:
         pieces = _split(texts)
@@ -67,12 +72,14 @@ class _Pieces:
         self._uses += np.bincount(ids, minlength=len(self._id))
         rows = np.cumsum(ids == 0)[ids != 0]  # the text each piece belongs to
         ids = ids[ids != 0]
-        bounds = np.asarray(self._bounds, dtype=np.int64)
+        self._feature_array = _extended(self._feature_array, self._features)
+        self._bound_array = _extended(self._bound_array, self._bounds)
+        bounds = self._bound_array
         starts, lengths = bounds[:-1][ids], np.diff(bounds)[ids]
         ends = np.cumsum(lengths)  # each piece's features, one after the other:
         position = np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(
             starts - (ends - lengths), lengths)
-        columns = np.asarray(self._features, dtype=np.int32)[position]
+        columns = self._feature_array[position]
         matrix = sparse.csr_matrix(
             (np.ones(len(columns)), (np.repeat(rows, lengths), columns)),
             shape=(len(texts), self._n_features))
@@ -117,3 +124,8 @@ def _split(texts: Sequence[str]) -> list[str]:
 
 def _grown(array: IntArray, size: int) -> IntArray:
     return np.concatenate([array, np.zeros(size - len(array), dtype=array.dtype)])
+
+
+def _extended(array: npt.NDArray[_Int], values: list[int]) -> npt.NDArray[_Int]:
+    """`array` (a copy of values' head) followed by the values it lacks."""
+    return np.concatenate([array, np.asarray(values[len(array):], dtype=array.dtype)])
