@@ -1,7 +1,8 @@
 """One theme synthesis run.
 
-Hashing TF-IDF (no vocabulary held in memory beyond the stem cache) and
-MiniBatchKMeans, both seeded: the run is a reproducible snapshot of its input.
+Hashing TF-IDF (no vocabulary held in memory beyond the stem cache and the
+distinct pieces of counting.py) and MiniBatchKMeans, both seeded: the run is a
+reproducible snapshot of its input.
 Copy-paste campaigns (groups found by moderation) enter the clustering once, by
 their first contribution, and are reported apart with their number of copies,
 so a campaign cannot make a theme."""
