@@ -11,9 +11,10 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.feature_extraction.text import TfidfTransformer
 
 from services.synthesis.runs.corpus import Snapshot
+from services.synthesis.themes.counting import count_terms
 from services.synthesis.themes.french import FrenchAnalyzer
 from services.synthesis.themes.model import Contribution, RunParameters
 from services.synthesis.themes.pipeline import synthesise_themes
@@ -119,12 +120,10 @@ def _new_docs(docs: list[dict[str, Any]], known: set[str], campaign_seen: set[st
 
 def _nearest(kept: list[tuple[BaseTheme, list[str]]], new: list[str],
              by_id: dict[str, dict[str, Any]]) -> dict[str, str]:
-    analyzer = FrenchAnalyzer()
-    hashing = HashingVectorizer(analyzer=analyzer, n_features=2**18, alternate_sign=False,
-                                norm=None)
     old = [(t.theme_id, m) for t, ms in kept for m in ms]
     texts = [by_id[m]["text"] for _, m in old] + [by_id[i]["text"] for i in new]
-    tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(hashing.transform(texts))
+    counts = count_terms(texts, FrenchAnalyzer(), 2**18)
+    tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(counts)
     theme_ids = [t.theme_id for t, ms in kept if ms]
     row_theme = np.array([theme_ids.index(tid) for tid, _ in old])
     centres = np.vstack([np.asarray(tfidf[:len(old)][row_theme == k].mean(axis=0))

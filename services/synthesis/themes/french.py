@@ -29,17 +29,33 @@ class FrenchAnalyzer:
 
     def __call__(self, text: str) -> list[str]:
         terms: list[str] = []
-        cache = self._cache
-        for word in _WORD.findall(text.lower()):
-            term = cache.get(word, "")
-            if term == "":
-                term = self._term(word)
-                cache[word] = term
+        for word in self.words(text.lower()):
+            term = self.term(word)
             if term is not None:
                 terms.append(term)
-                if self.record_surface:
-                    self.surface.setdefault(term, Counter())[word] += 1
+                self.saw(term, word)
         return terms
+
+    @staticmethod
+    def words(lowered: str) -> list[str]:
+        """The words of a lowercased text, stop words included."""
+        return _WORD.findall(lowered)
+
+    def term(self, word: str) -> str | None:
+        """A lowercased word's term; None for a stop word or a stem too short."""
+        term = self._cache.get(word, "")
+        if term == "":
+            term = self._cache[word] = self._term(word)
+        return term
+
+    def saw(self, term: str, word: str, times: int = 1) -> None:
+        """Count `times` uses of `word` for `term` (labels show its most frequent word)."""
+        if not self.record_surface:
+            return
+        words = self.surface.get(term)
+        if words is None:
+            words = self.surface[term] = Counter()
+        words[word] += times
 
     def _term(self, word: str) -> str | None:
         folded = fold_accents(word)

@@ -9,6 +9,7 @@ import pytest
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.metrics import adjusted_rand_score
 
+from services.synthesis.themes import counting
 from services.synthesis.themes.demo_corpus import THEMES, generate
 from services.synthesis.themes.french import FrenchAnalyzer, fold_accents
 from services.synthesis.themes.model import RunParameters, ThemeRun
@@ -42,6 +43,22 @@ def test_labels_map_back_from_hashed_features() -> None:
     hashing = HashingVectorizer(analyzer=analyze, n_features=2**10, alternate_sign=False)
     row = hashing.transform(["cyclables"])
     assert _terms_by_feature(analyze, 2**10)[int(row.indices[0])] == ["cyclabl"]
+
+
+def test_term_counts_are_those_of_the_hashing_vectorizer(corpus, monkeypatch) -> None:
+    # Counted a block of texts at a time, each distinct white-space piece analysed once:
+    # the matrix and the label words must be those of the analyser run per text.
+    monkeypatch.setattr(counting, "_BLOCK", 7)
+    texts = [c.text for c in corpus.contributions[:40]] + [
+        "", "   ", "Vélos,vélos ; VÉLO\u00a0vélo\u2003bus-train l'ISF", "taxe \x00 impôts\x00",
+        "\x00", "ΟΔΟΣ ΣΑΣ", "4x4 écoles_rurales 2e² x", "Hôpital hôpitaux HOPITAL"]
+    expected, found = FrenchAnalyzer(), FrenchAnalyzer()
+    reference = HashingVectorizer(analyzer=expected, n_features=2**10, alternate_sign=False,
+                                  norm=None).transform(texts)
+    counts = counting.count_terms(texts, found, 2**10)
+    assert counts.shape == reference.shape
+    assert (counts != reference).nnz == 0
+    assert found.surface == expected.surface
 
 
 def test_planted_themes_are_found(corpus, run: ThemeRun) -> None:
