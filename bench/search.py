@@ -20,7 +20,8 @@ stored whole (the JSON payload a result page shows) with their id, the same anal
 text, durable at the end (tantivy's commit, SQLite's fsync'ed COMMIT). FTS5 is built
 first, so that tantivy's background merges do not run inside its timing, and each
 side starts with a cold stem cache. Tantivy is loaded as a rebuild loads it: pages of
-50,000 documents between begin_bulk and end_bulk.
+50,000 documents between begin_bulk and end_bulk, timed until end_bulk returns, its
+background merges included (so the queries then run on the merged index).
 
     .venv/bin/python bench/search.py --n 100000
 """

@@ -117,6 +117,14 @@ class TantivySearchIndex(SearchIndex):
                 self._bulk = False
                 if self._pending:
                     self._commit()
+                if self._open_writer is not None:
+                    # A rebuilt index is served from merged segments: wait for the
+                    # merges its commits started (they would otherwise take the CPU
+                    # from the first searches, each running over every segment).
+                    # This consumes the writer; the next write opens another.
+                    self._open_writer.wait_merging_threads()
+                    self._open_writer = None
+                    self._index.reload()
         await asyncio.to_thread(end)
 
     async def origin(self) -> str:
