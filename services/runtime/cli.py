@@ -482,8 +482,14 @@ async def _replay(settings: Settings, name: str) -> int:
 
 
 async def rebuild(container: Container, name: str) -> tuple[int, int]:
-    """`parlons replay NAME` (services.runtime.replay.rebuild_projection)."""
-    return await rebuild_projection(container.log, container.store, container.projection(name))
+    """`parlons replay NAME` (services.runtime.replay.rebuild_projection). An outside
+    view (the search index) then records the log it was rebuilt from, as a worker's
+    rebuild does (ADR 0032): else the next worker start would rebuild it again."""
+    projection = container.projection(name)
+    counts = await rebuild_projection(container.log, container.store, projection)
+    if await projection.built_from() is not None:
+        await projection.set_built_from(await container.log.identity())
+    return counts
 
 
 async def _document_counts(container: Container, tables: Sequence[str]) -> dict[str, int]:

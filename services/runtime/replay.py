@@ -34,4 +34,5 @@ async def rebuild_projection(log: EventLog, store: ReadStore,
                 within=partial(save_marks, consumer=projection.name, marks=batch_marks(page)))
             for r in page:
                 position[r.partition] = max(position.get(r.partition, 0), r.offset + 1)
+    await projection.rebuilt()
     return read, applied

@@ -53,8 +53,14 @@ class SearchIndexer(Projection):
         self._writes: dict[str, tuple[int, SearchDoc | None]] = {}
 
     async def reset(self) -> None:
-        """Called by `parlons replay search.indexer` before the log is read again."""
+        """Called by `parlons replay search.indexer` (and a worker rebuilding the
+        index, ADR 0032) before the log is read again: the pages that follow are
+        one bulk load, made durable by `rebuilt` (ADR 0073)."""
         await self.index.clear()
+        await self.index.begin_bulk()
+
+    async def rebuilt(self) -> None:
+        await self.index.end_bulk()
 
     async def built_from(self) -> str | None:
         """The index lives outside the read store: the worker rebuilds it when it

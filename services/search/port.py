@@ -13,7 +13,9 @@ Contract (tests/contract/search_contract.py, run on every adapter):
 - `scan` yields every match of a request exactly once, batch by batch, in id-hash
   order, without offsets: an export of 500,000 rows costs as many batches, each as
   cheap as the first (offset paging costs grow with the offset: quadratic overall).
-- `clear()` forgets everything (a rebuild from the log starts there).
+- `clear()` forgets everything (a rebuild from the log starts there). Between
+  `begin_bulk()` and `end_bulk()` (a rebuild) writes may become searchable and
+  durable only at `end_bulk`: an adapter may then commit in a few large steps.
 - `origin()` is what the last `set_origin` recorded -- the identity of the log the
   index is built from (ADR 0032) -- kept across restarts; "" when never recorded
   or since `clear()`.
@@ -145,6 +147,13 @@ class SearchIndex(ABC):
 
     @abstractmethod
     async def clear(self) -> None: ...
+
+    async def begin_bulk(self) -> None:
+        """A bulk load starts (see the module docstring). Nothing by default."""
+
+    async def end_bulk(self) -> None:
+        """The bulk load is over: all it wrote is searchable and durable once this
+        returns. Nothing by default."""
 
     @abstractmethod
     async def origin(self) -> str:

@@ -43,6 +43,12 @@ class Projection(ABC):
         """Called by a replay after the tables are dropped: forget what lives
         outside the read store (an external index). Nothing by default."""
 
+    async def rebuilt(self) -> None:
+        """Called by a replay after its last page: make what it wrote outside the
+        read store durable (the search index commits once per rebuild, not once per
+        page). A replay that fails before leaves the outside view claiming no
+        origin, so the next worker start rebuilds it (ADR 0032). Nothing by default."""
+
     async def built_from(self) -> str | None:
         """The identity of the log that an outside view this projection feeds (a
         search index) was built from, as `set_built_from` recorded it ("" when it

@@ -188,6 +188,23 @@ class SearchIndexContract(ABC):
         await filled.upsert([(CORPUS[0], 1)])
         assert await self.q(filled) == ["p1"]
 
+    async def test_a_bulk_load_keeps_one_document_per_id_across_calls(self, index: SearchIndex):
+        # a rebuild writes a contribution, then its later revisions, in later pages
+        await index.clear()
+        await index.begin_bulk()
+        a = SearchDoc(id="d", title="alpha", body="", date="2024-01-01T00:00:00Z")
+        b = SearchDoc(id="d", title="beta", body="", date="2024-01-01T00:00:00Z")
+        await index.upsert([(a, 1), (CORPUS[0], 1)])
+        await index.upsert([(b, 2)])
+        await index.upsert([(a, 1)])  # stale
+        await index.delete([("p1", 2)])
+        await index.upsert([(CORPUS[0], 2)])  # stale after the delete
+        await index.end_bulk()
+        assert await self.q(index, "beta") == ["d"] and await self.q(index, "alpha") == []
+        assert await index.count() == 1
+        await index.upsert([(a, 3)])  # after the bulk: searchable at once again
+        assert await self.q(index, "alpha") == ["d"] and await index.count() == 1
+
     # -- scan (exports) -----------------------------------------------------------------
     async def scan_ids(self, index: SearchIndex, request: SearchRequest,
                        batch_size: int) -> list[str]:

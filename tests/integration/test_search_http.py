@@ -123,3 +123,5 @@ async def test_rebuild_from_the_log_gives_the_same_hits(platform):
     read, applied = await rebuild(container, "search.indexer")
     assert read == applied == len(sample().events)
     assert await hits() == live
+    # rebuilt from this log: a worker starting now does not rebuild it again
+    assert await index.origin() == await container.log.identity()  # type: ignore[attr-defined]
