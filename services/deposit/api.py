@@ -2,9 +2,11 @@
 
 Every submission needs an `Idempotency-Key` header: the idempotency middleware
 stores the first answer, replays it for a retry and refuses the same key with
-another body (ADR 0007). Who submits is the session's participant (the
-`Participant` dependency). The public lists of proposals and arguments are the
-moderation service's (it owns what is published).
+another body (ADR 0007). A new contribution's id derives from the participant
+and that key (a response's from its questionnaire and the participant), so a
+retry through any front names the same contribution (ADR 0038). Who submits is
+the session's participant (the `Participant` dependency). The public lists of
+proposals and arguments are the moderation service's (it owns what is published).
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from services.apikit.deps import (
 )
 from services.apikit.paging import page_of
 from services.consultation.queries import Answer
-from services.core.ids import new_id
 from services.deposit.commands import (
     EditContribution,
     SubmitArgument,
@@ -34,6 +35,7 @@ from services.deposit.commands import (
     SubmitResponse,
     WithdrawContribution,
 )
+from services.deposit.ids import response_id, submission_id
 from services.deposit.projections import BY_AUTHOR
 
 PAGE_MAX = 100
@@ -90,8 +92,8 @@ def _created(response: Response, contribution_id: str) -> Created:
 async def submit_proposal(consultation_id: str, body: NewProposal, response: Response,
                           who: Participant, key: IdempotencyKey, bus: BusDep,
                           meta: MetaDep) -> Created:
-    cmd = SubmitProposal(new_id(), consultation_id, who, body.title, body.body,
-                         body.theme_id, body.territory, request_key=key)
+    cmd = SubmitProposal(submission_id(who.participant_id, key), consultation_id, who,
+                         body.title, body.body, body.theme_id, body.territory, request_key=key)
     return _created(response, await bus.handle(cmd, meta))
 
 
@@ -103,8 +105,8 @@ async def submit_response(consultation_id: str, questionnaire_id: str, body: New
     answers = {qid: Answer(tuple(a.option_ids), a.other_text, a.text)
                for qid, a in body.answers.items()}
     who = await with_territory(request, who)
-    cmd = SubmitResponse(new_id(), consultation_id, questionnaire_id, who, answers,
-                         request_key=key)
+    cmd = SubmitResponse(response_id(questionnaire_id, who.participant_id), consultation_id,
+                         questionnaire_id, who, answers, request_key=key)
     return _created(response, await bus.handle(cmd, meta))
 
 
@@ -113,7 +115,8 @@ async def submit_response(consultation_id: str, questionnaire_id: str, body: New
 async def submit_argument(proposal_id: str, body: NewArgument, response: Response,
                           who: Participant, key: IdempotencyKey, bus: BusDep,
                           meta: MetaDep) -> Created:
-    cmd = SubmitArgument(new_id(), proposal_id, who, body.side, body.body, request_key=key)
+    cmd = SubmitArgument(submission_id(who.participant_id, key), proposal_id, who, body.side,
+                         body.body, request_key=key)
     return _created(response, await bus.handle(cmd, meta))
 
 
@@ -122,7 +125,8 @@ async def submit_argument(proposal_id: str, body: NewArgument, response: Respons
 async def submit_comment(parent_id: str, body: NewText, response: Response,
                          who: Participant, key: IdempotencyKey, bus: BusDep,
                          meta: MetaDep) -> Created:
-    cmd = SubmitComment(new_id(), parent_id, who, body.body, request_key=key)
+    cmd = SubmitComment(submission_id(who.participant_id, key), parent_id, who, body.body,
+                        request_key=key)
     return _created(response, await bus.handle(cmd, meta))
 
 

@@ -20,9 +20,9 @@ from starlette.responses import Response
 
 from services.apikit.deps import api_state, limit_action, participant_context, request_meta
 from services.apikit.lean_route import Declined, LeanRoute, readable
-from services.core.ids import new_id
 from services.deposit.api import NewProposal
 from services.deposit.commands import SubmitProposal
+from services.deposit.ids import submission_id
 
 PATH = "/api/consultations/{consultation_id}/proposals"
 
@@ -39,9 +39,13 @@ async def _submit(request: Request) -> Any:
         return Declined(body)
     await limit_action(request, "proposal")
     who = await participant_context(request)
-    cmd = SubmitProposal(new_id(), request.path_params["consultation_id"], who,
+    key = request.headers["idempotency-key"]
+    # The id derives from the participant and the key (ADR 0038): a retry, even
+    # through another front, lands on the same contribution.
+    cmd = SubmitProposal(submission_id(who.participant_id, key),
+                         request.path_params["consultation_id"], who,
                          proposal.title, proposal.body, proposal.theme_id, proposal.territory,
-                         request_key=request.headers["idempotency-key"])
+                         request_key=key)
     created = await api_state(request).bus.handle(cmd, await request_meta())
     return Response(orjson.dumps({"id": created}), status_code=201,
                     media_type="application/json",

@@ -46,7 +46,7 @@ async def submit_proposal(cmd: SubmitProposal, *, log: EventLog, store: ReadStor
                           model.contribution_stream(cmd.contribution_id), cmd.request_key)
         return cmd.contribution_id
 
-    return await _once(log, cmd.participant, cmd.request_key, submit)
+    return await _once(log, cmd.participant, cmd.request_key, cmd.contribution_id, submit)
 
 
 async def submit_response(cmd: SubmitResponse, *, log: EventLog, store: ReadStore,
@@ -61,7 +61,8 @@ async def submit_response(cmd: SubmitResponse, *, log: EventLog, store: ReadStor
         return cmd.contribution_id
 
     try:
-        return await _once(log, cmd.participant, cmd.request_key, submit)
+        # no form token stands for a response: its id is the participant's one
+        return await _once(log, cmd.participant, cmd.request_key, "", submit)
     except ConcurrencyConflict:
         raise DomainError("already_answered",
                           "Vous avez déjà répondu à ce questionnaire : une seule réponse "
@@ -78,7 +79,7 @@ async def submit_argument(cmd: SubmitArgument, *, log: EventLog, store: ReadStor
                           model.contribution_stream(cmd.contribution_id), cmd.request_key)
         return cmd.contribution_id
 
-    return await _once(log, cmd.participant, cmd.request_key, submit)
+    return await _once(log, cmd.participant, cmd.request_key, cmd.contribution_id, submit)
 
 
 async def submit_comment(cmd: SubmitComment, *, log: EventLog, store: ReadStore,
@@ -91,7 +92,7 @@ async def submit_comment(cmd: SubmitComment, *, log: EventLog, store: ReadStore,
                           model.contribution_stream(cmd.contribution_id), cmd.request_key)
         return cmd.contribution_id
 
-    return await _once(log, cmd.participant, cmd.request_key, submit)
+    return await _once(log, cmd.participant, cmd.request_key, cmd.contribution_id, submit)
 
 
 async def edit_contribution(cmd: EditContribution, *, log: EventLog, store: ReadStore,
@@ -144,10 +145,12 @@ def _as_participant(meta: Meta, participant: ParticipantContext) -> Meta:
 
 
 async def _once(log: EventLog, participant: ParticipantContext, request_key: str,
-                submit: Callable[[], Awaitable[str]]) -> str:
+                contribution_id: str, submit: Callable[[], Awaitable[str]]) -> str:
     """Run a submission once per Idempotency-Key: a retry whose first attempt
     reached the log (the answer lost to a crash or a cut connection), or a
-    duplicate racing it, answers the contribution that attempt recorded."""
+    duplicate racing it, answers the contribution that attempt recorded. Without
+    a key, the id is the form's one-time token (ADR 0038): the contribution
+    already in the log under it, by this participant, is this form sent again."""
     if request_key and (first := await _keyed(log, participant, request_key)) is not None:
         return first
     try:
@@ -155,7 +158,15 @@ async def _once(log: EventLog, participant: ParticipantContext, request_key: str
     except ConcurrencyConflict:
         if request_key and (first := await _keyed(log, participant, request_key)) is not None:
             return first
+        if not request_key and contribution_id \
+                and await _authored(log, participant, contribution_id):
+            return contribution_id
         raise
+
+
+async def _authored(log: EventLog, participant: ParticipantContext, contribution_id: str) -> bool:
+    doc = await _contribution(log, contribution_id)
+    return doc is not None and doc["author_id"] == participant.participant_id
 
 
 async def _keyed(log: EventLog, participant: ParticipantContext, request_key: str) -> str | None:

@@ -1,5 +1,6 @@
-"""What the deposit service contributes to the composition root: its projection
-and its command handlers (ports by keyword: `log`, `store`, `clock`, `meta`)."""
+"""What the deposit service contributes to the composition root: its projection,
+its command handlers (ports by keyword: `log`, `store`, `clock`, `meta`) and the
+commands routed to its replicas in the distributed topology."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from services.deposit import commands as c
 from services.deposit import handlers as h
+from services.deposit import model
 from services.deposit.projections import ContributionsProjection
 from services.store.projection import Projection
 
@@ -23,4 +25,23 @@ HANDLERS: dict[type, Handler] = {
     c.EditContribution: h.edit_contribution,
     c.WithdrawContribution: h.withdraw_contribution,
     c.SetContributionPolicy: h.set_contribution_policy,
+}
+
+
+def _by_contribution(command: Any) -> str:
+    return str(command.contribution_id)
+
+
+def _by_policy(command: c.SetContributionPolicy) -> str:
+    return model.policy_stream(command.consultation_id)
+
+
+# Every deposit command goes to the deposit replica owning its partition (ADR 0038),
+# keyed as the events it writes in deposit.events: a contribution's events (and its
+# Idempotency-Key's record) by `data.contribution_id`, the policy by its stream.
+ROUTED: dict[type, Callable[[Any], str]] = {
+    **{kind: _by_contribution for kind in (
+        c.SubmitProposal, c.SubmitResponse, c.SubmitArgument, c.SubmitComment,
+        c.EditContribution, c.WithdrawContribution)},
+    c.SetContributionPolicy: _by_policy,
 }

@@ -2,7 +2,8 @@
 topics of the distributed topology (ADR 0035).
 
 A command is a frozen dataclass of plain values (strings, numbers, tuples,
-frozensets, nested dataclasses such as `ParticipantContext`); it is rebuilt from
+frozensets, mappings, nested dataclasses such as `ParticipantContext` or a
+questionnaire's `Answer`); it is rebuilt from
 its type hints. Its type is looked up in the table of routed commands the
 caller passes, never imported from a name read off the wire.
 
@@ -144,6 +145,8 @@ def _value(hint: Any, value: Any) -> Any:
         return tuple(_value(item, v) for v in value)
     if origin in (frozenset, set):
         return frozenset(_value(args[0] if args else Any, v) for v in value)
+    if origin in (dict, Mapping) and len(args) == 2:  # a questionnaire's answers
+        return {str(k): _value(args[1], v) for k, v in value.items()}
     if origin is dict or hint is Any:
         return value
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):

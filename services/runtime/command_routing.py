@@ -1,8 +1,9 @@
 """Commands to the service that owns them (distributed topology, ADR 0035).
 
-`ROUTES` says which commands travel: a command listed here is sent by the HTTP
-front to its service's command topic, keyed as the events it writes, so that
-the replica deciding it is the single writer of the partition its events go to.
+`routes()` says which commands travel: a command a service lists as routed is
+sent by the HTTP front to its service's command topic, keyed as the events it
+writes, so that the replica deciding it is the single writer of the partition
+its events go to.
 The others run in the process that received them, as in the embedded topology
 (same handlers, two buses).
 
@@ -13,7 +14,9 @@ The others run in the process that received them, as in the embedded topology
   commands are decided in their order), and answers each. When partitions are
   assigned it first has the log read up to their end (the previous owner's
   writes); when they are revoked it finishes the command in hand before the
-  group hands them on, and decides nothing more there.
+  group hands them on, and decides nothing more there. For a service whose
+  handlers read other partitions' streams (deposit: the proposal an argument
+  answers), it has the log read up to its end before each batch too (ADR 0038).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -46,23 +49,30 @@ class Route:
     topic: str  # the service's command topic (schemas/topics.yaml, `commands`)
     events: str  # the event topic its handlers write, co-partitioned with `topic`
     key: Callable[[Any], str]  # as the events' partition key
+    # Its handler reads streams other replicas write: the event topic is read up to
+    # its end before each batch (what was acknowledged before the command was sent
+    # is seen). A ballot reads only its own partition's streams.
+    reads_others: bool = False
 
 
-def routes() -> dict[type, Route]:
-    """The routed commands. Ballots are keyed by their item, as `vote.events`
-    (data.item_id): the replica owning an item's partition decides every ballot
-    on it. Imported lazily: a process loads only what it hosts."""
-    from services.vote.commands import CastBallot, WithdrawBallot
+def routes(services: Iterable[str] | None = None) -> dict[type, Route]:
+    """The routed commands of `services` (default: all), as each service declares
+    them (`ServiceSpec.routed`): sent to `<service>.commands`, keyed as the events
+    they write in `<service>.events`. Built lazily: a process loads only what it
+    hosts."""
+    from services.runtime.services import SERVICES
 
-    def by_item(command: Any) -> str:
-        return str(command.item_id)
-
-    ballots = Route("vote", "vote.commands", "vote.events", by_item)
-    return {CastBallot: ballots, WithdrawBallot: ballots}
+    table: dict[type, Route] = {}
+    for name in services if services is not None else SERVICES:
+        spec = SERVICES[name]()
+        for kind, key in spec.routed.items():
+            table[kind] = Route(name, f"{name}.commands", f"{name}.events", key,
+                                spec.routed_reads_others)
+    return table
 
 
 def routes_of(service: str) -> dict[type, Route]:
-    return {kind: route for kind, route in routes().items() if route.service == service}
+    return routes([service])
 
 
 class Sender(Protocol):
@@ -102,6 +112,7 @@ class CommandServer:
         self._handle = handle
         self._known = {command_name(kind): kind for kind in table}
         self._events = sorted({route.events for route in table.values()})
+        self._fresh = sorted({r.events for r in table.values() if r.reads_others})
         self._take_over = take_over
         self._revoke_wait_s = revoke_wait_s
         self._busy: dict[int, asyncio.Event] = {}  # partition -> set when idle
@@ -128,6 +139,9 @@ class CommandServer:
     async def serve(self, receiver: Receiver) -> None:
         while not self._stopping.is_set():
             batches = await receiver.poll()
+            if batches:
+                for topic in self._fresh:  # read up to the end at the next decision
+                    await self._take_over(topic)
             await asyncio.gather(*(self._partition(receiver, p, commands)
                                    for p, commands in batches.items()))
 

@@ -36,6 +36,13 @@ class ServiceSpec:
     router: APIRouter | None = None
     # Routes found before every router (a lean hot path: casting a ballot, ADR 0019).
     hot_routes: Sequence[BaseRoute] = ()
+    # The commands a distributed front sends to this service's replicas (ADR 0035,
+    # 0038), each with its partition key: the key of the events its handler writes.
+    routed: Mapping[type, Callable[[Any], str]] = field(default_factory=dict)
+    # Whether those handlers read streams that other partitions' owners write (the
+    # proposal an argument answers): the replica then reads its event topic up to
+    # its end before each batch of commands.
+    routed_reads_others: bool = False
 
 
 def _consultation() -> ServiceSpec:
@@ -69,8 +76,8 @@ def _deposit() -> ServiceSpec:
     from services.deposit import api, api_submit, service
 
     return ServiceSpec(name="deposit", projections=service.PROJECTIONS,
-                       handlers=service.HANDLERS, router=api.router,
-                       hot_routes=(api_submit.LeanProposalRoute(),))
+                       handlers=service.HANDLERS, router=api.router, routed=service.ROUTED,
+                       routed_reads_others=True, hot_routes=(api_submit.LeanProposalRoute(),))
 
 
 def _moderation() -> ServiceSpec:
@@ -86,7 +93,7 @@ def _vote() -> ServiceSpec:
 
     return ServiceSpec(name="vote", projections=service.PROJECTIONS, handlers=service.HANDLERS,
                        ports=service.ports, router=api.router,
-                       hot_routes=(api_cast.LeanBallotRoute(),))
+                       hot_routes=(api_cast.LeanBallotRoute(),), routed=service.ROUTED)
 
 
 def _search() -> ServiceSpec:

@@ -29,6 +29,15 @@ HANDLERS: dict[type, Handler] = {
 }
 
 
+def _by_item(command: c.CastBallot | c.WithdrawBallot) -> str:
+    return command.item_id
+
+
+# Sent to the vote replicas in the distributed topology (ADR 0035), keyed as
+# vote.events (data.item_id): the owner of an item's partition decides its ballots.
+ROUTED: dict[type, Callable[[Any], str]] = {c.CastBallot: _by_item, c.WithdrawBallot: _by_item}
+
+
 def ports(*_: object) -> Mapping[str, object]:
     s = VoteSettings()
     return {"vote_options": VoteOptions(check_existing=s.check_existing, retries=s.retries)}

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from harness.consultations import open_vote
 from harness.platform import Platform, open_platform, until
+from harness.routing import distributed
 from tansu import Tansu
 
 from services.core.envelope import Actor
@@ -29,8 +30,7 @@ from services.core.participants import ParticipantContext
 from services.core.schema_registry import SchemaRegistry
 from services.eventlog.kafka import provision_topics
 from services.eventlog.port import read_all
-from services.runtime.bootstrap import Container, bootstrap
-from services.runtime.command_processes import front_commands, service_commands
+from services.runtime.bootstrap import Container
 from services.vote.commands import CastBallot
 
 pytestmark = pytest.mark.kafka
@@ -42,27 +42,6 @@ JOIN_S = 60.0  # two replicas joining one group on Tansu
 # Forty ballots of one item are decided one after the other by its partition's
 # owner; on a loaded two-core machine that can take seconds.
 COMMAND_TIMEOUT_S = 20.0
-
-
-@contextlib.asynccontextmanager
-async def distributed(p: Platform, fronts: int, replicas: int
-                      ) -> AsyncIterator[list[Container]]:
-    """`replicas` vote processes serving the routed commands, and `fronts`
-    containers sending them; all over the platform's broker and read store."""
-    settings = p.container.settings.model_copy(update={
-        "command_bus": "kafka", "command_timeout_s": COMMAND_TIMEOUT_S,
-        "kafka_session_timeout_ms": 3000, "kafka_heartbeat_interval_ms": 500})
-    async with contextlib.AsyncExitStack() as stack:
-        for _ in range(replicas):
-            replica = await stack.enter_async_context(
-                bootstrap(settings, clock=p.clock, services=["vote"]))
-            await stack.enter_async_context(service_commands(replica, "vote"))
-        built = []
-        for _ in range(fronts):
-            front = await stack.enter_async_context(bootstrap(settings, clock=p.clock))
-            await stack.enter_async_context(front_commands(front))
-            built.append(front)
-        yield built
 
 
 async def cast(front: Container, who: ParticipantContext, item: str) -> dict[str, Any]:
@@ -111,7 +90,7 @@ async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIter
 async def test_identical_ballots_through_two_fronts_leave_one_event(platform: Platform) -> None:
     p = platform
     await open_vote(p)
-    async with distributed(p, fronts=2, replicas=2) as fronts:
+    async with distributed(p, fronts=2, replicas=2, timeout_s=COMMAND_TIMEOUT_S) as fronts:
         warm_up = ParticipantContext("p-warm-up", "email")
         await until(lambda: answered(fronts[0], warm_up), timeout=JOIN_S)
         await until(lambda: answered(fronts[1], warm_up), timeout=JOIN_S)

@@ -148,12 +148,13 @@ def _cmdline(pid: int) -> list[str]:
         return []
 
 
-def test_run_distributed_with_two_fronts_and_two_replicas_routes_ballots(
+def test_run_distributed_with_two_fronts_and_two_replicas_routes_ballots_and_deposits(
     tmp_path: Path, topologies: list[Topology],
 ) -> None:
-    """`FRONTS=2 REPLICAS=2` (ADR 0035): two fronts on consecutive ports, two
+    """`FRONTS=2 REPLICAS=2` (ADR 0035, 0038): two fronts on consecutive ports, two
     worker processes of each service; a ballot sent to either front is decided by
-    a vote replica (its metrics count it), and both fronts give the same answer."""
+    a vote replica (its metrics count it), and both fronts give the same answer;
+    an argument sent to either is decided by a deposit replica."""
     http = free_port()
     data = tmp_path / "data"
     env = {"PARLONS_KAFKA_PORT": str(free_port()), "PARLONS_HTTP_PORT": str(http),
@@ -201,13 +202,26 @@ def test_run_distributed_with_two_fronts_and_two_replicas_routes_ballots(
                             json={"kind": "agree", "choice": "agree"},
                             headers={"X-CSRF-Token": csrf, "Idempotency-Key": f"k{n}"})
             answers.append((r.status_code, r.json().get("error")))
+        argued = []  # an argument on the proposal through each front (ADR 0038)
+        for n, url in enumerate(fronts):
+            r = client.post(f"{url}/api/contributions/{item}/arguments",
+                            json={"side": "for", "body": "Un argument pour, par chaque front."},
+                            headers={"X-CSRF-Token": csrf, "Idempotency-Key": f"a{n}"})
+            argued.append((r.status_code, r.json().get("error")))
     assert len(set(answers)) == 1 and answers[0][0] in (200, 422), answers
+    assert len(set(argued)) == 1 and argued[0][0] in (201, 422), argued
 
+    assert decided_by("vote", "CastBallot", topology) == 4
+    assert decided_by("deposit", "SubmitArgument", topology) == 2
+
+
+def decided_by(service: str, command: str, topology: Topology) -> float:
+    """The commands of this type the replicas of `service` decided (their metrics)."""
     decided = 0.0
-    for service, metrics_url in re.findall(r"worker (\w+): (http://\S+/metrics)",
-                                           topology.output()):
-        if service == "vote":
+    for name, metrics_url in re.findall(r"worker (\w+): (http://\S+/metrics)",
+                                        topology.output()):
+        if name == service:
             decided += sum(float(line.rsplit(" ", 1)[1])
                            for line in httpx.get(metrics_url).text.splitlines()
-                           if line.startswith('parlons_commands_total{command="CastBallot"'))
-    assert decided == 4
+                           if line.startswith(f'parlons_commands_total{{command="{command}"'))
+    return decided

@@ -5,7 +5,9 @@ Who submits comes from the identity session (`identity_session.visitor`): a
 participant session, never the back-office admin. Every form carries a key
 (`cle`, a fresh UUIDv7 made when the form is shown) used as the contribution
 id: a double click or a resubmitted page targets the same stream, which the log
-refuses to create twice, and the participant is shown the first answer. CSRF is
+refuses to create twice, and the participant is shown the first answer. A
+questionnaire response's id is the participant's one for that questionnaire
+(ADR 0038); its form's key goes with it as the submission's key. CSRF is
 checked on every POST (`forms.checked_form`), and each form counts against its
 action's rate limit, as the JSON API's routes do (ADR 0045): beyond it, the
 French 429 page with `Retry-After`.
@@ -27,6 +29,7 @@ from services.core.errors import ConcurrencyConflict, DomainError, NotFound
 from services.core.ids import new_id
 from services.core.participants import ParticipantContext
 from services.deposit.commands import SubmitArgument, SubmitComment, SubmitProposal, SubmitResponse
+from services.deposit.ids import response_id
 from services.identity.queries import identity_level
 from services.store.port import Doc, ReadStore
 from services.web import views
@@ -140,7 +143,9 @@ async def answer(request: Request, web: WebDep, slug: str, qid: str) -> Response
     await web.providers.check_limit(request, "questionnaire")  # 429 page beyond it
     answers = deposit_answers.to_answers(qn["questions"], raw)
     who = await web.providers.with_territory(who)
-    error = await send_once(web, who, key, SubmitResponse(key, c["id"], qid, who, answers))
+    # one response per participant: its id is theirs, the form's key answers a resubmission
+    error = await send_once(web, who, key, SubmitResponse(
+        response_id(qid, who.participant_id), c["id"], qid, who, answers, request_key=key))
     if error is not None:
         return questionnaire_page(web, request, c, qn, raw, key, errors_for(error, ()),
                                   status=400, stepped=True)

@@ -1,0 +1,50 @@
+"""Ids of new contributions, derived from what names the submission rather than
+drawn per request (ADR 0038), so that every attempt of one submission names the
+same contribution: a retry through another HTTP front is keyed to the same
+partition of deposit.events and decided by the same replica, which finds the
+first attempt there.
+
+- A submission through the JSON API: from the participant and its
+  Idempotency-Key. When the key is a UUIDv7 (what a client is asked to send),
+  the id keeps its 48-bit time prefix, so ids still sort by creation time (lists
+  of a participant's contributions are keyed by id); other keys give a hash.
+- A questionnaire response: from the questionnaire and the participant, as the
+  response's stream: one response per participant, ever, so two different
+  answers of one person meet on one partition, where the second is refused.
+
+HTML forms carry a one-time token (`cle`, a UUIDv7 made when the form is shown)
+that is the proposal's, argument's or comment's id itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from services.core.ids import uuid7_shaped
+
+_TIME_BYTES = 6  # a UUIDv7's Unix milliseconds
+
+
+def submission_id(participant_id: str, request_key: str) -> str:
+    """The id of the contribution `participant_id` submits under `request_key`."""
+    raw = bytearray(hashlib.sha256(
+        f"contribution\n{participant_id}\n{request_key}".encode()).digest()[:16])
+    key = _uuid7(request_key)
+    if key is not None:
+        raw[:_TIME_BYTES] = key.bytes[:_TIME_BYTES]
+    return uuid7_shaped(bytes(raw))
+
+
+def response_id(questionnaire_id: str, participant_id: str) -> str:
+    """The id of `participant_id`'s response to `questionnaire_id` (there is one)."""
+    return uuid7_shaped(hashlib.sha256(
+        f"response\n{questionnaire_id}\n{participant_id}".encode()).digest())
+
+
+def _uuid7(text: str) -> uuid.UUID | None:
+    try:
+        value = uuid.UUID(text)
+    except ValueError:
+        return None
+    return value if value.version == 7 else None

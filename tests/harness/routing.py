@@ -1,0 +1,64 @@
+"""The distributed topology's command routing in one test process (ADR 0035,
+0038): replicas of a service serving its routed commands, and fronts sending
+them, each a container with its own Kafka log client (its own writer index, as
+separate processes would have), over the platform's broker and read store. A
+front's pages and JSON API answer through `front_client`."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+import httpx
+
+from harness.platform import Platform
+from services.runtime.app import create_app
+from services.runtime.bootstrap import Container, bootstrap
+from services.runtime.command_processes import front_commands, service_commands
+from services.runtime.settings import Settings
+
+
+def routed(p: Platform, timeout_s: float) -> Settings:
+    """The platform's settings with the Kafka command bus, short group sessions
+    (Tansu's joins take about half of one) and `timeout_s` for an answer."""
+    return p.container.settings.model_copy(update={
+        "command_bus": "kafka", "command_timeout_s": timeout_s,
+        "kafka_session_timeout_ms": 3000, "kafka_heartbeat_interval_ms": 500})
+
+
+@contextlib.asynccontextmanager
+async def distributed(p: Platform, fronts: int, replicas: int, *, service: str = "vote",
+                      timeout_s: float = 20.0) -> AsyncIterator[list[Container]]:
+    """`replicas` processes of `service` serving its routed commands, and `fronts`
+    containers sending them."""
+    settings = routed(p, timeout_s)
+    async with contextlib.AsyncExitStack() as stack:
+        for _ in range(replicas):
+            replica = await stack.enter_async_context(
+                bootstrap(settings, clock=p.clock, services=[service]))
+            await stack.enter_async_context(service_commands(replica, service))
+        built = []
+        for _ in range(fronts):
+            built.append(await stack.enter_async_context(front(p, timeout_s)))
+        yield built
+
+
+@contextlib.asynccontextmanager
+async def front(p: Platform, timeout_s: float) -> AsyncIterator[Container]:
+    """One front sending the routed commands, waiting `timeout_s` for each answer."""
+    async with bootstrap(routed(p, timeout_s), clock=p.clock) as container, \
+            front_commands(container):
+        yield container
+
+
+def front_client(p: Platform, front: Container, who: str) -> httpx.AsyncClient:
+    """A client of `front`'s own app (pages and JSON API) with `who`'s session."""
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(front),  # type: ignore[arg-type]
+                                      raise_app_exceptions=False),
+        base_url="https://parlons.test")
+    web = p.app.state.parlons_web  # type: ignore[attr-defined]
+    client.cookies.set(web.sessions.cookie, web.sessions.issue(who, kind="participant",
+                                                                level="email"),
+                       domain="parlons.test")
+    return client
