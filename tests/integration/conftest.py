@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from harness.platform import Platform, open_platform
-from harness.processes import Parlons
+from harness.processes import Parlons, stop_all
 
 
 @pytest.fixture
@@ -22,5 +22,4 @@ async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIter
 def processes() -> Iterator[list[Parlons]]:
     started: list[Parlons] = []
     yield started
-    for p in started:
-        p.stop()
+    stop_all(started)

@@ -9,9 +9,12 @@ key, one BallotCast per ballot stream, none unacknowledged and doubled),
 `parlons recount` finds no difference and `parlons verify` is clean once the
 projections have caught up.
 
-`make test` runs a bounded soak (SOAK_S seconds, kills every 4-8 s);
-`make test-kill-soak` runs a long one (PARLONS_TEST_SOAK_S=600, kills every
-5-20 s, as the issue asks)."""
+`make test` runs a bounded soak (SOAK_S seconds, kills every 4-8 s) of the
+embedded server and of the routed distributed topology (every process killed in
+turn); `make test-kill-soak` runs long ones (PARLONS_TEST_SOAK_S=600, kills every
+5-20 s, as the issue asks) and adds the distributed topology killed at random,
+which the bounded run leaves out to keep `make test` short: the routed soak kills
+the same kinds of process."""
 
 from __future__ import annotations
 
@@ -41,7 +44,7 @@ from services.web.security import Sessions
 
 pytestmark = pytest.mark.slow
 
-SOAK_S = float(os.environ.get("PARLONS_TEST_SOAK_S", "40"))
+SOAK_S = float(os.environ.get("PARLONS_TEST_SOAK_S", "30"))
 LONG = SOAK_S > 120
 KILL_EVERY_S = (5.0, 20.0) if LONG else (4.0, 8.0)
 WRITERS = 12  # half deposit, half vote
@@ -284,6 +287,7 @@ def test_embedded_server_killed_at_random_loses_and_doubles_nothing(
 
 
 @pytest.mark.kafka
+@pytest.mark.skipif(not LONG, reason="long soak only: make test-kill-soak")
 def test_distributed_front_and_workers_killed_at_random_lose_and_double_nothing(
         tmp_path: Path, topologies: list[Topology]) -> None:
     with Tansu() as broker:

@@ -27,6 +27,7 @@ from harness.processes import (
     Parlons,
     free_port,
     seed_vote,
+    stop_all,
     wait_until,
 )
 from tansu import Tansu
@@ -138,3 +139,4 @@ def test_each_service_process_opens_only_its_own_store_and_the_front_only_reads(
                     if f.endswith(".db") and owner_of(f) in SERVICES and mode != os.O_RDONLY}
         assert not writable, f"the front can write {sorted(writable)}"
         assert "read.db" not in held  # no shared file
+        stop_all(processes)  # while the broker is there: without it they wait to close
