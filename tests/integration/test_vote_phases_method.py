@@ -31,6 +31,7 @@ from services.core.errors import DomainError
 from services.core.participants import ParticipantContext
 from services.deposit.commands import SubmitProposal
 from services.vote.commands import CastBallot
+from services.vote.items import StorePublishedItems
 
 PARIS = ZoneInfo("Europe/Paris")
 IRRITANTS = ["Pistes coupées net", "Vols de vélos en gare", "Carrefours dangereux"]
@@ -132,8 +133,12 @@ async def deposit_and_vote(p: Platform, cid: str) -> None:
 
 
 async def _published(p: Platform, ids: list[str]) -> bool:
-    found = await p.container.store.get_many("public_state", "all", ids)
-    return len(found) == len(ids)
+    # As the vote handler sees them (the contributions and public state read models,
+    # which the deposit and moderation projections fill at their own pace).
+    items = StorePublishedItems(p.container.store)
+    seen = [await items.get(i) for i in ids]
+    return None not in seen and \
+        len(await p.container.store.get_many("public_state", "all", ids)) == len(ids)
 
 
 async def test_each_vote_phase_serves_its_items_and_results_keep_a_tab_each(
