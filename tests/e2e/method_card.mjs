@@ -22,12 +22,14 @@ const SOLUTIONS = ["Des potelets le long des trottoirs de la rue principale", "U
 const ANSWER = "Les potelets seront posés au printemps";
 const PARIS = { timezoneId: "Europe/Paris" };  // the phases form is in Paris time
 
-// The next whole minute (Paris time) as a datetime-local value: a phase re-dated to
-// end there closes within the minute, and the next one opens then.
-function nextMinute() {
-  const at = new Date(Math.ceil((Date.now() + 1000) / 60000) * 60000);
+// A few seconds from now (Paris time) as a datetime-local value with its seconds
+// (the phases form has `novalidate` and the server reads seconds): a phase re-dated
+// to end there closes a moment later and the next one opens then, so the journey
+// waits seconds, not up to a minute per switch (the form shows the seconds back).
+function soon(seconds = 3) {
+  const at = new Date(Math.ceil(Date.now() / 1000) * 1000 + seconds * 1000);
   const text = new Intl.DateTimeFormat("sv-SE", { timeZone: "Europe/Paris", year: "numeric", month: "2-digit",
-    day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false }).format(at);
+    day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false }).format(at);
   return { input: text.replace(" ", "T"), at };
 }
 
@@ -48,16 +50,17 @@ async function boxes(page, name, values) {
 async function savePhases(page) {
   await page.click("form[action$='/phases'] button[type=submit]");
   await page.waitForURL(/\/admin\/consultations\/[^/]+$/).catch(async (e) => {
-    console.log(`phases refused:\n${(await page.innerText("main")).slice(0, 1500)}`);
+    const values = await page.locator("input[type=datetime-local]").evaluateAll((is) => is.map((i) => `${i.name}=${i.value}`));
+    console.log(`phases refused (${values.join(" ")}):\n${(await page.innerText("main")).slice(0, 1500)}`);
     throw e;
   });
 }
 
-// The admin closes phase `row` at the next minute and opens phase `row + 1` then.
+// The admin closes phase `row` in a few seconds and opens phase `row + 1` then.
 async function moveOn(page, admin, row, what) {
   await page.goto(admin);
   await page.click("a:has-text('Phases')");
-  const { input, at } = nextMinute();
+  const { input, at } = soon();
   await page.fill(`[id='f-phases.${row}.ends_at']`, input);
   await page.fill(`[id='f-phases.${row + 1}.starts_at']`, input);
   await savePhases(page);

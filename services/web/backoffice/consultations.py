@@ -46,7 +46,10 @@ def parse_local(value: str, field: str) -> datetime:
 def to_local_input(iso: str | None) -> str:
     if not iso:
         return ""
-    return parse_iso(iso).astimezone(PARIS).strftime("%Y-%m-%dT%H:%M")
+    local = parse_iso(iso).astimezone(PARIS)
+    # Seconds only when there are some: saving the form again must not move a phase
+    # set to the second (an end by the CLI or API) back to its minute.
+    return local.strftime("%Y-%m-%dT%H:%M:%S" if local.second else "%Y-%m-%dT%H:%M")
 
 
 def _themes(raw: str) -> tuple[cc.ThemeSpec, ...]:
