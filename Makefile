@@ -19,8 +19,16 @@ install: $(STAMP)
 run: $(STAMP) assets  ## start the embedded platform with a demo consultation
 	$(BIN)/parlons serve --demo
 
+# The quick tests (in-process, tmp folders) on TEST_WORKERS processes, then the
+# process, broker and browser tests (marked slow or kafka) one at a time: they time
+# kills, restarts and page loads, and start many processes each (ADR 0076). Both
+# runs go to the end; the slowest tests are named so a CI log shows where time goes.
+TEST_WORKERS ?= 2
 test: $(STAMP) assets chromium  ## every test that needs no external server (Kafka runs on Tansu)
-	$(BIN)/pytest -q --durations=30  # the slowest tests named at the end: the suite must stay well under 20 min
+	@$(BIN)/pytest -q -n $(TEST_WORKERS) -m "not slow and not kafka" --durations=10; quick=$$?; \
+	$(BIN)/pytest -q -m "slow or kafka" --durations=25; slow=$$?; \
+	echo "make test: quick tests exit $$quick, slow tests exit $$slow"; \
+	test $$quick -eq 0 -a $$slow -eq 0
 
 test-fast: $(STAMP) assets
 	$(BIN)/pytest -q -m "not kafka and not slow"
