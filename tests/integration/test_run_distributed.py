@@ -23,7 +23,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from harness.processes import ROOT, free_port
+from harness.processes import ROOT, free_port, free_ports
 
 from services.web.security import Sessions
 
@@ -32,6 +32,8 @@ pytestmark = pytest.mark.slow
 # the front is ready once every worker has created its read store (ADR 0037): nine
 # processes importing at once on two shared cores
 START_S = 240.0
+
+METRICS_PORTS = 40  # one per worker process: every service, REPLICAS=2 of each
 
 
 class Topology:
@@ -81,13 +83,13 @@ def topologies() -> Iterator[list[Topology]]:
 def test_run_distributed_supervises_workers_and_rebuilds_an_older_search_index(
     tmp_path: Path, topologies: list[Topology],
 ) -> None:
-    http = free_port()
+    http = free_ports(1)
     env = {"PARLONS_KAFKA_PORT": str(free_port()), "PARLONS_HTTP_PORT": str(http),
            "PARLONS_DATA_DIR": str(tmp_path / "data"),
            "PARLONS_KAFKA_SESSION_TIMEOUT_MS": "3000",
            "PARLONS_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
            "PARLONS_WORKER_POLL_TIMEOUT": "0.2", "PARLONS_RESTART_PAUSE": "0.5",
-           "PARLONS_METRICS_PORT_BASE": str(free_port())}
+           "PARLONS_METRICS_PORT_BASE": str(free_ports(METRICS_PORTS))}
     url = f"http://127.0.0.1:{http}"
 
     def ready() -> bool:
@@ -155,14 +157,14 @@ def test_run_distributed_with_two_fronts_and_two_replicas_routes_ballots_and_dep
     worker processes of each service; a ballot sent to either front is decided by
     a vote replica (its metrics count it), and both fronts give the same answer;
     an argument sent to either is decided by a deposit replica."""
-    http = free_port()
+    http = free_ports(2)  # FRONTS=2: consecutive ports
     data = tmp_path / "data"
     env = {"PARLONS_KAFKA_PORT": str(free_port()), "PARLONS_HTTP_PORT": str(http),
            "PARLONS_DATA_DIR": str(data), "FRONTS": "2", "REPLICAS": "2",
            "PARLONS_KAFKA_SESSION_TIMEOUT_MS": "3000",
            "PARLONS_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
            "PARLONS_WORKER_POLL_TIMEOUT": "0.2", "PARLONS_RESTART_PAUSE": "0.5",
-           "PARLONS_METRICS_PORT_BASE": str(free_port())}
+           "PARLONS_METRICS_PORT_BASE": str(free_ports(METRICS_PORTS))}
     fronts = [f"http://127.0.0.1:{http}", f"http://127.0.0.1:{http + 1}"]
     topology = Topology(env, tmp_path / "run.log", stop_s=3 * START_S)  # 19 stopping
     topologies.append(topology)
