@@ -7,7 +7,7 @@ requests it served itself."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +15,12 @@ import httpx
 import pytest
 from harness.consultations import open_consultation
 from harness.forms import csrf_header
+from harness.lean_routes import Send, answer
 from harness.platform import Platform, open_platform, participant, session_client
 
 from services.deposit import api_submit
 from services.deposit.api_submit import LeanProposalRoute
 
-Send = Callable[[httpx.AsyncClient, dict[str, str]], Awaitable[httpx.Response]]
 PROPOSAL = {"title": "Des pistes cyclables", "body": "Partout, et sûres pour les enfants."}
 
 
@@ -77,22 +77,6 @@ def comparable(r: httpx.Response) -> tuple[int, Any, str | None]:
     return r.status_code, body, location
 
 
-async def answer(p: Platform, name: str, send: Send, lean: bool) -> tuple[int, Any, str | None]:
-    app: Any = p.app
-    routes = app.router.routes
-    lean_route = next(r for r in routes if isinstance(r, LeanProposalRoute))
-    if not lean:
-        routes.remove(lean_route)
-    try:
-        slug = "".join(c for c in name if c.isalpha())
-        who = await participant(p, f"{slug}{'Lean' if lean else 'Usual'}")
-        async with session_client(p, who) as client:
-            return comparable(await send(client, await csrf_header(client)))
-    finally:
-        if not lean:
-            routes.insert(0, lean_route)
-
-
 @pytest.mark.parametrize(("name", "send", "served"), CASES, ids=[c[0] for c in CASES])
 async def test_the_lean_route_answers_like_the_fastapi_route(
         platform: Platform, monkeypatch: pytest.MonkeyPatch,
@@ -106,9 +90,9 @@ async def test_the_lean_route_answers_like_the_fastapi_route(
         await counted(request, action)
     monkeypatch.setattr(api_submit, "limit_action", counting)
 
-    lean = await answer(platform, name, send, lean=True)
+    lean = await answer(platform, LeanProposalRoute, name, send, True, comparable)
     assert bool(calls) == served, calls
-    usual = await answer(platform, name, send, lean=False)
+    usual = await answer(platform, LeanProposalRoute, name, send, False, comparable)
     assert lean == usual
     assert lean[0] == (201 if name == "recorded" else lean[0])
     if name != "recorded":

@@ -6,7 +6,7 @@ lean route's rate-limit call shows which requests it served itself."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +14,11 @@ import httpx
 import pytest
 from harness.consultations import AGREE, open_vote
 from harness.forms import csrf_header
+from harness.lean_routes import Send, answer
 from harness.platform import Platform, open_platform, participant, session_client
 
 from services.vote import api_cast
 from services.vote.api_cast import LeanBallotRoute
-
-Send = Callable[[httpx.AsyncClient, dict[str, str]], Awaitable[httpx.Response]]
 
 
 @pytest.fixture
@@ -72,22 +71,6 @@ def comparable(r: httpx.Response) -> tuple[int, Any, str | None]:
     return r.status_code, body, r.headers.get("retry-after")
 
 
-async def answer(p: Platform, name: str, send: Send, lean: bool) -> tuple[int, Any, str | None]:
-    app: Any = p.app
-    routes = app.router.routes
-    lean_route = next(r for r in routes if isinstance(r, LeanBallotRoute))
-    if not lean:
-        routes.remove(lean_route)
-    try:
-        slug = "".join(c for c in name if c.isalpha())
-        who = await participant(p, f"{slug}{'Lean' if lean else 'Usual'}")
-        async with session_client(p, who) as client:
-            return comparable(await send(client, await csrf_header(client)))
-    finally:
-        if not lean:
-            routes.insert(0, lean_route)
-
-
 @pytest.mark.parametrize(("name", "send", "served"), CASES, ids=[c[0] for c in CASES])
 async def test_the_lean_route_answers_like_the_fastapi_route(
         platform: Platform, monkeypatch: pytest.MonkeyPatch,
@@ -101,9 +84,9 @@ async def test_the_lean_route_answers_like_the_fastapi_route(
         await counted(request, action)
     monkeypatch.setattr(api_cast, "limit_action", counting)
 
-    lean = await answer(platform, name, send, lean=True)
+    lean = await answer(platform, LeanBallotRoute, name, send, True, comparable)
     assert bool(calls) == served, calls
-    usual = await answer(platform, name, send, lean=False)
+    usual = await answer(platform, LeanBallotRoute, name, send, False, comparable)
     assert lean == usual
     assert lean[0] == (200 if name == "recorded" else lean[0])
     if name != "recorded":
