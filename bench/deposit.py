@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT / "tests" / "unit"))
 from moderation.corpus import mixed  # noqa: E402
 
 from bench.api_sessions import ENV, participant_headers  # noqa: E402
-from bench.servers import free_port, start, stop  # noqa: E402
+from bench.servers import free_port, start, stop, timed_load  # noqa: E402
 from services.core.clock import SystemClock  # noqa: E402
 from services.core.envelope import Actor, Envelope  # noqa: E402
 from services.eventlog.memory import MemoryEventLog  # noqa: E402
@@ -108,35 +108,19 @@ def serve_baseline(port: int, db: str, workers: int) -> None:
 async def load(url: str, consultation: str, seconds: float, connections: int,
                run: str) -> tuple[float, float, int]:
     """(proposals/s, p99 seconds, count) over `seconds` after a 1 s warm-up."""
-    latencies: list[float] = []
-    done = 0
-    t0 = time.perf_counter()
-    warm, stop_at = t0 + 1.0, t0 + 1.0 + seconds
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections)) as s:
 
-        async def client(n: int) -> None:
-            nonlocal done
-            i = 0
-            while (now := time.perf_counter()) < stop_at:
-                i += 1
-                author = f"{run}-a{n}-{i}"  # every proposal another participant's
-                async with s.post(f"{url}/api/consultations/{consultation}/proposals",
-                                  json={"title": f"Proposition {n}-{i}", "body": BODY},
-                                  headers={**participant_headers(author),
-                                           "X-Participant-Id": author,
-                                           "Idempotency-Key": f"k-{author}"}) as r:
-                    await r.read()
-                    if r.status != 201:
-                        raise SystemExit(f"unexpected {r.status}: {await r.text()}")
-                end = time.perf_counter()
-                if now >= warm:
-                    latencies.append(end - now)
-                    done += 1
+    async def proposal(s: aiohttp.ClientSession, n: int, i: int) -> None:
+        author = f"{run}-a{n}-{i}"  # every proposal another participant's
+        async with s.post(f"{url}/api/consultations/{consultation}/proposals",
+                          json={"title": f"Proposition {n}-{i}", "body": BODY},
+                          headers={**participant_headers(author),
+                                   "X-Participant-Id": author,
+                                   "Idempotency-Key": f"k-{author}"}) as r:
+            await r.read()
+            if r.status != 201:
+                raise SystemExit(f"unexpected {r.status}: {await r.text()}")
 
-        await asyncio.gather(*(client(n) for n in range(connections)))
-    latencies.sort()
-    p99 = latencies[int(len(latencies) * 0.99) - 1] if latencies else float("nan")
-    return done / seconds, p99, done
+    return await timed_load(seconds, connections, proposal)
 
 
 def moderation_rate() -> tuple[float, int]:

@@ -1,16 +1,21 @@
 """The servers a benchmark measures, each in its own process: a free port, start
 and wait until its readiness URL answers 200 (ready, not only listening: with
-`--workers` the supervisor binds first), stop (SIGTERM, then SIGKILL)."""
+`--workers` the supervisor binds first), stop (SIGTERM, then SIGKILL); and the
+timed load the write benchmarks put on them."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+
+import aiohttp
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT_S = 60.0
@@ -50,3 +55,32 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+async def timed_load(seconds: float, connections: int,
+                     request: Callable[[aiohttp.ClientSession, int, int], Awaitable[None]]
+                     ) -> tuple[float, float, int]:
+    """(requests/s, p99 seconds, count) over `seconds` after a 1 s warm-up:
+    `connections` clients, each awaiting `request(session, client, i)` for its i-th
+    request (from 1) in turn until the time is up."""
+    latencies: list[float] = []
+    done = 0
+    t0 = time.perf_counter()
+    warm, stop_at = t0 + 1.0, t0 + 1.0 + seconds
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections)) as s:
+
+        async def client(n: int) -> None:
+            nonlocal done
+            i = 0
+            while (now := time.perf_counter()) < stop_at:
+                i += 1
+                await request(s, n, i)
+                end = time.perf_counter()
+                if now >= warm:
+                    latencies.append(end - now)
+                    done += 1
+
+        await asyncio.gather(*(client(n) for n in range(connections)))
+    latencies.sort()
+    p99 = latencies[int(len(latencies) * 0.99) - 1] if latencies else float("nan")
+    return done / seconds, p99, done

@@ -37,7 +37,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import aiohttp
@@ -48,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from bench.api_sessions import ENV, participant_headers  # noqa: E402  (needs ROOT on the path)
-from bench.servers import free_port, start, stop  # noqa: E402
+from bench.servers import free_port, start, stop, timed_load  # noqa: E402
 
 ITEMS = 200
 
@@ -132,37 +131,20 @@ def start_on_port(args: list[str], env: dict[str, str],
 async def load(url: str, items: list[str], seconds: float, connections: int,
                run: str) -> tuple[float, float, int]:
     """(ballots/s, p99 seconds, count) over `seconds` after a 1 s warm-up."""
-    latencies: list[float] = []
-    done = 0
-    t0 = time.perf_counter()
-    warm, stop_at = t0 + 1.0, t0 + 1.0 + seconds
-    connector = aiohttp.TCPConnector(limit=connections)
-    async with aiohttp.ClientSession(connector=connector) as session:
 
-        async def client(n: int) -> None:
-            nonlocal done
-            i = 0
-            while (now := time.perf_counter()) < stop_at:
-                i += 1
-                item = items[(n * 7 + i) % len(items)]
-                voter = f"{run}-v{n}-{i}"  # distinct pairs: every request is a new ballot
-                async with session.post(
-                        f"{url}/api/items/{item}/ballot",
-                        json={"kind": "agree", "choice": "agree" if i % 3 else "disagree"},
-                        headers={**participant_headers(voter), "X-Participant-Id": voter,
-                                 "Idempotency-Key": f"{item}-{voter}"}) as r:
-                    await r.read()
-                    if r.status != 200:
-                        raise SystemExit(f"unexpected {r.status}: {await r.text()}")
-                end = time.perf_counter()
-                if now >= warm:
-                    latencies.append(end - now)
-                    done += 1
+    async def ballot(session: aiohttp.ClientSession, n: int, i: int) -> None:
+        item = items[(n * 7 + i) % len(items)]
+        voter = f"{run}-v{n}-{i}"  # distinct pairs: every request is a new ballot
+        async with session.post(
+                f"{url}/api/items/{item}/ballot",
+                json={"kind": "agree", "choice": "agree" if i % 3 else "disagree"},
+                headers={**participant_headers(voter), "X-Participant-Id": voter,
+                         "Idempotency-Key": f"{item}-{voter}"}) as r:
+            await r.read()
+            if r.status != 200:
+                raise SystemExit(f"unexpected {r.status}: {await r.text()}")
 
-        await asyncio.gather(*(client(n) for n in range(connections)))
-    latencies.sort()
-    p99 = latencies[int(len(latencies) * 0.99) - 1] if latencies else float("nan")
-    return done / seconds, p99, done
+    return await timed_load(seconds, connections, ballot)
 
 
 def main() -> None:
