@@ -4,6 +4,7 @@ only when chosen, so a process loads no driver it does not use."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
@@ -204,8 +205,9 @@ def search_index(settings: Settings) -> SearchIndex:
 
 
 def identity_ports(settings: Settings, clock: Clock) -> IdentityPorts:
-    """The vault, token ledger and outbox (in memory for a throwaway platform,
-    else SQLite in <data_dir>/identity.db) and the mailer (outbox or SMTP)."""
+    """The vault, token ledger and outbox (in memory for a throwaway platform; in
+    the identity service's Cassandra keyspace with the Cassandra read store, ADR
+    0077; else SQLite in <data_dir>/identity.db) and the mailer (outbox or SMTP)."""
     from services.identity.mailer import OutboxMailer, SmtpMailer
     from services.identity.ports import Mailer, OutboxStore, TokenLedger
     from services.identity.service import build_ports
@@ -223,6 +225,18 @@ def identity_ports(settings: Settings, clock: Clock) -> IdentityPorts:
         from services.identity.memory import MemoryOutbox, MemoryTokenLedger, MemoryVault
 
         vault, ledger, outbox = MemoryVault(secret), MemoryTokenLedger(), MemoryOutbox()
+    elif settings.read_store == "cassandra":
+        from services.identity.cassandra import (
+            CassandraOutbox,
+            CassandraTokenLedger,
+            CassandraVault,
+            IdentityCql,
+        )
+
+        cql = IdentityCql(dataclasses.replace(cassandra_config(settings),
+                                              keyspace=settings.cassandra_identity_keyspace))
+        vault, ledger, outbox = CassandraVault(cql, secret), CassandraTokenLedger(cql), \
+            CassandraOutbox(cql)
     else:
         from services.identity.sqlite import (
             IdentityDb,
