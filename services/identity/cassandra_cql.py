@@ -41,6 +41,8 @@ SCHEMA = (
     " PRIMARY KEY (person_id, day, created_at, message_id))" + _PERSONAL,
     "CREATE TABLE IF NOT EXISTS identity_outbox_days (shard int, day text,"
     " PRIMARY KEY (shard, day)) WITH CLUSTERING ORDER BY (day DESC)",
+    # rate limits: one GCRA arrival time per key, expiring once it has passed
+    "CREATE TABLE IF NOT EXISTS identity_rate_tat (key text PRIMARY KEY, tat double)",
 )
 
 STATEMENTS: dict[str, str] = {
@@ -83,6 +85,10 @@ STATEMENTS: dict[str, str] = {
                       " AND created_at = ? AND message_id = ?",
     "outbox_of_drop_person": "DELETE FROM identity_outbox_of WHERE person_id = ?",
     "outbox_day_drop": "DELETE FROM identity_outbox_days WHERE shard = 0 AND day = ?",
+    "tat_get": "SELECT tat FROM identity_rate_tat WHERE key = ?",
+    "tat_new": "INSERT INTO identity_rate_tat (key, tat) VALUES (?, ?) IF NOT EXISTS USING TTL ?",
+    "tat_move": "UPDATE identity_rate_tat USING TTL ? SET tat = ? WHERE key = ? IF tat = ?",
+    "tat_drop": "DELETE FROM identity_rate_tat WHERE key = ? IF tat = ?",
 }
 
 # A retried consumption after a timeout would find its own first write and answer

@@ -183,6 +183,31 @@ class FakeIdentityCql:
         self._drop("outbox_days", lambda k: k == day)
         return []
 
+    def _tat_get(self, key: str) -> list[Row]:
+        row = self._get("tat", key)
+        return [(row["tat"],)] if row else []
+
+    def _tat_new(self, key: str, tat: float, ttl: int) -> list[Row]:
+        row = self._get("tat", key)
+        if row:
+            return [(False, key, row["tat"])]
+        self._put("tat", key, {"tat": tat}, ttl)
+        return [(True,)]
+
+    def _tat_move(self, ttl: int, tat: float, key: str, expected: float) -> list[Row]:
+        row = self._get("tat", key)
+        if not row or row["tat"] != expected:
+            return [(False, row["tat"] if row else None)]
+        self._put("tat", key, {"tat": tat}, ttl)
+        return [(True,)]
+
+    def _tat_drop(self, key: str, expected: float) -> list[Row]:
+        row = self._get("tat", key)
+        if not row or row["tat"] != expected:
+            return [(False, row["tat"] if row else None)]
+        self._drop("tat", lambda k: k == key)
+        return [(True,)]
+
 
 def _ms(at: datetime) -> datetime:
     """A Cassandra timestamp: milliseconds, read back naive in UTC."""

@@ -17,6 +17,7 @@ from services.identity.cassandra import (
     CassandraVault,
     IdentityCql,
 )
+from services.identity.ratelimit_cassandra import CassandraRateLimiter
 from services.identity.vault import LookupTaken
 
 
@@ -85,12 +86,13 @@ def test_with_the_cassandra_read_store_identity_keeps_nothing_on_local_disk(
 
     for name, value in {"READ_STORE": "cassandra", "CASSANDRA_CONTACT_POINTS": "c1",
                         "CASSANDRA_KEYSPACE": "consultations", "DATA_DIR": str(tmp_path),
-                        "IDENTITY_SECRET": "s", "RATE_LIMIT_STORE": "memory"}.items():
+                        "IDENTITY_SECRET": "s"}.items():
         monkeypatch.setenv(f"PARLONS_{name}", value)
     ports = adapters.identity_ports(Settings(), SystemClock())  # built, not connected
     assert isinstance(ports.vault, CassandraVault)
     assert isinstance(ports.ledger, CassandraTokenLedger)
     assert isinstance(ports.outbox, CassandraOutbox)
+    assert isinstance(ports.limiter, CassandraRateLimiter)  # the sum over every front
     assert ports.vault._db.config is not None
     assert ports.vault._db.config.keyspace == "parlons_identity"
     assert list(tmp_path.iterdir()) == []  # no identity.db
