@@ -10,6 +10,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.identity.cassandra import (
+    CassandraOutbox,
+    CassandraTokenLedger,
+    CassandraVault,
+    IdentityCql,
+)
 from services.identity.ports import OutboxMessage, OutboxStore, TokenLedger
 from services.identity.vault import LookupTaken, Vault
 
@@ -146,3 +152,19 @@ class OutboxContract(ABC):
         await outbox.add(OutboxMessage(f"{p}-new", p, now - timedelta(hours=1), b"\0s"))
         assert await outbox.purge(now - timedelta(days=30)) >= 2
         assert await self.mine(outbox, p) == [f"{p}-new"]
+
+
+class OnCassandra(VaultContract, TokenLedgerContract, OutboxContract):
+    """The three contracts on the Cassandra adapters over `self.db`, an IdentityCql
+    the subclass's fixture opens (a fake session or a real server)."""
+
+    db: IdentityCql
+
+    async def make_vault(self) -> Vault:
+        return CassandraVault(self.db, SECRET)
+
+    async def make_ledger(self) -> TokenLedger:
+        return CassandraTokenLedger(self.db)
+
+    async def make_outbox(self) -> OutboxStore:
+        return CassandraOutbox(self.db)

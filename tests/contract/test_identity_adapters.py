@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 from harness.identity_cassandra_fake import FakeIdentityCql
-from identity_contract import SECRET, OutboxContract, TokenLedgerContract, VaultContract
-
-from services.identity.cassandra import (
-    CassandraOutbox,
-    CassandraTokenLedger,
-    CassandraVault,
-    IdentityCql,
+from identity_contract import (
+    SECRET,
+    OnCassandra,
+    OutboxContract,
+    TokenLedgerContract,
+    VaultContract,
 )
+
+from services.identity.cassandra import IdentityCql
 from services.identity.memory import MemoryOutbox, MemoryTokenLedger, MemoryVault
 from services.identity.ports import OutboxStore, TokenLedger
 from services.identity.sqlite import IdentityDb, SqliteOutbox, SqliteTokenLedger, SqliteVault
@@ -49,17 +50,8 @@ class TestSqlite(VaultContract, TokenLedgerContract, OutboxContract):
         return SqliteOutbox(self.db)
 
 
-class TestCassandraOnAFakeSession(VaultContract, TokenLedgerContract, OutboxContract):
+class TestCassandraOnAFakeSession(OnCassandra):
     @pytest.fixture(autouse=True)
     def _db(self) -> None:
         self.fake = FakeIdentityCql()
         self.db = IdentityCql(cql=self.fake, now=lambda: self.fake.now)
-
-    async def make_vault(self) -> Vault:
-        return CassandraVault(self.db, SECRET)
-
-    async def make_ledger(self) -> TokenLedger:
-        return CassandraTokenLedger(self.db)
-
-    async def make_outbox(self) -> OutboxStore:
-        return CassandraOutbox(self.db)

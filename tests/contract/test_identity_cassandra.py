@@ -12,37 +12,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from identity_contract import SECRET, OutboxContract, TokenLedgerContract, VaultContract
+from identity_contract import OnCassandra
 from test_store_cassandra import CONTACT_POINTS, config
-
-from services.identity.ports import OutboxStore, TokenLedger
-from services.identity.vault import Vault
 
 pytestmark = pytest.mark.skipif(
     not CONTACT_POINTS,
     reason="CASSANDRA_CONTACT_POINTS is not set: the Cassandra identity contract run is skipped")
 
 
-class TestCassandraIdentity(VaultContract, TokenLedgerContract, OutboxContract):
+class TestCassandraIdentity(OnCassandra):
     @pytest.fixture(autouse=True)
     def _session(self) -> Iterator[None]:
         from services.identity.cassandra import IdentityCql
+
         # connected at the first statement, on the test's own event loop
         self.db = IdentityCql(config())  # type: ignore[arg-type]
         yield
         self.db.shutdown()
-
-    async def make_vault(self) -> Vault:
-        from services.identity.cassandra import CassandraVault
-
-        return CassandraVault(self.db, SECRET)
-
-    async def make_ledger(self) -> TokenLedger:
-        from services.identity.cassandra import CassandraTokenLedger
-
-        return CassandraTokenLedger(self.db)
-
-    async def make_outbox(self) -> OutboxStore:
-        from services.identity.cassandra import CassandraOutbox
-
-        return CassandraOutbox(self.db)
