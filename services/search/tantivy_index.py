@@ -46,7 +46,13 @@ RANDOM_CANDIDATES = 100_000  # `sort=random` shuffles at most this many matches 
 # The indexing memory shared by the writer's threads: a segment is flushed when it is
 # full, so a small heap cuts a bulk load into many small segments to merge again.
 WRITER_HEAP = 256_000_000
-WRITER_THREADS = 2
+# One indexing thread: it keeps up with the Python thread that builds the documents
+# (about 7 us of indexing a document against 14 us of building and handing it over),
+# and each thread makes its own segments: with two, a bulk load of 1,000,000 (a commit
+# every 200,000) ended with at least ten segments and a merge of them (15 s of wall
+# time at a load average of 20-35); with one, five segments and no merge (ADR 0073,
+# amended).
+WRITER_THREADS = 1
 BULK_COMMIT_DOCS = 200_000  # bounds what a rebuild holds uncommitted (and `_pending`)
 RELOAD_EVERY = 0.2  # seconds: how stale a reading process's view may be
 # The binding raises ValueError for everything; these words in its message mean the
