@@ -39,10 +39,10 @@ class ServiceSpec:
     # The commands a distributed front sends to this service's replicas (ADR 0035,
     # 0038), each with its partition key: the key of the events its handler writes.
     routed: Mapping[type, Callable[[Any], str]] = field(default_factory=dict)
-    # Whether those handlers read streams that other partitions' owners write (the
-    # proposal an argument answers): the replica then reads its event topic up to
-    # its end before each batch of commands.
-    routed_reads_others: bool = False
+    # For a routed command whose handler reads streams that other writers append
+    # (the proposal an argument answers, written by another deposit replica): the
+    # event topics its replica reads up to their end before a batch holding it.
+    routed_reads: Mapping[type, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _consultation() -> ServiceSpec:
@@ -77,7 +77,8 @@ def _deposit() -> ServiceSpec:
 
     return ServiceSpec(name="deposit", projections=service.PROJECTIONS,
                        handlers=service.HANDLERS, router=api.router, routed=service.ROUTED,
-                       routed_reads_others=True, hot_routes=(api_submit.LeanProposalRoute(),))
+                       routed_reads=service.ROUTED_READS,
+                       hot_routes=(api_submit.LeanProposalRoute(),))
 
 
 def _moderation() -> ServiceSpec:
@@ -85,7 +86,8 @@ def _moderation() -> ServiceSpec:
 
     return ServiceSpec(name="moderation", projections=service.PROJECTIONS,
                        processes=service.PROCESSES, handlers=service.HANDLERS,
-                       router=api.router)
+                       router=api.router, routed=service.ROUTED,
+                       routed_reads=service.ROUTED_READS)
 
 
 def _vote() -> ServiceSpec:
@@ -93,7 +95,8 @@ def _vote() -> ServiceSpec:
 
     return ServiceSpec(name="vote", projections=service.PROJECTIONS, handlers=service.HANDLERS,
                        ports=service.ports, router=api.router,
-                       hot_routes=(api_cast.LeanBallotRoute(),), routed=service.ROUTED)
+                       hot_routes=(api_cast.LeanBallotRoute(),), routed=service.ROUTED,
+                       routed_reads=service.ROUTED_READS)
 
 
 def _search() -> ServiceSpec:
