@@ -1,13 +1,15 @@
-"""The remaining vote commands and moderation's go to the replica owning their
-partition (issue #16 item 1, ADR 0078): two HTTP fronts, each with its own Kafka
-log client (its own writer index, as two processes), one vote replica and one
-moderation replica, on a private Tansu broker:
+"""The remaining vote commands, moderation's and consultation's go to the replica
+owning their partition (issue #16 item 1, ADR 0078): two HTTP fronts, each with
+its own Kafka log client (its own writer index, as two processes), one vote, one
+moderation and one consultation replica, on a private Tansu broker:
 
 - a ranking sent at once through both fronts with one Idempotency-Key: both
   answer, the log holds one `RankingCast`, the participant's ranking is shown;
 - a moderator's claim and decision through the routed bus hide the proposal;
 - the phase's results frozen through one front, then again through the other:
-  one `ResultsFrozen`, holding the ranking, the second answered "already_frozen"."""
+  one `ResultsFrozen`, holding the ranking, the second answered "already_frozen";
+- one consultation created at once through both fronts under one id: both
+  answer its id, the log holds one `ConsultationCreated`; an article beside it."""
 
 from __future__ import annotations
 
@@ -27,6 +29,8 @@ from harness.routing import distributed, front_client
 from prometheus_client.parser import text_string_to_metric_families
 from tansu import Tansu
 
+from services.consultation.commands import CreateConsultation
+from services.consultation.content_commands import WriteArticle
 from services.core.errors import CommandTimedOut, DomainError, NotFound
 from services.core.participants import ModeratorContext
 from services.core.schema_registry import SchemaRegistry
@@ -41,6 +45,7 @@ pytestmark = pytest.mark.kafka
 JOIN_S = 30.0  # two groups joining on Tansu
 TIMEOUT_S = 10.0
 MODO = ModeratorContext("p-modo-2")
+CREATE = CreateConsultation("c-parcs", "Des parcs pour tous", "parcs")
 
 
 @pytest.fixture
@@ -92,7 +97,7 @@ async def test_rankings_freezes_and_moderation_are_decided_by_their_replicas(
     await open_vote(p)
     aude = await participant(p, "Aude")
     replicas: list[Container] = []
-    async with distributed(p, fronts=2, replicas=1, service=("vote", "moderation"),
+    async with distributed(p, fronts=2, replicas=1, service=("vote", "moderation", "consultation"),
                            timeout_s=TIMEOUT_S, serving=replicas) as fronts:
         await until(lambda: answered(fronts[0]), timeout=JOIN_S)
         one, two = (front_client(p, f, aude) for f in fronts)
@@ -115,11 +120,23 @@ async def test_rankings_freezes_and_moderation_are_decided_by_their_replicas(
             first = await fronts[0].handle(FreezeResults(VOTE_CID, "vote"), SYSTEM)
             again = await fronts[1].handle(FreezeResults(VOTE_CID, "vote"), SYSTEM)
             assert first["status"] == "frozen" and again == {"status": "already_frozen"}
-        voting, moderating = replicas
+
+            # one creation (one id, from its request's key) sent at once through both
+            created = await asyncio.gather(*(f.handle(CREATE, SYSTEM) for f in fronts))
+            assert created == ["c-parcs", "c-parcs"]
+            await fronts[1].handle(WriteArticle("a-parcs", "c-parcs", "Le contexte",
+                                                "Des **parcs**."), SYSTEM)
+        voting, moderating, organising = replicas
         assert decided(voting, "CastRanking") == 2 and decided(voting, "FreezeResults") == 2
         assert decided(moderating, "ClaimItem") == 1 and decided(moderating, "Decide") == 1
+        assert decided(organising, "CreateConsultation") == 2
+        assert decided(organising, "WriteArticle") == 1
     counted = await in_the_log(p)
     assert (counted["vote.RankingCast"], counted["vote.ResultsFrozen"]) == (1, 1)
     [frozen] = [rec.event async for rec in read_all(p.container.log, "vote.events")
                 if rec.event.type == "vote.ResultsFrozen"]
     assert frozen.data["rankings"]["ballots"] == 1, frozen.data["rankings"]
+    made = Counter([rec.event.type async for rec in read_all(p.container.log,
+                                                              "consultation.events")
+                    if rec.event.stream in ("consultation-c-parcs", "article-a-parcs")])
+    assert made == {"consultation.ConsultationCreated": 1, "consultation.ArticleWritten": 1}
