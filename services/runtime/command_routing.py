@@ -64,15 +64,16 @@ class Route:
 def routes(services: Iterable[str] | None = None) -> dict[type, Route]:
     """The routed commands of `services` (default: all), as each service declares
     them (`ServiceSpec.routed`): sent to `<service>.commands`, keyed as the events
-    they write in `<service>.events`. Built lazily: a process loads only what it
-    hosts."""
+    they write in `<service>.events` (or the service's `events_topic`). Built
+    lazily: a process loads only what it hosts."""
     from services.runtime.services import SERVICES
 
     table: dict[type, Route] = {}
     for name in services if services is not None else SERVICES:
         spec = SERVICES[name]()
+        events = spec.events_topic or f"{name}.events"
         for kind, key in spec.routed.items():
-            table[kind] = Route(name, f"{name}.commands", f"{name}.events", key,
+            table[kind] = Route(name, f"{name}.commands", events, key,
                                 tuple(spec.routed_reads.get(kind, ())))
     return table
 

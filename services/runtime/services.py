@@ -43,6 +43,10 @@ class ServiceSpec:
     # (the proposal an argument answers, written by another deposit replica): the
     # event topics its replica reads up to their end before a batch holding it.
     routed_reads: Mapping[type, tuple[str, ...]] = field(default_factory=dict)
+    # The event topic its handlers write, when not `<name>.events` (the two
+    # deployable parts of synthesis both write synthesis.events); its routed commands
+    # travel on `<name>.commands`, co-partitioned with it.
+    events_topic: str = ""
 
 
 def _consultation() -> ServiceSpec:
@@ -115,14 +119,17 @@ def _synthesis_stats() -> ServiceSpec:
     from services.synthesis.stats import api
 
     return ServiceSpec(name="synthesis_stats", projections=service.STATS_PROJECTIONS,
-                       handlers=service.STATS_HANDLERS, router=api.router)
+                       handlers=service.STATS_HANDLERS, router=api.router,
+                       events_topic="synthesis.events", routed=service.STATS_ROUTED)
 
 
 def _synthesis_themes() -> ServiceSpec:
     from services.synthesis import service
 
     return ServiceSpec(name="synthesis_themes", projections=service.THEMES_PROJECTIONS,
-                       processes=service.THEMES_PROCESSES, handlers=service.THEMES_HANDLERS)
+                       processes=service.THEMES_PROCESSES, handlers=service.THEMES_HANDLERS,
+                       events_topic="synthesis.events", routed=service.THEMES_ROUTED,
+                       routed_reads=service.THEMES_ROUTED_READS)
 
 
 SERVICES: dict[str, Callable[[], ServiceSpec]] = {

@@ -1,20 +1,22 @@
 """The remaining vote commands, moderation's and consultation's go to the replica
 owning their partition (issue #16 item 1, ADR 0078): two HTTP fronts, each with
 its own Kafka log client (its own writer index, as two processes), one vote, one
-moderation and one consultation replica, on a private Tansu broker:
+moderation, one consultation and one synthesis_stats replica, on a private Tansu
+broker:
 
 - a ranking sent at once through both fronts with one Idempotency-Key: both
-  answer, the log holds one `RankingCast`, the participant's ranking is shown;
+  answer, the log holds one `RankingCast`;
 - a moderator's claim and decision through the routed bus hide the proposal;
 - the phase's results frozen through one front, then again through the other:
   one `ResultsFrozen`, holding the ranking, the second answered "already_frozen";
 - one consultation created at once through both fronts under one id: both
-  answer its id, the log holds one `ConsultationCreated`; an article beside it."""
+  answer its id, the log holds one `ConsultationCreated`; an article beside it;
+- the open-data setting sent through each front in turn: versions 1 and 2 of
+  its stream (decided by one writer)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -29,7 +31,7 @@ from harness.routing import distributed, front_client
 from prometheus_client.parser import text_string_to_metric_families
 from tansu import Tansu
 
-from services.consultation.commands import CreateConsultation
+from services.consultation.commands import CreateConsultation, PublishConsultation
 from services.consultation.content_commands import WriteArticle
 from services.core.errors import CommandTimedOut, DomainError, NotFound
 from services.core.participants import ModeratorContext
@@ -38,6 +40,7 @@ from services.eventlog.kafka import provision_topics
 from services.eventlog.port import read_all
 from services.moderation.commands import ClaimItem, Decide
 from services.runtime.bootstrap import Container
+from services.synthesis.opendata.settings import SetOpenDataPublication
 from services.vote.commands import FreezeResults
 
 pytestmark = pytest.mark.kafka
@@ -58,17 +61,22 @@ async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIter
             yield p
 
 
+PROBES = (FreezeResults(VOTE_CID, "no-such-phase"), ClaimItem("no-such-item", MODO),
+          PublishConsultation("no-such-consultation"),
+          SetOpenDataPublication("no-such-consultation", daily=True))
+
+
 async def answered(front: Container) -> bool:
-    """Whether the vote and moderation replicas answer yet (their groups join)."""
-    with contextlib.suppress(CommandTimedOut):
+    """Whether every replica answers yet (their groups are joining at first): each
+    refuses a command on what does not exist."""
+    for probe in PROBES:
         try:
-            await front.handle(FreezeResults(VOTE_CID, "no-such-phase"), SYSTEM)
-        except DomainError:
-            try:
-                await front.handle(ClaimItem("no-such-item", MODO), SYSTEM)
-            except (NotFound, DomainError):
-                return True
-    return False
+            await front.handle(probe, SYSTEM)
+        except CommandTimedOut:
+            return False
+        except (DomainError, NotFound):
+            continue
+    return True
 
 
 async def rank(client: httpx.AsyncClient, key: str, *items: str) -> httpx.Response:
@@ -97,7 +105,8 @@ async def test_rankings_freezes_and_moderation_are_decided_by_their_replicas(
     await open_vote(p)
     aude = await participant(p, "Aude")
     replicas: list[Container] = []
-    async with distributed(p, fronts=2, replicas=1, service=("vote", "moderation", "consultation"),
+    async with distributed(p, fronts=2, replicas=1, service=("vote", "moderation", "consultation",
+                                                       "synthesis_stats"),
                            timeout_s=TIMEOUT_S, serving=replicas) as fronts:
         await until(lambda: answered(fronts[0]), timeout=JOIN_S)
         one, two = (front_client(p, f, aude) for f in fronts)
@@ -126,7 +135,10 @@ async def test_rankings_freezes_and_moderation_are_decided_by_their_replicas(
             assert created == ["c-parcs", "c-parcs"]
             await fronts[1].handle(WriteArticle("a-parcs", "c-parcs", "Le contexte",
                                                 "Des **parcs**."), SYSTEM)
-        voting, moderating, organising = replicas
+            for f in fronts:  # the open-data setting, once through each front
+                await f.handle(SetOpenDataPublication(VOTE_CID, daily=True), SYSTEM)
+        voting, moderating, organising, counting = replicas
+        assert decided(counting, "SetOpenDataPublication") == 2
         assert decided(voting, "CastRanking") == 2 and decided(voting, "FreezeResults") == 2
         assert decided(moderating, "ClaimItem") == 1 and decided(moderating, "Decide") == 1
         assert decided(organising, "CreateConsultation") == 2
@@ -140,3 +152,7 @@ async def test_rankings_freezes_and_moderation_are_decided_by_their_replicas(
                                                               "consultation.events")
                     if rec.event.stream in ("consultation-c-parcs", "article-a-parcs")])
     assert made == {"consultation.ConsultationCreated": 1, "consultation.ArticleWritten": 1}
+    versions = [rec.event.stream_version async for rec in read_all(p.container.log,
+                                                                    "synthesis.events")
+                if rec.event.stream == f"opendata-{VOTE_CID}"]
+    assert versions == [1, 2]  # one writer: the second sending saw the first

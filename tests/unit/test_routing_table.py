@@ -61,6 +61,12 @@ from services.moderation.queue import QueueProjection
 from services.runtime.command_codec import decode_command, encode_command
 from services.runtime.command_routing import CommandServer, routes
 from services.runtime.services import SERVICES
+from services.synthesis import service as synthesis
+from services.synthesis.conversations.handlers import ImportConversation, PublishOpinionGroups
+from services.synthesis.followup.model import PublishResponse
+from services.synthesis.followup.tables import stream_of as followup_stream
+from services.synthesis.opendata.settings import SetOpenDataPublication
+from services.synthesis.runs.commands import ExecuteThemeRun, RequestThemeRun
 from services.vote import service as vote
 from services.vote.commands import (
     CastBallot,
@@ -74,9 +80,10 @@ from services.vote.commands import (
 
 META = Meta(actor=Actor(id="organiser-1", role="organiser"), correlation_id="corr-1")
 REGISTRY = SchemaRegistry()
-ROUTED_SERVICES = ("consultation", "deposit", "moderation", "vote")
+ROUTED_SERVICES = ("consultation", "deposit", "moderation", "vote", "synthesis_stats",
+                   "synthesis_themes")
 # Run where they arrive, with the reason in their service's routing table.
-NOT_ROUTED = {AttachDocument}
+NOT_ROUTED = {AttachDocument, ExecuteThemeRun, ImportConversation, PublishOpinionGroups}
 ANNE, BRUNO = ModeratorContext("p-anne"), ModeratorContext("p-bruno")
 
 
@@ -85,8 +92,8 @@ def test_every_command_of_a_routed_service_is_routed_to_it(service: str) -> None
     spec = SERVICES[service]()
     table = routes([service])
     assert set(table) == set(spec.handlers) - NOT_ROUTED
-    assert {(r.topic, r.events) for r in table.values()} == {
-        (f"{service}.commands", f"{service}.events")}
+    events = "synthesis.events" if service.startswith("synthesis") else f"{service}.events"
+    assert {(r.topic, r.events) for r in table.values()} == {(f"{service}.commands", events)}
 
 
 def test_every_command_topic_is_declared_with_its_event_topic_s_partitions() -> None:
@@ -293,3 +300,23 @@ async def test_a_consultation_created_again_under_its_id_is_answered_its_id() ->
                      clock=clock, meta=META)
     assert caught.value.code == "slug_taken"
     assert len(await log.read("consultation.events", limit=1_000_000)) == 2
+
+
+async def test_each_synthesis_command_is_keyed_as_the_events_it_writes() -> None:
+    world = await World().setup()  # the consultation, as its catalogue shows it
+    log, store, clock = world.log, world.store, world.clock
+    table = routes(["synthesis_stats", "synthesis_themes"])
+    handlers = {**synthesis.STATS_HANDLERS, **synthesis.THEMES_HANDLERS}
+    for command in (SetOpenDataPublication(CID, daily=True),
+                    RequestThemeRun("run-1", CID, "analyste-1", n_themes=4)):
+        handler = handlers[type(command)]
+        ports = {"log": log, "store": store, "clock": clock, "meta": META}
+        wanted = inspect.signature(handler).parameters
+        before = len(await log.read("synthesis.events", limit=1_000_000))
+        await handler(command, **{k: v for k, v in ports.items() if k in wanted})
+        events = [r.event for r in await log.read("synthesis.events",
+                                                   limit=1_000_000)][before:]
+        assert events and keyed_as_written(table[type(command)].key(command), events), command
+    # a response (linked to a published theme or proposal) is one stream's append
+    response = PublishResponse("rep-1", CID, "Notre réponse", "Deux parcs.", "adopted")
+    assert table[PublishResponse].key(response) == followup_stream("rep-1")
