@@ -21,8 +21,8 @@
    `--baseline-workers N`: the baseline and the ceiling under `uvicorn --workers N`.
    Each line says how many processes its server used, and the CPU that server
    and its worker processes spent per request over the timed seconds (/proc):
-   the loaded machine inflates it far less than it cuts throughput, so it
-   compares runs minutes apart.
+   the machine's load moves it far less than it moves throughput, so it
+   compares two builds measured minutes apart.
 
 3. Ceiling, same run, same client: the same FastAPI route doing nothing at all
    (no SQLite, no check). No ballot service on this machine, with this client

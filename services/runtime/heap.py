@@ -1,4 +1,4 @@
-"""The cyclic garbage collector of a long-running process (ADR 0077).
+"""The cyclic garbage collector of a long-running process (ADR 0079).
 
 CPython's collector runs its youngest generation every 700 allocations net of
 frees; a request allocates a few hundred container objects (scope dicts, headers,

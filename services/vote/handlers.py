@@ -243,7 +243,7 @@ async def _append(log: EventLog, clock: Clock, meta: Meta, participant: Particip
     # identity_level is left out of the id: the same choice is the same ballot.
     decided = {k: v for k, v in data.items() if k != "identity_level"}
     # Built in one step with its deterministic id, as `wrap` would then
-    # `replace` it: the hottest append pays for its data and id once (ADR 0077).
+    # `replace` it: the hottest append pays for its data and id once (ADR 0079).
     envelope = Envelope(
         type=event.TYPE, schema_version=event.VERSION, stream=stream,
         stream_version=version + 1, data=data,
