@@ -20,8 +20,9 @@
 
 `--workers N` runs `parlons serve --workers N` (N HTTP processes and one
 projections process, ADR 0070); `--baseline-workers N` the baseline under
-`uvicorn --workers N`. Each line says how many processes its server used; the
-ratio Parlons / baseline is printed last.
+`uvicorn --workers N`. Each line says how many processes its server used and the
+CPU that server and its worker processes spent per proposal over the timed
+seconds (/proc); the ratio Parlons / baseline is printed last.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ sys.path.insert(0, str(ROOT / "tests" / "unit"))
 from moderation.corpus import mixed  # noqa: E402
 
 from bench.api_sessions import ENV, participant_headers  # noqa: E402
-from bench.servers import free_port, start, stop, timed_load  # noqa: E402
+from bench.servers import Load, free_port, start, stop, timed_load  # noqa: E402
 from services.core.clock import SystemClock  # noqa: E402
 from services.core.envelope import Actor, Envelope  # noqa: E402
 from services.eventlog.memory import MemoryEventLog  # noqa: E402
@@ -106,8 +107,9 @@ def serve_baseline(port: int, db: str, workers: int) -> None:
 
 
 async def load(url: str, consultation: str, seconds: float, connections: int,
-               run: str) -> tuple[float, float, int]:
-    """(proposals/s, p99 seconds, count) over `seconds` after a 1 s warm-up."""
+               run: str, server: int | None = None) -> Load:
+    """Proposals/s, p99, count (and the CPU of `server` per proposal) over
+    `seconds` after a 1 s warm-up."""
 
     async def proposal(s: aiohttp.ClientSession, n: int, i: int) -> None:
         author = f"{run}-a{n}-{i}"  # every proposal another participant's
@@ -120,7 +122,7 @@ async def load(url: str, consultation: str, seconds: float, connections: int,
             if r.status != 201:
                 raise SystemExit(f"unexpected {r.status}: {await r.text()}")
 
-    return await timed_load(seconds, connections, proposal)
+    return await timed_load(seconds, connections, proposal, server)
 
 
 def moderation_rate() -> tuple[float, int]:
@@ -158,13 +160,13 @@ def main() -> None:
         data = Path(tmp)
         asyncio.run(seed_vote(data, 1))
 
-        def measure(server: list[str], env: dict[str, str], run: str) -> tuple[
-                float, float, int]:
+        def measure(server: list[str], env: dict[str, str], run: str) -> Load:
             port = free_port()
             url = f"http://127.0.0.1:{port}"
             proc = start([*server, str(port)], env, data / f"{run}.log", f"{url}/readyz")
             try:
-                return asyncio.run(load(url, SEEDED_VOTE, args.seconds, args.connections, run))
+                return asyncio.run(load(url, SEEDED_VOTE, args.seconds, args.connections, run,
+                                        proc.pid))
             finally:
                 stop(proc)
 
@@ -172,20 +174,22 @@ def main() -> None:
                              if args.workers > 1 else "1 process")
         baseline_processes = (f"{args.baseline_workers} processes"
                               if args.baseline_workers > 1 else "1 process")
-        rate, p99, n = measure(["-m", "services.runtime", "serve", "--workers",
+        ours = measure(["-m", "services.runtime", "serve", "--workers",
                                 str(args.workers), "--port"],
                                {**ENV, "PARLONS_DATA_DIR": str(data)}, "p")
-        brate, bp99, bn = measure([__file__, "--baseline-workers", str(args.baseline_workers),
+        base = measure([__file__, "--baseline-workers", str(args.baseline_workers),
                                    "--serve-baseline", str(data / "baseline.db")], {}, "b")
-    print(f"parlons  (uvicorn + SQLite log, every check): {rate:7.0f} proposals/s  "
-          f"p99 {p99 * 1000:6.1f} ms  ({n} proposals, {args.connections} connections; "
-          f"{parlons_processes})")
-    print(f"baseline (FastAPI + SQLite commit/request):  {brate:7.0f} proposals/s  "
-          f"p99 {bp99 * 1000:6.1f} ms  ({bn} proposals; {baseline_processes})")
+    print(f"parlons  (uvicorn + SQLite log, every check): {ours.rate:7.0f} proposals/s  "
+          f"p99 {ours.p99 * 1000:6.1f} ms  ({ours.count} proposals, {args.connections} "
+          f"connections; {parlons_processes}; "
+          f"server CPU {ours.cpu_per_request * 1e6:.0f} µs/proposal)")
+    print(f"baseline (FastAPI + SQLite commit/request):  {base.rate:7.0f} proposals/s  "
+          f"p99 {base.p99 * 1000:6.1f} ms  ({base.count} proposals; {baseline_processes}; "
+          f"server CPU {base.cpu_per_request * 1e6:.0f} µs/proposal)")
     mod_rate, flagged = moderation_rate()
     print(f"automatic moderation (checks + MinHash LSH, 5,500 contributions): "
           f"{mod_rate:,.0f} contributions/s ({flagged} with suggestions; target >= 2,000/s)")
-    print(f"ratio parlons/baseline (durable proposals/s): {rate / brate:.2f}x")
+    print(f"ratio parlons/baseline (durable proposals/s): {ours.rate / base.rate:.2f}x")
 
 
 if __name__ == "__main__":

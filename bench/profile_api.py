@@ -93,6 +93,7 @@ async def main(what: str, requests: int, profile: bool, cprofile: bool) -> None:
 
     from services.runtime.app import create_app
     from services.runtime.bootstrap import bootstrap
+    from services.runtime.heap import settle_after_start
     from services.runtime.runner import running
     from services.runtime.settings import Settings
 
@@ -104,6 +105,7 @@ async def main(what: str, requests: int, profile: bool, cprofile: bool) -> None:
         async with running(container, workers=False):
             app = create_app(container)
             await run(app, what, 0, 200, items, SEEDED_VOTE)
+            settle_after_start()  # as `parlons serve` does before it serves
             store: Any = container.store
             before = store.queries
             profiler = Profiler(async_mode="disabled")

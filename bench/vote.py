@@ -19,7 +19,10 @@
    `--workers N` runs `parlons serve --workers N` (N HTTP processes and one
    projections process, ADR 0070); 1, the default, one process for everything.
    `--baseline-workers N`: the baseline and the ceiling under `uvicorn --workers N`.
-   Each line says how many processes its server used.
+   Each line says how many processes its server used, and the CPU that server
+   and its worker processes spent per request over the timed seconds (/proc):
+   the machine's load moves it far less than it moves throughput, so it
+   compares two builds measured minutes apart.
 
 3. Ceiling, same run, same client: the same FastAPI route doing nothing at all
    (no SQLite, no check). No ballot service on this machine, with this client
@@ -47,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from bench.api_sessions import ENV, participant_headers  # noqa: E402  (needs ROOT on the path)
-from bench.servers import free_port, start, stop, timed_load  # noqa: E402
+from bench.servers import Load, free_port, start, stop, timed_load  # noqa: E402
 
 ITEMS = 200
 
@@ -129,8 +132,9 @@ def start_on_port(args: list[str], env: dict[str, str],
 
 
 async def load(url: str, items: list[str], seconds: float, connections: int,
-               run: str) -> tuple[float, float, int]:
-    """(ballots/s, p99 seconds, count) over `seconds` after a 1 s warm-up."""
+               run: str, server: int | None = None) -> Load:
+    """Ballots/s, p99, count (and the CPU of `server` per ballot) over `seconds`
+    after a 1 s warm-up."""
 
     async def ballot(session: aiohttp.ClientSession, n: int, i: int) -> None:
         item = items[(n * 7 + i) % len(items)]
@@ -144,7 +148,7 @@ async def load(url: str, items: list[str], seconds: float, connections: int,
             if r.status != 200:
                 raise SystemExit(f"unexpected {r.status}: {await r.text()}")
 
-    return await timed_load(seconds, connections, ballot)
+    return await timed_load(seconds, connections, ballot, server)
 
 
 def main() -> None:
@@ -175,28 +179,29 @@ def main() -> None:
                              if args.workers > 1 else "1 process")
         baseline_processes = (f"{args.baseline_workers} processes" if args.baseline_workers > 1
                               else "1 process")
-        def measure(server: list[str], server_env: dict[str, str], run: str) -> tuple[
-                float, float, int]:
+        def measure(server: list[str], server_env: dict[str, str], run: str) -> Load:
             proc, url = start_on_port(server, server_env, data / f"{run}.log")
             try:
-                return asyncio.run(load(url, items, args.seconds, args.connections, run))
+                return asyncio.run(load(url, items, args.seconds, args.connections, run,
+                                        proc.pid))
             finally:
                 stop(proc)
 
-        rate, p99, n = measure(["-m", "services.runtime", "serve", "--workers",
-                                str(args.workers), "--port"], env, "p")
-        print(f"parlons  (uvicorn + SQLite log, every check): {rate:8.0f} "
-              f"ballots/s  p99 {p99 * 1000:6.1f} ms  ({n} ballots, "
-              f"{args.connections} connections; {parlons_processes})")
-        brate, bp99, bn = measure(
-            [__file__, *bw, "--serve-baseline", str(data / "baseline.db")], {}, "b")
-        print(f"baseline (FastAPI + SQLite commit/request):  {brate:8.0f} ballots/s  "
-              f"p99 {bp99 * 1000:6.1f} ms  ({bn} ballots; {baseline_processes})")
-        crate, cp99, _ = measure([__file__, *bw, "--serve-empty"], {}, "c")
-        print(f"ceiling  (the same route doing nothing):     {crate:8.0f} requests/s "
-              f"p99 {cp99 * 1000:6.1f} ms  (parlons at {rate / crate:.0%} of it; "
-              f"{baseline_processes})")
-        print(f"ratio parlons/baseline: {rate / brate:.2f}x")
+        ours = measure(["-m", "services.runtime", "serve", "--workers", str(args.workers),
+                     "--port"], env, "p")
+        print(f"parlons  (uvicorn + SQLite log, every check): {ours.rate:8.0f} "
+              f"ballots/s  p99 {ours.p99 * 1000:6.1f} ms  ({ours.count} ballots, "
+              f"{args.connections} connections; {parlons_processes}; "
+              f"server CPU {ours.cpu_per_request * 1e6:.0f} µs/ballot)")
+        base = measure([__file__, *bw, "--serve-baseline", str(data / "baseline.db")], {}, "b")
+        print(f"baseline (FastAPI + SQLite commit/request):  {base.rate:8.0f} ballots/s  "
+              f"p99 {base.p99 * 1000:6.1f} ms  ({base.count} ballots; {baseline_processes}; "
+              f"server CPU {base.cpu_per_request * 1e6:.0f} µs/ballot)")
+        empty = measure([__file__, *bw, "--serve-empty"], {}, "c")
+        print(f"ceiling  (the same route doing nothing):     {empty.rate:8.0f} requests/s "
+              f"p99 {empty.p99 * 1000:6.1f} ms  (parlons at {ours.rate / empty.rate:.0%} of it; "
+              f"{baseline_processes}; server CPU {empty.cpu_per_request * 1e6:.0f} µs/request)")
+        print(f"ratio parlons/baseline: {ours.rate / base.rate:.2f}x")
 
 
 if __name__ == "__main__":

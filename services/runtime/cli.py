@@ -42,6 +42,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from services.core.schema_registry import SchemaRegistry
 from services.runtime.bootstrap import Container, LagSource, bootstrap
 from services.runtime.command_processes import front_commands, service_commands
+from services.runtime.heap import settle_after_start
 from services.runtime.logging import configure_logging
 from services.runtime.replay import rebuild_projection
 from services.runtime.runner import running
@@ -252,6 +253,7 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> int:
         jobs = _jobs(container, settings) if projections else None
         # an HTTP process of `--workers` serves the supervisor's listening socket
         sockets = [socket.socket(fileno=args.fd)] if http_child else None
+        settle_after_start()
         try:
             await _Server(config).serve(sockets=sockets)  # returns on SIGINT/SIGTERM
         finally:
@@ -282,6 +284,7 @@ async def _projections(settings: Settings, args: argparse.Namespace) -> int:
             log.info("demo consultation created")
         demo = asyncio.create_task(_demo_participation(container)) if args.demo else None
         tasks = [demo, _closing(container, after=demo), _jobs(container, settings)]
+        settle_after_start()
         stopping = asyncio.ensure_future(stop.wait())
         halted = asyncio.ensure_future(container.halted.wait())
         await asyncio.wait({stopping, halted}, return_when=asyncio.FIRST_COMPLETED)
@@ -402,6 +405,7 @@ async def _worker(settings: Settings, service: str, metrics_port: int | None) ->
             service_commands(container, service):
         log.info("workers running", extra={"service": service, "metrics_port": port,
                                            "projections": [p.name for p in container.projections]})
+        settle_after_start()
         stopping = asyncio.ensure_future(stop.wait())
         halted = asyncio.ensure_future(container.halted.wait())
         await asyncio.wait({stopping, halted}, return_when=asyncio.FIRST_COMPLETED)

@@ -240,12 +240,15 @@ async def _check_threshold(log: EventLog, store: ReadStore, clock: Clock, meta: 
 async def _append(log: EventLog, clock: Clock, meta: Meta, participant: ParticipantContext,
                   event: DomainEvent, stream: str, version: int) -> Recorded:
     data = event.to_data()
-    actor_meta = Meta(actor=Actor(participant.participant_id, "participant"),
-                      correlation_id=meta.correlation_id, causation_id=meta.causation_id)
-    envelope = wrap(event, stream=stream, stream_version=version + 1, meta=actor_meta,
-                    occurred_at=clock.now(), consultation_id=data["consultation_id"])
     # identity_level is left out of the id: the same choice is the same ballot.
     decided = {k: v for k, v in data.items() if k != "identity_level"}
-    envelope = dataclasses.replace(
-        envelope, event_id=model.deterministic_id(stream, version + 1, decided))
+    # Built in one step with its deterministic id, as `wrap` would then
+    # `replace` it: the hottest append pays for its data and id once (ADR 0079).
+    envelope = Envelope(
+        type=event.TYPE, schema_version=event.VERSION, stream=stream,
+        stream_version=version + 1, data=data,
+        actor=Actor(participant.participant_id, "participant"), occurred_at=clock.now(),
+        correlation_id=meta.correlation_id, causation_id=meta.causation_id,
+        consultation_id=data["consultation_id"],
+        event_id=model.deterministic_id(stream, version + 1, decided))
     return (await log.append([envelope], expect={stream: version}))[0]
