@@ -456,7 +456,12 @@ class KafkaEventLog(EventLog):
                                        self._bootstrap, self._topics)
 
     async def stream_version(self, stream: str) -> int:
-        await self._indexed()
+        """The stream's version as the log holds it (`_fresh`): a handler expects it
+        on its append, and an index behind another process's appends let a second
+        event take the same version (an analyst's rename after the synthesis job
+        completed the run was written, then ignored by the projection)."""
+        _, reader = await self._indexed()
+        await self._fresh(reader)
         return self._index.versions.get(stream, 0)
 
     async def read_stream(self, stream: str) -> list[Envelope]:

@@ -54,7 +54,8 @@ class TestKafkaEventLog(EventLogContract):
             self, log: EventLog) -> None:
         """A decision folds streams other processes write (a moderator's claim, in a
         front, folds the contribution the deposit replicas wrote): `read_stream`
-        must not answer from an index loaded before their appends."""
+        must not answer from an index loaded before their appends, nor
+        `stream_version`, which the decision's append then expects."""
         from eventlog_contract import created, new_stream
 
         stream = new_stream()
@@ -64,4 +65,5 @@ class TestKafkaEventLog(EventLogContract):
             await other.start()
             stack.push_async_callback(other.close)
             await other.append([created(stream)], expect={stream: 0})
+            assert await log.stream_version(stream) == 1  # what an append expects next
             assert [e.stream_version for e in await log.read_stream(stream)] == [1]
