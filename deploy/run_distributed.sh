@@ -8,7 +8,8 @@
 # Cassandra in production).
 # FRONTS=N starts N HTTP fronts on consecutive ports from PARLONS_HTTP_PORT (default
 # 8000), REPLICAS=N starts N worker processes of each service (they share its
-# consumer groups' partitions). Commands go to their owning service over Kafka
+# consumer groups' partitions), but one of search: its tantivy folder takes one
+# writing process. Commands go to their owning service over Kafka
 # (PARLONS_COMMAND_BUS=kafka, ADR 0035): the vote replicas decide the ballots of
 # the partitions their group assigned them, and the deposit replicas the deposits
 # (ADR 0038), whatever front received them.
@@ -53,9 +54,14 @@ for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/${PORT}") 2>/dev/null && bre
 $BIN/parlons topics create
 metrics_port=${PARLONS_METRICS_PORT_BASE:-9100}
 for service in $($BIN/python -m services.runtime.list_services --with-projections); do
-  for replica in $(seq "$REPLICAS"); do
+  replicas=$REPLICAS
+  # the search index here is one tantivy folder, which takes one writing process:
+  # a second search worker never got the writer's lock ("LockBusy"), so the
+  # partitions it was assigned were never indexed (production: OpenSearch)
+  [ "$service" = search ] && replicas=1
+  for replica in $(seq "$replicas"); do
     name="worker $service"
-    [ "$REPLICAS" -gt 1 ] && name="$name#$replica"
+    [ "$replicas" -gt 1 ] && name="$name#$replica"
     PARLONS_WORKER_METRICS_PORT=$metrics_port supervise "$name" \
       $BIN/parlons worker "$service" &
     pids+=($!)
