@@ -188,8 +188,9 @@ async def _full_flow(topology: Topology, fronts: list[str], data: Path) -> None:
         ids = await _moderate(topology, admins, cid, texts)
         await _search(topology, fronts, ids)
         cast = await _vote(topology, clients, cid, ids)
+        await _close_vote(admins[1], cid)  # the freeze runs while the themes are done
         await _themes(topology, admins, fronts, cid, ids)
-        await _freeze(topology, admins[1], fronts, cid, ids)
+        await _frozen(topology, fronts, cid)
     finally:
         for c in [*clients, *admins]:
             await c.aclose()
@@ -402,15 +403,17 @@ async def _themes(topology: Topology, admins: list[httpx.AsyncClient], fronts: l
             d for d, t in theme_of.items() if t == velo}
 
 
-async def _freeze(topology: Topology, admin: httpx.AsyncClient, fronts: list[str], cid: str,
-                  ids: dict[str, str]) -> None:
-    """The organiser ends the vote phase a few seconds ahead; the scheduler's
-    `freeze-results` freezes it: each front's results page shows the final
-    tallies."""
+async def _close_vote(admin: httpx.AsyncClient, cid: str) -> None:
+    """The organiser ends the vote phase a few seconds ahead, every ballot sent."""
     phases = f"/admin/consultations/{cid}/phases"
     r = await post_shown(admin, phases, phases,
                          {"phases.0.ends_at": local(datetime.now(UTC) + timedelta(seconds=5))})
     assert r.status_code == 303, said(r)
+
+
+async def _frozen(topology: Topology, fronts: list[str], cid: str) -> None:
+    """The scheduler's `freeze-results` froze the ended phase: each front's results
+    page shows the final tallies."""
     tallies: dict[str, dict[str, int]] = {}
     for _, body, choice in BALLOTS:
         tallies.setdefault(body, {"agree": 0, "neutral": 0, "disagree": 0})[choice] += 1
