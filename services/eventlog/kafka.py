@@ -497,6 +497,10 @@ class KafkaEventLog(EventLog):
         watermarks, then a catch-up of the topics that moved."""
         seen = {TopicPartition(t, p): o for (t, p), o in self._index.next_offset.items()}
         ends = await reader.highwaters(list(seen), seen)
+        behind = self._index.behind({(tp.topic, tp.partition): e for tp, e in ends.items()})
+        if behind:  # as `ping`: nothing is decided on what the log no longer has
+            self._rewound(behind)
+            raise EventLogUnavailable("kafka: the log lost records: " + "; ".join(behind))
         for topic in sorted({tp.topic for tp, end in ends.items() if end > seen[tp]}):
             self._index.stale.add(topic)
             async with self._lock(topic):
