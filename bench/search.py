@@ -98,13 +98,16 @@ def pct(values: list[float], p: float) -> float:
     return statistics.quantiles(values, n=100)[int(p) - 1] if len(values) > 1 else values[0]
 
 
-async def bench_queries(index: TantivySearchIndex, rounds: int) -> list[float]:
+async def bench_queries(index: TantivySearchIndex, rounds: int,
+                        by_kind: dict[str, list[float]] | None = None) -> list[float]:
     times = []
     for _ in range(rounds):
-        for _, req in QUERIES:
+        for name, req in QUERIES:
             t = time.perf_counter()
             await index.search(req)
             times.append((time.perf_counter() - t) * 1000)
+            if by_kind is not None:
+                by_kind.setdefault(name, []).append(times[-1])
     return times
 
 
@@ -246,12 +249,15 @@ async def main() -> None:
             print(f"  {name:16} {page.total:>8} hits")
         await bench_queries(index, 2)  # warm-up
         bench_fts(db, 2)
-        tv = await bench_queries(index, args.rounds)
+        by_kind: dict[str, list[float]] = {}
+        tv = await bench_queries(index, args.rounds, by_kind)
         fts = bench_fts(db, args.rounds)
         fresh = await bench_freshness(index, work, args.fresh)
         await bench_export(index, args.n)
         print(f"tantivy query ms: p50 {pct(tv, 50):.2f}  p95 {pct(tv, 95):.2f}  "
               f"(target p95 <= 20)")
+        print("tantivy query ms by kind (p50 / p95): " + ", ".join(
+            f"{name} {pct(t, 50):.1f} / {pct(t, 95):.1f}" for name, t in by_kind.items()))
         print(f"fts5    query ms: p50 {pct(fts, 50):.2f}  p95 {pct(fts, 95):.2f}")
         print(f"ack -> searchable ms: p50 {pct(fresh, 50):.1f}  p95 {pct(fresh, 95):.1f}  "
               f"(target p95 <= 1000)")

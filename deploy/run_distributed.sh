@@ -11,8 +11,9 @@
 # consumer groups' partitions), but one of search: its tantivy folder takes one
 # writing process. Commands go to their owning service over Kafka
 # (PARLONS_COMMAND_BUS=kafka, ADR 0035): the vote replicas decide the ballots of
-# the partitions their group assigned them, and the deposit replicas the deposits
-# (ADR 0038), whatever front received them.
+# the partitions their group assigned them, the deposit replicas the deposits
+# (ADR 0038), the vote, moderation, consultation and synthesis replicas theirs
+# (ADR 0078), whatever front received them.
 # A worker that dies is restarted after a pause (deploy/supervise.sh: a limit on
 # restarts avoids a hot loop; exit code 3, "the log lost what I had seen", is not
 # restarted). The search index, kept across runs, records the log it was built

@@ -1,7 +1,8 @@
 """Writes the Kubernetes manifests that follow from the code, so they cannot drift:
 
 - k8s/base/kafka/topics.yaml: one Strimzi KafkaTopic per entry of
-  schemas/topics.yaml (partitions, replicas, min.insync.replicas, retention);
+  schemas/topics.yaml, event and command topics (partitions, replicas,
+  min.insync.replicas, retention);
 - k8s/base/workers.yaml: a Deployment and a Service per service that needs a
   worker process (`python -m services.runtime.list_services --with-projections`);
 - k8s/base/jobs.yaml: the topics Job and a CronJob per scheduled `parlons` job;
@@ -43,7 +44,8 @@ def topics() -> str:
     spec = yaml.safe_load((ROOT / "schemas" / "topics.yaml").read_text())
     defaults = spec["defaults"]
     docs = []
-    for name, own in spec["topics"].items():
+    # the command topics too: the fronts send routed commands there (ADR 0035, 0078)
+    for name, own in {**spec["topics"], **spec.get("commands", {})}.items():
         t = {**defaults, **(own or {})}
         docs.append({
             "apiVersion": "kafka.strimzi.io/v1beta2",

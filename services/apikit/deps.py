@@ -205,4 +205,6 @@ Moderator = Annotated[ModeratorContext, Depends(moderator_context)]
 Analyst = Annotated[AnalystContext, Depends(analyst_context)]
 IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1,
                                         max_length=KEY_MAX)]
+OptionalIdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1,
+                                                    max_length=KEY_MAX)]
 PlatformAdmin = Depends(platform_admin)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.apikit.deps import (
     BusDep,
     MetaDep,
+    OptionalIdempotencyKey,
     PlatformAdmin,
     StateDep,
     StoreDep,
@@ -26,7 +27,7 @@ from services.consultation.commands import CreateConsultation
 from services.consultation.model import stream_of
 from services.consultation.projections import CATALOGUE, PUBLISHED, CatalogueProjection
 from services.core.errors import NotFound
-from services.core.ids import new_id
+from services.core.ids import new_id, request_id
 from services.eventlog.port import EventLog
 from services.store.projection import until_applied
 
@@ -49,9 +50,12 @@ class Created(BaseModel):
 
 
 @router.post("", status_code=201, dependencies=[PlatformAdmin])
-async def create(body: NewConsultation, response: Response, bus: BusDep,
-                 meta: MetaDep) -> Created:
-    cmd = CreateConsultation(consultation_id=new_id(), title=body.title,
+async def create(body: NewConsultation, response: Response, bus: BusDep, meta: MetaDep,
+                 key: OptionalIdempotencyKey = None) -> Created:
+    # With an Idempotency-Key, every attempt names one consultation, through any
+    # front; the handler answers a repeated creation with its id (ADR 0078).
+    cid = request_id("consultation", meta.actor.id, key) if key else new_id()
+    cmd = CreateConsultation(consultation_id=cid, title=body.title,
                              slug=body.slug, summary=body.summary)
     consultation_id: str = await bus.handle(cmd, meta)
     response.headers["Location"] = f"/api/consultations/{consultation_id}"

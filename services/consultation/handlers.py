@@ -16,6 +16,7 @@ from services.consultation.commands import (
     UnpublishConsultation,
     UpdateConsultation,
 )
+from services.consultation.events import SlugReserved
 from services.consultation.model import Consultation, slug_stream, stream_of
 from services.consultation.streams import load
 from services.core.clock import Clock
@@ -29,16 +30,28 @@ async def create_consultation(
 ) -> str:
     stream, slug = stream_of(cmd.consultation_id), slug_stream(cmd.slug)
     version = await log.stream_version(stream)
+    if version and await _reserved_for(log, slug) == cmd.consultation_id:
+        return cmd.consultation_id  # this creation, sent again: its first answer
     reservation, created = model.decide_create(Consultation(cmd.consultation_id, version), cmd)
     try:  # the slug's stream can be written once: the log's key keeps slugs unique
         await append_at(log, clock=clock, meta=meta, consultation_id=cmd.consultation_id,
                      writes=[(slug, 0, [reservation]), (stream, version, [created])])
     except ConcurrencyConflict as conflict:
-        if conflict.stream == slug:
-            raise DomainError("slug_taken", "Cette adresse courte est déjà utilisée.",
-                              field="slug") from None
-        raise
+        if conflict.stream != slug:
+            raise
+        if await _reserved_for(log, slug) == cmd.consultation_id:
+            return cmd.consultation_id  # this creation, sent again: its first answer
+        raise DomainError("slug_taken", "Cette adresse courte est déjà utilisée.",
+                          field="slug") from None
     return cmd.consultation_id
+
+
+async def _reserved_for(log: EventLog, slug: str) -> str | None:
+    """The consultation the slug's stream reserved it for."""
+    for event in (await load(log, slug))[1]:
+        if isinstance(event, SlugReserved):
+            return event.consultation_id
+    return None
 
 
 async def update_consultation(

@@ -12,10 +12,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from services.consultation import commands as c
+from services.consultation import content
 from services.consultation import content_commands as k
 from services.consultation import content_handlers as ch
 from services.consultation import handlers as h
 from services.consultation import meeting_handlers as mh
+from services.consultation.meetings import commission_stream, meeting_stream
+from services.consultation.model import slug_stream, stream_of
 from services.consultation.projections import CatalogueProjection
 from services.consultation.projections_content import ContentProjection
 from services.consultation.projections_meetings import CommissionProjection, MeetingProjection
@@ -53,3 +56,61 @@ HANDLERS: dict[type, Handler] = {
     k.RemoveCommissionMember: mh.remove_commission_member,
     k.PublishCommissionReport: mh.publish_commission_report,
 }
+
+
+def _by_slug(command: c.CreateConsultation) -> str:
+    return slug_stream(command.slug)
+
+
+def _by_consultation(command: Any) -> str:
+    return stream_of(command.consultation_id)
+
+
+def _by_content(kind: str, field: str) -> Callable[[Any], str]:
+    return lambda command: content.stream(kind, getattr(command, field))
+
+
+def _by_meeting(command: Any) -> str:
+    return meeting_stream(command.meeting_id)
+
+
+def _by_commission(command: Any) -> str:
+    return commission_stream(command.commission_id)
+
+
+# Sent to the consultation replicas in the distributed topology (ADR 0078), keyed
+# as consultation.events (by stream): each command by the stream it decides on.
+# Not routed: `AttachDocument`, whose bytes go to the blob store of the process
+# deciding it (the front's, where downloads are served).
+ROUTED: dict[type, Callable[[Any], str]] = {
+    c.CreateConsultation: _by_slug,
+    **{kind: _by_consultation for kind in (
+        c.UpdateConsultation, c.SchedulePhases, c.PublishConsultation,
+        c.UnpublishConsultation)},
+    k.SaveQuestionnaire: _by_content("questionnaire", "questionnaire_id"),
+    k.RemoveQuestionnaire: _by_content("questionnaire", "questionnaire_id"),
+    k.WriteArticle: _by_content("article", "article_id"),
+    k.PublishArticle: _by_content("article", "article_id"),
+    k.UnpublishArticle: _by_content("article", "article_id"),
+    k.RemoveDocument: _by_content("document", "document_id"),
+    k.AttachVideo: _by_content("video", "video_id"),
+    k.RemoveVideo: _by_content("video", "video_id"),
+    **{kind: _by_meeting for kind in (
+        k.ScheduleMeeting, k.UpdateMeeting, k.CancelMeeting, k.RegisterForMeeting,
+        k.CancelRegistration, k.PublishMinutes)},
+    **{kind: _by_commission for kind in (
+        k.CreateCommission, k.AddCommissionMember, k.RemoveCommissionMember,
+        k.PublishCommissionReport)},
+}
+# Keyed otherwise than some of the events it writes: a creation reserves its slug
+# (the contested decision, on the slug's stream) and writes the new consultation's
+# stream, which nobody else writes before the creation is answered.
+NOT_CO_PARTITIONED: frozenset[type] = frozenset({c.CreateConsultation})
+
+# Content, meetings and commissions check the consultation (or the commission)
+# exists, and a consultation's stream is first written by the replica owning its
+# slug: those topics are read to their end first. A registration reads only its
+# meeting's stream.
+ROUTED_READS: dict[type, tuple[str, ...]] = {
+    kind: ("consultation.events",) for kind in ROUTED
+    if kind not in (k.RegisterForMeeting, k.CancelRegistration)}

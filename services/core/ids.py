@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import time
@@ -67,6 +68,21 @@ def uuid7_shaped(raw: bytes) -> str:
     shaped[6] = (shaped[6] & 0x0F) | 0x70
     shaped[8] = (shaped[8] & 0x3F) | 0x80
     return str(uuid.UUID(bytes=bytes(shaped)))
+
+
+def request_id(kind: str, owner: str, request_key: str) -> str:
+    """The id of the `kind` aggregate `owner` creates under `request_key` (an
+    Idempotency-Key, a form's one-time token): every attempt of one request, through
+    any front, names the same aggregate (ADR 0038, 0078). A UUIDv7 key gives the id
+    its 48-bit time prefix, so ids still sort by creation time; other keys a hash."""
+    raw = bytearray(hashlib.sha256(f"{kind}\n{owner}\n{request_key}".encode()).digest()[:16])
+    try:
+        key = uuid.UUID(request_key)
+    except ValueError:
+        key = None
+    if key is not None and key.version == 7:
+        raw[:6] = key.bytes[:6]  # a UUIDv7's Unix milliseconds
+    return uuid7_shaped(bytes(raw))
 
 
 def stable_id(namespace: uuid.UUID, key: str) -> str:

@@ -19,21 +19,13 @@ that is the proposal's, argument's or comment's id itself.
 from __future__ import annotations
 
 import hashlib
-import uuid
 
-from services.core.ids import uuid7_shaped
-
-_TIME_BYTES = 6  # a UUIDv7's Unix milliseconds
+from services.core.ids import request_id, uuid7_shaped
 
 
 def submission_id(participant_id: str, request_key: str) -> str:
     """The id of the contribution `participant_id` submits under `request_key`."""
-    raw = bytearray(hashlib.sha256(
-        f"contribution\n{participant_id}\n{request_key}".encode()).digest()[:16])
-    key = _uuid7(request_key)
-    if key is not None:
-        raw[:_TIME_BYTES] = key.bytes[:_TIME_BYTES]
-    return uuid7_shaped(bytes(raw))
+    return request_id("contribution", participant_id, request_key)
 
 
 def response_id(questionnaire_id: str, participant_id: str) -> str:
@@ -41,10 +33,3 @@ def response_id(questionnaire_id: str, participant_id: str) -> str:
     return uuid7_shaped(hashlib.sha256(
         f"response\n{questionnaire_id}\n{participant_id}".encode()).digest())
 
-
-def _uuid7(text: str) -> uuid.UUID | None:
-    try:
-        value = uuid.UUID(text)
-    except ValueError:
-        return None
-    return value if value.version == 7 else None

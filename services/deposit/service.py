@@ -45,3 +45,7 @@ ROUTED: dict[type, Callable[[Any], str]] = {
         c.EditContribution, c.WithdrawContribution)},
     c.SetContributionPolicy: _by_policy,
 }
+
+# Each reads streams another deposit replica writes (the proposal an argument
+# answers, the comment's parent, the consultation's contribution policy).
+ROUTED_READS: dict[type, tuple[str, ...]] = {kind: ("deposit.events",) for kind in ROUTED}

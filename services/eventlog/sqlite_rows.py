@@ -103,32 +103,37 @@ def append_batch(
     """Many appends in one go: the expected versions this connection does not
     remember read in one query, one INSERT for every accepted event. Returns None
     (having to be rolled back) when a request needs `append_in` one by one: an
-    event already written or written twice in this group, or a stream version taken."""
+    event already written or written twice in this group, or a stream version taken.
+    """
     committed.begin(conn)
     expected = {s for _, expect in requests for s in expect}
     versions, missing = committed.known(expected)
-    versions.update(_versions(conn, missing))
+    if missing:
+        versions.update(_versions(conn, missing))
     in_group: set[str] = set()
     outcomes: list[tuple[bool, Any] | None] = []
     accepted: list[Envelope] = []
-    sizes: list[tuple[int, int]] = []
-    for n, (events, expect) in enumerate(requests):
+    spans: list[tuple[int, int, int]] = []  # (outcome, first event, end) in `accepted`
+    for events, expect in requests:
         stale = None
         for s, v in expect.items():
             if versions.get(s, 0) != v:
                 stale = (s, v)
                 break
         if len(events) == 1:  # the usual request: no set to build
-            ids = {events[0].event_id}
-            if events[0].event_id in in_group:
+            event_id = events[0].event_id
+            if event_id in in_group:
                 return None
+            in_group.add(event_id)
+            ids: Sequence[str] = (event_id,)
         else:
-            ids = {e.event_id for e in events}
-            if ids & in_group or len(ids) < len(events):
+            id_set = {e.event_id for e in events}
+            if id_set & in_group or len(id_set) < len(events):
                 return None
-        in_group |= ids
+            in_group |= id_set
+            ids = list(id_set)
         if stale is not None:
-            known = _known(conn, list(ids))
+            known = _known(conn, ids)
             if events and len(known) == len(ids):
                 outcomes.append((True, [known[e.event_id] for e in events]))  # a retry
             else:
@@ -136,15 +141,15 @@ def append_batch(
                 outcomes.append((False, ConcurrencyConflict(s, v, versions.get(s, 0))))
             continue
         for e in events:
-            versions[e.stream] = max(versions.get(e.stream, 0), e.stream_version)
+            stream, version_ = e.stream, e.stream_version
+            if versions.get(stream, 0) < version_:
+                versions[stream] = version_
+        spans.append((len(outcomes), len(accepted), len(accepted) + len(events)))
         accepted += events
-        sizes.append((n, len(events)))
         outcomes.append(None)
     written = _insert(conn, accepted, key_for, datetime.now(UTC))
-    position = 0
-    for n, size in sizes:
-        outcomes[n] = (True, written[position : position + size])
-        position += size
+    for n, first, end in spans:
+        outcomes[n] = (True, written[first:end])
     for e in accepted:  # remembered once the group commits
         stream = e.stream
         committed.written(stream, versions[stream] if stream in expected else None)
@@ -175,19 +180,17 @@ def _insert(
     for i in range(0, len(events), ROWS_PER_STATEMENT):
         chunk = events[i : i + ROWS_PER_STATEMENT]
         params: list[Any] = []
-        rows: list[tuple[Envelope, str, str]] = []
         for e in chunk:
-            topic, key = e.topic, key_for(e)
-            params += (topic, e.event_id, e.stream, e.stream_version, key, e.encode(stamp))
-            rows.append((e, topic, key))
+            params += (e.topic, e.event_id, e.stream, e.stream_version, key_for(e),
+                       e.encode(stamp))
         last = conn.execute(_insert_sql(len(chunk)), params).lastrowid
         assert last is not None
         # We hold the write lock and never delete, so the rows of one statement
-        # took consecutive rowids ending at the last one.
-        seq = last - len(chunk)
-        for e, topic, key in rows:
-            seq += 1
-            out.append(Recorded(e.recorded(now), topic, 0, seq, key))
+        # took consecutive rowids ending at the last one. Topic and key are read
+        # back from the statement's parameters (six a row).
+        first = last - len(chunk) + 1
+        out += [Recorded(e.recorded(now), params[6 * n], 0, first + n, params[6 * n + 4])
+                for n, e in enumerate(chunk)]
     return out
 
 

@@ -46,10 +46,10 @@ class IdentitySettings(BaseSettings):
     rate_client_factor: int = Field(default=10, ge=1)
     # overrides, "action=count/seconds" or "action.client=count/seconds", comma-separated
     rate_limits: str = ""
-    # where the counters live: memory (one process) or sqlite (<data_dir>/ratelimit.db,
-    # shared by every process over that folder); default: sqlite unless the read
-    # store is in memory
-    rate_limit_store: Literal["", "memory", "sqlite"] = ""
+    # where the counters live: memory (one process), sqlite (<data_dir>/ratelimit.db,
+    # shared by every process over that folder) or cassandra (the identity keyspace,
+    # every host); default: the read store's kind
+    rate_limit_store: Literal["", "memory", "sqlite", "cassandra"] = ""
     client_hash_hours: int = Field(default=24, ge=1)  # IP hashes rotate with the day
 
     # -- proof of work for anonymous actions -------------------------------------

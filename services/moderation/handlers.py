@@ -46,6 +46,14 @@ def appeal_stream(contribution_id: str) -> str:
     return f"modappeal-{contribution_id}"
 
 
+def flag_stream(contribution_id: str, participant_id: str) -> str:
+    return f"modflag-{contribution_id}-{participant_id}"
+
+
+def charter_stream(consultation_id: str) -> str:
+    return f"modcharter-{consultation_id}"
+
+
 async def item_from_log(log: EventLog, contribution_id: str) -> Doc | None:
     """The ITEM folded from every stream that decides it, read from the log."""
     submitted = await deposits.history(log, contribution_id)
@@ -114,7 +122,7 @@ async def flag_contribution(cmd: FlagContribution, *, log: EventLog, store: Read
     event = ContributionFlagged(doc["id"], doc["consultation_id"], pid,
                                 redact(cmd.reason.strip())[:500])
     try:  # one flag per participant and contribution: the stream's key decides
-        await _append(log, clock, _as(meta, pid, "participant"), f"modflag-{doc['id']}-{pid}", 0,
+        await _append(log, clock, _as(meta, pid, "participant"), flag_stream(doc["id"], pid), 0,
                       [event], doc["consultation_id"])
     except ConcurrencyConflict:
         raise DomainError("already_flagged", "Vous avez déjà signalé cette contribution.") \
@@ -146,7 +154,7 @@ async def decide_appeal(cmd: DecideAppeal, *, log: EventLog, store: ReadStore, c
 
 async def set_charter(cmd: SetCharter, *, log: EventLog, clock: Clock, meta: Meta) -> None:
     event = model.decide_charter(cmd)
-    stream = f"modcharter-{cmd.consultation_id}"
+    stream = charter_stream(cmd.consultation_id)
     await _append(log, clock, meta, stream, await log.stream_version(stream), [event],
                   cmd.consultation_id)
 

@@ -4,6 +4,7 @@ only when chosen, so a process loads no driver it does not use."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
         Partitions,
     )
     from services.eventlog.kafka_security import KafkaSecurity
+    from services.identity.cassandra import IdentityCql
     from services.identity.ratelimit import RateLimiter
     from services.identity.service import IdentityPorts
     from services.identity.settings import IdentitySettings
@@ -204,8 +206,9 @@ def search_index(settings: Settings) -> SearchIndex:
 
 
 def identity_ports(settings: Settings, clock: Clock) -> IdentityPorts:
-    """The vault, token ledger and outbox (in memory for a throwaway platform,
-    else SQLite in <data_dir>/identity.db) and the mailer (outbox or SMTP)."""
+    """The vault, token ledger and outbox (in memory for a throwaway platform; in
+    the identity service's Cassandra keyspace with the Cassandra read store, ADR
+    0077; else SQLite in <data_dir>/identity.db) and the mailer (outbox or SMTP)."""
     from services.identity.mailer import OutboxMailer, SmtpMailer
     from services.identity.ports import Mailer, OutboxStore, TokenLedger
     from services.identity.service import build_ports
@@ -219,10 +222,20 @@ def identity_ports(settings: Settings, clock: Clock) -> IdentityPorts:
     vault: Vault
     ledger: TokenLedger
     outbox: OutboxStore
+    cql = identity_cql(settings) if settings.read_store == "cassandra" else None
     if settings.read_store == "memory":
         from services.identity.memory import MemoryOutbox, MemoryTokenLedger, MemoryVault
 
         vault, ledger, outbox = MemoryVault(secret), MemoryTokenLedger(), MemoryOutbox()
+    elif cql is not None:
+        from services.identity.cassandra import (
+            CassandraOutbox,
+            CassandraTokenLedger,
+            CassandraVault,
+        )
+
+        vault, ledger, outbox = CassandraVault(cql, secret), CassandraTokenLedger(cql), \
+            CassandraOutbox(cql)
     else:
         from services.identity.sqlite import (
             IdentityDb,
@@ -238,19 +251,33 @@ def identity_ports(settings: Settings, clock: Clock) -> IdentityPorts:
                                  user=s.smtp_user, password=s.smtp_password,
                                  starttls=s.smtp_starttls))
     return build_ports(s, clock, vault=vault, ledger=ledger, outbox=outbox, mailer=mailer,
-                       limiter=rate_limiter(settings, s))
+                       limiter=rate_limiter(settings, s, cql))
 
 
-def rate_limiter(settings: Settings, identity: IdentitySettings) -> RateLimiter:
+def identity_cql(settings: Settings) -> IdentityCql:
+    """The identity service's Cassandra keyspace (ADR 0077), opened at first use."""
+    from services.identity.cassandra import IdentityCql
+
+    return IdentityCql(dataclasses.replace(cassandra_config(settings),
+                                           keyspace=settings.cassandra_identity_keyspace))
+
+
+def rate_limiter(settings: Settings, identity: IdentitySettings,
+                 cql: IdentityCql | None = None) -> RateLimiter:
     """PARLONS_RATE_LIMIT_STORE: `memory` (one process) | `sqlite`
-    (<data_dir>/ratelimit.db, shared by every process over that folder, ADR 0045).
-    Default: memory when the read store is in memory, sqlite otherwise."""
+    (<data_dir>/ratelimit.db, shared by every process over that folder, ADR 0045)
+    | `cassandra` (the identity keyspace, shared by every host, ADR 0077).
+    Default: the read store's kind (sqlite for SQLite)."""
     from services.identity.ratelimit import MemoryRateLimiter
 
     backend = identity.rate_limit_store or (
-        "memory" if settings.read_store == "memory" else "sqlite")
+        settings.read_store if settings.read_store in ("memory", "cassandra") else "sqlite")
     if backend == "memory":
         return MemoryRateLimiter()
+    if backend == "cassandra":
+        from services.identity.ratelimit_cassandra import CassandraRateLimiter
+
+        return CassandraRateLimiter(cql or identity_cql(settings))
     from services.identity.ratelimit_sqlite import SqliteRateLimiter
 
     return SqliteRateLimiter(_ensure_parent(settings.data_dir / "ratelimit.db"))

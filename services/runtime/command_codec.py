@@ -2,8 +2,8 @@
 topics of the distributed topology (ADR 0035).
 
 A command is a frozen dataclass of plain values (strings, numbers, tuples,
-frozensets, mappings, nested dataclasses such as `ParticipantContext` or a
-questionnaire's `Answer`); it is rebuilt from
+frozensets, mappings, aware datetimes as ISO 8601, nested dataclasses such as
+`ParticipantContext`, a questionnaire's `Answer` or a `PhaseSpec`); it is rebuilt from
 its type hints. Its type is looked up in the table of routed commands the
 caller passes, never imported from a name read off the wire.
 
@@ -19,6 +19,7 @@ import dataclasses
 import types
 import typing
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from services.core.envelope import Actor
@@ -124,6 +125,8 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, datetime):  # phases and meetings are dated
+        return value.isoformat()
     return value
 
 
@@ -151,4 +154,6 @@ def _value(hint: Any, value: Any) -> Any:
         return value
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return _build(hint, value)
+    if hint is datetime:
+        return datetime.fromisoformat(value)
     return value

@@ -14,9 +14,10 @@ The others run in the process that received them, as in the embedded topology
   commands are decided in their order), and answers each. When partitions are
   assigned it first has the log read up to their end (the previous owner's
   writes); when they are revoked it finishes the command in hand before the
-  group hands them on, and decides nothing more there. For a service whose
-  handlers read other partitions' streams (deposit: the proposal an argument
-  answers), it has the log read up to its end before each batch too (ADR 0038).
+  group hands them on, and decides nothing more there. For a command whose
+  handler reads streams other writers append (deposit: the proposal an argument
+  answers; moderation: the contribution and its automatic checks), it has those
+  event topics read up to their end before the batch holding it (ADR 0038, 0078).
 """
 
 from __future__ import annotations
@@ -49,25 +50,31 @@ class Route:
     topic: str  # the service's command topic (schemas/topics.yaml, `commands`)
     events: str  # the event topic its handlers write, co-partitioned with `topic`
     key: Callable[[Any], str]  # as the events' partition key
-    # Its handler reads streams other replicas write: the event topic is read up to
-    # its end before each batch (what was acknowledged before the command was sent
-    # is seen). A ballot reads only its own partition's streams.
-    reads_others: bool = False
+    # The event topics holding streams its handler reads that other writers append
+    # (other replicas, other services, process managers): read up to their end
+    # before each batch holding it, so what was acknowledged before the command was
+    # sent is seen. A ballot reads only its own partition's streams: none.
+    reads: tuple[str, ...] = ()
+
+    @property
+    def reads_others(self) -> bool:
+        return bool(self.reads)
 
 
 def routes(services: Iterable[str] | None = None) -> dict[type, Route]:
     """The routed commands of `services` (default: all), as each service declares
     them (`ServiceSpec.routed`): sent to `<service>.commands`, keyed as the events
-    they write in `<service>.events`. Built lazily: a process loads only what it
-    hosts."""
+    they write in `<service>.events` (or the service's `events_topic`). Built
+    lazily: a process loads only what it hosts."""
     from services.runtime.services import SERVICES
 
     table: dict[type, Route] = {}
     for name in services if services is not None else SERVICES:
         spec = SERVICES[name]()
+        events = spec.events_topic or f"{name}.events"
         for kind, key in spec.routed.items():
-            table[kind] = Route(name, f"{name}.commands", f"{name}.events", key,
-                                spec.routed_reads_others)
+            table[kind] = Route(name, f"{name}.commands", events, key,
+                                tuple(spec.routed_reads.get(kind, ())))
     return table
 
 
@@ -112,7 +119,7 @@ class CommandServer:
         self._handle = handle
         self._known = {command_name(kind): kind for kind in table}
         self._events = sorted({route.events for route in table.values()})
-        self._fresh = sorted({r.events for r in table.values() if r.reads_others})
+        self._reads = {command_name(kind): route.reads for kind, route in table.items()}
         self._take_over = take_over
         self._revoke_wait_s = revoke_wait_s
         self._busy: dict[int, asyncio.Event] = {}  # partition -> set when idle
@@ -139,11 +146,15 @@ class CommandServer:
     async def serve(self, receiver: Receiver) -> None:
         while not self._stopping.is_set():
             batches = await receiver.poll()
-            if batches:
-                for topic in self._fresh:  # read up to the end at the next decision
-                    await self._take_over(topic)
+            for topic in self._fresh(batches):  # read up to the end at the next decision
+                await self._take_over(topic)
             await asyncio.gather(*(self._partition(receiver, p, commands)
                                    for p, commands in batches.items()))
+
+    def _fresh(self, batches: Mapping[int, list[Any]]) -> list[str]:
+        """The topics the batch's commands read beyond their own partition."""
+        return sorted({topic for commands in batches.values() for command in commands
+                       for topic in self._reads.get(str(command.body.get("type")), ())})
 
     async def _partition(self, receiver: Receiver, partition: int, commands: list[Any]) -> None:
         idle = self._busy.setdefault(partition, asyncio.Event())

@@ -39,17 +39,22 @@ class ServiceSpec:
     # The commands a distributed front sends to this service's replicas (ADR 0035,
     # 0038), each with its partition key: the key of the events its handler writes.
     routed: Mapping[type, Callable[[Any], str]] = field(default_factory=dict)
-    # Whether those handlers read streams that other partitions' owners write (the
-    # proposal an argument answers): the replica then reads its event topic up to
-    # its end before each batch of commands.
-    routed_reads_others: bool = False
+    # For a routed command whose handler reads streams that other writers append
+    # (the proposal an argument answers, written by another deposit replica): the
+    # event topics its replica reads up to their end before a batch holding it.
+    routed_reads: Mapping[type, tuple[str, ...]] = field(default_factory=dict)
+    # The event topic its handlers write, when not `<name>.events` (the two
+    # deployable parts of synthesis both write synthesis.events); its routed commands
+    # travel on `<name>.commands`, co-partitioned with it.
+    events_topic: str = ""
 
 
 def _consultation() -> ServiceSpec:
     from services.consultation import api, service
 
     return ServiceSpec(name="consultation", projections=service.PROJECTIONS,
-                       handlers=service.HANDLERS, router=api.router)
+                       handlers=service.HANDLERS, router=api.router, routed=service.ROUTED,
+                       routed_reads=service.ROUTED_READS)
 
 
 def _identity() -> ServiceSpec:
@@ -77,7 +82,8 @@ def _deposit() -> ServiceSpec:
 
     return ServiceSpec(name="deposit", projections=service.PROJECTIONS,
                        handlers=service.HANDLERS, router=api.router, routed=service.ROUTED,
-                       routed_reads_others=True, hot_routes=(api_submit.LeanProposalRoute(),))
+                       routed_reads=service.ROUTED_READS,
+                       hot_routes=(api_submit.LeanProposalRoute(),))
 
 
 def _moderation() -> ServiceSpec:
@@ -85,7 +91,8 @@ def _moderation() -> ServiceSpec:
 
     return ServiceSpec(name="moderation", projections=service.PROJECTIONS,
                        processes=service.PROCESSES, handlers=service.HANDLERS,
-                       router=api.router)
+                       router=api.router, routed=service.ROUTED,
+                       routed_reads=service.ROUTED_READS)
 
 
 def _vote() -> ServiceSpec:
@@ -93,7 +100,8 @@ def _vote() -> ServiceSpec:
 
     return ServiceSpec(name="vote", projections=service.PROJECTIONS, handlers=service.HANDLERS,
                        ports=service.ports, router=api.router,
-                       hot_routes=(api_cast.LeanBallotRoute(),), routed=service.ROUTED)
+                       hot_routes=(api_cast.LeanBallotRoute(),), routed=service.ROUTED,
+                       routed_reads=service.ROUTED_READS)
 
 
 def _search() -> ServiceSpec:
@@ -111,14 +119,17 @@ def _synthesis_stats() -> ServiceSpec:
     from services.synthesis.stats import api
 
     return ServiceSpec(name="synthesis_stats", projections=service.STATS_PROJECTIONS,
-                       handlers=service.STATS_HANDLERS, router=api.router)
+                       handlers=service.STATS_HANDLERS, router=api.router,
+                       events_topic="synthesis.events", routed=service.STATS_ROUTED)
 
 
 def _synthesis_themes() -> ServiceSpec:
     from services.synthesis import service
 
     return ServiceSpec(name="synthesis_themes", projections=service.THEMES_PROJECTIONS,
-                       processes=service.THEMES_PROCESSES, handlers=service.THEMES_HANDLERS)
+                       processes=service.THEMES_PROCESSES, handlers=service.THEMES_HANDLERS,
+                       events_topic="synthesis.events", routed=service.THEMES_ROUTED,
+                       routed_reads=service.THEMES_ROUTED_READS)
 
 
 SERVICES: dict[str, Callable[[], ServiceSpec]] = {

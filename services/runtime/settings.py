@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     cassandra_replication_factor: int = Field(default=3, ge=1)
     cassandra_create_schema: bool = True
     cassandra_request_timeout_s: float = Field(default=10.0, gt=0)
+    # The identity service's keyspace, where every process that serves identity
+    # (the fronts, its worker, the jobs) keeps the vault, tokens and outbox (ADR 0077)
+    cassandra_identity_keyspace: str = Field(default="parlons_identity",
+                                             pattern=r"^[A-Za-z][A-Za-z0-9_]{0,47}$")
     validate_events: bool = True
     # Largest accepted upload (documents), checked by the consultation service's handler.
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import operator
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -45,7 +46,13 @@ RANDOM_CANDIDATES = 100_000  # `sort=random` shuffles at most this many matches 
 # The indexing memory shared by the writer's threads: a segment is flushed when it is
 # full, so a small heap cuts a bulk load into many small segments to merge again.
 WRITER_HEAP = 256_000_000
-WRITER_THREADS = 2
+# One indexing thread: it keeps up with the Python thread that builds the documents
+# (about 7 us of indexing a document against 14 us of building and handing it over),
+# and each thread makes its own segments: with two, a bulk load of 1,000,000 (a commit
+# every 200,000) ended with at least ten segments and a merge of them (15 s of wall
+# time at a load average of 20-35); with one, five segments and no merge (ADR 0073,
+# amended).
+WRITER_THREADS = 1
 BULK_COMMIT_DOCS = 200_000  # bounds what a rebuild holds uncommitted (and `_pending`)
 RELOAD_EVERY = 0.2  # seconds: how stale a reading process's view may be
 # The binding raises ValueError for everything; these words in its message mean the
@@ -229,11 +236,14 @@ class TantivySearchIndex(SearchIndex):
             fields: dict[str, Any] = {"id": doc_id, "version": version,
                                       "idhash": id_hash(doc_id), "alive": 0}
         else:
-            fields = {name: value for name in FACETS if (value := getattr(doc, name))}
-            fields.update(id=doc_id, version=version, idhash=id_hash(doc_id), alive=1,
-                          votes=doc.votes, ts=_epoch(doc.date),
-                          text=normalised(f"{doc.title} {doc.body}"),
-                          payload=base64.b64encode(orjson.dumps(doc)).decode())
+            fields = {"id": doc_id, "version": version, "idhash": id_hash(doc_id), "alive": 1,
+                      "votes": doc.votes, "ts": _epoch(doc.date),
+                      "text": normalised(f"{doc.title} {doc.body}"),
+                      "payload": base64.b64encode(orjson.dumps(doc)).decode()}
+            # the facets read at once (one C call), only those with a value
+            for name, value in zip(FACETS, _facet_values(doc), strict=True):
+                if value:
+                    fields[name] = value
         return orjson.dumps(fields).decode()
 
     # -- reads --------------------------------------------------------------------------
@@ -312,8 +322,12 @@ class TantivySearchIndex(SearchIndex):
 
     def _query(self, node: Node, req: SearchRequest) -> tantivy.Query:
         must = tantivy.Occur.Must
+        # Tombstones excluded rather than live documents required: `alive = 1` is every
+        # document, so requiring it intersected (and scored) each match with a posting
+        # list as long as the index; `alive = 0` is short. Same matches, same order
+        # (that term added the same score to all): half the CPU of most queries.
         parts = [(must, self._node(node)),
-                 (must, tantivy.Query.term_query(self._schema, "alive", 1))]
+                 (tantivy.Occur.MustNot, tantivy.Query.term_query(self._schema, "alive", 0))]
         for name, values in req.filters.items():
             either = [(tantivy.Occur.Should, tantivy.Query.term_query(self._schema, name, v))
                       for v in values]
@@ -345,8 +359,11 @@ def _count(result: tantivy.SearchResult) -> int:
     return int(getattr(result, "count", 0) or 0)
 
 
+_facet_values = operator.attrgetter(*FACETS)
+
+
 def _epoch(iso: str) -> int:
-    try:
-        return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp())
+    try:  # Python 3.11 reads the "Z" itself
+        return int(datetime.fromisoformat(iso).timestamp())
     except ValueError:
         return 0

@@ -16,7 +16,7 @@ import re
 import ssl
 import time
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -207,8 +207,9 @@ def idempotent_retry_policy(retries: int) -> Any:
     return IdempotentRetryPolicy()
 
 
-def connect(config: CassandraConfig) -> tuple[Any, Any]:
-    """Blocking: (cluster, session) on the keyspace, creating the schema if asked."""
+def connect(config: CassandraConfig, schema: Sequence[str] = SCHEMA) -> tuple[Any, Any]:
+    """Blocking: (cluster, session) on the keyspace, creating `schema` (the read
+    store's by default) if asked."""
     from cassandra import ConsistencyLevel
     from cassandra.auth import PlainTextAuthProvider
     from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
@@ -238,7 +239,7 @@ def connect(config: CassandraConfig) -> tuple[Any, Any]:
                     f" '{config.local_dc}': {config.replication_factor}}}")
             session.set_keyspace(config.keyspace)
             if config.create_schema:
-                for ddl in SCHEMA:
+                for ddl in schema:
                     session.execute(ddl)
         except BaseException:
             cluster.shutdown()
@@ -247,15 +248,18 @@ def connect(config: CassandraConfig) -> tuple[Any, Any]:
 
 
 class DriverCql:
-    """`Cql` on a cassandra-driver session: statements prepared once, marked
-    idempotent; results gathered page by page through the driver's callbacks."""
+    """`Cql` on a cassandra-driver session: `statements` (the read store's by
+    default) prepared once and marked idempotent, but for those named in
+    `not_idempotent` (a lightweight transaction whose retry would misreport its
+    own first write); results gathered page by page through the driver's callbacks."""
 
-    def __init__(self, cluster: Any, session: Any) -> None:
+    def __init__(self, cluster: Any, session: Any, statements: Mapping[str, str] = STATEMENTS,
+                 not_idempotent: Collection[str] = ()) -> None:
         self._cluster, self._session = cluster, session
         with outage():
-            self._prepared = {name: session.prepare(cql) for name, cql in STATEMENTS.items()}
-        for prepared in self._prepared.values():
-            prepared.is_idempotent = True
+            self._prepared = {name: session.prepare(cql) for name, cql in statements.items()}
+        for name, prepared in self._prepared.items():
+            prepared.is_idempotent = name not in not_idempotent
 
     async def run(self, name: str, params: tuple[Any, ...]) -> list[Row]:
         return await self._execute(self._prepared[name], params)

@@ -17,17 +17,21 @@ from services.core.process import ProcessManager
 from services.store.projection import Projection
 from services.synthesis.conversations.handlers import HANDLERS as GROUPS_HANDLERS
 from services.synthesis.conversations.projection import OpinionGroupsProjection
+from services.synthesis.followup import model as fm
 from services.synthesis.followup.handlers import HANDLERS as FOLLOWUP_HANDLERS
 from services.synthesis.followup.projections import FollowUpProjection
+from services.synthesis.followup.tables import stream_of as followup_stream
 from services.synthesis.opendata.settings import (
     OpenDataSettingsProjection,
     SetOpenDataPublication,
     set_opendata_publication,
 )
+from services.synthesis.runs import commands as rc
 from services.synthesis.runs.corpus import CorpusProjection
 from services.synthesis.runs.handlers import HANDLERS as RUN_HANDLERS
 from services.synthesis.runs.job import RunJob
 from services.synthesis.runs.projections import RunsProjection
+from services.synthesis.runs.tables import run_stream
 from services.synthesis.stats.projection import ClosedStatsProjection
 
 Handler = Callable[..., Awaitable[Any]]
@@ -40,3 +44,34 @@ THEMES_PROJECTIONS: tuple[Callable[..., Projection], ...] = (
     CorpusProjection, RunsProjection, FollowUpProjection, OpinionGroupsProjection)
 THEMES_PROCESSES: tuple[Callable[..., ProcessManager], ...] = (RunJob,)
 THEMES_HANDLERS: dict[type, Handler] = {**RUN_HANDLERS, **FOLLOWUP_HANDLERS, **GROUPS_HANDLERS}
+
+
+def _by_opendata(command: SetOpenDataPublication) -> str:
+    return f"opendata-{command.consultation_id}"
+
+
+def _by_run(command: Any) -> str:
+    return run_stream(command.run_id)
+
+
+def _by_response(command: Any) -> str:
+    return followup_stream(command.response_id)
+
+
+# Sent to the replicas of each part in the distributed topology (ADR 0078), on
+# `synthesis_stats.commands` and `synthesis_themes.commands`, keyed as
+# synthesis.events keys their events (by stream): each by the stream it decides.
+STATS_ROUTED: dict[type, Callable[[Any], str]] = {SetOpenDataPublication: _by_opendata}
+# Not routed: `ExecuteThemeRun` (the run job's, in the themes worker itself),
+# `ImportConversation` (reads a directory of the process it runs in) and
+# `PublishOpinionGroups` (computes on the conversation imported beside it).
+THEMES_ROUTED: dict[type, Callable[[Any], str]] = {
+    **{kind: _by_run for kind in (
+        rc.RequestThemeRun, rc.RenameTheme, rc.MergeThemes, rc.SplitTheme, rc.MarkVerbatim,
+        rc.PublishSynthesis)},
+    fm.PublishResponse: _by_response, fm.ChangeResponseStatus: _by_response,
+}
+# A run's edits are decided on the run's stream, which the run job appends to from
+# whichever themes worker executed it: read to its end first.
+THEMES_ROUTED_READS: dict[type, tuple[str, ...]] = {
+    kind: ("synthesis.events",) for kind in THEMES_ROUTED}

@@ -43,8 +43,9 @@ def test_one_kafka_topic_per_entry_of_topics_yaml_replicated_3_in_sync_2() -> No
     spec = yaml.safe_load((ROOT / "schemas" / "topics.yaml").read_text())
     topics = {d["spec"]["topicName"]: d for d in yaml.safe_load_all(
         (ROOT / "k8s" / "base" / "kafka" / "topics.yaml").read_text())}
-    assert set(topics) == set(spec["topics"])
-    for name, own in spec["topics"].items():
+    declared = {**spec["topics"], **spec["commands"]}
+    assert set(topics) == set(declared)
+    for name, own in declared.items():
         want = {**spec["defaults"], **(own or {})}
         got = topics[name]["spec"]
         assert got["partitions"] == want["partitions"], name
@@ -162,7 +163,8 @@ def test_prod_autoscales_within_partitions_and_keeps_a_replica_through_disruptio
     pdbs = {o["metadata"]["name"] for o in objects if o["kind"] == "PodDisruptionBudget"}
     assert set(hpas) == deployments == pdbs
     topics = {d["spec"]["topicName"].split(".")[0]: d["spec"]["partitions"]
-              for d in objects if d["kind"] == "KafkaTopic"}
+              for d in objects if d["kind"] == "KafkaTopic"
+              and d["spec"]["topicName"].endswith(".events")}
     for name, hpa in hpas.items():
         kinds = {m["type"] for m in hpa["metrics"]}
         if name == "front":
@@ -225,3 +227,28 @@ def test_every_service_monitor_scrapes_services_that_exist(overlay: str) -> None
         for service in chosen:
             assert ports <= {p.get("name") for p in service["spec"]["ports"]}, service
         assert all(monitor["spec"]["jobLabel"] in s["metadata"]["labels"] for s in chosen)
+
+
+def test_the_cluster_runs_the_routed_topology() -> None:
+    """The fronts and the workers read PARLONS_COMMAND_BUS=kafka from the shared
+    config, every command topic is declared, and each service with routed commands
+    has a worker to serve them (ADR 0035, 0038, 0078)."""
+    from services.runtime.command_routing import routes
+
+    base = ROOT / "k8s" / "base"
+    config = yaml.safe_load((base / "config.yaml").read_text())
+    assert config["data"]["PARLONS_COMMAND_BUS"] == "kafka"
+    objects = [*yaml.safe_load_all((base / "front.yaml").read_text()),
+               *yaml.safe_load_all((base / "workers.yaml").read_text())]
+    deployments = {o["metadata"]["name"]: o for o in objects if o and o["kind"] == "Deployment"}
+    for name, d in deployments.items():
+        for c in d["spec"]["template"]["spec"]["containers"]:
+            assert {"configMapRef": {"name": "parlons-config"}} in c["envFrom"], name
+    topics = {d["spec"]["topicName"] for d in yaml.safe_load_all(
+        (base / "kafka" / "topics.yaml").read_text())}
+    table = routes()
+    assert {r.topic for r in table.values()} | {"runtime.replies"} <= topics
+    for service in {r.service for r in table.values()}:
+        worker = deployments["worker-" + service.replace("_", "-")]
+        assert worker["spec"]["template"]["spec"]["containers"][0]["args"][:2] == [
+            "worker", service]

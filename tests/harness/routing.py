@@ -7,7 +7,7 @@ front's pages and JSON API answer through `front_client`."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import httpx
 
@@ -27,16 +27,21 @@ def routed(p: Platform, timeout_s: float) -> Settings:
 
 
 @contextlib.asynccontextmanager
-async def distributed(p: Platform, fronts: int, replicas: int, *, service: str = "vote",
-                      timeout_s: float = 20.0) -> AsyncIterator[list[Container]]:
-    """`replicas` processes of `service` serving its routed commands, and `fronts`
-    containers sending them."""
+async def distributed(p: Platform, fronts: int, replicas: int, *,
+                      service: str | Sequence[str] = "vote", timeout_s: float = 20.0,
+                      serving: list[Container] | None = None
+                      ) -> AsyncIterator[list[Container]]:
+    """`replicas` processes of each `service` serving its routed commands (added
+    to `serving` when given), and `fronts` containers sending them."""
     settings = routed(p, timeout_s)
     async with contextlib.AsyncExitStack() as stack:
-        for _ in range(replicas):
-            replica = await stack.enter_async_context(
-                bootstrap(settings, clock=p.clock, services=[service]))
-            await stack.enter_async_context(service_commands(replica, service))
+        for name in [service] if isinstance(service, str) else service:
+            for _ in range(replicas):
+                replica = await stack.enter_async_context(
+                    bootstrap(settings, clock=p.clock, services=[name]))
+                await stack.enter_async_context(service_commands(replica, name))
+                if serving is not None:
+                    serving.append(replica)
         built = []
         for _ in range(fronts):
             built.append(await stack.enter_async_context(front(p, timeout_s)))

@@ -10,11 +10,12 @@ key, one BallotCast per ballot stream, none unacknowledged and doubled),
 projections have caught up.
 
 `make test` runs a bounded soak (SOAK_S seconds, kills every 4-8 s) of the
-embedded server and of the routed distributed topology (every process killed in
-turn); `make test-kill-soak` runs long ones (PARLONS_TEST_SOAK_S=600, kills every
-5-20 s, as the issue asks) and adds the distributed topology killed at random,
-which the bounded run leaves out to keep `make test` short: the routed soak kills
-the same kinds of process."""
+embedded server and of the routed distributed topology (two fronts, two replicas
+of vote and deposit, processes killed in turn); `make test-kill-soak` runs long
+ones (PARLONS_TEST_SOAK_S=600, kills every 5-20 s, as the issue asks) with two
+replicas of every service, each killed in turn, and adds the distributed topology
+killed at random, which the bounded run leaves out to keep `make test` short: the
+routed soak kills the same kinds of process."""
 
 from __future__ import annotations
 
@@ -320,13 +321,16 @@ def test_distributed_front_and_workers_killed_at_random_lose_and_double_nothing(
 
 
 @pytest.mark.kafka
-def test_routed_ballots_two_fronts_and_vote_replicas_killed_in_turn_lose_and_double_nothing(
+def test_routed_writes_two_fronts_and_two_replicas_killed_in_turn_lose_and_double_nothing(
         tmp_path: Path, topologies: list[Topology]) -> None:
-    """Issue #16 item 1: ballots go to the vote replica owning their item (ADR
-    0035). Two fronts, two vote replicas and one worker of every other service;
+    """Issue #16: each command goes to the replica owning its aggregate's partition
+    (ADR 0035, 0038). Two fronts and two replicas of the services the writers write
+    to (vote, deposit; every service in the long run), one worker of the others;
     the writers' requests alternate between the fronts; the killer takes each
-    process in turn (a vote replica, then the other, a front...), and the one
-    killed is started again at once, so its partitions come back to it."""
+    process in turn -- a replica of each service, then a front, then the second
+    replicas... -- and starts the one killed again at once, so its partitions come
+    back to it."""
+    replicated = (set(SERVICES) if LONG else {"vote", "deposit"})
     with Tansu() as broker:
         env = {**base_env(tmp_path), "PARLONS_EVENT_LOG": "kafka",
                "PARLONS_KAFKA_BOOTSTRAP": broker.bootstrap,
@@ -345,18 +349,25 @@ def test_routed_ballots_two_fronts_and_vote_replicas_killed_in_turn_lose_and_dou
         topology = Topology(f"http://127.0.0.1:{ports[0]}", env,
                             fronts=[f"http://127.0.0.1:{ports[1]}"], in_turn=True,
                             ready_s=3 * READY_S)
-        replicas = [Node(f"vote#{r}", ["worker", "vote"], env, tmp_path / f"worker-vote-{r}")
-                    for r in (1, 2)]
         fronts = [Node(f"front#{f}", ["serve", "--no-workers", "--port", str(port)], env,
                        tmp_path / f"front-{f}") for f, port in enumerate(ports)]
-        others = [Node(service, ["worker", service], env, tmp_path / f"worker-{service}")
-                  for service, spec in SERVICES.items()
-                  if service != "vote" and (spec().projections or spec().processes)]
-        topology.nodes += [replicas[0], fronts[0], replicas[1], *others, fronts[1]]
+        workers = [name for name, spec in SERVICES.items()
+                   if spec().projections or spec().processes]
+
+        def replica(service: str, r: int) -> Node:
+            return Node(f"{service}#{r}", ["worker", service], env,
+                        tmp_path / f"worker-{service}-{r}")
+
+        # in turn: a replica of each replicated service, a front, their second
+        # replicas, then the single workers and the other front (the bounded run
+        # kills about five processes: the routed writers' and a front among them)
+        topology.nodes += [*(replica(s, 1) for s in workers if s in replicated), fronts[0],
+                           *(replica(s, 2) for s in workers if s in replicated),
+                           *(replica(s, 1) for s in workers if s not in replicated), fronts[1]]
         topologies.append(topology)
         topology.start()
         acked = asyncio.run(soak(topology, items))
         topology.wait_ready()
         check(topology, acked, settings)
-        assert topology.kills["vote#1"] + topology.kills["vote#2"] >= 1
+        assert topology.kills["vote#1"] + topology.kills["deposit#1"] >= 1
         topology.stop()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.runtime.bootstrap import bootstrap
+from services.runtime.command_processes import front_commands
 from services.runtime.runner import running
 from services.runtime.settings import Settings
 from services.vote.closing import freeze_ended_phases
@@ -29,9 +30,11 @@ async def recount_command(settings: Settings) -> int:
 
 
 async def freeze_results_command(settings: Settings) -> int:
-    """One pass of `closing.freeze_ended_phases`."""
+    """One pass of `closing.freeze_ended_phases`. With `PARLONS_COMMAND_BUS=kafka`
+    each freeze is sent to the vote replica owning its results' partition, as a
+    front sends it (ADR 0078), so the results stream has one writer."""
     container = bootstrap(settings, services=["vote"])
-    async with running(container, workers=False):
+    async with running(container, workers=False), front_commands(container):
         outcomes = await freeze_ended_phases(
             container.store, container.handle, container.clock.now(),
             timedelta(seconds=VoteSettings().freeze_grace_s))

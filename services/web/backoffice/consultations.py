@@ -232,14 +232,16 @@ async def new_form(request: Request, web: WebDep) -> Response:
     require_organiser(web, request)
     return admin_page(web, request, "backoffice/consultation_form.html",
                       {"values": {}, "creating": True, "territory_choices": territory_choices(),
-                       "territories_picked": []})
+                       "territories_picked": [], "consultation_key": new_id()})
 
 
 @router.post("/admin/consultations/nouvelle")
 async def create(request: Request, web: WebDep) -> Response:
     require_organiser(web, request)
     form = await checked_form(web, request)
-    cid = new_id()
+    # The form's one-time token is the consultation's id: the same form sent again,
+    # through any front, is answered the consultation it created (ADR 0078).
+    cid = text(form, "cle") or new_id()
     command = cc.CreateConsultation(consultation_id=cid, slug=text(form, "slug"),
                                     **_consultation_fields(form))
     return await submit(web, request, form, command,

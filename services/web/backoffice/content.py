@@ -207,7 +207,8 @@ async def send_form(web: Web, request: Request, form: FormData, kind: str, cid: 
 async def list_context(web: Web, cid: str, spec: Kind) -> dict[str, Any]:
     c = await views.consultation_or_404(web.store, cid)
     rows = await web.store.list(spec.table, cid, limit=100)
-    return {"c": c, "spec": spec, "items": [d for _, d in rows], "values": {}}
+    return {"c": c, "spec": spec, "items": [d for _, d in rows], "values": {},
+            "item_key": new_id()}
 
 
 async def content(request: Request, web: WebDep, cid: str, spec: ContentKind) -> Response:
@@ -221,7 +222,10 @@ async def add(request: Request, web: WebDep, cid: str, spec: ContentKind) -> Res
     form = await checked_form(web, request)
     ctx = await list_context(web, cid, spec)
     here = f"/admin/consultations/{cid}/{spec.segment}"
-    return await send_form(web, request, form, spec.segment, cid, new_id(),
+    # The form's one-time token is the new item's id: the same form sent again,
+    # through any front, names the same item (decided by its partition's replica,
+    # ADR 0078) instead of making a second one.
+    return await send_form(web, request, form, spec.segment, cid, text(form, "cle") or new_id(),
                            template="backoffice/content.html", context=ctx, success=here)
 
 

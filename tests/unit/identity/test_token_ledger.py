@@ -1,5 +1,6 @@
-"""The token ledger's port, on each adapter: single use, the current token of a
-subject (a new magic link revokes the previous, ADR 0041), purge."""
+"""`purge` forgets expired tokens on the adapters that count them (the rest of the
+ports' contract on every adapter: tests/contract/identity_contract.py; Cassandra
+leaves expiry to TTLs: tests/unit/identity/test_cassandra_identity.py)."""
 
 from __future__ import annotations
 
@@ -20,22 +21,6 @@ def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> TokenLedger:
     if request.param == "memory":
         return MemoryTokenLedger()
     return SqliteTokenLedger(IdentityDb(tmp_path / "identity.db"))
-
-
-async def test_a_token_is_consumed_once(ledger: TokenLedger) -> None:
-    assert await ledger.consume("t1", T0)
-    assert not await ledger.consume("t1", T0)
-
-
-async def test_the_last_token_made_current_is_the_only_current_one(ledger: TokenLedger) -> None:
-    assert not await ledger.is_current("link:p-1", "a")
-    await ledger.make_current("link:p-1", "a", T0 + timedelta(minutes=10))
-    await ledger.make_current("link:p-2", "x", T0 + timedelta(minutes=10))
-    assert await ledger.is_current("link:p-1", "a")
-    await ledger.make_current("link:p-1", "b", T0 + timedelta(minutes=10))
-    assert not await ledger.is_current("link:p-1", "a")
-    assert await ledger.is_current("link:p-1", "b")
-    assert await ledger.is_current("link:p-2", "x")
 
 
 async def test_purge_forgets_what_expired(ledger: TokenLedger) -> None:

@@ -1,0 +1,46 @@
+"""A back-office creation form carries a one-time token (`cle`) that is the new
+aggregate's id (ADR 0078): the same form sent twice -- a double click, a retry
+through another front -- makes one consultation and one article, the second
+sending answered as the first."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from harness.forms import csrf_of
+from harness.web import login, make_container, new_consultation, web_client
+
+NEW = "/admin/consultations/nouvelle"
+
+
+def token_of(html: str) -> str:
+    found = re.search(r'name="cle" value="([^"]+)"', html)
+    assert found, html[:500]
+    return found.group(1)
+
+
+async def sent_twice(client: httpx.AsyncClient, page: str, action: str,
+                     data: dict[str, str]) -> list[httpx.Response]:
+    shown = (await client.get(page)).text
+    fields = {"csrf_token": csrf_of(shown), "cle": token_of(shown), **data}
+    return [await client.post(action, data=fields) for _ in range(2)]
+
+
+async def test_a_creation_form_sent_twice_makes_one_aggregate() -> None:
+    container = make_container()
+    async with web_client(container) as client:
+        await login(client)
+        first, again = await sent_twice(client, NEW, NEW, {"title": "Mobilités",
+                                                           "slug": "mobilites"})
+        assert (first.status_code, again.status_code) == (303, 303), again.text[:500]
+        assert first.headers["location"] == again.headers["location"]
+        assert len(await container.store.list("consultations", "all", limit=10)) == 1
+
+        admin = await new_consultation(client, "Vélo", "velo")
+        cid = admin.rsplit("/", 1)[1]
+        articles = f"{admin}/articles"
+        sent = await sent_twice(client, articles, articles,
+                                {"title": "Le contexte", "body_markdown": "Des **pistes**."})
+        assert [r.status_code for r in sent] == [303, 303]
+        assert len(await container.store.list("articles", cid, limit=10)) == 1

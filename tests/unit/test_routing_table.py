@@ -1,0 +1,322 @@
+"""The table of routed commands (ADR 0035, 0038, 0078), on memory fakes: every
+command of a routed service is routed, to a command topic that schemas/topics.yaml
+declares with its event topic's partitions; each is keyed as every event its
+handler writes (the replica deciding it owns the partition it writes), except the
+few the service names, whose key still names every stream they write; a replica
+reads other writers' topics up to their end only before a batch holding a command
+that reads them."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import json
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from harness.deposit_world import CID as DEPOSIT_CID
+from harness.deposit_world import World as DepositWorld
+from harness.deposit_world import participant
+from harness.events import ValidatingLog
+from vote.world import CID, VOTE_ENDS, World, voter
+
+from services.consultation import handlers as ch
+from services.consultation import service as consultation
+from services.consultation.commands import (
+    CreateConsultation,
+    PhaseSpec,
+    PublishConsultation,
+    SchedulePhases,
+)
+from services.consultation.content_commands import (
+    AddCommissionMember,
+    AttachDocument,
+    AttachVideo,
+    CreateCommission,
+    PublishArticle,
+    RegisterForMeeting,
+    ScheduleMeeting,
+    WriteArticle,
+)
+from services.core.clock import FixedClock
+from services.core.envelope import Actor, Envelope
+from services.core.errors import DomainError
+from services.core.events import Meta
+from services.core.participants import ModeratorContext
+from services.core.schema_registry import SchemaRegistry
+from services.deposit.commands import SubmitProposal
+from services.moderation import service as moderation
+from services.moderation.commands import (
+    ClaimItem,
+    Decide,
+    DecideAppeal,
+    FlagContribution,
+    LodgeAppeal,
+    SetCharter,
+)
+from services.moderation.process import AutoModeration
+from services.moderation.queue import QueueProjection
+from services.runtime.command_codec import decode_command, encode_command
+from services.runtime.command_routing import CommandServer, routes
+from services.runtime.services import SERVICES
+from services.synthesis import service as synthesis
+from services.synthesis.conversations.handlers import ImportConversation, PublishOpinionGroups
+from services.synthesis.followup.model import PublishResponse
+from services.synthesis.followup.tables import stream_of as followup_stream
+from services.synthesis.opendata.settings import SetOpenDataPublication
+from services.synthesis.runs.commands import ExecuteThemeRun, RequestThemeRun
+from services.vote import service as vote
+from services.vote.commands import (
+    CastBallot,
+    CastBudgetBallot,
+    CastRanking,
+    ConfigureVote,
+    FreezeResults,
+    SetBudgetEnvelope,
+    SetProjectCost,
+)
+
+META = Meta(actor=Actor(id="organiser-1", role="organiser"), correlation_id="corr-1")
+REGISTRY = SchemaRegistry()
+ROUTED_SERVICES = ("consultation", "deposit", "moderation", "vote", "synthesis_stats",
+                   "synthesis_themes")
+# Run where they arrive, with the reason in their service's routing table.
+NOT_ROUTED = {AttachDocument, ExecuteThemeRun, ImportConversation, PublishOpinionGroups}
+ANNE, BRUNO = ModeratorContext("p-anne"), ModeratorContext("p-bruno")
+
+
+@pytest.mark.parametrize("service", ROUTED_SERVICES)
+def test_every_command_of_a_routed_service_is_routed_to_it(service: str) -> None:
+    spec = SERVICES[service]()
+    table = routes([service])
+    assert set(table) == set(spec.handlers) - NOT_ROUTED
+    events = "synthesis.events" if service.startswith("synthesis") else f"{service}.events"
+    assert {(r.topic, r.events) for r in table.values()} == {(f"{service}.commands", events)}
+
+
+def test_every_command_topic_is_declared_with_its_event_topic_s_partitions() -> None:
+    for kind, route in routes().items():
+        assert REGISTRY.command_topics[route.topic].partitions == \
+            REGISTRY.topics[route.events].partitions, kind
+
+
+def test_every_routed_command_survives_the_trip() -> None:
+    """Through JSON, as the broker carries it (datetimes, nested specs, None)."""
+    who = voter("p-alice")
+    known = {f"{k.__module__.split('.')[1]}.{k.__name__}": k for k in routes()}
+    for command in (CastRanking(CID, who, ("item-0", "item-1")),
+                    CastBudgetBallot(CID, who, "paris-11e", ("item-0",)),
+                    SetCharter(CID, (("injure", "Injure"), ("hors-sujet", "Hors sujet"))),
+                    Decide("k1", ANNE, "hidden", "injure"),
+                    SchedulePhases(CID, (PhaseSpec("vote", "vote", "Vote", VOTE_ENDS, VOTE_ENDS,
+                                                   actions=("vote_ranking",)),)),
+                    ScheduleMeeting("r-1", CID, "Réunion", VOTE_ENDS, VOTE_ENDS, latitude=45.7)):
+        body = json.loads(json.dumps(encode_command(command, META)))
+        assert decode_command(body, known) == (command, META)
+
+
+async def written(world: World, command: object) -> list[Envelope]:
+    """The vote events `command`'s handler appends (ports as the runtime binds them)."""
+    handler = vote.HANDLERS[type(command)]
+    ports = {"log": world.log, "store": world.store, "clock": world.clock, "meta": world.meta,
+             "items": world.items, "vote_options": world.options}
+    wanted = inspect.signature(handler).parameters
+    before = len(await world.events())
+    await handler(command, **{k: v for k, v in ports.items() if k in wanted})
+    await world.project()
+    after = await world.events()
+    assert len(after) > before, command
+    return list(after[before:])
+
+
+def keyed_as_written(route_key: str, events: list[Envelope]) -> bool:
+    return {REGISTRY.key(e) for e in events} == {route_key}
+
+
+async def test_each_vote_command_is_keyed_as_the_events_it_writes() -> None:
+    world = await World().setup()
+    table = routes(["vote"])
+    sent: list[object] = [
+        ConfigureVote(CID, support_threshold=2, ranking_max=3, new_share=0.2),
+        CastBallot("item-0", voter("p-alice"), "support", "support"),
+        CastRanking(CID, voter("p-alice"), ("item-1", "item-0")),
+    ]
+    for command in sent:
+        events = await written(world, command)
+        key = table[type(command)].key(command)
+        if type(command) in vote.NOT_CO_PARTITIONED:
+            # keyed by consultation and participant, which its every stream names
+            assert not keyed_as_written(key, events)
+            assert {e.stream for e in events} == {"ranking-vote-p-alice"}
+        else:
+            assert keyed_as_written(key, events), command
+    world.clock.advance(VOTE_ENDS - world.clock.now() + timedelta(minutes=1))
+    freeze = FreezeResults(CID, "vote")
+    assert keyed_as_written(table[FreezeResults].key(freeze),
+                            await written(world, freeze))
+
+
+async def test_each_budget_command_is_keyed_as_the_events_it_writes() -> None:
+    world = await World().setup()
+    table = routes(["vote"])
+    await ch.schedule_phases(SchedulePhases(CID, (
+        PhaseSpec("vote", "vote", "Vote du budget", world.clock.now() - timedelta(days=1),
+                  VOTE_ENDS, actions=("vote_budget",)),)),
+        log=world.log, clock=world.clock, meta=world.meta)
+    await world.project()
+    for command in (SetBudgetEnvelope(CID, "Paris 11e", 500_000),
+                    SetProjectCost(CID, "item-0", "paris-11e", 300_000)):
+        assert keyed_as_written(table[type(command)].key(command),
+                                await written(world, command)), command
+    ballot = CastBudgetBallot(CID, voter("p-alice"), "paris-11e", ("item-0",))
+    events = await written(world, ballot)
+    assert {e.stream for e in events} == {"budget-ballot-vote-p-alice"}
+    assert table[CastBudgetBallot].key(ballot) == f"budget-ballot-{CID}-p-alice"
+
+
+async def test_each_moderation_command_is_keyed_as_the_events_it_writes() -> None:
+    world = DepositWorld()
+    world.projections += [AutoModeration(world.log, world.clock), QueueProjection()]
+    await world.setup(moderation="post")
+    await world.handle(SubmitProposal("k1", DEPOSIT_CID, participant("p-alice"),
+                                      "Une proposition", "Le maire est un connard."))
+    await world.project()
+    await world.project()  # the checks appended by the process manager
+    table = routes(["moderation"])
+
+    async def run(command: object) -> list[Envelope]:
+        handler = moderation.HANDLERS[type(command)]
+        ports = {"log": world.log, "store": world.store, "clock": world.clock,
+                 "meta": world.meta}
+        wanted = inspect.signature(handler).parameters
+        before = len(await world.events("moderation.events"))
+        await handler(command, **{k: v for k, v in ports.items() if k in wanted})
+        await world.project()
+        return (await world.events("moderation.events"))[before:]
+
+    for command in (
+        SetCharter(DEPOSIT_CID, (("injure", "Injure"), ("conforme", "Conforme"))),
+        ClaimItem("k1", ANNE),
+        Decide("k1", ANNE, "hidden", "injure"),
+        FlagContribution("k1", participant("p-bob"), "Insultant."),
+        LodgeAppeal("k1", participant("p-alice"), "Je critiquais sa politique."),
+        DecideAppeal("k1", BRUNO, "upheld", "injure"),
+    ):
+        events = await run(command)
+        assert events and keyed_as_written(table[type(command)].key(command), events), command
+    assert set(table) >= moderation.NOT_CO_PARTITIONED
+
+
+@dataclasses.dataclass
+class _Command:
+    partition: int
+    offset: int
+    body: dict[str, Any]
+    expired: bool = False
+
+
+class Batches:
+    """A receiver handing the given batches, one per poll, then stopping."""
+
+    def __init__(self, server: CommandServer, *batches: dict[int, list[Any]]) -> None:
+        self.batches = [*batches, {}]
+        self.server = server
+
+    def owns(self, partition: int) -> bool:
+        return True
+
+    async def poll(self, timeout_ms: int = 200) -> Mapping[int, list[Any]]:
+        if len(self.batches) == 1:
+            self.server.stop()
+        return self.batches.pop(0)
+
+    async def reply(self, command: Any, outcome: Mapping[str, Any]) -> None:
+        pass
+
+    async def commit(self, partition: int, next_offset: int) -> None:
+        pass
+
+
+async def test_a_replica_reads_other_writers_topics_only_for_a_command_reading_them() -> None:
+    order: list[str] = []
+
+    async def take_over(topic: str) -> None:
+        order.append(f"read {topic}")
+
+    async def handle(command: Any, meta: Meta) -> str:
+        order.append(f"decide {type(command).__name__}")
+        return "ok"
+
+    server = CommandServer(handle, routes(["vote"]), take_over)
+    ballot = encode_command(CastBallot("item-0", voter(), "support", "support"), META)
+    freeze = encode_command(FreezeResults(CID, "vote"), META)
+    await server.serve(Batches(server, {0: [_Command(0, 0, ballot)]},
+                               {3: [_Command(3, 0, freeze)], 0: [_Command(0, 1, ballot)]}))
+    assert order == ["decide CastBallot", "read vote.events", "decide FreezeResults",
+                     "decide CastBallot"]
+
+
+async def test_each_consultation_command_is_keyed_as_the_events_it_writes() -> None:
+    log, clock = ValidatingLog(key_for=REGISTRY.key), FixedClock(VOTE_ENDS)
+    table = routes(["consultation"])
+    later = VOTE_ENDS + timedelta(days=3)
+    sent: list[object] = [
+        CreateConsultation("c-vert", "Une ville plus verte", "ville-verte"),
+        SchedulePhases("c-vert", (PhaseSpec("depot", "deposit", "Dépôt", VOTE_ENDS, later),)),
+        PublishConsultation("c-vert"),
+        WriteArticle("a-1", "c-vert", "Le contexte", "Les **arbres** de la ville."),
+        PublishArticle("a-1"),
+        AttachVideo("v-1", "c-vert", "Présentation", "https://www.youtube.com/watch?v=dQw4w9WgXcQ"),
+        CreateCommission("com-1", "c-vert", "Commission des parcs"),
+        AddCommissionMember("com-1", "m1", "Mme la maire", "Présidente"),
+        ScheduleMeeting("r-1", "c-vert", "Réunion publique", later, later + timedelta(hours=2),
+                        address="Place de la mairie", postcode="69001", capacity=50),
+        RegisterForMeeting("r-1", "p-alice"),
+    ]
+    for command in sent:
+        handler = consultation.HANDLERS[type(command)]
+        before = len(await log.read("consultation.events", limit=1_000_000))
+        await handler(command, log=log, clock=clock, meta=META)
+        events = [r.event for r in await log.read("consultation.events",
+                                                   limit=1_000_000)][before:]
+        key = table[type(command)].key(command)
+        if type(command) in consultation.NOT_CO_PARTITIONED:
+            # the contested slug on the key; the new consultation's stream beside it
+            assert {REGISTRY.key(e) for e in events} == {key, "consultation-c-vert"}
+        else:
+            assert events and keyed_as_written(key, events), command
+
+
+async def test_a_consultation_created_again_under_its_id_is_answered_its_id() -> None:
+    log, clock = ValidatingLog(key_for=REGISTRY.key), FixedClock(VOTE_ENDS)
+    create = consultation.HANDLERS[CreateConsultation]
+    first = CreateConsultation("c-vert", "Une ville plus verte", "ville-verte")
+    assert await create(first, log=log, clock=clock, meta=META) == "c-vert"
+    assert await create(first, log=log, clock=clock, meta=META) == "c-vert"
+    with pytest.raises(DomainError) as caught:  # another consultation: the slug is taken
+        await create(CreateConsultation("c-autre", "Une autre", "ville-verte"), log=log,
+                     clock=clock, meta=META)
+    assert caught.value.code == "slug_taken"
+    assert len(await log.read("consultation.events", limit=1_000_000)) == 2
+
+
+async def test_each_synthesis_command_is_keyed_as_the_events_it_writes() -> None:
+    world = await World().setup()  # the consultation, as its catalogue shows it
+    log, store, clock = world.log, world.store, world.clock
+    table = routes(["synthesis_stats", "synthesis_themes"])
+    handlers = {**synthesis.STATS_HANDLERS, **synthesis.THEMES_HANDLERS}
+    for command in (SetOpenDataPublication(CID, daily=True),
+                    RequestThemeRun("run-1", CID, "analyste-1", n_themes=4)):
+        handler = handlers[type(command)]
+        ports = {"log": log, "store": store, "clock": clock, "meta": META}
+        wanted = inspect.signature(handler).parameters
+        before = len(await log.read("synthesis.events", limit=1_000_000))
+        await handler(command, **{k: v for k, v in ports.items() if k in wanted})
+        events = [r.event for r in await log.read("synthesis.events",
+                                                   limit=1_000_000)][before:]
+        assert events and keyed_as_written(table[type(command)].key(command), events), command
+    # a response (linked to a published theme or proposal) is one stream's append
+    response = PublishResponse("rep-1", CID, "Notre réponse", "Deux parcs.", "adopted")
+    assert table[PublishResponse].key(response) == followup_stream("rep-1")
