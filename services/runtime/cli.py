@@ -341,6 +341,8 @@ def _closing(container: Container, after: asyncio.Task[None] | None = None
 
     if FreezeResults not in container.handlers:  # the vote service is not in this process
         return None
+    from datetime import timedelta
+
     from services.vote.closing import keep_closing
     from services.vote.settings import VoteSettings
 
@@ -354,9 +356,10 @@ def _closing(container: Container, after: asyncio.Task[None] | None = None
                 return
             await asyncio.sleep(0.1)
 
+    vote = VoteSettings()
     return asyncio.create_task(keep_closing(
-        container.store, container.handle, container.clock.now,
-        VoteSettings().close_every_s, caught_up), name="vote-closing")
+        container.store, container.handle, container.clock.now, vote.close_every_s,
+        caught_up, timedelta(seconds=vote.freeze_grace_s)), name="vote-closing")
 
 
 def _jobs(container: Container, settings: Settings) -> asyncio.Task[None] | None:

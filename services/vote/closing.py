@@ -30,13 +30,15 @@ PAGE = 200
 CLOSER = Actor(id="vote-closing", role="system")
 # A ballot accepted just before the end may still be on its way to the log; the
 # recount must not run before it lands (it would be acknowledged yet not counted).
+# The default of PARLONS_VOTE_FREEZE_GRACE_S.
 GRACE = timedelta(minutes=2)
 
 Handle = Callable[[object, Meta], Awaitable[Any]]
 
 
-async def ended_phases(store: ReadStore, now: datetime) -> list[tuple[str, str]]:
-    """(consultation, phase) of every vote phase ended at least GRACE before `now`
+async def ended_phases(store: ReadStore, now: datetime, grace: timedelta = GRACE
+                       ) -> list[tuple[str, str]]:
+    """(consultation, phase) of every vote phase ended at least `grace` before `now`
     whose frozen results are not in the read model yet."""
     found: list[tuple[str, str]] = []
     after: str | None = None
@@ -45,7 +47,7 @@ async def ended_phases(store: ReadStore, now: datetime) -> list[tuple[str, str]]
         for cid, doc in rows:
             for phase in doc.get("phases") or []:
                 if (model.PHASE_ACTIONS & set(phase.get("actions") or ())
-                        and parse_iso(phase["ends_at"]) + GRACE <= now
+                        and parse_iso(phase["ends_at"]) + grace <= now
                         and await store.get(FROZEN, cid, phase["phase_id"]) is None):
                     found.append((cid, phase["phase_id"]))
         if len(rows) < PAGE:
@@ -53,11 +55,12 @@ async def ended_phases(store: ReadStore, now: datetime) -> list[tuple[str, str]]
         after = rows[-1][0]
 
 
-async def freeze_ended_phases(store: ReadStore, handle: Handle, now: datetime) -> list[str]:
+async def freeze_ended_phases(store: ReadStore, handle: Handle, now: datetime,
+                              grace: timedelta = GRACE) -> list[str]:
     """One pass: freeze what has ended. Returns "<consultation>/<phase>: <status>"
     for each phase it tried ("frozen", "already_frozen", or the refusal)."""
     outcomes: list[str] = []
-    for cid, phase_id in await ended_phases(store, now):
+    for cid, phase_id in await ended_phases(store, now, grace):
         try:
             result = await handle(FreezeResults(cid, phase_id), Meta(CLOSER))
             status = str(result.get("status"))
@@ -70,14 +73,15 @@ async def freeze_ended_phases(store: ReadStore, handle: Handle, now: datetime) -
 
 
 async def keep_closing(store: ReadStore, handle: Handle, now: Callable[[], datetime],
-                       every_s: float, caught_up: Callable[[], Awaitable[None]]) -> None:
+                       every_s: float, caught_up: Callable[[], Awaitable[None]],
+                       grace: timedelta = GRACE) -> None:
     """Freeze ended phases every `every_s` until cancelled. Each pass first waits
     (bounded, by `caught_up`) for the projections: a phase in the log but not yet
     in the consultation read model would otherwise wait for the next pass."""
     while True:
         try:
             await caught_up()
-            await freeze_ended_phases(store, handle, now())
+            await freeze_ended_phases(store, handle, now(), grace)
         except Exception:  # the read store unavailable: the next pass retries
             log.exception("closing pass failed")
         await asyncio.sleep(every_s)

@@ -27,6 +27,9 @@ class VoteSettings(BaseSettings):
     # Seconds between two passes of `parlons serve` freezing the results of ended
     # vote phases (services/vote/closing.py).
     close_every_s: float = Field(default=60.0, gt=0)
+    # Seconds after a vote phase's end before its results are frozen: a ballot
+    # accepted just before the end may still be on its way to the log.
+    freeze_grace_s: float = Field(default=120.0, ge=0)
 
     @model_validator(mode="after")
     def _no_trusted_header_in_production(self) -> VoteSettings:

@@ -49,3 +49,21 @@ class TestKafkaEventLog(EventLogContract):
             await log.take_over(TOPIC)
             assert await log.stream_version(stream) == 1
             assert [e.stream_version for e in await log.read_stream(stream)] == [1]
+
+    async def test_a_stream_another_process_appended_to_is_read_as_the_log_holds_it(
+            self, log: EventLog) -> None:
+        """A decision folds streams other processes write (a moderator's claim, in a
+        front, folds the contribution the deposit replicas wrote): `read_stream`
+        must not answer from an index loaded before their appends, nor
+        `stream_version`, which the decision's append then expects."""
+        from eventlog_contract import created, new_stream
+
+        stream = new_stream()
+        await log.append([created(new_stream())])  # `log` has indexed the topic
+        other = await self.make_log()
+        async with contextlib.AsyncExitStack() as stack:
+            await other.start()
+            stack.push_async_callback(other.close)
+            await other.append([created(stream)], expect={stream: 0})
+            assert await log.stream_version(stream) == 1  # what an append expects next
+            assert [e.stream_version for e in await log.read_stream(stream)] == [1]

@@ -37,7 +37,12 @@ async def post_form(client: httpx.AsyncClient, page: str, action: str,
 
 async def admin_client(p: Platform) -> httpx.AsyncClient:
     """A client logged in to the back office as the configured administrator."""
-    client = p.client()
+    return await admin_login(p.client())
+
+
+async def admin_login(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """`client` (any front: ASGI or a real process with PARLONS_ADMIN_USER=orga and
+    ADMIN_PASSWORD's hash) logged in to the back office as that administrator."""
     r = await post_form(client, "/admin/connexion", "/admin/connexion",
                         {"utilisateur": "orga", "mot_de_passe": ADMIN_PASSWORD,
                          "suite": "/admin"})
@@ -126,6 +131,19 @@ class _ShownForm(HTMLParser):
             self._textarea = None
         elif tag == "form" and self._in_form:
             self._in_form, self._done = False, True
+
+
+async def post_shown(client: httpx.AsyncClient, page: str, action: str,
+                     changes: Mapping[str, str]) -> httpx.Response:
+    """GET the page, then POST its form to `action` as shown (hidden fields such as
+    an idempotency key included), with the fields of `changes` typed in."""
+    shown = await client.get(page)
+    assert shown.status_code == 200, shown.text[:500]
+    fields = [(k, v) for k, v in shown_fields(shown.text, action) if k not in changes]
+    data: dict[str, list[str]] = {}
+    for name, value in [*fields, *changes.items()]:
+        data.setdefault(name, []).append(value)
+    return await client.post(action, data=data)
 
 
 def shown_fields(html: str, action: str) -> list[tuple[str, str]]:

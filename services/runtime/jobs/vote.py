@@ -5,12 +5,15 @@ ended (exit 1 if one could not be frozen)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from services.runtime.bootstrap import bootstrap
 from services.runtime.command_processes import front_commands
 from services.runtime.runner import running
 from services.runtime.settings import Settings
 from services.vote.closing import freeze_ended_phases
 from services.vote.recount import compare, recount
+from services.vote.settings import VoteSettings
 
 
 async def recount_command(settings: Settings) -> int:
@@ -32,8 +35,9 @@ async def freeze_results_command(settings: Settings) -> int:
     front sends it (ADR 0078), so the results stream has one writer."""
     container = bootstrap(settings, services=["vote"])
     async with running(container, workers=False), front_commands(container):
-        outcomes = await freeze_ended_phases(container.store, container.handle,
-                                             container.clock.now())
+        outcomes = await freeze_ended_phases(
+            container.store, container.handle, container.clock.now(),
+            timedelta(seconds=VoteSettings().freeze_grace_s))
     print(f"freeze-results : {len(outcomes)} phase(s) de vote close(s) à figer")
     for line in outcomes:
         print(f"  {line}")

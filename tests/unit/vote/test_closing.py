@@ -115,3 +115,14 @@ async def test_frozen_means_frozen_even_when_the_phase_is_reopened(world: World)
         occurred_at=now)])
     await world.project()
     assert any("résultats figés" in line for line in await compare(world.log, world.store))
+
+
+async def test_the_grace_after_the_end_is_the_one_given(world: World) -> None:
+    """PARLONS_VOTE_FREEZE_GRACE_S: a shorter grace freezes sooner."""
+    await world.handle(CastBallot("item-0", voter("p-a"), "agree", "agree"))
+    short = timedelta(seconds=5)
+    world.clock.advance(VOTE_ENDS - world.clock.now() + short / 2)
+    assert await freeze_ended_phases(world.store, handle(world), world.clock.now(), short) == []
+    world.clock.advance(short / 2)
+    assert await freeze_ended_phases(world.store, handle(world), world.clock.now(), short) == [
+        f"{CID}/vote: frozen"]
