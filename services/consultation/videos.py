@@ -54,7 +54,7 @@ def parse_video_url(url: str) -> VideoRef:
     elif host in ("vimeo.com", "player.vimeo.com"):
         provider = "vimeo"
         last = parts.path.rstrip("/").rsplit("/", 1)[-1]
-        vid = last if last.isdigit() else None
+        vid = last if last.isdecimal() else None
     elif (m := _PEERTUBE_PATH.match(parts.path)) is not None:
         # PeerTube is federated: any host; recognised by its URL shape.
         provider, vid = "peertube", m.group(1)

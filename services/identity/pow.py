@@ -54,7 +54,7 @@ class ProofOfWork:
         if not body or not hmac.compare_digest(mac, self._mac(body)) or len(nonce) > 32:
             raise REFUSED()
         parts = body.split(".")
-        if (len(parts) != 4 or not parts[1].isdigit() or not parts[2].isdigit()
+        if (len(parts) != 4 or not parts[1].isdecimal() or not parts[2].isdecimal()
                 or not hmac.compare_digest(parts[3], self._scope(scope))):
             raise REFUSED()
         _, bits, exp, _ = parts

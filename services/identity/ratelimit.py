@@ -171,7 +171,7 @@ def parse_rates(text: str) -> dict[str, Rate]:
         name, _, value = item.partition("=")
         count, _, seconds = value.partition("/")
         name = name.strip()
-        if name.removesuffix(".client") not in ACTIONS or not count.strip().isdigit():
+        if name.removesuffix(".client") not in ACTIONS or not count.strip().isdecimal():
             raise ValueError(f"PARLONS_RATE_LIMITS: {item!r} (action=count/seconds)")
         out[name] = Rate(max(1, int(count)), float(seconds or 60))
     return out

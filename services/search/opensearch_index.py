@@ -145,7 +145,7 @@ class OpenSearchIndex(SearchIndex):
         names = self._client.indices.get(index=f"{self.alias}-v*", allow_no_indices=True,
                                          ignore_unavailable=True)
         return max((int(n.rsplit("-v", 1)[1]) for n in names
-                    if n.rsplit("-v", 1)[1].isdigit()), default=0)
+                    if n.rsplit("-v", 1)[1].isdecimal()), default=0)
 
     async def clear(self) -> None:
         await self.start()

@@ -63,6 +63,6 @@ def _checked(parsed: Parsed) -> list[Issue]:
 def _locate(sheet: Sheet, field: str, message: str) -> Issue:
     """`questions.<i>.<field>` -> the line of question i."""
     parts = field.split(".")
-    if parts[0] == "questions" and len(parts) > 1 and parts[1].isdigit():
+    if parts[0] == "questions" and len(parts) > 1 and parts[1].isdecimal():
         return Issue(sheet.wheres[int(parts[1])], message)
     return Issue(sheet.where, f"questionnaire « {sheet.title} » : {message}")

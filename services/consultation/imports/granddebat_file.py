@@ -67,7 +67,7 @@ def _row(cells: dict[str, str], at: str, position: int, issues: list[Issue]) -> 
     if cells.get("is_free", "").upper() not in ("TRUE", "FALSE"):
         issues.append(Issue(at, f"is_free vaut TRUE ou FALSE, pas « {cells.get('is_free')} »."))
     order = cells.get("order", "") or str(position)
-    if not order.lstrip("-").isdigit():
+    if not order.lstrip("-").isdecimal():
         issues.append(Issue(at, f"order doit être un nombre entier, pas « {order} »."))
     if len(issues) > before:
         return None

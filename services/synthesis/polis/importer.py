@@ -61,7 +61,7 @@ def conversation_events(
     add(ConversationImported(
         consultation_id=consultation_id, source="polis", topic=s.get("topic", "")[:500],
         description=s.get("conversation-description", "")[:5000], url=s.get("url", "")[:500],
-        views=int(s["views"]) if s.get("views", "").isdigit() else 0,
+        views=int(s["views"]) if s.get("views", "").isdecimal() else 0,
     ), f"conversation-{consultation_id}", 1, first_ms)
     for c in conversation.comments:
         sid = statement_id(consultation_id, c.comment_id)

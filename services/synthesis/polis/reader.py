@@ -237,9 +237,9 @@ def _read_participants(path: Path, known: set[int], skipped: list[Skipped]) -> M
         return None
     columns: list[str] = []
     for name in rows.header:
-        if name.isdigit() and int(name) in known:
+        if name.isdecimal() and int(name) in known:
             columns.append(name)
-        elif name.isdigit():
+        elif name.isdecimal():
             skipped.append(Skipped(rows.file, 1, name,
                                    f"commentaire inconnu de {COMMENTS_FILE} : colonne ignorée"))
     group_of: dict[int, int | None] = {}

@@ -37,7 +37,7 @@ JOB_ACTOR = Actor(id="synthesis-job", role="system")
 
 def schedule_minutes() -> int:
     raw = os.environ.get("PARLONS_SYNTHESIS_SCHEDULE_MINUTES", "0")
-    return int(raw) if raw.isdigit() else 0
+    return int(raw) if raw.isdecimal() else 0
 
 
 def execute_command(event: Envelope) -> ExecuteThemeRun:

@@ -32,7 +32,7 @@ def euros_field(form: FormData, name: str, what: str) -> int:
     """« 500 000 », « 500000 € » or « 500 000,00 » as whole euros."""
     raw = text(form, name).replace("€", "").replace("\u00a0", "").replace("\u202f", "")
     raw = raw.replace(" ", "").removesuffix(",00").removesuffix(".00")
-    if not raw.isdigit():
+    if not raw.isdecimal():
         raise FormError(name, f"{what} : indiquez un nombre entier d'euros, par exemple "
                         "500 000.")
     return int(raw)

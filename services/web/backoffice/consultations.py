@@ -99,7 +99,7 @@ def _row_field(field: str, rows: list[int]) -> str:
     """The domain names `phases.<index in the command>.<field>`; the organiser sees
     rows, some of them blank: point at the row (a checkbox's group for a list)."""
     parts = method_form.list_field(field).split(".")
-    if len(parts) >= 2 and parts[0] == "phases" and parts[1].isdigit() \
+    if len(parts) >= 2 and parts[0] == "phases" and parts[1].isdecimal() \
             and int(parts[1]) < len(rows):
         parts[1] = str(rows[int(parts[1])])
     return ".".join(parts)

@@ -113,7 +113,7 @@ def int_field(form: FormData, name: str) -> int | None:
     raw = text(form, name)
     if not raw:
         return None
-    if not raw.isdigit():
+    if not raw.isdecimal():
         raise FormError(name, "Nombre entier attendu.")
     return int(raw)
 
@@ -137,7 +137,7 @@ def _members(form: FormData) -> list[tuple[str, str]]:
 def question_field(field: str, message: str) -> tuple[str, str]:
     """The domain names `questions.<i>.<field>`; the editor is one text area."""
     parts = field.split(".")
-    if parts[0] == "questions" and len(parts) > 1 and parts[1].isdigit():
+    if parts[0] == "questions" and len(parts) > 1 and parts[1].isdecimal():
         return "questions", f"Question {int(parts[1]) + 1} : {message}"
     return field, message
 

@@ -82,7 +82,7 @@ async def rank(cid: str, request: Request, web: WebDep) -> Response:
     if who is None:
         return RedirectResponse(f"/connexion?suite=/vote/{cid}/classement", 303)
     form = await checked_form(web, request)
-    fields = sorted((k for k in form if k.startswith("rang-") and k[5:].isdigit()),
+    fields = sorted((k for k in form if k.startswith("rang-") and k[5:].isdecimal()),
                     key=lambda k: int(k[5:]))
     chosen = [text(form, k) for k in fields]
     ranked = tuple(c for c in chosen if c)  # blank ranks are skipped, order kept

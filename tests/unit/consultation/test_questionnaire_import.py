@@ -222,3 +222,11 @@ def test_an_import_already_written_is_not_written_again() -> None:
                                      cmd) == []
     assert len(decide_save_questionnaire(Item(version=2, consultation_id="c1"),
                                          replace(cmd, if_absent=False))) == 1
+
+
+def test_an_order_in_superscript_digits_is_an_error_not_a_crash() -> None:
+    """'³'.isdigit() is true but int('³') raises: the fuzzer's find (questionnaire_import)."""
+    head = "id;text;debate_id;is_free;order;previous_id\n"
+    parsed = parse_file((head + "107;Une question ?;2;FALSE;³;\n").encode())
+    assert not parsed.ok
+    assert messages(parsed) == ["Ligne 2 : order doit être un nombre entier, pas « ³ »."]
