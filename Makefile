@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run run-distributed test test-fast test-broker-amnesia test-kill-soak fuzz \
+.PHONY: run run-distributed test test-fast test-broker-amnesia test-kill-soak test-routing-pairs fuzz \
 	accessibility-audit lint bench loadtest install clean image k8s k8s-generate sbom
 
 $(STAMP): pyproject.toml
@@ -35,6 +35,10 @@ test-fast: $(STAMP) assets
 
 test-broker-amnesia: $(STAMP)  ## the broker stopped 30 s and restarted empty (ADR 0032)
 	PARLONS_TEST_BROKER_DOWN_S=30 $(BIN)/pytest -q tests/integration/test_broker_amnesia.py
+
+test-routing-pairs: $(STAMP)  ## 40 identical ballots through two fronts, for 100 pairs
+	PARLONS_ROUTING_PAIRS=100 $(BIN)/pytest -q tests/integration/test_command_routing_kafka.py \
+		-k identical_ballots
 
 test-kill-soak: $(STAMP)  ## 10 minutes of SIGKILLs every 5-20 s under writers, both topologies
 	PARLONS_TEST_SOAK_S=600 $(BIN)/pytest -q -s tests/integration/test_kill_soak.py
