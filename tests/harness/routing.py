@@ -8,14 +8,31 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 
 import httpx
+import pytest
+from tansu import Tansu
 
-from harness.platform import Platform
+from harness.platform import Platform, open_platform
+from services.core.schema_registry import SchemaRegistry
+from services.eventlog.kafka import provision_topics
 from services.runtime.app import create_app
 from services.runtime.bootstrap import Container, bootstrap
 from services.runtime.command_processes import front_commands, service_commands
 from services.runtime.settings import Settings
+
+
+@contextlib.asynccontextmanager
+async def platform_on_a_broker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                               ) -> AsyncIterator[Platform]:
+    """A platform over a fresh Tansu broker whose event and command topics exist."""
+    with Tansu() as broker:
+        registry = SchemaRegistry()
+        provision_topics(broker.bootstrap, {**registry.topics, **registry.command_topics},
+                         cap_replication=True)
+        async with open_platform(tmp_path, monkeypatch, broker.bootstrap) as p:
+            yield p
 
 
 def routed(p: Platform, timeout_s: float) -> Settings:

@@ -19,16 +19,13 @@ from typing import Any
 
 import pytest
 from harness.consultations import open_vote
-from harness.platform import Platform, open_platform, until
-from harness.routing import distributed
-from tansu import Tansu
+from harness.platform import Platform, until
+from harness.routing import distributed, platform_on_a_broker
 
 from services.core.envelope import Actor
 from services.core.errors import CommandTimedOut
 from services.core.events import Meta
 from services.core.participants import ParticipantContext
-from services.core.schema_registry import SchemaRegistry
-from services.eventlog.kafka import provision_topics
 from services.eventlog.port import read_all
 from services.runtime.bootstrap import Container
 from services.vote.commands import CastBallot
@@ -79,12 +76,8 @@ async def ballots_in_the_log(p: Platform) -> Counter[tuple[str, str]]:
 
 @pytest.fixture
 async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Platform]:
-    with Tansu() as broker:
-        registry = SchemaRegistry()
-        provision_topics(broker.bootstrap, {**registry.topics, **registry.command_topics},
-                         cap_replication=True)
-        async with open_platform(tmp_path, monkeypatch, broker.bootstrap) as p:
-            yield p
+    async with platform_on_a_broker(tmp_path, monkeypatch) as p:
+        yield p
 
 
 async def test_identical_ballots_through_two_fronts_leave_one_event(platform: Platform) -> None:

@@ -23,15 +23,12 @@ import httpx
 import pytest
 from harness.consultations import open_consultation
 from harness.forms import csrf_header
-from harness.platform import SYSTEM, Platform, open_platform, participant, until
-from harness.routing import distributed, front, front_client
-from tansu import Tansu
+from harness.platform import SYSTEM, Platform, participant, until
+from harness.routing import distributed, front, front_client, platform_on_a_broker
 
 from services.core.errors import CommandTimedOut, NotFound
 from services.core.participants import ParticipantContext
-from services.core.schema_registry import SchemaRegistry
 from services.deposit.commands import SubmitProposal, WithdrawContribution
-from services.eventlog.kafka import provision_topics
 from services.eventlog.port import read_all
 from services.runtime.bootstrap import Container
 
@@ -45,12 +42,8 @@ TIMEOUT_S = 10.0
 
 @pytest.fixture
 async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Platform]:
-    with Tansu() as broker:
-        registry = SchemaRegistry()
-        provision_topics(broker.bootstrap, {**registry.topics, **registry.command_topics},
-                         cap_replication=True)
-        async with open_platform(tmp_path, monkeypatch, broker.bootstrap) as p:
-            yield p
+    async with platform_on_a_broker(tmp_path, monkeypatch) as p:
+        yield p
 
 
 async def propose(client: httpx.AsyncClient, key: str, title: str) -> httpx.Response:

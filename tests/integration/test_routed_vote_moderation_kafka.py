@@ -26,17 +26,14 @@ import httpx
 import pytest
 from harness.consultations import VOTE_CID, open_vote
 from harness.forms import csrf_header
-from harness.platform import SYSTEM, Platform, open_platform, participant, until
-from harness.routing import distributed, front_client
+from harness.platform import SYSTEM, Platform, participant, until
+from harness.routing import distributed, front_client, platform_on_a_broker
 from prometheus_client.parser import text_string_to_metric_families
-from tansu import Tansu
 
 from services.consultation.commands import CreateConsultation, PublishConsultation
 from services.consultation.content_commands import WriteArticle
 from services.core.errors import CommandTimedOut, DomainError, NotFound
 from services.core.participants import ModeratorContext
-from services.core.schema_registry import SchemaRegistry
-from services.eventlog.kafka import provision_topics
 from services.eventlog.port import read_all
 from services.moderation.commands import ClaimItem, Decide
 from services.runtime.bootstrap import Container
@@ -53,12 +50,8 @@ CREATE = CreateConsultation("c-parcs", "Des parcs pour tous", "parcs")
 
 @pytest.fixture
 async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Platform]:
-    with Tansu() as broker:
-        registry = SchemaRegistry()
-        provision_topics(broker.bootstrap, {**registry.topics, **registry.command_topics},
-                         cap_replication=True)
-        async with open_platform(tmp_path, monkeypatch, broker.bootstrap) as p:
-            yield p
+    async with platform_on_a_broker(tmp_path, monkeypatch) as p:
+        yield p
 
 
 PROBES = (FreezeResults(VOTE_CID, "no-such-phase"), ClaimItem("no-such-item", MODO),

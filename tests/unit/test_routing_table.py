@@ -8,14 +8,13 @@ that reads them."""
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 import json
-from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from harness.command_batches import Batches, Received
 from harness.deposit_world import CID as DEPOSIT_CID
 from harness.deposit_world import World as DepositWorld
 from harness.deposit_world import participant
@@ -209,36 +208,6 @@ async def test_each_moderation_command_is_keyed_as_the_events_it_writes() -> Non
     assert set(table) >= moderation.NOT_CO_PARTITIONED
 
 
-@dataclasses.dataclass
-class _Command:
-    partition: int
-    offset: int
-    body: dict[str, Any]
-    expired: bool = False
-
-
-class Batches:
-    """A receiver handing the given batches, one per poll, then stopping."""
-
-    def __init__(self, server: CommandServer, *batches: dict[int, list[Any]]) -> None:
-        self.batches = [*batches, {}]
-        self.server = server
-
-    def owns(self, partition: int) -> bool:
-        return True
-
-    async def poll(self, timeout_ms: int = 200) -> Mapping[int, list[Any]]:
-        if len(self.batches) == 1:
-            self.server.stop()
-        return self.batches.pop(0)
-
-    async def reply(self, command: Any, outcome: Mapping[str, Any]) -> None:
-        pass
-
-    async def commit(self, partition: int, next_offset: int) -> None:
-        pass
-
-
 async def test_a_replica_reads_other_writers_topics_only_for_a_command_reading_them() -> None:
     order: list[str] = []
 
@@ -252,8 +221,8 @@ async def test_a_replica_reads_other_writers_topics_only_for_a_command_reading_t
     server = CommandServer(handle, routes(["vote"]), take_over)
     ballot = encode_command(CastBallot("item-0", voter(), "support", "support"), META)
     freeze = encode_command(FreezeResults(CID, "vote"), META)
-    await server.serve(Batches(server, {0: [_Command(0, 0, ballot)]},
-                               {3: [_Command(3, 0, freeze)], 0: [_Command(0, 1, ballot)]}))
+    await server.serve(Batches(server, {0: [Received(0, 0, ballot)]},
+                               {3: [Received(3, 0, freeze)], 0: [Received(0, 1, ballot)]}))
     assert order == ["decide CastBallot", "read vote.events", "decide FreezeResults",
                      "decide CastBallot"]
 

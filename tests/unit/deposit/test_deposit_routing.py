@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import Mapping
 from typing import Any
 
+from harness.command_batches import Batches, Received
 from harness.deposit_world import CID, QID, World, participant
 
 from services.consultation.questionnaire import Answer
@@ -99,37 +99,6 @@ def test_a_response_with_its_answers_survives_the_trip() -> None:
     assert decode_command(encode_command(command, META), known) == (command, META)
 
 
-class OneBatch:
-    """A receiver handing one batch of one command on partition 0, then none."""
-
-    def __init__(self, body: dict[str, Any], server: CommandServer) -> None:
-        self.batches: list[dict[int, list[Any]]] = [
-            {0: [_Command(0, 0, body)]}, {}]
-        self.server = server
-
-    def owns(self, partition: int) -> bool:
-        return True
-
-    async def poll(self, timeout_ms: int = 200) -> Mapping[int, list[Any]]:
-        if len(self.batches) == 1:
-            self.server.stop()
-        return self.batches.pop(0)
-
-    async def reply(self, command: Any, outcome: Mapping[str, Any]) -> None:
-        pass
-
-    async def commit(self, partition: int, next_offset: int) -> None:
-        pass
-
-
-@dataclasses.dataclass
-class _Command:
-    partition: int
-    offset: int
-    body: dict[str, Any]
-    expired: bool = False
-
-
 async def test_a_deposit_replica_reads_the_log_to_its_end_before_a_batch() -> None:
     order: list[str] = []
 
@@ -142,5 +111,5 @@ async def test_a_deposit_replica_reads_the_log_to_its_end_before_a_batch() -> No
 
     server = CommandServer(handle, routes(["deposit"]), take_over)
     body = encode_command(WithdrawContribution("k1", participant()), META)
-    await server.serve(OneBatch(body, server))
+    await server.serve(Batches(server, {0: [Received(0, 0, body)]}))
     assert order == ["read deposit.events", "decide"]
