@@ -4,6 +4,7 @@ Kafka-protocol broker (Tansu, started once per test session)."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import AsyncIterator
 from typing import ClassVar
 
 import pytest
@@ -32,20 +33,30 @@ class TestKafkaEventLog(EventLogContract):
             self.bootstrap, _REGISTRY.topics, _REGISTRY.key, **KAFKA_GROUP_TIMEOUTS
         )
 
+    @contextlib.asynccontextmanager
+    async def written_by_another_process(self, log: EventLog) -> AsyncIterator[str]:
+        """A new stream that another log client (another process) appended to, after
+        `log` indexed the topic; that client stays open while the caller looks."""
+        from eventlog_contract import created, new_stream
+
+        stream = new_stream()
+        await log.append([created(new_stream())])  # `log` has indexed the topic
+        other = await self.make_log()
+        await other.start()
+        try:
+            await other.append([created(stream)], expect={stream: 0})
+            yield stream
+        finally:
+            await other.close()
+
     async def test_a_writer_taking_a_partition_over_sees_the_previous_writers_events(
             self, log: EventLog) -> None:
         """ADR 0035: a replica assigned a partition another process wrote to reads
         the log up to its end before it decides; without `take_over` its index,
         loaded earlier, would still say the stream is empty."""
-        from eventlog_contract import TOPIC, created, new_stream
+        from eventlog_contract import TOPIC
 
-        stream = new_stream()
-        await log.append([created(new_stream())])  # `log` has indexed the topic
-        previous = await self.make_log()
-        async with contextlib.AsyncExitStack() as stack:
-            await previous.start()
-            stack.push_async_callback(previous.close)
-            await previous.append([created(stream)], expect={stream: 0})
+        async with self.written_by_another_process(log) as stream:
             await log.take_over(TOPIC)
             assert await log.stream_version(stream) == 1
             assert [e.stream_version for e in await log.read_stream(stream)] == [1]
@@ -56,14 +67,6 @@ class TestKafkaEventLog(EventLogContract):
         front, folds the contribution the deposit replicas wrote): `read_stream`
         must not answer from an index loaded before their appends, nor
         `stream_version`, which the decision's append then expects."""
-        from eventlog_contract import created, new_stream
-
-        stream = new_stream()
-        await log.append([created(new_stream())])  # `log` has indexed the topic
-        other = await self.make_log()
-        async with contextlib.AsyncExitStack() as stack:
-            await other.start()
-            stack.push_async_callback(other.close)
-            await other.append([created(stream)], expect={stream: 0})
+        async with self.written_by_another_process(log) as stream:
             assert await log.stream_version(stream) == 1  # what an append expects next
             assert [e.stream_version for e in await log.read_stream(stream)] == [1]
