@@ -27,8 +27,10 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
+from services.core import sqlite_open
 from services.core.envelope import Envelope
 from services.core.errors import EventLogUnavailable
+from services.core.sqlite_open import closing_on_error, open_while_busy
 from services.eventlog import sqlite_rows as rows
 from services.eventlog.port import Batch, EventLog, Position, Recorded, Subscription
 from services.eventlog.sqlite_rows import KeyFn
@@ -40,6 +42,7 @@ T = TypeVar("T")
 # How often `poll` looks at the file for appends made by other processes.
 FILE_POLL_INTERVAL = 0.075
 BUSY_TIMEOUT_MS = 5000
+OPEN_RETRY_S = sqlite_open.OPEN_RETRY_S
 
 
 def _stream_key(event: Envelope) -> str:
@@ -80,9 +83,8 @@ class SqliteEventLog(EventLog):
             return
         if self._closed:
             raise EventLogUnavailable("the event log is closed")
+        conn = await self._open_writer_connection()
         try:
-            conn = connect(self.path, max_pages=self._max_pages)
-            conn.executescript(rows.SCHEMA)
             self._reader = connect(self.path)
             self._loop_reader = connect(self.path)
             self._loop_reader.execute("PRAGMA busy_timeout = 0")
@@ -95,6 +97,17 @@ class SqliteEventLog(EventLog):
             lambda conn, requests: rows.append_batch(conn, requests, self._key_for, versions),
             on_end=lambda committed: versions.committed() if committed else versions.forget(),
         )
+
+    async def _open_writer_connection(self) -> sqlite3.Connection:
+        """The writer's connection with the schema in place, waiting out other
+        processes opening the same new file (services/core/sqlite_open.py)."""
+        open_file = closing_on_error(
+            lambda: connect(self.path, max_pages=self._max_pages),
+            lambda conn: conn.executescript(rows.SCHEMA))
+        try:
+            return await open_while_busy(open_file, within_s=OPEN_RETRY_S)
+        except sqlite3.Error as error:
+            raise EventLogUnavailable(f"cannot open the event log: {error}") from error
 
     async def close(self) -> None:
         if self._closed:

@@ -32,6 +32,7 @@ from pathlib import Path
 import orjson
 
 from services.core.errors import StoreUnavailable
+from services.core.sqlite_open import closing_on_error, open_while_busy
 from services.store.port import Doc, ReadStore, StoreTx
 
 BUSY_TIMEOUT_MS = 10_000
@@ -129,8 +130,9 @@ class SqliteReadStore(ReadStore):
         if self._reader is not None or self.read_only:
             return
         with _outage():
-            writer = _connect(self.path)
-            writer.executescript(_SCHEMA)
+            # Other processes may be creating the same file (sqlite_open.py).
+            writer = await open_while_busy(closing_on_error(
+                lambda: _connect(self.path), lambda conn: conn.executescript(_SCHEMA)))
             writer.execute("PRAGMA busy_timeout = 0")  # never wait on the loop: see _begin
             # Checkpoints (the only step of a NORMAL commit that waits for the disk)
             # leave the commit path: a thread runs them every CHECKPOINT_EVERY commits.
