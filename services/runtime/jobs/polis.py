@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from services.core.envelope import Actor
-from services.core.errors import ConcurrencyConflict, DomainError, NotFound
+from services.core.errors import CommandTimedOut, ConcurrencyConflict, DomainError, NotFound
 from services.core.events import Meta
 from services.runtime.bootstrap import bootstrap
 from services.runtime.command_processes import front_commands
@@ -46,6 +46,10 @@ async def import_command(settings: Settings, consultation: str, directory: str) 
             print(f"polis import: a conversation is already imported into {consultation}",
                   file=sys.stderr)
             return 1
+        except CommandTimedOut as late:  # the replica may still be importing
+            print(f"polis import: {late}; the outcome is unknown: run the same command "
+                  "again (the same files are imported once)", file=sys.stderr)
+            return 3
     if report.get("already_imported"):  # a retry: the first import stands
         print(f"polis import: these files are already imported into {consultation}")
     for skipped in report["skipped"]:
@@ -71,6 +75,10 @@ async def groups_command(settings: Settings, consultation: str, publish: bool) -
             except (NotFound, DomainError) as refused:
                 print(f"polis groups: not published: {refused}", file=sys.stderr)
                 return 2
+            except CommandTimedOut as late:  # the replica may still be publishing
+                print(f"polis groups: {late}; the outcome is unknown: publish again "
+                      "(the same groups are published once)", file=sys.stderr)
+                return 3
     _print_groups(book, analysis)
     if publish:
         print("polis groups: published")
