@@ -20,6 +20,7 @@ from harness.deposit_world import CID as DEPOSIT_CID
 from harness.deposit_world import World as DepositWorld
 from harness.deposit_world import participant
 from harness.events import ValidatingLog
+from harness.planted_polis import planted_conversation
 from vote.world import CID, VOTE_ENDS, World, voter
 
 from services.consultation import handlers as ch
@@ -81,7 +82,6 @@ from services.vote.commands import (
     SetProjectCost,
 )
 
-POLIS = Path(__file__).resolve().parents[1] / "data" / "polis"
 META = Meta(actor=Actor(id="organiser-1", role="organiser"), correlation_id="corr-1")
 REGISTRY = SchemaRegistry()
 ROUTED_SERVICES = ("consultation", "deposit", "moderation", "vote", "synthesis_stats",
@@ -304,7 +304,7 @@ async def test_each_synthesis_command_is_keyed_as_the_events_it_writes() -> None
     assert table[PublishResponse].key(response) == followup_stream("rep-1")
 
 
-async def test_a_conversation_and_its_groups_are_keyed_by_their_streams() -> None:
+async def test_a_conversation_and_its_groups_are_keyed_by_their_streams(tmp_path: Path) -> None:
     """An import is keyed by its conversation's stream (the contested append,
     `expect=0`) and also writes the statements' and opinions' streams, which nobody
     else writes; the same import or the same groups sent again write nothing."""
@@ -322,8 +322,9 @@ async def test_a_conversation_and_its_groups_are_keyed_by_their_streams() -> Non
         return result, [r.event for r in await world.log.read(
             "synthesis.events", limit=1_000_000)][before:]
 
-    files = await stage_export(POLIS / "brexit-consensus", blobs)
-    assert set(files) == {"comments.csv", "votes.csv", "participants-votes.csv", "summary.csv"}
+    planted_conversation(tmp_path, participants=60, statements=8, groups=2)
+    files = await stage_export(tmp_path, blobs)
+    assert set(files) == {"comments.csv", "votes.csv"}
     imported = ImportConversation(CID, files)
     report, events = await run(imported)
     key = table[ImportConversation].key(imported)
