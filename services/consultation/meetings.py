@@ -233,9 +233,10 @@ class Commission:
     version: int = 0
     consultation_id: str = ""
     members: frozenset[str] = frozenset()
-    # What each member id was added as and each report last published as: a form
-    # sent again (its id derived from the form's one-time key) finds its own write
-    # and writes nothing (ADR 0081).
+    # What it was created as, each member id added as and each report last
+    # published as: a form sent again (its id the form's one-time key, or derived
+    # from it) finds its own write and writes nothing (ADR 0081).
+    created: tuple[str, str, str] | None = None  # consultation, name, description
     added: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     reports: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
@@ -250,13 +251,16 @@ def commission_stream(commission_id: str) -> str:
 
 def decide_create_commission(state: Commission, cmd: CreateCommission) -> list[DomainEvent]:
     ident(cmd.commission_id, "commission_id")
+    created = ev.CommissionCreated(
+        cmd.commission_id, cmd.consultation_id,
+        text(cmd.name, "name", label="Le nom", max_len=200, min_len=3),
+        text(cmd.description, "description", label="La description", max_len=5000))
+    if state.created == (created.consultation_id, created.name, created.description):
+        return []  # the same form again: already done
     if state.exists:
         raise DomainError("already_exists", "Cette commission existe déjà.",
                           field="commission_id")
-    return [ev.CommissionCreated(
-        cmd.commission_id, cmd.consultation_id,
-        text(cmd.name, "name", label="Le nom", max_len=200, min_len=3),
-        text(cmd.description, "description", label="La description", max_len=5000))]
+    return [created]
 
 
 def decide_add_member(state: Commission, cmd: AddCommissionMember) -> list[DomainEvent]:
@@ -304,7 +308,8 @@ def _commission_exists(state: Commission) -> None:
 def evolve_commission(state: Commission, event: DomainEvent) -> Commission:
     state = replace(state, version=state.version + 1)
     if isinstance(event, ev.CommissionCreated):
-        return replace(state, consultation_id=event.consultation_id)
+        return replace(state, consultation_id=event.consultation_id,
+                       created=(event.consultation_id, event.name, event.description))
     if isinstance(event, ev.CommissionMemberAdded):
         return replace(state, members=state.members | {event.member_id}, added={
             **state.added, event.member_id: (event.display_name, event.role)})

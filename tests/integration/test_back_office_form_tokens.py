@@ -48,15 +48,16 @@ async def test_a_creation_form_sent_twice_makes_one_aggregate() -> None:
 
 
 async def test_a_commission_member_or_report_form_sent_twice_adds_one() -> None:
+    """And the commission's creation form too (with its members): answered as first."""
     container = make_container()
     async with web_client(container) as client:
         await login(client)
         admin = await new_consultation(client, "Vélo", "velo")
         cid = admin.rsplit("/", 1)[1]
         commissions = f"{admin}/commissions"
-        [made, _] = await sent_twice(client, commissions, commissions,
-                                     {"name": "Commission vélo", "members": ""})
-        assert made.status_code == 303, made.text[:500]
+        made = await sent_twice(client, commissions, commissions,
+                                {"name": "Commission vélo", "members": "Anne — présidente"})
+        assert [r.status_code for r in made] == [303, 303], made[1].text[:500]
         [(commission_id, _)] = await container.store.list("commissions", cid, limit=5)
         page = f"{commissions}/{commission_id}"
         shown = (await client.get(page)).text
@@ -72,8 +73,8 @@ async def test_a_commission_member_or_report_form_sent_twice_adds_one() -> None:
 
         doc = await container.store.get("commissions", cid, commission_id)
         assert doc is not None
-        assert [m["display_name"] for m in doc["members"]] == ["Anne Dupont"]
+        assert [m["display_name"] for m in doc["members"]] == ["Anne", "Anne Dupont"]
         assert [r["title"] for r in doc["reports"]] == ["Rapport d'étape"]
         assert "updated_at" not in doc["reports"][0]  # sent again: nothing written
-        # created, one member added, one report published
-        assert await container.log.stream_version(f"commission-{commission_id}") == 3
+        # created with its member, one member added, one report published
+        assert await container.log.stream_version(f"commission-{commission_id}") == 4
