@@ -17,8 +17,6 @@ from typing import Any
 import fastjsonschema
 import orjson
 import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
 
 from services.core.envelope import Envelope
 from services.core.errors import InvalidEvent, UnknownEventType
@@ -41,10 +39,13 @@ class TopicSpec:
 class SchemaRegistry:
     def __init__(self, root: Path = DEFAULT_SCHEMAS_DIR) -> None:
         self.root = root
-        self._validators: dict[tuple[str, int], Draft202012Validator] = {}
+        # jsonschema's validators, made when an event fails its compiled check (to
+        # name the field at fault): importing jsonschema costs ~1 s of every
+        # process's start-up, so neither it nor they are made up front. Each
+        # schema's own validity is checked by the tests (tests/unit/test_schemas.py).
+        self._validators: dict[tuple[str, int], Any] = {}
         # Compiled checks for the common case, a valid event (~20x faster than
-        # jsonschema's interpreter, which cost ~150 us per append); only when one
-        # fails does jsonschema run, to decide and name the field at fault.
+        # jsonschema's interpreter, which cost ~150 us per append).
         self._fast: dict[tuple[str, int], Callable[[Any], Any]] = {}
         self._schemas: dict[tuple[str, int], dict[str, Any]] = {}
         for type_dir in sorted((root / "events").iterdir()):
@@ -53,15 +54,9 @@ class SchemaRegistry:
             for f in sorted(type_dir.iterdir()):
                 m = _VERSION_FILE.match(f.name)
                 if m:
-                    schema = orjson.loads(f.read_bytes())
-                    Draft202012Validator.check_schema(schema)
-                    key = (type_dir.name, int(m.group(1)))
-                    self._schemas[key] = schema
-                    self._validators[key] = Draft202012Validator(schema)
-        envelope_schema = orjson.loads((root / "envelope" / "v1.json").read_bytes())
-        Draft202012Validator.check_schema(envelope_schema)
-        self.envelope_schema = envelope_schema
-        self._envelope = Draft202012Validator(envelope_schema)
+                    self._schemas[(type_dir.name, int(m.group(1)))] = orjson.loads(
+                        f.read_bytes())
+        self.envelope_schema = orjson.loads((root / "envelope" / "v1.json").read_bytes())
         self._fast_envelope: Callable[[Any], Any] | None = None
         self.topics: dict[str, TopicSpec] = _load_topics(root / "topics.yaml")
         # the command topics of the distributed topology (ADR 0035): no events there
@@ -92,8 +87,8 @@ class SchemaRegistry:
         if fast is not None and event.topic in self.topics and _passes(
                 self._fast_envelope, document) and _passes(fast, event.data):
             return
-        _raise_first(event.type, self._envelope.iter_errors(document), "")
-        validator = self._validators.get(key)
+        _raise_first(event.type, _validator(self.envelope_schema).iter_errors(document), "")
+        validator = self._validator(key)
         if validator is None:
             raise UnknownEventType(event.type, event.schema_version)
         _raise_first(event.type, validator.iter_errors(event.data), "data")
@@ -106,8 +101,13 @@ class SchemaRegistry:
             self._fast[key] = _compiled(self._schemas[key])
         return self._fast.get(key)
 
+    def _validator(self, key: tuple[str, int]) -> Any:
+        if key not in self._validators and key in self._schemas:
+            self._validators[key] = _validator(self._schemas[key])
+        return self._validators.get(key)
+
     def validate_data(self, event_type: str, version: int, data: dict[str, Any]) -> None:
-        validator = self._validators.get((event_type, version))
+        validator = self._validator((event_type, version))
         if validator is None:
             raise UnknownEventType(event_type, version)
         _raise_first(event_type, validator.iter_errors(data), "data")
@@ -142,8 +142,16 @@ def _passes(check: Callable[[Any], Any], instance: Any) -> bool:
     return True
 
 
+def _validator(schema: dict[str, Any]) -> Any:
+    from jsonschema import Draft202012Validator  # see SchemaRegistry.__init__
+
+    return Draft202012Validator(schema)
+
+
 def _raise_first(event_type: str, errors: Any, prefix: str) -> None:
-    error: ValidationError | None = best_match(errors)
+    from jsonschema.exceptions import best_match
+
+    error = best_match(errors)
     if error is None:
         return
     path = ".".join(str(p) for p in error.absolute_path)

@@ -165,6 +165,11 @@ class KafkaEventLog(EventLog):
         self._subscriptions: set[KafkaSubscription] = set()
         self._queue: list[_Request] = []
         self._rounds: asyncio.Task[None] | None = None
+        # `_fresh` checks shared by the decisions waiting at the same moment: the
+        # next check to run (joined by every caller until it starts) and the task
+        # running them one after the other.
+        self._next_check: asyncio.Future[None] | None = None
+        self._checking: asyncio.Task[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------
     async def start(self) -> None:
@@ -206,6 +211,8 @@ class KafkaEventLog(EventLog):
         closing: list[Awaitable[Any]] = [sub.close() for sub in list(self._subscriptions)]
         if self._rounds is not None and not self._rounds.done():
             closing.insert(0, self._rounds)
+        if self._checking is not None and not self._checking.done():
+            closing.insert(0, self._checking)
         if producer is not None:
             closing.append(producer.stop())
         for r in (reader, watch):
@@ -489,6 +496,36 @@ class KafkaEventLog(EventLog):
         return sorted(out, key=lambda e: e.stream_version)
 
     async def _fresh(self, reader: PartitionReader) -> None:
+        """`_check_fresh`, shared: a caller joins the next check to start, never one
+        already running (it may have fetched the watermarks before the caller's
+        call, and missed an append acknowledged just before it), so every caller
+        still reads the log as it was at least when it called. Concurrent
+        decisions of a busy replica then cost one watermark fetch per round
+        instead of one each (group commit's rule, applied to reads)."""
+        if self._next_check is None:
+            self._next_check = asyncio.get_running_loop().create_future()
+            # a caller cancelled while waiting leaves nobody to read the outcome
+            self._next_check.add_done_callback(
+                lambda f: f.cancelled() or f.exception())
+            if self._checking is None or self._checking.done():
+                self._checking = asyncio.create_task(self._run_checks(reader))
+        await asyncio.shield(self._next_check)
+
+    async def _run_checks(self, reader: PartitionReader) -> None:
+        while (round_ := self._next_check) is not None:
+            self._next_check = None
+            try:
+                await self._check_fresh(reader)
+            except BaseException as e:  # every caller of this round gets the outcome
+                if not round_.done():
+                    round_.set_exception(e)
+                if isinstance(e, asyncio.CancelledError):
+                    raise
+            else:
+                if not round_.done():
+                    round_.set_result(None)
+
+    async def _check_fresh(self, reader: PartitionReader) -> None:
         """Read what other processes appended since the index last looked: the
         index only follows this process's own appends, and a decision here often
         folds a stream another service's process writes (a moderator's claim

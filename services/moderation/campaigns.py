@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from datasketch import MinHash, MinHashLSH
+if TYPE_CHECKING:
+    from datasketch import MinHash, MinHashLSH
 
 from services.moderation.text import fold
 
@@ -53,9 +55,18 @@ class CampaignDetector:
         self.num_perm, self.threshold, self.confirm = num_perm, threshold, confirm
         self.shingle, self.min_chars = shingle, min_chars
         self._scopes: dict[str, _Scope] = {}
+        self._seed: MinHash | None = None  # made with the first signature
+
+    def _first_signature(self) -> MinHash:
+        # datasketch is imported here, not with the module: its import (scipy,
+        # the Cassandra driver of its storage back ends) costs ~1.5 s of every
+        # process's start-up, and only the moderation worker signs texts (ADR 0084)
+        from datasketch import MinHash
+
         # crc32: a fast, deterministic 32-bit hash (sha1, the default, dominates the cost)
         # permutations built once, copied per text
-        self._seed = MinHash(num_perm=num_perm, hashfunc=zlib.crc32)
+        self._seed = MinHash(num_perm=self.num_perm, hashfunc=zlib.crc32)
+        return self._seed
 
     def signature(self, text: str) -> MinHash | None:
         folded = fold(text)
@@ -64,7 +75,7 @@ class CampaignDetector:
         k = self.shingle
         raw = folded.encode()  # ASCII after folding: byte slices are character shingles
         shingles = {raw[i:i + k] for i in range(len(raw) - k + 1)}
-        m = self._seed.copy()
+        m = (self._seed or self._first_signature()).copy()
         m.update_batch(list(shingles))
         return m
 
@@ -73,6 +84,8 @@ class CampaignDetector:
         near-duplicates. Returns the update when `key` belongs to a group of >= 2."""
         s = self._scopes.get(scope)
         if s is None:
+            from datasketch import MinHashLSH  # see _first_signature
+
             s = self._scopes[scope] = _Scope(MinHashLSH(threshold=self.threshold,
                                                         num_perm=self.num_perm))
         if key in s.parent:

@@ -70,3 +70,47 @@ class TestKafkaEventLog(EventLogContract):
         async with self.written_by_another_process(log) as stream:
             assert await log.stream_version(stream) == 1  # what an append expects next
             assert [e.stream_version for e in await log.read_stream(stream)] == [1]
+
+    async def test_decisions_at_the_same_moment_share_a_check_yet_see_what_preceded_them(
+            self, log: EventLog) -> None:
+        """`_fresh` is shared by the decisions waiting together (one watermark fetch
+        per round, not one each), but a decision never joins a check already under
+        way: that check may predate an append acknowledged before the decision was
+        asked, which it must see."""
+        import asyncio
+
+        from eventlog_contract import created, new_stream
+
+        assert isinstance(log, KafkaEventLog)
+        stream = new_stream()
+        await log.append([created(new_stream())])  # `log` has indexed the topic
+        other = await self.make_log()
+        await other.start()
+        try:
+            await other.append([created(stream)], expect={stream: 0})
+            assert await log.stream_version(stream) == 1  # `log` is up to date
+            reader = log._reader  # counting its round trips
+            assert reader is not None
+            real, fetches = reader.highwaters, []
+            fetched, held = asyncio.Event(), asyncio.Event()
+
+            async def counted(*args: object, **kwargs: object) -> object:
+                fetches.append(1)
+                ends = await real(*args, **kwargs)  # type: ignore[arg-type]
+                if len(fetches) == 1:  # the first check has its watermarks, then stalls
+                    fetched.set()
+                    await held.wait()
+                return ends
+
+            reader.highwaters = counted  # type: ignore[method-assign]
+            first = asyncio.create_task(log.stream_version(stream))
+            await fetched.wait()
+            await other.append([created(stream, 2)], expect={stream: 1})
+            later = [asyncio.create_task(log.stream_version(stream)) for _ in range(20)]
+            await asyncio.sleep(0.05)
+            held.set()
+            assert await first == 1  # its check found nothing new: fetched before it
+            assert await asyncio.gather(*later) == [2] * 20  # never the first check's
+            assert len(fetches) == 2  # the twenty shared one
+        finally:
+            await other.close()

@@ -161,24 +161,24 @@ async def writer(urls: list[str], n: int, items: list[str], until: float,
     async with aiohttp.ClientSession(cookie_jar=jar, timeout=timeout) as client:
         jar.update_cookies({sessions.cookie: sessions.issue(pid, kind="participant",
                                                            level="email")})
-        csrf = await answered(client, acked, "GET", f"{urls[0]}/api/session", None, {})
+        csrf = await answered(client, acked, "GET", urls, "/api/session", None, {})
         headers = {"X-CSRF-Token": str(csrf["csrf_token"])}
         i = 0
         while time.monotonic() < until:
             key = f"{pid}-{i}"
-            url = urls[(n + i) % len(urls)]
+            fronts = urls[(n + i) % len(urls):] + urls[:(n + i) % len(urls)]
             if n % 2 == 0:
                 body = {"title": f"Proposition {key}",
                         "body": "Une proposition écrite pendant la tempête de SIGKILL."}
                 answer = await answered(
-                    client, acked, "POST", f"{url}/api/consultations/{SEEDED_VOTE}/proposals",
+                    client, acked, "POST", fronts, f"/api/consultations/{SEEDED_VOTE}/proposals",
                     body, {**headers, "Idempotency-Key": key})
                 acked.proposals[key] = str(answer["id"])
             else:
                 if i >= len(items):
                     return
                 item = items[(i + n) % len(items)]
-                await answered(client, acked, "POST", f"{url}/api/items/{item}/ballot",
+                await answered(client, acked, "POST", fronts, f"/api/items/{item}/ballot",
                                {"kind": "agree", "choice": "agree"},
                                {**headers, "Idempotency-Key": key})
                 acked.ballots.add((item, pid))
@@ -186,15 +186,21 @@ async def writer(urls: list[str], n: int, items: list[str], until: float,
 
 
 async def answered(client: aiohttp.ClientSession, acked: Acknowledged, method: str,
-                   url: str, body: object, headers: dict[str, str]) -> dict[str, object]:
+                   fronts: list[str], path: str, body: object,
+                   headers: dict[str, str]) -> dict[str, object]:
     """The request's 2xx answer, sent again (same key) until there is one: what a
-    real client does when a connection drops or the server says 503."""
+    real client does when a connection drops or the server says 503. A front that
+    does not answer at all is left for the next one, as a load balancer leaves a
+    dead pod: the retry then goes through another front with the same key."""
+    turn = 0
     for _ in range(2000):
+        url = f"{fronts[turn % len(fronts)]}{path}"
         try:
             async with client.request(method, url, json=body, headers=headers) as r:
                 status, payload = r.status, await r.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError) as exc:
             acked.retries[type(exc).__name__] += 1
+            turn += 1
             await asyncio.sleep(0.2)
             continue
         if 200 <= status < 300:
@@ -204,7 +210,7 @@ async def answered(client: aiohttp.ClientSession, acked: Acknowledged, method: s
             await asyncio.sleep(0.2)
             continue
         raise AssertionError(f"{method} {url}: {status} {payload}")
-    raise AssertionError(f"{method} {url}: never answered")
+    raise AssertionError(f"{method} {path}: never answered")
 
 
 async def soak(topology: Topology, items: list[str]) -> Acknowledged:

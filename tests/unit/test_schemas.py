@@ -32,6 +32,24 @@ def _import_every_events_module() -> None:
             importlib.import_module(mod.name)
 
 
+def test_every_schema_is_a_valid_json_schema(registry: SchemaRegistry) -> None:
+    """Checked here, not when a process starts (jsonschema's import is ~1 s)."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    faulty = []
+    for key in [*registry.event_types()]:
+        try:
+            Draft202012Validator.check_schema(registry.schema(*key))
+        except SchemaError as error:
+            faulty.append(f"{key}: {error.message}")
+    try:
+        Draft202012Validator.check_schema(registry.envelope_schema)
+    except SchemaError as error:
+        faulty.append(f"envelope: {error.message}")
+    assert not faulty
+
+
 def test_every_schema_has_examples_that_validate(registry: SchemaRegistry) -> None:
     for event_type, version in registry.event_types():
         examples = registry.schema(event_type, version).get("examples", [])

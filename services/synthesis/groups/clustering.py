@@ -23,8 +23,6 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 from scipy.sparse.linalg import svds
-from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
 
 from services.synthesis.groups.matrix import FloatArray, IntArray, OpinionMatrix
 
@@ -81,6 +79,11 @@ def opinion_groups(
     matrix: OpinionMatrix, *, min_votes: int = 7, k_range: range | None = None,
     seed: int = 0, scale: bool = True,
 ) -> GroupMap:
+    # imported here: scikit-learn costs ~1 s at import, and every front and
+    # worker imports this module (the opinion-group handlers) without clustering
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
     threshold = min(min_votes, len(matrix.statements))
     enough = matrix.votes_per_participant() >= threshold
     grouped, others = matrix.keep_participants(enough), matrix.keep_participants(~enough)

@@ -11,7 +11,6 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfTransformer
 
 from services.synthesis.runs.corpus import Snapshot
 from services.synthesis.themes.counting import count_terms
@@ -123,6 +122,8 @@ def _nearest(kept: list[tuple[BaseTheme, list[str]]], new: list[str],
     old = [(t.theme_id, m) for t, ms in kept for m in ms]
     texts = [by_id[m]["text"] for _, m in old] + [by_id[i]["text"] for i in new]
     counts = count_terms(texts, FrenchAnalyzer(), 2**18)
+    from sklearn.feature_extraction.text import TfidfTransformer  # lazy: ADR 0084
+
     tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(counts)
     theme_ids = [t.theme_id for t, ms in kept if ms]
     row_theme = np.array([theme_ids.index(tid) for tid, _ in old])

@@ -13,13 +13,13 @@ White space is never part of a word, so the words are those of each whole text.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
-from sklearn.utils import murmurhash3_32
 
 from services.synthesis.groups.matrix import IntArray
 from services.synthesis.themes.french import FrenchAnalyzer
@@ -29,9 +29,18 @@ _SEPARATOR = "\x00"  # neither white space nor a letter: a piece of its own betw
 _BLOCK = 50_000  # texts per block: bounds the memory held by the pieces' strings
 
 
+@functools.cache
+def _murmurhash3_32() -> Callable[..., int]:
+    # imported at the first count, not with the module: scikit-learn's import costs
+    # ~1.5 s of every process's start-up, and most processes never count (ADR 0084)
+    from sklearn.utils import murmurhash3_32
+
+    return murmurhash3_32  # type: ignore[no-any-return]
+
+
 def feature_of(term: str, n_features: int) -> int:
     """The column HashingVectorizer gives a term (same hash, same sign handling)."""
-    h = int(murmurhash3_32(term, seed=0))
+    h = int(_murmurhash3_32()(term, seed=0))
     if h == -(2**31):  # as sklearn: abs(-2**31) overflows an int32
         return (2**31 - 1 - (n_features - 1)) % n_features
     return abs(h) % n_features

@@ -16,8 +16,6 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
-from sklearn.cluster import MiniBatchKMeans
-from sklearn.feature_extraction.text import TfidfTransformer
 from threadpoolctl import threadpool_limits
 
 from services.synthesis.groups.matrix import FloatArray, IntArray
@@ -43,6 +41,10 @@ def synthesise_themes(
     kept, copies = _one_per_campaign(contributions, campaign_of or {})
     analyzer = FrenchAnalyzer()
     counts = count_terms([c.text for c in kept], analyzer, parameters.n_features)
+    # scikit-learn is imported where it works, not with the module: every process
+    # imports this one (the synthesis handlers) and most never cluster (ADR 0084)
+    from sklearn.feature_extraction.text import TfidfTransformer
+
     tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(counts)
     k = min(parameters.n_themes, len(kept))
     compact, used = _used_columns(tfidf)
@@ -95,6 +97,8 @@ def _clusters(tfidf: sparse.csr_matrix, k: int,
     threads cost to wake and join hundreds of times, the more so on a loaded
     machine (1,000,000 contributions, 645 steps: 6.6 s of CPU on one thread, 27 s
     on two). Same labels either way."""
+    from sklearn.cluster import MiniBatchKMeans  # lazy: see synthesise_themes
+
     kmeans = MiniBatchKMeans(n_clusters=k, random_state=parameters.seed, n_init=3,
                              batch_size=parameters.batch_size)
     with threadpool_limits(limits=1, user_api="openmp"):
