@@ -38,6 +38,11 @@ NEEDS_IDENTITY_SECRET = {"identity"}
 # Where each worker keeps its read models: Cassandra for all (one keyspace each);
 # the search indexer writes OpenSearch too.
 NEEDS_OPENSEARCH = {"search"}
+# The workers whose routed commands read files a front put in the blob store
+# (ADR 0081: a document's upload, a Pol.is export's files): the shared volume's
+# `blobs/` folder, mounted where the blob store looks (<data_dir>/blobs).
+NEEDS_BLOBS = {"consultation", "synthesis_themes"}
+BLOBS = {"name": "files", "mountPath": "/var/lib/parlons/blobs", "subPath": "blobs"}
 
 
 def topics() -> str:
@@ -128,10 +133,14 @@ def _worker_deployment(service: str) -> dict[str, Any]:
                                            "periodSeconds": 10, "failureThreshold": 3},
                         "securityContext": CONTAINER_SECURITY,
                         "volumeMounts": [{"name": "data", "mountPath": "/var/lib/parlons"},
-                                         {"name": "tmp", "mountPath": "/tmp"}],
+                                         {"name": "tmp", "mountPath": "/tmp"},
+                                         *([BLOBS] if service in NEEDS_BLOBS else [])],
                     }],
                     "volumes": [{"name": "data", "emptyDir": {"sizeLimit": "1Gi"}},
-                                {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}],
+                                {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}},
+                                *([{"name": "files", "persistentVolumeClaim": {
+                                    "claimName": "parlons-files"}}]
+                                  if service in NEEDS_BLOBS else [])],
                 },
             },
         },

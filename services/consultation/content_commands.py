@@ -87,14 +87,16 @@ class UnpublishArticle:
 
 @dataclass(frozen=True, slots=True)
 class AttachDocument:
-    """An upload. The bytes go to the BlobStore, content-addressed; the event only
-    carries their metadata. The type is decided by magic bytes, not the name."""
+    """An upload, its bytes already in the BlobStore (content-addressed, put there
+    by the front that received them: `uploads.store_upload`), named by their
+    SHA-256: the command travels without them (ADR 0081). The event carries their
+    metadata. The type is decided by magic bytes, not the name."""
 
     document_id: str
     consultation_id: str
     title: str
     filename: str
-    content: bytes
+    sha256: str
 
 
 @dataclass(frozen=True, slots=True)

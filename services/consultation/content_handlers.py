@@ -23,7 +23,7 @@ from services.consultation.content_commands import (
 )
 from services.consultation.model import stream_of
 from services.consultation.streams import load
-from services.consultation.uploads import DEFAULT_MAX_BYTES, check_upload
+from services.consultation.uploads import DEFAULT_MAX_BYTES, check_upload, stored_upload
 from services.core.clock import Clock
 from services.core.errors import DomainError
 from services.core.events import DomainEvent, Meta
@@ -96,18 +96,23 @@ async def unpublish_article(cmd: UnpublishArticle, *, log: EventLog, clock: Cloc
 
 async def attach_document(cmd: AttachDocument, *, log: EventLog, clock: Clock, meta: Meta,
                           blobs: BlobStore, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-    """Checks everything before storing the bytes: a refused upload stores nothing."""
+    """Records a document whose bytes the front stored: they are read back and
+    checked again (type, size, digest) before anything is written. The same
+    document sent again (a retry through another front) is answered its id."""
     ident(cmd.document_id, "document_id")
     title = text(cmd.title, "title", label="Le titre", max_len=200, min_len=1)
-    media_type, filename = check_upload(cmd.filename, cmd.content, max_bytes=max_bytes)
+    data = await stored_upload(cmd.sha256, blobs=blobs)
+    media_type, filename = check_upload(cmd.filename, data, max_bytes=max_bytes)
     await require_consultation(log, cmd.consultation_id)
     stream = content.stream("document", cmd.document_id)
-    if await log.stream_version(stream):
+    attached = ev.DocumentAttached(cmd.document_id, cmd.consultation_id, title, filename,
+                                   media_type, len(data), cmd.sha256)
+    recorded = await log.read_stream(stream)
+    if recorded and recorded[0].data == attached.to_data():
+        return cmd.document_id
+    if recorded:
         raise DomainError("already_exists", "Ce document existe déjà.", field="document_id")
-    digest = await blobs.put(cmd.content)  # content-addressed: a retry rewrites nothing
-    await _write(log, clock, meta, stream, Item(), [ev.DocumentAttached(
-        cmd.document_id, cmd.consultation_id, title, filename, media_type,
-        len(cmd.content), digest)])
+    await _write(log, clock, meta, stream, Item(), [attached])
     return cmd.document_id
 
 

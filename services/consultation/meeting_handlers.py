@@ -139,7 +139,7 @@ async def create_commission(cmd: CreateCommission, *, log: EventLog, clock: Cloc
                             meta: Meta) -> str:
     await require_consultation(log, cmd.consultation_id)
     stream = m.commission_stream(cmd.commission_id)
-    state = m.Commission(await log.stream_version(stream))
+    state = await load_commission(log, cmd.commission_id)
     await _write(log, clock, meta, stream, state.version, cmd.consultation_id,
                  m.decide_create_commission(state, cmd))
     return cmd.commission_id

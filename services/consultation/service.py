@@ -78,10 +78,10 @@ def _by_commission(command: Any) -> str:
     return commission_stream(command.commission_id)
 
 
-# Sent to the consultation replicas in the distributed topology (ADR 0078), keyed
-# as consultation.events (by stream): each command by the stream it decides on.
-# Not routed: `AttachDocument`, whose bytes go to the blob store of the process
-# deciding it (the front's, where downloads are served).
+# Sent to the consultation replicas in the distributed topology (ADR 0078, 0081),
+# keyed as consultation.events (by stream): each command by the stream it decides
+# on. A document's bytes are put in the blob store (shared storage) by the front
+# that received them; `AttachDocument` names them by their SHA-256.
 ROUTED: dict[type, Callable[[Any], str]] = {
     c.CreateConsultation: _by_slug,
     **{kind: _by_consultation for kind in (
@@ -92,6 +92,7 @@ ROUTED: dict[type, Callable[[Any], str]] = {
     k.WriteArticle: _by_content("article", "article_id"),
     k.PublishArticle: _by_content("article", "article_id"),
     k.UnpublishArticle: _by_content("article", "article_id"),
+    k.AttachDocument: _by_content("document", "document_id"),
     k.RemoveDocument: _by_content("document", "document_id"),
     k.AttachVideo: _by_content("video", "video_id"),
     k.RemoveVideo: _by_content("video", "video_id"),

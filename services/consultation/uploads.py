@@ -1,6 +1,12 @@
 """Upload checks: the type is decided by the file's bytes (magic numbers, and the
 package inside for ODT/DOCX), never by its name alone; the name's extension must
-agree with what the bytes are. Size is bounded by a setting."""
+agree with what the bytes are. Size is bounded by a setting.
+
+An upload crosses two processes in the distributed topology (ADR 0081): the
+front that received it checks it and puts the bytes in the blob store (shared
+storage), `store_upload`; the command names them by their SHA-256, and the
+replica deciding it reads them back, `stored_upload`, and checks them again. The
+bytes never travel in a command."""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import io
 import re
 import zipfile
 
+from services.consultation.blobstore import BlobStore, sha256_of
 from services.core.errors import DomainError
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -23,6 +30,7 @@ EXTENSIONS = {PDF: {"pdf"}, PNG: {"png"}, JPEG: {"jpg", "jpeg"}, ODT: {"odt"},
               DOCX: {"docx"}, CSV: {"csv"}}
 ACCEPTED = "PDF, PNG, JPEG, ODT, DOCX ou CSV"
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def sniff(content: bytes) -> str | None:
@@ -84,6 +92,23 @@ def check_upload(filename: str, content: bytes, *, max_bytes: int = DEFAULT_MAX_
                           field="file")
     name = _SAFE_NAME.sub("_", filename.replace("\\", "/").rsplit("/", 1)[-1]).strip() or "fichier"
     return media_type, name[-255:]
+
+
+async def store_upload(filename: str, content: bytes, *, blobs: BlobStore,
+                       max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """Check the file, then store its bytes; their SHA-256. A refused file is not
+    stored (DomainError in French)."""
+    check_upload(filename, content, max_bytes=max_bytes)
+    return await blobs.put(content)
+
+
+async def stored_upload(sha256: str, *, blobs: BlobStore) -> bytes:
+    """The bytes a front stored under `sha256`, checked against it."""
+    content = await blobs.get(sha256) if _SHA256.fullmatch(sha256) else None
+    if content is None or sha256_of(content) != sha256:
+        raise DomainError("file_missing", "Le fichier n'a pas été reçu : envoyez-le à nouveau.",
+                          field="file")
+    return content
 
 
 def _size(n: int) -> str:

@@ -16,6 +16,11 @@ from typing import Any
 from services.core.process import ProcessManager
 from services.store.projection import Projection
 from services.synthesis.conversations.handlers import HANDLERS as GROUPS_HANDLERS
+from services.synthesis.conversations.handlers import (
+    ImportConversation,
+    PublishOpinionGroups,
+    groups_stream,
+)
 from services.synthesis.conversations.projection import OpinionGroupsProjection
 from services.synthesis.followup import model as fm
 from services.synthesis.followup.handlers import HANDLERS as FOLLOWUP_HANDLERS
@@ -26,6 +31,7 @@ from services.synthesis.opendata.settings import (
     SetOpenDataPublication,
     set_opendata_publication,
 )
+from services.synthesis.polis.importer import conversation_stream
 from services.synthesis.runs import commands as rc
 from services.synthesis.runs.corpus import CorpusProjection
 from services.synthesis.runs.handlers import HANDLERS as RUN_HANDLERS
@@ -58,20 +64,37 @@ def _by_response(command: Any) -> str:
     return followup_stream(command.response_id)
 
 
+def _by_conversation(command: ImportConversation) -> str:
+    return conversation_stream(command.consultation_id)
+
+
+def _by_groups(command: PublishOpinionGroups) -> str:
+    return groups_stream(command.consultation_id)
+
+
 # Sent to the replicas of each part in the distributed topology (ADR 0078), on
 # `synthesis_stats.commands` and `synthesis_themes.commands`, keyed as
 # synthesis.events keys their events (by stream): each by the stream it decides.
 STATS_ROUTED: dict[type, Callable[[Any], str]] = {SetOpenDataPublication: _by_opendata}
-# Not routed: `ExecuteThemeRun` (the run job's, in the themes worker itself),
-# `ImportConversation` (reads a directory of the process it runs in) and
-# `PublishOpinionGroups` (computes on the conversation imported beside it).
+# A conversation's import by its conversation's stream (the contested decision,
+# ADR 0081; its files come through the blob store), the opinion groups'
+# publication by theirs. Not routed: `ExecuteThemeRun` (the run job's, in the
+# themes worker holding the run's lease, ADR 0081).
 THEMES_ROUTED: dict[type, Callable[[Any], str]] = {
     **{kind: _by_run for kind in (
         rc.RequestThemeRun, rc.RenameTheme, rc.MergeThemes, rc.SplitTheme, rc.MarkVerbatim,
         rc.PublishSynthesis)},
     fm.PublishResponse: _by_response, fm.ChangeResponseStatus: _by_response,
+    ImportConversation: _by_conversation, PublishOpinionGroups: _by_groups,
 }
+# Keyed otherwise than some events it writes: an import also writes a stream per
+# statement and per participant's opinion, named by the consultation and written
+# by nobody else.
+THEMES_NOT_CO_PARTITIONED: frozenset[type] = frozenset({ImportConversation})
 # A run's edits are decided on the run's stream, which the run job appends to from
-# whichever themes worker executed it: read to its end first.
+# whichever themes worker executed it: read to its end first. The opinion groups
+# are computed on every opinion of the consultation: the imported ones
+# (synthesis.events) and its agree/disagree ballots (vote.events).
 THEMES_ROUTED_READS: dict[type, tuple[str, ...]] = {
-    kind: ("synthesis.events",) for kind in THEMES_ROUTED}
+    **{kind: ("synthesis.events",) for kind in THEMES_ROUTED},
+    PublishOpinionGroups: ("synthesis.events", "vote.events")}

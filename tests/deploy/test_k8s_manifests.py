@@ -232,7 +232,7 @@ def test_every_service_monitor_scrapes_services_that_exist(overlay: str) -> None
 def test_the_cluster_runs_the_routed_topology() -> None:
     """The fronts and the workers read PARLONS_COMMAND_BUS=kafka from the shared
     config, every command topic is declared, and each service with routed commands
-    has a worker to serve them (ADR 0035, 0038, 0078)."""
+    has a worker to serve them (ADR 0035, 0038, 0078, 0081)."""
     from services.runtime.command_routing import routes
 
     base = ROOT / "k8s" / "base"
@@ -252,3 +252,11 @@ def test_the_cluster_runs_the_routed_topology() -> None:
         worker = deployments["worker-" + service.replace("_", "-")]
         assert worker["spec"]["template"]["spec"]["containers"][0]["args"][:2] == [
             "worker", service]
+    # a document's bytes and a Pol.is export's files are read back from the blob
+    # store by the replica deciding them (ADR 0081): the shared volume's blobs/
+    for service in ("consultation", "synthesis_themes"):
+        pod = deployments["worker-" + service.replace("_", "-")]["spec"]["template"]["spec"]
+        assert {"name": "files", "mountPath": "/var/lib/parlons/blobs",
+                "subPath": "blobs"} in pod["containers"][0]["volumeMounts"], service
+        assert {"name": "files", "persistentVolumeClaim": {"claimName": "parlons-files"}} \
+            in pod["volumes"], service

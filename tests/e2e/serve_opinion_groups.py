@@ -22,6 +22,7 @@ from services.core.envelope import Actor
 from services.core.events import Meta
 from services.runtime.bootstrap import Container
 from services.synthesis.conversations.handlers import ImportConversation
+from services.synthesis.polis.staging import stage_export
 
 CID = "01930000-0000-7000-8000-00000000e264"
 SLUG = "consensus-brexit"
@@ -43,7 +44,8 @@ async def seed(container: Container) -> str:
         await container.handle(cmd, meta)
     while await container.store.get("consultation_detail", "all", CID) is None:
         await asyncio.sleep(0.1)
-    await container.handle(ImportConversation(CID, BREXIT), meta)
+    await container.handle(ImportConversation(CID, await stage_export(BREXIT, container.blobs)),
+                           meta)
     return f"{CID} {SLUG}"
 
 

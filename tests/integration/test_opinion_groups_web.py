@@ -27,6 +27,7 @@ from services.identity.commands import GrantRole
 from services.identity.queries import roles_in
 from services.synthesis.conversations.handlers import ImportConversation
 from services.synthesis.conversations.projection import published_groups
+from services.synthesis.polis.staging import stage_export
 from services.vote.commands import CastBallot, WithdrawBallot
 
 POLIS = Path(__file__).resolve().parents[1] / "data" / "polis"
@@ -53,7 +54,8 @@ async def _world(p: Platform, tmp_path: Path) -> dict[str, str]:
     summary = (source / "summary.csv").read_text()
     (source / "summary.csv").write_text(summary.replace(
         "Can there be consensus on Brexit?", NASTY))
-    await p.container.handle(ImportConversation("c1", source), SYSTEM)
+    files = await stage_export(source, p.container.blobs)
+    await p.container.handle(ImportConversation("c1", files), SYSTEM)
     return people
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import logging
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,7 +90,13 @@ def test_import_then_export_gives_the_same_counts_and_ids(
     assert ours == theirs
 
     code, out = parlons(capsys, "polis", "import", "brexit", str(POLIS / "brexit-consensus"))
-    assert code == 1  # a second import into the same consultation
+    assert code == 0 and "already imported" in out  # the same files again: answered as first
+    other = data / "other"
+    shutil.copytree(POLIS / "brexit-consensus", other)
+    with (other / "summary.csv").open("a") as summary:
+        summary.write("owner,someone else\n")
+    code, out = parlons(capsys, "polis", "import", "brexit", str(other))
+    assert code == 1  # another export into the same consultation: refused
 
 
 def test_groups_printed_then_published(data: Path, capsys: pytest.CaptureFixture[str]) -> None:

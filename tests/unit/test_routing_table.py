@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,10 +20,12 @@ from harness.deposit_world import CID as DEPOSIT_CID
 from harness.deposit_world import World as DepositWorld
 from harness.deposit_world import participant
 from harness.events import ValidatingLog
+from harness.planted_polis import planted_conversation
 from vote.world import CID, VOTE_ENDS, World, voter
 
 from services.consultation import handlers as ch
 from services.consultation import service as consultation
+from services.consultation.blobstore import MemoryBlobStore
 from services.consultation.commands import (
     CreateConsultation,
     PhaseSpec,
@@ -39,6 +42,7 @@ from services.consultation.content_commands import (
     ScheduleMeeting,
     WriteArticle,
 )
+from services.consultation.uploads import store_upload
 from services.core.clock import FixedClock
 from services.core.envelope import Actor, Envelope
 from services.core.errors import DomainError
@@ -65,6 +69,7 @@ from services.synthesis.conversations.handlers import ImportConversation, Publis
 from services.synthesis.followup.model import PublishResponse
 from services.synthesis.followup.tables import stream_of as followup_stream
 from services.synthesis.opendata.settings import SetOpenDataPublication
+from services.synthesis.polis.staging import stage_export
 from services.synthesis.runs.commands import ExecuteThemeRun, RequestThemeRun
 from services.vote import service as vote
 from services.vote.commands import (
@@ -82,7 +87,7 @@ REGISTRY = SchemaRegistry()
 ROUTED_SERVICES = ("consultation", "deposit", "moderation", "vote", "synthesis_stats",
                    "synthesis_themes")
 # Run where they arrive, with the reason in their service's routing table.
-NOT_ROUTED = {AttachDocument, ExecuteThemeRun, ImportConversation, PublishOpinionGroups}
+NOT_ROUTED = {ExecuteThemeRun}
 ANNE, BRUNO = ModeratorContext("p-anne"), ModeratorContext("p-bruno")
 
 
@@ -111,7 +116,10 @@ def test_every_routed_command_survives_the_trip() -> None:
                     Decide("k1", ANNE, "hidden", "injure"),
                     SchedulePhases(CID, (PhaseSpec("vote", "vote", "Vote", VOTE_ENDS, VOTE_ENDS,
                                                    actions=("vote_ranking",)),)),
-                    ScheduleMeeting("r-1", CID, "Réunion", VOTE_ENDS, VOTE_ENDS, latitude=45.7)):
+                    ScheduleMeeting("r-1", CID, "Réunion", VOTE_ENDS, VOTE_ENDS, latitude=45.7),
+                    AttachDocument("d-1", CID, "Dossier", "dossier.pdf", "ab" * 32),
+                    ImportConversation(CID, {"comments.csv": "cd" * 32}),
+                    PublishOpinionGroups(CID, {"st-1": "Un vote"})):
         body = json.loads(json.dumps(encode_command(command, META)))
         assert decode_command(body, known) == (command, META)
 
@@ -229,6 +237,7 @@ async def test_a_replica_reads_other_writers_topics_only_for_a_command_reading_t
 
 async def test_each_consultation_command_is_keyed_as_the_events_it_writes() -> None:
     log, clock = ValidatingLog(key_for=REGISTRY.key), FixedClock(VOTE_ENDS)
+    blobs = MemoryBlobStore()  # shared storage: the front stores a document's bytes
     table = routes(["consultation"])
     later = VOTE_ENDS + timedelta(days=3)
     sent: list[object] = [
@@ -243,11 +252,15 @@ async def test_each_consultation_command_is_keyed_as_the_events_it_writes() -> N
         ScheduleMeeting("r-1", "c-vert", "Réunion publique", later, later + timedelta(hours=2),
                         address="Place de la mairie", postcode="69001", capacity=50),
         RegisterForMeeting("r-1", "p-alice"),
+        AttachDocument("d-1", "c-vert", "Dossier", "dossier.pdf",
+                       await store_upload("dossier.pdf", b"%PDF-1.7\n", blobs=blobs)),
     ]
     for command in sent:
         handler = consultation.HANDLERS[type(command)]
         before = len(await log.read("consultation.events", limit=1_000_000))
-        await handler(command, log=log, clock=clock, meta=META)
+        ports = {"log": log, "clock": clock, "meta": META, "blobs": blobs}
+        await handler(command, **{k: v for k, v in ports.items()
+                                  if k in inspect.signature(handler).parameters})
         events = [r.event for r in await log.read("consultation.events",
                                                    limit=1_000_000)][before:]
         key = table[type(command)].key(command)
@@ -289,3 +302,40 @@ async def test_each_synthesis_command_is_keyed_as_the_events_it_writes() -> None
     # a response (linked to a published theme or proposal) is one stream's append
     response = PublishResponse("rep-1", CID, "Notre réponse", "Deux parcs.", "adopted")
     assert table[PublishResponse].key(response) == followup_stream("rep-1")
+
+
+async def test_a_conversation_and_its_groups_are_keyed_by_their_streams(tmp_path: Path) -> None:
+    """An import is keyed by its conversation's stream (the contested append,
+    `expect=0`) and also writes the statements' and opinions' streams, which nobody
+    else writes; the same import or the same groups sent again write nothing."""
+    world = await World().setup()
+    blobs = MemoryBlobStore()
+    ports = {"log": world.log, "store": world.store, "clock": world.clock, "meta": META,
+             "blobs": blobs}
+    table = routes(["synthesis_themes"])
+
+    async def run(command: object) -> tuple[Any, list[Envelope]]:
+        handler = synthesis.THEMES_HANDLERS[type(command)]
+        wanted = inspect.signature(handler).parameters
+        before = len(await world.log.read("synthesis.events", limit=1_000_000))
+        result = await handler(command, **{k: v for k, v in ports.items() if k in wanted})
+        return result, [r.event for r in await world.log.read(
+            "synthesis.events", limit=1_000_000)][before:]
+
+    planted_conversation(tmp_path, participants=60, statements=8, groups=2)
+    files = await stage_export(tmp_path, blobs)
+    assert set(files) == {"comments.csv", "votes.csv"}
+    imported = ImportConversation(CID, files)
+    report, events = await run(imported)
+    key = table[ImportConversation].key(imported)
+    assert ImportConversation in synthesis.THEMES_NOT_CO_PARTITIONED
+    assert [e.stream for e in events if REGISTRY.key(e) == key] == [key]
+    assert {e.stream.split("-")[0] for e in events} == {"conversation", "statement", "opinion"}
+    again, written_again = await run(imported)
+    assert written_again == [] and again == {**report, "already_imported": True}
+
+    publish = PublishOpinionGroups(CID)
+    _, events = await run(publish)
+    assert events and keyed_as_written(table[PublishOpinionGroups].key(publish), events)
+    assert (await run(publish))[1] == []  # the same groups: nothing more
+    assert set(table[PublishOpinionGroups].reads) == {"synthesis.events", "vote.events"}

@@ -1,5 +1,7 @@
 """`parlons polis import|groups|export`: a Pol.is conversation (its CSV export)
-imported into a consultation through the synthesis handler, the opinion groups
+imported into a consultation through the synthesis handler (its files put in the
+blob store, the command sent, with the Kafka bus, to the synthesis_themes replica
+owning the conversation, ADR 0081), the opinion groups
 of a consultation (an imported conversation, or its own agree/disagree ballots)
 printed and, with `--publish`, published, and the consultation's opinions
 exported in the Pol.is CSV format with the groups in `group-id`."""
@@ -10,17 +12,17 @@ import sys
 from pathlib import Path
 
 from services.core.envelope import Actor
-from services.core.errors import ConcurrencyConflict, DomainError, NotFound
+from services.core.errors import CommandTimedOut, ConcurrencyConflict, DomainError, NotFound
 from services.core.events import Meta
 from services.runtime.bootstrap import bootstrap
+from services.runtime.command_processes import front_commands
 from services.runtime.runner import running
 from services.runtime.settings import Settings
 from services.synthesis.conversations.handlers import ImportConversation, PublishOpinionGroups
 from services.synthesis.groups.analysis import OpinionAnalysis, analyse_opinions
 from services.synthesis.groups.svgmap import GROUP_NAMES
 from services.synthesis.opinions import OpinionBook
-from services.synthesis.polis.importer import ImportReport
-from services.synthesis.polis.model import PolisFormatError
+from services.synthesis.polis.staging import stage_export
 from services.synthesis.polis.writer import write_polis
 
 POLIS_ACTOR = Actor(id="polis-cli", role="analyst")
@@ -29,30 +31,37 @@ SERVICES = ["consultation", "synthesis_themes"]
 
 async def import_command(settings: Settings, consultation: str, directory: str) -> int:
     container = bootstrap(settings, services=SERVICES)
-    async with running(container, workers=False):
+    async with running(container, workers=False), front_commands(container):
+        files = await stage_export(Path(directory), container.blobs)
         try:
-            report: ImportReport = await container.handle(
-                ImportConversation(consultation, Path(directory)), Meta(actor=POLIS_ACTOR))
+            report = await container.handle(ImportConversation(consultation, files),
+                                            Meta(actor=POLIS_ACTOR))
         except NotFound:
             print(f"polis import: unknown consultation {consultation}", file=sys.stderr)
             return 2
-        except PolisFormatError as refused:
-            print(f"polis import: refused: {refused}", file=sys.stderr)
+        except DomainError as refused:
+            print(f"polis import: refused: {refused.message}", file=sys.stderr)
             return 1
         except ConcurrencyConflict:
             print(f"polis import: a conversation is already imported into {consultation}",
                   file=sys.stderr)
             return 1
-    for skipped in report.skipped:
+        except CommandTimedOut as late:  # the replica may still be importing
+            print(f"polis import: {late}; the outcome is unknown: run the same command "
+                  "again (the same files are imported once)", file=sys.stderr)
+            return 3
+    if report.get("already_imported"):  # a retry: the first import stands
+        print(f"polis import: these files are already imported into {consultation}")
+    for skipped in report["skipped"]:
         print(f"skipped: {skipped}")
-    print(f"polis import: {report.statements} statements, {report.votes} votes, "
-          f"{report.participants} participants; {len(report.skipped)} line(s) skipped")
+    print(f"polis import: {report['statements']} statements, {report['votes']} votes, "
+          f"{report['participants']} participants; {len(report['skipped'])} line(s) skipped")
     return 0
 
 
 async def groups_command(settings: Settings, consultation: str, publish: bool) -> int:
     container = bootstrap(settings, services=SERVICES)
-    async with running(container, workers=False):
+    async with running(container, workers=False), front_commands(container):
         book = await OpinionBook.from_log(container.log, consultation)
         try:
             analysis = analyse_opinions(book)
@@ -66,6 +75,10 @@ async def groups_command(settings: Settings, consultation: str, publish: bool) -
             except (NotFound, DomainError) as refused:
                 print(f"polis groups: not published: {refused}", file=sys.stderr)
                 return 2
+            except CommandTimedOut as late:  # the replica may still be publishing
+                print(f"polis groups: {late}; the outcome is unknown: publish again "
+                      "(the same groups are published once)", file=sys.stderr)
+                return 3
     _print_groups(book, analysis)
     if publish:
         print("polis groups: published")

@@ -2,35 +2,46 @@
 conversation into a consultation, publish the consultation's opinion groups.
 
 Both decide on the log: the import appends with `expect=0` on the
-conversation's stream (a second import into one consultation is refused, a
-retried one too), and the publication computes the groups from the opinions the
-log holds at that moment."""
+conversation's stream (a second import into one consultation is refused; the
+same import sent again, through any front, is answered its report and writes
+nothing), and the publication computes the groups from the opinions the log
+holds at that moment (the same groups published again write nothing). Both are
+routed to the synthesis_themes replicas (ADR 0081): the import's files come
+through the blob store (`polis/staging.py`), never in the command."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import dataclasses
+import hashlib
+import json
+import tempfile
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from services.consultation import queries as consultations
 from services.core.clock import Clock
-from services.core.errors import DomainError, NotFound
+from services.core.errors import ConcurrencyConflict, DomainError, NotFound
 from services.core.events import Meta
+from services.core.ids import uuid7_shaped
 from services.eventlog.port import EventLog, append_to
 from services.store.port import ReadStore
 from services.synthesis.conversations.events import OpinionGroupsPublished
 from services.synthesis.conversations.snapshot import snapshot
 from services.synthesis.groups.analysis import analyse_opinions
 from services.synthesis.opinions import OpinionBook
-from services.synthesis.polis.importer import ImportReport, import_polis
+from services.synthesis.polis.importer import conversation_events, conversation_stream
+from services.synthesis.polis.model import PolisFormatError
+from services.synthesis.polis.reader import read_conversation
+from services.synthesis.polis.staging import Blobs, unstage_export
 
 
 @dataclass(frozen=True, slots=True)
 class ImportConversation:
     consultation_id: str
-    directory: Path
+    files: Mapping[str, str]  # the export's file names -> their blobs' SHA-256 (staging)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,11 +51,38 @@ class PublishOpinionGroups:
 
 
 async def import_conversation(cmd: ImportConversation, *, log: EventLog, store: ReadStore,
-                              meta: Meta) -> ImportReport:
+                              blobs: Blobs, meta: Meta) -> dict[str, Any]:
+    """The import's report as plain data: counts and the lines left out."""
     if await consultations.consultation(store, cmd.consultation_id) is None:
         raise NotFound("Consultation")
-    return await import_polis(cmd.directory, consultation_id=cmd.consultation_id, log=log,
-                              meta=meta)
+    with tempfile.TemporaryDirectory(prefix="polis-") as folder:
+        await unstage_export(cmd.files, blobs, Path(folder))
+        try:
+            conversation = await asyncio.to_thread(read_conversation, Path(folder))
+        except PolisFormatError as refused:  # nothing written
+            raise DomainError("polis_format", str(refused)) from None
+    events = conversation_events(conversation, consultation_id=cmd.consultation_id, meta=meta)
+    # The conversation's first event is named by the files imported: the same
+    # import sent again finds it and is answered as the first was.
+    events[0] = dataclasses.replace(events[0], event_id=_import_id(cmd))
+    voters = {v.voter_id for v in conversation.votes}
+    report: dict[str, Any] = {
+        "statements": len(conversation.comments), "votes": len(conversation.votes),
+        "participants": len(voters), "skipped": [str(line) for line in conversation.skipped]}
+    stream = conversation_stream(cmd.consultation_id)
+    done = await log.read_stream(stream)
+    if done and done[0].event_id == events[0].event_id:
+        return {**report, "already_imported": True}
+    if done:  # another conversation is there: refused, as the append would be
+        raise ConcurrencyConflict(stream, 0, len(done))
+    await log.append(events, expect={stream: 0})
+    return report
+
+
+def _import_id(cmd: ImportConversation) -> str:
+    files = "\n".join(f"{name}={digest}" for name, digest in sorted(cmd.files.items()))
+    return uuid7_shaped(hashlib.sha256(
+        f"polis-import\n{cmd.consultation_id}\n{files}".encode()).digest())
 
 
 async def publish_opinion_groups(cmd: PublishOpinionGroups, *, log: EventLog,
@@ -57,11 +95,18 @@ async def publish_opinion_groups(cmd: PublishOpinionGroups, *, log: EventLog,
     except ValueError as too_few:  # too few participants or statements to form groups
         raise DomainError("too_few_opinions", str(too_few)) from None
     data = snapshot(book, analysis, cmd.titles)
-    stream = f"opiniongroups-{cmd.consultation_id}"
-    await append_to(log, stream, await log.stream_version(stream),
-                    [OpinionGroupsPublished(**data)], clock=clock, meta=meta,
+    published = OpinionGroupsPublished(**data)
+    stream = groups_stream(cmd.consultation_id)
+    before = await log.read_stream(stream)
+    if before and before[-1].data == json.loads(json.dumps(published.to_data())):
+        return data  # the same groups again (a retry, another front): nothing to write
+    await append_to(log, stream, len(before), [published], clock=clock, meta=meta,
                     consultation_id=cmd.consultation_id)
     return data
+
+
+def groups_stream(consultation_id: str) -> str:
+    return f"opiniongroups-{consultation_id}"
 
 
 HANDLERS: dict[type, Callable[..., Awaitable[Any]]] = {ImportConversation: import_conversation,

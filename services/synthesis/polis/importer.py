@@ -33,10 +33,14 @@ async def import_polis(
     conversation = read_conversation(directory)  # raises before anything is written
     events = conversation_events(conversation, consultation_id=consultation_id, meta=meta)
     # expect=0 on the conversation stream: importing twice into one consultation is refused
-    await log.append(events, expect={f"conversation-{consultation_id}": 0})
+    await log.append(events, expect={conversation_stream(consultation_id): 0})
     voters = {v.voter_id for v in conversation.votes}
     return ImportReport(len(conversation.comments), len(conversation.votes), len(voters),
                         conversation.skipped)
+
+
+def conversation_stream(consultation_id: str) -> str:
+    return f"conversation-{consultation_id}"
 
 
 def statement_id(consultation_id: str, number: int) -> str:
@@ -62,7 +66,7 @@ def conversation_events(
         consultation_id=consultation_id, source="polis", topic=s.get("topic", "")[:500],
         description=s.get("conversation-description", "")[:5000], url=s.get("url", "")[:500],
         views=int(s["views"]) if s.get("views", "").isdecimal() else 0,
-    ), f"conversation-{consultation_id}", 1, first_ms)
+    ), conversation_stream(consultation_id), 1, first_ms)
     for c in conversation.comments:
         sid = statement_id(consultation_id, c.comment_id)
         add(StatementImported(

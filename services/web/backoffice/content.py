@@ -16,6 +16,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from services.consultation import content_commands as k
+from services.consultation.blobstore import BlobStore
+from services.consultation.uploads import store_upload
 from services.core.errors import DomainError
 from services.core.ids import new_id
 from services.web import views
@@ -143,7 +145,8 @@ def question_field(field: str, message: str) -> tuple[str, str]:
 
 
 async def _command(kind: str, cid: str, item_id: str, form: FormData, max_bytes: int,
-                   existing: dict[str, Any] | None = None) -> list[object]:
+                   existing: dict[str, Any] | None = None,
+                   blobs: BlobStore | None = None) -> list[object]:
     """The command(s) a submitted form means (FormError if a field cannot be read).
     `existing`: the item's read model when editing (what the form does not show
     is kept from it)."""
@@ -164,7 +167,14 @@ async def _command(kind: str, cid: str, item_id: str, form: FormData, max_bytes:
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise FormError("file", "Choisissez un fichier.")
         content = await upload.read(max_bytes + 1)  # never more than the limit in memory
-        return [k.AttachDocument(item_id, cid, text(form, "title"), upload.filename, content)]
+        if blobs is None:
+            raise FormError("file", "Ce serveur ne reçoit pas de fichiers.")
+        try:  # the bytes go to the blob store here, the command names them (ADR 0081)
+            digest = await store_upload(upload.filename, content, blobs=blobs,
+                                        max_bytes=max_bytes)
+        except DomainError as refused:
+            raise FormError(refused.field or "file", refused.message) from None
+        return [k.AttachDocument(item_id, cid, text(form, "title"), upload.filename, digest)]
     if kind == "videos":
         return [k.AttachVideo(item_id, cid, text(form, "title"), text(form, "url"))]
     if kind == "rencontres":
@@ -189,7 +199,8 @@ async def send_form(web: Web, request: Request, form: FormData, kind: str, cid: 
     """Turn the form into commands and send them; French errors next to the field."""
     try:
         commands = await _command(kind, cid, item_id, form,
-                                  web.deps.settings.upload_max_bytes, existing)
+                                  web.deps.settings.upload_max_bytes, existing,
+                                  web.deps.port("blobs", BlobStore))
     except FormError as e:
         return await submit(web, request, form, None, template=template, context=context,
                             success=success, parse_error=e)

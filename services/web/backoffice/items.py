@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from services.consultation import content_commands as k
-from services.core.ids import new_id
+from services.core.ids import new_id, request_id
 from services.store.port import ReadStore
 from services.web import views
 from services.web.backoffice import questionnaire_text
@@ -161,7 +161,16 @@ async def commission_context(store: ReadStore, cid: str, commission_id: str,
     values = {"title": report["title"], "body_markdown": report.get("body_markdown", "")} \
         if report else {}
     return {"c": await views.consultation_or_404(store, cid), "item": commission,
-            "report": report, "values": values}
+            "report": report, "values": values,
+            "member_key": new_id(), "report_key": new_id()}  # the forms' one-time keys
+
+
+def _created_id(kind: str, commission_id: str, form: Any) -> str:
+    """The id of the member or report a form adds, derived from its one-time key
+    (`cle`): the same form sent again, through any front, names the same one, which
+    the commission's stream then already holds (ADR 0081)."""
+    key = text(form, "cle")
+    return request_id(kind, commission_id, key) if key else new_id()
 
 
 async def _commission_page(request: Request, web: WebDep, cid: str, commission_id: str,
@@ -194,7 +203,9 @@ async def report(request: Request, web: WebDep, cid: str, commission_id: str,
     ctx = await commission_context(web.store, cid, commission_id,
                                    None if report_id == "nouveau" else report_id)
     command = k.PublishCommissionReport(
-        commission_id, new_id() if report_id == "nouveau" else report_id,
+        commission_id,
+        _created_id("commission-report", commission_id, form) if report_id == "nouveau"
+        else report_id,
         text(form, "title"), text(form, "body_markdown"))
     here = f"/admin/consultations/{cid}/commissions/{commission_id}"
     return await submit(web, request, form, command, template="backoffice/commission.html",
@@ -206,8 +217,9 @@ async def add_member(request: Request, web: WebDep, cid: str, commission_id: str
     require_organiser(web, request)
     form = await checked_form(web, request)
     ctx = await commission_context(web.store, cid, commission_id, None)
-    command = k.AddCommissionMember(commission_id, new_id(), text(form, "display_name"),
-                                    text(form, "role"))
+    command = k.AddCommissionMember(commission_id,
+                                    _created_id("commission-member", commission_id, form),
+                                    text(form, "display_name"), text(form, "role"))
     return await submit(web, request, form, command, template="backoffice/commission.html",
                         context=ctx,
                         success=f"/admin/consultations/{cid}/commissions/{commission_id}")

@@ -24,7 +24,7 @@ from services.consultation.content_commands import (
     WriteArticle,
 )
 from services.consultation.richtext import ALLOWED_TAGS, render_markdown
-from services.consultation.uploads import DOCX, ODT, check_upload, sniff
+from services.consultation.uploads import DOCX, ODT, check_upload, sniff, store_upload
 from services.consultation.videos import parse_video_url
 from services.core.errors import DomainError
 
@@ -145,12 +145,20 @@ def test_upload_names_are_cleaned() -> None:
 async def test_a_document_is_stored_content_addressed(world: World) -> None:
     await _consultation(world)
     blobs = MemoryBlobStore()
-    await ch.attach_document(AttachDocument("d1", "c1", "Dossier", "dossier.pdf", PDF),
-                             **world.ports, blobs=blobs)  # type: ignore[arg-type]
+    digest = await store_upload("dossier.pdf", PDF, blobs=blobs)  # the front's part
+    attach = AttachDocument("d1", "c1", "Dossier", "dossier.pdf", digest)
+    for _ in range(2):  # sent again (a retry through another front): answered its id
+        assert await ch.attach_document(attach, **world.ports, blobs=blobs) == "d1"  # type: ignore[arg-type]
     await world.project()
     [(_, doc)] = await world.store.list("documents", "c1")
     assert doc["media_type"] == "application/pdf" and doc["size"] == len(PDF)
     assert await blobs.get(doc["sha256"]) == PDF
+    assert len([e for e in await world.events() if e.stream == "document-d1"]) == 1
+    with pytest.raises(DomainError) as caught:  # another file under the same id
+        await ch.attach_document(
+            AttachDocument("d1", "c1", "Dossier", "x.png", await blobs.put(PNG)),
+            **world.ports, blobs=blobs)  # type: ignore[arg-type]
+    assert caught.value.code == "already_exists"
     await ch.remove_document(RemoveDocument("d1"), **world.ports)  # type: ignore[arg-type]
     await world.project()
     assert await world.store.list("documents", "c1") == []
@@ -161,9 +169,23 @@ async def test_a_refused_upload_stores_neither_bytes_nor_event(world: World) -> 
     blobs = MemoryBlobStore()
     before = len(await world.events())
     with pytest.raises(DomainError):
-        await ch.attach_document(AttachDocument("d1", "c1", "Dossier", "x.pdf", PDF),
+        await store_upload("x.pdf", PDF, blobs=blobs, max_bytes=10)
+    assert blobs.blobs == {}
+    digest = await blobs.put(PDF)  # stored, but over the limit of the replica deciding
+    with pytest.raises(DomainError):
+        await ch.attach_document(AttachDocument("d1", "c1", "Dossier", "x.pdf", digest),
                                  **world.ports, blobs=blobs, max_bytes=10)  # type: ignore[arg-type]
-    assert blobs.blobs == {} and len(await world.events()) == before
+    assert len(await world.events()) == before
+
+
+async def test_a_document_whose_bytes_are_not_stored_is_refused(world: World) -> None:
+    await _consultation(world)
+    blobs = MemoryBlobStore()
+    for digest in (sha256_of(PDF), "../../etc/passwd"):  # never stored; not a digest
+        with pytest.raises(DomainError) as caught:
+            await ch.attach_document(AttachDocument("d1", "c1", "Dossier", "x.pdf", digest),
+                                     **world.ports, blobs=blobs)  # type: ignore[arg-type]
+        assert caught.value.code == "file_missing"
 
 
 async def test_filesystem_blob_store_round_trip(tmp_path: Path) -> None:
