@@ -13,7 +13,9 @@
 # (PARLONS_COMMAND_BUS=kafka, ADR 0035): the vote replicas decide the ballots of
 # the partitions their group assigned them, the deposit replicas the deposits
 # (ADR 0038), the vote, moderation, consultation and synthesis replicas theirs
-# (ADR 0078), whatever front received them.
+# (ADR 0078), the search and identity workers saved searches and identity's
+# commands but a registration (ADR 0085), whatever front received them; every
+# command topic of schemas/topics.yaml is created below (`parlons topics create`).
 # A worker that dies is restarted after a pause (deploy/supervise.sh: a limit on
 # restarts avoids a hot loop; exit code 3, "the log lost what I had seen", is not
 # restarted). The search index, kept across runs, records the log it was built

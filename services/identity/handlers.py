@@ -5,7 +5,7 @@ Ports only, as keyword arguments: `log`, `clock`, `meta`, `vault`, `store`,
 from __future__ import annotations
 
 from services.core.clock import Clock
-from services.core.envelope import Actor
+from services.core.envelope import Actor, Envelope
 from services.core.errors import ConcurrencyConflict, DomainError
 from services.core.events import DomainEvent, Meta
 from services.core.participants import at_least
@@ -33,7 +33,6 @@ from services.identity.events import (
     SessionsRevoked,
 )
 from services.identity.ports import OutboxStore
-from services.identity.queries import identity_level
 from services.identity.streams import (
     consultation_settings_stream,
     participant_stream,
@@ -41,7 +40,6 @@ from services.identity.streams import (
     sessions_stream,
 )
 from services.identity.vault import LookupTaken, Vault
-from services.store.port import ReadStore
 
 EMAIL_TAKEN = DomainError("email_taken", "Un compte existe déjà avec cette adresse "
                           "électronique : utilisez « Se connecter ».", field="email")
@@ -91,6 +89,19 @@ async def register_participant(cmd: RegisterParticipant, *, log: EventLog, clock
     return pid
 
 
+def level_of(history: list[Envelope]) -> str:
+    """A participant's identity level folded from their stream; an erased one is
+    anonymous (as `queries.identity_level` answers)."""
+    level = "anonymous"
+    for event in history:
+        raised = event.type == IdentityLevelRaised.TYPE and at_least(event.data["level"], level)
+        if event.type == ParticipantRegistered.TYPE or raised:
+            level = str(event.data["level"])
+        elif event.type == ParticipantErased.TYPE:
+            level = "anonymous"
+    return level
+
+
 def _reservation_meta() -> Meta:
     """The pseudonym's reservation is written by the system, in a request of its
     own: neither its actor nor its correlation id leads to the participant, so a
@@ -99,9 +110,13 @@ def _reservation_meta() -> Meta:
 
 
 async def raise_identity_level(cmd: RaiseIdentityLevel, *, log: EventLog, clock: Clock,
-                               meta: Meta, store: ReadStore) -> None:
-    """No-op when the participant already has that level or better."""
-    if at_least(await identity_level(store, cmd.participant_id), cmd.level):
+                               meta: Meta) -> None:
+    """No-op when the participant already has that level or better: read from their
+    stream (ADR 0030), not the read model, which a sign-in just after the
+    registration may find without it."""
+    model.check_participant_id(cmd.participant_id)
+    if at_least(level_of(await log.read_stream(participant_stream(cmd.participant_id))),
+                cmd.level):
         return
     await _append_to_participant(
         log, clock, meta, cmd.participant_id,

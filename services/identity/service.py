@@ -19,6 +19,11 @@ from services.identity.pow import ProofOfWork
 from services.identity.projections import IdentityProjection
 from services.identity.ratelimit import MemoryRateLimiter, RateLimiter
 from services.identity.settings import IdentitySettings
+from services.identity.streams import (
+    consultation_settings_stream,
+    participant_stream,
+    sessions_stream,
+)
 from services.identity.vault import Vault
 from services.store.projection import Projection
 
@@ -36,6 +41,34 @@ HANDLERS: dict[type, Handler] = {
     c.SetAnonymousProofOfWork: h.set_anonymous_proof_of_work,
     c.RevokeSessions: h.revoke_sessions,
 }
+
+
+def _participant(command: Any) -> str:
+    return participant_stream(command.participant_id)
+
+
+# Sent by a distributed front to the identity replica owning the partition of the
+# stream the command appends to (identity.events is keyed by stream): one writer
+# per participant, consultation setting and session subject (ADR 0085). Their
+# streams are read from the log (fresh, ADR 0080): a participant's first event is
+# the registration, appended by the front (below), which the replica reads there.
+# Not routed: `RegisterParticipant`. It carries the person's e-mail, pseudonym and
+# postcode in clear, which must stop at the vault: a command topic keeps its
+# records a day on every broker's disk, beyond the reach of crypto-shredding. Its
+# uniqueness is the vault's (lookups claimed `IF NOT EXISTS` with Cassandra, ADR
+# 0077), its participant stream is new (a fresh id), and nobody appends to it
+# before the registration is answered.
+ROUTED: dict[type, Callable[[Any], str]] = {
+    c.RaiseIdentityLevel: _participant,
+    c.RecordSignIn: _participant,
+    c.GrantRole: _participant,
+    c.RevokeRole: _participant,
+    c.EraseParticipant: _participant,
+    c.SetAnonymousProofOfWork: lambda command: consultation_settings_stream(
+        command.consultation_id),
+    c.RevokeSessions: lambda command: sessions_stream(command.subject),
+}
+NOT_ROUTED: frozenset[type] = frozenset({c.RegisterParticipant})
 
 
 @dataclass

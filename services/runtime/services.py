@@ -74,7 +74,7 @@ def _identity() -> ServiceSpec:
         return identity.as_deps()
 
     return ServiceSpec(name="identity", projections=service.PROJECTIONS,
-                       handlers=service.HANDLERS, ports=ports)
+                       handlers=service.HANDLERS, ports=ports, routed=service.ROUTED)
 
 
 def _deposit() -> ServiceSpec:
@@ -111,7 +111,7 @@ def _search() -> ServiceSpec:
         return {"search_index": adapters.search_index(settings)}
 
     return ServiceSpec(name="search", projections=service.PROJECTIONS, router=api.router,
-                       handlers=service.HANDLERS, ports=ports)
+                       handlers=service.HANDLERS, ports=ports, routed=service.ROUTED)
 
 
 def _synthesis_stats() -> ServiceSpec:

@@ -1,24 +1,28 @@
 """Saved searches of the analyst workspace: commands, handlers and the read model.
 
 One stream per saved search (`searchsaved-<id>`: version 1 saved, 2 deleted), so a
-resubmitted form (same id) is refused by the log instead of saving twice. The read
-model `search_saved` is partitioned by consultation: every analyst of a
-consultation sees the team's saved searches (ADR 0024)."""
+resubmitted form (same id) is answered as the first instead of saving twice. Both
+commands decide on that stream read from the log, never on the read model (which
+may not have the save yet), and are routed to the search replica owning its
+partition (ADR 0085). The read model `search_saved` is partitioned by
+consultation: every analyst of a consultation sees the team's saved searches
+(ADR 0024)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from services.core.clock import Clock
 from services.core.envelope import Envelope
-from services.core.errors import DomainError, NotFound
+from services.core.errors import ConcurrencyConflict, DomainError, NotFound
 from services.core.events import DomainEvent, Meta
 from services.core.values import iso
 from services.eventlog.port import EventLog, append_to
 from services.search.events import SavedSearchDeleted, SearchSaved
-from services.store.port import ReadStore, StoreTx
+from services.store.port import StoreTx
 from services.store.projection import Projection
 
 SAVED = "search_saved"  # partition: consultation id; key: saved search id
@@ -69,17 +73,27 @@ def decide_save(cmd: SaveSearch) -> SearchSaved:
 
 
 async def save_search(cmd: SaveSearch, *, log: EventLog, clock: Clock, meta: Meta) -> None:
+    """The same form sent again (a double click, a retry through another front)
+    writes nothing; another save under a taken id is a conflict."""
     event = decide_save(cmd)
+    history = await log.read_stream(stream_of(cmd.saved_search_id))
+    if history:
+        if history[0].data == event.to_data():
+            return
+        raise ConcurrencyConflict(stream_of(cmd.saved_search_id), 0, len(history))
     await _append(log, clock, meta, cmd.saved_search_id, 0, event, cmd.consultation_id)
 
 
-async def delete_saved_search(cmd: DeleteSavedSearch, *, log: EventLog, store: ReadStore,
-                              clock: Clock, meta: Meta) -> None:
-    saved = await store.get(SAVED, cmd.consultation_id, cmd.saved_search_id)
-    if saved is None:  # unknown, already deleted, or another consultation's
-        raise NotFound("saved search")
+async def delete_saved_search(cmd: DeleteSavedSearch, *, log: EventLog, clock: Clock,
+                              meta: Meta) -> None:
+    history = await log.read_stream(stream_of(cmd.saved_search_id))
+    saved = [e for e in history if e.type == SearchSaved.TYPE]
+    if (not saved or saved[0].data["consultation_id"] != cmd.consultation_id
+            or any(e.type == SavedSearchDeleted.TYPE for e in history)):
+        raise NotFound("saved search")  # unknown, already deleted, or another consultation's
     event = SavedSearchDeleted(cmd.saved_search_id, cmd.consultation_id)
-    await _append(log, clock, meta, cmd.saved_search_id, 1, event, cmd.consultation_id)
+    await _append(log, clock, meta, cmd.saved_search_id, history[-1].stream_version, event,
+                  cmd.consultation_id)
 
 
 async def _append(log: EventLog, clock: Clock, meta: Meta, saved_search_id: str,
@@ -90,6 +104,11 @@ async def _append(log: EventLog, clock: Clock, meta: Meta, saved_search_id: str,
 
 HANDLERS: dict[type, Callable[..., Awaitable[None]]] = {
     SaveSearch: save_search, DeleteSavedSearch: delete_saved_search}
+# Sent by a distributed front to the search replica owning the saved search's
+# partition, keyed as search.events keys its events (by stream): one writer each.
+ROUTED: dict[type, Callable[[Any], str]] = {
+    SaveSearch: lambda c: stream_of(c.saved_search_id),
+    DeleteSavedSearch: lambda c: stream_of(c.saved_search_id)}
 
 
 class SavedSearches(Projection):

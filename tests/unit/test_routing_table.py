@@ -1,4 +1,4 @@
-"""The table of routed commands (ADR 0035, 0038, 0078), on memory fakes: every
+"""The table of routed commands (ADR 0035, 0038, 0078, 0081, 0085), on memory fakes: every
 command of a routed service is routed, to a command topic that schemas/topics.yaml
 declares with its event topic's partitions; each is keyed as every event its
 handler writes (the replica deciding it owns the partition it writes), except the
@@ -50,6 +50,18 @@ from services.core.events import Meta
 from services.core.participants import ModeratorContext
 from services.core.schema_registry import SchemaRegistry
 from services.deposit.commands import SubmitProposal
+from services.identity import service as identity
+from services.identity.commands import (
+    EraseParticipant,
+    GrantRole,
+    RaiseIdentityLevel,
+    RecordSignIn,
+    RegisterParticipant,
+    RevokeRole,
+    RevokeSessions,
+    SetAnonymousProofOfWork,
+)
+from services.identity.memory import MemoryOutbox, MemoryVault
 from services.moderation import service as moderation
 from services.moderation.commands import (
     ClaimItem,
@@ -64,6 +76,8 @@ from services.moderation.queue import QueueProjection
 from services.runtime.command_codec import decode_command, encode_command
 from services.runtime.command_routing import CommandServer, routes
 from services.runtime.services import SERVICES
+from services.search import service as search
+from services.search.saved import DeleteSavedSearch, SaveSearch
 from services.synthesis import service as synthesis
 from services.synthesis.conversations.handlers import ImportConversation, PublishOpinionGroups
 from services.synthesis.followup.model import PublishResponse
@@ -85,9 +99,9 @@ from services.vote.commands import (
 META = Meta(actor=Actor(id="organiser-1", role="organiser"), correlation_id="corr-1")
 REGISTRY = SchemaRegistry()
 ROUTED_SERVICES = ("consultation", "deposit", "moderation", "vote", "synthesis_stats",
-                   "synthesis_themes")
+                   "synthesis_themes", "search", "identity")
 # Run where they arrive, with the reason in their service's routing table.
-NOT_ROUTED = {ExecuteThemeRun}
+NOT_ROUTED = {ExecuteThemeRun, RegisterParticipant}
 ANNE, BRUNO = ModeratorContext("p-anne"), ModeratorContext("p-bruno")
 
 
@@ -119,7 +133,9 @@ def test_every_routed_command_survives_the_trip() -> None:
                     ScheduleMeeting("r-1", CID, "Réunion", VOTE_ENDS, VOTE_ENDS, latitude=45.7),
                     AttachDocument("d-1", CID, "Dossier", "dossier.pdf", "ab" * 32),
                     ImportConversation(CID, {"comments.csv": "cd" * 32}),
-                    PublishOpinionGroups(CID, {"st-1": "Un vote"})):
+                    PublishOpinionGroups(CID, {"st-1": "Un vote"}),
+                    SaveSearch("s-1", CID, "p-alice", "Les parcs", "q=parcs"),
+                    GrantRole("p-alice", CID, "analyst"), RevokeSessions("admin:orga")):
         body = json.loads(json.dumps(encode_command(command, META)))
         assert decode_command(body, known) == (command, META)
 
@@ -339,3 +355,44 @@ async def test_a_conversation_and_its_groups_are_keyed_by_their_streams(tmp_path
     assert events and keyed_as_written(table[PublishOpinionGroups].key(publish), events)
     assert (await run(publish))[1] == []  # the same groups: nothing more
     assert set(table[PublishOpinionGroups].reads) == {"synthesis.events", "vote.events"}
+
+
+async def test_search_and_identity_commands_are_keyed_as_the_events_they_write() -> None:
+    """Saved searches by their stream; identity's commands by the participant's,
+    the consultation setting's or the session subject's stream. The same saved
+    search sent again writes nothing; a participant's registration (not routed)
+    comes first, from the front."""
+    log, clock = ValidatingLog(key_for=REGISTRY.key), FixedClock(VOTE_ENDS)
+    vault = MemoryVault("secret")
+    ports = {"log": log, "clock": clock, "meta": META, "vault": vault,
+             "outbox": MemoryOutbox()}
+    table = routes(["search", "identity"])
+    handlers = {**search.HANDLERS, **identity.HANDLERS}
+
+    async def logged() -> list[Envelope]:
+        return [r.event for topic in ("search.events", "identity.events")
+                for r in await ports["log"].read(topic, limit=1_000_000)]  # type: ignore[attr-defined]
+
+    async def run(command: object) -> list[Envelope]:
+        handler = handlers[type(command)]
+        wanted = inspect.signature(handler).parameters
+        before = await logged()
+        await handler(command, **{k: v for k, v in ports.items() if k in wanted})
+        return [e for e in await logged() if e not in before]
+
+    pid = "p-01a24580-1fa3-700e-8477-2d71933e04eb"
+    await run(RegisterParticipant(pid, "aude@exemple.fr", "Aude"))
+    save = SaveSearch("s-1", CID, "p-alice", "Les parcs", "q=parcs")
+    for command in (save, RaiseIdentityLevel(pid, "email", "magic_link"),
+                    RecordSignIn(pid, "magic_link"), GrantRole(pid, CID, "analyst"),
+                    RevokeRole(pid, CID, "analyst"), SetAnonymousProofOfWork(CID, True),
+                    RevokeSessions("admin:orga"), DeleteSavedSearch("s-1", CID)):
+        events = await run(command)
+        assert events and keyed_as_written(table[type(command)].key(command), events), command
+    assert await run(RaiseIdentityLevel(pid, "email", "magic_link")) == []  # read from the log
+    erase = EraseParticipant(pid)
+    assert keyed_as_written(table[EraseParticipant].key(erase), await run(erase))
+    ports["log"] = ValidatingLog(key_for=REGISTRY.key)
+    assert await run(save) and await run(save) == []  # the same form again: nothing
+    assert set(table) == set(search.ROUTED) | set(identity.ROUTED)
+    assert not set(table) & identity.NOT_ROUTED and not any(r.reads for r in table.values())

@@ -1,6 +1,7 @@
 """`parlons retention`: deletes what the retention settings expire -- outbox
 messages, consumed magic-link tokens, accounts inactive too long (erased through
-the `EraseParticipant` command, like a person asking for it)."""
+the `EraseParticipant` command, like a person asking for it: with the Kafka
+command bus, sent to the identity replica owning the participant, ADR 0085)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from services.identity.commands import EraseParticipant
 from services.identity.retention import apply_retention
 from services.identity.service import IdentityPorts
 from services.runtime.bootstrap import bootstrap
+from services.runtime.command_processes import front_commands
 from services.runtime.runner import running
 from services.runtime.settings import Settings
 
@@ -18,7 +20,7 @@ RETENTION_ACTOR = Actor(id="retention", role="system")
 
 async def retention_command(settings: Settings) -> int:
     container = bootstrap(settings, services=["identity"])
-    async with running(container, workers=False):
+    async with running(container, workers=False), front_commands(container):
         identity = container.ports["identity"]
         assert isinstance(identity, IdentityPorts)
         meta = Meta(actor=RETENTION_ACTOR)

@@ -1,0 +1,124 @@
+"""Search's and identity's commands go to the replica owning their partition
+(issue #16 item 1, ADR 0085): two HTTP fronts, each with its own Kafka log client
+(its own writer index, as two processes), one search and one identity replica, on
+a private Tansu broker:
+
+- a saved search's form sent at once through both fronts with one one-time key
+  (`cle`): both answer, the log holds one `SearchSaved`; its deletion then
+  through the other front leaves the list empty, the stream at versions 1, 2;
+- sign-ins and role changes of one participant sent at once through both
+  fronts: the participant's stream holds versions 1..n, none twice.
+Each was decided by its replica (its commands counter)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from harness.consultations import open_consultation
+from harness.forms import admin_login, csrf_of
+from harness.platform import SYSTEM, Platform, participant, until
+from harness.routing import distributed, platform_on_a_broker
+from prometheus_client.parser import text_string_to_metric_families
+
+from services.core.errors import CommandTimedOut, DomainError, NotFound
+from services.eventlog.port import read_all
+from services.identity.commands import GrantRole, RecordSignIn, RevokeRole
+from services.runtime.app import create_app
+from services.runtime.bootstrap import Container
+from services.search.saved import SAVED, DeleteSavedSearch
+
+pytestmark = pytest.mark.kafka
+
+JOIN_S = 30.0  # two groups joining on Tansu
+TIMEOUT_S = 10.0
+CID = "c-analyse"
+BASE = f"/admin/analyse/{CID}"
+PROBES = (DeleteSavedSearch("no-such-search", CID), RecordSignIn("no-such-participant",
+                                                                  "magic_link"))
+
+
+@pytest.fixture
+async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Platform]:
+    async with platform_on_a_broker(tmp_path, monkeypatch) as p:
+        yield p
+
+
+async def answered(front: Container) -> bool:
+    """Whether both replicas answer yet: each refuses a command on what does not exist."""
+    for probe in PROBES:
+        try:
+            await front.handle(probe, SYSTEM)
+        except CommandTimedOut:
+            return False
+        except (DomainError, NotFound):
+            continue
+    return True
+
+
+def decided(replica: Container, command: str) -> float:
+    return sum(s.value for f in text_string_to_metric_families(replica.metrics.render().decode())
+               for s in f.samples if s.name == "parlons_commands_total"
+               and s.labels == {"command": command, "outcome": "ok"})
+
+
+def client_of(front: Container) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(front)),  # type: ignore[arg-type]
+                             base_url="https://parlons.test")
+
+
+async def versions_of(p: Platform, topic: str, stream: str) -> list[tuple[int, str]]:
+    return [(rec.event.stream_version, rec.event.type)
+            async for rec in read_all(p.container.log, topic) if rec.event.stream == stream]
+
+
+async def test_saved_searches_sign_ins_and_roles_are_decided_by_their_replicas(
+        platform: Platform) -> None:
+    p = platform
+    await open_consultation(p, CID, level="email")
+    aude = await participant(p, "Aude")
+    replicas: list[Container] = []
+    async with distributed(p, fronts=2, replicas=1, service=("search", "identity"),
+                           timeout_s=TIMEOUT_S, serving=replicas) as fronts:
+        await until(lambda: answered(fronts[0]), timeout=JOIN_S)
+        one, two = (client_of(f) for f in fronts)
+        async with one, two:
+            await admin_login(one)
+            two.cookies = one.cookies  # one session, the same form sent through either front
+            shown = (await one.get(BASE)).text
+            key = re.findall(r'name="cle" value="([^"]+)"', shown)[0]
+            form = {"csrf_token": csrf_of(shown), "cle": key, "name": "Les parcs",
+                    "params": "q=parcs"}
+            sent = await asyncio.gather(*(c.post(f"{BASE}/recherches", data=form)
+                                          for c in (one, two)))
+            assert [r.status_code for r in sent] == [303, 303], [r.text[:300] for r in sent]
+            gone = await two.post(f"{BASE}/recherches/{key}/suppression",
+                                  data={"csrf_token": form["csrf_token"]})
+            assert gone.status_code == 303, gone.text[:300]
+
+        # one participant's sign-ins and role changes, at once through both fronts
+        sign_ins = [f.handle(RecordSignIn(aude, "magic_link"), SYSTEM)
+                    for f in fronts for _ in range(3)]
+        await asyncio.gather(*sign_ins)
+        await asyncio.gather(*(f.handle(GrantRole(aude, CID, "analyst"), SYSTEM)
+                               for f in fronts))
+        await fronts[1].handle(RevokeRole(aude, CID, "analyst"), SYSTEM)
+        searching, identifying = replicas
+        assert decided(searching, "SaveSearch") == 2
+        assert decided(searching, "DeleteSavedSearch") == 1
+        assert decided(identifying, "RecordSignIn") == 6
+        assert decided(identifying, "GrantRole") == 2
+
+    saved = await versions_of(p, "search.events", f"searchsaved-{key}")
+    assert saved == [(1, "search.SearchSaved"), (2, "search.SavedSearchDeleted")], saved
+
+    async def list_empty() -> bool:
+        return not await p.container.store.list(SAVED, CID, limit=10)
+    await until(list_empty, timeout=TIMEOUT_S)
+    versions = [v for v, _ in await versions_of(p, "identity.events", f"identity-{aude}")]
+    assert versions == list(range(1, len(versions) + 1)), versions
+    assert len(versions) == 1 + 6 + 2 + 1  # registered, six sign-ins, granted twice, revoked
