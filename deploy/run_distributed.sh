@@ -24,8 +24,8 @@
 # Each worker serves /metrics, /healthz and /readyz on its own port, from
 # PARLONS_METRICS_PORT_BASE (default 9100) in the order of list_services; the HTTP
 # front serves its /metrics on PARLONS_HTTP_PORT.
-# Ctrl-C stops everything, and so does the broker, the HTTP front or a worker
-# whose supervisor gave up. The broker keeps nothing across runs.
+# Ctrl-C stops everything, and so does a front or a worker whose supervisor gave
+# up (fronts are supervised as the workers are). The broker keeps nothing across runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source deploy/supervise.sh
@@ -91,7 +91,9 @@ for front in $(seq 0 $((FRONTS - 1))); do
   # one front seeds the demo; DEMO=0: none (a test bringing its own consultation)
   [ "$front" -eq 0 ] && [ "${DEMO:-1}" != 0 ] && demo=(--demo)
   port=$((HTTP_PORT + front))
-  $BIN/parlons serve --no-workers "${demo[@]}" --port "$port" &
+  # supervised like the workers (a pod's restart policy): a front that cannot reach
+  # the broker at start on a loaded machine exits 1, and took the topology down
+  supervise "front $front" $BIN/parlons serve --no-workers "${demo[@]}" --port "$port" &
   pids+=($!)
   echo "front $front: http://${PARLONS_HTTP_HOST:-127.0.0.1}:${port}/"
 done
