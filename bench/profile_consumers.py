@@ -7,9 +7,11 @@ the size a loaded server polls, timing the process's CPU (the automatic
 moderation's checks run in a thread of the same process). Prints one line per
 consumer that had work, and the total per request: the part of the server's CPU
 per request (bench/deposit.py, bench/vote.py) that is not the request path.
+`--together` runs every worker at once, as a server does (they then poll the same
+new records), and prints the total only.
 
     .venv/bin/python bench/profile_consumers.py [--what proposal|ballot] [--requests 2000]
-        [--batch 500] [--cprofile CONSUMER]
+        [--batch 500] [--together] [--cprofile CONSUMER]
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -31,7 +34,19 @@ from bench.api_sessions import ENV
 from bench.profile_api import ITEMS, run
 
 
-async def main(what: str, requests: int, batch: int, profiled: str | None) -> None:
+async def catch_up(workers: list[Any]) -> None:
+    """Run `workers` until each has consumed everything, then stop them."""
+    tasks = [asyncio.create_task(w.run()) for w in workers]
+    for w in workers:
+        while not w.subscribed or await w.lag():
+            await asyncio.sleep(0.01)
+    for w in workers:
+        w.stop()
+    await asyncio.gather(*tasks)
+
+
+async def main(what: str, requests: int, batch: int, together: bool,
+               profiled: str | None) -> None:
     from harness.processes import SEEDED_VOTE, seed_vote
 
     from services.runtime.app import create_app
@@ -53,25 +68,27 @@ async def main(what: str, requests: int, batch: int, profiled: str | None) -> No
             tuning = WorkerTuning(batch_size=batch, poll_timeout=0.05)
             rows: list[tuple[str, float, int]] = []
             # process managers first: the projections then see what they append
-            for consumer in [*container.processes, *container.projections]:
-                worker = Worker(consumer, log=container.log, store=container.store,
-                                clock=container.clock, metrics=container.metrics,
-                                tuning=tuning)
-                profile = cProfile.Profile() if consumer.name == profiled else None
-                cpu, task = time.process_time(), asyncio.create_task(worker.run())
+            consumers = [*container.processes, *container.projections]
+            workers = [Worker(c, log=container.log, store=container.store, clock=container.clock,
+                              metrics=container.metrics, tuning=tuning) for c in consumers]
+            if together:
+                cpu = time.process_time()
+                await catch_up(workers[:len(container.processes)])
+                await catch_up(workers[len(container.processes):])
+                rows.append(("(together)", time.process_time() - cpu, 0))
+            for worker in [] if together else workers:
+                profile = cProfile.Profile() if worker.group == profiled else None
+                cpu = time.process_time()
                 if profile is not None:
                     profile.enable()
-                while not worker.subscribed or await worker.lag():
-                    await asyncio.sleep(0.01)
+                await catch_up([worker])
                 if profile is not None:
                     profile.disable()
                 cpu = time.process_time() - cpu
-                worker.stop()
-                await task
                 events = int(container.metrics.events_projected.labels(
-                    subscription=consumer.name)._value.get())
+                    subscription=worker.group)._value.get())
                 if events:
-                    rows.append((consumer.name, cpu, events))
+                    rows.append((worker.group, cpu, events))
                 if profile is not None:
                     pstats.Stats(profile).sort_stats("tottime").print_stats(30)
     total = 0.0
@@ -87,6 +104,7 @@ if __name__ == "__main__":
     parser.add_argument("--what", choices=("ballot", "proposal"), default="proposal")
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--together", action="store_true", help="every worker at once")
     parser.add_argument("--cprofile", metavar="CONSUMER", help="cProfile this consumer")
     a = parser.parse_args()
-    asyncio.run(main(a.what, a.requests, a.batch, a.cprofile))
+    asyncio.run(main(a.what, a.requests, a.batch, a.together, a.cprofile))
