@@ -133,7 +133,7 @@ async def test_a_transaction_reads_a_document_once_and_writes_its_last_state(
         assert store._writer is not None
         store._writer.set_trace_callback(statements.append)
         async with store.transaction() as tx:
-            for n in range(10):  # a batch moving one counter per event
+            for _ in range(10):  # a batch moving one counter per event
                 doc = await tx.get("t", "p", "counter") or {"n": 0}
                 doc["n"] += 1
                 await tx.put("t", "p", "counter", doc)
