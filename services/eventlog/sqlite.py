@@ -33,6 +33,7 @@ from services.core.errors import EventLogUnavailable
 from services.core.sqlite_open import closing_on_error, open_while_busy
 from services.eventlog import sqlite_rows as rows
 from services.eventlog.port import Batch, EventLog, Position, Recorded, Subscription
+from services.eventlog.sqlite_decoded import DecodedRecords
 from services.eventlog.sqlite_rows import KeyFn
 from services.eventlog.sqlite_versions import CommittedVersions
 from services.eventlog.sqlite_writer import GroupWriter, Notifier
@@ -76,6 +77,8 @@ class SqliteEventLog(EventLog):
         self._loop_reader_lock = threading.Lock()
         self._notifier = Notifier()
         self._versions = CommittedVersions()
+        # what the subscriptions polled, decoded once for all of them (ADR 0083)
+        self.decoded = DecodedRecords()
         self._closed = False
 
     async def start(self) -> None:
@@ -271,7 +274,7 @@ class _SqliteSubscription(Subscription):
             room = max_records - len(records)
             if room <= 0:
                 break
-            chunk = rows.read(conn, topic, self._cursor[topic], room)
+            chunk = rows.read(conn, topic, self._cursor[topic], room, self._log.decoded)
             if chunk:
                 records.extend(chunk)
                 next_position[topic] = {0: chunk[-1].offset + 1}

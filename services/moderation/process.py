@@ -23,13 +23,11 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 from services.core.clock import Clock
 from services.core.envelope import Actor, Envelope
 from services.core.errors import ConcurrencyConflict
-from services.core.events import Meta, wrap
 from services.core.ids import stable_id
 from services.core.process import ProcessManager
 from services.eventlog.port import EventLog, read_all
@@ -40,6 +38,7 @@ from services.moderation.events import ContributionChecked
 CHECKED = ("deposit.ProposalSubmitted", "deposit.ResponseSubmitted",
            "deposit.ArgumentSubmitted", "deposit.CommentSubmitted", "deposit.ContributionEdited")
 _NS = uuid.UUID("3b0f7c9e-51a4-4d7b-8f36-0c2d9e6a1b47")
+_SYSTEM = Actor.system()
 
 
 def texts_of(event: Envelope) -> tuple[dict[str, str], bool]:
@@ -85,11 +84,12 @@ class AutoModeration(ProcessManager):
 
     def _envelope(self, event: Envelope, checked: ContributionChecked) -> Envelope:
         stream = check_stream(checked.contribution_id, event.stream_version)
-        envelope = wrap(checked, stream=stream, stream_version=1,
-                        meta=Meta(Actor.system(), correlation_id=event.correlation_id,
-                                  causation_id=event.event_id),
-                        occurred_at=self._clock.now(), consultation_id=event.consultation_id)
-        return replace(envelope, event_id=stable_id(_NS, stream))
+        # built once with its id from the stream (no random id then replaced)
+        return Envelope(type=checked.TYPE, schema_version=checked.VERSION, stream=stream,
+                        stream_version=1, data=checked.to_data(), actor=_SYSTEM,
+                        occurred_at=self._clock.now(), correlation_id=event.correlation_id,
+                        causation_id=event.event_id, consultation_id=event.consultation_id,
+                        event_id=stable_id(_NS, stream))
 
     def check(self, event: Envelope) -> ContributionChecked:
         d = event.data

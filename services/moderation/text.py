@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from services.core.values import fold_accents
@@ -16,6 +17,9 @@ _FRENCH = str.maketrans({**dict.fromkeys("àâäáã", "a"), **dict.fromkeys("é
                          "œ": "oe", "æ": "ae", "\u2019": "'"})
 
 
+# A contribution's text is folded by the spam check, the content-free check and
+# the campaign detector in turn: the last few foldings are kept (ADR 0083).
+@functools.lru_cache(maxsize=64)
 def fold(value: str) -> str:
     """Lower case, no accents, only [a-z0-9] words separated by single spaces."""
     # other scripts and rare accents: the general (slower) way, after the table

@@ -250,7 +250,9 @@ class SqliteReadStore(ReadStore):
             try:
                 with _outage():
                     await _begin(conn)
-                yield _SqliteTx(conn)
+                tx = _SqliteTx(conn)
+                yield tx
+                tx.flush()
                 # On the loop: in WAL with synchronous=NORMAL a commit appends to
                 # the WAL without fsync, and checkpoints run elsewhere (start()).
                 with _outage():
@@ -289,30 +291,53 @@ class SqliteReadStore(ReadStore):
 
 
 class _SqliteTx(StoreTx):
-    """Runs on the store's write connection, inside its open transaction."""
+    """Runs on the store's write connection, inside its open transaction.
+
+    Documents go through a cache of their encoded bytes for the length of the
+    transaction (ADR 0083): the transaction holds the file's write lock, so what it
+    read cannot change under it, and a projection's batch reads and rewrites the
+    same documents again and again (an item at its deposit, then at its check; a
+    per-consultation counter per event). A read found there is decoded anew (the
+    caller may change its dict); a write is encoded at once and stored with the
+    others in two statements before the commit (`flush`)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        self._docs: dict[tuple[str, str, str], bytes | None] = {}  # None: absent
+        self._dirty: set[tuple[str, str, str]] = set()
 
     async def get(self, table: str, partition: str, key: str) -> Doc | None:
-        with _outage():
-            row = self.conn.execute(_GET, (table, partition, key)).fetchone()
-        return _load(row[0]) if row else None
+        where = (table, partition, key)
+        if where in self._docs:
+            raw = self._docs[where]
+        else:
+            with _outage():
+                row = self.conn.execute(_GET, where).fetchone()
+            raw = self._docs[where] = row[0] if row else None
+        return _load(raw) if raw is not None else None
 
     async def put(self, table: str, partition: str, key: str, doc: Doc) -> None:
-        raw = orjson.dumps(doc)  # a document that cannot be encoded is not an outage
-        with _outage():
-            self.conn.execute(
-                "INSERT INTO docs (tbl, part, key, doc) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (tbl, part, key) DO UPDATE SET doc = excluded.doc",
-                (table, partition, key, raw),
-            )
+        where = (table, partition, key)
+        self._docs[where] = orjson.dumps(doc)  # a document that cannot be encoded is not an outage
+        self._dirty.add(where)
 
     async def delete(self, table: str, partition: str, key: str) -> None:
+        where = (table, partition, key)
+        self._docs[where] = None
+        self._dirty.add(where)
+
+    def flush(self) -> None:
+        """Write the documents put and deleted (the last state of each)."""
+        dirty, self._dirty = self._dirty, set()
+        docs = self._docs
         with _outage():
-            self.conn.execute(
-                "DELETE FROM docs WHERE tbl = ? AND part = ? AND key = ?", (table, partition, key)
-            )
+            self.conn.executemany(
+                "INSERT INTO docs (tbl, part, key, doc) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (tbl, part, key) DO UPDATE SET doc = excluded.doc",
+                [(*where, docs[where]) for where in dirty if docs[where] is not None])
+            self.conn.executemany(
+                "DELETE FROM docs WHERE tbl = ? AND part = ? AND key = ?",
+                [where for where in dirty if docs[where] is None])
 
     async def applied_version(self, projection: str, stream: str) -> int:
         with _outage():

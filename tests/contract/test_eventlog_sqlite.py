@@ -19,6 +19,7 @@ from services.core.errors import ConcurrencyConflict, EventLogUnavailable
 from services.core.schema_registry import SchemaRegistry
 from services.eventlog.port import EventLog
 from services.eventlog.sqlite import SqliteEventLog
+from services.eventlog.sqlite_decoded import DecodedRecords
 
 _REGISTRY = SchemaRegistry()
 
@@ -153,6 +154,7 @@ async def test_a_second_log_on_the_same_file_sees_appends(tmp_path: Path) -> Non
 _OTHER_PROCESS = """
 import asyncio, sys
 from services.eventlog.sqlite import SqliteEventLog
+from services.eventlog.sqlite_decoded import DecodedRecords
 sys.path.insert(0, sys.argv[2])
 from eventlog_contract import created, new_stream
 
@@ -284,3 +286,28 @@ async def test_a_group_sees_versions_written_one_request_at_a_time(log: SqliteEv
                                 log.append([created(new_stream(), 1)]))
     assert all(isinstance(r, list) for r in after), after
     assert await log.stream_version(stream) == 3
+
+
+async def test_subscriptions_share_the_records_they_decode(log: SqliteEventLog) -> None:
+    events = [created(new_stream(), 1) for _ in range(5)]
+    await log.append(events)
+    first = await log.subscribe(new_group(), [TOPIC])
+    second = await log.subscribe(new_group(), [TOPIC])
+    before = log.decoded.decoded
+    one, two = await first.poll(timeout=1), await second.poll(timeout=1)
+    assert [r.event.event_id for r in two.records] == [e.event_id for e in events]
+    assert all(x is y for x, y in zip(one.records, two.records, strict=True))
+    assert log.decoded.decoded - before == 5  # parsed by the first poll only
+
+
+def test_a_record_is_reused_only_for_the_same_bytes_at_its_offset() -> None:
+    decoded = DecodedRecords(size=2)
+    a, b = created(new_stream(), 1), created(new_stream(), 1)
+    first = decoded.record(TOPIC, 7, "k", a.to_json())
+    assert decoded.record(TOPIC, 7, "k", a.to_json()) is first
+    other = decoded.record(TOPIC, 7, "k", b.to_json())  # another file's row at offset 7
+    assert other.event.event_id == b.event_id
+    for seq in range(8, 12):  # two generations of two: offset 7 is forgotten
+        decoded.record(TOPIC, seq, "k", a.to_json())
+    assert decoded.record(TOPIC, 7, "k", b.to_json()) is not other
+    assert decoded.decoded == 7

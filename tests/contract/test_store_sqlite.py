@@ -120,3 +120,34 @@ async def test_a_cancelled_transaction_leaves_nothing(tmp_path: Path) -> None:
         assert await store.get("t", "p", "k") == {"v": 2}
     finally:
         await store.close()
+
+
+async def test_a_transaction_reads_a_document_once_and_writes_its_last_state(
+        tmp_path: Path) -> None:
+    store = SqliteReadStore(tmp_path / "store.db")
+    await store.start()
+    statements: list[str] = []
+    try:
+        async with store.transaction() as tx:
+            await tx.put("t", "p", "gone", {"n": 0})
+        assert store._writer is not None
+        store._writer.set_trace_callback(statements.append)
+        async with store.transaction() as tx:
+            for _ in range(10):  # a batch moving one counter per event
+                doc = await tx.get("t", "p", "counter") or {"n": 0}
+                doc["n"] += 1
+                await tx.put("t", "p", "counter", doc)
+            mine = await tx.get("t", "p", "counter")
+            assert mine == {"n": 10}
+            mine["n"] = 99  # the caller's dict, not the transaction's
+            assert await tx.get("t", "p", "counter") == {"n": 10}
+            await tx.delete("t", "p", "gone")
+            assert await tx.get("t", "p", "gone") is None
+        store._writer.set_trace_callback(None)
+        assert await store.get("t", "p", "counter") == {"n": 10}
+        assert await store.get("t", "p", "gone") is None
+        reads = [s for s in statements if s.startswith("SELECT doc")]
+        writes = [s for s in statements if s.startswith(("INSERT", "DELETE"))]
+        assert len(reads) == 1 and len(writes) == 2, statements
+    finally:
+        await store.close()

@@ -1,10 +1,13 @@
 """Copy-paste campaigns: 500 varied copies mixed into 5,000 distinct French
-contributions come out as ONE group, with few false groups."""
+contributions come out as ONE group, with few false groups; the banded buckets
+find what a plain LSH query finds, without examining every copy of a campaign."""
 
 from __future__ import annotations
 
+from datasketch import MinHashLSH
+
 from moderation.corpus import mixed
-from services.moderation.campaigns import CampaignDetector
+from services.moderation.campaigns import CampaignDetector, CampaignUpdate, _Scope
 
 
 def test_a_campaign_of_500_copies_in_5000_contributions_is_one_group() -> None:
@@ -50,3 +53,57 @@ def test_short_texts_and_other_scopes_are_not_grouped() -> None:
     long = "Une proposition assez longue pour être indexée par le détecteur de campagnes."
     detector.add("c", long, scope="x")
     assert detector.add("d", long, scope="y") is None
+
+
+class _PlainLshDetector(CampaignDetector):
+    """The detector as it was before ADR 0083: every candidate of datasketch's
+    MinHashLSH query examined. The reference the banded buckets must agree with."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lsh: dict[str, MinHashLSH] = {}
+
+    def add(self, key: str, text: str, scope: str = "") -> CampaignUpdate | None:
+        if scope not in self._scopes:
+            self._scopes[scope] = _Scope([])
+            self._lsh[scope] = MinHashLSH(threshold=self.threshold, num_perm=self.num_perm)
+        s, lsh = self._scopes[scope], self._lsh[scope]
+        if key in s.parent:
+            root = self._find(s, key)
+            size = len(s.members[root])
+            return CampaignUpdate(root, (), size) if size > 1 else None
+        sig = self.signature(text)
+        if sig is None:
+            return None
+        s.signatures[key], s.parent[key], s.members[key] = sig, key, [key]
+        s.seen[key] = len(s.seen)
+        roots = set()
+        for other in lsh.query(sig):
+            self.examined += 1
+            root = self._find(s, other)
+            if root not in roots and sig.jaccard(s.signatures[other]) >= self.confirm:
+                roots.add(root)
+        lsh.insert(key, sig)
+        return self._merge(s, key, roots) if roots else None
+
+
+def test_the_banded_buckets_find_what_a_plain_lsh_query_finds() -> None:
+    items = mixed(1000, 200)
+    items += [(f"again-{key}", text, copy) for key, text, copy in items[:100]]
+    items.append(items[5])  # a key seen already: only looked up
+    banded, plain = CampaignDetector(), _PlainLshDetector()
+    for key, text, _ in items:
+        assert banded.add(key, text, scope="c") == plain.add(key, text, scope="c"), key
+    assert banded.groups("c") == plain.groups("c")
+    assert banded.examined < plain.examined / 5
+
+
+def test_a_copy_meets_a_large_campaign_once_per_band_not_once_per_copy() -> None:
+    body = "Relier les villages de la vallée par des pistes cyclables sûres et éclairées."
+    detector = CampaignDetector()
+    for n in range(1500):
+        detector.add(f"k{n}", f"Proposition {n}\n{body}")
+    before = detector.examined
+    update = detector.add("last", f"Proposition 1500\n{body}")
+    assert update is not None and update.group_id == "k0" and update.size == 1501
+    assert detector.examined - before <= 5  # a plain LSH query examined all 1,500 copies

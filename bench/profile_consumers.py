@@ -1,0 +1,110 @@
+"""What follows a proposal or a ballot in the server (ADR 0083): the CPU each
+projection and process manager spends per request written, in process, on
+SQLite. Writes `--requests` proposals (or ballots) through the whole app with
+real participant sessions and the workers off (bench/profile_api.py), then runs
+each consumer's worker alone over the log until it has caught up, in batches of
+the size a loaded server polls, timing the process's CPU (the automatic
+moderation's checks run in a thread of the same process). Prints one line per
+consumer that had work, and the total per request: the part of the server's CPU
+per request (bench/deposit.py, bench/vote.py) that is not the request path.
+`--together` runs every worker at once, as a server does (they then poll the same
+new records), and prints the total only.
+
+    .venv/bin/python bench/profile_consumers.py [--what proposal|ballot] [--requests 2000]
+        [--batch 500] [--together] [--cprofile CONSUMER]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import os
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from bench.api_sessions import ENV
+from bench.profile_api import ITEMS, run
+
+
+async def catch_up(workers: list[Any]) -> None:
+    """Run `workers` until each has consumed everything, then stop them."""
+    tasks = [asyncio.create_task(w.run()) for w in workers]
+    for w in workers:
+        while not w.subscribed or await w.lag():
+            await asyncio.sleep(0.01)
+    for w in workers:
+        w.stop()
+    await asyncio.gather(*tasks)
+
+
+async def main(what: str, requests: int, batch: int, together: bool,
+               profiled: str | None) -> None:
+    from harness.processes import SEEDED_VOTE, seed_vote
+
+    from services.runtime.app import create_app
+    from services.runtime.bootstrap import bootstrap
+    from services.runtime.heap import settle_after_start
+    from services.runtime.runner import running
+    from services.runtime.settings import Settings
+    from services.runtime.worker import Worker, WorkerTuning
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "var"
+        items = await seed_vote(data, ITEMS)
+        os.environ.update({**ENV, "PARLONS_DATA_DIR": str(data)})
+        container = bootstrap(Settings(data_dir=data))
+        async with running(container, workers=False):
+            app = create_app(container)
+            await run(app, what, 0, requests, items, SEEDED_VOTE)
+            settle_after_start()
+            tuning = WorkerTuning(batch_size=batch, poll_timeout=0.05)
+            rows: list[tuple[str, float, int]] = []
+            # process managers first: the projections then see what they append
+            consumers = [*container.processes, *container.projections]
+            workers = [Worker(c, log=container.log, store=container.store, clock=container.clock,
+                              metrics=container.metrics, tuning=tuning) for c in consumers]
+            if together:
+                cpu = time.process_time()
+                await catch_up(workers[:len(container.processes)])
+                await catch_up(workers[len(container.processes):])
+                rows.append(("(together)", time.process_time() - cpu, 0))
+            for worker in [] if together else workers:
+                profile = cProfile.Profile() if worker.group == profiled else None
+                cpu = time.process_time()
+                if profile is not None:
+                    profile.enable()
+                await catch_up([worker])
+                if profile is not None:
+                    profile.disable()
+                cpu = time.process_time() - cpu
+                events = int(container.metrics.events_projected.labels(
+                    subscription=worker.group)._value.get())
+                if events:
+                    rows.append((worker.group, cpu, events))
+                if profile is not None:
+                    pstats.Stats(profile).sort_stats("tottime").print_stats(30)
+    total = 0.0
+    for name, cpu, events in sorted(rows, key=lambda r: -r[1]):
+        total += cpu
+        print(f"{name:30} {cpu / requests * 1e6:7.0f} µs per {what}  ({events} events)")
+    print(f"{'every consumer':30} {total / requests * 1e6:7.0f} µs per {what} "
+          f"({requests} {what}s, batches of {batch})")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--what", choices=("ballot", "proposal"), default="proposal")
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--together", action="store_true", help="every worker at once")
+    parser.add_argument("--cprofile", metavar="CONSUMER", help="cProfile this consumer")
+    a = parser.parse_args()
+    asyncio.run(main(a.what, a.requests, a.batch, a.together, a.cprofile))
