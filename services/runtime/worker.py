@@ -72,6 +72,11 @@ class WorkerTuning:
     backoff_base: float = 0.05
     backoff_max: float = 5.0
     verify_every: float = 30.0  # seconds between two checks of the marks (ADR 0032)
+    # An idle worker at lag 0 re-reads its lag for the gauge at most this often: on
+    # Kafka each reading asks the broker for the committed offset of every partition,
+    # and a worker polling every few tens of ms flooded it (twenty workers in one
+    # process made every ballot's append wait behind those requests).
+    idle_lag_every: float = 1.0
 
     def backoff(self, attempt: int) -> float:
         """Delay after failed attempt number `attempt` (1-based)."""
@@ -108,6 +113,7 @@ class Worker:
         self._sub: Subscription | None = None
         self._marks: Marks = {}
         self._verified: tuple[int, float] | None = None  # (subscription epoch, when)
+        self._lag_reported: tuple[int, float] | None = None  # (lag, when)
         metrics.subscription(self.group)  # its series exist, at zero, from the start
 
     @property
@@ -158,9 +164,10 @@ class Worker:
         if batch.records:
             await self._check_continuity(sub, batch)
             await self._project(batch)
-        if batch.records or batch.next_position:
+        moved = bool(batch.records or batch.next_position)
+        if moved:
             await sub.commit(batch)  # only now: the effects above are durable
-        await self._report_lag(sub)
+        await self._report_lag(sub, moved=moved)
         return len(batch.records)
 
     # -- the log still holds what this consumer has seen (ADR 0032) ----------------
@@ -298,11 +305,19 @@ class Worker:
             "subscription": self.group, "event_id": record.event.event_id,
             "error": describe(error)})
 
-    async def _report_lag(self, sub: Subscription) -> None:
+    async def _report_lag(self, sub: Subscription, *, moved: bool = True) -> None:
+        """The gauge after a poll; an idle poll after a zero reading reuses it for
+        `idle_lag_every` seconds (a lag seen above zero is read again each poll)."""
+        now = asyncio.get_running_loop().time()
+        last = self._lag_reported
+        if (not moved and last is not None and last[0] == 0
+                and now - last[1] < self._tuning.idle_lag_every):
+            return
         try:
             lag = await sub.lag()
         except Exception:  # metrics must never stop the loop
             return
+        self._lag_reported = (lag, now)
         self._metrics.consumer_lag.labels(subscription=self.group).set(lag)
 
 

@@ -62,6 +62,34 @@ export async function showsEventually(page, url, test, { tries = 30, pauseMs = 2
   return false;
 }
 
+// Claims, then approves, the moderation item open on `page`; true once its page says
+// « Approuvée ». Each POST redirects to the item once the read models show the change
+// (bounded wait on the server): the page it lands on is read, not loaded again. Read
+// models may still lag (a decision refused because the claim is not seen yet, a page
+// showing the state before): the step is retried on the page shown, the item reloaded
+// after a refusal, within a bounded number of attempts.
+export async function claimAndApprove(page) {
+  const item = page.url();
+  for (let attempt = 0; attempt < 20; attempt++) {
+    if ((await page.innerText("h1")).includes("Approuvée")) return true;
+    const alert = await page.$(".fr-alert--error");
+    if (alert) {
+      console.log(`moderation retry: ${await alert.innerText()}`);
+      await page.waitForTimeout(200);
+      await page.goto(item);
+      continue;
+    }
+    if (!(await page.content()).includes("Vous traitez cette contribution")) {
+      await page.click("button:has-text('Prendre en charge')");
+    } else {
+      await page.click("label[for='d-approved']");
+      await page.click("button:has-text('Enregistrer la décision')");
+    }
+    await page.waitForLoadState();
+  }
+  return false;
+}
+
 // Registration (`register`) or login by e-mail (`login`), then the magic link read from
 // the development outbox (/dev/courriels): the person ends logged in on /compte (a
 // `pseudonym`, when given, must show there).

@@ -12,7 +12,7 @@
 // a solution; its author finds it in her notices. axe-core on every page; any CSP
 // violation or request leaving 127.0.0.1 fails.
 // Usage: node method_card.mjs <base> <admin user> <admin password>
-import { axe, check, failures, finish, localInput, person, register as registerAt,
+import { axe, check, claimAndApprove, failures, finish, localInput, person, register as registerAt,
          showsEventually } from "./harness.mjs";
 
 const [base, adminUser, adminPassword] = process.argv.slice(2);
@@ -84,21 +84,7 @@ async function moderate(page, queue, text) {
   const listed = await showsEventually(page, queue, text);
   check(listed, `the moderation queue lists « ${text} »`);
   await page.click(`a:has-text("${text}")`);
-  const item = page.url();
-  let approved = false;
-  for (let attempt = 0; attempt < 20 && !approved; attempt++) {
-    await page.goto(item);
-    if ((await page.innerText("h1")).includes("Approuvée")) { approved = true; break; }
-    if (!(await page.content()).includes("Vous traitez cette contribution")) {
-      await page.click("button:has-text('Prendre en charge')");
-      await page.waitForLoadState();
-      continue;
-    }
-    await page.click("label[for='d-approved']");
-    await page.click("button:has-text('Enregistrer la décision')");
-    await page.waitForLoadState();
-    await page.waitForTimeout(200);
-  }
+  const approved = await claimAndApprove(page);
   check(approved, `the moderator approved « ${text} »`);
 }
 
@@ -124,10 +110,11 @@ try {
   const bob = await person("bob");
   const visitor = await person("public");
 
-  for (const [page, email, pseudonym] of [[modo, "modo@example.org", "Modo75"], [ana, "ana@example.org", "Ana75"],
-                                          [alice, "alice@example.org", "Alice75"], [bob, "bob@example.org", "Bob75"]]) {
-    await register(page, email, pseudonym);
-  }
+  // four people in four browser contexts register side by side (each waits on its own
+  // magic link)
+  await Promise.all([[modo, "modo@example.org", "Modo75"], [ana, "ana@example.org", "Ana75"],
+                     [alice, "alice@example.org", "Alice75"], [bob, "bob@example.org", "Bob75"]]
+    .map(([page, email, pseudonym]) => register(page, email, pseudonym)));
 
   // -- the admin builds the consultation in the back office ------------------------------
   await admin.goto(`${base}/admin`);

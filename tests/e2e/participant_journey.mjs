@@ -13,8 +13,8 @@
 // attendance list shows her pseudonym; the organiser allows edits and withdrawals, and
 // the author reaches both forms from « Mes contributions ».
 // Usage: node participant_journey.mjs <base> <admin user> <admin password> <cid> <slug> <qid> <meeting>
-import { axe, check, failures, finish, localInput, login as loginAt, person, register as registerAt,
-         showsEventually } from "./harness.mjs";
+import { axe, check, claimAndApprove, failures, finish, localInput, login as loginAt, person,
+         register as registerAt, showsEventually } from "./harness.mjs";
 
 const [base, adminUser, adminPassword, cid, slug, qid, meetingId] = process.argv.slice(2);
 const pub = `${base}/consultations/${slug}`;
@@ -28,27 +28,7 @@ async function moderate(page, text) {
   if (!listed) console.log((await page.innerText("body")).slice(0, 1500));
   check(listed, `moderation queue lists « ${text} »`);
   await page.click(`a:has-text("${text}")`);
-  const item = page.url();
-  // Claim, then approve. Read models are asynchronous: a decision right after the claim
-  // may be refused (claim not seen yet) and the page may show the result a moment later,
-  // so the item is re-read, and the step retried, within a bounded number of attempts.
-  let approved = false;
-  for (let attempt = 0; attempt < 20 && !approved; attempt++) {
-    await page.goto(item);
-    const h1 = await page.innerText("h1");
-    if (h1.includes("Approuvée")) { approved = true; break; }
-    if (!(await page.content()).includes("Vous traitez cette contribution")) {
-      await page.click("button:has-text('Prendre en charge')");
-      await page.waitForLoadState();
-      continue;
-    }
-    await page.click("label[for='d-approved']");
-    await page.click("button:has-text('Enregistrer la décision')");
-    await page.waitForLoadState();
-    const alert = await page.$(".fr-alert--error");
-    if (alert) console.log(`moderation retry: ${await alert.innerText()}`);
-    await page.waitForTimeout(200);
-  }
+  const approved = await claimAndApprove(page);
   check(approved, `moderator approved « ${text} »`);
 }
 

@@ -135,13 +135,28 @@ def start_serve(processes: list[Parlons], env: dict[str, str], out: Path,
                 *args: str, timeout: float = START_TIMEOUT_S) -> tuple[Parlons, str]:
     """`parlons serve` on a free port (added to `processes`), once ready; the
     process and its address."""
-    port = free_port()
-    proc = Parlons(["serve", "--port", str(port), *args], env, out)
-    processes.append(proc)
-    url = f"http://127.0.0.1:{port}"
-    wait_until(lambda: httpx.get(f"{url}/readyz").status_code == 200, "readiness", [proc],
-               timeout)
-    return proc, url
+    [started] = start_serves(processes, env, [(out, args)], timeout=timeout)
+    return started
+
+
+def start_serves(processes: list[Parlons], env: dict[str, str],
+                 each: Sequence[tuple[Path, Sequence[str]]],
+                 timeout: float | None = None) -> list[tuple[Parlons, str]]:
+    """One `parlons serve` per (output file, arguments) of `each`, all launched
+    before any is waited for (they import side by side), each on a free port and
+    added to `processes`; once all are ready, each process and its address. The
+    bound is START_TIMEOUT_S per process by default: they share the cores."""
+    timeout = timeout or START_TIMEOUT_S * len(each)
+    started = []
+    for out, args in each:
+        port = free_port()
+        proc = Parlons(["serve", "--port", str(port), *args], env, out)
+        processes.append(proc)
+        started.append((proc, f"http://127.0.0.1:{port}"))
+    for proc, url in started:
+        wait_until(lambda u=url: httpx.get(f"{u}/readyz").status_code == 200, "readiness",
+                   [proc], timeout)
+    return started
 
 
 async def seed_vote(data: Path, n_items: int = 20, settings: Settings | None = None

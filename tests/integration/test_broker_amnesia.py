@@ -37,6 +37,7 @@ pytestmark = pytest.mark.kafka
 BROKER_DOWN_S = float(os.environ.get("PARLONS_TEST_BROKER_DOWN_S", "4"))
 REGISTRY = SchemaRegistry()
 AMNESIA_EXIT = 3
+START_S = 90.0
 
 
 def consultation(n: int) -> dict[str, str]:
@@ -64,9 +65,13 @@ def test_broker_restarted_empty(processes: list[Parlons], tmp_path: Path) -> Non
             "PARLONS_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
             "PARLONS_WORKER_POLL_TIMEOUT": "0.2", "PARLONS_WORKER_BACKOFF_MAX": "0.5",
         }
-        front, url = start_serve(processes, env, tmp_path / "serve.log", "--no-workers")
+        # the worker starts first: it and the front import side by side, not one after
+        # the other (the front's bound is wider: on a loaded machine it imports while the
+        # worker does)
         worker = Parlons(["worker", "consultation"], env, tmp_path / "worker.log")
         processes.append(worker)
+        front, url = start_serve(processes, env, tmp_path / "serve.log", "--no-workers",
+                                 timeout=START_S)
 
         first = httpx.post(f"{url}/api/consultations", json=consultation(1), timeout=30,
                            headers=MACHINE)

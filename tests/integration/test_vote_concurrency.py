@@ -12,7 +12,7 @@ from pathlib import Path
 import aiohttp
 import httpx
 import pytest
-from harness.processes import SEEDED_VOTE, Parlons, seed_vote, start_serve, wait_until
+from harness.processes import SEEDED_VOTE, Parlons, seed_vote, start_serves, wait_until
 
 from services.runtime.bootstrap import bootstrap
 from services.runtime.settings import Settings
@@ -56,10 +56,8 @@ def test_two_servers_fifty_identical_requests_one_ballot_per_pair(
     env = {"PARLONS_DATA_DIR": str(tmp_path), "PARLONS_VOTE_TRUST_PARTICIPANT_HEADER": "1",
            "PARLONS_VOTE_CHECK_EXISTING": check, "PARLONS_LOG_LEVEL": "WARNING",
            "PARLONS_RATE_ACTION_PER_MINUTE": "100000000"}
-    urls = []
-    for n, extra in enumerate(([], ["--no-workers"])):
-        _, url = start_serve(processes, env, tmp_path / f"serve{n}.log", *extra)
-        urls.append(url)
+    urls = [url for _, url in start_serves(processes, env, [
+        (tmp_path / f"serve{n}.log", extra) for n, extra in enumerate(([], ["--no-workers"]))])]
     statuses = asyncio.run(hammer(urls, items))
     assert statuses == Counter({200: ITEMS * VOTERS * COPIES}), statuses
 

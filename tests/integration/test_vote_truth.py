@@ -3,17 +3,20 @@ read model (issue #15, ADR 0030): a withdrawal sent right after its cast withdra
 it, a re-cast right after a withdrawal records it, through the JSON API with no
 pause between the calls; every answer and every final state agrees with the log,
 and the tallies, once projected, with the recount. Both topologies: the SQLite
-log, and Kafka (a private Tansu broker per test: the ids of the vote world are
-fixed, and every test wants a log of its own)."""
+log, and Kafka (a private Tansu broker: the ids of the vote world are fixed, so
+it wants a log of its own). One platform and vote world per topology for the
+module, each test with its own voter (ballot streams are per participant):
+starting Parlons on Kafka, its twenty consumer groups joining, is most of a
+test's time."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import pytest_asyncio
 from harness.consultations import AGREE, open_vote
 from harness.forms import csrf_header
 from harness.platform import Platform, open_platform, participant, session_client, until
@@ -29,19 +32,27 @@ ROUNDS = 30
 # consumer group may still be joining (twenty of them start in this process).
 CATCH_UP_S = 60.0
 
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-@pytest.fixture(params=["sqlite", pytest.param("kafka", marks=pytest.mark.kafka)])
-async def platform(request: pytest.FixtureRequest, tmp_path: Path,
-                   monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Platform]:
-    monkeypatch.setenv("PARLONS_RATE_ACTION_PER_MINUTE", "1000")  # 120 calls in a burst
-    if request.param == "sqlite":
-        async with open_platform(tmp_path, monkeypatch) as p:
-            yield p
-        return
-    with Tansu() as broker:
-        provision_topics(broker.bootstrap, SchemaRegistry().topics, cap_replication=True)
-        async with open_platform(tmp_path, monkeypatch, broker.bootstrap) as p:
-            yield p
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module",
+                        params=["sqlite", pytest.param("kafka", marks=pytest.mark.kafka)])
+async def platform(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+                   ) -> AsyncIterator[Platform]:
+    """The platform of one topology with the vote world open (item-0 votable)."""
+    tmp_path = tmp_path_factory.mktemp(f"vote-truth-{request.param}")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("PARLONS_RATE_ACTION_PER_MINUTE", "1000")  # 120 calls in a burst
+        if request.param == "sqlite":
+            async with open_platform(tmp_path, monkeypatch) as p:
+                await open_vote(p)
+                yield p
+            return
+        with Tansu() as broker:
+            provision_topics(broker.bootstrap, SchemaRegistry().topics, cap_replication=True)
+            async with open_platform(tmp_path, monkeypatch, broker.bootstrap) as p:
+                await open_vote(p)
+                yield p
 
 
 async def ballot(client: httpx.AsyncClient, headers: dict[str, str], key: str,
@@ -61,7 +72,6 @@ async def in_the_log(p: Platform, pid: str) -> dict[str, Any] | None:
 
 async def test_cast_then_withdraw_thirty_times_without_a_pause(platform: Platform) -> None:
     p = platform
-    await open_vote(p)
     voter = await participant(p, "Aude")
     async with session_client(p, voter) as client:
         h = await csrf_header(client)
@@ -74,7 +84,6 @@ async def test_cast_then_withdraw_thirty_times_without_a_pause(platform: Platfor
 
 async def test_cast_withdraw_cast_thirty_times_without_a_pause(platform: Platform) -> None:
     p = platform
-    await open_vote(p)
     voter = await participant(p, "Basile")
     async with session_client(p, voter) as client:
         h = await csrf_header(client)

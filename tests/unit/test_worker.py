@@ -143,6 +143,39 @@ async def test_commits_only_after_the_batch_is_in_the_store() -> None:
     assert spy.seen_at_commit == [(["a", "b"], 2), (["c", "d"], 4), (["e"], 5)]
 
 
+class LagCounter(CommitSpy):
+    """Counts the lag readings (on Kafka, a broker request per partition each)."""
+
+    def __init__(self, inner: Subscription, store: MemoryReadStore) -> None:
+        super().__init__(inner, store)
+        self.lag_readings = 0
+
+    async def lag(self) -> int:
+        self.lag_readings += 1
+        return await self.inner.lag()
+
+
+@pytest.mark.parametrize(("idle_lag_every", "readings"), [(60.0, 2), (0.0, 5)])
+async def test_an_idle_worker_at_lag_zero_reads_its_lag_once_per_idle_lag_every(
+        idle_lag_every: float, readings: int) -> None:
+    log, store = MemoryEventLog(), MemoryReadStore()
+    await log.append([event("a", 1)])
+    worker, metrics, _ = make_worker(TallyProjection(), log, store,
+                                     idle_lag_every=idle_lag_every)
+    spy = LagCounter(await log.subscribe("test.tally", [TOPIC]), store)
+
+    await worker.run_once(spy)  # a batch: read
+    for _ in range(2):
+        await worker.run_once(spy)  # idle at zero: the last reading stands
+    await log.append([event("b", 1), event("c", 1)])
+    await worker.run_once(spy)  # a batch again: read
+    await worker.run_once(spy)
+
+    assert spy.lag_readings == readings
+    assert metric(metrics, "parlons_consumer_lag") == 0
+    assert metric(metrics, "parlons_events_projected_total") == 3
+
+
 async def test_retries_a_failing_batch_with_exponential_backoff() -> None:
     log, store = MemoryEventLog(), MemoryReadStore()
     await log.append([event("a", 1), event("b", 1)])
