@@ -37,6 +37,12 @@ class TestKafkaEventLog(EventLogContract):
     async def written_by_another_process(self, log: EventLog) -> AsyncIterator[str]:
         """A new stream that another log client (another process) appended to, after
         `log` indexed the topic; that client stays open while the caller looks."""
+        async with self.another_writer(log) as (stream, _):
+            yield stream
+
+    @contextlib.asynccontextmanager
+    async def another_writer(self, log: EventLog) -> AsyncIterator[tuple[str, EventLog]]:
+        """`written_by_another_process`'s stream and the other client, to append more."""
         from eventlog_contract import created, new_stream
 
         stream = new_stream()
@@ -45,7 +51,7 @@ class TestKafkaEventLog(EventLogContract):
         await other.start()
         try:
             await other.append([created(stream)], expect={stream: 0})
-            yield stream
+            yield stream, other
         finally:
             await other.close()
 
@@ -79,15 +85,10 @@ class TestKafkaEventLog(EventLogContract):
         asked, which it must see."""
         import asyncio
 
-        from eventlog_contract import created, new_stream
+        from eventlog_contract import created
 
         assert isinstance(log, KafkaEventLog)
-        stream = new_stream()
-        await log.append([created(new_stream())])  # `log` has indexed the topic
-        other = await self.make_log()
-        await other.start()
-        try:
-            await other.append([created(stream)], expect={stream: 0})
+        async with self.another_writer(log) as (stream, other):
             assert await log.stream_version(stream) == 1  # `log` is up to date
             reader = log._reader  # counting its round trips
             assert reader is not None
@@ -102,7 +103,7 @@ class TestKafkaEventLog(EventLogContract):
                     await held.wait()
                 return ends
 
-            reader.highwaters = counted  # type: ignore[method-assign]
+            reader.highwaters = counted  # type: ignore[method-assign,assignment]
             first = asyncio.create_task(log.stream_version(stream))
             await fetched.wait()
             await other.append([created(stream, 2)], expect={stream: 1})
@@ -112,5 +113,3 @@ class TestKafkaEventLog(EventLogContract):
             assert await first == 1  # its check found nothing new: fetched before it
             assert await asyncio.gather(*later) == [2] * 20  # never the first check's
             assert len(fetches) == 2  # the twenty shared one
-        finally:
-            await other.close()

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from tansu import Tansu
 
-from harness.platform import Platform, open_platform
+from harness.platform import SYSTEM, Platform, open_platform
+from services.core.errors import CommandTimedOut, DomainError, NotFound
 from services.core.schema_registry import SchemaRegistry
 from services.eventlog.kafka import provision_topics
 from services.runtime.app import create_app
@@ -84,3 +86,29 @@ def front_client(p: Platform, front: Container, who: str) -> httpx.AsyncClient:
                                                                 level="email"),
                        domain="parlons.test")
     return client
+
+
+async def answered(front: Container, probes: Sequence[object]) -> bool:
+    """Whether the replicas serving `probes` answer yet (their groups are joining
+    at first): each refuses a command on what does not exist."""
+    for probe in probes:
+        try:
+            await front.handle(probe, SYSTEM)
+        except CommandTimedOut:
+            return False
+        except (DomainError, NotFound):
+            continue
+    return True
+
+
+def decided(replica: Container, command: str) -> float:
+    """How many `command`s the replica ran to success (its commands counter)."""
+    return sum(s.value for f in text_string_to_metric_families(replica.metrics.render().decode())
+               for s in f.samples if s.name == "parlons_commands_total"
+               and s.labels == {"command": command, "outcome": "ok"})
+
+
+def client_of(front: Container) -> httpx.AsyncClient:
+    """A client of `front`'s own app, with no session."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(front)),  # type: ignore[arg-type]
+                             base_url="https://parlons.test")

@@ -1,18 +1,23 @@
-"""Opening the SQLite log while another process holds the file: processes started
-together on a new folder (two schedulers, a server and the jobs it spawns) must
-all come up, however long the first one keeps its lock within reason."""
+"""Opening the SQLite log or read store while another process holds the file:
+processes started together on a new folder (two schedulers, a server and the jobs
+it spawns) must all come up, however long the first one keeps its lock within
+reason (services/core/sqlite_open.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 
 from services.core.errors import EventLogUnavailable
 from services.eventlog import sqlite as sqlite_log
 from services.eventlog.sqlite import SqliteEventLog
+from services.store import sqlite as sqlite_store
+from services.store.sqlite import SqliteReadStore
 
 
 def _lock_the_file(path: Path) -> sqlite3.Connection:
@@ -22,22 +27,25 @@ def _lock_the_file(path: Path) -> sqlite3.Connection:
     return holder
 
 
-def test_a_log_opened_while_another_holds_the_file_waits_for_it(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("module", "opened"), [(sqlite_log, SqliteEventLog),
+                                                (sqlite_store, SqliteReadStore)])
+def test_a_file_opened_while_another_holds_it_waits_for_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: ModuleType,
+        opened: Any) -> None:
     # A busy handler shorter than the lock stands for the races SQLite answers
     # "locked" at once (the switch to WAL, a reader upgrading to writer).
-    monkeypatch.setattr(sqlite_log, "BUSY_TIMEOUT_MS", 20)
-    path = tmp_path / "events.db"
+    monkeypatch.setattr(module, "BUSY_TIMEOUT_MS", 20)
+    path = tmp_path / "file.db"
     holder = _lock_the_file(path)
 
     async def scenario() -> None:
-        log = SqliteEventLog(path)
-        opening = asyncio.create_task(log.start())
+        target = opened(path)
+        opening = asyncio.create_task(target.start())
         await asyncio.sleep(0.4)
         assert not opening.done()
         holder.execute("COMMIT")
         await asyncio.wait_for(opening, 10)
-        await log.close()
+        await target.close()
 
     asyncio.run(scenario())
 
@@ -50,23 +58,3 @@ def test_a_log_still_locked_after_the_retry_window_is_unavailable(
     with pytest.raises(EventLogUnavailable, match="locked"):
         asyncio.run(SqliteEventLog(tmp_path / "events.db").start())
     holder.execute("ROLLBACK")
-
-
-def test_a_read_store_opened_while_another_holds_the_file_waits_for_it(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from services.store import sqlite as sqlite_store
-    from services.store.sqlite import SqliteReadStore
-
-    monkeypatch.setattr(sqlite_store, "BUSY_TIMEOUT_MS", 20)
-    holder = _lock_the_file(tmp_path / "read.db")
-
-    async def scenario() -> None:
-        store = SqliteReadStore(tmp_path / "read.db")
-        opening = asyncio.create_task(store.start())
-        await asyncio.sleep(0.4)
-        assert not opening.done()
-        holder.execute("COMMIT")
-        await asyncio.wait_for(opening, 10)
-        await store.close()
-
-    asyncio.run(scenario())

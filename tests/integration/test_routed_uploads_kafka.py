@@ -19,19 +19,15 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
 from harness.consultations import open_consultation
 from harness.forms import admin_login, csrf_of
 from harness.planted_polis import planted_conversation
 from harness.platform import SYSTEM, Platform, until
-from harness.routing import distributed, platform_on_a_broker
-from prometheus_client.parser import text_string_to_metric_families
+from harness.routing import answered, client_of, decided, distributed, platform_on_a_broker
 
 from services.consultation.commands import PublishConsultation
-from services.core.errors import CommandTimedOut, DomainError, NotFound
 from services.eventlog.port import read_all
-from services.runtime.app import create_app
 from services.runtime.bootstrap import Container
 from services.synthesis.conversations.handlers import ImportConversation, PublishOpinionGroups
 from services.synthesis.polis.staging import stage_export
@@ -51,27 +47,10 @@ async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIter
         yield p
 
 
-async def answered(front: Container) -> bool:
-    """Whether both replicas answer yet: each refuses a command on what does not exist."""
-    for probe in PROBES:
-        try:
-            await front.handle(probe, SYSTEM)
-        except CommandTimedOut:
-            return False
-        except (DomainError, NotFound):
-            continue
-    return True
 
 
-def decided(replica: Container, command: str) -> float:
-    return sum(s.value for f in text_string_to_metric_families(replica.metrics.render().decode())
-               for s in f.samples if s.name == "parlons_commands_total"
-               and s.labels == {"command": command, "outcome": "ok"})
 
 
-def client_of(front: Container) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(front)),  # type: ignore[arg-type]
-                             base_url="https://parlons.test")
 
 
 async def counted(p: Platform, topic: str) -> Counter[str]:
@@ -88,7 +67,7 @@ async def test_documents_imports_and_groups_are_decided_by_their_replicas(
     replicas: list[Container] = []
     async with distributed(p, fronts=2, replicas=1, service=("consultation", "synthesis_themes"),
                            timeout_s=TIMEOUT_S, serving=replicas) as fronts:
-        await until(lambda: answered(fronts[0]), timeout=JOIN_S)
+        await until(lambda: answered(fronts[0], PROBES), timeout=JOIN_S)
         one, two = (client_of(f) for f in fronts)
         async with one, two:
             await admin_login(one)

@@ -27,12 +27,10 @@ import pytest
 from harness.consultations import VOTE_CID, open_vote
 from harness.forms import csrf_header
 from harness.platform import SYSTEM, Platform, participant, until
-from harness.routing import distributed, front_client, platform_on_a_broker
-from prometheus_client.parser import text_string_to_metric_families
+from harness.routing import answered, decided, distributed, front_client, platform_on_a_broker
 
 from services.consultation.commands import CreateConsultation, PublishConsultation
 from services.consultation.content_commands import WriteArticle
-from services.core.errors import CommandTimedOut, DomainError, NotFound
 from services.core.participants import ModeratorContext
 from services.eventlog.port import read_all
 from services.moderation.commands import ClaimItem, Decide
@@ -59,17 +57,6 @@ PROBES = (FreezeResults(VOTE_CID, "no-such-phase"), ClaimItem("no-such-item", MO
           SetOpenDataPublication("no-such-consultation", daily=True))
 
 
-async def answered(front: Container) -> bool:
-    """Whether every replica answers yet (their groups are joining at first): each
-    refuses a command on what does not exist."""
-    for probe in PROBES:
-        try:
-            await front.handle(probe, SYSTEM)
-        except CommandTimedOut:
-            return False
-        except (DomainError, NotFound):
-            continue
-    return True
 
 
 async def rank(client: httpx.AsyncClient, key: str, *items: str) -> httpx.Response:
@@ -78,11 +65,6 @@ async def rank(client: httpx.AsyncClient, key: str, *items: str) -> httpx.Respon
                              json={"items": list(items)})
 
 
-def decided(replica: Container, command: str) -> float:
-    """How many `command`s the replica ran to success (its commands counter)."""
-    return sum(s.value for f in text_string_to_metric_families(replica.metrics.render().decode())
-               for s in f.samples if s.name == "parlons_commands_total"
-               and s.labels == {"command": command, "outcome": "ok"})
 
 
 async def in_the_log(p: Platform) -> Counter[str]:
@@ -101,7 +83,7 @@ async def test_rankings_freezes_and_moderation_are_decided_by_their_replicas(
     async with distributed(p, fronts=2, replicas=1, service=("vote", "moderation", "consultation",
                                                        "synthesis_stats"),
                            timeout_s=TIMEOUT_S, serving=replicas) as fronts:
-        await until(lambda: answered(fronts[0]), timeout=JOIN_S)
+        await until(lambda: answered(fronts[0], PROBES), timeout=JOIN_S)
         one, two = (front_client(p, f, aude) for f in fronts)
         async with one, two:
             both = await asyncio.gather(rank(one, "k-rank", "item-2", "item-0"),
