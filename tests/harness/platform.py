@@ -18,8 +18,9 @@ import pytest
 from services.core.clock import FixedClock
 from services.core.envelope import Actor, Envelope
 from services.core.events import Meta
-from services.identity.commands import RegisterParticipant
+from services.identity.commands import GrantRole, RegisterParticipant
 from services.identity.model import new_participant_id
+from services.identity.queries import roles_in
 from services.runtime.app import create_app
 from services.runtime.bootstrap import Container, bootstrap
 from services.runtime.runner import running
@@ -96,6 +97,17 @@ async def participant(p: Platform, pseudonym: str) -> str:
     await p.container.handle(RegisterParticipant(pid, f"{pseudonym.lower()}@exemple.fr",
                                                  pseudonym), SYSTEM)
     return pid
+
+
+async def granted(p: Platform, who: str, consultation_id: str, role: str) -> None:
+    """Grants `role` and waits until the pages see it: they authorise on the roles'
+    read model, which the projection updates in the background (a page asked at
+    once answered 403 now and then on a loaded machine)."""
+    await p.container.handle(GrantRole(who, consultation_id, role), SYSTEM)
+
+    async def seen() -> bool:
+        return role in await roles_in(p.container.store, who, consultation_id)
+    await until(seen)
 
 
 async def until(check: Callable[[], Awaitable[object]], timeout: float = 5.0) -> None:

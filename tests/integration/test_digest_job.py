@@ -8,9 +8,8 @@ from __future__ import annotations
 import pytest
 from harness.consultations import open_consultation
 from harness.forms import csrf_header, post_form
-from harness.platform import SYSTEM, Platform, participant, session_client, until
+from harness.platform import Platform, granted, participant, session_client, until
 
-from services.identity.commands import GrantRole
 from services.runtime.jobs.synthesis import synthesis_jobs_command
 from services.runtime.scheduler import Schedule, Scheduler
 from services.runtime.settings import Settings
@@ -24,7 +23,7 @@ async def followed_up(p: Platform) -> str:
     returns the author's id once their digest is pending."""
     await open_consultation(p, "c1", level="email", moderation="post")
     author, orga = await participant(p, "Auteur"), await participant(p, "Orga")
-    await p.container.handle(GrantRole(orga, "c1", "organiser"), SYSTEM)
+    await granted(p, orga, "c1", "organiser")
     async with session_client(p, author) as client:
         r = await client.post("/api/consultations/c1/proposals",
                               headers={**await csrf_header(client), "Idempotency-Key": "k1"},

@@ -9,9 +9,7 @@ import re
 
 from harness.consultations import open_consultation
 from harness.forms import csrf_header, csrf_of
-from harness.platform import SYSTEM, Platform, participant, session_client, until
-
-from services.identity.commands import GrantRole
+from harness.platform import Platform, granted, participant, session_client, until
 
 SUITES = "/admin/consultations/c1/suites"
 
@@ -20,7 +18,7 @@ async def test_the_organiser_picks_proposals_by_their_titles(platform: Platform)
     p = platform
     await open_consultation(p, "c1", level="email", moderation="post")
     author, orga = await participant(p, "Auteur"), await participant(p, "Orga")
-    await p.container.handle(GrantRole(orga, "c1", "organiser"), SYSTEM)
+    await granted(p, orga, "c1", "organiser")
     ids = {}
     async with session_client(p, author) as client:
         for n, title in enumerate(("Un parc au bord du canal", "Des vélos en libre-service",
