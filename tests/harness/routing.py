@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -15,7 +16,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from tansu import Tansu
 
-from harness.platform import SYSTEM, Platform, open_platform
+from harness.forms import admin_login
+from harness.platform import SYSTEM, Platform, open_platform, until
 from services.core.errors import CommandTimedOut, DomainError, NotFound
 from services.core.schema_registry import SchemaRegistry
 from services.eventlog.kafka import provision_topics
@@ -112,3 +114,27 @@ def client_of(front: Container) -> httpx.AsyncClient:
     """A client of `front`'s own app, with no session."""
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(front)),  # type: ignore[arg-type]
                              base_url="https://parlons.test")
+
+
+@dataclass(frozen=True)
+class TwoFronts:
+    fronts: list[Container]
+    replicas: list[Container]  # one per service, in the order they were asked
+    one: httpx.AsyncClient  # the two fronts' clients, one admin session on both
+    two: httpx.AsyncClient
+
+
+@contextlib.asynccontextmanager
+async def admin_on_two_fronts(p: Platform, services: Sequence[str], probes: Sequence[object],
+                              *, timeout_s: float, join_s: float) -> AsyncIterator[TwoFronts]:
+    """One replica of each of `services` and two fronts, once the replicas answer
+    `probes`; an admin logged in on the first front's client, its session shared by
+    the second's, so the same form may be sent through either."""
+    replicas: list[Container] = []
+    async with distributed(p, fronts=2, replicas=1, service=services, timeout_s=timeout_s,
+                           serving=replicas) as fronts:
+        await until(lambda: answered(fronts[0], probes), timeout=join_s)
+        async with client_of(fronts[0]) as one, client_of(fronts[1]) as two:
+            await admin_login(one)
+            two.cookies = one.cookies
+            yield TwoFronts(fronts, replicas, one, two)

@@ -14,13 +14,12 @@ import re
 import httpx
 from harness.consultations import open_consultation
 from harness.forms import csrf_header, post_form
-from harness.platform import SYSTEM, Platform, session_client, until
+from harness.platform import SYSTEM, Platform, granted, session_client, until
 from starlette.routing import compile_path
 
 from services.consultation.content_commands import OptionSpec, QuestionSpec, SaveQuestionnaire
-from services.identity.commands import GrantRole, RegisterParticipant
+from services.identity.commands import RegisterParticipant
 from services.identity.model import new_participant_id
-from services.identity.queries import roles_in
 from services.web.backoffice.guard import back_office_routes
 
 ROLES = {"Modeste": "moderator", "Ana": "analyst", "Orla": "organiser", "Sam": "",
@@ -54,13 +53,7 @@ async def people(p: Platform) -> dict[str, str]:
         await p.container.handle(RegisterParticipant(
             ids[name], f"{name.lower()}@exemple.fr", name), SYSTEM)
         if role:
-            await p.container.handle(GrantRole(ids[name], "c1", role), SYSTEM)
-
-    async def granted() -> bool:
-        held = [(role, await roles_in(p.container.store, ids[name], "c1"))
-                for name, role in ROLES.items() if role]
-        return all(role in roles for role, roles in held)
-    await until(granted)
+            await granted(p, ids[name], "c1", role)
     return ids
 
 

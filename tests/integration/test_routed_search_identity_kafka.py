@@ -19,13 +19,12 @@ from pathlib import Path
 
 import pytest
 from harness.consultations import open_consultation
-from harness.forms import admin_login, csrf_of
+from harness.forms import csrf_of
 from harness.platform import SYSTEM, Platform, participant, until
-from harness.routing import answered, client_of, decided, distributed, platform_on_a_broker
+from harness.routing import admin_on_two_fronts, decided, platform_on_a_broker
 
 from services.eventlog.port import read_all
 from services.identity.commands import GrantRole, RecordSignIn, RevokeRole
-from services.runtime.bootstrap import Container
 from services.search.saved import SAVED, DeleteSavedSearch
 
 pytestmark = pytest.mark.kafka
@@ -60,24 +59,19 @@ async def test_saved_searches_sign_ins_and_roles_are_decided_by_their_replicas(
     p = platform
     await open_consultation(p, CID, level="email")
     aude = await participant(p, "Aude")
-    replicas: list[Container] = []
-    async with distributed(p, fronts=2, replicas=1, service=("search", "identity"),
-                           timeout_s=TIMEOUT_S, serving=replicas) as fronts:
-        await until(lambda: answered(fronts[0], PROBES), timeout=JOIN_S)
-        one, two = (client_of(f) for f in fronts)
-        async with one, two:
-            await admin_login(one)
-            two.cookies = one.cookies  # one session, the same form sent through either front
-            shown = (await one.get(BASE)).text
-            key = re.findall(r'name="cle" value="([^"]+)"', shown)[0]
-            form = {"csrf_token": csrf_of(shown), "cle": key, "name": "Les parcs",
-                    "params": "q=parcs"}
-            sent = await asyncio.gather(*(c.post(f"{BASE}/recherches", data=form)
-                                          for c in (one, two)))
-            assert [r.status_code for r in sent] == [303, 303], [r.text[:300] for r in sent]
-            gone = await two.post(f"{BASE}/recherches/{key}/suppression",
-                                  data={"csrf_token": form["csrf_token"]})
-            assert gone.status_code == 303, gone.text[:300]
+    async with admin_on_two_fronts(p, ("search", "identity"), PROBES, timeout_s=TIMEOUT_S,
+                                   join_s=JOIN_S) as two_fronts:
+        one, two, fronts = two_fronts.one, two_fronts.two, two_fronts.fronts
+        shown = (await one.get(BASE)).text
+        key = re.findall(r'name="cle" value="([^"]+)"', shown)[0]
+        form = {"csrf_token": csrf_of(shown), "cle": key, "name": "Les parcs",
+                "params": "q=parcs"}
+        sent = await asyncio.gather(*(c.post(f"{BASE}/recherches", data=form)
+                                      for c in (one, two)))
+        assert [r.status_code for r in sent] == [303, 303], [r.text[:300] for r in sent]
+        gone = await two.post(f"{BASE}/recherches/{key}/suppression",
+                              data={"csrf_token": form["csrf_token"]})
+        assert gone.status_code == 303, gone.text[:300]
 
         # one participant's sign-ins and role changes, at once through both fronts
         sign_ins = [f.handle(RecordSignIn(aude, "magic_link"), SYSTEM)
@@ -86,7 +80,7 @@ async def test_saved_searches_sign_ins_and_roles_are_decided_by_their_replicas(
         await asyncio.gather(*(f.handle(GrantRole(aude, CID, "analyst"), SYSTEM)
                                for f in fronts))
         await fronts[1].handle(RevokeRole(aude, CID, "analyst"), SYSTEM)
-        searching, identifying = replicas
+        searching, identifying = two_fronts.replicas
         assert decided(searching, "SaveSearch") == 2
         assert decided(searching, "DeleteSavedSearch") == 1
         assert decided(identifying, "RecordSignIn") == 6

@@ -21,14 +21,13 @@ from pathlib import Path
 
 import pytest
 from harness.consultations import open_consultation
-from harness.forms import admin_login, csrf_of
+from harness.forms import csrf_of
 from harness.planted_polis import planted_conversation
-from harness.platform import SYSTEM, Platform, until
-from harness.routing import answered, client_of, decided, distributed, platform_on_a_broker
+from harness.platform import SYSTEM, Platform
+from harness.routing import admin_on_two_fronts, decided, platform_on_a_broker
 
 from services.consultation.commands import PublishConsultation
 from services.eventlog.port import read_all
-from services.runtime.bootstrap import Container
 from services.synthesis.conversations.handlers import ImportConversation, PublishOpinionGroups
 from services.synthesis.polis.staging import stage_export
 
@@ -64,21 +63,16 @@ async def test_documents_imports_and_groups_are_decided_by_their_replicas(
     # a small conversation (about 300 events): the brexit one's 5,400 took 30 s on Tansu
     planted_conversation(tmp_path / "planted", participants=60, statements=8, groups=2)
     files = await stage_export(tmp_path / "planted", p.container.blobs)  # as the CLI does
-    replicas: list[Container] = []
-    async with distributed(p, fronts=2, replicas=1, service=("consultation", "synthesis_themes"),
-                           timeout_s=TIMEOUT_S, serving=replicas) as fronts:
-        await until(lambda: answered(fronts[0], PROBES), timeout=JOIN_S)
-        one, two = (client_of(f) for f in fronts)
-        async with one, two:
-            await admin_login(one)
-            two.cookies = one.cookies  # one session, the same form sent through either front
-            page = f"/admin/consultations/{CID}/documents"
-            shown = (await one.get(page)).text
-            form = {"csrf_token": csrf_of(shown), "title": "Le dossier",
-                    "cle": re.findall(r'name="cle" value="([^"]+)"', shown)[0]}
-            sent = await asyncio.gather(*(c.post(page, data=form, files={
-                "file": ("dossier.pdf", PDF, "application/pdf")}) for c in (one, two)))
-            assert [r.status_code for r in sent] == [303, 303], [r.text[:300] for r in sent]
+    async with admin_on_two_fronts(p, ("consultation", "synthesis_themes"), PROBES,
+                                   timeout_s=TIMEOUT_S, join_s=JOIN_S) as two_fronts:
+        one, two, fronts = two_fronts.one, two_fronts.two, two_fronts.fronts
+        page = f"/admin/consultations/{CID}/documents"
+        shown = (await one.get(page)).text
+        form = {"csrf_token": csrf_of(shown), "title": "Le dossier",
+                "cle": re.findall(r'name="cle" value="([^"]+)"', shown)[0]}
+        sent = await asyncio.gather(*(c.post(page, data=form, files={
+            "file": ("dossier.pdf", PDF, "application/pdf")}) for c in (one, two)))
+        assert [r.status_code for r in sent] == [303, 303], [r.text[:300] for r in sent]
 
         imports = await asyncio.gather(*(f.handle(ImportConversation(CID, files), SYSTEM)
                                          for f in fronts))
@@ -87,7 +81,7 @@ async def test_documents_imports_and_groups_are_decided_by_their_replicas(
         published = await asyncio.gather(*(f.handle(PublishOpinionGroups(CID), SYSTEM)
                                            for f in fronts))
         assert published[0] == published[1]
-        organising, themes = replicas
+        organising, themes = two_fronts.replicas
         assert decided(organising, "AttachDocument") == 2
         assert decided(themes, "ImportConversation") == 2
         assert decided(themes, "PublishOpinionGroups") == 2
