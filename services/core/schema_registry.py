@@ -57,6 +57,7 @@ class SchemaRegistry:
                     self._schemas[(type_dir.name, int(m.group(1)))] = orjson.loads(
                         f.read_bytes())
         self.envelope_schema = orjson.loads((root / "envelope" / "v1.json").read_bytes())
+        self._envelope: Any = None  # its jsonschema validator, as `_validators`
         self._fast_envelope: Callable[[Any], Any] | None = None
         self.topics: dict[str, TopicSpec] = _load_topics(root / "topics.yaml")
         # the command topics of the distributed topology (ADR 0035): no events there
@@ -87,7 +88,9 @@ class SchemaRegistry:
         if fast is not None and event.topic in self.topics and _passes(
                 self._fast_envelope, document) and _passes(fast, event.data):
             return
-        _raise_first(event.type, _validator(self.envelope_schema).iter_errors(document), "")
+        if self._envelope is None:
+            self._envelope = _jsonschema_validator(self.envelope_schema)
+        _raise_first(event.type, self._envelope.iter_errors(document), "")
         validator = self._validator(key)
         if validator is None:
             raise UnknownEventType(event.type, event.schema_version)
@@ -103,7 +106,7 @@ class SchemaRegistry:
 
     def _validator(self, key: tuple[str, int]) -> Any:
         if key not in self._validators and key in self._schemas:
-            self._validators[key] = _validator(self._schemas[key])
+            self._validators[key] = _jsonschema_validator(self._schemas[key])
         return self._validators.get(key)
 
     def validate_data(self, event_type: str, version: int, data: dict[str, Any]) -> None:
@@ -142,7 +145,7 @@ def _passes(check: Callable[[Any], Any], instance: Any) -> bool:
     return True
 
 
-def _validator(schema: dict[str, Any]) -> Any:
+def _jsonschema_validator(schema: dict[str, Any]) -> Any:
     from jsonschema import Draft202012Validator  # see SchemaRegistry.__init__
 
     return Draft202012Validator(schema)

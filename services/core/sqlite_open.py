@@ -18,24 +18,23 @@ from collections.abc import Callable
 OPEN_RETRY_S = 30.0
 
 
-def is_busy(error: sqlite3.OperationalError) -> bool:
+def _is_busy(error: sqlite3.OperationalError) -> bool:
     message = str(error).lower()
     return "locked" in message or "busy" in message
 
 
 async def open_while_busy(
-    open_file: Callable[[], sqlite3.Connection], *, within_s: float | None = None
-) -> sqlite3.Connection:
+    open_file: Callable[[], sqlite3.Connection]) -> sqlite3.Connection:
     """`open_file()` (connect, pragmas, schema), tried again while SQLite says busy;
-    the last error is raised once `within_s` (default OPEN_RETRY_S) has passed.
+    the last error is raised once OPEN_RETRY_S has passed.
     `open_file` closes its connection itself when it fails part-way."""
-    deadline = time.monotonic() + (OPEN_RETRY_S if within_s is None else within_s)
+    deadline = time.monotonic() + OPEN_RETRY_S
     delay = 0.02
     while True:
         try:
             return open_file()
         except sqlite3.OperationalError as error:
-            if not is_busy(error) or time.monotonic() >= deadline:
+            if not _is_busy(error) or time.monotonic() >= deadline:
                 raise
         await asyncio.sleep(delay)
         delay = min(delay * 2, 0.5)

@@ -27,7 +27,6 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from services.core import sqlite_open
 from services.core.envelope import Envelope
 from services.core.errors import EventLogUnavailable
 from services.core.sqlite_open import closing_on_error, open_while_busy
@@ -43,7 +42,6 @@ T = TypeVar("T")
 # How often `poll` looks at the file for appends made by other processes.
 FILE_POLL_INTERVAL = 0.075
 BUSY_TIMEOUT_MS = 5000
-OPEN_RETRY_S = sqlite_open.OPEN_RETRY_S
 
 
 def _stream_key(event: Envelope) -> str:
@@ -108,7 +106,7 @@ class SqliteEventLog(EventLog):
             lambda: connect(self.path, max_pages=self._max_pages),
             lambda conn: conn.executescript(rows.SCHEMA))
         try:
-            return await open_while_busy(open_file, within_s=OPEN_RETRY_S)
+            return await open_while_busy(open_file)
         except sqlite3.Error as error:
             raise EventLogUnavailable(f"cannot open the event log: {error}") from error
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from services.core import sqlite_open
 from services.core.errors import EventLogUnavailable
 from services.eventlog import sqlite as sqlite_log
 from services.eventlog.sqlite import SqliteEventLog
@@ -53,7 +54,7 @@ def test_a_file_opened_while_another_holds_it_waits_for_it(
 def test_a_log_still_locked_after_the_retry_window_is_unavailable(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sqlite_log, "BUSY_TIMEOUT_MS", 20)
-    monkeypatch.setattr(sqlite_log, "OPEN_RETRY_S", 0.3)
+    monkeypatch.setattr(sqlite_open, "OPEN_RETRY_S", 0.3)
     holder = _lock_the_file(tmp_path / "events.db")
     with pytest.raises(EventLogUnavailable, match="locked"):
         asyncio.run(SqliteEventLog(tmp_path / "events.db").start())
