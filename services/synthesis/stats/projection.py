@@ -54,6 +54,7 @@ class ClosedStatsProjection(Projection):
     name = "synthesis.closed_stats"
     topics = ("deposit.events", "moderation.events", "identity.events")
     tables = (STATE, ROWS, COUNTS, OTHER_TEXTS, AUTHORS)
+    ignores = publication.QUEUE_ONLY | {publication.SUBMISSION_KEY}
 
     def __init__(self) -> None:
         self._delta: Delta = defaultdict(int)
