@@ -20,6 +20,11 @@ Semantics (ADRs 0006, 0031):
   `runtime.HandlingFailed` dead letter and skipped, so one poison event cannot
   stop a projection (`parlons dead-letters list|replay` re-drives it once fixed);
 - `stop` lets the current batch finish and commit, then the subscription closes;
+- a projection with a `batch_every` (the search indexer, whose every batch ends with
+  an index commit of fixed cost) starts its batches at least that far apart after
+  a busy one (`busy_batch` records or more): under load it gathers one larger
+  batch instead of several small ones; a light load (a person's action, the tests)
+  never waits (ADR 0087);
 - the log must still hold what the consumer has seen (ADR 0032): each batch
   writes the consumer's marks (the last record per partition) with its effects,
   and the marks are checked against the log before the first batch, whenever the
@@ -77,6 +82,10 @@ class WorkerTuning:
     # and a worker polling every few tens of ms flooded it (twenty workers in one
     # process made every ballot's append wait behind those requests).
     idle_lag_every: float = 1.0
+    # A batch of at least this many records says the consumer is under load: a
+    # projection with a `batch_every` then starts its next batch no sooner than that
+    # after this one started (ADR 0087).
+    busy_batch: int = 64
 
     def backoff(self, attempt: int) -> float:
         """Delay after failed attempt number `attempt` (1-based)."""
@@ -114,6 +123,8 @@ class Worker:
         self._marks: Marks = {}
         self._verified: tuple[int, float] | None = None  # (subscription epoch, when)
         self._lag_reported: tuple[int, float] | None = None  # (lag, when)
+        self._busy_from: float | None = None  # when the last busy batch started
+        self._every = consumer.batch_every if isinstance(consumer, Projection) else 0.0
         metrics.subscription(self.group)  # its series exist, at zero, from the start
 
     @property
@@ -160,7 +171,10 @@ class Worker:
     async def run_once(self, sub: Subscription) -> int:
         """Poll one batch, project it, commit. Returns the number of records polled."""
         t = self._tuning
+        await self._pace()
         batch = await sub.poll(max_records=t.batch_size, timeout=t.poll_timeout)
+        self._busy_from = (asyncio.get_running_loop().time()
+                           if len(batch.records) >= t.busy_batch else None)
         if batch.records:
             await self._check_continuity(sub, batch)
             await self._project(batch)
@@ -169,6 +183,14 @@ class Worker:
             await sub.commit(batch)  # only now: the effects above are durable
         await self._report_lag(sub, moved=moved)
         return len(batch.records)
+
+    async def _pace(self) -> None:
+        """After a busy batch, wait until `batch_every` has passed since it started."""
+        if not self._every or self._busy_from is None:
+            return
+        wait = self._busy_from + self._every - asyncio.get_running_loop().time()
+        if wait > 0 and not self._stop.is_set():
+            await self._sleep(wait)
 
     # -- the log still holds what this consumer has seen (ADR 0032) ----------------
     async def _preflight(self) -> None:

@@ -1,0 +1,47 @@
+"""A projection whose every batch has a fixed cost (`batch_every`, the search
+indexer's index commit) starts its batches that far apart once a batch was busy,
+and never waits under a light load (ADR 0087)."""
+
+from __future__ import annotations
+
+from test_worker import TOPIC, TallyProjection, dump, event, make_worker
+
+from services.eventlog.memory import MemoryEventLog
+from services.store.memory import MemoryReadStore
+
+
+class PacedTally(TallyProjection):
+    batch_every = 0.25
+
+
+async def test_after_a_busy_batch_the_next_one_starts_batch_every_later() -> None:
+    log, store = MemoryEventLog(), MemoryReadStore()
+    await log.append([event(f"s{i}", 1) for i in range(10)])
+    worker, _, sleep = make_worker(PacedTally(), log, store, busy_batch=4, batch_size=5)
+    sub = await log.subscribe("test.tally", [TOPIC])
+
+    assert await worker.run_once(sub) == 5  # busy: 5 records >= 4
+    assert sleep.delays == []
+    assert await worker.run_once(sub) == 5
+    assert len(sleep.delays) == 1 and 0.2 < sleep.delays[0] <= 0.25  # the pause before it
+    assert (await store.get("tallies", "all", "total")) == {"n": 10}
+
+
+async def test_small_batches_never_wait() -> None:
+    log, store = MemoryEventLog(), MemoryReadStore()
+    worker, _, sleep = make_worker(PacedTally(), log, store, busy_batch=4)
+    sub = await log.subscribe("test.tally", [TOPIC])
+    for i in range(5):  # a person's actions, one after the other
+        await log.append([event(f"s{i}", 1), event(f"s{i}", 2)])
+        assert await worker.run_once(sub) == 2
+    assert sleep.delays == []
+    assert len(await dump(store)) == 6  # five streams and the total
+
+
+async def test_a_projection_without_batch_every_never_waits() -> None:
+    log, store = MemoryEventLog(), MemoryReadStore()
+    await log.append([event(f"s{i}", 1) for i in range(10)])
+    worker, _, sleep = make_worker(TallyProjection(), log, store, busy_batch=4, batch_size=5)
+    sub = await log.subscribe("test.tally", [TOPIC])
+    assert [await worker.run_once(sub) for _ in range(3)] == [5, 5, 0]
+    assert sleep.delays == []
