@@ -54,6 +54,10 @@ WRITER_HEAP = 256_000_000
 # amended).
 WRITER_THREADS = 1
 BULK_COMMIT_DOCS = 200_000  # bounds what a rebuild holds uncommitted (and `_pending`)
+# The versions this process's writer committed, kept to skip the index lookup of an
+# id written again (a ballot rewrites its item's document): at most this many ids,
+# forgotten all at once past it (ADR 0087).
+KNOWN_VERSIONS = 200_000
 RELOAD_EVERY = 0.2  # seconds: how stale a reading process's view may be
 # The binding raises ValueError for everything; these words in its message mean the
 # index's files could not be written (disk full, I/O error) or another writer holds
@@ -96,6 +100,9 @@ class TantivySearchIndex(SearchIndex):
         # ids written since the last commit, with their versions: the searcher does
         # not see them yet (several write calls share one commit in a bulk load)
         self._pending: dict[str, int] = {}
+        # ids this writer committed, with their versions: while it holds the directory's
+        # lock no other process writes, so the index holds exactly these (ADR 0087)
+        self._committed: dict[str, int] = {}
         self._bulk = False
 
     # -- writes -------------------------------------------------------------------------
@@ -112,6 +119,7 @@ class TantivySearchIndex(SearchIndex):
                     self._origin_file.unlink(missing_ok=True)  # first: never a stale claim
                 self._origin = ""
                 self._writer.delete_all_documents()
+                self._committed = {}
                 self._commit()
         await asyncio.to_thread(clear)
 
@@ -158,6 +166,7 @@ class TantivySearchIndex(SearchIndex):
     def _writer(self) -> tantivy.IndexWriter:
         # called with self._lock held
         if self._open_writer is None:
+            self._committed = {}  # another process may have written without a writer here
             self._open_writer = self._index.writer(heap_size=WRITER_HEAP,
                                                    num_threads=WRITER_THREADS)
         return self._open_writer
@@ -195,8 +204,9 @@ class TantivySearchIndex(SearchIndex):
             searcher = self._index.searcher()
             empty = searcher.num_docs == 0  # a bulk load into a clear index skips lookups
             seen = self._pending
+            writer = self._writer  # opened first: it resets what `_committed` knows
             for doc_id, version, doc in ops:
-                held = seen.get(doc_id)
+                held = seen.get(doc_id) or self._committed.get(doc_id)
                 # an id the term dictionary has never seen needs no lookup and no
                 # delete (most writes: a new contribution, a rebuild after `clear`)
                 fresh = held is None and (empty or searcher.doc_freq("id", doc_id) == 0)
@@ -205,14 +215,18 @@ class TantivySearchIndex(SearchIndex):
                 if version <= held:
                     continue
                 if not fresh:  # replace the live document or the tombstone
-                    self._writer.delete_documents_by_term("id", doc_id)
+                    writer.delete_documents_by_term("id", doc_id)
                 seen[doc_id] = version
-                self._writer.add_json(self._document(doc_id, version, doc))
+                writer.add_json(self._document(doc_id, version, doc))
             if seen and (not self._bulk or len(seen) >= BULK_COMMIT_DOCS):
                 self._commit()
 
     def _commit(self) -> None:
         self._writer.commit()
+        if not self._bulk:  # a rebuild writes each id once: nothing to look up again
+            if len(self._committed) + len(self._pending) > KNOWN_VERSIONS:
+                self._committed = {}
+            self._committed.update(self._pending)
         self._pending = {}
         self._index.reload()
 
