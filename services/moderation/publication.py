@@ -143,7 +143,7 @@ class PublicationProjection(Projection):
     name = "moderation.publication"
     topics = ("deposit.events", "moderation.events")
     tables = (STATE, PUBLIC_PROPOSALS, PUBLIC_ARGUMENTS, SUMMARIES)
-    ignores = QUEUE_ONLY | {SUBMISSION_KEY}
+    ignores = QUEUE_ONLY | {SUBMISSION_KEY} | (SUBMITTED.keys() - KINDS.keys())
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         d, t = event.data, event.type
@@ -214,7 +214,7 @@ class PublicCommentsProjection(Projection):
     name = "moderation.public_comments"
     topics = ("deposit.events", "moderation.events")
     tables = (COMMENT_STATE, PUBLIC_COMMENTS)
-    ignores = QUEUE_ONLY | {SUBMISSION_KEY}
+    ignores = QUEUE_ONLY | {SUBMISSION_KEY} | (SUBMITTED.keys() - {"deposit.CommentSubmitted"})
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         d, t = event.data, event.type

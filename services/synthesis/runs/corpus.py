@@ -103,7 +103,7 @@ class CorpusProjection(Projection):
     tables = (STATE, CORPUS, POSITION, AUTHORS)
     # a check is read (its campaign group), the queue's other events are not
     ignores = (publication.QUEUE_ONLY - {"moderation.ContributionChecked"}) | {
-        publication.SUBMISSION_KEY}
+        publication.SUBMISSION_KEY} | (publication.SUBMITTED.keys() - KINDS.keys())
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         d, t = event.data, event.type
