@@ -4,7 +4,9 @@ and never waits under a light load (ADR 0087)."""
 
 from __future__ import annotations
 
-from test_worker import TOPIC, TallyProjection, dump, event, make_worker
+from typing import Any
+
+from test_worker import TOPIC, TallyProjection, dump, event, make_worker, metric
 
 from services.eventlog.memory import MemoryEventLog
 from services.store.memory import MemoryReadStore
@@ -45,3 +47,31 @@ async def test_a_projection_without_batch_every_never_waits() -> None:
     sub = await log.subscribe("test.tally", [TOPIC])
     assert [await worker.run_once(sub) for _ in range(3)] == [5, 5, 0]
     assert sleep.delays == []
+
+
+class CountingLag:
+    """Wraps a subscription; counts the lag readings (each a query in the log)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.readings = inner, 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    async def lag(self) -> int:
+        self.readings += 1
+        return int(await self.inner.lag())
+
+
+async def test_busy_batches_read_the_lag_once_a_second_and_the_idle_poll_after_them() -> None:
+    log, store = MemoryEventLog(), MemoryReadStore()
+    await log.append([event(f"s{i}", 1) for i in range(20)])
+    worker, metrics, _ = make_worker(TallyProjection(), log, store, busy_batch=4, batch_size=5)
+    sub = CountingLag(await log.subscribe("test.tally", [TOPIC]))
+
+    assert [await worker.run_once(sub) for _ in range(4)] == [5, 5, 5, 5]
+    assert sub.readings == 1  # the first batch's; the next three within the second
+    assert metric(metrics, "parlons_consumer_lag") == 15
+    assert await worker.run_once(sub) == 0  # idle: a lag seen above zero is read again
+    assert sub.readings == 2
+    assert metric(metrics, "parlons_consumer_lag") == 0
