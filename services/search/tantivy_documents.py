@@ -14,10 +14,10 @@ document) than the analysis it would have taken off this process.
 from __future__ import annotations
 
 import binascii
-import dataclasses
 import operator
 import os
 import queue
+import re
 import struct
 import subprocess
 import sys
@@ -36,33 +36,43 @@ PIPELINE_MIN = 20_000  # documents in one bulk write call; below, the worker is 
 PIPELINE_CHUNK = 2_500  # documents the worker analyses in one go
 PIPELINE_AHEAD = 2  # chunks sent to the worker beyond the one being added
 
-_NAMES = tuple(f.name for f in dataclasses.fields(SearchDoc))
-_values_of = operator.attrgetter(*_NAMES)  # a SearchDoc as a tuple, in field order
 _facet_values = operator.attrgetter(*FACETS)
 _has_value = operator.itemgetter(1)
+_TO_ESCAPE = re.compile(r'["\\\x00-\x1f]')  # what a JSON string cannot hold as is
 
 Write = tuple[str, int, SearchDoc | None]  # (id, version, the document or None: deleted)
 
 
-def document_json(doc_id: str, version: int, doc: SearchDoc | None,
-                  text: str | None = None) -> str:
+def document_json(doc_id: str, version: int, doc: SearchDoc | None) -> str:
     """The tantivy document as JSON, for `add_json`: one string parsed by tantivy
-    instead of a dict converted field by field. `text` is the analysed title and body
-    when already made (`normalised`). The payload is the SearchDoc as JSON (its fields
-    in order, as orjson writes the dataclass, from a dict: twice as fast), in base64 as
-    tantivy reads a bytes field from JSON; stored as the bytes. A deletion is a
-    tombstone carrying the version (`alive` = 0)."""
+    instead of a dict converted field by field. A deletion is a tombstone carrying the
+    version (`alive` = 0)."""
     if doc is None:
         return orjson.dumps({"id": doc_id, "version": version, "idhash": id_hash(doc_id),
                              "alive": 0}).decode()
-    values = _values_of(doc)
-    payload = orjson.dumps(dict(zip(_NAMES, values, strict=True)))
-    fields = {"id": doc_id, "version": version, "idhash": id_hash(doc_id), "alive": 1,
-              "votes": doc.votes, "ts": _epoch(doc.date),
-              "text": normalised(_analysed(doc)) if text is None else text,
-              "payload": binascii.b2a_base64(payload, newline=False).decode()}
-    fields.update(filter(_has_value, zip(FACETS, _facet_values(doc), strict=True)))
-    return orjson.dumps(fields).decode()
+    return _assembled(doc_id, version, doc, *indexed(doc_id, doc.date, _analysed(doc)))
+
+
+def indexed(doc_id: str, date: str, text: str) -> tuple[str, str, str]:
+    """What a document's id, date and text become in the index, as JSON text: the id
+    hash, the date in seconds, the stems (the part a worker process makes)."""
+    return str(id_hash(doc_id)), str(_epoch(date)), normalised(text)
+
+
+def _assembled(doc_id: str, version: int, doc: SearchDoc, idhash: str, ts: str,
+               stems: str) -> str:
+    """The document's JSON, written out rather than through a dict of its fields:
+    this runs on the thread that hands every document of a rebuild to tantivy. The
+    stems are word characters and spaces (checked: nothing to escape); the payload is
+    the SearchDoc as JSON, in base64 as tantivy reads a bytes field from JSON, and
+    stored as the bytes; only the facets with a value are written."""
+    payload = binascii.b2a_base64(orjson.dumps(doc), newline=False).decode()
+    text = f'"{stems}"' if _TO_ESCAPE.search(stems) is None else orjson.dumps(stems).decode()
+    facets = orjson.dumps(dict(filter(_has_value, zip(FACETS, _facet_values(doc),
+                                                      strict=True)))).decode()
+    return (f'{{"id":{orjson.dumps(doc_id).decode()},"version":{version:d},'
+            f'"idhash":{idhash},"alive":1,"votes":{doc.votes:d},"ts":{ts},"text":{text},'
+            f'"payload":"{payload}"{"," if len(facets) > 2 else ""}{facets[1:]}')
 
 
 def _analysed(doc: SearchDoc) -> str:
@@ -90,11 +100,15 @@ class DocumentPipeline:
         try:
             while received < len(chunks):
                 while sent < len(chunks) and sent <= received + PIPELINE_AHEAD:
-                    worker.send(["" if d is None else _analysed(d) for _, _, d in chunks[sent]])
+                    worker.send([("", "", "") if d is None else (i, d.date, _analysed(d))
+                                 for i, _, d in chunks[sent]])
                     sent += 1
-                texts = worker.receive()
-                for (doc_id, version, doc), text in zip(chunks[received], texts, strict=True):
-                    yield document_json(doc_id, version, doc, text)
+                lines = worker.receive()
+                for (doc_id, version, doc), line in zip(chunks[received], lines, strict=True):
+                    if doc is None:
+                        yield document_json(doc_id, version, None)
+                    else:
+                        yield _assembled(doc_id, version, doc, *line.split(" ", 2))
                 received += 1
         finally:
             if received < len(chunks):  # abandoned: its answers still in the pipe
@@ -127,8 +141,8 @@ class _Worker:
         self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         threading.Thread(target=self._feed, name="search-documents-feed", daemon=True).start()
 
-    def send(self, texts: list[str]) -> None:
-        self._outbox.put(orjson.dumps(texts))
+    def send(self, rows: list[tuple[str, str, str]]) -> None:
+        self._outbox.put(orjson.dumps(rows))
 
     def receive(self) -> list[str]:
         assert self._process.stdout is not None
@@ -171,7 +185,7 @@ def _read_frame(pipe: IO[bytes]) -> bytes | None:
 def _serve(inbox: IO[bytes], outbox: IO[bytes]) -> None:
     """The worker's loop, until its stdin closes."""
     while (frame := _read_frame(inbox)) is not None:
-        data = "\n".join(map(normalised, orjson.loads(frame))).encode()
+        data = "\n".join(" ".join(indexed(*row)) for row in orjson.loads(frame)).encode()
         outbox.write(_HEADER.pack(len(data)) + data)
         outbox.flush()
 

@@ -4,13 +4,17 @@ would hold, and a worker that dies is an outage that fails the bulk load."""
 
 from __future__ import annotations
 
+import base64
 import sys
 from pathlib import Path
 
+import orjson
 import pytest
 
 from services.search import tantivy_documents, tantivy_index
+from services.search.analysis import normalised
 from services.search.errors import SearchUnavailable
+from services.search.memory import id_hash
 from services.search.port import SearchDoc, SearchRequest
 from services.search.tantivy_documents import DocumentPipeline, Write, document_json
 from services.search.tantivy_index import TantivySearchIndex
@@ -26,6 +30,19 @@ DOCS = [SearchDoc(id=f"p{i}", title=title, body=body, date=f"2026-03-0{i + 1}T10
             ("Gare", "Moins de voitures"),
             ("Tramway", "Jusqu'à la gare"),
         ])]
+
+
+def test_a_document_is_written_as_the_json_of_its_fields() -> None:
+    doc = SearchDoc(id='p"7\\', title="Vélos « partout »", body="Ligne 1\nLigne 2\t!",
+                    date="2026-03-01T10:00:00Z", votes=12, theme_id='mobi"lite', region="53")
+    fields = orjson.loads(document_json(doc.id, 3, doc))
+    payload = fields.pop("payload")
+    assert fields == {"id": doc.id, "version": 3, "idhash": id_hash(doc.id), "alive": 1,
+                      "votes": 12, "ts": 1772359200, "text": normalised(f"{doc.title} {doc.body}"),
+                      "theme_id": 'mobi"lite', "region": "53"}
+    assert base64.b64decode(payload) == orjson.dumps(doc)
+    assert orjson.loads(document_json("x", 4, None)) == {
+        "id": "x", "version": 4, "idhash": id_hash("x"), "alive": 0}
 
 
 @pytest.fixture
