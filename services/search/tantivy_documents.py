@@ -2,22 +2,23 @@
 and the worker process that analyses their text during a bulk load (ADR 0073).
 
 Building a document is Python (the French analysis, the JSON, the id hash) and runs
-under the GIL: in a rebuild it took about 14 us a document against 5-6 us of indexing
-in tantivy's own thread, so one core did most of the work. Between `begin_bulk` and
-`end_bulk`, a write call of at least PIPELINE_MIN documents has their text analysed in
-a worker process, a few chunks ahead, while this process builds the rest of each
-document and hands it to tantivy. Only the texts travel (a JSON list out, the stems
-back joined by newlines): sending whole documents cost the worker more to read (4 us a
-document) than the analysis it would have taken off this process.
+under the GIL: in a rebuild it took 11-14 us a document against 5-6 us of indexing in
+tantivy's own thread, so one core did most of the work. Between `begin_bulk` and
+`end_bulk`, a write call of at least PIPELINE_MIN documents has their text analysed
+(with their id hashed and their date read) in a worker process, a few chunks ahead,
+while this process writes the rest of each document and hands it to tantivy. Only
+id, date and text travel, as JSON, and come back as lines of "hash seconds stems":
+with whole documents sent, reading them back took the worker 4 us a document and it
+became the longest thread.
 """
 
 from __future__ import annotations
 
 import binascii
+import contextlib
 import operator
 import os
 import queue
-import re
 import struct
 import subprocess
 import sys
@@ -38,7 +39,6 @@ PIPELINE_AHEAD = 2  # chunks sent to the worker beyond the one being added
 
 _facet_values = operator.attrgetter(*FACETS)
 _has_value = operator.itemgetter(1)
-_TO_ESCAPE = re.compile(r'["\\\x00-\x1f]')  # what a JSON string cannot hold as is
 
 Write = tuple[str, int, SearchDoc | None]  # (id, version, the document or None: deleted)
 
@@ -53,26 +53,21 @@ def document_json(doc_id: str, version: int, doc: SearchDoc | None) -> str:
     return _assembled(doc_id, version, doc, *indexed(doc_id, doc.date, _analysed(doc)))
 
 
-def indexed(doc_id: str, date: str, text: str) -> tuple[str, str, str]:
-    """What a document's id, date and text become in the index, as JSON text: the id
-    hash, the date in seconds, the stems (the part a worker process makes)."""
-    return str(id_hash(doc_id)), str(_epoch(date)), normalised(text)
+def indexed(doc_id: str, date: str, text: str) -> tuple[int, int, str]:
+    """What a document's id, date and text become in the index: the id hash, the date
+    in seconds, the stems (the part a worker process makes during a bulk load)."""
+    return id_hash(doc_id), _epoch(date), normalised(text)
 
 
-def _assembled(doc_id: str, version: int, doc: SearchDoc, idhash: str, ts: str,
+def _assembled(doc_id: str, version: int, doc: SearchDoc, idhash: int, ts: int,
                stems: str) -> str:
-    """The document's JSON, written out rather than through a dict of its fields:
-    this runs on the thread that hands every document of a rebuild to tantivy. The
-    stems are word characters and spaces (checked: nothing to escape); the payload is
-    the SearchDoc as JSON, in base64 as tantivy reads a bytes field from JSON, and
-    stored as the bytes; only the facets with a value are written."""
-    payload = binascii.b2a_base64(orjson.dumps(doc), newline=False).decode()
-    text = f'"{stems}"' if _TO_ESCAPE.search(stems) is None else orjson.dumps(stems).decode()
-    facets = orjson.dumps(dict(filter(_has_value, zip(FACETS, _facet_values(doc),
-                                                      strict=True)))).decode()
-    return (f'{{"id":{orjson.dumps(doc_id).decode()},"version":{version:d},'
-            f'"idhash":{idhash},"alive":1,"votes":{doc.votes:d},"ts":{ts},"text":{text},'
-            f'"payload":"{payload}"{"," if len(facets) > 2 else ""}{facets[1:]}')
+    """The payload is the SearchDoc as JSON, in base64 as tantivy reads a bytes field
+    from JSON, and stored as the bytes; only the facets with a value are written."""
+    fields = {"id": doc_id, "version": version, "idhash": idhash, "alive": 1,
+              "votes": doc.votes, "ts": ts, "text": stems,
+              "payload": binascii.b2a_base64(orjson.dumps(doc), newline=False).decode()}
+    fields.update(filter(_has_value, zip(FACETS, _facet_values(doc), strict=True)))
+    return orjson.dumps(fields).decode()
 
 
 def _analysed(doc: SearchDoc) -> str:
@@ -108,7 +103,8 @@ class DocumentPipeline:
                     if doc is None:
                         yield document_json(doc_id, version, None)
                     else:
-                        yield _assembled(doc_id, version, doc, *line.split(" ", 2))
+                        idhash, ts, stems = line.split(" ", 2)
+                        yield _assembled(doc_id, version, doc, int(idhash), int(ts), stems)
                 received += 1
         finally:
             if received < len(chunks):  # abandoned: its answers still in the pipe
@@ -157,7 +153,8 @@ class _Worker:
         self._process.wait()
         for pipe in (self._process.stdin, self._process.stdout):
             if pipe is not None:
-                pipe.close()
+                with contextlib.suppress(OSError):  # a chunk left unsent: nobody reads it
+                    pipe.close()
 
     def _feed(self) -> None:
         pipe = self._process.stdin
@@ -185,7 +182,8 @@ def _read_frame(pipe: IO[bytes]) -> bytes | None:
 def _serve(inbox: IO[bytes], outbox: IO[bytes]) -> None:
     """The worker's loop, until its stdin closes."""
     while (frame := _read_frame(inbox)) is not None:
-        data = "\n".join(" ".join(indexed(*row)) for row in orjson.loads(frame)).encode()
+        lines = ("{} {} {}".format(*indexed(*row)) for row in orjson.loads(frame))
+        data = "\n".join(lines).encode()
         outbox.write(_HEADER.pack(len(data)) + data)
         outbox.flush()
 
