@@ -77,9 +77,9 @@ def _analysed(doc: SearchDoc) -> str:
 
 class DocumentPipeline:
     """The documents of a bulk load's large write calls, their French analysis (a
-    third of the Python a document costs) made in a worker process a few chunks
-    ahead of this one, which builds the rest of each document and hands it to
-    tantivy. The worker is started by the first large call and stopped by `close`."""
+    third of the Python a document costs), id hash and date made in a worker process
+    a few chunks ahead of this one, which builds the rest of each document and hands
+    it to tantivy. The worker is started by the first large call and stopped by `close`."""
 
     def __init__(self) -> None:
         self._worker: _Worker | None = None
@@ -122,9 +122,9 @@ class WorkerGone(OSError):
 
 
 class _Worker:
-    """`python -m services.search.tantivy_documents`, fed chunks of texts (a JSON
-    list) on its stdin, answering each on its stdout with their analysed forms joined
-    by newlines (stems are made of word characters: never a newline). Its own
+    """`python -m services.search.tantivy_documents`, fed chunks of (id, date, text)
+    as JSON on its stdin, answering each on its stdout with one line a document, "id
+    hash, seconds, stems" (stems are word characters and spaces: never a newline). Its own
     process rather than multiprocessing's: a spawned multiprocessing child runs the
     parent's main script again, which fails in any script without a `__main__` guard
     (and a forked one would copy tantivy's and asyncio's threads mid-flight). A thread
