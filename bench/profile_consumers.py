@@ -68,7 +68,7 @@ async def main(what: str, requests: int, batch: int, together: bool,
             app = create_app(container)
             # no pacing: every batch holds `batch` records or what is left (the
             # field tested, so that this file also runs on a tree before ADR 0087)
-            unpaced = {"busy_batch": 2**31} if "busy_batch" in WorkerTuning.__dataclass_fields__ \
+            unpaced = {"paced_batch": 2**31} if "paced_batch" in WorkerTuning.__dataclass_fields__ \
                 else {}
             tuning = WorkerTuning(batch_size=batch, poll_timeout=0.05, **unpaced)
             # process managers first: the projections then see what they append

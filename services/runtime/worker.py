@@ -22,9 +22,9 @@ Semantics (ADRs 0006, 0031):
 - `stop` lets the current batch finish and commit, then the subscription closes;
 - a projection with a `batch_every` (the search indexer, whose every batch ends with
   an index commit of fixed cost) starts its batches at least that far apart after
-  a busy one (`busy_batch` records or more): under load it gathers one larger
-  batch instead of several small ones; a light load (a person's action, the tests)
-  never waits (ADR 0087);
+  a heavy one (`paced_batch` records or more, not full): under load it gathers one
+  larger batch instead of several small ones; a light load (a person's action, the
+  tests) never waits, a worker behind (full batches) never either (ADR 0087);
 - the log must still hold what the consumer has seen (ADR 0032): each batch
   writes the consumer's marks (the last record per partition) with its effects,
   and the marks are checked against the log before the first batch, whenever the
@@ -82,10 +82,19 @@ class WorkerTuning:
     # and a worker polling every few tens of ms flooded it (twenty workers in one
     # process made every ballot's append wait behind those requests).
     idle_lag_every: float = 1.0
-    # A batch of at least this many records says the consumer is under load: a
-    # projection with a `batch_every` then starts its next batch no sooner than that
-    # after this one started (ADR 0087).
-    busy_batch: int = 64
+    # Under load, let the next batch gather for `linger` seconds before polling it:
+    # much of a batch's cost is per batch (a store transaction, a search index
+    # commit), so a worker polling every few milliseconds paid it for a handful of
+    # events each time. Only after a batch of at least `busy_batch` records (the
+    # log is being written fast), never after a full one (the worker is behind)
+    # nor when traffic is light, where each event is projected as it comes.
+    busy_batch: int = 8
+    linger: float = 0.05
+    # A batch of at least this many records that did not fill `batch_size` says the
+    # consumer is under heavy load: a projection with a `batch_every` (the search
+    # indexer) then starts its next batch no sooner than that after this one started,
+    # besides the linger (ADR 0087). Never after a full batch: the worker is behind.
+    paced_batch: int = 64
 
     def backoff(self, attempt: int) -> float:
         """Delay after failed attempt number `attempt` (1-based)."""
@@ -123,7 +132,7 @@ class Worker:
         self._marks: Marks = {}
         self._verified: tuple[int, float] | None = None  # (subscription epoch, when)
         self._lag_reported: tuple[int, float] | None = None  # (lag, when)
-        self._busy_from: float | None = None  # when the last busy batch started
+        self._paced_from: float | None = None  # when the last heavy batch started
         self._every = consumer.batch_every if isinstance(consumer, Projection) else 0.0
         metrics.subscription(self.group)  # its series exist, at zero, from the start
 
@@ -159,7 +168,9 @@ class Worker:
         try:
             await self._report_lag(sub)  # the gauge exists before the first event
             while not self._stop.is_set():
-                await self.run_once(sub)
+                polled = await self.run_once(sub)
+                if self._tuning.busy_batch <= polled < self._tuning.batch_size:
+                    await self._sleep(self._tuning.linger)
         except _Interrupted:
             log.warning("stopped during an outage: batch left for redelivery",
                         extra={"subscription": self.group})
@@ -173,22 +184,23 @@ class Worker:
         t = self._tuning
         await self._pace()
         batch = await sub.poll(max_records=t.batch_size, timeout=t.poll_timeout)
-        self._busy_from = (asyncio.get_running_loop().time()
-                           if len(batch.records) >= t.busy_batch else None)
+        polled = len(batch.records)
+        self._paced_from = (asyncio.get_running_loop().time()
+                            if t.paced_batch <= polled < t.batch_size else None)
         if batch.records:
             await self._check_continuity(sub, batch)
             await self._project(batch)
         moved = bool(batch.records or batch.next_position)
         if moved:
             await sub.commit(batch)  # only now: the effects above are durable
-        await self._report_lag(sub, moved=moved, busy=self._busy_from is not None)
+        await self._report_lag(sub, moved=moved, busy=polled >= t.paced_batch)
         return len(batch.records)
 
     async def _pace(self) -> None:
-        """After a busy batch, wait until `batch_every` has passed since it started."""
-        if not self._every or self._busy_from is None:
+        """After a heavy batch, wait until `batch_every` has passed since it started."""
+        if not self._every or self._paced_from is None:
             return
-        wait = self._busy_from + self._every - asyncio.get_running_loop().time()
+        wait = self._paced_from + self._every - asyncio.get_running_loop().time()
         if wait > 0 and not self._stop.is_set():
             await self._sleep(wait)
 
@@ -331,7 +343,7 @@ class Worker:
                           busy: bool = False) -> None:
         """The gauge after a poll; an idle poll after a zero reading reuses it for
         `idle_lag_every` seconds (a lag seen above zero is read again each poll),
-        and so does a busy batch (`busy_batch` records or more: under load, one
+        and so does a heavy batch (`paced_batch` records or more: under load, one
         reading a second rather than one per batch, a thread hop and a count in the
         log each; the first idle poll after the load reads it again, ADR 0087)."""
         now = asyncio.get_running_loop().time()

@@ -32,8 +32,8 @@ class Projection(ABC):
     # or guarding them (ADR 0087). Only what `apply` provably leaves alone belongs
     # here: a type missing is merely slower, a type listed wrongly is lost.
     ignores: ClassVar[frozenset[str]] = frozenset()
-    # Seconds a worker lets pass between the starts of two busy batches (see
-    # `services.runtime.worker.WorkerTuning.busy_batch`): for a consumer whose batch
+    # Seconds a worker lets pass between the starts of two heavy batches (see
+    # `services.runtime.worker.WorkerTuning.paced_batch`): for a consumer whose batch
     # costs a fixed price beside its events (an index commit), under load.
     batch_every: ClassVar[float] = 0.0
 
