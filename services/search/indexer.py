@@ -21,9 +21,9 @@ and an fsync), and one per event -- per ballot -- held the read store's shared w
 lock for seconds per batch, stalling every other projection behind it (ADR 0019).
 A batch's states are written and their documents built once per contribution, from
 its last state, at the batch's end: a hundred ballots on one item in a batch are one
-state write and one document, not a hundred (ADR 0087). Under load the worker starts
-a batch at most every BATCH_EVERY seconds: a tantivy commit costs ~10 ms of CPU
-whatever its size.
+state write and one document, not a hundred (ADR 0087). Under load (after a heavy
+batch, `WorkerTuning.paced_batch`) the worker starts the next batch no sooner than
+BATCH_EVERY seconds after it: a tantivy commit costs ~10 ms of CPU whatever its size.
 """
 
 from __future__ import annotations
