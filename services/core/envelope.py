@@ -60,13 +60,12 @@ class Envelope:
 
     def recorded(self, at: datetime) -> Envelope:
         # Spelled out: `dataclasses.replace` costs twice as much, and the log
-        # stamps every event it writes.
+        # stamps every event it writes; positional, in the fields' order, a
+        # fifth less again (ADR 0086; `test_recorded_keeps_every_field_but_the_stamp`).
         return Envelope(
-            type=self.type, schema_version=self.schema_version, stream=self.stream,
-            stream_version=self.stream_version, data=self.data, actor=self.actor,
-            occurred_at=self.occurred_at, correlation_id=self.correlation_id,
-            causation_id=self.causation_id, consultation_id=self.consultation_id,
-            event_id=self.event_id, recorded_at=at,
+            self.type, self.schema_version, self.stream, self.stream_version, self.data,
+            self.actor, self.occurred_at, self.correlation_id, self.causation_id,
+            self.consultation_id, self.event_id, at,
         )
 
     def to_dict(self) -> dict[str, Any]:

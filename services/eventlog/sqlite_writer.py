@@ -149,10 +149,12 @@ class GroupWriter:
                 if i not in outcomes:
                     outcomes[i] = self._write_one(request)
             # COMMIT waits for fsync on its thread, already running when `run`
-            # returns; meanwhile the loop builds the batch's answers (ADR 0086),
-            # handed to nobody before the COMMIT returned.
+            # returns; meanwhile the loop builds the batch's answers and the topics
+            # to wake (ADR 0086), used by nobody before the COMMIT returned.
             committing = self._io.run(conn.execute, "COMMIT")
             unfinished = _run_finish(finish)
+            appends = any(r.wakes for r in group)
+            topics = _topics(group) if appends else None
             await committing
         except sqlite3.Error as error:
             self._abandon(group, error)
@@ -163,13 +165,12 @@ class GroupWriter:
         if unfinished is not None:  # a bug building the answers: written, not answered
             for i in batched:
                 outcomes[i] = (False, unfinished)
-        appends = any(r.wakes for r in group)
         if appends:
             self.healthy = True
         for i, request in enumerate(group):
             _settle(request, *outcomes[i])
         if appends:
-            self._on_commit(_topics(group))
+            self._on_commit(topics)
 
     async def _begin(self) -> None:
         try:
