@@ -144,7 +144,6 @@ class GroupWriter:
         try:
             await self._begin()
             outcomes, finish = self._write_batched(group)
-            batched = list(outcomes)
             for i, request in enumerate(group):
                 if i not in outcomes:
                     outcomes[i] = self._write_one(request)
@@ -163,8 +162,9 @@ class GroupWriter:
         if self._on_end is not None:
             self._on_end(True)
         if unfinished is not None:  # a bug building the answers: written, not answered
-            for i in batched:
-                outcomes[i] = (False, unfinished)
+            for i, request in enumerate(group):
+                if request.payload is not None:  # the batch took every such request
+                    outcomes[i] = (False, unfinished)
         if appends:
             self.healthy = True
         for i, request in enumerate(group):
