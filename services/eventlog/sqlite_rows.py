@@ -100,13 +100,11 @@ def append_batch(
     requests: list[AppendRequest],
     key_for: KeyFn,
     committed: CommittedVersions,
-) -> tuple[list[tuple[bool, Any]], Callable[[], None]] | None:
+) -> list[tuple[bool, Any]] | None:
     """Many appends in one go: the expected versions this connection does not
     remember read in one query, one INSERT for every accepted event. Returns None
     (having to be rolled back) when a request needs `append_in` one by one: an
     event already written or written twice in this group, or a stream version taken.
-    Otherwise an outcome per request and what fills the accepted requests' records
-    in, run by the writer while COMMIT waits for the disk (ADR 0086).
     """
     committed.begin(conn)
     expected = {s for _, expect in requests for s in expect}
@@ -150,25 +148,13 @@ def append_batch(
         spans.append((len(outcomes), len(accepted), len(accepted) + len(events)))
         accepted += events
         outcomes.append(None)
-    records = _inserted(conn, accepted, key_for, datetime.now(UTC))
-    answers: list[tuple[list[Recorded], int, int]] = []
+    written = _insert(conn, accepted, key_for, datetime.now(UTC))
     for n, first, end in spans:
-        answer: list[Recorded] = []  # filled by `finish`, before anyone is answered
-        outcomes[n] = (True, answer)
-        answers.append((answer, first, end))
+        outcomes[n] = (True, written[first:end])
     for e in accepted:  # remembered once the group commits
         stream = e.stream
         committed.written(stream, versions[stream] if stream in expected else None)
-
-    def finish() -> None:
-        written = records()
-        for answer, first, end in answers:
-            if end - first == 1:
-                answer.append(written[first])
-            else:
-                answer += written[first:end]
-
-    return [o for o in outcomes if o is not None], finish
+    return [o for o in outcomes if o is not None]
 
 
 def _versions(conn: sqlite3.Connection, streams: Sequence[str]) -> dict[str, int]:
@@ -187,20 +173,11 @@ def _versions(conn: sqlite3.Connection, streams: Sequence[str]) -> dict[str, int
 def _insert(
     conn: sqlite3.Connection, events: list[Envelope], key_for: KeyFn, now: datetime
 ) -> list[Recorded]:
-    """Insert `events` (not yet stamped) recorded at `now`; their records."""
-    return _inserted(conn, events, key_for, now)()
-
-
-def _inserted(
-    conn: sqlite3.Connection, events: list[Envelope], key_for: KeyFn, now: datetime
-) -> Callable[[], list[Recorded]]:
-    """Insert `events` (not yet stamped) recorded at `now`, and return what builds
-    their records: the group writer builds them while COMMIT runs (ADR 0086). The
-    timestamp is formatted once for the whole group; each body is
-    `recorded(now).to_json()`, encoded without building the stamped envelope
-    first (ADR 0072)."""
+    """Insert `events` (not yet stamped) recorded at `now`. The timestamp is
+    formatted once for the whole group; each body is `recorded(now).to_json()`,
+    encoded without building the stamped envelope first (ADR 0072)."""
     stamp = iso(now)
-    statements: list[tuple[list[Envelope], list[Any], int]] = []
+    out: list[Recorded] = []
     for i in range(0, len(events), ROWS_PER_STATEMENT):
         chunk = events[i : i + ROWS_PER_STATEMENT]
         params: list[Any] = []
@@ -210,18 +187,12 @@ def _inserted(
         last = conn.execute(_insert_sql(len(chunk)), params).lastrowid
         assert last is not None
         # We hold the write lock and never delete, so the rows of one statement
-        # took consecutive rowids ending at the last one.
-        statements.append((chunk, params, last - len(chunk) + 1))
-
-    def records() -> list[Recorded]:
-        out: list[Recorded] = []
-        for chunk, params, first in statements:
-            # topic and key read back from the statement's parameters (six a row)
-            out += [Recorded(e.recorded(now), params[6 * n], 0, first + n, params[6 * n + 4])
-                    for n, e in enumerate(chunk)]
-        return out
-
-    return records
+        # took consecutive rowids ending at the last one. Topic and key are read
+        # back from the statement's parameters (six a row).
+        first = last - len(chunk) + 1
+        out += [Recorded(e.recorded(now), params[6 * n], 0, first + n, params[6 * n + 4])
+                for n, e in enumerate(chunk)]
+    return out
 
 
 @functools.lru_cache(maxsize=64)

@@ -6,14 +6,6 @@ futures and two extra turns of the event loop per group, about 0.1-0.4 ms of a
 group's critical path on this 2-core machine (ADR 0072 amended). Here a job is a
 queue entry, and its end sets the caller's asyncio future from the thread in one
 `call_soon_threadsafe`.
-
-A job is also handed over: `run` blocks until the thread has taken it (at most
-HANDOVER_S). Without that the thread, woken while the loop runs Python, waits for
-the GIL until the loop next goes idle, so whatever the loop does after `run`
-(the group's answers, ADR 0086) ran before the statement instead of beside it.
-Blocked, the loop lets the thread take the GIL and enter SQLite, which releases
-it; the wait is a thread wake-up (about 20 us on an idle machine), bounded so a
-scheduler that is slow to wake the thread does not hold the loop.
 """
 
 from __future__ import annotations
@@ -26,11 +18,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-_Job = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", Callable[..., Any],
-             tuple[Any, ...], threading.Lock]
-
-# The longest the loop waits for the thread to take a job (see the docstring).
-HANDOVER_S = 0.0005
+_Job = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", Callable[..., Any], tuple[Any, ...]]
 
 
 class StatementThread:
@@ -56,10 +44,7 @@ class StatementThread:
         future: asyncio.Future[Any] = loop.create_future()
         if self._thread is None:
             self._thread = self._start()
-        taken = threading.Lock()
-        taken.acquire()
-        self._jobs.put((loop, future, fn, args, taken))
-        taken.acquire(timeout=HANDOVER_S)  # the GIL to the thread (see the docstring)
+        self._jobs.put((loop, future, fn, args))
         return future
 
     def stop(self) -> None:
@@ -71,15 +56,14 @@ class StatementThread:
 
 def _serve(jobs: queue.SimpleQueue[_Job | None]) -> None:
     while (job := jobs.get()) is not None:
-        loop, future, fn, args, taken = job
-        taken.release()  # the caller's loop may go on: we hold the GIL until SQLite drops it
+        loop, future, fn, args = job
         try:
             outcome: tuple[bool, Any] = (True, fn(*args))
         except BaseException as error:  # handed to the caller, as an executor does
             outcome = (False, error)
         with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits
             loop.call_soon_threadsafe(_settle, future, outcome)
-        del job, loop, future, fn, args, taken, outcome  # hold nothing while idle
+        del job, loop, future, fn, args, outcome  # hold nothing while idle
 
 
 def _settle(future: asyncio.Future[Any], outcome: tuple[bool, Any]) -> None:

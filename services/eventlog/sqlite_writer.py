@@ -34,11 +34,8 @@ from services.eventlog.sqlite_thread import StatementThread
 T = TypeVar("T")
 Work = Callable[[sqlite3.Connection], Any]
 Outcome = tuple[bool, Any]  # (succeeded, value or exception)
-# Writes many requests' payloads at once: an outcome per payload, and what is left to
-# do once COMMIT has started (the answers, ADR 0086), or None when one of them needs
-# the slow path.
-Finish = Callable[[], None]
-BatchWork = Callable[[sqlite3.Connection, list[Any]], tuple[list[Outcome], Finish | None] | None]
+# Writes many requests' payloads at once; None when one of them needs the slow path.
+BatchWork = Callable[[sqlite3.Connection, list[Any]], list[Outcome] | None]
 
 # Bounds on one group: its statements run on the event loop, so they must stay short.
 MAX_REQUESTS_PER_GROUP = 1000
@@ -143,34 +140,24 @@ class GroupWriter:
         conn = self._conn
         try:
             await self._begin()
-            outcomes, finish = self._write_batched(group)
+            outcomes = self._write_batched(group)
             for i, request in enumerate(group):
                 if i not in outcomes:
                     outcomes[i] = self._write_one(request)
-            # COMMIT waits for fsync on its thread, already running when `run`
-            # returns; meanwhile the loop builds the batch's answers and the topics
-            # to wake (ADR 0086), used by nobody before the COMMIT returned.
-            committing = self._io.run(conn.execute, "COMMIT")
-            unfinished = _run_finish(finish)
-            appends = any(r.wakes for r in group)
-            topics = _topics(group) if appends else None
-            await committing
+            await self._off_loop(conn.execute, "COMMIT")  # waits for fsync
         except sqlite3.Error as error:
             self._abandon(group, error)
             return
         self.commits += 1
         if self._on_end is not None:
             self._on_end(True)
-        if unfinished is not None:  # a bug building the answers: written, not answered
-            for i, request in enumerate(group):
-                if request.payload is not None:  # the batch took every such request
-                    outcomes[i] = (False, unfinished)
+        appends = any(r.wakes for r in group)
         if appends:
             self.healthy = True
         for i, request in enumerate(group):
             _settle(request, *outcomes[i])
         if appends:
-            self._on_commit(topics)
+            self._on_commit(_topics(group))
 
     async def _begin(self) -> None:
         try:
@@ -192,28 +179,25 @@ class GroupWriter:
         # cancelled, so the connection is never left in an unknown state.
         await self._io.run(fn, *args)
 
-    def _write_batched(self, group: list[_Request]) -> tuple[dict[int, Outcome], Finish | None]:
+    def _write_batched(self, group: list[_Request]) -> dict[int, Outcome]:
         """The fast path: every batchable request in a few statements. When one
         of them would fail, undo the lot; each then takes the savepoint path."""
         indexes = [i for i, r in enumerate(group) if r.payload is not None]
         if self._batch_work is None or len(indexes) < 2:
-            return {}, None
+            return {}
         self._conn.execute("SAVEPOINT batch")
         try:
-            done = self._batch_work(self._conn, [group[i].payload for i in indexes])
+            results = self._batch_work(self._conn, [group[i].payload for i in indexes])
         except sqlite3.IntegrityError:
-            done = None
+            results = None
         except sqlite3.Error:
             raise
         except Exception:  # bad data in one request: the slow path isolates it
-            done = None
-        if done is None:
+            results = None
+        if results is None:
             self._conn.execute("ROLLBACK TO batch")
         self._conn.execute("RELEASE batch")
-        if done is None:
-            return {}, None
-        results, finish = done
-        return dict(zip(indexes, results, strict=True)), finish
+        return dict(zip(indexes, results, strict=True)) if results is not None else {}
 
     def _write_one(self, request: _Request) -> Outcome:
         conn = self._conn
@@ -246,20 +230,6 @@ class GroupWriter:
             failure = EventLogUnavailable(f"event log write failed: {error}")
             failure.__cause__ = error
             _settle(request, False, failure)
-
-
-def _run_finish(finish: Finish | None) -> Exception | None:
-    """Run what the batch left for after COMMIT started; its error, if any, is
-    handed to the batch's callers (their events are written: a retry finds them)."""
-    if finish is None:
-        return None
-    try:
-        finish()
-    except Exception as error:
-        failure = EventLogUnavailable(f"event log answers failed: {error}")
-        failure.__cause__ = error
-        return failure
-    return None
 
 
 def _topics(group: list[_Request]) -> frozenset[str] | None:

@@ -48,8 +48,8 @@ async def test_concurrent_appends_share_commits(log: SqliteEventLog) -> None:
 
 
 async def test_a_group_answers_each_request_with_its_own_records(log: SqliteEventLog) -> None:
-    """The batch's records are built while its COMMIT runs (ADR 0086): each caller
-    still gets its own events, stamped, at the offsets the log holds them."""
+    """A group's records are sliced from one INSERT's rows (ADR 0072): each caller
+    gets its own events, stamped, at the offsets the log holds them."""
     requests = [[created(new_stream(), 1)] for _ in range(40)]
     several = new_stream()
     requests.insert(7, [created(several, v) for v in (1, 2, 3)])

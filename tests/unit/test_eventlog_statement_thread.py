@@ -9,7 +9,6 @@ import threading
 
 import pytest
 
-from services.eventlog import sqlite_thread
 from services.eventlog.sqlite_thread import StatementThread
 
 
@@ -38,24 +37,3 @@ async def test_a_call_runs_to_its_end_when_the_caller_is_cancelled() -> None:
     release.set()
     thread.stop()  # waits for the queued calls
     assert finished.is_set() and waiting.cancelled()
-
-
-async def test_a_call_has_started_when_run_returns(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The loop hands the GIL over (ADR 0086): without it the thread could not
-    start the statement before the loop next went idle."""
-    monkeypatch.setattr(sqlite_thread, "HANDOVER_S", 5.0)  # a loaded machine wakes late
-    thread = StatementThread("test-statements")
-    started, release = threading.Event(), threading.Event()
-
-    def statement() -> None:
-        started.set()
-        release.wait(5)  # blocks with the GIL released, as SQLite does
-
-    try:
-        waiting = thread.run(statement)
-        assert started.is_set()  # no await in between: the loop never went idle
-        release.set()
-        await waiting
-    finally:
-        release.set()
-        thread.stop()
