@@ -67,7 +67,8 @@ def uuid7_shaped(raw: bytes) -> str:
     shaped = bytearray(raw[:16])
     shaped[6] = (shaped[6] & 0x0F) | 0x70
     shaped[8] = (shaped[8] & 0x3F) | 0x80
-    return str(uuid.UUID(bytes=bytes(shaped)))
+    h = shaped.hex()  # str(uuid.UUID(bytes=...)) without building the UUID
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def request_id(kind: str, owner: str, request_key: str) -> str:
@@ -76,13 +77,20 @@ def request_id(kind: str, owner: str, request_key: str) -> str:
     any front, names the same aggregate (ADR 0038, 0078). A UUIDv7 key gives the id
     its 48-bit time prefix, so ids still sort by creation time; other keys a hash."""
     raw = bytearray(hashlib.sha256(f"{kind}\n{owner}\n{request_key}".encode()).digest()[:16])
-    try:
-        key = uuid.UUID(request_key)
-    except ValueError:
-        key = None
-    if key is not None and key.version == 7:
-        raw[:6] = key.bytes[:6]  # a UUIDv7's Unix milliseconds
+    if _is_uuid7(request_key):
+        raw[:6] = uuid.UUID(request_key).bytes[:6]  # a UUIDv7's Unix milliseconds
     return uuid7_shaped(bytes(raw))
+
+
+def _is_uuid7(text: str) -> bool:
+    """Whether `text` reads as a UUIDv7, without raising on the keys that do not
+    (most API keys are not UUIDs, and an exception per request is not free)."""
+    if len(text) < 32:  # shorter than any text uuid.UUID() accepts
+        return False
+    try:
+        return uuid.UUID(text).version == 7
+    except ValueError:
+        return False
 
 
 def stable_id(namespace: uuid.UUID, key: str) -> str:

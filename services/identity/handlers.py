@@ -129,18 +129,56 @@ async def record_sign_in(cmd: RecordSignIn, *, log: EventLog, clock: Clock,
                                  ParticipantSignedIn(cmd.participant_id, cmd.method))
 
 
+def roles_of(history: list[Envelope]) -> set[tuple[str, str]]:
+    """The (consultation, role) pairs a participant holds, folded from their stream."""
+    held: set[tuple[str, str]] = set()
+    for event in history:
+        if event.type in (RoleGranted.TYPE, RoleRevoked.TYPE):
+            pair = (str(event.data["consultation_id"]), str(event.data["role"]))
+            if event.type == RoleGranted.TYPE:
+                held.add(pair)
+            else:
+                held.discard(pair)
+    return held
+
+
 async def grant_role(cmd: GrantRole, *, log: EventLog, clock: Clock, meta: Meta) -> None:
-    model.check_role(cmd.role)
-    await _append_to_participant(log, clock, meta, cmd.participant_id,
-                                 RoleGranted(cmd.participant_id, cmd.consultation_id, cmd.role),
-                                 consultation_id=cmd.consultation_id)
+    """No-op when the participant already holds the role (decided on their stream:
+    granting twice, from two tabs or two fronts, writes one grant)."""
+    await _change_role(log, clock, meta, cmd.participant_id, cmd.consultation_id, cmd.role,
+                       grant=True)
 
 
 async def revoke_role(cmd: RevokeRole, *, log: EventLog, clock: Clock, meta: Meta) -> None:
-    model.check_role(cmd.role)
-    await _append_to_participant(log, clock, meta, cmd.participant_id,
-                                 RoleRevoked(cmd.participant_id, cmd.consultation_id, cmd.role),
-                                 consultation_id=cmd.consultation_id)
+    """No-op when the participant does not hold the role."""
+    await _change_role(log, clock, meta, cmd.participant_id, cmd.consultation_id, cmd.role,
+                       grant=False)
+
+
+async def _change_role(log: EventLog, clock: Clock, meta: Meta, pid: str, consultation_id: str,
+                       role: str, *, grant: bool) -> None:
+    model.check_role(role)
+    model.check_participant_id(pid)
+    stream = participant_stream(pid)
+    event = (RoleGranted(pid, consultation_id, role) if grant
+             else RoleRevoked(pid, consultation_id, role))
+    for attempt in range(ROLE_ATTEMPTS):
+        history = await log.read_stream(stream)
+        if not history:
+            raise DomainError("unknown_participant", "Ce participant n'existe pas.",
+                              field="participant")
+        if ((consultation_id, role) in roles_of(history)) == grant:
+            return
+        try:
+            await append_at(log, clock=clock, meta=meta, consultation_id=consultation_id,
+                            writes=[(stream, history[-1].stream_version, [event])])
+            return
+        except ConcurrencyConflict:  # the stream moved (the same grant from another tab?)
+            if attempt == ROLE_ATTEMPTS - 1:
+                raise
+
+
+ROLE_ATTEMPTS = 3
 
 
 async def set_anonymous_proof_of_work(cmd: SetAnonymousProofOfWork, *, log: EventLog,

@@ -77,6 +77,14 @@ class WorkerTuning:
     # and a worker polling every few tens of ms flooded it (twenty workers in one
     # process made every ballot's append wait behind those requests).
     idle_lag_every: float = 1.0
+    # Under load, let the next batch gather for `linger` seconds before polling it:
+    # much of a batch's cost is per batch (a store transaction, a search index
+    # commit), so a worker polling every few milliseconds paid it for a handful of
+    # events each time. Only after a batch of at least `busy_batch` records (the
+    # log is being written fast), never after a full one (the worker is behind)
+    # nor when traffic is light, where each event is projected as it comes.
+    busy_batch: int = 8
+    linger: float = 0.05
 
     def backoff(self, attempt: int) -> float:
         """Delay after failed attempt number `attempt` (1-based)."""
@@ -148,7 +156,9 @@ class Worker:
         try:
             await self._report_lag(sub)  # the gauge exists before the first event
             while not self._stop.is_set():
-                await self.run_once(sub)
+                polled = await self.run_once(sub)
+                if self._tuning.busy_batch <= polled < self._tuning.batch_size:
+                    await self._sleep(self._tuning.linger)
         except _Interrupted:
             log.warning("stopped during an outage: batch left for redelivery",
                         extra={"subscription": self.group})

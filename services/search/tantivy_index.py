@@ -14,22 +14,19 @@ times the indexing itself (ADR 0073).
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import operator
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 import tantivy
 
-from services.search.analysis import normalised
 from services.search.errors import SearchUnavailable
-from services.search.memory import id_hash, random_key
+from services.search.memory import random_key
 from services.search.port import (
     FACETS,
     MAX_FACET_VALUES,
@@ -41,6 +38,7 @@ from services.search.port import (
 )
 from services.search.query import And, MatchAll, Node, Not, Or, Phrase, Term, positive_stems
 from services.search.snippets import snippet
+from services.search.tantivy_documents import DocumentPipeline, Write, document_json
 
 RANDOM_CANDIDATES = 100_000  # `sort=random` shuffles at most this many matches (ADR 0023)
 # The indexing memory shared by the writer's threads: a segment is flushed when it is
@@ -54,6 +52,9 @@ WRITER_HEAP = 256_000_000
 # amended).
 WRITER_THREADS = 1
 BULK_COMMIT_DOCS = 200_000  # bounds what a rebuild holds uncommitted (and `_pending`)
+# A rebuild's documents are handed to tantivy this many at once: a replay writes pages
+# of 1,000 events, too few for their analysis to go to a worker process (ADR 0073).
+BULK_ADD_DOCS = 50_000
 RELOAD_EVERY = 0.2  # seconds: how stale a reading process's view may be
 # The binding raises ValueError for everything; these words in its message mean the
 # index's files could not be written (disk full, I/O error) or another writer holds
@@ -96,7 +97,10 @@ class TantivySearchIndex(SearchIndex):
         # ids written since the last commit, with their versions: the searcher does
         # not see them yet (several write calls share one commit in a bulk load)
         self._pending: dict[str, int] = {}
+        # the documents decided on but not yet added (all their deletes are sent)
+        self._held: dict[str, Write] = {}
         self._bulk = False
+        self._pipeline = DocumentPipeline()  # a worker process during bulk loads
 
     # -- writes -------------------------------------------------------------------------
     async def upsert(self, docs: Sequence[tuple[SearchDoc, int]]) -> None:
@@ -111,6 +115,7 @@ class TantivySearchIndex(SearchIndex):
                 if self._origin_file is not None:
                     self._origin_file.unlink(missing_ok=True)  # first: never a stale claim
                 self._origin = ""
+                self._held = {}
                 self._writer.delete_all_documents()
                 self._commit()
         await asyncio.to_thread(clear)
@@ -121,9 +126,10 @@ class TantivySearchIndex(SearchIndex):
     async def end_bulk(self) -> None:
         def end() -> None:
             with self._lock, self._writing():
-                self._bulk = False
                 if self._pending:
                     self._commit()
+                self._bulk = False
+                self._pipeline.close()
                 if self._open_writer is not None:
                     # A rebuilt index is served from merged segments: wait for the
                     # merges its commits started (they would otherwise take the CPU
@@ -151,6 +157,7 @@ class TantivySearchIndex(SearchIndex):
         fresh.replace(self._origin_file)  # atomic: the old claim or the new one
 
     async def close(self) -> None:
+        self._pipeline.close()
         if self._open_writer is not None:
             await asyncio.to_thread(self._open_writer.wait_merging_threads)
 
@@ -178,11 +185,13 @@ class TantivySearchIndex(SearchIndex):
         the writer (a retry would otherwise commit its documents twice); an I/O or
         lock failure becomes SearchUnavailable, which a worker retries (ADR 0031).
         A bulk load fails as a whole: what it had not committed is gone, and as the
-        index claims no origin until the rebuild ends, the next start rebuilds."""
+        index claims no origin until the rebuild ends, the next start rebuilds. A
+        worker process building documents that died (WorkerGone) is an OSError."""
         try:
             yield
         except (ValueError, OSError) as error:
-            self._pending, self._bulk = {}, False
+            self._pending, self._held, self._bulk = {}, {}, False
+            self._pipeline.close()
             if self._open_writer is not None:
                 with contextlib.suppress(ValueError):
                     self._open_writer.rollback()
@@ -190,28 +199,43 @@ class TantivySearchIndex(SearchIndex):
                 raise SearchUnavailable(f"search index: {error}") from error
             raise
 
-    def _write(self, ops: list[tuple[str, int, SearchDoc | None]]) -> None:
+    def _write(self, ops: list[Write]) -> None:
         with self._lock, self._writing():
             searcher = self._index.searcher()
             empty = searcher.num_docs == 0  # a bulk load into a clear index skips lookups
             seen = self._pending
-            for doc_id, version, doc in ops:
-                held = seen.get(doc_id)
+            # A document is added after every delete sent so far: a delete removes
+            # the versions added before it, so each id is held once (its last version).
+            held = self._held
+            for write in ops:
+                doc_id, version, _ = write
+                known = seen.get(doc_id)
                 # an id the term dictionary has never seen needs no lookup and no
                 # delete (most writes: a new contribution, a rebuild after `clear`)
-                fresh = held is None and (empty or searcher.doc_freq("id", doc_id) == 0)
-                if held is None:
-                    held = 0 if fresh else self._version_of(searcher, doc_id)
-                if version <= held:
+                fresh = known is None and (empty or searcher.doc_freq("id", doc_id) == 0)
+                if known is None:
+                    known = 0 if fresh else self._version_of(searcher, doc_id)
+                if version <= known:
                     continue
                 if not fresh:  # replace the live document or the tombstone
                     self._writer.delete_documents_by_term("id", doc_id)
                 seen[doc_id] = version
-                self._writer.add_json(self._document(doc_id, version, doc))
+                held[doc_id] = write
             if seen and (not self._bulk or len(seen) >= BULK_COMMIT_DOCS):
                 self._commit()
+            elif len(held) >= BULK_ADD_DOCS:
+                self._add_held()
+
+    def _add_held(self) -> None:
+        writes, self._held = list(self._held.values()), {}
+        if self._bulk:  # large: analysed in a worker process
+            documents = self._pipeline.built(writes)
+        else:
+            documents = (document_json(*w) for w in writes)
+        deque(map(self._writer.add_json, documents), maxlen=0)  # the loop in C
 
     def _commit(self) -> None:
+        self._add_held()
         self._writer.commit()
         self._pending = {}
         self._index.reload()
@@ -223,28 +247,6 @@ class TantivySearchIndex(SearchIndex):
             return 0
         (version,) = searcher.fast_field_values("version", [found[0][1]])
         return int(version or 0)
-
-    @staticmethod
-    def _document(doc_id: str, version: int, doc: SearchDoc | None) -> str:
-        """The tantivy document as JSON, for `add_json`: run once per document of a
-        bulk load, it is a third cheaper than keyword arguments to tantivy.Document
-        (one string parsed by tantivy instead of a dict converted field by field).
-        No dataclasses.asdict either (a deep copy, four times the cost of the rest):
-        orjson writes the dataclass itself, with the same keys. The payload is a bytes
-        field, which tantivy reads from JSON as base64 (stored as the bytes)."""
-        if doc is None:
-            fields: dict[str, Any] = {"id": doc_id, "version": version,
-                                      "idhash": id_hash(doc_id), "alive": 0}
-        else:
-            fields = {"id": doc_id, "version": version, "idhash": id_hash(doc_id), "alive": 1,
-                      "votes": doc.votes, "ts": _epoch(doc.date),
-                      "text": normalised(f"{doc.title} {doc.body}"),
-                      "payload": base64.b64encode(orjson.dumps(doc)).decode()}
-            # the facets read at once (one C call), only those with a value
-            for name, value in zip(FACETS, _facet_values(doc), strict=True):
-                if value:
-                    fields[name] = value
-        return orjson.dumps(fields).decode()
 
     # -- reads --------------------------------------------------------------------------
     async def count(self) -> int:
@@ -357,13 +359,3 @@ class TantivySearchIndex(SearchIndex):
 def _count(result: tantivy.SearchResult) -> int:
     # `count` exists at run time (count=True by default) but not in the binding's stubs
     return int(getattr(result, "count", 0) or 0)
-
-
-_facet_values = operator.attrgetter(*FACETS)
-
-
-def _epoch(iso: str) -> int:
-    try:  # Python 3.11 reads the "Z" itself
-        return int(datetime.fromisoformat(iso).timestamp())
-    except ValueError:
-        return 0

@@ -106,6 +106,30 @@ async def test_polls_in_batches_and_projects_every_event() -> None:
     assert metric(metrics, "parlons_events_projected_total") == 7
 
 
+@pytest.mark.parametrize(("events", "batch_size", "lingers"), [
+    (12, 500, [0.05]),  # a busy batch: the next one gathers for `linger`
+    (3, 500, []),  # light traffic: every event projected as it comes
+    (12, 12, []),  # a full batch: the worker is behind, it polls again at once
+])
+async def test_a_worker_lets_the_next_batch_gather_only_after_a_busy_one(
+        events: int, batch_size: int, lingers: list[float]) -> None:
+    log, store = MemoryEventLog(), MemoryReadStore()
+    await log.append([event(f"s{i}", 1) for i in range(events)])
+    worker, _, sleep = make_worker(TallyProjection(), log, store, batch_size=batch_size,
+                                   busy_batch=8, linger=0.05)
+    task = asyncio.create_task(worker.run())
+    for _ in range(500):
+        if await store.get("tallies", "all", "total") == {"n": events}:
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)  # a few idle polls more
+    worker.stop()
+    await asyncio.wait_for(task, timeout=5)
+
+    assert await store.get("tallies", "all", "total") == {"n": events}
+    assert sleep.delays == lingers
+
+
 class CommitSpy(Subscription):
     """Wraps a real subscription; records what the store held at each commit."""
 

@@ -7,7 +7,12 @@ import pytest
 from services.core.envelope import Actor
 from services.core.errors import DomainError
 from services.core.events import Meta
-from services.identity.commands import EraseParticipant, GrantRole, RegisterParticipant
+from services.identity.commands import (
+    EraseParticipant,
+    GrantRole,
+    RegisterParticipant,
+    RevokeRole,
+)
 from services.identity.model import new_participant_id
 from services.runtime.bootstrap import Container, bootstrap
 from services.runtime.settings import Settings
@@ -77,6 +82,20 @@ async def test_roles_need_a_known_participant_and_role(container: Container) -> 
         await container.handle(GrantRole(new_participant_id(), "c-1", "moderator"), META)
     await container.handle(GrantRole(pid, "c-1", "moderator"), META)
     assert (await events(container))[-1] == "identity.RoleGranted"
+
+
+async def test_granting_or_revoking_twice_writes_one_event(container: Container) -> None:
+    pid = await container.handle(register(), META)
+    for _ in range(2):
+        await container.handle(GrantRole(pid, "c-1", "moderator"), META)
+    await container.handle(GrantRole(pid, "c-2", "moderator"), META)  # another consultation
+    for _ in range(2):
+        await container.handle(RevokeRole(pid, "c-1", "moderator"), META)
+    await container.handle(RevokeRole(pid, "c-1", "analyst"), META)  # never held
+    await container.handle(GrantRole(pid, "c-1", "moderator"), META)  # granted again
+
+    assert (await events(container))[2:] == ["identity.RoleGranted", "identity.RoleGranted",
+                                              "identity.RoleRevoked", "identity.RoleGranted"]
 
 
 async def test_erasure_destroys_the_profile(container: Container) -> None:
