@@ -3,6 +3,7 @@ baseline measured in the same run on the same disk.
 
     .venv/bin/python bench/eventlog.py [--seconds 4] [--rounds 6] [--dir /some/dir]
                                        [--replay-events 20000]
+    .venv/bin/python bench/eventlog.py --fixed 200 --dir /dev/shm  # CPU per event only
 
 Baseline: plain sqlite3, same pragmas (WAL, synchronous=FULL), same rows (the
 envelope serialised the same way), one commit per append: what an event log
@@ -121,10 +122,11 @@ def commit_per_append(path: Path, seconds: float, batch: int) -> dict[str, float
     return {"events_per_s": done / elapsed}
 
 
-def disk_ceiling(path: Path, seconds: float) -> dict[str, float]:
+def disk_ceiling(path: Path, seconds: float, groups: int | None = None) -> dict[str, float]:
     """Groups of APPENDERS single-event appends (one stream per appender, as in
     `group_commit`) written by plain sqlite3 into the log's schema: one body,
-    serialised once, for every row, so nearly all the time is SQLite's and the disk's."""
+    serialised once, for every row, so nearly all the time is SQLite's and the disk's.
+    For `seconds`, or `groups` groups when given (whichever ends first)."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
@@ -135,7 +137,7 @@ def disk_ceiling(path: Path, seconds: float) -> dict[str, float]:
     body = event(streams[0], 1).recorded(datetime.now(UTC)).to_json()
     done, version = 0, 0
     began = time.perf_counter()
-    while time.perf_counter() - began < seconds:
+    while time.perf_counter() - began < seconds and (groups is None or version < groups):
         version += 1
         params: list[Any] = []
         for stream in streams:  # a few microseconds a group, against milliseconds of SQL
@@ -149,6 +151,32 @@ def disk_ceiling(path: Path, seconds: float) -> dict[str, float]:
     elapsed = time.perf_counter() - began
     conn.close()
     return {"events_per_s": done / elapsed, "events": done}
+
+
+async def fixed_workload(d: Path, per_appender: int) -> None:
+    """CPU seconds per event (`time.process_time`, every thread) for the same number of
+    events on both lines: the steadiest figure on a shared machine, where a timed run's
+    throughput moves with the other processes (ADR 0086)."""
+    log = SqliteEventLog(d / "fixed-log.db")
+    await log.start()
+
+    async def appender() -> None:
+        stream = uuid.uuid4().hex
+        for version in range(per_appender):
+            await log.append([event(stream, version + 1)], expect={stream: version})
+
+    began = time.process_time()
+    await asyncio.gather(*(appender() for _ in range(APPENDERS)))
+    log_cpu = time.process_time() - began
+    await log.close()
+    began = time.process_time()
+    ceiling = disk_ceiling(d / "fixed-ceiling.db", float("inf"), groups=per_appender)
+    ceiling_cpu = time.process_time() - began
+    events = APPENDERS * per_appender
+    assert ceiling["events"] == events
+    print(f"fixed workload, {APPENDERS} appenders x {per_appender} single-event appends:"
+          f" CPU per event, ceiling {ceiling_cpu / events * 1e6:.1f} us,"
+          f" group commit {log_cpu / events * 1e6:.1f} us")
 
 
 async def kafka_figures() -> dict[str, Any] | None:
@@ -209,8 +237,15 @@ async def main() -> None:
                         help="alternating rounds of the ceiling and the single-event log")
     parser.add_argument("--replay-events", type=int, default=20_000)
     parser.add_argument("--dir", type=Path, default=None, help="where the files go")
+    parser.add_argument("--fixed", type=int, default=0, metavar="N",
+                        help="only the CPU per event of a fixed workload: each appender"
+                        " appends N single events (with --dir /dev/shm: no fsync)")
     args = parser.parse_args()
 
+    if args.fixed:
+        with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
+            await fixed_workload(Path(tmp), args.fixed)
+        return
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         d = Path(tmp)
         print(f"files in {d}; {APPENDERS} concurrent appenders; {args.seconds:.0f} s each")
