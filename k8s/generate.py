@@ -175,6 +175,8 @@ CRON_JOBS: list[tuple[str, list[str], str]] = [
     ("opendata", ["export", "opendata", "--daily"], "30 * * * *"),
     # the read models and the search index compared with the log (exit 1: alert)
     ("verify", ["verify"], "45 4 * * *"),
+    # uploaded files no live document names, once past their grace period (ADR 0089)
+    ("blobs-prune", ["blobs", "prune"], "5 5 * * *"),
 ]
 JOB_RESOURCES = {"requests": {"cpu": "100m", "memory": "256Mi"},
                  "limits": {"cpu": "1", "memory": "2Gi"}}

@@ -3,6 +3,10 @@
 Content addressing makes writes idempotent (the same bytes twice are stored
 once) and lets events carry only the hash. Adapters: `MemoryBlobStore` (fake for
 tests) and `FilesystemBlobStore` (a directory, written atomically).
+
+`stored` and `delete` serve `parlons blobs prune` (ADR 0089): a blob's age is the
+time since its last `put` (storing bytes already there starts it over), so bytes
+an upload in flight names are young whatever their first upload's date.
 """
 
 from __future__ import annotations
@@ -13,13 +17,25 @@ import os
 import re
 import tempfile
 from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+
+from services.core.clock import Clock, SystemClock
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def sha256_of(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBlob:
+    sha256: str
+    size: int
+    stored_at: datetime  # the last `put` of these bytes (UTC)
 
 
 class BlobStore(ABC):
@@ -33,15 +49,37 @@ class BlobStore(ABC):
     @abstractmethod
     async def exists(self, sha256: str) -> bool: ...
 
+    @abstractmethod
+    def stored(self) -> AsyncIterator[StoredBlob]:
+        """Every blob held, with its size and the time it was last stored."""
+
+    @abstractmethod
+    async def delete(self, sha256: str, *, stored_before: datetime) -> bool:
+        """Delete the blob if it was last stored before `stored_before` (a `put`
+        since the listing keeps it); True if deleted."""
+
 
 class MemoryBlobStore(BlobStore):
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
         self.blobs: dict[str, bytes] = {}
+        self.stored_at: dict[str, datetime] = {}
+        self._clock = clock or SystemClock()
 
     async def put(self, content: bytes) -> str:
         digest = sha256_of(content)
         self.blobs[digest] = content
+        self.stored_at[digest] = self._clock.now()
         return digest
+
+    async def stored(self) -> AsyncIterator[StoredBlob]:
+        for digest, content in list(self.blobs.items()):
+            yield StoredBlob(digest, len(content), self.stored_at[digest])
+
+    async def delete(self, sha256: str, *, stored_before: datetime) -> bool:
+        if sha256 not in self.blobs or self.stored_at[sha256] >= stored_before:
+            return False
+        del self.blobs[sha256], self.stored_at[sha256]
+        return True
 
     async def get(self, sha256: str) -> bytes | None:
         return self.blobs.get(sha256)
@@ -68,8 +106,11 @@ class FilesystemBlobStore(BlobStore):
 
     @staticmethod
     def _write(path: Path, content: bytes) -> None:
-        if path.exists():
-            return  # same name, same bytes
+        try:  # same name, same bytes: only its age starts over (see the module)
+            os.utime(path)
+            return
+        except FileNotFoundError:
+            pass
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
         try:
@@ -91,3 +132,43 @@ class FilesystemBlobStore(BlobStore):
 
     async def exists(self, sha256: str) -> bool:
         return self._path(sha256).exists()
+
+    async def stored(self) -> AsyncIterator[StoredBlob]:
+        # One fan-out directory at a time, off the event loop.
+        for directory in await asyncio.to_thread(self._fan_out):
+            for blob in await asyncio.to_thread(self._listed, directory):
+                yield blob
+
+    def _fan_out(self) -> list[Path]:
+        if not self.root.is_dir():
+            return []
+        return sorted(d for d in self.root.iterdir() if len(d.name) == 2 and d.is_dir())
+
+    @staticmethod
+    def _listed(directory: Path) -> list[StoredBlob]:
+        found = []
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                digest = directory.name + entry.name
+                if not _SHA256.match(digest):  # an upload being written (.upload-*)
+                    continue
+                try:
+                    stat = entry.stat()
+                except FileNotFoundError:  # deleted meanwhile
+                    continue
+                found.append(StoredBlob(digest, stat.st_size,
+                                        datetime.fromtimestamp(stat.st_mtime, UTC)))
+        return found
+
+    async def delete(self, sha256: str, *, stored_before: datetime) -> bool:
+        return await asyncio.to_thread(self._delete, self._path(sha256), stored_before)
+
+    @staticmethod
+    def _delete(path: Path, stored_before: datetime) -> bool:
+        try:
+            if path.stat().st_mtime >= stored_before.timestamp():
+                return False  # stored again since it was listed
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        return True

@@ -60,13 +60,12 @@ class Envelope:
 
     def recorded(self, at: datetime) -> Envelope:
         # Spelled out: `dataclasses.replace` costs twice as much, and the log
-        # stamps every event it writes.
+        # stamps every event it writes; positional, in the fields' order, a
+        # fifth less again (ADR 0086; `test_recorded_keeps_every_field_but_the_stamp`).
         return Envelope(
-            type=self.type, schema_version=self.schema_version, stream=self.stream,
-            stream_version=self.stream_version, data=self.data, actor=self.actor,
-            occurred_at=self.occurred_at, correlation_id=self.correlation_id,
-            causation_id=self.causation_id, consultation_id=self.consultation_id,
-            event_id=self.event_id, recorded_at=at,
+            self.type, self.schema_version, self.stream, self.stream_version, self.data,
+            self.actor, self.occurred_at, self.correlation_id, self.causation_id,
+            self.consultation_id, self.event_id, at,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -90,21 +89,24 @@ class Envelope:
 
     def encode(self, recorded_at: str | None) -> bytes:
         """The JSON of `to_dict`, byte for byte, with `recorded_at` given already
-        formatted: the log stamps a whole group with one time (ADR 0072)."""
+        formatted: the log stamps a whole group with one time (ADR 0072). A time
+        already in UTC (every time the platform makes) is formatted by orjson,
+        which writes what `iso` does in a second of its time (ADR 0086)."""
+        occurred_at = self.occurred_at
         return orjson.dumps({
             "event_id": self.event_id,
             "type": self.type,
             "schema_version": self.schema_version,
             "stream": self.stream,
             "stream_version": self.stream_version,
-            "occurred_at": _iso(self.occurred_at),
+            "occurred_at": occurred_at if occurred_at.tzinfo is UTC else iso(occurred_at),
             "recorded_at": recorded_at,
             "correlation_id": self.correlation_id,
             "causation_id": self.causation_id,
             "actor": {"id": self.actor.id, "role": self.actor.role},
             "consultation_id": self.consultation_id,
             "data": self.data,
-        })
+        }, option=orjson.OPT_UTC_Z)
 
     @staticmethod
     def from_dict(d: dict[str, Any]) -> Envelope:
@@ -129,14 +131,6 @@ class Envelope:
 
 
 _TOPICS: dict[str, str] = {}
-
-
-def _iso(at: datetime) -> str:
-    """`iso`, without its conversion for a time already in UTC (every time the
-    platform makes): the log formats one per event it writes."""
-    if at.tzinfo is UTC:
-        return at.isoformat()[:-6] + "Z"  # "+00:00" is always its last six characters
-    return iso(at)
 
 
 def _parse(s: str) -> datetime:

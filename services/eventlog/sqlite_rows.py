@@ -7,7 +7,7 @@ import functools
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -145,16 +145,15 @@ def append_batch(
             stream, version_ = e.stream, e.stream_version
             if versions.get(stream, 0) < version_:
                 versions[stream] = version_
-        spans.append((len(outcomes), len(accepted), len(accepted) + len(events)))
+        first = len(accepted)
         accepted += events
+        spans.append((len(outcomes), first, len(accepted)))
         outcomes.append(None)
     written = _insert(conn, accepted, key_for, datetime.now(UTC))
     for n, first, end in spans:
         outcomes[n] = (True, written[first:end])
-    for e in accepted:  # remembered once the group commits
-        stream = e.stream
-        committed.written(stream, versions[stream] if stream in expected else None)
-    return [o for o in outcomes if o is not None]
+    committed.written_all(accepted, versions, expected)  # remembered once the group commits
+    return cast(list[tuple[bool, Any]], outcomes)  # every None was filled just above
 
 
 def _versions(conn: sqlite3.Connection, streams: Sequence[str]) -> dict[str, int]:

@@ -17,7 +17,9 @@ the one-by-one path, anything unsure, forgets.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
+
+from services.core.envelope import Envelope
 
 # Streams remembered at most: past it the memory starts over (a dict per stream,
 # bounded; a miss costs one indexed read, as it did before).
@@ -55,12 +57,18 @@ class CommittedVersions:
                 found[stream] = version
         return found, missing
 
-    def written(self, stream: str, version: int | None) -> None:
-        """The group wrote `stream` up to `version` (None: not known in full)."""
-        if version is None:
-            self._unsure.add(stream)
-        else:
-            self._written[stream] = version
+    def written_all(
+        self, events: Iterable[Envelope], versions: dict[str, int], expected: Container[str]
+    ) -> None:
+        """The group wrote `events`: each stream up to its version in `versions`
+        when the batch checked it (`expected`), else to a version not known in full."""
+        written, unsure = self._written, self._unsure
+        for e in events:
+            stream = e.stream
+            if stream in expected:
+                written[stream] = versions[stream]
+            else:
+                unsure.add(stream)
 
     def committed(self) -> None:
         """The group's COMMIT returned: what it wrote is now the truth."""

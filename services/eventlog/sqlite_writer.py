@@ -121,6 +121,11 @@ class GroupWriter:
                 return
 
     def _next_group(self) -> list[_Request]:
+        pending = self._pending
+        if (len(pending) <= MAX_REQUESTS_PER_GROUP
+                and sum(r.size for r in pending) <= MAX_EVENTS_PER_GROUP):
+            self._pending = []  # the usual case: every pending request fits
+            return [r for r in pending if not r.future.cancelled()]  # skip who gave up
         group: list[_Request] = []
         events = 0
         for n, request in enumerate(self._pending):
@@ -141,9 +146,10 @@ class GroupWriter:
         try:
             await self._begin()
             outcomes = self._write_batched(group)
-            for i, request in enumerate(group):
-                if i not in outcomes:
-                    outcomes[i] = self._write_one(request)
+            if len(outcomes) < len(group):  # some requests go one by one
+                for i, request in enumerate(group):
+                    if i not in outcomes:
+                        outcomes[i] = self._write_one(request)
             await self._off_loop(conn.execute, "COMMIT")  # waits for fsync
         except sqlite3.Error as error:
             self._abandon(group, error)
@@ -154,8 +160,14 @@ class GroupWriter:
         appends = any(r.wakes for r in group)
         if appends:
             self.healthy = True
-        for i, request in enumerate(group):
-            _settle(request, *outcomes[i])
+        for i, request in enumerate(group):  # `_settle`, inlined: once per append
+            future = request.future
+            if not future.done():  # cancelled meanwhile
+                ok, value = outcomes[i]
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
         if appends:
             self._on_commit(_topics(group))
 

@@ -23,6 +23,8 @@
   polis import CONSULTATION DIR                       a Pol.is export into a consultation
   polis groups CONSULTATION [--publish]               its opinion groups (and publish them)
   polis export CONSULTATION --out DIR                 its opinions as a Pol.is export
+  blobs prune [--older-than HOURS]                    delete uploaded files no live document
+                                                      needs, stored over HOURS ago (def. 24)
   scheduler                                           the jobs above on their periods, once per
                                                       period across replicas (distributed)
 """
@@ -124,6 +126,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if args.action == "groups":
             return asyncio.run(polis.groups_command(settings, args.consultation, args.publish))
         return asyncio.run(polis.export_command(settings, args.consultation, args.out))
+    if args.command == "blobs":
+        from services.runtime.jobs.blobs import prune_command
+
+        return asyncio.run(prune_command(settings, args.older_than))
     if args.command == "export":
         from services.runtime.jobs.opendata import export_command
 
@@ -192,9 +198,18 @@ def _parser() -> argparse.ArgumentParser:
                                help="print the preview and the errors, save nothing")
     sub.add_parser("synthesis-jobs",
                    help="pending theme runs, scheduled updates, follow-up e-mail digests")
-    sub.add_parser("scheduler", help="run freeze-results, synthesis-jobs, retention and the "
-                                     "daily open data on their periods, each once per period "
-                                     "whatever the number of schedulers")
+    sub.add_parser("scheduler", help="run freeze-results, synthesis-jobs, retention, "
+                                     "meeting-notices, blobs prune and the daily open data "
+                                     "on their periods, each once per period whatever the "
+                                     "number of schedulers")
+    blobs = sub.add_parser("blobs", help="uploaded files (documents, staged Pol.is exports)")
+    blobs_sub = blobs.add_subparsers(dest="action", required=True)
+    prune = blobs_sub.add_parser(
+        "prune", help="delete the files no live document names (removed or refused "
+                      "documents, Pol.is exports imported), once older than the grace period")
+    prune.add_argument("--older-than", type=float, metavar="HOURS",
+                       help="grace period, at least 1 (overrides PARLONS_BLOBS_PRUNE_GRACE_H, "
+                            "default 24)")
     polis = sub.add_parser("polis", help="Pol.is conversations and opinion groups")
     polis_sub = polis.add_subparsers(dest="action", required=True)
     polis_import = polis_sub.add_parser(

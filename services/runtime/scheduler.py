@@ -50,12 +50,14 @@ class Schedule:
 
 
 def schedules(*, freeze_results_s: int, synthesis_jobs_s: int, retention_s: int,
-              opendata_s: int, meeting_notices_s: int = 300) -> list[Schedule]:
+              opendata_s: int, meeting_notices_s: int = 300,
+              blobs_prune_s: int = 86400) -> list[Schedule]:
     return [Schedule("freeze-results", freeze_results_s, ("freeze-results",)),
             Schedule("synthesis-jobs", synthesis_jobs_s, ("synthesis-jobs",)),
             Schedule("retention", retention_s, ("retention",)),
             Schedule("opendata", opendata_s, ("export", "opendata", "--daily")),
-            Schedule("meeting-notices", meeting_notices_s, ("meeting-notices",))]
+            Schedule("meeting-notices", meeting_notices_s, ("meeting-notices",)),
+            Schedule("blobs-prune", blobs_prune_s, ("blobs", "prune"))]
 
 
 def stream_of(job: str, slot: int) -> str:
@@ -180,7 +182,8 @@ def plan_of(settings: Settings) -> list[Schedule]:
                      synthesis_jobs_s=settings.schedule_synthesis_jobs_s,
                      retention_s=settings.schedule_retention_s,
                      opendata_s=settings.schedule_opendata_s,
-                     meeting_notices_s=settings.schedule_meeting_notices_s)
+                     meeting_notices_s=settings.schedule_meeting_notices_s,
+                     blobs_prune_s=settings.schedule_blobs_prune_s)
 
 
 async def scheduler_command(settings: Settings) -> int:

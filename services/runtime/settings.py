@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     validate_events: bool = True
     # Largest accepted upload (documents), checked by the consultation service's handler.
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    # `parlons blobs prune` deletes a blob no live document names only when it was
+    # last stored longer ago than this (an upload whose command is still in
+    # flight is never deleted; ADR 0089); `--older-than` overrides it.
+    blobs_prune_grace_h: float = Field(default=24.0, ge=1)
     # Largest request body other than an upload (a whole Grand Débat questionnaire,
     # form-encoded, stays far below); larger ones get 413 before being read.
     max_body_bytes: int = Field(default=4 * 1024 * 1024, gt=0)
@@ -121,6 +125,7 @@ class Settings(BaseSettings):
     schedule_retention_s: int = Field(default=3600, ge=1)
     schedule_opendata_s: int = Field(default=3600, ge=1)  # each consultation once a day
     schedule_meeting_notices_s: int = Field(default=300, ge=1)
+    schedule_blobs_prune_s: int = Field(default=86400, ge=1)
     # `parlons serve` (embedded) runs them too, from this long after its start
     # (0: never; the freeze of ended vote phases runs in any case)
     serve_jobs_after_s: float = Field(default=60.0, ge=0)

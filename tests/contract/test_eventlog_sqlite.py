@@ -47,6 +47,27 @@ async def test_concurrent_appends_share_commits(log: SqliteEventLog) -> None:
     assert log.commits - before < 100  # 200 appends, far fewer fsyncs
 
 
+async def test_a_group_answers_each_request_with_its_own_records(log: SqliteEventLog) -> None:
+    """A group's records are sliced from one INSERT's rows (ADR 0072): each caller
+    gets its own events, stamped, at the offsets the log holds them."""
+    requests = [[created(new_stream(), 1)] for _ in range(40)]
+    several = new_stream()
+    requests.insert(7, [created(several, v) for v in (1, 2, 3)])
+    start = await log.ends(TOPIC)
+    before = log.commits
+    answers = await asyncio.gather(*(log.append(events) for events in requests))
+    assert log.commits - before < len(requests)  # they shared groups
+    stored = {r.event.event_id: r for r in await log.read(TOPIC, start=start)}
+    for events, answer in zip(requests, answers, strict=True):
+        assert [r.event.event_id for r in answer] == [e.event_id for e in events]
+        for r in answer:
+            held = stored[r.event.event_id]
+            assert (r.offset, r.topic, r.key) == (held.offset, TOPIC, held.key)
+            assert r.event.recorded_at is not None and r.event == held.event
+            assert not r.duplicate
+    assert [r.offset for r in answers[7]] == [answers[7][0].offset + n for n in range(3)]
+
+
 async def test_a_conflict_fails_only_its_own_request_in_a_group(log: SqliteEventLog) -> None:
     taken, half = new_stream(), new_stream()
     await log.append([created(taken, 1)])

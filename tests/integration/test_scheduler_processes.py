@@ -18,7 +18,7 @@ from services.runtime.bootstrap import bootstrap
 from services.runtime.settings import Settings
 
 pytestmark = pytest.mark.slow
-WAIT_S = 90.0  # six runs ended: the four jobs, then freeze-results twice more
+WAIT_S = 90.0  # seven runs ended: the five jobs, then freeze-results twice more
 
 
 async def claims(data: Path) -> list[dict[str, object]]:
@@ -36,7 +36,7 @@ def test_two_schedulers_share_the_runs_one_per_job_and_slot(
         processes.append(Parlons(["scheduler"], env, tmp_path / f"scheduler{n}.log"))
     deadline = time.monotonic() + WAIT_S
     while time.monotonic() < deadline and (
-            sum(p.output().count('"scheduled job ended"') for p in processes) < 6):
+            sum(p.output().count('"scheduled job ended"') for p in processes) < 7):
         time.sleep(0.5)
     for p in processes:
         assert p.stop() == 0, p.output()[-2000:]
@@ -46,29 +46,30 @@ def test_two_schedulers_share_the_runs_one_per_job_and_slot(
     assert per_slot and set(per_slot.values()) == {1}, per_slot
     jobs = Counter(job for job, _ in per_slot)
     assert {"freeze-results", "synthesis-jobs", "retention", "opendata",
-            "meeting-notices"} <= set(jobs)
+            "meeting-notices", "blobs-prune"} <= set(jobs)
     assert jobs["freeze-results"] >= 2  # a new slot every 3 s
     output = "".join(p.output() for p in processes)
     ended = [line for line in output.splitlines() if '"scheduled job ended"' in line]
-    assert len(ended) >= 6, output[-3000:]
+    assert len(ended) >= 7, output[-3000:]
     assert all('"exit_code": 0' in line or '"exit_code":0' in line for line in ended), ended
 
 
 def test_the_embedded_server_runs_the_periodic_jobs_itself(
         tmp_path: Path, processes: list[Parlons]) -> None:
-    """`parlons serve` (embedded) runs synthesis-jobs, retention, the meeting notices
-    and the daily open data on their periods, with no cron (issue #18 items 5 and 6);
-    the freeze stays its own."""
+    """`parlons serve` (embedded) runs synthesis-jobs, retention, the meeting notices,
+    the blobs' pruning and the daily open data on their periods, with no cron (issue
+    #18 items 5 and 6); the freeze stays its own."""
     env = {"PARLONS_DATA_DIR": str(tmp_path), "PARLONS_SERVE_JOBS_AFTER_S": "1",
            "PARLONS_SECRET_KEY": "scheduler-test", "PARLONS_IDENTITY_SECRET": "scheduler-id"}
     serve, _ = start_serve(processes, env, tmp_path / "serve.log")
     deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline and serve.output().count('"scheduled job ended"') < 4:
+    while time.monotonic() < deadline and serve.output().count('"scheduled job ended"') < 5:
         time.sleep(0.5)
     assert serve.stop() == 0
     ended = [line for line in serve.output().splitlines() if '"scheduled job ended"' in line]
     assert sorted(json.loads(line)["job"] for line in ended) == [
-        "meeting-notices", "opendata", "retention", "synthesis-jobs"], serve.output()[-3000:]
+        "blobs-prune", "meeting-notices", "opendata", "retention", "synthesis-jobs"], \
+        serve.output()[-3000:]
     assert all(json.loads(line)["exit_code"] == 0 for line in ended)
     jobs = {str(c["job"]) for c in asyncio.run(claims(tmp_path))}
-    assert jobs == {"meeting-notices", "opendata", "retention", "synthesis-jobs"}
+    assert jobs == {"blobs-prune", "meeting-notices", "opendata", "retention", "synthesis-jobs"}

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
+
+import orjson
+import pytest
 
 from services.core.envelope import Actor, Envelope
 from services.core.ids import new_id, uuid7
+from services.core.values import iso
 
 
 def test_uuid7_is_version_7_and_monotonic_within_a_process() -> None:
@@ -103,3 +107,33 @@ def test_a_refusal_template_raises_a_fresh_instance_each_time() -> None:
             raised.append(e)
     assert len({id(e) for e in raised}) == 3 and template.__traceback__ is None
     assert all((e.code, e.message, e.field) == ("code", "Message.", "f") for e in raised)
+
+
+@pytest.mark.parametrize("occurred_at", [
+    datetime(2026, 1, 2, tzinfo=UTC),  # no microseconds: none written
+    datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC),
+    datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=timezone(timedelta(hours=2))),  # another zone
+])
+@pytest.mark.parametrize("recorded_at", [None, datetime(2026, 1, 3, 0, 0, 0, 120000, tzinfo=UTC)])
+def test_the_log_s_encoding_is_the_json_of_to_dict(
+    occurred_at: datetime, recorded_at: datetime | None
+) -> None:
+    e = Envelope(
+        type="vote.BallotCast", schema_version=2, stream="ballot-1", stream_version=3,
+        data={"choice": "agree", "at": "2026-01-02T00:00:00Z", "n": [1, 2.5, None]},
+        actor=Actor("p-1", "participant"), occurred_at=occurred_at, correlation_id="c-1",
+        recorded_at=recorded_at,
+    )
+    assert e.to_json() == orjson.dumps(e.to_dict())
+    stamp = datetime(2026, 1, 4, tzinfo=UTC)
+    assert e.encode(iso(stamp)) == orjson.dumps(e.recorded(stamp).to_dict())
+
+
+def test_the_log_s_encoding_refuses_a_naive_time() -> None:
+    e = Envelope(
+        type="vote.BallotCast", schema_version=2, stream="ballot-1", stream_version=3,
+        data={}, actor=Actor("p-1", "participant"), occurred_at=datetime(2026, 1, 2),
+        correlation_id="c-1",
+    )
+    with pytest.raises(ValueError):
+        e.encode(None)
