@@ -1,17 +1,20 @@
 """What follows a proposal or a ballot in the server (ADR 0083): the CPU each
 projection and process manager spends per request written, in process, on
-SQLite. Writes `--requests` proposals (or ballots) through the whole app with
-real participant sessions and the workers off (bench/profile_api.py), then runs
-each consumer's worker alone over the log until it has caught up, in batches of
-the size a loaded server polls, timing the process's CPU (the automatic
-moderation's checks run in a thread of the same process). Prints one line per
-consumer that had work, and the total per request: the part of the server's CPU
-per request (bench/deposit.py, bench/vote.py) that is not the request path.
-`--together` runs every worker at once, as a server does (they then poll the same
-new records), and prints the total only.
+SQLite. Projects the seeded consultation first (untimed: a server has done so
+before its load), writes `--requests` proposals (or ballots) through the whole app
+with real participant sessions and the workers off (bench/profile_api.py), then
+runs each consumer's worker alone over the log until it has caught up, in batches
+of `--batch` records (a loaded server polls 120-250: ADR 0087), timing the
+process's CPU (the automatic moderation's checks and the search index's writes run
+in threads of the same process). Prints one line per consumer that had work, and
+the total per request: the part of the server's CPU per request (bench/deposit.py,
+bench/vote.py) that is not the request path. `--together` runs every worker at
+once, as a server does (they then poll the same new records), and prints the total
+only. The workers' pacing under load (`batch_every`) is off: the batch size is the
+one given.
 
     .venv/bin/python bench/profile_consumers.py [--what proposal|ballot] [--requests 2000]
-        [--batch 500] [--together] [--cprofile CONSUMER]
+        [--batch 500] [--together] [--cprofile CONSUMER|together]
 """
 
 from __future__ import annotations
@@ -63,19 +66,40 @@ async def main(what: str, requests: int, batch: int, together: bool,
         container = bootstrap(Settings(data_dir=data))
         async with running(container, workers=False):
             app = create_app(container)
-            await run(app, what, 0, requests, items, SEEDED_VOTE)
-            settle_after_start()
-            tuning = WorkerTuning(batch_size=batch, poll_timeout=0.05)
-            rows: list[tuple[str, float, int]] = []
+            # no pacing: every batch holds `batch` records or what is left (the
+            # field tested, so that this file also runs on a tree before ADR 0087)
+            unpaced = {"paced_batch": 2**31} if "paced_batch" in WorkerTuning.__dataclass_fields__ \
+                else {}
+            tuning = WorkerTuning(batch_size=batch, poll_timeout=0.05, **unpaced)
             # process managers first: the projections then see what they append
             consumers = [*container.processes, *container.projections]
-            workers = [Worker(c, log=container.log, store=container.store, clock=container.clock,
-                              metrics=container.metrics, tuning=tuning) for c in consumers]
+
+            def new_workers() -> list[Worker]:
+                return [Worker(c, log=container.log, store=container.store,
+                               clock=container.clock, metrics=container.metrics, tuning=tuning)
+                        for c in consumers]
+
+            seeded = new_workers()  # the seed, untimed
+            await catch_up(seeded[:len(container.processes)])
+            await catch_up(seeded[len(container.processes):])
+            before = {c.name: container.metrics.events_projected.labels(
+                subscription=c.name)._value.get() for c in consumers}
+            await run(app, what, 0, requests, items, SEEDED_VOTE)
+            settle_after_start()
+            rows: list[tuple[str, float, int]] = []
+            workers = new_workers()
             if together:
+                profile = cProfile.Profile() if profiled == "together" else None
                 cpu = time.process_time()
+                if profile is not None:
+                    profile.enable()
                 await catch_up(workers[:len(container.processes)])
                 await catch_up(workers[len(container.processes):])
+                if profile is not None:
+                    profile.disable()
                 rows.append(("(together)", time.process_time() - cpu, 0))
+                if profile is not None:
+                    pstats.Stats(profile).sort_stats("tottime").print_stats(40)
             for worker in [] if together else workers:
                 profile = cProfile.Profile() if worker.group == profiled else None
                 cpu = time.process_time()
@@ -86,7 +110,7 @@ async def main(what: str, requests: int, batch: int, together: bool,
                     profile.disable()
                 cpu = time.process_time() - cpu
                 events = int(container.metrics.events_projected.labels(
-                    subscription=worker.group)._value.get())
+                    subscription=worker.group)._value.get() - before[worker.group])
                 if events:
                     rows.append((worker.group, cpu, events))
                 if profile is not None:

@@ -22,6 +22,7 @@ from typing import Any
 
 from services.core.envelope import Envelope
 from services.deposit import model
+from services.deposit.events import SubmissionKeyed
 from services.deposit.model import KIND_OF, submitted_doc
 from services.store.port import StoreTx
 from services.store.projection import Projection
@@ -36,6 +37,7 @@ class ContributionsProjection(Projection):
     name = "deposit.contributions"
     topics = ("deposit.events",)
     tables = (CONTRIBUTIONS, BY_AUTHOR, RESPONSES, POLICIES)
+    ignores = frozenset({SubmissionKeyed.TYPE})  # the write side's key (ADR 0087)
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         d = event.data

@@ -48,6 +48,14 @@ Doc = dict[str, Any]
 SUBMITTED = {"deposit.ProposalSubmitted": "proposal", "deposit.ArgumentSubmitted": "argument",
              "deposit.CommentSubmitted": "comment", "deposit.ResponseSubmitted": "answer"}
 ERASED = "identity.ParticipantErased"
+# Events of the deposit and moderation topics that the read models showing
+# contributions leave alone (their `ignores`, ADR 0087): the write side's
+# submission key, always appended after its submission and read by the deposit
+# handlers only (ADR 0033); the moderation events that change neither whether a
+# contribution shows nor its text (the moderation queue alone reads them).
+SUBMISSION_KEY = "deposit.SubmissionKeyed"
+QUEUE_ONLY = frozenset({"moderation.ContributionChecked", "moderation.ItemClaimed",
+                        "moderation.ContributionFlagged", "moderation.AppealLodged"})
 
 
 def new_state(contribution_id: str) -> Doc:
@@ -135,6 +143,7 @@ class PublicationProjection(Projection):
     name = "moderation.publication"
     topics = ("deposit.events", "moderation.events")
     tables = (STATE, PUBLIC_PROPOSALS, PUBLIC_ARGUMENTS, SUMMARIES)
+    ignores = QUEUE_ONLY | {SUBMISSION_KEY} | (SUBMITTED.keys() - KINDS.keys())
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         d, t = event.data, event.type
@@ -205,6 +214,7 @@ class PublicCommentsProjection(Projection):
     name = "moderation.public_comments"
     topics = ("deposit.events", "moderation.events")
     tables = (COMMENT_STATE, PUBLIC_COMMENTS)
+    ignores = QUEUE_ONLY | {SUBMISSION_KEY} | (SUBMITTED.keys() - {"deposit.CommentSubmitted"})
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         d, t = event.data, event.type

@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.core.envelope import Envelope
-from services.moderation import model
+from services.moderation import model, publication
 from services.store.port import StoreTx
 from services.store.projection import Projection
 
@@ -53,6 +53,7 @@ class QueueProjection(Projection):
     name = "moderation.queue"
     topics = ("deposit.events", "moderation.events")
     tables = (ITEMS, QUEUE, CAMPAIGNS, TRANSPARENCY, CHARTERS)
+    ignores = frozenset({publication.SUBMISSION_KEY})
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         d = event.data

@@ -71,13 +71,15 @@ class LogBehind(Exception):
 
 
 def batch_marks(records: Iterable[Recorded]) -> list[Mark]:
-    """The last record of each partition in `records`."""
-    last: Marks = {}
+    """The last record of each partition in `records` (a mark made for those only,
+    not for every record a batch holds: each consumer runs this on every batch)."""
+    last: dict[tuple[str, int], Recorded] = {}
     for r in records:
         key = (r.topic, r.partition)
-        if key not in last or r.offset > last[key].offset:
-            last[key] = Mark.of(r)
-    return list(last.values())
+        held = last.get(key)
+        if held is None or r.offset > held.offset:
+            last[key] = r
+    return [Mark.of(r) for r in last.values()]
 
 
 async def save_marks(tx: StoreTx, consumer: str, marks: Iterable[Mark]) -> None:

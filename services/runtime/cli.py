@@ -51,7 +51,7 @@ from services.runtime.runner import running
 from services.runtime.secrets import MissingSecret
 from services.runtime.services import SERVICES
 from services.runtime.settings import Settings
-from services.runtime.worker import Consumer
+from services.runtime.worker import Consumer, Worker
 
 log = logging.getLogger("parlons.cli")
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -366,8 +366,7 @@ def _closing(container: Container, after: asyncio.Task[None] | None = None
             await asyncio.wait({after})
         deadline = asyncio.get_running_loop().time() + bound_s
         while asyncio.get_running_loop().time() < deadline:
-            workers = list(container.built_workers)
-            if all(w.subscribed for w in workers) and not any([await w.lag() for w in workers]):
+            if await _all_caught_up(list(container.built_workers)):
                 return
             await asyncio.sleep(0.1)
 
@@ -375,6 +374,19 @@ def _closing(container: Container, after: asyncio.Task[None] | None = None
     return asyncio.create_task(keep_closing(
         container.store, container.handle, container.clock.now, vote.close_every_s,
         caught_up, timedelta(seconds=vote.freeze_grace_s)), name="vote-closing")
+
+
+async def _all_caught_up(workers: list[Worker]) -> bool:
+    """Every worker subscribed and at lag 0, asked one at a time up to the first
+    that is not: under load, one lag query per round instead of one per worker
+    (each a thread hop and a count in the log; twenty of them ten times a second
+    cost ~1.5 % of a loaded server's CPU, ADR 0087)."""
+    if not all(w.subscribed for w in workers):
+        return False
+    for w in workers:
+        if await w.lag():
+            return False
+    return True
 
 
 def _jobs(container: Container, settings: Settings) -> asyncio.Task[None] | None:

@@ -20,6 +20,11 @@ Semantics (ADRs 0006, 0031):
   `runtime.HandlingFailed` dead letter and skipped, so one poison event cannot
   stop a projection (`parlons dead-letters list|replay` re-drives it once fixed);
 - `stop` lets the current batch finish and commit, then the subscription closes;
+- a projection with a `batch_every` (the search indexer, whose every batch ends with
+  an index commit of fixed cost) starts its batches at least that far apart after
+  a heavy one (`paced_batch` records or more, not full): under load it gathers one
+  larger batch instead of several small ones; a light load (a person's action, the
+  tests) never waits, a worker behind (full batches) never either (ADR 0087);
 - the log must still hold what the consumer has seen (ADR 0032): each batch
   writes the consumer's marks (the last record per partition) with its effects,
   and the marks are checked against the log before the first batch, whenever the
@@ -85,6 +90,11 @@ class WorkerTuning:
     # nor when traffic is light, where each event is projected as it comes.
     busy_batch: int = 8
     linger: float = 0.05
+    # A batch of at least this many records that did not fill `batch_size` says the
+    # consumer is under heavy load: a projection with a `batch_every` (the search
+    # indexer) then starts its next batch no sooner than that after this one started,
+    # besides the linger (ADR 0087). Never after a full batch: the worker is behind.
+    paced_batch: int = 64
 
     def backoff(self, attempt: int) -> float:
         """Delay after failed attempt number `attempt` (1-based)."""
@@ -122,6 +132,8 @@ class Worker:
         self._marks: Marks = {}
         self._verified: tuple[int, float] | None = None  # (subscription epoch, when)
         self._lag_reported: tuple[int, float] | None = None  # (lag, when)
+        self._paced_from: float | None = None  # when the last heavy batch started
+        self._every = consumer.batch_every if isinstance(consumer, Projection) else 0.0
         metrics.subscription(self.group)  # its series exist, at zero, from the start
 
     @property
@@ -170,15 +182,27 @@ class Worker:
     async def run_once(self, sub: Subscription) -> int:
         """Poll one batch, project it, commit. Returns the number of records polled."""
         t = self._tuning
+        await self._pace()
         batch = await sub.poll(max_records=t.batch_size, timeout=t.poll_timeout)
+        polled = len(batch.records)
+        self._paced_from = (asyncio.get_running_loop().time()
+                            if t.paced_batch <= polled < t.batch_size else None)
         if batch.records:
             await self._check_continuity(sub, batch)
             await self._project(batch)
         moved = bool(batch.records or batch.next_position)
         if moved:
             await sub.commit(batch)  # only now: the effects above are durable
-        await self._report_lag(sub, moved=moved)
+        await self._report_lag(sub, moved=moved, busy=polled >= t.paced_batch)
         return len(batch.records)
+
+    async def _pace(self) -> None:
+        """After a heavy batch, wait until `batch_every` has passed since it started."""
+        if not self._every or self._paced_from is None:
+            return
+        wait = self._paced_from + self._every - asyncio.get_running_loop().time()
+        if wait > 0 and not self._stop.is_set():
+            await self._sleep(wait)
 
     # -- the log still holds what this consumer has seen (ADR 0032) ----------------
     async def _preflight(self) -> None:
@@ -315,13 +339,17 @@ class Worker:
             "subscription": self.group, "event_id": record.event.event_id,
             "error": describe(error)})
 
-    async def _report_lag(self, sub: Subscription, *, moved: bool = True) -> None:
+    async def _report_lag(self, sub: Subscription, *, moved: bool = True,
+                          busy: bool = False) -> None:
         """The gauge after a poll; an idle poll after a zero reading reuses it for
-        `idle_lag_every` seconds (a lag seen above zero is read again each poll)."""
+        `idle_lag_every` seconds (a lag seen above zero is read again each poll),
+        and so does a heavy batch (`paced_batch` records or more: under load, one
+        reading a second rather than one per batch, a thread hop and a count in the
+        log each; the first idle poll after the load reads it again, ADR 0087)."""
         now = asyncio.get_running_loop().time()
         last = self._lag_reported
-        if (not moved and last is not None and last[0] == 0
-                and now - last[1] < self._tuning.idle_lag_every):
+        if (last is not None and now - last[1] < self._tuning.idle_lag_every
+                and ((not moved and last[0] == 0) or (moved and busy))):
             return
         try:
             lag = await sub.lag()

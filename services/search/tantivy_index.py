@@ -52,6 +52,10 @@ WRITER_HEAP = 256_000_000
 # amended).
 WRITER_THREADS = 1
 BULK_COMMIT_DOCS = 200_000  # bounds what a rebuild holds uncommitted (and `_pending`)
+# The versions this process's writer committed, kept to skip the index lookup of an
+# id written again (a ballot rewrites its item's document): at most this many ids,
+# forgotten all at once past it (ADR 0087).
+KNOWN_VERSIONS = 200_000
 # A rebuild's documents are handed to tantivy this many at once: a replay writes pages
 # of 1,000 events, too few for their analysis to go to a worker process (ADR 0073).
 BULK_ADD_DOCS = 50_000
@@ -97,6 +101,9 @@ class TantivySearchIndex(SearchIndex):
         # ids written since the last commit, with their versions: the searcher does
         # not see them yet (several write calls share one commit in a bulk load)
         self._pending: dict[str, int] = {}
+        # ids this writer committed, with their versions: while it holds the directory's
+        # lock no other process writes, so the index holds exactly these (ADR 0087)
+        self._committed: dict[str, int] = {}
         # the documents decided on but not yet added (all their deletes are sent)
         self._held: dict[str, Write] = {}
         self._bulk = False
@@ -117,6 +124,7 @@ class TantivySearchIndex(SearchIndex):
                 self._origin = ""
                 self._held = {}
                 self._writer.delete_all_documents()
+                self._committed = {}
                 self._commit()
         await asyncio.to_thread(clear)
 
@@ -165,6 +173,7 @@ class TantivySearchIndex(SearchIndex):
     def _writer(self) -> tantivy.IndexWriter:
         # called with self._lock held
         if self._open_writer is None:
+            self._committed = {}  # another process may have written without a writer here
             self._open_writer = self._index.writer(heap_size=WRITER_HEAP,
                                                    num_threads=WRITER_THREADS)
         return self._open_writer
@@ -204,12 +213,13 @@ class TantivySearchIndex(SearchIndex):
             searcher = self._index.searcher()
             empty = searcher.num_docs == 0  # a bulk load into a clear index skips lookups
             seen = self._pending
+            writer = self._writer  # opened first: it resets what `_committed` knows
             # A document is added after every delete sent so far: a delete removes
             # the versions added before it, so each id is held once (its last version).
             held = self._held
             for write in ops:
                 doc_id, version, _ = write
-                known = seen.get(doc_id)
+                known = seen.get(doc_id) or self._committed.get(doc_id)
                 # an id the term dictionary has never seen needs no lookup and no
                 # delete (most writes: a new contribution, a rebuild after `clear`)
                 fresh = known is None and (empty or searcher.doc_freq("id", doc_id) == 0)
@@ -218,7 +228,7 @@ class TantivySearchIndex(SearchIndex):
                 if version <= known:
                     continue
                 if not fresh:  # replace the live document or the tombstone
-                    self._writer.delete_documents_by_term("id", doc_id)
+                    writer.delete_documents_by_term("id", doc_id)
                 seen[doc_id] = version
                 held[doc_id] = write
             if seen and (not self._bulk or len(seen) >= BULK_COMMIT_DOCS):
@@ -237,6 +247,10 @@ class TantivySearchIndex(SearchIndex):
     def _commit(self) -> None:
         self._add_held()
         self._writer.commit()
+        if not self._bulk:  # a rebuild writes each id once: nothing to look up again
+            if len(self._committed) + len(self._pending) > KNOWN_VERSIONS:
+                self._committed = {}
+            self._committed.update(self._pending)
         self._pending = {}
         self._index.reload()
 

@@ -26,10 +26,26 @@ class Projection(ABC):
     name: ClassVar[str]  # also the consumer group id
     topics: ClassVar[tuple[str, ...]]
     tables: ClassVar[tuple[str, ...]]  # dropped on replay
+    # Event types of its topics that change none of its tables in any log the
+    # handlers write (a write-side key, which always follows its submission; a check
+    # it does not show): `project_batch` passes over them without upcasting, applying
+    # or guarding them (ADR 0087). Only what `apply` provably leaves alone belongs
+    # here: a type missing is merely slower, a type listed wrongly is lost.
+    ignores: ClassVar[frozenset[str]] = frozenset()
+    # Seconds a worker lets pass between the starts of two heavy batches (see
+    # `services.runtime.worker.WorkerTuning.paced_batch`): for a consumer whose batch
+    # costs a fixed price beside its events (an index commit), under load.
+    batch_every: ClassVar[float] = 0.0
 
     @abstractmethod
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         """Apply one event (already upcast to its latest version)."""
+
+    def skips(self, event: Envelope) -> bool:
+        """True for an event that changes none of the tables whatever they hold:
+        `project_batch` passes over it (no upcast, no apply, no guard). By default
+        the types in `ignores`; a projection may also look at the event's data."""
+        return event.type in self.ignores
 
     def begin_batch(self) -> None:
         """Called before a batch's first event (and before every retry of it):
@@ -69,7 +85,8 @@ async def project_batch(
     were applied. `within` writes more in the same transaction (the consumer's
     position in the log)."""
     applied = 0
-    batch = list(events)
+    skips = projection.skips
+    batch = [e for e in events if not skips(e)]
     projection.begin_batch()
     async with store.transaction() as tx:
         # The guards of the whole batch in one read and one write (four statements

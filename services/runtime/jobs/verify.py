@@ -5,7 +5,9 @@ differences in French and exits 1 if there are any (2 if the log cannot be read)
   must still be in the log, at the same offsets;
 - each projection's guards (the last version applied per stream) must equal the
   log's stream versions: a guard above the log means the read model holds events
-  the log lost; below (or missing), events not applied yet (lag, dead letters);
+  the log lost; below (or missing), events not applied yet (lag, dead letters).
+  The events a projection passes over (`Projection.skips`, ADR 0087) are never
+  guarded, so they do not count in its versions;
 - an outside view (the search index) must have been built from this log.
 
 It reads every topic once, like `recount`: an operator's check, not a page.
@@ -46,15 +48,19 @@ async def differences(container: Container) -> list[str]:
     for name in names:
         marks = await load_marks(store, name)
         lines += [d.en_francais() for d in await drifts(log, name, marks.values())]
-    versions: dict[str, dict[str, int]] = {}
+    # per projection: the last version of each stream among the events it applies
+    versions: dict[str, dict[str, int]] = {p.name: {} for p in container.projections}
     for topic in sorted({t for p in container.projections for t in p.topics}):
-        versions[topic] = {}
+        readers = [p for p in container.projections if topic in p.topics]
         async for r in read_all(log, topic):
-            seen = versions[topic].get(r.event.stream, 0)
-            versions[topic][r.event.stream] = max(seen, r.event.stream_version)
+            event = r.event
+            for p in readers:
+                if not p.skips(event):
+                    seen = versions[p.name].get(event.stream, 0)
+                    versions[p.name][event.stream] = max(seen, event.stream_version)
     identity: str | None = None
     for projection in container.projections:
-        lines += await _guards(container, projection, versions)
+        lines += await _guards(container, projection, versions[projection.name])
         origin = await projection.built_from()
         if origin is not None:
             identity = identity or await log.identity()
@@ -66,8 +72,7 @@ async def differences(container: Container) -> list[str]:
 
 
 async def _guards(container: Container, projection: Projection,
-                  versions: dict[str, dict[str, int]]) -> list[str]:
-    in_log = {s: v for t in projection.topics for s, v in versions.get(t, {}).items()}
+                  in_log: dict[str, int]) -> list[str]:
     ahead: list[str] = []
     behind: list[str] = []
     guarded: set[str] = set()

@@ -101,6 +101,9 @@ class CorpusProjection(Projection):
     name = "synthesis.corpus"
     topics = ("deposit.events", "moderation.events", "identity.events")
     tables = (STATE, CORPUS, POSITION, AUTHORS)
+    # a check is read (its campaign group), the queue's other events are not
+    ignores = (publication.QUEUE_ONLY - {"moderation.ContributionChecked"}) | {
+        publication.SUBMISSION_KEY} | (publication.SUBMITTED.keys() - KINDS.keys())
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         d, t = event.data, event.type

@@ -54,6 +54,8 @@ class ClosedStatsProjection(Projection):
     name = "synthesis.closed_stats"
     topics = ("deposit.events", "moderation.events", "identity.events")
     tables = (STATE, ROWS, COUNTS, OTHER_TEXTS, AUTHORS)
+    ignores = publication.QUEUE_ONLY | {publication.SUBMISSION_KEY} | (
+        publication.SUBMITTED.keys() - WATCHED)
 
     def __init__(self) -> None:
         self._delta: Delta = defaultdict(int)

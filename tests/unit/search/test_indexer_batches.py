@@ -16,7 +16,7 @@ from harness.search_events import Log, sample, snapshot
 
 from services.search.indexer import SearchIndexer
 from services.search.memory import MemorySearchIndex
-from services.search.port import SearchDoc
+from services.search.port import SearchDoc, SearchRequest
 from services.store.memory import MemoryReadStore
 from services.store.projection import project_batch
 
@@ -79,3 +79,31 @@ async def test_a_batch_that_failed_leaves_nothing_for_the_next_one() -> None:
     reference = MemorySearchIndex()
     await project_batch(SearchIndexer(reference), log.events[10:11], MemoryReadStore())
     assert await snapshot(index) == await snapshot(reference)
+
+
+async def test_ballots_that_move_no_count_are_passed_over_with_the_same_index() -> None:
+    """A first "disagree", an "agree" turned "support": the indexer skips them before
+    applying or guarding them (ADR 0087), and the index is the one applying every
+    event gives."""
+    log = sample()
+    log.ballot("p1", "x1", "disagree")  # moves nothing
+    log.ballot("p1", "x2", "agree")  # +1
+    log.ballot("p1", "x2", "support", previous="agree")  # moves nothing
+    log.ballot("p2", "x3", "disagree", previous="support")  # -1
+    skipping, every_event = MemorySearchIndex(), MemorySearchIndex()
+    store = MemoryReadStore()
+    await project_batch(SearchIndexer(skipping), log.events, store)
+    projection = SearchIndexer(every_event)
+    projection.begin_batch()
+    other = MemoryReadStore()
+    async with other.transaction() as tx:
+        for event in log.events:
+            await projection.apply(event, tx)
+        await projection.end_batch(tx)
+    assert await snapshot(skipping) == await snapshot(every_event)
+    assert await store.applied_version("search.indexer", "ballot-p1-x1") == 0  # passed over
+    assert await store.applied_version("search.indexer", "ballot-p1-x2") == 1
+    assert await store.applied_version("search.indexer", "ballot-p2-x3") == 1
+    votes = {h.doc.id: h.doc.votes for h in (await skipping.search(
+        SearchRequest(page_size=100))).hits}
+    assert votes["p1"] == 1 + 1 and votes["p2"] == 1 - 1  # the sample left 1 and 1
