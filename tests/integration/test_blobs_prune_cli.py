@@ -6,7 +6,6 @@ the live document's, and says what it did without naming a file."""
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import time
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from harness.cli import command_settings, logging_restored
 from harness.consultations import deposit_phase, publish
 from harness.platform import SYSTEM
 
@@ -31,14 +31,10 @@ ORPHAN = b"%PDF-1.7\n" + b"orphan " * 30  # stored by a front, its command never
 
 @pytest.fixture
 def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    for name, value in {"DATA_DIR": str(tmp_path / "var"), "WORKER_POLL_TIMEOUT": "0.02",
-                        "LOG_LEVEL": "WARNING"}.items():
-        monkeypatch.setenv(f"PARLONS_{name}", value)
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield tmp_path / "var" / "blobs"
-    root.handlers[:] = handlers
-    root.setLevel(level)
+    command_settings(monkeypatch, DATA_DIR=str(tmp_path / "var"), WORKER_POLL_TIMEOUT="0.02",
+                     LOG_LEVEL="WARNING")
+    with logging_restored():
+        yield tmp_path / "var" / "blobs"
 
 
 def _documents() -> dict[str, str]:

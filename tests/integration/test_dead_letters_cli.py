@@ -7,7 +7,6 @@ by rebuilding the projection (`parlons replay`)."""
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from harness.cli import command_settings, logging_restored
 from harness.consultations import deposit_phase, publish
 from harness.platform import SYSTEM
 from harness.processes import ROOT, seed_vote
@@ -37,16 +37,10 @@ from services.vote.projections import TalliesProjection
 def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A data folder for `main()` and the workers, which give up after one attempt;
     the root logger as it was afterwards (`main()` configures it for a process)."""
-    for name, value in {"DATA_DIR": str(tmp_path), "WORKER_RETRIES": "1",
-                        "WORKER_POLL_TIMEOUT": "0.02", "WORKER_BACKOFF_BASE": "0.01",
-                        "LOG_LEVEL": "WARNING"}.items():
-        monkeypatch.setenv(f"PARLONS_{name}", value)
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield tmp_path
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    logging.getLogger("uvicorn.access").disabled = False
+    command_settings(monkeypatch, DATA_DIR=str(tmp_path), WORKER_RETRIES="1",
+                     WORKER_POLL_TIMEOUT="0.02", WORKER_BACKOFF_BASE="0.01", LOG_LEVEL="WARNING")
+    with logging_restored():
+        yield tmp_path
 
 
 def poison(monkeypatch: pytest.MonkeyPatch, projection: type, fails: Callable[[Envelope], bool],

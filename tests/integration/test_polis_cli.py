@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import logging
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from harness.cli import command_settings, logging_restored
 from harness.consultations import deposit_phase, publish
 from harness.platform import SYSTEM
 
@@ -28,14 +28,10 @@ POLIS = Path(__file__).resolve().parents[1] / "data" / "polis"
 
 @pytest.fixture
 def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    for name, value in {"DATA_DIR": str(tmp_path / "var"), "WORKER_POLL_TIMEOUT": "0.02",
-                        "LOG_LEVEL": "WARNING"}.items():
-        monkeypatch.setenv(f"PARLONS_{name}", value)
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield tmp_path
-    root.handlers[:] = handlers
-    root.setLevel(level)
+    command_settings(monkeypatch, DATA_DIR=str(tmp_path / "var"), WORKER_POLL_TIMEOUT="0.02",
+                     LOG_LEVEL="WARNING")
+    with logging_restored():
+        yield tmp_path
 
 
 async def _caught_up(container: Container) -> None:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from harness.cli import logging_restored
 
 from services.core.envelope import Actor, Envelope
 from services.core.errors import InvalidEvent
@@ -176,12 +177,8 @@ async def test_the_demo_is_seeded_once_through_the_command_handler() -> None:
 @pytest.fixture
 def restore_logging() -> Iterator[None]:
     """`main()` configures the root logger for a process: undo that for the next tests."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    logging.getLogger("uvicorn.access").disabled = False
+    with logging_restored():
+        yield
 
 
 @pytest.mark.usefixtures("restore_logging")

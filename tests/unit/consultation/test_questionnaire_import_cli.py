@@ -5,11 +5,11 @@ exit 1 and save nothing, --dry-run saves nothing, a second run writes nothing.""
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from harness.cli import logging_restored
 
 from services.consultation.commands import CreateConsultation
 from services.consultation.granddebat import DATA_DIR
@@ -26,11 +26,8 @@ SHIPPED = DATA_DIR / "questions.csv"
 @pytest.fixture
 def restore_logging() -> Iterator[None]:
     """`main()` configures the root logger for a process: undo that for the next tests."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
+    with logging_restored():
+        yield
 
 
 @pytest.fixture

@@ -1,0 +1,29 @@
+"""What a test of `parlons` commands (`services.runtime.cli.main`) needs around
+them: the settings a command reads from its environment, and the root logger put
+back afterwards (`main()` configures logging for a whole process)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+
+def command_settings(monkeypatch: pytest.MonkeyPatch, **settings: str) -> None:
+    """`PARLONS_<NAME>` for each setting given, e.g. `DATA_DIR=...`."""
+    for name, value in settings.items():
+        monkeypatch.setenv(f"PARLONS_{name}", value)
+
+
+@contextmanager
+def logging_restored() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        yield
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        logging.getLogger("uvicorn.access").disabled = False
