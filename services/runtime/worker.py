@@ -20,11 +20,13 @@ Semantics (ADRs 0006, 0031):
   `runtime.HandlingFailed` dead letter and skipped, so one poison event cannot
   stop a projection (`parlons dead-letters list|replay` re-drives it once fixed);
 - `stop` lets the current batch finish and commit, then the subscription closes;
-- a projection with a `batch_every` (the search indexer, whose every batch ends with
-  an index commit of fixed cost) starts its batches at least that far apart after
-  a heavy one (`paced_batch` records or more, not full): under load it gathers one
-  larger batch instead of several small ones; a light load (a person's action, the
-  tests) never waits, a worker behind (full batches) never either (ADR 0087);
+- under load the loop pauses before its next poll, so that one larger batch gathers
+  instead of several small ones: `linger` after a busy batch (`busy_batch` records or
+  more, not full; ADR 0088), and for a projection with a `batch_every` (the search
+  indexer, whose every batch ends with an index commit of fixed cost) until that long
+  after a heavy batch started (`paced_batch` or more; ADR 0087); a light load (a
+  person's action) never waits, a worker behind (full batches) never either, nor a
+  caller draining the log with `run_once`;
 - the log must still hold what the consumer has seen (ADR 0032): each batch
   writes the consumer's marks (the last record per partition) with its effects,
   and the marks are checked against the log before the first batch, whenever the
@@ -132,7 +134,6 @@ class Worker:
         self._marks: Marks = {}
         self._verified: tuple[int, float] | None = None  # (subscription epoch, when)
         self._lag_reported: tuple[int, float] | None = None  # (lag, when)
-        self._paced_from: float | None = None  # when the last heavy batch started
         self._every = consumer.batch_every if isinstance(consumer, Projection) else 0.0
         metrics.subscription(self.group)  # its series exist, at zero, from the start
 
@@ -168,9 +169,8 @@ class Worker:
         try:
             await self._report_lag(sub)  # the gauge exists before the first event
             while not self._stop.is_set():
-                polled = await self.run_once(sub)
-                if self._tuning.busy_batch <= polled < self._tuning.batch_size:
-                    await self._sleep(self._tuning.linger)
+                started = asyncio.get_running_loop().time()
+                await self._pause_after(await self.run_once(sub), started)
         except _Interrupted:
             log.warning("stopped during an outage: batch left for redelivery",
                         extra={"subscription": self.group})
@@ -182,11 +182,8 @@ class Worker:
     async def run_once(self, sub: Subscription) -> int:
         """Poll one batch, project it, commit. Returns the number of records polled."""
         t = self._tuning
-        await self._pace()
         batch = await sub.poll(max_records=t.batch_size, timeout=t.poll_timeout)
         polled = len(batch.records)
-        self._paced_from = (asyncio.get_running_loop().time()
-                            if t.paced_batch <= polled < t.batch_size else None)
         if batch.records:
             await self._check_continuity(sub, batch)
             await self._project(batch)
@@ -196,12 +193,18 @@ class Worker:
         await self._report_lag(sub, moved=moved, busy=polled >= t.paced_batch)
         return len(batch.records)
 
-    async def _pace(self) -> None:
-        """After a heavy batch, wait until `batch_every` has passed since it started."""
-        if not self._every or self._paced_from is None:
+    async def _pause_after(self, polled: int, started: float) -> None:
+        """Under load, one pause before the next poll (`run` only: a caller draining
+        the log with `run_once` never waits): `linger` after a busy batch, and for a
+        projection with a `batch_every`, until that long after a heavy batch started
+        (ADRs 0087, 0088). Never after a full batch: the worker is behind."""
+        t = self._tuning
+        if polled >= t.batch_size or self._stop.is_set():
             return
-        wait = self._paced_from + self._every - asyncio.get_running_loop().time()
-        if wait > 0 and not self._stop.is_set():
+        wait = t.linger if polled >= t.busy_batch else 0.0
+        if self._every and polled >= t.paced_batch:
+            wait = max(wait, started + self._every - asyncio.get_running_loop().time())
+        if wait > 0:
             await self._sleep(wait)
 
     # -- the log still holds what this consumer has seen (ADR 0032) ----------------

@@ -4,6 +4,7 @@ never waits under a light load nor when it is behind (ADR 0087)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from test_worker import TOPIC, TallyProjection, dump, event, make_worker, metric
@@ -16,48 +17,58 @@ class PacedTally(TallyProjection):
     batch_every = 0.25
 
 
-async def test_after_a_heavy_batch_the_next_one_starts_batch_every_later() -> None:
+async def pauses_of(projection: TallyProjection, rounds: list[int],
+                    **tuning: float) -> tuple[list[float], MemoryReadStore]:
+    """The pauses the running loop made while it projected `rounds` (each a number of
+    events appended at once, after the previous round was projected)."""
     log, store = MemoryEventLog(), MemoryReadStore()
-    worker, _, sleep = make_worker(PacedTally(), log, store, paced_batch=4, batch_size=100)
-    sub = await log.subscribe("test.tally", [TOPIC])
+    worker, _, sleep = make_worker(projection, log, store, **tuning)
+    task = asyncio.create_task(worker.run())
+    total = 0
+    for round_, count in enumerate(rounds):
+        await log.append([event(f"s{round_}-{i}", 1) for i in range(count)])
+        total += count
+        for _ in range(500):
+            if await store.get("tallies", "all", "total") == {"n": total}:
+                break
+            await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)  # a few idle polls more
+    worker.stop()
+    await asyncio.wait_for(task, timeout=5)
+    assert (await store.get("tallies", "all", "total")) == {"n": total}
+    return sleep.delays, store
 
-    await log.append([event(f"s{i}", 1) for i in range(5)])
-    assert await worker.run_once(sub) == 5  # heavy: 5 records >= 4, not full
-    assert sleep.delays == []
-    await log.append([event(f"t{i}", 1) for i in range(5)])
-    assert await worker.run_once(sub) == 5
-    assert len(sleep.delays) == 1 and 0.2 < sleep.delays[0] <= 0.25  # the pause before it
-    assert (await store.get("tallies", "all", "total")) == {"n": 10}
+
+async def test_after_a_heavy_batch_the_next_one_starts_batch_every_later() -> None:
+    delays, _ = await pauses_of(PacedTally(), [5, 5], paced_batch=4, batch_size=100)
+    # one pause after each heavy batch (5 records >= 4, not full)
+    assert len(delays) == 2 and all(0.2 < d <= 0.25 for d in delays), delays
 
 
 async def test_a_worker_behind_never_waits() -> None:
-    log, store = MemoryEventLog(), MemoryReadStore()
-    await log.append([event(f"s{i}", 1) for i in range(10)])
-    worker, _, sleep = make_worker(PacedTally(), log, store, paced_batch=4, batch_size=5)
-    sub = await log.subscribe("test.tally", [TOPIC])
-    assert [await worker.run_once(sub) for _ in range(3)] == [5, 5, 0]  # full batches
-    assert sleep.delays == []
+    delays, _ = await pauses_of(PacedTally(), [10], paced_batch=4, batch_size=5)
+    assert delays == []  # full batches
 
 
 async def test_small_batches_never_wait() -> None:
-    log, store = MemoryEventLog(), MemoryReadStore()
-    worker, _, sleep = make_worker(PacedTally(), log, store, paced_batch=4)
-    sub = await log.subscribe("test.tally", [TOPIC])
-    for i in range(5):  # a person's actions, one after the other
-        await log.append([event(f"s{i}", 1), event(f"s{i}", 2)])
-        assert await worker.run_once(sub) == 2
-    assert sleep.delays == []
-    assert len(await dump(store)) == 6  # five streams and the total
+    # a person's actions, one after the other
+    delays, store = await pauses_of(PacedTally(), [2] * 5, paced_batch=4)
+    assert delays == []
+    assert len(await dump(store)) == 11  # ten streams and the total
 
 
 async def test_a_projection_without_batch_every_never_waits() -> None:
+    delays, _ = await pauses_of(TallyProjection(), [5] * 3, paced_batch=4, batch_size=100)
+    assert delays == []
+
+
+async def test_a_drain_with_run_once_never_waits() -> None:
     log, store = MemoryEventLog(), MemoryReadStore()
-    worker, _, sleep = make_worker(TallyProjection(), log, store, paced_batch=4,
-                                   batch_size=100)
+    worker, _, sleep = make_worker(PacedTally(), log, store, paced_batch=4, batch_size=100)
     sub = await log.subscribe("test.tally", [TOPIC])
     for round_ in range(3):
-        await log.append([event(f"s{round_}-{i}", 1) for i in range(5)])
-        assert await worker.run_once(sub) == 5
+        await log.append([event(f"s{round_}-{i}", 1) for i in range(12)])
+        assert await worker.run_once(sub) == 12  # heavy and busy
     assert sleep.delays == []
 
 
