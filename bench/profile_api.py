@@ -18,6 +18,8 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -84,16 +86,14 @@ async def run(app: Any, what: str, start: int, count: int, items: list[str],
                                                                  start + count))))
 
 
-async def main(what: str, requests: int, profile: bool, cprofile: bool) -> None:
-    import cProfile
-    import pstats
-
-    from harness.processes import SEEDED_VOTE, seed_vote
-    from pyinstrument import Profiler
+@asynccontextmanager
+async def seeded_platform() -> AsyncIterator[tuple[Any, Any, list[str]]]:
+    """The runtime's container and whole app, workers off, over a data folder holding
+    bench/vote.py's consultation and its items: (container, app, item ids)."""
+    from harness.processes import seed_vote
 
     from services.runtime.app import create_app
     from services.runtime.bootstrap import bootstrap
-    from services.runtime.heap import settle_after_start
     from services.runtime.runner import running
     from services.runtime.settings import Settings
 
@@ -103,32 +103,44 @@ async def main(what: str, requests: int, profile: bool, cprofile: bool) -> None:
         os.environ.update({**ENV, "PARLONS_DATA_DIR": str(data)})
         container = bootstrap(Settings(data_dir=data))
         async with running(container, workers=False):
-            app = create_app(container)
-            await run(app, what, 0, 200, items, SEEDED_VOTE)
-            settle_after_start()  # as `parlons serve` does before it serves
-            store: Any = container.store
-            before = store.queries
-            profiler = Profiler(async_mode="disabled")
-            by_function = cProfile.Profile()
-            started, cpu = time.perf_counter(), time.process_time()
-            if cprofile:
-                by_function.enable()
-            elif profile:
-                profiler.start()
-            await run(app, what, 1000, requests, items, SEEDED_VOTE)
-            if cprofile:
-                by_function.disable()
-            elif profile:
-                profiler.stop()
-            elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-            print(f"{what}: {requests / elapsed:.0f} requests/s in process"
-                  f"{' (profiled)' if profile else ''}, {cpu / requests * 1e6:.0f} µs CPU "
-                  f"each, {(store.queries - before) / requests:.2f} store reads per request")
-            if cprofile:
-                pstats.Stats(by_function).sort_stats("tottime").print_stats(40)
-            elif profile:
-                every_frame = os.environ.get("PROFILE_ALL") == "1"
-                print(profiler.output_text(unicode=False, color=False, show_all=every_frame))
+            yield container, create_app(container), items
+
+
+async def main(what: str, requests: int, profile: bool, cprofile: bool) -> None:
+    import cProfile
+    import pstats
+
+    from harness.processes import SEEDED_VOTE
+    from pyinstrument import Profiler
+
+    from services.runtime.heap import settle_after_start
+
+    async with seeded_platform() as (container, app, items):
+        await run(app, what, 0, 200, items, SEEDED_VOTE)
+        settle_after_start()  # as `parlons serve` does before it serves
+        store: Any = container.store
+        before = store.queries
+        profiler = Profiler(async_mode="disabled")
+        by_function = cProfile.Profile()
+        started, cpu = time.perf_counter(), time.process_time()
+        if cprofile:
+            by_function.enable()
+        elif profile:
+            profiler.start()
+        await run(app, what, 1000, requests, items, SEEDED_VOTE)
+        if cprofile:
+            by_function.disable()
+        elif profile:
+            profiler.stop()
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        print(f"{what}: {requests / elapsed:.0f} requests/s in process"
+              f"{' (profiled)' if profile else ''}, {cpu / requests * 1e6:.0f} µs CPU "
+              f"each, {(store.queries - before) / requests:.2f} store reads per request")
+        if cprofile:
+            pstats.Stats(by_function).sort_stats("tottime").print_stats(40)
+        elif profile:
+            every_frame = os.environ.get("PROFILE_ALL") == "1"
+            print(profiler.output_text(unicode=False, color=False, show_all=every_frame))
 
 
 if __name__ == "__main__":

@@ -22,10 +22,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import os
 import pstats
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -33,8 +31,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from bench.api_sessions import ENV
-from bench.profile_api import ITEMS, run
+from bench.profile_api import run, seeded_platform
 
 
 async def catch_up(workers: list[Any]) -> None:
@@ -50,71 +47,58 @@ async def catch_up(workers: list[Any]) -> None:
 
 async def main(what: str, requests: int, batch: int, together: bool,
                profiled: str | None) -> None:
-    from harness.processes import SEEDED_VOTE, seed_vote
+    from harness.processes import SEEDED_VOTE
 
-    from services.runtime.app import create_app
-    from services.runtime.bootstrap import bootstrap
     from services.runtime.heap import settle_after_start
-    from services.runtime.runner import running
-    from services.runtime.settings import Settings
     from services.runtime.worker import Worker, WorkerTuning
 
-    with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp) / "var"
-        items = await seed_vote(data, ITEMS)
-        os.environ.update({**ENV, "PARLONS_DATA_DIR": str(data)})
-        container = bootstrap(Settings(data_dir=data))
-        async with running(container, workers=False):
-            app = create_app(container)
-            # no pacing: every batch holds `batch` records or what is left (the
-            # field tested, so that this file also runs on a tree before ADR 0087)
-            unpaced = {"paced_batch": 2**31} if "paced_batch" in WorkerTuning.__dataclass_fields__ \
-                else {}
-            tuning = WorkerTuning(batch_size=batch, poll_timeout=0.05, **unpaced)
-            # process managers first: the projections then see what they append
-            consumers = [*container.processes, *container.projections]
+    async with seeded_platform() as (container, app, items):
+        # no pacing: every batch holds `batch` records or what is left
+        tuning = WorkerTuning(batch_size=batch, poll_timeout=0.05, paced_batch=2**31)
+        # process managers first: the projections then see what they append
+        consumers = [*container.processes, *container.projections]
 
-            def new_workers() -> list[Worker]:
-                return [Worker(c, log=container.log, store=container.store,
-                               clock=container.clock, metrics=container.metrics, tuning=tuning)
-                        for c in consumers]
+        def new_workers() -> list[Worker]:
+            return [Worker(c, log=container.log, store=container.store,
+                           clock=container.clock, metrics=container.metrics, tuning=tuning)
+                    for c in consumers]
 
-            seeded = new_workers()  # the seed, untimed
-            await catch_up(seeded[:len(container.processes)])
-            await catch_up(seeded[len(container.processes):])
-            before = {c.name: container.metrics.events_projected.labels(
-                subscription=c.name)._value.get() for c in consumers}
-            await run(app, what, 0, requests, items, SEEDED_VOTE)
-            settle_after_start()
-            rows: list[tuple[str, float, int]] = []
-            workers = new_workers()
-            if together:
-                profile = cProfile.Profile() if profiled == "together" else None
-                cpu = time.process_time()
-                if profile is not None:
-                    profile.enable()
-                await catch_up(workers[:len(container.processes)])
-                await catch_up(workers[len(container.processes):])
-                if profile is not None:
-                    profile.disable()
-                rows.append(("(together)", time.process_time() - cpu, 0))
-                if profile is not None:
-                    pstats.Stats(profile).sort_stats("tottime").print_stats(40)
-            for worker in [] if together else workers:
-                profile = cProfile.Profile() if worker.group == profiled else None
-                cpu = time.process_time()
-                if profile is not None:
-                    profile.enable()
-                await catch_up([worker])
-                if profile is not None:
-                    profile.disable()
-                cpu = time.process_time() - cpu
-                events = int(container.metrics.events_projected.labels(
-                    subscription=worker.group)._value.get() - before[worker.group])
-                if events:
-                    rows.append((worker.group, cpu, events))
-                if profile is not None:
-                    pstats.Stats(profile).sort_stats("tottime").print_stats(30)
+        seeded = new_workers()  # the seed, untimed
+        await catch_up(seeded[:len(container.processes)])
+        await catch_up(seeded[len(container.processes):])
+        before = {c.name: container.metrics.events_projected.labels(
+            subscription=c.name)._value.get() for c in consumers}
+        await run(app, what, 0, requests, items, SEEDED_VOTE)
+        settle_after_start()
+        rows: list[tuple[str, float, int]] = []
+        workers = new_workers()
+        if together:
+            profile = cProfile.Profile() if profiled == "together" else None
+            cpu = time.process_time()
+            if profile is not None:
+                profile.enable()
+            await catch_up(workers[:len(container.processes)])
+            await catch_up(workers[len(container.processes):])
+            if profile is not None:
+                profile.disable()
+            rows.append(("(together)", time.process_time() - cpu, 0))
+            if profile is not None:
+                pstats.Stats(profile).sort_stats("tottime").print_stats(40)
+        for worker in [] if together else workers:
+            profile = cProfile.Profile() if worker.group == profiled else None
+            cpu = time.process_time()
+            if profile is not None:
+                profile.enable()
+            await catch_up([worker])
+            if profile is not None:
+                profile.disable()
+            cpu = time.process_time() - cpu
+            events = int(container.metrics.events_projected.labels(
+                subscription=worker.group)._value.get() - before[worker.group])
+            if events:
+                rows.append((worker.group, cpu, events))
+            if profile is not None:
+                pstats.Stats(profile).sort_stats("tottime").print_stats(30)
     total = 0.0
     for name, cpu, events in sorted(rows, key=lambda r: -r[1]):
         total += cpu
