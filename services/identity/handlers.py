@@ -165,8 +165,7 @@ async def _change_role(log: EventLog, clock: Clock, meta: Meta, pid: str, consul
     for attempt in range(ROLE_ATTEMPTS):
         history = await log.read_stream(stream)
         if not history:
-            raise DomainError("unknown_participant", "Ce participant n'existe pas.",
-                              field="participant")
+            raise _unknown_participant()
         if ((consultation_id, role) in roles_of(history)) == grant:
             return
         try:
@@ -179,6 +178,11 @@ async def _change_role(log: EventLog, clock: Clock, meta: Meta, pid: str, consul
 
 
 ROLE_ATTEMPTS = 3
+
+
+def _unknown_participant() -> DomainError:
+    return DomainError("unknown_participant", "Ce participant n'existe pas.",
+                       field="participant")
 
 
 async def set_anonymous_proof_of_work(cmd: SetAnonymousProofOfWork, *, log: EventLog,
@@ -220,7 +224,6 @@ async def _append_to_participant(log: EventLog, clock: Clock, meta: Meta, pid: s
     stream = participant_stream(pid)
     version = await log.stream_version(stream)
     if version == 0:
-        raise DomainError("unknown_participant", "Ce participant n'existe pas.",
-                          field="participant")
+        raise _unknown_participant()
     await append_at(log, clock=clock, meta=meta, consultation_id=consultation_id,
                  writes=[(stream, version, [event])])
