@@ -122,7 +122,7 @@ class Envelope:
             causation_id=d.get("causation_id"),
             actor=Actor(id=d["actor"]["id"], role=d["actor"]["role"]),
             consultation_id=d.get("consultation_id"),
-            data=d["data"],
+            data=_object(d["data"]),
         )
 
     @staticmethod
@@ -131,6 +131,12 @@ class Envelope:
 
 
 _TOPICS: dict[str, str] = {}
+
+
+def _object(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):  # a record from outside: the readers skip a TypeError
+        raise TypeError(f"an event's data must be a JSON object, not {type(data).__name__}")
+    return data
 
 
 def _parse(s: str) -> datetime:

@@ -30,6 +30,19 @@ def test_a_record_whose_time_is_not_a_string_is_skipped_not_a_crash() -> None:
     assert decode(Raw()) is None
 
 
+def test_a_record_whose_data_is_not_an_object_is_skipped_not_a_crash() -> None:
+    """A string as `data` decoded, then its upcaster's `dict(data)` raised a ValueError
+    in the consumer (the event fuzzer, 2026-12-05)."""
+    doc = orjson.loads((GOLDEN / "deposit.ProposalSubmitted.v1.json").read_bytes())
+    doc["data"] = "deposit.ProposalSubmitted"
+    with pytest.raises(TypeError):
+        Envelope.from_json(orjson.dumps(doc))
+
+    class Raw:
+        value, key, topic, partition, offset = orjson.dumps(doc), None, "deposit.events", 0, 7
+    assert decode(Raw()) is None
+
+
 def test_a_polis_export_that_is_not_utf8_is_refused_in_french(tmp_path: Path) -> None:
     """UnicodeDecodeError escaped the importer: an upload in Latin-1 was a 500."""
     (tmp_path / "comments.csv").write_bytes(
