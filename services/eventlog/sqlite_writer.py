@@ -24,7 +24,7 @@ import asyncio
 import contextlib
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -194,12 +194,19 @@ class GroupWriter:
     def _write_batched(self, group: list[_Request]) -> dict[int, Outcome]:
         """The fast path: every batchable request in a few statements. When one
         of them would fail, undo the lot; each then takes the savepoint path."""
-        indexes = [i for i, r in enumerate(group) if r.payload is not None]
-        if self._batch_work is None or len(indexes) < 2:
+        if self._batch_work is None:
+            return {}
+        payloads = [r.payload for r in group]
+        if None in payloads:  # some requests are not appends (or not batchable)
+            indexes: Sequence[int] = [i for i, p in enumerate(payloads) if p is not None]
+            payloads = [payloads[i] for i in indexes]
+        else:
+            indexes = range(len(group))
+        if len(payloads) < 2:
             return {}
         self._conn.execute("SAVEPOINT batch")
         try:
-            results = self._batch_work(self._conn, [group[i].payload for i in indexes])
+            results = self._batch_work(self._conn, payloads)
         except sqlite3.IntegrityError:
             results = None
         except sqlite3.Error:
