@@ -27,6 +27,19 @@ def test_new_id_is_the_text_of_a_uuid7_and_sorts_by_creation() -> None:
     assert len(set(ids)) == len(ids)
 
 
+def test_new_id_and_uuid7_share_one_clock_and_draw_their_random_bits() -> None:
+    ids: list[str] = []
+    for n in range(6_000):  # interleaved, and past the counter's 4,096 ids a millisecond
+        ids.append(new_id() if n % 3 else str(uuid7()))
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)
+    made = [uuid.UUID(i) for i in ids]
+    assert all(u.version == 7 and u.variant == uuid.RFC_4122 for u in made)
+    # the variant digit keeps two random bits; the last 12 digits are random too
+    assert {i[19] for i in ids} == set("89ab")
+    assert len({i[24:] for i in ids}) == len(ids)
+
+
 def test_envelope_round_trips_through_json() -> None:
     e = Envelope(
         type="consultation.ConsultationCreated", schema_version=1, stream="consultation-1",
