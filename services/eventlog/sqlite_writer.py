@@ -95,7 +95,8 @@ class GroupWriter:
             self._loop, self._task = loop, loop.create_task(self._run())
         elif loop is not self._loop:
             raise RuntimeError("an event log is bound to the event loop that first wrote to it")
-        future: asyncio.Future[T] = loop.create_future()
+        # `loop.create_future()` is this call behind one more Python frame
+        future: asyncio.Future[T] = asyncio.Future(loop=loop)
         self._pending.append(_Request(work, future, wakes, savepoint, payload, size))
         self._wakeup.set()
         return future
