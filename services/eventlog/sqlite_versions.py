@@ -58,9 +58,10 @@ class CommittedVersions:
     def written(
         self, versions: dict[str, int], expected: Iterable[str], unsure: Iterable[str]
     ) -> None:
-        """The group wrote every stream of `expected` up to its version in
-        `versions`, and the `unsure` streams (written without an expected
-        version) to versions not known in full. Takes hold once it commits."""
+        """The group checked every stream of `expected` and leaves it at its
+        version in `versions` (what it read in its transaction, raised by what it
+        wrote); it wrote the `unsure` streams without an expected version, to
+        versions not known in full. Takes hold once the group commits."""
         written = self._written
         for stream in expected:
             written[stream] = versions[stream]
