@@ -5,7 +5,9 @@ would hold, and a worker that dies is an outage that fails the bulk load."""
 from __future__ import annotations
 
 import base64
+import gc
 import sys
+import weakref
 from pathlib import Path
 
 import orjson
@@ -107,3 +109,25 @@ async def test_a_worker_that_cannot_run_fails_the_bulk_load_as_an_outage(
     await index.upsert([(d, 1) for d in DOCS])
     await index.end_bulk()
     assert await index.count() == len(DOCS)
+
+
+async def test_a_bulk_load_keeps_the_heap_it_starts_with_from_the_collector(
+    tmp_path: Path,
+) -> None:
+    # collected first (no garbage frozen for good), then frozen (ADR 0090)
+    class Node:
+        other: object = None
+
+    a, b = Node(), Node()
+    a.other, b.other = b, a
+    garbage = weakref.ref(a)
+    del a, b
+    index = TantivySearchIndex(tmp_path / "search")
+    frozen = gc.get_freeze_count()
+    try:
+        await index.begin_bulk()
+        assert garbage() is None
+        assert gc.get_freeze_count() > frozen
+    finally:
+        gc.unfreeze()
+        await index.end_bulk()
