@@ -117,10 +117,11 @@ def test_each_document_gets_its_own_facets_whatever_was_built_before(
     # the facets' JSON is remembered by combination (ADR 0090): a combination seen
     # before, a new one, none at all, and the memo forgotten past its size
     monkeypatch.setattr(tantivy_documents, "FACETS_JSON_MEMO", 2)
-    docs = [SearchDoc(id=f"f{i}", title="t", body="b", date="", **facets)
-            for i, facets in enumerate([
-                {"theme_id": "mobilite", "region": "53"}, {}, {"theme_id": "mobilite"},
-                {"theme_id": "mobilite", "region": "53"}, {"commune": 'Saint-"Malo"'}])]
+    docs = [SearchDoc(id=f"f{i}", title="t", body="b", date="", theme_id=theme,
+                      region=region, commune=commune)
+            for i, (theme, region, commune) in enumerate([
+                ("mobilite", "53", ""), ("", "", ""), ("mobilite", "", ""),
+                ("mobilite", "53", ""), ("", "", 'Saint-"Malo"')])]
     for doc in docs * 2:
         fields = orjson.loads(document_json(doc.id, 1, doc))
         assert {k: v for k, v in fields.items() if k in FACETS} == {
@@ -134,8 +135,12 @@ def test_documents_are_built_a_chunk_at_a_time_before_they_are_handed_over(
     # between two `add_json` (ADR 0090)
     monkeypatch.setattr(tantivy_documents, "PIPELINE_CHUNK", 3)
     built: list[str] = []
-    monkeypatch.setattr(tantivy_documents, "document_json",
-                        lambda *w: built.append(w[0]) or w[0])
+
+    def document_json(doc_id: str, version: int, doc: SearchDoc | None) -> str:
+        built.append(doc_id)
+        return doc_id
+
+    monkeypatch.setattr(tantivy_documents, "document_json", document_json)
     writes: list[Write] = [(d.id, 1, d) for d in DOCS]
     handed = []
     for doc_id in DocumentPipeline().built(writes):
