@@ -62,7 +62,11 @@ class FileWatch:
                                                        name="eventlog-file-watch")
             await asyncio.wait({waiter}, timeout=timeout)
         finally:
-            self._waiting[loop] -= 1
+            left = self._waiting[loop] - 1
+            if left:
+                self._waiting[loop] = left
+            else:  # the looker ends at its next turn; a closed loop is not kept
+                del self._waiting[loop]
 
     async def _keep_looking(self, loop: asyncio.AbstractEventLoop) -> None:
         try:

@@ -378,3 +378,13 @@ async def test_waiting_subscriptions_share_one_look_at_the_file(tmp_path: Path) 
     finally:
         await writer.close()
         await reader.close()
+
+
+async def test_the_look_at_the_file_stops_when_nobody_waits(log: SqliteEventLog) -> None:
+    sub = await log.subscribe(new_group(), [TOPIC])
+    await sub.poll(timeout=0.2)
+    await asyncio.sleep(3 * FILE_POLL_INTERVAL)
+    looks = log._watch.looks
+    await asyncio.sleep(3 * FILE_POLL_INTERVAL)
+    assert log._watch.looks == looks  # no task left looking for nobody
+    assert not log._watch._lookers and not log._watch._waiting
