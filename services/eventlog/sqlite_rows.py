@@ -254,10 +254,13 @@ def last_offset(conn: sqlite3.Connection) -> int:
     return int(row[0] or 0)
 
 
-def topics_after(conn: sqlite3.Connection, after: int, last: int) -> list[str]:
-    """The topics of the rows with offsets in (`after`, `last`]."""
+def topics_after(conn: sqlite3.Connection, topics: Sequence[str], after: int) -> list[str]:
+    """Those of `topics` with a row past offset `after`: one lookup in the
+    (topic, seq) index each, however many rows were appended."""
     return [t for (t,) in conn.execute(
-        "SELECT DISTINCT topic FROM events WHERE seq > ? AND seq <= ?", (after, last))]
+        "SELECT value FROM json_each(?) WHERE EXISTS"
+        " (SELECT 1 FROM events WHERE topic = value AND seq > ?)",
+        (_json_list(topics), after))]
 
 
 def log_id(conn: sqlite3.Connection) -> str:

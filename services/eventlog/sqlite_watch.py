@@ -11,8 +11,10 @@ queries a second (~35-45 ms of CPU a second on an idle server).
 Now the subscriptions of a log share one look per interval, made by one task per
 event loop while any of them waits there: the largest offset of the file (an
 index's last entry), and when it moved, the topics of the rows past the last
-look, on the event loop's own connection. It wakes only the subscribers of the
-topics that grew, which then read their batch as if this process had appended.
+look, on the event loop's own connection: for each topic a subscriber waits on,
+whether the (topic, seq) index holds a row past the last look (a lookup each,
+however many rows came). It wakes only the subscribers of the topics that grew,
+which then read their batch as if this process had appended.
 
 No wake-up is lost: a subscriber registers its waiter before reading, so rows
 committed after its read are past what the look last saw and wake it, and rows
@@ -35,11 +37,6 @@ log = logging.getLogger("parlons.eventlog")
 
 # The log's reads on the event loop's connection (`SqliteEventLog._point_query`).
 PointQuery = Callable[[Callable[[sqlite3.Connection], Any]], Awaitable[Any]]
-
-# Past this many new rows since the last look, every waiter is woken rather than
-# the rows' topics read on the event loop (a large import by another process).
-MAX_ROWS_LOOKED_AT = 5_000
-
 
 class FileWatch:
     def __init__(self, notifier: Notifier, point_query: PointQuery, interval: float) -> None:
@@ -86,10 +83,11 @@ class FileWatch:
         seen = self._seen
         if seen is not None and last <= seen:
             return
-        if seen is None or last - seen > MAX_ROWS_LOOKED_AT:
+        waited = self._notifier.waited_topics()
+        if seen is None or waited is None:
             self._seen = last
             self._notifier.notify_all(None)
             return
-        grown = await self._point_query(lambda conn: rows.topics_after(conn, seen, last))
+        grown = await self._point_query(lambda conn: rows.topics_after(conn, sorted(waited), seen))
         self._seen = last
         self._notifier.notify_all(frozenset(grown))
