@@ -4,14 +4,16 @@ Content addressing makes writes idempotent (the same bytes twice are stored
 once) and lets events carry only the hash. Adapters: `MemoryBlobStore` (fake for
 tests) and `FilesystemBlobStore` (a directory, written atomically).
 
-`stored` and `delete` serve `parlons blobs prune` (ADR 0089): a blob's age is the
-time since its last `put` (storing bytes already there starts it over), so bytes
-an upload in flight names are young whatever their first upload's date.
+`stored`, `delete` and `sweep_abandoned` serve `parlons blobs prune` (ADR 0089): a
+blob's age is the time since its last `put` (storing bytes already there starts it
+over), so bytes an upload in flight names are young whatever their first upload's
+date.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import re
@@ -25,6 +27,8 @@ from pathlib import Path
 from services.core.clock import Clock, SystemClock
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_UPLOAD_PREFIX = ".upload-"  # bytes being written; left behind by a crash mid-write
+_TOMB_PREFIX = ".prune-"  # a blob set aside by `delete` while its age is checked
 
 
 def sha256_of(content: bytes) -> str:
@@ -57,6 +61,11 @@ class BlobStore(ABC):
     async def delete(self, sha256: str, *, stored_before: datetime) -> bool:
         """Delete the blob if it was last stored before `stored_before` (a `put`
         since the listing keeps it); True if deleted."""
+
+    async def sweep_abandoned(self, *, stored_before: datetime) -> int:
+        """Clean what an interrupted write or prune left behind; the count of partial
+        uploads deleted. Stores whose writes cannot be interrupted have nothing."""
+        return 0
 
 
 class MemoryBlobStore(BlobStore):
@@ -112,7 +121,7 @@ class FilesystemBlobStore(BlobStore):
         except FileNotFoundError:
             pass
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_UPLOAD_PREFIX)
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(content)
@@ -165,10 +174,51 @@ class FilesystemBlobStore(BlobStore):
 
     @staticmethod
     def _delete(path: Path, stored_before: datetime) -> bool:
+        # Set aside first, then check the age: a `put` of the same bytes either
+        # touched the file before the rename (its new age is seen below and the file
+        # goes back) or finds no file after it and writes the bytes anew. Checking the
+        # age before unlinking the file in place would lose the bytes of a `put` that
+        # touched it in between.
+        tomb = path.with_name(_TOMB_PREFIX + path.name)
         try:
-            if path.stat().st_mtime >= stored_before.timestamp():
-                return False  # stored again since it was listed
-            path.unlink()
+            os.rename(path, tomb)
         except FileNotFoundError:
             return False
-        return True
+        stored_again = os.stat(tomb).st_mtime >= stored_before.timestamp()
+        if stored_again:  # since it was listed: it goes back
+            _put_back(tomb, path)
+        else:
+            tomb.unlink()
+        return not stored_again
+
+    async def sweep_abandoned(self, *, stored_before: datetime) -> int:
+        return await asyncio.to_thread(self._sweep, stored_before.timestamp())
+
+    def _sweep(self, before: float) -> int:
+        """Partial uploads older than `before` are deleted (a write in flight is
+        seconds old); a blob a crash left set aside by `delete` is put back, its
+        age checked again by the next prune."""
+        deleted = 0
+        for directory in self._fan_out():
+            with os.scandir(directory) as entries:
+                leftovers = [e for e in entries
+                             if e.name.startswith((_UPLOAD_PREFIX, _TOMB_PREFIX))]
+            for entry in leftovers:
+                path = Path(entry.path)
+                try:
+                    if entry.name.startswith(_TOMB_PREFIX):
+                        _put_back(path, directory / entry.name.removeprefix(_TOMB_PREFIX))
+                    elif entry.stat().st_mtime < before:
+                        path.unlink()
+                        deleted += 1
+                except FileNotFoundError:  # finished or cleaned meanwhile
+                    continue
+        return deleted
+
+
+def _put_back(tomb: Path, path: Path) -> None:
+    """A blob set aside returns under its name, unless a `put` wrote the same bytes
+    there meanwhile: that newer file (and its age) is kept."""
+    with contextlib.suppress(FileExistsError):
+        os.link(tomb, path)
+    tomb.unlink()

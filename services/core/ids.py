@@ -53,10 +53,41 @@ def uuid7() -> uuid.UUID:
     return uuid.UUID(int=_uuid7_int())
 
 
+# new_id's text pieces: the millisecond's 12 hex digits (formatted once per
+# millisecond) and random hex digits drawn 8 KiB at a time (ADR 0091).
+_prefix_ms = -1
+_prefix = ""
+_hex = ""
+_hex_at = 0
+# The variant's hex digit (RFC 9562: 0b10xx) keeping a random digit's two low bits.
+_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
+
+
 def new_id() -> str:
-    """`str(uuid7())`, formatted without building a `uuid.UUID`."""
-    h = f"{_uuid7_int():032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    """`str(uuid7())`, written as text from its parts: no 128-bit integer to build
+    and slice (an event id is made per event). The same clock and counter as
+    `uuid7`, so ids of either kind sort by creation."""
+    global _last_ms, _counter, _prefix_ms, _prefix, _hex, _hex_at
+    with _lock:
+        ms = time.time_ns() // 1_000_000
+        if ms <= _last_ms:
+            _counter += 1
+            if _counter > 0xFFF:  # counter exhausted: borrow the next millisecond
+                _last_ms += 1
+                _counter = 0
+            ms = _last_ms
+        else:
+            _last_ms = ms
+            _counter = _random_int(2) & 0x3FF  # leave headroom
+        if ms != _prefix_ms:
+            stamp = ms & ((1 << 48) - 1)
+            _prefix, _prefix_ms = f"{stamp >> 16:08x}-{stamp & 0xFFFF:04x}-7", ms
+        at = _hex_at
+        if at + 16 > len(_hex):
+            _hex, at = os.urandom(_POOL_BYTES * 2).hex(), 0
+        _hex_at = at + 16
+        r = _hex[at : at + 16]  # 62 random bits: the variant takes two of the 64
+        return f"{_prefix}{_counter:03x}-{_VARIANT[r[0]]}{r[1:4]}-{r[4:]}"
 
 
 def uuid7_shaped(raw: bytes) -> str:

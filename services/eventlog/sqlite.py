@@ -149,11 +149,12 @@ class SqliteEventLog(EventLog):
             if not events:
                 return []
             expect = {}
+        size = len(events)
         return await writer.submit(
             lambda conn: self._append_one(conn, events, expect),
-            savepoint=rows.needs_savepoint(events),
+            savepoint=size > rows.ROWS_PER_STATEMENT,  # rows.needs_savepoint, inlined
             payload=(events, expect),
-            size=len(events),
+            size=size,
         )
 
     def _append_one(

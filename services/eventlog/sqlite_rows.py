@@ -7,7 +7,7 @@ import functools
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 import orjson
 
@@ -105,16 +105,21 @@ def append_batch(
     remember read in one query, one INSERT for every accepted event. Returns None
     (having to be rolled back) when a request needs `append_in` one by one: an
     event already written or written twice in this group, or a stream version taken.
+    The rows' parameters are built while checking, in one pass (ADR 0091).
     """
     committed.begin(conn)
     expected = {s for _, expect in requests for s in expect}
     versions, missing = committed.known(expected)
     if missing:
         versions.update(_versions(conn, missing))
+    now = datetime.now(UTC)
+    stamp = iso(now)
     in_group: set[str] = set()
-    outcomes: list[tuple[bool, Any] | None] = []
+    # per request, in order: its outcome when refused, else None
+    refused: list[tuple[bool, Any] | None] = []
     accepted: list[Envelope] = []
-    spans: list[tuple[int, int, int]] = []  # (outcome, first event, end) in `accepted`
+    params: list[Any] = []  # six a row, the INSERT's
+    unsure: set[str] = set()  # streams written without an expected version
     for events, expect in requests:
         stale = None
         for s, v in expect.items():
@@ -136,24 +141,31 @@ def append_batch(
         if stale is not None:
             known = _known(conn, ids)
             if events and len(known) == len(ids):
-                outcomes.append((True, [known[e.event_id] for e in events]))  # a retry
+                refused.append((True, [known[e.event_id] for e in events]))  # a retry
             else:
                 s, v = stale
-                outcomes.append((False, ConcurrencyConflict(s, v, versions.get(s, 0))))
+                refused.append((False, ConcurrencyConflict(s, v, versions.get(s, 0))))
             continue
+        refused.append(None)
         for e in events:
             stream, version_ = e.stream, e.stream_version
             if versions.get(stream, 0) < version_:
                 versions[stream] = version_
-        first = len(accepted)
+            if stream not in expected:
+                unsure.add(stream)
+            params += (e.topic, e.event_id, stream, version_, key_for(e), e.encode(stamp))
         accepted += events
-        spans.append((len(outcomes), first, len(accepted)))
-        outcomes.append(None)
-    written = _insert(conn, accepted, key_for, datetime.now(UTC))
-    for n, first, end in spans:
-        outcomes[n] = (True, written[first:end])
-    committed.written_all(accepted, versions, expected)  # remembered once the group commits
-    return cast(list[tuple[bool, Any]], outcomes)  # every None was filled just above
+    written = _insert_params(conn, accepted, params, now)
+    outcomes: list[tuple[bool, Any]] = []
+    at = 0
+    for (events, _), outcome in zip(requests, refused, strict=True):
+        if outcome is None:
+            n = len(events)
+            outcome = (True, written[at : at + n])
+            at += n
+        outcomes.append(outcome)
+    committed.written(versions, expected, unsure)  # remembered once the group commits
+    return outcomes
 
 
 def _versions(conn: sqlite3.Connection, streams: Sequence[str]) -> dict[str, int]:
@@ -176,22 +188,39 @@ def _insert(
     formatted once for the whole group; each body is `recorded(now).to_json()`,
     encoded without building the stamped envelope first (ADR 0072)."""
     stamp = iso(now)
+    params: list[Any] = []
+    for e in events:
+        params += (e.topic, e.event_id, e.stream, e.stream_version, key_for(e), e.encode(stamp))
+    return _insert_params(conn, events, params, now)
+
+
+def _insert_params(
+    conn: sqlite3.Connection, events: list[Envelope], params: list[Any], now: datetime
+) -> list[Recorded]:
+    """Insert `events` from their rows' `params` (six each), ROWS_PER_STATEMENT
+    rows a statement. Answers their records, stamped with `now`."""
+    if len(events) <= ROWS_PER_STATEMENT:
+        return _insert_chunk(conn, events, params, now)
     out: list[Recorded] = []
     for i in range(0, len(events), ROWS_PER_STATEMENT):
         chunk = events[i : i + ROWS_PER_STATEMENT]
-        params: list[Any] = []
-        for e in chunk:
-            params += (e.topic, e.event_id, e.stream, e.stream_version, key_for(e),
-                       e.encode(stamp))
-        last = conn.execute(_insert_sql(len(chunk)), params).lastrowid
-        assert last is not None
-        # We hold the write lock and never delete, so the rows of one statement
-        # took consecutive rowids ending at the last one. Topic and key are read
-        # back from the statement's parameters (six a row).
-        first = last - len(chunk) + 1
-        out += [Recorded(e.recorded(now), params[6 * n], 0, first + n, params[6 * n + 4])
-                for n, e in enumerate(chunk)]
+        out += _insert_chunk(conn, chunk, params[6 * i : 6 * (i + len(chunk))], now)
     return out
+
+
+def _insert_chunk(
+    conn: sqlite3.Connection, events: list[Envelope], params: list[Any], now: datetime
+) -> list[Recorded]:
+    if not events:
+        return []
+    last = conn.execute(_insert_sql(len(events)), params).lastrowid
+    assert last is not None
+    # We hold the write lock and never delete, so the rows of one statement
+    # took consecutive rowids ending at the last one. Topic and key are read
+    # back from the statement's parameters (six a row).
+    first = last - len(events) + 1
+    return [Recorded(e.recorded(now), params[6 * n], 0, first + n, params[6 * n + 4])
+            for n, e in enumerate(events)]
 
 
 @functools.lru_cache(maxsize=64)

@@ -17,9 +17,7 @@ the one-by-one path, anything unsure, forgets.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Container, Iterable
-
-from services.core.envelope import Envelope
+from collections.abc import Iterable
 
 # Streams remembered at most: past it the memory starts over (a dict per stream,
 # bounded; a miss costs one indexed read, as it did before).
@@ -57,18 +55,17 @@ class CommittedVersions:
                 found[stream] = version
         return found, missing
 
-    def written_all(
-        self, events: Iterable[Envelope], versions: dict[str, int], expected: Container[str]
+    def written(
+        self, versions: dict[str, int], expected: Iterable[str], unsure: Iterable[str]
     ) -> None:
-        """The group wrote `events`: each stream up to its version in `versions`
-        when the batch checked it (`expected`), else to a version not known in full."""
-        written, unsure = self._written, self._unsure
-        for e in events:
-            stream = e.stream
-            if stream in expected:
-                written[stream] = versions[stream]
-            else:
-                unsure.add(stream)
+        """The group checked every stream of `expected` and leaves it at its
+        version in `versions` (what it read in its transaction, raised by what it
+        wrote); it wrote the `unsure` streams without an expected version, to
+        versions not known in full. Takes hold once the group commits."""
+        written = self._written
+        for stream in expected:
+            written[stream] = versions[stream]
+        self._unsure.update(unsure)
 
     def committed(self) -> None:
         """The group's COMMIT returned: what it wrote is now the truth."""

@@ -24,7 +24,7 @@ import asyncio
 import contextlib
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -95,7 +95,8 @@ class GroupWriter:
             self._loop, self._task = loop, loop.create_task(self._run())
         elif loop is not self._loop:
             raise RuntimeError("an event log is bound to the event loop that first wrote to it")
-        future: asyncio.Future[T] = loop.create_future()
+        # `loop.create_future()` is this call behind one more Python frame
+        future: asyncio.Future[T] = asyncio.Future(loop=loop)
         self._pending.append(_Request(work, future, wakes, savepoint, payload, size))
         self._wakeup.set()
         return future
@@ -194,12 +195,19 @@ class GroupWriter:
     def _write_batched(self, group: list[_Request]) -> dict[int, Outcome]:
         """The fast path: every batchable request in a few statements. When one
         of them would fail, undo the lot; each then takes the savepoint path."""
-        indexes = [i for i, r in enumerate(group) if r.payload is not None]
-        if self._batch_work is None or len(indexes) < 2:
+        if self._batch_work is None:
+            return {}
+        payloads = [r.payload for r in group]
+        if None in payloads:  # some requests are not appends (or not batchable)
+            indexes: Sequence[int] = [i for i, p in enumerate(payloads) if p is not None]
+            payloads = [payloads[i] for i in indexes]
+        else:
+            indexes = range(len(group))
+        if len(payloads) < 2:
             return {}
         self._conn.execute("SAVEPOINT batch")
         try:
-            results = self._batch_work(self._conn, [group[i].payload for i in indexes])
+            results = self._batch_work(self._conn, payloads)
         except sqlite3.IntegrityError:
             results = None
         except sqlite3.Error:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -62,13 +63,15 @@ def create_app(container: Container, *, web: bool | None = None) -> FastAPI:
         if spec.router is not None:
             app.include_router(spec.router)
     csp = content_security_policy()
+    page: ErrorPage | None = None
     if web if web is not None else set(container.service_names) >= set(SERVICES):
         from services.runtime.front import install_front
+        from services.web.errors import error_page
 
-        csp = install_front(app, container, state)
+        csp, page = install_front(app, container, state), error_page
         if not container.settings.is_production:
             app.add_api_route("/docs", api_docs, methods=["GET"], include_in_schema=False)
-    _add_error_mapping(app)
+    _add_error_mapping(app, page)
     # Added innermost first: correlation/access log wraps the body limit wraps
     # idempotency wraps routing.
     app.add_middleware(IdempotencyMiddleware, store=lambda: container.store)
@@ -136,7 +139,17 @@ def _error(status: int, code: str, message: str, field: str | None = None,
                         status_code=status)
 
 
-def _add_error_mapping(app: FastAPI) -> None:
+# With the web front installed, what a page's form raised is answered with a page:
+# the browser of a person submitting a form must not be shown JSON.
+ErrorPage = Callable[[Request, int, str], Response | None]
+
+
+def _add_error_mapping(app: FastAPI, page: ErrorPage | None = None) -> None:
+    def answer(request: Request, status: int, code: str, message: str,
+               field: str | None = None, **more: Any) -> Response:
+        shown = page(request, status, message) if page is not None else None
+        return shown if shown is not None else _error(status, code, message, field, **more)
+
     if Exception not in app.exception_handlers:  # the web front end renders a page
         @app.exception_handler(Exception)
         async def internal(_: Request, exc: Exception) -> JSONResponse:
@@ -144,42 +157,43 @@ def _add_error_mapping(app: FastAPI) -> None:
                                            "Réessayez dans un instant.")
 
     @app.exception_handler(EventLogUnavailable)
-    async def log_unavailable(_: Request, exc: EventLogUnavailable) -> JSONResponse:
+    async def log_unavailable(request: Request, exc: EventLogUnavailable) -> Response:
         # Fail closed: nothing was acknowledged, so never answer 2xx.
         access_log.error("event log unavailable", extra={"error": str(exc)})
-        response = _error(503, "unavailable", "Votre demande n'a pas pu être enregistrée. "
-                                              "Réessayez dans un instant.")
+        response = answer(request, 503, "unavailable", "Votre demande n'a pas pu être "
+                                                       "enregistrée. Réessayez dans un instant.")
         response.headers["Retry-After"] = "1"
         return response
 
     @app.exception_handler(CommandTimedOut)
-    async def timed_out(_: Request, exc: CommandTimedOut) -> JSONResponse:
+    async def timed_out(request: Request, exc: CommandTimedOut) -> Response:
         # The service did not answer in time (ADR 0035): the outcome is unknown,
         # neither a success nor a refusal; the same Idempotency-Key retries it safely.
         access_log.error("command not answered in time", extra={"error": str(exc)})
-        response = _error(504, "timeout", "Votre demande n'a pas reçu de réponse à temps. "
-                                          "Réessayez : elle ne sera pas comptée deux fois.")
+        response = answer(request, 504, "timeout", "Votre demande n'a pas reçu de réponse "
+                                                   "à temps. Réessayez : elle ne sera pas "
+                                                   "comptée deux fois.")
         response.headers["Retry-After"] = "1"
         return response
 
     @app.exception_handler(ConcurrencyConflict)
-    async def conflict(_: Request, exc: ConcurrencyConflict) -> JSONResponse:
-        return _error(409, "conflict", "Cette ressource a été modifiée entre-temps. "
-                                       "Rechargez-la puis réessayez.")
+    async def conflict(request: Request, exc: ConcurrencyConflict) -> Response:
+        return answer(request, 409, "conflict", "Cette ressource a été modifiée entre-temps. "
+                                                "Rechargez-la puis réessayez.")
 
     @app.exception_handler(DomainError)
-    async def refused(_: Request, exc: DomainError) -> JSONResponse:
-        return _error(422, exc.code, exc.message, exc.field)
+    async def refused(request: Request, exc: DomainError) -> Response:
+        return answer(request, 422, exc.code, exc.message, exc.field)
 
     @app.exception_handler(InvalidEvent)
-    async def invalid_event(_: Request, exc: InvalidEvent) -> JSONResponse:
-        return _error(422, "invalid_event",
+    async def invalid_event(request: Request, exc: InvalidEvent) -> Response:
+        return answer(request, 422, "invalid_event",
                       f"Donnée refusée : le champ « {exc.field} » n'est pas valide.",
                       exc.field, detail=exc.reason)
 
     @app.exception_handler(NotFound)
-    async def not_found(_: Request, exc: NotFound) -> JSONResponse:
-        return _error(404, "not_found", str(exc))
+    async def not_found(request: Request, exc: NotFound) -> Response:
+        return answer(request, 404, "not_found", str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -67,12 +67,47 @@ def _assembled(doc_id: str, version: int, doc: SearchDoc, idhash: int, ts: int,
     fields = {"id": doc_id, "version": version, "idhash": idhash, "alive": 1,
               "votes": doc.votes, "ts": ts, "text": stems,
               "payload": binascii.b2a_base64(orjson.dumps(doc), newline=False).decode()}
-    fields.update(filter(_has_value, zip(FACETS, _facet_values(doc), strict=True)))
-    return orjson.dumps(fields).decode()
+    return (orjson.dumps(fields)[:-1] + _facets_json(_facet_values(doc))).decode()
+
+
+_FACETS_JSON: dict[tuple[str, ...], bytes] = {}
+FACETS_JSON_MEMO = 10_000  # facet combinations remembered, forgotten all at once past it
+
+
+def _facets_json(values: tuple[str, ...]) -> bytes:
+    """The end of a document's JSON: its facets with a value, then the closing brace.
+    Remembered by combination: the documents of a consultation share a few (its
+    kinds, themes, territories), and the filter over ten facets, the dict and its
+    JSON took a fifth of the document's assembly (3.3 us a document, 2.65 with the
+    memo; ADR 0090)."""
+    tail = _FACETS_JSON.get(values)
+    if tail is None:
+        named = dict(filter(_has_value, zip(FACETS, values, strict=True)))
+        tail = b"," + orjson.dumps(named)[1:] if named else b"}"
+        if len(_FACETS_JSON) >= FACETS_JSON_MEMO:
+            _FACETS_JSON.clear()
+        _FACETS_JSON[values] = tail
+    return tail
 
 
 def _analysed(doc: SearchDoc) -> str:
     return f"{doc.title} {doc.body}"
+
+
+def _analysis(line: str) -> tuple[int, int, str]:
+    """A worker's answer for one document: id hash, date in seconds, stems."""
+    idhash, ts, stems = line.split(" ", 2)
+    return int(idhash), int(ts), stems
+
+
+def _in_bursts(writes: Sequence[Write]) -> Iterator[str]:
+    """The documents of `writes`, built PIPELINE_CHUNK at a time before any is handed
+    over. Tantivy's indexing thread indexes a document faster than this process builds
+    one: fed one at a time, it went to sleep after each and every `add_json` paid a
+    futex wake-up (and the thread a wake-up of its own); fed a chunk at once, it finds
+    the next documents queued and runs on (10-20 % less CPU on this side, ADR 0090)."""
+    for start in range(0, len(writes), PIPELINE_CHUNK):
+        yield from [document_json(*w) for w in writes[start:start + PIPELINE_CHUNK]]
 
 
 class DocumentPipeline:
@@ -86,7 +121,7 @@ class DocumentPipeline:
 
     def built(self, writes: Sequence[Write]) -> Iterator[str]:
         if len(writes) < PIPELINE_MIN:
-            return (document_json(*w) for w in writes)
+            return _in_bursts(writes)
         return self._pipelined(writes)
 
     def _pipelined(self, writes: Sequence[Write]) -> Iterator[str]:
@@ -100,12 +135,10 @@ class DocumentPipeline:
                                  for i, _, d in chunks[sent]])
                     sent += 1
                 lines = worker.receive()
-                for (doc_id, version, doc), line in zip(chunks[received], lines, strict=True):
-                    if doc is None:
-                        yield document_json(doc_id, version, None)
-                    else:
-                        idhash, ts, stems = line.split(" ", 2)
-                        yield _assembled(doc_id, version, doc, int(idhash), int(ts), stems)
+                yield from [  # a burst: see _in_bursts
+                    document_json(doc_id, version, None) if doc is None
+                    else _assembled(doc_id, version, doc, *_analysis(line))
+                    for (doc_id, version, doc), line in zip(chunks[received], lines, strict=True)]
                 received += 1
         finally:
             if received < len(chunks):  # abandoned: its answers still in the pipe

@@ -85,6 +85,22 @@ async def internal_error(request: Request, exc: Exception) -> Response:
         "Réessayez dans un instant."}, status=500)
 
 
+ERROR_HEADINGS = {404: "Page introuvable", 409: "Modification concurrente",
+                  422: "Demande refusée", 503: "Service momentanément indisponible",
+                  504: "Réponse en attente"}
+
+
+def error_page(request: Request, status: int, message: str) -> Response | None:
+    """The page a form's submission gets when a command failed in a way the runtime
+    maps to a status (the log out of reach, no answer in time, a conflict...): the
+    same message as the JSON API's, in a French page. None under /api/, where the
+    JSON answer stands."""
+    if _api(request):
+        return None
+    return private_page(request, web_of(request).env, "error.html", {
+        "heading": ERROR_HEADINGS.get(status, "Erreur"), "message": message}, status=status)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(ParticipantLoginRequired, participant_login)

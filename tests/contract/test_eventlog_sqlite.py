@@ -316,6 +316,30 @@ async def test_a_group_sees_versions_written_one_request_at_a_time(log: SqliteEv
     assert await log.stream_version(stream) == 3
 
 
+async def test_a_group_remembers_the_versions_its_refused_and_unexpected_writes_leave(
+    log: SqliteEventLog,
+) -> None:
+    # A group remembers the version of every stream it checked, refused requests'
+    # included, and forgets a stream it wrote without an expected version (ADR 0091):
+    # the next groups must be judged on the file's truth either way.
+    checked, loose = new_stream(), new_stream()
+    await _in_one_group(log, log.append([created(checked, 1)], expect={checked: 0}),
+                        log.append([created(loose, 1)], expect={loose: 0}))  # both remembered
+    first = await _in_one_group(
+        log, log.append([created(checked, 2)], expect={checked: 0}),  # stale: refused
+        log.append([created(loose, 2)]),  # no expected version: loose is no longer known
+        log.append([created(new_stream(), 1)]))
+    assert [type(r).__name__ for r in first] == ["ConcurrencyConflict", "list", "list"]
+    after = await _in_one_group(
+        log, log.append([created(checked, 2)], expect={checked: 1}),
+        log.append([created(loose, 3)], expect={loose: 1}),  # stale: loose is at 2
+        log.append([created(loose, 3)], expect={loose: 2}),
+        log.append([created(checked, 2)], expect={checked: 0}))
+    assert [type(r).__name__ for r in after] == [
+        "list", "ConcurrencyConflict", "list", "ConcurrencyConflict"], after
+    assert (await log.stream_version(checked), await log.stream_version(loose)) == (2, 3)
+
+
 async def test_subscriptions_share_the_records_they_decode(log: SqliteEventLog) -> None:
     events = [created(new_stream(), 1) for _ in range(5)]
     await log.append(events)

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.consultations import AGREE, open_vote
-from harness.forms import csrf_header
+from harness.consultations import AGREE, VOTE_CID, open_vote
+from harness.forms import csrf_header, post_form
 from harness.platform import open_platform, participant, session_client
 
-from services.core.errors import CommandTimedOut
+from services.core.errors import CommandTimedOut, EventLogUnavailable
 from services.runtime.command_codec import command_name, decode_command, encode_result
 from services.runtime.command_routing import RemoteCommands, routes
 
@@ -55,3 +55,34 @@ async def test_no_answer_in_time_is_a_504_and_the_retry_is_answered(
             assert again.status_code == 200, again.text
             assert again.json()["status"] == "recorded"
         assert sender.sent == 2
+
+
+async def test_a_page_form_gets_a_french_page_not_json_when_the_answer_is_late(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A person voting through the HTML form: the late answer (504) and the log out of
+    # reach (503) are pages in French with Retry-After, as the JSON API's are JSON.
+    async with open_platform(tmp_path, monkeypatch) as p:
+        await open_vote(p)
+        voter = await participant(p, "Aude")
+        c = p.container
+        known = {command_name(kind): kind for kind in routes()}
+        c.remote = RemoteCommands(SilentOnce(
+            lambda command, meta: c.handlers[type(command)](command, meta=meta), known))
+        async with session_client(p, voter) as client:
+            late = await post_form(client, f"/vote/{VOTE_CID}", f"/vote/{VOTE_CID}/item-0",
+                                   {"kind": "agree", "choice": "agree"})
+            assert late.status_code == 504
+            assert late.headers["content-type"].startswith("text/html")
+            assert late.headers["retry-after"] == "1"
+            assert "pas reçu de réponse à temps" in late.text and '"error"' not in late.text
+
+            async def unavailable(*_: Any, **__: Any) -> Any:
+                raise EventLogUnavailable("the disk is full")
+
+            c.remote = None
+            monkeypatch.setattr(c.log, "append", unavailable)
+            down = await post_form(client, f"/vote/{VOTE_CID}", f"/vote/{VOTE_CID}/item-1",
+                                   {"kind": "agree", "choice": "agree"})
+            assert down.status_code == 503 and down.headers["retry-after"] == "1"
+            assert down.headers["content-type"].startswith("text/html")
+            assert "pas pu être enregistrée" in down.text and "disk" not in down.text

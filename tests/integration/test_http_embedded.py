@@ -168,11 +168,12 @@ async def test_domain_refusal_is_422_with_a_french_message_and_the_field(
 def _probe_service(event: Callable[[], Envelope], expect: Mapping[str, int] | None = None
                    ) -> ServiceSpec:
     """A test-only service whose endpoint appends whatever event it is given:
-    the app factory's extension point, and the error mapping behind it."""
+    the app factory's extension point, and the error mapping behind it (JSON under
+    /api/; a page elsewhere, where a person's form posts)."""
 
     router = APIRouter()
 
-    @router.post("/probe", status_code=201)
+    @router.post("/api/probe", status_code=201)
     async def probe(state: StateDep) -> dict[str, str]:
         log = state.port("log", EventLog)
         assert log is not None
@@ -205,7 +206,7 @@ async def _with_probe(tmp_path: Path, spec: ServiceSpec, log: EventLog | None = 
 async def test_a_schema_invalid_event_is_refused_naming_the_field(tmp_path: Path) -> None:
     client, container = await _with_probe(tmp_path, _probe_service(lambda: _created("Pas Un Slug")))
     async with running(container, workers=False), client:
-        response = await client.post("/probe")
+        response = await client.post("/api/probe")
     assert response.status_code == 422
     assert response.json()["field"] == "data.slug"
     assert "data.slug" in response.json()["message"]
@@ -216,7 +217,7 @@ async def test_a_concurrency_conflict_is_409(tmp_path: Path) -> None:
     client, container = await _with_probe(
         tmp_path, _probe_service(lambda: _created("un-slug"), expect={"consultation-c-1": 3}))
     async with running(container, workers=False), client:
-        response = await client.post("/probe")
+        response = await client.post("/api/probe")
     assert response.status_code == 409, response.text
     assert response.json()["error"] == "conflict"
 

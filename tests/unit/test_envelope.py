@@ -27,6 +27,31 @@ def test_new_id_is_the_text_of_a_uuid7_and_sorts_by_creation() -> None:
     assert len(set(ids)) == len(ids)
 
 
+def test_new_id_and_uuid7_share_one_clock_and_draw_their_random_bits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+    from types import SimpleNamespace
+
+    import services.core.ids as ids_module
+
+    # A clock stopped on one millisecond: 6,000 ids overflow its 12-bit counter,
+    # which then borrows the next milliseconds.
+    now_ns = time.time_ns()
+    monkeypatch.setattr(ids_module, "time", SimpleNamespace(time_ns=lambda: now_ns))
+    ids: list[str] = []
+    for n in range(6_000):  # interleaved
+        ids.append(new_id() if n % 3 else str(uuid7()))
+    assert len({i[:13] for i in ids}) >= 2  # the counter did overflow
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)
+    made = [uuid.UUID(i) for i in ids]
+    assert all(u.version == 7 and u.variant == uuid.RFC_4122 for u in made)
+    # the variant digit keeps two random bits; the last 12 digits are random too
+    assert {i[19] for i in ids} == set("89ab")
+    assert len({i[24:] for i in ids}) == len(ids)
+
+
 def test_envelope_round_trips_through_json() -> None:
     e = Envelope(
         type="consultation.ConsultationCreated", schema_version=1, stream="consultation-1",

@@ -37,6 +37,7 @@ class PruneReport:
     freed_bytes: int = 0
     referenced: int = 0  # kept: a live document names them
     young: int = 0  # kept: stored within the grace period
+    abandoned: int = 0  # partial uploads a crash left, deleted
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,9 @@ async def prune_blobs(log: EventLog, blobs: BlobStore, *, now: datetime,
     references = await live_references(log)  # before the listing: see the module
     stored_before = now - grace
     report = PruneReport()
+    # First what an interrupted write or prune left, so a blob set aside comes back
+    # before the listing.
+    report.abandoned = await blobs.sweep_abandoned(stored_before=stored_before)
     orphans: list[StoredBlob] = []
     async for blob in blobs.stored():
         if blob.sha256 in references.sha256:
@@ -102,5 +106,6 @@ async def prune_command(settings: Settings, older_than_h: float | None) -> int:
             return 1
     print(f"blobs prune: {report.deleted} blob(s) deleted, {report.freed_bytes} bytes freed; "
           f"kept {report.referenced} named by a live document and {report.young} "
-          f"stored less than {hours:g} h ago")
+          f"stored less than {hours:g} h ago; {report.abandoned} partial upload(s) "
+          "left by an interrupted write deleted")
     return 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -153,3 +153,55 @@ async def test_the_filesystem_store_lists_ages_and_deletes_only_what_is_old(
     assert await store.get(old) is None and await store.get(young) == OTHER_PDF
     assert not await store.delete(old, stored_before=cutoff)  # already gone
     assert [b.sha256 async for b in store.stored()] == [sha256_of(OTHER_PDF)]
+
+
+async def test_a_put_racing_the_deletion_keeps_its_bytes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The age is checked after the blob is set aside: a `put` of the same bytes that
+    # touches the file just before (its age starts over) puts it back; one that comes
+    # just after finds no file and writes the bytes anew. Either way they are there.
+    store = FilesystemBlobStore(tmp_path)
+    digest = await store.put(PDF)
+    day_ago = time.time() - 86400
+    cutoff = datetime.now(UTC) - timedelta(hours=1)
+    real_rename = os.rename
+
+    def put_then_rename(src: str | Path, dst: str | Path) -> None:
+        FilesystemBlobStore._write(store._path(digest), PDF)  # the racing upload
+        real_rename(src, dst)
+
+    os.utime(store._path(digest), (day_ago, day_ago))
+    monkeypatch.setattr(os, "rename", put_then_rename)
+    assert not await store.delete(digest, stored_before=cutoff)
+    monkeypatch.undo()
+    assert await store.get(digest) == PDF and sorted(os.listdir(tmp_path / digest[:2])) == [
+        digest[2:]]
+
+    def rename_then_put(src: str | Path, dst: str | Path) -> None:
+        real_rename(src, dst)
+        FilesystemBlobStore._write(store._path(digest), PDF)
+
+    os.utime(store._path(digest), (day_ago, day_ago))
+    monkeypatch.setattr(os, "rename", rename_then_put)
+    assert await store.delete(digest, stored_before=cutoff)  # the old file, yes
+    monkeypatch.undo()
+    assert await store.get(digest) == PDF  # the new upload's bytes, young
+    assert [b.stored_at > cutoff async for b in store.stored()] == [True]
+
+
+async def test_what_an_interrupted_write_or_prune_left_is_cleaned(tmp_path: Path) -> None:
+    store = FilesystemBlobStore(tmp_path)
+    digest = await store.put(PDF)
+    fan_out = tmp_path / digest[:2]
+    old_partial, new_partial = fan_out / ".upload-crashed", fan_out / ".upload-in-flight"
+    old_partial.write_bytes(b"half"), new_partial.write_bytes(b"half")
+    day_ago = time.time() - 86400
+    os.utime(old_partial, (day_ago, day_ago))
+    os.rename(store._path(digest), fan_out / f".prune-{digest[2:]}")  # a prune killed here
+    assert await store.get(digest) is None
+
+    cutoff = datetime.now(UTC) - timedelta(hours=1)
+    assert await store.sweep_abandoned(stored_before=cutoff) == 1
+    assert await store.get(digest) == PDF  # set aside, put back
+    assert sorted(os.listdir(fan_out)) == sorted([digest[2:], new_partial.name])
+    assert await MemoryBlobStore().sweep_abandoned(stored_before=cutoff) == 0

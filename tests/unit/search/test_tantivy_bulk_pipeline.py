@@ -5,7 +5,9 @@ would hold, and a worker that dies is an outage that fails the bulk load."""
 from __future__ import annotations
 
 import base64
+import gc
 import sys
+import weakref
 from pathlib import Path
 
 import orjson
@@ -15,7 +17,7 @@ from services.search import tantivy_documents, tantivy_index
 from services.search.analysis import normalised
 from services.search.errors import SearchUnavailable
 from services.search.memory import id_hash
-from services.search.port import SearchDoc, SearchRequest
+from services.search.port import FACETS, SearchDoc, SearchRequest
 from services.search.tantivy_documents import DocumentPipeline, Write, document_json
 from services.search.tantivy_index import TantivySearchIndex
 
@@ -107,3 +109,63 @@ async def test_a_worker_that_cannot_run_fails_the_bulk_load_as_an_outage(
     await index.upsert([(d, 1) for d in DOCS])
     await index.end_bulk()
     assert await index.count() == len(DOCS)
+
+
+def test_each_document_gets_its_own_facets_whatever_was_built_before(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the facets' JSON is remembered by combination (ADR 0090): a combination seen
+    # before, a new one, none at all, and the memo forgotten past its size
+    monkeypatch.setattr(tantivy_documents, "FACETS_JSON_MEMO", 2)
+    docs = [SearchDoc(id=f"f{i}", title="t", body="b", date="", theme_id=theme,
+                      region=region, commune=commune)
+            for i, (theme, region, commune) in enumerate([
+                ("mobilite", "53", ""), ("", "", ""), ("mobilite", "", ""),
+                ("mobilite", "53", ""), ("", "", 'Saint-"Malo"')])]
+    for doc in docs * 2:
+        fields = orjson.loads(document_json(doc.id, 1, doc))
+        assert {k: v for k, v in fields.items() if k in FACETS} == {
+            name: doc.facet(name) for name in FACETS if doc.facet(name)}
+
+
+def test_documents_are_built_a_chunk_at_a_time_before_they_are_handed_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # tantivy's indexing thread then finds several queued instead of sleeping
+    # between two `add_json` (ADR 0090)
+    monkeypatch.setattr(tantivy_documents, "PIPELINE_CHUNK", 3)
+    built: list[str] = []
+
+    def document_json(doc_id: str, version: int, doc: SearchDoc | None) -> str:
+        built.append(doc_id)
+        return doc_id
+
+    monkeypatch.setattr(tantivy_documents, "document_json", document_json)
+    writes: list[Write] = [(d.id, 1, d) for d in DOCS]
+    handed = []
+    for doc_id in DocumentPipeline().built(writes):
+        handed.append((doc_id, len(built)))
+    assert handed == [("p0", 3), ("p1", 3), ("p2", 3), ("p3", 6), ("p4", 6), ("p5", 6),
+                      ("p6", 7)]
+
+
+async def test_a_bulk_load_keeps_the_heap_it_starts_with_from_the_collector(
+    tmp_path: Path,
+) -> None:
+    # collected first (no garbage frozen for good), then frozen (ADR 0090)
+    class Node:
+        other: object = None
+
+    a, b = Node(), Node()
+    a.other, b.other = b, a
+    garbage = weakref.ref(a)
+    del a, b
+    index = TantivySearchIndex(tmp_path / "search")
+    frozen = gc.get_freeze_count()
+    try:
+        await index.begin_bulk()
+        assert garbage() is None
+        assert gc.get_freeze_count() > frozen
+    finally:
+        gc.unfreeze()
+        await index.end_bulk()
