@@ -25,6 +25,18 @@ async def test_a_commit_wakes_the_waiters_of_its_topics_only() -> None:
     assert deposits.done()
 
 
+async def test_the_topics_waited_on_are_the_union_of_the_waiters() -> None:
+    notifier = Notifier()  # what the log's look at the file checks (ADR 0092)
+    assert notifier.waited_topics() == frozenset()
+    notifier.waiter(frozenset({"vote.events"}))
+    deposits = notifier.waiter(frozenset({"deposit.events", "moderation.events"}))
+    assert notifier.waited_topics() == {"vote.events", "deposit.events", "moderation.events"}
+    notifier.discard(deposits)
+    assert notifier.waited_topics() == {"vote.events"}
+    notifier.waiter(None)
+    assert notifier.waited_topics() is None  # one waits on any topic
+
+
 def ballot(n: int) -> Envelope:
     return Envelope(type="vote.BallotCast", schema_version=1, stream=f"ballot-{n}",
                     stream_version=1, data={"n": n}, actor=Actor("p-1", "participant"),
