@@ -5,6 +5,7 @@ query the log for nothing."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -57,15 +58,20 @@ async def test_an_append_wakes_its_topic_s_poller_and_not_the_others(tmp_path: P
             reads += 1
             return await original(fn)
         log._query = counting  # type: ignore[method-assign]
-        waiting = asyncio.create_task(deposits.poll(timeout=0.05))
-        polled = asyncio.create_task(votes.poll(timeout=5.0))
+        # Both wait far longer than the append takes, even with a slow fsync: the
+        # deposits poller must still be waiting, not woken, when the ballot is read.
+        waiting = asyncio.create_task(deposits.poll(timeout=30.0))
+        polled = asyncio.create_task(votes.poll(timeout=30.0))
         await asyncio.sleep(0.01)
         reads = 0
         await log.append([ballot(1)])
-        batch = await asyncio.wait_for(polled, 1.0)
+        batch = await asyncio.wait_for(polled, 5.0)
         assert [r.event.stream for r in batch.records] == ["ballot-1"]
-        before_timeout = reads
-        await waiting
-        assert before_timeout == 1, before_timeout  # the vote poller's read only
+        await asyncio.sleep(0.05)
+        assert not waiting.done()
+        assert reads == 1, reads  # the vote poller's read only
+        waiting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await waiting
     finally:
         await log.close()
