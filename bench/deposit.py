@@ -182,7 +182,7 @@ def main() -> None:
     print(f"parlons  (uvicorn + SQLite log, every check): {ours.rate:7.0f} proposals/s  "
           f"p99 {ours.p99 * 1000:6.1f} ms  ({ours.count} proposals, {args.connections} "
           f"connections; {parlons_processes}; "
-          f"server CPU {ours.cpu_per_request * 1e6:.0f} µs/proposal)")
+          f"server CPU {ours.cpu_per_request * 1e6:.0f} µs/proposal{ours.split()})")
     print(f"baseline (FastAPI + SQLite commit/request):  {base.rate:7.0f} proposals/s  "
           f"p99 {base.p99 * 1000:6.1f} ms  ({base.count} proposals; {baseline_processes}; "
           f"server CPU {base.cpu_per_request * 1e6:.0f} µs/proposal)")

@@ -65,6 +65,14 @@ def cpu_seconds(pid: int) -> float:
     /proc. The other processes of a loaded machine move it far less than they
     move throughput (a fifth at most, where throughput moved fourfold): the
     figure that compares two builds measured minutes apart."""
+    return sum(cpu_by_role(pid).values())
+
+
+def cpu_by_role(pid: int) -> dict[str, float]:
+    """`cpu_seconds`, split by what each process of the tree does: `parlons serve
+    --workers N`'s HTTP processes ("http") and projections process ("projections"),
+    from their command lines (ADR 0092: the request path and what follows it,
+    measured apart); anything else is "server"."""
     tick = os.sysconf("SC_CLK_TCK")
     parents: dict[int, int] = {}
     used: dict[int, float] = {}
@@ -83,7 +91,21 @@ def cpu_seconds(pid: int) -> float:
         children = [child for child, p in parents.items() if p == parent and child not in tree]
         tree.update(children)
         frontier += children
-    return sum(used.get(p, 0.0) for p in tree)
+    roles: dict[str, float] = {}
+    for p in tree:
+        role = _role(p)
+        roles[role] = roles.get(role, 0.0) + used.get(p, 0.0)
+    return roles
+
+
+def _role(pid: int) -> str:
+    try:
+        args = (Path("/proc") / str(pid) / "cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return "server"
+    if b"--child" in args[:-1]:
+        return args[args.index(b"--child") + 1].decode()
+    return "server"
 
 
 class Load(NamedTuple):
@@ -91,6 +113,13 @@ class Load(NamedTuple):
     p99: float  # seconds
     count: int
     cpu_per_request: float  # the server's CPU seconds per request (NaN: not measured)
+    cpu_by_role: dict[str, float] = {}  # the same, by role (`cpu_by_role`)
+
+    def split(self) -> str:
+        """" (http 598 + projections 131 µs)" under `serve --workers N`, else ""."""
+        parts = [f"{role} {cpu * 1e6:.0f}" for role, cpu in sorted(self.cpu_by_role.items())
+                 if role != "server"]
+        return f" ({' + '.join(parts)} µs)" if parts else ""
 
 
 async def timed_load(seconds: float, connections: int,
@@ -104,12 +133,12 @@ async def timed_load(seconds: float, connections: int,
     done = 0
     t0 = time.perf_counter()
     warm, stop_at = t0 + 1.0, t0 + 1.0 + seconds
-    cpu_at_warm = float("nan")
+    at_warm: dict[str, float] = {}
 
     async def sample_after_warm_up() -> None:
-        nonlocal cpu_at_warm
         await asyncio.sleep(max(0.0, warm - time.perf_counter()))
-        cpu_at_warm = cpu_seconds(server) if server is not None else float("nan")
+        if server is not None:
+            at_warm.update(cpu_by_role(server))
 
     sampling = asyncio.create_task(sample_after_warm_up())
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections)) as s:
@@ -127,7 +156,10 @@ async def timed_load(seconds: float, connections: int,
 
         await asyncio.gather(*(client(n) for n in range(connections)))
     await sampling
-    cpu = cpu_seconds(server) - cpu_at_warm if server is not None else float("nan")
+    at_end = cpu_by_role(server) if server is not None else {}
+    by_role = {role: (cpu - at_warm.get(role, 0.0)) / done for role, cpu in at_end.items()
+               if done}
+    cpu = sum(by_role.values()) if server is not None and done else float("nan")
     latencies.sort()
     p99 = latencies[int(len(latencies) * 0.99) - 1] if latencies else float("nan")
-    return Load(done / seconds, p99, done, cpu / done if done else float("nan"))
+    return Load(done / seconds, p99, done, cpu, by_role)

@@ -35,11 +35,13 @@ from services.eventlog.port import Batch, EventLog, Position, Recorded, Subscrip
 from services.eventlog.sqlite_decoded import DecodedRecords
 from services.eventlog.sqlite_rows import KeyFn
 from services.eventlog.sqlite_versions import CommittedVersions
+from services.eventlog.sqlite_watch import FileWatch
 from services.eventlog.sqlite_writer import GroupWriter, Notifier
 
 T = TypeVar("T")
 
-# How often `poll` looks at the file for appends made by other processes.
+# How often the subscriptions look at the file for appends made by other
+# processes (one look for all of them, services/eventlog/sqlite_watch.py).
 FILE_POLL_INTERVAL = 0.075
 BUSY_TIMEOUT_MS = 5000
 
@@ -74,6 +76,7 @@ class SqliteEventLog(EventLog):
         self._loop_reader: sqlite3.Connection | None = None
         self._loop_reader_lock = threading.Lock()
         self._notifier = Notifier()
+        self._watch = FileWatch(self._notifier, self._point_query, FILE_POLL_INTERVAL)
         self._versions = CommittedVersions()
         # what the subscriptions polled, decoded once for all of them (ADR 0083)
         self.decoded = DecodedRecords()
@@ -250,21 +253,30 @@ class _SqliteSubscription(Subscription):
 
     async def poll(self, *, max_records: int = 500, timeout: float = 1.0) -> Batch:
         deadline = time.monotonic() + timeout
+        log = self._log
         while True:
             # before reading: no lost wake-up
-            waiter = self._log._notifier.waiter(self._topic_set)
+            waiter = log._notifier.waiter(self._topic_set)
             try:
-                batch = await self._log._query(lambda conn: self._pending(conn, max_records))
-                remaining = deadline - time.monotonic()
-                if batch.records or remaining <= 0 or self._log._closed:
+                batch = await log._query(lambda conn: self._pending(conn, max_records))
+                if batch.records or log._closed or not await self._woken(waiter, deadline):
                     break
-                # in-process appends wake us at once; other processes' every interval
-                await asyncio.wait({waiter}, timeout=min(remaining, FILE_POLL_INTERVAL))
             finally:
-                self._log._notifier.discard(waiter)
+                log._notifier.discard(waiter)
         for topic, pos in batch.next_position.items():
             self._cursor[topic] = pos[0]
         return batch
+
+    async def _woken(self, waiter: asyncio.Future[None], deadline: float) -> bool:
+        """Wait for a commit to one of this subscription's topics until `deadline`:
+        True once one came. This process's appends wake the waiter at once; another
+        process's are found by the log's look at the file, shared by its
+        subscriptions (ADR 0092): a subscription with nothing to read no longer
+        queries the log, nor even wakes, every interval."""
+        remaining = deadline - time.monotonic()
+        if remaining > 0 and not self._log._closed:
+            await self._log._watch.wait(waiter, remaining)
+        return waiter.done()
 
     def _pending(self, conn: sqlite3.Connection, max_records: int) -> Batch:
         records: list[Recorded] = []

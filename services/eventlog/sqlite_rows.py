@@ -277,6 +277,21 @@ def end(conn: sqlite3.Connection, topic: str) -> int:
     return int(row[0]) + 1 if row[0] is not None else 0
 
 
+def last_offset(conn: sqlite3.Connection) -> int:
+    """The largest offset of the whole file (0 if empty): the rowid index's last entry."""
+    row = conn.execute("SELECT max(seq) FROM events").fetchone()
+    return int(row[0] or 0)
+
+
+def topics_after(conn: sqlite3.Connection, topics: Sequence[str], after: int) -> list[str]:
+    """Those of `topics` with a row past offset `after`: one lookup in the
+    (topic, seq) index each, however many rows were appended."""
+    return [t for (t,) in conn.execute(
+        "SELECT value FROM json_each(?) WHERE EXISTS"
+        " (SELECT 1 FROM events WHERE topic = value AND seq > ?)",
+        (_json_list(topics), after))]
+
+
 def log_id(conn: sqlite3.Connection) -> str:
     row = conn.execute("SELECT value FROM log_meta WHERE name = 'log_id'").fetchone()
     return f"sqlite:{row[0]}"

@@ -295,6 +295,16 @@ class Notifier:
             self._waiters[future] = (loop, topics)
         return future
 
+    def waited_topics(self) -> frozenset[str] | None:
+        """The topics some waiter waits on (None: one waits on any topic)."""
+        union: set[str] = set()
+        with self._lock:
+            for _, topics in self._waiters.values():
+                if topics is None:
+                    return None
+                union |= topics
+        return frozenset(union)
+
     def discard(self, future: asyncio.Future[None]) -> None:
         with self._lock:
             self._waiters.pop(future, None)

@@ -5,6 +5,7 @@ query the log for nothing."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,6 +24,18 @@ async def test_a_commit_wakes_the_waiters_of_its_topics_only() -> None:
     assert votes.done() and anything.done() and not deposits.done()
     notifier.notify_all(None)  # a commit that does not say (or the log closing)
     assert deposits.done()
+
+
+async def test_the_topics_waited_on_are_the_union_of_the_waiters() -> None:
+    notifier = Notifier()  # what the log's look at the file checks (ADR 0092)
+    assert notifier.waited_topics() == frozenset()
+    notifier.waiter(frozenset({"vote.events"}))
+    deposits = notifier.waiter(frozenset({"deposit.events", "moderation.events"}))
+    assert notifier.waited_topics() == {"vote.events", "deposit.events", "moderation.events"}
+    notifier.discard(deposits)
+    assert notifier.waited_topics() == {"vote.events"}
+    notifier.waiter(None)
+    assert notifier.waited_topics() is None  # one waits on any topic
 
 
 def ballot(n: int) -> Envelope:
@@ -45,15 +58,20 @@ async def test_an_append_wakes_its_topic_s_poller_and_not_the_others(tmp_path: P
             reads += 1
             return await original(fn)
         log._query = counting  # type: ignore[method-assign]
-        waiting = asyncio.create_task(deposits.poll(timeout=0.05))
-        polled = asyncio.create_task(votes.poll(timeout=5.0))
+        # Both wait far longer than the append takes, even with a slow fsync: the
+        # deposits poller must still be waiting, not woken, when the ballot is read.
+        waiting = asyncio.create_task(deposits.poll(timeout=30.0))
+        polled = asyncio.create_task(votes.poll(timeout=30.0))
         await asyncio.sleep(0.01)
         reads = 0
         await log.append([ballot(1)])
-        batch = await asyncio.wait_for(polled, 1.0)
+        batch = await asyncio.wait_for(polled, 5.0)
         assert [r.event.stream for r in batch.records] == ["ballot-1"]
-        before_timeout = reads
-        await waiting
-        assert before_timeout == 1, before_timeout  # the vote poller's read only
+        await asyncio.sleep(0.05)
+        assert not waiting.done()
+        assert reads == 1, reads  # the vote poller's read only
+        waiting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await waiting
     finally:
         await log.close()
