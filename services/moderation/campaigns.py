@@ -20,14 +20,21 @@ keeps the older id, and the update lists every member whose group changed, so a
 read model can follow without rescanning. State is in memory, per scope
 (consultation); `AutoModeration` rebuilds it from the log on start.
 Memory: one signature (num_perm x 8 bytes) per indexed text.
+
+A signature is kept as its hash values (a numpy array), not as a MinHash: the
+text's shingles go through the seed MinHash's own `update_batch` and the seed's
+values are put back, so no MinHash is built per text and the values are
+datasketch's; the Jaccard estimate is datasketch's formula (ADR 0093).
 """
 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from numpy.typing import NDArray
 
 if TYPE_CHECKING:
@@ -55,7 +62,7 @@ Bucket = dict[str, list[str]]  # group (its root when a member was filed) -> mem
 @dataclass(slots=True)
 class _Scope:
     bands: list[dict[bytes, Bucket]]
-    signatures: dict[str, MinHash] = field(default_factory=dict)
+    signatures: dict[str, NDArray[Any]] = field(default_factory=dict)  # hash values
     parent: dict[str, str] = field(default_factory=dict)
     members: dict[str, list[str]] = field(default_factory=dict)  # root -> members
     seen: dict[str, int] = field(default_factory=dict)  # key -> arrival rank
@@ -88,15 +95,36 @@ class CampaignDetector:
         return self._seed
 
     def signature(self, text: str) -> MinHash | None:
+        """The text's MinHash (None when too short to count)."""
+        shingles = self._shingles(text)
+        if shingles is None:
+            return None
+        m = (self._seed or self._prepare()).copy()
+        m.update_batch(shingles)
+        return m
+
+    def _shingles(self, text: str) -> list[bytes] | None:
         folded = fold(text)
         if len(folded) < self.min_chars:
             return None
         k = self.shingle
         raw = folded.encode()  # ASCII after folding: byte slices are character shingles
-        shingles = {raw[i:i + k] for i in range(len(raw) - k + 1)}
-        m = (self._seed or self._prepare()).copy()
-        m.update_batch(list(shingles))
-        return m
+        return list({raw[i:i + k] for i in range(len(raw) - k + 1)})
+
+    def _hash_values(self, shingles: Sequence[bytes]) -> NDArray[Any]:
+        """`signature(text).hashvalues`, without a MinHash per text: copying the seed
+        (its constructor re-checks the permutations) cost as much as hashing the
+        shingles. `update_batch` replaces the seed's array with a new one, so the
+        initial values are put back untouched. Not for two threads at once: the
+        detector runs in one (`AutoModeration.handle`)."""
+        seed = self._seed or self._prepare()
+        initial = seed.hashvalues
+        try:
+            seed.update_batch(shingles)
+            values: NDArray[Any] = seed.hashvalues
+            return values
+        finally:
+            seed.hashvalues = initial
 
     def add(self, key: str, text: str, scope: str = "") -> CampaignUpdate | None:
         """Index `key` (once: a known key is only looked up) and join it to its
@@ -110,10 +138,11 @@ class CampaignDetector:
             root = self._find(s, key)
             size = len(s.members[root])
             return CampaignUpdate(root, (), size) if size > 1 else None
-        sig = self.signature(text)
-        if sig is None:
+        shingles = self._shingles(text)
+        if shingles is None:
             return None
-        bands = self._band_keys(sig.hashvalues)
+        sig = self._hash_values(shingles)
+        bands = self._band_keys(sig)
         roots = self._confirmed_groups(s, sig, bands)
         s.signatures[key] = sig
         s.parent[key] = key
@@ -128,12 +157,13 @@ class CampaignDetector:
     def _band_keys(self, hashvalues: NDArray[Any]) -> list[bytes]:
         return [hashvalues[start:end].tobytes() for start, end in self._ranges]
 
-    def _confirmed_groups(self, s: _Scope, sig: MinHash, bands: list[bytes]) -> set[str]:
+    def _confirmed_groups(self, s: _Scope, sig: NDArray[Any], bands: list[bytes]) -> set[str]:
         """The groups holding a candidate (a member sharing a band) whose signature
         confirms `sig`. One confirmed member per group is enough: a group already
         found is skipped whole, and a member already tested is not tested again."""
         roots: set[str] = set()
         tested: set[str] = set()
+        size = float(len(sig))
         for band, band_key in zip(s.bands, bands, strict=True):
             bucket = band.get(band_key)
             if bucket is None:
@@ -146,7 +176,9 @@ class CampaignDetector:
                         continue
                     tested.add(other)
                     self.examined += 1
-                    if sig.jaccard(s.signatures[other]) >= self.confirm:
+                    # MinHash.jaccard's estimate, on the kept hash values
+                    same = np.count_nonzero(sig == s.signatures[other])
+                    if float(same) / size >= self.confirm:
                         roots.add(self._find(s, other))
                         break
         return roots

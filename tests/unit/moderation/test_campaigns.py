@@ -4,6 +4,7 @@ find what a plain LSH query finds, without examining every copy of a campaign.""
 
 from __future__ import annotations
 
+import numpy as np
 from datasketch import MinHashLSH
 
 from moderation.corpus import mixed
@@ -107,3 +108,19 @@ def test_a_copy_meets_a_large_campaign_once_per_band_not_once_per_copy() -> None
     update = detector.add("last", f"Proposition 1500\n{body}")
     assert update is not None and update.group_id == "k0" and update.size == 1501
     assert detector.examined - before <= 5  # a plain LSH query examined all 1,500 copies
+
+
+def test_the_kept_hash_values_are_the_minhash_signature_s_and_leave_the_seed_alone() -> None:
+    detector = CampaignDetector()
+    texts = [text for _, text, _ in mixed(60, 20)]
+    seed = detector._prepare()
+    initial = seed.hashvalues.copy()
+    for text in texts:
+        shingles = detector._shingles(text)
+        signature = detector.signature(text)
+        if signature is None:
+            assert shingles is None
+            continue
+        assert shingles is not None
+        assert np.array_equal(detector._hash_values(shingles), signature.hashvalues)
+        assert np.array_equal(seed.hashvalues, initial)
