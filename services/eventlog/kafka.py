@@ -232,7 +232,7 @@ class KafkaEventLog(EventLog):
         seen = {TopicPartition(t, p): o for (t, p), o in self._index.next_offset.items()}
         if seen:  # from where the index stands: no old record is fetched again
             ends = await reader.highwaters(list(seen), seen)
-            behind = self._index.behind({(tp.topic, tp.partition): e for tp, e in ends.items()})
+            behind = self._index.behind(*_by_pair(ends, seen))
             if behind:
                 self._rewound(behind)
                 raise EventLogUnavailable("kafka: the log lost records: " + "; ".join(behind))
@@ -534,7 +534,7 @@ class KafkaEventLog(EventLog):
         watermarks, then a catch-up of the topics that moved."""
         seen = {TopicPartition(t, p): o for (t, p), o in self._index.next_offset.items()}
         ends = await reader.highwaters(list(seen), seen)
-        behind = self._index.behind({(tp.topic, tp.partition): e for tp, e in ends.items()})
+        behind = self._index.behind(*_by_pair(ends, seen))
         if behind:  # as `ping`: nothing is decided on what the log no longer has
             self._rewound(behind)
             raise EventLogUnavailable("kafka: the log lost records: " + "; ".join(behind))
@@ -599,3 +599,11 @@ def _runs(offsets: Sequence[int]) -> list[tuple[int, int]]:
         else:
             runs.append((offset, offset))
     return runs
+
+
+def _by_pair(ends: dict[TopicPartition, int], seen: dict[TopicPartition, int]
+             ) -> tuple[dict[tuple[str, int], int], dict[tuple[str, int], int]]:
+    """The fetched ends and the index's offsets when they were asked, keyed as the
+    index keys them."""
+    return ({(tp.topic, tp.partition): e for tp, e in ends.items()},
+            {(tp.topic, tp.partition): o for tp, o in seen.items()})

@@ -79,10 +79,15 @@ class WriterIndex:
         self.loaded.add(topic)
         self.stale.discard(topic)
 
-    def behind(self, ends: dict[tuple[str, int], int]) -> list[str]:
-        """Partitions whose end is below what the index has observed."""
-        return [f"{t}/{p}: ends at {end}, below {self.next_offset[(t, p)]}"
-                for (t, p), end in sorted(ends.items()) if end < self.next_offset.get((t, p), 0)]
+    def behind(self, ends: dict[tuple[str, int], int],
+               asked_at: dict[tuple[str, int], int]) -> list[str]:
+        """Partitions whose end is below what the index had observed when the ends
+        were asked (`asked_at`, its `next_offset` then). Not below what it observes
+        now: an append of this process acknowledged while the fetch was out is past
+        the end that fetch saw, and the broker's answer to the fetch may come after
+        its acknowledgement (two connections): that end is not a log gone back."""
+        return [f"{t}/{p}: ends at {end}, below {asked_at[(t, p)]}"
+                for (t, p), end in sorted(ends.items()) if end < asked_at.get((t, p), 0)]
 
     def start_of_unread(self, topic: str, partitions: list[int]) -> dict[int, int]:
         return {p: self.next_offset.get((topic, p), 0) for p in partitions}
