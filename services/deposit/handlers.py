@@ -32,9 +32,18 @@ from services.deposit.commands import (
     SubmitResponse,
     WithdrawContribution,
 )
-from services.deposit.events import SubmissionKeyed
+from services.deposit.events import (
+    ArgumentSubmitted,
+    CommentSubmitted,
+    ProposalSubmitted,
+    ResponseSubmitted,
+    SubmissionKeyed,
+)
 from services.eventlog.port import EventLog, Write, append_at, append_to
 from services.store.port import Doc, ReadStore
+
+# What `_append_new` appends: each names its contribution and its consultation.
+Submission = ProposalSubmitted | ResponseSubmitted | ArgumentSubmitted | CommentSubmitted
 
 
 async def submit_proposal(cmd: SubmitProposal, *, log: EventLog, store: ReadStore,
@@ -150,15 +159,20 @@ async def _once(log: EventLog, participant: ParticipantContext, request_key: str
     reached the log (the answer lost to a crash or a cut connection), or a
     duplicate racing it, answers the contribution that attempt recorded. Without
     a key, the id is the form's one-time token (ADR 0038): the contribution
-    already in the log under it, by this participant, is this form sent again."""
-    if request_key and (first := await _keyed(log, participant, request_key)) is not None:
-        return first
+    already in the log under it, by this participant, is this form sent again.
+
+    The key's stream is read only once the submission is refused (ADR 0094): a
+    first attempt cannot succeed when the key is recorded (the key's stream is
+    appended at version 0 with the contribution), so whatever refused a retry --
+    the log's conflict, or a check that no longer passes (the phase closed since,
+    a body that differs) -- is answered by the first outcome, as when the key was
+    read before deciding; a first attempt, the common case, reads nothing more."""
     try:
         return await submit()
-    except ConcurrencyConflict:
+    except Exception as refused:
         if request_key and (first := await _keyed(log, participant, request_key)) is not None:
             return first
-        if not request_key and contribution_id \
+        if isinstance(refused, ConcurrencyConflict) and not request_key and contribution_id \
                 and await _authored(log, participant, contribution_id):
             return contribution_id
         raise
@@ -177,17 +191,18 @@ async def _keyed(log: EventLog, participant: ParticipantContext, request_key: st
 
 
 async def _append_new(log: EventLog, clock: Clock, meta: Meta, participant: ParticipantContext,
-                      event: DomainEvent, stream: str, request_key: str) -> None:
+                      event: Submission, stream: str, request_key: str) -> None:
     """A new contribution's first event, with its Idempotency-Key in the same
     atomic append when there is one."""
-    d = event.to_data()
+    # The ids read as attributes, not through one more to_data() than wrap()'s.
+    contribution_id, consultation_id = event.contribution_id, event.consultation_id
     writes: list[Write] = [(stream, 0, [event])]
     if request_key:
         key = model.key_hash(participant.participant_id, request_key)
         writes.append((model.key_stream(key), 0, [
-            SubmissionKeyed(key, d["contribution_id"], d["consultation_id"])]))
+            SubmissionKeyed(key, contribution_id, consultation_id)]))
     await append_at(log, writes, clock=clock, meta=_as_participant(meta, participant),
-                    consultation_id=d["consultation_id"])
+                    consultation_id=consultation_id)
 
 
 async def _append_next(log: EventLog, clock: Clock, meta: Meta, participant: ParticipantContext,

@@ -25,7 +25,6 @@ from services.consultation.queries import (
     Answer,
     current_phase,
     known_territories,
-    open_actions,
     validate_answers,
 )
 from services.core.envelope import Envelope
@@ -150,23 +149,31 @@ def gate(consultation: Doc | None, participant: ParticipantContext, kind: str,
          now: datetime) -> str:
     """Refuse unless the action is open now to this participant; returns the
     consultation's moderation policy ("pre" | "post")."""
+    return _gated(consultation, participant, kind, now)[0]
+
+
+def _gated(consultation: Doc | None, participant: ParticipantContext, kind: str,
+           now: datetime) -> tuple[str, dict[str, Any] | None]:
+    """`gate`, and the phase found open: a proposal records it, and looking it up
+    again parses every phase's instants a second time (ADR 0094)."""
     if consultation is None or not consultation.get("published"):
         raise NotFound("Consultation")
     check_participant_id(participant.participant_id)
     action = ACTION_OF[kind]
-    if action not in open_actions(consultation.get("phases", []), now):
+    phase = current_phase(consultation.get("phases", []), now)
+    if phase is None or action not in phase["actions"]:  # open_actions(), phase kept
         raise DomainError("phase_closed",
                           f"Il n'est pas possible de {ACTIONS[action]} en ce moment : "
                           "la phase qui le permet n'est pas ouverte.", field="phase")
     require_level(participant, consultation.get("identity_level", "anonymous"),
                   str(consultation.get("id", "")))
-    return str(consultation.get("moderation", "post"))
+    return str(consultation.get("moderation", "post")), phase
 
 
 def decide_proposal(consultation: Doc | None, cmd: SubmitProposal,
                     now: datetime) -> ProposalSubmitted:
-    moderation = gate(consultation, cmd.participant, "proposal", now)
-    assert consultation is not None
+    moderation, phase = _gated(consultation, cmd.participant, "proposal", now)
+    assert consultation is not None and phase is not None
     ident(cmd.contribution_id, "contribution_id")
     if cmd.theme_id and cmd.theme_id not in {t["theme_id"] for t in consultation["themes"]}:
         raise DomainError("unknown_theme", "Ce thème n'existe pas dans la consultation.",
@@ -177,13 +184,8 @@ def decide_proposal(consultation: Doc | None, cmd: SubmitProposal,
         contribution_id=cmd.contribution_id, consultation_id=cmd.consultation_id,
         author_id=cmd.participant.participant_id, title=_title(cmd.title),
         body=_body(cmd.body), theme_id=cmd.theme_id, territory=cmd.territory,
-        moderation=moderation, phase_id=_phase_id(consultation, now))
-
-
-def _phase_id(consultation: Doc, now: datetime) -> str:
-    """The phase a contribution is deposited in (the gate found it open)."""
-    phase = current_phase(consultation.get("phases", []), now)
-    return str(phase["phase_id"]) if phase else ""
+        # the phase a contribution is deposited in: the one the gate found open
+        moderation=moderation, phase_id=str(phase["phase_id"]))
 
 
 def decide_response(consultation: Doc | None, questionnaire: Doc | None,

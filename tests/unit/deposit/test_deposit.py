@@ -214,3 +214,23 @@ async def test_a_retry_with_the_same_key_answers_the_first_submission(world: Wor
                  if e.type == "deposit.ProposalSubmitted"]
     assert sorted(submitted) == sorted(["k1", racing[0], "k5"])
     assert not any("clé" in str(e.data) for e in await world.events())  # the key is hashed
+
+
+async def test_a_retry_a_check_now_refuses_still_answers_the_first_submission(
+        world: World) -> None:
+    """The key is read once the retry is refused (ADR 0094): a retry whose text no
+    longer passes, or whose phase has closed since, answers the first outcome as
+    the log's conflict does; without a recorded key the refusal stands."""
+    first = await world.handle(proposal("k1", request_key="clé-1"))
+    short = await world.handle(SubmitProposal("k2", CID, participant(), "Non", "Court",
+                                              request_key="clé-1"))
+    assert (first, short) == ("k1", "k1")
+    with pytest.raises(DomainError, match="titre"):
+        await world.handle(SubmitProposal("k3", CID, participant(), "Non", "Court",
+                                          request_key="clé-2"))
+    world.clock.advance(timedelta(days=11))  # the vote phase: no deposit
+    assert await world.handle(proposal("k4", request_key="clé-1")) == "k1"
+    with pytest.raises(DomainError, match="phase"):
+        await world.handle(proposal("k5", request_key="clé-3"))
+    assert [e.data["contribution_id"] for e in await world.events()
+            if e.type == "deposit.ProposalSubmitted"] == ["k1"]
