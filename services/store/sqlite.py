@@ -78,7 +78,7 @@ _DAMAGED = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
 class _Outage:
     """Translate the driver's "cannot do it now" errors at the port boundary.
     A class rather than a `contextlib.contextmanager`: every read enters it, and
-    a generator-based one costs ~1 µs more each time (five reads per ballot,
+    a generator-based one costs ~1 µs more each time (six reads per ballot,
     ADR 0095). Stateless: one instance serves every `with`."""
 
     __slots__ = ()
