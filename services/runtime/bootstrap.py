@@ -29,7 +29,7 @@ from services.core.process import ProcessManager
 from services.core.schema_registry import SchemaRegistry
 from services.eventlog.port import EventLog
 from services.runtime import adapters
-from services.runtime.metrics import Metrics
+from services.runtime.metrics import Children, Metrics
 from services.runtime.read_stores import DataOwners
 from services.runtime.services import SERVICES, Handler, ServiceSpec
 from services.runtime.settings import Settings
@@ -71,6 +71,8 @@ class Container:
         self.clock = clock
         self.registry = registry
         self.metrics = metrics
+        self._command_counts = Children(metrics.commands)
+        self._command_durations = Children(metrics.command_duration)
         self.blobs = blobs  # uploaded files, addressed by SHA-256
         self.services = list(services)
         deps: dict[str, object] = {"log": log, "store": store, "clock": clock,
@@ -128,9 +130,8 @@ class Container:
             outcome = command_outcome(error)
             raise
         finally:
-            self.metrics.commands.labels(command=name, outcome=outcome).inc()
-            self.metrics.command_duration.labels(command=name).observe(
-                time.perf_counter() - started)
+            self._command_counts.of(name, outcome).inc()
+            self._command_durations.of(name).observe(time.perf_counter() - started)
 
     def projection(self, name: str) -> Projection:
         for p in self.projections:

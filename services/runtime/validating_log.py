@@ -11,7 +11,7 @@ from services.core.envelope import Envelope
 from services.core.errors import ConcurrencyConflict, EventLogUnavailable
 from services.core.schema_registry import SchemaRegistry
 from services.eventlog.port import EventLog, Mark, Position, Recorded, Subscription
-from services.runtime.metrics import Metrics
+from services.runtime.metrics import Children, Metrics
 
 
 class ValidatingEventLog(EventLog):
@@ -27,6 +27,8 @@ class ValidatingEventLog(EventLog):
         self._registry = registry
         self._metrics = metrics
         self._validate = validate
+        self._latencies = Children(metrics.append_latency)
+        self._appended = Children(metrics.events_appended)
 
     async def append(
         self, events: Sequence[Envelope], *, expect: Mapping[str, int] | None = None
@@ -48,10 +50,10 @@ class ValidatingEventLog(EventLog):
         except EventLogUnavailable:
             self._metrics.append_failures.labels(reason="unavailable").inc()
             raise
-        self._metrics.append_latency.labels(topic=topic).observe(time.perf_counter() - started)
+        self._latencies.of(topic).observe(time.perf_counter() - started)
         for rec in recorded:
             if not rec.duplicate:
-                self._metrics.events_appended.labels(type=rec.event.type).inc()
+                self._appended.of(rec.event.type).inc()
         return recorded
 
     async def read(

@@ -16,6 +16,8 @@ import secrets
 import time
 from typing import Any
 
+import orjson
+
 SESSION_COOKIE = "parlons_session"
 CSRF_COOKIE = "parlons_csrf"
 CSRF_FIELD = "csrf_token"
@@ -73,8 +75,10 @@ class Signer:
         if not mac or not hmac.compare_digest(mac, self._mac(payload)):
             return None
         try:
-            data = json.loads(_b64d(payload))
-        except ValueError:
+            # orjson: the payload is our own `json.dumps` of strings and ints, which
+            # it reads to the same dict as `json.loads`, in a third of the time.
+            data = orjson.loads(_b64d(payload))
+        except ValueError:  # orjson.JSONDecodeError is one; so is binascii.Error
             return None
         return data if isinstance(data, dict) else None
 

@@ -60,14 +60,27 @@ class Visitor:
         return self.kind == "admin"
 
 
+# Scope key: (session token, its visitor), read once per request.
+_VISITOR = "parlons.visitor"
+
+
 def visitor(web: Web, request: Request) -> Visitor | None:
-    claims = web.sessions.claims(request.cookies.get(web.sessions.cookie))
-    if claims is None:
-        return None
-    # Sessions issued before roles existed carry no kind: only the admin had one.
-    kind = str(claims.get("kind") or "admin")
-    return Visitor(str(claims["u"]), kind, str(claims.get("level", "")),
-                   tuple(str(claims.get("pow", "")).split()))
+    """The session's visitor, None without a valid one. A ballot asks three times
+    (its rate limit, the login and CSRF check, the participant): the answer is kept
+    in the request's scope with the token it was read from, so the claims are
+    copied and checked once per request (the gate in front checked the token's
+    generation already)."""
+    token = request.cookies.get(web.sessions.cookie)
+    known = request.scope.get(_VISITOR)
+    if known is not None and known[0] == token:
+        return known[1]  # type: ignore[no-any-return]
+    claims = web.sessions.claims(token)
+    who = None if claims is None else Visitor(
+        # Sessions issued before roles existed carry no kind: only the admin had one.
+        str(claims["u"]), str(claims.get("kind") or "admin"), str(claims.get("level", "")),
+        tuple(str(claims.get("pow", "")).split()))
+    request.scope[_VISITOR] = (token, who)
+    return who
 
 
 # How a refusal names the role a capability asks for (the roles are identity's policy).
