@@ -28,22 +28,28 @@ def _random_int(n: int) -> int:
     return int.from_bytes(_pool[start : start + n], "big")
 
 
+def _tick() -> int:
+    """The id's millisecond, and `_counter` moved on for it (the caller holds
+    `_lock`): ids made in the same millisecond by this process stay monotonic."""
+    global _last_ms, _counter
+    ms = time.time_ns() // 1_000_000
+    if ms <= _last_ms:
+        _counter += 1
+        if _counter > 0xFFF:  # counter exhausted: borrow the next millisecond
+            _last_ms += 1
+            _counter = 0
+        return _last_ms
+    _last_ms = ms
+    _counter = _random_int(2) & 0x3FF  # leave headroom
+    return ms
+
+
 def _uuid7_int() -> int:
     """A UUIDv7 as an integer: 48-bit Unix milliseconds, then a 12-bit counter so
     ids made in the same millisecond by this process stay monotonic, then 62
     random bits."""
-    global _last_ms, _counter
     with _lock:
-        ms = time.time_ns() // 1_000_000
-        if ms <= _last_ms:
-            _counter += 1
-            if _counter > 0xFFF:  # counter exhausted: borrow the next millisecond
-                _last_ms += 1
-                _counter = 0
-            ms = _last_ms
-        else:
-            _last_ms = ms
-            _counter = _random_int(2) & 0x3FF  # leave headroom
+        ms = _tick()
         counter = _counter
         rand = _random_int(8) & ((1 << 62) - 1)
     return ((ms & ((1 << 48) - 1)) << 80) | (0x7 << 76) | (counter << 64) | (0b10 << 62) | rand
@@ -67,18 +73,9 @@ def new_id() -> str:
     """`str(uuid7())`, written as text from its parts: no 128-bit integer to build
     and slice (an event id is made per event). The same clock and counter as
     `uuid7`, so ids of either kind sort by creation."""
-    global _last_ms, _counter, _prefix_ms, _prefix, _hex, _hex_at
+    global _prefix_ms, _prefix, _hex, _hex_at
     with _lock:
-        ms = time.time_ns() // 1_000_000
-        if ms <= _last_ms:
-            _counter += 1
-            if _counter > 0xFFF:  # counter exhausted: borrow the next millisecond
-                _last_ms += 1
-                _counter = 0
-            ms = _last_ms
-        else:
-            _last_ms = ms
-            _counter = _random_int(2) & 0x3FF  # leave headroom
+        ms = _tick()
         if ms != _prefix_ms:
             stamp = ms & ((1 << 48) - 1)
             _prefix, _prefix_ms = f"{stamp >> 16:08x}-{stamp & 0xFFFF:04x}-7", ms

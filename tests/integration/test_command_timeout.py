@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from harness.consultations import AGREE, VOTE_CID, open_vote
 from harness.forms import csrf_header, post_form
-from harness.platform import open_platform, participant, session_client
+from harness.platform import Platform, open_platform, participant, session_client
 
 from services.core.errors import CommandTimedOut, EventLogUnavailable
 from services.runtime.command_codec import command_name, decode_command, encode_result
@@ -34,16 +34,22 @@ class SilentOnce:
         return encode_result(await self.handle(command, meta=meta))
 
 
+def _silent_once(p: Platform) -> SilentOnce:
+    """The platform's routed commands sent through a sender silent the first time."""
+    c = p.container
+    known = {command_name(kind): kind for kind in routes()}
+    sender = SilentOnce(lambda command, meta: c.handlers[type(command)](command, meta=meta),
+                        known)
+    c.remote = RemoteCommands(sender)
+    return sender
+
+
 async def test_no_answer_in_time_is_a_504_and_the_retry_is_answered(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     async with open_platform(tmp_path, monkeypatch) as p:
         await open_vote(p)
         voter = await participant(p, "Aude")
-        c = p.container
-        known = {command_name(kind): kind for kind in routes()}
-        sender = SilentOnce(lambda command, meta: c.handlers[type(command)](command, meta=meta),
-                            known)
-        c.remote = RemoteCommands(sender)
+        sender = _silent_once(p)
         async with session_client(p, voter) as client:
             headers = {"Idempotency-Key": "k-1", **await csrf_header(client)}
             first = await client.post("/api/items/item-0/ballot", json=AGREE, headers=headers)
@@ -65,9 +71,7 @@ async def test_a_page_form_gets_a_french_page_not_json_when_the_answer_is_late(
         await open_vote(p)
         voter = await participant(p, "Aude")
         c = p.container
-        known = {command_name(kind): kind for kind in routes()}
-        c.remote = RemoteCommands(SilentOnce(
-            lambda command, meta: c.handlers[type(command)](command, meta=meta), known))
+        _silent_once(p)
         async with session_client(p, voter) as client:
             late = await post_form(client, f"/vote/{VOTE_CID}", f"/vote/{VOTE_CID}/item-0",
                                    {"kind": "agree", "choice": "agree"})
