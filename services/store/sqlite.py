@@ -38,12 +38,6 @@ from services.store.port import Doc, ReadStore, StoreTx
 
 BUSY_TIMEOUT_MS = 10_000
 CHECKPOINT_EVERY = 50  # commits between two background WAL checkpoints
-# The write connection's page cache, in KiB (SQLite's default is 2 MiB). A
-# projection's batch reads back the documents and guard pages it rewrites; under
-# a proposal load (ADR 0096) the hot pages of a store outgrew 2 MiB and every miss
-# was a pread of the WAL. Only the writer: the process that owns the store has one,
-# and the cache grows to this size only as pages are read.
-WRITER_CACHE_KIB = 16 * 1024
 SCAN_PAGE = 500
 
 _SCHEMA = """
@@ -160,7 +154,6 @@ class SqliteReadStore(ReadStore):
             # Checkpoints (the only step of a NORMAL commit that waits for the disk)
             # leave the commit path: a thread runs them every CHECKPOINT_EVERY commits.
             writer.execute("PRAGMA wal_autocheckpoint = 0")
-            writer.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")  # negative: KiB
             self._checkpointer = _connect(self.path)
             self._writer, self._reader = writer, _connect(self.path)
 

@@ -12,7 +12,7 @@ import pytest
 from store_contract import ReadStoreContract
 
 from services.store.port import ReadStore
-from services.store.sqlite import WRITER_CACHE_KIB, SqliteReadStore
+from services.store.sqlite import SqliteReadStore
 
 
 class TestSqliteReadStore(ReadStoreContract):
@@ -63,7 +63,7 @@ async def test_two_stores_on_one_file_serialise_their_transactions(tmp_path: Pat
 
 _OTHER_PROCESS = """
 import asyncio, sys
-from services.store.sqlite import WRITER_CACHE_KIB, SqliteReadStore
+from services.store.sqlite import SqliteReadStore
 
 async def main():
     store = SqliteReadStore(sys.argv[1])
@@ -149,19 +149,5 @@ async def test_a_transaction_reads_a_document_once_and_writes_its_last_state(
         reads = [s for s in statements if s.startswith("SELECT doc")]
         writes = [s for s in statements if s.startswith(("INSERT", "DELETE"))]
         assert len(reads) == 1 and len(writes) == 2, statements
-    finally:
-        await store.close()
-
-
-async def test_the_write_connection_keeps_a_larger_page_cache(tmp_path: Path) -> None:
-    # A projection's batch reads back the pages it rewrites: with SQLite's default
-    # 2 MiB they were read again from the WAL under load (ADR 0096). The readers
-    # keep the default (one per process that reads the file).
-    store = SqliteReadStore(tmp_path / "store.db")
-    await store.start()
-    try:
-        assert store._writer is not None and store._reader is not None
-        assert store._writer.execute("PRAGMA cache_size").fetchone()[0] == -WRITER_CACHE_KIB
-        assert store._reader.execute("PRAGMA cache_size").fetchone()[0] == -2000
     finally:
         await store.close()
