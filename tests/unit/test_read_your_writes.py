@@ -48,3 +48,10 @@ async def test_a_stopped_worker_reports_no_lag() -> None:
     container = bootstrap(Settings(event_log="memory", read_store="memory"))
     [worker, *_] = container.workers()
     assert await worker.lag() == 0
+
+
+def test_a_deployed_worker_reads_batches_of_a_thousand() -> None:
+    # Under a proposal load the projections process is behind and reads full
+    # batches; 1,000 rather than 500 cost it 6-9 % less CPU per proposal (ADR 0096).
+    container = bootstrap(Settings(event_log="memory", read_store="memory"))
+    assert {w._tuning.batch_size for w in container.workers()} == {1000}
