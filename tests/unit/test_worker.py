@@ -86,6 +86,20 @@ def make_worker(
     return worker, metrics, sleep
 
 
+async def until_tallied(store: MemoryReadStore, total: int) -> None:
+    """Wait (bounded) until a running tally worker has counted `total` events."""
+    for _ in range(500):
+        if await store.get("tallies", "all", "total") == {"n": total}:
+            return
+        await asyncio.sleep(0.01)
+
+
+async def stop_after_idle_polls(worker: Worker, task: asyncio.Task[None]) -> None:
+    await asyncio.sleep(0.05)  # a few idle polls more
+    worker.stop()
+    await asyncio.wait_for(task, timeout=5)
+
+
 def metric(metrics: Metrics, name: str, subscription: str = "test.tally") -> float:
     value = metrics.registry.get_sample_value(name, {"subscription": subscription})
     return value or 0.0
@@ -118,13 +132,8 @@ async def test_a_worker_lets_the_next_batch_gather_only_after_a_busy_one(
     worker, _, sleep = make_worker(TallyProjection(), log, store, batch_size=batch_size,
                                    busy_batch=8, linger=0.05)
     task = asyncio.create_task(worker.run())
-    for _ in range(500):
-        if await store.get("tallies", "all", "total") == {"n": events}:
-            break
-        await asyncio.sleep(0.01)
-    await asyncio.sleep(0.05)  # a few idle polls more
-    worker.stop()
-    await asyncio.wait_for(task, timeout=5)
+    await until_tallied(store, events)
+    await stop_after_idle_polls(worker, task)
 
     assert await store.get("tallies", "all", "total") == {"n": events}
     assert sleep.delays == lingers

@@ -7,7 +7,16 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from test_worker import TOPIC, TallyProjection, dump, event, make_worker, metric
+from test_worker import (
+    TOPIC,
+    TallyProjection,
+    dump,
+    event,
+    make_worker,
+    metric,
+    stop_after_idle_polls,
+    until_tallied,
+)
 
 from services.eventlog.memory import MemoryEventLog
 from services.store.memory import MemoryReadStore
@@ -28,13 +37,8 @@ async def pauses_of(projection: TallyProjection, rounds: list[int],
     for round_, count in enumerate(rounds):
         await log.append([event(f"s{round_}-{i}", 1) for i in range(count)])
         total += count
-        for _ in range(500):
-            if await store.get("tallies", "all", "total") == {"n": total}:
-                break
-            await asyncio.sleep(0.01)
-    await asyncio.sleep(0.05)  # a few idle polls more
-    worker.stop()
-    await asyncio.wait_for(task, timeout=5)
+        await until_tallied(store, total)
+    await stop_after_idle_polls(worker, task)
     assert (await store.get("tallies", "all", "total")) == {"n": total}
     return sleep.delays, store
 
