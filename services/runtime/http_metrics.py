@@ -6,7 +6,7 @@ The route is the template the router matched (`/consultations/{cid}`), read from
 `scope["route"]` after the request, so the label set is bounded by the app's
 routes: a raw path (ids, slugs) never becomes a label (ADR 0055). A mount
 (`/static`) is labelled `/static/{path}`; a request no route matched is
-`<unmatched>`. The children are cached per label tuple: one dict lookup per
+`<unmatched>`. The children are cached per label tuple (`metrics.Children`): one dict lookup per
 request instead of `labels()`'s locking and validation."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 from starlette.routing import BaseRoute, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.runtime.metrics import Metrics
+from services.runtime.metrics import Children, Metrics
 
 UNMATCHED = "<unmatched>"
 
@@ -50,7 +50,7 @@ class HttpMetricsMiddleware:
         self._metrics = metrics
         self._routes = routes
         self._endpoints: dict[Any, str] | None = None  # built at the first request
-        self._observers: dict[tuple[str, str, str], Any] = {}
+        self._durations = Children(metrics.http_duration)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -81,10 +81,6 @@ class HttpMetricsMiddleware:
                 if endpoint is not None and isinstance(path, str):
                     self._endpoints.setdefault(endpoint, path)
         route = route_template(scope, self._endpoints)
-        key = (scope["method"], route, status_class(status))
-        observer = self._observers.get(key)
-        if observer is None:
-            observer = self._observers[key] = self._metrics.http_duration.labels(*key)
-        observer.observe(seconds)
+        self._durations.of(scope["method"], route, status_class(status)).observe(seconds)
         if status == 429:
             self._metrics.rate_limited.labels(route=route).inc()

@@ -34,8 +34,8 @@ COMPONENTS = ("event_log", "read_store")
 class Children:
     """A labelled metric's children kept by their label values (given in the
     metric's label order): a dict lookup per use instead of `labels()`'s lock and
-    validation, ~1 µs each, four times per ballot. Every label is bounded (see
-    above), so is this dict."""
+    validation, ~1 µs each, four times per ballot and once per request for the
+    HTTP durations. Every label is bounded (see above), so is this dict."""
 
     __slots__ = ("_known", "_metric")
 
