@@ -42,6 +42,7 @@ import sys
 from collections.abc import AsyncIterator, Iterator, Sequence
 
 from services.core.schema_registry import SchemaRegistry
+from services.runtime import event_loop
 from services.runtime.bootstrap import Container, LagSource, bootstrap
 from services.runtime.command_processes import front_commands, service_commands
 from services.runtime.heap import settle_after_start
@@ -79,9 +80,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                 return supervise(settings, workers=workers, demo=args.demo,
                                  host=args.host or settings.http_host,
                                  port=settings.http_port if args.port is None else args.port)
-        return asyncio.run(_serve(settings, args))
+        return event_loop.run(_serve(settings, args), settings.event_loop)
     if args.command == "worker":
-        return asyncio.run(_worker(settings, args.service, args.metrics_port))
+        return event_loop.run(_worker(settings, args.service, args.metrics_port),
+                              settings.event_loop)
     if args.command == "replay":
         return asyncio.run(_replay(settings, args.projection))
     if args.command == "dead-letters":

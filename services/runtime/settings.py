@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     # client's idle reuse (uvicorn's 5 s made a POST sent on a connection the
     # server was closing fail with a reset: found by the load tests, ADR 0057).
     http_keep_alive_s: int = Field(default=75, ge=1)
+    # The servers' event loop: uvloop when installed (`auto`), or the standard one
+    # (`asyncio`); `uvloop` refuses to start without it (ADR 0100).
+    event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
     # `parlons worker` serves /metrics, /healthz and /readyz on PARLONS_HTTP_HOST at
     # this port (0: none). Several workers on one host each need their own.
     worker_metrics_port: int = Field(default=9100, ge=0, le=65535)
