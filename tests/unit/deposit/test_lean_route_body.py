@@ -39,8 +39,8 @@ async def test_the_body_is_the_one_starlette_reads(messages: list[dict[str, Any]
 
 
 async def test_a_client_gone_before_its_body_is_refused_as_by_starlette() -> None:
-    gone = [{"type": "http.request", "body": b"{", "more_body": True},
-            {"type": "http.disconnect"}]
+    gone: list[dict[str, Any]] = [{"type": "http.request", "body": b"{", "more_body": True},
+                                  {"type": "http.disconnect"}]
     with pytest.raises(ClientDisconnect):
         await _request(*gone).body()
     with pytest.raises(ClientDisconnect):
