@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 
 from services.consultation.queries import Answer
 from services.core.participants import ParticipantContext
+from services.core.slotted import fast_init
 
 
+@fast_init  # one per proposal submitted (ADR 0099)
 @dataclass(frozen=True, slots=True)
 class SubmitProposal:
     contribution_id: str

@@ -18,9 +18,11 @@ from typing import Any
 
 from services.core.events import DomainEvent
 from services.core.personal_data import redacted_texts
+from services.core.slotted import fast_init
 from services.core.upcasting import upcaster
 
 
+@fast_init  # one per proposal (and its key) submitted (ADR 0099)
 @dataclass(frozen=True, slots=True)
 class ProposalSubmitted(DomainEvent):
     TYPE = "deposit.ProposalSubmitted"
@@ -116,6 +118,7 @@ class ContributionPolicySet(DomainEvent):
     withdraw_allowed: bool
 
 
+@fast_init  # one per proposal (and its key) submitted (ADR 0099)
 @dataclass(frozen=True, slots=True)
 class SubmissionKeyed(DomainEvent):
     """The Idempotency-Key a submission came with (a hash of the participant and

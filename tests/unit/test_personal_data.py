@@ -4,6 +4,9 @@ must leave alone (issue #19 item 7)."""
 
 from __future__ import annotations
 
+import re
+import sys
+
 import pytest
 
 from services.core.personal_data import find, mask
@@ -61,6 +64,13 @@ POSITIVES = [
     ("iban", "IBAN : FR32 ABCD EFGH IJKL MNOP merci"),
     ("phone", "0612345678"),
     ("address", "1 rue Haute"),
+    # the obfuscated e-mail's hint without a bracket: found through its folded
+    # word, whatever its case, the long s (U+017F) included (ADR 0099)
+    ("email", "JEAN AROBASE EXEMPLE POINT FR"),
+    ("email", "jean aroba\u017fe exemple point fr"),
+    # no digit at all: what find() still looks for in such a text (ADR 0099)
+    ("ipv6", "adresse face::beef ici"),
+    ("email", "jean@exemple.fr"),
 ]
 
 NEGATIVES = [
@@ -116,3 +126,13 @@ def test_mask_replaces_each_kind_and_counts_them() -> None:
     masked, counts = mask(text, masks)
     assert masked == "[email], [phone], [iban], [address]"
     assert counts == {"email": 1, "phone": 1, "iban": 1, "address": 1}
+
+
+def test_the_hints_screen_folds_every_letter_its_pattern_matches() -> None:
+    # find() looks for "obase" in the folded text before the case-insensitive
+    # search (ADR 0099): each code point that search takes for a letter of it
+    # must fold to that letter, or a hint would be skipped.
+    every = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
+    for letter in "obase":
+        assert {m.group().casefold() for m in re.finditer(letter, every, re.IGNORECASE)} \
+            == {letter}
