@@ -58,6 +58,7 @@ CREATE TABLE IF NOT EXISTS guards (
 
 
 _GET = "SELECT doc FROM docs WHERE tbl = ? AND part = ? AND key = ?"
+_GET_ACROSS: dict[int, str] = {}  # number of tables -> query (get_across)
 _SELECT = "SELECT key, doc FROM docs WHERE tbl = ? AND part = ?"
 _LIST = {  # (reverse, after given) -> query
     (False, False): f"{_SELECT} ORDER BY key LIMIT ?",
@@ -190,6 +191,20 @@ class SqliteReadStore(ReadStore):
         with _outage():
             row = self._read().execute(_GET, (table, partition, key)).fetchone()
         return _load(row[0]) if row else None
+
+    async def get_across(self, tables: Sequence[str], partition: str,
+                         key: str) -> list[Doc | None]:
+        sql = _GET_ACROSS.get(len(tables))
+        if sql is None:
+            # Only placeholders go into the text (one per table); one primary-key
+            # search per table.
+            marks = ", ".join("?" * len(tables))
+            sql = _GET_ACROSS[len(tables)] = (
+                f"SELECT tbl, doc FROM docs WHERE tbl IN ({marks})"  # noqa: S608  # nosec B608
+                " AND part = ? AND key = ?")
+        with _outage():
+            found = dict(self._read().execute(sql, (*tables, partition, key)).fetchall())
+        return [_load(found[table]) if table in found else None for table in tables]
 
     async def applied_version(self, projection: str, stream: str) -> int:
         with _outage():

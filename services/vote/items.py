@@ -66,10 +66,12 @@ class StorePublishedItems(PublishedItems):
         self.store = store
 
     async def get(self, item_id: str) -> PublishedItem | None:
-        doc = await self.store.get(_CONTRIBUTIONS, "all", item_id)
+        # Both read models in one round trip (ADR 0097): a ballot reads them every time.
+        doc, state = await self.store.get_across((_CONTRIBUTIONS, _PUBLIC_STATE), "all",
+                                                 item_id)
         if doc is None or doc.get("kind") not in _VOTABLE_KINDS:
             return None
-        state = await self.store.get(_PUBLIC_STATE, "all", item_id) or {}
+        state = state or {}
         if doc.get("withdrawn") or state.get("withdrawn"):
             status = WITHDRAWN
         else:

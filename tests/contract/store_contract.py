@@ -90,6 +90,18 @@ class ReadStoreContract(ABC):
         assert found == {"a": {"key": "a", "n": 1}, "c": {"key": "c", "n": 1}}
         assert await store.get_many(table, "p", []) == {}
 
+    async def test_get_across_reads_one_key_in_several_tables(
+            self, store: ReadStore, table: str) -> None:
+        """ADR 0097: an item's deposit and moderation state, read together."""
+        other = new_name("t")
+        await put_all(store, table, "p", ["a"])
+        await put_all(store, other, "p", ["a", "bb"])
+        assert await store.get_across([table, other], "p", "a") == [
+            {"key": "a", "n": 1}, {"key": "a", "n": 1}]
+        assert await store.get_across([other, table], "p", "bb") == [
+            {"key": "bb", "n": 2}, None]
+        assert await store.get_across([table, other], "elsewhere", "a") == [None, None]
+
     # -- listing -------------------------------------------------------------
     async def test_list_is_in_key_order(self, store: ReadStore, table: str) -> None:
         keys = ["0003", "0001", "0010", "0002", "é", "z", "Z"]
