@@ -85,11 +85,6 @@ class MemoryEventLog(EventLog):
     async def stream_version(self, stream: str) -> int:
         return self._versions.get(stream, 0)
 
-    async def read_stream_and_version(self, stream: str,
-                                      other: str) -> tuple[list[Envelope], int]:
-        return (sorted(self._streams.get(stream, ()), key=lambda e: e.stream_version),
-                self._versions.get(other, 0))
-
     async def ends(self, topic: str) -> Position:
         return {0: len(self._topics[topic])}
 
