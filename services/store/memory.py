@@ -30,12 +30,6 @@ class MemoryReadStore(ReadStore):
     async def applied_version(self, projection: str, stream: str) -> int:
         return self._guards.get((projection, stream), 0)
 
-    async def get_across(self, tables: Sequence[str], partition: str,
-                         key: str) -> list[Doc | None]:
-        self.queries += 1  # one round trip, as the SQLite store's
-        return [copy.deepcopy(d) if (d := self._docs.get((t, partition, key))) is not None
-                else None for t in tables]
-
     async def get_many(self, table: str, partition: str, keys: Sequence[str]) -> dict[str, Doc]:
         self.queries += 1
         return {
