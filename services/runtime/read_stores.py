@@ -96,17 +96,18 @@ class RoutedReadStore(ReadStore):
     async def get_many(self, table: str, partition: str, keys: Sequence[str]) -> dict[str, Doc]:
         return await self.for_table(table, partition).get_many(table, partition, keys)
 
-    async def get_across(self, tables: Sequence[str], partition: str,
-                         key: str) -> list[Doc | None]:
-        """One round trip per store the tables live in."""
-        by_store: dict[int, tuple[ReadStore, list[str]]] = {}
-        for table in tables:
+    async def get_each(self, wheres: Sequence[tuple[str, str, str]]) -> list[Doc | None]:
+        """One round trip per store the documents live in."""
+        by_store: dict[int, tuple[ReadStore, list[int]]] = {}
+        for n, (table, partition, _) in enumerate(wheres):
             store = self.for_table(table, partition)
-            by_store.setdefault(id(store), (store, []))[1].append(table)
-        found: dict[str, Doc | None] = {}
-        for store, some in by_store.values():
-            found.update(zip(some, await store.get_across(some, partition, key), strict=True))
-        return [found[table] for table in tables]
+            by_store.setdefault(id(store), (store, []))[1].append(n)
+        found: list[Doc | None] = [None] * len(wheres)
+        for store, positions in by_store.values():
+            docs = await store.get_each([wheres[n] for n in positions])
+            for n, doc in zip(positions, docs, strict=True):
+                found[n] = doc
+        return found
 
     async def list(self, table: str, partition: str, *, limit: int = 50,
                    after: str | None = None, reverse: bool = False) -> list[tuple[str, Doc]]:

@@ -58,7 +58,7 @@ CREATE TABLE IF NOT EXISTS guards (
 
 
 _GET = "SELECT doc FROM docs WHERE tbl = ? AND part = ? AND key = ?"
-_GET_ACROSS: dict[int, str] = {}  # number of tables -> query (get_across)
+_GET_EACH: dict[int, str] = {}  # number of documents -> query (get_each)
 
 _SELECT = "SELECT key, doc FROM docs WHERE tbl = ? AND part = ?"
 _LIST = {  # (reverse, after given) -> query
@@ -74,15 +74,12 @@ _SCAN_NEXT = (
 )
 
 
-def _get_across(tables: int) -> str:
-    """One row, a column per table: each a primary-key search for the same
-    (part, key), parameters ?1..?n the tables, then the part and the key. Scalar
-    subqueries, where `tbl IN (...)` cost as much as the separate statements
-    (ADR 0097). Only placeholders go into the text."""
-    part, key = tables + 1, tables + 2
-    one = "(SELECT doc FROM docs WHERE tbl = ?{} AND part = ?{} AND key = ?{})"
-    columns = ", ".join(one.format(n, part, key) for n in range(1, tables + 1))
-    return f"SELECT {columns}"
+def _get_each(docs: int) -> str:
+    """One row, a column per document: each a primary-key search, scalar
+    subqueries (where `tbl IN (...)` cost as much as the separate statements, ADR
+    0097). Only placeholders go into the text."""
+    one = "(SELECT doc FROM docs WHERE tbl = ? AND part = ? AND key = ?)"
+    return "SELECT " + ", ".join([one] * docs)
 
 
 _DAMAGED = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
@@ -204,15 +201,15 @@ class SqliteReadStore(ReadStore):
             row = self._read().execute(_GET, (table, partition, key)).fetchone()
         return _load(row[0]) if row else None
 
-    async def get_across(self, tables: Sequence[str], partition: str,
-                         key: str) -> list[Doc | None]:
-        if not tables:
+    async def get_each(self, wheres: Sequence[tuple[str, str, str]]) -> list[Doc | None]:
+        if not wheres:
             return []
-        sql = _GET_ACROSS.get(len(tables))
+        sql = _GET_EACH.get(len(wheres))
         if sql is None:
-            sql = _GET_ACROSS[len(tables)] = _get_across(len(tables))
+            sql = _GET_EACH[len(wheres)] = _get_each(len(wheres))
+        params = [part for where in wheres for part in where]
         with _outage():
-            row = self._read().execute(sql, (*tables, partition, key)).fetchone()
+            row = self._read().execute(sql, params).fetchone()
         return [_load(raw) if raw is not None else None for raw in row]
 
     async def applied_version(self, projection: str, stream: str) -> int:

@@ -29,6 +29,7 @@ from services.core.events import DomainEvent, Meta, wrap
 from services.core.participants import ParticipantContext
 from services.core.values import parse_iso
 from services.eventlog.port import EventLog, Recorded, append_to
+from services.store.port import Doc as StoreDoc
 from services.store.port import ReadStore
 from services.vote import budget, model
 from services.vote.commands import (
@@ -39,7 +40,7 @@ from services.vote.commands import (
     WithdrawBallot,
 )
 from services.vote.events import ResultsFrozen, SupportThresholdReached
-from services.vote.items import PublishedItems, StorePublishedItems
+from services.vote.items import PublishedItem, PublishedItems, StorePublishedItems
 from services.vote.model import Doc
 from services.vote.projections import BALLOTS, SETTINGS, TALLIES, tally_partition
 from services.vote.recount import recount_budget, recount_phase
@@ -52,8 +53,8 @@ async def cast_ballot(cmd: CastBallot, *, log: EventLog, store: ReadStore, clock
                       meta: Meta, items: PublishedItems | None = None,
                       vote_options: VoteOptions | None = None) -> dict[str, Any]:
     kind = model.check_kind(cmd.ballot_kind)
-    item = model.votable(await (items or StorePublishedItems(store)).get(cmd.item_id))
-    consultation = await consultations.consultation(store, item.consultation_id)
+    found, consultation = await _item_and_consultation(items, store, cmd.item_id)
+    item = model.votable(found)
     phase = model.open_vote_phase(consultation, cmd.participant, model.KINDS[kind],
                                   clock.now())
     pid = cmd.participant.participant_id
@@ -181,6 +182,18 @@ async def freeze_results(cmd: FreezeResults, *, log: EventLog, store: ReadStore,
     except ConcurrencyConflict:
         return {"status": "already_frozen"}
     return {"status": "frozen", "items": len(tallies), "event_id": recorded[0].event.event_id}
+
+
+async def _item_and_consultation(items: PublishedItems | None, store: ReadStore,
+                                 item_id: str) -> tuple[PublishedItem | None, StoreDoc | None]:
+    """The item and its consultation: one read of the store once this process has
+    seen the item (ADR 0097), with the read models' items; two with others."""
+    if items is None:
+        return await StorePublishedItems(store).with_consultation(item_id)
+    item = await items.get(item_id)
+    if item is None:
+        return None, None
+    return item, await consultations.consultation(store, item.consultation_id)
 
 
 async def _open_phase(log: EventLog, consultation: dict[str, Any] | None,
