@@ -29,7 +29,8 @@ from services.store.port import Doc, ReadStore
 ALL = "all"
 
 __all__ = ["ACTIONS", "CONSULTATIONS", "GRAND_DEBAT_OTHER_PARTS", "OTHER", "OTHER_LABEL",
-           "QUALIFICATIONS", "QUESTIONNAIRES", "Answer", "consultation", "current_phase",
+           "QUALIFICATIONS", "QUESTIONNAIRES", "Answer", "consultation", "consultation_where",
+           "current_phase",
            "deposited_in", "grand_debat_rows", "known_territories", "meeting_registrations_of",
            "open_actions", "phase_status", "questionnaire", "source_windows", "validate_answers",
            "vote_method"]
@@ -37,7 +38,13 @@ __all__ = ["ACTIONS", "CONSULTATIONS", "GRAND_DEBAT_OTHER_PARTS", "OTHER", "OTHE
 
 async def consultation(store: ReadStore, consultation_id: str) -> Doc | None:
     """The consultation's detail (title, phases, identity level, moderation...)."""
-    return await store.get(CONSULTATIONS, ALL, consultation_id)
+    return await store.get(*consultation_where(consultation_id))
+
+
+def consultation_where(consultation_id: str) -> tuple[str, str, str]:
+    """Where `consultation` reads: for a caller reading it with other documents
+    in one round trip (`ReadStore.get_each`)."""
+    return CONSULTATIONS, ALL, consultation_id
 
 
 async def questionnaire(store: ReadStore, consultation_id: str,

@@ -139,6 +139,14 @@ class EventLog(ABC):
     async def stream_version(self, stream: str) -> int:
         """The last version written to `stream` (0 if none)."""
 
+    async def read_stream_and_version(self, stream: str,
+                                      other: str) -> tuple[list[Envelope], int]:
+        """`read_stream(stream)` and `stream_version(other)` together: a decision
+        reading its aggregate and a guard stream beside it (a ballot and its phase's
+        frozen results). One round trip where the adapter can (SQLite: one
+        statement, ADR 0097); here, the two calls."""
+        return await self.read_stream(stream), await self.stream_version(other)
+
     @abstractmethod
     async def subscribe(self, group: str, topics: Sequence[str]) -> Subscription: ...
 

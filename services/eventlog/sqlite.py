@@ -190,6 +190,11 @@ class SqliteEventLog(EventLog):
     async def stream_version(self, stream: str) -> int:
         return await self._point_query(lambda conn: rows.version(conn, stream))
 
+    async def read_stream_and_version(self, stream: str,
+                                      other: str) -> tuple[list[Envelope], int]:
+        return await self._point_query(
+            lambda conn: rows.stream_events_and_version(conn, stream, other))
+
     async def ends(self, topic: str) -> Position:
         return {0: await self._query(lambda conn: rows.end(conn, topic))}
 

@@ -264,6 +264,28 @@ def stream_events(conn: sqlite3.Connection, stream: str) -> list[Envelope]:
     return [Envelope.from_json(body) for (body,) in rows]
 
 
+def stream_events_and_version(conn: sqlite3.Connection, stream: str,
+                              other: str) -> tuple[list[Envelope], int]:
+    """`stream_events(stream)` and `version(other)` in one statement, so one
+    snapshot: each part a search of the (stream, stream_version) index. The
+    version's row is the one without a body (a stored event always has one); the
+    events are put in version order here, a compound select promising none."""
+    found = conn.execute(
+        "SELECT stream_version, body FROM events WHERE stream = ?"
+        " UNION ALL SELECT max(stream_version), NULL FROM events WHERE stream = ?",
+        (stream, other),
+    ).fetchall()
+    other_version = 0
+    events: list[tuple[int, bytes]] = []
+    for row in found:
+        if row[1] is None:
+            other_version = int(row[0] or 0)
+        else:
+            events.append(row)
+    events.sort()
+    return [Envelope.from_json(body) for _, body in events], other_version
+
+
 def version(conn: sqlite3.Connection, stream: str) -> int:
     row = conn.execute(
         "SELECT max(stream_version) FROM events WHERE stream = ?", (stream,)

@@ -25,11 +25,31 @@ from pathlib import Path
 
 from services.identity.ratelimit import Budget, RateLimiter, Verdict, decide
 
-SCHEMA = "CREATE TABLE IF NOT EXISTS rate_tat (key TEXT PRIMARY KEY, tat REAL NOT NULL)"
+# WITHOUT ROWID: one b-tree keyed by the key, where a rowid table keeps the rows
+# and an index on the key apart: a hit reads and writes one tree, not two, and
+# commits fewer pages to the WAL (ADR 0097).
+SCHEMA = ("CREATE TABLE IF NOT EXISTS rate_tat (key TEXT PRIMARY KEY, tat REAL NOT NULL)"
+          " WITHOUT ROWID")
 # Seconds between two deletions of the keys whose TAT has passed: a key (a
 # participant id, a rotating hash of an address) stays at most its window (an
 # hour at most) and this long after its last request.
 PURGE_EVERY = 60.0
+
+
+def _create(conn: sqlite3.Connection) -> None:
+    """The table, replacing a rowid one of a file made before ADR 0097: the
+    counters are not precious, a client's budget starts afresh once."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table'"
+                           " AND name = 'rate_tat'").fetchone()
+        if row is not None and "WITHOUT ROWID" not in str(row[0]).upper():
+            conn.execute("DROP TABLE rate_tat")
+        conn.execute(SCHEMA)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 class SqliteRateLimiter(RateLimiter):
@@ -47,7 +67,7 @@ class SqliteRateLimiter(RateLimiter):
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=OFF")
-            conn.execute(SCHEMA)
+            _create(conn)
         except BaseException:
             conn.close()
             raise

@@ -96,6 +96,19 @@ class RoutedReadStore(ReadStore):
     async def get_many(self, table: str, partition: str, keys: Sequence[str]) -> dict[str, Doc]:
         return await self.for_table(table, partition).get_many(table, partition, keys)
 
+    async def get_each(self, wheres: Sequence[tuple[str, str, str]]) -> list[Doc | None]:
+        """One round trip per store the documents live in."""
+        by_store: dict[int, tuple[ReadStore, list[int]]] = {}
+        for n, (table, partition, _) in enumerate(wheres):
+            store = self.for_table(table, partition)
+            by_store.setdefault(id(store), (store, []))[1].append(n)
+        found: list[Doc | None] = [None] * len(wheres)
+        for store, positions in by_store.values():
+            docs = await store.get_each([wheres[n] for n in positions])
+            for n, doc in zip(positions, docs, strict=True):
+                found[n] = doc
+        return found
+
     async def list(self, table: str, partition: str, *, limit: int = 50,
                    after: str | None = None, reverse: bool = False) -> list[tuple[str, Doc]]:
         return await self.for_table(table, partition).list(

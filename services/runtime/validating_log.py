@@ -67,6 +67,10 @@ class ValidatingEventLog(EventLog):
     async def stream_version(self, stream: str) -> int:
         return await self.inner.stream_version(stream)
 
+    async def read_stream_and_version(self, stream: str,
+                                      other: str) -> tuple[list[Envelope], int]:
+        return await self.inner.read_stream_and_version(stream, other)
+
     async def subscribe(self, group: str, topics: Sequence[str]) -> Subscription:
         return await self.inner.subscribe(group, topics)
 

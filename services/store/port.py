@@ -60,6 +60,13 @@ class ReadStore(ABC):
     async def get_many(self, table: str, partition: str, keys: Sequence[str]) -> dict[str, Doc]:
         """One round trip for several keys (pages must not do N+1 queries)."""
 
+    async def get_each(self, wheres: Sequence[tuple[str, str, str]]) -> list[Doc | None]:
+        """The document at each (table, partition, key), in their order: the
+        reference data a decision reads from several read models (an item's deposit,
+        its moderation state, its consultation). One round trip where the adapter
+        can (SQLite: one statement, ADR 0097); here, one `get` each."""
+        return [await self.get(table, partition, key) for table, partition, key in wheres]
+
     @abstractmethod
     async def list(
         self,

@@ -29,6 +29,7 @@ from services.core.events import DomainEvent, Meta, wrap
 from services.core.participants import ParticipantContext
 from services.core.values import parse_iso
 from services.eventlog.port import EventLog, Recorded, append_to
+from services.store.port import Doc as StoreDoc
 from services.store.port import ReadStore
 from services.vote import budget, model
 from services.vote.commands import (
@@ -39,7 +40,7 @@ from services.vote.commands import (
     WithdrawBallot,
 )
 from services.vote.events import ResultsFrozen, SupportThresholdReached
-from services.vote.items import PublishedItems, StorePublishedItems
+from services.vote.items import PublishedItem, PublishedItems, StorePublishedItems
 from services.vote.model import Doc
 from services.vote.projections import BALLOTS, SETTINGS, TALLIES, tally_partition
 from services.vote.recount import recount_budget, recount_phase
@@ -52,13 +53,23 @@ async def cast_ballot(cmd: CastBallot, *, log: EventLog, store: ReadStore, clock
                       meta: Meta, items: PublishedItems | None = None,
                       vote_options: VoteOptions | None = None) -> dict[str, Any]:
     kind = model.check_kind(cmd.ballot_kind)
-    item = model.votable(await (items or StorePublishedItems(store)).get(cmd.item_id))
-    consultation = await consultations.consultation(store, item.consultation_id)
-    phase = await _open_phase(log, consultation, cmd.participant, model.KINDS[kind],
-                              clock.now())
-    model.check_in_phase(item, phase, consultation)
+    found, consultation = await _item_and_consultation(items, store, cmd.item_id)
+    item = model.votable(found)
+    phase = model.open_vote_phase(consultation, cmd.participant, model.KINDS[kind],
+                                  clock.now())
     pid = cmd.participant.participant_id
     stream = model.ballot_stream(phase["phase_id"], kind, item.item_id, pid)
+    options = vote_options or VoteOptions()
+    # The ballot's stream and its phase's frozen results in one read of the log
+    # (ADR 0097), checked in _open_phase's order: frozen first, then the item.
+    results = model.results_stream(phase_consultation(consultation), phase["phase_id"])
+    if options.check_existing:
+        history, frozen = await log.read_stream_and_version(stream, results)
+    else:
+        history, frozen = None, await log.stream_version(results)
+    if frozen > 0:
+        raise model.RESULTS_FROZEN()
+    model.check_in_phase(item, phase, consultation)
 
     async def attempt(current: Doc | None) -> dict[str, Any]:
         live = None if current is None or current.get("withdrawn") else current
@@ -73,8 +84,7 @@ async def cast_ballot(cmd: CastBallot, *, log: EventLog, store: ReadStore, clock
         return {"status": "unchanged" if recorded.duplicate else "recorded",
                 "choice": cmd.choice}
 
-    return await _deciding(log, stream, model.ballot_of, vote_options or VoteOptions(),
-                           attempt)
+    return await _deciding(log, stream, model.ballot_of, options, attempt, history)
 
 
 async def withdraw_ballot(cmd: WithdrawBallot, *, log: EventLog, store: ReadStore,
@@ -174,6 +184,18 @@ async def freeze_results(cmd: FreezeResults, *, log: EventLog, store: ReadStore,
     return {"status": "frozen", "items": len(tallies), "event_id": recorded[0].event.event_id}
 
 
+async def _item_and_consultation(items: PublishedItems | None, store: ReadStore,
+                                 item_id: str) -> tuple[PublishedItem | None, StoreDoc | None]:
+    """The item and its consultation: one read of the store once this process has
+    seen the item (ADR 0097), with the read models' items; two with others."""
+    if items is None:
+        return await StorePublishedItems(store).with_consultation(item_id)
+    item = await items.get(item_id)
+    if item is None:
+        return None, None
+    return item, await consultations.consultation(store, item.consultation_id)
+
+
 async def _open_phase(log: EventLog, consultation: dict[str, Any] | None,
                       participant: ParticipantContext, action: str,
                       now: datetime) -> dict[str, Any]:
@@ -193,13 +215,21 @@ def phase_consultation(consultation: dict[str, Any] | None) -> str:
 
 async def _deciding(log: EventLog, stream: str,
                     fold: Callable[[Sequence[Envelope]], Doc | None],
-                    options: VoteOptions, attempt: Any) -> dict[str, Any]:
-    """Decide on the stream's history read from the log; on a conflict (a concurrent
-    change of the same ballot), read it again and decide again, a bounded number of
-    times. With `check_existing` off (a test switch), decide as if no ballot
-    existed: only the log's key and event-id idempotence keep one ballot."""
+                    options: VoteOptions, attempt: Any,
+                    history: Sequence[Envelope] | None = None) -> dict[str, Any]:
+    """Decide on the stream's history read from the log (`history`: already read
+    for the first attempt); on a conflict (a concurrent change of the same ballot),
+    read it again and decide again, a bounded number of times. With
+    `check_existing` off (a test switch), decide as if no ballot existed: only the
+    log's key and event-id idempotence keep one ballot."""
     for retry in range(options.retries + 1):
-        current = fold(await log.read_stream(stream)) if options.check_existing else None
+        if not options.check_existing:
+            current = None
+        else:
+            if history is None:
+                history = await log.read_stream(stream)
+            current = fold(history)
+            history = None  # a retry reads the stream again
         try:
             result: dict[str, Any] = await attempt(current)
             return result

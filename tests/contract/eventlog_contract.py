@@ -233,6 +233,24 @@ class EventLogContract(ABC):
         assert all(e.stream == stream for e in history)
         assert history[-1].event_id == dup.event.event_id
 
+    async def test_a_stream_and_another_streams_version_are_read_together(
+        self, log: EventLog
+    ) -> None:
+        """What a ballot's decision reads (ADR 0097): its stream's history and its
+        phase's frozen-results stream's version, as the two reads would give them."""
+        stream, other = new_stream(), new_stream()
+        assert await log.read_stream_and_version(stream, other) == ([], 0)
+        await log.append([created(other, 1), created(other, 2)])
+        assert await log.read_stream_and_version(stream, other) == ([], 2)
+        await log.append([created(stream, 1), created(stream, 2)])
+        await log.append([created(stream, 3)])
+        history, version = await log.read_stream_and_version(stream, other)
+        assert history == await log.read_stream(stream)
+        assert [e.stream_version for e in history] == [1, 2, 3]
+        assert version == 2
+        assert await log.read_stream_and_version(stream, new_stream()) == (history, 0)
+        assert await log.read_stream_and_version(stream, stream) == (history, 3)
+
     # -- idempotence ---------------------------------------------------------
     async def test_appending_an_event_id_again_writes_nothing(self, log: EventLog) -> None:
         stream = new_stream()

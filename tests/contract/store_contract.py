@@ -90,6 +90,22 @@ class ReadStoreContract(ABC):
         assert found == {"a": {"key": "a", "n": 1}, "c": {"key": "c", "n": 1}}
         assert await store.get_many(table, "p", []) == {}
 
+    async def test_get_each_reads_documents_of_several_tables(
+            self, store: ReadStore, table: str) -> None:
+        """ADR 0097: an item's deposit, its moderation state and its consultation,
+        read together, in the order asked."""
+        other = new_name("t")
+        await put_all(store, table, "p", ["a"])
+        await put_all(store, other, "p", ["a", "bb"])
+        await put_all(store, other, "q", ["c"])
+        assert await store.get_each([(table, "p", "a"), (other, "p", "a")]) == [
+            {"key": "a", "n": 1}, {"key": "a", "n": 1}]
+        assert await store.get_each([(other, "p", "bb"), (table, "p", "bb"),
+                                     (other, "q", "c"), (other, "p", "bb")]) == [
+            {"key": "bb", "n": 2}, None, {"key": "c", "n": 1}, {"key": "bb", "n": 2}]
+        assert await store.get_each([(table, "elsewhere", "a")]) == [None]
+        assert await store.get_each([]) == []
+
     # -- listing -------------------------------------------------------------
     async def test_list_is_in_key_order(self, store: ReadStore, table: str) -> None:
         keys = ["0003", "0001", "0010", "0002", "é", "z", "Z"]

@@ -98,3 +98,25 @@ async def test_a_hit_waits_for_another_writer_off_the_loop(tmp_path: Path) -> No
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT count(*) FROM rate_tat").fetchone()[0] == 2
     await limiter.close()
+
+
+async def test_the_counters_are_one_b_tree_and_an_older_file_is_replaced(tmp_path: Path) -> None:
+    """ADR 0097: the keys' table is WITHOUT ROWID (a hit writes one b-tree, not a
+    table and its key's index); a file made before keeps working, its counters
+    started afresh."""
+    import sqlite3
+
+    path = tmp_path / "ratelimit.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE rate_tat (key TEXT PRIMARY KEY, tat REAL NOT NULL)")
+        db.execute("INSERT INTO rate_tat VALUES ('vote:i:p-old', 1e12)")
+    db.close()
+    limiter = SqliteRateLimiter(path)
+    assert (await limiter.hit([Budget("vote:i:p-old", 1, 60)], now=100.0)).allowed
+    assert not (await limiter.hit([Budget("vote:i:p-old", 1, 60)], now=100.0)).allowed
+    await limiter.close()
+    with sqlite3.connect(path) as db:
+        (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE name = 'rate_tat'").fetchone()
+        assert "WITHOUT ROWID" in sql.upper()
+        assert db.execute("SELECT count(*) FROM rate_tat").fetchone()[0] == 1
+    db.close()

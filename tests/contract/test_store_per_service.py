@@ -95,6 +95,8 @@ async def test_each_service_writes_its_own_file_and_reads_the_others_read_only(
 
         assert await front.get("ballots", "p", "b-1") == {"v": 1}
         assert await front.get("proposals", "p", "p-1") == {"v": 1}
+        assert await front.get_each([("proposals", "p", "p-1"), ("ballots", "p", "p-1"),
+                                     ("ballots", "p", "b-1")]) == [{"v": 1}, None, {"v": 1}]
         assert await front.applied_version("vote.tallies", "b-1") == 1
         assert _opened_modes((tmp_path / "read-vote.db").resolve()) >= {os.O_RDONLY}
         with pytest.raises(PermissionError):  # the front cannot write a service's file

@@ -24,6 +24,20 @@ class TestSqliteReadStore(ReadStoreContract):
         return SqliteReadStore(self.path)
 
 
+async def test_get_each_is_one_query(tmp_path: Path) -> None:
+    store = SqliteReadStore(tmp_path / "read.db")
+    await store.start()
+    async with store.transaction() as tx:
+        await tx.put("deposit", "all", "item-1", {"kind": "proposal"})
+        await tx.put("state", "all", "item-1", {"decision": "approved"})
+    before = store.queries
+    assert await store.get_each([("state", "all", "item-1"), ("deposit", "all", "item-1"),
+                                 ("none", "all", "item-1"), ("deposit", "x", "item-1")]) == [
+        {"decision": "approved"}, {"kind": "proposal"}, None, None]
+    assert store.queries - before == 1
+    await store.close()
+
+
 async def test_documents_survive_a_reopen(tmp_path: Path) -> None:
     store = SqliteReadStore(tmp_path / "store.db")
     await store.start()

@@ -217,3 +217,35 @@ async def test_an_item_belongs_to_the_phase_its_deposit_recorded(world: World) -
     with pytest.raises(DomainError) as refused:
         await world.handle(CastBallot("other", anne, "agree", "agree"))
     assert refused.value.code == "item_not_in_phase"
+
+
+async def test_a_ballot_reads_the_log_once_before_its_append(world: World) -> None:
+    """ADR 0097: the ballot's stream and its phase's frozen results come in one
+    read (one statement on SQLite); a change of the ballot reads its history too."""
+    calls: list[str] = []
+    inside = False  # the port's default reads through the other two: not counted
+    log: Any = world.log
+
+    def counted(name: str) -> Any:
+        real = getattr(log, name)
+
+        async def counting(*args: Any) -> Any:
+            nonlocal inside
+            if inside:
+                return await real(*args)
+            calls.append(name)
+            inside = True
+            try:
+                return await real(*args)
+            finally:
+                inside = False
+        return counting
+
+    for name in ("read_stream", "stream_version", "read_stream_and_version"):
+        setattr(log, name, counted(name))
+    assert (await world.handle(CastBallot("item-0", voter(), "agree", "agree"),
+                               project=False))["status"] == "recorded"
+    assert (await world.handle(CastBallot("item-0", voter(), "agree", "disagree"),
+                               project=False))["status"] == "recorded"
+    assert calls == ["read_stream_and_version"] * 2
+    assert [e.data["choice"] for e in await world.events()] == ["agree", "disagree"]
