@@ -392,7 +392,8 @@ class _SqliteTx(StoreTx):
         await self.set_applied_versions(projection, {stream: version})
 
     async def applied_versions(self, projection: str, streams: Sequence[str]) -> dict[str, int]:
-        wanted = list(dict.fromkeys(streams))
+        # in key order: one walk along the guards' tree rather than a jump per stream
+        wanted = sorted(set(streams))
         with _outage():
             found = dict(self.conn.execute(
                 "SELECT stream, version FROM guards WHERE projection = ?"
