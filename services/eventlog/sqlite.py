@@ -34,6 +34,7 @@ from services.eventlog import sqlite_rows as rows
 from services.eventlog.port import Batch, EventLog, Position, Recorded, Subscription
 from services.eventlog.sqlite_decoded import DecodedRecords
 from services.eventlog.sqlite_rows import KeyFn
+from services.eventlog.sqlite_tail import TopicTails
 from services.eventlog.sqlite_versions import CommittedVersions
 from services.eventlog.sqlite_watch import FileWatch
 from services.eventlog.sqlite_writer import GroupWriter, Notifier
@@ -80,6 +81,8 @@ class SqliteEventLog(EventLog):
         self._versions = CommittedVersions()
         # what the subscriptions polled, decoded once for all of them (ADR 0083)
         self.decoded = DecodedRecords()
+        # and the newest records of each topic, read once for all of them (ADR 0098)
+        self.tails = TopicTails(self.decoded)
         self._closed = False
 
     async def start(self) -> None:
@@ -290,7 +293,7 @@ class _SqliteSubscription(Subscription):
             room = max_records - len(records)
             if room <= 0:
                 break
-            chunk = rows.read(conn, topic, self._cursor[topic], room, self._log.decoded)
+            chunk = self._log.tails.read(conn, topic, self._cursor[topic], room)
             if chunk:
                 records.extend(chunk)
                 next_position[topic] = {0: chunk[-1].offset + 1}

@@ -365,8 +365,11 @@ class _SqliteTx(StoreTx):
         self._dirty.add(where)
 
     def flush(self) -> None:
-        """Write the documents put and deleted (the last state of each)."""
-        dirty, self._dirty = self._dirty, set()
+        """Write the documents put and deleted (the last state of each), in key
+        order: a batch's documents have random ids, and in their table's order
+        each write lands in or next to the page the previous one changed, while
+        it is still in SQLite's cache, instead of anywhere in the tree (ADR 0098)."""
+        dirty, self._dirty = sorted(self._dirty), set()
         docs = self._docs
         with _outage():
             self.conn.executemany(
@@ -389,7 +392,8 @@ class _SqliteTx(StoreTx):
         await self.set_applied_versions(projection, {stream: version})
 
     async def applied_versions(self, projection: str, streams: Sequence[str]) -> dict[str, int]:
-        wanted = list(dict.fromkeys(streams))
+        # in key order: one walk along the guards' tree rather than a jump per stream
+        wanted = sorted(set(streams))
         with _outage():
             found = dict(self.conn.execute(
                 "SELECT stream, version FROM guards WHERE projection = ?"
@@ -399,11 +403,12 @@ class _SqliteTx(StoreTx):
         return {s: int(found.get(s, 0)) for s in wanted}
 
     async def set_applied_versions(self, projection: str, versions: Mapping[str, int]) -> None:
+        # in key order, as `flush` writes the documents
         with _outage():
             self.conn.executemany(
                 "INSERT INTO guards (projection, stream, version) VALUES (?, ?, ?)"
                 " ON CONFLICT (projection, stream) DO UPDATE SET version = excluded.version",
-                [(projection, s, v) for s, v in versions.items()],
+                [(projection, s, versions[s]) for s in sorted(versions)],
             )
 
 

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from services.core.envelope import Actor, Envelope
-from services.eventlog import sqlite_rows
 from services.eventlog.sqlite import SqliteEventLog
 from services.eventlog.sqlite_writer import Notifier
 
@@ -57,13 +56,14 @@ async def test_an_append_wakes_its_topic_s_poller_and_not_the_others(
         # The topics pollers read, counted where a poll reads them: the log's other
         # queries (its look at the file, ADR 0092, which goes to a thread when the
         # loop's connection is busy) are not a poller's and must not count.
+        # Pollers read through the topics' shared tails (ADR 0098).
         read_topics: list[str] = []
-        original = sqlite_rows.read
+        original = log.tails.read
 
         def counting(conn, topic, *rest):  # type: ignore[no-untyped-def]
             read_topics.append(topic)
             return original(conn, topic, *rest)
-        monkeypatch.setattr(sqlite_rows, "read", counting)
+        monkeypatch.setattr(log.tails, "read", counting)
         # Both wait far longer than the append takes, even with a slow fsync: the
         # deposits poller must still be waiting, not woken, when the ballot is read.
         waiting = asyncio.create_task(deposits.poll(timeout=30.0))

@@ -107,3 +107,22 @@ async def test_project_batch_passes_over_ignored_types_without_a_guard() -> None
     assert await store.applied_version("test.noisy", "a") == 2
     assert await store.applied_version("test.noisy", "b") == 0
     assert await store.get("seen", "all", "b") is None
+
+
+async def test_a_batch_passed_over_entirely_reads_no_guard(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A consumer that applies nothing of a batch (two of them per proposal) does not
+    ask the store for guards it will not compare (ADR 0098)."""
+    projection, store = Noisy(), MemoryReadStore()
+    asked: list[list[str]] = []
+    original = StoreTx.applied_versions
+
+    async def spy(tx: StoreTx, name: str, streams: Any) -> dict[str, int]:
+        asked.append(list(streams))
+        return await original(tx, name, streams)
+
+    monkeypatch.setattr(StoreTx, "applied_versions", spy)
+    assert await project_batch(projection, [plain("test.Noise", "b", 1)], store) == 0
+    assert asked == []
+    assert await project_batch(projection, [plain("test.Counted", "a", 1)], store) == 1
+    assert asked == [["a"]]
