@@ -57,6 +57,23 @@ def test_a_polis_export_that_is_not_utf8_is_refused_in_french(tmp_path: Path) ->
 
 
 
+def test_a_polis_number_that_is_infinite_skips_its_line(tmp_path: Path) -> None:
+    """OverflowError escaped the importer on a timestamp of "inf" or "1e999" (the
+    Pol.is fuzzer, 2026-12-05): an upload with one such cell was a 500."""
+    (tmp_path / "comments.csv").write_text(
+        "timestamp,datetime,comment-id,author-id,agrees,disagrees,moderated,comment-body\n"
+        "inf,x,1,1,0,0,0,Un\n1e999,x,2,1,0,0,0,Deux\n-inf,x,3,1,0,0,0,Trois\n"
+        "nan,x,4,1,0,0,0,Quatre\n12.0,x,5,1,0,0,0,Cinq\n")
+    (tmp_path / "votes.csv").write_text(
+        "timestamp,datetime,comment-id,voter-id,vote\n1,x,5,7,1\n")
+    (tmp_path / "participants-votes.csv").write_text(
+        "participant,group-id,n-comments,n-votes,n-agree,n-disagree\n")
+    conversation = read_conversation(tmp_path)
+    assert [c.comment_id for c in conversation.comments] == [5]
+    problems = [s.problem for s in conversation.skipped if s.column == "timestamp"]
+    assert len(problems) == 4 and all("nombre entier attendu" in p for p in problems)
+
+
 @pytest.mark.parametrize("link", [";zttps://wwavél\x01 av=dQwgXcQ6=dQEbbT]) As( \x08",
                                   "https://[youtube.com/watch?v=x", "https://youtu.be:99999/x"])
 def test_a_malformed_video_link_is_refused_in_french(link: str) -> None:

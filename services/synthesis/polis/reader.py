@@ -12,6 +12,7 @@ read before anything is returned, so an import writes all it keeps or nothing.""
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -150,7 +151,8 @@ def _integer(row: dict[str, str], column: str, *, low: int = 0,
             number = float(raw)
         except ValueError:
             number = float("nan")
-        if number != number or number != int(number):
+        # NaN, "inf" and "1e999" are no integers (int() of an infinity raises)
+        if not math.isfinite(number) or number != int(number):
             raise _Skip(column, f"nombre entier attendu, « {raw[:40]} » reçu") from None
         value = int(number)
     if value < low:
