@@ -4,7 +4,10 @@
    SQLite event log and read store, projection workers and the automatic
    moderation process on) in its own process; proposals POSTed with an
    Idempotency-Key by `--connections` concurrent keep-alive connections (aiohttp,
-   this process), each as another participant with a real session and its CSRF
+   this process); the key a UUIDv7 made per proposal, as the platform's own forms
+   make their one-time token and as API clients are asked to (`--keys text`: a
+   text key, from which the contribution's id is a hash, scattered in every
+   index: ADR 0102), each as another participant with a real session and its CSRF
    token (bench/api_sessions.py): session, CSRF, proof of work, identity level,
    rate limit (counted, never reached), idempotency, phase, the deposit's checks,
    validation, durable append. A 201 means the event is committed to the log.
@@ -52,6 +55,7 @@ from bench.api_sessions import ENV, participant_headers  # noqa: E402
 from bench.servers import Load, free_port, start, stop, timed_load  # noqa: E402
 from services.core.clock import SystemClock  # noqa: E402
 from services.core.envelope import Actor, Envelope  # noqa: E402
+from services.core.ids import new_id  # noqa: E402
 from services.eventlog.memory import MemoryEventLog  # noqa: E402
 from services.moderation.process import AutoModeration  # noqa: E402
 
@@ -107,17 +111,18 @@ def serve_baseline(port: int, db: str, workers: int) -> None:
 
 
 async def load(url: str, consultation: str, seconds: float, connections: int,
-               run: str, server: int | None = None) -> Load:
+               run: str, server: int | None = None, keys: str = "uuid7") -> Load:
     """Proposals/s, p99, count (and the CPU of `server` per proposal) over
     `seconds` after a 1 s warm-up."""
 
     async def proposal(s: aiohttp.ClientSession, n: int, i: int) -> None:
         author = f"{run}-a{n}-{i}"  # every proposal another participant's
+        key = new_id() if keys == "uuid7" else f"k-{author}"
         async with s.post(f"{url}/api/consultations/{consultation}/proposals",
                           json={"title": f"Proposition {n}-{i}", "body": BODY},
                           headers={**participant_headers(author),
                                    "X-Participant-Id": author,
-                                   "Idempotency-Key": f"k-{author}"}) as r:
+                                   "Idempotency-Key": key}) as r:
             await r.read()
             if r.status != 201:
                 raise SystemExit(f"unexpected {r.status}: {await r.text()}")
@@ -148,6 +153,8 @@ def main() -> None:
     p.add_argument("--workers", type=int, default=1, help="parlons serve --workers N")
     p.add_argument("--baseline-workers", type=int, default=1,
                    help="uvicorn --workers N for the baseline")
+    p.add_argument("--keys", choices=("uuid7", "text"), default="uuid7",
+                   help="Idempotency-Keys sent: UUIDv7s (what forms send) or text keys")
     p.add_argument("--serve-baseline", nargs=2, metavar=("DB", "PORT"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.serve_baseline:
@@ -166,7 +173,7 @@ def main() -> None:
             proc = start([*server, str(port)], env, data / f"{run}.log", f"{url}/readyz")
             try:
                 return asyncio.run(load(url, SEEDED_VOTE, args.seconds, args.connections, run,
-                                        proc.pid))
+                                        proc.pid, args.keys))
             finally:
                 stop(proc)
 
@@ -181,7 +188,7 @@ def main() -> None:
                                    "--serve-baseline", str(data / "baseline.db")], {}, "b")
     print(f"parlons  (uvicorn + SQLite log, every check): {ours.rate:7.0f} proposals/s  "
           f"p99 {ours.p99 * 1000:6.1f} ms  ({ours.count} proposals, {args.connections} "
-          f"connections; {parlons_processes}; "
+          f"connections, {args.keys} keys; {parlons_processes}; "
           f"server CPU {ours.cpu_per_request * 1e6:.0f} µs/proposal{ours.split()})")
     print(f"baseline (FastAPI + SQLite commit/request):  {base.rate:7.0f} proposals/s  "
           f"p99 {base.p99 * 1000:6.1f} ms  ({base.count} proposals; {baseline_processes}; "

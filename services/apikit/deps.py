@@ -203,8 +203,14 @@ MetaDep = Annotated[Meta, Depends(request_meta)]
 Participant = Annotated[ParticipantContext, Depends(participant_context)]
 Moderator = Annotated[ModeratorContext, Depends(moderator_context)]
 Analyst = Annotated[AnalystContext, Depends(analyst_context)]
+# What API clients read in the documentation: a UUIDv7 key gives the new
+# contribution's id its time, so ids sort by creation and a submission's rows are
+# written beside the previous ones rather than scattered (ADR 0102).
+KEY_ADVICE = ("One key per request, sent again unchanged on a retry (the first answer is "
+              "replayed). Prefer a UUIDv7 (RFC 9562): a contribution created under it gets "
+              "an id that keeps its time, so ids sort by creation and are written for less.")
 IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1,
-                                        max_length=KEY_MAX)]
+                                        max_length=KEY_MAX, description=KEY_ADVICE)]
 OptionalIdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1,
                                                     max_length=KEY_MAX)]
 PlatformAdmin = Depends(platform_admin)
