@@ -8,7 +8,6 @@ import asyncio
 import sqlite3
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -38,14 +37,6 @@ class TestSqliteEventLog(EventLogContract):
 
     async def make_log(self) -> EventLog:
         return SqliteEventLog(self.path, key_for=_REGISTRY.key)
-
-
-@pytest.fixture
-async def log(tmp_path: Path) -> AsyncIterator[SqliteEventLog]:
-    log = SqliteEventLog(tmp_path / "events.db", key_for=_REGISTRY.key)
-    await log.start()
-    yield log
-    await log.close()
 
 
 async def test_concurrent_appends_share_commits(log: SqliteEventLog) -> None:

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import random
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from eventlog_contract import (
     OTHER_TOPIC,
     TOPIC,
@@ -28,14 +26,6 @@ from services.eventlog.sqlite_decoded import DecodedRecords
 from services.eventlog.sqlite_tail import TopicTails
 
 _REGISTRY = SchemaRegistry()
-
-
-@pytest.fixture
-async def log(tmp_path: Path) -> AsyncIterator[SqliteEventLog]:
-    log = SqliteEventLog(tmp_path / "events.db", key_for=_REGISTRY.key)
-    await log.start()
-    yield log
-    await log.close()
 
 
 async def test_subscriptions_fetch_the_new_rows_once(log: SqliteEventLog) -> None:
