@@ -137,14 +137,16 @@ def dump(out: str) -> None:
     for shingle in (5, 4):
         det = CampaignDetector(shingle=shingle, min_chars=3 if shingle == 4 else 40)
         det._prepare()
-        res[f"hash{shingle}"] = [None if (s := det._shingles(t)) is None
-                                 else det._hash_values(s).tobytes() for t in all_texts]
         updates = []
         for i, t in enumerate(all_texts):
             u = det.add(f"k{i}", t, scope=str(i % 3))
             updates.append(None if u is None else (u.group_id, u.members_moved, u.size))
         res[f"updates{shingle}"] = updates
         res[f"groups{shingle}"] = [det.groups(str(s)) for s in range(3)]
+        # the kept signatures (hash values) and band keys, bit for bit
+        res[f"hash{shingle}"] = {
+            (scope, key): (sig.tobytes(), det._band_keys(sig))
+            for scope, s in det._scopes.items() for key, sig in s.signatures.items()}
         res[f"examined{shingle}"] = det.examined
     auto = AutoModeration(MemoryEventLog(), FixedClock(datetime(2026, 12, 5, tzinfo=UTC)))
     res["auto"] = [auto.check(envelope(f"c{i}", 1 + i % 2, i % 3, t, f"s{i % 2}")).to_data()
