@@ -87,6 +87,7 @@ class CampaignDetector:
         self._seed: MinHash | None = None  # made with the first signature or scope
         self._ranges: list[tuple[int, int]] = []
         self._byte_ranges: list[tuple[int, int]] = []
+        self._need = 0  # set with the seed
         self._crc_tables: NDArray[np.uint32] | None = None  # (shingle, 256); None: update_batch
         self.examined = 0  # candidates looked at, all scopes (tests, benches)
 
@@ -103,6 +104,10 @@ class CampaignDetector:
         # negative weights), kept as (start, end) slices of a signature
         self._ranges = list(MinHashLSH(threshold=self.threshold,
                                        num_perm=self.num_perm).hashranges)
+        # the fewest equal values whose share reaches `confirm`, as MinHash.jaccard
+        # computes it (a float division): an integer comparison per candidate then
+        self._need = next(n for n in range(self.num_perm + 2)
+                          if n > self.num_perm or float(n) / float(self.num_perm) >= self.confirm)
         size = self._seed.hashvalues.itemsize
         self._byte_ranges = [(start * size, end * size) for start, end in self._ranges]
         if self._seed.scheme == "affine32" and self._seed.hashvalues.dtype == np.uint32:
@@ -196,7 +201,14 @@ class CampaignDetector:
         update = self._merge(s, key, roots) if roots else None
         group = update.group_id if update is not None else key
         for band, band_key in zip(s.bands, bands, strict=True):
-            band.setdefault(band_key, {}).setdefault(group, []).append(key)
+            # no dict and list made for nothing, as `setdefault`'s defaults would be
+            bucket = band.get(band_key)
+            if bucket is None:
+                band[band_key] = {group: [key]}
+            elif (filed := bucket.get(group)) is None:
+                bucket[group] = [key]
+            else:
+                filed.append(key)
         return update
 
     def _band_keys(self, hashvalues: NDArray[Any]) -> list[bytes]:
@@ -210,24 +222,25 @@ class CampaignDetector:
         found is skipped whole, and a member already tested is not tested again."""
         roots: set[str] = set()
         tested: set[str] = set()
-        size = float(len(sig))
+        signatures, need, examined = s.signatures, self._need, 0
         for band, band_key in zip(s.bands, bands, strict=True):
             bucket = band.get(band_key)
             if bucket is None:
                 continue
             for filed_under, members in bucket.items():
-                if self._find(s, filed_under) in roots:
+                if roots and self._find(s, filed_under) in roots:
                     continue
                 for other in members:
                     if other in tested:
                         continue
                     tested.add(other)
-                    self.examined += 1
-                    # MinHash.jaccard's estimate, on the kept hash values
-                    same = np.count_nonzero(sig == s.signatures[other])
-                    if float(same) / size >= self.confirm:
+                    examined += 1
+                    # MinHash.jaccard's estimate on the kept hash values, reaching
+                    # `confirm`: as many equal values as `need` (counted once, ADR 0101)
+                    if np.count_nonzero(sig == signatures[other]) >= need:
                         roots.add(self._find(s, other))
                         break
+        self.examined += examined
         return roots
 
     @staticmethod
