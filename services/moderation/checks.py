@@ -8,6 +8,7 @@ vulgarity, campaigns, 1 = content-free. The queue sorts by the highest one.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,11 +32,17 @@ LABELS = {"email": "adresse électronique", "phone": "numéro de téléphone",
           "nir": "numéro de sécurité sociale", "iban": "IBAN", "ipv4": "adresse IP",
           "ipv6": "adresse IP", "address": "adresse postale"}
 MAX_LINKS_BEFORE_SPAM = 2
-# What a link holds whatever else it holds, under the same flags: the text is
-# searched for it first, LINK (~13 µs a text, a try at every word) only when found.
-_LINK_HINT = re.compile(r"https?://|www\.|\.(?:com|fr|net|org|info|io|biz|ru|xyz)",
-                        re.IGNORECASE)
-_SPAM_PADDED = tuple((w, f" {w} ") for w in SPAM_WORDS)
+# What a LINK match holds whatever else it holds: "://", or a dot after "www" or
+# before a top-level domain's first letter, those letters in every case LINK's
+# IGNORECASE matches (the dotless and dotted i too: tests/unit/moderation/test_checks.py
+# checks every code point). LINK (~13 µs a text, a try at every word) runs only then.
+_TLD_FIRST = frozenset("cfnoibrxCFNOIBRX\u0130\u0131")
+_WWW = frozenset(a + b + c for a in "wW" for b in "wW" for c in "wW")
+# single words are looked up in the text's set of words, the others in the text
+_SPAM_WORDS = tuple((w, " " not in w, f" {w} ") for w in SPAM_WORDS)
+_VOWELS_KEPT = bytes(b for b in range(256) if chr(b) not in "aeiouy")  # bytes.translate deletes
+# What every mask of a redacted text starts with ("["): without it, none to count.
+_MASK_START = os.path.commonprefix(list(pii.MASKS.values()))
 _REPEATED = re.compile(r"(.)\1{5,}|[!?]{4,}")
 _PUNCTUATION_RUN = re.compile(r"[!?]{4,}")
 # bytes.translate deletes these: what is left counts the ASCII letters, the capitals
@@ -88,6 +95,8 @@ def personal_data(texts: Mapping[str, str]) -> list[Suggestion]:
     # is told, nothing is left to mask.
     removed: dict[str, int] = {}
     for value in texts.values():
+        if _MASK_START and _MASK_START not in value:
+            continue
         for kind, n in pii.redacted_kinds(value).items():
             removed[kind] = removed.get(kind, 0) + n
     if not removed:
@@ -120,15 +129,17 @@ def links_and_spam(value: str) -> list[Suggestion]:
         out.append(Suggestion("link", 2, f"Contient {len(links)} lien(s) : {links[0][:80]}."))
     folded = fold(value)
     padded = f" {folded} "
-    reasons = [f"« {w} »" for w, w_padded in _SPAM_PADDED if w_padded in padded]
+    words = folded.split()
+    distinct = set(words)
+    reasons = [f"« {w} »" for w, single, w_padded in _SPAM_WORDS
+               if (w in distinct if single else w_padded in padded)]
     if len(links) > MAX_LINKS_BEFORE_SPAM:
         reasons.append("nombreux liens")
     if _mostly_capitals(value):
         reasons.append("texte en majuscules")
     if _repeated_characters(value):
         reasons.append("caractères répétés")
-    words = folded.split()
-    if len(words) >= 8 and len(set(words)) / len(words) < 0.3:
+    if len(words) >= 8 and len(distinct) / len(words) < 0.3:
         reasons.append("mots répétés")
     if reasons:
         out.append(Suggestion("spam", 2, f"Ressemble à un message indésirable : "
@@ -139,10 +150,20 @@ def links_and_spam(value: str) -> list[Suggestion]:
 def _links(value: str) -> list[str]:
     if "@" in value:  # an e-mail's domain is not a link (EMAIL needs its "@")
         value = pii.EMAIL.sub(" ", value)
-    if _LINK_HINT.search(value) is None:
+    if not _may_hold_link(value):
         return []
     links: list[str] = LINK.findall(value)
     return links
+
+
+def _may_hold_link(value: str) -> bool:
+    if "://" in value:
+        return True
+    if "." not in value:
+        return False
+    pieces = value.split(".")
+    return any(after[:1] in _TLD_FIRST or before[-3:] in _WWW
+               for before, after in zip(pieces, pieces[1:], strict=False))
 
 
 def _mostly_capitals(value: str) -> bool:
@@ -163,11 +184,17 @@ def _mostly_capitals(value: str) -> bool:
 
 def _repeated_characters(value: str) -> bool:
     """A character six times in a row, or four ! or ? in a row."""
-    # six equal UTF-32 characters make a run of 20 zero bytes (`has_run`); most
-    # texts have none, and the regex, trying each position, cost ~9 µs a text
-    if has_run(value.encode("utf-32-le", "surrogatepass"), 6, width=4):
+    # six equal characters make a run of zero bytes (`has_run`) in UTF-16, or in
+    # UTF-32 when a character takes two UTF-16 units; most texts have none, and the
+    # regex, trying each position, cost ~9 µs a text
+    raw, width = value.encode("utf-16-le", "surrogatepass"), 2
+    if len(raw) != 2 * len(value):
+        raw, width = value.encode("utf-32-le", "surrogatepass"), 4
+    if has_run(raw, 6, width):
         return _REPEATED.search(value) is not None
-    return _PUNCTUATION_RUN.search(value) is not None
+    # four of them hold two in a row
+    return ("!!" in value or "??" in value or "!?" in value or "?!" in value) and (
+        _PUNCTUATION_RUN.search(value) is not None)
 
 
 def is_content_free(value: str) -> bool:
@@ -180,7 +207,7 @@ def is_content_free(value: str) -> bool:
     if len(letters) < 6:
         return False
     # keyboard mashing: almost no vowels, or one or two distinct characters
-    vowels = sum(map(letters.count, "aeiouy"))
+    vowels = len(letters.encode().translate(None, _VOWELS_KEPT))
     if vowels / len(letters) < 0.1:
         return True
     # two characters at most: removing every copy of the first leaves one kind
