@@ -65,7 +65,11 @@ class CampaignUpdate:
     size: int
 
 
-Bucket = dict[str, list[str]]  # group (its root when a member was filed) -> members
+# group (its root when a member was filed) -> members; or, for a bucket's first
+# member filed under itself (a text in no group: most), that member alone, as
+# {member: [member]} would say. No dict and list per band and text then: 14 of
+# each a text were ~3 KB of memory and most of the garbage collector's work (ADR 0101).
+Bucket = dict[str, list[str]] | str
 
 
 @dataclass(slots=True)
@@ -204,7 +208,10 @@ class CampaignDetector:
             # no dict and list made for nothing, as `setdefault`'s defaults would be
             bucket = band.get(band_key)
             if bucket is None:
-                band[band_key] = {group: [key]}
+                band[band_key] = key if group == key else {group: [key]}
+            elif isinstance(bucket, str):
+                band[band_key] = {bucket: [bucket], group: [key]} if group != bucket else {
+                    bucket: [bucket, key]}
             elif (filed := bucket.get(group)) is None:
                 bucket[group] = [key]
             else:
@@ -227,7 +234,8 @@ class CampaignDetector:
             bucket = band.get(band_key)
             if bucket is None:
                 continue
-            for filed_under, members in bucket.items():
+            for filed_under, members in (((bucket, (bucket,)),) if isinstance(bucket, str)
+                                         else bucket.items()):
                 if roots and self._find(s, filed_under) in roots:
                     continue
                 for other in members:
