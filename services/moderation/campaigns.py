@@ -150,7 +150,8 @@ class CampaignDetector:
         k = len(tables)
         n = len(raw) - k + 1
         if n <= 0:  # no shingle: update_batch leaves the values as they are
-            return seed.hashvalues.copy()
+            unchanged: NDArray[Any] = seed.hashvalues.copy()
+            return unchanged
         codes = np.frombuffer(raw, dtype=np.uint8)
         hv = tables[0][codes[:n]]
         for j in range(1, k):

@@ -8,10 +8,10 @@ vulgarity, campaigns, 1 = content-free. The queue sorts by the highest one.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from services.core import personal_data as pii
@@ -42,7 +42,8 @@ _WWW = frozenset(a + b + c for a in "wW" for b in "wW" for c in "wW")
 _SPAM_WORDS = tuple((w, " " not in w, f" {w} ") for w in SPAM_WORDS)
 _VOWELS_KEPT = bytes(b for b in range(256) if chr(b) not in "aeiouy")  # bytes.translate deletes
 # What every mask of a redacted text starts with ("["): without it, none to count.
-_MASK_START = os.path.commonprefix(list(pii.MASKS.values()))
+_MASK_STARTS = {mask[:1] for mask in pii.MASKS.values()}
+_MASK_START = next(iter(_MASK_STARTS)) if len(_MASK_STARTS) == 1 else ""
 _REPEATED = re.compile(r"(.)\1{5,}|[!?]{4,}")
 _PUNCTUATION_RUN = re.compile(r"[!?]{4,}")
 # bytes.translate deletes these: what is left counts the ASCII letters, the capitals
@@ -163,7 +164,7 @@ def _may_hold_link(value: str) -> bool:
         return False
     pieces = value.split(".")
     return any(after[:1] in _TLD_FIRST or before[-3:] in _WWW
-               for before, after in zip(pieces, pieces[1:], strict=False))
+               for before, after in pairwise(pieces))
 
 
 def _mostly_capitals(value: str) -> bool:
