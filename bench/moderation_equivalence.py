@@ -1,6 +1,6 @@
 """Every output of the automatic moderation over a fixed set of texts, dumped to
-compare two versions of the code (ADR 0101): run it once per checkout with
-`dump OUT`, then `compare A B`.
+compare two versions of the code (ADR 0101): run this file from each checkout
+(the code measured is the current directory's) with `dump OUT`, then `compare A B`.
 
 Texts: the bench's corpus (`mixed(5000, 500)`: distinct texts and campaign
 copies), every string literal of the moderation and personal-data tests, and
@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path.cwd()  # the checkout whose code is measured
+# the texts from this file's checkout: both sides read the same tests' strings
+TEXTS_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "unit"))
 
@@ -59,7 +61,7 @@ ODD = ["c0nn4rd", "p0uuuuffiasse", "s@lope", "$alaud", "€nculé", "¹²³", "\
 def test_strings() -> list[str]:
     out: list[str] = []
     for name in TEST_FILES:
-        path = ROOT / name
+        path = TEXTS_ROOT / name
         if not path.exists():
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
