@@ -7,7 +7,6 @@ import re
 
 from services.core.values import fold_accents
 
-_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _REPEATS = re.compile(r"(.)\1{2,}")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "@": "a", "$": "s", "€": "e"})
 # The accented letters of French, folded by a table: much faster than NFKD per character.
@@ -49,12 +48,6 @@ def fold(value: str) -> str:
         # lookup of every ASCII character of a non-ASCII text cost ~14 µs a text
         lowered = _NON_ASCII.sub(_fold_match, lowered)
     return " ".join(lowered.translate(_ASCII_WORDS).split())
-
-
-def _fold_former(value: str) -> str:
-    """`fold` as it was before ADR 0101 (the tests compare them)."""
-    plain = fold_accents(value.lower().translate(_FRENCH))
-    return _NOT_ALNUM.sub(" ", plain).strip()
 
 
 def has_run(value: bytes, length: int, width: int = 1) -> bool:

@@ -9,12 +9,19 @@ import random
 import re
 
 from moderation.corpus import mixed
-from services.moderation.text import _LEET, _REPEATS, _fold_former, fold, fold_evasive, has_run
+from services.core.values import fold_accents
+from services.moderation.text import _FRENCH, _LEET, _REPEATS, fold, fold_evasive, has_run
 
 TRICKY = ["C0nnard !", "c@sse-toi", "gr4ti$ 100 €",
           "l3 1er ¹³ ①④ \uff10\uff11\uff13\uff14 x²", "\uff23\uff10\uff4e",
           "vallée 2024 ÉTÉ 34", "İstanbul 10", "ΣΑΣ 4", "œuvre 0 % 1 ‰", "3\u0301 4\u0308",
           "connnnnard 11113333", "", "   ", "@", "4" * 50, "é1", "ﬁ 1", "½ 13"]
+
+
+def _fold_former(value: str) -> str:
+    """`fold` as it was before ADR 0101."""
+    plain = fold_accents(value.lower().translate(_FRENCH))
+    return re.sub(r"[^a-z0-9]+", " ", plain).strip()
 
 
 def _twice(value: str) -> str:
