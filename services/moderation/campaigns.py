@@ -25,6 +25,15 @@ A signature is kept as its hash values (a numpy array), not as a MinHash: the
 text's shingles go through the seed MinHash's own `update_batch` and the seed's
 values are put back, so no MinHash is built per text and the values are
 datasketch's; the Jaccard estimate is datasketch's formula (ADR 0093).
+
+Since ADR 0101 `add` computes those values itself, all shingles at once in numpy:
+crc32 of a k-byte shingle is the XOR of k tables' entries, one per byte position
+(crc32 is affine over GF(2) for a given length), then datasketch's affine32
+scheme -- MurmurHash3's finaliser and `a * h + b` modulo 2^32 per permutation --
+and the minimum over the shingles. No Python call per shingle, no set of them
+(a shingle twice changes no minimum). The same values bit for bit
+(tests/unit/moderation/test_campaigns.py); another scheme falls back to
+`update_batch`.
 """
 
 from __future__ import annotations
@@ -56,7 +65,11 @@ class CampaignUpdate:
     size: int
 
 
-Bucket = dict[str, list[str]]  # group (its root when a member was filed) -> members
+# group (its root when a member was filed) -> members; or, for a bucket's first
+# member filed under itself (a text in no group: most), that member alone, as
+# {member: [member]} would say. No dict and list per band and text then: 14 of
+# each a text were ~3 KB of memory and most of the garbage collector's work (ADR 0101).
+Bucket = dict[str, list[str]] | str
 
 
 @dataclass(slots=True)
@@ -77,6 +90,9 @@ class CampaignDetector:
         self._scopes: dict[str, _Scope] = {}
         self._seed: MinHash | None = None  # made with the first signature or scope
         self._ranges: list[tuple[int, int]] = []
+        self._byte_ranges: list[tuple[int, int]] = []
+        self._need = 0  # set with the seed
+        self._crc_tables: NDArray[np.uint32] | None = None  # (shingle, 256); None: update_batch
         self.examined = 0  # candidates looked at, all scopes (tests, benches)
 
     def _prepare(self) -> MinHash:
@@ -92,6 +108,14 @@ class CampaignDetector:
         # negative weights), kept as (start, end) slices of a signature
         self._ranges = list(MinHashLSH(threshold=self.threshold,
                                        num_perm=self.num_perm).hashranges)
+        # the fewest equal values whose share reaches `confirm`, as MinHash.jaccard
+        # computes it (a float division): an integer comparison per candidate then
+        self._need = next(n for n in range(self.num_perm + 2)
+                          if n > self.num_perm or float(n) / float(self.num_perm) >= self.confirm)
+        size = self._seed.hashvalues.itemsize
+        self._byte_ranges = [(start * size, end * size) for start, end in self._ranges]
+        if self._seed.scheme == "affine32" and self._seed.hashvalues.dtype == np.uint32:
+            self._crc_tables = _crc32_tables(self.shingle)
         return self._seed
 
     def signature(self, text: str) -> MinHash | None:
@@ -104,12 +128,43 @@ class CampaignDetector:
         return m
 
     def _shingles(self, text: str) -> list[bytes] | None:
+        raw = self._folded(text)
+        if raw is None:
+            return None
+        k = self.shingle
+        return list({raw[i:i + k] for i in range(len(raw) - k + 1)})
+
+    def _folded(self, text: str) -> bytes | None:
         folded = fold(text)
         if len(folded) < self.min_chars:
             return None
-        k = self.shingle
-        raw = folded.encode()  # ASCII after folding: byte slices are character shingles
-        return list({raw[i:i + k] for i in range(len(raw) - k + 1)})
+        return folded.encode()  # ASCII after folding: byte slices are character shingles
+
+    def _signature_of(self, raw: bytes) -> NDArray[Any]:
+        """`_hash_values(shingles of raw)`, every shingle at once in numpy."""
+        seed = self._seed or self._prepare()
+        tables = self._crc_tables
+        if tables is None:
+            k = self.shingle
+            return self._hash_values(list({raw[i:i + k] for i in range(len(raw) - k + 1)}))
+        k = len(tables)
+        n = len(raw) - k + 1
+        if n <= 0:  # no shingle: update_batch leaves the values as they are
+            unchanged: NDArray[Any] = seed.hashvalues.copy()
+            return unchanged
+        codes = np.frombuffer(raw, dtype=np.uint8)
+        hv = tables[0][codes[:n]]
+        for j in range(1, k):
+            hv ^= tables[j][codes[j:j + n]]
+        # MurmurHash3's 32-bit finaliser, as datasketch's affine32 scheme applies it
+        hv ^= hv >> _S16
+        hv *= _M1
+        hv ^= hv >> _S13
+        hv *= _M2
+        hv ^= hv >> _S16
+        a, b = seed.permutations
+        values: NDArray[Any] = np.minimum(seed.hashvalues, (hv[:, None] * a + b).min(axis=0))
+        return values
 
     def _hash_values(self, shingles: Sequence[bytes]) -> NDArray[Any]:
         """`signature(text).hashvalues`, without a MinHash per text: copying the seed
@@ -138,10 +193,10 @@ class CampaignDetector:
             root = self._find(s, key)
             size = len(s.members[root])
             return CampaignUpdate(root, (), size) if size > 1 else None
-        shingles = self._shingles(text)
-        if shingles is None:
+        raw = self._folded(text)
+        if raw is None:
             return None
-        sig = self._hash_values(shingles)
+        sig = self._signature_of(raw)
         bands = self._band_keys(sig)
         roots = self._confirmed_groups(s, sig, bands)
         s.signatures[key] = sig
@@ -151,11 +206,23 @@ class CampaignDetector:
         update = self._merge(s, key, roots) if roots else None
         group = update.group_id if update is not None else key
         for band, band_key in zip(s.bands, bands, strict=True):
-            band.setdefault(band_key, {}).setdefault(group, []).append(key)
+            # no dict and list made for nothing, as `setdefault`'s defaults would be
+            bucket = band.get(band_key)
+            if bucket is None:
+                band[band_key] = key if group == key else {group: [key]}
+            elif isinstance(bucket, str):
+                band[band_key] = {bucket: [bucket], group: [key]} if group != bucket else {
+                    bucket: [bucket, key]}
+            elif (filed := bucket.get(group)) is None:
+                bucket[group] = [key]
+            else:
+                filed.append(key)
         return update
 
     def _band_keys(self, hashvalues: NDArray[Any]) -> list[bytes]:
-        return [hashvalues[start:end].tobytes() for start, end in self._ranges]
+        # the bytes' slices: the same keys as the array's, one conversion
+        raw = hashvalues.tobytes()
+        return [raw[start:end] for start, end in self._byte_ranges]
 
     def _confirmed_groups(self, s: _Scope, sig: NDArray[Any], bands: list[bytes]) -> set[str]:
         """The groups holding a candidate (a member sharing a band) whose signature
@@ -163,24 +230,26 @@ class CampaignDetector:
         found is skipped whole, and a member already tested is not tested again."""
         roots: set[str] = set()
         tested: set[str] = set()
-        size = float(len(sig))
+        signatures, need, examined = s.signatures, self._need, 0
         for band, band_key in zip(s.bands, bands, strict=True):
             bucket = band.get(band_key)
             if bucket is None:
                 continue
-            for filed_under, members in bucket.items():
-                if self._find(s, filed_under) in roots:
+            for filed_under, members in (((bucket, (bucket,)),) if isinstance(bucket, str)
+                                         else bucket.items()):
+                if roots and self._find(s, filed_under) in roots:
                     continue
                 for other in members:
                     if other in tested:
                         continue
                     tested.add(other)
-                    self.examined += 1
-                    # MinHash.jaccard's estimate, on the kept hash values
-                    same = np.count_nonzero(sig == s.signatures[other])
-                    if float(same) / size >= self.confirm:
+                    examined += 1
+                    # MinHash.jaccard's estimate on the kept hash values, reaching
+                    # `confirm`: as many equal values as `need` (counted once, ADR 0101)
+                    if np.count_nonzero(sig == signatures[other]) >= need:
                         roots.add(self._find(s, other))
                         break
+        self.examined += examined
         return roots
 
     @staticmethod
@@ -221,3 +290,23 @@ class CampaignDetector:
         while s.parent[key] != root:  # path compression
             s.parent[key], key = root, s.parent[key]
         return root
+
+
+_S16, _S13 = np.uint32(16), np.uint32(13)
+_M1, _M2 = np.uint32(0x85EBCA6B), np.uint32(0xC2B2AE35)
+
+
+def _crc32_tables(k: int) -> NDArray[np.uint32]:
+    """tables[j][v]: crc32 of k bytes, v at position j and zeros elsewhere. crc32 of
+    a k-byte message is affine: crc(x ^ y) = crc(x) ^ crc(y) ^ crc(zeros), so the
+    XOR of the k tables' entries is crc32 of the shingle when k is odd; when k is
+    even, crc32 of k zero bytes is folded into the first table."""
+    tables = np.zeros((k, 256), dtype=np.uint32)
+    for j in range(k):
+        for v in range(256):
+            message = bytearray(k)
+            message[j] = v
+            tables[j, v] = zlib.crc32(message)
+    if k % 2 == 0:
+        tables[0] ^= np.uint32(zlib.crc32(bytes(k)))
+    return tables

@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from services.core import personal_data as pii
 from services.moderation.lexicon import Lexicon, default_lexicon
-from services.moderation.text import fold, fold_evasive
+from services.moderation.text import fold, fold_evasive, has_run
 
 LINK = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:com|fr|net|org|info|io|biz|ru|xyz)"
                   r"(?:/\S*)?\b", re.IGNORECASE)
@@ -31,6 +32,24 @@ LABELS = {"email": "adresse électronique", "phone": "numéro de téléphone",
           "nir": "numéro de sécurité sociale", "iban": "IBAN", "ipv4": "adresse IP",
           "ipv6": "adresse IP", "address": "adresse postale"}
 MAX_LINKS_BEFORE_SPAM = 2
+# What a LINK match holds whatever else it holds: "://", or a dot after "www" or
+# before a top-level domain's first letter, those letters in every case LINK's
+# IGNORECASE matches (the dotless and dotted i too: tests/unit/moderation/test_checks.py
+# checks every code point). LINK (~13 µs a text, a try at every word) runs only then.
+_TLD_FIRST = frozenset("cfnoibrxCFNOIBRX\u0130\u0131")
+_WWW = frozenset(a + b + c for a in "wW" for b in "wW" for c in "wW")
+# single words are looked up in the text's set of words, the others in the text
+_SPAM_WORDS = tuple((w, " " not in w, f" {w} ") for w in SPAM_WORDS)
+_VOWELS_KEPT = bytes(b for b in range(256) if chr(b) not in "aeiouy")  # bytes.translate deletes
+# What every mask of a redacted text starts with ("["): without it, none to count.
+_MASK_STARTS = {mask[:1] for mask in pii.MASKS.values()}
+_MASK_START = next(iter(_MASK_STARTS)) if len(_MASK_STARTS) == 1 else ""
+_REPEATED = re.compile(r"(.)\1{5,}|[!?]{4,}")
+_PUNCTUATION_RUN = re.compile(r"[!?]{4,}")
+# bytes.translate deletes these: what is left counts the ASCII letters, the capitals
+_ALL_BYTES = bytes(range(256))
+_BUT_ASCII_LETTERS = bytes(b for b in _ALL_BYTES if not chr(b).isalpha() or b > 127)
+_BUT_ASCII_CAPITALS = bytes(b for b in _ALL_BYTES if not chr(b).isupper() or b > 127)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +96,8 @@ def personal_data(texts: Mapping[str, str]) -> list[Suggestion]:
     # is told, nothing is left to mask.
     removed: dict[str, int] = {}
     for value in texts.values():
+        if _MASK_START and _MASK_START not in value:
+            continue
         for kind, n in pii.redacted_kinds(value).items():
             removed[kind] = removed.get(kind, 0) + n
     if not removed:
@@ -104,23 +125,22 @@ def insults(value: str, lexicon: Lexicon) -> list[Suggestion]:
 
 def links_and_spam(value: str) -> list[Suggestion]:
     out = []
-    links = LINK.findall(pii.EMAIL.sub(" ", value))  # an e-mail's domain is not a link
+    links = _links(value)
     if links:
         out.append(Suggestion("link", 2, f"Contient {len(links)} lien(s) : {links[0][:80]}."))
     folded = fold(value)
     padded = f" {folded} "
-    reasons = [f"« {w} »" for w in SPAM_WORDS if f" {w} " in padded]
+    words = folded.split()
+    distinct = set(words)
+    reasons = [f"« {w} »" for w, single, w_padded in _SPAM_WORDS
+               if (w in distinct if single else w_padded in padded)]
     if len(links) > MAX_LINKS_BEFORE_SPAM:
         reasons.append("nombreux liens")
-    # counted by C loops (map, filter): a Python loop per character cost more than
-    # every other check of a long text together
-    letters = "".join(filter(str.isalpha, value))
-    if len(letters) >= 20 and sum(map(str.isupper, letters)) / len(letters) > 0.7:
+    if _mostly_capitals(value):
         reasons.append("texte en majuscules")
-    if re.search(r"(.)\1{5,}|[!?]{4,}", value):
+    if _repeated_characters(value):
         reasons.append("caractères répétés")
-    words = folded.split()
-    if len(words) >= 8 and len(set(words)) / len(words) < 0.3:
+    if len(words) >= 8 and len(distinct) / len(words) < 0.3:
         reasons.append("mots répétés")
     if reasons:
         out.append(Suggestion("spam", 2, f"Ressemble à un message indésirable : "
@@ -128,11 +148,70 @@ def links_and_spam(value: str) -> list[Suggestion]:
     return out
 
 
+def _links(value: str) -> list[str]:
+    if "@" in value:  # an e-mail's domain is not a link (EMAIL needs its "@")
+        value = pii.EMAIL.sub(" ", value)
+    if not _may_hold_link(value):
+        return []
+    links: list[str] = LINK.findall(value)
+    return links
+
+
+def _may_hold_link(value: str) -> bool:
+    if "://" in value:
+        return True
+    if "." not in value:
+        return False
+    pieces = value.split(".")
+    return any(after[:1] in _TLD_FIRST or before[-3:] in _WWW
+               for before, after in pairwise(pieces))
+
+
+def _mostly_capitals(value: str) -> bool:
+    """At least 20 letters, more than 70 % of them capitals."""
+    # A bound first, from C loops over the UTF-8 bytes: the letters are at least
+    # the ASCII ones, the capitals at most the ASCII ones and every other character
+    # (each one byte or more beyond the first). Most texts are settled there.
+    raw = value.encode("utf-8", "surrogatepass")
+    ascii_letters = len(raw.translate(None, _BUT_ASCII_LETTERS))
+    most_capitals = len(raw.translate(None, _BUT_ASCII_CAPITALS)) + len(raw) - len(value)
+    if most_capitals * 10 <= ascii_letters * 7:
+        return False
+    # counted by C loops (map, filter): a Python loop per character cost more than
+    # every other check of a long text together
+    letters = "".join(filter(str.isalpha, value))
+    return len(letters) >= 20 and sum(map(str.isupper, letters)) / len(letters) > 0.7
+
+
+def _repeated_characters(value: str) -> bool:
+    """A character six times in a row, or four ! or ? in a row."""
+    # six equal characters make a run of zero bytes (`has_run`) in UTF-16, or in
+    # UTF-32 when a character takes two UTF-16 units; most texts have none, and the
+    # regex, trying each position, cost ~9 µs a text
+    raw, width = value.encode("utf-16-le", "surrogatepass"), 2
+    if len(raw) != 2 * len(value):
+        raw, width = value.encode("utf-32-le", "surrogatepass"), 4
+    if has_run(raw, 6, width):
+        return _REPEATED.search(value) is not None
+    # four of them hold two in a row
+    return ("!!" in value or "??" in value or "!?" in value or "?!" in value) and (
+        _PUNCTUATION_RUN.search(value) is not None)
+
+
 def is_content_free(value: str) -> bool:
     folded = fold(value)
-    if folded in CONTENT_FREE or len(folded.replace(" ", "")) < 3:
+    if folded in CONTENT_FREE:
         return True
     letters = folded.replace(" ", "")
+    if len(letters) < 3:
+        return True
+    if len(letters) < 6:
+        return False
     # keyboard mashing: almost no vowels, or one or two distinct characters
-    vowels = sum(map(letters.count, "aeiouy"))
-    return len(letters) >= 6 and (vowels / len(letters) < 0.1 or len(set(letters)) <= 2)
+    vowels = len(letters.encode().translate(None, _VOWELS_KEPT))
+    if vowels / len(letters) < 0.1:
+        return True
+    # two characters at most: removing every copy of the first leaves one kind
+    # or none (the set of a long text's characters cost more)
+    rest = letters.replace(letters[0], "")
+    return not rest.replace(rest[:1], "")

@@ -124,3 +124,33 @@ def test_the_kept_hash_values_are_the_minhash_signature_s_and_leave_the_seed_alo
         assert shingles is not None
         assert np.array_equal(detector._hash_values(shingles), signature.hashvalues)
         assert np.array_equal(seed.hashvalues, initial)
+
+
+def test_the_numpy_signature_is_datasketch_s_bit_for_bit() -> None:
+    """ADR 0101: crc32 by tables and the affine32 permutations in numpy give the
+    hash values `update_batch` gives, for odd and even shingles, a text shorter than
+    a shingle included."""
+    texts = [text for _, text, _ in mixed(200, 50)] + ["", "abc", "abcd", "abcde", "ÉTÉ 2024 !"]
+    for shingle in (5, 4, 3):
+        detector = CampaignDetector(shingle=shingle, min_chars=0)
+        seed = detector._prepare()
+        initial = seed.hashvalues.copy()
+        for text in texts:
+            raw = detector._folded(text)
+            signature = detector.signature(text)
+            assert raw is not None and signature is not None
+            values = detector._signature_of(raw)
+            assert values.dtype == signature.hashvalues.dtype
+            assert np.array_equal(values, signature.hashvalues), (shingle, text)
+            assert np.array_equal(seed.hashvalues, initial)
+
+
+def test_a_bucket_s_lone_member_is_its_key_until_a_second_comes() -> None:
+    long = "Une proposition assez longue pour être indexée par le détecteur de campagnes."
+    detector = CampaignDetector()
+    detector.add("a", long)
+    bands = detector._scopes[""].bands
+    assert all(list(band.values()) == ["a"] for band in bands)
+    detector.add("b", long + " Merci.")
+    assert any(band_bucket == {"a": ["a", "b"]} for band in bands for band_bucket in band.values())
+    assert detector.groups() == {"a": ["a", "b"]}
