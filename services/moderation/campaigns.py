@@ -114,7 +114,9 @@ class CampaignDetector:
                           if n > self.num_perm or float(n) / float(self.num_perm) >= self.confirm)
         size = self._seed.hashvalues.itemsize
         self._byte_ranges = [(start * size, end * size) for start, end in self._ranges]
-        if self._seed.scheme == "affine32" and self._seed.hashvalues.dtype == np.uint32:
+        # datasketch < 2.0 has no `scheme` (its only one, "legacy", takes update_batch)
+        scheme = getattr(self._seed, "scheme", "legacy")
+        if scheme == "affine32" and self._seed.hashvalues.dtype == np.uint32:
             self._crc_tables = _crc32_tables(self.shingle)
         return self._seed
 

@@ -4,7 +4,10 @@ find what a plain LSH query finds, without examining every copy of a campaign.""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import pytest
 from datasketch import MinHashLSH
 
 from moderation.corpus import mixed
@@ -143,6 +146,28 @@ def test_the_numpy_signature_is_datasketch_s_bit_for_bit() -> None:
             assert values.dtype == signature.hashvalues.dtype
             assert np.array_equal(values, signature.hashvalues), (shingle, text)
             assert np.array_equal(seed.hashvalues, initial)
+
+
+
+def test_without_the_affine32_scheme_signatures_go_through_update_batch(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Permutations other than affine32 (datasketch's "legacy", its only scheme
+    before 2.0) get no crc tables: a signature is then `update_batch`'s."""
+    import datasketch
+
+    class Legacy(datasketch.MinHash):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("scheme", "legacy")
+            super().__init__(*args, **kwargs)
+    monkeypatch.setattr(datasketch, "MinHash", Legacy)
+    detector = CampaignDetector(min_chars=0)
+    detector._prepare()
+    assert detector._crc_tables is None
+    for text in ("Relier les villages par des pistes cyclables.", "abcdef", "ÉTÉ 2024 !"):
+        raw = detector._folded(text)
+        signature = detector.signature(text)
+        assert raw is not None and signature is not None
+        assert np.array_equal(detector._signature_of(raw), signature.hashvalues)
 
 
 def test_a_bucket_s_lone_member_is_its_key_until_a_second_comes() -> None:
