@@ -16,6 +16,12 @@ projection workers (ADR 0020). A request still holds its key's lock until its
 own answer is committed, so a retry in this process never runs the command twice;
 the request itself no longer waits for that commit (its answer was always sent
 before being stored).
+
+Answers are kept `keep_s` (PARLONS_IDEMPOTENCY_KEEP_S, a day by default): a retry
+comes seconds or minutes after its request, and a stored answer older than that
+is neither replayed nor kept. The front that stores them deletes them, about
+every `PURGE_EVERY` seconds, in the background (ADR 0103): the table no longer
+grows with every keyed request ever made.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import asyncio
 import base64
 import hashlib
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 from weakref import WeakValueDictionary
@@ -41,14 +48,19 @@ REPLAYED_HEADER = b"idempotent-replayed"
 _STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _KEPT_HEADERS = frozenset({b"content-type", b"location"})
 KEY_MAX = 200  # characters of an Idempotency-Key; the API routes declare the same bound
+KEEP_S = 86_400.0  # seconds an answer is replayed and kept
+PURGE_EVERY = 3_600.0  # seconds between two deletions of the expired answers
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, *, store: Callable[[], ReadStore]) -> None:
+    def __init__(self, app: ASGIApp, *, store: Callable[[], ReadStore],
+                 keep_s: float = KEEP_S, clock: Callable[[], float] = time.time) -> None:
         self.app = app
         self._store = store
+        self._keep_s = keep_s
+        self._clock = clock
         self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
-        self._answers = _AnswerWriter(store)
+        self._answers = _AnswerWriter(store, keep_s, clock)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in _STATE_CHANGING:
@@ -79,7 +91,7 @@ class IdempotencyMiddleware:
             except Exception:
                 await _send_json(send, 503, _UNAVAILABLE)
                 return
-            if known is not None:
+            if known is not None and not _expired(known, self._clock() - self._keep_s):
                 await self._replay(known, fingerprint, send)
                 return
             captured = await self._run(scope, receive, send)
@@ -135,15 +147,26 @@ class _AnswerWriter:
 
     MAX_PER_TRANSACTION = 500
 
-    def __init__(self, store: Callable[[], ReadStore]) -> None:
+    def __init__(self, store: Callable[[], ReadStore], keep_s: float,
+                 clock: Callable[[], float]) -> None:
         self._store = store
+        self._keep_s = keep_s
+        self._clock = clock
         self._queued: list[tuple[str, Doc, asyncio.Lock]] = []
         self._flushing: asyncio.Task[None] | None = None
+        self._purging: asyncio.Task[int] | None = None
+        self._purged_at = clock()  # the first purge an interval after the first answer
 
     def put(self, key: str, answer: Doc, lock: asyncio.Lock) -> None:
-        self._queued.append((key, answer, lock))
+        now = self._clock()
+        self._queued.append((key, {**answer, "stored_at": now}, lock))
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.get_running_loop().create_task(self._flush())
+        if now - self._purged_at >= PURGE_EVERY and (
+                self._purging is None or self._purging.done()):
+            self._purged_at = now
+            self._purging = asyncio.get_running_loop().create_task(
+                purge_expired(self._store(), now - self._keep_s))
 
     async def _flush(self) -> None:
         while self._queued:
@@ -158,6 +181,31 @@ class _AnswerWriter:
             finally:
                 for _, _, lock in group:
                     lock.release()
+
+
+def _expired(answer: Doc, before: float) -> bool:
+    """Stored before `before`, or before answers carried their time (ADR 0103)."""
+    stored_at = answer.get("stored_at")
+    return not isinstance(stored_at, int | float) or stored_at < before
+
+
+async def purge_expired(store: ReadStore, before: float) -> int:
+    """Delete the answers stored before `before`; how many were. A failure is
+    logged, not raised: the next purge tries again, and expired answers are never
+    replayed meanwhile."""
+    expired: list[tuple[str, str]] = []
+    try:
+        async for partition, key, answer in store.scan(TABLE):
+            if _expired(answer, before):
+                expired.append((partition, key))
+        for start in range(0, len(expired), _AnswerWriter.MAX_PER_TRANSACTION):
+            async with store.transaction() as tx:
+                for partition, key in expired[start:start + _AnswerWriter.MAX_PER_TRANSACTION]:
+                    await tx.delete(TABLE, partition, key)
+    except Exception:
+        log.warning("expired idempotency answers not deleted", exc_info=True)
+        return 0
+    return len(expired)
 
 
 _UNAVAILABLE = {"error": "unavailable",

@@ -74,7 +74,8 @@ def create_app(container: Container, *, web: bool | None = None) -> FastAPI:
     _add_error_mapping(app, page)
     # Added innermost first: correlation/access log wraps the body limit wraps
     # idempotency wraps routing.
-    app.add_middleware(IdempotencyMiddleware, store=lambda: container.store)
+    app.add_middleware(IdempotencyMiddleware, store=lambda: container.store,
+                       keep_s=container.settings.idempotency_keep_s)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=container.settings.max_body_bytes,
                        upload_max_bytes=container.settings.upload_max_bytes)
     app.add_middleware(CorrelationMiddleware)

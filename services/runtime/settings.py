@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     # client's idle reuse (uvicorn's 5 s made a POST sent on a connection the
     # server was closing fail with a reset: found by the load tests, ADR 0057).
     http_keep_alive_s: int = Field(default=75, ge=1)
+    # Seconds a stored Idempotency-Key answer is replayed and kept; older ones are
+    # deleted by the front that stored them, about hourly (ADR 0103).
+    idempotency_keep_s: float = Field(default=86_400.0, gt=0)
     # The servers' event loop: uvloop when installed (`auto`), or the standard one
     # (`asyncio`); `uvloop` refuses to start without it (ADR 0100).
     event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
