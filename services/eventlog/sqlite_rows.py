@@ -15,7 +15,6 @@ from services.core.envelope import Envelope
 from services.core.errors import ConcurrencyConflict
 from services.core.values import iso
 from services.eventlog.port import Recorded
-from services.eventlog.sqlite_decoded import DecodedRecords
 from services.eventlog.sqlite_versions import CommittedVersions
 
 KeyFn = Callable[[Envelope], str]
@@ -243,17 +242,21 @@ def _conflict(conn: sqlite3.Connection, events: list[Envelope]) -> ConcurrencyCo
     return ConcurrencyConflict(first.stream, first.stream_version - 1, version(conn, first.stream))
 
 
-def read(conn: sqlite3.Connection, topic: str, first: int, limit: int,
-         decoded: DecodedRecords | None = None) -> list[Recorded]:
-    """`limit` records of `topic` from offset `first`; through `decoded` when given
-    (the subscriptions' shared records)."""
-    rows = conn.execute(
+def read_rows(conn: sqlite3.Connection, topic: str, first: int,
+              limit: int) -> list[tuple[int, str, bytes]]:
+    """The rows `read` decodes, (offset, key, body): also what the subscriptions'
+    shared tails fetch (sqlite_tail.py), which decode through their own cache."""
+    rows: list[tuple[int, str, bytes]] = conn.execute(
         "SELECT seq, key, body FROM events WHERE topic = ? AND seq >= ? ORDER BY seq LIMIT ?",
         (topic, first, limit),
     ).fetchall()
-    if decoded is not None:
-        return [decoded.record(topic, seq, key, body) for seq, key, body in rows]
-    return [Recorded(Envelope.from_json(body), topic, 0, seq, key) for seq, key, body in rows]
+    return rows
+
+
+def read(conn: sqlite3.Connection, topic: str, first: int, limit: int) -> list[Recorded]:
+    """`limit` records of `topic` from offset `first`."""
+    return [Recorded(Envelope.from_json(body), topic, 0, seq, key)
+            for seq, key, body in read_rows(conn, topic, first, limit)]
 
 
 def stream_events(conn: sqlite3.Connection, stream: str) -> list[Envelope]:

@@ -31,10 +31,9 @@ from dataclasses import dataclass, field
 
 from services.eventlog.port import Recorded
 from services.eventlog.sqlite_decoded import DecodedRecords
+from services.eventlog.sqlite_rows import read_rows
 
 DEFAULT_SIZE = 2048  # per topic; most topics are quiet and hold a few
-
-_READ = "SELECT seq, key, body FROM events WHERE topic = ? AND seq >= ? ORDER BY seq LIMIT ?"
 
 
 @dataclass(slots=True)
@@ -97,7 +96,7 @@ class TopicTails:
     def _rows(self, conn: sqlite3.Connection, topic: str, first: int, limit: int,
               bodies: list[bytes] | None = None) -> list[Recorded]:
         """The file's records, through the shared decoding; their bytes into `bodies`."""
-        rows = conn.execute(_READ, (topic, first, limit)).fetchall()
+        rows = read_rows(conn, topic, first, limit)
         self.rows += len(rows)
         if bodies is not None:
             bodies += [body for _, _, body in rows]
