@@ -131,8 +131,9 @@ class CampaignDetector:
 
     def _shingles(self, text: str) -> list[bytes] | None:
         raw = self._folded(text)
-        if raw is None:
-            return None
+        return None if raw is None else self._shingles_of(raw)
+
+    def _shingles_of(self, raw: bytes) -> list[bytes]:
         k = self.shingle
         return list({raw[i:i + k] for i in range(len(raw) - k + 1)})
 
@@ -147,8 +148,7 @@ class CampaignDetector:
         seed = self._seed or self._prepare()
         tables = self._crc_tables
         if tables is None:
-            k = self.shingle
-            return self._hash_values(list({raw[i:i + k] for i in range(len(raw) - k + 1)}))
+            return self._hash_values(self._shingles_of(raw))
         k = len(tables)
         n = len(raw) - k + 1
         if n <= 0:  # no shingle: update_batch leaves the values as they are
