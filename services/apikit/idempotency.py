@@ -57,8 +57,6 @@ class IdempotencyMiddleware:
                  keep_s: float = KEEP_S, clock: Callable[[], float] = time.time) -> None:
         self.app = app
         self._store = store
-        self._keep_s = keep_s
-        self._clock = clock
         self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
         self._answers = _AnswerWriter(store, keep_s, clock)
 
@@ -91,7 +89,7 @@ class IdempotencyMiddleware:
             except Exception:
                 await _send_json(send, 503, _UNAVAILABLE)
                 return
-            if known is not None and not _expired(known, self._clock() - self._keep_s):
+            if known is not None and self._answers.replayable(known):
                 await self._replay(known, fingerprint, send)
                 return
             captured = await self._run(scope, receive, send)
@@ -156,6 +154,10 @@ class _AnswerWriter:
         self._flushing: asyncio.Task[None] | None = None
         self._purging: asyncio.Task[int] | None = None
         self._purged_at = clock()  # the first purge an interval after the first answer
+
+    def replayable(self, answer: Doc) -> bool:
+        """Whether a stored answer is still within `keep_s` (ADR 0103)."""
+        return not _expired(answer, self._clock() - self._keep_s)
 
     def put(self, key: str, answer: Doc, lock: asyncio.Lock) -> None:
         now = self._clock()
