@@ -212,5 +212,5 @@ KEY_ADVICE = ("One key per request, sent again unchanged on a retry (the first a
 IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1,
                                         max_length=KEY_MAX, description=KEY_ADVICE)]
 OptionalIdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1,
-                                                    max_length=KEY_MAX)]
+                                                    max_length=KEY_MAX, description=KEY_ADVICE)]
 PlatformAdmin = Depends(platform_admin)
