@@ -1,6 +1,8 @@
 """The idempotency middleware stores answers through a group writer: concurrent
 requests share read-store transactions, and a retry sent as soon as the first
-answer arrives still replays it instead of running the command again."""
+answer arrives still replays it instead of running the command again. Stored
+answers expire (ADR 0103): replayed for `keep_s`, then run again as new, and
+deleted by the front that stored them about hourly."""
 
 from __future__ import annotations
 
@@ -9,9 +11,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
+import pytest
 from starlette.types import Receive, Scope, Send
 
-from services.apikit.idempotency import REPLAYED_HEADER, IdempotencyMiddleware
+from services.apikit import idempotency
+from services.apikit.idempotency import (
+    REPLAYED_HEADER,
+    TABLE,
+    IdempotencyMiddleware,
+    purge_expired,
+)
 from services.store.memory import MemoryReadStore
 from services.store.port import StoreTx
 
@@ -74,3 +83,56 @@ async def test_a_retry_right_after_the_answer_replays_it() -> None:
     assert command.runs == 1
     assert again.status_code == 201 and again.json() == first.json()
     assert again.headers.get(REPLAYED_HEADER.decode()) == "true"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def rows(store: MemoryReadStore) -> list[str]:
+    return [key async for _, key, _ in store.scan(TABLE)]
+
+
+async def test_an_answer_is_replayed_within_keep_s_and_run_again_after() -> None:
+    store, command, clock = MemoryReadStore(), Command(), Clock()
+    app = IdempotencyMiddleware(command, store=lambda: store, keep_s=60, clock=clock)
+    async with client(app) as c:
+        first = await c.post("/x", json={}, headers={"Idempotency-Key": "k"})
+        await asyncio.sleep(0.01)  # the answer's group commit
+        clock.now += 59
+        again = await c.post("/x", json={}, headers={"Idempotency-Key": "k"})
+        assert again.headers.get(REPLAYED_HEADER.decode()) == "true"
+        assert again.json() == first.json() == {"run": 1}
+        clock.now += 2  # 61 s after the answer: expired, a new request
+        late = await c.post("/x", json={}, headers={"Idempotency-Key": "k"})
+    assert late.headers.get(REPLAYED_HEADER.decode()) is None
+    assert late.json() == {"run": 2} and command.runs == 2
+
+
+async def test_purge_deletes_only_answers_stored_before_the_limit() -> None:
+    store = MemoryReadStore()
+    async with store.transaction() as tx:
+        await tx.put(TABLE, "ab", "old", {"status": 201, "stored_at": 10.0})
+        await tx.put(TABLE, "cd", "new", {"status": 201, "stored_at": 30.0})
+        await tx.put(TABLE, "ef", "untimed", {"status": 201})  # stored before ADR 0103
+    assert await purge_expired(store, before=20.0) == 2
+    assert await rows(store) == ["new"]
+
+
+async def test_the_front_purges_about_hourly_as_it_stores_answers(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(idempotency, "PURGE_EVERY", 100.0)
+    store, command, clock = MemoryReadStore(), Command(), Clock()
+    app = IdempotencyMiddleware(command, store=lambda: store, keep_s=60, clock=clock)
+    async with client(app) as c:
+        await c.post("/x", json={}, headers={"Idempotency-Key": "a"})
+        await asyncio.sleep(0.01)
+        assert len(await rows(store)) == 1
+        clock.now += 101  # "a" expired, and a purge is due with the next answer
+        await c.post("/x", json={}, headers={"Idempotency-Key": "b"})
+        await asyncio.sleep(0.05)
+    assert len(await rows(store)) == 1  # "b" only
