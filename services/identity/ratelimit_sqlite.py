@@ -166,7 +166,7 @@ class SqliteRateLimiter(RateLimiter):
         hits = [h for h, _ in group]
         try:
             verdicts = None if self._closed else self._hits_on_loop(hits)
-        except Exception as error:  # noqa: BLE001 - every waiting request gets it
+        except Exception as error:  # every waiting request gets it
             _answer(group, error)
             return
         if verdicts is not None:
