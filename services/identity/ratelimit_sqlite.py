@@ -6,8 +6,11 @@ the last request of a budget (ADR 0045).
 
 Counters are not precious: `synchronous=OFF` (a crash may forget the last few
 hits, never corrupt the file) and a file of its own, so the limiter never waits
-behind the event log's or the read store's writers. The event loop never waits
-on the file lock: a hit first tries the file on the loop itself with a busy
+behind the event log's or the read store's writers. The hits of one turn of the
+event loop are counted together, in arrival order, in one transaction (ADR
+0104): its BEGIN and COMMIT were two thirds of a hit's cost, and a hot key (a
+shared address) is read and written once a group. The event loop never waits on
+the file lock: a group first tries the file on the loop itself with a busy
 timeout of zero (a few statements, no fsync: cheaper than the thread hop it
 replaces, ADR 0075); only when another process holds the lock, or another
 thread of this one holds the limiter, does it go to the loop's executor, where
@@ -17,6 +20,7 @@ a second connection waits for the lock. The limiter holds no thread of its own.
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import threading
 import time
@@ -34,6 +38,24 @@ SCHEMA = ("CREATE TABLE IF NOT EXISTS rate_tat (key TEXT PRIMARY KEY, tat REAL N
 # participant id, a rotating hash of an address) stays at most its window (an
 # hour at most) and this long after its last request.
 PURGE_EVERY = 60.0
+
+
+# A group's keys in one statement, whatever their number: one SQL text, cached.
+_READ = "SELECT key, tat FROM rate_tat WHERE key IN (SELECT value FROM json_each(?))"
+_Hit = tuple[Sequence[Budget], float]  # a request's budgets, and when it came
+
+
+def _answer(group: Sequence[tuple[_Hit, asyncio.Future[Verdict]]],
+            outcome: Sequence[Verdict] | BaseException) -> None:
+    """Each waiting request its verdict, or the error that counted none of them
+    (a request cancelled meanwhile has nobody to tell)."""
+    for n, (_, answer) in enumerate(group):
+        if answer.done():
+            continue
+        if isinstance(outcome, BaseException):
+            answer.set_exception(outcome)
+        else:
+            answer.set_result(outcome[n])
 
 
 def _create(conn: sqlite3.Connection) -> None:
@@ -59,6 +81,8 @@ class SqliteRateLimiter(RateLimiter):
         self._loop_conn: sqlite3.Connection | None = None  # the loop's: never waits
         self._lock = threading.Lock()  # one connection in use at a time
         self._purged = 0.0
+        self._pending: list[tuple[_Hit, asyncio.Future[Verdict]]] = []  # this turn's hits
+        self._closed = False
 
     def _open(self, timeout: float) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -78,18 +102,19 @@ class SqliteRateLimiter(RateLimiter):
             self._conn = self._open(10)
         return self._conn
 
-    def _hit(self, budgets: Sequence[Budget], now: float) -> Verdict:
+    def _hits(self, group: Sequence[_Hit]) -> list[Verdict]:
         with self._lock:
-            return self._hit_locked(self._connection(), budgets, now)
+            return self._hits_locked(self._connection(), group)
 
-    def _hit_on_loop(self, budgets: Sequence[Budget], now: float) -> Verdict | None:
-        """The hit without waiting, or None when the file or the limiter is busy."""
+    def _hits_on_loop(self, group: Sequence[_Hit]) -> list[Verdict] | None:
+        """The group's verdicts without waiting, or None when the file or the
+        limiter is busy."""
         if not self._lock.acquire(blocking=False):
             return None
         try:
             if self._loop_conn is None:
                 self._loop_conn = self._open(0)
-            return self._hit_locked(self._loop_conn, budgets, now)
+            return self._hits_locked(self._loop_conn, group)
         except sqlite3.OperationalError as error:
             if self._loop_conn is not None and self._loop_conn.in_transaction:
                 self._loop_conn.execute("ROLLBACK")
@@ -99,19 +124,26 @@ class SqliteRateLimiter(RateLimiter):
         finally:
             self._lock.release()
 
-    def _hit_locked(self, conn: sqlite3.Connection, budgets: Sequence[Budget],
-                    now: float) -> Verdict:
+    def _hits_locked(self, conn: sqlite3.Connection, group: Sequence[_Hit]) -> list[Verdict]:
+        """Each hit decided in turn on the TATs its predecessors left, as if
+        each had its own transaction; every key read once and written once."""
         conn.execute("BEGIN IMMEDIATE")
         try:
-            tats = []
-            for b in budgets:
-                row = conn.execute("SELECT tat FROM rate_tat WHERE key=?", (b.key,)).fetchone()
-                tats.append(float(row[0]) if row else 0.0)
-            verdict, moved = decide(budgets, tats, now)
-            if verdict.allowed:
+            keys = list({b.key: None for budgets, _ in group for b in budgets})
+            tats = dict.fromkeys(keys, 0.0)
+            tats.update(conn.execute(_READ, (json.dumps(keys),)).fetchall())
+            moved: dict[str, float] = {}
+            verdicts = []
+            for budgets, now in group:
+                verdict, after = decide(budgets, [tats[b.key] for b in budgets], now)
+                if verdict.allowed:
+                    for b, t in zip(budgets, after, strict=True):
+                        tats[b.key] = moved[b.key] = t
+                verdicts.append(verdict)
+            if moved:
                 conn.executemany("INSERT INTO rate_tat VALUES (?, ?) ON CONFLICT(key) "
-                                 "DO UPDATE SET tat=excluded.tat",
-                                 [(b.key, t) for b, t in zip(budgets, moved, strict=True)])
+                                 "DO UPDATE SET tat=excluded.tat", moved.items())
+            now = max(at for _, at in group)
             if now - self._purged >= PURGE_EVERY:
                 conn.execute("DELETE FROM rate_tat WHERE tat < ?", (now,))
                 self._purged = now
@@ -119,16 +151,37 @@ class SqliteRateLimiter(RateLimiter):
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
-        return verdict
+        return verdicts
 
     async def hit(self, budgets: Sequence[Budget], *, now: float | None = None) -> Verdict:
-        at = time.time() if now is None else now
-        verdict = self._hit_on_loop(budgets, at)
-        if verdict is not None:
-            return verdict
-        return await asyncio.to_thread(self._hit, budgets, at)
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[Verdict] = loop.create_future()
+        self._pending.append(((budgets, time.time() if now is None else now), answer))
+        if len(self._pending) == 1:  # the turn's first hit: count the group after the turn
+            loop.call_soon(self._count_pending, loop)
+        return await answer
+
+    def _count_pending(self, loop: asyncio.AbstractEventLoop) -> None:
+        group, self._pending = self._pending, []
+        hits = [h for h, _ in group]
+        try:
+            verdicts = None if self._closed else self._hits_on_loop(hits)
+        except Exception as error:  # every waiting request gets it
+            _answer(group, error)
+            return
+        if verdicts is not None:
+            _answer(group, verdicts)
+            return
+        if self._closed:
+            _answer(group, RuntimeError("rate limiter closed"))
+            return
+        waited = loop.run_in_executor(None, self._hits, hits)
+        waited.add_done_callback(
+            lambda done: _answer(group, done.exception() or done.result()))
 
     async def close(self) -> None:
+        self._closed = True
+
         def shut() -> None:
             with self._lock:
                 for conn in (self._conn, self._loop_conn):

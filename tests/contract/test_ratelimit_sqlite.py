@@ -120,3 +120,37 @@ async def test_the_counters_are_one_b_tree_and_an_older_file_is_replaced(tmp_pat
         assert "WITHOUT ROWID" in sql.upper()
         assert db.execute("SELECT count(*) FROM rate_tat").fetchone()[0] == 1
     db.close()
+
+
+async def test_the_hits_of_one_turn_are_decided_in_order_in_one_transaction(
+        tmp_path: Path) -> None:
+    """ADR 0104: requests hitting the limiter in the same turn of the loop are
+    counted in one transaction (one commit, so the WAL grows by one frame, not
+    one per hit), each decided on the TATs the hits before it left: a refused
+    hit spends nothing, an allowed one spends every budget it names."""
+    import asyncio
+
+    path = tmp_path / "ratelimit.db"
+    limiter = SqliteRateLimiter(path)
+    await limiter.hit([Budget("warm", 1, 60)], now=100.0)  # the file and its WAL exist
+    wal = Path(f"{path}-wal")
+    before = wal.stat().st_size
+
+    def both(who: str) -> list[Budget]:
+        return [Budget("vote:c:shared", 6, 60), Budget(f"vote:i:{who}", 1, 60)]
+
+    verdicts = await asyncio.gather(*[limiter.hit(both(who), now=100.0)
+                                      for who in "aabcdefgh"])
+    assert [v.allowed for v in verdicts] == [True, False] + [True] * 5 + [False] * 2
+    grown = wal.stat().st_size - before
+    assert 0 < grown <= 2 * (4096 + 24), grown  # one commit: a frame or two, not six
+    assert (await limiter.hit([Budget("vote:i:g", 1, 60)], now=100.0)).allowed  # g spent nothing
+    await limiter.close()
+
+
+async def test_a_hit_after_close_is_refused_with_an_error(tmp_path: Path) -> None:
+    limiter = SqliteRateLimiter(tmp_path / "ratelimit.db")
+    assert (await limiter.hit([Budget("k", 1, 60)], now=1.0)).allowed
+    await limiter.close()
+    with pytest.raises(RuntimeError):
+        await limiter.hit([Budget("k2", 1, 60)], now=1.0)
