@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -27,6 +28,10 @@ from services.web.deps import Web
 
 MAX_PROVEN = 20  # bounds the cookie; an older proof is asked again
 POW_SCAN_LIMIT = 10_000
+# Per store: the consultations asking for the proof, and the store's `changes()`
+# they were read at (ADR 0107). Weak: a store closed and dropped (tests make
+# many) takes its entry with it, and a new one never meets an old entry.
+_POW_ASKED: WeakKeyDictionary[ReadStore, tuple[int, frozenset[str]]] = WeakKeyDictionary()
 
 # Who the back office is acting for during this request, set by the guard once
 # it let a participant in: their commands are recorded under their own
@@ -145,8 +150,24 @@ async def unproven(store: ReadStore, who: Visitor, level: str) -> frozenset[str]
     consultations ever turn the proof on, so the settings table stays small."""
     if level != "anonymous":
         return frozenset()
+    return await proof_asked(store) - set(who.proven)
+
+
+async def proof_asked(store: ReadStore) -> frozenset[str]:
+    """The consultations whose switch asks anonymous sessions for the proof. Read
+    again only once the store has committed something since the last read (its
+    `changes()`, which moves with any commit of any process, as the public page
+    cache's key does, ADR 0071): never stale, and under load one read for the
+    requests between two commits instead of one each (ADR 0107)."""
+    version = store.changes()  # before the read: a commit meanwhile makes the next call read
+    known = _POW_ASKED.get(store) if version is not None else None
+    if known is not None and known[0] == version:
+        return known[1]
     rows = await store.list(CONSULTATION_SETTINGS, "all", limit=POW_SCAN_LIMIT)
-    return frozenset(cid for cid, doc in rows if doc.get("proof_of_work")) - set(who.proven)
+    asked = frozenset(cid for cid, doc in rows if doc.get("proof_of_work"))
+    if version is not None:
+        _POW_ASKED[store] = (version, asked)
+    return asked
 
 
 async def session_participant(web: Web, request: Request) -> ParticipantContext | None:

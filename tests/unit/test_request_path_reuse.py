@@ -4,6 +4,7 @@ metrics' labelled children, kept by their label values."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -73,3 +74,34 @@ def test_children_are_the_metrics_own() -> None:
     assert sample("parlons_commands_total",
                   {"command": "CastBallot", "outcome": "refused"}) == 1
     assert REGISTRY.get_sample_value("parlons_commands_total") is None  # its own registry
+
+
+async def test_the_consultations_asking_for_a_proof_are_read_again_only_after_a_commit(
+        tmp_path: Path) -> None:
+    """ADR 0107: every anonymous participant's request asks which consultations
+    want the anti-robot proof. The answer is kept until the store commits
+    anything, by this process or another: no read between two commits, and never
+    stale after one."""
+    from services.identity.queries import CONSULTATION_SETTINGS
+    from services.store.sqlite import SqliteReadStore
+    from services.web.session import proof_asked
+
+    store, other = SqliteReadStore(tmp_path / "read.db"), SqliteReadStore(tmp_path / "read.db")
+    await store.start()
+    await other.start()
+    try:
+        assert await proof_asked(store) == frozenset()
+        reads = store.queries
+        assert await proof_asked(store) == frozenset()
+        assert store.queries == reads  # nothing committed: not read again
+        async with other.transaction() as tx:  # another process turns the switch on
+            await tx.put(CONSULTATION_SETTINGS, "all", "c-1",
+                         {"consultation_id": "c-1", "proof_of_work": True})
+        assert await proof_asked(store) == frozenset({"c-1"})
+        async with store.transaction() as tx:  # this process turns it off
+            await tx.put(CONSULTATION_SETTINGS, "all", "c-1",
+                         {"consultation_id": "c-1", "proof_of_work": False})
+        assert await proof_asked(store) == frozenset()
+    finally:
+        await store.close()
+        await other.close()
