@@ -122,5 +122,9 @@ def _is_uuid7(text: str) -> bool:
 
 
 def stable_id(namespace: uuid.UUID, key: str) -> str:
-    """The UUIDv7-shaped id of `key` in `namespace` (a UUIDv5, reshaped)."""
-    return uuid7_shaped(uuid.uuid5(namespace, key).bytes)
+    """The UUIDv7-shaped id of `key` in `namespace`: the UUIDv5 of `key`, reshaped.
+    A UUIDv5 is the SHA-1 of the namespace's bytes and the key with its version and
+    variant bits set, the very bits `uuid7_shaped` sets again, so the digest is
+    reshaped directly (the same id, a quarter of the time: no UUID object)."""
+    return uuid7_shaped(hashlib.sha1(namespace.bytes + key.encode(),  # an id, not a secret
+                                     usedforsecurity=False).digest())

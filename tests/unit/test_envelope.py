@@ -162,3 +162,17 @@ def test_the_log_s_encoding_refuses_a_naive_time() -> None:
     )
     with pytest.raises(ValueError):
         e.encode(None)
+
+
+def test_a_stable_id_is_the_reshaped_uuid5_of_its_key() -> None:
+    """`stable_id` hashes directly instead of building a UUIDv5 first: the ids
+    already in logs must not change (a replayed decision must meet its old id)."""
+    import uuid as uuid_module
+
+    from services.core.ids import stable_id, uuid7_shaped
+
+    namespace = uuid_module.UUID("6ba7b810-9dad-11d1-80b4-00c04fd430c8")
+    for key in ["", "moderation:abc-123", "é" * 300, *(new_id() for _ in range(200))]:
+        expected = uuid7_shaped(uuid_module.uuid5(namespace, key).bytes)
+        assert stable_id(namespace, key) == expected
+        assert uuid_module.UUID(expected).version == 7
