@@ -187,6 +187,8 @@ class Worker:
         if batch.records:
             await self._check_continuity(sub, batch)
             await self._project(batch)
+        elif isinstance(self.consumer, Projection) and self.consumer.flush_due():
+            await self._attempts(partial(self._consume, []))  # what it held back (ADR 0108)
         moved = bool(batch.records or batch.next_position)
         if moved:
             await sub.commit(batch)  # only now: the effects above are durable

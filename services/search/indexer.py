@@ -7,6 +7,7 @@ consultation events that keeps the search index equal to "what is published".
 | search_state | "all" | contribution_id | the contribution as the index needs it, its decision, votes and `rev` |
 | search_authors | "all" | participant_id | {level, erased, contributions: [ids]} |
 | search_phases | "all" | consultation_id | {phases: [{phase_id, starts_at, ends_at}]} |
+| search_votes_held | "all" | "ids" | {ids: [contribution ids whose new vote count waits for the index]} |
 
 Every event that changes a contribution raises its `rev`; the index receives the
 documents (or their deletion) with `rev` as external version. Merges are order-free
@@ -24,10 +25,22 @@ its last state, at the batch's end: a hundred ballots on one item in a batch are
 state write and one document, not a hundred (ADR 0087). Under load (after a heavy
 batch, `WorkerTuning.paced_batch`) the worker starts the next batch no sooner than
 BATCH_EVERY seconds after it: a tantivy commit costs ~10 ms of CPU whatever its size.
+
+Under a flood of ballots, a heavy batch's items whose only change is their vote
+count have their state written but their documents held back, at most VOTES_EVERY
+seconds (ADR 0108): rebuilding every voted item's document and committing the index
+four times a second was most of what a ballot cost the projections, for a number
+that search results show and sort by, not the tallies. The held items' ids are kept
+in `search_votes_held` in the same transaction, so a restart writes them; a light
+batch, a replay and the worker's empty batch once the time is up (`flush_due`)
+write them all, and any other change of an item writes its document at once.
 """
 
 from __future__ import annotations
 
+import math
+import time
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -43,27 +56,49 @@ from services.territory.geography import DEPARTEMENTS, REGION_OF_DEPARTEMENT
 STATE = "search_state"
 AUTHORS = "search_authors"
 PHASES = "search_phases"
+HELD = "search_votes_held"
+HELD_KEY = "ids"
 ALL = "all"
 POSITIVE = frozenset({"support", "agree"})  # the ballots counted as votes for an item
 BALLOTS = ("vote.BallotCast", "vote.BallotWithdrawn")
 # Under load, the starts of two batches at least this far apart (seconds): fewer,
 # larger index commits. Well within the search's freshness target (1 s at p95).
 BATCH_EVERY = 0.25
+# Under load, the longest an item's vote count in the index waits behind its
+# ballots (seconds), and what makes a batch heavy enough to hold them back: as
+# many events as make the worker pace its batches (WorkerTuning.paced_batch).
+VOTES_EVERY = 2.0
+HEAVY_BATCH = 64
 
 
 class SearchIndexer(Projection):
     name = "search.indexer"
     topics = ("deposit.events", "moderation.events", "vote.events", "identity.events",
               "consultation.events")
-    tables = (STATE, AUTHORS, PHASES)
+    tables = (STATE, AUTHORS, PHASES, HELD)
     ignores = publication.QUEUE_ONLY | {publication.SUBMISSION_KEY}
     batch_every = BATCH_EVERY
 
-    def __init__(self, search_index: SearchIndex) -> None:
+    def __init__(self, search_index: SearchIndex, *,
+                 timer: Callable[[], float] = time.monotonic) -> None:
         self.index = search_index
         # The states the batch changed, by contribution id, each in its last version:
         # written, and their documents built, once at the batch's end.
         self._pushed: dict[str, dict[str, Any]] = {}
+        # Those whose only change is their vote count: written at the batch's end,
+        # their documents maybe held back (ADR 0108).
+        self._voted: dict[str, dict[str, Any]] = {}
+        self._applied = 0  # events of the batch
+        self._timer = timer  # seconds, for the pacing (not the domain clock port)
+        self._written_at = -math.inf  # when the held counts were last all written
+        self._replaying = False
+        # Whether counts may be held: unknown at start (a previous process may have
+        # held some), so the worker's first idle turn looks.
+        self._holding = True
+
+    def flush_due(self) -> bool:
+        """Held vote counts whose time is up: the worker then runs an empty batch."""
+        return self._holding and self._timer() - self._written_at >= VOTES_EVERY
 
     def skips(self, event: Envelope) -> bool:
         """Also every vote event but a ballot that moves an item's count (a first
@@ -76,11 +111,14 @@ class SearchIndexer(Projection):
     async def reset(self) -> None:
         """Called by `parlons replay search.indexer` (and a worker rebuilding the
         index, ADR 0032) before the log is read again: the pages that follow are
-        one bulk load, made durable by `rebuilt` (ADR 0073)."""
+        one bulk load, made durable by `rebuilt` (ADR 0073). A replay holds no vote
+        count back: the index it leaves is complete."""
+        self._replaying = True
         await self.index.clear()
         await self.index.begin_bulk()
 
     async def rebuilt(self) -> None:
+        self._replaying = False
         await self.index.end_bulk()
 
     async def built_from(self) -> str | None:
@@ -93,8 +131,11 @@ class SearchIndexer(Projection):
 
     def begin_batch(self) -> None:
         self._pushed = {}
+        self._voted = {}
+        self._applied = 0
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
+        self._applied += 1
         d, t = event.data, event.type
         if t == "consultation.PhasesScheduled":
             await tx.put(PHASES, ALL, d["consultation_id"], {"phases": [
@@ -114,11 +155,41 @@ class SearchIndexer(Projection):
 
     async def end_batch(self, tx: StoreTx) -> None:
         pushed, self._pushed = self._pushed, {}
+        voted, self._voted = self._voted, {}
+        for state in pushed.values():
+            await tx.put(STATE, ALL, state["id"], state)
+        for state in voted.values():
+            await tx.put(STATE, ALL, state["id"], state)
+        indexed = list(pushed.values())
+        held_doc = await tx.get(HELD, ALL, HELD_KEY)
+        held = set(held_doc["ids"]) if held_doc else set()
+        now = self._timer()
+        writes_all = (self._replaying or self._applied < HEAVY_BATCH
+                      or now - self._written_at >= VOTES_EVERY)
+        if writes_all:
+            indexed += voted.values()
+            for cid in sorted(held - pushed.keys() - voted.keys()):
+                stored = await tx.get(STATE, ALL, cid)
+                if stored is not None:
+                    indexed.append(stored)
+            if held_doc is not None:
+                await tx.delete(HELD, ALL, HELD_KEY)
+        elif voted.keys() - held:
+            await tx.put(HELD, ALL, HELD_KEY, {"ids": sorted(held | voted.keys())})
+        await self._write_documents(indexed, tx)
+        # Only once the index took the documents: a failure above leaves the flags
+        # saying "held", so the worker's idle turn tries again.
+        if writes_all:
+            self._written_at, self._holding = now, False
+        else:
+            self._holding = bool(held or voted)
+
+    async def _write_documents(self, states: Iterable[dict[str, Any]], tx: StoreTx) -> None:
+        """The documents of `states` (or their deletion), in one index write."""
         writes: dict[str, tuple[int, SearchDoc | None]] = {}  # by document id
         authors: dict[str, dict[str, Any]] = {}
         phases: dict[str, list[dict[str, Any]]] = {}
-        for state in pushed.values():
-            await tx.put(STATE, ALL, state["id"], state)
+        for state in states:
             ids = doc_ids(state)
             if not ids:
                 continue
@@ -148,7 +219,9 @@ class SearchIndexer(Projection):
             return
         state = await self._state(tx, event.data["item_id"])
         state["votes"] += step
-        self._push(state)
+        state["rev"] += 1  # as a push: the document's version follows the state's
+        if state["id"] not in self._pushed:
+            self._voted[state["id"]] = state
 
     async def _identity(self, event: Envelope, tx: StoreTx) -> None:
         d = event.data
@@ -162,18 +235,21 @@ class SearchIndexer(Projection):
             author["level"] = d["level"]
         await tx.put(AUTHORS, ALL, d["participant_id"], author)
         for cid in author["contributions"]:
-            state = self._pushed.get(cid) or await tx.get(STATE, ALL, cid)
+            state = (self._pushed.get(cid) or self._voted.get(cid)
+                     or await tx.get(STATE, ALL, cid))
             if state is not None:
                 self._push(state)
 
     async def _state(self, tx: StoreTx, contribution_id: str) -> dict[str, Any]:
         """The contribution's state: as the batch left it, else as stored."""
-        return self._pushed.get(contribution_id) or await _state(tx, contribution_id)
+        return (self._pushed.get(contribution_id) or self._voted.get(contribution_id)
+                or await _state(tx, contribution_id))
 
     def _push(self, state: dict[str, Any]) -> None:
         """A change to write: every push raises `rev`, as one write per push did
         (the stored states are the same), and the batch's end writes the last."""
         state["rev"] += 1
+        self._voted.pop(state["id"], None)
         self._pushed[state["id"]] = state
 
 

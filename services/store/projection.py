@@ -55,6 +55,13 @@ class Projection(ABC):
         """Called once after the batch's events, inside the same transaction,
         before the guards commit. Nothing by default."""
 
+    def flush_due(self) -> bool:
+        """True when `end_batch` holds back work whose time is up (the search
+        index's vote counts, ADR 0108): a worker that polled nothing then runs a
+        batch of no events, so what was held is written though nothing more comes.
+        False by default."""
+        return False
+
     async def reset(self) -> None:
         """Called by a replay after the tables are dropped: forget what lives
         outside the read store (an external index). Nothing by default."""

@@ -120,6 +120,37 @@ async def test_polls_in_batches_and_projects_every_event() -> None:
     assert metric(metrics, "parlons_events_projected_total") == 7
 
 
+class HoldingTally(TallyProjection):
+    """Holds its batches' total back until told its time is up (as the search
+    index holds vote counts, ADR 0108)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.due = False
+        self.ends = 0
+
+    def flush_due(self) -> bool:
+        return self.due
+
+    async def end_batch(self, tx: StoreTx) -> None:
+        self.ends += 1
+        self.due = False
+
+
+async def test_an_idle_worker_runs_an_empty_batch_when_its_projection_has_work_due() -> None:
+    log, store = MemoryEventLog(), MemoryReadStore()
+    projection = HoldingTally()
+    worker, _, _ = make_worker(projection, log, store)
+    sub = await log.subscribe("test.tally", [TOPIC])
+    assert await worker.run_once(sub) == 0
+    assert projection.ends == 0  # nothing due, nothing polled: no batch
+    projection.due = True
+    assert await worker.run_once(sub) == 0
+    assert projection.ends == 1  # the empty batch that writes what was held
+    assert await worker.run_once(sub) == 0
+    assert projection.ends == 1
+
+
 @pytest.mark.parametrize(("events", "batch_size", "lingers"), [
     (12, 500, [0.05]),  # a busy batch: the next one gathers for `linger`
     (3, 500, []),  # light traffic: every event projected as it comes

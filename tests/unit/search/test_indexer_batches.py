@@ -107,3 +107,75 @@ async def test_ballots_that_move_no_count_are_passed_over_with_the_same_index() 
     votes = {h.doc.id: h.doc.votes for h in (await skipping.search(
         SearchRequest(page_size=100))).hits}
     assert votes["p1"] == 1 + 1 and votes["p2"] == 1 - 1  # the sample left 1 and 1
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def votes_in(snap: dict[str, object]) -> dict[str, int]:
+    return {d.id: d.votes for d, _ in snap[""]}  # type: ignore[attr-defined]
+
+
+async def test_under_a_flood_of_ballots_the_counts_wait_at_most_votes_every() -> None:
+    """ADR 0108: a heavy batch whose items changed only their vote count, soon
+    after the counts were last written, writes their states but not their
+    documents; the worker's empty batch once VOTES_EVERY has passed writes them,
+    and the index is then the one writing every count at once gives."""
+    from services.search.indexer import HEAVY_BATCH, VOTES_EVERY
+
+    log = sample()
+    first = len(log.events)
+    for v in range(HEAVY_BATCH):
+        log.ballot("p1", f"w{v}", "support")
+    clock, index, store = Clock(), CountingIndex(), MemoryReadStore()
+    projection = SearchIndexer(index, timer=clock)
+    await project_batch(projection, log.events[:first], store)  # the counts written now
+    writes = index.writes
+    await project_batch(projection, log.events[first:], store)  # heavy, 0 s later: held
+    assert index.writes == writes
+    assert votes_in(await snapshot(index))["p1"] == 1
+    state = await store.get("search_state", "all", "p1")
+    assert state is not None and state["votes"] == 1 + HEAVY_BATCH  # the count is stored
+    assert not projection.flush_due()
+    clock.now += VOTES_EVERY
+    assert projection.flush_due()
+    await project_batch(projection, [], store)  # the worker's idle turn
+    assert not projection.flush_due()
+    reference = MemorySearchIndex()
+    await project_batch(SearchIndexer(reference), log.events, MemoryReadStore())
+    assert await snapshot(index) == await snapshot(reference)
+    assert votes_in(await snapshot(index))["p1"] == 1 + HEAVY_BATCH
+    assert await store.get("search_votes_held", "all", "ids") is None
+
+
+async def test_counts_held_when_the_process_stopped_are_written_by_the_next_one() -> None:
+    """The held items are kept in the store with the states: a new indexer (a
+    restart) looks at its first idle turn and writes them; another change of a
+    held item writes its document at once."""
+    from services.search.indexer import HEAVY_BATCH
+
+    log = sample()
+    first = len(log.events)
+    for v in range(HEAVY_BATCH):
+        log.ballot("p1" if v % 2 else "p4", f"w{v}", "support")
+    log.decide("p4", "approved")  # another change of a voted item
+    clock, index, store = Clock(), MemorySearchIndex(), MemoryReadStore()
+    projection = SearchIndexer(index, timer=clock)
+    await project_batch(projection, log.events[:first], store)
+    await project_batch(projection, log.events[first:], store)
+    counts = votes_in(await snapshot(index))
+    assert counts["p1"] == 1  # held
+    assert counts["p4"] == HEAVY_BATCH // 2  # decided in the same batch: written at once
+    assert (await store.get("search_votes_held", "all", "ids")) == {"ids": ["p1"]}
+    restarted = SearchIndexer(index, timer=Clock())
+    assert restarted.flush_due()
+    await project_batch(restarted, [], store)
+    reference = MemorySearchIndex()
+    await project_batch(SearchIndexer(reference), log.events, MemoryReadStore())
+    assert await snapshot(index) == await snapshot(reference)
+    assert not restarted.flush_due()
