@@ -101,7 +101,7 @@ class HttpFront(ServerErrorMiddleware):
             await send(message)
 
         in_flight = self._metrics.in_flight
-        in_flight.inc()
+        in_flight.value += 1
         try:
             try:
                 try:
@@ -119,7 +119,7 @@ class HttpFront(ServerErrorMiddleware):
                     await send(start)
                     await send(body)
             finally:  # measured and logged before a 500 is answered below
-                in_flight.dec()
+                in_flight.value -= 1
                 seconds = time.perf_counter() - began
                 self._metrics.observe(scope, status, seconds)
                 if access_log.isEnabledFor(logging.INFO):

@@ -53,7 +53,7 @@ class RequestMetrics:
         self._routes = routes
         self._endpoints: dict[Any, str] | None = None  # built at the first request
         self._durations = Children(metrics.http_duration)
-        self.in_flight = metrics.http_in_flight
+        self.in_flight = metrics.http_requests_in_flight
 
     def observe(self, scope: Scope, status: int, seconds: float) -> None:
         if self._endpoints is None:

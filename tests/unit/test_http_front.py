@@ -42,7 +42,11 @@ async def platform() -> AsyncIterator[tuple[ParlonsApp, Container]]:
     async def boom() -> None:
         raise RuntimeError("bug")
 
+    async def inside() -> dict[str, str]:  # what a scrape says while a request is served
+        return {"scrape": generate_latest(container.metrics.registry).decode()}
+
     app.add_api_route("/api/boom", boom)
+    app.add_api_route("/api/inside", inside)
     async with container:
         yield app, container
 
@@ -112,3 +116,13 @@ async def test_a_413_and_a_given_request_id_carry_every_header(
     scrape = generate_latest(container.metrics.registry).decode()
     assert ('parlons_http_request_duration_seconds_count{method="POST",route="<unmatched>",'
             'status_class="4xx"} 1.0') in scrape
+
+
+async def test_the_requests_in_flight_are_counted(platform: tuple[ParlonsApp, Container]) -> None:
+    app, container = platform
+    gauge = "parlons_http_requests_in_flight "
+    async with client(app) as c:
+        during = (await c.get("/api/inside")).json()["scrape"]
+        await c.get("/api/boom")
+    after = generate_latest(container.metrics.registry).decode()
+    assert f"{gauge}1.0" in during and f"{gauge}0.0" in after
