@@ -64,7 +64,10 @@ class IdempotencyMiddleware:
         if scope["type"] != "http" or scope["method"] not in _STATE_CHANGING:
             await self.app(scope, receive, send)
             return
-        raw_key = dict(scope["headers"]).get(HEADER)
+        raw_key = None
+        for name, value in scope["headers"]:  # the last one wins, as in a dict
+            if name == HEADER:
+                raw_key = value
         if raw_key is None:
             await self.app(scope, receive, send)
             return
@@ -92,18 +95,20 @@ class IdempotencyMiddleware:
             if known is not None and self._answers.replayable(known):
                 await self._replay(known, fingerprint, send)
                 return
-            captured = await self._run(scope, receive, send)
-            if captured is not None and captured["status"] < 500:
+            answer = await self._run(scope, receive, send)
+            if answer is not None and answer["status"] < 500:
                 # The answer is already sent (it always was before being stored):
                 # the request ends now, the key stays locked until its answer is
                 # committed, so a retry in this process waits, then replays it.
-                self._answers.put(key, {**captured, "fingerprint": fingerprint}, lock)
+                answer["fingerprint"] = fingerprint
+                self._answers.put(key, answer, lock)
                 handed_over = True
         finally:
             if not handed_over:
                 lock.release()
 
     async def _run(self, scope: Scope, receive: Receive, send: Send) -> dict[str, Any] | None:
+        """Runs the request; its answer as stored, less its fingerprint and time."""
         status = 0
         headers: list[list[str]] = []
         chunks: list[bytes] = []
@@ -160,8 +165,10 @@ class _AnswerWriter:
         return not _expired(answer, self._clock() - self._keep_s)
 
     def put(self, key: str, answer: Doc, lock: asyncio.Lock) -> None:
+        """Queues `answer` (the caller's, no longer used by it) with its time."""
         now = self._clock()
-        self._queued.append((key, {**answer, "stored_at": now}, lock))
+        answer["stored_at"] = now
+        self._queued.append((key, answer, lock))
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.get_running_loop().create_task(self._flush())
         if now - self._purged_at >= PURGE_EVERY and (

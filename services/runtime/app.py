@@ -1,20 +1,21 @@
 """The HTTP app factory. Nothing is built at import: `create_app(container)`
 assembles, in one place, health and metrics routes, the hosted services' JSON
 routers, the web front end (when the process hosts every service), the error
-mapping and the middlewares (HTTP metrics, correlation id + access log, body
-limits, idempotency). Routes reach the container's ports through `ApiState` only."""
+mapping, the idempotency middleware and the HTTP front (security headers, the
+last-resort 500, HTTP metrics, correlation id + access log, body limits: one layer,
+services/runtime/http_front.py). Routes reach the container's ports through
+`ApiState` only."""
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.apikit.authz import bearer_matches
 from services.apikit.deps import ApiState, install_state
@@ -27,13 +28,14 @@ from services.core.errors import (
     InvalidEvent,
     NotFound,
 )
-from services.core.events import set_correlation_id
-from services.runtime.body_limit import BodyLimitMiddleware
+from services.runtime.body_limit import BodyLimits
 from services.runtime.bootstrap import Container
-from services.runtime.http_metrics import HttpMetricsMiddleware
+from services.runtime.fastapi_stack import app_layers
+from services.runtime.http_front import FrontConfig, HttpFront
+from services.runtime.http_metrics import RequestMetrics
 from services.runtime.probes import metrics_response, readiness_response
 from services.runtime.services import SERVICES
-from services.web.headers import SecurityHeaders, content_security_policy
+from services.web.headers import content_security_policy, security_headers
 from services.web.settings import WebSettings
 
 access_log = logging.getLogger("parlons.access")
@@ -72,17 +74,15 @@ def create_app(container: Container, *, web: bool | None = None) -> FastAPI:
         if not container.settings.is_production:
             app.add_api_route("/docs", api_docs, methods=["GET"], include_in_schema=False)
     _add_error_mapping(app, page)
-    # Added innermost first: correlation/access log wraps the body limit wraps
-    # idempotency wraps routing.
     app.add_middleware(IdempotencyMiddleware, store=lambda: container.store,
                        keep_s=container.settings.idempotency_keep_s)
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=container.settings.max_body_bytes,
-                       upload_max_bytes=container.settings.upload_max_bytes)
-    app.add_middleware(CorrelationMiddleware)
-    # Outermost: measures every request, whatever the layers inside answer.
-    app.add_middleware(HttpMetricsMiddleware, metrics=container.metrics,
-                       routes=lambda: app.router.routes)
-    app.security_headers = (csp, WebSettings().cookies_secure)
+    # Outermost, around every other layer: measures and identifies every request,
+    # bounds its body, and puts the security headers on every answer.
+    settings = container.settings
+    app.front = FrontConfig(
+        metrics=RequestMetrics(container.metrics, routes=lambda: app.router.routes),
+        limits=BodyLimits(settings.max_body_bytes, settings.upload_max_bytes),
+        security=security_headers(csp=csp, hsts=WebSettings().cookies_secure))
     return app
 
 
@@ -100,18 +100,41 @@ async def api_docs() -> HTMLResponse:
 
 
 class ParlonsApp(FastAPI):
-    """FastAPI whose every answer carries the security headers: they wrap the
-    whole stack, Starlette's last-resort 500, the body limit's 413 and the back
-    office's redirects and refusals included (ADR 0043)."""
+    """FastAPI with the HTTP front outermost (ADR 0106): every answer carries the
+    security headers, Starlette's last-resort 500, the body limit's 413 and the
+    back office's redirects and refusals included (ADR 0043); and FastAPI's native
+    OpenTelemetry decided once, at the first request, instead of at every one."""
 
-    security_headers: tuple[str, bool] | None = None  # (CSP, HSTS)
+    front: FrontConfig | None = None
+    _telemetry_on: bool | None = None  # FastAPI has its own `_telemetry` (the config)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.telemetry():
+            await super().__call__(scope, receive, send)
+            return
+        # FastAPI.__call__ for an app without OpenTelemetry, less its check.
+        if self.root_path:
+            scope["root_path"] = self.root_path
+        scope["app"] = self
+        if self.middleware_stack is None:
+            self.middleware_stack = self.build_middleware_stack()
+        await self.middleware_stack(scope, receive, send)
+
+    def telemetry(self) -> bool:
+        """Whether FastAPI's native OpenTelemetry observes requests: checked once.
+        A provider must be configured before the server serves (as
+        `opentelemetry-instrument` does); one set later is not seen."""
+        if self._telemetry_on is None:
+            self._telemetry_on = self._native_telemetry.enabled()
+        return self._telemetry_on
 
     def build_middleware_stack(self) -> ASGIApp:
         stack = super().build_middleware_stack()
-        if self.security_headers is None:
+        if self.front is None:
             return stack
-        csp, hsts = self.security_headers
-        return SecurityHeaders(stack, csp=csp, hsts=hsts)
+        errors, inner = app_layers(stack, telemetry=self.telemetry(),
+                                   body_limit=self.max_body_size is not None)
+        return HttpFront(inner, self.front, handler=errors.handler, debug=errors.debug)
 
 
 def _add_operational_routes(app: FastAPI, container: Container) -> None:
@@ -204,39 +227,3 @@ def _add_error_mapping(app: FastAPI, page: ErrorPage | None = None) -> None:
         return _error(422, "invalid_request",
                       f"Requête invalide : vérifiez le champ « {first} ».", first,
                       errors=errors)
-
-
-class CorrelationMiddleware:
-    """Adopts the caller's `X-Request-Id`/`X-Correlation-Id` (or makes one), puts
-    it in the context for logs and commands, returns it, and writes one access
-    line per request: method, path, status, duration. Never the client address
-    nor the query string (it may carry tokens)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope["headers"])
-        given = headers.get(b"x-request-id") or headers.get(b"x-correlation-id")
-        cid = set_correlation_id(given.decode("latin-1") if given else None)
-        started = time.perf_counter()
-        status = 500
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message["headers"] = [*message.get("headers", []),
-                                      (b"x-correlation-id", cid.encode()),
-                                      (b"x-request-id", cid.encode())]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            access_log.info("request", extra={
-                "method": scope["method"], "path": scope["path"], "status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2)})

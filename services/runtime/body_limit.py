@@ -5,70 +5,40 @@ temporary file before any handler can check its size, and buffers a form or JSON
 in memory. A declared `Content-Length` above the limit gets 413 without reading a
 byte; a body sent without one (chunked) is counted as it streams and cut at the limit.
 Multipart bodies (document uploads) may carry the largest accepted upload plus some
-room for the other fields; every other body is bounded by `max_body_bytes`."""
+room for the other fields; every other body is bounded by `max_body_bytes`.
+
+The runtime's HTTP front applies them (services/runtime/http_front.py); this module
+says what the limit of a request is and what its refusal looks like."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import orjson
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Scope
 
 MULTIPART_OVERHEAD = 64 * 1024  # the form's other fields and part headers
 MESSAGE = "La requête est trop volumineuse."
 
 
 class BodyTooLarge(Exception):
-    pass
+    """Raised by the counting `receive` once a streamed body passes its limit."""
 
 
-class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, upload_max_bytes: int) -> None:
-        self.app = app
-        self.max_body_bytes = max_body_bytes
-        self.max_multipart_bytes = upload_max_bytes + MULTIPART_OVERHEAD
+@dataclass(frozen=True, slots=True)
+class BodyLimits:
+    max_body_bytes: int
+    upload_max_bytes: int
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope["headers"])
-        multipart = headers.get(b"content-type", b"").startswith(b"multipart/form-data")
-        limit = self.max_multipart_bytes if multipart else self.max_body_bytes
-        declared = headers.get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > limit:
-            await _refuse(scope, send, limit)
-            return
-        received = 0
-        too_large = started = False
-
-        async def counted_receive() -> Message:
-            nonlocal received, too_large
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    too_large = True
-                    raise BodyTooLarge
-            return message
-
-        async def watched_send(message: Message) -> None:
-            # Once the body is cut, whatever the app answers (its error page for the
-            # exception above) is replaced by the 413.
-            nonlocal started
-            if too_large:
-                return
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counted_receive, watched_send)
-        except Exception:
-            if not too_large or started:
-                raise
-        if too_large and not started:
-            await _refuse(scope, send, limit)
+    def of(self, content_type: bytes) -> int:
+        """The limit of a request whose `Content-Type` is `content_type`."""
+        if content_type.startswith(b"multipart/form-data"):
+            return self.upload_max_bytes + MULTIPART_OVERHEAD
+        return self.max_body_bytes
 
 
-async def _refuse(scope: Scope, send: Send, limit: int) -> None:
+def refusal(scope: Scope, limit: int) -> tuple[Message, Message]:
+    """The 413's two messages: a page for a browser, JSON for everyone else."""
     accepts_html = b"text/html" in dict(scope["headers"]).get(b"accept", b"")
     detail = f"{MESSAGE} Taille maximale : {_human(limit)}."
     if accepts_html:
@@ -81,10 +51,11 @@ async def _refuse(scope: Scope, send: Send, limit: int) -> None:
     else:
         body = orjson.dumps({"error": "payload_too_large", "message": detail, "field": None})
         media = b"application/json"
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", media), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
-    await send({"type": "http.response.body", "body": body})
+    return ({"type": "http.response.start", "status": 413,
+             "headers": [(b"content-type", media),
+                         (b"content-length", str(len(body)).encode()),
+                         (b"connection", b"close")]},
+            {"type": "http.response.body", "body": body})
 
 
 def _human(size: int) -> str:

@@ -1,6 +1,6 @@
-"""HTTP request metrics: one pure ASGI middleware, outermost, that observes each
-request's duration under its route template and status class, counts the
-requests refused by a rate limit (429) and keeps the in-flight gauge.
+"""HTTP request metrics, recorded by the runtime's HTTP front (outermost, ADR
+0106): each request's duration under its route template and status class, the
+requests refused by a rate limit (429) and the in-flight gauge.
 
 The route is the template the router matched (`/consultations/{cid}`), read from
 `scope["route"]` after the request, so the label set is bounded by the app's
@@ -11,12 +11,11 @@ request instead of `labels()`'s locking and validation."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from starlette.routing import BaseRoute, Mount
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from services.runtime.metrics import Children, Metrics
 
@@ -43,37 +42,20 @@ def status_class(status: int) -> str:
     return f"{status // 100}xx"
 
 
-class HttpMetricsMiddleware:
-    def __init__(self, app: ASGIApp, metrics: Metrics,
+class RequestMetrics:
+    """What the HTTP front (services/runtime/http_front.py) records of each request:
+    its duration under its route template and status class, a 429 as a rate-limit
+    refusal, and the requests in flight."""
+
+    def __init__(self, metrics: Metrics,
                  routes: Callable[[], Sequence[BaseRoute]] = list) -> None:
-        self.app = app
         self._metrics = metrics
         self._routes = routes
         self._endpoints: dict[Any, str] | None = None  # built at the first request
         self._durations = Children(metrics.http_duration)
+        self.in_flight = metrics.http_requests_in_flight
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500  # an exception before the response starts is answered 500
-
-        async def send_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        in_flight = self._metrics.http_in_flight
-        in_flight.inc()
-        try:
-            await self.app(scope, receive, send_status)
-        finally:
-            in_flight.dec()
-            self._observe(scope, status, time.perf_counter() - started)
-
-    def _observe(self, scope: Scope, status: int, seconds: float) -> None:
+    def observe(self, scope: Scope, status: int, seconds: float) -> None:
         if self._endpoints is None:
             self._endpoints = {}
             for r in self._routes():

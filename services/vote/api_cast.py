@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from services.apikit.deps import api_state, limit_action, request_meta
-from services.apikit.lean_route import Declined, LeanRoute, readable
+from services.apikit.lean_route import Declined, LeanRoute, read_body, readable
 from services.vote.api import BallotIn, voter
 from services.vote.commands import CastBallot
 
@@ -32,7 +32,7 @@ class LeanBallotRoute(LeanRoute):
 
 
 async def _cast(request: Request) -> Any:
-    body = await request.body()
+    body = await read_body(request)
     ballot = readable(request, body, BallotIn)
     if ballot is None:
         return Declined(body)

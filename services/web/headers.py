@@ -21,20 +21,28 @@ def content_security_policy(*, img_sources: Iterable[str] = (),
     )
 
 
+def security_headers(*, csp: str, hsts: bool) -> list[tuple[bytes, bytes]]:
+    """The headers every answer carries, in the order they are added."""
+    headers = [
+        (b"content-security-policy", csp.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"same-origin"),
+        (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+    ]
+    if hsts:
+        headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+    return headers
+
+
 class SecurityHeaders:
+    """The web front end's app alone (`create_web_app`); the runtime's app adds
+    them in its HTTP front (services/runtime/http_front.py)."""
+
     def __init__(self, app: ASGIApp, *, csp: str, hsts: bool) -> None:
         self.app = app
-        headers = [
-            (b"content-security-policy", csp.encode()),
-            (b"x-content-type-options", b"nosniff"),
-            (b"x-frame-options", b"DENY"),
-            (b"referrer-policy", b"same-origin"),
-            (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
-            (b"cross-origin-opener-policy", b"same-origin"),
-        ]
-        if hsts:
-            headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
-        self._headers = headers
+        self._headers = security_headers(csp=csp, hsts=hsts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -1,6 +1,7 @@
-"""Request bodies are bounded before anything reads them (services/runtime/body_limit.py):
-a declared size above the limit is refused unread, a chunked body is cut at the
-limit, multipart uploads get the upload limit, and the platform app is wired."""
+"""Request bodies are bounded before anything reads them (services/runtime/body_limit.py,
+applied by the HTTP front): a declared size above the limit is refused unread, a
+chunked body is cut at the limit, multipart uploads get the upload limit, and the
+platform app is wired."""
 
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from services.runtime.app import create_app
-from services.runtime.body_limit import BodyLimitMiddleware
+from services.runtime.body_limit import BodyLimits
 from services.runtime.bootstrap import bootstrap
+from services.runtime.http_front import FrontConfig, HttpFront
+from services.runtime.http_metrics import RequestMetrics
+from services.runtime.metrics import Metrics
 from services.runtime.settings import Settings
 from services.store.memory import MemoryReadStore
 
@@ -28,8 +32,8 @@ async def echo(request: Request) -> JSONResponse:
 
 
 def client(max_body: int = 1000, upload: int = 5000) -> httpx.AsyncClient:
-    app = BodyLimitMiddleware(Starlette(routes=[Route("/", echo, methods=["POST"])]),
-                              max_body_bytes=max_body, upload_max_bytes=upload)
+    app = HttpFront(Starlette(routes=[Route("/", echo, methods=["POST"])]),
+                    FrontConfig(RequestMetrics(Metrics()), BodyLimits(max_body, upload), ()))
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
 
 

@@ -1,4 +1,4 @@
-"""The lean proposal route reads its body from `receive` itself (ADR 0099): the
+"""The lean routes read their body from `receive` itself (ADR 0099): the
 same bytes as Starlette's `Request.body()`, whatever the number of messages, and
 the same refusal when the client leaves first."""
 
@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from starlette.requests import ClientDisconnect, Request
 
-from services.deposit.api_submit import _body
+from services.apikit.lean_route import read_body
 
 SCOPE: dict[str, Any] = {"type": "http", "method": "POST", "path": "/", "headers": [],
                          "query_string": b""}
@@ -33,7 +33,7 @@ def _request(*messages: dict[str, Any]) -> Request:
 ])
 async def test_the_body_is_the_one_starlette_reads(messages: list[dict[str, Any]]) -> None:
     ours = _request(*messages)
-    body = await _body(ours)
+    body = await read_body(ours)
     assert body == await _request(*messages).body()
     assert await ours.body() == body  # kept on the request, as body() keeps it
 
@@ -44,4 +44,4 @@ async def test_a_client_gone_before_its_body_is_refused_as_by_starlette() -> Non
     with pytest.raises(ClientDisconnect):
         await _request(*gone).body()
     with pytest.raises(ClientDisconnect):
-        await _body(_request(*gone))
+        await read_body(_request(*gone))
