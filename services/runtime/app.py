@@ -125,7 +125,10 @@ class ParlonsApp(FastAPI):
         A provider must be configured before the server serves (as
         `opentelemetry-instrument` does); one set later is not seen."""
         if self._telemetry_on is None:
-            self._telemetry_on = self._native_telemetry.enabled()
+            # FastAPI's private attribute: a FastAPI without it (older, or changed)
+            # counts as observed, and goes through its own `__call__` every time.
+            enabled = getattr(getattr(self, "_native_telemetry", None), "enabled", None)
+            self._telemetry_on = True if enabled is None else bool(enabled())
         return self._telemetry_on
 
     def build_middleware_stack(self) -> ASGIApp:
@@ -133,7 +136,9 @@ class ParlonsApp(FastAPI):
         if self.front is None:
             return stack
         errors, inner = app_layers(stack, telemetry=self.telemetry(),
-                                   body_limit=self.max_body_size is not None)
+                                   body_limit=getattr(self, "max_body_size", None) is not None)
+        if errors is None:  # an unknown FastAPI: its whole stack, its own 500s inside
+            return HttpFront(inner, self.front, debug=self.debug)
         return HttpFront(inner, self.front, handler=errors.handler, debug=errors.debug)
 
 

@@ -126,3 +126,38 @@ async def test_the_requests_in_flight_are_counted(platform: tuple[ParlonsApp, Co
         await c.get("/api/boom")
     after = generate_latest(container.metrics.registry).decode()
     assert f"{gauge}1.0" in during and f"{gauge}0.0" in after
+
+
+async def test_a_fastapi_built_otherwise_is_served_whole_inside_the_front(
+        platform: tuple[ParlonsApp, Container], monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """`pyproject.toml` admits any FastAPI below 1.0: one whose private layers moved
+    (or that has none) must still serve, through its whole stack, with the front's
+    headers and FastAPI's own 500, not fail at its first request."""
+    import services.runtime.fastapi_stack as fastapi_stack
+
+    app, _ = platform
+    monkeypatch.setattr(fastapi_stack, "ExceptionTelemetryMiddleware", None)  # moved
+    app.middleware_stack = None
+    caplog.set_level(logging.WARNING, logger="parlons.http")
+    async with client(app) as c:
+        ok = await c.get("/healthz")
+        boom = await c.get("/api/boom")
+    assert ok.status_code == 200 and ok.headers["x-frame-options"] == "DENY"
+    assert "x-correlation-id" in ok.headers
+    assert boom.status_code == 500 and boom.json()["error"] == "internal"
+    assert boom.headers["x-frame-options"] == "DENY"
+    assert any("fastapi_stack.py" in r.getMessage() for r in caplog.records)
+    assert layers(app)[0] is HttpFront and has_its_own_error_layer(layers(app))
+
+
+def has_its_own_error_layer(found: list[type]) -> bool:
+    from starlette.middleware.errors import ServerErrorMiddleware
+    return any(issubclass(k, ServerErrorMiddleware) and k is not HttpFront for k in found)
+
+
+def test_a_fastapi_without_native_telemetry_counts_as_observed() -> None:
+    """Then every request takes FastAPI's own `__call__`, whatever it does."""
+    app = ParlonsApp()
+    del app._native_telemetry
+    assert app.telemetry() is True
