@@ -37,6 +37,7 @@ from starlette.types import ASGIApp, ExceptionHandler, Message, Receive, Scope, 
 from services.core.events import set_correlation_id
 from services.runtime.body_limit import BodyLimits, BodyTooLarge, refusal
 from services.runtime.http_metrics import RequestMetrics
+from services.web.headers import sending_with
 
 access_log = logging.getLogger("parlons.access")
 
@@ -129,7 +130,7 @@ class HttpFront(ServerErrorMiddleware):
         except Exception as exc:
             if not started:
                 response = await self._error_response(scope, exc)
-                await response(scope, receive, self._with_security(send))
+                await response(scope, receive, sending_with(send, self._security))
             raise
 
     async def _error_response(self, scope: Scope, exc: Exception) -> Response:
@@ -143,13 +144,3 @@ class HttpFront(ServerErrorMiddleware):
         response: Response = (await handler(request, exc) if is_async_callable(handler)
                               else await run_in_threadpool(handler, request, exc))
         return response
-
-    def _with_security(self, send: Send) -> Send:
-        security = self._security
-
-        async def secured(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *security]
-            await send(message)
-
-        return secured

@@ -3,7 +3,7 @@ must sustain thousands per second)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -49,9 +49,15 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *self._headers]
-            await send(message)
+        await self.app(scope, receive, sending_with(send, self._headers))
 
-        await self.app(scope, receive, send_with_headers)
+
+def sending_with(send: Send, headers: Sequence[tuple[bytes, bytes]]) -> Send:
+    """`send`, with `headers` added to the answer's start."""
+
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [*message.get("headers", []), *headers]
+        await send(message)
+
+    return send_with_headers
