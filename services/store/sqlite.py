@@ -13,9 +13,9 @@ first (free: microseconds) and goes to a thread only when another process holds
 it. COMMIT runs on the loop too: with synchronous=NORMAL a WAL commit does not
 fsync, and the WAL checkpoints (which do) run in a thread on their own
 connection every CHECKPOINT_EVERY commits instead of inside a commit. Those are
-PASSIVE, and under steady load (readers and writers in several processes, at no
+PASSIVE, and under steady load (readers and writers on several connections, at no
 moment all done with the WAL) the WAL never starts over and grows by every page
-written: about 16 MB/s under `bench/vote.py --workers 2`. Once it holds
+written: 16-40 MB/s under `bench/vote.py`, one process or two. Once it holds
 WAL_RESTART_FRAMES, the checkpoint empties it (TRUNCATE, ADR 0109).
 
 SQLite's operational errors (disk full, disk I/O error, database locked, cannot
@@ -42,7 +42,7 @@ from services.store.port import Doc, ReadStore, StoreTx
 
 BUSY_TIMEOUT_MS = 10_000
 CHECKPOINT_EVERY = 50  # commits between two background WAL checkpoints
-WAL_RESTART_FRAMES = 8192  # pages (32 MiB of 4 KiB) in the WAL before it is emptied
+WAL_RESTART_FRAMES = 65_536  # pages (256 MiB of 4 KiB) in the WAL before it is emptied
 # How long emptying the WAL may wait for the readers still in it; writers wait
 # meanwhile (their BEGIN goes to a thread), so it is short, and tried again later.
 RESTART_WAIT_MS = 200
