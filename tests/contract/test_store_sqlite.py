@@ -4,13 +4,16 @@ and processes."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from store_contract import ReadStoreContract
 
+import services.store.sqlite as sqlite_store
 from services.store.port import ReadStore
 from services.store.sqlite import SqliteReadStore
 
@@ -36,6 +39,42 @@ async def test_get_each_is_one_query(tmp_path: Path) -> None:
         {"decision": "approved"}, {"kind": "proposal"}, None, None]
     assert store.queries - before == 1
     await store.close()
+
+
+async def test_the_wal_is_emptied_once_it_outgrows_its_bound(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reader still in the WAL at every checkpoint (as under steady load) keeps
+    PASSIVE checkpoints from ever finishing, so the WAL never starts over and its
+    file only grows; once past WAL_RESTART_FRAMES a checkpoint empties it (ADR 0109)."""
+    monkeypatch.setattr(sqlite_store, "CHECKPOINT_EVERY", 4)
+    monkeypatch.setattr(sqlite_store, "WAL_RESTART_FRAMES", 32)
+    monkeypatch.setattr(sqlite_store, "RESTART_WAIT_MS", 20)
+    path = tmp_path / "read.db"
+    wal = tmp_path / "read.db-wal"
+    store = SqliteReadStore(path)
+    await store.start()
+    reader = sqlite3.connect(path, isolation_level=None)  # keeps the WAL file open
+
+    async def write(n: int, first: int) -> None:
+        for k in range(first, first + n):
+            async with store.transaction() as tx:
+                await tx.put("t", "p", f"k{k:04d}", {"text": "x" * 3000})
+
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM docs").fetchone()  # a snapshot held
+        await write(40, 0)
+        assert wal.stat().st_size > 32 * 4096  # nothing could be copied past the reader
+        reader.execute("COMMIT")
+        await write(4, 40)  # the next checkpoint
+        deadline = time.monotonic() + 5
+        while wal.stat().st_size > 32 * 4096 and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        assert wal.stat().st_size <= 32 * 4096
+        assert await store.get("t", "p", "k0043") == {"text": "x" * 3000}
+    finally:
+        reader.close()
+        await store.close()
 
 
 async def test_documents_survive_a_reopen(tmp_path: Path) -> None:
