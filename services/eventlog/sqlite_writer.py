@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from services.core.errors import EventLogUnavailable
+from services.core.sqlite_lock import begin_immediate
 from services.eventlog.sqlite_thread import StatementThread
 
 T = TypeVar("T")
@@ -181,11 +182,7 @@ class GroupWriter:
             await self._off_loop(self._begin_waiting)  # another process writes
 
     def _begin_waiting(self) -> None:
-        self._conn.execute(f"PRAGMA busy_timeout = {LOCK_TIMEOUT_MS}")
-        try:
-            self._conn.execute("BEGIN IMMEDIATE")
-        finally:
-            self._conn.execute("PRAGMA busy_timeout = 0")
+        begin_immediate(self._conn, LOCK_TIMEOUT_MS / 1000)
 
     async def _off_loop(self, fn: Callable[..., Any], *args: Any) -> None:
         # The statement finishes on the thread even if the writer task is

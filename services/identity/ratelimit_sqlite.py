@@ -27,6 +27,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from services.core.sqlite_lock import begin_immediate
 from services.identity.ratelimit import Budget, RateLimiter, Verdict, decide
 
 # WITHOUT ROWID: one b-tree keyed by the key, where a rowid table keeps the rows
@@ -38,6 +39,7 @@ SCHEMA = ("CREATE TABLE IF NOT EXISTS rate_tat (key TEXT PRIMARY KEY, tat REAL N
 # participant id, a rotating hash of an address) stays at most its window (an
 # hour at most) and this long after its last request.
 PURGE_EVERY = 60.0
+LOCK_WAIT_S = 10.0  # how long a group waits for another process's lock on the file
 
 
 # A group's keys in one statement, whatever their number: one SQL text, cached.
@@ -99,12 +101,15 @@ class SqliteRateLimiter(RateLimiter):
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
-            self._conn = self._open(10)
+            self._conn = self._open(LOCK_WAIT_S)
+            self._conn.execute("PRAGMA busy_timeout = 0")  # begin_immediate waits instead
         return self._conn
 
     def _hits(self, group: Sequence[_Hit]) -> list[Verdict]:
         with self._lock:
-            return self._hits_locked(self._connection(), group)
+            conn = self._connection()
+            begin_immediate(conn, LOCK_WAIT_S)
+            return self._hits_locked(conn, group)
 
     def _hits_on_loop(self, group: Sequence[_Hit]) -> list[Verdict] | None:
         """The group's verdicts without waiting, or None when the file or the
@@ -114,6 +119,7 @@ class SqliteRateLimiter(RateLimiter):
         try:
             if self._loop_conn is None:
                 self._loop_conn = self._open(0)
+            self._loop_conn.execute("BEGIN IMMEDIATE")
             return self._hits_locked(self._loop_conn, group)
         except sqlite3.OperationalError as error:
             if self._loop_conn is not None and self._loop_conn.in_transaction:
@@ -126,8 +132,8 @@ class SqliteRateLimiter(RateLimiter):
 
     def _hits_locked(self, conn: sqlite3.Connection, group: Sequence[_Hit]) -> list[Verdict]:
         """Each hit decided in turn on the TATs its predecessors left, as if
-        each had its own transaction; every key read once and written once."""
-        conn.execute("BEGIN IMMEDIATE")
+        each had its own transaction; every key read once and written once.
+        `conn` is in the `BEGIN IMMEDIATE` its caller took."""
         try:
             keys = list({b.key: None for budgets, _ in group for b in budgets})
             tats = dict.fromkeys(keys, 0.0)

@@ -37,6 +37,7 @@ from types import TracebackType
 import orjson
 
 from services.core.errors import StoreUnavailable
+from services.core.sqlite_lock import begin_immediate
 from services.core.sqlite_open import closing_on_error, open_while_busy
 from services.store.port import Doc, ReadStore, StoreTx
 
@@ -437,14 +438,8 @@ async def _begin(conn: sqlite3.Connection) -> None:
         if busy.sqlite_errorcode != sqlite3.SQLITE_BUSY:
             raise
 
-    def begin_waiting() -> None:
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        finally:
-            conn.execute("PRAGMA busy_timeout = 0")
-
-    task = asyncio.ensure_future(asyncio.to_thread(begin_waiting))
+    task = asyncio.ensure_future(asyncio.to_thread(
+        begin_immediate, conn, BUSY_TIMEOUT_MS / 1000))
     try:
         await asyncio.shield(task)
     except asyncio.CancelledError:
