@@ -21,9 +21,14 @@ def command_settings(monkeypatch: pytest.MonkeyPatch, **settings: str) -> None:
 def logging_restored() -> Iterator[None]:
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
+    # configure_logging also turns off the module's caller and thread look-ups
+    flags = ("_srcfile", "logThreads", "logProcesses", "logMultiprocessing")
+    saved = {flag: getattr(logging, flag) for flag in flags}
     try:
         yield
     finally:
         root.handlers[:] = handlers
         root.setLevel(level)
+        for flag, value in saved.items():
+            setattr(logging, flag, value)
         logging.getLogger("uvicorn.access").disabled = False

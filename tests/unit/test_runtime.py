@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import random
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,6 +74,25 @@ def test_json_log_lines_never_carry_emails_ips_or_tokens() -> None:
                    "bob@example.org", "s3cr3t", "abc", "10.1.2.3"):
         assert secret not in text, secret
     assert "[email]" in str(line["message"]) and "[ip]" in str(line["message"])
+
+
+def test_scrubbing_skips_only_patterns_a_text_cannot_hold() -> None:
+    """`scrub` runs a pattern only when its own character ("@", ".", ":") is there:
+    the same text as the three substitutions run every time, on texts built from the
+    characters the patterns turn on."""
+    from services.runtime.logging import _EMAIL, _IPV4, _IPV6, scrub
+
+    def every_pattern(text: str) -> str:
+        return _IPV6.sub("[ip]", _IPV4.sub("[ip]", _EMAIL.sub("[email]", text)))
+
+    rng = random.Random(20261206)
+    alphabet = "@.:af09x-_ /[]"
+    texts = ["request", "/api/items/0193-p08/ballot", "a@b.fr", "10.0.0.1", "::1", "fe80::1:2",
+             "::ffff:10.1.2.3", "x@y.z.com from 2001:db8::1 and 1.2.3.4", "1.2.3", "a:b:c"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 24)))
+              for _ in range(5000)]
+    for text in texts:
+        assert scrub(text) == every_pattern(text), text
 
 
 def test_the_access_log_has_no_client_address(caplog: pytest.LogCaptureFixture) -> None:
