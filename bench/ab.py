@@ -14,10 +14,10 @@ pairs the working tree was higher.
         -- eventlog.py --fixed 200 --dir /dev/shm
 
 BASE is checked out (detached) in a temporary git worktree that uses this checkout's
-virtualenv; the working tree is measured as it is, uncommitted changes included. The
-default figures are those of the write benches' `parlons` line (requests/s and the
-server's CPU per request); `--metric NAME=REGEX` (repeatable) takes the first group of
-REGEX's first match in a run's output instead.
+virtualenv and built assets; the working tree is measured as it is, uncommitted
+changes included. The default figures are those of the write benches' `parlons` line
+(requests/s and the server's CPU per request); `--metric NAME=REGEX` (repeatable)
+takes the first group of REGEX's first match in a run's output instead.
 """
 
 from __future__ import annotations
@@ -96,13 +96,16 @@ def run_bench(tree: Path, bench: Sequence[str]) -> str:
 
 
 def base_worktree(revision: str, where: Path) -> Path:
-    """`revision` checked out (detached) under `where`, sharing this virtualenv."""
+    """`revision` checked out (detached) under `where`, sharing this checkout's
+    virtualenv and built assets."""
     tree = where / "base"
     subprocess.run(["git", "worktree", "add", "--detach", "-q", str(tree), revision],
                    cwd=ROOT, check=True)
-    venv = ROOT / ".venv"
-    if venv.exists():
-        (tree / ".venv").symlink_to(venv)
+    # What git does not hold and the benches use: the virtualenv, and the front end's
+    # vendored files that `make assets` builds (the pages bench serves them)
+    for built in (".venv", "services/web/static/vendor"):
+        if (ROOT / built).exists() and not (tree / built).exists():
+            (tree / built).symlink_to(ROOT / built)
     return tree
 
 
