@@ -1,7 +1,8 @@
 """Where a ballot's and a proposal's time goes (ADR 0075): the runtime's whole app
 (every middleware; projection workers off, so that the request path alone is
 measured) on the consultation of bench/vote.py, called over ASGI with a real
-participant session (bench/api_sessions.py), under pyinstrument (a dev
+participant session (bench/api_sessions.py; the requests, their sessions signed,
+are built before the clock starts), under pyinstrument (a dev
 dependency). Prints requests/s in process, store reads per request and
 pyinstrument's tree.
 
@@ -70,20 +71,35 @@ async def post(app: Any, path: str, body: bytes, headers: dict[str, str]) -> int
     return status
 
 
-async def run(app: Any, what: str, start: int, count: int, items: list[str],
-              consultation: str, concurrency: int = 48) -> None:
+Prepared = list[tuple[str, bytes, dict[str, str]]]
+
+
+def prepare(what: str, start: int, count: int, items: list[str],
+            consultation: str) -> Prepared:
+    """The requests n = start .. start + count - 1: path, body and headers. Built
+    before a measurement, so that the client's work (signing each participant's
+    session and CSRF token) is not counted as the server's."""
+    return [(*request_of(what, n, items, consultation),
+             {**participant_headers(f"p-{what}-{n}"), "Idempotency-Key": f"k-{what}-{n}"})
+            for n in range(start, start + count)]
+
+
+async def run_prepared(app: Any, what: str, requests: Prepared, concurrency: int = 48) -> None:
     ok = {"ballot": 200, "proposal": 201}[what]
 
-    async def one(n: int) -> None:
-        path, body = request_of(what, n, items, consultation)
-        headers = {**participant_headers(f"p-{what}-{n}"), "Idempotency-Key": f"k-{what}-{n}"}
+    async def one(path: str, body: bytes, headers: dict[str, str]) -> None:
         status = await post(app, path, body, headers)
         if status != ok:
             raise SystemExit(f"{path}: {status}")
 
-    for first in range(start, start + count, concurrency):
-        await asyncio.gather(*(one(n) for n in range(first, min(first + concurrency,
-                                                                 start + count))))
+    for first in range(0, len(requests), concurrency):
+        await asyncio.gather(*(one(*r) for r in requests[first:first + concurrency]))
+
+
+async def run(app: Any, what: str, start: int, count: int, items: list[str],
+              consultation: str, concurrency: int = 48) -> None:
+    await run_prepared(app, what, prepare(what, start, count, items, consultation),
+                       concurrency)
 
 
 @asynccontextmanager
@@ -106,7 +122,8 @@ async def seeded_platform() -> AsyncIterator[tuple[Any, Any, list[str]]]:
             yield container, create_app(container), items
 
 
-async def main(what: str, requests: int, profile: bool, cprofile: bool) -> None:
+async def main(what: str, requests: int, profile: bool, cprofile: bool,
+               prepare_extra: int = 0) -> None:
     import cProfile
     import pstats
 
@@ -119,6 +136,10 @@ async def main(what: str, requests: int, profile: bool, cprofile: bool) -> None:
         await run(app, what, 0, 200, items, SEEDED_VOTE)
         settle_after_start()  # as `parlons serve` does before it serves
         store: Any = container.store
+        # `prepare_extra` requests are built and never sent: two runs that differ in
+        # the requests sent then do the same client work (bench/instructions.py)
+        requests_made = prepare(what, 1000, requests + prepare_extra, items,
+                                SEEDED_VOTE)[:requests]
         before = store.queries
         profiler = Profiler(async_mode="disabled")
         by_function = cProfile.Profile()
@@ -127,7 +148,7 @@ async def main(what: str, requests: int, profile: bool, cprofile: bool) -> None:
             by_function.enable()
         elif profile:
             profiler.start()
-        await run(app, what, 1000, requests, items, SEEDED_VOTE)
+        await run_prepared(app, what, requests_made)
         if cprofile:
             by_function.disable()
         elif profile:
@@ -149,5 +170,7 @@ if __name__ == "__main__":
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--cprofile", action="store_true")
+    parser.add_argument("--prepare-extra", type=int, default=0, metavar="N",
+                        help="also build N requests never sent (bench/instructions.py)")
     a = parser.parse_args()
-    asyncio.run(main(a.what, a.requests, not a.no_profile, a.cprofile))
+    asyncio.run(main(a.what, a.requests, not a.no_profile, a.cprofile, a.prepare_extra))

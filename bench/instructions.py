@@ -1,0 +1,100 @@
+"""Instructions per request of the request path, counted by valgrind: the figure that
+does not move with the machine.
+
+On this shared machine the CPU time of one request moves by ±10 % between runs of the
+same code (docs/measurements/ballot-throughput.md), so a change of a few per cent
+cannot be shown in time. The number of instructions executed hardly moves: two runs
+of the same code gave 1.625 and 1.602 million instructions per ballot (1.4 %).
+This runs `bench/profile_api.py` (the whole app in process, projection workers off)
+under valgrind's callgrind twice, sending `--base` and then `--base + --requests`
+requests after the same warm-up, with the same requests built in both runs, and
+divides the difference by `--requests`: start-up, seeding, warm-up and the client's
+work cancel out. Every thread of the process counts (the log's COMMIT thread too).
+Instructions are not time: waits for the disk, cache misses and system calls are
+not in them. Use it beside the timed benches, not instead of them.
+
+    .venv/bin/python bench/instructions.py [--what ballot|proposal] [--requests 400]
+        [--by-library]
+
+Needs valgrind (`apt install valgrind`); about a minute per run. With `bench/ab.py`:
+
+    .venv/bin/python bench/ab.py main --pairs 2 \\
+        --metric 'instr=instructions per \\w+: ([\\d,]+)' -- instructions.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
+
+
+def callgrind(what: str, sent: int, built: int, out: Path) -> int:
+    """Instructions of one run of profile_api sending `sent` requests of `built`."""
+    # The same dict and set orders each run; and one OpenBLAS thread, whose pool
+    # otherwise spins between calls and counts a varying number of instructions.
+    env = {**os.environ, "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1"}
+    done = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--cache-sim=no", f"--callgrind-out-file={out}",
+         sys.executable, str(ROOT / "bench" / "profile_api.py"), "--what", what,
+         "--no-profile", "--requests", str(sent), "--prepare-extra", str(built - sent)],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    found = COLLECTED.search(done.stderr)
+    if done.returncode != 0 or found is None:
+        raise SystemExit(f"valgrind run failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def by_library(profile: Path) -> collections.Counter[str]:
+    """Instructions per shared object (libpython, libsqlite3, ...) of a callgrind file."""
+    shown = subprocess.run(
+        ["callgrind_annotate", "--inclusive=no", "--threshold=100", str(profile)],
+        capture_output=True, text=True, check=True).stdout
+    totals: collections.Counter[str] = collections.Counter()
+    for line in shown.splitlines():
+        m = re.match(r"\s*([\d,]+) \([^)]*\)\s+(.*)$", line)
+        if m is None or "PROGRAM TOTALS" in line:
+            continue
+        lib = re.search(r"\[([^\]]*)\]\s*$", m.group(2))
+        totals[lib.group(1).rsplit("/", 1)[-1] if lib else "?"] += int(
+            m.group(1).replace(",", ""))
+    return totals
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--what", choices=("ballot", "proposal"), default="ballot")
+    parser.add_argument("--requests", type=int, default=400, help="the difference of the runs")
+    parser.add_argument("--base", type=int, default=200, help="requests of the shorter run")
+    parser.add_argument("--by-library", action="store_true",
+                        help="also the instructions per request in each shared object")
+    args = parser.parse_args()
+    if shutil.which("valgrind") is None:
+        raise SystemExit("valgrind is not installed (apt install valgrind)")
+    with tempfile.TemporaryDirectory() as tmp:
+        built = args.base + args.requests
+        short, long = Path(tmp) / "short.out", Path(tmp) / "long.out"
+        fewer = callgrind(args.what, args.base, built, short)
+        more = callgrind(args.what, built, built, long)
+        per = (more - fewer) / args.requests
+        print(f"instructions per {args.what}: {per:,.0f}"
+              f" ({args.requests} requests: {more:,} - {fewer:,})")
+        if args.by_library:
+            a, b = by_library(short), by_library(long)
+            for lib in sorted(set(a) | set(b), key=lambda k: a[k] - b[k]):
+                share = (b[lib] - a[lib]) / args.requests
+                if abs(share) >= per / 1000:
+                    print(f"  {share:12,.0f}  {share / per:6.1%}  {lib}")
+
+
+if __name__ == "__main__":
+    main()
