@@ -50,7 +50,7 @@ def test_a_metric_missing_from_a_run_is_said_not_guessed() -> None:
     assert summary([Pair({}, {"per_s": 1.0})], ["per_s"]) == ["per_s: not found in every run"]
 
 
-def test_the_bench_and_its_arguments_come_after_the_double_dash() -> None:
+def test_without_a_bench_to_run_it_stops_with_its_usage() -> None:
     with pytest.raises(SystemExit):  # no bench given
         ab.main(["HEAD"])
 
