@@ -20,7 +20,10 @@ the same rows (the log's schema and indexes, ids of a UUID's length, one stream
 per appender) with the same durability, and each round also prints their CPU per
 event (every thread of the process): on a shared machine the steadier figure.
 The log is `SqliteEventLog` itself: the schema check that `ValidatingLog` adds in
-production (ADR 0084) is not in either line.
+production (ADR 0084) is not in either line. Neither line's clock counts making
+its input: the ceiling's one body is serialised before it starts, and the log's
+appenders are handed envelopes built before it starts (a caller's work, ~3.7 µs an
+event, which the log line counted until 2026-12-06; `--fixed` prints both).
 
 If `bench/kafka_throughput.py` exists (`async def measure() -> dict`), its figures
 are printed too. The SQLite figure is the last-but-one line, Kafka's the last.
@@ -32,6 +35,7 @@ import argparse
 import asyncio
 import importlib.util
 import itertools
+import math
 import sqlite3
 import statistics
 import tempfile
@@ -55,41 +59,69 @@ APPENDERS = 64
 _correlation = itertools.count()  # cheap ids: the bench measures the log, not uuid4
 
 
-def event(stream: str, version: int) -> Envelope:
+def event(stream: str, version: int, data: dict[str, Any] | None = None) -> Envelope:
     return Envelope(
         type="consultation.ConsultationCreated", schema_version=1, stream=stream,
         stream_version=version,
-        data={"consultation_id": stream, "title": "Consultation sur le budget participatif",
-              "slug": "budget-participatif", "summary": "Que financer en 2027 ?"},
+        data=data if data is not None else {
+            "consultation_id": stream, "title": "Consultation sur le budget participatif",
+            "slug": "budget-participatif", "summary": "Que financer en 2027 ?"},
         actor=Actor("p-bench", "organiser"), occurred_at=datetime.now(UTC),
         correlation_id=f"bench-{next(_correlation)}",
     )
 
 
-async def group_commit(path: Path, seconds: float, batch: int) -> dict[str, float]:
-    """APPENDERS coroutines, each appending `batch` events per call, for `seconds`."""
+def envelopes(streams: list[str], count: int) -> dict[str, list[Envelope]]:
+    """Each stream's first `count` events, built before a clock starts, version by
+    version across the streams: their ids (UUIDv7, increasing) come in the order
+    the appenders hand them over, as ids made just before each append do, so the
+    log's unique index on them grows at its end in both cases. A stream's events
+    share one `data` dict (`event`'s content, encoded anew by the log for each),
+    so a round's worth stays small."""
+    data = {s: event(s, 1).data for s in streams}
+    pools: dict[str, list[Envelope]] = {s: [] for s in streams}
+    for version in range(1, count + 1):
+        for s in streams:
+            pools[s].append(event(s, version, data[s]))
+    return pools
+
+
+async def group_commit(path: Path, seconds: float, batch: int,
+                       prebuilt: int = 0) -> dict[str, float]:
+    """APPENDERS coroutines, each appending `batch` events per call, for `seconds`.
+    `prebuilt`: single-event appends whose envelopes each appender is handed
+    before the clock starts; past them (a round faster than planned) it builds
+    its envelopes in the clock, and `built_in_clock` says how many."""
     log = SqliteEventLog(path)
     await log.start()
-    done = 0
+    done = built_in_clock = 0
+    streams = [uuid.uuid4().hex for _ in range(APPENDERS)]
+    pools = envelopes(streams, prebuilt)
+    cpu = time.process_time()
     stop_at = time.perf_counter() + seconds
 
-    async def appender() -> None:
-        nonlocal done
-        stream, version = uuid.uuid4().hex, 0
+    async def appender(stream: str, pool: list[Envelope]) -> None:
+        nonlocal done, built_in_clock
+        version = 0
         while time.perf_counter() < stop_at:
-            events = [event(stream, version + i + 1) for i in range(batch)]
+            if version + batch <= len(pool):
+                events = pool[version : version + batch]
+            else:
+                events = [event(stream, version + i + 1) for i in range(batch)]
+                built_in_clock += batch if pool else 0
             await log.append(events, expect={stream: version})
             version += batch
             done += batch
 
     began = time.perf_counter()
     commits = log.commits
-    await asyncio.gather(*(appender() for _ in range(APPENDERS)))
+    await asyncio.gather(*(appender(stream, pools[stream]) for stream in streams))
     elapsed = time.perf_counter() - began
+    cpu = time.process_time() - cpu
     commits = log.commits - commits
     await log.close()
     return {"events_per_s": done / elapsed, "events_per_commit": done / max(commits, 1),
-            "events": done}
+            "events": done, "built_in_clock": built_in_clock, "cpu_s": cpu}
 
 
 def commit_per_append(path: Path, seconds: float, batch: int) -> dict[str, float]:
@@ -157,18 +189,26 @@ async def fixed_workload(d: Path, per_appender: int) -> None:
     """CPU seconds per event (`time.process_time`, every thread) for the same number of
     events on both lines: the steadiest figure on a shared machine, where a timed run's
     throughput moves with the other processes (ADR 0086)."""
-    log = SqliteEventLog(d / "fixed-log.db")
-    await log.start()
+    async def log_cpu(name: str, prebuilt: bool) -> float:
+        log = SqliteEventLog(d / name)
+        await log.start()
+        streams = [uuid.uuid4().hex for _ in range(APPENDERS)]
+        pools = envelopes(streams, per_appender if prebuilt else 0)
 
-    async def appender() -> None:
-        stream = uuid.uuid4().hex
-        for version in range(per_appender):
-            await log.append([event(stream, version + 1)], expect={stream: version})
+        async def appender(stream: str) -> None:
+            pool = pools[stream]
+            for version in range(per_appender):
+                e = pool[version] if prebuilt else event(stream, version + 1)
+                await log.append([e], expect={stream: version})
 
-    began = time.process_time()
-    await asyncio.gather(*(appender() for _ in range(APPENDERS)))
-    log_cpu = time.process_time() - began
-    await log.close()
+        began = time.process_time()
+        await asyncio.gather(*(appender(s) for s in streams))
+        cpu = time.process_time() - began
+        await log.close()
+        return cpu
+
+    built_before = await log_cpu("fixed-log.db", prebuilt=True)
+    built_in_clock = await log_cpu("fixed-log-built.db", prebuilt=False)
     began = time.process_time()
     ceiling = disk_ceiling(d / "fixed-ceiling.db", float("inf"), groups=per_appender)
     ceiling_cpu = time.process_time() - began
@@ -176,7 +216,8 @@ async def fixed_workload(d: Path, per_appender: int) -> None:
     assert ceiling["events"] == events
     print(f"fixed workload, {APPENDERS} appenders x {per_appender} single-event appends:"
           f" CPU per event, ceiling {ceiling_cpu / events * 1e6:.1f} us,"
-          f" group commit {log_cpu / events * 1e6:.1f} us")
+          f" group commit {built_before / events * 1e6:.1f} us"
+          f" ({built_in_clock / events * 1e6:.1f} us with the envelopes built in the clock)")
 
 
 async def kafka_figures() -> dict[str, Any] | None:
@@ -268,9 +309,10 @@ async def main() -> None:
             began = time.process_time()
             ceiling = disk_ceiling(d / f"ceiling-{n}.db", share_s)
             cpu["ceiling"].append((time.process_time() - began) / ceiling["events"])
-            began = time.process_time()
-            single = await group_commit(d / f"round-{n}.db", share_s, 1)
-            cpu["log"].append((time.process_time() - began) / single["events"])
+            # envelopes for half again the ceiling's pace: the log cannot go faster
+            pool = math.ceil(ceiling["events"] / APPENDERS * 1.5) + 16
+            single = await group_commit(d / f"round-{n}.db", share_s, 1, prebuilt=pool)
+            cpu["log"].append(single["cpu_s"] / single["events"])
             shares.append(single["events_per_s"] / ceiling["events_per_s"])
             print(
                 f"round {n + 1}: ceiling of this disk and SQLite for groups of {APPENDERS}"
@@ -278,6 +320,8 @@ async def main() -> None:
                 f" {ceiling['events_per_s']:,.0f} ev/s; group commit"
                 f" {single['events_per_s']:,.0f} ev/s, {shares[-1]:.0%} of it;"
                 f" CPU per event {cpu['ceiling'][-1] * 1e6:.1f} / {cpu['log'][-1] * 1e6:.1f} us"
+                + (f" ({single['built_in_clock']:,} envelopes built in the clock)"
+                   if single["built_in_clock"] else "")
             )
         share = statistics.median(shares)
         # The steadier figure on a shared machine (ADR 0072): under load both lines
