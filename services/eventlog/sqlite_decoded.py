@@ -17,9 +17,11 @@ every operation is O(1). Used under the log's reader lock (one thread at a time)
 from __future__ import annotations
 
 from services.core.envelope import Envelope
+from services.core.slotted import maker
 from services.eventlog.port import Recorded
 
 DEFAULT_SIZE = 4096
+_new_record = maker(Recorded)  # one per row decoded (ADR 0112)
 
 
 class DecodedRecords:
@@ -33,7 +35,7 @@ class DecodedRecords:
         found = self._young.get(seq) or self._old.get(seq)
         if found is not None and found[0] == body:
             return found[1]
-        recorded = Recorded(Envelope.from_json(body), topic, 0, seq, key)
+        recorded = _new_record(Envelope.from_json(body), topic, 0, seq, key)
         self.decoded += 1
         if len(self._young) >= self._size:
             self._old, self._young = self._young, {}

@@ -13,11 +13,13 @@ import orjson
 
 from services.core.envelope import Envelope
 from services.core.errors import ConcurrencyConflict
+from services.core.slotted import maker
 from services.core.values import iso
 from services.eventlog.port import Recorded
 from services.eventlog.sqlite_versions import CommittedVersions
 
 KeyFn = Callable[[Envelope], str]
+_new_record = maker(Recorded)  # one per event written or read (ADR 0112)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -218,7 +220,7 @@ def _insert_chunk(
     # took consecutive rowids ending at the last one. Topic and key are read
     # back from the statement's parameters (six a row).
     first = last - len(events) + 1
-    return [Recorded(e.recorded(now), params[6 * n], 0, first + n, params[6 * n + 4])
+    return [_new_record(e.recorded(now), params[6 * n], 0, first + n, params[6 * n + 4])
             for n, e in enumerate(events)]
 
 
@@ -255,7 +257,7 @@ def read_rows(conn: sqlite3.Connection, topic: str, first: int,
 
 def read(conn: sqlite3.Connection, topic: str, first: int, limit: int) -> list[Recorded]:
     """`limit` records of `topic` from offset `first`."""
-    return [Recorded(Envelope.from_json(body), topic, 0, seq, key)
+    return [_new_record(Envelope.from_json(body), topic, 0, seq, key)
             for seq, key, body in read_rows(conn, topic, first, limit)]
 
 
