@@ -148,9 +148,9 @@ class GroupWriter:
         try:
             await self._begin()
             outcomes = self._write_batched(group)
-            if len(outcomes) < len(group):  # some requests go one by one
+            if None in outcomes:  # some requests go one by one
                 for i, request in enumerate(group):
-                    if i not in outcomes:
+                    if outcomes[i] is None:
                         outcomes[i] = self._write_one(request)
             await self._off_loop(conn.execute, "COMMIT")  # waits for fsync
         except sqlite3.Error as error:
@@ -162,10 +162,10 @@ class GroupWriter:
         appends = any(r.wakes for r in group)
         if appends:
             self.healthy = True
-        for i, request in enumerate(group):  # `_settle`, inlined: once per append
+        for request, outcome in zip(group, outcomes):  # `_settle`, inlined: once per append
             future = request.future
             if not future.done():  # cancelled meanwhile
-                ok, value = outcomes[i]
+                ok, value = outcome  # type: ignore[misc]  # every None was filled above
                 if ok:
                     future.set_result(value)
                 else:
@@ -189,19 +189,19 @@ class GroupWriter:
         # cancelled, so the connection is never left in an unknown state.
         await self._io.run(fn, *args)
 
-    def _write_batched(self, group: list[_Request]) -> dict[int, Outcome]:
+    def _write_batched(self, group: list[_Request]) -> list[Outcome | None]:
         """The fast path: every batchable request in a few statements. When one
-        of them would fail, undo the lot; each then takes the savepoint path."""
+        of them would fail, undo the lot; each then takes the savepoint path.
+        Each request's outcome, in order; None for those left to go one by one."""
         if self._batch_work is None:
-            return {}
+            return [None] * len(group)
         payloads = [r.payload for r in group]
+        indexes: list[int] | None = None  # None: every request is in the batch
         if None in payloads:  # some requests are not appends (or not batchable)
-            indexes: Sequence[int] = [i for i, p in enumerate(payloads) if p is not None]
+            indexes = [i for i, p in enumerate(payloads) if p is not None]
             payloads = [payloads[i] for i in indexes]
-        else:
-            indexes = range(len(group))
         if len(payloads) < 2:
-            return {}
+            return [None] * len(group)
         self._conn.execute("SAVEPOINT batch")
         try:
             results = self._batch_work(self._conn, payloads)
@@ -214,7 +214,14 @@ class GroupWriter:
         if results is None:
             self._conn.execute("ROLLBACK TO batch")
         self._conn.execute("RELEASE batch")
-        return dict(zip(indexes, results, strict=True)) if results is not None else {}
+        if results is None:
+            return [None] * len(group)
+        if indexes is None:
+            return list(results)  # type: ignore[arg-type]  # a list of outcomes
+        outcomes: list[Outcome | None] = [None] * len(group)
+        for i, outcome in zip(indexes, results, strict=True):
+            outcomes[i] = outcome
+        return outcomes
 
     def _write_one(self, request: _Request) -> Outcome:
         conn = self._conn
