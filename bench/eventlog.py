@@ -2,7 +2,7 @@
 baseline measured in the same run on the same disk.
 
     .venv/bin/python bench/eventlog.py [--seconds 4] [--rounds 6] [--dir /some/dir]
-                                       [--replay-events 20000]
+                                       [--replay-events 20000] [--loop auto]
     .venv/bin/python bench/eventlog.py --fixed 200 --dir /dev/shm  # CPU per event only
 
 Baseline: plain sqlite3, same pragmas (WAL, synchronous=FULL), same rows (the
@@ -23,7 +23,9 @@ The log is `SqliteEventLog` itself: the schema check that `ValidatingLog` adds i
 production (ADR 0084) is not in either line. Neither line's clock counts making
 its input: the ceiling's one body is serialised before it starts, and the log's
 appenders are handed envelopes built before it starts (a caller's work, ~3.7 µs an
-event, which the log line counted until 2026-12-06; `--fixed` prints both).
+event, which the log line counted until 2026-12-06; `--fixed` prints both). The
+log runs on the event loop the servers run on (`--loop auto`: uvloop when
+installed, ADR 0100); `--loop asyncio` for the standard one.
 
 If `bench/kafka_throughput.py` exists (`async def measure() -> dict`), its figures
 are printed too. The SQLite figure is the last-but-one line, Kafka's the last.
@@ -49,6 +51,7 @@ from services.consultation.projections import CatalogueProjection
 from services.core.envelope import Actor, Envelope
 from services.eventlog.sqlite import SqliteEventLog
 from services.eventlog.sqlite_rows import SCHEMA
+from services.runtime import event_loop
 from services.runtime.replay import REPLAY_PAGE, rebuild_projection
 from services.store.sqlite import SqliteReadStore
 
@@ -214,7 +217,9 @@ async def fixed_workload(d: Path, per_appender: int) -> None:
     ceiling_cpu = time.process_time() - began
     events = APPENDERS * per_appender
     assert ceiling["events"] == events
-    print(f"fixed workload, {APPENDERS} appenders x {per_appender} single-event appends:"
+    loop = type(asyncio.get_running_loop()).__module__.split(".")[0]
+    print(f"fixed workload, {APPENDERS} appenders x {per_appender} single-event appends"
+          f" ({loop}):"
           f" CPU per event, ceiling {ceiling_cpu / events * 1e6:.1f} us,"
           f" group commit {built_before / events * 1e6:.1f} us"
           f" ({built_in_clock / events * 1e6:.1f} us with the envelopes built in the clock)")
@@ -271,7 +276,7 @@ def replay_event(n: int) -> Envelope:
     )
 
 
-async def main() -> None:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=4.0, help="per measurement")
     parser.add_argument("--rounds", type=int, default=6,
@@ -281,7 +286,13 @@ async def main() -> None:
     parser.add_argument("--fixed", type=int, default=0, metavar="N",
                         help="only the CPU per event of a fixed workload: each appender"
                         " appends N single events (with --dir /dev/shm: no fsync)")
-    args = parser.parse_args()
+    parser.add_argument("--loop", choices=("auto", "uvloop", "asyncio"), default="auto",
+                        help="the log's event loop, as PARLONS_EVENT_LOOP (auto: uvloop"
+                        " when installed, as `parlons serve` and `parlons worker` run)")
+    return parser.parse_args()
+
+
+async def main(args: argparse.Namespace) -> None:
 
     if args.fixed:
         with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
@@ -289,7 +300,8 @@ async def main() -> None:
         return
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         d = Path(tmp)
-        print(f"files in {d}; {APPENDERS} concurrent appenders; {args.seconds:.0f} s each")
+        print(f"files in {d}; {APPENDERS} concurrent appenders; {args.seconds:.0f} s each;"
+              f" event loop {type(asyncio.get_running_loop()).__module__.split('.')[0]}")
         rows = []
         for batch in (1, 4):
             base = commit_per_append(d / f"baseline-{batch}.db", args.seconds, batch)
@@ -362,4 +374,5 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    options = arguments()
+    event_loop.run(main(options), options.loop)
