@@ -24,7 +24,7 @@ import asyncio
 import contextlib
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -162,7 +162,8 @@ class GroupWriter:
         appends = any(r.wakes for r in group)
         if appends:
             self.healthy = True
-        for request, outcome in zip(group, outcomes):  # `_settle`, inlined: once per append
+        # `_settle`, inlined: once per append
+        for request, outcome in zip(group, outcomes, strict=True):
             future = request.future
             if not future.done():  # cancelled meanwhile
                 ok, value = outcome  # type: ignore[misc]  # every None was filled above

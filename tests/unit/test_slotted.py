@@ -78,7 +78,7 @@ def test_a_class_built_through_the_twin_cannot_be_subclassed() -> None:
     # A subclass's instances would be handed the base class back at the end of
     # `__init__`, losing their own.
     with pytest.raises(TypeError, match="cannot be subclassed"):
-        class Wider(Sample):  # noqa: F841
+        class Wider(Sample):
             pass
 
 
