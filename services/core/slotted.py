@@ -105,5 +105,5 @@ def _twin(cls: type) -> type | None:
                                                 "__module__": cls.__module__})
 
 
-def _final(cls: type, **kwargs: Any) -> None:
+def _final(cls: type, /, **kwargs: Any) -> None:
     raise TypeError(f"{cls.__mro__[1].__name__} is built by fast_init: it cannot be subclassed")

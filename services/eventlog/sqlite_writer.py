@@ -218,7 +218,7 @@ class GroupWriter:
         if results is None:
             return [None] * len(group)
         if indexes is None:
-            return list(results)  # type: ignore[arg-type]  # a list of outcomes
+            return list(results)
         outcomes: list[Outcome | None] = [None] * len(group)
         for i, outcome in zip(indexes, results, strict=True):
             outcomes[i] = outcome
