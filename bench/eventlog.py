@@ -188,30 +188,34 @@ def disk_ceiling(path: Path, seconds: float, groups: int | None = None) -> dict[
     return {"events_per_s": done / elapsed, "events": done}
 
 
+async def single_appends(path: Path, appends: int, pool: int) -> float:
+    """CPU seconds (`time.process_time`, every thread) of APPENDERS appenders each
+    appending `appends` single events to a new log at `path`, taken from pools of
+    `pool` envelopes built before the clock (0: each built in the clock)."""
+    log = SqliteEventLog(path)
+    await log.start()
+    streams = [uuid.uuid4().hex for _ in range(APPENDERS)]
+    pools = envelopes(streams, pool)
+
+    async def appender(stream: str) -> None:
+        handed = pools[stream]
+        for version in range(appends):
+            e = handed[version] if pool else event(stream, version + 1)
+            await log.append([e], expect={stream: version})
+
+    began = time.process_time()
+    await asyncio.gather(*(appender(s) for s in streams))
+    cpu = time.process_time() - began
+    await log.close()
+    return cpu
+
+
 async def fixed_workload(d: Path, per_appender: int) -> None:
     """CPU seconds per event (`time.process_time`, every thread) for the same number of
     events on both lines: the steadiest figure on a shared machine, where a timed run's
     throughput moves with the other processes (ADR 0086)."""
-    async def log_cpu(name: str, prebuilt: bool) -> float:
-        log = SqliteEventLog(d / name)
-        await log.start()
-        streams = [uuid.uuid4().hex for _ in range(APPENDERS)]
-        pools = envelopes(streams, per_appender if prebuilt else 0)
-
-        async def appender(stream: str) -> None:
-            pool = pools[stream]
-            for version in range(per_appender):
-                e = pool[version] if prebuilt else event(stream, version + 1)
-                await log.append([e], expect={stream: version})
-
-        began = time.process_time()
-        await asyncio.gather(*(appender(s) for s in streams))
-        cpu = time.process_time() - began
-        await log.close()
-        return cpu
-
-    built_before = await log_cpu("fixed-log.db", prebuilt=True)
-    built_in_clock = await log_cpu("fixed-log-built.db", prebuilt=False)
+    built_before = await single_appends(d / "fixed-log.db", per_appender, per_appender)
+    built_in_clock = await single_appends(d / "fixed-log-built.db", per_appender, 0)
     began = time.process_time()
     ceiling = disk_ceiling(d / "fixed-ceiling.db", float("inf"), groups=per_appender)
     ceiling_cpu = time.process_time() - began
@@ -286,6 +290,12 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--fixed", type=int, default=0, metavar="N",
                         help="only the CPU per event of a fixed workload: each appender"
                         " appends N single events (with --dir /dev/shm: no fsync)")
+    parser.add_argument("--appends-only", type=int, default=0, metavar="N",
+                        help="only the log's appends of --fixed: each appender appends N"
+                        " of --pool envelopes built beforehand (bench/instructions.py"
+                        " --what event: its two runs build the same pools)")
+    parser.add_argument("--pool", type=int, default=0, metavar="M",
+                        help="with --appends-only: envelopes built per appender (>= N)")
     parser.add_argument("--loop", choices=("auto", "uvloop", "asyncio"), default="auto",
                         help="the log's event loop, as PARLONS_EVENT_LOOP (auto: uvloop"
                         " when installed, as `parlons serve` and `parlons worker` run)")
@@ -294,6 +304,13 @@ def arguments() -> argparse.Namespace:
 
 async def main(args: argparse.Namespace) -> None:
 
+    if args.appends_only:
+        pool = max(args.pool, args.appends_only)
+        with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
+            cpu = await single_appends(Path(tmp) / "log.db", args.appends_only, pool)
+        print(f"{APPENDERS} appenders x {args.appends_only} single-event appends"
+              f" (of {pool} envelopes each built before): {cpu:.2f} s of CPU")
+        return
     if args.fixed:
         with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
             await fixed_workload(Path(tmp), args.fixed)

@@ -13,8 +13,13 @@ work cancel out. Every thread of the process counts (the log's COMMIT thread too
 Instructions are not time: waits for the disk, cache misses and system calls are
 not in them. Use it beside the timed benches, not instead of them.
 
-    .venv/bin/python bench/instructions.py [--what ballot|proposal] [--requests 400]
+    .venv/bin/python bench/instructions.py [--what ballot|proposal|event] [--requests 400]
         [--by-library]
+
+`--what event` counts a single-event append of the SQLite event log instead:
+`bench/eventlog.py --appends-only`, its 64 appenders appending `--base` and then
+`--base + --requests` events each, from the same pools of envelopes built beforehand
+(ADR 0113), on the servers' event loop.
 
 Needs valgrind (`apt install valgrind`); about a minute per run. With `bench/ab.py`:
 
@@ -36,17 +41,26 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
+EVENT_APPENDERS = 64  # bench/eventlog.py's APPENDERS
 
 
 def callgrind(what: str, sent: int, built: int, out: Path) -> int:
-    """Instructions of one run of profile_api sending `sent` requests of `built`."""
+    """Instructions of one run of profile_api sending `sent` requests of `built`
+    (`event`: of bench/eventlog.py, each of its appenders appending `sent` single
+    events of `built` made beforehand)."""
     # The same dict and set orders each run; and one OpenBLAS thread, whose pool
     # otherwise spins between calls and counts a varying number of instructions.
     env = {**os.environ, "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1"}
+    if what == "event":
+        shm = ["--dir", "/dev/shm"] if Path("/dev/shm").is_dir() else []
+        bench = [str(ROOT / "bench" / "eventlog.py"), "--appends-only", str(sent),
+                 "--pool", str(built), *shm]
+    else:
+        bench = [str(ROOT / "bench" / "profile_api.py"), "--what", what, "--no-profile",
+                 "--requests", str(sent), "--prepare-extra", str(built - sent)]
     done = subprocess.run(
         ["valgrind", "--tool=callgrind", "--cache-sim=no", f"--callgrind-out-file={out}",
-         sys.executable, str(ROOT / "bench" / "profile_api.py"), "--what", what,
-         "--no-profile", "--requests", str(sent), "--prepare-extra", str(built - sent)],
+         sys.executable, *bench],
         cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     found = COLLECTED.search(done.stderr)
     if done.returncode != 0 or found is None:
@@ -72,8 +86,11 @@ def by_library(profile: Path) -> collections.Counter[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--what", choices=("ballot", "proposal"), default="ballot")
-    parser.add_argument("--requests", type=int, default=400, help="the difference of the runs")
+    parser.add_argument("--what", choices=("ballot", "proposal", "event"), default="ballot",
+                        help="a request of the API, or a single-event append of the"
+                        " event log (bench/eventlog.py's appenders, envelopes built before)")
+    parser.add_argument("--requests", type=int, default=400, help="the difference of the runs"
+                        " (event: appends per appender, each of bench/eventlog.py's 64)")
     parser.add_argument("--base", type=int, default=200, help="requests of the shorter run")
     parser.add_argument("--by-library", action="store_true",
                         help="also the instructions per request in each shared object")
@@ -85,13 +102,15 @@ def main() -> None:
         short, long = Path(tmp) / "short.out", Path(tmp) / "long.out"
         fewer = callgrind(args.what, args.base, built, short)
         more = callgrind(args.what, built, built, long)
-        per = (more - fewer) / args.requests
+        counted = args.requests * (EVENT_APPENDERS if args.what == "event" else 1)
+        per = (more - fewer) / counted
         print(f"instructions per {args.what}: {per:,.0f}"
-              f" ({args.requests} requests: {more:,} - {fewer:,})")
+              f" ({counted:,} {'events' if args.what == 'event' else 'requests'}:"
+              f" {more:,} - {fewer:,})")
         if args.by_library:
             a, b = by_library(short), by_library(long)
             for lib in sorted(set(a) | set(b), key=lambda k: a[k] - b[k]):
-                share = (b[lib] - a[lib]) / args.requests
+                share = (b[lib] - a[lib]) / counted
                 if abs(share) >= per / 1000:
                     print(f"  {share:12,.0f}  {share / per:6.1%}  {lib}")
 
