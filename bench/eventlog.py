@@ -307,9 +307,9 @@ async def main(args: argparse.Namespace) -> None:
     if args.appends_only:
         pool = max(args.pool, args.appends_only)
         with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
-            cpu = await single_appends(Path(tmp) / "log.db", args.appends_only, pool)
+            spent = await single_appends(Path(tmp) / "log.db", args.appends_only, pool)
         print(f"{APPENDERS} appenders x {args.appends_only} single-event appends"
-              f" (of {pool} envelopes each built before): {cpu:.2f} s of CPU")
+              f" (of {pool} envelopes each built before): {spent:.2f} s of CPU")
         return
     if args.fixed:
         with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
