@@ -102,6 +102,7 @@ class SqliteEventLog(EventLog):
             conn,
             self._notifier.notify_all,
             lambda conn, requests: rows.append_batch(conn, requests, self._key_for, versions),
+            one_work=lambda conn, request: self._append_one(conn, *request),
             on_end=lambda committed: versions.committed() if committed else versions.forget(),
         )
 
@@ -153,12 +154,13 @@ class SqliteEventLog(EventLog):
                 return []
             expect = {}
         size = len(events)
-        return await writer.submit(
-            lambda conn: self._append_one(conn, events, expect),
+        recorded: list[Recorded] = await writer.submit(
+            None,  # written with the group's other appends, or by `_append_one` alone
             savepoint=size > rows.ROWS_PER_STATEMENT,  # rows.needs_savepoint, inlined
             payload=(events, expect),
             size=size,
         )
+        return recorded
 
     def _append_one(
         self, conn: sqlite3.Connection, events: Sequence[Envelope], expect: Mapping[str, int]

@@ -26,7 +26,7 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from services.core.errors import EventLogUnavailable
 from services.core.sqlite_lock import begin_immediate
@@ -37,6 +37,8 @@ Work = Callable[[sqlite3.Connection], Any]
 Outcome = tuple[bool, Any]  # (succeeded, value or exception)
 # Writes many requests' payloads at once; None when one of them needs the slow path.
 BatchWork = Callable[[sqlite3.Connection, list[Any]], list[Outcome] | None]
+# Writes one request's payload alone (a request the batch could not take).
+OneWork = Callable[[sqlite3.Connection, Any], Any]
 
 # Bounds on one group: its statements run on the event loop, so they must stay short.
 MAX_REQUESTS_PER_GROUP = 1000
@@ -46,7 +48,7 @@ LOCK_TIMEOUT_MS = 5000
 
 @dataclass(slots=True)
 class _Request:
-    work: Work
+    work: Work | None  # None: its payload, written alone by `one_work`
     future: asyncio.Future[Any]
     wakes: bool  # appends wake subscriptions; checkpoint writes need not
     savepoint: bool  # False: the work is one statement, atomic by itself
@@ -64,12 +66,16 @@ class GroupWriter:
         on_commit: Callable[[frozenset[str] | None], None],
         batch_work: BatchWork | None = None,
         *,
+        one_work: OneWork | None = None,
         on_end: Callable[[bool], None] | None = None,
     ) -> None:
         conn.execute("PRAGMA busy_timeout = 0")  # never wait on the loop; see _begin
         self._conn = conn
         self._on_commit = on_commit
         self._batch_work = batch_work
+        # A payload submitted without its own work (an append): no closure to make
+        # per request, a sixtieth of an append's instructions (ADR 0112).
+        self._one_work = one_work
         # Told whether each group committed (True) or was rolled back (False),
         # before any caller is answered.
         self._on_end = on_end
@@ -82,22 +88,37 @@ class GroupWriter:
         self.healthy = True  # False while the last append group failed
         self.commits = 0  # transactions committed: group commit makes it << appends
 
+    @overload
     def submit(
         self, work: Callable[[sqlite3.Connection], T], *, wakes: bool = True,
         savepoint: bool = True, payload: Any = None, size: int = 1,
-    ) -> asyncio.Future[T]:
-        """Queue `work`; the future is set once its group committed (or failed).
+    ) -> asyncio.Future[T]: ...
+
+    @overload
+    def submit(
+        self, work: None, *, wakes: bool = True, savepoint: bool = True, payload: Any,
+        size: int = 1,
+    ) -> asyncio.Future[Any]: ...
+
+    def submit(
+        self, work: Callable[[sqlite3.Connection], T] | None, *, wakes: bool = True,
+        savepoint: bool = True, payload: Any = None, size: int = 1,
+    ) -> asyncio.Future[Any]:
+        """Queue `work` (None: `payload`, written by `batch_work` with others or by
+        `one_work` alone); the future is set once its group committed (or failed).
         A plain function returning the future, not a coroutine: one frame less on
         every append (ADR 0072). Must be called on the event loop."""
         if self._stopping:
             raise EventLogUnavailable("the event log is closed")
+        if work is None and (payload is None or self._one_work is None):
+            raise ValueError("a request without work needs a payload and a one_work")
         loop = asyncio.get_running_loop()
         if self._loop is None:
             self._loop, self._task = loop, loop.create_task(self._run())
         elif loop is not self._loop:
             raise RuntimeError("an event log is bound to the event loop that first wrote to it")
         # `loop.create_future()` is this call behind one more Python frame
-        future: asyncio.Future[T] = asyncio.Future(loop=loop)
+        future: asyncio.Future[Any] = asyncio.Future(loop=loop)
         self._pending.append(_Request(work, future, wakes, savepoint, payload, size))
         self._wakeup.set()
         return future
@@ -229,7 +250,10 @@ class GroupWriter:
         if request.savepoint:
             conn.execute("SAVEPOINT request")
         try:
-            value = request.work(conn)
+            if request.work is not None:
+                value = request.work(conn)
+            else:
+                value = self._one_work(conn, request.payload)  # type: ignore[misc]  # submit checked
         except sqlite3.Error:
             raise  # the database is at fault: fail the whole group
         except Exception as refused:  # this request only (a conflict, bad data)
