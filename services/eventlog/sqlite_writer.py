@@ -239,6 +239,11 @@ class GroupWriter:
         if results is None:
             return [None] * len(group)
         if indexes is None:
+            # as `zip(..., strict=True)` below: one outcome per payload, checked
+            # before the COMMIT rather than when the callers are answered
+            if len(results) != len(group):
+                raise ValueError(f"batch_work answered {len(results)} outcomes"
+                                 f" for {len(group)} payloads")
             return list(results)
         outcomes: list[Outcome | None] = [None] * len(group)
         for i, outcome in zip(indexes, results, strict=True):
