@@ -154,7 +154,8 @@ def append_batch(
                 versions[stream] = version_
             if stream not in expected:
                 unsure.add(stream)
-            params += (e.topic, e.event_id, stream, version_, key_for(e), e.encode(stamp))
+            params += (e.topic, e.event_id, stream, version_, key_for(e),
+                       bytearray(e.encode(stamp)))  # bound at once: see _insert
         accepted += events
     written = _insert_params(conn, accepted, params, now)
     outcomes: list[tuple[bool, Any]] = []
@@ -187,11 +188,15 @@ def _insert(
 ) -> list[Recorded]:
     """Insert `events` (not yet stamped) recorded at `now`. The timestamp is
     formatted once for the whole group; each body is `recorded(now).to_json()`,
-    encoded without building the stamped envelope first (ADR 0072)."""
+    encoded without building the stamped envelope first (ADR 0072). The body goes
+    to SQLite as a bytearray, stored as the same BLOB: sqlite3 binds `bytes` only
+    after looking for an adapter, a failed attribute lookup whose error message it
+    formats and drops (~0.4 us a value); a bytearray it binds at once (ADR 0114)."""
     stamp = iso(now)
     params: list[Any] = []
     for e in events:
-        params += (e.topic, e.event_id, e.stream, e.stream_version, key_for(e), e.encode(stamp))
+        params += (e.topic, e.event_id, e.stream, e.stream_version, key_for(e),
+                   bytearray(e.encode(stamp)))
     return _insert_params(conn, events, params, now)
 
 

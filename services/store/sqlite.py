@@ -390,7 +390,9 @@ class _SqliteTx(StoreTx):
             self.conn.executemany(
                 "INSERT INTO docs (tbl, part, key, doc) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (tbl, part, key) DO UPDATE SET doc = excluded.doc",
-                [(*where, docs[where]) for where in dirty if docs[where] is not None])
+                # a bytearray: bound without sqlite3's adapter lookup (ADR 0114)
+                [(*where, bytearray(doc)) for where in dirty
+                 if (doc := docs[where]) is not None])
             self.conn.executemany(
                 "DELETE FROM docs WHERE tbl = ? AND part = ? AND key = ?",
                 [where for where in dirty if docs[where] is None])
