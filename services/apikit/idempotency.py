@@ -33,11 +33,11 @@ import logging
 import time
 from collections.abc import Callable
 from typing import Any
-from weakref import WeakValueDictionary
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.apikit.key_locks import KeyLocks
 from services.store.port import Doc, ReadStore
 
 log = logging.getLogger("parlons.idempotency")
@@ -57,8 +57,8 @@ class IdempotencyMiddleware:
                  keep_s: float = KEEP_S, clock: Callable[[], float] = time.time) -> None:
         self.app = app
         self._store = store
-        self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
-        self._answers = _AnswerWriter(store, keep_s, clock)
+        self._keys = KeyLocks()
+        self._answers = _AnswerWriter(store, keep_s, clock, self._keys)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in _STATE_CHANGING:
@@ -82,9 +82,10 @@ class IdempotencyMiddleware:
         # keys, so one person can never be answered another's stored response.
         # Hashed: neither the client's key nor the credentials are stored.
         key = hashlib.sha256(_caller(scope) + b"\0" + raw_key).hexdigest()
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        await lock.acquire()
-        handed_over = False  # once True, the answer writer releases the lock
+        turn = self._keys.take(key)
+        if turn is not None:  # a request with the same key runs: wait for its end
+            await self._keys.wait(key, turn)
+        handed_over = False  # once True, the answer writer releases the key
         try:
             store = self._store()
             try:
@@ -101,11 +102,11 @@ class IdempotencyMiddleware:
                 # the request ends now, the key stays locked until its answer is
                 # committed, so a retry in this process waits, then replays it.
                 answer["fingerprint"] = fingerprint
-                self._answers.put(key, answer, lock)
+                self._answers.put(key, answer)
                 handed_over = True
         finally:
             if not handed_over:
-                lock.release()
+                self._keys.release(key)
 
     async def _run(self, scope: Scope, receive: Receive, send: Send) -> dict[str, Any] | None:
         """Runs the request; its answer as stored, less its fingerprint and time."""
@@ -145,17 +146,18 @@ class IdempotencyMiddleware:
 
 class _AnswerWriter:
     """Group commit of stored answers: every answer queued while a transaction
-    runs goes into the next one. Each answer's key lock is released once its
+    runs goes into the next one. Each answer's key is released once its
     transaction has ended, committed or not (a failed one means a retry re-runs)."""
 
     MAX_PER_TRANSACTION = 500
 
     def __init__(self, store: Callable[[], ReadStore], keep_s: float,
-                 clock: Callable[[], float]) -> None:
+                 clock: Callable[[], float], keys: KeyLocks) -> None:
         self._store = store
         self._keep_s = keep_s
         self._clock = clock
-        self._queued: list[tuple[str, Doc, asyncio.Lock]] = []
+        self._keys = keys
+        self._queued: list[tuple[str, Doc]] = []
         self._flushing: asyncio.Task[None] | None = None
         self._purging: asyncio.Task[int] | None = None
         self._purged_at = clock()  # the first purge an interval after the first answer
@@ -164,11 +166,12 @@ class _AnswerWriter:
         """Whether a stored answer is still within `keep_s` (ADR 0103)."""
         return not _expired(answer, self._clock() - self._keep_s)
 
-    def put(self, key: str, answer: Doc, lock: asyncio.Lock) -> None:
-        """Queues `answer` (the caller's, no longer used by it) with its time."""
+    def put(self, key: str, answer: Doc) -> None:
+        """Queues `answer` (the caller's, no longer used by it) with its time;
+        the caller's `key` is released once it is stored."""
         now = self._clock()
         answer["stored_at"] = now
-        self._queued.append((key, answer, lock))
+        self._queued.append((key, answer))
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.get_running_loop().create_task(self._flush())
         if now - self._purged_at >= PURGE_EVERY and (
@@ -183,13 +186,13 @@ class _AnswerWriter:
             del self._queued[: self.MAX_PER_TRANSACTION]
             try:
                 async with self._store().transaction() as tx:
-                    for key, answer, _ in group:
+                    for key, answer in group:
                         await tx.put(TABLE, key[:2], key, answer)
             except Exception:  # the answers are sent; retries of these keys will re-run
                 log.warning("idempotency answers not stored", extra={"answers": len(group)})
             finally:
-                for _, _, lock in group:
-                    lock.release()
+                for key, _ in group:
+                    self._keys.release(key)
 
 
 def _expired(answer: Doc, before: float) -> bool:
