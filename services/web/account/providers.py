@@ -37,6 +37,7 @@ from services.web.session import Visitor, session_participant, visitor
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
+_CSRF_HEADER_KEY = CSRF_HEADER.lower().encode("latin-1")  # as ASGI spells it
 
 router = APIRouter()
 
@@ -53,13 +54,20 @@ NOT_ANALYST = AccessRefused(403, "forbidden", "Réservé aux analystes de la con
 def check_api_csrf(web: Web, request: Request) -> None:
     if request.method in SAFE_METHODS:
         return
-    origin = request.headers.get("origin")
+    # The two headers in one pass over the raw list, the first of each as
+    # `request.headers.get` gives it: there a header absent (Origin, from most API
+    # clients) raised a KeyError and caught it, on every API write (ADR 0114).
+    origin = token = None
+    for name, value in request.scope["headers"]:
+        if name == b"origin" and origin is None:
+            origin = value.decode("latin-1")
+        elif name == _CSRF_HEADER_KEY and token is None:
+            token = value.decode("latin-1")
     # The host only, as for the forms (services/web/authz.py): behind a proxy
     # terminating TLS the app sees http while the browser says https.
     if origin is not None and urlsplit(origin).netloc != request.url.netloc:
         raise BAD_CSRF()
-    if not web.csrf.valid(request.cookies.get(web.csrf.cookie),
-                          request.headers.get(CSRF_HEADER)):
+    if not web.csrf.valid(request.cookies.get(web.csrf.cookie), token):
         raise BAD_CSRF()
 
 
