@@ -37,6 +37,7 @@ from services.deposit.commands import SubmitProposal  # noqa: E402
 from services.runtime.app import create_app  # noqa: E402
 from services.runtime.bootstrap import bootstrap  # noqa: E402
 from services.runtime.settings import Settings  # noqa: E402
+from services.web.deps import web_of_app  # noqa: E402
 
 try:  # where the participant context lives (moved by ADR 0029)
     from services.core.participants import ParticipantContext
@@ -96,7 +97,7 @@ async def catch_up(container: Any) -> None:
 def client(app: Any, who: str | None = None) -> httpx.AsyncClient:
     c = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://parlons.test")
     if who is not None:
-        web = app.state.parlons_web
+        web = web_of_app(app)
         c.cookies.set(web.sessions.cookie, web.sessions.issue(who, kind="participant",
                                                               level="email"))
     return c

@@ -126,22 +126,29 @@ class Web:
         return self.deps.settings
 
 
+# On the app itself, as the API's state (services/apikit/deps.py says why).
 WEB_STATE = "parlons_web"
 
 
 def install(app: Any, web: Web) -> None:
-    setattr(app.state, WEB_STATE, web)
+    setattr(app, WEB_STATE, web)
 
 
 async def get_web(request: Request) -> Web:
     """The front end's `Web`, for a route: `web: WebDep`."""
-    web: Web = getattr(request.app.state, WEB_STATE)
+    web: Web = getattr(request.app, WEB_STATE)
     return web
 
 
 def web_of(request: Request) -> Web:
     """The same, outside a route (a middleware, an exception handler)."""
-    web: Web = getattr(request.app.state, WEB_STATE)
+    web: Web = getattr(request.app, WEB_STATE)
+    return web
+
+
+def web_of_app(app: Any) -> Web:
+    """The same, from the app (the tests' harness)."""
+    web: Web = getattr(app, WEB_STATE)
     return web
 
 

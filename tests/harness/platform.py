@@ -25,6 +25,7 @@ from services.runtime.app import create_app
 from services.runtime.bootstrap import Container, bootstrap
 from services.runtime.runner import running
 from services.runtime.settings import Settings
+from services.web.deps import web_of_app
 from services.web.passwords import hash_password
 
 ADMIN_PASSWORD = "mot de passe de test très long"
@@ -85,7 +86,7 @@ def session_client(p: Platform, who: str | None, kind: str = "participant") -> h
         transport=httpx.ASGITransport(app=p.app, raise_app_exceptions=False),  # type: ignore[arg-type]
         base_url="https://parlons.test")
     if who is not None:
-        web = p.app.state.parlons_web  # type: ignore[attr-defined]
+        web = web_of_app(p.app)
         client.cookies.set(web.sessions.cookie, web.sessions.issue(who, kind=kind, level="email"),
                            domain="parlons.test")
     return client

@@ -25,6 +25,7 @@ from services.runtime.app import create_app
 from services.runtime.bootstrap import Container, bootstrap
 from services.runtime.command_processes import front_commands, service_commands
 from services.runtime.settings import Settings
+from services.web.deps import web_of_app
 
 
 @contextlib.asynccontextmanager
@@ -83,7 +84,7 @@ def front_client(p: Platform, front: Container, who: str) -> httpx.AsyncClient:
         transport=httpx.ASGITransport(app=create_app(front),  # type: ignore[arg-type]
                                       raise_app_exceptions=False),
         base_url="https://parlons.test")
-    web = p.app.state.parlons_web  # type: ignore[attr-defined]
+    web = web_of_app(p.app)
     client.cookies.set(web.sessions.cookie, web.sessions.issue(who, kind="participant",
                                                                 level="email"),
                        domain="parlons.test")

@@ -15,7 +15,7 @@ from services.core.events import Meta
 from services.runtime.bootstrap import Container, bootstrap
 from services.runtime.settings import Settings
 from services.store.memory import MemoryReadStore
-from services.web.deps import WebDeps
+from services.web.deps import WebDeps, web_of_app
 from services.web.passwords import hash_password
 from services.web.settings import WebSettings
 
@@ -77,7 +77,7 @@ def app_client(app: object, participant: str | None = None) -> httpx.AsyncClient
     (e-mail level) or none."""
     cookies = {}
     if participant:
-        web = app.state.parlons_web  # type: ignore[attr-defined]
+        web = web_of_app(app)
         cookies[web.sessions.cookie] = web.sessions.issue(participant, kind="participant",
                                                           level="email")
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app),  # type: ignore[arg-type]

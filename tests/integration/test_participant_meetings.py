@@ -34,6 +34,7 @@ from services.identity.commands import GrantRole
 from services.identity.mailer import VaultMail
 from services.identity.queries import roles_in
 from services.identity.service import IdentityPorts
+from services.web.deps import web_of_app
 
 PARIS = ZoneInfo("Europe/Paris")
 JOB = Meta(actor=Actor.system())
@@ -245,7 +246,7 @@ async def test_registering_needs_an_account_not_an_anonymous_session(
     await open_consultation(p, "c1", level="anonymous")
     page = await meeting(p, "m1", datetime.now(UTC) + timedelta(days=3))
     async with p.client() as anonymous:
-        web = p.app.state.parlons_web  # type: ignore[attr-defined]
+        web = web_of_app(p.app)
         anonymous.cookies.set(web.sessions.cookie, web.sessions.issue(
             "p-sans-compte", kind="participant", level="anonymous"), domain="parlons.test")
         shown = await anonymous.get(page)

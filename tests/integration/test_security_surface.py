@@ -26,6 +26,7 @@ from services.core.ids import new_id
 from services.identity.commands import GrantRole
 from services.identity.queries import Capability, may
 from services.web.backoffice.guard import all_routes
+from services.web.deps import web_of_app
 
 API_TOKEN = "jeton-machine-de-test-assez-long"
 METRICS_TOKEN = "jeton-metriques-de-test"
@@ -56,7 +57,7 @@ async def test_anonymous_and_cross_site_creation_is_refused(prod: Platform) -> N
         assert r.status_code == 403, r.text
         assert "administrateurs" in r.json()["detail"]
     pid = await participant(prod, "Curieux")
-    web = prod.app.state.parlons_web  # type: ignore[attr-defined]
+    web = web_of_app(prod.app)
     client.cookies.set(web.sessions.cookie, web.sessions.issue(pid, kind="participant",
                                                                level="email"),
                        domain="parlons.test")
@@ -104,7 +105,7 @@ async def test_a_draft_is_visible_to_its_team_only(prod: Platform) -> None:
     assert (await anonymous.get(f"/api/consultations/{draft}")).status_code == 404
 
     team = prod.client()
-    web = prod.app.state.parlons_web  # type: ignore[attr-defined]
+    web = web_of_app(prod.app)
     team.cookies.set(web.sessions.cookie, web.sessions.issue(organiser, kind="participant",
                                                              level="email"),
                      domain="parlons.test")
@@ -149,7 +150,7 @@ async def test_every_answer_carries_the_security_headers(prod: Platform) -> None
         "api 404": await client.get("/api/consultations/inconnue"),
     }
     pid = await participant(prod, "Simple")
-    web = prod.app.state.parlons_web  # type: ignore[attr-defined]
+    web = web_of_app(prod.app)
     someone = prod.client()
     someone.cookies.set(web.sessions.cookie, web.sessions.issue(pid, kind="participant",
                                                                 level="email"),

@@ -13,6 +13,7 @@ from harness.forms import csrf_header, csrf_of, follow_link, last_link, post_for
 from harness.platform import ADMIN_PASSWORD, Platform, session_client, until
 
 from services.identity.queries import Capability, may
+from services.web.deps import web_of_app
 
 
 async def signed_up(p: Platform, email: str, pseudonym: str) -> httpx.AsyncClient:
@@ -26,7 +27,7 @@ async def signed_up(p: Platform, email: str, pseudonym: str) -> httpx.AsyncClien
 
 def copy_of(p: Platform, client: httpx.AsyncClient) -> httpx.AsyncClient:
     """Another client holding the same session cookie (a stolen or kept copy)."""
-    web = p.app.state.parlons_web  # type: ignore[attr-defined]
+    web = web_of_app(p.app)
     thief = p.client()
     thief.cookies.set(web.sessions.cookie, client.cookies[web.sessions.cookie],
                       domain="parlons.test")
