@@ -13,11 +13,10 @@ from starlette.requests import Request
 
 from services.apikit.authz import Checks, authorizes
 from services.web.deps import web_of
-from services.web.security import CSRF_FIELD
+from services.web.security import CSRF_FIELD, origin_and_csrf_header
 from services.web.session import visitor
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-CSRF_HEADER = "x-csrf-token"
 FORGED = ("Le formulaire a expiré ou ne vient pas de ce site. "
           "Rechargez la page et recommencez.")
 
@@ -39,12 +38,11 @@ async def csrf_protected(request: Request) -> None:
     if request.method in SAFE_METHODS:
         return
     web = web_of(request)
-    origin = request.headers.get("origin")
+    origin, token = origin_and_csrf_header(request.scope["headers"])
     # The host only: behind a proxy terminating TLS the app may see http while the
     # browser says https. Another site's page names its own host.
     if origin is not None and urlsplit(origin).netloc != request.url.netloc:
         raise HTTPException(403, FORGED)
-    token = request.headers.get(CSRF_HEADER)
     if token is None and "form" in request.headers.get("content-type", ""):
         form = await request.form()  # kept by the request: the route reads the same
         field = form.get(CSRF_FIELD)

@@ -14,6 +14,7 @@ import hmac
 import json
 import secrets
 import time
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -21,6 +22,8 @@ import orjson
 SESSION_COOKIE = "parlons_session"
 CSRF_COOKIE = "parlons_csrf"
 CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"  # the token of a script's request (the forms post a field)
+_CSRF_HEADER_KEY = CSRF_HEADER.lower().encode("latin-1")  # as ASGI spells it
 HOST_PREFIX = "__Host-"
 
 
@@ -29,6 +32,20 @@ def cookie_name(base: str, *, secure: bool) -> str:
     or plain-http page can set or shadow it). Browsers refuse a `__Host-` cookie
     without `Secure`, so plain-http development keeps the bare name."""
     return HOST_PREFIX + base if secure else base
+
+
+def origin_and_csrf_header(
+        headers: Iterable[tuple[bytes, bytes]]) -> tuple[str | None, str | None]:
+    """A request's `Origin` and `X-CSRF-Token` headers (the ASGI scope's raw list),
+    the first of each as `request.headers.get` gives it, in one pass: there a header
+    absent (usually one of the two) raised a KeyError and caught it (ADR 0114)."""
+    origin = token = None
+    for name, value in headers:
+        if name == b"origin" and origin is None:
+            origin = value.decode("latin-1")
+        elif name == _CSRF_HEADER_KEY and token is None:
+            token = value.decode("latin-1")
+    return origin, token
 
 
 def _b64e(raw: bytes) -> str:

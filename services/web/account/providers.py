@@ -33,11 +33,10 @@ from services.identity.queries import Capability, consultations_where, may
 from services.moderation.queue import ALL, ITEMS
 from services.web.client_ip import client_address
 from services.web.deps import Web, WebDep
+from services.web.security import origin_and_csrf_header
 from services.web.session import Visitor, session_participant, visitor
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-CSRF_HEADER = "X-CSRF-Token"
-_CSRF_HEADER_KEY = CSRF_HEADER.lower().encode("latin-1")  # as ASGI spells it
 
 router = APIRouter()
 
@@ -54,15 +53,7 @@ NOT_ANALYST = AccessRefused(403, "forbidden", "Réservé aux analystes de la con
 def check_api_csrf(web: Web, request: Request) -> None:
     if request.method in SAFE_METHODS:
         return
-    # The two headers in one pass over the raw list, the first of each as
-    # `request.headers.get` gives it: there a header absent (Origin, from most API
-    # clients) raised a KeyError and caught it, on every API write (ADR 0114).
-    origin = token = None
-    for name, value in request.scope["headers"]:
-        if name == b"origin" and origin is None:
-            origin = value.decode("latin-1")
-        elif name == _CSRF_HEADER_KEY and token is None:
-            token = value.decode("latin-1")
+    origin, token = origin_and_csrf_header(request.scope["headers"])
     # The host only, as for the forms (services/web/authz.py): behind a proxy
     # terminating TLS the app sees http while the browser says https.
     if origin is not None and urlsplit(origin).netloc != request.url.netloc:
