@@ -212,6 +212,11 @@ async def single_appends(path: Path, appends: int, pool: int) -> float:
     return cpu
 
 
+def loop_name() -> str:
+    """The running event loop's package: `uvloop` or `asyncio`."""
+    return type(asyncio.get_running_loop()).__module__.split(".")[0]
+
+
 async def fixed_workload(d: Path, per_appender: int) -> None:
     """CPU seconds per event (`time.process_time`, every thread) for the same number of
     events on both lines: the steadiest figure on a shared machine, where a timed run's
@@ -223,9 +228,8 @@ async def fixed_workload(d: Path, per_appender: int) -> None:
     ceiling_cpu = time.process_time() - began
     events = APPENDERS * per_appender
     assert ceiling["events"] == events
-    loop = type(asyncio.get_running_loop()).__module__.split(".")[0]
     print(f"fixed workload, {APPENDERS} appenders x {per_appender} single-event appends"
-          f" ({loop}):"
+          f" ({loop_name()}):"
           f" CPU per event, ceiling {ceiling_cpu / events * 1e6:.1f} us,"
           f" group commit {built_before / events * 1e6:.1f} us"
           f" ({built_in_clock / events * 1e6:.1f} us with the envelopes built in the clock)")
@@ -320,7 +324,7 @@ async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         d = Path(tmp)
         print(f"files in {d}; {APPENDERS} concurrent appenders; {args.seconds:.0f} s each;"
-              f" event loop {type(asyncio.get_running_loop()).__module__.split('.')[0]}")
+              f" event loop {loop_name()}")
         rows = []
         for batch in (1, 4):
             base = commit_per_append(d / f"baseline-{batch}.db", args.seconds, batch)
