@@ -164,6 +164,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--child", choices=["http", "projections"], help=argparse.SUPPRESS)
     serve.add_argument("--fd", type=int, help=argparse.SUPPRESS)
     serve.add_argument("--supervisor", type=int, help=argparse.SUPPRESS)
+    serve.add_argument("--ready-fd", type=int, help=argparse.SUPPRESS)
+    serve.add_argument("--go-fd", type=int, help=argparse.SUPPRESS)
     worker = sub.add_parser("worker", help="run one service's projections (no HTTP)")
     worker.add_argument("service", choices=sorted(SERVICES))
     worker.add_argument("--metrics-port", type=int,
@@ -270,9 +272,12 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> int:
         jobs = _jobs(container, settings) if projections else None
         # an HTTP process of `--workers` serves the supervisor's listening socket
         sockets = [socket.socket(fileno=args.fd)] if http_child else None
+        server = _Server(config)
+        if http_child and args.ready_fd is not None and args.go_fd is not None:
+            server.gate = (args.ready_fd, args.go_fd)
         settle_after_start()
         try:
-            await _Server(config).serve(sockets=sockets)  # returns on SIGINT/SIGTERM
+            await server.serve(sockets=sockets)  # returns on SIGINT/SIGTERM
         finally:
             for task in (demo, closing, jobs):
                 if task is not None:
@@ -410,7 +415,34 @@ def _server_class() -> type:
     class Server(uvicorn.Server):
         """uvicorn re-raises the stopping signal once `serve` returns, which would
         kill the process before the workers commit and the adapters close. Here a
-        signal only asks the server to exit; the caller then shuts down in order."""
+        signal only asks the server to exit; the caller then shuts down in order.
+        On a socket shared with other HTTP processes (`serve --workers N`), it
+        accepts once all of them are ready, one connection a turn (ADR 0115)."""
+
+        gate: tuple[int, int] | None = None  # (ready fd, go fd) of `start_gate`
+
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            if sockets is None or self.gate is None:
+                await super().startup(sockets)
+                return
+            from services.runtime.fair_accept import FairAcceptor
+            from services.runtime.start_gate import report_ready_and_wait
+
+            config = self.config
+
+            def create_protocol() -> asyncio.Protocol:  # as uvicorn's own startup
+                return config.http_protocol_class(  # type: ignore[call-arg]
+                    config=config, server_state=self.server_state,
+                    app_state=self.lifespan.state)
+
+            await self.lifespan.startup()  # off (`lifespan="off"`): as uvicorn's own
+            acceptors = [FairAcceptor(sock, create_protocol) for sock in sockets]
+            self.servers = acceptors  # type: ignore[assignment]  # closed as uvicorn's
+            self.started = True  # its shutdown closes them, even never started
+            # a stopping signal meanwhile sets `should_exit`: then nothing is accepted
+            if await report_ready_and_wait(*self.gate, lambda: self.should_exit):
+                for acceptor in acceptors:
+                    acceptor.start()
 
         @contextlib.contextmanager
         def capture_signals(self) -> Iterator[None]:

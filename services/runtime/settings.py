@@ -142,6 +142,9 @@ class Settings(BaseSettings):
     # for the projections and the jobs (0: one per core; 1: everything in one
     # process, as before). `--workers` overrides it (ADR 0070).
     serve_workers: int = Field(default=0, ge=0)
+    # Under `--workers N`, how long the first HTTP process ready waits for the
+    # others before every ready one starts accepting (ADR 0115).
+    serve_ready_wait_s: float = Field(default=20.0, ge=0)
 
     @model_validator(mode="after")
     def _no_development_shortcut_in_production(self) -> Settings:

@@ -3,10 +3,11 @@ one projections process over the same data folder.
 
 The supervisor binds the listening socket once and hands it to each HTTP
 process (the kernel gives each connection to one of the processes blocked in
-accept), so every process serves the same address. Each HTTP process appends
-to the SQLite log with its own group commit (the log's uniqueness keys hold
-across processes), reads the read models and the search index, and never
-projects. The projections process runs every projection, process manager and
+accept), so every process serves the same address; none of them accepts before
+all are ready, so the first one up does not take every connection (ADR 0115).
+Each HTTP process appends to the SQLite log with its own group commit (the log's
+uniqueness keys hold across processes), reads the read models and the search
+index, and never projects. The projections process runs every projection, process manager and
 the search indexer (tantivy's one writer), the periodic jobs and the demo seed:
 all of them exactly once. A process that dies is started again after a pause;
 SIGTERM or SIGINT stops them all, each finishing what it has in hand.
@@ -22,6 +23,7 @@ import ctypes
 import logging
 import os
 import secrets
+import select
 import signal
 import socket
 import subprocess
@@ -32,6 +34,7 @@ from dataclasses import dataclass, field
 
 from services.runtime.secrets import identity_secret, secret_key
 from services.runtime.settings import Settings
+from services.runtime.start_gate import StartGate
 
 log = logging.getLogger("parlons.supervisor")
 
@@ -84,9 +87,13 @@ def supervise(settings: Settings, *, workers: int, host: str, port: int,
     env = _shared_admin_password()
     sock = _listening(host, port)
     fd = sock.fileno()
+    gate = StartGate(settings.serve_ready_wait_s)
+    ready_fd, go_fd = gate.child_fds
     role = ["serve", "--supervisor", str(os.getpid()), "--child"]
     children = [_Child("projections", [*role, "projections", *(["--demo"] if demo else [])])]
-    children += [_Child("http", [*role, "http", "--fd", str(fd)], pass_fds=(fd,), env=env)
+    children += [_Child("http", [*role, "http", "--fd", str(fd), "--ready-fd", str(ready_fd),
+                                 "--go-fd", str(go_fd)],
+                        pass_fds=(fd, ready_fd, go_fd), env=env)
                  for _ in range(workers)]
     stopping: list[int] = []
     previous = {sig: signal.signal(sig, lambda signum, _: stopping.append(signum))
@@ -101,10 +108,13 @@ def supervise(settings: Settings, *, workers: int, host: str, port: int,
             code = _tend(children)
             if code:
                 break
-            time.sleep(TICK_S)
+            _open_when_ready(gate, children)
+            # a tick, cut short by an HTTP process's report
+            select.select([gate.reader], [], [], TICK_S)
     finally:
         _stop_all(children, settings.worker_shutdown_timeout + 5.0)
         sock.close()
+        gate.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return code
@@ -131,6 +141,23 @@ def _tend(children: Sequence[_Child]) -> int:
             child.restarts += 1
             child.start()
     return 0
+
+
+def _open_when_ready(gate: StartGate, children: Sequence[_Child]) -> None:
+    """Reads the HTTP processes' reports (those of processes started again too,
+    so the pipe never fills) and opens the gate once it is time."""
+    running = {c.proc.pid for c in children
+               if c.role == "http" and c.proc is not None and c.proc.poll() is None}
+    known = set(gate.reported)
+    opened = gate.poll(running, time.monotonic())
+    for pid in sorted(gate.reported - known):
+        log.info("HTTP process ready", extra={"pid": pid})
+    if opened:
+        every = running <= gate.reported
+        (log.info if every else log.warning)(
+            "HTTP processes accepting" if every else
+            "HTTP processes accepting before every one was ready",
+            extra={"ready": len(gate.reported & running), "running": len(running)})
 
 
 def _stop_all(children: Sequence[_Child], timeout: float) -> None:

@@ -1,6 +1,7 @@
 """`parlons serve --workers 2` as a real process (ADR 0070): a supervisor, two
 HTTP processes on one listening socket and one projections process over one
-SQLite log. Both HTTP processes answer; the back office's creator sees the
+SQLite log. Neither HTTP process accepts before both are ready, and a burst of
+connections is spread over both; both HTTP processes answer; the back office's creator sees the
 created consultation at once whichever process answers the redirect; a
 deposit and ballots through the HTTP processes are projected once; a killed
 HTTP process is replaced; SIGTERM stops them all."""
@@ -12,13 +13,14 @@ import contextlib
 import os
 import re
 import signal
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from harness.forms import csrf_of
-from harness.processes import SEEDED_VOTE, Parlons, seed_vote, start_serve, wait_until
+from harness.processes import SEEDED_VOTE, Parlons, free_port, seed_vote, wait_until
 
 pytestmark = pytest.mark.slow  # three processes start on 2 shared cores
 START = 120.0
@@ -57,6 +59,50 @@ def paused(pids: set[int]) -> Iterator[None]:
             os.kill(pid, signal.SIGCONT)
 
 
+def reported_ready(serve: Parlons, pid: int) -> bool:
+    return any('"message":"HTTP process ready"' in line and f'"pid":{pid}' in line
+               for line in serve.output().splitlines())
+
+
+def connections_held(port: int, pids: set[int], count: int) -> dict[int, int]:
+    """Opens `count` connections at once (made in the kernel's backlog before any
+    process accepts), one request on each, kept open; how many of them each of
+    `pids` holds."""
+    conns = [socket.create_connection(("127.0.0.1", port), timeout=20) for _ in range(count)]
+    try:
+        for conn in conns:
+            conn.sendall(b"GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        for conn in conns:
+            assert conn.recv(4096).startswith(b"HTTP/1.1 200 ")
+        served = _established_inodes(port)
+        return {pid: len(served & _socket_inodes(pid)) for pid in pids}
+    finally:
+        for conn in conns:
+            conn.close()
+
+
+def _established_inodes(port: int) -> set[int]:
+    """The inodes of the established TCP sockets whose local port is `port`: the
+    server's ends of the connections (Linux's /proc/net/tcp, IPv4)."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, state, inode = fields[1], fields[3], int(fields[9])
+        if state == "01" and int(local.rsplit(":", 1)[1], 16) == port:
+            inodes.add(inode)
+    return inodes
+
+
+def _socket_inodes(pid: int) -> set[int]:
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(int(target[len("socket:["):-1]))
+    return inodes
+
+
 def sign_up(client: httpx.Client, email: str, pseudonym: str) -> None:
     page = client.get("/inscription")
     r = client.post("/inscription", data={"csrf_token": csrf_of(page.text), "email": email,
@@ -82,14 +128,42 @@ def test_serve_with_two_http_processes_and_one_projections_process(
         tmp_path: Path, processes: list[Parlons]) -> None:
     items = asyncio.run(seed_vote(tmp_path, 3))
     env = {"PARLONS_DATA_DIR": str(tmp_path), "PARLONS_VOTE_TRUST_PARTICIPANT_HEADER": "1",
-           "PARLONS_LOG_LEVEL": "WARNING", "PARLONS_WORKER_METRICS_PORT": "0",
-           "PARLONS_WORKER_POLL_TIMEOUT": "0.1"}
-    # three processes importing everything at once on 2 shared cores: a longer start
-    serve, url = start_serve(processes, env, tmp_path / "serve.log", "--workers", "2",
-                             timeout=START)
+           "PARLONS_LOG_LEVEL": "INFO", "PARLONS_WORKER_METRICS_PORT": "0",
+           "PARLONS_WORKER_POLL_TIMEOUT": "0.1", "PARLONS_SERVE_READY_WAIT_S": "600"}
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    serve = Parlons(["serve", "--port", str(port), "--workers", "2"], env,
+                    tmp_path / "serve.log")
+    processes.append(serve)
     supervisor = serve.proc.pid
+
+    # No HTTP process accepts before both are ready (ADR 0115): one is held back
+    # from the start (importing takes seconds), the other gets ready and waits.
+    held = wait_until(lambda: next(iter(http_pids(supervisor)), None), "an HTTP process",
+                      [serve], START)
+    os.kill(held, signal.SIGSTOP)
+    try:
+        wait_until(lambda: len(http_pids(supervisor)) == 2, "two HTTP processes", [serve], START)
+        [other] = http_pids(supervisor) - {held}
+        # three processes importing everything at once on 2 shared cores: a longer start
+        wait_until(lambda: reported_ready(serve, other), "the other HTTP process ready",
+                   [serve], START)
+        assert not reported_ready(serve, held)
+        with pytest.raises(httpx.ReadTimeout):  # in the backlog, accepted by none
+            httpx.get(f"{url}/readyz", timeout=2)
+    finally:
+        os.kill(held, signal.SIGCONT)
+    wait_until(lambda: httpx.get(f"{url}/readyz").status_code == 200, "readiness", [serve],
+               START)
+    assert '"message":"HTTP processes accepting"' in serve.output()
     wait_until(lambda: sorted(children(supervisor).values()) == ["http", "http", "projections"],
                "two HTTP processes and one projections process", [serve], START)
+
+    # a burst of connections kept open is spread over both processes, not mostly
+    # taken by the first to wake (ADR 0115): with uvloop's own accept the second
+    # held 3, 7 and 3 of 32 in three runs, with one a turn 10 to 12
+    owners = connections_held(port, http_pids(supervisor), 32)
+    assert sum(owners.values()) == 32 and min(owners.values()) >= 4, owners
 
     # each HTTP process answers alone while the other is paused
     both = http_pids(supervisor)
