@@ -59,6 +59,9 @@ class FairAcceptor:
                 await loop.connect_accepted_socket(self._factory, conn)
             except OSError:  # the client went away meanwhile
                 conn.close()
+            except Exception:  # this connection only: the process keeps accepting
+                log.exception("a connection could not be set up")
+                conn.close()
             await asyncio.sleep(0)  # one turn: a sibling process may take the next
 
     def close(self) -> None:
