@@ -220,6 +220,31 @@ async def purge_expired(store: ReadStore, before: float) -> int:
     return len(expired)
 
 
+async def move_answers(source: ReadStore, target: ReadStore) -> int:
+    """Move the answers kept in `source` to `target`; how many were. Once, at the
+    start, when the answers got a store of their own (ADR 0116): a retry of a
+    request answered before the upgrade is still replayed. Nothing to move is one
+    read. Copied before deleted, so two processes moving at once, or a crash in
+    between, lose none (a copy put twice is the same answer)."""
+    moved = 0
+    page = _AnswerWriter.MAX_PER_TRANSACTION
+    while True:
+        answers: list[tuple[str, str, Doc]] = []
+        async for row in source.scan(TABLE):  # keyset pages: no cursor left open
+            answers.append(row)
+            if len(answers) >= page:
+                break
+        if not answers:
+            return moved
+        async with target.transaction() as tx:
+            for partition, key, answer in answers:
+                await tx.put(TABLE, partition, key, answer)
+        async with source.transaction() as tx:
+            for partition, key, _ in answers:
+                await tx.delete(TABLE, partition, key)
+        moved += len(answers)
+
+
 _UNAVAILABLE = {"error": "unavailable",
                 "message": "Le service est momentanément indisponible. Réessayez dans un instant."}
 

@@ -129,6 +129,23 @@ def read_store(settings: Settings, services: Sequence[str] = (), *,
     return sqlite_store
 
 
+def answers_store(settings: Settings) -> ReadStore | None:
+    """Where the HTTP front keeps its idempotency answers: a SQLite file of their
+    own beside the shared read store (ADR 0116), or None for the read store itself.
+
+    An answer is written at every keyed write request. In the shared read store
+    each of those commits made every other connection to the file (the other HTTP
+    processes' and this one's own reader) drop its whole page cache, and waited
+    behind the projections' batches for the file's one write lock. Elsewhere the
+    answers already live apart (`per_service`: the front's own file) or the store
+    has no such lock (Cassandra, memory)."""
+    if settings.read_store != "sqlite" or settings.read_store_layout == "per_service":
+        return None
+    from services.store.sqlite import SqliteReadStore
+
+    return SqliteReadStore(_ensure_parent(settings.answers_db))
+
+
 def per_service_read_store(settings: Settings, services: Sequence[str], owners: DataOwners,
                            *, writes: Collection[str]) -> ReadStore:
     """One SQLite file per service (ADR 0037): the ones of `writes` read-write,

@@ -74,7 +74,7 @@ def create_app(container: Container, *, web: bool | None = None) -> FastAPI:
         if not container.settings.is_production:
             app.add_api_route("/docs", api_docs, methods=["GET"], include_in_schema=False)
     _add_error_mapping(app, page)
-    app.add_middleware(IdempotencyMiddleware, store=lambda: container.store,
+    app.add_middleware(IdempotencyMiddleware, store=lambda: container.answers,
                        keep_s=container.settings.idempotency_keep_s)
     # Outermost, around every other layer: measures and identifies every request,
     # bounds its body, and puts the security headers on every answer.

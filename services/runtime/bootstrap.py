@@ -64,10 +64,13 @@ class Container:
         metrics: Metrics,
         services: Sequence[ServiceSpec],
         blobs: BlobStore,
+        answers: ReadStore | None = None,
     ) -> None:
         self.settings = settings
         self.log = log
         self.store = store
+        # the HTTP front's idempotency answers: their own file, or the read store
+        self.answers = answers if answers is not None else store
         self.clock = clock
         self.registry = registry
         self.metrics = metrics
@@ -156,12 +159,21 @@ class Container:
     async def start(self) -> None:
         await self.log.start()
         await self.store.start()
+        if self.answers is not self.store:
+            from services.apikit.idempotency import move_answers
+
+            await self.answers.start()
+            await move_answers(self.store, self.answers)  # kept there before ADR 0116
 
     async def close(self) -> None:
         try:
             await self.log.close()
         finally:
-            await self.store.close()
+            try:
+                await self.store.close()
+            finally:
+                if self.answers is not self.store:
+                    await self.answers.close()
 
     async def __aenter__(self) -> Container:
         await self.start()
@@ -209,6 +221,8 @@ def bootstrap(
         metrics=metrics,
         services=[SERVICES[name]() for name in names],
         blobs=blobs or adapters.blob_store(settings),
+        # a store passed in (a test's fake) keeps the answers too
+        answers=adapters.answers_store(settings) if store is None else None,
     )
 
 

@@ -161,6 +161,12 @@ class Settings(BaseSettings):
     def read_db(self) -> Path:
         return self.read_store_path or self.data_dir / "read.db"
 
+    @property
+    def answers_db(self) -> Path:
+        """The idempotency answers of the HTTP processes, beside the shared read
+        store and not in it (ADR 0116)."""
+        return self.read_db.with_name("answers.db")
+
     def service_read_db(self, owner: str) -> Path:
         """The read store file of one service (or of a front's own answers) when the
         layout is `per_service`."""
