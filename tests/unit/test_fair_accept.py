@@ -5,7 +5,9 @@ closed it accepts nothing more. Real sockets on the loopback."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
+from collections.abc import AsyncIterator, Callable
 
 from services.runtime.fair_accept import FairAcceptor
 
@@ -26,6 +28,20 @@ def listening() -> socket.socket:
     return sock
 
 
+@contextlib.asynccontextmanager
+async def serving(factory: Callable[[], asyncio.Protocol]) -> AsyncIterator[int]:
+    """An acceptor started on a fresh listening socket; its port."""
+    sock = listening()
+    acceptor = FairAcceptor(sock, factory)
+    acceptor.start()
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        acceptor.close()
+        await acceptor.wait_closed()
+        sock.close()
+
+
 async def exchange(port: int, text: bytes) -> bytes:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
@@ -36,18 +52,10 @@ async def exchange(port: int, text: bytes) -> bytes:
 
 
 async def test_it_serves_the_connections_it_accepts_a_burst_included() -> None:
-    sock = listening()
-    acceptor = FairAcceptor(sock, Echo)
-    acceptor.start()
-    try:
-        port = sock.getsockname()[1]
+    async with serving(Echo) as port:
         answers = await asyncio.gather(*(exchange(port, f"bonjour {n}".encode())
                                          for n in range(20)))
         assert answers == [f"BONJOUR {n}".encode() for n in range(20)]
-    finally:
-        acceptor.close()
-        await acceptor.wait_closed()
-        sock.close()
 
 
 async def test_a_connection_that_cannot_be_set_up_does_not_stop_the_acceptor() -> None:
@@ -60,19 +68,11 @@ async def test_a_connection_that_cannot_be_set_up_does_not_stop_the_acceptor() -
             raise RuntimeError("the protocol could not be built")
         return Echo()
 
-    sock = listening()
-    acceptor = FairAcceptor(sock, flaky)
-    acceptor.start()
-    try:
-        port = sock.getsockname()[1]
+    async with serving(flaky) as port:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         assert await asyncio.wait_for(reader.read(), 2.0) == b""  # closed on it
         writer.close()
         assert await exchange(port, b"encore") == b"ENCORE"
-    finally:
-        acceptor.close()
-        await acceptor.wait_closed()
-        sock.close()
 
 
 async def test_once_closed_it_accepts_nothing() -> None:
