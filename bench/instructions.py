@@ -14,7 +14,11 @@ Instructions are not time: waits for the disk, cache misses and system calls are
 not in them. Use it beside the timed benches, not instead of them.
 
     .venv/bin/python bench/instructions.py [--what ballot|proposal|event] [--requests 400]
-        [--by-library]
+        [--by-library] [--served]
+
+`--served` counts a ballot or a proposal through a real `parlons serve` instead (one
+HTTP process, projections off, the client outside valgrind): the app's path above
+plus uvicorn, the sockets and the commits' threads (`bench/instructions_served.py`).
 
 `--what event` counts a single-event append of the SQLite event log instead:
 `bench/eventlog.py --appends-only`, its 64 appenders appending `--base` and then
@@ -94,9 +98,22 @@ def main() -> None:
     parser.add_argument("--base", type=int, default=200, help="requests of the shorter run")
     parser.add_argument("--by-library", action="store_true",
                         help="also the instructions per request in each shared object")
+    parser.add_argument("--served", action="store_true",
+                        help="through a real `parlons serve` over HTTP (ballot, proposal)")
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed (apt install valgrind)")
+    if args.served:
+        if args.what == "event" or args.by_library:
+            raise SystemExit("--served counts a ballot or a proposal, in total")
+        sys.path.insert(0, str(ROOT))
+        from bench.instructions_served import count
+
+        counted = count(args.what, args.base, args.requests)
+        print(f"instructions per {args.what}, served: {counted.per_request(args.requests):,.0f}"
+              f" ({args.requests:,} requests after {args.base} to warm up: {counted.total:,},"
+              f" less {counted.by_clock:,} done by the clock)")
+        return
     with tempfile.TemporaryDirectory() as tmp:
         built = args.base + args.requests
         short, long = Path(tmp) / "short.out", Path(tmp) / "long.out"
