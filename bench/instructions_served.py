@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from bench.api_sessions import ENV, participant_headers  # noqa: E402
-from bench.servers import free_port  # noqa: E402
+from bench.servers import free_port, stop  # noqa: E402
 from services.core.ids import new_id  # noqa: E402
 
 READY_TIMEOUT_S = 900.0  # a start under callgrind takes minutes
@@ -166,9 +166,4 @@ def count(what: str, base: int, requests: int) -> Counted:
             took = time.monotonic() - began
             return Counted(_dumped_total(proc.pid, out), round(idle * took / IDLE_S))
         finally:
-            proc.terminate()
-            try:
-                proc.wait(120)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
