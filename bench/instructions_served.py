@@ -19,13 +19,11 @@ Used by `bench/instructions.py --served`.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import NamedTuple
@@ -37,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from bench.api_sessions import ENV, participant_headers  # noqa: E402
-from bench.servers import free_port, stop  # noqa: E402
+from bench.servers import free_port, start, stop  # noqa: E402
 from services.core.ids import new_id  # noqa: E402
 
 READY_TIMEOUT_S = 900.0  # a start under callgrind takes minutes
@@ -88,21 +86,6 @@ async def send(url: str, one: Send, run: str, count: int) -> None:
         await asyncio.gather(*(client() for _ in range(CONNECTIONS)))
 
 
-def _wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/readyz", timeout=5) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(1)
-    proc.kill()
-    raise SystemExit(f"server not ready under callgrind:\n{log.read_text()[-3000:]}")
-
-
 def _zero(pid: int) -> None:
     subprocess.run(["callgrind_control", "-z", str(pid)], check=True, capture_output=True)
 
@@ -143,18 +126,16 @@ def count(what: str, base: int, requests: int) -> Counted:
         items = asyncio.run(seed_vote(data, 20))
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        out, log = data / "callgrind.out", data / "server.log"
+        out = data / "callgrind.out"
         # the same dict and set orders each run; one OpenBLAS thread (instructions.py)
-        env = {**os.environ, **ENV, "PARLONS_DATA_DIR": str(data), "PYTHONHASHSEED": "0",
+        env = {**ENV, "PARLONS_DATA_DIR": str(data), "PYTHONHASHSEED": "0",
                "OPENBLAS_NUM_THREADS": "1"}
-        with log.open("wb") as f:
-            proc = subprocess.Popen(
-                ["valgrind", "--tool=callgrind", "--cache-sim=no",
-                 f"--callgrind-out-file={out}", sys.executable, "-m", "services.runtime",
-                 "serve", "--workers", "1", "--no-workers", "--port", str(port)],
-                cwd=ROOT, env=env, stdout=f, stderr=subprocess.STDOUT)
+        proc = start(["-m", "services.runtime", "serve", "--workers", "1", "--no-workers",
+                      "--port", str(port)], env, data / "server.log", f"{url}/readyz",
+                     wrapper=["valgrind", "--tool=callgrind", "--cache-sim=no",
+                              f"--callgrind-out-file={out}"],
+                     timeout_s=READY_TIMEOUT_S)
         try:
-            _wait_ready(url, proc, log)
             one = sender(what, items, SEEDED_VOTE)
             asyncio.run(send(url, one, "warm", base))
             _zero(proc.pid)

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -29,14 +29,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(args: list[str], env: dict[str, str], out: Path,
-          ready: str) -> subprocess.Popen[bytes]:
-    """`python args...` with `env` added, its output in `out`, once `ready` answers 200;
-    exits the benchmark with the server's last output if it dies or never gets ready."""
+def start(args: list[str], env: dict[str, str], out: Path, ready: str, *,
+          wrapper: Sequence[str] = (),
+          timeout_s: float = START_TIMEOUT_S) -> subprocess.Popen[bytes]:
+    """`python args...` with `env` added (run under `wrapper`, e.g. valgrind, when
+    given), its output in `out`, once `ready` answers 200 within `timeout_s`; exits
+    the benchmark with the server's last output if it dies or never gets ready."""
     with out.open("wb") as f:
-        proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, env={**os.environ, **env},
-                                stdout=f, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + START_TIMEOUT_S
+        proc = subprocess.Popen([*wrapper, sys.executable, *args], cwd=ROOT,
+                                env={**os.environ, **env}, stdout=f, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise SystemExit(f"server exited:\n{out.read_text()[-3000:]}")
