@@ -187,11 +187,11 @@ def main() -> None:
         base = measure([__file__, "--baseline-workers", str(args.baseline_workers),
                                    "--serve-baseline", str(data / "baseline.db")], {}, "b")
     print(f"parlons  (uvicorn + SQLite log, every check): {ours.rate:7.0f} proposals/s  "
-          f"p99 {ours.p99 * 1000:6.1f} ms  ({ours.count} proposals, {args.connections} "
+          f"p99 {ours.p99 * 1000:6.1f} ms  ({ours.requests} proposals, {args.connections} "
           f"connections, {args.keys} keys; {parlons_processes}; "
           f"server CPU {ours.cpu_per_request * 1e6:.0f} µs/proposal{ours.split()})")
     print(f"baseline (FastAPI + SQLite commit/request):  {base.rate:7.0f} proposals/s  "
-          f"p99 {base.p99 * 1000:6.1f} ms  ({base.count} proposals; {baseline_processes}; "
+          f"p99 {base.p99 * 1000:6.1f} ms  ({base.requests} proposals; {baseline_processes}; "
           f"server CPU {base.cpu_per_request * 1e6:.0f} µs/proposal)")
     mod_rate, flagged = moderation_rate()
     print(f"automatic moderation (checks + MinHash LSH, 5,500 contributions): "

@@ -113,7 +113,7 @@ def _role(pid: int) -> str:
 class Load(NamedTuple):
     rate: float  # requests/s
     p99: float  # seconds
-    count: int
+    requests: int  # answered in the timed seconds
     cpu_per_request: float  # the server's CPU seconds per request (NaN: not measured)
     cpu_by_role: dict[str, float] = {}  # the same, by role (`cpu_by_role`)
 

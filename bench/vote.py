@@ -190,12 +190,12 @@ def main() -> None:
         ours = measure(["-m", "services.runtime", "serve", "--workers", str(args.workers),
                      "--port"], env, "p")
         print(f"parlons  (uvicorn + SQLite log, every check): {ours.rate:8.0f} "
-              f"ballots/s  p99 {ours.p99 * 1000:6.1f} ms  ({ours.count} ballots, "
+              f"ballots/s  p99 {ours.p99 * 1000:6.1f} ms  ({ours.requests} ballots, "
               f"{args.connections} connections; {parlons_processes}; "
               f"server CPU {ours.cpu_per_request * 1e6:.0f} µs/ballot{ours.split()})")
         base = measure([__file__, *bw, "--serve-baseline", str(data / "baseline.db")], {}, "b")
         print(f"baseline (FastAPI + SQLite commit/request):  {base.rate:8.0f} ballots/s  "
-              f"p99 {base.p99 * 1000:6.1f} ms  ({base.count} ballots; {baseline_processes}; "
+              f"p99 {base.p99 * 1000:6.1f} ms  ({base.requests} ballots; {baseline_processes}; "
               f"server CPU {base.cpu_per_request * 1e6:.0f} µs/ballot)")
         empty = measure([__file__, *bw, "--serve-empty"], {}, "c")
         print(f"ceiling  (the same route doing nothing):     {empty.rate:8.0f} requests/s "
