@@ -6,7 +6,7 @@
   worker SERVICE [--metrics-port N]                   that service's projections (and its routed
                                                       commands with PARLONS_COMMAND_BUS=kafka);
                                                       HTTP only for /metrics and probes (9100)
-  replay PROJECTION                                   rebuild one projection from the log
+  replay (PROJECTION | --all)                         rebuild one projection (or all) from the log
   dead-letters (list | replay) [--group G] [--event ID]  pending dead letters; re-drive them
   topics create                                       create the Kafka topics of topics.yaml
                                                       (event and command topics)
@@ -39,6 +39,7 @@ import logging
 import signal
 import socket
 import sys
+import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 
 from services.core.schema_registry import SchemaRegistry
@@ -47,7 +48,7 @@ from services.runtime.bootstrap import Container, LagSource, bootstrap
 from services.runtime.command_processes import front_commands, service_commands
 from services.runtime.heap import settle_after_start
 from services.runtime.logging import configure_logging
-from services.runtime.replay import rebuild_projection
+from services.runtime.replay import Rebuilt, rebuild_projection, rebuild_projections
 from services.runtime.runner import running
 from services.runtime.secrets import MissingSecret
 from services.runtime.services import SERVICES
@@ -85,6 +86,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return event_loop.run(_worker(settings, args.service, args.metrics_port),
                               settings.event_loop)
     if args.command == "replay":
+        if args.all == bool(args.projection):
+            print("replay: name one projection, or --all", file=sys.stderr)
+            return 2
+        if args.all:
+            return asyncio.run(_replay_all(settings))
         return asyncio.run(_replay(settings, args.projection))
     if args.command == "dead-letters":
         from services.runtime.jobs import dead_letters
@@ -172,7 +178,10 @@ def _parser() -> argparse.ArgumentParser:
                         help="serve /metrics, /healthz and /readyz on PARLONS_HTTP_HOST:PORT "
                              "(overrides PARLONS_WORKER_METRICS_PORT, default 9100; 0: none)")
     replay = sub.add_parser("replay", help="drop a projection and rebuild it from the log")
-    replay.add_argument("projection", help="e.g. consultation.catalogue")
+    replay.add_argument("projection", nargs="?", help="e.g. consultation.catalogue")
+    replay.add_argument("--all", action="store_true",
+                        help="every projection in turn, the search index's included"
+                             " (after a restore: docs/operations.md)")
     letters = sub.add_parser("dead-letters",
                              help="list the pending dead letters, or re-drive them once fixed")
     letters.add_argument("action", choices=["list", "replay"])
@@ -547,6 +556,37 @@ async def _replay(settings: Settings, name: str) -> int:
     if settled:
         print(f"{name}: {settled} dead letter(s) settled by the rebuild")
     return 0
+
+
+async def _replay_all(settings: Settings) -> int:
+    container = bootstrap(settings)
+    from services.runtime.jobs.dead_letters import settle_rebuilt
+
+    async with running(container, workers=False):
+        began = time.perf_counter()
+        rebuilt = await rebuild_all(container)
+        print(f"every projection rebuilt in {time.perf_counter() - began:.1f} s"
+              f" (the log read once, each event applied to every projection of its topic)")
+        for name, done in rebuilt.items():
+            print(f"{name}: {done.read} events read, {done.applied} applied"
+                  f" ({done.seconds:.1f} s)")
+            settled = await settle_rebuilt(container.log, container.clock, name)
+            if settled:
+                print(f"{name}: {settled} dead letter(s) settled by the rebuild")
+    return 0
+
+
+async def rebuild_all(container: Container) -> dict[str, Rebuilt]:
+    """`parlons replay --all`: every projection rebuilt in one pass over the log
+    (a restore used to start one process, and read the log once, per projection).
+    An outside view then records the log it was rebuilt from, as in `rebuild`."""
+    rebuilt = await rebuild_projections(container.log, container.store, container.projections)
+    identity = None
+    for projection in container.projections:
+        if await projection.built_from() is not None:
+            identity = identity or await container.log.identity()
+            await projection.set_built_from(identity)
+    return rebuilt
 
 
 async def rebuild(container: Container, name: str) -> tuple[int, int]:

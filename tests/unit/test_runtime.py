@@ -240,3 +240,51 @@ def test_replay_rebuilds_the_same_documents_from_the_sqlite_log(
 
     assert asyncio.run(documents()) == before
     assert main(["replay", "nope"]) == 2
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_replay_all_rebuilds_every_read_model_as_the_workers_made_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+
+    from services.runtime.cli import main
+    from services.runtime.demo import seed_demo
+    from services.runtime.runner import running
+
+    monkeypatch.setenv("PARLONS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PARLONS_WORKER_POLL_TIMEOUT", "0.05")
+    Documents = dict[str, list[tuple[str, str, dict[str, object]]]]
+
+    async def every_document(container: object) -> Documents:
+        return {t: [row async for row in container.store.scan(t)]  # type: ignore[attr-defined]
+                for p in container.projections for t in p.tables}  # type: ignore[attr-defined]
+
+    async def seed_and_project() -> Documents:
+        container = bootstrap(Settings())
+        async with running(container, workers=False):
+            await seed_demo(container)
+            workers = container.workers()  # the process managers append: they go first
+            workers.sort(key=lambda w: w.consumer not in container.processes)
+            for worker in workers:
+                sub = await container.log.subscribe(worker.group, worker.consumer.topics)
+                while await worker.run_once(sub):
+                    pass
+                await sub.close()
+            return await every_document(container)
+
+    before = asyncio.run(seed_and_project())
+    assert sum(map(len, before.values())) > 50, "too little projected to prove anything"
+
+    assert main(["replay", "--all"]) == 0
+    out = capsys.readouterr().out
+    assert "every projection rebuilt" in out and "search.indexer: " in out
+
+    async def documents() -> Documents:
+        container = bootstrap(Settings())
+        async with running(container, workers=False):
+            return await every_document(container)
+
+    assert asyncio.run(documents()) == before
+    assert main(["replay"]) == 2
+    assert main(["replay", "consultation.catalogue", "--all"]) == 2
