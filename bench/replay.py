@@ -1,14 +1,16 @@
 """Rebuilding every projection from the log, in events/s, beside a decode-only
 pass over the same log (DESIGN §9: >= 50,000 events/s).
 
-    .venv/bin/python bench/replay.py [--proposals 4000] [--ballots 12000] [--rounds 3]
-                                     [--one-by-one]
+    .venv/bin/python bench/replay.py [--responses 4000] [--proposals 4000] [--ballots 12000]
+                                     [--rounds 3] [--one-by-one] [--page N]
 
 The log is written untimed through the whole app, as a server writes it: bench/vote.py's
-seeded consultation, `--proposals` proposals and `--ballots` ballots from as many
-participants (real sessions, every check on), then the process managers' workers
-run until they have caught up (the automatic moderation's decisions, the
-notifications they start). Nothing is made up: each event is one the handlers wrote.
+seeded consultation and a Grand Débat with its "Fiscalité" questionnaire, then
+`--responses` answers to the questionnaire (the Grand Débat's most common contribution),
+`--proposals` proposals and `--ballots` ballots, each from another participant (real
+sessions, every check on); then the process managers' workers run until they have
+caught up (the automatic moderation's decisions, the notifications they start).
+Nothing is made up: each event is one the handlers wrote.
 
 Then, alternated for `--rounds` rounds:
 - decode only: every topic read from the log in pages of REPLAY_PAGE and decoded
@@ -34,16 +36,42 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
+
+import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from bench.profile_api import run, seeded_platform
+from bench.api_sessions import participant_headers
+from bench.profile_api import post, run, seeded_platform
 from bench.profile_consumers import catch_up
 from services.eventlog.port import EventLog
 from services.runtime import replay
 
 TARGET_EVENTS_PER_S = 50_000
+GRAND_DEBAT = "gd"  # its questionnaire is then "fiscalite" (tests/harness/consultations.py)
+TAXES = ("La taxe foncière", "La TVA sur les produits de première nécessité",
+         "L'impôt sur le revenu des classes moyennes", "La taxe sur les carburants")
+
+
+async def answer(app: Any, responses: int, concurrency: int = 48) -> None:
+    """`responses` answers to the Grand Débat's questionnaire through the app, each from
+    another participant: "oui" and which taxes (the conditional follow-up) for two in
+    three, "non" for the others."""
+    path = f"/api/consultations/{GRAND_DEBAT}/questionnaires/fiscalite/responses"
+    requests = []
+    for n in range(responses):
+        answers: dict[str, Any] = {"impots": {"option_ids": ["oui" if n % 3 else "non"]}}
+        if n % 3:
+            answers["lesquels"] = {"text": f"{TAXES[n % len(TAXES)]}, pour commencer ({n})."}
+        requests.append((orjson.dumps({"answers": answers}), {
+            **participant_headers(f"p-response-{n}"), "Idempotency-Key": f"k-response-{n}"}))
+    for first in range(0, len(requests), concurrency):
+        statuses = await asyncio.gather(*(post(app, path, body, headers)
+                                          for body, headers in requests[first:first + concurrency]))
+        if any(status != 201 for status in statuses):
+            raise SystemExit(f"{path}: {sorted(set(statuses))}")
 
 
 async def decode_all(log: EventLog, topics: list[str]) -> int:
@@ -59,6 +87,7 @@ async def decode_all(log: EventLog, topics: list[str]) -> int:
 
 async def main(args: argparse.Namespace) -> None:
     replay.REPLAY_PAGE = args.page
+    from harness.consultations import grand_debat
     from harness.processes import SEEDED_VOTE
 
     from services.runtime.cli import rebuild, rebuild_all
@@ -67,6 +96,9 @@ async def main(args: argparse.Namespace) -> None:
 
     async with seeded_platform() as (container, app, items):
         began = time.perf_counter()
+        await grand_debat(container, GRAND_DEBAT, "grand-debat", moderation="post")
+        await rebuild_all(container)  # the questionnaire as the deposits' handler reads it
+        await answer(app, args.responses)
         await run(app, "proposal", 0, args.proposals, items, SEEDED_VOTE)
         await run(app, "ballot", 0, args.ballots, items, SEEDED_VOTE)
         tuning = WorkerTuning(batch_size=500, poll_timeout=0.05, paced_batch=2**31)
@@ -76,8 +108,9 @@ async def main(args: argparse.Namespace) -> None:
         topics = sorted({t for p in container.projections for t in p.topics})
         events = await decode_all(container.log, topics)
         print(f"log written in {time.perf_counter() - began:.0f} s (untimed):"
-              f" {events:,} events on {len(topics)} topics, {args.proposals:,} proposals,"
-              f" {args.ballots:,} ballots; {len(container.projections)} projections")
+              f" {events:,} events on {len(topics)} topics, {args.responses:,} questionnaire"
+              f" responses, {args.proposals:,} proposals, {args.ballots:,} ballots;"
+              f" {len(container.projections)} projections")
         settle_after_start()  # as a process does once it is up (ADR 0079)
 
         decode_rates: list[float] = []
@@ -125,6 +158,7 @@ async def main(args: argparse.Namespace) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--responses", type=int, default=4000)
     parser.add_argument("--proposals", type=int, default=4000)
     parser.add_argument("--ballots", type=int, default=12000)
     parser.add_argument("--rounds", type=int, default=3)
