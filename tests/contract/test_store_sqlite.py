@@ -4,6 +4,7 @@ and processes."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import subprocess
 import sys
@@ -45,9 +46,10 @@ async def test_the_wal_is_emptied_once_it_outgrows_its_bound(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A reader still in the WAL at every checkpoint (as under steady load) keeps
     PASSIVE checkpoints from ever finishing, so the WAL never starts over and its
-    file only grows; once past WAL_RESTART_FRAMES a checkpoint empties it (ADR 0109)."""
+    file only grows; once past WAL_RESTART_BYTES a checkpoint empties it (ADR 0109)."""
     monkeypatch.setattr(sqlite_store, "CHECKPOINT_EVERY", 4)
-    monkeypatch.setattr(sqlite_store, "WAL_RESTART_FRAMES", 32)
+    bound = 32 * sqlite_store.PAGE_SIZE
+    monkeypatch.setattr(sqlite_store, "WAL_RESTART_BYTES", bound)
     monkeypatch.setattr(sqlite_store, "RESTART_WAIT_MS", 20)
     path = tmp_path / "read.db"
     wal = tmp_path / "read.db-wal"
@@ -64,17 +66,38 @@ async def test_the_wal_is_emptied_once_it_outgrows_its_bound(
         reader.execute("BEGIN")
         reader.execute("SELECT count(*) FROM docs").fetchone()  # a snapshot held
         await write(40, 0)
-        assert wal.stat().st_size > 32 * 4096  # nothing could be copied past the reader
+        assert wal.stat().st_size > bound  # nothing could be copied past the reader
         reader.execute("COMMIT")
         await write(4, 40)  # the next checkpoint
         deadline = time.monotonic() + 5
-        while wal.stat().st_size > 32 * 4096 and time.monotonic() < deadline:
+        while wal.stat().st_size > bound and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
-        assert wal.stat().st_size <= 32 * 4096
+        assert wal.stat().st_size <= bound
         assert await store.get("t", "p", "k0043") == {"text": "x" * 3000}
     finally:
         reader.close()
         await store.close()
+
+
+async def test_a_new_file_has_large_pages_and_an_old_one_keeps_its_own(tmp_path: Path) -> None:
+    """Documents of 1-3 KB fit in a 16 KiB page's tree cells, not in a 4 KiB one's
+    (ADR 0119); a file made before keeps its pages, and still works."""
+    old = tmp_path / "old.db"
+    with contextlib.closing(sqlite3.connect(old)) as conn:
+        conn.execute("PRAGMA page_size = 4096")
+        conn.execute("CREATE TABLE before_the_change (x)")
+    for path, size in ((tmp_path / "new.db", sqlite_store.PAGE_SIZE), (old, 4096)):
+        store = SqliteReadStore(path)
+        await store.start()
+        async with store.transaction() as tx:
+            await tx.put("t", "p", "k", {"text": "x" * 3000})
+        await store.close()
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            assert conn.execute("PRAGMA page_size").fetchone()[0] == size
+            # the row in its cell, no overflow page, where pages are large
+            overflow = conn.execute("SELECT count(*) FROM dbstat WHERE name = 'docs'"
+                                    " AND pagetype = 'overflow'").fetchone()[0]
+            assert (overflow == 0) == (size == sqlite_store.PAGE_SIZE)
 
 
 async def test_documents_survive_a_reopen(tmp_path: Path) -> None:
