@@ -36,11 +36,12 @@ of writing.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from services.core.envelope import Envelope
 from services.core.values import iso
-from services.store.port import StoreTx
+from services.store.port import StoreTx, Where
 from services.store.projection import Projection
 
 Doc = dict[str, Any]
@@ -120,6 +121,23 @@ async def erase_author(tx: StoreTx, table: str, participant_id: str,
     return list(author["contributions"])
 
 
+def contribution_reads(events: Sequence[Envelope], state_table: str, authors_table: str = "",
+                       submitted: Collection[str] = ()) -> list[Where]:
+    """What a projection of contributions reads for `events` (its `reads`, ADR 0120):
+    each one's state in `state_table`, and for a submission whose type is in
+    `submitted` its author's document in `authors_table` (both in partition "all")."""
+    wheres: list[Where] = []
+    for event in events:
+        d = event.data
+        contribution_id = d.get("contribution_id")
+        if not isinstance(contribution_id, str):
+            continue
+        wheres.append((state_table, "all", contribution_id))
+        if event.type in submitted and isinstance(author := d.get("author_id"), str):
+            wheres.append((authors_table, "all", author))
+    return wheres
+
+
 def new_author() -> Doc:
     return {"erased": False, "contributions": []}
 
@@ -144,6 +162,9 @@ class PublicationProjection(Projection):
     topics = ("deposit.events", "moderation.events")
     tables = (STATE, PUBLIC_PROPOSALS, PUBLIC_ARGUMENTS, SUMMARIES)
     ignores = QUEUE_ONLY | {SUBMISSION_KEY} | (SUBMITTED.keys() - KINDS.keys())
+
+    def reads(self, events: Sequence[Envelope]) -> list[Where]:
+        return contribution_reads(events, STATE)
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         d, t = event.data, event.type

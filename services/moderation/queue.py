@@ -19,11 +19,12 @@ outcome}), version (of stream moderation-<id>), queue_key}.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from services.core.envelope import Envelope
 from services.moderation import model, publication
-from services.store.port import StoreTx
+from services.store.port import StoreTx, Where
 from services.store.projection import Projection
 
 ITEMS = "moderation_items"
@@ -54,6 +55,9 @@ class QueueProjection(Projection):
     topics = ("deposit.events", "moderation.events")
     tables = (ITEMS, QUEUE, CAMPAIGNS, TRANSPARENCY, CHARTERS)
     ignores = frozenset({publication.SUBMISSION_KEY})
+
+    def reads(self, events: Sequence[Envelope]) -> list[Where]:
+        return publication.contribution_reads(events, ITEMS)
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         d = event.data

@@ -14,12 +14,12 @@ that wrote to two stores would not be atomic across them, so it is refused.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, Protocol
 
 from services.runtime.amnesia import MARKS
-from services.store.port import Doc, ReadStore, StoreTx
+from services.store.port import Doc, ReadStore, StoreTx, Where
 
 
 class Declarations(Protocol):
@@ -173,6 +173,15 @@ class _RoutedTx(StoreTx):
         if self._routed.read_only(store):  # another service's: its committed data
             return await store.get(table, partition, key)
         return await (await self._tx(store, writes=False)).get(table, partition, key)
+
+    async def prefetch(self, wheres: Iterable[Where]) -> None:
+        by_store: dict[int, tuple[ReadStore, list[Where]]] = {}
+        for where in wheres:
+            store = self._routed.for_table(where[0], where[1])
+            if not self._routed.read_only(store):  # another service's is read as it is
+                by_store.setdefault(id(store), (store, []))[1].append(where)
+        for store, mine in by_store.values():
+            await (await self._tx(store, writes=False)).prefetch(mine)
 
     async def put(self, table: str, partition: str, key: str, doc: Doc) -> None:
         store = self._routed.for_table(table, partition)

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -49,7 +49,7 @@ from services.core.upcasting import upcast
 from services.core.values import iso
 from services.moderation import publication
 from services.search.port import SearchDoc, SearchIndex
-from services.store.port import StoreTx
+from services.store.port import StoreTx, Where
 from services.store.projection import Projection
 from services.territory.geography import DEPARTEMENTS, REGION_OF_DEPARTEMENT
 
@@ -128,6 +128,9 @@ class SearchIndexer(Projection):
 
     async def set_built_from(self, log_identity: str) -> None:
         await self.index.set_origin(log_identity)
+
+    def reads(self, events: Sequence[Envelope]) -> list[Where]:
+        return publication.contribution_reads(events, STATE, AUTHORS, publication.SUBMITTED)
 
     def begin_batch(self) -> None:
         self._pushed = {}

@@ -15,11 +15,12 @@ Contract: tests/contract/test_store_contract.py.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 Doc = dict[str, Any]
+Where = tuple[str, str, str]  # (table, partition, key)
 
 
 class StoreTx(ABC):
@@ -50,6 +51,13 @@ class StoreTx(ABC):
         """`set_applied_version` for many streams."""
         for stream, version in versions.items():
             await self.set_applied_version(projection, stream, version)
+
+    async def prefetch(self, wheres: Iterable[Where]) -> None:
+        """A hint: this transaction is about to `get` these (table, partition, key)
+        documents. An adapter whose transaction keeps what it read may read them
+        all at once (SQLite: one query per table and partition, where each `get`
+        was one). Nothing by default."""
+        return None
 
 
 class ReadStore(ABC):

@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
@@ -39,7 +39,7 @@ import orjson
 from services.core.errors import StoreUnavailable
 from services.core.sqlite_lock import begin_immediate
 from services.core.sqlite_open import closing_on_error, open_while_busy
-from services.store.port import Doc, ReadStore, StoreTx
+from services.store.port import Doc, ReadStore, StoreTx, Where
 
 BUSY_TIMEOUT_MS = 10_000
 CHECKPOINT_EVERY = 50  # commits between two background WAL checkpoints
@@ -74,6 +74,8 @@ CREATE TABLE IF NOT EXISTS guards (
 
 
 _GET = "SELECT doc FROM docs WHERE tbl = ? AND part = ? AND key = ?"
+_GET_MANY = ("SELECT key, doc FROM docs WHERE tbl = ? AND part = ?"
+             " AND key IN (SELECT value FROM json_each(?))")
 _GET_EACH: dict[int, str] = {}  # number of documents -> query (get_each)
 
 _SELECT = "SELECT key, doc FROM docs WHERE tbl = ? AND part = ?"
@@ -245,11 +247,8 @@ class SqliteReadStore(ReadStore):
         if not keys:
             return {}
         with _outage():
-            rows = self._read().execute(
-                "SELECT key, doc FROM docs WHERE tbl = ? AND part = ?"
-                " AND key IN (SELECT value FROM json_each(?))",  # any number of keys, one query
-                (table, partition, orjson.dumps(list(keys)).decode()),
-            ).fetchall()
+            rows = self._read().execute(  # any number of keys, one query
+                _GET_MANY, (table, partition, orjson.dumps(list(keys)).decode())).fetchall()
         return {k: _load(d) for k, d in rows}
 
     async def list(
@@ -382,6 +381,24 @@ class _SqliteTx(StoreTx):
                 row = self.conn.execute(_GET, where).fetchone()
             raw = self._docs[where] = row[0] if row else None
         return _load(raw) if raw is not None else None
+
+    async def prefetch(self, wheres: Iterable[Where]) -> None:
+        """Those of `wheres` not read yet, read in one query per table and
+        partition into the cache `get` answers from; the absent ones cached as
+        absent. A projection's batch asked them one `get` at a time, a query
+        each (~5 µs of sqlite3 and Python) for documents that mostly do not
+        exist yet: a new contribution's state, a new author's (ADR 0120)."""
+        docs = self._docs
+        wanted: dict[tuple[str, str], set[str]] = {}
+        for where in wheres:
+            if where not in docs:
+                wanted.setdefault(where[:2], set()).add(where[2])
+        for (table, partition), keys in wanted.items():
+            with _outage():
+                found = dict(self.conn.execute(
+                    _GET_MANY, (table, partition, orjson.dumps(sorted(keys)).decode())))
+            for key in keys:
+                docs[(table, partition, key)] = found.get(key)
 
     async def put(self, table: str, partition: str, key: str, doc: Doc) -> None:
         where = (table, partition, key)

@@ -63,6 +63,30 @@ class ReadStoreContract(ABC):
         assert await store.get(table, "other-partition", "k1") is None
         assert await store.get(new_name("t"), "p", "k1") is None
 
+    async def test_a_prefetched_transaction_reads_what_it_would_have_read(
+            self, store: ReadStore, table: str) -> None:
+        """`prefetch` is a hint (ADR 0120): the documents stored, those absent, and
+        those this transaction already wrote read as without it."""
+        async with store.transaction() as tx:
+            await tx.put(table, "p", "stored", {"v": 1})
+            await tx.put(table, "q", "elsewhere", {"v": 2})
+        async with store.transaction() as tx:
+            await tx.put(table, "p", "written", {"v": 3})
+            await tx.prefetch([(table, "p", "stored"), (table, "p", "absent"),
+                               (table, "p", "written"), (table, "q", "elsewhere"),
+                               (table, "p", "stored")])
+            assert await tx.get(table, "p", "stored") == {"v": 1}
+            assert await tx.get(table, "p", "absent") is None
+            assert await tx.get(table, "p", "written") == {"v": 3}
+            assert await tx.get(table, "q", "elsewhere") == {"v": 2}
+            await tx.put(table, "p", "absent", {"v": 4})
+            assert await tx.get(table, "p", "absent") == {"v": 4}
+            doc = await tx.get(table, "p", "stored")
+            assert doc is not None
+            doc["v"] = 99  # a copy, as any read
+            assert await tx.get(table, "p", "stored") == {"v": 1}
+        assert await store.get(table, "p", "absent") == {"v": 4}
+
     async def test_documents_read_are_copies(self, store: ReadStore, table: str) -> None:
         async with store.transaction() as tx:
             await tx.put(table, "p", "k", {"items": [1]})

@@ -9,13 +9,17 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from store_contract import ReadStoreContract
 
 import services.store.sqlite as sqlite_store
-from services.store.port import ReadStore
+from services.core.envelope import Actor, Envelope
+from services.store.port import ReadStore, StoreTx, Where
+from services.store.projection import Projection, project_batch
 from services.store.sqlite import SqliteReadStore
 
 
@@ -98,6 +102,63 @@ async def test_a_new_file_has_large_pages_and_an_old_one_keeps_its_own(tmp_path:
             overflow = conn.execute("SELECT count(*) FROM dbstat WHERE name = 'docs'"
                                     " AND pagetype = 'overflow'").fetchone()[0]
             assert (overflow == 0) == (size == sqlite_store.PAGE_SIZE)
+
+
+async def test_a_prefetch_reads_a_partitions_documents_in_one_query(tmp_path: Path) -> None:
+    """One query per table and partition for what a batch is about to read, where
+    each `get` was one; then the gets are answered from the transaction (ADR 0120)."""
+    store = SqliteReadStore(tmp_path / "read.db")
+    await store.start()
+    async with store.transaction() as tx:
+        for n in range(0, 40, 2):
+            await tx.put("t", "p", f"k{n:02d}", {"n": n})
+    try:
+        async with store.transaction() as tx:
+            assert isinstance(tx, sqlite_store._SqliteTx)
+            statements: list[str] = []
+            tx.conn.set_trace_callback(statements.append)
+            await tx.prefetch([("t", "p", f"k{n:02d}") for n in range(40)])
+            found = [await tx.get("t", "p", f"k{n:02d}") for n in range(40)]
+            tx.conn.set_trace_callback(None)
+        assert found == [{"n": n} if n % 2 == 0 else None for n in range(40)]
+        assert len([s for s in statements if s.startswith("SELECT")]) == 1
+    finally:
+        await store.close()
+
+
+async def test_a_batch_reads_the_documents_its_projection_lists_in_one_query(
+        tmp_path: Path) -> None:
+    """`project_batch` hands the projection's `reads` to the transaction first: a
+    batch of 30 events on new streams reads `docs` once, not once an event."""
+
+    class Listing(Projection):
+        name = "test.listing"
+        topics = ("consultation.events",)
+        tables = ("listed",)
+
+        def reads(self, events: Sequence[Envelope]) -> list[Where]:
+            return [("listed", "all", e.stream) for e in events]
+
+        async def apply(self, event: Envelope, tx: StoreTx) -> None:
+            seen = await tx.get("listed", "all", event.stream) or {"n": 0}
+            await tx.put("listed", "all", event.stream, {"n": seen["n"] + 1})
+
+    store = SqliteReadStore(tmp_path / "read.db")
+    await store.start()
+    events = [Envelope(type="consultation.ConsultationCreated", schema_version=1,
+                       stream=f"s-{n:02d}", stream_version=1, data={}, actor=Actor.system(),
+                       occurred_at=datetime(2026, 12, 6, tzinfo=UTC), correlation_id="c")
+              for n in range(30)]
+    statements: list[str] = []
+    try:
+        assert store._writer is not None
+        store._writer.set_trace_callback(statements.append)
+        assert await project_batch(Listing(), events, store) == 30
+        store._writer.set_trace_callback(None)
+        assert len([s for s in statements if s.startswith("SELECT") and "docs" in s]) == 1
+        assert await store.get("listed", "all", "s-29") == {"n": 1}
+    finally:
+        await store.close()
 
 
 async def test_documents_survive_a_reopen(tmp_path: Path) -> None:

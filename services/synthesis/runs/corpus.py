@@ -26,7 +26,7 @@ from typing import Any
 from services.core.envelope import Envelope
 from services.moderation import publication
 from services.store.paging import whole_partition
-from services.store.port import ReadStore, StoreTx
+from services.store.port import ReadStore, StoreTx, Where
 from services.store.projection import Projection
 
 STATE = "synthesis_corpus_state"
@@ -104,6 +104,9 @@ class CorpusProjection(Projection):
     # a check is read (its campaign group), the queue's other events are not
     ignores = (publication.QUEUE_ONLY - {"moderation.ContributionChecked"}) | {
         publication.SUBMISSION_KEY} | (publication.SUBMITTED.keys() - KINDS.keys())
+
+    def reads(self, events: Sequence[Envelope]) -> list[Where]:
+        return publication.contribution_reads(events, STATE, AUTHORS, KINDS)
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         d, t = event.data, event.type

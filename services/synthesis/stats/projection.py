@@ -25,12 +25,13 @@ costs one read-modify-write per question, not 500.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from services.core.envelope import Envelope
 from services.core.values import iso
 from services.moderation import publication
-from services.store.port import StoreTx
+from services.store.port import StoreTx, Where
 from services.store.projection import Projection
 from services.territory.geography import REGION_OF_DEPARTEMENT
 
@@ -62,6 +63,11 @@ class ClosedStatsProjection(Projection):
 
     def begin_batch(self) -> None:  # a new batch, or a retry after a failed one
         self._delta = defaultdict(int)
+
+    def reads(self, events: Sequence[Envelope]) -> list[Where]:
+        return publication.contribution_reads(
+            [e for e in events if e.type in WATCHED], STATE, AUTHORS,
+            ("deposit.ResponseSubmitted",))
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         if event.type not in WATCHED:
