@@ -3,11 +3,12 @@ the composition root, the CLI's replay and the demo seed."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,11 +20,12 @@ from services.core.errors import InvalidEvent
 from services.core.events import set_correlation_id
 from services.core.schema_registry import SchemaRegistry
 from services.eventlog.memory import MemoryEventLog
-from services.runtime.bootstrap import bootstrap
+from services.runtime.bootstrap import Container, bootstrap
 from services.runtime.logging import JsonFormatter
 from services.runtime.metrics import Metrics
 from services.runtime.settings import Settings
 from services.runtime.validating_log import ValidatingEventLog
+from services.runtime.worker import Worker
 
 
 def test_settings_come_from_parlons_environment_variables(
@@ -201,90 +203,75 @@ def restore_logging() -> Iterator[None]:
         yield
 
 
-@pytest.mark.usefixtures("restore_logging")
-def test_replay_rebuilds_the_same_documents_from_the_sqlite_log(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    import asyncio
+Rows = list[tuple[str, str, dict[str, object]]]
 
-    from services.consultation.projections import CATALOGUE
-    from services.runtime.cli import main
+
+async def _documents(tables: Callable[[Container], Iterable[str]],
+                     projected_by: Callable[[Worker], bool] | None = None) -> dict[str, Rows]:
+    """The rows of `tables`, read from the data folder of PARLONS_DATA_DIR. First, when
+    `projected_by` is given: the demo seeded, then those of the workers run to the end
+    (the process managers first: they append)."""
     from services.runtime.demo import seed_demo
     from services.runtime.runner import running
 
-    monkeypatch.setenv("PARLONS_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("PARLONS_WORKER_POLL_TIMEOUT", "0.05")
-
-    async def seed_and_project() -> list[tuple[str, str, dict[str, object]]]:
-        container = bootstrap(Settings())
-        async with running(container, workers=False):
+    container = bootstrap(Settings())
+    async with running(container, workers=False):
+        if projected_by is not None:
             await seed_demo(container)
-            [worker] = [w for w in container.workers() if w.group == "consultation.catalogue"]
-            sub = await container.log.subscribe(worker.group, worker.consumer.topics)
-            while await worker.run_once(sub):
-                pass
-            await sub.close()
-            return [row async for row in container.store.scan(CATALOGUE)]
-
-    before = asyncio.run(seed_and_project())
-    assert before, "nothing projected: the replay would prove nothing"
-
-    assert main(["replay", "consultation.catalogue"]) == 0
-    out = capsys.readouterr().out
-    assert "consultation.catalogue:" in out and f"{CATALOGUE}: {len(before)}" in out
-
-    async def documents() -> list[tuple[str, str, dict[str, object]]]:
-        container = bootstrap(Settings())
-        async with running(container, workers=False):
-            return [row async for row in container.store.scan(CATALOGUE)]
-
-    assert asyncio.run(documents()) == before
-    assert main(["replay", "nope"]) == 2
-
-
-@pytest.mark.usefixtures("restore_logging")
-def test_replay_all_rebuilds_every_read_model_as_the_workers_made_it(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    import asyncio
-
-    from services.runtime.cli import main
-    from services.runtime.demo import seed_demo
-    from services.runtime.runner import running
-
-    monkeypatch.setenv("PARLONS_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("PARLONS_WORKER_POLL_TIMEOUT", "0.05")
-    Documents = dict[str, list[tuple[str, str, dict[str, object]]]]
-
-    async def every_document(container: object) -> Documents:
-        return {t: [row async for row in container.store.scan(t)]  # type: ignore[attr-defined]
-                for p in container.projections for t in p.tables}  # type: ignore[attr-defined]
-
-    async def seed_and_project() -> Documents:
-        container = bootstrap(Settings())
-        async with running(container, workers=False):
-            await seed_demo(container)
-            workers = container.workers()  # the process managers append: they go first
+            workers = [w for w in container.workers() if projected_by(w)]
             workers.sort(key=lambda w: w.consumer not in container.processes)
             for worker in workers:
                 sub = await container.log.subscribe(worker.group, worker.consumer.topics)
                 while await worker.run_once(sub):
                     pass
                 await sub.close()
-            return await every_document(container)
+        return {t: [row async for row in container.store.scan(t)] for t in tables(container)}
 
-    before = asyncio.run(seed_and_project())
+
+@pytest.fixture
+def data_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                restore_logging: None) -> None:
+    """The `parlons` commands and `_documents` on a new data folder."""
+    monkeypatch.setenv("PARLONS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PARLONS_WORKER_POLL_TIMEOUT", "0.05")
+
+
+@pytest.mark.usefixtures("data_folder")
+def test_replay_rebuilds_the_same_documents_from_the_sqlite_log(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from services.consultation.projections import CATALOGUE
+    from services.runtime.cli import main
+
+    def catalogue(_: Container) -> list[str]:
+        return [CATALOGUE]
+
+    before = asyncio.run(_documents(
+        catalogue, lambda w: w.group == "consultation.catalogue"))[CATALOGUE]
+    assert before, "nothing projected: the replay would prove nothing"
+
+    assert main(["replay", "consultation.catalogue"]) == 0
+    out = capsys.readouterr().out
+    assert "consultation.catalogue:" in out and f"{CATALOGUE}: {len(before)}" in out
+
+    assert asyncio.run(_documents(catalogue))[CATALOGUE] == before
+    assert main(["replay", "nope"]) == 2
+
+
+@pytest.mark.usefixtures("data_folder")
+def test_replay_all_rebuilds_every_read_model_as_the_workers_made_it(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from services.runtime.cli import main
+
+    def every_table(container: Container) -> list[str]:
+        return [t for p in container.projections for t in p.tables]
+
+    before = asyncio.run(_documents(every_table, lambda w: True))
     assert sum(map(len, before.values())) > 50, "too little projected to prove anything"
 
     assert main(["replay", "--all"]) == 0
     out = capsys.readouterr().out
     assert "every projection rebuilt" in out and "search.indexer: " in out
 
-    async def documents() -> Documents:
-        container = bootstrap(Settings())
-        async with running(container, workers=False):
-            return await every_document(container)
-
-    assert asyncio.run(documents()) == before
+    assert asyncio.run(_documents(every_table)) == before
     assert main(["replay"]) == 2
     assert main(["replay", "consultation.catalogue", "--all"]) == 2
