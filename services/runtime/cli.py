@@ -180,8 +180,8 @@ def _parser() -> argparse.ArgumentParser:
     replay = sub.add_parser("replay", help="drop a projection and rebuild it from the log")
     replay.add_argument("projection", nargs="?", help="e.g. consultation.catalogue")
     replay.add_argument("--all", action="store_true",
-                        help="every projection in turn, the search index's included"
-                             " (after a restore: docs/operations.md)")
+                        help="every projection, the search index's included, in one pass"
+                             " over the log (after a restore: docs/operations.md)")
     letters = sub.add_parser("dead-letters",
                              help="list the pending dead letters, or re-drive them once fixed")
     letters.add_argument("action", choices=["list", "replay"])
