@@ -565,14 +565,16 @@ async def _replay_all(settings: Settings) -> int:
     async with running(container, workers=False):
         began = time.perf_counter()
         rebuilt = await rebuild_all(container)
-        print(f"every projection rebuilt in {time.perf_counter() - began:.1f} s"
-              f" (the log read once, each event applied to every projection of its topic)")
-        for name, done in rebuilt.items():
-            print(f"{name}: {done.read} events read, {done.applied} applied"
-                  f" ({done.seconds:.1f} s)")
-            settled = await settle_rebuilt(container.log, container.clock, name)
-            if settled:
-                print(f"{name}: {settled} dead letter(s) settled by the rebuild")
+        seconds = time.perf_counter() - began
+        # every one settled before anything is printed (a closed stdout stops nothing)
+        settled = {name: await settle_rebuilt(container.log, container.clock, name)
+                   for name in rebuilt}
+    print(f"every projection rebuilt in {seconds:.1f} s"
+          f" (the log read once, each event applied to every projection of its topic)")
+    for name, done in rebuilt.items():
+        print(f"{name}: {done.read} events read, {done.applied} applied ({done.seconds:.1f} s)")
+        if settled[name]:
+            print(f"{name}: {settled[name]} dead letter(s) settled by the rebuild")
     return 0
 
 

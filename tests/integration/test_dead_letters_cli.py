@@ -2,7 +2,7 @@
 deliberately poisoned: the letter is listed, a replay while the bug is still
 there fails and leaves it pending (exit 1), a replay once fixed re-drives it and
 the tallies equal the log; a letter whose stream moved on is refused and settled
-by rebuilding the projection (`parlons replay`)."""
+by rebuilding the projection (`parlons replay`, alone or `--all`)."""
 
 from __future__ import annotations
 
@@ -108,8 +108,11 @@ def test_list_then_replay_fails_while_the_bug_is_there_and_succeeds_once_fixed(
     assert (code, "0 différence(s)" in out) == (0, True), out
 
 
+@pytest.mark.parametrize("rebuild", [("consultation.catalogue",), ("--all",)],
+                         ids=["one", "all"])
 def test_a_letter_whose_stream_moved_on_is_refused_then_settled_by_a_rebuild(
     data: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    rebuild: tuple[str, ...],
 ) -> None:
     fix = poison(monkeypatch, CatalogueProjection,
                  lambda e: e.type == "consultation.ConsultationCreated")
@@ -123,8 +126,8 @@ def test_a_letter_whose_stream_moved_on_is_refused_then_settled_by_a_rebuild(
     assert code == 1
     assert "parlons replay consultation.catalogue" in out  # applying it now: out of order
 
-    code, out = parlons(capsys, "replay", "consultation.catalogue")
-    assert code == 0 and "1 dead letter(s) settled by the rebuild" in out
+    code, out = parlons(capsys, "replay", *rebuild)
+    assert code == 0 and "consultation.catalogue: 1 dead letter(s) settled by the rebuild" in out
     assert parlons(capsys, "dead-letters", "list") == (0, "lettres mortes en attente : 0\n")
 
     async def published() -> bool:
