@@ -42,12 +42,14 @@ import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from services.consultation.projections import CatalogueProjection
 from services.core.envelope import Actor, Envelope
+from services.eventlog.port import EventLog
 from services.eventlog.sqlite import SqliteEventLog, connect
 from services.eventlog.sqlite_rows import SCHEMA
 from services.runtime import event_loop
@@ -245,6 +247,18 @@ async def kafka_figures() -> dict[str, Any] | None:
     return figures
 
 
+async def decode_all(log: EventLog, topics: Sequence[str], page: int = REPLAY_PAGE) -> int:
+    """Every record of `topics`, read and decoded `page` at a time, nothing applied:
+    the events read (also bench/replay.py's decode-only line)."""
+    read = 0
+    for topic in topics:
+        position: dict[int, int] = {}
+        while records := await log.read(topic, start=position, limit=page):
+            read += len(records)
+            position = {0: records[-1].offset + 1}
+    return read
+
+
 async def replay_figures(path: Path, events: int) -> dict[str, float]:
     """Events/s of a decode-only pass over a log of `events` consultations, and
     of the catalogue projection rebuilt from the same log."""
@@ -252,13 +266,8 @@ async def replay_figures(path: Path, events: int) -> dict[str, float]:
     await log.start()
     for first in range(0, events, 1000):  # not timed: the log to replay
         await log.append([replay_event(n) for n in range(first, min(first + 1000, events))])
-    topic = "consultation.events"
     began = time.perf_counter()
-    decoded = 0
-    position: dict[int, int] = {}
-    while page := await log.read(topic, start=position, limit=REPLAY_PAGE):
-        decoded += len(page)
-        position = {0: page[-1].offset + 1}
+    decoded = await decode_all(log, ["consultation.events"])
     decode_s = time.perf_counter() - began
     store = SqliteReadStore(path / "replay-store.db")
     await store.start()

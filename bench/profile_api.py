@@ -34,7 +34,22 @@ from bench.api_sessions import ENV, participant_headers
 ITEMS = 200
 
 
+# Reasons to lower taxes, for the answers to the Grand Débat's "Fiscalité" questionnaire.
+TAXES = ("La taxe foncière", "La TVA sur les produits de première nécessité",
+         "L'impôt sur le revenu des classes moyennes", "La taxe sur les carburants")
+
+
 def request_of(what: str, n: int, items: list[str], consultation: str) -> tuple[str, bytes]:
+    """Request `n` of its kind: a ballot on one of `items`, a proposal to `consultation`,
+    or (`response`) an answer to the "fiscalite" questionnaire of `consultation`, a
+    Grand Débat (tests/harness/consultations.py): "oui" and which taxes for two in
+    three, "non" for the others."""
+    if what == "response":
+        answers: dict[str, Any] = {"impots": {"option_ids": ["oui" if n % 3 else "non"]}}
+        if n % 3:
+            answers["lesquels"] = {"text": f"{TAXES[n % len(TAXES)]}, pour commencer ({n})."}
+        return (f"/api/consultations/{consultation}/questionnaires/fiscalite/responses",
+                orjson.dumps({"answers": answers}))
     if what == "ballot":
         return (f"/api/items/{items[n % len(items)]}/ballot",
                 orjson.dumps({"kind": "agree", "choice": "agree" if n % 3 else "disagree"}))
@@ -85,7 +100,7 @@ def prepare(what: str, start: int, count: int, items: list[str],
 
 
 async def run_prepared(app: Any, what: str, requests: Prepared, concurrency: int = 48) -> None:
-    ok = {"ballot": 200, "proposal": 201}[what]
+    ok = {"ballot": 200, "proposal": 201, "response": 201}[what]
 
     async def one(path: str, body: bytes, headers: dict[str, str]) -> None:
         status = await post(app, path, body, headers)

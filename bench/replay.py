@@ -36,53 +36,17 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any
-
-import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from bench.api_sessions import participant_headers
-from bench.profile_api import post, run, seeded_platform
+from bench.eventlog import decode_all
+from bench.profile_api import run, seeded_platform
 from bench.profile_consumers import catch_up
-from services.eventlog.port import EventLog
 from services.runtime import replay
 
 TARGET_EVENTS_PER_S = 50_000
 GRAND_DEBAT = "gd"  # its questionnaire is then "fiscalite" (tests/harness/consultations.py)
-TAXES = ("La taxe foncière", "La TVA sur les produits de première nécessité",
-         "L'impôt sur le revenu des classes moyennes", "La taxe sur les carburants")
-
-
-async def answer(app: Any, responses: int, concurrency: int = 48) -> None:
-    """`responses` answers to the Grand Débat's questionnaire through the app, each from
-    another participant: "oui" and which taxes (the conditional follow-up) for two in
-    three, "non" for the others."""
-    path = f"/api/consultations/{GRAND_DEBAT}/questionnaires/fiscalite/responses"
-    requests = []
-    for n in range(responses):
-        answers: dict[str, Any] = {"impots": {"option_ids": ["oui" if n % 3 else "non"]}}
-        if n % 3:
-            answers["lesquels"] = {"text": f"{TAXES[n % len(TAXES)]}, pour commencer ({n})."}
-        requests.append((orjson.dumps({"answers": answers}), {
-            **participant_headers(f"p-response-{n}"), "Idempotency-Key": f"k-response-{n}"}))
-    for first in range(0, len(requests), concurrency):
-        statuses = await asyncio.gather(*(post(app, path, body, headers)
-                                          for body, headers in requests[first:first + concurrency]))
-        if any(status != 201 for status in statuses):
-            raise SystemExit(f"{path}: {sorted(set(statuses))}")
-
-
-async def decode_all(log: EventLog, topics: list[str]) -> int:
-    """Every record of `topics`, read and decoded page by page: the events read."""
-    read = 0
-    for topic in topics:
-        position: dict[int, int] = {}
-        while page := await log.read(topic, start=position, limit=replay.REPLAY_PAGE):
-            read += len(page)
-            position = {0: page[-1].offset + 1}
-    return read
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -98,7 +62,7 @@ async def main(args: argparse.Namespace) -> None:
         began = time.perf_counter()
         await grand_debat(container, GRAND_DEBAT, "grand-debat", moderation="post")
         await rebuild_all(container)  # the questionnaire as the deposits' handler reads it
-        await answer(app, args.responses)
+        await run(app, "response", 0, args.responses, items, GRAND_DEBAT)
         await run(app, "proposal", 0, args.proposals, items, SEEDED_VOTE)
         await run(app, "ballot", 0, args.ballots, items, SEEDED_VOTE)
         tuning = WorkerTuning(batch_size=500, poll_timeout=0.05, paced_batch=2**31)
@@ -106,7 +70,7 @@ async def main(args: argparse.Namespace) -> None:
                                clock=container.clock, metrics=container.metrics,
                                tuning=tuning) for c in container.processes])
         topics = sorted({t for p in container.projections for t in p.topics})
-        events = await decode_all(container.log, topics)
+        events = await decode_all(container.log, topics, replay.REPLAY_PAGE)
         print(f"log written in {time.perf_counter() - began:.0f} s (untimed):"
               f" {events:,} events on {len(topics)} topics, {args.responses:,} questionnaire"
               f" responses, {args.proposals:,} proposals, {args.ballots:,} ballots;"
@@ -119,7 +83,7 @@ async def main(args: argparse.Namespace) -> None:
         per_projection: dict[str, list[tuple[int, float]]] = {}
         for n in range(args.rounds):
             began = time.perf_counter()
-            assert await decode_all(container.log, topics) == events
+            assert await decode_all(container.log, topics, replay.REPLAY_PAGE) == events
             decode_s = time.perf_counter() - began
             began = time.perf_counter()
             for name, done in (await rebuild_all(container)).items():
