@@ -54,6 +54,7 @@ from services.runtime.secrets import MissingSecret
 from services.runtime.services import SERVICES
 from services.runtime.settings import Settings
 from services.runtime.worker import Consumer, Worker
+from services.store.projection import Projection
 
 log = logging.getLogger("parlons.cli")
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -580,26 +581,30 @@ async def _replay_all(settings: Settings) -> int:
 
 async def rebuild_all(container: Container) -> dict[str, Rebuilt]:
     """`parlons replay --all`: every projection rebuilt in one pass over the log
-    (a restore used to start one process, and read the log once, per projection).
-    An outside view then records the log it was rebuilt from, as in `rebuild`."""
+    (a restore used to start one process, and read the log once, per projection),
+    then the origin of the outside views they feed (`_record_origin`)."""
     rebuilt = await rebuild_projections(container.log, container.store, container.projections)
-    identity = None
-    for projection in container.projections:
-        if await projection.built_from() is not None:
-            identity = identity or await container.log.identity()
-            await projection.set_built_from(identity)
+    await _record_origin(container, container.projections)
     return rebuilt
 
 
 async def rebuild(container: Container, name: str) -> tuple[int, int]:
-    """`parlons replay NAME` (services.runtime.replay.rebuild_projection). An outside
-    view (the search index) then records the log it was rebuilt from, as a worker's
-    rebuild does (ADR 0032): else the next worker start would rebuild it again."""
+    """`parlons replay NAME` (services.runtime.replay.rebuild_projection), then the
+    origin of an outside view it feeds (`_record_origin`)."""
     projection = container.projection(name)
     counts = await rebuild_projection(container.log, container.store, projection)
-    if await projection.built_from() is not None:
-        await projection.set_built_from(await container.log.identity())
+    await _record_origin(container, [projection])
     return counts
+
+
+async def _record_origin(container: Container, projections: Sequence[Projection]) -> None:
+    """Each rebuilt outside view (the search index) records the log it was rebuilt
+    from, as a worker's rebuild does (ADR 0032): else the next start rebuilds it again."""
+    identity = None
+    for projection in projections:
+        if await projection.built_from() is not None:
+            identity = identity or await container.log.identity()
+            await projection.set_built_from(identity)
 
 
 async def _document_counts(container: Container, tables: Sequence[str]) -> dict[str, int]:
