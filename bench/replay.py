@@ -61,7 +61,7 @@ async def main(args: argparse.Namespace) -> None:
     async with seeded_platform() as (container, app, items):
         began = time.perf_counter()
         await grand_debat(container, GRAND_DEBAT, "grand-debat", moderation="post")
-        await rebuild_all(container)  # the questionnaire as the deposits' handler reads it
+        await rebuild_all(container, 1)  # the questionnaire as the deposits' handler reads it
         await run(app, "response", 0, args.responses, items, GRAND_DEBAT)
         await run(app, "proposal", 0, args.proposals, items, SEEDED_VOTE)
         await run(app, "ballot", 0, args.ballots, items, SEEDED_VOTE)
@@ -86,7 +86,7 @@ async def main(args: argparse.Namespace) -> None:
             assert await decode_all(container.log, topics, replay.REPLAY_PAGE) == events
             decode_s = time.perf_counter() - began
             began = time.perf_counter()
-            for name, done in (await rebuild_all(container)).items():
+            for name, done in (await rebuild_all(container, args.jobs)).items():
                 per_projection.setdefault(name, []).append((done.read, done.seconds))
             rebuild_s = time.perf_counter() - began
             decode_rates.append(events / decode_s)
@@ -128,6 +128,8 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--page", type=int, default=replay.REPLAY_PAGE,
                         help="events a page (a store transaction a projection)")
+    parser.add_argument("--jobs", type=int,
+                        help="processes sharing the projections out (default: one per core)")
     parser.add_argument("--one-by-one", action="store_true",
                         help="also rebuild the projections one after the other")
     asyncio.run(main(parser.parse_args()))

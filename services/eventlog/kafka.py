@@ -458,6 +458,15 @@ class KafkaEventLog(EventLog):
         self._ends.update(await reader.highwaters(tps, self._ends))
         return {tp.partition: self._ends[tp] for tp in tps}
 
+    async def size(self, topic: str) -> int:
+        """Between each partition's first offset (retention drops the oldest
+        records) and its end."""
+        reader = await self._watching()
+        tps = [TopicPartition(topic, p) for p in await reader.partitions(topic)]
+        starts = await reader.lowwaters(tps)
+        ends = await self.ends(topic)
+        return sum(ends[tp.partition] - starts[tp] for tp in tps)
+
     async def identity(self) -> str:
         return await asyncio.to_thread(partial(topics_identity, security=self._security),
                                        self._bootstrap, self._topics)

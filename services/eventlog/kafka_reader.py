@@ -154,6 +154,19 @@ class PartitionReader:
         _, ends = await self.fetch({tp: hint.get(tp, 0) for tp in tps}, limit=0)
         return ends
 
+    async def lowwaters(self, tps: Iterable[TopicPartition]) -> dict[TopicPartition, int]:
+        """Each partition's first offset still held (retention moves it on)."""
+        wanted = list(tps)
+        if not wanted:
+            return {}
+        async with self._lock:
+            try:
+                found = await asyncio.wait_for(self._consumer.beginning_offsets(wanted),
+                                               self._timeout_s)
+            except (KafkaError, TimeoutError, OSError) as e:
+                raise EventLogUnavailable(f"kafka offsets: {e!r}") from e
+        return {tp: int(offset) for tp, offset in found.items()}
+
     async def events_at(self, marks: Sequence[Mark]) -> dict[Mark, str | None]:
         """The event id at each mark's position (the port's `events_at`): one fetch
         per round, one offset per partition in each (a consumer has one mark per

@@ -184,6 +184,12 @@ class EventLog(ABC):
     async def ends(self, topic: str) -> Position:
         """The next offset of each partition of `topic` (its end)."""
 
+    async def size(self, topic: str) -> int:
+        """How many events `topic` holds: what a `parlons replay --all` job weighs
+        (ADR 0121). By default its ends: right for a log whose partitions count
+        from 0 and never drop a record."""
+        return sum((await self.ends(topic)).values())
+
     @abstractmethod
     async def identity(self) -> str:
         """A name for this log that changes when it is replaced by another one or

@@ -208,6 +208,10 @@ class SqliteEventLog(EventLog):
     async def ends(self, topic: str) -> Position:
         return {0: await self._query(lambda conn: rows.end(conn, topic))}
 
+    async def size(self, topic: str) -> int:
+        # offsets are the file's one sequence, shared by every topic: count them
+        return await self._query(lambda conn: rows.size(conn, topic))
+
     async def identity(self) -> str:
         return await self._query(rows.log_id)
 

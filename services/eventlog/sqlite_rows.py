@@ -309,6 +309,11 @@ def end(conn: sqlite3.Connection, topic: str) -> int:
     return int(row[0]) + 1 if row[0] is not None else 0
 
 
+def size(conn: sqlite3.Connection, topic: str) -> int:
+    """The events of `topic` (counted along its index)."""
+    return int(conn.execute("SELECT count(*) FROM events WHERE topic = ?", (topic,)).fetchone()[0])
+
+
 def last_offset(conn: sqlite3.Connection) -> int:
     """The largest offset of the whole file (0 if empty): the rowid index's last entry."""
     row = conn.execute("SELECT max(seq) FROM events").fetchone()

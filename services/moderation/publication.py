@@ -159,6 +159,7 @@ DEPOSIT = ("deposit.CommentSubmitted", "deposit.ContributionEdited",
 
 class PublicationProjection(Projection):
     name = "moderation.publication"
+    replay_cost = 0.3  # 7 µs an event read (bench/replay.py, 2026-12-06)
     topics = ("deposit.events", "moderation.events")
     tables = (STATE, PUBLIC_PROPOSALS, PUBLIC_ARGUMENTS, SUMMARIES)
     ignores = QUEUE_ONLY | {SUBMISSION_KEY} | (SUBMITTED.keys() - KINDS.keys())
@@ -233,6 +234,7 @@ def _empty_summary() -> dict[str, Any]:
 
 class PublicCommentsProjection(Projection):
     name = "moderation.public_comments"
+    replay_cost = 0.05  # passes over all but comments
     topics = ("deposit.events", "moderation.events")
     tables = (COMMENT_STATE, PUBLIC_COMMENTS)
     ignores = QUEUE_ONLY | {SUBMISSION_KEY} | (SUBMITTED.keys() - {"deposit.CommentSubmitted"})

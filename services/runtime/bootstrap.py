@@ -98,8 +98,13 @@ class Container:
         self.remote: RemoteCommands | None = None
         # a factory may ask for ports by keyword, like a handler (a process manager
         # appending events needs `log`); plain projection classes take none
-        self.projections: list[Projection] = [
-            _build(make, deps) for spec in self.services for make in spec.projections]
+        self.projections: list[Projection] = []
+        self.projection_owners: dict[str, str] = {}  # projection name -> its service
+        for spec in self.services:
+            for make in spec.projections:
+                projection = _build(make, deps)
+                self.projections.append(projection)
+                self.projection_owners[projection.name] = spec.name
         self.processes: list[ProcessManager] = [
             _build(make, deps) for spec in self.services for make in spec.processes]
         self.handlers: dict[type, Handler] = {

@@ -6,7 +6,8 @@
   worker SERVICE [--metrics-port N]                   that service's projections (and its routed
                                                       commands with PARLONS_COMMAND_BUS=kafka);
                                                       HTTP only for /metrics and probes (9100)
-  replay (PROJECTION | --all)                         rebuild one projection (or all) from the log
+  replay (PROJECTION | --all [--jobs N])             rebuild one projection (or all) from the log
+                                                      (--all: N processes, default one per core)
   dead-letters (list | replay) [--group G] [--event ID]  pending dead letters; re-drive them
   topics create                                       create the Kafka topics of topics.yaml
                                                       (event and command topics)
@@ -48,7 +49,7 @@ from services.runtime.bootstrap import Container, LagSource, bootstrap
 from services.runtime.command_processes import front_commands, service_commands
 from services.runtime.heap import settle_after_start
 from services.runtime.logging import configure_logging
-from services.runtime.replay import Rebuilt, rebuild_projection, rebuild_projections
+from services.runtime.replay import Rebuilt, rebuild_projection
 from services.runtime.runner import running
 from services.runtime.secrets import MissingSecret
 from services.runtime.services import SERVICES
@@ -90,8 +91,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if args.all == bool(args.projection):
             print("replay: name one projection, or --all", file=sys.stderr)
             return 2
+        if args.jobs is not None and (not args.all or args.jobs < 1):
+            print("replay: --jobs N (at least 1) goes with --all", file=sys.stderr)
+            return 2
         if args.all:
-            return asyncio.run(_replay_all(settings))
+            return asyncio.run(_replay_all(settings, args.jobs))
         return asyncio.run(_replay(settings, args.projection))
     if args.command == "dead-letters":
         from services.runtime.jobs import dead_letters
@@ -183,6 +187,9 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--all", action="store_true",
                         help="every projection, the search index's included, in one pass"
                              " over the log (after a restore: docs/operations.md)")
+    replay.add_argument("--jobs", type=int, metavar="N",
+                        help="with --all: processes sharing the projections out"
+                             " (default: one per core; 1: this process alone)")
     letters = sub.add_parser("dead-letters",
                              help="list the pending dead letters, or re-drive them once fixed")
     letters.add_argument("action", choices=["list", "replay"])
@@ -559,13 +566,19 @@ async def _replay(settings: Settings, name: str) -> int:
     return 0
 
 
-async def _replay_all(settings: Settings) -> int:
+async def _replay_all(settings: Settings, jobs: int | None = None) -> int:
     container = bootstrap(settings)
     from services.runtime.jobs.dead_letters import settle_rebuilt
+    from services.runtime.replay_jobs import ReplayJobFailed
 
     async with running(container, workers=False):
         began = time.perf_counter()
-        rebuilt = await rebuild_all(container)
+        try:
+            rebuilt = await rebuild_all(container, jobs)
+        except ReplayJobFailed as failed:
+            print(f"replay: {failed}; run it again to rebuild what is missing",
+                  file=sys.stderr)
+            return 1
         seconds = time.perf_counter() - began
         # every one settled before anything is printed (a closed stdout stops nothing)
         settled = {name: await settle_rebuilt(container.log, container.clock, name)
@@ -579,11 +592,15 @@ async def _replay_all(settings: Settings) -> int:
     return 0
 
 
-async def rebuild_all(container: Container) -> dict[str, Rebuilt]:
+async def rebuild_all(container: Container, jobs: int | None = None) -> dict[str, Rebuilt]:
     """`parlons replay --all`: every projection rebuilt in one pass over the log
     (a restore used to start one process, and read the log once, per projection),
-    then the origin of the outside views they feed (`_record_origin`)."""
-    rebuilt = await rebuild_projections(container.log, container.store, container.projections)
+    shared out over `jobs` processes (default: one per core, ADR 0121), then the
+    origin of the outside views they feed (`_record_origin`)."""
+    from services.runtime.replay_jobs import rebuild_in_jobs
+    from services.runtime.supervisor import usable_cores
+
+    rebuilt = await rebuild_in_jobs(container, usable_cores() if jobs is None else jobs)
     await _record_origin(container, container.projections)
     return rebuilt
 

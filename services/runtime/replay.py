@@ -52,9 +52,8 @@ async def rebuild_projections(log: EventLog, store: ReadStore,
     exactly the pages it would get alone, its topics in its own order: the topics
     are read in one order that keeps every projection's (`topic_order`). Returns
     what each projection's rebuild did, by name."""
+    await forget_projections(store, projections)
     for projection in projections:
-        await store.drop_projection(projection.name, projection.tables)
-        await forget_marks(store, projection.name)
         await projection.reset()  # a projection feeding more than the store forgets that too
     counts = {p.name: Rebuilt() for p in projections}
     for topic in topic_order(projections):
@@ -79,6 +78,13 @@ async def rebuild_projections(log: EventLog, store: ReadStore,
         await projection.rebuilt()
         counts[projection.name].seconds += time.perf_counter() - began
     return counts
+
+
+async def forget_projections(store: ReadStore, projections: Sequence[Projection]) -> None:
+    """Drop the projections' tables, guards and marks: what a rebuild starts from."""
+    for projection in projections:
+        await store.drop_projection(projection.name, projection.tables)
+        await forget_marks(store, projection.name)
 
 
 def topic_order(projections: Sequence[Projection]) -> list[str]:

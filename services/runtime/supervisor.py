@@ -50,12 +50,17 @@ def worker_count(settings: Settings, asked: int | None) -> int:
     between processes: the log or the read store in memory, or a distributed
     topology (there, `serve --no-workers` and `parlons worker` scale instead)."""
     n = asked if asked is not None else settings.serve_workers
-    if n <= 0:  # the cores this process may run on (a container's cpuset), else all
-        n = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-             else os.cpu_count() or 1)
+    if n <= 0:
+        n = usable_cores()
     if settings.event_log != "sqlite" or settings.read_store != "sqlite":
         return 1
     return n
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (a container's cpuset), else all."""
+    return (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+            else os.cpu_count() or 1)
 
 
 @dataclass

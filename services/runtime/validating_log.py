@@ -95,5 +95,8 @@ class ValidatingEventLog(EventLog):
     async def ends(self, topic: str) -> Position:
         return await self.inner.ends(topic)
 
+    async def size(self, topic: str) -> int:
+        return await self.inner.size(topic)
+
     async def identity(self) -> str:
         return await self.inner.identity()

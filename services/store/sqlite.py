@@ -356,6 +356,42 @@ class SqliteReadStore(ReadStore):
                 tx.conn.execute("DELETE FROM guards WHERE projection = ?", (projection,))
 
 
+    async def absorb(self, side: Path) -> int:
+        """Copy every document and guard of another read store file into this one,
+        in one transaction: what a `parlons replay --all` job built in a file of its
+        own, as two processes cannot both write this one (ADR 0121). Its
+        projections must have been dropped here first: a document already here
+        fails the whole copy (IntegrityError) rather than being overwritten.
+        Returns the documents copied."""
+        if self.read_only:
+            raise PermissionError(f"read store {self.path.name} is opened read-only here")
+        async with self._write_lock:
+            conn = self._writer
+            if conn is None:
+                raise RuntimeError("SqliteReadStore used before start() or after close()")
+            with _outage():
+                conn.execute("ATTACH DATABASE ? AS side", (str(side),))  # not in a transaction
+            try:
+                with _outage():
+                    await _begin(conn)
+                try:
+                    # both tables' primary keys lead: rows arrive in the order they are stored
+                    copied = conn.execute("INSERT INTO main.docs (tbl, part, key, doc)"
+                                          " SELECT tbl, part, key, doc FROM side.docs").rowcount
+                    conn.execute("INSERT INTO main.guards (projection, stream, version)"
+                                 " SELECT projection, stream, version FROM side.guards")
+                    with _outage():
+                        conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            finally:
+                conn.execute("DETACH DATABASE side")
+        self._commits += 1
+        return int(copied)
+
+
 class _SqliteTx(StoreTx):
     """Runs on the store's write connection, inside its open transaction.
 

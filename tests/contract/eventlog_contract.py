@@ -538,6 +538,16 @@ class EventLogContract(ABC):
     async def test_ping_answers_when_the_log_can_take_writes(self, log: EventLog) -> None:
         await log.ping()
 
+    async def test_size_counts_a_topics_events_alone(self, log: EventLog) -> None:
+        before, other_before = await log.size(TOPIC), await log.size(OTHER_TOPIC)
+        stream = new_stream()
+        await log.append([created(stream, v) for v in (1, 2, 3)])
+        await log.append([handling_failed(new_stream())])
+        await log.append([created(stream, 4)])
+
+        assert await log.size(TOPIC) == before + 4
+        assert await log.size(OTHER_TOPIC) == other_before + 1
+
     # -- what consumers check the log still holds (ADR 0032) -------------------
     async def test_events_at_tells_which_event_the_log_holds_at_a_position(
         self, log: EventLog

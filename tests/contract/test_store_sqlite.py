@@ -288,3 +288,31 @@ async def test_a_transaction_reads_a_document_once_and_writes_its_last_state(
         assert len(reads) == 1 and len(writes) == 2, statements
     finally:
         await store.close()
+
+
+async def test_absorb_copies_another_files_documents_and_guards_at_once(tmp_path: Path) -> None:
+    main, side = SqliteReadStore(tmp_path / "read.db"), SqliteReadStore(tmp_path / "side.db")
+    await main.start()
+    await side.start()
+    async with main.transaction() as tx:
+        await tx.put("mine", "p", "k", {"here": True})
+        await tx.set_applied_versions("mine.projection", {"s-1": 3})
+    async with side.transaction() as tx:
+        for n in range(3):
+            await tx.put("theirs", "p", f"k{n}", {"n": n})
+        await tx.set_applied_versions("their.projection", {"s-2": 7})
+    await side.close()
+
+    assert await main.absorb(tmp_path / "side.db") == 3
+
+    assert await main.list("theirs", "p") == [(f"k{n}", {"n": n}) for n in range(3)]
+    assert await main.get("mine", "p", "k") == {"here": True}
+    assert await main.applied_version("their.projection", "s-2") == 7
+    assert await main.applied_version("mine.projection", "s-1") == 3
+    # a document already here: nothing of the file is copied, nothing overwritten
+    with pytest.raises(sqlite3.IntegrityError):
+        await main.absorb(tmp_path / "side.db")
+    assert len(await main.list("theirs", "p")) == 3
+    async with main.transaction() as tx:  # the store still writes
+        await tx.put("mine", "p", "k2", {})
+    await main.close()

@@ -262,16 +262,98 @@ def test_replay_all_rebuilds_every_read_model_as_the_workers_made_it(
         capsys: pytest.CaptureFixture[str]) -> None:
     from services.runtime.cli import main
 
-    def every_table(container: Container) -> list[str]:
-        return [t for p in container.projections for t in p.tables]
-
-    before = asyncio.run(_documents(every_table, lambda w: True))
+    before = asyncio.run(_documents(_every_table, lambda w: True))
     assert sum(map(len, before.values())) > 50, "too little projected to prove anything"
 
     assert main(["replay", "--all"]) == 0
     out = capsys.readouterr().out
     assert "every projection rebuilt" in out and "search.indexer: " in out
 
-    assert asyncio.run(_documents(every_table)) == before
+    assert asyncio.run(_documents(_every_table)) == before
     assert main(["replay"]) == 2
     assert main(["replay", "consultation.catalogue", "--all"]) == 2
+    assert main(["replay", "consultation.catalogue", "--jobs", "2"]) == 2
+    assert main(["replay", "--all", "--jobs", "0"]) == 2
+
+
+def _every_table(container: Container) -> list[str]:
+    return [t for p in container.projections for t in p.tables]
+
+
+def _and_marks(container: Container) -> list[str]:
+    from services.runtime.amnesia import MARKS
+
+    return [*_every_table(container), MARKS]
+
+
+async def _guards() -> dict[str, list[tuple[str, int]]]:
+    """Each projection's guards, read from the data folder of PARLONS_DATA_DIR."""
+    from services.runtime.runner import running
+
+    container = bootstrap(Settings())
+    async with running(container, workers=False):
+        return {p.name: [g async for g in container.store.guards(p.name)]
+                for p in container.projections}
+
+
+@pytest.fixture
+def children_started(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The services of each child `parlons replay --all` starts, started whatever
+    the log's size (the demo's is far below what a child's start costs)."""
+    from services.runtime import replay_jobs
+
+    monkeypatch.setattr(replay_jobs, "CHILD_START", 0)
+    started: list[list[str]] = []
+    start = replay_jobs._Job.start
+
+    async def recorded(settings: Settings, services: list[str], side: Path | None
+                       ) -> replay_jobs._Job:
+        started.append(list(services))
+        return await start(settings, services, side)
+
+    monkeypatch.setattr(replay_jobs._Job, "start", recorded)
+    return started
+
+
+@pytest.mark.usefixtures("data_folder")
+@pytest.mark.parametrize("layout", ["shared", "per_service"])
+def test_replay_all_shared_out_between_processes_rebuilds_the_same_read_models(
+        layout: str, children_started: list[list[str]], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.runtime.cli import main
+
+    monkeypatch.setenv("PARLONS_READ_STORE_LAYOUT", layout)
+    asyncio.run(_documents(_every_table, lambda w: True))
+    assert main(["replay", "--all", "--jobs", "1"]) == 0  # the marks as a replay writes them
+    before, guards = asyncio.run(_documents(_and_marks)), asyncio.run(_guards())
+
+    assert main(["replay", "--all", "--jobs", "3"]) == 0
+
+    # the demo's log: the consultations' events (and the search index's, pinned here)
+    assert children_started == [["consultation"]]
+    assert asyncio.run(_documents(_and_marks)) == before
+    assert asyncio.run(_guards()) == guards and guards["consultation.catalogue"]
+    assert not list(tmp_path.glob("*.replay-*")), "a child's file was left behind"
+
+
+@pytest.mark.usefixtures("data_folder")
+def test_a_failed_child_fails_the_replay_and_the_next_one_rebuilds_everything(
+        children_started: list[list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from services.runtime import replay_jobs
+    from services.runtime.cli import main
+
+    before = asyncio.run(_documents(_every_table, lambda w: True))
+    environment = replay_jobs._child_environment
+    monkeypatch.setattr(replay_jobs, "_child_environment", lambda settings: {
+        **environment(settings), "PARLONS_READ_STORE_LAYOUT": "nowhere"})  # refused
+
+    assert main(["replay", "--all", "--jobs", "2"]) == 1
+    assert "failed" in capsys.readouterr().err
+    assert children_started
+    assert not list(tmp_path.glob("*.replay-*"))
+    assert asyncio.run(_documents(_every_table)) != before  # the child's share is missing
+
+    monkeypatch.setattr(replay_jobs, "_child_environment", environment)
+    assert main(["replay", "--all", "--jobs", "2"]) == 0
+    assert asyncio.run(_documents(_every_table)) == before

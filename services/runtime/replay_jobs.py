@@ -1,0 +1,219 @@
+"""`parlons replay --all` over several processes, one per core (ADR 0121).
+
+A rebuild is Python bound to one core: each projection pays 20-35 µs for each event
+it applies. The projections are shared out by service between this process and
+children started with `python -m services.runtime.replay_jobs`, each rebuilding
+its share in one pass over the log (`rebuild_projections`), all at once:
+- the services are weighed by the events their projections read (`EventLog.size`),
+  each projection's by its `replay_cost`; each service goes, heaviest first, to the
+  lightest job, a child's start counting as CHILD_START events;
+- a service whose projections feed a view outside the read store (the search
+  index: one writer per directory) stays in this process, which records its origin;
+- a shared SQLite read store takes one writer at a time: a child builds its share
+  in a file of its own beside it, copied in at the end in one transaction
+  (`SqliteReadStore.absorb`), its projections dropped here first. A store that
+  takes several writers (a file per service, Cassandra) is written by each child
+  directly, its own services' tables only.
+
+A child inherits the environment (the Kafka and Cassandra settings come from
+there, as for any `parlons` command) and the parent's data locations. A child that
+fails fails the whole replay: its projections are left empty, and running the
+replay again rebuilds them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import orjson
+
+from services.eventlog.port import EventLog
+from services.runtime.replay import Rebuilt, forget_projections, rebuild_projections
+from services.runtime.settings import Settings
+from services.store.port import ReadStore
+from services.store.projection import Projection
+from services.store.sqlite import SqliteReadStore
+
+if TYPE_CHECKING:
+    from services.runtime.bootstrap import Container
+
+
+# A child's start (its interpreter and imports, ~1.3 s on the 2-core machine of
+# ADR 0121) costs about what applying this many events does (~25 µs each): a
+# child is worth starting only for more work than that.
+CHILD_START = 50_000
+
+
+class ReplayJobFailed(RuntimeError):
+    """A child rebuilding its share of the projections exited in error."""
+
+
+def share_out(weights: Mapping[str, float], pinned: Collection[str], jobs: int,
+              start: float) -> list[list[str]]:
+    """The services in at most `jobs` groups of about equal weight: each, heaviest
+    first, to the lightest group (the longest-processing-time rule), a child's
+    group starting at `start`. The first group is this process's: it holds the
+    pinned services, and the services that read nothing. Groups left empty are
+    dropped (no child is started for them), but for the first."""
+    groups: list[list[str]] = [sorted(s for s in weights if s in pinned or not weights[s])]
+    groups += [[] for _ in range(max(jobs, 1) - 1)]
+    loads = [sum(weights[s] for s in groups[0])] + [start] * (len(groups) - 1)
+    for service in sorted((s for s in weights if s not in groups[0]),
+                          key=lambda s: (-weights[s], s)):
+        lightest = loads.index(min(loads))
+        groups[lightest].append(service)
+        loads[lightest] += weights[service]
+    return [groups[0], *(g for g in groups[1:] if g)]
+
+
+def feeds_outside_view(projection: Projection) -> bool:
+    """A projection keeping state outside the read store resets it itself."""
+    return type(projection).reset is not Projection.reset
+
+
+def can_share(settings: Settings) -> bool:
+    """Other processes reach the same log and read store (not memory ones)."""
+    return settings.event_log != "memory" and settings.read_store != "memory"
+
+
+async def rebuild_in_jobs(container: Container, jobs: int) -> dict[str, Rebuilt]:
+    """Every projection of the container rebuilt, shared out over `jobs` processes
+    (this one included). What each projection's rebuild did, by name, in the
+    container's order."""
+    log, store, projections = container.log, container.store, container.projections
+    if jobs <= 1 or not can_share(container.settings):
+        return await rebuild_projections(log, store, projections)
+    owners = container.projection_owners
+    sizes = {t: await log.size(t) for t in {t for p in projections for t in p.topics}}
+    weights: dict[str, float] = dict.fromkeys(owners.values(), 0)
+    for projection in projections:
+        weights[owners[projection.name]] += projection.replay_cost * sum(
+            sizes[t] for t in projection.topics)
+    pinned = {owners[p.name] for p in projections if feeds_outside_view(p)}
+    own, *shares = share_out(weights, pinned, jobs, CHILD_START)
+    if not shares:
+        return await rebuild_projections(log, store, projections)
+    children: list[_Job] = []
+    try:
+        for n, services in enumerate(shares, 1):
+            side = _side_file(store, n)
+            if side is not None:
+                await forget_projections(store, [p for p in projections
+                                                 if owners[p.name] in services])
+            children.append(await _Job.start(container.settings, services, side))
+        rebuilt = await rebuild_projections(
+            log, store, [p for p in projections if owners[p.name] in own])
+        for job in children:
+            rebuilt.update(await job.result())
+            if job.side is not None:
+                assert isinstance(store, SqliteReadStore)
+                await store.absorb(job.side)
+    finally:
+        for job in children:
+            await job.stop()
+    return {p.name: rebuilt[p.name] for p in projections}
+
+
+def _side_file(store: ReadStore, n: int) -> Path | None:
+    """Where child `n` builds its share: a file beside a shared SQLite read store
+    (None: it writes the store itself)."""
+    if not isinstance(store, SqliteReadStore):
+        return None
+    return store.path.with_name(f"{store.path.stem}.replay-{n}{store.path.suffix}")
+
+
+def _remove(side: Path) -> None:
+    for path in (side, side.with_name(side.name + "-wal"), side.with_name(side.name + "-shm")):
+        path.unlink(missing_ok=True)
+
+
+class _Job:
+    """A child process rebuilding the projections of some services."""
+
+    def __init__(self, process: asyncio.subprocess.Process, services: Sequence[str],
+                 side: Path | None) -> None:
+        self.process, self.services, self.side = process, services, side
+
+    @classmethod
+    async def start(cls, settings: Settings, services: Sequence[str],
+                    side: Path | None) -> _Job:
+        if side is not None:
+            _remove(side)  # a file a failed replay left behind
+        args = ["--services", ",".join(services)]
+        if side is not None:
+            args += ["--into", str(side)]
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", __name__, *args, env=_child_environment(settings),
+            stdout=asyncio.subprocess.PIPE)  # its errors and logs: on our stderr
+        return cls(process, services, side)
+
+    async def result(self) -> dict[str, Rebuilt]:
+        out, _ = await self.process.communicate()
+        if self.process.returncode != 0:
+            raise ReplayJobFailed(
+                f"the replay of {', '.join(self.services)} failed"
+                f" (exit code {self.process.returncode}; its errors above)")
+        return {name: Rebuilt(*counts) for name, counts in orjson.loads(out).items()}
+
+    async def stop(self) -> None:
+        if self.process.returncode is None:  # this process failed first
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()
+            await self.process.wait()
+        if self.side is not None:
+            _remove(self.side)
+
+
+def _child_environment(settings: Settings) -> dict[str, str]:
+    """This process's environment, with where its data lives (a caller may have
+    set that in code, not in the environment) and the path that finds `services`."""
+    places = {"PARLONS_EVENT_LOG": settings.event_log,
+              "PARLONS_READ_STORE": settings.read_store,
+              "PARLONS_READ_STORE_LAYOUT": settings.read_store_layout,
+              "PARLONS_DATA_DIR": str(settings.data_dir.resolve())}
+    for name, path in (("PARLONS_EVENT_LOG_PATH", settings.event_log_path),
+                       ("PARLONS_READ_STORE_PATH", settings.read_store_path)):
+        if path is not None:
+            places[name] = str(path.resolve())
+    return {**os.environ, **places, "PYTHONPATH": os.pathsep.join(sys.path)}
+
+
+async def _rebuild_share(services: Sequence[str], into: Path | None) -> dict[str, Rebuilt]:
+    """A child's work: the projections of `services`, rebuilt into `into` (a new
+    file) or into the read store itself."""
+    from services.runtime.bootstrap import bootstrap
+
+    container = bootstrap(Settings(), services=services)
+    store: ReadStore = container.store if into is None else SqliteReadStore(into)
+    log: EventLog = container.log
+    await log.start()
+    try:
+        await store.start()
+        try:
+            return await rebuild_projections(log, store, container.projections)
+        finally:
+            await store.close()
+    finally:
+        await log.close()
+
+
+def _main(argv: Sequence[str]) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m services.runtime.replay_jobs")
+    parser.add_argument("--services", required=True)
+    parser.add_argument("--into", type=Path)
+    args = parser.parse_args(argv)
+    rebuilt = asyncio.run(_rebuild_share(args.services.split(","), args.into))
+    sys.stdout.buffer.write(orjson.dumps(
+        {name: [r.read, r.applied, r.seconds] for name, r in rebuilt.items()}))
+
+
+if __name__ == "__main__":
+    _main(sys.argv[1:])

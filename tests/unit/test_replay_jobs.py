@@ -1,0 +1,37 @@
+"""How `parlons replay --all` shares the services out between processes (ADR 0121)."""
+
+from __future__ import annotations
+
+from services.runtime.replay_jobs import feeds_outside_view, share_out
+from services.search.indexer import SearchIndexer
+from services.vote.projections import TalliesProjection
+
+
+def test_each_service_goes_heaviest_first_to_the_lightest_process() -> None:
+    weights = {"search": 100.0, "moderation": 90.0, "synthesis": 70.0, "deposit": 50.0,
+               "vote": 30.0}
+    assert share_out(weights, {"search"}, 2, start=0) == [
+        ["search", "deposit", "vote"], ["moderation", "synthesis"]]
+
+
+def test_the_pinned_services_and_those_reading_nothing_stay_in_this_process() -> None:
+    weights = {"search": 1.0, "identity": 0.0, "deposit": 500.0, "vote": 400.0}
+    own, *children = share_out(weights, {"search"}, 3, start=0)
+    assert own == ["identity", "search"]
+    assert children == [["deposit"], ["vote"]]
+
+
+def test_no_child_starts_for_less_work_than_its_start_costs() -> None:
+    weights = {"search": 100.0, "deposit": 60.0, "vote": 30.0}
+    assert share_out(weights, {"search"}, 4, start=1000) == [["search", "deposit", "vote"]]
+    # a child starts when its start is paid back: the heaviest goes to it
+    assert share_out(weights, {"search"}, 2, start=50) == [["search", "vote"], ["deposit"]]
+
+
+def test_one_job_keeps_everything_here() -> None:
+    assert share_out({"a": 5.0, "b": 3.0}, set(), 1, start=0) == [["a", "b"]]
+
+
+def test_only_a_projection_with_a_view_outside_the_store_is_pinned() -> None:
+    assert feeds_outside_view(SearchIndexer.__new__(SearchIndexer))
+    assert not feeds_outside_view(TalliesProjection())
