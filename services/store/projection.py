@@ -36,10 +36,11 @@ class Projection(ABC):
     # `services.runtime.worker.WorkerTuning.paced_batch`): for a consumer whose batch
     # costs a fixed price beside its events (an index commit), under load.
     batch_every: ClassVar[float] = 0.0
-    # What an event of its topics costs it in a rebuild, against the usual 20-35 µs
-    # (`bench/replay.py`, by projection): `parlons replay --all` weighs the services
-    # it shares out between processes by it (ADR 0121). Below 1 for a projection
-    # that passes over most of its events, or applies them cheaply.
+    # What an event of its topics costs it in a rebuild, against the usual ~22 µs
+    # (`bench/replay.py`'s seconds by projection, over the events each read):
+    # `parlons replay --all` weighs the services it shares out between processes by
+    # it (ADR 0121). Below 1 for a projection that passes over most of its events,
+    # or applies them cheaply.
     replay_cost: ClassVar[float] = 1.0
 
     @abstractmethod
