@@ -159,7 +159,9 @@ class _Job:
             raise ReplayJobFailed(
                 f"the replay of {', '.join(self.services)} failed"
                 f" (exit code {self.process.returncode}; its errors above)")
-        return {name: Rebuilt(*counts) for name, counts in orjson.loads(out).items()}
+        # its last line: whatever a library printed before it is not ours to read
+        last = out.rstrip(b"\n").rpartition(b"\n")[2]
+        return {name: Rebuilt(*counts) for name, counts in orjson.loads(last).items()}
 
     async def stop(self) -> None:
         if self.process.returncode is None:  # this process failed first
@@ -211,8 +213,9 @@ def _main(argv: Sequence[str]) -> None:
     parser.add_argument("--into", type=Path)
     args = parser.parse_args(argv)
     rebuilt = asyncio.run(_rebuild_share(args.services.split(","), args.into))
-    sys.stdout.buffer.write(orjson.dumps(
-        {name: [r.read, r.applied, r.seconds] for name, r in rebuilt.items()}))
+    sys.stdout.flush()
+    sys.stdout.buffer.write(b"\n" + orjson.dumps(
+        {name: [r.read, r.applied, r.seconds] for name, r in rebuilt.items()}) + b"\n")
 
 
 if __name__ == "__main__":
