@@ -45,8 +45,8 @@ if TYPE_CHECKING:
 
 
 # A child's start (its interpreter and imports, ~1.3 s on the 2-core machine of
-# ADR 0121) costs about what applying this many events does (~25 µs each): a
-# child is worth starting only for more work than that.
+# ADR 0121) costs about what this many events of `replay_cost` 1 do (~22-26 µs
+# each): a child is worth starting only for more work than that.
 CHILD_START = 50_000
 
 
