@@ -583,10 +583,13 @@ async def _replay_all(settings: Settings, jobs: int | None = None) -> int:
         # every one settled before anything is printed (a closed stdout stops nothing)
         settled = {name: await settle_rebuilt(container.log, container.clock, name)
                    for name in rebuilt}
-    print(f"every projection rebuilt in {seconds:.1f} s"
-          f" (the log read once, each event applied to every projection of its topic)")
+    processes = len({done.job for done in rebuilt.values()})
+    print(f"every projection rebuilt in {seconds:.1f} s by {processes} process(es), each"
+          f" reading the log once and applying each event to its projections of the topic")
     for name, done in rebuilt.items():
-        print(f"{name}: {done.read} events read, {done.applied} applied ({done.seconds:.1f} s)")
+        child = f", child process {done.job}" if done.job else ""
+        print(f"{name}: {done.read} events read, {done.applied} applied"
+              f" ({done.seconds:.1f} s{child})")
         if settled[name]:
             print(f"{name}: {settled[name]} dead letter(s) settled by the rebuild")
     return 0

@@ -24,11 +24,14 @@ REPLAY_PAGE = 5000
 @dataclass(slots=True)
 class Rebuilt:
     """What a projection's rebuild did: events read, applied, and the seconds
-    spent applying them (its own, without the reading and decoding it shares)."""
+    spent applying them (its own, without the reading and decoding it shares);
+    `job`: 0 when this process rebuilt it, n when the child n of `parlons replay
+    --all` did (ADR 0121)."""
 
     read: int = 0
     applied: int = 0
     seconds: float = 0.0
+    job: int = 0
 
 
 async def rebuild_projection(log: EventLog, store: ReadStore,

@@ -106,7 +106,7 @@ async def rebuild_in_jobs(container: Container, jobs: int) -> dict[str, Rebuilt]
             if side is not None:
                 await forget_projections(store, [p for p in projections
                                                  if owners[p.name] in services])
-            children.append(await _Job.start(container.settings, services, side))
+            children.append(await _Job.start(n, container.settings, services, side))
         rebuilt = await rebuild_projections(
             log, store, [p for p in projections if owners[p.name] in own])
         for job in children:
@@ -136,12 +136,12 @@ def _remove(side: Path) -> None:
 class _Job:
     """A child process rebuilding the projections of some services."""
 
-    def __init__(self, process: asyncio.subprocess.Process, services: Sequence[str],
-                 side: Path | None) -> None:
-        self.process, self.services, self.side = process, services, side
+    def __init__(self, number: int, process: asyncio.subprocess.Process,
+                 services: Sequence[str], side: Path | None) -> None:
+        self.number, self.process, self.services, self.side = number, process, services, side
 
     @classmethod
-    async def start(cls, settings: Settings, services: Sequence[str],
+    async def start(cls, number: int, settings: Settings, services: Sequence[str],
                     side: Path | None) -> _Job:
         if side is not None:
             _remove(side)  # a file a failed replay left behind
@@ -151,7 +151,7 @@ class _Job:
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", __name__, *args, env=_child_environment(settings),
             stdout=asyncio.subprocess.PIPE)  # its errors and logs: on our stderr
-        return cls(process, services, side)
+        return cls(number, process, services, side)
 
     async def result(self) -> dict[str, Rebuilt]:
         out, _ = await self.process.communicate()
@@ -161,7 +161,8 @@ class _Job:
                 f" (exit code {self.process.returncode}; its errors above)")
         # its last line: whatever a library printed before it is not ours to read
         last = out.rstrip(b"\n").rpartition(b"\n")[2]
-        return {name: Rebuilt(*counts) for name, counts in orjson.loads(last).items()}
+        return {name: Rebuilt(read, applied, seconds, job=self.number)
+                for name, (read, applied, seconds) in orjson.loads(last).items()}
 
     async def stop(self) -> None:
         if self.process.returncode is None:  # this process failed first

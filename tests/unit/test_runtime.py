@@ -306,10 +306,10 @@ def children_started(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     started: list[list[str]] = []
     start = replay_jobs._Job.start
 
-    async def recorded(settings: Settings, services: list[str], side: Path | None
-                       ) -> replay_jobs._Job:
+    async def recorded(number: int, settings: Settings, services: list[str],
+                       side: Path | None) -> replay_jobs._Job:
         started.append(list(services))
-        return await start(settings, services, side)
+        return await start(number, settings, services, side)
 
     monkeypatch.setattr(replay_jobs._Job, "start", recorded)
     return started
@@ -319,7 +319,7 @@ def children_started(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
 @pytest.mark.parametrize("layout", ["shared", "per_service"])
 def test_replay_all_shared_out_between_processes_rebuilds_the_same_read_models(
         layout: str, children_started: list[list[str]], tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     from services.runtime.cli import main
 
     monkeypatch.setenv("PARLONS_READ_STORE_LAYOUT", layout)
@@ -327,8 +327,13 @@ def test_replay_all_shared_out_between_processes_rebuilds_the_same_read_models(
     assert main(["replay", "--all", "--jobs", "1"]) == 0  # the marks as a replay writes them
     before, guards = asyncio.run(_documents(_and_marks)), asyncio.run(_guards())
 
+    capsys.readouterr()
     assert main(["replay", "--all", "--jobs", "3"]) == 0
 
+    out = capsys.readouterr().out
+    assert "by 2 process(es)" in out
+    assert "applied (0.0 s, child process 1)" in out.split("consultation.catalogue: ")[1]
+    assert ", child" not in out.split("search.indexer: ")[1].split("\n")[0]
     # the demo's log: the consultations' events (and the search index's, pinned here)
     assert children_started == [["consultation"]]
     assert asyncio.run(_documents(_and_marks)) == before
