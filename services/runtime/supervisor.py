@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import logging
+import math
 import os
 import secrets
 import select
@@ -31,6 +32,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from services.runtime.secrets import identity_secret, secret_key
 from services.runtime.settings import Settings
@@ -57,10 +59,32 @@ def worker_count(settings: Settings, asked: int | None) -> int:
     return n
 
 
-def usable_cores() -> int:
-    """The cores this process may run on (a container's cpuset), else all."""
-    return (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-            else os.cpu_count() or 1)
+def usable_cores(cgroup: Path = Path("/sys/fs/cgroup")) -> int:
+    """The cores this process may run on (a container's cpuset), else all; no more
+    than its CPU quota (a Kubernetes pod's CPU limit), which the cpuset does not
+    show: a pod limited to 2 CPUs on a 32-core node would otherwise start 32
+    processes that take turns on 2."""
+    cores = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+             else os.cpu_count() or 1)
+    quota = cpu_quota(cgroup)
+    return max(1, min(cores, math.ceil(quota))) if quota is not None else cores
+
+
+def cpu_quota(cgroup: Path) -> float | None:
+    """The CPUs' worth of time the process's cgroup may use (cgroup v2 `cpu.max`,
+    or v1 `cpu.cfs_quota_us` over `cpu.cfs_period_us`); None when unlimited or
+    unknown."""
+    try:
+        limit, _, every = (cgroup / "cpu.max").read_text().partition(" ")
+        return None if limit == "max" else int(limit) / int(every)
+    except (OSError, ValueError):
+        pass
+    try:
+        quota = int((cgroup / "cpu" / "cpu.cfs_quota_us").read_text())
+        period = int((cgroup / "cpu" / "cpu.cfs_period_us").read_text())
+    except (OSError, ValueError):
+        return None
+    return quota / period if quota > 0 and period > 0 else None
 
 
 @dataclass
