@@ -15,8 +15,7 @@ its share in one pass over the log (`rebuild_projections`), all at once:
   takes several writers (a file per service, Cassandra) is written by each child
   directly, its own services' tables only.
 
-A child inherits the environment (the Kafka and Cassandra settings come from
-there, as for any `parlons` command) and the parent's data locations. A child that
+A child inherits the environment and every setting of the command's process. A child that
 fails fails the whole replay: its projections are left empty, and running the
 replay again rebuilds them.
 """
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import orjson
+from pydantic import SecretStr
 
 from services.eventlog.port import EventLog
 from services.runtime.replay import Rebuilt, forget_projections, rebuild_projections
@@ -149,7 +149,7 @@ class _Job:
         if side is not None:
             args += ["--into", str(side)]
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", __name__, *args, env=_child_environment(settings),
+            sys.executable, "-m", __name__, *args, env=child_environment(settings),
             stdout=asyncio.subprocess.PIPE)  # its errors and logs: on our stderr
         return cls(number, process, services, side)
 
@@ -173,18 +173,22 @@ class _Job:
             _remove(self.side)
 
 
-def _child_environment(settings: Settings) -> dict[str, str]:
-    """This process's environment, with where its data lives (a caller may have
-    set that in code, not in the environment) and the path that finds `services`."""
-    places = {"PARLONS_EVENT_LOG": settings.event_log,
-              "PARLONS_READ_STORE": settings.read_store,
-              "PARLONS_READ_STORE_LAYOUT": settings.read_store_layout,
-              "PARLONS_DATA_DIR": str(settings.data_dir.resolve())}
-    for name, path in (("PARLONS_EVENT_LOG_PATH", settings.event_log_path),
-                       ("PARLONS_READ_STORE_PATH", settings.read_store_path)):
-        if path is not None:
-            places[name] = str(path.resolve())
-    return {**os.environ, **places, "PYTHONPATH": os.pathsep.join(sys.path)}
+def child_environment(settings: Settings) -> dict[str, str]:
+    """This process's environment with every one of its settings in it (a caller
+    may have set some in code, not in the environment: the Kafka brokers, the data
+    folder), the paths absolute, and the path that finds `services`."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    for name, value in settings.model_dump().items():
+        key = f"PARLONS_{name.upper()}"
+        if value is None:
+            env.pop(key, None)
+            continue
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        elif isinstance(value, Path):
+            value = value.resolve()
+        env[key] = str(value)
+    return env
 
 
 async def _rebuild_share(services: Sequence[str], into: Path | None) -> dict[str, Rebuilt]:

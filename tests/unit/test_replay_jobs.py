@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from services.runtime.replay_jobs import feeds_outside_view, share_out
+import os
+from pathlib import Path
+
+import pytest
+
+from services.runtime.replay_jobs import child_environment, feeds_outside_view, share_out
+from services.runtime.settings import Settings
 from services.search.indexer import SearchIndexer
 from services.vote.projections import TalliesProjection
 
@@ -35,3 +41,26 @@ def test_one_job_keeps_everything_here() -> None:
 def test_only_a_projection_with_a_view_outside_the_store_is_pinned() -> None:
     assert feeds_outside_view(SearchIndexer.__new__(SearchIndexer))
     assert not feeds_outside_view(TalliesProjection())
+
+
+def test_a_child_gets_every_setting_even_those_set_in_code(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import SecretStr
+
+    mine = Settings(data_dir=tmp_path / "var", event_log="kafka", kafka_bootstrap="broker:9093",
+                    kafka_sasl_password=SecretStr("s3cret"), read_store_layout="per_service",
+                    kafka_idempotent_producer=True, command_timeout_s=2.5)
+    monkeypatch.setenv("PARLONS_EVENT_LOG_PATH", "/elsewhere/events.db")  # unset in `mine`
+
+    env = child_environment(mine)
+    for key in [k for k in os.environ if k.startswith("PARLONS_")]:
+        monkeypatch.delenv(key)
+    for key, value in env.items():
+        if key.startswith("PARLONS_"):
+            monkeypatch.setenv(key, value)
+
+    theirs = Settings()
+    assert theirs.kafka_sasl_password.get_secret_value() == "s3cret"
+    assert theirs.model_dump(exclude={"data_dir"}) == mine.model_dump(exclude={"data_dir"})
+    assert theirs.data_dir == (tmp_path / "var").resolve()
+    assert theirs.event_log_path is None

@@ -349,8 +349,8 @@ def test_a_failed_child_fails_the_replay_and_the_next_one_rebuilds_everything(
     from services.runtime.cli import main
 
     before = asyncio.run(_documents(_every_table, lambda w: True))
-    environment = replay_jobs._child_environment
-    monkeypatch.setattr(replay_jobs, "_child_environment", lambda settings: {
+    environment = replay_jobs.child_environment
+    monkeypatch.setattr(replay_jobs, "child_environment", lambda settings: {
         **environment(settings), "PARLONS_READ_STORE_LAYOUT": "nowhere"})  # refused
 
     assert main(["replay", "--all", "--jobs", "2"]) == 1
@@ -359,6 +359,6 @@ def test_a_failed_child_fails_the_replay_and_the_next_one_rebuilds_everything(
     assert not list(tmp_path.glob("*.replay-*"))
     assert asyncio.run(_documents(_every_table)) != before  # the child's share is missing
 
-    monkeypatch.setattr(replay_jobs, "_child_environment", environment)
+    monkeypatch.setattr(replay_jobs, "child_environment", environment)
     assert main(["replay", "--all", "--jobs", "2"]) == 0
     assert asyncio.run(_documents(_every_table)) == before
