@@ -19,6 +19,11 @@ Then, alternated for `--rounds` rounds:
   the search index's included, by the code `parlons replay --all` runs (one pass:
   each page read and decoded once, applied to every projection of its topic).
 
+`--jobs N` (default: one per core) shares the services out between N processes, as
+`parlons replay --all` does (ADR 0121): the N - 1 children are started before the
+clock, as the command starts them before building its own container, and the
+clock runs from the sharing out to the last child's file copied in.
+
 `--one-by-one` adds, in each round, the rebuild as `parlons replay <projection>`
 runs it for each projection in turn (each reading and decoding its topics itself:
 how a restore rebuilt the read models before ADR 0118).
@@ -56,6 +61,8 @@ async def main(args: argparse.Namespace) -> None:
 
     from services.runtime.cli import rebuild, rebuild_all
     from services.runtime.heap import settle_after_start
+    from services.runtime.replay_jobs import start_children
+    from services.runtime.supervisor import usable_cores
     from services.runtime.worker import Worker, WorkerTuning
 
     async with seeded_platform() as (container, app, items):
@@ -76,6 +83,7 @@ async def main(args: argparse.Namespace) -> None:
               f" responses, {args.proposals:,} proposals, {args.ballots:,} ballots;"
               f" {len(container.projections)} projections")
         settle_after_start()  # as a process does once it is up (ADR 0079)
+        jobs = usable_cores() if args.jobs is None else args.jobs
 
         decode_rates: list[float] = []
         rebuild_rates: list[float] = []
@@ -85,8 +93,13 @@ async def main(args: argparse.Namespace) -> None:
             began = time.perf_counter()
             assert await decode_all(container.log, topics, replay.REPLAY_PAGE) == events
             decode_s = time.perf_counter() - began
+            # as `parlons replay --all` does, the children are started (and have imported
+            # the services) while this process starts: not timed, like that start
+            children = await start_children(container.settings, jobs - 1)
+            for child in children:
+                await child.ready()
             began = time.perf_counter()
-            for name, done in (await rebuild_all(container, args.jobs)).items():
+            for name, done in (await rebuild_all(container, jobs, children)).items():
                 per_projection.setdefault(name, []).append((done.read, done.seconds))
             rebuild_s = time.perf_counter() - began
             decode_rates.append(events / decode_s)

@@ -42,6 +42,7 @@ import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from services.core.schema_registry import SchemaRegistry
 from services.runtime import event_loop
@@ -56,6 +57,9 @@ from services.runtime.services import SERVICES
 from services.runtime.settings import Settings
 from services.runtime.worker import Consumer, Worker
 from services.store.projection import Projection
+
+if TYPE_CHECKING:
+    from services.runtime.replay_jobs import Child
 
 log = logging.getLogger("parlons.cli")
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -567,43 +571,59 @@ async def _replay(settings: Settings, name: str) -> int:
 
 
 async def _replay_all(settings: Settings, jobs: int | None = None) -> int:
-    container = bootstrap(settings)
-    from services.runtime.jobs.dead_letters import settle_rebuilt
-    from services.runtime.replay_jobs import ReplayJobFailed
+    from services.runtime.replay_jobs import ReplayJobFailed, start_children
+    from services.runtime.supervisor import usable_cores
 
-    async with running(container, workers=False):
-        began = time.perf_counter()
-        try:
-            rebuilt = await rebuild_all(container, jobs)
-        except ReplayJobFailed as failed:
-            print(f"replay: {failed}; run it again to rebuild what is missing",
-                  file=sys.stderr)
-            return 1
-        seconds = time.perf_counter() - began
-        # every one settled before anything is printed (a closed stdout stops nothing)
-        settled = {name: await settle_rebuilt(container.log, container.clock, name)
-                   for name in rebuilt}
+    jobs = usable_cores() if jobs is None else jobs
+    # first: they import the services while this process builds its container
+    children = await start_children(settings, jobs - 1)
+    try:
+        rebuilt, seconds, settled = await _rebuild_every_projection(settings, jobs, children)
+    except ReplayJobFailed as failed:
+        print(f"replay: {failed}; run it again to rebuild what is missing", file=sys.stderr)
+        return 1
+    finally:
+        for child in children:  # those `rebuild_all` never reached
+            await child.stop()
     processes = len({done.job for done in rebuilt.values()})
     print(f"every projection rebuilt in {seconds:.1f} s by {processes} process(es), each"
           f" reading the log once and applying each event to its projections of the topic")
     for name, done in rebuilt.items():
-        child = f", child process {done.job}" if done.job else ""
+        where = f", child process {done.job}" if done.job else ""
         print(f"{name}: {done.read} events read, {done.applied} applied"
-              f" ({done.seconds:.1f} s{child})")
+              f" ({done.seconds:.1f} s{where})")
         if settled[name]:
             print(f"{name}: {settled[name]} dead letter(s) settled by the rebuild")
     return 0
 
 
-async def rebuild_all(container: Container, jobs: int | None = None) -> dict[str, Rebuilt]:
+async def _rebuild_every_projection(settings: Settings, jobs: int, children: Sequence[Child]
+                                    ) -> tuple[dict[str, Rebuilt], float, dict[str, int]]:
+    from services.runtime.jobs.dead_letters import settle_rebuilt
+
+    container = bootstrap(settings)
+    async with running(container, workers=False):
+        began = time.perf_counter()
+        rebuilt = await rebuild_all(container, jobs, children)
+        seconds = time.perf_counter() - began
+        # every one settled before anything is printed (a closed stdout stops nothing)
+        settled = {name: await settle_rebuilt(container.log, container.clock, name)
+                   for name in rebuilt}
+    return rebuilt, seconds, settled
+
+
+async def rebuild_all(container: Container, jobs: int | None = None,
+                      children: Sequence[Child] = ()) -> dict[str, Rebuilt]:
     """`parlons replay --all`: every projection rebuilt in one pass over the log
     (a restore used to start one process, and read the log once, per projection),
-    shared out over `jobs` processes (default: one per core, ADR 0121), then the
-    origin of the outside views they feed (`_record_origin`)."""
+    shared out over `jobs` processes (default: one per core) and the `children`
+    started beforehand (ADR 0121), then the origin of the outside views they feed
+    (`_record_origin`)."""
     from services.runtime.replay_jobs import rebuild_in_jobs
     from services.runtime.supervisor import usable_cores
 
-    rebuilt = await rebuild_in_jobs(container, usable_cores() if jobs is None else jobs)
+    rebuilt = await rebuild_in_jobs(container, usable_cores() if jobs is None else jobs,
+                                    children)
     await _record_origin(container, container.projections)
     return rebuilt
 

@@ -2,11 +2,15 @@
 
 A rebuild is Python bound to one core: each projection pays 20-35 µs for each event
 it applies. The projections are shared out by service between this process and
-children started with `python -m services.runtime.replay_jobs`, each rebuilding
-its share in one pass over the log (`rebuild_projections`), all at once:
+children, `python -m services.runtime.replay_jobs`, each rebuilding its share in
+one pass over the log (`rebuild_projections`), all at once:
+- the command starts its children first (`start_children`): each imports every
+  service (~1.3 s) while the command builds its own container, then reads its share
+  from its stdin, one line of JSON, and prints what it did as its last line;
 - the services are weighed by the events their projections read (`EventLog.size`),
   each projection's by its `replay_cost`; each service goes, heaviest first, to the
-  lightest job, a child's start counting as CHILD_START events;
+  lightest job (a child started only then counts its start as CHILD_START events);
+  a child given nothing exits;
 - a service whose projections feed a view outside the read store (the search
   index: one writer per directory) stays in this process, which records its origin;
 - a shared SQLite read store takes one writer at a time: a child builds its share
@@ -82,10 +86,34 @@ def can_share(settings: Settings) -> bool:
     return settings.event_log != "memory" and settings.read_store != "memory"
 
 
-async def rebuild_in_jobs(container: Container, jobs: int) -> dict[str, Rebuilt]:
+async def start_children(settings: Settings, count: int) -> list[Child]:
+    """`count` children started now, before this process has built its own
+    container: each imports the services meanwhile, on another core, and waits for
+    its share (`rebuild_in_jobs`). No more than there are services to share out."""
+    from services.runtime.services import SERVICES
+
+    if not can_share(settings):
+        return []
+    return [await Child.start(n, settings) for n in range(1, min(count, len(SERVICES) - 1) + 1)]
+
+
+async def rebuild_in_jobs(container: Container, jobs: int,
+                          started: Sequence[Child] = ()) -> dict[str, Rebuilt]:
     """Every projection of the container rebuilt, shared out over `jobs` processes
-    (this one included). What each projection's rebuild did, by name, in the
+    (this one included): the children `started` beforehand, whose start is paid,
+    else children started for shares worth their start (CHILD_START). Every child
+    is stopped on return. What each projection's rebuild did, by name, in the
     container's order."""
+    children: list[Child] = list(started)
+    try:
+        return await _rebuild_in_jobs(container, jobs, children)
+    finally:
+        for child in children:
+            await child.stop()
+
+
+async def _rebuild_in_jobs(container: Container, jobs: int,
+                           children: list[Child]) -> dict[str, Rebuilt]:
     log, store, projections = container.log, container.store, container.projections
     if jobs <= 1 or not can_share(container.settings):
         return await rebuild_projections(log, store, projections)
@@ -96,27 +124,26 @@ async def rebuild_in_jobs(container: Container, jobs: int) -> dict[str, Rebuilt]
         weights[owners[projection.name]] += projection.replay_cost * sum(
             sizes[t] for t in projection.topics)
     pinned = {owners[p.name] for p in projections if feeds_outside_view(p)}
-    own, *shares = share_out(weights, pinned, jobs, CHILD_START)
-    if not shares:
-        return await rebuild_projections(log, store, projections)
-    children: list[_Job] = []
-    try:
-        for n, services in enumerate(shares, 1):
-            side = _side_file(store, n)
-            if side is not None:
-                await forget_projections(store, [p for p in projections
-                                                 if owners[p.name] in services])
-            children.append(await _Job.start(n, container.settings, services, side))
-        rebuilt = await rebuild_projections(
-            log, store, [p for p in projections if owners[p.name] in own])
-        for job in children:
-            rebuilt.update(await job.result())
-            if job.side is not None:
-                assert isinstance(store, SqliteReadStore)
-                await store.absorb(job.side)
-    finally:
-        for job in children:
-            await job.stop()
+    warm = len(children)
+    own, *shares = share_out(weights, pinned, 1 + warm if warm else jobs,
+                             0 if warm else CHILD_START)
+    for n, services in enumerate(shares, 1):
+        if n > warm:
+            children.append(await Child.start(n, container.settings))
+        side = _side_file(store, n)
+        if side is not None:
+            await forget_projections(store, [p for p in projections
+                                             if owners[p.name] in services])
+        await children[n - 1].assign(services, side)
+    for idle in children[len(shares):]:
+        await idle.assign([], None)  # nothing for it: it exits
+    rebuilt = await rebuild_projections(
+        log, store, [p for p in projections if owners[p.name] in own])
+    for child in children[:len(shares)]:
+        rebuilt.update(await child.result())
+        if child.side is not None:
+            assert isinstance(store, SqliteReadStore)
+            await store.absorb(child.side)
     return {p.name: rebuilt[p.name] for p in projections}
 
 
@@ -133,25 +160,41 @@ def _remove(side: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-class _Job:
-    """A child process rebuilding the projections of some services."""
+class Child:
+    """A child process: started first (it imports the services), then given the
+    services whose projections it rebuilds (`assign`), one line of JSON on its stdin."""
 
-    def __init__(self, number: int, process: asyncio.subprocess.Process,
-                 services: Sequence[str], side: Path | None) -> None:
-        self.number, self.process, self.services, self.side = number, process, services, side
+    def __init__(self, number: int, process: asyncio.subprocess.Process) -> None:
+        self.number, self.process = number, process
+        self.services: Sequence[str] = ()
+        self.side: Path | None = None
 
     @classmethod
-    async def start(cls, number: int, settings: Settings, services: Sequence[str],
-                    side: Path | None) -> _Job:
+    async def start(cls, number: int, settings: Settings) -> Child:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", __name__, env=child_environment(settings),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE)  # its errors and logs: on our stderr
+        return cls(number, process)
+
+    async def ready(self) -> None:
+        """Until it has imported the services (its first line)."""
+        assert self.process.stdout is not None
+        await self.process.stdout.readline()
+
+    async def assign(self, services: Sequence[str], side: Path | None) -> None:
+        """Its share: the projections of `services`, built into `side` (a new file)
+        or into the read store itself; none: it exits."""
+        self.services, self.side = services, side
         if side is not None:
             _remove(side)  # a file a failed replay left behind
-        args = ["--services", ",".join(services)]
-        if side is not None:
-            args += ["--into", str(side)]
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", __name__, *args, env=child_environment(settings),
-            stdout=asyncio.subprocess.PIPE)  # its errors and logs: on our stderr
-        return cls(number, process, services, side)
+        stdin = self.process.stdin
+        assert stdin is not None
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # it died: `result`
+            stdin.write(orjson.dumps({"services": list(services),
+                                      "into": None if side is None else str(side)}) + b"\n")
+            await stdin.drain()
+            stdin.close()
 
     async def result(self) -> dict[str, Rebuilt]:
         out, _ = await self.process.communicate()
@@ -165,7 +208,9 @@ class _Job:
                 for name, (read, applied, seconds) in orjson.loads(last).items()}
 
     async def stop(self) -> None:
-        if self.process.returncode is None:  # this process failed first
+        """Kill it if it still runs (this process failed first, or never gave it a
+        share), and remove its file."""
+        if self.process.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 self.process.kill()
             await self.process.wait()
@@ -210,18 +255,23 @@ async def _rebuild_share(services: Sequence[str], into: Path | None) -> dict[str
         await log.close()
 
 
-def _main(argv: Sequence[str]) -> None:
-    import argparse
+def _main() -> None:
+    """A child: import every service while the command's process starts, say so,
+    then rebuild the share read from stdin and print what it did as its last line."""
+    from services.runtime.bootstrap import data_owners
 
-    parser = argparse.ArgumentParser(prog="python -m services.runtime.replay_jobs")
-    parser.add_argument("--services", required=True)
-    parser.add_argument("--into", type=Path)
-    args = parser.parse_args(argv)
-    rebuilt = asyncio.run(_rebuild_share(args.services.split(","), args.into))
+    data_owners()  # makes every service's spec: their modules imported
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    share = orjson.loads(sys.stdin.buffer.readline() or b"null")
+    if not share or not share["services"]:
+        return
+    into = None if share["into"] is None else Path(share["into"])
+    rebuilt = asyncio.run(_rebuild_share(share["services"], into))
     sys.stdout.flush()
     sys.stdout.buffer.write(b"\n" + orjson.dumps(
         {name: [r.read, r.applied, r.seconds] for name, r in rebuilt.items()}) + b"\n")
 
 
 if __name__ == "__main__":
-    _main(sys.argv[1:])
+    _main()

@@ -298,20 +298,21 @@ async def _guards() -> dict[str, list[tuple[str, int]]]:
 
 @pytest.fixture
 def children_started(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    """The services of each child `parlons replay --all` starts, started whatever
+    """The services of each child `parlons replay --all` gives a share to, whatever
     the log's size (the demo's is far below what a child's start costs)."""
     from services.runtime import replay_jobs
 
     monkeypatch.setattr(replay_jobs, "CHILD_START", 0)
     started: list[list[str]] = []
-    start = replay_jobs._Job.start
+    assign = replay_jobs.Child.assign
 
-    async def recorded(number: int, settings: Settings, services: list[str],
-                       side: Path | None) -> replay_jobs._Job:
-        started.append(list(services))
-        return await start(number, settings, services, side)
+    async def recorded(child: replay_jobs.Child, services: list[str],
+                       side: Path | None) -> None:
+        if services:
+            started.append(list(services))
+        await assign(child, services, side)
 
-    monkeypatch.setattr(replay_jobs._Job, "start", recorded)
+    monkeypatch.setattr(replay_jobs.Child, "assign", recorded)
     return started
 
 
