@@ -375,19 +375,22 @@ class SqliteReadStore(ReadStore):
                 with _outage():
                     await _begin(conn)
                 try:
-                    # both tables' primary keys lead: rows arrive in the order they are stored
-                    copied = conn.execute("INSERT INTO main.docs (tbl, part, key, doc)"
-                                          " SELECT tbl, part, key, doc FROM side.docs").rowcount
-                    conn.execute("INSERT INTO main.guards (projection, stream, version)"
-                                 " SELECT projection, stream, version FROM side.guards")
                     with _outage():
+                        # both tables' primary keys lead: rows arrive in the stored order
+                        copied = conn.execute(
+                            "INSERT INTO main.docs (tbl, part, key, doc)"
+                            " SELECT tbl, part, key, doc FROM side.docs").rowcount
+                        conn.execute("INSERT INTO main.guards (projection, stream, version)"
+                                     " SELECT projection, stream, version FROM side.guards")
                         conn.execute("COMMIT")
                 except BaseException:
                     if conn.in_transaction:
-                        conn.execute("ROLLBACK")
+                        with _outage():
+                            conn.execute("ROLLBACK")
                     raise
             finally:
-                conn.execute("DETACH DATABASE side")
+                with _outage():
+                    conn.execute("DETACH DATABASE side")
         self._commits += 1
         return int(copied)
 
