@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -45,18 +46,42 @@ ERASE = ("DELETE FROM vault_keys WHERE person_id=?",
 class IdentityDb:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._ready = False
+        # Opened by the first call and kept open: see `_connect`.
+        self._anchor: sqlite3.Connection | None = None
+        self._opening = threading.Lock()
 
     def _connect(self) -> sqlite3.Connection:
+        if self._anchor is None:
+            self._open_anchor()
         conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
         conn.execute("PRAGMA secure_delete=ON")
-        conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
-        if not self._ready:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn.executescript(SCHEMA)
-            self._ready = True
         return conn
+
+    def _open_anchor(self) -> None:
+        """The file's first connection in this process, which makes the schema and
+        WAL mode (kept by the file) and then stays open, idle. The last connection
+        to close a WAL file checkpoints it and deletes the WAL under an exclusive
+        lock, and a connection opening meanwhile fails at once with "database is
+        locked", whatever its busy timeout (sqlite.org/wal.html, "Sometimes Queries
+        Return SQLITE_BUSY"). Every call closing its own connection, concurrent
+        requests met that window (a 500 on a questionnaire answer under
+        `bench/replay.py`'s load). With the anchor open, no call's connection is
+        the last. It holds no transaction: the erasure's TRUNCATE checkpoint
+        (`scrub`) still empties the WAL."""
+        with self._opening:
+            if self._anchor is not None:
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            anchor = sqlite3.connect(self.path, timeout=10, isolation_level=None,
+                                     check_same_thread=False)
+            try:
+                anchor.execute("PRAGMA journal_mode=WAL")
+                anchor.executescript(SCHEMA)
+            except BaseException:
+                anchor.close()
+                raise
+            self._anchor = anchor
 
     async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         def call() -> T:

@@ -55,3 +55,20 @@ class TestCassandraOnAFakeSession(OnCassandra):
     def _db(self) -> None:
         self.fake = FakeIdentityCql()
         self.db = IdentityCql(cql=self.fake, now=lambda: self.fake.now)
+
+
+async def test_no_call_is_the_last_to_close_the_identity_file(tmp_path: Path) -> None:
+    """The last connection to close a WAL file checkpoints it and deletes the WAL
+    under an exclusive lock; a connection opening meanwhile failed at once with
+    "database is locked" (a 500 under concurrent requests). One connection stays
+    open, so the WAL outlives every call; an erasure still empties it."""
+    wal = tmp_path / "identity.db-wal"
+    vault = SqliteVault(IdentityDb(tmp_path / "identity.db"), SECRET)
+    person = "p-1"
+    await vault.store_profile(person, {"email": "a@example.org"})
+
+    assert wal.exists(), "the call's connection was the last: it deleted the WAL"
+    assert await vault.profile(person) == {"email": "a@example.org"}
+
+    await vault.erase(person)
+    assert wal.exists() and wal.stat().st_size == 0  # emptied, no bytes of the person left
