@@ -99,9 +99,11 @@ async def main(args: argparse.Namespace) -> None:
             for child in children:
                 await child.ready()
             began = time.perf_counter()
-            for name, done in (await rebuild_all(container, jobs, children)).items():
-                per_projection.setdefault(name, []).append((done.read, done.seconds))
+            rebuilt = await rebuild_all(container, jobs, children)
             rebuild_s = time.perf_counter() - began
+            for name, done in rebuilt.items():
+                per_projection.setdefault(name, []).append((done.read, done.seconds))
+            processes = len({done.job for done in rebuilt.values()})
             decode_rates.append(events / decode_s)
             rebuild_rates.append(events / rebuild_s)
             alone = ""
@@ -113,8 +115,8 @@ async def main(args: argparse.Namespace) -> None:
                 alone = f"; one by one {alone_rates[-1]:,.0f} ev/s"
             print(f"round {n + 1}: decode only {decode_rates[-1]:,.0f} ev/s"
                   f" ({decode_s:.2f} s); rebuild all {rebuild_rates[-1]:,.0f} ev/s"
-                  f" ({rebuild_s:.2f} s), {rebuild_rates[-1] / decode_rates[-1]:.0%}"
-                  f" of decoding{alone}")
+                  f" ({rebuild_s:.2f} s, {processes} process(es)),"
+                  f" {rebuild_rates[-1] / decode_rates[-1]:.0%} of decoding{alone}")
 
     print("each projection (median of the rounds): events read, seconds applying, events/s")
     slowest = sorted(per_projection.items(),
