@@ -355,7 +355,6 @@ class SqliteReadStore(ReadStore):
                 )
                 tx.conn.execute("DELETE FROM guards WHERE projection = ?", (projection,))
 
-
     async def absorb(self, side: Path) -> int:
         """Copy every document and guard of another read store file into this one,
         in one transaction: what a `parlons replay --all` job built in a file of its
