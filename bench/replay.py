@@ -68,7 +68,7 @@ async def main(args: argparse.Namespace) -> None:
     async with seeded_platform() as (container, app, items):
         began = time.perf_counter()
         await grand_debat(container, GRAND_DEBAT, "grand-debat", moderation="post")
-        await rebuild_all(container, 1)  # the questionnaire as the deposits' handler reads it
+        await rebuild_all(container)  # the questionnaire as the deposits' handler reads it
         await run(app, "response", 0, args.responses, items, GRAND_DEBAT)
         await run(app, "proposal", 0, args.proposals, items, SEEDED_VOTE)
         await run(app, "ballot", 0, args.ballots, items, SEEDED_VOTE)
@@ -99,7 +99,7 @@ async def main(args: argparse.Namespace) -> None:
             for child in children:
                 await child.ready()
             began = time.perf_counter()
-            rebuilt = await rebuild_all(container, jobs, children)
+            rebuilt = await rebuild_all(container, children)
             rebuild_s = time.perf_counter() - began
             for name, done in rebuilt.items():
                 per_projection.setdefault(name, []).append((done.read, done.seconds))

@@ -578,7 +578,7 @@ async def _replay_all(settings: Settings, jobs: int | None = None) -> int:
     # first: they import the services while this process builds its container
     children = await start_children(settings, jobs - 1)
     try:
-        rebuilt, seconds, settled = await _rebuild_every_projection(settings, jobs, children)
+        rebuilt, seconds, settled = await _rebuild_every_projection(settings, children)
     except ReplayJobFailed as failed:
         print(f"replay: {failed}; run it again to rebuild what is missing", file=sys.stderr)
         return 1
@@ -597,14 +597,14 @@ async def _replay_all(settings: Settings, jobs: int | None = None) -> int:
     return 0
 
 
-async def _rebuild_every_projection(settings: Settings, jobs: int, children: Sequence[Child]
+async def _rebuild_every_projection(settings: Settings, children: Sequence[Child]
                                     ) -> tuple[dict[str, Rebuilt], float, dict[str, int]]:
     from services.runtime.jobs.dead_letters import settle_rebuilt
 
     container = bootstrap(settings)
     async with running(container, workers=False):
         began = time.perf_counter()
-        rebuilt = await rebuild_all(container, jobs, children)
+        rebuilt = await rebuild_all(container, children)
         seconds = time.perf_counter() - began
         # every one settled before anything is printed (a closed stdout stops nothing)
         settled = {name: await settle_rebuilt(container.log, container.clock, name)
@@ -612,18 +612,15 @@ async def _rebuild_every_projection(settings: Settings, jobs: int, children: Seq
     return rebuilt, seconds, settled
 
 
-async def rebuild_all(container: Container, jobs: int | None = None,
+async def rebuild_all(container: Container,
                       children: Sequence[Child] = ()) -> dict[str, Rebuilt]:
     """`parlons replay --all`: every projection rebuilt in one pass over the log
     (a restore used to start one process, and read the log once, per projection),
-    shared out over `jobs` processes (default: one per core) and the `children`
-    started beforehand (ADR 0121), then the origin of the outside views they feed
-    (`_record_origin`)."""
+    shared out between this process and the `children` started beforehand (ADR
+    0121), then the origin of the outside views they feed (`_record_origin`)."""
     from services.runtime.replay_jobs import rebuild_in_jobs
-    from services.runtime.supervisor import usable_cores
 
-    rebuilt = await rebuild_in_jobs(container, usable_cores() if jobs is None else jobs,
-                                    children)
+    rebuilt = await rebuild_in_jobs(container, children)
     await _record_origin(container, container.projections)
     return rebuilt
 

@@ -9,8 +9,7 @@ one pass over the log (`rebuild_projections`), all at once:
   from its stdin, one line of JSON, and prints what it did as its last line;
 - the services are weighed by the events their projections read (`EventLog.size`),
   each projection's by its `replay_cost`; each service goes, heaviest first, to the
-  lightest job (a child started only then counts its start as CHILD_START events);
-  a child given nothing exits;
+  lightest process; a child given nothing exits;
 - a service whose projections feed a view outside the read store (the search
   index: one writer per directory) stays in this process, which records its origin;
 - a shared SQLite read store takes one writer at a time: a child builds its share
@@ -48,26 +47,20 @@ if TYPE_CHECKING:
     from services.runtime.bootstrap import Container
 
 
-# A child's start (its interpreter and imports, ~1.3 s on the 2-core machine of
-# ADR 0121) costs about what this many events of `replay_cost` 1 do (~22-26 µs
-# each): a child is worth starting only for more work than that.
-CHILD_START = 50_000
-
-
 class ReplayJobFailed(RuntimeError):
     """A child rebuilding its share of the projections exited in error."""
 
 
-def share_out(weights: Mapping[str, float], pinned: Collection[str], jobs: int,
-              start: float) -> list[list[str]]:
+def share_out(weights: Mapping[str, float], pinned: Collection[str],
+              jobs: int) -> list[list[str]]:
     """The services in at most `jobs` groups of about equal weight: each, heaviest
-    first, to the lightest group (the longest-processing-time rule), a child's
-    group starting at `start`. The first group is this process's: it holds the
-    pinned services, and the services that read nothing. Groups left empty are
-    dropped (no child is started for them), but for the first."""
+    first, to the lightest group (the longest-processing-time rule). The first group
+    is this process's: it holds the pinned services, and the services that read
+    nothing. Groups left empty are dropped (their child is given nothing), but for
+    the first."""
     groups: list[list[str]] = [sorted(s for s in weights if s in pinned or not weights[s])]
     groups += [[] for _ in range(max(jobs, 1) - 1)]
-    loads = [sum(weights[s] for s in groups[0])] + [start] * (len(groups) - 1)
+    loads = [sum(weights[s] for s in groups[0])] + [0.0] * (len(groups) - 1)
     for service in sorted((s for s in weights if s not in groups[0]),
                           key=lambda s: (-weights[s], s)):
         lightest = loads.index(min(loads))
@@ -97,25 +90,23 @@ async def start_children(settings: Settings, count: int) -> list[Child]:
     return [await Child.start(n, settings) for n in range(1, min(count, len(SERVICES) - 1) + 1)]
 
 
-async def rebuild_in_jobs(container: Container, jobs: int,
-                          started: Sequence[Child] = ()) -> dict[str, Rebuilt]:
-    """Every projection of the container rebuilt, shared out over `jobs` processes
-    (this one included): the children `started` beforehand, whose start is paid,
-    else children started for shares worth their start (CHILD_START). Every child
-    is stopped on return. What each projection's rebuild did, by name, in the
-    container's order."""
-    children: list[Child] = list(started)
+async def rebuild_in_jobs(container: Container,
+                          children: Sequence[Child] = ()) -> dict[str, Rebuilt]:
+    """Every projection of the container rebuilt, shared out between this process
+    and the `children` started beforehand (`start_children`); each child is stopped
+    on return. What each projection's rebuild did, by name, in the container's
+    order."""
     try:
-        return await _rebuild_in_jobs(container, jobs, children)
+        return await _rebuild_in_jobs(container, children)
     finally:
         for child in children:
             await child.stop()
 
 
-async def _rebuild_in_jobs(container: Container, jobs: int,
-                           children: list[Child]) -> dict[str, Rebuilt]:
+async def _rebuild_in_jobs(container: Container,
+                           children: Sequence[Child]) -> dict[str, Rebuilt]:
     log, store, projections = container.log, container.store, container.projections
-    if jobs <= 1 or not can_share(container.settings):
+    if not children:
         return await rebuild_projections(log, store, projections)
     owners = container.projection_owners
     sizes = {t: await log.size(t) for t in {t for p in projections for t in p.topics}}
@@ -124,12 +115,8 @@ async def _rebuild_in_jobs(container: Container, jobs: int,
         weights[owners[projection.name]] += projection.replay_cost * sum(
             sizes[t] for t in projection.topics)
     pinned = {owners[p.name] for p in projections if feeds_outside_view(p)}
-    warm = len(children)
-    own, *shares = share_out(weights, pinned, 1 + warm if warm else jobs,
-                             0 if warm else CHILD_START)
+    own, *shares = share_out(weights, pinned, 1 + len(children))
     for n, services in enumerate(shares, 1):
-        if n > warm:
-            children.append(await Child.start(n, container.settings))
         side = _side_file(store, n)
         if side is not None:
             await forget_projections(store, [p for p in projections

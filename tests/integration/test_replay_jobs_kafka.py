@@ -46,12 +46,12 @@ async def test_replay_all_over_kafka_shared_out_rebuilds_the_same_read_models(
         container = bootstrap(settings)
         async with running(container, workers=False):
             assert await seed_demo(container)
-            alone = await rebuild_all(container, 1)
+            alone = await rebuild_all(container)
             before = await _read_models(container)
             assert before["consultations"], "nothing projected: the replay would prove nothing"
 
             children = await start_children(settings, 2)  # as `parlons replay --all` does
-            shared = await rebuild_all(container, 3, children)
+            shared = await rebuild_all(container, children)
 
             assert {name: done.job > 0 for name, done in shared.items()} \
                 == {name: container.projection_owners[name] == "consultation"

@@ -16,26 +16,24 @@ from services.vote.projections import TalliesProjection
 def test_each_service_goes_heaviest_first_to_the_lightest_process() -> None:
     weights = {"search": 100.0, "moderation": 90.0, "synthesis": 70.0, "deposit": 50.0,
                "vote": 30.0}
-    assert share_out(weights, {"search"}, 2, start=0) == [
+    assert share_out(weights, {"search"}, 2) == [
         ["search", "deposit", "vote"], ["moderation", "synthesis"]]
 
 
 def test_the_pinned_services_and_those_reading_nothing_stay_in_this_process() -> None:
     weights = {"search": 1.0, "identity": 0.0, "deposit": 500.0, "vote": 400.0}
-    own, *children = share_out(weights, {"search"}, 3, start=0)
+    own, *children = share_out(weights, {"search"}, 3)
     assert own == ["identity", "search"]
     assert children == [["deposit"], ["vote"]]
 
 
-def test_no_child_starts_for_less_work_than_its_start_costs() -> None:
+def test_more_processes_than_services_leave_the_extra_ones_nothing() -> None:
     weights = {"search": 100.0, "deposit": 60.0, "vote": 30.0}
-    assert share_out(weights, {"search"}, 4, start=1000) == [["search", "deposit", "vote"]]
-    # a child starts when its start is paid back: the heaviest goes to it
-    assert share_out(weights, {"search"}, 2, start=50) == [["search", "vote"], ["deposit"]]
+    assert share_out(weights, {"search"}, 5) == [["search"], ["deposit"], ["vote"]]
 
 
 def test_one_job_keeps_everything_here() -> None:
-    assert share_out({"a": 5.0, "b": 3.0}, set(), 1, start=0) == [["a", "b"]]
+    assert share_out({"a": 5.0, "b": 3.0}, set(), 1) == [["a", "b"]]
 
 
 def test_only_a_projection_with_a_view_outside_the_store_is_pinned() -> None:

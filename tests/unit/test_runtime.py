@@ -298,11 +298,9 @@ async def _guards() -> dict[str, list[tuple[str, int]]]:
 
 @pytest.fixture
 def children_started(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    """The services of each child `parlons replay --all` gives a share to, whatever
-    the log's size (the demo's is far below what a child's start costs)."""
+    """The services of each child `parlons replay --all` gives a share to."""
     from services.runtime import replay_jobs
 
-    monkeypatch.setattr(replay_jobs, "CHILD_START", 0)
     started: list[list[str]] = []
     assign = replay_jobs.Child.assign
 
