@@ -101,14 +101,12 @@ def append_batch(
     requests: list[AppendRequest],
     key_for: KeyFn,
     committed: CommittedVersions,
-) -> Callable[[], list[tuple[bool, Any]]] | None:
+) -> list[tuple[bool, Any]] | None:
     """Many appends in one go: the expected versions this connection does not
     remember read in one query, one INSERT for every accepted event. Returns None
     (having to be rolled back) when a request needs `append_in` one by one: an
     event already written or written twice in this group, or a stream version taken.
     The rows' parameters are built while checking, in one pass (ADR 0091).
-    Otherwise answers a function giving each request's outcome, in order: the group
-    writer calls it while the COMMIT waits for the disk (ADR 0122).
     """
     committed.begin(conn)
     expected = {s for _, expect in requests for s in expect}
@@ -159,21 +157,16 @@ def append_batch(
             params += (e.topic, e.event_id, stream, version_, key_for(e),
                        bytearray(e.encode(stamp)))  # bound at once: see _insert
         accepted += events
-    first = _insert_rows(conn, len(accepted), params)
+    written = _insert_params(conn, accepted, params, now)
+    outcomes: list[tuple[bool, Any]] = []
+    at = 0
+    for (events, _), outcome in zip(requests, refused, strict=True):
+        if outcome is None:
+            n = len(events)
+            outcome = (True, written[at : at + n])
+            at += n
+        outcomes.append(outcome)
     committed.written(versions, expected, unsure)  # remembered once the group commits
-
-    def outcomes() -> list[tuple[bool, Any]]:
-        written = _records(accepted, params, first, now)
-        answers: list[tuple[bool, Any]] = []
-        at = 0
-        for (events, _), outcome in zip(requests, refused, strict=True):
-            if outcome is None:
-                n = len(events)
-                outcome = (True, written[at : at + n])
-                at += n
-            answers.append(outcome)
-        return answers
-
     return outcomes
 
 
@@ -210,30 +203,28 @@ def _insert(
 def _insert_params(
     conn: sqlite3.Connection, events: list[Envelope], params: list[Any], now: datetime
 ) -> list[Recorded]:
-    """Insert `events` from their rows' `params` (six each). Answers their
-    records, stamped with `now`."""
-    return _records(events, params, _insert_rows(conn, len(events), params), now)
+    """Insert `events` from their rows' `params` (six each), ROWS_PER_STATEMENT
+    rows a statement. Answers their records, stamped with `now`."""
+    if len(events) <= ROWS_PER_STATEMENT:
+        return _insert_chunk(conn, events, params, now)
+    out: list[Recorded] = []
+    for i in range(0, len(events), ROWS_PER_STATEMENT):
+        chunk = events[i : i + ROWS_PER_STATEMENT]
+        out += _insert_chunk(conn, chunk, params[6 * i : 6 * (i + len(chunk))], now)
+    return out
 
 
-def _insert_rows(conn: sqlite3.Connection, count: int, params: list[Any]) -> int:
-    """Insert `count` rows from their `params` (six each), ROWS_PER_STATEMENT
-    rows a statement. Answers the first one's offset: we hold the write lock and
-    never delete, so the rows took consecutive rowids ending at the last one."""
-    if not count:
-        return 0
-    last: int | None = None
-    for i in range(0, count, ROWS_PER_STATEMENT):
-        rows_ = min(ROWS_PER_STATEMENT, count - i)
-        chunk = params if rows_ == count else params[6 * i : 6 * (i + rows_)]
-        last = conn.execute(_insert_sql(rows_), chunk).lastrowid
+def _insert_chunk(
+    conn: sqlite3.Connection, events: list[Envelope], params: list[Any], now: datetime
+) -> list[Recorded]:
+    if not events:
+        return []
+    last = conn.execute(_insert_sql(len(events)), params).lastrowid
     assert last is not None
-    return last - count + 1
-
-
-def _records(events: list[Envelope], params: list[Any], first: int,
-             now: datetime) -> list[Recorded]:
-    """The records of `events`, inserted from `params` at offsets from `first` on.
-    Topic and key are read back from the rows' parameters (six a row)."""
+    # We hold the write lock and never delete, so the rows of one statement
+    # took consecutive rowids ending at the last one. Topic and key are read
+    # back from the statement's parameters (six a row).
+    first = last - len(events) + 1
     return [_new_record(e.recorded(now), params[6 * n], 0, first + n, params[6 * n + 4])
             for n, e in enumerate(events)]
 

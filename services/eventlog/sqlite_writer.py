@@ -35,10 +35,8 @@ from services.eventlog.sqlite_thread import StatementThread
 T = TypeVar("T")
 Work = Callable[[sqlite3.Connection], Any]
 Outcome = tuple[bool, Any]  # (succeeded, value or exception)
-# A batch's outcomes, made when asked: while the COMMIT waits for the disk (ADR 0122).
-Deferred = Callable[[], list[Outcome]]
 # Writes many requests' payloads at once; None when one of them needs the slow path.
-BatchWork = Callable[[sqlite3.Connection, list[Any]], list[Outcome] | Deferred | None]
+BatchWork = Callable[[sqlite3.Connection, list[Any]], list[Outcome] | None]
 # Writes one request's payload alone (a request the batch could not take).
 OneWork = Callable[[sqlite3.Connection, Any], Any]
 
@@ -170,30 +168,19 @@ class GroupWriter:
         conn = self._conn
         try:
             await self._begin()
-            batched = self._write_batched(group)
-            deferred: Deferred | None = None
-            if callable(batched):  # the whole group in the batch, its outcomes to make
-                deferred, outcomes = batched, []
-            else:
-                outcomes = batched
-                if None in outcomes:  # some requests go one by one
-                    for i, request in enumerate(group):
-                        if outcomes[i] is None:
-                            outcomes[i] = self._write_one(request)
-            # COMMIT waits for fsync on its thread; the loop meanwhile makes what
-            # the callers are answered, which only a committed group answers.
-            commit = self._io.run(conn.execute, "COMMIT")
-            if deferred is not None:
-                outcomes = _made(deferred, len(group))
-            appends = any(r.wakes for r in group)
-            topics = _topics(group) if appends else None
-            await commit
+            outcomes = self._write_batched(group)
+            if None in outcomes:  # some requests go one by one
+                for i, request in enumerate(group):
+                    if outcomes[i] is None:
+                        outcomes[i] = self._write_one(request)
+            await self._off_loop(conn.execute, "COMMIT")  # waits for fsync
         except sqlite3.Error as error:
             self._abandon(group, error)
             return
         self.commits += 1
         if self._on_end is not None:
             self._on_end(True)
+        appends = any(r.wakes for r in group)
         if appends:
             self.healthy = True
         # `_settle`, inlined: once per append
@@ -206,7 +193,7 @@ class GroupWriter:
                 else:
                     future.set_exception(value)
         if appends:
-            self._on_commit(topics)
+            self._on_commit(_topics(group))
 
     async def _begin(self) -> None:
         try:
@@ -224,12 +211,10 @@ class GroupWriter:
         # cancelled, so the connection is never left in an unknown state.
         await self._io.run(fn, *args)
 
-    def _write_batched(self, group: list[_Request]) -> list[Outcome | None] | Deferred:
+    def _write_batched(self, group: list[_Request]) -> list[Outcome | None]:
         """The fast path: every batchable request in a few statements. When one
         of them would fail, undo the lot; each then takes the savepoint path.
-        Each request's outcome, in order; None for those left to go one by one.
-        When the whole group went in the batch, its outcomes may still be to make
-        (`batch_work`'s deferred answer)."""
+        Each request's outcome, in order; None for those left to go one by one."""
         if self._batch_work is None:
             return [None] * len(group)
         payloads = [r.payload for r in group]
@@ -254,16 +239,12 @@ class GroupWriter:
         if results is None:
             return [None] * len(group)
         if indexes is None:
-            if callable(results):
-                return results
             # as `zip(..., strict=True)` below: one outcome per payload, checked
             # before the COMMIT rather than when the callers are answered
             if len(results) != len(group):
                 raise ValueError(f"batch_work answered {len(results)} outcomes"
                                  f" for {len(group)} payloads")
             return list(results)
-        if callable(results):
-            results = results()
         outcomes: list[Outcome | None] = [None] * len(group)
         for i, outcome in zip(indexes, results, strict=True):
             outcomes[i] = outcome
@@ -303,21 +284,6 @@ class GroupWriter:
             failure = EventLogUnavailable(f"event log write failed: {error}")
             failure.__cause__ = error
             _settle(request, False, failure)
-
-
-def _made(deferred: Deferred, requests: int) -> list[Outcome | None]:
-    """A batch's deferred outcomes, one per request. Made once its COMMIT is on
-    its way: a function that fails, or answers the wrong count, answers every
-    caller its error (the group may well commit; a retry of the same events is
-    answered as their duplicates)."""
-    try:
-        outcomes = deferred()
-        if len(outcomes) != requests:
-            raise ValueError(f"batch_work answered {len(outcomes)} outcomes"
-                             f" for {requests} payloads")
-    except Exception as error:
-        return [(False, error)] * requests
-    return list(outcomes)
 
 
 def _topics(group: list[_Request]) -> frozenset[str] | None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -69,57 +67,4 @@ async def test_a_payload_without_work_needs_a_one_work() -> None:
         w.submit(None, payload="a")
     with pytest.raises(ValueError, match="payload"):
         writer(Calls(batch_takes=True)).submit(None)  # type: ignore[call-overload]
-    await w.stop()
-
-
-class CommitWaitsFor(sqlite3.Connection):
-    """A connection whose COMMIT waits (on the writer's thread) until `made` is set,
-    as a COMMIT waits for the disk, and records whether it was."""
-
-    made: threading.Event
-    seen_made: bool | None = None
-
-    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
-        if sql == "COMMIT":
-            self.seen_made = self.made.wait(timeout=2)
-        return super().execute(sql, *args)
-
-
-async def test_a_deferred_batch_is_answered_with_outcomes_made_while_the_commit_waits() -> None:
-    conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False,
-                           factory=CommitWaitsFor)
-    conn.made = threading.Event()
-
-    def batch(conn: sqlite3.Connection, payloads: list[Any]) -> Callable[[], list[Outcome]]:
-        def outcomes() -> list[Outcome]:
-            made.set()  # the COMMIT below is still waiting for this
-            return [(True, f"made {p}") for p in payloads]
-        return outcomes
-
-    made = conn.made
-    w = GroupWriter(conn, lambda topics: None, batch, one_work=lambda conn, p: p)
-    answers = [w.submit(None, payload=n, wakes=False) for n in ("a", "b")]
-    assert await asyncio.gather(*answers) == ["made a", "made b"]
-    assert conn.seen_made is True
-    await w.stop()
-
-
-async def test_deferred_outcomes_that_fail_answer_every_caller_and_the_writer_goes_on() -> None:
-    failing = True
-
-    def batch(conn: sqlite3.Connection, payloads: list[Any]) -> Callable[[], list[Outcome]]:
-        def outcomes() -> list[Outcome]:
-            if failing:
-                raise RuntimeError("cannot make the records")
-            return [(True, p) for p in payloads]
-        return outcomes
-
-    conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-    w = GroupWriter(conn, lambda topics: None, batch, one_work=lambda conn, p: p)
-    done = await asyncio.gather(*(w.submit(None, payload=n, wakes=False) for n in "ab"),
-                                return_exceptions=True)
-    assert all(isinstance(d, RuntimeError) for d in done)
-    failing = False
-    assert await asyncio.gather(*(w.submit(None, payload=n, wakes=False) for n in "cd")) \
-        == ["c", "d"]
     await w.stop()
