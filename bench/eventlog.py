@@ -25,11 +25,7 @@ its input: the ceiling's one body is serialised before it starts, and the log's
 appenders are handed envelopes built before it starts (a caller's work, ~3.7 µs an
 event, which the log line counted until 2026-12-06; `--fixed` prints both). The
 log runs on the event loop the servers run on (`--loop auto`: uvloop when
-installed, ADR 0100); `--loop asyncio` for the standard one. And with the servers'
-setting of the garbage collector (`settle_after_start`, ADR 0079), applied once the
-envelopes are built, before the clock: until 2026-12-06 the collector's oldest
-generation walked every envelope of the pools again and again (~5 % of the
-instructions of an append), a cost of the bench's input that no server holds.
+installed, ADR 0100); `--loop asyncio` for the standard one.
 
 If `bench/kafka_throughput.py` exists (`async def measure() -> dict`), its figures
 are printed too. The SQLite figure is the last-but-one line, Kafka's the last.
@@ -57,7 +53,6 @@ from services.eventlog.port import EventLog
 from services.eventlog.sqlite import SqliteEventLog, connect
 from services.eventlog.sqlite_rows import SCHEMA
 from services.runtime import event_loop
-from services.runtime.heap import settle_after_start
 from services.runtime.replay import REPLAY_PAGE, rebuild_projection
 from services.store.sqlite import SqliteReadStore
 
@@ -106,7 +101,6 @@ async def group_commit(path: Path, seconds: float, batch: int,
     done = built_in_clock = 0
     streams = [uuid.uuid4().hex for _ in range(APPENDERS)]
     pools = envelopes(streams, prebuilt)
-    settle_after_start()  # as the servers run the log: see the docstring
     cpu = time.process_time()
     stop_at = time.perf_counter() + seconds
 
@@ -204,7 +198,6 @@ async def single_appends(path: Path, appends: int, pool: int) -> float:
     await log.start()
     streams = [uuid.uuid4().hex for _ in range(APPENDERS)]
     pools = envelopes(streams, pool)
-    settle_after_start()  # as the servers run the log: see the docstring
 
     async def appender(stream: str) -> None:
         handed = pools[stream]
