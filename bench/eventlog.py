@@ -384,7 +384,9 @@ async def main(args: argparse.Namespace) -> None:
 
     kafka = await kafka_figures()
     single_row = rows[0]
-    ok = all(r[1]["events_per_s"] >= TARGET_EVENTS_PER_S and r[3] >= TARGET_RATIO for r in rows)
+    # ADR 0002's target is the single-event one: a batch of 4 against a commit per
+    # batch of 4 shares a quarter as many commits, and cannot reach the same ratio.
+    ok = single_row[1]["events_per_s"] >= TARGET_EVENTS_PER_S and single_row[3] >= TARGET_RATIO
     print(
         f"share of the ceiling (median of {args.rounds} rounds): {share:.0%};"
         f" target >= {TARGET_SHARE_OF_CEILING:.0%}:"
@@ -394,7 +396,7 @@ async def main(args: argparse.Namespace) -> None:
         f"sqlite: {single_row[1]['events_per_s']:,.0f} durable events/s (single-event appends),"
         f" {single_row[3]:.1f}x commit-per-append;"
         f" {rows[1][1]['events_per_s']:,.0f} ev/s in batches of 4, {rows[1][3]:.1f}x;"
-        f" target >= {TARGET_EVENTS_PER_S:,} ev/s and >= {TARGET_RATIO:.0f}x:"
+        f" single-event target >= {TARGET_EVENTS_PER_S:,} ev/s and >= {TARGET_RATIO:.0f}x:"
         f" {'met' if ok else 'NOT met'}"
     )
     if kafka is None:
