@@ -48,7 +48,7 @@ from services.core.schema_registry import SchemaRegistry
 from services.runtime import event_loop
 from services.runtime.bootstrap import Container, LagSource, bootstrap
 from services.runtime.command_processes import front_commands, service_commands
-from services.runtime.heap import settle_after_start
+from services.runtime.heap import collector_settled, settle_after_start
 from services.runtime.logging import configure_logging
 from services.runtime.replay import Rebuilt, rebuild_projection
 from services.runtime.runner import running
@@ -560,7 +560,8 @@ async def _replay(settings: Settings, name: str) -> int:
     from services.runtime.jobs.dead_letters import settle_rebuilt
 
     async with running(container, workers=False):
-        read, applied = await rebuild(container, name)
+        with collector_settled():  # the container out of the collector's sight (ADR 0079)
+            read, applied = await rebuild(container, name)
         counts = await _document_counts(container, projection.tables)
         settled = await settle_rebuilt(container.log, container.clock, name)
     summary = ", ".join(f"{t}: {n}" for t, n in counts.items())
@@ -603,9 +604,10 @@ async def _rebuild_every_projection(settings: Settings, children: Sequence[Child
 
     container = bootstrap(settings)
     async with running(container, workers=False):
-        began = time.perf_counter()
-        rebuilt = await rebuild_all(container, children)
-        seconds = time.perf_counter() - began
+        with collector_settled():  # the container out of the collector's sight (ADR 0079)
+            began = time.perf_counter()
+            rebuilt = await rebuild_all(container, children)
+            seconds = time.perf_counter() - began
         # every one settled before anything is printed (a closed stdout stops nothing)
         settled = {name: await settle_rebuilt(container.log, container.clock, name)
                    for name in rebuilt}

@@ -15,7 +15,9 @@ on what was allocated since start-up, less often.
 
 from __future__ import annotations
 
+import contextlib
 import gc
+from collections.abc import Iterator
 
 YOUNG_GENERATION_THRESHOLD = 10_000
 
@@ -28,3 +30,22 @@ def settle_after_start() -> None:
     gc.freeze()
     _, middle, oldest = gc.get_threshold()
     gc.set_threshold(YOUNG_GENERATION_THRESHOLD, middle, oldest)
+
+
+@contextlib.contextmanager
+def collector_settled() -> Iterator[None]:
+    """`settle_after_start` for the length of a long batch command (`parlons
+    replay`): what the command built before is kept out of the collector's sight
+    while it runs, then handed back, with the thresholds it had, so a caller that
+    runs the command in its own process (the tests) keeps its collector as it
+    was. A process settled already is left as it is."""
+    if gc.get_freeze_count():
+        yield
+        return
+    thresholds = gc.get_threshold()
+    settle_after_start()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
