@@ -29,7 +29,14 @@ from services.eventlog.port import EXPIRED, Mark, Recorded
 
 log = logging.getLogger(__name__)
 
-_POLL_MS = 20  # one fetch round on loopback; short so an idle tail costs little
+# How long the broker may hold a fetch of partitions that have nothing new: a fetch
+# here wants the records up to the high watermark and the watermark itself, both
+# already known to the broker, so it should answer at once (0 hangs on Tansu).
+_FETCH_WAIT_MS = 1
+# How long `getmany` waits before the watermarks are looked at again. A response
+# that brings no record (a partition read to its end, the usual freshness check)
+# wakes no `getmany`: its watermark is only seen when the wait ends.
+_STEP_MS = 2
 
 
 def decode(record: Any) -> Recorded | None:
@@ -63,7 +70,7 @@ class PartitionReader:
             client_id=f"{client_id}-reader",
             enable_auto_commit=False,
             auto_offset_reset="earliest",  # a range start below the log start
-            fetch_max_wait_ms=10,
+            fetch_max_wait_ms=_FETCH_WAIT_MS,
             request_timeout_ms=int(timeout_s * 1000),
             **(security or KafkaSecurity()).client_options(),
         )
@@ -138,13 +145,17 @@ class PartitionReader:
 
         pending = [tp for tp in starts if not done(tp)]
         while pending:
-            batch = await consumer.getmany(*pending, timeout_ms=_POLL_MS)
+            batch = await consumer.getmany(*pending, timeout_ms=_STEP_MS)
             for tp, records in batch.items():
                 got[tp].extend(records)
                 if records:
                     position[tp] = records[-1].offset + 1
             pending = [tp for tp in pending if not done(tp)]
         ends = {tp: int(consumer.highwater(tp) or 0) for tp in starts}
+        # Paused until the next assignment: the consumer's fetcher would otherwise
+        # keep fetching every partition left assigned, idle, for as long as the
+        # process lives (about a hundred requests a second of every partition; ADR 0036).
+        consumer.pause(*starts)
         return {tp: records[:limit] for tp, records in got.items()}, ends
 
     async def highwaters(self, tps: Iterable[TopicPartition],
