@@ -43,6 +43,7 @@ from services.core.errors import ConcurrencyConflict, EventLogUnavailable
 from services.core.schema_registry import TopicSpec
 from services.eventlog.kafka_clients import no_topic_auto_creation
 from services.eventlog.kafka_index import Where, WriterIndex
+from services.eventlog.kafka_offsets import GroupOffsets
 from services.eventlog.kafka_reader import PartitionReader, decode
 from services.eventlog.kafka_security import KafkaSecurity
 from services.eventlog.kafka_subscription import KafkaSubscription
@@ -158,6 +159,7 @@ class KafkaEventLog(EventLog):
         # their own: one reader serialises its fetches, and twenty workers asking
         # their lag after each poll kept a decision's `read_stream` waiting ~0.4 s.
         self._watch: PartitionReader | None = None
+        self._offsets: GroupOffsets | None = None  # the subscriptions' committed offsets
         self._index = WriterIndex()
         self._ends: dict[TopicPartition, int] = {}
         self._locks: dict[str, asyncio.Lock] = {}
@@ -204,9 +206,12 @@ class KafkaEventLog(EventLog):
                     raise
                 raise EventLogUnavailable(f"kafka on {self._bootstrap}: {e!r}") from e
             self._producer, self._reader, self._watch = producer, reader, watch
+            self._offsets = GroupOffsets(self._bootstrap, client_id=self._client_id,
+                                         timeout_s=self._timeout_s, security=self._security)
 
     async def close(self) -> None:
         producer, reader, watch = self._producer, self._reader, self._watch
+        offsets, self._offsets = self._offsets, None
         self._producer = self._reader = self._watch = None
         closing: list[Awaitable[Any]] = [sub.close() for sub in list(self._subscriptions)]
         if self._rounds is not None and not self._rounds.done():
@@ -218,6 +223,8 @@ class KafkaEventLog(EventLog):
         for r in (reader, watch):
             if r is not None:
                 closing.append(r.close())
+        if offsets is not None:
+            closing.append(offsets.close())
         for step in closing:
             await _bounded_quietly(step, self._timeout_s)
 
@@ -580,7 +587,9 @@ class KafkaEventLog(EventLog):
             **self._group_config,
             **self._security.client_options(),
         )
-        sub = KafkaSubscription(consumer, group, tuple(topics), reader, self._forget)
+        assert self._offsets is not None  # started with the readers
+        sub = KafkaSubscription(consumer, group, tuple(topics), reader, self._offsets,
+                                self._forget)
         await sub.start()
         self._subscriptions.add(sub)
         return sub

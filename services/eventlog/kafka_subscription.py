@@ -27,6 +27,7 @@ from aiokafka.errors import (
 from aiokafka.structs import OffsetAndMetadata
 
 from services.core.errors import EventLogUnavailable
+from services.eventlog.kafka_offsets import GroupOffsets
 from services.eventlog.kafka_reader import PartitionReader, decode
 from services.eventlog.port import Batch, Position, Recorded, Subscription
 
@@ -62,12 +63,14 @@ class KafkaSubscription(Subscription):
         group: str,
         topics: tuple[str, ...],
         reader: PartitionReader,
+        offsets: GroupOffsets,
         on_close: Callable[[KafkaSubscription], Awaitable[None]] | None = None,
     ) -> None:
         self._consumer = consumer
         self.group = group
         self.topics = topics
         self._reader = reader
+        self._offsets = offsets
         self._on_close = on_close
         self._listener = _Revocations()
         self._ends: dict[TopicPartition, int] = {}
@@ -122,31 +125,27 @@ class KafkaSubscription(Subscription):
 
     async def checkpoints(self) -> dict[str, Position]:
         out: dict[str, Position] = {}
-        try:
-            for topic in self.topics:
-                for p in await self._reader.partitions(topic):
-                    committed = await self._consumer.committed(TopicPartition(topic, p))
-                    if committed is not None:
-                        out.setdefault(topic, {})[p] = committed
-        except KafkaError as e:
-            raise EventLogUnavailable(f"kafka committed offsets {self.group}: {e!r}") from e
+        for tp, committed in (await self._committed(await self._partitions())).items():
+            if committed is not None:
+                out.setdefault(tp.topic, {})[tp.partition] = committed
         return out
 
     async def lag(self) -> int:
-        tps = [
-            TopicPartition(topic, p)
-            for topic in self.topics
-            for p in await self._reader.partitions(topic)
-        ]
+        tps = await self._partitions()
         self._ends = await self._reader.highwaters(tps, self._ends)
-        total = 0
+        committed = await self._committed(tps)
+        return sum(max(0, self._ends[tp] - (committed[tp] or 0)) for tp in tps)
+
+    async def _partitions(self) -> list[TopicPartition]:
+        return [TopicPartition(topic, p)
+                for topic in self.topics for p in await self._reader.partitions(topic)]
+
+    async def _committed(self, tps: list[TopicPartition]) -> dict[TopicPartition, int | None]:
+        """The group's committed offsets, all in one request (ADR 0036)."""
         try:
-            for tp in tps:
-                committed = await self._consumer.committed(tp)
-                total += max(0, self._ends[tp] - (committed or 0))
-        except KafkaError as e:
+            return await self._offsets.committed(self.group, tps)
+        except (KafkaError, TimeoutError, OSError) as e:
             raise EventLogUnavailable(f"kafka committed offsets {self.group}: {e!r}") from e
-        return total
 
     async def close(self) -> None:
         if self._closed:

@@ -1,8 +1,9 @@
-"""A Kafka event log at rest asks its broker nothing: once a decision has read a
-stream and checked the log's ends, the log's partition readers stop fetching.
-They had kept fetching every partition they last read, each answer held by the
-broker for the fetch's short wait, about a hundred requests a second for as long
-as the process lived (ADR 0036). Against the session's Tansu broker."""
+"""What a Kafka event log asks its broker, counted (ADR 0036): once a decision has
+read a stream and checked the log's ends, the log's partition readers stop
+fetching (they had kept fetching every partition they last read, about a hundred
+requests a second for as long as the process lived); a subscription's lag, read
+once a second by an idle worker, asks for the group's committed offsets in one
+request (it had asked one per partition). Against the session's Tansu broker."""
 
 from __future__ import annotations
 
@@ -53,33 +54,53 @@ async def log(kafka_bootstrap: str) -> AsyncIterator[KafkaEventLog]:
 
 
 @pytest.fixture
-def fetches(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """Fetch requests sent from now on, by client id (every Kafka client of the
-    process sends its requests through `AIOKafkaClient.send`)."""
-    sent: Counter[str] = Counter()
+def requests(monkeypatch: pytest.MonkeyPatch) -> Counter[tuple[str, str]]:
+    """Requests sent from now on, by client id and kind ("Fetch", "OffsetFetch", ...):
+    every Kafka client of the process sends its requests through
+    `AIOKafkaClient.send`."""
+    sent: Counter[tuple[str, str]] = Counter()
     send = AIOKafkaClient.send
 
     async def counting(self: AIOKafkaClient, node_id: Any, request: Any,
                        *args: Any, **kwargs: Any) -> Any:
-        if type(request).__name__.startswith("FetchRequest"):
-            sent[self._client_id] += 1
+        kind = type(request).__name__.split("Request")[0]
+        sent[(self._client_id, kind)] += 1
         return await send(self, node_id, request, *args, **kwargs)
 
     monkeypatch.setattr(AIOKafkaClient, "send", counting)
     return sent
 
 
+def ours(sent: Counter[tuple[str, str]], kind: str) -> dict[str, int]:
+    return {client: n for (client, k), n in sent.items() if k == kind and client.startswith(CLIENT)}
+
+
 async def test_after_a_decisions_reads_the_log_sends_no_fetch(
-        log: KafkaEventLog, fetches: Counter[str]) -> None:
+        log: KafkaEventLog, requests: Counter[tuple[str, str]]) -> None:
     stream = f"consultation-{uuid.uuid4().hex}"
     await log.append([created(stream)])
     # what a decision reads: the stream's version and history as the log holds them
     assert await log.stream_version(stream) == 1
     assert [e.stream for e in await log.read_stream(stream)] == [stream]
     await log.ends("consultation.events")  # the watermarks' own reader, too
-    read = sum(n for client, n in fetches.items() if client.startswith(CLIENT))
-    assert read > 0, "the reads went through the spy"
+    assert ours(requests, "Fetch"), "the reads went through the spy"
 
-    fetches.clear()
+    requests.clear()
     await asyncio.sleep(AT_REST_S)
-    assert not {c: n for c, n in fetches.items() if c.startswith(CLIENT)}, fetches
+    assert not ours(requests, "Fetch"), requests
+
+
+async def test_a_subscriptions_lag_asks_its_committed_offsets_at_once(
+        log: KafkaEventLog, requests: Counter[tuple[str, str]]) -> None:
+    topics = ["deposit.events", "moderation.events"]  # 12 and 6 partitions
+    sub = await log.subscribe(f"{CLIENT}-lag", topics)
+    try:
+        await log.append([created(f"consultation-{uuid.uuid4().hex}")])
+        await sub.lag()  # started: metadata, the group's coordinator
+        # nothing committed yet: the lag is everything the topics hold
+        held = sum([sum((await log.ends(topic)).values()) for topic in topics])
+        requests.clear()
+        assert await sub.lag() == held
+        assert sum(ours(requests, "OffsetFetch").values()) == 1, requests
+    finally:
+        await sub.close()
