@@ -594,6 +594,29 @@ class KafkaEventLog(EventLog):
         self._subscriptions.add(sub)
         return sub
 
+    async def groups_lag(self, groups: Mapping[str, Sequence[str]]) -> int:
+        """The events the consumer groups (group -> its topics) have not committed
+        yet, read from outside them: no member joins (a subscription would take
+        partitions from the workers), the log's ends and each group's committed
+        offsets are asked for (one fetch, one OffsetFetch request a group, at
+        once). What a front waits on for read-your-writes when the workers run
+        in processes of their own (ADR 0036)."""
+        reader = await self._watching()
+        assert self._offsets is not None  # started with the readers
+        wanted = {topic: [TopicPartition(topic, p) for p in await reader.partitions(topic)]
+                  for topic in sorted({t for topics in groups.values() for t in topics})}
+        tps = [tp for listed in wanted.values() for tp in listed]
+        self._ends.update(await reader.highwaters(tps, self._ends))
+        names = list(groups)
+        try:
+            committed = await asyncio.gather(*(
+                self._offsets.committed(group, [tp for t in groups[group] for tp in wanted[t]])
+                for group in names))
+        except (KafkaError, TimeoutError, OSError) as e:
+            raise EventLogUnavailable(f"kafka committed offsets: {e!r}") from e
+        return sum(max(0, self._ends[tp] - (offset or 0))
+                   for found in committed for tp, offset in found.items())
+
     async def _forget(self, sub: KafkaSubscription) -> None:
         self._subscriptions.discard(sub)
 

@@ -59,6 +59,7 @@ from services.runtime.worker import Consumer, Worker
 from services.store.projection import Projection
 
 if TYPE_CHECKING:
+    from services.eventlog.kafka import KafkaEventLog
     from services.runtime.replay_jobs import Child
 
 log = logging.getLogger("parlons.cli")
@@ -279,6 +280,8 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> int:
     async with running(container, workers=projections), front_commands(container):
         if http_child:  # read-your-writes waits on the projections process
             container.watched = await _watch_consumers(container)
+        elif not projections:  # ... or on the workers' groups, in their own processes
+            container.watched = watch_groups(container)
         seeds = args.demo and not http_child  # the projections process seeds it once
         if seeds:
             await _store_answers(container)
@@ -346,6 +349,32 @@ async def _watch_consumers(container: Container) -> list[LagSource]:
     reads the group's checkpoints (the supervisor runs only over SQLite)."""
     consumers: list[Consumer] = [*container.projections, *container.processes]
     return [await container.log.subscribe(c.name, c.topics) for c in consumers]
+
+
+class _GroupsLag:
+    """The lag of consumer groups whose members run in other processes, asked of
+    the Kafka log from outside the groups."""
+
+    def __init__(self, log: KafkaEventLog, groups: dict[str, tuple[str, ...]]) -> None:
+        self._log, self._groups = log, groups
+
+    async def lag(self) -> int:
+        return await self._log.groups_lag(self._groups)
+
+
+def watch_groups(container: Container) -> list[LagSource]:
+    """What a front running no workers waits on for read-your-writes (the back
+    office's `settle`) in the distributed topology: every consumer group of the
+    hosted services, whose workers are processes of their own (ADR 0036). Nothing
+    over SQLite: a front there without workers has none elsewhere either, but the
+    projections process of `serve --workers`, which `_watch_consumers` covers."""
+    from services.eventlog.kafka import KafkaEventLog
+
+    log = getattr(container.log, "inner", container.log)  # under its validation
+    if not isinstance(log, KafkaEventLog):
+        return []
+    consumers: list[Consumer] = [*container.projections, *container.processes]
+    return [_GroupsLag(log, {c.name: tuple(c.topics) for c in consumers})]
 
 
 async def _store_answers(container: Container, bound_s: float = 600.0) -> None:
