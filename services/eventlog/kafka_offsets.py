@@ -55,14 +55,16 @@ class GroupOffsets:
                 self._coordinators[group] = coordinator
             found = await self._admin.list_consumer_group_offsets(
                 group, coordinator, partitions=list(tps))
+            if missing := [tp for tp in tps if tp not in found]:
+                # Every partition asked for is answered, -1 when it has no offset;
+                # none at all is an error of the whole request (not the group's
+                # coordinator, loading it), which aiokafka's admin client does
+                # not raise: the offsets are unknown, not absent.
+                raise KafkaError(f"no committed offset answered for {group}: {missing[:3]}")
         except KafkaError:
             self._coordinators.pop(group, None)
             raise
-        out: dict[TopicPartition, int | None] = {}
-        for tp in tps:
-            offset = found[tp].offset if tp in found else -1
-            out[tp] = offset if offset >= 0 else None
-        return out
+        return {tp: found[tp].offset if found[tp].offset >= 0 else None for tp in tps}
 
     async def close(self) -> None:
         with contextlib.suppress(Exception):
