@@ -594,27 +594,35 @@ class KafkaEventLog(EventLog):
         self._subscriptions.add(sub)
         return sub
 
-    async def groups_lag(self, groups: Mapping[str, Sequence[str]]) -> int:
+    async def groups_lag(self, groups: Mapping[str, Sequence[str]],
+                         upto: Mapping[str, Position] | None = None) -> int:
         """The events the consumer groups (group -> its topics) have not committed
-        yet, read from outside them: no member joins (a subscription would take
-        partitions from the workers), the log's ends and each group's committed
-        offsets are asked for (one fetch, one OffsetFetch request a group, at
-        once). What a front waits on for read-your-writes when the workers run
-        in processes of their own (ADR 0036)."""
+        yet, below `upto` (topic -> partition -> offset) when given, else below
+        the log's ends. Read from outside the groups: no member joins (a
+        subscription would take partitions from the workers); each group's
+        committed offsets are asked for at once, one OffsetFetch request a group.
+        What a front waits on for read-your-writes when the workers run in
+        processes of their own (ADR 0036)."""
         reader = await self._watching()
         assert self._offsets is not None  # started with the readers
         wanted = {topic: [TopicPartition(topic, p) for p in await reader.partitions(topic)]
-                  for topic in sorted({t for topics in groups.values() for t in topics})}
+                  for topic in sorted({t for topics in groups.values() for t in topics})
+                  if upto is None or topic in upto}
         tps = [tp for listed in wanted.values() for tp in listed]
-        self._ends.update(await reader.highwaters(tps, self._ends))
+        if upto is None:
+            self._ends.update(await reader.highwaters(tps, self._ends))
+            ends = {tp: self._ends[tp] for tp in tps}
+        else:
+            ends = {tp: upto[tp.topic].get(tp.partition, 0) for tp in tps}
         names = list(groups)
         try:
             committed = await asyncio.gather(*(
-                self._offsets.committed(group, [tp for t in groups[group] for tp in wanted[t]])
+                self._offsets.committed(group, [tp for t in groups[group] if t in wanted
+                                                for tp in wanted[t]])
                 for group in names))
         except (KafkaError, TimeoutError, OSError) as e:
             raise EventLogUnavailable(f"kafka committed offsets: {e!r}") from e
-        return sum(max(0, self._ends[tp] - (offset or 0))
+        return sum(max(0, ends[tp] - (offset or 0))
                    for found in committed for tp, offset in found.items())
 
     async def _forget(self, sub: KafkaSubscription) -> None:

@@ -15,7 +15,7 @@ log's continuity, so the worker checks its marks again (ADR 0032).
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import (
@@ -135,6 +135,12 @@ class KafkaSubscription(Subscription):
         self._ends = await self._reader.highwaters(tps, self._ends)
         committed = await self._committed(tps)
         return sum(max(0, self._ends[tp] - (committed[tp] or 0)) for tp in tps)
+
+    async def behind(self, upto: Mapping[str, Position]) -> int:
+        tps = [tp for tp in await self._partitions() if tp.topic in upto]
+        committed = await self._committed(tps)
+        return sum(max(0, upto[tp.topic].get(tp.partition, 0) - (committed[tp] or 0))
+                   for tp in tps)
 
     async def _partitions(self) -> list[TopicPartition]:
         return [TopicPartition(topic, p)

@@ -142,5 +142,12 @@ class _MemorySubscription(Subscription):
             for t in self.topics
         )
 
+    async def behind(self, upto: Mapping[str, Position]) -> int:
+        return sum(
+            max(0, min(len(self._log._topics[t]), upto[t].get(0, 0))
+                - self._log._checkpoints.get((self.group, t), 0))
+            for t in self.topics if t in upto
+        )
+
     async def close(self) -> None:
         return None

@@ -99,6 +99,13 @@ class Subscription(ABC):
     async def lag(self) -> int:
         """Records appended but not yet committed by this group (for metrics)."""
 
+    async def behind(self, upto: Mapping[str, Position]) -> int:
+        """Records below `upto` (topic -> partition -> next offset, the log's ends
+        when a write was acknowledged) not yet committed by this group: what a
+        read-your-writes wait waits on, which records appended after `upto` do not
+        prolong (ADR 0036). By default every uncommitted record, as `lag`."""
+        return await self.lag()
+
     @abstractmethod
     async def close(self) -> None: ...
 

@@ -317,5 +317,9 @@ class _SqliteSubscription(Subscription):
     async def lag(self) -> int:
         return await self._log._query(lambda conn: rows.lag(conn, self.group, self.topics))
 
+    async def behind(self, upto: Mapping[str, Position]) -> int:
+        below = {t: upto[t].get(0, 0) for t in self.topics if t in upto}
+        return await self._log._query(lambda conn: rows.behind(conn, self.group, below))
+
     async def close(self) -> None:
         return None

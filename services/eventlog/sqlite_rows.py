@@ -351,6 +351,17 @@ def lag(conn: sqlite3.Connection, group: str, topics: Sequence[str]) -> int:
     )
 
 
+def behind(conn: sqlite3.Connection, group: str, below: Mapping[str, int]) -> int:
+    """The group's uncommitted events of each topic below its given offset."""
+    return sum(
+        conn.execute(
+            "SELECT count(*) FROM events WHERE topic = ? AND seq >= ? AND seq < ?",
+            (t, checkpoint(conn, group, t), end),
+        ).fetchone()[0]
+        for t, end in below.items()
+    )
+
+
 def store_checkpoints(conn: sqlite3.Connection, rows: list[tuple[str, str, int]]) -> None:
     conn.executemany(
         "INSERT INTO checkpoints (grp, topic, next_offset) VALUES (?, ?, ?)"

@@ -27,7 +27,7 @@ from services.core.errors import (
 from services.core.events import Meta
 from services.core.process import ProcessManager
 from services.core.schema_registry import SchemaRegistry
-from services.eventlog.port import EventLog
+from services.eventlog.port import EventLog, Position
 from services.runtime import adapters
 from services.runtime.metrics import Children, Metrics
 from services.runtime.read_stores import DataOwners
@@ -47,6 +47,10 @@ class LagSource(Protocol):
     """A consumer whose lag (events not yet consumed) can be asked of the log."""
 
     async def lag(self) -> int: ...
+
+    async def behind(self, upto: Mapping[str, Position]) -> int:
+        """Events below `upto` (topic -> partition -> offset) not yet consumed."""
+        ...
 
 
 class Container:

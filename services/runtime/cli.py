@@ -41,7 +41,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from services.core.schema_registry import SchemaRegistry
@@ -60,6 +60,7 @@ from services.store.projection import Projection
 
 if TYPE_CHECKING:
     from services.eventlog.kafka import KafkaEventLog
+    from services.eventlog.port import Position
     from services.runtime.replay_jobs import Child
 
 log = logging.getLogger("parlons.cli")
@@ -360,6 +361,9 @@ class _GroupsLag:
 
     async def lag(self) -> int:
         return await self._log.groups_lag(self._groups)
+
+    async def behind(self, upto: Mapping[str, Position]) -> int:
+        return await self._log.groups_lag(self._groups, upto)
 
 
 def watch_groups(container: Container) -> list[LagSource]:

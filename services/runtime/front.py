@@ -11,8 +11,9 @@ from services.apikit.deps import ApiState
 from services.core.envelope import Actor
 from services.core.events import Meta, correlation_id
 from services.core.ids import new_id
-from services.runtime.bootstrap import Container
+from services.runtime.bootstrap import Container, LagSource
 from services.runtime.secrets import secret_key
+from services.runtime.worker import Consumer
 from services.web.app import install_web, web_csp
 from services.web.deps import WebDeps
 from services.web.session import back_office_actor
@@ -37,20 +38,33 @@ def web_deps(container: Container, settings: WebSettings | None = None) -> WebDe
         return await container.handle(command, meta)
 
     async def settle() -> None:
-        """Read-your-writes for the back office: wait (bounded) until every running
-        worker, in this process or the projections process of `serve --workers`,
-        has consumed everything in the log. The lag is asked of the log
+        """Read-your-writes for the back office and the participants' forms: wait
+        (bounded) until every running worker, in this process, in the projections
+        process of `serve --workers` or in the distributed topology's worker
+        processes, has consumed what the log held when the wait began (the
+        write just acknowledged, and what came before it). Asked of the log
         itself, not read from the gauge, which lags one poll behind an append (CI
-        saw a redirect race ahead of a claim). Best effort: after
-        SETTLE_MAX_SECONDS the page shows what is there."""
+        saw a redirect race ahead of a claim). Writes appended during the wait do
+        not prolong it: under a steady load the workers are never at lag 0, and
+        waiting for that held every form for the whole bound (ADR 0036). Best
+        effort: after SETTLE_MAX_SECONDS the page shows what is there."""
+        sources: list[LagSource] = [*container.built_workers, *container.watched]
+        if not sources:
+            return
         loop = asyncio.get_running_loop()
         deadline = loop.time() + SETTLE_MAX_SECONDS
+        consumers: list[Consumer] = [*container.projections, *container.processes]
+        topics = sorted({t for c in consumers for t in c.topics})
+        try:
+            upto = {topic: await container.log.ends(topic) for topic in topics}
+        except Exception:  # a broker hiccup must not fail the user's action
+            return
         while True:
             try:
-                lags = [await w.lag() for w in [*container.built_workers, *container.watched]]
-            except Exception:  # a broker hiccup must not fail the user's action
+                behind = [await w.behind(upto) for w in sources]
+            except Exception:
                 return
-            if not any(lags) or loop.time() >= deadline:
+            if not any(behind) or loop.time() >= deadline:
                 return
             await asyncio.sleep(0.02)
 

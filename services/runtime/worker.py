@@ -41,7 +41,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -49,7 +49,7 @@ from services.core.clock import Clock
 from services.core.envelope import Envelope
 from services.core.process import ProcessManager
 from services.core.upcasting import upcast
-from services.eventlog.port import Batch, EventLog, Mark, Recorded, Subscription
+from services.eventlog.port import Batch, EventLog, Mark, Position, Recorded, Subscription
 from services.runtime.amnesia import (
     LogBehind,
     Marks,
@@ -161,6 +161,11 @@ class Worker:
         """Events not yet projected, asked of the log now (the gauge may be a poll
         behind). 0 when the worker is not running."""
         return 0 if self._sub is None else await self._sub.lag()
+
+    async def behind(self, upto: Mapping[str, Position]) -> int:
+        """Events below `upto` not yet projected (`Subscription.behind`); 0 when
+        the worker is not running."""
+        return 0 if self._sub is None else await self._sub.behind(upto)
 
     async def run(self) -> None:
         await self._preflight()

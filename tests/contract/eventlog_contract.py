@@ -523,6 +523,23 @@ class EventLogContract(ABC):
         assert lag_before >= 3
         assert 0 <= lag_after < lag_before
 
+    async def test_behind_counts_only_what_precedes_the_position_given(
+            self, log: EventLog) -> None:
+        # what a read-your-writes wait asks (ADR 0036): records appended after the
+        # position it took do not count
+        stream = new_stream()
+        await log.append([created(stream, v) for v in (1, 2)])
+        upto = {TOPIC: await log.ends(TOPIC)}
+        await log.append([created(stream, 3)])
+        sub = await log.subscribe(new_group(), [TOPIC])
+        try:
+            assert await sub.behind(upto) == await sub.lag() - 1
+            assert await sub.behind({"another.topic": {0: 10}}) == 0
+            await self.drain(sub, commit=True)
+            assert await sub.behind(upto) == 0
+        finally:
+            await sub.close()
+
     async def test_lag_is_zero_once_everything_is_committed(self, log: EventLog) -> None:
         stream = new_stream()
         await log.append([created(stream, v) for v in (1, 2)])
