@@ -594,36 +594,29 @@ class KafkaEventLog(EventLog):
         self._subscriptions.add(sub)
         return sub
 
-    async def groups_lag(self, groups: Mapping[str, Sequence[str]],
-                         upto: Mapping[str, Position] | None = None) -> int:
-        """The events the consumer groups (group -> its topics) have not committed
-        yet, below `upto` (topic -> partition -> offset) when given, else below
-        the log's ends. Read from outside the groups: no member joins (a
-        subscription would take partitions from the workers); each group's
-        committed offsets are asked for at once, one OffsetFetch request a group.
-        What a front waits on for read-your-writes when the workers run in
-        processes of their own (ADR 0036)."""
+    async def groups_behind(self, groups: Mapping[str, Sequence[str]],
+                            upto: Mapping[str, Position]) -> int:
+        """The events below `upto` (topic -> partition -> offset) that the consumer
+        groups (group -> its topics) have not committed, as `Subscription.behind`,
+        read from outside the groups: no member joins (a subscription would take
+        partitions from the workers); each group's committed offsets are asked for
+        at once, one OffsetFetch request a group. What a front waits on for
+        read-your-writes when the workers run in processes of their own (ADR 0036)."""
         reader = await self._watching()
         assert self._offsets is not None  # started with the readers
-        wanted = {topic: [TopicPartition(topic, p) for p in await reader.partitions(topic)]
-                  for topic in sorted({t for topics in groups.values() for t in topics})
-                  if upto is None or topic in upto}
-        tps = [tp for listed in wanted.values() for tp in listed]
-        if upto is None:
-            self._ends.update(await reader.highwaters(tps, self._ends))
-            ends = {tp: self._ends[tp] for tp in tps}
-        else:
-            ends = {tp: upto[tp.topic].get(tp.partition, 0) for tp in tps}
-        names = list(groups)
+        offsets = self._offsets
+        ends = {topic: {TopicPartition(topic, p): upto[topic].get(p, 0)
+                        for p in await reader.partitions(topic)}
+                for topic in sorted({t for topics in groups.values() for t in topics})
+                if topic in upto}
         try:
-            committed = await asyncio.gather(*(
-                self._offsets.committed(group, [tp for t in groups[group] if t in wanted
-                                                for tp in wanted[t]])
-                for group in names))
+            behind = await asyncio.gather(*(
+                offsets.behind(group, {tp: end for t in topics if t in ends
+                                       for tp, end in ends[t].items()})
+                for group, topics in groups.items()))
         except (KafkaError, TimeoutError, OSError) as e:
             raise EventLogUnavailable(f"kafka committed offsets: {e!r}") from e
-        return sum(max(0, ends[tp] - (offset or 0))
-                   for found in committed for tp, offset in found.items())
+        return sum(behind)
 
     async def _forget(self, sub: KafkaSubscription) -> None:
         self._subscriptions.discard(sub)

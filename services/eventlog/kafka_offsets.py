@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -65,6 +65,13 @@ class GroupOffsets:
             self._coordinators.pop(group, None)
             raise
         return {tp: found[tp].offset if found[tp].offset >= 0 else None for tp in tps}
+
+    async def behind(self, group: str, ends: Mapping[TopicPartition, int]) -> int:
+        """The records below `ends` (each partition's offset) that `group` has not
+        committed: a subscription's lag against the log's ends, or what a
+        read-your-writes wait waits on against the ends it began with."""
+        committed = await self.committed(group, list(ends))
+        return sum(max(0, end - (committed[tp] or 0)) for tp, end in ends.items())
 
     async def close(self) -> None:
         with contextlib.suppress(Exception):

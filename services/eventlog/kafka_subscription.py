@@ -125,33 +125,37 @@ class KafkaSubscription(Subscription):
 
     async def checkpoints(self) -> dict[str, Position]:
         out: dict[str, Position] = {}
-        for tp, committed in (await self._committed(await self._partitions())).items():
-            if committed is not None:
-                out.setdefault(tp.topic, {})[tp.partition] = committed
+        try:
+            committed = await self._offsets.committed(self.group, await self._partitions())
+        except (KafkaError, TimeoutError, OSError) as e:
+            raise self._unavailable(e) from e
+        for tp, offset in committed.items():
+            if offset is not None:
+                out.setdefault(tp.topic, {})[tp.partition] = offset
         return out
 
     async def lag(self) -> int:
-        tps = await self._partitions()
-        self._ends = await self._reader.highwaters(tps, self._ends)
-        committed = await self._committed(tps)
-        return sum(max(0, self._ends[tp] - (committed[tp] or 0)) for tp in tps)
+        self._ends = await self._reader.highwaters(await self._partitions(), self._ends)
+        return await self._behind(self._ends)
 
     async def behind(self, upto: Mapping[str, Position]) -> int:
-        tps = [tp for tp in await self._partitions() if tp.topic in upto]
-        committed = await self._committed(tps)
-        return sum(max(0, upto[tp.topic].get(tp.partition, 0) - (committed[tp] or 0))
-                   for tp in tps)
+        return await self._behind({tp: upto[tp.topic].get(tp.partition, 0)
+                                   for tp in await self._partitions() if tp.topic in upto})
 
     async def _partitions(self) -> list[TopicPartition]:
         return [TopicPartition(topic, p)
                 for topic in self.topics for p in await self._reader.partitions(topic)]
 
-    async def _committed(self, tps: list[TopicPartition]) -> dict[TopicPartition, int | None]:
-        """The group's committed offsets, all in one request (ADR 0036)."""
+    async def _behind(self, ends: Mapping[TopicPartition, int]) -> int:
+        """The group's records below `ends` not committed, its offsets asked for in
+        one request (ADR 0036)."""
         try:
-            return await self._offsets.committed(self.group, tps)
+            return await self._offsets.behind(self.group, ends)
         except (KafkaError, TimeoutError, OSError) as e:
-            raise EventLogUnavailable(f"kafka committed offsets {self.group}: {e!r}") from e
+            raise self._unavailable(e) from e
+
+    def _unavailable(self, error: Exception) -> EventLogUnavailable:
+        return EventLogUnavailable(f"kafka committed offsets {self.group}: {error!r}")
 
     async def close(self) -> None:
         if self._closed:

@@ -44,9 +44,8 @@ if TYPE_CHECKING:
 
 
 class LagSource(Protocol):
-    """A consumer whose lag (events not yet consumed) can be asked of the log."""
-
-    async def lag(self) -> int: ...
+    """A consumer whose progress can be asked of the log (what read-your-writes
+    waits on: a worker, a subscription, a front's view of the workers' groups)."""
 
     async def behind(self, upto: Mapping[str, Position]) -> int:
         """Events below `upto` (topic -> partition -> offset) not yet consumed."""

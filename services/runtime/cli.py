@@ -352,18 +352,15 @@ async def _watch_consumers(container: Container) -> list[LagSource]:
     return [await container.log.subscribe(c.name, c.topics) for c in consumers]
 
 
-class _GroupsLag:
-    """The lag of consumer groups whose members run in other processes, asked of
-    the Kafka log from outside the groups."""
+class _Groups:
+    """Consumer groups whose members run in other processes, asked of the Kafka
+    log from outside the groups."""
 
     def __init__(self, log: KafkaEventLog, groups: dict[str, tuple[str, ...]]) -> None:
         self._log, self._groups = log, groups
 
-    async def lag(self) -> int:
-        return await self._log.groups_lag(self._groups)
-
     async def behind(self, upto: Mapping[str, Position]) -> int:
-        return await self._log.groups_lag(self._groups, upto)
+        return await self._log.groups_behind(self._groups, upto)
 
 
 def watch_groups(container: Container) -> list[LagSource]:
@@ -378,7 +375,7 @@ def watch_groups(container: Container) -> list[LagSource]:
     if not isinstance(log, KafkaEventLog):
         return []
     consumers: list[Consumer] = [*container.projections, *container.processes]
-    return [_GroupsLag(log, {c.name: tuple(c.topics) for c in consumers})]
+    return [_Groups(log, {c.name: tuple(c.topics) for c in consumers})]
 
 
 async def _store_answers(container: Container, bound_s: float = 600.0) -> None:

@@ -23,9 +23,11 @@ async def test_the_groups_watched_are_those_the_workers_commit(
     async with platform_on_a_broker(tmp_path, monkeypatch) as p:
         [groups] = watch_groups(p.container)
         await open_vote(p)  # events of several services, consumed by the workers
+        consumers = [*p.container.projections, *p.container.processes]
+        topics = {t for c in consumers for t in c.topics}
 
-        async def caught_up() -> bool:
-            return await groups.lag() == 0
+        async def caught_up() -> bool:  # up to the log's ends now
+            return await groups.behind({t: await p.container.log.ends(t) for t in topics}) == 0
 
         # every group named is one a worker commits: a group nobody runs would
         # keep its lag at everything the topics hold

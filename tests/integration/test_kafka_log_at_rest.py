@@ -4,7 +4,7 @@ fetching (they had kept fetching every partition they last read, about a hundred
 requests a second for as long as the process lived); a subscription's lag, read
 once a second by an idle worker, asks for the group's committed offsets in one
 request (it had asked one per partition); a front's reading of the workers' groups'
-lag joins none of them. Against the session's Tansu broker."""
+progress joins none of them. Against the session's Tansu broker."""
 
 from __future__ import annotations
 
@@ -107,12 +107,13 @@ async def test_a_subscriptions_lag_asks_its_committed_offsets_at_once(
         await sub.close()
 
 
-async def test_groups_lag_is_read_from_outside_the_groups(
+async def test_groups_progress_is_read_from_outside_the_groups(
         log: KafkaEventLog, requests: Counter[tuple[str, str]]) -> None:
     group, topic = f"{CLIENT}-outside", "consultation.events"
     await log.append([created(f"consultation-{uuid.uuid4().hex}") for _ in range(3)])
-    held = sum((await log.ends(topic)).values())
-    assert await log.groups_lag({group: [topic]}) == held  # nothing committed yet
+    upto = {topic: await log.ends(topic)}
+    held = sum(upto[topic].values())
+    assert await log.groups_behind({group: [topic]}, upto) == held  # nothing committed yet
 
     sub = await log.subscribe(group, [topic])
     try:
@@ -123,7 +124,7 @@ async def test_groups_lag_is_read_from_outside_the_groups(
             await sub.commit(batch)
         epoch = sub.epoch
         requests.clear()
-        assert await log.groups_lag({group: [topic]}) == 0
+        assert await log.groups_behind({group: [topic]}, upto) == 0
         assert not ours(requests, "JoinGroup") and sub.epoch == epoch, requests
     finally:
         await sub.close()
