@@ -116,6 +116,12 @@ class Container:
         }
 
     @property
+    def consumers(self) -> list[Consumer]:
+        """Every consumer of the hosted services' events: the projections, then the
+        process managers (each a consumer group of its own)."""
+        return [*self.projections, *self.processes]
+
+    @property
     def service_names(self) -> list[str]:
         return [spec.name for spec in self.services]
 
@@ -158,9 +164,8 @@ class Container:
             retries=s.worker_retries, backoff_base=s.worker_backoff_base,
             backoff_max=s.worker_backoff_max, verify_every=s.worker_verify_every,
         )
-        consumers: list[Consumer] = [*self.projections, *self.processes]
         built = [Worker(c, log=self.log, store=self.store, clock=self.clock,
-                        metrics=self.metrics, tuning=tuning) for c in consumers]
+                        metrics=self.metrics, tuning=tuning) for c in self.consumers]
         self.built_workers.update(built)  # read-your-writes asks them their lag
         return built
 

@@ -55,7 +55,7 @@ from services.runtime.runner import running
 from services.runtime.secrets import MissingSecret
 from services.runtime.services import SERVICES
 from services.runtime.settings import Settings
-from services.runtime.worker import Consumer, Worker
+from services.runtime.worker import Worker
 from services.store.projection import Projection
 
 if TYPE_CHECKING:
@@ -348,8 +348,7 @@ async def _watch_consumers(container: Container) -> list[LagSource]:
     committed checkpoints: an HTTP process of `serve --workers` runs none of them,
     the projections process does. Over SQLite a subscription joins nothing: it
     reads the group's checkpoints (the supervisor runs only over SQLite)."""
-    consumers: list[Consumer] = [*container.projections, *container.processes]
-    return [await container.log.subscribe(c.name, c.topics) for c in consumers]
+    return [await container.log.subscribe(c.name, c.topics) for c in container.consumers]
 
 
 class _Groups:
@@ -374,8 +373,7 @@ def watch_groups(container: Container) -> list[LagSource]:
     log = getattr(container.log, "inner", container.log)  # under its validation
     if not isinstance(log, KafkaEventLog):
         return []
-    consumers: list[Consumer] = [*container.projections, *container.processes]
-    return [_Groups(log, {c.name: tuple(c.topics) for c in consumers})]
+    return [_Groups(log, {c.name: tuple(c.topics) for c in container.consumers})]
 
 
 async def _store_answers(container: Container, bound_s: float = 600.0) -> None:

@@ -13,7 +13,6 @@ from services.core.events import Meta, correlation_id
 from services.core.ids import new_id
 from services.runtime.bootstrap import Container, LagSource
 from services.runtime.secrets import secret_key
-from services.runtime.worker import Consumer
 from services.web.app import install_web, web_csp
 from services.web.deps import WebDeps
 from services.web.session import back_office_actor
@@ -53,8 +52,7 @@ def web_deps(container: Container, settings: WebSettings | None = None) -> WebDe
             return
         loop = asyncio.get_running_loop()
         deadline = loop.time() + SETTLE_MAX_SECONDS
-        consumers: list[Consumer] = [*container.projections, *container.processes]
-        topics = sorted({t for c in consumers for t in c.topics})
+        topics = sorted({t for c in container.consumers for t in c.topics})
         try:
             upto = {topic: await container.log.ends(topic) for topic in topics}
         except Exception:  # a broker hiccup must not fail the user's action

@@ -23,8 +23,7 @@ async def test_the_groups_watched_are_those_the_workers_commit(
     async with platform_on_a_broker(tmp_path, monkeypatch) as p:
         [groups] = watch_groups(p.container)
         await open_vote(p)  # events of several services, consumed by the workers
-        consumers = [*p.container.projections, *p.container.processes]
-        topics = {t for c in consumers for t in c.topics}
+        topics = {t for c in p.container.consumers for t in c.topics}
 
         async def caught_up() -> bool:  # up to the log's ends now
             return await groups.behind({t: await p.container.log.ends(t) for t in topics}) == 0

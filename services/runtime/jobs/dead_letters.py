@@ -89,5 +89,4 @@ async def settle_rebuilt(log: EventLog, clock: Clock, projection: str) -> int:
 
 
 def _consumer(container: Container, group: str) -> Consumer | None:
-    consumers: list[Consumer] = [*container.projections, *container.processes]
-    return next((c for c in consumers if c.name == group), None)
+    return next((c for c in container.consumers if c.name == group), None)
