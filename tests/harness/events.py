@@ -5,9 +5,10 @@ consecutive versions, a minute apart, as the services write them."""
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.core.envelope import Actor, Envelope
@@ -16,6 +17,19 @@ from services.eventlog.memory import MemoryEventLog
 from services.eventlog.port import Recorded
 
 REGISTRY = SchemaRegistry()
+
+
+def consultation_created(stream: str, version: int = 1) -> Envelope:
+    """A real, schema-valid `consultation.ConsultationCreated` on `stream`, for a
+    log's own tests (the Kafka topic `consultation.events`)."""
+    return Envelope(
+        type="consultation.ConsultationCreated", schema_version=1, stream=stream,
+        stream_version=version,
+        data={"consultation_id": stream, "title": f"Consultation {version}",
+              "slug": f"consultation-{version}", "summary": "Résumé"},
+        actor=Actor("p-organiser", "organiser"), occurred_at=datetime.now(UTC),
+        correlation_id=f"corr-{uuid.uuid4().hex}", consultation_id=stream,
+    )
 
 
 class ValidatingLog(MemoryEventLog):

@@ -12,14 +12,13 @@ import asyncio
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from aiokafka.client import AIOKafkaClient
+from harness.events import consultation_created
 from harness.kafka import KAFKA_GROUP_TIMEOUTS
 
-from services.core.envelope import Actor, Envelope
 from services.core.schema_registry import SchemaRegistry
 from services.eventlog.kafka import KafkaEventLog
 
@@ -27,17 +26,6 @@ pytestmark = pytest.mark.kafka
 
 REGISTRY = SchemaRegistry()
 AT_REST_S = 0.5
-
-
-def created(stream: str) -> Envelope:
-    return Envelope(
-        type="consultation.ConsultationCreated", schema_version=1, stream=stream,
-        stream_version=1,
-        data={"consultation_id": stream, "title": "Consultation au repos",
-              "slug": "consultation-au-repos", "summary": "Résumé"},
-        actor=Actor("p-organiser", "organiser"), occurred_at=datetime.now(UTC),
-        correlation_id=f"corr-{uuid.uuid4().hex}", consultation_id=stream,
-    )
 
 
 CLIENT = f"at-rest-{uuid.uuid4().hex[:8]}"
@@ -79,7 +67,7 @@ def ours(sent: Counter[tuple[str, str]], kind: str) -> dict[str, int]:
 async def test_after_a_decisions_reads_the_log_sends_no_fetch(
         log: KafkaEventLog, requests: Counter[tuple[str, str]]) -> None:
     stream = f"consultation-{uuid.uuid4().hex}"
-    await log.append([created(stream)])
+    await log.append([consultation_created(stream)])
     # what a decision reads: the stream's version and history as the log holds them
     assert await log.stream_version(stream) == 1
     assert [e.stream for e in await log.read_stream(stream)] == [stream]
@@ -96,7 +84,7 @@ async def test_a_subscriptions_lag_asks_its_committed_offsets_at_once(
     topics = ["deposit.events", "moderation.events"]  # 12 and 6 partitions
     sub = await log.subscribe(f"{CLIENT}-lag", topics)
     try:
-        await log.append([created(f"consultation-{uuid.uuid4().hex}")])
+        await log.append([consultation_created(f"consultation-{uuid.uuid4().hex}")])
         await sub.lag()  # started: metadata, the group's coordinator
         # nothing committed yet: the lag is everything the topics hold
         held = sum([sum((await log.ends(topic)).values()) for topic in topics])
@@ -110,7 +98,7 @@ async def test_a_subscriptions_lag_asks_its_committed_offsets_at_once(
 async def test_groups_progress_is_read_from_outside_the_groups(
         log: KafkaEventLog, requests: Counter[tuple[str, str]]) -> None:
     group, topic = f"{CLIENT}-outside", "consultation.events"
-    await log.append([created(f"consultation-{uuid.uuid4().hex}") for _ in range(3)])
+    await log.append([consultation_created(f"consultation-{uuid.uuid4().hex}") for _ in range(3)])
     upto = {topic: await log.ends(topic)}
     held = sum(upto[topic].values())
     assert await log.groups_behind({group: [topic]}, upto) == held  # nothing committed yet

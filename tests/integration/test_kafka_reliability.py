@@ -13,17 +13,16 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
+from harness.events import consultation_created
 from harness.kafka import KAFKA_GROUP_TIMEOUTS
 from kafka import KafkaAdminClient
 from tansu import Tansu
 
-from services.core.envelope import Actor, Envelope
 from services.core.errors import EventLogUnavailable
 from services.core.schema_registry import SchemaRegistry
 from services.eventlog.kafka import KafkaEventLog, TopicMismatch, provision_topics
@@ -33,17 +32,6 @@ pytestmark = pytest.mark.kafka
 REGISTRY = SchemaRegistry()
 TOPIC = "consultation.events"
 CRASHING_CONSUMER = Path(__file__).with_name("kafka_crashing_consumer.py")
-
-
-def created(stream: str, version: int) -> Envelope:
-    return Envelope(
-        type="consultation.ConsultationCreated", schema_version=1, stream=stream,
-        stream_version=version,
-        data={"consultation_id": stream, "title": f"Consultation {version}",
-              "slug": f"consultation-{version}", "summary": "Résumé"},
-        actor=Actor("p-organiser", "organiser"), occurred_at=datetime.now(UTC),
-        correlation_id=f"corr-{uuid.uuid4().hex}", consultation_id=stream,
-    )
 
 
 @pytest.fixture
@@ -73,14 +61,14 @@ async def test_append_fails_closed_when_the_broker_is_down(private_broker: Tansu
     await log.start()
     try:
         stream = f"consultation-{uuid.uuid4().hex}"
-        [first] = await log.append([created(stream, 1)])
+        [first] = await log.append([consultation_created(stream, 1)])
         assert not first.duplicate
         await log.ping()
 
         private_broker.kill()
         # bounded: 2 s request timeout, twice for the whole batch, plus slack
         with pytest.raises(EventLogUnavailable):
-            await asyncio.wait_for(log.append([created(stream, 2)]), 15)
+            await asyncio.wait_for(log.append([consultation_created(stream, 2)]), 15)
         with pytest.raises(EventLogUnavailable):
             await asyncio.wait_for(log.ping(), 15)
     finally:
@@ -91,7 +79,7 @@ async def test_a_consumer_killed_before_committing_gets_its_records_again(
     shared_log: KafkaEventLog, kafka_bootstrap: str
 ) -> None:
     stream, group = f"consultation-{uuid.uuid4().hex}", f"crash-{uuid.uuid4().hex}"
-    recorded = await shared_log.append([created(stream, v) for v in (1, 2, 3)])
+    recorded = await shared_log.append([consultation_created(stream, v) for v in (1, 2, 3)])
     want = {r.event.event_id for r in recorded}
 
     proc = subprocess.run(
@@ -105,7 +93,7 @@ async def test_a_consumer_killed_before_committing_gets_its_records_again(
     assert want <= again  # nothing lost: the uncommitted records come back
     # committed now: a later event of the same stream (same partition, after
     # them) arrives, and none of the committed ones is delivered a third time
-    [marker] = await shared_log.append([created(stream, 4)])
+    [marker] = await shared_log.append([consultation_created(stream, 4)])
     later = await _deliver(shared_log, group, until={marker.event.event_id}, commit=False)
     assert not later & want
 
