@@ -83,6 +83,9 @@ class Web:
     providers: Providers = field(default_factory=Providers)
     # Failed password logins per account and per client, with backoff (ADR 0042).
     login_throttle: LoginThrottle = field(default_factory=lambda: LoginThrottle(""))
+    # What pages of this front keep between views, by name (an expensive
+    # computation shared by its viewers: services/web/synthesis/groups_cache.py).
+    caches: dict[str, Any] = field(default_factory=dict)
 
     @property
     def bus(self) -> Bus:

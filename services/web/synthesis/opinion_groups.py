@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter
@@ -27,16 +28,22 @@ from services.synthesis.conversations.projection import published_groups
 from services.synthesis.conversations.snapshot import snapshot
 from services.synthesis.groups.analysis import analyse_opinions
 from services.synthesis.groups.svgmap import GROUP_NAMES, points_svg
-from services.synthesis.opinions import OpinionBook
+from services.synthesis.opinions import TOPIC, VOTE_TOPIC, OpinionBook
 from services.web import views
 from services.web.backoffice.guard import BACK_OFFICE
 from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form
 from services.web.rendering import public_page
 from services.web.session import holder_of
+from services.web.synthesis.groups_cache import GroupsCache
 from services.web.vote.pages import titles
 
 admin = APIRouter(dependencies=BACK_OFFICE)
+GROUPS_CACHE = "opinion_groups"
+# What a computation reads (OpinionBook.from_log). The voted items' titles come
+# from the deposits' read model: one edited since shows with the next opinions'
+# change (deposits anywhere would otherwise mark every computation out of date).
+COMPUTED_FROM = (TOPIC, VOTE_TOPIC)
 public = APIRouter()
 
 
@@ -63,6 +70,35 @@ def _view(data: dict[str, Any]) -> dict[str, Any]:
 async def admin_view(web: Web, request: Request, cid: str, *,
                      errors: dict[str, str] | None = None) -> Response:
     consultation = await views.consultation_or_404(web.store, cid)
+    shown = await _groups_cache(web).shown(cid)
+    return admin_page(web, request, "synthesis/opinion_groups_admin.html", {
+        **shown.computed.content, "consultation": consultation, "base": admin_base(cid),
+        "computed_at": shown.computed.computed_at, "behind": shown.behind,
+        "refreshing": shown.refreshing, "next_in": shown.next_in,
+        "published": await published_groups(web.store, cid), "errors": errors or {}},
+        status=400 if errors else 200)
+
+
+def _groups_cache(web: Web) -> GroupsCache:
+    """This front's opinion groups, computed once per change of the opinions
+    (ADR 0039)."""
+    cache: GroupsCache | None = web.caches.get(GROUPS_CACHE)
+    if cache is None:
+        async def marker() -> tuple[Any, ...]:
+            return tuple([tuple(sorted((await web.log.ends(topic)).items()))
+                          for topic in COMPUTED_FROM])
+
+        async def compute(cid: str) -> dict[str, Any]:
+            return await _computed(web, cid)
+
+        cache = web.caches[GROUPS_CACHE] = GroupsCache(
+            compute, marker, lambda: datetime.now(UTC))
+    return cache
+
+
+async def _computed(web: Web, cid: str) -> dict[str, Any]:
+    """What the analyst's page shows of the consultation's opinions, computed now
+    from the log."""
     book = await OpinionBook.from_log(web.log, cid)
     computed, problem = None, None
     if book.statements:
@@ -72,11 +108,8 @@ async def admin_view(web: Web, request: Request, cid: str, *,
             computed = _view(snapshot(book, analysis, await _item_titles(web, book)))
         except ValueError as too_few:
             problem = str(too_few)
-    return admin_page(web, request, "synthesis/opinion_groups_admin.html", {
-        "consultation": consultation, "base": admin_base(cid), "groups": computed,
-        "problem": problem, "imported": book.facts, "has_opinions": bool(book.statements),
-        "published": await published_groups(web.store, cid), "errors": errors or {}},
-        status=400 if errors else 200)
+    return {"groups": computed, "problem": problem, "imported": book.facts,
+            "has_opinions": bool(book.statements)}
 
 
 @admin.get("/admin/analyse/{cid}/groupes-opinion")

@@ -1,0 +1,154 @@
+"""The analysts' opinion groups computed once per change of the opinions and
+shared by the views (services/web/synthesis/groups_cache.py, ADR 0039): a fake
+computation counting its runs, a fake log position and a fake monotonic clock."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from services.web.synthesis import groups_cache
+from services.web.synthesis.groups_cache import GroupsCache
+
+
+class World:
+    """The opinions' position, the clock, and a computation taking `seconds` of
+    the clock (or failing), counting its runs."""
+
+    def __init__(self, seconds: float = 0.1) -> None:
+        self.position = 0
+        self.clock = 1000.0
+        self.seconds = seconds
+        self.runs = 0
+        self.fails = False
+        self.release: asyncio.Event | None = None  # set: the computation waits for it
+
+    async def compute(self, cid: str) -> dict[str, Any]:
+        self.runs += 1
+        seen = self.position
+        if self.release is not None:
+            await self.release.wait()
+        await asyncio.sleep(0)
+        self.clock += self.seconds
+        if self.fails:
+            raise RuntimeError("analysis failed")
+        return {"cid": cid, "seen": seen}
+
+    async def marker(self) -> tuple[Any, ...]:
+        return (self.position,)
+
+    def cache(self) -> GroupsCache:
+        return GroupsCache(self.compute, self.marker, lambda: datetime.now(UTC),
+                           monotonic=lambda: self.clock)
+
+
+async def test_views_while_nothing_moved_share_one_computation() -> None:
+    world = World()
+    cache = world.cache()
+    first = await cache.shown("c1")
+    again = await cache.shown("c1")
+    assert world.runs == 1
+    assert again.computed is first.computed and not again.behind
+
+
+async def test_concurrent_views_wait_for_one_computation() -> None:
+    world = World()
+    world.release = asyncio.Event()
+    cache = world.cache()
+    views = [asyncio.create_task(cache.shown("c1")) for _ in range(5)]
+    await asyncio.sleep(0.01)
+    world.release.set()
+    shown = await asyncio.gather(*views)
+    assert world.runs == 1
+    assert len({id(s.computed) for s in shown}) == 1
+
+
+async def test_a_quick_computation_is_made_again_once_the_opinions_moved() -> None:
+    world = World(seconds=0.2)
+    cache = world.cache()
+    await cache.shown("c1")
+    world.position = 1
+    shown = await cache.shown("c1")
+    assert world.runs == 2
+    assert shown.computed.content["seen"] == 1 and not shown.behind
+
+
+async def test_a_long_computation_is_shown_behind_then_refreshed_in_the_background() -> None:
+    world = World(seconds=5.0)
+    cache = world.cache()
+    first = await cache.shown("c1")
+    world.position = 1
+    behind = await cache.shown("c1")
+    # within the gap: the kept one, nothing started
+    assert behind.computed is first.computed and behind.behind and not behind.refreshing
+    assert behind.next_in == groups_cache.REFRESH_GAP_S
+    assert world.runs == 1
+
+    world.clock += groups_cache.REFRESH_GAP_S
+    world.release = asyncio.Event()
+    started = await cache.shown("c1")
+    assert started.computed is first.computed and started.behind and started.refreshing
+    await asyncio.sleep(0.01)
+    again = await cache.shown("c1")  # while it runs: no second one
+    assert again.refreshing and world.runs == 2
+    world.release.set()
+    for _ in range(10):
+        await asyncio.sleep(0)
+    fresh = await cache.shown("c1")
+    assert fresh.computed.content["seen"] == 1 and not fresh.behind
+    assert world.runs == 2
+
+
+async def test_the_gap_grows_with_the_computation_s_length() -> None:
+    world = World(seconds=100.0)
+    cache = world.cache()
+    await cache.shown("c1")
+    world.position = 1
+    world.clock += groups_cache.REFRESH_GAP_S
+    shown = await cache.shown("c1")
+    assert not shown.refreshing and shown.next_in == 200 - groups_cache.REFRESH_GAP_S
+
+
+async def test_a_failed_background_computation_keeps_the_last_one_shown(
+        caplog: pytest.LogCaptureFixture) -> None:
+    world = World(seconds=5.0)
+    cache = world.cache()
+    first = await cache.shown("c1")
+    world.position, world.fails = 1, True
+    world.clock += groups_cache.REFRESH_GAP_S
+    with caplog.at_level(logging.ERROR, logger="parlons.web.opinion_groups"):
+        assert (await cache.shown("c1")).refreshing
+        for _ in range(10):
+            await asyncio.sleep(0)
+    assert "background computation failed" in caplog.text
+    kept = await cache.shown("c1")
+    assert kept.computed is first.computed and kept.behind and world.runs == 2
+
+
+async def test_a_failed_first_computation_fails_the_view_and_is_not_kept() -> None:
+    world = World()
+    world.fails = True
+    cache = world.cache()
+    with pytest.raises(RuntimeError):
+        await cache.shown("c1")
+    world.fails = False
+    assert (await cache.shown("c1")).computed.content["cid"] == "c1"
+    assert world.runs == 2
+
+
+async def test_consultations_are_kept_apart_and_bounded(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(groups_cache, "ENTRIES", 2)
+    world = World()
+    cache = world.cache()
+    for cid in ("c1", "c2", "c1", "c3"):  # c2 is the least recently shown when c3 comes
+        assert (await cache.shown(cid)).computed.content["cid"] == cid
+    assert world.runs == 3
+    await cache.shown("c1")
+    assert world.runs == 3
+    await cache.shown("c2")
+    assert world.runs == 4
