@@ -16,12 +16,12 @@ from starlette.responses import RedirectResponse, Response
 
 from services.core.errors import DomainError
 from services.vote.commands import SetBudgetEnvelope, SetProjectCost
-from services.vote.items import StorePublishedItems
 from services.web import views
 from services.web.backoffice.guard import BACK_OFFICE
 from services.web.deps import Web, WebDep
 from services.web.forms import FormError, admin_page, checked_form, require_organiser, text
 from services.web.vote.budget import budget_doc, envelopes
+from services.web.vote.pages import published_items
 
 PROJECTS_SHOWN = 200  # a budget vote is about a short list; the page stays bounded
 
@@ -42,7 +42,7 @@ async def context(web: Web, cid: str) -> dict[str, Any]:
     store = web.store
     consultation = await views.consultation_or_404(store, cid)
     doc = await budget_doc(store, cid)
-    items = (await StorePublishedItems(store).in_consultation(cid))[:PROJECTS_SHOWN]
+    items = (await published_items(web).in_consultation(cid))[:PROJECTS_SHOWN]
     docs = await store.get_many("deposit_contributions", "all",
                                 [i.item_id for i in items]) if items else {}
     proposals = [{"project_id": i.item_id,

@@ -1,8 +1,9 @@
 """Opinion groups pages (no JavaScript; CSRF on the POST).
 
 - `/admin/analyse/<cid>/groupes-opinion` (analysts, organisers, admins of <cid>):
-  the groups computed now on the consultation's opinions (an imported Pol.is
-  conversation, or its agree/disagree ballots), each group's size and
+  the groups of the consultation's opinions (an imported Pol.is conversation, or
+  its agree/disagree ballots), computed once per change of the opinions and
+  shared by the views (ADR 0039), each group's size and
   representative statements, the consensus statements, the participants map,
   and "Publier", which records the groups as they are (the handler recomputes
   them from the log);
@@ -12,7 +13,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter
@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from services.core.errors import DomainError
+from services.core.shared_computation import Policy, SharedComputations
 from services.identity.queries import Capability
 from services.synthesis.conversations.handlers import PublishOpinionGroups
 from services.synthesis.conversations.projection import published_groups
@@ -35,11 +36,13 @@ from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form
 from services.web.rendering import public_page
 from services.web.session import holder_of
-from services.web.synthesis.groups_cache import GroupsCache
 from services.web.vote.pages import titles
 
 admin = APIRouter(dependencies=BACK_OFFICE)
 GROUPS_CACHE = "opinion_groups"
+# Computations under 1 s are redone whenever the opinions moved (a small consultation
+# always shows its latest); longer ones at most every 30 s, or twice their length.
+GROUPS_POLICY = Policy(quick_s=1.0, gap_s=30.0)
 # What a computation reads (OpinionBook.from_log). The voted items' titles come
 # from the deposits' read model: one edited since shows with the next opinions'
 # change (deposits anywhere would otherwise mark every computation out of date).
@@ -70,20 +73,20 @@ def _view(data: dict[str, Any]) -> dict[str, Any]:
 async def admin_view(web: Web, request: Request, cid: str, *,
                      errors: dict[str, str] | None = None) -> Response:
     consultation = await views.consultation_or_404(web.store, cid)
-    shown = await _groups_cache(web).shown(cid)
+    shown = await _groups(web).shown(cid)
     return admin_page(web, request, "synthesis/opinion_groups_admin.html", {
-        **shown.computed.content, "consultation": consultation, "base": admin_base(cid),
-        "computed_at": shown.computed.computed_at, "behind": shown.behind,
+        **shown.kept.value, "consultation": consultation, "base": admin_base(cid),
+        "computed_at": shown.kept.computed_at, "behind": shown.behind,
         "refreshing": shown.refreshing, "next_in": shown.next_in,
         "published": await published_groups(web.store, cid), "errors": errors or {}},
         status=400 if errors else 200)
 
 
-def _groups_cache(web: Web) -> GroupsCache:
+def _groups(web: Web) -> SharedComputations[dict[str, Any]]:
     """This front's opinion groups, computed once per change of the opinions
     (ADR 0039)."""
-    cache: GroupsCache | None = web.caches.get(GROUPS_CACHE)
-    if cache is None:
+    groups: SharedComputations[dict[str, Any]] | None = web.caches.get(GROUPS_CACHE)
+    if groups is None:
         async def marker() -> tuple[Any, ...]:
             return tuple([tuple(sorted((await web.log.ends(topic)).items()))
                           for topic in COMPUTED_FROM])
@@ -91,9 +94,9 @@ def _groups_cache(web: Web) -> GroupsCache:
         async def compute(cid: str) -> dict[str, Any]:
             return await _computed(web, cid)
 
-        cache = web.caches[GROUPS_CACHE] = GroupsCache(
-            compute, marker, lambda: datetime.now(UTC))
-    return cache
+        groups = web.caches[GROUPS_CACHE] = SharedComputations(
+            "opinion groups", compute, marker, GROUPS_POLICY)
+    return groups
 
 
 async def _computed(web: Web, cid: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from services.core.participants import ParticipantContext
 from services.store.port import ReadStore
 from services.vote import budget, model
 from services.vote.commands import CastBallot, WithdrawBallot
+from services.vote.items import PublishedItems, SharedPublishedItems, StorePublishedItems
 from services.vote.projections import (
     BALLOTS,
     BUDGET,
@@ -34,7 +35,7 @@ from services.vote.projections import (
 from services.vote.recount import compare
 from services.vote.sequence import sequence_for
 from services.web.authz import PARTICIPANT_FORM
-from services.web.deps import WebDep
+from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
 from services.web.rendering import public_page
 from services.web.session import session_participant
@@ -42,6 +43,7 @@ from services.web.views import consultation_or_404
 from services.web.vote.charts import agree_bar, ranking_rows, shares
 
 SEQUENCE_SIZE = 10
+PUBLISHED_ITEMS = "published_items"  # in Web.caches
 
 router = APIRouter()
 
@@ -58,14 +60,24 @@ async def titles(store: ReadStore, ids: list[str]) -> dict[str, str]:
     return titles_of(await contributions(store, ids))
 
 
-async def sequence(store: ReadStore, cid: str, who: ParticipantContext, size: int
-                   ) -> list[str]:
-    consultation = await consultation_or_404(store, cid, published=True)
+def published_items(web: Web) -> PublishedItems:
+    """This front's published items, each consultation's list shared by its vote
+    pages (ADR 0039)."""
+    items: PublishedItems | None = web.caches.get(PUBLISHED_ITEMS)
+    if items is None:
+        items = web.caches[PUBLISHED_ITEMS] = SharedPublishedItems(
+            StorePublishedItems(web.store), web.store.changes)
+    return items
+
+
+async def sequence(web: Web, cid: str, who: ParticipantContext, size: int) -> list[str]:
+    consultation = await consultation_or_404(web.store, cid, published=True)
     phase = model.vote_phase_open(consultation, datetime.now(UTC))
     if phase is None:  # nothing to vote on once the phase is closed
         return []
-    return await sequence_for(store, consultation, phase, who.participant_id, size=size,
-                              rng=np.random.default_rng())
+    return await sequence_for(web.store, consultation, phase, who.participant_id,
+                              size=size, rng=np.random.default_rng(),
+                              items=published_items(web))
 
 
 @router.get("/vote/{cid}")
@@ -74,7 +86,7 @@ async def sequence_page(cid: str, request: Request, web: WebDep) -> Response:
     if who is None:
         return RedirectResponse(f"/connexion?suite=/vote/{cid}", 303)
     consultation = await consultation_or_404(web.store, cid, published=True)
-    ids = await sequence(web.store, cid, who, SEQUENCE_SIZE)
+    ids = await sequence(web, cid, who, SEQUENCE_SIZE)
     phase = model.vote_phase_open(consultation, datetime.now(UTC))
     actions = set(phase.get("actions") or ()) if phase else set()
     method: dict[str, Any] = {"qualifications": [], "support_threshold": 0}
@@ -100,7 +112,7 @@ async def sequence_json(cid: str, request: Request, web: WebDep,
     if who is None:
         return JSONResponse({"error": "unauthenticated", "message": "Connectez-vous "
                              "pour voter.", "field": None}, status_code=401)
-    return JSONResponse({"items": await sequence(web.store, cid, who, size)})
+    return JSONResponse({"items": await sequence(web, cid, who, size)})
 
 
 # `ref`: an item id is never a page name, so /vote/{cid}/classement is the ranking's.

@@ -18,13 +18,13 @@ from services.core.errors import DomainError, NotFound
 from services.core.participants import ParticipantContext
 from services.vote import model
 from services.vote.commands import CastRanking
-from services.vote.items import StorePublishedItems
 from services.vote.projections import BALLOTS, SETTINGS, ranking_key
 from services.web.authz import PARTICIPANT_FORM
 from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
 from services.web.session import session_participant
 from services.web.views import consultation_or_404
+from services.web.vote.pages import published_items
 
 # Items offered in each drop-down list, oldest first: a ranking phase is meant for
 # a short list, and the page must stay bounded whatever the consultation's size.
@@ -47,7 +47,7 @@ async def ranking_page(web: Web, request: Request, cid: str, who: ParticipantCon
         else int(model.DEFAULT_SETTINGS["ranking_max"])
     # only the items this phase puts to the vote (deposited in its sources)
     belongs = model.phase_items(phase, consultation) if phase else (lambda item: False)
-    items = [i for i in await StorePublishedItems(store).in_consultation(cid)
+    items = [i for i in await published_items(web).in_consultation(cid)
              if belongs(i)][:CHOICES_MAX]
     docs = await store.get_many("deposit_contributions", "all",
                                 [i.item_id for i in items]) if items else {}

@@ -1,6 +1,6 @@
-"""The analysts' opinion groups computed once per change of the opinions and
-shared by the views (services/web/synthesis/groups_cache.py, ADR 0039): a fake
-computation counting its runs, a fake log position and a fake monotonic clock."""
+"""A computation made once per change of what it reads and shared by the
+requests (services/core/shared_computation.py, ADR 0039): a fake computation
+counting its runs, a fake marker and a fake monotonic clock."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from services.web.synthesis import groups_cache
-from services.web.synthesis.groups_cache import GroupsCache
+from services.core.shared_computation import Policy, SharedComputations
+
+POLICY = Policy(quick_s=1.0, gap_s=30.0)
 
 
 class World:
@@ -20,7 +21,7 @@ class World:
     the clock (or failing), counting its runs."""
 
     def __init__(self, seconds: float = 0.1) -> None:
-        self.position = 0
+        self.position: int | None = 0
         self.clock = 1000.0
         self.seconds = seconds
         self.runs = 0
@@ -38,12 +39,12 @@ class World:
             raise RuntimeError("analysis failed")
         return {"cid": cid, "seen": seen}
 
-    async def marker(self) -> tuple[Any, ...]:
-        return (self.position,)
+    async def marker(self) -> tuple[Any, ...] | None:
+        return None if self.position is None else (self.position,)
 
-    def cache(self) -> GroupsCache:
-        return GroupsCache(self.compute, self.marker, lambda: datetime.now(UTC),
-                           monotonic=lambda: self.clock)
+    def cache(self, policy: Policy = POLICY) -> SharedComputations[dict[str, Any]]:
+        return SharedComputations("test", self.compute, self.marker, policy,
+                                  now=lambda: datetime.now(UTC), monotonic=lambda: self.clock)
 
 
 async def test_views_while_nothing_moved_share_one_computation() -> None:
@@ -52,7 +53,7 @@ async def test_views_while_nothing_moved_share_one_computation() -> None:
     first = await cache.shown("c1")
     again = await cache.shown("c1")
     assert world.runs == 1
-    assert again.computed is first.computed and not again.behind
+    assert again.kept is first.kept and not again.behind
 
 
 async def test_concurrent_views_wait_for_one_computation() -> None:
@@ -64,7 +65,7 @@ async def test_concurrent_views_wait_for_one_computation() -> None:
     world.release.set()
     shown = await asyncio.gather(*views)
     assert world.runs == 1
-    assert len({id(s.computed) for s in shown}) == 1
+    assert len({id(s.kept) for s in shown}) == 1
 
 
 async def test_a_quick_computation_is_made_again_once_the_opinions_moved() -> None:
@@ -74,7 +75,7 @@ async def test_a_quick_computation_is_made_again_once_the_opinions_moved() -> No
     world.position = 1
     shown = await cache.shown("c1")
     assert world.runs == 2
-    assert shown.computed.content["seen"] == 1 and not shown.behind
+    assert shown.kept.value["seen"] == 1 and not shown.behind
 
 
 async def test_a_long_computation_is_shown_behind_then_refreshed_in_the_background() -> None:
@@ -84,14 +85,14 @@ async def test_a_long_computation_is_shown_behind_then_refreshed_in_the_backgrou
     world.position = 1
     behind = await cache.shown("c1")
     # within the gap: the kept one, nothing started
-    assert behind.computed is first.computed and behind.behind and not behind.refreshing
-    assert behind.next_in == groups_cache.REFRESH_GAP_S
+    assert behind.kept is first.kept and behind.behind and not behind.refreshing
+    assert behind.next_in == POLICY.gap_s
     assert world.runs == 1
 
-    world.clock += groups_cache.REFRESH_GAP_S
+    world.clock += POLICY.gap_s
     world.release = asyncio.Event()
     started = await cache.shown("c1")
-    assert started.computed is first.computed and started.behind and started.refreshing
+    assert started.kept is first.kept and started.behind and started.refreshing
     await asyncio.sleep(0.01)
     again = await cache.shown("c1")  # while it runs: no second one
     assert again.refreshing and world.runs == 2
@@ -99,7 +100,7 @@ async def test_a_long_computation_is_shown_behind_then_refreshed_in_the_backgrou
     for _ in range(10):
         await asyncio.sleep(0)
     fresh = await cache.shown("c1")
-    assert fresh.computed.content["seen"] == 1 and not fresh.behind
+    assert fresh.kept.value["seen"] == 1 and not fresh.behind
     assert world.runs == 2
 
 
@@ -108,9 +109,9 @@ async def test_the_gap_grows_with_the_computation_s_length() -> None:
     cache = world.cache()
     await cache.shown("c1")
     world.position = 1
-    world.clock += groups_cache.REFRESH_GAP_S
+    world.clock += POLICY.gap_s
     shown = await cache.shown("c1")
-    assert not shown.refreshing and shown.next_in == 200 - groups_cache.REFRESH_GAP_S
+    assert not shown.refreshing and shown.next_in == 200 - POLICY.gap_s
 
 
 async def test_a_failed_background_computation_keeps_the_last_one_shown(
@@ -119,14 +120,14 @@ async def test_a_failed_background_computation_keeps_the_last_one_shown(
     cache = world.cache()
     first = await cache.shown("c1")
     world.position, world.fails = 1, True
-    world.clock += groups_cache.REFRESH_GAP_S
-    with caplog.at_level(logging.ERROR, logger="parlons.web.opinion_groups"):
+    world.clock += POLICY.gap_s
+    with caplog.at_level(logging.ERROR, logger="parlons.shared_computation"):
         assert (await cache.shown("c1")).refreshing
         for _ in range(10):
             await asyncio.sleep(0)
     assert "background computation failed" in caplog.text
     kept = await cache.shown("c1")
-    assert kept.computed is first.computed and kept.behind and world.runs == 2
+    assert kept.kept is first.kept and kept.behind and world.runs == 2
 
 
 async def test_a_failed_first_computation_fails_the_view_and_is_not_kept() -> None:
@@ -136,19 +137,27 @@ async def test_a_failed_first_computation_fails_the_view_and_is_not_kept() -> No
     with pytest.raises(RuntimeError):
         await cache.shown("c1")
     world.fails = False
-    assert (await cache.shown("c1")).computed.content["cid"] == "c1"
+    assert (await cache.shown("c1")).kept.value["cid"] == "c1"
     assert world.runs == 2
 
 
-async def test_consultations_are_kept_apart_and_bounded(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(groups_cache, "ENTRIES", 2)
+async def test_keys_are_kept_apart_and_bounded() -> None:
     world = World()
-    cache = world.cache()
+    cache = world.cache(Policy(quick_s=1.0, gap_s=30.0, entries=2))
     for cid in ("c1", "c2", "c1", "c3"):  # c2 is the least recently shown when c3 comes
-        assert (await cache.shown(cid)).computed.content["cid"] == cid
+        assert (await cache.shown(cid)).kept.value["cid"] == cid
     assert world.runs == 3
     await cache.shown("c1")
     assert world.runs == 3
     await cache.shown("c2")
     assert world.runs == 4
+
+
+async def test_a_marker_that_cannot_tell_always_counts_as_moved() -> None:
+    world = World()
+    cache = world.cache()
+
+    world.position = None  # a store that cannot tell (ReadStore.changes)
+    await cache.shown("c1")
+    await cache.shown("c1")
+    assert world.runs == 2
