@@ -33,34 +33,62 @@ class Candidate:
 def vote_sequence(items: Sequence[Candidate], voted: Collection[str], *, size: int,
                   new_share: float, tested_after: int, rng: np.random.Generator) -> list[str]:
     """Up to `size` item ids, new and tested interleaved (new first)."""
-    fresh = sorted((c for c in items if c.item_id not in voted and c.votes < tested_after),
-                   key=lambda c: (c.created_at, c.item_id))
-    tested = [c for c in items if c.item_id not in voted and c.votes >= tested_after]
-    if tested:
-        draws = rng.beta(np.array([c.agree + 1 for c in tested], dtype=float),
-                         np.array([c.disagree + 1 for c in tested], dtype=float))
-        tested = [tested[i] for i in np.argsort(-draws)]
-    want_new = round(size * new_share)
-    chosen: list[str] = []
-    authors: set[str] = set()
-    held: list[Candidate] = []  # skipped for their author: they fill what is left
-    sources: list[Iterator[Candidate] | None] = [iter(fresh), iter(tested)]
-    quotas = [want_new, size - want_new]
-    while len(chosen) < size and any(s is not None for s in sources):
-        for k in (0, 1):
-            if len(chosen) >= size:
-                break
-            source = sources[k]
-            if source is None or (quotas[k] <= 0 and sources[1 - k] is not None):
-                continue
-            pick = _next_new_author(source, authors, held)
-            if pick is None:
-                sources[k] = None  # exhausted: the other kind fills the sequence
-                continue
-            chosen.append(pick.item_id)
-            authors.add(pick.author_id)
-            quotas[k] -= 1
-    return chosen + [c.item_id for c in held[:size - len(chosen)]]
+    return Pools.of(items, tested_after).sequence(voted, size=size, new_share=new_share,
+                                                  rng=rng)
+
+
+@dataclass(frozen=True, slots=True)
+class Pools:
+    """A phase's candidates split once into the two pools, for many participants'
+    sequences (ADR 0039): the new ones oldest first, the tested ones with their
+    Beta parameters. A sequence then costs one vectorised draw and what it walks,
+    not a pass over every candidate in Python."""
+
+    fresh: tuple[Candidate, ...]
+    tested: tuple[Candidate, ...]
+    alpha: np.ndarray  # agree + 1, for each tested candidate
+    beta: np.ndarray  # disagree + 1
+
+    @classmethod
+    def of(cls, items: Sequence[Candidate], tested_after: int) -> Pools:
+        fresh = sorted((c for c in items if c.votes < tested_after),
+                       key=lambda c: (c.created_at, c.item_id))
+        tested = [c for c in items if c.votes >= tested_after]
+        return cls(tuple(fresh), tuple(tested),
+                   np.array([c.agree + 1 for c in tested], dtype=float),
+                   np.array([c.disagree + 1 for c in tested], dtype=float))
+
+    def sequence(self, voted: Collection[str], *, size: int, new_share: float,
+                 rng: np.random.Generator) -> list[str]:
+        """Up to `size` item ids not in `voted`, new and tested interleaved (new
+        first). The tested are drawn all at once, those already voted on then
+        passed over: the same order for the others as drawing them alone."""
+        fresh = (c for c in self.fresh if c.item_id not in voted)
+        tested: Iterator[Candidate] = iter(())
+        if self.tested:
+            order = np.argsort(-rng.beta(self.alpha, self.beta))
+            tested = (c for c in (self.tested[i] for i in order) if c.item_id not in voted)
+        want_new = round(size * new_share)
+        chosen: list[str] = []
+        authors: set[str] = set()
+        held: list[Candidate] = []  # skipped for their author: they fill what is left
+        sources: list[Iterator[Candidate] | None] = [fresh, tested]
+        quotas = [want_new, size - want_new]
+        while len(chosen) < size and any(s is not None for s in sources):
+            for k in (0, 1):
+                if len(chosen) >= size:
+                    break
+                source = sources[k]
+                if source is None or (quotas[k] <= 0 and sources[1 - k] is not None):
+                    continue
+                pick = _next_new_author(source, authors, held)
+                if pick is None:
+                    sources[k] = None  # exhausted: the other kind fills the sequence
+                    continue
+                chosen.append(pick.item_id)
+                authors.add(pick.author_id)
+                quotas[k] -= 1
+        return chosen + [c.item_id for c in held[:size - len(chosen)]]
 
 
 def _next_new_author(source: Iterator[Candidate], authors: set[str],

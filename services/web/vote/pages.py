@@ -33,7 +33,7 @@ from services.vote.projections import (
     tally_partition,
 )
 from services.vote.recount import compare
-from services.vote.sequence import sequence_for
+from services.vote.sequence import PhasePools, sequence_for
 from services.web.authz import PARTICIPANT_FORM
 from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
@@ -43,7 +43,7 @@ from services.web.views import consultation_or_404
 from services.web.vote.charts import agree_bar, ranking_rows, shares
 
 SEQUENCE_SIZE = 10
-PUBLISHED_ITEMS = "published_items"  # in Web.caches
+PUBLISHED_ITEMS, PHASE_POOLS = "published_items", "vote_pools"  # in Web.caches
 
 router = APIRouter()
 
@@ -70,6 +70,15 @@ def published_items(web: Web) -> PublishedItems:
     return items
 
 
+def phase_pools(web: Web) -> PhasePools:
+    """This front's vote pools, each open phase's shared by its participants'
+    sequences (ADR 0039)."""
+    pools: PhasePools | None = web.caches.get(PHASE_POOLS)
+    if pools is None:
+        pools = web.caches[PHASE_POOLS] = PhasePools(web.store, published_items(web))
+    return pools
+
+
 async def sequence(web: Web, cid: str, who: ParticipantContext, size: int) -> list[str]:
     consultation = await consultation_or_404(web.store, cid, published=True)
     phase = model.vote_phase_open(consultation, datetime.now(UTC))
@@ -77,7 +86,7 @@ async def sequence(web: Web, cid: str, who: ParticipantContext, size: int) -> li
         return []
     return await sequence_for(web.store, consultation, phase, who.participant_id,
                               size=size, rng=np.random.default_rng(),
-                              items=published_items(web))
+                              pools=phase_pools(web))
 
 
 @router.get("/vote/{cid}")
