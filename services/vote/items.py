@@ -119,7 +119,7 @@ class StorePublishedItems(PublishedItems):
 # 50 ms (a few thousand items) again whenever the store moved, so a small
 # consultation is always current; longer at most every 5 s or 4 times its length
 # (30,201 items: 0.27 s, every 5 s while ballots keep the store moving).
-SHARED_ITEMS = Policy(quick_s=0.05, gap_s=5.0, factor=4.0)
+SHARED_ITEMS = Policy(quick_s=0.05, gap_s=5.0, factor=4.0, entries=8)
 
 
 class SharedPublishedItems(PublishedItems):

@@ -26,7 +26,7 @@ _LISTED = 500  # a participant's ballots read a page at a time
 # few thousand items) again whenever it moved, so a small consultation's
 # sequence always counts its latest ballots; longer at most every 5 s or four
 # times its length (a tally a few seconds old only shifts a draw).
-SHARED_POOLS = Policy(quick_s=0.05, gap_s=5.0, factor=4.0)
+SHARED_POOLS = Policy(quick_s=0.05, gap_s=5.0, factor=4.0, entries=8)
 
 
 class PhasePools:
