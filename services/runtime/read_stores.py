@@ -89,6 +89,18 @@ class RoutedReadStore(ReadStore):
     def _every(self) -> list[ReadStore]:
         return list(dict.fromkeys([self.home, *self.stores.values()]))  # home may be one
 
+    def changes(self) -> int | None:
+        """Moves whenever one of the stores under it moves: the sum of theirs, each
+        of which only grows (SQLite's data_version, read-only files included: another
+        process's commit moves it). None when one of them cannot tell."""
+        total = 0
+        for store in self._every():
+            version = store.changes()
+            if version is None:
+                return None
+            total += version
+        return total
+
     # -- reads ---------------------------------------------------------------
     async def get(self, table: str, partition: str, key: str) -> Doc | None:
         return await self.for_table(table, partition).get(table, partition, key)

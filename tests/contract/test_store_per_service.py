@@ -115,6 +115,31 @@ async def test_each_service_writes_its_own_file_and_reads_the_others_read_only(
             await store.close()
 
 
+async def test_the_front_s_changes_move_with_each_service_s_commits(tmp_path: Path) -> None:
+    """What the public page cache and the shared computations key on (ADRs 0071,
+    0039): a front reading the services' files read-only sees each one's commits."""
+    vote, deposit = routed(tmp_path, writable={"vote"}), routed(tmp_path, writable={"deposit"})
+    front = routed(tmp_path, writable=set())
+    for store in (vote, deposit, front):
+        await store.start()
+    try:
+        await project_batch(Ballots(), [_event("b-1")], vote)
+        await project_batch(Proposals(), [_event("p-1")], deposit)
+        assert await front.get("ballots", "p", "b-1") == {"v": 1}  # every file opened
+        assert await front.get("proposals", "p", "p-1") == {"v": 1}
+        before = front.changes()
+        assert before is not None
+        assert front.changes() == before  # reads are no change
+        await project_batch(Ballots(), [_event("b-2")], vote)
+        after_vote = front.changes()
+        assert after_vote is not None and after_vote != before
+        await project_batch(Proposals(), [_event("p-2")], deposit)
+        assert front.changes() not in (None, after_vote)
+    finally:
+        for store in (vote, deposit, front):
+            await store.close()
+
+
 async def test_a_read_only_store_waits_for_its_owner_to_create_the_file(
         tmp_path: Path) -> None:
     reader = SqliteReadStore(tmp_path / "read-vote.db", read_only=True)
