@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from services.apikit.deps import rate_limited
 from services.core.errors import DomainError
 from services.core.participants import ParticipantContext
+from services.core.shared_computation import Policy, SharedComputations
 from services.store.port import ReadStore
 from services.vote import budget, model
 from services.vote.commands import CastBallot, WithdrawBallot
@@ -43,7 +44,9 @@ from services.web.views import consultation_or_404
 from services.web.vote.charts import agree_bar, ranking_rows, shares
 
 SEQUENCE_SIZE = 10
-PUBLISHED_ITEMS, PHASE_POOLS = "published_items", "vote_pools"  # in Web.caches
+PUBLISHED_ITEMS, PHASE_POOLS, RECOUNTS = "published_items", "vote_pools", "recounts"  # Web.caches
+RECOUNT_POLICY = Policy(quick_s=1.0, gap_s=60.0)
+VOTE_TOPIC = "vote.events"
 
 router = APIRouter()
 
@@ -254,9 +257,32 @@ async def methodology(request: Request, web: WebDep) -> Response:
 
 @router.get("/admin/consultations/{cid}/recomptage")
 async def recount_page(cid: str, request: Request, web: WebDep) -> Response:
-    """The tallies recomputed from the event log, against the read models."""
+    """The tallies recomputed from the event log, against the read models: every
+    consultation's at once, shared by the views (ADR 0039), this one's shown."""
     consultation = await consultation_or_404(web.store, cid)
     prefix = tally_partition(cid, "")
-    diffs = [d for d in await compare(web.log, web.store) if d.startswith(prefix)]
+    shown = await _recounts(web).shown("all")
     return admin_page(web, request, "vote/recount.html", {
-        "consultation": consultation, "differences": diffs})
+        "consultation": consultation, "computed_at": shown.kept.computed_at,
+        "behind": shown.behind, "refreshing": shown.refreshing, "next_in": shown.next_in,
+        "differences": [d for d in shown.kept.value if d.startswith(prefix)]})
+
+
+def _recounts(web: Web) -> SharedComputations[list[str]]:
+    """The recount reads the whole vote log and every tally: made again at each view
+    while it takes under a second, at most every minute beyond (a national vote's
+    millions of ballots: tens of seconds a view)."""
+    recounts: SharedComputations[list[str]] | None = web.caches.get(RECOUNTS)
+    if recounts is None:
+        async def marker() -> tuple[Any, ...] | None:
+            version = web.store.changes()
+            if version is None:
+                return None
+            return version, tuple(sorted((await web.log.ends(VOTE_TOPIC)).items()))
+
+        async def recount(_: str) -> list[str]:
+            return await compare(web.log, web.store)
+
+        recounts = web.caches[RECOUNTS] = SharedComputations(
+            "vote recount", recount, marker, RECOUNT_POLICY)
+    return recounts
