@@ -5,8 +5,9 @@ whole partition, on every participant's vote page).
 
 - A result is kept with a marker of what it read (the log's ends, the store's
   version) taken before it began; a request while the marker is unchanged gets it.
-- The marker moved: a computation that took under `quick_s` is made again and the
-  request waits for it (a small case always answers up to date). A longer one is
+- The marker moved: a computation that took under `quick_s`, or whose result is
+  `small`, is made again and the request waits for it (a small case always answers
+  up to date; `small` says so whatever a loaded machine made its time). A longer one is
   answered as it is, said to be behind, while the next one runs in the background,
   at most once every `gap_s` (or `factor` times its own length), so a steady
   stream of changes and requests does not keep a core busy with it.
@@ -69,10 +70,12 @@ class Shown(Generic[V]):
 class SharedComputations(Generic[V]):
     def __init__(self, name: str, compute: Callable[[str], Awaitable[V]],
                  marker: Callable[[], Awaitable[Marker]], policy: Policy, *,
+                 small: Callable[[V], bool] = lambda _: False,
                  now: Callable[[], datetime] = lambda: datetime.now(UTC),
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self.name = name
         self._compute, self._marker, self._policy = compute, marker, policy
+        self._small = small
         self._now, self._monotonic = now, monotonic
         self._kept: OrderedDict[str, Kept[V]] = OrderedDict()
         self._running: dict[str, asyncio.Task[Kept[V]]] = {}
@@ -84,7 +87,7 @@ class SharedComputations(Generic[V]):
             self._kept.move_to_end(key)
             if marker is not None and kept.marker == marker:
                 return Shown(kept)
-            if kept.seconds >= self._policy.quick_s:
+            if kept.seconds >= self._policy.quick_s and not self._small(kept.value):
                 return self._refreshed(key, marker, kept)
         return Shown(await asyncio.shield(self._computation(key, marker)))
 

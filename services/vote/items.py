@@ -120,6 +120,7 @@ class StorePublishedItems(PublishedItems):
 # consultation is always current; longer at most every 5 s or 4 times its length
 # (30,201 items: 0.27 s, every 5 s while ballots keep the store moving).
 SHARED_ITEMS = Policy(quick_s=0.05, gap_s=5.0, factor=4.0, entries=8)
+SMALL = 2000  # items: a list this short is read again at every change, however long it took
 
 
 class SharedPublishedItems(PublishedItems):
@@ -137,7 +138,7 @@ class SharedPublishedItems(PublishedItems):
 
         self._inner = inner
         self._lists = SharedComputations("published items", inner.in_consultation,
-                                         marker, SHARED_ITEMS)
+                                         marker, SHARED_ITEMS, small=lambda v: len(v) < SMALL)
 
     async def get(self, item_id: str) -> PublishedItem | None:
         return await self._inner.get(item_id)

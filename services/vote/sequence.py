@@ -15,7 +15,7 @@ from services.core.shared_computation import Policy, SharedComputations
 from services.store.port import Doc, ReadStore
 from services.vote import model
 from services.vote.exposure import Candidate, Pools
-from services.vote.items import PublishedItems, StorePublishedItems
+from services.vote.items import SMALL, PublishedItems, StorePublishedItems
 from services.vote.projections import BALLOTS, SETTINGS, TALLIES, tally_partition
 
 TESTED_AFTER = 10  # votes before an item leaves the "new" pool
@@ -41,7 +41,9 @@ class PhasePools:
 
         self._store = store
         self._items = items or StorePublishedItems(store)
-        self._pools = SharedComputations("vote pools", self._computed, marker, SHARED_POOLS)
+        self._pools = SharedComputations(
+            "vote pools", self._computed, marker, SHARED_POOLS,
+            small=lambda pools: len(pools.fresh) + len(pools.tested) < SMALL)
 
     async def of(self, consultation_id: str, phase_id: str) -> Pools:
         return await self._pools.value(f"{consultation_id}|{phase_id}")

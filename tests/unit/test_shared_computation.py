@@ -161,3 +161,18 @@ async def test_a_marker_that_cannot_tell_always_counts_as_moved() -> None:
     await cache.shown("c1")
     await cache.shown("c1")
     assert world.runs == 2
+
+
+async def test_a_small_result_is_made_again_however_long_it_took() -> None:
+    """`small` says a result is cheap whatever a loaded machine made its time."""
+    world = World(seconds=5.0)
+    cache = SharedComputations("test", world.compute, world.marker, POLICY,
+                               small=lambda value: value["seen"] < 1,
+                               monotonic=lambda: world.clock)
+    await cache.shown("c1")
+    world.position = 1
+    shown = await cache.shown("c1")  # the kept one was small: made again at once
+    assert world.runs == 2 and shown.kept.value["seen"] == 1 and not shown.behind
+    world.position = 2
+    behind = await cache.shown("c1")  # this one is not
+    assert world.runs == 2 and behind.behind

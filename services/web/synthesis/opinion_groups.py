@@ -43,6 +43,7 @@ GROUPS_CACHE = "opinion_groups"
 # Computations under 1 s are redone whenever the opinions moved (a small consultation
 # always shows its latest); longer ones at most every 30 s, or twice their length.
 GROUPS_POLICY = Policy(quick_s=1.0, gap_s=30.0)
+SMALL_GROUPS = 500  # participants
 # What a computation reads (OpinionBook.from_log). The voted items' titles come
 # from the deposits' read model: one edited since shows with the next opinions'
 # change (deposits anywhere would otherwise mark every computation out of date).
@@ -95,8 +96,14 @@ def _groups(web: Web) -> SharedComputations[dict[str, Any]]:
             return await _computed(web, cid)
 
         groups = web.caches[GROUPS_CACHE] = SharedComputations(
-            "opinion groups", compute, marker, GROUPS_POLICY)
+            "opinion groups", compute, marker, GROUPS_POLICY, small=_few)
     return groups
+
+
+def _few(content: dict[str, Any]) -> bool:
+    """Groups of a few hundred participants or none: made again at every change of
+    the opinions, however long a loaded machine took to make them."""
+    return content["groups"] is None or content["groups"]["participants"] < SMALL_GROUPS
 
 
 async def _computed(web: Web, cid: str) -> dict[str, Any]:
