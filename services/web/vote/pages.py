@@ -33,6 +33,7 @@ from services.vote.projections import (
     TALLIES,
     tally_partition,
 )
+from services.vote.recount import TOPIC as RECOUNTED
 from services.vote.recount import compare
 from services.vote.sequence import PhasePools, sequence_for
 from services.web.authz import PARTICIPANT_FORM
@@ -46,7 +47,6 @@ from services.web.vote.charts import agree_bar, ranking_rows, shares
 SEQUENCE_SIZE = 10
 PUBLISHED_ITEMS, PHASE_POOLS, RECOUNTS = "published_items", "vote_pools", "recounts"  # Web.caches
 RECOUNT_POLICY = Policy(quick_s=1.0, gap_s=60.0)
-VOTE_TOPIC = "vote.events"
 
 router = APIRouter()
 
@@ -278,7 +278,7 @@ def _recounts(web: Web) -> SharedComputations[list[str]]:
             version = web.store.changes()
             if version is None:
                 return None
-            return version, tuple(sorted((await web.log.ends(VOTE_TOPIC)).items()))
+            return version, tuple(sorted((await web.log.ends(RECOUNTED)).items()))
 
         async def recount(_: str) -> list[str]:
             return await compare(web.log, web.store)
