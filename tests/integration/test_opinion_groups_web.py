@@ -6,6 +6,7 @@ token are refused, and nothing is published."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 from pathlib import Path
@@ -16,15 +17,18 @@ from harness.forms import post_form
 from harness.platform import (
     SYSTEM,
     Platform,
+    granted,
     open_platform,
     participant,
     session_client,
     until,
 )
 
-from services.core.participants import ParticipantContext
+from services.core.errors import DomainError
+from services.core.participants import ModeratorContext, ParticipantContext
 from services.identity.commands import GrantRole
 from services.identity.queries import roles_in
+from services.moderation.commands import ClaimItem, Decide
 from services.synthesis.conversations.handlers import ImportConversation
 from services.synthesis.conversations.projection import published_groups
 from services.synthesis.polis.staging import stage_export
@@ -172,3 +176,37 @@ async def test_groups_of_a_consultations_own_agree_disagree_ballots(
         assert (await post_form(client, admin, admin + "/publication")).status_code == 303
     doc = await published_groups(p.container.store, VOTE_CID)
     assert doc is not None and sum(g["size"] for g in doc["groups"]) >= 15
+
+
+async def test_an_item_hidden_after_its_ballots_leaves_the_groups_and_the_publication(
+        platform: Platform) -> None:
+    """A proposal voted on, then hidden by a moderator: its text reaches neither the
+    analysts' groups nor the public page, as a moderated-out Pol.is statement."""
+    p = platform
+    await open_vote(p)
+    ana = await participant(p, "Ana")
+    await granted(p, ana, VOTE_CID, "analyst")
+    for n in range(12):
+        who = ParticipantContext(f"p-voter{n}", "email")
+        for item in range(4):
+            choice = "agree" if (item < 2) == (n % 2 == 0) else "disagree"
+            await p.container.handle(CastBallot(f"item-{item}", who, "agree", choice), SYSTEM)
+    moderator = ModeratorContext("p-modo")
+
+    async def hidden() -> bool:
+        with contextlib.suppress(DomainError):  # the queue may not hold it yet
+            await p.container.handle(ClaimItem("item-3", moderator), SYSTEM)
+            await p.container.handle(Decide("item-3", moderator, "hidden", "hors_sujet"),
+                                     SYSTEM)
+        state = await p.container.store.get("public_state", "all", "item-3")
+        return bool(state and state.get("decision") == "hidden")
+    await until(hidden)
+    admin = f"/admin/analyse/{VOTE_CID}/groupes-opinion"
+    async with session_client(p, ana) as client:
+        page = await client.get(admin)
+        assert page.status_code == 200 and "Groupe A" in page.text, page.text[:300]
+        assert "— Proposition 2" in page.text and "Proposition 3" not in page.text
+        assert (await post_form(client, admin, admin + "/publication")).status_code == 303
+    doc = await published_groups(p.container.store, VOTE_CID)
+    assert doc is not None and doc["statements"] == 3
+    assert "Proposition 3" not in str(doc) and "item-3" not in str(doc)

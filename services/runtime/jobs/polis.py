@@ -19,6 +19,7 @@ from services.runtime.command_processes import front_commands
 from services.runtime.runner import running
 from services.runtime.settings import Settings
 from services.synthesis.conversations.handlers import ImportConversation, PublishOpinionGroups
+from services.synthesis.conversations.shown import leave_out_unshown
 from services.synthesis.groups.analysis import OpinionAnalysis, analyse_opinions
 from services.synthesis.groups.svgmap import GROUP_NAMES
 from services.synthesis.opinions import OpinionBook
@@ -63,6 +64,7 @@ async def groups_command(settings: Settings, consultation: str, publish: bool) -
     container = bootstrap(settings, services=SERVICES)
     async with running(container, workers=False), front_commands(container):
         book = await OpinionBook.from_log(container.log, consultation)
+        await leave_out_unshown(book, container.store)  # as a publication does
         try:
             analysis = analyse_opinions(book)
         except ValueError as too_few:

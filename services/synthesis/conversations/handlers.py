@@ -29,6 +29,7 @@ from services.core.ids import uuid7_shaped
 from services.eventlog.port import EventLog, append_to
 from services.store.port import ReadStore
 from services.synthesis.conversations.events import OpinionGroupsPublished
+from services.synthesis.conversations.shown import leave_out_unshown
 from services.synthesis.conversations.snapshot import snapshot
 from services.synthesis.groups.analysis import analyse_opinions
 from services.synthesis.opinions import OpinionBook
@@ -90,6 +91,7 @@ async def publish_opinion_groups(cmd: PublishOpinionGroups, *, log: EventLog,
     if await consultations.consultation(store, cmd.consultation_id) is None:
         raise NotFound("Consultation")
     book = await OpinionBook.from_log(log, cmd.consultation_id)
+    await leave_out_unshown(book, store)  # a hidden item's text is never published
     try:  # seconds of numpy for a large conversation: off the event loop
         analysis = await asyncio.to_thread(analyse_opinions, book)
     except ValueError as too_few:  # too few participants or statements to form groups

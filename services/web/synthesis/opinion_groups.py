@@ -26,6 +26,7 @@ from services.core.shared_computation import Policy, SharedComputations
 from services.identity.queries import Capability
 from services.synthesis.conversations.handlers import PublishOpinionGroups
 from services.synthesis.conversations.projection import published_groups
+from services.synthesis.conversations.shown import MODERATED_OUT, leave_out_unshown
 from services.synthesis.conversations.snapshot import snapshot
 from services.synthesis.groups.analysis import analyse_opinions
 from services.synthesis.groups.svgmap import GROUP_NAMES, points_svg
@@ -57,7 +58,8 @@ def admin_base(cid: str) -> str:
 
 async def _item_titles(web: Web, book: OpinionBook) -> dict[str, str]:
     """Texts of the consultation's voted items (imported statements carry theirs)."""
-    untitled = [s.statement_id for s in book.statements.values() if not s.body]
+    untitled = [s.statement_id for s in book.statements.values()
+                if not s.body and s.moderated != MODERATED_OUT]
     return await titles(web.store, untitled) if untitled else {}
 
 
@@ -110,6 +112,7 @@ async def _computed(web: Web, cid: str) -> dict[str, Any]:
     """What the analyst's page shows of the consultation's opinions, computed now
     from the log."""
     book = await OpinionBook.from_log(web.log, cid)
+    await leave_out_unshown(book, web.store)  # as the publication will
     computed, problem = None, None
     if book.statements:
         try:
