@@ -11,6 +11,7 @@ message and stores nothing; a ballot after the close is refused.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import sys
@@ -26,8 +27,11 @@ from harness.forms import csrf_header, post_form
 from harness.platform import SYSTEM, Platform, open_platform, participant, session_client, until
 
 from services.consultation.commands import PhaseSpec
-from services.core.participants import ParticipantContext
+from services.core.errors import DomainError
+from services.core.participants import ModeratorContext, ParticipantContext
 from services.deposit.commands import SubmitProposal
+from services.moderation.commands import ClaimItem, Decide
+from services.vote.commands import CastBallot
 
 CID = VOTE_CID
 RESULTS = f"/api/consultations/{CID}/phases/vote/results?limit=200"
@@ -319,3 +323,33 @@ async def test_the_sequence_offers_only_what_the_open_phase_allows(
             ranking = (await client.get("/vote/bref/classement")).text
             assert "Aucune phase de vote n\u2019est ouverte" in ranking
             assert 'action="/vote/bref/classement"' not in ranking
+
+
+async def test_an_item_hidden_after_its_ballots_keeps_its_counts_not_its_text(
+        platform: Platform) -> None:
+    """The public results keep counting a proposal a moderator hid after it was voted
+    on, without its title or its link; no sequence serves it any more."""
+    p = platform
+    for n in range(3):
+        await p.container.handle(CastBallot("item-3", ParticipantContext(f"p-v{n}", "email"),
+                                            "agree", "agree"), SYSTEM)
+    await p.container.handle(CastBallot("item-2", ParticipantContext("p-v0", "email"),
+                                        "agree", "agree"), SYSTEM)
+    moderator = ModeratorContext("p-modo")
+
+    async def hidden() -> bool:
+        with contextlib.suppress(DomainError):  # the queue may not hold it yet
+            await p.container.handle(ClaimItem("item-3", moderator), SYSTEM)
+            await p.container.handle(Decide("item-3", moderator, "hidden", "hors_sujet"),
+                                     SYSTEM)
+        state = await p.container.store.get("public_state", "all", "item-3")
+        return bool(state and state.get("decision") == "hidden")
+    await until(hidden)
+    page = (await p.client().get(f"/vote/{CID}/resultats")).text
+    assert "Proposition 2" in page and "Proposition 3" not in page
+    assert "Contribution retirée de la publication" in page
+    assert "/propositions/item-3" not in page
+    anne = await participant(p, "Anne")
+    async with session_client(p, anne) as client:
+        served = (await client.get(f"/api/consultations/{CID}/sequence?size=50")).json()
+    assert "item-3" not in served["items"] and "item-2" in served["items"]

@@ -18,6 +18,7 @@ from services.apikit.deps import rate_limited
 from services.core.errors import DomainError
 from services.core.participants import ParticipantContext
 from services.core.shared_computation import Policy, SharedComputations
+from services.moderation import publication
 from services.store.port import ReadStore
 from services.vote import budget, model
 from services.vote.commands import CastBallot, WithdrawBallot
@@ -45,6 +46,7 @@ from services.web.views import consultation_or_404
 from services.web.vote.charts import agree_bar, ranking_rows, shares
 
 SEQUENCE_SIZE = 10
+TAKEN_OUT = "Contribution retirée de la publication"  # its counts stay, not its text
 PUBLISHED_ITEMS, PHASE_POOLS, RECOUNTS = "published_items", "vote_pools", "recounts"  # Web.caches
 RECOUNT_POLICY = Policy(quick_s=1.0, gap_s=60.0)
 
@@ -61,6 +63,14 @@ def titles_of(docs: dict[str, dict[str, Any]]) -> dict[str, str]:
 
 async def titles(store: ReadStore, ids: list[str]) -> dict[str, str]:
     return titles_of(await contributions(store, ids))
+
+
+async def still_shown(store: ReadStore, ids: list[str]) -> set[str]:
+    """Those of `ids` the public still sees (moderation's public state): a proposal
+    hidden, withdrawn or whose author was erased after it was voted on keeps its
+    counts in the results, never its text."""
+    states = await store.get_many(publication.STATE, publication.ALL, ids) if ids else {}
+    return {i for i, state in states.items() if publication.shows(state)}
 
 
 def published_items(web: Web) -> PublishedItems:
@@ -87,9 +97,11 @@ async def sequence(web: Web, cid: str, who: ParticipantContext, size: int) -> li
     phase = model.vote_phase_open(consultation, datetime.now(UTC))
     if phase is None:  # nothing to vote on once the phase is closed
         return []
-    return await sequence_for(web.store, consultation, phase, who.participant_id,
-                              size=size, rng=np.random.default_rng(),
-                              pools=phase_pools(web))
+    ids = await sequence_for(web.store, consultation, phase, who.participant_id,
+                             size=size, rng=np.random.default_rng(), pools=phase_pools(web))
+    # the pools of a large phase may be seconds old: never serve what moderation took out
+    shown = await still_shown(web.store, ids)
+    return [i for i in ids if i in shown]
 
 
 @router.get("/vote/{cid}")
@@ -183,15 +195,17 @@ async def results(cid: str, request: Request, web: WebDep,
     ids = [row["item_id"] for tab in tabs for row in tab["rows"] + tab["ranked"]]
     ids += [row["project_id"] for tab in tabs for env in tab["budget"] for row in env["rows"]]
     docs = await contributions(store, ids)
+    shown = await still_shown(store, list(docs))
     # Proposals have a public page; arguments are read on their proposal's.
     links = {i: f"/consultations/{consultation['slug']}/propositions/{i}"
-             for i, d in docs.items() if d.get("kind") == "proposal"}
+             for i, d in docs.items() if d.get("kind") == "proposal" and i in shown}
     latest = model.latest_vote_phase(consultation, now)
     selected = next((t["phase"]["phase_id"] for t in tabs if t["phase"]["phase_id"] == phase),
                     latest["phase_id"] if latest else "")
     return public_page(request, web.env, "vote/results.html", {
         "consultation": consultation, "tabs": tabs, "selected": selected,
-        "titles": titles_of(docs), "links": links,
+        "titles": {i: title if i in shown else TAKEN_OUT
+                   for i, title in titles_of(docs).items()}, "links": links,
         "qualification_labels": model.QUALIFICATIONS})
 
 
