@@ -30,7 +30,7 @@ from services.consultation.commands import PhaseSpec
 from services.core.errors import DomainError
 from services.core.participants import ModeratorContext, ParticipantContext
 from services.deposit.commands import SubmitProposal
-from services.moderation.commands import ClaimItem, Decide
+from services.moderation.commands import ClaimItem, Decide, MaskPersonalData
 from services.vote.commands import CastBallot
 
 CID = VOTE_CID
@@ -353,3 +353,45 @@ async def test_an_item_hidden_after_its_ballots_keeps_its_counts_not_its_text(
     async with session_client(p, anne) as client:
         served = (await client.get(f"/api/consultations/{CID}/sequence?size=50")).json()
     assert "item-3" not in served["items"] and "item-2" in served["items"]
+
+
+async def test_a_masked_proposal_shows_its_masked_text_on_every_vote_page(
+        platform: Platform) -> None:
+    """A moderator masks a name and an address in a published proposal (what the
+    deposit's own masking leaves: it masks telephone numbers and e-mails): the vote
+    pages (results, a participant's sequence and votes, the ranking form) show the
+    masked text, as the proposal's own page does, never the address."""
+    p = platform
+    author = ParticipantContext("p-author-tel", "email")
+    await p.container.handle(SubmitProposal(
+        "item-tel", CID, author, "Piste cyclable devant chez Jean Dupont, 12 rue des Lilas",
+        "Une proposition assez longue pour passer."), SYSTEM)
+    anne = await participant(p, "Anne")
+    anne_ctx = ParticipantContext(anne, "email")
+
+    async def voted() -> bool:
+        with contextlib.suppress(DomainError):  # published once the read models have it
+            await p.container.handle(CastBallot("item-tel", anne_ctx, "agree", "agree"),
+                                     SYSTEM)
+            return True
+        return False
+    await until(voted)
+    moderator = ModeratorContext("p-modo")
+
+    async def masked() -> bool:
+        with contextlib.suppress(DomainError):  # the queue may not hold it yet
+            await p.container.handle(ClaimItem("item-tel", moderator), SYSTEM)
+            await p.container.handle(MaskPersonalData(
+                "item-tel", moderator, title="Piste cyclable devant chez [masqué]"),
+                SYSTEM)
+        state = await p.container.store.get("public_state", "all", "item-tel")
+        return bool(state and state.get("masked"))
+    await until(masked)
+    pages = [(await p.client().get(f"/vote/{CID}/resultats")).text]
+    async with session_client(p, anne) as client:
+        pages += [(await client.get(path)).text
+                  for path in ("/mes-votes", f"/vote/{CID}/classement")]
+    async with session_client(p, await participant(p, "Bruno")) as client:
+        pages.append((await client.get(f"/vote/{CID}")).text)
+    assert all("rue des Lilas" not in page and "Dupont" not in page for page in pages)
+    assert all("Piste cyclable devant chez [masqué]" in page for page in pages)

@@ -21,7 +21,7 @@ from services.web.backoffice.guard import BACK_OFFICE
 from services.web.deps import Web, WebDep
 from services.web.forms import FormError, admin_page, checked_form, require_organiser, text
 from services.web.vote.budget import budget_doc, envelopes
-from services.web.vote.pages import published_items
+from services.web.vote.pages import contributions, published_items
 
 PROJECTS_SHOWN = 200  # a budget vote is about a short list; the page stays bounded
 
@@ -43,8 +43,7 @@ async def context(web: Web, cid: str) -> dict[str, Any]:
     consultation = await views.consultation_or_404(store, cid)
     doc = await budget_doc(store, cid)
     items = (await published_items(web).in_consultation(cid))[:PROJECTS_SHOWN]
-    docs = await store.get_many("deposit_contributions", "all",
-                                [i.item_id for i in items]) if items else {}
+    docs = await contributions(store, [i.item_id for i in items])  # as the public sees them
     proposals = [{"project_id": i.item_id,
                   "title": (docs.get(i.item_id) or {}).get("title") or i.item_id,
                   "cost": (doc["costs"].get(i.item_id) or {}).get("cost", ""),

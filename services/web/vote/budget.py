@@ -16,6 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from services.apikit.deps import rate_limited
 from services.core.errors import DomainError, NotFound
 from services.core.participants import ParticipantContext
+from services.moderation import publication
 from services.store.port import ReadStore
 from services.vote import budget, model
 from services.vote.commands import CastBudgetBallot
@@ -40,7 +41,8 @@ async def envelopes(store: ReadStore, cid: str, *, published_only: bool = True
     label}, for the ballot and the back office (titles from the contributions)."""
     doc = await budget_doc(store, cid)
     ids = list(doc["costs"])
-    docs = await store.get_many("deposit_contributions", "all", ids) if ids else {}
+    # as the public sees them (moderation's public state: masked text included)
+    docs = await store.get_many(publication.STATE, publication.ALL, ids) if ids else {}
     items = StorePublishedItems(store)
     out = []
     for eid, env in sorted(doc["envelopes"].items(), key=lambda kv: kv[1]["territory"]):

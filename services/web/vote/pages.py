@@ -54,7 +54,10 @@ router = APIRouter()
 
 
 async def contributions(store: ReadStore, ids: list[str]) -> dict[str, dict[str, Any]]:
-    return await store.get_many("deposit_contributions", "all", ids) if ids else {}
+    """The items as the public sees them: moderation's public state (kind, title,
+    body, masked when a moderator masked personal data, and whether it still shows),
+    not the deposit's own record, which keeps the text as it was submitted."""
+    return await store.get_many(publication.STATE, publication.ALL, ids) if ids else {}
 
 
 def titles_of(docs: dict[str, dict[str, Any]]) -> dict[str, str]:
@@ -195,7 +198,7 @@ async def results(cid: str, request: Request, web: WebDep,
     ids = [row["item_id"] for tab in tabs for row in tab["rows"] + tab["ranked"]]
     ids += [row["project_id"] for tab in tabs for env in tab["budget"] for row in env["rows"]]
     docs = await contributions(store, ids)
-    shown = await still_shown(store, list(docs))
+    shown = {i for i, doc in docs.items() if publication.shows(doc)}
     # Proposals have a public page; arguments are read on their proposal's.
     links = {i: f"/consultations/{consultation['slug']}/propositions/{i}"
              for i, d in docs.items() if d.get("kind") == "proposal" and i in shown}

@@ -24,7 +24,7 @@ from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
 from services.web.session import session_participant
 from services.web.views import consultation_or_404
-from services.web.vote.pages import published_items
+from services.web.vote.pages import contributions, published_items
 
 # Items offered in each drop-down list, oldest first: a ranking phase is meant for
 # a short list, and the page must stay bounded whatever the consultation's size.
@@ -49,8 +49,7 @@ async def ranking_page(web: Web, request: Request, cid: str, who: ParticipantCon
     belongs = model.phase_items(phase, consultation) if phase else (lambda item: False)
     items = [i for i in await published_items(web).in_consultation(cid)
              if belongs(i)][:CHOICES_MAX]
-    docs = await store.get_many("deposit_contributions", "all",
-                                [i.item_id for i in items]) if items else {}
+    docs = await contributions(store, [i.item_id for i in items])  # as the public sees them
     options = [("", "— aucune —")] + [
         (i.item_id, (docs.get(i.item_id) or {}).get("title") or i.item_id) for i in items]
     if chosen is None and phase is not None:
