@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -41,6 +42,10 @@ ERASE = ("DELETE FROM vault_keys WHERE person_id=?",
          "DELETE FROM vault_profiles WHERE person_id=?",
          "DELETE FROM vault_lookups WHERE person_id=?",
          "DELETE FROM outbox WHERE person_id=?")
+
+
+ANCHOR_WAIT_S = 10.0  # as a connection's own busy timeout
+ANCHOR_RETRY_S = 0.01
 
 
 class IdentityDb:
@@ -73,15 +78,29 @@ class IdentityDb:
             if self._anchor is not None:
                 return
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            anchor = sqlite3.connect(self.path, timeout=10, isolation_level=None,
-                                     check_same_thread=False)
-            try:
-                anchor.execute("PRAGMA journal_mode=WAL")
-                anchor.executescript(SCHEMA)
-            except BaseException:
-                anchor.close()
-                raise
-            self._anchor = anchor
+            deadline = time.monotonic() + ANCHOR_WAIT_S
+            while True:
+                anchor = sqlite3.connect(self.path, timeout=10, isolation_level=None,
+                                         check_same_thread=False)
+                try:
+                    anchor.execute("PRAGMA journal_mode=WAL")
+                    anchor.executescript(SCHEMA)
+                except sqlite3.OperationalError as busy:
+                    anchor.close()
+                    # The anchor itself may open in that window, while another
+                    # process's last connection closes the WAL (no anchor there
+                    # yet: both start at once under `serve --workers N`). The
+                    # window is short: open again (a 500 on an anonymous session
+                    # under the load tests, 2026-12-06).
+                    if "locked" not in str(busy) or time.monotonic() >= deadline:
+                        raise
+                    time.sleep(ANCHOR_RETRY_S)
+                    continue
+                except BaseException:
+                    anchor.close()
+                    raise
+                self._anchor = anchor
+                return
 
     async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         def call() -> T:
