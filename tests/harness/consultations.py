@@ -133,6 +133,19 @@ async def open_vote(p: Platform, *, more: tuple[str, ...] = ()) -> None:
     await until(ready)
 
 
+async def hidden_by_a_moderator(p: Platform, item: str) -> None:
+    """A moderator claims `item` and hides it; returns once the public state says so
+    (the queue may not hold a new item yet: tried again until it does)."""
+    moderator = ModeratorContext("p-modo")
+
+    async def hidden() -> bool:
+        await _try(p, ClaimItem(item, moderator))
+        await _try(p, Decide(item, moderator, "hidden", "hors_sujet"))
+        state = await p.container.store.get("public_state", "all", item)
+        return bool(state and state.get("decision") == "hidden")
+    await until(hidden)
+
+
 async def shown_with_phases(container: Container, cid: str) -> bool:
     """Whether the read model shows `cid` published, with its phases."""
     doc = await container.store.get("consultation_detail", "all", cid)

@@ -6,13 +6,12 @@ token are refused, and nothing is published."""
 
 from __future__ import annotations
 
-import contextlib
 import re
 import shutil
 from pathlib import Path
 
 import pytest
-from harness.consultations import VOTE_CID, open_consultation, open_vote
+from harness.consultations import VOTE_CID, hidden_by_a_moderator, open_consultation, open_vote
 from harness.forms import post_form
 from harness.platform import (
     SYSTEM,
@@ -24,11 +23,9 @@ from harness.platform import (
     until,
 )
 
-from services.core.errors import DomainError
-from services.core.participants import ModeratorContext, ParticipantContext
+from services.core.participants import ParticipantContext
 from services.identity.commands import GrantRole
 from services.identity.queries import roles_in
-from services.moderation.commands import ClaimItem, Decide
 from services.synthesis.conversations.handlers import ImportConversation
 from services.synthesis.conversations.projection import published_groups
 from services.synthesis.polis.staging import stage_export
@@ -191,16 +188,7 @@ async def test_an_item_hidden_after_its_ballots_leaves_the_groups_and_the_public
         for item in range(4):
             choice = "agree" if (item < 2) == (n % 2 == 0) else "disagree"
             await p.container.handle(CastBallot(f"item-{item}", who, "agree", choice), SYSTEM)
-    moderator = ModeratorContext("p-modo")
-
-    async def hidden() -> bool:
-        with contextlib.suppress(DomainError):  # the queue may not hold it yet
-            await p.container.handle(ClaimItem("item-3", moderator), SYSTEM)
-            await p.container.handle(Decide("item-3", moderator, "hidden", "hors_sujet"),
-                                     SYSTEM)
-        state = await p.container.store.get("public_state", "all", "item-3")
-        return bool(state and state.get("decision") == "hidden")
-    await until(hidden)
+    await hidden_by_a_moderator(p, "item-3")
     admin = f"/admin/analyse/{VOTE_CID}/groupes-opinion"
     async with session_client(p, ana) as client:
         page = await client.get(admin)

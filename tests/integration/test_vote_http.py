@@ -22,7 +22,14 @@ from typing import Any
 
 import httpx
 import pytest
-from harness.consultations import AGREE, VOTE_CID, open_vote, publish, shown_with_phases
+from harness.consultations import (
+    AGREE,
+    VOTE_CID,
+    hidden_by_a_moderator,
+    open_vote,
+    publish,
+    shown_with_phases,
+)
 from harness.forms import csrf_header, post_form
 from harness.platform import SYSTEM, Platform, open_platform, participant, session_client, until
 
@@ -30,7 +37,7 @@ from services.consultation.commands import PhaseSpec
 from services.core.errors import DomainError
 from services.core.participants import ModeratorContext, ParticipantContext
 from services.deposit.commands import SubmitProposal
-from services.moderation.commands import ClaimItem, Decide, MaskPersonalData
+from services.moderation.commands import ClaimItem, MaskPersonalData
 from services.vote.commands import CastBallot
 
 CID = VOTE_CID
@@ -335,16 +342,7 @@ async def test_an_item_hidden_after_its_ballots_keeps_its_counts_not_its_text(
                                             "agree", "agree"), SYSTEM)
     await p.container.handle(CastBallot("item-2", ParticipantContext("p-v0", "email"),
                                         "agree", "agree"), SYSTEM)
-    moderator = ModeratorContext("p-modo")
-
-    async def hidden() -> bool:
-        with contextlib.suppress(DomainError):  # the queue may not hold it yet
-            await p.container.handle(ClaimItem("item-3", moderator), SYSTEM)
-            await p.container.handle(Decide("item-3", moderator, "hidden", "hors_sujet"),
-                                     SYSTEM)
-        state = await p.container.store.get("public_state", "all", "item-3")
-        return bool(state and state.get("decision") == "hidden")
-    await until(hidden)
+    await hidden_by_a_moderator(p, "item-3")
     page = (await p.client().get(f"/vote/{CID}/resultats")).text
     assert "Proposition 2" in page and "Proposition 3" not in page
     assert "Contribution retirée de la publication" in page
