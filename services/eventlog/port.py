@@ -216,6 +216,13 @@ async def read_all(
             yield record
 
 
+async def ends_of(log: EventLog, topics: Sequence[str]) -> dict[str, Position]:
+    """Each topic's end (`EventLog.ends`): where the log stood, for a wait on what
+    was written before (read-your-writes) or for telling whether anything was
+    written since (compared with ==)."""
+    return {topic: await log.ends(topic) for topic in topics}
+
+
 # Appending a decision's events at the version it was decided on: the one way
 # handlers write. Each stream is expected at the version the decision read (0 for
 # a new stream), so a concurrent writer makes the whole batch fail with

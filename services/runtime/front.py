@@ -11,6 +11,7 @@ from services.apikit.deps import ApiState
 from services.core.envelope import Actor
 from services.core.events import Meta, correlation_id
 from services.core.ids import new_id
+from services.eventlog.port import ends_of
 from services.runtime.bootstrap import Container, LagSource
 from services.runtime.secrets import secret_key
 from services.web.app import install_web, web_csp
@@ -54,7 +55,7 @@ def web_deps(container: Container, settings: WebSettings | None = None) -> WebDe
         deadline = loop.time() + SETTLE_MAX_SECONDS
         topics = sorted({t for c in container.consumers for t in c.topics})
         try:
-            upto = {topic: await container.log.ends(topic) for topic in topics}
+            upto = await ends_of(container.log, topics)
         except Exception:  # a broker hiccup must not fail the user's action
             return
         while True:

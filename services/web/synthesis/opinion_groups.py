@@ -23,6 +23,7 @@ from starlette.responses import RedirectResponse, Response
 
 from services.core.errors import DomainError
 from services.core.shared_computation import Policy, SharedComputations
+from services.eventlog.port import Position, ends_of
 from services.identity.queries import Capability
 from services.synthesis.conversations.handlers import PublishOpinionGroups
 from services.synthesis.conversations.projection import published_groups
@@ -90,9 +91,8 @@ def _groups(web: Web) -> SharedComputations[dict[str, Any]]:
     (ADR 0039)."""
     groups: SharedComputations[dict[str, Any]] | None = web.caches.get(GROUPS_CACHE)
     if groups is None:
-        async def marker() -> tuple[Any, ...]:
-            return tuple([tuple(sorted((await web.log.ends(topic)).items()))
-                          for topic in COMPUTED_FROM])
+        async def marker() -> dict[str, Position]:
+            return await ends_of(web.log, COMPUTED_FROM)
 
         async def compute(cid: str) -> dict[str, Any]:
             return await _computed(web, cid)

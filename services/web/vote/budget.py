@@ -16,7 +16,6 @@ from starlette.responses import RedirectResponse, Response
 from services.apikit.deps import rate_limited
 from services.core.errors import DomainError, NotFound
 from services.core.participants import ParticipantContext
-from services.moderation import publication
 from services.store.port import ReadStore
 from services.vote import budget, model
 from services.vote.commands import CastBudgetBallot
@@ -27,6 +26,7 @@ from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
 from services.web.session import session_participant
 from services.web.views import consultation_or_404
+from services.web.vote.pages import contributions
 
 router = APIRouter()
 
@@ -41,8 +41,7 @@ async def envelopes(store: ReadStore, cid: str, *, published_only: bool = True
     label}, for the ballot and the back office (titles from the contributions)."""
     doc = await budget_doc(store, cid)
     ids = list(doc["costs"])
-    # as the public sees them (moderation's public state: masked text included)
-    docs = await store.get_many(publication.STATE, publication.ALL, ids) if ids else {}
+    docs = await contributions(store, ids)  # as the public sees them
     items = StorePublishedItems(store)
     out = []
     for eid, env in sorted(doc["envelopes"].items(), key=lambda kv: kv[1]["territory"]):

@@ -18,6 +18,7 @@ from services.apikit.deps import rate_limited
 from services.core.errors import DomainError
 from services.core.participants import ParticipantContext
 from services.core.shared_computation import Policy, SharedComputations
+from services.eventlog.port import Position, ends_of
 from services.moderation import publication
 from services.store.port import ReadStore
 from services.vote import budget, model
@@ -68,14 +69,6 @@ async def titles(store: ReadStore, ids: list[str]) -> dict[str, str]:
     return titles_of(await contributions(store, ids))
 
 
-async def still_shown(store: ReadStore, ids: list[str]) -> set[str]:
-    """Those of `ids` the public still sees (moderation's public state): a proposal
-    hidden, withdrawn or whose author was erased after it was voted on keeps its
-    counts in the results, never its text."""
-    states = await store.get_many(publication.STATE, publication.ALL, ids) if ids else {}
-    return {i for i, state in states.items() if publication.shows(state)}
-
-
 def published_items(web: Web) -> PublishedItems:
     """This front's published items, each consultation's list shared by its vote
     pages (ADR 0039)."""
@@ -95,16 +88,17 @@ def phase_pools(web: Web) -> PhasePools:
     return pools
 
 
-async def sequence(web: Web, cid: str, who: ParticipantContext, size: int) -> list[str]:
-    consultation = await consultation_or_404(web.store, cid, published=True)
-    phase = model.vote_phase_open(consultation, datetime.now(UTC))
-    if phase is None:  # nothing to vote on once the phase is closed
-        return []
+async def served(web: Web, consultation: dict[str, Any], phase: dict[str, Any] | None,
+                 who: ParticipantContext, size: int) -> dict[str, dict[str, Any]]:
+    """The participant's sequence in the open `phase`, in its order, each item as
+    the public sees it (`contributions`); nothing once the phase is closed."""
+    if phase is None:
+        return {}
     ids = await sequence_for(web.store, consultation, phase, who.participant_id,
                              size=size, rng=np.random.default_rng(), pools=phase_pools(web))
+    docs = await contributions(web.store, ids)
     # the pools of a large phase may be seconds old: never serve what moderation took out
-    shown = await still_shown(web.store, ids)
-    return [i for i in ids if i in shown]
+    return {i: docs[i] for i in ids if i in docs and publication.shows(docs[i])}
 
 
 @router.get("/vote/{cid}")
@@ -113,8 +107,9 @@ async def sequence_page(cid: str, request: Request, web: WebDep) -> Response:
     if who is None:
         return RedirectResponse(f"/connexion?suite=/vote/{cid}", 303)
     consultation = await consultation_or_404(web.store, cid, published=True)
-    ids = await sequence(web, cid, who, SEQUENCE_SIZE)
     phase = model.vote_phase_open(consultation, datetime.now(UTC))
+    docs = await served(web, consultation, phase, who, SEQUENCE_SIZE)
+    ids = list(docs)
     actions = set(phase.get("actions") or ()) if phase else set()
     method: dict[str, Any] = {"qualifications": [], "support_threshold": 0}
     if phase is not None:
@@ -124,7 +119,7 @@ async def sequence_page(cid: str, request: Request, web: WebDep) -> Response:
         found = await web.store.get_many(TALLIES, tally_partition(cid, phase["phase_id"]), ids)
         supports = {i: t["support"]["total"] for i, t in found.items()}
     return admin_page(web, request, "vote/sequence.html", {
-        "consultation": consultation, "items": ids, "titles": await titles(web.store, ids),
+        "consultation": consultation, "items": ids, "titles": titles_of(docs),
         "qualifications": {q: model.QUALIFICATIONS[q] for q in method["qualifications"]},
         "phase": phase, "threshold": method["support_threshold"], "supports": supports,
         "agree": model.KINDS["agree"] in actions,
@@ -139,7 +134,9 @@ async def sequence_json(cid: str, request: Request, web: WebDep,
     if who is None:
         return JSONResponse({"error": "unauthenticated", "message": "Connectez-vous "
                              "pour voter.", "field": None}, status_code=401)
-    return JSONResponse({"items": await sequence(web, cid, who, size)})
+    consultation = await consultation_or_404(web.store, cid, published=True)
+    phase = model.vote_phase_open(consultation, datetime.now(UTC))
+    return JSONResponse({"items": list(await served(web, consultation, phase, who, size))})
 
 
 # `ref`: an item id is never a page name, so /vote/{cid}/classement is the ranking's.
@@ -291,11 +288,9 @@ def _recounts(web: Web) -> SharedComputations[list[str]]:
     millions of ballots: tens of seconds a view)."""
     recounts: SharedComputations[list[str]] | None = web.caches.get(RECOUNTS)
     if recounts is None:
-        async def marker() -> tuple[Any, ...] | None:
+        async def marker() -> tuple[int, dict[str, Position]] | None:
             version = web.store.changes()
-            if version is None:
-                return None
-            return version, tuple(sorted((await web.log.ends(RECOUNTED)).items()))
+            return None if version is None else (version, await ends_of(web.log, [RECOUNTED]))
 
         async def recount(_: str) -> list[str]:
             return await compare(web.log, web.store)
