@@ -32,10 +32,11 @@ def test_the_heap_is_frozen_while_the_command_runs_and_handed_back_after(
 
 def test_a_process_settled_already_is_left_as_it_is(unsettled: tuple[int, int, int]) -> None:
     gc.freeze()
-    frozen = gc.get_freeze_count()
     with collector_settled():
         assert gc.get_threshold() == unsettled
-    assert gc.get_freeze_count() == frozen
+    # Not unfrozen. (Not the exact count it had: a thread another test left running
+    # may free frozen objects meanwhile, and each one freed lowers the count.)
+    assert gc.get_freeze_count() > 0
     assert gc.get_threshold() == unsettled
 
 
