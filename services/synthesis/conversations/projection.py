@@ -17,6 +17,7 @@ from services.core.values import iso
 from services.store.port import Doc, ReadStore, StoreTx
 from services.store.projection import Projection
 from services.synthesis.conversations.events import OpinionGroupsPublished
+from services.synthesis.events import CONVERSATION_EVENTS
 
 PUBLISHED = "synthesis_opinion_groups"
 SHOWN = "synthesis_opinion_groups_shown"
@@ -27,6 +28,7 @@ class OpinionGroupsProjection(Projection):
     name = "synthesis.opinion_groups"
     topics = ("synthesis.events",)
     tables = (PUBLISHED, SHOWN)
+    ignores = CONVERSATION_EVENTS
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         if event.type != OpinionGroupsPublished.TYPE:

@@ -6,6 +6,7 @@ from services.core.envelope import Envelope
 from services.core.values import iso
 from services.store.port import StoreTx
 from services.store.projection import Projection
+from services.synthesis.events import CONVERSATION_EVENTS
 from services.synthesis.followup.tables import ALL, DIGESTS, NOTICES, RESPONSES
 
 
@@ -13,6 +14,7 @@ class FollowUpProjection(Projection):
     name = "synthesis.followup"
     topics = ("synthesis.events",)
     tables = (RESPONSES, NOTICES, DIGESTS)
+    ignores = CONVERSATION_EVENTS
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         d, t = event.data, event.type

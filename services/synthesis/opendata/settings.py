@@ -19,6 +19,7 @@ from services.core.values import iso
 from services.eventlog.port import EventLog, append_to
 from services.store.port import ReadStore, StoreTx
 from services.store.projection import Projection
+from services.synthesis.events import CONVERSATION_EVENTS
 from services.synthesis.opendata.events import OpenDataPublicationSet
 
 SETTINGS = "synthesis_opendata_settings"
@@ -59,6 +60,7 @@ class OpenDataSettingsProjection(Projection):
     name = "synthesis.opendata_settings"
     topics = ("synthesis.events",)
     tables = (SETTINGS,)
+    ignores = CONVERSATION_EVENTS
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         if event.type != OpenDataPublicationSet.TYPE:

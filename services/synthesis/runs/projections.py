@@ -12,6 +12,7 @@ from services.core.envelope import Envelope
 from services.core.values import iso
 from services.store.port import StoreTx
 from services.store.projection import Projection
+from services.synthesis.events import CONVERSATION_EVENTS
 from services.synthesis.runs.tables import (
     ALL,
     MEMBER_OF,
@@ -29,6 +30,7 @@ class RunsProjection(Projection):
     name = "synthesis.runs"
     topics = ("synthesis.events",)
     tables = (RUNS, PENDING, THEMES, MEMBERS, MEMBER_OF, PUBLISHED)
+    ignores = CONVERSATION_EVENTS
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         if not event.stream.startswith("themerun-"):

@@ -63,7 +63,10 @@ def test_the_projections_that_read_contributions_declare_what_they_ignore() -> N
     names = {p.name for p in declaring()}
     assert {"search.indexer", "moderation.queue", "moderation.publication",
             "moderation.public_comments", "synthesis.corpus", "synthesis.closed_stats",
-            "deposit.contributions"} <= names
+            "deposit.contributions",
+            # an imported conversation's events (CONVERSATION_EVENTS)
+            "synthesis.opinion_groups", "synthesis.opendata_settings",
+            "synthesis.followup", "synthesis.runs"} <= names
 
 
 @pytest.mark.parametrize("submission", SUBMISSIONS)
