@@ -4,7 +4,8 @@ analysts' opinion groups (seconds), a vote consultation's published items (the
 whole partition, on every participant's vote page).
 
 - A result is kept with a marker of what it read (the log's ends, the store's
-  version) taken before it began; a request while the marker is unchanged gets it.
+  version, a count of the key's own changes) taken before it began; a request
+  while the marker is unchanged gets it.
 - The marker moved: a computation that took under `quick_s`, or whose result is
   `small`, is made again and the request waits for it (a small case always answers
   up to date; `small` says so whatever a loaded machine made its time). A longer one is
@@ -69,7 +70,7 @@ class Shown(Generic[V]):
 
 class SharedComputations(Generic[V]):
     def __init__(self, name: str, compute: Callable[[str], Awaitable[V]],
-                 marker: Callable[[], Awaitable[Marker]], policy: Policy, *,
+                 marker: Callable[[str], Awaitable[Marker]], policy: Policy, *,
                  small: Callable[[V], bool] = lambda _: False,
                  now: Callable[[], datetime] = lambda: datetime.now(UTC),
                  monotonic: Callable[[], float] = time.monotonic) -> None:
@@ -81,7 +82,7 @@ class SharedComputations(Generic[V]):
         self._running: dict[str, asyncio.Task[Kept[V]]] = {}
 
     async def shown(self, key: str) -> Shown[V]:
-        marker = await self._marker()
+        marker = await self._marker(key)
         kept = self._kept.get(key)
         if kept is not None:
             self._kept.move_to_end(key)

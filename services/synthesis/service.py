@@ -21,6 +21,7 @@ from services.synthesis.conversations.handlers import (
     PublishOpinionGroups,
     groups_stream,
 )
+from services.synthesis.conversations.opinions_model import OpinionsProjection
 from services.synthesis.conversations.projection import OpinionGroupsProjection
 from services.synthesis.followup import model as fm
 from services.synthesis.followup.handlers import HANDLERS as FOLLOWUP_HANDLERS
@@ -47,7 +48,8 @@ STATS_PROJECTIONS: tuple[Callable[..., Projection], ...] = (ClosedStatsProjectio
 STATS_HANDLERS: dict[type, Handler] = {SetOpenDataPublication: set_opendata_publication}
 
 THEMES_PROJECTIONS: tuple[Callable[..., Projection], ...] = (
-    CorpusProjection, RunsProjection, FollowUpProjection, OpinionGroupsProjection)
+    CorpusProjection, RunsProjection, FollowUpProjection, OpinionGroupsProjection,
+    OpinionsProjection)
 THEMES_PROCESSES: tuple[Callable[..., ProcessManager], ...] = (RunJob,)
 THEMES_HANDLERS: dict[type, Handler] = {**RUN_HANDLERS, **FOLLOWUP_HANDLERS, **GROUPS_HANDLERS}
 

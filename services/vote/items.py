@@ -133,7 +133,7 @@ class SharedPublishedItems(PublishedItems):
     returned is shared: read it, do not change it."""
 
     def __init__(self, inner: PublishedItems, changes: Callable[[], int | None]) -> None:
-        async def marker() -> int | None:
+        async def marker(_: str) -> int | None:
             return changes()
 
         self._inner = inner

@@ -36,7 +36,7 @@ class PhasePools:
     30,201 items, beside the shared list itself)."""
 
     def __init__(self, store: ReadStore, items: PublishedItems | None = None) -> None:
-        async def marker() -> int | None:
+        async def marker(_: str) -> int | None:
             return store.changes()
 
         self._store = store

@@ -39,7 +39,7 @@ class World:
             raise RuntimeError("analysis failed")
         return {"cid": cid, "seen": seen}
 
-    async def marker(self) -> tuple[Any, ...] | None:
+    async def marker(self, _: str) -> tuple[Any, ...] | None:
         return None if self.position is None else (self.position,)
 
     def cache(self, policy: Policy = POLICY) -> SharedComputations[dict[str, Any]]:

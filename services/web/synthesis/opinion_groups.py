@@ -2,8 +2,9 @@
 
 - `/admin/analyse/<cid>/groupes-opinion` (analysts, organisers, admins of <cid>):
   the groups of the consultation's opinions (an imported Pol.is conversation, or
-  its agree/disagree ballots), computed once per change of the opinions and
-  shared by the views (ADR 0039), each group's size and
+  its agree/disagree ballots), read from the opinions' read model
+  (`opinions_model`), computed once per change of them and shared by the views
+  (ADR 0039), each group's size and
   representative statements, the consensus statements, the participants map,
   and "Publier", which records the groups as they are (the handler recomputes
   them from the log);
@@ -23,15 +24,15 @@ from starlette.responses import RedirectResponse, Response
 
 from services.core.errors import DomainError
 from services.core.shared_computation import Policy, SharedComputations
-from services.eventlog.port import Position, ends_of
 from services.identity.queries import Capability
 from services.synthesis.conversations.handlers import PublishOpinionGroups
+from services.synthesis.conversations.opinions_model import book_of, opinions_changed
 from services.synthesis.conversations.projection import published_groups
 from services.synthesis.conversations.shown import MODERATED_OUT, leave_out_unshown
 from services.synthesis.conversations.snapshot import snapshot
 from services.synthesis.groups.analysis import analyse_opinions
 from services.synthesis.groups.svgmap import GROUP_NAMES, points_svg
-from services.synthesis.opinions import TOPIC, VOTE_TOPIC, OpinionBook
+from services.synthesis.opinions import OpinionBook
 from services.web import views
 from services.web.backoffice.guard import BACK_OFFICE
 from services.web.deps import Web, WebDep
@@ -46,10 +47,6 @@ GROUPS_CACHE = "opinion_groups"
 # always shows its latest); longer ones at most every 30 s, or twice their length.
 GROUPS_POLICY = Policy(quick_s=1.0, gap_s=30.0)
 SMALL_GROUPS = 500  # participants
-# What a computation reads (OpinionBook.from_log). The voted items' titles come
-# from the deposits' read model: one edited since shows with the next opinions'
-# change (deposits anywhere would otherwise mark every computation out of date).
-COMPUTED_FROM = (TOPIC, VOTE_TOPIC)
 public = APIRouter()
 
 
@@ -91,8 +88,11 @@ def _groups(web: Web) -> SharedComputations[dict[str, Any]]:
     (ADR 0039)."""
     groups: SharedComputations[dict[str, Any]] | None = web.caches.get(GROUPS_CACHE)
     if groups is None:
-        async def marker() -> dict[str, Position]:
-            return await ends_of(web.log, COMPUTED_FROM)
+        # The consultation's own opinions: another's import or ballots leave its
+        # groups as they are. (The voted items' titles come from the deposits' read
+        # model: one edited since shows with the next change of the opinions.)
+        async def marker(cid: str) -> int:
+            return await opinions_changed(web.store, cid)
 
         async def compute(cid: str) -> dict[str, Any]:
             return await _computed(web, cid)
@@ -110,8 +110,8 @@ def _few(content: dict[str, Any]) -> bool:
 
 async def _computed(web: Web, cid: str) -> dict[str, Any]:
     """What the analyst's page shows of the consultation's opinions, computed now
-    from the log."""
-    book = await OpinionBook.from_log(web.log, cid)
+    from their read model."""
+    book = await book_of(web.store, cid)
     await leave_out_unshown(book, web.store)  # as the publication will
     computed, problem = None, None
     if book.statements:
@@ -128,6 +128,7 @@ async def _computed(web: Web, cid: str) -> dict[str, Any]:
 @admin.get("/admin/analyse/{cid}/groupes-opinion")
 async def admin_page_of_groups(request: Request, web: WebDep, cid: str) -> Response:
     await holder_of(web, request, cid, Capability.ANALYSE)
+    await web.deps.settle()  # an import or a moderation just made shows (bounded wait)
     return await admin_view(web, request, cid)
 
 
@@ -138,7 +139,11 @@ async def publish(request: Request, web: WebDep, cid: str) -> Response:
     await views.consultation_or_404(web.store, cid)
     # computing the groups reads every opinion of the consultation: budgeted
     await web.providers.check_limit(request, "opinion_groups")  # 429 page beyond it
-    book = await OpinionBook.from_log(web.log, cid)
+    # The handler computes the groups from the log, the voted items' titles come
+    # from here: read once the read models hold what the log held (an item voted
+    # on a moment ago would be published untitled).
+    await web.deps.settle()
+    book = await book_of(web.store, cid)
     try:
         await web.deps.send(PublishOpinionGroups(cid, await _item_titles(web, book)))
     except DomainError as refused:

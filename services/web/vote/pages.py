@@ -288,7 +288,7 @@ def _recounts(web: Web) -> SharedComputations[list[str]]:
     millions of ballots: tens of seconds a view)."""
     recounts: SharedComputations[list[str]] | None = web.caches.get(RECOUNTS)
     if recounts is None:
-        async def marker() -> tuple[int, dict[str, Position]] | None:
+        async def marker(_: str) -> tuple[int, dict[str, Position]] | None:
             version = web.store.changes()
             return None if version is None else (version, await ends_of(web.log, [RECOUNTED]))
 
