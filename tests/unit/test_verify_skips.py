@@ -47,3 +47,24 @@ async def test_verify_finds_no_difference_where_events_were_passed_over() -> Non
             "search.indexer", f"ballot-{cid}-p9") == 0
         assert await container.store.applied_version("vote.tallies", f"ballot-{cid}-p9") == 1
         assert await differences(container) == []
+
+
+async def test_a_guard_left_from_before_a_type_was_passed_over_is_no_loss() -> None:
+    """A data folder written by code that still guarded an imported conversation's
+    opinions in `synthesis.runs` (before ADR 0049): its guards are not above the
+    log's versions, so no loss; a guard above them still is one."""
+    container = make_container()
+    opinion = golden("synthesis.OpinionRecorded.v1.json", "opinion-st-1-pp-1", version=1)
+
+    async def about_runs() -> list[str]:  # (no worker ran: the others are behind)
+        return [d for d in await differences(container) if d.startswith("synthesis.runs")]
+
+    async with running(container, workers=False):
+        await container.log.append([opinion])
+        async with container.store.transaction() as tx:
+            await tx.set_applied_versions("synthesis.runs", {"opinion-st-1-pp-1": 1})
+        assert await about_runs() == []
+        async with container.store.transaction() as tx:
+            await tx.set_applied_versions("synthesis.runs", {"opinion-st-1-pp-1": 2})
+        found = await about_runs()
+        assert len(found) == 1 and found[0].startswith("synthesis.runs : 1 flux en avance")
