@@ -47,6 +47,9 @@ class OpinionBook:
     source_numbers: dict[str, int] = field(default_factory=dict)
     # ballots taken back, each with the number of history rows before it (log order)
     withdrawn: list[tuple[int, Opinion]] = field(default_factory=list)
+    # the latest opinions as a read model keeps them (`opinions_model.book_of`), with
+    # no history: `latest` answers them as they are (sorting 323,376 rows took 0.8 s)
+    known_latest: dict[tuple[str, str], int] | None = None
 
     def apply(self, event: Envelope) -> None:
         data = event.data
@@ -94,7 +97,10 @@ class OpinionBook:
 
     def latest(self) -> dict[tuple[str, str], int]:
         """(participant, statement) -> latest opinion: one person, one opinion (a
-        ballot withdrawn after it removes it; same instant: log order decides)."""
+        ballot withdrawn after it removes it; same instant: log order decides).
+        A read model's book answers the opinions it was given: not to be changed."""
+        if self.known_latest is not None:
+            return self.known_latest
         latest: dict[tuple[str, str], tuple[int, int, int]] = {}
         order = sorted(range(len(self.history)), key=lambda i: self.history[i].voted_at_ms)
         for i in order:

@@ -30,7 +30,7 @@ from services.synthesis.events import (
     OpinionRecorded,
     StatementImported,
 )
-from services.synthesis.opinions import Opinion, OpinionBook, Statement
+from services.synthesis.opinions import OpinionBook, Statement
 from services.vote.events import BallotCast, BallotWithdrawn
 
 BOOKS = "synthesis_opinion_books"
@@ -121,7 +121,7 @@ async def book_of(store: ReadStore, consultation_id: str) -> OpinionBook:
     """The consultation's opinions as `OpinionBook.from_log` reads them for an
     analysis: the same statements (a voted item numbered after the imported
     statements, in the order of its first ballot) and the same latest opinions,
-    one history row each (not the re-votes: an export reads the log)."""
+    without their history (the re-votes: an export reads the log)."""
     book = OpinionBook(consultation_id)
     kept = await store.get(BOOKS, ALL, consultation_id)
     book.facts = dict(kept["facts"]) if kept else {}
@@ -134,10 +134,12 @@ async def book_of(store: ReadStore, consultation_id: str) -> OpinionBook:
             book.statements[sid] = Statement(
                 statement_id=sid, number=imported + doc["vote_index"], author_id="", body="",
                 moderated=1, created_at_ms=doc["created_at_ms"])
+    latest: dict[tuple[str, str], int] = {}
     async for key, doc in _rows(store, OPINIONS, consultation_id):
         if doc["o"] is not None:
             statement_id, _, participant_id = key.partition(" ")
-            book.history.append(Opinion(participant_id, statement_id, doc["o"], doc["at"]))
+            latest[(participant_id, statement_id)] = doc["o"]
+    book.known_latest = latest
     return book
 
 
