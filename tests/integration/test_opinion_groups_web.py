@@ -27,6 +27,7 @@ from services.core.participants import ParticipantContext
 from services.identity.commands import GrantRole
 from services.identity.queries import roles_in
 from services.synthesis.conversations.handlers import ImportConversation
+from services.synthesis.conversations.opinions_model import opinions_changed
 from services.synthesis.conversations.projection import published_groups
 from services.synthesis.polis.staging import stage_export
 from services.vote.commands import CastBallot, WithdrawBallot
@@ -56,8 +57,17 @@ async def _world(p: Platform, tmp_path: Path) -> dict[str, str]:
     (source / "summary.csv").write_text(summary.replace(
         "Can there be consensus on Brexit?", NASTY))
     files = await stage_export(source, p.container.blobs)
-    await p.container.handle(ImportConversation("c1", files), SYSTEM)
+    report = await p.container.handle(ImportConversation("c1", files), SYSTEM)
+    await modelled(p, "c1", 1 + report["statements"] + report["votes"])
     return people
+
+
+async def modelled(p: Platform, cid: str, events: int) -> None:
+    """Until the opinions' read model, which the analysts' page reads, holds the
+    consultation's first `events` opinion events."""
+    async def there() -> bool:
+        return await opinions_changed(p.container.store, cid) == events
+    await until(there)
 
 
 async def test_analyst_sees_and_publishes_the_groups(platform: Platform,
@@ -148,6 +158,7 @@ async def test_groups_of_a_consultations_own_agree_disagree_ballots(
             await p.container.handle(CastBallot(f"item-{item}", who, "agree", choice), SYSTEM)
     await p.container.handle(WithdrawBallot("item-0", ParticipantContext("p-voter0", "email"),
                                             "agree"), SYSTEM)
+    await modelled(p, VOTE_CID, 12 * 4 + 1)
 
     async def granted() -> bool:
         return "analyst" in await roles_in(p.container.store, ana, VOTE_CID)
@@ -167,6 +178,7 @@ async def test_groups_of_a_consultations_own_agree_disagree_ballots(
                 choice = "agree" if item < 2 else "disagree"
                 await p.container.handle(CastBallot(f"item-{item}", who, "agree", choice),
                                          SYSTEM)
+        await modelled(p, VOTE_CID, 16 * 4 + 1)
         grouped = sum(int(n) for n in re.findall(r"Groupe [AB] \((\d+) participants\)",
                                                  (await client.get(admin)).text))
         assert grouped >= 15, grouped  # the four new voters are grouped
@@ -189,6 +201,7 @@ async def test_an_item_hidden_after_its_ballots_leaves_the_groups_and_the_public
             choice = "agree" if (item < 2) == (n % 2 == 0) else "disagree"
             await p.container.handle(CastBallot(f"item-{item}", who, "agree", choice), SYSTEM)
     await hidden_by_a_moderator(p, "item-3")
+    await modelled(p, VOTE_CID, 12 * 4)
     admin = f"/admin/analyse/{VOTE_CID}/groupes-opinion"
     async with session_client(p, ana) as client:
         page = await client.get(admin)

@@ -128,7 +128,6 @@ async def _computed(web: Web, cid: str) -> dict[str, Any]:
 @admin.get("/admin/analyse/{cid}/groupes-opinion")
 async def admin_page_of_groups(request: Request, web: WebDep, cid: str) -> Response:
     await holder_of(web, request, cid, Capability.ANALYSE)
-    await web.deps.settle()  # an import or a moderation just made shows (bounded wait)
     return await admin_view(web, request, cid)
 
 
