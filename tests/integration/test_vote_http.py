@@ -39,6 +39,7 @@ from services.core.participants import ModeratorContext, ParticipantContext
 from services.deposit.commands import SubmitProposal
 from services.moderation.commands import ClaimItem, MaskPersonalData
 from services.vote.commands import CastBallot
+from services.web.vote import pages as vote_pages
 
 CID = VOTE_CID
 RESULTS = f"/api/consultations/{CID}/phases/vote/results?limit=200"
@@ -393,3 +394,32 @@ async def test_a_masked_proposal_shows_its_masked_text_on_every_vote_page(
         pages.append((await client.get(f"/vote/{CID}")).text)
     assert all("rue des Lilas" not in page and "Dupont" not in page for page in pages)
     assert all("Piste cyclable devant chez [masqué]" in page for page in pages)
+
+
+async def test_my_votes_come_a_page_at_a_time_and_each_can_be_withdrawn(
+        platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    """« Mes votes » showed a participant's first 200 ballot rows and no more: the
+    rest could not be seen nor withdrawn there."""
+    p = platform
+    monkeypatch.setattr(vote_pages, "MY_VOTES_PAGE", 2, raising=False)
+    async with session_client(p, await participant(p, "Anne")) as client:
+        for item in range(4):
+            r = await post_form(client, f"/vote/{CID}", f"/vote/{CID}/item-{item}",
+                                {"kind": "agree", "choice": "agree"})
+            assert r.status_code == 303, r.text
+        first = (await client.get("/mes-votes")).text
+        shown = re.findall(r"Proposition (\d)", first)
+        assert len(shown) == 2 and "Premiers votes" not in first
+        [after] = re.findall(r'href="(/mes-votes\?apres=[^"]+)"', first)
+        second = (await client.get(after.replace("&amp;", "&"))).text
+        rest = re.findall(r"Proposition (\d)", second)
+        assert sorted(shown + rest) == ["0", "1", "2", "3"]
+        assert "Premiers votes" in second and "Votes suivants" not in second
+        assert "pas encore voté" not in second
+        here = re.search(r'name="suite" value="([^"]+)"', second)
+        assert here is not None and here.group(1).replace("&amp;", "&") == after
+        gone = await post_form(client, after, f"/vote/{CID}/item-{rest[0]}",
+                               {"kind": "agree", "choice": "retirer", "suite": after})
+        assert gone.status_code == 303 and gone.headers["location"] == after
+        await settled(p, client, f"item-{rest[0]}", {"agree": 0})
+        assert re.findall(r"Proposition (\d)", (await client.get(after)).text) == rest[1:]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 from fastapi import APIRouter, Query
@@ -47,6 +48,7 @@ from services.web.views import consultation_or_404
 from services.web.vote.charts import agree_bar, ranking_rows, shares
 
 SEQUENCE_SIZE = 10
+MY_VOTES_PAGE = 100  # a participant's ballots per page of « Mes votes »
 TAKEN_OUT = "Contribution retirée de la publication"  # its counts stay, not its text
 PUBLISHED_ITEMS, PHASE_POOLS, RECOUNTS = "published_items", "vote_pools", "recounts"  # Web.caches
 RECOUNT_POLICY = Policy(quick_s=1.0, gap_s=60.0)
@@ -166,18 +168,27 @@ async def cast(cid: str, item_id: str, request: Request, web: WebDep) -> Respons
 
 
 @router.get("/mes-votes")
-async def my_votes(request: Request, web: WebDep) -> Response:
+async def my_votes(request: Request, web: WebDep,
+                   apres: str = Query("", max_length=300)) -> Response:
+    """A participant's ballots, a page at a time in the read model's key order
+    (phase, kind, item): a vote sequence leads to hundreds, and each must stay
+    reachable to be withdrawn (the first 200 rows only were shown before)."""
     who = await session_participant(web, request)
     if who is None:
         return RedirectResponse("/connexion?suite=/mes-votes", 303)
-    rows = await web.store.list(BALLOTS, who.participant_id, limit=200)
+    rows = await web.store.list(BALLOTS, who.participant_id, limit=MY_VOTES_PAGE + 1,
+                                after=apres or None)
+    more, rows = len(rows) > MY_VOTES_PAGE, rows[:MY_VOTES_PAGE]
     ballots = [doc for _, doc in rows if not doc.get("withdrawn") and doc.get("item_id")]
     # participatory budget ballots (ADR 0067): the projects chosen and their total
     budgets = [{**doc, "total_label": budget.euros(doc["total"])} for _, doc in rows
                if doc.get("kind") == "budget" and doc.get("projects")]
     ids = [b["item_id"] for b in ballots] + [p for b in budgets for p in b["projects"]]
+    here = f"/mes-votes?apres={quote(apres, safe='')}" if apres else "/mes-votes"
     return admin_page(web, request, "vote/my_votes.html", {
-        "ballots": ballots, "budgets": budgets, "titles": await titles(web.store, ids)})
+        "ballots": ballots, "budgets": budgets, "titles": await titles(web.store, ids),
+        "here": here, "first_page": not apres,
+        "next": rows[-1][0] if more else None})
 
 
 @router.get("/vote/{cid}/resultats")
