@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 
 from services.consultation import phases as ph
 from services.consultation import projections as p
@@ -80,10 +81,13 @@ async def slug_or_404(store: ReadStore, slug: str) -> Doc:
     return doc
 
 
+HOME_SHOWN = 100  # the latest published consultations; every one on /consultations
+
+
 async def home(store: ReadStore) -> dict[str, Any]:
     """Open and upcoming consultations, then past ones (two lists, two queries' worth)."""
     now = _now()
-    rows = await store.list(p.PUBLISHED, ALL, limit=100, reverse=True)
+    rows = await store.list(p.PUBLISHED, ALL, limit=HOME_SHOWN, reverse=True)
     docs = [decorate(doc, now) for _, doc in rows]
     return {"current": [d for d in docs if d["status"] != "closed"],
             "past": [d for d in docs if d["status"] == "closed"]}
@@ -120,6 +124,15 @@ async def consultation_page(store: ReadStore, slug: str, *,
             "opinion_groups": await groups_published(store, cid)}
 
 
+def page_number(request: Request) -> int:
+    """The `?page=` of a numbered list; 1 when absent or not a number (`paged`
+    brings it within the pages)."""
+    try:
+        return int(request.query_params.get("page") or 1)
+    except ValueError:
+        return 1
+
+
 async def paged(store: ReadStore, table: str, partition: str, number: int, size: int, *,
                 reverse: bool = False) -> Page:
     """Page `number` (from 1) of a partition. Keyset pagination needs the previous
@@ -130,6 +143,15 @@ async def paged(store: ReadStore, table: str, partition: str, number: int, size:
     number = min(max(1, number), pages)
     rows = await store.list(table, partition, limit=number * size, reverse=reverse)
     return Page([d for _, d in rows[(number - 1) * size:]], number, pages, total)
+
+
+async def every_consultation(store: ReadStore, number: int, size: int) -> dict[str, Any]:
+    """Page `number` of every published consultation, the latest created first
+    (their ids are time-ordered): the home page shows the latest only."""
+    page = await paged(store, p.PUBLISHED, ALL, number, size, reverse=True)
+    now = _now()
+    return {"page": Page([decorate(doc, now) for doc in page.items], page.number,
+                         page.pages, page.total)}
 
 
 async def listing(store: ReadStore, slug: str, table: str, number: int, size: int, *,

@@ -110,6 +110,9 @@ try {
   const pub = `${base}/consultations/mobilites-du-quotidien`;
   check(await showsEventually(`${base}/`, "Mobilités du quotidien"), "home lists the consultation");
   await axe("home");
+  await Promise.all([page.waitForURL(`${base}/consultations`), page.click("a[href='/consultations']")]);
+  check((await page.content()).includes("Mobilités du quotidien"), "every consultation's list shows it");
+  await axe("every consultation");
   check(await showsEventually(pub, "Vos déplacements"), "consultation page lists the questionnaire");
   const html = await page.content();
   check(html.includes("Répondre au questionnaire") && html.includes("Synthèse") && html.includes("S'informer"), "three phases in the timeline");

@@ -178,15 +178,21 @@ def _minute(at: datetime) -> str:
     return iso(at.replace(second=0, microsecond=0))
 
 
+DASHBOARD_PAGE = 50  # consultations a page, the latest created first
+
+
 @router.get("/admin")
 async def dashboard(request: Request, web: WebDep) -> Response:
+    """Every consultation, a page at a time (the latest 200 only were listed: an
+    older one was reachable by its address alone)."""
     require_organiser(web, request)
     who = visitor(web, request)
     if who is not None and not who.is_admin:
         return await my_roles(request, web, who.id)
-    rows = await web.store.list("consultations", "all", limit=200, reverse=True)
+    listed = await views.paged(web.store, "consultations", "all", views.page_number(request),
+                               DASHBOARD_PAGE, reverse=True)
     return admin_page(web, request, "backoffice/dashboard.html",
-                      {"consultations": [d for _, d in rows]})
+                      {"consultations": listed.items, "page": listed})
 
 
 # What each role opens in the back office, in the order a page lists it.

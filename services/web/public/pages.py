@@ -46,6 +46,13 @@ async def home(request: Request, web: WebDep) -> Response:
     return page(web, request, "public/home.html", await views.home(web.store))
 
 
+@router.get("/consultations")
+async def every_consultation(request: Request, web: WebDep) -> Response:
+    number = views.page_number(request)
+    return page(web, request, "public/consultations.html",
+                await views.every_consultation(web.store, number, web.settings.page_size))
+
+
 @router.get("/consultations/{slug}")
 async def consultation(request: Request, web: WebDep, slug: str) -> Response:
     return page(web, request, "public/consultation.html",
@@ -55,7 +62,7 @@ async def consultation(request: Request, web: WebDep, slug: str) -> Response:
 async def content_list(request: Request, web: WebDep, slug: str) -> Response:
     """One of the LISTS, paged (`?page=`); which one is the route's last segment."""
     table, template, newest_first = LISTS[route_segment(request, LISTS)]
-    number = _int(request.query_params.get("page"), 1)
+    number = views.page_number(request)
     ctx = await views.listing(web.store, slug, table, number, web.settings.page_size,
                               reverse=newest_first)
     return page(web, request, template, ctx)
@@ -95,7 +102,7 @@ async def questionnaire(request: Request, web: WebDep, slug: str,
 
 @router.get("/evenements")
 async def events(request: Request, web: WebDep) -> Response:
-    number = _int(request.query_params.get("page"), 1)
+    number = views.page_number(request)
     return page(web, request, "public/events.html",
                 await views.events(web.store, number, web.settings.page_size))
 
@@ -125,13 +132,6 @@ def document_response(doc: dict[str, Any], content: bytes) -> Response:
         "Content-Disposition": f'{disposition}; filename="{_ascii(name)}"; '
                                f"filename*=UTF-8''{quote(name[:200], safe='')}",
         "Cache-Control": "public, max-age=86400, immutable", "ETag": f'"{doc["sha256"]}"'})
-
-
-def _int(value: str | None, default: int) -> int:
-    try:
-        return int(value) if value else default
-    except ValueError:
-        return default
 
 
 def _ascii(name: str) -> str:
