@@ -5,6 +5,7 @@ next to the field and nothing saved on error."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -240,3 +241,21 @@ async def test_commission_members_are_added_and_removed_after_creation(env):
     assert [m["display_name"] for m in members] == ["Karim <b>Benali</b>"]
     r = await post_form(client, page, f"{page}/membres/{anne}/retrait", {})
     assert r.status_code == 404
+
+
+async def test_every_meeting_is_listed_a_page_at_a_time(env, monkeypatch):
+    """A national consultation's meetings are thousands: the list showed the first
+    100 only, and the others could not be edited, cancelled or given their minutes."""
+    from services.web.backoffice import content
+
+    monkeypatch.setattr(content, "CONTENT_PAGE", 2, raising=False)
+    client, _, admin = env
+    for day in (1, 2, 3):
+        meeting = {**MEETING, "title": f"Réunion n°{day}",
+                   "starts_at": f"2020-03-0{day}T18:00", "ends_at": f"2020-03-0{day}T20:00"}
+        assert (await add(client, admin, "rencontres", meeting)).status_code == 303
+    pages = [(await client.get(f"{admin}/rencontres")).text]
+    assert f'href="{admin}/rencontres?page=2"' in pages[0]
+    pages.append((await client.get(f"{admin}/rencontres?page=2")).text)
+    shown = [n for page in pages for n in re.findall(r"Modifier « Réunion n°(\d) »", page)]
+    assert sorted(shown) == ["1", "2", "3"]

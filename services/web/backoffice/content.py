@@ -56,6 +56,7 @@ class Kind:
 
 
 MEMBER_TEXT_MAX = 200
+CONTENT_PAGE = 50  # elements of a kind a page of the back office's list
 QUESTIONNAIRE_HINT = ("Une question par ligne, numérotée ; options précédées d'un tiret ; "
                       "étiquettes {unique} {multiple} {libre} {obligatoire} {autre} "
                       "{si 1 = Oui}. Gardez l'étiquette {réf …} d'une question quand vous la "
@@ -215,17 +216,19 @@ async def send_form(web: Web, request: Request, form: FormData, kind: str, cid: 
                         success=success, locate=locate)
 
 
-async def list_context(web: Web, cid: str, spec: Kind) -> dict[str, Any]:
+async def list_context(web: Web, cid: str, spec: Kind, number: int = 1) -> dict[str, Any]:
+    """Page `number` of the kind's elements: a national consultation's meetings are
+    thousands (10,134 for the Grand Débat), where the first 100 only were listed."""
     c = await views.consultation_or_404(web.store, cid)
-    rows = await web.store.list(spec.table, cid, limit=100)
-    return {"c": c, "spec": spec, "items": [d for _, d in rows], "values": {},
+    page = await views.paged(web.store, spec.table, cid, number, CONTENT_PAGE)
+    return {"c": c, "spec": spec, "items": page.items, "page": page, "values": {},
             "item_key": new_id()}
 
 
 async def content(request: Request, web: WebDep, cid: str, spec: ContentKind) -> Response:
     require_organiser(web, request)
     return admin_page(web, request, "backoffice/content.html",
-                      await list_context(web, cid, spec))
+                      await list_context(web, cid, spec, views.page_number(request)))
 
 
 async def add(request: Request, web: WebDep, cid: str, spec: ContentKind) -> Response:
