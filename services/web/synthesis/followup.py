@@ -19,7 +19,6 @@ from services.core.errors import DomainError, NotFound
 from services.core.ids import new_id
 from services.identity.queries import Capability
 from services.synthesis.followup import model as fm
-from services.synthesis.followup.tables import RESPONSES
 from services.synthesis.runs.tables import ALL, PUBLISHED
 from services.web import views
 from services.web.backoffice.guard import BACK_OFFICE
@@ -27,7 +26,7 @@ from services.web.backoffice.pickers import Found, chosen, find_proposals
 from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
 from services.web.session import holder_of
-from services.web.synthesis.views import linked_proposals
+from services.web.synthesis.views import linked_proposals, responses_page
 
 router = APIRouter(dependencies=BACK_OFFICE)
 
@@ -35,13 +34,13 @@ router = APIRouter(dependencies=BACK_OFFICE)
 async def followup_page(web: Web, request: Request, cid: str, *,
                         errors: dict[str, str] | None = None,
                         values: dict[str, Any] | None = None,
-                        found: Found | None = None) -> Response:
+                        found: Found | None = None, number: int = 1) -> Response:
     values = values or {}
-    responses = [d for _, d in await web.store.list(RESPONSES, cid, limit=200)]
-    responses.sort(key=lambda r: r["published_at"], reverse=True)
+    page = await responses_page(web.store, cid, number)
+    responses = page.items
     return admin_page(web, request, "synthesis/followup.html", {
         "consultation": await views.consultation_or_404(web.store, cid),
-        "responses": responses, "published": await web.store.get(PUBLISHED, ALL, cid),
+        "responses": responses, "page": page, "published": await web.store.get(PUBLISHED, ALL, cid),
         "statuses": fm.STATUSES, "response_key": values.get("cle") or new_id(),
         "values": values, "errors": errors or {}, "found": found,
         "linked": await linked_proposals(web.store, cid, responses),
@@ -52,7 +51,7 @@ async def followup_page(web: Web, request: Request, cid: str, *,
 @router.get("/admin/consultations/{cid}/suites")
 async def followup(request: Request, web: WebDep, cid: str) -> Response:
     await holder_of(web, request, cid, Capability.MANAGE)
-    return await followup_page(web, request, cid)
+    return await followup_page(web, request, cid, number=views.page_number(request))
 
 
 @router.post("/admin/consultations/{cid}/suites")

@@ -37,8 +37,8 @@ def base(c: Doc) -> str:
     return f"/consultations/{c['slug']}"
 
 
-async def view_of(store: ReadStore, c: Doc) -> dict[str, Any]:
-    view = await sv.published_view(store, c["id"])
+async def view_of(store: ReadStore, c: Doc, number: int = 1) -> dict[str, Any]:
+    view = await sv.published_view(store, c["id"], number)
     assert view is not None
     return view
 
@@ -46,7 +46,7 @@ async def view_of(store: ReadStore, c: Doc) -> dict[str, Any]:
 @router.get("/consultations/{slug}/synthese")
 async def synthesis(request: Request, web: WebDep, slug: str) -> Response:
     c = await views.slug_or_404(web.store, slug)
-    view = await view_of(web.store, c)
+    view = await view_of(web.store, c, views.page_number(request))
     link = f"{base(c)}/synthese/themes/"
     return public_page(request, web.env, "synthesis/public.html", {
         "consultation": c, "view": view, "statuses": STATUSES, "kinds": sv.KIND_LABELS,
@@ -78,7 +78,9 @@ async def theme(request: Request, web: WebDep, slug: str, theme_id: str) -> Resp
 @router.get("/consultations/{slug}/synthese/rapport.md")
 async def report(request: Request, web: WebDep, slug: str) -> Response:
     c = await views.slug_or_404(web.store, slug)
-    text = sv.report_markdown(c, await view_of(web.store, c), _origin(request) + base(c))
+    view = {**await view_of(web.store, c),
+            "responses": await sv.every_response(web.store, c["id"])}
+    text = sv.report_markdown(c, view, _origin(request) + base(c))
     return Response(text, media_type="text/markdown; charset=utf-8", headers={
         "Content-Disposition": 'attachment; filename="synthese.md"',
         "Cache-Control": "public, no-cache"})

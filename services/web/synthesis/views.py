@@ -16,9 +16,10 @@ from services.synthesis.followup.model import STATUSES
 from services.synthesis.followup.tables import RESPONSES
 from services.synthesis.runs.corpus import CORPUS
 from services.synthesis.runs.tables import ALL, MEMBERS, PUBLISHED, members_partition
+from services.web.views import Page, paged
 
 SHOWN_VERBATIMS = 3
-RESPONSES_SHOWN = 200
+RESPONSES_PAGE = 20  # follow-up responses a page, the latest published first
 KIND_LABELS = {"proposal": "Proposition", "answer": "Réponse au questionnaire"}
 
 
@@ -27,14 +28,34 @@ def shown_verbatims(theme: Mapping[str, Any]) -> list[str]:
     return list(theme.get("marked") or theme.get("verbatims") or [])[:SHOWN_VERBATIMS]
 
 
-async def published_view(store: ReadStore, cid: str) -> dict[str, Any] | None:
+async def responses_page(store: ReadStore, cid: str, number: int) -> Page:
+    """Page `number` of the consultation's follow-up responses, the latest first
+    (their ids are time-ordered). The first 200 by id only were listed, so once
+    there were more, those published last were the ones missing."""
+    page = await paged(store, RESPONSES, cid, number, RESPONSES_PAGE, reverse=True)
+    page.items.sort(key=lambda r: r["published_at"], reverse=True)
+    return page
+
+
+async def every_response(store: ReadStore, cid: str) -> list[dict[str, Any]]:
+    """All of them, the latest published first: the downloadable report's."""
+    found: list[dict[str, Any]] = []
+    after = None
+    while rows := await store.list(RESPONSES, cid, limit=500, after=after):
+        found += [d for _, d in rows]
+        after = rows[-1][0]
+    found.reverse()  # the latest id first, where published within the same second
+    return sorted(found, key=lambda r: r["published_at"], reverse=True)
+
+
+async def published_view(store: ReadStore, cid: str, number: int = 1) -> dict[str, Any] | None:
     published = await store.get(PUBLISHED, ALL, cid)
-    responses = [d for _, d in await store.list(RESPONSES, cid, limit=RESPONSES_SHOWN)]
-    responses.sort(key=lambda r: r["published_at"], reverse=True)
+    page = await responses_page(store, cid, number)
+    responses = page.items
     linked = await linked_proposals(store, cid, responses)
     if published is None:
         return {"published": None, "themes": [], "responses": responses, "texts": {},
-                "linked": linked}
+                "linked": linked, "responses_page": page}
     wanted = [v for t in published["themes"] for v in shown_verbatims(t)]
     wanted += [c["representative_id"] for c in published["campaigns"]]
     texts = await store.get_many(CORPUS, cid, wanted) if wanted else {}
@@ -43,7 +64,7 @@ async def published_view(store: ReadStore, cid: str) -> dict[str, Any] | None:
                "shown": [texts[v] for v in shown_verbatims(t) if v in texts]}
               for t in published["themes"]]
     return {"published": published, "themes": themes, "responses": responses, "texts": texts,
-            "linked": linked}
+            "linked": linked, "responses_page": page}
 
 
 async def linked_proposals(store: ReadStore, cid: str,
@@ -104,8 +125,9 @@ def report_markdown(consultation: Mapping[str, Any], view: Mapping[str, Any],
     """The report to download: themes, figures, verbatims, decisions, method."""
     pub = view["published"]
     lines = [f"# Synthèse : {_md(consultation['title'])}", ""]
-    if pub is None:
-        return "\n".join([*lines, "La synthèse n'est pas encore publiée.", ""])
+    if pub is None:  # the responses to proposals are public all the same
+        return "\n".join([*lines, "La synthèse n'est pas encore publiée.", "",
+                          *_responses_markdown(view["responses"])])
     lines += [f"Version n° {pub['publication']}, publiée le {pub['published_at'][:10]}. "
               f"{pub['contributions']} contributions publiées analysées (graine "
               f"{pub['parameters'].get('seed', '')}, empreinte de l'entrée "
@@ -121,12 +143,18 @@ def report_markdown(consultation: Mapping[str, Any], view: Mapping[str, Any],
         lines += ["## Contributions identiques (campagnes)", ""]
         lines += [f"- {c['copies']} copies, comptées une fois" for c in pub["campaigns"]]
         lines.append("")
-    lines += ["## Suites données", ""]
-    for r in view["responses"]:
+    return "\n".join([*lines, *_responses_markdown(view["responses"])])
+
+
+def _responses_markdown(responses: list[dict[str, Any]]) -> list[str]:
+    if not responses:
+        return []
+    lines = ["## Suites données", ""]
+    for r in responses:
         history = " ; ".join(f"{h['at'][:10]} : {STATUSES.get(h['status'], h['status'])}"
                              for h in r["history"])
         lines += [f"### {_md(r['title'])}", "", _md(r["body"]), "", f"Statut : {history}", ""]
-    return "\n".join(lines)
+    return lines
 
 
 def themes_csv(view: Mapping[str, Any], base_url: str) -> str:

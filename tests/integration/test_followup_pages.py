@@ -1,0 +1,56 @@
+"""The follow-up responses a page at a time, the latest first, on the organiser's
+page and the public synthesis; every one in the downloadable report. The first 200
+by id only were listed: once there were more, those published last were missing."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from harness.consultations import open_consultation
+from harness.forms import csrf_header, post_form
+from harness.platform import Platform, granted, participant, session_client, until
+
+from services.moderation.publication import PUBLIC_PROPOSALS
+from services.web.synthesis import views as synthesis_views
+
+SUITES = "/admin/consultations/c1/suites"
+
+
+def titles(html: str) -> list[str]:
+    return re.findall(r"Réponse n°(\d)", html)
+
+
+async def test_every_response_is_reachable_the_latest_first(
+        platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    p = platform
+    monkeypatch.setattr(synthesis_views, "RESPONSES_PAGE", 2, raising=False)
+    await open_consultation(p, "c1", level="email", moderation="post")
+    author, orga = await participant(p, "Auteur"), await participant(p, "Orga")
+    await granted(p, orga, "c1", "organiser")
+    async with session_client(p, author) as client:  # what the responses answer
+        r = await client.post("/api/consultations/c1/proposals",
+                              headers={**await csrf_header(client), "Idempotency-Key": "k"},
+                              json={"title": "Un parc", "body": "Pour tout le quartier."})
+        assert r.status_code == 201, r.text
+        proposal = r.json()["id"]
+
+    async def public() -> bool:
+        return await p.container.store.get(PUBLIC_PROPOSALS, "c1", proposal) is not None
+    await until(public)
+    async with session_client(p, orga) as client:
+        for n in (1, 2, 3):
+            r = await post_form(client, SUITES, SUITES, [
+                ("title", f"Réponse n°{n}"), ("body", "Décidé."), ("status", "under_review"),
+                ("proposal_ids", proposal)])
+            assert r.status_code == 303, r.text[-3000:]
+        first = (await client.get(SUITES)).text
+        assert titles(first) == ["3", "2"] and f'href="{SUITES}?page=2"' in first
+        assert titles((await client.get(f"{SUITES}?page=2")).text) == ["1"]
+    public = p.client()
+    synthesis = "/consultations/c1/synthese"
+    first = (await public.get(synthesis)).text
+    assert titles(first) == ["3", "2"] and f'href="{synthesis}?page=2"' in first
+    assert titles((await public.get(f"{synthesis}?page=2")).text) == ["1"]
+    report = (await public.get(f"{synthesis}/rapport.md")).text
+    assert titles(report) == ["3", "2", "1"]
