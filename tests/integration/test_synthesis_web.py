@@ -282,3 +282,26 @@ async def test_run_validate_publish_follow_up(platform: Platform,
         "synthesis.SynthesisPublished")]
     assert len(edits) == 4  # the refused ones left nothing
     assert {(e.actor.id, e.actor.role) for e in edits} == {(world["Ana"], "analyst")}
+
+
+async def test_the_runs_come_a_page_at_a_time_the_latest_first(
+        platform: Platform, world: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scheduled updates make hundreds of runs: the first 200 by id only were
+    listed, so the latest ones, those to validate, were missing."""
+    from services.web.synthesis import runs as runs_pages
+
+    monkeypatch.setattr(runs_pages, "RUNS_PAGE", 2, raising=False)
+    async with session_client(platform, world["Ana"]) as ana:
+        requested = []
+        for seed in (1, 2, 3):
+            r = await post_form(ana, BASE, f"{BASE}/analyses", {
+                "mode": "full", "n_themes": "2", "seed": str(seed)})
+            assert r.status_code == 303, r.text
+            requested.append(r.headers["location"].rsplit("/", 1)[1])
+        first = (await ana.get(BASE)).text
+        assert f'href="{BASE}?page=2"' in first
+        listed = [re.findall(rf'{BASE}/analyses/([\w-]+)"', page)
+                  for page in (first, (await ana.get(f"{BASE}?page=2")).text)]
+        assert listed == [requested[:0:-1], requested[:1]]
+        for run_id in requested:  # the job's work ends before the platform does
+            await wait_run(platform, run_id)

@@ -35,18 +35,24 @@ RUN = "/admin/analyse/{cid}/synthese/analyses/{run_id}"
 router = APIRouter(dependencies=BACK_OFFICE)
 
 
+RUNS_PAGE = 30  # theme runs a page of the analysts' list
+
+
 def base(cid: str) -> str:
     return f"/admin/analyse/{cid}/synthese"
 
 
 async def runs_page(web: Web, request: Request, cid: str, *,
                     errors: dict[str, str] | None = None,
-                    values: dict[str, str] | None = None) -> Response:
-    runs = [d for _, d in await web.store.list(RUNS, cid, limit=200)]
-    runs.sort(key=lambda r: r.get("requested_at", ""), reverse=True)
+                    values: dict[str, str] | None = None, number: int = 1) -> Response:
+    """The consultation's runs, a page at a time, the latest first (their ids are
+    time-ordered): scheduled updates make hundreds, and the first 200 by id only
+    were listed, so the latest ones were missing."""
+    page = await views.paged(web.store, RUNS, cid, number, RUNS_PAGE, reverse=True)
+    runs = sorted(page.items, key=lambda r: r.get("requested_at", ""), reverse=True)
     return admin_page(web, request, "synthesis/runs.html", {
         "consultation": await views.consultation_or_404(web.store, cid), "base": base(cid),
-        "runs": runs, "modes": MODES, "states": RUN_STATES, "run_key": new_id(),
+        "runs": runs, "page": page, "modes": MODES, "states": RUN_STATES, "run_key": new_id(),
         "published": await web.store.get(PUBLISHED, ALL, cid),
         "values": values or {}, "errors": errors or {}},
         status=400 if errors else 200)
@@ -86,7 +92,7 @@ async def theme_page(web: Web, request: Request, cid: str, run_id: str, theme_id
 @router.get("/admin/analyse/{cid}/synthese")
 async def runs(request: Request, web: WebDep, cid: str) -> Response:
     await holder_of(web, request, cid, Capability.ANALYSE)
-    return await runs_page(web, request, cid)
+    return await runs_page(web, request, cid, number=views.page_number(request))
 
 
 @router.post("/admin/analyse/{cid}/synthese/analyses")
