@@ -78,8 +78,8 @@ try {
   check(await showsEventually(visitor, results, async (p) => {
     const row = p.locator("table", { hasText: "Votes par proposition" }).locator("tbody tr", { hasText: first });
     if ((await row.count()) !== 1) return false;
-    const cells = await row.locator("td").allInnerTexts();  // proposition, chart, agree, neutral, disagree, supports
-    return cells[2] === "1" && cells[4] === "1";
+    const cells = await row.locator("td").allInnerTexts();  // rank, proposition, chart, agree, neutral, disagree, supports
+    return cells[3] === "1" && cells[5] === "1";
   }), "the results count alice's agree and bob's disagree");
   const page = await visitor.content();
   check(page.includes("Résultats provisoires") || page.includes("provisoire"), "the results say they are provisional while the phase is open");

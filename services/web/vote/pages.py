@@ -44,8 +44,9 @@ from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
 from services.web.rendering import public_page
 from services.web.session import session_participant
-from services.web.views import consultation_or_404
-from services.web.vote.charts import agree_bar, ranking_rows, shares
+from services.web.views import consultation_or_404, page_number
+from services.web.vote import results as results_table
+from services.web.vote.charts import ranking_rows
 
 SEQUENCE_SIZE = 10
 MY_VOTES_PAGE = 100  # a participant's ballots per page of « Mes votes »
@@ -196,23 +197,27 @@ async def results(cid: str, request: Request, web: WebDep,
                   phase: str = Query("", max_length=100)) -> Response:
     """Every started vote phase's results, one tab each (ADR 0062); `phase`
     selects the tab shown first (the latest by default, and without JavaScript
-    the only one shown)."""
+    the only one shown), `page` the page of its items (the others show their
+    first)."""
     store = web.store
     consultation = await consultation_or_404(store, cid, published=True)
     now = datetime.now(UTC)  # phases are authoritative on the server clock
     settings = await store.get(SETTINGS, "all", cid)
-    tabs = [await phase_results(store, cid, p, now, settings)
-            for p in model.started_vote_phases(consultation, now)]
-    ids = [row["item_id"] for tab in tabs for row in tab["rows"] + tab["ranked"]]
+    started = model.started_vote_phases(consultation, now)
+    latest = model.latest_vote_phase(consultation, now)
+    selected = next((p["phase_id"] for p in started if p["phase_id"] == phase),
+                    latest["phase_id"] if latest else "")
+    number = page_number(request)
+    tabs = [await phase_results(web, cid, p, now, settings,
+                                number if p["phase_id"] == selected else 1)
+            for p in started]
+    ids = [row["item_id"] for tab in tabs for row in tab["table"]["rows"] + tab["ranked"]]
     ids += [row["project_id"] for tab in tabs for env in tab["budget"] for row in env["rows"]]
     docs = await contributions(store, ids)
     shown = {i for i, doc in docs.items() if publication.shows(doc)}
     # Proposals have a public page; arguments are read on their proposal's.
     links = {i: f"/consultations/{consultation['slug']}/propositions/{i}"
              for i, d in docs.items() if d.get("kind") == "proposal" and i in shown}
-    latest = model.latest_vote_phase(consultation, now)
-    selected = next((t["phase"]["phase_id"] for t in tabs if t["phase"]["phase_id"] == phase),
-                    latest["phase_id"] if latest else "")
     return public_page(request, web.env, "vote/results.html", {
         "consultation": consultation, "tabs": tabs, "selected": selected,
         "titles": {i: title if i in shown else TAKEN_OUT
@@ -220,37 +225,23 @@ async def results(cid: str, request: Request, web: WebDep,
         "qualification_labels": model.QUALIFICATIONS})
 
 
-async def phase_results(store: ReadStore, cid: str, phase: dict[str, Any], now: datetime,
-                        settings: dict[str, Any] | None) -> dict[str, Any]:
-    """One phase's results: frozen once closed and recounted, live before."""
+async def phase_results(web: Web, cid: str, phase: dict[str, Any], now: datetime,
+                        settings: dict[str, Any] | None, number: int = 1) -> dict[str, Any]:
+    """One phase's results: frozen once closed and recounted, live before; page
+    `number` of its items (`results.py`)."""
+    store = web.store
     frozen = await store.get(FROZEN, cid, phase["phase_id"])
-    if frozen is not None:
-        tallies = [frozen["tallies"][k] for k in sorted(frozen["tallies"])]
-        ranking = frozen["rankings"]
-    else:
-        tallies = [d for _, d in await store.list(
-            TALLIES, tally_partition(cid, phase["phase_id"]), limit=200)]
-        ranking = await store.get(RANKINGS, cid, phase["phase_id"])
-    levels: dict[str, int] = {}
-    rows = []
-    for t in tallies:
-        a = t["agree"]
-        for lvl, counts in a["by_level"].items():
-            levels[lvl] = levels.get(lvl, 0) + sum(counts.values())
-        for lvl, n in t["support"]["by_level"].items():
-            levels[lvl] = levels.get(lvl, 0) + n
-        rows.append({"item_id": t["item_id"], "agree": a["agree"],
-                     "disagree": a["disagree"], "neutral": a["neutral"],
-                     "support": t["support"]["total"],
-                     "qualifications": sorted(t.get("qualifications", {}).items(),
-                                              key=lambda kv: -kv[1]),
-                     "chart": agree_bar(a["agree"], a["disagree"], a["neutral"])})
+    ranking = (frozen["rankings"] if frozen is not None
+               else await store.get(RANKINGS, cid, phase["phase_id"]))
+    table = await results_table.table_of(web, cid, phase, frozen is not None)
     actions = set(phase.get("actions") or ())
     return {"phase": phase, "frozen": frozen is not None,
             "budget": await budget_results(store, cid, phase, frozen),
-            "closed": not model.is_open(phase, now), "rows": rows,
+            "closed": not model.is_open(phase, now),
+            "table": results_table.page_of(table, number),
+            "order": results_table.order_of(phase),
             "ranked": ranking_rows(ranking), "ballots": (ranking or {}).get("ballots", 0),
-            "levels": shares(levels), "agree": model.KINDS["agree"] in actions,
+            "levels": table.levels, "agree": model.KINDS["agree"] in actions,
             "support": model.KINDS["support"] in actions,
             "threshold": model.method_of(phase, settings)["support_threshold"]}
 
