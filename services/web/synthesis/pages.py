@@ -37,8 +37,9 @@ def base(c: Doc) -> str:
     return f"/consultations/{c['slug']}"
 
 
-async def view_of(store: ReadStore, c: Doc, number: int = 1) -> dict[str, Any]:
-    view = await sv.published_view(store, c["id"], number)
+async def view_of(store: ReadStore, c: Doc, number: int = 1, *,
+                  with_responses: bool = True) -> dict[str, Any]:
+    view = await sv.published_view(store, c["id"], number, with_responses=with_responses)
     assert view is not None
     return view
 
@@ -59,7 +60,7 @@ async def synthesis(request: Request, web: WebDep, slug: str) -> Response:
 @router.get("/consultations/{slug}/synthese/themes/{theme_id}")
 async def theme(request: Request, web: WebDep, slug: str, theme_id: str) -> Response:
     c = await views.slug_or_404(web.store, slug)
-    view = await view_of(web.store, c)
+    view = await view_of(web.store, c, with_responses=False)
     found = sv.find_theme(view, theme_id)
     if found is None:
         raise HTTPException(404)
@@ -78,7 +79,7 @@ async def theme(request: Request, web: WebDep, slug: str, theme_id: str) -> Resp
 @router.get("/consultations/{slug}/synthese/rapport.md")
 async def report(request: Request, web: WebDep, slug: str) -> Response:
     c = await views.slug_or_404(web.store, slug)
-    view = {**await view_of(web.store, c),
+    view = {**await view_of(web.store, c, with_responses=False),
             "responses": await sv.every_response(web.store, c["id"])}
     text = sv.report_markdown(c, view, _origin(request) + base(c))
     return Response(text, media_type="text/markdown; charset=utf-8", headers={
@@ -89,7 +90,8 @@ async def report(request: Request, web: WebDep, slug: str) -> Response:
 @router.get("/consultations/{slug}/synthese/themes.csv")
 async def themes_csv(request: Request, web: WebDep, slug: str) -> Response:
     c = await views.slug_or_404(web.store, slug)
-    text = sv.themes_csv(await view_of(web.store, c), _origin(request) + base(c))
+    text = sv.themes_csv(await view_of(web.store, c, with_responses=False),
+                         _origin(request) + base(c))
     return Response(text, media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": 'attachment; filename="synthese-themes.csv"',
         "Cache-Control": "public, no-cache"})

@@ -48,9 +48,13 @@ async def every_response(store: ReadStore, cid: str) -> list[dict[str, Any]]:
     return sorted(found, key=lambda r: r["published_at"], reverse=True)
 
 
-async def published_view(store: ReadStore, cid: str, number: int = 1) -> dict[str, Any] | None:
+async def published_view(store: ReadStore, cid: str, number: int = 1, *,
+                         with_responses: bool = True) -> dict[str, Any] | None:
+    """The published synthesis with page `number` of the follow-up responses (none
+    read without `with_responses`: a theme's page, the themes' CSV)."""
     published = await store.get(PUBLISHED, ALL, cid)
-    page = await responses_page(store, cid, number)
+    page = (await responses_page(store, cid, number) if with_responses
+            else Page([], 1, 1, 0))
     responses = page.items
     linked = await linked_proposals(store, cid, responses)
     if published is None:

@@ -9,11 +9,9 @@ from typing import Any
 
 from services.store.port import ReadStore
 from services.synthesis.followup.model import STATUSES
-from services.synthesis.followup.tables import RESPONSES
 from services.vote import budget
 from services.vote.projections import BUDGET, BUDGET_KEY
-
-RESPONSES_READ = 200  # the follow-up page lists as many
+from services.web.synthesis.views import every_response
 
 
 async def project_of(store: ReadStore, consultation_id: str, proposal_id: str
@@ -25,10 +23,10 @@ async def project_of(store: ReadStore, consultation_id: str, proposal_id: str
     if doc is None or cost is None:
         return None
     envelope = doc["envelopes"].get(cost["envelope_id"]) or {"territory": ""}
-    responses = [d for _, d in await store.list(RESPONSES, consultation_id,
-                                                limit=RESPONSES_READ)
-                 if proposal_id in d.get("proposal_ids", ())]
-    responses.sort(key=lambda r: r["published_at"], reverse=True)
+    # every response (the first 200 by id were read: a later one linked to the
+    # project was missing once there were more), the latest first
+    responses = [r for r in await every_response(store, consultation_id)
+                 if proposal_id in r.get("proposal_ids", ())]
     return {"cost": budget.euros(cost["cost"]),
             "envelope": envelope["territory"] or "Toute la consultation",
             "followup": [{"title": r["title"], "status": STATUSES.get(r["status"], r["status"]),
