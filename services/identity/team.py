@@ -13,7 +13,7 @@ from services.identity.acting import Acting
 from services.identity.commands import GrantRole, RevokeRole, SetAnonymousProofOfWork
 from services.identity.queries import ROLE_HOLDERS
 
-TEAM_LIMIT = 200
+TEAM_PAGE = 100  # members a page: each is one read of the vault for their pseudonym
 ADMIN_ONLY = DomainError("admin_role_reserved",
                          "Seule l'administration de la plateforme attribue ce rôle.",
                          field="role")
@@ -32,11 +32,14 @@ class Team:
     def __init__(self, acting: Acting) -> None:
         self._acting = acting
 
-    async def members(self, consultation_id: str) -> list[Member]:
+    async def members(self, consultation_id: str, *, after: str | None = None,
+                      limit: int = TEAM_PAGE) -> list[Member]:
+        """The role holders in the order of their ids, from after `after` (keyset
+        pages: a restricted consultation's invited participants are thousands)."""
         acting = self._acting
         members = []
         for pid, holder in await acting.store.list(ROLE_HOLDERS, consultation_id,
-                                                   limit=TEAM_LIMIT):
+                                                   limit=limit, after=after):
             profile = await acting.ports.vault.profile(pid) or {}
             members.append(Member(pid, list(holder["roles"]), profile.get("pseudonym")))
         return members

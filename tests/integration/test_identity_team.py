@@ -3,9 +3,14 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from harness.consultations import draft_consultation
 from harness.forms import csrf_of, sign_up
-from harness.platform import Platform, session_client
+from harness.platform import Platform, granted, participant, session_client
+
+from services.web.backoffice import team as team_pages
 
 
 async def test_admin_grants_a_role_by_pseudonym(platform: Platform) -> None:
@@ -30,3 +35,24 @@ async def test_an_unknown_pseudonym_gets_a_french_error(platform: Platform) -> N
         assert r.status_code == 400
         assert "Aucun participant n&#39;a ce pseudonyme" in r.text or \
             "Aucun participant n'a ce pseudonyme" in r.text
+
+
+async def test_every_member_is_listed_a_page_at_a_time(
+        platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The team page listed its first 200 role holders: a restricted consultation's
+    invited participants are thousands, and the others could not be seen nor have
+    a role taken back there."""
+    monkeypatch.setattr(team_pages, "TEAM_PAGE", 2, raising=False)
+    cid = await draft_consultation(platform)
+    people = [await participant(platform, name) for name in ("Ana", "Bruno", "Chloe")]
+    for who in people:
+        await granted(platform, who, cid, "moderator")
+    async with session_client(platform, "orga", kind="admin") as admin:
+        first = (await admin.get(f"/admin/equipe/{cid}")).text
+        [after] = re.findall(rf'href="(/admin/equipe/{cid}\?apres=[^"]+)"', first)
+        second = (await admin.get(after)).text
+        assert "Premiers membres" in second and "Membres suivants" not in second
+    listed = [re.findall(r'name="participant_id" value="([^"]+)"', page)
+              for page in (first, second)]
+    assert [len(ids) for ids in listed] == [2, 1]
+    assert sorted(listed[0] + listed[1]) == sorted(people)

@@ -18,6 +18,7 @@ from services.web.session import Visitor, visitor
 ROLE_LABELS = {"participant": "Participant", "moderator": "Modération",
                "organiser": "Organisation", "analyst": "Analyse", "admin": "Administration"}
 ERASED = "(compte effacé)"
+TEAM_PAGE = 100  # members a page of the team's list
 
 router = APIRouter(dependencies=BACK_OFFICE)
 
@@ -39,11 +40,16 @@ async def page(web: Web, request: Request, cid: str, *, values: dict[str, str] |
         return admin_page(web, request, "error.html", {
             "heading": "Introuvable", "message": "Cette consultation n'existe pas."},
             status=404)
+    # a page of the members (the first 200 only were listed, and the others could
+    # not be seen nor have a role taken back here)
+    after = request.query_params.get("apres", "")[:200] or None
+    members = await web.identity.team.members(cid, after=after, limit=TEAM_PAGE + 1)
+    more, members = len(members) > TEAM_PAGE, members[:TEAM_PAGE]
     team = [{"participant_id": m.participant_id, "roles": m.roles,
-             "pseudonym": ERASED if m.pseudonym is None else m.pseudonym}
-            for m in await web.identity.team.members(cid)]
+             "pseudonym": ERASED if m.pseudonym is None else m.pseudonym} for m in members]
     return admin_page(web, request, "backoffice/team.html", {
         "consultation": doc, "team": team, "role_labels": ROLE_LABELS,
+        "next": members[-1].participant_id if more else None, "first_page": after is None,
         "proof_of_work": await proof_of_work_required(web.store, cid),
         "values": values or {}, "errors": errors or {}}, status=status)
 
