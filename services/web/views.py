@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -22,6 +23,7 @@ from services.synthesis.opendata.settings import publishes_daily
 from services.vote import model as vote_model
 
 ALL = "all"
+PARIS = ZoneInfo("Europe/Paris")  # "today" for the meetings' list
 CONTENT_PREVIEW = 5  # items of each kind shown on the consultation page
 
 
@@ -174,8 +176,19 @@ async def item(store: ReadStore, slug: str, table: str, key: str,
     return {"consultation": c, "item": doc}
 
 
-async def events(store: ReadStore, number: int, size: int) -> dict[str, Any]:
-    page = await paged(store, "meetings_by_date", ALL, number, size)  # in date order
+async def events(store: ReadStore, *, past: bool, after: str | None,
+                 size: int) -> dict[str, Any]:
+    """A page of the meetings from today on, in date order; or (`past`) of those
+    before, the latest first. Keyset pages (`after`: the last key shown). Every
+    meeting ever was listed from the first, so during a national consultation's
+    months (10,134 meetings for the Grand Débat) the first pages held past ones."""
+    today = datetime.now(PARIS).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = after or iso(today)  # keys are "<starts_at UTC>|<id>": before any of today's
+    rows = await store.list("meetings_by_date", ALL, limit=size + 1, after=start,
+                            reverse=past)
+    more, rows = len(rows) > size, rows[:size]
+    items = [m for _, m in rows]
     markers = [{k: m.get(k) for k in ("meeting_id", "title", "latitude", "longitude")}
-               for m in page.items if m.get("latitude") is not None]
-    return {"page": page, "markers": markers}
+               for m in items if m.get("latitude") is not None]
+    return {"items": items, "markers": markers, "past": past, "first_page": after is None,
+            "next": rows[-1][0] if more else None}

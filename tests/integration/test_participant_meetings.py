@@ -257,3 +257,33 @@ async def test_registering_needs_an_account_not_an_anonymous_session(
         assert sent.status_code == 403 and "sans compte ne suffit pas" in sent.text
     state = await load_meeting(p.container.log, "m1")
     assert state.seated == () and state.waiting == ()
+
+
+async def test_meetings_to_come_first_then_those_gone_a_page_at_a_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every meeting ever was listed from the first in date order: during a national
+    consultation's months, the first pages held past meetings."""
+    monkeypatch.setenv("PARLONS_PAGE_SIZE", "2")
+    async with open_platform(tmp_path, monkeypatch) as p:
+        await open_consultation(p, "c1", level="email")
+        now = datetime.now(UTC)
+        for mid, days in (("passee1", -30), ("passee2", -20), ("passee3", -10),
+                          ("proche", 2), ("ensuite", 5), ("tard", 10)):
+            await meeting(p, mid, now + timedelta(days=days), title=f"Rencontre {mid}")
+
+        def shown(html: str) -> list[str]:
+            return re.findall(r"Rencontre (\w+)</a>", html)
+
+        async def walk(url: str) -> list[list[str]]:
+            pages = []
+            while url:
+                html = (await anonymous.get(url)).text
+                pages.append(shown(html))
+                found = re.findall(r'href="(/evenements\?[^"]*apres=[^"]+)"', html)
+                url = found[0].replace("&amp;", "&") if found else ""
+            return pages
+
+        async with session_client(p, None) as anonymous:
+            assert await walk("/evenements") == [["proche", "ensuite"], ["tard"]]
+            assert await walk("/evenements?passees=1") == [["passee3", "passee2"], ["passee1"]]
+            assert 'href="/evenements?passees=1"' in (await anonymous.get("/evenements")).text

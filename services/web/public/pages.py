@@ -102,9 +102,11 @@ async def questionnaire(request: Request, web: WebDep, slug: str,
 
 @router.get("/evenements")
 async def events(request: Request, web: WebDep) -> Response:
-    number = views.page_number(request)
-    return page(web, request, "public/events.html",
-                await views.events(web.store, number, web.settings.page_size))
+    """The meetings to come (`?passees=1`: those gone), a page at a time (`?apres=`)."""
+    query = request.query_params
+    return page(web, request, "public/events.html", await views.events(
+        web.store, past=query.get("passees") == "1", after=query.get("apres", "")[:200] or None,
+        size=web.settings.page_size))
 
 
 @router.get("/documents/{consultation_id}/{document_id}")
