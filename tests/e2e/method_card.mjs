@@ -263,10 +263,11 @@ try {
     return IRRITANTS.every((t) => main.includes(t)) && !SOLUTIONS.some((t) => main.includes(t));
   }), "the irritants' results tab shows the irritants only");
   const row = async (t) => visitor.locator(".fr-tabs__panel--selected tbody tr", { hasText: t }).locator("td").allInnerTexts();
-  const [bus, sidewalks] = [await row(IRRITANTS[1]), await row(IRRITANTS[0])];  // proposition, chart, agree, neutral, disagree, qualifications
-  check(bus[2] === "2" && bus[4] === "0" && bus[5].includes("prioritaire : 1") && bus[5].includes("réaliste : 1"),
-        `the irritants' tab counts two agree ballots with their qualifications (${bus.slice(2).join(" | ")})`);
-  check(sidewalks[2] === "0" && sidewalks[4] === "1", `the irritants' tab counts one disagree ballot (${sidewalks.slice(2).join(" | ")})`);
+  const [bus, sidewalks] = [await row(IRRITANTS[1]), await row(IRRITANTS[0])];  // rank, proposition, chart, agree, neutral, disagree, qualifications
+  check(bus[3] === "2" && bus[5] === "0" && bus[6].includes("prioritaire : 1") && bus[6].includes("réaliste : 1"),
+        `the irritants' tab counts two agree ballots with their qualifications (${bus.slice(3).join(" | ")})`);
+  check(sidewalks[3] === "0" && sidewalks[5] === "1", `the irritants' tab counts one disagree ballot (${sidewalks.slice(3).join(" | ")})`);
+  check(bus[0] === "1" && sidewalks[0] === "2", "the irritants are ranked by their « d'accord »");
   await axe(visitor, "results, irritants' tab");
   check(await showsEventually(visitor, `${results}?phase=${votePhases[1]}`, async (p) => {
     const main = await p.innerText(".fr-tabs__panel--selected");
