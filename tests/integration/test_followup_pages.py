@@ -12,6 +12,8 @@ from harness.forms import csrf_header, post_form
 from harness.platform import Platform, granted, participant, session_client, until
 
 from services.moderation.publication import PUBLIC_PROPOSALS
+from services.synthesis.followup.tables import NOTICES
+from services.web.synthesis import pages as synthesis_pages
 from services.web.synthesis import views as synthesis_views
 
 SUITES = "/admin/consultations/c1/suites"
@@ -54,3 +56,26 @@ async def test_every_response_is_reachable_the_latest_first(
     assert titles((await public.get(f"{synthesis}?page=2")).text) == ["1"]
     report = (await public.get(f"{synthesis}/rapport.md")).text
     assert titles(report) == ["3", "2", "1"]
+
+
+async def test_a_participants_notices_come_a_page_at_a_time_the_latest_first(
+        platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The latest 100 only were listed. (The notices are seeded in their read model:
+    the follow-up's own tests make them through a theme run.)"""
+    p = platform
+    monkeypatch.setattr(synthesis_pages, "NOTICES_SHOWN", 2, raising=False)
+    await open_consultation(p, "c1", level="email")
+    who = await participant(p, "Auteur")
+    async with p.container.store.transaction() as tx:
+        for n in (1, 2, 3):
+            at = f"2026-12-0{n}T10:00:00Z"
+            await tx.put(NOTICES, who, f"{at}|r{n}|1", {
+                "consultation_id": "c1", "response_id": f"r{n}", "title": f"Réponse n°{n}",
+                "status": "adopted", "at": at})
+    async with session_client(p, who) as client:
+        first = (await client.get("/compte/notifications")).text
+        assert titles(first) == ["3", "2"]
+        [older] = re.findall(r'href="(/compte/notifications\?apres=[^"]+)"', first)
+        second = (await client.get(older)).text
+        assert titles(second) == ["1"] and "Les plus récentes" in second
+        assert "Notifications plus anciennes" not in second

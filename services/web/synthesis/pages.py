@@ -27,7 +27,7 @@ from services.web.synthesis import charts
 from services.web.synthesis import views as sv
 
 PAGE_SIZE = 20
-NOTICES_SHOWN = 100
+NOTICES_SHOWN = 100  # a participant's notices a page, the latest first
 
 
 router = APIRouter()
@@ -102,12 +102,17 @@ async def notices(request: Request, web: WebDep) -> Response:
     who = visitor(web, request)
     if who is None or who.kind != "participant":
         return RedirectResponse("/connexion?suite=/compte/notifications", status_code=303)
-    rows = await web.store.list(NOTICES, who.id, limit=NOTICES_SHOWN, reverse=True)
+    # the latest first, a page at a time (the latest 100 only were listed)
+    after = request.query_params.get("apres", "")[:200] or None
+    rows = await web.store.list(NOTICES, who.id, limit=NOTICES_SHOWN + 1, after=after,
+                                reverse=True)
+    more, rows = len(rows) > NOTICES_SHOWN, rows[:NOTICES_SHOWN]
     titles = await web.store.get_many("consultation_detail", "all",
                                       sorted({d["consultation_id"] for _, d in rows}))
     return admin_page(web, request, "synthesis/notices.html", {
         "notices": [d for _, d in rows], "statuses": STATUSES,
-        "consultations": titles})
+        "consultations": titles, "first_page": after is None,
+        "next": rows[-1][0] if more else None})
 
 
 def _origin(request: Request) -> str:
