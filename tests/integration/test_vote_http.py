@@ -39,6 +39,7 @@ from services.core.participants import ModeratorContext, ParticipantContext
 from services.deposit.commands import SubmitProposal
 from services.moderation.commands import ClaimItem, MaskPersonalData
 from services.vote.commands import CastBallot
+from services.vote.projections import TALLIES, tally_partition
 from services.web.vote import pages as vote_pages
 from services.web.vote import results as vote_results
 
@@ -345,6 +346,12 @@ async def test_an_item_hidden_after_its_ballots_keeps_its_counts_not_its_text(
     await p.container.handle(CastBallot("item-2", ParticipantContext("p-v0", "email"),
                                         "agree", "agree"), SYSTEM)
     await hidden_by_a_moderator(p, "item-3")
+
+    async def tallied() -> bool:  # the tallies are another projection's than moderation's
+        found = await p.container.store.get_many(TALLIES, tally_partition(CID, "vote"),
+                                                 ["item-2", "item-3"])
+        return {i: t["agree"]["agree"] for i, t in found.items()} == {"item-2": 1, "item-3": 3}
+    await until(tallied)
     page = (await p.client().get(f"/vote/{CID}/resultats")).text
     assert "Proposition 2" in page and "Proposition 3" not in page
     assert "Contribution retirée de la publication" in page
