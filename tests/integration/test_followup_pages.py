@@ -13,6 +13,7 @@ from harness.platform import Platform, granted, participant, session_client, unt
 
 from services.moderation.publication import PUBLIC_PROPOSALS
 from services.synthesis.followup.tables import NOTICES
+from services.synthesis.runs.corpus import CORPUS
 from services.web.synthesis import pages as synthesis_pages
 from services.web.synthesis import views as synthesis_views
 
@@ -37,9 +38,11 @@ async def test_every_response_is_reachable_the_latest_first(
         assert r.status_code == 201, r.text
         proposal = r.json()["id"]
 
-    async def public() -> bool:
-        return await p.container.store.get(PUBLIC_PROPOSALS, "c1", proposal) is not None
-    await until(public)
+    async def answerable() -> bool:  # offered by the form, known to the handler
+        store = p.container.store
+        return (await store.get(PUBLIC_PROPOSALS, "c1", proposal) is not None
+                and await store.get(CORPUS, "c1", proposal) is not None)
+    await until(answerable)
     async with session_client(p, orga) as client:
         for n in (1, 2, 3):
             r = await post_form(client, SUITES, SUITES, [

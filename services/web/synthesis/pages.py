@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from services.store.port import Doc, ReadStore
 from services.synthesis.followup.model import STATUSES
 from services.synthesis.followup.tables import NOTICES
+from services.synthesis.queries import follow_up_responses
 from services.web import views
 from services.web.deps import WebDep
 from services.web.forms import admin_page
@@ -80,7 +81,7 @@ async def theme(request: Request, web: WebDep, slug: str, theme_id: str) -> Resp
 async def report(request: Request, web: WebDep, slug: str) -> Response:
     c = await views.slug_or_404(web.store, slug)
     view = {**await view_of(web.store, c, with_responses=False),
-            "responses": await sv.every_response(web.store, c["id"])}
+            "responses": await follow_up_responses(web.store, c["id"])}
     text = sv.report_markdown(c, view, _origin(request) + base(c))
     return Response(text, media_type="text/markdown; charset=utf-8", headers={
         "Content-Disposition": 'attachment; filename="synthese.md"',

@@ -37,17 +37,6 @@ async def responses_page(store: ReadStore, cid: str, number: int) -> Page:
     return page
 
 
-async def every_response(store: ReadStore, cid: str) -> list[dict[str, Any]]:
-    """All of them, the latest published first: the downloadable report's."""
-    found: list[dict[str, Any]] = []
-    after = None
-    while rows := await store.list(RESPONSES, cid, limit=500, after=after):
-        found += [d for _, d in rows]
-        after = rows[-1][0]
-    found.reverse()  # the latest id first, where published within the same second
-    return sorted(found, key=lambda r: r["published_at"], reverse=True)
-
-
 async def published_view(store: ReadStore, cid: str, number: int = 1, *,
                          with_responses: bool = True) -> dict[str, Any] | None:
     """The published synthesis with page `number` of the follow-up responses (none

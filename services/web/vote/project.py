@@ -9,9 +9,9 @@ from typing import Any
 
 from services.store.port import ReadStore
 from services.synthesis.followup.model import STATUSES
+from services.synthesis.queries import follow_up_responses
 from services.vote import budget
 from services.vote.projections import BUDGET, BUDGET_KEY
-from services.web.synthesis.views import every_response
 
 
 async def project_of(store: ReadStore, consultation_id: str, proposal_id: str
@@ -25,7 +25,7 @@ async def project_of(store: ReadStore, consultation_id: str, proposal_id: str
     envelope = doc["envelopes"].get(cost["envelope_id"]) or {"territory": ""}
     # every response (the first 200 by id were read: a later one linked to the
     # project was missing once there were more), the latest first
-    responses = [r for r in await every_response(store, consultation_id)
+    responses = [r for r in await follow_up_responses(store, consultation_id)
                  if proposal_id in r.get("proposal_ids", ())]
     return {"cost": budget.euros(cost["cost"]),
             "envelope": envelope["territory"] or "Toute la consultation",
