@@ -176,16 +176,16 @@ async def item(store: ReadStore, slug: str, table: str, key: str,
     return {"consultation": c, "item": doc}
 
 
-async def events(store: ReadStore, *, past: bool, after: str | None,
-                 size: int) -> dict[str, Any]:
-    """A page of the meetings from today on, in date order; or (`past`) of those
-    before, the latest first. Keyset pages (`after`: the last key shown). Every
-    meeting ever was listed from the first, so during a national consultation's
-    months (10,134 meetings for the Grand Débat) the first pages held past ones."""
+async def meetings_page(store: ReadStore, table: str, partition: str, *, past: bool,
+                        after: str | None, size: int) -> dict[str, Any]:
+    """A page of the meetings (`table`'s keys are "<starts_at UTC>|<id>") from today
+    on, in date order; or (`past`) of those before, the latest first. Keyset pages
+    (`after`: the last key shown). Every meeting ever was listed from the first, so
+    during a national consultation's months (10,134 meetings for the Grand Débat)
+    the first pages held past ones."""
     today = datetime.now(PARIS).replace(hour=0, minute=0, second=0, microsecond=0)
-    start = after or iso(today)  # keys are "<starts_at UTC>|<id>": before any of today's
-    rows = await store.list("meetings_by_date", ALL, limit=size + 1, after=start,
-                            reverse=past)
+    start = after or iso(today)  # before any key of today's meetings
+    rows = await store.list(table, partition, limit=size + 1, after=start, reverse=past)
     more, rows = len(rows) > size, rows[:size]
     items = [m for _, m in rows]
     markers = [{k: m.get(k) for k in ("meeting_id", "title", "latitude", "longitude")}

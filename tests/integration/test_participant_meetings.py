@@ -279,11 +279,13 @@ async def test_meetings_to_come_first_then_those_gone_a_page_at_a_time(
             while url:
                 html = (await anonymous.get(url)).text
                 pages.append(shown(html))
-                found = re.findall(r'href="(/evenements\?[^"]*apres=[^"]+)"', html)
+                found = re.findall(r'href="([^"?]+\?[^"]*apres=[^"]+)"', html)
                 url = found[0].replace("&amp;", "&") if found else ""
             return pages
 
         async with session_client(p, None) as anonymous:
-            assert await walk("/evenements") == [["proche", "ensuite"], ["tard"]]
-            assert await walk("/evenements?passees=1") == [["passee3", "passee2"], ["passee1"]]
-            assert 'href="/evenements?passees=1"' in (await anonymous.get("/evenements")).text
+            for listing in ("/evenements", "/consultations/c1/rencontres"):  # all, its own
+                assert await walk(listing) == [["proche", "ensuite"], ["tard"]]
+                assert await walk(f"{listing}?passees=1") == [
+                    ["passee3", "passee2"], ["passee1"]]
+                assert f'href="{listing}?passees=1"' in (await anonymous.get(listing)).text

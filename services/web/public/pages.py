@@ -24,7 +24,6 @@ LISTS = {
     "articles": ("published_articles", "public/articles.html", True),
     "documents": ("documents", "public/documents.html", True),
     "videos": ("videos", "public/videos.html", True),
-    "rencontres": ("meetings_by_consultation", "public/meetings.html", False),
     "comptes-rendus": ("minutes", "public/minutes_list.html", True),
     "commissions": ("commissions", "public/commissions.html", False),
 }
@@ -100,13 +99,25 @@ async def questionnaire(request: Request, web: WebDep, slug: str,
     return page(web, request, "public/questionnaire.html", ctx)
 
 
-@router.get("/evenements")
-async def events(request: Request, web: WebDep) -> Response:
+async def _meetings(web: Web, request: Request, table: str, partition: str) -> dict[str, Any]:
     """The meetings to come (`?passees=1`: those gone), a page at a time (`?apres=`)."""
     query = request.query_params
-    return page(web, request, "public/events.html", await views.events(
-        web.store, past=query.get("passees") == "1", after=query.get("apres", "")[:200] or None,
-        size=web.settings.page_size))
+    return await views.meetings_page(
+        web.store, table, partition, past=query.get("passees") == "1",
+        after=query.get("apres", "")[:200] or None, size=web.settings.page_size)
+
+
+@router.get("/evenements")
+async def events(request: Request, web: WebDep) -> Response:
+    return page(web, request, "public/events.html",
+                await _meetings(web, request, "meetings_by_date", views.ALL))
+
+
+@router.get("/consultations/{slug}/rencontres")
+async def meetings(request: Request, web: WebDep, slug: str) -> Response:
+    c = await views.slug_or_404(web.store, slug)
+    return page(web, request, "public/meetings.html", {
+        "consultation": c, **await _meetings(web, request, "meetings_by_consultation", c["id"])})
 
 
 @router.get("/documents/{consultation_id}/{document_id}")
