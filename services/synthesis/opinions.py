@@ -15,7 +15,7 @@ from services.vote.events import BallotCast, BallotWithdrawn
 
 TOPIC = "synthesis.events"
 VOTE_TOPIC = "vote.events"
-_CHOICE = {"agree": 1, "disagree": -1, "neutral": 0}
+OPINION_OF_CHOICE = {"agree": 1, "disagree": -1, "neutral": 0}
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,18 @@ class Opinion:
     statement_id: str
     opinion: int
     voted_at_ms: int
+
+
+def voted_item(item_id: str, number: int, first_ballot_ms: int) -> Statement:
+    """A consultation's voted item as a statement: no body of its own (its text is
+    the deposit's), moderated in (moderation's public state may take it out)."""
+    return Statement(statement_id=item_id, number=number, author_id="", body="",
+                     moderated=1, created_at_ms=first_ballot_ms)
+
+
+def ballot_at_ms(event: Envelope) -> int:
+    """When an agree/disagree ballot was cast or withdrawn: its opinion's time."""
+    return int(event.occurred_at.timestamp() * 1000)
 
 
 @dataclass(slots=True)
@@ -75,13 +87,11 @@ class OpinionBook:
         data = event.data
         if data["ballot_kind"] != "agree":
             return
-        item, at_ms = data["item_id"], int(event.occurred_at.timestamp() * 1000)
+        item, at_ms = data["item_id"], ballot_at_ms(event)
         if item not in self.statements:
-            self.statements[item] = Statement(
-                statement_id=item, number=len(self.statements), author_id="", body="",
-                moderated=1, created_at_ms=at_ms)
+            self.statements[item] = voted_item(item, len(self.statements), at_ms)
         if event.type == BallotCast.TYPE:
-            opinion = _CHOICE[data["choice"]]
+            opinion = OPINION_OF_CHOICE[data["choice"]]
             self.history.append(Opinion(data["participant_id"], item, opinion, at_ms))
         else:  # withdrawn: no opinion any more
             self.withdrawn.append((len(self.history),

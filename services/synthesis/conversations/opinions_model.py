@@ -20,9 +20,10 @@ of groups (a decision, recorded) still reads the log."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from services.core.envelope import Envelope
+from services.store.paging import partition_rows
 from services.store.port import Doc, ReadStore, StoreTx, Where
 from services.store.projection import Projection
 from services.synthesis.events import (
@@ -31,7 +32,13 @@ from services.synthesis.events import (
     OpinionRecorded,
     StatementImported,
 )
-from services.synthesis.opinions import OpinionBook, Statement
+from services.synthesis.opinions import (
+    OPINION_OF_CHOICE,
+    OpinionBook,
+    Statement,
+    ballot_at_ms,
+    voted_item,
+)
 from services.vote.events import BallotCast, BallotWithdrawn
 
 BOOKS = "synthesis_opinion_books"
@@ -39,7 +46,6 @@ STATEMENTS = "synthesis_opinion_statements"
 OPINIONS = "synthesis_opinions"
 ALL = "all"
 PAGE = 5000  # documents a read of the model asks at once
-_CHOICE = {"agree": 1, "disagree": -1, "neutral": 0}
 _BALLOTS = frozenset({BallotCast.TYPE, BallotWithdrawn.TYPE})
 _APPLIED = CONVERSATION_EVENTS | _BALLOTS
 
@@ -90,12 +96,12 @@ class OpinionsProjection(Projection):
             await _latest(tx, cid, d["statement_id"], d["participant_id"],
                           d["opinion"], d["voted_at_ms"])
         else:  # an agree/disagree ballot: its item is the statement
-            item, at_ms = d["item_id"], int(event.occurred_at.timestamp() * 1000)
+            item, at_ms = d["item_id"], ballot_at_ms(event)
             if await tx.get(STATEMENTS, cid, item) is None:
                 await tx.put(STATEMENTS, cid, item, {
                     "vote_index": book["voted_items"], "created_at_ms": at_ms})
                 book["voted_items"] += 1
-            opinion = _CHOICE[d["choice"]] if event.type == BallotCast.TYPE else None
+            opinion = OPINION_OF_CHOICE[d["choice"]] if event.type == BallotCast.TYPE else None
             await _latest(tx, cid, item, d["participant_id"], opinion, at_ms)
         book["changes"] += 1
         await tx.put(BOOKS, ALL, cid, book)
@@ -126,28 +132,20 @@ async def book_of(store: ReadStore, consultation_id: str) -> OpinionBook:
     book = OpinionBook(consultation_id)
     kept = await store.get(BOOKS, ALL, consultation_id)
     book.facts = dict(kept["facts"]) if kept else {}
-    statements = [row async for row in _rows(store, STATEMENTS, consultation_id)]
+    statements = [row async for row in partition_rows(store, STATEMENTS, consultation_id,
+                                                      page_size=PAGE)]
     imported = sum(1 for _, doc in statements if "number" in doc)
     for sid, doc in sorted(statements, key=lambda row: row[1].get("vote_index", -1)):
         if "number" in doc:
             book.statements[sid] = Statement(statement_id=sid, **doc)
         else:
-            book.statements[sid] = Statement(
-                statement_id=sid, number=imported + doc["vote_index"], author_id="", body="",
-                moderated=1, created_at_ms=doc["created_at_ms"])
+            book.statements[sid] = voted_item(sid, imported + doc["vote_index"],
+                                              doc["created_at_ms"])
     latest: dict[tuple[str, str], int] = {}
-    async for key, doc in _rows(store, OPINIONS, consultation_id):
+    async for key, doc in partition_rows(store, OPINIONS, consultation_id, page_size=PAGE):
         if doc["o"] is not None:
             statement_id, _, participant_id = key.partition(" ")
             latest[(participant_id, statement_id)] = doc["o"]
     book.known_latest = latest
     return book
 
-
-async def _rows(store: ReadStore, table: str, partition: str,
-                ) -> AsyncIterator[tuple[str, Doc]]:
-    after = None
-    while rows := await store.list(table, partition, limit=PAGE, after=after):
-        for row in rows:
-            yield row
-        after = rows[-1][0]
