@@ -6,9 +6,10 @@ store queries: lists are read one page at a time, never one query per item."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from starlette.exceptions import HTTPException
@@ -22,6 +23,7 @@ from services.synthesis.conversations.projection import groups_published
 from services.synthesis.opendata.settings import publishes_daily
 from services.vote import model as vote_model
 
+T = TypeVar("T")
 ALL = "all"
 PARIS = ZoneInfo("Europe/Paris")  # "today" for the meetings' list
 CONTENT_PREVIEW = 5  # items of each kind shown on the consultation page
@@ -126,6 +128,19 @@ async def consultation_page(store: ReadStore, slug: str, *,
             "opinion_groups": await groups_published(store, cid)}
 
 
+def keyset_after(request: Request) -> str | None:
+    """The `?apres=` of a keyset list: the last key the previous page showed."""
+    return request.query_params.get("apres", "")[:200] or None
+
+
+def keyset_cut(rows: Sequence[T], size: int, key: Callable[[T], str]
+               ) -> tuple[list[T], str | None]:
+    """A keyset page read with one row more than it shows (`size + 1`): the rows to
+    show, and the key the next page goes on from when there are more."""
+    shown = list(rows[:size])
+    return shown, (key(shown[-1]) if len(rows) > size else None)
+
+
 def page_number(request: Request) -> int:
     """The `?page=` of a numbered list; 1 when absent or not a number (`paged`
     brings it within the pages)."""
@@ -185,10 +200,11 @@ async def meetings_page(store: ReadStore, table: str, partition: str, *, past: b
     the first pages held past ones."""
     today = datetime.now(PARIS).replace(hour=0, minute=0, second=0, microsecond=0)
     start = after or iso(today)  # before any key of today's meetings
-    rows = await store.list(table, partition, limit=size + 1, after=start, reverse=past)
-    more, rows = len(rows) > size, rows[:size]
+    rows, next_key = keyset_cut(
+        await store.list(table, partition, limit=size + 1, after=start, reverse=past),
+        size, key=lambda row: row[0])
     items = [m for _, m in rows]
     markers = [{k: m.get(k) for k in ("meeting_id", "title", "latitude", "longitude")}
                for m in items if m.get("latitude") is not None]
     return {"items": items, "markers": markers, "past": past, "first_page": after is None,
-            "next": rows[-1][0] if more else None}
+            "next": next_key}

@@ -10,6 +10,8 @@ from starlette.responses import RedirectResponse, Response
 
 from services.core.errors import DomainError
 from services.identity.queries import proof_of_work_required
+from services.identity.team import TEAM_PAGE
+from services.web import views
 from services.web.backoffice.guard import BACK_OFFICE
 from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
@@ -18,7 +20,6 @@ from services.web.session import Visitor, visitor
 ROLE_LABELS = {"participant": "Participant", "moderator": "Modération",
                "organiser": "Organisation", "analyst": "Analyse", "admin": "Administration"}
 ERASED = "(compte effacé)"
-TEAM_PAGE = 100  # members a page of the team's list
 
 router = APIRouter(dependencies=BACK_OFFICE)
 
@@ -42,14 +43,15 @@ async def page(web: Web, request: Request, cid: str, *, values: dict[str, str] |
             status=404)
     # a page of the members (the first 200 only were listed, and the others could
     # not be seen nor have a role taken back here)
-    after = request.query_params.get("apres", "")[:200] or None
-    members = await web.identity.team.members(cid, after=after, limit=TEAM_PAGE + 1)
-    more, members = len(members) > TEAM_PAGE, members[:TEAM_PAGE]
+    after = views.keyset_after(request)
+    members, next_key = views.keyset_cut(
+        await web.identity.team.members(cid, after=after, limit=TEAM_PAGE + 1),
+        TEAM_PAGE, key=lambda m: m.participant_id)
     team = [{"participant_id": m.participant_id, "roles": m.roles,
              "pseudonym": ERASED if m.pseudonym is None else m.pseudonym} for m in members]
     return admin_page(web, request, "backoffice/team.html", {
         "consultation": doc, "team": team, "role_labels": ROLE_LABELS,
-        "next": members[-1].participant_id if more else None, "first_page": after is None,
+        "next": next_key, "first_page": after is None,
         "proof_of_work": await proof_of_work_required(web.store, cid),
         "values": values or {}, "errors": errors or {}}, status=status)
 

@@ -104,7 +104,7 @@ async def _meetings(web: Web, request: Request, table: str, partition: str) -> d
     query = request.query_params
     return await views.meetings_page(
         web.store, table, partition, past=query.get("passees") == "1",
-        after=query.get("apres", "")[:200] or None, size=web.settings.page_size)
+        after=views.keyset_after(request), size=web.settings.page_size)
 
 
 @router.get("/evenements")

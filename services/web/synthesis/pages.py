@@ -104,16 +104,15 @@ async def notices(request: Request, web: WebDep) -> Response:
     if who is None or who.kind != "participant":
         return RedirectResponse("/connexion?suite=/compte/notifications", status_code=303)
     # the latest first, a page at a time (the latest 100 only were listed)
-    after = request.query_params.get("apres", "")[:200] or None
-    rows = await web.store.list(NOTICES, who.id, limit=NOTICES_SHOWN + 1, after=after,
-                                reverse=True)
-    more, rows = len(rows) > NOTICES_SHOWN, rows[:NOTICES_SHOWN]
+    after = views.keyset_after(request)
+    rows, next_key = views.keyset_cut(await web.store.list(
+        NOTICES, who.id, limit=NOTICES_SHOWN + 1, after=after, reverse=True),
+        NOTICES_SHOWN, key=lambda row: row[0])
     titles = await web.store.get_many("consultation_detail", "all",
                                       sorted({d["consultation_id"] for _, d in rows}))
     return admin_page(web, request, "synthesis/notices.html", {
         "notices": [d for _, d in rows], "statuses": STATUSES,
-        "consultations": titles, "first_page": after is None,
-        "next": rows[-1][0] if more else None})
+        "consultations": titles, "first_page": after is None, "next": next_key})
 
 
 def _origin(request: Request) -> str:

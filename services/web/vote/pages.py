@@ -44,7 +44,7 @@ from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
 from services.web.rendering import public_page
 from services.web.session import session_participant
-from services.web.views import consultation_or_404, page_number
+from services.web.views import consultation_or_404, keyset_cut, page_number
 from services.web.vote import results as results_table
 from services.web.vote.charts import ranking_rows
 
@@ -177,9 +177,9 @@ async def my_votes(request: Request, web: WebDep,
     who = await session_participant(web, request)
     if who is None:
         return RedirectResponse("/connexion?suite=/mes-votes", 303)
-    rows = await web.store.list(BALLOTS, who.participant_id, limit=MY_VOTES_PAGE + 1,
-                                after=apres or None)
-    more, rows = len(rows) > MY_VOTES_PAGE, rows[:MY_VOTES_PAGE]
+    rows, next_key = keyset_cut(await web.store.list(
+        BALLOTS, who.participant_id, limit=MY_VOTES_PAGE + 1, after=apres or None),
+        MY_VOTES_PAGE, key=lambda row: row[0])
     ballots = [doc for _, doc in rows if not doc.get("withdrawn") and doc.get("item_id")]
     # participatory budget ballots (ADR 0067): the projects chosen and their total
     budgets = [{**doc, "total_label": budget.euros(doc["total"])} for _, doc in rows
@@ -188,8 +188,7 @@ async def my_votes(request: Request, web: WebDep,
     here = f"/mes-votes?apres={quote(apres, safe='')}" if apres else "/mes-votes"
     return admin_page(web, request, "vote/my_votes.html", {
         "ballots": ballots, "budgets": budgets, "titles": await titles(web.store, ids),
-        "here": here, "first_page": not apres,
-        "next": rows[-1][0] if more else None})
+        "here": here, "first_page": not apres, "next": next_key})
 
 
 @router.get("/vote/{cid}/resultats")

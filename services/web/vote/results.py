@@ -20,6 +20,7 @@ from services.core.shared_computation import Policy, SharedComputations
 from services.store.paging import whole_partition
 from services.store.port import ReadStore
 from services.vote import model
+from services.vote.items import SMALL
 from services.vote.projections import FROZEN, TALLIES, tally_partition
 from services.web.deps import Web
 from services.web.vote.charts import agree_bar, shares
@@ -30,7 +31,6 @@ RESULTS_CACHE = "vote_results"
 # each change of the store while it takes under 50 ms or has under 2,000 items,
 # at most every 5 s (or four times its length) beyond.
 RESULTS_POLICY = Policy(quick_s=0.05, gap_s=5.0, factor=4.0)
-SMALL = 2000
 
 
 @dataclass(frozen=True, slots=True)
