@@ -28,6 +28,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from services.core.clock import Clock
 from services.core.envelope import Envelope
@@ -119,6 +120,20 @@ class Subscription(ABC):
         """The group's committed positions, when they live outside the log's own
         records (a broker's offsets store); {} when they cannot drift from it."""
         return {}
+
+
+class ModelProgress(Protocol):
+    """How far a consumer's read model has taken the log in, as its marks say (the
+    last record of each partition it applied, written in the transaction of its
+    effects, ADR 0032): what a handler asks before it decides on a read model
+    rather than on the log itself (ADR 0054)."""
+
+    async def holds(self, consumer: str, upto: Mapping[str, Position], *,
+                    within: float) -> bool:
+        """Whether `consumer`'s read model holds every event below `upto` (topic ->
+        partition -> next offset: the log's ends when the decision began), waiting
+        up to `within` seconds for it to get there."""
+        ...
 
 
 class EventLog(ABC):

@@ -19,10 +19,11 @@ rather than projecting another log over read models built from the lost one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import asyncio
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from services.eventlog.port import EXPIRED, EventLog, Mark, Recorded, Subscription
+from services.eventlog.port import EXPIRED, EventLog, Mark, Position, Recorded, Subscription
 from services.store.port import ReadStore, StoreTx
 
 MARKS = "log_marks"
@@ -96,6 +97,40 @@ async def load_marks(store: ReadStore, consumer: str) -> Marks:
         mark = Mark(topic, int(partition), int(doc["offset"]), str(doc["event_id"]))
         marks[(mark.topic, mark.partition)] = mark
     return marks
+
+
+def reach(marks: Marks, upto: Mapping[str, Position]) -> bool:
+    """Whether the marks reach every record below `upto` (topic -> partition -> next
+    offset): each partition's last record handled is the last one below its end.
+    A partition's records follow one another (Kafka writes no transaction
+    markers here); over SQLite a topic's end is one past its own last row."""
+    for topic, position in upto.items():
+        for partition, end in position.items():
+            mark = marks.get((topic, partition))
+            if end > 0 and (mark is None or mark.offset + 1 < end):
+                return False
+    return True
+
+
+class MarksProgress:
+    """The `ModelProgress` port, read from the consumers' marks: a projection writes
+    them in the transaction of its effects, so marks past a record mean the read
+    model holds it, whichever process applied it, and a rebuild in progress
+    (which forgets them first) answers only what it has rebuilt so far."""
+
+    def __init__(self, store: ReadStore, *, step: float = 0.05) -> None:
+        self._store = store
+        self._step = step
+
+    async def holds(self, consumer: str, upto: Mapping[str, Position], *,
+                    within: float) -> bool:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while not reach(await load_marks(self._store, consumer), upto):
+            if loop.time() >= deadline:
+                return False
+            await asyncio.sleep(self._step)
+        return True
 
 
 async def forget_marks(store: ReadStore, consumer: str) -> None:

@@ -29,6 +29,7 @@ from services.core.process import ProcessManager
 from services.core.schema_registry import SchemaRegistry
 from services.eventlog.port import EventLog, Position
 from services.runtime import adapters
+from services.runtime.amnesia import MarksProgress
 from services.runtime.metrics import Children, Metrics
 from services.runtime.read_stores import DataOwners
 from services.runtime.services import SERVICES, Handler, ServiceSpec
@@ -83,7 +84,9 @@ class Container:
         self.services = list(services)
         deps: dict[str, object] = {"log": log, "store": store, "clock": clock,
                                    "registry": registry, "blobs": blobs,
-                                   "max_bytes": settings.upload_max_bytes}
+                                   "max_bytes": settings.upload_max_bytes,
+                                   # how far a read model has taken the log in (ADR 0054)
+                                   "progress": MarksProgress(store)}
         for spec in self.services:
             if spec.ports is not None:
                 deps.update(spec.ports(settings, clock))

@@ -584,6 +584,20 @@ class EventLogContract(ABC):
         assert found[beyond] is None  # the log ends before it
         assert found[other] == last.event.event_id  # another event than the one seen
 
+    async def test_a_partitions_end_is_one_past_its_last_record(self, log: EventLog) -> None:
+        # what a read model's marks are held against (ADR 0054): a consumer that
+        # handled a partition's last record has reached its end, whatever another
+        # topic was given since (SQLite numbers every topic's rows in one sequence)
+        [last] = await log.append([created(new_stream(), 1)])
+        await log.append([handling_failed(new_stream())])
+        ends = await log.ends(TOPIC)
+        end = ends[last.partition]
+        # another writer of the shared broker may have appended after it meanwhile
+        tail = [r.offset for r in await log.read(
+                    TOPIC, start={**ends, last.partition: last.offset + 1})
+                if r.partition == last.partition and r.offset < end]
+        assert end == max([last.offset, *tail]) + 1
+
     async def test_identity_names_the_log_and_stays(self, log: EventLog) -> None:
         first = await log.identity()
         await log.append([created(new_stream(), 1)])

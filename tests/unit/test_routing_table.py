@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import json
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,7 @@ from services.core.events import Meta
 from services.core.participants import ModeratorContext
 from services.core.schema_registry import SchemaRegistry
 from services.deposit.commands import SubmitProposal
+from services.eventlog.port import Position
 from services.identity import service as identity
 from services.identity.commands import (
     EraseParticipant,
@@ -320,6 +322,14 @@ async def test_each_synthesis_command_is_keyed_as_the_events_it_writes() -> None
     assert table[PublishResponse].key(response) == followup_stream("rep-1")
 
 
+class NoModel:
+    """No worker feeds the opinions' model here: a publication reads the log."""
+
+    async def holds(self, consumer: str, upto: Mapping[str, Position], *,
+                    within: float) -> bool:
+        return False
+
+
 async def test_a_conversation_and_its_groups_are_keyed_by_their_streams(tmp_path: Path) -> None:
     """An import is keyed by its conversation's stream (the contested append,
     `expect=0`) and also writes the statements' and opinions' streams, which nobody
@@ -327,7 +337,7 @@ async def test_a_conversation_and_its_groups_are_keyed_by_their_streams(tmp_path
     world = await World().setup()
     blobs = MemoryBlobStore()
     ports = {"log": world.log, "store": world.store, "clock": world.clock, "meta": META,
-             "blobs": blobs}
+             "blobs": blobs, "progress": NoModel()}
     table = routes(["synthesis_themes"])
 
     async def run(command: object) -> tuple[Any, list[Envelope]]:

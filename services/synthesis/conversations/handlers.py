@@ -5,7 +5,8 @@ Both decide on the log: the import appends with `expect=0` on the
 conversation's stream (a second import into one consultation is refused; the
 same import sent again, through any front, is answered its report and writes
 nothing), and the publication computes the groups from the opinions the log
-holds at that moment (the same groups published again write nothing). Both are
+holds at that moment, read from the opinions' model once it is known to hold
+them (ADR 0054; the same groups published again write nothing). Both are
 routed to the synthesis_themes replicas (ADR 0081): the import's files come
 through the blob store (`polis/staging.py`), never in the command."""
 
@@ -15,6 +16,7 @@ import asyncio
 import dataclasses
 import hashlib
 import json
+import logging
 import tempfile
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -26,9 +28,10 @@ from services.core.clock import Clock
 from services.core.errors import ConcurrencyConflict, DomainError, NotFound
 from services.core.events import Meta
 from services.core.ids import uuid7_shaped
-from services.eventlog.port import EventLog, append_to
+from services.eventlog.port import EventLog, ModelProgress, append_to, ends_of
 from services.store.port import ReadStore
 from services.synthesis.conversations.events import OpinionGroupsPublished
+from services.synthesis.conversations.opinions_model import OpinionsProjection, book_of
 from services.synthesis.conversations.shown import leave_out_unshown
 from services.synthesis.conversations.snapshot import snapshot
 from services.synthesis.groups.analysis import analyse_opinions
@@ -37,6 +40,8 @@ from services.synthesis.polis.importer import conversation_events, conversation_
 from services.synthesis.polis.model import PolisFormatError
 from services.synthesis.polis.reader import read_conversation
 from services.synthesis.polis.staging import Blobs, unstage_export
+
+logger = logging.getLogger("parlons.synthesis")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,10 +92,11 @@ def _import_id(cmd: ImportConversation) -> str:
 
 
 async def publish_opinion_groups(cmd: PublishOpinionGroups, *, log: EventLog,
-                                 store: ReadStore, clock: Clock, meta: Meta) -> dict[str, object]:
+                                 store: ReadStore, progress: ModelProgress, clock: Clock,
+                                 meta: Meta) -> dict[str, object]:
     if await consultations.consultation(store, cmd.consultation_id) is None:
         raise NotFound("Consultation")
-    book = await OpinionBook.from_log(log, cmd.consultation_id)
+    book = await opinions_now(cmd.consultation_id, log=log, store=store, progress=progress)
     await leave_out_unshown(book, store)  # a hidden item's text is never published
     try:  # seconds of numpy for a large conversation: off the event loop
         analysis = await asyncio.to_thread(analyse_opinions, book)
@@ -105,6 +111,27 @@ async def publish_opinion_groups(cmd: PublishOpinionGroups, *, log: EventLog,
     await append_to(log, stream, len(before), [published], clock=clock, meta=meta,
                     consultation_id=cmd.consultation_id)
     return data
+
+
+# How long a publication waits for the opinions' model to take in what the log
+# held when it began, before it reads both topics whole instead (seconds).
+MODEL_WAIT_S = 3.0
+
+
+async def opinions_now(consultation_id: str, *, log: EventLog, store: ReadStore,
+                       progress: ModelProgress) -> OpinionBook:
+    """The consultation's opinions as the log holds them now, to decide on (ADR 0054).
+    From the opinions' model once its marks pass the log's ends taken here: it
+    holds every opinion given before, and perhaps some given since, as a read of
+    the log a moment later would. Otherwise (the model lags past the bound, or no
+    worker feeds it in any process) from the log, every consultation's imported
+    conversations and ballots read whole: the same opinions, slower."""
+    upto = await ends_of(log, OpinionsProjection.topics)
+    if await progress.holds(OpinionsProjection.name, upto, within=MODEL_WAIT_S):
+        return await book_of(store, consultation_id)
+    logger.info("opinion groups computed from the log: the opinions' model lags",
+                extra={"consultation_id": consultation_id, "waited_s": MODEL_WAIT_S})
+    return await OpinionBook.from_log(log, consultation_id)
 
 
 def groups_stream(consultation_id: str) -> str:

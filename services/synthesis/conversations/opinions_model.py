@@ -16,7 +16,8 @@ An opinion's document holds the event that wins for its (participant, statement)
 the latest in time, the log's order breaking ties, as `OpinionBook.latest` picks
 it; a withdrawal that wins leaves no opinion. `changes` counts the consultation's
 applied events: what tells a front its groups are out of date. The publication
-of groups (a decision, recorded) still reads the log."""
+of groups (a decision, recorded) reads the model once the model's marks show it
+holds what the log held when the decision began, the log otherwise (ADR 0054)."""
 
 from __future__ import annotations
 
