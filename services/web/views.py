@@ -128,9 +128,10 @@ async def consultation_page(store: ReadStore, slug: str, *,
             "opinion_groups": await groups_published(store, cid)}
 
 
-def keyset_after(request: Request) -> str | None:
-    """The `?apres=` of a keyset list: the last key the previous page showed."""
-    return request.query_params.get("apres", "")[:200] or None
+def keyset_after(request: Request, name: str = "apres") -> str | None:
+    """The `?apres=` of a keyset list (`name`, on a page with another list of its
+    own): the last key the previous page showed."""
+    return request.query_params.get(name, "")[:200] or None
 
 
 def keyset_cut(rows: Sequence[T], size: int, key: Callable[[T], str]

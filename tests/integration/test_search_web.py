@@ -15,6 +15,8 @@ from harness.platform import SYSTEM, Platform, participant, session_client, unti
 from services.deposit.commands import SetContributionPolicy
 from services.identity.commands import GrantRole
 from services.identity.queries import roles_in
+from services.search.saved import SAVED, SaveSearch
+from services.web.search import workspace
 
 VELO = "Des pistes cyclables sûres le long des quais, séparées des voitures."
 TRAM = "Prolonger le tramway jusqu'au port, avec des vélos en libre-service."
@@ -229,6 +231,44 @@ async def test_saved_searches_are_saved_listed_reopened_and_deleted(
         r = await post_form(orga, BASE, f"{BASE}/recherches/s-1/suppression")
         assert r.status_code == 303
         assert "Vélo, votes</a>" not in (await orga.get(BASE)).text
+
+
+async def test_every_saved_search_is_reached_a_page_at_a_time(
+        platform: Platform, world: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The latest first, a page of SAVED_SHOWN at a time: the older ones can still
+    be opened and deleted (the latest 100 only were listed); the results' query
+    stays as it is when the saved searches turn a page."""
+    p = platform
+    monkeypatch.setattr(workspace, "SAVED_SHOWN", 2)
+    for n in range(1, 6):
+        await p.container.handle(SaveSearch(f"s-{n}", "c1", world["Ana"], f"Recherche {n}",
+                                            f"q=mot{n}"), SYSTEM)
+
+    async def saved() -> bool:
+        return await p.container.store.count(SAVED, "c1") == 5
+    await until(saved)
+    async with session_client(p, world["Ana"]) as ana:
+        seen: list[str] = []
+        page = await ana.get(f"{BASE}?q=velo")
+        while True:
+            assert page.status_code == 200
+            names = re.findall(r">(Recherche \d)</a>", page.text)
+            assert len(names) <= 2
+            seen += names
+            older = re.search(r'<a class="fr-link" href="([^"]+)">Recherches plus anciennes',
+                              page.text)
+            if older is None:
+                break
+            assert "q=velo" in older.group(1)
+            page = await ana.get(older.group(1).replace("&amp;", "&"))
+        assert seen == [f"Recherche {n}" for n in (5, 4, 3, 2, 1)]
+        assert "Dernières recherches enregistrées" in page.text
+        assert 'value="velo"' in page.text  # the results' query kept
+        r = await post_form(ana, f"{BASE}?recherches_apres=s-2",
+                            f"{BASE}/recherches/s-1/suppression")
+        assert r.status_code == 303
+        last = await ana.get(f"{BASE}?recherches_apres=s-2")
+        assert "Recherche 1</a>" not in last.text and "Aucune autre recherche" in last.text
 
 
 async def test_api_errors_stay_json_with_the_web_front_end(

@@ -32,7 +32,8 @@ from services.web.forms import admin_page, checked_form, text
 from services.web.search import view as sv
 from services.web.session import holder_of
 
-SAVED_SHOWN = 100
+SAVED_SHOWN = 100  # saved searches a page, the latest first
+SAVED_AFTER = "recherches_apres"  # their pages' keyset parameter (the results have `page`)
 
 router = APIRouter(dependencies=BACK_OFFICE)
 
@@ -53,14 +54,20 @@ async def workspace_page(web: Web, request: Request, cid: str, params: dict[str,
     outcome = await sv.run(sv.search_index(web), outcome)
     if errors:
         outcome.errors = {**outcome.errors, **errors}
-    saved = await web.store.list(SAVED, cid, limit=SAVED_SHOWN, reverse=True)
+    # a page of the team's saved searches (their latest 100 only were listed: the
+    # others could be neither opened nor deleted)
+    after = views.keyset_after(request, SAVED_AFTER)
+    saved, next_key = views.keyset_cut(
+        await web.store.list(SAVED, cid, limit=SAVED_SHOWN + 1, after=after, reverse=True),
+        SAVED_SHOWN, key=lambda row: row[0])
     consultation = await views.consultation_or_404(web.store, cid)
-    current = sv.query_string(params, drop=("page", "enregistree", "supprimee"))
+    current = sv.query_string(params, drop=("page", "enregistree", "supprimee", SAVED_AFTER))
     return admin_page(web, request, "search/workspace.html", {
         "consultation": consultation, "base": base(cid),
         "params": params, "req": outcome.request, "result": outcome.page,
         "errors": outcome.errors, "filters": {k: set(v) for k, v in req.filters.items()},
         "current": current, "saved": [d for _, d in saved], "saved_key": new_id(),
+        "saved_first": after is None, "saved_pages": _saved_pages(cid, params, next_key),
         "name": name, "page_link": lambda n: sv.query_string(params, page=str(n)),
         "export": f"{base(cid)}/export.csv?{sv.query_string(params, drop=('page',))}",
         "labels": _labels(consultation, await whole_partition(web.store, QUESTIONNAIRES, cid))},
@@ -117,6 +124,15 @@ async def delete(request: Request, web: WebDep, cid: str, saved_id: str) -> Resp
         await web.deps.send(DeleteSavedSearch(saved_id, cid))
     await web.deps.settle()
     return RedirectResponse(f"{base(cid)}?supprimee=1", status_code=303)
+
+
+def _saved_pages(cid: str, params: dict[str, list[str]], next_key: str | None
+                 ) -> dict[str, str | None]:
+    """The saved searches' first and next pages, the results' query and page kept."""
+    def link(**after: str) -> str:
+        kept = sv.query_string(params, drop=("enregistree", "supprimee", SAVED_AFTER), **after)
+        return f"{base(cid)}?{kept}#recherches-enregistrees"
+    return {"first": link(), "next": link(**{SAVED_AFTER: next_key}) if next_key else None}
 
 
 def _params(query: str) -> dict[str, list[str]]:
