@@ -138,9 +138,10 @@ async def publish(request: Request, web: WebDep, cid: str) -> Response:
     await views.consultation_or_404(web.store, cid)
     # computing the groups reads every opinion of the consultation: budgeted
     await web.providers.check_limit(request, "opinion_groups")  # 429 page beyond it
-    # The handler computes the groups from the log, the voted items' titles come
-    # from here: read once the read models hold what the log held (an item voted
-    # on a moment ago would be published untitled).
+    # The handler computes the groups from the opinions the log holds (from their
+    # model once it holds them, ADR 0054), the voted items' titles come from here:
+    # read once the read models hold what the log held (an item voted on a moment
+    # ago would be published untitled).
     await web.deps.settle()
     book = await book_of(web.store, cid)
     try:
