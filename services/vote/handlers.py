@@ -43,7 +43,7 @@ from services.vote.events import ResultsFrozen, SupportThresholdReached
 from services.vote.items import PublishedItem, PublishedItems, StorePublishedItems
 from services.vote.model import Doc
 from services.vote.projections import BALLOTS, SETTINGS, TALLIES, tally_partition
-from services.vote.recount import recount_budget, recount_phase
+from services.vote.recount import recount_phase
 from services.vote.settings import VoteOptions
 
 ALL = "all"
@@ -165,23 +165,24 @@ async def freeze_results(cmd: FreezeResults, *, log: EventLog, store: ReadStore,
     stream = model.results_stream(cmd.consultation_id, cmd.phase_id)
     if await log.stream_version(stream) > 0:  # before the recount, which reads every ballot
         return {"status": "already_frozen"}
-    tallies, rankings = await recount_phase(log, cmd.consultation_id, cmd.phase_id)
+    counted = await recount_phase(log, cmd.consultation_id, cmd.phase_id)
     budgeted: dict[str, Any] = {}
     if budget.ACTION in phase.get("actions", ()):
         state = budget.budget_of(await log.read_stream(budget.budget_stream(
             cmd.consultation_id)))
-        budgeted = {"votes": await recount_budget(log, cmd.consultation_id, cmd.phase_id),
+        budgeted = {"votes": counted.budget,
                     "envelopes": state["envelopes"], "costs": state["costs"]}
     event = ResultsFrozen(item_id=f"results-{cmd.phase_id}", consultation_id=cmd.consultation_id,
                           phase_id=cmd.phase_id, phase_ends_at=phase["ends_at"],
-                          tallies=tallies, rankings=rankings, budget=budgeted)
+                          tallies=counted.tallies, rankings=counted.ranking, budget=budgeted)
     envelope = wrap(event, stream=stream, stream_version=1, meta=meta, occurred_at=clock.now(),
                     consultation_id=cmd.consultation_id)
     try:
         recorded = await log.append([envelope], expect={stream: 0})
     except ConcurrencyConflict:
         return {"status": "already_frozen"}
-    return {"status": "frozen", "items": len(tallies), "event_id": recorded[0].event.event_id}
+    return {"status": "frozen", "items": len(counted.tallies),
+            "event_id": recorded[0].event.event_id}
 
 
 async def _item_and_consultation(items: PublishedItems | None, store: ReadStore,

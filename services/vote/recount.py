@@ -11,6 +11,7 @@ after the freeze shows as a difference too.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 from services.eventlog.port import EventLog, Recorded
@@ -36,15 +37,6 @@ async def recount(log: EventLog, *, consultation_id: str | None = None,
     "<consultation>|<phase>"), from the final state of every ballot stream."""
     tallies, rankings, _, _ = await _recount(log, consultation_id, phase_id)
     return tallies, rankings
-
-
-async def recount_budget(log: EventLog, consultation_id: str, phase_id: str) -> dict[str, Any]:
-    """One phase's participatory budget votes (budget.count_ballot's shape), from
-    the final state of every budget ballot stream."""
-    _, _, budgets, _ = await _recount(log, consultation_id, phase_id)
-    votes: dict[str, Any] = budgets.get(tally_partition(consultation_id, phase_id),
-                                        b.empty_votes())
-    return votes
 
 
 async def _recount(log: EventLog, consultation_id: str | None, phase_id: str | None
@@ -92,12 +84,24 @@ async def _recount(log: EventLog, consultation_id: str | None, phase_id: str | N
     return tallies, rankings, budgets, frozen
 
 
-async def recount_phase(log: EventLog, consultation_id: str,
-                        phase_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """One phase's tallies {item_id: TALLY} and RANKING_TALLY, for freezing."""
-    tallies, rankings = await recount(log, consultation_id=consultation_id, phase_id=phase_id)
+@dataclass(frozen=True, slots=True)
+class PhaseCount:
+    """One phase's recount, for freezing: its tallies {item_id: TALLY}, its
+    RANKING_TALLY, and its participatory budget votes (budget.count_ballot's shape)."""
+
+    tallies: dict[str, Any]
+    ranking: dict[str, Any]
+    budget: dict[str, Any]
+
+
+async def recount_phase(log: EventLog, consultation_id: str, phase_id: str) -> PhaseCount:
+    """One phase's counts, from the final state of every ballot stream: in one read
+    of the whole topic (a budget phase's freeze read it twice, once for the budget)."""
+    tallies, rankings, budgets, _ = await _recount(log, consultation_id, phase_id)
     part = tally_partition(consultation_id, phase_id)
-    return tallies.get(part, {}), rankings.get(part, t.empty_ranking(consultation_id, phase_id))
+    return PhaseCount(tallies.get(part, {}),
+                      rankings.get(part, t.empty_ranking(consultation_id, phase_id)),
+                      budgets.get(part, b.empty_votes()))
 
 
 async def compare(log: EventLog, store: ReadStore) -> list[str]:

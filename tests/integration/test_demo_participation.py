@@ -30,7 +30,7 @@ from services.runtime.settings import Settings
 from services.vote import budget
 from services.vote.items import PUBLISHED, StorePublishedItems
 from services.vote.projections import FROZEN
-from services.vote.recount import compare, recount_budget, recount_phase
+from services.vote.recount import compare, recount_phase
 
 RETAINED = 5  # the demo's news article names five irritants « retenus »
 TOPICS = ("consultation.events", "deposit.events", "moderation.events", "vote.events")
@@ -54,8 +54,9 @@ async def test_the_demo_has_a_frozen_vote_a_queue_and_is_seeded_once(tmp_path: P
         assert await seed_participation(container, timeout_s=30) > 0
 
         frozen = await frozen_when_projected(container)
-        tallies, rankings = await recount_phase(container.log, BIKE_ID, VOTE_PHASE)
-        assert frozen["tallies"] == tallies and frozen["rankings"] == rankings
+        counted = await recount_phase(container.log, BIKE_ID, VOTE_PHASE)
+        tallies = counted.tallies
+        assert frozen["tallies"] == tallies and frozen["rankings"] == counted.ranking
         agree = {item: t["agree"]["agree"] for item, t in tallies.items()}
         assert set(agree) == {irritant_id(n) for n in range(len(IRRITANTS))}
         top = sorted(agree, key=agree.__getitem__, reverse=True)[:RETAINED]
@@ -65,9 +66,9 @@ async def test_the_demo_has_a_frozen_vote_a_queue_and_is_seeded_once(tmp_path: P
         assert sum(t["support"]["total"] for t in tallies.values()) > 0
         assert sum(sum(t["qualifications"].values()) for t in tallies.values()) > 0
         # the vote on solutions (open now) ranks solutions only
-        solutions, ranked = await recount_phase(container.log, BIKE_ID, SOLUTIONS_VOTE_PHASE)
-        assert ranked["ballots"] > 0
-        assert set(ranked["borda"]) | set(solutions) <= {
+        solutions = await recount_phase(container.log, BIKE_ID, SOLUTIONS_VOTE_PHASE)
+        assert solutions.ranking["ballots"] > 0
+        assert set(solutions.ranking["borda"]) | set(solutions.tallies) <= {
             solution_id(n) for n in range(len(SOLUTIONS))}
 
         items = StorePublishedItems(container.store)
@@ -93,7 +94,7 @@ async def test_the_demo_has_a_frozen_vote_a_queue_and_is_seeded_once(tmp_path: P
                  if r.event.type == "vote.BudgetBallotCast"]
         assert casts and all(
             c["total"] <= state["envelopes"][c["envelope_id"]]["amount"] for c in casts)
-        votes = await recount_budget(container.log, BUDGET_ID, BUDGET_PHASE)
+        votes = (await recount_phase(container.log, BUDGET_ID, BUDGET_PHASE)).budget
         assert set(votes) == set(state["envelopes"])
         assert all(any(r["selected"] for r in env["rows"])
                    for env in budget.results(state, votes))
