@@ -125,6 +125,23 @@ async def opinions_changed(store: ReadStore, consultation_id: str) -> int:
     return book["changes"] if book else 0
 
 
+async def statements_of(store: ReadStore, consultation_id: str) -> dict[str, Statement]:
+    """The consultation's statements as `OpinionBook.from_log` numbers them: the
+    imported ones, then each voted item in the order of its first ballot. Without
+    the opinions: what « Publier » needs for the voted items' titles."""
+    rows = [row async for row in partition_rows(store, STATEMENTS, consultation_id,
+                                                page_size=PAGE)]
+    imported = sum(1 for _, doc in rows if "number" in doc)
+    statements: dict[str, Statement] = {}
+    for sid, doc in sorted(rows, key=lambda row: row[1].get("vote_index", -1)):
+        if "number" in doc:
+            statements[sid] = Statement(statement_id=sid, **doc)
+        else:
+            statements[sid] = voted_item(sid, imported + doc["vote_index"],
+                                         doc["created_at_ms"])
+    return statements
+
+
 async def book_of(store: ReadStore, consultation_id: str) -> OpinionBook:
     """The consultation's opinions as `OpinionBook.from_log` reads them for an
     analysis: the same statements (a voted item numbered after the imported
@@ -133,15 +150,7 @@ async def book_of(store: ReadStore, consultation_id: str) -> OpinionBook:
     book = OpinionBook(consultation_id)
     kept = await store.get(BOOKS, ALL, consultation_id)
     book.facts = dict(kept["facts"]) if kept else {}
-    statements = [row async for row in partition_rows(store, STATEMENTS, consultation_id,
-                                                      page_size=PAGE)]
-    imported = sum(1 for _, doc in statements if "number" in doc)
-    for sid, doc in sorted(statements, key=lambda row: row[1].get("vote_index", -1)):
-        if "number" in doc:
-            book.statements[sid] = Statement(statement_id=sid, **doc)
-        else:
-            book.statements[sid] = voted_item(sid, imported + doc["vote_index"],
-                                              doc["created_at_ms"])
+    book.statements = await statements_of(store, consultation_id)
     latest: dict[tuple[str, str], int] = {}
     async for key, doc in partition_rows(store, OPINIONS, consultation_id, page_size=PAGE):
         if doc["o"] is not None:

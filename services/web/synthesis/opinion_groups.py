@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter
@@ -26,13 +27,17 @@ from services.core.errors import DomainError
 from services.core.shared_computation import Policy, SharedComputations
 from services.identity.queries import Capability
 from services.synthesis.conversations.handlers import PublishOpinionGroups
-from services.synthesis.conversations.opinions_model import book_of, opinions_changed
+from services.synthesis.conversations.opinions_model import (
+    book_of,
+    opinions_changed,
+    statements_of,
+)
 from services.synthesis.conversations.projection import published_groups
 from services.synthesis.conversations.shown import MODERATED_OUT, leave_out_unshown
 from services.synthesis.conversations.snapshot import snapshot
 from services.synthesis.groups.analysis import analyse_opinions
 from services.synthesis.groups.svgmap import GROUP_NAMES, points_svg
-from services.synthesis.opinions import OpinionBook
+from services.synthesis.opinions import Statement
 from services.web import views
 from services.web.backoffice.guard import BACK_OFFICE
 from services.web.deps import Web, WebDep
@@ -54,9 +59,9 @@ def admin_base(cid: str) -> str:
     return f"/admin/analyse/{cid}/groupes-opinion"
 
 
-async def _item_titles(web: Web, book: OpinionBook) -> dict[str, str]:
+async def _item_titles(web: Web, statements: Mapping[str, Statement]) -> dict[str, str]:
     """Texts of the consultation's voted items (imported statements carry theirs)."""
-    untitled = [s.statement_id for s in book.statements.values()
+    untitled = [s.statement_id for s in statements.values()
                 if not s.body and s.moderated != MODERATED_OUT]
     return await titles(web.store, untitled) if untitled else {}
 
@@ -118,7 +123,8 @@ async def _computed(web: Web, cid: str) -> dict[str, Any]:
         try:
             # seconds of numpy for a large conversation: off the event loop
             analysis = await asyncio.to_thread(analyse_opinions, book)
-            computed = _view(snapshot(book, analysis, await _item_titles(web, book)))
+            computed = _view(snapshot(book, analysis,
+                                      await _item_titles(web, book.statements)))
         except ValueError as too_few:
             problem = str(too_few)
     return {"groups": computed, "problem": problem, "imported": book.facts,
@@ -143,9 +149,9 @@ async def publish(request: Request, web: WebDep, cid: str) -> Response:
     # read once the read models hold what the log held (an item voted on a moment
     # ago would be published untitled).
     await web.deps.settle()
-    book = await book_of(web.store, cid)
+    statements = await statements_of(web.store, cid)  # the opinions are the handler's
     try:
-        await web.deps.send(PublishOpinionGroups(cid, await _item_titles(web, book)))
+        await web.deps.send(PublishOpinionGroups(cid, await _item_titles(web, statements)))
     except DomainError as refused:
         return await admin_view(web, request, cid, errors={"__all__": refused.message})
     await web.deps.settle()
