@@ -29,14 +29,27 @@ from services.eventlog.port import EXPIRED, Mark, Recorded
 
 log = logging.getLogger(__name__)
 
-# How long the broker may hold a fetch of partitions that have nothing new: a fetch
-# here wants the records up to the high watermark and the watermark itself, both
-# already known to the broker, so it should answer at once (0 hangs on Tansu).
+# How long the broker may hold a fetch. A fetch that may find nothing new (the
+# usual freshness check, from the last ends known) wants the high watermark at
+# once: 1 ms (0 hangs Tansu). Once the watermarks show records below them, the
+# broker may take longer: Kafka answers as soon as it has one record anyway, but
+# Tansu answers with what it gathered within the wait, a record or a few in 1 ms;
+# reading a partition of single-event batches then took a round trip per event, and
+# a long soak's broker ended answering no read of a topic within its 5 s bound.
 _FETCH_WAIT_MS = 1
+_GATHER_WAIT_MS = 100
 # How long `getmany` waits before the watermarks are looked at again. A response
 # that brings no record (a partition read to its end, the usual freshness check)
 # wakes no `getmany`: its watermark is only seen when the wait ends.
 _STEP_MS = 2
+# How many bytes a fetch asks for, sized on the records it will keep. A broker
+# answers a partition with up to `max_partition_fetch_bytes` whatever the client
+# wants (Kafka 1 MiB by default, Tansu up to the request's 5 MiB): a decision
+# reading one event of its stream fetched the megabyte after it. Too small a
+# budget costs one more round trip (a broker always answers a partition's first
+# batch, however large).
+_RECORD_BYTES = 1024  # an envelope on the wire, about (a proposal with its text)
+_MAX_FETCH_BYTES = 1024 * 1024
 
 
 def decode(record: Any) -> Recorded | None:
@@ -50,6 +63,23 @@ def decode(record: Any) -> Recorded | None:
         return None
     key = record.key.decode() if record.key is not None else event.stream
     return Recorded(event, record.topic, record.partition, record.offset, key)
+
+
+def _ask_for(consumer: AIOKafkaConsumer, *, records: int, partitions: int,
+             wait_ms: int) -> None:
+    """Size the consumer's next fetch requests: `records` a partition, held at most
+    `wait_ms`. aiokafka takes these only at construction, and its fetcher reads
+    them each time it builds a request: set on it, they hold for this fetch (the
+    reader fetches one range at a time, under its lock). A renamed attribute
+    fails here, not silently (and `test_kafka_fetch_budget.py` measures them)."""
+    fetcher = consumer._fetcher
+    if not all(hasattr(fetcher, a) for a in
+               ("_max_partition_fetch_bytes", "_fetch_max_bytes", "_fetch_max_wait_ms")):
+        raise RuntimeError("aiokafka's fetcher no longer sizes its fetches as expected")
+    per_partition = min(max(records, 1) * _RECORD_BYTES, _MAX_FETCH_BYTES)
+    fetcher._max_partition_fetch_bytes = per_partition
+    fetcher._fetch_max_bytes = per_partition * partitions
+    fetcher._fetch_max_wait_ms = wait_ms
 
 
 class PartitionReader:
@@ -133,6 +163,7 @@ class PartitionReader:
         self, starts: dict[TopicPartition, int], limit: int
     ) -> tuple[dict[TopicPartition, list[Any]], dict[TopicPartition, int]]:
         consumer = self._consumer
+        _ask_for(consumer, records=limit, partitions=len(starts), wait_ms=_FETCH_WAIT_MS)
         consumer.assign(list(starts))  # a fresh assignment: no stale watermark
         for tp, offset in starts.items():
             consumer.seek(tp, offset)
@@ -144,13 +175,25 @@ class PartitionReader:
             return high is not None and (position[tp] >= high or len(got[tp]) >= limit)
 
         pending = [tp for tp in starts if not done(tp)]
+        gathering = False
         while pending:
-            batch = await consumer.getmany(*pending, timeout_ms=_STEP_MS)
+            # no more than still wanted: the records beyond stay undecoded
+            wanted = sum(limit - len(got[tp]) for tp in pending)
+            batch = await consumer.getmany(*pending, timeout_ms=_STEP_MS,
+                                           max_records=max(wanted, 1))
             for tp, records in batch.items():
                 got[tp].extend(records)
                 if records:
                     position[tp] = records[-1].offset + 1
-            pending = [tp for tp in pending if not done(tp)]
+            finished = [tp for tp in pending if done(tp)]
+            if finished:  # the next requests ask for the others only
+                consumer.pause(*finished)
+                pending = [tp for tp in pending if tp not in finished]
+            if pending and not gathering and all(
+                    consumer.highwater(tp) is not None for tp in pending):
+                gathering = True  # records are known to be there: let the broker gather
+                _ask_for(consumer, records=max(limit - len(got[tp]) for tp in pending),
+                         partitions=len(pending), wait_ms=_GATHER_WAIT_MS)
         ends = {tp: int(consumer.highwater(tp) or 0) for tp in starts}
         # Paused until the next assignment: the consumer's fetcher would otherwise
         # keep fetching every partition left assigned, idle, for as long as the
