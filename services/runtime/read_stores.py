@@ -126,6 +126,11 @@ class RoutedReadStore(ReadStore):
         return await self.for_table(table, partition).list(
             table, partition, limit=limit, after=after, reverse=reverse)
 
+    async def key_at(self, table: str, partition: str, index: int, *,
+                     reverse: bool = False) -> str | None:
+        return await self.for_table(table, partition).key_at(table, partition, index,
+                                                             reverse=reverse)
+
     async def count(self, table: str, partition: str) -> int:
         return await self.for_table(table, partition).count(table, partition)
 

@@ -55,6 +55,13 @@ class MemoryReadStore(ReadStore):
             keys = [k for k in keys if (k < after if reverse else k > after)]
         return [(k, copy.deepcopy(self._docs[(table, partition, k)])) for k in keys[:limit]]
 
+    async def key_at(self, table: str, partition: str, index: int, *,
+                     reverse: bool = False) -> str | None:
+        self.queries += 1  # one statement, as SQLite's
+        keys = sorted((k[2] for k in self._docs if k[0] == table and k[1] == partition),
+                      reverse=reverse)
+        return keys[index] if 0 <= index < len(keys) else None
+
     async def count(self, table: str, partition: str) -> int:
         self.queries += 1
         return sum(1 for k in self._docs if k[0] == table and k[1] == partition)

@@ -87,6 +87,24 @@ class ReadStore(ABC):
     ) -> list[tuple[str, Doc]]:
         """Documents of a partition in key order, keyset-paginated by `after`."""
 
+    async def key_at(self, table: str, partition: str, index: int, *,
+                     reverse: bool = False) -> str | None:
+        """The key at position `index` (from 0) of the partition in key order
+        (descending if `reverse`), None past the end: where a numbered page starts
+        (`list(after=key_at(...))`). Here, keyset pages up to it, documents read and
+        dropped; an adapter that can skip rows without reading them does (SQLite)."""
+        after: str | None = None
+        while index >= 0:
+            page = await self.list(table, partition, limit=min(index + 1, 500),
+                                   after=after, reverse=reverse)
+            if not page:
+                return None
+            if index < len(page):
+                return page[index][0]
+            index -= len(page)
+            after = page[-1][0]
+        return None
+
     @abstractmethod
     async def count(self, table: str, partition: str) -> int: ...
 

@@ -85,6 +85,10 @@ _LIST = {  # (reverse, after given) -> query
     (True, False): f"{_SELECT} ORDER BY key DESC LIMIT ?",
     (True, True): f"{_SELECT} AND key < ? ORDER BY key DESC LIMIT ?",
 }
+_KEY_AT = {  # reverse -> query: the documents skipped are not read out
+    False: "SELECT key FROM docs WHERE tbl = ? AND part = ? ORDER BY key LIMIT 1 OFFSET ?",
+    True: "SELECT key FROM docs WHERE tbl = ? AND part = ? ORDER BY key DESC LIMIT 1 OFFSET ?",
+}
 _SCAN_FIRST = "SELECT part, key, doc FROM docs WHERE tbl = ? ORDER BY part, key LIMIT ?"
 _SCAN_NEXT = (
     "SELECT part, key, doc FROM docs WHERE tbl = ? AND (part, key) > (?, ?)"
@@ -266,6 +270,14 @@ class SqliteReadStore(ReadStore):
         with _outage():
             rows = self._read().execute(sql, params).fetchall()
         return [(k, _load(d)) for k, d in rows]
+
+    async def key_at(self, table: str, partition: str, index: int, *,
+                     reverse: bool = False) -> str | None:
+        if index < 0:
+            return None
+        with _outage():
+            row = self._read().execute(_KEY_AT[reverse], (table, partition, index)).fetchone()
+        return None if row is None else str(row[0])
 
     async def count(self, table: str, partition: str) -> int:
         with _outage():

@@ -153,6 +153,21 @@ class ReadStoreContract(ABC):
                 after = page[-1][0]
             assert seen == sorted(keys, reverse=reverse)
 
+    async def test_key_at_is_where_a_numbered_page_starts(self, store: ReadStore,
+                                                          table: str) -> None:
+        keys = [f"{i:04d}" for i in range(23)]
+        await put_all(store, table, "p", keys)
+        await put_all(store, table, "elsewhere", ["0000", "0001"])
+        for reverse in (False, True):
+            ordered = sorted(keys, reverse=reverse)
+            assert [await store.key_at(table, "p", i, reverse=reverse)
+                    for i in range(23)] == ordered
+            assert await store.key_at(table, "p", 23, reverse=reverse) is None
+            after = await store.key_at(table, "p", 9, reverse=reverse)  # page 3 of 5
+            page = await store.list(table, "p", limit=5, after=after, reverse=reverse)
+            assert [k for k, _ in page] == ordered[10:15]
+        assert await store.key_at(table, "nowhere", 0) is None
+
     async def test_count_counts_a_partition(self, store: ReadStore, table: str) -> None:
         await put_all(store, table, "p", ["a", "b", "c"])
         await put_all(store, table, "q", ["a"])
