@@ -4,12 +4,14 @@ log, ADR 0032)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from functools import partial
 
-from services.eventlog.port import EventLog, Position
+from services.eventlog.port import EventLog, Position, Recorded
 from services.runtime.amnesia import batch_marks, forget_marks, save_marks
 from services.store.port import ReadStore
 from services.store.projection import Projection, project_batch
@@ -61,26 +63,41 @@ async def rebuild_projections(log: EventLog, store: ReadStore,
     counts = {p.name: Rebuilt() for p in projections}
     for topic in topic_order(projections):
         readers = [p for p in projections if topic in p.topics]
-        position: Position = {}
-        while page := await log.read(topic, start=position, limit=REPLAY_PAGE):
-            events = [r.event for r in page]
-            marks = batch_marks(page)
-            for projection in readers:
-                began = time.perf_counter()
-                applied = await project_batch(
-                    projection, events, store,
-                    within=partial(save_marks, consumer=projection.name, marks=marks))
-                rebuilt = counts[projection.name]
-                rebuilt.read += len(page)
-                rebuilt.applied += applied
-                rebuilt.seconds += time.perf_counter() - began
-            for r in page:
-                position[r.partition] = max(position.get(r.partition, 0), r.offset + 1)
+        async with aclosing(_pages(log, topic)) as pages:
+            async for page in pages:
+                events = [r.event for r in page]
+                marks = batch_marks(page)
+                for projection in readers:
+                    began = time.perf_counter()
+                    applied = await project_batch(
+                        projection, events, store,
+                        within=partial(save_marks, consumer=projection.name, marks=marks))
+                    rebuilt = counts[projection.name]
+                    rebuilt.read += len(page)
+                    rebuilt.applied += applied
+                    rebuilt.seconds += time.perf_counter() - began
     for projection in projections:
         began = time.perf_counter()
         await projection.rebuilt()
         counts[projection.name].seconds += time.perf_counter() - began
     return counts
+
+
+async def _pages(log: EventLog, topic: str) -> AsyncGenerator[list[Recorded], None]:
+    """Every page of `topic`, the next one read and decoded (in the log's thread)
+    while the caller applies this one: the rebuild had waited on each read in turn
+    (`bench/replay.py`, docs/measurements/replay.md part 9)."""
+    position: Position = {}
+    ahead = asyncio.ensure_future(log.read(topic, start={}, limit=REPLAY_PAGE))
+    try:
+        while page := await ahead:
+            for r in page:
+                position[r.partition] = max(position.get(r.partition, 0), r.offset + 1)
+            ahead = asyncio.ensure_future(
+                log.read(topic, start=dict(position), limit=REPLAY_PAGE))
+            yield page
+    finally:
+        ahead.cancel()  # the caller stopped (failed): the page read ahead is not wanted
 
 
 async def forget_projections(store: ReadStore, projections: Sequence[Projection]) -> None:
