@@ -1,12 +1,14 @@
-"""What the Kafka log's reads fetch from the broker, in bytes: about what they keep.
+"""What the Kafka log's reads fetch from the broker (ADR 0058): about what they
+keep, in a few requests.
 
 A broker answers each partition of a fetch with up to the bytes the request
 allows, whatever the reader will keep (Kafka 1 MiB a partition by default, Tansu
 5 MiB). A decision reading one event of its stream fetched every record after it,
 and a page of a topic fetched `limit` records from every partition to keep one
-partition's: reading a topic whole cost its partitions' count times its size,
-and a long soak's broker ended answering no fetch in time. Against the session's
-Tansu broker, counting the record bytes of every Fetch response our clients get."""
+partition's. And Tansu answers with what it gathered within the fetch's wait: held
+1 ms, a partition of single-event batches came a record or a few a request, and a
+long soak's broker ended answering no read in time. Against the session's Tansu
+broker, counting the Fetch requests our clients send and the record bytes they get."""
 
 from __future__ import annotations
 
