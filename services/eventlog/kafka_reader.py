@@ -65,17 +65,25 @@ def decode(record: Any) -> Recorded | None:
     return Recorded(event, record.topic, record.partition, record.offset, key)
 
 
+_FETCHER_SIZES = ("_max_partition_fetch_bytes", "_fetch_max_bytes", "_fetch_max_wait_ms")
+_warned: list[bool] = []  # once a process
+
+
 def _ask_for(consumer: AIOKafkaConsumer, *, records: int, partitions: int,
              wait_ms: int) -> None:
     """Size the consumer's next fetch requests: `records` a partition, held at most
     `wait_ms`. aiokafka takes these only at construction, and its fetcher reads
     them each time it builds a request: set on it, they hold for this fetch (the
-    reader fetches one range at a time, under its lock). A renamed attribute
-    fails here, not silently (and `test_kafka_fetch_budget.py` measures them)."""
+    reader fetches one range at a time, under its lock). If a version of aiokafka
+    renamed them, reads stay right with the construction's sizes, only slower:
+    logged, and `test_kafka_fetch_budget.py` fails on it."""
     fetcher = consumer._fetcher
-    if not all(hasattr(fetcher, a) for a in
-               ("_max_partition_fetch_bytes", "_fetch_max_bytes", "_fetch_max_wait_ms")):
-        raise RuntimeError("aiokafka's fetcher no longer sizes its fetches as expected")
+    if not all(hasattr(fetcher, a) for a in _FETCHER_SIZES):
+        if not _warned:
+            _warned.append(True)
+            log.warning("aiokafka's fetcher no longer takes %s: fetches keep their "
+                        "construction sizes", ", ".join(_FETCHER_SIZES))
+        return
     per_partition = min(max(records, 1) * _RECORD_BYTES, _MAX_FETCH_BYTES)
     fetcher._max_partition_fetch_bytes = per_partition
     fetcher._fetch_max_bytes = per_partition * partitions
