@@ -43,8 +43,14 @@ async def _recount(log: EventLog, consultation_id: str | None, phase_id: str | N
                    ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any],
                               dict[str, dict[str, Any]]]:
     """The recount (tallies, rankings, budget votes), and the frozen results met on
-    the way, by partition."""
-    last: dict[str, Recorded] = {}
+    the way, by partition.
+
+    Each ballot stream's last state is kept as a small tuple of what counts, and
+    equal states are one tuple: a national vote's millions of streams held as the
+    events read (~1.9 KB each) would take gigabytes in the freezing process, where
+    a stream now costs its key and a slot (~250 bytes)."""
+    last: dict[str, tuple[int, tuple[Any, ...]]] = {}
+    states: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # each distinct state, once
     frozen: dict[str, dict[str, Any]] = {}
     async for r in read_all(log):
         e = r.event
@@ -58,30 +64,48 @@ async def _recount(log: EventLog, consultation_id: str | None, phase_id: str | N
         if phase_id and e.data["phase_id"] != phase_id:
             continue
         known = last.get(e.stream)
-        if known is None or known.event.stream_version < e.stream_version:
-            last[e.stream] = r
+        if known is None or known[0] < e.stream_version:
+            state = _state(e.type, e.data)
+            last[e.stream] = (e.stream_version, states.setdefault(state, state))
     tallies: dict[str, dict[str, Any]] = {}
     rankings: dict[str, Any] = {}
     budgets: dict[str, Any] = {}
-    for r in last.values():
-        d = r.event.data
-        part = tally_partition(d["consultation_id"], d["phase_id"])
-        if r.event.type == "vote.BudgetBallotCast":
-            b.count_ballot(budgets.setdefault(part, b.empty_votes()), d, +1)
+    for _, (kind, consultation, phase, *rest) in last.values():
+        part = tally_partition(consultation, phase)
+        if kind == "vote.BudgetBallotCast":
+            envelope_id, projects = rest
+            b.count_ballot(budgets.setdefault(part, b.empty_votes()),
+                           {"envelope_id": envelope_id, "projects": list(projects)}, +1)
             continue
-        if r.event.type == "vote.RankingCast":
-            ranking = rankings.setdefault(part, t.empty_ranking(d["consultation_id"],
-                                                                d["phase_id"]))
-            t.count_ranking(ranking, {"items": d["items"],
-                                      "identity_level": d["identity_level"]}, +1)
+        if kind == "vote.RankingCast":
+            items, level = rest
+            ranking = rankings.setdefault(part, t.empty_ranking(consultation, phase))
+            t.count_ranking(ranking, {"items": list(items), "identity_level": level}, +1)
             continue
+        item_id = rest[0]
         tally = tallies.setdefault(part, {}).setdefault(
-            d["item_id"], t.empty_tally(d["item_id"], d["consultation_id"], d["phase_id"]))
-        if r.event.type == "vote.BallotCast":
-            t.count_ballot(tally, d["ballot_kind"], {
-                "choice": d["choice"], "qualifications": d["qualifications"],
-                "identity_level": d["identity_level"]}, +1)
+            item_id, t.empty_tally(item_id, consultation, phase))
+        if kind == "vote.BallotCast":
+            _, ballot_kind, choice, qualifications, level = rest
+            t.count_ballot(tally, ballot_kind, {
+                "choice": choice, "qualifications": qualifications,
+                "identity_level": level}, +1)
     return tallies, rankings, budgets, frozen
+
+
+def _state(kind: str, d: dict[str, Any]) -> tuple[Any, ...]:
+    """What a ballot stream's last event counts for: its type, consultation and
+    phase, then the fields its kind counts (a withdrawal: only its item, whose
+    tally it leaves at its other ballots' counts)."""
+    head = (kind, d["consultation_id"], d["phase_id"])
+    if kind == "vote.BallotCast":
+        return (*head, d["item_id"], d["ballot_kind"], d["choice"],
+                tuple(d["qualifications"]), d["identity_level"])
+    if kind == "vote.RankingCast":
+        return (*head, tuple(d["items"]), d["identity_level"])
+    if kind == "vote.BudgetBallotCast":
+        return (*head, d["envelope_id"], tuple(d["projects"]))
+    return (*head, d["item_id"])  # vote.BallotWithdrawn
 
 
 @dataclass(frozen=True, slots=True)
