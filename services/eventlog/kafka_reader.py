@@ -195,6 +195,13 @@ class PartitionReader:
                     position[tp] = records[-1].offset + 1
             finished = [tp for tp in pending if done(tp)]
             if finished:  # the next requests ask for the others only
+                for tp in finished:
+                    # A seek drops what the fetcher holds of the partition beyond
+                    # what was kept: aiokafka sends a node no fetch while records
+                    # fetched from it wait to be taken (up to 100 ms, its
+                    # `prefetch_backoff`), so the partitions still pending on that
+                    # broker waited for records nobody would take.
+                    consumer.seek(tp, position[tp])
                 consumer.pause(*finished)
                 pending = [tp for tp in pending if tp not in finished]
             if pending and not gathering and all(
