@@ -191,13 +191,27 @@ def _insert(
     encoded without building the stamped envelope first (ADR 0072). The body goes
     to SQLite as a bytearray, stored as the same BLOB: sqlite3 binds `bytes` only
     after looking for an adapter, a failed attribute lookup whose error message it
-    formats and drops (~0.4 us a value); a bytearray it binds at once (ADR 0114)."""
+    formats and drops (~0.4 us a value); a bytearray it binds at once (ADR 0114).
+    A statement's rows are encoded just before it: a large append (a Pol.is
+    conversation's hundreds of thousands of votes) holds one statement's bodies at
+    a time, not every body of the append beside its events."""
     stamp = iso(now)
+    if len(events) <= ROWS_PER_STATEMENT:  # the usual append: one statement
+        return _insert_chunk(conn, events, _params(events, key_for, stamp), now)
+    out: list[Recorded] = []
+    for i in range(0, len(events), ROWS_PER_STATEMENT):
+        chunk = events[i : i + ROWS_PER_STATEMENT]
+        out += _insert_chunk(conn, chunk, _params(chunk, key_for, stamp), now)
+    return out
+
+
+def _params(events: list[Envelope], key_for: KeyFn, stamp: str) -> list[Any]:
+    """The INSERT's parameters of `events`, six a row, each body stamped `stamp`."""
     params: list[Any] = []
     for e in events:
         params += (e.topic, e.event_id, e.stream, e.stream_version, key_for(e),
                    bytearray(e.encode(stamp)))
-    return _insert_params(conn, events, params, now)
+    return params
 
 
 def _insert_params(

@@ -75,6 +75,7 @@ async def import_conversation(cmd: ImportConversation, *, log: EventLog, store: 
     report: dict[str, Any] = {
         "statements": len(conversation.comments), "votes": len(conversation.votes),
         "participants": len(voters), "skipped": [str(line) for line in conversation.skipped]}
+    del conversation, voters  # what was read is in the events now: not held through the append
     stream = conversation_stream(cmd.consultation_id)
     done = await log.read_stream(stream)
     if done and done[0].event_id == events[0].event_id:

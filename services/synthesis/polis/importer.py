@@ -32,11 +32,13 @@ async def import_polis(
 ) -> ImportReport:
     conversation = read_conversation(directory)  # raises before anything is written
     events = conversation_events(conversation, consultation_id=consultation_id, meta=meta)
+    voters = {v.voter_id for v in conversation.votes}
+    report = ImportReport(len(conversation.comments), len(conversation.votes), len(voters),
+                          conversation.skipped)
+    del conversation, voters  # what was read is in the events now: not held through the append
     # expect=0 on the conversation stream: importing twice into one consultation is refused
     await log.append(events, expect={conversation_stream(consultation_id): 0})
-    voters = {v.voter_id for v in conversation.votes}
-    return ImportReport(len(conversation.comments), len(conversation.votes), len(voters),
-                        conversation.skipped)
+    return report
 
 
 def conversation_stream(consultation_id: str) -> str:
