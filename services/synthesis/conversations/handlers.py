@@ -36,7 +36,11 @@ from services.synthesis.conversations.shown import leave_out_unshown
 from services.synthesis.conversations.snapshot import snapshot
 from services.synthesis.groups.analysis import analyse_opinions
 from services.synthesis.opinions import OpinionBook
-from services.synthesis.polis.importer import conversation_events, conversation_stream
+from services.synthesis.polis.importer import (
+    conversation_events,
+    conversation_stream,
+    report_of,
+)
 from services.synthesis.polis.model import PolisFormatError
 from services.synthesis.polis.reader import read_conversation
 from services.synthesis.polis.staging import Blobs, unstage_export
@@ -71,11 +75,11 @@ async def import_conversation(cmd: ImportConversation, *, log: EventLog, store: 
     # The conversation's first event is named by the files imported: the same
     # import sent again finds it and is answered as the first was.
     events[0] = dataclasses.replace(events[0], event_id=_import_id(cmd))
-    voters = {v.voter_id for v in conversation.votes}
+    counts = report_of(conversation)
+    del conversation  # what was read is in the events now: not held through the append
     report: dict[str, Any] = {
-        "statements": len(conversation.comments), "votes": len(conversation.votes),
-        "participants": len(voters), "skipped": [str(line) for line in conversation.skipped]}
-    del conversation, voters  # what was read is in the events now: not held through the append
+        "statements": counts.statements, "votes": counts.votes,
+        "participants": counts.participants, "skipped": [str(line) for line in counts.skipped]}
     stream = conversation_stream(cmd.consultation_id)
     done = await log.read_stream(stream)
     if done and done[0].event_id == events[0].event_id:

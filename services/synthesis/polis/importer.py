@@ -32,13 +32,18 @@ async def import_polis(
 ) -> ImportReport:
     conversation = read_conversation(directory)  # raises before anything is written
     events = conversation_events(conversation, consultation_id=consultation_id, meta=meta)
-    voters = {v.voter_id for v in conversation.votes}
-    report = ImportReport(len(conversation.comments), len(conversation.votes), len(voters),
-                          conversation.skipped)
-    del conversation, voters  # what was read is in the events now: not held through the append
+    report = report_of(conversation)
+    del conversation  # what was read is in the events now: not held through the append
     # expect=0 on the conversation stream: importing twice into one consultation is refused
     await log.append(events, expect={conversation_stream(consultation_id): 0})
     return report
+
+
+def report_of(conversation: Conversation) -> ImportReport:
+    """What an import of `conversation` brings in, and the lines it leaves out."""
+    voters = {v.voter_id for v in conversation.votes}
+    return ImportReport(len(conversation.comments), len(conversation.votes), len(voters),
+                        conversation.skipped)
 
 
 def conversation_stream(consultation_id: str) -> str:
