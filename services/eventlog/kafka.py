@@ -42,7 +42,7 @@ from services.core.envelope import Envelope
 from services.core.errors import ConcurrencyConflict, EventLogUnavailable
 from services.core.schema_registry import TopicSpec
 from services.eventlog.kafka_clients import no_topic_auto_creation
-from services.eventlog.kafka_index import Where, WriterIndex
+from services.eventlog.kafka_index import RECENT, Where, WriterIndex
 from services.eventlog.kafka_offsets import GroupOffsets
 from services.eventlog.kafka_reader import PartitionReader, decode
 from services.eventlog.kafka_security import KafkaSecurity
@@ -127,6 +127,7 @@ class KafkaEventLog(EventLog):
         on_rewind: Callable[[list[str]], None] | None = None,
         security: KafkaSecurity | None = None,
         idempotent_producer: bool = False,
+        index_recent: int = RECENT,
     ) -> None:
         no_topic_auto_creation()
         self._security = security or KafkaSecurity()
@@ -160,7 +161,8 @@ class KafkaEventLog(EventLog):
         # their lag after each poll kept a decision's `read_stream` waiting ~0.4 s.
         self._watch: PartitionReader | None = None
         self._offsets: GroupOffsets | None = None  # the subscriptions' committed offsets
-        self._index = WriterIndex()
+        self._index_recent = index_recent  # the index's events held as strings
+        self._index = WriterIndex(recent=index_recent)
         self._ends: dict[TopicPartition, int] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._start_lock = asyncio.Lock()
@@ -249,7 +251,7 @@ class KafkaEventLog(EventLog):
         the log again; what it holds now is the truth)."""
         log.error("event log behind what this process had seen (broker amnesia or a "
                   "topic re-created)", extra={"partitions": what[:20]})
-        self._index = WriterIndex()
+        self._index = WriterIndex(recent=self._index_recent)
         for r in (self._reader, self._watch):
             if r is not None:
                 r.forget()
@@ -333,10 +335,10 @@ class KafkaEventLog(EventLog):
         index = self._index
 
         def known(event_id: str) -> bool:
-            return event_id in index.positions or event_id in reserved.ids
+            return event_id in reserved.ids or index.known(event_id)
 
         def version(stream: str) -> int:
-            return max(index.versions.get(stream, 0), reserved.versions.get(stream, 0))
+            return max(index.version(stream), reserved.versions.get(stream, 0))
 
         # a retry of a batch already written gets its duplicates, not a conflict
         retry = bool(events) and all(known(e.event_id) for e in events)
@@ -347,7 +349,7 @@ class KafkaEventLog(EventLog):
         seen: set[tuple[str, int]] = set()
         for e in fresh:
             slot = (e.stream, e.stream_version)
-            if slot in index.taken or slot in reserved.slots or slot in seen:
+            if slot in reserved.slots or slot in seen or index.taken(*slot):
                 raise ConcurrencyConflict(e.stream, e.stream_version - 1, version(e.stream))
             seen.add(slot)
         for e in fresh:
@@ -390,7 +392,9 @@ class KafkaEventLog(EventLog):
 
     async def _original(self, event: Envelope) -> Recorded:
         """The record an already-written event id holds in the log."""
-        where = self._index.positions[event.event_id]
+        where = self._index.position(event.event_id)
+        if where is None:
+            raise EventLogUnavailable(f"event {event.event_id} is not in the index")
         _, reader = await self._started()
         tp = TopicPartition(where.topic, where.partition)
         got, _ = await reader.fetch({tp: where.offset}, limit=1)
@@ -497,7 +501,7 @@ class KafkaEventLog(EventLog):
         completed the run was written, then ignored by the projection)."""
         _, reader = await self._indexed()
         await self._fresh(reader)
-        return self._index.versions.get(stream, 0)
+        return self._index.version(stream)
 
     async def read_stream(self, stream: str) -> list[Envelope]:
         """The stream's records fetched back from the positions the index holds. A
@@ -510,18 +514,19 @@ class KafkaEventLog(EventLog):
         _, reader = await self._indexed()
         await self._fresh(reader)
         wanted: dict[TopicPartition, set[int]] = {}
-        for where in self._index.streams.get(stream, ()):
+        for where in self._index.stream_positions(stream):
             wanted.setdefault(TopicPartition(where.topic, where.partition), set()).add(
                 where.offset)
-        out: list[Envelope] = []
+        out: dict[str, Envelope] = {}  # event id -> its first record (another
+        # writer's duplicate of an event sits after it in the same partition)
         for tp, offsets in wanted.items():
             for first, last in _runs(sorted(offsets)):
                 got, _ = await reader.fetch({tp: first}, limit=last - first + 1)
                 for raw in got.get(tp, []):
                     if raw.offset in offsets and (rec := decode(raw)) is not None \
                             and rec.event.stream == stream:
-                        out.append(rec.event)
-        return sorted(out, key=lambda e: e.stream_version)
+                        out.setdefault(rec.event.event_id, rec.event)
+        return sorted(out.values(), key=lambda e: e.stream_version)
 
     async def _fresh(self, reader: PartitionReader) -> None:
         """`_check_fresh`, shared: a caller joins the next check to start, never one

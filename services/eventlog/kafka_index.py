@@ -9,9 +9,12 @@ offset, so a write acknowledged at an offset beyond the next expected one means
 somebody else wrote in between; the topic is then marked stale and re-read up to
 its end before the next append checks anything.
 
-Memory: about 250 bytes per event (the id, the position, the slot, the stream's
-list of positions). Positions, not envelopes: a duplicate's original record, or a
-stream a handler folds, is fetched back from the log.
+Memory (ADR 0122): the last `RECENT` events observed are held as strings in
+dicts; past them, an event is a row of 24 bytes (its id's digest, its position)
+and a row of 28 bytes in its stream's runs (the stream's digest, its version,
+its position), in levelled numpy runs (kafka_index_runs.py): ~60 bytes an event
+where the dicts held ~570. Positions, not envelopes: a duplicate's original
+record, or a stream a handler folds, is fetched back from the log.
 
 And it notices a log that went back (broker amnesia, a topic re-created): an
 acknowledgement below the next expected offset, or a partition ending below it,
@@ -21,7 +24,14 @@ the index and reads the log again, which is the truth from then on (ADR 0032).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+import numpy as np
+
+from services.eventlog.kafka_index_runs import Levels, Run, digests
+
+RECENT = 32_768  # events held as strings before they move to the runs
+_PARTITION_BITS, _OFFSET_BITS = 16, 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,18 +41,27 @@ class Where:
     offset: int
 
 
-@dataclass(slots=True)
 class WriterIndex:
-    positions: dict[str, Where] = field(default_factory=dict)  # event_id -> where
-    versions: dict[str, int] = field(default_factory=dict)  # stream -> last version
-    streams: dict[str, list[Where]] = field(default_factory=dict)  # stream -> its events
-    taken: set[tuple[str, int]] = field(default_factory=set)  # (stream, version)
-    # next offset to observe per (topic, partition): everything below is indexed
-    next_offset: dict[tuple[str, int], int] = field(default_factory=dict)
-    loaded: set[str] = field(default_factory=set)  # topics read from the start
-    stale: set[str] = field(default_factory=set)  # topics with unread records
-    # partitions seen going back: "topic/partition: offset below next expected"
-    rewound: list[str] = field(default_factory=list)
+    def __init__(self, *, recent: int = RECENT) -> None:
+        # next offset to observe per (topic, partition): everything below is indexed
+        self.next_offset: dict[tuple[str, int], int] = {}
+        self.loaded: set[str] = set()  # topics read from the start
+        self.stale: set[str] = set()  # topics with unread records
+        # partitions seen going back: "topic/partition: offset below next expected"
+        self.rewound: list[str] = []
+        self._recent = recent
+        self._topics: list[str] = []  # a packed position's topic number -> its name
+        self._topic_numbers: dict[str, int] = {}
+        # the recent events: event id -> packed position (the first observed), and
+        # stream -> [(version, packed position)]; the older ones are in the runs
+        self._ids: dict[str, int] = {}
+        self._streams: dict[str, list[tuple[int, int]]] = {}
+        self._id_runs = Levels(first=recent)  # columns: position
+        self._stream_runs = Levels(first=recent)  # columns: version, position
+
+    def __len__(self) -> int:
+        """The events held (a duplicate observed apart from its original counts)."""
+        return len(self._ids) + len(self._id_runs)
 
     def needs_catch_up(self, topic: str) -> bool:
         return topic not in self.loaded or topic in self.stale
@@ -51,12 +70,12 @@ class WriterIndex:
         self, event_id: str, stream: str, version: int, where: Where
     ) -> None:
         """Record one log record (read back or just acknowledged)."""
-        if event_id not in self.positions:
-            self.positions[event_id] = where
-            self.streams.setdefault(stream, []).append(where)
-        self.taken.add((stream, version))
-        if version > self.versions.get(stream, 0):
-            self.versions[stream] = version
+        if event_id not in self._ids:
+            packed = self._pack(where)
+            self._ids[event_id] = packed
+            self._streams.setdefault(stream, []).append((version, packed))
+            if len(self._ids) >= self._recent:
+                self._move_recent_to_runs()
         tp = (where.topic, where.partition)
         expected = self.next_offset.get(tp, 0)
         if where.offset == expected:
@@ -67,6 +86,64 @@ class WriterIndex:
         else:  # a new record where one we saw was: the partition went back
             self.rewound.append(f"{where.topic}/{where.partition}: a record written at "
                                 f"{where.offset}, below {expected}")
+
+    def known(self, event_id: str) -> bool:
+        return event_id in self._ids or any(self._id_runs.find(event_id))
+
+    def position(self, event_id: str) -> Where | None:
+        """Where the event id was first written (a duplicate written apart from its
+        original, by another writer, sits at a later offset of the same partition:
+        its key is the same)."""
+        found = [int(run.columns[0][row]) for run, row in self._id_runs.find(event_id)]
+        if event_id in self._ids:
+            found.append(self._ids[event_id])
+        return self._unpack(min(found)) if found else None
+
+    def version(self, stream: str) -> int:
+        """The stream's highest version observed, 0 for a stream never written."""
+        return max((v for v, _ in self._stream_rows(stream)), default=0)
+
+    def taken(self, stream: str, version: int) -> bool:
+        """An event of the stream holds that version already."""
+        return any(v == version for v, _ in self._stream_rows(stream))
+
+    def stream_positions(self, stream: str) -> list[Where]:
+        """Where the stream's events are (a duplicate of one of them may be among
+        them: the reader keeps an event id's first record)."""
+        return [self._unpack(p) for _, p in self._stream_rows(stream)]
+
+    def _stream_rows(self, stream: str) -> list[tuple[int, int]]:
+        rows = [(int(run.columns[0][row]), int(run.columns[1][row]))
+                for run, row in self._stream_runs.find(stream)]
+        return rows + self._streams.get(stream, [])
+
+    def _move_recent_to_runs(self) -> None:
+        ids, self._ids = self._ids, {}
+        streams, self._streams = self._streams, {}
+        hi, lo = digests(ids)
+        self._id_runs.add(Run.of(hi, lo, [np.fromiter(ids.values(), np.uint64, len(ids))]))
+        rows = [row for held in streams.values() for row in held]
+        counts = np.fromiter((len(held) for held in streams.values()), np.int64, len(streams))
+        hi, lo = digests(streams)
+        self._stream_runs.add(Run.of(np.repeat(hi, counts), np.repeat(lo, counts), [
+            np.fromiter((v for v, _ in rows), np.uint32, len(rows)),
+            np.fromiter((p for _, p in rows), np.uint64, len(rows)),
+        ]))
+
+    def _pack(self, where: Where) -> int:
+        number = self._topic_numbers.get(where.topic)
+        if number is None:
+            number = self._topic_numbers[where.topic] = len(self._topics)
+            self._topics.append(where.topic)
+        if where.partition >> _PARTITION_BITS or where.offset >> _OFFSET_BITS or number > 255:
+            raise ValueError(f"position out of the index's range: {where}")
+        return (number << (_PARTITION_BITS + _OFFSET_BITS)
+                | where.partition << _OFFSET_BITS | where.offset)
+
+    def _unpack(self, packed: int) -> Where:
+        return Where(self._topics[packed >> (_PARTITION_BITS + _OFFSET_BITS)],
+                     packed >> _OFFSET_BITS & (1 << _PARTITION_BITS) - 1,
+                     packed & (1 << _OFFSET_BITS) - 1)
 
     def caught_up(self, topic: str, ends: dict[int, int]) -> None:
         """Every record of `topic` below `ends[partition]` has been observed."""

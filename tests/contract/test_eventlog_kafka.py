@@ -113,3 +113,14 @@ class TestKafkaEventLog(EventLogContract):
             assert await first == 1  # its check found nothing new: fetched before it
             assert await asyncio.gather(*later) == [2] * 20  # never the first check's
             assert len(fetches) == 2  # the twenty shared one
+
+
+class TestKafkaEventLogIndexedInRuns(TestKafkaEventLog):
+    """The same contract with the writer index keeping two events as strings: every
+    other event it checks against has moved to its numpy runs (ADR 0122)."""
+
+    async def make_log(self) -> EventLog:
+        return KafkaEventLog(
+            self.bootstrap, _REGISTRY.topics, _REGISTRY.key, index_recent=2,
+            **KAFKA_GROUP_TIMEOUTS
+        )
