@@ -42,7 +42,7 @@ from services.core.envelope import Envelope
 from services.core.errors import ConcurrencyConflict, EventLogUnavailable
 from services.core.schema_registry import TopicSpec
 from services.eventlog.kafka_clients import no_topic_auto_creation
-from services.eventlog.kafka_index import RECENT, Where, WriterIndex
+from services.eventlog.kafka_index import RECENT, Held, Where, WriterIndex
 from services.eventlog.kafka_offsets import GroupOffsets
 from services.eventlog.kafka_reader import PartitionReader, decode
 from services.eventlog.kafka_security import KafkaSecurity
@@ -109,6 +109,37 @@ async def _bounded_quietly(step: Awaitable[Any], timeout_s: float) -> None:
             raise
     except Exception:  # noqa: S110 - nothing useful to do with it at shutdown
         pass
+
+
+def _check(events: Sequence[Envelope], expect: Mapping[str, int], held: Held,
+           reserved: _Reserved) -> list[Envelope]:
+    """The events to write, or `ConcurrencyConflict` for the whole batch. `held` is
+    what the writer index holds of the round's ids and streams, `reserved` what
+    earlier requests of the same round will write."""
+
+    def known(event_id: str) -> bool:
+        return event_id in reserved.ids or event_id in held.ids
+
+    def version(stream: str) -> int:
+        return max(held.version(stream), reserved.versions.get(stream, 0))
+
+    # a retry of a batch already written gets its duplicates, not a conflict
+    retry = bool(events) and all(known(e.event_id) for e in events)
+    for stream, expected in ({} if retry else expect).items():
+        if version(stream) != expected:
+            raise ConcurrencyConflict(stream, expected, version(stream))
+    fresh = [e for e in events if not known(e.event_id)]
+    seen: set[tuple[str, int]] = set()
+    for e in fresh:
+        slot = (e.stream, e.stream_version)
+        if slot in reserved.slots or slot in seen or held.taken(*slot):
+            raise ConcurrencyConflict(e.stream, e.stream_version - 1, version(e.stream))
+        seen.add(slot)
+    for e in fresh:
+        reserved.ids.add(e.event_id)
+        reserved.slots.add((e.stream, e.stream_version))
+        reserved.versions[e.stream] = max(version(e.stream), e.stream_version)
+    return fresh
 
 
 class KafkaEventLog(EventLog):
@@ -306,9 +337,12 @@ class KafkaEventLog(EventLog):
                 self._check_rewind()
                 accepted: list[tuple[_Request, list[Envelope]]] = []
                 reserved = _Reserved()
+                indexed = self._index.look_up(
+                    {e.event_id for r in requests for e in r.events},
+                    {s for r in requests for s in (*(e.stream for e in r.events), *r.expect)})
                 for r in requests:  # in arrival order, each sees the ones before it
                     try:
-                        accepted.append((r, self._check(r.events, r.expect, reserved)))
+                        accepted.append((r, _check(r.events, r.expect, indexed, reserved)))
                     except ConcurrencyConflict as conflict:
                         _settle(r, error=conflict)
                 written = await self._produce([e for _, f in accepted for e in f], topics)
@@ -326,37 +360,6 @@ class KafkaEventLog(EventLog):
             what, self._index.rewound = self._index.rewound, []
             self._rewound(what)
             raise EventLogUnavailable("kafka: the log lost records it had: " + "; ".join(what))
-
-    def _check(
-        self, events: Sequence[Envelope], expect: Mapping[str, int], reserved: _Reserved
-    ) -> list[Envelope]:
-        """The events to write, or `ConcurrencyConflict` for the whole batch.
-        `reserved` holds what earlier requests of the same round will write."""
-        index = self._index
-
-        def known(event_id: str) -> bool:
-            return event_id in reserved.ids or index.known(event_id)
-
-        def version(stream: str) -> int:
-            return max(index.version(stream), reserved.versions.get(stream, 0))
-
-        # a retry of a batch already written gets its duplicates, not a conflict
-        retry = bool(events) and all(known(e.event_id) for e in events)
-        for stream, expected in ({} if retry else expect).items():
-            if version(stream) != expected:
-                raise ConcurrencyConflict(stream, expected, version(stream))
-        fresh = [e for e in events if not known(e.event_id)]
-        seen: set[tuple[str, int]] = set()
-        for e in fresh:
-            slot = (e.stream, e.stream_version)
-            if slot in reserved.slots or slot in seen or index.taken(*slot):
-                raise ConcurrencyConflict(e.stream, e.stream_version - 1, version(e.stream))
-            seen.add(slot)
-        for e in fresh:
-            reserved.ids.add(e.event_id)
-            reserved.slots.add((e.stream, e.stream_version))
-            reserved.versions[e.stream] = max(version(e.stream), e.stream_version)
-        return fresh
 
     async def _produce(self, fresh: list[Envelope], topics: list[str]) -> dict[str, Recorded]:
         producer, _ = await self._started()

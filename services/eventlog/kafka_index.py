@@ -24,6 +24,7 @@ the index and reads the log again, which is the truth from then on (ADR 0032).
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +40,20 @@ class Where:
     topic: str
     partition: int
     offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """What `WriterIndex.look_up` found: the ids it holds, each stream's versions."""
+
+    ids: set[str]
+    versions: dict[str, set[int]]
+
+    def version(self, stream: str) -> int:
+        return max(self.versions.get(stream, ()), default=0)
+
+    def taken(self, stream: str, version: int) -> bool:
+        return version in self.versions.get(stream, ())
 
 
 class WriterIndex:
@@ -88,34 +103,46 @@ class WriterIndex:
                                 f"{where.offset}, below {expected}")
 
     def known(self, event_id: str) -> bool:
-        return event_id in self._ids or any(self._id_runs.find(event_id))
+        return event_id in self.look_up([event_id], []).ids
 
     def position(self, event_id: str) -> Where | None:
         """Where the event id was first written (a duplicate written apart from its
         original, by another writer, sits at a later offset of the same partition:
         its key is the same)."""
-        found = [int(run.columns[0][row]) for run, row in self._id_runs.find(event_id)]
+        found = [int(run.columns[0][row]) for run, row in self._id_runs.find([event_id])[0]]
         if event_id in self._ids:
             found.append(self._ids[event_id])
         return self._unpack(min(found)) if found else None
 
     def version(self, stream: str) -> int:
         """The stream's highest version observed, 0 for a stream never written."""
-        return max((v for v, _ in self._stream_rows(stream)), default=0)
+        return self.look_up([], [stream]).version(stream)
 
     def taken(self, stream: str, version: int) -> bool:
         """An event of the stream holds that version already."""
-        return any(v == version for v, _ in self._stream_rows(stream))
+        return self.look_up([], [stream]).taken(stream, version)
 
     def stream_positions(self, stream: str) -> list[Where]:
         """Where the stream's events are (a duplicate of one of them may be among
         them: the reader keeps an event id's first record)."""
-        return [self._unpack(p) for _, p in self._stream_rows(stream)]
+        return [self._unpack(p) for _, p in self._stream_rows([stream])[0]]
 
-    def _stream_rows(self, stream: str) -> list[tuple[int, int]]:
-        rows = [(int(run.columns[0][row]), int(run.columns[1][row]))
-                for run, row in self._stream_runs.find(stream)]
-        return rows + self._streams.get(stream, [])
+    def look_up(self, event_ids: Collection[str], streams: Collection[str]) -> Held:
+        """What the index holds of these event ids and streams, the runs searched
+        once for all of them: a round of appends checks every event it writes."""
+        unsure = [i for i in event_ids if i not in self._ids]
+        ids = {i for i in event_ids if i in self._ids}
+        ids.update(i for i, found in zip(unsure, self._id_runs.find(unsure), strict=True)
+                   if found)
+        streams = list(streams)
+        return Held(ids, {stream: {v for v, _ in rows} for stream, rows
+                          in zip(streams, self._stream_rows(streams), strict=True)})
+
+    def _stream_rows(self, streams: Sequence[str]) -> list[list[tuple[int, int]]]:
+        """Each stream's (version, packed position) rows, the runs' then the recent."""
+        return [[(int(run.columns[0][row]), int(run.columns[1][row])) for run, row in found]
+                + self._streams.get(stream, [])
+                for stream, found in zip(streams, self._stream_runs.find(streams), strict=True)]
 
     def _move_recent_to_runs(self) -> None:
         ids, self._ids = self._ids, {}

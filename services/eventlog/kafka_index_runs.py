@@ -18,7 +18,7 @@ runs, not a second copy of all of them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from hashlib import blake2b
 
@@ -28,13 +28,8 @@ import numpy.typing as npt
 U64 = npt.NDArray[np.uint64]
 
 
-def digest(name: str) -> tuple[int, int]:
-    """The two 64-bit halves of the name's 128-bit BLAKE2b digest."""
-    d = blake2b(name.encode(), digest_size=16).digest()
-    return int.from_bytes(d[:8], "little"), int.from_bytes(d[8:], "little")
-
-
 def digests(names: Iterable[str]) -> tuple[U64, U64]:
+    """The two 64-bit halves of each name's 128-bit BLAKE2b digest."""
     raw = b"".join(blake2b(n.encode(), digest_size=16).digest() for n in names)
     halves = np.frombuffer(raw, dtype="<u8").reshape(-1, 2)
     return halves[:, 0].astype(np.uint64), halves[:, 1].astype(np.uint64)
@@ -63,14 +58,6 @@ class Run:
                    tuple(np.insert(mine, at, theirs)
                          for mine, theirs in zip(self.columns, newer.columns, strict=True)))
 
-    def rows(self, hi: np.uint64, lo: int) -> range | list[int]:
-        """The indexes of the rows keyed (hi, lo)."""
-        first = int(self.hi.searchsorted(hi, side="left"))
-        if first == len(self.hi) or self.hi[first] != hi:
-            return []
-        end = int(self.hi.searchsorted(hi, side="right"))
-        return [i for i in range(first, end) if int(self.lo[i]) == lo]
-
 
 class Levels:
     """Runs in levels of growing size; see the module's docstring."""
@@ -93,13 +80,20 @@ class Levels:
             self._levels[level] = None  # carried down, merged with the next level
         self._levels.append(run)
 
-    def find(self, name: str) -> Iterator[tuple[Run, int]]:
-        """Every (run, row) keyed by the name's digest."""
-        if not self._levels:
-            return
-        hi, lo = digest(name)
-        key = np.uint64(hi)
-        for run in self._levels:
-            if run is not None:
-                for row in run.rows(key, lo):
-                    yield run, row
+    def find(self, names: Sequence[str]) -> list[list[tuple[Run, int]]]:
+        """For each name, every (run, row) keyed by its digest: one vectorised
+        search a level for all the names (a round of appends checks its events'
+        ids and streams at once)."""
+        found: list[list[tuple[Run, int]]] = [[] for _ in names]
+        runs = [run for run in self._levels if run is not None]
+        if not runs or not names:
+            return found
+        his, los = digests(names)
+        for run in runs:
+            first = run.hi.searchsorted(his, side="left")
+            end = run.hi.searchsorted(his, side="right")
+            for k in np.flatnonzero(end > first).tolist():
+                lo = los[k]
+                found[k].extend((run, row) for row in range(int(first[k]), int(end[k]))
+                                if run.lo[row] == lo)
+        return found

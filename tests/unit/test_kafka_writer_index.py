@@ -70,6 +70,22 @@ def test_what_moved_out_of_the_recent_entries_is_found_as_before() -> None:
         Where("vote.events", 776 % 12, 776 // 12), Where("vote.events", 777 % 12, 777 // 12)]
 
 
+def test_a_round_looks_its_ids_and_streams_up_at_once() -> None:
+    index = WriterIndex(recent=100)
+    _observe_ballots(index, 1_001)
+    in_runs, recent = (f"0193a{n:07d}-7000-8000-0000-00000000e1d{n % 10}" for n in (5, 1_000))
+    held = index.look_up([in_runs, recent, "never-written"],
+                         ["ballot-phase-approval-item-2", "ballot-phase-approval-item-500",
+                          "ballot-phase-approval-item-9999"])
+    assert held.ids == {in_runs, recent}
+    assert held.versions == {"ballot-phase-approval-item-2": {1, 2},
+                             "ballot-phase-approval-item-500": {1},
+                             "ballot-phase-approval-item-9999": set()}
+    assert held.version("ballot-phase-approval-item-2") == 2
+    assert held.taken("ballot-phase-approval-item-500", 1)
+    assert not held.taken("ballot-phase-approval-item-500", 2)
+
+
 def test_a_duplicate_written_apart_from_its_original_answers_the_original() -> None:
     # another writer wrote the same event again, once the original had left the
     # recent entries: the id's first position is the original's, both records are
