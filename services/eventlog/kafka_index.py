@@ -44,7 +44,8 @@ class Where:
 
 @dataclass(frozen=True, slots=True)
 class Held:
-    """What `WriterIndex.look_up` found: the ids it holds, each stream's versions."""
+    """What `WriterIndex.look_up` found: the ids it holds, the versions of each
+    stream it holds (a stream never written is absent)."""
 
     ids: set[str]
     versions: dict[str, set[int]]
@@ -136,7 +137,7 @@ class WriterIndex:
                    if found)
         streams = list(streams)
         return Held(ids, {stream: {v for v, _ in rows} for stream, rows
-                          in zip(streams, self._stream_rows(streams), strict=True)})
+                          in zip(streams, self._stream_rows(streams), strict=True) if rows})
 
     def _stream_rows(self, streams: Sequence[str]) -> list[list[tuple[int, int]]]:
         """Each stream's (version, packed position) rows, the runs' then the recent."""
