@@ -579,6 +579,11 @@ class KafkaEventLog(EventLog):
             async with self._lock(topic):
                 await self._catch_up(topic)
 
+    async def prepare_to_decide(self) -> None:
+        """The writer index loaded: every topic read up to its end (~85,000 events a
+        second on Tansu; a ten-million-event log takes about two minutes)."""
+        await self._indexed()
+
     async def take_over(self, topic: str) -> None:
         """A partition of `topic` was just assigned to this process (ADR 0035): its
         previous owner's writes may be beyond what the index saw. Marked stale,

@@ -185,6 +185,12 @@ class EventLog(ABC):
     async def ping(self) -> None:
         """Raise `EventLogUnavailable` when the log cannot take writes (readiness)."""
 
+    async def prepare_to_decide(self) -> None:
+        """Whatever this log needs before the process's first decision, done now: a
+        service replica calls it before it joins its command group, so that no
+        command waits on it (the Kafka log reads every topic into its writer index,
+        ADR 0005, 0122). A log that decides on its file as it is has nothing to do."""
+
     async def take_over(self, topic: str) -> None:
         """This process became the writer of (some partitions of) `topic`: the next
         decision must see everything another writer put there first (ADR 0035).

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 
 from services.runtime import adapters
@@ -47,11 +48,13 @@ async def service_commands(container: Container, service: str) -> AsyncIterator[
         return
     topic = next(iter(table.values())).topic
     server = CommandServer(container.handle, table, container.log.take_over)
+    container.commands_joining.add(topic)
     task = asyncio.create_task(_keep_serving(container, server, topic),
                                name=f"commands:{topic}")
     try:
         yield
     finally:
+        container.commands_joining.discard(topic)
         server.stop()
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -61,13 +64,23 @@ async def service_commands(container: Container, service: str) -> AsyncIterator[
 async def _keep_serving(container: Container, server: CommandServer, topic: str) -> None:
     """A member of the command group while the process lives: after a broker
     outage or a failed answer it joins again (its uncommitted commands are run
-    again by whoever owns their partition: the handlers are idempotent)."""
+    again by whoever owns their partition: the handlers are idempotent).
+
+    It joins once its log is prepared to decide (`prepare_to_decide`): a replica
+    that joined first was given partitions, then kept their commands waiting
+    while its Kafka writer index read the whole log (a minute at five million
+    events), and the fronts answered 504 meanwhile."""
     while True:
         receiver = adapters.command_receiver(container.settings, topic,
                                              on_assigned=server.assigned,
                                              on_revoked=server.revoked)
         try:
+            began = time.monotonic()
+            await container.log.prepare_to_decide()
+            log.info("event log prepared to decide", extra={
+                "topic": topic, "seconds": round(time.monotonic() - began, 3)})
             await receiver.start()
+            container.commands_joining.discard(topic)
             log.info("serving commands", extra={"topic": topic})
             await server.serve(receiver)
             return

@@ -86,6 +86,9 @@ class ValidatingEventLog(EventLog):
     async def ping(self) -> None:
         await self.inner.ping()
 
+    async def prepare_to_decide(self) -> None:
+        await self.inner.prepare_to_decide()
+
     async def take_over(self, topic: str) -> None:
         await self.inner.take_over(topic)
 
