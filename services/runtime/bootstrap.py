@@ -98,10 +98,11 @@ class Container:
         # set by the runner when its workers stopped because the log lost what they
         # had seen (ADR 0032): a worker process then exits with code 3
         self.halted = asyncio.Event()
-        # the command topics this replica will serve but has not joined yet (its log
-        # is being prepared, or the group not yet joined): /readyz says so, and a
-        # rolling update keeps the replica it replaces until the set is empty
-        self.commands_joining: set[str] = set()
+        # the parts of this process still getting ready ("commands": a replica that
+        # has not joined its command group yet; "decisions": a front whose log is
+        # still being prepared to decide, ADR 0123): /readyz fails with them, and a
+        # rolling update keeps the process it replaces until the set is empty
+        self.starting: set[str] = set()
         self.ports: Mapping[str, object] = deps  # what entry points may need too
         # the distributed front's bus for the commands routed to their service's
         # replicas (ADR 0035); None: every command runs here

@@ -47,7 +47,11 @@ from typing import TYPE_CHECKING
 from services.core.schema_registry import SchemaRegistry
 from services.runtime import event_loop
 from services.runtime.bootstrap import Container, LagSource, bootstrap
-from services.runtime.command_processes import front_commands, service_commands
+from services.runtime.command_processes import (
+    front_commands,
+    prepared_to_decide,
+    service_commands,
+)
 from services.runtime.heap import collector_settled, settle_after_start
 from services.runtime.logging import configure_logging
 from services.runtime.replay import Rebuilt, rebuild_projection
@@ -278,7 +282,8 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> int:
         server_header=False, proxy_headers=False, lifespan="off",
         timeout_keep_alive=settings.http_keep_alive_s,
     )
-    async with running(container, workers=projections), front_commands(container):
+    async with running(container, workers=projections), front_commands(container), \
+            prepared_to_decide(container):
         if http_child:  # read-your-writes waits on the projections process
             container.watched = await _watch_consumers(container)
         elif not projections:  # ... or on the workers' groups, in their own processes

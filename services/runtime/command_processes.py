@@ -39,6 +39,43 @@ async def front_commands(container: Container) -> AsyncIterator[None]:
 
 
 @contextlib.asynccontextmanager
+async def prepared_to_decide(container: Container) -> AsyncIterator[None]:
+    """A front decides some commands itself (a registration, which carries personal
+    data no command topic may hold, ADR 0085; an upload; a Pol.is import): its log
+    is prepared to decide from its start, in the background, and /readyz answers
+    503 with "decisions" until it is (ADR 0123). Before, the first registration
+    after a front's start waited for the Kafka writer index to read the whole log,
+    and every registration behind it."""
+    container.starting.add("decisions")
+    task = asyncio.create_task(_prepare(container), name="prepare to decide")
+    try:
+        yield
+    finally:
+        container.starting.discard("decisions")
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _prepare(container: Container) -> None:
+    while True:
+        began = time.monotonic()
+        try:
+            await container.log.prepare_to_decide()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # the broker is not there yet: /readyz says so too
+            log.warning("event log not prepared to decide; trying again", extra={
+                "error_type": type(error).__name__, "error": describe(error)})
+            await asyncio.sleep(RESTART_PAUSE_S)
+            continue
+        log.info("event log prepared to decide", extra={
+            "seconds": round(time.monotonic() - began, 3)})
+        container.starting.discard("decisions")
+        return
+
+
+@contextlib.asynccontextmanager
 async def service_commands(container: Container, service: str) -> AsyncIterator[None]:
     """This replica serves its service's routed commands for the partitions its
     group assigns it; nothing when the service has none routed."""
@@ -48,13 +85,13 @@ async def service_commands(container: Container, service: str) -> AsyncIterator[
         return
     topic = next(iter(table.values())).topic
     server = CommandServer(container.handle, table, container.log.take_over)
-    container.commands_joining.add(topic)
+    container.starting.add("commands")
     task = asyncio.create_task(_keep_serving(container, server, topic),
                                name=f"commands:{topic}")
     try:
         yield
     finally:
-        container.commands_joining.discard(topic)
+        container.starting.discard("commands")
         server.stop()
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -80,7 +117,7 @@ async def _keep_serving(container: Container, server: CommandServer, topic: str)
             log.info("event log prepared to decide", extra={
                 "topic": topic, "seconds": round(time.monotonic() - began, 3)})
             await receiver.start()
-            container.commands_joining.discard(topic)
+            container.starting.discard("commands")
             log.info("serving commands", extra={"topic": topic})
             await server.serve(receiver)
             return

@@ -35,14 +35,13 @@ async def not_ready(container: Container) -> list[str]:
 
 
 async def readiness_response(container: Container, *, workers: bool = False) -> JSONResponse:
-    """/readyz. `workers`: a worker process is also not ready once its workers
-    stopped because the log lost what they had seen (ADR 0032), nor before it
-    serves the commands of its service (its log prepared, the group joined)."""
+    """/readyz. Not ready either while a part of the process is still getting ready
+    (`Container.starting`, ADR 0123). `workers`: a worker process is also not ready
+    once its workers stopped because the log lost what they had seen (ADR 0032)."""
     failed = await not_ready(container)
     if workers and container.halted.is_set():
         failed.append("workers")
-    if workers and container.commands_joining:
-        failed.append("commands")
+    failed.extend(sorted(container.starting))
     if failed:
         return JSONResponse({"status": "unavailable", "failed": failed}, status_code=503)
     return JSONResponse({"status": "ready"})

@@ -1,7 +1,9 @@
-"""A service replica joins its command group only once its event log is prepared to
-decide, and says it is not ready until then: a replica that joined first kept the
-commands of the partitions it was given waiting while its Kafka writer index read
-the whole log (a minute at five million events), and the fronts answered 504."""
+"""A process decides nothing before its event log is prepared to decide, and says it
+is not ready until then (ADR 0123). A service replica joins its command group only
+once prepared: one that joined first kept the commands of the partitions it was
+given waiting while its Kafka writer index read the whole log (a minute at five
+million events), and the fronts answered 504. A front prepares from its start:
+its first registration waited for that read, and every registration behind it."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import pytest
 from services.eventlog.memory import MemoryEventLog
 from services.runtime import adapters
 from services.runtime.bootstrap import bootstrap
-from services.runtime.command_processes import service_commands
+from services.runtime.command_processes import prepared_to_decide, service_commands
 from services.runtime.probes import readiness_response
 from services.runtime.settings import Settings
 from services.store.memory import MemoryReadStore
@@ -79,3 +81,18 @@ async def test_a_replica_joins_its_command_group_once_its_log_is_prepared(
         await asyncio.wait_for(receivers[0].joined.wait(), 5)
         assert receivers[0].started_prepared is True
         assert (await readiness_response(container, workers=True)).status_code == 200
+
+
+async def test_a_front_is_ready_once_its_log_is_prepared_to_decide() -> None:
+    log = SlowToPrepare()
+    container = bootstrap(Settings(event_log="memory", read_store="memory"),
+                          log=log, store=MemoryReadStore())
+    async with prepared_to_decide(container):
+        await asyncio.sleep(0.05)
+        answer = await readiness_response(container)
+        assert answer.status_code == 503
+        assert b'"decisions"' in answer.body
+        log.may_end.set()
+        await asyncio.wait_for(log.prepared.wait(), 5)
+        await asyncio.sleep(0)
+        assert (await readiness_response(container)).status_code == 200
