@@ -187,9 +187,10 @@ class EventLog(ABC):
 
     async def prepare_to_decide(self) -> None:
         """Whatever this log needs before the process's first decision, done now: a
-        service replica calls it before it joins its command group, so that no
-        command waits on it (the Kafka log reads every topic into its writer index,
-        ADR 0005, 0122). A log that decides on its file as it is has nothing to do."""
+        service replica calls it before it joins its command group, a front from its
+        start, so that no command waits on it (the Kafka log reads every topic into
+        its writer index, ADR 0005, 0122, 0123). A log that decides on its file as it
+        is has nothing to do."""
 
     async def take_over(self, topic: str) -> None:
         """This process became the writer of (some partitions of) `topic`: the next

@@ -59,9 +59,8 @@ async def prepared_to_decide(container: Container) -> AsyncIterator[None]:
 
 async def _prepare(container: Container) -> None:
     while True:
-        began = time.monotonic()
         try:
-            await container.log.prepare_to_decide()
+            await _prepare_log(container)
         except asyncio.CancelledError:
             raise
         except Exception as error:  # the broker is not there yet: /readyz says so too
@@ -69,10 +68,15 @@ async def _prepare(container: Container) -> None:
                 "error_type": type(error).__name__, "error": describe(error)})
             await asyncio.sleep(RESTART_PAUSE_S)
             continue
-        log.info("event log prepared to decide", extra={
-            "seconds": round(time.monotonic() - began, 3)})
         container.starting.discard("decisions")
         return
+
+
+async def _prepare_log(container: Container, **where: str) -> None:
+    began = time.monotonic()
+    await container.log.prepare_to_decide()
+    log.info("event log prepared to decide", extra={
+        **where, "seconds": round(time.monotonic() - began, 3)})
 
 
 @contextlib.asynccontextmanager
@@ -112,10 +116,7 @@ async def _keep_serving(container: Container, server: CommandServer, topic: str)
                                              on_assigned=server.assigned,
                                              on_revoked=server.revoked)
         try:
-            began = time.monotonic()
-            await container.log.prepare_to_decide()
-            log.info("event log prepared to decide", extra={
-                "topic": topic, "seconds": round(time.monotonic() - began, 3)})
+            await _prepare_log(container, topic=topic)
             await receiver.start()
             container.starting.discard("commands")
             log.info("serving commands", extra={"topic": topic})
