@@ -4,6 +4,7 @@ holds a large log in a few tens of bytes an event (ADR 0122)."""
 
 from __future__ import annotations
 
+import random
 import tracemalloc
 import uuid
 
@@ -124,3 +125,42 @@ def test_an_event_costs_the_index_tens_of_bytes_not_hundreds() -> None:
         tracemalloc.stop()
     assert held / events < 150, f"{held / events:.0f} bytes an event"
     assert len(index) == events
+
+
+def test_the_index_answers_as_a_plain_model_of_the_log_whatever_tier_holds_an_event() -> None:
+    # 3,000 records, one in ten a copy of an earlier event (another writer's
+    # duplicate, in its original's partition), streams of a few events; seven events
+    # held as strings, the rest in runs of every level: each answer compared with a
+    # plain model
+    rng = random.Random(20261207)
+    index = WriterIndex(recent=7)
+    first: dict[str, Where] = {}  # event id -> its first record
+    every: dict[str, set[Where]] = {}  # stream -> where all its records are
+    versions: dict[str, set[int]] = {}
+    written: list[tuple[str, str, int]] = []
+    offsets = [0] * 4
+    for n in range(3_000):
+        if written and rng.random() < 0.1:
+            event_id, stream, version = rng.choice(written)
+        else:
+            stream = f"s-{rng.randrange(900)}"
+            event_id, version = f"e-{n}", len(versions.get(stream, ())) + 1
+            written.append((event_id, stream, version))
+        partition = int(stream[2:]) % 4  # keyed by its stream, as the log's records
+        where = Where("vote.events", partition, offsets[partition])
+        offsets[partition] += 1
+        index.observe(event_id, stream, version, where)
+        first.setdefault(event_id, where)
+        every.setdefault(stream, set()).add(where)
+        versions.setdefault(stream, set()).add(version)
+    for event_id, stream, _ in rng.sample(written, 300):
+        assert index.position(event_id) == first[event_id]
+        firsts = {first[i] for i, s, _ in written if s == stream}
+        assert firsts <= set(index.stream_positions(stream)) <= every[stream]
+        assert index.version(stream) == max(versions[stream])
+        assert all(index.taken(stream, v) for v in versions[stream])
+        assert not index.taken(stream, max(versions[stream]) + 1)
+    asked = rng.sample(written, 50)
+    held = index.look_up([i for i, _, _ in asked] + ["e-never"], [s for _, s, _ in asked])
+    assert held.ids == {i for i, _, _ in asked}
+    assert held.versions == {s: versions[s] for _, s, _ in asked}
