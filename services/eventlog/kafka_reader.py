@@ -17,6 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
@@ -63,6 +64,20 @@ def decode(record: Any) -> Recorded | None:
         return None
     key = record.key.decode() if record.key is not None else event.stream
     return Recorded(event, record.topic, record.partition, record.offset, key)
+
+
+def index_fields(record: Any) -> tuple[str, str, int] | None:
+    """What the writer index keeps of a record (its event id, stream and version),
+    without building the envelope: a whole log is read this way before a process
+    may decide (ADR 0123), and the envelope cost two thirds of the decoding. It
+    checks less than `decode`, never more: every record `decode` reads is indexed
+    (one it skips but whose three fields are there is indexed too, so no append
+    takes its id or its version)."""
+    try:
+        body = orjson.loads(record.value)
+        return body["event_id"], body["stream"], body["stream_version"]
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 _FETCHER_SIZES = ("_max_partition_fetch_bytes", "_fetch_max_bytes", "_fetch_max_wait_ms")

@@ -27,6 +27,7 @@ with atheris.instrument_imports(include=["services"], enable_loader_override=Fal
     from services.core.errors import DomainError, InvalidEvent, UnknownEventType
     from services.core.schema_registry import SchemaRegistry
     from services.core.upcasting import upcast
+    from services.eventlog.kafka_reader import index_fields
     from services.search.errors import QuerySyntaxError
     from services.search.query import parse as parse_query
     from services.synthesis.polis.model import (
@@ -50,12 +51,20 @@ _SCRIPT_URL = re.compile(r"(href|src)\s*=\s*[\"']?\s*(javascript|vbscript|data):
                          re.IGNORECASE)
 
 
+class _Record:
+    def __init__(self, value: bytes) -> None:
+        self.value = value
+
+
 def event(data: bytes) -> None:
-    """A record off the log: decoded, upcast, validated, encoded again."""
+    """A record off the log: decoded, upcast, validated, encoded again; and what the
+    Kafka writer index keeps of it, never less than what a reader decodes."""
+    fields = index_fields(_Record(data))  # never raises
     try:
         envelope = Envelope.from_json(data)
     except (ValueError, KeyError, TypeError):  # what every reader skips (kafka_reader.decode)
         return
+    assert fields == (envelope.event_id, envelope.stream, envelope.stream_version)
     try:
         REGISTRY.validate(upcast(envelope))
     except (InvalidEvent, UnknownEventType):

@@ -7,10 +7,13 @@ from __future__ import annotations
 import random
 import tracemalloc
 import uuid
+from pathlib import Path
 
+import orjson
 import pytest
 
 from services.eventlog.kafka_index import Where, WriterIndex
+from services.eventlog.kafka_reader import decode, index_fields
 
 TP = ("moderation.events", 3)
 PHASE = "0193a000-0000-7000-8000-0000000000f1"
@@ -164,3 +167,27 @@ def test_the_index_answers_as_a_plain_model_of_the_log_whatever_tier_holds_an_ev
     held = index.look_up([i for i, _, _ in asked] + ["e-never"], [s for _, s, _ in asked])
     assert held.ids == {i for i, _, _ in asked}
     assert held.versions == {s: versions[s] for _, s, _ in asked}
+
+
+def test_the_index_reads_every_record_a_reader_decodes_and_the_ids_of_those_it_skips() -> None:
+    # the catch-up takes three fields of a record without building its envelope;
+    # it may index more than the readers decode (the record is in the log: no
+    # append may take its id or its version), never less
+    golden = Path(__file__).resolve().parents[2] / "schemas" / "golden"
+    doc = orjson.loads((golden / "vote.BallotCast.v1.json").read_bytes())
+
+    class Raw:
+        def __init__(self, value: bytes) -> None:
+            self.value, self.key, self.topic, self.partition, self.offset = (
+                value, None, "vote.events", 0, 7)
+
+    read = decode(Raw(orjson.dumps(doc)))
+    assert read is not None
+    assert index_fields(Raw(orjson.dumps(doc))) == (
+        read.event.event_id, read.event.stream, read.event.stream_version)
+    skipped = {**doc, "occurred_at": {"not": "a time"}}
+    assert decode(Raw(orjson.dumps(skipped))) is None
+    assert index_fields(Raw(orjson.dumps(skipped))) == (
+        doc["event_id"], doc["stream"], doc["stream_version"])
+    for garbage in (b"not json", b"[1, 2]", b'"a string"', orjson.dumps({"stream": "s"})):
+        assert index_fields(Raw(garbage)) is None
