@@ -29,6 +29,8 @@ _HTTP_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2
 OUTCOMES = ("ok", "refused", "conflict", "unavailable", "error")
 # The parts /readyz checks (`parlons_ready{component}`).
 COMPONENTS = ("event_log", "read_store")
+# The parts of a process still getting ready (`parlons_starting{part}`, ADR 0123).
+STARTING = ("commands", "decisions")
 
 
 class Children:
@@ -157,6 +159,15 @@ class Metrics:
             "1 when this component answered its last ping (event log, read store).",
             ["component"], registry=self.registry,
         )
+        self.starting = Gauge(
+            "parlons_starting",
+            "1 while this part of the process is still getting ready (ADR 0123): a "
+            "replica not yet in its command group (commands), a front whose event log "
+            "is still being prepared to decide (decisions).",
+            ["part"], registry=self.registry,
+        )
+        for part in STARTING:
+            self.starting.labels(part=part).set(0)
         ProcessCollector(registry=self.registry)  # CPU, memory, open files
 
     def subscription(self, group: str) -> None:

@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from services.runtime.bootstrap import Container
+from services.runtime.metrics import STARTING
 
 log = logging.getLogger("parlons.access")
 PING_TIMEOUT_S = 2.0
@@ -31,6 +32,8 @@ async def not_ready(container: Container) -> list[str]:
             log.warning("not ready", extra={"component": name, "error": type(exc).__name__})
             failed.append(name)
         container.metrics.ready.labels(component=name).set(0 if name in failed else 1)
+    for part in STARTING:
+        container.metrics.starting.labels(part=part).set(int(part in container.starting))
     return failed
 
 

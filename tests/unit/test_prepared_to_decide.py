@@ -15,7 +15,7 @@ import pytest
 
 from services.eventlog.memory import MemoryEventLog
 from services.runtime import adapters
-from services.runtime.bootstrap import bootstrap
+from services.runtime.bootstrap import Container, bootstrap
 from services.runtime.command_processes import prepared_to_decide, service_commands
 from services.runtime.probes import readiness_response
 from services.runtime.settings import Settings
@@ -92,7 +92,13 @@ async def test_a_front_is_ready_once_its_log_is_prepared_to_decide() -> None:
         answer = await readiness_response(container)
         assert answer.status_code == 503
         assert b'"decisions"' in answer.body
+        assert starting(container, "decisions") == 1  # what the scrape and the alert see
         log.may_end.set()
         await asyncio.wait_for(log.prepared.wait(), 5)
         await asyncio.sleep(0)
         assert (await readiness_response(container)).status_code == 200
+        assert starting(container, "decisions") == 0
+
+
+def starting(container: Container, part: str) -> float | None:
+    return container.metrics.registry.get_sample_value("parlons_starting", {"part": part})
