@@ -35,6 +35,13 @@ RECENT = 32_768  # events held as strings before they move to the runs
 _PARTITION_BITS, _OFFSET_BITS = 16, 40
 
 
+def can_hold(event_id: object, stream: object, version: object) -> bool:
+    """An id and a stream that are strings, a version from 0 to 2^32 - 1: what every
+    event Parlons writes has, and what the runs' rows can hold."""
+    return (type(event_id) is str and type(stream) is str and type(version) is int
+            and 0 <= version < 1 << 32)
+
+
 @dataclass(frozen=True, slots=True)
 class Where:
     topic: str
@@ -85,7 +92,12 @@ class WriterIndex:
     def observe(
         self, event_id: str, stream: str, version: int, where: Where
     ) -> None:
-        """Record one log record (read back or just acknowledged)."""
+        """Record one log record (read back or just acknowledged). Checked before
+        anything changes: a value the runs cannot hold, found only when the recent
+        entries move, would lose those entries' streams."""
+        if not can_hold(event_id, stream, version):
+            raise ValueError(f"an event the index cannot hold: {event_id!r} {stream!r} "
+                             f"{version!r}")
         if event_id not in self._ids:
             packed = self._pack(where)
             self._ids[event_id] = packed

@@ -24,6 +24,7 @@ from aiokafka.errors import KafkaError
 from services.core.envelope import Envelope
 from services.core.errors import EventLogUnavailable
 from services.core.schema_registry import TopicSpec
+from services.eventlog.kafka_index import can_hold
 from services.eventlog.kafka_security import KafkaSecurity
 from services.eventlog.kafka_topics import check_topics
 from services.eventlog.port import EXPIRED, Mark, Recorded
@@ -69,15 +70,17 @@ def decode(record: Any) -> Recorded | None:
 def index_fields(record: Any) -> tuple[str, str, int] | None:
     """What the writer index keeps of a record (its event id, stream and version),
     without building the envelope: a whole log is read this way before a process
-    may decide (ADR 0123), and the envelope cost two thirds of the decoding. It
-    checks less than `decode`, never more: every record `decode` reads is indexed
-    (one it skips but whose three fields are there is indexed too, so no append
-    takes its id or its version)."""
+    may decide (ADR 0123), and the envelope cost two thirds of the decoding. Every
+    record `decode` reads is indexed, and one it skips whose three fields are there
+    too (it is in the log: no append may take its id or its version). Not one whose
+    id or stream is not a string, or whose version is not a whole number from 0 to
+    2^32 - 1: no event Parlons writes, and the index's rows cannot hold it."""
     try:
         body = orjson.loads(record.value)
-        return body["event_id"], body["stream"], body["stream_version"]
+        fields = body["event_id"], body["stream"], body["stream_version"]
     except (ValueError, KeyError, TypeError):
         return None
+    return fields if can_hold(*fields) else None
 
 
 _FETCHER_SIZES = ("_max_partition_fetch_bytes", "_fetch_max_bytes", "_fetch_max_wait_ms")

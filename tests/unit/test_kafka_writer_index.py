@@ -191,3 +191,24 @@ def test_the_index_reads_every_record_a_reader_decodes_and_the_ids_of_those_it_s
         doc["event_id"], doc["stream"], doc["stream_version"])
     for garbage in (b"not json", b"[1, 2]", b'"a string"', orjson.dumps({"stream": "s"})):
         assert index_fields(Raw(garbage)) is None
+    # a reader decodes these (the envelope checks no type), no event of Parlons has
+    # them, and the runs' rows cannot hold them: skipped, never a crash
+    for odd in ({"stream_version": "2"}, {"stream_version": -1}, {"stream_version": 2**32},
+                {"stream_version": 1.5}, {"event_id": 7}, {"stream": ["s"]}):
+        assert decode(Raw(orjson.dumps({**doc, **odd}))) is not None
+        assert index_fields(Raw(orjson.dumps({**doc, **odd}))) is None
+
+
+def test_an_event_the_index_cannot_hold_is_refused_before_anything_changes() -> None:
+    # found only when the recent entries moved to the runs, it lost their streams
+    index = WriterIndex(recent=3)
+    index.observe("e-1", "s-1", 1, Where("vote.events", 0, 0))
+    index.observe("e-2", "s-1", 2, Where("vote.events", 0, 1))
+    for odd in (("e-3", "s-1", -1), ("e-3", "s-1", "3"), (3, "s-1", 3), ("e-3", 1, 3)):
+        with pytest.raises(ValueError, match="cannot hold"):
+            index.observe(*odd, Where("vote.events", 0, 2))  # type: ignore[arg-type]
+    index.observe("e-3", "s-1", 3, Where("vote.events", 0, 2))  # the recent entries move
+    index.observe("e-4", "s-2", 1, Where("vote.events", 0, 3))
+    assert len(index) == 4
+    assert index.version("s-1") == 3
+    assert index.position("e-3") == Where("vote.events", 0, 2)
