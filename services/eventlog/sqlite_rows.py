@@ -196,13 +196,7 @@ def _insert(
     conversation's hundreds of thousands of votes) holds one statement's bodies at
     a time, not every body of the append beside its events."""
     stamp = iso(now)
-    if len(events) <= ROWS_PER_STATEMENT:  # the usual append: one statement
-        return _insert_chunk(conn, events, _params(events, key_for, stamp), now)
-    out: list[Recorded] = []
-    for i in range(0, len(events), ROWS_PER_STATEMENT):
-        chunk = events[i : i + ROWS_PER_STATEMENT]
-        out += _insert_chunk(conn, chunk, _params(chunk, key_for, stamp), now)
-    return out
+    return _by_statement(conn, events, now, lambda chunk, _: _params(chunk, key_for, stamp))
 
 
 def _params(events: list[Envelope], key_for: KeyFn, stamp: str) -> list[Any]:
@@ -217,14 +211,23 @@ def _params(events: list[Envelope], key_for: KeyFn, stamp: str) -> list[Any]:
 def _insert_params(
     conn: sqlite3.Connection, events: list[Envelope], params: list[Any], now: datetime
 ) -> list[Recorded]:
-    """Insert `events` from their rows' `params` (six each), ROWS_PER_STATEMENT
-    rows a statement. Answers their records, stamped with `now`."""
-    if len(events) <= ROWS_PER_STATEMENT:
-        return _insert_chunk(conn, events, params, now)
+    """Insert `events` from their rows' `params` (six each). Answers their records,
+    stamped with `now`."""
+    return _by_statement(conn, events, now,
+                         lambda chunk, i: params[6 * i : 6 * (i + len(chunk))])
+
+
+def _by_statement(
+    conn: sqlite3.Connection, events: list[Envelope], now: datetime,
+    params_of: Callable[[list[Envelope], int], list[Any]],
+) -> list[Recorded]:
+    """`events` inserted ROWS_PER_STATEMENT rows a statement, each statement's
+    parameters given by `params_of(its events, the index of its first)` just
+    before it is run."""
     out: list[Recorded] = []
     for i in range(0, len(events), ROWS_PER_STATEMENT):
         chunk = events[i : i + ROWS_PER_STATEMENT]
-        out += _insert_chunk(conn, chunk, params[6 * i : 6 * (i + len(chunk))], now)
+        out += _insert_chunk(conn, chunk, params_of(chunk, i), now)
     return out
 
 
