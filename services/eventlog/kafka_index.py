@@ -115,9 +115,6 @@ class WriterIndex:
             self.rewound.append(f"{where.topic}/{where.partition}: a record written at "
                                 f"{where.offset}, below {expected}")
 
-    def known(self, event_id: str) -> bool:
-        return event_id in self.look_up([event_id], []).ids
-
     def position(self, event_id: str) -> Where | None:
         """Where the event id was first written (a duplicate written apart from its
         original, by another writer, sits at a later offset of the same partition:
@@ -130,10 +127,6 @@ class WriterIndex:
     def version(self, stream: str) -> int:
         """The stream's highest version observed, 0 for a stream never written."""
         return self.look_up([], [stream]).version(stream)
-
-    def taken(self, stream: str, version: int) -> bool:
-        """An event of the stream holds that version already."""
-        return self.look_up([], [stream]).taken(stream, version)
 
     def stream_positions(self, stream: str) -> list[Where]:
         """Where the stream's events are (a duplicate of one of them may be among

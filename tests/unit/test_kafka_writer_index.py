@@ -61,16 +61,18 @@ def test_what_moved_out_of_the_recent_entries_is_found_as_before() -> None:
     assert len(index) == 2_501
     for n in (0, 1, 777, 2_400, 2_500):  # in the deepest run ... still recent
         event_id = f"0193a{n:07d}-7000-8000-0000-00000000e1d{n % 10}"
-        assert index.known(event_id)
+        assert event_id in index.look_up([event_id], []).ids
         assert index.position(event_id) == Where("vote.events", n % 12, n // 12)
-    assert not index.known("0193a0000000-7000-8000-0000-00000000e1d1")
+    never = "0193a0000000-7000-8000-0000-00000000e1d1"
+    assert never not in index.look_up([never], []).ids
     assert index.position("never-written") is None
     assert index.version("ballot-phase-approval-item-388") == 2
     assert index.version("ballot-phase-approval-item-1250") == 1  # only its first event
     assert index.version("ballot-phase-approval-item-99999") == 0
-    assert index.taken("ballot-phase-approval-item-388", 2)
-    assert not index.taken("ballot-phase-approval-item-388", 3)
-    assert sorted(index.stream_positions("ballot-phase-approval-item-388"), key=str) == [
+    item_388 = "ballot-phase-approval-item-388"
+    assert index.look_up([], [item_388]).taken(item_388, 2)
+    assert not index.look_up([], [item_388]).taken(item_388, 3)
+    assert sorted(index.stream_positions(item_388), key=str) == [
         Where("vote.events", 776 % 12, 776 // 12), Where("vote.events", 777 % 12, 777 // 12)]
 
 
@@ -161,8 +163,8 @@ def test_the_index_answers_as_a_plain_model_of_the_log_whatever_tier_holds_an_ev
         firsts = {first[i] for i, s, _ in written if s == stream}
         assert firsts <= set(index.stream_positions(stream)) <= every[stream]
         assert index.version(stream) == max(versions[stream])
-        assert all(index.taken(stream, v) for v in versions[stream])
-        assert not index.taken(stream, max(versions[stream]) + 1)
+        assert all(index.look_up([], [stream]).taken(stream, v) for v in versions[stream])
+        assert not index.look_up([], [stream]).taken(stream, max(versions[stream]) + 1)
     asked = rng.sample(written, 50)
     held = index.look_up([i for i, _, _ in asked] + ["e-never"], [s for _, s, _ in asked])
     assert held.ids == {i for i, _, _ in asked}
