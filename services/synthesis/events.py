@@ -13,7 +13,10 @@ from services.core.events import DomainEvent
 
 @dataclass(frozen=True, slots=True)
 class ConversationImported(DomainEvent):
-    """Facts of an imported conversation (stream `conversation-<consultation>`)."""
+    """Facts of an imported conversation (stream `conversation-<consultation>`), the
+    first event of its import; `statements` and `votes` count the statement and vote
+    events the import brings after it (-1: not said, an import before ADR 0124),
+    which a reader compares with those it has to tell an import still arriving."""
 
     TYPE = "synthesis.ConversationImported"
     VERSION = 1
@@ -24,6 +27,8 @@ class ConversationImported(DomainEvent):
     description: str
     url: str
     views: int
+    statements: int = -1
+    votes: int = -1
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,6 +62,9 @@ class OpinionBook:
     # the latest opinions as a read model keeps them (`opinions_model.book_of`), with
     # no history: `latest` answers them as they are (sorting 323,376 rows took 0.8 s)
     known_latest: dict[tuple[str, str], int] | None = None
+    # the imported conversation's statement and vote events here so far (ADR 0124)
+    imported_statements: int = 0
+    imported_votes: int = 0
 
     def apply(self, event: Envelope) -> None:
         data = event.data
@@ -77,11 +80,24 @@ class OpinionBook:
                 author_id=data["author_id"], body=data["body"], moderated=data["moderated"],
                 created_at_ms=data["created_at_ms"], is_meta=data.get("is_meta", False))
             self._number(data["author_id"], data.get("author_number", -1))
+            self.imported_statements += 1
         elif event.type == "synthesis.OpinionRecorded":
             self.history.append(Opinion(
                 participant_id=data["participant_id"], statement_id=data["statement_id"],
                 opinion=data["opinion"], voted_at_ms=data["voted_at_ms"]))
             self._number(data["participant_id"], data.get("participant_number", -1))
+            self.imported_votes += 1
+
+    def import_arriving(self) -> tuple[int, int] | None:
+        """(statements, votes) the imported conversation announced that are not
+        here yet: an import still being appended, or interrupted and to be sent
+        again (ADR 0124). None when all are, or when the import did not say."""
+        announced = (self.facts.get("statements", -1), self.facts.get("votes", -1))
+        if min(announced) < 0:  # an import made before ADR 0124, or none yet
+            return None
+        missing = (announced[0] - self.imported_statements,
+                   announced[1] - self.imported_votes)
+        return missing if max(missing) > 0 else None
 
     def _ballot(self, event: Envelope) -> None:
         data = event.data

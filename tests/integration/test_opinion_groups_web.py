@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from harness.consultations import VOTE_CID, hidden_by_a_moderator, open_consultation, open_vote
@@ -23,12 +24,14 @@ from harness.platform import (
     until,
 )
 
+from services.core.errors import EventLogUnavailable
 from services.core.participants import ParticipantContext
 from services.identity.commands import GrantRole
 from services.identity.queries import roles_in
 from services.synthesis.conversations.handlers import ImportConversation
 from services.synthesis.conversations.opinions_model import opinions_changed
 from services.synthesis.conversations.projection import published_groups
+from services.synthesis.polis import importer
 from services.synthesis.polis.staging import stage_export
 from services.vote.commands import CastBallot, WithdrawBallot
 
@@ -211,3 +214,48 @@ async def test_an_item_hidden_after_its_ballots_leaves_the_groups_and_the_public
     doc = await published_groups(p.container.store, VOTE_CID)
     assert doc is not None and doc["statements"] == 3
     assert "Proposition 3" not in str(doc) and "item-3" not in str(doc)
+
+
+async def test_an_interrupted_import_is_shown_arriving_and_finished_by_the_same_command(
+        platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The log goes away after two chunks of a Pol.is import (ADR 0124): the
+    analysts' page says what is still to come and how to finish it, « Publier »
+    is refused with the same words; the same files sent again finish the import
+    and the page shows the groups of the whole conversation."""
+    p = platform
+    await open_consultation(p, "c3", level="email")
+    ana = await participant(p, "Ana")
+    await granted(p, ana, "c3", "analyst")
+    monkeypatch.setattr(importer, "CHUNK", 1000)
+    log = p.container.log
+    appends = 0
+    real_append = log.append
+
+    async def broker_gone_after_two(*args: Any, **kwargs: Any) -> Any:
+        nonlocal appends
+        appends += 1
+        if appends > 2:
+            raise EventLogUnavailable("the log went away")
+        return await real_append(*args, **kwargs)
+
+    files = await stage_export(POLIS / "brexit-consensus", p.container.blobs)
+    monkeypatch.setattr(log, "append", broker_gone_after_two)
+    with pytest.raises(EventLogUnavailable):
+        await p.container.handle(ImportConversation("c3", files), SYSTEM)
+    monkeypatch.setattr(log, "append", real_append)
+    await modelled(p, "c3", 2000)
+    admin = "/admin/analyse/c3/groupes-opinion"
+    async with session_client(p, ana) as client:
+        page = await client.get(admin)
+        assert page.status_code == 200
+        assert "Import en cours : il manque encore 0 proposition(s) et" in page.text
+        refused = await post_form(client, admin, admin + "/publication")
+        assert refused.status_code == 400
+        assert "Import non terminé" in refused.text and "relancez la même" in refused.text
+        assert await published_groups(p.container.store, "c3") is None
+
+        report = await p.container.handle(ImportConversation("c3", files), SYSTEM)
+        assert report.get("resumed") and not report.get("already_imported")
+        await modelled(p, "c3", 1 + report["statements"] + report["votes"])
+        page = await client.get(admin)
+        assert "Import en cours" not in page.text and "Groupe A" in page.text

@@ -12,7 +12,13 @@ import sys
 from pathlib import Path
 
 from services.core.envelope import Actor
-from services.core.errors import CommandTimedOut, ConcurrencyConflict, DomainError, NotFound
+from services.core.errors import (
+    CommandTimedOut,
+    ConcurrencyConflict,
+    DomainError,
+    EventLogUnavailable,
+    NotFound,
+)
 from services.core.events import Meta
 from services.runtime.bootstrap import bootstrap
 from services.runtime.command_processes import front_commands
@@ -51,8 +57,14 @@ async def import_command(settings: Settings, consultation: str, directory: str) 
             print(f"polis import: {late}; the outcome is unknown: run the same command "
                   "again (the same files are imported once)", file=sys.stderr)
             return 3
+        except EventLogUnavailable as down:  # between two chunks (ADR 0124)
+            print(f"polis import: interrupted ({down}); what was appended stays: run "
+                  "the same command again to finish the import", file=sys.stderr)
+            return 3
     if report.get("already_imported"):  # a retry: the first import stands
         print(f"polis import: these files are already imported into {consultation}")
+    if report.get("resumed"):
+        print("polis import: an interrupted import of these files was finished")
     for skipped in report["skipped"]:
         print(f"skipped: {skipped}")
     print(f"polis import: {report['statements']} statements, {report['votes']} votes, "

@@ -4,16 +4,16 @@ conversation into a consultation, publish the consultation's opinion groups.
 Both decide on the log: the import appends with `expect=0` on the
 conversation's stream (a second import into one consultation is refused; the
 same import sent again, through any front, is answered its report and writes
-nothing), and the publication computes the groups from the opinions the log
-holds at that moment, read from the opinions' model once it is known to hold
-them (ADR 0054; the same groups published again write nothing). Both are
+nothing, or finishes an interrupted one: ADR 0124), and the publication
+computes the groups from the opinions the log holds at that moment, read from
+the opinions' model once it is known to hold them (ADR 0054; the same groups
+published again write nothing; refused while an import is still arriving). Both are
 routed to the synthesis_themes replicas (ADR 0081): the import's files come
 through the blob store (`polis/staging.py`), never in the command."""
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import hashlib
 import json
 import logging
@@ -25,7 +25,7 @@ from typing import Any
 
 from services.consultation import queries as consultations
 from services.core.clock import Clock
-from services.core.errors import ConcurrencyConflict, DomainError, NotFound
+from services.core.errors import DomainError, NotFound
 from services.core.events import Meta
 from services.core.ids import uuid7_shaped
 from services.eventlog.port import EventLog, ModelProgress, append_to, ends_of
@@ -36,11 +36,7 @@ from services.synthesis.conversations.shown import leave_out_unshown
 from services.synthesis.conversations.snapshot import snapshot
 from services.synthesis.groups.analysis import analyse_opinions
 from services.synthesis.opinions import OpinionBook
-from services.synthesis.polis.importer import (
-    conversation_events,
-    conversation_stream,
-    report_of,
-)
+from services.synthesis.polis.importer import append_conversation
 from services.synthesis.polis.model import PolisFormatError
 from services.synthesis.polis.reader import read_conversation
 from services.synthesis.polis.staging import Blobs, unstage_export
@@ -71,23 +67,25 @@ async def import_conversation(cmd: ImportConversation, *, log: EventLog, store: 
             conversation = await asyncio.to_thread(read_conversation, Path(folder))
         except PolisFormatError as refused:  # nothing written
             raise DomainError("polis_format", str(refused)) from None
-    events = conversation_events(conversation, consultation_id=cmd.consultation_id, meta=meta)
-    # The conversation's first event is named by the files imported: the same
-    # import sent again finds it and is answered as the first was.
-    events[0] = dataclasses.replace(events[0], event_id=_import_id(cmd))
-    counts = report_of(conversation)
-    del conversation  # what was read is in the events now: not held through the append
-    report: dict[str, Any] = {
-        "statements": counts.statements, "votes": counts.votes,
-        "participants": counts.participants, "skipped": [str(line) for line in counts.skipped]}
-    stream = conversation_stream(cmd.consultation_id)
-    done = await log.read_stream(stream)
-    if done and done[0].event_id == events[0].event_id:
-        return {**report, "already_imported": True}
-    if done:  # another conversation is there: refused, as the append would be
-        raise ConcurrencyConflict(stream, 0, len(done))
-    await log.append(events, expect={stream: 0})
-    return report
+    # The import is named by the files imported: the same import sent again is
+    # answered as the first was, or finishes it where it was interrupted (ADR 0124).
+    report = await append_conversation(conversation, consultation_id=cmd.consultation_id,
+                                       log=log, meta=meta, import_id=_import_id(cmd))
+    answer: dict[str, Any] = {
+        "statements": report.statements, "votes": report.votes,
+        "participants": report.participants, "skipped": [str(line) for line in report.skipped]}
+    if report.already_imported:
+        answer["already_imported"] = True
+    if report.resumed:
+        answer["resumed"] = True
+    return answer
+
+
+def arriving_message(statements: int, votes: int) -> str:
+    """What is still to come of an imported conversation (French: shown as is)."""
+    return (f"il manque encore {statements} proposition(s) et {votes} vote(s) de la "
+            "conversation importée ; si l'import s'est interrompu, relancez la même "
+            "commande : elle reprend là où elle s'est arrêtée")
 
 
 def _import_id(cmd: ImportConversation) -> str:
@@ -102,6 +100,8 @@ async def publish_opinion_groups(cmd: PublishOpinionGroups, *, log: EventLog,
     if await consultations.consultation(store, cmd.consultation_id) is None:
         raise NotFound("Consultation")
     book = await opinions_now(cmd.consultation_id, log=log, store=store, progress=progress)
+    if (missing := book.import_arriving()) is not None:
+        raise DomainError("import_arriving", "Import non terminé : " + arriving_message(*missing))
     await leave_out_unshown(book, store)  # a hidden item's text is never published
     try:  # seconds of numpy for a large conversation: off the event loop
         analysis = await asyncio.to_thread(analyse_opinions, book)

@@ -8,7 +8,7 @@ consultation's imported conversations and ballots: 2.3 s for a consultation of
 
 | table | partition | key | doc |
 |---|---|---|---|
-| synthesis_opinion_books | "all" | consultation_id | {facts (the imported conversation's), voted_items, changes} |
+| synthesis_opinion_books | "all" | consultation_id | {facts (the imported conversation's), voted_items, changes, imported: [statements, votes] (the import's events applied)} |
 | synthesis_opinion_statements | consultation_id | statement_id | an imported statement {number, author_id, body, moderated, created_at_ms, is_meta}, or a voted item {vote_index, created_at_ms} |
 | synthesis_opinions | consultation_id | "<statement_id> <participant_id>" | {o (1, -1, 0; None once withdrawn), at (ms)} |
 
@@ -93,9 +93,11 @@ class OpinionsProjection(Projection):
             await tx.put(STATEMENTS, cid, d["statement_id"], {
                 k: d[k] for k in ("number", "author_id", "body", "moderated",
                                   "created_at_ms", "is_meta")})
+            _imported(book, 0)
         elif event.type == OpinionRecorded.TYPE:
             await _latest(tx, cid, d["statement_id"], d["participant_id"],
                           d["opinion"], d["voted_at_ms"])
+            _imported(book, 1)
         else:  # an agree/disagree ballot: its item is the statement
             item, at_ms = d["item_id"], ballot_at_ms(event)
             if await tx.get(STATEMENTS, cid, item) is None:
@@ -106,6 +108,11 @@ class OpinionsProjection(Projection):
             await _latest(tx, cid, item, d["participant_id"], opinion, at_ms)
         book["changes"] += 1
         await tx.put(BOOKS, ALL, cid, book)
+
+
+def _imported(book: Doc, which: int) -> None:
+    counts = book.setdefault("imported", [0, 0])  # absent from a book made before ADR 0124
+    counts[which] += 1
 
 
 async def _latest(tx: StoreTx, cid: str, statement_id: str, participant_id: str,
@@ -150,6 +157,7 @@ async def book_of(store: ReadStore, consultation_id: str) -> OpinionBook:
     book = OpinionBook(consultation_id)
     kept = await store.get(BOOKS, ALL, consultation_id)
     book.facts = dict(kept["facts"]) if kept else {}
+    book.imported_statements, book.imported_votes = kept.get("imported", (0, 0)) if kept else (0, 0)
     book.statements = await statements_of(store, consultation_id)
     latest: dict[tuple[str, str], int] = {}
     async for key, doc in partition_rows(store, OPINIONS, consultation_id, page_size=PAGE):

@@ -26,7 +26,7 @@ from starlette.responses import RedirectResponse, Response
 from services.core.errors import DomainError
 from services.core.shared_computation import Policy, SharedComputations
 from services.identity.queries import Capability
-from services.synthesis.conversations.handlers import PublishOpinionGroups
+from services.synthesis.conversations.handlers import PublishOpinionGroups, arriving_message
 from services.synthesis.conversations.opinions_model import (
     book_of,
     opinions_changed,
@@ -127,7 +127,9 @@ async def _computed(web: Web, cid: str) -> dict[str, Any]:
                                       await _item_titles(web, book.statements)))
         except ValueError as too_few:
             problem = str(too_few)
+    missing = book.import_arriving()
     return {"groups": computed, "problem": problem, "imported": book.facts,
+            "arriving": arriving_message(*missing) if missing else None,
             "has_opinions": bool(book.statements)}
 
 

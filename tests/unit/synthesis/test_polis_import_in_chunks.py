@@ -1,0 +1,182 @@
+"""A Pol.is import is appended a chunk at a time (ADR 0124): no append holds more
+than a chunk; the events are those a single append of the whole conversation
+held; an import interrupted between two chunks is finished by the same import
+sent again, every event once; a complete one sent again writes nothing; and a
+reader counts what has arrived against what the import announced."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness.planted_polis import planted_conversation
+
+from services.consultation.queries import consultation_where
+from services.core.clock import FixedClock
+from services.core.envelope import Actor, Envelope
+from services.core.errors import ConcurrencyConflict, DomainError, EventLogUnavailable
+from services.core.events import Meta
+from services.eventlog.memory import MemoryEventLog
+from services.eventlog.port import Recorded
+from services.store.memory import MemoryReadStore
+from services.synthesis.conversations.handlers import (
+    PublishOpinionGroups,
+    publish_opinion_groups,
+)
+from services.synthesis.opinions import TOPIC, OpinionBook
+from services.synthesis.polis.importer import (
+    append_conversation,
+    conversation_events,
+    import_polis,
+)
+from services.synthesis.polis.model import Comment, Conversation, Vote
+from services.synthesis.polis.reader import read_conversation
+
+META = Meta(actor=Actor(id="analyst-1", role="analyst"))
+IMPORT = "0192f0c4-6a4e-7b3c-9d2e-1f2a3b4c5d6e"
+
+
+class CountingLog(MemoryEventLog):
+    """The memory log, counting appends and their sizes; down from the append
+    numbered `fail_at` (1-based) on, as a log whose broker went away."""
+
+    def __init__(self, fail_at: int | None = None) -> None:
+        super().__init__()
+        self.sizes: list[int] = []
+        self.fail_at = fail_at
+
+    async def append(self, events: Sequence[Envelope], *,
+                     expect: Mapping[str, int] | None = None) -> list[Recorded]:
+        if self.fail_at is not None and len(self.sizes) + 1 >= self.fail_at:
+            raise EventLogUnavailable("the broker went away")
+        self.sizes.append(len(events))
+        return await super().append(events, expect=expect)
+
+
+def _slots(events: Sequence[Envelope]) -> list[tuple[str, str, int, dict[str, Any]]]:
+    return [(e.type, e.stream, e.stream_version, e.data) for e in events]
+
+
+async def _logged(log: MemoryEventLog) -> list[Envelope]:
+    return [r.event for r in await log.read(TOPIC, limit=1_000_000)]
+
+
+@pytest.fixture
+def conversation(tmp_path: Path) -> Conversation:
+    planted_conversation(tmp_path, participants=300, statements=12, groups=2, meta=1)
+    return read_conversation(tmp_path)
+
+
+async def test_no_append_holds_more_than_a_chunk_and_the_events_are_the_whole_conversations(
+        conversation: Conversation) -> None:
+    log = CountingLog()
+    report = await append_conversation(conversation, consultation_id="c-1", log=log,
+                                       meta=META, import_id=IMPORT, chunk=100)
+    total = 1 + report.statements + report.votes
+    assert total > 1000 and max(log.sizes) == 100 and sum(log.sizes) == total
+    whole = conversation_events(conversation, consultation_id="c-1", meta=META)
+    written = await _logged(log)
+    assert _slots(written) == _slots(whole)
+    assert written[0].event_id == IMPORT
+    assert len({e.event_id for e in written}) == total
+    assert written[0].data["statements"] == report.statements
+    assert written[0].data["votes"] == report.votes
+
+
+async def test_an_interrupted_import_is_finished_by_the_same_import_every_event_once(
+        conversation: Conversation) -> None:
+    log = CountingLog(fail_at=4)
+    with pytest.raises(EventLogUnavailable):
+        await append_conversation(conversation, consultation_id="c-1", log=log, meta=META,
+                                  import_id=IMPORT, chunk=100)
+    assert len(await _logged(log)) == 300  # three chunks landed
+    book = await OpinionBook.from_log(log, "c-1")
+    statements = len(conversation.comments)
+    assert book.import_arriving() == (0, len(conversation.votes) - (299 - statements))
+
+    log.fail_at = None
+    again = await append_conversation(conversation, consultation_id="c-1", log=log,
+                                      meta=META, import_id=IMPORT, chunk=100)
+    assert again.resumed and not again.already_imported
+    written = await _logged(log)
+    whole = conversation_events(conversation, consultation_id="c-1", meta=META)
+    assert _slots(written) == _slots(whole)  # each once, in the import's order
+    assert (await OpinionBook.from_log(log, "c-1")).import_arriving() is None
+
+
+async def test_a_complete_import_sent_again_appends_nothing(
+        conversation: Conversation) -> None:
+    log = CountingLog()
+    first = await append_conversation(conversation, consultation_id="c-1", log=log,
+                                      meta=META, import_id=IMPORT, chunk=100)
+    appends = len(log.sizes)
+    again = await append_conversation(conversation, consultation_id="c-1", log=log,
+                                      meta=META, import_id=IMPORT, chunk=100)
+    assert again.already_imported and not again.resumed
+    assert (again.statements, again.votes) == (first.statements, first.votes)
+    assert len(log.sizes) == appends
+
+
+async def test_another_conversation_is_refused_before_anything_is_written(
+        conversation: Conversation, tmp_path: Path) -> None:
+    log = CountingLog(fail_at=3)  # interrupted: the consultation holds a part of it
+    with pytest.raises(EventLogUnavailable):
+        await append_conversation(conversation, consultation_id="c-1", log=log, meta=META,
+                                  import_id=IMPORT, chunk=100)
+    log.fail_at = None
+    before = len(await _logged(log))
+    other = tmp_path / "other"
+    planted_conversation(other, participants=20, statements=3, seed=5)
+    with pytest.raises(ConcurrencyConflict):
+        await import_polis(other, consultation_id="c-1", log=log, meta=META)
+    assert len(await _logged(log)) == before
+
+
+async def test_re_votes_take_the_next_version_of_their_pair_in_file_order() -> None:
+    comments = [Comment(n, 0, 1000 + n, 0, 0, 1, f"Proposition {n}") for n in (0, 1)]
+    rows = [(0, 7, 1), (1, 7, -1), (0, 8, 1), (0, 7, -1), (1, 7, 0), (0, 7, 0)]
+    votes = [Vote(cid, voter, 2000 + i, vote) for i, (cid, voter, vote) in enumerate(rows)]
+    events = conversation_events(Conversation(comments, votes, {}), consultation_id="c-1",
+                                 meta=META)
+    opinions = [e for e in events if e.type == "synthesis.OpinionRecorded"]
+    assert [e.stream_version for e in opinions] == [1, 1, 1, 2, 2, 3]
+    assert len({e.stream for e in opinions}) == 3
+
+
+async def test_an_import_made_before_the_counts_is_never_said_to_be_arriving(
+        conversation: Conversation) -> None:
+    log = MemoryEventLog()
+    events = conversation_events(conversation, consultation_id="c-1", meta=META)
+    facts = {k: v for k, v in events[0].data.items() if k not in ("statements", "votes")}
+    old = Envelope(**{**{f: getattr(events[0], f) for f in (
+        "type", "schema_version", "stream", "stream_version", "actor", "occurred_at",
+        "correlation_id", "causation_id", "consultation_id", "event_id")}, "data": facts})
+    await log.append([old, *events[1:50]])  # a part only, and no counts to compare
+    assert (await OpinionBook.from_log(log, "c-1")).import_arriving() is None
+
+
+async def test_groups_are_not_published_while_the_import_is_arriving(
+        conversation: Conversation) -> None:
+    log = CountingLog(fail_at=5)
+    with pytest.raises(EventLogUnavailable):
+        await append_conversation(conversation, consultation_id="c-1", log=log, meta=META,
+                                  import_id=IMPORT, chunk=100)
+    log.fail_at = None
+    store = MemoryReadStore()
+    async with store.transaction() as tx:
+        await tx.put(*consultation_where("c-1"), {"id": "c-1", "slug": "c-1"})
+
+    class NoModel:  # no worker feeds the opinions' model: the log is read whole
+        async def holds(self, *args: Any, **kwargs: Any) -> bool:
+            return False
+
+    with pytest.raises(DomainError) as refused:
+        await publish_opinion_groups(
+            PublishOpinionGroups("c-1"), log=log, store=store, progress=NoModel(),
+            clock=FixedClock(datetime(2026, 12, 7, tzinfo=UTC)), meta=META)
+    assert refused.value.code == "import_arriving"
+    assert "relancez la même commande" in refused.value.message
+    assert await log.read_stream("opiniongroups-c-1") == []
