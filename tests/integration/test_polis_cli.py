@@ -11,17 +11,21 @@ import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from harness.cli import command_settings, logging_restored
 from harness.consultations import deposit_phase, publish
 from harness.platform import SYSTEM
 
+from services.core.errors import EventLogUnavailable
 from services.runtime.bootstrap import Container, bootstrap
 from services.runtime.cli import main
 from services.runtime.runner import running
 from services.runtime.settings import Settings
+from services.runtime.validating_log import ValidatingEventLog
 from services.synthesis.conversations.projection import published_groups
+from services.synthesis.polis import importer
 
 POLIS = Path(__file__).resolve().parents[1] / "data" / "polis"
 
@@ -135,3 +139,38 @@ def test_faulty_lines_are_reported_and_the_rest_imported(
 
 def test_unknown_consultation(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["polis", "import", "nowhere", str(POLIS / "brexit-consensus")]) == 2
+
+
+def test_an_interrupted_import_says_so_and_the_same_command_finishes_it(
+    data: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The log goes away after two of the import's chunks (ADR 0124): exit 3 and
+    how to finish; `polis groups` says the conversation is not whole; the same
+    command then finishes the import, and the export holds every vote row."""
+    _consultation("brexit")
+    monkeypatch.setattr(importer, "CHUNK", 1000)
+    appends = 0
+    real_append = ValidatingEventLog.append
+
+    async def gone_after_two(self: ValidatingEventLog, *args: Any, **kwargs: Any) -> Any:
+        nonlocal appends
+        appends += 1
+        if appends > 2:
+            raise EventLogUnavailable("the log went away")
+        return await real_append(self, *args, **kwargs)
+
+    monkeypatch.setattr(ValidatingEventLog, "append", gone_after_two)
+    code = main(["polis", "import", "brexit", str(POLIS / "brexit-consensus")])
+    err = capsys.readouterr().err
+    assert code == 3 and "run the same command again to finish the import" in err
+    monkeypatch.setattr(ValidatingEventLog, "append", real_append)
+    code = main(["polis", "groups", "brexit"])
+    err = capsys.readouterr().err
+    assert "not whole yet (0 statements and 3363 votes to come" in err, err
+
+    code, out = parlons(capsys, "polis", "import", "brexit", str(POLIS / "brexit-consensus"))
+    assert code == 0 and "an interrupted import of these files was finished" in out, out
+    assert "50 statements, 5312 votes, 204 participants" in out
+    code, out = parlons(capsys, "polis", "export", "brexit", "--out", str(data / "out"))
+    assert code == 0 and "not whole" not in capsys.readouterr().err
+    assert len(_rows(data / "out" / "votes.csv")) == 5312

@@ -76,6 +76,7 @@ async def groups_command(settings: Settings, consultation: str, publish: bool) -
     container = bootstrap(settings, services=SERVICES)
     async with running(container, workers=False), front_commands(container):
         book = await OpinionBook.from_log(container.log, consultation)
+        _warn_if_arriving(book, "polis groups")
         await leave_out_unshown(book, container.store)  # as a publication does
         try:
             analysis = analyse_opinions(book)
@@ -97,6 +98,14 @@ async def groups_command(settings: Settings, consultation: str, publish: bool) -
     if publish:
         print("polis groups: published")
     return 0
+
+
+def _warn_if_arriving(book: OpinionBook, command: str) -> None:
+    """An import still arriving or interrupted (ADR 0124): what follows is a part."""
+    if (missing := book.import_arriving()) is not None:
+        print(f"{command}: the imported conversation is not whole yet ({missing[0]} "
+              f"statements and {missing[1]} votes to come; if its import was "
+              "interrupted, run the same `parlons polis import` again)", file=sys.stderr)
 
 
 def _print_groups(book: OpinionBook, analysis: OpinionAnalysis) -> None:
@@ -122,6 +131,7 @@ async def export_command(settings: Settings, consultation: str, out: str) -> int
     container = bootstrap(settings, services=SERVICES)
     async with running(container, workers=False):
         book = await OpinionBook.from_log(container.log, consultation)
+    _warn_if_arriving(book, "polis export")
     if not book.statements:
         print(f"polis export: no opinions in {consultation}", file=sys.stderr)
         return 2
