@@ -8,9 +8,11 @@ import orjson
 import pytest
 
 from services.consultation.videos import parse_video_url
-from services.core.envelope import Envelope
+from services.core.envelope import Actor, Envelope
 from services.core.errors import DomainError
+from services.core.events import Meta
 from services.eventlog.kafka_reader import decode
+from services.synthesis.polis.importer import conversation_events
 from services.synthesis.polis.model import PolisFormatError
 from services.synthesis.polis.reader import read_conversation
 
@@ -72,6 +74,25 @@ def test_a_polis_number_that_is_infinite_skips_its_line(tmp_path: Path) -> None:
     assert [c.comment_id for c in conversation.comments] == [5]
     problems = [s.problem for s in conversation.skipped if s.column == "timestamp"]
     assert len(problems) == 4 and all("nombre entier attendu" in p for p in problems)
+
+
+def test_a_polis_time_past_the_year_9999_skips_its_line(tmp_path: Path) -> None:
+    """A vote's timestamp of year 46431 read, then failed the import as its event's
+    date (ValueError from datetime; the Pol.is fuzzer, 2026-12-07, once the target
+    made the import's events too): the line is left out, the rest imported."""
+    (tmp_path / "comments.csv").write_text(
+        "timestamp,comment-id,comment-body\n253402300800000,1,Un\n1000,2,Deux\n")
+    (tmp_path / "votes.csv").write_text(
+        "timestamp,comment-id,voter-id,vote\n1403176000000000,2,7,1\n"
+        "253402300799999,2,8,-1\n")
+    conversation = read_conversation(tmp_path)
+    assert [c.comment_id for c in conversation.comments] == [2]
+    assert [v.voter_id for v in conversation.votes] == [8]
+    assert [(s.file, s.line, s.column) for s in conversation.skipped] == [
+        ("comments.csv", 2, "timestamp"), ("votes.csv", 2, "timestamp")]
+    events = conversation_events(conversation, consultation_id="c-1",
+                                 meta=Meta(actor=Actor(id="a-1", role="analyst")))
+    assert events[-1].occurred_at.year == 9999
 
 
 @pytest.mark.parametrize("link", [";zttps://wwavél\x01 av=dQwgXcQ6=dQEbbT]) As( \x08",

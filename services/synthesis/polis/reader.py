@@ -211,9 +211,12 @@ class _Rows:
 # The largest integer read: JSON's safe integers, which every reader of the
 # events (and numpy's int64, in which the import counts its votes) holds exactly.
 HIGHEST = 2**53 - 1
+# A row's time, in milliseconds since 1970: becomes its event's date, which ends
+# with the year 9999 (found by the fuzz target: a later one failed the import).
+LATEST_MS = 253_402_300_799_999
 
 
-def _integer(row: dict[str, str], column: str, *, low: int = 0,
+def _integer(row: dict[str, str], column: str, *, low: int = 0, high: int = HIGHEST,
              default: int | None = None) -> int:
     raw = row.get(column)
     if raw is None or (default is not None and raw.strip() == ""):
@@ -234,8 +237,8 @@ def _integer(row: dict[str, str], column: str, *, low: int = 0,
         value = int(number)
     if value < low:
         raise _Skip(column, f"valeur {value} < {low}")
-    if value > HIGHEST:
-        raise _Skip(column, f"valeur {str(value)[:40]} trop grande (au plus {HIGHEST})")
+    if value > high:
+        raise _Skip(column, f"valeur {str(value)[:40]} trop grande (au plus {high})")
     return value
 
 
@@ -278,7 +281,7 @@ def _comment(row: dict[str, str]) -> Comment:
     author = row.get("author-id", "").strip()
     return Comment(
         comment_id=cid, author_id=_integer(row, "author-id") if author else None,
-        timestamp_ms=_integer(row, "timestamp", default=0),
+        timestamp_ms=_integer(row, "timestamp", high=LATEST_MS, default=0),
         agrees=_integer(row, "agrees", default=0),
         disagrees=_integer(row, "disagrees", default=0),
         moderated=moderated, body=body,
@@ -294,7 +297,7 @@ def _read_votes(path: Path, known: set[int], skipped: list[Skipped]) -> list[Vot
             if cid not in known:
                 raise _Skip("comment-id", f"commentaire {cid} inconnu de {COMMENTS_FILE}")
             votes.append(Vote(comment_id=cid, voter_id=_integer(row, "voter-id"),
-                              timestamp_ms=_integer(row, "timestamp", default=0),
+                              timestamp_ms=_integer(row, "timestamp", high=LATEST_MS, default=0),
                               vote=_vote(row, "vote")))
         except _Skip as skip:
             rows.skip(line, skip.column, skip.problem)
