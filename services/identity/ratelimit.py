@@ -142,8 +142,9 @@ LOGIN_ACTIONS = ("login", "magic_link", "register")
 CONTRIBUTION_ACTIONS = ("proposal", "argument", "comment", "questionnaire", "vote", "flag",
                         "appeal", "edit", "withdraw", "meeting")
 BACK_OFFICE_ACTIONS = ("questionnaire_import",)  # parses a file of up to 512 kB
-# an analyst's publication of opinion groups computes them over every opinion (ADR 0064)
-ANALYSIS_ACTIONS = ("opinion_groups",)
+# an analyst's publication of opinion groups computes them over every opinion (ADR 0064);
+# an upload of a Pol.is export reads and imports it (ADR 0125)
+ANALYSIS_ACTIONS = ("opinion_groups", "polis_import")
 ACTIONS = LOGIN_ACTIONS + CONTRIBUTION_ACTIONS + BACK_OFFICE_ACTIONS + ANALYSIS_ACTIONS
 
 

@@ -1,14 +1,13 @@
 """Starts a real Parlons for the opinion groups pages (see opinion_groups_pages.mjs)
-after seeding, through the command handlers, a published consultation into which
-the shipped Brexit Pol.is conversation is imported. Prints `seeded <cid> <slug>`.
-Stops on SIGTERM."""
+after seeding, through the command handlers, a published consultation; the
+browser uploads the shipped Brexit Pol.is conversation into it. Prints `seeded
+<cid> <slug>`. Stops on SIGTERM."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
 from datetime import timedelta
-from pathlib import Path
 
 from serve_web import serve
 
@@ -21,13 +20,10 @@ from services.consultation.commands import (
 from services.core.envelope import Actor
 from services.core.events import Meta
 from services.runtime.bootstrap import Container
-from services.synthesis.conversations.handlers import ImportConversation
-from services.synthesis.polis.staging import stage_export
 
 CID = "01930000-0000-7000-8000-00000000e264"
 SLUG = "consensus-brexit"
 DAY = timedelta(days=1)
-BREXIT = Path(__file__).resolve().parents[1] / "data" / "polis" / "brexit-consensus"
 
 
 async def seed(container: Container) -> str:
@@ -44,8 +40,6 @@ async def seed(container: Container) -> str:
         await container.handle(cmd, meta)
     while await container.store.get("consultation_detail", "all", CID) is None:
         await asyncio.sleep(0.1)
-    await container.handle(ImportConversation(CID, await stage_export(BREXIT, container.blobs)),
-                           meta)
     return f"{CID} {SLUG}"
 
 

@@ -1,6 +1,7 @@
 """A Pol.is export's files through the blob store (ADR 0081): whoever asks for an
-import (`parlons polis import`) puts the export's files in the blob store, shared
-storage in the distributed topology, and the command names them by their SHA-256;
+import (`parlons polis import`, the analysts' upload form) puts the export's files
+in the blob store, shared storage in the distributed topology, and the command
+names them by their SHA-256;
 the synthesis replica deciding the import reads them back into a private folder.
 A conversation's files (hundreds of thousands of votes) never travel in a
 command, and no process reads a folder of another's."""
@@ -37,8 +38,17 @@ class Blobs(Protocol):
 async def stage_export(directory: Path, blobs: Blobs) -> dict[str, str]:
     """The export's files found in `directory`, put in the blob store: file name ->
     SHA-256. A missing file is left out (the import says what it lacks)."""
-    return {name: await blobs.put((directory / name).read_bytes())
-            for name in EXPORT_FILES if (directory / name).is_file()}
+    return await stage_files({name: (directory / name).read_bytes()
+                              for name in EXPORT_FILES if (directory / name).is_file()}, blobs)
+
+
+async def stage_files(contents: Mapping[str, bytes], blobs: Blobs) -> dict[str, str]:
+    """The export's files as bytes (an upload's), put in the blob store: file name
+    (one of EXPORT_FILES) -> SHA-256."""
+    unknown = sorted(set(contents) - set(EXPORT_FILES))
+    if unknown:
+        raise ValueError(f"not a Pol.is export file: {unknown[0]}")
+    return {name: await blobs.put(content) for name, content in contents.items()}
 
 
 async def unstage_export(files: Mapping[str, str], blobs: Blobs, directory: Path) -> None:

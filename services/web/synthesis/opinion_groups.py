@@ -77,15 +77,19 @@ def _view(data: dict[str, Any]) -> dict[str, Any]:
 
 
 async def admin_view(web: Web, request: Request, cid: str, *,
-                     errors: dict[str, str] | None = None) -> Response:
+                     errors: dict[str, str] | None = None, status: int | None = None,
+                     notice: dict[str, Any] | None = None) -> Response:
+    """The page; `notice`: what an upload of a Pol.is export did (polis_upload.py)."""
     consultation = await views.consultation_or_404(web.store, cid)
     shown = await _groups(web).shown(cid)
     return admin_page(web, request, "synthesis/opinion_groups_admin.html", {
         **shown.kept.value, "consultation": consultation, "base": admin_base(cid),
         "computed_at": shown.kept.computed_at, "behind": shown.behind,
         "refreshing": shown.refreshing, "next_in": shown.next_in,
-        "published": await published_groups(web.store, cid), "errors": errors or {}},
-        status=400 if errors else 200)
+        "published": await published_groups(web.store, cid), "errors": errors or {},
+        "notice": notice or {},
+        "upload_max_mb": web.deps.settings.upload_max_bytes // (1024 * 1024)},
+        status=status or (400 if errors else 200))
 
 
 def _groups(web: Web) -> SharedComputations[dict[str, Any]]:

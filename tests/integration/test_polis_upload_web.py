@@ -1,0 +1,123 @@
+"""An analyst imports a Pol.is export from the opinion groups page (ADR 0125),
+embedded on SQLite: the report (counts, lines left out) on the page, the groups
+after it; the same files again write nothing; another conversation, a file past
+the limit, no file, a form without its CSRF token and a participant without the
+role are refused with nothing written; a large import goes on after the page
+answered, which then shows it arriving until it is whole."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from harness.consultations import open_consultation
+from harness.forms import csrf_of, post_form
+from harness.platform import Platform, granted, open_platform, participant, session_client, until
+
+from services.synthesis.conversations.opinions_model import opinions_changed
+from services.synthesis.opinions import TOPIC
+from services.web.synthesis import polis_upload
+
+POLIS = Path(__file__).resolve().parents[1] / "data" / "polis"
+BREXIT = POLIS / "brexit-consensus"
+ADMIN = "/admin/analyse/c1/groupes-opinion"
+UPLOAD = ADMIN + "/import"
+
+
+def export(directory: Path = BREXIT, **override: bytes) -> dict[str, tuple[str, bytes, str]]:
+    """The upload form's files, from a Pol.is export folder."""
+    names = {"comments": "comments.csv", "votes": "votes.csv",
+             "participants": "participants-votes.csv", "summary": "summary.csv"}
+    contents = {field: (directory / name).read_bytes() for field, name in names.items()}
+    contents.update(override)
+    return {field: (names[field], content, "text/csv") for field, content in contents.items()}
+
+
+async def _analyst(p: Platform) -> str:
+    await open_consultation(p, "c1", level="email")
+    ana = await participant(p, "Ana")
+    await granted(p, ana, "c1", "analyst")
+    return ana
+
+
+async def _imported_events(p: Platform) -> int:
+    return len([r for r in await p.container.log.read(TOPIC, limit=1_000_000)
+                if r.event.data.get("consultation_id") == "c1"])
+
+
+async def test_an_analyst_imports_an_export_and_sees_its_groups(platform: Platform) -> None:
+    p = platform
+    ana = await _analyst(p)
+    async with session_client(p, ana) as client:
+        page = await client.get(ADMIN)
+        assert 'action="/admin/analyse/c1/groupes-opinion/import"' in page.text
+        votes = (BREXIT / "votes.csv").read_text().splitlines()
+        votes[3] = votes[3].rsplit(",", 1)[0] + ",oui"  # one line that cannot be used
+        done = await post_form(client, ADMIN, UPLOAD,
+                               files=export(votes=("\n".join(votes) + "\n").encode()))
+        assert done.status_code == 200, done.text[:500]
+        assert "Conversation importée." in done.text
+        assert "50 propositions, 5311 votes, 204 participants ; 1 ligne(s) écartée(s)" in done.text
+        assert "votes.csv, ligne 4, colonne « vote »" in done.text
+        assert await _imported_events(p) == 1 + 50 + 5311
+
+        async def modelled() -> bool:
+            return await opinions_changed(p.container.store, "c1") == 1 + 50 + 5311
+        await until(modelled)
+        page = await client.get(ADMIN)
+        assert "Groupe A" in page.text and 'id="import-polis"' not in page.text
+
+        again = await post_form(client, ADMIN, UPLOAD, files=export(
+            votes=("\n".join(votes) + "\n").encode()))
+        assert again.status_code == 200 and "étaient déjà importés" in again.text
+        other = await post_form(client, ADMIN, UPLOAD, files=export())
+        assert other.status_code == 409 and "Une autre conversation" in other.text
+    assert await _imported_events(p) == 1 + 50 + 5311
+
+
+async def test_refusals_write_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    limit = 5000  # comments.csv (7.8 kB) is past it, the form's body still under 413's
+    async with open_platform(tmp_path, monkeypatch,
+                             env={"UPLOAD_MAX_BYTES": str(limit)}) as p:
+        ana = await _analyst(p)
+        simple = await participant(p, "Simple")
+        files = {"comments": ("comments.csv", (BREXIT / "comments.csv").read_bytes(),
+                              "text/csv")}
+        async with session_client(p, ana) as client:
+            large = await post_form(client, ADMIN, UPLOAD, files=files)
+            assert large.status_code == 400
+            assert "comments.csv dépasse" in large.text and "parlons polis import c1" in large.text
+            empty = await post_form(client, ADMIN, UPLOAD, files={
+                "comments": ("", b"", "application/octet-stream")})
+            assert empty.status_code == 400 and "Choisissez les fichiers" in empty.text
+            unreadable = await post_form(client, ADMIN, UPLOAD, files={
+                "comments": ("comments.csv", b"comment-id,comment-body\n0,Un\n", "text/csv")})
+            assert unreadable.status_code == 400 and "votes.csv" in unreadable.text
+            no_token = await client.post(UPLOAD, files=files)
+            assert no_token.status_code == 403
+        async with session_client(p, simple) as client:
+            account = await client.get("/compte")  # a page of theirs with a form
+            refused = await client.post(UPLOAD, data={"csrf_token": csrf_of(account.text)},
+                                        files=files)
+            assert refused.status_code == 403 and "rôle" in refused.text
+        assert await _imported_events(p) == 0
+
+
+async def test_a_long_import_goes_on_after_the_page_answered(
+        platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    p = platform
+    ana = await _analyst(p)
+    monkeypatch.setattr(polis_upload, "IMPORT_WAIT_S", 0.0)
+    async with session_client(p, ana) as client:
+        answered = await post_form(client, ADMIN, UPLOAD, files=export())
+        assert answered.status_code == 200
+        assert "import-continue" in answered.text and "import continue" in answered.text
+
+        async def whole() -> bool:
+            return await opinions_changed(p.container.store, "c1") == 1 + 50 + 5312
+        await until(whole)
+        while polis_upload._GOING_ON:  # the import's task, held until it ended
+            await asyncio.sleep(0.01)
+        page = await client.get(ADMIN)
+        assert "Import en cours" not in page.text and "Groupe A" in page.text
