@@ -64,6 +64,17 @@ async def _logged(log: MemoryEventLog) -> list[Envelope]:
     return [r.event for r in await log.read(TOPIC, limit=1_000_000)]
 
 
+async def _interrupted(conversation: Conversation, fail_at: int) -> CountingLog:
+    """A log that went away at the import's append numbered `fail_at` (chunks of
+    100), back since."""
+    log = CountingLog(fail_at=fail_at)
+    with pytest.raises(EventLogUnavailable):
+        await append_conversation(conversation, consultation_id="c-1", log=log, meta=META,
+                                  import_id=IMPORT, chunk=100)
+    log.fail_at = None
+    return log
+
+
 @pytest.fixture
 def conversation(tmp_path: Path) -> Conversation:
     planted_conversation(tmp_path, participants=300, statements=12, groups=2, meta=1)
@@ -88,16 +99,12 @@ async def test_no_append_holds_more_than_a_chunk_and_the_events_are_the_whole_co
 
 async def test_an_interrupted_import_is_finished_by_the_same_import_every_event_once(
         conversation: Conversation) -> None:
-    log = CountingLog(fail_at=4)
-    with pytest.raises(EventLogUnavailable):
-        await append_conversation(conversation, consultation_id="c-1", log=log, meta=META,
-                                  import_id=IMPORT, chunk=100)
+    log = await _interrupted(conversation, fail_at=4)
     assert len(await _logged(log)) == 300  # three chunks landed
     book = await OpinionBook.from_log(log, "c-1")
     statements = len(conversation.comments)
     assert book.import_arriving() == (0, len(conversation.votes) - (299 - statements))
 
-    log.fail_at = None
     again = await append_conversation(conversation, consultation_id="c-1", log=log,
                                       meta=META, import_id=IMPORT, chunk=100)
     assert again.resumed and not again.already_imported
@@ -122,11 +129,7 @@ async def test_a_complete_import_sent_again_appends_nothing(
 
 async def test_another_conversation_is_refused_before_anything_is_written(
         conversation: Conversation, tmp_path: Path) -> None:
-    log = CountingLog(fail_at=3)  # interrupted: the consultation holds a part of it
-    with pytest.raises(EventLogUnavailable):
-        await append_conversation(conversation, consultation_id="c-1", log=log, meta=META,
-                                  import_id=IMPORT, chunk=100)
-    log.fail_at = None
+    log = await _interrupted(conversation, fail_at=3)  # the consultation holds a part of it
     before = len(await _logged(log))
     other = tmp_path / "other"
     planted_conversation(other, participants=20, statements=3, seed=5)
@@ -160,11 +163,7 @@ async def test_an_import_made_before_the_counts_is_never_said_to_be_arriving(
 
 async def test_groups_are_not_published_while_the_import_is_arriving(
         conversation: Conversation) -> None:
-    log = CountingLog(fail_at=5)
-    with pytest.raises(EventLogUnavailable):
-        await append_conversation(conversation, consultation_id="c-1", log=log, meta=META,
-                                  import_id=IMPORT, chunk=100)
-    log.fail_at = None
+    log = await _interrupted(conversation, fail_at=5)
     store = MemoryReadStore()
     async with store.transaction() as tx:
         await tx.put(*consultation_where("c-1"), {"id": "c-1", "slug": "c-1"})
