@@ -251,7 +251,8 @@ async def test_an_interrupted_import_is_shown_arriving_and_finished_by_the_same_
         assert "Import en cours : il manque encore 0 proposition(s) et" in page.text
         refused = await post_form(client, admin, admin + "/publication")
         assert refused.status_code == 400
-        assert "Import non terminé" in refused.text and "relancez la même" in refused.text
+        assert "Import non terminé" in refused.text
+        assert "envoyez à nouveau les mêmes fichiers" in refused.text
         assert await published_groups(p.container.store, "c3") is None
 
         report = await p.container.handle(ImportConversation("c3", files), SYSTEM)

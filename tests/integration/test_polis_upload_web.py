@@ -60,6 +60,8 @@ async def test_an_analyst_imports_an_export_and_sees_its_groups(platform: Platfo
         assert "Conversation importée." in done.text
         assert "50 propositions, 5311 votes, 204 participants ; 1 ligne(s) écartée(s)" in done.text
         assert "votes.csv, ligne 4, colonne « vote »" in done.text
+        # the import is whole: not said to be arriving while the groups take it in
+        assert 'id="import-en-cours"' not in done.text and 'id="import-polis"' not in done.text
         assert await _imported_events(p) == 1 + 50 + 5311
 
         async def modelled() -> bool:

@@ -177,5 +177,5 @@ async def test_groups_are_not_published_while_the_import_is_arriving(
             PublishOpinionGroups("c-1"), log=log, store=store, progress=NoModel(),
             clock=FixedClock(datetime(2026, 12, 7, tzinfo=UTC)), meta=META)
     assert refused.value.code == "import_arriving"
-    assert "relancez la même commande" in refused.value.message
+    assert "la même commande parlons polis import" in refused.value.message
     assert await log.read_stream("opiniongroups-c-1") == []
