@@ -5,8 +5,9 @@ written). Its events are then made and appended a chunk at a time (ADR 0124):
 an import holds at most a chunk of events, not the ~650 bytes an event of a whole
 conversation (two million votes passed the 2 GiB of a job). Every event's id is
 named by the import and its place in it, so the same import sent again appends
-only what an interrupted one had not: the log's event-id idempotence makes a
-resumption of the chunks already written a no-op. The source's comment and
+only what an interrupted one had not: what it wrote (a prefix of its events) is
+found by halving, and the log's event-id idempotence makes whatever is sent twice
+(two imports of the same files at once) a no-op. The source's comment and
 participant ids travel in the events (`number`, `author_number`,
 `participant_number`) so an export gives them back."""
 
@@ -16,7 +17,6 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -70,10 +70,8 @@ async def append_conversation(
     """Append the conversation's events `chunk` at a time, the first chunk with
     `expect=0` on the conversation's stream: another conversation of the
     consultation is refused (`ConcurrencyConflict`) before anything is written.
-    With the same `import_id` (the same files) again: `already_imported` when the
-    import's last event is in the log (chunks land in order, so every other is
-    too), otherwise its chunks appended again, the log keeping only those it
-    lacks (`resumed`)."""
+    With the same `import_id` (the same files) again: `already_imported` when every
+    event is in the log, otherwise the events it lacks appended (`resumed`)."""
     report = report_of(conversation)
     events = ImportEvents(conversation, consultation_id=consultation_id, meta=meta,
                           import_id=import_id)
@@ -81,21 +79,35 @@ async def append_conversation(
     done = await log.read_stream(stream)
     if done and done[0].event_id != import_id:
         raise ConcurrencyConflict(stream, 0, len(done))
-    last_stream, last_version = events.last_slot()
-    if done and await log.stream_version(last_stream) >= last_version:
+    written = await _written(log, events) if done else 0
+    if written == events.count:
         return _with(report, already_imported=True)
-    first = True
-    for batch in _chunks(events.all(), chunk or CHUNK):
-        # the expectation holds for a resumption too: its first chunk's events are
-        # in the log already, and a retried batch is answered as duplicates
-        await log.append(batch, expect={stream: 0} if first else None)
-        first = False
+    size = chunk or CHUNK
+    for start in range(written, events.count, size):
+        # the first chunk's expectation holds when another import of the same files
+        # wrote it meanwhile: a batch already in the log is answered as duplicates
+        await log.append(list(events.between(start, min(start + size, events.count))),
+                         expect={stream: 0} if start == 0 else None)
     return _with(report, resumed=bool(done))
 
 
-def _chunks(events: Iterator[Envelope], size: int) -> Iterator[list[Envelope]]:
-    while batch := list(islice(events, size)):
-        yield batch
+async def _written(log: EventLog, events: ImportEvents) -> int:
+    """How many of the import's first events the log holds. Each append is atomic
+    and waits for the one before, so what an import wrote is a prefix of its
+    events (two imports of the same files write two prefixes, whose union is one):
+    found by halving, an event's stream version asked at each step."""
+    async def holds(place: int) -> bool:
+        stream, version = events.slot(place)
+        return await log.stream_version(stream) >= version
+
+    low, high = 1, events.count  # the first event is there (the caller read it)
+    while low < high:
+        middle = (low + high) // 2
+        if await holds(middle):
+            low = middle + 1
+        else:
+            high = middle
+    return low
 
 
 def _with(report: ImportReport, **changes: bool) -> ImportReport:
@@ -122,8 +134,9 @@ def conversation_events(conversation: Conversation, *, consultation_id: str,
                         meta: Meta) -> list[Envelope]:
     """Every event of an import of `conversation`, at once (small conversations:
     tests, seeding); an import appends them a chunk at a time instead."""
-    return list(ImportEvents(conversation, consultation_id=consultation_id, meta=meta,
-                             import_id=new_id()).all())
+    events = ImportEvents(conversation, consultation_id=consultation_id, meta=meta,
+                          import_id=new_id())
+    return list(events.between(0, events.count))
 
 
 class ImportEvents:
@@ -144,24 +157,37 @@ class ImportEvents:
         self._statements: dict[int, str] = {}
         self._versions = _vote_versions(conversation)
 
-    def last_slot(self) -> tuple[str, int]:
-        """The stream and version of the import's last event: its last vote (a
-        conversation without a vote is refused by the reader)."""
-        v = self.conversation.votes[-1]
-        return self._opinion_stream(v.comment_id, v.voter_id), int(self._versions[-1])
+    @property
+    def count(self) -> int:
+        return 1 + len(self.conversation.comments) + len(self.conversation.votes)
 
-    def all(self) -> Iterator[Envelope]:
+    def slot(self, place: int) -> tuple[str, int]:
+        """The stream and version of the import's event at `place`, without making it."""
+        comments = self.conversation.comments
+        if place == 0:
+            return conversation_stream(self.consultation_id), 1
+        if place <= len(comments):
+            return f"statement-{self._statement(comments[place - 1].comment_id)}", 1
+        vote = place - 1 - len(comments)
+        v = self.conversation.votes[vote]
+        return self._opinion_stream(v.comment_id, v.voter_id), int(self._versions[vote])
+
+    def between(self, start: int, stop: int) -> Iterator[Envelope]:
+        """The import's events from `start` to `stop` (places, `stop` excluded)."""
         c, cid = self.conversation, self.consultation_id
-        s = c.summary
-        first_ms = min((comment.timestamp_ms for comment in c.comments), default=0)
-        yield self._wrap(0, ConversationImported(
-            consultation_id=cid, source="polis", topic=s.get("topic", "")[:500],
-            description=s.get("conversation-description", "")[:5000], url=s.get("url", "")[:500],
-            views=int(s["views"]) if s.get("views", "").isdecimal() else 0,
-            statements=len(c.comments), votes=len(c.votes),
-        ), conversation_stream(cid), 1, first_ms)
-        place = 1
-        for comment in c.comments:
+        if start == 0:
+            s = c.summary
+            first_ms = min((comment.timestamp_ms for comment in c.comments), default=0)
+            yield self._wrap(0, ConversationImported(
+                consultation_id=cid, source="polis", topic=s.get("topic", "")[:500],
+                description=s.get("conversation-description", "")[:5000],
+                url=s.get("url", "")[:500],
+                views=int(s["views"]) if s.get("views", "").isdecimal() else 0,
+                statements=len(c.comments), votes=len(c.votes),
+            ), conversation_stream(cid), 1, first_ms)
+        first_vote = 1 + len(c.comments)
+        for place in range(max(start, 1), min(stop, first_vote)):
+            comment = c.comments[place - 1]
             sid = self._statement(comment.comment_id)
             yield self._wrap(place, StatementImported(
                 statement_id=sid, consultation_id=cid, number=comment.comment_id,
@@ -170,14 +196,15 @@ class ImportEvents:
                 is_meta=comment.is_meta,
                 author_number=-1 if comment.author_id is None else comment.author_id,
             ), f"statement-{sid}", 1, comment.timestamp_ms)
-            place += 1
-        for v, version in zip(c.votes, self._versions.tolist(), strict=True):
-            yield self._wrap(place, OpinionRecorded(
+        votes = range(max(start, first_vote) - first_vote, max(stop - first_vote, 0))
+        versions = self._versions[votes.start:votes.stop].tolist()
+        for vote, version in zip(votes, versions, strict=True):
+            v = c.votes[vote]
+            yield self._wrap(first_vote + vote, OpinionRecorded(
                 statement_id=self._statement(v.comment_id), consultation_id=cid,
                 participant_id=self._participant(v.voter_id), opinion=v.vote,
                 voted_at_ms=v.timestamp_ms, participant_number=v.voter_id,
             ), self._opinion_stream(v.comment_id, v.voter_id), version, v.timestamp_ms)
-            place += 1
 
     def _wrap(self, place: int, event: DomainEvent, stream: str, version: int,
               at_ms: int) -> Envelope:

@@ -105,9 +105,12 @@ async def test_an_interrupted_import_is_finished_by_the_same_import_every_event_
     statements = len(conversation.comments)
     assert book.import_arriving() == (0, len(conversation.votes) - (299 - statements))
 
+    appended_before = len(log.sizes)
     again = await append_conversation(conversation, consultation_id="c-1", log=log,
                                       meta=META, import_id=IMPORT, chunk=100)
     assert again.resumed and not again.already_imported
+    # only what was missing is sent again: from the 300th event on
+    assert sum(log.sizes[appended_before:]) == 1 + again.statements + again.votes - 300
     written = await _logged(log)
     whole = conversation_events(conversation, consultation_id="c-1", meta=META)
     assert _slots(written) == _slots(whole)  # each once, in the import's order
@@ -179,3 +182,25 @@ async def test_groups_are_not_published_while_the_import_is_arriving(
     assert refused.value.code == "import_arriving"
     assert "la même commande parlons polis import" in refused.value.message
     assert await log.read_stream("opiniongroups-c-1") == []
+
+
+@pytest.mark.parametrize(("first", "then", "fail_at"), [(100, 1000, 3), (1000, 100, 2),
+                                                       (7, 13, 40), (100, 100, 2)])
+async def test_a_resumption_with_other_chunks_finds_what_was_written(
+        conversation: Conversation, first: int, then: int, fail_at: int) -> None:
+    """What an interrupted import wrote is a prefix of its events, whatever the
+    chunks: a resumption in chunks of another size appends exactly the rest."""
+    log = CountingLog(fail_at=fail_at)
+    with pytest.raises(EventLogUnavailable):
+        await append_conversation(conversation, consultation_id="c-1", log=log, meta=META,
+                                  import_id=IMPORT, chunk=first)
+    log.fail_at = None
+    landed, appended_before = len(await _logged(log)), len(log.sizes)
+    assert landed == first * (fail_at - 1)
+    again = await append_conversation(conversation, consultation_id="c-1", log=log,
+                                      meta=META, import_id=IMPORT, chunk=then)
+    total = 1 + again.statements + again.votes
+    assert again.resumed and sum(log.sizes[appended_before:]) == total - landed
+    assert max(log.sizes[appended_before:]) <= then
+    whole = conversation_events(conversation, consultation_id="c-1", meta=META)
+    assert _slots(await _logged(log)) == _slots(whole)
