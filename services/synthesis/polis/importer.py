@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 # cost a commit each (5,000: an import of 323,376 votes 16.5 s on SQLite against
 # 12.3 s at 20,000 and 10.4 s in one append); a larger one holds the SQLite log's
 # writer longer (~0.6 s at 20,000), which the ballots written meanwhile wait for.
-CHUNK = 20_000
+CHUNK = 20_000  # a resumption sends the last CHUNK events before what it finds again
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +70,9 @@ async def append_conversation(
     """Append the conversation's events `chunk` at a time, the first chunk with
     `expect=0` on the conversation's stream: another conversation of the
     consultation is refused (`ConcurrencyConflict`) before anything is written.
-    With the same `import_id` (the same files) again: `already_imported` when every
-    event is in the log, otherwise the events it lacks appended (`resumed`)."""
+    With the same `import_id` (the same files) again: the events an interrupted
+    import did not write are appended (`resumed`), or none was missing
+    (`already_imported`)."""
     report = report_of(conversation)
     events = ImportEvents(conversation, consultation_id=consultation_id, meta=meta,
                           import_id=import_id)
@@ -79,23 +80,30 @@ async def append_conversation(
     done = await log.read_stream(stream)
     if done and done[0].event_id != import_id:
         raise ConcurrencyConflict(stream, 0, len(done))
-    written = await _written(log, events) if done else 0
-    if written == events.count:
-        return _with(report, already_imported=True)
     size = chunk or CHUNK
-    for start in range(written, events.count, size):
-        # the first chunk's expectation holds when another import of the same files
-        # wrote it meanwhile: a batch already in the log is answered as duplicates
-        await log.append(list(events.between(start, min(start + size, events.count))),
-                         expect={stream: 0} if start == 0 else None)
-    return _with(report, resumed=bool(done))
+    start = 0
+    if done:
+        # On Kafka a failed append may have written a part of its chunk (it is not
+        # atomic across partitions): the events of a chunk before what halving
+        # found are sent again, and the log answers those it holds as duplicates.
+        start = max(0, await _written(log, events) - max(size, CHUNK))
+    new = 0
+    for first in range(start, events.count, size):
+        recorded = await log.append(
+            list(events.between(first, min(first + size, events.count))),
+            expect=None if done else {stream: 0} if first == 0 else None)
+        new += sum(not r.duplicate for r in recorded)
+    if done:
+        return _with(report, **({"resumed": True} if new else {"already_imported": True}))
+    return report
 
 
 async def _written(log: EventLog, events: ImportEvents) -> int:
-    """How many of the import's first events the log holds. Each append is atomic
-    and waits for the one before, so what an import wrote is a prefix of its
-    events (two imports of the same files write two prefixes, whose union is one):
-    found by halving, an event's stream version asked at each step."""
+    """How many of the import's first events the log holds, but for a part of the
+    chunk an append failing on Kafka may have written: each append waits for the
+    one before, so what an import wrote is a prefix of its events, and that part
+    (two imports of the same files at once write two prefixes, whose union is
+    one). Found by halving, an event's stream version asked at each step."""
     async def holds(place: int) -> bool:
         stream, version = events.slot(place)
         return await log.stream_version(stream) >= version

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zlib import crc32
 
 import pytest
 from harness.planted_polis import planted_conversation
@@ -27,6 +28,7 @@ from services.synthesis.conversations.handlers import (
     publish_opinion_groups,
 )
 from services.synthesis.opinions import TOPIC, OpinionBook
+from services.synthesis.polis import importer
 from services.synthesis.polis.importer import (
     append_conversation,
     conversation_events,
@@ -41,19 +43,31 @@ IMPORT = "0192f0c4-6a4e-7b3c-9d2e-1f2a3b4c5d6e"
 
 class CountingLog(MemoryEventLog):
     """The memory log, counting appends and their sizes; down from the append
-    numbered `fail_at` (1-based) on, as a log whose broker went away."""
+    numbered `fail_at` (1-based) on, as a log whose broker went away. `partial`:
+    the first failing append writes its events of one partition in two (by
+    stream, as Kafka's partitioner keys them) before failing, as an append on
+    Kafka may (it is not atomic across partitions)."""
 
-    def __init__(self, fail_at: int | None = None) -> None:
+    def __init__(self, fail_at: int | None = None, *, partial: bool = False) -> None:
         super().__init__()
         self.sizes: list[int] = []
-        self.fail_at = fail_at
+        self.fail_at, self.partial = fail_at, partial
 
     async def append(self, events: Sequence[Envelope], *,
                      expect: Mapping[str, int] | None = None) -> list[Recorded]:
         if self.fail_at is not None and len(self.sizes) + 1 >= self.fail_at:
+            if self.partial:
+                self.partial = False
+                await super().append([e for e in events if crc32(e.stream.encode()) % 2])
             raise EventLogUnavailable("the broker went away")
         self.sizes.append(len(events))
         return await super().append(events, expect=expect)
+
+
+@pytest.fixture(autouse=True)
+def chunks_of_a_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    # what a resumption sends again before what it finds: a chunk of these tests
+    monkeypatch.setattr(importer, "CHUNK", 100)
 
 
 def _slots(events: Sequence[Envelope]) -> list[tuple[str, str, int, dict[str, Any]]]:
@@ -109,25 +123,26 @@ async def test_an_interrupted_import_is_finished_by_the_same_import_every_event_
     again = await append_conversation(conversation, consultation_id="c-1", log=log,
                                       meta=META, import_id=IMPORT, chunk=100)
     assert again.resumed and not again.already_imported
-    # only what was missing is sent again: from the 300th event on
-    assert sum(log.sizes[appended_before:]) == 1 + again.statements + again.votes - 300
+    # only what was missing is sent again, and the chunk before it
+    assert sum(log.sizes[appended_before:]) == 1 + again.statements + again.votes - 200
     written = await _logged(log)
     whole = conversation_events(conversation, consultation_id="c-1", meta=META)
     assert _slots(written) == _slots(whole)  # each once, in the import's order
     assert (await OpinionBook.from_log(log, "c-1")).import_arriving() is None
 
 
-async def test_a_complete_import_sent_again_appends_nothing(
+async def test_a_complete_import_sent_again_writes_nothing(
         conversation: Conversation) -> None:
     log = CountingLog()
     first = await append_conversation(conversation, consultation_id="c-1", log=log,
                                       meta=META, import_id=IMPORT, chunk=100)
-    appends = len(log.sizes)
+    appends, written = len(log.sizes), await _logged(log)
     again = await append_conversation(conversation, consultation_id="c-1", log=log,
                                       meta=META, import_id=IMPORT, chunk=100)
     assert again.already_imported and not again.resumed
     assert (again.statements, again.votes) == (first.statements, first.votes)
-    assert len(log.sizes) == appends
+    assert await _logged(log) == written
+    assert log.sizes[appends:] == [100]  # the last chunk, answered as duplicates
 
 
 async def test_another_conversation_is_refused_before_anything_is_written(
@@ -200,7 +215,28 @@ async def test_a_resumption_with_other_chunks_finds_what_was_written(
     again = await append_conversation(conversation, consultation_id="c-1", log=log,
                                       meta=META, import_id=IMPORT, chunk=then)
     total = 1 + again.statements + again.votes
-    assert again.resumed and sum(log.sizes[appended_before:]) == total - landed
+    sent_again = max(0, landed - max(then, 100))
+    assert again.resumed and sum(log.sizes[appended_before:]) == total - sent_again
     assert max(log.sizes[appended_before:]) <= then
     whole = conversation_events(conversation, consultation_id="c-1", meta=META)
     assert _slots(await _logged(log)) == _slots(whole)
+
+
+async def test_a_chunk_written_in_part_is_finished_too(conversation: Conversation) -> None:
+    """An append failing on Kafka may have written its events of some partitions:
+    the resumption finds them beside holes, and still writes every missing one."""
+    for fail_at in (2, 5, 11):
+        log = CountingLog(fail_at=fail_at, partial=True)
+        with pytest.raises(EventLogUnavailable):
+            await append_conversation(conversation, consultation_id="c-1", log=log,
+                                      meta=META, import_id=IMPORT, chunk=100)
+        log.fail_at = None
+        landed = len(await _logged(log))
+        assert 100 * (fail_at - 1) < landed < 100 * fail_at  # a part of the chunk
+        again = await append_conversation(conversation, consultation_id="c-1", log=log,
+                                          meta=META, import_id=IMPORT, chunk=100)
+        assert again.resumed
+        written = await _logged(log)
+        whole = conversation_events(conversation, consultation_id="c-1", meta=META)
+        assert sorted(map(str, _slots(written))) == sorted(map(str, _slots(whole)))
+        assert (await OpinionBook.from_log(log, "c-1")).import_arriving() is None
