@@ -13,6 +13,7 @@ participant ids travel in the events (`number`, `author_number`,
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -91,10 +92,10 @@ async def append_conversation(
     for first in range(start, events.count, size):
         recorded = await log.append(
             list(events.between(first, min(first + size, events.count))),
-            expect=None if done else {stream: 0} if first == 0 else None)
+            expect={stream: 0} if first == 0 and not done else None)
         new += sum(not r.duplicate for r in recorded)
     if done:
-        return _with(report, **({"resumed": True} if new else {"already_imported": True}))
+        return dataclasses.replace(report, resumed=new > 0, already_imported=new == 0)
     return report
 
 
@@ -116,11 +117,6 @@ async def _written(log: EventLog, events: ImportEvents) -> int:
         else:
             high = middle
     return low
-
-
-def _with(report: ImportReport, **changes: bool) -> ImportReport:
-    return ImportReport(report.statements, report.votes, report.participants,
-                        report.skipped, **changes)
 
 
 def report_of(conversation: Conversation) -> ImportReport:
