@@ -126,6 +126,9 @@ def _kept(importing: asyncio.Task[Any], cid: str) -> asyncio.Task[Any]:
         _GOING_ON.discard(task)
         if task.cancelled():
             logger.warning("Pol.is import cancelled", extra={"consultation_id": cid})
+        elif isinstance(task.exception(), CommandTimedOut):
+            logger.info("Pol.is import goes on in its replica past the command timeout",
+                        extra={"consultation_id": cid})
         elif (error := task.exception()) is not None:
             logger.info("Pol.is import refused or interrupted: %s", type(error).__name__,
                         extra={"consultation_id": cid})
