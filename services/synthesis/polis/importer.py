@@ -27,7 +27,7 @@ from services.core.events import DomainEvent, Meta
 from services.core.ids import new_id, uuid7_shaped
 from services.eventlog.port import EventLog
 from services.synthesis.events import ConversationImported, OpinionRecorded, StatementImported
-from services.synthesis.polis.model import Conversation, Skipped
+from services.synthesis.polis.model import Conversation, Skipped, vote_column
 from services.synthesis.polis.reader import read_conversation
 from services.synthesis.pseudonyms import pseudonym
 
@@ -121,7 +121,9 @@ async def _written(log: EventLog, events: ImportEvents) -> int:
 
 def report_of(conversation: Conversation) -> ImportReport:
     """What an import of `conversation` brings in, and the lines it leaves out."""
-    voters = {v.voter_id for v in conversation.votes}
+    import numpy as np  # the synthesis' own dependency, imported where it works
+
+    voters = np.unique(vote_column(conversation.votes, "voter_id"))
     return ImportReport(len(conversation.comments), len(conversation.votes), len(voters),
                         conversation.skipped)
 
@@ -250,8 +252,8 @@ def _vote_versions(conversation: Conversation) -> NDArray[np.int64]:
     if not votes:
         return np.empty(0, dtype=np.int64)
     pairs = np.empty((len(votes), 2), dtype=np.int64)
-    pairs[:, 0] = np.fromiter((v.comment_id for v in votes), np.int64, len(votes))
-    pairs[:, 1] = np.fromiter((v.voter_id for v in votes), np.int64, len(votes))
+    pairs[:, 0] = vote_column(votes, "comment_id")
+    pairs[:, 1] = vote_column(votes, "voter_id")
     _, pair = np.unique(pairs, axis=0, return_inverse=True)
     pair = pair.reshape(-1)
     order = np.argsort(pair, kind="stable")  # each pair's rows together, in file order

@@ -32,7 +32,8 @@ from services.synthesis.polis.model import (
     Conversation,
     PolisFormatError,
     Skipped,
-    Vote,
+    Votes,
+    vote_column,
 )
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ def read_conversation(directory: Path) -> Conversation:
     known = {c.comment_id for c in comments}
     matrix = _read_participants(directory / PARTICIPANTS_FILE, known, skipped)
     has_votes = (directory / VOTES_FILE).is_file()
-    votes = _read_votes(directory / VOTES_FILE, known, skipped) if has_votes else []
+    votes = _read_votes(directory / VOTES_FILE, known, skipped) if has_votes else Votes()
     from_matrix = not votes and matrix is not None and len(matrix[1]) > 0
     if from_matrix:
         # Some published exports have no (or an empty) votes.csv: each participant's
@@ -89,14 +90,12 @@ def _check_matrix_matches_votes(conversation: Conversation, cells: Cells,
     n = len(votes)
     if n == 0:  # refused before: a conversation without a vote
         return
-    voter = np.fromiter((v.voter_id for v in votes), np.int64, n)
-    comment = np.fromiter((v.comment_id for v in votes), np.int64, n)
-    at = np.fromiter((v.timestamp_ms for v in votes), np.int64, n)
+    voter, comment = vote_column(votes, "voter_id"), vote_column(votes, "comment_id")
     # Each pair's latest row: the last of its rows ordered by time, then file order.
-    order = np.lexsort((np.arange(n), at, comment, voter))
+    order = np.lexsort((np.arange(n), vote_column(votes, "timestamp_ms"), comment, voter))
     voter, comment = voter[order], comment[order]
     last = np.r_[(voter[1:] != voter[:-1]) | (comment[1:] != comment[:-1]), True]
-    value = np.fromiter((v.vote for v in votes), np.int8, n)[order][last]
+    value = vote_column(votes, "vote")[order][last]
     voter, comment = voter[last], comment[last]
     # Cells and latest votes in one (participant, comment) order, a cell before the
     # latest vote of its pair: a pair in both is two neighbours.
@@ -152,13 +151,14 @@ class Cells:
 
         return numpy.frombuffer(self._values, dtype=numpy.int8)
 
-    def votes(self) -> list[Vote]:
+    def votes(self) -> Votes:
         """The cells as votes without a time, by participant, then comment."""
         import numpy
 
-        order = numpy.lexsort((self.comments(), self.participants())).tolist()
-        return [Vote(self._comments[i], self._participants[i], 0, self._values[i])
-                for i in order]
+        votes = Votes()
+        for i in numpy.lexsort((self.comments(), self.participants())).tolist():
+            votes.add(self._comments[i], self._participants[i], 0, self._values[i])
+        return votes
 
 
 class _Rows:
@@ -288,17 +288,16 @@ def _comment(row: dict[str, str]) -> Comment:
         is_meta=row.get(META_COLUMN, "").strip().lower() in _TRUE)
 
 
-def _read_votes(path: Path, known: set[int], skipped: list[Skipped]) -> list[Vote]:
+def _read_votes(path: Path, known: set[int], skipped: list[Skipped]) -> Votes:
     rows = _Rows(path, REQUIRED_VOTE_COLUMNS, skipped)
-    votes: list[Vote] = []
+    votes = Votes()
     for line, row in rows:
         try:
             cid = _integer(row, "comment-id")
             if cid not in known:
                 raise _Skip("comment-id", f"commentaire {cid} inconnu de {COMMENTS_FILE}")
-            votes.append(Vote(comment_id=cid, voter_id=_integer(row, "voter-id"),
-                              timestamp_ms=_integer(row, "timestamp", high=LATEST_MS, default=0),
-                              vote=_vote(row, "vote")))
+            votes.add(cid, _integer(row, "voter-id"),
+                      _integer(row, "timestamp", high=LATEST_MS, default=0), _vote(row, "vote"))
         except _Skip as skip:
             rows.skip(line, skip.column, skip.problem)
     return votes
