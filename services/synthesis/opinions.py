@@ -6,6 +6,7 @@ its text is the deposit's)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,18 @@ def voted_item(item_id: str, number: int, first_ballot_ms: int) -> Statement:
 def ballot_at_ms(event: Envelope) -> int:
     """When an agree/disagree ballot was cast or withdrawn: its opinion's time."""
     return int(event.occurred_at.timestamp() * 1000)
+
+
+def missing_of_import(facts: Mapping[str, Any], statements: int,
+                      votes: int) -> tuple[int, int] | None:
+    """What an import announced in its facts (`ConversationImported`) less the
+    statement and vote events counted: None when nothing is missing, or when the
+    import did not say (made before ADR 0124)."""
+    announced = (facts.get("statements", -1), facts.get("votes", -1))
+    if min(announced) < 0:
+        return None
+    missing = (announced[0] - statements, announced[1] - votes)
+    return missing if max(missing) > 0 else None
 
 
 @dataclass(slots=True)
@@ -92,12 +105,7 @@ class OpinionBook:
         """(statements, votes) the imported conversation announced that are not
         here yet: an import still being appended, or interrupted and to be sent
         again (ADR 0124). None when all are, or when the import did not say."""
-        announced = (self.facts.get("statements", -1), self.facts.get("votes", -1))
-        if min(announced) < 0:  # an import made before ADR 0124, or none yet
-            return None
-        missing = (announced[0] - self.imported_statements,
-                   announced[1] - self.imported_votes)
-        return missing if max(missing) > 0 else None
+        return missing_of_import(self.facts, self.imported_statements, self.imported_votes)
 
     def _ballot(self, event: Envelope) -> None:
         data = event.data

@@ -38,6 +38,7 @@ from services.synthesis.opinions import (
     OpinionBook,
     Statement,
     ballot_at_ms,
+    missing_of_import,
     voted_item,
 )
 from services.vote.events import BallotCast, BallotWithdrawn
@@ -130,6 +131,16 @@ async def opinions_changed(store: ReadStore, consultation_id: str) -> int:
     marker of its groups' inputs (0 before any)."""
     book = await store.get(BOOKS, ALL, consultation_id)
     return book["changes"] if book else 0
+
+
+async def import_arriving(store: ReadStore, consultation_id: str) -> tuple[int, int] | None:
+    """`OpinionBook.import_arriving` of the consultation as the model holds it now,
+    from its book alone (a page shows it at each view, beside groups computed
+    earlier)."""
+    book = await store.get(BOOKS, ALL, consultation_id)
+    if book is None:
+        return None
+    return missing_of_import(book["facts"], *book.get("imported", (0, 0)))
 
 
 async def statements_of(store: ReadStore, consultation_id: str) -> dict[str, Statement]:

@@ -29,6 +29,7 @@ from services.identity.queries import Capability
 from services.synthesis.conversations.handlers import PublishOpinionGroups, arriving_message
 from services.synthesis.conversations.opinions_model import (
     book_of,
+    import_arriving,
     opinions_changed,
     statements_of,
 )
@@ -82,8 +83,11 @@ async def admin_view(web: Web, request: Request, cid: str, *,
     """The page; `notice`: what an upload of a Pol.is export did (polis_upload.py)."""
     consultation = await views.consultation_or_404(web.store, cid)
     shown = await _groups(web).shown(cid)
+    # read at each view: the groups shown may have been computed before (ADR 0039)
+    missing = await import_arriving(web.store, cid)
     return admin_page(web, request, "synthesis/opinion_groups_admin.html", {
         **shown.kept.value, "consultation": consultation, "base": admin_base(cid),
+        "arriving": arriving_message(*missing) if missing else None,
         "computed_at": shown.kept.computed_at, "behind": shown.behind,
         "refreshing": shown.refreshing, "next_in": shown.next_in,
         "published": await published_groups(web.store, cid), "errors": errors or {},
@@ -131,9 +135,7 @@ async def _computed(web: Web, cid: str) -> dict[str, Any]:
                                       await _item_titles(web, book.statements)))
         except ValueError as too_few:
             problem = str(too_few)
-    missing = book.import_arriving()
     return {"groups": computed, "problem": problem, "imported": book.facts,
-            "arriving": arriving_message(*missing) if missing else None,
             "has_opinions": bool(book.statements)}
 
 

@@ -23,9 +23,15 @@ from services.core.events import Meta
 from services.eventlog.memory import MemoryEventLog
 from services.eventlog.port import Recorded
 from services.store.memory import MemoryReadStore
+from services.store.projection import project_batch
 from services.synthesis.conversations.handlers import (
     PublishOpinionGroups,
     publish_opinion_groups,
+)
+from services.synthesis.conversations.opinions_model import (
+    OpinionsProjection,
+    book_of,
+    import_arriving,
 )
 from services.synthesis.opinions import TOPIC, OpinionBook
 from services.synthesis.polis import importer
@@ -240,3 +246,21 @@ async def test_a_chunk_written_in_part_is_finished_too(conversation: Conversatio
         whole = conversation_events(conversation, consultation_id="c-1", meta=META)
         assert sorted(map(str, _slots(written))) == sorted(map(str, _slots(whole)))
         assert (await OpinionBook.from_log(log, "c-1")).import_arriving() is None
+
+
+async def test_the_model_tells_what_is_missing_as_the_log_does(
+        conversation: Conversation) -> None:
+    """The opinions' model counts the import's events it applied (the groups page
+    reads it at each view): what it says is missing is what the log says, then
+    nothing once the import is finished."""
+    log = await _interrupted(conversation, fail_at=6)
+    store, projection = MemoryReadStore(), OpinionsProjection()
+    await project_batch(projection, await _logged(log), store)
+    from_log = (await OpinionBook.from_log(log, "c-1")).import_arriving()
+    assert from_log is not None and await import_arriving(store, "c-1") == from_log
+    assert (await book_of(store, "c-1")).import_arriving() == from_log
+    before = len(await _logged(log))
+    await append_conversation(conversation, consultation_id="c-1", log=log, meta=META,
+                              import_id=IMPORT, chunk=100)
+    await project_batch(projection, (await _logged(log))[before:], store)
+    assert await import_arriving(store, "c-1") is None
