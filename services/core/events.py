@@ -102,7 +102,10 @@ def wrap(
     meta: Meta,
     occurred_at: datetime,
     consultation_id: str | None = None,
+    event_id: str | None = None,
 ) -> Envelope:
+    """`event` in its envelope; `event_id`: one the caller named (the same each time
+    the same thing is written, as a Pol.is import's events), else a new one."""
     return Envelope(
         type=event.TYPE,
         schema_version=event.VERSION,
@@ -114,6 +117,7 @@ def wrap(
         correlation_id=meta.correlation_id,
         causation_id=meta.causation_id,
         consultation_id=consultation_id,
+        event_id=new_id() if event_id is None else event_id,
     )
 
 

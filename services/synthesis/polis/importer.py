@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from services.core.envelope import Envelope
 from services.core.errors import ConcurrencyConflict
-from services.core.events import DomainEvent, Meta
+from services.core.events import DomainEvent, Meta, wrap
 from services.core.ids import new_id, uuid7_shaped
 from services.eventlog.port import EventLog
 from services.synthesis.events import ConversationImported, OpinionRecorded, StatementImported
@@ -214,12 +214,9 @@ class ImportEvents:
 
     def _wrap(self, place: int, event: DomainEvent, stream: str, version: int,
               at_ms: int) -> Envelope:
-        return Envelope(
-            type=event.TYPE, schema_version=event.VERSION, stream=stream,
-            stream_version=version, data=event.to_data(), actor=self.meta.actor,
-            occurred_at=datetime.fromtimestamp(at_ms / 1000, UTC),
-            correlation_id=self.meta.correlation_id, causation_id=self.meta.causation_id,
-            consultation_id=self.consultation_id, event_id=self._event_id(place))
+        return wrap(event, stream=stream, stream_version=version, meta=self.meta,
+                    occurred_at=datetime.fromtimestamp(at_ms / 1000, UTC),
+                    consultation_id=self.consultation_id, event_id=self._event_id(place))
 
     def _event_id(self, place: int) -> str:
         if place == 0:
