@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import csv
 import math
-from array import array
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from services.synthesis.polis.model import (
     COMMENTS_FILE,
@@ -35,10 +33,6 @@ from services.synthesis.polis.model import (
     Votes,
     vote_column,
 )
-
-if TYPE_CHECKING:
-    import numpy as np
-    from numpy.typing import NDArray
 
 MAX_BODY = 5000
 _TRUE = ("true", "1", "t", "yes")
@@ -66,7 +60,7 @@ def read_conversation(directory: Path) -> Conversation:
         skipped.append(Skipped(VOTES_FILE, 0, "-", (
             "aucun vote utilisable" if has_votes else "fichier absent")
             + f" : votes lus dans {PARTICIPANTS_FILE}, sans date"))
-        votes = matrix[1].votes()
+        votes = _by_participant(matrix[1])
     if not votes:
         raise PolisFormatError(VOTES_FILE, 0, "-", "aucun vote utilisable")
     conversation = Conversation(comments=comments, votes=votes,
@@ -78,7 +72,7 @@ def read_conversation(directory: Path) -> Conversation:
     return conversation
 
 
-def _check_matrix_matches_votes(conversation: Conversation, cells: Cells,
+def _check_matrix_matches_votes(conversation: Conversation, cells: Votes,
                                 lines: dict[int, int]) -> None:
     """participants-votes.csv should hold each voter's latest vote from votes.csv;
     where it does not, votes.csv is kept and the difference reported. Compared in
@@ -99,9 +93,9 @@ def _check_matrix_matches_votes(conversation: Conversation, cells: Cells,
     voter, comment = voter[last], comment[last]
     # Cells and latest votes in one (participant, comment) order, a cell before the
     # latest vote of its pair: a pair in both is two neighbours.
-    p = np.concatenate([cells.participants(), voter])
-    c = np.concatenate([cells.comments(), comment])
-    v = np.concatenate([cells.values(), value])
+    p = np.concatenate([cells.column("voter_id"), voter])
+    c = np.concatenate([cells.column("comment_id"), comment])
+    v = np.concatenate([cells.column("vote"), value])
     is_vote = np.r_[np.zeros(len(cells), bool), np.ones(len(voter), bool)]
     order = np.lexsort((is_vote, c, p))
     p, c, v, is_vote = p[order], c[order], v[order], is_vote[order]
@@ -119,46 +113,12 @@ def _check_matrix_matches_votes(conversation: Conversation, cells: Cells,
                 f"vote de {VOTES_FILE} manquant (celui de {VOTES_FILE} est gardé)"))
 
 
-class Cells:
-    """participants-votes.csv's votes, (participant, comment, value) a cell, in
-    three typed arrays: 17 bytes a cell (a dict of them held ~150)."""
+def _by_participant(cells: Votes) -> Votes:
+    """The matrix's cells as votes without a time, by participant, then comment."""
+    import numpy as np  # the synthesis' own dependency, imported where it works
 
-    def __init__(self) -> None:
-        self._participants = array("q")
-        self._comments = array("q")
-        self._values = array("b")
-
-    def add(self, participant: int, comment: int, value: int) -> None:
-        self._participants.append(participant)
-        self._comments.append(comment)
-        self._values.append(value)
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-    def participants(self) -> NDArray[np.int64]:
-        import numpy  # the synthesis' own dependency, imported where it works
-
-        return numpy.frombuffer(self._participants, dtype=numpy.int64)
-
-    def comments(self) -> NDArray[np.int64]:
-        import numpy
-
-        return numpy.frombuffer(self._comments, dtype=numpy.int64)
-
-    def values(self) -> NDArray[np.int8]:
-        import numpy
-
-        return numpy.frombuffer(self._values, dtype=numpy.int8)
-
-    def votes(self) -> Votes:
-        """The cells as votes without a time, by participant, then comment."""
-        import numpy
-
-        votes = Votes()
-        for i in numpy.lexsort((self.comments(), self.participants())).tolist():
-            votes.add(self._comments[i], self._participants[i], 0, self._values[i])
-        return votes
+    order = np.lexsort((cells.column("comment_id"), cells.column("voter_id")))
+    return Votes(cells[i] for i in order.tolist())
 
 
 class _Rows:
@@ -303,7 +263,10 @@ def _read_votes(path: Path, known: set[int], skipped: list[Skipped]) -> Votes:
     return votes
 
 
-Matrix = tuple[dict[int, int | None], Cells, dict[int, int]]
+# participants-votes.csv: each participant's Pol.is group, the vote cells (each a
+# `Vote` without a time: 25 bytes a cell, a dict of them held ~150) and each
+# participant's line
+Matrix = tuple[dict[int, int | None], Votes, dict[int, int]]
 
 
 def _read_participants(path: Path, known: set[int], skipped: list[Skipped]) -> Matrix | None:
@@ -327,7 +290,7 @@ def _read_participants(path: Path, known: set[int], skipped: list[Skipped]) -> M
             skipped.append(Skipped(rows.file, 1, name,
                                    f"commentaire inconnu de {COMMENTS_FILE} : colonne ignorée"))
     group_of: dict[int, int | None] = {}
-    cells = Cells()
+    cells = Votes()
     lines: dict[int, int] = {}
     try:
         for line, row in rows:
@@ -344,7 +307,7 @@ def _read_participants(path: Path, known: set[int], skipped: list[Skipped]) -> M
             for name in columns:
                 if row[name].strip():
                     try:
-                        cells.add(participant, int(name), _vote(row, name))
+                        cells.add(int(name), participant, 0, _vote(row, name))
                     except _Skip as skip:
                         rows.skip(line, skip.column, skip.problem)
     except PolisFormatError as refused:
