@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from services.synthesis.polis.model import Conversation
+
 
 def planted_conversation(
     directory: Path, *, participants: int = 3000, statements: int = 60, groups: int = 3,
@@ -55,3 +57,15 @@ def planted_conversation(
         for t, j, p, vote in rows:
             out.writerow([t, "", j, p, vote])
     return {p: int(planted[p]) for p in range(participants)}
+
+
+def latest_votes(conversation: Conversation) -> dict[tuple[int, int], int]:
+    """(voter, comment) -> the voter's last vote on it (latest timestamp wins; file
+    order breaks ties): what an opinion is, counted plainly, beside which the
+    reader's and the analysis' own counting is checked."""
+    votes = conversation.votes
+    latest: dict[tuple[int, int], int] = {}
+    for i in sorted(range(len(votes)), key=lambda i: votes[i].timestamp_ms):
+        v = votes[i]
+        latest[(v.voter_id, v.comment_id)] = v.vote
+    return latest

@@ -137,13 +137,3 @@ class Conversation:
     group_of: dict[int, int | None]  # participants-votes.csv: participant -> Pol.is group
     summary: dict[str, str] = field(default_factory=dict)
     skipped: list[Skipped] = field(default_factory=list)
-
-    def latest_votes(self) -> dict[tuple[int, int], int]:
-        """(voter, comment) -> the voter's last vote on it (latest timestamp wins;
-        file order breaks ties)."""
-        order = sorted(range(len(self.votes)), key=lambda i: self.votes[i].timestamp_ms)
-        latest: dict[tuple[int, int], int] = {}
-        for i in order:
-            v = self.votes[i]
-            latest[(v.voter_id, v.comment_id)] = v.vote
-        return latest

@@ -10,6 +10,7 @@ import random
 from pathlib import Path
 
 import pytest
+from harness.planted_polis import latest_votes
 
 from services.synthesis.polis.model import Conversation, Skipped
 from services.synthesis.polis.reader import HIGHEST, read_conversation
@@ -18,7 +19,7 @@ from services.synthesis.polis.reader import HIGHEST, read_conversation
 def _plain_check(conversation: Conversation, cells: dict[tuple[int, int], int],
                  lines: dict[int, int]) -> list[Skipped]:
     """The comparison as dicts (the reader's before ADR 0124)."""
-    latest = conversation.latest_votes()
+    latest = latest_votes(conversation)
     out = []
     for (participant, cid), value in sorted(cells.items()):
         if latest.get((participant, cid)) != value:
