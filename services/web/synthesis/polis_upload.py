@@ -39,7 +39,7 @@ from services.synthesis.polis.model import (
 from services.synthesis.polis.staging import stage_files
 from services.web import views
 from services.web.backoffice.guard import BACK_OFFICE
-from services.web.deps import WebDep
+from services.web.deps import Web, WebDep
 from services.web.forms import checked_form
 from services.web.session import holder_of
 from services.web.synthesis.opinion_groups import admin_view
@@ -111,7 +111,7 @@ async def upload(request: Request, web: WebDep, cid: str) -> Response:
         "skipped_more": max(0, len(skipped) - SKIPPED_SHOWN)})
 
 
-async def _refused(web: Any, request: Request, cid: str, message: str, *,
+async def _refused(web: Web, request: Request, cid: str, message: str, *,
                    status: int = 400) -> Response:
     return await admin_view(web, request, cid, errors={"__all__": message},
                             status=status)
