@@ -12,12 +12,14 @@ Runs are **levelled**: level i holds at most `first * growth**i` rows, sorted
 by the digest's first half. A run that does not fit its level is merged into
 the next one; a lookup searches every level (three at ten million rows with
 the defaults). A merge inserts the smaller run into the larger with
-`np.insert`, one column at a time, so it needs one column's copy on top of the
-runs, not a second copy of all of them.
+`np.insert`; a large one runs in a thread, the runs added meanwhile pending and
+searched (ADR 0126).
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from hashlib import blake2b
@@ -26,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 U64 = npt.NDArray[np.uint64]
+_log = logging.getLogger(__name__)
 
 
 def digests(names: Iterable[str]) -> tuple[U64, U64]:
@@ -60,32 +63,102 @@ class Run:
 
 
 class Levels:
-    """Runs in levels of growing size; see the module's docstring."""
+    """Runs in levels of growing size; see the module's docstring.
 
-    def __init__(self, *, first: int, growth: int = 8) -> None:
+    A merge that copies more than `in_thread_from` rows runs in a thread: one that
+    carries a level of millions of rows into the next took 0.3-0.75 s, a pause of
+    the event loop that held every request of the process (ADR 0126). Meanwhile
+    the runs added wait in `pending`, and a lookup searches the levels as they
+    were and the pending runs: no row is out of its sight. The levels and the
+    pending runs are one tuple, replaced whole (under `_lock` by the writers), so
+    a lookup reads a consistent pair without taking the lock."""
+
+    def __init__(self, *, first: int, growth: int = 8, in_thread_from: int = 1 << 20) -> None:
         self._first = first
         self._growth = growth
-        self._levels: list[Run | None] = []
+        self._in_thread_from = in_thread_from
+        self._held: tuple[tuple[Run | None, ...], tuple[Run, ...]] = ((), ())
+        self._lock = threading.Lock()
+        self._merger: threading.Thread | None = None
 
     def __len__(self) -> int:
-        return sum(len(run) for run in self._levels if run is not None)
+        levels, pending = self._held
+        return sum(len(run) for run in (*levels, *pending) if run is not None)
 
     def add(self, run: Run) -> None:
-        for level, held in enumerate(self._levels):
+        with self._lock:
+            levels, pending = self._held
+            if self._merger is None and self._copied(levels, run) < self._in_thread_from:
+                self._held = (self._merged(levels, run), pending)
+                return
+            self._held = (levels, (*pending, run))
+            if self._merger is None:
+                self._merger = threading.Thread(target=self._merge_pending, daemon=True,
+                                                name="writer-index-merge")
+                self._merger.start()
+
+    def wait_for_merges(self, timeout: float | None = None) -> bool:
+        """Until no merge is in flight (True), or `timeout` seconds (False)."""
+        merger = self._merger
+        if merger is not None:
+            merger.join(timeout)
+        return self._merger is None
+
+    def _merge_pending(self) -> None:
+        """The merger thread: the pending runs into the levels, in the order they
+        were added, until none is left."""
+        while True:
+            levels, pending = self._held
+            try:
+                for run in pending:
+                    levels = self._merged(levels, run)
+            except Exception:  # out of memory, most likely: the runs stay pending,
+                # still searched; the next add starts a merger again
+                _log.exception("a merge of the writer index's runs failed")
+                with self._lock:
+                    self._merger = None
+                return
+            with self._lock:
+                _, now_pending = self._held  # added while this merged: still pending
+                left = now_pending[len(pending):]
+                self._held = (levels, left)
+                if not left:
+                    self._merger = None
+                    return
+
+    def _copied(self, levels: tuple[Run | None, ...], run: Run) -> int:
+        """The rows a merge of `run` into `levels` would copy."""
+        size = len(run)
+        copied = 0
+        for level, held in enumerate(levels):
+            if held is not None:
+                size += len(held)
+                copied += size
+            if size <= self._first * self._growth ** level:
+                break
+        return copied
+
+    def _merged(self, levels: tuple[Run | None, ...], run: Run) -> tuple[Run | None, ...]:
+        """`levels` with `run` added: merged into each level it overflows, carried
+        down until it fits."""
+        new = list(levels)
+        for level, held in enumerate(new):
             if held is not None:
                 run = held.merged(run)
             if len(run) <= self._first * self._growth ** level:
-                self._levels[level] = run
-                return
-            self._levels[level] = None  # carried down, merged with the next level
-        self._levels.append(run)
+                new[level] = run
+                return tuple(new)
+            new[level] = None  # carried down, merged with the next level
+        new.append(run)
+        return tuple(new)
 
     def find(self, names: Sequence[str]) -> list[list[tuple[Run, int]]]:
         """For each name, every (run, row) keyed by its digest: one vectorised
-        search a level for all the names (a round of appends checks its events'
+        search a run for all the names (a round of appends checks its events'
         ids and streams at once)."""
         found: list[list[tuple[Run, int]]] = [[] for _ in names]
-        runs = [run for run in self._levels if run is not None]
+        levels, pending = self._held
+        runs = [run for run in (*levels, *pending) if run is not None]
         if not runs or not names:
             return found
         his, los = digests(names)
