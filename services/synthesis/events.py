@@ -6,7 +6,7 @@ latest one per (statement, participant) is the participant's opinion."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from services.core.events import DomainEvent
 
@@ -16,7 +16,9 @@ class ConversationImported(DomainEvent):
     """Facts of an imported conversation (stream `conversation-<consultation>`), the
     first event of its import; `statements` and `votes` count the statement and vote
     events the import brings after it (-1: not said, an import before ADR 0124),
-    which a reader compares with those it has to tell an import still arriving."""
+    which a reader compares with those it has to tell an import still arriving;
+    `files` names the export's files the import read (file name -> the SHA-256 of
+    its blob, staging.py): what « Reprendre l'import » sends again (ADR 0127)."""
 
     TYPE = "synthesis.ConversationImported"
     VERSION = 1
@@ -29,6 +31,7 @@ class ConversationImported(DomainEvent):
     views: int
     statements: int = -1
     votes: int = -1
+    files: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,26 +3,42 @@ embedded on SQLite: the report (counts, lines left out) on the page, the groups
 after it; the same files again write nothing; another conversation, a file past
 the limit, no file, a form without its CSRF token and a participant without the
 role are refused with nothing written; a large import goes on after the page
-answered, which then shows it arriving until it is whole."""
+answered, which then shows it arriving until it is whole; an interrupted one is
+finished by « Reprendre l'import », without its files (ADR 0127)."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from harness.consultations import open_consultation
 from harness.forms import csrf_of, post_form
-from harness.platform import Platform, granted, open_platform, participant, session_client, until
+from harness.platform import (
+    SYSTEM,
+    Platform,
+    granted,
+    open_platform,
+    participant,
+    session_client,
+    until,
+)
 
+from services.core.errors import EventLogUnavailable
+from services.synthesis.conversations.handlers import ImportConversation
 from services.synthesis.conversations.opinions_model import opinions_changed
 from services.synthesis.opinions import TOPIC
+from services.synthesis.polis import importer
+from services.synthesis.polis.staging import stage_export
 from services.web.synthesis import polis_upload
 
 POLIS = Path(__file__).resolve().parents[1] / "data" / "polis"
 BREXIT = POLIS / "brexit-consensus"
 ADMIN = "/admin/analyse/c1/groupes-opinion"
 UPLOAD = ADMIN + "/import"
+RESUME = UPLOAD + "/reprise"
 
 
 def export(directory: Path = BREXIT, **override: bytes) -> dict[str, tuple[str, bytes, str]]:
@@ -123,3 +139,97 @@ async def test_a_long_import_goes_on_after_the_page_answered(
             await asyncio.sleep(0.01)
         page = await client.get(ADMIN)
         assert "Import en cours" not in page.text and "Groupe A" in page.text
+
+
+async def test_an_interrupted_upload_is_finished_from_the_page_without_its_files(
+        platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The log goes away after two chunks of an uploaded import (ADR 0124): the
+    page offers « Reprendre l'import », which sends the files the import's first
+    event names (ADR 0127), and every event is then in the log once; with nothing
+    left to finish it is refused, as it is without CSRF, for a participant without
+    the role, and with the files gone from the blob store."""
+    p = platform
+    ana = await _analyst(p)
+    simple = await participant(p, "Simple")
+    monkeypatch.setattr(importer, "CHUNK", 1000)
+    log = p.container.log
+    real_append = log.append
+    appends = 0
+
+    async def gone_after_two(*args: Any, **kwargs: Any) -> Any:
+        nonlocal appends
+        appends += 1
+        if appends > 2:
+            raise EventLogUnavailable("the log went away")
+        return await real_append(*args, **kwargs)
+
+    async with session_client(p, ana) as client:
+        monkeypatch.setattr(log, "append", gone_after_two)
+        interrupted = await post_form(client, ADMIN, UPLOAD, files=export())
+        monkeypatch.setattr(log, "append", real_append)
+        assert interrupted.status_code == 503 and "est interrompu" in interrupted.text
+        assert await _imported_events(p) == 2000
+
+        async def arrived() -> bool:
+            return await opinions_changed(p.container.store, "c1") == 2000
+        await until(arrived)
+        page = await client.get(ADMIN)
+        assert 'id="import-en-cours"' in page.text and 'id="reprendre-import"' in page.text
+        no_token = await client.post(RESUME)
+        assert no_token.status_code == 403
+        async with session_client(p, simple) as other:
+            account = await other.get("/compte")
+            refused = await other.post(RESUME, data={"csrf_token": csrf_of(account.text)})
+            assert refused.status_code == 403
+        assert await _imported_events(p) == 2000
+
+        finished = await post_form(client, ADMIN, RESUME)
+        assert finished.status_code == 200, finished.text[:500]
+        assert "import interrompu de ces fichiers est terminé." in finished.text
+        assert "50 propositions, 5312 votes" in finished.text
+        assert await _imported_events(p) == 1 + 50 + 5312  # each event once
+
+        async def whole() -> bool:
+            return await opinions_changed(p.container.store, "c1") == 1 + 50 + 5312
+        await until(whole)
+        page = await client.get(ADMIN)
+        assert 'id="reprendre-import"' not in page.text and "Groupe A" in page.text
+        nothing_left = await post_form(client, ADMIN, RESUME)
+        assert nothing_left.status_code == 409 and "Aucun import à reprendre" in nothing_left.text
+
+
+async def test_a_resumption_whose_files_were_pruned_asks_for_them_again(
+        platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    p = platform
+    ana = await _analyst(p)
+    monkeypatch.setattr(importer, "CHUNK", 1000)
+    files = await stage_export(BREXIT, p.container.blobs)
+    log = p.container.log
+    real_append = log.append
+
+    async def gone_after_one(*args: Any, **kwargs: Any) -> Any:
+        monkeypatch.setattr(log, "append", fail)
+        return await real_append(*args, **kwargs)
+
+    async def fail(*args: Any, **kwargs: Any) -> Any:
+        raise EventLogUnavailable("the log went away")
+
+    monkeypatch.setattr(log, "append", gone_after_one)
+    with pytest.raises(EventLogUnavailable):
+        await p.container.handle(ImportConversation("c1", files), SYSTEM)
+    monkeypatch.setattr(log, "append", real_append)
+    later = datetime.now(UTC) + timedelta(days=1)
+    for digest in files.values():  # what `parlons blobs prune` does past its grace
+        assert await p.container.blobs.delete(digest, stored_before=later)
+
+    async def arrived() -> bool:
+        return await opinions_changed(p.container.store, "c1") == 1000
+    await until(arrived)
+    async with session_client(p, ana) as client:
+        refused = await post_form(client, ADMIN, RESUME)
+        assert refused.status_code == 409
+        assert "introuvable" in refused.text and "Envoyez à nouveau les fichiers" in refused.text
+        assert 'id="import-polis"' in refused.text  # the form to send them
+        finished = await post_form(client, ADMIN, UPLOAD, files=export())
+        assert finished.status_code == 200 and "est terminé" in finished.text
+    assert await _imported_events(p) == 1 + 50 + 5312

@@ -3,9 +3,11 @@ needs any more (ADR 0089) -- a removed document's, a document the replica refuse
 after the front stored its bytes, a Pol.is export staged for an import.
 
 What is needed is folded from the log, never from a read model that may lag: the
-SHA-256 of every document attached and not removed (`consultation.events`; no
-other event type names a blob, and a staged Pol.is export is needed only while
-its import command is in flight). A blob nothing names is deleted only when it
+SHA-256 of every document attached and not removed (`consultation.events`). A
+staged Pol.is export is needed while its import command is in flight; its first
+event names the files (ADR 0127) so that « Reprendre l'import » can send them again
+within the grace, but they are not kept past it: an interrupted import a day old
+asks for its files again. A blob nothing names is deleted only when it
 was last stored longer ago than the grace period, so the bytes of an upload whose
 command has not been decided yet are kept. The log is folded before the blobs are
 listed: a document attached after the fold names bytes stored just before it,

@@ -70,7 +70,8 @@ async def import_conversation(cmd: ImportConversation, *, log: EventLog, store: 
     # The import is named by the files imported: the same import sent again is
     # answered as the first was, or finishes it where it was interrupted (ADR 0124).
     report = await append_conversation(conversation, consultation_id=cmd.consultation_id,
-                                       log=log, meta=meta, import_id=_import_id(cmd))
+                                       log=log, meta=meta, import_id=_import_id(cmd),
+                                       files=cmd.files)
     answer: dict[str, Any] = {
         "statements": report.statements, "votes": report.votes,
         "participants": report.participants, "skipped": [str(line) for line in report.skipped]}

@@ -143,6 +143,14 @@ async def import_arriving(store: ReadStore, consultation_id: str) -> tuple[int, 
     return missing_of_import(book["facts"], *book.get("imported", (0, 0)))
 
 
+async def import_files(store: ReadStore, consultation_id: str) -> dict[str, str]:
+    """The staged files the consultation's import read (`ConversationImported.files`:
+    file name -> SHA-256), what « Reprendre l'import » sends again; empty when the
+    import did not name them (made before ADR 0127) or there is none."""
+    book = await store.get(BOOKS, ALL, consultation_id)
+    return dict(book["facts"].get("files") or {}) if book else {}
+
+
 async def statements_of(store: ReadStore, consultation_id: str) -> dict[str, Statement]:
     """The consultation's statements as `OpinionBook.from_log` numbers them: the
     imported ones, then each voted item in the order of its first ballot. Without

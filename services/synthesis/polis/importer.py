@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,17 +66,18 @@ async def import_polis(
 
 async def append_conversation(
     conversation: Conversation, *, consultation_id: str, log: EventLog, meta: Meta,
-    import_id: str, chunk: int | None = None,
+    import_id: str, chunk: int | None = None, files: Mapping[str, str] | None = None,
 ) -> ImportReport:
     """Append the conversation's events `chunk` at a time, the first chunk with
     `expect=0` on the conversation's stream: another conversation of the
     consultation is refused (`ConcurrencyConflict`) before anything is written.
     With the same `import_id` (the same files) again: the events an interrupted
     import did not write are appended (`resumed`), or none was missing
-    (`already_imported`)."""
+    (`already_imported`). `files`: the staged files read (their names and
+    digests), named in the first event to resume the import from them."""
     report = report_of(conversation)
     events = ImportEvents(conversation, consultation_id=consultation_id, meta=meta,
-                          import_id=import_id)
+                          import_id=import_id, files=files)
     stream = conversation_stream(consultation_id)
     done = await log.read_stream(stream)
     if done and done[0].event_id != import_id:
@@ -153,9 +154,10 @@ class ImportEvents:
     place, the same each time the same import is made."""
 
     def __init__(self, conversation: Conversation, *, consultation_id: str, meta: Meta,
-                 import_id: str) -> None:
+                 import_id: str, files: Mapping[str, str] | None = None) -> None:
         self.conversation, self.consultation_id = conversation, consultation_id
         self.meta, self.import_id = meta, import_id
+        self.files = dict(files or {})
         # Each voter's and statement's pseudonym made once, not once a vote: a hash
         # less per id and vote, and one string shared by all its votes' events (at
         # 323,376 votes, ~45 MB of the import's memory and 0.5 s).
@@ -189,7 +191,7 @@ class ImportEvents:
                 description=s.get("conversation-description", "")[:5000],
                 url=s.get("url", "")[:500],
                 views=int(s["views"]) if s.get("views", "").isdecimal() else 0,
-                statements=len(c.comments), votes=len(c.votes),
+                statements=len(c.comments), votes=len(c.votes), files=self.files,
             ), conversation_stream(cid), 1, first_ms)
         first_vote = 1 + len(c.comments)
         for place in range(max(start, 1), min(stop, first_vote)):

@@ -30,6 +30,7 @@ from services.synthesis.conversations.handlers import PublishOpinionGroups, arri
 from services.synthesis.conversations.opinions_model import (
     book_of,
     import_arriving,
+    import_files,
     opinions_changed,
     statements_of,
 )
@@ -88,6 +89,8 @@ async def admin_view(web: Web, request: Request, cid: str, *,
     return admin_page(web, request, "synthesis/opinion_groups_admin.html", {
         **shown.kept.value, "consultation": consultation, "base": admin_base(cid),
         "arriving": arriving_message(*missing) if missing else None,
+        # « Reprendre l'import » sends the files the import named (ADR 0127)
+        "resumable": bool(missing) and bool(await import_files(web.store, cid)),
         "computed_at": shown.kept.computed_at, "behind": shown.behind,
         "refreshing": shown.refreshing, "next_in": shown.next_in,
         "published": await published_groups(web.store, cid), "errors": errors or {},

@@ -8,7 +8,9 @@ sends it (`ImportConversation`, routed to a synthesis replica in the distributed
 topology). The page waits for it IMPORT_WAIT_S at most: a small conversation's
 report (counts, lines left out) is shown at once; a large one goes on after the
 answer, in this process or in the replica, and the page shows it arriving (ADR
-0124's counts). Sending the same files again finishes an interrupted import."""
+0124's counts). Sending the same files again finishes an interrupted import, and so
+does « Reprendre l'import » (`POST .../import/reprise`), which sends the files the
+import's first event names, still in the blob store (ADR 0127)."""
 
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from services.core.errors import (
 )
 from services.identity.queries import Capability
 from services.synthesis.conversations.handlers import ImportConversation
+from services.synthesis.conversations.opinions_model import import_arriving, import_files
 from services.synthesis.polis.model import (
     COMMENTS_FILE,
     PARTICIPANTS_FILE,
@@ -85,6 +88,34 @@ async def upload(request: Request, web: WebDep, cid: str) -> Response:
         raise RuntimeError("this front end was built without the blob store")
     files = await stage_files(contents, blobs)
     del contents
+    return await _imported(web, request, cid, files)
+
+
+@router.post("/admin/analyse/{cid}/groupes-opinion/import/reprise")
+async def resume(request: Request, web: WebDep, cid: str) -> Response:
+    """« Reprendre l'import »: the files an interrupted import read (named by its
+    first event, ADR 0127) sent again, as sending them from the form would; never
+    files named by the form."""
+    await checked_form(web, request)
+    await holder_of(web, request, cid, Capability.ANALYSE)
+    await views.consultation_or_404(web.store, cid)
+    await web.providers.check_limit(request, "polis_import")
+    if await import_arriving(web.store, cid) is None:
+        return await _refused(web, request, cid, (
+            "Aucun import à reprendre : la conversation importée est arrivée en entier "
+            "(ou aucune ne l'est)."), status=409)
+    files = await import_files(web.store, cid)
+    if not files:  # an import made before its files were named
+        return await _refused(web, request, cid, (
+            "Cet import ne dit pas quels fichiers il a lus : envoyez à nouveau les mêmes "
+            "fichiers ci-dessous pour le terminer."), status=409)
+    return await _imported(web, request, cid, files)
+
+
+async def _imported(web: Web, request: Request, cid: str,
+                    files: dict[str, str]) -> Response:
+    """The import of the staged `files` sent, and the page: its report, or that it
+    goes on (after IMPORT_WAIT_S), or why it was refused."""
     async def send() -> Any:
         return await web.deps.send(ImportConversation(cid, files))
 
@@ -94,6 +125,9 @@ async def upload(request: Request, web: WebDep, cid: str) -> Response:
     except (TimeoutError, CommandTimedOut):  # goes on here, or in the replica
         return await admin_view(web, request, cid, notice={"going_on": True})
     except DomainError as refused:  # a file that cannot be read: nothing written
+        if refused.code == "polis_file_missing":  # pruned since (ADR 0089)
+            return await _refused(web, request, cid, refused.message + (
+                " Envoyez à nouveau les fichiers de l'export ci-dessous."), status=409)
         return await _refused(web, request, cid, refused.message)
     except ConcurrencyConflict:
         return await _refused(web, request, cid, (
