@@ -12,6 +12,11 @@
   topics create                                       create the Kafka topics of topics.yaml
                                                       (event and command topics)
   retention                                           delete what retention settings expire
+  erase (--email A | --pseudonym P | --participant ID) [--yes]
+                                                      erase an account its owner cannot reach
+                                                      (without --yes: whom, nothing changed)
+  erase --after-restore                               erase again, in a restored vault, every
+                                                      participant the log says was erased
   recount                                             vote tallies recounted from the log
   verify                                              every read model compared with the log
   freeze-results                                      freeze the results of ended vote phases
@@ -117,6 +122,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from services.runtime.jobs.identity import retention_command
 
         return asyncio.run(retention_command(settings))
+    if args.command == "erase":
+        from services.runtime.jobs.identity import erase_again_command, erase_command
+
+        if args.after_restore:
+            return asyncio.run(erase_again_command(settings))
+        return asyncio.run(erase_command(settings, email=args.email, pseudonym=args.pseudonym,
+                                         participant=args.participant, yes=args.yes))
     if args.command == "recount":
         from services.runtime.jobs.vote import recount_command
 
@@ -206,6 +218,17 @@ def _parser() -> argparse.ArgumentParser:
     letters.add_argument("--group", help="only this consumer (e.g. vote.tallies)")
     letters.add_argument("--event", help="only the letter of this failed event id")
     sub.add_parser("retention", help="apply retention periods (identity outbox, tokens)")
+    erase = sub.add_parser("erase", help="erase an account its owner cannot reach, once the "
+                                         "request is checked (docs/operations.md)")
+    named = erase.add_mutually_exclusive_group(required=True)
+    named.add_argument("--email", help="the account's e-mail address")
+    named.add_argument("--pseudonym", help="the account's pseudonym")
+    named.add_argument("--participant", metavar="ID", help="the participant id (p-...)")
+    named.add_argument("--after-restore", action="store_true",
+                       help="erase again, in a vault restored from a backup, every "
+                            "participant the log says was erased")
+    erase.add_argument("--yes", action="store_true",
+                       help="erase it (without: say whom, change nothing)")
     sub.add_parser("recount", help="recount vote tallies from the log, compare (exit 1 if not)")
     sub.add_parser("verify", help="compare every read model and the search index with the "
                                   "log (exit 1 if they differ)")

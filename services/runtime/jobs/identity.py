@@ -1,21 +1,35 @@
 """`parlons retention`: deletes what the retention settings expire -- outbox
 messages, consumed magic-link tokens, accounts inactive too long (erased through
 the `EraseParticipant` command, like a person asking for it: with the Kafka
-command bus, sent to the identity replica owning the participant, ADR 0085)."""
+command bus, sent to the identity replica owning the participant, ADR 0085).
+
+`parlons erase (--email A | --pseudonym P | --participant ID) [--yes]`: an operator
+erases an account its owner cannot reach (a lost mailbox), once the organiser has
+checked who asks (ADR 0128); without `--yes`, says whom it would erase and
+changes nothing. `parlons erase --after-restore`: every participant the log says
+was erased is shredded again in the vault, whose restored backup held their keys."""
 
 from __future__ import annotations
 
+import sys
+
 from services.core.envelope import Actor
+from services.core.errors import DomainError
 from services.core.events import Meta
+from services.eventlog.port import read_all
+from services.identity import model
 from services.identity.commands import EraseParticipant
+from services.identity.events import ParticipantErased
 from services.identity.retention import apply_retention
 from services.identity.service import IdentityPorts
+from services.identity.streams import TOPIC
 from services.runtime.bootstrap import bootstrap
 from services.runtime.command_processes import front_commands
 from services.runtime.runner import running
 from services.runtime.settings import Settings
 
 RETENTION_ACTOR = Actor(id="retention", role="system")
+OPERATOR_ACTOR = Actor(id="operator", role="system")  # `parlons erase`: who, not whom
 
 
 async def retention_command(settings: Settings) -> int:
@@ -30,4 +44,69 @@ async def retention_command(settings: Settings) -> int:
     print(f"retention: {report.outbox_deleted} outbox messages deleted, "
           f"{report.tokens_forgotten} expired tokens forgotten, "
           f"{report.accounts_erased} inactive accounts erased")
+    return 0
+
+
+async def erase_command(settings: Settings, *, email: str | None = None,
+                        pseudonym: str | None = None, participant: str | None = None,
+                        yes: bool = False) -> int:
+    """Exit 0: erased (or, without `yes`, found and left as it is); 1: nobody
+    found, or the address or pseudonym is not one; what is printed names the
+    participant by id and pseudonym, never by the address typed."""
+    container = bootstrap(settings, services=["identity"])
+    async with running(container, workers=False), front_commands(container):
+        identity = container.ports["identity"]
+        assert isinstance(identity, IdentityPorts)
+        try:
+            pid = await _named(identity, email=email, pseudonym=pseudonym,
+                               participant=participant)
+        except DomainError as invalid:
+            print(f"erase: {invalid.message}", file=sys.stderr)
+            return 1
+        profile = await identity.vault.profile(pid) if pid else None
+        if pid is None or profile is None:
+            print("erase: no participant with a profile answers to this (never signed up,"
+                  " or already erased)", file=sys.stderr)
+            return 1
+        who = f"participant {pid} (« {profile.get('pseudonym', '')} »)"
+        if not yes:
+            print(f"would erase {who}: run again with --yes to erase it; this cannot be"
+                  " undone")
+            return 0
+        await container.handle(EraseParticipant(pid), Meta(actor=OPERATOR_ACTOR))
+    print(f"erased {who}: their key is destroyed, their contributions stay, shown as an"
+          " anonymous participant's, their ballots stay counted")
+    return 0
+
+
+async def _named(identity: IdentityPorts, *, email: str | None, pseudonym: str | None,
+                 participant: str | None) -> str | None:
+    """The participant the operator named, by one of the three."""
+    if email is not None:
+        lookup = model.email_lookup_value(model.normalise_email(email))
+        return await identity.vault.find("email", lookup)
+    if pseudonym is not None:
+        return await identity.vault.find("pseudonym", model.pseudonym_lookup_value(pseudonym))
+    model.check_participant_id(participant or "")
+    return participant
+
+
+async def erase_again_command(settings: Settings) -> int:
+    """After a restore of the vault (`identity.db`, or its Cassandra tables) from a
+    backup older than some erasures: each participant the log says was erased has
+    their key, profile, lookups and queued e-mails deleted again. The log is the
+    truth (ADR 0012); nothing is appended: the erasures are already there."""
+    container = bootstrap(settings, services=["identity"])
+    async with running(container, workers=False):
+        identity = container.ports["identity"]
+        assert isinstance(identity, IdentityPorts)
+        erased = {r.event.data["participant_id"] async for r in read_all(container.log, TOPIC)
+                  if r.event.type == ParticipantErased.TYPE}
+        back = 0
+        for pid in sorted(erased):
+            back += await identity.vault.profile(pid) is not None
+            await identity.vault.erase(pid)
+            await identity.outbox.delete_person(pid)
+    print(f"erase --after-restore: {len(erased)} participant(s) erased in the log;"
+          f" {back} had their key back in the vault and are erased again")
     return 0
