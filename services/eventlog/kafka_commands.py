@@ -53,7 +53,8 @@ class CommandRecord:
     offset: int
     command_id: str
     reply_to: int
-    deadline: float  # epoch seconds: past it, the front has answered 504
+    deadline: float  # epoch seconds: past it, the front has answered 504 (or it
+    # said the command goes on, and its start was due: `start_within`)
     body: dict[str, Any]
 
     @property
@@ -115,14 +116,19 @@ class KafkaCommandSender:
                     await asyncio.wait_for(client.stop(), _STOP_S)
         self._producer = self._consumer = None
 
-    async def send(self, topic: str, key: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    async def send(self, topic: str, key: str, body: Mapping[str, Any], *,
+                   start_within: float | None = None) -> dict[str, Any]:
         """The service's answer to `body`; `EventLogUnavailable` when the command
-        could not be handed to the broker, `CommandTimedOut` when no answer came."""
+        could not be handed to the broker, `CommandTimedOut` when no answer came
+        within the timeout. A replica starts the command until its deadline: the
+        timeout, or `start_within` seconds when longer (a command that goes on past
+        the front's wait: a Pol.is import, ADR 0129)."""
         if self._producer is None:
             await self.start()
         assert self._producer is not None
         command_id = new_id()
-        deadline = time.time() + self._timeout_s
+        answer_by = time.time() + self._timeout_s
+        deadline = max(answer_by, time.time() + (start_within or 0.0))
         answer: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending[command_id] = answer
         record = orjson.dumps({"id": command_id, "reply_to": self.reply_to,
@@ -135,7 +141,7 @@ class KafkaCommandSender:
             except (KafkaError, OSError, TimeoutError) as e:
                 raise EventLogUnavailable(f"kafka command to {topic}: {e!r}") from e
             try:
-                return await asyncio.wait_for(answer, max(0.0, deadline - time.time()))
+                return await asyncio.wait_for(answer, max(0.0, answer_by - time.time()))
             except TimeoutError:
                 raise CommandTimedOut(topic, self._timeout_s) from None
         finally:

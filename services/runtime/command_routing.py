@@ -55,6 +55,9 @@ class Route:
     # before each batch holding it, so what was acknowledged before the command was
     # sent is seen. A ballot reads only its own partition's streams: none.
     reads: tuple[str, ...] = ()
+    # Seconds after it was sent within which a replica still starts it, when past
+    # the front's wait (`ServiceSpec.routed_start_within`); None: the front's wait.
+    start_within: float | None = None
 
     @property
     def reads_others(self) -> bool:
@@ -74,7 +77,8 @@ def routes(services: Iterable[str] | None = None) -> dict[type, Route]:
         events = spec.events_topic or f"{name}.events"
         for kind, key in spec.routed.items():
             table[kind] = Route(name, f"{name}.commands", events, key,
-                                tuple(spec.routed_reads.get(kind, ())))
+                                tuple(spec.routed_reads.get(kind, ())),
+                                spec.routed_start_within.get(kind))
     return table
 
 
@@ -83,7 +87,8 @@ def routes_of(service: str) -> dict[type, Route]:
 
 
 class Sender(Protocol):
-    async def send(self, topic: str, key: str, body: Mapping[str, Any]) -> dict[str, Any]: ...
+    async def send(self, topic: str, key: str, body: Mapping[str, Any], *,
+                   start_within: float | None = None) -> dict[str, Any]: ...
 
 
 class RemoteCommands:
@@ -99,7 +104,8 @@ class RemoteCommands:
     async def handle(self, command: object, meta: Meta) -> Any:
         route = self.table[type(command)]
         outcome = await self.sender.send(route.topic, route.key(command),
-                                         encode_command(command, meta))
+                                         encode_command(command, meta),
+                                         start_within=route.start_within)
         return decode_outcome(outcome)
 
 
@@ -185,6 +191,23 @@ class CommandServer:
         try:
             result = await self._handle(command, meta)
         except Exception as error:
-            return encode_error(error)
+            outcome = encode_error(error)
+            _log_failure(command, outcome["error"]["kind"], error)
+            return outcome
         self.handled += 1
         return encode_result(result)
+
+
+def _log_failure(command: object, kind: str, error: Exception) -> None:
+    """A command's failure is told to its front, which logs what it answers; but a
+    long command (a Pol.is import) goes on after its front stopped waiting, and its
+    failure then reached nobody. Logged here: a bug with its traceback, the log or a
+    store gone as a warning; the refusals a handler makes (domain rules, access,
+    conflicts) are answers, not failures."""
+    name = type(command).__name__
+    if kind == "internal":
+        log.error("command failed", exc_info=error,
+                  extra={"command": name, "error": type(error).__name__})
+    elif kind in ("unavailable", "store_unavailable"):
+        log.warning("command interrupted: %s", error,
+                    extra={"command": name, "error": type(error).__name__})

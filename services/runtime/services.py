@@ -43,6 +43,11 @@ class ServiceSpec:
     # (the proposal an argument answers, written by another deposit replica): the
     # event topics its replica reads up to their end before a batch holding it.
     routed_reads: Mapping[type, tuple[str, ...]] = field(default_factory=dict)
+    # For a routed command its front does not wait for to the end (a Pol.is import,
+    # answered « L'import continue »): the seconds after it was sent within which a
+    # replica still starts it. Any other is dropped once its front stopped waiting
+    # (it answered 504): sent at a replica's restart, an import was lost (ADR 0129).
+    routed_start_within: Mapping[type, float] = field(default_factory=dict)
     # The event topic its handlers write, when not `<name>.events` (the two
     # deployable parts of synthesis both write synthesis.events); its routed commands
     # travel on `<name>.commands`, co-partitioned with it.
@@ -129,7 +134,8 @@ def _synthesis_themes() -> ServiceSpec:
     return ServiceSpec(name="synthesis_themes", projections=service.THEMES_PROJECTIONS,
                        processes=service.THEMES_PROCESSES, handlers=service.THEMES_HANDLERS,
                        events_topic="synthesis.events", routed=service.THEMES_ROUTED,
-                       routed_reads=service.THEMES_ROUTED_READS)
+                       routed_reads=service.THEMES_ROUTED_READS,
+                       routed_start_within=service.THEMES_ROUTED_START_WITHIN)
 
 
 SERVICES: dict[str, Callable[[], ServiceSpec]] = {

@@ -93,6 +93,10 @@ THEMES_ROUTED: dict[type, Callable[[Any], str]] = {
 # statement and per participant's opinion, named by the consultation and written
 # by nobody else.
 THEMES_NOT_CO_PARTITIONED: frozenset[type] = frozenset({ImportConversation})
+# An import outlasts its front's wait (« L'import continue »): a replica still starts
+# it within the hour, restarting, loading its log first, or busy with another
+# import. The same files make the same import: started late, it finishes it.
+THEMES_ROUTED_START_WITHIN: dict[type, float] = {ImportConversation: 3600.0}
 # A run's edits are decided on the run's stream, which the run job appends to from
 # whichever themes worker executed it: read to its end first. The opinion groups
 # are computed on every opinion of the consultation: the imported ones

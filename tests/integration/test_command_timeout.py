@@ -26,7 +26,8 @@ class SilentOnce:
     def __init__(self, handle: Any, known: Mapping[str, type]) -> None:
         self.handle, self.known, self.sent = handle, known, 0
 
-    async def send(self, topic: str, key: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    async def send(self, topic: str, key: str, body: Mapping[str, Any], *,
+                   start_within: float | None = None) -> dict[str, Any]:
         self.sent += 1
         if self.sent == 1:
             raise CommandTimedOut(topic, 0.1)

@@ -32,6 +32,7 @@ from services.runtime.command_codec import (
     encode_result,
 )
 from services.runtime.command_routing import CommandServer, RemoteCommands, routes
+from services.synthesis.conversations.handlers import ImportConversation
 from services.vote.commands import CastBallot, WithdrawBallot
 
 META = Meta(actor=Actor(id="p-aude", role="participant"), correlation_id="corr-1")
@@ -85,9 +86,12 @@ def test_ballots_are_keyed_by_their_item_as_their_events() -> None:
 class LoopbackSender:
     """The broker and a replica in one: runs the command through the codec."""
     sent: list[tuple[str, str]] = field(default_factory=list)
+    starts_within: list[float | None] = field(default_factory=list)
 
-    async def send(self, topic: str, key: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    async def send(self, topic: str, key: str, body: Mapping[str, Any], *,
+                   start_within: float | None = None) -> dict[str, Any]:
         self.sent.append((topic, key))
+        self.starts_within.append(start_within)
         command, _ = decode_command(body, KNOWN)
         if command.item_id == "item-closed":  # type: ignore[attr-defined]
             return encode_error(DomainError("phase_closed", "Le vote est clos."))
@@ -185,6 +189,47 @@ async def test_an_expired_command_is_skipped_but_committed() -> None:
     receiver.server = server
     await server.serve(receiver)
     assert receiver.replies == [] and receiver.commits == {1: 5}
+
+
+async def test_a_failure_no_front_waits_for_any_more_is_logged_a_refusal_is_not(
+        caplog: pytest.LogCaptureFixture) -> None:
+    # a long command (a Pol.is import) outlives its front's wait: its failure was
+    # answered to nobody, and nothing said so (ADR 0129)
+    failures = [ZeroDivisionError("a bug"), EventLogUnavailable("the broker went away"),
+                DomainError("phase_closed", "Le vote est clos.")]
+
+    async def handle(command: Any, meta: Meta) -> None:
+        raise failures.pop(0)
+
+    server = server_with(handle)
+    receiver = FakeReceiver(owned={0}, batches=[{0: [
+        Command(0, n, encode_command(ballot(pid=f"p-{n}"), META)) for n in range(3)]}])
+    receiver.server = server
+    with caplog.at_level("INFO", logger="parlons.commands"):
+        await server.serve(receiver)
+    logged = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert logged == [("ERROR", "command failed"),
+                      ("WARNING", "command interrupted: the broker went away")]
+    assert caplog.records[0].exc_info is not None  # its traceback
+    assert [o["error"]["kind"] for _, _, o in receiver.replies] == [
+        "internal", "unavailable", "domain"]
+
+
+def test_an_import_may_start_within_the_hour_every_other_command_within_the_wait() -> None:
+    table = routes()
+    assert table[ImportConversation].start_within == 3600.0
+    assert [kind for kind, route in table.items() if route.start_within is not None] == [
+        ImportConversation]
+
+
+async def test_the_front_bus_sends_a_commands_start_within() -> None:
+    sender = LoopbackSender()
+    await RemoteCommands(sender).handle(ballot("item-3"), META)
+    assert sender.starts_within == [None]
+    imports = RemoteCommands(sender, {ImportConversation: routes()[ImportConversation]})
+    with pytest.raises(KeyError):  # the loopback knows ballots only: sent all the same
+        await imports.handle(ImportConversation("c-1", {}), META)
+    assert sender.starts_within == [None, 3600.0]
 
 
 async def test_assignment_reads_the_event_topic_first() -> None:

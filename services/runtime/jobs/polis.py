@@ -53,9 +53,11 @@ async def import_command(settings: Settings, consultation: str, directory: str) 
             print(f"polis import: a conversation is already imported into {consultation}",
                   file=sys.stderr)
             return 1
-        except CommandTimedOut as late:  # the replica may still be importing
-            print(f"polis import: {late}; the outcome is unknown: run the same command "
-                  "again (the same files are imported once)", file=sys.stderr)
+        except CommandTimedOut as late:  # the replica imports it, or starts it soon
+            print(f"polis import: {late}; a synthesis replica goes on with the import, "
+                  "or starts it within the hour (ADR 0129): the groups page shows it "
+                  "arriving; run the same command again to wait for its report (the "
+                  "same files are imported once)", file=sys.stderr)
             return 3
         except EventLogUnavailable as down:  # between two chunks (ADR 0124)
             print(f"polis import: interrupted ({down}); what was appended stays: run "
