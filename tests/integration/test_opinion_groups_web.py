@@ -227,6 +227,7 @@ async def test_an_interrupted_import_is_shown_arriving_and_finished_by_the_same_
     ana = await participant(p, "Ana")
     await granted(p, ana, "c3", "analyst")
     monkeypatch.setattr(importer, "CHUNK", 1000)
+    monkeypatch.setattr(importer, "RETRY_WAITS", ())  # stopped at the first failure
     log = p.container.log
     appends = 0
     real_append = log.append

@@ -58,7 +58,7 @@ async def test_an_interrupted_import_is_finished_from_another_process(
     try:
         with pytest.raises(EventLogUnavailable):
             await append_conversation(conversation, consultation_id=cid, log=first,
-                                      meta=META, import_id=import_id)
+                                      meta=META, import_id=import_id, retry_waits=())
     finally:
         await first.close()
     second = await _client(kafka_bootstrap)

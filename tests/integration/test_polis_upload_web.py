@@ -152,6 +152,7 @@ async def test_an_interrupted_upload_is_finished_from_the_page_without_its_files
     ana = await _analyst(p)
     simple = await participant(p, "Simple")
     monkeypatch.setattr(importer, "CHUNK", 1000)
+    monkeypatch.setattr(importer, "RETRY_WAITS", ())  # stopped at the first failure
     log = p.container.log
     real_append = log.append
     appends = 0
@@ -203,6 +204,7 @@ async def test_a_resumption_whose_files_were_pruned_asks_for_them_again(
     p = platform
     ana = await _analyst(p)
     monkeypatch.setattr(importer, "CHUNK", 1000)
+    monkeypatch.setattr(importer, "RETRY_WAITS", ())  # stopped at the first failure
     files = await stage_export(BREXIT, p.container.blobs)
     log = p.container.log
     real_append = log.append

@@ -13,16 +13,17 @@ participant ids travel in the events (`number`, `author_number`,
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from services.core.envelope import Envelope
-from services.core.errors import ConcurrencyConflict
+from services.core.errors import ConcurrencyConflict, EventLogUnavailable
 from services.core.events import DomainEvent, Meta, wrap
 from services.core.ids import new_id, uuid7_shaped
 from services.eventlog.port import EventLog
@@ -40,6 +41,12 @@ if TYPE_CHECKING:
 # 12.3 s at 20,000 and 10.4 s in one append); a larger one holds the SQLite log's
 # writer longer (~0.6 s at 20,000), which the ballots written meanwhile wait for.
 CHUNK = 20_000  # a resumption sends the last CHUNK events before what it finds again
+# An append that fails (the log's timeout: a chunk on a broker loaded by the import
+# itself took past the Kafka log's 10 s in `make run-distributed`) is sent again,
+# half as large, after each of these pauses in turn; what it had written is answered
+# as duplicates. Past them the import stops, and the same import finishes it.
+RETRY_WAITS = (1.0, 2.0, 4.0, 8.0)
+SMALLEST_CHUNK = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +74,7 @@ async def import_polis(
 async def append_conversation(
     conversation: Conversation, *, consultation_id: str, log: EventLog, meta: Meta,
     import_id: str, chunk: int | None = None, files: Mapping[str, str] | None = None,
+    retry_waits: Sequence[float] | None = None,
 ) -> ImportReport:
     """Append the conversation's events `chunk` at a time, the first chunk with
     `expect=0` on the conversation's stream: another conversation of the
@@ -74,7 +82,9 @@ async def append_conversation(
     With the same `import_id` (the same files) again: the events an interrupted
     import did not write are appended (`resumed`), or none was missing
     (`already_imported`). `files`: the staged files read (their names and
-    digests), named in the first event to resume the import from them."""
+    digests), named in the first event to resume the import from them. A failed
+    append is sent again after each of `retry_waits` (default RETRY_WAITS), on a
+    chunk half as large; the last failure is raised (`EventLogUnavailable`)."""
     report = report_of(conversation)
     events = ImportEvents(conversation, consultation_id=consultation_id, meta=meta,
                           import_id=import_id, files=files)
@@ -90,11 +100,30 @@ async def append_conversation(
         # found are sent again, and the log answers those it holds as duplicates.
         start = max(0, await _written(log, events) - max(size, CHUNK))
     new = 0
-    for first in range(start, events.count, size):
-        recorded = await log.append(
-            list(events.between(first, min(first + size, events.count))),
-            expect={stream: 0} if first == 0 and not done else None)
+    waits = list(RETRY_WAITS if retry_waits is None else retry_waits)
+    failures = 0
+    first, empty = start, not done
+    while first < events.count:
+        stop = min(first + size, events.count)
+        try:
+            recorded = await log.append(list(events.between(first, stop)),
+                                        expect={stream: 0} if first == 0 and empty else None)
+        except EventLogUnavailable:
+            if failures == len(waits):
+                raise
+            await asyncio.sleep(waits[failures])
+            failures += 1
+            size = max(SMALLEST_CHUNK, size // 2)
+            if empty:  # a first chunk written in part holds the import's first event:
+                # sent again, it no longer expects an empty stream
+                found = await log.read_stream(stream)
+                if found and found[0].event_id != import_id:
+                    raise ConcurrencyConflict(stream, 0, len(found)) from None
+                empty = not found
+            continue
+        failures = 0
         new += sum(not r.duplicate for r in recorded)
+        first = stop
     if done:
         return dataclasses.replace(report, resumed=new > 0, already_imported=new == 0)
     return report
