@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
+import logging
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,6 +36,8 @@ from services.synthesis.pseudonyms import pseudonym
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
+
+logger = logging.getLogger("parlons.synthesis")
 
 # Events an append carries: ~20 MB of envelopes held at a time. Smaller chunks
 # cost a commit each (5,000: an import of 323,376 votes 16.5 s on SQLite against
@@ -108,9 +111,12 @@ async def append_conversation(
         try:
             recorded = await log.append(list(events.between(first, stop)),
                                         expect={stream: 0} if first == 0 and empty else None)
-        except EventLogUnavailable:
+        except EventLogUnavailable as failed:
             if failures == len(waits):
                 raise
+            logger.warning("Pol.is import: an append failed, sent again halved in %s s: %s",
+                           waits[failures], failed,
+                           extra={"consultation_id": consultation_id, "events": stop - first})
             await asyncio.sleep(waits[failures])
             failures += 1
             size = max(SMALLEST_CHUNK, size // 2)
