@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -32,3 +33,14 @@ def logging_restored() -> Iterator[None]:
         for flag, value in saved.items():
             setattr(logging, flag, value)
         logging.getLogger("uvicorn.access").disabled = False
+
+
+@contextmanager
+def commands_over(data_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                  **settings: str) -> Iterator[Path]:
+    """`main()` over the data folder `data_dir`, its workers polling every 20 ms,
+    warnings only in its log (and `settings`); the root logger as it was afterwards."""
+    command_settings(monkeypatch, DATA_DIR=str(data_dir), WORKER_POLL_TIMEOUT="0.02",
+                     LOG_LEVEL="WARNING", **settings)
+    with logging_restored():
+        yield data_dir

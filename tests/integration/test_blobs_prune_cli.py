@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from harness.cli import command_settings, logging_restored
+from harness.cli import commands_over
 from harness.consultations import deposit_phase, publish
 from harness.platform import SYSTEM
 
@@ -31,10 +31,8 @@ ORPHAN = b"%PDF-1.7\n" + b"orphan " * 30  # stored by a front, its command never
 
 @pytest.fixture
 def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    command_settings(monkeypatch, DATA_DIR=str(tmp_path / "var"), WORKER_POLL_TIMEOUT="0.02",
-                     LOG_LEVEL="WARNING")
-    with logging_restored():
-        yield tmp_path / "var" / "blobs"
+    with commands_over(tmp_path / "var", monkeypatch) as folder:
+        yield folder / "blobs"
 
 
 def _documents() -> dict[str, str]:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from harness.cli import command_settings, logging_restored
+from harness.cli import commands_over
 from harness.consultations import deposit_phase, publish
 from harness.platform import SYSTEM
 from harness.processes import ROOT, seed_vote
@@ -37,9 +37,7 @@ from services.vote.projections import TalliesProjection
 def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A data folder for `main()` and the workers, which give up after one attempt;
     the root logger as it was afterwards (`main()` configures it for a process)."""
-    command_settings(monkeypatch, DATA_DIR=str(tmp_path), WORKER_RETRIES="1",
-                     WORKER_POLL_TIMEOUT="0.02", WORKER_BACKOFF_BASE="0.01", LOG_LEVEL="WARNING")
-    with logging_restored():
+    with commands_over(tmp_path, monkeypatch, WORKER_RETRIES="1", WORKER_BACKOFF_BASE="0.01"):
         yield tmp_path
 
 

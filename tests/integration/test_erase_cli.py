@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from harness.cli import command_settings, logging_restored
+from harness.cli import commands_over
 from harness.platform import SYSTEM
 
 from services.eventlog.port import read_all
@@ -30,9 +30,7 @@ from services.runtime.settings import Settings
 
 @pytest.fixture
 def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    command_settings(monkeypatch, DATA_DIR=str(tmp_path / "var"), WORKER_POLL_TIMEOUT="0.02",
-                     LOG_LEVEL="WARNING")
-    with logging_restored():
+    with commands_over(tmp_path / "var", monkeypatch):
         yield tmp_path
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 from harness.consultations import VOTE_CID, hidden_by_a_moderator, open_consultation, open_vote
 from harness.forms import post_form
+from harness.interrupted_imports import log_gone_after
 from harness.platform import (
     SYSTEM,
     Platform,
@@ -31,7 +31,6 @@ from services.identity.queries import roles_in
 from services.synthesis.conversations.handlers import ImportConversation
 from services.synthesis.conversations.opinions_model import opinions_changed
 from services.synthesis.conversations.projection import published_groups
-from services.synthesis.polis import importer
 from services.synthesis.polis.staging import stage_export
 from services.vote.commands import CastBallot, WithdrawBallot
 
@@ -226,24 +225,10 @@ async def test_an_interrupted_import_is_shown_arriving_and_finished_by_the_same_
     await open_consultation(p, "c3", level="email")
     ana = await participant(p, "Ana")
     await granted(p, ana, "c3", "analyst")
-    monkeypatch.setattr(importer, "CHUNK", 1000)
-    monkeypatch.setattr(importer, "RETRY_WAITS", ())  # stopped at the first failure
-    log = p.container.log
-    appends = 0
-    real_append = log.append
-
-    async def broker_gone_after_two(*args: Any, **kwargs: Any) -> Any:
-        nonlocal appends
-        appends += 1
-        if appends > 2:
-            raise EventLogUnavailable("the log went away")
-        return await real_append(*args, **kwargs)
-
     files = await stage_export(POLIS / "brexit-consensus", p.container.blobs)
-    monkeypatch.setattr(log, "append", broker_gone_after_two)
-    with pytest.raises(EventLogUnavailable):
+    with log_gone_after(monkeypatch, p.container.log, chunks=2), \
+            pytest.raises(EventLogUnavailable):
         await p.container.handle(ImportConversation("c3", files), SYSTEM)
-    monkeypatch.setattr(log, "append", real_append)
     await modelled(p, "c3", 2000)
     admin = "/admin/analyse/c3/groupes-opinion"
     async with session_client(p, ana) as client:

@@ -11,30 +11,26 @@ import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
-from harness.cli import command_settings, logging_restored
+from harness.cli import commands_over
 from harness.consultations import deposit_phase, publish
+from harness.interrupted_imports import log_gone_after
 from harness.platform import SYSTEM
 
-from services.core.errors import EventLogUnavailable
 from services.runtime.bootstrap import Container, bootstrap
 from services.runtime.cli import main
 from services.runtime.runner import running
 from services.runtime.settings import Settings
 from services.runtime.validating_log import ValidatingEventLog
 from services.synthesis.conversations.projection import published_groups
-from services.synthesis.polis import importer
 
 POLIS = Path(__file__).resolve().parents[1] / "data" / "polis"
 
 
 @pytest.fixture
 def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    command_settings(monkeypatch, DATA_DIR=str(tmp_path / "var"), WORKER_POLL_TIMEOUT="0.02",
-                     LOG_LEVEL="WARNING")
-    with logging_restored():
+    with commands_over(tmp_path / "var", monkeypatch):
         yield tmp_path
 
 
@@ -148,23 +144,10 @@ def test_an_interrupted_import_says_so_and_the_same_command_finishes_it(
     how to finish; `polis groups` says the conversation is not whole; the same
     command then finishes the import, and the export holds every vote row."""
     _consultation("brexit")
-    monkeypatch.setattr(importer, "CHUNK", 1000)
-    monkeypatch.setattr(importer, "RETRY_WAITS", ())  # stopped at the first failure
-    appends = 0
-    real_append = ValidatingEventLog.append
-
-    async def gone_after_two(self: ValidatingEventLog, *args: Any, **kwargs: Any) -> Any:
-        nonlocal appends
-        appends += 1
-        if appends > 2:
-            raise EventLogUnavailable("the log went away")
-        return await real_append(self, *args, **kwargs)
-
-    monkeypatch.setattr(ValidatingEventLog, "append", gone_after_two)
-    code = main(["polis", "import", "brexit", str(POLIS / "brexit-consensus")])
+    with log_gone_after(monkeypatch, ValidatingEventLog, chunks=2):
+        code = main(["polis", "import", "brexit", str(POLIS / "brexit-consensus")])
     err = capsys.readouterr().err
     assert code == 3 and "run the same command again to finish the import" in err
-    monkeypatch.setattr(ValidatingEventLog, "append", real_append)
     code = main(["polis", "groups", "brexit"])
     err = capsys.readouterr().err
     assert "not whole yet (0 statements and 3363 votes to come" in err, err

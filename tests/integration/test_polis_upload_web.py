@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from harness.consultations import open_consultation
 from harness.forms import csrf_of, post_form
+from harness.interrupted_imports import log_gone_after
 from harness.platform import (
     SYSTEM,
     Platform,
@@ -30,7 +30,6 @@ from services.core.errors import EventLogUnavailable
 from services.synthesis.conversations.handlers import ImportConversation
 from services.synthesis.conversations.opinions_model import opinions_changed
 from services.synthesis.opinions import TOPIC
-from services.synthesis.polis import importer
 from services.synthesis.polis.staging import stage_export
 from services.web.synthesis import polis_upload
 
@@ -151,23 +150,9 @@ async def test_an_interrupted_upload_is_finished_from_the_page_without_its_files
     p = platform
     ana = await _analyst(p)
     simple = await participant(p, "Simple")
-    monkeypatch.setattr(importer, "CHUNK", 1000)
-    monkeypatch.setattr(importer, "RETRY_WAITS", ())  # stopped at the first failure
-    log = p.container.log
-    real_append = log.append
-    appends = 0
-
-    async def gone_after_two(*args: Any, **kwargs: Any) -> Any:
-        nonlocal appends
-        appends += 1
-        if appends > 2:
-            raise EventLogUnavailable("the log went away")
-        return await real_append(*args, **kwargs)
-
     async with session_client(p, ana) as client:
-        monkeypatch.setattr(log, "append", gone_after_two)
-        interrupted = await post_form(client, ADMIN, UPLOAD, files=export())
-        monkeypatch.setattr(log, "append", real_append)
+        with log_gone_after(monkeypatch, p.container.log, chunks=2):
+            interrupted = await post_form(client, ADMIN, UPLOAD, files=export())
         assert interrupted.status_code == 503 and "est interrompu" in interrupted.text
         assert await _imported_events(p) == 2000
 
@@ -203,23 +188,10 @@ async def test_a_resumption_whose_files_were_pruned_asks_for_them_again(
         platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
     p = platform
     ana = await _analyst(p)
-    monkeypatch.setattr(importer, "CHUNK", 1000)
-    monkeypatch.setattr(importer, "RETRY_WAITS", ())  # stopped at the first failure
     files = await stage_export(BREXIT, p.container.blobs)
-    log = p.container.log
-    real_append = log.append
-
-    async def gone_after_one(*args: Any, **kwargs: Any) -> Any:
-        monkeypatch.setattr(log, "append", fail)
-        return await real_append(*args, **kwargs)
-
-    async def fail(*args: Any, **kwargs: Any) -> Any:
-        raise EventLogUnavailable("the log went away")
-
-    monkeypatch.setattr(log, "append", gone_after_one)
-    with pytest.raises(EventLogUnavailable):
+    with log_gone_after(monkeypatch, p.container.log, chunks=1), \
+            pytest.raises(EventLogUnavailable):
         await p.container.handle(ImportConversation("c1", files), SYSTEM)
-    monkeypatch.setattr(log, "append", real_append)
     later = datetime.now(UTC) + timedelta(days=1)
     for digest in files.values():  # what `parlons blobs prune` does past its grace
         assert await p.container.blobs.delete(digest, stored_before=later)
