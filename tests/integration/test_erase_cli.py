@@ -2,8 +2,9 @@
 owner cannot reach (ADR 0128), named by its e-mail address (as typed, any case),
 its pseudonym or its id; without `--yes` nothing changes; the address never
 appears in what the command prints nor in the event; another account is left
-as it is; nobody found, or an address that is not one, exits 1; after a restore
-of the vault, `--after-restore` erases again whom the log says was erased."""
+as it is; nobody found, or an address that is not one, exits 1; an erasure whose
+outcome is unknown exits 3 and is finished by id; after a restore of the vault,
+`--after-restore` erases again whom the log says was erased."""
 
 from __future__ import annotations
 
@@ -17,12 +18,14 @@ import pytest
 from harness.cli import commands_over
 from harness.platform import SYSTEM
 
+from services.core.errors import CommandTimedOut
+from services.core.events import Meta
 from services.eventlog.port import read_all
-from services.identity.commands import RegisterParticipant
+from services.identity.commands import EraseParticipant, RegisterParticipant
 from services.identity.model import new_participant_id
 from services.identity.service import IdentityPorts
 from services.identity.streams import TOPIC
-from services.runtime.bootstrap import bootstrap
+from services.runtime.bootstrap import Container, bootstrap
 from services.runtime.cli import main
 from services.runtime.runner import running
 from services.runtime.settings import Settings
@@ -140,3 +143,34 @@ def test_after_a_restore_of_the_vault_the_erased_are_erased_again(
     assert code == 0 and "0 had their key back" in out
     erasures = [t for t, _, _ in _state(ana)[1] if t == "identity.ParticipantErased"]
     assert len(erasures) == 1  # nothing appended: the log already says so
+
+
+def test_an_erasure_whose_outcome_is_unknown_says_how_to_finish_it(
+        data: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # no answer from the identity replica in time (the Kafka command bus), or the
+    # log gone once the key was destroyed (the handler shreds first): exit 3, then
+    # the same command by id finds the key gone and the event missing, and writes it
+    (ana,) = _registered(("ana@exemple.fr", "Ana"))
+    real_handle = Container.handle
+
+    async def shredded_then_late(self: Container, command: object, meta: Meta) -> object:
+        identity = self.ports["identity"]
+        assert isinstance(identity, IdentityPorts) and isinstance(command, EraseParticipant)
+        await identity.vault.erase(command.participant_id)
+        raise CommandTimedOut("identity.commands", 10)
+
+    monkeypatch.setattr(Container, "handle", shredded_then_late)
+    code, out, err = parlons(capsys, "erase", "--email", "ana@exemple.fr", "--yes")
+    assert code == 3 and f"parlons erase --participant {ana}" in err and "erased" not in out
+    monkeypatch.setattr(Container, "handle", real_handle)
+    profile, events = _state(ana)
+    assert profile is None and "identity.ParticipantErased" not in [t for t, _, _ in events]
+
+    code, out, _ = parlons(capsys, "erase", "--participant", ana)
+    assert code == 0 and "données déjà détruites" in out
+    code, out, _ = parlons(capsys, "erase", "--participant", ana, "--yes")
+    assert code == 0 and f"erased participant {ana}" in out
+    erased = [t for t, _, _ in _state(ana)[1] if t == "identity.ParticipantErased"]
+    assert erased == ["identity.ParticipantErased"]
+    code, _, err = parlons(capsys, "erase", "--participant", ana, "--yes")
+    assert code == 1 and "already erased" in err

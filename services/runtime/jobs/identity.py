@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 
 from services.core.envelope import Actor
-from services.core.errors import DomainError
+from services.core.errors import CommandTimedOut, DomainError, EventLogUnavailable
 from services.core.events import Meta
 from services.eventlog.port import read_all
 from services.identity import model
@@ -22,8 +22,8 @@ from services.identity.commands import EraseParticipant
 from services.identity.events import ParticipantErased
 from services.identity.retention import apply_retention
 from services.identity.service import IdentityPorts
-from services.identity.streams import TOPIC
-from services.runtime.bootstrap import bootstrap
+from services.identity.streams import TOPIC, participant_stream
+from services.runtime.bootstrap import Container, bootstrap
 from services.runtime.command_processes import front_commands
 from services.runtime.runner import running
 from services.runtime.settings import Settings
@@ -51,7 +51,9 @@ async def erase_command(settings: Settings, *, email: str | None = None,
                         pseudonym: str | None = None, participant: str | None = None,
                         yes: bool = False) -> int:
     """Exit 0: erased (or, without `yes`, found and left as it is); 1: nobody
-    found, or the address or pseudonym is not one; what is printed names the
+    found, or the address or pseudonym is not one; 3: the erasure's outcome is
+    not known (no answer in time, the log unavailable): the same command with
+    `--participant` finds out, and finishes it. What is printed names the
     participant by id and pseudonym, never by the address typed."""
     container = bootstrap(settings, services=["identity"])
     async with running(container, workers=False), front_commands(container):
@@ -64,6 +66,10 @@ async def erase_command(settings: Settings, *, email: str | None = None,
             print(f"erase: {invalid.message}", file=sys.stderr)
             return 1
         profile = await identity.vault.profile(pid) if pid else None
+        if pid is not None and profile is None and await _shredded_unrecorded(container, pid):
+            # the key destroyed and the event never written (ADR 0012's order):
+            # sending the command again writes it
+            profile = {"pseudonym": "données déjà détruites"}
         if pid is None or profile is None:
             print("erase: no participant with a profile answers to this (never signed up,"
                   " or already erased)", file=sys.stderr)
@@ -73,10 +79,23 @@ async def erase_command(settings: Settings, *, email: str | None = None,
             print(f"would erase {who}: run again with --yes to erase it; this cannot be"
                   " undone")
             return 0
-        await container.handle(EraseParticipant(pid), Meta(actor=OPERATOR_ACTOR))
+        try:
+            await container.handle(EraseParticipant(pid), Meta(actor=OPERATOR_ACTOR))
+        except (CommandTimedOut, EventLogUnavailable) as unknown:
+            print(f"erase: {unknown}; whether {who} is erased is not known: run `parlons"
+                  f" erase --participant {pid}` to see, and with --yes to finish it",
+                  file=sys.stderr)
+            return 3
     print(f"erased {who}: their key is destroyed, their contributions stay, shown as an"
           " anonymous participant's, their ballots stay counted")
     return 0
+
+
+async def _shredded_unrecorded(container: Container, pid: str) -> bool:
+    """A participant registered, whose erasure the log does not hold: with no
+    profile in the vault, their key was destroyed and the event not written."""
+    kinds = {e.type for e in await container.log.read_stream(participant_stream(pid))}
+    return bool(kinds) and ParticipantErased.TYPE not in kinds
 
 
 async def _named(identity: IdentityPorts, *, email: str | None, pseudonym: str | None,
