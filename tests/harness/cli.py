@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from services.runtime.logging import QUIETED
+
 
 def command_settings(monkeypatch: pytest.MonkeyPatch, **settings: str) -> None:
     """`PARLONS_<NAME>` for each setting given, e.g. `DATA_DIR=...`."""
@@ -25,11 +27,14 @@ def logging_restored() -> Iterator[None]:
     # configure_logging also turns off the module's caller and thread look-ups
     flags = ("_srcfile", "logThreads", "logProcesses", "logMultiprocessing")
     saved = {flag: getattr(logging, flag) for flag in flags}
+    quieted = {name: logging.getLogger(name).level for name in QUIETED}
     try:
         yield
     finally:
         root.handlers[:] = handlers
         root.setLevel(level)
+        for name, was in quieted.items():
+            logging.getLogger(name).setLevel(was)
         for flag, value in saved.items():
             setattr(logging, flag, value)
         logging.getLogger("uvicorn.access").disabled = False

@@ -97,6 +97,20 @@ def test_scrubbing_skips_only_patterns_a_text_cannot_hold() -> None:
         assert scrub(text) == every_pattern(text), text
 
 
+def test_a_librarys_routine_info_lines_are_kept_out_its_warnings_in(
+        restore_logging: None, capsys: pytest.CaptureFixture[str]) -> None:
+    from services.runtime.logging import configure_logging
+
+    configure_logging("INFO")
+    chatty = logging.getLogger("aiokafka.consumer.subscription_state")
+    chatty.info("Updating subscribed topics to: frozenset({'vote.events'})")
+    chatty.warning("a partition went missing")
+    logging.getLogger("parlons.worker").info("caught up")
+    lines = capsys.readouterr().err.splitlines()
+    assert [json.loads(line)["message"] for line in lines] == [
+        "a partition went missing", "caught up"]
+
+
 def test_the_access_log_has_no_client_address(caplog: pytest.LogCaptureFixture) -> None:
     import asyncio
 
