@@ -3,8 +3,9 @@ owner cannot reach (ADR 0128), named by its e-mail address (as typed, any case),
 its pseudonym or its id; without `--yes` nothing changes; the address never
 appears in what the command prints nor in the event; another account is left
 as it is; nobody found, or an address that is not one, exits 1; an erasure whose
-outcome is unknown exits 3 and is finished by id; after a restore of the vault,
-`--after-restore` erases again whom the log says was erased."""
+outcome is unknown exits 3 and is finished by id, as `parlons retention` cut short
+by one is by its next run; after a restore of the vault, `--after-restore` erases
+again whom the log says was erased."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ import asyncio
 import shutil
 import sqlite3
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from harness.cli import commands_over
 from harness.platform import SYSTEM
 
+from services.core.clock import FixedClock
 from services.core.errors import CommandTimedOut
 from services.core.events import Meta
 from services.eventlog.port import read_all
@@ -174,3 +177,34 @@ def test_an_erasure_whose_outcome_is_unknown_says_how_to_finish_it(
     assert erased == ["identity.ParticipantErased"]
     code, _, err = parlons(capsys, "erase", "--participant", ana, "--yes")
     assert code == 1 and "already erased" in err
+
+
+def test_retention_cut_short_by_an_unanswered_erasure_exits_3_and_the_next_run_finishes(
+        data: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    async def register_long_ago() -> str:
+        container = bootstrap(Settings(), clock=FixedClock(datetime(2020, 1, 1, tzinfo=UTC)),
+                              services=["identity"])
+        pid = new_participant_id()
+        async with running(container):
+            await container.handle(RegisterParticipant(pid, "vieux@exemple.fr", "Vieux"),
+                                   SYSTEM)
+            deadline = asyncio.get_running_loop().time() + 10
+            while any([await w.lag() for w in container.built_workers]):
+                assert asyncio.get_running_loop().time() < deadline
+                await asyncio.sleep(0.05)
+        return pid
+
+    old = asyncio.run(register_long_ago())
+    monkeypatch.setenv("PARLONS_ERASE_INACTIVE_AFTER_DAYS", "30")
+    real_handle = Container.handle
+
+    async def late(self: Container, command: object, meta: Meta) -> object:
+        raise CommandTimedOut("identity.commands", 10)
+
+    monkeypatch.setattr(Container, "handle", late)
+    assert main(["retention"]) == 3
+    assert "stopped there: the next run goes on" in capsys.readouterr().err
+    monkeypatch.setattr(Container, "handle", real_handle)
+    assert main(["retention"]) == 0
+    assert "1 inactive accounts erased" in capsys.readouterr().out
+    assert _state(old)[0] is None
