@@ -89,6 +89,7 @@ async def admin_view(web: Web, request: Request, cid: str, *,
     return admin_page(web, request, "synthesis/opinion_groups_admin.html", {
         **shown.kept.value, "consultation": consultation, "base": admin_base(cid),
         "arriving": arriving_message(*missing) if missing else None,
+        "arrived_share": _arrived_share(shown.kept.value.get("imported") or {}, missing),
         # « Reprendre l'import » sends the files the import named (ADR 0127)
         "resumable": bool(missing) and bool(await import_files(web.store, cid)),
         "computed_at": shown.kept.computed_at, "behind": shown.behind,
@@ -97,6 +98,16 @@ async def admin_view(web: Web, request: Request, cid: str, *,
         "notice": notice or {},
         "upload_max_mb": web.deps.settings.upload_max_bytes // (1024 * 1024)},
         status=status or (400 if errors else 200))
+
+
+def _arrived_share(facts: Mapping[str, Any], missing: tuple[int, int] | None) -> int | None:
+    """The per cent of an arriving import's events the model holds (rounded down:
+    100 only once whole), from the counts its first event announced; None when
+    nothing is arriving or the facts at hand do not say."""
+    announced = facts.get("statements", -1), facts.get("votes", -1)
+    if missing is None or min(announced) < 0 or sum(announced) <= 0:
+        return None
+    return 100 * (sum(announced) - sum(missing)) // sum(announced)
 
 
 def _groups(web: Web) -> SharedComputations[dict[str, Any]]:
