@@ -107,7 +107,7 @@ def _arrived_share(facts: Mapping[str, Any], missing: tuple[int, int] | None) ->
     announced = facts.get("statements", -1), facts.get("votes", -1)
     if missing is None or min(announced) < 0 or sum(announced) <= 0:
         return None
-    return 100 * (sum(announced) - sum(missing)) // sum(announced)
+    return int(100 * (sum(announced) - sum(missing)) // sum(announced))
 
 
 def _groups(web: Web) -> SharedComputations[dict[str, Any]]:
