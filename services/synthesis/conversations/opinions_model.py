@@ -22,6 +22,7 @@ holds what the log held when the decision began, the log otherwise (ADR 0054).""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from services.core.envelope import Envelope
 from services.store.paging import partition_rows
@@ -133,22 +134,38 @@ async def opinions_changed(store: ReadStore, consultation_id: str) -> int:
     return book["changes"] if book else 0
 
 
-async def import_arriving(store: ReadStore, consultation_id: str) -> tuple[int, int] | None:
-    """`OpinionBook.import_arriving` of the consultation as the model holds it now,
-    from its book alone (a page shows it at each view, beside groups computed
-    earlier)."""
+@dataclass(frozen=True, slots=True)
+class ArrivingImport:
+    """An import the model does not hold whole yet: `missing`, as
+    `OpinionBook.import_arriving` says it; `announced`, the statements and votes its
+    first event announced; `files`, the staged files it read (file name ->
+    SHA-256), what « Reprendre l'import » sends again (empty: an import made before
+    ADR 0127 did not name them)."""
+
+    missing: tuple[int, int]
+    announced: tuple[int, int]
+    files: dict[str, str]
+
+    @property
+    def share(self) -> int:
+        """The per cent of the announced events the model holds, rounded down:
+        100 only once whole."""
+        return 100 * (sum(self.announced) - sum(self.missing)) // sum(self.announced)
+
+
+async def import_arriving(store: ReadStore, consultation_id: str) -> ArrivingImport | None:
+    """The consultation's import as the model holds it now, None when none is
+    arriving; from its book alone, read once (a page shows it at each view, beside
+    groups computed earlier)."""
     book = await store.get(BOOKS, ALL, consultation_id)
     if book is None:
         return None
-    return missing_of_import(book["facts"], *book.get("imported", (0, 0)))
-
-
-async def import_files(store: ReadStore, consultation_id: str) -> dict[str, str]:
-    """The staged files the consultation's import read (`ConversationImported.files`:
-    file name -> SHA-256), what « Reprendre l'import » sends again; empty when the
-    import did not name them (made before ADR 0127) or there is none."""
-    book = await store.get(BOOKS, ALL, consultation_id)
-    return dict(book["facts"].get("files") or {}) if book else {}
+    facts = book["facts"]
+    missing = missing_of_import(facts, *book.get("imported", (0, 0)))
+    if missing is None:
+        return None
+    return ArrivingImport(missing, (facts["statements"], facts["votes"]),
+                          dict(facts.get("files") or {}))
 
 
 async def statements_of(store: ReadStore, consultation_id: str) -> dict[str, Statement]:

@@ -30,7 +30,6 @@ from services.synthesis.conversations.handlers import PublishOpinionGroups, arri
 from services.synthesis.conversations.opinions_model import (
     book_of,
     import_arriving,
-    import_files,
     opinions_changed,
     statements_of,
 )
@@ -85,29 +84,19 @@ async def admin_view(web: Web, request: Request, cid: str, *,
     consultation = await views.consultation_or_404(web.store, cid)
     shown = await _groups(web).shown(cid)
     # read at each view: the groups shown may have been computed before (ADR 0039)
-    missing = await import_arriving(web.store, cid)
+    arriving = await import_arriving(web.store, cid)
     return admin_page(web, request, "synthesis/opinion_groups_admin.html", {
         **shown.kept.value, "consultation": consultation, "base": admin_base(cid),
-        "arriving": arriving_message(*missing) if missing else None,
-        "arrived_share": _arrived_share(shown.kept.value.get("imported") or {}, missing),
+        "arriving": arriving_message(*arriving.missing) if arriving else None,
+        "arrived_share": arriving.share if arriving else None,
         # « Reprendre l'import » sends the files the import named (ADR 0127)
-        "resumable": bool(missing) and bool(await import_files(web.store, cid)),
+        "resumable": bool(arriving and arriving.files),
         "computed_at": shown.kept.computed_at, "behind": shown.behind,
         "refreshing": shown.refreshing, "next_in": shown.next_in,
         "published": await published_groups(web.store, cid), "errors": errors or {},
         "notice": notice or {},
         "upload_max_mb": web.deps.settings.upload_max_bytes // (1024 * 1024)},
         status=status or (400 if errors else 200))
-
-
-def _arrived_share(facts: Mapping[str, Any], missing: tuple[int, int] | None) -> int | None:
-    """The per cent of an arriving import's events the model holds (rounded down:
-    100 only once whole), from the counts its first event announced; None when
-    nothing is arriving or the facts at hand do not say."""
-    announced = facts.get("statements", -1), facts.get("votes", -1)
-    if missing is None or min(announced) < 0 or sum(announced) <= 0:
-        return None
-    return int(100 * (sum(announced) - sum(missing)) // sum(announced))
 
 
 def _groups(web: Web) -> SharedComputations[dict[str, Any]]:

@@ -32,7 +32,7 @@ from services.core.errors import (
 )
 from services.identity.queries import Capability
 from services.synthesis.conversations.handlers import ImportConversation
-from services.synthesis.conversations.opinions_model import import_arriving, import_files
+from services.synthesis.conversations.opinions_model import import_arriving
 from services.synthesis.polis.model import (
     COMMENTS_FILE,
     PARTICIPANTS_FILE,
@@ -100,16 +100,16 @@ async def resume(request: Request, web: WebDep, cid: str) -> Response:
     await holder_of(web, request, cid, Capability.ANALYSE)
     await views.consultation_or_404(web.store, cid)
     await web.providers.check_limit(request, "polis_import")
-    if await import_arriving(web.store, cid) is None:
+    arriving = await import_arriving(web.store, cid)
+    if arriving is None:
         return await _refused(web, request, cid, (
             "Aucun import à reprendre : la conversation importée est arrivée en entier "
             "(ou aucune ne l'est)."), status=409)
-    files = await import_files(web.store, cid)
-    if not files:  # an import made before its files were named
+    if not arriving.files:  # an import made before its files were named
         return await _refused(web, request, cid, (
             "Cet import ne dit pas quels fichiers il a lus : envoyez à nouveau les mêmes "
             "fichiers ci-dessous pour le terminer."), status=409)
-    return await _imported(web, request, cid, files)
+    return await _imported(web, request, cid, arriving.files)
 
 
 async def _imported(web: Web, request: Request, cid: str,
