@@ -126,31 +126,33 @@ class Levels:
                     self._merger = None
                     return
 
-    def _copied(self, levels: tuple[Run | None, ...], run: Run) -> int:
-        """The rows a merge of `run` into `levels` would copy."""
-        size = len(run)
-        copied = 0
+    def _landing(self, levels: tuple[Run | None, ...], rows: int) -> int:
+        """The level a run of `rows` settles in: merged with each level on its way
+        down, it stays in the first that holds it all (`len(levels)`: a new one)."""
         for level, held in enumerate(levels):
+            rows += 0 if held is None else len(held)
+            if rows <= self._first * self._growth ** level:
+                return level
+        return len(levels)
+
+    def _copied(self, levels: tuple[Run | None, ...], run: Run) -> int:
+        """The rows a merge of `run` into `levels` would copy: each level's merge on
+        its way copies what it carries so far."""
+        rows, copied = len(run), 0
+        for held in levels[:self._landing(levels, len(run)) + 1]:
             if held is not None:
-                size += len(held)
-                copied += size
-            if size <= self._first * self._growth ** level:
-                break
+                rows += len(held)
+                copied += rows
         return copied
 
     def _merged(self, levels: tuple[Run | None, ...], run: Run) -> tuple[Run | None, ...]:
-        """`levels` with `run` added: merged into each level it overflows, carried
-        down until it fits."""
-        new = list(levels)
-        for level, held in enumerate(new):
+        """`levels` with `run` added: merged with each level on its way down to the
+        one it settles in, the levels it passed left empty."""
+        landing = self._landing(levels, len(run))
+        for held in levels[:landing + 1]:
             if held is not None:
                 run = held.merged(run)
-            if len(run) <= self._first * self._growth ** level:
-                new[level] = run
-                return tuple(new)
-            new[level] = None  # carried down, merged with the next level
-        new.append(run)
-        return tuple(new)
+        return (*[None] * landing, run, *levels[landing + 1:])
 
     def find(self, names: Sequence[str]) -> list[list[tuple[Run, int]]]:
         """For each name, every (run, row) keyed by its digest: one vectorised
