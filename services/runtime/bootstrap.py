@@ -13,7 +13,7 @@ import weakref
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from services.core.clock import Clock, SystemClock
 from services.core.errors import (
@@ -42,6 +42,8 @@ from services.store.projection import Projection
 if TYPE_CHECKING:
     from services.consultation.blobstore import BlobStore
     from services.runtime.command_routing import RemoteCommands
+
+T = TypeVar("T")
 
 
 class LagSource(Protocol):
@@ -157,6 +159,15 @@ class Container:
         finally:
             self._command_counts.of(name, outcome).inc()
             self._command_durations.of(name).observe(time.perf_counter() - started)
+
+    def port(self, name: str, kind: type[T]) -> T:
+        """The port its handlers ask for by `name` (the identity service's...), as
+        `kind`; a container built without it is a mistake of its caller."""
+        found = self.ports.get(name)
+        if not isinstance(found, kind):
+            raise LookupError(f"no port '{name}' of type {kind.__name__} in this container"
+                              f" (services: {', '.join(self.service_names)})")
+        return found
 
     def projection(self, name: str) -> Projection:
         for p in self.projections:

@@ -193,6 +193,16 @@ def test_bootstrap_builds_nothing_heavy_for_memory_and_binds_handlers() -> None:
         container.projection("nope")
 
 
+def test_a_port_is_found_by_name_and_type_or_said_missing() -> None:
+    from services.identity.service import IdentityPorts
+
+    settings = Settings(event_log="memory", read_store="memory")
+    assert isinstance(bootstrap(settings, services=["identity"]).port("identity", IdentityPorts),
+                      IdentityPorts)
+    with pytest.raises(LookupError, match=r"no port .identity. .*\(services: vote\)"):
+        bootstrap(settings, services=["vote"]).port("identity", IdentityPorts)
+
+
 def test_each_container_has_its_own_metrics_registry() -> None:
     a = bootstrap(Settings(event_log="memory", read_store="memory"))
     b = bootstrap(Settings(event_log="memory", read_store="memory"))

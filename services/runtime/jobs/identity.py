@@ -35,8 +35,7 @@ OPERATOR_ACTOR = Actor(id="operator", role="system")  # `parlons erase`: who, no
 async def retention_command(settings: Settings) -> int:
     container = bootstrap(settings, services=["identity"])
     async with running(container, workers=False), front_commands(container):
-        identity = container.ports["identity"]
-        assert isinstance(identity, IdentityPorts)
+        identity = container.port("identity", IdentityPorts)
         meta = Meta(actor=RETENTION_ACTOR)
         try:
             report = await apply_retention(
@@ -64,8 +63,7 @@ async def erase_command(settings: Settings, *, email: str | None = None,
     participant by id and pseudonym, never by the address typed."""
     container = bootstrap(settings, services=["identity"])
     async with running(container, workers=False), front_commands(container):
-        identity = container.ports["identity"]
-        assert isinstance(identity, IdentityPorts)
+        identity = container.port("identity", IdentityPorts)
         try:
             pid = await _named(identity, email=email, pseudonym=pseudonym,
                                participant=participant)
@@ -124,8 +122,7 @@ async def erase_again_command(settings: Settings) -> int:
     truth (ADR 0012); nothing is appended: the erasures are already there."""
     container = bootstrap(settings, services=["identity"])
     async with running(container, workers=False):
-        identity = container.ports["identity"]
-        assert isinstance(identity, IdentityPorts)
+        identity = container.port("identity", IdentityPorts)
         erased = {r.event.data["participant_id"] async for r in read_all(container.log, TOPIC)
                   if r.event.type == ParticipantErased.TYPE}
         back = 0

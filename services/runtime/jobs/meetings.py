@@ -17,8 +17,7 @@ from services.runtime.settings import Settings
 async def meeting_notices_command(settings: Settings) -> int:
     container = bootstrap(settings, services=["consultation", "identity"])
     async with running(container, workers=False):
-        identity = container.ports["identity"]
-        assert isinstance(identity, IdentityPorts)
+        identity = container.port("identity", IdentityPorts)
         ports = {"log": container.log, "store": container.store, "clock": container.clock,
                  "mail": VaultMail(identity.vault, identity.mailer),
                  "meta": Meta(actor=Actor.system()),

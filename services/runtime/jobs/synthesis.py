@@ -28,8 +28,7 @@ async def synthesis_jobs_command(settings: Settings) -> int:
                                                  minutes=schedule_minutes())
         if scheduled:
             executed += await run_pending(log=log, store=store, clock=clock)
-        identity = container.ports["identity"]
-        assert isinstance(identity, IdentityPorts)
+        identity = container.port("identity", IdentityPorts)
         sent = await send_digests(log=log, store=store, clock=clock,
                                   mail=VaultMail(identity.vault, identity.mailer),
                                   meta=Meta(actor=JOB_ACTOR),
