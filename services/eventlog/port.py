@@ -28,7 +28,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from services.core.clock import Clock
 from services.core.envelope import Envelope
@@ -122,6 +122,7 @@ class Subscription(ABC):
         return {}
 
 
+@runtime_checkable
 class ModelProgress(Protocol):
     """How far a consumer's read model has taken the log in, as its marks say (the
     last record of each partition it applied, written in the transaction of its

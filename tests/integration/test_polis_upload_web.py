@@ -4,7 +4,8 @@ after it; the same files again write nothing; another conversation, a file past
 the limit, no file, a form without its CSRF token and a participant without the
 role are refused with nothing written; a large import goes on after the page
 answered, which then shows it arriving until it is whole; an interrupted one is
-finished by « Reprendre l'import », without its files (ADR 0127)."""
+finished by « Reprendre l'import », without its files (ADR 0127), offered once
+nothing has arrived for minutes (ADR 0130)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from services.synthesis.conversations.handlers import ImportConversation
 from services.synthesis.conversations.opinions_model import opinions_changed
 from services.synthesis.opinions import TOPIC
 from services.synthesis.polis.staging import stage_export
-from services.web.synthesis import polis_upload
+from services.web.synthesis import import_pace, polis_upload
 
 POLIS = Path(__file__).resolve().parents[1] / "data" / "polis"
 BREXIT = POLIS / "brexit-consensus"
@@ -159,8 +160,19 @@ async def test_an_interrupted_upload_is_finished_from_the_page_without_its_files
         async def arrived() -> bool:
             return await opinions_changed(p.container.store, "c1") == 2000
         await until(arrived)
+        # just written: still taken as going on, nothing offered to resume it
         page = await client.get(ADMIN)
-        assert 'id="import-en-cours"' in page.text and 'id="reprendre-import"' in page.text
+        assert 'id="import-en-cours"' in page.text and "dernier lot reçu il y a" in page.text
+        assert 'id="reprendre-import"' not in page.text and 'id="import-polis"' not in page.text
+        with log_gone_after(monkeypatch, p.container.log, chunks=0):
+            again = await post_form(client, ADMIN, RESUME)
+        # the page saw it stop: interrupted, whatever the time since
+        assert again.status_code == 503 and 'id="import-interrompu"' in again.text
+        assert 'id="reprendre-import"' in again.text and 'id="import-polis"' in again.text
+        monkeypatch.setattr(import_pace, "STALLED_AFTER_S", 0.0)  # minutes later
+        page = await client.get(ADMIN)
+        assert 'id="import-interrompu"' in page.text and "37 % arrivé" in page.text
+        assert 'id="reprendre-import"' in page.text and 'id="import-polis"' in page.text
         no_token = await client.post(RESUME)
         assert no_token.status_code == 403
         async with session_client(p, simple) as other:

@@ -8,7 +8,7 @@ consultation's imported conversations and ballots: 2.3 s for a consultation of
 
 | table | partition | key | doc |
 |---|---|---|---|
-| synthesis_opinion_books | "all" | consultation_id | {facts (the imported conversation's), voted_items, changes, imported: [statements, votes] (the import's events applied)} |
+| synthesis_opinion_books | "all" | consultation_id | {facts (the imported conversation's), voted_items, changes, imported: [statements, votes] (the import's events applied), arrived_at (ms: when the latest of them reached the log)} |
 | synthesis_opinion_statements | consultation_id | statement_id | an imported statement {number, author_id, body, moderated, created_at_ms, is_meta}, or a voted item {vote_index, created_at_ms} |
 | synthesis_opinions | consultation_id | "<statement_id> <participant_id>" | {o (1, -1, 0; None once withdrawn), at (ms)} |
 
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from services.core.envelope import Envelope
 from services.store.paging import partition_rows
@@ -89,6 +90,10 @@ class OpinionsProjection(Projection):
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         d, cid = event.data, event.data["consultation_id"]
         book = await tx.get(BOOKS, ALL, cid) or _empty_book()
+        if event.type in CONVERSATION_EVENTS:
+            # when the log took it (not the Pol.is time it carries): what tells an
+            # import still writing from one interrupted (ADR 0130)
+            book["arrived_at"] = _ms(event.recorded_at or event.occurred_at)
         if event.type == ConversationImported.TYPE:
             book["facts"] = {k: v for k, v in d.items() if k != "consultation_id"}
         elif event.type == StatementImported.TYPE:
@@ -110,6 +115,10 @@ class OpinionsProjection(Projection):
             await _latest(tx, cid, item, d["participant_id"], opinion, at_ms)
         book["changes"] += 1
         await tx.put(BOOKS, ALL, cid, book)
+
+
+def _ms(at: datetime) -> int:
+    return int(at.timestamp() * 1000)
 
 
 def _imported(book: Doc, which: int) -> None:
@@ -140,11 +149,13 @@ class ArrivingImport:
     `OpinionBook.import_arriving` says it; `announced`, the statements and votes its
     first event announced; `files`, the staged files it read (file name ->
     SHA-256), what « Reprendre l'import » sends again (empty: an import made before
-    ADR 0127 did not name them)."""
+    ADR 0127 did not name them); `arrived_at_ms`, when the latest of its events the
+    model holds reached the log (None in a book made before ADR 0130)."""
 
     missing: tuple[int, int]
     announced: tuple[int, int]
     files: dict[str, str]
+    arrived_at_ms: int | None = None
 
     @property
     def share(self) -> int:
@@ -165,7 +176,7 @@ async def import_arriving(store: ReadStore, consultation_id: str) -> ArrivingImp
     if missing is None:
         return None
     return ArrivingImport(missing, (facts["statements"], facts["votes"]),
-                          dict(facts.get("files") or {}))
+                          dict(facts.get("files") or {}), book.get("arrived_at"))
 
 
 async def statements_of(store: ReadStore, consultation_id: str) -> dict[str, Statement]:

@@ -25,6 +25,7 @@ from starlette.responses import RedirectResponse, Response
 
 from services.core.errors import DomainError
 from services.core.shared_computation import Policy, SharedComputations
+from services.eventlog.port import ModelProgress
 from services.identity.queries import Capability
 from services.synthesis.conversations.handlers import PublishOpinionGroups, arriving_message
 from services.synthesis.conversations.opinions_model import (
@@ -45,6 +46,7 @@ from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form
 from services.web.rendering import public_page
 from services.web.session import holder_of
+from services.web.synthesis.import_pace import STALLED_AFTER_S, ImportPace, pace_of
 from services.web.vote.pages import titles
 
 admin = APIRouter(dependencies=BACK_OFFICE)
@@ -79,18 +81,29 @@ def _view(data: dict[str, Any]) -> dict[str, Any]:
 
 async def admin_view(web: Web, request: Request, cid: str, *,
                      errors: dict[str, str] | None = None, status: int | None = None,
-                     notice: dict[str, Any] | None = None) -> Response:
-    """The page; `notice`: what an upload of a Pol.is export did (polis_upload.py)."""
+                     notice: dict[str, Any] | None = None,
+                     interrupted: bool = False) -> Response:
+    """The page; `notice`: what an upload of a Pol.is export did (polis_upload.py);
+    `interrupted`: this request saw the import it sent stop."""
     consultation = await views.consultation_or_404(web.store, cid)
     shown = await _groups(web).shown(cid)
     # read at each view: the groups shown may have been computed before (ADR 0039)
     arriving = await import_arriving(web.store, cid)
+    # still being written, or interrupted and to resume (ADR 0130)
+    if arriving is None:
+        pace = None
+    elif interrupted:
+        pace = ImportPace("stalled", None)
+    else:
+        pace = await pace_of(arriving, log=web.log,
+                             progress=web.deps.port("progress", ModelProgress))
     return admin_page(web, request, "synthesis/opinion_groups_admin.html", {
         **shown.kept.value, "consultation": consultation, "base": admin_base(cid),
         "arriving": arriving_message(*arriving.missing) if arriving else None,
         "arrived_share": arriving.share if arriving else None,
         # « Reprendre l'import » sends the files the import named (ADR 0127)
         "resumable": bool(arriving and arriving.files),
+        "pace": pace, "stalled_after_min": round(STALLED_AFTER_S / 60),
         "computed_at": shown.kept.computed_at, "behind": shown.behind,
         "refreshing": shown.refreshing, "next_in": shown.next_in,
         "published": await published_groups(web.store, cid), "errors": errors or {},

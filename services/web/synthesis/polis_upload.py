@@ -137,7 +137,7 @@ async def _imported(web: Web, request: Request, cid: str,
         return await _refused(web, request, cid, (
             "L'import s'est interrompu (le journal des événements ne répond plus) : ce qui "
             "est arrivé est gardé ; envoyez les mêmes fichiers pour le terminer."),
-            status=503)
+            status=503, interrupted=True)
     await web.deps.settle()
     skipped = report["skipped"]
     return await admin_view(web, request, cid, notice={
@@ -146,9 +146,9 @@ async def _imported(web: Web, request: Request, cid: str,
 
 
 async def _refused(web: Web, request: Request, cid: str, message: str, *,
-                   status: int = 400) -> Response:
+                   status: int = 400, interrupted: bool = False) -> Response:
     return await admin_view(web, request, cid, errors={"__all__": message},
-                            status=status)
+                            status=status, interrupted=interrupted)
 
 
 def _kept(importing: asyncio.Task[Any], cid: str) -> asyncio.Task[Any]:
