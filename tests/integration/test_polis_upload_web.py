@@ -162,7 +162,8 @@ async def test_an_interrupted_upload_is_finished_from_the_page_without_its_files
         await until(arrived)
         # just written: still taken as going on, nothing offered to resume it
         page = await client.get(ADMIN)
-        assert 'id="import-en-cours"' in page.text and "dernier lot reçu il y a" in page.text
+        assert 'id="import-en-cours"' in page.text
+        assert "dernier lot pris en compte arrivé il y a" in page.text
         assert 'id="reprendre-import"' not in page.text and 'id="import-polis"' not in page.text
         with log_gone_after(monkeypatch, p.container.log, chunks=0):
             again = await post_form(client, ADMIN, RESUME)

@@ -5,9 +5,9 @@ The importer appends a chunk every few seconds, and sends a failed append again
 for up to ~15 s (services/synthesis/polis/importer.py); nothing else says it
 stopped (the process writing it may be gone with no trace). So the page looks at
 when the latest event of the import the opinions' model holds reached the log:
-minutes ago, once the model holds everything the log holds, means nothing was
-written since. While the model still takes in what the log holds (a large
-import's catch-up), the pace cannot be told from it."""
+lately, the import is being written; minutes ago, once the model holds everything
+the log holds, nothing was written since. While the model still takes in what the
+log holds (a large import's catch-up), minutes-old arrivals cannot tell."""
 
 from __future__ import annotations
 
@@ -37,15 +37,20 @@ class ImportPace:
     def quiet_text(self) -> str:
         """« 12 s », « 3 min »: how long ago, in the page's words."""
         seconds = int(self.quiet_s or 0)
-        return f"{seconds} s" if seconds < 90 else f"{round(seconds / 60)} min"
+        return f"{seconds} s" if seconds < 90 else f"{seconds // 60} min"  # rounded down
 
 
 async def pace_of(arriving: ArrivingImport, *, log: EventLog,
                   progress: ModelProgress | None) -> ImportPace:
-    if arriving.arrived_at_ms is None or progress is None:
+    if arriving.arrived_at_ms is None:
+        return ImportPace("unknown", None)
+    quiet = max(0.0, datetime.now(UTC).timestamp() - arriving.arrived_at_ms / 1000)
+    if quiet < STALLED_AFTER_S:  # written lately, whatever the model still lacks
+        return ImportPace("writing", quiet)
+    # nothing lately in the model: stopped, or the model still takes in older chunks
+    if progress is None:
         return ImportPace("unknown", None)
     upto = await ends_of(log, OpinionsProjection.topics)
     if not await progress.holds(OpinionsProjection.name, upto, within=MODEL_WAIT_S):
         return ImportPace("unknown", None)
-    quiet = max(0.0, datetime.now(UTC).timestamp() - arriving.arrived_at_ms / 1000)
-    return ImportPace("stalled" if quiet >= STALLED_AFTER_S else "writing", quiet)
+    return ImportPace("stalled", quiet)
