@@ -1,7 +1,9 @@
 """Projections turn events into read models. A projection only declares what it
 listens to and how one event changes its tables; `project_batch` supplies the
 idempotence (a per-stream guard) and the transaction, so every projection gets
-"at-least-once delivery, exactly-once effect" the same way.
+"at-least-once delivery, exactly-once effect" the same way; a projection whose
+documents are one per stream may keep their versions itself for the types it
+names (`guards_itself`, ADR 0131).
 
 A projection that works per batch (deltas summed in memory, one index write per
 batch) keeps its scratch on itself: `begin_batch` clears it before the batch's
@@ -42,10 +44,17 @@ class Projection(ABC):
     # it (ADR 0121). Below 1 for a projection that passes over most of its events,
     # or applies them cheaply.
     replay_cost: ClassVar[float] = 1.0
+    # Event types whose redelivery `apply` recognises by itself, from the stream
+    # versions its own documents keep (a document per stream): `project_batch`
+    # reads and writes no guard for them, and `apply` returns False for one it
+    # already holds (ADR 0131). A million imported opinions, each its own stream,
+    # were a million guard rows beside a million documents.
+    guards_itself: ClassVar[frozenset[str]] = frozenset()
 
     @abstractmethod
-    async def apply(self, event: Envelope, tx: StoreTx) -> None:
-        """Apply one event (already upcast to its latest version)."""
+    async def apply(self, event: Envelope, tx: StoreTx) -> bool | None:
+        """Apply one event (already upcast to its latest version). None (or True)
+        once applied; False only for an event of `guards_itself` it already held."""
 
     def skips(self, event: Envelope) -> bool:
         """True for an event that changes none of the tables whatever they hold:
@@ -105,8 +114,9 @@ async def project_batch(
     were applied. `within` writes more in the same transaction (the consumer's
     position in the log)."""
     applied = 0
-    skips = projection.skips
+    skips, own = projection.skips, projection.guards_itself
     batch = [e for e in events if not skips(e)]
+    guarded = [e for e in batch if e.type not in own] if own else batch
     projection.begin_batch()
     async with store.transaction() as tx:
         # The guards of the whole batch in one read and one write (four statements
@@ -114,11 +124,15 @@ async def project_batch(
         # (none to read when the projection passes over the whole batch: a consumer
         # of the topic that applies nothing of what a proposal writes, ADR 0098)
         done = await tx.applied_versions(
-            projection.name, [e.stream for e in batch]) if batch else {}
+            projection.name, [e.stream for e in guarded]) if guarded else {}
         if wheres := projection.reads(batch):
             await tx.prefetch(wheres)
         moved: dict[str, int] = {}
         for event in batch:
+            if own and event.type in own:  # the projection's documents guard it
+                if await projection.apply(upcast(event), tx) is not False:
+                    applied += 1
+                continue
             if event.stream_version <= done[event.stream]:
                 continue  # a redelivery or a replay overlap: already in the model
             await projection.apply(upcast(event), tx)

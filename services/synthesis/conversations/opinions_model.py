@@ -10,11 +10,14 @@ consultation's imported conversations and ballots: 2.3 s for a consultation of
 |---|---|---|---|
 | synthesis_opinion_books | "all" | consultation_id | {facts (the imported conversation's), voted_items, changes, imported: [statements, votes] (the import's events applied), arrived_at (ms: when the latest of them reached the log)} |
 | synthesis_opinion_statements | consultation_id | statement_id | an imported statement {number, author_id, body, moderated, created_at_ms, is_meta}, or a voted item {vote_index, created_at_ms} |
-| synthesis_opinions | consultation_id | "<statement_id> <participant_id>" | {o (1, -1, 0; None once withdrawn), at (ms)} |
+| synthesis_opinions | consultation_id | "<statement_id> <participant_id>" | {o (1, -1, 0; None once withdrawn), at (ms), v (an imported opinion's stream version applied)} |
 
 An opinion's document holds the event that wins for its (participant, statement):
 the latest in time, the log's order breaking ties, as `OpinionBook.latest` picks
-it; a withdrawal that wins leaves no opinion. `changes` counts the consultation's
+it; a withdrawal that wins leaves no opinion. The imported conversation's events
+are guarded by these documents rather than by the per-stream guards (ADR 0131):
+each is alone in its stream, or (an opinion) shares it only with the same pair's
+re-votes, whose latest version applied its document keeps. `changes` counts the consultation's
 applied events: what tells a front its groups are out of date. The publication
 of groups (a decision, recorded) reads the model once the model's marks show it
 holds what the log held when the decision began, the log otherwise (ADR 0054)."""
@@ -70,6 +73,7 @@ class OpinionsProjection(Projection):
     tables = (BOOKS, STATEMENTS, OPINIONS)
     # an agree ballot 12 µs (bench/profile_consumers.py), the other events passed over
     replay_cost = 0.5
+    guards_itself = CONVERSATION_EVENTS  # by the documents they write (ADR 0131)
 
     def skips(self, event: Envelope) -> bool:
         # agree/disagree ballots only: supports, rankings, budgets are not opinions
@@ -83,27 +87,29 @@ class OpinionsProjection(Projection):
             yield BOOKS, ALL, cid
             if event.type == OpinionRecorded.TYPE:
                 yield OPINIONS, cid, opinion_key(d["statement_id"], d["participant_id"])
+            elif event.type == StatementImported.TYPE:
+                yield STATEMENTS, cid, d["statement_id"]
             elif event.type in _BALLOTS:
                 yield OPINIONS, cid, opinion_key(d["item_id"], d["participant_id"])
                 yield STATEMENTS, cid, d["item_id"]
 
-    async def apply(self, event: Envelope, tx: StoreTx) -> None:
+    async def apply(self, event: Envelope, tx: StoreTx) -> bool:
         d, cid = event.data, event.data["consultation_id"]
         book = await tx.get(BOOKS, ALL, cid) or _empty_book()
-        if event.type in CONVERSATION_EVENTS:
-            # when the log took it (not the Pol.is time it carries): what tells an
-            # import still writing from one interrupted (ADR 0130)
-            book["arrived_at"] = _ms(event.recorded_at or event.occurred_at)
         if event.type == ConversationImported.TYPE:
+            if book["facts"]:  # its stream's one event, applied (ADR 0131)
+                return False
             book["facts"] = {k: v for k, v in d.items() if k != "consultation_id"}
         elif event.type == StatementImported.TYPE:
+            if await tx.get(STATEMENTS, cid, d["statement_id"]) is not None:
+                return False  # its stream's one event, applied
             await tx.put(STATEMENTS, cid, d["statement_id"], {
                 k: d[k] for k in ("number", "author_id", "body", "moderated",
                                   "created_at_ms", "is_meta")})
             _imported(book, 0)
         elif event.type == OpinionRecorded.TYPE:
-            await _latest(tx, cid, d["statement_id"], d["participant_id"],
-                          d["opinion"], d["voted_at_ms"])
+            if not await self._imported_opinion(event, tx):
+                return False
             _imported(book, 1)
         else:  # an agree/disagree ballot: its item is the statement
             item, at_ms = d["item_id"], ballot_at_ms(event)
@@ -113,8 +119,32 @@ class OpinionsProjection(Projection):
                 book["voted_items"] += 1
             opinion = OPINION_OF_CHOICE[d["choice"]] if event.type == BallotCast.TYPE else None
             await _latest(tx, cid, item, d["participant_id"], opinion, at_ms)
+        if event.type in CONVERSATION_EVENTS:
+            # when the log took it (not the Pol.is time it carries): what tells an
+            # import still writing from one interrupted (ADR 0130)
+            book["arrived_at"] = _ms(event.recorded_at or event.occurred_at)
         book["changes"] += 1
         await tx.put(BOOKS, ALL, cid, book)
+        return True
+
+    async def _imported_opinion(self, event: Envelope, tx: StoreTx) -> bool:
+        """Keep an imported opinion if it is the latest of its (participant,
+        statement), as `_latest` does, and note its stream's version in the
+        document; False for a version the document has seen (a redelivery)."""
+        d, cid = event.data, event.data["consultation_id"]
+        key = opinion_key(d["statement_id"], d["participant_id"])
+        kept = await tx.get(OPINIONS, cid, key)
+        if kept is not None:
+            seen = kept.get("v")
+            if seen is None:  # written before ADR 0131, under the per-stream guard
+                seen = (await tx.applied_versions(self.name, [event.stream]))[event.stream]
+            if event.stream_version <= seen:
+                return False
+        at_ms = d["voted_at_ms"]
+        if kept is None or at_ms >= kept["at"]:
+            kept = {"o": d["opinion"], "at": at_ms}
+        await tx.put(OPINIONS, cid, key, {**kept, "v": event.stream_version})
+        return True
 
 
 def _ms(at: datetime) -> int:

@@ -18,6 +18,9 @@ from services.core.events import Meta, wrap
 from services.store.memory import MemoryReadStore
 from services.store.projection import project_batch
 from services.synthesis.conversations.opinions_model import (
+    ALL,
+    BOOKS,
+    OPINIONS,
     OpinionsProjection,
     book_of,
     opinions_changed,
@@ -152,3 +155,40 @@ async def test_the_marker_moves_with_the_consultations_own_opinions_only() -> No
     w.ballot("c-1", "item-2", "p-1", "agree")
     await project_batch(projection, w.vote[2:], store)
     assert await opinions_changed(store, "c-1") > first
+
+
+@pytest.mark.parametrize("seed", range(12))
+async def test_redeliveries_count_once(seed: int) -> None:
+    """The imported conversation's events are guarded by the model's own documents
+    (ADR 0131): redelivered, they change neither the import's counts nor the
+    marker of changes."""
+    w = a_log(seed)
+    once = MemoryReadStore()
+    await project_batch(OpinionsProjection(), [*w.synthesis, *w.vote], once)
+    redelivered = await projected(w, random.Random(seed))
+    for cid in CONSULTATIONS:
+        assert await redelivered.get(BOOKS, ALL, cid) == await once.get(BOOKS, ALL, cid)
+
+
+async def test_an_opinion_written_under_the_stream_guard_is_still_guarded_by_it() -> None:
+    """A document written before ADR 0131 holds no version: the per-stream guard
+    the projection wrote then still tells a redelivery from a re-vote."""
+    w = Writer(random.Random(1))
+    [sid] = w.conversation("c-1", 1)
+    w.opinion("c-1", sid, "p-1")
+    w.opinion("c-1", sid, "p-1")  # a re-vote: version 2 of the same stream
+    first, revote = w.synthesis[-2:]
+    store, projection = MemoryReadStore(), OpinionsProjection()
+    await project_batch(projection, w.synthesis[:-1], store)
+    key = f"{sid} p-1"
+    async with store.transaction() as tx:  # as the projection left it before
+        doc = await tx.get(OPINIONS, "c-1", key)
+        assert doc is not None and doc.pop("v") == 1
+        await tx.put(OPINIONS, "c-1", key, doc)
+        await tx.set_applied_versions(projection.name, {first.stream: 1})
+    changes = await opinions_changed(store, "c-1")
+    assert await project_batch(projection, [first], store) == 0
+    assert await opinions_changed(store, "c-1") == changes
+    assert await project_batch(projection, [revote], store) == 1
+    assert await opinions_changed(store, "c-1") == changes + 1
+    assert (await store.get(OPINIONS, "c-1", key) or {})["v"] == 2
