@@ -135,6 +135,10 @@ class Worker:
         self._verified: tuple[int, float] | None = None  # (subscription epoch, when)
         self._lag_reported: tuple[int, float] | None = None  # (lag, when)
         self._every = consumer.batch_every if isinstance(consumer, Projection) else 0.0
+        # the records a poll asks for: the worker's batch, or the projection's own
+        # larger one for catching up (ADR 0132)
+        self._batch_size = max(self._tuning.batch_size, consumer.catch_up_batch) \
+            if isinstance(consumer, Projection) else self._tuning.batch_size
         metrics.subscription(self.group)  # its series exist, at zero, from the start
 
     @property
@@ -187,7 +191,7 @@ class Worker:
     async def run_once(self, sub: Subscription) -> int:
         """Poll one batch, project it, commit. Returns the number of records polled."""
         t = self._tuning
-        batch = await sub.poll(max_records=t.batch_size, timeout=t.poll_timeout)
+        batch = await sub.poll(max_records=self._batch_size, timeout=t.poll_timeout)
         polled = len(batch.records)
         if batch.records:
             await self._check_continuity(sub, batch)
@@ -206,7 +210,7 @@ class Worker:
         projection with a `batch_every`, until that long after a heavy batch started
         (ADRs 0087, 0088). Never after a full batch: the worker is behind."""
         t = self._tuning
-        if polled >= t.batch_size or self._stop.is_set():
+        if polled >= self._batch_size or self._stop.is_set():
             return
         wait = t.linger if polled >= t.busy_batch else 0.0
         if self._every and polled >= t.paced_batch:

@@ -102,3 +102,38 @@ async def test_heavy_batches_read_the_lag_once_a_second_and_the_idle_poll_after_
     assert await worker.run_once(sub) == 0  # idle: a lag seen above zero is read again
     assert sub.readings == 2
     assert metric(metrics, "parlons_consumer_lag") == 0
+
+
+class BulkTally(TallyProjection):
+    catch_up_batch = 12
+
+
+async def test_a_projection_catches_up_in_its_own_larger_batches() -> None:
+    """ADR 0132: behind, a worker reads `catch_up_batch` records at once where that
+    is more than its batch size, and still never waits after a full one; a smaller
+    `catch_up_batch` leaves the worker's batch size."""
+    log, store = MemoryEventLog(), MemoryReadStore()
+    await log.append([event(f"s{i}", 1) for i in range(30)])
+    worker, _, _ = make_worker(BulkTally(), log, store, batch_size=5)
+    sub = await log.subscribe("test.tally", [TOPIC])
+    assert [await worker.run_once(sub) for _ in range(4)] == [12, 12, 6, 0]
+
+    class SmallerTally(TallyProjection):
+        catch_up_batch = 3
+
+    log, store = MemoryEventLog(), MemoryReadStore()
+    await log.append([event(f"s{i}", 1) for i in range(7)])
+    worker, _, _ = make_worker(SmallerTally(), log, store, batch_size=5)
+    sub = await log.subscribe("test.tally", [TOPIC])
+    assert [await worker.run_once(sub) for _ in range(2)] == [5, 2]
+
+
+class PacedBulk(PacedTally):
+    catch_up_batch = 12
+
+
+async def test_behind_is_a_full_catch_up_batch() -> None:
+    delays, _ = await pauses_of(PacedBulk(), [24], paced_batch=4, batch_size=5)
+    assert delays == []  # two full batches of 12: behind
+    delays, _ = await pauses_of(PacedBulk(), [8], paced_batch=4, batch_size=5)
+    assert len(delays) == 1  # 8 of 12: heavy, not behind (more than the worker's 5)
