@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from typing import ClassVar
 
 from services.core.envelope import Envelope
@@ -89,6 +89,13 @@ class Projection(ABC):
         batch of no events, so what was held is written though nothing more comes.
         False by default."""
         return False
+
+    async def own_guards(self, store: ReadStore) -> AsyncIterator[tuple[str, int]]:
+        """Each stream of the `guards_itself` types the read model holds, with the
+        version its documents say was applied: what `parlons verify` compares with
+        the log beside the guards. Nothing by default."""
+        return
+        yield
 
     async def reset(self) -> None:
         """Called by a replay after the tables are dropped: forget what lives

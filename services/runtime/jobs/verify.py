@@ -9,7 +9,9 @@ differences in French and exits 1 if there are any (2 if the log cannot be read)
   The events a projection passes over (`Projection.skips`, ADR 0087) are never
   guarded, so they do not count in its versions; a guard left on one of them by
   code from before it was passed over (ADR 0049) is above those but not above the
-  stream's last version in the log, and is no loss;
+  stream's last version in the log, and is no loss. The types a projection guards
+  by its own documents (`guards_itself`, ADR 0131) have their versions read from
+  them (`Projection.own_guards`);
 - an outside view (the search index) must have been built from this log.
 
 It reads every topic once, like `recount`: an operator's check, not a page.
@@ -80,9 +82,12 @@ async def _guards(container: Container, projection: Projection,
                   in_log: dict[str, int], last: dict[str, int]) -> list[str]:
     ahead: list[str] = []
     behind: list[str] = []
-    guarded: set[str] = set()
+    applied: dict[str, int] = {}
     async for stream, version in container.store.guards(projection.name):
-        guarded.add(stream)
+        applied[stream] = version
+    async for stream, version in projection.own_guards(container.store):
+        applied[stream] = max(version, applied.get(stream, 0))
+    for stream, version in applied.items():
         logged = in_log.get(stream, 0)
         if version > last.get(stream, 0):
             ahead.append(f"{stream} : version {version} lue, {last.get(stream, 0)} "
@@ -90,7 +95,7 @@ async def _guards(container: Container, projection: Projection,
         elif version < logged:
             behind.append(f"{stream} : version {version} appliquée, {logged} dans le journal")
     behind += [f"{s} : version 0 appliquée, {v} dans le journal"
-               for s, v in sorted(in_log.items()) if s not in guarded]
+               for s, v in sorted(in_log.items()) if s not in applied]
     lines = []
     if ahead:
         lines.append(f"{projection.name} : {len(ahead)} flux en avance sur le journal, qui a "

@@ -24,7 +24,7 @@ holds what the log held when the decision began, the log otherwise (ADR 0054).""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -37,6 +37,11 @@ from services.synthesis.events import (
     ConversationImported,
     OpinionRecorded,
     StatementImported,
+)
+from services.synthesis.polis.importer import (
+    conversation_stream,
+    opinion_stream,
+    statement_stream,
 )
 from services.synthesis.opinions import (
     OPINION_OF_CHOICE,
@@ -129,6 +134,18 @@ class OpinionsProjection(Projection):
         book["changes"] += 1
         await tx.put(BOOKS, ALL, cid, book)
         return True
+
+    async def own_guards(self, store: ReadStore) -> AsyncIterator[tuple[str, int]]:
+        async for cid, book in partition_rows(store, BOOKS, ALL, page_size=PAGE):
+            if book["facts"]:
+                yield conversation_stream(cid), 1
+            async for sid, doc in partition_rows(store, STATEMENTS, cid, page_size=PAGE):
+                if "number" in doc:  # imported (a voted item is a ballot's)
+                    yield statement_stream(sid), 1
+            async for key, doc in partition_rows(store, OPINIONS, cid, page_size=PAGE):
+                if "v" in doc:  # imported, since ADR 0131 (before: the guards)
+                    statement_id, _, participant_id = key.partition(" ")
+                    yield opinion_stream(statement_id, participant_id), doc["v"]
 
     async def _imported_opinion(self, event: Envelope, tx: StoreTx) -> bool:
         """Keep an imported opinion if it is the latest of its (participant,

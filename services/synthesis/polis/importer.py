@@ -168,6 +168,15 @@ def conversation_stream(consultation_id: str) -> str:
     return f"conversation-{consultation_id}"
 
 
+def statement_stream(statement_id: str) -> str:
+    return f"statement-{statement_id}"
+
+
+def opinion_stream(statement_id: str, participant_id: str) -> str:
+    """A (statement, participant) pair's opinions: its re-votes are versions 2, 3…"""
+    return f"opinion-{statement_id}-{participant_id}"
+
+
 def statement_id(consultation_id: str, number: int) -> str:
     return pseudonym("st", consultation_id, str(number))
 
@@ -210,7 +219,7 @@ class ImportEvents:
         if place == 0:
             return conversation_stream(self.consultation_id), 1
         if place <= len(comments):
-            return f"statement-{self._statement(comments[place - 1].comment_id)}", 1
+            return statement_stream(self._statement(comments[place - 1].comment_id)), 1
         vote = place - 1 - len(comments)
         v = self.conversation.votes[vote]
         return self._opinion_stream(v.comment_id, v.voter_id), int(self._versions[vote])
@@ -238,7 +247,7 @@ class ImportEvents:
                 moderated=comment.moderated, created_at_ms=comment.timestamp_ms,
                 is_meta=comment.is_meta,
                 author_number=-1 if comment.author_id is None else comment.author_id,
-            ), f"statement-{sid}", 1, comment.timestamp_ms)
+            ), statement_stream(sid), 1, comment.timestamp_ms)
         votes = range(max(start, first_vote) - first_vote, max(stop - first_vote, 0))
         versions = self._versions[votes.start:votes.stop].tolist()
         for vote, version in zip(votes, versions, strict=True):
@@ -262,7 +271,7 @@ class ImportEvents:
                                             digest_size=16).digest())
 
     def _opinion_stream(self, comment_id: int, voter_id: int) -> str:
-        return f"opinion-{self._statement(comment_id)}-{self._participant(voter_id)}"
+        return opinion_stream(self._statement(comment_id), self._participant(voter_id))
 
     def _participant(self, polis_id: int | None) -> str:
         if (known := self._participants.get(polis_id)) is None:
