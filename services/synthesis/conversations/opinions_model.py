@@ -38,11 +38,6 @@ from services.synthesis.events import (
     OpinionRecorded,
     StatementImported,
 )
-from services.synthesis.polis.importer import (
-    conversation_stream,
-    opinion_stream,
-    statement_stream,
-)
 from services.synthesis.opinions import (
     OPINION_OF_CHOICE,
     OpinionBook,
@@ -50,6 +45,11 @@ from services.synthesis.opinions import (
     ballot_at_ms,
     missing_of_import,
     voted_item,
+)
+from services.synthesis.polis.importer import (
+    conversation_stream,
+    opinion_stream,
+    statement_stream,
 )
 from services.vote.events import BallotCast, BallotWithdrawn
 
