@@ -17,10 +17,11 @@ the latest in time, the log's order breaking ties, as `OpinionBook.latest` picks
 it; a withdrawal that wins leaves no opinion. The imported conversation's events
 are guarded by these documents rather than by the per-stream guards (ADR 0131):
 each is alone in its stream, or (an opinion) shares it only with the same pair's
-re-votes, whose latest version applied its document keeps. `changes` counts the consultation's
-applied events: what tells a front its groups are out of date. The publication
-of groups (a decision, recorded) reads the model once the model's marks show it
-holds what the log held when the decision began, the log otherwise (ADR 0054)."""
+re-votes, whose latest version applied its document keeps. `changes` counts the
+consultation's applied events: what tells a front its groups are out of date. The
+publication of groups (a decision, recorded) reads the model once the model's marks
+show it holds what the log held when the decision began, the log otherwise (ADR
+0054)."""
 
 from __future__ import annotations
 
