@@ -129,10 +129,20 @@ async def append_conversation(
             continue
         failures = 0
         new += sum(not r.duplicate for r in recorded)
+        _progress(first, stop, events.count, consultation_id)
         first = stop
     if done:
         return dataclasses.replace(report, resumed=new > 0, already_imported=new == 0)
     return report
+
+
+def _progress(first: int, stop: int, count: int, consultation_id: str) -> None:
+    """Logged at each tenth of the import's events appended: what an operator
+    running `parlons polis import` for minutes sees going on (ten lines at most)."""
+    tenth = 10 * stop // count
+    if tenth > 10 * first // count:
+        logger.info("Pol.is import: %d %% appended (%d of %d events)", 10 * tenth, stop,
+                    count, extra={"consultation_id": consultation_id})
 
 
 async def _written(log: EventLog, events: ImportEvents) -> int:

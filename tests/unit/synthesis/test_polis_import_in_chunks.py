@@ -6,6 +6,7 @@ reader counts what has arrived against what the import announced."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -330,3 +331,26 @@ async def test_a_retried_first_chunk_still_refuses_another_conversation(
                                       retry_waits=(0.0,))
     assert {e.event_id for e in await _logged(log)} >= {other}
     assert IMPORT not in {e.event_id for e in await _logged(log)}
+
+
+async def test_an_import_logs_each_tenth_appended(
+        conversation: Conversation, caplog: pytest.LogCaptureFixture) -> None:
+    """What an operator sees of an import lasting minutes: one line at each tenth
+    of its events appended, the last at 100 %; a resumption only from where it
+    started again."""
+    caplog.set_level(logging.INFO, logger=importer.logger.name)
+    log = CountingLog()
+    report = await append_conversation(conversation, consultation_id="c-1", log=log,
+                                       meta=META, import_id=IMPORT, chunk=100)
+    total = 1 + report.statements + report.votes
+    lines = [r.getMessage() for r in caplog.records if "% appended" in r.getMessage()]
+    assert [line.split(" %")[0] for line in lines] == [
+        f"Pol.is import: {n}" for n in range(10, 101, 10)]
+    assert lines[-1].endswith(f"({total} of {total} events)")
+
+    log = await _interrupted(conversation, fail_at=8)  # 700 of the events written
+    caplog.clear()
+    await append_conversation(conversation, consultation_id="c-1", log=log, meta=META,
+                              import_id=IMPORT, chunk=100)
+    lines = [r.getMessage() for r in caplog.records if "% appended" in r.getMessage()]
+    assert lines[0].startswith("Pol.is import: 40 %") and len(lines) == 7  # 40 ... 100
