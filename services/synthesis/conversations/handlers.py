@@ -28,10 +28,10 @@ from services.core.clock import Clock
 from services.core.errors import DomainError, NotFound
 from services.core.events import Meta
 from services.core.ids import uuid7_shaped
-from services.eventlog.port import EventLog, ModelProgress, append_to, ends_of
+from services.eventlog.port import EventLog, ModelProgress, append_to
 from services.store.port import ReadStore
 from services.synthesis.conversations.events import OpinionGroupsPublished
-from services.synthesis.conversations.opinions_model import OpinionsProjection, book_of
+from services.synthesis.conversations.opinions_model import book_of, holds_the_log
 from services.synthesis.conversations.shown import leave_out_unshown
 from services.synthesis.conversations.snapshot import snapshot
 from services.synthesis.groups.analysis import analyse_opinions
@@ -133,8 +133,7 @@ async def opinions_now(consultation_id: str, *, log: EventLog, store: ReadStore,
     the log a moment later would. Otherwise (the model lags past the bound, or no
     worker feeds it in any process) from the log, every consultation's imported
     conversations and ballots read whole: the same opinions, slower."""
-    upto = await ends_of(log, OpinionsProjection.topics)
-    if await progress.holds(OpinionsProjection.name, upto, within=MODEL_WAIT_S):
+    if await holds_the_log(log, progress, within=MODEL_WAIT_S):
         return await book_of(store, consultation_id)
     logger.info("opinion groups computed from the log: the opinions' model lags",
                 extra={"consultation_id": consultation_id, "waited_s": MODEL_WAIT_S})

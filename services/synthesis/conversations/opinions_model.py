@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.core.envelope import Envelope
+from services.eventlog.port import EventLog, ModelProgress, ends_of
 from services.store.paging import partition_rows
 from services.store.port import Doc, ReadStore, StoreTx, Where
 from services.store.projection import Projection
@@ -127,7 +128,8 @@ class OpinionsProjection(Projection):
                     "vote_index": book["voted_items"], "created_at_ms": at_ms})
                 book["voted_items"] += 1
             opinion = OPINION_OF_CHOICE[d["choice"]] if event.type == BallotCast.TYPE else None
-            await _latest(tx, cid, item, d["participant_id"], opinion, at_ms)
+            key = opinion_key(item, d["participant_id"])
+            await _latest(tx, cid, key, await tx.get(OPINIONS, cid, key), opinion, at_ms)
         if event.type in CONVERSATION_EVENTS:
             # when the log took it (not the Pol.is time it carries): what tells an
             # import still writing from one interrupted (ADR 0130)
@@ -149,9 +151,9 @@ class OpinionsProjection(Projection):
                     yield opinion_stream(statement_id, participant_id), doc["v"]
 
     async def _imported_opinion(self, event: Envelope, tx: StoreTx) -> bool:
-        """Keep an imported opinion if it is the latest of its (participant,
-        statement), as `_latest` does, and note its stream's version in the
-        document; False for a version the document has seen (a redelivery)."""
+        """Keep an imported opinion as `_latest` keeps any, noting its stream's
+        version in the document; False for a version the document has seen (a
+        redelivery)."""
         d, cid = event.data, event.data["consultation_id"]
         key = opinion_key(d["statement_id"], d["participant_id"])
         kept = await tx.get(OPINIONS, cid, key)
@@ -161,10 +163,8 @@ class OpinionsProjection(Projection):
                 seen = (await tx.applied_versions(self.name, [event.stream]))[event.stream]
             if event.stream_version <= seen:
                 return False
-        at_ms = d["voted_at_ms"]
-        if kept is None or at_ms >= kept["at"]:
-            kept = {"o": d["opinion"], "at": at_ms}
-        await tx.put(OPINIONS, cid, key, {**kept, "v": event.stream_version})
+        await _latest(tx, cid, key, kept, d["opinion"], d["voted_at_ms"],
+                      version=event.stream_version)
         return True
 
 
@@ -177,14 +177,24 @@ def _imported(book: Doc, which: int) -> None:
     counts[which] += 1
 
 
-async def _latest(tx: StoreTx, cid: str, statement_id: str, participant_id: str,
-                  opinion: int | None, at_ms: int) -> None:
-    """Keep the event if it is the latest of its (participant, statement): events
-    come in the log's order, so one of the same instant comes after."""
-    key = opinion_key(statement_id, participant_id)
-    kept = await tx.get(OPINIONS, cid, key)
+async def _latest(tx: StoreTx, cid: str, key: str, kept: Doc | None, opinion: int | None,
+                  at_ms: int, *, version: int | None = None) -> None:
+    """Keep the event over `kept` (the pair's document) if it is the latest of its
+    (participant, statement): events come in the log's order, so one of the same
+    instant comes after. `version`: an imported opinion's stream version, noted in
+    the document whichever event wins (ADR 0131)."""
     if kept is None or at_ms >= kept["at"]:
-        await tx.put(OPINIONS, cid, key, {"o": opinion, "at": at_ms})
+        kept = {"o": opinion, "at": at_ms}
+    elif version is None:
+        return  # an older ballot: the document stays as it is
+    await tx.put(OPINIONS, cid, key, kept if version is None else {**kept, "v": version})
+
+
+async def holds_the_log(log: EventLog, progress: ModelProgress, *, within: float) -> bool:
+    """Whether the model holds every event the log holds now (its topics' ends taken
+    here), waiting up to `within` seconds for it (ADR 0054)."""
+    upto = await ends_of(log, OpinionsProjection.topics)
+    return await progress.holds(OpinionsProjection.name, upto, within=within)
 
 
 async def opinions_changed(store: ReadStore, consultation_id: str) -> int:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from services.eventlog.port import EventLog, ModelProgress, ends_of
-from services.synthesis.conversations.opinions_model import ArrivingImport, OpinionsProjection
+from services.eventlog.port import EventLog, ModelProgress
+from services.synthesis.conversations.opinions_model import ArrivingImport, holds_the_log
 
 # Past this with nothing new in the log, an import is taken as interrupted: a
 # chunk's append and its retries take well under it.
@@ -50,7 +50,6 @@ async def pace_of(arriving: ArrivingImport, *, log: EventLog,
     # nothing lately in the model: stopped, or the model still takes in older chunks
     if progress is None:
         return ImportPace("unknown", None)
-    upto = await ends_of(log, OpinionsProjection.topics)
-    if not await progress.holds(OpinionsProjection.name, upto, within=MODEL_WAIT_S):
+    if not await holds_the_log(log, progress, within=MODEL_WAIT_S):
         return ImportPace("unknown", None)
     return ImportPace("stalled", quiet)
