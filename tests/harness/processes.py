@@ -4,11 +4,8 @@ the vote consultation they start on, written to a data folder beforehand."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from tansu import free_port, free_ports  # noqa: F401  (imported from here too)
 
 from harness.consultations import publish
 from services.consultation.commands import PhaseSpec
@@ -41,43 +39,6 @@ SEEDED_VOTE = "c-vote"
 # JSON API is the platform admin's, a machine client sends it (ADR 0040).
 API_TOKEN = "jeton-api-des-processus-de-test"
 MACHINE = {"Authorization": f"Bearer {API_TOKEN}"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-_HANDED_OUT: set[int] = set()  # ports free_ports gave, for as long as this process runs
-
-
-def free_ports(count: int) -> int:
-    """The first of `count` consecutive free ports, for a launcher that numbers its
-    processes' ports from a base (deploy/run_distributed.sh). Taken below the
-    kernel's ephemeral range: in it, the ports after a free one are where the many
-    Kafka client sockets of a topology get their local ports, so one of them could
-    be taken by the time its process binds it. Never a port an earlier call of
-    this process handed out: those are free until their topology binds them, so a
-    second range (the workers' metrics ports after the fronts' HTTP ports) could
-    otherwise overlap the first, and a worker's probe app answer for a front."""
-    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0]) \
-        if Path("/proc/sys/net/ipv4/ip_local_port_range").exists() else 32768
-    rng = random.Random()
-    for _ in range(200):
-        base = rng.randrange(10_000, low - count)
-        if not _HANDED_OUT.isdisjoint(range(base, base + count)):
-            continue
-        try:
-            with contextlib.ExitStack() as held:
-                for port in range(base, base + count):
-                    s = held.enter_context(socket.socket())
-                    s.bind(("127.0.0.1", port))
-            _HANDED_OUT.update(range(base, base + count))
-            return base
-        except OSError:
-            continue
-    raise RuntimeError(f"no {count} consecutive free ports below {low}")
 
 
 class Parlons:
