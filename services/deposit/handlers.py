@@ -60,19 +60,24 @@ async def submit_proposal(cmd: SubmitProposal, *, log: EventLog, store: ReadStor
 
 async def submit_response(cmd: SubmitResponse, *, log: EventLog, store: ReadStore,
                           clock: Clock, meta: Meta) -> str:
-    async def submit() -> str:
+    """Once refused, the response already recorded decides: the same answers sent
+    again under the same key (a form sent twice, a retry) answer it; anything
+    else is told the person has already answered, since nothing new is saved."""
+    stream = model.response_stream(cmd.questionnaire_id, cmd.participant.participant_id)
+    try:
         consultation = await consultations.consultation(store, cmd.consultation_id)
         questionnaire = await consultations.questionnaire(store, cmd.consultation_id,
                                                           cmd.questionnaire_id)
         event = model.decide_response(consultation, questionnaire, cmd, clock.now())
-        stream = model.response_stream(cmd.questionnaire_id, cmd.participant.participant_id)
         await _append_new(log, clock, meta, cmd.participant, event, stream, cmd.request_key)
         return cmd.contribution_id
-
-    try:
-        # no form token stands for a response: its id is the participant's one
-        return await _once(log, cmd.participant, cmd.request_key, "", submit)
-    except ConcurrencyConflict:
+    except Exception:
+        recorded = model.recorded_answers(await log.read_stream(stream))
+        if recorded is None:
+            raise
+        if cmd.request_key and model.repeats_response(recorded, cmd) and await _keyed(
+                log, cmd.participant, cmd.request_key) == cmd.contribution_id:
+            return cmd.contribution_id
         raise DomainError("already_answered",
                           "Vous avez déjà répondu à ce questionnaire : une seule réponse "
                           "par participant.", field="questionnaire_id") from None

@@ -194,14 +194,16 @@ def decide_response(consultation: Doc | None, questionnaire: Doc | None,
     ident(cmd.contribution_id, "contribution_id")
     if questionnaire is None:
         raise NotFound("Questionnaire")
-    answers = {qid: replace(a, other_text=redact(a.other_text), text=redact(a.text))
-               for qid, a in cmd.answers.items()}
+    answers = _redacted(cmd.answers)
     validate_answers(questionnaire["questions"], answers)
+    kept = _kept(answers)
+    if not kept:  # one response per person, ever: an empty one would use it up
+        raise DomainError("no_answer", "Vous n'avez répondu à aucune question : répondez à au "
+                          "moins une question avant d'envoyer vos réponses.", field="answers")
     return ResponseSubmitted(
         contribution_id=cmd.contribution_id, consultation_id=cmd.consultation_id,
         questionnaire_id=cmd.questionnaire_id, author_id=cmd.participant.participant_id,
-        answers=[_answer(qid, a) for qid, a in answers.items()
-                 if a.option_ids or a.text.strip()],
+        answers=kept,
         moderation=moderation, identity_level=cmd.participant.identity_level,
         territory=cmd.participant.territory if cmd.participant.territory
         in known_territories() else "")
@@ -292,6 +294,32 @@ def _title(value: str) -> str:
 
 def _body(value: str) -> str:
     return text(redact(value), "body", label="Le texte", max_len=BODY_MAX, min_len=BODY_MIN)
+
+
+def recorded_answers(history: Sequence[Envelope]) -> list[dict[str, Any]] | None:
+    """The answers of a response stream's response (None: no response yet)."""
+    for event in history:
+        if event.type == "deposit.ResponseSubmitted":
+            return list(event.data["answers"])
+    return None
+
+
+def repeats_response(recorded: Sequence[Mapping[str, Any]], cmd: SubmitResponse) -> bool:
+    """Whether `cmd` gives the very answers recorded: a form sent again, not a
+    change of mind (a response is never changed)."""
+    def by_question(answers: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+        return {a["question_id"]: a for a in answers}
+    return by_question(recorded) == by_question(_kept(_redacted(cmd.answers)))
+
+
+def _redacted(answers: Mapping[str, Answer]) -> dict[str, Answer]:
+    return {qid: replace(a, other_text=redact(a.other_text), text=redact(a.text))
+            for qid, a in answers.items()}
+
+
+def _kept(answers: Mapping[str, Answer]) -> list[dict[str, Any]]:
+    """The answers as recorded: an empty one is no answer."""
+    return [_answer(qid, a) for qid, a in answers.items() if a.option_ids or a.text.strip()]
 
 
 def _answer(question_id: str, a: Answer) -> dict[str, Any]:

@@ -79,9 +79,9 @@ async def test_questionnaire_steps_show_the_follow_up_and_submit_once(site: Site
         assert step.status_code == 200 and "Si oui, lesquels" in step.text
         assert "Envoyer mes réponses" in step.text
         assert await site.mine("p-alice") == 0  # « Continuer » saves nothing
-        no_follow_up = await alice.post(FORM, data={**form, "etape": "envoyer",
+        no_follow_up = await alice.post(FORM, data={**form, "etape": "continuer",
                                                      "impots": "non"})
-        assert "Si oui, lesquels" not in no_follow_up.text
+        assert no_follow_up.status_code == 200 and "Si oui, lesquels" not in no_follow_up.text
         answers = {**form, "etape": "envoyer", "impots": "oui", "lesquels": "La TVA"}
         sent = await alice.post(FORM, data=answers)
         assert sent.status_code == 303 and sent.headers["location"].startswith("/mes-contributions")
