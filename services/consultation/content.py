@@ -103,12 +103,14 @@ def decide_write_article(state: Item, cmd: WriteArticle) -> list[DomainEvent]:
 
 def decide_publish_article(state: Item, cmd: PublishArticle) -> list[DomainEvent]:
     must_exist(state, "Article")
+    _same_consultation(state, cmd.consultation_id)
     return [] if state.published else [ev.ArticlePublished(cmd.article_id,
                                                            state.consultation_id)]
 
 
 def decide_unpublish_article(state: Item, cmd: UnpublishArticle) -> list[DomainEvent]:
     must_exist(state, "Article")
+    _same_consultation(state, cmd.consultation_id)
     return [ev.ArticleUnpublished(cmd.article_id, state.consultation_id)] \
         if state.published else []
 

@@ -77,12 +77,17 @@ class WriteArticle:
 
 @dataclass(frozen=True, slots=True)
 class PublishArticle:
+    """Refused for an article of another consultation than `consultation_id`: the
+    caller's right is checked on that consultation, not on the article's."""
+
     article_id: str
+    consultation_id: str
 
 
 @dataclass(frozen=True, slots=True)
 class UnpublishArticle:
     article_id: str
+    consultation_id: str
 
 
 @dataclass(frozen=True, slots=True)

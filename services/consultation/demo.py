@@ -94,7 +94,7 @@ async def _articles(log: EventLog, clock: Clock, meta: Meta, cid: str,
             continue
         await ch.write_article(WriteArticle(aid, cid, title, body, kind=kind, summary=summary),
                                log=log, clock=clock, meta=meta)
-        await ch.publish_article(PublishArticle(aid), log=log, clock=clock, meta=meta)
+        await ch.publish_article(PublishArticle(aid, cid), log=log, clock=clock, meta=meta)
         done += 1
     return done
 

@@ -263,7 +263,7 @@ async def test_each_consultation_command_is_keyed_as_the_events_it_writes() -> N
         SchedulePhases("c-vert", (PhaseSpec("depot", "deposit", "Dépôt", VOTE_ENDS, later),)),
         PublishConsultation("c-vert"),
         WriteArticle("a-1", "c-vert", "Le contexte", "Les **arbres** de la ville."),
-        PublishArticle("a-1"),
+        PublishArticle("a-1", "c-vert"),
         AttachVideo("v-1", "c-vert", "Présentation", "https://www.youtube.com/watch?v=dQw4w9WgXcQ"),
         CreateCommission("com-1", "c-vert", "Commission des parcs"),
         AddCommissionMember("com-1", "m1", "Mme la maire", "Présidente"),

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from services.consultation import content_commands as k
 from services.consultation.blobstore import BlobStore
@@ -246,14 +246,3 @@ async def add(request: Request, web: WebDep, cid: str, spec: ContentKind) -> Res
 for _segment in KINDS:  # the list of each kind and its form
     router.add_api_route(f"/admin/consultations/{{cid}}/{_segment}", content, methods=["GET"])
     router.add_api_route(f"/admin/consultations/{{cid}}/{_segment}", add, methods=["POST"])
-
-
-@router.post("/admin/consultations/{cid}/articles/{article_id}/publication")
-async def article_publication(request: Request, web: WebDep, cid: str,
-                              article_id: str) -> Response:
-    require_organiser(web, request)
-    form = await checked_form(web, request)
-    await web.deps.send(k.PublishArticle(article_id) if text(form, "action") == "publier"
-                        else k.UnpublishArticle(article_id))
-    await web.deps.settle()
-    return RedirectResponse(f"/admin/consultations/{cid}/articles", status_code=303)

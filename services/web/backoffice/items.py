@@ -1,8 +1,10 @@
 """Back office: one existing item of a consultation. Edit questionnaires,
-articles and meetings; remove documents, videos and questionnaires; cancel a
-meeting; write or edit a meeting's minutes; a commission's page with its members
-(add, remove) and reports (create, edit). Errors in French next to the field,
-nothing saved on error."""
+articles and meetings; publish or withdraw an article; remove documents, videos
+and questionnaires; cancel a meeting; write or edit a meeting's minutes; a
+commission's page with its members (add, remove) and reports (create, edit).
+Errors in French next to the field, nothing saved on error. Each route answers
+404 for an item of another consultation than its `{cid}` (`item_or_404`): the
+role was checked on `{cid}`."""
 
 from __future__ import annotations
 
@@ -106,6 +108,20 @@ for _segment in EDITABLE:  # each kind's own routes: see content.ContentKind
 for _segment in REMOVABLE:
     router.add_api_route(f"/admin/consultations/{{cid}}/{_segment}/{{item_id}}/suppression",
                          remove, methods=["POST"])
+
+
+@router.post("/admin/consultations/{cid}/articles/{article_id}/publication")
+async def article_publication(request: Request, web: WebDep, cid: str,
+                              article_id: str) -> Response:
+    """Publishes or withdraws an article of this consultation (404 for another's:
+    the organiser's role was checked on `cid`)."""
+    require_organiser(web, request)
+    form = await checked_form(web, request)
+    await item_or_404(web.store, cid, "articles", article_id)
+    await web.deps.send(k.PublishArticle(article_id, cid) if text(form, "action") == "publier"
+                        else k.UnpublishArticle(article_id, cid))
+    await web.deps.settle()
+    return RedirectResponse(f"/admin/consultations/{cid}/articles", status_code=303)
 
 
 @router.post("/admin/consultations/{cid}/rencontres/{meeting_id}/annulation")

@@ -76,13 +76,13 @@ async def test_article_lifecycle_and_public_copy(world: World) -> None:
                            **world.ports)  # type: ignore[arg-type]
     await world.project()
     assert await world.store.list("published_articles", "c1") == []
-    await ch.publish_article(PublishArticle("a1"), **world.ports)  # type: ignore[arg-type]
+    await ch.publish_article(PublishArticle("a1", "c1"), **world.ports)  # type: ignore[arg-type]
     await world.project()
     [(_, doc)] = await world.store.list("published_articles", "c1")
     assert doc["title"] == "Pourquoi ?" and "<script" not in doc["body_html"]
     detail = await world.store.get("consultation_detail", "all", "c1")
     assert detail is not None and detail["counts"]["articles"] == 1
-    await ch.unpublish_article(UnpublishArticle("a1"), **world.ports)  # type: ignore[arg-type]
+    await ch.unpublish_article(UnpublishArticle("a1", "c1"), **world.ports)  # type: ignore[arg-type]
     await world.project()
     assert await world.store.list("published_articles", "c1") == []
     assert (await world.store.get("articles", "c1", "a1")) is not None  # still in back office
@@ -107,7 +107,26 @@ async def test_bad_articles_are_refused_and_save_nothing(
 
 async def test_publishing_a_missing_article_is_refused(world: World) -> None:
     with pytest.raises(DomainError):
-        await ch.publish_article(PublishArticle("nope"), **world.ports)  # type: ignore[arg-type]
+        await ch.publish_article(PublishArticle("nope", "c1"), **world.ports)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("published", [True, False])
+async def test_an_article_is_published_or_withdrawn_only_in_its_own_consultation(
+        world: World, published: bool) -> None:
+    """The caller's right was checked on the command's consultation: an article of
+    another one is refused, published or not, and nothing is written."""
+    await _consultation(world)
+    await h.create_consultation(CreateConsultation("c2", "Plan bus", "bus"), **world.ports)  # type: ignore[arg-type]
+    await ch.write_article(WriteArticle("a1", "c1", "Pourquoi ?", "Parce que."), **world.ports)  # type: ignore[arg-type]
+    if published:
+        await ch.publish_article(PublishArticle("a1", "c1"), **world.ports)  # type: ignore[arg-type]
+    before = len(await world.events())
+    for sent in (ch.publish_article(PublishArticle("a1", "c2"), **world.ports),  # type: ignore[arg-type]
+                 ch.unpublish_article(UnpublishArticle("a1", "c2"), **world.ports)):  # type: ignore[arg-type]
+        with pytest.raises(DomainError) as err:
+            await sent
+        assert err.value.code == "wrong_consultation"
+    assert len(await world.events()) == before
 
 
 # -- uploads ------------------------------------------------------------------------------
