@@ -8,12 +8,13 @@ from __future__ import annotations
 from services.core.envelope import Envelope
 from services.deposit.model import KIND_OF, contribution_of, contribution_stream
 from services.deposit.projections import BY_AUTHOR, CONTRIBUTIONS
+from services.deposit.responses import with_answers
 from services.eventlog.port import EventLog
 from services.store.paging import whole_partition
 from services.store.port import Doc, ReadStore
 
 __all__ = ["BY_AUTHOR", "CONTRIBUTIONS", "KIND_OF", "contribution_of", "contribution_stream",
-           "contributions_by", "history"]
+           "contributions_by", "history", "with_answers"]
 
 
 async def history(log: EventLog, contribution_id: str) -> list[Envelope]:
@@ -23,5 +24,6 @@ async def history(log: EventLog, contribution_id: str) -> list[Envelope]:
 
 async def contributions_by(store: ReadStore, participant_id: str) -> list[Doc]:
     """Everything this participant deposited (proposals, arguments, comments,
-    answers), withdrawn ones included: the personal-data export's share."""
-    return await whole_partition(store, BY_AUTHOR, participant_id)
+    answers), withdrawn ones included: the personal-data export's share. A
+    response comes with its questionnaire's title and its answers in words."""
+    return await with_answers(store, await whole_partition(store, BY_AUTHOR, participant_id))

@@ -15,6 +15,7 @@ from services.consultation.queries import CONSULTATIONS
 from services.core.values import parse_iso
 from services.deposit.model import ACTION_OF, DEFAULT_POLICY
 from services.deposit.projections import BY_AUTHOR, CONTRIBUTIONS, POLICIES
+from services.deposit.queries import with_answers
 from services.moderation.model import charter_reasons
 from services.moderation.publication import PUBLIC_ARGUMENTS, PUBLIC_PROPOSALS
 from services.moderation.queries import PUBLIC_COMMENTS
@@ -133,9 +134,11 @@ async def my_contributions(store: ReadStore, participant_id: str, after: str | N
                            size: int) -> dict[str, Any]:
     """Newest first, each with what its author may do to it now; five queries
     per page (contributions, their moderation items, then per consultation the
-    charter naming the reasons, the detail and the contribution policy)."""
+    charter naming the reasons, the detail and the contribution policy), and one
+    more for the answers of the responses on it."""
     docs, next_key = await _keyset(store, BY_AUTHOR, participant_id, after, size,
                                    reverse=True)
+    docs = await with_answers(store, docs)
     ids = [d["id"] for d in docs]
     items = await store.get_many(ITEMS, ALL, ids) if ids else {}
     cids = sorted({d["consultation_id"] for d in docs})
