@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from services.apikit.deps import rate_limited
+from services.consultation.queries import CONSULTATIONS
 from services.core.errors import DomainError
 from services.core.participants import ParticipantContext
 from services.core.shared_computation import Policy, SharedComputations
@@ -184,11 +185,36 @@ async def my_votes(request: Request, web: WebDep,
     # participatory budget ballots (ADR 0067): the projects chosen and their total
     budgets = [{**doc, "total_label": budget.euros(doc["total"])} for _, doc in rows
                if doc.get("kind") == "budget" and doc.get("projects")]
-    ids = [b["item_id"] for b in ballots] + [p for b in budgets for p in b["projects"]]
+    rankings = await my_rankings(web.store, [doc for _, doc in rows])
+    ids = [b["item_id"] for b in ballots] + [p for b in budgets for p in b["projects"]] \
+        + [i for r in rankings for i in r["items"]]
     here = f"/mes-votes?apres={quote(apres, safe='')}" if apres else "/mes-votes"
     return admin_page(web, request, "vote/my_votes.html", {
-        "ballots": ballots, "budgets": budgets, "titles": await titles(web.store, ids),
+        "ballots": ballots, "budgets": budgets, "rankings": rankings,
+        "titles": await titles(web.store, ids),
         "here": here, "first_page": not apres, "next": next_key})
+
+
+async def my_rankings(store: ReadStore, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rankings among a page of ballots (an empty one is a withdrawn ranking),
+    each with its phase's and consultation's titles and whether it may still be
+    changed: its phase is the one the ranking form is about, open now and
+    offering a ranking."""
+    rankings = [d for d in docs if d.get("kind") == "ranking" and d.get("items")]
+    cids = sorted({r["consultation_id"] for r in rankings})
+    consultations = await store.get_many(CONSULTATIONS, "all", cids) if cids else {}
+    now = datetime.now(UTC)  # phases are authoritative on the server clock
+    out = []
+    for r in rankings:
+        c = consultations.get(r["consultation_id"]) or {}
+        phase: dict[str, Any] = next(
+            (p for p in c.get("phases", []) if p["phase_id"] == r["phase_id"]), {})
+        latest = model.latest_vote_phase(c, now)
+        changeable = latest is not None and latest["phase_id"] == r["phase_id"] \
+            and model.is_open(latest, now) and "vote_ranking" in (latest.get("actions") or ())
+        out.append({**r, "consultation_title": c.get("title", ""),
+                    "phase_title": phase.get("title", ""), "changeable": changeable})
+    return out
 
 
 @router.get("/vote/{cid}/resultats")
