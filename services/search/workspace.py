@@ -1,14 +1,14 @@
 """What the JSON API and the analyst pages share: how request parameters become a
 SearchRequest, the public restriction, and the CSV
-export streamed page by page."""
+export streamed page by page (cells a spreadsheet would run as formulas made inert)."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import replace
 
+from services.core.spreadsheet import csv_writer
 from services.search.port import SearchIndex, SearchRequest
 
 PUBLIC_KINDS = ("proposal", "argument", "comment")  # questionnaire answers stay with analysts
@@ -48,7 +48,7 @@ async def export_csv(index: SearchIndex, request: SearchRequest) -> AsyncIterato
     batch and each batch costs the same whatever the number of rows. Rows come in a
     stable order (id hash), not the page's sort: `date` and `votes` are columns."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     writer.writerow(EXPORT_COLUMNS)
     yield buffer.getvalue().encode()
     async for docs in index.scan(request):

@@ -17,7 +17,6 @@ postcode (the postcode stays in the identity vault).
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import secrets
@@ -27,6 +26,7 @@ import orjson
 
 from services.consultation.queries import OTHER, OTHER_LABEL
 from services.core.personal_data import redact
+from services.core.spreadsheet import csv_writer, inert_text
 from services.store.port import Doc, ReadStore
 from services.synthesis.opendata.columns import header, question_columns
 from services.synthesis.opendata.kanonymity import Cell, Shown, cell_of, coarsen, plan
@@ -92,7 +92,7 @@ class OpenDataExport:
 
     async def csv(self, questionnaire: Doc) -> AsyncIterator[bytes]:
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = csv_writer(buffer, lineterminator="\n")
         names = header(questionnaire)
         writer.writerow(names)
         count = 0
@@ -162,9 +162,10 @@ def free_text(text: str) -> str:
     (e-mail, obfuscated too, phone number, IP address, NIR, IBAN, postal
     address: services/core/personal_data.py; moderation masks them too, but a
     post-moderated text may not be reviewed yet), and as a spreadsheet will not
-    run it: a leading =, +, -, @ gets a quote."""
+    run it (services/core/spreadsheet.py: a leading =, +, -, @ gets an apostrophe,
+    in the JSON files too; the CSV writers make every cell inert besides)."""
     text = redact(text)  # written redacted since ADR 0044; older texts are redacted as read
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return inert_text(text)
 
 
 def when(iso: str) -> str:

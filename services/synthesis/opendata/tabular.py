@@ -4,10 +4,10 @@ day like the answers (ADR 0047), written as CSV page by page."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import AsyncIterator, Callable, Sequence
 
+from services.core.spreadsheet import csv_writer
 from services.store.port import Doc, ReadStore
 from services.synthesis.opendata.kanonymity import Cell, cell_of, coarsen, plan
 
@@ -54,7 +54,7 @@ async def k_anonymous(rows: Rows, k: int, *, territory: str | None,
 async def csv_bytes(columns: Sequence[str], rows: AsyncIterator[dict[str, str]], *,
                     page: int = PAGE) -> AsyncIterator[bytes]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv_writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     count = 0
     async for row in rows:

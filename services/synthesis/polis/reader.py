@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from services.core.spreadsheet import restored
 from services.synthesis.polis.model import (
     COMMENTS_FILE,
     META_COLUMN,
@@ -233,7 +234,7 @@ def _comment(row: dict[str, str]) -> Comment:
     moderated = _integer(row, "moderated", low=-1, default=0)
     if moderated > 1:
         raise _Skip("moderated", "attendu -1, 0 ou 1")
-    body = row["comment-body"]
+    body = restored(row["comment-body"])  # without the apostrophe of our own exports
     if not body.strip():
         raise _Skip("comment-body", "texte vide")
     if len(body) > MAX_BODY:
@@ -331,7 +332,7 @@ def _read_summary(path: Path, skipped: list[Skipped]) -> dict[str, str]:
                     skipped.append(Skipped(path.name, reader.line_num, "value",
                                            "attendu deux colonnes : clé, valeur"))
                     continue
-                summary[row[0]] = row[1]
+                summary[row[0]] = restored(row[1])
     except (UnicodeDecodeError, csv.Error) as unreadable:
         skipped.append(Skipped(path.name, 0, "-", f"illisible ({unreadable}) : fichier ignoré"))
     return summary

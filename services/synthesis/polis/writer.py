@@ -9,12 +9,12 @@ participant's latest vote, as Pol.is does."""
 
 from __future__ import annotations
 
-import csv
 import time
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 
+from services.core.spreadsheet import SafeCsvWriter, csv_writer
 from services.synthesis.opinions import OpinionBook
 from services.synthesis.polis.model import (
     COMMENT_COLUMNS,
@@ -89,13 +89,14 @@ def write_polis(
 
 
 class _open:
-    """A CSV writer on a new UTF-8 file, closed on exit."""
+    """A CSV writer on a new UTF-8 file, closed on exit; a text a spreadsheet would run
+    as a formula gets an apostrophe, which the Pol.is reader takes off again."""
 
     def __init__(self, path: Path) -> None:
         self._handle = path.open("w", newline="", encoding="utf-8")
 
-    def __enter__(self) -> csv.Writer:  # type: ignore[name-defined]
-        return csv.writer(self._handle, lineterminator="\n")
+    def __enter__(self) -> SafeCsvWriter:
+        return csv_writer(self._handle, lineterminator="\n")
 
     def __exit__(self, *exc: object) -> None:
         self._handle.close()

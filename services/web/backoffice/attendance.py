@@ -11,7 +11,6 @@ session) appears without a name. The CSV leaves a column to tick."""
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -20,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from services.consultation.meeting_handlers import load_meeting
+from services.core.spreadsheet import csv_writer
 from services.identity.service import IdentityPorts
 from services.web import views
 from services.web.backoffice.guard import BACK_OFFICE
@@ -63,15 +63,10 @@ async def attendance_csv(request: Request, web: WebDep, cid: str, meeting_id: st
     require_organiser(web, request)
     ctx = await attendance(web, cid, meeting_id)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out, lineterminator="\r\n")
     writer.writerow(["n°", "pseudonyme", "statut", "présent"])
     for row in ctx["rows"]:
-        writer.writerow([row["rank"], _cell(row["name"]), row["status"], ""])
+        writer.writerow([row["rank"], row["name"], row["status"], ""])
     return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": 'attachment; filename="inscrits.csv"',
         "Cache-Control": "no-store"})
-
-
-def _cell(value: str) -> str:
-    """A pseudonym a spreadsheet would run as a formula is quoted as text."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -5,11 +5,11 @@ store work per page: one get_many for every text shown, never one per item."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Mapping
 from typing import Any
 
+from services.core.spreadsheet import csv_writer
 from services.moderation.publication import PUBLIC_PROPOSALS
 from services.store.port import ReadStore
 from services.synthesis.followup.model import STATUSES
@@ -152,12 +152,12 @@ def _responses_markdown(responses: list[dict[str, Any]]) -> list[str]:
 
 def themes_csv(view: Mapping[str, Any], base_url: str) -> str:
     out = io.StringIO()
-    w = csv.writer(out)
+    w = csv_writer(out)
     w.writerow(["theme_id", "label", "contributions", "share_percent", "first_day", "last_day",
                 "url"])
     for t in view["themes"]:
         days = sorted(t["per_day"])
-        w.writerow([t["theme_id"], _cell(t["label"]), t["size"], f"{t['share']:.1f}",
+        w.writerow([t["theme_id"], t["label"], t["size"], f"{t['share']:.1f}",
                     days[0] if days else "", days[-1] if days else "",
                     f"{base_url}/synthese/themes/{t['theme_id']}"])
     return out.getvalue()
@@ -167,8 +167,3 @@ def _md(text: str) -> str:
     """Markdown that cannot turn into markup or links: special characters escaped."""
     out = "".join(f"\\{ch}" if ch in "\\`*_{}[]()#+-.!<>|~" else ch for ch in text)
     return " ".join(out.split())
-
-
-def _cell(text: str) -> str:
-    """No formula injection when the CSV is opened in a spreadsheet."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
