@@ -21,6 +21,9 @@ class Decide:
     moderator: ModeratorContext
     decision: str  # approved | hidden | rejected
     reason_code: str = "conforme"
+    # the version of the text the moderator read (the item's `deposit_version`):
+    # refused when its author edited it since; 0: the text now (ADR 0135)
+    deposit_version: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,7 +43,10 @@ class ItemClaimed(DomainEvent):
 
 @dataclass(frozen=True, slots=True)
 class DecisionMade(DomainEvent):
-    """approved | hidden | rejected; `campaign_group_id` set for a bulk decision."""
+    """approved | hidden | rejected; `campaign_group_id` set for a bulk decision;
+    `deposit_version`: the version of the contribution's deposit stream (its text)
+    decided on -- an approval does not cover a later edit (ADR 0135); 0 in events
+    written before: whatever the text."""
 
     TYPE = "moderation.DecisionMade"
     VERSION = 1
@@ -54,11 +57,14 @@ class DecisionMade(DomainEvent):
     decision: str
     reason_code: str
     campaign_group_id: str
+    deposit_version: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class PersonalDataMasked(DomainEvent):
-    """The public version of the text, with personal data masked."""
+    """The public version of the text, with personal data masked; `deposit_version`:
+    the version of the text masked -- a later edit replaces it (ADR 0135); 0 in
+    events written before: every later edit too stays behind the mask."""
 
     TYPE = "moderation.PersonalDataMasked"
     VERSION = 1
@@ -68,6 +74,7 @@ class PersonalDataMasked(DomainEvent):
     moderator_id: str
     title: str
     body: str
+    deposit_version: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +105,8 @@ class AppealLodged(DomainEvent):
 
 @dataclass(frozen=True, slots=True)
 class AppealDecided(DomainEvent):
-    """upheld (the decision stands) | overturned (published); by a second moderator."""
+    """upheld (the decision stands) | overturned (published); by a second moderator;
+    `deposit_version` as in DecisionMade."""
 
     TYPE = "moderation.AppealDecided"
     VERSION = 1
@@ -108,6 +116,7 @@ class AppealDecided(DomainEvent):
     moderator_id: str
     outcome: str
     reason_code: str
+    deposit_version: int = 0
 
 
 @dataclass(frozen=True, slots=True)

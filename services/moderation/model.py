@@ -30,6 +30,7 @@ from services.moderation.events import (
     ItemClaimed,
     PersonalDataMasked,
 )
+from services.moderation.publication import EDITED, MASKED, edited_since_decided, takes_text
 
 Doc = Mapping[str, Any]
 CLAIM_MINUTES = 15
@@ -56,19 +57,27 @@ def new_item(contribution_id: str, consultation_id: str) -> dict[str, Any]:
             "author_id": "", "title": "", "body": "", "moderation": "post", "suggestions": [],
             "severity": 0, "flags": 0, "status": "pending", "reason_code": "",
             "decided_by": "", "claimed_by": "", "claimed_until": "", "campaign_group_id": "",
-            "masked": False, "appeal": None, "version": 0, "queue_key": None}
+            "masked": False, "appeal": None, "version": 0, "queue_key": None,
+            "deposit_version": 0, "decided_version": 0, "masked_version": 0}
 
 
 def evolve_item(item: dict[str, Any], event: Envelope) -> None:
-    """Fold one deposit or moderation event about the contribution into its ITEM."""
+    """Fold one deposit or moderation event about the contribution into its ITEM.
+    The text and whether an approval still holds follow the publication's rule
+    (`publication.takes_text`, ADR 0135): an edit newer than the approval puts
+    the item back to "pending", whatever order the events arrive in."""
     d, t = event.data, event.type
     if t in SUBMITTED:
         texts = " / ".join(a["text"] or a["other_text"] for a in d.get("answers", [])
                            if a["text"] or a["other_text"])
-        item.update(kind=SUBMITTED[t], author_id=d["author_id"], title=d.get("title", ""),
-                    body=d.get("body", texts), moderation=d["moderation"])
-    elif t == "deposit.ContributionEdited":
-        item.update(body=d["body"], title=d["title"] or item["title"])
+        if not item["masked"]:  # a mask read first (the other topic) keeps its text
+            item.update(title=d.get("title", ""), body=d.get("body", texts))
+        item.update(kind=SUBMITTED[t], author_id=d["author_id"], moderation=d["moderation"])
+        _text_version(item, event)
+    elif t == EDITED:
+        if takes_text(item, event):
+            item.update(body=d["body"], title=d["title"] or item["title"], masked=False)
+        _text_version(item, event)
     elif t == "deposit.ContributionWithdrawn":
         item["status"] = "withdrawn"
     elif t == "moderation.ContributionChecked":
@@ -77,9 +86,12 @@ def evolve_item(item: dict[str, Any], event: Envelope) -> None:
         item.update(claimed_by=d["moderator_id"], claimed_until=d["until"])
     elif t == "moderation.DecisionMade":
         item.update(status=d["decision"], reason_code=d["reason_code"],
-                    decided_by=d["moderator_id"], claimed_by="", claimed_until="")
-    elif t == "moderation.PersonalDataMasked":
-        item.update(title=d["title"], body=d["body"], masked=True)
+                    decided_by=d["moderator_id"], claimed_by="", claimed_until="",
+                    decided_version=int(d.get("deposit_version", 0)))
+    elif t == MASKED:
+        if takes_text(item, event):
+            item.update(title=d["title"], body=d["body"], masked=True,
+                        masked_version=int(d.get("deposit_version", 0)))
     elif t == "moderation.ContributionFlagged":
         item["flags"] += 1
     elif t == "moderation.AppealLodged":
@@ -88,9 +100,16 @@ def evolve_item(item: dict[str, Any], event: Envelope) -> None:
         item["appeal"] = {**(item["appeal"] or {"text": ""}), "status": "decided",
                           "outcome": d["outcome"], "decided_by": d["moderator_id"]}
         if d["outcome"] == "overturned":
-            item.update(status="approved", reason_code=d["reason_code"])
+            item.update(status="approved", reason_code=d["reason_code"],
+                        decided_version=int(d.get("deposit_version", 0)))
     if event.stream.startswith("moderation-"):
         item["version"] = event.stream_version
+    if item["status"] == "approved" and edited_since_decided(item):
+        item["status"] = "pending"  # approved at an older text: to be read again
+
+
+def _text_version(item: dict[str, Any], event: Envelope) -> None:
+    item["deposit_version"] = max(int(item.get("deposit_version", 0)), event.stream_version)
 
 
 def item_of(history: Sequence[Envelope]) -> dict[str, Any] | None:
@@ -147,13 +166,23 @@ def decision(doc: Doc, moderator_id: str, choice: str, reason: str, charter: Doc
                           "Ce motif ne figure pas dans la charte de la consultation.",
                           field="reason_code")
     return DecisionMade(doc["id"], doc["consultation_id"], moderator_id, choice, reason,
-                        group_id)
+                        group_id, int(doc.get("deposit_version", 0)))
 
 
 def decide(item: Doc | None, charter: Doc | None, cmd: Decide, now: datetime) -> DecisionMade:
     doc = existing(item)
     _must_hold_claim(doc, cmd.moderator.moderator_id, now)
+    _must_be_the_text_read(doc, cmd.deposit_version)
     return decision(doc, cmd.moderator.moderator_id, cmd.decision, cmd.reason_code, charter)
+
+
+def _must_be_the_text_read(doc: Doc, read: int) -> None:
+    """The moderator decides on the text their page showed (`read`, its deposit
+    version; 0 when the caller does not say): an edit since is read first."""
+    if read and read != int(doc.get("deposit_version", 0)):
+        raise DomainError("edited_since", "Son auteur a modifié cette contribution depuis "
+                                          "que vous l'avez ouverte : relisez-la avant de "
+                                          "décider.")
 
 
 def decide_mask(item: Doc | None, cmd: MaskPersonalData, now: datetime) -> PersonalDataMasked:
@@ -169,7 +198,7 @@ def decide_mask(item: Doc | None, cmd: MaskPersonalData, now: datetime) -> Perso
         raise DomainError("nothing_to_mask", "Aucune donnée personnelle à masquer.")
     return PersonalDataMasked(doc["id"], doc["consultation_id"], cmd.moderator.moderator_id,
                               title, text(body, "body", label="Le texte", max_len=5000,
-                                          min_len=1))
+                                          min_len=1), int(doc.get("deposit_version", 0)))
 
 
 def decide_appeal(item: Doc | None, cmd: LodgeAppeal) -> AppealLodged:
@@ -195,7 +224,7 @@ def decide_appeal_outcome(item: Doc | None, cmd: DecideAppeal) -> AppealDecided:
     if cmd.outcome not in OUTCOMES:
         raise DomainError("invalid_outcome", "Issue inconnue.", field="outcome")
     return AppealDecided(doc["id"], doc["consultation_id"], cmd.moderator.moderator_id,
-                         cmd.outcome, cmd.reason_code)
+                         cmd.outcome, cmd.reason_code, int(doc.get("deposit_version", 0)))
 
 
 def decide_charter(cmd: SetCharter) -> CharterSet:

@@ -15,6 +15,17 @@ a kind it shows arrives: a state without a kind is a contribution not (yet) seen
 Events may arrive in any order (another topic, another partition): the fold
 waits for the submission, and never un-withdraws or un-erases.
 
+An approval covers the text it was made on (ADR 0135): the state keeps the
+version of the latest text (`deposit_version`, the contribution's deposit stream:
+its submission, then each edit) and the version the decision saw
+(`decided_version`); an approval older than the text counts as no decision yet,
+so a pre-moderated contribution edited after its approval waits for its
+moderators again, and a post-moderated one stays shown. Versions, not arrival
+order, decide: a rebuild reads the deposit topic before the moderation topic.
+Likewise a mask covers the text it masked (`masked_version`): a later edit's text
+replaces it (`takes_text`). A decision or mask from before versions were written
+(0) covers every text, as it did.
+
 What the public sees is kept by the projections below: `moderation.publication`
 (proposals with their latest arguments, arguments) and `moderation.public_comments`
 (comments per parent, oldest first). Masked versions replace the original text,
@@ -59,28 +70,67 @@ QUEUE_ONLY = frozenset({"moderation.ContributionChecked", "moderation.ItemClaime
                         "moderation.ContributionFlagged", "moderation.AppealLodged"})
 
 
+EDITED = "deposit.ContributionEdited"
+MASKED = "moderation.PersonalDataMasked"
+
+
 def new_state(contribution_id: str) -> Doc:
     return {"id": contribution_id, "kind": None, "moderation": "post", "withdrawn": False,
-            "decision": None, "masked": False, "erased": False}
+            "decision": None, "masked": False, "erased": False, "deposit_version": 0,
+            "decided_version": 0, "masked_version": 0}
+
+
+def takes_text(state: Doc, event: Envelope) -> bool:
+    """Whether an edit's or a mask's text becomes the contribution's text (the
+    projection keeps it), whatever order the two arrive in: an edit unless the
+    text is masked at a version not older than the edit; a mask unless a later
+    edit is already there. Asked before `evolve` folds the event."""
+    if event.type == EDITED:
+        masked_at = int(state.get("masked_version", 0))
+        return not state["masked"] or (masked_at > 0 and event.stream_version > masked_at)
+    if event.type == MASKED:
+        masked = int(event.data.get("deposit_version", 0))
+        return masked == 0 or masked >= int(state.get("deposit_version", 0))
+    return False
 
 
 def evolve(state: Doc, event: Envelope) -> bool:
     """Fold one event into the publication fields; False when it changes none of
-    them (an appeal upheld, an event of another kind)."""
+    them (an appeal upheld, a mask an edit already replaced, an event of another
+    kind)."""
     d, t = event.data, event.type
-    if t in SUBMITTED:
-        state["moderation"] = d["moderation"]
+    if t in SUBMITTED or t == EDITED:
+        if t == EDITED and state["masked"] and takes_text(state, event):
+            state["masked"] = False  # the author's new text replaces the masked one
+        if t in SUBMITTED:
+            state["moderation"] = d["moderation"]
+        state["deposit_version"] = max(int(state.get("deposit_version", 0)),
+                                       event.stream_version)
     elif t == "deposit.ContributionWithdrawn":
         state["withdrawn"] = True
     elif t == "moderation.DecisionMade":
         state["decision"] = d["decision"]
+        state["decided_version"] = int(d.get("deposit_version", 0))
     elif t == "moderation.AppealDecided" and d["outcome"] == "overturned":
         state["decision"] = "approved"
-    elif t == "moderation.PersonalDataMasked":
+        state["decided_version"] = int(d.get("deposit_version", 0))
+    elif t == MASKED:
+        if not takes_text(state, event):
+            return False
         state["masked"] = True
+        state["masked_version"] = int(d.get("deposit_version", 0))
     else:
         return False
+    if state["decision"] == "approved" and edited_since_decided(state):
+        state["decision"] = None  # the approval was of an older text: not decided yet
     return True
+
+
+def edited_since_decided(state: Doc) -> bool:
+    """The text changed since the decision was made on it (a decision from before
+    versions were recorded, 0, covers every text)."""
+    decided = int(state.get("decided_version", 0))
+    return decided > 0 and int(state.get("deposit_version", 0)) > decided
 
 
 def published(state: Doc) -> bool:
@@ -175,17 +225,14 @@ class PublicationProjection(Projection):
             **new_state(d["contribution_id"]), "shown": False}
         if t in KINDS:
             state.update(kind=KINDS[t], consultation_id=d["consultation_id"],
-                         title=d.get("title", ""), body=d["body"],
                          theme_id=d.get("theme_id", ""), territory=d.get("territory", ""),
                          proposal_id=d.get("proposal_id", ""), side=d.get("side", ""),
                          submitted_at=iso(event.occurred_at))
-        elif t == "deposit.ContributionEdited":
-            if state.get("masked"):
-                return
+            if not state["masked"]:  # a mask read first (the other topic) keeps its text
+                state.update(title=d.get("title", ""), body=d["body"])
+        elif t in (EDITED, MASKED) and takes_text(state, event):
             state.update(body=d["body"], title=d["title"] or state.get("title", ""))
-        elif t == "moderation.PersonalDataMasked":
-            state.update(title=d["title"], body=d["body"])
-        if not evolve(state, event) and t != "deposit.ContributionEdited":
+        if not evolve(state, event):
             return
         await tx.put(STATE, ALL, state["id"], state)
         if state["kind"] == "proposal":
@@ -249,12 +296,11 @@ class PublicCommentsProjection(Projection):
                 return  # an edit or withdrawal of something that is not a comment
             state = new_state(d["contribution_id"])
         if t == "deposit.CommentSubmitted":
-            state.update(kind="comment", parent_id=d["parent_id"], body=d["body"],
+            state.update(kind="comment", parent_id=d["parent_id"],
                          submitted_at=iso(event.occurred_at))
-        elif t == "deposit.ContributionEdited":
-            if not state["masked"]:
+            if not state["masked"]:  # a mask read first (the other topic) keeps its text
                 state["body"] = d["body"]
-        elif t == "moderation.PersonalDataMasked":
+        elif t in (EDITED, MASKED) and takes_text(state, event):
             state["body"] = d["body"]
         evolve(state, event)
         await tx.put(COMMENT_STATE, ALL, state["id"], state)

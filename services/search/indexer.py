@@ -302,12 +302,8 @@ def _merge(state: dict[str, Any], event: Envelope) -> bool:
             {"question_id": a["question_id"], "text": " ".join(
                 x for x in (a.get("text") or "", a.get("other_text") or "") if x)}
             for a in d.get("answers", []) if a.get("text") or a.get("other_text")]
-    elif t == "deposit.ContributionEdited":
-        if not state["masked"]:
-            state.update(body=d["body"], title=d["title"] or state["title"])
-        return True
-    elif t == "moderation.PersonalDataMasked":
-        state.update(title=d["title"], body=d["body"])
+    elif t in (publication.EDITED, publication.MASKED) and publication.takes_text(state, event):
+        state.update(body=d["body"], title=d["title"] or state["title"])
     return publication.evolve(state, event)
 
 

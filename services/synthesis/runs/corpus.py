@@ -122,18 +122,22 @@ class CorpusProjection(Projection):
             state["erased"] = author["erased"]
             publication.evolve(state, event)
             state.update(kind=KINDS[t], consultation_id=d["consultation_id"],
-                         author_id=d["author_id"], day=event.occurred_at.date().isoformat(),
-                         proposal_text=_join(d.get("title", ""), d.get("body", "")),
-                         answers=[{"question_id": a["question_id"],
-                                   "text": _join(a.get("text") or "", a.get("other_text") or "")}
-                                  for a in d.get("answers", [])
-                                  if a.get("text") or a.get("other_text")])
-        elif t == "deposit.ContributionEdited" and not state["masked"]:
-            state["proposal_text"] = _join(d["title"], d["body"])
-        elif t == "moderation.PersonalDataMasked":
-            publication.evolve(state, event)
-            state["proposal_text"] = _join(d["title"], d["body"])
-            state["answers"] = [{**a, "text": d["body"]} for a in state["answers"]]
+                         author_id=d["author_id"], day=event.occurred_at.date().isoformat())
+            answers = [{"question_id": a["question_id"],
+                        "text": _join(a.get("text") or "", a.get("other_text") or "")}
+                       for a in d.get("answers", []) if a.get("text") or a.get("other_text")]
+            if state["masked"]:  # a mask read first (the other topic) keeps its text
+                state["answers"] = [{**a, "text": state["proposal_text"]} for a in answers]
+            else:
+                state.update(proposal_text=_join(d.get("title", ""), d.get("body", "")),
+                             answers=answers)
+        elif t in (publication.EDITED, publication.MASKED):
+            if publication.takes_text(state, event):
+                state["proposal_text"] = _join(d["title"], d["body"])
+                if t == publication.MASKED:
+                    state["answers"] = [{**a, "text": d["body"]} for a in state["answers"]]
+            if not publication.evolve(state, event):
+                return  # a mask an edit had already replaced
         elif t in ("deposit.ContributionWithdrawn", "moderation.DecisionMade",
                    "moderation.AppealDecided"):
             if not publication.evolve(state, event):

@@ -140,8 +140,10 @@ async def decide(request: Request, web: WebDep, cid: str, item_id: str) -> Respo
     await item_of(web.store, cid, item_id)
     choice = text(form, "decision")
     reason = "conforme" if choice == "approved" else text(form, "motif")
+    read = text(form, "version_texte")  # the text's version the page showed (ADR 0135)
     return await act(web, request, cid, item_id,
-                     Decide(item_id, moderator(web, request), choice, reason))
+                     Decide(item_id, moderator(web, request), choice, reason,
+                            int(read) if read.isdigit() and len(read) < 10 else 0))
 
 
 @router.post("/admin/moderation/{cid}/elements/{item_id}/masquage")
