@@ -61,7 +61,8 @@ class Embedded:
         env = {**os.environ, "PARLONS_DATA_DIR": str(data),
                "PARLONS_POW_DIFFICULTY_BITS": os.environ.get("LOADTEST_POW_BITS", "12"),
                "PARLONS_RATE_ACTION_PER_MINUTE": "1000000",
-               "PARLONS_RATE_LOGIN_PER_HOUR": "1000000"}
+               "PARLONS_RATE_LOGIN_PER_HOUR": "1000000",
+               "PARLONS_RATE_ANONYMOUS_PER_HOUR": "1000000"}
         self._log = log.open("wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "services.runtime", "serve", "--demo", "--port",

@@ -145,7 +145,11 @@ BACK_OFFICE_ACTIONS = ("questionnaire_import",)  # parses a file of up to 512 kB
 # an analyst's publication of opinion groups computes them over every opinion (ADR 0064);
 # an upload of a Pol.is export reads and imports it (ADR 0125)
 ANALYSIS_ACTIONS = ("opinion_groups", "polis_import")
-ACTIONS = LOGIN_ACTIONS + CONTRIBUTION_ACTIONS + BACK_OFFICE_ACTIONS + ANALYSIS_ACTIONS
+# counted per client only, as nobody is known yet: a new anonymous session, which
+# mints a participant id (ADR 0133)
+CLIENT_ACTIONS = ("anonymous",)
+ACTIONS = (LOGIN_ACTIONS + CONTRIBUTION_ACTIONS + BACK_OFFICE_ACTIONS + ANALYSIS_ACTIONS
+           + CLIENT_ACTIONS)
 
 
 def rates(settings: IdentitySettings) -> dict[str, Rate]:
@@ -153,10 +157,15 @@ def rates(settings: IdentitySettings) -> dict[str, Rate]:
     (`<action>.client`): the login actions `rate_login_per_hour` per hour, the
     contributions `rate_action_per_minute` per minute, a client (an address,
     which a town hall or a mobile carrier's NAT shares) `rate_client_factor`
-    times an identity's; then `rate_limits` overrides, `name=count/seconds`."""
+    times an identity's; a new anonymous session `rate_anonymous_per_hour` per
+    client per hour; then `rate_limits` overrides, `name=count/seconds`."""
     factor = settings.rate_client_factor
     out: dict[str, Rate] = {}
     for action in ACTIONS:
+        if action in CLIENT_ACTIONS:
+            out[action] = out[f"{action}.client"] = Rate(settings.rate_anonymous_per_hour,
+                                                           HOUR)
+            continue
         base = (Rate(settings.rate_login_per_hour, HOUR) if action in LOGIN_ACTIONS
                 else Rate(settings.rate_action_per_minute, MINUTE))
         out[action] = base

@@ -44,6 +44,9 @@ class IdentitySettings(BaseSettings):
     # a client (an address: a town hall, a mobile carrier's NAT) gets this many
     # times an identity's budget, per action
     rate_client_factor: int = Field(default=10, ge=1)
+    # new anonymous sessions (a participant id each) per client address per hour, in a
+    # burst then evenly spaced: a household or a library shares an address (ADR 0133)
+    rate_anonymous_per_hour: int = Field(default=10, ge=1)
     # overrides, "action=count/seconds" or "action.client=count/seconds", comma-separated
     rate_limits: str = ""
     # where the counters live: memory (one process), sqlite (<data_dir>/ratelimit.db,

@@ -1,10 +1,13 @@
 """Anonymous participation: an anonymous session, for a consultation that
 allows it (`gating.check_participation`), after a proof-of-work challenge when
 the consultation turned it on (static/js/pow.js; without JavaScript, a signed
-wait ticket)."""
+wait ticket). A new session (a new participant id) is rate limited per client
+address, `anonymous` (ADR 0133): one-ballot-per-participant means little if one
+address can mint participants at will."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from fastapi import APIRouter
@@ -14,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from services.core.errors import DomainError
 from services.core.participants import check_participation
 from services.identity.queries import proof_of_work_required
+from services.identity.ratelimit import RateLimited
 from services.store.port import ReadStore
 from services.web.account.login import safe_local
 from services.web.account.providers import client_of
@@ -83,8 +87,26 @@ async def anonymous(request: Request, web: WebDep) -> Response:
     who = visitor(web, request)
     if who is not None and (who.kind != "participant" or who.level != "anonymous"):
         who = None  # any other session gives way to a new anonymous one
+    if who is None:  # a new participant: counted per client address
+        try:
+            await web.identity.limits.check("anonymous", client_of(web, request))
+        except RateLimited as limited:
+            response = await page(web, request, cid, suite, status=429,
+                                  errors={"limite": too_many(limited.retry_after)})
+            response.headers["Retry-After"] = str(limited.retry_after)
+            return response
     pid = web.identity.anonymous_id(who.id if who else None)
     proven = [*(who.proven if who else ()), *([cid] if needs_proof else [])]
     response = RedirectResponse(suite, status_code=303)
     await open_session(web, response, pid, "anonymous", proven)
     return response
+
+
+def too_many(retry_after: int) -> str:
+    """Why no new anonymous session now, and when to try again."""
+    wait = (f"{retry_after} secondes" if retry_after < 90
+            else f"{math.ceil(retry_after / 60)} minutes")
+    return ("Trop de sessions anonymes ont été ouvertes depuis votre connexion à internet "
+            "ces derniers temps (elle est peut-être partagée : foyer, établissement, "
+            f"bibliothèque). Réessayez dans {wait}, ou connectez-vous avec votre adresse "
+            "électronique.")

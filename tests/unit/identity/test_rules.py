@@ -240,6 +240,11 @@ def test_rates_per_action_from_the_settings_and_overrides() -> None:
     assert rates["login"] == Rate(10, 3600) and rates["login.client"] == Rate(50, 3600)
     assert rates["comment"] == Rate(4, 60) and rates["comment.client"] == Rate(150, 60)
     assert rates["vote.client"] == Rate(999, 10)
+    # a new anonymous session: per address only, 10 an hour, its own setting (ADR 0133)
+    assert rates["anonymous.client"] == Rate(10, 3600)
+    assert rates_of(IdentitySettings(identity_secret="s", rate_anonymous_per_hour=4))[
+        "anonymous.client"] == Rate(4, 3600)
+    assert parse_rates("anonymous.client=30/3600") == {"anonymous.client": Rate(30, 3600)}
     with pytest.raises(ValueError, match="RATE_LIMITS"):
         parse_rates("dance=3/60")
 
