@@ -6,8 +6,9 @@ first attempt there.
 
 - A submission through the JSON API: from the participant and its
   Idempotency-Key. When the key is a UUIDv7 (what a client is asked to send),
-  the id keeps its 48-bit time prefix, so ids still sort by creation time (lists
-  of a participant's contributions are keyed by id); other keys give a hash.
+  the id keeps its 48-bit time prefix; other keys give a hash. Ids do not sort
+  by sending (a participant's contributions are listed by their sending time,
+  ADR 0134).
 - A questionnaire response: from the questionnaire and the participant, as the
   response's stream: one response per participant, ever, so two different
   answers of one person meet on one partition, where the second is refused.
