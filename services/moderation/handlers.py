@@ -32,7 +32,7 @@ from services.moderation.commands import (
 )
 from services.moderation.events import ContributionFlagged
 from services.moderation.process import check_stream
-from services.moderation.queue import ALL, CAMPAIGNS, CHARTERS
+from services.moderation.queue import ALL, CAMPAIGNS, CHARTERS, ITEMS
 from services.store.port import Doc, ReadStore
 
 BULK_PAGE = 500
@@ -54,9 +54,16 @@ def charter_stream(consultation_id: str) -> str:
     return f"modcharter-{consultation_id}"
 
 
-async def item_from_log(log: EventLog, contribution_id: str) -> Doc | None:
-    """The ITEM folded from every stream that decides it, read from the log."""
-    submitted = await deposits.history(log, contribution_id)
+async def item_from_log(log: EventLog, store: ReadStore, contribution_id: str) -> Doc | None:
+    """The ITEM folded from every stream that decides it, read from the log. The
+    submission's stream is the contribution's own, but a questionnaire response's
+    is `response-<questionnaire>-<participant>` (one response a person, ADR 0030),
+    which its id does not tell: the queue's item names it (its `deposit_stream`)."""
+    known = await store.get(ITEMS, ALL, contribution_id)
+    stream = str(known.get("deposit_stream") or "") if known else ""
+    submitted = [e for e in await log.read_stream(stream)
+                 if e.data.get("contribution_id") == contribution_id] if stream \
+        else await deposits.history(log, contribution_id)
     checks = [e for event in submitted
               for e in await log.read_stream(check_stream(contribution_id,
                                                           event.stream_version))]
@@ -67,14 +74,14 @@ async def item_from_log(log: EventLog, contribution_id: str) -> Doc | None:
 
 async def claim_item(cmd: ClaimItem, *, log: EventLog, store: ReadStore, clock: Clock,
                      meta: Meta) -> None:
-    item = await item_from_log(log, cmd.contribution_id)
+    item = await item_from_log(log, store, cmd.contribution_id)
     event = model.decide_claim(item, cmd, clock.now())
     await _on_item(log, clock, _as(meta, cmd.moderator.moderator_id, "moderator"), item, [event])
 
 
 async def decide(cmd: Decide, *, log: EventLog, store: ReadStore, clock: Clock,
                  meta: Meta) -> None:
-    item = await item_from_log(log, cmd.contribution_id)
+    item = await item_from_log(log, store, cmd.contribution_id)
     charter = await _charter(store, item)
     event = model.decide(item, charter, cmd, clock.now())
     await _on_item(log, clock, _as(meta, cmd.moderator.moderator_id, "moderator"), item, [event])
@@ -82,7 +89,7 @@ async def decide(cmd: Decide, *, log: EventLog, store: ReadStore, clock: Clock,
 
 async def mask_personal_data(cmd: MaskPersonalData, *, log: EventLog, store: ReadStore,
                              clock: Clock, meta: Meta) -> None:
-    item = await item_from_log(log, cmd.contribution_id)
+    item = await item_from_log(log, store, cmd.contribution_id)
     event = model.decide_mask(item, cmd, clock.now())
     await _on_item(log, clock, _as(meta, cmd.moderator.moderator_id, "moderator"), item, [event])
 
@@ -90,8 +97,8 @@ async def mask_personal_data(cmd: MaskPersonalData, *, log: EventLog, store: Rea
 async def decide_campaign(cmd: DecideCampaign, *, log: EventLog, store: ReadStore,
                           clock: Clock, meta: Meta) -> int:
     """One decision for every pending member of a campaign group, in one atomic
-    append; members claimed by another moderator are left to them. Returns how
-    many were decided."""
+    append; members claimed by another moderator are left to them, and the
+    moderator's own contributions to another. Returns how many were decided."""
     charter = await store.get(CHARTERS, ALL, cmd.consultation_id)
     ids, after = [], None
     while True:
@@ -102,12 +109,13 @@ async def decide_campaign(cmd: DecideCampaign, *, log: EventLog, store: ReadStor
         after = rows[-1][0]
     if not ids:
         raise NotFound("Campagne")
-    items = [item for i in ids if (item := await item_from_log(log, i)) is not None]
+    items = [item for i in ids if (item := await item_from_log(log, store, i)) is not None]
     now, who = clock.now(), cmd.moderator.moderator_id
     writes = [(item_stream(item["id"]), int(item["version"]),
                [model.decision(item, who, cmd.decision, cmd.reason_code, charter, cmd.group_id)])
               for item in items
-              if item["status"] == "pending" and not model.claim_held_by_other(item, who, now)]
+              if item["status"] == "pending" and not model.claim_held_by_other(item, who, now)
+              and item["author_id"] != who]  # one's own contribution is another's to decide
     # A campaign is detected within one consultation: every item is in this one.
     await append_at(log, writes, clock=clock, meta=_as(meta, who, "moderator"),
                     consultation_id=cmd.consultation_id)
@@ -116,7 +124,7 @@ async def decide_campaign(cmd: DecideCampaign, *, log: EventLog, store: ReadStor
 
 async def flag_contribution(cmd: FlagContribution, *, log: EventLog, store: ReadStore,
                             clock: Clock, meta: Meta) -> None:
-    doc = model.existing(await item_from_log(log, cmd.contribution_id))
+    doc = model.existing(await item_from_log(log, store, cmd.contribution_id))
     require_proof(cmd.participant, doc["consultation_id"])
     pid = cmd.participant.participant_id
     event = ContributionFlagged(doc["id"], doc["consultation_id"], pid,
@@ -131,7 +139,7 @@ async def flag_contribution(cmd: FlagContribution, *, log: EventLog, store: Read
 
 async def lodge_appeal(cmd: LodgeAppeal, *, log: EventLog, store: ReadStore, clock: Clock,
                        meta: Meta) -> None:
-    item = await item_from_log(log, cmd.contribution_id)
+    item = await item_from_log(log, store, cmd.contribution_id)
     event = model.decide_appeal(item, cmd)
     try:  # one appeal per contribution, ever: version 1 of its own stream
         await _append(log, clock, _as(meta, cmd.participant.participant_id, "participant"),
@@ -143,7 +151,7 @@ async def lodge_appeal(cmd: LodgeAppeal, *, log: EventLog, store: ReadStore, clo
 
 async def decide_appeal(cmd: DecideAppeal, *, log: EventLog, store: ReadStore, clock: Clock,
                         meta: Meta) -> None:
-    item = await item_from_log(log, cmd.contribution_id)
+    item = await item_from_log(log, store, cmd.contribution_id)
     event = model.decide_appeal_outcome(item, cmd)
     if event.outcome == "overturned":
         model.decision(model.existing(item), cmd.moderator.moderator_id, "approved",

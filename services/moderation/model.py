@@ -58,7 +58,8 @@ def new_item(contribution_id: str, consultation_id: str) -> dict[str, Any]:
             "severity": 0, "flags": 0, "status": "pending", "reason_code": "",
             "decided_by": "", "claimed_by": "", "claimed_until": "", "campaign_group_id": "",
             "masked": False, "appeal": None, "version": 0, "queue_key": None,
-            "deposit_version": 0, "decided_version": 0, "masked_version": 0}
+            "deposit_version": 0, "decided_version": 0, "masked_version": 0,
+            "deposit_stream": ""}
 
 
 def evolve_item(item: dict[str, Any], event: Envelope) -> None:
@@ -72,7 +73,8 @@ def evolve_item(item: dict[str, Any], event: Envelope) -> None:
                            if a["text"] or a["other_text"])
         if not item["masked"]:  # a mask read first (the other topic) keeps its text
             item.update(title=d.get("title", ""), body=d.get("body", texts))
-        item.update(kind=SUBMITTED[t], author_id=d["author_id"], moderation=d["moderation"])
+        item.update(kind=SUBMITTED[t], author_id=d["author_id"], moderation=d["moderation"],
+                    deposit_stream=event.stream)
         _text_version(item, event)
     elif t == EDITED:
         if takes_text(item, event):
@@ -141,8 +143,17 @@ def claim_held_by_other(item: Doc, moderator_id: str, now: datetime) -> bool:
         parse_iso(item["claimed_until"]) > now)
 
 
+def _not_the_author(doc: Doc, moderator_id: str) -> None:
+    """Nobody moderates their own contribution, nor decides its appeal: a member of
+    the team who also takes part leaves it to another moderator."""
+    if doc["author_id"] == moderator_id:
+        raise DomainError("own_contribution", "Vous êtes l'auteur de cette contribution : "
+                                              "un autre modérateur en décide.")
+
+
 def decide_claim(item: Doc | None, cmd: ClaimItem, now: datetime) -> ItemClaimed:
     doc = existing(item)
+    _not_the_author(doc, cmd.moderator.moderator_id)
     if claim_held_by_other(doc, cmd.moderator.moderator_id, now):
         raise DomainError("claimed", "Un autre modérateur traite déjà cette contribution.")
     return ItemClaimed(doc["id"], doc["consultation_id"], cmd.moderator.moderator_id,
@@ -150,6 +161,7 @@ def decide_claim(item: Doc | None, cmd: ClaimItem, now: datetime) -> ItemClaimed
 
 
 def _must_hold_claim(doc: Doc, moderator_id: str, now: datetime) -> None:
+    _not_the_author(doc, moderator_id)  # a claim made before this rule holds no more
     if doc["claimed_by"] != moderator_id or parse_iso(doc["claimed_until"]) <= now:
         raise DomainError("claim_required",
                           "Prenez d'abord la contribution en charge (ou reprenez-la : "
@@ -217,6 +229,7 @@ def decide_appeal_outcome(item: Doc | None, cmd: DecideAppeal) -> AppealDecided:
     doc = existing(item)
     if not doc["appeal"] or doc["appeal"]["status"] != "pending":
         raise DomainError("no_pending_appeal", "Aucune contestation en attente.")
+    _not_the_author(doc, cmd.moderator.moderator_id)
     if doc["decided_by"] == cmd.moderator.moderator_id:
         raise DomainError("second_moderator_required",
                           "Une contestation est tranchée par un autre modérateur que celui "

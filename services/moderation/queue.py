@@ -14,7 +14,9 @@ ITEM = {id, consultation_id, kind, author_id, title, body, moderation ("pre" |
 "post"), suggestions, severity, flags, status ("pending" | "approved" | "hidden"
 | "rejected" | "withdrawn"), reason_code, decided_by, claimed_by, claimed_until,
 campaign_group_id, masked, appeal (None | {status: "pending" | "decided", text,
-outcome}), version (of stream moderation-<id>), queue_key}.
+outcome}), version (of stream moderation-<id>), queue_key, deposit_stream (the
+submission's stream: a response's is not named by its id), deposit_version,
+decided_version, masked_version (ADR 0135)}.
 """
 
 from __future__ import annotations
