@@ -157,7 +157,7 @@ async def revoke_role(cmd: RevokeRole, *, log: EventLog, clock: Clock, meta: Met
 
 async def _change_role(log: EventLog, clock: Clock, meta: Meta, pid: str, consultation_id: str,
                        role: str, *, grant: bool) -> None:
-    model.check_role(role)
+    model.check_role_change(role, meta.actor.role)
     model.check_participant_id(pid)
     stream = participant_stream(pid)
     event = (RoleGranted(pid, consultation_id, role) if grant

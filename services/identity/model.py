@@ -76,3 +76,19 @@ def check_participant_id(participant_id: str) -> None:
 def check_role(role: str) -> None:
     if role not in ROLES:
         raise DomainError("invalid_role", "Rôle inconnu.", field="role")
+
+
+# Granted and withdrawn by the platform's admin only (or the system itself): an
+# organiser manages their team, not who administers the consultation.
+PLATFORM_ROLES = frozenset({"admin"})
+PLATFORM_ACTORS = frozenset({"admin", "system"})
+ADMIN_ONLY = DomainError("admin_role_reserved",
+                         "Seule l'administration de la plateforme attribue ou retire ce rôle.",
+                         field="role")
+
+
+def check_role_change(role: str, actor_role: str) -> None:
+    """May an actor of `actor_role` grant or withdraw `role`?"""
+    check_role(role)
+    if role in PLATFORM_ROLES and actor_role not in PLATFORM_ACTORS:
+        raise ADMIN_ONLY()

@@ -1,7 +1,8 @@
 """A consultation's team: roles granted per consultation, and its anti-robot
 setting for anonymous actions. Who may manage a team is the role policy's
 answer (`queries.may(..., Capability.MANAGE)`), asked by the back-office guard
-before these run; only the platform's admin grants `admin`."""
+before these run; only the platform's admin grants or withdraws `admin` (the
+role change's decision, `model.check_role_change`, refuses it to an organiser)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,6 @@ from services.identity.commands import GrantRole, RevokeRole, SetAnonymousProofO
 from services.identity.queries import ROLE_HOLDERS
 
 TEAM_PAGE = 100  # members a page: each is one read of the vault for their pseudonym
-ADMIN_ONLY = DomainError("admin_role_reserved",
-                         "Seule l'administration de la plateforme attribue ce rôle.",
-                         field="role")
 UNKNOWN_PSEUDONYM = DomainError("unknown_pseudonym", "Aucun participant n'a ce pseudonyme.",
                                 field="pseudonym")
 
@@ -47,24 +45,31 @@ class Team:
     async def grant(self, consultation_id: str, *, pseudonym: str, role: str, by: str,
                     by_platform_admin: bool) -> None:
         """`role` to the participant named by `pseudonym`, granted by `by`."""
-        if role == "admin" and not by_platform_admin:
-            raise ADMIN_ONLY()
         pid = await self._acting.ports.vault.find("pseudonym",
                                                   model.pseudonym_lookup_value(pseudonym))
         if pid is None:
             raise UNKNOWN_PSEUDONYM()
         await self._acting.run(GrantRole(pid, consultation_id, role), actor_id=by,
-                               role="organiser")
+                               role=_actor_role(by_platform_admin))
         await self._acting.settle()
 
     async def revoke(self, consultation_id: str, *, participant_id: str, role: str,
-                     by: str) -> None:
+                     by: str, by_platform_admin: bool = False) -> None:
         await self._acting.run(RevokeRole(participant_id, consultation_id, role),
-                               actor_id=by, role="organiser")
+                               actor_id=by, role=_actor_role(by_platform_admin))
         await self._acting.settle()
+
+    @staticmethod
+    def may_change(role: str, *, by_platform_admin: bool) -> bool:
+        """Whether the back office offers to grant or withdraw `role`."""
+        return role not in model.PLATFORM_ROLES or by_platform_admin
 
     async def require_proof_of_work(self, consultation_id: str, required: bool, *,
                                     by: str) -> None:
         await self._acting.run(SetAnonymousProofOfWork(consultation_id, required),
                                actor_id=by, role="organiser")
         await self._acting.settle()
+
+
+def _actor_role(by_platform_admin: bool) -> str:
+    return "admin" if by_platform_admin else "organiser"

@@ -10,6 +10,7 @@ from harness.consultations import draft_consultation
 from harness.forms import csrf_of, sign_up
 from harness.platform import Platform, granted, participant, session_client
 
+from services.identity.queries import roles_in
 from services.web.backoffice import team as team_pages
 
 
@@ -56,3 +57,33 @@ async def test_every_member_is_listed_a_page_at_a_time(
               for page in (first, second)]
     assert [len(ids) for ids in listed] == [2, 1]
     assert sorted(listed[0] + listed[1]) == sorted(people)
+
+
+async def test_only_the_platform_admin_grants_or_withdraws_administration(
+        platform: Platform) -> None:
+    """An organiser could withdraw a member's « Administration » role (303, removed),
+    and the role list offered it to them though granting it was refused."""
+    cid = await draft_consultation(platform)
+    orla, adam = [await participant(platform, name) for name in ("Orla", "Adam")]
+    await granted(platform, orla, cid, "organiser")
+    await granted(platform, adam, cid, "admin")
+    async with session_client(platform, orla) as organiser:
+        page = await organiser.get(f"/admin/equipe/{cid}")
+        assert page.status_code == 200, page.text
+        assert '<option value="admin"' not in page.text
+        assert f'value="{adam}"' not in page.text  # no « Retirer » for his only role
+        r = await organiser.post(f"/admin/equipe/{cid}/retrait", data={
+            "csrf_token": csrf_of(page.text), "participant_id": adam, "role": "admin"})
+        assert r.status_code == 400
+        assert "Seule l&#39;administration de la plateforme" in r.text
+        r = await organiser.post(f"/admin/equipe/{cid}", data={
+            "csrf_token": csrf_of(page.text), "pseudonym": "Adam", "role": "admin"})
+        assert r.status_code == 400
+    assert "admin" in await roles_in(platform.container.store, adam, cid)
+    async with session_client(platform, "orga", kind="admin") as admin:
+        page = await admin.get(f"/admin/equipe/{cid}")
+        assert '<option value="admin"' in page.text
+        r = await admin.post(f"/admin/equipe/{cid}/retrait", data={
+            "csrf_token": csrf_of(page.text), "participant_id": adam, "role": "admin"})
+        assert r.status_code == 303, r.text
+    assert "admin" not in await roles_in(platform.container.store, adam, cid)

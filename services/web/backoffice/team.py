@@ -47,10 +47,15 @@ async def page(web: Web, request: Request, cid: str, *, values: dict[str, str] |
     members, next_key = views.keyset_cut(
         await web.identity.team.members(cid, after=after, limit=TEAM_PAGE + 1),
         TEAM_PAGE, key=lambda m: m.participant_id)
+    admin = _acting(web, request).is_admin
+    changeable = {role for role in ROLE_LABELS
+                  if web.identity.team.may_change(role, by_platform_admin=admin)}
     team = [{"participant_id": m.participant_id, "roles": m.roles,
              "pseudonym": ERASED if m.pseudonym is None else m.pseudonym} for m in members]
     return admin_page(web, request, "backoffice/team.html", {
         "consultation": doc, "team": team, "role_labels": ROLE_LABELS,
+        "changeable": changeable,
+        "grantable": [(r, label) for r, label in ROLE_LABELS.items() if r in changeable],
         "next": next_key, "first_page": after is None,
         "proof_of_work": await proof_of_work_required(web.store, cid),
         "values": values or {}, "errors": errors or {}}, status=status)
@@ -80,7 +85,8 @@ async def revoke(request: Request, web: WebDep, cid: str) -> Response:
     who = _acting(web, request)
     try:
         await web.identity.team.revoke(cid, participant_id=text(form, "participant_id"),
-                                       role=text(form, "role"), by=who.id)
+                                       role=text(form, "role"), by=who.id,
+                                       by_platform_admin=who.is_admin)
     except DomainError as e:
         return await page(web, request, cid, status=400, errors={"__all__": e.message})
     return _back(cid)

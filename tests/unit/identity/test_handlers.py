@@ -103,3 +103,23 @@ async def test_erasure_destroys_the_profile(container: Container) -> None:
     await container.handle(EraseParticipant(pid), META)
     assert await container.ports["vault"].profile(pid) is None  # type: ignore[attr-defined]
     assert (await events(container))[-1] == "identity.ParticipantErased"
+
+
+async def test_only_the_platform_admin_grants_or_withdraws_administration(
+        container: Container) -> None:
+    """A RevokeRole of `admin` by an organiser was written (only the grant was
+    refused, and outside the decision)."""
+    pid = await container.handle(register(), META)
+    organiser = Meta(actor=Actor(id="p-org", role="organiser"))
+    admin = Meta(actor=Actor(id="orga", role="admin"))
+    with pytest.raises(DomainError) as refused:
+        await container.handle(GrantRole(pid, "c-1", "admin"), organiser)
+    assert refused.value.code == "admin_role_reserved"
+    await container.handle(GrantRole(pid, "c-1", "admin"), admin)
+    with pytest.raises(DomainError) as refused:
+        await container.handle(RevokeRole(pid, "c-1", "admin"), organiser)
+    assert refused.value.code == "admin_role_reserved"
+    await container.handle(GrantRole(pid, "c-1", "moderator"), organiser)
+    await container.handle(RevokeRole(pid, "c-1", "admin"), admin)
+    assert (await events(container))[-3:] == ["identity.RoleGranted", "identity.RoleGranted",
+                                              "identity.RoleRevoked"]
