@@ -4,7 +4,8 @@ and its erasure; OpenID Connect sign-in (`self.oidc`) and a consultation's team
 (`self.team`). Each takes plain values (a client key, what the person typed)
 and raises a `DomainError` with a French message on refusal, `RateLimited`
 when over a limit. No account enumeration: asking a link for an unknown
-address answers exactly as for a known one."""
+address answers exactly as for a known one, and registering an address that
+has an account answers exactly as for a new one (its owner is written to)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from services.identity import model
 from services.identity.acting import Acting, Settle, SignedIn
 from services.identity.commands import EraseParticipant, RegisterParticipant, RevokeSessions
 from services.identity.export import export_participant
+from services.identity.handlers import EMAIL_TAKEN
 from services.identity.mailer import OutboxMailer
 from services.identity.oidc import OidcClient
 from services.identity.oidc_signin import OidcSignIn
@@ -56,14 +58,26 @@ class IdentityFlows(Acting):
 
     # -- registration and magic links ------------------------------------------
     async def register(self, client: str, *, email: str, pseudonym: str,
-                       postcode: str = "") -> str:
+                       postcode: str = "") -> str | None:
         """A new participant (as themselves), then a magic link to their address:
-        the account reaches the e-mail level once the link is used."""
-        await self.limits.check("register", client)
+        the account reaches the e-mail level once the link is used. An address that
+        already has an account gets no second one: its owner is written to (an
+        account exists, and a link to sign in) and the caller learns nothing, so
+        the answer is the new address's (ADR 0133). The new participant's id, or
+        None when the address had an account."""
+        lookup = model.email_lookup_value(model.normalise_email(email))
+        await self.limits.check("register", client,
+                                self.ports.vault.blind_index("rate-email", lookup)[:32])
         pid = model.new_participant_id()
-        await self.run(RegisterParticipant(participant_id=pid, email=email,
-                                           pseudonym=pseudonym, postcode=postcode),
-                       actor_id=pid)
+        try:
+            await self.run(RegisterParticipant(participant_id=pid, email=email,
+                                               pseudonym=pseudonym, postcode=postcode),
+                           actor_id=pid)
+        except DomainError as refused:
+            if refused.code != EMAIL_TAKEN.code:
+                raise
+            await self._send_account_exists(lookup)
+            return None
         await self._send_link(pid, model.normalise_email(email),
                               model.normalise_pseudonym(pseudonym))
         return pid
@@ -104,6 +118,26 @@ class IdentityFlows(Acting):
                 f"\n{link}\n\nSi vous n'avez rien demandé, ignorez ce message.\n")
         await self.ports.mailer.send(Mail(person_id=pid, to=email,
                                           subject="Votre lien de connexion à Parlons",
+                                          body=body))
+
+    async def _send_account_exists(self, lookup: str) -> None:
+        """To the account holding this address: someone asked to register it again;
+        the way in is a magic link (the latest one sent is the one that works)."""
+        vault = self.ports.vault
+        pid = await vault.find("email", lookup)
+        profile = await vault.profile(pid) if pid else None
+        if not pid or not profile:  # erased meanwhile: nobody to write to
+            return
+        s = self.ports.settings
+        link = f"{s.public_url}{LINK_PATH}?jeton={await self.ports.links.issue(pid)}"
+        body = (f"Bonjour {profile['pseudonym']},\n\nQuelqu'un, vous sans doute, a demandé à "
+                "s'inscrire sur Parlons avec cette adresse électronique. Un compte existe "
+                "déjà avec cette adresse : aucun autre compte n'a été créé.\n\nPour vous "
+                f"connecter, ouvrez ce lien (valable {self.ports.links.minutes} minutes, une "
+                f"seule fois ; un lien demandé avant ne sert plus) :\n{link}\n\nSi vous "
+                "n'avez rien demandé, ignorez ce message : votre compte reste inchangé.\n")
+        await self.ports.mailer.send(Mail(person_id=pid, to=str(profile["email"]),
+                                          subject="Vous avez déjà un compte sur Parlons",
                                           body=body))
 
     # -- anonymous sessions ------------------------------------------------------

@@ -170,6 +170,37 @@ async def test_a_refused_registration_sends_nothing(world: World) -> None:
     assert len(await world.mails()) == 1
 
 
+async def test_registering_a_known_address_answers_as_a_new_one_and_writes_to_it(
+        world: World) -> None:
+    """`/inscription` used to answer « Un compte existe déjà avec cette adresse »."""
+    pid = await register(world)
+    events = await world.events()
+    assert await world.flows.register(CLIENT, email="ALINE@exemple.fr", pseudonym="Autre",
+                                      postcode="") is None  # no refusal to tell it apart
+    assert await world.events() == events  # no account, no pseudonym reserved
+    mails = await world.mails()
+    assert len(mails) == 2
+    notice = next(m for m in mails if m["subject"] == "Vous avez déjà un compte sur Parlons")
+    assert notice["to"] == "aline@exemple.fr"  # the account's address, as it holds it
+    assert "Bonjour Aline" in notice["body"] and "Un compte existe déjà" in notice["body"]
+    token = re.search(r"/connexion/lien\?jeton=(\S+)", notice["body"])
+    assert token, notice["body"]  # the latest link: it signs the owner in
+    assert await world.flows.confirm_link(CLIENT, token[1]) == SignedIn(pid, "email")
+    with pytest.raises(DomainError) as bad:  # bad input is refused as for a new address
+        await register(world, email="aline@exemple.fr", pseudonym="x")
+    assert bad.value.field == "pseudonym"
+
+
+async def test_registrations_of_one_address_are_limited(world: World) -> None:
+    await register(world)
+    limit = world.ports.settings.rate_login_per_hour
+    for n in range(limit - 1):
+        await world.flows.register(f"c:{n}", email="aline@exemple.fr", pseudonym="Autre")
+    with pytest.raises(RateLimited):  # nor mail its owner at will from many clients
+        await world.flows.register("c:other", email="aline@exemple.fr", pseudonym="Autre")
+    assert len(await world.mails()) == limit
+
+
 async def test_logins_are_limited_per_client(world: World) -> None:
     limit = world.ports.settings.rate_login_per_hour
     for _ in range(limit):
