@@ -20,7 +20,7 @@ from services.consultation.content_commands import (
 )
 from services.core.errors import DomainError
 from services.core.events import DomainEvent
-from services.core.values import aware, https_url, ident, iso, parse_iso, text
+from services.core.values import https_url, ident, instant, iso, parse_iso, text
 from services.territory import lookup_postcode
 
 MAX_CAPACITY = 100_000
@@ -96,8 +96,8 @@ def decide_schedule(state: Meeting, cmd: ScheduleMeeting, *, update: bool) -> li
 
 def _details(cmd: ScheduleMeeting) -> dict[str, Any]:
     title = text(cmd.title, "title", label="Le titre", max_len=200, min_len=3)
-    aware(cmd.starts_at, "starts_at")
-    aware(cmd.ends_at, "ends_at")
+    instant(cmd.starts_at, "starts_at")
+    instant(cmd.ends_at, "ends_at")
     if cmd.ends_at <= cmd.starts_at:
         raise DomainError("ends_before_start", "La rencontre doit se terminer après son début.",
                           field="ends_at")

@@ -18,7 +18,7 @@ from typing import Any
 
 from services.consultation.commands import PhaseSpec, VoteMethodSpec
 from services.core.errors import DomainError
-from services.core.values import aware, choice, ident, iso, parse_iso, text
+from services.core.values import choice, ident, instant, iso, parse_iso, text
 
 KINDS: dict[str, str] = {
     "information": "Information",
@@ -85,8 +85,8 @@ def validate_phases(phases: Sequence[PhaseSpec]) -> list[dict[str, Any]]:
                      min_len=1)
         description = text(p.description, f"{at}.description",
                            label="La description de la phase", max_len=DESCRIPTION_MAX)
-        aware(p.starts_at, f"{at}.starts_at")
-        aware(p.ends_at, f"{at}.ends_at")
+        instant(p.starts_at, f"{at}.starts_at")
+        instant(p.ends_at, f"{at}.ends_at")
         if p.ends_at <= p.starts_at:
             raise DomainError("phase_ends_before_start",
                               f"La phase « {title} » doit se terminer après son début.",

@@ -54,6 +54,28 @@ def aware(value: datetime, field: str) -> datetime:
     return value
 
 
+# The years a date typed by an organiser may fall in: far enough apart for any
+# consultation, near enough that an instant converts between UTC and any time
+# zone, and adds a few days, without leaving what `datetime` represents.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+def instant(value: datetime, field: str) -> datetime:
+    """An aware datetime (see `aware`) whose year, in UTC and as typed, is between
+    FIRST_YEAR and LAST_YEAR: 0001-01-01 00:00 in Paris is no instant `iso`
+    can write."""
+    aware(value, field)
+    try:
+        years = {value.year, value.astimezone(UTC).year}
+    except OverflowError:
+        years = {0}
+    if min(years) < FIRST_YEAR or max(years) > LAST_YEAR:
+        raise DomainError("date_out_of_range",
+                          f"Date invalide : l'année doit être comprise entre {FIRST_YEAR} et "
+                          f"{LAST_YEAR}.", field=field)
+    return value
+
+
 def https_url(value: str, field: str, *, label: str) -> str:
     value = value.strip()
     parts = urlsplit(value)

@@ -57,6 +57,26 @@ async def test_overlapping_phases(env):
     assert await no_phases(container, cid)
 
 
+async def test_dates_beyond_what_can_be_stored(env):
+    """Year 0001 in Paris is before the first instant `datetime` holds in UTC: the
+    phases and meetings forms answered 500 (OverflowError)."""
+    client, container, admin, cid = env
+    r = await post_form(client, f"{admin}/phases", f"{admin}/phases",
+                        phase(0, "S'informer", "0001-01-01T00:00", "2030-01-01T09:00"))
+    assert_error_next_to(r, "phases.0.starts_at", "année doit être comprise entre 1900")
+    r = await post_form(client, f"{admin}/phases", f"{admin}/phases",
+                        phase(0, "S'informer", "2030-01-01T09:00", "9999-12-31T23:59"))
+    assert_error_next_to(r, "phases.0.ends_at", "et 2999")
+    assert await no_phases(container, cid)
+    for start, end, field in (("0001-01-01T00:00", "0001-01-01T02:00", "starts_at"),
+                              ("2030-03-01T18:00", "9999-12-31T23:59", "ends_at")):
+        r = await post_form(client, f"{admin}/rencontres", f"{admin}/rencontres", {
+            "title": "Réunion", "starts_at": start, "ends_at": end,
+            "address": "1 place Bellecour", "postcode": "69002"})
+        assert_error_next_to(r, field, "année doit être comprise entre 1900 et 2999")
+    assert await container.store.list("meetings_by_consultation", cid, limit=5) == []
+
+
 async def test_over_long_text(env):
     client, container, admin, cid = env
     r = await post_form(client, f"{admin}/articles", f"{admin}/articles",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import asdict, replace
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -32,6 +33,7 @@ from services.store.memory import MemoryReadStore
 from services.store.projection import project_batch
 
 H = timedelta(hours=1)
+PARIS = ZoneInfo("Europe/Paris")
 LYON = ScheduleMeeting("m1", "c1", "Réunion publique", NOW + 24 * H, NOW + 26 * H,
                        description="Venez, débattons ; vraiment, ici.",
                        address="1 place de la Comédie", postcode="69001",
@@ -85,6 +87,13 @@ async def test_rescheduling_moves_the_meeting_in_the_lists(world: World) -> None
     ({"address": ""}, "required", "address"),
     ({"online_url": "javascript:alert(1)"}, "invalid_url", "online_url"),
     ({"consultation_id": "nope"}, "consultation_not_found", "consultation_id"),
+    # before the first instant UTC holds once shifted from Paris (OverflowError)
+    ({"starts_at": datetime(1, 1, 1, tzinfo=PARIS), "ends_at": datetime(1, 1, 1, 2, tzinfo=PARIS)},
+     "date_out_of_range", "starts_at"),
+    # after the last one, from a zone west of UTC (an API client's offset)
+    ({"ends_at": datetime(9999, 12, 31, 20, tzinfo=timezone(timedelta(hours=-5)))},
+     "date_out_of_range", "ends_at"),
+    ({"ends_at": datetime(9999, 12, 31, 23, 59, tzinfo=PARIS)}, "date_out_of_range", "ends_at"),
 ])
 async def test_bad_meetings_are_refused_in_french_and_save_nothing(
         world: World, changes: dict[str, object], code: str, field: str) -> None:
