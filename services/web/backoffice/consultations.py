@@ -15,12 +15,14 @@ from starlette.responses import RedirectResponse, Response
 
 from services.consultation import commands as cc
 from services.consultation.model import known_territories
-from services.consultation.phases import KINDS, VOTE_ACTIONS
+from services.consultation.phases import KINDS, VOTE_ACTIONS, validate_phases
+from services.core.errors import DomainError
 from services.core.ids import new_id
 from services.core.values import iso, parse_iso
 from services.identity.queries import Capability, consultations_with_role, may
 from services.territory.geography import territory_label
 from services.vote import model as vote_model
+from services.vote.projections import BUDGET_VOTES, RANKINGS, TALLIES
 from services.web import views
 from services.web.backoffice import phase_method as method_form
 from services.web.backoffice.guard import BACK_OFFICE
@@ -153,24 +155,66 @@ def _phase_specs(form: FormData, rows: list[int]) -> list[cc.PhaseSpec]:
 
 FROZEN_PHASE = ("Les résultats de cette phase de vote sont figés : elle ne peut plus être "
                 "rouverte, prolongée ni retirée.")
+FROZEN_METHOD = ("Les résultats de cette phase de vote sont figés : sa méthode de vote (types "
+                 "de vote, seuil, qualificatifs, classement, niveau d'identité, phases "
+                 "sources) ne change plus.")
+BALLOTS_METHOD = ("Des votes ont déjà été exprimés dans cette phase : sa méthode de vote (types "
+                  "de vote, seuil, qualificatifs, classement, niveau d'identité, phases "
+                  "sources) ne change plus, ses dates si.")
 
 
 async def _frozen_changed(web: Web, doc: dict[str, Any], specs: list[cc.PhaseSpec],
                           rows: list[int]) -> FormError | None:
     """A vote phase whose results are frozen (the log says so) keeps its dates:
     re-opening it would let ballots in that the frozen results do not count (the
-    vote service refuses them anyway)."""
+    vote service refuses them anyway). It keeps its method too, and so does a
+    phase in which ballots were cast: a threshold or a kind of vote changed under
+    them would count them otherwise than they were cast, and rewrite results
+    published as final."""
     typed = {spec.phase_id: (n, spec) for n, spec in enumerate(specs)}
+    typed_methods = _methods(specs)
     for phase in doc.get("phases", []):
-        stream = vote_model.results_stream(doc["id"], phase["phase_id"])
-        if not await web.log.stream_version(stream):
-            continue
         n, spec = typed.get(phase["phase_id"], (None, None))
-        if spec is None or (_minute(spec.starts_at), _minute(spec.ends_at)) != (
-                _minute(parse_iso(phase["starts_at"])), _minute(parse_iso(phase["ends_at"]))):
-            at = f"phases.{rows[n]}.ends_at" if n is not None else "__all__"
-            return FormError(at, FROZEN_PHASE)
+        at = f"phases.{rows[n]}" if n is not None else ""
+        stream = vote_model.results_stream(doc["id"], phase["phase_id"])
+        frozen = bool(await web.log.stream_version(stream))
+        if frozen and (spec is None or (_minute(spec.starts_at), _minute(spec.ends_at)) != (
+                _minute(parse_iso(phase["starts_at"])), _minute(parse_iso(phase["ends_at"])))):
+            return FormError(f"{at}.ends_at" if at else "__all__", FROZEN_PHASE)
+        if not _method(phase) or typed_methods is None or \
+                typed_methods.get(phase["phase_id"]) == _method(phase):
+            continue
+        if frozen:
+            return FormError(f"{at}.title" if at else "__all__", FROZEN_METHOD)
+        if await _has_ballots(web, doc["id"], phase["phase_id"]):
+            return FormError(f"{at}.title" if at else "__all__", BALLOTS_METHOD)
     return None
+
+
+def _method(phase: dict[str, Any]) -> tuple[Any, ...] | None:
+    """What counts a phase's ballots: its kinds of vote and its method (None for a
+    phase without a vote)."""
+    kinds = tuple(a for a in phase.get("actions", ()) if a in VOTE_ACTIONS)
+    return (kinds, phase.get("vote")) if kinds else None
+
+
+def _methods(specs: list[cc.PhaseSpec]) -> dict[str, tuple[Any, ...] | None] | None:
+    """Each typed phase's method as the consultation will store it; None when the
+    phases do not validate (the handler then says why, field by field)."""
+    try:
+        docs = validate_phases(specs)
+    except DomainError:
+        return None
+    return {d["phase_id"]: _method(d) for d in docs}
+
+
+async def _has_ballots(web: Web, cid: str, phase_id: str) -> bool:
+    """A ballot was cast in the phase, as the vote service's read models know:
+    an item's tally, a ranking or a budget ballot."""
+    store = web.store
+    return bool(await store.list(TALLIES, f"{cid}|{phase_id}", limit=1)
+                or await store.get(RANKINGS, cid, phase_id)
+                or await store.get(BUDGET_VOTES, cid, phase_id))
 
 
 def _minute(at: datetime) -> str:
