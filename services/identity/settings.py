@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _DEV_SECRET = secrets.token_urlsafe(32)  # development only: one per process
@@ -19,7 +19,10 @@ class IdentitySettings(BaseSettings):
     # IP). Changing it makes every lookup miss: treat it like a database key.
     identity_secret: str = ""
     secret_key: str = ""  # fallback: the web's secret
-    public_url: str = "http://127.0.0.1:8000"  # links in e-mails
+    # Links in e-mails. Unset: this machine at the HTTP port it serves on (a
+    # development server started on another port sent links to :8000).
+    public_url: str = ""
+    http_port: int = Field(default=8000, ge=0, le=65535)  # PARLONS_HTTP_PORT, as the server's
 
     # -- magic links and mail ----------------------------------------------------
     magic_link_minutes: int = Field(default=10, ge=1, le=10)  # issue #19: 10 at most
@@ -68,6 +71,12 @@ class IdentitySettings(BaseSettings):
     oidc_scopes: str = "openid email given_name"
     oidc_acr_values: str = "eidas1"
     oidc_label: str = "FranceConnect"
+
+    @model_validator(mode="after")
+    def _local_public_url(self) -> IdentitySettings:
+        if not self.public_url:
+            self.public_url = f"http://127.0.0.1:{self.http_port}"
+        return self
 
     @property
     def is_development(self) -> bool:
