@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from services.core.bus import Bus
 from services.core.errors import DomainError
@@ -82,9 +83,10 @@ class IdentityFlows(Acting):
                               model.normalise_pseudonym(pseudonym))
         return pid
 
-    async def request_link(self, client: str, raw_email: str) -> None:
+    async def request_link(self, client: str, raw_email: str, then: str = "") -> None:
         """A magic link to this address if it has an account; nothing otherwise,
-        with the same answer (no account enumeration)."""
+        with the same answer (no account enumeration). `then`: the local page
+        the link leads to once confirmed (the front end checked it is one)."""
         email = model.normalise_email(raw_email)
         lookup = model.email_lookup_value(email)
         vault = self.ports.vault
@@ -93,7 +95,7 @@ class IdentityFlows(Acting):
         pid = await vault.find("email", lookup)
         profile = await vault.profile(pid) if pid else None
         if pid and profile:
-            await self._send_link(pid, email, str(profile["pseudonym"]))
+            await self._send_link(pid, email, str(profile["pseudonym"]), then)
 
     def check_link(self, token: str) -> None:
         """Signature and expiry only: opening a link changes nothing (mail scanners
@@ -109,9 +111,11 @@ class IdentityFlows(Acting):
             raise ERASED()
         return await self.sign_in(pid, "email", "magic_link")
 
-    async def _send_link(self, pid: str, email: str, pseudonym: str) -> None:
+    async def _send_link(self, pid: str, email: str, pseudonym: str, then: str = "") -> None:
         s = self.ports.settings
         link = f"{s.public_url}{LINK_PATH}?jeton={await self.ports.links.issue(pid)}"
+        if then:  # checked again where the link lands: never more than a path
+            link += f"&suite={quote(then, safe='/')}"
         minutes = self.ports.links.minutes
         body = (f"Bonjour {pseudonym},\n\nPour vous connecter, ouvrez ce lien (valable "
                 f"{minutes} minutes, une seule fois ; un lien demandé avant ne sert plus) :"

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from fastapi import Depends
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
+from starlette.routing import Match
 
 from services.apikit.authz import Checks, authorizes
 from services.web.deps import web_of
@@ -61,11 +62,28 @@ async def participant_session(request: Request) -> None:
 
 
 def _page_of(request: Request) -> str:
-    """The page the form was posted from when it is one of ours, else home."""
+    """The page the form was posted from: the Referer when it is one of ours;
+    without one (a browser or a proxy that leaves it out), the page the form's
+    address belongs to; else home."""
     referer = request.headers.get("referer", "")
     own = f"{request.url.scheme}://{request.url.netloc}/"
-    path = "/" + referer[len(own):] if referer.startswith(own) else "/"
-    return path if not path.startswith("//") and "\\" not in path else "/"
+    if referer.startswith(own):
+        path = "/" + referer[len(own):]
+        return path if not path.startswith("//") and "\\" not in path else "/"
+    return _form_page(request)
+
+
+def _form_page(request: Request) -> str:
+    """The page a form posted to this address is on: the address itself when it
+    is also a page (a proposal's or a questionnaire's form), else the page one
+    level up (an argument's form is on its proposal's page), else home."""
+    path = request.url.path.rstrip("/")
+    for candidate in (path, path.rpartition("/")[0]):
+        scope = {"type": "http", "method": "GET", "path": candidate, "root_path": ""}
+        if candidate and not candidate.startswith("//") and "\\" not in candidate and any(
+                route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            return candidate
+    return "/"
 
 
 CsrfProtected = Depends(csrf_protected)

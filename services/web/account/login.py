@@ -27,9 +27,10 @@ def safe_local(target: str) -> str:
     return target if ok else "/"
 
 
-async def signed_in(web: Web, who: SignedIn) -> Response:
-    """To the account page, with a session at the level just reached."""
-    response = RedirectResponse("/compte", status_code=303)
+async def signed_in(web: Web, who: SignedIn, suite: str = "/compte") -> Response:
+    """To `suite` (a local path: the page that asked to sign in, the account
+    page by default), with a session at the level just reached."""
+    response = RedirectResponse(safe_local(suite or "/compte"), status_code=303)
     await open_session(web, response, who.participant_id, who.level)
     return response
 
@@ -60,24 +61,28 @@ async def login_form(request: Request, web: WebDep, suite: str = "/compte") -> R
 @router.post("/connexion", dependencies=PUBLIC_FORM)
 async def login(request: Request, web: WebDep) -> Response:
     form = await checked_form(web, request)
-    raw = text(form, "email")
+    raw, suite = text(form, "email"), safe_local(text(form, "suite") or "/compte")
     try:  # the same answer for an unknown address: no account enumeration
-        await web.identity.request_link(client_of(web, request), raw)
+        # the link leads back to the page that asked to sign in
+        await web.identity.request_link(client_of(web, request), raw,
+                                        "" if suite == "/compte" else suite)
     except DomainError as e:
         return admin_page(web, request, "account/login.html", {
-            "values": {"email": raw}, "suite": "/compte",
+            "values": {"email": raw}, "suite": suite, "oidc_label": web.identity.oidc.label,
             "errors": {"email": e.message}}, status=400)
     return admin_page(web, request, SENT, {})
 
 
 @router.get("/connexion/lien")
-async def confirm_form(request: Request, web: WebDep, jeton: str = "") -> Response:
+async def confirm_form(request: Request, web: WebDep, jeton: str = "",
+                       suite: str = "/compte") -> Response:
     # GET changes nothing (mail scanners open links): the visitor confirms by POST.
     try:
         web.identity.check_link(jeton)
     except DomainError as e:
         return admin_page(web, request, LINK_ERROR, {"message": e.message}, status=400)
-    return admin_page(web, request, "account/confirm.html", {"jeton": jeton})
+    return admin_page(web, request, "account/confirm.html", {
+        "jeton": jeton, "suite": safe_local(suite)})
 
 
 @router.post("/connexion/lien", dependencies=PUBLIC_FORM)
@@ -87,7 +92,7 @@ async def confirm(request: Request, web: WebDep) -> Response:
         who = await web.identity.confirm_link(client_of(web, request), text(form, "jeton"))
     except DomainError as e:
         return admin_page(web, request, LINK_ERROR, {"message": e.message}, status=400)
-    return await signed_in(web, who)
+    return await signed_in(web, who, text(form, "suite"))
 
 
 @router.post("/deconnexion", dependencies=PUBLIC_FORM)
