@@ -84,6 +84,12 @@ def decide_schedule(state: Meeting, cmd: ScheduleMeeting, *, update: bool) -> li
     if state.cancelled:
         raise DomainError("cancelled", "Cette rencontre est annulée.", field="meeting_id")
     fields = _details(cmd)
+    # (the capacity is at least 1 here: two people or more are seated)
+    if cmd.capacity is not None and cmd.capacity < len(state.seated):
+        raise DomainError("capacity_below_registrations",
+                          f"{len(state.seated)} personnes sont déjà inscrites : le nombre de "
+                          f"places ne peut pas être inférieur à {len(state.seated)}.",
+                          field="capacity")
     cls = ev.MeetingUpdated if update else ev.MeetingScheduled
     events: list[DomainEvent] = [cls(meeting_id=cmd.meeting_id,
                                      consultation_id=cmd.consultation_id, **fields)]
@@ -173,7 +179,10 @@ def decide_unregister(state: Meeting, participant_id: str, now: datetime) -> lis
     if participant_id not in state.seated:
         return []
     events: list[DomainEvent] = [ev.MeetingRegistrationCancelled(*args, participant_id)]
-    if state.waiting and not state.cancelled and now < parse_iso(state.ends_at):
+    # A seat is free only under the capacity: a meeting seated beyond it (its
+    # capacity lowered before that was refused) promotes no one until it is.
+    free = state.capacity is None or len(state.seated) - 1 < state.capacity
+    if free and state.waiting and not state.cancelled and now < parse_iso(state.ends_at):
         events.append(ev.MeetingWaitlistPromoted(*args, state.waiting[0]))
     return events
 

@@ -164,6 +164,7 @@ async def test_attendance_list_is_the_organisers_with_pseudonyms_only(
         assert 'href="/admin/consultations/c1/rencontres/m1/inscrits"' in listing.text
         shown = await organiser.get("/admin/consultations/c1/rencontres/m1/inscrits")
         assert shown.status_code == 200 and "Alice" in shown.text and "Inscrit·e" in shown.text
+        assert "1 inscrit sur 1 place." in shown.text  # « 1 places »
         assert "@" not in shown.text.split("<main", 1)[-1].split("</main>")[0]
         csv = await organiser.get("/admin/consultations/c1/rencontres/m1/inscrits.csv")
         assert csv.headers["content-type"].startswith("text/csv")
@@ -171,6 +172,31 @@ async def test_attendance_list_is_the_organisers_with_pseudonyms_only(
         assert "@" not in csv.text and alice not in csv.text
         other = await organiser.get("/admin/consultations/c2/rencontres/m1/inscrits")
         assert other.status_code == 403
+
+
+async def test_fewer_seats_than_people_registered_is_refused(platform: Platform) -> None:
+    """« Nombre de places » set to 1 with 2 registered was accepted (« 2 inscrits sur
+    1 places »), and a cancellation then promoted the one waiting beyond it."""
+    p = platform
+    await open_consultation(p, "c1", level="email")
+    people = [await participant(p, name) for name in ("Alice", "Bruno", "Chloe")]
+    page = await meeting(p, "m1", datetime.now(UTC) + timedelta(days=3), capacity=2)
+    for who in people:
+        async with session_client(p, who) as client:
+            assert (await act(client, page, "inscription")).status_code == 303
+    edit = "/admin/consultations/c1/rencontres/m1"
+    async with session_client(p, "orga", kind="admin") as admin:
+        form = await admin.get(edit)
+        values = dict(re.findall(r'<input[^>]* name="([a-z_]+)"[^>]* value="([^"]*)"', form.text))
+        r = await post_form(admin, edit, edit, {**values, "capacity": "1"})
+        assert r.status_code == 400, r.text
+        error = r.text.split('id="f-capacity-err" class="fr-error-text">', 1)[1]
+        assert error.startswith("2 personnes sont déjà inscrites : le nombre de places ne peut "
+                                "pas être inférieur à 2.")
+        shown = await admin.get(f"{edit}/inscrits")
+        assert "2 inscrits sur 2 places, 1 en liste d\u2019attente." in shown.text
+    state = await load_meeting(p.container.log, "m1")
+    assert (state.capacity, len(state.seated), len(state.waiting)) == (2, 2, 1)
 
 
 async def test_meetings_are_listed_in_date_order(platform: Platform) -> None:

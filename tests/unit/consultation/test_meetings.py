@@ -27,6 +27,7 @@ from services.consultation.content_commands import (
 )
 from services.consultation.ics import escape_text, fold, meetings_ics
 from services.consultation.meeting_notices import send_promotion_notices
+from services.consultation.meetings import Meeting, decide_unregister
 from services.consultation.projections_meetings import MeetingProjection
 from services.core.errors import DomainError
 from services.store.memory import MemoryReadStore
@@ -153,6 +154,33 @@ async def test_more_seats_go_to_the_first_ones_waiting(world: World) -> None:
     await world.project()
     doc = await world.store.get("meetings", "all", "m1")
     assert doc is not None and (doc["registrations"], doc["waiting"], doc["capacity"]) == (4, 1, 4)
+
+
+async def test_fewer_seats_than_people_seated_is_refused(world: World) -> None:
+    await _setup(world)
+    await _meeting(world)  # two seats
+    for i in range(3):
+        await mh.register_for_meeting(RegisterForMeeting("m1", f"p-{i}"), **world.ports)  # type: ignore[arg-type]
+    before = len(await world.events())
+    with pytest.raises(DomainError) as err:
+        await mh.schedule_meeting(replace(UpdateMeeting(**asdict(LYON)), capacity=1), **world.ports)  # type: ignore[arg-type]
+    assert (err.value.code, err.value.field) == ("capacity_below_registrations", "capacity")
+    assert len(await world.events()) == before
+
+
+def test_a_seat_given_up_beyond_the_capacity_promotes_no_one() -> None:
+    """A meeting seated beyond its capacity (lowered when that was still accepted):
+    a cancellation promoted the first one waiting whatever the seats taken."""
+    over = Meeting(version=9, meeting_id="m1", consultation_id="c1",
+                   ends_at="2999-01-01T00:00:00Z", capacity=1, seated=("p-1", "p-2", "p-3"),
+                   waiting=("p-4",))
+    events = decide_unregister(over, "p-1", NOW)
+    assert [type(e).__name__ for e in events] == ["MeetingRegistrationCancelled"]
+    events = decide_unregister(replace(over, seated=("p-1", "p-2")), "p-1", NOW)
+    assert [type(e).__name__ for e in events] == ["MeetingRegistrationCancelled"]
+    events = decide_unregister(replace(over, seated=("p-1",)), "p-1", NOW)
+    assert [type(e).__name__ for e in events] == ["MeetingRegistrationCancelled",
+                                                   "MeetingWaitlistPromoted"]
 
 
 async def test_concurrent_registrations_never_exceed_the_capacity(world: World) -> None:
