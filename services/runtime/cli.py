@@ -59,6 +59,7 @@ from services.runtime.command_processes import (
 )
 from services.runtime.heap import collector_settled, settle_after_start
 from services.runtime.logging import configure_logging
+from services.runtime.private_files import keep_private
 from services.runtime.replay import Rebuilt, rebuild_projection
 from services.runtime.runner import running
 from services.runtime.secrets import MissingSecret
@@ -81,6 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
     configure_logging(settings.log_level)
+    keep_private(settings.data_dir)  # 0600 files, 0700 folders: the user's alone
     try:
         return _run(args, settings)
     except MissingSecret as missing:  # production without its secrets: say which, stop
