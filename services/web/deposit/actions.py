@@ -63,11 +63,14 @@ def refused(web: Web, request: Request, message: str, status: int = 400) -> Resp
         "heading": "Action impossible", "message": message}, status=status)
 
 
-async def _contribution(web: Web, slug: str, cid: str) -> tuple[Doc, Doc]:
-    """The consultation and its contribution `cid` (not withdrawn), or 404."""
+async def _contribution(web: Web, slug: str, cid: str,
+                        withdrawn: bool = False) -> tuple[Doc, Doc]:
+    """The consultation and its contribution `cid` (not withdrawn, unless
+    `withdrawn`), or 404."""
     c = await views.slug_or_404(web.store, slug)
     doc = await deposit_views.contribution(web.store, cid[:100])
-    if doc is None or doc["consultation_id"] != c["id"] or doc.get("withdrawn"):
+    if doc is None or doc["consultation_id"] != c["id"] or (
+            doc.get("withdrawn") and not withdrawn):
         raise HTTPException(404)
     return c, doc
 
@@ -81,24 +84,33 @@ class _Asked(NamedTuple):
 
 
 async def _asked(web: Web, request: Request, slug: str, cid: str,
-                 own: bool) -> _Asked | Response:
+                 own: bool, withdrawn: bool = False) -> _Asked | Response:
     """The contribution (an `own` one for its author only: anyone else gets 404, so
-    authorship is not disclosed) and the logged-in participant, or the login prompt."""
-    c, doc = await _contribution(web, slug, cid)
+    authorship is not disclosed) and the logged-in participant, or the login prompt.
+    `withdrawn`: one its author withdrew already gets the page saying so (the
+    withdrawal sent again, its page opened again), not the 404 page."""
+    c, doc = await _contribution(web, slug, cid, withdrawn)
     who = await participant(web, request)
     if who is None:
         return login_prompt(web, request, c)
     if own and doc["author_id"] != who.participant_id:
         raise HTTPException(404)
+    if doc.get("withdrawn"):
+        return already_withdrawn(web, request, c, doc)
     return _Asked(c, doc, who)
 
 
+def already_withdrawn(web: Web, request: Request, c: Doc, doc: Doc) -> Response:
+    return _page(web, request, "deposit/withdrawn.html", {"consultation": c, "doc": doc})
+
+
 async def _posted(web: Web, request: Request, slug: str, cid: str, action: str,
-                  own: bool = True) -> tuple[FormData, _Asked] | Response:
+                  own: bool = True, withdrawn: bool = False
+                  ) -> tuple[FormData, _Asked] | Response:
     """As `_asked` for a POST: the CSRF-checked form first, then the action's rate limit
     (a 429 page beyond it, ADR 0045)."""
     form = await checked_form(web, request)
-    asked = await _asked(web, request, slug, cid, own)
+    asked = await _asked(web, request, slug, cid, own, withdrawn)
     if isinstance(asked, Response):
         return asked
     await web.providers.check_limit(request, action)
@@ -160,7 +172,7 @@ async def flag(request: Request, web: WebDep, slug: str, cid: str) -> Response:
 
 @router.get(BASE + "/retirer")
 async def withdraw_form(request: Request, web: WebDep, slug: str, cid: str) -> Response:
-    asked = await _asked(web, request, slug, cid, own=True)
+    asked = await _asked(web, request, slug, cid, own=True, withdrawn=True)
     if isinstance(asked, Response):
         return asked
     c, doc = asked.consultation, asked.doc
@@ -172,11 +184,13 @@ async def withdraw_form(request: Request, web: WebDep, slug: str, cid: str) -> R
 
 @router.post(BASE + "/retirer", dependencies=PARTICIPANT_FORM)
 async def withdraw(request: Request, web: WebDep, slug: str, cid: str) -> Response:
-    posted = await _posted(web, request, slug, cid, "withdraw")
+    posted = await _posted(web, request, slug, cid, "withdraw", withdrawn=True)
     if isinstance(posted, Response):
         return posted
-    _, (_, doc, who) = posted
+    _, (c, doc, who) = posted
     error = await _send(web, who, WithdrawContribution(doc["id"], who))
+    if error is not None and error.code == "withdrawn":  # a double click, ahead of the page
+        return already_withdrawn(web, request, c, {**doc, "withdrawn": True})
     if error is not None:
         return refused(web, request, error.message, status=403)
     return RedirectResponse("/mes-contributions?envoi=retrait", status_code=303)
