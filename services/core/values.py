@@ -18,10 +18,26 @@ from services.core.errors import DomainError
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")
 
 
+# Characters a text loses: bidirectional overrides and isolates (they turn « eltit »
+# into « title » on screen: spoofing, never needed to write French or another
+# language, whose direction the browser infers), zero-width spaces, the word joiner
+# and a stray byte-order mark.
+_INVISIBLE = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+                                    "\u200b\u2060\ufeff"))
+
+
+def visible_length(value: str) -> int:
+    """Characters that count: not format characters (zero-width joiners, marks)
+    nor controls; spaces between words count, as they always did."""
+    return sum(1 for c in value if unicodedata.category(c) not in ("Cf", "Cc"))
+
+
 def text(value: str, field: str, *, label: str, max_len: int, min_len: int = 0) -> str:
-    """The stripped text, or a DomainError if too short or too long."""
-    value = value.strip()
-    if len(value) < min_len:
+    """The stripped text without invisible characters, or a DomainError if too
+    short (in characters that count: twenty zero-width spaces made a body that
+    looked empty and passed) or too long."""
+    value = value.translate(_INVISIBLE).strip()
+    if visible_length(value) < min_len:
         if min_len == 1:
             raise DomainError("required", f"{label} est obligatoire.", field=field)
         raise DomainError("too_short",
