@@ -29,6 +29,11 @@ async def account(request: Request, web: WebDep) -> Response:
     who = participant(web, request)
     if who is None:
         return RedirectResponse("/connexion", status_code=303)
+    return await account_page(web, request, who)
+
+
+async def account_page(web: Web, request: Request, who: Visitor,
+                       errors: dict[str, str] | None = None, status: int = 200) -> Response:
     # Only the session's own id is ever read: there is no participant id in the URL.
     profile = await web.identity.profile(who.id)
     roles = await consultations_with_role(web.store, who.id)
@@ -37,7 +42,7 @@ async def account(request: Request, web: WebDep) -> Response:
         "profile": profile, "level": LEVEL_LABELS[await identity_level(web.store, who.id)],
         "roles": [{"cid": cid, "roles": sorted(r),
                    "title": titles.get(cid, {}).get("title", cid)}
-                  for cid, r in roles.items()]})
+                  for cid, r in roles.items()], "errors": errors or {}}, status=status)
 
 
 @router.get("/compte/donnees.json")
@@ -58,8 +63,10 @@ async def erase(request: Request, web: WebDep) -> Response:
     who = participant(web, request)
     if who is None:
         return RedirectResponse("/connexion", status_code=303)
-    if text(form, "confirmation") != "oui":
-        raise HTTPException(400)
+    if text(form, "confirmation") != "oui":  # a browser without JavaScript sends it unchecked
+        return await account_page(web, request, who, {
+            "confirmation": "Cochez la case de confirmation pour effacer votre compte."},
+            status=400)
     await web.identity.erase(who.id)
     response = admin_page(web, request, "account/erased.html", {})
     close_session(web, response)
