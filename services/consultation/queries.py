@@ -20,6 +20,7 @@ from services.consultation.phases import (
     vote_method,
 )
 from services.consultation.projections import DETAIL as CONSULTATIONS
+from services.consultation.projections import PUBLISHED
 from services.consultation.projections_content import QUESTIONNAIRES
 from services.consultation.projections_meetings import REGISTRATIONS
 from services.consultation.questionnaire import OTHER, OTHER_LABEL, Answer, validate_answers
@@ -31,14 +32,29 @@ ALL = "all"
 __all__ = ["ACTIONS", "CONSULTATIONS", "GRAND_DEBAT_OTHER_PARTS", "OTHER", "OTHER_LABEL",
            "QUALIFICATIONS", "QUESTIONNAIRES", "Answer", "consultation", "consultation_where",
            "current_phase",
-           "deposited_in", "grand_debat_rows", "known_territories", "meeting_registrations_of",
-           "open_actions", "phase_status", "questionnaire", "source_windows", "validate_answers",
-           "vote_method"]
+           "deposited_in", "grand_debat_rows", "is_public", "known_territories",
+           "meeting_registrations_of", "open_actions", "phase_status", "public_ids",
+           "questionnaire", "source_windows", "validate_answers", "vote_method"]
 
 
 async def consultation(store: ReadStore, consultation_id: str) -> Doc | None:
     """The consultation's detail (title, phases, identity level, moderation...)."""
     return await store.get(*consultation_where(consultation_id))
+
+
+async def is_public(store: ReadStore, consultation_id: str) -> bool:
+    """The rule of every public view of a consultation and what it holds (its
+    contributions, meetings, documents, search results): published now. A draft,
+    or a consultation unpublished since, shows the public nothing, not even that
+    it exists (404); its team reaches it through the back office."""
+    doc = await consultation(store, consultation_id)
+    return doc is not None and bool(doc.get("published"))
+
+
+async def public_ids(store: ReadStore) -> list[str]:
+    """The ids of the consultations published now (`is_public`), one keyset read
+    per 500: a platform holds tens or hundreds of consultations, not millions."""
+    return [doc["id"] for doc in await whole_partition(store, PUBLISHED, ALL)]
 
 
 def consultation_where(consultation_id: str) -> tuple[str, str, str]:

@@ -2,7 +2,7 @@
 participants' flags and appeals, the public transparency counts, and what the
 public sees (published proposals with their latest arguments, arguments), read
 from the publication read model: one keyset `list` per page, whatever the number
-of items.
+of items. The public reads a published consultation's only (a draft's: 404).
 
 Who moderates is the `Moderator` dependency: the identity wiring's provider
 checks the session and the moderator role on the consultation the request is
@@ -26,6 +26,7 @@ from services.apikit.deps import (
     rate_limited,
 )
 from services.apikit.paging import page_of
+from services.consultation.queries import is_public
 from services.core.errors import NotFound
 from services.moderation.commands import (
     ClaimItem,
@@ -36,8 +37,9 @@ from services.moderation.commands import (
     LodgeAppeal,
     MaskPersonalData,
 )
-from services.moderation.publication import PUBLIC_ARGUMENTS, PUBLIC_PROPOSALS
+from services.moderation.publication import PUBLIC_ARGUMENTS, PUBLIC_PROPOSALS, STATE
 from services.moderation.queue import ALL, CAMPAIGNS, ITEMS, QUEUE, TRANSPARENCY
+from services.store.port import ReadStore
 
 PAGE_MAX = 100
 
@@ -145,9 +147,17 @@ async def appeal(contribution_id: str, body: TextIn, who: Participant,
     await bus.handle(LodgeAppeal(contribution_id, who, body.text), meta)
 
 
+async def public_or_404(store: ReadStore, consultation_id: str) -> None:
+    """What the public reads here is a published consultation's: of a draft, or
+    of one unpublished since, nothing, not even that it exists (404)."""
+    if not await is_public(store, consultation_id):
+        raise NotFound("Consultation")
+
+
 @router.get("/consultations/{consultation_id}/transparency")
 async def transparency(consultation_id: str, store: StoreDep) -> dict[str, Any]:
     """Public: contributions hidden or rejected, per reason of the charter."""
+    await public_or_404(store, consultation_id)
     rows = await store.list(TRANSPARENCY, consultation_id, limit=PAGE_MAX)
     return {"reasons": [d for _, d in rows if d["count"] > 0]}
 
@@ -156,6 +166,7 @@ async def transparency(consultation_id: str, store: StoreDep) -> dict[str, Any]:
 async def published_proposals(consultation_id: str, store: StoreDep, after: After = None,
                               limit: Limit = 20) -> dict[str, Any]:
     """Newest first, each with its latest arguments for and against."""
+    await public_or_404(store, consultation_id)
     return page_of(await store.list(PUBLIC_PROPOSALS, consultation_id, limit=limit,
                                     after=after, reverse=True), limit)
 
@@ -163,5 +174,10 @@ async def published_proposals(consultation_id: str, store: StoreDep, after: Afte
 @router.get("/contributions/{proposal_id}/arguments")
 async def published_arguments(proposal_id: str, store: StoreDep, after: After = None,
                               limit: Limit = 20) -> dict[str, Any]:
+    """The proposal's consultation is asked first: an unknown proposal is a 404."""
+    proposal = await store.get(STATE, ALL, proposal_id)
+    if proposal is None:
+        raise NotFound("Contribution")
+    await public_or_404(store, proposal["consultation_id"])
     return page_of(await store.list(PUBLIC_ARGUMENTS, proposal_id, limit=limit,
                                     after=after), limit)

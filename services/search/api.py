@@ -1,7 +1,7 @@
 """JSON API of the search service.
 
 - `GET /api/search?q=...&consultation_id=...`: public search, published proposals,
-  arguments and comments only.
+  arguments and comments of published consultations only (a draft's id: 404).
 - `GET /api/search/analyse?consultation_id=...`: the analyst workspace (every kind,
   facets), for whoever the identity service's role policy lets analyse it.
 - `GET /api/search/analyse/export.csv?...`: the result set as CSV, streamed.
@@ -13,17 +13,21 @@ with a French message, never a 500.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 
-from services.apikit.deps import Analyst, StateDep
+from services.apikit.deps import Analyst, StateDep, StoreDep
+from services.consultation.queries import is_public, public_ids
+from services.core.errors import NotFound
 from services.core.participants import AnalystContext
 from services.search.errors import SearchError
 from services.search.port import SearchIndex, SearchPage, SearchRequest
 from services.search.similar import similar_request
 from services.search.workspace import export_csv, public, request_from
+from services.store.port import ReadStore
 
 
 async def search_index(state: StateDep) -> SearchIndex:
@@ -40,15 +44,18 @@ router = APIRouter(prefix="/api/search", tags=["search"])
 
 
 @router.get("")
-async def public_search(request: Request, index: Index,
+async def public_search(request: Request, index: Index, store: StoreDep,
                         consultation_id: str = "") -> dict[str, Any]:
-    req = public(_parsed(request), consultation_id or None)
+    req = await _public_request(_parsed(request), store, consultation_id)
     return _json(await _run(index, req))
 
 
 @router.get("/similaires")
-async def similar(index: Index, consultation_id: Annotated[str, Query(max_length=100)],
+async def similar(index: Index, store: StoreDep,
+                  consultation_id: Annotated[str, Query(max_length=100)],
                   titre: Annotated[str, Query(max_length=500)] = "") -> dict[str, Any]:
+    if not await is_public(store, consultation_id):
+        raise NotFound("Consultation")
     req = similar_request(titre, consultation_id)
     if req is None:
         return {"total": 0, "hits": []}
@@ -80,6 +87,22 @@ def _analyst_request(request: Request, who: AnalystContext,
     return SearchRequest(query=req.query, sort=req.sort, seed=req.seed, page=req.page,
                          page_size=req.page_size, facets=req.facets,
                          filters={**req.filters, "consultation_id": [consultation_id]})
+
+
+async def _public_request(req: SearchRequest, store: ReadStore,
+                          consultation_id: str) -> SearchRequest:
+    """The public's search: the contributions the index holds (published ones) of
+    the consultations published now. A draft's, or one's unpublished since, are
+    not the public's (404 when asked by id; left out otherwise); the analysts'
+    search keeps them."""
+    if consultation_id:
+        if not await is_public(store, consultation_id):
+            raise NotFound("Consultation")
+        return public(req, consultation_id)
+    req = public(req, None)
+    shown = await public_ids(store)
+    asked = [c for c in req.filters.get("consultation_id", shown) if c in set(shown)]
+    return replace(req, filters={**req.filters, "consultation_id": asked or ["none"]})
 
 
 def _parsed(request: Request) -> SearchRequest:

@@ -26,6 +26,8 @@ from services.apikit.deps import (
     participant_context,
     rate_limited,
 )
+from services.consultation.queries import is_public
+from services.core.errors import NotFound
 from services.core.participants import ParticipantContext
 from services.eventlog.port import EventLog
 from services.vote.commands import (
@@ -139,7 +141,10 @@ async def my_ballots(who: Voter, store: StoreDep, after: After = None,
 @router.get("/consultations/{consultation_id}/phases/{phase_id}/results")
 async def results(consultation_id: str, phase_id: str, store: StoreDep, after: After = None,
                   limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 50) -> dict[str, Any]:
-    """The frozen snapshot once the phase is closed and frozen, else the live tallies."""
+    """The frozen snapshot once the phase is closed and frozen, else the live
+    tallies; of a published consultation only (a draft's: 404, as its page)."""
+    if not await is_public(store, consultation_id):
+        raise NotFound("Consultation")
     frozen = await store.get(FROZEN, consultation_id, phase_id)
     if frozen is not None:
         ids = sorted(frozen["tallies"])

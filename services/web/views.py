@@ -196,19 +196,29 @@ async def item(store: ReadStore, slug: str, table: str, key: str,
     return {"consultation": c, "item": doc}
 
 
+async def of_public_consultations(store: ReadStore, docs: list[Doc]) -> list[Doc]:
+    """The docs (each with its `consultation_id`) of consultations the public may
+    see (published now), in one read whatever their number: a list across
+    consultations (every meeting) leaves out a draft's."""
+    ids = sorted({d["consultation_id"] for d in docs})
+    shown = await store.get_many(p.DETAIL, ALL, ids) if ids else {}
+    return [d for d in docs if shown.get(d["consultation_id"], {}).get("published")]
+
+
 async def meetings_page(store: ReadStore, table: str, partition: str, *, past: bool,
                         after: str | None, size: int) -> dict[str, Any]:
     """A page of the meetings (`table`'s keys are "<starts_at UTC>|<id>") from today
     on, in date order; or (`past`) of those before, the latest first. Keyset pages
     (`after`: the last key shown). Every meeting ever was listed from the first, so
     during a national consultation's months (10,134 meetings for the Grand Débat)
-    the first pages held past ones."""
+    the first pages held past ones. A page leaves out the meetings of a
+    consultation not published (`of_public_consultations`): it may show fewer."""
     today = datetime.now(PARIS).replace(hour=0, minute=0, second=0, microsecond=0)
     start = after or iso(today)  # before any key of today's meetings
     rows, next_key = keyset_cut(
         await store.list(table, partition, limit=size + 1, after=start, reverse=past),
         size, key=lambda row: row[0])
-    items = [m for _, m in rows]
+    items = await of_public_consultations(store, [m for _, m in rows])
     markers = [{k: m.get(k) for k in ("meeting_id", "title", "latitude", "longitude")}
                for m in items if m.get("latitude") is not None]
     return {"items": items, "markers": markers, "past": past, "first_page": after is None,

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from harness.search_events import sample
+from harness.events import Streams
+from harness.search_events import T0, sample
 
 from services.apikit.deps import analyst_context
+from services.consultation.projections import CatalogueProjection
 from services.core.participants import AnalystContext
 from services.runtime.app import create_app
 from services.runtime.bootstrap import Container, bootstrap
@@ -31,6 +33,19 @@ async def analyst() -> AnalystContext:
     return AnalystContext("analyst-1", frozenset({"cons1"}))
 
 
+def catalogue(*, published: bool) -> Streams:
+    """What the public search asks of cons1, the consultation of `sample()`'s
+    contributions: published (or unpublished since)."""
+    log = Streams(T0)
+    stream = "consultation-cons1"
+    log.add("consultation.ConsultationCreated", stream, consultation_id="cons1",
+            title="Mobilités", slug="cons1", summary="")
+    log.add("consultation.ConsultationPublished", stream, consultation_id="cons1")
+    if not published:
+        log.add("consultation.ConsultationUnpublished", stream, consultation_id="cons1")
+    return log
+
+
 @pytest.fixture
 async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                    ) -> AsyncIterator[tuple[httpx.AsyncClient, Container]]:
@@ -41,6 +56,8 @@ async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         events = sample().events
         await container.log.append(events)
         await project_batch(container.projection("search.indexer"), events, container.store)
+        await project_batch(CatalogueProjection(), catalogue(published=True).events,
+                            container.store)
         app = create_app(container)
         app.dependency_overrides[analyst_context] = analyst
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
@@ -58,6 +75,25 @@ async def test_public_search_returns_published_proposals_with_snippets(platform)
     assert "<mark>vélos</mark>" in body["hits"][0]["snippet"]
     answers = await client.get("/api/search", params={"q": "trains"})
     assert answers.json()["total"] == 0  # questionnaire answers are for analysts
+
+
+async def test_the_public_finds_nothing_of_a_consultation_unpublished(platform):
+    """Unpublished since (a draft alike): asked by id, a 404; across consultations,
+    its contributions left out; the analyst's search keeps them."""
+    client, container = platform
+    asked = {"q": "velos", "consultation_id": "cons1"}
+    assert [h["id"] for h in (await client.get("/api/search", params=asked)).json()["hits"]
+            ] == ["p2"]
+    await project_batch(CatalogueProjection(), catalogue(published=False).events,
+                        container.store)
+    assert (await client.get("/api/search", params=asked)).status_code == 404
+    similar = {"consultation_id": "cons1", "titre": "Des pistes pour vélo"}
+    assert (await client.get("/api/search/similaires", params=similar)).status_code == 404
+    for params in ({"q": "velos"}, {"q": "velos", "f.consultation_id": "cons1"}):
+        r = await client.get("/api/search", params=params)
+        assert r.status_code == 200 and r.json()["total"] == 0, params
+    analysed = await client.get("/api/search/analyse", params=asked)
+    assert "p2" in [h["id"] for h in analysed.json()["hits"]]
 
 
 async def test_analyst_search_has_facets_and_answers(platform):

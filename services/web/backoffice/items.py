@@ -1,7 +1,8 @@
 """Back office: one existing item of a consultation. Edit questionnaires,
-articles and meetings; publish or withdraw an article; remove documents, videos
-and questionnaires; cancel a meeting; write or edit a meeting's minutes; a
-commission's page with its members (add, remove) and reports (create, edit).
+articles and meetings; publish or withdraw an article; open a document; remove
+documents, videos and questionnaires; cancel a meeting; write or edit a
+meeting's minutes; a commission's page with its members (add, remove) and
+reports (create, edit).
 Errors in French next to the field, nothing saved on error. Each route answers
 404 for an item of another consultation than its `{cid}` (`item_or_404`): the
 role was checked on `{cid}`."""
@@ -24,6 +25,7 @@ from services.web.backoffice.consultations import to_local_input
 from services.web.backoffice.content import KINDS, ContentKind, Kind, int_field, send_form
 from services.web.backoffice.guard import BACK_OFFICE
 from services.web.deps import WebDep
+from services.web.documents import document_response
 from services.web.forms import (
     FormError,
     admin_page,
@@ -122,6 +124,18 @@ async def article_publication(request: Request, web: WebDep, cid: str,
                         else k.UnpublishArticle(article_id, cid))
     await web.deps.settle()
     return RedirectResponse(f"/admin/consultations/{cid}/articles", status_code=303)
+
+
+@router.get("/admin/consultations/{cid}/documents/{document_id}")
+async def document(request: Request, web: WebDep, cid: str, document_id: str) -> Response:
+    """A document for its consultation's team, published or not: the public's
+    address answers 404 until the consultation is published."""
+    require_organiser(web, request)
+    doc = await item_or_404(web.store, cid, "documents", document_id)
+    content = None if web.deps.read_blob is None else await web.deps.read_blob(doc["sha256"])
+    if content is None:
+        raise HTTPException(404)
+    return document_response(doc, content, "private, no-store")
 
 
 @router.post("/admin/consultations/{cid}/rencontres/{meeting_id}/annulation")

@@ -24,6 +24,7 @@ from services.consultation.content_commands import CancelRegistration, RegisterF
 from services.consultation.meeting_handlers import load_meeting
 from services.core.errors import DomainError, NotFound
 from services.core.values import parse_iso
+from services.web import views
 from services.web.authz import PARTICIPANT_FORM
 from services.web.deposit.forms import participant
 from services.web.deps import Web, WebDep
@@ -48,9 +49,12 @@ router = APIRouter()
 
 
 async def meeting_or_404(web: Web, meeting_id: str) -> dict[str, Any]:
+    """The meeting, or a 404 page: also for a meeting of a consultation the public
+    may not see (a draft, or unpublished since), as its page would be."""
     doc = await web.store.get(MEETINGS, "all", meeting_id[:100])
     if doc is None:
         raise HTTPException(404)
+    await views.consultation_or_404(web.store, doc["consultation_id"], published=True)
     return doc
 
 

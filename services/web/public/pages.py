@@ -4,7 +4,6 @@ JavaScript, a constant number of store queries whatever the number of items."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter
 from starlette.exceptions import HTTPException
@@ -14,6 +13,8 @@ from starlette.responses import Response
 from services.web import views
 from services.web.deposit.questionnaire_steps import visible_questions
 from services.web.deps import Web, WebDep
+from services.web.documents import document_response
+from services.web.page_cache import PUBLIC_PAGE, not_kept
 from services.web.paths import route_segment
 from services.web.rendering import public_page
 
@@ -27,6 +28,8 @@ LISTS = {
     "comptes-rendus": ("minutes", "public/minutes_list.html", True),
     "commissions": ("commissions", "public/commissions.html", False),
 }
+
+PUBLIC = PUBLIC_PAGE.decode()  # the page cache's mark: its policy, or private with a session
 
 router = APIRouter()
 
@@ -121,32 +124,23 @@ async def meetings(request: Request, web: WebDep, slug: str) -> Response:
 
 
 @router.get("/documents/{consultation_id}/{document_id}")
-async def document(web: WebDep, consultation_id: str, document_id: str) -> Response:
+async def document(request: Request, web: WebDep, consultation_id: str,
+                   document_id: str) -> Response:
+    """A document of a published consultation (of a draft, or one unpublished
+    since: 404, as its page; its team has it in the back office). Cached as a
+    public page is (ADR 0071), no longer than that: a day-long `immutable` kept
+    it on the way after its consultation was unpublished. Its ETag is its digest,
+    so asking again costs a 304 and no read of the bytes."""
+    await views.consultation_or_404(web.store, consultation_id, published=True)
     doc = await web.store.get("documents", consultation_id, document_id)
     if doc is None or web.deps.read_blob is None:
         raise HTTPException(404)
+    not_kept(request.scope)  # bytes, not a page: the page cache keeps pages
+    etag = f'"{doc["sha256"]}"'
+    if etag in {t.strip().removeprefix("W/")
+                for t in request.headers.get("if-none-match", "").split(",")}:
+        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": PUBLIC})
     content = await web.deps.read_blob(doc["sha256"])
     if content is None:
         raise HTTPException(404)
-    return document_response(doc, content)
-
-
-# Types a browser shows itself without running anything of ours; everything else
-# (CSV, office files) is downloaded, never rendered, whatever it contains.
-INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg"}
-
-
-def document_response(doc: dict[str, Any], content: bytes) -> Response:
-    """The bytes with the type sniffed at upload (never the uploader's claim);
-    `nosniff` (SecurityHeaders) forbids the browser from guessing another."""
-    disposition = "inline" if doc["media_type"] in INLINE_TYPES else "attachment"
-    name = doc["filename"]
-    return Response(content, media_type=doc["media_type"], headers={
-        "Content-Disposition": f'{disposition}; filename="{_ascii(name)}"; '
-                               f"filename*=UTF-8''{quote(name[:200], safe='')}",
-        "Cache-Control": "public, max-age=86400, immutable", "ETag": f'"{doc["sha256"]}"'})
-
-
-def _ascii(name: str) -> str:
-    kept = "".join(c if (c.isascii() and c.isalnum()) or c in "._-" else "_" for c in name)
-    return kept[:100] or "document"
+    return document_response(doc, content, PUBLIC)
