@@ -1,0 +1,62 @@
+"""The questionnaire's instructions name the button the form shows: « Continuer »
+while follow-ups may still appear, « Mettre à jour les questions affichées » once
+the form is complete (they said « Continuer » under a button that did not)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from harness.consultations import ORGANISER, publish
+from harness.web import app_client, catch_up, make_container, make_deps
+
+from services.consultation.commands import PhaseSpec
+from services.consultation.content_commands import (
+    ConditionSpec,
+    OptionSpec,
+    QuestionSpec,
+    SaveQuestionnaire,
+)
+from services.web.app import create_web_app
+
+QUESTIONS = (
+    QuestionSpec("touche", "single", "Êtes-vous touché ?",
+                 options=(OptionSpec("oui", "Oui"), OptionSpec("non", "Non"))),
+    QuestionSpec("comment", "open", "Si oui, comment ?",
+                 condition=ConditionSpec("touche", ("oui",))),
+)
+PUBLIC = "/consultations/climat/questionnaires/transition"
+FORM = PUBLIC + "/repondre"
+BUTTONS = ("Continuer", "Mettre à jour les questions affichées")
+
+
+def told_and_shown(page: str) -> tuple[str, list[str]]:
+    told = re.search(r"utilisez « ([^»]+) » pour les afficher", page)
+    assert told is not None, page
+    shown = [b for b in BUTTONS if re.search(rf">{b}</button>", page)]
+    return told.group(1), shown
+
+
+async def test_the_instructions_name_the_button_shown() -> None:
+    container = make_container()
+    async with container:
+        now = datetime.now(UTC)
+        await publish(container, ORGANISER, "climat", "Climat", "climat", PhaseSpec(
+            "q", "questionnaire", "Questionnaire", now - timedelta(hours=1),
+            now + timedelta(days=1)))
+        await container.handle(SaveQuestionnaire("transition", "climat", "Transition",
+                                                 QUESTIONS), ORGANISER)
+        await catch_up(container)
+        app = create_web_app(make_deps(container))
+        async with app_client(app, "p-eve") as eve:
+            first = (await eve.get(FORM)).text
+            form = {n: re.search(rf'name="{n}" value="([^"]*)"', first).group(1)  # type: ignore[union-attr]
+                    for n in ("csrf_token", "cle")}
+            step = (await eve.post(FORM, data={**form, "etape": "continuer",
+                                               "touche": "oui"})).text
+            public = [(await eve.get(PUBLIC)).text,
+                      (await eve.get(PUBLIC, params={"touche": "oui"})).text]
+        for page in (first, step, *public):
+            told, shown = told_and_shown(page)
+            assert shown == [told], (told, shown)
+        assert told_and_shown(step)[0] == "Mettre à jour les questions affichées"
