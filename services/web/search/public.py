@@ -63,6 +63,7 @@ async def search(request: Request, web: WebDep, slug: str) -> Response:
     return public_page(request, web.env, "search/public.html", {
         "consultation": c, "params": allowed, "req": outcome.request,
         "result": outcome.page, "errors": outcome.errors,
+        "proposals_of": await sv.proposals_of(web.store, outcome.page),
         "kinds": {k: v for k, v in sv.KIND_LABELS.items() if k != "answer"},
         "sorts": {k: sv.SORT_LABELS[k] for k in PUBLIC_SORTS},
         "page_link": lambda n: sv.query_string(allowed, page=str(n))},

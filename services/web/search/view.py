@@ -11,10 +11,11 @@ from urllib.parse import urlencode
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
+from services.deposit.projections import CONTRIBUTIONS
 from services.search.errors import QuerySyntaxError, SearchError
 from services.search.port import FACETS, SearchIndex, SearchPage, SearchRequest
 from services.search.workspace import request_from
-from services.store.port import Doc
+from services.store.port import Doc, ReadStore
 from services.territory.geography import (
     DEPARTEMENTS,
     REGIONS,
@@ -109,3 +110,26 @@ def query_string(params: dict[str, list[str]], *, drop: Iterable[str] = (),
              for v in vs if v]
     pairs += [(k, v) for k, v in replace.items() if v]
     return urlencode(pairs)
+
+
+async def proposals_of(store: ReadStore, page: SearchPage | None) -> dict[str, str]:
+    """For each argument and comment of a page of hits, the proposal it belongs to
+    (a comment's parent may be an argument): where its hit links to, as a
+    proposal's hit links to its page. The deposit's read model knows the parents;
+    a hit it does not know yet has no link."""
+    if page is None:
+        return {}
+    ids = [h.doc.id for h in page.hits if h.doc.kind in ("argument", "comment")]
+    docs = await store.get_many(CONTRIBUTIONS, "all", ids) if ids else {}
+    parents = [d["parent_id"] for d in docs.values()
+               if d.get("kind") == "comment" and d.get("parent_id")]
+    docs |= await store.get_many(CONTRIBUTIONS, "all", parents) if parents else {}
+
+    def proposal(doc_id: str, depth: int = 0) -> str:
+        doc = docs.get(doc_id)
+        if doc is None or depth > 2:
+            return ""
+        if doc.get("kind") == "proposal":
+            return doc_id
+        return proposal(doc.get("proposal_id") or doc.get("parent_id") or "", depth + 1)
+    return {i: p for i in ids if (p := proposal(i))}

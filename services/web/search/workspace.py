@@ -65,6 +65,7 @@ async def workspace_page(web: Web, request: Request, cid: str, params: dict[str,
     return admin_page(web, request, "search/workspace.html", {
         "consultation": consultation, "base": base(cid),
         "params": params, "req": outcome.request, "result": outcome.page,
+        "proposals_of": await sv.proposals_of(web.store, outcome.page),
         "errors": outcome.errors, "filters": {k: set(v) for k, v in req.filters.items()},
         "current": current, "saved": [d for _, d in saved], "saved_key": new_id(),
         "saved_first": after is None, "saved_pages": _saved_pages(cid, params, next_key),
