@@ -53,7 +53,7 @@ async def proposals(request: Request, web: WebDep, slug: str) -> Response:
 @router.get("/consultations/{slug}/transparence")
 async def transparency(request: Request, web: WebDep, slug: str) -> Response:
     c = await views.slug_or_404(web.store, slug)
-    ctx = await deposit_views.transparency(web.store, c)
+    ctx = await deposit_views.transparency(web.store, web.log, c)
     return public_page(request, web.env, "deposit/transparency.html", ctx)
 
 
@@ -85,7 +85,7 @@ async def mine(request: Request, web: WebDep) -> Response:
     who = await participant(web, request)
     if who is None:
         return RedirectResponse("/connexion?suite=/mes-contributions", status_code=303)
-    ctx = await deposit_views.my_contributions(web.store, who.participant_id, _after(request),
-                                               web.settings.page_size)
+    ctx = await deposit_views.my_contributions(web.store, web.log, who.participant_id,
+                                               _after(request), web.settings.page_size)
     return admin_page(web, request, "deposit/mine.html", {
         **ctx, "sent": SENT.get(request.query_params.get("envoi", ""), "")})

@@ -16,6 +16,9 @@ from services.core.values import parse_iso
 from services.deposit.model import ACTION_OF, DEFAULT_POLICY
 from services.deposit.projections import BY_AUTHOR, CONTRIBUTIONS, POLICIES
 from services.deposit.queries import with_answers
+from services.eventlog.port import EventLog
+from services.moderation.events import CharterSet
+from services.moderation.handlers import charter_stream
 from services.moderation.model import charter_reasons
 from services.moderation.publication import PUBLIC_ARGUMENTS, PUBLIC_PROPOSALS
 from services.moderation.queries import PUBLIC_COMMENTS
@@ -130,12 +133,13 @@ def may_appeal(item: Doc | None) -> bool:
         and not item.get("appeal")
 
 
-async def my_contributions(store: ReadStore, participant_id: str, after: str | None,
-                           size: int) -> dict[str, Any]:
+async def my_contributions(store: ReadStore, log: EventLog, participant_id: str,
+                           after: str | None, size: int) -> dict[str, Any]:
     """Newest first, each with what its author may do to it now; five queries
     per page (contributions, their moderation items, then per consultation the
     charter naming the reasons, the detail and the contribution policy), and one
-    more for the answers of the responses on it."""
+    more for the answers of the responses on it (and the charter's history of a
+    consultation whose reason for hiding one was removed from its charter since)."""
     docs, next_key = await _keyset(store, BY_AUTHOR, participant_id, after, size,
                                    reverse=True)
     docs = await with_answers(store, docs)
@@ -145,9 +149,16 @@ async def my_contributions(store: ReadStore, participant_id: str, after: str | N
     charters = await store.get_many(CHARTERS, ALL, cids) if cids else {}
     consultations = await store.get_many(CONSULTATIONS, ALL, cids) if cids else {}
     policies = await store.get_many(POLICIES, ALL, cids) if cids else {}
+    refused: dict[str, set[str]] = {cid: set() for cid in cids}
+    for d in docs:
+        item = items.get(d["id"])
+        if item and item.get("status") in ("hidden", "rejected"):
+            refused[d["consultation_id"]].add(str(item.get("reason_code") or ""))
+    labels = {cid: await reason_labels(log, cid, charters.get(cid), refused[cid])
+              for cid in cids}
     rows = []
     for d in docs:
-        reasons = charter_reasons(charters.get(d["consultation_id"]))
+        reasons = labels[d["consultation_id"]]
         c = consultations.get(d["consultation_id"])
         policy = policies.get(d["consultation_id"]) or DEFAULT_POLICY
         item = items.get(d["id"])
@@ -159,10 +170,28 @@ async def my_contributions(store: ReadStore, participant_id: str, after: str | N
     return {"items": rows, "next": next_key, "after": after, "sides": SIDES}
 
 
-async def transparency(store: ReadStore, c: Doc) -> dict[str, Any]:
-    """How many contributions moderation hid or refused, by charter reason."""
-    rows = await store.list(TRANSPARENCY, c["id"], limit=200)
-    reasons = charter_reasons(await store.get(CHARTERS, ALL, c["id"]))
+async def transparency(store: ReadStore, log: EventLog, c: Doc) -> dict[str, Any]:
+    """How many contributions moderation hid or refused, by charter reason (by
+    its label: a reason removed from the charter since keeps its last one)."""
+    rows = [d for _, d in await store.list(TRANSPARENCY, c["id"], limit=200) if d["count"] > 0]
+    reasons = await reason_labels(log, c["id"], await store.get(CHARTERS, ALL, c["id"]),
+                                  {d["reason_code"] for d in rows})
     counts = [{"label": reasons.get(d["reason_code"], d["reason_code"]), "count": d["count"]}
-              for _, d in rows if d["count"] > 0]
+              for d in rows]
     return {"consultation": c, "counts": counts, "total": sum(r["count"] for r in counts)}
+
+
+async def reason_labels(log: EventLog, consultation_id: str, charter: Doc | None,
+                        codes: set[str]) -> dict[str, str]:
+    """The labels of the reasons of `charter` (the consultation's, as read), with
+    those of `codes` removed from it since (decisions name them, and the pages
+    showed their raw code): the last label each had, read from the charter's
+    history only when one is missing (one short stream: an event per save)."""
+    labels = charter_reasons(charter)
+    if codes <= labels.keys():
+        return labels
+    earlier = charter_reasons(None)  # the default charter, before any was set
+    for event in await log.read_stream(charter_stream(consultation_id)):
+        if event.type == CharterSet.TYPE:
+            earlier.update(charter_reasons(event.data))
+    return {**earlier, **labels}
