@@ -173,6 +173,9 @@ def decision(doc: Doc, moderator_id: str, choice: str, reason: str, charter: Doc
     if choice not in DECISIONS:
         raise DomainError("invalid_decision", "Décision inconnue.", field="decision")
     allowed = APPROVAL_REASONS if choice == "approved" else charter_reasons(charter)
+    if not reason:
+        raise DomainError("reason_required", "Choisissez le motif de la charte qui justifie "
+                                             "de masquer ou de refuser.", field="reason_code")
     if reason not in allowed:
         raise DomainError("unknown_reason",
                           "Ce motif ne figure pas dans la charte de la consultation.",

@@ -129,6 +129,9 @@ async def test_hide_with_a_charter_reason_then_one_appeal_decided_by_a_second_mo
     with pytest.raises(DomainError) as caught:
         await run(world, Decide("k1", ANNE, "hidden", "pas-dans-la-charte"))
     assert caught.value.code == "unknown_reason"
+    with pytest.raises(DomainError) as caught:  # the form sent without a reason chosen
+        await run(world, Decide("k1", ANNE, "hidden", ""))
+    assert caught.value.code == "reason_required" and "Choisissez le motif" in caught.value.message
     await run(world, Decide("k1", ANNE, "hidden", "injure"))
     assert await public_ids(world) == []
     [(_, count)] = await world.store.list(TRANSPARENCY, CID)
