@@ -17,6 +17,10 @@ PARTICIPANT_ID = re.compile(r"^p-[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4
 # the magic link proves.
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 _PSEUDONYM = re.compile(r"^[\w][\w .'-]*[\w.]$")
+# What `_PSEUDONYM` accepts, as the registration form and its refusal say it
+# (\w is letters, digits and the underscore: kept, accounts may use it).
+PSEUDONYM_CHARACTERS = ("lettres, chiffres, espaces, points, traits d'union (-), "
+                        "tirets bas (_) et apostrophes")
 EMAIL_MAX = 254
 PSEUDONYM_MIN, PSEUDONYM_MAX = 3, 30
 
@@ -47,8 +51,9 @@ def normalise_pseudonym(raw: str) -> str:
     if not PSEUDONYM_MIN <= len(pseudonym) <= PSEUDONYM_MAX or not _PSEUDONYM.match(pseudonym):
         raise DomainError("invalid_pseudonym",
                           f"Le pseudonyme doit compter de {PSEUDONYM_MIN} à {PSEUDONYM_MAX} "
-                          "caractères : lettres, chiffres, espaces, tirets, apostrophes.",
-                          field="pseudonym")
+                          f"caractères : {PSEUDONYM_CHARACTERS}, sans commencer par un point, "
+                          "un trait d'union ou une apostrophe, ni finir par un trait d'union "
+                          "ou une apostrophe.", field="pseudonym")
     if is_offensive(pseudonym):
         raise DomainError("offensive_pseudonym",
                           "Ce pseudonyme n'est pas accepté. Choisissez-en un autre.",
