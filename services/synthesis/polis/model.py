@@ -35,7 +35,15 @@ class PolisFormatError(ParlonsError):
 
     def __init__(self, file: str, line: int, column: str, problem: str) -> None:
         self.file, self.line, self.column, self.problem = file, line, column, problem
-        super().__init__(f"{file}, ligne {line}, colonne « {column} » : {problem}")
+        super().__init__(where(file, line, column, problem))
+
+
+def where(file: str, line: int, column: str, problem: str) -> str:
+    """« comments.csv, ligne 3, colonne « txt » : … », or the file alone when the
+    problem is the whole file's (line 0: « comments.csv : fichier absent … »)."""
+    if line <= 0:
+        return f"{file} : {problem}"
+    return f"{file}, ligne {line}, colonne « {column} » : {problem}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +56,7 @@ class Skipped:
     problem: str
 
     def __str__(self) -> str:
-        return f"{self.file}, ligne {self.line}, colonne « {self.column} » : {self.problem}"
+        return where(self.file, self.line, self.column, self.problem)
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,7 +59,7 @@ def read_conversation(directory: Path) -> Conversation:
         # latest vote is in the matrix (no time, no re-votes).
         assert matrix is not None
         skipped.append(Skipped(VOTES_FILE, 0, "-", (
-            "aucun vote utilisable" if has_votes else "fichier absent")
+            "aucun vote utilisable" if has_votes else MISSING)
             + f" : votes lus dans {PARTICIPANTS_FILE}, sans date"))
         votes = _by_participant(matrix[1])
     if not votes:
@@ -122,6 +122,9 @@ def _by_participant(cells: Votes) -> Votes:
     return Votes(cells[i] for i in order.tolist())
 
 
+MISSING = "fichier absent de l'export (un export Pol.is le contient : envoyez-le avec les autres)"
+
+
 class _Rows:
     """Rows of one CSV file as dicts by column name, with the line of each; rows
     of the wrong length are reported and left out."""
@@ -129,7 +132,7 @@ class _Rows:
     def __init__(self, path: Path, required: Sequence[str], skipped: list[Skipped]) -> None:
         self.file, self._skipped = path.name, skipped
         if not path.is_file():
-            raise PolisFormatError(self.file, 0, "-", "fichier absent")
+            raise PolisFormatError(self.file, 0, "-", MISSING)
         self._handle = path.open(newline="", encoding="utf-8-sig")
         self._reader = csv.reader(self._handle)
         with self._unreadable():

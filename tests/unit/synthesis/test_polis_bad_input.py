@@ -16,6 +16,7 @@ from services.eventlog.memory import MemoryEventLog
 from services.synthesis.opinions import TOPIC, OpinionBook
 from services.synthesis.polis.importer import ImportReport, import_polis
 from services.synthesis.polis.model import PolisFormatError
+from services.synthesis.polis.reader import MISSING
 
 META = Meta(actor=Actor(id="analyst-1", role="analyst"))
 COMMENTS = (
@@ -179,7 +180,8 @@ async def test_nothing_usable_refuses(tmp_path: Path) -> None:
 async def test_missing_comments_file_refuses(tmp_path: Path) -> None:
     (tmp_path / "votes.csv").write_text(VOTES)
     err = await _refused(tmp_path)
-    assert (err.file, err.problem) == ("comments.csv", "fichier absent")
+    assert (err.file, err.problem) == ("comments.csv", MISSING)
+    assert str(err).startswith("comments.csv : fichier absent de l'export")  # no « ligne 0 »
 
 
 async def test_second_import_into_the_same_consultation_is_refused(tmp_path: Path) -> None:
