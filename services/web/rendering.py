@@ -58,6 +58,14 @@ def french_datetime(value: str | date | datetime | None) -> str:
     return f"{french_date(d)} à {d.hour:02d} h {d.minute:02d}"
 
 
+def french_number(value: float | None, decimals: int = 0) -> str:
+    """« 12 345 », « 77,5 »: thousands grouped by a narrow no-break space (as
+    `vote.budget.euros`), a decimal comma; `decimals` digits after it."""
+    if value is None:
+        return ""
+    return f"{value:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
+
+
 def build_environment(globals_: dict[str, Any]) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -68,6 +76,7 @@ def build_environment(globals_: dict[str, Any]) -> Environment:
     )
     env.filters["date_fr"] = french_date
     env.filters["datetime_fr"] = french_datetime
+    env.filters["number_fr"] = french_number
     env.globals.update(globals_)
     return env
 

@@ -9,6 +9,8 @@ from typing import Any
 
 from markupsafe import Markup
 
+from services.web.rendering import french_number
+
 RANKED_MAX = 50  # rows of the ranking table on the results page
 
 COLOURS = {"agree": "#18753c", "disagree": "#ce0500", "neutral": "#666666"}
@@ -26,12 +28,13 @@ def agree_bar(agree: int, disagree: int, neutral: int) -> Markup:
         w = WIDTH * n / total
         parts.append(Markup('<rect x="{:.1f}" y="0" width="{:.1f}" height="{}" fill="{}">'
                             '<title>{} : {}</title></rect>').format(
-            x, w, BAR_H, COLOURS[key], LABELS[key], n))
+            x, w, BAR_H, COLOURS[key], LABELS[key], french_number(n)))
         x += w
     if not parts:
         parts.append(Markup('<rect x="0" y="0" width="{}" height="{}" fill="#eeeeee"/>'
                             ).format(WIDTH, BAR_H))
-    label = f"{agree} d'accord, {neutral} neutres, {disagree} pas d'accord"
+    label = (f"{french_number(agree)} d'accord, {french_number(neutral)} neutres, "
+             f"{french_number(disagree)} pas d'accord")
     return Markup('<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
                   'viewBox="0 0 {w} {h}" role="img" aria-label="{label}">{parts}</svg>'
                   ).format(w=WIDTH, h=BAR_H, label=label, parts=Markup("").join(parts))
