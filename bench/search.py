@@ -50,7 +50,13 @@ from services.core.envelope import Actor, Envelope
 from services.eventlog.sqlite import SqliteEventLog
 from services.search.analysis import normalised, stem
 from services.search.indexer import SearchIndexer
-from services.search.port import FACETS, MAX_PAGE_SIZE, SearchDoc, SearchRequest
+from services.search.port import (
+    FACETS,
+    MAX_PAGE_SIZE,
+    MAX_RESULT_WINDOW,
+    SearchDoc,
+    SearchRequest,
+)
 from services.search.tantivy_index import TantivySearchIndex
 from services.search.workspace import export_csv
 from services.store.memory import MemoryReadStore
@@ -219,7 +225,7 @@ async def bench_export(index: TantivySearchIndex, total: int) -> None:
     scan_s = time.perf_counter() - t
     print(f"export (scan): {rows} rows, {size / 2**20:.0f} MB of CSV in {scan_s:.1f} s "
           f"= {rows / scan_s:,.0f} rows/s; resident memory +{peak - before:.0f} MB")
-    sample = min(rows, 20_000)
+    sample = min(rows, MAX_RESULT_WINDOW)  # offset paging goes no further than the window
     t = time.perf_counter()
     for page in range(1, sample // MAX_PAGE_SIZE + 1):  # the baseline: offset paging
         await index.search(SearchRequest(filters=req.filters, page=page,

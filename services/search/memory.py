@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from services.search.analysis import stems
 from services.search.port import (
     MAX_FACET_VALUES,
+    MAX_RESULT_WINDOW,
     Hit,
     SearchDoc,
     SearchIndex,
@@ -83,8 +84,9 @@ class MemorySearchIndex(SearchIndex):
         matched.sort(key=_sort_key(req), reverse=req.sort != "random")
         start = (req.page - 1) * req.page_size
         wanted = positive_stems(node)
-        hits = [Hit(d, snippet(d.body or d.title, wanted))
-                for _, d in matched[start:start + req.page_size]]
+        shown = matched[start:start + req.page_size] \
+            if start + req.page_size <= MAX_RESULT_WINDOW else []
+        hits = [Hit(d, snippet(d.body or d.title, wanted)) for _, d in shown]
         return SearchPage(
             total=len(matched), hits=hits, page=req.page, page_size=req.page_size,
             facets={n: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_FACET_VALUES]

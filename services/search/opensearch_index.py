@@ -37,6 +37,7 @@ from services.search.memory import id_hash
 from services.search.port import (
     FACETS,
     MAX_FACET_VALUES,
+    MAX_RESULT_WINDOW,
     Hit,
     SearchDoc,
     SearchIndex,
@@ -47,7 +48,6 @@ from services.search.query import And, MatchAll, Node, Not, Or, Phrase, Term, po
 from services.search.snippets import snippet
 
 T = TypeVar("T")
-MAX_RESULT_WINDOW = 10_000  # OpenSearch's default index.max_result_window
 
 TEMPLATE: dict[str, Any] = {
     "settings": {
@@ -257,7 +257,8 @@ class OpenSearchIndex(SearchIndex):
                                         "random_score": {"seed": req.seed, "field": "idhash"}}}
             sort = ["_score", {"idhash": "asc"}]
         start = (req.page - 1) * req.page_size
-        # past the result window the server answers 400: ask for the total only
+        # past the result window (the port's, OpenSearch's default
+        # index.max_result_window) the server answers 400: ask for the total only
         size = req.page_size if start + req.page_size <= MAX_RESULT_WINDOW else 0
         return {"query": query, "sort": sort, "from": start if size else 0,
                 "size": size, "track_total_hits": True,

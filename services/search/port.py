@@ -9,7 +9,11 @@ Contract (tests/contract/search_contract.py, run on every adapter):
   exclusion), exact-value filters on FACETS, facet counts, a sort in SORTS (`random`
   is deterministic for a given seed), highlighted snippets, pages. Unknown facet or
   sort fields raise UnknownField, malformed queries QuerySyntaxError; a page past the
-  end is an empty page.
+  end is an empty page. Pages go through the first MAX_RESULT_WINDOW hits only (as
+  OpenSearch does): a page starting past them is an empty page with the true total,
+  and a page number no page could reach (above MAX_RESULT_WINDOW) raises UnknownField
+  (an adapter asked for page 10^9 sized a heap of 10^10 hits: the process aborted).
+  Every hit is read by `scan`.
 - `scan` yields every match of a request exactly once, batch by batch, in id-hash
   order, without offsets: an export of 500,000 rows costs as many batches, each as
   cheap as the first (offset paging costs grow with the offset: quadratic overall).
@@ -35,6 +39,9 @@ FACETS = ("consultation_id", "kind", "phase_id", "question_id", "theme_id", "com
           "departement", "region", "identity_level", "status")
 SORTS = ("relevance", "votes", "date", "random")
 MAX_PAGE_SIZE = 100
+MAX_RESULT_WINDOW = 10_000  # hits a result set is paged through, at most
+PAST_THE_WINDOW = ("Les résultats se parcourent jusqu'à la page "
+                   f"{MAX_RESULT_WINDOW:_} au plus : précisez la recherche.").replace("_", "\u202f")
 MAX_FACET_VALUES = 50
 
 
@@ -72,7 +79,8 @@ class SearchRequest:
     page_size: int = 20
 
     def checked(self) -> tuple[Node, SearchRequest]:
-        """The parsed query, after refusing unknown fields (the same errors everywhere)."""
+        """The parsed query, after refusing unknown fields and pages out of reach
+        (the same errors everywhere)."""
         for name in [*self.filters, *self.facets]:
             if name not in FACETS:
                 raise UnknownField(f"Le champ « {name} » ne peut pas servir de filtre.")
@@ -80,6 +88,8 @@ class SearchRequest:
             raise UnknownField(f"Le tri « {self.sort} » n'existe pas.")
         if self.page < 1 or not 1 <= self.page_size <= MAX_PAGE_SIZE:
             raise UnknownField("Page ou taille de page invalide.")
+        if self.page > MAX_RESULT_WINDOW:
+            raise UnknownField(PAST_THE_WINDOW)
         return parse(self.query), self
 
 

@@ -31,6 +31,7 @@ from services.search.memory import random_key
 from services.search.port import (
     FACETS,
     MAX_FACET_VALUES,
+    MAX_RESULT_WINDOW,
     Hit,
     SearchDoc,
     SearchIndex,
@@ -286,6 +287,9 @@ class TantivySearchIndex(SearchIndex):
         searcher = self._fresh_searcher()
         query = self._query(node, req)
         offset = (req.page - 1) * req.page_size
+        # tantivy sizes its heap for offset + limit hits: past the port's window,
+        # the total only (one hit asked, none shown), as OpenSearch answers
+        shown = offset + req.page_size <= MAX_RESULT_WINDOW
         if req.sort == "random":
             total, addresses = self._shuffled(searcher, query, req, offset)
         else:
@@ -294,8 +298,10 @@ class TantivySearchIndex(SearchIndex):
                 order = {"order_by_field": "votes", "order": tantivy.Order.Desc}
             elif req.sort == "date":
                 order = {"order_by_field": "ts", "order": tantivy.Order.Desc}
-            result = searcher.search(query, req.page_size, offset=offset, **order)
+            result = searcher.search(query, req.page_size if shown else 1,
+                                     offset=offset if shown else 0, **order)
             total, addresses = _count(result), [a for _, a in result.hits]
+        addresses = addresses if shown else []
         wanted = positive_stems(node)
         hits = []
         for address in addresses:

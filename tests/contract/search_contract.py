@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from services.search.errors import QuerySyntaxError, UnknownField
-from services.search.port import SearchDoc, SearchIndex, SearchRequest
+from services.search.port import MAX_RESULT_WINDOW, SearchDoc, SearchIndex, SearchRequest
 
 CORPUS = [
     SearchDoc(id="p1", title="Des pistes cyclables", body="Créer des pistes cyclables "
@@ -144,6 +144,20 @@ class SearchIndexContract(ABC):
         assert p1.pages == 3
         beyond = await filled.search(SearchRequest(page=40, page_size=2))
         assert beyond.hits == [] and beyond.total == 5
+
+    @pytest.mark.parametrize("sort", ["relevance", "random"])
+    async def test_pages_go_through_the_result_window_only(self, filled: SearchIndex,
+                                                           sort: str):
+        """A page number no page could reach is refused in French (page 10^20 was an
+        OverflowError, a 500; page 10^9 aborted the process sizing its heap); the
+        last page a size 1 could reach, and a page of 100 starting past the window,
+        are empty pages with the true total."""
+        for page in (MAX_RESULT_WINDOW + 1, 10**20):
+            with pytest.raises(UnknownField, match="précisez la recherche"):
+                await filled.search(SearchRequest(page=page, sort=sort))
+        for page, size in ((MAX_RESULT_WINDOW, 1), (MAX_RESULT_WINDOW // 100 + 1, 100)):
+            past = await filled.search(SearchRequest(page=page, page_size=size, sort=sort))
+            assert past.hits == [] and past.total == 5
 
     async def test_snippets_highlight_matches_and_escape_html(self, index: SearchIndex):
         doc = SearchDoc(id="x", title="t", body="<b>Gras</b> : plus de vélos partout.",

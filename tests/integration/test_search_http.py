@@ -110,6 +110,7 @@ async def test_analyst_search_has_facets_and_answers(platform):
 @pytest.mark.parametrize("params", [
     {"q": '"pistes'}, {"q": "(velo"}, {"q": "velo OR"}, {"facet": "author_id"},
     {"sort": "title"}, {"f.body": "x"}, {"page": "abc"}, {"page": "0"}, {"size": "100000"},
+    {"page": "10001"}, {"page": "99999999999999999999"},  # was a 500: OverflowError
 ])
 async def test_bad_input_is_a_clear_400(platform, params):
     client, _ = platform

@@ -100,6 +100,9 @@ async def test_public_search_page_shows_published_content_only_escaped(
                 ).status_code == 400
     past = await client.get("/consultations/c1/recherche", params={"page": "99"})
     assert past.status_code == 200 and "Aucun résultat" in past.text
+    for page in ("10001", "99999999999999999999"):  # was a 500 (OverflowError)
+        far = await client.get("/consultations/c1/recherche", params={"q": "velo", "page": page})
+        assert far.status_code == 400 and "précisez la recherche" in far.text, page
     unknown = await client.get("/consultations/inconnue/recherche")
     assert unknown.status_code == 404
 
@@ -186,7 +189,8 @@ async def test_workspace_search_facets_sort_errors_and_export(
         assert order[0] == order[1] and len(order[0]) == 3
         bad = await ana.get(BASE, params={"q": "(velo"})
         assert bad.status_code == 400 and 'id="f-q-err"' in bad.text and "Parenthèse" in bad.text
-        for params in ({"sort": "titre"}, {"f.body": "x"}, {"page": "abc"}):
+        for params in ({"sort": "titre"}, {"f.body": "x"}, {"page": "abc"},
+                       {"page": "99999999999999999999"}):
             assert (await ana.get(BASE, params=params)).status_code == 400, params
         link = re.search(r'href="(/admin/analyse/c1/export.csv\?[^"]*)"', r.text)
         assert link and "q=velo" in link.group(1)
