@@ -8,6 +8,7 @@ from typing import Any
 
 from services.core.errors import DomainError
 from services.core.events import DomainEvent
+from services.core.values import fold_accents
 from services.synthesis.runs import commands as c
 from services.synthesis.runs import events as e
 
@@ -59,7 +60,20 @@ def label(raw: str) -> str:
 
 def rename(cmd: c.RenameTheme, themes: Mapping[str, Mapping[str, Any]]) -> DomainEvent:
     theme(themes, cmd.theme_id)
-    return e.ThemeRenamed(cmd.run_id, cmd.consultation_id, cmd.theme_id, label(cmd.label))
+    name = label(cmd.label)
+    _unique(name, themes, but=cmd.theme_id)
+    return e.ThemeRenamed(cmd.run_id, cmd.consultation_id, cmd.theme_id, name)
+
+
+def _unique(name: str, themes: Mapping[str, Mapping[str, Any]], but: str = "") -> None:
+    """Two themes of one analysis never share a name: the merge list and the
+    published synthesis could not tell them apart."""
+    folded = fold_accents(name).casefold()
+    for theme_id, other in themes.items():
+        if theme_id != but and fold_accents(str(other.get("label", ""))).casefold() == folded:
+            raise DomainError("label_taken", "Un autre thème de cette analyse porte déjà ce "
+                              "nom : choisissez-en un autre, ou fusionnez les deux thèmes.",
+                              field="label")
 
 
 def merge(cmd: c.MergeThemes, themes: Mapping[str, Mapping[str, Any]]) -> DomainEvent:
@@ -76,6 +90,7 @@ def split(cmd: c.SplitTheme, themes: Mapping[str, Mapping[str, Any]],
     """`part_of`: the chosen contributions' current part (missing: not in the run)."""
     source = theme(themes, cmd.theme_id)
     name = label(cmd.label)
+    _unique(name, themes)
     ids = sorted(set(cmd.contribution_ids))
     if not ids:
         raise DomainError("split_empty", "Cochez au moins une contribution à placer dans "

@@ -14,6 +14,9 @@ from services.core.values import fold_accents
 from services.synthesis.themes.stopwords import STOP_WORDS_FR
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
+# What stands in for masked personal data (« [téléphone masqué] », a moderator's
+# « [nom masqué] »): not the participant's words, never a theme's.
+_MASKED = re.compile(r"\[[^\[\]\n]{0,60}masqu[ée]e?s?\]")
 
 
 class FrenchAnalyzer:
@@ -38,7 +41,10 @@ class FrenchAnalyzer:
 
     @staticmethod
     def words(lowered: str) -> list[str]:
-        """The words of a lowercased text, stop words included."""
+        """The words of a lowercased text, stop words included, placeholders of
+        masked data left out."""
+        if "masqu" in lowered:
+            lowered = _MASKED.sub(" ", lowered)
         return _WORD.findall(lowered)
 
     def term(self, word: str) -> str | None:

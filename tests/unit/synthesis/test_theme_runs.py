@@ -248,6 +248,24 @@ async def test_bad_edits_are_refused_in_french_and_nothing_is_stored() -> None:
     assert [r async for r in read_all(w.log, "synthesis.events")] == before
 
 
+async def test_two_themes_of_an_analysis_never_share_a_name() -> None:
+    """Renamed like another (accents and case aside), a theme could not be told
+    from it in the merge list nor in the published synthesis."""
+    w = World(docs_of(120))
+    await w.run("r1")
+    first, second = sorted((await w.themes("r1")).values(), key=lambda t: t["theme_id"])[:2]
+    await w.send(h.rename_theme, c.RenameTheme("r1", CID, second["theme_id"], "Santé publique"))
+    for command in (c.RenameTheme("r1", CID, first["theme_id"], "SANTE  publique"),
+                    c.SplitTheme("r1", CID, first["theme_id"], "santé publique",
+                                 tuple(sorted(await w.members("r1", first))[:1]), "s9")):
+        with pytest.raises(DomainError) as refused:
+            await w.send(h.rename_theme if isinstance(command, c.RenameTheme)
+                         else h.split_theme, command)
+        assert refused.value.code == "label_taken" and "fusionnez" in refused.value.message
+    # its own name again, differently written: not another theme's
+    await w.send(h.rename_theme, c.RenameTheme("r1", CID, second["theme_id"], "Santé Publique"))
+
+
 async def test_request_refusals() -> None:
     w = World(docs_of(50))
     with pytest.raises(DomainError, match="analyse complète"):

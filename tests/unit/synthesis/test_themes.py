@@ -37,6 +37,16 @@ def test_french_normalisation() -> None:
     assert analyze.word_for(terms[0]) in {"régions", "region"}
 
 
+def test_placeholders_of_masked_data_are_not_words_of_a_theme() -> None:
+    """« masqué » and « téléphone » came out among a theme's characteristic words
+    from « [téléphone masqué] », which is not what anyone wrote."""
+    analyze = FrenchAnalyzer()
+    terms = analyze("Appelez le [téléphone masqué] ou [nom masqué], mais un visage masqué "
+                    "au carnaval reste un visage.")
+    assert "telephon" not in terms and "nom" not in terms
+    assert terms.count("masqu") == 1 and terms.count("visag") == 2
+
+
 def test_labels_map_back_from_hashed_features() -> None:
     analyze = FrenchAnalyzer()
     analyze("pistes cyclables")
