@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from services.core.values import fold_accents
 from services.synthesis.runs.corpus import Snapshot
 from services.synthesis.themes.counting import count_terms
 from services.synthesis.themes.french import FrenchAnalyzer
@@ -59,7 +60,21 @@ def full_run(snapshot: Snapshot, *, n_themes: int, seed: int) -> RunResult:
     campaigns = [{"campaign_id": c.campaign_id, "copies": c.copies,
                   "representative_id": c.representative_id, "theme_id": f"t{c.theme_id + 1}"}
                  for c in run.campaigns]
-    return RunResult(_params(params, "full"), len(docs), themes, members, campaigns)
+    return RunResult(_params(params, "full"), len(docs), _distinct_labels(themes), members,
+                     campaigns)
+
+
+def _distinct_labels(themes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Two themes labelled alike by their words get « (2) », « (3) »… after the
+    first (largest first): the analysts' lists and the synthesis must tell them
+    apart, as a rename must (runs.validation)."""
+    seen: Counter[str] = Counter()
+    for theme in sorted(themes, key=lambda t: (-t["size"], t["theme_id"])):
+        folded = fold_accents(theme["label"]).casefold()
+        seen[folded] += 1
+        if seen[folded] > 1:
+            theme["label"] = f"{theme['label']} ({seen[folded]})"
+    return themes
 
 
 def incremental_run(snapshot: Snapshot, base: list[BaseTheme], *, seed: int,
@@ -81,6 +96,8 @@ def incremental_run(snapshot: Snapshot, base: list[BaseTheme], *, seed: int,
     members: dict[str, list[dict[str, str]]] = {}
     for t, _ in kept:
         ids = sorted(assigned[t.theme_id])
+        if not ids:
+            continue  # every member unpublished since, none new: nothing left to say
         per_day = Counter(by_id[i]["day"] for i in ids)
         themes.append({"theme_id": t.theme_id, "label": t.label, "terms": t.terms,
                        "size": len(ids), "verbatims": [v for v in t.verbatims if v in by_id],
