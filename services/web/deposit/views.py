@@ -24,6 +24,7 @@ from services.moderation.publication import PUBLIC_ARGUMENTS, PUBLIC_PROPOSALS
 from services.moderation.queries import PUBLIC_COMMENTS
 from services.moderation.queue import CHARTERS, ITEMS, TRANSPARENCY
 from services.store.port import Doc, ReadStore
+from services.territory.geography import territory_label
 
 ALL = "all"
 KINDS = {"proposal": "Proposition", "response": "Réponse au questionnaire",
@@ -46,7 +47,9 @@ def themes_of(consultation: Doc) -> dict[str, str]:
 
 
 def territories() -> dict[str, str]:
-    return known_territories()
+    """Each territory's name as the back office gives it: « Guadeloupe (971) »,
+    the département, beside « Guadeloupe », the région."""
+    return {code: territory_label(code) for code in known_territories()}
 
 
 async def _keyset(store: ReadStore, table: str, partition: str, after: str | None,
