@@ -98,6 +98,12 @@ def decide_envelope(cmd: SetBudgetEnvelope, budget: Doc) -> BudgetEnvelopeSet | 
                           "enveloppes.", field="territory")
     if known is not None and known["amount"] == amount and known["territory"] == territory:
         return None
+    dearest = max((c["cost"] for c in budget["costs"].values() if c["envelope_id"] == eid),
+                  default=0)
+    if amount < dearest:
+        raise DomainError("envelope_under_a_project", f"Un projet de cette enveloppe coûte "
+                          f"{euros(dearest)} : l'enveloppe ne peut pas être plus petite.",
+                          field="amount")
     return BudgetEnvelopeSet(item_id=budget_stream(cmd.consultation_id),
                              consultation_id=cmd.consultation_id, envelope_id=eid,
                              territory=territory, amount=amount)
@@ -113,6 +119,12 @@ def decide_cost(cmd: SetProjectCost, budget: Doc, project: PublishedItem | None
         raise DomainError("unknown_envelope", "Choisissez une enveloppe de ce budget.",
                           field="envelope_id")
     cost = _amount(cmd.cost, "cost", "Le coût du projet")
+    envelope = budget["envelopes"][cmd.envelope_id]
+    if cost > envelope["amount"]:  # no ballot could ever hold it
+        raise DomainError("cost_over_envelope", f"Ce projet ({euros(cost)}) coûte plus que "
+                          f"toute l'enveloppe « {envelope['territory']} » "
+                          f"({euros(envelope['amount'])}) : aucun vote ne pourrait le retenir.",
+                          field="cost")
     if budget["costs"].get(cmd.project_id) == {"cost": cost, "envelope_id": cmd.envelope_id}:
         return None
     return ProjectCostSet(item_id=budget_stream(cmd.consultation_id),

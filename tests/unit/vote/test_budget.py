@@ -106,6 +106,11 @@ async def test_unknown_or_hidden_projects_and_envelopes_are_refused(world: World
         await organiser(world, SetProjectCost(CID, "item-hidden", "paris-11e", 10))
     with pytest.raises(DomainError, match="entre 1 et"):
         await organiser(world, SetBudgetEnvelope(CID, "", 0))
+    # a project dearer than its whole envelope could never be chosen
+    with pytest.raises(DomainError, match="coûte plus que toute l'enveloppe « Paris 11e »"):
+        await organiser(world, SetProjectCost(CID, "item-2", "paris-11e", 600_000))
+    with pytest.raises(DomainError, match="ne peut pas être plus petite"):
+        await organiser(world, SetBudgetEnvelope(CID, "Paris 11e", 1_000))
 
 
 async def test_repeat_is_a_no_op_and_a_change_replaces_the_ballot(world: World) -> None:
