@@ -28,7 +28,7 @@ from services.core.errors import (
     InvalidEvent,
     NotFound,
 )
-from services.runtime.body_limit import BodyLimits
+from services.runtime.body_limit import BodyLimits, PageRenderer
 from services.runtime.bootstrap import Container
 from services.runtime.fastapi_stack import app_layers
 from services.runtime.http_front import FrontConfig, HttpFront
@@ -66,11 +66,12 @@ def create_app(container: Container, *, web: bool | None = None) -> FastAPI:
             app.include_router(spec.router)
     csp = content_security_policy()
     page: ErrorPage | None = None
+    too_large: PageRenderer | None = None
     if web if web is not None else set(container.service_names) >= set(SERVICES):
         from services.runtime.front import install_front
-        from services.web.errors import error_page
+        from services.web.errors import error_page, too_large_page
 
-        csp, page = install_front(app, container, state), error_page
+        csp, page, too_large = install_front(app, container, state), error_page, too_large_page
         if not container.settings.is_production:
             app.add_api_route("/docs", api_docs, methods=["GET"], include_in_schema=False)
     _add_error_mapping(app, page)
@@ -82,7 +83,8 @@ def create_app(container: Container, *, web: bool | None = None) -> FastAPI:
     app.front = FrontConfig(
         metrics=RequestMetrics(container.metrics, routes=lambda: app.router.routes),
         limits=BodyLimits(settings.max_body_bytes, settings.upload_max_bytes),
-        security=security_headers(csp=csp, hsts=WebSettings().cookies_secure))
+        security=security_headers(csp=csp, hsts=WebSettings().cookies_secure),
+        too_large_page=too_large)
     return app
 
 

@@ -35,7 +35,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, ExceptionHandler, Message, Receive, Scope, Send
 
 from services.core.events import set_correlation_id
-from services.runtime.body_limit import BodyLimits, BodyTooLarge, refusal
+from services.runtime.body_limit import BodyLimits, BodyTooLarge, PageRenderer, refusal
 from services.runtime.http_metrics import RequestMetrics
 from services.web.headers import sending_with
 
@@ -47,6 +47,7 @@ class FrontConfig:
     metrics: RequestMetrics
     limits: BodyLimits
     security: Sequence[tuple[bytes, bytes]]  # web.headers.security_headers
+    too_large_page: PageRenderer | None = None  # the site's page for a 413 (web.errors)
 
 
 class HttpFront(ServerErrorMiddleware):
@@ -56,6 +57,7 @@ class HttpFront(ServerErrorMiddleware):
         self._metrics = config.metrics
         self._limits = config.limits
         self._security = tuple(config.security)
+        self._too_large_page = config.too_large_page
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -115,7 +117,7 @@ class HttpFront(ServerErrorMiddleware):
                         raise
                 if cut and not started:
                     status, started = 413, True
-                    start, body = refusal(scope, limit)
+                    start, body = refusal(scope, limit, self._too_large_page)
                     start["headers"] = [*start["headers"], *added]
                     await send(start)
                     await send(body)

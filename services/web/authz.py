@@ -14,6 +14,7 @@ from starlette.routing import Match
 
 from services.apikit.authz import Checks, authorizes
 from services.web.deps import web_of
+from services.web.forms import posted_form
 from services.web.security import CSRF_FIELD, origin_and_csrf_header
 from services.web.session import visitor
 
@@ -45,7 +46,7 @@ async def csrf_protected(request: Request) -> None:
     if origin is not None and urlsplit(origin).netloc != request.url.netloc:
         raise HTTPException(403, FORGED)
     if token is None and "form" in request.headers.get("content-type", ""):
-        form = await request.form()  # kept by the request: the route reads the same
+        form = await posted_form(request)  # kept by the request: the route reads the same
         field = form.get(CSRF_FIELD)
         token = field if isinstance(field, str) else None
     if not web.csrf.valid(request.cookies.get(web.csrf.cookie), token):

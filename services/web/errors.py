@@ -12,6 +12,7 @@ from fastapi.exception_handlers import http_exception_handler
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.types import Scope
 
 from services.core.errors import AccessRefused
 from services.identity.ratelimit import RateLimited
@@ -99,6 +100,14 @@ def error_page(request: Request, status: int, message: str) -> Response | None:
         return None
     return private_page(request, web_of(request).env, "error.html", {
         "heading": ERROR_HEADINGS.get(status, "Erreur"), "message": message}, status=status)
+
+
+def too_large_page(scope: Scope, heading: str, message: str, back: str | None) -> bytes:
+    """The HTTP front's 413 for a browser's form, in the site's layout, with a link
+    back to the form's page (services/runtime/body_limit.py)."""
+    request = Request(scope)
+    return web_of(request).env.get_template("error.html").render(
+        request=request, heading=heading, message=message, back=back).encode()
 
 
 def install(app: FastAPI) -> None:

@@ -34,10 +34,23 @@ def _browser_id(web: Web, request: Request) -> tuple[str, bool]:
     return web.csrf.new_browser_id(), True
 
 
+# Starlette refuses a form field over 1 MB with a bare 400 (« La requête n'a pas pu
+# aboutir »): the HTTP front already bounds the whole body (services/runtime/
+# body_limit.py, a French 413 beyond), and each field is then checked by the command
+# it feeds, its French error beside it (an article's text: 50,000 characters).
+FIELD_MAX_BYTES = 1 << 40
+
+
+async def posted_form(request: Request) -> FormData:
+    """The request's form (read once, kept by the request), fields as large as the
+    body the HTTP front let in."""
+    return await request.form(max_part_size=FIELD_MAX_BYTES)
+
+
 async def checked_form(web: Web, request: Request) -> FormData:
     """The posted form, once its CSRF token matches this browser's cookie; GET never
     changes state, so only POST handlers call this."""
-    form = await request.form()
+    form = await posted_form(request)
     token = form.get(CSRF_FIELD)
     if not web.csrf.valid(request.cookies.get(web.csrf.cookie),
                           token if isinstance(token, str) else None):

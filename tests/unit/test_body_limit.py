@@ -86,3 +86,22 @@ async def test_the_platform_app_refuses_an_oversized_proposal() -> None:
                              json={"title": "Titre", "body": "x" * 500})
     assert r.status_code == 413
     assert small.status_code not in (413, 500)  # reaches the route, which decides
+
+
+async def test_a_form_gets_a_page_leading_back_and_an_api_client_json() -> None:
+    """A browser's form past the limit got raw JSON unless it asked for HTML."""
+    same = {"Referer": "http://t/admin/consultations/c1/documents?onglet=2"}
+    async with client(max_body=1000, upload=5000) as c:
+        upload = await c.post("/", files={"file": ("a.pdf", b"x" * 200_000)}, headers=same)
+        form = await c.post("/", data={"texte": "x" * 2000},
+                            headers={"Referer": "https://ailleurs.example/admin"})
+        api = await c.post("/api/x", files={"file": ("a.pdf", b"x" * 200_000)})
+        asked = await c.post("/", data={"texte": "x" * 2000},
+                             headers={"Accept": "application/json"})
+    assert upload.status_code == 413 and upload.headers["content-type"].startswith("text/html")
+    assert "<h1>Fichier trop volumineux</h1>" in upload.text and ": 4 Ko." in upload.text
+    assert 'href="/admin/consultations/c1/documents?onglet=2"' in upload.text
+    assert "<h1>Formulaire trop volumineux</h1>" in form.text and "ailleurs" not in form.text
+    assert "bouton « Retour »" in form.text
+    for answer in (api, asked):
+        assert answer.status_code == 413 and answer.json()["error"] == "payload_too_large"
