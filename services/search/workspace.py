@@ -43,17 +43,29 @@ def public(request: SearchRequest, consultation_id: str | None) -> SearchRequest
     return replace(request, filters=filters)
 
 
-async def export_csv(index: SearchIndex, request: SearchRequest) -> AsyncIterator[bytes]:
+async def export_csv(index: SearchIndex, request: SearchRequest, *,
+                     header: Sequence[str] = EXPORT_COLUMNS,
+                     labels: Mapping[str, Mapping[str, str]] | None = None
+                     ) -> AsyncIterator[bytes]:
     """The whole result set as CSV, one scan batch at a time: memory stays bounded by a
     batch and each batch costs the same whatever the number of rows. Rows come in a
-    stable order (id hash), not the page's sort: `date` and `votes` are columns."""
+    stable order (id hash), not the page's sort: `date` and `votes` are columns.
+    `header` names EXPORT_COLUMNS for people (the back office's French headings);
+    `labels` gives a column's values in words (« Proposition » for `proposal`)."""
     buffer = io.StringIO()
     writer = csv_writer(buffer)
-    writer.writerow(EXPORT_COLUMNS)
+    writer.writerow(header)
     yield buffer.getvalue().encode()
+    said = labels or {}
     async for docs in index.scan(request):
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows([getattr(doc, c) for c in EXPORT_COLUMNS] for doc in docs)
+        writer.writerows([_said(said, c, getattr(doc, c)) for c in EXPORT_COLUMNS]
+                         for doc in docs)
         yield buffer.getvalue().encode()
+
+
+def _said(labels: Mapping[str, Mapping[str, str]], column: str, value: object) -> object:
+    words = labels.get(column)
+    return words.get(value, value) if words and isinstance(value, str) else value
 

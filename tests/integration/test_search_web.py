@@ -197,7 +197,10 @@ async def test_workspace_search_facets_sort_errors_and_export(
         export = await ana.get(link.group(1).replace("&amp;", "&"))
         assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
         rows = export.text.strip().splitlines()
-        assert rows[0].startswith("id,kind") and len(rows) == 4  # header + 3 hits
+        # French headings and values in words, in the back office (the JSON API's
+        # export keeps the machine names)
+        assert rows[0].startswith("Identifiant,Type,Consultation") and len(rows) == 4
+        assert ",Proposition," in export.text and ",proposal," not in export.text
         assert world["id_velo"] in export.text and world["id_hidden"] not in export.text
         refused = await ana.get(f"{BASE}/export.csv", params={"q": "(velo"})
         assert refused.status_code == 400

@@ -53,6 +53,12 @@ def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
+# The analysts' CSV export, in the back office: its columns (search.workspace's
+# EXPORT_COLUMNS, in that order) named in French; the values in words too.
+EXPORT_HEADINGS = ("Identifiant", "Type", "Consultation", "Phase", "Question", "Thème",
+                   "Commune", "Département", "Région", "Niveau d'identité", "Modération",
+                   "Date", "Votes", "Titre", "Texte")
+
 SORT_LABELS = {"relevance": "Pertinence", "votes": "Votes", "date": "Date",
                "random": "Aléatoire (avec une graine)"}
 WORKSPACE_FACETS = tuple(f for f in FACETS if f != "consultation_id")

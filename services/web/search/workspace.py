@@ -92,8 +92,11 @@ async def export(request: Request, web: WebDep, cid: str) -> Response:
     outcome = await sv.run(sv.search_index(web), sv.Outcome(req, errors=outcome.errors))
     if outcome.errors:  # refused before streaming starts
         raise HTTPException(400, outcome.errors["__all__"])
+    consultation = await views.consultation_or_404(web.store, cid)
+    labels = sv.value_labels(consultation, await whole_partition(web.store, QUESTIONNAIRES, cid))
     return StreamingResponse(
-        export_csv(sv.search_index(web), req), media_type="text/csv; charset=utf-8",
+        export_csv(sv.search_index(web), req, header=sv.EXPORT_HEADINGS, labels=labels),
+        media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="recherche.csv"',
                  "Cache-Control": "no-store"})
 
