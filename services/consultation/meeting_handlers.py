@@ -22,9 +22,10 @@ from services.consultation.content_commands import (
     UpdateMeeting,
 )
 from services.consultation.content_handlers import require_consultation
+from services.consultation.handlers import load_consultation
 from services.consultation.streams import load
 from services.core.clock import Clock
-from services.core.errors import ConcurrencyConflict, DomainError
+from services.core.errors import ConcurrencyConflict, DomainError, NotFound
 from services.core.events import DomainEvent, Meta
 from services.eventlog.port import EventLog, append_at
 
@@ -87,6 +88,12 @@ async def register_for_meeting(cmd: RegisterForMeeting, *, log: EventLog, clock:
     append at the same version, the log lets one win, and the other decides
     again on what it now reads (ADR 0065)."""
     _check_participant(cmd.participant_id)
+    meeting = await load_meeting(log, cmd.meeting_id)
+    if meeting.consultation_id and not (
+            await load_consultation(log, meeting.consultation_id)).published:
+        # a draft's or an unpublished consultation's meeting is not the public's:
+        # its page answers 404, and so does a registration sent without it
+        raise NotFound("Rencontre")
     state = await _on_meeting(log, clock, meta, cmd.meeting_id, cmd.participant_id,
                               m.decide_register)
     return state.status_of(cmd.participant_id)

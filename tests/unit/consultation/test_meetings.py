@@ -12,7 +12,11 @@ import pytest
 from consultation.consultation_world import NOW, World
 from services.consultation import handlers as h
 from services.consultation import meeting_handlers as mh
-from services.consultation.commands import CreateConsultation
+from services.consultation.commands import (
+    CreateConsultation,
+    PublishConsultation,
+    UnpublishConsultation,
+)
 from services.consultation.content_commands import (
     AddCommissionMember,
     CancelMeeting,
@@ -29,7 +33,7 @@ from services.consultation.ics import escape_text, fold, meetings_ics
 from services.consultation.meeting_notices import send_promotion_notices
 from services.consultation.meetings import Meeting, decide_unregister
 from services.consultation.projections_meetings import MeetingProjection
-from services.core.errors import DomainError
+from services.core.errors import DomainError, NotFound
 from services.store.memory import MemoryReadStore
 from services.store.projection import project_batch
 
@@ -41,8 +45,28 @@ LYON = ScheduleMeeting("m1", "c1", "Réunion publique", NOW + 24 * H, NOW + 26 *
                        latitude=45.7676, longitude=4.8344, capacity=2)
 
 
-async def _setup(world: World) -> None:
+async def _setup(world: World, *, published: bool = True) -> None:
     await h.create_consultation(CreateConsultation("c1", "Plan vélo", "velo"), **world.ports)  # type: ignore[arg-type]
+    if published:  # registrations are the public's: a published consultation's meetings
+        await h.publish_consultation(PublishConsultation("c1"), **world.ports)  # type: ignore[arg-type]
+
+
+async def test_nobody_registers_for_a_meeting_of_a_consultation_not_published(
+        world: World) -> None:
+    """A draft's meeting page answers 404; a registration sent without the page
+    (the API, an old form) is refused as well, and after an unpublication too."""
+    await _setup(world, published=False)
+    await _meeting(world)
+    with pytest.raises(NotFound):
+        await mh.register_for_meeting(RegisterForMeeting("m1", "p-anne"), **world.ports)  # type: ignore[arg-type]
+    await h.publish_consultation(PublishConsultation("c1"), **world.ports)  # type: ignore[arg-type]
+    seat = await mh.register_for_meeting(RegisterForMeeting("m1", "p-anne"), **world.ports)  # type: ignore[arg-type]
+    assert seat == "registered"
+    await h.unpublish_consultation(UnpublishConsultation("c1"), **world.ports)  # type: ignore[arg-type]
+    with pytest.raises(NotFound):
+        await mh.register_for_meeting(RegisterForMeeting("m1", "p-bruno"), **world.ports)  # type: ignore[arg-type]
+    # one registered before may still give up their seat
+    assert await mh.cancel_registration(CancelRegistration("m1", "p-anne"), **world.ports)  # type: ignore[arg-type]
 
 
 async def _meeting(world: World, cmd: ScheduleMeeting = LYON) -> dict[str, object]:
