@@ -28,7 +28,12 @@ CSV = "text/csv"
 
 EXTENSIONS = {PDF: {"pdf"}, PNG: {"png"}, JPEG: {"jpg", "jpeg"}, ODT: {"odt"},
               DOCX: {"docx"}, CSV: {"csv"}}
-ACCEPTED = "PDF, PNG, JPEG, ODT, DOCX ou CSV"
+# Each accepted type: its name in a list of formats, and what the public reads.
+FORMATS = {PDF: ("PDF", "PDF"), PNG: ("PNG", "image PNG"), JPEG: ("JPEG", "image JPEG"),
+           ODT: ("ODT", "texte OpenDocument (ODT)"), DOCX: ("DOCX", "texte Word (DOCX)"),
+           CSV: ("CSV", "tableau CSV")}
+_NAMES = [name for name, _ in FORMATS.values()]
+ACCEPTED = f"{', '.join(_NAMES[:-1])} ou {_NAMES[-1]}"  # "PDF, PNG, JPEG, ODT, DOCX ou CSV"
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -109,6 +114,11 @@ async def stored_upload(sha256: str, *, blobs: BlobStore) -> bytes:
         raise DomainError("file_missing", "Le fichier n'a pas été reçu : envoyez-le à nouveau.",
                           field="file")
     return content
+
+
+def media_label(media_type: str) -> str:
+    """What a stored document is, in French (« image PNG »), for the public."""
+    return FORMATS[media_type][1] if media_type in FORMATS else "fichier"
 
 
 def _size(n: int) -> str:

@@ -13,6 +13,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from services.consultation.uploads import media_label
+
 TEMPLATES = Path(__file__).parent / "templates"
 
 _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
@@ -66,6 +68,15 @@ def french_number(value: float | None, decimals: int = 0) -> str:
     return f"{value:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
 
 
+def file_size(size: int) -> str:
+    """« moins de 1 Ko », « 12 Ko », « 1,5 Mo »: never « 0 Ko » for a small file."""
+    if size < 1024:
+        return "moins de 1 Ko"
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} Ko"
+    return f"{french_number(size / (1024 * 1024), 1).removesuffix(',0')} Mo"
+
+
 def build_environment(globals_: dict[str, Any]) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -77,6 +88,8 @@ def build_environment(globals_: dict[str, Any]) -> Environment:
     env.filters["date_fr"] = french_date
     env.filters["datetime_fr"] = french_datetime
     env.filters["number_fr"] = french_number
+    env.filters["file_size_fr"] = file_size
+    env.filters["file_kind_fr"] = media_label
     env.globals.update(globals_)
     return env
 

@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from services.consultation import content_commands as k
 from services.consultation.blobstore import BlobStore
-from services.consultation.uploads import store_upload
+from services.consultation.uploads import ACCEPTED, store_upload
 from services.core.errors import DomainError
 from services.core.ids import new_id
 from services.web import views
@@ -72,7 +72,7 @@ KINDS = {
               "Titres, listes, liens, gras, italique. Le HTML est filtré."))),
     "documents": Kind("documents", "Documents", "documents", "document_id", (
         Field("title", "Titre"),
-        Field("file", "Fichier", "file", "PDF, image, texte, tableur, présentation."))),
+        Field("file", "Fichier", "file", f"Formats acceptés : {ACCEPTED}."))),
     "videos": Kind("videos", "Vidéos", "videos", "video_id", (
         Field("title", "Titre"),
         Field("url", "Adresse de la vidéo", "url", "PeerTube, YouTube, Dailymotion, Vimeo."))),
