@@ -51,7 +51,7 @@ Projection `consultation.meetings` (`projections_meetings.py`):
 | meetings_by_departement | departement code ("69", "2A", "974") | "<starts_at>|<meeting_id>" | MEETING |
 | meetings_by_commission | commission_id | "<starts_at>|<meeting_id>" | MEETING |
 | meetings_by_date | "all" | "<starts_at>|<meeting_id>" | MEETING |
-| minutes | consultation_id | meeting_id | MINUTES |
+| minutes | consultation_id | meeting_id | MINUTES + {title, starts_at} (its meeting's, kept as it is renamed or moved) |
 | meeting_registrations | participant id | meeting_id | {meeting_id, consultation_id, title, starts_at, at, cancelled} |
 | meeting_promotions_pending | "all" | "<meeting_id>|<version>" | {meeting_id, consultation_id, participant_id, promotion_version} |
 MEETING = {meeting_id, consultation_id, title, description, starts_at, ends_at,

@@ -58,8 +58,10 @@ class MeetingProjection(Projection):
         await tx.put(MEETINGS, ALL, doc["meeting_id"], doc)
         for table, part in _indexes(doc):
             await tx.put(table, part, _key(doc), doc)
-        if t == "MinutesPublished":
-            await tx.put(MINUTES, doc["consultation_id"], doc["meeting_id"], doc["minutes"])
+        if doc.get("minutes") and t in ("MinutesPublished", "MeetingUpdated"):
+            # named after its meeting, as it is called now
+            await tx.put(MINUTES, doc["consultation_id"], doc["meeting_id"], {
+                **doc["minutes"], "title": doc["title"], "starts_at": doc["starts_at"]})
         elif t in _PERSONAL_STATUS:
             # A seat or a place on the waiting list is personal data the export lists.
             await tx.put(REGISTRATIONS, d["participant_id"], doc["meeting_id"], {
