@@ -33,7 +33,7 @@ async def seed(store: MemoryReadStore, items: int) -> None:
                 "published_at": "2024-01-01T00:00:00Z", "kind": "article"})
             mid = f"2098-01-01T00:00:00Z|m{i:05d}"
             await tx.put("meetings_by_consultation", cid, mid, {
-                "meeting_id": f"m{i}", "title": f"Rencontre {i}",
+                "meeting_id": f"m{i}", "consultation_id": cid, "title": f"Rencontre {i}",
                 "starts_at": "2098-01-01T00:00:00Z", "commune": "Lyon"})
             pid = f"p{i:05d}"  # published proposals (services/moderation/publication.py)
             arg = {"id": f"g{i}", "proposal_id": pid, "side": "for", "body": "Oui",
