@@ -36,6 +36,8 @@ def parse_file(data: bytes, fmt: str | None = None, filename: str = "") -> Parse
     """`fmt`: one of FORMATS, or None to detect it."""
     if len(data) > MAX_BYTES:
         return Parsed(issues=(Issue("Fichier", f"le fichier dépasse {MAX_BYTES // 1024} Ko."),))
+    if not is_text(data):
+        return Parsed(issues=(Issue("Fichier", NOT_TEXT),))
     source = decode(data)
     if not source.strip():
         return Parsed(issues=(Issue("Fichier", "le fichier est vide."),))
@@ -47,6 +49,20 @@ def parse_file(data: bytes, fmt: str | None = None, filename: str = "") -> Parse
     if parsed.issues:
         return parsed
     return Parsed(parsed.sheets, tuple(_checked(parsed)))
+
+
+NOT_TEXT = ("ce fichier n'est pas un fichier texte : enregistrez le questionnaire au format "
+            "CSV (depuis un tableur : « Enregistrer sous », CSV) ou JSON, pas en PDF, "
+            "XLSX, ODS ni DOCX.")
+_CONTROL = frozenset(range(32)) - {9, 10, 12, 13}  # all but tab, line feed, form feed, CR
+
+
+def is_text(data: bytes) -> bool:
+    """Text in any encoding an organiser saves (UTF-8, Windows-1252): no NUL byte,
+    and hardly any other control character, in its first 8 KiB. A PDF, an image
+    or a spreadsheet's zip read as text showed its raw bytes in the errors."""
+    head = data[:8192]
+    return b"\x00" not in head and sum(b in _CONTROL for b in head) <= len(head) // 100
 
 
 def _checked(parsed: Parsed) -> list[Issue]:

@@ -108,7 +108,7 @@ def read_json(source: str) -> Parsed:
         doc = json.loads(source.lstrip("\ufeff"))
     except json.JSONDecodeError as e:
         return Parsed(issues=(Issue(f"Ligne {e.lineno}, colonne {e.colno}",
-                                    f"JSON invalide ({e.msg})."),))
+                                    f"JSON invalide : {json_error(e.msg)}"),))
     if isinstance(doc, dict) and "questions" in doc and "questionnaires" not in doc:
         doc, root = {"questionnaires": [doc]}, "questionnaire"
     else:
@@ -135,6 +135,33 @@ def read_json(source: str) -> Parsed:
         sheets.append(Sheet(sheet.title, sheet.where, sheet.questions, sheet.wheres,
                             _string(qn, "description", at, issues)))
     return _result(sheets, issues)
+
+
+# Python's messages (json.JSONDecodeError.msg, in English), by how they start.
+JSON_ERRORS = (
+    ("Expecting property name", "un nom entre guillemets droits (\"nom\") est attendu ; "
+                                "une virgule en trop avant « } » ?"),
+    ("Expecting value", "une valeur est attendue (texte entre guillemets droits, nombre, "
+                        "true, false, null, objet ou liste) ; une virgule en trop avant « ] » ?"),
+    ("Expecting ':'", "« : » est attendu entre un nom et sa valeur."),
+    ("Expecting ','", "une virgule est attendue entre deux éléments."),
+    ("Unterminated string", "un texte commence par un guillemet qui n'est jamais refermé."),
+    ("Invalid control character", "un texte contient un retour à la ligne ou une tabulation : "
+                                  "écrivez \\n ou \\t."),
+    ("Invalid \\uXXXX escape", "« \\u » doit être suivi de quatre chiffres hexadécimaux."),
+    ("Invalid \\escape", "une barre oblique inverse (\\) doit être doublée dans un texte."),
+    ("Extra data", "du contenu suit la fin du document JSON."),
+    ("Illegal trailing comma", "une virgule en trop avant la fin d'un objet ou d'une liste."),
+)
+
+
+def json_error(message: str) -> str:
+    """Python's JSON syntax error as a French sentence (its line and column are
+    given beside it)."""
+    for start, french in JSON_ERRORS:
+        if message.startswith(start):
+            return french
+    return "la syntaxe n'est pas celle de JSON."
 
 
 def _string(obj: dict[str, Any], key: str, at: str, issues: list[Issue]) -> str:

@@ -153,8 +153,40 @@ def test_json_errors_name_their_path() -> None:
         "questionnaires[0].questions[1] : la question « voiture » n'a pas d'option "
         "« Peut-être »."]
     assert messages(parse_file(b'{"questionnaires": [\n  {"title": }]}', "json")) == [
-        "Ligne 2, colonne 13 : JSON invalide (Expecting value)."]
+        "Ligne 2, colonne 13 : JSON invalide : une valeur est attendue (texte entre guillemets "
+        "droits, nombre, true, false, null, objet ou liste) ; une virgule en trop avant « ] » ?"]
     assert messages(parse_file(b"[1, 2]", "json"))[0].startswith("Racine :")
+
+
+@pytest.mark.parametrize(("source", "where", "french"), [
+    ('{"questionnaires": [{title: "A"}]}', "Ligne 1, colonne 22", "un nom entre guillemets"),
+    ('{"questionnaires": [\n{"title" "A"}]}', "Ligne 2, colonne 10", "« : » est attendu"),
+    ('{"questionnaires": [{"title": "A"} {"title": "B"}]}', "Ligne 1, colonne 36",
+     "une virgule est attendue"),
+    ('{"questionnaires": [{"title": "A}]}', "Ligne 1, colonne 31", "jamais refermé"),
+    ('{"questionnaires": []} []', "Ligne 1, colonne 24", "du contenu suit la fin"),
+])
+def test_json_syntax_errors_are_told_in_french_with_their_line_and_column(
+        source: str, where: str, french: str) -> None:
+    """They were Python's English (« JSON invalide (Expecting property name
+    enclosed in double quotes) »)."""
+    [message] = messages(parse_file(source.encode(), "json"))
+    assert message.startswith(f"{where} : JSON invalide : ") and french in message
+    assert "Expecting" not in message and "delimiter" not in message
+
+
+@pytest.mark.parametrize("data", [
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00",  # an image
+    b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00[Content_Types].xml",  # a .xlsx
+    b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + bytes(range(1, 32)) * 4,  # a PDF's binary stream
+])
+def test_a_binary_file_is_said_not_to_be_text(data: bytes) -> None:
+    """Its bytes, read as Windows-1252, were shown inside a « colonne inconnue »."""
+    assert messages(parse_file(data)) == [
+        "Fichier : ce fichier n'est pas un fichier texte : enregistrez le questionnaire au "
+        "format CSV (depuis un tableur : « Enregistrer sous », CSV) ou JSON, pas en PDF, "
+        "XLSX, ODS ni DOCX."]
+    assert parse_file("question\nVotre avis ?\tlibre\n".encode("cp1252")).ok
 
 
 def test_grand_debat_format_errors_name_their_line() -> None:
