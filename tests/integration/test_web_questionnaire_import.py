@@ -167,3 +167,21 @@ async def test_uploads_count_on_their_own_rate_limit(tmp_path: Path,
             assert answers == [200, 200, 429]
             refused = await upload(client, "c1", CSV.encode())
             assert "Réessayez dans" in refused.text and int(refused.headers["Retry-After"]) > 0
+
+
+async def test_the_formats_help_is_a_page_of_the_back_office(platform: Platform) -> None:
+    """The import page sent organisers to `docs/questionnaire-import.md`, a file of
+    the repository they cannot open."""
+    await open_consultation(platform, "c1", level="email")
+    async with session_client(platform, await organiser(platform, "c1")) as client:
+        form = (await client.get(page("c1"))).text
+        assert "docs/questionnaire-import.md" not in form
+        assert f'href="{page("c1")}/aide"' in form
+        shown = await client.get(f"{page('c1')}/aide")
+        assert shown.status_code == 200
+        for words in ("Le format du Grand Débat", "Le format CSV", "Le format JSON",
+                      "512 Ko au plus", "au plus 20 questionnaires par fichier",
+                      "<code>obligatoire</code>", "Vos déplacements;voiture;unique"):
+            assert words in shown.text, words
+    async with session_client(platform, await participant(platform, "Simple")) as someone:
+        assert (await someone.get(f"{page('c1')}/aide")).status_code == 403

@@ -29,6 +29,8 @@ from services.consultation.imports import (
     parse_file,
     preview,
 )
+from services.consultation.imports.model import MAX_QUESTIONNAIRES
+from services.consultation.questionnaire import MAX_QUESTIONS
 from services.core.errors import DomainError
 from services.core.ids import new_id
 from services.core.values import ident
@@ -59,6 +61,17 @@ async def _page(web: Web, request: Request, cid: str, *, status: int = 200,
 async def upload_form(request: Request, web: WebDep, cid: str) -> Response:
     require_organiser(web, request)
     return await _page(web, request, cid)
+
+
+@router.get("/admin/consultations/{cid}/questionnaires/importer/aide")
+async def formats_help(request: Request, web: WebDep, cid: str) -> Response:
+    """The formats an import reads, with examples, in French (docs/questionnaire-
+    import.md says the same for developers and the CLI; organisers cannot open it)."""
+    require_organiser(web, request)
+    return admin_page(web, request, "backoffice/questionnaire_import_help.html", {
+        "c": await views.consultation_or_404(web.store, cid), "action": path(cid),
+        "max_kb": MAX_BYTES // 1024, "max_questionnaires": MAX_QUESTIONNAIRES,
+        "max_questions": MAX_QUESTIONS})
 
 
 @router.post("/admin/consultations/{cid}/questionnaires/importer",
