@@ -119,16 +119,30 @@ async def sequence_page(cid: str, request: Request, web: WebDep) -> Response:
     if phase is not None:
         method = model.method_of(phase, await web.store.get(SETTINGS, "all", cid))
     supports: dict[str, int] = {}
+    supported: set[str] = set()
     if phase is not None and model.KINDS["support"] in actions and ids:
         found = await web.store.get_many(TALLIES, tally_partition(cid, phase["phase_id"]), ids)
         supports = {i: t["support"]["total"] for i, t in found.items()}
+        mine = await web.store.get_many(
+            BALLOTS, who.participant_id,
+            [model.ballot_key(phase["phase_id"], "support", i) for i in ids])
+        supported = {d["item_id"] for d in mine.values() if not d.get("withdrawn")}
     return admin_page(web, request, "vote/sequence.html", {
         "consultation": consultation, "items": ids, "titles": titles_of(docs),
         "qualifications": {q: model.QUALIFICATIONS[q] for q in method["qualifications"]},
         "phase": phase, "threshold": method["support_threshold"], "supports": supports,
+        "supported": supported, "sent": CAST_SAID.get(request.query_params.get("vote", ""), ""),
         "agree": model.KINDS["agree"] in actions,
         "support": model.KINDS["support"] in actions,
         "ranking": "vote_ranking" in actions, "budget": budget.ACTION in actions})
+
+
+# What the sequence page says after a ballot (`?vote=`): the page itself no longer
+# shows an item voted on (agree), and a support only turns its button.
+CAST_SAID = {"accord": "Votre vote est enregistré.",
+             "soutien": "Votre soutien est enregistré.",
+             "accord-soutien": "Votre vote et votre soutien sont enregistrés.",
+             "retrait": "Votre soutien est retiré."}
 
 
 @router.get("/api/consultations/{cid}/sequence")
@@ -152,21 +166,28 @@ async def cast(cid: str, item_id: str, request: Request, web: WebDep) -> Respons
         return RedirectResponse(f"/connexion?suite=/vote/{cid}", 303)
     form = await checked_form(web, request)
     kind, choice = text(form, "kind") or "agree", text(form, "choice")
-    command: Any
+    commands: list[Any]
     if choice == "retirer":
-        command = WithdrawBallot(item_id, who, kind)
+        commands, said = [WithdrawBallot(item_id, who, kind)], "retrait"
     else:
         quals = tuple(v for v in form.getlist("qualifications") if isinstance(v, str))
-        command = CastBallot(item_id, who, kind, choice, quals)
+        commands = [CastBallot(item_id, who, kind, choice, quals)]
+        said = "accord" if kind == "agree" else "soutien"
+        if kind == "agree" and text(form, "soutien") == "oui":
+            # a phase with both kinds: an item voted on leaves the sequence, so
+            # its support is sent with the vote (its own button would be gone)
+            commands.append(CastBallot(item_id, who, "support", "support"))
+            said = "accord-soutien"
     try:
-        await web.send_as(who.participant_id, command)
+        for command in commands:
+            await web.send_as(who.participant_id, command)
     except DomainError as e:
         return admin_page(web, request, "error.html", {
             "heading": "Vote refusé", "message": e.message}, status=400)
     await web.deps.settle()
     back = text(form, "suite")
     return RedirectResponse(back if back.startswith("/") and not back.startswith("//")
-                            else f"/vote/{cid}", 303)
+                            else f"/vote/{cid}?vote={said}", 303)
 
 
 @router.get("/mes-votes")
