@@ -85,6 +85,10 @@ async def test_a_frozen_phase_keeps_its_method(platform: Platform) -> None:
         refused = await saved(admin, changed)
         assert refused.status_code == 400 and "sont figés" in refused.text
         assert "méthode de vote" in refused.text
+        ancient = [(k, "0001-01-01T00:00" if k.endswith("starts_at") else v)
+                   for k, v in same_dates]  # compared with the frozen dates: was a 500
+        refused = await saved(admin, ancient)
+        assert refused.status_code == 400 and "année doit être comprise" in refused.text
         kept = await saved(admin, same_dates)
         assert kept.status_code == 303, [m for m in kept.text.split("\n") if "error" in m]
     finally:

@@ -18,7 +18,7 @@ from services.consultation.model import known_territories
 from services.consultation.phases import KINDS, VOTE_ACTIONS, validate_phases
 from services.core.errors import DomainError
 from services.core.ids import new_id
-from services.core.values import iso, parse_iso
+from services.core.values import instant, iso, parse_iso
 from services.identity.queries import Capability, consultations_with_role, may
 from services.territory.geography import territory_label
 from services.vote import model as vote_model
@@ -38,11 +38,15 @@ router = APIRouter(dependencies=BACK_OFFICE)
 
 
 def parse_local(value: str, field: str) -> datetime:
+    """A form's Paris time, an instant `iso` can write (year 0001 in Paris is not:
+    refused here, before anything of the form compares it)."""
     try:
-        return datetime.fromisoformat(value).replace(tzinfo=PARIS)
+        return instant(datetime.fromisoformat(value).replace(tzinfo=PARIS), field)
     except ValueError:
         raise FormError(field, "Date et heure invalides (format attendu : jj/mm/aaaa hh:mm).") \
             from None
+    except DomainError as refused:
+        raise FormError(field, refused.message) from None
 
 
 def to_local_input(iso: str | None) -> str:
