@@ -52,6 +52,9 @@ async def test_a_reason_removed_from_the_charter_keeps_its_label(platform: Platf
     shown = (await p.client().get(public)).text
     assert re.search(r"<td>Hors sujet</td><td>1</td>", shown), shown
     assert "hors_sujet" not in shown
+    # the moderation service's own transparency page too
+    other = (await p.client().get("/moderation/c1/transparence")).text
+    assert "Hors sujet" in other and "hors_sujet" not in other
     async with session_client(p, author) as client:
         mine = (await client.get("/mes-contributions")).text
         assert "Motif : Hors sujet" in mine and "hors_sujet" not in mine

@@ -16,6 +16,7 @@ from services.moderation.commands import SetCharter
 from services.moderation.model import charter_reasons
 from services.moderation.queue import ALL, CHARTERS, TRANSPARENCY
 from services.web.backoffice.guard import BACK_OFFICE
+from services.web.deposit.views import reason_labels
 from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form
 from services.web.rendering import public_page
@@ -85,8 +86,10 @@ async def save(request: Request, web: WebDep, cid: str) -> Response:
 @router.get("/moderation/{cid}/transparence")
 async def transparency(request: Request, web: WebDep, cid: str) -> Response:
     doc = await consultation_or_404(web.store, cid, published=True)
-    labels = charter_reasons(await web.store.get(CHARTERS, ALL, cid))
     rows = await web.store.list(TRANSPARENCY, cid, limit=100)
+    # a reason removed from the charter since keeps the label it had
+    labels = await reason_labels(web.log, cid, await web.store.get(CHARTERS, ALL, cid),
+                                 {d["reason_code"] for _, d in rows})
     counts = [{"code": d["reason_code"], "label": labels.get(d["reason_code"],
                                                              d["reason_code"]),
                "count": d["count"]} for _, d in rows if d["count"] > 0]
