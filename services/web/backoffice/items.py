@@ -34,6 +34,7 @@ from services.web.forms import (
     submit,
     text,
 )
+from services.web.rendering import private_page
 
 EDITABLE = ("questionnaires", "articles", "rencontres")
 REMOVABLE = {"questionnaires": k.RemoveQuestionnaire, "documents": k.RemoveDocument,
@@ -124,6 +125,19 @@ async def article_publication(request: Request, web: WebDep, cid: str,
                         else k.UnpublishArticle(article_id, cid))
     await web.deps.settle()
     return RedirectResponse(f"/admin/consultations/{cid}/articles", status_code=303)
+
+
+@router.get("/admin/consultations/{cid}/articles/{article_id}/apercu")
+async def article_preview(request: Request, web: WebDep, cid: str,
+                          article_id: str) -> Response:
+    """An article as the public will read it, published or not (its public page
+    answers 404 until both it and its consultation are published): what the
+    consultation's « Aperçu » links to."""
+    require_organiser(web, request)
+    article = await item_or_404(web.store, cid, "articles", article_id)
+    return private_page(request, web.env, "public/article.html", {
+        "consultation": await views.consultation_or_404(web.store, cid), "item": article,
+        "preview": True})
 
 
 @router.get("/admin/consultations/{cid}/documents/{document_id}")

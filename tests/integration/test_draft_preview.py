@@ -1,0 +1,53 @@
+"""The organisers' « Aperçu » of a consultation not published yet leads somewhere:
+its articles (published or not) open in the back office as the public will read
+them, and its documents and meetings in their back-office pages. Every link of
+the preview answered 404 (the public pages of a draft do)."""
+
+from __future__ import annotations
+
+import re
+
+from harness.consultations import draft_consultation
+from harness.forms import admin_client
+from harness.platform import SYSTEM, Platform, until
+
+from services.consultation.content_commands import PublishArticle, WriteArticle
+
+
+async def test_a_drafts_articles_are_previewed_in_the_back_office(platform: Platform) -> None:
+    p = platform
+    cid = await draft_consultation(p)
+    other = await draft_consultation(p)
+    await p.container.handle(WriteArticle("a-lu", cid, "Le projet de piste",
+                                          "Une **piste** le long des quais."), SYSTEM)
+    await p.container.handle(PublishArticle("a-lu", cid), SYSTEM)
+    await p.container.handle(WriteArticle("a-brouillon", cid, "Encore en chantier",
+                                          "Un texte *à relire*."), SYSTEM)
+
+    async def written() -> bool:
+        docs = await p.container.store.get_many("published_articles", cid, ["a-lu"])
+        return bool(docs) and await p.container.store.get("articles", cid, "a-brouillon") \
+            is not None
+    await until(written)
+    admin = await admin_client(p)
+    try:
+        listing = (await admin.get(f"/admin/consultations/{cid}/articles")).text
+        assert f'href="/admin/consultations/{cid}/articles/a-brouillon/apercu"' in listing
+        draft = await admin.get(f"/admin/consultations/{cid}/articles/a-brouillon/apercu")
+        assert draft.status_code == 200 and "<em>à relire</em>" in draft.text
+        assert "cet article n’est pas publié" in draft.text
+        assert "no-store" in draft.headers["cache-control"]  # the team's, never kept
+        preview = (await admin.get(f"/admin/consultations/{cid}/apercu")).text
+        links = re.findall(r'href="([^"]*articles/a-lu[^"]*)"', preview)
+        assert links == [f"/admin/consultations/{cid}/articles/a-lu/apercu"]
+        shown = await admin.get(links[0])
+        assert shown.status_code == 200 and "<strong>piste</strong>" in shown.text
+        assert "quand la consultation sera publiée" in shown.text
+        # per object: an article is previewed through its own consultation only
+        assert (await admin.get(f"/admin/consultations/{other}/articles/a-lu/apercu")
+                ).status_code == 404
+    finally:
+        await admin.aclose()
+    async with p.client() as anonymous:
+        refused = await anonymous.get(f"/admin/consultations/{cid}/articles/a-lu/apercu")
+        assert refused.status_code == 303 and "/admin/connexion" in refused.headers["location"]
