@@ -62,8 +62,9 @@ def read_csv(source: str) -> Parsed:
                                            f"{', '.join(COLUMNS)})."))
     if "question" not in header:
         issues.append(Issue("Ligne 1", "la colonne « question » est obligatoire."))
-    if issues:
-        return Parsed(issues=tuple(issues))
+        return Parsed(issues=tuple(issues))  # no row can be read without it
+    # an unknown column is reported and its cells left aside: the rows are still
+    # checked, so that every error is listed at once (it stopped at the header)
     groups: dict[str, list[Draft]] = {}
     starts: dict[str, str] = {}
     title = ""
@@ -77,7 +78,8 @@ def read_csv(source: str) -> Parsed:
                 issues.append(Issue(at, f"{len(row)} colonnes pour {len(header)} en-têtes "
                                         "(séparateur ou guillemets à vérifier)."))
                 continue
-            cells = dict(zip(header, (c.strip() for c in row), strict=False))
+            cells = {name: cell for name, cell in zip(header, (c.strip() for c in row),
+                                                        strict=False) if name in COLUMNS}
             title = one_line(cells.get("questionnaire", "")) or title or DEFAULT_TITLE
             starts.setdefault(title, at)
             draft = _row_draft(cells, at, len(groups.get(title, ())) + 1, issues)

@@ -10,6 +10,7 @@ import pytest
 
 from services.consultation.granddebat import DATA_DIR, OTHER_PARTS
 from services.consultation.imports import MAX_BYTES, Parsed, detect, parse_file
+from services.consultation.imports.sheets import COLUMNS
 from services.consultation.questionnaire import OTHER
 
 SHIPPED = (DATA_DIR / "questions.csv").read_bytes()
@@ -102,6 +103,15 @@ def test_every_error_is_reported_not_only_the_first() -> None:
     assert messages(parse_file(source.encode(), "csv")) == [
         "Ligne 2 : type « bizarre » inconnu (unique, multiple ou libre).",
         "Ligne 4 : une question à choix doit avoir des options (séparées par « | »)."]
+
+
+def test_an_unknown_column_does_not_hide_the_rows_errors() -> None:
+    """The checks stopped at the header: one error shown, the others found only
+    after fixing it and sending the file again."""
+    found = parse_file(b"titre;question;type\nA;Une ?;bizarre\nB;Deux ?;libre\n", "csv")
+    assert messages(found) == [
+        "Ligne 1 : colonne inconnue « titre » (colonnes possibles : " + ", ".join(COLUMNS)
+        + ").", "Ligne 2 : type « bizarre » inconnu (unique, multiple ou libre)."]
 
 
 def test_csv_header_errors() -> None:
