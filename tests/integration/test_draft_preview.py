@@ -35,7 +35,7 @@ async def test_a_drafts_articles_are_previewed_in_the_back_office(platform: Plat
         assert f'href="/admin/consultations/{cid}/articles/a-brouillon/apercu"' in listing
         draft = await admin.get(f"/admin/consultations/{cid}/articles/a-brouillon/apercu")
         assert draft.status_code == 200 and "<em>à relire</em>" in draft.text
-        assert "cet article n’est pas publié" in draft.text
+        assert "cet article n\u2019est pas publié" in draft.text
         assert "no-store" in draft.headers["cache-control"]  # the team's, never kept
         preview = (await admin.get(f"/admin/consultations/{cid}/apercu")).text
         links = re.findall(r'href="([^"]*articles/a-lu[^"]*)"', preview)
