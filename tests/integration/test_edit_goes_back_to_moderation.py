@@ -6,6 +6,7 @@ moderator's page showed before the edit is refused."""
 
 from __future__ import annotations
 
+import httpx
 from harness.consultations import open_consultation
 from harness.forms import csrf_header, post_form
 from harness.platform import SYSTEM, Platform, participant, session_client, until
@@ -35,6 +36,20 @@ async def team(p: Platform) -> dict[str, str]:
     return people
 
 
+async def proposed(p: Platform, alice: httpx.AsyncClient) -> str:
+    """Alice's proposal, once in the moderators' queue."""
+    r = await alice.post("/api/consultations/c1/proposals",
+                         headers={**await csrf_header(alice), "Idempotency-Key": "k1"},
+                         json={"title": "Des pistes cyclables", "body": FIRST})
+    assert r.status_code == 201, r.text
+    pid = str(r.json()["id"])
+
+    async def queued() -> bool:
+        return await p.container.store.get("moderation_items", "all", pid) is not None
+    await until(queued)
+    return pid
+
+
 async def approve(p: Platform, modo: str, pid: str) -> str:
     """Claim and approve from the item's page; returns the page the decision answered."""
     item = f"/admin/moderation/c1/elements/{pid}"
@@ -56,15 +71,7 @@ async def test_an_approved_proposal_edited_by_its_author_waits_for_a_new_approva
     p = platform
     people = await team(p)
     async with session_client(p, people["Alice"]) as alice:
-        r = await alice.post("/api/consultations/c1/proposals",
-                             headers={**await csrf_header(alice), "Idempotency-Key": "k1"},
-                             json={"title": "Des pistes cyclables", "body": FIRST})
-        assert r.status_code == 201, r.text
-        pid = str(r.json()["id"])
-
-        async def queued() -> bool:
-            return await p.container.store.get("moderation_items", "all", pid) is not None
-        await until(queued)
+        pid = await proposed(p, alice)
         assert await approve(p, people["Modo"], pid) == ""
         await until(lambda: _shows(p, pid, FIRST))
 
@@ -98,14 +105,7 @@ async def test_a_decision_on_the_text_shown_before_an_edit_is_refused(
     p = platform
     people = await team(p)
     async with session_client(p, people["Alice"]) as alice:
-        r = await alice.post("/api/consultations/c1/proposals",
-                             headers={**await csrf_header(alice), "Idempotency-Key": "k1"},
-                             json={"title": "Des pistes cyclables", "body": FIRST})
-        pid = str(r.json()["id"])
-
-        async def queued() -> bool:
-            return await p.container.store.get("moderation_items", "all", pid) is not None
-        await until(queued)
+        pid = await proposed(p, alice)
         item = f"/admin/moderation/c1/elements/{pid}"
         async with session_client(p, people["Modo"]) as moderator:
             read = await moderator.get(item)  # the moderator reads version 1...

@@ -5,17 +5,14 @@ the form is complete (they said « Continuer » under a button that did not)."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
 
-from harness.consultations import ORGANISER, publish
-from harness.web import app_client, catch_up, make_container, make_deps
+from harness.questionnaires import hidden_fields, open_questionnaire
+from harness.web import app_client, make_container, make_deps
 
-from services.consultation.commands import PhaseSpec
 from services.consultation.content_commands import (
     ConditionSpec,
     OptionSpec,
     QuestionSpec,
-    SaveQuestionnaire,
 )
 from services.web.app import create_web_app
 
@@ -40,18 +37,11 @@ def told_and_shown(page: str) -> tuple[str, list[str]]:
 async def test_the_instructions_name_the_button_shown() -> None:
     container = make_container()
     async with container:
-        now = datetime.now(UTC)
-        await publish(container, ORGANISER, "climat", "Climat", "climat", PhaseSpec(
-            "q", "questionnaire", "Questionnaire", now - timedelta(hours=1),
-            now + timedelta(days=1)))
-        await container.handle(SaveQuestionnaire("transition", "climat", "Transition",
-                                                 QUESTIONS), ORGANISER)
-        await catch_up(container)
+        await open_questionnaire(container, "transition", "Transition", QUESTIONS)
         app = create_web_app(make_deps(container))
         async with app_client(app, "p-eve") as eve:
             first = (await eve.get(FORM)).text
-            form = {n: re.search(rf'name="{n}" value="([^"]*)"', first).group(1)  # type: ignore[union-attr]
-                    for n in ("csrf_token", "cle")}
+            form = hidden_fields(first)
             step = (await eve.post(FORM, data={**form, "etape": "continuer",
                                                "touche": "oui"})).text
             public = [(await eve.get(PUBLIC)).text,

@@ -4,14 +4,10 @@ form sent again keeps its confirmation, other answers are told they were given."
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, timedelta
-
-from harness.consultations import ORGANISER, publish
+from harness.questionnaires import hidden_fields, open_questionnaire
 from harness.web import app_client, catch_up, make_container, make_deps
 
-from services.consultation.commands import PhaseSpec
-from services.consultation.content_commands import OptionSpec, QuestionSpec, SaveQuestionnaire
+from services.consultation.content_commands import OptionSpec, QuestionSpec
 from services.deposit.projections import BY_AUTHOR
 from services.web.app import create_web_app
 
@@ -26,18 +22,11 @@ FORM = "/consultations/climat/questionnaires/transition/repondre"
 async def test_an_empty_send_is_refused_and_a_changed_resend_is_told_already_answered() -> None:
     container = make_container()
     async with container:
-        now = datetime.now(UTC)
-        await publish(container, ORGANISER, "climat", "Climat", "climat", PhaseSpec(
-            "q", "questionnaire", "Questionnaire", now - timedelta(hours=1),
-            now + timedelta(days=1)))
-        await container.handle(SaveQuestionnaire("transition", "climat", "Transition",
-                                                 QUESTIONS), ORGANISER)
-        await catch_up(container)
+        await open_questionnaire(container, "transition", "Transition", QUESTIONS)
         app = create_web_app(make_deps(container))
         async with app_client(app, "p-eve") as eve:
             first = (await eve.get(FORM)).text
-            form = {n: re.search(rf'name="{n}" value="([^"]*)"', first).group(1)  # type: ignore[union-attr]
-                    for n in ("csrf_token", "cle")}
+            form = hidden_fields(first)
             empty = await eve.post(FORM, data={**form, "etape": "envoyer", "idees": "  "})
             assert empty.status_code == 400
             assert "répondu à aucune question" in empty.text

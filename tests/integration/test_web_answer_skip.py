@@ -4,18 +4,13 @@ ever offering « Envoyer mes réponses »)."""
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, timedelta
-
-from harness.consultations import ORGANISER, publish
+from harness.questionnaires import hidden_fields, open_questionnaire
 from harness.web import app_client, catch_up, make_container, make_deps
 
-from services.consultation.commands import PhaseSpec
 from services.consultation.content_commands import (
     ConditionSpec,
     OptionSpec,
     QuestionSpec,
-    SaveQuestionnaire,
 )
 from services.deposit.projections import BY_AUTHOR
 from services.web.app import create_web_app
@@ -33,19 +28,12 @@ FORM = "/consultations/climat/questionnaires/transition/repondre"
 async def test_skipping_an_optional_parent_still_lets_the_participant_send() -> None:
     container = make_container()
     async with container:
-        now = datetime.now(UTC)
-        await publish(container, ORGANISER, "climat", "Climat", "climat", PhaseSpec(
-            "q", "questionnaire", "Questionnaire", now - timedelta(hours=1),
-            now + timedelta(days=1)))
-        await container.handle(SaveQuestionnaire("transition", "climat", "Transition",
-                                                 QUESTIONS), ORGANISER)
-        await catch_up(container)
+        await open_questionnaire(container, "transition", "Transition", QUESTIONS)
         app = create_web_app(make_deps(container))
         async with app_client(app, "p-eve") as eve:
             first = (await eve.get(FORM)).text
             assert "Envoyer mes réponses" not in first
-            form = {n: re.search(rf'name="{n}" value="([^"]*)"', first).group(1)  # type: ignore[union-attr]
-                    for n in ("csrf_token", "cle")}
+            form = hidden_fields(first)
             step = await eve.post(FORM, data={**form, "etape": "continuer", "idees": "Planter"})
             assert "Envoyer mes réponses" in step.text and "Si oui, comment" not in step.text
             sent = await eve.post(FORM, data={**form, "etape": "envoyer", "idees": "Planter"})

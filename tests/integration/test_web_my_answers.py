@@ -5,14 +5,10 @@ and no questionnaire)."""
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, timedelta
-
-from harness.consultations import ORGANISER, publish
+from harness.questionnaires import hidden_fields, open_questionnaire
 from harness.web import app_client, catch_up, make_container, make_deps
 
-from services.consultation.commands import PhaseSpec
-from services.consultation.content_commands import OptionSpec, QuestionSpec, SaveQuestionnaire
+from services.consultation.content_commands import OptionSpec, QuestionSpec
 from services.web.app import create_web_app
 
 QUESTIONS = (
@@ -28,18 +24,11 @@ FORM = "/consultations/climat/questionnaires/mobilite/repondre"
 async def test_the_export_and_my_contributions_show_the_answers_in_words() -> None:
     container = make_container()
     async with container:
-        now = datetime.now(UTC)
-        await publish(container, ORGANISER, "climat", "Climat", "climat", PhaseSpec(
-            "q", "questionnaire", "Questionnaire", now - timedelta(hours=1),
-            now + timedelta(days=1)))
-        await container.handle(SaveQuestionnaire("mobilite", "climat", "Se déplacer",
-                                                 QUESTIONS), ORGANISER)
-        await catch_up(container)
+        await open_questionnaire(container, "mobilite", "Se déplacer", QUESTIONS)
         app = create_web_app(make_deps(container))
         async with app_client(app, "p-eve") as eve:
             page = (await eve.get(FORM)).text
-            form = {n: re.search(rf'name="{n}" value="([^"]*)"', page).group(1)  # type: ignore[union-attr]
-                    for n in ("csrf_token", "cle")}
+            form = hidden_fields(page)
             sent = await eve.post(FORM, data={
                 **form, "etape": "envoyer", "transport": ["velo", "autre"],
                 "transport__autre": "À pied", "idees": "Des pistes le long du canal."})
