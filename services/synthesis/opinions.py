@@ -1,8 +1,10 @@
 """The opinions of a consultation, rebuilt from the log: statements, every vote
-row (history) and each participant's latest opinion per statement. Two sources:
-an imported conversation (synthesis events) and the consultation's own
-agree/disagree/neutral ballots (vote events: the voted item is the statement,
-its text is the deposit's)."""
+row (history) and each participant's latest opinion per statement. From one of two
+sources, never both (ADR 0138): its imported conversation (synthesis events) once
+one is imported, its own agree/disagree/neutral ballots (vote events: the voted
+item is the statement, its text is the deposit's) otherwise. Ballots beside an
+imported conversation, cast before or after it, are set aside (`left_out`): counted,
+never grouped with statements of another conversation."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import Any
 
 from services.core.envelope import Envelope
 from services.eventlog.port import EventLog, read_all
+from services.synthesis.events import CONVERSATION_EVENTS
 from services.vote.events import BallotCast, BallotWithdrawn
 
 TOPIC = "synthesis.events"
@@ -78,14 +81,20 @@ class OpinionBook:
     # the imported conversation's statement and vote events here so far (ADR 0124)
     imported_statements: int = 0
     imported_votes: int = 0
+    # once a conversation is imported, the consultation's own agree/disagree ballots,
+    # cast before or after it: its opinions are the conversation's (ADR 0138)
+    left_out: OpinionBook | None = None
 
     def apply(self, event: Envelope) -> None:
         data = event.data
         if data.get("consultation_id") != self.consultation_id:
             return
         if event.type in (BallotCast.TYPE, BallotWithdrawn.TYPE):
-            self._ballot(event)
-        elif event.type == "synthesis.ConversationImported":
+            (self if self.left_out is None else self.left_out)._ballot(event)
+            return
+        if event.type in CONVERSATION_EVENTS and self.left_out is None:
+            self._set_ballots_aside()
+        if event.type == "synthesis.ConversationImported":
             self.facts = {k: v for k, v in data.items() if k != "consultation_id"}
         elif event.type == "synthesis.StatementImported":
             self.statements[data["statement_id"]] = Statement(
@@ -100,6 +109,23 @@ class OpinionBook:
                 opinion=data["opinion"], voted_at_ms=data["voted_at_ms"]))
             self._number(data["participant_id"], data.get("participant_number", -1))
             self.imported_votes += 1
+
+    def holds_import(self) -> bool:
+        """Whether the consultation's opinions are an imported conversation's."""
+        return self.left_out is not None
+
+    def own_opinions(self) -> int:
+        """How many opinions the consultation's own agree/disagree ballots hold (the
+        latest per participant and item), in the book or left out of it."""
+        return len((self if self.left_out is None else self.left_out).latest())
+
+    def _set_ballots_aside(self) -> None:
+        """At an imported conversation's first event (whichever comes first): the
+        ballots applied so far, the book's only opinions until then, go to
+        `left_out`, where those applied after go too."""
+        self.left_out = OpinionBook(self.consultation_id, statements=self.statements,
+                                    history=self.history, withdrawn=self.withdrawn)
+        self.statements, self.history, self.withdrawn = {}, [], []
 
     def import_arriving(self) -> tuple[int, int] | None:
         """(statements, votes) the imported conversation announced that are not

@@ -21,7 +21,9 @@ re-votes, whose latest version applied its document keeps. `changes` counts the
 consultation's applied events: what tells a front its groups are out of date. The
 publication of groups (a decision, recorded) reads the model once the model's marks
 show it holds what the log held when the decision began, the log otherwise (ADR
-0054)."""
+0054). The model keeps a consultation's ballots beside its imported conversation;
+its reads (`book_of`, `statements_of`) give the conversation's opinions alone once
+one is imported, the ballots' otherwise, as `OpinionBook` does (ADR 0138)."""
 
 from __future__ import annotations
 
@@ -242,36 +244,58 @@ async def import_arriving(store: ReadStore, consultation_id: str) -> ArrivingImp
 
 async def statements_of(store: ReadStore, consultation_id: str) -> dict[str, Statement]:
     """The consultation's statements as `OpinionBook.from_log` numbers them: the
-    imported ones, then each voted item in the order of its first ballot. Without
-    the opinions: what « Publier » needs for the voted items' titles."""
-    rows = [row async for row in partition_rows(store, STATEMENTS, consultation_id,
-                                                page_size=PAGE)]
-    imported = sum(1 for _, doc in rows if "number" in doc)
-    statements: dict[str, Statement] = {}
-    for sid, doc in sorted(rows, key=lambda row: row[1].get("vote_index", -1)):
-        if "number" in doc:
-            statements[sid] = Statement(statement_id=sid, **doc)
-        else:
-            statements[sid] = voted_item(sid, imported + doc["vote_index"],
-                                         doc["created_at_ms"])
-    return statements
+    imported conversation's once one is, each voted item in the order of its first
+    ballot otherwise (ADR 0138). Without the opinions: what « Publier » needs for
+    the voted items' titles."""
+    kept = await store.get(BOOKS, ALL, consultation_id)
+    imported, voted = await _statements(store, consultation_id)
+    return imported if _holds_import(kept, imported) else voted
 
 
 async def book_of(store: ReadStore, consultation_id: str) -> OpinionBook:
     """The consultation's opinions as `OpinionBook.from_log` reads them for an
-    analysis: the same statements (a voted item numbered after the imported
-    statements, in the order of its first ballot) and the same latest opinions,
-    without their history (the re-votes: an export reads the log)."""
+    analysis: the same statements (the imported conversation's once one is, its
+    voted items otherwise, ADR 0138), the same latest opinions and the same own
+    ballots left out, without their history (the re-votes: an export reads the log)."""
     book = OpinionBook(consultation_id)
     kept = await store.get(BOOKS, ALL, consultation_id)
     book.facts = dict(kept["facts"]) if kept else {}
     book.imported_statements, book.imported_votes = kept.get("imported", (0, 0)) if kept else (0, 0)
-    book.statements = await statements_of(store, consultation_id)
+    imported, voted = await _statements(store, consultation_id)
     latest: dict[tuple[str, str], int] = {}
+    own: dict[tuple[str, str], int] = {}
     async for key, doc in partition_rows(store, OPINIONS, consultation_id, page_size=PAGE):
         if doc["o"] is not None:
             statement_id, _, participant_id = key.partition(" ")
-            latest[(participant_id, statement_id)] = doc["o"]
-    book.known_latest = latest
+            kind = own if statement_id in voted else latest
+            kind[(participant_id, statement_id)] = doc["o"]
+    if _holds_import(kept, imported):
+        book.statements, book.known_latest = imported, latest
+        book.left_out = OpinionBook(consultation_id, statements=voted, known_latest=own)
+    else:
+        book.statements, book.known_latest = voted, own
     return book
 
+
+async def _statements(store: ReadStore, consultation_id: str,
+                      ) -> tuple[dict[str, Statement], dict[str, Statement]]:
+    """The imported statements, and the voted items in the order of their first
+    ballot, numbered from 0 as `OpinionBook` numbers them."""
+    imported: dict[str, Statement] = {}
+    voted: list[tuple[int, Statement]] = []
+    async for sid, doc in partition_rows(store, STATEMENTS, consultation_id, page_size=PAGE):
+        if "number" in doc:
+            imported[sid] = Statement(statement_id=sid, **doc)
+        else:
+            voted.append((doc["vote_index"], voted_item(sid, doc["vote_index"],
+                                                        doc["created_at_ms"])))
+    return imported, {s.statement_id: s for _, s in sorted(voted, key=lambda v: v[0])}
+
+
+def _holds_import(book: Doc | None, imported: dict[str, Statement]) -> bool:
+    """Whether any event of an imported conversation reached the model: its facts,
+    a statement or an opinion (on Kafka the first event need not come first), as
+    `OpinionBook.holds_import` says it from the log."""
+    if imported:
+        return True
+    return book is not None and (bool(book["facts"]) or any(book.get("imported", ())))

@@ -1,6 +1,7 @@
 """The opinions' read model (`synthesis.opinions`) gives a consultation's analysis
 what the log gives it (`OpinionBook.from_log`): the same statements, numbered
-alike, and the same latest opinion per participant and statement, whatever the
+alike, the same latest opinion per participant and statement, and the same ballots
+left out beside an imported conversation (ADR 0138), whatever the
 events' times (re-votes, ties, a withdrawal older than the cast it follows), the
 batches they come in, a redelivery, and the other consultations beside it. Its
 marker moves with the consultation's own events only."""
@@ -136,6 +137,33 @@ async def test_the_model_gives_the_analysis_what_the_log_gives(seed: int) -> Non
         assert model.latest() == truth.latest(), cid
         assert model.statements == truth.statements, cid
         assert model.facts == truth.facts, cid
+        # beside an imported conversation, the ballots are left out alike (ADR 0138)
+        assert model.holds_import() == truth.holds_import(), cid
+        assert model.own_opinions() == truth.own_opinions(), cid
+        assert (model.left_out is None) == (truth.left_out is None), cid
+        if model.left_out is not None and truth.left_out is not None:
+            assert model.left_out.statements == truth.left_out.statements, cid
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_book_is_the_same_whatever_the_order_of_the_topics(seed: int) -> None:
+    """Ballots before an import, after it or among its events: the opinions are the
+    imported conversation's, the ballots left out and counted (ADR 0138)."""
+    w, rng = a_log(seed), random.Random(seed)
+    synthesis, vote, merged = list(w.synthesis), list(w.vote), []
+    while synthesis or vote:
+        source = synthesis if synthesis and (not vote or rng.random() < 0.5) else vote
+        merged.append(source.pop(0))
+    for cid in CONSULTATIONS:
+        truth, interleaved = from_the_log(w, cid), OpinionBook(cid)
+        for event in merged:
+            interleaved.apply(event)
+        assert interleaved.statements == truth.statements, cid
+        assert interleaved.latest() == truth.latest(), cid
+        assert interleaved.own_opinions() == truth.own_opinions(), cid
+        if truth.left_out is not None and interleaved.left_out is not None:
+            assert interleaved.left_out.statements == truth.left_out.statements, cid
+        assert (interleaved.left_out is None) == (truth.left_out is None), cid
 
 
 async def test_the_marker_moves_with_the_consultations_own_opinions_only() -> None:
