@@ -249,3 +249,60 @@ async def test_an_interrupted_import_is_shown_arriving_and_finished_by_the_same_
         await modelled(p, "c3", 1 + report["statements"] + report["votes"])
         page = await client.get(admin)
         assert "Import en cours" not in page.text and "Groupe A" in page.text
+
+
+@pytest.mark.parametrize("order", ["ballots, then import", "import, then ballots"])
+async def test_an_imported_conversation_leaves_the_consultations_own_ballots_out(
+        platform: Platform, order: str) -> None:
+    """One source of opinions (ADR 0138): before the import the page says how many
+    agree/disagree ballots the consultation has and that an import leaves them out;
+    after it, cast before or after, the groups and their publication hold the
+    imported statements alone (not « 56 propositions »: 50 and 4 proposals), and
+    the page says how many ballots are left out."""
+    p = platform
+    await open_vote(p)
+    ana = await participant(p, "Ana")
+    await granted(p, ana, VOTE_CID, "analyst")
+    admin = f"/admin/analyse/{VOTE_CID}/groupes-opinion"
+
+    async def cast() -> int:
+        for n in range(12):
+            who = ParticipantContext(f"p-voter{n}", "email")
+            for item in range(4):
+                choice = "agree" if (item < 2) == (n % 2 == 0) else "disagree"
+                await p.container.handle(CastBallot(f"item-{item}", who, "agree", choice),
+                                         SYSTEM)
+        return 12 * 4
+
+    async with session_client(p, ana) as client:
+        if order == "ballots, then import":
+            events = await cast()
+            await modelled(p, VOTE_CID, events)
+            page = (await client.get(admin)).text
+            assert "Groupe A" in page and "— Proposition 2" in page  # the ballots' groups
+            assert ("Cette consultation a déjà 48 votes « d\u2019accord / pas d\u2019accord » "
+                    ": une fois une conversation Pol.is importée, ses groupes d\u2019opinion "
+                    "porteront sur la conversation importée seule.") in page
+            names = {"comments": "comments.csv", "votes": "votes.csv",
+                     "participants": "participants-votes.csv", "summary": "summary.csv"}
+            done = await post_form(client, admin, admin + "/import", files={
+                field: (name, (POLIS / "brexit-consensus" / name).read_bytes())
+                for field, name in names.items()})
+            assert "Conversation importée." in done.text, done.text[:500]
+            assert 'id="votes-laisses-de-cote"' in done.text  # the upload's answer says it
+            events += 1 + 50 + 5312
+        else:
+            files = await stage_export(POLIS / "brexit-consensus", p.container.blobs)
+            report = await p.container.handle(ImportConversation(VOTE_CID, files), SYSTEM)
+            events = 1 + report["statements"] + report["votes"] + await cast()
+        await modelled(p, VOTE_CID, events)
+        page = (await client.get(admin)).text
+        assert re.search(r"selon leurs votes\s+sur 50 propositions", page), page[-3000:]
+        assert "Proposition 2" not in page and 'id="votes-avant-import"' not in page
+        assert ("Ces groupes portent sur la conversation Pol.is importée seule : les votes "
+                "« d\u2019accord / pas d\u2019accord » de la consultation elle-même (48) en sont "
+                "laissés de côté") in page
+        assert (await post_form(client, admin, admin + "/publication")).status_code == 303
+    doc = await published_groups(p.container.store, VOTE_CID)
+    assert doc is not None and doc["statements"] == 50
+    assert "Proposition" not in str(doc) and "item-" not in str(doc)

@@ -1,8 +1,10 @@
 """Opinion groups pages (no JavaScript; CSRF on the POST).
 
 - `/admin/analyse/<cid>/groupes-opinion` (analysts, organisers, admins of <cid>):
-  the groups of the consultation's opinions (an imported Pol.is conversation, or
-  its agree/disagree ballots), read from the opinions' read model
+  the groups of the consultation's opinions (its imported Pol.is conversation once
+  one is, its agree/disagree ballots otherwise, never both: ADR 0138; the page
+  says how many ballots an import leaves out, before and after it), read from the
+  opinions' read model
   (`opinions_model`), computed once per change of them and shared by the views
   (ADR 0039), each group's size and
   representative statements, the consensus statements, the participants map,
@@ -151,8 +153,11 @@ async def _computed(web: Web, cid: str) -> dict[str, Any]:
                                       await _item_titles(web, book.statements)))
         except ValueError as too_few:
             problem = str(too_few)
+    # the consultation's own agree/disagree opinions: left out of the groups once a
+    # conversation is imported, or to be once one is (ADR 0138)
     return {"groups": computed, "problem": problem, "imported": book.facts,
-            "has_opinions": bool(book.statements)}
+            "has_opinions": bool(book.statements), "holds_import": book.holds_import(),
+            "own_opinions": book.own_opinions()}
 
 
 @admin.get("/admin/analyse/{cid}/groupes-opinion")
