@@ -44,11 +44,6 @@ PAGES = (public, account, deposit, vote, moderation, search, synthesis, backoffi
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("parlons.web")
 
-# Video players are framed only after the visitor clicks (see templates/_video.html).
-# PeerTube is federated: its instances are named by the operator
-# (PARLONS_VIDEO_FRAME_HOSTS), never a bare `https:` (ADR 0043).
-VIDEO_FRAME_SOURCES = ("https://www.youtube-nocookie.com", "https://player.vimeo.com",
-                       "https://www.dailymotion.com")
 
 
 def _admin_hash(deps: WebDeps) -> str:
@@ -68,7 +63,8 @@ def _admin_hash(deps: WebDeps) -> str:
 def build_web(deps: WebDeps) -> Web:
     settings = deps.settings
     secret = settings.resolved_secret()
-    env = build_environment({"site_name": settings.site_name, "footer_links": FOOTER})
+    env = build_environment({"site_name": settings.site_name, "footer_links": FOOTER,
+                             "video_framed": settings.frames_video})
     secure = settings.cookies_secure
     return Web(deps=deps, env=env, sessions=Sessions(secret, settings.session_hours, secure=secure),
                csrf=Csrf(secret, secure=secure), admin_password_hash=_admin_hash(deps),
@@ -78,8 +74,8 @@ def build_web(deps: WebDeps) -> Web:
 def web_csp(settings: WebSettings) -> str:
     """The pages' Content-Security-Policy: map tiles and video players named."""
     tiles = [settings.tile_url.split("/{")[0]] if settings.tile_url else []
-    frames = [*VIDEO_FRAME_SOURCES, *settings.video_frame_origins]
-    return content_security_policy(img_sources=tiles, frame_sources=frames)
+    return content_security_policy(img_sources=tiles,
+                                   frame_sources=settings.video_frame_sources)
 
 
 def install_web(app: FastAPI, deps: WebDeps, providers: Providers | None = None, *,

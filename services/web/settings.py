@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -10,6 +11,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # operator sets it (or another) explicitly; the default is "no tiles", and the
 # map then shows markers over the shipped département outline.
 NO_TILES = ""
+# Video players pages may frame, after the visitor's click (templates/public/
+# _video.html). PeerTube is federated: its instances are named by the operator
+# (PARLONS_VIDEO_FRAME_HOSTS), never a bare `https:` (ADR 0043).
+VIDEO_FRAME_SOURCES = ("https://www.youtube-nocookie.com", "https://player.vimeo.com",
+                       "https://www.dailymotion.com")
 
 
 class WebSettings(BaseSettings):
@@ -72,6 +78,20 @@ class WebSettings(BaseSettings):
         found = [h.strip().rstrip("/") for h in self.video_frame_hosts.split(",")]
         return [h for h in found if h.startswith("https://") and len(h) > len("https://")
                 and "*" not in h and " " not in h and ";" not in h]
+
+    @property
+    def video_frame_sources(self) -> list[str]:
+        """The CSP's `frame-src`: the players of YouTube, Vimeo and Dailymotion, and
+        the PeerTube instances named."""
+        return [*VIDEO_FRAME_SOURCES, *self.video_frame_origins]
+
+    def frames_video(self, player_url: str) -> bool:
+        """Whether pages may frame this player: its origin is a frame source (a
+        PeerTube video elsewhere would be blocked by the CSP, ADR 0137)."""
+        parts = urlsplit(player_url)
+        origin = f"{parts.scheme}://{parts.netloc}".lower()
+        return parts.scheme == "https" and origin in {
+            s.lower() for s in self.video_frame_sources}
 
     @property
     def cookies_secure(self) -> bool:

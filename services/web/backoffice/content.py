@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends
 from starlette.datastructures import FormData, UploadFile
@@ -18,6 +19,7 @@ from starlette.responses import Response
 from services.consultation import content_commands as k
 from services.consultation.blobstore import BlobStore
 from services.consultation.uploads import ACCEPTED, store_upload
+from services.consultation.videos import parse_video_url
 from services.core.errors import DomainError
 from services.core.ids import new_id
 from services.web import views
@@ -35,6 +37,7 @@ from services.web.forms import (
     text,
 )
 from services.web.paths import route_segment
+from services.web.settings import WebSettings
 
 
 @dataclass(frozen=True)
@@ -145,13 +148,29 @@ def question_field(field: str, message: str) -> tuple[str, str]:
     return field, message
 
 
-async def _command(kind: str, cid: str, item_id: str, form: FormData, max_bytes: int,
+def _framed(url: str, settings: WebSettings) -> None:
+    """A video whose player the pages' CSP would block never plays: refused here,
+    where the frame sources are known (the consultation service parses the URL
+    and says why one is not a video link)."""
+    try:
+        player = parse_video_url(url).embed_url
+    except DomainError:
+        return
+    if not settings.frames_video(player):
+        host = urlsplit(player).hostname
+        raise FormError("url", f"Les vidéos de {host} ne peuvent pas être lues sur ce site : "
+                               "l'administrateur de la plateforme doit d'abord ajouter "
+                               f"https://{host} à PARLONS_VIDEO_FRAME_HOSTS.")
+
+
+async def _command(kind: str, cid: str, item_id: str, form: FormData, settings: WebSettings,
                    existing: dict[str, Any] | None = None,
                    blobs: BlobStore | None = None) -> list[object]:
     """The command(s) a submitted form means (FormError if a field cannot be read).
     `existing`: the item's read model when editing (what the form does not show
     is kept from it)."""
     old = existing or {}
+    max_bytes = settings.upload_max_bytes
     if kind == "questionnaires":
         questions = questionnaire_text.parse(text(form, "questions"),
                                              previous=old.get("questions", ()))
@@ -177,6 +196,7 @@ async def _command(kind: str, cid: str, item_id: str, form: FormData, max_bytes:
             raise FormError(refused.field or "file", refused.message) from None
         return [k.AttachDocument(item_id, cid, text(form, "title"), upload.filename, digest)]
     if kind == "videos":
+        _framed(text(form, "url"), settings)
         return [k.AttachVideo(item_id, cid, text(form, "title"), text(form, "url"))]
     if kind == "rencontres":
         meeting = k.UpdateMeeting if existing else k.ScheduleMeeting
@@ -199,8 +219,7 @@ async def send_form(web: Web, request: Request, form: FormData, kind: str, cid: 
                     existing: dict[str, Any] | None = None) -> Response:
     """Turn the form into commands and send them; French errors next to the field."""
     try:
-        commands = await _command(kind, cid, item_id, form,
-                                  web.deps.settings.upload_max_bytes, existing,
+        commands = await _command(kind, cid, item_id, form, web.deps.settings, existing,
                                   web.deps.port("blobs", BlobStore))
     except FormError as e:
         return await submit(web, request, form, None, template=template, context=context,
