@@ -1,15 +1,18 @@
 """Content aggregates (questionnaire, article, document, video) as pure functions.
 
 Each item is its own stream (`<kind>-<id>`), so editing one never conflicts with
-another. Their state is small: enough to refuse editing what does not exist and to
-know which consultation an item belongs to.
+another. Their state is small: enough to refuse editing what does not exist, to
+know which consultation an item belongs to and, for a questionnaire, the questions
+its recorded answers point to.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from services.consultation import content_events as ev
+from services.consultation.answered_questionnaire import keep_answers_meaning
 from services.consultation.content_commands import (
     AttachVideo,
     PublishArticle,
@@ -38,6 +41,7 @@ class Item:
     consultation_id: str = ""
     published: bool = False
     removed: bool = False
+    questions: tuple[dict[str, Any], ...] = ()  # a questionnaire's, as last saved
 
     @property
     def exists(self) -> bool:
@@ -58,7 +62,9 @@ def evolve(state: Item, event: DomainEvent) -> Item:
         return replace(state, published=False)
     if isinstance(event, ev.QuestionnaireRemoved | ev.DocumentRemoved | ev.VideoRemoved):
         return replace(state, removed=True)
-    if isinstance(event, ev.QuestionnaireSaved | ev.DocumentAttached | ev.VideoAttached):
+    if isinstance(event, ev.QuestionnaireSaved):
+        return replace(state, removed=False, questions=tuple(event.questions))
+    if isinstance(event, ev.DocumentAttached | ev.VideoAttached):
         return replace(state, removed=False)
     return state
 
@@ -79,7 +85,10 @@ def decide_save_questionnaire(state: Item, cmd: SaveQuestionnaire) -> list[Domai
     _same_consultation(state, cmd.consultation_id)
     if cmd.if_absent and state.version:
         return []  # imported already (even if removed since): nothing to do
-    return [ev.QuestionnaireSaved(**validate_questionnaire(cmd))]
+    saved = validate_questionnaire(cmd)
+    if cmd.answered and state.questions:  # compared with its stream's, not a read model
+        keep_answers_meaning(state.questions, saved["questions"])
+    return [ev.QuestionnaireSaved(**saved)]
 
 
 def decide_remove_questionnaire(state: Item, cmd: RemoveQuestionnaire) -> list[DomainEvent]:

@@ -52,6 +52,9 @@ class SaveQuestionnaire:
     # An import: write only if this questionnaire has never existed, so that a
     # repeated import is a no-op (ADR 0063).
     if_absent: bool = False
+    # The sender saw answers to it (the deposit service's data, which this service
+    # cannot read): refuse what would change their meaning (ADR 0137).
+    answered: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from services.consultation.uploads import ACCEPTED, store_upload
 from services.consultation.videos import parse_video_url
 from services.core.errors import DomainError
 from services.core.ids import new_id
+from services.deposit.queries import has_responses
 from services.web import views
 from services.web.backoffice import questionnaire_text
 from services.web.backoffice.consultations import parse_local
@@ -62,8 +63,9 @@ MEMBER_TEXT_MAX = 200
 CONTENT_PAGE = 50  # elements of a kind a page of the back office's list
 QUESTIONNAIRE_HINT = ("Une question par ligne, numérotée ; options précédées d'un tiret ; "
                       "étiquettes {unique} {multiple} {libre} {obligatoire} {autre} "
-                      "{si 1 = Oui}. Gardez l'étiquette {réf …} d'une question quand vous la "
-                      "déplacez : elle la relie aux réponses déjà reçues.")
+                      "{si 1 = Oui}. Gardez l'étiquette {réf …} d'une question ou d'une option "
+                      "quand vous la déplacez ou la reformulez : elle la relie aux réponses "
+                      "déjà reçues.")
 KINDS = {
     "questionnaires": Kind("questionnaires", "Questionnaires", "questionnaires",
                            "questionnaire_id", (
@@ -164,11 +166,11 @@ def _framed(url: str, settings: WebSettings) -> None:
 
 
 async def _command(kind: str, cid: str, item_id: str, form: FormData, settings: WebSettings,
-                   existing: dict[str, Any] | None = None,
-                   blobs: BlobStore | None = None) -> list[object]:
+                   existing: dict[str, Any] | None = None, blobs: BlobStore | None = None,
+                   *, answered: bool = False) -> list[object]:
     """The command(s) a submitted form means (FormError if a field cannot be read).
     `existing`: the item's read model when editing (what the form does not show
-    is kept from it)."""
+    is kept from it); `answered`: the questionnaire has answers."""
     old = existing or {}
     max_bytes = settings.upload_max_bytes
     if kind == "questionnaires":
@@ -177,7 +179,7 @@ async def _command(kind: str, cid: str, item_id: str, form: FormData, settings: 
         return [k.SaveQuestionnaire(item_id, cid, text(form, "title"), questions,
                                     description=text(form, "description"),
                                     theme_id=old.get("theme_id"),
-                                    position=old.get("position", 0))]
+                                    position=old.get("position", 0), answered=answered)]
     if kind == "articles":
         return [k.WriteArticle(item_id, cid, text(form, "title"), text(form, "body_markdown"),
                                summary=text(form, "summary"),
@@ -217,10 +219,13 @@ async def _command(kind: str, cid: str, item_id: str, form: FormData, settings: 
 async def send_form(web: Web, request: Request, form: FormData, kind: str, cid: str,
                     item_id: str, *, template: str, context: dict[str, Any], success: str,
                     existing: dict[str, Any] | None = None) -> Response:
-    """Turn the form into commands and send them; French errors next to the field."""
+    """Turn the form into commands and send them; French errors next to the field.
+    Whether a questionnaire has answers is read from the deposit service's read
+    model, on any route that names it (an added form's key may name a saved one)."""
+    answered = kind == "questionnaires" and await has_responses(web.store, item_id)
     try:
         commands = await _command(kind, cid, item_id, form, web.deps.settings, existing,
-                                  web.deps.port("blobs", BlobStore))
+                                  web.deps.port("blobs", BlobStore), answered=answered)
     except FormError as e:
         return await submit(web, request, form, None, template=template, context=context,
                             success=success, parse_error=e)

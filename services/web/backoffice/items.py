@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 
 from services.consultation import content_commands as k
 from services.core.ids import new_id, request_id
+from services.deposit.queries import has_responses
 from services.store.port import ReadStore
 from services.web import views
 from services.web.backoffice import questionnaire_text
@@ -70,8 +71,9 @@ async def item_or_404(store: ReadStore, cid: str, kind: str, item_id: str) -> di
 
 async def edit_context(store: ReadStore, cid: str, spec: Kind, item_id: str) -> dict[str, Any]:
     doc = await item_or_404(store, cid, spec.segment, item_id)
+    answered = spec.segment == "questionnaires" and await has_responses(store, item_id)
     return {"c": await views.consultation_or_404(store, cid), "spec": spec, "item": doc,
-            "item_id": item_id, "values": values_of(spec.segment, doc)}
+            "item_id": item_id, "values": values_of(spec.segment, doc), "answered": answered}
 
 
 async def edit_form(request: Request, web: WebDep, cid: str, item_id: str,

@@ -11,6 +11,7 @@ existed, so a double submit or a retry imports once."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter
@@ -34,6 +35,7 @@ from services.consultation.questionnaire import MAX_QUESTIONS
 from services.core.errors import DomainError
 from services.core.ids import new_id
 from services.core.values import ident
+from services.deposit.queries import has_responses
 from services.web import views
 from services.web.backoffice.guard import BACK_OFFICE
 from services.web.deps import Web, WebDep
@@ -119,7 +121,10 @@ async def confirm(request: Request, web: WebDep, cid: str) -> Response:
         return await _preview(web, request, cid, parsed, "", fmt, key)
     try:
         for command in parsed.commands(cid, key):
-            await web.deps.send(command)
+            # Never over a saved questionnaire (`if_absent`); were it to, answers
+            # would keep their meaning (ADR 0137).
+            answered = await has_responses(web.store, command.questionnaire_id)
+            await web.deps.send(replace(command, answered=answered))
     except DomainError as e:
         return await _preview(web, request, cid, Parsed(
             parsed.sheets, (Issue("Import", e.message),)), "", fmt, key)

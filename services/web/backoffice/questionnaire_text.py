@@ -13,10 +13,11 @@ only when question N got one of those options, or any answer). Lines "- ..." are
 the options of the question above. Errors name the line, in French.
 
 Ids are stable, never the displayed number: a saved questionnaire is rendered
-back with a {réf <id>} tag on each question, so moving or renumbering questions
-keeps their ids (answers will point to them). Options keep their id while their
-label is unchanged. New questions get fresh ids (q1..qN on a first save, a random
-suffix afterwards so that an id once removed is not handed to another question).
+back with a {réf <id>} tag on each question and each option, so moving,
+renumbering or rewording them keeps their ids (answers point to them, ADR 0137).
+An option without its tag keeps its id while its label is unchanged. New
+questions get fresh ids (q1..qN on a first save, a random suffix afterwards so
+that an id once removed is not handed to another question); so do new options.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ _QUESTION = re.compile(r"^(\d+)[.)]\s+(.*)$")
 _TAG = re.compile(r"\{([^{}]*)\}")
 _KINDS = {"unique": "single", "multiple": "multiple", "libre": "open"}
 _REF = re.compile(r"^réf\s+(\S+)$", re.IGNORECASE)
+_OPTION_REF = re.compile(r"\{\s*réf\s+([^{}\s]+)\s*\}", re.IGNORECASE)
 
 
 def parse(source: str, field: str = "questions",
@@ -59,7 +61,7 @@ def parse(source: str, field: str = "questions",
             claimed[ref] = d["line"]
     for d in drafts:
         d["id"] = d["ref"] or (f"q{d['number']}" if not before else _fresh("q", set(before)))
-        d["option_ids"] = _option_ids(d, before.get(d["ref"] or ""))
+        d["option_ids"] = _option_ids(d, before.get(d["ref"] or ""), field)
     return tuple(_question(d, by_number, field) for d in drafts)
 
 
@@ -72,7 +74,11 @@ def _drafts(source: str, field: str) -> list[dict[str, Any]]:
         if line.startswith("-"):
             if not drafts:
                 raise FormError(field, f"Ligne {n} : une option doit suivre une question.")
-            drafts[-1]["options"].append(line[1:].strip())
+            refs = _OPTION_REF.findall(line)
+            if len(refs) > 1:
+                raise FormError(field, f"Ligne {n} : une option n'a qu'une étiquette {{réf …}}.")
+            drafts[-1]["options"].append(_OPTION_REF.sub("", line[1:]).strip())
+            drafts[-1]["option_refs"].append((refs[0] if refs else None, n))
             continue
         m = _QUESTION.match(line)
         if m is None:
@@ -86,7 +92,8 @@ def _drafts(source: str, field: str) -> list[dict[str, Any]]:
             else:
                 tags.append(tag)
         drafts.append({"number": m.group(1), "line": n, "tags": tags, "ref": ref,
-                       "text": _TAG.sub("", m.group(2)).strip(), "options": []})
+                       "text": _TAG.sub("", m.group(2)).strip(), "options": [],
+                       "option_refs": []})
     if not drafts:
         raise FormError(field, "Le questionnaire doit compter au moins une question.")
     return drafts
@@ -99,15 +106,30 @@ def _fresh(prefix: str, taken: set[str]) -> str:
             return candidate
 
 
-def _option_ids(d: dict[str, Any], before: dict[str, Any] | None) -> list[str]:
-    """An option keeps its id while its label is unchanged; others get new ones."""
-    known = {o["label"]: o["option_id"] for o in (before or {}).get("options", [])}
+def _option_ids(d: dict[str, Any], before: dict[str, Any] | None, field: str) -> list[str]:
+    """An option keeps the id its {réf} tag names (among the saved question's
+    options), else the id of the saved option with its label; others get new ones."""
+    saved = [o["option_id"] for o in (before or {}).get("options", [])]
+    claimed: dict[str, int] = {}
+    for ref, line in d["option_refs"]:
+        if ref is None:
+            continue
+        if ref not in saved:
+            raise FormError(field, f"Ligne {line} : la question n'a pas d'option enregistrée "
+                                   f"de référence {ref} (retirez {{réf {ref}}} pour une "
+                                   "nouvelle option).")
+        if ref in claimed:
+            raise FormError(field, f"Ligne {line} : la référence {ref} est déjà celle de la "
+                                   f"ligne {claimed[ref]}.")
+        claimed[ref] = line
     if before is None:
         return [f"{d['id']}-o{i + 1}" for i in range(len(d["options"]))]
-    taken = set(known.values())
+    known = {o["label"]: o["option_id"] for o in before.get("options", [])
+             if o["option_id"] not in claimed}
+    taken = set(saved)
     ids = []
-    for label in d["options"]:
-        option_id = known.pop(label, None) or _fresh(f"{d['id']}-o", taken)
+    for label, (ref, _line) in zip(d["options"], d["option_refs"], strict=True):
+        option_id = ref or known.pop(label, None) or _fresh(f"{d['id']}-o", taken)
         taken.add(option_id)
         ids.append(option_id)
     return ids
@@ -154,7 +176,8 @@ def _condition(expr: str, line: int, seen: dict[str, dict[str, Any]],
 
 def render(questions: Sequence[dict[str, Any]]) -> str:
     """The read model's questions back as text, for editing (numbered 1..N, each
-    with its {réf} so that its id survives renumbering)."""
+    question and option with its {réf} so that its id survives renumbering and
+    rewording)."""
     numbers = {q["question_id"]: str(i + 1) for i, q in enumerate(questions)}
     labels = {o["option_id"]: o["label"] for q in questions for o in q.get("options", [])}
     lines = []
@@ -171,5 +194,5 @@ def render(questions: Sequence[dict[str, Any]]) -> str:
             tags.append(f"{{si {parent} = {wanted}}}" if wanted else f"{{si {parent}}}")
         tags.append(f"{{réf {q['question_id']}}}")
         lines.append(f"{numbers[q['question_id']]}. {q['text']} {' '.join(tags)}")
-        lines.extend(f"- {o['label']}" for o in q.get("options", []))
+        lines.extend(f"- {o['label']} {{réf {o['option_id']}}}" for o in q.get("options", []))
     return "\n".join(lines)
