@@ -45,7 +45,12 @@ try {
 
   const second = (await cardTitles(alice))[0];
   await alice.locator(".fr-card", { hasText: second }).locator("button[name=choice][value=support]").click();
-  await alice.waitForURL(`${base}/vote/${cid}`);
+  await alice.waitForURL(`${base}/vote/${cid}?vote=soutien`);
+  check((await alice.innerText("main")).includes("Votre soutien est enregistré."),
+        "the sequence confirms the support");
+  check(await showsEventually(alice, `${base}/vote/${cid}`, async (p) =>
+    (await p.locator(".fr-card", { hasText: second }).textContent()).includes("Vous soutenez cette proposition")),
+        "the supported proposal says so, with « Retirer mon soutien »");
 
   check(await showsEventually(alice, `${base}/mes-votes`, async (p) => {
     const text = await p.innerText("main");
@@ -69,7 +74,7 @@ try {
   const bob = await person("bob", { javaScriptEnabled: false });
   const seen = await enterSequence(bob, "bob (no JavaScript)");
   await bob.locator(".fr-card", { hasText: first }).locator("button[name=choice][value=disagree]").click();
-  await bob.waitForURL(`${base}/vote/${cid}`);
+  await bob.waitForURL(`${base}/vote/${cid}?vote=accord`);
   check(!(await cardTitles(bob)).includes(first) && seen.includes(first), "without JavaScript the ballot is recorded and the item leaves the sequence");
 
   // -- the results ------------------------------------------------------------------------------
