@@ -93,6 +93,10 @@ def decide_save_questionnaire(state: Item, cmd: SaveQuestionnaire) -> list[Domai
 
 def decide_remove_questionnaire(state: Item, cmd: RemoveQuestionnaire) -> list[DomainEvent]:
     must_exist(state, "Questionnaire")
+    if cmd.answered:
+        raise DomainError("questionnaire_answered", "Ce questionnaire a déjà des réponses : il "
+                          "ne peut plus être supprimé (ses réponses, ses statistiques et les "
+                          "données ouvertes en dépendent).")
     return [ev.QuestionnaireRemoved(cmd.questionnaire_id, state.consultation_id)]
 
 

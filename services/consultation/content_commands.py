@@ -60,6 +60,9 @@ class SaveQuestionnaire:
 @dataclass(frozen=True, slots=True)
 class RemoveQuestionnaire:
     questionnaire_id: str
+    # it has answers (the deposit service's data, told by the caller as for
+    # SaveQuestionnaire.answered): its removal is refused, they depend on it
+    answered: bool = False
 
 
 # -- articles, documents, videos ----------------------------------------------------------

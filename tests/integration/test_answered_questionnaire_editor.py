@@ -143,3 +143,19 @@ async def test_an_import_naming_a_questionnaire_that_has_answers_leaves_it_as_it
         "source": "question;type\nAutre chose ?;libre\n", "format": "csv", "key": "imp"})
     assert r.status_code == 303, r.text
     assert await answered.saved() == before
+
+
+async def test_a_questionnaire_that_has_answers_is_not_removed(answered: Editor) -> None:
+    """Its answers, statistics and open data depend on it: « Supprimer » is refused
+    in French, and it stays (a questionnaire without answers is still removed)."""
+    listing = f"{ADMIN}"
+    r = await post_form(answered.client, listing, f"{answered.url}/suppression")
+    assert r.status_code == 400 and "a déjà des réponses" in r.text
+    assert await answered.saved()
+    r = await post_form(answered.client, ADMIN, ADMIN, {"title": "Brouillon", "cle": "vide",
+                                                         "questions": "1. Une idée ? {libre}"})
+    assert r.status_code == 303, r.text
+    r = await post_form(answered.client, listing, f"{ADMIN}/vide/suppression")
+    assert r.status_code == 303, r.text
+    await catch_up(answered.container)
+    assert await answered.container.store.get("questionnaires", "energie", "vide") is None

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from services.consultation import content_commands as k
+from services.core.errors import DomainError
 from services.core.ids import new_id, request_id
 from services.deposit.queries import has_responses
 from services.store.port import ReadStore
@@ -99,7 +100,15 @@ async def remove(request: Request, web: WebDep, cid: str, item_id: str,
     require_organiser(web, request)
     await checked_form(web, request)
     await item_or_404(web.store, cid, spec.segment, item_id)
-    await web.deps.send(REMOVABLE[spec.segment](item_id))
+    command: object = REMOVABLE[spec.segment](item_id)
+    if spec.segment == "questionnaires":  # its answers depend on it (ADR 0137)
+        command = k.RemoveQuestionnaire(item_id, answered=await has_responses(web.store, item_id))
+    try:
+        await web.deps.send(command)
+    except DomainError as refused:
+        return admin_page(web, request, "error.html", {
+            "heading": "Suppression refusée", "message": refused.message,
+            "back": f"/admin/consultations/{cid}/{spec.segment}"}, status=400)
     await web.deps.settle()
     return RedirectResponse(f"/admin/consultations/{cid}/{spec.segment}", status_code=303)
 
