@@ -43,8 +43,12 @@ from services.identity.vault import LookupTaken, Vault
 
 EMAIL_TAKEN = DomainError("email_taken", "Un compte existe déjà avec cette adresse "
                           "électronique : utilisez « Se connecter ».", field="email")
+# Whose pseudonym it is is never said, not even to who types the right address:
+# that would tell an address's pseudonym to anyone trying pseudonyms with it. So
+# the message points someone who forgot their account to « Se connecter ».
 PSEUDONYM_TAKEN = DomainError("pseudonym_taken", "Ce pseudonyme est déjà pris. "
-                              "Choisissez-en un autre.", field="pseudonym")
+                              "Choisissez-en un autre ; si c'est le vôtre, vous avez déjà "
+                              "un compte : utilisez « Se connecter ».", field="pseudonym")
 
 
 async def register_participant(cmd: RegisterParticipant, *, log: EventLog, clock: Clock,

@@ -61,6 +61,24 @@ async def test_taken_pseudonym_is_refused(platform: Platform) -> None:
     assert r.status_code == 400 and "déjà pris" in r.text
 
 
+async def test_one_s_own_address_and_pseudonym_again_is_told_the_way_in(
+        platform: Platform) -> None:
+    """Someone who forgot their account types their address and pseudonym again:
+    « déjà pris » was a dead end; the message now points to « Se connecter ». The
+    same words as for anyone else's pseudonym (the pair is never confirmed: that
+    would tell an address's pseudonym to whoever tries pseudonyms with it)."""
+    await sign_up(platform, platform.client(), "e1@exemple.fr", "Eloise")
+    own = await sign_up(platform, platform.client(), "e1@exemple.fr", "Eloise")
+    other = await sign_up(platform, platform.client(), "e2@exemple.fr", "Eloise")
+    for r in (own, other):
+        assert r.status_code == 400 and "utilisez « Se connecter »" in r.text
+    assert _error_of(own.text) == _error_of(other.text)
+
+
+def _error_of(page: str) -> str:
+    return page.split('id="f-pseudonym-err"')[1].split("</p>")[0]
+
+
 async def test_form_posts_without_csrf_token_get_403(platform: Platform) -> None:
     client = platform.client()
     await client.get("/connexion")  # a browser id cookie, but no token in the post
