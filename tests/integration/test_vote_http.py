@@ -354,7 +354,7 @@ async def test_an_item_hidden_after_its_ballots_keeps_its_counts_not_its_text(
     await until(tallied)
     page = (await p.client().get(f"/vote/{CID}/resultats")).text
     assert "Proposition 2" in page and "Proposition 3" not in page
-    assert "Contribution retirée de la publication" in page
+    assert "Contribution non publiée (retirée, masquée ou en attente de modération)" in page
     assert "/propositions/item-3" not in page
     anne = await participant(p, "Anne")
     async with session_client(p, anne) as client:

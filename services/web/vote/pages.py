@@ -51,7 +51,10 @@ from services.web.vote.charts import ranking_rows
 
 SEQUENCE_SIZE = 10
 MY_VOTES_PAGE = 100  # a participant's ballots per page of « Mes votes »
-TAKEN_OUT = "Contribution retirée de la publication"  # its counts stay, not its text
+# An item not published now keeps its counts, not its text: withdrawn by its author,
+# hidden by a moderator, or edited since its approval and waiting to be read
+# again (ADR 0135: « retirée » was wrong for the last).
+TAKEN_OUT = "Contribution non publiée (retirée, masquée ou en attente de modération)"
 PUBLISHED_ITEMS, PHASE_POOLS, RECOUNTS = "published_items", "vote_pools", "recounts"  # Web.caches
 RECOUNT_POLICY = Policy(quick_s=1.0, gap_s=60.0)
 
