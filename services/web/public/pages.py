@@ -99,7 +99,21 @@ async def questionnaire(request: Request, web: WebDep, slug: str,
         ctx["questions"], ctx["step_complete"] = visible_questions(
             ctx["item"]["questions"], answers)
         ctx["answers"] = answers
+        ctx["answering"] = answering(ctx["consultation"])
     return page(web, request, "public/questionnaire.html", ctx)
+
+
+def answering(consultation: dict[str, Any]) -> dict[str, Any]:
+    """Where answering stands in the consultation's calendar (its phases with
+    their status): "open" now, "upcoming" (with the phase that opens it), "closed"
+    for good, or "none" (no phase opens it): what the questionnaire's page says
+    beside its questions."""
+    phases = [p for p in consultation.get("phases") or [] if "answer" in (p.get("actions") or ())]
+    for state in ("open", "upcoming"):
+        phase = next((p for p in phases if p["status"] == state), None)
+        if phase is not None:
+            return {"state": state, "phase": phase}
+    return {"state": "closed" if phases else "none", "phase": None}
 
 
 async def _meetings(web: Web, request: Request, table: str, partition: str) -> dict[str, Any]:
