@@ -111,15 +111,25 @@ async def _keep_serving(container: Container, server: CommandServer, topic: str)
     that joined first was given partitions, then kept their commands waiting
     while its Kafka writer index read the whole log (a minute at five million
     events), and the fronts answered 504 meanwhile."""
+    async def joined(partitions: set[int]) -> None:
+        """The group's first assignment: the replica is a member now, and ready.
+        Subscribing is not joining: a replica restarted after a kill -9 waits for
+        its dead self's session to end (a session timeout) before the group
+        assigns anything, and said it was ready meanwhile while the commands of
+        its partitions waited and the fronts answered 504 (ADR 0123's amendment)."""
+        if "commands" in container.starting:
+            container.starting.discard("commands")
+            log.info("serving commands", extra={"topic": topic,
+                                                "partitions": sorted(partitions)})
+        await server.assigned(partitions)
+
     while True:
         receiver = adapters.command_receiver(container.settings, topic,
-                                             on_assigned=server.assigned,
+                                             on_assigned=joined,
                                              on_revoked=server.revoked)
         try:
             await _prepare_log(container, topic=topic)
             await receiver.start()
-            container.starting.discard("commands")
-            log.info("serving commands", extra={"topic": topic})
             await server.serve(receiver)
             return
         except asyncio.CancelledError:

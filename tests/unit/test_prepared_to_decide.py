@@ -38,8 +38,9 @@ class SlowToPrepare(MemoryEventLog):
 class Receiver:
     """The command group's member, as far as the replica's loop uses it."""
 
-    def __init__(self, log: SlowToPrepare) -> None:
+    def __init__(self, log: SlowToPrepare, on_assigned: Any = None) -> None:
         self.log = log
+        self.on_assigned = on_assigned  # the group calls it once it has assigned
         self.started_prepared: bool | None = None
         self.joined = asyncio.Event()
 
@@ -63,8 +64,8 @@ async def test_a_replica_joins_its_command_group_once_its_log_is_prepared(
     log = SlowToPrepare()
     receivers: list[Receiver] = []
 
-    def receiver(*_: object, **__: object) -> Receiver:
-        receivers.append(Receiver(log))
+    def receiver(*_: object, on_assigned: Any = None, **__: object) -> Receiver:
+        receivers.append(Receiver(log, on_assigned))
         return receivers[-1]
 
     monkeypatch.setattr(adapters, "command_receiver", receiver)
@@ -80,6 +81,11 @@ async def test_a_replica_joins_its_command_group_once_its_log_is_prepared(
         log.may_end.set()
         await asyncio.wait_for(receivers[0].joined.wait(), 5)
         assert receivers[0].started_prepared is True
+        # subscribed, not yet given partitions (a restarted replica waits for its
+        # dead self's session to end): not ready, or the fronts' commands wait
+        answer = await readiness_response(container, workers=True)
+        assert answer.status_code == 503 and b'"commands"' in answer.body
+        await receivers[0].on_assigned({0, 1})
         assert (await readiness_response(container, workers=True)).status_code == 200
 
 
