@@ -15,6 +15,7 @@ from harness.consultations import ORGANISER, grand_debat
 from harness.web import app_client, catch_up, make_container, make_deps
 
 from services.core.participants import ModeratorContext
+from services.deposit.ids import response_id
 from services.deposit.projections import BY_AUTHOR
 from services.moderation.commands import ClaimItem, Decide
 from services.runtime.bootstrap import Container
@@ -89,7 +90,7 @@ async def test_questionnaire_steps_show_the_follow_up_and_submit_once(site: Site
         assert again.status_code == 303
         assert await site.mine("p-alice") == 1
         mine = await alice.get("/mes-contributions")
-        assert "Réponse au questionnaire" in mine.text and "Enregistrée" in mine.text
+        assert "Réponse au questionnaire" in mine.text  # its status: see below
         second = await alice.post(FORM, data={**await open_form(alice, FORM),
                                               "etape": "envoyer", "impots": "non"})
         assert second.status_code == 400 and "déjà répondu" in second.text
@@ -178,6 +179,21 @@ async def test_hidden_contribution_tells_its_author_why_and_counts_publicly(
         assert "Masquée par la modération" in mine and "Motif : Hors sujet" in mine
         transparency = await public.get("/consultations/grand-debat/transparence")
         assert re.search(r"<td>Hors sujet</td><td>1</td>", transparency.text)
+
+
+async def test_a_response_tells_its_author_where_its_moderation_stands(site: Site) -> None:
+    """Moderated as any contribution (the consultation is pre-moderated): waiting,
+    then refused with its reason beside « Faire appel »; it said « Enregistrée »."""
+    async with site.client("p-eve") as eve:
+        form = await open_form(eve, FORM)
+        sent = await eve.post(FORM, data={**form, "etape": "envoyer", "impots": "non"})
+        assert sent.status_code == 303
+        mine = (await eve.get("/mes-contributions")).text
+        assert "En attente de modération" in mine and "Enregistrée" not in mine
+        await site.decide(response_id("fiscalite", "p-eve"), "rejected", "hors_sujet")
+        mine = (await eve.get("/mes-contributions")).text
+        assert "Refusée par la modération" in mine and "Motif : Hors sujet" in mine
+        assert "Faire appel" in mine
 
 
 async def test_my_contributions_query_count_does_not_grow(site: Site) -> None:

@@ -94,11 +94,11 @@ async def contribution(store: ReadStore, contribution_id: str) -> Doc | None:
 
 
 def status_of(doc: Doc, item: Doc | None, reasons: dict[str, str]) -> dict[str, str]:
-    """What the author is told about their contribution (label, DSFR badge, reason)."""
+    """What the author is told about their contribution (label, DSFR badge, reason):
+    a questionnaire response as any other, moderated as its consultation is (it
+    said « Enregistrée » waiting for a moderator or refused by one)."""
     if doc.get("withdrawn"):
         return {"label": "Retirée", "badge": "", "reason": ""}
-    if doc["kind"] == "response":
-        return {"label": "Enregistrée", "badge": "success", "reason": ""}
     status = item["status"] if item else "pending"
     code = str(item.get("reason_code") or "") if item else ""
     reason = reasons.get(code, code)
