@@ -33,7 +33,7 @@ from harness.consultations import (
 from harness.forms import csrf_header, post_form
 from harness.platform import SYSTEM, Platform, open_platform, participant, session_client, until
 
-from services.consultation.commands import PhaseSpec
+from services.consultation.commands import PhaseSpec, SchedulePhases
 from services.core.errors import DomainError
 from services.core.participants import ModeratorContext, ParticipantContext
 from services.deposit.commands import SubmitProposal
@@ -431,6 +431,30 @@ async def test_my_votes_come_a_page_at_a_time_and_each_can_be_withdrawn(
         assert gone.status_code == 303 and gone.headers["location"] == after
         await settled(p, client, f"item-{rest[0]}", {"agree": 0})
         assert re.findall(r"Proposition (\d)", (await client.get(after)).text) == rest[1:]
+
+
+async def test_my_votes_offer_no_withdrawal_once_the_phase_closed(platform: Platform) -> None:
+    """« Retirer mon vote » was offered on a closed phase's ballot, and the click
+    refused with « il n'est pas possible de voter … en ce moment »."""
+    p = platform
+    async with session_client(p, await participant(p, "Anne")) as client:
+        r = await post_form(client, f"/vote/{CID}", f"/vote/{CID}/item-1",
+                            {"kind": "agree", "choice": "agree"})
+        assert r.status_code == 303, r.text
+        await settled(p, client, "item-1", {"agree": 1})
+        assert "Retirer mon vote" in (await client.get("/mes-votes")).text
+        now = datetime.now(UTC)  # the phase ends a minute ago (pages read the real clock)
+        await p.container.handle(SchedulePhases(CID, (PhaseSpec(
+            "vote", "vote", "Vote", now - timedelta(hours=1), now - timedelta(minutes=1),
+            actions=("deposit", "vote_support", "vote_agree", "vote_ranking")),)), SYSTEM)
+
+        async def ended() -> bool:
+            doc = await p.container.store.get("consultations", "all", CID)
+            return doc is not None and doc["phases"][0]["ends_at"] < now.isoformat()
+        await until(ended)
+        mine = (await client.get("/mes-votes")).text
+        assert "Proposition 1" in mine and "Retirer mon vote" not in mine
+        assert "phase de vote close" in mine
 
 
 async def test_results_list_every_item_by_its_votes_a_page_at_a_time(

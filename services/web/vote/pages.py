@@ -6,6 +6,7 @@ their ballots go through the bus under their own pseudonymous id."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -20,6 +21,7 @@ from services.consultation.queries import CONSULTATIONS
 from services.core.errors import DomainError
 from services.core.participants import ParticipantContext
 from services.core.shared_computation import Policy, SharedComputations
+from services.core.values import parse_iso
 from services.eventlog.port import Position, ends_of
 from services.moderation import publication
 from services.store.port import ReadStore
@@ -210,6 +212,10 @@ async def my_votes(request: Request, web: WebDep,
     budgets = [{**doc, "total_label": budget.euros(doc["total"])} for _, doc in rows
                if doc.get("kind") == "budget" and doc.get("projects")]
     rankings = await my_rankings(web.store, [doc for _, doc in rows])
+    open_now = await _still_open(web.store, [*ballots, *budgets])
+    ballots = [{**b, "changeable": open_now(b, model.KINDS.get(b["kind"], ""))}
+               for b in ballots]
+    budgets = [{**b, "changeable": open_now(b, budget.ACTION)} for b in budgets]
     ids = [b["item_id"] for b in ballots] + [p for b in budgets for p in b["projects"]] \
         + [i for r in rankings for i in r["items"]]
     here = f"/mes-votes?apres={quote(apres, safe='')}" if apres else "/mes-votes"
@@ -217,6 +223,24 @@ async def my_votes(request: Request, web: WebDep,
         "ballots": ballots, "budgets": budgets, "rankings": rankings,
         "titles": await titles(web.store, ids),
         "here": here, "first_page": not apres, "next": next_key})
+
+
+async def _still_open(store: ReadStore, docs: list[dict[str, Any]]
+                      ) -> Callable[[dict[str, Any], str], bool]:
+    """Whether a ballot may still be withdrawn or changed: its phase is open now and
+    offers its kind (« Retirer mon vote » was offered on a closed phase's ballot,
+    and refused with « il n'est pas possible de voter … en ce moment »)."""
+    cids = sorted({d["consultation_id"] for d in docs if d.get("consultation_id")})
+    consultations = await store.get_many(CONSULTATIONS, "all", cids) if cids else {}
+    now = datetime.now(UTC)  # phases are authoritative on the server clock
+
+    def open_now(doc: dict[str, Any], action: str) -> bool:
+        c = consultations.get(doc.get("consultation_id", "")) or {}
+        phase = next((p for p in c.get("phases", []) if p["phase_id"] == doc.get("phase_id")),
+                     None)
+        return phase is not None and parse_iso(phase["starts_at"]) <= now \
+            and model.is_open(phase, now) and action in (phase.get("actions") or ())
+    return open_now
 
 
 async def my_rankings(store: ReadStore, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
