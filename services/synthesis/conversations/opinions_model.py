@@ -242,6 +242,21 @@ async def import_arriving(store: ReadStore, consultation_id: str) -> ArrivingImp
                           dict(facts.get("files") or {}), book.get("arrived_at"))
 
 
+async def published_from_import(store: ReadStore, published: Doc) -> bool:
+    """Whether `published` opinion groups (`projection.published_groups`) are an
+    imported conversation's rather than the consultation's own agree/disagree
+    ballots' (ADR 0138): their statements are the import's in this model (a voted
+    item has no Pol.is number). One read; a publication that names no statement
+    (no representative, no consensus) is the import's when one is held."""
+    cid = published["consultation_id"]
+    named = {s["statement_id"] for g in published["groups"] for s in g["representative"]}
+    named |= {s["statement_id"] for s in published["consensus"]}
+    if named:
+        docs = await store.get_many(STATEMENTS, cid, sorted(named))
+        return any("number" in doc for doc in docs.values())
+    return _holds_import(await store.get(BOOKS, ALL, cid), {})
+
+
 async def statements_of(store: ReadStore, consultation_id: str) -> dict[str, Statement]:
     """The consultation's statements as `OpinionBook.from_log` numbers them: the
     imported conversation's once one is, each voted item in the order of its first

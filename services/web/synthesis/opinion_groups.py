@@ -34,6 +34,7 @@ from services.synthesis.conversations.opinions_model import (
     book_of,
     import_arriving,
     opinions_changed,
+    published_from_import,
     statements_of,
 )
 from services.synthesis.conversations.projection import published_groups
@@ -194,4 +195,5 @@ async def public_groups(request: Request, web: WebDep, slug: str) -> Response:
     if data is None:
         raise HTTPException(404)
     return public_page(request, web.env, "synthesis/opinion_groups.html",
-                       {"consultation": c, "groups": _view(data)})
+                       {"consultation": c, "groups": _view(data),
+                        "from_import": await published_from_import(web.store, data)})
