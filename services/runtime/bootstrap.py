@@ -81,6 +81,7 @@ class Container:
         self.registry = registry
         self.metrics = metrics
         self._command_counts = Children(metrics.commands)
+        self._routed_counts = Children(metrics.routed)
         self._command_durations = Children(metrics.command_duration)
         self.blobs = blobs  # uploaded files, addressed by SHA-256
         self.services = list(services)
@@ -137,10 +138,13 @@ class Container:
 
     async def handle(self, command: object, meta: Meta) -> Any:
         """Run the handler of `command` with its ports already bound, counted by
-        outcome (`parlons_commands_total`)."""
-        remote = self.remote
+        outcome (`parlons_commands_total`); a command routed to its owning
+        service's replicas is counted by its outcome here as routed
+        (`parlons_commands_routed_total`), and as decided by the replica."""
+        remote, routed = self.remote, False
         if remote is not None and remote.routes(command):
             handler: Handler = remote.handle
+            routed = True
         else:
             try:
                 handler = self.handlers[type(command)]
@@ -157,8 +161,11 @@ class Container:
             outcome = command_outcome(error)
             raise
         finally:
-            self._command_counts.of(name, outcome).inc()
-            self._command_durations.of(name).observe(time.perf_counter() - started)
+            if routed:
+                self._routed_counts.of(name, outcome).inc()
+            else:
+                self._command_counts.of(name, outcome).inc()
+                self._command_durations.of(name).observe(time.perf_counter() - started)
 
     def port(self, name: str, kind: type[T]) -> T:
         """The port its handlers ask for by `name` (the identity service's...), as

@@ -148,6 +148,15 @@ class Metrics:
             " it durable, error: anything else).",
             ["command", "outcome"], registry=self.registry,
         )
+        self.routed = Counter(
+            "parlons_commands_routed",
+            "Commands this process sent to their owning service's replicas (a front in"
+            " the distributed topology), by command type and outcome: counted apart from"
+            " parlons_commands_total, which the deciding replica counts, so that a sum"
+            " over the fleet counts each command once. unavailable: no replica answered"
+            " in time (the front's 504).",
+            ["command", "outcome"], registry=self.registry,
+        )
         self.command_duration = Histogram(
             "parlons_command_duration_seconds",
             "Time to handle a command, whatever its outcome.",
