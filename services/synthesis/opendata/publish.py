@@ -68,7 +68,7 @@ async def write_open_data(store: ReadStore, consultation_id: str, out_dir: Path,
         written.append(await _write(base.with_name(base.name + ".csv"), export.csv(qn)))
         written.append(await _write(base.with_name(base.name + ".json"), export.json(qn)))
         written.append(await _write(base.with_name(base.name + "-dictionnaire.md"),
-                                    _once(dictionary_markdown(consultation, qn).encode())))
+                                    _once(dictionary_markdown(consultation, qn, k=k).encode())))
     # the proposals last: their file says the day's export is whole (_written_on)
     for what, body in (("arguments", arguments_csv(store, consultation_id, k)),
                        ("votes", votes_csv(store, consultation)),
@@ -76,7 +76,7 @@ async def write_open_data(store: ReadStore, consultation_id: str, out_dir: Path,
         base = out_dir / base_name(slug, what, day)
         written.append(await _write(base.with_name(base.name + ".csv"), body))
         written.append(await _write(base.with_name(base.name + "-dictionnaire.md"),
-                                    _once(table_dictionary(consultation, what).encode())))
+                                    _once(table_dictionary(consultation, what, k=k).encode())))
     await asyncio.to_thread(_prune, out_dir, {w.name for w in written})
     return written
 

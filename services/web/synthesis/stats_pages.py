@@ -108,9 +108,10 @@ async def download(request: Request, web: WebDep, cid: str, name: str) -> Respon
         [(found["qid"], qn.get("title", ""))])[found["qid"]], datetime.now(UTC).date().isoformat())
     headers = {"Content-Disposition": f'attachment; filename="{readable}{ext}"',
                "Cache-Control": "no-store"}
+    k = min_cell_setting()  # ADR 0047: the files and their dictionary alike
     if ext == "-dictionnaire.md":
-        return Response(dictionary_markdown(c, qn), media_type=MEDIA[ext], headers=headers)
-    export = OpenDataExport(web.store, min_cell=min_cell_setting())  # ADR 0047
+        return Response(dictionary_markdown(c, qn, k=k), media_type=MEDIA[ext], headers=headers)
+    export = OpenDataExport(web.store, min_cell=k)
     body: AsyncIterator[bytes] = export.csv(qn) if ext == ".csv" else export.json(qn)
     return StreamingResponse(body, media_type=MEDIA[ext], headers=headers)
 

@@ -148,7 +148,7 @@ async def test_no_direct_identifier_in_any_exported_byte(tmp_path: Path) -> None
 
 
 async def test_the_dictionary_describes_every_column() -> None:
-    text = dictionary_markdown({"title": "C"}, QUESTIONNAIRE_DOC)
+    text = dictionary_markdown({"title": "C"}, QUESTIONNAIRE_DOC, k=5)
     for column in header(QUESTIONNAIRE_DOC):
         assert f"| `{column}` |" in text, column
     assert "trashed" in text and "INVISIBLE" in text
