@@ -133,7 +133,8 @@ async def test_back_office_page_with_svg_bars_and_breakdown(
     assert page.status_code == 200
     html = page.text
     assert "<svg" in html and "<script" not in html.split("</header>")[-1].split("<footer")[0]
-    assert "À vélo : 2 (40.0 %)" in html
+    assert "À vélo : 2 (40,0\u00a0%)" in html  # French: « 40.0 % » before
+    assert "<td>40,0&nbsp;%</td>" in html and not re.search(r"\d\.\d %", html)
     assert "Ille-et-Vilaine (35)" in html and "Ventiler par" in html
     assert bogus.status_code == 200 and "&lt;script&gt;" not in bogus.text
 

@@ -205,6 +205,10 @@ async def test_run_validate_publish_follow_up(platform: Platform,
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     links = set(re.findall(r'/consultations/c1/synthese/themes/([\w-]+)"', html))
     assert {velo, sante} <= links and len(links) == 3
+    # French formats: « 68,8 % », the charts' days as words (« 68.8 % », « du 2026-11-16 »)
+    assert re.search(r"<td>\d+,\d&nbsp;%</td>", html) and not re.search(r"\d\.\d %", html)
+    assert re.search(r'aria-label="Évolution : \d+ contributions du \d+ \w+ \d{4} au', html)
+    assert "<title>jour 20" not in html and re.search(r"<title>jour \d+ \w+ \d{4} : ", html)
     seen: set[str] = set()
     by_theme: dict[str, set[str]] = {}
 
@@ -238,6 +242,9 @@ async def test_run_validate_publish_follow_up(platform: Platform,
     md = await public.get("/consultations/c1/synthese/rapport.md")
     assert md.status_code == 200 and "Mobilité <b>" not in md.text and "douce" in md.text
     assert "masqué ensuite" not in md.text
+    assert re.search(r"publiée le \d+ \w+ \d{4}\. ", md.text), md.text[:300]
+    assert re.search(r" contributions \(\d+,\d\u00a0%\) : ", md.text), md.text
+    assert re.search(r"- Par jour : \d+ \w+ \d{4} : \d+", md.text), md.text
     csv_text = (await public.get("/consultations/c1/synthese/themes.csv")).text
     assert csv_text.splitlines()[0].startswith("theme_id,label,contributions")
 

@@ -25,7 +25,9 @@ def test_labels_are_escaped_in_every_chart() -> None:
 def test_numbers_keep_their_format() -> None:
     bar = agree_bar(2, 1, 1)
     assert isinstance(bar, Markup) and 'width="150.0"' in bar and "d&#39;accord : 2" in bar
-    assert 'width="42.3"' in option_bars([("Vélo", 3, 18.4)])
+    bars = option_bars([("Vélo", 3, 18.4)])
+    assert 'width="42.3"' in bars and "18,4\u00a0%" in bars and "18.4" not in bars
     days = evolution({"2026-03-01": 2, "2026-03-03": 1})
-    assert days.count("<rect ") == 3 and "jour 2026-03-02 : 0" in days
+    assert days.count("<rect ") == 3 and "jour 2 mars 2026 : 0" in days
+    assert "du 1 mars 2026 au 3 mars 2026" in days
     assert evolution({}) == "" and theme_sizes([], str) == ""

@@ -11,6 +11,8 @@ from typing import Any
 
 from markupsafe import Markup
 
+from services.web.rendering import french_date
+
 WIDTH, BAR_H, GAP, LABEL_W = 640, 22, 8, 260
 COLOUR, EMPTY = "#000091", "#e5e5f4"
 MAX_COLUMNS = 60
@@ -66,9 +68,9 @@ def evolution(per_day: Mapping[str, int], *, width: int = 300, height: int = 60)
             '<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" fill="{fill}">'
             '<title>{unit} {day} : {n}</title></rect>'
         ).format(x=i * w, y=height - h, w=max(w - 1, 1), h=h, fill=COLOUR if n else EMPTY,
-                 unit=unit, day=start.isoformat(), n=n))
-    label = (f"Évolution : {sum(per_day.values())} contributions du {days[0]} au "
-             f"{days[-1]}")
+                 unit=unit, day=french_date(start), n=n))
+    label = (f"Évolution : {sum(per_day.values())} contributions du {french_date(days[0])} "
+             f"au {french_date(days[-1])}")
     return Markup('<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
                   'viewBox="0 0 {w} {h}" role="img" aria-label="{label}">{cols}</svg>'
                   ).format(w=width, h=height, label=label, cols=Markup("").join(cols))

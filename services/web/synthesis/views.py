@@ -16,6 +16,7 @@ from services.synthesis.followup.model import STATUSES
 from services.synthesis.followup.tables import RESPONSES
 from services.synthesis.runs.corpus import CORPUS
 from services.synthesis.runs.tables import ALL, MEMBERS, PUBLISHED, members_partition
+from services.web.rendering import french_date, french_number
 from services.web.views import Page, paged
 
 SHOWN_VERBATIMS = 3
@@ -121,15 +122,18 @@ def report_markdown(consultation: Mapping[str, Any], view: Mapping[str, Any],
     if pub is None:  # the responses to proposals are public all the same
         return "\n".join([*lines, "La synthèse n'est pas encore publiée.", "",
                           *_responses_markdown(view["responses"])])
-    lines += [f"Version n° {pub['publication']}, publiée le {pub['published_at'][:10]}. "
-              f"{pub['contributions']} contributions publiées analysées (graine "
+    lines += [f"Version n° {pub['publication']}, publiée le "
+              f"{french_date(pub['published_at'])}. "
+              f"{french_number(pub['contributions'])} contributions publiées analysées (graine "
               f"{pub['parameters'].get('seed', '')}, empreinte de l'entrée "
               f"`{pub['input_digest'][:16]}`).", "", "## Thèmes", ""]
     for t in view["themes"]:
         link = f"{base_url}/synthese/themes/{t['theme_id']}"
         lines += [f"### {_md(t['label'])}", "",
-                  f"- {t['size']} contributions ({t['share']:.1f} %) : {link}",
-                  "- Par jour : " + ", ".join(f"{d} : {n}" for d, n in t["per_day"].items()),
+                  f"- {french_number(t['size'])} contributions "
+                  f"({french_number(t['share'], 1)}\u00a0%) : {link}",
+                  "- Par jour : " + " ; ".join(f"{french_date(d)} : {french_number(n)}"
+                                               for d, n in t["per_day"].items()),
                   ""]
         lines += [f"> {_md(v['text'])}" + "\n" for v in t["shown"]]
     if pub["campaigns"]:
@@ -144,8 +148,8 @@ def _responses_markdown(responses: list[dict[str, Any]]) -> list[str]:
         return []
     lines = ["## Suites données", ""]
     for r in responses:
-        history = " ; ".join(f"{h['at'][:10]} : {STATUSES.get(h['status'], h['status'])}"
-                             for h in r["history"])
+        history = " ; ".join(f"{french_date(h['at'])} : "
+                             f"{STATUSES.get(h['status'], h['status'])}" for h in r["history"])
         lines += [f"### {_md(r['title'])}", "", _md(r["body"]), "", f"Statut : {history}", ""]
     return lines
 
