@@ -51,11 +51,12 @@ BIKE_ID = "01930000-0000-7000-8000-0000000000d2"
 BUDGET_ID = "01930000-0000-7000-8000-0000000000d3"
 DAY = timedelta(days=1)
 # The bike's method card: irritants voted agree / disagree / neutral with three
-# qualifications (and supported), solutions ranked (and supported).
+# qualifications (and supported), solutions ranked (and supported), meanwhile the
+# commission's workshop takes registrations (a phase's action, ADR 0139).
 IRRITANTS_VOTE = (("vote_agree", "vote_support"), VoteMethodSpec(
     sources=("irritants",), support_threshold=20,
     qualifications=("prioritaire", "realiste", "a_preciser")))
-SOLUTIONS_VOTE = (("vote_ranking", "vote_support"), VoteMethodSpec(
+SOLUTIONS_VOTE = (("vote_ranking", "vote_support", "register_meeting"), VoteMethodSpec(
     sources=("solutions",), support_threshold=10, qualifications=(), ranking_max=3))
 
 

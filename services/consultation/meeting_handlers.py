@@ -1,12 +1,15 @@
 """Handlers for meetings, registrations, minutes and commissions. Ports as keyword
 arguments: `log`, `clock`, `meta`. Registrations are decided on the meeting's
-stream read from the log (capacity, waiting list, past, cancelled: ADR 0065)."""
+stream read from the log (capacity, waiting list, past, cancelled: ADR 0065), and
+on the consultation's own stream (published, its phase open now offering
+« s'inscrire à une rencontre »: ADR 0139)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 from services.consultation import meetings as m
 from services.consultation.content_commands import (
@@ -23,6 +26,7 @@ from services.consultation.content_commands import (
 )
 from services.consultation.content_handlers import require_consultation
 from services.consultation.handlers import load_consultation
+from services.consultation.phases import open_actions
 from services.consultation.streams import load
 from services.core.clock import Clock
 from services.core.errors import ConcurrencyConflict, DomainError, NotFound
@@ -89,13 +93,17 @@ async def register_for_meeting(cmd: RegisterForMeeting, *, log: EventLog, clock:
     again on what it now reads (ADR 0065)."""
     _check_participant(cmd.participant_id)
     meeting = await load_meeting(log, cmd.meeting_id)
-    if meeting.consultation_id and not (
-            await load_consultation(log, meeting.consultation_id)).published:
-        # a draft's or an unpublished consultation's meeting is not the public's:
-        # its page answers 404, and so does a registration sent without it
-        raise NotFound("Rencontre")
+    phase_open = True  # (a meeting that does not exist is refused by the decision)
+    if meeting.consultation_id:
+        consultation = await load_consultation(log, meeting.consultation_id)
+        if not consultation.published:
+            # a draft's or an unpublished consultation's meeting is not the public's:
+            # its page answers 404, and so does a registration sent without it
+            raise NotFound("Rencontre")
+        # its phases, from its own stream: registering is a phase's action
+        phase_open = m.REGISTER in open_actions(consultation.phases, clock.now())
     state = await _on_meeting(log, clock, meta, cmd.meeting_id, cmd.participant_id,
-                              m.decide_register)
+                              partial(m.decide_register, phase_open=phase_open))
     return state.status_of(cmd.participant_id)
 
 

@@ -24,6 +24,9 @@ from services.core.values import https_url, ident, instant, iso, parse_iso, text
 from services.territory import lookup_postcode
 
 MAX_CAPACITY = 100_000
+REGISTER = "register_meeting"  # the phase action that opens registrations (phases.ACTIONS)
+REGISTRATION_NOT_OPEN = ("Les inscriptions aux rencontres de cette consultation ne sont pas "
+                         "ouvertes en ce moment.")
 # (lat min, lat max, lon min, lon max): mainland France and Corsica, then overseas.
 BOUNDS = {
     "metropole": (41.3, 51.2, -5.3, 9.7),
@@ -154,9 +157,11 @@ def decide_cancel(state: Meeting, cmd: CancelMeeting) -> list[DomainEvent]:
     return [] if state.cancelled else [ev.MeetingCancelled(cmd.meeting_id, state.consultation_id)]
 
 
-def decide_register(state: Meeting, participant_id: str, now: datetime) -> list[DomainEvent]:
+def decide_register(state: Meeting, participant_id: str, now: datetime, *,
+                    phase_open: bool) -> list[DomainEvent]:
     """A seat while the meeting has one free, else a place on its waiting list;
-    nothing for someone already seated or waiting (a retry)."""
+    nothing for someone already seated or waiting (a retry). `phase_open`: the
+    consultation's phase open now offers « s'inscrire à une rencontre »."""
     if not state.exists:
         raise DomainError("not_found", "Rencontre introuvable.", field="meeting_id")
     if state.cancelled or now >= parse_iso(state.ends_at):
@@ -164,6 +169,8 @@ def decide_register(state: Meeting, participant_id: str, now: datetime) -> list[
                           field="meeting_id")
     if state.status_of(participant_id):
         return []
+    if not phase_open:
+        raise DomainError("registration_not_open", REGISTRATION_NOT_OPEN, field="meeting_id")
     args = (state.meeting_id, state.consultation_id, participant_id)
     if state.capacity is None or len(state.seated) < state.capacity:
         return [ev.MeetingRegistrationAdded(*args)]

@@ -110,8 +110,8 @@ NOT_CO_PARTITIONED: frozenset[type] = frozenset({c.CreateConsultation})
 
 # Content, meetings and commissions check the consultation (or the commission)
 # exists, and a consultation's stream is first written by the replica owning its
-# slug: those topics are read to their end first. A registration reads only its
-# meeting's stream.
+# slug: those topics are read to their end first. A registration reads its
+# consultation's stream too (published, its phase open: ADR 0139); a cancellation
+# of one's registration reads only its meeting's stream.
 ROUTED_READS: dict[type, tuple[str, ...]] = {
-    kind: ("consultation.events",) for kind in ROUTED
-    if kind not in (k.RegisterForMeeting, k.CancelRegistration)}
+    kind: ("consultation.events",) for kind in ROUTED if kind is not k.CancelRegistration}

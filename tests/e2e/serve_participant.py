@@ -48,7 +48,7 @@ async def seed(container: Container) -> str:
             PhaseSpec("questionnaire", "questionnaire", "Répondre au questionnaire",
                       now - DAY, now + 2 * DAY),
             PhaseSpec("depot", "deposit", "Proposer et argumenter", now + 2 * DAY,
-                      now + 12 * DAY))),
+                      now + 12 * DAY, actions=("deposit", "comment", "register_meeting")))),
         PublishConsultation(CID),
         transition,
     ):

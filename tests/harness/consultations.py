@@ -53,9 +53,11 @@ async def publish(container: Container, meta: Meta, cid: str, title: str, slug: 
 
 
 def deposit_phase(now: datetime) -> PhaseSpec:
-    """`depot`, from an hour before `now` for five days: proposals, comments, answers."""
+    """`depot`, from an hour before `now` for five days: proposals, comments, answers,
+    meeting registrations."""
     return PhaseSpec("depot", "deposit", "Dépôt", now - timedelta(hours=1),
-                     now + timedelta(days=5), actions=("deposit", "comment", "answer"))
+                     now + timedelta(days=5),
+                     actions=("deposit", "comment", "answer", "register_meeting"))
 
 
 async def grand_debat(container: Container, cid: str, slug: str, *, moderation: str = "pre",

@@ -260,7 +260,8 @@ async def test_each_consultation_command_is_keyed_as_the_events_it_writes() -> N
     later = VOTE_ENDS + timedelta(days=3)
     sent: list[object] = [
         CreateConsultation("c-vert", "Une ville plus verte", "ville-verte"),
-        SchedulePhases("c-vert", (PhaseSpec("depot", "deposit", "Dépôt", VOTE_ENDS, later),)),
+        SchedulePhases("c-vert", (PhaseSpec("depot", "deposit", "Dépôt", VOTE_ENDS, later,
+                                            actions=("deposit", "register_meeting")),)),
         PublishConsultation("c-vert"),
         WriteArticle("a-1", "c-vert", "Le contexte", "Les **arbres** de la ville."),
         PublishArticle("a-1", "c-vert"),

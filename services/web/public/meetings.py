@@ -1,7 +1,10 @@
 """A meeting's page and its registration forms: « S'inscrire » takes a seat, or a
-place on the waiting list when the meeting is full; « Annuler mon inscription »
-gives it up (the first one waiting takes the seat). Without JavaScript: each
-form posts, then the page comes back with what changed.
+place on the waiting list when the meeting is full, while the consultation's
+phase open now offers « s'inscrire à une rencontre » (otherwise the page says
+registrations are not open, without a form: ADR 0139); « Annuler mon
+inscription » gives it up (the first one waiting takes the seat), whatever the
+phase. Without JavaScript: each form posts, then the page comes back with what
+changed.
 
 The page is the same for every visitor without a participant's session
 (public, ETag); a participant sees their own state, read from the meeting's
@@ -20,8 +23,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from services.consultation import phases as ph
 from services.consultation.content_commands import CancelRegistration, RegisterForMeeting
 from services.consultation.meeting_handlers import load_meeting
+from services.consultation.meetings import REGISTER
 from services.core.errors import DomainError, NotFound
 from services.core.values import parse_iso
 from services.web import views
@@ -51,11 +56,32 @@ router = APIRouter()
 async def meeting_or_404(web: Web, meeting_id: str) -> dict[str, Any]:
     """The meeting, or a 404 page: also for a meeting of a consultation the public
     may not see (a draft, or unpublished since), as its page would be."""
+    return (await _meeting_and_consultation(web, meeting_id))[0]
+
+
+async def _meeting_and_consultation(web: Web, meeting_id: str
+                                    ) -> tuple[dict[str, Any], dict[str, Any]]:
     doc = await web.store.get(MEETINGS, "all", meeting_id[:100])
     if doc is None:
         raise HTTPException(404)
-    await views.consultation_or_404(web.store, doc["consultation_id"], published=True)
-    return doc
+    return doc, await views.consultation_or_404(web.store, doc["consultation_id"],
+                                                published=True)
+
+
+def registrations(meeting: dict[str, Any], consultation: dict[str, Any],
+                  now: datetime) -> dict[str, Any]:
+    """What the registration part of the page says: `closed` (the meeting is
+    cancelled or over), or `phase_closed` (its consultation's phase open now does
+    not offer « s'inscrire à une rencontre ») with `opens_at`, the start of the
+    next phase that does, if any. The handler decides on the log all the same."""
+    closed = meeting["cancelled"] or now >= parse_iso(meeting["ends_at"])
+    phases = consultation.get("phases") or []
+    phase_closed = not closed and REGISTER not in ph.open_actions(phases, now)
+    later = [p for p in phases if REGISTER in p.get("actions", ())
+             and parse_iso(p["starts_at"]) > now
+             and parse_iso(p["starts_at"]) < parse_iso(meeting["ends_at"])]
+    return {"closed": closed or phase_closed, "phase_closed": phase_closed,
+            "opens_at": later[0]["starts_at"] if phase_closed and later else ""}
 
 
 def refused(web: Web, request: Request, message: str, status: int = 400) -> Response:
@@ -65,10 +91,10 @@ def refused(web: Web, request: Request, message: str, status: int = 400) -> Resp
 
 @router.get("/evenements/{meeting_id}")
 async def event(request: Request, web: WebDep, meeting_id: str) -> Response:
-    doc = await meeting_or_404(web, meeting_id)
+    doc, consultation = await _meeting_and_consultation(web, meeting_id)
     who = await participant(web, request)
-    closed = doc["cancelled"] or datetime.now(UTC) >= parse_iso(doc["ends_at"])
-    ctx: dict[str, Any] = {"item": doc, "closed": closed, "tile_url": web.settings.tile_url,
+    ctx: dict[str, Any] = {"item": doc, **registrations(doc, consultation, datetime.now(UTC)),
+                           "tile_url": web.settings.tile_url,
                            "tile_attribution": web.settings.tile_attribution}
     if who is None:
         return public_page(request, web.env, "public/event.html", ctx)

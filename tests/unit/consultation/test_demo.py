@@ -33,6 +33,8 @@ async def test_seed_creates_published_consultations_with_open_phases(world: Worl
     assert current_phase(gd["phases"], NOW)["kind"] == "questionnaire"  # type: ignore[index]
     meetings = await world.store.list("meetings_by_consultation", GRAND_DEBAT_ID)
     assert len(meetings) == 4
+    for doc in (gd, bike):  # their meetings to come take registrations (ADR 0139)
+        assert "register_meeting" in current_phase(doc["phases"], NOW)["actions"]  # type: ignore[index]
     assert sum(1 for _, d in meetings if d["minutes"]) == 2
     assert {d["departement"] for _, d in meetings} == {"69", "13", "35", "971"}
     assert len(await world.store.list("published_articles", GRAND_DEBAT_ID)) == 3

@@ -14,7 +14,9 @@ from services.consultation import handlers as h
 from services.consultation import meeting_handlers as mh
 from services.consultation.commands import (
     CreateConsultation,
+    PhaseSpec,
     PublishConsultation,
+    SchedulePhases,
     UnpublishConsultation,
 )
 from services.consultation.content_commands import (
@@ -45,10 +47,19 @@ LYON = ScheduleMeeting("m1", "c1", "Réunion publique", NOW + 24 * H, NOW + 26 *
                        latitude=45.7676, longitude=4.8344, capacity=2)
 
 
-async def _setup(world: World, *, published: bool = True) -> None:
+async def _setup(world: World, *, published: bool = True,
+                 actions: tuple[str, ...] = ("debate", "register_meeting")) -> None:
+    """c1, its one phase open from a day ago for ten days offering `actions`."""
     await h.create_consultation(CreateConsultation("c1", "Plan vélo", "velo"), **world.ports)  # type: ignore[arg-type]
+    await _phases(world, actions)
     if published:  # registrations are the public's: a published consultation's meetings
         await h.publish_consultation(PublishConsultation("c1"), **world.ports)  # type: ignore[arg-type]
+
+
+async def _phases(world: World, actions: tuple[str, ...], *,
+                  start: datetime = NOW - 24 * H) -> None:
+    await h.schedule_phases(SchedulePhases("c1", (PhaseSpec(
+        "debat", "debate", "Débat", start, start + 240 * H, actions=actions),)), **world.ports)  # type: ignore[arg-type]
 
 
 async def test_nobody_registers_for_a_meeting_of_a_consultation_not_published(
