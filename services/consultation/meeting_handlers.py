@@ -120,6 +120,18 @@ async def cancel_registration(cmd: CancelRegistration, *, log: EventLog, clock: 
     return not after.status_of(cmd.participant_id)
 
 
+async def release_seat(meeting_id: str, participant_id: str, *, log: EventLog, clock: Clock,
+                       meta: Meta) -> bool:
+    """An erased participant's seat or waiting place given up (`decide_release`:
+    a meeting not over yet); True if they gave one up now. Nothing for one
+    already gone: a redelivered erasure writes nothing more."""
+    before = await load_meeting(log, meeting_id)
+    if not before.status_of(participant_id):
+        return False
+    after = await _on_meeting(log, clock, meta, meeting_id, participant_id, m.decide_release)
+    return not after.status_of(participant_id)
+
+
 Decide = Callable[[m.Meeting, str, datetime], list[DomainEvent]]
 RETRIES = 20  # registrations racing for one meeting: each loser decides again
 

@@ -194,6 +194,15 @@ def decide_unregister(state: Meeting, participant_id: str, now: datetime) -> lis
     return events
 
 
+def decide_release(state: Meeting, participant_id: str, now: datetime) -> list[DomainEvent]:
+    """An erased participant's seat or waiting place given up, as a cancellation
+    would (the first one waiting takes a freed seat), for a meeting not over yet;
+    a meeting over keeps its list as it was, the person in it anonymous."""
+    if not state.exists or now >= parse_iso(state.ends_at):
+        return []
+    return decide_unregister(state, participant_id, now)
+
+
 def decide_minutes(state: Meeting, cmd: PublishMinutes, now: datetime) -> list[DomainEvent]:
     if not state.exists or state.cancelled:
         raise DomainError("not_found", "Rencontre introuvable ou annulée.", field="meeting_id")

@@ -1,5 +1,6 @@
 """What the consultation service contributes to the composition root
-(`services/runtime/bootstrap.py`): its projections and its command handlers.
+(`services/runtime/bootstrap.py`): its projections, its process manager (an
+erased account's meeting seats given up, ADR 0139) and its command handlers.
 
 Handlers ask for their ports by keyword: `log`, `clock`, `meta` for all; `store`
 (ReadStore) for meeting registrations; `blobs` (BlobStore, e.g.
@@ -17,11 +18,13 @@ from services.consultation import content_commands as k
 from services.consultation import content_handlers as ch
 from services.consultation import handlers as h
 from services.consultation import meeting_handlers as mh
+from services.consultation.meeting_erasure import ErasedLeaveMeetings
 from services.consultation.meetings import commission_stream, meeting_stream
 from services.consultation.model import slug_stream, stream_of
 from services.consultation.projections import CatalogueProjection
 from services.consultation.projections_content import ContentProjection
 from services.consultation.projections_meetings import CommissionProjection, MeetingProjection
+from services.core.process import ProcessManager
 from services.store.projection import Projection
 
 Handler = Callable[..., Awaitable[Any]]
@@ -29,6 +32,8 @@ Handler = Callable[..., Awaitable[Any]]
 PROJECTIONS: tuple[Callable[[], Projection], ...] = (
     CatalogueProjection, ContentProjection, MeetingProjection, CommissionProjection,
 )
+
+PROCESSES: tuple[Callable[..., ProcessManager], ...] = (ErasedLeaveMeetings,)
 
 HANDLERS: dict[type, Handler] = {
     c.CreateConsultation: h.create_consultation,

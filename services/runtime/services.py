@@ -58,7 +58,8 @@ def _consultation() -> ServiceSpec:
     from services.consultation import api, service
 
     return ServiceSpec(name="consultation", projections=service.PROJECTIONS,
-                       handlers=service.HANDLERS, router=api.router, routed=service.ROUTED,
+                       processes=service.PROCESSES, handlers=service.HANDLERS,
+                       router=api.router, routed=service.ROUTED,
                        routed_reads=service.ROUTED_READS)
 
 

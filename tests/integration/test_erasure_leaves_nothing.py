@@ -144,7 +144,7 @@ async def test_after_erasure_no_file_links_the_person_to_what_they_did(
 
     async def erased_everywhere() -> bool:
         doc = await p.container.store.get("meetings", "all", "rencontre-1")
-        return doc is not None and doc["registrations"] == 1  # projections caught up
+        return doc is not None and doc["registrations"] == 0  # their seat given up (ADR 0139)
     await until(erased_everywhere)
     assert await agree_count(p) == counted  # the ballot stays counted, anonymously (ADR 0044)
     shown = (await p.client().get(f"/api/consultations/{CID}/proposals")).json()["items"]

@@ -1,6 +1,7 @@
 """A walk's findings on meetings, on the embedded platform over HTTP (ADR 0139):
 registering only while the consultation's phase offers it (the page says so,
-without a form; cancelling stays possible)."""
+without a form; cancelling stays possible), an erased account's seat given to
+the first one waiting."""
 
 from __future__ import annotations
 
@@ -14,6 +15,16 @@ from harness.platform import SYSTEM, Platform, participant, session_client, unti
 from services.consultation.commands import PhaseSpec, SchedulePhases
 from services.consultation.content_commands import ScheduleMeeting
 from services.consultation.meeting_handlers import load_meeting
+from services.consultation.meeting_notices import (
+    send_promotion_notices,
+)
+from services.core.envelope import Actor
+from services.core.events import Meta
+from services.identity.mailer import VaultMail
+from services.identity.service import IdentityPorts
+
+JOB = Meta(actor=Actor.system())
+ADMIN = "/admin/consultations/c1"
 
 
 async def meeting(p: Platform, mid: str, starts: datetime, *, capacity: int | None = 1) -> str:
@@ -29,6 +40,20 @@ async def meeting(p: Platform, mid: str, starts: datetime, *, capacity: int | No
 
 async def act(client: httpx.AsyncClient, page: str, what: str) -> httpx.Response:
     return await post_form(client, page, f"{page}/{what}")
+
+
+def notices(p: Platform) -> dict[str, object]:
+    identity = p.container.ports["identity"]
+    assert isinstance(identity, IdentityPorts)
+    return {"log": p.container.log, "store": p.container.store, "clock": p.container.clock,
+            "mail": VaultMail(identity.vault, identity.mailer), "meta": JOB,
+            "public_url": "https://parlons.test"}
+
+
+async def outbox(p: Platform) -> list[dict[str, str]]:
+    identity = p.container.ports["identity"]
+    assert isinstance(identity, IdentityPorts)
+    return await identity.mailer.read()  # type: ignore[attr-defined,no-any-return]
 
 
 async def phases(p: Platform, *specs: PhaseSpec) -> None:
@@ -76,3 +101,39 @@ async def test_registering_is_a_phase_action_cancelling_is_always_possible(
         assert (await act(a, page, "desinscription")).headers["location"].endswith("annulee")
     state = await load_meeting(p.container.log, "m1")
     assert (state.seated, state.waiting) == ((), ())
+
+
+async def test_an_erased_account_gives_its_seat_to_the_first_one_waiting(
+        platform: Platform) -> None:
+    p = platform
+    await open_consultation(p, "c1", level="email")
+    alice, bruno = await participant(p, "Alice"), await participant(p, "Bruno")
+    page = await meeting(p, "m1", datetime.now(UTC) + timedelta(days=3))  # one seat
+    soon = await meeting(p, "soon", p.clock.now() + timedelta(minutes=30))
+    async with session_client(p, alice) as a:
+        for url in (page, soon):
+            assert (await act(a, url, "inscription")).headers["location"].endswith("inscrit")
+    async with session_client(p, bruno) as b:
+        assert (await act(b, page, "inscription")).headers["location"].endswith("attente")
+    p.clock.advance(timedelta(hours=3))  # `soon` is over: its list stays as it was
+    async with session_client(p, alice) as a:
+        r = await post_form(a, "/compte", "/compte/effacement", {"confirmation": "oui"})
+        assert r.status_code == 200 and "Compte effacé" in r.text
+
+    async def released() -> bool:
+        doc = await p.container.store.get("meetings", "all", "m1")
+        return doc is not None and (doc["registrations"], doc["waiting"]) == (1, 0)
+    await until(released)
+    state = await load_meeting(p.container.log, "m1")
+    assert (state.seated, state.waiting) == ((bruno,), ())
+    async with session_client(p, "orga", kind="admin") as admin:
+        listing = (await admin.get(f"{ADMIN}/rencontres/m1/inscrits.csv")).text
+        assert listing.splitlines()[1:] == ["1,Bruno,Inscrit·e,"]
+        over = (await admin.get(f"{ADMIN}/rencontres/soon/inscrits.csv")).text
+        assert over.splitlines()[1:] == ["1,(compte effacé),Inscrit·e,"]
+    async def pending() -> bool:
+        return bool(await p.container.store.list("meeting_promotions_pending", "all"))
+    await until(pending)
+    assert await send_promotion_notices(**notices(p)) == 1  # type: ignore[arg-type]
+    told = [m for m in await outbox(p) if "Une place s'est libérée" in m["body"]]
+    assert [m["to"] for m in told] == ["bruno@exemple.fr"]

@@ -7,7 +7,9 @@ for the door.
 No more personal data than the door needs: the pseudonym the person chose
 (read from the identity vault at the time of the request), never an e-mail,
 postcode or participant id; a participant without an account (anonymous
-session) appears without a name. The CSV leaves a column to tick."""
+session) appears without a name, an erased account as such (its seat in a
+meeting not over yet is given up at the erasure: ADR 0139). The CSV leaves a
+column to tick."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from starlette.responses import Response
 
 from services.consultation.meeting_handlers import load_meeting
 from services.core.spreadsheet import csv_writer
+from services.identity.queries import PARTICIPANTS
 from services.identity.service import IdentityPorts
 from services.web import views
 from services.web.backoffice.guard import BACK_OFFICE
@@ -28,6 +31,7 @@ from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, require_organiser
 
 NO_NAME = "(participant·e sans compte)"
+ERASED = "(compte effacé)"
 STATUS = {"registered": "Inscrit·e", "waiting": "Liste d'attente"}
 
 router = APIRouter(dependencies=BACK_OFFICE)
@@ -36,7 +40,10 @@ router = APIRouter(dependencies=BACK_OFFICE)
 async def _pseudonym(web: Web, participant_id: str) -> str:
     identity = web.deps.port("identity", IdentityPorts)
     profile = await identity.vault.profile(participant_id) if identity else None
-    return str((profile or {}).get("pseudonym") or NO_NAME)
+    if (profile or {}).get("pseudonym"):
+        return str((profile or {})["pseudonym"])
+    account = await web.store.get(PARTICIPANTS, "all", participant_id)
+    return ERASED if account is not None and account.get("erased") else NO_NAME
 
 
 async def attendance(web: Web, cid: str, meeting_id: str) -> dict[str, Any]:

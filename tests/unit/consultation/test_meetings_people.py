@@ -1,11 +1,14 @@
-"""Who may take a meeting's seat (ADR 0139): registering only while the consultation's
-open phase offers « s'inscrire à une rencontre », cancelling always."""
+"""Who may hold a meeting's seat (ADR 0139): registering only while the consultation's
+open phase offers « s'inscrire à une rencontre » (cancelling always), an erased
+account's seat given up by the process manager (the first one waiting promoted)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 import pytest
+from harness.events import Streams
 
 from consultation.consultation_world import NOW, World
 from services.consultation import handlers as h
@@ -21,8 +24,11 @@ from services.consultation.content_commands import (
     RegisterForMeeting,
     ScheduleMeeting,
 )
+from services.consultation.meeting_erasure import ErasedLeaveMeetings
 from services.consultation.meetings import Meeting, decide_register
+from services.core.envelope import Envelope
 from services.core.errors import DomainError
+from services.eventlog.port import Position
 
 H = timedelta(hours=1)
 REGISTERING = ("debate", "register_meeting")
@@ -87,3 +93,61 @@ async def test_registering_needs_the_open_phase_to_offer_it_cancelling_does_not(
         await _register(world, "p-2")
     state = await mh.load_meeting(world.log, "m1")
     assert (state.seated, state.waiting) == ((), ())
+
+
+class Progress:
+    """`ModelProgress`: whether the meetings' model holds the log (the world
+    projects by hand); what it was asked."""
+
+    def __init__(self, holds: bool = True) -> None:
+        self._holds = holds
+        self.asked: list[str] = []
+
+    async def holds(self, consumer: str, upto: Mapping[str, Position], *,
+                    within: float) -> bool:
+        self.asked.append(consumer)
+        return self._holds
+
+
+def _erased(*participants: str) -> list[Envelope]:
+    streams = Streams(NOW)
+    return [streams.add("identity.ParticipantErased", f"participant-{p}", participant_id=p)
+            for p in participants]
+
+
+async def test_an_erased_account_gives_up_its_seats_and_the_first_waiting_takes_one(
+        world: World) -> None:
+    await _consultation(world)
+    await _meeting(world, "m1")  # one seat
+    await _meeting(world, "m2", capacity=5)
+    await _meeting(world, "past", starts=NOW + 2 * H)
+    for who in ("p-erased", "p-waits"):
+        await _register(world, who, "m1")
+    await _register(world, "p-erased", "m2")
+    await _register(world, "p-erased", "past")
+    await world.project()
+    progress = Progress()
+    manager = ErasedLeaveMeetings(world.log, world.store, world.clock, progress)
+    world.clock.advance(5 * H)  # `past` is over now: its list stays as it was
+    await manager.handle(_erased("p-erased"))
+    m1, m2, past = [await mh.load_meeting(world.log, mid) for mid in ("m1", "m2", "past")]
+    assert (m1.seated, m1.waiting) == (("p-waits",), ())  # promoted, in the same append
+    assert m2.seated == () and past.seated == ("p-erased",)
+    assert progress.asked == ["consultation.meetings"]
+    written = len(await world.events())
+    await manager.handle(_erased("p-erased"))  # the erasure handed again: nothing more
+    assert len(await world.events()) == written
+    await world.project()
+    [(_, pending)] = await world.store.list("meeting_promotions_pending", "all")
+    assert pending["participant_id"] == "p-waits"  # told by the notices' job
+
+
+async def test_an_erasure_waits_for_the_registrations_model(world: World) -> None:
+    await _consultation(world)
+    await _meeting(world)
+    await _register(world, "p-erased")
+    await world.project()
+    manager = ErasedLeaveMeetings(world.log, world.store, world.clock, Progress(holds=False))
+    with pytest.raises(TimeoutError):  # an outage for the worker: tried again later
+        await manager.handle(_erased("p-erased"))
+    assert (await mh.load_meeting(world.log, "m1")).seated == ("p-erased",)
