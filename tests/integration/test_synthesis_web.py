@@ -246,7 +246,8 @@ async def test_run_validate_publish_follow_up(platform: Platform,
     assert re.search(r" contributions \(\d+,\d\u00a0%\) : ", md.text), md.text
     assert re.search(r"- Par jour : \d+ \w+ \d{4} : \d+", md.text), md.text
     csv_text = (await public.get("/consultations/c1/synthese/themes.csv")).text
-    assert csv_text.splitlines()[0].startswith("theme_id,label,contributions")
+    assert csv_text.splitlines()[0] == ("Identifiant du thème,Thème,Contributions,Part (%),"
+                                        "Premier jour,Dernier jour,Adresse")  # was English
 
     # follow-up: the organiser answers on the vélo theme; its contributors hear of it
     suites = "/admin/consultations/c1/suites"

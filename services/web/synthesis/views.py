@@ -154,11 +154,16 @@ def _responses_markdown(responses: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+# The public themes' CSV, headed in French as the analysts' export is
+# (search/view.py); its values stay machine-readable (a decimal point, ISO days).
+THEMES_HEADINGS = ("Identifiant du thème", "Thème", "Contributions", "Part (%)",
+                   "Premier jour", "Dernier jour", "Adresse")
+
+
 def themes_csv(view: Mapping[str, Any], base_url: str) -> str:
     out = io.StringIO()
     w = csv_writer(out)
-    w.writerow(["theme_id", "label", "contributions", "share_percent", "first_day", "last_day",
-                "url"])
+    w.writerow(THEMES_HEADINGS)
     for t in view["themes"]:
         days = sorted(t["per_day"])
         w.writerow([t["theme_id"], t["label"], t["size"], f"{t['share']:.1f}",
