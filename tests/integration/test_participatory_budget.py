@@ -142,6 +142,9 @@ async def test_a_ballot_keeps_within_its_envelope_and_results_fit_it(
         assert f'href="/vote/{cid}/budget"' in sequence and "Je soutiens" not in sequence
         ballot = plain((await client.get(f"/vote/{cid}/budget")).text)
         assert "Paris 11e : enveloppe de 500 000 €" in ballot
+        # any envelope is taken, whatever the voter's territory: the page says so
+        assert ("Vous votez dans une seule enveloppe, celle que vous choisissez : nous vous "
+                "suggérons celle de votre territoire.") in " ".join(ballot.split())
         assert "Une piste cyclable" in ballot and "Coût : 320 000 €" in ballot
         over = await post_form(client, f"/vote/{cid}/budget", f"/vote/{cid}/budget",
                                [("enveloppe", "paris-11e"), ("projets", "a"), ("projets", "b")])
