@@ -1,19 +1,19 @@
 """A walk's findings on meetings, on the embedded platform over HTTP (ADR 0139):
 registering only while the consultation's phase offers it (the page says so,
 without a form; cancelling stays possible), an erased account's seat given to
-the first one waiting."""
+the first one waiting, the back office's « Supprimer » confirmed without JavaScript."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from harness.consultations import open_consultation
-from harness.forms import post_form
+from harness.consultations import deposit_phase, open_consultation, publish
+from harness.forms import csrf_of, post_form
 from harness.platform import SYSTEM, Platform, participant, session_client, until
 
 from services.consultation.commands import PhaseSpec, SchedulePhases
-from services.consultation.content_commands import ScheduleMeeting
+from services.consultation.content_commands import AttachVideo, ScheduleMeeting
 from services.consultation.meeting_handlers import load_meeting
 from services.consultation.meeting_notices import (
     send_promotion_notices,
@@ -137,3 +137,29 @@ async def test_an_erased_account_gives_its_seat_to_the_first_one_waiting(
     assert await send_promotion_notices(**notices(p)) == 1  # type: ignore[arg-type]
     told = [m for m in await outbox(p) if "Une place s'est libérée" in m["body"]]
     assert [m["to"] for m in told] == ["bruno@exemple.fr"]
+
+
+async def test_a_removal_is_confirmed_without_javascript(platform: Platform) -> None:
+    p = platform
+    await publish(p.container, SYSTEM, "c1", "Consultation c1", "c1",
+                  deposit_phase(datetime.now(UTC)))
+    await p.container.handle(AttachVideo("v1", "c1", "Présentation",
+                                         "https://www.youtube.com/watch?v=dQw4w9WgXcQ"), SYSTEM)
+
+    async def shown() -> bool:
+        return await p.container.store.get("videos", "c1", "v1") is not None
+    await until(shown)
+    remove = f"{ADMIN}/videos/v1/suppression"
+    async with session_client(p, "orga", kind="admin") as admin:
+        listing = (await admin.get(f"{ADMIN}/videos")).text
+        assert f'<form method="get" action="{remove}" hx-post="{remove}"' in listing
+        asked = await admin.get(remove)
+        assert asked.status_code == 200 and "Supprimer « Présentation » ?" in asked.text
+        assert await p.container.store.get("videos", "c1", "v1") is not None
+        r = await admin.post(remove, data={"csrf_token": csrf_of(asked.text)})
+        assert r.status_code == 303
+        assert (await admin.get(f"{ADMIN}/documents/nope/suppression")).status_code == 404
+
+    async def gone() -> bool:
+        return await p.container.store.get("videos", "c1", "v1") is None
+    await until(gone)

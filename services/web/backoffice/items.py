@@ -1,7 +1,8 @@
 """Back office: one existing item of a consultation. Edit questionnaires,
 articles and meetings; publish or withdraw an article; open a document; remove
-documents, videos and questionnaires; cancel a meeting; write or edit a
-meeting's minutes; a commission's page with its members (add, remove) and
+documents, videos and questionnaires, or cancel a meeting (each asked on a
+confirmation page without JavaScript, through htmx's confirm with it); write or
+edit a meeting's minutes; a commission's page with its members (add, remove) and
 reports (create, edit).
 Errors in French next to the field, nothing saved on error. Each route answers
 404 for an item of another consultation than its `{cid}` (`item_or_404`): the
@@ -95,6 +96,28 @@ async def edit(request: Request, web: WebDep, cid: str, item_id: str,
                            existing=ctx["item"])
 
 
+async def confirmation(request: Request, web: WebDep, cid: str, spec: Kind, item_id: str,
+                       *, what: str, warning: str, confirm: str, cancel: str) -> Response:
+    """A definitive action's confirmation page, for a browser without JavaScript
+    (with it, the list's button asks through htmx's confirm and posts at once):
+    its form posts to the same address, which acts."""
+    require_organiser(web, request)
+    item = await item_or_404(web.store, cid, spec.segment, item_id)
+    label, base = item[spec.title_key], f"/admin/consultations/{cid}/{spec.segment}"
+    return admin_page(web, request, "backoffice/confirm.html", {
+        "c": await views.consultation_or_404(web.store, cid),
+        "heading": f"{what} « {label} » ?", "warning": warning,
+        "action": request.url.path, "confirm": confirm, "cancel": cancel, "back": base,
+        "back_label": spec.heading})
+
+
+async def remove_form(request: Request, web: WebDep, cid: str, item_id: str,
+                      spec: ContentKind) -> Response:
+    return await confirmation(request, web, cid, spec, item_id, what="Supprimer",
+                              warning="La suppression est définitive.",
+                              confirm="Oui, supprimer", cancel="Non, garder")
+
+
 async def remove(request: Request, web: WebDep, cid: str, item_id: str,
                  spec: ContentKind) -> Response:
     require_organiser(web, request)
@@ -120,6 +143,8 @@ for _segment in EDITABLE:  # each kind's own routes: see content.ContentKind
     router.add_api_route(f"/admin/consultations/{{cid}}/{_segment}/{{item_id:ref}}", edit,
                          methods=["POST"])
 for _segment in REMOVABLE:
+    router.add_api_route(f"/admin/consultations/{{cid}}/{_segment}/{{item_id}}/suppression",
+                         remove_form, methods=["GET"])
     router.add_api_route(f"/admin/consultations/{{cid}}/{_segment}/{{item_id}}/suppression",
                          remove, methods=["POST"])
 
@@ -161,6 +186,16 @@ async def document(request: Request, web: WebDep, cid: str, document_id: str) ->
     if content is None:
         raise HTTPException(404)
     return document_response(doc, content, "private, no-store")
+
+
+@router.get("/admin/consultations/{cid}/rencontres/{meeting_id}/annulation")
+async def cancel_form(request: Request, web: WebDep, cid: str, meeting_id: str) -> Response:
+    return await confirmation(
+        request, web, cid, KINDS["rencontres"], meeting_id, what="Annuler",
+        warning="L'annulation est définitive : la rencontre ne pourra plus être modifiée ni "
+                "recevoir d'inscriptions. Les personnes inscrites et celles en liste "
+                "d'attente en seront prévenues par courriel.",
+        confirm="Oui, annuler la rencontre", cancel="Non, la maintenir")
 
 
 @router.post("/admin/consultations/{cid}/rencontres/{meeting_id}/annulation")
