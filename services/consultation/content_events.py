@@ -234,6 +234,20 @@ class MeetingReminderSent(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class MeetingCancellationNotified(DomainEvent):
+    """The registrants and the people waiting were told the meeting is cancelled,
+    once per meeting: first event of `meeting-<id>-cancellation`. `recipients`:
+    how many were to be written to (0 for a meeting over before it was told)."""
+
+    TYPE = "consultation.MeetingCancellationNotified"
+    VERSION = 1
+
+    meeting_id: str
+    consultation_id: str
+    recipients: int
+
+
+@dataclass(frozen=True, slots=True)
 class MinutesPublished(DomainEvent):
     TYPE = "consultation.MinutesPublished"
     VERSION = 1

@@ -1,10 +1,11 @@
 """Messages to a meeting's participants, sent by `parlons meeting-notices` (a
 scheduled job): the seat given to the first one waiting when someone cancels,
-and the reminder the day before. Each is claimed in the log before it is sent
-(the first event of its own stream, expected at version 0), so however many
-jobs run, one message goes out per promotion and one reminder per meeting. A
-job that dies between its claim and the sending loses that message: at most
-once, never twice (ADR 0065).
+the reminder the day before, and the meeting's cancellation to everyone seated
+or waiting (ADR 0139). Each is claimed in the log before it is sent (the first
+event of its own stream, expected at version 0), so however many jobs run, one
+message goes out per promotion, one reminder and one cancellation notice per
+meeting and person. A job that dies between its claim and the sending loses
+that message: at most once, never twice (ADR 0065).
 
 Who is written to comes from the meeting's stream read from the log (the
 truth: someone who cancelled since is not reminded); their address from the
@@ -17,9 +18,13 @@ from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
 from services.consultation import meetings as m
-from services.consultation.content_events import MeetingPromotionNotified, MeetingReminderSent
+from services.consultation.content_events import (
+    MeetingCancellationNotified,
+    MeetingPromotionNotified,
+    MeetingReminderSent,
+)
 from services.consultation.meeting_handlers import load_meeting
-from services.consultation.projections_meetings import ALL, BY_DATE, PROMOTIONS
+from services.consultation.projections_meetings import ALL, BY_DATE, CANCELLATIONS, PROMOTIONS
 from services.core.clock import Clock
 from services.core.errors import ConcurrencyConflict
 from services.core.events import DomainEvent, Meta
@@ -63,6 +68,17 @@ def promotion_body(state: m.Meeting, public_url: str) -> str:
         f"{paris_time(state.starts_at)} (heure de Paris) : vous étiez en liste "
         "d'attente, vous êtes maintenant inscrit·e.", "",
         f"Les détails, ou pour annuler : {_link(public_url, state.meeting_id)}", "",
+        "L'équipe Parlons"])
+
+
+def cancellation_body(state: m.Meeting, waiting: bool, public_url: str) -> str:
+    held = "étiez en liste d'attente pour" if waiting else "étiez inscrit·e à"
+    return "\n".join([
+        "Bonjour,", "",
+        f"La rencontre « {state.title} » prévue le {paris_time(state.starts_at)} (heure de "
+        f"Paris) est annulée. Vous {held} cette rencontre : votre inscription prend fin, "
+        "vous n'avez rien à faire.", "",
+        f"La page de la rencontre : {_link(public_url, state.meeting_id)}", "",
         "L'équipe Parlons"])
 
 
@@ -117,4 +133,32 @@ async def send_reminders(*, log: EventLog, store: ReadStore, clock: Clock,
         subject = f"Parlons : rappel, « {state.title} » le {paris_time(state.starts_at)}"
         for pid in state.seated:
             sent += await mail.send(pid, subject, reminder_body(state, public_url))
+    return sent
+
+
+async def send_cancellation_notices(*, log: EventLog, store: ReadStore, clock: Clock,
+                                    mail: ParticipantMail, meta: Meta,
+                                    public_url: str = "") -> int:
+    """One message per person seated or waiting when the meeting was cancelled
+    and still on it in the log (nobody for a meeting already over); returns how
+    many were sent."""
+    now = clock.now().astimezone(UTC)
+    sent = 0
+    for _, doc in await store.list(CANCELLATIONS, ALL, limit=PAGE):
+        if doc.get("notified"):
+            continue  # the notice's mark, its cancellation not projected yet
+        state = await load_meeting(log, doc["meeting_id"])
+        if not state.cancelled:
+            continue
+        over = now >= parse_iso(state.ends_at)
+        people = [] if over else [*((p, False) for p in state.seated),
+                                  *((p, True) for p in state.waiting)]
+        event = MeetingCancellationNotified(state.meeting_id, state.consultation_id,
+                                            len(people))
+        if not await _claim(log, clock, meta, m.cancellation_stream(state.meeting_id), event,
+                            state.consultation_id):
+            continue
+        subject = f"Parlons : la rencontre « {state.title} » est annulée"
+        for pid, waiting in people:
+            sent += await mail.send(pid, subject, cancellation_body(state, waiting, public_url))
     return sent

@@ -71,6 +71,10 @@ def reminder_stream(meeting_id: str) -> str:
     return f"meeting-{meeting_id}-reminder"
 
 
+def cancellation_stream(meeting_id: str) -> str:
+    return f"meeting-{meeting_id}-cancellation"
+
+
 def promotion_stream(meeting_id: str, promotion_version: int) -> str:
     return f"meeting-{meeting_id}-promotion-{promotion_version}"
 

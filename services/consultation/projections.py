@@ -54,6 +54,7 @@ Projection `consultation.meetings` (`projections_meetings.py`):
 | minutes | consultation_id | meeting_id | MINUTES + {title, starts_at} (its meeting's, kept as it is renamed or moved) |
 | meeting_registrations | participant id | meeting_id | {meeting_id, consultation_id, title, starts_at, at, cancelled} |
 | meeting_promotions_pending | "all" | "<meeting_id>|<version>" | {meeting_id, consultation_id, participant_id, promotion_version} |
+| meeting_cancellations_pending | "all" | meeting_id | {meeting_id, consultation_id}: a cancellation whose people are not yet told |
 MEETING = {meeting_id, consultation_id, title, description, starts_at, ends_at,
 address, postcode, commune, departement, latitude, longitude, capacity,
 online_url, commission_id, registrations: int, waiting: int, cancelled: bool, minutes:

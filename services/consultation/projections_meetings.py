@@ -18,6 +18,8 @@ BY_COMMISSION = "meetings_by_commission"
 BY_DATE = "meetings_by_date"  # partition "all", key "<starts_at UTC>|<id>": date order
 # partition "all", key "<meeting>|<version>": promotions whose person is not yet told
 PROMOTIONS = "meeting_promotions_pending"
+# partition "all", key meeting id: cancellations whose people are not yet told
+CANCELLATIONS = "meeting_cancellations_pending"
 MINUTES = "minutes"
 # partition participant id, key meeting id: what the personal-data export lists.
 REGISTRATIONS = "meeting_registrations"
@@ -37,7 +39,7 @@ class MeetingProjection(Projection):
     name = "consultation.meetings"
     topics = ("consultation.events",)
     tables = (MEETINGS, BY_CONSULTATION, BY_DEPARTEMENT, BY_COMMISSION, BY_DATE, MINUTES,
-              PROMOTIONS, REGISTRATIONS)
+              PROMOTIONS, CANCELLATIONS, REGISTRATIONS)
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         t, d = event.type.removeprefix("consultation."), event.data
@@ -45,7 +47,10 @@ class MeetingProjection(Projection):
             return
         if t in ("MeetingPromotionNotified", "MeetingWaitlistPromoted"):
             await self._promotions(t, d, event.stream_version, tx)
-        if t in ("MeetingReminderSent", "MeetingPromotionNotified"):
+        if t in ("MeetingCancellationNotified", "MeetingCancelled"):
+            await self._cancellations(t, d, tx)
+        if t in ("MeetingReminderSent", "MeetingPromotionNotified",
+                 "MeetingCancellationNotified"):
             return
         at = iso(event.occurred_at)
         old = await tx.get(MEETINGS, ALL, d["meeting_id"])
@@ -84,6 +89,20 @@ class MeetingProjection(Projection):
             await tx.put(PROMOTIONS, ALL, key, {**d, "promotion_version": version})
         else:
             await tx.put(PROMOTIONS, ALL, key, {"notified": True})
+
+    @staticmethod
+    async def _cancellations(t: str, d: dict[str, Any], tx: StoreTx) -> None:
+        """A cancellation waits in CANCELLATIONS until its notice is claimed, in
+        either order, as a promotion does."""
+        key = d["meeting_id"]
+        seen = await tx.get(CANCELLATIONS, ALL, key)
+        if seen is not None:
+            await tx.delete(CANCELLATIONS, ALL, key)
+        elif t == "MeetingCancelled":
+            await tx.put(CANCELLATIONS, ALL, key, {"meeting_id": key,
+                                                   "consultation_id": d["consultation_id"]})
+        else:
+            await tx.put(CANCELLATIONS, ALL, key, {"notified": True})
 
     @staticmethod
     def _next(t: str, d: dict[str, Any], at: str, old: Doc | None) -> Doc | None:

@@ -1,10 +1,13 @@
 """A walk's findings on meetings, on the embedded platform over HTTP (ADR 0139):
 registering only while the consultation's phase offers it (the page says so,
 without a form; cancelling stays possible), an erased account's seat given to
-the first one waiting, the back office's « Supprimer » confirmed without JavaScript."""
+the first one waiting, a cancellation told to the people on the meeting and
+marked on the consultation's page, the back office's « Annuler » and
+« Supprimer » confirmed without JavaScript."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -16,6 +19,7 @@ from services.consultation.commands import PhaseSpec, SchedulePhases
 from services.consultation.content_commands import AttachVideo, ScheduleMeeting
 from services.consultation.meeting_handlers import load_meeting
 from services.consultation.meeting_notices import (
+    send_cancellation_notices,
     send_promotion_notices,
 )
 from services.core.envelope import Actor
@@ -137,6 +141,44 @@ async def test_an_erased_account_gives_its_seat_to_the_first_one_waiting(
     assert await send_promotion_notices(**notices(p)) == 1  # type: ignore[arg-type]
     told = [m for m in await outbox(p) if "Une place s'est libérée" in m["body"]]
     assert [m["to"] for m in told] == ["bruno@exemple.fr"]
+
+
+async def test_a_cancellation_is_confirmed_told_and_marked(platform: Platform) -> None:
+    p = platform
+    await open_consultation(p, "c1", level="email")
+    alice, bruno = await participant(p, "Alice"), await participant(p, "Bruno")
+    page = await meeting(p, "m1", datetime.now(UTC) + timedelta(days=3))  # one seat
+    for who in (alice, bruno):
+        async with session_client(p, who) as client:
+            assert (await act(client, page, "inscription")).status_code == 303
+    cancel = f"{ADMIN}/rencontres/m1/annulation"
+    async with session_client(p, "orga", kind="admin") as admin:
+        listing = (await admin.get(f"{ADMIN}/rencontres")).text
+        # without JavaScript the button asks its confirmation page; htmx asks and posts
+        form = re.search(rf'<form method="get" action="{cancel}" hx-post="{cancel}"[^>]*>',
+                         listing)
+        assert form and 'hx-confirm="Annuler cette rencontre ?' in form.group(0)
+        assert f'method="post" action="{cancel}"' not in listing
+        asked = await admin.get(cancel)
+        assert asked.status_code == 200 and "Annuler « Réunion m1 » ?" in asked.text
+        assert f'<form method="post" action="{cancel}">' in asked.text
+        assert "Oui, annuler la rencontre" in asked.text
+        assert not (await load_meeting(p.container.log, "m1")).cancelled  # GET changed nothing
+        r = await admin.post(cancel, data={"csrf_token": csrf_of(asked.text)})
+        assert r.status_code == 303
+    assert (await load_meeting(p.container.log, "m1")).cancelled
+
+    async def pending() -> bool:
+        return bool(await p.container.store.list("meeting_cancellations_pending", "all"))
+    await until(pending)
+    assert await send_cancellation_notices(**notices(p)) == 2  # type: ignore[arg-type]
+    assert await send_cancellation_notices(**notices(p)) == 0  # type: ignore[arg-type]
+    told = [m for m in await outbox(p) if "est annulée" in m["subject"]]
+    assert sorted(m["to"] for m in told) == ["alice@exemple.fr", "bruno@exemple.fr"]
+    async with session_client(p, None) as anonymous:
+        shown = (await anonymous.get("/consultations/c1")).text
+        assert re.search(r"Réunion m1</a> — [^<]* · annulée</p>", shown), shown
+        assert "Réunion m1</a>" in (await anonymous.get("/evenements")).text
 
 
 async def test_a_removal_is_confirmed_without_javascript(platform: Platform) -> None:

@@ -1,6 +1,7 @@
-"""Who may hold a meeting's seat (ADR 0139): registering only while the consultation's
-open phase offers « s'inscrire à une rencontre » (cancelling always), an erased
-account's seat given up by the process manager (the first one waiting promoted)."""
+"""Who may hold a meeting's seat, and who is told (ADR 0139): registering only while
+the consultation's open phase offers « s'inscrire à une rencontre » (cancelling
+always), an erased account's seat given up by the process manager (the first one
+waiting promoted), a cancelled meeting told once to everyone seated or waiting."""
 
 from __future__ import annotations
 
@@ -20,11 +21,13 @@ from services.consultation.commands import (
     SchedulePhases,
 )
 from services.consultation.content_commands import (
+    CancelMeeting,
     CancelRegistration,
     RegisterForMeeting,
     ScheduleMeeting,
 )
 from services.consultation.meeting_erasure import ErasedLeaveMeetings
+from services.consultation.meeting_notices import send_cancellation_notices
 from services.consultation.meetings import Meeting, decide_register
 from services.core.envelope import Envelope
 from services.core.errors import DomainError
@@ -151,3 +154,66 @@ async def test_an_erasure_waits_for_the_registrations_model(world: World) -> Non
     with pytest.raises(TimeoutError):  # an outage for the worker: tried again later
         await manager.handle(_erased("p-erased"))
     assert (await mh.load_meeting(world.log, "m1")).seated == ("p-erased",)
+
+
+class Outbox:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, str]] = []
+
+    async def send(self, participant_id: str, subject: str, body: str) -> bool:
+        self.sent.append((participant_id, subject, body))
+        return True
+
+
+async def test_a_cancelled_meeting_is_told_once_to_everyone_seated_or_waiting(
+        world: World) -> None:
+    await _consultation(world)
+    await _meeting(world)  # one seat
+    await _meeting(world, "over", starts=NOW + 2 * H)
+    for who in ("p-1", "p-2", "p-3"):
+        await _register(world, who)
+    await _register(world, "p-4", "over")
+    await mh.cancel_registration(CancelRegistration("m1", "p-3"), **world.ports)  # type: ignore[arg-type]
+    await mh.cancel_meeting(CancelMeeting("m1"), **world.ports)  # type: ignore[arg-type]
+    await world.project()
+    outbox = Outbox()
+    ports = {**world.ports, "store": world.store, "mail": outbox,
+             "public_url": "https://parlons.test"}
+    assert await send_cancellation_notices(**ports) == 2  # type: ignore[arg-type]
+    assert await send_cancellation_notices(**ports) == 0  # type: ignore[arg-type]
+    assert [who for who, _, _ in outbox.sent] == ["p-1", "p-2"]  # p-3 had left
+    subject, seated, waiting = outbox.sent[0][1], outbox.sent[0][2], outbox.sent[1][2]
+    assert subject == "Parlons : la rencontre « Réunion publique » est annulée"
+    assert "2 décembre 2026 à 10 h 00 (heure de Paris) est annulée" in seated
+    assert "étiez inscrit·e" in seated and "étiez en liste d'attente" in waiting
+    assert "https://parlons.test/evenements/m1" in seated
+    await world.project()
+    assert await world.store.list("meeting_cancellations_pending", "all") == []
+    # a meeting cancelled once it is over: claimed, nobody written to
+    world.clock.advance(5 * H)
+    await mh.cancel_meeting(CancelMeeting("over"), **world.ports)  # type: ignore[arg-type]
+    await world.project()
+    assert await send_cancellation_notices(**ports) == 0  # type: ignore[arg-type]
+    await world.project()
+    assert await world.store.list("meeting_cancellations_pending", "all") == []
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+async def test_a_cancellation_leaves_the_pending_list_whatever_order_its_events_arrive_in(
+        world: World, reverse: bool) -> None:
+    from services.consultation.projections_meetings import MeetingProjection
+    from services.store.memory import MemoryReadStore
+    from services.store.projection import project_batch
+
+    await _consultation(world)
+    await _meeting(world)
+    await _register(world, "p-1")
+    await mh.cancel_meeting(CancelMeeting("m1"), **world.ports)  # type: ignore[arg-type]
+    await world.project()
+    ports = {**world.ports, "store": world.store, "mail": Outbox()}
+    assert await send_cancellation_notices(**ports) == 1  # type: ignore[arg-type]
+    kept = [e for e in await world.events()
+            if e.type.endswith(("MeetingCancelled", "MeetingCancellationNotified"))]
+    store = MemoryReadStore()
+    await project_batch(MeetingProjection(), kept[::-1] if reverse else kept, store)
+    assert await store.list("meeting_cancellations_pending", "all") == []
