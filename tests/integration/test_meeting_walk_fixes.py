@@ -3,7 +3,7 @@ registering only while the consultation's phase offers it (the page says so,
 without a form; cancelling stays possible), an erased account's seat given to
 the first one waiting, a cancellation told to the people on the meeting and
 marked on the consultation's page, the back office's « Annuler » and
-« Supprimer » confirmed without JavaScript."""
+« Supprimer » confirmed without JavaScript, calendar files stamped when made."""
 
 from __future__ import annotations
 
@@ -79,6 +79,8 @@ async def test_registering_is_a_phase_action_cancelling_is_always_possible(
     await open_consultation(p, "c1", level="email")  # its phase offers registrations
     alice, bruno = await participant(p, "Alice"), await participant(p, "Bruno")
     page = await meeting(p, "m1", datetime.now(UTC) + timedelta(days=3), capacity=2)
+    async with session_client(p, None) as anonymous:
+        assert "0 inscrit sur 2" in (await anonymous.get(page)).text  # « 0 inscrits »
     async with session_client(p, alice) as a:
         assert (await act(a, page, "inscription")).status_code == 303
     now = datetime.now(UTC)
@@ -205,3 +207,21 @@ async def test_a_removal_is_confirmed_without_javascript(platform: Platform) -> 
     async def gone() -> bool:
         return await p.container.store.get("videos", "c1", "v1") is None
     await until(gone)
+
+
+async def test_a_calendar_file_is_stamped_when_it_is_made(platform: Platform) -> None:
+    p = platform
+    await open_consultation(p, "c1", level="email")
+    page = await meeting(p, "m1", datetime(2027, 7, 1, 16, tzinfo=UTC))
+    async with session_client(p, None) as anonymous:
+        before = datetime.now(UTC).replace(microsecond=0)
+        first = await anonymous.get(f"{page}/calendrier.ics")
+        after = datetime.now(UTC)
+        [stamp] = re.findall(r"\r\nDTSTAMP:(\d{8}T\d{6}Z)\r\n", first.text)
+        made = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        assert before <= made <= after  # not the meeting's start (20270701T160000Z)
+        again = await anonymous.get(f"{page}/calendrier.ics")
+        assert again.headers["etag"] == first.headers["etag"]
+        cached = await anonymous.get(f"{page}/calendrier.ics",
+                                     headers={"If-None-Match": first.headers["etag"]})
+        assert cached.status_code == 304
