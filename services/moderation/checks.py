@@ -127,7 +127,16 @@ def links_and_spam(value: str) -> list[Suggestion]:
     out = []
     links = _links(value)
     if links:
-        out.append(Suggestion("link", 2, f"Contient {len(links)} lien(s) : {links[0][:80]}."))
+        # the first link as written, without the punctuation after it that LINK's \S+
+        # took (« http://x"). »), a closing bracket kept when it has its opening one
+        shown = links[0]
+        while shown[-1] in "\".,;:!?'»]}>)" and not (
+                shown[-1] == ")" and shown.count("(") >= shown.count(")")):
+            shown = shown[:-1]
+        if len(shown) > 80:
+            shown = shown[:79] + "…"
+        out.append(Suggestion("link", 2, f"Contient {len(links)} lien"
+                              f"{'s' if len(links) > 1 else ''} : « {shown} »."))
     folded = fold(value)
     padded = f" {folded} "
     words = folded.split()
