@@ -91,12 +91,15 @@ def decide_save_questionnaire(state: Item, cmd: SaveQuestionnaire) -> list[Domai
     return [ev.QuestionnaireSaved(**saved)]
 
 
+ANSWERED_NOT_REMOVED = ("Ce questionnaire a déjà des réponses : il ne peut plus être "
+                        "supprimé (ses réponses, ses statistiques et les données ouvertes en "
+                        "dépendent).")
+
+
 def decide_remove_questionnaire(state: Item, cmd: RemoveQuestionnaire) -> list[DomainEvent]:
     must_exist(state, "Questionnaire")
     if cmd.answered:
-        raise DomainError("questionnaire_answered", "Ce questionnaire a déjà des réponses : il "
-                          "ne peut plus être supprimé (ses réponses, ses statistiques et les "
-                          "données ouvertes en dépendent).")
+        raise DomainError("questionnaire_answered", ANSWERED_NOT_REMOVED)
     return [ev.QuestionnaireRemoved(cmd.questionnaire_id, state.consultation_id)]
 
 

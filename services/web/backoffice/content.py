@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from services.consultation import content_commands as k
 from services.consultation.blobstore import BlobStore
+from services.consultation.content import ANSWERED_NOT_REMOVED
 from services.consultation.uploads import ACCEPTED, store_upload
 from services.consultation.videos import parse_video_url
 from services.core.errors import DomainError
@@ -249,10 +250,16 @@ async def list_context(web: Web, cid: str, spec: Kind, number: int = 1) -> dict[
             "item_key": new_id()}
 
 
+# A removal refused, said on the list it came back to (`?refus=<code>`): a refusal
+# answered as an error page was swapped in by nobody when htmx sent the form.
+REMOVAL_REFUSALS = {"questionnaire_answered": ANSWERED_NOT_REMOVED}
+
+
 async def content(request: Request, web: WebDep, cid: str, spec: ContentKind) -> Response:
     require_organiser(web, request)
-    return admin_page(web, request, "backoffice/content.html",
-                      await list_context(web, cid, spec, views.page_number(request)))
+    ctx = await list_context(web, cid, spec, views.page_number(request))
+    ctx["refused"] = REMOVAL_REFUSALS.get(request.query_params.get("refus", ""), "")
+    return admin_page(web, request, "backoffice/content.html", ctx)
 
 
 async def add(request: Request, web: WebDep, cid: str, spec: ContentKind) -> Response:

@@ -25,7 +25,14 @@ from services.store.port import ReadStore
 from services.web import views
 from services.web.backoffice import questionnaire_text
 from services.web.backoffice.consultations import to_local_input
-from services.web.backoffice.content import KINDS, ContentKind, Kind, int_field, send_form
+from services.web.backoffice.content import (
+    KINDS,
+    REMOVAL_REFUSALS,
+    ContentKind,
+    Kind,
+    int_field,
+    send_form,
+)
 from services.web.backoffice.guard import BACK_OFFICE
 from services.web.deps import WebDep
 from services.web.documents import document_response
@@ -126,14 +133,17 @@ async def remove(request: Request, web: WebDep, cid: str, item_id: str,
     command: object = REMOVABLE[spec.segment](item_id)
     if spec.segment == "questionnaires":  # its answers depend on it (ADR 0137)
         command = k.RemoveQuestionnaire(item_id, answered=await has_responses(web.store, item_id))
+    listing = f"/admin/consultations/{cid}/{spec.segment}"
     try:
         await web.deps.send(command)
     except DomainError as refused:
+        if refused.code in REMOVAL_REFUSALS:  # said on the list, which htmx swaps in
+            return RedirectResponse(f"{listing}?refus={refused.code}", status_code=303)
         return admin_page(web, request, "error.html", {
-            "heading": "Suppression refusée", "message": refused.message,
-            "back": f"/admin/consultations/{cid}/{spec.segment}"}, status=400)
+            "heading": "Suppression refusée", "message": refused.message, "back": listing},
+            status=400)
     await web.deps.settle()
-    return RedirectResponse(f"/admin/consultations/{cid}/{spec.segment}", status_code=303)
+    return RedirectResponse(listing, status_code=303)
 
 
 for _segment in EDITABLE:  # each kind's own routes: see content.ContentKind
