@@ -68,6 +68,16 @@ def french_number(value: float | None, decimals: int = 0) -> str:
     return f"{value:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
 
 
+def count_fr(n: int | None, singular: str, plural: str | None = None) -> str:
+    """« 0 vote », « 1 vote », « 2 votes », « 1 234 votes »: French takes the
+    singular below two (« vote(s) » read as English); `plural` when it is not the
+    singular with an « s » (« lignes écartées »)."""
+    if n is None:
+        return ""
+    word = singular if abs(n) < 2 else (plural or singular + "s")
+    return f"{french_number(n)} {word}"
+
+
 def file_size(size: int) -> str:
     """« moins de 1 Ko », « 12 Ko », « 1,5 Mo »: never « 0 Ko » for a small file."""
     if size < 1024:
@@ -88,6 +98,7 @@ def build_environment(globals_: dict[str, Any]) -> Environment:
     env.filters["date_fr"] = french_date
     env.filters["datetime_fr"] = french_datetime
     env.filters["number_fr"] = french_number
+    env.filters["count_fr"] = count_fr
     env.filters["file_size_fr"] = file_size
     env.filters["file_kind_fr"] = media_label
     env.globals.update(globals_)

@@ -237,7 +237,7 @@ async def test_an_interrupted_import_is_shown_arriving_and_finished_by_the_same_
         # 1,999 of the 5,362 statements and votes announced: 37 % (rounded down)
         assert "Import en cours (37 % arrivé, dernier lot pris en compte arrivé il y a " \
             in page.text
-        assert ") : il manque encore 0 proposition(s) et" in page.text
+        assert ") : il manque encore 0 proposition et 3363 votes" in page.text
         refused = await post_form(client, admin, admin + "/publication")
         assert refused.status_code == 400
         assert "Import non terminé" in refused.text

@@ -179,7 +179,7 @@ async def test_a_ballot_keeps_within_its_envelope_and_results_fit_it(
     # votes: a 2, b 2, c 2, d 1. By votes, ties the cheaper first: c, a, b, d.
     # Fitting 500 000 €: c (150 000), a (300 000), b does not fit (50 000 left), d fits.
     async def counted() -> bool:
-        return "4 vote(s)" in (await p.client().get(f"/vote/{cid}/resultats")).text
+        return "4 votes" in (await p.client().get(f"/vote/{cid}/resultats")).text
     await until(counted)
     results = plain((await p.client().get(f"/vote/{cid}/resultats")).text)
     assert "Vote du budget" in results

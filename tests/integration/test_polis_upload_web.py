@@ -74,7 +74,7 @@ async def test_an_analyst_imports_an_export_and_sees_its_groups(platform: Platfo
                                files=export(votes=("\n".join(votes) + "\n").encode()))
         assert done.status_code == 200, done.text[:500]
         assert "Conversation importée." in done.text
-        assert "50 propositions, 5311 votes, 204 participants ; 1 ligne(s) écartée(s)" in done.text
+        assert "50 propositions, 5311 votes, 204 participants ; 1 ligne écartée." in done.text
         assert "votes.csv, ligne 4, colonne « vote »" in done.text
         # the import is whole: not said to be arriving while the groups take it in
         assert 'id="import-en-cours"' not in done.text and 'id="import-polis"' not in done.text

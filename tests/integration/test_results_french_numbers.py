@@ -39,7 +39,8 @@ async def test_shares_by_identity_level_have_a_decimal_comma(platform: Platform)
 
     async def shown() -> str:
         page = (await p.client().get(f"/vote/{VOTE_CID}/resultats")).text
-        return page if "2 vote(s)" in page and "1 vote(s)" in page else ""
+        # « 1 vote », « 2 votes » (it said « vote(s) »)
+        return page if ": 2 votes, " in page and ": 1 vote, " in page else ""
     await until(shown)
     page = await shown()
     assert "66,7&nbsp;%" in page and "33,3&nbsp;%" in page

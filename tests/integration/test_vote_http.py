@@ -477,12 +477,12 @@ async def test_results_list_every_item_by_its_votes_a_page_at_a_time(
         return re.findall(r"<tr><td>(\d+)</td><td><a [^>]*>Proposition (\d)</a>", html)
 
     async def counted() -> bool:
-        return "6 vote(s)" in (await p.client().get(results)).text
+        return "6 votes" in (await p.client().get(results)).text
     await until(counted)
     first = (await p.client().get(results)).text
     assert ranked(first) == [("1", "2"), ("2", "0")]
     assert "3 propositions" in first and "par nombre de soutiens" in first
-    assert "adresse électronique vérifiée : 6 vote(s)" in first  # every item's votes
+    assert "adresse électronique vérifiée : 6 votes" in first  # every item's votes
     following = f"{results}?phase=vote&amp;page=2"
     assert following in first
     second = (await p.client().get(following.replace("&amp;", "&"))).text

@@ -96,4 +96,4 @@ async def test_the_recount_page_says_when_it_recounted_and_sees_a_tampered_tally
         async with p.container.store.transaction() as tx:
             await tx.put(TALLIES, part, "item-1", doc)
         again = await client.get(page)
-        assert "1 différence(s)" in again.text and "item-1" in again.text
+        assert "1 différence :" in again.text and "item-1" in again.text

@@ -84,7 +84,8 @@ async def import_conversation(cmd: ImportConversation, *, log: EventLog, store: 
 
 def arriving_message(statements: int, votes: int) -> str:
     """What is still to come of an imported conversation (French: shown as is)."""
-    return (f"il manque encore {statements} proposition(s) et {votes} vote(s) de la "
+    s, v = "s" if statements > 1 else "", "s" if votes > 1 else ""
+    return (f"il manque encore {statements} proposition{s} et {votes} vote{v} de la "
             "conversation importée ; si l'import s'est interrompu, envoyez à nouveau les "
             "mêmes fichiers (le formulaire d'import de la page des groupes d'opinion, ou "
             "la même commande parlons polis import) : il reprend là où il s'est arrêté")

@@ -11,7 +11,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from services.web.rendering import french_date
+from services.web.rendering import count_fr, french_date
 
 WIDTH, BAR_H, GAP, LABEL_W = 640, 22, 8, 260
 COLOUR, EMPTY = "#000091", "#e5e5f4"
@@ -31,11 +31,12 @@ def theme_sizes(themes: Sequence[Mapping[str, Any]], link: Callable[[str], str])
         y = i * (BAR_H + GAP)
         w = max(1.0, span * int(t["size"]) / top)
         rows.append(Markup(
-            '<a href="{href}"><title>{label} : {n} contribution(s)</title>'
+            '<a href="{href}"><title>{label} : {count}</title>'
             '<text x="0" y="{ty}" font-size="13" fill="#161616">{short}</text>'
             '<rect x="{lw}" y="{y}" width="{w:.1f}" height="{bh}" fill="{colour}"/>'
             '<text x="{nx:.1f}" y="{ty}" font-size="13" fill="#161616">{n}</text></a>'
         ).format(href=link(str(t["theme_id"])), label=str(t["label"]), n=int(t["size"]),
+                 count=count_fr(int(t["size"]), "contribution"),
                  ty=y + 15, short=_cut(str(t["label"])), lw=LABEL_W, y=y, w=w, bh=BAR_H,
                  colour=COLOUR, nx=LABEL_W + w + 6))
     height = len(themes) * (BAR_H + GAP)

@@ -16,7 +16,7 @@ from services.synthesis.followup.model import STATUSES
 from services.synthesis.followup.tables import RESPONSES
 from services.synthesis.runs.corpus import CORPUS
 from services.synthesis.runs.tables import ALL, MEMBERS, PUBLISHED, members_partition
-from services.web.rendering import french_date, french_number
+from services.web.rendering import count_fr, french_date, french_number
 from services.web.views import Page, paged
 
 SHOWN_VERBATIMS = 3
@@ -122,15 +122,16 @@ def report_markdown(consultation: Mapping[str, Any], view: Mapping[str, Any],
     if pub is None:  # the responses to proposals are public all the same
         return "\n".join([*lines, "La synthèse n'est pas encore publiée.", "",
                           *_responses_markdown(view["responses"])])
+    analysed = count_fr(pub["contributions"], "contribution publiée analysée",
+                        "contributions publiées analysées")
     lines += [f"Version n° {pub['publication']}, publiée le "
-              f"{french_date(pub['published_at'])}. "
-              f"{french_number(pub['contributions'])} contributions publiées analysées (graine "
+              f"{french_date(pub['published_at'])}. {analysed} (graine "
               f"{pub['parameters'].get('seed', '')}, empreinte de l'entrée "
               f"`{pub['input_digest'][:16]}`).", "", "## Thèmes", ""]
     for t in view["themes"]:
         link = f"{base_url}/synthese/themes/{t['theme_id']}"
         lines += [f"### {_md(t['label'])}", "",
-                  f"- {french_number(t['size'])} contributions "
+                  f"- {count_fr(t['size'], 'contribution')} "
                   f"({french_number(t['share'], 1)}\u00a0%) : {link}",
                   "- Par jour : " + " ; ".join(f"{french_date(d)} : {french_number(n)}"
                                                for d, n in t["per_day"].items()),
