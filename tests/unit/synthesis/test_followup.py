@@ -90,7 +90,11 @@ async def test_a_response_notifies_the_contributors_of_its_theme_in_app_and_by_d
     assert sent == len(reachable)
     mails = await mailer.read(limit=100)
     assert sorted(m["to"] for m in mails) == sorted(f"{p}@exemple.fr" for p in reachable)
-    assert all("Un plan vélo : Adoptée" in m["body"] for m in mails)
+    # one response: named once with its statuses in order (it said « Des réponses ont
+    # été publiées » and listed « Un plan vélo : À l'étude », « Un plan vélo : Adoptée »)
+    assert all("Une réponse a été publiée sur un sujet auquel vous avez contribué" in m["body"]
+               and "- « Un plan vélo », statut : à l'étude, puis adoptée." in m["body"]
+               and "Retrouvez-la dans vos notifications" in m["body"] for m in mails)
     await w.project()
     digests = [d async for _, _, d in w.store.scan(DIGESTS)]
     assert digests and not any(d["items"] for d in digests)
