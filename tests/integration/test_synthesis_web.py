@@ -117,6 +117,10 @@ async def test_run_validate_publish_follow_up(platform: Platform,
         assert page.status_code == 200 and "Lancer une analyse" in page.text
         bad = await post_form(ana, BASE, f"{BASE}/analyses", {"mode": "full", "n_themes": "1"})
         assert bad.status_code == 400 and "entre 2 et 50" in bad.text
+        huge = await post_form(ana, BASE, f"{BASE}/analyses",
+                               {"mode": "full", "n_themes": "2", "seed": "9" * 20})
+        assert huge.status_code == 400  # positive, beyond the bound: the bound is named
+        assert "compris entre 0 et 2\u202f147\u202f483\u202f647." in huge.text
         r = await post_form(ana, BASE, f"{BASE}/analyses", {"mode": "full", "n_themes": "2",
                                                             "seed": "3"})
         assert r.status_code == 303, r.text

@@ -15,6 +15,7 @@ from services.synthesis.runs import events as e
 MAX_LABEL = 120
 MAX_SPLIT = 500
 MIN_THEMES, MAX_THEMES = 2, 50
+SEED_MAX = 2**31 - 1  # what the clustering's random state takes
 
 
 def check_run_request(cmd: c.RequestThemeRun) -> None:
@@ -24,8 +25,9 @@ def check_run_request(cmd: c.RequestThemeRun) -> None:
     if not MIN_THEMES <= cmd.n_themes <= MAX_THEMES:
         raise DomainError("bad_n_themes", f"Le nombre de thèmes doit être compris entre "
                           f"{MIN_THEMES} et {MAX_THEMES}.", field="n_themes")
-    if not 0 <= cmd.seed < 2**31:
-        raise DomainError("bad_seed", "La graine doit être un entier positif.", field="seed")
+    if not 0 <= cmd.seed <= SEED_MAX:  # a huge positive one was told « un entier positif »
+        raise DomainError("bad_seed", "La graine doit être un nombre entier compris entre 0 et "
+                          f"{SEED_MAX:,}.".replace(",", "\u202f"), field="seed")
 
 
 def editable(run: Mapping[str, Any] | None) -> Mapping[str, Any]:
