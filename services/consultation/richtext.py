@@ -9,6 +9,7 @@ handler, no javascript: URL, no image (images would load from third parties).
 from __future__ import annotations
 
 import functools
+import re
 
 import nh3
 from markdown_it import MarkdownIt
@@ -28,9 +29,18 @@ def _markdown() -> MarkdownIt:
     return MarkdownIt("js-default").enable("table")
 
 
-def render_markdown(source: str) -> str:
-    """Sanitised HTML of `source`. Headings start at h2: the page owns h1."""
-    html = _markdown().render(source).replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+_HEADING = re.compile(r"<(/?)h([1-6])>")
+
+
+def render_markdown(source: str, *, top: int | None = None) -> str:
+    """Sanitised HTML of `source`. Headings start at h2: the page owns h1. With
+    `top`, every heading moves down so that « # » is h<top>, « ## » the level
+    below (h6 the deepest): a text shown under one of the page's own headings."""
+    html = _markdown().render(source)
+    if top is None:
+        html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+    else:
+        html = _HEADING.sub(lambda m: f"<{m[1]}h{min(6, int(m[2]) + top - 1)}>", html)
     return sanitize_html(html)
 
 

@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from services.consultation.richtext import render_markdown
 from services.consultation.uploads import media_label
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -78,6 +79,13 @@ def count_fr(n: int | None, singular: str, plural: str | None = None) -> str:
     return f"{french_number(n)} {word}"
 
 
+def markdown_under(source: str, level: int) -> str:
+    """Markdown as sanitised HTML (`richtext`, safe to insert) whose headings sit
+    under a page's heading of `level`: « # » at level + 1, « ## » below it... (h6
+    the deepest). The HTML kept in the read models starts every text at h2."""
+    return render_markdown(source, top=level + 1)
+
+
 def file_size(size: int) -> str:
     """« moins de 1 Ko », « 12 Ko », « 1,5 Mo »: never « 0 Ko » for a small file."""
     if size < 1024:
@@ -99,6 +107,7 @@ def build_environment(globals_: dict[str, Any]) -> Environment:
     env.filters["datetime_fr"] = french_datetime
     env.filters["number_fr"] = french_number
     env.filters["count_fr"] = count_fr
+    env.filters["markdown_under"] = markdown_under
     env.filters["file_size_fr"] = file_size
     env.filters["file_kind_fr"] = media_label
     env.globals.update(globals_)
