@@ -10,54 +10,20 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-import httpx
 from harness.consultations import deposit_phase, open_consultation, publish
 from harness.forms import csrf_of, post_form
+from harness.meetings import act, meeting, notices, outbox
 from harness.platform import SYSTEM, Platform, participant, session_client, until
 
 from services.consultation.commands import PhaseSpec, SchedulePhases
-from services.consultation.content_commands import AttachVideo, ScheduleMeeting
+from services.consultation.content_commands import AttachVideo
 from services.consultation.meeting_handlers import load_meeting
 from services.consultation.meeting_notices import (
     send_cancellation_notices,
     send_promotion_notices,
 )
-from services.core.envelope import Actor
-from services.core.events import Meta
-from services.identity.mailer import VaultMail
-from services.identity.service import IdentityPorts
 
-JOB = Meta(actor=Actor.system())
 ADMIN = "/admin/consultations/c1"
-
-
-async def meeting(p: Platform, mid: str, starts: datetime, *, capacity: int | None = 1) -> str:
-    await p.container.handle(ScheduleMeeting(
-        mid, "c1", f"Réunion {mid}", starts, starts + timedelta(hours=2),
-        address="1 place de la Comédie", postcode="69001", capacity=capacity), SYSTEM)
-
-    async def listed() -> bool:
-        return await p.container.store.get("meetings", "all", mid) is not None
-    await until(listed)
-    return f"/evenements/{mid}"
-
-
-async def act(client: httpx.AsyncClient, page: str, what: str) -> httpx.Response:
-    return await post_form(client, page, f"{page}/{what}")
-
-
-def notices(p: Platform) -> dict[str, object]:
-    identity = p.container.ports["identity"]
-    assert isinstance(identity, IdentityPorts)
-    return {"log": p.container.log, "store": p.container.store, "clock": p.container.clock,
-            "mail": VaultMail(identity.vault, identity.mailer), "meta": JOB,
-            "public_url": "https://parlons.test"}
-
-
-async def outbox(p: Platform) -> list[dict[str, str]]:
-    identity = p.container.ports["identity"]
-    assert isinstance(identity, IdentityPorts)
-    return await identity.mailer.read()  # type: ignore[attr-defined,no-any-return]
 
 
 async def phases(p: Platform, *specs: PhaseSpec) -> None:
@@ -78,7 +44,7 @@ async def test_registering_is_a_phase_action_cancelling_is_always_possible(
     p = platform
     await open_consultation(p, "c1", level="email")  # its phase offers registrations
     alice, bruno = await participant(p, "Alice"), await participant(p, "Bruno")
-    page = await meeting(p, "m1", datetime.now(UTC) + timedelta(days=3), capacity=2)
+    page = await meeting(p, "m1", datetime.now(UTC) + timedelta(days=3))
     async with session_client(p, None) as anonymous:
         assert "0 inscrit sur 2" in (await anonymous.get(page)).text  # « 0 inscrits »
     async with session_client(p, alice) as a:
@@ -114,8 +80,8 @@ async def test_an_erased_account_gives_its_seat_to_the_first_one_waiting(
     p = platform
     await open_consultation(p, "c1", level="email")
     alice, bruno = await participant(p, "Alice"), await participant(p, "Bruno")
-    page = await meeting(p, "m1", datetime.now(UTC) + timedelta(days=3))  # one seat
-    soon = await meeting(p, "soon", p.clock.now() + timedelta(minutes=30))
+    page = await meeting(p, "m1", datetime.now(UTC) + timedelta(days=3), capacity=1)
+    soon = await meeting(p, "soon", p.clock.now() + timedelta(minutes=30), capacity=1)
     async with session_client(p, alice) as a:
         for url in (page, soon):
             assert (await act(a, url, "inscription")).headers["location"].endswith("inscrit")
@@ -149,7 +115,8 @@ async def test_a_cancellation_is_confirmed_told_and_marked(platform: Platform) -
     p = platform
     await open_consultation(p, "c1", level="email")
     alice, bruno = await participant(p, "Alice"), await participant(p, "Bruno")
-    page = await meeting(p, "m1", datetime.now(UTC) + timedelta(days=3))  # one seat
+    page = await meeting(p, "m1", datetime.now(UTC) + timedelta(days=3), capacity=1,
+                         title="Réunion m1")
     for who in (alice, bruno):
         async with session_client(p, who) as client:
             assert (await act(client, page, "inscription")).status_code == 303
@@ -212,7 +179,7 @@ async def test_a_removal_is_confirmed_without_javascript(platform: Platform) -> 
 async def test_a_calendar_file_is_stamped_when_it_is_made(platform: Platform) -> None:
     p = platform
     await open_consultation(p, "c1", level="email")
-    page = await meeting(p, "m1", datetime(2027, 7, 1, 16, tzinfo=UTC))
+    page = await meeting(p, "m1", datetime(2027, 7, 1, 16, tzinfo=UTC), capacity=1)
     async with session_client(p, None) as anonymous:
         before = datetime.now(UTC).replace(microsecond=0)
         first = await anonymous.get(f"{page}/calendrier.ics")

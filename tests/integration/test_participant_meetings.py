@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 from harness.consultations import open_consultation
 from harness.forms import csrf_of, post_form
+from harness.meetings import act, meeting, notices, outbox
 from harness.platform import (
     SYSTEM,
     Platform,
@@ -25,49 +25,14 @@ from harness.platform import (
     until,
 )
 
-from services.consultation.content_commands import CancelMeeting, ScheduleMeeting
+from services.consultation.content_commands import CancelMeeting
 from services.consultation.meeting_handlers import load_meeting
 from services.consultation.meeting_notices import send_promotion_notices, send_reminders
-from services.core.envelope import Actor
-from services.core.events import Meta
 from services.identity.commands import GrantRole
-from services.identity.mailer import VaultMail
 from services.identity.queries import roles_in
-from services.identity.service import IdentityPorts
 from services.web.deps import web_of_app
 
 PARIS = ZoneInfo("Europe/Paris")
-JOB = Meta(actor=Actor.system())
-
-
-async def meeting(p: Platform, mid: str, starts: datetime, *, capacity: int | None = 2,
-                  title: str = "Réunion publique") -> str:
-    await p.container.handle(ScheduleMeeting(
-        mid, "c1", title, starts, starts + timedelta(hours=2),
-        address="1 place de la Comédie", postcode="69001", capacity=capacity), SYSTEM)
-
-    async def listed() -> bool:
-        return await p.container.store.get("meetings", "all", mid) is not None
-    await until(listed)
-    return f"/evenements/{mid}"
-
-
-async def act(client: httpx.AsyncClient, page: str, what: str) -> httpx.Response:
-    return await post_form(client, page, f"{page}/{what}")
-
-
-def notices(p: Platform) -> dict[str, object]:
-    identity = p.container.ports["identity"]
-    assert isinstance(identity, IdentityPorts)
-    return {"log": p.container.log, "store": p.container.store, "clock": p.container.clock,
-            "mail": VaultMail(identity.vault, identity.mailer), "meta": JOB,
-            "public_url": "https://parlons.test"}
-
-
-async def outbox(p: Platform) -> list[dict[str, str]]:
-    identity = p.container.ports["identity"]
-    assert isinstance(identity, IdentityPorts)
-    return await identity.mailer.read()  # type: ignore[attr-defined,no-any-return]
 
 
 async def test_full_meeting_waiting_list_and_a_cancellation_promotes(
