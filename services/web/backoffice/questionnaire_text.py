@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from services.consultation.content_commands import ConditionSpec, OptionSpec, QuestionSpec
@@ -49,16 +49,9 @@ def parse(source: str, field: str = "questions",
         if d["number"] in by_number:
             raise FormError(field, f"Ligne {d['line']} : le numéro {d['number']} est déjà pris.")
         by_number[d["number"]] = d
-        ref = d["ref"]
-        if ref is not None:
-            if ref not in before:
-                raise FormError(field, f"Ligne {d['line']} : aucune question enregistrée n'a "
-                                       f"la référence {ref} (retirez {{réf {ref}}} pour une "
-                                       "nouvelle question).")
-            if ref in claimed:
-                raise FormError(field, f"Ligne {d['line']} : la référence {ref} est déjà "
-                                       f"celle de la ligne {claimed[ref]}.")
-            claimed[ref] = d["line"]
+        if d["ref"] is not None:
+            _claim(d["ref"], d["line"], before, claimed, field,
+                   "aucune question enregistrée n'a la", "une nouvelle question")
     for d in drafts:
         d["id"] = d["ref"] or (f"q{d['number']}" if not before else _fresh("q", set(before)))
         d["option_ids"] = _option_ids(d, before.get(d["ref"] or ""), field)
@@ -112,16 +105,9 @@ def _option_ids(d: dict[str, Any], before: dict[str, Any] | None, field: str) ->
     saved = [o["option_id"] for o in (before or {}).get("options", [])]
     claimed: dict[str, int] = {}
     for ref, line in d["option_refs"]:
-        if ref is None:
-            continue
-        if ref not in saved:
-            raise FormError(field, f"Ligne {line} : la question n'a pas d'option enregistrée "
-                                   f"de référence {ref} (retirez {{réf {ref}}} pour une "
-                                   "nouvelle option).")
-        if ref in claimed:
-            raise FormError(field, f"Ligne {line} : la référence {ref} est déjà celle de la "
-                                   f"ligne {claimed[ref]}.")
-        claimed[ref] = line
+        if ref is not None:
+            _claim(ref, line, saved, claimed, field,
+                   "la question n'a pas d'option enregistrée de", "une nouvelle option")
     if before is None:
         return [f"{d['id']}-o{i + 1}" for i in range(len(d["options"]))]
     known = {o["label"]: o["option_id"] for o in before.get("options", [])
@@ -196,3 +182,16 @@ def render(questions: Sequence[dict[str, Any]]) -> str:
         lines.append(f"{numbers[q['question_id']]}. {q['text']} {' '.join(tags)}")
         lines.extend(f"- {o['label']} {{réf {o['option_id']}}}" for o in q.get("options", []))
     return "\n".join(lines)
+
+
+def _claim(ref: str, line: int, known: Collection[str], claimed: dict[str, int], field: str,
+           none: str, new: str) -> None:
+    """A {réf} tag of line `line` names one of `known`, and no other line's tag
+    names it too (FormError otherwise, in the editor's words)."""
+    if ref not in known:
+        raise FormError(field, f"Ligne {line} : {none} référence {ref} (retirez {{réf {ref}}} "
+                               f"pour {new}).")
+    if ref in claimed:
+        raise FormError(field, f"Ligne {line} : la référence {ref} est déjà celle de la "
+                               f"ligne {claimed[ref]}.")
+    claimed[ref] = line
