@@ -11,7 +11,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from harness.consultations import deposit_phase, open_consultation, publish
-from harness.forms import csrf_of, post_form
+from harness.forms import admin_client, csrf_of, post_form
 from harness.meetings import act, meeting, notices, outbox
 from harness.platform import SYSTEM, Platform, participant, session_client, until
 
@@ -192,3 +192,24 @@ async def test_a_calendar_file_is_stamped_when_it_is_made(platform: Platform) ->
         cached = await anonymous.get(f"{page}/calendrier.ics",
                                      headers={"If-None-Match": first.headers["etag"]})
         assert cached.status_code == 304
+
+
+async def test_the_meetings_list_says_when_no_phase_takes_registrations(
+        platform: Platform) -> None:
+    """Registrations follow the phases (ADR 0139): an organiser scheduling meetings
+    in a consultation none of whose phases offers them is told so, with the way."""
+    p = platform
+    now = datetime.now(UTC)
+    await publish(p.container, SYSTEM, "sans", "Sans inscriptions", "sans-inscriptions",
+                  PhaseSpec("depot", "deposit", "Dépôt", now - timedelta(hours=1),
+                            now + timedelta(days=5)))
+    await open_consultation(p, "c1", level="email")  # its phase offers registrations
+    admin = await admin_client(p)
+    try:
+        closed = (await admin.get("/admin/consultations/sans/rencontres")).text
+        assert "n\u2019ouvre les inscriptions aux rencontres" in closed
+        assert 'href="/admin/consultations/sans/phases"' in closed
+        opened = (await admin.get("/admin/consultations/c1/rencontres")).text
+        assert "n\u2019ouvre les inscriptions" not in opened
+    finally:
+        await admin.aclose()

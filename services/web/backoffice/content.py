@@ -246,8 +246,12 @@ async def list_context(web: Web, cid: str, spec: Kind, number: int = 1) -> dict[
     thousands (10,134 for the Grand Débat), where the first 100 only were listed."""
     c = await views.consultation_or_404(web.store, cid)
     page = await views.paged(web.store, spec.table, cid, number, CONTENT_PAGE)
+    # meetings take registrations only while a phase offers it (ADR 0139): say so
+    # where they are scheduled when none does
+    no_registrations = spec.segment == "rencontres" and not any(
+        "register_meeting" in (p.get("actions") or ()) for p in c.get("phases", []))
     return {"c": c, "spec": spec, "items": page.items, "page": page, "values": {},
-            "item_key": new_id()}
+            "item_key": new_id(), "no_registrations": no_registrations}
 
 
 # A removal refused, said on the list it came back to (`?refus=<code>`): a refusal
