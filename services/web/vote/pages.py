@@ -6,7 +6,6 @@ their ballots go through the bus under their own pseudonymous id."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -24,7 +23,7 @@ from services.core.shared_computation import Policy, SharedComputations
 from services.core.values import parse_iso
 from services.eventlog.port import Position, ends_of
 from services.moderation import publication
-from services.store.port import ReadStore
+from services.store.port import Doc, ReadStore
 from services.vote import budget, model
 from services.vote.commands import CastBallot, WithdrawBallot
 from services.vote.items import PublishedItems, SharedPublishedItems, StorePublishedItems
@@ -211,11 +210,12 @@ async def my_votes(request: Request, web: WebDep,
     # participatory budget ballots (ADR 0067): the projects chosen and their total
     budgets = [{**doc, "total_label": budget.euros(doc["total"])} for _, doc in rows
                if doc.get("kind") == "budget" and doc.get("projects")]
-    rankings = await my_rankings(web.store, [doc for _, doc in rows])
-    open_now = await _still_open(web.store, [*ballots, *budgets])
-    ballots = [{**b, "changeable": open_now(b, model.KINDS.get(b["kind"], ""))}
+    docs = [doc for _, doc in rows]
+    phases = await PhasesOf.read(web.store, docs)  # one read for the page's three kinds
+    rankings = await my_rankings(web.store, docs, phases)
+    ballots = [{**b, "changeable": phases.still_open(b, model.KINDS.get(b["kind"], ""))}
                for b in ballots]
-    budgets = [{**b, "changeable": open_now(b, budget.ACTION)} for b in budgets]
+    budgets = [{**b, "changeable": phases.still_open(b, budget.ACTION)} for b in budgets]
     ids = [b["item_id"] for b in ballots] + [p for b in budgets for p in b["projects"]] \
         + [i for r in rankings for i in r["items"]]
     here = f"/mes-votes?apres={quote(apres, safe='')}" if apres else "/mes-votes"
@@ -225,44 +225,45 @@ async def my_votes(request: Request, web: WebDep,
         "here": here, "first_page": not apres, "next": next_key})
 
 
-async def _still_open(store: ReadStore, docs: list[dict[str, Any]]
-                      ) -> Callable[[dict[str, Any], str], bool]:
-    """Whether a ballot may still be withdrawn or changed: its phase is open now and
+class PhasesOf:
+    """The consultations a page of ballots is about, read once, and the one rule of
+    whether a ballot may still be withdrawn or changed: its phase is open now and
     offers its kind (« Retirer mon vote » was offered on a closed phase's ballot,
     and refused with « il n'est pas possible de voter … en ce moment »)."""
-    cids = sorted({d["consultation_id"] for d in docs if d.get("consultation_id")})
-    consultations = await store.get_many(CONSULTATIONS, "all", cids) if cids else {}
-    now = datetime.now(UTC)  # phases are authoritative on the server clock
 
-    def open_now(doc: dict[str, Any], action: str) -> bool:
-        c = consultations.get(doc.get("consultation_id", "")) or {}
-        phase = next((p for p in c.get("phases", []) if p["phase_id"] == doc.get("phase_id")),
-                     None)
-        return phase is not None and parse_iso(phase["starts_at"]) <= now \
-            and model.is_open(phase, now) and action in (phase.get("actions") or ())
-    return open_now
+    def __init__(self, consultations: dict[str, Doc], now: datetime) -> None:
+        self.consultations, self.now = consultations, now
+
+    @classmethod
+    async def read(cls, store: ReadStore, docs: list[dict[str, Any]]) -> PhasesOf:
+        cids = sorted({d["consultation_id"] for d in docs if d.get("consultation_id")})
+        consultations = await store.get_many(CONSULTATIONS, "all", cids) if cids else {}
+        return cls(consultations, datetime.now(UTC))  # phases: on the server clock
+
+    def consultation(self, doc: dict[str, Any]) -> Doc:
+        return self.consultations.get(doc.get("consultation_id", "")) or {}
+
+    def phase(self, doc: dict[str, Any]) -> dict[str, Any] | None:
+        return next((p for p in self.consultation(doc).get("phases", [])
+                     if p["phase_id"] == doc.get("phase_id")), None)
+
+    def still_open(self, doc: dict[str, Any], action: str) -> bool:
+        phase = self.phase(doc)
+        return phase is not None and parse_iso(phase["starts_at"]) <= self.now \
+            and model.is_open(phase, self.now) and action in (phase.get("actions") or ())
 
 
-async def my_rankings(store: ReadStore, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+async def my_rankings(store: ReadStore, docs: list[dict[str, Any]],
+                      phases: PhasesOf | None = None) -> list[dict[str, Any]]:
     """The rankings among a page of ballots (an empty one is a withdrawn ranking),
     each with its phase's and consultation's titles and whether it may still be
-    changed: its phase is the one the ranking form is about, open now and
-    offering a ranking."""
+    changed (`PhasesOf.still_open`: an open phase offering a ranking is the one the
+    ranking form is about, the latest vote phase started)."""
     rankings = [d for d in docs if d.get("kind") == "ranking" and d.get("items")]
-    cids = sorted({r["consultation_id"] for r in rankings})
-    consultations = await store.get_many(CONSULTATIONS, "all", cids) if cids else {}
-    now = datetime.now(UTC)  # phases are authoritative on the server clock
-    out = []
-    for r in rankings:
-        c = consultations.get(r["consultation_id"]) or {}
-        phase: dict[str, Any] = next(
-            (p for p in c.get("phases", []) if p["phase_id"] == r["phase_id"]), {})
-        latest = model.latest_vote_phase(c, now)
-        changeable = latest is not None and latest["phase_id"] == r["phase_id"] \
-            and model.is_open(latest, now) and "vote_ranking" in (latest.get("actions") or ())
-        out.append({**r, "consultation_title": c.get("title", ""),
-                    "phase_title": phase.get("title", ""), "changeable": changeable})
-    return out
+    phases = phases or await PhasesOf.read(store, rankings)
+    return [{**r, "consultation_title": phases.consultation(r).get("title", ""),
+             "phase_title": (phases.phase(r) or {}).get("title", ""),
+             "changeable": phases.still_open(r, "vote_ranking")} for r in rankings]
 
 
 @router.get("/vote/{cid}/resultats")
