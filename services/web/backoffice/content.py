@@ -219,11 +219,14 @@ async def _command(kind: str, cid: str, item_id: str, form: FormData, settings: 
 
 async def send_form(web: Web, request: Request, form: FormData, kind: str, cid: str,
                     item_id: str, *, template: str, context: dict[str, Any], success: str,
-                    existing: dict[str, Any] | None = None) -> Response:
+                    existing: dict[str, Any] | None = None,
+                    answered: bool | None = None) -> Response:
     """Turn the form into commands and send them; French errors next to the field.
     Whether a questionnaire has answers is read from the deposit service's read
-    model, on any route that names it (an added form's key may name a saved one)."""
-    answered = kind == "questionnaires" and await has_responses(web.store, item_id)
+    model, on any route that names it (an added form's key may name a saved one),
+    unless the caller read it already (`answered`, the edit page's)."""
+    if answered is None:
+        answered = kind == "questionnaires" and await has_responses(web.store, item_id)
     try:
         commands = await _command(kind, cid, item_id, form, web.deps.settings, existing,
                                   web.deps.port("blobs", BlobStore), answered=answered)

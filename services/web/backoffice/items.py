@@ -100,7 +100,7 @@ async def edit(request: Request, web: WebDep, cid: str, item_id: str,
     return await send_form(web, request, form, spec.segment, cid, item_id,
                            template="backoffice/item.html", context=ctx,
                            success=f"/admin/consultations/{cid}/{spec.segment}",
-                           existing=ctx["item"])
+                           existing=ctx["item"], answered=ctx["answered"])
 
 
 async def confirmation(request: Request, web: WebDep, cid: str, spec: Kind, item_id: str,
@@ -130,9 +130,9 @@ async def remove(request: Request, web: WebDep, cid: str, item_id: str,
     require_organiser(web, request)
     await checked_form(web, request)
     await item_or_404(web.store, cid, spec.segment, item_id)
-    command: object = REMOVABLE[spec.segment](item_id)
-    if spec.segment == "questionnaires":  # its answers depend on it (ADR 0137)
-        command = k.RemoveQuestionnaire(item_id, answered=await has_responses(web.store, item_id))
+    command: object = (  # a questionnaire's answers depend on it (ADR 0137)
+        k.RemoveQuestionnaire(item_id, answered=await has_responses(web.store, item_id))
+        if spec.segment == "questionnaires" else REMOVABLE[spec.segment](item_id))
     listing = f"/admin/consultations/{cid}/{spec.segment}"
     try:
         await web.deps.send(command)
