@@ -30,7 +30,13 @@ from services.moderation.events import (
     ItemClaimed,
     PersonalDataMasked,
 )
-from services.moderation.publication import EDITED, MASKED, edited_since_decided, takes_text
+from services.moderation.publication import (
+    EDITED,
+    MASKED,
+    edited_since_decided,
+    fold_versions,
+    takes_text,
+)
 
 Doc = Mapping[str, Any]
 CLAIM_MINUTES = 15
@@ -75,11 +81,9 @@ def evolve_item(item: dict[str, Any], event: Envelope) -> None:
             item.update(title=d.get("title", ""), body=d.get("body", texts))
         item.update(kind=SUBMITTED[t], author_id=d["author_id"], moderation=d["moderation"],
                     deposit_stream=event.stream)
-        _text_version(item, event)
     elif t == EDITED:
         if takes_text(item, event):
             item.update(body=d["body"], title=d["title"] or item["title"], masked=False)
-        _text_version(item, event)
     elif t == "deposit.ContributionWithdrawn":
         item["status"] = "withdrawn"
     elif t == "moderation.ContributionChecked":
@@ -88,8 +92,7 @@ def evolve_item(item: dict[str, Any], event: Envelope) -> None:
         item.update(claimed_by=d["moderator_id"], claimed_until=d["until"])
     elif t == "moderation.DecisionMade":
         item.update(status=d["decision"], reason_code=d["reason_code"],
-                    decided_by=d["moderator_id"], claimed_by="", claimed_until="",
-                    decided_version=int(d.get("deposit_version", 0)))
+                    decided_by=d["moderator_id"], claimed_by="", claimed_until="")
     elif t == MASKED:
         if takes_text(item, event):
             item.update(title=d["title"], body=d["body"], masked=True,
@@ -102,16 +105,12 @@ def evolve_item(item: dict[str, Any], event: Envelope) -> None:
         item["appeal"] = {**(item["appeal"] or {"text": ""}), "status": "decided",
                           "outcome": d["outcome"], "decided_by": d["moderator_id"]}
         if d["outcome"] == "overturned":
-            item.update(status="approved", reason_code=d["reason_code"],
-                        decided_version=int(d.get("deposit_version", 0)))
+            item.update(status="approved", reason_code=d["reason_code"])
     if event.stream.startswith("moderation-"):
         item["version"] = event.stream_version
+    fold_versions(item, event)
     if item["status"] == "approved" and edited_since_decided(item):
         item["status"] = "pending"  # approved at an older text: to be read again
-
-
-def _text_version(item: dict[str, Any], event: Envelope) -> None:
-    item["deposit_version"] = max(int(item.get("deposit_version", 0)), event.stream_version)
 
 
 def item_of(history: Sequence[Envelope]) -> dict[str, Any] | None:

@@ -99,31 +99,41 @@ def evolve(state: Doc, event: Envelope) -> bool:
     them (an appeal upheld, a mask an edit already replaced, an event of another
     kind)."""
     d, t = event.data, event.type
-    if t in SUBMITTED or t == EDITED:
-        if t == EDITED and state["masked"] and takes_text(state, event):
-            state["masked"] = False  # the author's new text replaces the masked one
-        if t in SUBMITTED:
-            state["moderation"] = d["moderation"]
-        state["deposit_version"] = max(int(state.get("deposit_version", 0)),
-                                       event.stream_version)
+    if t == EDITED and state["masked"] and takes_text(state, event):
+        state["masked"] = False  # the author's new text replaces the masked one
+    fold_versions(state, event)
+    if t in SUBMITTED:
+        state["moderation"] = d["moderation"]
     elif t == "deposit.ContributionWithdrawn":
         state["withdrawn"] = True
     elif t == "moderation.DecisionMade":
         state["decision"] = d["decision"]
-        state["decided_version"] = int(d.get("deposit_version", 0))
     elif t == "moderation.AppealDecided" and d["outcome"] == "overturned":
         state["decision"] = "approved"
-        state["decided_version"] = int(d.get("deposit_version", 0))
     elif t == MASKED:
         if not takes_text(state, event):
             return False
         state["masked"] = True
         state["masked_version"] = int(d.get("deposit_version", 0))
-    else:
+    elif t != EDITED:  # an edit changes its version (folded above), nothing else here
         return False
     if state["decision"] == "approved" and edited_since_decided(state):
         state["decision"] = None  # the approval was of an older text: not decided yet
     return True
+
+
+def fold_versions(doc: Doc, event: Envelope) -> None:
+    """The versions of ADR 0135 every fold of a contribution keeps alike (this
+    module's states, the moderation queue's item): the latest text's
+    (`deposit_version`, the deposit stream's version of a submission or an edit)
+    and the decision's (`decided_version`: the text an approval or an overturned
+    appeal was made on)."""
+    d, t = event.data, event.type
+    if t in SUBMITTED or t == EDITED:
+        doc["deposit_version"] = max(int(doc.get("deposit_version", 0)), event.stream_version)
+    elif t == "moderation.DecisionMade" or (
+            t == "moderation.AppealDecided" and d["outcome"] == "overturned"):
+        doc["decided_version"] = int(d.get("deposit_version", 0))
 
 
 def edited_since_decided(state: Doc) -> bool:
