@@ -17,10 +17,12 @@ from starlette.requests import Request
 
 from services.consultation import phases as ph
 from services.consultation import projections as p
+from services.consultation.model import known_territories
 from services.core.values import iso
 from services.store.port import Doc, ReadStore
 from services.synthesis.conversations.projection import groups_published
 from services.synthesis.opendata.settings import publishes_daily
+from services.territory.geography import territory_label
 from services.vote import model as vote_model
 
 T = TypeVar("T")
@@ -223,3 +225,15 @@ async def meetings_page(store: ReadStore, table: str, partition: str, *, past: b
                for m in items if m.get("latitude") is not None]
     return {"items": items, "markers": markers, "past": past, "first_page": after is None,
             "next": next_key}
+
+
+def territory_choices() -> dict[str, list[tuple[str, str]]]:
+    """The territories by name, grouped for a picker (France, régions, départements
+    by code): a consultation's targets in the back office, a proposal's territory
+    on the public form, labelled alike (« Guadeloupe (971) » beside the région)."""
+    known = known_territories()
+    regions = sorted(((c, n) for c, n in known.items() if c.startswith("R")),
+                     key=lambda c: c[1].replace("Î", "I"))
+    departements = [(c, territory_label(c)) for c in known if c != "FR" and c[0] != "R"]
+    return {"France": [("FR", known["FR"])], "Régions": regions,
+            "Départements": sorted(departements)}  # by code, as they are numbered

@@ -14,13 +14,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from services.consultation import commands as cc
-from services.consultation.model import known_territories
 from services.consultation.phases import KINDS, VOTE_ACTIONS, validate_phases
 from services.core.errors import DomainError
 from services.core.ids import new_id
 from services.core.values import instant, iso, parse_iso
 from services.identity.queries import Capability, consultations_with_role, may
-from services.territory.geography import territory_label
 from services.vote import model as vote_model
 from services.vote.projections import BUDGET_VOTES, RANKINGS, TALLIES
 from services.web import views
@@ -76,16 +74,6 @@ def _territory_codes(form: FormData) -> tuple[str, ...]:
     """The territories picked in the list (codes typed with commas still read)."""
     return tuple(dict.fromkeys(code.strip() for v in form.getlist("territories")
                                if isinstance(v, str) for code in v.split(",") if code.strip()))
-
-
-def territory_choices() -> dict[str, list[tuple[str, str]]]:
-    """The territories a consultation may target, by name, for the picker."""
-    known = known_territories()
-    regions = sorted(((c, n) for c, n in known.items() if c.startswith("R")),
-                     key=lambda c: c[1].replace("Î", "I"))
-    departements = [(c, territory_label(c)) for c in known if c != "FR" and c[0] != "R"]
-    return {"France": [("FR", known["FR"])], "Régions": regions,
-            "Départements": sorted(departements)}  # by code, as they are numbered
 
 
 def _values_of(doc: dict[str, Any]) -> dict[str, Any]:
@@ -285,7 +273,8 @@ async def my_roles(request: Request, web: Web, participant_id: str) -> Response:
 async def new_form(request: Request, web: WebDep) -> Response:
     require_organiser(web, request)
     return admin_page(web, request, "backoffice/consultation_form.html",
-                      {"values": {}, "creating": True, "territory_choices": territory_choices(),
+                      {"values": {}, "creating": True,
+                       "territory_choices": views.territory_choices(),
                        "territories_picked": [], "consultation_key": new_id()})
 
 
@@ -300,7 +289,7 @@ async def create(request: Request, web: WebDep) -> Response:
                                     **_consultation_fields(form))
     return await submit(web, request, form, command,
                         template="backoffice/consultation_form.html",
-                        context={"creating": True, "territory_choices": territory_choices(),
+                        context={"creating": True, "territory_choices": views.territory_choices(),
                                  "territories_picked": _territory_codes(form)},
                         success=f"/admin/consultations/{cid}")
 
@@ -316,7 +305,7 @@ async def edit_form(request: Request, web: WebDep, cid: str) -> Response:
         web.store, who.id, cid, Capability.MODERATE))
     return admin_page(web, request, "backoffice/consultation.html",
                       {"c": doc, "values": _values_of(doc), "creating": False,
-                       "territory_choices": territory_choices(),
+                       "territory_choices": views.territory_choices(),
                        "territories_picked": doc.get("territories", []),
                        "moderates": moderates})
 
@@ -329,7 +318,7 @@ async def update(request: Request, web: WebDep, cid: str) -> Response:
     command = cc.UpdateConsultation(consultation_id=cid, **_consultation_fields(form))
     return await submit(web, request, form, command, template="backoffice/consultation.html",
                         context={"c": doc, "creating": False,
-                                 "territory_choices": territory_choices(),
+                                 "territory_choices": views.territory_choices(),
                                  "territories_picked": _territory_codes(form)},
                         success=f"/admin/consultations/{cid}")
 

@@ -34,7 +34,6 @@ from services.identity.queries import identity_level
 from services.store.port import Doc, ReadStore
 from services.web import views
 from services.web.authz import PARTICIPANT_FORM
-from services.web.backoffice.consultations import territory_choices
 from services.web.deposit import answers as deposit_answers
 from services.web.deposit import views as deposit_views
 from services.web.deps import Web, WebDep
@@ -162,7 +161,7 @@ def proposal_form(web: Web, request: Request, c: Doc, values: dict[str, str],
                   similar: list[Any] | None = None) -> Response:
     return admin_page(web, request, "deposit/proposal_form.html", {
         "consultation": c, "values": values, "errors": errors,
-        "themes": deposit_views.themes_of(c), "territory_choices": territory_choices(),
+        "themes": deposit_views.themes_of(c), "territory_choices": views.territory_choices(),
         "open": deposit_views.is_open(c, "deposit"), "hits": similar or [],
         "searched": similar is not None}, status=status)
 
