@@ -24,6 +24,7 @@ from services.consultation.projections import PUBLISHED
 from services.consultation.projections_content import QUESTIONNAIRES
 from services.consultation.projections_meetings import REGISTRATIONS
 from services.consultation.questionnaire import OTHER, OTHER_LABEL, Answer, validate_answers
+from services.core.errors import NotFound
 from services.store.paging import whole_partition
 from services.store.port import Doc, ReadStore
 
@@ -34,6 +35,7 @@ __all__ = ["ACTIONS", "CONSULTATIONS", "GRAND_DEBAT_OTHER_PARTS", "OTHER", "OTHE
            "current_phase",
            "deposited_in", "grand_debat_rows", "is_public", "known_territories",
            "meeting_registrations_of", "open_actions", "phase_status", "public_ids",
+           "public_or_404",
            "questionnaire", "source_windows", "validate_answers", "vote_method"]
 
 
@@ -49,6 +51,13 @@ async def is_public(store: ReadStore, consultation_id: str) -> bool:
     it exists (404); its team reaches it through the back office."""
     doc = await consultation(store, consultation_id)
     return doc is not None and bool(doc.get("published"))
+
+
+async def public_or_404(store: ReadStore, consultation_id: str) -> None:
+    """`is_public`, or NotFound (a 404 that does not tell the consultation exists):
+    what the JSON API answers for a draft's contributions, results or search."""
+    if not await is_public(store, consultation_id):
+        raise NotFound("Consultation")
 
 
 async def public_ids(store: ReadStore) -> list[str]:

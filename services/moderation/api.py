@@ -26,7 +26,7 @@ from services.apikit.deps import (
     rate_limited,
 )
 from services.apikit.paging import page_of
-from services.consultation.queries import is_public
+from services.consultation.queries import public_or_404
 from services.core.errors import NotFound
 from services.moderation.commands import (
     ClaimItem,
@@ -39,7 +39,6 @@ from services.moderation.commands import (
 )
 from services.moderation.publication import PUBLIC_ARGUMENTS, PUBLIC_PROPOSALS, STATE
 from services.moderation.queue import ALL, CAMPAIGNS, ITEMS, QUEUE, TRANSPARENCY
-from services.store.port import ReadStore
 
 PAGE_MAX = 100
 
@@ -145,13 +144,6 @@ async def flag(contribution_id: str, body: TextIn, who: Participant, _key: Idemp
 async def appeal(contribution_id: str, body: TextIn, who: Participant,
                  _key: IdempotencyKey, bus: BusDep, meta: MetaDep) -> None:
     await bus.handle(LodgeAppeal(contribution_id, who, body.text), meta)
-
-
-async def public_or_404(store: ReadStore, consultation_id: str) -> None:
-    """What the public reads here is a published consultation's: of a draft, or
-    of one unpublished since, nothing, not even that it exists (404)."""
-    if not await is_public(store, consultation_id):
-        raise NotFound("Consultation")
 
 
 @router.get("/consultations/{consultation_id}/transparency")

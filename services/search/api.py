@@ -20,8 +20,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 
 from services.apikit.deps import Analyst, StateDep, StoreDep
-from services.consultation.queries import is_public, public_ids
-from services.core.errors import NotFound
+from services.consultation.queries import public_ids, public_or_404
 from services.core.participants import AnalystContext
 from services.search.errors import SearchError
 from services.search.port import SearchIndex, SearchPage, SearchRequest
@@ -54,8 +53,7 @@ async def public_search(request: Request, index: Index, store: StoreDep,
 async def similar(index: Index, store: StoreDep,
                   consultation_id: Annotated[str, Query(max_length=100)],
                   titre: Annotated[str, Query(max_length=500)] = "") -> dict[str, Any]:
-    if not await is_public(store, consultation_id):
-        raise NotFound("Consultation")
+    await public_or_404(store, consultation_id)
     req = similar_request(titre, consultation_id)
     if req is None:
         return {"total": 0, "hits": []}
@@ -96,8 +94,7 @@ async def _public_request(req: SearchRequest, store: ReadStore,
     not the public's (404 when asked by id; left out otherwise); the analysts'
     search keeps them."""
     if consultation_id:
-        if not await is_public(store, consultation_id):
-            raise NotFound("Consultation")
+        await public_or_404(store, consultation_id)
         return public(req, consultation_id)
     req = public(req, None)
     shown = await public_ids(store)

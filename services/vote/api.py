@@ -26,8 +26,7 @@ from services.apikit.deps import (
     participant_context,
     rate_limited,
 )
-from services.consultation.queries import is_public
-from services.core.errors import NotFound
+from services.consultation.queries import public_or_404
 from services.core.participants import ParticipantContext
 from services.eventlog.port import EventLog
 from services.vote.commands import (
@@ -143,8 +142,7 @@ async def results(consultation_id: str, phase_id: str, store: StoreDep, after: A
                   limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 50) -> dict[str, Any]:
     """The frozen snapshot once the phase is closed and frozen, else the live
     tallies; of a published consultation only (a draft's: 404, as its page)."""
-    if not await is_public(store, consultation_id):
-        raise NotFound("Consultation")
+    await public_or_404(store, consultation_id)
     frozen = await store.get(FROZEN, consultation_id, phase_id)
     if frozen is not None:
         ids = sorted(frozen["tallies"])
