@@ -49,3 +49,13 @@ class World:
         for p in self.projections:
             await project_batch(p, [r.event for r in records], self.store)
 
+
+class Outbox:
+    """`core.notify.ParticipantMail` in memory: who was written to, and what."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, str]] = []
+
+    async def send(self, participant_id: str, subject: str, body: str) -> bool:
+        self.sent.append((participant_id, subject, body))
+        return True

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from consultation.consultation_world import NOW, World
+from consultation.consultation_world import NOW, Outbox, World
 from services.consultation import handlers as h
 from services.consultation import meeting_handlers as mh
 from services.consultation.commands import (
@@ -321,17 +321,6 @@ async def test_a_meeting_of_an_unknown_commission_is_refused(world: World) -> No
     with pytest.raises(DomainError) as err:
         await mh.schedule_meeting(replace(LYON, commission_id="nope"), **world.ports)  # type: ignore[arg-type]
     assert err.value.field == "commission_id"
-
-
-class Outbox:
-    """`core.notify.ParticipantMail` in memory: who was written to, and what."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str, str]] = []
-
-    async def send(self, participant_id: str, subject: str, body: str) -> bool:
-        self.sent.append((participant_id, subject, body))
-        return True
 
 
 @pytest.mark.parametrize("reverse", [False, True])

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 from harness.events import Streams
 
-from consultation.consultation_world import NOW, World
+from consultation.consultation_world import NOW, Outbox, World
 from services.consultation import handlers as h
 from services.consultation import meeting_handlers as mh
 from services.consultation.commands import (
@@ -154,15 +154,6 @@ async def test_an_erasure_waits_for_the_registrations_model(world: World) -> Non
     with pytest.raises(TimeoutError):  # an outage for the worker: tried again later
         await manager.handle(_erased("p-erased"))
     assert (await mh.load_meeting(world.log, "m1")).seated == ("p-erased",)
-
-
-class Outbox:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str, str]] = []
-
-    async def send(self, participant_id: str, subject: str, body: str) -> bool:
-        self.sent.append((participant_id, subject, body))
-        return True
 
 
 async def test_a_cancelled_meeting_is_told_once_to_everyone_seated_or_waiting(

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from harness.web import catch_up
 
 from services.consultation.commands import CreateConsultation
 from services.core.clock import FixedClock
@@ -99,17 +100,8 @@ async def both(request: pytest.FixtureRequest) -> AsyncIterator[Container]:
                        else (ballots(), the_import()))
         for events in (first, then):
             await container.log.append(events)
-            await projected(container)
+            await catch_up(container)
         yield container
-
-
-async def projected(container: Container) -> None:
-    """Every worker of the container run to the log's end."""
-    for worker in container.workers():
-        sub = await container.log.subscribe(worker.group, worker.consumer.topics)
-        while await worker.run_once(sub):
-            pass
-        await sub.close()
 
 
 async def alone() -> OpinionBook:

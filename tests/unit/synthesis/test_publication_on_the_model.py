@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness.web import catch_up
 
 from services.consultation.commands import CreateConsultation
 from services.core.clock import FixedClock
@@ -66,17 +67,8 @@ async def platform() -> AsyncIterator[tuple[Container, ReadsCounted]]:
         await container.handle(CreateConsultation(CID, "Brexit", "brexit"), ORGANISER)
         await container.log.append(conversation_events(
             read_conversation(POLIS), consultation_id=CID, meta=ORGANISER))
-        await projected(container)
+        await catch_up(container)
         yield container, log
-
-
-async def projected(container: Container) -> None:
-    """Every worker of the container run to the log's end."""
-    for worker in container.workers():
-        sub = await container.log.subscribe(worker.group, worker.consumer.topics)
-        while await worker.run_once(sub):
-            pass
-        await sub.close()
 
 
 async def newcomers(container: Container, count: int) -> None:
@@ -135,7 +127,7 @@ async def test_a_model_that_catches_up_during_the_wait_is_decided_on(
     publication = asyncio.ensure_future(publish(container, log))
     await asyncio.sleep(0.2)
     assert not publication.done()  # waiting for the model
-    await projected(container)
+    await catch_up(container)
     data, reads = await publication
     assert reads == 0
     assert data["participants"] == before["participants"] + 2
