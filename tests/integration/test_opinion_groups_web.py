@@ -45,7 +45,8 @@ async def world(platform: Platform, tmp_path: Path) -> dict[str, str]:
     return await _world(platform, tmp_path)
 
 
-async def _world(p: Platform, tmp_path: Path) -> dict[str, str]:
+async def _world(p: Platform, tmp_path: Path, conversation: str = "brexit-consensus"
+                 ) -> dict[str, str]:
     await open_consultation(p, "c1", level="email")
     people = {n: await participant(p, n) for n in ("Ana", "Simple")}
     await p.container.handle(GrantRole(people["Ana"], "c1", "analyst"), SYSTEM)
@@ -54,7 +55,7 @@ async def _world(p: Platform, tmp_path: Path) -> dict[str, str]:
         return "analyst" in await roles_in(p.container.store, people["Ana"], "c1")
     await until(granted)
     source = tmp_path / "brexit"
-    shutil.copytree(POLIS / "brexit-consensus", source)
+    shutil.copytree(POLIS / conversation, source)
     summary = (source / "summary.csv").read_text()
     (source / "summary.csv").write_text(summary.replace(
         "Can there be consensus on Brexit?", NASTY))
@@ -98,6 +99,19 @@ async def test_analyst_sees_and_publishes_the_groups(platform: Platform,
     assert "Groupe A" in page.text and "<svg" in page.text and "pp-" not in page.text
     assert 'style="' not in page.text.split("<svg", 1)[1].split("</svg>", 1)[0]
     assert PUBLIC in (await public.get("/consultations/c1")).text
+
+
+async def test_voters_only_of_moderated_out_statements_are_counted_apart(
+        platform: Platform, tmp_path: Path) -> None:
+    """Seattle's 339 voters: 2 voted only on statements moderated out; the page
+    says so, so that its numbers add up to the import's."""
+    people = await _world(platform, tmp_path, "15-per-hour-seattle")
+    async with session_client(platform, people["Ana"]) as ana:
+        text = re.sub(r"\s+", " ", (await ana.get(ADMIN)).text)
+    assert "2 participants n’ont voté que sur des propositions écartées" in text
+    grouped = int(re.search(r"(\d+) participants répartis en", text)[1])  # type: ignore[index]
+    others = re.search(r"; (\d+) autres participants ont voté trop peu", text)
+    assert grouped + (int(others[1]) if others else 0) + 2 == 339
 
 
 async def test_others_are_refused_and_nothing_is_published(platform: Platform,

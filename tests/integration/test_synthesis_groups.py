@@ -14,6 +14,7 @@ from sklearn.metrics import adjusted_rand_score
 from services.core.envelope import Actor
 from services.core.events import Meta
 from services.eventlog.memory import MemoryEventLog
+from services.synthesis.conversations.snapshot import snapshot
 from services.synthesis.groups.analysis import analyse_opinions
 from services.synthesis.groups.clustering import opinion_groups
 from services.synthesis.groups.matrix import OpinionMatrix
@@ -114,3 +115,15 @@ async def test_meta_statements_are_neither_clustered_nor_representative(tmp_path
     shown = {r.statement_id for reps in analysis.representative.values() for r in reps}
     shown |= {c.statement_id for c in analysis.consensus}
     assert shown and not shown & meta
+
+
+async def test_every_voter_of_the_conversation_is_counted_somewhere() -> None:
+    """Seattle has 339 voters: 337 grouped or on the map, and 2 who voted only on
+    statements moderated out. A publication counts those apart, so that its
+    numbers add up to the import's."""
+    book = await _book("15-per-hour-seattle")
+    data = snapshot(book, analyse_opinions(book))
+    polis = read_conversation(POLIS / "15-per-hour-seattle")
+    voters = int(polis.summary["voters"])
+    assert data["set_aside"] == 2
+    assert data["participants"] + data["ungrouped"] + data["set_aside"] == voters

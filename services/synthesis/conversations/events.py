@@ -26,3 +26,5 @@ class OpinionGroupsPublished(DomainEvent):
     groups: list[dict[str, Any]]  # {size, representative: [statement...]}
     consensus: list[dict[str, Any]]  # statements
     points: list[list[float]]  # [x, y, group] in map pixels, group -1: none
+    # voted only on statements left out of the groups (absent before 2026-12-08: 0)
+    set_aside: int = 0

@@ -26,9 +26,14 @@ def snapshot(book: OpinionBook, analysis: OpinionAnalysis,
 
     groups = analysis.groups
     sizes = [int((groups.labels == g).sum()) for g in range(groups.k)]
+    voters = len({participant for participant, _ in book.latest()})
+    placed = len(groups.participants) + len(groups.others)
     return {
         "consultation_id": book.consultation_id,
         "participants": len(groups.participants), "ungrouped": len(groups.others),
+        # voted only on statements left out (moderated out, meta, hidden): neither
+        # grouped nor on the map, counted so that the numbers add up to the voters'
+        "set_aside": voters - placed,
         "statements": len(groups.matrix.statements),
         "groups": [{"size": sizes[g], "representative": [
             statement(r.statement_id, r.direction, r.p_in) for r in analysis.representative[g]]}

@@ -76,7 +76,7 @@ def _view(data: dict[str, Any]) -> dict[str, Any]:
     """What the templates show of a publication's data (or of one computed now)."""
     groups = [{**g, "name": GROUP_NAMES[i]} for i, g in enumerate(data["groups"])]
     sizes = [g["size"] for g in data["groups"]]
-    return {**data, "groups": groups,
+    return {"set_aside": 0, **data, "groups": groups,  # set_aside: absent before 2026-12-08
             # built from numbers and escaped text only (svgmap.py): safe to insert
             "map_svg": Markup(  # noqa: S704  # nosec B704
                 points_svg(data["points"], sizes, data["ungrouped"]))}
