@@ -103,7 +103,7 @@ async def register_for_meeting(cmd: RegisterForMeeting, *, log: EventLog, clock:
         # its phases, from its own stream: registering is a phase's action
         phase_open = m.REGISTER in open_actions(consultation.phases, clock.now())
     state = await _on_meeting(log, clock, meta, cmd.meeting_id, cmd.participant_id,
-                              partial(m.decide_register, phase_open=phase_open))
+                              partial(m.decide_register, phase_open=phase_open), meeting)
     return state.status_of(cmd.participant_id)
 
 
@@ -116,7 +116,7 @@ async def cancel_registration(cmd: CancelRegistration, *, log: EventLog, clock: 
     if not before.status_of(cmd.participant_id):
         return False
     after = await _on_meeting(log, clock, meta, cmd.meeting_id, cmd.participant_id,
-                              m.decide_unregister)
+                              m.decide_unregister, before)
     return not after.status_of(cmd.participant_id)
 
 
@@ -128,7 +128,8 @@ async def release_seat(meeting_id: str, participant_id: str, *, log: EventLog, c
     before = await load_meeting(log, meeting_id)
     if not before.status_of(participant_id):
         return False
-    after = await _on_meeting(log, clock, meta, meeting_id, participant_id, m.decide_release)
+    after = await _on_meeting(log, clock, meta, meeting_id, participant_id, m.decide_release,
+                              before)
     return not after.status_of(participant_id)
 
 
@@ -137,11 +138,12 @@ RETRIES = 20  # registrations racing for one meeting: each loser decides again
 
 
 async def _on_meeting(log: EventLog, clock: Clock, meta: Meta, meeting_id: str,
-                      participant_id: str, decide: Decide) -> m.Meeting:
-    """Fold the meeting, decide, append at the version read; on a concurrent
-    writer, again. Returns the state after the append."""
+                      participant_id: str, decide: Decide, read: m.Meeting) -> m.Meeting:
+    """Decide on `read` (the meeting as the caller just folded it), append at its
+    version; on a concurrent writer, fold the meeting again and decide again.
+    Returns the state after the append."""
+    state = read
     for _ in range(RETRIES):
-        state = await load_meeting(log, meeting_id)
         events = decide(state, participant_id, clock.now())
         if not events:
             return state
@@ -149,6 +151,7 @@ async def _on_meeting(log: EventLog, clock: Clock, meta: Meta, meeting_id: str,
             await _write(log, clock, meta, m.meeting_stream(meeting_id), state.version,
                          state.consultation_id, events)
         except ConcurrencyConflict:
+            state = await load_meeting(log, meeting_id)
             continue
         for event in events:
             state = m.evolve(state, event)

@@ -229,6 +229,28 @@ async def test_concurrent_registrations_never_exceed_the_capacity(world: World) 
     assert len(state.seated) == 2 and len(state.waiting) == 6
 
 
+async def test_registrations_that_lose_the_race_decide_again_on_what_won(world: World) -> None:
+    """Every registration reads the meeting before any appends (the log's reads
+    yield here, as SQLite's and Kafka's do): one wins each version, the others
+    fold the meeting again and decide on it."""
+    await _setup(world)
+    await _meeting(world)  # two seats
+    log = world.log
+    read_stream = log.read_stream
+
+    async def yielding(stream: str):  # type: ignore[no-untyped-def]
+        found = await read_stream(stream)
+        await asyncio.sleep(0)
+        return found
+    log.read_stream = yielding  # type: ignore[method-assign]
+    outcomes = await asyncio.gather(*(
+        mh.register_for_meeting(RegisterForMeeting("m1", f"p-{i}"), **world.ports)  # type: ignore[arg-type]
+        for i in range(5)))
+    assert sorted(outcomes) == ["registered"] * 2 + ["waiting"] * 3
+    state = await mh.load_meeting(log, "m1")
+    assert len(state.seated) == 2 and len(state.waiting) == 3
+
+
 async def test_minutes_only_after_the_meeting(world: World) -> None:
     await _setup(world)
     await _meeting(world)
