@@ -190,3 +190,25 @@ async def test_download_and_daily_publication_carry_no_direct_identifier(
             assert got.status_code == 200, name
             scan(got.content, world)
         assert (await public.get("/donnees-ouvertes/c1/..%2F..%2Fread.db")).status_code == 404
+
+
+async def test_the_autre_texts_of_a_closed_question_are_read_from_its_figures(
+        platform: Platform, world: dict[str, str]) -> None:
+    figures = f"/admin/analyse/c1/statistiques/{QID}"
+    others = f"{figures}/autres/transport"
+    async with session_client(platform, world["Ana"]) as ana:
+        assert others in (await ana.get(figures)).text
+        page = await ana.get(others)
+        assert page.status_code == 200, page.text[-500:]
+        # the text as published: its e-mail address masked on the way
+        assert "À pied, écrivez à [courriel masqué]" in page.text
+        assert "brestois@" not in page.text
+        assert "Réponses « Autre » à « Comment venez-vous au travail ? »" in page.text
+        assert "Réponses suivantes" not in page.text
+        later = await ana.get(others + "?apres=zzz")  # past the last: none more
+        assert later.status_code == 200 and "Aucune réponse de plus" in later.text
+        for path in (f"{figures}/autres/idees", f"{figures}/autres/nope",
+                     "/admin/analyse/c1/statistiques/nope/autres/transport"):
+            assert (await ana.get(path)).status_code == 404, path
+    async with session_client(platform, world["Simple"]) as simple:
+        assert (await simple.get(others)).status_code == 403

@@ -82,17 +82,26 @@ def _empty() -> Doc:
     return {"total": 0, "level": {}, "departement": {}, "region": {}}
 
 
+async def other_texts_page(store: ReadStore, questionnaire_id: str, question_id: str, *,
+                           after: str | None = None, limit: int = PAGE) -> list[Contribution]:
+    """Up to `limit` "Autre" free texts of a closed question's published answers
+    (not masked, their author not erased), in the order the responses were sent
+    (their ids are time-ordered), after the response `after`."""
+    rows = await store.list(OTHER_TEXTS, f"{questionnaire_id}|{question_id}",
+                            limit=limit, after=after)
+    return [Contribution(contribution_id=cid, text=doc["text"],
+                         day=date.fromisoformat(doc["submitted_at"][:10])) for cid, doc in rows]
+
+
 async def other_texts(store: ReadStore, questionnaire_id: str,
                       question_id: str) -> AsyncIterator[Contribution]:
-    """The "Autre" free texts of a closed question's published answers, as the
-    open-text theme pipeline takes them (services/synthesis/themes), page by page."""
+    """Every "Autre" free text of a closed question, page by page, as the
+    open-text theme pipeline takes them (services/synthesis/themes)."""
     after: str | None = None
     while True:
-        rows = await store.list(OTHER_TEXTS, f"{questionnaire_id}|{question_id}",
-                                limit=PAGE, after=after)
-        for cid, doc in rows:
-            yield Contribution(contribution_id=cid, text=doc["text"],
-                               day=date.fromisoformat(doc["submitted_at"][:10]))
-        if len(rows) < PAGE:
+        page = await other_texts_page(store, questionnaire_id, question_id, after=after)
+        for contribution in page:
+            yield contribution
+        if len(page) < PAGE:
             return
-        after = rows[-1][0]
+        after = page[-1].contribution_id

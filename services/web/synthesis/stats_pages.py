@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 
+from services.consultation.queries import OTHER
 from services.core.errors import NotFound
 from services.core.participants import LEVEL_LABELS
 from services.identity.queries import Capability
@@ -36,7 +37,11 @@ from services.synthesis.opendata.names import base_name, questionnaire_parts
 from services.synthesis.opendata.publish import FILE_NAME, questionnaires_of
 from services.synthesis.opendata.settings import SetOpenDataPublication, publishes_daily
 from services.synthesis.stats.projection import UNKNOWN as NOT_RECORDED
-from services.synthesis.stats.read import closed_question_stats, questionnaire_of
+from services.synthesis.stats.read import (
+    closed_question_stats,
+    other_texts_page,
+    questionnaire_of,
+)
 from services.territory.geography import DEPARTEMENTS, REGIONS, departement_label
 from services.web import views
 from services.web.backoffice.guard import BACK_OFFICE
@@ -55,6 +60,8 @@ DOWNLOAD = re.compile(r"^(?P<qid>[A-Za-z0-9][A-Za-z0-9_-]{0,99})"
                       r"(?P<ext>\.csv|\.json|-dictionnaire\.md)$")
 MEDIA = {".csv": "text/csv; charset=utf-8", ".json": "application/json",
          "-dictionnaire.md": "text/markdown; charset=utf-8"}
+
+OTHER_TEXTS_PAGE = 50  # "Autre" texts a page shows
 
 CONTENTS = (("reponses", "Réponses au questionnaire"), ("propositions", "Propositions"),
             ("arguments", "Arguments"), ("votes", "Résultats des votes"))
@@ -91,6 +98,31 @@ async def figures(request: Request, web: WebDep, cid: str, qid: str, par: str = 
         "questions": [_question_view(q, breakdown[0] if breakdown else None, par)
                       for q in stats["questions"]],
         "respondents": _respondents_view(stats["respondents"])})
+
+
+@router.get("/admin/analyse/{cid}/statistiques/{qid}/autres/{question_id}")
+async def other_answers(request: Request, web: WebDep, cid: str, qid: str,
+                        question_id: str) -> Response:
+    """The free texts people wrote after choosing « Autre » at one closed question,
+    a page at a time: what the figures count as « Autre », to be read."""
+    await holder_of(web, request, cid, Capability.ANALYSE)
+    c = await views.consultation_or_404(web.store, cid)
+    try:
+        _, questionnaire = await questionnaire_of(web.store, cid, qid)
+    except NotFound:
+        raise HTTPException(404) from None
+    question = next((q for q in questionnaire["questions"] if q["question_id"] == question_id
+                     and q["kind"] != "open" and q.get("allow_other")), None)
+    if question is None:
+        raise HTTPException(404)
+    after = views.keyset_after(request)
+    texts, next_key = views.keyset_cut(
+        await other_texts_page(web.store, qid, question_id, after=after,
+                               limit=OTHER_TEXTS_PAGE + 1),
+        OTHER_TEXTS_PAGE, key=lambda t: t.contribution_id)
+    return admin_page(web, request, "synthesis/stats/other_texts.html", {
+        "consultation": c, "questionnaire": questionnaire, "question": question,
+        "texts": texts, "next": next_key, "first_page": after is None})
 
 
 @router.get("/admin/analyse/{cid}/donnees-ouvertes/{name}")
@@ -205,7 +237,9 @@ def _level(level: str) -> str:
 
 def _question_view(q: dict[str, Any], by: str | None, par: str) -> dict[str, Any]:
     view = {**q, "chart": option_bars(
-        [(o["label"], o["count"], o["percent"]) for o in q["options"]])}
+        [(o["label"], o["count"], o["percent"]) for o in q["options"]]),
+        # how many chose « Autre »: their texts have a page of their own
+        "chose_other": next((o["count"] for o in q["options"] if o["option_id"] == OTHER), 0)}
     if by is not None:
         values = sorted({v for o in q["options"] for v in o[by]})
         view["groups"] = [{"label": _label(par, v), "cells": [

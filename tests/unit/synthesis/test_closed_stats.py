@@ -24,7 +24,7 @@ from services.store.memory import MemoryReadStore
 from services.store.projection import project_batch
 from services.synthesis.opendata.export import OpenDataExport
 from services.synthesis.stats.projection import ROWS, ClosedStatsProjection
-from services.synthesis.stats.read import closed_question_stats, other_texts
+from services.synthesis.stats.read import closed_question_stats, other_texts, other_texts_page
 from services.synthesis.themes.model import RunParameters
 from services.synthesis.themes.pipeline import synthesise_themes
 
@@ -171,6 +171,19 @@ async def test_autre_texts_go_to_the_theme_pipeline() -> None:
     run = synthesise_themes(found, RunParameters(seed=1, n_themes=2))
     assert sorted(sorted(t.contribution_ids) for t in run.themes) == [
         ["r0", "r1", "r2"], ["r3", "r4", "r5"]]
+
+
+async def test_autre_texts_a_page_at_a_time_in_the_order_sent() -> None:
+    log = Log()
+    for i in range(5):
+        log.respond(f"r{i}", f"u{i}", level="email", territory="35", transport="autre",
+                    other=f"Texte {i}")
+    _, store = await figures(log.events)
+    first = await other_texts_page(store, QUESTIONNAIRE, "transport", limit=2)
+    assert [c.text for c in first] == ["Texte 0", "Texte 1"]
+    rest = await other_texts_page(store, QUESTIONNAIRE, "transport",
+                                  after=first[-1].contribution_id, limit=10)
+    assert [c.text for c in rest] == ["Texte 2", "Texte 3", "Texte 4"]
 
 
 async def test_an_erased_author_keeps_counting_without_free_texts() -> None:
