@@ -3,7 +3,8 @@
 A reader of version N+1 must be able to read data written as version N: either
 the change is backward compatible (nothing newly required, nothing removed, old
 examples still valid), or an upcaster N -> N+1 exists and turns every old
-example into valid N+1 data. Used by tests and by `parlons schemas check`.
+example into valid N+1 data. Checked on every schema by tests/unit/test_schemas.py
+(so by `make test` and CI before any release).
 """
 
 from __future__ import annotations
