@@ -49,6 +49,7 @@ import time
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from services.core.plurals import english_count
 from services.core.schema_registry import SchemaRegistry
 from services.runtime import event_loop
 from services.runtime.bootstrap import Container, LagSource, bootstrap
@@ -625,7 +626,7 @@ async def _replay(settings: Settings, name: str) -> int:
     summary = ", ".join(f"{t}: {n}" for t, n in counts.items())
     print(f"{name}: {read} events read, {applied} applied; documents: {summary}")
     if settled:
-        print(f"{name}: {settled} dead letter(s) settled by the rebuild")
+        print(f"{name}: {english_count(settled, 'dead letter')} settled by the rebuild")
     return 0
 
 
@@ -645,14 +646,16 @@ async def _replay_all(settings: Settings, jobs: int | None = None) -> int:
         for child in children:  # those `rebuild_all` never reached
             await child.stop()
     processes = len({done.job for done in rebuilt.values()})
-    print(f"every projection rebuilt in {seconds:.1f} s by {processes} process(es), each"
+    print(f"every projection rebuilt in {seconds:.1f} s by "
+          f"{english_count(processes, 'process', 'processes')}, each"
           f" reading the log once and applying each event to its projections of the topic")
     for name, done in rebuilt.items():
         where = f", child process {done.job}" if done.job else ""
         print(f"{name}: {done.read} events read, {done.applied} applied"
               f" ({done.seconds:.1f} s{where})")
         if settled[name]:
-            print(f"{name}: {settled[name]} dead letter(s) settled by the rebuild")
+            print(f"{name}: {english_count(settled[name], 'dead letter')} settled by the "
+                  "rebuild")
     return 0
 
 

@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, Response
 
 from services.consultation.richtext import render_markdown
 from services.consultation.uploads import media_label
+from services.core.plurals import french_noun
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -75,8 +76,7 @@ def count_fr(n: int | None, singular: str, plural: str | None = None) -> str:
     singular with an « s » (« lignes écartées »)."""
     if n is None:
         return ""
-    word = singular if abs(n) < 2 else (plural or singular + "s")
-    return f"{french_number(n)} {word}"
+    return f"{french_number(n)} {french_noun(n, singular, plural)}"
 
 
 def markdown_under(source: str, level: int) -> str:

@@ -69,13 +69,13 @@ def test_prune_deletes_the_files_no_live_document_needs(
 
     assert main(["blobs", "prune"]) == 0  # everything is younger than a day: kept
     out = capsys.readouterr().out
-    assert "0 blob(s) deleted, 0 bytes freed" in out and "2 stored less than 24 h ago" in out
+    assert "0 blobs deleted, 0 bytes freed" in out and "2 stored less than 24 h ago" in out
     assert all(_file(data, d).is_file() for d in digests.values())
 
     _age(data, 25)
     assert main(["blobs", "prune"]) == 0
     out = capsys.readouterr().out
-    assert f"2 blob(s) deleted, {len(REMOVED) + len(ORPHAN)} bytes freed" in out, out
+    assert f"2 blobs deleted, {len(REMOVED) + len(ORPHAN)} bytes freed" in out, out
     assert "kept 1 named by a live document" in out
     assert ".pdf" not in out and not any(d in out for d in digests.values())
     assert _file(data, digests["live"]).read_bytes() == LIVE
@@ -90,5 +90,5 @@ def test_the_grace_period_is_given_in_hours_and_at_least_one(
     assert main(["blobs", "prune"]) == 0 and _file(data, digests["orphan"]).exists()
     assert main(["blobs", "prune", "--older-than", "0.5"]) == 2
     assert main(["blobs", "prune", "--older-than", "2"]) == 0
-    assert "2 blob(s) deleted" in capsys.readouterr().out
+    assert "2 blobs deleted" in capsys.readouterr().out
     assert _file(data, digests["live"]).read_bytes() == LIVE

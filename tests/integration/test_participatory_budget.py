@@ -241,7 +241,7 @@ def parlons_recount(data: Path) -> subprocess.CompletedProcess[str]:
 async def recounted(p: Platform, cid: str, phase_id: str) -> None:
     """`parlons recount` agrees, then finds a budget count tampered with."""
     done = await asyncio.to_thread(parlons_recount, p.data_dir)
-    assert done.returncode == 0 and "0 différence(s)" in done.stdout, done.stdout + done.stderr
+    assert done.returncode == 0 and "; 0 différence\n" in done.stdout, done.stdout + done.stderr
     doc = await p.container.store.get(BUDGET_VOTES, cid, phase_id)
     assert doc is not None
     doc["paris-11e"]["projects"]["d"] += 1

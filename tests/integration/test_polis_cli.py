@@ -66,7 +66,7 @@ def test_import_then_export_gives_the_same_counts_and_ids(
     _consultation("brexit")
     code, out = parlons(capsys, "polis", "import", "brexit", str(POLIS / "brexit-consensus"))
     assert code == 0, out
-    assert "50 statements, 5312 votes, 204 participants" in out and "0 line(s) skipped" in out
+    assert "50 statements, 5312 votes, 204 participants" in out and "; 0 lines skipped" in out
     code, out = parlons(capsys, "polis", "export", "brexit", "--out", str(data / "out"))
     assert code == 0 and "2 groups" in out, out
 

@@ -59,12 +59,12 @@ def test_recount_command_zero_difference_then_reports_a_tampered_tally(tmp_path:
     asyncio.run(cast_and_project(tmp_path, items))
     done = parlons_recount(tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "3 élément(s)" in done.stdout and "0 différence(s)" in done.stdout
+    assert "1 phase, 3 éléments, 0 classement ; 0 différence\n" in done.stdout
 
     asyncio.run(tamper(tmp_path, items[1]))
     done = parlons_recount(tmp_path)
     assert done.returncode == 1
-    assert "1 différence(s)" in done.stdout and items[1] in done.stdout
+    assert "; 1 différence\n" in done.stdout and items[1] in done.stdout
 
 
 async def test_the_recount_page_says_when_it_recounted_and_sees_a_tampered_tally(

@@ -354,7 +354,7 @@ def test_replay_all_shared_out_between_processes_rebuilds_the_same_read_models(
     assert main(["replay", "--all", "--jobs", "3"]) == 0
 
     out = capsys.readouterr().out
-    assert "by 2 process(es)" in out
+    assert "by 2 processes" in out
     assert "applied (0.0 s, child process 1)" in out.split("consultation.catalogue: ")[1]
     assert ", child" not in out.split("search.indexer: ")[1].split("\n")[0]
     # the demo's log: the consultations' events (and the search index's, pinned here)

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from services.consultation.blobstore import BlobStore, StoredBlob
 from services.consultation.content_events import DocumentAttached, DocumentRemoved
 from services.consultation.streams import TOPIC
+from services.core.plurals import english_count
 from services.eventlog.port import EventLog, read_all
 from services.runtime.bootstrap import bootstrap
 from services.runtime.runner import running
@@ -80,8 +81,8 @@ async def prune_blobs(log: EventLog, blobs: BlobStore, *, now: datetime,
         else:
             orphans.append(blob)
     if orphans and not references.consultation_events:
-        raise NothingToFoldFrom(f"{len(orphans)} old blob(s) but no consultation event in "
-                                "the log: is this the right log? nothing deleted")
+        raise NothingToFoldFrom(f"{english_count(len(orphans), 'old blob')} but no consultation "
+                                "event in the log: is this the right log? nothing deleted")
     for blob in orphans:
         if await blobs.delete(blob.sha256, stored_before=stored_before):
             report.deleted += 1
@@ -106,8 +107,9 @@ async def prune_command(settings: Settings, older_than_h: float | None) -> int:
         except NothingToFoldFrom as refused:
             print(f"blobs prune: {refused}", file=sys.stderr)
             return 1
-    print(f"blobs prune: {report.deleted} blob(s) deleted, {report.freed_bytes} bytes freed; "
+    print(f"blobs prune: {english_count(report.deleted, 'blob')} deleted, "
+          f"{english_count(report.freed_bytes, 'byte')} freed; "
           f"kept {report.referenced} named by a live document and {report.young} "
-          f"stored less than {hours:g} h ago; {report.abandoned} partial upload(s) "
+          f"stored less than {hours:g} h ago; {english_count(report.abandoned, 'partial upload')} "
           "left by an interrupted write deleted")
     return 0

@@ -20,6 +20,7 @@ with them.
 from __future__ import annotations
 
 from services.core.clock import Clock
+from services.core.plurals import french_count
 from services.eventlog.port import EventLog
 from services.runtime.bootstrap import Container, bootstrap
 from services.runtime.dead_letters import DeadLetter, failed_event, pending, settle
@@ -35,8 +36,9 @@ async def list_command(settings: Settings, group: str | None, event_id: str | No
         letters = await pending(container.log, group=group, event_id=event_id)
     print(f"lettres mortes en attente : {len(letters)}")
     for x in letters:
+        attempts = french_count(x.attempts, "tentative")
         print(f"  {x.at.isoformat()}  {x.group}  {x.failed_type} {x.failed_event_id}  "
-              f"{x.topic}/{x.partition}/{x.offset}  {x.attempts} tentative(s)  {x.error}")
+              f"{x.topic}/{x.partition}/{x.offset}  {attempts}  {x.error}")
     return 0
 
 
@@ -53,7 +55,7 @@ async def replay_command(settings: Settings, group: str | None, event_id: str | 
                 print(f"  relancée : {where}")
             else:
                 print(f"  toujours en attente : {where} : {refusal}")
-    print(f"lettres mortes : {redriven} relancée(s), {len(letters) - redriven} "
+    print(f"lettres mortes : {french_count(redriven, 'relancée')}, {len(letters) - redriven} "
           "toujours en attente")
     return 1 if redriven < len(letters) else 0
 

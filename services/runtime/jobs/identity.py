@@ -16,6 +16,7 @@ import sys
 from services.core.envelope import Actor
 from services.core.errors import CommandTimedOut, DomainError, EventLogUnavailable
 from services.core.events import Meta
+from services.core.plurals import english_count
 from services.eventlog.port import read_all
 from services.identity import model
 from services.identity.commands import EraseParticipant
@@ -130,6 +131,6 @@ async def erase_again_command(settings: Settings) -> int:
             back += await identity.vault.profile(pid) is not None
             await identity.vault.erase(pid)
             await identity.outbox.delete_person(pid)
-    print(f"erase --after-restore: {len(erased)} participant(s) erased in the log;"
+    print(f"erase --after-restore: {english_count(len(erased), 'participant')} erased in the log;"
           f" {back} had their key back in the vault and are erased again")
     return 0

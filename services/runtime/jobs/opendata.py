@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from services.core.errors import NotFound
+from services.core.plurals import english_count
 from services.runtime.bootstrap import bootstrap
 from services.runtime.runner import running
 from services.runtime.settings import Settings
@@ -38,7 +39,8 @@ async def export_command(settings: Settings, consultation: str | None, out: str 
             return 2
     for cid, files in done.items():
         print(f"{cid}: {_summary(files)}")
-    print(f"export opendata: {len(done)} consultation(s) in {time.perf_counter() - started:.1f} s")
+    print(f"export opendata: {english_count(len(done), 'consultation')} in "
+          f"{time.perf_counter() - started:.1f} s")
     return 0
 
 

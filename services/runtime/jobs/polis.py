@@ -20,6 +20,7 @@ from services.core.errors import (
     NotFound,
 )
 from services.core.events import Meta
+from services.core.plurals import english_count
 from services.runtime.bootstrap import bootstrap
 from services.runtime.command_processes import front_commands
 from services.runtime.runner import running
@@ -69,8 +70,10 @@ async def import_command(settings: Settings, consultation: str, directory: str) 
         print("polis import: an interrupted import of these files was finished")
     for skipped in report["skipped"]:
         print(f"skipped: {skipped}")
-    print(f"polis import: {report['statements']} statements, {report['votes']} votes, "
-          f"{report['participants']} participants; {len(report['skipped'])} line(s) skipped")
+    print(f"polis import: {english_count(report['statements'], 'statement')}, "
+          f"{english_count(report['votes'], 'vote')}, "
+          f"{english_count(report['participants'], 'participant')}; "
+          f"{english_count(len(report['skipped']), 'line')} skipped")
     return 0
 
 

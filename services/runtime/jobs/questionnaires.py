@@ -19,6 +19,7 @@ from services.consultation.imports import Parsed, parse_file, preview
 from services.consultation.model import stream_of
 from services.core.envelope import Actor
 from services.core.events import Meta
+from services.core.plurals import french_count
 from services.runtime.bootstrap import bootstrap
 from services.runtime.runner import running
 from services.runtime.settings import Settings
@@ -36,7 +37,8 @@ def import_command(settings: Settings, consultation: str, file: str, fmt: str | 
     parsed = parse_file(data, fmt, path.name)
     _print_preview(parsed)
     if parsed.issues:
-        print(f"{PREFIX}: {len(parsed.issues)} erreur(s), rien n'est importé :", file=sys.stderr)
+        print(f"{PREFIX}: {french_count(len(parsed.issues), 'erreur')}, rien n'est importé :",
+              file=sys.stderr)
         for issue in parsed.issues:
             print(f"  {issue}", file=sys.stderr)
         return 1
@@ -61,13 +63,15 @@ async def _save(settings: Settings, consultation: str, parsed: Parsed, key: str,
             await container.handle(command, Meta(actor=Actor.system()))
             written += await container.log.stream_version(stream) > before
     already = "" if written == len(parsed.sheets) else " (les autres l'étaient déjà)"
-    print(f"{PREFIX}: {written} questionnaire(s) importé(s) dans {consultation}{already}.")
+    imported = french_count(written, "questionnaire importé", "questionnaires importés")
+    print(f"{PREFIX}: {imported} dans {consultation}{already}.")
     return 0
 
 
 def _print_preview(parsed: Parsed) -> None:
     for sheet in preview(parsed):
-        print(f"{sheet['title']} ({sheet['where']}) : {len(sheet['questions'])} question(s)")
+        print(f"{sheet['title']} ({sheet['where']}) : "
+              f"{french_count(len(sheet['questions']), 'question')}")
         for q in sheet["questions"]:
             details = [q["kind"]] + (["obligatoire"] if q["required"] else [])
             options = f" [{' | '.join(q['options'])}]" if q["options"] else ""

@@ -20,6 +20,7 @@ It reads every topic once, like `recount`: an operator's check, not a page.
 from __future__ import annotations
 
 from services.core.errors import EventLogUnavailable
+from services.core.plurals import french_count
 from services.eventlog.port import read_all
 from services.runtime.amnesia import drifts, load_marks
 from services.runtime.bootstrap import Container, bootstrap
@@ -39,7 +40,8 @@ async def verify_command(settings: Settings) -> int:
         print(f"vérification impossible : le journal ne répond pas ({e})")
         return 2
     consumers = len(container.projections) + len(container.processes)
-    print(f"vérification : {consumers} lecteur(s) du journal ; {len(lines)} différence(s)")
+    print(f"vérification : {french_count(consumers, 'lecteur')} du journal ; "
+          f"{french_count(len(lines), 'différence')}")
     for line in lines:
         print(f"  {line}")
     return 1 if lines else 0

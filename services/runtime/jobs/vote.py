@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from services.core.plurals import french_count
 from services.runtime.bootstrap import bootstrap
 from services.runtime.command_processes import front_commands
 from services.runtime.runner import running
@@ -22,8 +23,9 @@ async def recount_command(settings: Settings) -> int:
         tallies, rankings = await recount(container.log)
         diffs = await compare(container.log, container.store)
     items = sum(len(t) for t in tallies.values())
-    print(f"recomptage : {len(tallies)} phase(s), {items} élément(s), "
-          f"{len(rankings)} classement(s) ; {len(diffs)} différence(s)")
+    print(f"recomptage : {french_count(len(tallies), 'phase')}, "
+          f"{french_count(items, 'élément')}, {french_count(len(rankings), 'classement')} ; "
+          f"{french_count(len(diffs), 'différence')}")
     for line in diffs:
         print(f"  {line}")
     return 1 if diffs else 0
@@ -38,7 +40,8 @@ async def freeze_results_command(settings: Settings) -> int:
         outcomes = await freeze_ended_phases(
             container.store, container.handle, container.clock.now(),
             timedelta(seconds=VoteSettings().freeze_grace_s))
-    print(f"freeze-results : {len(outcomes)} phase(s) de vote close(s) à figer")
+    closed = french_count(len(outcomes), "phase de vote close", "phases de vote closes")
+    print(f"freeze-results : {closed} à figer")
     for line in outcomes:
         print(f"  {line}")
     return 1 if any("failed" in line for line in outcomes) else 0

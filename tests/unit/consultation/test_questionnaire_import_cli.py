@@ -64,10 +64,10 @@ def test_the_shipped_grand_debat_file_imports_once(
     assert "Ligne 4 109 — Si oui, à quel type" in out and "si « 108 » = Oui" in out
     assert saved() == 0
     assert main(argv) == 0
-    assert "4 questionnaire(s) importé(s) dans c1." in capsys.readouterr().out
+    assert "4 questionnaires importés dans c1." in capsys.readouterr().out
     assert (saved(), saved(questions=True)) == (4, 94)
     assert main(argv) == 0  # the same file again: nothing written twice
-    assert "0 questionnaire(s) importé(s)" in capsys.readouterr().out
+    assert "0 questionnaire importé dans c1 (les autres l'étaient déjà)." in capsys.readouterr().out
     assert saved() == 4
 
 
@@ -78,8 +78,11 @@ def test_errors_per_line_exit_1_and_save_nothing(
     bad.write_text("question;type\r\nUne ?;libre\r\nDeux ?;bizarre\r\n", encoding="utf-8-sig")
     assert main(["questionnaire", "import", "c1", str(bad)]) == 1
     err = capsys.readouterr().err
-    assert "1 erreur(s), rien n'est importé" in err
+    assert "1 erreur, rien n'est importé" in err
     assert "Ligne 3 : type « bizarre » inconnu" in err
+    bad.write_text("question;type\r\nUne ?;drôle\r\nDeux ?;bizarre\r\n", encoding="utf-8-sig")
+    assert main(["questionnaire", "import", "c1", str(bad)]) == 1
+    assert "2 erreurs, rien n'est importé" in capsys.readouterr().err
     assert saved() == 0
     good = data_dir / "q.json"
     good.write_text('{"title": "Court", "questions": [{"text": "Une ?"}]}', encoding="utf-8")
@@ -87,4 +90,6 @@ def test_errors_per_line_exit_1_and_save_nothing(
     assert "consultation inconnue : nope" in capsys.readouterr().err
     assert main(["questionnaire", "import", "c1", str(data_dir / "absent.csv")]) == 2
     assert main(["questionnaire", "import", "c1", str(good), "--format", "json"]) == 0
+    out = capsys.readouterr().out
+    assert " : 1 question\n" in out and "1 questionnaire importé dans c1." in out
     assert saved() == 1
