@@ -1,7 +1,8 @@
 """The back office's questionnaire editor on a questionnaire that has answers
-(ADR 0137): deleting a question, changing a question's type, removing an option
-or adding a required question is refused with a French error on the form naming
-the question, and nothing is saved; rewording a question or an option (its
+(ADR 0137): deleting a question, changing a question's type, removing an option,
+adding a required question or swapping two questions' (two options') {réf} tags
+is refused with a French error on the form naming the question, and nothing is
+saved; rewording a question or an option (its
 {réf} kept), reordering and adding an optional question are saved with the ids
 the answers point to. The page says what may still change. The add form's key
 and the import cannot reshape it either."""
@@ -85,6 +86,7 @@ async def test_the_editor_says_what_may_still_change(answered: Editor) -> None:
     page = (await answered.client.get(answered.url)).text
     assert "Ce questionnaire a déjà reçu des réponses" in page
     assert "ajouter des questions facultatives" in page
+    assert "ni donner à une question ou à une option l'étiquette {réf …} d'une autre" in page
     assert "- Gaz {réf q1-o1}" in await answered.text()
 
 
@@ -97,6 +99,12 @@ async def test_the_editor_says_what_may_still_change(answered: Editor) -> None:
     (lambda t: t + "\n4. Votre âge ? {libre} {obligatoire}",
      "Question 4 : Ce questionnaire a déjà reçu des réponses : la nouvelle question "
      "« Votre âge ? » ne peut être que facultative"),
+    (lambda t: _swapped(t, "{réf q2}", "{réf q3}"),
+     "Question 2 : Ce questionnaire a déjà reçu des réponses : l&#39;intitulé « Pourquoi ce "
+     "choix ? » était celui de la référence q2, et porte maintenant la référence q3"),
+    (lambda t: _swapped(t, "{réf q1-o1}", "{réf q1-o2}"),
+     "le libellé « Gaz » de la question « Comment vous chauffez-vous ? » était celui de la "
+     "référence q1-o1, et porte maintenant la référence q1-o2"),
 ])
 async def test_a_change_of_the_answers_meaning_is_refused_naming_the_question(
         answered: Editor, edit: Any, named: str) -> None:
@@ -105,6 +113,11 @@ async def test_a_change_of_the_answers_meaning_is_refused_naming_the_question(
     assert r.status_code == 400
     assert ERROR in r.text and named in r.text, r.text[r.text.find(ERROR) - 200:][:1200]
     assert await answered.saved() == before
+
+
+def _swapped(text: str, one: str, other: str) -> str:
+    """The editor's text with two {réf} tags exchanged."""
+    return text.replace(one, "\0").replace(other, one).replace("\0", other)
 
 
 async def test_wording_order_and_an_optional_question_are_saved_with_the_same_ids(
