@@ -299,11 +299,13 @@ async def test_an_imported_conversation_leaves_the_consultations_own_ballots_out
                     "porteront sur la conversation importée seule.") in page
             names = {"comments": "comments.csv", "votes": "votes.csv",
                      "participants": "participants-votes.csv", "summary": "summary.csv"}
-            done = await post_form(client, admin, admin + "/import", files={
+            sent = await post_form(client, admin, admin + "/import", files={
                 field: (name, (POLIS / "brexit-consensus" / name).read_bytes())
                 for field, name in names.items()})
+            assert sent.status_code == 303, sent.text[:500]
+            done = await client.get(sent.headers["location"])  # the upload's answer
             assert "Conversation importée." in done.text, done.text[:500]
-            assert 'id="votes-laisses-de-cote"' in done.text  # the upload's answer says it
+            assert 'id="votes-laisses-de-cote"' in done.text  # which says it
             events += 1 + 50 + 5312
         else:
             files = await stage_export(POLIS / "brexit-consensus", p.container.blobs)

@@ -5,7 +5,9 @@ the limit, no file, a form without its CSRF token and a participant without the
 role are refused with nothing written; a large import goes on after the page
 answered, which then shows it arriving until it is whole; an interrupted one is
 finished by « Reprendre l'import », without its files (ADR 0127), offered once
-nothing has arrived for minutes (ADR 0130)."""
+nothing has arrived for minutes (ADR 0130). An import sent answers with a
+redirection to the groups page, which shows what it did (Post/Redirect/Get): a
+refresh shows it again and sends nothing; refusals stay on the form."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from harness.consultations import open_consultation
 from harness.forms import csrf_of, post_form
@@ -57,6 +60,16 @@ async def _analyst(p: Platform) -> str:
     return ana
 
 
+async def followed(client: httpx.AsyncClient, sent: httpx.Response) -> httpx.Response:
+    """The page an import's POST redirects to (303), as a browser shows it."""
+    assert sent.status_code == 303, sent.text[:500]
+    location = sent.headers["location"]
+    assert location.startswith(ADMIN + "?import="), location
+    shown = await client.get(location)
+    assert shown.status_code == 200, shown.text[:500]
+    return shown
+
+
 async def _imported_events(p: Platform) -> int:
     return len([r for r in await p.container.log.read(TOPIC, limit=1_000_000)
                 if r.event.data.get("consultation_id") == "c1"])
@@ -70,15 +83,24 @@ async def test_an_analyst_imports_an_export_and_sees_its_groups(platform: Platfo
         assert 'action="/admin/analyse/c1/groupes-opinion/import"' in page.text
         votes = (BREXIT / "votes.csv").read_text().splitlines()
         votes[3] = votes[3].rsplit(",", 1)[0] + ",oui"  # one line that cannot be used
-        done = await post_form(client, ADMIN, UPLOAD,
+        sent = await post_form(client, ADMIN, UPLOAD,
                                files=export(votes=("\n".join(votes) + "\n").encode()))
-        assert done.status_code == 200, done.text[:500]
+        done = await followed(client, sent)
         assert "Conversation importée." in done.text
         assert "50 propositions, 5311 votes, 204 participants ; 1 ligne écartée." in done.text
         assert "votes.csv, ligne 4, colonne « vote »" in done.text
         # the import is whole: not said to be arriving while the groups take it in
         assert 'id="import-en-cours"' not in done.text and 'id="import-polis"' not in done.text
         assert await _imported_events(p) == 1 + 50 + 5311
+        # refreshed: the same report, and nothing sent again
+        again = await client.get(sent.headers["location"])
+        assert again.status_code == 200 and "Conversation importée." in again.text
+        assert "votes.csv, ligne 4, colonne « vote »" in again.text
+        assert await _imported_events(p) == 1 + 50 + 5311
+        # a report no import wrote is not shown: the link is signed
+        forged = sent.headers["location"][:-3] + ("abc" if sent.headers["location"][-3:] != "abc"
+                                                  else "abd")
+        assert "Conversation importée." not in (await client.get(forged)).text
 
         async def modelled() -> bool:
             return await opinions_changed(p.container.store, "c1") == 1 + 50 + 5311
@@ -86,9 +108,9 @@ async def test_an_analyst_imports_an_export_and_sees_its_groups(platform: Platfo
         page = await client.get(ADMIN)
         assert "Groupe A" in page.text and 'id="import-polis"' not in page.text
 
-        again = await post_form(client, ADMIN, UPLOAD, files=export(
-            votes=("\n".join(votes) + "\n").encode()))
-        assert again.status_code == 200 and "étaient déjà importés" in again.text
+        again = await followed(client, await post_form(client, ADMIN, UPLOAD, files=export(
+            votes=("\n".join(votes) + "\n").encode())))
+        assert "étaient déjà importés" in again.text
         other = await post_form(client, ADMIN, UPLOAD, files=export())
         assert other.status_code == 409 and "Une autre conversation" in other.text
     assert await _imported_events(p) == 1 + 50 + 5311
@@ -128,8 +150,8 @@ async def test_a_long_import_goes_on_after_the_page_answered(
     ana = await _analyst(p)
     monkeypatch.setattr(polis_upload, "IMPORT_WAIT_S", 0.0)
     async with session_client(p, ana) as client:
-        answered = await post_form(client, ADMIN, UPLOAD, files=export())
-        assert answered.status_code == 200
+        sent = await post_form(client, ADMIN, UPLOAD, files=export())
+        answered = await followed(client, sent)
         assert "import-continue" in answered.text and "import continue" in answered.text
 
         async def whole() -> bool:
@@ -139,6 +161,9 @@ async def test_a_long_import_goes_on_after_the_page_answered(
             await asyncio.sleep(0.01)
         page = await client.get(ADMIN)
         assert "Import en cours" not in page.text and "Groupe A" in page.text
+        # the page it redirected to, refreshed: no longer « L'import continue »
+        page = await client.get(sent.headers["location"])
+        assert "import-continue" not in page.text and 'id="import-termine"' in page.text
 
 
 async def test_an_interrupted_upload_is_finished_from_the_page_without_its_files(
@@ -182,8 +207,7 @@ async def test_an_interrupted_upload_is_finished_from_the_page_without_its_files
             assert refused.status_code == 403
         assert await _imported_events(p) == 2000
 
-        finished = await post_form(client, ADMIN, RESUME)
-        assert finished.status_code == 200, finished.text[:500]
+        finished = await followed(client, await post_form(client, ADMIN, RESUME))
         assert "import interrompu de ces fichiers est terminé." in finished.text
         assert "50 propositions, 5312 votes" in finished.text
         assert await _imported_events(p) == 1 + 50 + 5312  # each event once
@@ -217,6 +241,6 @@ async def test_a_resumption_whose_files_were_pruned_asks_for_them_again(
         assert refused.status_code == 409
         assert "introuvable" in refused.text and "Envoyez à nouveau les fichiers" in refused.text
         assert 'id="import-polis"' in refused.text  # the form to send them
-        finished = await post_form(client, ADMIN, UPLOAD, files=export())
-        assert finished.status_code == 200 and "est terminé" in finished.text
+        finished = await followed(client, await post_form(client, ADMIN, UPLOAD, files=export()))
+        assert "est terminé" in finished.text
     assert await _imported_events(p) == 1 + 50 + 5312

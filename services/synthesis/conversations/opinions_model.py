@@ -242,6 +242,15 @@ async def import_arriving(store: ReadStore, consultation_id: str) -> ArrivingImp
                           dict(facts.get("files") or {}), book.get("arrived_at"))
 
 
+async def import_held_whole(store: ReadStore, consultation_id: str) -> bool:
+    """Whether the model holds the consultation's imported conversation whole: its
+    first event, and every statement and vote that event announced (one read)."""
+    book = await store.get(BOOKS, ALL, consultation_id)
+    if book is None or not book["facts"]:
+        return False
+    return missing_of_import(book["facts"], *book.get("imported", (0, 0))) is None
+
+
 async def published_from_import(store: ReadStore, published: Doc) -> bool:
     """Whether `published` opinion groups (`projection.published_groups`) are an
     imported conversation's rather than the consultation's own agree/disagree

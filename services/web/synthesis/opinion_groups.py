@@ -49,6 +49,8 @@ from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form
 from services.web.rendering import public_page
 from services.web.session import holder_of
+from services.web.synthesis.import_outcome import PARAM as OUTCOME
+from services.web.synthesis.import_outcome import notice_of
 from services.web.synthesis.import_pace import STALLED_AFTER_S, ImportPace, pace_of
 from services.web.vote.pages import titles
 
@@ -86,8 +88,9 @@ async def admin_view(web: Web, request: Request, cid: str, *,
                      errors: dict[str, str] | None = None, status: int | None = None,
                      notice: dict[str, Any] | None = None,
                      interrupted: bool = False) -> Response:
-    """The page; `notice`: what an upload of a Pol.is export did (polis_upload.py);
-    `interrupted`: this request saw the import it sent stop."""
+    """The page; `notice`: what an upload of a Pol.is export did (polis_upload.py,
+    carried by import_outcome.py); `interrupted`: this request saw the import it
+    sent stop."""
     consultation = await views.consultation_or_404(web.store, cid)
     shown = await _groups(web).shown(cid)
     # read at each view: the groups shown may have been computed before (ADR 0039)
@@ -163,8 +166,10 @@ async def _computed(web: Web, cid: str) -> dict[str, Any]:
 
 @admin.get("/admin/analyse/{cid}/groupes-opinion")
 async def admin_page_of_groups(request: Request, web: WebDep, cid: str) -> Response:
+    """`?import=`: what the Pol.is import sent just before did (import_outcome.py)."""
     await holder_of(web, request, cid, Capability.ANALYSE)
-    return await admin_view(web, request, cid)
+    notice = await notice_of(web, cid, request.query_params.get(OUTCOME))
+    return await admin_view(web, request, cid, notice=notice)
 
 
 @admin.post("/admin/analyse/{cid}/groupes-opinion/publication")

@@ -5,12 +5,14 @@ there), each under the upload limit (larger exports: `parlons polis import`).
 
 The files go to the blob store and the import is sent as `parlons polis import`
 sends it (`ImportConversation`, routed to a synthesis replica in the distributed
-topology). The page waits for it IMPORT_WAIT_S at most: a small conversation's
-report (counts, lines left out) is shown at once; a large one goes on after the
-answer, in this process or in the replica, and the page shows it arriving (ADR
-0124's counts). Sending the same files again finishes an interrupted import, and so
-does « Reprendre l'import » (`POST .../import/reprise`), which sends the files the
-import's first event names, still in the blob store (ADR 0127)."""
+topology). The POST waits for it IMPORT_WAIT_S at most, then redirects to the
+groups page (303: a refresh sends nothing again), which shows what it did
+(import_outcome.py): a small conversation's report (counts, lines left out); a
+large one goes on after the answer, in this process or in the replica, and the
+page shows it arriving (ADR 0124's counts). A refusal stays on the form. Sending
+the same files again finishes an interrupted import, and so does « Reprendre
+l'import » (`POST .../import/reprise`), which sends the files the import's first
+event names, still in the blob store (ADR 0127)."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from services.consultation.blobstore import BlobStore
 from services.core.errors import (
@@ -45,7 +47,8 @@ from services.web.backoffice.guard import BACK_OFFICE
 from services.web.deps import Web, WebDep
 from services.web.forms import checked_form
 from services.web.session import holder_of
-from services.web.synthesis.opinion_groups import admin_view
+from services.web.synthesis.import_outcome import going_on_url, report_url
+from services.web.synthesis.opinion_groups import admin_base, admin_view
 
 router = APIRouter(dependencies=BACK_OFFICE)
 logger = logging.getLogger("parlons.web")
@@ -57,7 +60,6 @@ FIELDS = {"comments": COMMENTS_FILE, "votes": VOTES_FILE,
 # Seconds the page waits for the import before answering that it goes on: a
 # conversation of ~300,000 votes takes ~12 s on SQLite.
 IMPORT_WAIT_S = 20.0
-SKIPPED_SHOWN = 50  # lines left out listed on the page (the count says the rest)
 # Imports still running after their page answered: kept referenced until they end.
 _GOING_ON: set[asyncio.Task[Any]] = set()
 
@@ -114,8 +116,9 @@ async def resume(request: Request, web: WebDep, cid: str) -> Response:
 
 async def _imported(web: Web, request: Request, cid: str,
                     files: dict[str, str]) -> Response:
-    """The import of the staged `files` sent, and the page: its report, or that it
-    goes on (after IMPORT_WAIT_S), or why it was refused."""
+    """The import of the staged `files` sent, and the redirection to the page
+    saying what it did (its report, or that it goes on after IMPORT_WAIT_S), or
+    the page saying why it was refused."""
     async def send() -> Any:
         return await web.deps.send(ImportConversation(cid, files))
 
@@ -123,7 +126,7 @@ async def _imported(web: Web, request: Request, cid: str,
     try:
         report = await asyncio.wait_for(asyncio.shield(importing), IMPORT_WAIT_S)
     except (TimeoutError, CommandTimedOut):  # goes on here, or in the replica
-        return await admin_view(web, request, cid, notice={"going_on": True})
+        return RedirectResponse(going_on_url(web, admin_base(cid), cid), status_code=303)
     except DomainError as refused:  # a file that cannot be read: nothing written
         if refused.code == "polis_file_missing":  # pruned since (ADR 0089)
             return await _refused(web, request, cid, refused.message + (
@@ -138,11 +141,8 @@ async def _imported(web: Web, request: Request, cid: str,
             "L'import s'est interrompu (le journal des événements ne répond plus) : ce qui "
             "est arrivé est gardé ; envoyez les mêmes fichiers pour le terminer."),
             status=503, interrupted=True)
-    await web.deps.settle()
-    skipped = report["skipped"]
-    return await admin_view(web, request, cid, notice={
-        "report": report, "skipped_shown": skipped[:SKIPPED_SHOWN],
-        "skipped_more": max(0, len(skipped) - SKIPPED_SHOWN)})
+    await web.deps.settle()  # the page it redirects to shows the import's effect
+    return RedirectResponse(report_url(web, admin_base(cid), cid, report), status_code=303)
 
 
 async def _refused(web: Web, request: Request, cid: str, message: str, *,
