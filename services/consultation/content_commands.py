@@ -199,6 +199,27 @@ class CreateCommission:
 
 
 @dataclass(frozen=True, slots=True)
+class EditCommission:
+    """Renames a commission and replaces its description (its members and reports
+    are kept). Refused for a commission of another consultation than
+    `consultation_id`: the caller's right is checked on that consultation."""
+
+    commission_id: str
+    consultation_id: str
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveCommission:
+    """Removes a commission with its members and reports; its meetings stay,
+    no longer linked to it (ADR 0140). Refused for another consultation's."""
+
+    commission_id: str
+    consultation_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class AddCommissionMember:
     """Members are public figures of the commission (display name and role),
     not participants' private data."""

@@ -271,6 +271,31 @@ class CommissionCreated(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class CommissionEdited(DomainEvent):
+    """Its name and description as they are now (members and reports unchanged)."""
+
+    TYPE = "consultation.CommissionEdited"
+    VERSION = 1
+
+    commission_id: str
+    consultation_id: str
+    name: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommissionRemoved(DomainEvent):
+    """The commission, its members and its reports are gone from every page; the
+    meetings that named it stay, unlinked (ADR 0140). Its stream takes nothing more."""
+
+    TYPE = "consultation.CommissionRemoved"
+    VERSION = 1
+
+    commission_id: str
+    consultation_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class CommissionMemberAdded(DomainEvent):
     TYPE = "consultation.CommissionMemberAdded"
     VERSION = 1

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from services.consultation import commission_handlers as kh
 from services.consultation import content_handlers as ch
 from services.consultation import handlers as h
 from services.consultation import meeting_handlers as mh
@@ -28,6 +29,7 @@ from services.consultation.commands import (
     SchedulePhases,
     VoteMethodSpec,
 )
+from services.consultation.commissions import commission_stream
 from services.consultation.content import stream
 from services.consultation.content_commands import (
     AddCommissionMember,
@@ -162,8 +164,8 @@ async def _bike(log: EventLog, clock: Clock, meta: Meta, today: datetime) -> int
     done += await _articles(log, clock, meta, cid, BIKE_ARTICLES)
     kid = f"{cid}-k1"
     ports = {"log": log, "clock": clock, "meta": meta}
-    if not await log.stream_version(m.commission_stream(kid)):
-        await mh.create_commission(CreateCommission(
+    if not await log.stream_version(commission_stream(kid)):
+        await kh.create_commission(CreateCommission(
             kid, cid, "Commission vélo et sécurité",
             "Élus, associations d'usagers et services techniques suivent la consultation."),
             **ports)  # type: ignore[arg-type]
@@ -171,9 +173,9 @@ async def _bike(log: EventLog, clock: Clock, meta: Meta, today: datetime) -> int
                                            "aux mobilités"),
                                           ("Karim Benali", "Association des cyclistes urbains"),
                                           ("Sophie Leroy", "Ingénieure voirie"))):
-            await mh.add_commission_member(AddCommissionMember(kid, f"{kid}-{j + 1}", name,
+            await kh.add_commission_member(AddCommissionMember(kid, f"{kid}-{j + 1}", name,
                                                                role), **ports)  # type: ignore[arg-type]
-        await mh.publish_commission_report(PublishCommissionReport(
+        await kh.publish_commission_report(PublishCommissionReport(
             kid, f"{kid}-r1", "Rapport sur les irritants", REPORT), **ports)  # type: ignore[arg-type]
         done += 1
     mid = f"{cid}-m1"

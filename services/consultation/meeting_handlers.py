@@ -1,26 +1,25 @@
-"""Handlers for meetings, registrations, minutes and commissions. Ports as keyword
-arguments: `log`, `clock`, `meta`. Registrations are decided on the meeting's
-stream read from the log (capacity, waiting list, past, cancelled: ADR 0065), and
-on the consultation's own stream (published, its phase open now offering
-« s'inscrire à une rencontre »: ADR 0139)."""
+"""Handlers for meetings, registrations and minutes (commissions:
+`commission_handlers.py`). Ports as keyword arguments: `log`, `clock`, `meta`.
+Registrations are decided on the meeting's stream read from the log (capacity,
+waiting list, past, cancelled: ADR 0065), and on the consultation's own stream
+(published, its phase open now offering « s'inscrire à une rencontre »: ADR 0139).
+A meeting names a commission of its consultation, or none (ADR 0140)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 
 from services.consultation import meetings as m
+from services.consultation.commission_handlers import load_commission
 from services.consultation.content_commands import (
-    AddCommissionMember,
     CancelMeeting,
     CancelRegistration,
-    CreateCommission,
-    PublishCommissionReport,
     PublishMinutes,
     RegisterForMeeting,
-    RemoveCommissionMember,
     ScheduleMeeting,
     UpdateMeeting,
 )
@@ -43,13 +42,6 @@ async def load_meeting(log: EventLog, meeting_id: str) -> m.Meeting:
     return state
 
 
-async def load_commission(log: EventLog, commission_id: str) -> m.Commission:
-    state = m.Commission()
-    for event in (await load(log, m.commission_stream(commission_id)))[1]:
-        state = m.evolve_commission(state, event)
-    return state
-
-
 async def _write(log: EventLog, clock: Clock, meta: Meta, stream: str, version: int,
                  consultation_id: str, events: list[DomainEvent]) -> None:
     await append_at(log, clock=clock, meta=meta, consultation_id=consultation_id,
@@ -61,14 +53,27 @@ async def schedule_meeting(cmd: ScheduleMeeting, *, log: EventLog, clock: Clock,
     update = isinstance(cmd, UpdateMeeting)
     if not update:
         await require_consultation(log, cmd.consultation_id)
-    if cmd.commission_id and not await log.stream_version(m.commission_stream(cmd.commission_id)):
-        raise DomainError("not_found", "Commission introuvable.", field="commission_id")
+    cmd = replace(cmd, commission_id=await _commission_link(log, cmd, update=update))
     state = await load_meeting(log, cmd.meeting_id) if update else m.Meeting(
         await log.stream_version(m.meeting_stream(cmd.meeting_id)))
     events = m.decide_schedule(state, cmd, update=update)
     await _write(log, clock, meta, m.meeting_stream(cmd.meeting_id), state.version,
                  cmd.consultation_id, events)
     return cmd.meeting_id
+
+
+async def _commission_link(log: EventLog, cmd: ScheduleMeeting, *, update: bool) -> str | None:
+    """The commission the meeting names, if any: one of its consultation, decided
+    on the commission's stream. A removed one is refused for a new meeting, and an
+    edit sent by a page that still named it drops the link (ADR 0140)."""
+    if not cmd.commission_id:
+        return cmd.commission_id
+    commission = await load_commission(log, cmd.commission_id)
+    if commission.removed and update:
+        return None
+    if not commission.exists or commission.consultation_id != cmd.consultation_id:
+        raise DomainError("not_found", "Commission introuvable.", field="commission_id")
+    return cmd.commission_id
 
 
 async def cancel_meeting(cmd: CancelMeeting, *, log: EventLog, clock: Clock, meta: Meta) -> None:
@@ -163,34 +168,3 @@ def _check_participant(participant_id: str) -> None:
     if not PARTICIPANT_ID.match(participant_id):
         raise DomainError("invalid_participant", "Identifiant de participant invalide.",
                           field="participant_id")
-
-
-async def create_commission(cmd: CreateCommission, *, log: EventLog, clock: Clock,
-                            meta: Meta) -> str:
-    await require_consultation(log, cmd.consultation_id)
-    stream = m.commission_stream(cmd.commission_id)
-    state = await load_commission(log, cmd.commission_id)
-    await _write(log, clock, meta, stream, state.version, cmd.consultation_id,
-                 m.decide_create_commission(state, cmd))
-    return cmd.commission_id
-
-
-async def add_commission_member(cmd: AddCommissionMember, *, log: EventLog, clock: Clock,
-                                meta: Meta) -> None:
-    state = await load_commission(log, cmd.commission_id)
-    await _write(log, clock, meta, m.commission_stream(cmd.commission_id), state.version,
-                 state.consultation_id, m.decide_add_member(state, cmd))
-
-
-async def remove_commission_member(cmd: RemoveCommissionMember, *, log: EventLog,
-                                   clock: Clock, meta: Meta) -> None:
-    state = await load_commission(log, cmd.commission_id)
-    await _write(log, clock, meta, m.commission_stream(cmd.commission_id), state.version,
-                 state.consultation_id, m.decide_remove_member(state, cmd))
-
-
-async def publish_commission_report(cmd: PublishCommissionReport, *, log: EventLog,
-                                    clock: Clock, meta: Meta) -> None:
-    state = await load_commission(log, cmd.commission_id)
-    await _write(log, clock, meta, m.commission_stream(cmd.commission_id), state.version,
-                 state.consultation_id, m.decide_report(state, cmd))

@@ -1,21 +1,16 @@
-"""Meetings (local or online events), their minutes, and commissions, as pure
-decide/evolve functions."""
+"""Meetings (local or online events) and their minutes, as pure decide/evolve
+functions (commissions: `commissions.py`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from services.consultation import content_events as ev
 from services.consultation.content_commands import (
-    AddCommissionMember,
     CancelMeeting,
-    CreateCommission,
-    PublishCommissionReport,
     PublishMinutes,
-    RemoveCommissionMember,
     ScheduleMeeting,
 )
 from services.core.errors import DomainError
@@ -251,100 +246,4 @@ def _evolve_people(state: Meeting, event: DomainEvent) -> Meeting:
     if isinstance(event, ev.MeetingWaitlistPromoted):
         return replace(state, waiting=tuple(p for p in state.waiting if p != who),
                        seated=(*state.seated, who))
-    return state
-
-
-# -- commissions ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Commission:
-    version: int = 0
-    consultation_id: str = ""
-    members: frozenset[str] = frozenset()
-    # What it was created as, each member id added as and each report last
-    # published as: a form sent again (its id the form's one-time key, or derived
-    # from it) finds its own write and writes nothing (ADR 0081).
-    created: tuple[str, str, str] | None = None  # consultation, name, description
-    added: Mapping[str, tuple[str, str]] = field(default_factory=dict)
-    reports: Mapping[str, tuple[str, str]] = field(default_factory=dict)
-
-    @property
-    def exists(self) -> bool:
-        return self.version > 0
-
-
-def commission_stream(commission_id: str) -> str:
-    return f"commission-{commission_id}"
-
-
-def decide_create_commission(state: Commission, cmd: CreateCommission) -> list[DomainEvent]:
-    ident(cmd.commission_id, "commission_id")
-    created = ev.CommissionCreated(
-        cmd.commission_id, cmd.consultation_id,
-        text(cmd.name, "name", label="Le nom", max_len=200, min_len=3),
-        text(cmd.description, "description", label="La description", max_len=5000))
-    if state.created == (created.consultation_id, created.name, created.description):
-        return []  # the same form again: already done
-    if state.exists:
-        raise DomainError("already_exists", "Cette commission existe déjà.",
-                          field="commission_id")
-    return [created]
-
-
-def decide_add_member(state: Commission, cmd: AddCommissionMember) -> list[DomainEvent]:
-    _commission_exists(state)
-    ident(cmd.member_id, "member_id")
-    added = ev.CommissionMemberAdded(
-        cmd.commission_id, state.consultation_id, cmd.member_id,
-        text(cmd.display_name, "display_name", label="Le nom", max_len=200, min_len=1),
-        text(cmd.role, "role", label="Le rôle", max_len=200, min_len=1))
-    if state.added.get(cmd.member_id) == (added.display_name, added.role):
-        return []  # the same request again: already done
-    if cmd.member_id in state.members:
-        raise DomainError("already_member", "Ce membre fait déjà partie de la commission.",
-                          field="member_id")
-    return [added]
-
-
-def decide_remove_member(state: Commission, cmd: RemoveCommissionMember) -> list[DomainEvent]:
-    _commission_exists(state)
-    if cmd.member_id not in state.members:
-        raise DomainError("not_member", "Ce membre ne fait pas partie de la commission.",
-                          field="member_id")
-    return [ev.CommissionMemberRemoved(cmd.commission_id, state.consultation_id,
-                                       cmd.member_id)]
-
-
-def decide_report(state: Commission, cmd: PublishCommissionReport) -> list[DomainEvent]:
-    _commission_exists(state)
-    ident(cmd.report_id, "report_id")
-    published = ev.CommissionReportPublished(
-        cmd.commission_id, state.consultation_id, cmd.report_id,
-        text(cmd.title, "title", label="Le titre", max_len=200, min_len=3),
-        text(cmd.body_markdown, "body_markdown", label="Le rapport", max_len=100_000,
-             min_len=1))
-    if state.reports.get(cmd.report_id) == (published.title, published.body_markdown):
-        return []  # unchanged (the same form sent again)
-    return [published]
-
-
-def _commission_exists(state: Commission) -> None:
-    if not state.exists:
-        raise DomainError("not_found", "Commission introuvable.", field="commission_id")
-
-
-def evolve_commission(state: Commission, event: DomainEvent) -> Commission:
-    state = replace(state, version=state.version + 1)
-    if isinstance(event, ev.CommissionCreated):
-        return replace(state, consultation_id=event.consultation_id,
-                       created=(event.consultation_id, event.name, event.description))
-    if isinstance(event, ev.CommissionMemberAdded):
-        return replace(state, members=state.members | {event.member_id}, added={
-            **state.added, event.member_id: (event.display_name, event.role)})
-    if isinstance(event, ev.CommissionMemberRemoved):
-        return replace(state, members=state.members - {event.member_id})
-    if isinstance(event, ev.CommissionReportPublished):
-        return replace(state, reports={
-            **state.reports, event.report_id: (event.title, event.body_markdown)})
     return state

@@ -25,7 +25,8 @@ territories: [code], phases: [{phase_id, kind, title, description, starts_at,
 ends_at, actions: [str]}] (chronological), opens_at, closes_at (first start, last
 end, or None), published: bool, created_at, updated_at}.
 DETAIL = {questionnaires: [{questionnaire_id, title, theme_id, position,
-question_count}] (by position), commissions: [{commission_id, name}],
+question_count}] (by position), commissions: [{commission_id, name}] (in
+order of creation, removed ones left out),
 counts: {articles, documents, videos, meetings}} (published articles; meetings
 not cancelled). The consultation page = get(consultation_slugs) +
 get(consultation_detail) + one `list` per content table below, limit N: a
@@ -55,14 +56,15 @@ Projection `consultation.meetings` (`projections_meetings.py`):
 | meeting_registrations | participant id | meeting_id | {meeting_id, consultation_id, title, starts_at, at, cancelled} |
 | meeting_promotions_pending | "all" | "<meeting_id>|<version>" | {meeting_id, consultation_id, participant_id, promotion_version} |
 | meeting_cancellations_pending | "all" | meeting_id | {meeting_id, consultation_id}: a cancellation whose people are not yet told |
+| commission_meeting_links | "all" | commission_id | {meeting_ids: [str], removed: bool}: the meetings naming a commission, unlinked when it is removed (ADR 0140) |
 MEETING = {meeting_id, consultation_id, title, description, starts_at, ends_at,
 address, postcode, commune, departement, latitude, longitude, capacity,
-online_url, commission_id, registrations: int, waiting: int, cancelled: bool, minutes:
-MINUTES | None}. MINUTES = {meeting_id, consultation_id, summary, attendance,
+online_url, commission_id (None once its commission is removed), registrations:
+int, waiting: int, cancelled: bool, minutes: MINUTES | None}. MINUTES = {meeting_id, consultation_id, summary, attendance,
 contribution_ids: [str], published_at}. ICS: `ics.meeting_ics(MEETING)`.
 
 Projection `consultation.commissions` (`projections_meetings.py`):
-| commissions | consultation_id | commission_id | {commission_id, consultation_id, name, description, members: [{member_id, display_name, role}], reports: [{report_id, title, body_markdown, body_html, published_at, updated_at?}] (newest first; republishing a report_id edits it in place)} |
+| commissions | consultation_id | commission_id | {commission_id, consultation_id, name, description, members: [{member_id, display_name, role}], reports: [{report_id, title, body_markdown, body_html, published_at, updated_at?}] (newest first; republishing a report_id edits it in place)}; renamed in place, gone once removed (ADR 0140) |
 """
 
 from __future__ import annotations
@@ -154,6 +156,21 @@ _COUNTERS = {
 }
 
 
+_COMMISSION_EVENTS = ("consultation.CommissionCreated", "consultation.CommissionEdited",
+                      "consultation.CommissionRemoved")
+
+
+def _commissions(type_: str, d: dict[str, Any], listed: list[Doc]) -> list[Doc]:
+    """The consultation's commissions (in order of creation) after a commission's
+    creation, renaming or removal."""
+    kid = d["commission_id"]
+    if type_ == "consultation.CommissionCreated":
+        return [*listed, {"commission_id": kid, "name": d["name"]}]
+    if type_ == "consultation.CommissionEdited":
+        return [{**c, "name": d["name"]} if c["commission_id"] == kid else c for c in listed]
+    return [c for c in listed if c["commission_id"] != kid]
+
+
 async def _detail_summaries(type_: str, d: dict[str, Any], tx: StoreTx) -> None:
     """Keep the consultation page's denormalised summaries and counters."""
     cid = d["consultation_id"]
@@ -170,9 +187,9 @@ async def _detail_summaries(type_: str, d: dict[str, Any], tx: StoreTx) -> None:
                          "theme_id": d["theme_id"], "position": d["position"],
                          "question_count": len(d["questions"])})
         detail["questionnaires"] = sorted(rest, key=lambda q: (q["position"], q["title"]))
-    elif type_ == "consultation.CommissionCreated":
+    elif type_ in _COMMISSION_EVENTS:
         detail = await _detail(tx, cid)
-        detail["commissions"].append({"commission_id": d["commission_id"], "name": d["name"]})
+        detail["commissions"] = _commissions(type_, d, detail["commissions"])
     else:
         return
     await tx.put(DETAIL, ALL, cid, detail)

@@ -1,5 +1,6 @@
 """Projections `consultation.meetings` and `consultation.commissions`.
-Table layouts are documented in `projections.py`."""
+Table layouts are documented in `projections.py`. A removed commission leaves
+its table; the meetings that named it stay, unlinked (ADR 0140)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ CANCELLATIONS = "meeting_cancellations_pending"
 MINUTES = "minutes"
 # partition participant id, key meeting id: what the personal-data export lists.
 REGISTRATIONS = "meeting_registrations"
+# partition "all", key commission id: the meetings naming it, or that it is removed
+LINKS = "commission_meeting_links"
 COMMISSIONS = "commissions"
 ALL = "all"
 
@@ -39,10 +42,13 @@ class MeetingProjection(Projection):
     name = "consultation.meetings"
     topics = ("consultation.events",)
     tables = (MEETINGS, BY_CONSULTATION, BY_DEPARTEMENT, BY_COMMISSION, BY_DATE, MINUTES,
-              PROMOTIONS, CANCELLATIONS, REGISTRATIONS)
+              PROMOTIONS, CANCELLATIONS, REGISTRATIONS, LINKS)
 
     async def apply(self, event: Envelope, tx: StoreTx) -> None:
         t, d = event.type.removeprefix("consultation."), event.data
+        if t == "CommissionRemoved":
+            await _unlink(d["commission_id"], tx)
+            return
         if not (t.startswith("Meeting") or t == "MinutesPublished"):
             return
         if t in ("MeetingPromotionNotified", "MeetingWaitlistPromoted"):
@@ -57,12 +63,9 @@ class MeetingProjection(Projection):
         doc = self._next(t, d, at, old)
         if doc is None:
             return
-        if old is not None:  # the date or place may have changed: unfile the old copies
-            for table, part in _indexes(old):
-                await tx.delete(table, part, _key(old))
-        await tx.put(MEETINGS, ALL, doc["meeting_id"], doc)
-        for table, part in _indexes(doc):
-            await tx.put(table, part, _key(doc), doc)
+        if t in ("MeetingScheduled", "MeetingUpdated"):
+            doc = await _linked(doc, old, tx)
+        await _file(doc, old, tx)
         if doc.get("minutes") and t in ("MinutesPublished", "MeetingUpdated"):
             # named after its meeting, as it is called now
             await tx.put(MINUTES, doc["consultation_id"], doc["meeting_id"], {
@@ -134,6 +137,49 @@ class MeetingProjection(Projection):
         return doc
 
 
+async def _file(doc: Doc, old: Doc | None, tx: StoreTx) -> None:
+    """The meeting and its copies in the lists; the date, place or commission may
+    have changed: the old copies are unfiled first."""
+    if old is not None:
+        for table, part in _indexes(old):
+            await tx.delete(table, part, _key(old))
+    await tx.put(MEETINGS, ALL, doc["meeting_id"], doc)
+    for table, part in _indexes(doc):
+        await tx.put(table, part, _key(doc), doc)
+
+
+async def _linked(doc: Doc, old: Doc | None, tx: StoreTx) -> Doc:
+    """The meeting as filed: a commission keeps the ids of the meetings naming it,
+    so that its removal unlinks them; a meeting naming a commission whose removal
+    was projected first (another partition on Kafka) is filed unlinked."""
+    kid, mid = doc["commission_id"], doc["meeting_id"]
+    before = old.get("commission_id") if old else None
+    if before and before != kid:
+        links = await tx.get(LINKS, ALL, before)
+        if links is not None and mid in links["meeting_ids"]:
+            links["meeting_ids"].remove(mid)
+            await tx.put(LINKS, ALL, before, links)
+    if not kid:
+        return doc
+    links = await tx.get(LINKS, ALL, kid) or {"meeting_ids": [], "removed": False}
+    if links["removed"]:
+        return {**doc, "commission_id": None}
+    if mid not in links["meeting_ids"]:
+        links["meeting_ids"].append(mid)
+        await tx.put(LINKS, ALL, kid, links)
+    return doc
+
+
+async def _unlink(commission_id: str, tx: StoreTx) -> None:
+    """A removed commission's meetings stay, no longer naming it (ADR 0140)."""
+    links = await tx.get(LINKS, ALL, commission_id) or {"meeting_ids": []}
+    for mid in links["meeting_ids"]:
+        old = await tx.get(MEETINGS, ALL, mid)
+        if old is not None and old["commission_id"] == commission_id:
+            await _file({**old, "commission_id": None}, old, tx)
+    await tx.put(LINKS, ALL, commission_id, {"meeting_ids": [], "removed": True})
+
+
 def _promotion(meeting_id: str, version: int) -> str:
     return f"{meeting_id}|{version:012d}"
 
@@ -163,6 +209,11 @@ class CommissionProjection(Projection):
                    "description": d["description"], "members": [], "reports": []}
         elif doc is None:
             return
+        elif t == "CommissionRemoved":  # its members and reports go with it (ADR 0140)
+            await tx.delete(COMMISSIONS, cid, key)
+            return
+        elif t == "CommissionEdited":
+            doc.update(name=d["name"], description=d["description"])
         elif t == "CommissionMemberAdded":
             doc["members"].append({k: d[k] for k in ("member_id", "display_name", "role")})
         elif t == "CommissionMemberRemoved":

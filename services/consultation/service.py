@@ -13,13 +13,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from services.consultation import commands as c
+from services.consultation import commission_handlers as kh
 from services.consultation import content
 from services.consultation import content_commands as k
 from services.consultation import content_handlers as ch
 from services.consultation import handlers as h
 from services.consultation import meeting_handlers as mh
+from services.consultation.commissions import commission_stream
 from services.consultation.meeting_erasure import ErasedLeaveMeetings
-from services.consultation.meetings import commission_stream, meeting_stream
+from services.consultation.meetings import meeting_stream
 from services.consultation.model import slug_stream, stream_of
 from services.consultation.projections import CatalogueProjection
 from services.consultation.projections_content import ContentProjection
@@ -56,10 +58,12 @@ HANDLERS: dict[type, Handler] = {
     k.RegisterForMeeting: mh.register_for_meeting,
     k.CancelRegistration: mh.cancel_registration,
     k.PublishMinutes: mh.publish_minutes,
-    k.CreateCommission: mh.create_commission,
-    k.AddCommissionMember: mh.add_commission_member,
-    k.RemoveCommissionMember: mh.remove_commission_member,
-    k.PublishCommissionReport: mh.publish_commission_report,
+    k.CreateCommission: kh.create_commission,
+    k.EditCommission: kh.edit_commission,
+    k.RemoveCommission: kh.remove_commission,
+    k.AddCommissionMember: kh.add_commission_member,
+    k.RemoveCommissionMember: kh.remove_commission_member,
+    k.PublishCommissionReport: kh.publish_commission_report,
 }
 
 
@@ -105,8 +109,8 @@ ROUTED: dict[type, Callable[[Any], str]] = {
         k.ScheduleMeeting, k.UpdateMeeting, k.CancelMeeting, k.RegisterForMeeting,
         k.CancelRegistration, k.PublishMinutes)},
     **{kind: _by_commission for kind in (
-        k.CreateCommission, k.AddCommissionMember, k.RemoveCommissionMember,
-        k.PublishCommissionReport)},
+        k.CreateCommission, k.EditCommission, k.RemoveCommission, k.AddCommissionMember,
+        k.RemoveCommissionMember, k.PublishCommissionReport)},
 }
 # Keyed otherwise than some of the events it writes: a creation reserves its slug
 # (the contested decision, on the slug's stream) and writes the new consultation's

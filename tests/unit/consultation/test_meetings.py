@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from consultation.consultation_world import NOW, Outbox, World
+from services.consultation import commission_handlers as kh
 from services.consultation import handlers as h
 from services.consultation import meeting_handlers as mh
 from services.consultation.commands import (
@@ -314,16 +315,16 @@ def test_long_lines_fold_at_75_octets_without_splitting_characters() -> None:
 
 async def test_commissions_members_reports_and_meetings(world: World) -> None:
     await _setup(world)
-    await mh.create_commission(CreateCommission("k1", "c1", "Commission mobilités"), **world.ports)  # type: ignore[arg-type]
-    await mh.add_commission_member(AddCommissionMember("k1", "m-1", "Claire Martin",
+    await kh.create_commission(CreateCommission("k1", "c1", "Commission mobilités"), **world.ports)  # type: ignore[arg-type]
+    await kh.add_commission_member(AddCommissionMember("k1", "m-1", "Claire Martin",
                                                        "Présidente"), **world.ports)  # type: ignore[arg-type]
-    await mh.add_commission_member(AddCommissionMember("k1", "m-2", "Karim Benali",
+    await kh.add_commission_member(AddCommissionMember("k1", "m-2", "Karim Benali",
                                                        "Rapporteur"), **world.ports)  # type: ignore[arg-type]
     with pytest.raises(DomainError):
-        await mh.add_commission_member(AddCommissionMember("k1", "m-2", "Karim", "x"),
+        await kh.add_commission_member(AddCommissionMember("k1", "m-2", "Karim", "x"),
                                        **world.ports)  # type: ignore[arg-type]
-    await mh.remove_commission_member(RemoveCommissionMember("k1", "m-2"), **world.ports)  # type: ignore[arg-type]
-    await mh.publish_commission_report(PublishCommissionReport(
+    await kh.remove_commission_member(RemoveCommissionMember("k1", "m-2"), **world.ports)  # type: ignore[arg-type]
+    await kh.publish_commission_report(PublishCommissionReport(
         "k1", "r1", "Rapport d'étape", "Nous avons **auditionné** 12 acteurs.<script>x</script>"),
         **world.ports)  # type: ignore[arg-type]
     await _meeting(world, replace(LYON, commission_id="k1"))
