@@ -48,7 +48,8 @@ DECIDED_BY_THE_DOMAIN = {"/admin/consultations/{cid}/budget/projets/{project_id}
 FORM = {"action": "retirer", "title": "Pris", "body_markdown": "Pris", "summary": "Pris",
         "questions": "1. Pris ? {libre}", "starts_at": "2030-01-01T10:00",
         "ends_at": "2030-01-01T12:00", "attendance": "3", "display_name": "Intrus",
-        "role": "membre", "status": "rejected", "note": "Pris"}
+        "role": "membre", "status": "rejected", "note": "Pris", "name": "Commission prise",
+        "description": "Pris"}
 
 
 async def consultation_a(p: Platform) -> None:
@@ -109,8 +110,10 @@ async def test_an_organiser_of_b_reaches_no_item_of_a_through_b(platform: Platfo
     routes = [r for r in back_office_routes(p.app)  # type: ignore[arg-type]
               if r.path.startswith("/admin/consultations/{cid}/")
               and r.path.count("{") > 1 and r.path not in DECIDED_BY_THE_DOMAIN]
-    assert "/admin/consultations/{cid}/articles/{article_id}/publication" in {
-        r.path for r in routes}
+    paths = {r.path for r in routes}
+    assert "/admin/consultations/{cid}/articles/{article_id}/publication" in paths
+    assert {"/admin/consultations/{cid}/commissions/{commission_id}/modification",
+            "/admin/consultations/{cid}/commissions/{commission_id}/suppression"} <= paths
     before = await log_length(p)
     async with session_client(p, orla) as client:
         page = await client.get("/admin/consultations/cb/articles")
@@ -128,3 +131,5 @@ async def test_an_organiser_of_b_reaches_no_item_of_a_through_b(platform: Platfo
     assert await log_length(p) == before
     article = await p.container.store.get("articles", "ca", "art-a")
     assert article is not None and article["published"]
+    commission = await p.container.store.get("commissions", "ca", "com-a")
+    assert commission is not None and commission["name"] == "Commission de A"

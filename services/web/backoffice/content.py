@@ -26,6 +26,7 @@ from services.core.ids import new_id
 from services.deposit.queries import has_responses
 from services.web import views
 from services.web.backoffice import questionnaire_text
+from services.web.backoffice.commission_names import check_name_free
 from services.web.backoffice.consultations import parse_local
 from services.web.backoffice.guard import BACK_OFFICE
 from services.web.deps import Web, WebDep
@@ -168,10 +169,12 @@ def _framed(url: str, settings: WebSettings) -> None:
 
 async def _command(kind: str, cid: str, item_id: str, form: FormData, settings: WebSettings,
                    existing: dict[str, Any] | None = None, blobs: BlobStore | None = None,
-                   *, answered: bool = False) -> list[object]:
+                   *, answered: bool = False,
+                   consultation: dict[str, Any] | None = None) -> list[object]:
     """The command(s) a submitted form means (FormError if a field cannot be read).
     `existing`: the item's read model when editing (what the form does not show
-    is kept from it); `answered`: the questionnaire has answers."""
+    is kept from it); `answered`: the questionnaire has answers; `consultation`:
+    its detail (a new commission's name must be free in it)."""
     old = existing or {}
     max_bytes = settings.upload_max_bytes
     if kind == "questionnaires":
@@ -211,6 +214,7 @@ async def _command(kind: str, cid: str, item_id: str, form: FormData, settings: 
             postcode=text(form, "postcode"), latitude=float_field(form, "latitude"),
             longitude=float_field(form, "longitude"), capacity=int_field(form, "capacity"),
             online_url=text(form, "online_url"), commission_id=old.get("commission_id"))]
+    check_name_free(consultation or {}, text(form, "name"), item_id)
     members = _members(form)
     return [k.CreateCommission(item_id, cid, text(form, "name"), text(form, "description")),
             *(k.AddCommissionMember(item_id, f"m{i + 1}", name, role)
@@ -229,7 +233,8 @@ async def send_form(web: Web, request: Request, form: FormData, kind: str, cid: 
         answered = kind == "questionnaires" and await has_responses(web.store, item_id)
     try:
         commands = await _command(kind, cid, item_id, form, web.deps.settings, existing,
-                                  web.deps.port("blobs", BlobStore), answered=answered)
+                                  web.deps.port("blobs", BlobStore), answered=answered,
+                                  consultation=context.get("c"))
     except FormError as e:
         return await submit(web, request, form, None, template=template, context=context,
                             success=success, parse_error=e)
