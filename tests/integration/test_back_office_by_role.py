@@ -62,10 +62,16 @@ async def material(p: Platform, ids: dict[str, str]) -> None:
     campaign among them), a questionnaire with an answer, a theme run."""
     await p.container.handle(SaveQuestionnaire("q1", "c1", "Vos déplacements", (
         QuestionSpec("mode", "single", "Comment venez-vous ?",
-                     options=(OptionSpec("velo", "À vélo"), OptionSpec("bus", "En bus"))),)),
+                     options=(OptionSpec("velo", "À vélo"), OptionSpec("bus", "En bus")),
+                     allow_other=True),)),
         SYSTEM)
     async with session_client(p, ids["Auteur"]) as author:
         headers = await csrf_header(author)
+        r = await author.post(  # « Autre », so that its texts' page is linked
+            "/api/consultations/c1/questionnaires/q1/responses",
+            headers={**headers, "Idempotency-Key": "crawl-answer"},
+            json={"answers": {"mode": {"option_ids": ["autre"], "other_text": "À pied"}}})
+        assert r.status_code == 201, r.text
         for n, body in enumerate(TEXTS):
             r = await author.post("/api/consultations/c1/proposals",
                                   headers={**headers, "Idempotency-Key": f"crawl-{n}"},
