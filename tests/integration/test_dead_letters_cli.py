@@ -95,7 +95,8 @@ def test_list_then_replay_fails_while_the_bug_is_there_and_succeeds_once_fixed(
 
     code, out = parlons(capsys, "dead-letters", "replay", "--group", "vote.tallies")
     assert code == 1
-    assert "échoue encore (ValueError" in out and "lettres mortes : 0 relancée, 1 toujours en attente" in out
+    assert "échoue encore (ValueError" in out
+    assert "lettres mortes : 0 relancée, 1 toujours en attente" in out
     assert "en attente : 1" in parlons(capsys, "dead-letters", "list")[1]
 
     fix()
