@@ -29,6 +29,7 @@ from services.core.clock import Clock
 from services.core.envelope import Actor, Envelope
 from services.core.errors import ConcurrencyConflict
 from services.core.ids import stable_id
+from services.core.plurals import french_count
 from services.core.process import ProcessManager
 from services.eventlog.port import EventLog, read_all
 from services.moderation.campaigns import CampaignDetector
@@ -101,8 +102,9 @@ class AutoModeration(ProcessManager):
         if update is not None:
             group, moved = update.group_id, list(update.members_moved)
             suggestions.append(Suggestion(
-                "campaign", 2, f"Texte quasi identique à {update.size - 1} autre(s) "
-                               "contribution(s) : copier-coller massif possible."))
+                "campaign", 2, "Texte quasi identique à " + french_count(
+                    update.size - 1, "autre contribution", "autres contributions")
+                + " : copier-coller massif possible."))
         return ContributionChecked(
             contribution_id=d["contribution_id"], consultation_id=d["consultation_id"],
             deposit_version=event.stream_version,

@@ -183,6 +183,11 @@ async def test_a_campaign_is_one_group_decided_in_bulk() -> None:
     groups = {(await world.store.get(ITEMS, ALL, f"k{i}") or {})["campaign_group_id"]
               for i in range(4)}
     assert groups == {"k0"}
+    said = [next(x["explanation"] for x in (await world.store.get(ITEMS, ALL, k) or {})[
+        "suggestions"] if x["code"] == "campaign") for k in ("k1", "k3")]
+    assert said == ["Texte quasi identique à 1 autre contribution : copier-coller massif possible.",
+                    "Texte quasi identique à 3 autres contributions : copier-coller massif "
+                    "possible."]
     decided = await run(world, DecideCampaign(CID, "k0", ANNE, "rejected", "campagne"))
     assert decided == 4
     assert [k for k, _ in await world.store.list(QUEUE, CID)] == ["9|other"]
