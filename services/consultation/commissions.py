@@ -2,9 +2,10 @@
 functions, on the commission's own stream `commission-<id>`.
 
 A commission may be renamed and redescribed, and removed with its members and
-reports; once removed its stream takes nothing more (ADR 0140). Edits and
-removals name the consultation the caller's role was checked on, and are refused
-for a commission of another one."""
+reports; once removed its stream takes nothing more (ADR 0140). Every command
+on an existing commission (edit, removal, members, reports) names the
+consultation the caller's role was checked on, and is refused for a commission
+of another one (ADR 0133 amended)."""
 
 from __future__ import annotations
 
@@ -91,7 +92,7 @@ def decide_remove(state: Commission, cmd: RemoveCommission) -> list[DomainEvent]
 
 
 def decide_add_member(state: Commission, cmd: AddCommissionMember) -> list[DomainEvent]:
-    _commission_exists(state)
+    _commission_of(state, cmd.consultation_id)
     ident(cmd.member_id, "member_id")
     added = ev.CommissionMemberAdded(
         cmd.commission_id, state.consultation_id, cmd.member_id,
@@ -106,7 +107,7 @@ def decide_add_member(state: Commission, cmd: AddCommissionMember) -> list[Domai
 
 
 def decide_remove_member(state: Commission, cmd: RemoveCommissionMember) -> list[DomainEvent]:
-    _commission_exists(state)
+    _commission_of(state, cmd.consultation_id)
     if cmd.member_id not in state.members:
         raise DomainError("not_member", "Ce membre ne fait pas partie de la commission.",
                           field="member_id")
@@ -115,7 +116,7 @@ def decide_remove_member(state: Commission, cmd: RemoveCommissionMember) -> list
 
 
 def decide_report(state: Commission, cmd: PublishCommissionReport) -> list[DomainEvent]:
-    _commission_exists(state)
+    _commission_of(state, cmd.consultation_id)
     ident(cmd.report_id, "report_id")
     published = ev.CommissionReportPublished(
         cmd.commission_id, state.consultation_id, cmd.report_id,

@@ -75,6 +75,8 @@ def must_exist(state: Item, what: str) -> None:
 
 
 def _same_consultation(state: Item, consultation_id: str) -> None:
+    """A command names the consultation its caller's right was checked on: an item
+    of another one is refused, whoever sent it (decided on the item's stream)."""
     if state.version and state.consultation_id != consultation_id:
         raise DomainError("wrong_consultation",
                           "Cet élément appartient à une autre consultation.",
@@ -98,6 +100,7 @@ ANSWERED_NOT_REMOVED = ("Ce questionnaire a déjà des réponses : il ne peut pl
 
 def decide_remove_questionnaire(state: Item, cmd: RemoveQuestionnaire) -> list[DomainEvent]:
     must_exist(state, "Questionnaire")
+    _same_consultation(state, cmd.consultation_id)
     if cmd.answered:
         raise DomainError("questionnaire_answered", ANSWERED_NOT_REMOVED)
     return [ev.QuestionnaireRemoved(cmd.questionnaire_id, state.consultation_id)]
@@ -133,11 +136,13 @@ def decide_unpublish_article(state: Item, cmd: UnpublishArticle) -> list[DomainE
 
 def decide_remove_document(state: Item, cmd: RemoveDocument) -> list[DomainEvent]:
     must_exist(state, "Document")
+    _same_consultation(state, cmd.consultation_id)
     return [ev.DocumentRemoved(cmd.document_id, state.consultation_id)]
 
 
 def decide_attach_video(state: Item, cmd: AttachVideo) -> list[DomainEvent]:
     ident(cmd.video_id, "video_id")
+    _same_consultation(state, cmd.consultation_id)  # a removed one is still its own
     if state.exists:
         raise DomainError("already_exists", "Cette vidéo existe déjà.", field="video_id")
     ref = parse_video_url(cmd.url)
@@ -148,4 +153,5 @@ def decide_attach_video(state: Item, cmd: AttachVideo) -> list[DomainEvent]:
 
 def decide_remove_video(state: Item, cmd: RemoveVideo) -> list[DomainEvent]:
     must_exist(state, "Vidéo")
+    _same_consultation(state, cmd.consultation_id)
     return [ev.VideoRemoved(cmd.video_id, state.consultation_id)]

@@ -59,7 +59,12 @@ class SaveQuestionnaire:
 
 @dataclass(frozen=True, slots=True)
 class RemoveQuestionnaire:
+    """Refused for a questionnaire of another consultation than `consultation_id`
+    (as every command below naming an existing item: the caller's right is checked
+    on that consultation, not on the item's)."""
+
     questionnaire_id: str
+    consultation_id: str
     # it has answers (the deposit service's data, told by the caller as for
     # SaveQuestionnaire.answered): its removal is refused, they depend on it
     answered: bool = False
@@ -113,6 +118,7 @@ class AttachDocument:
 @dataclass(frozen=True, slots=True)
 class RemoveDocument:
     document_id: str
+    consultation_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +134,7 @@ class AttachVideo:
 @dataclass(frozen=True, slots=True)
 class RemoveVideo:
     video_id: str
+    consultation_id: str
 
 
 # -- meetings and minutes -----------------------------------------------------------------
@@ -161,6 +168,7 @@ class UpdateMeeting(ScheduleMeeting):
 @dataclass(frozen=True, slots=True)
 class CancelMeeting:
     meeting_id: str
+    consultation_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +190,7 @@ class PublishMinutes:
     """The minutes of a meeting that has ended (replaces earlier minutes)."""
 
     meeting_id: str
+    consultation_id: str
     summary: str
     attendance: int
     contribution_ids: tuple[str, ...] = ()
@@ -225,6 +234,7 @@ class AddCommissionMember:
     not participants' private data."""
 
     commission_id: str
+    consultation_id: str
     member_id: str
     display_name: str
     role: str
@@ -233,6 +243,7 @@ class AddCommissionMember:
 @dataclass(frozen=True, slots=True)
 class RemoveCommissionMember:
     commission_id: str
+    consultation_id: str
     member_id: str
 
 
@@ -241,6 +252,7 @@ class PublishCommissionReport:
     """Publishes a report; publishing an existing `report_id` again edits it."""
 
     commission_id: str
+    consultation_id: str
     report_id: str
     title: str
     body_markdown: str

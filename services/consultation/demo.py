@@ -135,7 +135,7 @@ async def _grand_debat(log: EventLog, clock: Clock, meta: Meta, today: datetime)
             done += 1
         if minutes and await log.stream_version(m.meeting_stream(mid)) == 1:
             summary, attendance = minutes
-            await mh.publish_minutes(PublishMinutes(mid, summary, attendance), log=log,
+            await mh.publish_minutes(PublishMinutes(mid, cid, summary, attendance), log=log,
                                      clock=clock, meta=meta)
             done += 1
     return done
@@ -173,10 +173,10 @@ async def _bike(log: EventLog, clock: Clock, meta: Meta, today: datetime) -> int
                                            "aux mobilités"),
                                           ("Karim Benali", "Association des cyclistes urbains"),
                                           ("Sophie Leroy", "Ingénieure voirie"))):
-            await kh.add_commission_member(AddCommissionMember(kid, f"{kid}-{j + 1}", name,
-                                                               role), **ports)  # type: ignore[arg-type]
+            await kh.add_commission_member(AddCommissionMember(kid, cid, f"{kid}-{j + 1}",
+                                                               name, role), **ports)  # type: ignore[arg-type]
         await kh.publish_commission_report(PublishCommissionReport(
-            kid, f"{kid}-r1", "Rapport sur les irritants", REPORT), **ports)  # type: ignore[arg-type]
+            kid, cid, f"{kid}-r1", "Rapport sur les irritants", REPORT), **ports)  # type: ignore[arg-type]
         done += 1
     mid = f"{cid}-m1"
     if not await log.stream_version(m.meeting_stream(mid)):

@@ -80,9 +80,8 @@ def decide_schedule(state: Meeting, cmd: ScheduleMeeting, *, update: bool) -> li
         raise DomainError("not_found", "Rencontre introuvable.", field="meeting_id")
     if not update and state.exists:
         raise DomainError("already_exists", "Cette rencontre existe déjà.", field="meeting_id")
-    if update and state.consultation_id != cmd.consultation_id:
-        raise DomainError("wrong_consultation", "Cette rencontre appartient à une autre "
-                          "consultation.", field="consultation_id")
+    if update:
+        _same_consultation(state, cmd.consultation_id)
     if state.cancelled:
         raise DomainError("cancelled", "Cette rencontre est annulée.", field="meeting_id")
     fields = _details(cmd)
@@ -150,9 +149,18 @@ def _check_in_france(lat: float, lon: float, departement: str) -> None:
                           "le département du code postal).", field="latitude")
 
 
+def _same_consultation(state: Meeting, consultation_id: str) -> None:
+    """An organiser's command names the consultation their role was checked on: a
+    meeting of another one is refused, whoever sent it."""
+    if state.consultation_id != consultation_id:
+        raise DomainError("wrong_consultation", "Cette rencontre appartient à une autre "
+                          "consultation.", field="consultation_id")
+
+
 def decide_cancel(state: Meeting, cmd: CancelMeeting) -> list[DomainEvent]:
     if not state.exists:
         raise DomainError("not_found", "Rencontre introuvable.", field="meeting_id")
+    _same_consultation(state, cmd.consultation_id)
     return [] if state.cancelled else [ev.MeetingCancelled(cmd.meeting_id, state.consultation_id)]
 
 
@@ -205,6 +213,7 @@ def decide_release(state: Meeting, participant_id: str, now: datetime) -> list[D
 def decide_minutes(state: Meeting, cmd: PublishMinutes, now: datetime) -> list[DomainEvent]:
     if not state.exists or state.cancelled:
         raise DomainError("not_found", "Rencontre introuvable ou annulée.", field="meeting_id")
+    _same_consultation(state, cmd.consultation_id)
     if now < parse_iso(state.ends_at):
         raise DomainError("meeting_not_over",
                           "Le compte rendu ne peut être publié qu'après la rencontre.",

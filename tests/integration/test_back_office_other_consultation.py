@@ -72,8 +72,8 @@ async def consultation_a(p: Platform) -> None:
             ScheduleMeeting("reu-a", "ca", "Réunion de A", later, later + timedelta(hours=2),
                             address="1 place de la Comédie", postcode="69001"),
             CreateCommission("com-a", "ca", "Commission de A"),
-            AddCommissionMember("com-a", "m1", "Mme la maire", "présidente"),
-            PublishCommissionReport("com-a", "rap-a", "Rapport", "Texte du rapport."),
+            AddCommissionMember("com-a", "ca", "m1", "Mme la maire", "présidente"),
+            PublishCommissionReport("com-a", "ca", "rap-a", "Rapport", "Texte du rapport."),
             PublishResponse("rep-a", "ca", "Notre réponse", "Texte de la réponse.",
                             "under_review", proposal_ids=("prop-a",))):
         await p.container.handle(command, SYSTEM)

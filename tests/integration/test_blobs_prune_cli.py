@@ -46,7 +46,7 @@ def _documents() -> dict[str, str]:
                 digests[doc] = await store_upload(f"{doc}.pdf", content, blobs=container.blobs)
                 await container.handle(AttachDocument(doc, "velo", "Dossier", f"{doc}.pdf",
                                                       digests[doc]), SYSTEM)
-            await container.handle(RemoveDocument("removed"), SYSTEM)
+            await container.handle(RemoveDocument("removed", "velo"), SYSTEM)
             digests["orphan"] = await container.blobs.put(ORPHAN)
             return digests
     return asyncio.run(attach())

@@ -20,7 +20,8 @@ async def test_a_reports_headings_start_under_its_title() -> None:
     async with container:
         await publish(container, ORGANISER, "ca", "Consultation A", "ca")
         for command in (CreateCommission("com-a", "ca", "Commission de A"),
-                        PublishCommissionReport("com-a", "rap-a", "Rapport d\u2019étape", REPORT)):
+                        PublishCommissionReport("com-a", "ca", "rap-a", "Rapport d\u2019étape",
+                                                REPORT)):
             await container.handle(command, ORGANISER)
         await catch_up(container)
         async with app_client(create_web_app(make_deps(container))) as visitor:

@@ -214,7 +214,7 @@ async def test_a_past_or_cancelled_meeting_takes_no_registration(platform: Platf
     alice = await participant(p, "Alice")
     past = await meeting(p, "past", datetime.now(UTC) - timedelta(days=2))
     soon = await meeting(p, "soon", datetime.now(UTC) + timedelta(days=2))
-    await p.container.handle(CancelMeeting("soon"), SYSTEM)
+    await p.container.handle(CancelMeeting("soon", "c1"), SYSTEM)
 
     async def cancelled() -> bool:
         doc = await p.container.store.get("meetings", "all", "soon")

@@ -269,7 +269,7 @@ async def test_each_consultation_command_is_keyed_as_the_events_it_writes() -> N
         PublishArticle("a-1", "c-vert"),
         AttachVideo("v-1", "c-vert", "Présentation", "https://www.youtube.com/watch?v=dQw4w9WgXcQ"),
         CreateCommission("com-1", "c-vert", "Commission des parcs"),
-        AddCommissionMember("com-1", "m1", "Mme la maire", "Présidente"),
+        AddCommissionMember("com-1", "c-vert", "m1", "Mme la maire", "Présidente"),
         EditCommission("com-1", "c-vert", "Commission des parcs et jardins"),
         CreateCommission("com-2", "c-vert", "Commission créée par erreur"),
         RemoveCommission("com-2", "c-vert"),

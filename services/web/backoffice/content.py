@@ -217,7 +217,7 @@ async def _command(kind: str, cid: str, item_id: str, form: FormData, settings: 
     check_name_free(consultation or {}, text(form, "name"), item_id)
     members = _members(form)
     return [k.CreateCommission(item_id, cid, text(form, "name"), text(form, "description")),
-            *(k.AddCommissionMember(item_id, f"m{i + 1}", name, role)
+            *(k.AddCommissionMember(item_id, cid, f"m{i + 1}", name, role)
               for i, (name, role) in enumerate(members))]
 
 

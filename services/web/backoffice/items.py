@@ -6,7 +6,8 @@ edit a meeting's minutes; a commission's page with its members (add, remove) and
 reports (create, edit).
 Errors in French next to the field, nothing saved on error. Each route answers
 404 for an item of another consultation than its `{cid}` (`item_or_404`): the
-role was checked on `{cid}`."""
+role was checked on `{cid}`. The commands name `{cid}` too, which the
+consultation service checks again on the item's stream (ADR 0133 amended)."""
 
 from __future__ import annotations
 
@@ -131,8 +132,8 @@ async def remove(request: Request, web: WebDep, cid: str, item_id: str,
     await checked_form(web, request)
     await item_or_404(web.store, cid, spec.segment, item_id)
     command: object = (  # a questionnaire's answers depend on it (ADR 0137)
-        k.RemoveQuestionnaire(item_id, answered=await has_responses(web.store, item_id))
-        if spec.segment == "questionnaires" else REMOVABLE[spec.segment](item_id))
+        k.RemoveQuestionnaire(item_id, cid, answered=await has_responses(web.store, item_id))
+        if spec.segment == "questionnaires" else REMOVABLE[spec.segment](item_id, cid))
     listing = f"/admin/consultations/{cid}/{spec.segment}"
     try:
         await web.deps.send(command)
@@ -213,7 +214,7 @@ async def cancel(request: Request, web: WebDep, cid: str, meeting_id: str) -> Re
     require_organiser(web, request)
     await checked_form(web, request)
     await item_or_404(web.store, cid, "rencontres", meeting_id)
-    await web.deps.send(k.CancelMeeting(meeting_id))
+    await web.deps.send(k.CancelMeeting(meeting_id, cid))
     await web.deps.settle()
     return RedirectResponse(f"/admin/consultations/{cid}/rencontres", status_code=303)
 
@@ -244,7 +245,7 @@ async def minutes(request: Request, web: WebDep, cid: str, meeting_id: str) -> R
         attendance = int_field(form, "attendance")
         if attendance is None:
             raise FormError("attendance", "Indiquez le nombre de participants.")
-        command = k.PublishMinutes(meeting_id, text(form, "summary"), attendance)
+        command = k.PublishMinutes(meeting_id, cid, text(form, "summary"), attendance)
     except FormError as e:
         error = e
     return await submit(web, request, form, command, template="backoffice/minutes.html",
@@ -303,7 +304,7 @@ async def report(request: Request, web: WebDep, cid: str, commission_id: str,
     ctx = await commission_context(web.store, cid, commission_id,
                                    None if report_id == "nouveau" else report_id)
     command = k.PublishCommissionReport(
-        commission_id,
+        commission_id, cid,
         _created_id("commission-report", commission_id, form) if report_id == "nouveau"
         else report_id,
         text(form, "title"), text(form, "body_markdown"))
@@ -317,7 +318,7 @@ async def add_member(request: Request, web: WebDep, cid: str, commission_id: str
     require_organiser(web, request)
     form = await checked_form(web, request)
     ctx = await commission_context(web.store, cid, commission_id, None)
-    command = k.AddCommissionMember(commission_id,
+    command = k.AddCommissionMember(commission_id, cid,
                                     _created_id("commission-member", commission_id, form),
                                     text(form, "display_name"), text(form, "role"))
     return await submit(web, request, form, command, template="backoffice/commission.html",
@@ -334,7 +335,7 @@ async def remove_member(request: Request, web: WebDep, cid: str, commission_id: 
     commission = await item_or_404(web.store, cid, "commissions", commission_id)
     if all(m["member_id"] != member_id for m in commission["members"]):
         raise HTTPException(404)
-    await web.deps.send(k.RemoveCommissionMember(commission_id, member_id))
+    await web.deps.send(k.RemoveCommissionMember(commission_id, cid, member_id))
     await web.deps.settle()
     return RedirectResponse(f"/admin/consultations/{cid}/commissions/{commission_id}",
                             status_code=303)

@@ -42,7 +42,7 @@ async def _attach(world: World, blobs: MemoryBlobStore, document_id: str, conten
 
 
 async def _remove(world: World, document_id: str) -> None:
-    await ch.remove_document(RemoveDocument(document_id), **world.ports)  # type: ignore[arg-type]
+    await ch.remove_document(RemoveDocument(document_id, "c1"), **world.ports)  # type: ignore[arg-type]
 
 
 async def _prune(world: World, blobs: MemoryBlobStore) -> PruneReport:

@@ -42,10 +42,10 @@ async def _commission(world: World) -> None:
     await h.create_consultation(CreateConsultation("c2", "Autre", "autre"), **world.ports)  # type: ignore[arg-type]
     await kh.create_commission(CreateCommission("k1", "c1", "Commission mobilités",
                                                 "Groupe de travail."), **world.ports)  # type: ignore[arg-type]
-    await kh.add_commission_member(AddCommissionMember("k1", "m-1", "Claire Martin",
+    await kh.add_commission_member(AddCommissionMember("k1", "c1", "m-1", "Claire Martin",
                                                        "Présidente"), **world.ports)  # type: ignore[arg-type]
     await kh.publish_commission_report(PublishCommissionReport(
-        "k1", "r1", "Rapport d'étape", "Douze auditions."), **world.ports)  # type: ignore[arg-type]
+        "k1", "c1", "r1", "Rapport d'étape", "Douze auditions."), **world.ports)  # type: ignore[arg-type]
     await world.project()
 
 
@@ -143,9 +143,9 @@ async def test_a_removed_commission_takes_nothing_more(world: World) -> None:
     await kh.remove_commission(RemoveCommission("k1", "c1"), **world.ports)  # type: ignore[arg-type]
     for handler, command in (
             (kh.edit_commission, EditCommission("k1", "c1", "Commission vélo", "")),
-            (kh.add_commission_member, AddCommissionMember("k1", "m-2", "Karim", "Membre")),
-            (kh.remove_commission_member, RemoveCommissionMember("k1", "m-1")),
-            (kh.publish_commission_report, PublishCommissionReport("k1", "r2", "Rapport",
+            (kh.add_commission_member, AddCommissionMember("k1", "c1", "m-2", "Karim", "Membre")),
+            (kh.remove_commission_member, RemoveCommissionMember("k1", "c1", "m-1")),
+            (kh.publish_commission_report, PublishCommissionReport("k1", "c1", "r2", "Rapport",
                                                                    "Texte.")),
             # its id taken again by a creation under another name
             (kh.create_commission, CreateCommission("k1", "c1", "Une autre commission"))):

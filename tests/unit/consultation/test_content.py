@@ -178,7 +178,7 @@ async def test_a_document_is_stored_content_addressed(world: World) -> None:
             AttachDocument("d1", "c1", "Dossier", "x.png", await blobs.put(PNG)),
             **world.ports, blobs=blobs)  # type: ignore[arg-type]
     assert caught.value.code == "already_exists"
-    await ch.remove_document(RemoveDocument("d1"), **world.ports)  # type: ignore[arg-type]
+    await ch.remove_document(RemoveDocument("d1", "c1"), **world.ports)  # type: ignore[arg-type]
     await world.project()
     assert await world.store.list("documents", "c1") == []
 

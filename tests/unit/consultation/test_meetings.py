@@ -255,7 +255,7 @@ async def test_registrations_that_lose_the_race_decide_again_on_what_won(world: 
 async def test_minutes_only_after_the_meeting(world: World) -> None:
     await _setup(world)
     await _meeting(world)
-    minutes = PublishMinutes("m1", "Une soirée riche.", 42, ("contrib-1", "contrib-2"))
+    minutes = PublishMinutes("m1", "c1", "Une soirée riche.", 42, ("contrib-1", "contrib-2"))
     with pytest.raises(DomainError) as err:
         await mh.publish_minutes(minutes, **world.ports)  # type: ignore[arg-type]
     assert err.value.code == "meeting_not_over"
@@ -274,7 +274,7 @@ async def test_minutes_only_after_the_meeting(world: World) -> None:
 async def test_a_cancelled_meeting_is_marked_and_closed_to_registration(world: World) -> None:
     await _setup(world)
     await _meeting(world)
-    await mh.cancel_meeting(CancelMeeting("m1"), **world.ports)  # type: ignore[arg-type]
+    await mh.cancel_meeting(CancelMeeting("m1", "c1"), **world.ports)  # type: ignore[arg-type]
     await world.project()
     doc = await world.store.get("meetings", "all", "m1")
     assert doc is not None and doc["cancelled"]
@@ -316,16 +316,17 @@ def test_long_lines_fold_at_75_octets_without_splitting_characters() -> None:
 async def test_commissions_members_reports_and_meetings(world: World) -> None:
     await _setup(world)
     await kh.create_commission(CreateCommission("k1", "c1", "Commission mobilités"), **world.ports)  # type: ignore[arg-type]
-    await kh.add_commission_member(AddCommissionMember("k1", "m-1", "Claire Martin",
+    await kh.add_commission_member(AddCommissionMember("k1", "c1", "m-1", "Claire Martin",
                                                        "Présidente"), **world.ports)  # type: ignore[arg-type]
-    await kh.add_commission_member(AddCommissionMember("k1", "m-2", "Karim Benali",
+    await kh.add_commission_member(AddCommissionMember("k1", "c1", "m-2", "Karim Benali",
                                                        "Rapporteur"), **world.ports)  # type: ignore[arg-type]
     with pytest.raises(DomainError):
-        await kh.add_commission_member(AddCommissionMember("k1", "m-2", "Karim", "x"),
+        await kh.add_commission_member(AddCommissionMember("k1", "c1", "m-2", "Karim", "x"),
                                        **world.ports)  # type: ignore[arg-type]
-    await kh.remove_commission_member(RemoveCommissionMember("k1", "m-2"), **world.ports)  # type: ignore[arg-type]
+    await kh.remove_commission_member(RemoveCommissionMember("k1", "c1", "m-2"), **world.ports)  # type: ignore[arg-type]
     await kh.publish_commission_report(PublishCommissionReport(
-        "k1", "r1", "Rapport d'étape", "Nous avons **auditionné** 12 acteurs.<script>x</script>"),
+        "k1", "c1", "r1", "Rapport d'étape",
+        "Nous avons **auditionné** 12 acteurs.<script>x</script>"),
         **world.ports)  # type: ignore[arg-type]
     await _meeting(world, replace(LYON, commission_id="k1"))
     doc = await world.store.get("commissions", "c1", "k1")

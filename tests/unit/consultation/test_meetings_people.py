@@ -165,7 +165,7 @@ async def test_a_cancelled_meeting_is_told_once_to_everyone_seated_or_waiting(
         await _register(world, who)
     await _register(world, "p-4", "over")
     await mh.cancel_registration(CancelRegistration("m1", "p-3"), **world.ports)  # type: ignore[arg-type]
-    await mh.cancel_meeting(CancelMeeting("m1"), **world.ports)  # type: ignore[arg-type]
+    await mh.cancel_meeting(CancelMeeting("m1", "c1"), **world.ports)  # type: ignore[arg-type]
     await world.project()
     outbox = Outbox()
     ports = {**world.ports, "store": world.store, "mail": outbox,
@@ -182,7 +182,7 @@ async def test_a_cancelled_meeting_is_told_once_to_everyone_seated_or_waiting(
     assert await world.store.list("meeting_cancellations_pending", "all") == []
     # a meeting cancelled once it is over: claimed, nobody written to
     world.clock.advance(5 * H)
-    await mh.cancel_meeting(CancelMeeting("over"), **world.ports)  # type: ignore[arg-type]
+    await mh.cancel_meeting(CancelMeeting("over", "c1"), **world.ports)  # type: ignore[arg-type]
     await world.project()
     assert await send_cancellation_notices(**ports) == 0  # type: ignore[arg-type]
     await world.project()
@@ -199,7 +199,7 @@ async def test_a_cancellation_leaves_the_pending_list_whatever_order_its_events_
     await _consultation(world)
     await _meeting(world)
     await _register(world, "p-1")
-    await mh.cancel_meeting(CancelMeeting("m1"), **world.ports)  # type: ignore[arg-type]
+    await mh.cancel_meeting(CancelMeeting("m1", "c1"), **world.ports)  # type: ignore[arg-type]
     await world.project()
     ports = {**world.ports, "store": world.store, "mail": Outbox()}
     assert await send_cancellation_notices(**ports) == 1  # type: ignore[arg-type]
