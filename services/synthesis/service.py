@@ -2,7 +2,7 @@
 deployable parts:
 
 - `synthesis_stats`: closed-question statistics and the open-data publication
-  settings (ADR 0025);
+  settings (ADR 0025); a consultation's participation figures (ADR 0142);
 - `synthesis_themes`: the published corpus, theme runs (with the process manager
   that executes them), validation, publication and the follow-up (ADR 0026);
   imported conversations and opinion groups (ADR 0064).
@@ -32,6 +32,7 @@ from services.synthesis.opendata.settings import (
     SetOpenDataPublication,
     set_opendata_publication,
 )
+from services.synthesis.participation.projection import ParticipationProjection
 from services.synthesis.polis.importer import conversation_stream
 from services.synthesis.runs import commands as rc
 from services.synthesis.runs.corpus import CorpusProjection
@@ -43,8 +44,8 @@ from services.synthesis.stats.projection import ClosedStatsProjection
 
 Handler = Callable[..., Awaitable[Any]]
 
-STATS_PROJECTIONS: tuple[Callable[..., Projection], ...] = (ClosedStatsProjection,
-                                                            OpenDataSettingsProjection)
+STATS_PROJECTIONS: tuple[Callable[..., Projection], ...] = (
+    ClosedStatsProjection, OpenDataSettingsProjection, ParticipationProjection)
 STATS_HANDLERS: dict[type, Handler] = {SetOpenDataPublication: set_opendata_publication}
 
 THEMES_PROJECTIONS: tuple[Callable[..., Projection], ...] = (

@@ -243,6 +243,7 @@ ROLE_PAGES = (
      "Synthèse : analyses thématiques"),
     (("analyst", "organiser", "admin"), "/admin/analyse/{cid}/statistiques",
      "Statistiques des questionnaires"),
+    (("analyst", "organiser", "admin"), "/admin/analyse/{cid}/participation", "Participation"),
     (("organiser", "admin"), "/admin/consultations/{cid}/budget", "Budget participatif"),
     (("organiser", "admin"), "/admin/consultations/{cid}/suites", "Suites données"),
     (("organiser", "admin"), "/admin/donnees-ouvertes/{cid}", "Données ouvertes"),

@@ -66,7 +66,7 @@ def test_the_projections_that_read_contributions_declare_what_they_ignore() -> N
             "deposit.contributions",
             # an imported conversation's events (CONVERSATION_EVENTS)
             "synthesis.opinion_groups", "synthesis.opendata_settings",
-            "synthesis.followup", "synthesis.runs"} <= names
+            "synthesis.followup", "synthesis.runs", "synthesis.participation"} <= names
 
 
 @pytest.mark.parametrize("submission", SUBMISSIONS)
