@@ -4,6 +4,7 @@ and private (back office: never stored)."""
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -79,11 +80,21 @@ def count_fr(n: int | None, singular: str, plural: str | None = None) -> str:
     return f"{french_number(n)} {french_noun(n, singular, plural)}"
 
 
+_HEADING = re.compile(r"<(/?)h([1-6])>")
+
+
 def markdown_under(source: str, level: int) -> str:
     """Markdown as sanitised HTML (`richtext`, safe to insert) whose headings sit
-    under a page's heading of `level`: « # » at level + 1, « ## » below it... (h6
-    the deepest). The HTML kept in the read models starts every text at h2."""
-    return render_markdown(source, top=level + 1)
+    under a page's heading of `level`: the text's shallowest heading at level + 1
+    (« # », or « ## » in a text without any « # »), each deeper one below it (h6
+    the deepest), so no level is skipped under the page's. The HTML kept in the
+    read models starts every text at h2."""
+    html = render_markdown(source, top=level + 1)
+    found = [int(m[2]) for m in _HEADING.finditer(html)]
+    lift = min(found) - (level + 1) if found else 0
+    if lift <= 0:
+        return html
+    return _HEADING.sub(lambda m: f"<{m[1]}h{int(m[2]) - lift}>", html)
 
 
 def file_size(size: int) -> str:

@@ -3,7 +3,8 @@
 // publishes; the public synthesis and theme pages show the new name and link to the
 // contributions; the organiser publishes a follow-up answer on that theme and an
 // author of its contributions, logged in by magic link, finds it in their notices.
-// axe-core on every page: no serious or critical violation; any CSP violation or
+// The public synthesis and its decision also on a 360 px phone, without sideways
+// scrolling. axe-core on every page: no serious or critical violation; any CSP violation or
 // request leaving 127.0.0.1 fails.
 // Usage: node synthesis_pages.mjs <base> <admin user> <admin password> <cid> <slug> <author e-mail>
 import { axe, check, failures, finish, login, person, showsEventually as shows } from "./harness.mjs";
@@ -76,6 +77,14 @@ try {
   await admin.click("button[name=action][value=publier]");
   await admin.waitForURL(/suites\?ok=1/);
   check((await admin.content()).includes(ANSWER), "the follow-up answer published");
+
+  // on a 360 px phone (ADR 0141): the synthesis and its decisions fit the screen, the
+  // theme sizes' chart (drawn 640 px wide) shrunk to it rather than scrolling sideways
+  const phone = await person("phone", { viewport: { width: 360, height: 740 } });
+  check(await showsEventually(phone, pub, ANSWER), "the public synthesis shows the decision");
+  const sideways = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  check(sideways <= 0, `the public synthesis does not scroll sideways at 360 px (${sideways} px)`);
+  await axe(phone, "public synthesis and decisions on a phone");
 
   const author = await person("author");
   await login(author, base, authorEmail, null);

@@ -57,10 +57,12 @@ async def participant(web: Web, request: Request) -> ParticipantContext | None:
     return ParticipantContext(who.id, level, unproven=await unproven(web.deps.store, who, level))
 
 
-def login_prompt(web: Web, request: Request, consultation: Doc) -> Response:
+def login_prompt(web: Web, request: Request, consultation: Doc, doing: str = "") -> Response:
+    """The page asking to log in; `doing` (« Déposer une proposition ») names what
+    waits behind it in its title and breadcrumb, so each such page has its own."""
     here = quote(request.url.path)
     return admin_page(web, request, "deposit/login_needed.html", {
-        "consultation": consultation, "suite": here}, status=401)
+        "consultation": consultation, "suite": here, "doing": doing}, status=401)
 
 
 async def send_once(web: Web, who: ParticipantContext, key: str,
@@ -126,7 +128,7 @@ async def questionnaire_of(store: ReadStore, slug: str, qid: str) -> tuple[Doc, 
 async def answer_form(request: Request, web: WebDep, slug: str, qid: str) -> Response:
     c, qn = await questionnaire_of(web.store, slug, qid)
     if await participant(web, request) is None:
-        return login_prompt(web, request, c)
+        return login_prompt(web, request, c, f"Répondre : {qn['title']}")
     return questionnaire_page(web, request, c, qn, {}, new_id(), {})
 
 
@@ -170,7 +172,7 @@ def proposal_form(web: Web, request: Request, c: Doc, values: dict[str, str],
 async def new_proposal(request: Request, web: WebDep, slug: str) -> Response:
     c = await views.slug_or_404(web.store, slug)
     if await participant(web, request) is None:
-        return login_prompt(web, request, c)
+        return login_prompt(web, request, c, "Déposer une proposition")
     return proposal_form(web, request, c, {"cle": new_id()}, {})
 
 

@@ -4,7 +4,12 @@
 (function () {
   var el = document.getElementById("carte");
   if (!el || typeof L === "undefined") return;
-  var map = L.map(el, { attributionControl: true }).setView([46.6, 2.4], 5);
+  // Leaflet's zoom buttons say « Zoom in » and « Zoom out »: in French here.
+  var map = L.map(el, { attributionControl: true, zoomControl: false }).setView([46.6, 2.4], 5);
+  L.control.zoom({ zoomInTitle: "Zoomer", zoomOutTitle: "Dézoomer" }).addTo(map);
+  // The markers are drawn only (the list below the map is their text alternative):
+  // hidden from screen readers, which would meet unnamed shapes.
+  map.getPanes().overlayPane.setAttribute("aria-hidden", "true");
   if (el.dataset.tileUrl) {
     L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution || "", maxZoom: 18 }).addTo(map);
   }
