@@ -7,7 +7,7 @@
   worker process (`python -m services.runtime.list_services --with-projections`);
 - k8s/base/jobs.yaml: the topics Job and a CronJob per scheduled `parlons` job;
 - k8s/overlays/prod/autoscaling.yaml: HPAs (CPU; consumer lag for workers, up
-  to their topic's partitions) and PodDisruptionBudgets.
+  to the partitions of the largest topic they read) and PodDisruptionBudgets.
 
     python k8s/generate.py            # rewrite them all
     python k8s/generate.py --check    # exit 1 if one is not what it would write
@@ -74,6 +74,14 @@ def worker_services() -> list[str]:
                           "--with-projections"], cwd=ROOT, check=True,
                          capture_output=True, text=True).stdout
     return out.split()
+
+
+def worker_topics() -> dict[str, list[str]]:
+    """Each worker service and the event topics it reads or writes."""
+    out = subprocess.run([sys.executable, "-m", "services.runtime.list_services", "--topics"],
+                         cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    return {name: topics.split(",") for name, topics in
+            (line.split(" ", 1) for line in out.splitlines() if line)}
 
 
 def workers() -> str:
@@ -263,16 +271,17 @@ def autoscaling() -> str:
     """The prod overlay's HorizontalPodAutoscalers and PodDisruptionBudgets. A
     worker scales on CPU and on its consumer lag (the pods metric
     parlons_consumer_lag, served to the HPA by prometheus-adapter), up to the
-    partitions of its service's topic: a replica beyond them would own none."""
+    partitions of the largest topic it reads: a replica beyond them would own none."""
     spec = yaml.safe_load((ROOT / "schemas" / "topics.yaml").read_text())
-    partitions = {name.split(".")[0]: (own or {}).get("partitions",
-                                                       spec["defaults"]["partitions"])
+    partitions = {name: (own or {}).get("partitions", spec["defaults"]["partitions"])
                   for name, own in spec["topics"].items()}
     docs: list[dict[str, Any]] = [
         _hpa("front", 3, 20, [_cpu(70)]), _pdb("front", {"app.kubernetes.io/component": "front"})]
-    for service in worker_services():
+    for service, topics in worker_topics().items():
         name = "worker-" + service.replace("_", "-")
-        ceiling = partitions[service.split("_")[0]]
+        # its consumer groups have work for as many replicas as the largest topic
+        # they read has partitions (the search indexer reads deposit.events' 12)
+        ceiling = max(partitions[t] for t in topics)
         docs += [_hpa(name, min(2, ceiling), ceiling, [_cpu(75), {
             "type": "Pods",
             "pods": {"metric": {"name": "parlons_consumer_lag"},

@@ -162,9 +162,13 @@ def test_prod_autoscales_within_partitions_and_keeps_a_replica_through_disruptio
             if o["kind"] == "HorizontalPodAutoscaler"}
     pdbs = {o["metadata"]["name"] for o in objects if o["kind"] == "PodDisruptionBudget"}
     assert set(hpas) == deployments == pdbs
-    topics = {d["spec"]["topicName"].split(".")[0]: d["spec"]["partitions"]
-              for d in objects if d["kind"] == "KafkaTopic"
-              and d["spec"]["topicName"].endswith(".events")}
+    partitions = {d["spec"]["topicName"]: d["spec"]["partitions"]
+                  for d in objects if d["kind"] == "KafkaTopic"}
+    read = {f"worker-{name.replace('_', '-')}": topics.split(",") for name, topics in (
+        line.split(" ", 1) for line in subprocess.run(
+            [sys.executable, "-m", "services.runtime.list_services", "--topics"], cwd=ROOT,
+            capture_output=True, text=True, check=True).stdout.splitlines())}
+    assert read["worker-search"] and "deposit.events" in read["worker-search"]
     for name, hpa in hpas.items():
         kinds = {m["type"] for m in hpa["metrics"]}
         if name == "front":
@@ -173,8 +177,8 @@ def test_prod_autoscales_within_partitions_and_keeps_a_replica_through_disruptio
         assert kinds == {"Resource", "Pods"}, name  # CPU and consumer lag
         lag = next(m for m in hpa["metrics"] if m["type"] == "Pods")
         assert lag["pods"]["metric"]["name"] == "parlons_consumer_lag"
-        service = name.removeprefix("worker-").split("-")[0]
-        assert hpa["maxReplicas"] <= topics[service], name
+        # up to the partitions of the largest topic its groups read, not beyond
+        assert hpa["maxReplicas"] == max(partitions[t] for t in read[name]), name
         assert hpa["minReplicas"] >= 2, name
     for o in objects:
         if o["kind"] == "KafkaTopic":
