@@ -125,4 +125,23 @@ OPEN_ANSWERS: dict[str, list[str]] = {
 }
 
 # Départements of the demo's respondents (the region around Lyon first).
+# What a few respondents write after choosing « Autre » at the Grand Débat's closed
+# questions that offer it (ids of the closed questions; their « [Autres] » part is
+# the text): the statistics page links to them. Each is written once, as above.
+OTHER_ANSWERS: dict[str, list[str]] = {
+    "1160": ["Les déchets plastiques abandonnés le long des routes et des rivières.",
+             "Le bruit des axes routiers près des écoles.",
+             "La disparition des haies et des arbres dans les campagnes.",
+             "Les sols qui s'imperméabilisent avec les nouvelles zones commerciales.",
+             "La pollution lumineuse la nuit, même dans les villages."],
+    "1207": ["Un bus à la demande réservable la veille par téléphone.",
+             "Des trottinettes en libre-service jusqu'à la gare.",
+             "Un train régional cadencé toutes les heures, même le dimanche.",
+             "Des navettes d'entreprise partagées entre plusieurs employeurs de la zone."],
+    "1206": ["Mieux lutter contre la fraude aux cotisations sociales des entreprises.",
+             "Taxer davantage les transactions financières.",
+             "Mettre à contribution les plus hauts patrimoines plutôt que les salaires.",
+             "Revoir les niches fiscales qui profitent aux plus aisés."],
+}
+
 RESPONDENT_TERRITORIES = ("69", "69", "69", "01", "38", "42", "13", "35", "75", "971")

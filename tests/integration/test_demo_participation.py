@@ -85,6 +85,9 @@ async def test_the_demo_has_a_frozen_vote_a_queue_and_is_seeded_once(tmp_path: P
         assert len({e.data["territory"] for e in responses}) > 3  # for territory statistics
         answered = {a["question_id"] for e in responses for a in e.data["answers"]}
         assert {"1160", "161", "110"} <= answered  # a closed question, its follow-up, open
+        others = {a["question_id"] for e in responses for a in e.data["answers"]
+                  if "autre" in a["option_ids"] and a["other_text"]}
+        assert {"1160", "1206"} <= others  # « Autre » with its text, for its page
 
         # the participatory budget: ballots in both envelopes, each within it
         state = budget.budget_of(await container.log.read_stream(
