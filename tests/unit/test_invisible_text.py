@@ -27,6 +27,9 @@ def test_invisible_characters_do_not_count_towards_the_minimum() -> None:
         checked("abc" + "\u200d" * 10, min_len=5)
     assert caught.value.code == "too_short"
     assert checked("Des idées", min_len=9) == "Des idées"  # spaces count, as they did
+    with pytest.raises(DomainError):  # nine that show, with controls and joiners between
+        checked("Des\u200d\u00ad idée\u200ds", min_len=10)
+    assert checked("a\u200db\u200dc", min_len=3) == "a\u200db\u200dc"
 
 
 def test_overrides_and_zero_width_spaces_are_taken_out_the_rest_kept() -> None:
