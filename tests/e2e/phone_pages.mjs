@@ -3,8 +3,11 @@
 // JavaScript; without it the breadcrumb and the header's links are shown (their DSFR
 // buttons need the script); the first Tab reaches the skip link, which leads to the
 // content; a form sent back with errors opens on its error summary, focused, whose
-// link leads to the field; the events map's zoom buttons speak French and the map
-// points to the list of meetings. axe-core: no serious or critical violation.
+// link leads to the field; « Continuer » on a questionnaire (htmx's swap, the answer
+// form's POST, a plain GET without JavaScript) opens on a notice of the follow-up it
+// revealed, focused, the next Tab in that question; the events map's zoom buttons
+// speak French and the map points to the list of meetings. axe-core: no serious or
+// critical violation.
 // Usage: node phone_pages.mjs <base> <cid> <slug> <qid> <meeting>
 import { axe, check, finish, person, register } from "./harness.mjs";
 
@@ -19,6 +22,25 @@ const pages = ["/", "/consultations", `/consultations/${slug}`, `/consultations/
 
 async function sideways(page) {
   return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+}
+
+async function focusedId(page) {
+  return page.evaluate(() => document.activeElement && document.activeElement.id);
+}
+
+// « Oui » to question 146, then « Continuer »: its follow-up 147 appears, announced.
+async function revealsFollowUp(page, path, what) {
+  await page.goto(base + path);
+  check(await page.$("#nouvelles-questions") === null, `${what}: nothing announced on a first display`);
+  await page.click("label[for='q-146-oui']");
+  await page.click("button:has-text('Continuer')");
+  await page.waitForSelector("#q-147");
+  await page.waitForFunction(() => document.activeElement && document.activeElement.id === "nouvelles-questions",
+                             null, { timeout: 3000 }).catch(() => {});
+  check(await focusedId(page) === "nouvelles-questions", `${what}: the notice of the new question has the focus`);
+  check((await page.textContent("#nouvelles-questions")).includes("1 nouvelle question"), `${what}: it says how many`);
+  await page.keyboard.press("Tab");
+  check(await focusedId(page) === "q-147", `${what}: the next Tab reaches the new question`);
 }
 
 try {
@@ -67,6 +89,9 @@ try {
     check(await sideways(alice) <= 0, `${path} (logged in): no sideways scrolling at 360 px`);
   }
   await axe(alice, "questionnaire answer form on a phone");
+  await revealsFollowUp(phone, `/consultations/${slug}/questionnaires/${qid}`, "questionnaire (htmx)");
+  await axe(phone, "questionnaire with a follow-up revealed");
+  await revealsFollowUp(alice, `/consultations/${slug}/questionnaires/${qid}/repondre`, "answer form");
 
   // -- without JavaScript ---------------------------------------------------------------
   const plain = await person("no-js phone", { ...PHONE, javaScriptEnabled: false });
@@ -80,6 +105,7 @@ try {
   check(await plain.isVisible(".fr-header__tools-links a[href='/mes-contributions']"),
         "without JavaScript the header's links are shown on a phone");
   check(!(await plain.isVisible("#bouton-menu")), "without JavaScript no « Menu » button that cannot open");
+  await revealsFollowUp(plain, `/consultations/${slug}/questionnaires/${qid}`, "questionnaire without JavaScript");
 } catch (e) {
   check(false, `journey crashed: ${e.stack}`);
 }

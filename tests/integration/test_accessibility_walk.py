@@ -10,119 +10,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from harness.accessibility import problems, title_of
-from harness.consultations import ORGANISER, publish
-from harness.deposit_world import QUESTIONS
+from harness.accessibility import parse, problems, title_of
+from harness.accessibility_world import GD, MEETING, QID, VELO, Walk, seeded, settled
 from harness.forms import post_form
-from harness.platform import Platform, session_client, until
+from harness.platform import Platform, session_client
 
-from services.consultation.commands import PhaseSpec, VoteMethodSpec
-from services.consultation.content_commands import (
-    AddCommissionMember,
-    CreateCommission,
-    PublishArticle,
-    PublishCommissionReport,
-    SaveQuestionnaire,
-    ScheduleMeeting,
-    WriteArticle,
-)
-from services.core.participants import ParticipantContext
-from services.deposit.commands import SetContributionPolicy, SubmitArgument, SubmitProposal
-from services.identity.commands import RegisterParticipant
-from services.identity.model import new_participant_id
 from services.runtime.bootstrap import Container
-from services.synthesis.followup.model import PublishResponse
-from services.synthesis.runs.commands import PublishSynthesis, RequestThemeRun
-from services.synthesis.runs.tables import RUNS
 
-GD, VELO, QID, MEETING = "gd", "velo", "q-fiscalite", "m-1"
-IDEAS = [("Des pistes cyclables sûres", "Des pistes cyclables sûres le long des quais."),
-         ("Plus de vélos en libre-service", "Plus de vélos et de pistes cyclables protégées."),
-         ("Des garages à vélos", "Des garages à vélos sécurisés et des pistes continues."),
-         ("Des urgences la nuit", "Un médecin de garde et des urgences ouvertes la nuit."),
-         ("Des médecins", "Recruter des médecins et des infirmières pour l'hôpital."),
-         ("Des maisons de santé", "Des maisons de santé avec médecins dans chaque canton.")]
-ARTICLE = "# Les enjeux\n\nTexte.\n\n## Après\n\nFin."
-REPORT = "## Constats\n\nLes carrefours restent dangereux.\n\n### Détail\n\nTrois carrefours."
-
-
-@dataclass
-class Walk:
-    """The pages seen: what each one is, its address (a form sent back: the address
-    of the page that showed the form), its HTML."""
-
-    pages: list[tuple[str, str, str]] = field(default_factory=list)
-
-    def saw(self, what: str, response: httpx.Response, at: str = "") -> None:
-        shown = (200, 400, 401, 404, 409, 422)  # a page, not a redirection or a crash
-        assert response.status_code in shown, (what, response.status_code, response.text[-1500:])
-        self.pages.append((what, at or response.request.url.path, response.text))
-
-
-async def settled(container: Container) -> None:
-    """Every projection worker caught up with the log."""
-    async def idle() -> bool:
-        workers = list(container.built_workers)
-        return all(w.subscribed for w in workers) and not any([await w.lag() for w in workers])
-    await until(idle, timeout=30)
-
-
-async def seeded(container: Container) -> str:
-    """Two consultations (answers, proposals, arguments and meetings open in « gd »,
-    every kind of vote but the budget in « velo »), an article, a commission with a
-    report, a published synthesis and a follow-up; returns the participant's id."""
-    now = datetime.now(UTC)
-    open_now = (now - timedelta(hours=1), now + timedelta(days=5))
-    await publish(container, ORGANISER, GD, "Le grand débat", GD, PhaseSpec(
-        "depot", "deposit", "Dépôt", *open_now,
-        actions=("deposit", "comment", "answer", "register_meeting")),
-        identity_level="email", moderation="post")
-    await publish(container, ORGANISER, VELO, "Le vélo en ville", VELO, PhaseSpec(
-        "vote", "vote", "Vote", *open_now,
-        actions=("deposit", "vote_support", "vote_agree", "vote_ranking"),
-        vote=VoteMethodSpec(support_threshold=5, qualifications=("prioritaire", "realiste"))),
-        identity_level="email", moderation="post")
-    ana = new_participant_id()
-    for command in (
-            SaveQuestionnaire(QID, GD, "Fiscalité", QUESTIONS),
-            ScheduleMeeting(MEETING, GD, "Réunion publique", now + timedelta(days=3),
-                            now + timedelta(days=3, hours=2), address="1 place de la Comédie",
-                            postcode="69001", latitude=45.76, longitude=4.83, capacity=30),
-            WriteArticle("a-1", GD, "Pourquoi ce débat", ARTICLE),
-            PublishArticle("a-1", GD),
-            CreateCommission("k-1", GD, "Commission vélo", "Elle étudie les carrefours."),
-            AddCommissionMember("k-1", GD, "mb-1", "Camille Martin", "Présidente"),
-            PublishCommissionReport("k-1", GD, "r-1", "Rapport d'étape", REPORT)):
-        await container.handle(command, ORGANISER)
-    await container.handle(RegisterParticipant(ana, "ana@exemple.fr", "Ana"), ORGANISER)
-    await settled(container)  # the policy checks the consultation's read model
-    await container.handle(SetContributionPolicy(GD, edit_minutes=60, withdraw_allowed=True),
-                           ORGANISER)
-    author = ParticipantContext(ana, "email")
-    for n, (title, body) in enumerate(IDEAS):
-        for cid in (GD, VELO):
-            await container.handle(SubmitProposal(f"{cid}-p{n}", cid, author, title, body),
-                                   ORGANISER)
-    await settled(container)
-    await container.handle(SubmitArgument("arg-1", "gd-p0", author, "for", "Plus sûr."),
-                           ORGANISER)
-    await container.handle(RequestThemeRun("run-1", GD, "p-analyst", n_themes=2, seed=3),
-                           ORGANISER)
-
-    async def run_done() -> bool:  # the run job executes it in a task of its own
-        run = await container.store.get(RUNS, GD, "run-1")
-        return bool(run and run["status"] == "done")
-    await until(run_done, timeout=60)
-    await container.handle(PublishSynthesis("run-1", GD), ORGANISER)
-    await container.handle(PublishResponse("rep-1", GD, "Des pistes sur les quais", "Décidé.",
-                                           "adopted", proposal_ids=("gd-p0",)), ORGANISER)
-    await settled(container)
-    return ana
+# The questions a questionnaire page shows before « Continuer » (its `_affichees`).
+SHOWN_BEFORE = "impots services idees"
 
 
 @pytest.fixture
@@ -142,9 +41,13 @@ async def public_pages(walk: Walk, c: httpx.AsyncClient) -> None:
             ("proposals", f"{gd}/propositions"), ("proposal", f"{gd}/propositions/gd-p0"),
             ("questionnaire", f"{gd}/questionnaires/{QID}"),
             ("questionnaire, follow-up shown", f"{gd}/questionnaires/{QID}?impots=oui"),
+            ("questionnaire, follow-up revealed",
+             f"{gd}/questionnaires/{QID}?impots=oui&_affichees={SHOWN_BEFORE}"),
             ("meetings of a consultation", f"{gd}/rencontres"), ("meetings and map", "/evenements"),
             ("meeting", f"/evenements/{MEETING}"), ("articles", f"{gd}/articles"),
-            ("article", f"{gd}/articles/a-1"), ("commission", f"{gd}/commissions/k-1"),
+            ("article", f"{gd}/articles/a-1"),
+            ("article starting at « ### »", f"{gd}/articles/a-2"),
+            ("commission", f"{gd}/commissions/k-1"),
             ("minutes", f"{gd}/comptes-rendus"), ("documents", f"{gd}/documents"),
             ("synthesis and decisions", f"{gd}/synthese"),
             ("search", f"{gd}/recherche?q=pistes&f.kind=proposal"),
@@ -188,6 +91,10 @@ async def participant_pages(walk: Walk, c: httpx.AsyncClient, container: Contain
             ("answer, required left empty", {"etape": "envoyer"}),
             ("answer, « Autre » without its text", {"impots": "autre", "etape": "envoyer"}),
             ("answer, follow-up shown", {"impots": "oui", "etape": "continuer"}),
+            ("answer, follow-up revealed", {"impots": "oui", "etape": "continuer",
+                                            "_affichees": SHOWN_BEFORE}),
+            ("answer, nothing new", {"impots": "oui", "etape": "continuer",
+                                     "_affichees": f"{SHOWN_BEFORE} lesquels"}),
             ("answer, follow-up left empty", {"impots": "oui", "etape": "envoyer"})):
         walk.saw(what, await post_form(c, answer, answer, {"cle": "k-answer", **data}), answer)
     edit, flag = f"{gd}/contributions/gd-p2/modifier", f"{gd}/contributions/gd-p1/signaler"
@@ -235,3 +142,35 @@ async def test_the_walk_saw_the_errors_it_provoked(walked: Walk) -> None:
         if "errors" in what or "empty" in what or "without its text" in what \
                 or what == "search, bad sort":
             assert "fr-alert--error" in html or "fr-error-text" in html, what
+
+
+async def test_the_follow_ups_a_step_reveals_are_announced_and_focused(walked: Walk) -> None:
+    """« Continuer » revealed « Si oui, lesquels ? »: a notice says so just before it,
+    announced and the page's only focused element, so that the next Tab reaches the
+    new question; nothing is announced when nothing is new, or on a first display."""
+    pages = {what: html for what, _, html in walked.pages}
+    for what in ("questionnaire, follow-up revealed", "answer, follow-up revealed"):
+        nodes = list(parse(pages[what]).walk())
+        focused = [n for n in nodes if "autofocus" in n.attrs]
+        assert [n.attrs.get("id") for n in focused] == ["nouvelles-questions"], what
+        notice = focused[0]
+        assert notice.attrs.get("role") == "status" and notice.attrs.get("tabindex") == "-1"
+        assert "1 nouvelle question" in notice.content(), notice.content()
+        ids = [n.attrs["id"] for n in nodes if "id" in n.attrs]
+        assert ids[ids.index("nouvelles-questions") + 1] == "q-lesquels", what
+    for what in ("questionnaire", "questionnaire, follow-up shown", "answer form",
+                 "answer, follow-up shown", "answer, nothing new"):
+        assert "nouvelles-questions" not in pages[what], what
+
+
+async def test_an_article_s_headings_sit_under_its_title(walked: Walk) -> None:
+    """An article's shallowest heading is an h2 under the page's h1, whatever level
+    its Markdown starts at (« # » or « ### »), the levels below it kept."""
+    pages = {what: html for what, _, html in walked.pages}
+    for what, expected in (("article", [("h2", "Les enjeux"), ("h3", "Après")]),
+                           ("article starting at « ### »",
+                            [("h2", "Le calendrier"), ("h3", "Les dates")])):
+        body = next(n for n in parse(pages[what]).walk() if "parlons-article" in n.classes())
+        headings = [(n.tag, n.content()) for n in body.walk()
+                    if n.tag in {"h2", "h3", "h4", "h5", "h6"}]
+        assert headings == expected, (what, headings)

@@ -84,12 +84,21 @@ async def set_cost(request: Request, web: WebDep, cid: str, project_id: str) -> 
         cost = euros_field(form, "cout", "Le coût du projet")
         await web.deps.send(SetProjectCost(cid, project_id, text(form, "enveloppe"), cost))
     except (FormError, DomainError) as e:
-        return _refused(web, request, ctx, e, {})
+        return _refused(web, request, ctx, e, {"cout": text(form, "cout")}, project=project_id)
     await web.deps.settle()
     return RedirectResponse(f"/admin/consultations/{cid}/budget?ok=1#projet-{project_id}", 303)
 
 
+# The commands' fields as the forms name them (the envelope's, a project's).
+FORM_FIELDS = {"territory": "territoire", "amount": "montant", "cost": "cout",
+               "envelope_id": "enveloppe"}
+
+
 def _refused(web: Web, request: Request, ctx: dict[str, Any], e: FormError | DomainError,
-             values: dict[str, str]) -> Response:
+             values: dict[str, str], project: str = "") -> Response:
+    """The page again with the message beside the field of the form sent (`project`:
+    the project whose cost form it was), listed in the error summary."""
+    field = FORM_FIELDS.get(e.field or "", e.field or "__all__")
     return admin_page(web, request, "backoffice/budget.html", {
-        **ctx, "values": values, "error": e.message}, status=400)
+        **ctx, "values": values, "errors": {field: e.message}, "project": project},
+        status=400)

@@ -76,6 +76,11 @@ def _territory_codes(form: FormData) -> tuple[str, ...]:
                                if isinstance(v, str) for code in v.split(",") if code.strip()))
 
 
+def _territory_field(field: str, message: str) -> tuple[str, str]:
+    """`territories.<i>` (a code refused) is said on the list of territories."""
+    return ("territories" if field.startswith("territories.") else field), message
+
+
 def _values_of(doc: dict[str, Any]) -> dict[str, Any]:
     return {**{k: doc.get(k, "") for k in ("title", "slug", "summary", "organiser",
                                            "identity_level", "moderation")},
@@ -292,7 +297,7 @@ async def create(request: Request, web: WebDep) -> Response:
                         template="backoffice/consultation_form.html",
                         context={"creating": True, "territory_choices": views.territory_choices(),
                                  "territories_picked": _territory_codes(form)},
-                        success=f"/admin/consultations/{cid}")
+                        success=f"/admin/consultations/{cid}", locate=_territory_field)
 
 
 # `{cid:ref}`: never "nouvelle", the creation form's page beside it.
@@ -321,7 +326,7 @@ async def update(request: Request, web: WebDep, cid: str) -> Response:
                         context={"c": doc, "creating": False,
                                  "territory_choices": views.territory_choices(),
                                  "territories_picked": _territory_codes(form)},
-                        success=f"/admin/consultations/{cid}")
+                        success=f"/admin/consultations/{cid}", locate=_territory_field)
 
 
 @router.post("/admin/consultations/{cid}/publication")

@@ -271,6 +271,7 @@ async def content(request: Request, web: WebDep, cid: str, spec: ContentKind) ->
     require_organiser(web, request)
     ctx = await list_context(web, cid, spec, views.page_number(request))
     ctx["refused"] = REMOVAL_REFUSALS.get(request.query_params.get("refus", ""), "")
+    ctx["error"] = ctx["refused"]  # the title says « Erreur » too (base.html)
     return admin_page(web, request, "backoffice/content.html", ctx)
 
 

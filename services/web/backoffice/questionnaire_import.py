@@ -54,9 +54,12 @@ def path(cid: str) -> str:
 async def _page(web: Web, request: Request, cid: str, *, status: int = 200,
                 **context: Any) -> Response:
     c = await views.consultation_or_404(web.store, cid)
+    issues = context.get("issues") or []
+    # the file's errors are listed by the page's summary, which leads to its field
+    errors = {"file": "Corrigez le fichier puis envoyez-le à nouveau."} if issues else {}
     return admin_page(web, request, TEMPLATE, {
         "c": c, "formats": FORMATS, "max_kb": MAX_BYTES // 1024, "action": path(cid),
-        "parsed": None, "issues": [], **context}, status=status)
+        "parsed": None, "issues": [], "errors": errors, **context}, status=status)
 
 
 @router.get("/admin/consultations/{cid}/questionnaires/importer")

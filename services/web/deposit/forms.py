@@ -35,6 +35,7 @@ from services.store.port import Doc, ReadStore
 from services.web import views
 from services.web.authz import PARTICIPANT_FORM
 from services.web.deposit import answers as deposit_answers
+from services.web.deposit import questionnaire_steps as steps
 from services.web.deposit import views as deposit_views
 from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text
@@ -103,7 +104,9 @@ router = APIRouter()
 
 def questionnaire_page(web: Web, request: Request, c: Doc, qn: Doc, raw: dict[str, list[str]],
                        key: str, errors: dict[str, str], status: int = 200, *,
-                       stepped: bool = False) -> Response:
+                       stepped: bool = False, before: list[str] | None = None) -> Response:
+    """`before`: what the page sending « Continuer » showed (the questions shown
+    now beyond it are announced, the focus on them)."""
     error_field = next((f for f in errors if f != "__all__"), None)
     questions, complete = deposit_answers.shown(qn["questions"], raw, error_field)
     # Once the visitor has pressed « Continuer », a question still unanswered is
@@ -112,7 +115,9 @@ def questionnaire_page(web: Web, request: Request, c: Doc, qn: Doc, raw: dict[st
     return admin_page(web, request, "deposit/answer.html", {
         "consultation": c, "qn": qn, "questions": questions,
         "complete": complete or stepped, "answers": raw, "key": key, "errors": errors,
-        "open": deposit_views.is_open(c, "answer")}, status=status)
+        "new": [] if errors else steps.new_questions(questions, before or []),
+        "shown": steps.shown_ids(questions), "open": deposit_views.is_open(c, "answer")},
+        status=status)
 
 
 async def questionnaire_of(store: ReadStore, slug: str, qid: str) -> tuple[Doc, Doc]:
@@ -141,7 +146,8 @@ async def answer(request: Request, web: WebDep, slug: str, qid: str) -> Response
         return login_prompt(web, request, c)
     raw, key = deposit_answers.raw_answers(form), text(form, "cle")
     if text(form, "etape") != "envoyer":  # "Continuer": show the follow-ups, save nothing
-        return questionnaire_page(web, request, c, qn, raw, key, {}, stepped=True)
+        return questionnaire_page(web, request, c, qn, raw, key, {}, stepped=True, before=[
+            v for v in form.getlist(steps.SHOWN_FIELD) if isinstance(v, str)])
     await web.providers.check_limit(request, "questionnaire")  # 429 page beyond it
     answers = deposit_answers.to_answers(qn["questions"], raw)
     who = await web.providers.with_territory(who)

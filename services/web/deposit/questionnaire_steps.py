@@ -1,10 +1,14 @@
 """Conditional questions without JavaScript: which questions to show, given the
-choices the visitor already made (sent back by a GET "Continuer" button)."""
+choices the visitor already made (sent back by a GET "Continuer" button), and
+which of them the step has just revealed (the page sends back the ids of the
+questions it showed, `SHOWN_FIELD`: no question id can start with "_")."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+SHOWN_FIELD = "_affichees"  # the hidden field: the ids of the questions a page shows
 
 
 def _shown(question: Mapping[str, Any], answers: Mapping[str, Sequence[str]],
@@ -18,6 +22,21 @@ def _shown(question: Mapping[str, Any], answers: Mapping[str, Sequence[str]],
     given = [a for a in answers.get(parent, ()) if a]
     wanted = condition.get("option_ids") or []
     return bool(given) and (not wanted or any(a in wanted for a in given))
+
+
+def shown_ids(questions: Sequence[Mapping[str, Any]]) -> str:
+    """The value of the page's `SHOWN_FIELD`: the ids of the questions it shows."""
+    return " ".join(q["question_id"] for q in questions)
+
+
+def new_questions(questions: Sequence[Mapping[str, Any]],
+                  before: Sequence[str]) -> list[Mapping[str, Any]]:
+    """The questions displayed now that the page sending the step did not show
+    (`before`: its `SHOWN_FIELD` values; none on a first display: nothing is new)."""
+    if not before:
+        return []
+    seen = set(" ".join(before).split())
+    return [q for q in questions if q["question_id"] not in seen]
 
 
 def visible_questions(questions: Sequence[Mapping[str, Any]],

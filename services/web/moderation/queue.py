@@ -40,6 +40,17 @@ STATUS_LABELS = {"pending": "En attente", "approved": "Approuvée", "hidden": "M
 KIND_LABELS = {"proposal": "Proposition", "response": "Réponse au questionnaire",
                "argument": "Argument", "comment": "Commentaire"}
 SEVERITY_LABELS = {0: "—", 1: "Faible", 2: "Moyenne", 3: "Élevée"}
+# The commands' fields as the item's and the campaign's forms name them: a refusal
+# is shown beside its field and linked from the error summary.
+FORM_FIELDS = {"reason_code": "motif", "decision": "decision", "outcome": "issue",
+               "body": "texte"}
+
+
+def refusal(e: DomainError | NotFound, missing: str) -> dict[str, str]:
+    """A refused command as the form's errors (`missing`: what NotFound means)."""
+    if isinstance(e, NotFound):
+        return {"__all__": missing}
+    return {FORM_FIELDS.get(e.field or "", "__all__"): e.message}
 
 router = APIRouter(dependencies=BACK_OFFICE)
 
@@ -65,8 +76,8 @@ async def reasons(store: ReadStore, cid: str) -> dict[str, str]:
     return charter_reasons(await store.get(CHARTERS, ALL, cid))
 
 
-async def item_page(web: Web, request: Request, cid: str, item_id: str, *, error: str = "",
-                    status: int = 200) -> Response:
+async def item_page(web: Web, request: Request, cid: str, item_id: str, *,
+                    errors: dict[str, str] | None = None, status: int = 200) -> Response:
     item = await item_of(web.store, cid, item_id)
     masked = {}
     for s in item["suggestions"]:
@@ -78,7 +89,7 @@ async def item_page(web: Web, request: Request, cid: str, item_id: str, *, error
         "approval_reasons": APPROVAL_REASONS, "decisions": DECISION_LABELS,
         "statuses": STATUS_LABELS, "kinds": KIND_LABELS, "severities": SEVERITY_LABELS,
         "masked": masked, "me": moderator(web, request).moderator_id,
-        "errors": {"__all__": error} if error else {},
+        "errors": errors or {},
     }, status=status)
 
 
@@ -96,12 +107,12 @@ async def act(web: Web, request: Request, cid: str, item_id: str, command: objec
             await web.deps.settle()
             await web.deps.send(command)
     except ConcurrencyConflict:
-        return await item_page(web, request, cid, item_id, status=409, error=(
+        return await item_page(web, request, cid, item_id, status=409, errors={"__all__": (
             "Cette contribution a été modifiée entre-temps. Relisez-la puis "
-            "recommencez."))
+            "recommencez.")})
     except (DomainError, NotFound) as e:
-        message = e.message if isinstance(e, DomainError) else "Contribution introuvable."
-        return await item_page(web, request, cid, item_id, error=message, status=400)
+        return await item_page(web, request, cid, item_id, status=400,
+                               errors=refusal(e, "Contribution introuvable."))
     await web.deps.settle()
     return RedirectResponse(f"{base(cid)}/elements/{item_id}", status_code=303)
 
@@ -165,7 +176,7 @@ async def appeal(request: Request, web: WebDep, cid: str, item_id: str) -> Respo
 
 
 async def campaign_page(web: Web, request: Request, cid: str, group_id: str, *,
-                        error: str = "", decided: int | None = None,
+                        errors: dict[str, str] | None = None, decided: int | None = None,
                         status: int = 200) -> Response:
     store = web.store
     rows = await store.list(CAMPAIGNS, group_id, limit=CAMPAIGN_PAGE)
@@ -179,7 +190,7 @@ async def campaign_page(web: Web, request: Request, cid: str, group_id: str, *,
         "more": len(rows) == CAMPAIGN_PAGE,
         "reasons": await reasons(store, cid), "decisions": DECISION_LABELS,
         "statuses": STATUS_LABELS, "decided": decided,
-        "errors": {"__all__": error} if error else {}}
+        "errors": errors or {}}
     return admin_page(web, request, "moderation/campaign.html", context, status=status)
 
 
@@ -200,8 +211,8 @@ async def campaign_decision(request: Request, web: WebDep, cid: str, group_id: s
         decided = await web.deps.send(DecideCampaign(cid, group_id, moderator(web, request),
                                                      choice, reason))
     except (DomainError, NotFound) as e:
-        message = e.message if isinstance(e, DomainError) else "Campagne introuvable."
-        return await campaign_page(web, request, cid, group_id, error=message, status=400)
+        return await campaign_page(web, request, cid, group_id, status=400,
+                                   errors=refusal(e, "Campagne introuvable."))
     await web.deps.settle()
     return RedirectResponse(f"{base(cid)}/campagnes/{group_id}?decidees={int(decided)}",
                             status_code=303)

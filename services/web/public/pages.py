@@ -11,7 +11,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from services.web import views
-from services.web.deposit.questionnaire_steps import visible_questions
+from services.web.deposit.questionnaire_steps import (
+    SHOWN_FIELD,
+    new_questions,
+    shown_ids,
+    visible_questions,
+)
 from services.web.deps import Web, WebDep
 from services.web.documents import document_response
 from services.web.page_cache import PUBLIC_PAGE, not_kept
@@ -99,6 +104,8 @@ async def questionnaire(request: Request, web: WebDep, slug: str,
         ctx["questions"], ctx["step_complete"] = visible_questions(
             ctx["item"]["questions"], answers)
         ctx["answers"] = answers
+        ctx["new"] = new_questions(ctx["questions"], answers.get(SHOWN_FIELD, []))
+        ctx["shown"] = shown_ids(ctx["questions"])
         ctx["answering"] = answering(ctx["consultation"])
     return page(web, request, "public/questionnaire.html", ctx)
 

@@ -35,6 +35,8 @@ async def followup_page(web: Web, request: Request, cid: str, *,
                         errors: dict[str, str] | None = None,
                         values: dict[str, Any] | None = None,
                         found: Found | None = None, number: int = 1) -> Response:
+    """`found`: the picker's answer (a search, not a refusal: 200 even when it
+    says, as an error of its field, that it has no words to look for)."""
     values = values or {}
     page = await responses_page(web.store, cid, number)
     responses = page.items
@@ -45,7 +47,7 @@ async def followup_page(web: Web, request: Request, cid: str, *,
         "values": values, "errors": errors or {}, "found": found,
         "linked": await linked_proposals(web.store, cid, responses),
         "picked": await chosen(web, cid, values.get("proposal_ids", []))},
-        status=400 if errors else 200)
+        status=400 if errors and found is None else 200)
 
 
 @router.get("/admin/consultations/{cid}/suites")
@@ -64,8 +66,9 @@ async def respond(request: Request, web: WebDep, cid: str) -> Response:
     values["proposal_ids"] = list(dict.fromkeys(
         i for v in form.getlist("proposal_ids") if isinstance(v, str) for i in v.split()))
     if text(form, "action") == "chercher":  # the picker: the form back, with matches
-        return await followup_page(web, request, cid, values=values,
-                                   found=await find_proposals(web, cid, values["recherche"]))
+        found = await find_proposals(web, cid, values["recherche"])
+        return await followup_page(web, request, cid, values=values, found=found,
+                                   errors={"recherche": found.error} if found.error else None)
     command = fm.PublishResponse(
         values["cle"] or new_id(), cid, values["title"], values["body"], values["status"],
         tuple(values["theme_ids"]), tuple(values["proposal_ids"]))

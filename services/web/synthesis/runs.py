@@ -59,7 +59,9 @@ async def runs_page(web: Web, request: Request, cid: str, *,
 
 
 async def run_page(web: Web, request: Request, cid: str, run_id: str, *,
-                   errors: dict[str, str] | None = None) -> Response:
+                   errors: dict[str, str] | None = None, row: str | None = None) -> Response:
+    """`row`: the theme whose rename or merge form was refused (its fields show
+    the errors)."""
     run = await web.store.get(RUNS, cid, run_id)
     if run is None:
         raise HTTPException(404)
@@ -68,7 +70,7 @@ async def run_page(web: Web, request: Request, cid: str, run_id: str, *,
     return admin_page(web, request, "synthesis/run.html", {
         "consultation": await views.consultation_or_404(web.store, cid), "base": base(cid),
         "run": run, "themes": themes, "states": RUN_STATES, "modes": MODES,
-        "errors": errors or {}}, status=400 if errors else 200)
+        "errors": errors or {}, "row": row}, status=400 if errors else 200)
 
 
 async def theme_page(web: Web, request: Request, cid: str, run_id: str, theme_id: str, *,
@@ -131,8 +133,10 @@ async def theme(request: Request, web: WebDep, cid: str, run_id: str,
 
 async def edit(web: Web, request: Request, cid: str, run_id: str, theme_id: str | None,
                build: Callable[[FormData], object]) -> Response:
-    """Send the command `build(form)` makes; on refusal the same page with the
-    French message, nothing stored; else back to where the analyst was."""
+    """Send the command `build(form)` makes; on refusal the page the form was on
+    (`retour=theme`: the theme's, else the run's, where the theme's row holds its
+    rename and merge forms) with the French message beside the field, nothing
+    stored; else back to where the analyst was."""
     form = await checked_form(web, request)
     await holder_of(web, request, cid, Capability.ANALYSE)
     back = f"{base(cid)}/analyses/{run_id}"
@@ -141,10 +145,11 @@ async def edit(web: Web, request: Request, cid: str, run_id: str, theme_id: str 
         await web.deps.send(command)
     except DomainError as e:
         errors = {e.field or "__all__": e.message, "__all__": e.message}
-        if theme_id is not None and not (e.code == "unknown_theme"
-                                         and e.field == "theme_id"):
+        unknown = e.code == "unknown_theme" and e.field == "theme_id"
+        if theme_id is not None and text(form, "retour") == "theme" and not unknown:
             return await theme_page(web, request, cid, run_id, theme_id, errors=errors)
-        return await run_page(web, request, cid, run_id, errors=errors)
+        return await run_page(web, request, cid, run_id, errors=errors,
+                              row=None if unknown else theme_id)
     await web.deps.settle()
     target = text(form, "retour")
     if target == "theme" and theme_id is not None:
