@@ -5,10 +5,10 @@ texts fed to the open-text theme pipeline."""
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 import pytest
+from harness.delivery import shuffled_per_stream
 from harness.stats_world import (
     CONSULTATION,
     QUESTIONNAIRE,
@@ -94,27 +94,6 @@ async def test_older_events_without_level_or_territory_count_as_unknown() -> Non
     assert velo["by_level"] == {"inconnu": {"count": 1, "percent": 100.0}}
     assert velo["by_departement"] == {"inconnu": {"count": 1, "percent": 100.0}}
     assert velo["by_region"] == {"inconnu": {"count": 1, "percent": 100.0}}
-
-
-def shuffled_per_stream(events: list[Envelope], seed: int) -> list[Envelope]:
-    """A random interleaving of the streams that keeps each stream's own order
-    (what partitioned topics guarantee), with random duplicates."""
-    rng = random.Random(seed)
-    queues: dict[str, list[Envelope]] = {}
-    for e in events:
-        queues.setdefault(e.stream, []).append(e)
-    out: list[Envelope] = []
-    while queues:
-        stream = rng.choice(sorted(queues))
-        e = queues[stream].pop(0)
-        out.append(e)
-        if rng.random() < 0.3:
-            out.append(e)  # redelivered
-        if rng.random() < 0.2 and out:
-            out.append(rng.choice(out))  # an old event delivered again later
-        if not queues[stream]:
-            del queues[stream]
-    return out
 
 
 async def test_same_figures_under_duplicates_and_any_interleaving() -> None:

@@ -6,12 +6,12 @@ the log; no participant id outside the table kept for distinct counts."""
 
 from __future__ import annotations
 
-import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 import pytest
+from harness.delivery import shuffled_per_stream
 from harness.events import Streams
 
 from services.core.envelope import Envelope
@@ -236,26 +236,6 @@ async def test_the_same_event_delivered_again_counts_once() -> None:
         assert got == expected, batch
     got, _ = await figures(events + events, batch=4)  # the whole log again
     assert got == expected
-
-
-def shuffled_per_stream(events: list[Envelope], seed: int) -> list[Envelope]:
-    """A random interleaving that keeps each stream's own order (what partitioned
-    topics guarantee), with redeliveries, some of them late."""
-    rng = random.Random(seed)
-    queues: dict[str, list[Envelope]] = {}
-    for e in events:
-        queues.setdefault(e.stream, []).append(e)
-    out: list[Envelope] = []
-    while queues:
-        stream = rng.choice(sorted(queues))
-        out.append(queues[stream].pop(0))
-        if rng.random() < 0.3:
-            out.append(out[-1])
-        if rng.random() < 0.2:
-            out.append(rng.choice(out))
-        if not queues[stream]:
-            del queues[stream]
-    return out
 
 
 async def test_same_figures_in_any_order_the_streams_arrive() -> None:
