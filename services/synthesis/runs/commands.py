@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.synthesis.runs.scope import WHOLE, RunScope
+
 
 @dataclass(frozen=True, slots=True)
 class RequestThemeRun:
-    """mode "full" (n_themes, seed) or "incremental" (on the latest completed run)."""
+    """mode "full" (n_themes, seed) or "incremental" (on the latest completed run
+    of the same scope); `scope`: what the run clusters (ADR 0143)."""
 
     run_id: str
     consultation_id: str
@@ -15,7 +18,7 @@ class RequestThemeRun:
     mode: str = "full"
     n_themes: int = 8
     seed: int = 0
-
+    scope: RunScope = WHOLE
 
 @dataclass(frozen=True, slots=True)
 class ExecuteThemeRun:
@@ -27,6 +30,7 @@ class ExecuteThemeRun:
     base_run_id: str
     n_themes: int
     seed: int
+    scope: RunScope = WHOLE
 
 
 @dataclass(frozen=True, slots=True)

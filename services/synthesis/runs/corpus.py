@@ -6,12 +6,14 @@ behind the `SynthesisSource` port.
 | table | partition | key | doc |
 |---|---|---|---|
 | synthesis_corpus_state | "all" | contribution_id | internal: the contribution, its decision, campaign |
-| synthesis_corpus | consultation_id | doc id | DOC = {id, contribution_id, kind, text, day, author_id, campaign, proposal_id} while published |
+| synthesis_corpus | consultation_id | doc id | DOC = {id, contribution_id, kind, text, day, author_id, campaign, proposal_id, questionnaire_id, question_id} while published |
 | synthesis_corpus_position | "all" | consultation_id | {events}: deposit/moderation events applied for it (the run's input position) |
 | synthesis_corpus_authors | "all" | participant_id | {erased, contributions: [ids]} |
 
 A questionnaire response gives one doc per open answer (`<contribution>~<question>`),
-a proposal one doc (title and body). Published means what the public sees
+a proposal one doc (title and body). An answer names its questionnaire (question
+ids are unique within one only: a run scoped to a question needs both, ADR 0143);
+a corpus built before 2026-12-08 lacks it until `parlons replay synthesis.corpus`. Published means what the public sees
 (`services.moderation.publication.shows`, as the search index: an erased person's
 texts leave the synthesis)."""
 
@@ -44,6 +46,7 @@ class Snapshot:
 
     docs: list[dict[str, Any]]
     position: dict[str, int] = field(default_factory=dict)
+    scope_key: str = ""  # a scoped run's input (runs.scope.select): part of its digest
 
     @property
     def campaign_of(self) -> dict[str, str]:
@@ -51,6 +54,8 @@ class Snapshot:
 
     def digest(self) -> str:
         h = hashlib.sha256()
+        if self.scope_key:  # none: the whole consultation, digested as before scopes
+            h.update(f"scope\x1f{self.scope_key}\x1e".encode())
         for d in sorted(self.docs, key=lambda d: d["id"]):
             h.update(f"{d['id']}\x1f{d['day']}\x1f{d.get('campaign', '')}\x1f{d['text']}\x1e"
                      .encode())
@@ -122,7 +127,8 @@ class CorpusProjection(Projection):
             state["erased"] = author["erased"]
             publication.evolve(state, event)
             state.update(kind=KINDS[t], consultation_id=d["consultation_id"],
-                         author_id=d["author_id"], day=event.occurred_at.date().isoformat())
+                         author_id=d["author_id"], day=event.occurred_at.date().isoformat(),
+                         questionnaire_id=d.get("questionnaire_id", ""))
             answers = [{"question_id": a["question_id"],
                         "text": _join(a.get("text") or "", a.get("other_text") or "")}
                        for a in d.get("answers", []) if a.get("text") or a.get("other_text")]
@@ -167,7 +173,7 @@ async def _erase(tx: StoreTx, participant_id: str) -> None:
 
 def _skeleton(d: dict[str, Any]) -> dict[str, Any]:
     return {**publication.new_state(d["contribution_id"]), "consultation_id": d["consultation_id"],
-            "author_id": "", "day": "", "proposal_text": "", "answers": [], "campaign": "",
+            "author_id": "", "day": "", "questionnaire_id": "", "proposal_text": "", "answers": [], "campaign": "",
             "docs": []}
 
 
@@ -176,9 +182,12 @@ def docs_of(state: dict[str, Any]) -> list[dict[str, Any]]:
               "author_id": state["author_id"], "campaign": state["campaign"]}
     if state["kind"] == "proposal":
         return [{"id": state["id"], "text": state["proposal_text"], "proposal_id": state["id"],
-                 "question_id": "", **common}]
+                 "questionnaire_id": "", "question_id": "", **common}]
+    # a state saved before 2026-12-08 does not know its questionnaire: its docs
+    # say nothing rather than "" (a run scoped to a question then refuses them)
+    form = {"questionnaire_id": state["questionnaire_id"]} if "questionnaire_id" in state else {}
     return [{"id": f"{state['id']}~{a['question_id']}", "text": a["text"], "proposal_id": "",
-             "question_id": a["question_id"], **common} for a in state["answers"]]
+             "question_id": a["question_id"], **form, **common} for a in state["answers"]]
 
 
 async def _write(state: dict[str, Any], tx: StoreTx) -> None:

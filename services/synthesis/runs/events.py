@@ -8,7 +8,7 @@ No personal data: contribution ids and pseudonymous actors only."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from services.core.events import DomainEvent
@@ -17,7 +17,10 @@ from services.core.events import DomainEvent
 @dataclass(frozen=True, slots=True)
 class ThemeRunRequested(DomainEvent):
     """An analyst (or the schedule) asked for a run; `mode` full | incremental
-    (`base_run_id`: the run whose validated themes new contributions join)."""
+    (`base_run_id`: the run whose validated themes new contributions join, of the
+    same scope). `scope` (ADR 0143): {} or absent, the whole consultation (every
+    request logged before scopes); {kind: proposals}; {kind: question,
+    questionnaire_id, question_id}: that question's free texts only."""
 
     TYPE = "synthesis.ThemeRunRequested"
     VERSION = 1
@@ -29,12 +32,14 @@ class ThemeRunRequested(DomainEvent):
     n_themes: int
     seed: int
     requested_by: str
+    scope: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class ThemeRunCompleted(DomainEvent):
     """The run's snapshot: parameters, input position and digest, themes
-    (members follow in `ThemeMembersRecorded` chunks), campaigns reported apart."""
+    (members follow in `ThemeMembersRecorded` chunks), campaigns reported apart;
+    `scope` as requested (the digest and position are those of its texts)."""
 
     TYPE = "synthesis.ThemeRunCompleted"
     VERSION = 1
@@ -48,6 +53,7 @@ class ThemeRunCompleted(DomainEvent):
     themes: list[dict[str, Any]]
     campaigns: list[dict[str, Any]]
     member_chunks: int
+    scope: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,9 @@ from services.synthesis.themes.model import Contribution, RunParameters
 from services.synthesis.themes.pipeline import synthesise_themes
 
 MAX_THEMES = 50
+TOO_FEW = ("Trop peu de textes pour cette analyse : {n} dans son périmètre, il en faut au "
+           "moins {k} (un par thème demandé). Choisissez moins de thèmes ou un périmètre "
+           "plus large.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +48,8 @@ class RunResult:
 def full_run(snapshot: Snapshot, *, n_themes: int, seed: int) -> RunResult:
     docs = sorted(snapshot.docs, key=lambda d: d["id"])  # any source order: one result
     params = RunParameters(n_themes=n_themes, seed=seed, log_position=dict(snapshot.position))
-    if not docs:
-        return RunResult(_params(params, "full"), 0, [], {})
+    if len(docs) < n_themes:  # a question with a handful of answers: said, not clustered
+        raise ValueError(TOO_FEW.format(n=len(docs), k=n_themes))
     contributions = [Contribution(d["id"], d["text"], date.fromisoformat(d["day"]))
                      for d in docs]
     run = synthesise_themes(contributions, params, campaign_of=snapshot.campaign_of)

@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from services.consultation.queries import questionnaire
 from services.core.clock import Clock
 from services.core.errors import ConcurrencyConflict, DomainError
 from services.core.events import DomainEvent, Meta
@@ -24,6 +25,7 @@ from services.synthesis.runs import validation as v
 from services.synthesis.runs.corpus import StoreSynthesisSource, SynthesisSource
 from services.synthesis.runs.execute import BaseTheme, RunResult, full_run, incremental_run
 from services.synthesis.runs.projections import RunsProjection
+from services.synthesis.runs.scope import WHOLE, RunScope, select
 from services.synthesis.runs.tables import (
     MEMBER_OF,
     MEMBERS,
@@ -40,14 +42,18 @@ STALE = "La synthèse a changé entre-temps : rechargez la page et recommencez."
 async def request_theme_run(cmd: c.RequestThemeRun, *, log: EventLog, store: ReadStore,
                             clock: Clock, meta: Meta) -> None:
     v.check_run_request(cmd)
+    form = None  # reference data: the questionnaire a question scope names
+    if cmd.scope.questionnaire_id:
+        form = await questionnaire(store, cmd.consultation_id, cmd.scope.questionnaire_id)
+    cmd.scope.check([form] if form else [])
     base = ""
-    if cmd.mode == "incremental":
-        base = await latest_done_run(store, cmd.consultation_id)
+    if cmd.mode == "incremental":  # an update keeps its base run's scope
+        base = await latest_done_run(store, cmd.consultation_id, cmd.scope)
         if not base:
             raise DomainError("no_base_run", "Une mise à jour part d'une analyse terminée : "
                               "lancez d'abord une analyse complète.", field="mode")
     event = e.ThemeRunRequested(cmd.run_id, cmd.consultation_id, cmd.mode, base,
-                                cmd.n_themes, cmd.seed, cmd.requested_by)
+                                cmd.n_themes, cmd.seed, cmd.requested_by, cmd.scope.to_data())
     await _append(log, clock, meta, cmd.run_id, cmd.consultation_id, 0, [event])
 
 
@@ -59,9 +65,10 @@ async def execute_theme_run(cmd: c.ExecuteThemeRun, *, log: EventLog, store: Rea
     if await log.stream_version(run_stream(cmd.run_id)) != 1:
         return False
     source = synthesis_source or StoreSynthesisSource(store)
-    snapshot = await source.snapshot(cmd.consultation_id)
+    everything = await source.snapshot(cmd.consultation_id)
     events: list[DomainEvent]
     try:
+        snapshot = select(everything, cmd.scope)  # CorpusTooOld: a ValueError too
         if cmd.mode == "incremental":
             base = await base_themes(store, cmd.base_run_id)
             result = await asyncio.to_thread(incremental_run, snapshot, base, seed=cmd.seed,
@@ -70,7 +77,7 @@ async def execute_theme_run(cmd: c.ExecuteThemeRun, *, log: EventLog, store: Rea
             result = await asyncio.to_thread(full_run, snapshot, n_themes=cmd.n_themes,
                                              seed=cmd.seed)
         events = result_events(cmd, result, snapshot.position, snapshot.digest())
-    except (ValueError, MemoryError) as exc:  # too little text to cluster...
+    except (ValueError, MemoryError) as exc:  # too few texts, a corpus too old...
         events = [e.ThemeRunFailed(cmd.run_id, cmd.consultation_id, str(exc)[:500])]
     try:
         await _append(log, clock, meta, cmd.run_id, cmd.consultation_id, 1, events)
@@ -89,7 +96,7 @@ def result_events(cmd: c.ExecuteThemeRun, result: RunResult, position: dict[str,
                                                  t["theme_id"], members[i:i + CHUNK]))
     done = e.ThemeRunCompleted(cmd.run_id, cmd.consultation_id, result.parameters, position,
                                digest, result.contributions, result.themes, result.campaigns,
-                               len(chunks))
+                               len(chunks), cmd.scope.to_data())
     return [done, *chunks]
 
 
@@ -128,9 +135,11 @@ async def publish_synthesis(cmd: c.PublishSynthesis, *, log: EventLog, store: Re
     await _edit(log, clock, meta, run, [event])
 
 
-async def latest_done_run(store: ReadStore, consultation_id: str) -> str:
+async def latest_done_run(store: ReadStore, consultation_id: str,
+                          scope: RunScope = WHOLE) -> str:
     runs = [d for _, d in await store.list(RUNS, consultation_id, limit=1000)]
-    done = [r for r in runs if r.get("status") == "done"]
+    done = [r for r in runs if r.get("status") == "done"
+            and RunScope.from_data(r.get("scope")) == scope]
     return max(done, key=lambda r: (r["completed_at"], r["run_id"]))["run_id"] if done else ""
 
 

@@ -29,6 +29,7 @@ from services.store.port import ReadStore
 from services.synthesis.runs.commands import ExecuteThemeRun, RequestThemeRun
 from services.synthesis.runs.corpus import ALL, POSITION
 from services.synthesis.runs.handlers import execute_theme_run, request_theme_run
+from services.synthesis.runs.scope import RunScope
 from services.synthesis.runs.tables import PENDING, RUNS
 
 log = logging.getLogger("parlons.synthesis")
@@ -43,7 +44,7 @@ def schedule_minutes() -> int:
 def execute_command(event: Envelope) -> ExecuteThemeRun:
     d = event.data
     return ExecuteThemeRun(d["run_id"], d["consultation_id"], d["mode"], d["base_run_id"],
-                           d["n_themes"], d["seed"])
+                           d["n_themes"], d["seed"], RunScope.from_data(d.get("scope")))
 
 
 class RunJob(ProcessManager):
@@ -82,7 +83,8 @@ async def run_pending(*, log: EventLog, store: ReadStore, clock: Clock) -> int:
         if run is None:
             continue
         cmd = ExecuteThemeRun(run["run_id"], run["consultation_id"], run["mode"],
-                              run["base_run_id"], run["n_themes"], run["seed"])
+                              run["base_run_id"], run["n_themes"], run["seed"],
+                              RunScope.from_data(run.get("scope")))
         done += await execute_theme_run(cmd, log=log, store=store, clock=clock,
                                         meta=Meta(actor=JOB_ACTOR))
     return done
@@ -90,17 +92,19 @@ async def run_pending(*, log: EventLog, store: ReadStore, clock: Clock) -> int:
 
 async def request_scheduled_runs(*, log: EventLog, store: ReadStore, clock: Clock,
                                  minutes: int) -> list[str]:
-    """An incremental run for each consultation whose latest run is older than
-    `minutes` and whose published input has moved since; returns their ids."""
+    """An incremental run for each consultation and scope whose latest run is
+    older than `minutes` and whose published input has moved since (the
+    consultation's: a scope's own share is not counted apart); returns their ids."""
     if minutes <= 0:
         return []
-    latest: dict[str, dict[str, Any]] = {}
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
     async for cid, _, run in store.scan(RUNS):
-        if cid not in latest or run.get("requested_at", "") > latest[cid].get("requested_at", ""):
-            latest[cid] = run
+        at = (cid, RunScope.from_data(run.get("scope")).key)
+        if at not in latest or run.get("requested_at", "") > latest[at].get("requested_at", ""):
+            latest[at] = run
     due = clock.now() - timedelta(minutes=minutes)
     started = []
-    for cid, run in sorted(latest.items()):
+    for (cid, _), run in sorted(latest.items()):
         if run.get("status") != "done" or parse_iso(run["requested_at"]) > due:
             continue
         position = await store.get(POSITION, ALL, cid) or {"events": 0}
@@ -108,7 +112,8 @@ async def request_scheduled_runs(*, log: EventLog, store: ReadStore, clock: Cloc
             continue
         run_id = new_id()
         await request_theme_run(RequestThemeRun(run_id, cid, "synthesis-job", "incremental",
-                                                seed=run["seed"]),
+                                                seed=run["seed"],
+                                                scope=RunScope.from_data(run.get("scope"))),
                                 log=log, store=store, clock=clock, meta=Meta(actor=JOB_ACTOR))
         started.append(run_id)
     return started

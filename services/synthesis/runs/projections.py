@@ -43,7 +43,8 @@ class RunsProjection(Projection):
             run.update(mode=d["mode"], base_run_id=d["base_run_id"], n_themes=d["n_themes"],
                        seed=d["seed"], requested_by=d["requested_by"], status="pending",
                        requested_at=at, completed_at="", reason="", contributions=0,
-                       campaigns=[], member_chunks=0, chunks_seen=0, published=[])
+                       campaigns=[], member_chunks=0, chunks_seen=0, published=[],
+                       scope=d.get("scope") or {})
             await tx.put(PENDING, ALL, rid, {"run_id": rid, "consultation_id": cid})
         elif kind == "ThemeRunCompleted":
             run.update(status="done", completed_at=at, parameters=d["parameters"],
@@ -159,4 +160,5 @@ async def _publish(tx: StoreTx, run: dict[str, Any], d: dict[str, Any], at: str)
         "contributions": run.get("contributions", 0), "parameters": run.get("parameters", {}),
         "input_position": run.get("input_position", {}),
         "input_digest": run.get("input_digest", ""), "campaigns": run.get("campaigns", []),
+        "scope": run.get("scope") or {},
         "themes": themes})

@@ -3,12 +3,12 @@
 
 | table | partition | key | doc |
 |---|---|---|---|
-| synthesis_runs | consultation_id | run_id | RUN = {run_id, consultation_id, mode, base_run_id, n_themes, seed, requested_by, status (pending, done, failed), requested_at, completed_at, reason, parameters, input_position, input_digest, contributions, campaigns, member_chunks, chunks_seen, version, published} |
+| synthesis_runs | consultation_id | run_id | RUN = {run_id, consultation_id, mode, base_run_id, n_themes, seed, requested_by, status (pending, done, failed), requested_at, completed_at, reason, parameters, input_position, input_digest, contributions, campaigns, member_chunks, chunks_seen, version, published, scope} (scope: runs.scope, {} = the whole consultation; absent in rows projected before 2026-12-08) |
 | synthesis_pending | "all" | run_id | {run_id, consultation_id}: runs waiting for the job |
 | synthesis_themes | run_id | theme_id | THEME = {theme_id, label, terms, size, verbatims, marked, per_day, split_from, parts} (the draft: edits applied) |
 | synthesis_members | "<run_id>|<part>" | "<day>|<doc id>" | {id, day} |
 | synthesis_member_of | run_id | doc id | {part, day} |
-| synthesis_published | "all" | consultation_id | PUBLISHED = {run_id, draft_version, published_at, publication, contributions, parameters, input_position, input_digest, campaigns, themes: [THEME]} |
+| synthesis_published | "all" | consultation_id | PUBLISHED = {run_id, draft_version, published_at, publication, contributions, parameters, input_position, input_digest, campaigns, scope, themes: [THEME]} |
 
 A theme's members are the rows of its `parts` (a part is a theme of the run or
 of a split; a merge adds the merged theme's parts), so no edit lists a partition

@@ -82,3 +82,10 @@ async def test_any_order_of_streams_gives_the_same_input() -> None:
         got = await corpus_after(order)
         # erasure arriving before the submission still hides it
         assert set(got) == EXPECTED, order
+
+
+async def test_an_answer_names_its_questionnaire_for_scoped_runs() -> None:
+    # question ids are unique within a questionnaire only (ADR 0143)
+    docs = await corpus_after(EVENTS)
+    assert docs["resp~q1"]["questionnaire_id"] == docs["resp~q3"]["questionnaire_id"] == "q1"
+    assert docs["shown"]["questionnaire_id"] == ""
