@@ -170,3 +170,11 @@ def _question(scope: RunScope, questionnaires: Iterable[Mapping[str, Any]],
                     question["kind"] == "open" or question.get("allow_other")):
                 return question
     return None
+
+
+def themes_of(scope: RunScope, questionnaires: Iterable[Mapping[str, Any]]) -> str:
+    """The public synthesis's heading of its themes: « Thèmes des réponses à « … » »."""
+    covers = describe(scope, questionnaires)
+    if covers.startswith("les "):
+        return f"Thèmes des {covers.removeprefix('les ')}"
+    return f"Thèmes de {covers}"

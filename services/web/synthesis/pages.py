@@ -15,10 +15,13 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from services.consultation.queries import QUESTIONNAIRES
+from services.store.paging import whole_partition
 from services.store.port import Doc, ReadStore
 from services.synthesis.followup.model import STATUSES
 from services.synthesis.followup.tables import NOTICES
 from services.synthesis.queries import follow_up_responses
+from services.synthesis.runs.scope import RunScope, themes_of
 from services.web import views
 from services.web.deps import WebDep
 from services.web.forms import admin_page
@@ -50,8 +53,14 @@ async def synthesis(request: Request, web: WebDep, slug: str) -> Response:
     c = await views.slug_or_404(web.store, slug)
     view = await view_of(web.store, c, views.page_number(request))
     link = f"{base(c)}/synthese/themes/"
+    covers = ""
+    if view["published"]:  # the published run's scope (ADR 0143): absent, the whole
+        scope = RunScope.from_data(view["published"].get("scope"))
+        covers = themes_of(scope, await whole_partition(web.store, QUESTIONNAIRES, c["id"])
+                           if scope.questionnaire_id else [])
     return public_page(request, web.env, "synthesis/public.html", {
         "consultation": c, "view": view, "statuses": STATUSES, "kinds": sv.KIND_LABELS,
+        "covers": covers,
         "sizes": charts.theme_sizes(view["themes"], lambda t: link + t),
         "evolution": {t["theme_id"]: charts.evolution(t["per_day"])
                       for t in view["themes"]},

@@ -8,6 +8,7 @@ check the role again."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter
 from starlette.datastructures import FormData
@@ -15,10 +16,14 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from services.consultation.queries import QUESTIONNAIRES
 from services.core.errors import DomainError
 from services.core.ids import new_id
 from services.identity.queries import Capability
+from services.store.paging import whole_partition
+from services.store.port import ReadStore
 from services.synthesis.runs import commands as rc
+from services.synthesis.runs.scope import RunScope, choices, describe
 from services.synthesis.runs.tables import ALL, PUBLISHED, RUNS, THEMES
 from services.web import views
 from services.web.backoffice.guard import BACK_OFFICE
@@ -42,6 +47,15 @@ def base(cid: str) -> str:
     return f"/admin/analyse/{cid}/synthese"
 
 
+async def questionnaires_of(store: ReadStore, cid: str) -> list[dict[str, Any]]:
+    """The consultation's questionnaires, what a run's scope names (a handful)."""
+    return await whole_partition(store, QUESTIONNAIRES, cid)
+
+
+def scope_of(run: dict[str, Any], forms: list[dict[str, Any]]) -> str:
+    return describe(RunScope.from_data(run.get("scope")), forms)
+
+
 async def runs_page(web: Web, request: Request, cid: str, *,
                     errors: dict[str, str] | None = None,
                     values: dict[str, str] | None = None, number: int = 1) -> Response:
@@ -50,9 +64,11 @@ async def runs_page(web: Web, request: Request, cid: str, *,
     were listed, so the latest ones were missing."""
     page = await views.paged(web.store, RUNS, cid, number, RUNS_PAGE, reverse=True)
     runs = sorted(page.items, key=lambda r: r.get("requested_at", ""), reverse=True)
+    forms = await questionnaires_of(web.store, cid)
     return admin_page(web, request, "synthesis/runs.html", {
         "consultation": await views.consultation_or_404(web.store, cid), "base": base(cid),
         "runs": runs, "page": page, "modes": MODES, "states": RUN_STATES, "run_key": new_id(),
+        "scopes": choices(forms), "scope_of": {r["run_id"]: scope_of(r, forms) for r in runs},
         "published": await web.store.get(PUBLISHED, ALL, cid),
         "values": values or {}, "errors": errors or {}},
         status=400 if errors else 200)
@@ -70,6 +86,7 @@ async def run_page(web: Web, request: Request, cid: str, run_id: str, *,
     return admin_page(web, request, "synthesis/run.html", {
         "consultation": await views.consultation_or_404(web.store, cid), "base": base(cid),
         "run": run, "themes": themes, "states": RUN_STATES, "modes": MODES,
+        "scope": scope_of(run, await questionnaires_of(web.store, cid)),
         "errors": errors or {}, "row": row}, status=400 if errors else 200)
 
 
@@ -101,7 +118,7 @@ async def runs(request: Request, web: WebDep, cid: str) -> Response:
 async def start(request: Request, web: WebDep, cid: str) -> Response:
     form = await checked_form(web, request)
     who = await holder_of(web, request, cid, Capability.ANALYSE)
-    values = {k: text(form, k) for k in ("mode", "n_themes", "seed", "cle")}
+    values = {k: text(form, k) for k in ("mode", "n_themes", "seed", "cle", "scope")}
     try:
         n_themes, seed = int(values["n_themes"] or 8), int(values["seed"] or 0)
     except ValueError:
@@ -110,7 +127,8 @@ async def start(request: Request, web: WebDep, cid: str) -> Response:
     run_id = values["cle"] or new_id()
     try:
         await web.deps.send(rc.RequestThemeRun(run_id, cid, who, values["mode"] or "full",
-                                               n_themes, seed))
+                                               n_themes, seed,
+                                               RunScope.from_key(values["scope"])))
     except DomainError as e:
         return await runs_page(web, request, cid, values=values,
                                errors={e.field or "__all__": e.message})

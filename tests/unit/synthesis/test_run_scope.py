@@ -18,6 +18,7 @@ from services.synthesis.runs.scope import (
     choices,
     describe,
     select,
+    themes_of,
 )
 
 
@@ -125,3 +126,10 @@ def test_a_scope_names_a_question_that_takes_free_text() -> None:
         with pytest.raises(DomainError) as refused:
             RunScope.question(questionnaire, question).check(QUESTIONNAIRES)
         assert refused.value.field == "scope"
+
+
+def test_the_public_page_says_what_the_themes_cover() -> None:
+    assert themes_of(WHOLE, QUESTIONNAIRES) == "Thèmes de toute la consultation"
+    assert themes_of(RunScope.proposals(), QUESTIONNAIRES) == "Thèmes des propositions"
+    assert themes_of(RunScope.question("fiscalite", "impots"), QUESTIONNAIRES) == \
+        "Thèmes des réponses à « Quels impôts baisser ? »"
