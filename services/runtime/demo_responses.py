@@ -103,10 +103,9 @@ def _answers(rng: random.Random, questions: list[dict[str, Any]],
             if left and rng.random() < OPEN_SHARE:
                 answers[q["question_id"]] = Answer(text=left.pop())
             continue
-        offered = [(o["option_id"], weight) for o, weight
-                   in zip(q["options"], weights[q["question_id"]], strict=True)
-                   if o["option_id"] != OTHER]  # « Autre » would need a text
-        picked = rng.choices([o for o, _ in offered], [w for _, w in offered],
+        # The options never hold « Autre » (a wording may not take its id): it is
+        # the `allow_other` flag, chosen below with a text.
+        picked = rng.choices([o["option_id"] for o in q["options"]], weights[q["question_id"]],
                              k=1 if q["kind"] == "single" else rng.randint(1, 3))
         other = others.text(q)
         if other is not None:
