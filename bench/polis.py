@@ -39,6 +39,7 @@ from sklearn.metrics import adjusted_rand_score, silhouette_score  # noqa: E402
 
 from services.core.envelope import Actor  # noqa: E402
 from services.core.events import Meta  # noqa: E402
+from services.core.plurals import english_count  # noqa: E402
 from services.eventlog.memory import MemoryEventLog  # noqa: E402
 from services.synthesis.groups.analysis import analyse_opinions  # noqa: E402
 from services.synthesis.opinions import OpinionBook  # noqa: E402
@@ -115,7 +116,8 @@ async def one(directory: Path, truth: dict[int, int | None] | None) -> dict[str,
     base, _ = ari(truth, baseline_groups(book))
     polis_k = len({g for g in truth.values() if g is not None})
     print(f"{directory.name}: {report.statements} comments, {report.votes} votes, "
-          f"{report.participants} participants, {len(report.skipped)} line(s) skipped; "
+          f"{report.participants} participants, "
+          f"{english_count(len(report.skipped), 'line')} skipped; "
           f"counts equal after export {same}/{len(exported)}; k={analysis.groups.k} "
           f"(reference {polis_k}), {compared} compared; ARI parlons {parlons:.3f}, "
           f"baseline {base:.3f}; groups in {seconds:.1f} s")

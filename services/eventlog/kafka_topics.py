@@ -29,6 +29,7 @@ from kafka.admin import NewTopic
 from kafka.errors import GroupIdNotFoundError, KafkaError, TopicAlreadyExistsError
 
 from services.core.errors import EventLogUnavailable
+from services.core.plurals import english_count
 from services.core.schema_registry import TopicSpec
 from services.eventlog.kafka_security import KafkaSecurity
 
@@ -98,7 +99,7 @@ def new_topic(spec: TopicSpec, brokers: int, *, cap_replication: bool = False) -
         raise ReplicationUnavailable(
             f"{spec.name}: topics.yaml asks for {spec.replication_factor} replicas "
             f"(min.insync.replicas {spec.min_insync_replicas}) but the cluster has "
-            f"{brokers} broker(s); for a development broker only, set "
+            f"{english_count(brokers, 'broker')}; for a development broker only, set "
             f"PARLONS_KAFKA_DEV_CAP_REPLICATION=1")
     replication = max(1, min(spec.replication_factor, brokers))
     configs = {

@@ -91,8 +91,10 @@ def dictionary_markdown(consultation: Doc, questionnaire: Doc, *, k: int) -> str
         elif c.kind == "open":
             text = "Question ouverte : texte libre de la réponse."
         else:
-            kind = "choix unique" if c.kind == "single" else "choix multiples, séparés par « | »"
-            text = f"Question fermée ({kind}) : libellé(s) de l'option choisie."
+            text = ("Question fermée (choix unique) : libellé de l'option choisie."
+                    if c.kind == "single" else
+                    "Question fermée (choix multiples) : libellés des options choisies, "
+                    "séparés par « | ».")
         lines.append(f"| `{_md(c.name)}` | {text} Vide si la question n'a pas reçu de réponse. |")
     lines += ["", "Dans les textes libres, les adresses électroniques, numéros de téléphone, "
               "adresses IP, IBAN, numéros de sécurité sociale et adresses postales sont "

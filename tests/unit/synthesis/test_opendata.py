@@ -154,6 +154,17 @@ async def test_the_dictionary_describes_every_column() -> None:
     assert "trashed" in text and "INVISIBLE" in text
 
 
+async def test_the_dictionary_says_one_label_or_several_by_the_kind_of_question() -> None:
+    rows = {line.split("|")[1].strip(" `"): line
+            for line in dictionary_markdown({"title": "C"}, QUESTIONNAIRE_DOC, k=5).splitlines()
+            if line.startswith("| `Q")}
+    single = next(v for k, v in rows.items() if "Comment venez-vous" in k and "autre" not in k)
+    multiple = next(v for k, v in rows.items() if "Quelles énergies" in k)
+    assert "choix unique) : libellé de l'option choisie." in single
+    assert "choix multiples) : libellés des options choisies, séparés par « | »." in multiple
+    assert "(s)" not in single + multiple
+
+
 class CountingStore(MemoryReadStore):
     """Records each page read, to show the export reads a page only once the
     previous one has left."""
