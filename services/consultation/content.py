@@ -25,7 +25,7 @@ from services.consultation.content_commands import (
 )
 from services.consultation.questionnaire import validate_questionnaire
 from services.consultation.videos import parse_video_url
-from services.core.errors import DomainError
+from services.core.errors import DomainError, Refusals
 from services.core.events import DomainEvent
 from services.core.values import ident, text
 
@@ -109,15 +109,19 @@ def decide_remove_questionnaire(state: Item, cmd: RemoveQuestionnaire) -> list[D
 def decide_write_article(state: Item, cmd: WriteArticle) -> list[DomainEvent]:
     ident(cmd.article_id, "article_id")
     _same_consultation(state, cmd.consultation_id)
-    if cmd.kind not in ARTICLE_KINDS:
-        raise DomainError("invalid_kind", "Le type doit être « article » ou « actualité ».",
-                          field="kind")
-    return [ev.ArticleWritten(
-        cmd.article_id, cmd.consultation_id, cmd.kind,
-        text(cmd.title, "title", label="Le titre", max_len=200, min_len=3),
-        text(cmd.summary, "summary", label="Le chapeau", max_len=500),
-        text(cmd.body_markdown, "body_markdown", label="Le texte", max_len=BODY_MAX,
-             min_len=1))]
+    with Refusals() as refused:  # every field's refusal at once (ADR 0144)
+        if cmd.kind not in ARTICLE_KINDS:
+            refused.add(DomainError("invalid_kind",
+                                    "Le type doit être « article » ou « actualité ».",
+                                    field="kind"))
+        title = refused.check(text, cmd.title, "title", label="Le titre", max_len=200,
+                              min_len=3)
+        summary = refused.check(text, cmd.summary, "summary", label="Le chapeau", max_len=500)
+        body = refused.check(text, cmd.body_markdown, "body_markdown", label="Le texte",
+                             max_len=BODY_MAX, min_len=1)
+    assert title is not None and summary is not None and body is not None  # refused otherwise
+    return [ev.ArticleWritten(cmd.article_id, cmd.consultation_id, cmd.kind, title, summary,
+                              body)]
 
 
 def decide_publish_article(state: Item, cmd: PublishArticle) -> list[DomainEvent]:
@@ -145,8 +149,11 @@ def decide_attach_video(state: Item, cmd: AttachVideo) -> list[DomainEvent]:
     _same_consultation(state, cmd.consultation_id)  # a removed one is still its own
     if state.exists:
         raise DomainError("already_exists", "Cette vidéo existe déjà.", field="video_id")
-    ref = parse_video_url(cmd.url)
-    title = text(cmd.title, "title", label="Le titre", max_len=200, min_len=1)
+    with Refusals() as refused:  # the title's refusal beside the address's (ADR 0144)
+        ref = refused.check(parse_video_url, cmd.url)
+        title = refused.check(text, cmd.title, "title", label="Le titre", max_len=200,
+                              min_len=1)
+    assert ref is not None and title is not None  # refused otherwise
     return [ev.VideoAttached(cmd.video_id, cmd.consultation_id, title, ref.provider,
                              ref.video_id, ref.url)]
 

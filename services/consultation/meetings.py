@@ -13,7 +13,7 @@ from services.consultation.content_commands import (
     PublishMinutes,
     ScheduleMeeting,
 )
-from services.core.errors import DomainError
+from services.core.errors import DomainError, Refusals
 from services.core.events import DomainEvent
 from services.core.values import https_url, ident, instant, iso, parse_iso, text
 from services.territory import lookup_postcode
@@ -102,39 +102,49 @@ def decide_schedule(state: Meeting, cmd: ScheduleMeeting, *, update: bool) -> li
 
 
 def _details(cmd: ScheduleMeeting) -> dict[str, Any]:
-    title = text(cmd.title, "title", label="Le titre", max_len=200, min_len=3)
-    instant(cmd.starts_at, "starts_at")
-    instant(cmd.ends_at, "ends_at")
-    if cmd.ends_at <= cmd.starts_at:
-        raise DomainError("ends_before_start", "La rencontre doit se terminer après son début.",
-                          field="ends_at")
-    online = https_url(cmd.online_url, "online_url", label="Le lien de la rencontre en ligne") \
-        if cmd.online_url.strip() else ""
+    """The meeting's details as event data; every field is checked in the form's
+    order and their refusals reported together (ADR 0144), a check needing a
+    refused value skipped."""
     commune = departement = ""
-    address = text(cmd.address, "address", label="L'adresse", max_len=300)
-    if cmd.postcode.strip():
-        place = lookup_postcode(cmd.postcode)
-        if not address:
-            raise DomainError("required", "L'adresse est obligatoire.", field="address")
-        commune, departement = place.communes[0], place.departement.code
-    elif not online:
-        raise DomainError("no_place", "Indiquez une adresse et un code postal, ou un lien "
-                          "pour une rencontre en ligne.", field="postcode")
-    if (cmd.latitude is None) != (cmd.longitude is None):
-        raise DomainError("partial_coordinates", "Indiquez la latitude et la longitude.",
-                          field="latitude")
-    if cmd.latitude is not None and cmd.longitude is not None:
-        _check_in_france(cmd.latitude, cmd.longitude, departement)
-    if cmd.capacity is not None and not 1 <= cmd.capacity <= MAX_CAPACITY:
-        raise DomainError("invalid_capacity",
-                          f"La jauge doit être comprise entre 1 et {MAX_CAPACITY}.",
-                          field="capacity")
-    if cmd.commission_id is not None:
-        ident(cmd.commission_id, "commission_id")
+    with Refusals() as refused:
+        title = refused.check(text, cmd.title, "title", label="Le titre", max_len=200,
+                              min_len=3)
+        description = refused.check(text, cmd.description, "description",
+                                    label="La description", max_len=5000)
+        starts = refused.check(instant, cmd.starts_at, "starts_at")
+        ends = refused.check(instant, cmd.ends_at, "ends_at")
+        if starts is not None and ends is not None and ends <= starts:
+            refused.add(DomainError("ends_before_start",
+                                    "La rencontre doit se terminer après son début.",
+                                    field="ends_at"))
+        address = refused.check(text, cmd.address, "address", label="L'adresse", max_len=300)
+        if cmd.postcode.strip():
+            if address == "":
+                refused.add(DomainError("required", "L'adresse est obligatoire.",
+                                        field="address"))
+            place = refused.check(lookup_postcode, cmd.postcode)
+            if place is not None:
+                commune, departement = place.communes[0], place.departement.code
+        elif not cmd.online_url.strip():
+            refused.add(DomainError("no_place", "Indiquez une adresse et un code postal, ou un "
+                                    "lien pour une rencontre en ligne.", field="postcode"))
+        if (cmd.latitude is None) != (cmd.longitude is None):
+            refused.add(DomainError("partial_coordinates",
+                                    "Indiquez la latitude et la longitude.", field="latitude"))
+        if cmd.latitude is not None and cmd.longitude is not None \
+                and not refused.failed("postcode"):  # its département bounds them
+            refused.check(_check_in_france, cmd.latitude, cmd.longitude, departement)
+        if cmd.capacity is not None and not 1 <= cmd.capacity <= MAX_CAPACITY:
+            refused.add(DomainError("invalid_capacity",
+                                    f"La jauge doit être comprise entre 1 et {MAX_CAPACITY}.",
+                                    field="capacity"))
+        online = refused.check(https_url, cmd.online_url, "online_url",
+                               label="Le lien de la rencontre en ligne") \
+            if cmd.online_url.strip() else ""
+        if cmd.commission_id is not None:
+            refused.check(ident, cmd.commission_id, "commission_id")
     return {
-        "title": title,
-        "description": text(cmd.description, "description", label="La description",
-                            max_len=5000),
+        "title": title, "description": description,
         "starts_at": iso(cmd.starts_at), "ends_at": iso(cmd.ends_at),
         "address": address, "postcode": cmd.postcode.strip(), "commune": commune,
         "departement": departement, "latitude": cmd.latitude, "longitude": cmd.longitude,

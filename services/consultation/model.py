@@ -26,7 +26,7 @@ from services.consultation.events import (
     SlugReserved,
 )
 from services.consultation.phases import IDENTITY_LEVELS, validate_phases
-from services.core.errors import DomainError
+from services.core.errors import DomainError, Refusals
 from services.core.events import DomainEvent
 from services.core.values import choice, ident, text
 from services.territory import departements, regions
@@ -66,26 +66,32 @@ def slug_stream(slug: str) -> str:
 
 def decide_create(state: Consultation, cmd: CreateConsultation) -> list[DomainEvent]:
     """[SlugReserved, ConsultationCreated]: the handler writes the first on the
-    slug's own stream with expect=0, so a taken slug refuses the whole batch."""
+    slug's own stream with expect=0, so a taken slug refuses the whole batch.
+    Every field is checked, its refusals reported together (ADR 0144)."""
     if state.exists:
         raise DomainError("already_exists", "Cette consultation existe déjà.")
-    ident(cmd.consultation_id, "consultation_id")
-    title = _title(cmd.title)
-    if not SLUG.match(cmd.slug) or len(cmd.slug) > 100:
-        raise DomainError("invalid_slug",
-                          "L'adresse courte ne peut contenir que des minuscules, des chiffres "
-                          "et des tirets.", field="slug")
-    d = _details(cmd.summary, cmd.organiser, cmd.identity_level, cmd.moderation,
-                 cmd.themes, cmd.territories)
+    with Refusals() as refused:
+        refused.check(ident, cmd.consultation_id, "consultation_id")
+        title = refused.check(_title, cmd.title)
+        if not SLUG.match(cmd.slug) or len(cmd.slug) > 100:
+            refused.add(DomainError(
+                "invalid_slug", "L'adresse courte ne peut contenir que des minuscules, des "
+                "chiffres et des tirets.", field="slug"))
+        d = _details(refused, cmd.summary, cmd.organiser, cmd.identity_level, cmd.moderation,
+                     cmd.themes, cmd.territories)
+    assert title is not None  # refused otherwise
     return [SlugReserved(cmd.slug, cmd.consultation_id),
             ConsultationCreated(cmd.consultation_id, title, cmd.slug, **d)]
 
 
 def decide_update(state: Consultation, cmd: UpdateConsultation) -> list[DomainEvent]:
     _must_exist(state)
-    d = _details(cmd.summary, cmd.organiser, cmd.identity_level, cmd.moderation,
-                 cmd.themes, cmd.territories)
-    return [ConsultationUpdated(cmd.consultation_id, _title(cmd.title), **d)]
+    with Refusals() as refused:
+        title = refused.check(_title, cmd.title)
+        d = _details(refused, cmd.summary, cmd.organiser, cmd.identity_level, cmd.moderation,
+                     cmd.themes, cmd.territories)
+    assert title is not None  # refused otherwise
+    return [ConsultationUpdated(cmd.consultation_id, title, **d)]
 
 
 def decide_schedule(state: Consultation, cmd: SchedulePhases) -> list[DomainEvent]:
@@ -128,32 +134,43 @@ def _title(value: str) -> str:
     return text(value, "title", label="Le titre", max_len=TITLE_MAX, min_len=3)
 
 
-def _details(summary: str, organiser: str, identity_level: str, moderation: str,
-             themes: Sequence[ThemeSpec], territories: Sequence[str]) -> dict[str, Any]:
-    choice(identity_level, IDENTITY_LEVELS, "identity_level", label="Le niveau d'identité")
-    choice(moderation, MODERATION_POLICIES, "moderation", label="La modération")
-    if len(themes) > THEMES_MAX:
-        raise DomainError("too_many_themes", f"Au plus {THEMES_MAX} thèmes.", field="themes")
+def _details(refused: Refusals, summary: str, organiser: str, identity_level: str,
+             moderation: str, themes: Sequence[ThemeSpec],
+             territories: Sequence[str]) -> dict[str, Any]:
+    """The details as event data, each field checked in the form's order and its
+    refusal gathered in `refused` (the data is only used when nothing was)."""
+    summary = refused.check(text, summary, "summary", label="Le résumé",
+                            max_len=SUMMARY_MAX) or ""
+    organiser = refused.check(text, organiser, "organiser", label="L'organisateur",
+                              max_len=ORGANISER_MAX) or ""
+    refused.check(choice, identity_level, IDENTITY_LEVELS, "identity_level",
+                  label="Le niveau d'identité")
+    refused.check(choice, moderation, MODERATION_POLICIES, "moderation", label="La modération")
     theme_docs = []
-    for i, t in enumerate(themes):
-        ident(t.theme_id, f"themes.{i}.theme_id")
-        theme_docs.append({"theme_id": t.theme_id, "title": text(
-            t.title, f"themes.{i}.title", label="Le titre du thème",
-            max_len=THEME_TITLE_MAX, min_len=1)})
-    if len({t["theme_id"] for t in theme_docs}) != len(theme_docs):
-        raise DomainError("duplicate_theme", "Deux thèmes portent le même identifiant.",
-                          field="themes")
+    if len(themes) > THEMES_MAX:
+        refused.add(DomainError("too_many_themes", f"Au plus {THEMES_MAX} thèmes.",
+                                field="themes"))
+    else:
+        for i, t in enumerate(themes):
+            refused.check(ident, t.theme_id, f"themes.{i}.theme_id")
+            theme_docs.append({"theme_id": t.theme_id, "title": refused.check(
+                text, t.title, f"themes.{i}.title", label="Le titre du thème",
+                max_len=THEME_TITLE_MAX, min_len=1)})
+        if not refused.failed(*(f"themes.{i}.theme_id" for i in range(len(themes)))) and \
+                len({t["theme_id"] for t in theme_docs}) != len(theme_docs):
+            refused.add(DomainError("duplicate_theme", "Deux thèmes portent le même "
+                                    "identifiant.", field="themes"))
     if len(territories) > TERRITORIES_MAX:
-        raise DomainError("too_many_territories", f"Au plus {TERRITORIES_MAX} territoires.",
-                          field="territories")
-    for i, code in enumerate(territories):
-        if code not in known_territories():
-            raise DomainError("unknown_territory", f"Le territoire « {code} » est inconnu.",
-                              field=f"territories.{i}")
+        refused.add(DomainError("too_many_territories",
+                                f"Au plus {TERRITORIES_MAX} territoires.", field="territories"))
+    else:
+        for i, code in enumerate(territories):
+            if code not in known_territories():
+                refused.add(DomainError("unknown_territory",
+                                        f"Le territoire « {code} » est inconnu.",
+                                        field=f"territories.{i}"))
     return {
-        "summary": text(summary, "summary", label="Le résumé", max_len=SUMMARY_MAX),
-        "organiser": text(organiser, "organiser", label="L'organisateur",
-                          max_len=ORGANISER_MAX),
+        "summary": summary, "organiser": organiser,
         "identity_level": identity_level, "moderation": moderation,
         "themes": theme_docs, "territories": list(dict.fromkeys(territories)),
     }

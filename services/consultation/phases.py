@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from services.consultation.commands import PhaseSpec, VoteMethodSpec
-from services.core.errors import DomainError
+from services.core.errors import DomainError, Refusals
 from services.core.values import choice, ident, instant, iso, parse_iso, text
 
 KINDS: dict[str, str] = {
@@ -67,77 +67,110 @@ DESCRIPTION_MAX = 2000
 
 def validate_phases(phases: Sequence[PhaseSpec]) -> list[dict[str, Any]]:
     """The schedule as event data, or a DomainError naming `phases.<i>.<field>`.
-    Phases must be in chronological order, end after they start and not overlap."""
+    Phases must be in chronological order, end after they start and not overlap.
+    Every phase's fields are checked, in the form's order, and their refusals
+    reported together (`InvalidFields`, ADR 0144); a check needing a value refused
+    (the order of two phases, a phase's dates) is skipped."""
     if len(phases) > MAX_PHASES:
         raise DomainError("too_many_phases",
                           f"Une consultation compte au plus {MAX_PHASES} phases.", field="phases")
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for i, p in enumerate(phases):
-        at = f"phases.{i}"
-        ident(p.phase_id, f"{at}.phase_id")
-        if p.phase_id in seen:
-            raise DomainError("duplicate_phase", "Deux phases portent le même identifiant.",
-                              field=f"{at}.phase_id")
-        seen.add(p.phase_id)
-        choice(p.kind, KINDS, f"{at}.kind", label="Le type de phase")
-        title = text(p.title, f"{at}.title", label="Le titre de la phase", max_len=TITLE_MAX,
-                     min_len=1)
-        description = text(p.description, f"{at}.description",
-                           label="La description de la phase", max_len=DESCRIPTION_MAX)
-        instant(p.starts_at, f"{at}.starts_at")
-        instant(p.ends_at, f"{at}.ends_at")
-        if p.ends_at <= p.starts_at:
-            raise DomainError("phase_ends_before_start",
-                              f"La phase « {title} » doit se terminer après son début.",
-                              field=f"{at}.ends_at")
-        if out and p.starts_at < parse_iso(out[-1]["ends_at"]):
-            raise DomainError("phases_overlap",
-                              f"La phase « {title} » commence avant la fin de la phase "
-                              f"« {out[-1]['title']} » : les phases ne peuvent pas se "
-                              "chevaucher.", field=f"{at}.starts_at")
-        actions = DEFAULT_ACTIONS[p.kind] if p.actions is None else p.actions
-        for j, action in enumerate(actions):
-            choice(action, ACTIONS, f"{at}.actions.{j}", label="L'action")
-        if p.kind == "vote" and not set(VOTE_ACTIONS) & set(actions):
-            raise DomainError("vote_without_kind",
-                              f"La phase de vote « {title} » doit proposer au moins une façon "
-                              "de voter : soutien, d'accord / pas d'accord / neutre, "
-                              "classement ou budget participatif.", field=f"{at}.actions")
-        doc: dict[str, Any] = {"phase_id": p.phase_id, "kind": p.kind, "title": title,
-                               "description": description, "starts_at": iso(p.starts_at),
-                               "ends_at": iso(p.ends_at),
-                               "actions": list(dict.fromkeys(actions))}
-        if set(VOTE_ACTIONS) & set(actions):
-            doc["vote"] = _vote_doc(p.vote or VoteMethodSpec(), out, title, f"{at}.vote")
-        out.append(doc)
+    previous: tuple[str, datetime] | None = None  # the phase before, if its dates hold
+    deposits: set[str] = set()  # the deposit phases before, for a vote's sources
+    sure = True  # every phase before said whether it takes deposits
+    with Refusals() as refused:
+        for i, p in enumerate(phases):
+            at = f"phases.{i}"
+            if refused.check(ident, p.phase_id, f"{at}.phase_id") is not None:
+                if p.phase_id in seen:
+                    refused.add(DomainError("duplicate_phase",
+                                            "Deux phases portent le même identifiant.",
+                                            field=f"{at}.phase_id"))
+                seen.add(p.phase_id)
+            kind = refused.check(choice, p.kind, KINDS, f"{at}.kind", label="Le type de phase")
+            title = refused.check(text, p.title, f"{at}.title", label="Le titre de la phase",
+                                  max_len=TITLE_MAX, min_len=1)
+            named = _named(title, p.title)
+            starts = refused.check(instant, p.starts_at, f"{at}.starts_at")
+            ends = refused.check(instant, p.ends_at, f"{at}.ends_at")
+            if starts is not None and ends is not None and ends <= starts:
+                refused.add(DomainError("phase_ends_before_start",
+                                        f"La phase {named} doit se terminer après son début.",
+                                        field=f"{at}.ends_at"))
+            elif starts is not None and previous is not None and starts < previous[1]:
+                refused.add(DomainError("phases_overlap",
+                                        f"La phase {named} commence avant la fin de la phase "
+                                        f"{previous[0]} : les phases ne peuvent pas se "
+                                        "chevaucher.", field=f"{at}.starts_at"))
+            previous = (named, ends) if starts is not None and ends is not None \
+                and ends > starts else None
+            description = refused.check(text, p.description, f"{at}.description",
+                                        label="La description de la phase",
+                                        max_len=DESCRIPTION_MAX)
+            if kind is None and p.actions is None:  # the actions of no kind
+                sure = False
+                continue
+            actions = DEFAULT_ACTIONS[p.kind] if p.actions is None else p.actions
+            for j, action in enumerate(actions):
+                refused.check(choice, action, ACTIONS, f"{at}.actions.{j}", label="L'action")
+            if refused.failed(f"{at}.actions"):
+                sure = False
+                continue
+            if p.kind == "vote" and not set(VOTE_ACTIONS) & set(actions):
+                refused.add(DomainError(
+                    "vote_without_kind", f"La phase de vote {named} doit proposer au moins "
+                    "une façon de voter : soutien, d'accord / pas d'accord / neutre, "
+                    "classement ou budget participatif.", field=f"{at}.actions"))
+            doc: dict[str, Any] = {"phase_id": p.phase_id, "kind": p.kind, "title": title,
+                                   "description": description,
+                                   "starts_at": iso(p.starts_at) if starts else "",
+                                   "ends_at": iso(p.ends_at) if ends else "",
+                                   "actions": list(dict.fromkeys(actions))}
+            if set(VOTE_ACTIONS) & set(actions):
+                doc["vote"] = _vote_doc(refused, p.vote or VoteMethodSpec(),
+                                        deposits if sure else None, named, f"{at}.vote")
+            if "deposit" in actions:
+                deposits.add(p.phase_id)
+            out.append(doc)
     return out
 
 
-def _vote_doc(spec: VoteMethodSpec, earlier: Sequence[dict[str, Any]], title: str,
-              at: str) -> dict[str, Any]:
+def _named(title: str | None, typed: str) -> str:
+    """A phase as a message names it: its title in quotes, « sans titre » when it
+    has none (a title refused for its length is cut short)."""
+    if title is not None:
+        return f"« {title} »"
+    typed = typed.strip()
+    return f"« {typed[:40]}… »" if typed else "sans titre"
+
+
+def _vote_doc(refused: Refusals, spec: VoteMethodSpec, deposits: set[str] | None,
+              named: str, at: str) -> dict[str, Any]:
     """A vote phase's method as event data: its sources are deposit phases
-    scheduled before it (their items exist when it opens)."""
-    deposits = {p["phase_id"]: p for p in earlier if "deposit" in p["actions"]}
+    scheduled before it (their items exist when it opens); `deposits` None: a
+    phase before was refused without saying whether it takes deposits, the
+    sources are not checked against them."""
     for j, source in enumerate(spec.sources):
-        if source not in deposits:
-            raise DomainError("unknown_source_phase",
-                              f"La phase de vote « {title} » ne peut soumettre au vote que "
-                              "les contributions d'une phase de dépôt qui la précède.",
-                              field=f"{at}.sources.{j}")
+        if deposits is not None and source not in deposits:
+            refused.add(DomainError("unknown_source_phase",
+                                    f"La phase de vote {named} ne peut soumettre au vote que "
+                                    "les contributions d'une phase de dépôt qui la précède.",
+                                    field=f"{at}.sources.{j}"))
     if not 1 <= spec.support_threshold <= SUPPORT_THRESHOLD_MAX:
-        raise DomainError("invalid_threshold",
-                          "Le seuil de soutiens est un nombre entier entre 1 et 10 000 000.",
-                          field=f"{at}.support_threshold")
+        refused.add(DomainError("invalid_threshold",
+                                "Le seuil de soutiens est un nombre entier entre 1 et "
+                                "10 000 000.", field=f"{at}.support_threshold"))
     for j, q in enumerate(spec.qualifications):
-        choice(q, QUALIFICATIONS, f"{at}.qualifications.{j}", label="La qualification")
+        refused.check(choice, q, QUALIFICATIONS, f"{at}.qualifications.{j}",
+                      label="La qualification")
     if not 1 <= spec.ranking_max <= RANKING_MAX_LIMIT:
-        raise DomainError("invalid_ranking_max",
-                          f"Un classement compte entre 1 et {RANKING_MAX_LIMIT} propositions.",
-                          field=f"{at}.ranking_max")
+        refused.add(DomainError("invalid_ranking_max",
+                                f"Un classement compte entre 1 et {RANKING_MAX_LIMIT} "
+                                "propositions.", field=f"{at}.ranking_max"))
     if spec.identity_level:
-        choice(spec.identity_level, IDENTITY_LEVELS, f"{at}.identity_level",
-               label="Le niveau d'identité")
+        refused.check(choice, spec.identity_level, IDENTITY_LEVELS, f"{at}.identity_level",
+                      label="Le niveau d'identité")
     return {"sources": list(dict.fromkeys(spec.sources)),
             "support_threshold": spec.support_threshold,
             "qualifications": [q for q in QUALIFICATIONS if q in spec.qualifications],

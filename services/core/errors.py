@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from types import TracebackType
+from typing import ParamSpec, TypeVar
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
 
 class ParlonsError(Exception):
     """Base of every error Parlons raises on purpose."""
@@ -72,6 +80,95 @@ class DomainError(ParlonsError):
 
     def __call__(self) -> DomainError:
         return DomainError(self.code, self.message, field=self.field)
+
+
+class InvalidFields(DomainError):
+    """Several refusals of one command, each naming its field, in the order the
+    fields were checked (a form's order): a form shows them all at once (RGAA 11.10,
+    ADR 0144) instead of one a round trip. Its own `code`, `message` and `field` are
+    the first refusal's, so whoever reads a single DomainError (the JSON error shape,
+    the CLI, the command topics of a client that knows no more) reads what it read
+    before."""
+
+    def __init__(self, errors: Sequence[DomainError]) -> None:
+        if not errors:
+            raise ValueError("InvalidFields needs at least one refusal")
+        first = errors[0]
+        super().__init__(first.code, first.message, field=first.field)
+        self.errors: tuple[DomainError, ...] = tuple(errors)
+
+    def __call__(self) -> InvalidFields:
+        return InvalidFields([e() for e in self.errors])
+
+
+def refusals_of(error: DomainError) -> tuple[DomainError, ...]:
+    """Each refusal `error` stands for: its list, or itself alone."""
+    return error.errors if isinstance(error, InvalidFields) else (error,)
+
+
+class Refusals:
+    """Gathers the refusals of a command's independent checks, so that each check
+    runs and all are reported together (ADR 0144):
+
+        with Refusals() as refused:
+            title = refused.check(text, cmd.title, "title", label=..., max_len=200)
+            with refused.field():
+                ident(cmd.slug, "slug")
+            if not refused.failed("starts_at", "ends_at") and cmd.ends_at <= cmd.starts_at:
+                raise DomainError(..., field="ends_at")
+
+    A check that needs an earlier value asks `failed` first and is skipped when
+    that value was refused. Leaving the block raises what was gathered: nothing, the
+    one DomainError as it was raised, or an `InvalidFields` of them all. A
+    DomainError raised in the block itself (not in `check` or `field`) ends it and
+    is reported after the ones gathered before it."""
+
+    def __init__(self) -> None:
+        self.errors: list[DomainError] = []
+
+    def add(self, error: DomainError) -> None:
+        self.errors.extend(refusals_of(error))
+
+    def check(self, fn: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs) -> _T | None:
+        """`fn(*args, **kwargs)`, or None once its DomainError is gathered."""
+        try:
+            return fn(*args, **kwargs)
+        except DomainError as refused:
+            self.add(refused)
+            return None
+
+    @contextmanager
+    def field(self) -> Iterator[None]:
+        """A block whose DomainError is gathered, the checks after it still run."""
+        try:
+            yield
+        except DomainError as refused:
+            self.add(refused)
+
+    def failed(self, *fields: str) -> bool:
+        """Whether a refusal names one of `fields` or a field under one of them
+        (`phases.0` covers `phases.0.title`); without `fields`, any refusal."""
+        if not fields:
+            return bool(self.errors)
+        return any(e.field is not None and any(
+            e.field == f or e.field.startswith(f + ".") for f in fields) for e in self.errors)
+
+    def raise_any(self) -> None:
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise InvalidFields(self.errors)
+
+    def __enter__(self) -> Refusals:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        if error is None:
+            self.raise_any()
+        elif isinstance(error, DomainError) and self.errors:
+            self.add(error)
+            self.raise_any()
 
 
 class NotFound(ParlonsError):
