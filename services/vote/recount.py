@@ -128,49 +128,82 @@ async def recount_phase(log: EventLog, consultation_id: str, phase_id: str) -> P
                       budgets.get(part, b.empty_votes()))
 
 
+@dataclass(frozen=True, slots=True)
+class Difference:
+    """One count that the recount from the log and what is shown disagree on.
+
+    `subject` is "item" (one item's tally, `item_id`), "ranking" or "budget" (the
+    phase's); `against` is "projection" (the live results) or "frozen" (the results
+    frozen at the phase's close); `recounted` and `shown` are the two sides' counts
+    (`_counts`, `_ranking_counts` or `_budget_counts` shapes, {} for none)."""
+
+    consultation_id: str
+    phase_id: str
+    subject: str
+    against: str
+    recounted: dict[str, Any]
+    shown: dict[str, Any]
+    item_id: str = ""
+
+    def line(self) -> str:
+        """The operator's line (`parlons recount`, the JSON endpoint)."""
+        what = {"item": self.item_id, "ranking": "classement",
+                "budget": "budget participatif"}[self.subject]
+        side = "projection" if self.against == "projection" else "résultats figés"
+        return (f"{tally_partition(self.consultation_id, self.phase_id)} {what}: "
+                f"recompté {self.recounted} ≠ {side} {self.shown}")
+
+
 async def compare(log: EventLog, store: ReadStore) -> list[str]:
+    """`differences`, one French line each; empty when they all agree."""
+    return [d.line() for d in await differences(log, store)]
+
+
+def _phase_of(part: str) -> tuple[str, str]:
+    consultation_id, _, phase_id = part.partition("|")  # tally_partition's form
+    return consultation_id, phase_id
+
+
+async def differences(log: EventLog, store: ReadStore) -> list[Difference]:
     """Differences between the recount and the projection, and between each frozen
-    result and the recount of its phase, one line each (French); empty when they
-    all agree."""
+    result and the recount of its phase; empty when they all agree."""
     counted, ranked, budgets, frozen = await _recount(log, None, None)
     projected: dict[str, dict[str, Any]] = {}
     async for part, key, doc in store.scan(TALLIES):
         projected.setdefault(part, {})[key] = doc
-    diffs: list[str] = []
+    diffs: list[Difference] = []
     for part in sorted(set(counted) | set(projected)):
         mine, theirs = counted.get(part, {}), projected.get(part, {})
         for item in sorted(set(mine) | set(theirs)):
-            a, b = mine.get(item), theirs.get(item)
-            if _counts(a) != _counts(b):
-                diffs.append(f"{part} {item}: recompté {_counts(a)} ≠ projection {_counts(b)}")
+            a, b = _counts(mine.get(item)), _counts(theirs.get(item))
+            if a != b:
+                diffs.append(Difference(*_phase_of(part), "item", "projection", a, b, item))
     projected_rankings = {tally_partition(c, p): doc
                           async for c, p, doc in store.scan(RANKINGS)}
     for part in sorted(set(ranked) | set(projected_rankings)):
-        a, b = ranked.get(part), projected_rankings.get(part)
-        if _ranking_counts(a) != _ranking_counts(b):
-            diffs.append(f"{part} classement: recompté {_ranking_counts(a)} ≠ projection "
-                         f"{_ranking_counts(b)}")
+        a, b = _ranking_counts(ranked.get(part)), _ranking_counts(projected_rankings.get(part))
+        if a != b:
+            diffs.append(Difference(*_phase_of(part), "ranking", "projection", a, b))
     projected_budgets = {tally_partition(c, p): doc
                          async for c, p, doc in store.scan(BUDGET_VOTES)}
     for part in sorted(set(budgets) | set(projected_budgets)):
-        a, b_ = _budget_counts(budgets.get(part)), _budget_counts(projected_budgets.get(part))
-        if a != b_:
-            diffs.append(f"{part} budget participatif: recompté {a} ≠ projection {b_}")
+        a, b = _budget_counts(budgets.get(part)), _budget_counts(projected_budgets.get(part))
+        if a != b:
+            diffs.append(Difference(*_phase_of(part), "budget", "projection", a, b))
     for part, snapshot in sorted(frozen.items()):
         if snapshot.get("budget"):
-            a, b_ = (_budget_counts(budgets.get(part)),
-                     _budget_counts(snapshot["budget"]["votes"]))
-            if a != b_:
-                diffs.append(f"{part} budget participatif: recompté {a} ≠ résultats figés {b_}")
+            a, b = (_budget_counts(budgets.get(part)),
+                    _budget_counts(snapshot["budget"]["votes"]))
+            if a != b:
+                diffs.append(Difference(*_phase_of(part), "budget", "frozen", a, b))
         mine = counted.get(part, {})
         for item in sorted(set(mine) | set(snapshot["tallies"])):
-            a, b = mine.get(item), snapshot["tallies"].get(item)
-            if _counts(a) != _counts(b):
-                diffs.append(f"{part} {item}: recompté {_counts(a)} ≠ résultats figés "
-                             f"{_counts(b)}")
-        if _ranking_counts(ranked.get(part)) != _ranking_counts(snapshot["rankings"]):
-            diffs.append(f"{part} classement: recompté {_ranking_counts(ranked.get(part))} ≠ "
-                         f"résultats figés {_ranking_counts(snapshot['rankings'])}")
+            a, b = _counts(mine.get(item)), _counts(snapshot["tallies"].get(item))
+            if a != b:
+                diffs.append(Difference(*_phase_of(part), "item", "frozen", a, b, item))
+        a, b = _ranking_counts(ranked.get(part)), _ranking_counts(snapshot["rankings"])
+        if a != b:
+            diffs.append(Difference(*_phase_of(part), "ranking", "frozen", a, b))
     return diffs
 
 

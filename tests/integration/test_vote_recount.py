@@ -96,4 +96,16 @@ async def test_the_recount_page_says_when_it_recounted_and_sees_a_tampered_tally
         async with p.container.store.transaction() as tx:
             await tx.put(TALLIES, part, "item-1", doc)
         again = await client.get(page)
-        assert "1 différence :" in again.text and "item-1" in again.text
+        assert "1 différence avec le journal des votes" in again.text
+        # said in words: the phase's title, the proposal, the live results, both counts
+        row = again.text.split("<tbody>")[1].split("</tbody>")[0]
+        cells = [c.split(">", 1)[1].split("</td>")[0].strip()
+                 for c in row.split("<td")[1:]]
+        phase = next(ph for ph in (await p.container.store.get(
+            "consultation_detail", "all", VOTE_CID) or {}).get("phases", ())
+            if ph["phase_id"] == "vote")
+        assert cells[0] == phase["title"] and "(item-1)" in cells[1]
+        assert cells[2:] == ["Résultats affichés en direct", "pour 3, contre 0, neutre 0",
+                             "pour 4, contre 0, neutre 0"]
+        assert "parlons replay vote.tallies" in again.text
+        assert "Résultats figés" not in again.text

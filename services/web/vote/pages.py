@@ -19,9 +19,7 @@ from services.apikit.deps import rate_limited
 from services.consultation.queries import CONSULTATIONS
 from services.core.errors import DomainError
 from services.core.participants import ParticipantContext
-from services.core.shared_computation import Policy, SharedComputations
 from services.core.values import parse_iso
-from services.eventlog.port import Position, ends_of
 from services.moderation import publication
 from services.store.port import Doc, ReadStore
 from services.vote import budget, model
@@ -38,8 +36,6 @@ from services.vote.projections import (
     TALLIES,
     tally_partition,
 )
-from services.vote.recount import TOPIC as RECOUNTED
-from services.vote.recount import compare
 from services.vote.sequence import PhasePools, sequence_for
 from services.web.authz import PARTICIPANT_FORM
 from services.web.deps import Web, WebDep
@@ -56,8 +52,7 @@ MY_VOTES_PAGE = 100  # a participant's ballots per page of « Mes votes »
 # hidden by a moderator, or edited since its approval and waiting to be read
 # again (ADR 0135: « retirée » was wrong for the last).
 TAKEN_OUT = "Contribution non publiée (retirée, masquée ou en attente de modération)"
-PUBLISHED_ITEMS, PHASE_POOLS, RECOUNTS = "published_items", "vote_pools", "recounts"  # Web.caches
-RECOUNT_POLICY = Policy(quick_s=1.0, gap_s=60.0)
+PUBLISHED_ITEMS, PHASE_POOLS = "published_items", "vote_pools"  # Web.caches
 
 router = APIRouter()
 
@@ -343,34 +338,3 @@ async def budget_results(store: ReadStore, cid: str, phase: dict[str, Any],
 @router.get("/methodologie/vote")
 async def methodology(request: Request, web: WebDep) -> Response:
     return public_page(request, web.env, "vote/methodology.html", {})
-
-
-@router.get("/admin/consultations/{cid}/recomptage")
-async def recount_page(cid: str, request: Request, web: WebDep) -> Response:
-    """The tallies recomputed from the event log, against the read models: every
-    consultation's at once, shared by the views (ADR 0039), this one's shown."""
-    consultation = await consultation_or_404(web.store, cid)
-    prefix = tally_partition(cid, "")
-    shown = await _recounts(web).shown("all")
-    return admin_page(web, request, "vote/recount.html", {
-        "consultation": consultation, "computed_at": shown.kept.computed_at,
-        "behind": shown.behind, "refreshing": shown.refreshing, "next_in": shown.next_in,
-        "differences": [d for d in shown.kept.value if d.startswith(prefix)]})
-
-
-def _recounts(web: Web) -> SharedComputations[list[str]]:
-    """The recount reads the whole vote log and every tally: made again at each view
-    while it takes under a second, at most every minute beyond (a national vote's
-    millions of ballots: tens of seconds a view)."""
-    recounts: SharedComputations[list[str]] | None = web.caches.get(RECOUNTS)
-    if recounts is None:
-        async def marker(_: str) -> tuple[int, dict[str, Position]] | None:
-            version = web.store.changes()
-            return None if version is None else (version, await ends_of(web.log, [RECOUNTED]))
-
-        async def recount(_: str) -> list[str]:
-            return await compare(web.log, web.store)
-
-        recounts = web.caches[RECOUNTS] = SharedComputations(
-            "vote recount", recount, marker, RECOUNT_POLICY)
-    return recounts

@@ -85,7 +85,7 @@ async def test_frozen_means_frozen_even_when_the_phase_is_reopened(world: World)
     from services.consultation import handlers as ch
     from services.consultation.commands import PhaseSpec, SchedulePhases
     from services.core.errors import DomainError
-    from services.vote.recount import compare
+    from services.vote.recount import compare, differences
 
     await world.handle(CastBallot("item-0", voter("p-a"), "agree", "agree"))
     world.clock.advance(VOTE_ENDS - world.clock.now() + GRACE)
@@ -115,6 +115,15 @@ async def test_frozen_means_frozen_even_when_the_phase_is_reopened(world: World)
         occurred_at=now)])
     await world.project()
     assert any("résultats figés" in line for line in await compare(world.log, world.store))
+    # the back office's page reads the same difference as data: which phase, which
+    # item, against the frozen results, the two sides' counts
+    after_freeze = [d for d in await differences(world.log, world.store)
+                    if d.against == "frozen"]
+    assert [(d.consultation_id, d.phase_id, d.subject, d.item_id) for d in after_freeze] == [
+        (CID, "vote", "item", cast.data["item_id"])]
+    recounted, shown = after_freeze[0].recounted, after_freeze[0].shown
+    assert sum(recounted["agree"][c] for c in ("agree", "disagree", "neutral")) \
+        == sum(shown["agree"][c] for c in ("agree", "disagree", "neutral")) + 1
 
 
 async def test_the_grace_after_the_end_is_the_one_given(world: World) -> None:
