@@ -26,6 +26,7 @@ from services.core.errors import (
     DomainError,
     EventLogUnavailable,
     InvalidEvent,
+    InvalidFields,
     NotFound,
 )
 from services.runtime.body_limit import BodyLimits, PageRenderer
@@ -214,6 +215,9 @@ def _add_error_mapping(app: FastAPI, page: ErrorPage | None = None) -> None:
 
     @app.exception_handler(DomainError)
     async def refused(request: Request, exc: DomainError) -> Response:
+        if isinstance(exc, InvalidFields):  # the first one's, and each (ADR 0144)
+            return answer(request, 422, exc.code, exc.message, exc.field, errors=[
+                {"field": e.field, "code": e.code, "message": e.message} for e in exc.errors])
         return answer(request, 422, exc.code, exc.message, exc.field)
 
     @app.exception_handler(InvalidEvent)

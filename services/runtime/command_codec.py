@@ -29,6 +29,7 @@ from services.core.errors import (
     DomainError,
     EventLogUnavailable,
     InvalidEvent,
+    InvalidFields,
     NotFound,
     StoreUnavailable,
     Unavailable,
@@ -66,6 +67,10 @@ def encode_result(result: Any) -> dict[str, Any]:
 
 
 def encode_error(error: BaseException) -> dict[str, Any]:
+    if isinstance(error, InvalidFields):  # the first one's, then each (ADR 0144)
+        return _error("domain", code=error.code, message=error.message, field=error.field,
+                      errors=[{"code": e.code, "message": e.message, "field": e.field}
+                              for e in error.errors])
     if isinstance(error, DomainError):
         return _error("domain", code=error.code, message=error.message, field=error.field)
     if isinstance(error, AccessRefused):
@@ -91,6 +96,9 @@ def decode_outcome(outcome: Mapping[str, Any]) -> Any:
         return outcome.get("result")
     e = outcome.get("error") or {}
     kind = e.get("kind")
+    if kind == "domain" and e.get("errors"):
+        raise InvalidFields([DomainError(str(each["code"]), str(each["message"]),
+                                         field=each.get("field")) for each in e["errors"]])
     if kind == "domain":
         raise DomainError(e["code"], e["message"], field=e.get("field"))
     if kind == "access":

@@ -165,6 +165,25 @@ async def test_domain_refusal_is_422_with_a_french_message_and_the_field(
     assert await created_events(container) == []
 
 
+async def test_several_refused_fields_are_listed_beside_the_first(
+    platform: tuple[Client, Container],
+) -> None:
+    """ADR 0144: `error`, `message` and `field` stay the first refusal's; `errors`
+    lists every one, in order (absent when one field alone is refused)."""
+    client, container = platform
+    response = await client.post("/api/consultations", json={
+        **NEW, "title": "Ok", "slug": "Pas Valide!", "summary": "x" * 2001})
+    assert response.status_code == 422
+    body = response.json()
+    assert (body["error"], body["field"]) == ("too_short", "title")
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [
+        ("title", "too_short"), ("slug", "invalid_slug"), ("summary", "too_long")]
+    assert body["errors"][0]["message"] == body["message"]
+    one = await client.post("/api/consultations", json={**NEW, "title": "Ok"})
+    assert "errors" not in one.json()
+    assert await created_events(container) == []
+
+
 def _probe_service(event: Callable[[], Envelope], expect: Mapping[str, int] | None = None
                    ) -> ServiceSpec:
     """A test-only service whose endpoint appends whatever event it is given:

@@ -19,6 +19,7 @@ from services.core.errors import (
     ConcurrencyConflict,
     DomainError,
     EventLogUnavailable,
+    InvalidFields,
     NotFound,
 )
 from services.core.events import Meta
@@ -67,6 +68,25 @@ def test_a_refusal_comes_back_as_the_same_error(error: Exception) -> None:
     with pytest.raises(type(error)) as raised:
         decode_outcome(encode_error(error))
     assert str(raised.value) == str(error)
+
+
+def test_refusals_reported_together_come_back_together() -> None:
+    """ADR 0144: the front of the distributed topology shows every field's refusal,
+    as the embedded one does."""
+    error = InvalidFields([DomainError("too_short", "Le titre est trop court.", field="title"),
+                           DomainError("invalid_slug", "Adresse invalide.", field="slug")])
+    with pytest.raises(InvalidFields) as raised:
+        decode_outcome(encode_error(error))
+    assert [(e.code, e.message, e.field) for e in raised.value.errors] == [
+        ("too_short", "Le titre est trop court.", "title"),
+        ("invalid_slug", "Adresse invalide.", "slug")]
+    assert (raised.value.code, raised.value.field) == ("too_short", "title")
+    # an outcome from a service that knows no list (a rolling upgrade) reads as before
+    older = encode_error(error)
+    del older["error"]["errors"]
+    with pytest.raises(DomainError) as plain:
+        decode_outcome(older)
+    assert type(plain.value) is DomainError and plain.value.field == "title"
 
 
 def test_an_unexpected_failure_is_not_passed_on_as_text() -> None:
