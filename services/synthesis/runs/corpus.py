@@ -7,7 +7,7 @@ behind the `SynthesisSource` port.
 |---|---|---|---|
 | synthesis_corpus_state | "all" | contribution_id | internal: the contribution, its decision, campaign |
 | synthesis_corpus | consultation_id | doc id | DOC = {id, contribution_id, kind, text, day, author_id, campaign, proposal_id, questionnaire_id, question_id} while published |
-| synthesis_corpus_position | "all" | consultation_id | {events}: deposit/moderation events applied for it (the run's input position) |
+| synthesis_corpus_position | "all" | consultation_id | {events, texts}: deposit/moderation events applied for it (the run's input position); its published docs per run scope key (`texts_keys`) |
 | synthesis_corpus_authors | "all" | participant_id | {erased, contributions: [ids]} |
 
 A questionnaire response gives one doc per open answer (`<contribution>~<question>`),
@@ -15,7 +15,13 @@ a proposal one doc (title and body). An answer names its questionnaire (question
 ids are unique within one only: a run scoped to a question needs both, ADR 0143);
 a corpus built before 2026-12-08 lacks it until `parlons replay synthesis.corpus`. Published means what the public sees
 (`services.moderation.publication.shows`, as the search index: an erased person's
-texts leave the synthesis)."""
+texts leave the synthesis).
+
+The position also counts the docs per run scope (`texts`, ADR 0143 amended), moved
+in the write that adds or removes a doc: what the « Nouvelle analyse » form shows
+and a run request is refused on, read in one `get` (counting the partition would
+read every text). A position from before it counted has no `texts`, and keeps none
+until `parlons replay synthesis.corpus`: "cannot tell", never a false 0."""
 
 from __future__ import annotations
 
@@ -38,6 +44,24 @@ AUTHORS = "synthesis_corpus_authors"
 ALL = "all"
 KINDS = {"deposit.ProposalSubmitted": "proposal", "deposit.ResponseSubmitted": "answer"}
 PAGE = 1000
+# The run scopes' keys (runs.scope.RunScope.key; here, as scope.py imports this
+# module), the form's values (French, like the routes): the whole consultation "",
+# its proposals, one question of one questionnaire.
+WHOLE_KEY, PROPOSALS_KEY = "", "propositions"
+
+
+def question_key(questionnaire_id: str, question_id: str) -> str:
+    return f"question/{questionnaire_id}/{question_id}"
+
+
+def texts_keys(kind: str, question_id: str, questionnaire_id: str | None) -> tuple[str, ...]:
+    """The scopes a published doc counts in: the whole consultation, and its proposals
+    or its question (not known for a doc from before docs named their questionnaire)."""
+    if kind == "proposal":
+        return WHOLE_KEY, PROPOSALS_KEY
+    if questionnaire_id is None:
+        return (WHOLE_KEY,)
+    return WHOLE_KEY, question_key(questionnaire_id, question_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +97,12 @@ class SynthesisSource(ABC):
     async def published(self, consultation_id: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Those of `ids` still published now (one round trip)."""
 
+    @abstractmethod
+    async def texts(self, consultation_id: str) -> dict[str, int] | None:
+        """How many texts each run scope holds now, by scope key (a scope absent: 0);
+        None when the corpus cannot tell (built before it counted, or nothing
+        projected for the consultation yet: a lag is not an empty consultation)."""
+
 
 class StoreSynthesisSource(SynthesisSource):
     def __init__(self, store: ReadStore) -> None:
@@ -85,6 +115,17 @@ class StoreSynthesisSource(SynthesisSource):
 
     async def published(self, consultation_id: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         return await self.store.get_many(CORPUS, consultation_id, list(ids)) if ids else {}
+
+    async def texts(self, consultation_id: str) -> dict[str, int] | None:
+        return await texts_per_scope(self.store, consultation_id)
+
+
+async def texts_per_scope(store: ReadStore, consultation_id: str) -> dict[str, int] | None:
+    """`SynthesisSource.texts` from the read store: one `get`, whatever the corpus's size."""
+    pos = await store.get(POSITION, ALL, consultation_id)
+    if pos is None or "texts" not in pos:
+        return None
+    return {k: int(n) for k, n in pos["texts"].items()}
 
 
 class MemorySynthesisSource(SynthesisSource):
@@ -100,6 +141,15 @@ class MemorySynthesisSource(SynthesisSource):
     async def published(self, consultation_id: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         wanted = set(ids)
         return {d["id"]: d for d in self.docs.get(consultation_id, []) if d["id"] in wanted}
+
+    async def texts(self, consultation_id: str) -> dict[str, int] | None:
+        out: dict[str, int] = {}
+        for d in self.docs.get(consultation_id, []):
+            if d["kind"] != "proposal" and "questionnaire_id" not in d:
+                return None  # as a corpus from before docs named their questionnaire
+            for key in texts_keys(d["kind"], d["question_id"], d.get("questionnaire_id", "")):
+                out[key] = out.get(key, 0) + 1
+        return out
 
 
 class CorpusProjection(Projection):
@@ -159,8 +209,8 @@ class CorpusProjection(Projection):
             return
         await _write(state, tx)
         cid = state["consultation_id"]
-        pos = await tx.get(POSITION, ALL, cid) or {"events": 0}
-        await tx.put(POSITION, ALL, cid, {"events": pos["events"] + 1})
+        pos = await tx.get(POSITION, ALL, cid) or {"events": 0, "texts": {}}
+        await tx.put(POSITION, ALL, cid, {**pos, "events": pos["events"] + 1})
 
 
 async def _erase(tx: StoreTx, participant_id: str) -> None:
@@ -191,16 +241,44 @@ def docs_of(state: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 async def _write(state: dict[str, Any], tx: StoreTx) -> None:
-    """Save the state and make the public docs match it (removed when not shown)."""
+    """Save the state and make the public docs match it (removed when not shown),
+    the counts per scope moved by the docs added and removed."""
     cid = state["consultation_id"]
     wanted = {doc["id"]: doc for doc in docs_of(state)} if publication.shows(state) else {}
+    moved: dict[str, int] = {}
     for old in state["docs"]:
         if old not in wanted:
             await tx.delete(CORPUS, cid, old)
+            _move(moved, state, old, -1)
     for doc_id, doc in wanted.items():
+        if doc_id not in state["docs"]:
+            _move(moved, state, doc_id, +1)
         await tx.put(CORPUS, cid, doc_id, doc)
     state["docs"] = sorted(wanted)
     await tx.put(STATE, ALL, state["id"], state)
+    if any(moved.values()):
+        await _count(tx, cid, moved)
+
+
+def _move(moved: dict[str, int], state: dict[str, Any], doc_id: str, by: int) -> None:
+    question = doc_id.split("~", 1)[1] if "~" in doc_id else ""
+    for key in texts_keys(state["kind"], question, state.get("questionnaire_id")):
+        moved[key] = moved.get(key, 0) + by
+
+
+async def _count(tx: StoreTx, cid: str, moved: dict[str, int]) -> None:
+    """Move the consultation's counts, kept beside its position (read and written in
+    each event's transaction already): a position without counts is from before
+    them and keeps none (they would start from 0 under texts already there)."""
+    pos = await tx.get(POSITION, ALL, cid) or {"events": 0, "texts": {}}
+    if "texts" not in pos:
+        return
+    texts: dict[str, int] = pos["texts"]
+    for key, by in moved.items():
+        texts[key] = texts.get(key, 0) + by
+        if texts[key] == 0:
+            del texts[key]  # a scope emptied: no row of zeros piling up
+    await tx.put(POSITION, ALL, cid, pos)
 
 
 def _join(*parts: str) -> str:

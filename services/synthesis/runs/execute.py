@@ -45,11 +45,18 @@ class RunResult:
     campaigns: list[dict[str, Any]] = field(default_factory=list)
 
 
+def too_few(texts: int, n_themes: int) -> str | None:
+    """Why a full run over `texts` texts cannot make `n_themes` themes (one text a
+    theme at least), None when it can: the run's check, and its request's."""
+    return TOO_FEW.format(n=texts, k=n_themes) if texts < n_themes else None
+
+
 def full_run(snapshot: Snapshot, *, n_themes: int, seed: int) -> RunResult:
     docs = sorted(snapshot.docs, key=lambda d: d["id"])  # any source order: one result
     params = RunParameters(n_themes=n_themes, seed=seed, log_position=dict(snapshot.position))
-    if len(docs) < n_themes:  # a question with a handful of answers: said, not clustered
-        raise ValueError(TOO_FEW.format(n=len(docs), k=n_themes))
+    refused = too_few(len(docs), n_themes)
+    if refused:  # a question with a handful of answers: said, not clustered
+        raise ValueError(refused)
     contributions = [Contribution(d["id"], d["text"], date.fromisoformat(d["day"]))
                      for d in docs]
     run = synthesise_themes(contributions, params, campaign_of=snapshot.campaign_of)

@@ -23,9 +23,15 @@ from services.synthesis.runs import commands as c
 from services.synthesis.runs import events as e
 from services.synthesis.runs import validation as v
 from services.synthesis.runs.corpus import StoreSynthesisSource, SynthesisSource
-from services.synthesis.runs.execute import BaseTheme, RunResult, full_run, incremental_run
+from services.synthesis.runs.execute import (
+    BaseTheme,
+    RunResult,
+    full_run,
+    incremental_run,
+    too_few,
+)
 from services.synthesis.runs.projections import RunsProjection
-from services.synthesis.runs.scope import WHOLE, RunScope, select
+from services.synthesis.runs.scope import WHOLE, RunScope, select, texts_in
 from services.synthesis.runs.tables import (
     MEMBER_OF,
     MEMBERS,
@@ -40,12 +46,19 @@ STALE = "La synthèse a changé entre-temps : rechargez la page et recommencez."
 
 
 async def request_theme_run(cmd: c.RequestThemeRun, *, log: EventLog, store: ReadStore,
-                            clock: Clock, meta: Meta) -> None:
+                            clock: Clock, meta: Meta,
+                            synthesis_source: SynthesisSource | None = None) -> None:
     v.check_run_request(cmd)
     form = None  # reference data: the questionnaire a question scope names
     if cmd.scope.questionnaire_id:
         form = await questionnaire(store, cmd.consultation_id, cmd.scope.questionnaire_id)
     cmd.scope.check([form] if form else [])
+    if cmd.mode == "full":  # too few texts said now; the run checks again on its input
+        texts = await (synthesis_source or StoreSynthesisSource(store)).texts(
+            cmd.consultation_id)
+        refused = None if texts is None else too_few(texts_in(cmd.scope, texts), cmd.n_themes)
+        if refused:
+            raise DomainError("too_few_texts", refused, field="scope")
     base = ""
     if cmd.mode == "incremental":  # an update keeps its base run's scope
         base = await latest_done_run(store, cmd.consultation_id, cmd.scope)

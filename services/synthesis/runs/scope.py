@@ -17,10 +17,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from services.core.errors import DomainError
-from services.synthesis.runs.corpus import Snapshot
+from services.synthesis.runs.corpus import PROPOSALS_KEY, WHOLE_KEY, Snapshot, question_key
 
 CONSULTATION, PROPOSALS, QUESTION = "consultation", "proposals", "question"
-PROPOSALS_KEY = "propositions"  # the form's value (French URLs and forms, like the routes)
 BAD_SCOPE = "Choisissez un périmètre de la liste : toute la consultation, les propositions " \
             "ou une question d'un questionnaire."
 GONE_QUESTION = "Cette question n'existe pas (ou plus) dans les questionnaires de la " \
@@ -74,10 +73,10 @@ class RunScope:
         """The form's value: "", "propositions" or "question/<questionnaire>/<question>"
         (ids never hold a slash)."""
         if self.kind == CONSULTATION:
-            return ""
+            return WHOLE_KEY
         if self.kind == PROPOSALS:
             return PROPOSALS_KEY
-        return f"{QUESTION}/{self.questionnaire_id}/{self.question_id}"
+        return question_key(self.questionnaire_id, self.question_id)
 
     @classmethod
     def from_key(cls, key: str) -> RunScope:
@@ -127,11 +126,15 @@ def select(snapshot: Snapshot, scope: RunScope) -> Snapshot:
 class ScopeChoice:
     key: str
     label: str
+    texts: int | None = None  # how many texts it holds now; None: the corpus cannot tell
 
 
-def choices(questionnaires: Iterable[Mapping[str, Any]]) -> list[ScopeChoice]:
-    """The « Nouvelle analyse » form's list, questionnaires in the given order."""
-    out = [ScopeChoice("", "Toute la consultation"), ScopeChoice(PROPOSALS_KEY, "Les propositions")]
+def choices(questionnaires: Iterable[Mapping[str, Any]],
+            texts: Mapping[str, int] | None = None) -> list[ScopeChoice]:
+    """The « Nouvelle analyse » form's list, questionnaires in the given order, each
+    with its count of texts (`SynthesisSource.texts`; a scope absent from it: 0)."""
+    out = [ScopeChoice(WHOLE_KEY, "Toute la consultation"),
+           ScopeChoice(PROPOSALS_KEY, "Les propositions")]
     for form in questionnaires:
         for q in form["questions"]:
             if q["kind"] == "open":
@@ -142,7 +145,14 @@ def choices(questionnaires: Iterable[Mapping[str, Any]]) -> list[ScopeChoice]:
                 continue
             scope = RunScope.question(form["questionnaire_id"], q["question_id"])
             out.append(ScopeChoice(scope.key, f"{form['title']} — {label}"))
-    return out
+    if texts is None:
+        return out
+    return [replace(c, texts=texts.get(c.key, 0)) for c in out]
+
+
+def texts_in(scope: RunScope, texts: Mapping[str, int]) -> int:
+    """The texts a scope holds, from `SynthesisSource.texts` (a scope absent: none)."""
+    return texts.get(scope.key, 0)
 
 
 def describe(scope: RunScope, questionnaires: Iterable[Mapping[str, Any]]) -> str:

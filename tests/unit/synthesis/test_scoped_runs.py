@@ -2,7 +2,9 @@
 carries its scope (validated against the consultation's questionnaires), the run
 clusters only that scope's texts, an update keeps its base run's scope, too few
 texts or a corpus from before scopes fail in French, and a request logged before
-scopes still means the whole consultation. Events validated at append."""
+scopes still means the whole consultation. Too few texts in its scope for a full
+run are refused on the request (the scope's count, `SynthesisSource.texts`), and
+still fail the run when the corpus shrank since. Events validated at append."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from services.store.projection import project_batch
 from services.synthesis.runs import commands as c
 from services.synthesis.runs import handlers as h
 from services.synthesis.runs.corpus import MemorySynthesisSource
+from services.synthesis.runs.execute import TOO_FEW
 from services.synthesis.runs.job import execute_command
 from services.synthesis.runs.projections import RunsProjection
 from services.synthesis.runs.scope import RunScope
@@ -89,7 +92,8 @@ class World:
                       n_themes: int = 3) -> None:
         await h.request_theme_run(c.RequestThemeRun(run_id, CID, "p-ana", mode, n_themes, 7,
                                                     scope=scope),
-                                  log=self.log, store=self.store, clock=self.clock, meta=ANALYST)
+                                  log=self.log, store=self.store, clock=self.clock, meta=ANALYST,
+                                  synthesis_source=self.source)
         await self.project()
 
     async def execute(self, run_id: str) -> dict[str, Any]:
@@ -163,10 +167,47 @@ async def test_a_scope_naming_no_free_text_question_is_refused_on_the_field() ->
     assert [r async for r in read_all(w.log, "synthesis.events")] == []
 
 
-async def test_too_few_texts_in_the_scope_fail_in_french() -> None:
+async def test_too_few_texts_in_the_scope_are_refused_on_the_request() -> None:
     w = World(TAX_ANSWERS[:2] + PROPOSALS)
     await w.setup()
+    with pytest.raises(DomainError) as refused:
+        await w.request("r1", TAXES, n_themes=3)
+    assert refused.value.field == "scope" and refused.value.code == "too_few_texts"
+    assert refused.value.message == TOO_FEW.format(n=2, k=3)  # the job's own words
+    await w.request("r2", TAXES, n_themes=2)  # one text a theme: enough
+    await w.request("r3", RunScope(), n_themes=50)  # 62 texts in the whole consultation
+    with pytest.raises(DomainError, match="Trop peu de textes"):
+        await w.request("r4", RunScope.question("democratie", "impots"), n_themes=2)
+    assert {e.stream for e in [r.event async for r in read_all(w.log, "synthesis.events")]} \
+        == {"themerun-r2", "themerun-r3"}
+
+
+async def test_an_update_is_not_refused_on_the_count() -> None:
+    # an update sorts the new texts into its base's themes: no theme count to reach
+    w = World(TAX_ANSWERS + PROPOSALS)
+    await w.setup()
+    await w.request("taxes", TAXES, n_themes=3)
+    await w.execute("taxes")
+    w.source.docs[CID] = TAX_ANSWERS[:2] + PROPOSALS
+    await w.request("update", TAXES, mode="incremental", n_themes=3)
+    assert (await w.execute("update"))["status"] == "done"
+
+
+async def test_a_corpus_that_cannot_count_leaves_the_refusal_to_the_run() -> None:
+    w = World(TAX_ANSWERS[:2] + PROPOSALS)
+    await w.setup()
+    await h.request_theme_run(c.RequestThemeRun("r1", CID, "p-ana", "full", 3, 7, TAXES),
+                              log=w.log, store=w.store, clock=w.clock, meta=ANALYST)
+    await w.project()  # the store's corpus has no counts (built before them): accepted
+    assert (await w.execute("r1"))["status"] == "failed"
+
+
+async def test_too_few_texts_in_the_scope_fail_in_french() -> None:
+    # the count said enough on the request; texts were hidden before the run executed
+    w = World(TAX_ANSWERS[:3] + PROPOSALS)
+    await w.setup()
     await w.request("r1", TAXES, n_themes=3)
+    w.source.docs[CID] = TAX_ANSWERS[:2] + PROPOSALS
     run = await w.execute("r1")
     assert run["status"] == "failed"
     assert "Trop peu de textes" in run["reason"] and "2" in run["reason"]
