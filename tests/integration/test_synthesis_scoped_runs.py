@@ -1,12 +1,15 @@
 """Theme runs scoped to a question over HTTP (ADR 0143), embedded with the run
 job: two questionnaires both asking an open question `impots`, proposals beside;
 an analyst asks for the themes of one questionnaire's `impots` answers and gets
-themes of those answers only; the runs list and the run's page say the scope; a
-scope naming no free-text question is refused in French on its field, nothing
-stored; too few texts fail in French; the public page says what it covers."""
+themes of those answers only; the form says how many texts each scope holds; the
+runs list and the run's page say the scope; a scope naming no free-text question,
+or holding fewer texts than themes asked, is refused in French on its field,
+nothing stored; the public page, its report and its CSV say what they cover."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 import pytest
@@ -101,6 +104,10 @@ async def test_themes_of_one_questions_answers_only(platform: Platform,
                              ("question/democratie/impots", "Comment mieux associer")):
             assert f'value="{value}"' in page and label in page, value
         assert "question/fiscalite/age" not in page  # closed, no « Autre »: no free text
+        for label in ("Toute la consultation (11 textes)", "Les propositions (2 textes)",
+                      "La fiscalité — Quels impôts faut-il baisser en priorité ? (6 textes)",
+                      "La démocratie — Comment mieux associer les citoyens ? (3 textes)"):
+            assert f"{label}</option>" in page, (label, page[-3000:])
         r = await post_form(ana, BASE, f"{BASE}/analyses", {
             "mode": "full", "n_themes": "2", "seed": "3", "scope": "question/fiscalite/impots"})
         assert r.status_code == 303, r.text[-2000:]
@@ -128,6 +135,14 @@ async def test_themes_of_one_questions_answers_only(platform: Platform,
             return "Thèmes des réponses à « Quels impôts faut-il baisser en priorité ? »" \
                 in page.text
         await until(published, timeout=10)
+        covers = "les réponses à « Quels impôts faut-il baisser en priorité ? »"
+        report = (await reader.get("/consultations/c1/synthese/rapport.md")).text
+        said = covers.replace("-", "\\-")  # Markdown escaped, as every text of the report
+        assert f"Périmètre : {said}." in report.splitlines()[:4], report[:500]
+        rows = list(csv.reader(io.StringIO(
+            (await reader.get("/consultations/c1/synthese/themes.csv")).text)))
+        assert rows[0][-1] == "Périmètre" and len(rows) > 1
+        assert {row[-1] for row in rows[1:]} == {covers}
 
 
 async def test_bad_scopes_are_refused_in_french_and_too_few_texts_fail(
@@ -142,10 +157,14 @@ async def test_bad_scopes_are_refused_in_french_and_too_few_texts_fail(
             assert r.status_code == 400 and words in r.text, (scope, r.text[-1500:])
             assert 'id="f-scope-err"' in r.text
         assert await p.container.log.read("synthesis.events") == []
+        # too few texts: refused on the request, on the scope's field, in the run's words
         r = await post_form(ana, BASE, f"{BASE}/analyses", {
             "mode": "full", "n_themes": "5", "scope": "question/democratie/impots"})
-        assert r.status_code == 303
-        run_id = r.headers["location"].rsplit("/", 1)[1]
-        await run_of(p, run_id, "failed")
-        shown = (await ana.get(r.headers["location"])).text
-        assert "Trop peu de textes pour cette analyse : 3 dans son périmètre" in shown
+        assert r.status_code == 400 and 'id="f-scope-err"' in r.text, r.text[-1500:]
+        assert ("Trop peu de textes pour cette analyse : 3 dans son périmètre, il en faut "
+                "au moins 5") in r.text
+        assert 'value="question/democratie/impots" selected' in r.text  # kept as chosen
+        assert await p.container.log.read("synthesis.events") == []
+        r = await post_form(ana, BASE, f"{BASE}/analyses", {
+            "mode": "full", "n_themes": "3", "scope": "question/democratie/impots"})
+        assert r.status_code == 303, r.text[-1500:]

@@ -251,7 +251,9 @@ async def test_run_validate_publish_follow_up(platform: Platform,
     assert re.search(r"- Par jour : \d+ \w+ \d{4} : \d+", md.text), md.text
     csv_text = (await public.get("/consultations/c1/synthese/themes.csv")).text
     assert csv_text.splitlines()[0] == ("Identifiant du thème,Thème,Contributions,Part (%),"
-                                        "Premier jour,Dernier jour,Adresse")  # was English
+                                        "Premier jour,Dernier jour,Adresse,Périmètre")
+    assert csv_text.splitlines()[1].endswith(",toute la consultation")  # as the run's page
+    assert "Périmètre : toute la consultation." in md.text.splitlines()[:4]
 
     # follow-up: the organiser answers on the vélo theme; its contributors hear of it
     suites = "/admin/consultations/c1/suites"

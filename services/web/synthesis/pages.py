@@ -21,7 +21,7 @@ from services.store.port import Doc, ReadStore
 from services.synthesis.followup.model import STATUSES
 from services.synthesis.followup.tables import NOTICES
 from services.synthesis.queries import follow_up_responses
-from services.synthesis.runs.scope import RunScope, themes_of
+from services.synthesis.runs.scope import RunScope, describe, themes_of
 from services.web import views
 from services.web.deps import WebDep
 from services.web.forms import admin_page
@@ -48,16 +48,31 @@ async def view_of(store: ReadStore, c: Doc, number: int = 1, *,
     return view
 
 
+async def published_scope(store: ReadStore, c: Doc, published: Doc,
+                          ) -> tuple[RunScope, list[dict[str, Any]]]:
+    """The published run's scope (ADR 0143; absent: the whole consultation) and the
+    questionnaires that name its question (read for a question scope only)."""
+    scope = RunScope.from_data(published.get("scope"))
+    forms = await whole_partition(store, QUESTIONNAIRES, c["id"]) if scope.questionnaire_id \
+        else []
+    return scope, forms
+
+
+async def covers_of(store: ReadStore, c: Doc, view: dict[str, Any]) -> str:
+    """What the exports say they cover, as the run's page does (« Périmètre : … »)."""
+    if not view["published"]:
+        return ""
+    return describe(*await published_scope(store, c, view["published"]))
+
+
 @router.get("/consultations/{slug}/synthese")
 async def synthesis(request: Request, web: WebDep, slug: str) -> Response:
     c = await views.slug_or_404(web.store, slug)
     view = await view_of(web.store, c, views.page_number(request))
     link = f"{base(c)}/synthese/themes/"
     covers = ""
-    if view["published"]:  # the published run's scope (ADR 0143): absent, the whole
-        scope = RunScope.from_data(view["published"].get("scope"))
-        covers = themes_of(scope, await whole_partition(web.store, QUESTIONNAIRES, c["id"])
-                           if scope.questionnaire_id else [])
+    if view["published"]:
+        covers = themes_of(*await published_scope(web.store, c, view["published"]))
     return public_page(request, web.env, "synthesis/public.html", {
         "consultation": c, "view": view, "statuses": STATUSES, "kinds": sv.KIND_LABELS,
         "covers": covers,
@@ -91,7 +106,8 @@ async def report(request: Request, web: WebDep, slug: str) -> Response:
     c = await views.slug_or_404(web.store, slug)
     view = {**await view_of(web.store, c, with_responses=False),
             "responses": await follow_up_responses(web.store, c["id"])}
-    text = sv.report_markdown(c, view, _origin(request) + base(c))
+    text = sv.report_markdown(c, view, _origin(request) + base(c),
+                              covers=await covers_of(web.store, c, view))
     return Response(text, media_type="text/markdown; charset=utf-8", headers={
         "Content-Disposition": 'attachment; filename="synthese.md"',
         "Cache-Control": "public, no-cache"})
@@ -100,8 +116,9 @@ async def report(request: Request, web: WebDep, slug: str) -> Response:
 @router.get("/consultations/{slug}/synthese/themes.csv")
 async def themes_csv(request: Request, web: WebDep, slug: str) -> Response:
     c = await views.slug_or_404(web.store, slug)
-    text = sv.themes_csv(await view_of(web.store, c, with_responses=False),
-                         _origin(request) + base(c))
+    view = await view_of(web.store, c, with_responses=False)
+    text = sv.themes_csv(view, _origin(request) + base(c),
+                         covers=await covers_of(web.store, c, view))
     return Response(text, media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": 'attachment; filename="synthese-themes.csv"',
         "Cache-Control": "public, no-cache"})

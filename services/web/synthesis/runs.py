@@ -23,6 +23,7 @@ from services.identity.queries import Capability
 from services.store.paging import whole_partition
 from services.store.port import ReadStore
 from services.synthesis.runs import commands as rc
+from services.synthesis.runs.corpus import texts_per_scope
 from services.synthesis.runs.scope import RunScope, choices, describe
 from services.synthesis.runs.tables import ALL, PUBLISHED, RUNS, THEMES
 from services.web import views
@@ -68,7 +69,8 @@ async def runs_page(web: Web, request: Request, cid: str, *,
     return admin_page(web, request, "synthesis/runs.html", {
         "consultation": await views.consultation_or_404(web.store, cid), "base": base(cid),
         "runs": runs, "page": page, "modes": MODES, "states": RUN_STATES, "run_key": new_id(),
-        "scopes": choices(forms), "scope_of": {r["run_id"]: scope_of(r, forms) for r in runs},
+        "scopes": choices(forms, await texts_per_scope(web.store, cid)),
+        "scope_of": {r["run_id"]: scope_of(r, forms) for r in runs},
         "published": await web.store.get(PUBLISHED, ALL, cid),
         "values": values or {}, "errors": errors or {}},
         status=400 if errors else 200)

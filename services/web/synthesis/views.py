@@ -115,10 +115,14 @@ async def _member_rows(store: ReadStore, run_id: str, theme: Mapping[str, Any], 
 
 
 def report_markdown(consultation: Mapping[str, Any], view: Mapping[str, Any],
-                    base_url: str) -> str:
-    """The report to download: themes, figures, verbatims, decisions, method."""
+                    base_url: str, *, covers: str = "") -> str:
+    """The report to download: themes, figures, verbatims, decisions, method.
+    `covers`: what the published run's themes cover (runs.scope.describe), said
+    first as the run's page says it (« Périmètre : les réponses à « … » »)."""
     pub = view["published"]
     lines = [f"# Synthèse : {_md(consultation['title'])}", ""]
+    if covers and pub is not None:
+        lines += [f"Périmètre : {_md(covers)}.", ""]
     if pub is None:  # the responses to proposals are public all the same
         return "\n".join([*lines, "La synthèse n'est pas encore publiée.", "",
                           *_responses_markdown(view["responses"])])
@@ -157,11 +161,14 @@ def _responses_markdown(responses: list[dict[str, Any]]) -> list[str]:
 
 # The public themes' CSV, headed in French as the analysts' export is
 # (search/view.py); its values stay machine-readable (a decimal point, ISO days).
+# Its scope is a column, the run's page's « Périmètre » on every row: a line above
+# the headings would break the readers that take the first line for them.
 THEMES_HEADINGS = ("Identifiant du thème", "Thème", "Contributions", "Part (%)",
-                   "Premier jour", "Dernier jour", "Adresse")
+                   "Premier jour", "Dernier jour", "Adresse", "Périmètre")
 
 
-def themes_csv(view: Mapping[str, Any], base_url: str) -> str:
+def themes_csv(view: Mapping[str, Any], base_url: str, *, covers: str = "") -> str:
+    """`covers`: what the published run's themes cover (runs.scope.describe)."""
     out = io.StringIO()
     w = csv_writer(out)
     w.writerow(THEMES_HEADINGS)
@@ -169,7 +176,7 @@ def themes_csv(view: Mapping[str, Any], base_url: str) -> str:
         days = sorted(t["per_day"])
         w.writerow([t["theme_id"], t["label"], t["size"], f"{t['share']:.1f}",
                     days[0] if days else "", days[-1] if days else "",
-                    f"{base_url}/synthese/themes/{t['theme_id']}"])
+                    f"{base_url}/synthese/themes/{t['theme_id']}", covers])
     return out.getvalue()
 
 
