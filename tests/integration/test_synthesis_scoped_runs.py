@@ -145,7 +145,7 @@ async def test_themes_of_one_questions_answers_only(platform: Platform,
         assert {row[-1] for row in rows[1:]} == {covers}
 
 
-async def test_bad_scopes_are_refused_in_french_and_too_few_texts_fail(
+async def test_bad_scopes_and_too_few_texts_are_refused_in_french_on_the_field(
         platform: Platform, world: dict[str, str]) -> None:
     p = platform
     async with session_client(p, world["Ana"]) as ana:
