@@ -6,7 +6,9 @@ of items. The public reads a published consultation's only (a draft's: 404).
 
 Who moderates is the `Moderator` dependency: the identity wiring's provider
 checks the session and the moderator role on the consultation the request is
-about (ADR 0013); without it, nobody moderates (403).
+about (ADR 0013); without it, nobody moderates (403). A command on an item names
+that consultation, the item's in the queue's read model, and its handler refuses
+it when the item's stream says another (ADR 0133, amendment of 2026-12-08).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from services.moderation.commands import (
 )
 from services.moderation.publication import PUBLIC_ARGUMENTS, PUBLIC_PROPOSALS, STATE
 from services.moderation.queue import ALL, CAMPAIGNS, ITEMS, QUEUE, TRANSPARENCY
+from services.store.port import ReadStore
 
 PAGE_MAX = 100
 
@@ -92,29 +95,44 @@ async def item(contribution_id: str, _who: Moderator,
     return doc
 
 
+async def role_checked_on(store: ReadStore, contribution_id: str) -> str:
+    """The consultation the `Moderator` dependency checked the role on: the item's,
+    read off the queue's read model (unknown there: 404). The command names it, and
+    its handler compares it with the contribution's own, folded from the log (ADR
+    0133, amendment of 2026-12-08)."""
+    doc = await store.get(ITEMS, ALL, contribution_id)
+    if doc is None:
+        raise NotFound("Contribution")
+    return str(doc["consultation_id"])
+
+
 @router.post("/moderation/items/{contribution_id}/claim", status_code=204)
-async def claim(contribution_id: str, who: Moderator, bus: BusDep,
+async def claim(contribution_id: str, who: Moderator, store: StoreDep, bus: BusDep,
                 meta: MetaDep) -> None:
-    await bus.handle(ClaimItem(contribution_id, who), meta)
+    cid = await role_checked_on(store, contribution_id)
+    await bus.handle(ClaimItem(contribution_id, cid, who), meta)
 
 
 @router.post("/moderation/items/{contribution_id}/decision", status_code=204)
-async def decide(contribution_id: str, body: DecisionIn, who: Moderator,
+async def decide(contribution_id: str, body: DecisionIn, who: Moderator, store: StoreDep,
                  bus: BusDep, meta: MetaDep) -> None:
-    await bus.handle(Decide(contribution_id, who, body.decision, body.reason_code), meta)
+    cid = await role_checked_on(store, contribution_id)
+    await bus.handle(Decide(contribution_id, cid, who, body.decision, body.reason_code), meta)
 
 
 @router.post("/moderation/items/{contribution_id}/mask", status_code=204)
-async def mask(contribution_id: str, body: MaskIn, who: Moderator,
+async def mask(contribution_id: str, body: MaskIn, who: Moderator, store: StoreDep,
                bus: BusDep, meta: MetaDep) -> None:
-    await bus.handle(MaskPersonalData(contribution_id, who, body.title, body.body), meta)
+    cid = await role_checked_on(store, contribution_id)
+    await bus.handle(MaskPersonalData(contribution_id, cid, who, body.title, body.body), meta)
 
 
 @router.post("/moderation/items/{contribution_id}/appeal-decision", status_code=204)
 async def appeal_decision(contribution_id: str, body: AppealDecisionIn, who: Moderator,
-                          bus: BusDep, meta: MetaDep) -> None:
-    await bus.handle(DecideAppeal(contribution_id, who, body.outcome, body.reason_code),
-                     meta)
+                          store: StoreDep, bus: BusDep, meta: MetaDep) -> None:
+    cid = await role_checked_on(store, contribution_id)
+    await bus.handle(DecideAppeal(contribution_id, cid, who, body.outcome,
+                                  body.reason_code), meta)
 
 
 @router.get("/moderation/campaigns/{group_id}")

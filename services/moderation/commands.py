@@ -1,6 +1,12 @@
 """Commands of the moderation service. Moderators act through a
 `ModeratorContext`, participants through a `ParticipantContext` (the kernel's,
-built by the entry points)."""
+built by the entry points).
+
+A moderator's command on a contribution names the consultation the caller's role
+was checked on (`consultation_id`, second field); its handler refuses a
+contribution of another one (ADR 0133, amendment of 2026-12-08). A participant's
+flag or appeal acts for themselves and names none: the contribution's
+consultation is read off its stream."""
 
 from __future__ import annotations
 
@@ -12,12 +18,14 @@ from services.core.participants import ModeratorContext, ParticipantContext
 @dataclass(frozen=True, slots=True)
 class ClaimItem:
     contribution_id: str
+    consultation_id: str
     moderator: ModeratorContext
 
 
 @dataclass(frozen=True, slots=True)
 class Decide:
     contribution_id: str
+    consultation_id: str
     moderator: ModeratorContext
     decision: str  # approved | hidden | rejected
     reason_code: str = "conforme"
@@ -31,6 +39,7 @@ class MaskPersonalData:
     """Publish the masked version; empty fields take the automatic suggestion."""
 
     contribution_id: str
+    consultation_id: str
     moderator: ModeratorContext
     title: str = ""
     body: str = ""
@@ -62,6 +71,7 @@ class LodgeAppeal:
 @dataclass(frozen=True, slots=True)
 class DecideAppeal:
     contribution_id: str
+    consultation_id: str
     moderator: ModeratorContext
     outcome: str  # upheld | overturned
     reason_code: str = "conforme"

@@ -137,6 +137,19 @@ def existing(item: Doc | None) -> Doc:
     return item
 
 
+def of_consultation(item: Doc | None, consultation_id: str) -> Doc:
+    """The item, when it is a contribution of `consultation_id`, the consultation
+    the moderator's role was checked on (ADR 0133, amendment of 2026-12-08).
+    Another consultation's is refused before anything else is said about it (who
+    holds it, whether an appeal is pending), and nothing is written."""
+    doc = existing(item)
+    if doc["consultation_id"] != consultation_id:
+        raise DomainError("wrong_consultation",
+                          "Cette contribution appartient à une autre consultation.",
+                          field="consultation_id")
+    return doc
+
+
 def claim_held_by_other(item: Doc, moderator_id: str, now: datetime) -> bool:
     return bool(item["claimed_by"]) and item["claimed_by"] != moderator_id and (
         parse_iso(item["claimed_until"]) > now)
@@ -151,7 +164,7 @@ def _not_the_author(doc: Doc, moderator_id: str) -> None:
 
 
 def decide_claim(item: Doc | None, cmd: ClaimItem, now: datetime) -> ItemClaimed:
-    doc = existing(item)
+    doc = of_consultation(item, cmd.consultation_id)
     _not_the_author(doc, cmd.moderator.moderator_id)
     if claim_held_by_other(doc, cmd.moderator.moderator_id, now):
         raise DomainError("claimed", "Un autre modérateur traite déjà cette contribution.")
@@ -184,7 +197,7 @@ def decision(doc: Doc, moderator_id: str, choice: str, reason: str, charter: Doc
 
 
 def decide(item: Doc | None, charter: Doc | None, cmd: Decide, now: datetime) -> DecisionMade:
-    doc = existing(item)
+    doc = of_consultation(item, cmd.consultation_id)
     _must_hold_claim(doc, cmd.moderator.moderator_id, now)
     _must_be_the_text_read(doc, cmd.deposit_version)
     return decision(doc, cmd.moderator.moderator_id, cmd.decision, cmd.reason_code, charter)
@@ -200,7 +213,7 @@ def _must_be_the_text_read(doc: Doc, read: int) -> None:
 
 
 def decide_mask(item: Doc | None, cmd: MaskPersonalData, now: datetime) -> PersonalDataMasked:
-    doc = existing(item)
+    doc = of_consultation(item, cmd.consultation_id)
     _must_hold_claim(doc, cmd.moderator.moderator_id, now)
     proposed: dict[str, str] = {}
     for s in doc["suggestions"]:
@@ -228,7 +241,7 @@ def decide_appeal(item: Doc | None, cmd: LodgeAppeal) -> AppealLodged:
 
 
 def decide_appeal_outcome(item: Doc | None, cmd: DecideAppeal) -> AppealDecided:
-    doc = existing(item)
+    doc = of_consultation(item, cmd.consultation_id)
     if not doc["appeal"] or doc["appeal"]["status"] != "pending":
         raise DomainError("no_pending_appeal", "Aucune contestation en attente.")
     _not_the_author(doc, cmd.moderator.moderator_id)

@@ -73,14 +73,15 @@ async def seed_participation(container: Container, *, timeout_s: float = 60.0) -
     for n, (title, body, *_) in enumerate(IRRITANTS):
         at = deposit_at + timedelta(days=1, hours=7 * n)
         written += await run.proposal(irritant_id(n), BIKE_ID, author(n), title, body, at)
-        written += await run.approve(irritant_id(n), at + timedelta(hours=20))
+        written += await run.approve(irritant_id(n), BIKE_ID, at + timedelta(hours=20))
     for n, (title, body) in enumerate(SOLUTIONS):
         at = min(parse_iso(phases[SOLUTIONS_PHASE]["starts_at"]) + timedelta(hours=5 * n + 1),
                  now)
         written += await run.proposal(solution_id(n), BIKE_ID, author(len(IRRITANTS) + n),
                                       title, body, at)
         if n < len(SOLUTIONS) - 1:
-            written += await run.approve(solution_id(n), min(at + timedelta(hours=3), now))
+            written += await run.approve(solution_id(n), BIKE_ID,
+                                         min(at + timedelta(hours=3), now))
     written += await _votes(run, vote_at, set(phases[VOTE_PHASE]["actions"]))
     written += await _freeze(run, BIKE_ID, VOTE_PHASE)
     written += await _solution_votes(run, phases.get(SOLUTIONS_VOTE_PHASE), now)

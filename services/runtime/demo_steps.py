@@ -69,13 +69,14 @@ class DemoSteps:
             SubmitProposal(contribution_id, consultation_id, who, title, body), at))
         return 1
 
-    async def approve(self, contribution_id: str, at: datetime) -> int:
+    async def approve(self, contribution_id: str, consultation_id: str, at: datetime) -> int:
         """Claim and approve as the demo's moderator; returns once published."""
         if await self.published(contribution_id):
             return 0
-        await self.eventually(lambda: self.handle(ClaimItem(contribution_id, MODERATOR), at))
         await self.eventually(lambda: self.handle(
-            Decide(contribution_id, MODERATOR, "approved"), at))
+            ClaimItem(contribution_id, consultation_id, MODERATOR), at))
+        await self.eventually(lambda: self.handle(
+            Decide(contribution_id, consultation_id, MODERATOR, "approved"), at))
 
         async def shown() -> None:
             if not await self.published(contribution_id):

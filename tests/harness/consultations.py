@@ -123,8 +123,8 @@ async def open_vote(p: Platform, *, more: tuple[str, ...] = ()) -> None:
             "Une proposition assez longue pour passer."), SYSTEM)
     await until(lambda: _try(p, WithdrawContribution("item-5", authors[5])))
     modo = ModeratorContext("p-modo")
-    await until(lambda: _try(p, ClaimItem("item-4", modo)))  # once the queue has it
-    await until(lambda: _try(p, Decide("item-4", modo, "hidden", "hors_sujet")))
+    await until(lambda: _try(p, ClaimItem("item-4", VOTE_CID, modo)))  # once the queue has it
+    await until(lambda: _try(p, Decide("item-4", VOTE_CID, modo, "hidden", "hors_sujet")))
 
     async def ready() -> bool:
         items = p.container.store
@@ -136,13 +136,14 @@ async def open_vote(p: Platform, *, more: tuple[str, ...] = ()) -> None:
 
 
 async def hidden_by_a_moderator(p: Platform, item: str) -> None:
-    """A moderator claims `item` and hides it; returns once the public state says so
-    (the queue may not hold a new item yet: tried again until it does)."""
+    """A moderator claims `item` (of VOTE_CID, `open_vote`'s) and hides it; returns
+    once the public state says so (the queue may not hold a new item yet: tried
+    again until it does)."""
     moderator = ModeratorContext("p-modo")
 
     async def hidden() -> bool:
-        await _try(p, ClaimItem(item, moderator))
-        await _try(p, Decide(item, moderator, "hidden", "hors_sujet"))
+        await _try(p, ClaimItem(item, VOTE_CID, moderator))
+        await _try(p, Decide(item, VOTE_CID, moderator, "hidden", "hors_sujet"))
         state = await p.container.store.get("public_state", "all", item)
         return bool(state and state.get("decision") == "hidden")
     await until(hidden)

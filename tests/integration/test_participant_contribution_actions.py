@@ -160,8 +160,9 @@ async def test_appeal_of_a_refusal_from_my_contributions(platform: Platform) -> 
         nothing = await alice.get(appeal)
         assert nothing.status_code == 403 and "rien à contester" in nothing.text
         moderator = ModeratorContext("p-moderator")
-        await p.container.handle(ClaimItem(pid, moderator), SYSTEM)
-        await p.container.handle(Decide(pid, moderator, "rejected", "hors_sujet"), SYSTEM)
+        await p.container.handle(ClaimItem(pid, "c1", moderator), SYSTEM)
+        await p.container.handle(Decide(pid, "c1", moderator, "rejected", "hors_sujet"),
+                                 SYSTEM)
 
         async def refused() -> bool:
             doc = await p.container.store.get("moderation_items", "all", pid)

@@ -52,7 +52,7 @@ async def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIter
         yield p
 
 
-PROBES = (FreezeResults(VOTE_CID, "no-such-phase"), ClaimItem("no-such-item", MODO),
+PROBES = (FreezeResults(VOTE_CID, "no-such-phase"), ClaimItem("no-such-item", VOTE_CID, MODO),
           PublishConsultation("no-such-consultation"),
           SetOpenDataPublication("no-such-consultation", daily=True))
 
@@ -92,8 +92,9 @@ async def test_rankings_freezes_and_moderation_are_decided_by_their_replicas(
             assert {r.json()["status"] for r in both} <= {"recorded", "unchanged"}
             assert "recorded" in {r.json()["status"] for r in both}
 
-            await fronts[1].handle(ClaimItem("item-3", MODO), SYSTEM)
-            await fronts[0].handle(Decide("item-3", MODO, "hidden", "hors_sujet"), SYSTEM)
+            await fronts[1].handle(ClaimItem("item-3", VOTE_CID, MODO), SYSTEM)
+            await fronts[0].handle(Decide("item-3", VOTE_CID, MODO, "hidden", "hors_sujet"),
+                                   SYSTEM)
 
             async def hidden() -> bool:
                 shown = await p.container.store.get("public_state", "all", "item-3")

@@ -387,9 +387,9 @@ async def test_a_masked_proposal_shows_its_masked_text_on_every_vote_page(
 
     async def masked() -> bool:
         with contextlib.suppress(DomainError):  # the queue may not hold it yet
-            await p.container.handle(ClaimItem("item-tel", moderator), SYSTEM)
+            await p.container.handle(ClaimItem("item-tel", CID, moderator), SYSTEM)
             await p.container.handle(MaskPersonalData(
-                "item-tel", moderator, title="Piste cyclable devant chez [masqué]"),
+                "item-tel", CID, moderator, title="Piste cyclable devant chez [masqué]"),
                 SYSTEM)
         state = await p.container.store.get("public_state", "all", "item-tel")
         return bool(state and state.get("masked"))

@@ -37,10 +37,10 @@ class Site:
         await self.container.handle(command, ORGANISER)
         await catch_up(self.container)
 
-    async def decide(self, contribution_id: str, decision: str, reason: str = "conforme"
-                     ) -> None:
-        await self.send(ClaimItem(contribution_id, MODERATOR))
-        await self.send(Decide(contribution_id, MODERATOR, decision, reason))
+    async def decide(self, cid: str, contribution_id: str, decision: str,
+                     reason: str = "conforme") -> None:
+        await self.send(ClaimItem(contribution_id, cid, MODERATOR))
+        await self.send(Decide(contribution_id, cid, MODERATOR, decision, reason))
 
     async def proposal(self, cid: str, pid: str) -> None:
         await self.send(SubmitProposal(pid, cid, ALICE, "Des bus le dimanche",
@@ -72,14 +72,14 @@ def comments_of(html: str) -> list[str]:
 
 async def test_pre_moderated_comment_shows_once_approved_escaped(site: Site) -> None:
     await site.proposal("avant", "p1")
-    await site.decide("p1", "approved")
+    await site.decide("avant", "p1", "approved")
     await site.send(SubmitComment("c1", "p1", BOB, "Et <b>le soir</b> aussi ?"))
     await site.send(SubmitComment("c2", "p1", BOB, "Hors sujet total."))
     url = "/consultations/avant/propositions/p1"
     async with site.public() as public:
         assert comments_of((await public.get(url)).text) == []
-        await site.decide("c1", "approved")
-        await site.decide("c2", "rejected", "hors_sujet")
+        await site.decide("avant", "c1", "approved")
+        await site.decide("avant", "c2", "rejected", "hors_sujet")
         page = (await public.get(url)).text
     assert comments_of(page) == ["Et &lt;b&gt;le soir&lt;/b&gt; aussi ?"]
     assert "<b>le soir" not in page
@@ -91,7 +91,7 @@ async def test_post_moderated_comment_shows_until_hidden(site: Site) -> None:
     url = "/consultations/apres/propositions/p2"
     async with site.public() as public:
         assert comments_of((await public.get(url)).text) == ["Bonne idée pour les familles."]
-        await site.decide("c3", "hidden", "hors_sujet")
+        await site.decide("apres", "c3", "hidden", "hors_sujet")
         assert comments_of((await public.get(url)).text) == []
 
 
@@ -101,9 +101,9 @@ async def test_masked_comment_replaces_the_original(site: Site) -> None:
     async with site.public() as public:
         page = (await public.get("/consultations/apres/propositions/p3")).text
     assert "bob@example.org" not in page and "[courriel masqué]" in page  # redacted at deposit
-    await site.send(ClaimItem("c4", MODERATOR))
-    await site.send(MaskPersonalData("c4", MODERATOR, body="Écrivez-moi, [nom masqué] : "
-                                                          "[courriel masqué]"))
+    await site.send(ClaimItem("c4", "apres", MODERATOR))
+    await site.send(MaskPersonalData("c4", "apres", MODERATOR,
+                                     body="Écrivez-moi, [nom masqué] : [courriel masqué]"))
     async with site.public() as public:
         page = (await public.get("/consultations/apres/propositions/p3")).text
     assert "Lemarchand" not in page and "[nom masqué]" in page

@@ -38,9 +38,9 @@ class Site:
 
     async def decide(self, contribution_id: str, decision: str, reason: str = "conforme") -> None:
         moderator = ModeratorContext("p-moderator")
-        await self.container.handle(ClaimItem(contribution_id, moderator), ORGANISER)
+        await self.container.handle(ClaimItem(contribution_id, "gd", moderator), ORGANISER)
         await catch_up(self.container)
-        await self.container.handle(Decide(contribution_id, moderator, decision, reason),
+        await self.container.handle(Decide(contribution_id, "gd", moderator, decision, reason),
                                     ORGANISER)
         await catch_up(self.container)
 

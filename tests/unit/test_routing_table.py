@@ -73,6 +73,7 @@ from services.moderation.commands import (
     DecideAppeal,
     FlagContribution,
     LodgeAppeal,
+    MaskPersonalData,
     SetCharter,
 )
 from services.moderation.process import AutoModeration
@@ -131,7 +132,10 @@ def test_every_routed_command_survives_the_trip() -> None:
     for command in (CastRanking(CID, who, ("item-0", "item-1")),
                     CastBudgetBallot(CID, who, "paris-11e", ("item-0",)),
                     SetCharter(CID, (("injure", "Injure"), ("hors-sujet", "Hors sujet"))),
-                    Decide("k1", ANNE, "hidden", "injure"),
+                    ClaimItem("k1", DEPOSIT_CID, ANNE),
+                    Decide("k1", DEPOSIT_CID, ANNE, "hidden", "injure", deposit_version=2),
+                    MaskPersonalData("k1", DEPOSIT_CID, ANNE, body="[nom masqué]"),
+                    DecideAppeal("k1", DEPOSIT_CID, BRUNO, "upheld", "injure"),
                     SchedulePhases(CID, (PhaseSpec("vote", "vote", "Vote", VOTE_ENDS, VOTE_ENDS,
                                                    actions=("vote_ranking",)),)),
                     ScheduleMeeting("r-1", CID, "Réunion", VOTE_ENDS, VOTE_ENDS, latitude=45.7),
@@ -225,11 +229,11 @@ async def test_each_moderation_command_is_keyed_as_the_events_it_writes() -> Non
 
     for command in (
         SetCharter(DEPOSIT_CID, (("injure", "Injure"), ("conforme", "Conforme"))),
-        ClaimItem("k1", ANNE),
-        Decide("k1", ANNE, "hidden", "injure"),
+        ClaimItem("k1", DEPOSIT_CID, ANNE),
+        Decide("k1", DEPOSIT_CID, ANNE, "hidden", "injure"),
         FlagContribution("k1", participant("p-bob"), "Insultant."),
         LodgeAppeal("k1", participant("p-alice"), "Je critiquais sa politique."),
-        DecideAppeal("k1", BRUNO, "upheld", "injure"),
+        DecideAppeal("k1", DEPOSIT_CID, BRUNO, "upheld", "injure"),
     ):
         events = await run(command)
         assert events and keyed_as_written(table[type(command)].key(command), events), command

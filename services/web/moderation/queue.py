@@ -1,8 +1,10 @@
 """Back office: the moderator's queue and decisions for one consultation
 (`/admin/moderation/<cid>/...`). The identity guard lets in only the holders of
 `moderator` or `admin` on <cid> (and the platform admin); each item is checked
-to belong to <cid>. Every POST carries the form's CSRF token; pages work without
-JavaScript (POST, then redirect to the page showing the result)."""
+to belong to <cid>, and the commands name <cid> too: their handlers refuse a
+contribution of another consultation (ADR 0133, amendment of 2026-12-08). Every
+POST carries the form's CSRF token; pages work without JavaScript (POST, then
+redirect to the page showing the result)."""
 
 from __future__ import annotations
 
@@ -142,7 +144,7 @@ async def item(request: Request, web: WebDep, cid: str, item_id: str) -> Respons
 async def claim(request: Request, web: WebDep, cid: str, item_id: str) -> Response:
     await checked_form(web, request)
     await item_of(web.store, cid, item_id)
-    return await act(web, request, cid, item_id, ClaimItem(item_id, moderator(web, request)))
+    return await act(web, request, cid, item_id, ClaimItem(item_id, cid, moderator(web, request)))
 
 
 @router.post("/admin/moderation/{cid}/elements/{item_id}/decision")
@@ -153,7 +155,7 @@ async def decide(request: Request, web: WebDep, cid: str, item_id: str) -> Respo
     reason = "conforme" if choice == "approved" else text(form, "motif")
     read = text(form, "version_texte")  # the text's version the page showed (ADR 0135)
     return await act(web, request, cid, item_id,
-                     Decide(item_id, moderator(web, request), choice, reason,
+                     Decide(item_id, cid, moderator(web, request), choice, reason,
                             int(read) if read.isdigit() and len(read) < 10 else 0))
 
 
@@ -162,7 +164,7 @@ async def mask(request: Request, web: WebDep, cid: str, item_id: str) -> Respons
     form = await checked_form(web, request)
     await item_of(web.store, cid, item_id)
     return await act(web, request, cid, item_id, MaskPersonalData(
-        item_id, moderator(web, request), text(form, "titre"), text(form, "texte")))
+        item_id, cid, moderator(web, request), text(form, "titre"), text(form, "texte")))
 
 
 @router.post("/admin/moderation/{cid}/elements/{item_id}/recours")
@@ -172,7 +174,7 @@ async def appeal(request: Request, web: WebDep, cid: str, item_id: str) -> Respo
     outcome = text(form, "issue")
     reason = "conforme" if outcome == "overturned" else text(form, "motif") or "conforme"
     return await act(web, request, cid, item_id,
-                     DecideAppeal(item_id, moderator(web, request), outcome, reason))
+                     DecideAppeal(item_id, cid, moderator(web, request), outcome, reason))
 
 
 async def campaign_page(web: Web, request: Request, cid: str, group_id: str, *,

@@ -59,8 +59,8 @@ async def moderate(world: World, command: object) -> None:
 
 
 async def approve(world: World, read: int = 0) -> None:
-    await moderate(world, ClaimItem("k1", ANNE))
-    await moderate(world, Decide("k1", ANNE, "approved", deposit_version=read))
+    await moderate(world, ClaimItem("k1", CID, ANNE))
+    await moderate(world, Decide("k1", CID, ANNE, "approved", deposit_version=read))
 
 
 async def edit(world: World, body: str) -> None:
@@ -100,13 +100,13 @@ async def test_a_pre_moderated_contribution_edited_after_its_approval_waits_for_
 
 async def test_a_moderator_deciding_on_a_text_its_author_changed_since_is_refused() -> None:
     world = await world_of("pre")
-    await moderate(world, ClaimItem("k1", ANNE))  # the page shows version 1...
+    await moderate(world, ClaimItem("k1", CID, ANNE))  # the page shows version 1...
     await edit(world, "Un autre texte, écrit pendant que la modératrice lisait.")
     with pytest.raises(DomainError) as caught:
-        await moderate(world, Decide("k1", ANNE, "approved", deposit_version=1))
+        await moderate(world, Decide("k1", CID, ANNE, "approved", deposit_version=1))
     assert caught.value.code == "edited_since"
     assert await public(world) == {}
-    await moderate(world, Decide("k1", ANNE, "approved", deposit_version=2))
+    await moderate(world, Decide("k1", CID, ANNE, "approved", deposit_version=2))
     assert list(await public(world)) == ["k1"]
 
 
@@ -123,9 +123,10 @@ async def test_a_post_moderated_contribution_edited_after_its_approval_stays_sho
 
 async def test_an_edit_after_a_mask_replaces_the_masked_text_once_approved() -> None:
     world = await world_of("pre")
-    await moderate(world, ClaimItem("k1", ANNE))
-    await moderate(world, MaskPersonalData("k1", ANNE, body="Créer une ligne de bus [masqué]."))
-    await moderate(world, Decide("k1", ANNE, "approved"))
+    await moderate(world, ClaimItem("k1", CID, ANNE))
+    await moderate(world, MaskPersonalData("k1", CID, ANNE,
+                                           body="Créer une ligne de bus [masqué]."))
+    await moderate(world, Decide("k1", CID, ANNE, "approved"))
     assert await public(world) == {"k1": "Créer une ligne de bus [masqué]."}
     await edit(world, "Créer une ligne de bus entre les trois villages.")
     assert await public(world) == {} == await rebuilt(world)

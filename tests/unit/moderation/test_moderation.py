@@ -83,11 +83,11 @@ async def test_a_phone_number_is_taken_out_at_deposit_and_the_moderator_told() -
 async def test_a_moderator_masks_what_no_check_could_recognise() -> None:
     world = await moderated("post")
     await submit(world, "k1", "Demandez à Mme Irène Pastoureau, ma voisine, pour la réunion.")
-    await run(world, ClaimItem("k1", ANNE))
+    await run(world, ClaimItem("k1", CID, ANNE))
     with pytest.raises(DomainError) as caught:
-        await run(world, MaskPersonalData("k1", ANNE))  # no automatic suggestion
+        await run(world, MaskPersonalData("k1", CID, ANNE))  # no automatic suggestion
     assert caught.value.code == "nothing_to_mask"
-    await run(world, MaskPersonalData("k1", ANNE, body="Demandez à [nom masqué], ma voisine, "
+    await run(world, MaskPersonalData("k1", CID, ANNE, body="Demandez à [nom masqué], ma voisine, "
                                                          "pour la réunion."))
     [(_, doc)] = await world.store.list(PUBLIC_PROPOSALS, CID)
     assert "[nom masqué]" in doc["body"] and "Pastoureau" not in doc["body"]
@@ -99,14 +99,14 @@ async def test_pre_moderation_hides_until_approved_and_the_check_is_written_once
     assert await public_ids(world) == []
     assert [k for k, _ in await world.store.list(QUEUE, CID)] == ["9|k1"]  # pre: always queued
     with pytest.raises(DomainError) as caught:
-        await run(world, Decide("k1", ANNE, "approved"))
+        await run(world, Decide("k1", CID, ANNE, "approved"))
     assert caught.value.code == "claim_required"
-    await run(world, ClaimItem("k1", ANNE))
+    await run(world, ClaimItem("k1", CID, ANNE))
     with pytest.raises(DomainError):
-        await run(world, ClaimItem("k1", BRUNO))  # the lock holds...
+        await run(world, ClaimItem("k1", CID, BRUNO))  # the lock holds...
     world.clock.advance(timedelta(minutes=16))
-    await run(world, ClaimItem("k1", BRUNO))  # ...until it expires
-    await run(world, Decide("k1", BRUNO, "approved"))
+    await run(world, ClaimItem("k1", CID, BRUNO))  # ...until it expires
+    await run(world, Decide("k1", CID, BRUNO, "approved"))
     assert await public_ids(world) == ["k1"]
     assert await world.store.list(QUEUE, CID) == []
     checks = [e for e in await world.events("moderation.events")
@@ -125,14 +125,14 @@ async def test_hide_with_a_charter_reason_then_one_appeal_decided_by_a_second_mo
     await submit(world, "k1", "Le maire est un connard qui ne fait rien pour nous.")
     item = await world.store.get(ITEMS, ALL, "k1")
     assert item is not None and "insult" in {s["code"] for s in item["suggestions"]}
-    await run(world, ClaimItem("k1", ANNE))
+    await run(world, ClaimItem("k1", CID, ANNE))
     with pytest.raises(DomainError) as caught:
-        await run(world, Decide("k1", ANNE, "hidden", "pas-dans-la-charte"))
+        await run(world, Decide("k1", CID, ANNE, "hidden", "pas-dans-la-charte"))
     assert caught.value.code == "unknown_reason"
     with pytest.raises(DomainError) as caught:  # the form sent without a reason chosen
-        await run(world, Decide("k1", ANNE, "hidden", ""))
+        await run(world, Decide("k1", CID, ANNE, "hidden", ""))
     assert caught.value.code == "reason_required" and "Choisissez le motif" in caught.value.message
-    await run(world, Decide("k1", ANNE, "hidden", "injure"))
+    await run(world, Decide("k1", CID, ANNE, "hidden", "injure"))
     assert await public_ids(world) == []
     [(_, count)] = await world.store.list(TRANSPARENCY, CID)
     assert count == {"reason_code": "injure", "count": 1}
@@ -141,9 +141,9 @@ async def test_hide_with_a_charter_reason_then_one_appeal_decided_by_a_second_mo
         await run(world, LodgeAppeal("k1", participant(), "Encore une fois."))
     assert caught.value.code == "already_appealed"
     with pytest.raises(DomainError) as caught:
-        await run(world, DecideAppeal("k1", ANNE, "overturned"))
+        await run(world, DecideAppeal("k1", CID, ANNE, "overturned"))
     assert caught.value.code == "second_moderator_required"
-    await run(world, DecideAppeal("k1", BRUNO, "overturned"))
+    await run(world, DecideAppeal("k1", CID, BRUNO, "overturned"))
     assert await public_ids(world) == ["k1"]
     assert (await world.store.list(TRANSPARENCY, CID))[0][1]["count"] == 0
 
@@ -221,13 +221,13 @@ async def test_moderation_decides_on_the_log_not_the_lagging_queue() -> None:
         return await HANDLERS[type(command)](command, log=world.log, store=world.store,
                                              clock=world.clock, meta=world.meta)
 
-    await now(ClaimItem("k9", ANNE))
+    await now(ClaimItem("k9", CID, ANNE))
     with pytest.raises(DomainError) as taken:
-        await now(ClaimItem("k9", BRUNO))
+        await now(ClaimItem("k9", CID, BRUNO))
     assert taken.value.code == "claimed"
-    await now(Decide("k9", ANNE, "hidden", "hors_sujet"))
+    await now(Decide("k9", CID, ANNE, "hidden", "hors_sujet"))
     await now(LodgeAppeal("k9", participant("p-zoe"), "Ce n'est pas hors sujet."))
-    await now(DecideAppeal("k9", BRUNO, "overturned"))
+    await now(DecideAppeal("k9", CID, BRUNO, "overturned"))
     assert await world.store.get("moderation_items", "all", "k9") is None  # never projected
     types = [e.type for e in await world.events("moderation.events") if "k9" in e.stream]
     assert types == ["moderation.ItemClaimed", "moderation.DecisionMade",

@@ -45,9 +45,9 @@ async def test_a_pre_moderated_response_is_approved_from_the_queue() -> None:
     await world.project()
     assert [k.split("|")[1] for k, _ in await world.store.list(QUEUE, CID)] == ["r1"]
     ports = {"log": world.log, "store": world.store, "clock": world.clock, "meta": world.meta}
-    await claim_item(ClaimItem("r1", ANNE), **ports)
+    await claim_item(ClaimItem("r1", CID, ANNE), **ports)
     await world.project()
-    await decide(Decide("r1", ANNE, "approved", deposit_version=1), **ports)
+    await decide(Decide("r1", CID, ANNE, "approved", deposit_version=1), **ports)
     await world.project()
     item = await world.store.get(ITEMS, ALL, "r1")
     assert item is not None and item["status"] == "approved"
@@ -87,17 +87,17 @@ async def test_a_moderator_does_not_moderate_their_own_contribution() -> None:
     await world.project()
     ports = {"log": world.log, "store": world.store, "clock": world.clock, "meta": world.meta}
     with pytest.raises(DomainError) as caught:
-        await claim_item(ClaimItem("r1", author), **ports)
+        await claim_item(ClaimItem("r1", CID, author), **ports)
     assert caught.value.code == "own_contribution"
-    await claim_item(ClaimItem("r1", ANNE), **ports)
+    await claim_item(ClaimItem("r1", CID, ANNE), **ports)
     await world.project()
-    await decide(Decide("r1", ANNE, "rejected", "hors_sujet"), **ports)
+    await decide(Decide("r1", CID, ANNE, "rejected", "hors_sujet"), **ports)
     await world.project()
     await lodge_appeal(LodgeAppeal("r1", participant(), "Ma réponse est dans le sujet."),
                        **ports)
     await world.project()
     with pytest.raises(DomainError) as caught:
-        await decide_appeal(DecideAppeal("r1", author, "overturned"), **ports)
+        await decide_appeal(DecideAppeal("r1", CID, author, "overturned"), **ports)
     assert caught.value.code == "own_contribution"
     item = await world.store.get(ITEMS, ALL, "r1")
     assert item is not None and item["status"] == "rejected"
