@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, ParamSpec, TypeVar
 
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from services.core.errors import DomainError
+from services.core.errors import DomainError, refusals_of
 from services.web.deps import Web
 from services.web.rendering import private_page
 from services.web.security import CSRF_FIELD
@@ -89,6 +89,39 @@ class FormError(Exception):
         self.message = message
 
 
+class UnreadableFields(FormError):
+    """Several fields the web layer could not read, in the form's order; its own
+    `field` and `message` are the first one's (ADR 0144)."""
+
+    def __init__(self, errors: Sequence[FormError]) -> None:
+        super().__init__(errors[0].field, errors[0].message)
+        self.errors = tuple(errors)
+
+
+def raise_unreadable(found: Sequence[FormError]) -> None:
+    """Raise what `read_field` gathered, if anything: the one FormError, or them all."""
+    if len(found) == 1:
+        raise found[0]
+    if found:
+        raise UnreadableFields(found)
+
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def read_field(found: list[FormError], read: Callable[_P, _T], /, *args: _P.args,
+               **kwargs: _P.kwargs) -> _T | None:
+    """`read(*args, **kwargs)`, or None once its FormError is added to `found`:
+    the form's other fields are still read, and every one that cannot be is
+    reported at once (ADR 0144)."""
+    try:
+        return read(*args, **kwargs)
+    except FormError as unreadable:
+        found.append(unreadable)
+        return None
+
+
 # Turns a command's field and message into the form's (e.g. a command index into
 # the row the organiser sees).
 Locate = Callable[[str, str], tuple[str, str]]
@@ -98,21 +131,33 @@ def _as_is(field: str, message: str) -> tuple[str, str]:
     return field, message
 
 
+def located(refused: DomainError, locate: Locate = _as_is) -> list[tuple[str, str]]:
+    """Each field a refusal names (all of them when the command's fields were
+    refused together, ADR 0144), as the form names it, with its message."""
+    return [locate(e.field or "__all__", e.message) for e in refusals_of(refused)]
+
+
 async def submit(web: Web, request: Request, form: FormData, command: object | None,
                  *, template: str, context: dict[str, Any], success: str,
-                 parse_error: FormError | None = None, locate: Locate = _as_is) -> Response:
-    """Send `command`; on refusal show the same form again with the French message
-    next to the field (DSFR error state) and nothing saved; on success wait for the
-    read models, then redirect (POST/redirect/GET)."""
-    error: FormError | DomainError | None = parse_error
-    if error is None and command is not None:
+                 parse_error: FormError | Sequence[FormError] | None = None,
+                 locate: Locate = _as_is) -> Response:
+    """Send `command`; on refusal show the same form again with each French message
+    next to its field (DSFR error state), all of them listed in the error summary,
+    and nothing saved; on success wait for the read models, then redirect
+    (POST/redirect/GET). `parse_error`: what the form could not turn into the
+    command, named as the form names it (`locate` maps the command's fields)."""
+    errors: list[tuple[str, str]] = []
+    if parse_error is not None:
+        unreadable = (parse_error.errors if isinstance(parse_error, UnreadableFields)
+                      else [parse_error] if isinstance(parse_error, FormError) else parse_error)
+        errors = [(e.field, e.message) for e in unreadable]
+    if not errors and command is not None:
         try:
             await web.deps.send(command)
         except DomainError as e:
-            error = e
-    if error is not None:
-        field, message = locate(error.field or "__all__", error.message)
-        return form_error(web, request, form, template, context, field, message)
+            errors = located(e, locate)
+    if errors:
+        return form_errors(web, request, form, template, context, errors)
     await web.deps.settle()
     return RedirectResponse(success, status_code=303)
 
@@ -120,6 +165,20 @@ async def submit(web: Web, request: Request, form: FormData, command: object | N
 def form_error(web: Web, request: Request, form: FormData, template: str,
                context: dict[str, Any], field: str, message: str) -> HTMLResponse:
     """The same form again, as typed, with `message` next to `field` (status 400)."""
+    return form_errors(web, request, form, template, context, [(field, message)])
+
+
+def form_errors(web: Web, request: Request, form: FormData, template: str,
+                context: dict[str, Any], errors: Sequence[tuple[str, str]]) -> HTMLResponse:
+    """The same form again, as typed, each message next to its field, in the order
+    given (the summary's); two messages for one field (two territories unknown)
+    are said one after the other."""
+    shown: dict[str, str] = {}
+    for field, message in errors:
+        if field not in shown:
+            shown[field] = message
+        elif message not in shown[field]:
+            shown[field] = f"{shown[field]} {message}"
     values = {k: v for k, v in form.multi_items() if isinstance(v, str)}
     return admin_page(web, request, template, {
-        **context, "values": values, "errors": {field: message}}, status=400)
+        **context, "values": values, "errors": shown}, status=400)

@@ -25,7 +25,16 @@ from services.web import views
 from services.web.backoffice import phase_method as method_form
 from services.web.backoffice.guard import BACK_OFFICE
 from services.web.deps import Web, WebDep
-from services.web.forms import FormError, admin_page, checked_form, require_organiser, submit, text
+from services.web.forms import (
+    FormError,
+    admin_page,
+    checked_form,
+    located,
+    read_field,
+    require_organiser,
+    submit,
+    text,
+)
 from services.web.rendering import private_page
 from services.web.session import visitor
 
@@ -76,9 +85,15 @@ def _territory_codes(form: FormData) -> tuple[str, ...]:
                                if isinstance(v, str) for code in v.split(",") if code.strip()))
 
 
-def _territory_field(field: str, message: str) -> tuple[str, str]:
-    """`territories.<i>` (a code refused) is said on the list of territories."""
-    return ("territories" if field.startswith("territories.") else field), message
+def _as_form_field(field: str, message: str) -> tuple[str, str]:
+    """`territories.<i>` (a code refused) is said on the list of territories,
+    `themes.<i>.title` on the text area of themes (one a line, named by its line)."""
+    if field.startswith("territories."):
+        return "territories", message
+    parts = field.split(".")
+    if parts[0] == "themes" and len(parts) > 1 and parts[1].isdecimal():
+        return "themes", f"Ligne {int(parts[1]) + 1} : {message}"
+    return field, message
 
 
 def _values_of(doc: dict[str, Any]) -> dict[str, Any]:
@@ -127,9 +142,11 @@ def phases_context(doc: dict[str, Any], form: FormData | None) -> dict[str, Any]
             "kinds": list(KINDS.items()), **method_form.form_choices(doc)}
 
 
-def _phase_specs(form: FormData, rows: list[int]) -> list[cc.PhaseSpec]:
+def _phase_specs(form: FormData, rows: list[int], found: list[FormError]) -> list[cc.PhaseSpec]:
     """The phases typed in the form, blank rows skipped wherever they are; `rows`
-    receives the form row each spec came from (FormError on a malformed date)."""
+    receives the form row each spec came from. A field that cannot be read (a
+    malformed date or number) is added to `found` and its row left out, the other
+    rows still read (ADR 0144)."""
     specs: list[cc.PhaseSpec] = []
     for row in range(_phase_rows(form, [])):
         at = f"phases.{row}"
@@ -137,17 +154,51 @@ def _phase_specs(form: FormData, rows: list[int]) -> list[cc.PhaseSpec]:
         if not (title or text(form, f"{at}.starts_at") or text(form, f"{at}.ends_at")
                 or text(form, f"{at}.description")):
             continue
-        rows.append(row)
         kind, actions = text(form, f"{at}.kind"), method_form.actions_of(form, at)
         votes = kind == "vote" or bool(set(actions or ()) & set(VOTE_ACTIONS))
+        unread = len(found)
+        starts_at = read_field(found, parse_local, text(form, f"{at}.starts_at"),
+                               f"{at}.starts_at")
+        ends_at = read_field(found, parse_local, text(form, f"{at}.ends_at"), f"{at}.ends_at")
+        vote = read_field(found, method_form.method_of, form, at) if votes else None
+        if starts_at is None or ends_at is None or len(found) > unread:
+            continue
+        rows.append(row)
         specs.append(cc.PhaseSpec(
             phase_id=text(form, f"{at}.phase_id") or new_id(),
-            kind=kind, title=title,
-            description=text(form, f"{at}.description"),
-            starts_at=parse_local(text(form, f"{at}.starts_at"), f"{at}.starts_at"),
-            ends_at=parse_local(text(form, f"{at}.ends_at"), f"{at}.ends_at"),
-            actions=actions, vote=method_form.method_of(form, at) if votes else None))
+            kind=kind, title=title, description=text(form, f"{at}.description"),
+            starts_at=starts_at, ends_at=ends_at, actions=actions, vote=vote))
     return specs
+
+
+# A phase row's fields in the form's order, for the summary (ADR 0144).
+_ROW_ORDER = ("phase_id", "kind", "title", "starts_at", "ends_at", "description", "actions",
+              "vote.sources", "vote.support_threshold", "vote.qualifications",
+              "vote.ranking_max", "vote.identity_level")
+
+
+def _form_order(error: FormError) -> tuple[int, int]:
+    """Where a row's field is in the form: (row, rank in the row)."""
+    parts = error.field.split(".", 2)
+    if len(parts) < 3 or not parts[1].isdecimal():
+        return (-1, 0)
+    rest = parts[2]
+    return int(parts[1]), next((n for n, name in enumerate(_ROW_ORDER)
+                                if rest == name or rest.startswith(name + ".")),
+                               len(_ROW_ORDER))
+
+
+def _with_refusals(found: list[FormError], specs: list[cc.PhaseSpec],
+                   rows: list[int]) -> list[FormError]:
+    """The fields that cannot be read and, beside them in the form's order, what
+    the consultation's rules refuse in the rows that could (the same pure
+    validation the handler runs): one round trip shows them all."""
+    try:
+        validate_phases(specs)
+    except DomainError as refused:
+        found = found + [FormError(_row_field(field, rows), message)
+                         for field, message in located(refused)]
+    return sorted(found, key=_form_order)
 
 
 FROZEN_PHASE = ("Les résultats de cette phase de vote sont figés : elle ne peut plus être "
@@ -297,7 +348,7 @@ async def create(request: Request, web: WebDep) -> Response:
                         template="backoffice/consultation_form.html",
                         context={"creating": True, "territory_choices": views.territory_choices(),
                                  "territories_picked": _territory_codes(form)},
-                        success=f"/admin/consultations/{cid}", locate=_territory_field)
+                        success=f"/admin/consultations/{cid}", locate=_as_form_field)
 
 
 # `{cid:ref}`: never "nouvelle", the creation form's page beside it.
@@ -326,7 +377,7 @@ async def update(request: Request, web: WebDep, cid: str) -> Response:
                         context={"c": doc, "creating": False,
                                  "territory_choices": views.territory_choices(),
                                  "territories_picked": _territory_codes(form)},
-                        success=f"/admin/consultations/{cid}", locate=_territory_field)
+                        success=f"/admin/consultations/{cid}", locate=_as_form_field)
 
 
 @router.post("/admin/consultations/{cid}/publication")
@@ -363,15 +414,15 @@ async def schedule(request: Request, web: WebDep, cid: str) -> Response:
     require_organiser(web, request)
     form = await checked_form(web, request)
     doc = await views.consultation_or_404(web.store, cid)
-    specs: list[cc.PhaseSpec] = []
     rows: list[int] = []  # the form row each spec came from (blank rows are skipped)
-    error: FormError | None = None
-    try:
-        specs = _phase_specs(form, rows)
-        error = await _frozen_changed(web, doc, specs, rows)
-    except FormError as e:
-        error = e
+    found: list[FormError] = []
+    specs = _phase_specs(form, rows, found)
+    if found:
+        found = _with_refusals(found, specs, rows)
+    else:
+        frozen = await _frozen_changed(web, doc, specs, rows)
+        found = [frozen] if frozen is not None else []
     command = cc.SchedulePhases(cid, tuple(specs))
     return await submit(web, request, form, command, template="backoffice/phases.html",
                         context=phases_context(doc, form), success=f"/admin/consultations/{cid}",
-                        parse_error=error, locate=lambda f, m: (_row_field(f, rows), m))
+                        parse_error=found, locate=lambda f, m: (_row_field(f, rows), m))

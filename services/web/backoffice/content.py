@@ -34,7 +34,10 @@ from services.web.forms import (
     FormError,
     admin_page,
     checked_form,
-    form_error,
+    form_errors,
+    located,
+    raise_unreadable,
+    read_field,
     require_organiser,
     submit,
     text,
@@ -206,14 +209,20 @@ async def _command(kind: str, cid: str, item_id: str, form: FormData, settings: 
         return [k.AttachVideo(item_id, cid, text(form, "title"), text(form, "url"))]
     if kind == "rencontres":
         meeting = k.UpdateMeeting if existing else k.ScheduleMeeting
+        found: list[FormError] = []  # every field that cannot be read, at once (ADR 0144)
+        starts_at = read_field(found, parse_local, text(form, "starts_at"), "starts_at")
+        ends_at = read_field(found, parse_local, text(form, "ends_at"), "ends_at")
+        latitude = read_field(found, float_field, form, "latitude")
+        longitude = read_field(found, float_field, form, "longitude")
+        capacity = read_field(found, int_field, form, "capacity")
+        raise_unreadable(found)
+        assert starts_at is not None and ends_at is not None  # unreadable otherwise
         return [meeting(
-            item_id, cid, text(form, "title"),
-            starts_at=parse_local(text(form, "starts_at"), "starts_at"),
-            ends_at=parse_local(text(form, "ends_at"), "ends_at"),
+            item_id, cid, text(form, "title"), starts_at=starts_at, ends_at=ends_at,
             description=text(form, "description"), address=text(form, "address"),
-            postcode=text(form, "postcode"), latitude=float_field(form, "latitude"),
-            longitude=float_field(form, "longitude"), capacity=int_field(form, "capacity"),
-            online_url=text(form, "online_url"), commission_id=old.get("commission_id"))]
+            postcode=text(form, "postcode"), latitude=latitude, longitude=longitude,
+            capacity=capacity, online_url=text(form, "online_url"),
+            commission_id=old.get("commission_id"))]
     check_name_free(consultation or {}, text(form, "name"), item_id)
     members = _members(form)
     return [k.CreateCommission(item_id, cid, text(form, "name"), text(form, "description")),
@@ -243,8 +252,7 @@ async def send_form(web: Web, request: Request, form: FormData, kind: str, cid: 
         try:
             await web.deps.send(command)
         except DomainError as e:
-            field, message = locate(e.field or "__all__", e.message)
-            return form_error(web, request, form, template, context, field, message)
+            return form_errors(web, request, form, template, context, located(e, locate))
     return await submit(web, request, form, commands[-1], template=template, context=context,
                         success=success, locate=locate)
 
