@@ -35,6 +35,7 @@ from services.web.backoffice.content import (
     send_form,
 )
 from services.web.backoffice.guard import BACK_OFFICE
+from services.web.deposit.questionnaire_steps import questionnaire_step
 from services.web.deps import WebDep
 from services.web.documents import document_response
 from services.web.forms import (
@@ -185,6 +186,23 @@ async def article_preview(request: Request, web: WebDep, cid: str,
     return private_page(request, web.env, "public/article.html", {
         "consultation": await views.consultation_or_404(web.store, cid), "item": article,
         "preview": True})
+
+
+@router.get("/admin/consultations/{cid}/questionnaires/{questionnaire_id}/apercu")
+async def questionnaire_preview(request: Request, web: WebDep, cid: str,
+                                questionnaire_id: str) -> Response:
+    """A questionnaire as respondents will see it, its follow-up questions shown by
+    the same steps, before the consultation is published (its public page answers
+    404 until then); nothing can be sent from it."""
+    require_organiser(web, request)
+    questionnaire = await item_or_404(web.store, cid, "questionnaires", questionnaire_id)
+    detail = await views.consultation_or_404(web.store, cid)
+    # with its phases' status now, as its public page has it
+    consultation = await views.consultation_by_slug(web.store, detail["slug"],
+                                                    published_only=False) or detail
+    return private_page(request, web.env, "public/questionnaire.html", {
+        "consultation": consultation, "item": questionnaire, "preview": True,
+        **questionnaire_step(questionnaire, consultation, request)})
 
 
 @router.get("/admin/consultations/{cid}/documents/{document_id}")

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from starlette.requests import Request
+
 SHOWN_FIELD = "_affichees"  # the hidden field: the ids of the questions a page shows
 
 
@@ -54,3 +56,28 @@ def visible_questions(questions: Sequence[Mapping[str, Any]],
                 and not any(answers.get(q["condition"]["question_id"], ())):
             pending = True  # its parent is shown but not answered yet
     return shown, not pending
+
+
+def questionnaire_step(questionnaire: Mapping[str, Any], consultation: Mapping[str, Any],
+                       request: Request) -> dict[str, Any]:
+    """What a questionnaire's page shows at this step. Conditional questions without
+    JavaScript: the visitor's earlier choices come back in the query string (GET,
+    changes nothing) and decide which follow-ups are shown."""
+    answers = {k: request.query_params.getlist(k) for k in request.query_params}
+    questions, complete = visible_questions(questionnaire["questions"], answers)
+    return {"questions": questions, "step_complete": complete, "answers": answers,
+            "new": new_questions(questions, answers.get(SHOWN_FIELD, [])),
+            "shown": shown_ids(questions), "answering": answering(consultation)}
+
+
+def answering(consultation: Mapping[str, Any]) -> dict[str, Any]:
+    """Where answering stands in the consultation's calendar (its phases with
+    their status): "open" now, "upcoming" (with the phase that opens it), "closed"
+    for good, or "none" (no phase opens it): what the questionnaire's page says
+    beside its questions."""
+    phases = [p for p in consultation.get("phases") or [] if "answer" in (p.get("actions") or ())]
+    for state in ("open", "upcoming"):
+        phase = next((p for p in phases if p["status"] == state), None)
+        if phase is not None:
+            return {"state": state, "phase": phase}
+    return {"state": "closed" if phases else "none", "phase": None}

@@ -11,12 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from services.web import views
-from services.web.deposit.questionnaire_steps import (
-    SHOWN_FIELD,
-    new_questions,
-    shown_ids,
-    visible_questions,
-)
+from services.web.deposit.questionnaire_steps import questionnaire_step
 from services.web.deps import Web, WebDep
 from services.web.documents import document_response
 from services.web.page_cache import PUBLIC_PAGE, not_kept
@@ -97,30 +92,8 @@ async def questionnaire(request: Request, web: WebDep, slug: str,
                         questionnaire_id: str) -> Response:
     ctx = await views.item(web.store, slug, "questionnaires", questionnaire_id)
     if ctx is not None:
-        # Conditional questions without JavaScript: the visitor's earlier choices
-        # come back in the query string (GET, changes nothing) and decide which
-        # follow-ups are shown.
-        answers = {k: request.query_params.getlist(k) for k in request.query_params}
-        ctx["questions"], ctx["step_complete"] = visible_questions(
-            ctx["item"]["questions"], answers)
-        ctx["answers"] = answers
-        ctx["new"] = new_questions(ctx["questions"], answers.get(SHOWN_FIELD, []))
-        ctx["shown"] = shown_ids(ctx["questions"])
-        ctx["answering"] = answering(ctx["consultation"])
+        ctx.update(questionnaire_step(ctx["item"], ctx["consultation"], request))
     return page(web, request, "public/questionnaire.html", ctx)
-
-
-def answering(consultation: dict[str, Any]) -> dict[str, Any]:
-    """Where answering stands in the consultation's calendar (its phases with
-    their status): "open" now, "upcoming" (with the phase that opens it), "closed"
-    for good, or "none" (no phase opens it): what the questionnaire's page says
-    beside its questions."""
-    phases = [p for p in consultation.get("phases") or [] if "answer" in (p.get("actions") or ())]
-    for state in ("open", "upcoming"):
-        phase = next((p for p in phases if p["status"] == state), None)
-        if phase is not None:
-            return {"state": state, "phase": phase}
-    return {"state": "closed" if phases else "none", "phase": None}
 
 
 async def _meetings(web: Web, request: Request, table: str, partition: str) -> dict[str, Any]:
