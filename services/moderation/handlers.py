@@ -98,7 +98,10 @@ async def decide_campaign(cmd: DecideCampaign, *, log: EventLog, store: ReadStor
                           clock: Clock, meta: Meta) -> int:
     """One decision for every pending member of a campaign group, in one atomic
     append; members claimed by another moderator are left to them, and the
-    moderator's own contributions to another. Returns how many were decided."""
+    moderator's own contributions to another. A member is the command's
+    consultation's as the group's read model says and as its log says too (ADR
+    0133, amendment of 2026-12-08): one of another consultation is left out.
+    Returns how many were decided."""
     charter = await store.get(CHARTERS, ALL, cmd.consultation_id)
     ids, after = [], None
     while True:
@@ -109,7 +112,8 @@ async def decide_campaign(cmd: DecideCampaign, *, log: EventLog, store: ReadStor
         after = rows[-1][0]
     if not ids:
         raise NotFound("Campagne")
-    items = [item for i in ids if (item := await item_from_log(log, store, i)) is not None]
+    items = [item for i in ids if (item := await item_from_log(log, store, i)) is not None
+             and item["consultation_id"] == cmd.consultation_id]
     now, who = clock.now(), cmd.moderator.moderator_id
     writes = [(item_stream(item["id"]), int(item["version"]),
                [model.decision(item, who, cmd.decision, cmd.reason_code, charter, cmd.group_id)])

@@ -11,23 +11,25 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 import pytest
-from harness.deposit_world import CID, World, participant
+from harness.deposit_world import CID, QID, World, participant
 
+from services.consultation.questionnaire import Answer
 from services.core.envelope import Actor
 from services.core.errors import DomainError
 from services.core.events import Meta
 from services.core.participants import ModeratorContext
-from services.deposit.commands import SubmitProposal
+from services.deposit.commands import SubmitProposal, SubmitResponse
 from services.moderation import handlers as h
 from services.moderation.commands import (
     ClaimItem,
     Decide,
     DecideAppeal,
+    DecideCampaign,
     LodgeAppeal,
     MaskPersonalData,
 )
 from services.moderation.process import AutoModeration
-from services.moderation.queue import QueueProjection
+from services.moderation.queue import ALL, CAMPAIGNS, ITEMS, QueueProjection
 from services.runtime.command_codec import command_name, decode_command, encode_command
 from services.runtime.command_routing import routes
 
@@ -128,6 +130,34 @@ async def test_an_appeal_decided_already_is_refused_for_the_consultation_first()
     with pytest.raises(DomainError) as refused:
         await send(world, OTHER)
     assert wrong_consultation(refused)
+    assert len(await world.events("moderation.events")) == before
+
+
+async def test_a_campaign_decides_only_the_members_its_log_says_are_of_its_consultation(
+        ) -> None:
+    """A campaign decision names its consultation already and picks the group's
+    members of it in a read model; each member's own stream must say so too: a
+    read model saying another consultation decides nothing."""
+    world = World()
+    world.projections += [AutoModeration(world.log, world.clock), QueueProjection()]
+    await world.setup(moderation="pre")
+    same = {"impots": Answer(option_ids=("oui",)), "lesquels": Answer(
+        text="Nous demandons la suppression totale de la taxe foncière pour tous les "
+             "propriétaires de la commune dès cette année, sans aucune condition.")}
+    for n in range(4):
+        await world.handle(SubmitResponse(f"r{n}", CID, QID, participant(f"p-{n}"), same))
+    await world.project()
+    await world.project()
+    item = await world.store.get(ITEMS, ALL, "r0")
+    assert item is not None and item["campaign_group_id"]
+    group = item["campaign_group_id"]
+    async with world.store.transaction() as tx:  # the group's read model says OTHER
+        for key, doc in await world.store.list(CAMPAIGNS, group):
+            await tx.put(CAMPAIGNS, group, key, {**doc, "consultation_id": OTHER})
+    before = len(await world.events("moderation.events"))
+    assert await h.decide_campaign(DecideCampaign(OTHER, group, ANNE, "rejected", "campagne"),
+                                   log=world.log, store=world.store, clock=world.clock,
+                                   meta=world.meta) == 0
     assert len(await world.events("moderation.events")) == before
 
 
