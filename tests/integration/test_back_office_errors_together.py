@@ -116,3 +116,25 @@ async def test_unreadable_dates_are_listed_with_what_the_phases_read_refuse(clie
     assert _summary_links(r.text) == [
         "f-phases.0.starts_at", "f-phases.1.title", "f-phases.2.ends_at"]
     assert problems(r.text) == []
+
+
+async def test_an_article_and_a_meeting_list_their_fields_together(
+        client: httpx.AsyncClient) -> None:
+    created = await _post(client, "/admin/consultations/nouvelle",
+                          {"title": "Plan eau", "slug": "plan-eau"})
+    base = created.headers["location"]
+    article = await _post(client, f"{base}/articles",
+                          {"title": "ab", "summary": "s" * 501, "body_markdown": ""})
+    assert article.status_code == 400
+    assert _summary_links(article.text) == ["f-title", "f-summary", "f-body_markdown"]
+    assert problems(article.text) == []
+    meeting = await _post(client, f"{base}/rencontres", {
+        "title": "ab", "starts_at": _at(3), "ends_at": _at(2), "capacity": "0",
+        "online_url": "https://visio.example.org/atelier"})
+    assert meeting.status_code == 400
+    assert _summary_links(meeting.text) == ["f-title", "f-ends_at", "f-capacity"]
+    unreadable = await _post(client, f"{base}/rencontres", {
+        "title": "Atelier", "starts_at": "", "ends_at": "demain", "latitude": "nord",
+        "online_url": "https://visio.example.org/atelier"})
+    assert _summary_links(unreadable.text) == ["f-starts_at", "f-ends_at", "f-latitude"]
+    assert problems(unreadable.text) == []
