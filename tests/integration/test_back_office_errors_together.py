@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -26,6 +27,9 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
+PARIS = ZoneInfo("Europe/Paris")  # the phases form's times
+
+
 def _summary_links(html: str) -> list[str]:
     summary = html.split('class="fr-alert fr-alert--error', 1)[1].split("</div>", 1)[0]
     return re.findall(r'<a href="#([^"]+)">', summary)
@@ -41,7 +45,8 @@ async def _post(client: httpx.AsyncClient, address: str,
     return await client.post(address, data={"csrf_token": csrf_of(page.text), **data})
 
 
-async def test_the_consultation_form_lists_three_bad_fields_at_once(client: httpx.AsyncClient) -> None:
+async def test_the_consultation_form_lists_three_bad_fields_at_once(
+        client: httpx.AsyncClient) -> None:
     r = await _post(client, "/admin/consultations/nouvelle", {
         "title": "", "slug": "Pas Valide!", "summary": "Un résumé correct.",
         "themes": "Mobilités\n" + "t" * 121})
@@ -57,7 +62,8 @@ async def test_the_consultation_form_lists_three_bad_fields_at_once(client: http
     assert "Pas Valide" not in dashboard.text
 
 
-async def test_the_edit_form_says_each_refused_territory_on_the_list(client: httpx.AsyncClient) -> None:
+async def test_the_edit_form_says_each_refused_territory_on_the_list(
+        client: httpx.AsyncClient) -> None:
     created = await _post(client, "/admin/consultations/nouvelle",
                           {"title": "Plan vélo", "slug": "plan-velo"})
     assert created.status_code == 303
@@ -81,7 +87,8 @@ async def _consultation(client: httpx.AsyncClient) -> str:
     return created.headers["location"] + "/phases"
 
 
-async def test_the_phases_form_lists_every_rows_errors_at_once(client: httpx.AsyncClient) -> None:
+async def test_the_phases_form_lists_every_rows_errors_at_once(
+        client: httpx.AsyncClient) -> None:
     address = await _consultation(client)
     r = await _post(client, address, {
         "phases.0.kind": "information", "phases.0.title": "",
@@ -103,7 +110,8 @@ async def test_the_phases_form_lists_every_rows_errors_at_once(client: httpx.Asy
     assert 'value="Dépôt"' not in (await client.get(address)).text  # nothing saved
 
 
-async def test_unreadable_dates_are_listed_with_what_the_phases_read_refuse(client: httpx.AsyncClient) -> None:
+async def test_unreadable_dates_are_listed_with_what_the_phases_read_refuse(
+        client: httpx.AsyncClient) -> None:
     address = await _consultation(client)
     r = await _post(client, address, {
         "phases.0.kind": "information", "phases.0.title": "Information",
@@ -138,3 +146,51 @@ async def test_an_article_and_a_meeting_list_their_fields_together(
         "online_url": "https://visio.example.org/atelier"})
     assert _summary_links(unreadable.text) == ["f-starts_at", "f-ends_at", "f-latitude"]
     assert problems(unreadable.text) == []
+
+
+async def test_a_frozen_phase_after_a_blank_row_is_refused_on_its_own_row() -> None:
+    """The refusal of a frozen phase names its form row already: it was mapped
+    again as if it named the command's index, and landed on the next row."""
+    from datetime import UTC
+
+    from harness.platform import SYSTEM
+    from harness.web import catch_up, make_container
+
+    from services.consultation.commands import (
+        CreateConsultation,
+        PhaseSpec,
+        PublishConsultation,
+        SchedulePhases,
+    )
+    from services.vote.commands import FreezeResults
+
+    container = make_container()
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    ended = PhaseSpec("vote", "vote", "Vote", now - timedelta(days=3), now - timedelta(days=1),
+                      actions=("vote_agree",))
+    later = PhaseSpec("suite", "follow_up", "Suites", now + timedelta(days=1),
+                      now + timedelta(days=9))
+    for cmd in (CreateConsultation("c-fige", "Vote figé", "vote-fige"),
+                SchedulePhases("c-fige", (ended, later)), PublishConsultation("c-fige")):
+        await container.handle(cmd, SYSTEM)
+    await catch_up(container)
+    assert (await container.handle(FreezeResults("c-fige", "vote"), SYSTEM))["status"] == "frozen"
+    await catch_up(container)
+    local = "%Y-%m-%dT%H:%M"
+    async with web_client(container) as c:
+        page = await c.get("/admin/connexion")
+        await c.post("/admin/connexion", data={
+            "csrf_token": csrf_of(page.text), "utilisateur": "orga",
+            "mot_de_passe": ADMIN_PASSWORD, "suite": "/admin"})
+        r = await _post(c, "/admin/consultations/c-fige/phases", {
+            "phases.0.kind": "information",  # blank
+            "phases.1.phase_id": "vote", "phases.1.kind": "vote", "phases.1.title": "Vote",
+            "phases.1.actions": "vote_agree",
+            "phases.1.starts_at": (now - timedelta(days=3)).astimezone(PARIS).strftime(local),
+            "phases.1.ends_at": (now + timedelta(hours=12)).astimezone(PARIS).strftime(local),
+            "phases.2.phase_id": "suite", "phases.2.kind": "follow_up",
+            "phases.2.title": "Suites",
+            "phases.2.starts_at": (now + timedelta(days=1)).astimezone(PARIS).strftime(local),
+            "phases.2.ends_at": (now + timedelta(days=9)).astimezone(PARIS).strftime(local)})
+    assert r.status_code == 400 and "sont figés" in r.text
+    assert _summary_links(r.text) == ["f-phases.1.ends_at"]
