@@ -49,13 +49,13 @@ async def test_the_consultation_form_lists_three_bad_fields_at_once(
         client: httpx.AsyncClient) -> None:
     r = await _post(client, "/admin/consultations/nouvelle", {
         "title": "", "slug": "Pas Valide!", "summary": "Un résumé correct.",
-        "themes": "Mobilités\n" + "t" * 121})
+        "themes": "Mobilités\n\n" + "t" * 121})  # a blank line is no theme
     assert r.status_code == 400
     assert _summary_links(r.text) == ["f-title", "f-slug", "f-themes"]
     assert _field_messages(r.text) == ["f-title", "f-slug", "f-themes"]
     assert "Le titre doit compter au moins 3 caractères." in r.text
     assert "minuscules, des chiffres et des tirets" in r.text
-    assert "Le titre du thème ne peut dépasser 120 caractères" in r.text
+    assert "Thème 2 : Le titre du thème ne peut dépasser 120 caractères" in r.text
     assert problems(r.text) == []
     assert 'value="Un résumé correct."' in r.text or "Un résumé correct." in r.text
     dashboard = await client.get("/admin")

@@ -87,12 +87,13 @@ def _territory_codes(form: FormData) -> tuple[str, ...]:
 
 def _as_form_field(field: str, message: str) -> tuple[str, str]:
     """`territories.<i>` (a code refused) is said on the list of territories,
-    `themes.<i>.title` on the text area of themes (one a line, named by its line)."""
+    `themes.<i>.title` on the text area of themes (one a line, blank lines
+    skipped: named by its number)."""
     if field.startswith("territories."):
         return "territories", message
     parts = field.split(".")
     if parts[0] == "themes" and len(parts) > 1 and parts[1].isdecimal():
-        return "themes", f"Ligne {int(parts[1]) + 1} : {message}"
+        return "themes", f"Thème {int(parts[1]) + 1} : {message}"
     return field, message
 
 
