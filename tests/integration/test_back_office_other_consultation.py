@@ -39,7 +39,7 @@ TOPICS = ("consultation.events", "synthesis.events", "vote.events")
 # A's items, by the name a route gives their id (`item_id` by the kind before it).
 A_ITEMS = {"article_id": "art-a", "document_id": "doc-a", "meeting_id": "reu-a",
            "commission_id": "com-a", "member_id": "m1", "report_id": "rap-a",
-           "response_id": "rep-a"}
+           "response_id": "rep-a", "questionnaire_id": "q-a"}
 A_ITEM_BY_KIND = {"articles": "art-a", "questionnaires": "q-a", "documents": "doc-a",
                   "videos": "vid-a", "rencontres": "reu-a"}
 # Refused by the command's handler, which decides on the project's consultation

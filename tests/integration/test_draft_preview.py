@@ -104,3 +104,31 @@ async def test_a_drafts_questionnaire_is_previewed_with_its_follow_ups(
                 ).status_code == 404
         refused = await anonymous.get(here)
         assert refused.status_code == 303 and "/admin/connexion" in refused.headers["location"]
+
+
+async def test_no_link_of_a_drafts_preview_leads_to_a_404(platform: Platform) -> None:
+    """Every link the preview of a draft shows opens for its organisers: the public
+    pages (404 until publication) are named without a link, lists open in the back
+    office."""
+    p = platform
+    cid = await draft_consultation(p)
+    await p.container.handle(WriteArticle("a-1", cid, "Le projet", "Un texte."), SYSTEM)
+    await p.container.handle(SaveQuestionnaire("q-1", cid, "Vos trajets", (
+        QuestionSpec("mode", "open", "Comment venez-vous ?"),)), SYSTEM)
+
+    async def written() -> bool:
+        return await p.container.store.get("questionnaires", cid, "q-1") is not None \
+            and await p.container.store.get("articles", cid, "a-1") is not None
+    await until(written)
+    admin = await admin_client(p)
+    try:
+        preview = (await admin.get(f"/admin/consultations/{cid}/apercu")).text
+        main = preview.split('id="contenu"', 1)[-1].split("<footer", 1)[0]
+        links = sorted({h for h in re.findall(r'href="(/[^"#]*)"', main)
+                        if not h.startswith(("/static/", "/admin/deconnexion"))})
+        assert f"/admin/consultations/{cid}/questionnaires/q-1/apercu" in links
+        assert "Propositions publiées" in main and "Synthèse et suites données" in main
+        answers = {link: (await admin.get(link)).status_code for link in links}
+        assert {link: status for link, status in answers.items() if status >= 400} == {}
+    finally:
+        await admin.aclose()
