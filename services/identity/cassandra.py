@@ -134,6 +134,14 @@ class CassandraVault(Vault):
     async def _owner(self, lookup_hash: str) -> str | None:
         return await self._find(lookup_hash)
 
+    async def _lookups_of(self, person_id: str) -> dict[str, str]:
+        owned: dict[str, str] = {}
+        for (h,) in await self._db.run("lookups_of", person_id):
+            for purpose, owner in await self._db.run("lookup_owned", h):
+                if owner == person_id:
+                    owned[str(purpose)] = str(h)
+        return owned
+
     async def _delete(self, person_id: str) -> None:
         db = self._db
         await db.run("key_drop", person_id)  # first: the rest is noise from here on

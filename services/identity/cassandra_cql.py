@@ -53,6 +53,7 @@ STATEMENTS: dict[str, str] = {
     "profile_put": "INSERT INTO identity_profiles (person_id, sealed) VALUES (?, ?)",
     "profile_drop": "DELETE FROM identity_profiles WHERE person_id = ?",
     "lookup_get": "SELECT person_id FROM identity_lookups WHERE hash = ?",
+    "lookup_owned": "SELECT purpose, person_id FROM identity_lookups WHERE hash = ?",
     # claimed for a minute: a writer that dies before its profile is written leaves
     # a claim that expires instead of an e-mail nobody can ever register again
     "lookup_claim": "INSERT INTO identity_lookups (hash, purpose, person_id) VALUES (?, ?, ?)"

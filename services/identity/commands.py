@@ -17,6 +17,26 @@ class RegisterParticipant:
 
 
 @dataclass(frozen=True, slots=True)
+class ChangeProfile:
+    """« Modifier mon profil »: the pseudonym and postcode as the person typed them
+    (the postcode may be empty). In clear: run where it arrives, never routed
+    (services/identity/service.py, ADR 0145)."""
+
+    participant_id: str
+    pseudonym: str
+    postcode: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordProfileChange:
+    """What `ChangeProfile` changed, as field names only (`pseudonym`, `postcode`):
+    routed to the participant stream's writer, which records it."""
+
+    participant_id: str
+    changed: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class RaiseIdentityLevel:
     participant_id: str
     level: str  # email | verified

@@ -38,6 +38,16 @@ class ParticipantRegistered(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class ProfileChanged(DomainEvent):
+    """The participant changed their pseudonym and/or postcode (ADR 0145). Which
+    fields, never their values: the values are in the vault only."""
+
+    TYPE = "identity.ProfileChanged"
+    participant_id: str
+    changed: tuple[str, ...]  # pseudonym | postcode, in that order
+
+
+@dataclass(frozen=True, slots=True)
 class IdentityLevelRaised(DomainEvent):
     TYPE = "identity.IdentityLevelRaised"
     participant_id: str

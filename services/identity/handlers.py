@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from services.core.clock import Clock
 from services.core.envelope import Actor, Envelope
-from services.core.errors import ConcurrencyConflict, DomainError
+from services.core.errors import ConcurrencyConflict, DomainError, Refusals
 from services.core.events import DomainEvent, Meta
 from services.core.participants import at_least
 from services.eventlog.port import EventLog, append_at
 from services.identity import model
 from services.identity.commands import (
+    ChangeProfile,
     EraseParticipant,
     GrantRole,
     RaiseIdentityLevel,
+    RecordProfileChange,
     RecordSignIn,
     RegisterParticipant,
     RevokeRole,
@@ -27,6 +29,7 @@ from services.identity.events import (
     ParticipantErased,
     ParticipantRegistered,
     ParticipantSignedIn,
+    ProfileChanged,
     PseudonymReserved,
     RoleGranted,
     RoleRevoked,
@@ -39,7 +42,7 @@ from services.identity.streams import (
     pseudonym_stream,
     sessions_stream,
 )
-from services.identity.vault import LookupTaken, Vault
+from services.identity.vault import LookupTaken, NoProfile, Vault
 
 EMAIL_TAKEN = DomainError("email_taken", "Un compte existe déjà avec cette adresse "
                           "électronique : utilisez « Se connecter ».", field="email")
@@ -91,6 +94,71 @@ async def register_participant(cmd: RegisterParticipant, *, log: EventLog, clock
         await vault.erase(pid)
         raise
     return pid
+
+
+# On the profile page: whoever types a pseudonym is signed in already, and a
+# pseudonym they left is as reserved as anyone else's (ADR 0145).
+PSEUDONYM_NOT_FREE = DomainError("pseudonym_taken", "Ce pseudonyme est déjà pris : "
+                                 "choisissez-en un autre. Un pseudonyme quitté reste réservé, "
+                                 "même pour qui l'a porté.", field="pseudonym")
+NO_ACCOUNT = DomainError("no_account", "Modifier un profil demande un compte : une session "
+                         "anonyme n'a ni pseudonyme ni code postal enregistrés.")
+PROFILE_FIELDS = ("pseudonym", "postcode")
+
+
+async def change_profile(cmd: ChangeProfile, *, log: EventLog, clock: Clock, meta: Meta,
+                         vault: Vault) -> tuple[str, ...]:
+    """A registered participant's new pseudonym and postcode (ADR 0145), checked as
+    at registration and all refusals together; returns the fields that changed
+    (none: nothing written). A new pseudonym is reserved first (its stream, as at
+    registration); the one left keeps its reservation, by nobody. Then the vault,
+    whose lookups keep pseudonyms unique where the log cannot (Kafka). What
+    changed is recorded by `record_profile_change`, on the participant's stream.
+    `meta` is unused: the reservation is the system's, linking nobody (ADR 0044)."""
+    del meta
+    pid = cmd.participant_id
+    model.check_participant_id(pid)
+    profile = await vault.profile(pid)
+    if profile is None:
+        raise NO_ACCOUNT()
+    old_lookup = model.pseudonym_lookup_value(str(profile.get("pseudonym") or ""))
+    with Refusals() as refused:
+        pseudonym = refused.check(model.normalise_pseudonym, cmd.pseudonym)
+        lookup = model.pseudonym_lookup_value(pseudonym or "")
+        pkey = vault.blind_index("pseudonym", lookup)
+        moved = pseudonym is not None and lookup != old_lookup
+        if moved and await log.stream_version(pseudonym_stream(pkey)) > 0:
+            refused.add(PSEUDONYM_NOT_FREE())
+        postcode = refused.check(model.check_postcode, cmd.postcode)
+    assert pseudonym is not None and postcode is not None  # else refused above
+    new = {"pseudonym": pseudonym, "postcode": postcode}
+    changed = tuple(f for f in PROFILE_FIELDS if new[f] != (profile.get(f) or ""))
+    if not changed:
+        return ()
+    if moved:
+        try:
+            await append_at(log, clock=clock, meta=_reservation_meta(), writes=[
+                (pseudonym_stream(pkey), 0, [PseudonymReserved(pkey)])])
+        except ConcurrencyConflict:
+            raise PSEUDONYM_NOT_FREE() from None
+    try:
+        await vault.replace_profile(pid, {**profile, **new}, lookups={"pseudonym": lookup})
+    except LookupTaken:  # its reservation stays, by nobody (as at registration)
+        raise PSEUDONYM_NOT_FREE() from None
+    except NoProfile:  # erased meanwhile
+        raise NO_ACCOUNT() from None
+    return changed
+
+
+async def record_profile_change(cmd: RecordProfileChange, *, log: EventLog, clock: Clock,
+                                meta: Meta) -> None:
+    """Which fields `change_profile` changed, on the participant's stream (field
+    names only: the values are the vault's)."""
+    changed = tuple(f for f in PROFILE_FIELDS if f in cmd.changed)
+    if not changed or len(changed) != len(cmd.changed):
+        raise DomainError("invalid_profile_change", "Modification de profil inconnue.")
+    await _append_to_participant(log, clock, meta, cmd.participant_id,
+                                 ProfileChanged(cmd.participant_id, changed))
 
 
 def level_of(history: list[Envelope]) -> str:

@@ -15,6 +15,7 @@ class MemoryVault(Vault):
         self.keys: dict[str, bytes] = {}
         self.profiles: dict[str, bytes] = {}
         self.lookups: dict[str, str] = {}
+        self.purposes: dict[str, str] = {}  # lookup hash -> its purpose
 
     async def _load_key(self, person_id: str) -> bytes | None:
         return self.keys.get(person_id)
@@ -31,6 +32,10 @@ class MemoryVault(Vault):
         for h in [h for h, owner in self.lookups.items() if owner == person_id]:
             del self.lookups[h]
         self.lookups.update({h: person_id for h in lookups.values()})
+        self.purposes.update({h: purpose for purpose, h in lookups.items()})
+
+    async def _lookups_of(self, person_id: str) -> dict[str, str]:
+        return {self.purposes[h]: h for h, owner in self.lookups.items() if owner == person_id}
 
     async def _load_profile(self, person_id: str) -> bytes | None:
         return self.profiles.get(person_id)

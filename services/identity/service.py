@@ -33,6 +33,8 @@ PROJECTIONS: tuple[Callable[[], Projection], ...] = (IdentityProjection,)
 
 HANDLERS: dict[type, Handler] = {
     c.RegisterParticipant: h.register_participant,
+    c.ChangeProfile: h.change_profile,
+    c.RecordProfileChange: h.record_profile_change,
     c.RaiseIdentityLevel: h.raise_identity_level,
     c.RecordSignIn: h.record_sign_in,
     c.GrantRole: h.grant_role,
@@ -58,9 +60,15 @@ def _participant(command: Any) -> str:
 # uniqueness is the vault's (lookups claimed `IF NOT EXISTS` with Cassandra, ADR
 # 0077), its participant stream is new (a fresh id), and nobody appends to it
 # before the registration is answered.
+# Not routed either: `ChangeProfile`, for the same reason (a new pseudonym and
+# postcode in clear). It writes the vault (unique lookups, as above) and the new
+# pseudonym's reservation stream (new, as at registration), never the
+# participant's stream: what changed (field names only) is recorded there by the
+# routed `RecordProfileChange`, so that stream keeps its one writer (ADR 0145).
 ROUTED: dict[type, Callable[[Any], str]] = {
     c.RaiseIdentityLevel: _participant,
     c.RecordSignIn: _participant,
+    c.RecordProfileChange: _participant,
     c.GrantRole: _participant,
     c.RevokeRole: _participant,
     c.EraseParticipant: _participant,
@@ -68,7 +76,7 @@ ROUTED: dict[type, Callable[[Any], str]] = {
         command.consultation_id),
     c.RevokeSessions: lambda command: sessions_stream(command.subject),
 }
-NOT_ROUTED: frozenset[type] = frozenset({c.RegisterParticipant})
+NOT_ROUTED: frozenset[type] = frozenset({c.RegisterParticipant, c.ChangeProfile})
 
 
 @dataclass

@@ -161,6 +161,11 @@ class SqliteVault(Vault):
         return await self._db.run(lambda c: _one(c, "SELECT person_id FROM vault_lookups "
                                                  "WHERE hash=?", lookup_hash))
 
+    async def _lookups_of(self, person_id: str) -> dict[str, str]:
+        rows = await self._db.run(lambda c: c.execute(
+            "SELECT purpose, hash FROM vault_lookups WHERE person_id=?", (person_id,)).fetchall())
+        return {str(purpose): str(h) for purpose, h in rows}
+
     async def _delete(self, person_id: str) -> None:
         def work(c: sqlite3.Connection) -> None:
             for statement in ERASE:

@@ -30,6 +30,10 @@ class LookupTaken(Exception):
         self.purpose = purpose
 
 
+class NoProfile(Exception):
+    """The person has no profile in the vault (erased, or never registered)."""
+
+
 class Vault(ABC):
     def __init__(self, secret: str) -> None:
         if not secret:
@@ -57,6 +61,10 @@ class Vault(ABC):
     async def _delete(self, person_id: str) -> None:
         """Delete the key, profile and lookups, leaving no readable trace."""
 
+    @abstractmethod
+    async def _lookups_of(self, person_id: str) -> dict[str, str]:
+        """The lookup hashes this person owns, by purpose."""
+
     # -- public interface -------------------------------------------------------
     def blind_index(self, purpose: str, value: str) -> str:
         return keyed_hash(self._secret, purpose, value)
@@ -69,6 +77,23 @@ class Vault(ABC):
         sealed = seal(key, orjson.dumps(dict(profile)), context=_ctx(person_id, "profile"))
         hashes = {purpose: self.blind_index(purpose, value)
                   for purpose, value in (lookups or {}).items()}
+        wrapped = seal(self._kek, key, context=_ctx(person_id, "key"))
+        await self._save(person_id, wrapped, sealed, hashes)
+
+    async def replace_profile(self, person_id: str, profile: Mapping[str, Any], *,
+                              lookups: Mapping[str, str]) -> None:
+        """Seal `profile` in place of the person's, re-indexing the lookups named in
+        `lookups` (purpose -> clear value) and keeping their other ones as they are
+        (an OpenID Connect subject, which no profile holds in clear). `NoProfile`
+        for a person without a key (erased, unknown): a change never brings an
+        erased person back; `LookupTaken` as `store_profile`."""
+        key = await self._key(person_id)
+        if key is None:
+            raise NoProfile(person_id)
+        sealed = seal(key, orjson.dumps(dict(profile)), context=_ctx(person_id, "profile"))
+        hashes = {**await self._lookups_of(person_id),
+                  **{purpose: self.blind_index(purpose, value)
+                     for purpose, value in lookups.items()}}
         wrapped = seal(self._kek, key, context=_ctx(person_id, "key"))
         await self._save(person_id, wrapped, sealed, hashes)
 

@@ -17,7 +17,7 @@ from services.identity.cassandra import (
     IdentityCql,
 )
 from services.identity.ports import OutboxMessage, OutboxStore, TokenLedger
-from services.identity.vault import LookupTaken, Vault
+from services.identity.vault import LookupTaken, NoProfile, Vault
 
 SECRET = "vault-test-secret"
 
@@ -69,6 +69,30 @@ class VaultContract(ABC):
         other = new_id("p")
         await vault.store_profile(other, {"email": old}, lookups={"email": old})
         assert await vault.find("email", old) == other
+
+    async def test_a_replaced_profile_keeps_the_lookups_it_does_not_name(self) -> None:
+        """A new pseudonym (ADR 0145): its lookup moves, the e-mail's and the OpenID
+        Connect subject's (no profile holds it) stay; taken, nothing changes."""
+        vault, p, other = await self.make_vault(), new_id("p"), new_id("p")
+        email, old, new, sub = (new_id("a") + "@b.fr", new_id("old"), new_id("new"),
+                                new_id("sub"))
+        await vault.store_profile(p, {"email": email, "pseudonym": old},
+                                  lookups={"email": email, "pseudonym": old, "oidc": sub})
+        await vault.store_profile(other, {"pseudonym": "x"}, lookups={"pseudonym": other})
+        await vault.replace_profile(p, {"email": email, "pseudonym": new},
+                                    lookups={"pseudonym": new})
+        assert await vault.profile(p) == {"email": email, "pseudonym": new}
+        assert [await vault.find(purpose, value) for purpose, value in (
+            ("pseudonym", new), ("email", email), ("oidc", sub))] == [p, p, p]
+        assert await vault.find("pseudonym", old) is None
+        with pytest.raises(LookupTaken):
+            await vault.replace_profile(p, {"pseudonym": other}, lookups={"pseudonym": other})
+        assert (await vault.profile(p) or {})["pseudonym"] == new
+        assert await vault.find("pseudonym", new) == p and await vault.find("oidc", sub) == p
+        await vault.erase(p)
+        with pytest.raises(NoProfile):  # an erased person is never brought back
+            await vault.replace_profile(p, {"pseudonym": new}, lookups={"pseudonym": new})
+        assert await vault.profile(p) is None and await vault.find("email", email) is None
 
     async def test_erasure_destroys_the_key(self) -> None:
         vault, p, email = await self.make_vault(), new_id("p"), new_id("a") + "@b.fr"

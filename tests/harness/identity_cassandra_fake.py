@@ -93,6 +93,10 @@ class FakeIdentityCql:
         row = self._get("lookups", h)
         return [(row["person_id"],)] if row else []
 
+    def _lookup_owned(self, h: str) -> list[Row]:
+        row = self._get("lookups", h)
+        return [(row["purpose"], row["person_id"])] if row else []
+
     def _lookup_claim(self, h: str, purpose: str, pid: str, ttl: int) -> list[Row]:
         row = self._get("lookups", h)
         if row:

@@ -56,9 +56,11 @@ from services.deposit.commands import SubmitProposal
 from services.eventlog.port import Position
 from services.identity import service as identity
 from services.identity.commands import (
+    ChangeProfile,
     EraseParticipant,
     GrantRole,
     RaiseIdentityLevel,
+    RecordProfileChange,
     RecordSignIn,
     RegisterParticipant,
     RevokeRole,
@@ -106,7 +108,7 @@ REGISTRY = SchemaRegistry()
 ROUTED_SERVICES = ("consultation", "deposit", "moderation", "vote", "synthesis_stats",
                    "synthesis_themes", "search", "identity")
 # Run where they arrive, with the reason in their service's routing table.
-NOT_ROUTED = {ExecuteThemeRun, RegisterParticipant}
+NOT_ROUTED = {ExecuteThemeRun, RegisterParticipant, ChangeProfile}
 ANNE, BRUNO = ModeratorContext("p-anne"), ModeratorContext("p-bruno")
 
 
@@ -143,7 +145,8 @@ def test_every_routed_command_survives_the_trip() -> None:
                     ImportConversation(CID, {"comments.csv": "cd" * 32}),
                     PublishOpinionGroups(CID, {"st-1": "Un vote"}),
                     SaveSearch("s-1", CID, "p-alice", "Les parcs", "q=parcs"),
-                    GrantRole("p-alice", CID, "analyst"), RevokeSessions("admin:orga")):
+                    GrantRole("p-alice", CID, "analyst"), RevokeSessions("admin:orga"),
+                    RecordProfileChange("p-alice", ("pseudonym", "postcode"))):
         body = json.loads(json.dumps(encode_command(command, META)))
         assert decode_command(body, known) == (command, META)
 
@@ -402,11 +405,15 @@ async def test_search_and_identity_commands_are_keyed_as_the_events_they_write()
 
     pid = "p-01a24580-1fa3-700e-8477-2d71933e04eb"
     await run(RegisterParticipant(pid, "aude@exemple.fr", "Aude"))
+    # the front's change (not routed) writes the new pseudonym's reservation only
+    assert [e.type for e in await run(ChangeProfile(pid, "Aude B", "69001"))] == [
+        "identity.PseudonymReserved"]
     save = SaveSearch("s-1", CID, "p-alice", "Les parcs", "q=parcs")
     for command in (save, RaiseIdentityLevel(pid, "email", "magic_link"),
                     RecordSignIn(pid, "magic_link"), GrantRole(pid, CID, "analyst"),
                     RevokeRole(pid, CID, "analyst"), SetAnonymousProofOfWork(CID, True),
-                    RevokeSessions("admin:orga"), DeleteSavedSearch("s-1", CID)):
+                    RevokeSessions("admin:orga"), DeleteSavedSearch("s-1", CID),
+                    RecordProfileChange(pid, ("pseudonym", "postcode"))):
         events = await run(command)
         assert events and keyed_as_written(table[type(command)].key(command), events), command
     assert await run(RaiseIdentityLevel(pid, "email", "magic_link")) == []  # read from the log

@@ -8,8 +8,10 @@ from services.core.envelope import Actor
 from services.core.errors import DomainError
 from services.core.events import Meta
 from services.identity.commands import (
+    ChangeProfile,
     EraseParticipant,
     GrantRole,
+    RecordProfileChange,
     RegisterParticipant,
     RevokeRole,
 )
@@ -36,13 +38,19 @@ def register(**fields: str) -> RegisterParticipant:
     return RegisterParticipant(participant_id=new_participant_id(), **values)
 
 
-async def test_registration_writes_ids_only(container: Container) -> None:
+async def test_registration_and_profile_change_write_ids_only(container: Container) -> None:
     pid = await container.handle(register(), META)
     recs = await container.log.read("identity.events")
     assert [r.event.type for r in recs] == ["identity.PseudonymReserved",
                                             "identity.ParticipantRegistered"]
+    changed = await container.handle(ChangeProfile(pid, "Bérénice Vautrin", "13001"), META)
+    await container.handle(RecordProfileChange(pid, changed), META)
+    recs = await container.log.read("identity.events")
+    assert [r.event.type for r in recs][2:] == ["identity.PseudonymReserved",
+                                                "identity.ProfileChanged"]
     raw = b"".join(r.event.to_json() for r in recs)
-    assert b"aline" not in raw.lower() and b"69001" not in raw
+    for value in (b"aline", b"69001", "bérénice".encode(), b"berenice", b"vautrin", b"13001"):
+        assert value not in raw.lower()
     vault = container.ports["vault"]
     assert (await vault.profile(pid))["email"] == "aline@exemple.fr"  # type: ignore[attr-defined]
 
