@@ -17,7 +17,13 @@ from services.core.bus import Bus
 from services.core.errors import DomainError
 from services.identity import model
 from services.identity.acting import Acting, Settle, SignedIn
-from services.identity.commands import EraseParticipant, RegisterParticipant, RevokeSessions
+from services.identity.commands import (
+    ChangeProfile,
+    EraseParticipant,
+    RecordProfileChange,
+    RegisterParticipant,
+    RevokeSessions,
+)
 from services.identity.export import export_participant
 from services.identity.handlers import EMAIL_TAKEN
 from services.identity.mailer import OutboxMailer
@@ -171,6 +177,21 @@ class IdentityFlows(Acting):
     # -- a participant's own data ------------------------------------------------
     async def profile(self, participant_id: str) -> dict[str, Any] | None:
         return await self.ports.vault.profile(participant_id)
+
+    async def change_profile(self, participant_id: str, *, pseudonym: str,
+                             postcode: str = "") -> tuple[str, ...]:
+        """« Modifier mon profil », as themselves (ADR 0145): the vault's change
+        where the request arrived (the values in clear never travel), then its
+        record on their stream, routed to its writer (field names only). The
+        fields changed; none: nothing written. The caller counts the attempt
+        (the `profile` rate limit) before."""
+        changed: tuple[str, ...] = await self.run(
+            ChangeProfile(participant_id, pseudonym, postcode), actor_id=participant_id)
+        if changed:
+            await self.run(RecordProfileChange(participant_id, changed),
+                           actor_id=participant_id)
+            await self.settle()
+        return changed
 
     async def export(self, participant_id: str) -> dict[str, Any]:
         """Everything Parlons holds about this participant (ADR 0012)."""

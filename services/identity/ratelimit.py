@@ -139,6 +139,9 @@ class Rate:
 
 
 LOGIN_ACTIONS = ("login", "magic_link", "register")
+# a participant's own account, per hour as the login actions: a pseudonym refused as
+# taken tells it is someone's, so changes are not a way to try pseudonyms fast (ADR 0145)
+ACCOUNT_ACTIONS = ("profile",)
 CONTRIBUTION_ACTIONS = ("proposal", "argument", "comment", "questionnaire", "vote", "flag",
                         "appeal", "edit", "withdraw", "meeting")
 BACK_OFFICE_ACTIONS = ("questionnaire_import",)  # parses a file of up to 512 kB
@@ -148,13 +151,13 @@ ANALYSIS_ACTIONS = ("opinion_groups", "polis_import")
 # counted per client only, as nobody is known yet: a new anonymous session, which
 # mints a participant id (ADR 0133)
 CLIENT_ACTIONS = ("anonymous",)
-ACTIONS = (LOGIN_ACTIONS + CONTRIBUTION_ACTIONS + BACK_OFFICE_ACTIONS + ANALYSIS_ACTIONS
-           + CLIENT_ACTIONS)
+ACTIONS = (LOGIN_ACTIONS + ACCOUNT_ACTIONS + CONTRIBUTION_ACTIONS + BACK_OFFICE_ACTIONS
+           + ANALYSIS_ACTIONS + CLIENT_ACTIONS)
 
 
 def rates(settings: IdentitySettings) -> dict[str, Rate]:
     """Every action's budget per identity (`<action>`) and per client
-    (`<action>.client`): the login actions `rate_login_per_hour` per hour, the
+    (`<action>.client`): the login and account actions `rate_login_per_hour` per hour, the
     contributions `rate_action_per_minute` per minute, a client (an address,
     which a town hall or a mobile carrier's NAT shares) `rate_client_factor`
     times an identity's; a new anonymous session `rate_anonymous_per_hour` per
@@ -166,7 +169,8 @@ def rates(settings: IdentitySettings) -> dict[str, Rate]:
             out[action] = out[f"{action}.client"] = Rate(settings.rate_anonymous_per_hour,
                                                            HOUR)
             continue
-        base = (Rate(settings.rate_login_per_hour, HOUR) if action in LOGIN_ACTIONS
+        hourly = action in LOGIN_ACTIONS + ACCOUNT_ACTIONS
+        base = (Rate(settings.rate_login_per_hour, HOUR) if hourly
                 else Rate(settings.rate_action_per_minute, MINUTE))
         out[action] = base
         out[f"{action}.client"] = Rate(base.limit * factor, base.window)

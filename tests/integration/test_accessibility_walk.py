@@ -77,7 +77,8 @@ async def participant_pages(walk: Walk, c: httpx.AsyncClient, container: Contain
     answer = f"{gd}/questionnaires/{QID}/repondre"
     proposal = f"{gd}/propositions/gd-p1"
     for what, path in (
-            ("my account", "/compte"), ("my contributions", "/mes-contributions"),
+            ("my account", "/compte"), ("my profile", "/compte/profil"),
+            ("my contributions", "/mes-contributions"),
             ("my notices", "/compte/notifications"), ("answer form", answer),
             ("proposal form", f"{gd}/propositions/nouvelle"),
             ("proposal, to argue", proposal), ("meeting, to register", f"/evenements/{MEETING}"),
@@ -105,7 +106,9 @@ async def participant_pages(walk: Walk, c: httpx.AsyncClient, container: Contain
             ("comment, errors", proposal, f"{proposal}/commentaires", {"body": ""}),
             ("flag, errors", flag, flag, {}),
             ("edit, errors", edit, edit, {"title": "", "body": ""}),
-            ("account erasure, errors", "/compte", "/compte/effacement", {})):
+            ("account erasure, errors", "/compte", "/compte/effacement", {}),
+            ("profile, errors", "/compte/profil", "/compte/profil",
+             {"pseudonym": "x", "postcode": "99999"})):
         walk.saw(what, await post_form(c, page, action, data), page)
     ranking = f"/vote/{VELO}/classement"
     walk.saw("ranking, errors", await post_form(c, ranking, ranking,

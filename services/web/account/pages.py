@@ -25,15 +25,18 @@ def participant(web: Web, request: Request) -> Visitor | None:
 
 
 @router.get("/compte")
-async def account(request: Request, web: WebDep) -> Response:
+async def account(request: Request, web: WebDep, profil: str = "") -> Response:
     who = participant(web, request)
     if who is None:
         return RedirectResponse("/connexion", status_code=303)
-    return await account_page(web, request, who)
+    # after « Modifier mon profil » (its PRG): a confirmation, nothing else changes here
+    done = "Votre profil est modifié." if profil == "modifie" else ""
+    return await account_page(web, request, who, done=done)
 
 
 async def account_page(web: Web, request: Request, who: Visitor,
-                       errors: dict[str, str] | None = None, status: int = 200) -> Response:
+                       errors: dict[str, str] | None = None, status: int = 200,
+                       done: str = "") -> Response:
     # Only the session's own id is ever read: there is no participant id in the URL.
     profile = await web.identity.profile(who.id)
     roles = await consultations_with_role(web.store, who.id)
@@ -42,7 +45,8 @@ async def account_page(web: Web, request: Request, who: Visitor,
         "profile": profile, "level": LEVEL_LABELS[await identity_level(web.store, who.id)],
         "roles": [{"cid": cid, "roles": sorted(r),
                    "title": titles.get(cid, {}).get("title", cid)}
-                  for cid, r in roles.items()], "errors": errors or {}}, status=status)
+                  for cid, r in roles.items()], "errors": errors or {}, "done": done},
+        status=status)
 
 
 @router.get("/compte/donnees.json")
