@@ -25,7 +25,7 @@ from typing import Any
 
 from services.identity.cassandra_cql import CLAIM_TTL_S, NOT_IDEMPOTENT, SCHEMA, STATEMENTS
 from services.identity.ports import OutboxMessage, OutboxStore, TokenLedger
-from services.identity.vault import LookupTaken, Vault
+from services.identity.vault import LookupTaken, NoProfile, Vault
 from services.store.cassandra_cql import CassandraConfig, Cql
 
 Row = tuple[Any, ...]
@@ -99,8 +99,10 @@ class CassandraVault(Vault):
         return found
 
     async def _save(self, person_id: str, wrapped_key: bytes, sealed_profile: bytes,
-                    lookups: Mapping[str, str]) -> None:
+                    lookups: Mapping[str, str], *, existing: bool = False) -> None:
         db = self._db
+        if existing and await self._load_key(person_id) is None:
+            raise NoProfile(person_id)
         had = {h for (h,) in await db.run("lookups_of", person_id)}
         new = {h: p for p, h in lookups.items() if await self._owner(h) != person_id}
         for h in new:
@@ -117,7 +119,8 @@ class CassandraVault(Vault):
             for h in set(new) - had:
                 await db.run("lookup_of_drop", person_id, h)
             raise
-        await db.run("key_claim", person_id, wrapped_key)  # kept when present
+        if not existing:  # a change never claims a key: an erasure meanwhile stays one
+            await db.run("key_claim", person_id, wrapped_key)  # kept when present
         await db.run("profile_put", person_id, sealed_profile)
         for h, purpose in new.items():
             await db.run("lookup_keep", purpose, person_id, h, person_id)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from services.identity.ports import OutboxMessage, OutboxStore, TokenLedger
-from services.identity.vault import LookupTaken, Vault
+from services.identity.vault import LookupTaken, NoProfile, Vault
 
 
 class MemoryVault(Vault):
@@ -21,7 +21,9 @@ class MemoryVault(Vault):
         return self.keys.get(person_id)
 
     async def _save(self, person_id: str, wrapped_key: bytes, sealed_profile: bytes,
-                    lookups: Mapping[str, str]) -> None:
+                    lookups: Mapping[str, str], *, existing: bool = False) -> None:
+        if existing and person_id not in self.keys:
+            raise NoProfile(person_id)
         for h in lookups.values():
             owner = self.lookups.get(h)
             if owner is not None and owner != person_id:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from services.identity.ports import OutboxMessage, OutboxStore, TokenLedger
-from services.identity.vault import LookupTaken, Vault
+from services.identity.vault import LookupTaken, NoProfile, Vault
 
 T = TypeVar("T")
 
@@ -139,8 +139,12 @@ class SqliteVault(Vault):
                                                  "WHERE person_id=?", person_id))
 
     async def _save(self, person_id: str, wrapped_key: bytes, sealed_profile: bytes,
-                    lookups: Mapping[str, str]) -> None:
+                    lookups: Mapping[str, str], *, existing: bool = False) -> None:
         def work(c: sqlite3.Connection) -> None:
+            # in the erasure's transaction order: a key deleted is never written back
+            if existing and _one(c, "SELECT person_id FROM vault_keys WHERE person_id=?",
+                                 person_id) is None:
+                raise NoProfile(person_id)
             for purpose, h in lookups.items():
                 owner = _one(c, "SELECT person_id FROM vault_lookups WHERE hash=?", h)
                 if owner is not None and owner != person_id:

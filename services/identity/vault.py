@@ -47,9 +47,11 @@ class Vault(ABC):
 
     @abstractmethod
     async def _save(self, person_id: str, wrapped_key: bytes, sealed_profile: bytes,
-                    lookups: Mapping[str, str]) -> None:
+                    lookups: Mapping[str, str], *, existing: bool = False) -> None:
         """Upsert key (kept if present), profile and lookups atomically; raise
-        LookupTaken when a lookup hash belongs to someone else."""
+        LookupTaken when a lookup hash belongs to someone else. `existing`: the key
+        must be there already, else `NoProfile` and nothing written (a change
+        never brings back a person erased meanwhile)."""
 
     @abstractmethod
     async def _load_profile(self, person_id: str) -> bytes | None: ...
@@ -95,7 +97,7 @@ class Vault(ABC):
                   **{purpose: self.blind_index(purpose, value)
                      for purpose, value in lookups.items()}}
         wrapped = seal(self._kek, key, context=_ctx(person_id, "key"))
-        await self._save(person_id, wrapped, sealed, hashes)
+        await self._save(person_id, wrapped, sealed, hashes, existing=True)
 
     async def profile(self, person_id: str) -> dict[str, Any] | None:
         key, blob = await self._key(person_id), await self._load_profile(person_id)

@@ -94,6 +94,25 @@ class VaultContract(ABC):
             await vault.replace_profile(p, {"pseudonym": new}, lookups={"pseudonym": new})
         assert await vault.profile(p) is None and await vault.find("email", email) is None
 
+    async def test_a_change_racing_an_erasure_brings_nobody_back(self) -> None:
+        """The key read, then erased, then the write: the write is refused."""
+        vault, p = await self.make_vault(), new_id("p")
+        email = new_id("a") + "@b.fr"
+        await vault.store_profile(p, {"email": email}, lookups={"email": email})
+        erase_now = vault._load_key
+
+        async def key_then_erased(person_id: str) -> bytes | None:
+            key = await erase_now(person_id)
+            await vault.erase(person_id)
+            return key
+        vault._load_key = key_then_erased  # type: ignore[method-assign]
+        with pytest.raises(NoProfile):
+            await vault.replace_profile(p, {"email": email, "pseudonym": "x"},
+                                        lookups={"pseudonym": "x"})
+        vault._load_key = erase_now  # type: ignore[method-assign]
+        assert await vault.profile(p) is None and await vault.find("email", email) is None
+        assert await vault.find("pseudonym", "x") is None
+
     async def test_erasure_destroys_the_key(self) -> None:
         vault, p, email = await self.make_vault(), new_id("p"), new_id("a") + "@b.fr"
         await vault.store_profile(p, {"email": email}, lookups={"email": email})
