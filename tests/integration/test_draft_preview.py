@@ -88,7 +88,7 @@ async def test_a_drafts_questionnaire_is_previewed_with_its_follow_ups(
         assert first.status_code == 200 and "Comment venez-vous ?" in first.text
         assert "Pourquoi la voiture ?" not in first.text  # a follow-up, not yet shown
         assert f'action="{here}"' in first.text and "/repondre" not in first.text
-        assert "aucune réponse ne peut être envoyée depuis l’aperçu" in first.text
+        assert "aucune réponse ne peut être envoyée depuis l\u2019aperçu" in first.text
         assert f'href="/admin/consultations/{cid}/apercu"' in first.text  # breadcrumb
         assert "no-store" in first.headers["cache-control"]
         step = await admin.get(here, params={"mode": "voiture", "_affichees": "mode"})

@@ -35,7 +35,6 @@ from services.web.backoffice.content import (
     send_form,
 )
 from services.web.backoffice.guard import BACK_OFFICE
-from services.web.deposit.questionnaire_steps import questionnaire_step
 from services.web.deps import WebDep
 from services.web.documents import document_response
 from services.web.forms import (
@@ -46,6 +45,7 @@ from services.web.forms import (
     submit,
     text,
 )
+from services.web.questionnaire_steps import questionnaire_step
 from services.web.rendering import private_page
 
 EDITABLE = ("questionnaires", "articles", "rencontres")

@@ -16,7 +16,7 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from services.consultation.questionnaire import OTHER, Answer
-from services.web.deposit.questionnaire_steps import SHOWN_FIELD, visible_questions
+from services.web.questionnaire_steps import SHOWN_FIELD, visible_questions
 
 OTHER_SUFFIX = "__autre"
 OWN_FIELDS = {"csrf_token", "cle", "etape", SHOWN_FIELD}

@@ -32,10 +32,10 @@ from services.deposit.commands import SubmitArgument, SubmitComment, SubmitPropo
 from services.deposit.ids import response_id
 from services.identity.queries import identity_level
 from services.store.port import Doc, ReadStore
+from services.web import questionnaire_steps as steps
 from services.web import views
 from services.web.authz import PARTICIPANT_FORM
 from services.web.deposit import answers as deposit_answers
-from services.web.deposit import questionnaire_steps as steps
 from services.web.deposit import views as deposit_views
 from services.web.deps import Web, WebDep
 from services.web.forms import admin_page, checked_form, text

@@ -11,11 +11,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from services.web import views
-from services.web.deposit.questionnaire_steps import questionnaire_step
 from services.web.deps import Web, WebDep
 from services.web.documents import document_response
 from services.web.page_cache import PUBLIC_PAGE, not_kept
 from services.web.paths import route_segment
+from services.web.questionnaire_steps import questionnaire_step
 from services.web.rendering import public_page
 
 # The consultation's content lists, by URL segment: (read-model table, template,
