@@ -7,7 +7,8 @@ a private Tansu broker:
   (`cle`): both answer, the log holds one `SearchSaved`; its deletion then
   through the other front leaves the list empty, the stream at versions 1, 2;
 - sign-ins and role changes of one participant sent at once through both
-  fronts: the participant's stream holds versions 1..n, none twice.
+  fronts, and a profile's change (its vault part at the front, its record routed,
+  ADR 0145): the participant's stream holds versions 1..n, none twice.
 Each was decided by its replica (its commands counter)."""
 
 from __future__ import annotations
@@ -24,7 +25,13 @@ from harness.platform import SYSTEM, Platform, participant, until
 from harness.routing import admin_on_two_fronts, decided, platform_on_a_broker
 
 from services.eventlog.port import read_all
-from services.identity.commands import GrantRole, RecordSignIn, RevokeRole
+from services.identity.commands import (
+    ChangeProfile,
+    GrantRole,
+    RecordProfileChange,
+    RecordSignIn,
+    RevokeRole,
+)
 from services.search.saved import SAVED, DeleteSavedSearch
 
 pytestmark = pytest.mark.kafka
@@ -80,10 +87,17 @@ async def test_saved_searches_sign_ins_and_roles_are_decided_by_their_replicas(
         await asyncio.gather(*(f.handle(GrantRole(aude, CID, "analyst"), SYSTEM)
                                for f in fronts))
         await fronts[1].handle(RevokeRole(aude, CID, "analyst"), SYSTEM)
+        # a profile's change: the vault's at the front (not routed, ADR 0145), its
+        # record by the replica, at once with sign-ins through the other front
+        changed = await fronts[0].handle(ChangeProfile(aude, "Aude Nouvelle", "13001"), SYSTEM)
+        assert changed == ("pseudonym", "postcode")
+        await asyncio.gather(fronts[0].handle(RecordProfileChange(aude, changed), SYSTEM),
+                             fronts[1].handle(RecordSignIn(aude, "magic_link"), SYSTEM))
         searching, identifying = two_fronts.replicas
         assert decided(searching, "SaveSearch") == 2
         assert decided(searching, "DeleteSavedSearch") == 1
-        assert decided(identifying, "RecordSignIn") == 6
+        assert decided(identifying, "RecordSignIn") == 7
+        assert decided(identifying, "RecordProfileChange") == 1
         assert decided(identifying, "GrantRole") == 2
 
     saved = await versions_of(p, "search.events", f"searchsaved-{key}")
@@ -94,5 +108,6 @@ async def test_saved_searches_sign_ins_and_roles_are_decided_by_their_replicas(
     await until(list_empty, timeout=TIMEOUT_S)
     versions = [v for v, _ in await versions_of(p, "identity.events", f"identity-{aude}")]
     assert versions == list(range(1, len(versions) + 1)), versions
-    # registered, six sign-ins, granted once (the second grant finds it held), revoked
-    assert len(versions) == 1 + 6 + 1 + 1
+    # registered, seven sign-ins, granted once (the second grant finds it held),
+    # revoked, the profile's change
+    assert len(versions) == 1 + 7 + 1 + 1 + 1
