@@ -78,7 +78,7 @@ async def participant_pages(walk: Walk, c: httpx.AsyncClient, container: Contain
     proposal = f"{gd}/propositions/gd-p1"
     for what, path in (
             ("my account", "/compte"), ("my profile", "/compte/profil"),
-            ("my contributions", "/mes-contributions"),
+            ("my contributions", "/mes-contributions"), ("my meetings", "/mes-rencontres"),
             ("my notices", "/compte/notifications"), ("answer form", answer),
             ("proposal form", f"{gd}/propositions/nouvelle"),
             ("proposal, to argue", proposal), ("meeting, to register", f"/evenements/{MEETING}"),
