@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.consultation.content_commands import QuestionSpec, SaveQuestionnaire
-from services.core.errors import DomainError
+from services.core.errors import DomainError, Refusals
 from services.core.values import ident, text
 
 OTHER = "autre"  # the option id of "Autre" when a closed question allows it
@@ -142,24 +142,26 @@ def validate_answers(questions: Sequence[Mapping[str, Any]],
     answers and over-long text. Conditions chain: a hidden question hides its
     follow-ups too (its answers are refused, so they never count)."""
     by_id = {q["question_id"]: q for q in questions}
-    for qid in answers:
-        if qid not in by_id:
-            raise DomainError("unknown_question", "Cette question n'existe pas.",
-                              field=f"answers.{qid}")
-    for q in questions:
-        qid, at = q["question_id"], f"answers.{q['question_id']}"
-        given = answers.get(qid)
-        if not is_shown(q, answers):
-            if given is not None:
-                raise DomainError("question_not_shown",
-                                  "Cette question ne s'applique pas à vos réponses précédentes.",
-                                  field=at)
-            continue
-        if given is None or not (given.option_ids or given.text.strip()):
-            if q["required"]:
-                raise DomainError("answer_required", "Cette question est obligatoire.", field=at)
-            continue
-        _check_answer(q, given, at)
+    with Refusals() as refused:  # every refused answer, in the questions' order (ADR 0144)
+        for qid in answers:
+            if qid not in by_id:
+                refused.add(DomainError("unknown_question", "Cette question n'existe pas.",
+                                        field=f"answers.{qid}"))
+        for q in questions:
+            qid, at = q["question_id"], f"answers.{q['question_id']}"
+            given = answers.get(qid)
+            if not is_shown(q, answers):
+                if given is not None:
+                    refused.add(DomainError(
+                        "question_not_shown",
+                        "Cette question ne s'applique pas à vos réponses précédentes.", field=at))
+                continue
+            if given is None or not (given.option_ids or given.text.strip()):
+                if q["required"]:
+                    refused.add(DomainError("answer_required", "Cette question est obligatoire.",
+                                            field=at))
+                continue
+            refused.check(_check_answer, q, given, at)
 
 
 def _check_answer(q: Mapping[str, Any], given: Answer, at: str) -> None:

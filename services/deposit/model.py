@@ -28,7 +28,7 @@ from services.consultation.queries import (
     validate_answers,
 )
 from services.core.envelope import Envelope
-from services.core.errors import DomainError, NotFound
+from services.core.errors import DomainError, NotFound, Refusals
 from services.core.participants import ParticipantContext, check_participant_id, require_level
 from services.core.personal_data import redact
 from services.core.values import ident, iso, parse_iso, text
@@ -175,15 +175,19 @@ def decide_proposal(consultation: Doc | None, cmd: SubmitProposal,
     moderation, phase = _gated(consultation, cmd.participant, "proposal", now)
     assert consultation is not None and phase is not None
     ident(cmd.contribution_id, "contribution_id")
-    if cmd.theme_id and cmd.theme_id not in {t["theme_id"] for t in consultation["themes"]}:
-        raise DomainError("unknown_theme", "Ce thème n'existe pas dans la consultation.",
-                          field="theme_id")
-    if cmd.territory and cmd.territory not in known_territories():
-        raise DomainError("unknown_territory", "Ce territoire est inconnu.", field="territory")
+    with Refusals() as refused:  # in the form's order (ADR 0144)
+        title, body = refused.check(_title, cmd.title), refused.check(_body, cmd.body)
+        if cmd.theme_id and cmd.theme_id not in {t["theme_id"] for t in consultation["themes"]}:
+            refused.add(DomainError("unknown_theme", "Ce thème n'existe pas dans la consultation.",
+                                    field="theme_id"))
+        if cmd.territory and cmd.territory not in known_territories():
+            refused.add(DomainError("unknown_territory", "Ce territoire est inconnu.",
+                                    field="territory"))
+    assert title is not None and body is not None
     return ProposalSubmitted(
         contribution_id=cmd.contribution_id, consultation_id=cmd.consultation_id,
-        author_id=cmd.participant.participant_id, title=_title(cmd.title),
-        body=_body(cmd.body), theme_id=cmd.theme_id, territory=cmd.territory,
+        author_id=cmd.participant.participant_id, title=title,
+        body=body, theme_id=cmd.theme_id, territory=cmd.territory,
         # the phase a contribution is deposited in: the one the gate found open
         moderation=moderation, phase_id=str(phase["phase_id"]))
 
@@ -215,11 +219,13 @@ def decide_argument(consultation: Doc | None, proposal: Doc | None, cmd: SubmitA
         raise NotFound("Proposition")
     moderation = gate(consultation, cmd.participant, "argument", now)
     ident(cmd.contribution_id, "contribution_id")
-    if cmd.side not in SIDES:
-        raise DomainError("invalid_side", "Un argument est « pour » ou « contre ».",
-                          field="side")
-    body = text(redact(cmd.body), "body", label="L'argument", max_len=ARGUMENT_MAX,
-                min_len=ARGUMENT_MIN)
+    with Refusals() as refused:  # the side and the text together (ADR 0144)
+        if cmd.side not in SIDES:
+            refused.add(DomainError("invalid_side", "Un argument est « pour » ou « contre ».",
+                                    field="side"))
+        body = refused.check(text, redact(cmd.body), "body", label="L'argument",
+                             max_len=ARGUMENT_MAX, min_len=ARGUMENT_MIN)
+    assert body is not None
     return ArgumentSubmitted(
         contribution_id=cmd.contribution_id, consultation_id=proposal["consultation_id"],
         proposal_id=cmd.proposal_id, author_id=cmd.participant.participant_id,
@@ -252,8 +258,10 @@ def decide_edit(contribution: Doc | None, consultation: Doc | None, policy: Doc,
                           "contribution après son dépôt.")
     gate(consultation, cmd.participant, doc["kind"], now)
     if doc["kind"] == "proposal":
-        return ContributionEdited(cmd.contribution_id, doc["consultation_id"],
-                                  _title(cmd.title), _body(cmd.body))
+        with Refusals() as refused:  # the title and the text together (ADR 0144)
+            title, body = refused.check(_title, cmd.title), refused.check(_body, cmd.body)
+        assert title is not None and body is not None
+        return ContributionEdited(cmd.contribution_id, doc["consultation_id"], title, body)
     limit, low = (ARGUMENT_MAX, ARGUMENT_MIN) if doc["kind"] == "argument" else (COMMENT_MAX, 1)
     body = text(redact(cmd.body), "body", label="Le texte", max_len=limit, min_len=low)
     return ContributionEdited(cmd.contribution_id, doc["consultation_id"], "", body)

@@ -64,14 +64,13 @@ def to_answers(questions: Sequence[Mapping[str, Any]],
 
 
 def shown(questions: Sequence[Mapping[str, Any]], raw: Mapping[str, Sequence[str]],
-          error_field: str | None = None) -> tuple[list[Mapping[str, Any]], bool]:
+          error_fields: Sequence[str] = ()) -> tuple[list[Mapping[str, Any]], bool]:
     """The questions to display and whether no follow-up can still appear. A
-    question named by an error stays displayed, so the message sits next to it."""
+    question named by an error (each of them, ADR 0144) stays displayed, so the
+    message sits next to it."""
     visible, complete = visible_questions(questions, raw)
-    if error_field:
-        qid = error_field.removeprefix("answers.")
-        ids = {q["question_id"] for q in visible}
-        if qid not in ids:
-            visible = [q for q in questions
-                       if q["question_id"] in ids or q["question_id"] == qid]
+    named = {f.removeprefix("answers.") for f in error_fields}
+    ids = {q["question_id"] for q in visible}
+    if named - ids:
+        visible = [q for q in questions if q["question_id"] in ids | named]
     return visible, complete

@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from services.core.errors import ConcurrencyConflict, DomainError, NotFound
+from services.core.errors import ConcurrencyConflict, DomainError, NotFound, refusals_of
 from services.core.ids import new_id
 from services.core.participants import ParticipantContext
 from services.deposit.commands import SubmitArgument, SubmitComment, SubmitProposal, SubmitResponse
@@ -89,11 +89,21 @@ async def send_once(web: Web, who: ParticipantContext, key: str,
 
 
 def errors_for(error: DomainError, fields: tuple[str, ...]) -> dict[str, str]:
-    """The message next to its field, and always in the summary at the top."""
-    field = error.field or "__all__"
+    """Each message next to its field (every field refused, in the form's order,
+    ADR 0144), and always in the summary at the top; a refusal naming no field of
+    the form is said in the summary only."""
     out = {"__all__": error.message}
-    if field in fields or field.startswith("answers."):
-        out[field.removeprefix("answers.")] = error.message
+    unplaced: list[str] = []
+    for refused in refusals_of(error):
+        field = refused.field or "__all__"
+        if field in fields or field.startswith("answers."):
+            name = field.removeprefix("answers.")
+            said = out.get(name)
+            out[name] = refused.message if said is None else f"{said} {refused.message}"
+        else:
+            unplaced.append(refused.message)
+    if unplaced:
+        out["__all__"] = " ".join(unplaced)
     return out
 
 
@@ -107,8 +117,8 @@ def questionnaire_page(web: Web, request: Request, c: Doc, qn: Doc, raw: dict[st
                        stepped: bool = False, before: list[str] | None = None) -> Response:
     """`before`: what the page sending « Continuer » showed (the questions shown
     now beyond it are announced, the focus on them)."""
-    error_field = next((f for f in errors if f != "__all__"), None)
-    questions, complete = deposit_answers.shown(qn["questions"], raw, error_field)
+    questions, complete = deposit_answers.shown(
+        qn["questions"], raw, [f for f in errors if f != "__all__"])
     # Once the visitor has pressed « Continuer », a question still unanswered is
     # one they chose to skip (most are optional): sending must then be possible,
     # or a skipped question with a follow-up would keep them from ever sending.

@@ -127,3 +127,16 @@ async def test_a_questionnaire_needs_an_existing_consultation(world: World) -> N
         await ch.save_questionnaire(_questionnaire(QuestionSpec("a", "open", "A ?")),
                                     **world.ports)  # type: ignore[arg-type]
     assert err.value.field == "consultation_id"
+
+
+def test_every_refused_answer_is_reported_in_the_questions_order() -> None:
+    """ADR 0144: a question's refusal does not hide the next ones'."""
+    from services.core.errors import InvalidFields
+    with pytest.raises(InvalidFields) as err:
+        validate_answers(_questions(), {
+            "nope": Answer(text="x"),
+            "velo": Answer(option_ids=("oui",)), "pourquoi": Answer(text="x" * 21),
+            "modes": Answer(option_ids=(OTHER,))})
+    assert [(e.field, e.code) for e in err.value.errors] == [
+        ("answers.nope", "unknown_question"), ("answers.pourquoi", "answer_too_long"),
+        ("answers.modes", "other_text_required")]
