@@ -28,8 +28,18 @@ class ChangeProfile:
 
 
 @dataclass(frozen=True, slots=True)
+class ChangeEmail:
+    """A participant's new e-mail address, once the link sent to it was used (ADR
+    0145 amended). In clear: run where it arrives, never routed (as ChangeProfile)."""
+
+    participant_id: str
+    email: str
+
+
+@dataclass(frozen=True, slots=True)
 class RecordProfileChange:
-    """What `ChangeProfile` changed, as field names only (`pseudonym`, `postcode`):
+    """What `ChangeProfile` or `ChangeEmail` changed, as field names only
+    (`pseudonym`, `postcode`, `email`):
     routed to the participant stream's writer, which records it."""
 
     participant_id: str

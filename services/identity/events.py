@@ -39,12 +39,13 @@ class ParticipantRegistered(DomainEvent):
 
 @dataclass(frozen=True, slots=True)
 class ProfileChanged(DomainEvent):
-    """The participant changed their pseudonym and/or postcode (ADR 0145). Which
-    fields, never their values: the values are in the vault only."""
+    """The participant changed their pseudonym and/or postcode (ADR 0145), or their
+    e-mail address once the new one confirmed it (ADR 0145 amended). Which fields,
+    never their values: the values are in the vault only."""
 
     TYPE = "identity.ProfileChanged"
     participant_id: str
-    changed: tuple[str, ...]  # pseudonym | postcode, in that order
+    changed: tuple[str, ...]  # pseudonym | postcode, in that order; or email alone
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,12 @@
 """The identity service's flows, as a front end calls them: registration and
 magic-link sign-in, anonymous sessions' proof of work, a participant's own data
-and its erasure; OpenID Connect sign-in (`self.oidc`) and a consultation's team
-(`self.team`). Each takes plain values (a client key, what the person typed)
-and raises a `DomainError` with a French message on refusal, `RateLimited`
-when over a limit. No account enumeration: asking a link for an unknown
-address answers exactly as for a known one, and registering an address that
-has an account answers exactly as for a new one (its owner is written to)."""
+and its erasure; OpenID Connect sign-in (`self.oidc`), a consultation's team
+(`self.team`) and a change of e-mail address (`self.email_change`). Each takes
+plain values (a client key, what the person typed) and raises a `DomainError`
+with a French message on refusal, `RateLimited` when over a limit. No account
+enumeration: asking a link for an unknown address answers exactly as for a known
+one, registering an address that has an account answers exactly as for a new
+one (its owner is written to), and so does moving one's account to it."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from services.identity.commands import (
     RegisterParticipant,
     RevokeSessions,
 )
+from services.identity.email_change import EmailChange
 from services.identity.export import export_participant
 from services.identity.handlers import EMAIL_TAKEN
 from services.identity.mailer import OutboxMailer
@@ -62,6 +64,7 @@ class IdentityFlows(Acting):
         super().__init__(ports, bus, store, settle)
         self.oidc = OidcSignIn(self, oidc_client or OidcClient(ports.settings))
         self.team = Team(self)
+        self.email_change = EmailChange(self)
 
     # -- registration and magic links ------------------------------------------
     async def register(self, client: str, *, email: str, pseudonym: str,

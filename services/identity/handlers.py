@@ -12,6 +12,7 @@ from services.core.participants import at_least
 from services.eventlog.port import EventLog, append_at
 from services.identity import model
 from services.identity.commands import (
+    ChangeEmail,
     ChangeProfile,
     EraseParticipant,
     GrantRole,
@@ -104,6 +105,7 @@ PSEUDONYM_NOT_FREE = DomainError("pseudonym_taken", "Ce pseudonyme est déjà pr
 NO_ACCOUNT = DomainError("no_account", "Modifier un profil demande un compte : une session "
                          "anonyme n'a ni pseudonyme ni code postal enregistrés.")
 PROFILE_FIELDS = ("pseudonym", "postcode")
+RECORDED_FIELDS = (*PROFILE_FIELDS, "email")  # what `identity.ProfileChanged` may name
 
 
 async def change_profile(cmd: ChangeProfile, *, log: EventLog, clock: Clock, meta: Meta,
@@ -150,11 +152,36 @@ async def change_profile(cmd: ChangeProfile, *, log: EventLog, clock: Clock, met
     return changed
 
 
+async def change_email(cmd: ChangeEmail, *, vault: Vault, meta: Meta) -> tuple[str, ...]:
+    """The address a confirmed link carried (ADR 0145 amended) in place of the
+    participant's: the vault's e-mail lookup moves with it, so the old address no
+    longer signs in and the new one does; its other lookups stay. `("email",)`,
+    or none when it was the address already. `LookupTaken`: another account took
+    it since the link was sent (`EMAIL_TAKEN`); an erased participant has none."""
+    del meta
+    pid = cmd.participant_id
+    model.check_participant_id(pid)
+    email = model.normalise_email(cmd.email)
+    profile = await vault.profile(pid)
+    if profile is None:
+        raise NO_ACCOUNT()
+    if email == profile.get("email"):
+        return ()
+    try:
+        await vault.replace_profile(pid, {**profile, "email": email},
+                                    lookups={"email": model.email_lookup_value(email)})
+    except LookupTaken:
+        raise EMAIL_TAKEN() from None
+    except NoProfile:  # erased meanwhile
+        raise NO_ACCOUNT() from None
+    return ("email",)
+
+
 async def record_profile_change(cmd: RecordProfileChange, *, log: EventLog, clock: Clock,
                                 meta: Meta) -> None:
     """Which fields `change_profile` changed, on the participant's stream (field
     names only: the values are the vault's)."""
-    changed = tuple(f for f in PROFILE_FIELDS if f in cmd.changed)
+    changed = tuple(f for f in RECORDED_FIELDS if f in cmd.changed)
     if not changed or len(changed) != len(cmd.changed):
         raise DomainError("invalid_profile_change", "Modification de profil inconnue.")
     await _append_to_participant(log, clock, meta, cmd.participant_id,

@@ -37,25 +37,32 @@ class LinkClaims:
     participant_id: str
     token_id: str
     expires_at: datetime
+    extra: str = ""  # what the link carries besides (an address change: the sealed address)
 
 
 class MagicLinks:
     def __init__(self, secret: str, *, ledger: TokenLedger, clock: Clock,
-                 minutes: int = MAX_MINUTES) -> None:
-        self._key = sub_key(secret, "magic-link")
+                 minutes: int = MAX_MINUTES, purpose: str = "magic-link") -> None:
+        """`purpose`: what the links are for, each its own key and current link per
+        participant (sign-in; an address change, ADR 0145 amended)."""
+        self._purpose = purpose
+        self._key = sub_key(secret, purpose)
         self._ledger = ledger
         self._clock = clock
         self.minutes = min(minutes, MAX_MINUTES)
         self._ttl = timedelta(minutes=self.minutes)
 
-    async def issue(self, participant_id: str) -> str:
-        """A new link for the participant; their previous one stops working."""
+    async def issue(self, participant_id: str, extra: str = "") -> str:
+        """A new link for the participant; their previous one stops working.
+        `extra`: signed with it, never in clear personal data (seal it first)."""
         expires = self._clock.now() + self._ttl
         nonce = secrets.token_urlsafe(16)
-        payload = _b64e(json.dumps({"p": participant_id, "n": nonce,
-                                    "e": int(expires.timestamp())},
-                                   separators=(",", ":")).encode())
-        await self._ledger.make_current(_subject(participant_id), nonce, expires)
+        claims: dict[str, object] = {"p": participant_id, "n": nonce,
+                                     "e": int(expires.timestamp())}
+        if extra:
+            claims["x"] = extra
+        payload = _b64e(json.dumps(claims, separators=(",", ":")).encode())
+        await self._ledger.make_current(self._subject(participant_id), nonce, expires)
         return f"{payload}.{self._mac(payload)}"
 
     def check(self, token: str) -> LinkClaims:
@@ -66,7 +73,8 @@ class MagicLinks:
         try:
             data = json.loads(_b64d(payload))
             claims = LinkClaims(str(data["p"]), str(data["n"]),
-                                datetime.fromtimestamp(int(data["e"]), self._clock.now().tzinfo))
+                                datetime.fromtimestamp(int(data["e"]), self._clock.now().tzinfo),
+                                str(data.get("x", "")))
         except (ValueError, KeyError, TypeError):
             raise INVALID() from None
         if claims.expires_at <= self._clock.now():
@@ -76,7 +84,8 @@ class MagicLinks:
 
     async def consume(self, token: str) -> LinkClaims:
         claims = self.check(token)
-        if not await self._ledger.is_current(_subject(claims.participant_id), claims.token_id):
+        if not await self._ledger.is_current(self._subject(claims.participant_id),
+                                             claims.token_id):
             raise REPLACED()
         if not await self._ledger.consume(claims.token_id, claims.expires_at):
             raise USED()
@@ -85,9 +94,8 @@ class MagicLinks:
     def _mac(self, payload: str) -> str:
         return _b64e(hmac.new(self._key, payload.encode(), hashlib.sha256).digest())
 
-
-def _subject(participant_id: str) -> str:
-    return f"magic-link:{participant_id}"
+    def _subject(self, participant_id: str) -> str:
+        return f"{self._purpose}:{participant_id}"
 
 
 def _b64e(raw: bytes) -> str:

@@ -34,6 +34,7 @@ PROJECTIONS: tuple[Callable[[], Projection], ...] = (IdentityProjection,)
 HANDLERS: dict[type, Handler] = {
     c.RegisterParticipant: h.register_participant,
     c.ChangeProfile: h.change_profile,
+    c.ChangeEmail: h.change_email,
     c.RecordProfileChange: h.record_profile_change,
     c.RaiseIdentityLevel: h.raise_identity_level,
     c.RecordSignIn: h.record_sign_in,
@@ -65,6 +66,7 @@ def _participant(command: Any) -> str:
 # pseudonym's reservation stream (new, as at registration), never the
 # participant's stream: what changed (field names only) is recorded there by the
 # routed `RecordProfileChange`, so that stream keeps its one writer (ADR 0145).
+# Nor `ChangeEmail` (a new address in clear), recorded the same way.
 ROUTED: dict[type, Callable[[Any], str]] = {
     c.RaiseIdentityLevel: _participant,
     c.RecordSignIn: _participant,
@@ -76,7 +78,8 @@ ROUTED: dict[type, Callable[[Any], str]] = {
         command.consultation_id),
     c.RevokeSessions: lambda command: sessions_stream(command.subject),
 }
-NOT_ROUTED: frozenset[type] = frozenset({c.RegisterParticipant, c.ChangeProfile})
+NOT_ROUTED: frozenset[type] = frozenset({c.RegisterParticipant, c.ChangeProfile,
+                                         c.ChangeEmail})
 
 
 @dataclass

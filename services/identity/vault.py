@@ -107,6 +107,10 @@ class Vault(ABC):
             open_sealed(key, blob, context=_ctx(person_id, "profile")))
         return data
 
+    async def lookup_purposes(self, person_id: str) -> frozenset[str]:
+        """What this person can be found by (`email`, `pseudonym`, `oidc`...)."""
+        return frozenset(await self._lookups_of(person_id))
+
     async def find(self, purpose: str, value: str) -> str | None:
         return await self._find(self.blind_index(purpose, value))
 

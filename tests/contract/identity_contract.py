@@ -94,6 +94,25 @@ class VaultContract(ABC):
             await vault.replace_profile(p, {"pseudonym": new}, lookups={"pseudonym": new})
         assert await vault.profile(p) is None and await vault.find("email", email) is None
 
+    async def test_a_replaced_email_moves_the_way_in(self) -> None:
+        """A new address (ADR 0145 amended): the old one finds nobody, the new one
+        the person, their other lookups stay; an address someone holds is refused."""
+        vault, p, other = await self.make_vault(), new_id("p"), new_id("p")
+        old, new, taken, pseudo = (new_id("a") + "@b.fr", new_id("n") + "@b.fr",
+                                   new_id("t") + "@b.fr", new_id("ps"))
+        await vault.store_profile(p, {"email": old, "pseudonym": pseudo},
+                                  lookups={"email": old, "pseudonym": pseudo})
+        await vault.store_profile(other, {"email": taken}, lookups={"email": taken})
+        assert await vault.lookup_purposes(p) == {"email", "pseudonym"}
+        await vault.replace_profile(p, {"email": new, "pseudonym": pseudo},
+                                    lookups={"email": new})
+        assert await vault.find("email", old) is None and await vault.find("email", new) == p
+        assert await vault.find("pseudonym", pseudo) == p
+        with pytest.raises(LookupTaken):
+            await vault.replace_profile(p, {"email": taken}, lookups={"email": taken})
+        assert (await vault.profile(p) or {})["email"] == new
+        assert await vault.find("email", taken) == other and await vault.find("email", new) == p
+
     async def test_a_change_racing_an_erasure_brings_nobody_back(self) -> None:
         """The key read, then erased, then the write: the write is refused."""
         vault, p = await self.make_vault(), new_id("p")

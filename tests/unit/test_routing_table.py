@@ -56,6 +56,7 @@ from services.deposit.commands import SubmitProposal
 from services.eventlog.port import Position
 from services.identity import service as identity
 from services.identity.commands import (
+    ChangeEmail,
     ChangeProfile,
     EraseParticipant,
     GrantRole,
@@ -108,7 +109,7 @@ REGISTRY = SchemaRegistry()
 ROUTED_SERVICES = ("consultation", "deposit", "moderation", "vote", "synthesis_stats",
                    "synthesis_themes", "search", "identity")
 # Run where they arrive, with the reason in their service's routing table.
-NOT_ROUTED = {ExecuteThemeRun, RegisterParticipant, ChangeProfile}
+NOT_ROUTED = {ExecuteThemeRun, RegisterParticipant, ChangeProfile, ChangeEmail}
 ANNE, BRUNO = ModeratorContext("p-anne"), ModeratorContext("p-bruno")
 
 
