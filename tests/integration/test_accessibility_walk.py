@@ -78,6 +78,8 @@ async def participant_pages(walk: Walk, c: httpx.AsyncClient, container: Contain
     proposal = f"{gd}/propositions/gd-p1"
     for what, path in (
             ("my account", "/compte"), ("my profile", "/compte/profil"),
+            ("my profile, address link sent", "/compte/profil?adresse=envoyee"),
+            ("address change link, invalid", "/compte/adresse?jeton=x.y"),
             ("my contributions", "/mes-contributions"), ("my meetings", "/mes-rencontres"),
             ("my notices", "/compte/notifications"), ("answer form", answer),
             ("proposal form", f"{gd}/propositions/nouvelle"),
@@ -108,7 +110,9 @@ async def participant_pages(walk: Walk, c: httpx.AsyncClient, container: Contain
             ("edit, errors", edit, edit, {"title": "", "body": ""}),
             ("account erasure, errors", "/compte", "/compte/effacement", {}),
             ("profile, errors", "/compte/profil", "/compte/profil",
-             {"pseudonym": "x", "postcode": "99999"})):
+             {"pseudonym": "x", "postcode": "99999"}),
+            ("profile, address errors", "/compte/profil", "/compte/profil/adresse",
+             {"email": "non"})):
         walk.saw(what, await post_form(c, page, action, data), page)
     ranking = f"/vote/{VELO}/classement"
     walk.saw("ranking, errors", await post_form(c, ranking, ranking,
