@@ -21,7 +21,7 @@ from services.consultation.content_commands import (
     RemoveCommission,
     RemoveCommissionMember,
 )
-from services.core.errors import DomainError
+from services.core.errors import DomainError, Refusals
 from services.core.events import DomainEvent
 from services.core.values import ident, text
 
@@ -62,10 +62,20 @@ def _description(value: str) -> str:
     return text(value, "description", label="La description", max_len=DESCRIPTION_MAX)
 
 
+def commission_fields(name: str, description: str) -> tuple[str, str]:
+    """A commission's name and description as kept, both refused together (ADR
+    0144); the web checks them too beside what its form cannot read."""
+    with Refusals() as refused:
+        kept_name, kept_description = (refused.check(_name, name),
+                                       refused.check(_description, description))
+    assert kept_name is not None and kept_description is not None
+    return kept_name, kept_description
+
+
 def decide_create_commission(state: Commission, cmd: CreateCommission) -> list[DomainEvent]:
     ident(cmd.commission_id, "commission_id")
-    created = ev.CommissionCreated(cmd.commission_id, cmd.consultation_id, _name(cmd.name),
-                                   _description(cmd.description))
+    created = ev.CommissionCreated(cmd.commission_id, cmd.consultation_id,
+                                   *commission_fields(cmd.name, cmd.description))
     if state.created == (created.consultation_id, created.name, created.description):
         return []  # the same form again: already done
     if state.version:  # removed since, its id is still taken
@@ -76,8 +86,8 @@ def decide_create_commission(state: Commission, cmd: CreateCommission) -> list[D
 
 def decide_edit(state: Commission, cmd: EditCommission) -> list[DomainEvent]:
     _commission_of(state, cmd.consultation_id)
-    edited = ev.CommissionEdited(cmd.commission_id, state.consultation_id, _name(cmd.name),
-                                 _description(cmd.description))
+    edited = ev.CommissionEdited(cmd.commission_id, state.consultation_id,
+                                 *commission_fields(cmd.name, cmd.description))
     if (state.name, state.description) == (edited.name, edited.description):
         return []  # unchanged (the same form sent again)
     return [edited]
@@ -94,10 +104,13 @@ def decide_remove(state: Commission, cmd: RemoveCommission) -> list[DomainEvent]
 def decide_add_member(state: Commission, cmd: AddCommissionMember) -> list[DomainEvent]:
     _commission_of(state, cmd.consultation_id)
     ident(cmd.member_id, "member_id")
-    added = ev.CommissionMemberAdded(
-        cmd.commission_id, state.consultation_id, cmd.member_id,
-        text(cmd.display_name, "display_name", label="Le nom", max_len=200, min_len=1),
-        text(cmd.role, "role", label="Le rôle", max_len=200, min_len=1))
+    with Refusals() as refused:  # the name and the role together (ADR 0144)
+        name = refused.check(text, cmd.display_name, "display_name", label="Le nom",
+                             max_len=200, min_len=1)
+        role = refused.check(text, cmd.role, "role", label="Le rôle", max_len=200, min_len=1)
+    assert name is not None and role is not None
+    added = ev.CommissionMemberAdded(cmd.commission_id, state.consultation_id, cmd.member_id,
+                                     name, role)
     if state.added.get(cmd.member_id) == (added.display_name, added.role):
         return []  # the same request again: already done
     if cmd.member_id in state.members:
@@ -118,11 +131,14 @@ def decide_remove_member(state: Commission, cmd: RemoveCommissionMember) -> list
 def decide_report(state: Commission, cmd: PublishCommissionReport) -> list[DomainEvent]:
     _commission_of(state, cmd.consultation_id)
     ident(cmd.report_id, "report_id")
+    with Refusals() as refused:  # the title and the text together (ADR 0144)
+        title = refused.check(text, cmd.title, "title", label="Le titre", max_len=200,
+                              min_len=3)
+        body = refused.check(text, cmd.body_markdown, "body_markdown", label="Le rapport",
+                             max_len=100_000, min_len=1)
+    assert title is not None and body is not None
     published = ev.CommissionReportPublished(
-        cmd.commission_id, state.consultation_id, cmd.report_id,
-        text(cmd.title, "title", label="Le titre", max_len=200, min_len=3),
-        text(cmd.body_markdown, "body_markdown", label="Le rapport", max_len=100_000,
-             min_len=1))
+        cmd.commission_id, state.consultation_id, cmd.report_id, title, body)
     if state.reports.get(cmd.report_id) == (published.title, published.body_markdown):
         return []  # unchanged (the same form sent again)
     return [published]

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.web.forms import FormError
+from services.consultation.commissions import commission_fields
+from services.core.errors import DomainError, refusals_of
+from services.web.forms import FormError, raise_unreadable
 
 NAME_TAKEN = "Une autre commission de cette consultation s'appelle déjà « {name} »."
 
@@ -25,3 +27,22 @@ def check_name_free(consultation: dict[str, Any], name: str, commission_id: str)
     for other in consultation.get("commissions") or ():
         if other["commission_id"] != commission_id and _folded(other["name"]) == wanted:
             raise FormError("name", NAME_TAKEN.format(name=other["name"]))
+
+
+FORM_ORDER = ("name", "description", "members")
+
+
+def commission_form_errors(found: list[FormError], name: str, description: str) -> None:
+    """When the form itself refused something (`found`: the name taken, a bad member
+    line), raise it with what the consultation service would refuse of the name
+    and description, in the form's order (ADR 0144): nothing is sent then, and
+    the organiser would otherwise learn of those only on the next round trip."""
+    if not found:
+        return
+    try:
+        commission_fields(name, description)
+    except DomainError as refused:
+        found = [FormError(e.field or "__all__", e.message) for e in refusals_of(refused)
+                 ] + found
+    raise_unreadable(sorted(found, key=lambda e: FORM_ORDER.index(e.field)
+                            if e.field in FORM_ORDER else len(FORM_ORDER)))

@@ -19,12 +19,20 @@ from services.consultation import content_commands as k
 from services.core.errors import DomainError
 from services.store.port import ReadStore
 from services.web import views
-from services.web.backoffice.commission_names import check_name_free
+from services.web.backoffice.commission_names import check_name_free, commission_form_errors
 from services.web.backoffice.content import KINDS
 from services.web.backoffice.guard import BACK_OFFICE
 from services.web.backoffice.items import confirmation, item_or_404
 from services.web.deps import WebDep
-from services.web.forms import FormError, admin_page, checked_form, require_organiser, submit, text
+from services.web.forms import (
+    FormError,
+    admin_page,
+    checked_form,
+    read_field,
+    require_organiser,
+    submit,
+    text,
+)
 from services.web.rendering import count_fr
 
 TEMPLATE = "backoffice/commission_edit.html"
@@ -56,14 +64,16 @@ async def edit(request: Request, web: WebDep, cid: str, commission_id: str) -> R
     require_organiser(web, request)
     form = await checked_form(web, request)
     ctx = await edit_context(web.store, cid, commission_id)
-    name = text(form, "name")
+    name, description = text(form, "name"), text(form, "description")
     error: FormError | None = None
-    try:
-        check_name_free(ctx["c"], name, commission_id)
-    except FormError as taken:
-        error = taken
+    try:  # a name taken is said with the description's refusal too (ADR 0144)
+        found: list[FormError] = []
+        read_field(found, check_name_free, ctx["c"], name, commission_id)
+        commission_form_errors(found, name, description)
+    except FormError as refused:
+        error = refused
     return await submit(web, request, form,
-                        k.EditCommission(commission_id, cid, name, text(form, "description")),
+                        k.EditCommission(commission_id, cid, name, description),
                         template=TEMPLATE, context=ctx, success=_listing(cid),
                         parse_error=error)
 

@@ -26,7 +26,7 @@ from services.core.ids import new_id
 from services.deposit.queries import has_responses
 from services.web import views
 from services.web.backoffice import questionnaire_text
-from services.web.backoffice.commission_names import check_name_free
+from services.web.backoffice.commission_names import check_name_free, commission_form_errors
 from services.web.backoffice.consultations import parse_local
 from services.web.backoffice.guard import BACK_OFFICE
 from services.web.deps import Web, WebDep
@@ -131,9 +131,10 @@ def int_field(form: FormData, name: str) -> int | None:
     return int(raw)
 
 
-def _members(form: FormData) -> list[tuple[str, str]]:
+def _members(form: FormData, found: list[FormError]) -> list[tuple[str, str]]:
     """Checked here, before anything is sent: a commission is created, then its
-    members one command each, and a bad member line must not leave half of it."""
+    members one command each, and a bad member line must not leave half of it.
+    Each bad line is added to `found` (all of them said at once, ADR 0144)."""
     members = []
     for n, line in enumerate(text(form, "members").splitlines(), start=1):
         if not line.strip():
@@ -141,8 +142,9 @@ def _members(form: FormData) -> list[tuple[str, str]]:
         parts = [p.strip() for p in re.split(r"\s[—-]\s", line, maxsplit=1)]
         name, role = parts[0], parts[1] if len(parts) > 1 else ""
         if not name or len(name) > MEMBER_TEXT_MAX or len(role) > MEMBER_TEXT_MAX:
-            raise FormError("members", f"Ligne {n} : « Nom — rôle », {MEMBER_TEXT_MAX} "
-                                       "caractères au plus chacun.")
+            found.append(FormError("members", f"Ligne {n} : « Nom — rôle », "
+                                              f"{MEMBER_TEXT_MAX} caractères au plus chacun."))
+            continue
         members.append((name, role or "membre"))
     return members
 
@@ -223,8 +225,10 @@ async def _command(kind: str, cid: str, item_id: str, form: FormData, settings: 
             postcode=text(form, "postcode"), latitude=latitude, longitude=longitude,
             capacity=capacity, online_url=text(form, "online_url"),
             commission_id=old.get("commission_id"))]
-    check_name_free(consultation or {}, text(form, "name"), item_id)
-    members = _members(form)
+    bad: list[FormError] = []  # the name taken and every bad member line (ADR 0144)
+    read_field(bad, check_name_free, consultation or {}, text(form, "name"), item_id)
+    members = _members(form, bad)
+    commission_form_errors(bad, text(form, "name"), text(form, "description"))
     return [k.CreateCommission(item_id, cid, text(form, "name"), text(form, "description")),
             *(k.AddCommissionMember(item_id, cid, f"m{i + 1}", name, role)
               for i, (name, role) in enumerate(members))]

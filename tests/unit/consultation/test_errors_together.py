@@ -131,3 +131,30 @@ def test_a_meeting_reports_its_fields_together() -> None:
     # the coordinates are bounded by the postcode's département: not checked without it
     assert _refused(decide_meeting, Meeting(), cmd, update=False) == [
         ("address", "required"), ("postcode", "unknown_postcode")]
+
+
+def test_a_commission_reports_its_name_and_description_together() -> None:
+    from services.consultation.commissions import Commission, decide_create_commission
+    from services.consultation.content_commands import CreateCommission
+    cmd = CreateCommission("k1", "c1", "ab", "d" * 5001)
+    assert _refused(decide_create_commission, Commission(), cmd) == [
+        ("name", "too_short"), ("description", "too_long")]
+
+
+def test_a_commission_member_and_a_report_report_both_fields() -> None:
+    from services.consultation.commissions import (
+        Commission,
+        decide_add_member,
+        decide_report,
+    )
+    from services.consultation.content_commands import (
+        AddCommissionMember,
+        PublishCommissionReport,
+    )
+    state = Commission(version=1, consultation_id="c1", name="Commission eau")
+    member = AddCommissionMember("k1", "c1", "m1", "", "r" * 201)
+    assert _refused(decide_add_member, state, member) == [
+        ("display_name", "required"), ("role", "too_long")]
+    report = PublishCommissionReport("k1", "c1", "r1", "ab", "")
+    assert _refused(decide_report, state, report) == [
+        ("title", "too_short"), ("body_markdown", "required")]

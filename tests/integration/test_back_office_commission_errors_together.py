@@ -1,0 +1,97 @@
+"""A commission's forms list every refused field at once (ADR 0144, amended
+2026-12-08): the creation form's name, description and each bad member line, the
+edit form's name taken with its description, a member's name and role, a
+report's title and text; each linked from the summary and shown beside its field."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from harness.accessibility import problems
+from harness.forms import csrf_of
+from harness.web import ADMIN_PASSWORD, web_client
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    async with web_client() as c:
+        page = await c.get("/admin/connexion")
+        r = await c.post("/admin/connexion", data={
+            "csrf_token": csrf_of(page.text), "utilisateur": "orga",
+            "mot_de_passe": ADMIN_PASSWORD, "suite": "/admin"})
+        assert r.status_code == 303
+        yield c
+
+
+def _summary_links(html: str) -> list[str]:
+    summary = html.split('class="fr-alert fr-alert--error', 1)[1].split("</div>", 1)[0]
+    return re.findall(r'<a href="#([^"]+)">', summary)
+
+
+def _field_messages(html: str) -> list[str]:
+    return re.findall(r'id="(f-[^"]+)-err"', html)
+
+
+async def _post(client: httpx.AsyncClient, address: str,
+                data: dict[str, str], *, shown: str = "") -> httpx.Response:
+    page = await client.get(shown or address)
+    return await client.post(address, data={"csrf_token": csrf_of(page.text), **data})
+
+
+async def _consultation(client: httpx.AsyncClient) -> str:
+    created = await _post(client, "/admin/consultations/nouvelle",
+                          {"title": "Plan eau", "slug": "plan-eau"})
+    assert created.status_code == 303
+    return str(created.headers["location"])
+
+
+async def test_the_commission_form_lists_its_fields_and_every_bad_member_line(
+        client: httpx.AsyncClient) -> None:
+    base = await _consultation(client)
+    r = await _post(client, f"{base}/commissions", {
+        "name": "ab", "description": "d" * 5001,
+        "members": "Anne — présidente\n — rôle sans nom\n\n" + "x" * 201})
+    assert r.status_code == 400
+    assert _summary_links(r.text) == ["f-name", "f-description", "f-members"]
+    assert _field_messages(r.text) == ["f-name", "f-description", "f-members"]
+    assert "Ligne 2 : « Nom — rôle »" in r.text and "Ligne 4 : « Nom — rôle »" in r.text
+    assert "La description ne peut dépasser 5000 caractères" in r.text
+    assert problems(r.text) == []
+    assert "Anne" not in (await client.get(f"{base}/commissions")).text.split("<form", 1)[0]
+
+
+async def test_the_edit_member_and_report_forms_list_both_fields(
+        client: httpx.AsyncClient) -> None:
+    base = await _consultation(client)
+    ok = await _post(client, f"{base}/commissions", {"name": "Commission eau",
+                                                     "description": "Suivi."})
+    assert ok.status_code == 303
+    assert (await _post(client, f"{base}/commissions", {"name": "Commission vélo"})
+            ).status_code == 303
+    listing = (await client.get(f"{base}/commissions")).text
+    edits = re.findall(r'href="([^"]+/commissions/([^"/]+))/modification"', listing)
+    by_name = {}
+    for page, _ in edits:
+        shown = (await client.get(page + "/modification")).text
+        by_name["eau" if "Commission eau" in shown else "velo"] = page
+    edit = by_name["velo"] + "/modification"
+    r = await _post(client, edit, {"name": "commission  EAU", "description": "d" * 5001})
+    assert r.status_code == 400
+    assert _summary_links(r.text) == ["f-name", "f-description"]
+    assert "s'appelle déjà « Commission eau »" in r.text.replace("&#39;", "'")
+    assert problems(r.text) == []
+
+    page = by_name["eau"]
+    member = await _post(client, page + "/membres", {"display_name": "", "role": "r" * 201},
+                         shown=page)
+    assert member.status_code == 400
+    assert _summary_links(member.text) == ["f-display_name", "f-role"]
+    assert _field_messages(member.text) == ["f-display_name", "f-role"]
+    report = await _post(client, page + "/rapports/nouveau",
+                         {"title": "ab", "body_markdown": ""}, shown=page)
+    assert report.status_code == 400
+    assert _summary_links(report.text) == ["f-title", "f-body_markdown"]
+    assert problems(report.text) == []
