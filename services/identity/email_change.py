@@ -4,7 +4,8 @@ valid 10 minutes at most (the latest one asked is the one that works) is sent
 to the new address, a notice to the old one. The new address travels sealed
 under the person's vault key inside the link (never in clear in a URL, a log
 or an event; an erasure meanwhile makes it noise). Using the link swaps the
-address in the vault and records `identity.ProfileChanged` (field `email`).
+address in the vault, records `identity.ProfileChanged` (field `email`) and
+ends every session of the account (sign in again with the new address).
 
 No account enumeration: an address another account holds gets the same answer
 as a free one; only that address's owner is told, by mail, and nothing moves.
@@ -17,7 +18,7 @@ import base64
 from services.core.errors import DomainError
 from services.identity import model
 from services.identity.acting import Acting
-from services.identity.commands import ChangeEmail, RecordProfileChange
+from services.identity.commands import ChangeEmail, RecordProfileChange, RevokeSessions
 from services.identity.handlers import NO_ACCOUNT
 from services.identity.magiclink import MagicLinks
 from services.identity.ports import Mail
@@ -121,6 +122,10 @@ class EmailChange:
             raise
         if changed:
             await acting.run(RecordProfileChange(pid, changed), actor_id=pid)
+            # every session ends, this browser's too: one opened through the old
+            # mailbox (someone else's now, or read by someone else) keeps nothing;
+            # the person signs in again with the new address, which proves it works
+            await acting.run(RevokeSessions(pid), actor_id=pid)
             await acting.settle()
 
     async def _send_link(self, pid: str, email: str, pseudonym: str, token: str) -> None:

@@ -51,6 +51,12 @@ async def test_the_new_address_confirms_and_then_signs_in(platform: Platform) ->
         sent = await client.get(SENT)
         assert "Un lien de confirmation a été envoyé" in sent.text and not problems(sent.text)
         assert "anne@exemple.fr" in (await client.get("/compte")).text  # not yet changed
+        await confirm_from_the_mail(p, anne)
+        r = await client.get("/compte")  # this session ended with the change
+        assert r.status_code == 303 and r.headers["location"].startswith("/connexion")
+
+
+async def confirm_from_the_mail(p: Platform, anne: str) -> None:
     outbox = (await p.client().get("/dev/courriels")).text
     assert "adresse demandé sur votre compte" in outbox
     token = await change_link(p, "anne.leroux@nouveau.fr")
@@ -67,6 +73,16 @@ async def test_the_new_address_confirms_and_then_signs_in(platform: Platform) ->
                                               "jeton": token})
     assert again.status_code == 400 and "déjà servi" in again.text
     assert (await vault.profile(anne) or {})["email"] == "anne.leroux@nouveau.fr"
+
+
+async def test_after_the_change_only_the_new_address_signs_in(platform: Platform) -> None:
+    p = platform
+    anne = await participant(p, "Anne")
+    async with session_client(p, anne) as client:
+        assert (await ask(client, "anne.leroux@nouveau.fr")).status_code == 303
+    await confirm_from_the_mail(p, anne)
+    assert len([e for e in [r.event for r in await p.container.log.read("identity.events")]
+                if e.type == "identity.SessionsRevoked"]) == 1
     # the old address no longer signs in; the new one does
     before = (await p.client().get("/dev/courriels")).text.count("Votre lien de connexion")
     await post_form(p.client(), "/connexion", "/connexion", {"email": "anne@exemple.fr"})
@@ -77,8 +93,11 @@ async def test_the_new_address_confirms_and_then_signs_in(platform: Platform) ->
     found = re.search(r"anne\.leroux@nouveau\.fr.*?/connexion/lien\?jeton=([A-Za-z0-9_.-]+)",
                       outbox, re.S)
     assert found, outbox
-    signed = await follow_link(p.client(), found.group(1))
+    browser = p.client()
+    signed = await follow_link(browser, found.group(1))
     assert signed.status_code == 303 and signed.headers["location"] == "/compte"
+    account = await browser.get("/compte")  # a new session opens after the revocation
+    assert account.status_code == 200 and "anne.leroux@nouveau.fr" in account.text
     events = [r.event for r in await p.container.log.read("identity.events")]
     assert [list(e.data["changed"]) for e in events if e.type == "identity.ProfileChanged"] \
         == [["email"]]

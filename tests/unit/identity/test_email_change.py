@@ -16,6 +16,7 @@ import pytest
 from services.core.errors import DomainError
 from services.identity.email_change import mask_email
 from services.identity.oidc_signin import PendingIdentity
+from services.identity.queries import session_generation
 
 from .test_flows import CLIENT, World, register
 
@@ -71,7 +72,7 @@ async def test_the_confirmation_swaps_the_address_that_signs_in(world: World) ->
     assert len(await world.mails()) == before
     await world.flows.request_link(CLIENT, NEW)
     assert len(await mails_to(world, NEW)) == 2
-    assert (await world.events())[-1] == "ProfileChanged"
+    assert (await world.events())[-2:] == ["ProfileChanged", "SessionsRevoked"]
     changed = [r.event for r in await world.log.read("identity.events")
                if r.event.type == "identity.ProfileChanged"]
     assert [list(e.data["changed"]) for e in changed] == [["email"]]
@@ -192,3 +193,15 @@ def test_the_notice_names_the_new_address_partially() -> None:
     assert mask_email("aline.martin@nouveau.fr") == "a***@n***.fr"
     assert mask_email("x@y.co.uk") == "x***@y***.uk"
     assert mask_email("bob@localhost") == "b***@l***"
+
+
+async def test_the_change_ends_every_session_of_the_account(world: World) -> None:
+    """Sessions opened through the old mailbox end with it: the confirmation page
+    asks to sign in again, with the new address."""
+    pid = await register(world)
+    await world.flows.email_change.request(pid, NEW)
+    token = await change_token(world)
+    before = await session_generation(world.store, pid)
+    await world.flows.email_change.confirm(CLIENT, token)
+    assert await session_generation(world.store, pid) == before + 1
+    assert (await world.events())[-2:] == ["ProfileChanged", "SessionsRevoked"]
