@@ -23,11 +23,16 @@ from services.consultation.content_commands import (
 )
 from services.consultation.model import stream_of
 from services.consultation.streams import load
-from services.consultation.uploads import DEFAULT_MAX_BYTES, check_upload, stored_upload
+from services.consultation.uploads import (
+    DEFAULT_MAX_BYTES,
+    check_upload,
+    document_title,
+    stored_upload,
+)
 from services.core.clock import Clock
-from services.core.errors import DomainError
+from services.core.errors import DomainError, Refusals
 from services.core.events import DomainEvent, Meta
-from services.core.values import ident, text
+from services.core.values import ident
 from services.eventlog.port import EventLog, append_at
 
 
@@ -100,9 +105,12 @@ async def attach_document(cmd: AttachDocument, *, log: EventLog, clock: Clock, m
     checked again (type, size, digest) before anything is written. The same
     document sent again (a retry through another front) is answered its id."""
     ident(cmd.document_id, "document_id")
-    title = text(cmd.title, "title", label="Le titre", max_len=200, min_len=1)
-    data = await stored_upload(cmd.sha256, blobs=blobs)
-    media_type, filename = check_upload(cmd.filename, data, max_bytes=max_bytes)
+    with Refusals() as refused:  # the title's refusal beside the file's (ADR 0144)
+        title = refused.check(document_title, cmd.title)
+        with refused.field():
+            data = await stored_upload(cmd.sha256, blobs=blobs)
+            media_type, filename = check_upload(cmd.filename, data, max_bytes=max_bytes)
+    assert title is not None  # refused otherwise, as the file
     await require_consultation(log, cmd.consultation_id)
     stream = content.stream("document", cmd.document_id)
     attached = ev.DocumentAttached(cmd.document_id, cmd.consultation_id, title, filename,

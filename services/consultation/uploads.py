@@ -16,6 +16,7 @@ import zipfile
 
 from services.consultation.blobstore import BlobStore, sha256_of
 from services.core.errors import DomainError
+from services.core.values import text
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
@@ -125,3 +126,9 @@ def _size(n: int) -> str:
     if n >= 1024 * 1024:
         return f"{n / (1024 * 1024):g} Mo"
     return f"{n / 1024:g} Ko"
+
+
+def document_title(value: str) -> str:
+    """A document's title as kept; the web checks it too when the file is refused
+    before any command is sent, so that both are said at once (ADR 0144)."""
+    return text(value, "title", label="Le titre", max_len=200, min_len=1)

@@ -19,7 +19,7 @@ from starlette.responses import Response
 from services.consultation import content_commands as k
 from services.consultation.blobstore import BlobStore
 from services.consultation.content import ANSWERED_NOT_REMOVED
-from services.consultation.uploads import ACCEPTED, store_upload
+from services.consultation.uploads import ACCEPTED, document_title, store_upload
 from services.consultation.videos import parse_video_url
 from services.core.errors import DomainError
 from services.core.ids import new_id
@@ -172,6 +172,24 @@ def _framed(url: str, settings: WebSettings) -> None:
                                f"https://{host} à PARLONS_VIDEO_FRAME_HOSTS.")
 
 
+async def _stored_file(form: FormData, blobs: BlobStore | None,
+                       max_bytes: int) -> tuple[str, str]:
+    """The upload's name and its digest once stored (FormError on `file` otherwise)."""
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise FormError("file", "Choisissez un fichier.")
+    filename = upload.filename
+    content = await upload.read(max_bytes + 1)  # never more than the limit in memory
+    if blobs is None:
+        raise FormError("file", "Ce serveur ne reçoit pas de fichiers.")
+    try:  # the bytes go to the blob store here, the command names them (ADR 0081)
+        digest = await store_upload(filename, content, blobs=blobs,
+                                    max_bytes=max_bytes)
+    except DomainError as refused:
+        raise FormError(refused.field or "file", refused.message) from None
+    return filename, digest
+
+
 async def _command(kind: str, cid: str, item_id: str, form: FormData, settings: WebSettings,
                    existing: dict[str, Any] | None = None, blobs: BlobStore | None = None,
                    *, answered: bool = False,
@@ -194,18 +212,17 @@ async def _command(kind: str, cid: str, item_id: str, form: FormData, settings: 
                                summary=text(form, "summary"),
                                kind=old.get("kind", "article"))]
     if kind == "documents":
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            raise FormError("file", "Choisissez un fichier.")
-        content = await upload.read(max_bytes + 1)  # never more than the limit in memory
-        if blobs is None:
-            raise FormError("file", "Ce serveur ne reçoit pas de fichiers.")
-        try:  # the bytes go to the blob store here, the command names them (ADR 0081)
-            digest = await store_upload(upload.filename, content, blobs=blobs,
-                                        max_bytes=max_bytes)
-        except DomainError as refused:
-            raise FormError(refused.field or "file", refused.message) from None
-        return [k.AttachDocument(item_id, cid, text(form, "title"), upload.filename, digest)]
+        try:
+            filename, digest = await _stored_file(form, blobs, max_bytes)
+        except FormError as unread:  # the title is said with it (ADR 0144)
+            unreadable = [unread]
+            try:
+                document_title(text(form, "title"))
+            except DomainError as title:
+                unreadable.insert(0, FormError(title.field or "title", title.message))
+            raise_unreadable(unreadable)
+            raise
+        return [k.AttachDocument(item_id, cid, text(form, "title"), filename, digest)]
     if kind == "videos":
         _framed(text(form, "url"), settings)
         return [k.AttachVideo(item_id, cid, text(form, "title"), text(form, "url"))]

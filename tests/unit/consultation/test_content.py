@@ -251,3 +251,14 @@ async def test_video_read_model_has_provider_and_embed_url(world: World) -> None
     [(_, doc)] = await world.store.list("videos", "c1")
     assert doc["provider_name"] == "YouTube"
     assert doc["embed_url"] == "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"
+
+
+async def test_a_documents_title_and_file_are_refused_together(world: World) -> None:
+    """ADR 0144: an empty title is said beside a file not received."""
+    from services.core.errors import InvalidFields
+    await _consultation(world)
+    with pytest.raises(InvalidFields) as caught:
+        await ch.attach_document(AttachDocument("d1", "c1", "", "x.pdf", sha256_of(PDF)),
+                                 **world.ports, blobs=MemoryBlobStore())  # type: ignore[arg-type]
+    assert [(e.field, e.code) for e in caught.value.errors] == [
+        ("title", "required"), ("file", "file_missing")]

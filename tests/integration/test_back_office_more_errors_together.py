@@ -1,7 +1,8 @@
-"""A commission's forms list every refused field at once (ADR 0144, amended
-2026-12-08): the creation form's name, description and each bad member line, the
-edit form's name taken with its description, a member's name and role, a
-report's title and text; each linked from the summary and shown beside its field."""
+"""More back-office forms list every refused field at once (ADR 0144, amended
+2026-12-08): a commission's creation form (name, description, each bad member
+line), its edit form (a name taken with its description), a member's name and
+role, a report's title and text, a document's title beside its file; each linked
+from the summary and shown beside its field."""
 
 from __future__ import annotations
 
@@ -95,3 +96,16 @@ async def test_the_edit_member_and_report_forms_list_both_fields(
     assert report.status_code == 400
     assert _summary_links(report.text) == ["f-title", "f-body_markdown"]
     assert problems(report.text) == []
+
+
+async def test_the_document_form_says_its_title_beside_its_file(
+        client: httpx.AsyncClient) -> None:
+    base = await _consultation(client)
+    page = await client.get(f"{base}/documents")
+    for file in (("", b""), ("outil.exe", b"MZ\x90\x00\x03\x00\x00\x00")):
+        r = await client.post(f"{base}/documents", data={
+            "csrf_token": csrf_of(page.text), "title": ""}, files={"file": file})
+        assert r.status_code == 400
+        assert _summary_links(r.text) == ["f-title", "f-file"]
+        assert _field_messages(r.text) == ["f-title", "f-file"]
+        assert problems(r.text) == []
