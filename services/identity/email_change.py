@@ -80,14 +80,14 @@ class EmailChange:
             raise SAME()
         owner = await vault.find("email", lookup)
         if owner is not None and owner != participant_id:
-            await self._tell_taken(owner, email)
+            await self._tell_taken(owner)
         else:
             sealed = await vault.seal_for(participant_id, email.encode(), purpose=SEALED)
             if sealed is None:  # erased meanwhile
                 raise NO_ACCOUNT()
             token = await self._links.issue(participant_id,
                                             base64.urlsafe_b64encode(sealed).decode())
-            await self._send_link(participant_id, email, str(profile["pseudonym"]), token)
+            await self._send_link(participant_id, email, token)
         await self._notify_old(participant_id, profile, email)
 
     def check(self, token: str) -> None:
@@ -128,10 +128,12 @@ class EmailChange:
             await acting.run(RevokeSessions(pid), actor_id=pid)
             await acting.settle()
 
-    async def _send_link(self, pid: str, email: str, pseudonym: str, token: str) -> None:
+    async def _send_link(self, pid: str, email: str, token: str) -> None:
+        """Nobody is named: a mistyped address is a stranger's mailbox, and a
+        pseudonym is shown to consultation teams only."""
         ports = self._acting.ports
         link = f"{ports.settings.public_url}{PATH}?jeton={token}"
-        body = (f"Bonjour {pseudonym},\n\nVous avez demandé que cette adresse devienne celle "
+        body = ("Bonjour,\n\nVous avez demandé que cette adresse devienne celle "
                 "de votre compte Parlons. Pour le confirmer, ouvrez ce lien (valable "
                 f"{self._links.minutes} minutes, une seule fois ; un lien demandé avant ne "
                 f"sert plus) :\n{link}\n\nSi vous n'avez rien demandé, ignorez ce message : "
@@ -151,17 +153,18 @@ class EmailChange:
             person_id=pid, to=str(profile["email"]),
             subject="Changement d'adresse demandé sur votre compte Parlons", body=body))
 
-    async def _tell_taken(self, owner: str, email: str) -> None:
-        """To the account holding this address: someone asked to move another
-        account to it; nothing moved, and they are not named."""
-        if await self._acting.ports.vault.profile(owner) is None:
+    async def _tell_taken(self, owner: str) -> None:
+        """To the account holding this address (as it registered it): someone asked
+        to move another account to it; nothing moved, and they are not named."""
+        profile = await self._acting.ports.vault.profile(owner)
+        if profile is None:
             return  # erased meanwhile: nobody to write to
         body = ("Bonjour,\n\nQuelqu'un a demandé que cette adresse électronique devienne "
                 "celle d'un compte Parlons. Un compte existe déjà avec cette adresse : "
                 "rien n'a été modifié, ni votre compte ni l'autre.\n\nSi vous n'avez rien "
                 "demandé, ignorez ce message.\n")
         await self._acting.ports.mailer.send(Mail(
-            person_id=owner, to=email,
+            person_id=owner, to=str(profile["email"]),
             subject="Vous avez déjà un compte sur Parlons", body=body))
 
 
