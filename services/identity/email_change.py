@@ -61,10 +61,12 @@ class EmailChange:
         """Whether this participant's address is theirs to change (not a provider's)."""
         return "oidc" not in await self._acting.ports.vault.lookup_purposes(participant_id)
 
-    async def request(self, participant_id: str, raw_email: str) -> None:
+    async def request(self, client: str, participant_id: str, raw_email: str) -> None:
         """The link to the new address and the notice to the old one; to an address
         another account holds, only a word to its owner. The same answer (None) in
-        both cases. The caller counts the attempt (the `profile` rate limit)."""
+        both cases. The caller counts the attempt (the `profile` rate limit); the
+        address asked for spends the magic-link budget of that address (a mailbox
+        gets no more mails from Parlons this way than by asking sign-in links)."""
         vault = self._acting.ports.vault
         profile = await vault.profile(participant_id)
         if profile is None:
@@ -78,6 +80,8 @@ class EmailChange:
         lookup = model.email_lookup_value(email)
         if lookup == model.email_lookup_value(str(profile.get("email") or "")):
             raise SAME()
+        await self._acting.limits.check("magic_link", client,
+                                        vault.blind_index("rate-email", lookup)[:32])
         owner = await vault.find("email", lookup)
         if owner is not None and owner != participant_id:
             await self._tell_taken(owner)

@@ -77,7 +77,7 @@ async def change_email(request: Request, web: WebDep) -> Response:
     if profile is None:
         return admin_page(web, request, NEEDS_ACCOUNT, {}, status=403)
     try:
-        await web.identity.email_change.request(who.id, typed)
+        await web.identity.email_change.request(client_of(web, request), who.id, typed)
     except DomainError as refused:
         if refused.code == "no_account":  # erased meanwhile, from another tab
             return admin_page(web, request, NEEDS_ACCOUNT, {}, status=403)

@@ -17,6 +17,7 @@ from services.core.errors import DomainError
 from services.identity.email_change import mask_email
 from services.identity.oidc_signin import PendingIdentity
 from services.identity.queries import session_generation
+from services.identity.ratelimit import RateLimited
 
 from .test_flows import CLIENT, World, register
 
@@ -42,7 +43,7 @@ async def change_token(world: World, to: str = NEW) -> str:
 
 async def test_a_link_goes_to_the_new_address_and_a_notice_to_the_old(world: World) -> None:
     pid = await register(world)
-    await world.flows.email_change.request(pid, "  Aline.Martin@NOUVEAU.fr ")
+    await world.flows.email_change.request(CLIENT, pid, "  Aline.Martin@NOUVEAU.fr ")
     to_new = (await mails_to(world, "Aline.Martin@nouveau.fr"))[0]
     assert "valable 10 minutes" in to_new["body"]
     assert "Aline" not in to_new["body"]  # a mistyped address is a stranger's
@@ -58,7 +59,7 @@ async def test_a_link_goes_to_the_new_address_and_a_notice_to_the_old(world: Wor
 
 async def test_the_confirmation_swaps_the_address_that_signs_in(world: World) -> None:
     pid = await register(world)
-    await world.flows.email_change.request(pid, NEW)
+    await world.flows.email_change.request(CLIENT, pid, NEW)
     token = await change_token(world)
     world.flows.email_change.check(token)  # opening it changes nothing
     assert (await world.flows.profile(pid) or {})["email"] == "aline@exemple.fr"
@@ -81,7 +82,7 @@ async def test_the_confirmation_swaps_the_address_that_signs_in(world: World) ->
 
 async def test_a_link_works_once_expires_and_cannot_be_forged(world: World) -> None:
     pid = await register(world)
-    await world.flows.email_change.request(pid, NEW)
+    await world.flows.email_change.request(CLIENT, pid, NEW)
     token = await change_token(world)
     with pytest.raises(DomainError) as forged:
         world.flows.email_change.check(token[:-2] + "xx")
@@ -92,7 +93,7 @@ async def test_a_link_works_once_expires_and_cannot_be_forged(world: World) -> N
     with pytest.raises(DomainError) as used:
         await world.flows.email_change.confirm(CLIENT, token)
     assert used.value.code == "used_link"
-    await world.flows.email_change.request(pid, "aline@troisieme.fr")
+    await world.flows.email_change.request(CLIENT, pid, "aline@troisieme.fr")
     late = await change_token(world, "aline@troisieme.fr")
     world.clock.advance(timedelta(minutes=11))
     with pytest.raises(DomainError) as expired:
@@ -103,9 +104,9 @@ async def test_a_link_works_once_expires_and_cannot_be_forged(world: World) -> N
 
 async def test_a_newer_request_replaces_the_older_link(world: World) -> None:
     pid = await register(world)
-    await world.flows.email_change.request(pid, NEW)
+    await world.flows.email_change.request(CLIENT, pid, NEW)
     first = await change_token(world)
-    await world.flows.email_change.request(pid, "aline@troisieme.fr")
+    await world.flows.email_change.request(CLIENT, pid, "aline@troisieme.fr")
     with pytest.raises(DomainError) as replaced:
         await world.flows.email_change.confirm(CLIENT, first)
     assert replaced.value.code == "replaced_link"
@@ -117,7 +118,7 @@ async def test_an_address_of_another_account_is_not_taken_nor_revealed(world: Wo
     other = await register(world, email="bruno@exemple.fr", pseudonym="Bruno")
     before = len(await mails_to(world, "bruno@exemple.fr"))
     # the same answer as for a free address: nothing raised
-    await world.flows.email_change.request(pid, "Bruno@exemple.fr")
+    await world.flows.email_change.request(CLIENT, pid, "Bruno@exemple.fr")
     to_bruno = await mails_to(world, "bruno@exemple.fr")  # as he registered it
     assert len(to_bruno) == before + 1
     to_bruno = [m for m in to_bruno if "rien n'a été modifié" in m["body"]]
@@ -131,7 +132,7 @@ async def test_an_address_of_another_account_is_not_taken_nor_revealed(world: Wo
 
 async def test_an_address_taken_between_the_link_and_its_use_is_refused(world: World) -> None:
     pid = await register(world)
-    await world.flows.email_change.request(pid, NEW)
+    await world.flows.email_change.request(CLIENT, pid, NEW)
     token = await change_token(world)
     await register(world, email=NEW, pseudonym="Quelquun")
     with pytest.raises(DomainError) as taken:
@@ -142,7 +143,7 @@ async def test_an_address_taken_between_the_link_and_its_use_is_refused(world: W
 
 async def test_an_erasure_in_between_makes_the_link_do_nothing(world: World) -> None:
     pid = await register(world)
-    await world.flows.email_change.request(pid, NEW)
+    await world.flows.email_change.request(CLIENT, pid, NEW)
     token = await change_token(world)
     await world.flows.erase(pid)
     with pytest.raises(DomainError) as gone:
@@ -158,11 +159,12 @@ async def test_refusals_before_anything_is_sent(world: World) -> None:
     sent = len(await world.mails())
     for raw, code in (("pas-une-adresse", None), ("ALINE@exemple.fr", "same_email")):
         with pytest.raises(DomainError) as refused:
-            await world.flows.email_change.request(pid, raw)
+            await world.flows.email_change.request(CLIENT, pid, raw)
         assert refused.value.field == "email"
         assert code is None or refused.value.code == code
     with pytest.raises(DomainError) as anonymous:
-        await world.flows.email_change.request("p-0192f0c4-6a4e-7000-8000-0000000000c1", NEW)
+        await world.flows.email_change.request(
+            CLIENT, "p-0192f0c4-6a4e-7000-8000-0000000000c1", NEW)
     assert anonymous.value.code == "no_account"
     assert len(await world.mails()) == sent
 
@@ -176,7 +178,7 @@ async def test_an_oidc_account_keeps_its_providers_address(world: World) -> None
     signed = await oidc.register(pending, pseudonym="Odile", postcode="69001")
     sent = len(await world.mails())
     with pytest.raises(DomainError) as refused:
-        await world.flows.email_change.request(signed.participant_id, NEW)
+        await world.flows.email_change.request(CLIENT, signed.participant_id, NEW)
     assert refused.value.code == "provider_email" and "FranceConnect" in refused.value.message
     assert not await world.flows.email_change.allowed(signed.participant_id)
     assert len(await world.mails()) == sent
@@ -184,7 +186,7 @@ async def test_an_oidc_account_keeps_its_providers_address(world: World) -> None
 
 async def test_no_event_holds_either_address(world: World) -> None:
     pid = await register(world, email="zephyrine@ancienne.fr", pseudonym="Zephyrine")
-    await world.flows.email_change.request(pid, "quaresma@nouvelle.fr")
+    await world.flows.email_change.request(CLIENT, pid, "quaresma@nouvelle.fr")
     token = await change_token(world, "quaresma@nouvelle.fr")
     await world.flows.email_change.confirm(CLIENT, token)
     raw = b"".join(r.event.to_json() for r in await world.log.read("identity.events"))
@@ -202,9 +204,25 @@ async def test_the_change_ends_every_session_of_the_account(world: World) -> Non
     """Sessions opened through the old mailbox end with it: the confirmation page
     asks to sign in again, with the new address."""
     pid = await register(world)
-    await world.flows.email_change.request(pid, NEW)
+    await world.flows.email_change.request(CLIENT, pid, NEW)
     token = await change_token(world)
     before = await session_generation(world.store, pid)
     await world.flows.email_change.confirm(CLIENT, token)
     assert await session_generation(world.store, pid) == before + 1
     assert (await world.events())[-2:] == ["ProfileChanged", "SessionsRevoked"]
+
+
+async def test_the_address_asked_for_spends_its_magic_link_budget(world: World) -> None:
+    """Many accounts cannot flood one mailbox: requests to one address count with
+    the sign-in links asked for it."""
+    async def links_until_limited(w: World) -> int:
+        for n in range(50):
+            try:
+                await w.flows.request_link(f"c:autre-{n}", NEW)
+            except RateLimited:
+                return n
+        raise AssertionError("never limited")
+    baseline = await links_until_limited(World())
+    pid = await register(world)
+    await world.flows.email_change.request(CLIENT, pid, NEW)
+    assert await links_until_limited(world) == baseline - 1
