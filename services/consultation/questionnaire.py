@@ -16,7 +16,7 @@ open questions `text`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from services.consultation.content_commands import QuestionSpec, SaveQuestionnaire
@@ -38,30 +38,63 @@ class Answer:
     text: str = ""
 
 
+def questionnaire_title(value: str) -> str:
+    return text(value, "title", label="Le titre", max_len=200, min_len=3)
+
+
+def questionnaire_description(value: str) -> str:
+    return text(value, "description", label="La description", max_len=5000)
+
+
 def validate_questionnaire(cmd: SaveQuestionnaire) -> dict[str, Any]:
     """The questionnaire as event data, or a DomainError naming `questions.<i>.<field>`.
     A condition must point to an earlier closed question (or any earlier question
     when it asks for "any answer") and to options it has."""
     ident(cmd.questionnaire_id, "questionnaire_id")
-    if not cmd.questions:
-        raise DomainError("no_question", "Le questionnaire doit compter au moins une question.",
-                          field="questions")
-    if len(cmd.questions) > MAX_QUESTIONS:
-        raise DomainError("too_many_questions", f"Au plus {MAX_QUESTIONS} questions.",
-                          field="questions")
     seen: dict[str, dict[str, Any]] = {}
-    for i, q in enumerate(cmd.questions):
-        doc = _question(q, f"questions.{i}", seen)
-        seen[doc["question_id"]] = doc
+    with Refusals() as refused:  # in the editor's order, every question (ADR 0144)
+        title = refused.check(questionnaire_title, cmd.title)
+        description = refused.check(questionnaire_description, cmd.description)
+        if not cmd.questions:
+            refused.add(DomainError("no_question",
+                                    "Le questionnaire doit compter au moins une question.",
+                                    field="questions"))
+        elif len(cmd.questions) > MAX_QUESTIONS:
+            refused.add(DomainError("too_many_questions", f"Au plus {MAX_QUESTIONS} questions.",
+                                    field="questions"))
+        else:
+            _questions(cmd.questions, seen, refused)
+    assert title is not None and description is not None
     return {
         "questionnaire_id": cmd.questionnaire_id,
         "consultation_id": cmd.consultation_id,
-        "title": text(cmd.title, "title", label="Le titre", max_len=200, min_len=3),
-        "description": text(cmd.description, "description", label="La description",
-                            max_len=5000),
+        "title": title,
+        "description": description,
         "theme_id": cmd.theme_id, "position": max(0, cmd.position),
         "questions": list(seen.values()),
     }
+
+
+def _questions(questions: Sequence[QuestionSpec], seen: dict[str, dict[str, Any]],
+               refused: Refusals) -> None:
+    """Each question checked into `seen`, its refusals gathered. A question refused
+    still takes its id (a second one with it is a duplicate); a condition on a
+    refused question is not checked (its target's refusal is said already)."""
+    failed: set[str] = set()
+    for i, q in enumerate(questions):
+        at = f"questions.{i}"
+        if q.question_id in failed:
+            refused.add(DomainError("duplicate_question",
+                                    "Deux questions portent le même identifiant.",
+                                    field=f"{at}.question_id"))
+            continue
+        if q.condition is not None and q.condition.question_id in failed:
+            q = replace(q, condition=None)
+        doc = refused.check(_question, q, at, seen)
+        if doc is None:
+            failed.add(q.question_id)
+        else:
+            seen[doc["question_id"]] = doc
 
 
 def _question(q: QuestionSpec, at: str, earlier: Mapping[str, dict[str, Any]]) -> dict[str, Any]:

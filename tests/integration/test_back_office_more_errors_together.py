@@ -109,3 +109,29 @@ async def test_the_document_form_says_its_title_beside_its_file(
         assert _summary_links(r.text) == ["f-title", "f-file"]
         assert _field_messages(r.text) == ["f-title", "f-file"]
         assert problems(r.text) == []
+
+
+async def test_the_questionnaire_editor_lists_the_title_and_every_refused_question(
+        client: httpx.AsyncClient) -> None:
+    base = await _consultation(client)
+    r = await _post(client, f"{base}/questionnaires", {
+        "title": "ab", "description": "",
+        "questions": "1. " + "x" * 1001 + "\n2. Votre mode ? {unique}\n- " + "o" * 201
+                     + "\n- Bus\n3. Et encore ?"})
+    assert r.status_code == 400
+    assert _summary_links(r.text) == ["f-title", "f-questions"]
+    assert _field_messages(r.text) == ["f-title", "f-questions"]
+    page = r.text.replace("&#39;", "'")
+    assert "Question 1 : L'intitulé ne peut dépasser 1000 caractères" in page
+    assert "Question 2 : Le libellé ne peut dépasser 200 caractères" in page
+    assert problems(r.text) == []
+
+
+async def test_an_unreadable_editor_text_is_said_with_the_title(
+        client: httpx.AsyncClient) -> None:
+    base = await _consultation(client)
+    r = await _post(client, f"{base}/questionnaires", {
+        "title": "", "questions": "- une option sans question"})
+    assert r.status_code == 400
+    assert _summary_links(r.text) == ["f-title", "f-questions"]
+    assert "Ligne 1 : une option doit suivre une question." in r.text

@@ -7,6 +7,7 @@ would also catch the other pages of a consultation, such as `/suites` or
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -19,6 +20,7 @@ from starlette.responses import Response
 from services.consultation import content_commands as k
 from services.consultation.blobstore import BlobStore
 from services.consultation.content import ANSWERED_NOT_REMOVED
+from services.consultation.questionnaire import questionnaire_description, questionnaire_title
 from services.consultation.uploads import ACCEPTED, document_title, store_upload
 from services.consultation.videos import parse_video_url
 from services.core.errors import DomainError
@@ -172,6 +174,19 @@ def _framed(url: str, settings: WebSettings) -> None:
                                f"https://{host} à PARLONS_VIDEO_FRAME_HOSTS.")
 
 
+def _refused_texts(form: FormData,
+                   *checks: tuple[str, Callable[[str], str]]) -> list[FormError]:
+    """What the consultation service would refuse of these fields, as the form's
+    errors: said beside a field the form could not read, when no command is sent."""
+    found = []
+    for name, check in checks:
+        try:
+            check(text(form, name))
+        except DomainError as refused:
+            found.append(FormError(refused.field or name, refused.message))
+    return found
+
+
 async def _stored_file(form: FormData, blobs: BlobStore | None,
                        max_bytes: int) -> tuple[str, str]:
     """The upload's name and its digest once stored (FormError on `file` otherwise)."""
@@ -201,8 +216,14 @@ async def _command(kind: str, cid: str, item_id: str, form: FormData, settings: 
     old = existing or {}
     max_bytes = settings.upload_max_bytes
     if kind == "questionnaires":
-        questions = questionnaire_text.parse(text(form, "questions"),
-                                             previous=old.get("questions", ()))
+        try:
+            questions = questionnaire_text.parse(text(form, "questions"),
+                                                 previous=old.get("questions", ()))
+        except FormError as unread:  # said with the title's and description's (ADR 0144)
+            raise_unreadable([*_refused_texts(form, ("title", questionnaire_title),
+                                              ("description", questionnaire_description)),
+                              unread])
+            raise
         return [k.SaveQuestionnaire(item_id, cid, text(form, "title"), questions,
                                     description=text(form, "description"),
                                     theme_id=old.get("theme_id"),
@@ -215,12 +236,7 @@ async def _command(kind: str, cid: str, item_id: str, form: FormData, settings: 
         try:
             filename, digest = await _stored_file(form, blobs, max_bytes)
         except FormError as unread:  # the title is said with it (ADR 0144)
-            unreadable = [unread]
-            try:
-                document_title(text(form, "title"))
-            except DomainError as title:
-                unreadable.insert(0, FormError(title.field or "title", title.message))
-            raise_unreadable(unreadable)
+            raise_unreadable([*_refused_texts(form, ("title", document_title)), unread])
             raise
         return [k.AttachDocument(item_id, cid, text(form, "title"), filename, digest)]
     if kind == "videos":

@@ -140,3 +140,22 @@ def test_every_refused_answer_is_reported_in_the_questions_order() -> None:
     assert [(e.field, e.code) for e in err.value.errors] == [
         ("answers.nope", "unknown_question"), ("answers.pourquoi", "answer_too_long"),
         ("answers.modes", "other_text_required")]
+
+
+def test_every_refused_question_and_option_is_reported_in_the_forms_order() -> None:
+    """ADR 0144: the title, then each question's refusals; a condition on a
+    refused question is not refused for that (its target is said already)."""
+    from services.core.errors import InvalidFields
+    cmd = SaveQuestionnaire("qn1", "c1", "ab", (
+        QuestionSpec("velo", "single", "Utilisez-vous un vélo ?", options=(
+            OptionSpec("oui", "Oui"), OptionSpec("oui", "Encore oui"))),
+        QuestionSpec("pourquoi", "open", "", condition=ConditionSpec("velo")),
+        QuestionSpec("modes", "multiple", "Vos modes", options=(OptionSpec("bus", ""),)),
+        QuestionSpec("duree", "open", "Combien de temps ?", max_length=0),
+    ))
+    with pytest.raises(InvalidFields) as err:
+        validate_questionnaire(cmd)
+    assert [(e.field, e.code) for e in err.value.errors] == [
+        ("title", "too_short"), ("questions.0.options", "duplicate_option"),
+        ("questions.1.text", "required"), ("questions.2.options.0.label", "required"),
+        ("questions.3.max_length", "invalid_max_length")]
