@@ -99,7 +99,9 @@ class UnreadableFields(FormError):
 
 
 def raise_unreadable(found: Sequence[FormError]) -> None:
-    """Raise what `read_field` gathered, if anything: the one FormError, or them all."""
+    """Raise what `read_field` gathered, if anything: the one FormError, or them all
+    (an `UnreadableFields` among them counts as each of its own)."""
+    found = [e for f in found for e in (f.errors if isinstance(f, UnreadableFields) else (f,))]
     if len(found) == 1:
         raise found[0]
     if found:

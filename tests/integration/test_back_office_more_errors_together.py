@@ -135,3 +135,16 @@ async def test_an_unreadable_editor_text_is_said_with_the_title(
     assert r.status_code == 400
     assert _summary_links(r.text) == ["f-title", "f-questions"]
     assert "Ligne 1 : une option doit suivre une question." in r.text
+
+
+async def test_every_unreadable_line_of_the_editor_is_listed(
+        client: httpx.AsyncClient) -> None:
+    base = await _consultation(client)
+    r = await _post(client, f"{base}/questionnaires", {
+        "title": "ab", "questions": "1. Bonjour\n1. Encore\n2. Et ? {bizarre}"})
+    assert r.status_code == 400
+    assert _summary_links(r.text) == ["f-title", "f-questions"]
+    page = r.text.replace("&#39;", "'")
+    assert "Ligne 2 : le numéro 1 est déjà pris." in page
+    assert "Ligne 3 : étiquette inconnue {bizarre}." in page
+    assert problems(r.text) == []

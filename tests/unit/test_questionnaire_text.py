@@ -49,3 +49,17 @@ def test_an_option_tag_naming_no_saved_option_of_its_question_is_refused(
     with pytest.raises(FormError) as err:
         parse(source, previous=SAVED)
     assert err.value.field == "questions" and message in err.value.message
+
+
+def test_every_unreadable_line_is_listed_at_once() -> None:
+    """ADR 0144: each bad line named, in the text's order."""
+    from services.web.forms import UnreadableFields
+    with pytest.raises(UnreadableFields) as err:
+        parse("- une option orpheline\n1. Bonjour\nsans numéro\n2. Et ? {bizarre}\n"
+              "3. Puis ? {si 9 = Oui}")
+    assert [e.message.split(" :")[0] for e in err.value.errors] == ["Ligne 1", "Ligne 3"]
+    with pytest.raises(UnreadableFields) as err:
+        parse("1. Bonjour\n1. Encore\n2. Et ? {bizarre}\n3. Puis ? {si 9 = Oui}")
+    assert [e.message.split(" :")[0] for e in err.value.errors] == [
+        "Ligne 2", "Ligne 3", "Ligne 4"]
+    assert all(e.field == "questions" for e in err.value.errors)

@@ -28,7 +28,7 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 from services.consultation.content_commands import ConditionSpec, OptionSpec, QuestionSpec
-from services.web.forms import FormError
+from services.web.forms import FormError, raise_unreadable, read_field
 
 _QUESTION = re.compile(r"^(\d+)[.)]\s+(.*)$")
 _TAG = re.compile(r"\{([^{}]*)\}")
@@ -45,38 +45,56 @@ def parse(source: str, field: str = "questions",
     before = {q["question_id"]: q for q in previous}
     by_number: dict[str, dict[str, Any]] = {}
     claimed: dict[str, int] = {}
+    found: list[FormError] = []  # every bad line, in the text's order (ADR 0144)
     for d in drafts:
         if d["number"] in by_number:
-            raise FormError(field, f"Ligne {d['line']} : le numéro {d['number']} est déjà pris.")
+            found.append(FormError(field, f"Ligne {d['line']} : le numéro {d['number']} est "
+                                          "déjà pris."))
+            continue
         by_number[d["number"]] = d
         if d["ref"] is not None:
-            _claim(d["ref"], d["line"], before, claimed, field,
-                   "aucune question enregistrée n'a la", "une nouvelle question")
+            read_field(found, _claim, d["ref"], d["line"], before, claimed, field,
+                       "aucune question enregistrée n'a la", "une nouvelle question")
     for d in drafts:
         d["id"] = d["ref"] or (f"q{d['number']}" if not before else _fresh("q", set(before)))
-        d["option_ids"] = _option_ids(d, before.get(d["ref"] or ""), field)
-    return tuple(_question(d, by_number, field) for d in drafts)
+        d["option_ids"] = read_field(found, _option_ids, d, before.get(d["ref"] or ""),
+                                     field) or [f"{d['id']}-o{i + 1}"
+                                                for i in range(len(d["options"]))]
+    questions = tuple(read_field(found, _question, d, by_number, field) for d in drafts)
+    raise_unreadable(sorted(found, key=_line_of))
+    return tuple(q for q in questions if q is not None)
+
+
+def _line_of(error: FormError) -> int:
+    number = re.match(r"Ligne (\d+)", error.message)
+    return int(number.group(1)) if number else 0
 
 
 def _drafts(source: str, field: str) -> list[dict[str, Any]]:
     drafts: list[dict[str, Any]] = []
+    bad: list[FormError] = []  # each line that cannot be placed (ADR 0144)
     for n, raw in enumerate(source.splitlines(), start=1):
         line = raw.strip()
         if not line:
             continue
         if line.startswith("-"):
             if not drafts:
-                raise FormError(field, f"Ligne {n} : une option doit suivre une question.")
+                bad.append(FormError(field, f"Ligne {n} : une option doit suivre une "
+                                              "question."))
+                continue
             refs = _OPTION_REF.findall(line)
             if len(refs) > 1:
-                raise FormError(field, f"Ligne {n} : une option n'a qu'une étiquette {{réf …}}.")
+                bad.append(FormError(field, f"Ligne {n} : une option n'a qu'une étiquette "
+                                              "{réf …}."))
+                continue
             drafts[-1]["options"].append(_OPTION_REF.sub("", line[1:]).strip())
             drafts[-1]["option_refs"].append((refs[0] if refs else None, n))
             continue
         m = _QUESTION.match(line)
         if m is None:
-            raise FormError(field, f"Ligne {n} : une question commence par son numéro "
-                                   "(« 1. ») et une option par un tiret (« - »).")
+            bad.append(FormError(field, f"Ligne {n} : une question commence par son numéro "
+                                          "(« 1. ») et une option par un tiret (« - »)."))
+            continue
         tags, ref = [], None
         for tag in (t.strip() for t in _TAG.findall(m.group(2))):
             found = _REF.match(tag)
@@ -87,6 +105,7 @@ def _drafts(source: str, field: str) -> list[dict[str, Any]]:
         drafts.append({"number": m.group(1), "line": n, "tags": tags, "ref": ref,
                        "text": _TAG.sub("", m.group(2)).strip(), "options": [],
                        "option_refs": []})
+    raise_unreadable(bad)  # the tags and conditions are read once every line is placed
     if not drafts:
         raise FormError(field, "Le questionnaire doit compter au moins une question.")
     return drafts
