@@ -102,58 +102,82 @@ def _question(q: QuestionSpec, at: str, earlier: Mapping[str, dict[str, Any]]) -
     if q.question_id in earlier:
         raise DomainError("duplicate_question", "Deux questions portent le même identifiant.",
                           field=f"{at}.question_id")
-    if q.kind not in KINDS:
-        raise DomainError("invalid_kind", "Type de question inconnu.", field=f"{at}.kind")
-    if not 1 <= q.max_length <= MAX_LENGTH_CEILING:
-        raise DomainError("invalid_max_length",
-                          f"La longueur maximale doit être entre 1 et {MAX_LENGTH_CEILING}.",
-                          field=f"{at}.max_length")
-    options = []
-    if q.kind == "open":
-        if q.options or q.allow_other:
-            raise DomainError("options_on_open", "Une question ouverte n'a pas d'options.",
-                              field=f"{at}.options")
-    else:
-        if not q.options:
-            raise DomainError("no_option", "Une question fermée doit proposer des options.",
-                              field=f"{at}.options")
-        if len(q.options) > MAX_OPTIONS:
-            raise DomainError("too_many_options", f"Au plus {MAX_OPTIONS} options.",
-                              field=f"{at}.options")
-        for j, o in enumerate(q.options):
-            ident(o.option_id, f"{at}.options.{j}.option_id")
-            if o.option_id == OTHER:
-                raise DomainError("reserved_option", "« autre » est réservé à l'option Autre : "
-                                  "cochez « Autre » plutôt.", field=f"{at}.options.{j}")
-            options.append({"option_id": o.option_id, "label": text(
-                o.label, f"{at}.options.{j}.label", label="Le libellé", max_len=200,
-                min_len=1)})
-        if len({o["option_id"] for o in options}) != len(options):
-            raise DomainError("duplicate_option", "Deux options portent le même identifiant.",
-                              field=f"{at}.options")
-    condition = None
-    if q.condition is not None:
-        target = earlier.get(q.condition.question_id)
-        if target is None:
-            raise DomainError("invalid_condition",
-                              "Une question ne peut dépendre que d'une question précédente.",
-                              field=f"{at}.condition")
-        known = {o["option_id"] for o in target["options"]} | (
-            {OTHER} if target["allow_other"] else set())
-        if not set(q.condition.option_ids) <= known:
-            raise DomainError("invalid_condition",
-                              "La condition désigne une réponse que la question ne propose pas.",
-                              field=f"{at}.condition")
-        condition = {"question_id": q.condition.question_id,
-                     "option_ids": list(q.condition.option_ids)}
+    with Refusals() as refused:  # a question's own refusals together (ADR 0144)
+        if q.kind not in KINDS:
+            refused.add(DomainError("invalid_kind", "Type de question inconnu.",
+                                    field=f"{at}.kind"))
+        if not 1 <= q.max_length <= MAX_LENGTH_CEILING:
+            refused.add(DomainError(
+                "invalid_max_length",
+                f"La longueur maximale doit être entre 1 et {MAX_LENGTH_CEILING}.",
+                field=f"{at}.max_length"))
+        options = refused.check(_options, q, at) if q.kind in KINDS else []
+        condition = refused.check(_condition, q, at, earlier)
+        question_text = refused.check(text, q.text, f"{at}.text", label="L'intitulé",
+                                      max_len=1000, min_len=1)
+        help_text = refused.check(text, q.help_text, f"{at}.help_text", label="L'aide",
+                                  max_len=1000)
     return {
         "question_id": q.question_id, "kind": q.kind,
-        "text": text(q.text, f"{at}.text", label="L'intitulé", max_len=1000, min_len=1),
-        "help_text": text(q.help_text, f"{at}.help_text", label="L'aide", max_len=1000),
+        "text": question_text,
+        "help_text": help_text,
         "required": q.required, "options": options,
         "allow_other": q.allow_other and q.kind != "open", "max_length": q.max_length,
         "condition": condition, "source_id": q.source_id,
     }
+
+
+def _options(q: QuestionSpec, at: str) -> list[dict[str, str]]:
+    """A closed question's options, each one's refusals gathered; their ids are
+    compared once each is valid."""
+    if q.kind == "open":
+        if q.options or q.allow_other:
+            raise DomainError("options_on_open", "Une question ouverte n'a pas d'options.",
+                              field=f"{at}.options")
+        return []
+    if not q.options:
+        raise DomainError("no_option", "Une question fermée doit proposer des options.",
+                          field=f"{at}.options")
+    if len(q.options) > MAX_OPTIONS:
+        raise DomainError("too_many_options", f"Au plus {MAX_OPTIONS} options.",
+                          field=f"{at}.options")
+    options = []
+    with Refusals() as refused:
+        for j, o in enumerate(q.options):
+            if refused.check(ident, o.option_id, f"{at}.options.{j}.option_id") is None:
+                continue
+            if o.option_id == OTHER:
+                refused.add(DomainError("reserved_option", "« autre » est réservé à l'option "
+                                        "Autre : cochez « Autre » plutôt.",
+                                        field=f"{at}.options.{j}"))
+                continue
+            label = refused.check(text, o.label, f"{at}.options.{j}.label", label="Le libellé",
+                                  max_len=200, min_len=1)
+            options.append({"option_id": o.option_id, "label": label or ""})
+        if not refused.failed() and len({o["option_id"] for o in options}) != len(options):
+            refused.add(DomainError("duplicate_option",
+                                    "Deux options portent le même identifiant.",
+                                    field=f"{at}.options"))
+    return options
+
+
+def _condition(q: QuestionSpec, at: str,
+               earlier: Mapping[str, dict[str, Any]]) -> dict[str, Any] | None:
+    if q.condition is None:
+        return None
+    target = earlier.get(q.condition.question_id)
+    if target is None:
+        raise DomainError("invalid_condition",
+                          "Une question ne peut dépendre que d'une question précédente.",
+                          field=f"{at}.condition")
+    known = {o["option_id"] for o in target["options"]} | (
+        {OTHER} if target["allow_other"] else set())
+    if not set(q.condition.option_ids) <= known:
+        raise DomainError("invalid_condition",
+                          "La condition désigne une réponse que la question ne propose pas.",
+                          field=f"{at}.condition")
+    return {"question_id": q.condition.question_id,
+            "option_ids": list(q.condition.option_ids)}
 
 
 def is_shown(question: Mapping[str, Any], answers: Mapping[str, Answer]) -> bool:

@@ -159,3 +159,21 @@ def test_every_refused_question_and_option_is_reported_in_the_forms_order() -> N
         ("title", "too_short"), ("questions.0.options", "duplicate_option"),
         ("questions.1.text", "required"), ("questions.2.options.0.label", "required"),
         ("questions.3.max_length", "invalid_max_length")]
+
+
+def test_one_questions_own_refusals_are_reported_together() -> None:
+    """ADR 0144 (amended): a question's length, options and text are said at once,
+    each option's label too; the options' ids are compared once each is valid."""
+    from services.core.errors import InvalidFields
+    cmd = SaveQuestionnaire("qn1", "c1", "Mobilités", (
+        QuestionSpec("velo", "single", "", max_length=0, options=(
+            OptionSpec("oui", ""), OptionSpec("autre", "Autre"), OptionSpec("non", "n" * 201))),
+    ))
+    with pytest.raises(InvalidFields) as err:
+        validate_questionnaire(cmd)
+    assert [(e.field, e.code) for e in err.value.errors] == [
+        ("questions.0.max_length", "invalid_max_length"),
+        ("questions.0.options.0.label", "required"),
+        ("questions.0.options.1", "reserved_option"),
+        ("questions.0.options.2.label", "too_long"),
+        ("questions.0.text", "required")]
