@@ -138,3 +138,22 @@ async def test_the_argument_and_edit_forms_list_both_fields(site: Site) -> None:
         assert _summary_links(r.text) == ["f-title", "f-body"]
         assert _field_messages(r.text) == ["f-title", "f-body"]
         assert problems(r.text) == []
+
+
+async def test_the_api_lists_a_proposals_refused_fields(site: Site) -> None:
+    from services.apikit.deps import participant_context
+    from services.core.participants import ParticipantContext
+    from services.runtime.app import create_app
+
+    api = create_app(site.container)
+    api.dependency_overrides[participant_context] = lambda: ParticipantContext("p-alice",
+                                                                               "anonymous")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api),
+                                 base_url="http://parlons.test") as client:
+        r = await client.post("/api/consultations/gd/proposals",
+                              headers={"Idempotency-Key": "cle-api-1"},
+                              json={"title": "Bus", "body": "Plus", "territory": "99"})
+    assert r.status_code == 422, r.text
+    body = r.json()
+    assert body["field"] == "title"  # the first one's, as before (ADR 0144)
+    assert [e["field"] for e in body["errors"]] == ["title", "body", "territory"]
