@@ -25,6 +25,8 @@ PUBLIC = {
     ("POST", "/inscription"): "registration: anyone may open an account",
     ("POST", "/connexion"): "asks a magic link: same answer for any address, throttled",
     ("POST", "/connexion/lien"): "uses a magic link: the single-use signed link is the proof",
+    ("POST", "/compte/adresse"): "confirms an address change: the single-use signed link, "
+                                 "sent to the new address, is the proof (ADR 0145 amended)",
     ("POST", "/connexion/oidc/pseudonyme"): "ends an OpenID Connect sign-in, bound to its "
                                             "signed pending-identity cookie",
     ("POST", "/participer/anonyme"): "opens an anonymous session (gated per consultation, "
