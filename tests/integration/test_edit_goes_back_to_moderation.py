@@ -13,6 +13,7 @@ from harness.platform import SYSTEM, Platform, participant, session_client, unti
 
 from services.identity.commands import GrantRole
 from services.identity.queries import roles_in
+from services.web.deposit.views import contribution
 
 C = "/consultations/c1"
 FIRST = "Des pistes cyclables sûres le long des quais, séparées des voitures."
@@ -37,7 +38,8 @@ async def team(p: Platform) -> dict[str, str]:
 
 
 async def proposed(p: Platform, alice: httpx.AsyncClient) -> str:
-    """Alice's proposal, once in the moderators' queue."""
+    """Alice's proposal, once in the moderators' queue and among the deposit's
+    contributions (its author's pages read them: two projections, either may lag)."""
     r = await alice.post("/api/consultations/c1/proposals",
                          headers={**await csrf_header(alice), "Idempotency-Key": "k1"},
                          json={"title": "Des pistes cyclables", "body": FIRST})
@@ -45,7 +47,9 @@ async def proposed(p: Platform, alice: httpx.AsyncClient) -> str:
     pid = str(r.json()["id"])
 
     async def queued() -> bool:
-        return await p.container.store.get("moderation_items", "all", pid) is not None
+        store = p.container.store
+        return await store.get("moderation_items", "all", pid) is not None \
+            and await contribution(store, pid) is not None
     await until(queued)
     return pid
 
