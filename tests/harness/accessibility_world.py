@@ -31,6 +31,7 @@ from services.identity.model import new_participant_id
 from services.runtime.bootstrap import Container
 from services.synthesis.followup.model import PublishResponse
 from services.synthesis.runs.commands import PublishSynthesis, RequestThemeRun
+from services.synthesis.runs.scope import RunScope
 from services.synthesis.runs.tables import RUNS
 
 GD, VELO, QID, MEETING = "gd", "velo", "q-fiscalite", "m-1"
@@ -107,14 +108,18 @@ async def seeded(container: Container) -> str:
     await settled(container)
     await container.handle(SubmitArgument("arg-1", "gd-p0", author, "for", "Plus sûr."),
                            ORGANISER)
+    # the whole consultation's synthesis and the proposals' one, published side by side
     await container.handle(RequestThemeRun("run-1", GD, "p-analyst", n_themes=2, seed=3),
                            ORGANISER)
+    await container.handle(RequestThemeRun("run-scoped", GD, "p-analyst", n_themes=2, seed=3,
+                                           scope=RunScope.proposals()), ORGANISER)
 
-    async def run_done() -> bool:  # the run job executes it in a task of its own
-        run = await container.store.get(RUNS, GD, "run-1")
-        return bool(run and run["status"] == "done")
+    async def run_done() -> bool:  # the run job executes them in a task of its own
+        runs = [await container.store.get(RUNS, GD, r) for r in ("run-1", "run-scoped")]
+        return all(run and run["status"] == "done" for run in runs)
     await until(run_done, timeout=60)
     await container.handle(PublishSynthesis("run-1", GD), ORGANISER)
+    await container.handle(PublishSynthesis("run-scoped", GD), ORGANISER)
     await container.handle(PublishResponse("rep-1", GD, "Des pistes sur les quais", "Décidé.",
                                            "adopted", proposal_ids=("gd-p0",)), ORGANISER)
     await settled(container)

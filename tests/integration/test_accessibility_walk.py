@@ -67,6 +67,12 @@ async def public_pages(walk: Walk, c: httpx.AsyncClient) -> None:
     theme = re.search(rf'href="({gd}/synthese/themes/[^"?]+)"', synthesis)
     assert theme, "the synthesis links to its themes"
     walk.saw("synthesis theme", await c.get(theme[1]))
+    assert f'href="{gd}/synthese/propositions"' in synthesis, "it lists the other scopes'"
+    walk.saw("synthesis of the proposals", await c.get(f"{gd}/synthese/propositions"))
+    scoped = (await c.get(f"{gd}/synthese/propositions")).text
+    theme = re.search(rf'href="({gd}/synthese/propositions/themes/[^"?]+)"', scoped)
+    assert theme, "a scope's synthesis links to its themes"
+    walk.saw("synthesis of the proposals, theme", await c.get(theme[1]))
     walk.saw("registration, errors", await post_form(
         c, "/inscription", "/inscription", {"email": "pas-une-adresse", "pseudonym": "x"}))
     walk.saw("login, errors", await post_form(c, "/connexion", "/connexion", {"email": "non"}))

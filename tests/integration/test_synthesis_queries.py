@@ -38,10 +38,12 @@ async def seed(store: MemoryReadStore, members: int) -> None:
                                               "text": f"Texte {i}", "day": "2026-11-28",
                                               "author_id": "p", "campaign": "",
                                               "proposal_id": i, "question_id": ""})
-        await tx.put(PUBLISHED, "all", cid, {
-            "run_id": run, "draft_version": 9, "published_at": "2026-11-28T10:00:00Z",
-            "publication": 1, "contributions": 4 * members, "parameters": {"seed": 0},
-            "input_position": {}, "input_digest": "0" * 64, "campaigns": [], "themes": themes})
+        for key, scope in (("consultation", {}), ("propositions", {"kind": "proposals"})):
+            await tx.put(PUBLISHED, cid, key, {  # one a scope, the same run here
+                "run_id": run, "draft_version": 9, "published_at": "2026-11-28T10:00:00Z",
+                "publication": 1, "contributions": 4 * members, "parameters": {"seed": 0},
+                "input_position": {}, "input_digest": "0" * 64, "campaigns": [],
+                "scope": scope, "themes": themes})
 
 
 async def queries_for(path: str, members: int) -> int:
@@ -64,7 +66,11 @@ async def queries_for(path: str, members: int) -> int:
 async def test_synthesis_pages_query_count_does_not_grow_with_members() -> None:
     for path in ("/consultations/velo/synthese", "/consultations/velo/synthese/themes/t1",
                  "/consultations/velo/synthese/rapport.md",
-                 "/consultations/velo/synthese/themes.csv"):
+                 "/consultations/velo/synthese/themes.csv",
+                 "/consultations/velo/synthese/propositions",
+                 "/consultations/velo/synthese/propositions/themes/t1",
+                 "/consultations/velo/synthese/propositions/rapport.md",
+                 "/consultations/velo/synthese/propositions/themes.csv"):
         small, big = await queries_for(path, 5), await queries_for(path, 120)
         assert small == big, (path, small, big)
         assert small <= 8, (path, small)

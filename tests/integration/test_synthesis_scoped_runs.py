@@ -4,7 +4,9 @@ an analyst asks for the themes of one questionnaire's `impots` answers and gets
 themes of those answers only; the form says how many texts each scope holds; the
 runs list and the run's page say the scope; a scope naming no free-text question,
 or holding fewer texts than themes asked, is refused in French on its field,
-nothing stored; the public page, its report and its CSV say what they cover."""
+nothing stored; the public page, its report and its CSV say what they cover.
+Publication per scope (ADR 0143 amended): the whole consultation's synthesis and
+a question's side by side, each on its own page, the main one listing the other."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import io
 import re
 
 import pytest
-from harness.consultations import open_consultation
+from harness.consultations import draft_consultation, open_consultation
 from harness.forms import csrf_header, post_form
 from harness.platform import SYSTEM, Platform, participant, session_client, until
 
@@ -21,7 +23,7 @@ from services.consultation.content_commands import OptionSpec, QuestionSpec, Sav
 from services.identity.commands import GrantRole
 from services.identity.queries import roles_in
 from services.synthesis.runs.corpus import CORPUS
-from services.synthesis.runs.tables import MEMBER_OF, RUNS
+from services.synthesis.runs.tables import MEMBER_OF, PUBLISHED, RUNS
 
 BASE = "/admin/analyse/c1/synthese"
 TAXES = ["Baisser la TVA sur les produits de première nécessité alimentaires",
@@ -130,17 +132,19 @@ async def test_themes_of_one_questions_answers_only(platform: Platform,
         r = await post_form(ana, run_page, f"{run_page}/publication")
         assert r.status_code == 303
     async with session_client(p, world["Ana"]) as reader:
+        scoped = "/consultations/c1/synthese/question/fiscalite/impots"  # its scope's page
+
         async def published() -> bool:
-            page = await reader.get("/consultations/c1/synthese")
+            page = await reader.get(scoped)
             return "Thèmes des réponses à « Quels impôts faut-il baisser en priorité ? »" \
                 in page.text
         await until(published, timeout=10)
         covers = "les réponses à « Quels impôts faut-il baisser en priorité ? »"
-        report = (await reader.get("/consultations/c1/synthese/rapport.md")).text
+        report = (await reader.get(f"{scoped}/rapport.md")).text
         said = covers.replace("-", "\\-")  # Markdown escaped, as every text of the report
         assert f"Périmètre : {said}." in report.splitlines()[:4], report[:500]
         rows = list(csv.reader(io.StringIO(
-            (await reader.get("/consultations/c1/synthese/themes.csv")).text)))
+            (await reader.get(f"{scoped}/themes.csv")).text)))
         assert rows[0][-1] == "Périmètre" and len(rows) > 1
         assert {row[-1] for row in rows[1:]} == {covers}
 
@@ -168,3 +172,109 @@ async def test_bad_scopes_and_too_few_texts_are_refused_in_french_on_the_field(
         r = await post_form(ana, BASE, f"{BASE}/analyses", {
             "mode": "full", "n_themes": "3", "scope": "question/democratie/impots"})
         assert r.status_code == 303, r.text[-1500:]
+
+
+async def publish_run(ana: object, p: Platform, scope: str) -> str:
+    """A full run of `scope` (2 themes) published by Ana; its id."""
+    r = await post_form(ana, BASE, f"{BASE}/analyses",  # type: ignore[arg-type]
+                        {"mode": "full", "n_themes": "2", "seed": "3", "scope": scope})
+    assert r.status_code == 303, r.text[-2000:]
+    run_page = r.headers["location"]
+    run_id = run_page.rsplit("/", 1)[1]
+    await run_of(p, run_id)
+    shown = (await ana.get(run_page)).text  # type: ignore[attr-defined]
+    assert "elle remplace la synthèse publiée de ce périmètre seulement" in shown, shown[-2500:]
+    r = await post_form(ana, run_page, f"{run_page}/publication")  # type: ignore[arg-type]
+    assert r.status_code == 303
+    return run_id
+
+
+def _texts(page: str) -> str:
+    return page.replace("&#39;", "'").replace("\u2019", "'")
+
+
+async def test_each_scope_has_its_own_public_synthesis_beside_the_whole(
+        platform: Platform, world: dict[str, str]) -> None:
+    """ADR 0143 amended (publication per scope): a question's synthesis and the
+    whole consultation's are published side by side, each on its own page with
+    its themes, its report and its CSV; publishing one replaces its scope's only."""
+    p = platform
+    main = "/consultations/c1/synthese"
+    question = f"{main}/question/fiscalite/impots"
+    async with session_client(p, world["Ana"]) as ana:
+        asked = await publish_run(ana, p, "question/fiscalite/impots")
+
+        async def listed() -> bool:
+            return question in (await ana.get(main)).text
+        await until(listed, timeout=10)
+        page = _texts((await ana.get(main)).text)
+        # only a question's synthesis: the main page says so and lists it
+        assert "La synthèse de l'ensemble de la consultation n'est pas encore publiée" in page
+        assert "Synthèses par question" in page
+        assert "Quels impôts faut-il baisser en priorité ?" in page and "La fiscalité" in page
+        whole = await publish_run(ana, p, "")
+
+        async def both() -> bool:
+            return "Thèmes de toute la consultation" in (await ana.get(main)).text
+        await until(both, timeout=10)
+        runs = (await ana.get(BASE)).text
+        assert runs.count("en ligne") >= 2, runs[-3000:]  # each scope's published run said
+        assert f'{main}"' in runs and f'{question}"' in runs
+    async with session_client(p, world["Ana"]) as reader:
+        page = _texts((await reader.get(main)).text)
+        assert "Thèmes de toute la consultation" in page and f'href="{question}"' in page
+        assert "n'est pas encore publiée" not in page
+        scoped = _texts((await reader.get(question)).text)
+        assert "Thèmes des réponses à « Quels impôts faut-il baisser en priorité ? »" in scoped
+        assert f'href="{main}"' in scoped  # back to the whole consultation's synthesis
+        # each page's themes are its own run's (both runs name their themes t0, t1...)
+        for root, run_id, wanted, unwanted in (
+                (question, asked, TAXES, DEMOCRACY + PROPOSALS),
+                (main, whole, [], [])):
+            shown = _texts((await reader.get(root)).text)
+            themes = sorted(set(re.findall(rf'href="{root}/themes/(t\d+)"', shown)))
+            assert themes, (root, shown[-2000:])
+            store = p.container.store
+            texts = ""
+            for t in themes:
+                r = await reader.get(f"{root}/themes/{t}")
+                assert r.status_code == 200
+                texts += _texts(r.text)
+                members = {d["id"] for _, d in await store.list(
+                    "synthesis_members", f"{run_id}|{t}", limit=100)}
+                corpus = dict(await store.list(CORPUS, "c1", limit=100))
+                assert all(corpus[m]["text"] in texts for m in members)
+            assert all(t in texts for t in wanted)
+            assert not any(t in texts for t in unwanted)
+        # exports per scope, each saying what it covers, its links to its own pages
+        covers = "les réponses à « Quels impôts faut-il baisser en priorité ? »"
+        report = (await reader.get(f"{question}/rapport.md")).text
+        assert f"Périmètre : {covers.replace('-', chr(92) + '-')}." in report.splitlines()[:4]
+        assert f"http://testserver{question}/themes/t" in report or f"{question}/themes/t" \
+            in report, report
+        rows = list(csv.reader(io.StringIO((await reader.get(f"{question}/themes.csv")).text)))
+        assert {row[-1] for row in rows[1:]} == {covers}
+        assert all(row[6].endswith(f"{question}/themes/{row[0]}") for row in rows[1:])
+        rows = list(csv.reader(io.StringIO((await reader.get(f"{main}/themes.csv")).text)))
+        assert {row[-1] for row in rows[1:]} == {"toute la consultation"}
+        assert all(row[6].endswith(f"{main}/themes/{row[0]}") for row in rows[1:])
+        # a scope published by nobody, a theme it does not hold: 404
+        for path in (f"{main}/propositions", f"{main}/question/democratie/impots",
+                     f"{main}/question/democratie/impots/rapport.md",
+                     f"{main}/propositions/themes.csv", f"{question}/themes/t99"):
+            assert (await reader.get(path)).status_code == 404, path
+
+
+async def test_a_draft_consultations_scoped_synthesis_is_not_public(platform: Platform) -> None:
+    p = platform
+    cid = await draft_consultation(p)
+    async with p.container.store.transaction() as tx:
+        await tx.put(PUBLISHED, cid, "propositions", {
+            "run_id": "r1", "draft_version": 3, "published_at": "2026-12-08T10:00:00Z",
+            "publication": 1, "contributions": 0, "parameters": {"seed": 0},
+            "input_position": {}, "input_digest": "0" * 64, "campaigns": [],
+            "scope": {"kind": "proposals"}, "themes": []})
+    async with session_client(p, await participant(p, "Curieux")) as reader:
+        for path in ("", "/propositions", "/propositions/rapport.md", "/propositions/themes.csv"):
+            r = await reader.get(f"/consultations/{cid[-8:]}/synthese{path}")
+            assert r.status_code == 404, path

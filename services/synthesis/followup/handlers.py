@@ -24,7 +24,12 @@ from services.synthesis.followup.projections import FollowUpProjection
 from services.synthesis.followup.tables import RESPONSES, stream_of
 from services.synthesis.fresh import at_log_version
 from services.synthesis.runs.corpus import CORPUS
-from services.synthesis.runs.tables import ALL, MEMBERS, PUBLISHED, members_partition
+from services.synthesis.runs.tables import (
+    MEMBERS,
+    PUBLISHED,
+    WHOLE_PUBLISHED,
+    members_partition,
+)
 
 CHUNK = 500
 PAGE = 1000
@@ -37,7 +42,7 @@ async def publish_response(cmd: m.PublishResponse, *, log: EventLog, store: Read
     body = m.text(cmd.body, field="body", limit=m.MAX_BODY, required=True,
                   what="le texte de la réponse")
     status = m.status(cmd.status)
-    published = await store.get(PUBLISHED, ALL, cmd.consultation_id) or {"themes": []}
+    published = await store.get(PUBLISHED, cmd.consultation_id, WHOLE_PUBLISHED) or {"themes": []}
     themes = {t["theme_id"]: t for t in published["themes"]}
     proposals = await store.get_many(CORPUS, cmd.consultation_id, list(cmd.proposal_ids))
     m.links(cmd, themes, {k for k, d in proposals.items() if d["kind"] == "proposal"})
@@ -62,7 +67,7 @@ async def change_response_status(cmd: m.ChangeResponseStatus, *, log: EventLog,
     if status == response["status"]:
         raise DomainError("same_status", "La réponse a déjà ce statut.", field="status")
     note = m.text(cmd.note, field="note", limit=m.MAX_NOTE, required=False, what="la note")
-    published = await store.get(PUBLISHED, ALL, cmd.consultation_id) or {"themes": []}
+    published = await store.get(PUBLISHED, cmd.consultation_id, WHOLE_PUBLISHED) or {"themes": []}
     themes = [t for t in published["themes"] if t["theme_id"] in response["theme_ids"]
               and published["run_id"] == response["run_id"]]
     people = await contributors(store, cmd.consultation_id, response["run_id"], themes,

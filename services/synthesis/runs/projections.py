@@ -1,5 +1,5 @@
 """The projection `synthesis.runs`: runs, their validated (draft) themes and the
-consultation's published synthesis (tables in tables.py). Every event of a run
+consultation's published syntheses, one per run scope (tables in tables.py). Every event of a run
 is on its stream, so edits always meet the result they change; a published run
 takes no more edits (the handlers refuse them), so what was published stays."""
 
@@ -13,6 +13,7 @@ from services.core.values import iso
 from services.store.port import StoreTx
 from services.store.projection import Projection
 from services.synthesis.events import CONVERSATION_EVENTS
+from services.synthesis.runs.scope import RunScope
 from services.synthesis.runs.tables import (
     ALL,
     MEMBER_OF,
@@ -23,6 +24,7 @@ from services.synthesis.runs.tables import (
     THEMES,
     member_key,
     members_partition,
+    published_key,
 )
 
 
@@ -145,8 +147,12 @@ async def _split(tx: StoreTx, rid: str, d: dict[str, Any]) -> None:
 
 
 async def _publish(tx: StoreTx, run: dict[str, Any], d: dict[str, Any], at: str) -> None:
+    """The run's publication replaces the previous one of its scope only. The scope
+    is the run's, from its request (version 1 of the same stream, so always applied
+    before, on replay too); a run without one is the whole consultation's."""
     cid, rid = run["consultation_id"], run["run_id"]
-    before = await tx.get(PUBLISHED, ALL, cid)
+    key = published_key(RunScope.from_data(run.get("scope")).key)
+    before = await tx.get(PUBLISHED, cid, key)
     if before is not None and before["published_at"] > at:
         return  # an older publication delivered late does not replace a newer one
     themes = [t for t in [await tx.get(THEMES, rid, tid) for tid in run.get("theme_ids", [])]
@@ -154,7 +160,7 @@ async def _publish(tx: StoreTx, run: dict[str, Any], d: dict[str, Any], at: str)
     themes.sort(key=lambda t: (-t["size"], t["label"]))
     run["frozen"] = True
     run["published"] = [*run.get("published", []), at]
-    await tx.put(PUBLISHED, ALL, cid, {
+    await tx.put(PUBLISHED, cid, key, {
         "run_id": rid, "draft_version": d["draft_version"], "published_at": at,
         "publication": (before or {}).get("publication", 0) + 1,
         "contributions": run.get("contributions", 0), "parameters": run.get("parameters", {}),

@@ -169,6 +169,22 @@ def describe(scope: RunScope, questionnaires: Iterable[Mapping[str, Any]]) -> st
     return f"les réponses « Autre » à « {q['text']} »"
 
 
+def named(scope: RunScope, questionnaires: Iterable[Mapping[str, Any]]) -> tuple[str, str]:
+    """(what, its questionnaire's title) naming a scope in a list of syntheses: a
+    question's text (« Autre » said) and its questionnaire; the proposals, no title."""
+    if scope.kind == CONSULTATION:
+        return "Toute la consultation", ""
+    if scope.kind == PROPOSALS:
+        return "Les propositions", ""
+    questionnaires = list(questionnaires)
+    title = next((f["title"] for f in questionnaires
+                  if f["questionnaire_id"] == scope.questionnaire_id), "")
+    q = _question(scope, questionnaires)
+    if q is None:
+        return "Une question retirée depuis", title
+    return (q["text"] if q["kind"] == "open" else f"{q['text']} (réponses « Autre »)"), title
+
+
 def _question(scope: RunScope, questionnaires: Iterable[Mapping[str, Any]],
               ) -> Mapping[str, Any] | None:
     for form in questionnaires:

@@ -19,7 +19,7 @@ from services.core.errors import DomainError, NotFound
 from services.core.ids import new_id
 from services.identity.queries import Capability
 from services.synthesis.followup import model as fm
-from services.synthesis.runs.tables import ALL, PUBLISHED
+from services.synthesis.runs.tables import PUBLISHED, WHOLE_PUBLISHED
 from services.web import views
 from services.web.backoffice.guard import BACK_OFFICE
 from services.web.backoffice.pickers import Found, chosen, find_proposals
@@ -42,7 +42,8 @@ async def followup_page(web: Web, request: Request, cid: str, *,
     responses = page.items
     return admin_page(web, request, "synthesis/followup.html", {
         "consultation": await views.consultation_or_404(web.store, cid),
-        "responses": responses, "page": page, "published": await web.store.get(PUBLISHED, ALL, cid),
+        "responses": responses, "page": page,
+        "published": await web.store.get(PUBLISHED, cid, WHOLE_PUBLISHED),
         "statuses": fm.STATUSES, "response_key": values.get("cle") or new_id(),
         "values": values, "errors": errors or {}, "found": found,
         "linked": await linked_proposals(web.store, cid, responses),

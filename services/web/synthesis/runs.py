@@ -25,7 +25,7 @@ from services.store.port import ReadStore
 from services.synthesis.runs import commands as rc
 from services.synthesis.runs.corpus import texts_per_scope
 from services.synthesis.runs.scope import RunScope, choices, describe
-from services.synthesis.runs.tables import ALL, PUBLISHED, RUNS, THEMES
+from services.synthesis.runs.tables import PUBLISHED, RUNS, THEMES, published_key
 from services.web import views
 from services.web.backoffice.guard import BACK_OFFICE
 from services.web.deps import Web, WebDep
@@ -66,14 +66,29 @@ async def runs_page(web: Web, request: Request, cid: str, *,
     page = await views.paged(web.store, RUNS, cid, number, RUNS_PAGE, reverse=True)
     runs = sorted(page.items, key=lambda r: r.get("requested_at", ""), reverse=True)
     forms = await questionnaires_of(web.store, cid)
+    consultation = await views.consultation_or_404(web.store, cid)
+    publications = await sv.publications(web.store, cid)
     return admin_page(web, request, "synthesis/runs.html", {
-        "consultation": await views.consultation_or_404(web.store, cid), "base": base(cid),
+        "consultation": consultation, "base": base(cid),
         "runs": runs, "page": page, "modes": MODES, "states": RUN_STATES, "run_key": new_id(),
         "scopes": choices(forms, await texts_per_scope(web.store, cid)),
         "scope_of": {r["run_id"]: scope_of(r, forms) for r in runs},
-        "published": await web.store.get(PUBLISHED, ALL, cid),
+        "published": published_scopes(consultation, publications, forms),
+        "online": {d["run_id"] for d in publications.values()},
         "values": values or {}, "errors": errors or {}},
         status=400 if errors else 200)
+
+
+def published_scopes(consultation: dict[str, Any], publications: dict[str, dict[str, Any]],
+                     forms: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each scope's published synthesis (ADR 0143 amended: one a scope), the whole
+    consultation's first: what it covers, its version, its run and its public page."""
+    out = []
+    for key, d in sorted(publications.items()):
+        out.append({"covers": describe(RunScope.from_key(key), forms),
+                    "publication": d["publication"], "run_id": d["run_id"],
+                    "href": sv.synthesis_root(consultation["slug"], key)})
+    return out
 
 
 async def run_page(web: Web, request: Request, cid: str, run_id: str, *,
@@ -83,12 +98,15 @@ async def run_page(web: Web, request: Request, cid: str, run_id: str, *,
     run = await web.store.get(RUNS, cid, run_id)
     if run is None:
         raise HTTPException(404)
+    scope = RunScope.from_data(run.get("scope"))
+    online = await web.store.get(PUBLISHED, cid, published_key(scope.key))
     themes = [d for _, d in await web.store.list(THEMES, run_id, limit=200)]
     themes.sort(key=lambda t: (-t["size"], t["label"]))
     return admin_page(web, request, "synthesis/run.html", {
         "consultation": await views.consultation_or_404(web.store, cid), "base": base(cid),
         "run": run, "themes": themes, "states": RUN_STATES, "modes": MODES,
         "scope": scope_of(run, await questionnaires_of(web.store, cid)),
+        "online": online and online["run_id"] == run_id,
         "errors": errors or {}, "row": row}, status=400 if errors else 200)
 
 
@@ -106,6 +124,7 @@ async def theme_page(web: Web, request: Request, cid: str, run_id: str, theme_id
     return admin_page(web, request, "synthesis/run_theme.html", {
         "consultation": await views.consultation_or_404(web.store, cid), "base": base(cid),
         "run": run, "theme": found, "docs": docs, "next_after": next_after, "others": others,
+        "scope": scope_of(run, await questionnaires_of(web.store, cid)),
         "kinds": sv.KIND_LABELS, "split_key": f"s-{new_id()}", "errors": errors or {}},
         status=400 if errors else 200)
 

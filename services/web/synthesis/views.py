@@ -11,11 +11,17 @@ from typing import Any
 
 from services.core.spreadsheet import csv_writer
 from services.moderation.publication import PUBLIC_PROPOSALS
-from services.store.port import ReadStore
+from services.store.port import Doc, ReadStore
 from services.synthesis.followup.model import STATUSES
 from services.synthesis.followup.tables import RESPONSES
 from services.synthesis.runs.corpus import CORPUS
-from services.synthesis.runs.tables import ALL, MEMBERS, PUBLISHED, members_partition
+from services.synthesis.runs.tables import (
+    MEMBERS,
+    PUBLISHED,
+    WHOLE_PUBLISHED,
+    members_partition,
+    published_key,
+)
 from services.web.rendering import count_fr, french_date, french_number
 from services.web.views import Page, paged
 
@@ -38,11 +44,35 @@ async def responses_page(store: ReadStore, cid: str, number: int) -> Page:
     return page
 
 
-async def published_view(store: ReadStore, cid: str, number: int = 1, *,
-                         with_responses: bool = True) -> dict[str, Any] | None:
-    """The published synthesis with page `number` of the follow-up responses (none
-    read without `with_responses`: a theme's page, the themes' CSV)."""
-    published = await store.get(PUBLISHED, ALL, cid)
+def synthesis_root(slug: str, key: str = "") -> str:
+    """A scope's public synthesis page (ADR 0143 amended): `/synthese` the whole
+    consultation's, `/synthese/<scope key>` another's: `/synthese/propositions`,
+    `/synthese/question/<questionnaire>/<question>` (no route of the whole's,
+    `themes/<id>`, `rapport.md`, `themes.csv`, starts like a scope key)."""
+    return f"/consultations/{slug}/synthese" + (f"/{key}" if key else "")
+
+
+MAX_SCOPES = 1000  # published syntheses of a consultation: one a scope, a few dozen
+
+
+async def publications(store: ReadStore, cid: str) -> dict[str, Doc]:
+    """{scope key ("" the whole consultation): its published synthesis}, one read."""
+    rows = await store.list(PUBLISHED, cid, limit=MAX_SCOPES)
+    return {("" if k == WHOLE_PUBLISHED else k): d for k, d in rows}
+
+
+async def published_view(store: ReadStore, cid: str, number: int = 1, *, key: str = "",
+                         with_responses: bool = True) -> dict[str, Any]:
+    """The published synthesis of scope `key` (ADR 0143 amended: one a scope; "" the
+    whole consultation) with page `number` of the follow-up responses (none read
+    without `with_responses`: a theme's page, the themes' CSV, a scope's page)."""
+    published = await store.get(PUBLISHED, cid, published_key(key))
+    return await view_of(store, cid, published, number, with_responses=with_responses)
+
+
+async def view_of(store: ReadStore, cid: str, published: Doc | None, number: int = 1, *,
+                  with_responses: bool = True) -> dict[str, Any]:
+    """`published_view` of a publication already read (None: none published)."""
     page = (await responses_page(store, cid, number) if with_responses
             else Page([], 1, 1, 0))
     responses = page.items
@@ -117,6 +147,7 @@ async def _member_rows(store: ReadStore, run_id: str, theme: Mapping[str, Any], 
 def report_markdown(consultation: Mapping[str, Any], view: Mapping[str, Any],
                     base_url: str, *, covers: str = "") -> str:
     """The report to download: themes, figures, verbatims, decisions, method.
+    `base_url`: the absolute address of its synthesis page (its scope's).
     `covers`: what the published run's themes cover (runs.scope.describe), said
     first as the run's page says it (« Périmètre : les réponses à « … » »)."""
     pub = view["published"]
@@ -133,7 +164,7 @@ def report_markdown(consultation: Mapping[str, Any], view: Mapping[str, Any],
               f"{pub['parameters'].get('seed', '')}, empreinte de l'entrée "
               f"`{pub['input_digest'][:16]}`).", "", "## Thèmes", ""]
     for t in view["themes"]:
-        link = f"{base_url}/synthese/themes/{t['theme_id']}"
+        link = f"{base_url}/themes/{t['theme_id']}"
         lines += [f"### {_md(t['label'])}", "",
                   f"- {count_fr(t['size'], 'contribution')} "
                   f"({french_number(t['share'], 1)}\u00a0%) : {link}",
@@ -168,7 +199,8 @@ THEMES_HEADINGS = ("Identifiant du thème", "Thème", "Contributions", "Part (%)
 
 
 def themes_csv(view: Mapping[str, Any], base_url: str, *, covers: str = "") -> str:
-    """`covers`: what the published run's themes cover (runs.scope.describe)."""
+    """`covers`: what the published run's themes cover (runs.scope.describe);
+    `base_url`: the absolute address of its synthesis page (its scope's)."""
     out = io.StringIO()
     w = csv_writer(out)
     w.writerow(THEMES_HEADINGS)
@@ -176,7 +208,7 @@ def themes_csv(view: Mapping[str, Any], base_url: str, *, covers: str = "") -> s
         days = sorted(t["per_day"])
         w.writerow([t["theme_id"], t["label"], t["size"], f"{t['share']:.1f}",
                     days[0] if days else "", days[-1] if days else "",
-                    f"{base_url}/synthese/themes/{t['theme_id']}", covers])
+                    f"{base_url}/themes/{t['theme_id']}", covers])
     return out.getvalue()
 
 

@@ -29,7 +29,15 @@ from services.synthesis.runs import handlers as h
 from services.synthesis.runs.corpus import MemorySynthesisSource
 from services.synthesis.runs.job import execute_command
 from services.synthesis.runs.projections import RunsProjection
-from services.synthesis.runs.tables import MEMBERS, PUBLISHED, RUNS, THEMES, members_partition
+from services.synthesis.runs.scope import WHOLE, RunScope
+from services.synthesis.runs.tables import (
+    MEMBERS,
+    PUBLISHED,
+    RUNS,
+    THEMES,
+    members_partition,
+    published_key,
+)
 from services.synthesis.themes.demo_corpus import THEMES as PLANTED
 from services.synthesis.themes.demo_corpus import generate
 
@@ -65,9 +73,10 @@ class World:
         await self.project()
         return out
 
-    async def run(self, run_id: str, mode: str = "full", seed: int = 7) -> dict[str, Any]:
+    async def run(self, run_id: str, mode: str = "full", seed: int = 7,
+                  scope: RunScope = WHOLE) -> dict[str, Any]:
         await self.send(h.request_theme_run, c.RequestThemeRun(
-            run_id, CID, "p-ana", mode, n_themes=len(PLANTED), seed=seed))
+            run_id, CID, "p-ana", mode, n_themes=len(PLANTED), seed=seed, scope=scope))
         requested = await self.log.read("synthesis.events", limit=10_000)
         request = next(r.event for r in requested if r.event.stream == f"themerun-{run_id}")
         done = await h.execute_theme_run(execute_command(request), log=self.log,
@@ -184,7 +193,7 @@ async def test_rename_merge_split_mark_then_publish_freezes_the_version() -> Non
     await w.send(h.mark_verbatim, c.MarkVerbatim("r1", CID, "s1", moved[0]))
     assert (await w.themes("r1"))["s1"]["marked"] == [moved[0]]
     await w.send(h.publish_synthesis, c.PublishSynthesis("r1", CID))
-    published = await w.store.get(PUBLISHED, "all", CID)
+    published = await w.store.get(PUBLISHED, CID, published_key(""))
     assert published is not None and published["run_id"] == "r1"
     labels = {t["label"] for t in published["themes"]}
     assert {"Transports du quotidien", "Vélo"} <= labels and b["label"] not in labels
@@ -273,3 +282,51 @@ async def test_request_refusals() -> None:
     with pytest.raises(DomainError, match="entre 2 et 50"):
         await w.send(h.request_theme_run, c.RequestThemeRun("r1", CID, "p", n_themes=1))
     assert [r async for r in read_all(w.log, "synthesis.events")] == []
+
+
+async def test_publication_is_per_scope_each_replaced_by_its_own_only() -> None:
+    """ADR 0143 amended: the whole consultation's synthesis and a scope's stand side
+    by side; publishing a run replaces the previous publication of its scope only."""
+    w = World(docs_of(300))
+    proposals = RunScope.proposals()
+    await w.run("r1")
+    await w.run("r2", scope=proposals)
+    await w.send(h.publish_synthesis, c.PublishSynthesis("r1", CID))
+    await w.send(h.publish_synthesis, c.PublishSynthesis("r2", CID))
+
+    async def shown() -> dict[str, tuple[str, int]]:
+        return {k: (d["run_id"], d["publication"])
+                for k, d in await w.store.list(PUBLISHED, CID, limit=100)}
+    assert await shown() == {"consultation": ("r1", 1), "propositions": ("r2", 1)}
+    whole = await w.store.get(PUBLISHED, CID, published_key(""))
+    scoped = await w.store.get(PUBLISHED, CID, published_key("propositions"))
+    assert whole is not None and whole["scope"] == {}
+    assert scoped is not None and scoped["scope"] == {"kind": "proposals"}
+    await w.run("r3", seed=8)
+    await w.send(h.publish_synthesis, c.PublishSynthesis("r3", CID))
+    assert await shown() == {"consultation": ("r3", 2), "propositions": ("r2", 1)}
+    await w.run("r4", scope=proposals, seed=9)
+    await w.send(h.publish_synthesis, c.PublishSynthesis("r4", CID))
+    assert await shown() == {"consultation": ("r3", 2), "propositions": ("r4", 2)}
+    # a replay from the log gives the same publications
+    again = MemoryReadStore()
+    await project_batch(RunsProjection(), [r.event async for r in read_all(
+        w.log, "synthesis.events")], again)
+    assert await again.list(PUBLISHED, CID, limit=100) == \
+        await w.store.list(PUBLISHED, CID, limit=100)
+
+
+async def test_a_run_projected_before_scopes_publishes_the_whole_consultation() -> None:
+    """A run row without `scope` (projected before 2026-12-08) and a request logged
+    without one are the whole consultation's: their publication is the whole's."""
+    w = World(docs_of(300))
+    await w.run("r1")
+    request = (await w.log.read("synthesis.events", limit=10))[0].event
+    assert not request.data.get("scope")  # logged as before scopes: {} or absent
+    run = await w.store.get(RUNS, CID, "r1")
+    assert run is not None
+    del run["scope"]
+    async with w.store.transaction() as tx:
+        await tx.put(RUNS, CID, "r1", run)
+    await w.send(h.publish_synthesis, c.PublishSynthesis("r1", CID))
+    assert [k for k, _ in await w.store.list(PUBLISHED, CID, limit=100)] == ["consultation"]
