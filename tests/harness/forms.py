@@ -15,6 +15,17 @@ from harness.platform import ADMIN_PASSWORD, Platform
 Fields = Mapping[str, str] | Sequence[tuple[str, str]]
 
 
+def summary_links(html: str) -> list[str]:
+    """The fields the error summary of a page links to, in its order."""
+    summary = html.split('class="fr-alert fr-alert--error', 1)[1].split("</div>", 1)[0]
+    return re.findall(r'<a href="#([^"]+)">', summary)
+
+
+def field_messages(html: str) -> list[str]:
+    """The fields with their own error message (`<field id>-err`), in page order."""
+    return re.findall(r'id="([^"]+)-err"', html)
+
+
 def csrf_of(html: str) -> str:
     """The CSRF token of the (first) form of a page."""
     found = re.search(r'name="csrf_token" value="([^"]+)"', html)

@@ -4,7 +4,6 @@ message, and nothing is saved."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -12,31 +11,20 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from harness.accessibility import problems
-from harness.forms import csrf_of
-from harness.web import ADMIN_PASSWORD, web_client
+from harness.forms import csrf_of, field_messages, summary_links
+from harness.web import login, web_client
 
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     async with web_client() as c:
-        page = await c.get("/admin/connexion")
-        r = await c.post("/admin/connexion", data={
-            "csrf_token": csrf_of(page.text), "utilisateur": "orga",
-            "mot_de_passe": ADMIN_PASSWORD, "suite": "/admin"})
-        assert r.status_code == 303
+        await login(c)
         yield c
 
 
 PARIS = ZoneInfo("Europe/Paris")  # the phases form's times
 
 
-def _summary_links(html: str) -> list[str]:
-    summary = html.split('class="fr-alert fr-alert--error', 1)[1].split("</div>", 1)[0]
-    return re.findall(r'<a href="#([^"]+)">', summary)
-
-
-def _field_messages(html: str) -> list[str]:
-    return re.findall(r'id="(f-[^"]+)-err"', html)
 
 
 async def _post(client: httpx.AsyncClient, address: str,
@@ -51,8 +39,8 @@ async def test_the_consultation_form_lists_three_bad_fields_at_once(
         "title": "", "slug": "Pas Valide!", "summary": "Un résumé correct.",
         "themes": "Mobilités\n\n" + "t" * 121})  # a blank line is no theme
     assert r.status_code == 400
-    assert _summary_links(r.text) == ["f-title", "f-slug", "f-themes"]
-    assert _field_messages(r.text) == ["f-title", "f-slug", "f-themes"]
+    assert summary_links(r.text) == ["f-title", "f-slug", "f-themes"]
+    assert field_messages(r.text) == ["f-title", "f-slug", "f-themes"]
     assert "Le titre doit compter au moins 3 caractères." in r.text
     assert "minuscules, des chiffres et des tirets" in r.text
     assert "Thème 2 : Le titre du thème ne peut dépasser 120 caractères" in r.text
@@ -71,7 +59,7 @@ async def test_the_edit_form_says_each_refused_territory_on_the_list(
     r = await _post(client, address, {"title": "ab", "moderation": "jamais",
                                       "territories": ["99", "69", "98"]})
     assert r.status_code == 400
-    assert _summary_links(r.text) == ["f-title", "f-moderation", "f-territories"]
+    assert summary_links(r.text) == ["f-title", "f-moderation", "f-territories"]
     assert "Le territoire « 99 » est inconnu. Le territoire « 98 » est inconnu." in r.text
     assert problems(r.text) == []
 
@@ -101,9 +89,9 @@ async def test_the_phases_form_lists_every_rows_errors_at_once(
         "phases.3.actions": "vote_support",
         "phases.3.vote.support_threshold": "0", "phases.3.vote.ranking_max": "5"})
     assert r.status_code == 400
-    assert _summary_links(r.text) == [
+    assert summary_links(r.text) == [
         "f-phases.0.title", "f-phases.1.ends_at", "f-phases.3.vote.support_threshold"]
-    assert _field_messages(r.text) == [
+    assert field_messages(r.text) == [
         "f-phases.0.title", "f-phases.1.ends_at", "f-phases.3.vote.support_threshold"]
     assert "La phase « Dépôt » doit se terminer après son début." in r.text
     assert problems(r.text) == []
@@ -121,7 +109,7 @@ async def test_unreadable_dates_are_listed_with_what_the_phases_read_refuse(
         "phases.2.kind": "information", "phases.2.title": "Synthèse",
         "phases.2.starts_at": _at(9), "phases.2.ends_at": "demain"})
     assert r.status_code == 400
-    assert _summary_links(r.text) == [
+    assert summary_links(r.text) == [
         "f-phases.0.starts_at", "f-phases.1.title", "f-phases.2.ends_at"]
     assert problems(r.text) == []
 
@@ -134,17 +122,17 @@ async def test_an_article_and_a_meeting_list_their_fields_together(
     article = await _post(client, f"{base}/articles",
                           {"title": "ab", "summary": "s" * 501, "body_markdown": ""})
     assert article.status_code == 400
-    assert _summary_links(article.text) == ["f-title", "f-summary", "f-body_markdown"]
+    assert summary_links(article.text) == ["f-title", "f-summary", "f-body_markdown"]
     assert problems(article.text) == []
     meeting = await _post(client, f"{base}/rencontres", {
         "title": "ab", "starts_at": _at(3), "ends_at": _at(2), "capacity": "0",
         "online_url": "https://visio.example.org/atelier"})
     assert meeting.status_code == 400
-    assert _summary_links(meeting.text) == ["f-title", "f-ends_at", "f-capacity"]
+    assert summary_links(meeting.text) == ["f-title", "f-ends_at", "f-capacity"]
     unreadable = await _post(client, f"{base}/rencontres", {
         "title": "Atelier", "starts_at": "", "ends_at": "demain", "latitude": "nord",
         "online_url": "https://visio.example.org/atelier"})
-    assert _summary_links(unreadable.text) == ["f-starts_at", "f-ends_at", "f-latitude"]
+    assert summary_links(unreadable.text) == ["f-starts_at", "f-ends_at", "f-latitude"]
     assert problems(unreadable.text) == []
 
 
@@ -178,10 +166,7 @@ async def test_a_frozen_phase_after_a_blank_row_is_refused_on_its_own_row() -> N
     await catch_up(container)
     local = "%Y-%m-%dT%H:%M"
     async with web_client(container) as c:
-        page = await c.get("/admin/connexion")
-        await c.post("/admin/connexion", data={
-            "csrf_token": csrf_of(page.text), "utilisateur": "orga",
-            "mot_de_passe": ADMIN_PASSWORD, "suite": "/admin"})
+        await login(c)
         r = await _post(c, "/admin/consultations/c-fige/phases", {
             "phases.0.kind": "information",  # blank
             "phases.1.phase_id": "vote", "phases.1.kind": "vote", "phases.1.title": "Vote",
@@ -193,4 +178,4 @@ async def test_a_frozen_phase_after_a_blank_row_is_refused_on_its_own_row() -> N
             "phases.2.starts_at": (now + timedelta(days=1)).astimezone(PARIS).strftime(local),
             "phases.2.ends_at": (now + timedelta(days=9)).astimezone(PARIS).strftime(local)})
     assert r.status_code == 400 and "sont figés" in r.text
-    assert _summary_links(r.text) == ["f-phases.1.ends_at"]
+    assert summary_links(r.text) == ["f-phases.1.ends_at"]

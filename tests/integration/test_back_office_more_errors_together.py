@@ -12,28 +12,17 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from harness.accessibility import problems
-from harness.forms import csrf_of
-from harness.web import ADMIN_PASSWORD, web_client
+from harness.forms import csrf_of, field_messages, summary_links
+from harness.web import login, web_client
 
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     async with web_client() as c:
-        page = await c.get("/admin/connexion")
-        r = await c.post("/admin/connexion", data={
-            "csrf_token": csrf_of(page.text), "utilisateur": "orga",
-            "mot_de_passe": ADMIN_PASSWORD, "suite": "/admin"})
-        assert r.status_code == 303
+        await login(c)
         yield c
 
 
-def _summary_links(html: str) -> list[str]:
-    summary = html.split('class="fr-alert fr-alert--error', 1)[1].split("</div>", 1)[0]
-    return re.findall(r'<a href="#([^"]+)">', summary)
-
-
-def _field_messages(html: str) -> list[str]:
-    return re.findall(r'id="(f-[^"]+)-err"', html)
 
 
 async def _post(client: httpx.AsyncClient, address: str,
@@ -56,8 +45,8 @@ async def test_the_commission_form_lists_its_fields_and_every_bad_member_line(
         "name": "ab", "description": "d" * 5001,
         "members": "Anne — présidente\n — rôle sans nom\n\n" + "x" * 201})
     assert r.status_code == 400
-    assert _summary_links(r.text) == ["f-name", "f-description", "f-members"]
-    assert _field_messages(r.text) == ["f-name", "f-description", "f-members"]
+    assert summary_links(r.text) == ["f-name", "f-description", "f-members"]
+    assert field_messages(r.text) == ["f-name", "f-description", "f-members"]
     assert "Ligne 2 : « Nom — rôle »" in r.text and "Ligne 4 : « Nom — rôle »" in r.text
     assert "La description ne peut dépasser 5000 caractères" in r.text
     assert problems(r.text) == []
@@ -81,7 +70,7 @@ async def test_the_edit_member_and_report_forms_list_both_fields(
     edit = by_name["velo"] + "/modification"
     r = await _post(client, edit, {"name": "commission  EAU", "description": "d" * 5001})
     assert r.status_code == 400
-    assert _summary_links(r.text) == ["f-name", "f-description"]
+    assert summary_links(r.text) == ["f-name", "f-description"]
     assert "s'appelle déjà « Commission eau »" in r.text.replace("&#39;", "'")
     assert problems(r.text) == []
 
@@ -89,12 +78,12 @@ async def test_the_edit_member_and_report_forms_list_both_fields(
     member = await _post(client, page + "/membres", {"display_name": "", "role": "r" * 201},
                          shown=page)
     assert member.status_code == 400
-    assert _summary_links(member.text) == ["f-display_name", "f-role"]
-    assert _field_messages(member.text) == ["f-display_name", "f-role"]
+    assert summary_links(member.text) == ["f-display_name", "f-role"]
+    assert field_messages(member.text) == ["f-display_name", "f-role"]
     report = await _post(client, page + "/rapports/nouveau",
                          {"title": "ab", "body_markdown": ""}, shown=page)
     assert report.status_code == 400
-    assert _summary_links(report.text) == ["f-title", "f-body_markdown"]
+    assert summary_links(report.text) == ["f-title", "f-body_markdown"]
     assert problems(report.text) == []
 
 
@@ -106,8 +95,8 @@ async def test_the_document_form_says_its_title_beside_its_file(
         r = await client.post(f"{base}/documents", data={
             "csrf_token": csrf_of(page.text), "title": ""}, files={"file": file})
         assert r.status_code == 400
-        assert _summary_links(r.text) == ["f-title", "f-file"]
-        assert _field_messages(r.text) == ["f-title", "f-file"]
+        assert summary_links(r.text) == ["f-title", "f-file"]
+        assert field_messages(r.text) == ["f-title", "f-file"]
         assert problems(r.text) == []
 
 
@@ -119,8 +108,8 @@ async def test_the_questionnaire_editor_lists_the_title_and_every_refused_questi
         "questions": "1. " + "x" * 1001 + "\n2. Votre mode ? {unique}\n- " + "o" * 201
                      + "\n- Bus\n3. Et encore ?"})
     assert r.status_code == 400
-    assert _summary_links(r.text) == ["f-title", "f-questions"]
-    assert _field_messages(r.text) == ["f-title", "f-questions"]
+    assert summary_links(r.text) == ["f-title", "f-questions"]
+    assert field_messages(r.text) == ["f-title", "f-questions"]
     page = r.text.replace("&#39;", "'")
     assert "Question 1 : L'intitulé ne peut dépasser 1000 caractères" in page
     assert "Question 2 : Le libellé ne peut dépasser 200 caractères" in page
@@ -133,7 +122,7 @@ async def test_an_unreadable_editor_text_is_said_with_the_title(
     r = await _post(client, f"{base}/questionnaires", {
         "title": "", "questions": "- une option sans question"})
     assert r.status_code == 400
-    assert _summary_links(r.text) == ["f-title", "f-questions"]
+    assert summary_links(r.text) == ["f-title", "f-questions"]
     assert "Ligne 1 : une option doit suivre une question." in r.text
 
 
@@ -143,7 +132,7 @@ async def test_every_unreadable_line_of_the_editor_is_listed(
     r = await _post(client, f"{base}/questionnaires", {
         "title": "ab", "questions": "1. Bonjour\n1. Encore\n2. Et ? {bizarre}"})
     assert r.status_code == 400
-    assert _summary_links(r.text) == ["f-title", "f-questions"]
+    assert summary_links(r.text) == ["f-title", "f-questions"]
     page = r.text.replace("&#39;", "'")
     assert "Ligne 2 : le numéro 1 est déjà pris." in page
     assert "Ligne 3 : étiquette inconnue {bizarre}." in page

@@ -12,6 +12,7 @@ import pytest
 from harness.accessibility import problems
 from harness.consultations import ORGANISER, grand_debat
 from harness.deposit_world import QUESTIONS
+from harness.forms import field_messages, summary_links
 from harness.web import app_client, catch_up, make_container, make_deps
 
 from services.consultation.content_commands import SaveQuestionnaire
@@ -49,15 +50,6 @@ async def site() -> AsyncIterator[Site]:
         yield Site(container)
 
 
-def _summary_links(html: str) -> list[str]:
-    summary = html.split('class="fr-alert fr-alert--error', 1)[1].split("</div>", 1)[0]
-    return re.findall(r'<a href="#([^"]+)">', summary)
-
-
-def _field_messages(html: str) -> list[str]:
-    return re.findall(r'id="([^"]+)-err"', html)
-
-
 async def _form(client: httpx.AsyncClient, url: str) -> dict[str, str]:
     page = await client.get(url)
     assert page.status_code == 200, page.text
@@ -71,8 +63,8 @@ async def test_the_proposal_form_lists_three_bad_fields_at_once(site: Site) -> N
         r = await alice.post(NEW, data={**form, "title": "Bus", "body": "Plus",
                                         "territory": "99"})
         assert r.status_code == 400
-        assert _summary_links(r.text) == ["f-title", "f-body", "f-territory"]
-        assert _field_messages(r.text) == ["f-title", "f-body", "f-territory"]
+        assert summary_links(r.text) == ["f-title", "f-body", "f-territory"]
+        assert field_messages(r.text) == ["f-title", "f-body", "f-territory"]
         assert "Ce territoire est inconnu." in r.text
         assert 'aria-invalid="true" aria-describedby="f-territory-err"' in r.text
         assert problems(r.text) == []
@@ -85,8 +77,8 @@ async def test_the_questionnaire_lists_every_refused_answer(site: Site) -> None:
         r = await bob.post(AVIS, data={**form, "etape": "envoyer", "impots": "autre",
                                        "idees": "x" * 501})
         assert r.status_code == 400
-        assert _summary_links(r.text) == ["q-impots-oui", "q-idees"]
-        assert _field_messages(r.text) == ["q-impots", "q-idees"]
+        assert summary_links(r.text) == ["q-impots-oui", "q-idees"]
+        assert field_messages(r.text) == ["q-impots", "q-idees"]
         assert "Précisez votre réponse « Autre »." in r.text
         assert "La réponse ne peut dépasser 500 caractères." in r.text
         assert 'aria-invalid="true" aria-describedby="q-idees-err"' in r.text
@@ -100,7 +92,7 @@ async def test_a_required_follow_up_and_a_long_text_are_listed_together(site: Si
         r = await bob.post(AVIS, data={**form, "etape": "envoyer", "impots": "oui",
                                        "idees": "x" * 501})
         assert r.status_code == 400
-        assert _summary_links(r.text) == ["q-lesquels", "q-idees"]
+        assert summary_links(r.text) == ["q-lesquels", "q-idees"]
         assert "Cette question est obligatoire." in r.text
 
 
@@ -126,8 +118,8 @@ async def test_the_argument_and_edit_forms_list_both_fields(site: Site) -> None:
         bad = await bob.post(url + "/arguments", data={**bob_form, "side": "peut-etre",
                                                        "body": "x"})
         assert bad.status_code == 400
-        assert _summary_links(bad.text) == ["side-for", "f-body"]
-        assert _field_messages(bad.text) == ["side", "f-body"]
+        assert summary_links(bad.text) == ["side-for", "f-body"]
+        assert field_messages(bad.text) == ["side", "f-body"]
         assert problems(bad.text) == []
 
         edit = f"/consultations/grand-debat/contributions/{form['cle']}/modifier"
@@ -135,8 +127,8 @@ async def test_the_argument_and_edit_forms_list_both_fields(site: Site) -> None:
         token = re.findall(r'name="csrf_token" value="([^"]*)"', page)[0]
         r = await alice.post(edit, data={"csrf_token": token, "title": "Bus", "body": "Plus"})
         assert r.status_code == 400
-        assert _summary_links(r.text) == ["f-title", "f-body"]
-        assert _field_messages(r.text) == ["f-title", "f-body"]
+        assert summary_links(r.text) == ["f-title", "f-body"]
+        assert field_messages(r.text) == ["f-title", "f-body"]
         assert problems(r.text) == []
 
 
