@@ -11,6 +11,7 @@ consultation service checks again on the item's stream (ADR 0133 amended)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter
@@ -196,10 +197,9 @@ async def questionnaire_preview(request: Request, web: WebDep, cid: str,
     404 until then); nothing can be sent from it."""
     require_organiser(web, request)
     questionnaire = await item_or_404(web.store, cid, "questionnaires", questionnaire_id)
-    detail = await views.consultation_or_404(web.store, cid)
     # with its phases' status now, as its public page has it
-    consultation = await views.consultation_by_slug(web.store, detail["slug"],
-                                                    published_only=False) or detail
+    consultation = views.decorate(await views.consultation_or_404(web.store, cid),
+                                  datetime.now(UTC))
     return private_page(request, web.env, "public/questionnaire.html", {
         "consultation": consultation, "item": questionnaire, "preview": True,
         **questionnaire_step(questionnaire, consultation, request)})

@@ -49,21 +49,20 @@ async def registered(store: ReadStore, participant_id: str, now: datetime
     mine = [r for r in await meeting_registrations_of(store, participant_id)
             if not r.get("cancelled")]
     meetings = await store.get_many(MEETINGS, "all", [r["meeting_id"] for r in mine])
-    public: dict[str, dict[str, Any] | None] = {}
+    details = await store.get_many(DETAIL, views.ALL, sorted(
+        {m["consultation_id"] for m in meetings.values()}))
+    public = {cid: d for cid, d in details.items() if d.get("published")}
     rows = []
     for r in mine:
         m = meetings.get(r["meeting_id"])
         if m is None:
             continue
         cid = m["consultation_id"]
-        if cid not in public:
-            detail = await store.get(DETAIL, views.ALL, cid)
-            public[cid] = detail if detail is not None and detail.get("published") else None
         rows.append({
             "meeting_id": m["meeting_id"], "title": m["title"], "starts_at": m["starts_at"],
             "commune": m.get("commune") or "", "online": bool(m.get("online_url")),
-            "consultation": (public[cid] or {}).get("title", ""),
-            "shown": public[cid] is not None,  # its page answers 404 once unpublished
+            "consultation": public.get(cid, {}).get("title", ""),
+            "shown": cid in public,  # its page answers 404 once unpublished
             "past": parse_iso(m["ends_at"]) <= now,
             "state": _state(r, m)})
     return sorted(rows, key=lambda row: row["starts_at"])
