@@ -29,7 +29,8 @@ NEEDS_ACCOUNT = "account/profile_needs_account.html"
 EMAIL_LINK_ERROR = "account/email_link_error.html"
 DONE = "/compte?profil=modifie"  # « Mon compte » says it (PRG)
 PSEUDONYM_HINT = (f"De {PSEUDONYM_MIN} à {PSEUDONYM_MAX} caractères ({PSEUDONYM_CHARACTERS}), "
-                  "visible publiquement. Le pseudonyme que vous quittez reste réservé : "
+                  "montré aux seules équipes des consultations (vos contributions paraissent "
+                  "sans nom d'auteur). Le pseudonyme que vous quittez reste réservé : "
                   "personne, pas même vous, ne pourra le reprendre.")
 
 router = APIRouter()
@@ -43,7 +44,8 @@ async def profile_form(request: Request, web: WebDep, adresse: str = "") -> Resp
     profile = await web.identity.profile(who.id)
     if profile is None:  # an anonymous session: no pseudonym, no postcode
         return admin_page(web, request, NEEDS_ACCOUNT, {})
-    return await _form(web, request, who.id, _shown(profile), sent=adresse == "envoyee")
+    return await _form(web, request, who.id, profile, _shown(profile),
+                       sent=adresse == "envoyee")
 
 
 @router.post(PAGE, dependencies=[*PARTICIPANT_FORM, rate_limited("profile")])
@@ -52,15 +54,15 @@ async def change_profile(request: Request, web: WebDep) -> Response:
     who = participant(web, request)
     assert who is not None  # PARTICIPANT_FORM sent anyone else to the login page
     values = {"pseudonym": text(form, "pseudonym"), "postcode": text(form, "postcode")}
-    if await web.identity.profile(who.id) is None:
+    profile = await web.identity.profile(who.id)
+    if profile is None:
         return admin_page(web, request, NEEDS_ACCOUNT, {}, status=403)
     try:
         await web.identity.change_profile(who.id, **values)
     except DomainError as refused:
         if refused.code == "no_account":  # erased meanwhile, from another tab
             return admin_page(web, request, NEEDS_ACCOUNT, {}, status=403)
-        profile = await web.identity.profile(who.id) or {}
-        return await _form(web, request, who.id, {**_shown(profile), **values},
+        return await _form(web, request, who.id, profile, {**_shown(profile), **values},
                            dict(located(refused)), status=400)
     return RedirectResponse(DONE, status_code=303)
 
@@ -81,7 +83,7 @@ async def change_email(request: Request, web: WebDep) -> Response:
     except DomainError as refused:
         if refused.code == "no_account":  # erased meanwhile, from another tab
             return admin_page(web, request, NEEDS_ACCOUNT, {}, status=403)
-        return await _form(web, request, who.id, {**_shown(profile), "email": typed},
+        return await _form(web, request, who.id, profile, {**_shown(profile), "email": typed},
                            {"email": refused.message}, status=400, email_refused=True)
     return RedirectResponse(EMAIL_SENT, status_code=303)
 
@@ -112,10 +114,12 @@ def _shown(profile: dict[str, object]) -> dict[str, str]:
             "postcode": str(profile.get("postcode") or "")}
 
 
-async def _form(web: Web, request: Request, pid: str, values: dict[str, str],
-                errors: dict[str, str] | None = None, status: int = 200, *,
-                sent: bool = False, email_refused: bool = False) -> Response:
-    profile = await web.identity.profile(pid) or {}
+async def _form(web: Web, request: Request, pid: str, profile: dict[str, object],
+                values: dict[str, str], errors: dict[str, str] | None = None,
+                status: int = 200, *, sent: bool = False,
+                email_refused: bool = False) -> Response:
+    """The page; `profile`: the vault's, as the handler read it (a refusal changed
+    nothing in it)."""
     return admin_page(web, request, FORM, {
         "values": values, "errors": errors or {}, "pseudonym_hint": PSEUDONYM_HINT,
         "email": str(profile.get("email") or ""), "sent": sent,
