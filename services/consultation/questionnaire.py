@@ -78,12 +78,13 @@ def validate_questionnaire(cmd: SaveQuestionnaire) -> dict[str, Any]:
 def _questions(questions: Sequence[QuestionSpec], seen: dict[str, dict[str, Any]],
                refused: Refusals) -> None:
     """Each question checked into `seen`, its refusals gathered. A question refused
-    still takes its id (a second one with it is a duplicate); a condition on a
-    refused question is not checked (its target's refusal is said already)."""
+    still takes its id (a second one with it is a duplicate, as of one accepted); a
+    condition on a refused question is not checked (its target's refusal is said
+    already)."""
     failed: set[str] = set()
     for i, q in enumerate(questions):
         at = f"questions.{i}"
-        if q.question_id in failed:
+        if q.question_id in failed or q.question_id in seen:
             refused.add(DomainError("duplicate_question",
                                     "Deux questions portent le même identifiant.",
                                     field=f"{at}.question_id"))
@@ -99,9 +100,6 @@ def _questions(questions: Sequence[QuestionSpec], seen: dict[str, dict[str, Any]
 
 def _question(q: QuestionSpec, at: str, earlier: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
     ident(q.question_id, f"{at}.question_id")
-    if q.question_id in earlier:
-        raise DomainError("duplicate_question", "Deux questions portent le même identifiant.",
-                          field=f"{at}.question_id")
     with Refusals() as refused:  # a question's own refusals together (ADR 0144)
         if q.kind not in KINDS:
             refused.add(DomainError("invalid_kind", "Type de question inconnu.",
